@@ -1,0 +1,220 @@
+/* voter/store: SQLCipher roll DB and ballot box. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "crypto/sha256.h"
+#include "voter/store.h"
+
+static char *dir;
+static char path[512];
+static const uint8_t key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+
+static void setup(void)
+{
+	dir = test_tmpdir();
+}
+
+static void teardown(void)
+{
+	test_rmtree(dir);
+	free(dir);
+}
+
+static store *open_kind(const char *name, store_kind k, const uint8_t *kk)
+{
+	char err[256];
+	store *s = NULL;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	qerr e = store_open(&s, path, k, kk, err, sizeof err);
+	cr_assert_eq(e, Q_OK, "open: %s", err);
+	return s;
+}
+
+static void mkvoter(store_voter *v, const char *id)
+{
+	memset(v, 0, sizeof *v);
+	snprintf(v->id, sizeof v->id, "%s", id);
+	snprintf(v->name, sizeof v->name, "张三 %s", id);
+	snprintf(v->birth, sizeof v->birth, "1980-01-02");
+	snprintf(v->household, sizeof v->household, "H1");
+	snprintf(v->group, sizeof v->group, "G1");
+}
+
+static int contains(const char *hay, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+	for (size_t i = 0; i + m <= n; i++)
+		if (memcmp(hay + i, needle, m) == 0)
+			return 1;
+	return 0;
+}
+
+static void th(uint8_t h[32], int i)
+{
+	sha256(h, &i, sizeof i);
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+Test(store, roll_checkin_once)
+{
+	store *s = open_kind("roll.db", STORE_ROLL, key);
+	store_voter v, g;
+	uint8_t h[32], h2[32];
+	mkvoter(&v, "V1");
+	cr_assert_eq(store_roll_add(s, &v), Q_OK);
+	cr_assert_eq(store_roll_add(s, &v), Q_ERR_EXISTS);
+	th(h, 1);
+	th(h2, 2);
+	cr_assert_eq(store_roll_token_issued(s, h), Q_ERR_NOTFOUND);
+	cr_assert_eq(store_roll_checkin(s, "V1", h), Q_OK);
+	cr_assert_eq(store_roll_checkin(s, "V1", h2), Q_ERR_EXISTS);
+	cr_assert_eq(store_roll_checkin(s, "nobody", h2), Q_ERR_NOTFOUND);
+	cr_assert_eq(store_roll_token_issued(s, h), Q_OK);
+	cr_assert_eq(store_roll_token_issued(s, h2), Q_ERR_NOTFOUND);
+	cr_assert_eq(store_roll_get(s, "V1", &g), Q_OK);
+	cr_assert(g.checked_in);
+	cr_assert_str_eq(g.name, v.name);
+	uint64_t n, c;
+	cr_assert_eq(store_roll_counts(s, &n, &c), Q_OK);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(c, 1);
+	store_close(s);
+	/* Reopen: persisted. */
+	s = open_kind("roll.db", STORE_ROLL, key);
+	cr_assert_eq(store_roll_get(s, "V1", &g), Q_OK);
+	cr_assert(g.checked_in);
+	store_close(s);
+	store_close(NULL);
+}
+
+Test(store, wrong_key_and_wrong_kind)
+{
+	store *s = open_kind("box.db", STORE_BOX, key);
+	cr_assert_eq(store_meta_set(s, "x", "y"), Q_OK);
+	store_close(s);
+	uint8_t bad[32];
+	memcpy(bad, key, 32);
+	bad[31] ^= 1;
+	char err[256];
+	s = NULL;
+	cr_assert_eq(store_open(&s, path, STORE_BOX, bad, err, sizeof err), Q_ERR_AUTH);
+	cr_assert_null(s);
+	cr_assert(strstr(err, "wrong database key") != NULL, "%s", err);
+	cr_assert_eq(store_open(&s, path, STORE_ROLL, key, err, sizeof err), Q_ERR_AUTH);
+	cr_assert(strstr(err, "not a roll") != NULL, "%s", err);
+	/* The file is encrypted: no plaintext marker visible. */
+	size_t len;
+	char *raw = test_read_file(path, &len);
+	cr_assert_not_null(raw);
+	cr_assert(!contains(raw, len, "SQLite format"));
+	cr_assert(!contains(raw, len, "ballots"));
+	free(raw);
+}
+
+Test(store, box_token_spent_once)
+{
+	store *s = open_kind("box.db", STORE_BOX, key);
+	uint8_t code[32], code2[32], h[32];
+	th(code, 10);
+	th(code2, 11);
+	th(h, 1);
+	const uint8_t body[] = "ballot-bytes";
+	cr_assert_eq(store_box_spent(s, h), Q_ERR_NOTFOUND);
+	cr_assert_eq(store_box_put_ballot(s, code, body, sizeof body, h), Q_OK);
+	cr_assert_eq(store_box_spent(s, h), Q_OK);
+	/* Same token again, different ballot: refused, nothing stored. */
+	cr_assert_eq(store_box_put_ballot(s, code2, body, sizeof body, h), Q_ERR_EXISTS);
+	cr_assert_eq(store_box_has(s, code2), Q_ERR_NOTFOUND);
+	/* Same code, fresh token: refused, token not spent. */
+	uint8_t h2[32];
+	th(h2, 2);
+	cr_assert_eq(store_box_put_ballot(s, code, body, sizeof body, h2), Q_ERR_EXISTS);
+	cr_assert_eq(store_box_spent(s, h2), Q_ERR_NOTFOUND);
+	cr_assert_eq(store_box_put_challenged(s, code2, body, sizeof body, body, 3), Q_OK);
+	cr_assert_eq(store_box_put_challenged(s, code2, body, sizeof body, body, 3), Q_ERR_EXISTS);
+	uint64_t a, b, c;
+	cr_assert_eq(store_box_counts(s, &a, &b, &c), Q_OK);
+	cr_assert_eq(a, 1);
+	cr_assert_eq(b, 1);
+	cr_assert_eq(c, 1);
+	/* Roll operations on a box are refused. */
+	store_voter v;
+	mkvoter(&v, "V");
+	cr_assert_eq(store_roll_add(s, &v), Q_ERR_ARG);
+	store_close(s);
+}
+
+static int count_cb(void *ctx, const uint8_t code[32], const uint8_t *body, size_t len,
+                    const uint8_t *op, size_t olen)
+{
+	(void)code;
+	(void)body;
+	(void)len;
+	(void)op;
+	(void)olen;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* kill -9 a child in the middle of a stream of committed writes: every
+ * write it reported (through a pipe, after commit) is present after
+ * reopening, and every spent token has its ballot. */
+Test(store, kill9_loses_nothing_acknowledged)
+{
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	snprintf(path, sizeof path, "%s/box.db", dir);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		store *s = NULL;
+		char err[256];
+		if (store_open(&s, path, STORE_BOX, key, err, sizeof err) != Q_OK)
+			_exit(2);
+		for (int i = 0;; i++) {
+			uint8_t code[32], h[32];
+			th(code, 100000 + i);
+			th(h, i);
+			if (store_box_put_ballot(s, code, code, 32, h) != Q_OK)
+				_exit(3);
+			if (write(fds[1], &i, sizeof i) != sizeof i)
+				_exit(4);
+		}
+	}
+	close(fds[1]);
+	int last = -1, v;
+	while (last < 40 && read(fds[0], &v, sizeof v) == sizeof v)
+		last = v;
+	kill(pid, SIGKILL);
+	while (read(fds[0], &v, sizeof v) == sizeof v)
+		last = v;
+	close(fds[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	cr_assert(WIFSIGNALED(st));
+	store *s = open_kind("box.db", STORE_BOX, key);
+	for (int i = 0; i <= last; i++) {
+		uint8_t code[32], h[32];
+		th(code, 100000 + i);
+		th(h, i);
+		cr_assert_eq(store_box_has(s, code), Q_OK, "acknowledged ballot %d lost", i);
+		cr_assert_eq(store_box_spent(s, h), Q_OK);
+	}
+	uint64_t a, b, c;
+	cr_assert_eq(store_box_counts(s, &a, &b, &c), Q_OK);
+	cr_assert_eq(a, c, "ballots %llu != spent %llu", (unsigned long long)a,
+	             (unsigned long long)c);
+	cr_assert(a >= (uint64_t)last + 1);
+	int n = 0;
+	cr_assert_eq(store_box_foreach(s, 0, count_cb, &n), Q_OK);
+	cr_assert_eq((uint64_t)n, a);
+	store_close(s);
+}

@@ -1,0 +1,612 @@
+/*
+ * store.c -- SQLCipher roll DB and ballot box (docs/spec/protocol.md P-5).
+ */
+#include "store.h"
+
+#include <sqlcipher/sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/util.h"
+
+#include "banned.h"
+
+struct store {
+	sqlite3 *db;
+	store_kind kind;
+	int in_txn;
+	char err[256];
+};
+
+/* P-5.1 and P-5.2: every table is WITHOUT ROWID and keyed by an
+ * identifier or a hash, so the storage order reveals nothing about the
+ * order of insertion. */
+static const char *const roll_schema =
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS voters(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    " birth TEXT NOT NULL, household TEXT NOT NULL, grp TEXT NOT NULL,"
+    " flags TEXT NOT NULL, checked_in INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS tokens(h BLOB PRIMARY KEY) WITHOUT ROWID;";
+
+static const char *const box_schema =
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS ballots(code BLOB PRIMARY KEY, body BLOB NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS spent(h BLOB PRIMARY KEY) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS challenged(code BLOB PRIMARY KEY, body BLOB NOT NULL,"
+    " opening BLOB NOT NULL) WITHOUT ROWID;";
+
+__attribute__((format(printf, 2, 3))) static void seterr(store *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	va_end(ap);
+}
+
+static qerr db_fail(store *s, const char *what)
+{
+	int rc = sqlite3_extended_errcode(s->db);
+	seterr(s, "%s: %s", what, sqlite3_errmsg(s->db));
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return Q_ERR_EXISTS;
+	if ((rc & 0xff) == SQLITE_NOTADB)
+		return Q_ERR_AUTH;
+	if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL)
+		return Q_ERR_IO;
+	return Q_ERR_DB;
+}
+
+static qerr exec(store *s, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = sqlite3_extended_errcode(s->db);
+		seterr(s, "%s", msg != NULL ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		if ((rc & 0xff) == SQLITE_NOTADB)
+			return Q_ERR_AUTH;
+		return Q_ERR_DB;
+	}
+	return Q_OK;
+}
+
+qerr store_open(store **out, const char *path, store_kind kind, const uint8_t key[STORE_KEY_LEN],
+                char *err, size_t errlen)
+{
+	qerr e = Q_ERR_DB;
+	char keysql[96];
+	char hex[2 * STORE_KEY_LEN + 1];
+	store *s = NULL;
+
+	*out = NULL;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (path == NULL || key == NULL || (kind != STORE_ROLL && kind != STORE_BOX)) {
+		if (err != NULL)
+			snprintf(err, errlen, "store_open: bad arguments");
+		return Q_ERR_ARG;
+	}
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return Q_ERR_NOMEM;
+	s->kind = kind;
+	if (sqlite3_open_v2(path, &s->db,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+	                    NULL) != SQLITE_OK) {
+		seterr(s, "cannot open %s: %s", path,
+		       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		e = Q_ERR_IO;
+		goto out;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	/* P-5.0: the raw key as a blob literal; no PBKDF2 runs. */
+	hex_encode(hex, key, STORE_KEY_LEN);
+	snprintf(keysql, sizeof keysql, "PRAGMA key = \"x'%s'\";", hex);
+	e = exec(s, keysql);
+	wipe(keysql, sizeof keysql);
+	wipe(hex, sizeof hex);
+	if (e != Q_OK)
+		goto out;
+	if ((e = exec(s, "PRAGMA cipher_page_size = 4096;")) != Q_OK)
+		goto out;
+	/* The first read decrypts page 1: a wrong key fails here. */
+	e = exec(s, "SELECT count(*) FROM sqlite_master;");
+	if (e != Q_OK) {
+		seterr(s, "%s: wrong database key, or not a Quorum database", path);
+		e = Q_ERR_AUTH;
+		goto out;
+	}
+	if ((e = exec(s, "PRAGMA journal_mode = WAL;")) != Q_OK)
+		goto out;
+	if ((e = exec(s, "PRAGMA synchronous = FULL;")) != Q_OK)
+		goto out;
+	if ((e = exec(s, kind == STORE_ROLL ? roll_schema : box_schema)) != Q_OK)
+		goto out;
+	{
+		/* The kind is written once; a roll DB opened as a box (or the
+		 * reverse) is refused. */
+		char have[16];
+		const char *want = kind == STORE_ROLL ? "roll" : "box";
+		e = store_meta_get(s, "kind", have, sizeof have);
+		if (e == Q_ERR_NOTFOUND) {
+			e = store_meta_set(s, "kind", want);
+		} else if (e == Q_OK && strcmp(have, want) != 0) {
+			seterr(s, "%s is a %s database, not a %s database", path, have, want);
+			e = Q_ERR_AUTH;
+		}
+		if (e != Q_OK)
+			goto out;
+	}
+	*out = s;
+	s = NULL;
+	e = Q_OK;
+out:
+	if (s != NULL) {
+		if (err != NULL)
+			snprintf(err, errlen, "%s", s->err);
+		store_close(s);
+	}
+	return e;
+}
+
+void store_close(store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->db != NULL)
+		sqlite3_close_v2(s->db);
+	wipe(s, sizeof *s);
+	free(s);
+}
+
+const char *store_errmsg(const store *s)
+{
+	return s != NULL ? s->err : "no store";
+}
+
+qerr store_begin(store *s)
+{
+	qerr e = exec(s, "BEGIN IMMEDIATE;");
+	if (e == Q_OK)
+		s->in_txn = 1;
+	return e;
+}
+
+qerr store_commit(store *s)
+{
+	qerr e = exec(s, "COMMIT;");
+	if (e != Q_OK)
+		store_rollback(s);
+	s->in_txn = 0;
+	return e;
+}
+
+void store_rollback(store *s)
+{
+	if (s->in_txn || !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
+	s->in_txn = 0;
+}
+
+/* Prepare sql; on failure record it. */
+static qerr prep(store *s, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return db_fail(s, "prepare");
+	}
+	return Q_OK;
+}
+
+/* Run a write statement to completion. */
+static qerr step_done(store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, what);
+	return Q_OK;
+}
+
+qerr store_meta_set(store *s, const char *key, const char *val)
+{
+	sqlite3_stmt *st = NULL;
+	qerr e = prep(s, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?);", &st);
+	if (e != Q_OK)
+		return e;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, val, -1, SQLITE_STATIC);
+	e = step_done(s, st, "meta");
+	sqlite3_finalize(st);
+	return e;
+}
+
+qerr store_meta_get(store *s, const char *key, char *val, size_t vallen)
+{
+	sqlite3_stmt *st = NULL;
+	qerr e = prep(s, "SELECT v FROM meta WHERE k = ?;", &st);
+	if (e != Q_OK)
+		return e;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+		if (t == NULL || (size_t)n + 1 > vallen) {
+			seterr(s, "meta %s: value too long", key);
+			e = Q_ERR_LIMIT;
+		} else {
+			memcpy(val, t, (size_t)n);
+			val[n] = '\0';
+		}
+	} else if (rc == SQLITE_DONE) {
+		seterr(s, "meta %s: not set", key);
+		e = Q_ERR_NOTFOUND;
+	} else {
+		e = db_fail(s, "meta");
+	}
+	sqlite3_finalize(st);
+	return e;
+}
+
+static qerr need(store *s, store_kind k)
+{
+	if (s == NULL)
+		return Q_ERR_ARG;
+	if (s->kind != k) {
+		seterr(s, "wrong database kind for this operation");
+		return Q_ERR_ARG;
+	}
+	return Q_OK;
+}
+
+static int field_ok(const char *f, size_t max)
+{
+	return f != NULL && memchr(f, '\0', max) != NULL;
+}
+
+qerr store_roll_add(store *s, const store_voter *v)
+{
+	sqlite3_stmt *st = NULL;
+	qerr e = need(s, STORE_ROLL);
+	if (e != Q_OK)
+		return e;
+	if (!field_ok(v->id, sizeof v->id) || v->id[0] == '\0' ||
+	    !field_ok(v->name, sizeof v->name) || !field_ok(v->birth, sizeof v->birth) ||
+	    !field_ok(v->household, sizeof v->household) || !field_ok(v->group, sizeof v->group) ||
+	    !field_ok(v->flags, sizeof v->flags)) {
+		seterr(s, "voter record: empty id or unterminated field");
+		return Q_ERR_ARG;
+	}
+	if ((e = prep(s,
+	              "INSERT INTO voters(id, name, birth, household, grp, flags, checked_in)"
+	              " VALUES(?, ?, ?, ?, ?, ?, 0);",
+	              &st)) != Q_OK)
+		return e;
+	sqlite3_bind_text(st, 1, v->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, v->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, v->birth, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, v->household, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, v->group, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, v->flags, -1, SQLITE_STATIC);
+	e = step_done(s, st, "add voter");
+	if (e == Q_ERR_EXISTS)
+		seterr(s, "voter %s is already on the roll", v->id);
+	sqlite3_finalize(st);
+	return e;
+}
+
+static void copy_col(char *dst, size_t cap, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	snprintf(dst, cap, "%s", t != NULL ? (const char *)t : "");
+}
+
+qerr store_roll_get(store *s, const char *id, store_voter *v)
+{
+	sqlite3_stmt *st = NULL;
+	memset(v, 0, sizeof *v);
+	qerr e = need(s, STORE_ROLL);
+	if (e != Q_OK)
+		return e;
+	if ((e = prep(s,
+	              "SELECT id, name, birth, household, grp, flags, checked_in FROM voters"
+	              " WHERE id = ?;",
+	              &st)) != Q_OK)
+		return e;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		copy_col(v->id, sizeof v->id, st, 0);
+		copy_col(v->name, sizeof v->name, st, 1);
+		copy_col(v->birth, sizeof v->birth, st, 2);
+		copy_col(v->household, sizeof v->household, st, 3);
+		copy_col(v->group, sizeof v->group, st, 4);
+		copy_col(v->flags, sizeof v->flags, st, 5);
+		v->checked_in = sqlite3_column_int(st, 6) != 0;
+	} else if (rc == SQLITE_DONE) {
+		seterr(s, "voter not on the roll");
+		e = Q_ERR_NOTFOUND;
+	} else {
+		e = db_fail(s, "lookup");
+	}
+	sqlite3_finalize(st);
+	return e;
+}
+
+qerr store_roll_checkin(store *s, const char *id, const uint8_t token_hash[STORE_HASH_LEN])
+{
+	sqlite3_stmt *st = NULL;
+	int own = 0;
+	qerr e = need(s, STORE_ROLL);
+	if (e != Q_OK)
+		return e;
+	if (!s->in_txn) {
+		if ((e = store_begin(s)) != Q_OK)
+			return e;
+		own = 1;
+	}
+	if ((e = prep(s, "UPDATE voters SET checked_in = 1 WHERE id = ? AND checked_in = 0;",
+	              &st)) != Q_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((e = step_done(s, st, "check-in")) != Q_OK)
+		goto out;
+	if (sqlite3_changes(s->db) != 1) {
+		store_voter v;
+		sqlite3_finalize(st);
+		st = NULL;
+		e = store_roll_get(s, id, &v);
+		if (e == Q_OK) {
+			seterr(s, "voter %s has already checked in", id);
+			e = Q_ERR_EXISTS;
+		}
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((e = prep(s, "INSERT INTO tokens(h) VALUES(?);", &st)) != Q_OK)
+		goto out;
+	sqlite3_bind_blob(st, 1, token_hash, STORE_HASH_LEN, SQLITE_STATIC);
+	if ((e = step_done(s, st, "token")) != Q_OK)
+		goto out;
+	if (own)
+		e = store_commit(s);
+out:
+	sqlite3_finalize(st);
+	if (e != Q_OK && own)
+		store_rollback(s);
+	return e;
+}
+
+static qerr exists_blob(store *s, const char *sql, const uint8_t *h, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	qerr e = prep(s, sql, &st);
+	if (e != Q_OK)
+		return e;
+	sqlite3_bind_blob(st, 1, h, (int)len, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		e = Q_OK;
+	else if (rc == SQLITE_DONE)
+		e = Q_ERR_NOTFOUND;
+	else
+		e = db_fail(s, "lookup");
+	sqlite3_finalize(st);
+	return e;
+}
+
+qerr store_roll_token_issued(store *s, const uint8_t token_hash[STORE_HASH_LEN])
+{
+	qerr e = need(s, STORE_ROLL);
+	if (e != Q_OK)
+		return e;
+	return exists_blob(s, "SELECT 1 FROM tokens WHERE h = ?;", token_hash, STORE_HASH_LEN);
+}
+
+static qerr count(store *s, const char *sql, uint64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	qerr e = prep(s, sql, &st);
+	if (e != Q_OK)
+		return e;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*out = (uint64_t)sqlite3_column_int64(st, 0);
+	else
+		e = db_fail(s, "count");
+	sqlite3_finalize(st);
+	return e;
+}
+
+qerr store_roll_counts(store *s, uint64_t *voters, uint64_t *checked_in)
+{
+	qerr e = need(s, STORE_ROLL);
+	if (e == Q_OK)
+		e = count(s, "SELECT count(*) FROM voters;", voters);
+	if (e == Q_OK)
+		e = count(s, "SELECT count(*) FROM tokens;", checked_in);
+	return e;
+}
+
+static qerr put_code_body(store *s, const char *sql, const uint8_t code[STORE_HASH_LEN],
+                          const uint8_t *body, size_t len, const uint8_t *extra, size_t elen)
+{
+	sqlite3_stmt *st = NULL;
+	qerr e = prep(s, sql, &st);
+	if (e != Q_OK)
+		return e;
+	sqlite3_bind_blob(st, 1, code, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, body, (int)len, SQLITE_STATIC);
+	if (extra != NULL)
+		sqlite3_bind_blob(st, 3, extra, (int)elen, SQLITE_STATIC);
+	e = step_done(s, st, "store ballot");
+	sqlite3_finalize(st);
+	return e;
+}
+
+qerr store_box_put_ballot(store *s, const uint8_t code[STORE_HASH_LEN], const uint8_t *body,
+                          size_t len, const uint8_t token_hash[STORE_HASH_LEN])
+{
+	sqlite3_stmt *st = NULL;
+	int own = 0;
+	qerr e = need(s, STORE_BOX);
+	if (e != Q_OK)
+		return e;
+	if (body == NULL || len == 0 || len > 0x7fffffff)
+		return Q_ERR_ARG;
+	if (!s->in_txn) {
+		if ((e = store_begin(s)) != Q_OK)
+			return e;
+		own = 1;
+	}
+	/* Spend first: a reused token is refused before anything else. */
+	if ((e = prep(s, "INSERT INTO spent(h) VALUES(?);", &st)) != Q_OK)
+		goto out;
+	sqlite3_bind_blob(st, 1, token_hash, STORE_HASH_LEN, SQLITE_STATIC);
+	e = step_done(s, st, "spend token");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (e == Q_ERR_EXISTS) {
+		seterr(s, "token already spent");
+		goto out;
+	}
+	if (e != Q_OK)
+		goto out;
+	e = put_code_body(s, "INSERT INTO ballots(code, body) VALUES(?, ?);", code, body, len, NULL,
+	                  0);
+	if (e == Q_ERR_EXISTS)
+		seterr(s, "a ballot with this tracking code is already stored");
+	if (e != Q_OK) {
+		/* Undo the spend inside a caller's transaction. */
+		if (!own && prep(s, "DELETE FROM spent WHERE h = ?;", &st) == Q_OK) {
+			sqlite3_bind_blob(st, 1, token_hash, STORE_HASH_LEN, SQLITE_STATIC);
+			(void)sqlite3_step(st);
+		}
+		goto out;
+	}
+	if (own)
+		e = store_commit(s);
+out:
+	sqlite3_finalize(st);
+	if (e != Q_OK && own)
+		store_rollback(s);
+	return e;
+}
+
+qerr store_box_put_recovered(store *s, const uint8_t code[STORE_HASH_LEN], const uint8_t *body,
+                             size_t len)
+{
+	qerr e = need(s, STORE_BOX);
+	if (e != Q_OK)
+		return e;
+	if (body == NULL || len == 0 || len > 0x7fffffff)
+		return Q_ERR_ARG;
+	return put_code_body(s, "INSERT INTO ballots(code, body) VALUES(?, ?);", code, body, len,
+	                     NULL, 0);
+}
+
+qerr store_box_put_challenged(store *s, const uint8_t code[STORE_HASH_LEN], const uint8_t *body,
+                              size_t len, const uint8_t *opening, size_t olen)
+{
+	qerr e = need(s, STORE_BOX);
+	if (e != Q_OK)
+		return e;
+	if (body == NULL || len == 0 || len > 0x7fffffff || opening == NULL || olen > 0x7fffffff)
+		return Q_ERR_ARG;
+	return put_code_body(s, "INSERT INTO challenged(code, body, opening) VALUES(?, ?, ?);",
+	                     code, body, len, opening, olen);
+}
+
+qerr store_box_spent(store *s, const uint8_t token_hash[STORE_HASH_LEN])
+{
+	qerr e = need(s, STORE_BOX);
+	if (e != Q_OK)
+		return e;
+	return exists_blob(s, "SELECT 1 FROM spent WHERE h = ?;", token_hash, STORE_HASH_LEN);
+}
+
+qerr store_box_has(store *s, const uint8_t code[STORE_HASH_LEN])
+{
+	qerr e = need(s, STORE_BOX);
+	if (e != Q_OK)
+		return e;
+	return exists_blob(s, "SELECT 1 FROM ballots WHERE code = ?;", code, STORE_HASH_LEN);
+}
+
+qerr store_box_counts(store *s, uint64_t *cast, uint64_t *challenged, uint64_t *spent)
+{
+	qerr e = need(s, STORE_BOX);
+	if (e == Q_OK && cast != NULL)
+		e = count(s, "SELECT count(*) FROM ballots;", cast);
+	if (e == Q_OK && challenged != NULL)
+		e = count(s, "SELECT count(*) FROM challenged;", challenged);
+	if (e == Q_OK && spent != NULL)
+		e = count(s, "SELECT count(*) FROM spent;", spent);
+	return e;
+}
+
+qerr store_box_foreach(store *s, int challenged, store_ballot_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	qerr e = need(s, STORE_BOX);
+	if (e != Q_OK)
+		return e;
+	if ((e = prep(s,
+	              challenged ? "SELECT code, body, opening FROM challenged ORDER BY code;"
+	                         : "SELECT code, body, NULL FROM ballots ORDER BY code;",
+	              &st)) != Q_OK)
+		return e;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *code = sqlite3_column_blob(st, 0);
+		if (code == NULL || sqlite3_column_bytes(st, 0) != STORE_HASH_LEN) {
+			seterr(s, "stored tracking code has the wrong length");
+			e = Q_ERR_CORRUPT;
+			goto out;
+		}
+		const uint8_t *body = sqlite3_column_blob(st, 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+		const uint8_t *op = sqlite3_column_blob(st, 2);
+		size_t olen = (size_t)sqlite3_column_bytes(st, 2);
+		if (cb(ctx, code, body, len, op, olen) != 0) {
+			e = Q_ERR_STATE;
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		e = db_fail(s, "walk");
+out:
+	sqlite3_finalize(st);
+	return e;
+}
+
+qerr store_box_foreach_spent(store *s, store_hash_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	qerr e = need(s, STORE_BOX);
+	if (e != Q_OK)
+		return e;
+	if ((e = prep(s, "SELECT h FROM spent ORDER BY h;", &st)) != Q_OK)
+		return e;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *h = sqlite3_column_blob(st, 0);
+		if (h == NULL || sqlite3_column_bytes(st, 0) != STORE_HASH_LEN) {
+			seterr(s, "stored token hash has the wrong length");
+			e = Q_ERR_CORRUPT;
+			goto out;
+		}
+		if (cb(ctx, h) != 0) {
+			e = Q_ERR_STATE;
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		e = db_fail(s, "walk");
+out:
+	sqlite3_finalize(st);
+	return e;
+}
