@@ -1,0 +1,122 @@
+/*
+ * proof.h -- non-interactive zero-knowledge proofs (docs/spec/crypto.md C-4).
+ *
+ * All three are Fiat-Shamir sigma protocols whose challenge is
+ * transcript_challenge (C-2) over, in this order: the proof's domain tag,
+ * the 32-byte context hash `ctx` (the election's base hash, or a hash the
+ * caller derives from it to bind more context, e.g. trustee and
+ * coefficient index), the public key(s), the statement, the commitments.
+ *
+ *   Schnorr (C-4.1):        knowledge of a with C = a*G.       (c, u)
+ *   Chaum-Pedersen (C-4.2): log_G S = log_A M (= s).          (c, v)
+ *   Range (C-4.3):          ciphertext (alpha, beta) under K encrypts some
+ *                           m in [lo, hi] (CDS disjunction).  (c_j, v_j),
+ *                           j = lo..hi
+ *
+ * Encodings (fixed layouts, scalars per C-1.2):
+ *   Schnorr:        c || u                          SCHNORR_PROOF_LEN = 64
+ *   Chaum-Pedersen: c || v                          CP_PROOF_LEN = 64
+ *   Range [lo,hi]:  c_lo || v_lo || ... || c_hi || v_hi
+ *                                                   RANGE_PROOF_LEN(hi-lo)
+ * The range [lo, hi] is not in the encoding: the verifier knows it from
+ * the manifest and passes it to range_proof_decode.
+ *
+ * Errors: a proof that does not verify is Q_ERR_PROOF; a malformed
+ * encoding Q_ERR_ENCODING (length) or Q_ERR_SCALAR (a scalar >= n); a
+ * statement point at infinity Q_ERR_POINT.  Provers fail with Q_ERR_ARG
+ * when the witness does not satisfy the statement (e.g. m outside
+ * [lo, hi]), so no false proof is ever produced.
+ *
+ * Secrets: witnesses (a, s, r) and the provers' nonces w are secret;
+ * nonces are wiped on every path.  Verification is on public data only.
+ */
+#ifndef QUORUM_PROOF_H
+#define QUORUM_PROOF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "elgamal.h"
+#include "group.h"
+#include "qerr.h"
+
+#define PROOF_CTX_LEN 32
+
+/* ---- Schnorr proof of knowledge (C-4.1) ---- */
+
+#define SCHNORR_PROOF_LEN (2 * SCALAR_LEN)
+
+typedef struct schnorr_proof {
+	scalar *c;
+	scalar *u;
+} schnorr_proof;
+
+schnorr_proof *schnorr_proof_new(void);
+void schnorr_proof_free(schnorr_proof *pf);
+void schnorr_proof_encode(uint8_t out[SCHNORR_PROOF_LEN], const schnorr_proof *pf);
+Q_MUST_CHECK qerr schnorr_proof_decode(schnorr_proof *pf, const uint8_t *in, size_t len);
+/* Prove knowledge of a with C = a*G.  Q_ERR_ARG if C != a*G. */
+Q_MUST_CHECK qerr schnorr_prove(schnorr_proof *pf, const uint8_t ctx[PROOF_CTX_LEN], const point *C,
+                                const scalar *a);
+Q_MUST_CHECK qerr schnorr_verify(const schnorr_proof *pf, const uint8_t ctx[PROOF_CTX_LEN],
+                                 const point *C);
+
+/* ---- Chaum-Pedersen equal discrete logs (C-4.2) ---- */
+
+#define CP_PROOF_LEN (2 * SCALAR_LEN)
+
+typedef struct cp_proof {
+	scalar *c;
+	scalar *v;
+} cp_proof;
+
+cp_proof *cp_proof_new(void);
+void cp_proof_free(cp_proof *pf);
+void cp_proof_encode(uint8_t out[CP_PROOF_LEN], const cp_proof *pf);
+Q_MUST_CHECK qerr cp_proof_decode(cp_proof *pf, const uint8_t *in, size_t len);
+/* Prove S = s*G and M = s*A (a partial decryption M of A by the holder of
+ * verification key S).  Q_ERR_ARG if either equation does not hold. */
+Q_MUST_CHECK qerr cp_prove(cp_proof *pf, const uint8_t ctx[PROOF_CTX_LEN], const point *S,
+                           const point *A, const point *M, const scalar *s);
+Q_MUST_CHECK qerr cp_verify(const cp_proof *pf, const uint8_t ctx[PROOF_CTX_LEN], const point *S,
+                            const point *A, const point *M);
+
+/* ---- disjunctive range proof: ciphertext encrypts m in [lo, hi] (C-4.3) ---- */
+
+/* hi - lo may be at most RANGE_PROOF_MAX_SPAN (Q_ERR_RANGE otherwise). */
+#define RANGE_PROOF_MAX_SPAN 1023u
+#define RANGE_PROOF_LEN(span) (((size_t)(span) + 1) * 2 * SCALAR_LEN)
+
+typedef struct range_proof {
+	uint64_t lo, hi;
+	size_t count; /* hi - lo + 1 */
+	scalar **c; /* c[j - lo] */
+	scalar **v; /* v[j - lo] */
+} range_proof;
+
+/* A proof for [lo, hi] with all scalars 0.  NULL if memory ran out or the
+ * range is invalid (lo > hi or hi - lo > RANGE_PROOF_MAX_SPAN). */
+range_proof *range_proof_new(uint64_t lo, uint64_t hi);
+void range_proof_free(range_proof *pf);
+/* out must hold RANGE_PROOF_LEN(pf->hi - pf->lo) bytes. */
+void range_proof_encode(uint8_t *out, const range_proof *pf);
+/* Decode a proof for the range the caller expects: *out is a new proof
+ * (NULL on failure).  Q_ERR_RANGE for an invalid range, Q_ERR_ENCODING if
+ * len != RANGE_PROOF_LEN(hi - lo), Q_ERR_SCALAR for a scalar >= n. */
+Q_MUST_CHECK qerr range_proof_decode(range_proof **out, uint64_t lo, uint64_t hi, const uint8_t *in,
+                                     size_t len);
+/* Prove that ct = (r*G, m*G + r*K) with lo <= m <= hi.  *out is a new
+ * proof.  Q_ERR_ARG if m is outside [lo, hi] or ct is not (r*G, m*G + r*K)
+ * (no proof is made).  A contest total is proved with r = the sum of its
+ * selections' nonces. */
+Q_MUST_CHECK qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN],
+                              const point_table *K, const elgamal_ct *ct, uint64_t m,
+                              const scalar *r, uint64_t lo, uint64_t hi);
+/* Verify pf for ct under K.  pf->lo/hi must equal lo/hi (Q_ERR_PROOF
+ * otherwise).  K_table may be NULL (then K is used directly, slower); if
+ * non-NULL it must be the table of K. */
+Q_MUST_CHECK qerr range_verify(const range_proof *pf, const uint8_t ctx[PROOF_CTX_LEN],
+                               const point *K, const point_table *K_table, const elgamal_ct *ct,
+                               uint64_t lo, uint64_t hi);
+
+#endif
