@@ -1,0 +1,18 @@
+/*
+ * commands.h -- the table of quorum-audit subcommands.
+ *
+ * Adding a subcommand is one line here (name, function, usage summary) plus
+ * its file cli/cmd_<name>.c (listed in audit/meson.build).  The function gets
+ * argv[0] = the subcommand name and returns the exit status: 0 when what was
+ * asked holds, 1 when a check fails, 2 for usage or I/O errors.
+ */
+CLI_COMMAND("init", cmd_init, "DIR --origin ORIGIN          create a log and its key")
+CLI_COMMAND("append", cmd_append, "DIR [FILE...]               append each FILE (or stdin) as one entry")
+CLI_COMMAND("checkpoint", cmd_checkpoint, "DIR                         sign a checkpoint of the current size")
+CLI_COMMAND("prove", cmd_prove, "DIR INDEX [--size N]        print a tlog-proof@v1 for entry INDEX")
+CLI_COMMAND("consistency", cmd_consistency, "DIR OLD NEW                 print a consistency proof")
+CLI_COMMAND("check-proof", cmd_check_proof, "VKEY PROOF ENTRY            verify an offline inclusion proof")
+CLI_COMMAND("check-consistency", cmd_check_consistency, "VKEY OLD NEW PROOF    verify two checkpoints and the proof between")
+CLI_COMMAND("verify", cmd_verify, "DIR                         re-hash and check the whole log")
+CLI_COMMAND("cosign", cmd_cosign, "STATE KEY CHECKPOINT [PROOF] witness: check and cosign")
+CLI_COMMAND("witness-key", cmd_witness_key, "NAME KEYFILE                create a witness (cosigning) key")
