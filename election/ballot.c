@@ -1,0 +1,800 @@
+/*
+ * ballot.c -- encrypted ballots (docs/spec/ballot.md, B-1 to B-8).
+ */
+#include "ballot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/transcript.h"
+#include "crypto/util.h"
+
+#include "banned.h"
+
+#define RANGE01_LEN RANGE_PROOF_LEN(1)
+
+static void say(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void say(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+	if (why == NULL || whylen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
+ballot_style *ballot_style_new(size_t ncontests, const uint8_t base_hash[BALLOT_HASH_LEN])
+{
+	if (ncontests > BALLOT_MAX_CONTESTS)
+		return NULL;
+	ballot_style *st = calloc(1, sizeof *st);
+	if (st == NULL)
+		return NULL;
+	st->contests = calloc(ncontests ? ncontests : 1, sizeof *st->contests);
+	if (st->contests == NULL) {
+		free(st);
+		return NULL;
+	}
+	st->ncontests = ncontests;
+	memcpy(st->base_hash, base_hash, BALLOT_HASH_LEN);
+	return st;
+}
+
+qerr ballot_style_set_groups(ballot_style *st, size_t i, uint32_t ngroups, const uint32_t *group)
+{
+	if (st == NULL || i >= st->ncontests)
+		return Q_ERR_ARG;
+	ballot_contest_style *c = &st->contests[i];
+	if (c->noptions == 0 || c->noptions > BALLOT_MAX_OPTIONS || ngroups == 0 ||
+	    ngroups > c->noptions)
+		return Q_ERR_ARG;
+	for (uint32_t j = 0; j < c->noptions; j++)
+		if (group[j] >= ngroups)
+			return Q_ERR_ARG;
+	uint32_t *g = malloc(c->noptions * sizeof *g);
+	if (g == NULL)
+		return Q_ERR_NOMEM;
+	memcpy(g, group, c->noptions * sizeof *g);
+	free(c->group);
+	c->group = g;
+	c->ngroups = ngroups;
+	return Q_OK;
+}
+
+qerr ballot_style_check(ballot_style *st, char *why, size_t whylen)
+{
+	size_t total = 0;
+	if (st == NULL)
+		return Q_ERR_ARG;
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const ballot_contest_style *c = &st->contests[i];
+		if (c->noptions == 0 || c->noptions > BALLOT_MAX_OPTIONS) {
+			say(why, whylen, "contest %zu: %u options (1..%d allowed)", i, c->noptions,
+			    BALLOT_MAX_OPTIONS);
+			return Q_ERR_RANGE;
+		}
+		if (c->min_sel > c->max_sel || c->max_sel > c->noptions) {
+			say(why, whylen, "contest %zu: limits %u..%u invalid for %u options", i,
+			    c->min_sel, c->max_sel, c->noptions);
+			return Q_ERR_RANGE;
+		}
+		if ((c->ngroups == 0) != (c->group == NULL)) {
+			say(why, whylen, "contest %zu: groups not set", i);
+			return Q_ERR_RANGE;
+		}
+		total += c->noptions;
+	}
+	st->total_options = total;
+	return Q_OK;
+}
+
+void ballot_style_free(ballot_style *st)
+{
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < st->ncontests; i++)
+		free(st->contests[i].group);
+	free(st->contests);
+	free(st);
+}
+
+static void contest_clear(ballot_contest *c)
+{
+	for (size_t j = 0; j < c->nsel; j++) {
+		elgamal_ct_free(c->sel[j].ct);
+		range_proof_free(c->sel[j].proof);
+	}
+	free(c->sel);
+	for (size_t g = 0; g < c->ngroups; g++)
+		range_proof_free(c->group_proof[g]);
+	free(c->group_proof);
+	range_proof_free(c->total_proof);
+	memset(c, 0, sizeof *c);
+}
+
+void ballot_free(ballot *b)
+{
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < b->ncontests; i++)
+		contest_clear(&b->contests[i]);
+	free(b->contests);
+	free(b);
+}
+
+void ballot_opening_free(ballot_opening *op)
+{
+	if (op == NULL)
+		return;
+	if (op->nonce != NULL)
+		for (size_t i = 0; i < op->n; i++)
+			scalar_free(op->nonce[i]);
+	free(op->nonce);
+	wipe(op->marks, op->n);
+	free(op->marks);
+	free(op);
+}
+
+/* A ballot skeleton of the style's shape with empty objects. */
+static qerr ballot_alloc(const ballot_style *st, ballot **out)
+{
+	ballot *b = calloc(1, sizeof *b);
+	*out = NULL;
+	if (b == NULL)
+		return Q_ERR_NOMEM;
+	b->contests = calloc(st->ncontests ? st->ncontests : 1, sizeof *b->contests);
+	if (b->contests == NULL) {
+		free(b);
+		return Q_ERR_NOMEM;
+	}
+	b->ncontests = st->ncontests;
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const ballot_contest_style *cs = &st->contests[i];
+		ballot_contest *c = &b->contests[i];
+		c->sel = calloc(cs->noptions, sizeof *c->sel);
+		c->group_proof = calloc(cs->ngroups ? cs->ngroups : 1, sizeof *c->group_proof);
+		if (c->sel == NULL || c->group_proof == NULL)
+			goto nomem;
+		c->nsel = cs->noptions;
+		c->ngroups = cs->ngroups;
+		for (size_t j = 0; j < c->nsel; j++)
+			if ((c->sel[j].ct = elgamal_ct_new()) == NULL)
+				goto nomem;
+	}
+	*out = b;
+	return Q_OK;
+nomem:
+	ballot_free(b);
+	return Q_ERR_NOMEM;
+}
+
+qerr ballot_marks_check(const ballot_style *st, const uint8_t *marks, size_t n, char *why,
+                        size_t whylen)
+{
+	size_t k = 0;
+	uint32_t gsum[BALLOT_MAX_OPTIONS];
+	if (st == NULL || (marks == NULL && n > 0))
+		return Q_ERR_ARG;
+	if (n != st->total_options) {
+		say(why, whylen, "%zu marks given, the ballot has %zu options", n,
+		    st->total_options);
+		return Q_ERR_ARG;
+	}
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const ballot_contest_style *c = &st->contests[i];
+		uint32_t sum = 0;
+		memset(gsum, 0, sizeof gsum);
+		for (uint32_t j = 0; j < c->noptions; j++, k++) {
+			if (marks[k] > 1) {
+				say(why, whylen, "contest %zu option %u: mark must be 0 or 1", i,
+				    j);
+				return Q_ERR_ARG;
+			}
+			sum += marks[k];
+			if (c->ngroups > 0)
+				gsum[c->group[j]] += marks[k];
+		}
+		if (sum < c->min_sel || sum > c->max_sel) {
+			say(why, whylen, "contest %zu: %u selections, between %u and %u allowed", i,
+			    sum, c->min_sel, c->max_sel);
+			return Q_ERR_RANGE;
+		}
+		for (uint32_t g = 0; g < c->ngroups; g++) {
+			if (gsum[g] > 1) {
+				say(why, whylen,
+				    "contest %zu group %u: %u selections, at most 1 allowed", i, g,
+				    gsum[g]);
+				return Q_ERR_RANGE;
+			}
+		}
+	}
+	return Q_OK;
+}
+
+/* Sum of the ciphertexts (and nonces) of the options of contest c that
+ * are in group g (g = UINT32_MAX: all options).  r and rsum may be NULL
+ * (verification). */
+static qerr sum_cts(const ballot_contest_style *cs, const ballot_contest *c, uint32_t g,
+                    scalar *const *r, elgamal_ct *acc, scalar *rsum, uint64_t *msum,
+                    const uint8_t *marks)
+{
+	qerr e = Q_OK;
+	if (rsum != NULL)
+		e = scalar_set_u64(rsum, 0);
+	if (msum != NULL)
+		*msum = 0;
+	for (uint32_t j = 0; e == Q_OK && j < cs->noptions; j++) {
+		if (g != UINT32_MAX && cs->group[j] != g)
+			continue;
+		e = elgamal_add(acc, acc, c->sel[j].ct);
+		if (e == Q_OK && rsum != NULL)
+			e = scalar_add(rsum, rsum, r[j]);
+		if (msum != NULL)
+			*msum += marks[j];
+	}
+	return e;
+}
+
+qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t *marks, size_t n,
+                    ballot **out, ballot_opening **op_out)
+{
+	ballot *b = NULL;
+	ballot_opening *op = NULL;
+	elgamal_ct *acc = NULL;
+	scalar *rsum = NULL;
+	qerr e;
+
+	*out = NULL;
+	if (op_out != NULL)
+		*op_out = NULL;
+	if (st == NULL || K == NULL)
+		return Q_ERR_ARG;
+	if ((e = ballot_marks_check(st, marks, n, NULL, 0)) != Q_OK)
+		return e;
+	if ((e = ballot_alloc(st, &b)) != Q_OK)
+		return e;
+	e = Q_ERR_NOMEM;
+	op = calloc(1, sizeof *op);
+	if (op == NULL)
+		goto out;
+	op->n = n;
+	op->marks = malloc(n ? n : 1);
+	op->nonce = calloc(n ? n : 1, sizeof *op->nonce);
+	rsum = scalar_new();
+	if (op->marks == NULL || op->nonce == NULL || rsum == NULL)
+		goto out;
+	memcpy(op->marks, marks, n);
+	size_t k = 0;
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const ballot_contest_style *cs = &st->contests[i];
+		ballot_contest *c = &b->contests[i];
+		scalar **r = &op->nonce[k];
+		const uint8_t *m = &marks[k];
+		/* B-3.1: each selection, (rG, mG + rK) with a [0,1] proof. */
+		for (uint32_t j = 0; j < cs->noptions; j++, k++) {
+			if ((op->nonce[k] = scalar_new()) == NULL) {
+				e = Q_ERR_NOMEM;
+				goto out;
+			}
+			if ((e = elgamal_encrypt_random(c->sel[j].ct, marks[k], op->nonce[k], K)) !=
+			    Q_OK)
+				goto out;
+			if ((e = range_prove(&c->sel[j].proof, st->base_hash, K, c->sel[j].ct,
+			                     marks[k], op->nonce[k], 0, 1)) != Q_OK)
+				goto out;
+		}
+		/* B-3.2: each group's sum in [0, 1]. */
+		for (uint32_t g = 0; g < cs->ngroups; g++) {
+			uint64_t msum;
+			elgamal_ct_free(acc);
+			if ((acc = elgamal_ct_new()) == NULL) {
+				e = Q_ERR_NOMEM;
+				goto out;
+			}
+			if ((e = sum_cts(cs, c, g, r, acc, rsum, &msum, m)) != Q_OK)
+				goto out;
+			if ((e = range_prove(&c->group_proof[g], st->base_hash, K, acc, msum, rsum,
+			                     0, 1)) != Q_OK)
+				goto out;
+		}
+		/* B-3.3: the contest's sum in [min_sel, max_sel]. */
+		uint64_t msum;
+		elgamal_ct_free(acc);
+		if ((acc = elgamal_ct_new()) == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+		if ((e = sum_cts(cs, c, UINT32_MAX, r, acc, rsum, &msum, m)) != Q_OK)
+			goto out;
+		if ((e = range_prove(&c->total_proof, st->base_hash, K, acc, msum, rsum,
+		                     cs->min_sel, cs->max_sel)) != Q_OK)
+			goto out;
+	}
+	*out = b;
+	b = NULL;
+	if (op_out != NULL) {
+		*op_out = op;
+		op = NULL;
+	}
+	e = Q_OK;
+out:
+	elgamal_ct_free(acc);
+	scalar_free(rsum);
+	ballot_free(b);
+	ballot_opening_free(op);
+	return e;
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* B-2: the length of the encoding of a ballot of this shape. */
+static size_t enc_len(const ballot *b)
+{
+	size_t len = 4;
+	for (size_t i = 0; i < b->ncontests; i++) {
+		const ballot_contest *c = &b->contests[i];
+		len += 8 + c->nsel * (ELGAMAL_CT_LEN + RANGE01_LEN) + c->ngroups * RANGE01_LEN;
+		len +=
+		    c->total_proof ? RANGE_PROOF_LEN(c->total_proof->hi - c->total_proof->lo) : 0;
+	}
+	return len;
+}
+
+qerr ballot_encode(const ballot *b, uint8_t **out, size_t *len)
+{
+	qerr e = Q_OK;
+	*out = NULL;
+	*len = 0;
+	if (b == NULL)
+		return Q_ERR_ARG;
+	size_t n = enc_len(b);
+	uint8_t *buf = malloc(n), *p = buf;
+	if (buf == NULL)
+		return Q_ERR_NOMEM;
+	put_u32(p, (uint32_t)b->ncontests);
+	p += 4;
+	for (size_t i = 0; i < b->ncontests; i++) {
+		const ballot_contest *c = &b->contests[i];
+		if (c->total_proof == NULL) {
+			e = Q_ERR_ARG;
+			goto out;
+		}
+		put_u32(p, (uint32_t)c->nsel);
+		put_u32(p + 4, (uint32_t)c->ngroups);
+		p += 8;
+		for (size_t j = 0; j < c->nsel; j++) {
+			if (c->sel[j].proof == NULL || c->sel[j].proof->lo != 0 ||
+			    c->sel[j].proof->hi != 1) {
+				e = Q_ERR_ARG;
+				goto out;
+			}
+			if ((e = elgamal_ct_encode(p, c->sel[j].ct)) != Q_OK)
+				goto out;
+			p += ELGAMAL_CT_LEN;
+			range_proof_encode(p, c->sel[j].proof);
+			p += RANGE01_LEN;
+		}
+		for (size_t g = 0; g < c->ngroups; g++) {
+			if (c->group_proof[g] == NULL || c->group_proof[g]->hi != 1) {
+				e = Q_ERR_ARG;
+				goto out;
+			}
+			range_proof_encode(p, c->group_proof[g]);
+			p += RANGE01_LEN;
+		}
+		range_proof_encode(p, c->total_proof);
+		p += RANGE_PROOF_LEN(c->total_proof->hi - c->total_proof->lo);
+	}
+	if ((size_t)(p - buf) != n)
+		qfatal("ballot_encode: length mismatch");
+	*out = buf;
+	*len = n;
+	buf = NULL;
+out:
+	free(buf);
+	return e;
+}
+
+qerr ballot_decode(const ballot_style *st, const uint8_t *in, size_t len, ballot **out)
+{
+	ballot *b = NULL;
+	const uint8_t *p = in, *end = in + len;
+	qerr e;
+	*out = NULL;
+	if (st == NULL || (in == NULL && len > 0))
+		return Q_ERR_ARG;
+#define NEED(k)                                                                                    \
+	do {                                                                                       \
+		if ((size_t)(end - p) < (size_t)(k)) {                                             \
+			e = Q_ERR_ENCODING;                                                        \
+			goto out;                                                                  \
+		}                                                                                  \
+	} while (0)
+	if ((e = ballot_alloc(st, &b)) != Q_OK)
+		return e;
+	NEED(4);
+	if (get_u32(p) != st->ncontests) {
+		e = Q_ERR_FORMAT;
+		goto out;
+	}
+	p += 4;
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const ballot_contest_style *cs = &st->contests[i];
+		ballot_contest *c = &b->contests[i];
+		NEED(8);
+		if (get_u32(p) != cs->noptions || get_u32(p + 4) != cs->ngroups) {
+			e = Q_ERR_FORMAT;
+			goto out;
+		}
+		p += 8;
+		for (size_t j = 0; j < c->nsel; j++) {
+			NEED(ELGAMAL_CT_LEN + RANGE01_LEN);
+			if ((e = elgamal_ct_decode(c->sel[j].ct, p, ELGAMAL_CT_LEN)) != Q_OK)
+				goto out;
+			p += ELGAMAL_CT_LEN;
+			if ((e = range_proof_decode(&c->sel[j].proof, 0, 1, p, RANGE01_LEN)) !=
+			    Q_OK)
+				goto out;
+			p += RANGE01_LEN;
+		}
+		for (size_t g = 0; g < c->ngroups; g++) {
+			NEED(RANGE01_LEN);
+			if ((e = range_proof_decode(&c->group_proof[g], 0, 1, p, RANGE01_LEN)) !=
+			    Q_OK)
+				goto out;
+			p += RANGE01_LEN;
+		}
+		size_t tl = RANGE_PROOF_LEN(cs->max_sel - cs->min_sel);
+		NEED(tl);
+		if ((e = range_proof_decode(&c->total_proof, cs->min_sel, cs->max_sel, p, tl)) !=
+		    Q_OK)
+			goto out;
+		p += tl;
+	}
+	if (p != end) {
+		e = Q_ERR_ENCODING;
+		goto out;
+	}
+#undef NEED
+	*out = b;
+	b = NULL;
+	e = Q_OK;
+out:
+	ballot_free(b);
+	return e;
+}
+
+void ballot_tracking_code(uint8_t code[BALLOT_CODE_LEN], const ballot_style *st, const uint8_t *enc,
+                          size_t len)
+{
+	/* B-4: code = SHA-256(C-2 transcript: tag, base hash, encoding). */
+	transcript t;
+	if (transcript_init(&t, BALLOT_TAG_TRACKING) != Q_OK)
+		qfatal("ballot_tracking_code: out of memory");
+	transcript_bytes(&t, st->base_hash, BALLOT_HASH_LEN);
+	transcript_bytes(&t, enc, len);
+	transcript_digest(&t, code);
+}
+
+qerr ballot_verify(const ballot_style *st, const point *K, const point_table *K_table,
+                   const ballot *b, char *why, size_t whylen)
+{
+	elgamal_ct *acc = NULL;
+	qerr e = Q_OK;
+	if (st == NULL || K == NULL || b == NULL)
+		return Q_ERR_ARG;
+	if (b->ncontests != st->ncontests) {
+		say(why, whylen, "ballot has %zu contests, the style %zu", b->ncontests,
+		    st->ncontests);
+		return Q_ERR_FORMAT;
+	}
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const ballot_contest_style *cs = &st->contests[i];
+		const ballot_contest *c = &b->contests[i];
+		if (c->nsel != cs->noptions || c->ngroups != cs->ngroups ||
+		    c->total_proof == NULL) {
+			say(why, whylen, "contest %zu: wrong shape", i);
+			e = Q_ERR_FORMAT;
+			goto out;
+		}
+		for (size_t j = 0; j < c->nsel; j++) {
+			if (c->sel[j].proof == NULL ||
+			    range_verify(c->sel[j].proof, st->base_hash, K, K_table, c->sel[j].ct,
+			                 0, 1) != Q_OK) {
+				say(why, whylen, "contest %zu option %zu: 0/1 proof fails (C-4.3)",
+				    i, j);
+				e = Q_ERR_PROOF;
+				goto out;
+			}
+		}
+		for (uint32_t g = 0; g <= cs->ngroups; g++) {
+			int total = g == cs->ngroups;
+			elgamal_ct_free(acc);
+			if ((acc = elgamal_ct_new()) == NULL) {
+				e = Q_ERR_NOMEM;
+				goto out;
+			}
+			if ((e = sum_cts(cs, c, total ? UINT32_MAX : g, NULL, acc, NULL, NULL,
+			                 NULL)) != Q_OK)
+				goto out;
+			const range_proof *pf = total ? c->total_proof : c->group_proof[g];
+			uint64_t lo = total ? cs->min_sel : 0, hi = total ? cs->max_sel : 1;
+			if (pf == NULL ||
+			    range_verify(pf, st->base_hash, K, K_table, acc, lo, hi) != Q_OK) {
+				if (total)
+					say(why, whylen,
+					    "contest %zu: proof of %llu..%llu selections fails "
+					    "(B-3.3)",
+					    i, (unsigned long long)lo, (unsigned long long)hi);
+				else
+					say(why, whylen,
+					    "contest %zu group %u: 0/1 proof fails (B-3.2)", i, g);
+				e = Q_ERR_PROOF;
+				goto out;
+			}
+		}
+	}
+out:
+	elgamal_ct_free(acc);
+	return e;
+}
+
+qerr ballot_opening_encode(const ballot_opening *op, uint8_t **out, size_t *len)
+{
+	*out = NULL;
+	*len = 0;
+	if (op == NULL)
+		return Q_ERR_ARG;
+	size_t n = op->n * (1 + SCALAR_LEN);
+	uint8_t *buf = malloc(n ? n : 1);
+	if (buf == NULL)
+		return Q_ERR_NOMEM;
+	for (size_t i = 0; i < op->n; i++) {
+		buf[i * (1 + SCALAR_LEN)] = op->marks[i];
+		scalar_encode(buf + i * (1 + SCALAR_LEN) + 1, op->nonce[i]);
+	}
+	*out = buf;
+	*len = n;
+	return Q_OK;
+}
+
+qerr ballot_opening_decode(const ballot_style *st, const uint8_t *in, size_t len,
+                           ballot_opening **out)
+{
+	qerr e = Q_ERR_NOMEM;
+	*out = NULL;
+	if (st == NULL || (in == NULL && len > 0))
+		return Q_ERR_ARG;
+	if (len != st->total_options * (1 + SCALAR_LEN))
+		return Q_ERR_ENCODING;
+	ballot_opening *op = calloc(1, sizeof *op);
+	if (op == NULL)
+		return Q_ERR_NOMEM;
+	op->n = st->total_options;
+	op->marks = malloc(op->n ? op->n : 1);
+	op->nonce = calloc(op->n ? op->n : 1, sizeof *op->nonce);
+	if (op->marks == NULL || op->nonce == NULL)
+		goto out;
+	for (size_t i = 0; i < op->n; i++) {
+		const uint8_t *p = in + i * (1 + SCALAR_LEN);
+		if (p[0] > 1) {
+			e = Q_ERR_ENCODING;
+			goto out;
+		}
+		op->marks[i] = p[0];
+		if ((op->nonce[i] = scalar_new()) == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+		if ((e = scalar_decode(op->nonce[i], p + 1, SCALAR_LEN)) != Q_OK)
+			goto out;
+	}
+	*out = op;
+	op = NULL;
+	e = Q_OK;
+out:
+	ballot_opening_free(op);
+	return e;
+}
+
+qerr ballot_opening_check(const ballot_style *st, const point *K, const ballot *b,
+                          const ballot_opening *op, char *why, size_t whylen)
+{
+	elgamal_ct *ct = NULL;
+	uint8_t x[ELGAMAL_CT_LEN], y[ELGAMAL_CT_LEN];
+	qerr e = Q_OK;
+	if (st == NULL || K == NULL || b == NULL || op == NULL)
+		return Q_ERR_ARG;
+	if (b->ncontests != st->ncontests || op->n != st->total_options) {
+		say(why, whylen, "opening does not have the ballot's shape");
+		return Q_ERR_FORMAT;
+	}
+	if ((ct = elgamal_ct_new()) == NULL)
+		return Q_ERR_NOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const ballot_contest *c = &b->contests[i];
+		if (c->nsel != st->contests[i].noptions) {
+			say(why, whylen, "contest %zu: wrong shape", i);
+			e = Q_ERR_FORMAT;
+			goto out;
+		}
+		for (size_t j = 0; j < c->nsel; j++, k++) {
+			/* B-7: (rG, mG + rK) must equal the published ciphertext. */
+			if (op->marks[k] > 1 ||
+			    elgamal_encrypt_k(ct, op->marks[k], op->nonce[k], K) != Q_OK ||
+			    elgamal_ct_encode(x, ct) != Q_OK ||
+			    elgamal_ct_encode(y, c->sel[j].ct) != Q_OK ||
+			    memcmp(x, y, ELGAMAL_CT_LEN) != 0) {
+				say(why, whylen,
+				    "contest %zu option %zu: opening does not re-encrypt "
+				    "to the ciphertext (B-7)",
+				    i, j);
+				e = Q_ERR_PROOF;
+				goto out;
+			}
+		}
+	}
+out:
+	elgamal_ct_free(ct);
+	return e;
+}
+
+static json_t *hex_json(const uint8_t *p, size_t n)
+{
+	char *h = malloc(2 * n + 1);
+	if (h == NULL)
+		return NULL;
+	hex_encode(h, p, n);
+	json_t *s = json_string(h);
+	free(h);
+	return s;
+}
+
+static json_t *proof_json(const range_proof *pf)
+{
+	size_t n = RANGE_PROOF_LEN(pf->hi - pf->lo);
+	uint8_t *buf = malloc(n);
+	if (buf == NULL)
+		return NULL;
+	range_proof_encode(buf, pf);
+	json_t *j = hex_json(buf, n);
+	free(buf);
+	return j;
+}
+
+json_t *ballot_to_json(const ballot *b)
+{
+	uint8_t ct[ELGAMAL_CT_LEN];
+	json_t *cs = json_array(), *root = NULL;
+	if (cs == NULL || b == NULL)
+		goto fail;
+	for (size_t i = 0; i < b->ncontests; i++) {
+		const ballot_contest *c = &b->contests[i];
+		json_t *sels = json_array(), *groups = json_array();
+		if (sels == NULL || groups == NULL ||
+		    json_array_append_new(cs, json_pack("{s:o, s:o, s:o*}", "selections", sels,
+		                                        "groups", groups, "total",
+		                                        proof_json(c->total_proof))) != 0)
+			goto fail;
+		for (size_t j = 0; j < c->nsel; j++) {
+			if (elgamal_ct_encode(ct, c->sel[j].ct) != Q_OK)
+				goto fail;
+			if (json_array_append_new(
+			        sels, json_pack("{s:o, s:o}", "ciphertext", hex_json(ct, sizeof ct),
+			                        "proof", proof_json(c->sel[j].proof))) != 0)
+				goto fail;
+		}
+		for (size_t g = 0; g < c->ngroups; g++)
+			if (json_array_append_new(groups, proof_json(c->group_proof[g])) != 0)
+				goto fail;
+	}
+	root = json_pack("{s:o}", "contests", cs);
+	return root;
+fail:
+	json_decref(cs);
+	return NULL;
+}
+
+json_t *ballot_opening_to_json(const ballot_style *st, const ballot_opening *op)
+{
+	uint8_t r[SCALAR_LEN];
+	json_t *marks = json_array(), *nonces = json_array();
+	if (marks == NULL || nonces == NULL || st == NULL || op == NULL ||
+	    op->n != st->total_options)
+		goto fail;
+	size_t k = 0;
+	for (size_t i = 0; i < st->ncontests; i++) {
+		json_t *m = json_array(), *n = json_array();
+		if (json_array_append_new(marks, m) != 0 || json_array_append_new(nonces, n) != 0)
+			goto fail;
+		for (uint32_t j = 0; j < st->contests[i].noptions; j++, k++) {
+			scalar_encode(r, op->nonce[k]);
+			json_array_append_new(m, json_integer(op->marks[k]));
+			json_array_append_new(n, hex_json(r, sizeof r));
+		}
+	}
+	return json_pack("{s:o, s:o}", "marks", marks, "nonces", nonces);
+fail:
+	json_decref(marks);
+	json_decref(nonces);
+	return NULL;
+}
+
+/* Append the hex string j (exactly want bytes) to buf at *off. */
+static qerr take_hex(const json_t *j, uint8_t *buf, size_t *off, size_t cap, size_t want)
+{
+	const char *s = json_string_value(j);
+	if (s == NULL || *off + want > cap)
+		return Q_ERR_FORMAT;
+	if (hex_decode(buf + *off, want, s, json_string_length(j)) != Q_OK)
+		return Q_ERR_ENCODING;
+	*off += want;
+	return Q_OK;
+}
+
+qerr ballot_from_json(const ballot_style *st, const json_t *j, ballot **out)
+{
+	qerr e = Q_ERR_FORMAT;
+	size_t cap = 4, off = 0;
+	uint8_t *buf = NULL;
+	*out = NULL;
+	const json_t *cs = json_object_get(j, "contests");
+	if (st == NULL || !json_is_array(cs) || json_array_size(cs) != st->ncontests)
+		return Q_ERR_FORMAT;
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const ballot_contest_style *c = &st->contests[i];
+		cap += 8 + c->noptions * (ELGAMAL_CT_LEN + RANGE01_LEN) + c->ngroups * RANGE01_LEN +
+		       RANGE_PROOF_LEN(c->max_sel - c->min_sel);
+	}
+	if ((buf = malloc(cap)) == NULL)
+		return Q_ERR_NOMEM;
+	put_u32(buf, (uint32_t)st->ncontests);
+	off = 4;
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const ballot_contest_style *c = &st->contests[i];
+		const json_t *jc = json_array_get(cs, i);
+		const json_t *sels = json_object_get(jc, "selections");
+		const json_t *groups = json_object_get(jc, "groups");
+		if (!json_is_array(sels) || json_array_size(sels) != c->noptions ||
+		    !json_is_array(groups) || json_array_size(groups) != c->ngroups)
+			goto out;
+		put_u32(buf + off, c->noptions);
+		put_u32(buf + off + 4, c->ngroups);
+		off += 8;
+		for (size_t k = 0; k < c->noptions; k++) {
+			const json_t *s = json_array_get(sels, k);
+			if ((e = take_hex(json_object_get(s, "ciphertext"), buf, &off, cap,
+			                  ELGAMAL_CT_LEN)) != Q_OK ||
+			    (e = take_hex(json_object_get(s, "proof"), buf, &off, cap,
+			                  RANGE01_LEN)) != Q_OK)
+				goto out;
+		}
+		for (size_t g = 0; g < c->ngroups; g++)
+			if ((e = take_hex(json_array_get(groups, g), buf, &off, cap,
+			                  RANGE01_LEN)) != Q_OK)
+				goto out;
+		if ((e = take_hex(json_object_get(jc, "total"), buf, &off, cap,
+		                  RANGE_PROOF_LEN(c->max_sel - c->min_sel))) != Q_OK)
+			goto out;
+	}
+	e = ballot_decode(st, buf, off, out);
+out:
+	free(buf);
+	return e;
+}

@@ -1,0 +1,150 @@
+/*
+ * ballot.h -- encrypted ballots: encryption with proofs, the canonical
+ * byte encoding, the JSON form, the tracking code, verification, and the
+ * opening of a challenged (Benaloh) ballot.  Spec: docs/spec/ballot.md
+ * (sections B-1 to B-7); the proofs are docs/spec/crypto.md C-3, C-4.3.
+ *
+ * A ballot style lists, in manifest order, the balloted contests: each
+ * has noptions options (one 0/1 selection each), a limit [min_sel,
+ * max_sel] on the number of selections, and optionally groups of options
+ * (an evaluation: one group per member) each limited to 0..1.
+ *
+ * A ballot holds, per contest: per option an exponential ElGamal
+ * ciphertext under the joint key K and a range proof that it encrypts 0
+ * or 1; per group a range proof that the group's sum is 0 or 1; and a
+ * range proof that the contest's sum is in [min_sel, max_sel].  Every
+ * proof's context hash is the style's 32-byte base hash (B-3).
+ *
+ * Secrets: marks (the voter's choices) and nonces are secret until a
+ * challenge opens them.  ballot_opening holds both and is wiped by
+ * ballot_opening_free; callers wipe their own marks buffers.
+ * Everything else here is public.  Nothing is constant time except the
+ * scalar multiplications inside elgamal/proof.
+ *
+ * Ownership: every *_new/_decode output is owned by the caller and freed
+ * by the matching *_free, each of which accepts NULL.
+ */
+#ifndef QUORUM_ELECTION_BALLOT_H
+#define QUORUM_ELECTION_BALLOT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/elgamal.h"
+#include "crypto/group.h"
+#include "crypto/proof.h"
+#include "crypto/qerr.h"
+
+#define BALLOT_CODE_LEN 32
+#define BALLOT_HASH_LEN 32
+#define BALLOT_MAX_CONTESTS 64
+#define BALLOT_MAX_OPTIONS 64 /* per contest */
+#define BALLOT_TAG_TRACKING "quorum/v1/ballot/tracking-code"
+
+typedef struct ballot_contest_style {
+	uint32_t noptions; /* 1..BALLOT_MAX_OPTIONS */
+	uint32_t min_sel, max_sel; /* min_sel <= max_sel <= noptions */
+	uint32_t ngroups; /* 0, or the number of 0..1 groups */
+	uint32_t *group; /* noptions entries < ngroups (NULL when ngroups = 0) */
+} ballot_contest_style;
+
+typedef struct ballot_style {
+	uint8_t base_hash[BALLOT_HASH_LEN]; /* proof context (B-3) */
+	size_t ncontests;
+	ballot_contest_style *contests;
+	size_t total_options; /* sum of noptions */
+} ballot_style;
+
+/* A style of ncontests contests whose fields the caller then fills in
+ * (style->contests[i]), then ballot_style_check.  group arrays are
+ * allocated with ballot_style_set_groups.  NULL if memory ran out. */
+ballot_style *ballot_style_new(size_t ncontests, const uint8_t base_hash[BALLOT_HASH_LEN]);
+/* Give contest i groups: group[j] for each of its noptions options
+ * (copied).  Q_ERR_ARG if a value >= ngroups. */
+Q_MUST_CHECK qerr ballot_style_set_groups(ballot_style *st, size_t i, uint32_t ngroups,
+                                          const uint32_t *group);
+/* Validate the limits above and compute total_options.  Q_ERR_RANGE
+ * with why (may be NULL) naming the contest. */
+Q_MUST_CHECK qerr ballot_style_check(ballot_style *st, char *why, size_t whylen);
+void ballot_style_free(ballot_style *st);
+
+typedef struct ballot_selection {
+	elgamal_ct *ct;
+	range_proof *proof; /* [0, 1] */
+} ballot_selection;
+
+typedef struct ballot_contest {
+	size_t nsel;
+	ballot_selection *sel;
+	size_t ngroups;
+	range_proof **group_proof; /* [0, 1] each */
+	range_proof *total_proof; /* [min_sel, max_sel] */
+} ballot_contest;
+
+typedef struct ballot {
+	size_t ncontests;
+	ballot_contest *contests;
+} ballot;
+
+typedef struct ballot_opening {
+	size_t n; /* = style total_options */
+	uint8_t *marks; /* 0/1 per option, contests in order */
+	scalar **nonce; /* the nonce of each selection */
+} ballot_opening;
+
+void ballot_free(ballot *b);
+void ballot_opening_free(ballot_opening *op);
+
+/* Check marks (n bytes, 0/1 per option, contests in order) against the
+ * style: Q_ERR_ARG for a wrong count or a value other than 0/1,
+ * Q_ERR_RANGE for a contest or group outside its limits; why names it. */
+Q_MUST_CHECK qerr ballot_marks_check(const ballot_style *st, const uint8_t *marks, size_t n,
+                                     char *why, size_t whylen);
+
+/* Encrypt and prove (B-2, B-3).  K is the joint key's fixed-base table.
+ * On success *out is the ballot and, if op is non-NULL, *op its opening
+ * (marks and nonces; keep it only for a possible challenge).  On failure
+ * both are NULL and no nonce survives.  Errors of ballot_marks_check,
+ * Q_ERR_NOMEM, Q_ERR_CRYPTO. */
+Q_MUST_CHECK qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t *marks,
+                                 size_t n, ballot **out, ballot_opening **op);
+
+/* The canonical encoding (B-2) into a malloc'd buffer *out of *len bytes. */
+Q_MUST_CHECK qerr ballot_encode(const ballot *b, uint8_t **out, size_t *len);
+/* Strict decode against a style: every count, length, point and scalar
+ * is checked (Q_ERR_ENCODING, Q_ERR_POINT, Q_ERR_SCALAR, Q_ERR_FORMAT);
+ * proofs are not verified here.  *out is NULL on failure. */
+Q_MUST_CHECK qerr ballot_decode(const ballot_style *st, const uint8_t *in, size_t len,
+                                ballot **out);
+
+/* The tracking code (B-4) of an encoded ballot. */
+void ballot_tracking_code(uint8_t code[BALLOT_CODE_LEN], const ballot_style *st, const uint8_t *enc,
+                          size_t len);
+
+/* Verify every proof of b (B-5).  K_table may be NULL.  Q_OK, or
+ * Q_ERR_PROOF with why saying which contest/option/group/total failed,
+ * or Q_ERR_FORMAT if b does not have the style's shape. */
+Q_MUST_CHECK qerr ballot_verify(const ballot_style *st, const point *K, const point_table *K_table,
+                                const ballot *b, char *why, size_t whylen);
+
+/* Opening encoding (B-6): per option, mark (1 byte) || nonce (32). */
+Q_MUST_CHECK qerr ballot_opening_encode(const ballot_opening *op, uint8_t **out, size_t *len);
+Q_MUST_CHECK qerr ballot_opening_decode(const ballot_style *st, const uint8_t *in, size_t len,
+                                        ballot_opening **out);
+/* B-7: re-encrypt each mark with its nonce under K and compare with the
+ * ballot's ciphertexts.  Q_OK if all equal, Q_ERR_PROOF (why names the
+ * first mismatch) otherwise; Q_ERR_FORMAT for shape mismatches. */
+Q_MUST_CHECK qerr ballot_opening_check(const ballot_style *st, const point *K, const ballot *b,
+                                       const ballot_opening *op, char *why, size_t whylen);
+
+/* JSON forms (B-8): {"contests":[{"selections":[{"ciphertext":hex,
+ * "proof":hex},...],"groups":[hex,...],"total":hex},...]} and, for an
+ * opening, {"marks":[[0,1,..],..],"nonces":[[hex,..],..]}.  NULL if memory
+ * ran out. */
+json_t *ballot_to_json(const ballot *b);
+json_t *ballot_opening_to_json(const ballot_style *st, const ballot_opening *op);
+/* Parse the JSON form (by re-encoding it to B-2 and decoding strictly). */
+Q_MUST_CHECK qerr ballot_from_json(const ballot_style *st, const json_t *j, ballot **out);
+
+#endif

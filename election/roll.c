@@ -1,0 +1,538 @@
+/* roll.c -- see roll.h; CSV format in docs/spec/election.md E-4. */
+#include "roll.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h"
+
+const char *roll_refusal_code(roll_refusal r)
+{
+	static const char *const n[] = {"ok",
+	                                "not-registered",
+	                                "deprived",
+	                                "under-18",
+	                                "wrong-station",
+	                                "not-member",
+	                                "proxy-not-allowed",
+	                                "proxy-not-authorised",
+	                                "proxy-candidate",
+	                                "proxy-limit"};
+	return (unsigned)r < sizeof(n) / sizeof(n[0]) ? n[r] : "?";
+}
+
+static void rec_free(roll_record *x)
+{
+	free(x->id);
+	free(x->name);
+	free(x->household);
+	free(x->group);
+	free(x->proxy);
+}
+
+void roll_free(elec_roll *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		rec_free(&r->v[i]);
+	free(r->v);
+	free(r->by_id);
+	free(r);
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+	const roll_record *const *x = a, *const *y = b;
+	return strcmp((*x)->id, (*y)->id);
+}
+
+const roll_record *roll_find(const elec_roll *r, const char *id)
+{
+	size_t lo = 0, hi = r->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(r->by_id[mid]->id, id);
+		if (c == 0)
+			return r->by_id[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+size_t roll_proxy_count(const elec_roll *r, const char *holder)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].proxy != NULL && strcmp(r->v[i].proxy, holder) == 0)
+			k++;
+	return k;
+}
+
+/* ---- CSV ---- */
+
+#define NFIELDS 6
+
+/* Split one logical record starting at *pos into up to NFIELDS malloc'd
+ * fields.  Quoted fields may hold commas, doubled quotes and newlines.
+ * Returns the number of fields, -1 on a malformed quote, -2 on OOM.
+ * *lines receives how many physical lines the record spanned. */
+static int csv_record(const char *s, size_t len, size_t *pos, char **fld, size_t *lines)
+{
+	size_t i = *pos;
+	int nf = 0, bad = 0;
+	*lines = 1;
+	for (;;) {
+		char *buf = malloc(len - i + 1);
+		size_t bl = 0;
+		if (buf == NULL)
+			return -2;
+		if (i < len && s[i] == '"') {
+			i++;
+			for (;;) {
+				if (i >= len) {
+					bad = 1;
+					break;
+				}
+				if (s[i] == '"') {
+					if (i + 1 < len && s[i + 1] == '"') {
+						buf[bl++] = '"';
+						i += 2;
+						continue;
+					}
+					i++;
+					break;
+				}
+				if (s[i] == '\n')
+					(*lines)++;
+				buf[bl++] = s[i++];
+			}
+			if (!bad && i < len && s[i] != ',' && s[i] != '\n' && s[i] != '\r')
+				bad = 1;
+		} else {
+			while (i < len && s[i] != ',' && s[i] != '\n' && s[i] != '\r') {
+				if (s[i] == '"')
+					bad = 1;
+				buf[bl++] = s[i++];
+			}
+		}
+		buf[bl] = '\0';
+		if (nf < NFIELDS)
+			fld[nf] = buf;
+		else
+			free(buf);
+		nf++;
+		if (bad) {
+			/* skip to the end of the physical line */
+			while (i < len && s[i] != '\n')
+				i++;
+			if (i < len)
+				i++;
+			*pos = i;
+			return -1;
+		}
+		if (i < len && s[i] == ',') {
+			i++;
+			continue;
+		}
+		if (i < len && s[i] == '\r')
+			i++;
+		if (i < len && s[i] == '\n')
+			i++;
+		*pos = i;
+		return nf;
+	}
+}
+
+static int valid_utf8_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		if (*p < 0x20)
+			return 0;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		int n = (*p & 0xE0) == 0xC0   ? 1
+		        : (*p & 0xF0) == 0xE0 ? 2
+		        : (*p & 0xF8) == 0xF0 ? 3
+		                              : -1;
+		if (n < 0 || (*p == 0xC0 || *p == 0xC1))
+			return 0;
+		for (int k = 1; k <= n; k++)
+			if ((p[k] & 0xC0) != 0x80)
+				return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+static int parse_flags(char *s, roll_record *x, elec_findings *f, const char *where)
+{
+	int ok = 1;
+	char *save = NULL;
+	for (char *t = strtok_r(s, "; ", &save); t != NULL; t = strtok_r(NULL, "; ", &save)) {
+		if (strcmp(t, "deprived") == 0)
+			x->flags |= ROLL_DEPRIVED;
+		else if (strcmp(t, "representative") == 0)
+			x->flags |= ROLL_REPRESENTATIVE;
+		else if (strcmp(t, "council") == 0)
+			x->flags |= ROLL_COUNCIL;
+		else if (strncmp(t, "proxy=", 6) == 0 && x->proxy == NULL &&
+		         manifest_id_ok(t + 6)) {
+			size_t n = strlen(t + 6) + 1;
+			x->proxy = malloc(n);
+			if (x->proxy == NULL)
+				return -1;
+			memcpy(x->proxy, t + 6, n);
+		} else {
+			elec_findings_add(
+			    f, ELEC_ERROR, NULL, where,
+			    "unknown or repeated flag \"%s\" (deprived, representative, "
+			    "council, proxy=<id>)",
+			    t);
+			ok = 0;
+		}
+	}
+	return ok;
+}
+
+qerr roll_import(const char *csv, size_t len, elec_roll **out, elec_findings *f)
+{
+	static const char *const names[NFIELDS] = {"id",        "name",  "birth_date",
+	                                           "household", "group", "flags"};
+	qerr err = Q_OK;
+	elec_roll *r = NULL;
+	size_t pos = 0, line = 1, cap = 0;
+	char *fld[NFIELDS] = {0};
+	char where[48];
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return Q_ERR_NOMEM;
+	/* Header (E-4): exactly ROLL_HEADER, optionally after a UTF-8 BOM. */
+	if (len >= 3 && memcmp(csv, "\xEF\xBB\xBF", 3) == 0)
+		pos = 3;
+	size_t hl = strlen(ROLL_HEADER);
+	if (len - pos < hl || memcmp(csv + pos, ROLL_HEADER, hl) != 0 ||
+	    (len - pos > hl && csv[pos + hl] != '\n' && csv[pos + hl] != '\r')) {
+		elec_findings_add(f, ELEC_ERROR, NULL, "line 1", "the header must be \"%s\"",
+		                  ROLL_HEADER);
+		err = Q_ERR_FORMAT;
+		goto out;
+	}
+	pos += hl;
+	if (pos < len && csv[pos] == '\r')
+		pos++;
+	if (pos < len && csv[pos] == '\n')
+		pos++;
+	line = 2;
+	while (pos < len) {
+		size_t spanned = 1;
+		if (csv[pos] == '\n' ||
+		    (csv[pos] == '\r' && pos + 1 < len && csv[pos + 1] == '\n')) {
+			/* blank line: allowed only at the end */
+			size_t k = pos;
+			while (k < len && (csv[k] == '\n' || csv[k] == '\r'))
+				k++;
+			if (k == len)
+				break;
+			snprintf(where, sizeof(where), "line %zu", line);
+			elec_findings_add(f, ELEC_ERROR, NULL, where, "blank line");
+			pos += csv[pos] == '\r' ? 2 : 1;
+			line++;
+			continue;
+		}
+		snprintf(where, sizeof(where), "line %zu", line);
+		memset(fld, 0, sizeof(fld));
+		int nf = csv_record(csv, len, &pos, fld, &spanned);
+		if (nf == -2) {
+			err = Q_ERR_NOMEM;
+			goto out;
+		}
+		if (nf == -1) {
+			elec_findings_add(f, ELEC_ERROR, NULL, where, "malformed quoted field");
+		} else if (nf != NFIELDS) {
+			elec_findings_add(f, ELEC_ERROR, NULL, where, "%d fields; a row has 6 (%s)",
+			                  nf, ROLL_HEADER);
+		} else {
+			if (r->n >= ROLL_MAX_ROWS) {
+				elec_findings_add(f, ELEC_ERROR, NULL, where, "more than %u rows",
+				                  ROLL_MAX_ROWS);
+				err = Q_ERR_LIMIT;
+				goto out;
+			}
+			if (r->n == cap) {
+				size_t nc = cap ? cap * 2 : 64;
+				roll_record *nv = realloc(r->v, nc * sizeof(*nv));
+				if (nv == NULL) {
+					err = Q_ERR_NOMEM;
+					goto out;
+				}
+				r->v = nv;
+				cap = nc;
+			}
+			roll_record *x = &r->v[r->n++];
+			memset(x, 0, sizeof(*x));
+			x->line = line;
+			int ok = 1;
+			if (!manifest_id_ok(fld[0])) {
+				elec_findings_add(f, ELEC_ERROR, NULL, where,
+				                  "id \"%s\" must be 1-64 characters of A-Z a-z "
+				                  "0-9 . _ -",
+				                  fld[0]);
+				ok = 0;
+			}
+			for (int k = 1; k < NFIELDS; k++) {
+				if (k == 2 || k == 5)
+					continue;
+				if (fld[k][0] == '\0' || !valid_utf8_text(fld[k])) {
+					elec_findings_add(f, ELEC_ERROR, NULL, where,
+					                  "%s must be non-empty UTF-8 text without "
+					                  "control characters",
+					                  names[k]);
+					ok = 0;
+				}
+			}
+			if (!manifest_id_ok(fld[4]) && fld[4][0] != '\0') {
+				elec_findings_add(f, ELEC_ERROR, NULL, where,
+				                  "group \"%s\" must be an id (A-Z a-z 0-9 . _ -)",
+				                  fld[4]);
+				ok = 0;
+			}
+			if (elec_date_parse(fld[2], &x->birth) != Q_OK) {
+				elec_findings_add(
+				    f, ELEC_ERROR, NULL, where,
+				    "birth_date \"%s\" is not a valid YYYY-MM-DD date", fld[2]);
+				ok = 0;
+			}
+			int pf = parse_flags(fld[5], x, f, where);
+			if (pf < 0) {
+				err = Q_ERR_NOMEM;
+				goto out;
+			}
+			(void)ok;
+			x->id = fld[0];
+			x->name = fld[1];
+			x->household = fld[3];
+			x->group = fld[4];
+			fld[0] = fld[1] = fld[3] = fld[4] = NULL;
+		}
+		for (int k = 0; k < NFIELDS; k++) {
+			free(fld[k]);
+			fld[k] = NULL;
+		}
+		line += spanned;
+	}
+	if (r->n == 0)
+		elec_findings_add(f, ELEC_ERROR, NULL, "line 2", "the roll has no voters");
+	/* Cross-row checks: unique ids, proxies (UL19.proxy). */
+	r->by_id = malloc((r->n ? r->n : 1) * sizeof(*r->by_id));
+	if (r->by_id == NULL) {
+		err = Q_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		r->by_id[i] = &r->v[i];
+	qsort(r->by_id, r->n, sizeof(*r->by_id), cmp_rec);
+	for (size_t i = 1; i < r->n; i++)
+		if (strcmp(r->by_id[i]->id, r->by_id[i - 1]->id) == 0) {
+			snprintf(where, sizeof(where), "line %zu", r->by_id[i]->line);
+			elec_findings_add(f, ELEC_ERROR, NULL, where,
+			                  "duplicate id \"%s\" (also on line %zu)", r->by_id[i]->id,
+			                  r->by_id[i - 1]->line);
+		}
+	for (size_t i = 0; i < r->n; i++) {
+		const roll_record *x = &r->v[i];
+		if (x->proxy == NULL)
+			continue;
+		snprintf(where, sizeof(where), "line %zu", x->line);
+		const roll_record *h = roll_find(r, x->proxy);
+		if (h == NULL) {
+			elec_findings_add(f, ELEC_ERROR, "UL19.proxy", where,
+			                  "proxy \"%s\" is not a voter on this roll", x->proxy);
+			continue;
+		}
+		if (h == x) {
+			elec_findings_add(f, ELEC_ERROR, "UL19.proxy", where,
+			                  "a voter cannot be their own proxy");
+			continue;
+		}
+		if (h->flags & ROLL_DEPRIVED)
+			elec_findings_add(f, ELEC_ERROR, "UL19.proxy", where,
+			                  "proxy \"%s\" is deprived of political rights", x->proxy);
+		if (h->proxy != NULL)
+			elec_findings_add(f, ELEC_ERROR, "UL19.proxy", where,
+			                  "proxy \"%s\" has given their own vote to a proxy",
+			                  x->proxy);
+		size_t k = roll_proxy_count(r, x->proxy);
+		if (k > ROLL_MAX_PROXIES)
+			elec_findings_add(f, ELEC_ERROR, "UL19.proxy", where,
+			                  "proxy \"%s\" holds %zu proxies; at most %d (%zu <= %d "
+			                  "fails)",
+			                  x->proxy, k, ROLL_MAX_PROXIES, k, ROLL_MAX_PROXIES);
+	}
+	if (f->oom) {
+		err = Q_ERR_NOMEM;
+		goto out;
+	}
+	if (elec_findings_errors(f) > 0) {
+		err = Q_ERR_FORMAT;
+		goto out;
+	}
+	*out = r;
+	r = NULL;
+out:
+	for (int k = 0; k < NFIELDS; k++)
+		free(fld[k]);
+	roll_free(r);
+	return err;
+}
+
+/* ---- eligibility ---- */
+
+__attribute__((format(printf, 5, 6))) static qerr
+refuse(roll_refusal *why, roll_refusal code, char *msg, size_t msglen, const char *fmt, ...)
+{
+	*why = code;
+	if (msg != NULL && msglen > 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg, msglen, fmt, ap);
+		va_end(ap);
+	}
+	return Q_ERR_DENIED;
+}
+
+static int is_candidate(const roll_context *ctx, const char *id)
+{
+	for (size_t i = 0; i < ctx->ncandidates; i++)
+		if (strcmp(ctx->candidates[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+qerr roll_check_eligible(const elec_roll *r, const char *voter_id, const char *proxy_holder,
+                         const roll_context *ctx, roll_refusal *why, char *msg, size_t msglen)
+{
+	if (r == NULL || voter_id == NULL || ctx == NULL || why == NULL)
+		return Q_ERR_ARG;
+	*why = ELIG_OK;
+	if (msg != NULL && msglen > 0)
+		msg[0] = '\0';
+	const roll_record *x = roll_find(r, voter_id);
+	if (x == NULL)
+		return refuse(why, ELIG_NOT_REGISTERED, msg, msglen,
+		              "UL16.eligible: \"%s\" is not on this community's roll", voter_id);
+	if (x->flags & ROLL_DEPRIVED)
+		return refuse(why, ELIG_DEPRIVED, msg, msglen,
+		              "UL16.eligible: \"%s\" is deprived of political rights", voter_id);
+	if (!elec_date_age_at_least(x->birth, ctx->polling_day, 18))
+		return refuse(why, ELIG_UNDER_18, msg, msglen,
+		              "UL16.eligible: \"%s\" is not 18 on polling day", voter_id);
+	int served = 0;
+	for (size_t i = 0; i < ctx->ngroups; i++)
+		if (strcmp(ctx->groups[i], x->group) == 0)
+			served = 1;
+	if (!served)
+		return refuse(why, ELIG_WRONG_STATION, msg, msglen,
+		              "residents' group \"%s\" is not served by this station", x->group);
+	if ((ctx->mode == MODE_REPRESENTATIVES || ctx->mode == MODE_ASSEMBLY) &&
+	    !(x->flags & ROLL_REPRESENTATIVE))
+		return refuse(why, ELIG_NOT_MEMBER, msg, msglen,
+		              "\"%s\" is not a representative of this body", voter_id);
+	if (ctx->mode == MODE_COUNCIL && !(x->flags & ROLL_COUNCIL))
+		return refuse(why, ELIG_NOT_MEMBER, msg, msglen,
+		              "\"%s\" is not a member of the deliberation council", voter_id);
+	if (proxy_holder == NULL)
+		return Q_OK;
+	if (ctx->mode != MODE_RESIDENTS && ctx->mode != MODE_HOUSEHOLDS)
+		return refuse(why, ELIG_PROXY_NOT_ALLOWED, msg, msglen,
+		              "UL19.proxy: no proxy voting in %s mode",
+		              manifest_mode_name(ctx->mode));
+	if (x->proxy == NULL || strcmp(x->proxy, proxy_holder) != 0)
+		return refuse(why, ELIG_PROXY_NOT_AUTHORISED, msg, msglen,
+		              "UL19.proxy: \"%s\" holds no written proxy for this voter",
+		              proxy_holder);
+	if (is_candidate(ctx, proxy_holder))
+		return refuse(why, ELIG_PROXY_CANDIDATE, msg, msglen,
+		              "UL19.proxy: candidate \"%s\" may not act as a proxy", proxy_holder);
+	const roll_record *h = roll_find(r, proxy_holder);
+	if (h == NULL || (h->flags & ROLL_DEPRIVED) ||
+	    !elec_date_age_at_least(h->birth, ctx->polling_day, 18))
+		return refuse(why, ELIG_PROXY_NOT_AUTHORISED, msg, msglen,
+		              "UL19.proxy: proxy \"%s\" is not an eligible voter of the community",
+		              proxy_holder);
+	if (roll_proxy_count(r, proxy_holder) > ROLL_MAX_PROXIES)
+		return refuse(why, ELIG_PROXY_LIMIT, msg, msglen,
+		              "UL19.proxy: \"%s\" holds more than 3 proxies", proxy_holder);
+	return Q_OK;
+}
+
+qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findings *f)
+{
+	char where[96];
+	size_t proxies = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].proxy != NULL)
+			proxies++;
+	if (proxies > 0 && m->mode != MODE_RESIDENTS && m->mode != MODE_HOUSEHOLDS)
+		elec_findings_add(
+		    f, ELEC_ERROR, "UL19.proxy", "roll",
+		    "%zu proxies on the roll, but there is no proxy voting in %s mode", proxies,
+		    manifest_mode_name(m->mode));
+	for (size_t ci = 0; ci < m->ncontests; ci++) {
+		const elec_contest *c = &m->contests[ci];
+		for (size_t k = 0; k < c->ncands; k++) {
+			const elec_candidate *cd = &c->cands[k];
+			snprintf(where, sizeof(where), "contests[%zu].candidates[%zu]", ci, k);
+			const roll_record *x = roll_find(r, cd->voter);
+			if (x == NULL) {
+				elec_findings_add(
+				    f, ELEC_ERROR, "UL16.eligible", where,
+				    "candidate \"%s\" (voter \"%s\") is not on the roll", cd->id,
+				    cd->voter);
+				continue;
+			}
+			if (x->flags & ROLL_DEPRIVED)
+				elec_findings_add(
+				    f, ELEC_ERROR, "UL16.eligible", where,
+				    "candidate \"%s\" is deprived of political rights", cd->id);
+			if (!elec_date_age_at_least(x->birth, m->polling_day, 18))
+				elec_findings_add(f, ELEC_ERROR, "UL16.eligible", where,
+				                  "candidate \"%s\" is not 18 on polling day",
+				                  cd->id);
+			if (roll_proxy_count(r, cd->voter) > 0)
+				elec_findings_add(
+				    f, ELEC_ERROR, "UL19.proxy", where,
+				    "candidate \"%s\" holds proxies; candidates may not "
+				    "be proxies",
+				    cd->id);
+		}
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		int served = 0;
+		for (size_t s = 0; s < m->nstations && !served; s++)
+			for (size_t g = 0; g < m->stations[s].ngroups; g++)
+				if (strcmp(m->stations[s].groups[g], r->v[i].group) == 0)
+					served = 1;
+		if (!served) {
+			snprintf(where, sizeof(where), "roll line %zu", r->v[i].line);
+			elec_findings_add(f, ELEC_ERROR, NULL, where,
+			                  "residents' group \"%s\" is served by no station",
+			                  r->v[i].group);
+		}
+	}
+	if (m->mode == MODE_RESIDENTS && m->registered != r->n)
+		elec_findings_add(f, ELEC_WARNING, NULL, "body.registered",
+		                  "body.registered is %llu but the roll has %zu voters",
+		                  (unsigned long long)m->registered, r->n);
+	return elec_findings_status(f, Q_ERR_RULE);
+}
