@@ -1,0 +1,458 @@
+/* Independent libgcrypt implementation for cross-checks
+ * (docs/spec/secrets.md S-7).  Uses no OpenSSL. */
+#include "xcheck.h"
+
+#include <gcrypt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gcry_init.h"
+
+#include "banned.h"
+
+struct xcheck_point {
+	gcry_mpi_point_t p; /* projective; z == 0 is infinity */
+};
+
+static const uint8_t p256_p[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+                                   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
+                                   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t p256_n[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+                                   0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
+                                   0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+/* Ed25519 group order L, little-endian (RFC 8032 section 5.1). */
+static const uint8_t ed_L_le[32] = {
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
+
+static qerr ec_ctx(gcry_ctx_t *ctx)
+{
+	quorum_gcry_init();
+	*ctx = NULL;
+	if (gcry_mpi_ec_new(ctx, NULL, "NIST P-256") != 0) {
+		*ctx = NULL;
+		return Q_ERR_CRYPTO;
+	}
+	return Q_OK;
+}
+
+static int is_inf(gcry_mpi_point_t p)
+{
+	gcry_mpi_t z = gcry_mpi_new(0);
+	int r;
+	gcry_mpi_point_get(NULL, NULL, z, p);
+	r = gcry_mpi_cmp_ui(z, 0) == 0;
+	gcry_mpi_release(z);
+	return r;
+}
+
+static gcry_mpi_point_t inf_point(void)
+{
+	return gcry_mpi_point_set(NULL, NULL, NULL, NULL); /* (0, 0, 0) */
+}
+
+static xcheck_point *wrap(gcry_mpi_point_t p)
+{
+	xcheck_point *x;
+	if (p == NULL)
+		return NULL;
+	x = malloc(sizeof *x);
+	if (x == NULL) {
+		gcry_mpi_point_release(p);
+		return NULL;
+	}
+	x->p = p;
+	return x;
+}
+
+void xcheck_point_free(xcheck_point *p)
+{
+	if (p == NULL)
+		return;
+	gcry_mpi_point_release(p->p);
+	free(p);
+}
+
+int xcheck_point_is_infinity(const xcheck_point *p)
+{
+	return is_inf(p->p);
+}
+
+/* Strict SEC1 uncompressed decode (S-7.1). */
+static qerr decode(gcry_mpi_point_t *out, const uint8_t *in, size_t len, gcry_ctx_t ctx)
+{
+	gcry_mpi_t x = NULL, y = NULL;
+	gcry_mpi_point_t p;
+
+	*out = NULL;
+	if (in == NULL || len != XCHECK_POINT_LEN || in[0] != 0x04)
+		return Q_ERR_POINT;
+	if (memcmp(in + 1, p256_p, 32) >= 0 || memcmp(in + 33, p256_p, 32) >= 0)
+		return Q_ERR_POINT;
+	if (gcry_mpi_scan(&x, GCRYMPI_FMT_USG, in + 1, 32, NULL) != 0)
+		return Q_ERR_NOMEM;
+	if (gcry_mpi_scan(&y, GCRYMPI_FMT_USG, in + 33, 32, NULL) != 0) {
+		gcry_mpi_release(x);
+		return Q_ERR_NOMEM;
+	}
+	p = gcry_mpi_point_snatch_set(NULL, x, y, gcry_mpi_set_ui(NULL, 1));
+	if (!gcry_mpi_ec_curve_point(p, ctx)) {
+		gcry_mpi_point_release(p);
+		return Q_ERR_POINT;
+	}
+	*out = p;
+	return Q_OK;
+}
+
+static qerr encode(uint8_t out[XCHECK_POINT_LEN], gcry_mpi_point_t p, gcry_ctx_t ctx)
+{
+	gcry_mpi_t x = gcry_mpi_new(0), y = gcry_mpi_new(0);
+	size_t nx = 0, ny = 0;
+	uint8_t bx[32], by[32];
+	qerr rc = Q_ERR_POINT;
+
+	memset(out, 0, XCHECK_POINT_LEN);
+	if (is_inf(p) || gcry_mpi_ec_get_affine(x, y, p, ctx) != 0)
+		goto out;
+	rc = Q_ERR_CRYPTO;
+	if (gcry_mpi_print(GCRYMPI_FMT_USG, bx, sizeof bx, &nx, x) != 0 ||
+	    gcry_mpi_print(GCRYMPI_FMT_USG, by, sizeof by, &ny, y) != 0 || nx > 32 || ny > 32)
+		goto out;
+	out[0] = 0x04;
+	memcpy(out + 1 + (32 - nx), bx, nx);
+	memcpy(out + 33 + (32 - ny), by, ny);
+	rc = Q_OK;
+out:
+	gcry_mpi_release(x);
+	gcry_mpi_release(y);
+	return rc;
+}
+
+static qerr scalar_mpi(gcry_mpi_t *k, const uint8_t s[XCHECK_SCALAR_LEN])
+{
+	*k = NULL;
+	if (s == NULL || memcmp(s, p256_n, 32) >= 0)
+		return Q_ERR_SCALAR;
+	if (gcry_mpi_scan(k, GCRYMPI_FMT_USG, s, XCHECK_SCALAR_LEN, NULL) != 0) {
+		*k = NULL;
+		return Q_ERR_NOMEM;
+	}
+	return Q_OK;
+}
+
+/* w = k*u; infinity handled here because libgcrypt's mul of infinity
+ * does not return infinity. */
+static gcry_mpi_point_t mul(gcry_mpi_t k, gcry_mpi_point_t u, gcry_ctx_t ctx)
+{
+	gcry_mpi_point_t w;
+	if (is_inf(u) || gcry_mpi_cmp_ui(k, 0) == 0)
+		return inf_point();
+	w = gcry_mpi_point_new(0);
+	gcry_mpi_ec_mul(w, k, u, ctx);
+	return w;
+}
+
+/* w = u + v (libgcrypt handles doubling, infinity and u == -v). */
+static gcry_mpi_point_t add(gcry_mpi_point_t u, gcry_mpi_point_t v, gcry_ctx_t ctx)
+{
+	gcry_mpi_point_t w;
+	if (is_inf(u))
+		return gcry_mpi_point_copy(v);
+	if (is_inf(v))
+		return gcry_mpi_point_copy(u);
+	w = gcry_mpi_point_new(0);
+	gcry_mpi_ec_add(w, u, v, ctx);
+	return w;
+}
+
+/* -u: (x, p - y) in affine form (libgcrypt 1.10 has no Weierstrass sub). */
+static gcry_mpi_point_t neg(gcry_mpi_point_t u, gcry_ctx_t ctx)
+{
+	gcry_mpi_t x, y, p;
+	if (is_inf(u))
+		return inf_point();
+	x = gcry_mpi_new(0);
+	y = gcry_mpi_new(0);
+	p = gcry_mpi_ec_get_mpi("p", ctx, 1);
+	if (gcry_mpi_ec_get_affine(x, y, u, ctx) != 0) {
+		gcry_mpi_release(x);
+		gcry_mpi_release(y);
+		gcry_mpi_release(p);
+		return inf_point();
+	}
+	if (gcry_mpi_cmp_ui(y, 0) != 0)
+		gcry_mpi_sub(y, p, y);
+	gcry_mpi_release(p);
+	return gcry_mpi_point_snatch_set(NULL, x, y, gcry_mpi_set_ui(NULL, 1));
+}
+
+qerr xcheck_point_decode(xcheck_point **out, const uint8_t *in, size_t len)
+{
+	gcry_ctx_t ctx;
+	gcry_mpi_point_t p = NULL;
+	qerr rc;
+
+	*out = NULL;
+	rc = ec_ctx(&ctx);
+	if (rc != Q_OK)
+		return rc;
+	rc = decode(&p, in, len, ctx);
+	gcry_ctx_release(ctx);
+	if (rc != Q_OK)
+		return rc;
+	*out = wrap(p);
+	return *out != NULL ? Q_OK : Q_ERR_NOMEM;
+}
+
+qerr xcheck_point_encode(uint8_t out[XCHECK_POINT_LEN], const xcheck_point *p)
+{
+	gcry_ctx_t ctx;
+	qerr rc = ec_ctx(&ctx);
+	if (rc != Q_OK) {
+		memset(out, 0, XCHECK_POINT_LEN);
+		return rc;
+	}
+	rc = encode(out, p->p, ctx);
+	gcry_ctx_release(ctx);
+	return rc;
+}
+
+qerr xcheck_point_add(xcheck_point **out, const xcheck_point *a, const xcheck_point *b)
+{
+	gcry_ctx_t ctx;
+	qerr rc;
+
+	*out = NULL;
+	rc = ec_ctx(&ctx);
+	if (rc != Q_OK)
+		return rc;
+	*out = wrap(add(a->p, b->p, ctx));
+	gcry_ctx_release(ctx);
+	return *out != NULL ? Q_OK : Q_ERR_NOMEM;
+}
+
+qerr xcheck_point_mul(xcheck_point **out, const uint8_t k[XCHECK_SCALAR_LEN], const xcheck_point *p)
+{
+	gcry_ctx_t ctx;
+	gcry_mpi_t kk;
+	qerr rc;
+
+	*out = NULL;
+	rc = scalar_mpi(&kk, k);
+	if (rc != Q_OK)
+		return rc;
+	rc = ec_ctx(&ctx);
+	if (rc == Q_OK) {
+		*out = wrap(mul(kk, p->p, ctx));
+		rc = *out != NULL ? Q_OK : Q_ERR_NOMEM;
+		gcry_ctx_release(ctx);
+	}
+	gcry_mpi_release(kk);
+	return rc;
+}
+
+qerr xcheck_point_mul_base(xcheck_point **out, const uint8_t k[XCHECK_SCALAR_LEN])
+{
+	gcry_ctx_t ctx;
+	gcry_mpi_t kk;
+	gcry_mpi_point_t g;
+	qerr rc;
+
+	*out = NULL;
+	rc = scalar_mpi(&kk, k);
+	if (rc != Q_OK)
+		return rc;
+	rc = ec_ctx(&ctx);
+	if (rc == Q_OK) {
+		g = gcry_mpi_ec_get_point("g", ctx, 1);
+		*out = g != NULL ? wrap(mul(kk, g, ctx)) : NULL;
+		rc = *out != NULL ? Q_OK : Q_ERR_NOMEM;
+		gcry_mpi_point_release(g);
+		gcry_ctx_release(ctx);
+	}
+	gcry_mpi_release(kk);
+	return rc;
+}
+
+/* ---- 65-byte conveniences ---- */
+
+qerr xcheck_add65(uint8_t out[XCHECK_POINT_LEN], const uint8_t a[XCHECK_POINT_LEN],
+                  const uint8_t b[XCHECK_POINT_LEN])
+{
+	gcry_ctx_t ctx = NULL;
+	gcry_mpi_point_t pa = NULL, pb = NULL, w = NULL;
+	qerr rc = ec_ctx(&ctx);
+
+	if (rc == Q_OK)
+		rc = decode(&pa, a, XCHECK_POINT_LEN, ctx);
+	if (rc == Q_OK)
+		rc = decode(&pb, b, XCHECK_POINT_LEN, ctx);
+	if (rc == Q_OK) {
+		w = add(pa, pb, ctx);
+		rc = encode(out, w, ctx);
+	}
+	if (rc != Q_OK)
+		memset(out, 0, XCHECK_POINT_LEN);
+	gcry_mpi_point_release(pa);
+	gcry_mpi_point_release(pb);
+	gcry_mpi_point_release(w);
+	gcry_ctx_release(ctx);
+	return rc;
+}
+
+qerr xcheck_mul65(uint8_t out[XCHECK_POINT_LEN], const uint8_t k[XCHECK_SCALAR_LEN],
+                  const uint8_t p[XCHECK_POINT_LEN])
+{
+	gcry_ctx_t ctx = NULL;
+	gcry_mpi_point_t pp = NULL, w = NULL;
+	gcry_mpi_t kk = NULL;
+	qerr rc = ec_ctx(&ctx);
+
+	if (rc == Q_OK)
+		rc = decode(&pp, p, XCHECK_POINT_LEN, ctx);
+	if (rc == Q_OK)
+		rc = scalar_mpi(&kk, k);
+	if (rc == Q_OK) {
+		w = mul(kk, pp, ctx);
+		rc = encode(out, w, ctx);
+	}
+	if (rc != Q_OK)
+		memset(out, 0, XCHECK_POINT_LEN);
+	gcry_mpi_release(kk);
+	gcry_mpi_point_release(pp);
+	gcry_mpi_point_release(w);
+	gcry_ctx_release(ctx);
+	return rc;
+}
+
+qerr xcheck_mul_base65(uint8_t out[XCHECK_POINT_LEN], const uint8_t k[XCHECK_SCALAR_LEN])
+{
+	xcheck_point *r = NULL;
+	qerr rc = xcheck_point_mul_base(&r, k);
+	if (rc == Q_OK)
+		rc = xcheck_point_encode(out, r);
+	else
+		memset(out, 0, XCHECK_POINT_LEN);
+	xcheck_point_free(r);
+	return rc;
+}
+
+/* ---- S-7.2: sum_i (+/-) s_i*P_i == Q ---- */
+
+qerr xcheck_lincomb(const xcheck_term *terms, size_t count, const uint8_t *q)
+{
+	gcry_ctx_t ctx = NULL;
+	gcry_mpi_point_t *pts = NULL, acc = NULL, g = NULL;
+	gcry_mpi_t *ks = NULL;
+	uint8_t enc[XCHECK_POINT_LEN];
+	qerr rc;
+
+	if (terms == NULL || count == 0 || count > (1u << 20))
+		return Q_ERR_ARG;
+	rc = ec_ctx(&ctx);
+	if (rc != Q_OK)
+		return rc;
+	pts = calloc(count, sizeof *pts);
+	ks = calloc(count, sizeof *ks);
+	g = gcry_mpi_ec_get_point("g", ctx, 1);
+	if (pts == NULL || ks == NULL || g == NULL) {
+		rc = Q_ERR_NOMEM;
+		goto out;
+	}
+	/* Validate every input before any arithmetic. */
+	if (q != NULL) {
+		gcry_mpi_point_t tmp;
+		rc = decode(&tmp, q, XCHECK_POINT_LEN, ctx);
+		if (rc != Q_OK)
+			goto out;
+		gcry_mpi_point_release(tmp);
+	}
+	for (size_t i = 0; i < count; i++) {
+		rc = scalar_mpi(&ks[i], terms[i].scalar);
+		if (rc == Q_OK && terms[i].point != NULL)
+			rc = decode(&pts[i], terms[i].point, XCHECK_POINT_LEN, ctx);
+		if (rc != Q_OK)
+			goto out;
+	}
+	acc = inf_point();
+	for (size_t i = 0; i < count; i++) {
+		gcry_mpi_point_t t = mul(ks[i], pts[i] != NULL ? pts[i] : g, ctx), s;
+		if (terms[i].negate) {
+			gcry_mpi_point_t nt = neg(t, ctx);
+			gcry_mpi_point_release(t);
+			t = nt;
+		}
+		s = add(acc, t, ctx);
+		gcry_mpi_point_release(t);
+		gcry_mpi_point_release(acc);
+		acc = s;
+	}
+	if (q == NULL) {
+		rc = is_inf(acc) ? Q_OK : Q_ERR_PROOF;
+		goto out;
+	}
+	if (is_inf(acc) || encode(enc, acc, ctx) != Q_OK) {
+		rc = Q_ERR_PROOF;
+		goto out;
+	}
+	rc = memcmp(enc, q, XCHECK_POINT_LEN) == 0 ? Q_OK : Q_ERR_PROOF;
+out:
+	if (pts != NULL)
+		for (size_t i = 0; i < count; i++)
+			gcry_mpi_point_release(pts[i]);
+	if (ks != NULL)
+		for (size_t i = 0; i < count; i++)
+			gcry_mpi_release(ks[i]);
+	free(pts);
+	free(ks);
+	gcry_mpi_point_release(acc);
+	gcry_mpi_point_release(g);
+	gcry_ctx_release(ctx);
+	return rc;
+}
+
+/* ---- hashes and signatures ---- */
+
+void xcheck_sha256(uint8_t out[32], const void *data, size_t len)
+{
+	quorum_gcry_init();
+	gcry_md_hash_buffer(GCRY_MD_SHA256, out, len > 0 ? data : "", len);
+}
+
+/* 1 if the little-endian 32-byte s is < L. */
+static int ed_s_ok(const uint8_t s[32])
+{
+	for (int i = 31; i >= 0; i--) {
+		if (s[i] != ed_L_le[i])
+			return s[i] < ed_L_le[i];
+	}
+	return 0;
+}
+
+qerr xcheck_ed25519_verify(const uint8_t pk[32], const void *msg, size_t len, const uint8_t sig[64])
+{
+	gcry_sexp_t s_pk = NULL, s_sig = NULL, s_data = NULL;
+	qerr rc = Q_ERR_SIGNATURE;
+
+	quorum_gcry_init();
+	if (pk == NULL || sig == NULL || (msg == NULL && len > 0))
+		return Q_ERR_SIGNATURE;
+	if (len > 0x7fffffff || !ed_s_ok(sig + 32))
+		return Q_ERR_SIGNATURE;
+	if (gcry_sexp_build(&s_pk, NULL, "(public-key(ecc(curve Ed25519)(flags eddsa)(q %b)))", 32,
+	                    pk) != 0)
+		goto out;
+	if (gcry_sexp_build(&s_sig, NULL, "(sig-val(eddsa(r %b)(s %b)))", 32, sig, 32, sig + 32) !=
+	    0)
+		goto out;
+	if (gcry_sexp_build(&s_data, NULL, "(data(flags eddsa)(hash-algo sha512)(value %b))",
+	                    (int)len, len > 0 ? msg : "") != 0)
+		goto out;
+	if (gcry_pk_verify(s_sig, s_data, s_pk) == 0)
+		rc = Q_OK;
+out:
+	gcry_sexp_release(s_pk);
+	gcry_sexp_release(s_sig);
+	gcry_sexp_release(s_data);
+	return rc;
+}

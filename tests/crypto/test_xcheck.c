@@ -1,0 +1,460 @@
+/* crypto/xcheck.h (libgcrypt) against OpenSSL computed directly here,
+ * on many random inputs: scalar and base multiplication, addition,
+ * encode/decode incl. malformed points, linear combinations, SHA-256 and
+ * Ed25519 verification.
+ *
+ * QUORUM_XCHECK_ITERS overrides the number of random cases per test
+ * (default 2000; 400 under AddressSanitizer; never less than 1). */
+#include <criterion/criterion.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/xcheck.h"
+#include "testutil.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define DEFAULT_ITERS 400
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DEFAULT_ITERS 400
+#endif
+#endif
+#ifndef DEFAULT_ITERS
+#define DEFAULT_ITERS 2000
+#endif
+
+static long iters(void)
+{
+	const char *e = getenv("QUORUM_XCHECK_ITERS");
+	long n = DEFAULT_ITERS;
+	if (e != NULL && *e != '\0') {
+		char *end;
+		n = strtol(e, &end, 10);
+		if (*end != '\0' || n < 1)
+			n = 1;
+	}
+	return n;
+}
+
+static EC_GROUP *grp;
+static BN_CTX *bnc;
+static BIGNUM *order;
+
+static void setup(void)
+{
+	grp = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+	bnc = BN_CTX_new();
+	order = BN_new();
+	cr_assert(grp && bnc && order);
+	cr_assert_eq(EC_GROUP_get_order(grp, order, bnc), 1);
+}
+
+static void teardown(void)
+{
+	BN_free(order);
+	BN_CTX_free(bnc);
+	EC_GROUP_free(grp);
+}
+
+/* Random scalar in [0, n) as BIGNUM and 32 bytes; small ones sometimes. */
+static BIGNUM *rand_scalar(uint8_t out[32], long i)
+{
+	BIGNUM *k = BN_new();
+	cr_assert_not_null(k);
+	if (i % 97 == 0)
+		cr_assert_eq(BN_set_word(k, (BN_ULONG)(i % 5)), 1); /* 0..4 */
+	else if (i % 89 == 0)
+		cr_assert_eq(BN_sub(k, order, BN_value_one()), 1); /* n - 1 */
+	else
+		cr_assert_eq(BN_rand_range(k, order), 1);
+	cr_assert_eq(BN_bn2binpad(k, out, 32), 32);
+	return k;
+}
+
+static EC_POINT *rand_point(uint8_t enc[65])
+{
+	EC_POINT *p = EC_POINT_new(grp);
+	BIGNUM *k = BN_new();
+	cr_assert(p && k);
+	do {
+		cr_assert_eq(BN_rand_range(k, order), 1);
+	} while (BN_is_zero(k));
+	cr_assert_eq(EC_POINT_mul(grp, p, k, NULL, NULL, bnc), 1);
+	cr_assert_eq(EC_POINT_point2oct(grp, p, POINT_CONVERSION_UNCOMPRESSED, enc, 65, bnc), 65);
+	BN_free(k);
+	return p;
+}
+
+/* OpenSSL encoding; 0 if infinity. */
+static int ossl_enc(uint8_t enc[65], const EC_POINT *p)
+{
+	if (EC_POINT_is_at_infinity(grp, p))
+		return 0;
+	cr_assert_eq(EC_POINT_point2oct(grp, p, POINT_CONVERSION_UNCOMPRESSED, enc, 65, bnc), 65);
+	return 1;
+}
+
+TestSuite(xcheck, .init = setup, .fini = teardown, .timeout = 120);
+
+Test(xcheck, scalar_mul_matches_openssl)
+{
+	for (long i = 0; i < iters(); i++) {
+		uint8_t k[32], P[65], want[65], got[65];
+		EC_POINT *p = rand_point(P), *r = EC_POINT_new(grp);
+		BIGNUM *kb = rand_scalar(k, i);
+		cr_assert_eq(EC_POINT_mul(grp, r, NULL, p, kb, bnc), 1);
+		qerr rc = xcheck_mul65(got, k, P);
+		if (ossl_enc(want, r)) {
+			cr_assert_eq(rc, Q_OK, "iteration %ld", i);
+			cr_assert(memcmp(got, want, 65) == 0, "k*P differs at iteration %ld", i);
+		} else {
+			cr_assert_eq(rc, Q_ERR_POINT, "0*P must be infinity (unencodable)");
+		}
+		/* the opaque interface agrees */
+		xcheck_point *xp = NULL, *xr = NULL;
+		cr_assert_eq(xcheck_point_decode(&xp, P, 65), Q_OK);
+		cr_assert_eq(xcheck_point_mul(&xr, k, xp), Q_OK);
+		cr_assert_eq(xcheck_point_is_infinity(xr), BN_is_zero(kb));
+		xcheck_point_free(xp);
+		xcheck_point_free(xr);
+		BN_free(kb);
+		EC_POINT_free(p);
+		EC_POINT_free(r);
+	}
+}
+
+Test(xcheck, base_mul_matches_openssl)
+{
+	for (long i = 0; i < iters(); i++) {
+		uint8_t k[32], want[65], got[65];
+		EC_POINT *r = EC_POINT_new(grp);
+		BIGNUM *kb = rand_scalar(k, i);
+		cr_assert_eq(EC_POINT_mul(grp, r, kb, NULL, NULL, bnc), 1);
+		qerr rc = xcheck_mul_base65(got, k);
+		if (ossl_enc(want, r)) {
+			cr_assert_eq(rc, Q_OK);
+			cr_assert(memcmp(got, want, 65) == 0, "k*G differs at iteration %ld", i);
+		} else {
+			cr_assert_eq(rc, Q_ERR_POINT);
+		}
+		BN_free(kb);
+		EC_POINT_free(r);
+	}
+}
+
+Test(xcheck, scalars_out_of_range_rejected)
+{
+	uint8_t k[32], P[65], out[65];
+	EC_POINT *p = rand_point(P);
+	xcheck_point *xp = NULL, *xr = NULL;
+	cr_assert_eq(BN_bn2binpad(order, k, 32), 32); /* k = n */
+	cr_assert_eq(xcheck_mul65(out, k, P), Q_ERR_SCALAR);
+	cr_assert_eq(xcheck_mul_base65(out, k), Q_ERR_SCALAR);
+	cr_assert_eq(xcheck_point_decode(&xp, P, 65), Q_OK);
+	cr_assert_eq(xcheck_point_mul(&xr, k, xp), Q_ERR_SCALAR);
+	cr_assert_null(xr);
+	memset(k, 0xff, 32);
+	cr_assert_eq(xcheck_mul_base65(out, k), Q_ERR_SCALAR);
+	xcheck_point_free(xp);
+	EC_POINT_free(p);
+}
+
+Test(xcheck, add_matches_openssl)
+{
+	for (long i = 0; i < iters(); i++) {
+		uint8_t A[65], B[65], want[65], got[65];
+		EC_POINT *a = rand_point(A), *b, *r = EC_POINT_new(grp);
+		if (i % 10 == 1) { /* doubling */
+			b = EC_POINT_dup(a, grp);
+			memcpy(B, A, 65);
+		} else if (i % 10 == 2) { /* a + (-a) = infinity */
+			b = EC_POINT_dup(a, grp);
+			cr_assert_eq(EC_POINT_invert(grp, b, bnc), 1);
+			cr_assert(ossl_enc(B, b));
+		} else {
+			b = rand_point(B);
+		}
+		cr_assert_eq(EC_POINT_add(grp, r, a, b, bnc), 1);
+		qerr rc = xcheck_add65(got, A, B);
+		if (ossl_enc(want, r)) {
+			cr_assert_eq(rc, Q_OK);
+			cr_assert(memcmp(got, want, 65) == 0, "A+B differs at iteration %ld", i);
+		} else {
+			cr_assert_eq(rc, Q_ERR_POINT, "A + (-A) must be infinity");
+		}
+		EC_POINT_free(a), EC_POINT_free(b), EC_POINT_free(r);
+	}
+}
+
+Test(xcheck, infinity_arithmetic)
+{
+	uint8_t zero[32] = {0}, k[32], P[65], got[65];
+	EC_POINT *p = rand_point(P);
+	xcheck_point *xp = NULL, *inf = NULL, *s = NULL, *t = NULL;
+	cr_assert_eq(xcheck_point_decode(&xp, P, 65), Q_OK);
+	cr_assert_eq(xcheck_point_mul(&inf, zero, xp), Q_OK);
+	cr_assert(xcheck_point_is_infinity(inf));
+	cr_assert_eq(xcheck_point_encode(got, inf), Q_ERR_POINT);
+	/* inf + P = P, P + inf = P, k*inf = inf */
+	cr_assert_eq(xcheck_point_add(&s, inf, xp), Q_OK);
+	cr_assert_eq(xcheck_point_encode(got, s), Q_OK);
+	cr_assert(memcmp(got, P, 65) == 0);
+	xcheck_point_free(s);
+	cr_assert_eq(xcheck_point_add(&s, xp, inf), Q_OK);
+	cr_assert_eq(xcheck_point_encode(got, s), Q_OK);
+	cr_assert(memcmp(got, P, 65) == 0);
+	memset(k, 0, 32);
+	k[31] = 5;
+	cr_assert_eq(xcheck_point_mul(&t, k, inf), Q_OK);
+	cr_assert(xcheck_point_is_infinity(t));
+	xcheck_point_free(xp), xcheck_point_free(inf), xcheck_point_free(s), xcheck_point_free(t);
+	xcheck_point_free(NULL);
+	EC_POINT_free(p);
+}
+
+/* OpenSSL's view, made strict: 65 bytes, 0x04, decodes, on curve. */
+static int ossl_strict_ok(const uint8_t *in, size_t len)
+{
+	EC_POINT *p = EC_POINT_new(grp);
+	int ok = len == 65 && in[0] == 0x04 && EC_POINT_oct2point(grp, p, in, len, bnc) == 1 &&
+	         EC_POINT_is_on_curve(grp, p, bnc) == 1 && !EC_POINT_is_at_infinity(grp, p);
+	EC_POINT_free(p);
+	return ok;
+}
+
+Test(xcheck, decode_accepts_and_rejects_like_strict_openssl)
+{
+	static const uint8_t fp[32] = {0xff, 0xff, 0xff, 0xff, 0,    0,    0,    1,
+	                               0,    0,    0,    0,    0,    0,    0,    0,
+	                               0,    0,    0,    0,    0xff, 0xff, 0xff, 0xff,
+	                               0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	long accepted = 0, rejected = 0;
+	for (long i = 0; i < iters(); i++) {
+		uint8_t P[66], enc[65];
+		size_t len = 65;
+		EC_POINT *p = rand_point(P);
+		int kind = (int)(i % 12);
+		switch (kind) {
+		case 0:
+			break; /* valid */
+		case 1:
+			len = 64;
+			break; /* short */
+		case 2:
+			P[65] = 0;
+			len = 66;
+			break; /* long */
+		case 3:
+			P[0] = (uint8_t)(2 + (i & 1));
+			break; /* compressed prefix */
+		case 4:
+			P[0] = (uint8_t)(6 + (i & 1));
+			break; /* hybrid prefix */
+		case 5:
+			P[0] = 0x00;
+			break;
+		case 6:
+			P[1 + (i / 12) % 64] ^= (uint8_t)(1u << (i % 8));
+			break; /* off curve */
+		case 7:
+			memcpy(P + 1, fp, 32);
+			break; /* X = p */
+		case 8:
+			memcpy(P + 33, fp, 32);
+			break; /* Y = p */
+		case 9:
+			memset(P + 1, 0xff, 32);
+			break; /* X > p */
+		case 10:
+			memset(P, 0, 65);
+			break; /* zeros */
+		case 11:
+			P[0] = 0x00;
+			len = 1;
+			break; /* SEC1 infinity */
+		}
+		xcheck_point *xp = NULL;
+		qerr rc = xcheck_point_decode(&xp, P, len);
+		int want = ossl_strict_ok(P, len);
+		cr_assert_eq(rc == Q_OK, want, "kind %d iteration %ld: xcheck %d, openssl %d", kind,
+		             i, rc, want);
+		if (kind == 0)
+			cr_assert(want);
+		if (kind >= 7)
+			cr_assert(!want);
+		if (rc == Q_OK) {
+			accepted++;
+			cr_assert_eq(xcheck_point_encode(enc, xp), Q_OK);
+			cr_assert(memcmp(enc, P, 65) == 0, "decode/encode round trip");
+		} else {
+			rejected++;
+			cr_assert_eq(rc, Q_ERR_POINT);
+			cr_assert_null(xp);
+		}
+		xcheck_point_free(xp);
+		EC_POINT_free(p);
+	}
+	cr_assert(accepted > 0 || iters() < 12);
+	cr_assert(rejected > 0 || iters() < 2);
+}
+
+Test(xcheck, lincomb_schnorr_style_equations)
+{
+	/* v*G - c*P == A with A = w*G, P = x*G, v = w + c*x (mod n). */
+	long n = iters() / 4 > 0 ? iters() / 4 : 1;
+	for (long i = 0; i < n; i++) {
+		uint8_t v[32], c[32], Penc[65], Aenc[65], x[32], w[32];
+		BIGNUM *xb = rand_scalar(x, i + 1), *wb = rand_scalar(w, i + 2);
+		BIGNUM *cb = rand_scalar(c, i + 3), *vb = BN_new();
+		EC_POINT *P = EC_POINT_new(grp), *A = EC_POINT_new(grp);
+		if (BN_is_zero(xb))
+			BN_one(xb);
+		if (BN_is_zero(wb))
+			BN_one(wb);
+		cr_assert_eq(EC_POINT_mul(grp, P, xb, NULL, NULL, bnc), 1);
+		cr_assert_eq(EC_POINT_mul(grp, A, wb, NULL, NULL, bnc), 1);
+		cr_assert(ossl_enc(Penc, P) && ossl_enc(Aenc, A));
+		cr_assert_eq(BN_mod_mul(vb, cb, xb, order, bnc), 1);
+		cr_assert_eq(BN_mod_add(vb, vb, wb, order, bnc), 1);
+		cr_assert_eq(BN_bn2binpad(vb, v, 32), 32);
+		xcheck_term t[2] = {{v, NULL, 0}, {c, Penc, 1}};
+		cr_assert_eq(xcheck_lincomb(t, 2, Aenc), Q_OK, "true equation rejected at %ld", i);
+		/* a wrong response must fail */
+		v[31] ^= 1;
+		cr_assert_eq(xcheck_lincomb(t, 2, Aenc), Q_ERR_PROOF);
+		v[31] ^= 1;
+		/* the wrong sign must fail (unless c = 0) */
+		t[1].negate = 0;
+		if (!BN_is_zero(cb))
+			cr_assert_eq(xcheck_lincomb(t, 2, Aenc), Q_ERR_PROOF);
+		t[1].negate = 1;
+		/* moving A to the left gives infinity */
+		uint8_t one[32] = {0};
+		one[31] = 1;
+		xcheck_term t3[3] = {{v, NULL, 0}, {c, Penc, 1}, {one, Aenc, 1}};
+		cr_assert_eq(xcheck_lincomb(t3, 3, NULL), Q_OK);
+		cr_assert_eq(xcheck_lincomb(t3, 2, NULL), Q_ERR_PROOF);
+		BN_free(xb), BN_free(wb), BN_free(cb), BN_free(vb);
+		EC_POINT_free(P), EC_POINT_free(A);
+	}
+}
+
+Test(xcheck, lincomb_rejects_malformed_inputs)
+{
+	uint8_t P[65], bad[65], k[32] = {0}, big[32];
+	EC_POINT *p = rand_point(P);
+	k[31] = 7;
+	memset(big, 0xff, 32);
+	memcpy(bad, P, 65);
+	bad[64] ^= 1;
+	xcheck_term t[1] = {{k, P, 0}};
+	cr_assert_eq(xcheck_lincomb(t, 1, bad), Q_ERR_POINT);
+	t[0].point = bad;
+	cr_assert_eq(xcheck_lincomb(t, 1, P), Q_ERR_POINT);
+	t[0].point = P;
+	t[0].scalar = big;
+	cr_assert_eq(xcheck_lincomb(t, 1, P), Q_ERR_SCALAR);
+	cr_assert_eq(xcheck_lincomb(t, 0, P), Q_ERR_ARG);
+	cr_assert_eq(xcheck_lincomb(NULL, 1, P), Q_ERR_ARG);
+	EC_POINT_free(p);
+}
+
+Test(xcheck, sha256_matches_openssl)
+{
+	uint8_t *buf = malloc(5000);
+	cr_assert_not_null(buf);
+	for (long i = 0; i < iters(); i++) {
+		uint8_t want[32], got[32];
+		unsigned int wl = 32;
+		size_t len = (size_t)(i < 130 ? i : (long)(buf[0] | buf[1] << 8) % 5000);
+		cr_assert_eq(RAND_bytes(buf, 5000), 1);
+		cr_assert_eq(EVP_Digest(buf, len, want, &wl, EVP_sha256(), NULL), 1);
+		xcheck_sha256(got, buf, len);
+		cr_assert(memcmp(got, want, 32) == 0, "length %zu", len);
+	}
+	free(buf);
+	/* FIPS 180 "abc" */
+	uint8_t d[32];
+	size_t n;
+	uint8_t *abc =
+	    test_unhex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", &n);
+	xcheck_sha256(d, "abc", 3);
+	cr_assert(memcmp(d, abc, 32) == 0);
+	free(abc);
+}
+
+Test(xcheck, ed25519_verify_matches_openssl)
+{
+	long n = iters() / 2 > 0 ? iters() / 2 : 1;
+	uint8_t msg[300];
+	for (long i = 0; i < n; i++) {
+		EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		EVP_MD_CTX *m = EVP_MD_CTX_new();
+		uint8_t pk[32], sig[64];
+		size_t pl = 32, sl = 64, len = (size_t)(i % 300);
+		cr_assert(k && m);
+		cr_assert_eq(RAND_bytes(msg, sizeof msg), 1);
+		cr_assert_eq(EVP_PKEY_get_raw_public_key(k, pk, &pl), 1);
+		cr_assert_eq(EVP_DigestSignInit(m, NULL, NULL, NULL, k), 1);
+		cr_assert_eq(EVP_DigestSign(m, sig, &sl, msg, len), 1);
+		cr_assert_eq(xcheck_ed25519_verify(pk, msg, len, sig), Q_OK, "valid sig, %ld", i);
+		/* flip one bit of the signature, the message or the key */
+		int where = (int)(i % 3);
+		size_t pos = (size_t)(msg[0] | msg[1] << 8);
+		if (where == 0)
+			sig[pos % 64] ^= (uint8_t)(1u << (pos % 8));
+		else if (where == 1 && len > 0)
+			msg[pos % len] ^= (uint8_t)(1u << (pos % 8));
+		else
+			pk[pos % 32] ^= (uint8_t)(1u << (pos % 8));
+		if (where == 1 && len == 0)
+			sig[0] ^= 1;
+		/* OpenSSL's own verdict on the modified input */
+		EVP_PKEY *vk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pk, 32);
+		int ossl_ok = 0;
+		if (vk != NULL) {
+			EVP_MD_CTX *vm = EVP_MD_CTX_new();
+			ossl_ok = EVP_DigestVerifyInit(vm, NULL, NULL, NULL, vk) == 1 &&
+			          EVP_DigestVerify(vm, sig, 64, msg, len) == 1;
+			EVP_MD_CTX_free(vm);
+			EVP_PKEY_free(vk);
+		}
+		cr_assert_eq(ossl_ok, 0);
+		cr_assert_eq(xcheck_ed25519_verify(pk, msg, len, sig), Q_ERR_SIGNATURE,
+		             "modified input accepted at %ld (where %d)", i, where);
+		EVP_MD_CTX_free(m);
+		EVP_PKEY_free(k);
+	}
+}
+
+Test(xcheck, ed25519_rfc8032_and_s_ge_L)
+{
+	size_t n;
+	uint8_t *pk =
+	    test_unhex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", &n);
+	uint8_t *sig =
+	    test_unhex("92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+	               "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+	               &n);
+	uint8_t msg = 0x72;
+	cr_assert_eq(xcheck_ed25519_verify(pk, &msg, 1, sig), Q_OK);
+	/* S + L is the same scalar mod L but non-canonical: must be rejected. */
+	static const uint8_t L[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58,
+	                              0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+	                              0,    0,    0,    0,    0,    0,    0,    0,
+	                              0,    0,    0,    0,    0,    0,    0,    0x10};
+	unsigned carry = 0;
+	for (int i = 0; i < 32; i++) {
+		unsigned s = sig[32 + i] + L[i] + carry;
+		sig[32 + i] = (uint8_t)s;
+		carry = s >> 8;
+	}
+	cr_assert_eq(carry, 0);
+	cr_assert_eq(xcheck_ed25519_verify(pk, &msg, 1, sig), Q_ERR_SIGNATURE);
+	free(pk), free(sig);
+}
