@@ -1,0 +1,559 @@
+/*
+ * proof.c -- Schnorr, Chaum-Pedersen and disjunctive range proofs
+ * (docs/spec/crypto.md C-4).  Comments "(C-4.x.y)" name the numbered
+ * equation of the spec that the code implements.
+ */
+#include "proof.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "transcript.h"
+#include "util.h"
+
+#include "banned.h"
+
+/* ================= Schnorr (C-4.1) ================= */
+
+schnorr_proof *schnorr_proof_new(void)
+{
+	schnorr_proof *pf = calloc(1, sizeof *pf);
+	if (pf == NULL)
+		return NULL;
+	pf->c = scalar_new();
+	pf->u = scalar_new();
+	if (pf->c == NULL || pf->u == NULL) {
+		schnorr_proof_free(pf);
+		return NULL;
+	}
+	return pf;
+}
+
+void schnorr_proof_free(schnorr_proof *pf)
+{
+	if (pf == NULL)
+		return;
+	scalar_free(pf->c);
+	scalar_free(pf->u);
+	free(pf);
+}
+
+void schnorr_proof_encode(uint8_t out[SCHNORR_PROOF_LEN], const schnorr_proof *pf)
+{
+	scalar_encode(out, pf->c);
+	scalar_encode(out + SCALAR_LEN, pf->u);
+}
+
+qerr schnorr_proof_decode(schnorr_proof *pf, const uint8_t *in, size_t len)
+{
+	qerr e;
+	if (pf == NULL || (in == NULL && len > 0))
+		return Q_ERR_ARG;
+	if (len != SCHNORR_PROOF_LEN)
+		return Q_ERR_ENCODING;
+	if ((e = scalar_decode(pf->c, in, SCALAR_LEN)) != Q_OK ||
+	    (e = scalar_decode(pf->u, in + SCALAR_LEN, SCALAR_LEN)) != Q_OK)
+		return e;
+	return Q_OK;
+}
+
+/* c = H(TAG_SCHNORR, ctx, C, h)   (C-4.1.2) */
+static qerr schnorr_challenge(scalar *c, const uint8_t ctx[PROOF_CTX_LEN], const point *C,
+                              const point *h)
+{
+	transcript t;
+	qerr e = transcript_init(&t, TAG_SCHNORR);
+	if (e != Q_OK)
+		return e;
+	transcript_bytes(&t, ctx, PROOF_CTX_LEN);
+	transcript_point(&t, C);
+	transcript_point(&t, h);
+	return transcript_challenge(&t, c);
+}
+
+qerr schnorr_prove(schnorr_proof *pf, const uint8_t ctx[PROOF_CTX_LEN], const point *C,
+                   const scalar *a)
+{
+	scalar *w = scalar_new(), *t = scalar_new();
+	point *h = point_new();
+	qerr e = Q_ERR_NOMEM;
+
+	if (pf == NULL || ctx == NULL || C == NULL || a == NULL) {
+		e = Q_ERR_ARG;
+		goto out;
+	}
+	if (w == NULL || t == NULL || h == NULL)
+		goto out;
+	/* the witness must match the statement: C = aG */
+	if ((e = point_mul_base(h, a)) != Q_OK)
+		goto out;
+	if (point_is_infinity(C) || !point_eq(h, C)) {
+		e = Q_ERR_ARG;
+		goto out;
+	}
+	/* (C-4.1.1) h = wG */
+	if ((e = scalar_random(w)) != Q_OK || (e = point_mul_base(h, w)) != Q_OK)
+		goto out;
+	if ((e = schnorr_challenge(pf->c, ctx, C, h)) != Q_OK)
+		goto out;
+	/* (C-4.1.3) u = w + c*a */
+	if ((e = scalar_mul(t, pf->c, a)) != Q_OK || (e = scalar_add(pf->u, w, t)) != Q_OK)
+		goto out;
+out:
+	scalar_free(w);
+	scalar_free(t);
+	point_free(h);
+	return e;
+}
+
+qerr schnorr_verify(const schnorr_proof *pf, const uint8_t ctx[PROOF_CTX_LEN], const point *C)
+{
+	scalar *nc = scalar_new(), *c2 = scalar_new();
+	point *h = point_new();
+	qerr e = Q_ERR_NOMEM;
+
+	if (pf == NULL || ctx == NULL || C == NULL) {
+		e = Q_ERR_ARG;
+		goto out;
+	}
+	if (nc == NULL || c2 == NULL || h == NULL)
+		goto out;
+	if (point_is_infinity(C)) {
+		e = Q_ERR_POINT;
+		goto out;
+	}
+	/* (C-4.1.4) h = uG - cC */
+	if ((e = scalar_neg(nc, pf->c)) != Q_OK || (e = point_mul2(h, pf->u, nc, C)) != Q_OK)
+		goto out;
+	/* (C-4.1.5) c == H(TAG_SCHNORR, ctx, C, h) */
+	if ((e = schnorr_challenge(c2, ctx, C, h)) != Q_OK)
+		goto out;
+	e = scalar_eq(c2, pf->c) ? Q_OK : Q_ERR_PROOF;
+out:
+	scalar_free(nc);
+	scalar_free(c2);
+	point_free(h);
+	return e;
+}
+
+/* ================= Chaum-Pedersen (C-4.2) ================= */
+
+cp_proof *cp_proof_new(void)
+{
+	cp_proof *pf = calloc(1, sizeof *pf);
+	if (pf == NULL)
+		return NULL;
+	pf->c = scalar_new();
+	pf->v = scalar_new();
+	if (pf->c == NULL || pf->v == NULL) {
+		cp_proof_free(pf);
+		return NULL;
+	}
+	return pf;
+}
+
+void cp_proof_free(cp_proof *pf)
+{
+	if (pf == NULL)
+		return;
+	scalar_free(pf->c);
+	scalar_free(pf->v);
+	free(pf);
+}
+
+void cp_proof_encode(uint8_t out[CP_PROOF_LEN], const cp_proof *pf)
+{
+	scalar_encode(out, pf->c);
+	scalar_encode(out + SCALAR_LEN, pf->v);
+}
+
+qerr cp_proof_decode(cp_proof *pf, const uint8_t *in, size_t len)
+{
+	qerr e;
+	if (pf == NULL || (in == NULL && len > 0))
+		return Q_ERR_ARG;
+	if (len != CP_PROOF_LEN)
+		return Q_ERR_ENCODING;
+	if ((e = scalar_decode(pf->c, in, SCALAR_LEN)) != Q_OK ||
+	    (e = scalar_decode(pf->v, in + SCALAR_LEN, SCALAR_LEN)) != Q_OK)
+		return e;
+	return Q_OK;
+}
+
+/* c = H(TAG_CHAUM_PEDERSEN, ctx, S, A, M, a, b)   (C-4.2.2) */
+static qerr cp_challenge(scalar *c, const uint8_t ctx[PROOF_CTX_LEN], const point *S,
+                         const point *A, const point *M, const point *a, const point *b)
+{
+	transcript t;
+	qerr e = transcript_init(&t, TAG_CHAUM_PEDERSEN);
+	if (e != Q_OK)
+		return e;
+	transcript_bytes(&t, ctx, PROOF_CTX_LEN);
+	transcript_point(&t, S);
+	transcript_point(&t, A);
+	transcript_point(&t, M);
+	transcript_point(&t, a);
+	transcript_point(&t, b);
+	return transcript_challenge(&t, c);
+}
+
+qerr cp_prove(cp_proof *pf, const uint8_t ctx[PROOF_CTX_LEN], const point *S, const point *A,
+              const point *M, const scalar *s)
+{
+	scalar *w = scalar_new(), *t = scalar_new();
+	point *a = point_new(), *b = point_new();
+	qerr e = Q_ERR_NOMEM;
+
+	if (pf == NULL || ctx == NULL || S == NULL || A == NULL || M == NULL || s == NULL) {
+		e = Q_ERR_ARG;
+		goto out;
+	}
+	if (w == NULL || t == NULL || a == NULL || b == NULL)
+		goto out;
+	if (point_is_infinity(S) || point_is_infinity(A) || point_is_infinity(M)) {
+		e = Q_ERR_ARG;
+		goto out;
+	}
+	/* the witness must match: S = sG, M = sA */
+	if ((e = point_mul_base(a, s)) != Q_OK || (e = point_mul(b, s, A)) != Q_OK)
+		goto out;
+	if (!point_eq(a, S) || !point_eq(b, M)) {
+		e = Q_ERR_ARG;
+		goto out;
+	}
+	/* (C-4.2.1) a = wG, b = wA */
+	if ((e = scalar_random(w)) != Q_OK || (e = point_mul_base(a, w)) != Q_OK ||
+	    (e = point_mul(b, w, A)) != Q_OK)
+		goto out;
+	if ((e = cp_challenge(pf->c, ctx, S, A, M, a, b)) != Q_OK)
+		goto out;
+	/* (C-4.2.3) v = w + c*s */
+	if ((e = scalar_mul(t, pf->c, s)) != Q_OK || (e = scalar_add(pf->v, w, t)) != Q_OK)
+		goto out;
+out:
+	scalar_free(w);
+	scalar_free(t);
+	point_free(a);
+	point_free(b);
+	return e;
+}
+
+qerr cp_verify(const cp_proof *pf, const uint8_t ctx[PROOF_CTX_LEN], const point *S, const point *A,
+               const point *M)
+{
+	scalar *nc = scalar_new(), *c2 = scalar_new();
+	point *a = point_new(), *b = point_new();
+	qerr e = Q_ERR_NOMEM;
+
+	if (pf == NULL || ctx == NULL || S == NULL || A == NULL || M == NULL) {
+		e = Q_ERR_ARG;
+		goto out;
+	}
+	if (nc == NULL || c2 == NULL || a == NULL || b == NULL)
+		goto out;
+	if (point_is_infinity(S) || point_is_infinity(A) || point_is_infinity(M)) {
+		e = Q_ERR_POINT;
+		goto out;
+	}
+	if ((e = scalar_neg(nc, pf->c)) != Q_OK)
+		goto out;
+	/* (C-4.2.4) a = vG - cS */
+	if ((e = point_mul2(a, pf->v, nc, S)) != Q_OK)
+		goto out;
+	/* (C-4.2.5) b = vA - cM */
+	{
+		const point *pts[2] = {A, M};
+		const scalar *scs[2] = {pf->v, nc};
+		if ((e = point_msm(b, NULL, 2, pts, scs)) != Q_OK)
+			goto out;
+	}
+	/* (C-4.2.6) c == H(TAG_CHAUM_PEDERSEN, ctx, S, A, M, a, b) */
+	if ((e = cp_challenge(c2, ctx, S, A, M, a, b)) != Q_OK)
+		goto out;
+	e = scalar_eq(c2, pf->c) ? Q_OK : Q_ERR_PROOF;
+out:
+	scalar_free(nc);
+	scalar_free(c2);
+	point_free(a);
+	point_free(b);
+	return e;
+}
+
+/* ================= range proof (C-4.3) ================= */
+
+static int range_ok(uint64_t lo, uint64_t hi)
+{
+	return lo <= hi && hi - lo <= RANGE_PROOF_MAX_SPAN;
+}
+
+range_proof *range_proof_new(uint64_t lo, uint64_t hi)
+{
+	range_proof *pf;
+	if (!range_ok(lo, hi))
+		return NULL;
+	pf = calloc(1, sizeof *pf);
+	if (pf == NULL)
+		return NULL;
+	pf->lo = lo;
+	pf->hi = hi;
+	pf->count = (size_t)(hi - lo) + 1;
+	pf->c = calloc(pf->count, sizeof *pf->c);
+	pf->v = calloc(pf->count, sizeof *pf->v);
+	if (pf->c == NULL || pf->v == NULL)
+		goto fail;
+	for (size_t j = 0; j < pf->count; j++) {
+		pf->c[j] = scalar_new();
+		pf->v[j] = scalar_new();
+		if (pf->c[j] == NULL || pf->v[j] == NULL)
+			goto fail;
+	}
+	return pf;
+fail:
+	range_proof_free(pf);
+	return NULL;
+}
+
+void range_proof_free(range_proof *pf)
+{
+	if (pf == NULL)
+		return;
+	for (size_t j = 0; j < pf->count; j++) {
+		if (pf->c != NULL)
+			scalar_free(pf->c[j]);
+		if (pf->v != NULL)
+			scalar_free(pf->v[j]);
+	}
+	free(pf->c);
+	free(pf->v);
+	free(pf);
+}
+
+void range_proof_encode(uint8_t *out, const range_proof *pf)
+{
+	for (size_t j = 0; j < pf->count; j++) {
+		scalar_encode(out + 2 * SCALAR_LEN * j, pf->c[j]);
+		scalar_encode(out + 2 * SCALAR_LEN * j + SCALAR_LEN, pf->v[j]);
+	}
+}
+
+qerr range_proof_decode(range_proof **out, uint64_t lo, uint64_t hi, const uint8_t *in, size_t len)
+{
+	range_proof *pf = NULL;
+	qerr e = Q_OK;
+	if (out == NULL || (in == NULL && len > 0))
+		return Q_ERR_ARG;
+	*out = NULL;
+	if (!range_ok(lo, hi))
+		return Q_ERR_RANGE;
+	if (len != RANGE_PROOF_LEN(hi - lo))
+		return Q_ERR_ENCODING;
+	if ((pf = range_proof_new(lo, hi)) == NULL)
+		return Q_ERR_NOMEM;
+	for (size_t j = 0; j < pf->count && e == Q_OK; j++) {
+		const uint8_t *p = in + 2 * SCALAR_LEN * j;
+		if ((e = scalar_decode(pf->c[j], p, SCALAR_LEN)) == Q_OK)
+			e = scalar_decode(pf->v[j], p + SCALAR_LEN, SCALAR_LEN);
+	}
+	if (e != Q_OK) {
+		range_proof_free(pf);
+		return e;
+	}
+	*out = pf;
+	return Q_OK;
+}
+
+/* Start the range transcript: TAG_RANGE, ctx, K, lo, hi, alpha, beta
+ * (C-4.3.3); the caller appends a_j, b_j for j = lo..hi. */
+static qerr range_transcript(transcript *t, const uint8_t ctx[PROOF_CTX_LEN], const point *K,
+                             uint64_t lo, uint64_t hi, const elgamal_ct *ct)
+{
+	qerr e = transcript_init(t, TAG_RANGE);
+	if (e != Q_OK)
+		return e;
+	transcript_bytes(t, ctx, PROOF_CTX_LEN);
+	transcript_point(t, K);
+	transcript_u64(t, lo);
+	transcript_u64(t, hi);
+	transcript_point(t, ct->a);
+	transcript_point(t, ct->b);
+	return Q_OK;
+}
+
+qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const point_table *K,
+                 const elgamal_ct *ct, uint64_t m, const scalar *r, uint64_t lo, uint64_t hi)
+{
+	range_proof *pf = NULL;
+	scalar *w = scalar_new(), *t = scalar_new(), *c = scalar_new(), *sum = scalar_new();
+	point *a = point_new(), *b = point_new(), *x = point_new();
+	transcript tr = {NULL};
+	size_t mi;
+	qerr e = Q_ERR_NOMEM;
+
+	if (out == NULL || ctx == NULL || K == NULL || ct == NULL || r == NULL) {
+		e = Q_ERR_ARG;
+		goto out;
+	}
+	*out = NULL;
+	if (!range_ok(lo, hi)) {
+		e = Q_ERR_RANGE;
+		goto out;
+	}
+	if (m < lo || m > hi) {
+		e = Q_ERR_ARG;
+		goto out;
+	}
+	if (w == NULL || t == NULL || c == NULL || sum == NULL || a == NULL || b == NULL ||
+	    x == NULL)
+		goto out;
+	/* the witness must match: ct = (rG, mG + rK) */
+	{
+		elgamal_ct chk = {a, b};
+		if ((e = elgamal_encrypt(&chk, m, r, K)) != Q_OK)
+			goto out;
+		if (!point_eq(a, ct->a) || !point_eq(b, ct->b)) {
+			e = Q_ERR_ARG;
+			goto out;
+		}
+	}
+	if ((pf = range_proof_new(lo, hi)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	mi = (size_t)(m - lo);
+	if ((e = range_transcript(&tr, ctx, point_table_base(K), lo, hi, ct)) != Q_OK)
+		goto out;
+	for (size_t k = 0; k < pf->count; k++) {
+		if (k == mi) {
+			/* (C-4.3.1) a_m = wG, b_m = wK */
+			if ((e = scalar_random(w)) != Q_OK || (e = point_mul_base(a, w)) != Q_OK ||
+			    (e = point_table_mul(b, K, w)) != Q_OK)
+				goto out;
+		} else {
+			/* (C-4.3.2) with c_j, v_j random:
+			 *   a_j = v_jG - c_j alpha,  b_j = v_jK - c_j(beta - jG).
+			 * Knowing r, the prover picks t_j and c_j at random, sets
+			 * v_j = t_j + c_j r; then a_j = t_jG and
+			 * b_j = t_jK - c_j(m - j)G: fixed-base work only. */
+			uint64_t j = lo + k;
+			if ((e = scalar_random(t)) != Q_OK ||
+			    (e = scalar_random(pf->c[k])) != Q_OK ||
+			    (e = scalar_mul(pf->v[k], pf->c[k], r)) != Q_OK ||
+			    (e = scalar_add(pf->v[k], pf->v[k], t)) != Q_OK)
+				goto out;
+			if ((e = point_mul_base(a, t)) != Q_OK ||
+			    (e = point_table_mul(b, K, t)) != Q_OK)
+				goto out;
+			/* x = c_j * |m - j| * G, subtracted or added */
+			if ((e = scalar_set_u64(sum, m > j ? m - j : j - m)) != Q_OK ||
+			    (e = scalar_mul(sum, sum, pf->c[k])) != Q_OK ||
+			    (e = point_mul_base(x, sum)) != Q_OK)
+				goto out;
+			if ((e = (m > j ? point_sub(b, b, x) : point_add(b, b, x))) != Q_OK)
+				goto out;
+		}
+		transcript_point(&tr, a);
+		transcript_point(&tr, b);
+	}
+	/* (C-4.3.3) c = H(...) */
+	if ((e = transcript_challenge(&tr, c)) != Q_OK)
+		goto out;
+	/* (C-4.3.4) c_m = c - sum_{j != m} c_j */
+	if ((e = scalar_copy(sum, c)) != Q_OK)
+		goto out;
+	for (size_t k = 0; k < pf->count; k++)
+		if (k != mi && (e = scalar_sub(sum, sum, pf->c[k])) != Q_OK)
+			goto out;
+	if ((e = scalar_copy(pf->c[mi], sum)) != Q_OK)
+		goto out;
+	/* (C-4.3.5) v_m = w + c_m r */
+	if ((e = scalar_mul(t, pf->c[mi], r)) != Q_OK || (e = scalar_add(pf->v[mi], w, t)) != Q_OK)
+		goto out;
+	*out = pf;
+	pf = NULL;
+	e = Q_OK;
+out:
+	transcript_free(&tr);
+	range_proof_free(pf);
+	scalar_free(w);
+	scalar_free(t);
+	scalar_free(c);
+	scalar_free(sum);
+	point_free(a);
+	point_free(b);
+	point_free(x);
+	return e;
+}
+
+qerr range_verify(const range_proof *pf, const uint8_t ctx[PROOF_CTX_LEN], const point *K,
+                  const point_table *K_table, const elgamal_ct *ct, uint64_t lo, uint64_t hi)
+{
+	scalar *nc = scalar_new(), *cj = scalar_new(), *sum = scalar_new(), *c = scalar_new();
+	point *a = point_new(), *b = point_new(), *x = point_new();
+	transcript tr = {NULL};
+	qerr e = Q_ERR_NOMEM;
+
+	if (pf == NULL || ctx == NULL || K == NULL || ct == NULL) {
+		e = Q_ERR_ARG;
+		goto out;
+	}
+	if (nc == NULL || cj == NULL || sum == NULL || c == NULL || a == NULL || b == NULL ||
+	    x == NULL)
+		goto out;
+	if (!range_ok(lo, hi)) {
+		e = Q_ERR_RANGE;
+		goto out;
+	}
+	if (pf->lo != lo || pf->hi != hi || pf->count != (size_t)(hi - lo) + 1) {
+		e = Q_ERR_PROOF;
+		goto out;
+	}
+	if (point_is_infinity(K) || point_is_infinity(ct->a) || point_is_infinity(ct->b)) {
+		e = Q_ERR_POINT;
+		goto out;
+	}
+	if ((e = range_transcript(&tr, ctx, K, lo, hi, ct)) != Q_OK)
+		goto out;
+	if ((e = scalar_set_u64(sum, 0)) != Q_OK)
+		goto out;
+	for (size_t k = 0; k < pf->count; k++) {
+		uint64_t j = lo + k;
+		if ((e = scalar_neg(nc, pf->c[k])) != Q_OK)
+			goto out;
+		/* (C-4.3.6) a_j = v_jG - c_j alpha */
+		if ((e = point_mul2(a, pf->v[k], nc, ct->a)) != Q_OK)
+			goto out;
+		/* (C-4.3.7) b_j = v_jK - c_j(beta - jG) = (j c_j)G + v_jK - c_j beta */
+		if ((e = scalar_set_u64(cj, j)) != Q_OK ||
+		    (e = scalar_mul(cj, cj, pf->c[k])) != Q_OK)
+			goto out;
+		if (K_table != NULL) {
+			if ((e = point_table_mul(x, K_table, pf->v[k])) != Q_OK ||
+			    (e = point_mul2(b, cj, nc, ct->b)) != Q_OK ||
+			    (e = point_add(b, b, x)) != Q_OK)
+				goto out;
+		} else {
+			const point *pts[2] = {K, ct->b};
+			const scalar *scs[2] = {pf->v[k], nc};
+			if ((e = point_msm(b, cj, 2, pts, scs)) != Q_OK)
+				goto out;
+		}
+		transcript_point(&tr, a);
+		transcript_point(&tr, b);
+		if ((e = scalar_add(sum, sum, pf->c[k])) != Q_OK)
+			goto out;
+	}
+	if ((e = transcript_challenge(&tr, c)) != Q_OK)
+		goto out;
+	/* (C-4.3.8) sum_j c_j == H(...) */
+	e = scalar_eq(sum, c) ? Q_OK : Q_ERR_PROOF;
+out:
+	transcript_free(&tr);
+	scalar_free(nc);
+	scalar_free(cj);
+	scalar_free(sum);
+	scalar_free(c);
+	point_free(a);
+	point_free(b);
+	point_free(x);
+	return e;
+}

@@ -1,0 +1,293 @@
+/* Schnorr, Chaum-Pedersen and range proofs: valid proofs verify; every
+ * altered field, context, key or statement fails; encodings are strict. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/elgamal.h"
+#include "crypto/group.h"
+#include "crypto/proof.h"
+#include "testutil.h"
+
+static uint8_t CTX[PROOF_CTX_LEN] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                     12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                     23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+
+static void rand_point(point *p, scalar *s_out)
+{
+	scalar *s = scalar_new();
+	cr_assert_eq(scalar_random(s), Q_OK);
+	cr_assert_eq(point_mul_base(p, s), Q_OK);
+	if (s_out != NULL)
+		cr_assert_eq(scalar_copy(s_out, s), Q_OK);
+	scalar_free(s);
+}
+
+static void other_ctx(uint8_t out[PROOF_CTX_LEN])
+{
+	memcpy(out, CTX, PROOF_CTX_LEN);
+	out[31] ^= 0x80;
+}
+
+/* Replace the byte string of a proof with one whose byte `i` is flipped
+ * (staying a valid scalar by flipping a low bit). */
+static void flip(uint8_t *b, size_t i)
+{
+	b[i] ^= 0x01;
+}
+
+/* ---------------- Schnorr ---------------- */
+
+Test(schnorr, valid_and_every_alteration_fails)
+{
+	scalar *a = scalar_new();
+	point *C = point_new(), *C2 = point_new();
+	schnorr_proof *pf = schnorr_proof_new(), *pf2 = schnorr_proof_new();
+	uint8_t enc[SCHNORR_PROOF_LEN], ctx2[PROOF_CTX_LEN];
+
+	rand_point(C, a);
+	rand_point(C2, NULL);
+	cr_assert_eq(schnorr_prove(pf, CTX, C, a), Q_OK);
+	cr_assert_eq(schnorr_verify(pf, CTX, C), Q_OK);
+	/* encode / decode round trip */
+	schnorr_proof_encode(enc, pf);
+	cr_assert_eq(schnorr_proof_decode(pf2, enc, sizeof enc), Q_OK);
+	cr_assert_eq(schnorr_verify(pf2, CTX, C), Q_OK);
+	/* each field (c, then u) altered in turn */
+	for (size_t f = 0; f < 2; f++) {
+		uint8_t bad[SCHNORR_PROOF_LEN];
+		memcpy(bad, enc, sizeof bad);
+		flip(bad, f * SCALAR_LEN + SCALAR_LEN - 1);
+		cr_assert_eq(schnorr_proof_decode(pf2, bad, sizeof bad), Q_OK);
+		cr_assert_eq(schnorr_verify(pf2, CTX, C), Q_ERR_PROOF, "field %zu", f);
+	}
+	/* another context, another statement */
+	other_ctx(ctx2);
+	cr_assert_eq(schnorr_verify(pf, ctx2, C), Q_ERR_PROOF);
+	cr_assert_eq(schnorr_verify(pf, CTX, C2), Q_ERR_PROOF);
+	/* a wrong witness is refused by the prover */
+	cr_assert_eq(schnorr_prove(pf2, CTX, C2, a), Q_ERR_ARG);
+	/* truncated / over-long / out-of-range encodings */
+	cr_assert_eq(schnorr_proof_decode(pf2, enc, sizeof enc - 1), Q_ERR_ENCODING);
+	memset(enc, 0xff, SCALAR_LEN);
+	cr_assert_eq(schnorr_proof_decode(pf2, enc, sizeof enc), Q_ERR_SCALAR);
+	/* infinity statement */
+	cr_assert_eq(point_set_infinity(C2), Q_OK);
+	cr_assert_eq(schnorr_verify(pf, CTX, C2), Q_ERR_POINT);
+	scalar_free(a);
+	point_free(C);
+	point_free(C2);
+	schnorr_proof_free(pf);
+	schnorr_proof_free(pf2);
+	schnorr_proof_free(NULL);
+}
+
+/* ---------------- Chaum-Pedersen ---------------- */
+
+Test(chaum_pedersen, valid_and_every_alteration_fails)
+{
+	scalar *s = scalar_new();
+	point *S = point_new(), *A = point_new(), *M = point_new(), *X = point_new();
+	cp_proof *pf = cp_proof_new(), *pf2 = cp_proof_new();
+	uint8_t enc[CP_PROOF_LEN], ctx2[PROOF_CTX_LEN];
+
+	rand_point(S, s);
+	rand_point(A, NULL);
+	rand_point(X, NULL);
+	cr_assert_eq(point_mul(M, s, A), Q_OK);
+	cr_assert_eq(cp_prove(pf, CTX, S, A, M, s), Q_OK);
+	cr_assert_eq(cp_verify(pf, CTX, S, A, M), Q_OK);
+	cp_proof_encode(enc, pf);
+	cr_assert_eq(cp_proof_decode(pf2, enc, sizeof enc), Q_OK);
+	cr_assert_eq(cp_verify(pf2, CTX, S, A, M), Q_OK);
+	for (size_t f = 0; f < 2; f++) {
+		uint8_t bad[CP_PROOF_LEN];
+		memcpy(bad, enc, sizeof bad);
+		flip(bad, f * SCALAR_LEN + 5);
+		cr_assert_eq(cp_proof_decode(pf2, bad, sizeof bad), Q_OK);
+		cr_assert_eq(cp_verify(pf2, CTX, S, A, M), Q_ERR_PROOF, "field %zu", f);
+	}
+	other_ctx(ctx2);
+	cr_assert_eq(cp_verify(pf, ctx2, S, A, M), Q_ERR_PROOF);
+	/* another public key, another A, another M (a wrong partial decryption) */
+	cr_assert_eq(cp_verify(pf, CTX, X, A, M), Q_ERR_PROOF);
+	cr_assert_eq(cp_verify(pf, CTX, S, X, M), Q_ERR_PROOF);
+	cr_assert_eq(cp_verify(pf, CTX, S, A, X), Q_ERR_PROOF);
+	/* the prover refuses a false statement */
+	cr_assert_eq(cp_prove(pf2, CTX, S, A, X, s), Q_ERR_ARG);
+	cr_assert_eq(cp_proof_decode(pf2, enc, 63), Q_ERR_ENCODING);
+	memset(enc + SCALAR_LEN, 0xff, SCALAR_LEN);
+	cr_assert_eq(cp_proof_decode(pf2, enc, sizeof enc), Q_ERR_SCALAR);
+	scalar_free(s);
+	point_free(S);
+	point_free(A);
+	point_free(M);
+	point_free(X);
+	cp_proof_free(pf);
+	cp_proof_free(pf2);
+	cp_proof_free(NULL);
+}
+
+/* ---------------- range ---------------- */
+
+struct env {
+	scalar *sk;
+	point *K;
+	point_table *Kt;
+};
+
+static void env_new(struct env *e)
+{
+	e->sk = scalar_new();
+	e->K = point_new();
+	rand_point(e->K, e->sk);
+	e->Kt = point_table_new(e->K);
+	cr_assert_not_null(e->Kt);
+}
+
+static void env_free(struct env *e)
+{
+	scalar_free(e->sk);
+	point_free(e->K);
+	point_table_free(e->Kt);
+}
+
+/* Prove m in [lo, hi], check it verifies both ways, then check that every
+ * scalar of the proof altered in turn fails. */
+static void range_case(struct env *env, uint64_t m, uint64_t lo, uint64_t hi)
+{
+	elgamal_ct *ct = elgamal_ct_new();
+	scalar *r = scalar_new();
+	range_proof *pf = NULL, *pf2 = NULL;
+	size_t len = RANGE_PROOF_LEN(hi - lo);
+	uint8_t *enc = malloc(len), *bad = malloc(len);
+
+	cr_assert_eq(elgamal_encrypt_random(ct, m, r, env->Kt), Q_OK);
+	cr_assert_eq(range_prove(&pf, CTX, env->Kt, ct, m, r, lo, hi), Q_OK);
+	cr_assert_eq(range_verify(pf, CTX, env->K, env->Kt, ct, lo, hi), Q_OK);
+	cr_assert_eq(range_verify(pf, CTX, env->K, NULL, ct, lo, hi), Q_OK);
+	range_proof_encode(enc, pf);
+	cr_assert_eq(range_proof_decode(&pf2, lo, hi, enc, len), Q_OK);
+	cr_assert_eq(range_verify(pf2, CTX, env->K, env->Kt, ct, lo, hi), Q_OK);
+	range_proof_free(pf2);
+	for (size_t f = 0; f < 2 * pf->count; f++) {
+		memcpy(bad, enc, len);
+		flip(bad, f * SCALAR_LEN + 17);
+		cr_assert_eq(range_proof_decode(&pf2, lo, hi, bad, len), Q_OK);
+		cr_assert_eq(range_verify(pf2, CTX, env->K, env->Kt, ct, lo, hi), Q_ERR_PROOF,
+		             "m=%llu field %zu", (unsigned long long)m, f);
+		range_proof_free(pf2);
+	}
+	range_proof_free(pf);
+	elgamal_ct_free(ct);
+	scalar_free(r);
+	free(enc);
+	free(bad);
+}
+
+Test(range, zero_one_valid_and_altered)
+{
+	struct env env;
+	env_new(&env);
+	range_case(&env, 0, 0, 1);
+	range_case(&env, 1, 0, 1);
+	env_free(&env);
+}
+
+Test(range, contest_totals)
+{
+	struct env env;
+	env_new(&env);
+	for (uint64_t m = 0; m <= 3; m++)
+		range_case(&env, m, 0, 3);
+	range_case(&env, 2, 1, 3); /* min..max = 1..3 */
+	range_case(&env, 5, 5, 5);
+	env_free(&env);
+}
+
+Test(range, wrong_context_key_statement_range)
+{
+	struct env env, env2;
+	elgamal_ct *ct = elgamal_ct_new(), *ct2 = elgamal_ct_new();
+	scalar *r = scalar_new();
+	range_proof *pf = NULL;
+	uint8_t ctx2[PROOF_CTX_LEN];
+	env_new(&env);
+	env_new(&env2);
+	cr_assert_eq(elgamal_encrypt_random(ct, 1, r, env.Kt), Q_OK);
+	cr_assert_eq(range_prove(&pf, CTX, env.Kt, ct, 1, r, 0, 1), Q_OK);
+	cr_assert_eq(range_verify(pf, CTX, env.K, env.Kt, ct, 0, 1), Q_OK);
+	other_ctx(ctx2);
+	cr_assert_eq(range_verify(pf, ctx2, env.K, env.Kt, ct, 0, 1), Q_ERR_PROOF);
+	cr_assert_eq(range_verify(pf, CTX, env2.K, env2.Kt, ct, 0, 1), Q_ERR_PROOF);
+	cr_assert_eq(range_verify(pf, CTX, env2.K, NULL, ct, 0, 1), Q_ERR_PROOF);
+	/* another ciphertext */
+	cr_assert_eq(elgamal_encrypt_random(ct2, 1, NULL, env.Kt), Q_OK);
+	cr_assert_eq(range_verify(pf, CTX, env.K, env.Kt, ct2, 0, 1), Q_ERR_PROOF);
+	/* the ciphertext with alpha and beta swapped */
+	cr_assert_eq(point_copy(ct2->a, ct->b), Q_OK);
+	cr_assert_eq(point_copy(ct2->b, ct->a), Q_OK);
+	cr_assert_eq(range_verify(pf, CTX, env.K, env.Kt, ct2, 0, 1), Q_ERR_PROOF);
+	/* verified against another range */
+	cr_assert_eq(range_verify(pf, CTX, env.K, env.Kt, ct, 0, 2), Q_ERR_PROOF);
+	cr_assert_eq(range_verify(pf, CTX, env.K, env.Kt, ct, 1, 2), Q_ERR_PROOF);
+	range_proof_free(pf);
+	pf = NULL;
+	/* m = 2 cannot be proved in {0, 1}; m = L + 1 cannot be proved in 0..L */
+	cr_assert_eq(elgamal_encrypt_random(ct, 2, r, env.Kt), Q_OK);
+	cr_assert_eq(range_prove(&pf, CTX, env.Kt, ct, 2, r, 0, 1), Q_ERR_ARG);
+	cr_assert_null(pf);
+	cr_assert_eq(elgamal_encrypt_random(ct, 4, r, env.Kt), Q_OK);
+	cr_assert_eq(range_prove(&pf, CTX, env.Kt, ct, 4, r, 0, 3), Q_ERR_ARG);
+	cr_assert_null(pf);
+	/* claiming the ciphertext of 2 holds 1 is refused too */
+	cr_assert_eq(elgamal_encrypt_random(ct, 2, r, env.Kt), Q_OK);
+	cr_assert_eq(range_prove(&pf, CTX, env.Kt, ct, 1, r, 0, 1), Q_ERR_ARG);
+	cr_assert_null(pf);
+	elgamal_ct_free(ct);
+	elgamal_ct_free(ct2);
+	scalar_free(r);
+	env_free(&env);
+	env_free(&env2);
+}
+
+/* A cheating prover: a proof for {0,1} built honestly for m = 1 cannot be
+ * moved to the ciphertext of 2 = (1's ciphertext) + G. */
+Test(range, forged_for_two_fails)
+{
+	struct env env;
+	elgamal_ct *ct = elgamal_ct_new();
+	scalar *r = scalar_new();
+	point *g = point_new();
+	range_proof *pf = NULL;
+	env_new(&env);
+	cr_assert_eq(elgamal_encrypt_random(ct, 1, r, env.Kt), Q_OK);
+	cr_assert_eq(range_prove(&pf, CTX, env.Kt, ct, 1, r, 0, 1), Q_OK);
+	cr_assert_eq(point_generator(g), Q_OK);
+	cr_assert_eq(point_add(ct->b, ct->b, g), Q_OK);
+	cr_assert_eq(range_verify(pf, CTX, env.K, env.Kt, ct, 0, 1), Q_ERR_PROOF);
+	range_proof_free(pf);
+	elgamal_ct_free(ct);
+	scalar_free(r);
+	point_free(g);
+	env_free(&env);
+}
+
+Test(range, encoding_strict)
+{
+	uint8_t buf[RANGE_PROOF_LEN(1) + 1];
+	range_proof *pf = NULL;
+	memset(buf, 0, sizeof buf);
+	cr_assert_eq(range_proof_decode(&pf, 0, 1, buf, RANGE_PROOF_LEN(1)), Q_OK);
+	range_proof_free(pf);
+	pf = NULL;
+	cr_assert_eq(range_proof_decode(&pf, 0, 1, buf, RANGE_PROOF_LEN(1) - 1), Q_ERR_ENCODING);
+	cr_assert_eq(range_proof_decode(&pf, 0, 1, buf, RANGE_PROOF_LEN(1) + 1), Q_ERR_ENCODING);
+	cr_assert_eq(range_proof_decode(&pf, 0, 1, buf, RANGE_PROOF_LEN(0)), Q_ERR_ENCODING);
+	cr_assert_eq(range_proof_decode(&pf, 2, 1, buf, RANGE_PROOF_LEN(1)), Q_ERR_RANGE);
+	memset(buf + RANGE_PROOF_LEN(1) - SCALAR_LEN, 0xff, SCALAR_LEN);
+	cr_assert_eq(range_proof_decode(&pf, 0, 1, buf, RANGE_PROOF_LEN(1)), Q_ERR_SCALAR);
+	cr_assert_null(pf);
+	cr_assert_null(range_proof_new(0, RANGE_PROOF_MAX_SPAN + 1));
+	range_proof_free(NULL);
+}
