@@ -40,7 +40,7 @@ static void draw(const progress *p, uint64_t done, int final)
 		bar[i] = i < fill ? '#' : '.';
 	bar[BAR_WIDTH] = '\0';
 	int n = snprintf(line, sizeof(line), "\r%s [%s] %llu/%llu%s", p->what, bar,
-			 (unsigned long long)done, (unsigned long long)p->total, final ? "\n" : "");
+	                 (unsigned long long)done, (unsigned long long)p->total, final ? "\n" : "");
 	if (n <= 0)
 		return;
 	size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;

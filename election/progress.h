@@ -9,6 +9,7 @@
  * (normally 2); write errors are ignored (a progress bar is not output).
  * Redraws are limited to about one per 1/10 s and one per 1 % of progress.
  * Nothing is allocated; progress_end() on a bar that never began is safe.
+ * Not thread-safe: one thread owns a bar (workers report to it).
  */
 #ifndef QUORUM_ELECTION_PROGRESS_H
 #define QUORUM_ELECTION_PROGRESS_H
