@@ -128,5 +128,7 @@ void point_table_free(point_table *t);
 Q_MUST_CHECK qerr point_table_mul(point *r, const point_table *t, const scalar *s);
 /* The table's base point (owned by the table). */
 const point *point_table_base(const point_table *t);
+/* The base point's 65-byte encoding, computed once (owned by the table). */
+const uint8_t *point_table_encoding(const point_table *t);
 
 #endif

@@ -17,6 +17,7 @@
 struct point_table {
 	EC_GROUP *g; /* P-256 with `base` as its generator, precomputed */
 	point *base;
+	uint8_t enc[POINT_LEN]; /* encoding of base */
 };
 
 point_table *point_table_new(const point *base)
@@ -38,6 +39,8 @@ point_table *point_table_new(const point *base)
 	                            EC_GROUP_get0_cofactor(g0)))
 		goto fail;
 	if (!EC_GROUP_precompute_mult(t->g, ctx))
+		goto fail;
+	if (point_encode(t->enc, t->base) != Q_OK)
 		goto fail;
 	return t;
 fail:
@@ -67,6 +70,11 @@ qerr point_table_mul(point *r, const point_table *t, const scalar *s)
 const point *point_table_base(const point_table *t)
 {
 	return t->base;
+}
+
+const uint8_t *point_table_encoding(const point_table *t)
+{
+	return t->enc;
 }
 
 qerr point_msm(point *r, const scalar *g, size_t count, const point *const *p,

@@ -365,13 +365,16 @@ qerr range_proof_decode(range_proof **out, uint64_t lo, uint64_t hi, const uint8
 /* Start the range transcript: TAG_RANGE, ctx, K, lo, hi, alpha, beta
  * (C-4.3.3); the caller appends a_j, b_j for j = lo..hi. */
 static qerr range_transcript(transcript *t, const uint8_t ctx[PROOF_CTX_LEN], const point *K,
-                             uint64_t lo, uint64_t hi, const elgamal_ct *ct)
+                             const point_table *Kt, uint64_t lo, uint64_t hi, const elgamal_ct *ct)
 {
 	qerr e = transcript_init(t, TAG_RANGE);
 	if (e != Q_OK)
 		return e;
 	transcript_bytes(t, ctx, PROOF_CTX_LEN);
-	transcript_point(t, K);
+	if (Kt != NULL)
+		transcript_bytes(t, point_table_encoding(Kt), POINT_LEN);
+	else
+		transcript_point(t, K);
 	transcript_u64(t, lo);
 	transcript_u64(t, hi);
 	transcript_point(t, ct->a);
@@ -379,8 +382,9 @@ static qerr range_transcript(transcript *t, const uint8_t ctx[PROOF_CTX_LEN], co
 	return Q_OK;
 }
 
-qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const point_table *K,
-                 const elgamal_ct *ct, uint64_t m, const scalar *r, uint64_t lo, uint64_t hi)
+static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN],
+                             const point_table *K, const elgamal_ct *ct, uint64_t m,
+                             const scalar *r, uint64_t lo, uint64_t hi, int check_witness)
 {
 	range_proof *pf = NULL;
 	scalar *w = scalar_new(), *t = scalar_new(), *c = scalar_new(), *sum = scalar_new();
@@ -406,7 +410,7 @@ qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const poin
 	    x == NULL)
 		goto out;
 	/* the witness must match: ct = (rG, mG + rK) */
-	{
+	if (check_witness) {
 		elgamal_ct chk = {a, b};
 		if ((e = elgamal_encrypt(&chk, m, r, K)) != Q_OK)
 			goto out;
@@ -420,7 +424,7 @@ qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const poin
 		goto out;
 	}
 	mi = (size_t)(m - lo);
-	if ((e = range_transcript(&tr, ctx, point_table_base(K), lo, hi, ct)) != Q_OK)
+	if ((e = range_transcript(&tr, ctx, point_table_base(K), K, lo, hi, ct)) != Q_OK)
 		goto out;
 	for (size_t k = 0; k < pf->count; k++) {
 		if (k == mi) {
@@ -511,7 +515,7 @@ qerr range_verify(const range_proof *pf, const uint8_t ctx[PROOF_CTX_LEN], const
 		e = Q_ERR_POINT;
 		goto out;
 	}
-	if ((e = range_transcript(&tr, ctx, K, lo, hi, ct)) != Q_OK)
+	if ((e = range_transcript(&tr, ctx, K, K_table, lo, hi, ct)) != Q_OK)
 		goto out;
 	if ((e = scalar_set_u64(sum, 0)) != Q_OK)
 		goto out;
@@ -555,5 +559,47 @@ out:
 	point_free(a);
 	point_free(b);
 	point_free(x);
+	return e;
+}
+
+qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const point_table *K,
+                 const elgamal_ct *ct, uint64_t m, const scalar *r, uint64_t lo, uint64_t hi)
+{
+	return range_prove_impl(out, ctx, K, ct, m, r, lo, hi, 1);
+}
+
+qerr range_encrypt_prove(elgamal_ct *ct, range_proof **out, scalar *r_out,
+                         const uint8_t ctx[PROOF_CTX_LEN], const point_table *K, uint64_t m,
+                         uint64_t lo, uint64_t hi)
+{
+	scalar *r = scalar_new();
+	qerr e = Q_ERR_NOMEM;
+	if (out != NULL)
+		*out = NULL;
+	if (ct == NULL || out == NULL || ctx == NULL || K == NULL) {
+		e = Q_ERR_ARG;
+		goto out;
+	}
+	if (!range_ok(lo, hi)) {
+		e = Q_ERR_RANGE;
+		goto out;
+	}
+	if (m < lo || m > hi) {
+		e = Q_ERR_ARG;
+		goto out;
+	}
+	if (r == NULL)
+		goto out;
+	if ((e = scalar_random(r)) != Q_OK || (e = elgamal_encrypt(ct, m, r, K)) != Q_OK)
+		goto out;
+	/* ct was made here from (m, r): no need to re-check the witness */
+	if ((e = range_prove_impl(out, ctx, K, ct, m, r, lo, hi, 0)) != Q_OK)
+		goto out;
+	if (r_out != NULL && (e = scalar_copy(r_out, r)) != Q_OK) {
+		range_proof_free(*out);
+		*out = NULL;
+	}
+out:
+	scalar_free(r);
 	return e;
 }

@@ -112,6 +112,14 @@ Q_MUST_CHECK qerr range_proof_decode(range_proof **out, uint64_t lo, uint64_t hi
 Q_MUST_CHECK qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN],
                               const point_table *K, const elgamal_ct *ct, uint64_t m,
                               const scalar *r, uint64_t lo, uint64_t hi);
+/* Encrypt m under K with a fresh nonce and prove m in [lo, hi] in one go
+ * (the ballot path: cheaper than elgamal_encrypt_random + range_prove,
+ * which re-checks the witness).  ct receives the ciphertext, *out a new
+ * proof, r_out (if non-NULL) the nonce.  Q_ERR_ARG if m is outside
+ * [lo, hi]; on failure *out is NULL and ct unspecified. */
+Q_MUST_CHECK qerr range_encrypt_prove(elgamal_ct *ct, range_proof **out, scalar *r_out,
+                                      const uint8_t ctx[PROOF_CTX_LEN], const point_table *K,
+                                      uint64_t m, uint64_t lo, uint64_t hi);
 /* Verify pf for ct under K.  pf->lo/hi must equal lo/hi (Q_ERR_PROOF
  * otherwise).  K_table may be NULL (then K is used directly, slower); if
  * non-NULL it must be the table of K. */

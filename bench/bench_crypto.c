@@ -1,0 +1,127 @@
+/*
+ * bench_crypto -- per-operation cost of the P-256 core and of one 0/1
+ * selection (encrypt + prove, verify), each with its ratio to the
+ * group-operation floor measured in the same run.
+ *
+ * Floors (docs/spec/crypto.md C-6):
+ *   encrypt + prove (range_encrypt_prove, [0,1]):
+ *     4 fixed-base G mults (rG, wG, t_jG, c_j(m-j)G)
+ *     + 3 table-K mults (rK, wK, t_jK)
+ *     + 6 point encodings (alpha, beta, a_0, b_0, a_1, b_1 for the hash)
+ *   verify (range_verify with the K table, [0,1]):
+ *     2 x (2 double mults (v_jG - c_j alpha, (j c_j)G - c_j beta)
+ *          + 1 table-K mult (v_jK)) + 4 encodings (a_j, b_j)
+ * Usage: bench_crypto [iterations-scale]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/elgamal.h"
+#include "crypto/group.h"
+#include "crypto/proof.h"
+
+static double now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static void check(qerr e, const char *what)
+{
+	if (e != Q_OK) {
+		fprintf(stderr, "bench: %s: %s\n", what, qerr_str(e));
+		exit(1);
+	}
+}
+
+#define TIME(label, iters, body)                                                                   \
+	do {                                                                                       \
+		double t0_ = now_us();                                                             \
+		for (int i_ = 0; i_ < (iters); i_++) {                                             \
+			body;                                                                      \
+		}                                                                                  \
+		res = (now_us() - t0_) / (iters);                                                  \
+		printf("%-44s %9.2f us\n", label, res);                                            \
+	} while (0)
+
+int main(int argc, char **argv)
+{
+	int scale = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 1;
+	int N = 2000 * (scale > 0 ? scale : 1);
+	double res, tG, tVar, tK, tMul2, tEnc, tDec, tEP, tV;
+	scalar *s = scalar_new(), *sk = scalar_new(), *r = scalar_new();
+	point *p = point_new(), *K = point_new(), *q = point_new();
+	point_table *Kt;
+	elgamal_ct *ct = elgamal_ct_new();
+	range_proof *pf = NULL;
+	uint8_t enc[POINT_LEN], ctx[PROOF_CTX_LEN] = {7};
+
+	check(scalar_random(s), "random");
+	check(scalar_random(sk), "random");
+	check(point_mul_base(K, sk), "K");
+	{
+		double t0 = now_us();
+		Kt = point_table_new(K);
+		printf("%-44s %9.2f us\n", "point_table_new (K)", now_us() - t0);
+	}
+	if (Kt == NULL)
+		return 1;
+	check(point_mul_base(q, s), "q");
+
+	TIME("fixed-base s*G (point_mul_base)", N, check(point_mul_base(p, s), "mulG"));
+	tG = res;
+	TIME("variable-base s*P (point_mul)", N / 4, check(point_mul(p, s, q), "mul"));
+	tVar = res;
+	TIME("table s*K (point_table_mul)", N, check(point_table_mul(p, Kt, s), "mulK"));
+	tK = res;
+	TIME("a*G + b*P (point_mul2)", N / 4, check(point_mul2(p, s, sk, q), "mul2"));
+	tMul2 = res;
+	TIME("point_encode (uncompressed)", N, check(point_encode(enc, q), "enc"));
+	tEnc = res;
+	TIME("point_decode (uncompressed, checked)", N,
+	     check(point_decode(p, enc, POINT_LEN), "dec"));
+	tDec = res;
+
+	TIME("encrypt + prove 0/1 (range_encrypt_prove)", N / 4, {
+		range_proof_free(pf);
+		check(range_encrypt_prove(ct, &pf, NULL, ctx, Kt, (uint64_t)(i_ & 1), 0, 1), "ep");
+	});
+	tEP = res;
+	TIME("verify 0/1 (range_verify, K table)", N / 4,
+	     check(range_verify(pf, ctx, K, Kt, ct, 0, 1), "verify"));
+	tV = res;
+	TIME("verify 0/1 (range_verify, no table)", N / 8,
+	     check(range_verify(pf, ctx, K, NULL, ct, 0, 1), "verify"));
+
+	{
+		double floor_ep_mults = 4 * tG + 3 * tK;
+		double floor_ep = floor_ep_mults + 6 * tEnc;
+		double floor_v_mults = 4 * tMul2 + 2 * tK;
+		double floor_v = floor_v_mults + 4 * tEnc;
+		printf("\nfloor encrypt+prove = 4 G + 3 K-table mults + 6 encodings = %.2f us "
+		       "(mults only %.2f us)\n",
+		       floor_ep, floor_ep_mults);
+		printf("  encrypt+prove %.2f us: ratio %.2f to floor (%.2f to mults-only floor)\n",
+		       tEP, tEP / floor_ep, tEP / floor_ep_mults);
+		printf("floor verify = 4 double mults + 2 K-table mults + 4 encodings = %.2f us "
+		       "(mults only %.2f us)\n",
+		       floor_v, floor_v_mults);
+		printf("  verify %.2f us: ratio %.2f to floor (%.2f to mults-only floor); target "
+		       "<= 120 us\n",
+		       tV, tV / floor_v, tV / floor_v_mults);
+		printf("(variable-base %.2f us, decode %.2f us for reference)\n", tVar, tDec);
+	}
+	range_proof_free(pf);
+	elgamal_ct_free(ct);
+	point_table_free(Kt);
+	scalar_free(s);
+	scalar_free(sk);
+	scalar_free(r);
+	point_free(p);
+	point_free(K);
+	point_free(q);
+	return 0;
+}
