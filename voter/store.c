@@ -251,6 +251,39 @@ qerr store_meta_get(store *s, const char *key, char *val, size_t vallen)
 	return e;
 }
 
+qerr store_meta_get_alloc(store *s, const char *key, char **val, size_t *len)
+{
+	sqlite3_stmt *st = NULL;
+	*val = NULL;
+	*len = 0;
+	qerr e = prep(s, "SELECT v FROM meta WHERE k = ?;", &st);
+	if (e != Q_OK)
+		return e;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		char *v = malloc(n + 1);
+		if (v == NULL) {
+			e = Q_ERR_NOMEM;
+		} else {
+			if (n > 0)
+				memcpy(v, t, n);
+			v[n] = '\0';
+			*val = v;
+			*len = n;
+		}
+	} else if (rc == SQLITE_DONE) {
+		seterr(s, "meta %s: not set", key);
+		e = Q_ERR_NOTFOUND;
+	} else {
+		e = db_fail(s, "meta");
+	}
+	sqlite3_finalize(st);
+	return e;
+}
+
 static qerr need(store *s, store_kind k)
 {
 	if (s == NULL)

@@ -72,6 +72,10 @@ void store_rollback(store *s);
 Q_MUST_CHECK qerr store_meta_set(store *s, const char *key, const char *val);
 Q_MUST_CHECK qerr store_meta_get(store *s, const char *key, char *val, size_t vallen);
 
+/* As store_meta_get into a malloc'd NUL-terminated string *val (*len
+ * bytes before the NUL).  Q_ERR_NOTFOUND if absent (*val NULL). */
+Q_MUST_CHECK qerr store_meta_get_alloc(store *s, const char *key, char **val, size_t *len);
+
 /* ---- roll DB ---- */
 
 /* Add a voter (import).  Q_ERR_EXISTS if the id is already present. */

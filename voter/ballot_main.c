@@ -1,0 +1,562 @@
+/*
+ * quorum-ballot -- the polling station console: admin, operator and booth
+ * commands against quorum-ballotd (docs/protocol.md,
+ * docs/guide-poll-worker.md).
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "crypto/util.h"
+
+#include "banned.h"
+
+static const char usage[] =
+    "Usage: quorum-ballot (--state DIR | --socket PATH) COMMAND [ARGS]\n"
+    "\n"
+    "The console of a polling station running quorum-ballotd.  With --state the\n"
+    "socket of the command's role is DIR/admin.sock, DIR/operator.sock or\n"
+    "DIR/booth.sock; --socket names one explicitly.\n"
+    "\n"
+    "Admin (admin.sock):\n"
+    "  open                   open the poll (the roll must be imported)\n"
+    "  close                  close the poll; writes the signed station record\n"
+    "  import-roll CSV        import the roll (id,name,birth_date,household,group,flags)\n"
+    "  export [FILE]          write the station record (JSON) to FILE or stdout;\n"
+    "                         its signature goes to FILE.sig (or stderr)\n"
+    "Operator (operator.sock):\n"
+    "  status                 state and live counts\n"
+    "  lookup VOTER           show a voter's roll entry and eligibility\n"
+    "  checkin VOTER [PROXY]  check a voter in (PROXY: roll id of the holder of a\n"
+    "                         written proxy) and print the one-time ballot token\n"
+    "Booth (booth.sock):\n"
+    "  booth TOKEN            show the ballot, take the marks from the terminal,\n"
+    "                         confirm, then cast (receipt) or challenge (opened,\n"
+    "                         not counted; mark again)\n"
+    "Any role:\n"
+    "  raw ROLE JSON          send one request line and print the reply\n"
+    "\n"
+    "Exit status: 0 done, 1 refused by the daemon (the reason is printed),\n"
+    "2 usage error, 3 cannot reach the daemon.\n";
+
+static const char *sock_override;
+static const char *state_dir;
+
+/* Human messages for the refusals a poll worker sees (docs/protocol.md 4). */
+static const struct {
+	const char *code, *text;
+} refusals[] = {
+    {"not_on_roll", "NOT ON THE ROLL: this person is not on this community's roll."},
+    {"already_voted", "ALREADY VOTED: this voter has already been checked in."},
+    {"under_18", "UNDER 18: the voter is not 18 on polling day."},
+    {"wrong_station", "WRONG STATION: the voter's residents' group votes at another "
+                      "station."},
+    {"deprived", "NOT ELIGIBLE: the voter is deprived of political rights."},
+    {"not_member", "NOT ELIGIBLE: the voter is not a member of the voting body."},
+    {"proxy_refused", "PROXY REFUSED: the proxy does not satisfy the proxy rules."},
+    {"poll_closed", "POLL CLOSED: no more check-ins or ballots."},
+    {"poll_not_open", "POLL NOT OPEN: the poll has not been opened yet."},
+    {"token_spent", "TOKEN SPENT: this ballot token has already been used to cast a "
+                    "ballot."},
+    {"token_invalid", "INVALID TOKEN: no ballot was issued with this token."},
+    {"token_busy", "TOKEN IN USE: another booth is using this token right now."},
+    {NULL, NULL},
+};
+
+static int connect_to(const char *role)
+{
+	char path[512];
+	struct sockaddr_un sa;
+	if (sock_override != NULL)
+		snprintf(path, sizeof path, "%s", sock_override);
+	else
+		snprintf(path, sizeof path, "%s/%s.sock", state_dir, role);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sa.sun_path) {
+		fprintf(stderr, "quorum-ballot: socket path too long: %s\n", path);
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		fprintf(stderr, "quorum-ballot: cannot connect to %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Send req (stolen) and return the reply object, or NULL (message printed). */
+static json_t *rpc(int fd, json_t *req)
+{
+	char *line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (line == NULL)
+		return NULL;
+	size_t n = strlen(line), off = 0;
+	line[n] = '\n';
+	while (off < n + 1) {
+		ssize_t w = send(fd, line + off, n + 1 - off, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			fprintf(stderr, "quorum-ballot: send: %s\n", strerror(errno));
+			free(line);
+			return NULL;
+		}
+		off += (size_t)w;
+	}
+	free(line);
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	if (buf == NULL)
+		return NULL;
+	for (;;) {
+		if (len == cap) {
+			char *p = realloc(buf, cap * 2);
+			if (p == NULL) {
+				free(buf);
+				return NULL;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		ssize_t r = recv(fd, buf + len, cap - len, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			fprintf(stderr, "quorum-ballot: the daemon closed the connection\n");
+			free(buf);
+			return NULL;
+		}
+		char *nl = memchr(buf + len, '\n', (size_t)r);
+		len += (size_t)r;
+		if (nl != NULL) {
+			json_error_t je;
+			json_t *rep = json_loadb(buf, (size_t)(nl - buf), 0, &je);
+			free(buf);
+			if (rep == NULL)
+				fprintf(stderr, "quorum-ballot: bad reply: %s\n", je.text);
+			return rep;
+		}
+	}
+}
+
+static int is_ok(const json_t *rep)
+{
+	return json_is_true(json_object_get(rep, "ok"));
+}
+
+/* Print a refusal clearly; returns 1. */
+static int refused(const json_t *rep)
+{
+	const json_t *err = json_object_get(rep, "error");
+	const char *code = json_string_value(json_object_get(err, "code"));
+	const char *msg = json_string_value(json_object_get(err, "message"));
+	const char *text = NULL;
+	for (size_t i = 0; code != NULL && refusals[i].code; i++)
+		if (strcmp(refusals[i].code, code) == 0)
+			text = refusals[i].text;
+	if (text != NULL)
+		printf("%s\n", text);
+	printf("refused (%s): %s\n", code ? code : "?", msg ? msg : "");
+	const json_t *f = json_object_get(err, "findings");
+	size_t i;
+	json_t *v;
+	json_array_foreach(f, i, v)
+	{
+		printf("  %s: %s\n", json_string_value(json_object_get(v, "where")),
+		       json_string_value(json_object_get(v, "message")));
+	}
+	return 1;
+}
+
+static int simple(const char *role, json_t *req, json_t **out)
+{
+	int fd = connect_to(role);
+	if (fd < 0) {
+		json_decref(req);
+		return 3;
+	}
+	json_t *rep = rpc(fd, req);
+	close(fd);
+	if (rep == NULL)
+		return 3;
+	if (!is_ok(rep)) {
+		int r = refused(rep);
+		json_decref(rep);
+		return r;
+	}
+	if (out != NULL)
+		*out = rep;
+	else
+		json_decref(rep);
+	return 0;
+}
+
+static void print_obj(const json_t *rep)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)rep, k, v)
+	{
+		if (strcmp(k, "ok") == 0)
+			continue;
+		char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		printf("%-12s %s\n", k, s ? s : json_string_value(v));
+		free(s);
+	}
+}
+
+static int write_out(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+		fprintf(stderr, "quorum-ballot: cannot write %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_export(const char *out)
+{
+	json_t *rep = NULL;
+	int r = simple("admin", json_pack("{s:s}", "op", "export"), &rep);
+	if (r != 0)
+		return r;
+	char *rec = json_dumps(json_object_get(rep, "record"),
+	                       JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	const char *sig = json_string_value(json_object_get(rep, "signature"));
+	if (rec == NULL || sig == NULL) {
+		free(rec);
+		json_decref(rep);
+		return 1;
+	}
+	if (out == NULL) {
+		printf("%s\n", rec);
+		fprintf(stderr, "signature %s\n", sig);
+	} else {
+		char sp[600], sl[200];
+		snprintf(sp, sizeof sp, "%s.sig", out);
+		int n = snprintf(sl, sizeof sl, "%s\n", sig);
+		r = write_out(out, rec, strlen(rec)) || write_out(sp, sl, (size_t)n);
+		if (r == 0)
+			printf("station record written to %s (signature %s)\n", out, sp);
+	}
+	free(rec);
+	json_decref(rep);
+	return r;
+}
+
+/* ---- booth mode ---- */
+
+static int read_line(char *buf, size_t cap)
+{
+	fflush(stdout);
+	if (fgets(buf, (int)cap, stdin) == NULL)
+		return -1;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+/* Ask for one contest's marks; fills m (noptions entries). */
+static int mark_contest(const json_t *c, uint8_t *m, size_t nopt)
+{
+	long mn = (long)json_integer_value(json_object_get(c, "min"));
+	long mx = (long)json_integer_value(json_object_get(c, "max"));
+	const json_t *opts = json_object_get(c, "options");
+	printf("\n%s / %s\n", json_string_value(json_object_get(c, "title_zh")),
+	       json_string_value(json_object_get(c, "title_en")));
+	for (size_t j = 0; j < nopt; j++) {
+		const json_t *o = json_array_get(opts, j);
+		printf("  [%zu] %s / %s\n", j + 1,
+		       json_string_value(json_object_get(o, "label_zh")),
+		       json_string_value(json_object_get(o, "label_en")));
+	}
+	for (;;) {
+		char line[512];
+		printf(
+		    "请选择 %ld 至 %ld 项 / choose %ld to %ld (numbers separated by spaces, empty "
+		    "for none): ",
+		    mn, mx, mn, mx);
+		if (read_line(line, sizeof line) != 0)
+			return -1;
+		memset(m, 0, nopt);
+		long cnt = 0;
+		int bad = 0;
+		char *p = line;
+		while (*p != '\0' && !bad) {
+			char *end;
+			while (*p == ' ' || *p == ',')
+				p++;
+			if (*p == '\0')
+				break;
+			errno = 0;
+			long v = strtol(p, &end, 10);
+			if (errno != 0 || end == p || v < 1 || (size_t)v > nopt || m[v - 1]) {
+				bad = 1;
+				break;
+			}
+			m[v - 1] = 1;
+			cnt++;
+			p = end;
+		}
+		if (!bad && cnt >= mn && cnt <= mx)
+			return 0;
+		printf(
+		    "无效选择 / invalid choice: give %ld to %ld different numbers from 1 to %zu\n",
+		    mn, mx, nopt);
+	}
+}
+
+static int cmd_booth(const char *token)
+{
+	int fd = connect_to("booth"), rc = 1;
+	json_t *rep = NULL, *ballot = NULL;
+	uint8_t *marks = NULL;
+	size_t total = 0;
+	if (fd < 0)
+		return 3;
+	rep = rpc(fd, json_pack("{s:s, s:s}", "op", "ballot", "token", token));
+	if (rep == NULL) {
+		rc = 3;
+		goto out;
+	}
+	if (!is_ok(rep)) {
+		rc = refused(rep);
+		goto out;
+	}
+	ballot = json_incref(json_object_get(rep, "ballot"));
+	json_decref(rep);
+	rep = NULL;
+	const json_t *contests = json_object_get(ballot, "contests");
+	size_t nc = json_array_size(contests);
+	for (size_t i = 0; i < nc; i++)
+		total += json_array_size(json_object_get(json_array_get(contests, i), "options"));
+	marks = calloc(total ? total : 1, 1);
+	if (marks == NULL)
+		goto out_b;
+	printf("%s / %s\n", json_string_value(json_object_get(ballot, "title_zh")),
+	       json_string_value(json_object_get(ballot, "title_en")));
+	for (;;) {
+		size_t k = 0;
+		for (size_t i = 0; i < nc; i++) {
+			const json_t *c = json_array_get(contests, i);
+			size_t n = json_array_size(json_object_get(c, "options"));
+			if (mark_contest(c, marks + k, n) != 0)
+				goto out_b;
+			k += n;
+		}
+		printf("\n请核对 / please check your choices:\n");
+		k = 0;
+		for (size_t i = 0; i < nc; i++) {
+			const json_t *c = json_array_get(contests, i);
+			const json_t *opts = json_object_get(c, "options");
+			size_t n = json_array_size(opts);
+			printf("  %s / %s:", json_string_value(json_object_get(c, "title_zh")),
+			       json_string_value(json_object_get(c, "title_en")));
+			int any = 0;
+			for (size_t j = 0; j < n; j++, k++)
+				if (marks[k]) {
+					const json_t *o = json_array_get(opts, j);
+					printf(" %s/%s",
+					       json_string_value(json_object_get(o, "label_zh")),
+					       json_string_value(json_object_get(o, "label_en")));
+					any = 1;
+				}
+			printf("%s\n", any ? "" : " (空白 / blank)");
+		}
+		char line[64];
+		printf("确认? / confirm? [y/n]: ");
+		if (read_line(line, sizeof line) != 0)
+			goto out_b;
+		if (line[0] != 'y' && line[0] != 'Y')
+			continue;
+		json_t *mj = json_array();
+		k = 0;
+		for (size_t i = 0; i < nc; i++) {
+			json_t *a = json_array();
+			size_t n = json_array_size(
+			    json_object_get(json_array_get(contests, i), "options"));
+			for (size_t j = 0; j < n; j++, k++)
+				json_array_append_new(a, json_integer(marks[k]));
+			json_array_append_new(mj, a);
+		}
+		rep = rpc(
+		    fd, json_pack("{s:s, s:s, s:o}", "op", "encrypt", "token", token, "marks", mj));
+		if (rep == NULL) {
+			rc = 3;
+			goto out_b;
+		}
+		if (!is_ok(rep)) {
+			rc = refused(rep);
+			goto out_b;
+		}
+		char code[65];
+		snprintf(code, sizeof code, "%s",
+		         json_string_value(json_object_get(rep, "tracking_code")));
+		json_decref(rep);
+		rep = NULL;
+		printf("\n选票已加密 / ballot encrypted.  Tracking code: %s\n", code);
+		printf("投票 (cast) 或 检验 (challenge)? [cast/challenge]: ");
+		if (read_line(line, sizeof line) != 0)
+			goto out_b;
+		int challenge = strcmp(line, "challenge") == 0;
+		rep = rpc(fd, json_pack("{s:s, s:s, s:s}", "op", challenge ? "challenge" : "cast",
+		                        "token", token, "tracking_code", code));
+		if (rep == NULL) {
+			rc = 3;
+			goto out_b;
+		}
+		if (!is_ok(rep)) {
+			rc = refused(rep);
+			goto out_b;
+		}
+		if (challenge) {
+			printf(
+			    "\n本选票已公开, 不计票 / This ballot has been opened and will NOT be "
+			    "counted.\nTracking code %s, log index %lld.  Its opening is published "
+			    "for checking.\n请重新填写 / Please mark your ballot again.\n",
+			    code, (long long)json_integer_value(json_object_get(rep, "log_index")));
+			json_decref(rep);
+			rep = NULL;
+			continue;
+		}
+		printf("\n=== 回执 / RECEIPT ===\nTracking code: %s\nLog index:     %lld\n"
+		       "Log:           %s\nCheckpoint:\n%s",
+		       code, (long long)json_integer_value(json_object_get(rep, "log_index")),
+		       json_string_value(json_object_get(rep, "log_origin")),
+		       json_string_value(json_object_get(rep, "checkpoint")));
+		rc = 0;
+		break;
+	}
+out_b:
+out:
+	json_decref(ballot);
+	if (marks != NULL) {
+		wipe(marks, total);
+		free(marks);
+	}
+	json_decref(rep);
+	close(fd);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	while (i < argc && strncmp(argv[i], "--", 2) == 0) {
+		if (strcmp(argv[i], "--help") == 0) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (i + 1 >= argc)
+			break;
+		if (strcmp(argv[i], "--state") == 0)
+			state_dir = argv[i + 1];
+		else if (strcmp(argv[i], "--socket") == 0)
+			sock_override = argv[i + 1];
+		else
+			break;
+		i += 2;
+	}
+	if (i >= argc || (state_dir == NULL && sock_override == NULL)) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	const char *cmd = argv[i++];
+	int nargs = argc - i;
+	json_t *rep = NULL;
+	int r;
+	if (strcmp(cmd, "open") == 0 || strcmp(cmd, "close") == 0) {
+		if (nargs != 0)
+			goto usage;
+		r = simple("admin", json_pack("{s:s}", "op", cmd), &rep);
+	} else if (strcmp(cmd, "import-roll") == 0) {
+		if (nargs != 1)
+			goto usage;
+		char *abs = realpath(argv[i], NULL);
+		if (abs == NULL) {
+			fprintf(stderr, "quorum-ballot: %s: %s\n", argv[i], strerror(errno));
+			return 2;
+		}
+		r = simple("admin", json_pack("{s:s, s:s}", "op", "import-roll", "path", abs),
+		           &rep);
+		free(abs);
+	} else if (strcmp(cmd, "export") == 0) {
+		if (nargs > 1)
+			goto usage;
+		return cmd_export(nargs == 1 ? argv[i] : NULL);
+	} else if (strcmp(cmd, "status") == 0) {
+		if (nargs != 0)
+			goto usage;
+		r = simple("operator", json_pack("{s:s}", "op", "status"), &rep);
+	} else if (strcmp(cmd, "lookup") == 0) {
+		if (nargs != 1)
+			goto usage;
+		r = simple("operator", json_pack("{s:s, s:s}", "op", "lookup", "voter", argv[i]),
+		           &rep);
+		if (r == 0) {
+			print_obj(json_object_get(rep, "voter"));
+			json_decref(rep);
+			return 0;
+		}
+	} else if (strcmp(cmd, "checkin") == 0) {
+		if (nargs != 1 && nargs != 2)
+			goto usage;
+		json_t *req = json_pack("{s:s, s:s}", "op", "checkin", "voter", argv[i]);
+		if (nargs == 2)
+			json_object_set_new(req, "proxy", json_string(argv[i + 1]));
+		r = simple("operator", req, &rep);
+		if (r == 0) {
+			printf("CHECKED IN: %s\nBallot token (give to the voter): %s\n", argv[i],
+			       json_string_value(json_object_get(rep, "token")));
+			json_decref(rep);
+			return 0;
+		}
+	} else if (strcmp(cmd, "booth") == 0) {
+		if (nargs != 1)
+			goto usage;
+		return cmd_booth(argv[i]);
+	} else if (strcmp(cmd, "raw") == 0) {
+		if (nargs != 2)
+			goto usage;
+		json_error_t je;
+		json_t *req = json_loads(argv[i + 1], 0, &je);
+		if (req == NULL) {
+			fprintf(stderr, "quorum-ballot: bad JSON: %s\n", je.text);
+			return 2;
+		}
+		int fd = connect_to(argv[i]);
+		if (fd < 0) {
+			json_decref(req);
+			return 3;
+		}
+		rep = rpc(fd, req);
+		close(fd);
+		if (rep == NULL)
+			return 3;
+		char *s = json_dumps(rep, JSON_COMPACT);
+		printf("%s\n", s ? s : "");
+		free(s);
+		r = is_ok(rep) ? 0 : 1;
+		json_decref(rep);
+		return r;
+	} else {
+		goto usage;
+	}
+	if (r == 0 && rep != NULL)
+		print_obj(rep);
+	json_decref(rep);
+	return r;
+usage:
+	fputs(usage, stderr);
+	return 2;
+}

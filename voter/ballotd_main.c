@@ -1,0 +1,236 @@
+/*
+ * quorum-ballotd -- the ballot-issuing daemon of one polling station.
+ * See --help, docs/protocol.md and docs/guide-poll-worker.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "crypto/util.h"
+#include "station.h"
+
+#include "banned.h"
+
+static const char usage[] =
+    "Usage: quorum-ballotd --election DIR --station ID --state DIR\n"
+    "                      (--key-file FILE | --key-fd N) [--foreground]\n"
+    "                      [--read-timeout MS]\n"
+    "\n"
+    "The ballot-issuing daemon of one polling station.  It loads the election\n"
+    "directory, opens (or creates) the station's encrypted roll DB, ballot box and\n"
+    "audit log in the state directory, and serves the poll workers' console and\n"
+    "the booth terminals on three UNIX sockets in the state directory:\n"
+    "\n"
+    "  admin.sock     mode 0600  open, close, import-roll, export, status, ping\n"
+    "  operator.sock  mode 0660  lookup, checkin (alias issue), status, ping\n"
+    "  booth.sock     mode 0660  ballot, encrypt, cast, challenge, ping\n"
+    "\n"
+    "The socket permissions are the access control: give the poll workers' group\n"
+    "the operator socket and the booth terminals' account the booth socket.\n"
+    "Requests are newline-delimited JSON (docs/protocol.md).\n"
+    "\n"
+    "Options:\n"
+    "  --election DIR    election directory: manifest.json, joint-key (130 hex\n"
+    "                    digits, the joint public key), optionally base-hash\n"
+    "  --station ID      this station's id in the manifest\n"
+    "  --state DIR       the station's state (created mode 0700 if absent):\n"
+    "                    kdf, roll.db, box.db, log/, station-record.json(.sig)\n"
+    "  --key-file FILE   read the passphrase from FILE (must be mode 0600 or\n"
+    "                    stricter; one trailing newline is ignored)\n"
+    "  --key-fd N        read the passphrase from file descriptor N until EOF\n"
+    "                    or newline (e.g. --key-fd 3 3<secret)\n"
+    "  --foreground      also log to stderr (always logs to syslog)\n"
+    "  --read-timeout MS a request line not completed within MS milliseconds is\n"
+    "                    answered with error \"timeout\" and the connection closed\n"
+    "                    (default 10000)\n"
+    "  --help            this text\n"
+    "\n"
+    "The passphrase is never taken on the command line.  The database keys are\n"
+    "derived from it with Argon2id (parameters and salt in STATE/kdf, fixed when\n"
+    "the state is created).  For tests only, QUORUM_TEST_CHEAP_KDF=1 in the\n"
+    "environment makes NEW state use t=1, m=64 KiB instead of t=3, m=64 MiB.\n"
+    "\n"
+    "Signals: SIGTERM or SIGINT stop the daemon cleanly.  A kill -9 at any time\n"
+    "loses no acknowledged check-in or ballot; the next start reconciles the\n"
+    "ballot box with the audit log.\n"
+    "\n"
+    "Exit status: 0 after a clean stop, 1 on a start-up error (the reason is\n"
+    "printed), 2 on a usage error.\n";
+
+static int read_pass_fd(int fd, uint8_t *buf, size_t cap, size_t *len)
+{
+	size_t n = 0;
+	for (;;) {
+		if (n == cap)
+			return -1;
+		ssize_t r = read(fd, buf + n, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0 || buf[n] == '\n')
+			break;
+		n++;
+	}
+	*len = n;
+	return 0;
+}
+
+static int read_pass_file(const char *path, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "quorum-ballotd: cannot open key file %s: %s\n", path,
+		        strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (sb.st_mode & 077) != 0) {
+		fprintf(stderr,
+		        "quorum-ballotd: key file %s must be a regular file readable only "
+		        "by its owner (chmod 600)\n",
+		        path);
+		close(fd);
+		return -1;
+	}
+	int rc = read_pass_fd(fd, buf, cap, len);
+	close(fd);
+	if (rc != 0)
+		fprintf(stderr, "quorum-ballotd: cannot read key file %s (at most %zu bytes)\n",
+		        path, cap);
+	return rc;
+}
+
+static int parse_int(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"election", required_argument, NULL, 'e'},
+	    {"station", required_argument, NULL, 's'},
+	    {"state", required_argument, NULL, 'd'},
+	    {"key-file", required_argument, NULL, 'k'},
+	    {"key-fd", required_argument, NULL, 'f'},
+	    {"foreground", no_argument, NULL, 'F'},
+	    {"read-timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *election = NULL, *station_id = NULL, *state = NULL, *keyfile = NULL;
+	long keyfd = -1, timeout = 10000;
+	int fg = 0, c;
+	uint8_t pass[STATION_PASS_MAX];
+	size_t passlen = 0;
+	char err[512];
+	station *st = NULL;
+	int rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			election = optarg;
+			break;
+		case 's':
+			station_id = optarg;
+			break;
+		case 'd':
+			state = optarg;
+			break;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'f':
+			if (parse_int(optarg, 0, 65535, &keyfd) != 0) {
+				fprintf(
+				    stderr,
+				    "quorum-ballotd: --key-fd needs a file descriptor number\n");
+				return 2;
+			}
+			break;
+		case 'F':
+			fg = 1;
+			break;
+		case 't':
+			if (parse_int(optarg, 100, 3600000, &timeout) != 0) {
+				fprintf(stderr,
+				        "quorum-ballotd: --read-timeout must be 100..3600000 ms\n");
+				return 2;
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || election == NULL || station_id == NULL || state == NULL ||
+	    (keyfile == NULL) == (keyfd < 0)) {
+		fprintf(stderr,
+		        "quorum-ballotd: need --election, --station, --state and exactly one "
+		        "of --key-file, --key-fd (see --help)\n");
+		return 2;
+	}
+	openlog("quorum-ballotd", LOG_PID, LOG_DAEMON);
+	if (keyfile != NULL) {
+		if (read_pass_file(keyfile, pass, sizeof pass, &passlen) != 0)
+			goto out;
+	} else {
+		if (read_pass_fd((int)keyfd, pass, sizeof pass, &passlen) != 0) {
+			fprintf(stderr, "quorum-ballotd: cannot read the passphrase from fd %ld\n",
+			        keyfd);
+			goto out;
+		}
+		close((int)keyfd);
+	}
+	if (passlen == 0) {
+		fprintf(stderr, "quorum-ballotd: empty passphrase\n");
+		goto out;
+	}
+	kdf_params cheap = {1, 64, 1};
+	const char *ck = getenv("QUORUM_TEST_CHEAP_KDF");
+	station_config cfg = {
+	    .election_dir = election,
+	    .station_id = station_id,
+	    .state_dir = state,
+	    .pass = pass,
+	    .passlen = passlen,
+	    .read_timeout_ms = (int)timeout,
+	    .foreground = fg,
+	    .kdf = (ck != NULL && strcmp(ck, "1") == 0) ? &cheap : NULL,
+	};
+	qerr e = station_open(&st, &cfg, err, sizeof err);
+	wipe(pass, sizeof pass);
+	if (e != Q_OK) {
+		fprintf(stderr, "quorum-ballotd: %s\n", err);
+		syslog(LOG_ERR, "start-up failed: %s", err);
+		goto out;
+	}
+	e = station_serve(st, err, sizeof err);
+	if (e != Q_OK) {
+		fprintf(stderr, "quorum-ballotd: %s\n", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	wipe(pass, sizeof pass);
+	station_free(st);
+	closelog();
+	return rc;
+}

@@ -1,0 +1,51 @@
+/*
+ * station.h -- one polling station: the state behind quorum-ballotd.
+ *
+ * station_open loads the election directory, derives the database keys
+ * from the passphrase (Argon2id, docs/spec/protocol.md P-4), opens the
+ * roll DB, the ballot box and the audit log, and reconciles box and log
+ * after a crash (P-5.4).  station_serve listens on the role sockets and
+ * answers the protocol of docs/protocol.md until SIGTERM/SIGINT.
+ *
+ * Threads: the event loop (caller's thread), STATION_WORKERS crypto
+ * workers (encrypt and prove), and one committer (group commit: one box
+ * transaction and one log batch per group).
+ */
+#ifndef QUORUM_VOTER_STATION_H
+#define QUORUM_VOTER_STATION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/kdf.h"
+#include "crypto/qerr.h"
+
+#define STATION_WORKERS 2
+#define STATION_PASS_MAX 1024
+
+typedef struct station station;
+
+typedef struct station_config {
+	const char *election_dir; /* manifest.json, joint-key (P-3) */
+	const char *station_id;
+	const char *state_dir; /* created if absent (mode 0700) */
+	const uint8_t *pass; /* passphrase bytes (not NUL-terminated) */
+	size_t passlen;
+	int read_timeout_ms; /* 0: 10,000 */
+	int foreground; /* also log to stderr */
+	const kdf_params *kdf; /* parameters for NEW state (NULL: defaults) */
+} station_config;
+
+/* On failure *out is NULL and err holds one line saying what was wrong
+ * (wrong passphrase/database key, missing file, bad manifest, ...).
+ * The passphrase is not kept. */
+Q_MUST_CHECK qerr station_open(station **out, const station_config *cfg, char *err, size_t errlen);
+
+/* Create admin.sock (0600), operator.sock and booth.sock (0660) in the
+ * state directory and serve until SIGTERM/SIGINT, then finish every
+ * job in flight and return Q_OK. */
+Q_MUST_CHECK qerr station_serve(station *st, char *err, size_t errlen);
+
+void station_free(station *st);
+
+#endif
