@@ -1,0 +1,284 @@
+/* audit/log: storage, torn tails, corruption, checkpoints, verification. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit/log.h"
+#include "crypto/util.h"
+#include "testutil.h"
+
+static char *dir;
+static char *logdir;
+
+static void setup(void)
+{
+	dir = test_tmpdir();
+	size_t n = strlen(dir) + 8;
+	logdir = malloc(n);
+	snprintf(logdir, n, "%s/log", dir);
+}
+
+static void teardown(void)
+{
+	test_rmtree(dir);
+	free(dir);
+	free(logdir);
+}
+
+TestSuite(log, .init = setup, .fini = teardown);
+
+static char *path(const char *name)
+{
+	static char buf[4096];
+	snprintf(buf, sizeof buf, "%s/%s", logdir, name);
+	return buf;
+}
+
+static audit_log *make(unsigned n)
+{
+	audit_log *lg = NULL;
+	char msg[LOG_MSG_MAX];
+	cr_assert(log_create(logdir, "quorum.example/e1/s1", &lg, msg, sizeof msg) == Q_OK, "%s",
+	          msg);
+	for (unsigned i = 0; i < n; i++) {
+		char e[32];
+		uint64_t idx;
+		int l = snprintf(e, sizeof e, "entry %u", i);
+		cr_assert(log_append(lg, e, (size_t)l, &idx) == Q_OK);
+		cr_assert_eq(idx, i);
+	}
+	return lg;
+}
+
+static off_t fsize(const char *p)
+{
+	struct stat st;
+	cr_assert(stat(p, &st) == 0);
+	return st.st_size;
+}
+
+Test(log, create_append_reopen)
+{
+	audit_log *lg = make(0);
+	struct stat st;
+	cr_assert(stat(path("key"), &st) == 0);
+	cr_assert_eq(st.st_mode & 0777, 0600, "key file mode");
+	/* A second create there fails. */
+	audit_log *lg2 = NULL;
+	char msg[LOG_MSG_MAX];
+	cr_assert(log_create(logdir, "x", &lg2, msg, sizeof msg) == Q_ERR_EXISTS);
+	cr_assert(log_create(dir, "bad origin", &lg2, msg, sizeof msg) == Q_ERR_ARG);
+	/* Empty entry, max entry, too long entry. */
+	uint8_t *big = calloc(1, 65536);
+	uint64_t idx = 0;
+	cr_assert(log_append(lg, NULL, 0, &idx) == Q_OK);
+	cr_assert(log_append(lg, big, 65535, &idx) == Q_OK);
+	cr_assert_eq(idx, 1);
+	cr_assert(log_append(lg, big, 65536, &idx) == Q_ERR_LIMIT);
+	log_entry b[3] = {{"a", 1}, {"bb", 2}, {"", 0}};
+	cr_assert(log_append_batch(lg, b, 3, &idx) == Q_OK);
+	cr_assert_eq(idx, 2);
+	cr_assert_eq(log_size(lg), 5);
+	merkle_hash r1, r2;
+	cr_assert(log_root(lg, 5, r1) == Q_OK);
+	/* Another writer is locked out; a reader is not. */
+	cr_assert(log_open(logdir, LOG_RDWR, &lg2, msg, sizeof msg) == Q_ERR_STATE);
+	cr_assert(log_open(logdir, LOG_RDONLY, &lg2, msg, sizeof msg) == Q_OK);
+	log_close(lg2);
+	log_close(lg);
+	cr_assert(log_open(logdir, LOG_RDWR, &lg, msg, sizeof msg) == Q_OK, "%s", msg);
+	cr_assert_str_eq(msg, "");
+	cr_assert_eq(log_size(lg), 5);
+	cr_assert(log_root(lg, 5, r2) == Q_OK);
+	cr_assert(memcmp(r1, r2, 32) == 0);
+	size_t len = 0;
+	cr_assert(log_read_entry(lg, 1, big, &len) == Q_OK);
+	cr_assert_eq(len, 65535);
+	cr_assert(log_read_entry(lg, 3, big, &len) == Q_OK);
+	cr_assert(len == 2 && memcmp(big, "bb", 2) == 0);
+	cr_assert(log_read_entry(lg, 5, big, &len) == Q_ERR_RANGE);
+	uint64_t n = 0;
+	size_t ncp = 9;
+	cr_assert(log_verify(lg, &n, &ncp) == Q_OK, "%s", log_error(lg));
+	cr_assert(n == 5 && ncp == 0);
+	log_close(lg);
+	log_close(NULL);
+	free(big);
+}
+
+Test(log, torn_tail_is_cut_back)
+{
+	audit_log *lg = make(10);
+	log_close(lg);
+	off_t es = fsize(path("entries")), ls = fsize(path("leaves"));
+	/* A partial leaf record and a partial entry record, as a crash leaves them. */
+	cr_assert(truncate(path("leaves"), ls - 7) == 0);
+	int fd = open(path("entries"), O_WRONLY | O_APPEND);
+	cr_assert(write(fd, "\x00\x09par", 5) == 5);
+	close(fd);
+	char msg[LOG_MSG_MAX];
+	/* Read-only: ignored, nothing changed. */
+	cr_assert(log_open(logdir, LOG_RDONLY, &lg, msg, sizeof msg) == Q_OK, "%s", msg);
+	cr_assert_eq(log_size(lg), 9);
+	cr_assert(strstr(msg, "torn") != NULL);
+	log_close(lg);
+	cr_assert_eq(fsize(path("leaves")), ls - 7);
+	/* Writer: cut back to 9 complete entries, with a message. */
+	cr_assert(log_open(logdir, LOG_RDWR, &lg, msg, sizeof msg) == Q_OK, "%s", msg);
+	cr_assert(strstr(msg, "torn tail cut back") != NULL, "%s", msg);
+	cr_assert_eq(log_size(lg), 9);
+	cr_assert_eq(fsize(path("leaves")), 9 * 40);
+	cr_assert(fsize(path("entries")) < es);
+	uint64_t idx;
+	cr_assert(log_append(lg, "again", 5, &idx) == Q_OK);
+	cr_assert_eq(idx, 9);
+	cr_assert(log_verify(lg, NULL, NULL) == Q_OK, "%s", log_error(lg));
+	log_close(lg);
+	cr_assert(log_open(logdir, LOG_RDWR, &lg, msg, sizeof msg) == Q_OK);
+	cr_assert_str_eq(msg, "");
+	log_close(lg);
+}
+
+static void flip_byte(const char *p, off_t off)
+{
+	int fd = open(p, O_RDWR);
+	uint8_t b;
+	cr_assert(pread(fd, &b, 1, off) == 1);
+	b ^= 0x20;
+	cr_assert(pwrite(fd, &b, 1, off) == 1);
+	close(fd);
+}
+
+Test(log, corrupted_middle_is_reported_not_repaired)
+{
+	audit_log *lg = make(20);
+	char *note = NULL;
+	size_t len = 0;
+	cr_assert(log_checkpoint_sign(lg, &note, &len) == Q_OK);
+	free(note);
+	log_close(lg);
+	off_t es = fsize(path("entries"));
+	char msg[LOG_MSG_MAX];
+	/* A flipped byte inside entry 5's data: open is fine, verify names it. */
+	flip_byte(path("entries"), 5 * 9 + 4);
+	cr_assert(log_open(logdir, LOG_RDONLY, &lg, msg, sizeof msg) == Q_OK);
+	cr_assert(log_verify(lg, NULL, NULL) == Q_ERR_CORRUPT);
+	cr_assert(strstr(log_error(lg), "entry 5") != NULL, "%s", log_error(lg));
+	log_close(lg);
+	flip_byte(path("entries"), 5 * 9 + 4);
+	/* A flipped leaf hash in the middle: the checkpoint root no longer matches. */
+	flip_byte(path("leaves"), 7 * 40 + 20);
+	cr_assert(log_open(logdir, LOG_RDWR, &lg, msg, sizeof msg) == Q_ERR_CORRUPT);
+	cr_assert_null(lg);
+	cr_assert(strstr(msg, "not repaired") != NULL, "%s", msg);
+	flip_byte(path("leaves"), 7 * 40 + 20);
+	/* A broken offset in the middle. */
+	flip_byte(path("leaves"), 3 * 40 + 7);
+	cr_assert(log_open(logdir, LOG_RDWR, &lg, msg, sizeof msg) == Q_ERR_CORRUPT);
+	cr_assert(strstr(msg, "out of sequence") != NULL, "%s", msg);
+	flip_byte(path("leaves"), 3 * 40 + 7);
+	/* Entries cut below the checkpointed size: reported, nothing truncated. */
+	cr_assert(truncate(path("entries"), es / 2) == 0);
+	cr_assert(log_open(logdir, LOG_RDWR, &lg, msg, sizeof msg) == Q_ERR_CORRUPT);
+	cr_assert_eq(fsize(path("leaves")), 20 * 40);
+	cr_assert_eq(fsize(path("entries")), es / 2);
+}
+
+Test(log, checkpoints_are_kept_and_consistent)
+{
+	audit_log *lg = make(3);
+	char *n1 = NULL, *n2 = NULL, *n3 = NULL, *g = NULL;
+	size_t l1 = 0, l2 = 0, l3 = 0, gl = 0;
+	checkpoint cp;
+	cr_assert(log_checkpoint_sign(lg, &n1, &l1) == Q_OK, "%s", log_error(lg));
+	cr_assert(log_checkpoint_sign(lg, &n3, &l3) == Q_OK);
+	cr_assert(l1 == l3 && memcmp(n1, n3, l1) == 0, "same size: the kept one is returned");
+	uint64_t idx;
+	cr_assert(log_append(lg, "x", 1, &idx) == Q_OK);
+	cr_assert(log_checkpoint_sign(lg, &n2, &l2) == Q_OK);
+	cr_assert(checkpoint_open(&cp, n2, l2, log_vkey(lg)) == Q_OK);
+	cr_assert_eq(cp.size, 4);
+	cr_assert(log_checkpoint_get(lg, 3, &g, &gl, &cp) == Q_OK);
+	cr_assert(gl == l1 && memcmp(g, n1, gl) == 0);
+	free(g);
+	cr_assert(log_checkpoint_get(lg, 2, &g, &gl, &cp) == Q_ERR_NOTFOUND);
+	size_t ncp = 0;
+	cr_assert(log_verify(lg, NULL, &ncp) == Q_OK, "%s", log_error(lg));
+	cr_assert_eq(ncp, 2);
+	log_close(lg);
+
+	/* Rewrite history behind the log's back (same size, other entries): the
+	 * log refuses to sign, and verify reports the inconsistency. */
+	char msg[LOG_MSG_MAX];
+	cr_assert(log_open(logdir, LOG_RDWR, &lg, msg, sizeof msg) == Q_OK);
+	log_close(lg);
+	cr_assert(unlink(path("checkpoints/4")) == 0);
+	/* entry 3 "x" becomes "y", with a matching leaf hash: a forked history. */
+	merkle_hash h;
+	merkle_leaf_hash(h, "y", 1);
+	int fd = open(path("entries"), O_RDWR);
+	off_t es = fsize(path("entries"));
+	cr_assert(pwrite(fd, "y", 1, es - 1) == 1);
+	close(fd);
+	fd = open(path("leaves"), O_RDWR);
+	cr_assert(pwrite(fd, h, 32, 3 * 40 + 8) == 32);
+	close(fd);
+	cr_assert(log_open(logdir, LOG_RDWR, &lg, msg, sizeof msg) == Q_OK, "%s", msg);
+	char *n4 = NULL;
+	size_t l4 = 0;
+	cr_assert(log_checkpoint_sign(lg, &n4, &l4) == Q_OK); /* 3 -> 4 still extends */
+	free(n4);
+	log_close(lg);
+	/* Now restore the old checkpoint 4 beside the forked one: verify must fail. */
+	cr_assert(test_write_file(path("checkpoints/4"), n2, l2) == 0);
+	cr_assert(log_open(logdir, LOG_RDONLY, &lg, msg, sizeof msg) == Q_ERR_CORRUPT);
+	log_close(lg);
+	/* With the forked checkpoint gone, a log rolled back to size 3 then grown
+	 * differently cannot get a checkpoint contradicting the kept one. */
+	free(n1);
+	free(n2);
+	free(n3);
+}
+
+Test(log, refuses_to_sign_inconsistent_checkpoint)
+{
+	audit_log *lg = make(5);
+	char *n = NULL;
+	size_t l = 0;
+	cr_assert(log_checkpoint_sign(lg, &n, &l) == Q_OK);
+	free(n);
+	log_close(lg);
+	/* Replace entry 0's leaf hash and data consistently: the checkpoint of size
+	 * 5 no longer matches, so opening reports it and signing is impossible. */
+	merkle_hash h;
+	merkle_leaf_hash(h, "ENTRY 0", 7);
+	int fd = open(path("entries"), O_RDWR);
+	cr_assert(pwrite(fd, "ENTRY 0", 7, 2) == 7);
+	close(fd);
+	fd = open(path("leaves"), O_RDWR);
+	cr_assert(pwrite(fd, h, 32, 8) == 32);
+	close(fd);
+	char msg[LOG_MSG_MAX];
+	cr_assert(log_open(logdir, LOG_RDWR, &lg, msg, sizeof msg) == Q_ERR_CORRUPT);
+	cr_assert(strstr(msg, "differs from the signed checkpoint") != NULL, "%s", msg);
+}
+
+Test(log, tampered_checkpoint_file)
+{
+	audit_log *lg = make(4);
+	char *n = NULL;
+	size_t l = 0;
+	cr_assert(log_checkpoint_sign(lg, &n, &l) == Q_OK);
+	log_close(lg);
+	n[l - 10] ^= 1;
+	cr_assert(unlink(path("checkpoints/4")) == 0);
+	cr_assert(test_write_file(path("checkpoints/4"), n, l) == 0);
+	char msg[LOG_MSG_MAX];
+	cr_assert(log_open(logdir, LOG_RDONLY, &lg, msg, sizeof msg) == Q_ERR_CORRUPT);
+	cr_assert(strstr(msg, "signature") != NULL, "%s", msg);
+	free(n);
+}
