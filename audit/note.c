@@ -33,7 +33,7 @@ int note_name_valid(const char *name, size_t len)
 	return 1;
 }
 
-/* eq. (5). */
+/* eq. (6). */
 void note_key_id(uint8_t id[NOTE_KEYID_LEN], const char *name, uint8_t alg,
                  const uint8_t pk[SIG_PUBLIC_LEN])
 {
@@ -296,7 +296,7 @@ qerr note_sign(const note_signer *s, const char *text, size_t len, char **out, s
 		goto out;
 	}
 	memcpy(sb, s->pub.id, NOTE_KEYID_LEN);
-	e = sig_sign(sb + NOTE_KEYID_LEN, &s->sk, text, len); /* eq. (6) */
+	e = sig_sign(sb + NOTE_KEYID_LEN, &s->sk, text, len); /* eq. (7) */
 	if (e != Q_OK)
 		goto out;
 	e = sign_line(s, sb, sizeof sb, &line, &linelen);
