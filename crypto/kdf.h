@@ -22,7 +22,7 @@ typedef struct kdf_params {
 } kdf_params;
 
 /* The parameters for new secret files (S-2.1): t = 3, m = 64 MiB, p = 1,
- * about 0.41 s on the 2-core reference machine (bench/bench_kdf). */
+ * about 0.41 s on the idle 2-core reference machine (bench/bench_secrets). */
 #define KDF_DEFAULT_T 3u
 #define KDF_DEFAULT_M_KIB 65536u
 #define KDF_DEFAULT_P 1u
