@@ -325,7 +325,48 @@ void range_proof_free(range_proof *pf)
 	}
 	free(pf->c);
 	free(pf->v);
+	if (pf->ca != NULL)
+		for (size_t j = 0; j < pf->count; j++)
+			point_free(pf->ca[j]);
+	if (pf->cb != NULL)
+		for (size_t j = 0; j < pf->count; j++)
+			point_free(pf->cb[j]);
+	free(pf->ca);
+	free(pf->cb);
+	free(pf->commit);
 	free(pf);
+}
+
+/* Allocate the commitment arrays (all points at infinity). */
+static qerr range_alloc_commit(range_proof *pf)
+{
+	pf->ca = calloc(pf->count, sizeof *pf->ca);
+	pf->cb = calloc(pf->count, sizeof *pf->cb);
+	pf->commit = calloc(pf->count, 2 * POINT_LEN);
+	if (pf->ca == NULL || pf->cb == NULL || pf->commit == NULL)
+		return Q_ERR_NOMEM;
+	for (size_t j = 0; j < pf->count; j++) {
+		pf->ca[j] = point_new();
+		pf->cb[j] = point_new();
+		if (pf->ca[j] == NULL || pf->cb[j] == NULL)
+			return Q_ERR_NOMEM;
+	}
+	return Q_OK;
+}
+
+/* Record branch k's commitments (a, b) in pf and in the transcript. */
+static qerr range_record_commit(range_proof *pf, size_t k, transcript *tr, const point *a,
+                                const point *b)
+{
+	uint8_t *enc = pf->commit + 2 * POINT_LEN * k;
+	qerr e;
+	if ((e = point_encode(enc, a)) != Q_OK || (e = point_encode(enc + POINT_LEN, b)) != Q_OK)
+		return e == Q_ERR_POINT ? Q_ERR_CRYPTO : e; /* infinity: probability 2^-256 */
+	if ((e = point_copy(pf->ca[k], a)) != Q_OK || (e = point_copy(pf->cb[k], b)) != Q_OK)
+		return e;
+	transcript_bytes(tr, enc, POINT_LEN);
+	transcript_bytes(tr, enc + POINT_LEN, POINT_LEN);
+	return Q_OK;
 }
 
 void range_proof_encode(uint8_t *out, const range_proof *pf)
@@ -423,6 +464,8 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
+	if ((e = range_alloc_commit(pf)) != Q_OK)
+		goto out;
 	mi = (size_t)(m - lo);
 	if ((e = range_transcript(&tr, ctx, point_table_base(K), K, lo, hi, ct)) != Q_OK)
 		goto out;
@@ -455,8 +498,8 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 			if ((e = (m > j ? point_sub(b, b, x) : point_add(b, b, x))) != Q_OK)
 				goto out;
 		}
-		transcript_point(&tr, a);
-		transcript_point(&tr, b);
+		if ((e = range_record_commit(pf, k, &tr, a, b)) != Q_OK)
+			goto out;
 	}
 	/* (C-4.3.3) c = H(...) */
 	if ((e = transcript_challenge(&tr, c)) != Q_OK)
@@ -601,5 +644,232 @@ qerr range_encrypt_prove(elgamal_ct *ct, range_proof **out, scalar *r_out,
 	}
 out:
 	scalar_free(r);
+	return e;
+}
+
+/* ---- full encoding (C-4.3.9) ---- */
+
+#define BRANCH_FULL_LEN (2 * POINT_LEN + 2 * SCALAR_LEN)
+
+qerr range_proof_encode_full(uint8_t *out, const range_proof *pf)
+{
+	if (out == NULL || pf == NULL)
+		return Q_ERR_ARG;
+	if (pf->commit == NULL)
+		return Q_ERR_STATE;
+	for (size_t j = 0; j < pf->count; j++) {
+		uint8_t *o = out + BRANCH_FULL_LEN * j;
+		memcpy(o, pf->commit + 2 * POINT_LEN * j, 2 * POINT_LEN);
+		scalar_encode(o + 2 * POINT_LEN, pf->c[j]);
+		scalar_encode(o + 2 * POINT_LEN + SCALAR_LEN, pf->v[j]);
+	}
+	return Q_OK;
+}
+
+qerr range_proof_decode_full(range_proof **out, uint64_t lo, uint64_t hi, const uint8_t *in,
+                             size_t len)
+{
+	range_proof *pf = NULL;
+	qerr e;
+	if (out == NULL || (in == NULL && len > 0))
+		return Q_ERR_ARG;
+	*out = NULL;
+	if (!range_ok(lo, hi))
+		return Q_ERR_RANGE;
+	if (len != RANGE_PROOF_FULL_LEN(hi - lo))
+		return Q_ERR_ENCODING;
+	if ((pf = range_proof_new(lo, hi)) == NULL)
+		return Q_ERR_NOMEM;
+	if ((e = range_alloc_commit(pf)) != Q_OK)
+		goto out;
+	for (size_t j = 0; j < pf->count; j++) {
+		const uint8_t *p = in + BRANCH_FULL_LEN * j;
+		if ((e = point_decode(pf->ca[j], p, POINT_LEN)) != Q_OK ||
+		    (e = point_decode(pf->cb[j], p + POINT_LEN, POINT_LEN)) != Q_OK ||
+		    (e = scalar_decode(pf->c[j], p + 2 * POINT_LEN, SCALAR_LEN)) != Q_OK ||
+		    (e = scalar_decode(pf->v[j], p + 2 * POINT_LEN + SCALAR_LEN, SCALAR_LEN)) !=
+		        Q_OK)
+			goto out;
+		memcpy(pf->commit + 2 * POINT_LEN * j, p, 2 * POINT_LEN);
+	}
+	*out = pf;
+	pf = NULL;
+	e = Q_OK;
+out:
+	range_proof_free(pf);
+	return e;
+}
+
+/* ---- batch verification (C-4.3.10) ---- */
+
+/* A uniformly random 128-bit non-zero weight. */
+static qerr random_weight(scalar *w)
+{
+	uint8_t b[SCALAR_LEN];
+	qerr e;
+	memset(b, 0, sizeof b);
+	do {
+		if ((e = rand_bytes(b + 16, 16)) != Q_OK)
+			return e;
+		if ((e = scalar_decode(w, b, SCALAR_LEN)) != Q_OK)
+			return e;
+	} while (scalar_is_zero(w));
+	return Q_OK;
+}
+
+/* Check one item's challenge from its published commitments:
+ * sum_j c_j == H(TAG_RANGE; ctx, K, lo, hi, alpha, beta, a_j, b_j ...). */
+static qerr batch_challenge(const range_batch_item *it, const point *K, const point_table *Kt,
+                            scalar *sum, scalar *c)
+{
+	const range_proof *pf = it->pf;
+	transcript tr;
+	qerr e;
+	if (pf == NULL || it->ctx == NULL || it->ct == NULL)
+		return Q_ERR_ARG;
+	if (pf->commit == NULL || pf->ca == NULL || pf->cb == NULL)
+		return Q_ERR_STATE;
+	if (!range_ok(it->lo, it->hi))
+		return Q_ERR_RANGE;
+	if (pf->lo != it->lo || pf->hi != it->hi || pf->count != (size_t)(it->hi - it->lo) + 1)
+		return Q_ERR_PROOF;
+	if (point_is_infinity(it->ct->a) || point_is_infinity(it->ct->b))
+		return Q_ERR_POINT;
+	if ((e = transcript_init(&tr, TAG_RANGE)) != Q_OK)
+		return e;
+	transcript_bytes(&tr, it->ctx, PROOF_CTX_LEN);
+	if (Kt != NULL)
+		transcript_bytes(&tr, point_table_encoding(Kt), POINT_LEN);
+	else
+		transcript_point(&tr, K);
+	transcript_u64(&tr, it->lo);
+	transcript_u64(&tr, it->hi);
+	if (it->ct_enc != NULL) {
+		transcript_bytes(&tr, it->ct_enc, POINT_LEN);
+		transcript_bytes(&tr, it->ct_enc + POINT_LEN, POINT_LEN);
+	} else {
+		transcript_point(&tr, it->ct->a);
+		transcript_point(&tr, it->ct->b);
+	}
+	for (size_t j = 0; j < pf->count; j++) {
+		transcript_bytes(&tr, pf->commit + 2 * POINT_LEN * j, POINT_LEN);
+		transcript_bytes(&tr, pf->commit + 2 * POINT_LEN * j + POINT_LEN, POINT_LEN);
+	}
+	if ((e = transcript_challenge(&tr, c)) != Q_OK)
+		return e;
+	if ((e = scalar_set_u64(sum, 0)) != Q_OK)
+		return e;
+	for (size_t j = 0; j < pf->count; j++)
+		if ((e = scalar_add(sum, sum, pf->c[j])) != Q_OK)
+			return e;
+	/* (C-4.3.8) with the published a_j, b_j */
+	return scalar_eq(sum, c) ? Q_OK : Q_ERR_PROOF;
+}
+
+qerr range_batch_verify(const range_batch_item *items, size_t count, const point *K,
+                        const point_table *K_table)
+{
+	const point **pts = NULL;
+	scalar **scs = NULL; /* owned: one per point slot */
+	size_t npts = 0, cap = 1;
+	scalar *g = scalar_new(), *ra = scalar_new(), *rb = scalar_new(), *t = scalar_new();
+	scalar *c = scalar_new(), *sum = scalar_new();
+	point *res = point_new();
+	qerr e = Q_ERR_NOMEM;
+
+	if (items == NULL || K == NULL || count == 0) {
+		e = Q_ERR_ARG;
+		goto out;
+	}
+	if (g == NULL || ra == NULL || rb == NULL || t == NULL || c == NULL || sum == NULL ||
+	    res == NULL)
+		goto out;
+	if (point_is_infinity(K)) {
+		e = Q_ERR_POINT;
+		goto out;
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (items[i].pf == NULL) {
+			e = Q_ERR_ARG;
+			goto out;
+		}
+		if (items[i].pf->count > SIZE_MAX / 4 - cap) {
+			e = Q_ERR_LIMIT;
+			goto out;
+		}
+		cap += 2 * items[i].pf->count + 2;
+	}
+	pts = calloc(cap, sizeof *pts);
+	scs = calloc(cap, sizeof *scs);
+	if (pts == NULL || scs == NULL)
+		goto out;
+	for (size_t i = 0; i < cap; i++)
+		if ((scs[i] = scalar_new()) == NULL)
+			goto out;
+	/* slot 0: K with coefficient -sum rho_b v_j */
+	pts[npts++] = K;
+	if ((e = scalar_set_u64(scs[0], 0)) != Q_OK || (e = scalar_set_u64(g, 0)) != Q_OK)
+		goto out;
+	for (size_t i = 0; i < count; i++) {
+		const range_batch_item *it = &items[i];
+		const range_proof *pf = it->pf;
+		size_t ia, ib;
+		if ((e = batch_challenge(it, K, K_table, sum, c)) != Q_OK)
+			goto out;
+		ia = npts++; /* alpha */
+		ib = npts++; /* beta */
+		pts[ia] = it->ct->a;
+		pts[ib] = it->ct->b;
+		if ((e = scalar_set_u64(scs[ia], 0)) != Q_OK ||
+		    (e = scalar_set_u64(scs[ib], 0)) != Q_OK)
+			goto out;
+		for (size_t k = 0; k < pf->count; k++) {
+			uint64_t j = it->lo + k;
+			/* rho_a (a_j - v_jG + c_j alpha)
+			 *   + rho_b (b_j - v_jK + c_j beta - j c_j G) = O   (C-4.3.6/7) */
+			if ((e = random_weight(ra)) != Q_OK || (e = random_weight(rb)) != Q_OK)
+				goto out;
+			pts[npts] = pf->ca[k];
+			if ((e = scalar_copy(scs[npts++], ra)) != Q_OK)
+				goto out;
+			pts[npts] = pf->cb[k];
+			if ((e = scalar_copy(scs[npts++], rb)) != Q_OK)
+				goto out;
+			/* alpha += rho_a c_j ; beta += rho_b c_j */
+			if ((e = scalar_mul(t, ra, pf->c[k])) != Q_OK ||
+			    (e = scalar_add(scs[ia], scs[ia], t)) != Q_OK ||
+			    (e = scalar_mul(t, rb, pf->c[k])) != Q_OK ||
+			    (e = scalar_add(scs[ib], scs[ib], t)) != Q_OK)
+				goto out;
+			/* G -= rho_a v_j + rho_b j c_j  (t = rho_b c_j here) */
+			if ((e = scalar_set_u64(sum, j)) != Q_OK ||
+			    (e = scalar_mul(t, t, sum)) != Q_OK ||
+			    (e = scalar_sub(g, g, t)) != Q_OK ||
+			    (e = scalar_mul(t, ra, pf->v[k])) != Q_OK ||
+			    (e = scalar_sub(g, g, t)) != Q_OK)
+				goto out;
+			/* K -= rho_b v_j */
+			if ((e = scalar_mul(t, rb, pf->v[k])) != Q_OK ||
+			    (e = scalar_sub(scs[0], scs[0], t)) != Q_OK)
+				goto out;
+		}
+	}
+	/* (C-4.3.10) one multi-scalar multiplication must give O */
+	if ((e = point_msm(res, g, npts, pts, (const scalar *const *)scs)) != Q_OK)
+		goto out;
+	e = point_is_infinity(res) ? Q_OK : Q_ERR_PROOF;
+out:
+	if (scs != NULL)
+		for (size_t i = 0; i < cap; i++)
+			scalar_free(scs[i]);
+	free(scs);
+	free(pts);
+	scalar_free(g);
+	scalar_free(ra);
+	scalar_free(rb);
+	scalar_free(t);
+	scalar_free(c);
+	scalar_free(sum);
+	point_free(res);
 	return e;
 }

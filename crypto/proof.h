@@ -87,11 +87,21 @@ Q_MUST_CHECK qerr cp_verify(const cp_proof *pf, const uint8_t ctx[PROOF_CTX_LEN]
 #define RANGE_PROOF_MAX_SPAN 1023u
 #define RANGE_PROOF_LEN(span) (((size_t)(span) + 1) * 2 * SCALAR_LEN)
 
+/* With commitments (C-4.3.9): per branch a_j || b_j || c_j || v_j. */
+#define RANGE_PROOF_FULL_LEN(span) (((size_t)(span) + 1) * (2 * POINT_LEN + 2 * SCALAR_LEN))
+
 typedef struct range_proof {
 	uint64_t lo, hi;
 	size_t count; /* hi - lo + 1 */
 	scalar **c; /* c[j - lo] */
 	scalar **v; /* v[j - lo] */
+	/* Commitments, present (non-NULL) after range_prove /
+	 * range_encrypt_prove / range_proof_decode_full, else NULL:
+	 * ca[j - lo] = a_j, cb[j - lo] = b_j, and commit = their encodings
+	 * a_lo || b_lo || ... (count * 130 bytes). */
+	point **ca;
+	point **cb;
+	uint8_t *commit;
 } range_proof;
 
 /* A proof for [lo, hi] with all scalars 0.  NULL if memory ran out or the
@@ -105,6 +115,13 @@ void range_proof_encode(uint8_t *out, const range_proof *pf);
  * len != RANGE_PROOF_LEN(hi - lo), Q_ERR_SCALAR for a scalar >= n. */
 Q_MUST_CHECK qerr range_proof_decode(range_proof **out, uint64_t lo, uint64_t hi, const uint8_t *in,
                                      size_t len);
+/* The full encoding with commitments (RANGE_PROOF_FULL_LEN(hi - lo)
+ * bytes).  Q_ERR_STATE if pf has no commitments. */
+Q_MUST_CHECK qerr range_proof_encode_full(uint8_t *out, const range_proof *pf);
+/* Strict decode of the full encoding; every commitment must be a valid
+ * point (point_decode's errors), every scalar < n. */
+Q_MUST_CHECK qerr range_proof_decode_full(range_proof **out, uint64_t lo, uint64_t hi,
+                                          const uint8_t *in, size_t len);
 /* Prove that ct = (r*G, m*G + r*K) with lo <= m <= hi.  *out is a new
  * proof.  Q_ERR_ARG if m is outside [lo, hi] or ct is not (r*G, m*G + r*K)
  * (no proof is made).  A contest total is proved with r = the sum of its
@@ -126,5 +143,25 @@ Q_MUST_CHECK qerr range_encrypt_prove(elgamal_ct *ct, range_proof **out, scalar 
 Q_MUST_CHECK qerr range_verify(const range_proof *pf, const uint8_t ctx[PROOF_CTX_LEN],
                                const point *K, const point_table *K_table, const elgamal_ct *ct,
                                uint64_t lo, uint64_t hi);
+
+/* ---- batch verification of range proofs with commitments (C-4.3.10) ---- */
+
+typedef struct range_batch_item {
+	const range_proof *pf; /* must carry commitments */
+	const uint8_t *ctx; /* PROOF_CTX_LEN bytes */
+	const elgamal_ct *ct;
+	const uint8_t *ct_enc; /* optional: ct's 130-byte encoding (saves re-encoding) */
+	uint64_t lo, hi;
+} range_batch_item;
+
+/* Verify count proofs at once: each challenge is checked from the
+ * published commitments, then all verification equations are combined
+ * with random 128-bit weights into one multi-scalar multiplication.
+ * Q_OK if every proof is valid; Q_ERR_PROOF if at least one is not (the
+ * caller may then use range_verify on each to find which; false accept
+ * probability <= 2^-127).  Q_ERR_STATE if a proof has no commitments.
+ * K_table may be NULL; if given it must be the table of K. */
+Q_MUST_CHECK qerr range_batch_verify(const range_batch_item *items, size_t count, const point *K,
+                                     const point_table *K_table);
 
 #endif

@@ -291,3 +291,163 @@ Test(range, encoding_strict)
 	cr_assert_null(range_proof_new(0, RANGE_PROOF_MAX_SPAN + 1));
 	range_proof_free(NULL);
 }
+
+/* ---------------- full encoding and batch verification ---------------- */
+
+#define NB 6
+
+struct batch {
+	struct env env;
+	elgamal_ct *ct[NB];
+	range_proof *pf[NB];
+	uint8_t ctenc[NB][ELGAMAL_CT_LEN];
+	range_batch_item it[NB];
+};
+
+static void batch_new(struct batch *b)
+{
+	env_new(&b->env);
+	for (int i = 0; i < NB; i++) {
+		uint64_t hi = i < 4 ? 1 : 3;
+		uint64_t m = (uint64_t)i % (hi + 1);
+		uint8_t *full = malloc(RANGE_PROOF_FULL_LEN(hi));
+		range_proof *p = NULL;
+		b->ct[i] = elgamal_ct_new();
+		cr_assert_eq(range_encrypt_prove(b->ct[i], &p, NULL, CTX, b->env.Kt, m, 0, hi),
+		             Q_OK);
+		cr_assert_eq(range_verify(p, CTX, b->env.K, b->env.Kt, b->ct[i], 0, hi), Q_OK);
+		/* through the full encoding, as a verifier would receive it */
+		cr_assert_eq(range_proof_encode_full(full, p), Q_OK);
+		cr_assert_eq(
+		    range_proof_decode_full(&b->pf[i], 0, hi, full, RANGE_PROOF_FULL_LEN(hi)),
+		    Q_OK);
+		range_proof_free(p);
+		free(full);
+		cr_assert_eq(elgamal_ct_encode(b->ctenc[i], b->ct[i]), Q_OK);
+		b->it[i].pf = b->pf[i];
+		b->it[i].ctx = CTX;
+		b->it[i].ct = b->ct[i];
+		b->it[i].ct_enc = (i % 2) ? b->ctenc[i] : NULL;
+		b->it[i].lo = 0;
+		b->it[i].hi = hi;
+	}
+}
+
+static void batch_free(struct batch *b)
+{
+	for (int i = 0; i < NB; i++) {
+		elgamal_ct_free(b->ct[i]);
+		range_proof_free(b->pf[i]);
+	}
+	env_free(&b->env);
+}
+
+Test(range_batch, valid_batch_verifies)
+{
+	struct batch b;
+	batch_new(&b);
+	cr_assert_eq(range_batch_verify(b.it, NB, b.env.K, b.env.Kt), Q_OK);
+	cr_assert_eq(range_batch_verify(b.it, NB, b.env.K, NULL), Q_OK);
+	cr_assert_eq(range_batch_verify(b.it, 1, b.env.K, b.env.Kt), Q_OK);
+	/* each decoded proof also verifies alone */
+	for (int i = 0; i < NB; i++)
+		cr_assert_eq(range_verify(b.pf[i], CTX, b.env.K, b.env.Kt, b.ct[i], 0, b.it[i].hi),
+		             Q_OK);
+	batch_free(&b);
+}
+
+Test(range_batch, any_altered_field_fails)
+{
+	struct batch b;
+	batch_new(&b);
+	for (int i = 0; i < NB; i += 3) {
+		range_proof *p = b.pf[i];
+		for (size_t k = 0; k < p->count; k++) {
+			scalar *one = scalar_new();
+			point *g = point_new();
+			cr_assert_eq(scalar_set_u64(one, 1), Q_OK);
+			cr_assert_eq(point_generator(g), Q_OK);
+			/* v_j + 1: challenge still matches, the MSM must catch it */
+			cr_assert_eq(scalar_add(p->v[k], p->v[k], one), Q_OK);
+			cr_assert_eq(range_batch_verify(b.it, NB, b.env.K, b.env.Kt), Q_ERR_PROOF);
+			cr_assert_eq(scalar_sub(p->v[k], p->v[k], one), Q_OK);
+			/* c_j + 1 */
+			cr_assert_eq(scalar_add(p->c[k], p->c[k], one), Q_OK);
+			cr_assert_eq(range_batch_verify(b.it, NB, b.env.K, b.env.Kt), Q_ERR_PROOF);
+			cr_assert_eq(scalar_sub(p->c[k], p->c[k], one), Q_OK);
+			/* a_j + G and b_j + G (points only: the hashed bytes unchanged) */
+			cr_assert_eq(point_add(p->ca[k], p->ca[k], g), Q_OK);
+			cr_assert_eq(range_batch_verify(b.it, NB, b.env.K, b.env.Kt), Q_ERR_PROOF);
+			cr_assert_eq(point_sub(p->ca[k], p->ca[k], g), Q_OK);
+			cr_assert_eq(point_add(p->cb[k], p->cb[k], g), Q_OK);
+			cr_assert_eq(range_batch_verify(b.it, NB, b.env.K, b.env.Kt), Q_ERR_PROOF);
+			cr_assert_eq(point_sub(p->cb[k], p->cb[k], g), Q_OK);
+			/* a committed byte changed: the challenge no longer matches */
+			p->commit[2 * POINT_LEN * k + 40] ^= 1;
+			cr_assert_eq(range_batch_verify(b.it, NB, b.env.K, b.env.Kt), Q_ERR_PROOF);
+			p->commit[2 * POINT_LEN * k + 40] ^= 1;
+			cr_assert_eq(range_batch_verify(b.it, NB, b.env.K, b.env.Kt), Q_OK);
+			scalar_free(one);
+			point_free(g);
+		}
+	}
+	batch_free(&b);
+}
+
+Test(range_batch, wrong_context_key_ciphertext_fails)
+{
+	struct batch b;
+	struct env other;
+	uint8_t ctx2[PROOF_CTX_LEN];
+	elgamal_ct *saved;
+	batch_new(&b);
+	env_new(&other);
+	other_ctx(ctx2);
+	b.it[2].ctx = ctx2;
+	cr_assert_eq(range_batch_verify(b.it, NB, b.env.K, b.env.Kt), Q_ERR_PROOF);
+	b.it[2].ctx = CTX;
+	cr_assert_eq(range_batch_verify(b.it, NB, other.K, other.Kt), Q_ERR_PROOF);
+	cr_assert_eq(range_batch_verify(b.it, NB, other.K, NULL), Q_ERR_PROOF);
+	/* swap two ciphertexts (and drop the cached encodings) */
+	saved = b.ct[0];
+	b.it[0].ct = b.ct[1];
+	b.it[1].ct = saved;
+	b.it[0].ct_enc = b.it[1].ct_enc = NULL;
+	cr_assert_eq(range_batch_verify(b.it, NB, b.env.K, b.env.Kt), Q_ERR_PROOF);
+	b.it[0].ct = b.ct[0];
+	b.it[1].ct = b.ct[1];
+	/* another range */
+	b.it[4].hi = 2;
+	cr_assert_eq(range_batch_verify(b.it, NB, b.env.K, b.env.Kt), Q_ERR_PROOF);
+	env_free(&other);
+	batch_free(&b);
+}
+
+Test(range_batch, needs_commitments_and_strict_full_decoding)
+{
+	struct batch b;
+	uint8_t compact[RANGE_PROOF_LEN(1)], full[RANGE_PROOF_FULL_LEN(1)];
+	range_proof *p = NULL;
+	batch_new(&b);
+	range_proof_encode(compact, b.pf[0]);
+	cr_assert_eq(range_proof_decode(&p, 0, 1, compact, sizeof compact), Q_OK);
+	cr_assert_eq(range_proof_encode_full(full, p), Q_ERR_STATE);
+	b.it[0].pf = p;
+	cr_assert_eq(range_batch_verify(b.it, NB, b.env.K, b.env.Kt), Q_ERR_STATE);
+	range_proof_free(p);
+	p = NULL;
+	cr_assert_eq(range_proof_encode_full(full, b.pf[0]), Q_OK);
+	cr_assert_eq(range_proof_decode_full(&p, 0, 1, full, sizeof full - 1), Q_ERR_ENCODING);
+	cr_assert_eq(range_proof_decode_full(&p, 0, 2, full, sizeof full), Q_ERR_ENCODING);
+	full[0] = 0x02;
+	cr_assert_eq(range_proof_decode_full(&p, 0, 1, full, sizeof full), Q_ERR_ENCODING);
+	full[0] = 0x04;
+	full[POINT_LEN + 64] ^= 1; /* b_0 off the curve */
+	cr_assert_eq(range_proof_decode_full(&p, 0, 1, full, sizeof full), Q_ERR_POINT);
+	full[POINT_LEN + 64] ^= 1;
+	memset(full + 2 * POINT_LEN, 0xff, SCALAR_LEN); /* c_0 >= n */
+	cr_assert_eq(range_proof_decode_full(&p, 0, 1, full, sizeof full), Q_ERR_SCALAR);
+	cr_assert_null(p);
+	cr_assert_eq(range_batch_verify(b.it, 0, b.env.K, b.env.Kt), Q_ERR_ARG);
+	batch_free(&b);
+}
