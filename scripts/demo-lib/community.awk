@@ -13,7 +13,9 @@
 #   community.env         shell-sourceable counts (registered, households, ...)
 #   candidates.tsv        id<TAB>roll id<TAB>name of the 9 committee candidates
 #   committee.tsv         the 7 sitting committee members (for the evaluation/recall)
-#   voters.tsv            roll id<TAB>group<TAB>eligible(1/0)<TAB>why<TAB>proxy holder
+#   voters.tsv            roll id, group, eligible (1/0), why not (under_18,
+#                         deprived or -), proxy holder or -, note (18-today,
+#                         18-tomorrow: the UL16 boundary cases, or -); TABs
 #
 # The polling day is 2026-12-20; residents born after 2008-12-20 are not 18.
 function rnd() {                      # uniform integer in [1, 2^31-2]
@@ -114,11 +116,12 @@ BEGIN {
 		if (isrep[i])
 			print id[i] "," name[i] "," birth[i] "," hh[i] "," grp[i] ",representative" > rr
 		minor = (birth[i] > "2008-12-20")
-		why = minor ? "under-18" : (flags[i] == "deprived" ? "deprived" : "")
+		why = minor ? "under_18" : (flags[i] == "deprived" ? "deprived" : "")
+		note = (birth[i] == "2008-12-20") ? "18-today" : ((birth[i] == "2008-12-21") ? "18-tomorrow" : "-")
 		if (why == "") adults++
 		if (minor) minors++
 		if (flags[i] == "deprived") deprived++
-		print id[i] "\t" grp[i] "\t" (why == "" ? 1 : 0) "\t" (why == "" ? "-" : why) "\t" (proxy[i] == "" ? "-" : proxy[i]) > vt
+		print id[i] "\t" grp[i] "\t" (why == "" ? 1 : 0) "\t" (why == "" ? "-" : why) "\t" (proxy[i] == "" ? "-" : proxy[i]) "\t" note > vt
 	}
 	ct = out "/candidates.tsv"; cm = out "/committee.tsv"
 	for (i = 1; i <= ncand; i++) {
