@@ -4,10 +4,12 @@
  * wrong passphrase, wrong aad, malformed points, unsafe files. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <gcrypt.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/hmac.h>
 #include <openssl/obj_mac.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +102,7 @@ Test(secbuf, new_free)
 	cr_assert_eq(b->len, 100);
 	for (size_t i = 0; i < 100; i++)
 		cr_assert_eq(b->data[i], 0);
+	cr_assert(gcry_is_secure(b->data), "secbuf not in libgcrypt secure memory");
 	memset(b->data, 0xee, 100);
 	secbuf_free(b);
 	b = secbuf_new(0);
@@ -109,6 +112,36 @@ Test(secbuf, new_free)
 	secbuf_free(NULL);
 	/* Larger than the whole secure pool: must fail, not abort. */
 	cr_assert_null(secbuf_new((size_t)16 * 1024 * 1024));
+}
+
+/* First use of libgcrypt from many threads at once (each Criterion case
+ * is a fresh process, so this really is the first use): initialisation
+ * must happen exactly once and every thread must then work. */
+static void *first_use(void *arg)
+{
+	secbuf *b = secbuf_new(64);
+	uint8_t out[32];
+	static const kdf_params p = {1, 8, 1};
+	uint8_t salt[16] = {0};
+	if (b == NULL || !gcry_is_secure(b->data))
+		return (void *)1;
+	secbuf_free(b);
+	if (kdf_argon2id(out, 32, "pw", 2, salt, 16, &p) != Q_OK)
+		return (void *)1;
+	return arg;
+}
+
+Test(secbuf, concurrent_first_use)
+{
+	pthread_t th[8];
+	for (int i = 0; i < 8; i++)
+		cr_assert_eq(pthread_create(&th[i], NULL, first_use, NULL), 0);
+	for (int i = 0; i < 8; i++) {
+		void *r;
+		cr_assert_eq(pthread_join(th[i], &r), 0);
+		cr_assert_null(r, "thread %d failed", i);
+	}
+	cr_assert(gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P));
 }
 
 /* ---- raw-key AEAD ---- */
