@@ -5,7 +5,9 @@
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
+#include <openssl/crypto.h>
 #include <openssl/obj_mac.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,12 +147,20 @@ qerr scalar_random(scalar *dst)
 {
 	if (dst == NULL)
 		return Q_ERR_ARG;
-	/* uniform in [0, n-1), plus 1: uniform in [1, n) */
-	if (!BN_priv_rand_range(dst->bn, g_n_minus_1) || !BN_add_word(dst->bn, 1)) {
-		BN_zero(dst->bn);
-		return Q_ERR_CRYPTO;
+	/* C-1.4: 32 random bytes, rejected unless 0 < x < n (a rejection
+	 * happens with probability < 2^-32): uniform in [1, n). */
+	for (;;) {
+		uint8_t b[SCALAR_LEN];
+		int ok =
+		    RAND_priv_bytes(b, sizeof b) == 1 && BN_bin2bn(b, SCALAR_LEN, dst->bn) != NULL;
+		OPENSSL_cleanse(b, sizeof b);
+		if (!ok) {
+			BN_zero(dst->bn);
+			return Q_ERR_CRYPTO;
+		}
+		if (!BN_is_zero(dst->bn) && BN_cmp(dst->bn, g_n) < 0)
+			return Q_OK;
 	}
-	return Q_OK;
 }
 
 qerr scalar_decode(scalar *dst, const uint8_t *in, size_t len)
