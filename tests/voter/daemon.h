@@ -1,0 +1,53 @@
+/* Helpers for the quorum-ballotd integration tests: an election directory,
+ * a real daemon process in a temporary directory, and a socket client. */
+#ifndef QUORUM_TESTS_VOTER_DAEMON_H
+#define QUORUM_TESTS_VOTER_DAEMON_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct tdaemon {
+	char dir[256]; /* the test's temporary directory */
+	char el[300]; /* election directory */
+	char state[300]; /* state directory */
+	char roll[300]; /* roll CSV */
+	char log[300]; /* daemon stderr */
+	pid_t pid;
+} tdaemon;
+
+/* Make dir/el (manifest.json, joint-key) and dir/roll.csv with nvoters
+ * eligible voters V0001.. in g1/g2 plus U0001 (under 18) and W0001 (group
+ * g3, another station).  The joint key is s*G for the scalar 7. */
+void td_setup(tdaemon *d, int nvoters);
+
+/* Start the daemon with this passphrase (via --key-fd) and wait until its
+ * sockets answer.  Returns 0, or -1 if it exited (its status in *status). */
+int td_start(tdaemon *d, const char *pass, int *status);
+
+/* SIGTERM and wait; returns the exit status (or -1 if killed by a signal). */
+int td_stop(tdaemon *d);
+
+/* SIGKILL and reap. */
+void td_kill(tdaemon *d);
+
+/* Connect to role's socket; -1 on failure. */
+int td_connect(const tdaemon *d, const char *role);
+
+/* Send raw bytes (len) on fd. */
+void td_send(int fd, const char *data, size_t len);
+
+/* Read one reply line from fd and parse it; NULL on EOF/parse failure. */
+json_t *td_recv(int fd);
+
+/* One request (a JSON text, newline added) on a fresh connection. */
+json_t *td_req(const tdaemon *d, const char *role, const char *json);
+
+/* The error code of a reply, or NULL if ok. */
+const char *td_err(const json_t *rep);
+
+/* Marks for the test manifest: director (2 options, 0..1), members (5
+ * options, 0..3).  variant selects one of a few valid patterns. */
+char *td_marks_json(int variant);
+
+#endif

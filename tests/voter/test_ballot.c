@@ -1,0 +1,246 @@
+/* election/ballot: encryption with proofs, encoding, tracking code,
+ * verification (and what must fail), openings, JSON form. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/group.h"
+#include "election/ballot.h"
+
+static scalar *s;
+static point *K;
+static point_table *Kt;
+
+static void init(void)
+{
+	s = scalar_new();
+	K = point_new();
+	cr_assert_eq(scalar_set_u64(s, 123456789), Q_OK);
+	cr_assert_eq(point_mul_base(K, s), Q_OK);
+	Kt = point_table_new(K);
+	cr_assert_not_null(Kt);
+}
+
+static void fini(void)
+{
+	point_table_free(Kt);
+	point_free(K);
+	scalar_free(s);
+}
+
+TestSuite(ballot, .init = init, .fini = fini);
+
+/* director 2 options 0..1; members 3 options 1..2; evaluation of two
+ * members, three options each, one per member (groups), 0..2 in all. */
+static ballot_style *style(uint8_t fill)
+{
+	uint8_t bh[32];
+	memset(bh, fill, sizeof bh);
+	ballot_style *st = ballot_style_new(3, bh);
+	cr_assert_not_null(st);
+	st->contests[0] = (ballot_contest_style){2, 0, 1, 0, NULL};
+	st->contests[1] = (ballot_contest_style){3, 1, 2, 0, NULL};
+	st->contests[2] = (ballot_contest_style){6, 0, 2, 0, NULL};
+	const uint32_t g[6] = {0, 0, 0, 1, 1, 1};
+	cr_assert_eq(ballot_style_set_groups(st, 2, 2, g), Q_OK);
+	cr_assert_eq(ballot_style_check(st, NULL, 0), Q_OK);
+	cr_assert_eq(st->total_options, 11);
+	return st;
+}
+
+static const uint8_t good[11] = {1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 1};
+
+static void make(const ballot_style *st, const uint8_t *m, uint8_t **enc, size_t *len,
+                 ballot_opening **op)
+{
+	ballot *b = NULL;
+	cr_assert_eq(ballot_encrypt(st, Kt, m, 11, &b, op), Q_OK);
+	cr_assert_eq(ballot_encode(b, enc, len), Q_OK);
+	ballot_free(b);
+}
+
+Test(ballot, roundtrip_verify_deterministic)
+{
+	ballot_style *st = style(1);
+	uint8_t *enc, *enc2;
+	size_t len, len2;
+	ballot_opening *op = NULL;
+	make(st, good, &enc, &len, &op);
+	ballot *b = NULL;
+	char why[200];
+	cr_assert_eq(ballot_decode(st, enc, len, &b), Q_OK);
+	cr_assert_eq(ballot_verify(st, K, Kt, b, why, sizeof why), Q_OK, "%s", why);
+	cr_assert_eq(ballot_verify(st, K, NULL, b, why, sizeof why), Q_OK, "%s", why);
+	cr_assert_eq(ballot_encode(b, &enc2, &len2), Q_OK);
+	cr_assert_eq(len, len2);
+	cr_assert_eq(memcmp(enc, enc2, len), 0);
+	uint8_t c1[32], c2[32];
+	ballot_tracking_code(c1, st, enc, len);
+	ballot_tracking_code(c2, st, enc2, len2);
+	cr_assert_eq(memcmp(c1, c2, 32), 0);
+	/* Opening: round trip and check; a changed mark fails. */
+	uint8_t *ob;
+	size_t ol;
+	ballot_opening *op2 = NULL;
+	cr_assert_eq(ballot_opening_encode(op, &ob, &ol), Q_OK);
+	cr_assert_eq(ballot_opening_decode(st, ob, ol, &op2), Q_OK);
+	cr_assert_eq(memcmp(op2->marks, good, 11), 0);
+	cr_assert_eq(ballot_opening_check(st, K, b, op2, NULL, 0), Q_OK);
+	op2->marks[0] ^= 1;
+	cr_assert_eq(ballot_opening_check(st, K, b, op2, why, sizeof why), Q_ERR_PROOF);
+	cr_assert_eq(ballot_opening_decode(st, ob, ol - 1, &op2), Q_ERR_ENCODING);
+	ob[0] = 2;
+	cr_assert_eq(ballot_opening_decode(st, ob, ol, &op2), Q_ERR_ENCODING);
+	/* JSON form round trip. */
+	json_t *j = ballot_to_json(b);
+	cr_assert_not_null(j);
+	ballot *b3 = NULL;
+	cr_assert_eq(ballot_from_json(st, j, &b3), Q_OK);
+	uint8_t *enc3;
+	size_t len3;
+	cr_assert_eq(ballot_encode(b3, &enc3, &len3), Q_OK);
+	cr_assert(len3 == len && memcmp(enc3, enc, len) == 0);
+	json_t *oj = ballot_opening_to_json(st, op);
+	cr_assert_not_null(oj);
+	cr_assert_eq(json_array_size(json_object_get(oj, "marks")), 3);
+	json_decref(oj);
+	json_decref(j);
+	free(enc3);
+	ballot_free(b3);
+	free(ob);
+	ballot_opening_free(op);
+	ballot_opening_free(op2);
+	ballot_free(b);
+	free(enc);
+	free(enc2);
+	ballot_style_free(st);
+}
+
+Test(ballot, bad_marks_refused)
+{
+	ballot_style *st = style(1);
+	ballot *b = NULL;
+	ballot_opening *op = NULL;
+	uint8_t m[11];
+	char why[200];
+	memcpy(m, good, 11);
+	m[1] = 1; /* director: two selections, max 1 */
+	cr_assert_eq(ballot_encrypt(st, Kt, m, 11, &b, &op), Q_ERR_RANGE);
+	cr_assert_null(b);
+	cr_assert_null(op);
+	memcpy(m, good, 11);
+	m[3] = m[4] = 0; /* members: zero selections, min 1 */
+	cr_assert_eq(ballot_marks_check(st, m, 11, why, sizeof why), Q_ERR_RANGE);
+	memcpy(m, good, 11);
+	m[7] = 1; /* evaluation: two ratings for member 0 (total still 2) */
+	m[10] = 0;
+	cr_assert_eq(ballot_marks_check(st, m, 11, why, sizeof why), Q_ERR_RANGE);
+	cr_assert(strstr(why, "group") != NULL, "%s", why);
+	memcpy(m, good, 11);
+	m[0] = 2;
+	cr_assert_eq(ballot_marks_check(st, m, 11, NULL, 0), Q_ERR_ARG);
+	cr_assert_eq(ballot_marks_check(st, good, 10, NULL, 0), Q_ERR_ARG);
+	ballot_style_free(st);
+}
+
+Test(ballot, tampering_fails)
+{
+	ballot_style *st = style(1);
+	uint8_t *enc, *enc2;
+	size_t len, len2;
+	ballot *b = NULL, *b2 = NULL;
+	char why[200];
+	make(st, good, &enc, &len, NULL);
+	uint8_t other[11] = {0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0};
+	make(st, other, &enc2, &len2, NULL);
+	cr_assert_eq(len, len2);
+
+	/* Truncated, extended. */
+	cr_assert_eq(ballot_decode(st, enc, len - 1, &b), Q_ERR_ENCODING);
+	cr_assert_null(b);
+	uint8_t *ext = malloc(len + 1);
+	memcpy(ext, enc, len);
+	ext[len] = 0;
+	cr_assert_eq(ballot_decode(st, ext, len + 1, &b), Q_ERR_ENCODING);
+	free(ext);
+	/* Wrong shape header. */
+	enc[3] ^= 1;
+	cr_assert_eq(ballot_decode(st, enc, len, &b), Q_ERR_FORMAT);
+	enc[3] ^= 1;
+
+	/* Every flipped byte: either refused by decode or by verify. */
+	size_t step = len / 97 + 1;
+	for (size_t i = 4; i < len; i += step) {
+		enc[i] ^= 0x40;
+		qerr e = ballot_decode(st, enc, len, &b);
+		if (e == Q_OK) {
+			e = ballot_verify(st, K, Kt, b, why, sizeof why);
+			ballot_free(b);
+			b = NULL;
+		}
+		cr_assert_neq(e, Q_OK, "flipped byte %zu accepted", i);
+		enc[i] ^= 0x40;
+	}
+	/* Swap one selection's ciphertext with another ballot's: its proof
+	 * no longer fits (forged). */
+	cr_assert_eq(ballot_decode(st, enc, len, &b), Q_OK);
+	cr_assert_eq(ballot_decode(st, enc2, len2, &b2), Q_OK);
+	elgamal_ct *t = b->contests[0].sel[0].ct;
+	b->contests[0].sel[0].ct = b2->contests[0].sel[0].ct;
+	b2->contests[0].sel[0].ct = t;
+	cr_assert_eq(ballot_verify(st, K, Kt, b, why, sizeof why), Q_ERR_PROOF);
+	cr_assert(strstr(why, "contest 0") != NULL, "%s", why);
+	/* Swap back, then swap the totals proof. */
+	b2->contests[0].sel[0].ct = b->contests[0].sel[0].ct;
+	b->contests[0].sel[0].ct = t;
+	cr_assert_eq(ballot_verify(st, K, Kt, b, NULL, 0), Q_OK);
+	range_proof *tp = b->contests[1].total_proof;
+	b->contests[1].total_proof = b2->contests[1].total_proof;
+	b2->contests[1].total_proof = tp;
+	cr_assert_eq(ballot_verify(st, K, Kt, b, why, sizeof why), Q_ERR_PROOF);
+	ballot_free(b2);
+	ballot_free(b);
+	b = NULL;
+
+	/* Proofs bind the base hash: another election's style refuses it. */
+	ballot_style *st2 = style(2);
+	cr_assert_eq(ballot_decode(st2, enc, len, &b), Q_OK);
+	cr_assert_eq(ballot_verify(st2, K, Kt, b, NULL, 0), Q_ERR_PROOF);
+	uint8_t c1[32], c2[32];
+	ballot_tracking_code(c1, st, enc, len);
+	ballot_tracking_code(c2, st2, enc, len);
+	cr_assert_neq(memcmp(c1, c2, 32), 0);
+	ballot_free(b);
+	/* A different key refuses it too. */
+	point *K2 = point_new();
+	cr_assert_eq(point_generator(K2), Q_OK);
+	cr_assert_eq(ballot_decode(st, enc, len, &b), Q_OK);
+	cr_assert_eq(ballot_verify(st, K2, NULL, b, NULL, 0), Q_ERR_PROOF);
+	ballot_free(b);
+	point_free(K2);
+	ballot_style_free(st2);
+	ballot_style_free(st);
+	free(enc);
+	free(enc2);
+}
+
+Test(ballot, style_limits)
+{
+	uint8_t bh[32] = {0};
+	ballot_style *st = ballot_style_new(1, bh);
+	char why[100];
+	st->contests[0] = (ballot_contest_style){2, 2, 1, 0, NULL};
+	cr_assert_eq(ballot_style_check(st, why, sizeof why), Q_ERR_RANGE);
+	st->contests[0] = (ballot_contest_style){2, 0, 3, 0, NULL};
+	cr_assert_eq(ballot_style_check(st, why, sizeof why), Q_ERR_RANGE);
+	st->contests[0] = (ballot_contest_style){0, 0, 0, 0, NULL};
+	cr_assert_eq(ballot_style_check(st, why, sizeof why), Q_ERR_RANGE);
+	st->contests[0] = (ballot_contest_style){2, 0, 1, 0, NULL};
+	const uint32_t g[2] = {0, 5};
+	cr_assert_eq(ballot_style_set_groups(st, 0, 2, g), Q_ERR_ARG);
+	cr_assert_eq(ballot_style_check(st, why, sizeof why), Q_OK);
+	ballot_style_free(st);
+	ballot_style_free(NULL);
+	ballot_free(NULL);
+	ballot_opening_free(NULL);
+}

@@ -1,0 +1,207 @@
+/* quorum-ballotd integration: SIGKILL during a burst of concurrent casts,
+ * restart, and every acknowledged ballot is in the box and the log with no
+ * half-spent token; a wrong database key is refused. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit/log.h"
+#include "daemon.h"
+#include "testutil.h"
+
+#define NCLIENTS 16
+#define PER_CLIENT 6
+#define NTOK (NCLIENTS * PER_CLIENT)
+
+static tdaemon d;
+
+static void fini(void)
+{
+	td_kill(&d);
+	test_rmtree(d.dir);
+}
+
+TestSuite(ballotd_crash, .fini = fini, .timeout = 180);
+
+static char tokens[NTOK][40];
+static char acked[NTOK][70]; /* tracking code of an acknowledged cast, or "" */
+static volatile int nacked;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void *client(void *arg)
+{
+	int c = (int)(intptr_t)arg;
+	int fd = td_connect(&d, "booth");
+	if (fd < 0)
+		return NULL;
+	for (int k = 0; k < PER_CLIENT; k++) {
+		int i = c * PER_CLIENT + k;
+		char line[300];
+		char *m = td_marks_json(i);
+		int n = snprintf(line, sizeof line,
+		                 "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s}\n", tokens[i], m);
+		free(m);
+		td_send(fd, line, (size_t)n);
+		json_t *r = td_recv(fd);
+		if (r == NULL)
+			break; /* the daemon died */
+		if (td_err(r) == NULL) {
+			pthread_mutex_lock(&mu);
+			snprintf(acked[i], sizeof acked[i], "%s",
+			         json_string_value(json_object_get(r, "tracking_code")));
+			nacked++;
+			pthread_mutex_unlock(&mu);
+		}
+		json_decref(r);
+	}
+	close(fd);
+	return NULL;
+}
+
+static json_t *req(const char *role, const char *json)
+{
+	return td_req(&d, role, json);
+}
+
+static void ok(json_t *r)
+{
+	char *s = json_dumps(r, JSON_COMPACT);
+	cr_assert_null(td_err(r), "%s", s);
+	free(s);
+	json_decref(r);
+}
+
+Test(ballotd_crash, sigkill_during_concurrent_casts)
+{
+	char buf[600];
+	td_setup(&d, NTOK + 4);
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	snprintf(buf, sizeof buf, "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll);
+	ok(req("admin", buf));
+	ok(req("admin", "{\"op\":\"open\"}"));
+	for (int i = 0; i < NTOK; i++) {
+		snprintf(buf, sizeof buf, "{\"op\":\"checkin\",\"voter\":\"V%04d\"}", i + 1);
+		json_t *r = req("operator", buf);
+		cr_assert_null(td_err(r));
+		snprintf(tokens[i], sizeof tokens[i], "%s",
+		         json_string_value(json_object_get(r, "token")));
+		json_decref(r);
+	}
+	pthread_t th[NCLIENTS];
+	for (int c = 0; c < NCLIENTS; c++)
+		cr_assert_eq(pthread_create(&th[c], NULL, client, (void *)(intptr_t)c), 0);
+	/* Kill once some receipts are out, while the burst is running. */
+	for (int w = 0; w < 3000; w++) {
+		pthread_mutex_lock(&mu);
+		int n = nacked;
+		pthread_mutex_unlock(&mu);
+		if (n >= NTOK / 4)
+			break;
+		struct timespec ts = {0, 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	td_kill(&d);
+	for (int c = 0; c < NCLIENTS; c++)
+		pthread_join(th[c], NULL);
+	cr_assert(nacked >= 1);
+	cr_log_info("acknowledged before SIGKILL: %d of %d", nacked, NTOK);
+
+	/* Restart: the box and the log are reconciled. */
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	/* Every acknowledged token is spent; every other token is either
+	 * spent (committed, reply lost) or castable now -- never neither. */
+	int spent = 0, fresh = 0;
+	for (int i = 0; i < NTOK; i++) {
+		char *m = td_marks_json(i);
+		snprintf(buf, sizeof buf, "{\"op\":\"cast\",\"token\":\"%.32s\",\"marks\":%s}",
+		         tokens[i], m);
+		free(m);
+		json_t *r = req("booth", buf);
+		const char *e = td_err(r);
+		if (acked[i][0] != '\0')
+			cr_assert(e != NULL && strcmp(e, "token_spent") == 0,
+			          "acknowledged token %d reusable (%s)", i, e ? e : "ok");
+		if (e == NULL)
+			fresh++;
+		else if (strcmp(e, "token_spent") == 0)
+			spent++;
+		else
+			cr_assert_fail("token %d: unexpected %s", i, e);
+		json_decref(r);
+	}
+	cr_assert_eq(spent + fresh, NTOK);
+	ok(req("admin", "{\"op\":\"close\"}"));
+	json_t *ex = req("admin", "{\"op\":\"export\"}");
+	cr_assert_null(td_err(ex));
+	json_t *rec = json_object_get(ex, "record");
+	json_t *ballots = json_object_get(rec, "ballots");
+	/* Exactly one ballot per token: no token spent without its ballot,
+	 * no ballot whose token could be used again. */
+	cr_assert_eq(json_array_size(ballots), (size_t)NTOK, "%zu ballots for %d tokens",
+	             json_array_size(ballots), NTOK);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(rec, "counts"), "cast")),
+	             NTOK);
+	for (int i = 0; i < NTOK; i++) {
+		if (acked[i][0] == '\0')
+			continue;
+		int found = 0;
+		size_t k;
+		json_t *b;
+		json_array_foreach(ballots, k, b)
+		{
+			if (strcmp(json_string_value(json_object_get(b, "tracking_code")),
+			           acked[i]) == 0)
+				found++;
+		}
+		cr_assert_eq(found, 1, "acknowledged ballot %d found %d times", i, found);
+	}
+	td_stop(&d);
+	/* The log holds every stored ballot exactly once. */
+	char ld[400], msg[LOG_MSG_MAX];
+	snprintf(ld, sizeof ld, "%s/log", d.state);
+	audit_log *lg = NULL;
+	cr_assert_eq(log_open(ld, LOG_RDONLY, &lg, msg, sizeof msg), Q_OK, "%s", msg);
+	uint64_t n;
+	cr_assert_eq(log_verify(lg, &n, NULL), Q_OK, "%s", log_error(lg));
+	uint8_t *buf2 = malloc(MERKLE_MAX_ENTRY);
+	const char *tag = "quorum/v1/station/ballot-cast\n";
+	size_t ncast = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		size_t len;
+		cr_assert_eq(log_read_entry(lg, i, buf2, &len), Q_OK);
+		if (len > strlen(tag) && memcmp(buf2, tag, strlen(tag)) == 0)
+			ncast++;
+	}
+	cr_assert_eq(ncast, (size_t)NTOK, "%zu cast entries in the log for %d ballots", ncast,
+	             NTOK);
+	free(buf2);
+	log_close(lg);
+	json_decref(ex);
+}
+
+Test(ballotd_crash, wrong_key_refused)
+{
+	td_setup(&d, 5);
+	cr_assert_eq(td_start(&d, "the right passphrase", NULL), 0);
+	char buf[600];
+	snprintf(buf, sizeof buf, "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll);
+	ok(req("admin", buf));
+	cr_assert_eq(td_stop(&d), 0);
+	int st;
+	cr_assert_eq(td_start(&d, "the wrong passphrase", &st), -1);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	char *log = test_read_file(d.log, NULL);
+	cr_assert(strstr(log, "wrong database key") != NULL, "%s", log);
+	free(log);
+	/* The right key still opens it, with the roll intact. */
+	cr_assert_eq(td_start(&d, "the right passphrase", NULL), 0);
+	json_t *r = req("operator", "{\"op\":\"status\"}");
+	cr_assert_eq(json_integer_value(json_object_get(r, "registered")), 7);
+	json_decref(r);
+	cr_assert_eq(td_stop(&d), 0);
+}

@@ -1,0 +1,429 @@
+/* quorum-ballotd integration: a full poll through the sockets, its exported
+ * record verified with the crypto and log libraries, and every refusal. */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/log.h"
+#include "crypto/elgamal.h"
+#include "crypto/sha256.h"
+#include "crypto/sig.h"
+#include "crypto/transcript.h"
+#include "crypto/util.h"
+#include "daemon.h"
+#include "election/ballot.h"
+#include "testutil.h"
+
+static tdaemon d;
+
+static void fini(void)
+{
+	td_kill(&d);
+	test_rmtree(d.dir);
+}
+
+TestSuite(ballotd_poll, .fini = fini, .timeout = 120);
+
+static void expect(json_t *rep, const char *code)
+{
+	const char *e = td_err(rep);
+	char *s = json_dumps(rep, JSON_COMPACT);
+	if (code == NULL)
+		cr_assert_null(e, "expected ok, got %s", s);
+	else
+		cr_assert(e != NULL && strcmp(e, code) == 0, "expected %s, got %s", code, s);
+	free(s);
+	json_decref(rep);
+}
+
+static json_t *reqf(const char *role, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static json_t *reqf(const char *role, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return td_req(&d, role, buf);
+}
+
+static char *checkin(const char *id)
+{
+	json_t *r = reqf("operator", "{\"op\":\"checkin\",\"voter\":\"%s\"}", id);
+	cr_assert_null(td_err(r), "checkin %s failed", id);
+	char *t = strdup(json_string_value(json_object_get(r, "token")));
+	json_decref(r);
+	return t;
+}
+
+/* The style of the test manifest, with the base hash computed
+ * independently (docs/spec/ballot.md B-1). */
+static ballot_style *test_style(uint8_t Kenc[POINT_LEN], point **Kp)
+{
+	char path[400];
+	size_t mlen, klen;
+	snprintf(path, sizeof path, "%s/manifest.json", d.el);
+	char *man = test_read_file(path, &mlen);
+	snprintf(path, sizeof path, "%s/joint-key", d.el);
+	char *kh = test_read_file(path, &klen);
+	cr_assert(man && kh);
+	cr_assert_eq(hex_decode(Kenc, POINT_LEN, kh, 2 * POINT_LEN), Q_OK);
+	uint8_t mh[32], bh[32];
+	sha256(mh, man, mlen);
+	transcript t;
+	cr_assert_eq(transcript_init(&t, "quorum/v1/election/base-hash"), Q_OK);
+	transcript_bytes(&t, mh, 32);
+	transcript_bytes(&t, Kenc, POINT_LEN);
+	transcript_digest(&t, bh);
+	ballot_style *st = ballot_style_new(2, bh);
+	st->contests[0] = (ballot_contest_style){2, 0, 1, 0, NULL};
+	st->contests[1] = (ballot_contest_style){5, 0, 3, 0, NULL};
+	cr_assert_eq(ballot_style_check(st, NULL, 0), Q_OK);
+	*Kp = point_new();
+	cr_assert_eq(point_decode(*Kp, Kenc, POINT_LEN), Q_OK);
+	free(man);
+	free(kh);
+	return st;
+}
+
+static uint8_t *b64d(const char *s, size_t *n)
+{
+	uint8_t *o = malloc(b64_max_decoded_len(strlen(s)) + 1);
+	cr_assert_eq(b64_decode(o, n, s, strlen(s)), Q_OK);
+	return o;
+}
+
+Test(ballotd_poll, full_poll_and_record_verifies)
+{
+	td_setup(&d, 60);
+	cr_assert_eq(td_start(&d, "correct horse", NULL), 0);
+
+	/* Before the roll and the opening. */
+	expect(reqf("admin", "{\"op\":\"open\"}"), "no_roll");
+	expect(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V0001\"}"), "poll_not_open");
+	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), NULL);
+	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), "roll_locked");
+	expect(reqf("admin", "{\"op\":\"close\"}"), "poll_not_open");
+	expect(reqf("admin", "{\"op\":\"open\"}"), NULL);
+	expect(reqf("admin", "{\"op\":\"open\"}"), "poll_open");
+
+	/* 50 check-ins. */
+	char *tok[50];
+	for (int i = 0; i < 50; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "V%04d", i + 1);
+		tok[i] = checkin(id);
+		cr_assert_eq(strlen(tok[i]), 32);
+	}
+	json_t *st = reqf("operator", "{\"op\":\"status\"}");
+	cr_assert_eq(json_integer_value(json_object_get(st, "checked_in")), 50);
+	cr_assert_eq(json_integer_value(json_object_get(st, "registered")), 62);
+	json_decref(st);
+
+	/* Booth: fetch the ballot (labels from the manifest). */
+	json_t *b = reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[0]);
+	cr_assert_null(td_err(b));
+	json_t *c0 = json_array_get(json_object_get(json_object_get(b, "ballot"), "contests"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(c0, "title_zh")), "主任");
+	cr_assert_str_eq(json_string_value(json_object_get(c0, "title_en")), "Director");
+	cr_assert_str_eq(json_string_value(json_object_get(
+	                     json_array_get(json_object_get(c0, "options"), 0), "label_zh")),
+	                 "王芳");
+	json_decref(b);
+
+	/* Voter 0 challenges once, then marks again and casts. */
+	json_t *en = reqf(
+	    "booth", "{\"op\":\"encrypt\",\"token\":\"%s\",\"marks\":[[0,1],[1,0,0,0,0]]}", tok[0]);
+	cr_assert_null(td_err(en));
+	char chcode[65];
+	snprintf(chcode, sizeof chcode, "%s",
+	         json_string_value(json_object_get(en, "tracking_code")));
+	json_decref(en);
+	json_t *ch =
+	    reqf("booth", "{\"op\":\"challenge\",\"token\":\"%s\",\"tracking_code\":\"%s\"}",
+	         tok[0], chcode);
+	cr_assert_null(td_err(ch));
+	json_t *om = json_object_get(json_object_get(ch, "opening"), "marks");
+	cr_assert_eq(json_integer_value(json_array_get(json_array_get(om, 0), 1)), 1);
+	json_decref(ch);
+	/* The challenged code cannot be cast. */
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"tracking_code\":\"%s\"}", tok[0],
+	            chcode),
+	       "no_pending");
+	en = reqf("booth", "{\"op\":\"encrypt\",\"token\":\"%s\",\"marks\":[[1,0],[1,1,0,0,1]]}",
+	          tok[0]);
+	cr_assert_null(td_err(en));
+	char code0[65];
+	snprintf(code0, sizeof code0, "%s",
+	         json_string_value(json_object_get(en, "tracking_code")));
+	json_decref(en);
+
+	char *codes[50];
+	json_t *rc = reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"tracking_code\":\"%s\"}",
+	                  tok[0], code0);
+	cr_assert_null(td_err(rc));
+	cr_assert_str_eq(json_string_value(json_object_get(rc, "tracking_code")), code0);
+	char *receipt_cp = strdup(json_string_value(json_object_get(rc, "checkpoint")));
+	codes[0] = strdup(code0);
+	json_decref(rc);
+
+	/* Marks per voter: voter 0 above = variant 0. */
+	int director[2] = {1, 0};
+	for (int i = 1; i < 50; i++) {
+		char *m = td_marks_json(i);
+		rc = reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s}", tok[i], m);
+		free(m);
+		cr_assert_null(td_err(rc), "cast %d", i);
+		codes[i] = strdup(json_string_value(json_object_get(rc, "tracking_code")));
+		json_decref(rc);
+		if (i % 4 == 0 || i % 4 == 3)
+			director[0]++;
+		if (i % 4 == 1)
+			director[1]++;
+	}
+	/* Refusals at the booth. */
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":[[1,0],[0,0,0,0,0]]}",
+	            tok[1]),
+	       "token_spent");
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[1]), "token_spent");
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"00112233445566778899aabbccddeeff\","
+	                     "\"marks\":[[1,0],[0,0,0,0,0]]}"),
+	       "token_invalid");
+
+	/* Close; nothing more after it. */
+	char *t51 = checkin("V0051");
+	json_t *cl = reqf("admin", "{\"op\":\"close\"}");
+	cr_assert_null(td_err(cl));
+	cr_assert_eq(json_integer_value(json_object_get(cl, "cast")), 50);
+	json_decref(cl);
+	expect(
+	    reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":[[1,0],[0,0,0,0,0]]}", t51),
+	    "poll_closed");
+	expect(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V0052\"}"), "poll_closed");
+	expect(reqf("admin", "{\"op\":\"close\"}"), "poll_closed");
+	expect(reqf("admin", "{\"op\":\"open\"}"), "poll_closed");
+
+	/* Export and verify the record. */
+	json_t *ex = reqf("admin", "{\"op\":\"export\"}");
+	cr_assert_null(td_err(ex));
+	const char *path = json_string_value(json_object_get(ex, "path"));
+	size_t rlen;
+	char *bytes = test_read_file(path, &rlen);
+	cr_assert_not_null(bytes);
+	json_t *rec = json_loads(bytes, 0, NULL);
+	cr_assert_not_null(rec);
+
+	/* Signature (P-7.2) under the log key named in the record. */
+	note_verifier vk;
+	const char *vks = json_string_value(json_object_get(json_object_get(rec, "log"), "vkey"));
+	cr_assert_eq(note_verifier_parse(&vk, vks, strlen(vks)), Q_OK);
+	size_t siglen;
+	uint8_t *sig = b64d(json_string_value(json_object_get(ex, "signature")), &siglen);
+	cr_assert_eq(siglen, SIG_LEN);
+	const char *tag = "quorum/v1/station-record\n";
+	char *msg = malloc(strlen(tag) + rlen);
+	memcpy(msg, tag, strlen(tag));
+	memcpy(msg + strlen(tag), bytes, rlen);
+	cr_assert_eq(sig_verify(vk.pk, msg, strlen(tag) + rlen, sig), Q_OK);
+	msg[strlen(tag) + 10] ^= 1; /* a flipped byte must fail */
+	cr_assert_eq(sig_verify(vk.pk, msg, strlen(tag) + rlen, sig), Q_ERR_SIGNATURE);
+	free(msg);
+	free(sig);
+
+	json_t *counts = json_object_get(rec, "counts");
+	cr_assert_eq(json_integer_value(json_object_get(counts, "cast")), 50);
+	cr_assert_eq(json_integer_value(json_object_get(counts, "challenged")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(counts, "issued")), 51);
+
+	/* Every ballot: decodes, proofs verify, tracking code matches, every
+	 * receipt is there; the director totals decrypt to what was marked. */
+	uint8_t Kenc[POINT_LEN];
+	point *K = NULL;
+	ballot_style *sty = test_style(Kenc, &K);
+	char bhx[65];
+	hex_encode(bhx, sty->base_hash, 32);
+	cr_assert_str_eq(json_string_value(json_object_get(rec, "base_hash")), bhx);
+	json_t *ballots = json_object_get(rec, "ballots");
+	cr_assert_eq(json_array_size(ballots), 50);
+	elgamal_ct *sum[2] = {elgamal_ct_new(), elgamal_ct_new()};
+	int seen[50] = {0};
+	size_t i;
+	json_t *bj;
+	json_array_foreach(ballots, i, bj)
+	{
+		size_t n;
+		uint8_t *enc = b64d(json_string_value(json_object_get(bj, "ballot")), &n);
+		ballot *bb = NULL;
+		char why[200];
+		cr_assert_eq(ballot_decode(sty, enc, n, &bb), Q_OK);
+		cr_assert_eq(ballot_verify(sty, K, NULL, bb, why, sizeof why), Q_OK, "%s", why);
+		uint8_t code[32];
+		char hx[65];
+		ballot_tracking_code(code, sty, enc, n);
+		hex_encode(hx, code, 32);
+		cr_assert_str_eq(hx, json_string_value(json_object_get(bj, "tracking_code")));
+		for (int k = 0; k < 50; k++)
+			if (strcmp(codes[k], hx) == 0)
+				seen[k]++;
+		for (int k = 0; k < 2; k++)
+			cr_assert_eq(elgamal_add(sum[k], sum[k], bb->contests[0].sel[k].ct), Q_OK);
+		ballot_free(bb);
+		free(enc);
+	}
+	for (int k = 0; k < 50; k++)
+		cr_assert_eq(seen[k], 1, "receipt %d in the record %d times", k, seen[k]);
+	scalar *s7 = scalar_new();
+	point *mG = point_new();
+	elgamal_dlog_table *dl = NULL;
+	cr_assert_eq(scalar_set_u64(s7, 7), Q_OK);
+	cr_assert_eq(elgamal_dlog_table_new(&dl, 100), Q_OK);
+	for (int k = 0; k < 2; k++) {
+		uint64_t m;
+		cr_assert_eq(elgamal_decrypt_point(mG, sum[k], s7), Q_OK);
+		cr_assert_eq(elgamal_dlog(dl, mG, &m), Q_OK);
+		cr_assert_eq(m, (uint64_t)director[k], "director option %d: %llu != %d", k,
+		             (unsigned long long)m, director[k]);
+	}
+
+	/* The challenged ballot: opening re-encrypts to it (B-7). */
+	json_t *chs = json_object_get(rec, "challenged");
+	cr_assert_eq(json_array_size(chs), 1);
+	json_t *c1 = json_array_get(chs, 0);
+	cr_assert_str_eq(json_string_value(json_object_get(c1, "tracking_code")), chcode);
+	{
+		size_t n, on;
+		uint8_t *enc = b64d(json_string_value(json_object_get(c1, "ballot")), &n);
+		uint8_t *op = b64d(json_string_value(json_object_get(c1, "opening")), &on);
+		ballot *bb = NULL;
+		ballot_opening *o = NULL;
+		cr_assert_eq(ballot_decode(sty, enc, n, &bb), Q_OK);
+		cr_assert_eq(ballot_opening_decode(sty, op, on, &o), Q_OK);
+		cr_assert_eq(ballot_opening_check(sty, K, bb, o, NULL, 0), Q_OK);
+		cr_assert_eq(o->marks[1], 1);
+		cr_assert_eq(o->marks[2], 1);
+		o->marks[1] = 0; /* a false opening must fail */
+		cr_assert_eq(ballot_opening_check(sty, K, bb, o, NULL, 0), Q_ERR_PROOF);
+		ballot_opening_free(o);
+		ballot_free(bb);
+		free(enc);
+		free(op);
+	}
+
+	/* The log: verifies, holds each ballot exactly once, matches the
+	 * record's checkpoint; the receipt's checkpoint verifies too. */
+	td_stop(&d);
+	char ld[400];
+	snprintf(ld, sizeof ld, "%s/log", d.state);
+	audit_log *lg = NULL;
+	char lmsg[LOG_MSG_MAX];
+	cr_assert_eq(log_open(ld, LOG_RDONLY, &lg, lmsg, sizeof lmsg), Q_OK, "%s", lmsg);
+	uint64_t nent;
+	cr_assert_eq(log_verify(lg, &nent, NULL), Q_OK, "%s", log_error(lg));
+	json_t *lj = json_object_get(rec, "log");
+	cr_assert_eq((uint64_t)json_integer_value(json_object_get(lj, "size")), nent);
+	uint8_t *buf = malloc(MERKLE_MAX_ENTRY);
+	int inlog[50] = {0}, nchal = 0;
+	const char *ct = "quorum/v1/station/ballot-cast\n";
+	for (uint64_t k = 0; k < nent; k++) {
+		size_t len;
+		cr_assert_eq(log_read_entry(lg, k, buf, &len), Q_OK);
+		if (len > strlen(ct) && memcmp(buf, ct, strlen(ct)) == 0) {
+			uint8_t code[32];
+			char hx[65];
+			ballot_tracking_code(code, sty, buf + strlen(ct), len - strlen(ct));
+			hex_encode(hx, code, 32);
+			for (int q = 0; q < 50; q++)
+				if (strcmp(codes[q], hx) == 0)
+					inlog[q]++;
+		}
+		if (len > 30 && memcmp(buf, "quorum/v1/station/ballot-challenged\n", 36) == 0)
+			nchal++;
+		/* No voter id ever appears in the log. */
+		for (size_t q = 0; q + 5 <= len; q++)
+			cr_assert(memcmp(buf + q, "V0001", 5) != 0, "voter id in log entry");
+	}
+	for (int q = 0; q < 50; q++)
+		cr_assert_eq(inlog[q], 1, "ballot %d in the log %d times", q, inlog[q]);
+	cr_assert_eq(nchal, 1);
+	checkpoint cp;
+	const char *note = json_string_value(json_object_get(lj, "checkpoint"));
+	cr_assert_eq(checkpoint_open(&cp, note, strlen(note), &vk), Q_OK);
+	cr_assert_eq(cp.size, nent);
+	cr_assert_eq(checkpoint_open(&cp, receipt_cp, strlen(receipt_cp), &vk), Q_OK);
+	cr_assert(cp.size >= 1 && cp.size <= nent);
+	log_close(lg);
+
+	free(buf);
+	free(receipt_cp);
+	free(t51);
+	for (int k = 0; k < 50; k++) {
+		free(tok[k]);
+		free(codes[k]);
+	}
+	elgamal_ct_free(sum[0]);
+	elgamal_ct_free(sum[1]);
+	elgamal_dlog_table_free(dl);
+	scalar_free(s7);
+	point_free(mG);
+	point_free(K);
+	ballot_style_free(sty);
+	json_decref(rec);
+	json_decref(ex);
+	free(bytes);
+}
+
+Test(ballotd_poll, every_refusal_is_named)
+{
+	td_setup(&d, 10);
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), NULL);
+	expect(reqf("admin", "{\"op\":\"open\"}"), NULL);
+	expect(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"NOBODY\"}"), "not_on_roll");
+	expect(reqf("operator", "{\"op\":\"lookup\",\"voter\":\"NOBODY\"}"), "not_on_roll");
+	expect(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"U0001\"}"), "under_18");
+	expect(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"W0001\"}"), "wrong_station");
+	char *t = checkin("V0003");
+	expect(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V0003\"}"), "already_voted");
+	json_t *lk = reqf("operator", "{\"op\":\"lookup\",\"voter\":\"V0003\"}");
+	cr_assert(json_is_true(json_object_get(json_object_get(lk, "voter"), "checked_in")));
+	json_decref(lk);
+	/* Refused marks: too many members, a 2, wrong shape. */
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":[[1,0],[1,1,1,1,0]]}", t),
+	       "bad_marks");
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":[[2,0],[0,0,0,0,0]]}", t),
+	       "bad_marks");
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":[[1,1],[0,0,0,0,0]]}", t),
+	       "bad_marks");
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":[[1,0]]}", t),
+	       "bad_marks");
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"xyz\",\"marks\":[[1,0],[0,0,0,0,0]]}"),
+	       "bad_request");
+	/* Still castable after all that; then spent. */
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":[[0,0],[0,0,0,0,0]]}", t),
+	       NULL);
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":[[0,0],[0,0,0,0,0]]}", t),
+	       "token_spent");
+	expect(
+	    reqf("booth", "{\"op\":\"encrypt\",\"token\":\"%s\",\"marks\":[[0,0],[0,0,0,0,0]]}", t),
+	    "token_spent");
+	expect(reqf("admin", "{\"op\":\"export\"}"), "poll_not_closed");
+	expect(reqf("admin", "{\"op\":\"close\"}"), NULL);
+	expect(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V0004\"}"), "poll_closed");
+	/* The console prints a clear message for a refusal. */
+	char cmd[1200];
+	const char *root = getenv("QUORUM_BUILD_ROOT");
+	snprintf(cmd, sizeof cmd, "%s/voter/quorum-ballot --state %s checkin V0005 > %s/out.txt",
+	         root, d.state, d.dir);
+	int rc = system(cmd);
+	cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 1);
+	char p[400];
+	snprintf(p, sizeof p, "%s/out.txt", d.dir);
+	char *out = test_read_file(p, NULL);
+	cr_assert(strstr(out, "POLL CLOSED") != NULL, "%s", out);
+	free(out);
+	cr_assert_eq(td_stop(&d), 0);
+	free(t);
+}
