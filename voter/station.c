@@ -118,6 +118,7 @@ struct station {
 	size_t npend;
 	size_t jobs_out; /* jobs handed to threads, not yet back */
 	int broken; /* the log failed after a box commit: refuse casts */
+	long crash_after_box; /* test hook, QUORUM_TEST_CRASH_AFTER_BOX (P-5.5) */
 	int have_close_conn;
 	server_conn close_conn;
 	/* threads */
@@ -914,6 +915,15 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		return Q_ERR_NOMEM;
 	}
 	st->foreground = cfg->foreground;
+	{
+		const char *h = getenv("QUORUM_TEST_CRASH_AFTER_BOX");
+		char *end;
+		if (h != NULL) {
+			long v = strtol(h, &end, 10);
+			if (*h != '\0' && *end == '\0' && v > 0 && v < 1000000)
+				st->crash_after_box = v;
+		}
+	}
 	st->read_timeout_ms = cfg->read_timeout_ms > 0 ? cfg->read_timeout_ms : 10000;
 	if (!manifest_id_ok(cfg->station_id)) {
 		snprintf(err, errlen, "invalid station id");
@@ -1163,6 +1173,10 @@ static void commit_batch(station *st, job *list)
 				         store_errmsg(st->box));
 		goto out;
 	}
+	/* Test hook: die in the window between the box commit and the log
+	 * append, the case P-5.4 repairs. */
+	if (st->crash_after_box > 0 && --st->crash_after_box == 0)
+		_exit(99);
 	/* Check-in counts ride along (P-6.4), never names. */
 	pthread_mutex_lock(&st->cnt_mu);
 	uint64_t issued = st->issued;

@@ -130,6 +130,8 @@ int td_connect(const tdaemon *d, const char *role)
 	return fd;
 }
 
+const char *td_extra_env;
+
 int td_start(tdaemon *d, const char *pass, int *status)
 {
 	const char *root = getenv("QUORUM_BUILD_ROOT");
@@ -152,6 +154,8 @@ int td_start(tdaemon *d, const char *pass, int *status)
 			close(p[0]);
 		}
 		setenv("QUORUM_TEST_CHEAP_KDF", "1", 1);
+		if (td_extra_env != NULL)
+			putenv((char *)td_extra_env);
 		execl(bin, bin, "--election", d->el, "--station", "s1", "--state", d->state,
 		      "--key-fd", "3", "--foreground", "--read-timeout", "1500", (char *)NULL);
 		_exit(127);

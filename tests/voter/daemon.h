@@ -21,6 +21,9 @@ typedef struct tdaemon {
  * g3, another station).  The joint key is s*G for the scalar 7. */
 void td_setup(tdaemon *d, int nvoters);
 
+/* An extra "NAME=value" for the daemon's environment (test hooks), or NULL. */
+extern const char *td_extra_env;
+
 /* Start the daemon with this passphrase (via --key-fd) and wait until its
  * sockets answer.  Returns 0, or -1 if it exited (its status in *status). */
 int td_start(tdaemon *d, const char *pass, int *status);

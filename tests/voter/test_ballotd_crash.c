@@ -205,3 +205,79 @@ Test(ballotd_crash, wrong_key_refused)
 	json_decref(r);
 	cr_assert_eq(td_stop(&d), 0);
 }
+
+/* Deterministic: the daemon dies right after the box commit of the second
+ * group, before its log append (test hook).  On restart the ballot is in
+ * the box and is appended to the log; its token stays spent. */
+Test(ballotd_crash, crash_between_box_and_log_is_repaired)
+{
+	char buf[600];
+	char tok[2][40];
+	td_setup(&d, 5);
+	td_extra_env = "QUORUM_TEST_CRASH_AFTER_BOX=2";
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	td_extra_env = NULL;
+	snprintf(buf, sizeof buf, "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll);
+	ok(req("admin", buf));
+	ok(req("admin", "{\"op\":\"open\"}"));
+	for (int i = 0; i < 2; i++) {
+		snprintf(buf, sizeof buf, "{\"op\":\"checkin\",\"voter\":\"V%04d\"}", i + 1);
+		json_t *r = req("operator", buf);
+		cr_assert_null(td_err(r));
+		snprintf(tok[i], sizeof tok[i], "%s",
+		         json_string_value(json_object_get(r, "token")));
+		json_decref(r);
+	}
+	snprintf(buf, sizeof buf,
+	         "{\"op\":\"cast\",\"token\":\"%.32s\",\"marks\":[[1,0],[0,0,0,0,0]]}", tok[0]);
+	ok(req("booth", buf));
+	/* The second cast gets no receipt: the daemon exits mid-commit. */
+	int fd = td_connect(&d, "booth");
+	snprintf(buf, sizeof buf,
+	         "{\"op\":\"cast\",\"token\":\"%.32s\",\"marks\":[[0,1],[0,0,0,0,0]]}\n", tok[1]);
+	td_send(fd, buf, strlen(buf));
+	json_t *r = td_recv(fd);
+	cr_assert_null(r, "a receipt was sent before the log append");
+	close(fd);
+	int st;
+	cr_assert_eq(waitpid(d.pid, &st, 0), d.pid);
+	d.pid = 0;
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 99);
+
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	char *log = test_read_file(d.log, NULL);
+	cr_assert(strstr(log, "recovery: 1 stored ballots appended to the log") != NULL, "%s", log);
+	free(log);
+	snprintf(buf, sizeof buf,
+	         "{\"op\":\"cast\",\"token\":\"%.32s\",\"marks\":[[0,1],[0,0,0,0,0]]}", tok[1]);
+	r = req("booth", buf);
+	cr_assert_str_eq(td_err(r), "token_spent");
+	json_decref(r);
+	r = req("operator", "{\"op\":\"status\"}");
+	cr_assert_eq(json_integer_value(json_object_get(r, "cast")), 2);
+	json_decref(r);
+	cr_assert_eq(td_stop(&d), 0);
+	/* Both ballots in the log, once each; a second restart appends nothing. */
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_stop(&d), 0);
+	log = test_read_file(d.log, NULL);
+	char *first = strstr(log, "recovery:");
+	cr_assert(first != NULL && strstr(first + 1, "recovery:") == NULL, "%s", log);
+	free(log);
+	char ld[400], msg[LOG_MSG_MAX];
+	snprintf(ld, sizeof ld, "%s/log", d.state);
+	audit_log *lg = NULL;
+	cr_assert_eq(log_open(ld, LOG_RDONLY, &lg, msg, sizeof msg), Q_OK, "%s", msg);
+	uint8_t *b = malloc(MERKLE_MAX_ENTRY);
+	const char *tag = "quorum/v1/station/ballot-cast\n";
+	int ncast = 0;
+	for (uint64_t i = 0; i < log_size(lg); i++) {
+		size_t len;
+		cr_assert_eq(log_read_entry(lg, i, b, &len), Q_OK);
+		if (len > strlen(tag) && memcmp(b, tag, strlen(tag)) == 0)
+			ncast++;
+	}
+	cr_assert_eq(ncast, 2);
+	free(b);
+	log_close(lg);
+}
