@@ -85,7 +85,7 @@ BN_CTX *group_bnctx(void)
 	pthread_once(&g_once, group_init);
 	c = pthread_getspecific(g_ctx_key);
 	if (c == NULL) {
-		c = BN_CTX_secure_new();
+		c = BN_CTX_new();
 		if (c == NULL)
 			return NULL;
 		if (pthread_setspecific(g_ctx_key, c) != 0) {
@@ -105,7 +105,7 @@ scalar *scalar_new(void)
 	s = calloc(1, sizeof *s);
 	if (s == NULL)
 		return NULL;
-	s->bn = BN_secure_new();
+	s->bn = BN_new();
 	if (s->bn == NULL) {
 		free(s);
 		return NULL;
@@ -161,6 +161,35 @@ qerr scalar_random(scalar *dst)
 		if (!BN_is_zero(dst->bn) && BN_cmp(dst->bn, g_n) < 0)
 			return Q_OK;
 	}
+}
+
+qerr scalar_random_many(scalar *const *out, size_t count)
+{
+	enum { CHUNK = 32 };
+	uint8_t b[CHUNK * SCALAR_LEN];
+	qerr e = Q_OK;
+	if (out == NULL && count > 0)
+		return Q_ERR_ARG;
+	for (size_t done = 0; done < count && e == Q_OK;) {
+		size_t k = count - done < CHUNK ? count - done : CHUNK;
+		if (RAND_priv_bytes(b, (int)(k * SCALAR_LEN)) != 1) {
+			e = Q_ERR_CRYPTO;
+			break;
+		}
+		for (size_t i = 0; i < k && e == Q_OK; i++, done++) {
+			scalar *s = out[done];
+			if (s == NULL) {
+				e = Q_ERR_ARG;
+			} else if (BN_bin2bn(b + SCALAR_LEN * i, SCALAR_LEN, s->bn) == NULL) {
+				e = Q_ERR_NOMEM;
+			} else if (BN_is_zero(s->bn) || BN_cmp(s->bn, g_n) >= 0) {
+				/* C-1.4 rejection (probability < 2^-32): redraw alone */
+				e = scalar_random(s);
+			}
+		}
+	}
+	OPENSSL_cleanse(b, sizeof b);
+	return e;
 }
 
 qerr scalar_decode(scalar *dst, const uint8_t *in, size_t len)

@@ -50,7 +50,11 @@ typedef struct point_table point_table;
 
 /* A new scalar with value 0, or NULL if memory ran out. */
 scalar *scalar_new(void);
-/* Wipe (BN_clear_free) and free.  NULL is a no-op. */
+/* Scalars live in ordinary heap memory (not mlocked; OpenSSL's secure heap
+ * is not used, so a small secure heap cannot be exhausted by public
+ * scalars).  Long-term secrets are kept in secure memory by their owner
+ * (crypto/secbuf.h) and loaded into a scalar only for the operation.
+ * Wipe (BN_clear_free) and free.  NULL is a no-op. */
 void scalar_free(scalar *s);
 
 Q_MUST_CHECK qerr scalar_copy(scalar *dst, const scalar *src);
@@ -59,6 +63,9 @@ Q_MUST_CHECK qerr scalar_set_u64(scalar *dst, uint64_t v);
 /* dst = a fresh uniformly random value in [1, n) from the OpenSSL CSPRNG.
  * Q_ERR_CRYPTO if the RNG fails. */
 Q_MUST_CHECK qerr scalar_random(scalar *dst);
+/* As scalar_random for out[0..count-1] (distinct objects), drawing all the
+ * bytes in one CSPRNG call (each call costs ~2 us whatever its size). */
+Q_MUST_CHECK qerr scalar_random_many(scalar *const *out, size_t count);
 /* Strict decode of exactly SCALAR_LEN big-endian bytes: len != 32 is
  * Q_ERR_ENCODING, a value >= n is Q_ERR_SCALAR (dst then holds 0).  Zero
  * is accepted; callers that ban zero check scalar_is_zero. */

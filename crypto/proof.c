@@ -423,18 +423,24 @@ static qerr range_transcript(transcript *t, const uint8_t ctx[PROOF_CTX_LEN], co
 	return Q_OK;
 }
 
+/* The prover.  Either ct_out == NULL: prove for the given ct_in and r
+ * (checking the witness if check_witness); or ct_out != NULL: draw r_io,
+ * encrypt m into ct_out, and prove for it.  All randomness (r, w, t_j, c_j)
+ * is drawn in one CSPRNG call. */
 static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN],
-                             const point_table *K, const elgamal_ct *ct, uint64_t m,
-                             const scalar *r, uint64_t lo, uint64_t hi, int check_witness)
+                             const point_table *K, const elgamal_ct *ct_in, elgamal_ct *ct_out,
+                             uint64_t m, scalar *r_io, uint64_t lo, uint64_t hi, int check_witness)
 {
 	range_proof *pf = NULL;
-	scalar *w = scalar_new(), *t = scalar_new(), *c = scalar_new(), *sum = scalar_new();
+	scalar *t = scalar_new(), *c = scalar_new(), *sum = scalar_new();
 	point *a = point_new(), *b = point_new(), *x = point_new();
+	scalar **rs = NULL;
+	const elgamal_ct *ct = ct_out != NULL ? ct_out : ct_in;
 	transcript tr = {NULL};
-	size_t mi;
+	size_t mi, nr = 0;
 	qerr e = Q_ERR_NOMEM;
 
-	if (out == NULL || ctx == NULL || K == NULL || ct == NULL || r == NULL) {
+	if (out == NULL || ctx == NULL || K == NULL || ct == NULL || r_io == NULL) {
 		e = Q_ERR_ARG;
 		goto out;
 	}
@@ -447,13 +453,12 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 		e = Q_ERR_ARG;
 		goto out;
 	}
-	if (w == NULL || t == NULL || c == NULL || sum == NULL || a == NULL || b == NULL ||
-	    x == NULL)
+	if (t == NULL || c == NULL || sum == NULL || a == NULL || b == NULL || x == NULL)
 		goto out;
 	/* the witness must match: ct = (rG, mG + rK) */
-	if (check_witness) {
+	if (ct_out == NULL && check_witness) {
 		elgamal_ct chk = {a, b};
-		if ((e = elgamal_encrypt(&chk, m, r, K)) != Q_OK)
+		if ((e = elgamal_encrypt(&chk, m, r_io, K)) != Q_OK)
 			goto out;
 		if (!point_eq(a, ct->a) || !point_eq(b, ct->b)) {
 			e = Q_ERR_ARG;
@@ -467,13 +472,29 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 	if ((e = range_alloc_commit(pf)) != Q_OK)
 		goto out;
 	mi = (size_t)(m - lo);
+	/* randomness: [r], v[k] (= t_k, or w for k = m), c[k] for k != m */
+	if ((rs = calloc(2 * pf->count + 1, sizeof *rs)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	if (ct_out != NULL)
+		rs[nr++] = r_io;
+	for (size_t k = 0; k < pf->count; k++) {
+		rs[nr++] = pf->v[k];
+		if (k != mi)
+			rs[nr++] = pf->c[k];
+	}
+	if ((e = scalar_random_many(rs, nr)) != Q_OK)
+		goto out;
+	if (ct_out != NULL && (e = elgamal_encrypt(ct_out, m, r_io, K)) != Q_OK)
+		goto out;
 	if ((e = range_transcript(&tr, ctx, point_table_base(K), K, lo, hi, ct)) != Q_OK)
 		goto out;
 	for (size_t k = 0; k < pf->count; k++) {
 		if (k == mi) {
-			/* (C-4.3.1) a_m = wG, b_m = wK */
-			if ((e = scalar_random(w)) != Q_OK || (e = point_mul_base(a, w)) != Q_OK ||
-			    (e = point_table_mul(b, K, w)) != Q_OK)
+			/* (C-4.3.1) a_m = wG, b_m = wK   (w is in v[m] for now) */
+			if ((e = point_mul_base(a, pf->v[k])) != Q_OK ||
+			    (e = point_table_mul(b, K, pf->v[k])) != Q_OK)
 				goto out;
 		} else {
 			/* (C-4.3.2) with c_j, v_j random:
@@ -482,20 +503,21 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 			 * v_j = t_j + c_j r; then a_j = t_jG and
 			 * b_j = t_jK - c_j(m - j)G: fixed-base work only. */
 			uint64_t j = lo + k;
-			if ((e = scalar_random(t)) != Q_OK ||
-			    (e = scalar_random(pf->c[k])) != Q_OK ||
-			    (e = scalar_mul(pf->v[k], pf->c[k], r)) != Q_OK ||
-			    (e = scalar_add(pf->v[k], pf->v[k], t)) != Q_OK)
+			if ((e = point_mul_base(a, pf->v[k])) != Q_OK ||
+			    (e = point_table_mul(b, K, pf->v[k])) != Q_OK)
 				goto out;
-			if ((e = point_mul_base(a, t)) != Q_OK ||
-			    (e = point_table_mul(b, K, t)) != Q_OK)
-				goto out;
-			/* x = c_j * |m - j| * G, subtracted or added */
+			/* x = -c_j (m - j) G, added to b */
 			if ((e = scalar_set_u64(sum, m > j ? m - j : j - m)) != Q_OK ||
-			    (e = scalar_mul(sum, sum, pf->c[k])) != Q_OK ||
-			    (e = point_mul_base(x, sum)) != Q_OK)
+			    (e = scalar_mul(sum, sum, pf->c[k])) != Q_OK)
 				goto out;
-			if ((e = (m > j ? point_sub(b, b, x) : point_add(b, b, x))) != Q_OK)
+			if (m > j && (e = scalar_neg(sum, sum)) != Q_OK)
+				goto out;
+			if ((e = point_mul_base(x, sum)) != Q_OK ||
+			    (e = point_add(b, b, x)) != Q_OK)
+				goto out;
+			/* v_j = t_j + c_j r */
+			if ((e = scalar_mul(t, pf->c[k], r_io)) != Q_OK ||
+			    (e = scalar_add(pf->v[k], pf->v[k], t)) != Q_OK)
 				goto out;
 		}
 		if ((e = range_record_commit(pf, k, &tr, a, b)) != Q_OK)
@@ -513,15 +535,16 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 	if ((e = scalar_copy(pf->c[mi], sum)) != Q_OK)
 		goto out;
 	/* (C-4.3.5) v_m = w + c_m r */
-	if ((e = scalar_mul(t, pf->c[mi], r)) != Q_OK || (e = scalar_add(pf->v[mi], w, t)) != Q_OK)
+	if ((e = scalar_mul(t, pf->c[mi], r_io)) != Q_OK ||
+	    (e = scalar_add(pf->v[mi], pf->v[mi], t)) != Q_OK)
 		goto out;
 	*out = pf;
 	pf = NULL;
 	e = Q_OK;
 out:
 	transcript_free(&tr);
-	range_proof_free(pf);
-	scalar_free(w);
+	range_proof_free(pf); /* wipes w and the t_j on failure */
+	free(rs);
 	scalar_free(t);
 	scalar_free(c);
 	scalar_free(sum);
@@ -608,7 +631,18 @@ out:
 qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const point_table *K,
                  const elgamal_ct *ct, uint64_t m, const scalar *r, uint64_t lo, uint64_t hi)
 {
-	return range_prove_impl(out, ctx, K, ct, m, r, lo, hi, 1);
+	scalar *rc = scalar_new();
+	qerr e;
+	if (out != NULL)
+		*out = NULL;
+	if (rc == NULL)
+		return Q_ERR_NOMEM;
+	if (r == NULL)
+		e = Q_ERR_ARG;
+	else if ((e = scalar_copy(rc, r)) == Q_OK)
+		e = range_prove_impl(out, ctx, K, ct, NULL, m, rc, lo, hi, 1);
+	scalar_free(rc);
+	return e;
 }
 
 qerr range_encrypt_prove(elgamal_ct *ct, range_proof **out, scalar *r_out,
@@ -619,24 +653,14 @@ qerr range_encrypt_prove(elgamal_ct *ct, range_proof **out, scalar *r_out,
 	qerr e = Q_ERR_NOMEM;
 	if (out != NULL)
 		*out = NULL;
-	if (ct == NULL || out == NULL || ctx == NULL || K == NULL) {
-		e = Q_ERR_ARG;
-		goto out;
-	}
-	if (!range_ok(lo, hi)) {
-		e = Q_ERR_RANGE;
-		goto out;
-	}
-	if (m < lo || m > hi) {
+	if (ct == NULL || out == NULL) {
 		e = Q_ERR_ARG;
 		goto out;
 	}
 	if (r == NULL)
 		goto out;
-	if ((e = scalar_random(r)) != Q_OK || (e = elgamal_encrypt(ct, m, r, K)) != Q_OK)
-		goto out;
-	/* ct was made here from (m, r): no need to re-check the witness */
-	if ((e = range_prove_impl(out, ctx, K, ct, m, r, lo, hi, 0)) != Q_OK)
+	/* ct is made inside from (m, r): no need to re-check the witness */
+	if ((e = range_prove_impl(out, ctx, K, NULL, ct, m, r, lo, hi, 0)) != Q_OK)
 		goto out;
 	if (r_out != NULL && (e = scalar_copy(r_out, r)) != Q_OK) {
 		range_proof_free(*out);
@@ -702,18 +726,18 @@ out:
 
 /* ---- batch verification (C-4.3.10) ---- */
 
-/* A uniformly random 128-bit non-zero weight. */
-static qerr random_weight(scalar *w)
+/* Weight number i (128 bits, non-zero) from the random pool: 16 bytes
+ * read big-endian; an all-zero draw (probability 2^-128) becomes 1. */
+static qerr weight_from_pool(scalar *w, const uint8_t *pool, size_t i)
 {
 	uint8_t b[SCALAR_LEN];
 	qerr e;
-	memset(b, 0, sizeof b);
-	do {
-		if ((e = rand_bytes(b + 16, 16)) != Q_OK)
-			return e;
-		if ((e = scalar_decode(w, b, SCALAR_LEN)) != Q_OK)
-			return e;
-	} while (scalar_is_zero(w));
+	memset(b, 0, 16);
+	memcpy(b + 16, pool + 16 * i, 16);
+	if ((e = scalar_decode(w, b, SCALAR_LEN)) != Q_OK)
+		return e;
+	if (scalar_is_zero(w))
+		return scalar_set_u64(w, 1);
 	return Q_OK;
 }
 
@@ -771,7 +795,8 @@ qerr range_batch_verify(const range_batch_item *items, size_t count, const point
 {
 	const point **pts = NULL;
 	scalar **scs = NULL; /* owned: one per point slot */
-	size_t npts = 0, cap = 1;
+	size_t npts = 0, cap = 1, nw = 0;
+	uint8_t *pool = NULL; /* random bytes for the weights */
 	scalar *g = scalar_new(), *ra = scalar_new(), *rb = scalar_new(), *t = scalar_new();
 	scalar *c = scalar_new(), *sum = scalar_new();
 	point *res = point_new();
@@ -801,8 +826,13 @@ qerr range_batch_verify(const range_batch_item *items, size_t count, const point
 	}
 	pts = calloc(cap, sizeof *pts);
 	scs = calloc(cap, sizeof *scs);
-	if (pts == NULL || scs == NULL)
+	/* 2 weights per branch; cap - 1 >= 2 * branches */
+	pool = malloc(16 * cap);
+	if (pts == NULL || scs == NULL || pool == NULL)
 		goto out;
+	if ((e = rand_bytes(pool, 16 * cap)) != Q_OK)
+		goto out;
+	e = Q_ERR_NOMEM;
 	for (size_t i = 0; i < cap; i++)
 		if ((scs[i] = scalar_new()) == NULL)
 			goto out;
@@ -827,7 +857,8 @@ qerr range_batch_verify(const range_batch_item *items, size_t count, const point
 			uint64_t j = it->lo + k;
 			/* rho_a (a_j - v_jG + c_j alpha)
 			 *   + rho_b (b_j - v_jK + c_j beta - j c_j G) = O   (C-4.3.6/7) */
-			if ((e = random_weight(ra)) != Q_OK || (e = random_weight(rb)) != Q_OK)
+			if ((e = weight_from_pool(ra, pool, nw++)) != Q_OK ||
+			    (e = weight_from_pool(rb, pool, nw++)) != Q_OK)
 				goto out;
 			pts[npts] = pf->ca[k];
 			if ((e = scalar_copy(scs[npts++], ra)) != Q_OK)
@@ -864,6 +895,7 @@ out:
 			scalar_free(scs[i]);
 	free(scs);
 	free(pts);
+	free(pool);
 	scalar_free(g);
 	scalar_free(ra);
 	scalar_free(rb);

@@ -451,3 +451,31 @@ Test(range_batch, needs_commitments_and_strict_full_decoding)
 	cr_assert_eq(range_batch_verify(b.it, 0, b.env.K, b.env.Kt), Q_ERR_ARG);
 	batch_free(&b);
 }
+
+Test(range, encrypt_prove_returns_nonce_and_refuses_out_of_range)
+{
+	struct env env;
+	elgamal_ct *ct = elgamal_ct_new(), *ct2 = elgamal_ct_new();
+	scalar *r = scalar_new();
+	range_proof *pf = NULL;
+	env_new(&env);
+	for (uint64_t m = 0; m <= 2; m++) {
+		cr_assert_eq(range_encrypt_prove(ct, &pf, r, CTX, env.Kt, m, 0, 2), Q_OK);
+		cr_assert_eq(range_verify(pf, CTX, env.K, env.Kt, ct, 0, 2), Q_OK);
+		/* the returned nonce re-creates the ciphertext (Benaloh opening) */
+		cr_assert_eq(elgamal_encrypt(ct2, m, r, env.Kt), Q_OK);
+		cr_assert(point_eq(ct->a, ct2->a) && point_eq(ct->b, ct2->b));
+		range_proof_free(pf);
+		pf = NULL;
+	}
+	cr_assert_eq(range_encrypt_prove(ct, &pf, r, CTX, env.Kt, 2, 0, 1), Q_ERR_ARG);
+	cr_assert_null(pf);
+	cr_assert_eq(range_encrypt_prove(ct, &pf, r, CTX, env.Kt, 0, 1, 3), Q_ERR_ARG);
+	cr_assert_null(pf);
+	cr_assert_eq(range_encrypt_prove(ct, &pf, r, CTX, env.Kt, 0, 3, 1), Q_ERR_RANGE);
+	cr_assert_null(pf);
+	elgamal_ct_free(ct);
+	elgamal_ct_free(ct2);
+	scalar_free(r);
+	env_free(&env);
+}
