@@ -126,6 +126,8 @@ int main(int argc, char **argv)
 			check(elgamal_ct_encode(ctenc[i], cts[i]), "ctenc");
 			items[i] = (range_batch_item){pfs[i], ctx, cts[i], ctenc[i], 0, 1};
 		}
+		TIME("batch verify 1 x 0/1 (one ballot's selection)", N / 8,
+		     check(range_batch_verify(items, 1, K, Kt), "batch1"));
 		TIME("batch verify 64 x 0/1, per selection", reps,
 		     check(range_batch_verify(items, NBATCH, K, Kt), "batch"));
 		tBatch = res / NBATCH;
@@ -160,6 +162,21 @@ int main(int argc, char **argv)
 			elgamal_ct_free(cts[i]);
 			range_proof_free(pfs[i]);
 		}
+	}
+	{
+		/* baby-step giant-step for totals up to 10^7 */
+		elgamal_dlog_table *dt = NULL;
+		scalar *ms = scalar_new();
+		uint64_t got;
+		double t0 = now_us();
+		check(elgamal_dlog_table_new(&dt, 10000000), "dlog table");
+		printf("%-44s %9.2f us\n", "dlog table for 0..10^7 (build)", now_us() - t0);
+		check(scalar_set_u64(ms, 9999999), "ms");
+		check(point_mul_base(p, ms), "mG");
+		TIME("dlog of 9,999,999 (near worst case)", 5,
+		     check(elgamal_dlog(dt, p, &got), "dlog"));
+		elgamal_dlog_table_free(dt);
+		scalar_free(ms);
 	}
 	{
 		double floor_ep_mults = 4 * tG + 3 * tK;

@@ -41,7 +41,7 @@ void threshold_poly_free(threshold_poly *p);
 uint32_t threshold_poly_k(const threshold_poly *p);
 /* C[j] = a_j*G for j = 0..k-1 (C: k caller-allocated points). */
 Q_MUST_CHECK qerr threshold_commitments(point *const *C, const threshold_poly *p);
-/* Schnorr proof of knowledge of a_j behind C_j = a_j*G (C-5.2). */
+/* Schnorr proof (C-4.1) of knowledge of a_j behind C_j = a_j*G (C-5.1.2). */
 Q_MUST_CHECK qerr threshold_commitment_prove(schnorr_proof *pf, const uint8_t ctx[PROOF_CTX_LEN],
                                              const threshold_poly *p, uint32_t j);
 /* share = P(i) for trustee index i >= 1 (Q_ERR_ARG for i = 0). */
