@@ -139,9 +139,9 @@ Q_MUST_CHECK qerr range_encrypt_prove(elgamal_ct *ct, range_proof **out, scalar 
                                       uint64_t m, uint64_t lo, uint64_t hi);
 /* Verify pf for ct under K by recomputing the commitments (C-4.3.6-8);
  * deterministic; ignores published commitments (for a proof that carries
- * them, range_batch_verify with count = 1 is ~40% faster).  pf->lo/hi must equal lo/hi (Q_ERR_PROOF
- * otherwise).  K_table may be NULL (then K is used directly, slower); if
- * non-NULL it must be the table of K. */
+ * them, range_batch_verify with count = 1 is ~40% faster).  pf->lo/hi
+ * must equal lo/hi (Q_ERR_PROOF otherwise).  K_table may be NULL (then K
+ * is used directly, slower); if non-NULL it must be the table of K. */
 Q_MUST_CHECK qerr range_verify(const range_proof *pf, const uint8_t ctx[PROOF_CTX_LEN],
                                const point *K, const point_table *K_table, const elgamal_ct *ct,
                                uint64_t lo, uint64_t hi);
