@@ -72,28 +72,33 @@ qerr elgamal_ct_decode(elgamal_ct *ct, const uint8_t *in, size_t len)
 	return Q_OK;
 }
 
-/* b = m*G + rK where rK is already in b. */
+/* b = m*G + rK where rK is already in b.  For m in {0, 1} (a selection)
+ * the same work is done for both values: b + G is always computed and the
+ * result picked by a pointer select, so the time does not reveal the vote.
+ * For m >= 2, m*G by the constant-time ladder. */
 static qerr add_mg(point *b, uint64_t m)
 {
-	point *t = NULL;
+	point *t0 = point_new(), *t1 = point_new();
 	scalar *ms = NULL;
 	qerr e = Q_ERR_NOMEM;
-	if (m == 0)
-		return Q_OK;
-	if ((t = point_new()) == NULL)
+	if (t0 == NULL || t1 == NULL)
 		goto out;
-	if (m == 1) {
-		if ((e = point_generator(t)) != Q_OK)
+	if (m <= 1) {
+		const point *pick[2] = {t0, t1};
+		if ((e = point_copy(t0, b)) != Q_OK || (e = point_generator(t1)) != Q_OK ||
+		    (e = point_add(t1, t1, b)) != Q_OK)
 			goto out;
-	} else {
-		if ((ms = scalar_new()) == NULL)
-			goto out;
-		if ((e = scalar_set_u64(ms, m)) != Q_OK || (e = point_mul_base(t, ms)) != Q_OK)
-			goto out;
+		e = point_copy(b, pick[m]);
+		goto out;
 	}
-	e = point_add(b, b, t);
+	if ((ms = scalar_new()) == NULL)
+		goto out;
+	if ((e = scalar_set_u64(ms, m)) != Q_OK || (e = point_mul_base(t0, ms)) != Q_OK)
+		goto out;
+	e = point_add(b, b, t0);
 out:
-	point_free(t);
+	point_free(t0);
+	point_free(t1);
 	scalar_free(ms);
 	return e;
 }

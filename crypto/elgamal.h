@@ -10,7 +10,12 @@
  *
  * Secrets: the nonce r is secret (it opens the ciphertext); encryption
  * multiplies by r in constant time.  The caller owns r and wipes it
- * (scalar_free wipes).
+ * (scalar_free wipes).  The plaintext of a selection is secret too: for
+ * m in {0, 1} encryption does the same operations for both values (the
+ * result is picked by a pointer select); m >= 2 uses the constant-time
+ * ladder for m*G.  range_encrypt_prove (proof.h) does the same total work
+ * for every m in [lo, hi] (its branch order differs, which a local
+ * cache-timing observer could see; total time does not).
  */
 #ifndef QUORUM_ELGAMAL_H
 #define QUORUM_ELGAMAL_H

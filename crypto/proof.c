@@ -506,11 +506,12 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 			if ((e = point_mul_base(a, pf->v[k])) != Q_OK ||
 			    (e = point_table_mul(b, K, pf->v[k])) != Q_OK)
 				goto out;
-			/* x = -c_j (m - j) G, added to b */
-			if ((e = scalar_set_u64(sum, m > j ? m - j : j - m)) != Q_OK ||
+			/* x = c_j (j - m) G, added to b; (j - m) mod n is computed
+			 * the same way whatever the sign, so no branch on m */
+			if ((e = scalar_set_u64(sum, j)) != Q_OK ||
+			    (e = scalar_set_u64(t, m)) != Q_OK ||
+			    (e = scalar_sub(sum, sum, t)) != Q_OK ||
 			    (e = scalar_mul(sum, sum, pf->c[k])) != Q_OK)
-				goto out;
-			if (m > j && (e = scalar_neg(sum, sum)) != Q_OK)
 				goto out;
 			if ((e = point_mul_base(x, sum)) != Q_OK ||
 			    (e = point_add(b, b, x)) != Q_OK)
