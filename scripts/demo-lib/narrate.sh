@@ -93,6 +93,11 @@ finish() {
 		echo "demo: FAILED" >&2
 		exit 1
 	fi
+	if [ "${clean:-0}" = 1 ]; then
+		cleanup
+		rm -rf "$OUT"
+		note "(--clean: $OUT removed)"
+	fi
 	echo "demo: every verification passed"
 	exit 0
 }
