@@ -281,11 +281,8 @@ qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t 
 				e = Q_ERR_NOMEM;
 				goto out;
 			}
-			if ((e = elgamal_encrypt_random(c->sel[j].ct, marks[k], op->nonce[k], K)) !=
-			    Q_OK)
-				goto out;
-			if ((e = range_prove(&c->sel[j].proof, st->base_hash, K, c->sel[j].ct,
-			                     marks[k], op->nonce[k], 0, 1)) != Q_OK)
+			if ((e = range_encrypt_prove(c->sel[j].ct, &c->sel[j].proof, op->nonce[k],
+			                             st->base_hash, K, marks[k], 0, 1)) != Q_OK)
 				goto out;
 		}
 		/* B-3.2: each group's sum in [0, 1]. */

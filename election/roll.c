@@ -67,11 +67,8 @@ const roll_record *roll_find(const elec_roll *r, const char *id)
 
 size_t roll_proxy_count(const elec_roll *r, const char *holder)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < r->n; i++)
-		if (r->v[i].proxy != NULL && strcmp(r->v[i].proxy, holder) == 0)
-			k++;
-	return k;
+	const roll_record *h = roll_find(r, holder);
+	return h ? h->nprincipals : 0;
 }
 
 /* ---- CSV ---- */
@@ -88,7 +85,20 @@ static int csv_record(const char *s, size_t len, size_t *pos, char **fld, size_t
 	int nf = 0, bad = 0;
 	*lines = 1;
 	for (;;) {
-		char *buf = malloc(len - i + 1);
+		/* the field's raw extent bounds its decoded length */
+		size_t j = i;
+		if (j < len && s[j] == '"') {
+			for (j++; j < len; j++) {
+				if (s[j] == '"' && j + 1 < len && s[j + 1] == '"')
+					j++;
+				else if (s[j] == '"')
+					break;
+			}
+		} else {
+			while (j < len && s[j] != ',' && s[j] != '\n' && s[j] != '\r')
+				j++;
+		}
+		char *buf = malloc(j - i + 1);
 		size_t bl = 0;
 		if (buf == NULL)
 			return -2;
@@ -350,6 +360,11 @@ qerr roll_import(const char *csv, size_t len, elec_roll **out, elec_findings *f)
 			                  r->by_id[i - 1]->line);
 		}
 	for (size_t i = 0; i < r->n; i++) {
+		roll_record *h = r->v[i].proxy ? (roll_record *)roll_find(r, r->v[i].proxy) : NULL;
+		if (h != NULL)
+			h->nprincipals++;
+	}
+	for (size_t i = 0; i < r->n; i++) {
 		const roll_record *x = &r->v[i];
 		if (x->proxy == NULL)
 			continue;
@@ -372,7 +387,7 @@ qerr roll_import(const char *csv, size_t len, elec_roll **out, elec_findings *f)
 			elec_findings_add(f, ELEC_ERROR, "UL19.proxy", where,
 			                  "proxy \"%s\" has given their own vote to a proxy",
 			                  x->proxy);
-		size_t k = roll_proxy_count(r, x->proxy);
+		size_t k = h->nprincipals;
 		if (k > ROLL_MAX_PROXIES)
 			elec_findings_add(f, ELEC_ERROR, "UL19.proxy", where,
 			                  "proxy \"%s\" holds %zu proxies; at most %d (%zu <= %d "
@@ -517,12 +532,19 @@ qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findin
 				    cd->id);
 		}
 	}
+	const char *unserved[16];
+	size_t nunserved = 0;
 	for (size_t i = 0; i < r->n; i++) {
 		int served = 0;
 		for (size_t s = 0; s < m->nstations && !served; s++)
 			for (size_t g = 0; g < m->stations[s].ngroups; g++)
 				if (strcmp(m->stations[s].groups[g], r->v[i].group) == 0)
 					served = 1;
+		for (size_t k = 0; k < nunserved && !served; k++)
+			if (strcmp(unserved[k], r->v[i].group) == 0)
+				served = 1; /* already reported: once per group */
+		if (!served && nunserved < 16)
+			unserved[nunserved++] = r->v[i].group;
 		if (!served) {
 			snprintf(where, sizeof(where), "roll line %zu", r->v[i].line);
 			elec_findings_add(f, ELEC_ERROR, NULL, where,

@@ -35,6 +35,7 @@ typedef struct roll_record {
 	unsigned flags; /* ROLL_* */
 	char *proxy; /* id of the voter who votes for this one (written proxy), or NULL */
 	size_t line; /* line in the CSV (1 = header) */
+	size_t nprincipals; /* how many voters name this one as their proxy */
 } roll_record;
 
 typedef struct elec_roll {
