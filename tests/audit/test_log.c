@@ -274,7 +274,7 @@ Test(log, tampered_checkpoint_file)
 	size_t l = 0;
 	cr_assert(log_checkpoint_sign(lg, &n, &l) == Q_OK);
 	log_close(lg);
-	n[l - 10] ^= 1;
+	n[0] ^= 1; /* the signed text changes: the signature must fail */
 	cr_assert(unlink(path("checkpoints/4")) == 0);
 	cr_assert(test_write_file(path("checkpoints/4"), n, l) == 0);
 	char msg[LOG_MSG_MAX];
