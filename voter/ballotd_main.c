@@ -39,7 +39,8 @@ static const char usage[] =
     "  --election DIR    election directory: manifest.json, joint-key (130 hex\n"
     "                    digits, the joint public key), optionally base-hash\n"
     "  --station ID      this station's id in the manifest\n"
-    "  --state DIR       the station's state (created mode 0700 if absent):\n"
+    "  --state DIR       the station's state (created mode 0711 if absent, files\n"
+    "                    0600):\n"
     "                    kdf, roll.db, box.db, log/, station-record.json(.sig)\n"
     "  --key-file FILE   read the passphrase from FILE (must be mode 0600 or\n"
     "                    stricter; one trailing newline is ignored)\n"
@@ -188,6 +189,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	openlog("quorum-ballotd", LOG_PID, LOG_DAEMON);
+	/* Every file we create (databases, WAL, records) is private. */
+	umask(077);
 	if (keyfile != NULL) {
 		if (read_pass_file(keyfile, pass, sizeof pass, &passlen) != 0)
 			goto out;

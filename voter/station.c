@@ -937,7 +937,10 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		goto out;
 	}
 	snprintf(st->state_dir, sizeof st->state_dir, "%s", cfg->state_dir);
-	if (mkdir(st->state_dir, 0700) != 0 && errno != EEXIST) {
+	if (mkdir(st->state_dir, 0711) == 0) {
+		/* Past the umask: others may reach a socket, not list. */
+		(void)chmod(st->state_dir, 0711);
+	} else if (errno != EEXIST) {
 		snprintf(err, errlen, "cannot create %s: %s", st->state_dir, strerror(errno));
 		e = Q_ERR_IO;
 		goto out;

@@ -28,7 +28,7 @@ typedef struct station station;
 typedef struct station_config {
 	const char *election_dir; /* manifest.json, joint-key (P-3) */
 	const char *station_id;
-	const char *state_dir; /* created if absent (mode 0700) */
+	const char *state_dir; /* created if absent (mode 0711: sockets reachable, not listable) */
 	const uint8_t *pass; /* passphrase bytes (not NUL-terminated) */
 	size_t passlen;
 	int read_timeout_ms; /* 0: 10,000 */

@@ -197,7 +197,10 @@ Test(ballotd_input, socket_permissions)
 	cr_assert_eq(sb.st_mode & 0777, 0660);
 	snprintf(p, sizeof p, "%s", d.state);
 	cr_assert_eq(stat(p, &sb), 0);
-	cr_assert_eq(sb.st_mode & 0777, 0700);
+	cr_assert_eq(sb.st_mode & 0777, 0711);
+	snprintf(p, sizeof p, "%s/box.db", d.state);
+	cr_assert_eq(stat(p, &sb), 0);
+	cr_assert_eq(sb.st_mode & 0077, 0, "box.db readable by others");
 	/* Many clients at once. */
 	int fds[100];
 	for (int i = 0; i < 100; i++) {
