@@ -1,0 +1,191 @@
+/*
+ * cli.c -- option scanning and passphrases for quorum-tally (h6 commands).
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "crypto/util.h"
+
+#include "banned.h"
+
+const char *cli_opt(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+int cli_flag(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+const char *cli_positional(int argc, char **argv, const char *const *valued)
+{
+	for (int i = 1; i < argc; i++) {
+		int takes = 0;
+		if (strncmp(argv[i], "--", 2) != 0)
+			return argv[i];
+		for (size_t v = 0; valued != NULL && valued[v] != NULL; v++)
+			if (strcmp(argv[i], valued[v]) == 0)
+				takes = 1;
+		if (takes)
+			i++;
+	}
+	return NULL;
+}
+
+qerr cli_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	char *end = NULL;
+	unsigned long long v;
+	if (s == NULL || *s < '0' || *s > '9')
+		return Q_ERR_ARG;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return Q_ERR_ARG;
+	*out = (uint32_t)v;
+	return Q_OK;
+}
+
+/* Read up to the first newline (or EOF) from fd into b; returns length or
+ * -1 on error/overflow. */
+static long read_line_fd(int fd, uint8_t *b, size_t cap)
+{
+	size_t n = 0;
+	for (;;) {
+		uint8_t c;
+		ssize_t r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0 || c == '\n')
+			break;
+		if (n >= cap)
+			return -1;
+		b[n++] = c;
+	}
+	if (n > 0 && b[n - 1] == '\r')
+		n--;
+	return (long)n;
+}
+
+static long prompt_tty(const char *prompt, uint8_t *b, size_t cap)
+{
+	struct termios old, noecho;
+	long n;
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (write(fd, prompt, strlen(prompt)) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (tcgetattr(fd, &old) != 0) {
+		close(fd);
+		return -1;
+	}
+	noecho = old;
+	noecho.c_lflag &= ~(tcflag_t)ECHO;
+	(void)tcsetattr(fd, TCSAFLUSH, &noecho);
+	n = read_line_fd(fd, b, cap);
+	(void)tcsetattr(fd, TCSAFLUSH, &old);
+	if (write(fd, "\n", 1) < 0)
+		n = n >= 0 ? n : -1;
+	close(fd);
+	return n;
+}
+
+qerr cli_passphrase(int argc, char **argv, int confirm, secbuf **out)
+{
+	secbuf *b = secbuf_new(CLI_PASS_MAX), *c = NULL, *res = NULL;
+	const char *fdstr = cli_opt(argc, argv, "--pass-fd");
+	const char *file = cli_opt(argc, argv, "--pass-file");
+	const char *env = getenv("QUORUM_PASSPHRASE");
+	long n = -1;
+	qerr e = Q_ERR_ARG;
+	*out = NULL;
+	if (b == NULL)
+		return Q_ERR_NOMEM;
+	if (fdstr != NULL) {
+		uint32_t fd;
+		if (cli_u32(fdstr, 0, 1u << 20, &fd) != Q_OK) {
+			fprintf(stderr, "--pass-fd: not a file descriptor number\n");
+			goto out;
+		}
+		n = read_line_fd((int)fd, b->data, CLI_PASS_MAX);
+	} else if (file != NULL) {
+		int fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "--pass-file %s: %s\n", file, strerror(errno));
+			e = Q_ERR_IO;
+			goto out;
+		}
+		n = read_line_fd(fd, b->data, CLI_PASS_MAX);
+		close(fd);
+	} else if (env != NULL) {
+		size_t l = strlen(env);
+		if (l <= CLI_PASS_MAX) {
+			memcpy(b->data, env, l);
+			n = (long)l;
+		}
+	} else {
+		n = prompt_tty("Passphrase: ", b->data, CLI_PASS_MAX);
+		if (n > 0 && confirm) {
+			long m;
+			if ((c = secbuf_new(CLI_PASS_MAX)) == NULL) {
+				e = Q_ERR_NOMEM;
+				goto out;
+			}
+			m = prompt_tty("Passphrase again: ", c->data, CLI_PASS_MAX);
+			if (m != n || !ct_equal(b->data, c->data, (size_t)n)) {
+				fprintf(stderr, "the passphrases differ\n");
+				goto out;
+			}
+		}
+	}
+	if (n < 0) {
+		fprintf(stderr, "cannot read the passphrase (give --pass-fd, --pass-file or use "
+		                "a terminal)\n");
+		e = Q_ERR_IO;
+		goto out;
+	}
+	if (n == 0) {
+		fprintf(stderr, "an empty passphrase is not allowed\n");
+		goto out;
+	}
+	if ((res = secbuf_new((size_t)n)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(res->data, b->data, (size_t)n);
+	*out = res;
+	e = Q_OK;
+out:
+	secbuf_free(b);
+	secbuf_free(c);
+	return e;
+}
+
+static const kdf_params test_params = {1, 64, 1};
+
+const kdf_params *cli_kdf_params(void)
+{
+	const char *t = getenv("QUORUM_INSECURE_TEST_KDF");
+	if (t != NULL && strcmp(t, "1") == 0)
+		return &test_params;
+	return &kdf_params_default;
+}

@@ -1,0 +1,760 @@
+/*
+ * count.c -- station records, parallel ballot verification and the
+ * homomorphic aggregate (docs/spec/record.md R-5, R-6).
+ */
+#include "count.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit/log.h"
+#include "audit/note.h"
+#include "crypto/sig.h"
+#include "crypto/util.h"
+#include "election/progress.h"
+
+#include "banned.h"
+
+/* ---- parallel verification ---- */
+
+typedef struct vshared {
+	const ballot_style *st;
+	const point *K;
+	const point_table *Kt;
+	const tally_item *items;
+	size_t n;
+	atomic_size_t next;
+	atomic_size_t done;
+	atomic_int stop;
+	pthread_mutex_t mu;
+	size_t bad; /* lowest failing index, SIZE_MAX if none */
+	qerr bad_e;
+	char why[200];
+} vshared;
+
+typedef struct vworker {
+	vshared *sh;
+	pthread_t th;
+	elgamal_ct **agg; /* st->total_options */
+	qerr e; /* a non-ballot failure (memory) */
+} vworker;
+
+#define CHUNK 16
+
+static void *verify_worker(void *arg)
+{
+	vworker *w = arg;
+	vshared *sh = w->sh;
+	char why[200];
+	while (!atomic_load(&sh->stop)) {
+		size_t start = atomic_fetch_add(&sh->next, CHUNK);
+		if (start >= sh->n)
+			break;
+		size_t end = start + CHUNK < sh->n ? start + CHUNK : sh->n;
+		for (size_t i = start; i < end; i++) {
+			ballot *b = NULL;
+			qerr e;
+			why[0] = '\0';
+			/* decode strictly, verify every proof (B-5) */
+			e = ballot_decode(sh->st, sh->items[i].enc, sh->items[i].len, &b);
+			if (e != Q_OK)
+				snprintf(why, sizeof why, "does not decode (%s)", qerr_str(e));
+			else
+				e = ballot_verify(sh->st, sh->K, sh->Kt, b, why, sizeof why);
+			if (e == Q_OK) {
+				size_t s = 0;
+				for (size_t c = 0; c < b->ncontests && e == Q_OK; c++)
+					for (size_t o = 0; o < b->contests[c].nsel && e == Q_OK;
+					     o++)
+						e = elgamal_add(w->agg[s], w->agg[s],
+						                b->contests[c].sel[o].ct),
+						s++;
+				if (e != Q_OK) {
+					w->e = e;
+					atomic_store(&sh->stop, 1);
+				}
+			} else {
+				pthread_mutex_lock(&sh->mu);
+				if (i < sh->bad) {
+					sh->bad = i;
+					sh->bad_e = e;
+					memcpy(sh->why, why, sizeof why);
+				}
+				pthread_mutex_unlock(&sh->mu);
+				atomic_store(&sh->stop, 1);
+			}
+			ballot_free(b);
+		}
+		atomic_fetch_add(&sh->done, end - start);
+	}
+	return NULL;
+}
+
+static void free_agg(elgamal_ct **agg, size_t n)
+{
+	if (agg == NULL)
+		return;
+	for (size_t s = 0; s < n; s++)
+		elgamal_ct_free(agg[s]);
+	free(agg);
+}
+
+static elgamal_ct **new_agg(size_t n)
+{
+	elgamal_ct **agg = calloc(n ? n : 1, sizeof *agg);
+	if (agg == NULL)
+		return NULL;
+	for (size_t s = 0; s < n; s++)
+		if ((agg[s] = elgamal_ct_new()) == NULL) {
+			free_agg(agg, n);
+			return NULL;
+		}
+	return agg;
+}
+
+qerr tally_verify_aggregate(const ballot_style *st, const point *K, const point_table *Kt,
+                            const tally_item *items, size_t n, unsigned nthreads,
+                            tally_progress_fn prog, void *progctx, elgamal_ct ***agg, size_t *bad,
+                            char *why, size_t whylen)
+{
+	vshared sh;
+	vworker *w = NULL;
+	unsigned started = 0;
+	size_t nsel = st->total_options;
+	qerr e = Q_OK;
+	*agg = NULL;
+	*bad = SIZE_MAX;
+	if (nthreads == 0) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = c > 0 ? (unsigned)c : 1;
+	}
+	if (nthreads > 64)
+		nthreads = 64;
+	memset(&sh, 0, sizeof sh);
+	sh.st = st;
+	sh.K = K;
+	sh.Kt = Kt;
+	sh.items = items;
+	sh.n = n;
+	sh.bad = SIZE_MAX;
+	atomic_init(&sh.next, 0);
+	atomic_init(&sh.done, 0);
+	atomic_init(&sh.stop, 0);
+	if (pthread_mutex_init(&sh.mu, NULL) != 0)
+		return Q_ERR_NOMEM;
+	if ((w = calloc(nthreads, sizeof *w)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	for (unsigned t = 0; t < nthreads; t++) {
+		w[t].sh = &sh;
+		if ((w[t].agg = new_agg(nsel)) == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+	}
+	for (; started < nthreads; started++)
+		if (pthread_create(&w[started].th, NULL, verify_worker, &w[started]) != 0) {
+			atomic_store(&sh.stop, 1);
+			e = Q_ERR_NOMEM;
+			break;
+		}
+	if (prog != NULL) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		while (atomic_load(&sh.done) < n && !atomic_load(&sh.stop) && started == nthreads) {
+			prog(progctx, atomic_load(&sh.done), n);
+			nanosleep(&ts, NULL);
+		}
+	}
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(w[t].th, NULL);
+	if (e != Q_OK)
+		goto out;
+	if (prog != NULL)
+		prog(progctx, atomic_load(&sh.done), n);
+	if (sh.bad != SIZE_MAX) {
+		*bad = sh.bad;
+		e = sh.bad_e;
+		if (why != NULL && whylen > 0)
+			snprintf(why, whylen, "%s", sh.why);
+		goto out;
+	}
+	for (unsigned t = 0; t < nthreads; t++)
+		if (w[t].e != Q_OK) {
+			e = w[t].e;
+			goto out;
+		}
+	/* sum of the workers' partial sums */
+	for (unsigned t = 1; t < nthreads; t++)
+		for (size_t s = 0; s < nsel; s++)
+			if ((e = elgamal_add(w[0].agg[s], w[0].agg[s], w[t].agg[s])) != Q_OK)
+				goto out;
+	*agg = w[0].agg;
+	w[0].agg = NULL;
+out:
+	if (w != NULL)
+		for (unsigned t = 0; t < nthreads; t++)
+			free_agg(w[t].agg, nsel);
+	free(w);
+	pthread_mutex_destroy(&sh.mu);
+	return e;
+}
+
+/* ---- station records ---- */
+
+typedef struct station_data {
+	char id[MANIFEST_ID_MAX + 1];
+	uint64_t issued, cast, challenged, registered;
+	uint8_t record_hash[SHA256_LEN];
+	size_t nballots;
+	uint8_t **enc; /* nballots B-2 encodings */
+	size_t *len;
+	uint8_t (*code)[BALLOT_CODE_LEN];
+} station_data;
+
+static void station_data_clear(station_data *sd)
+{
+	for (size_t i = 0; i < sd->nballots; i++)
+		free(sd->enc[i]);
+	free(sd->enc);
+	free(sd->len);
+	free(sd->code);
+	memset(sd, 0, sizeof *sd);
+}
+
+static int cmp_code(const void *a, const void *b)
+{
+	return memcmp(a, b, BALLOT_CODE_LEN);
+}
+
+static qerr hex_field(const json_t *o, const char *key, uint8_t *out, size_t len, const char *what,
+                      char *msg, size_t msgsz)
+{
+	return rec_json_hex(o, key, out, len, what, msg, msgsz);
+}
+
+/* R-5.2 (6): the station log. */
+static qerr check_station_log(const rec_election *el, const ballot_style *st, const char *sid,
+                              const note_verifier *vk, uint64_t size, const uint8_t root[32],
+                              station_data *sd, char *msg, size_t msgsz)
+{
+	char path[REC_PATH_MAX], lmsg[LOG_MSG_MAX];
+	audit_log *lg = NULL;
+	uint8_t *buf = NULL, (*codes)[BALLOT_CODE_LEN] = NULL;
+	merkle_hash r;
+	size_t ncodes = 0;
+	const note_verifier *lvk;
+	qerr e;
+	size_t tl = strlen(TALLY_ENTRY_CAST);
+
+	if ((e = rec_path(path, sizeof path, el->dir, "stations/%s/log", sid)) != Q_OK)
+		return e;
+	if ((e = log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg)) != Q_OK)
+		return rec_fail(e, msg, msgsz, "station %s: its log cannot be opened: %s", sid,
+		                lmsg);
+	lvk = log_vkey(lg);
+	if (memcmp(lvk->pk, vk->pk, SIG_PUBLIC_LEN) != 0 || strcmp(lvk->name, vk->name) != 0) {
+		e = rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
+		             "station %s: the log's key is not the key that signed the record",
+		             sid);
+		goto out;
+	}
+	if ((e = log_verify(lg, NULL, NULL)) != Q_OK) {
+		e = rec_fail(e, msg, msgsz, "station %s: its log does not verify: %s", sid,
+		             log_error(lg));
+		goto out;
+	}
+	if (size > log_size(lg) || log_root(lg, size, r) != Q_OK || memcmp(r, root, 32) != 0) {
+		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+		             "station %s: the record's log size/root do not match its log", sid);
+		goto out;
+	}
+	if ((buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL ||
+	    (codes = calloc(size ? size : 1, sizeof *codes)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	for (uint64_t i = 0; i < size; i++) {
+		size_t len;
+		if ((e = log_read_entry(lg, i, buf, &len)) != Q_OK) {
+			e = rec_fail(e, msg, msgsz, "station %s: log entry %llu: %s", sid,
+			             (unsigned long long)i, log_error(lg));
+			goto out;
+		}
+		if (len > tl && memcmp(buf, TALLY_ENTRY_CAST, tl) == 0 && buf[tl] == '\n')
+			ballot_tracking_code(codes[ncodes++], st, buf + tl + 1, len - tl - 1);
+	}
+	if (ncodes != sd->cast || ncodes != sd->nballots) {
+		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+		             "station %s: the log has %zu cast ballots, the record %zu ballots and "
+		             "cast = %llu",
+		             sid, ncodes, sd->nballots, (unsigned long long)sd->cast);
+		goto out;
+	}
+	qsort(codes, ncodes, sizeof *codes, cmp_code);
+	for (size_t i = 0; i < sd->nballots; i++)
+		if (bsearch(sd->code[i], codes, ncodes, sizeof *codes, cmp_code) == NULL) {
+			char hx[2 * BALLOT_CODE_LEN + 1];
+			hex_encode(hx, sd->code[i], BALLOT_CODE_LEN);
+			e = rec_fail(
+			    Q_ERR_CONSISTENCY, msg, msgsz,
+			    "station %s: ballot %s of the record is not in the station log", sid,
+			    hx);
+			goto out;
+		}
+	e = Q_OK;
+out:
+	free(buf);
+	free(codes);
+	log_close(lg);
+	return e;
+}
+
+static qerr load_station(const rec_election *el, const ballot_style *st, const char *sid,
+                         const char *khex, station_data *sd, char *msg, size_t msgsz)
+{
+	char path[REC_PATH_MAX], what[128];
+	uint8_t *rb = NULL, *sb = NULL, sig[SIG_LEN + 4], mh[SHA256_LEN], bh[SHA256_LEN], root[32];
+	size_t rlen, slen, siglen = 0;
+	json_t *j = NULL;
+	json_error_t je;
+	const json_t *v, *lg, *counts, *arr;
+	note_verifier vk;
+	checkpoint cp;
+	uint64_t lsize;
+	qerr e;
+
+	memset(sd, 0, sizeof *sd);
+	snprintf(sd->id, sizeof sd->id, "%s", sid);
+	snprintf(what, sizeof what, "stations/%s/station-record.json", sid);
+	if ((e = rec_path(path, sizeof path, el->dir, "%s", what)) != Q_OK)
+		return e;
+	e = rec_read_file(path, REC_MAX_FILE, &rb, &rlen, msg, msgsz);
+	if (e == Q_ERR_NOTFOUND)
+		return rec_fail(e, msg, msgsz, "station %s has no record (%s)", sid, what);
+	if (e != Q_OK)
+		return e;
+	sha256(sd->record_hash, rb, rlen);
+	if ((e = rec_path(path, sizeof path, el->dir, "%s.sig", what)) != Q_OK ||
+	    (e = rec_read_file(path, 1024, &sb, &slen, msg, msgsz)) != Q_OK)
+		goto out;
+	while (slen > 0 && (sb[slen - 1] == '\n' || sb[slen - 1] == '\r'))
+		slen--;
+	if (slen > 96 || b64_decode(sig, &siglen, (const char *)sb, slen) != Q_OK ||
+	    siglen != SIG_LEN) {
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s.sig: not a base64 Ed25519 signature",
+		             what);
+		goto out;
+	}
+	j = json_loadb((const char *)rb, rlen, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(j)) {
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: line %d: %s", what, je.line, je.text);
+		goto out;
+	}
+	v = json_object_get(j, "format");
+	if (!json_is_string(v) || strcmp(json_string_value(v), TALLY_STATION_RECORD_FORMAT) != 0) {
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: format is not %s", what,
+		             TALLY_STATION_RECORD_FORMAT);
+		goto out;
+	}
+	lg = json_object_get(j, "log");
+	v = json_object_get(lg, "vkey");
+	if (!json_is_string(v) ||
+	    note_verifier_parse(&vk, json_string_value(v), json_string_length(v)) != Q_OK ||
+	    vk.alg != NOTE_ALG_ED25519) {
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: log.vkey is not a verifier key", what);
+		goto out;
+	}
+	/* R-5.2 (1): a registered station key, if the officer registered one */
+	{
+		uint8_t *kb = NULL;
+		size_t kl;
+		note_verifier reg;
+		char kp[REC_PATH_MAX];
+		if ((e = rec_path(kp, sizeof kp, el->dir, "stations/%s/vkey", sid)) != Q_OK)
+			goto out;
+		e = rec_read_file(kp, 4096, &kb, &kl, NULL, 0);
+		if (e == Q_OK) {
+			e = note_verifier_parse(&reg, (const char *)kb, kl);
+			free(kb);
+			if (e != Q_OK || memcmp(reg.pk, vk.pk, SIG_PUBLIC_LEN) != 0) {
+				e = rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
+				             "station %s: the record is signed by a key other than "
+				             "the registered one (stations/%s/vkey)",
+				             sid, sid);
+				goto out;
+			}
+		} else if (e != Q_ERR_NOTFOUND) {
+			e = rec_fail(e, msg, msgsz, "stations/%s/vkey cannot be read", sid);
+			goto out;
+		}
+	}
+	/* R-5.2 (2): Ed25519 over tag || record bytes (P-7.2) */
+	{
+		size_t gl = strlen(TALLY_RECORD_SIG_TAG);
+		uint8_t *m = malloc(gl + rlen);
+		if (m == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+		memcpy(m, TALLY_RECORD_SIG_TAG, gl);
+		memcpy(m + gl, rb, rlen);
+		e = sig_verify(vk.pk, m, gl + rlen, sig);
+		free(m);
+		if (e != Q_OK) {
+			e = rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
+			             "station %s: the record's signature does not verify (tampered "
+			             "record or wrong key)",
+			             sid);
+			goto out;
+		}
+	}
+	/* R-5.2 (3): this election */
+	v = json_object_get(j, "station");
+	if (!json_is_string(v) || strcmp(json_string_value(v), sid) != 0) {
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: names another station", what);
+		goto out;
+	}
+	if ((e = hex_field(j, "base_hash", bh, sizeof bh, what, msg, msgsz)) != Q_OK ||
+	    (e = hex_field(j, "manifest_sha256", mh, sizeof mh, what, msg, msgsz)) != Q_OK)
+		goto out;
+	v = json_object_get(j, "election");
+	if (!json_is_string(v) || strcmp(json_string_value(v), el->manifest->id) != 0 ||
+	    memcmp(bh, el->base_hash, SHA256_LEN) != 0 ||
+	    memcmp(mh, el->manifest->hash, SHA256_LEN) != 0) {
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
+		             "station %s: the record belongs to another election (its election, "
+		             "base hash or manifest hash differ)",
+		             sid);
+		goto out;
+	}
+	v = json_object_get(j, "joint_key");
+	if (!json_is_string(v) || strcmp(json_string_value(v), khex) != 0) {
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
+		             "station %s: the record was made under another joint key", sid);
+		goto out;
+	}
+	/* R-5.2 (4): counts, COUNT.reconcile */
+	counts = json_object_get(j, "counts");
+	if ((e = rec_json_u64(counts, "issued", RULE_MAX_COUNT, &sd->issued, what, msg, msgsz)) !=
+	        Q_OK ||
+	    (e = rec_json_u64(counts, "cast", RULE_MAX_COUNT, &sd->cast, what, msg, msgsz)) !=
+	        Q_OK ||
+	    (e = rec_json_u64(counts, "challenged", RULE_MAX_COUNT, &sd->challenged, what, msg,
+	                      msgsz)) != Q_OK)
+		goto out;
+	if (rec_json_u64(counts, "registered", RULE_MAX_COUNT, &sd->registered, what, NULL, 0) !=
+	    Q_OK)
+		sd->registered = 0;
+	if (sd->cast > sd->issued) {
+		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+		             "station %s: %llu ballots cast but only %llu issued (COUNT.reconcile: "
+		             "cast <= issued)",
+		             sid, (unsigned long long)sd->cast, (unsigned long long)sd->issued);
+		goto out;
+	}
+	/* R-5.2 (5): the checkpoint */
+	v = json_object_get(lg, "checkpoint");
+	if ((e = rec_json_u64(lg, "size", UINT64_MAX >> 1, &lsize, what, msg, msgsz)) != Q_OK ||
+	    (e = hex_field(lg, "root", root, sizeof root, what, msg, msgsz)) != Q_OK)
+		goto out;
+	if (!json_is_string(v) ||
+	    checkpoint_open(&cp, json_string_value(v), json_string_length(v), &vk) != Q_OK ||
+	    cp.size != lsize || memcmp(cp.root, root, 32) != 0) {
+		e = rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
+		             "station %s: the record's checkpoint is not signed by the station or "
+		             "does not match log.size/log.root",
+		             sid);
+		goto out;
+	}
+	/* ballots */
+	arr = json_object_get(j, "ballots");
+	if (!json_is_array(arr)) {
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: \"ballots\" is not an array", what);
+		goto out;
+	}
+	sd->nballots = json_array_size(arr);
+	if ((sd->enc = calloc(sd->nballots + 1, sizeof *sd->enc)) == NULL ||
+	    (sd->len = calloc(sd->nballots + 1, sizeof *sd->len)) == NULL ||
+	    (sd->code = calloc(sd->nballots + 1, sizeof *sd->code)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < sd->nballots; i++) {
+		const json_t *b = json_array_get(arr, i), *bs = json_object_get(b, "ballot");
+		uint8_t code[BALLOT_CODE_LEN];
+		size_t bl;
+		if (!json_is_string(bs) || json_string_length(bs) > 4u * 1024u * 1024u) {
+			e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: ballots[%zu] has no ballot",
+			             what, i);
+			goto out;
+		}
+		bl = b64_max_decoded_len(json_string_length(bs));
+		if ((sd->enc[i] = malloc(bl ? bl : 1)) == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+		if (b64_decode(sd->enc[i], &sd->len[i], json_string_value(bs),
+		               json_string_length(bs)) != Q_OK ||
+		    hex_field(b, "tracking_code", code, sizeof code, what, NULL, 0) != Q_OK) {
+			e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
+			             "%s: ballots[%zu]: bad base64 or tracking code", what, i);
+			goto out;
+		}
+		ballot_tracking_code(sd->code[i], st, sd->enc[i], sd->len[i]);
+		if (memcmp(code, sd->code[i], BALLOT_CODE_LEN) != 0) {
+			e = rec_fail(
+			    Q_ERR_FORMAT, msg, msgsz,
+			    "%s: ballots[%zu]: the tracking code is not the ballot's (B-4)", what,
+			    i);
+			goto out;
+		}
+	}
+	if (sd->nballots != sd->cast) {
+		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+		             "station %s: %zu ballots in the record but cast = %llu", sid,
+		             sd->nballots, (unsigned long long)sd->cast);
+		goto out;
+	}
+	arr = json_object_get(j, "challenged");
+	if (!json_is_array(arr) || json_array_size(arr) != sd->challenged) {
+		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+		             "station %s: the challenged list does not hold %llu ballots", sid,
+		             (unsigned long long)sd->challenged);
+		goto out;
+	}
+	e = check_station_log(el, st, sid, &vk, lsize, root, sd, msg, msgsz);
+out:
+	if (e != Q_OK)
+		station_data_clear(sd);
+	json_decref(j);
+	free(rb);
+	free(sb);
+	return e;
+}
+
+typedef struct code_ref {
+	uint8_t code[BALLOT_CODE_LEN];
+	size_t station;
+} code_ref;
+
+static int cmp_ref(const void *a, const void *b)
+{
+	return memcmp(((const code_ref *)a)->code, ((const code_ref *)b)->code, BALLOT_CODE_LEN);
+}
+
+static void bar_cb(void *ctx, uint64_t done, uint64_t total)
+{
+	(void)total;
+	progress_update(ctx, done);
+}
+
+qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t msgsz)
+{
+	ballot_style *st = NULL;
+	point *K = NULL;
+	point_table *Kt = NULL;
+	station_data *sds = NULL;
+	size_t ns = el->manifest->nstations, total = 0, k = 0, bad;
+	tally_item *items = NULL;
+	code_ref *refs = NULL;
+	elgamal_ct **agg = NULL;
+	json_t *aj = NULL, *jst = NULL, *jcs = NULL, *entry = NULL;
+	char path[REC_PATH_MAX], why[256], khex[2 * POINT_LEN + 1];
+	uint8_t kb[POINT_LEN], ah[SHA256_LEN];
+	uint64_t issued = 0, cast = 0;
+	progress bar;
+	struct stat sst;
+	qerr e;
+
+	memset(&bar, 0, sizeof bar);
+	bar.fd = -1;
+	if ((e = rec_path(path, sizeof path, el->dir, "tally/aggregate.json")) != Q_OK)
+		return e;
+	if (lstat(path, &sst) == 0)
+		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "the tally has already been made (%s)",
+		                path);
+	if ((e = rec_ballot_style(el, &st, msg, msgsz)) != Q_OK)
+		return e;
+	e = rec_load_joint_key(el, &K, NULL, msg, msgsz);
+	if (e == Q_ERR_NOTFOUND)
+		e = rec_fail(Q_ERR_STATE, msg, msgsz,
+		             "no joint key: finish the key ceremony first");
+	if (e != Q_OK)
+		goto out;
+	if ((e = point_encode(kb, K)) != Q_OK)
+		goto out;
+	hex_encode(khex, kb, sizeof kb);
+	if ((Kt = point_table_new(K)) == NULL || (sds = calloc(ns + 1, sizeof *sds)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t s = 0; s < ns; s++) {
+		if ((e = load_station(el, st, el->manifest->stations[s].id, khex, &sds[s], msg,
+		                      msgsz)) != Q_OK)
+			goto out;
+		total += sds[s].nballots;
+		issued += sds[s].issued;
+		cast += sds[s].cast;
+	}
+	/* no ballot twice */
+	if ((refs = calloc(total + 1, sizeof *refs)) == NULL ||
+	    (items = calloc(total + 1, sizeof *items)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t s = 0; s < ns; s++)
+		for (size_t i = 0; i < sds[s].nballots; i++) {
+			memcpy(refs[k].code, sds[s].code[i], BALLOT_CODE_LEN);
+			refs[k].station = s;
+			items[k].enc = sds[s].enc[i];
+			items[k].len = sds[s].len[i];
+			k++;
+		}
+	qsort(refs, total, sizeof *refs, cmp_ref);
+	for (size_t i = 1; i < total; i++)
+		if (memcmp(refs[i].code, refs[i - 1].code, BALLOT_CODE_LEN) == 0) {
+			char hx[2 * BALLOT_CODE_LEN + 1];
+			hex_encode(hx, refs[i].code, BALLOT_CODE_LEN);
+			e = rec_fail(Q_ERR_EXISTS, msg, msgsz,
+			             "ballot %s appears twice (stations %s and %s): refused", hx,
+			             sds[refs[i - 1].station].id, sds[refs[i].station].id);
+			goto out;
+		}
+	if (o->progress)
+		progress_begin(&bar, 2, "verifying ballots", total);
+	e = tally_verify_aggregate(st, K, Kt, items, total, o->nthreads,
+	                           o->progress ? bar_cb : NULL, &bar, &agg, &bad, why, sizeof why);
+	progress_end(&bar);
+	if (e != Q_OK) {
+		if (bad != SIZE_MAX) {
+			size_t s = 0, b = bad;
+			char hx[2 * BALLOT_CODE_LEN + 1];
+			while (s < ns && b >= sds[s].nballots)
+				b -= sds[s++].nballots;
+			hex_encode(hx, s < ns ? sds[s].code[b] : refs[0].code, BALLOT_CODE_LEN);
+			e = rec_fail(e, msg, msgsz,
+			             "station %s, ballot %zu (tracking code %s): %s -- a ballot of "
+			             "another election or a forged ballot is refused",
+			             s < ns ? sds[s].id : "?", b, hx, why);
+		} else {
+			e = rec_fail(e, msg, msgsz, "verification failed: %s", qerr_str(e));
+		}
+		goto out;
+	}
+	/* aggregate.json */
+	if ((jst = json_array()) == NULL || (jcs = json_array()) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t s = 0; s < ns; s++)
+		if (json_array_append_new(
+		        jst, json_pack("{s:s, s:I, s:I, s:I, s:o}", "id", sds[s].id, "issued",
+		                       (json_int_t)sds[s].issued, "cast", (json_int_t)sds[s].cast,
+		                       "challenged", (json_int_t)sds[s].challenged, "record_sha256",
+		                       rec_hex_json(sds[s].record_hash, SHA256_LEN))) != 0) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+	{
+		size_t sel = 0;
+		for (size_t c = 0; c < el->manifest->ncontests; c++) {
+			const elec_contest *mc = &el->manifest->contests[c];
+			char *const *ids;
+			size_t nopt;
+			unsigned mn, mx;
+			json_t *jsel = json_array(), *jc;
+			if (jsel == NULL) {
+				e = Q_ERR_NOMEM;
+				goto out;
+			}
+			if (mc->type == CONTEST_PETITION) {
+				json_decref(jsel);
+				continue;
+			}
+			manifest_contest_options(mc, &ids, &nopt, &mn, &mx);
+			for (size_t x = 0; x < nopt; x++, sel++) {
+				uint8_t cb[ELGAMAL_CT_LEN];
+				json_t *ct;
+				if (point_is_infinity(agg[sel]->a) ||
+				    point_is_infinity(agg[sel]->b))
+					ct = json_null(); /* no ballot: the neutral element */
+				else if (elgamal_ct_encode(cb, agg[sel]) == Q_OK)
+					ct = rec_hex_json(cb, sizeof cb);
+				else
+					ct = NULL;
+				if (ct == NULL ||
+				    json_array_append_new(jsel,
+				                          json_pack("{s:s, s:o}", "option", ids[x],
+				                                    "ciphertext", ct)) != 0) {
+					json_decref(jsel);
+					e = Q_ERR_NOMEM;
+					goto out;
+				}
+			}
+			jc = json_pack("{s:s, s:o}", "id", mc->id, "selections", jsel);
+			if (jc == NULL || json_array_append_new(jcs, jc) != 0) {
+				e = Q_ERR_NOMEM;
+				goto out;
+			}
+		}
+	}
+	aj = json_pack("{s:s, s:o, s:I, s:I, s:I, s:O, s:O}", "format", TALLY_AGGREGATE_FORMAT,
+	               "base_hash", rec_hex_json(el->base_hash, SHA256_LEN), "ballots",
+	               (json_int_t)total, "issued", (json_int_t)issued, "cast", (json_int_t)cast,
+	               "stations", jst, "contests", jcs);
+	if (aj == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	{
+		char d[REC_PATH_MAX];
+		if ((e = rec_path(d, sizeof d, el->dir, "tally/partials")) != Q_OK)
+			goto out;
+		if (rec_mkdirs(d) != Q_OK) {
+			e = rec_fail(Q_ERR_IO, msg, msgsz, "cannot create %s", d);
+			goto out;
+		}
+	}
+	if ((e = rec_write_json(path, aj, 1, msg, msgsz)) != Q_OK)
+		goto out;
+	{
+		uint8_t *fb = NULL;
+		size_t fl;
+		if ((e = rec_read_file(path, REC_MAX_FILE, &fb, &fl, msg, msgsz)) != Q_OK)
+			goto out;
+		sha256(ah, fb, fl);
+		free(fb);
+	}
+	/* R-3.3 "tally" entry */
+	entry =
+	    json_pack("{s:s, s:o, s:I, s:O}", "type", "tally", "aggregate_sha256",
+	              rec_hex_json(ah, sizeof ah), "ballots", (json_int_t)total, "stations", jst);
+	if (entry == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	e = rec_log_append(el, entry, 1, NULL, msg, msgsz);
+out:
+	if (sds != NULL)
+		for (size_t s = 0; s < ns; s++)
+			station_data_clear(&sds[s]);
+	free(sds);
+	free(items);
+	free(refs);
+	free_agg(agg, st ? st->total_options : 0);
+	ballot_style_free(st);
+	point_free(K);
+	point_table_free(Kt);
+	json_decref(aj);
+	json_decref(jst);
+	json_decref(jcs);
+	json_decref(entry);
+	return e;
+}

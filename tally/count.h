@@ -1,0 +1,80 @@
+/*
+ * count.h -- the tally: read every station record, check it, verify every
+ * ballot and add the counted ballots homomorphically (docs/spec/record.md
+ * R-5 and R-6).
+ *
+ * Station records are the daemon's (docs/spec/protocol.md P-7):
+ *   DIR/stations/<id>/station-record.json       the record, exact bytes
+ *   DIR/stations/<id>/station-record.json.sig   base64 Ed25519 signature
+ *   DIR/stations/<id>/log/                      the station's audit log
+ *   DIR/stations/<id>/vkey  (optional)          the station key registered
+ *                                               by the returning officer
+ * Checks per station (R-5.2), each failure named: signature, election,
+ * base hash, manifest hash and joint key; the checkpoint in the record is
+ * signed by the station key and matches the log; the log verifies
+ * (log_verify), every ballot of the record is a "ballot-cast" entry of
+ * the log and the number of such entries is the cast count; tracking codes
+ * are those of the ballots; issued >= cast (COUNT.reconcile).
+ * Across stations: no ballot appears twice.  Every ballot's proofs are
+ * verified (ballot_verify) on nthreads threads.
+ *
+ * Nothing here is secret.
+ */
+#ifndef QUORUM_TALLY_COUNT_H
+#define QUORUM_TALLY_COUNT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/elgamal.h"
+#include "crypto/group.h"
+#include "crypto/qerr.h"
+#include "election/ballot.h"
+#include "record.h"
+
+#define TALLY_AGGREGATE_FORMAT "quorum-aggregate/1"
+#define TALLY_STATION_RECORD_FORMAT "quorum-station-record/1"
+#define TALLY_RECORD_SIG_TAG "quorum/v1/station-record\n"
+#define TALLY_ENTRY_CAST "quorum/v1/station/ballot-cast"
+
+/* One encoded ballot to verify (B-2 bytes, not owned). */
+typedef struct tally_item {
+	const uint8_t *enc;
+	size_t len;
+} tally_item;
+
+/* Progress callback, called on the calling thread: done of total. */
+typedef void (*tally_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/*
+ * Decode and verify items[0..n-1] against the style under K on nthreads
+ * threads (0 = number of online CPUs), and sum their ciphertexts per
+ * selection: (*agg)[s] for s < st->total_options (new ciphertexts, free
+ * each with elgamal_ct_free and the array with free).  On a ballot that
+ * does not decode or verify: Q_ERR_PROOF / decode error, *bad = its
+ * index (the lowest failing one found) and why names the contest/option.
+ * *agg is NULL on failure.  n may be 0 (the aggregate is then all-zero
+ * encryptions: both points at infinity).
+ */
+Q_MUST_CHECK qerr tally_verify_aggregate(const ballot_style *st, const point *K,
+                                         const point_table *Kt, const tally_item *items, size_t n,
+                                         unsigned nthreads, tally_progress_fn prog, void *progctx,
+                                         elgamal_ct ***agg, size_t *bad, char *why, size_t whylen);
+
+/* Options of tally_run. */
+typedef struct tally_opts {
+	unsigned nthreads; /* 0 = all online CPUs */
+	int progress; /* draw a progress bar on stderr if it is a terminal */
+} tally_opts;
+
+/*
+ * The whole `tally` step: check every station of the manifest (a missing
+ * station record is an error), verify and aggregate, write
+ * tally/aggregate.json (R-6) and append the "tally" entry to the election
+ * log with a checkpoint.  Q_ERR_SIGNATURE, Q_ERR_PROOF, Q_ERR_FORMAT,
+ * Q_ERR_CONSISTENCY (counts), Q_ERR_EXISTS (a ballot twice), Q_ERR_STATE
+ * (no joint key), each with msg naming the station/ballot.
+ */
+Q_MUST_CHECK qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t msgsz);
+
+#endif

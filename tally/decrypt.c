@@ -1,0 +1,602 @@
+/*
+ * decrypt.c -- partial decryption, combination, decoding and the decision
+ * (docs/spec/record.md R-7, R-8).
+ */
+#include "decrypt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ceremony.h"
+#include "count.h"
+#include "crypto/elgamal.h"
+#include "crypto/proof.h"
+#include "crypto/threshold.h"
+#include "crypto/util.h"
+#include "election/decide.h"
+
+#include "banned.h"
+
+/* The aggregate: cts[s] is NULL for a selection no ballot touched. */
+typedef struct agg_file {
+	json_t *j;
+	uint8_t hash[SHA256_LEN];
+	uint64_t ballots, issued, cast;
+	size_t nsel;
+	elgamal_ct **cts;
+} agg_file;
+
+static void agg_file_clear(agg_file *a)
+{
+	for (size_t s = 0; s < a->nsel; s++)
+		elgamal_ct_free(a->cts[s]);
+	free(a->cts);
+	json_decref(a->j);
+	memset(a, 0, sizeof *a);
+}
+
+static qerr load_aggregate(const rec_election *el, agg_file *a, char *msg, size_t msgsz)
+{
+	char path[REC_PATH_MAX];
+	const char *what = "tally/aggregate.json";
+	uint8_t *buf = NULL, bh[SHA256_LEN];
+	size_t len;
+	json_error_t je;
+	const json_t *cs, *c, *v;
+	size_t ci, n = 0;
+	qerr e;
+	memset(a, 0, sizeof *a);
+	if ((e = rec_path(path, sizeof path, el->dir, "%s", what)) != Q_OK)
+		return e;
+	e = rec_read_file(path, REC_MAX_FILE, &buf, &len, msg, msgsz);
+	if (e == Q_ERR_NOTFOUND)
+		return rec_fail(Q_ERR_STATE, msg, msgsz, "no aggregate yet: run \"tally\" first");
+	if (e != Q_OK)
+		return e;
+	sha256(a->hash, buf, len);
+	a->j = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
+	free(buf);
+	if (!json_is_object(a->j)) {
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: line %d: %s", what, je.line, je.text);
+		goto out;
+	}
+	v = json_object_get(a->j, "format");
+	if (!json_is_string(v) || strcmp(json_string_value(v), TALLY_AGGREGATE_FORMAT) != 0) {
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: format is not %s", what,
+		             TALLY_AGGREGATE_FORMAT);
+		goto out;
+	}
+	if ((e = rec_json_hex(a->j, "base_hash", bh, sizeof bh, what, msg, msgsz)) != Q_OK)
+		goto out;
+	if (memcmp(bh, el->base_hash, SHA256_LEN) != 0) {
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: made for another election", what);
+		goto out;
+	}
+	if ((e = rec_json_u64(a->j, "ballots", RULE_MAX_COUNT, &a->ballots, what, msg, msgsz)) !=
+	        Q_OK ||
+	    (e = rec_json_u64(a->j, "issued", RULE_MAX_COUNT, &a->issued, what, msg, msgsz)) !=
+	        Q_OK ||
+	    (e = rec_json_u64(a->j, "cast", RULE_MAX_COUNT, &a->cast, what, msg, msgsz)) != Q_OK)
+		goto out;
+	cs = json_object_get(a->j, "contests");
+	if (!json_is_array(cs)) {
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: \"contests\" is not an array", what);
+		goto out;
+	}
+	json_array_foreach(cs, ci, c) n += json_array_size(json_object_get(c, "selections"));
+	if (n == 0 || n > 100000 || (a->cts = calloc(n, sizeof *a->cts)) == NULL) {
+		e = n == 0 ? rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: no selections", what)
+		           : Q_ERR_NOMEM;
+		goto out;
+	}
+	a->nsel = n;
+	n = 0;
+	json_array_foreach(cs, ci, c)
+	{
+		const json_t *sels = json_object_get(c, "selections"), *sel;
+		size_t si;
+		json_array_foreach(sels, si, sel)
+		{
+			uint8_t cb[ELGAMAL_CT_LEN];
+			const json_t *ct = json_object_get(sel, "ciphertext");
+			if (json_is_null(ct)) {
+				n++;
+				continue;
+			}
+			if ((a->cts[n] = elgamal_ct_new()) == NULL) {
+				e = Q_ERR_NOMEM;
+				goto out;
+			}
+			if (!json_is_string(ct) ||
+			    hex_decode(cb, sizeof cb, json_string_value(ct),
+			               json_string_length(ct)) != Q_OK ||
+			    elgamal_ct_decode(a->cts[n], cb, sizeof cb) != Q_OK) {
+				e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
+				             "%s: selection %zu is not a valid ciphertext", what,
+				             n);
+				goto out;
+			}
+			n++;
+		}
+	}
+	e = Q_OK;
+out:
+	if (e != Q_OK)
+		agg_file_clear(a);
+	return e;
+}
+
+qerr tally_decrypt(const rec_election *el, uint32_t i, const char *key_path, const void *pass,
+                   size_t passlen, char *msg, size_t msgsz)
+{
+	agg_file a;
+	scalar *s = NULL;
+	point *Si = NULL, *sG = NULL, *M = NULL, *K = NULL, **S = NULL;
+	cp_proof *pf = NULL;
+	json_t *shares = NULL, *pj = NULL;
+	uint8_t ctx[SHA256_LEN];
+	char path[REC_PATH_MAX];
+	struct stat st;
+	qerr e;
+
+	memset(&a, 0, sizeof a);
+	if (i < 1 || i > el->n)
+		return rec_fail(Q_ERR_ARG, msg, msgsz, "trustee index %u is not in 1..%u", i,
+		                el->n);
+	if ((e = rec_path(path, sizeof path, el->dir, "tally/partials/%u.json", i)) != Q_OK)
+		return e;
+	if (lstat(path, &st) == 0)
+		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "trustee %u has already decrypted (%s)",
+		                i, path);
+	if ((e = load_aggregate(el, &a, msg, msgsz)) != Q_OK)
+		return e;
+	if ((e = rec_load_joint_key(el, &K, &S, msg, msgsz)) != Q_OK)
+		goto out;
+	if ((s = scalar_new()) == NULL || (sG = point_new()) == NULL || (M = point_new()) == NULL ||
+	    (pf = cp_proof_new()) == NULL || (shares = json_array()) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	Si = S[i - 1];
+	if ((e = ceremony_key_open(el, i, key_path, pass, passlen, s, msg, msgsz)) != Q_OK)
+		goto out;
+	if ((e = point_mul_base(sG, s)) != Q_OK)
+		goto out;
+	if (!point_eq(sG, Si)) {
+		e = rec_fail(Q_ERR_STATE, msg, msgsz,
+		             "%s: this key share is not trustee %u's published verification key",
+		             key_path, i);
+		goto out;
+	}
+	rec_partial_ctx(ctx, el->base_hash, i);
+	for (size_t x = 0; x < a.nsel; x++) {
+		uint8_t mb[POINT_LEN], pb[CP_PROOF_LEN];
+		json_t *sh;
+		if (a.cts[x] == NULL) {
+			sh = json_null();
+		} else {
+			/* M_i = s_i A, Chaum-Pedersen (C-4.2) with S_i */
+			if ((e = point_mul(M, s, a.cts[x]->a)) != Q_OK ||
+			    (e = cp_prove(pf, ctx, Si, a.cts[x]->a, M, s)) != Q_OK ||
+			    (e = point_encode(mb, M)) != Q_OK)
+				goto out;
+			cp_proof_encode(pb, pf);
+			sh = json_pack("{s:o, s:o}", "M", rec_hex_json(mb, sizeof mb), "proof",
+			               rec_hex_json(pb, sizeof pb));
+		}
+		if (sh == NULL || json_array_append_new(shares, sh) != 0) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+	}
+	pj = json_pack("{s:s, s:i, s:o, s:O}", "format", TALLY_PARTIAL_FORMAT, "trustee",
+	               (json_int_t)i, "aggregate_sha256", rec_hex_json(a.hash, SHA256_LEN),
+	               "shares", shares);
+	if (pj == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	e = rec_write_json(path, pj, 1, msg, msgsz);
+out:
+	agg_file_clear(&a);
+	scalar_free(s);
+	point_free(sG);
+	point_free(M);
+	point_free(K);
+	if (S != NULL)
+		for (uint32_t t = 0; t < el->n; t++)
+			point_free(S[t]);
+	free(S);
+	cp_proof_free(pf);
+	json_decref(shares);
+	json_decref(pj);
+	return e;
+}
+
+/* Load and verify trustee i's partial: Mi[s] (NULL where the aggregate
+ * has none).  Q_ERR_NOTFOUND if absent; any other failure names why. */
+static qerr load_partial(const rec_election *el, const agg_file *a, uint32_t i, const point *Si,
+                         point **Mi, char *why, size_t whylen)
+{
+	char path[REC_PATH_MAX], what[64];
+	json_t *j = NULL;
+	const json_t *sh, *v;
+	uint8_t h[SHA256_LEN], ctx[SHA256_LEN];
+	cp_proof *pf = NULL;
+	uint64_t x;
+	qerr e;
+	snprintf(what, sizeof what, "tally/partials/%u.json", i);
+	if ((e = rec_path(path, sizeof path, el->dir, "%s", what)) != Q_OK)
+		return e;
+	if ((e = rec_read_json(path, &j, why, whylen)) != Q_OK)
+		return e;
+	v = json_object_get(j, "format");
+	if (!json_is_string(v) || strcmp(json_string_value(v), TALLY_PARTIAL_FORMAT) != 0 ||
+	    rec_json_u64(j, "trustee", el->n, &x, what, NULL, 0) != Q_OK || x != i) {
+		e = rec_fail(Q_ERR_FORMAT, why, whylen, "%s: wrong format or trustee", what);
+		goto out;
+	}
+	if ((e = rec_json_hex(j, "aggregate_sha256", h, sizeof h, what, why, whylen)) != Q_OK)
+		goto out;
+	if (memcmp(h, a->hash, SHA256_LEN) != 0) {
+		e = rec_fail(Q_ERR_FORMAT, why, whylen, "%s: made for another aggregate", what);
+		goto out;
+	}
+	sh = json_object_get(j, "shares");
+	if (!json_is_array(sh) || json_array_size(sh) != a->nsel) {
+		e = rec_fail(Q_ERR_FORMAT, why, whylen, "%s: \"shares\" must list %zu entries",
+		             what, a->nsel);
+		goto out;
+	}
+	if ((pf = cp_proof_new()) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	rec_partial_ctx(ctx, el->base_hash, i);
+	for (size_t s = 0; s < a->nsel; s++) {
+		const json_t *o = json_array_get(sh, s);
+		uint8_t pb[CP_PROOF_LEN];
+		if (a->cts[s] == NULL) {
+			if (!json_is_null(o)) {
+				e = rec_fail(Q_ERR_FORMAT, why, whylen,
+				             "%s: share %zu must be null", what, s);
+				goto out;
+			}
+			continue;
+		}
+		if ((Mi[s] = point_new()) == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+		if ((e = rec_json_point(o, "M", Mi[s], what, why, whylen)) != Q_OK ||
+		    (e = rec_json_hex(o, "proof", pb, sizeof pb, what, why, whylen)) != Q_OK)
+			goto out;
+		if (cp_proof_decode(pf, pb, sizeof pb) != Q_OK) {
+			e = rec_fail(Q_ERR_FORMAT, why, whylen, "%s: share %zu: malformed proof",
+			             what, s);
+			goto out;
+		}
+		/* Chaum-Pedersen check (C-4.2) */
+		if (cp_verify(pf, ctx, Si, a->cts[s]->a, Mi[s]) != Q_OK) {
+			e = rec_fail(
+			    Q_ERR_PROOF, why, whylen,
+			    "selection %zu: the Chaum-Pedersen proof does not verify (C-4.2)", s);
+			goto out;
+		}
+	}
+	e = Q_OK;
+out:
+	cp_proof_free(pf);
+	json_decref(j);
+	return e;
+}
+
+/* Previous round's decision (run-off): DIR/previous/result.json. */
+static json_t *previous_decision(const rec_election *el)
+{
+	char path[REC_PATH_MAX];
+	json_t *j = NULL, *d;
+	if (!el->has_previous ||
+	    rec_path(path, sizeof path, el->dir, "previous/result.json") != Q_OK)
+		return NULL;
+	if (rec_read_json(path, &j, NULL, 0) != Q_OK)
+		return NULL;
+	d = json_object_get(j, "decision");
+	json_incref(d);
+	json_decref(j);
+	return d;
+}
+
+/* R-8.2: the counts (docs/decide.md D-1, combined form) from the decoded
+ * values. */
+static json_t *make_counts(const rec_election *el, const agg_file *a, const uint64_t *val)
+{
+	json_t *root, *cs, *prev = previous_decision(el);
+	size_t sel = 0;
+	root = json_pack("{s:s, s:s, s:I, s:I, s:I, s:[]}", "format", COUNTS_FORMAT, "election",
+	                 el->manifest->id, "issued", (json_int_t)a->issued, "cast",
+	                 (json_int_t)a->cast, "attendees", (json_int_t)a->issued, "contests");
+	if (root == NULL)
+		goto fail;
+	cs = json_object_get(root, "contests");
+	for (size_t c = 0; c < el->manifest->ncontests; c++) {
+		const elec_contest *mc = &el->manifest->contests[c];
+		char *const *ids;
+		size_t nopt;
+		unsigned mn, mx;
+		json_t *t, *ce;
+		int64_t seats = -1;
+		if (mc->type == CONTEST_PETITION)
+			continue;
+		manifest_contest_options(mc, &ids, &nopt, &mn, &mx);
+		if (el->round > 1 && mc->type == CONTEST_OFFICE) {
+			/* a run-off round counts the contests the previous round sent
+			 * to a run-off, for the seats it left unfilled */
+			size_t pi;
+			const json_t *pc;
+			json_array_foreach(json_object_get(prev, "contests"), pi, pc)
+			{
+				const char *id = json_string_value(json_object_get(pc, "id"));
+				const char *oc = json_string_value(json_object_get(pc, "outcome"));
+				if (id && oc && strcmp(id, mc->id) == 0 &&
+				    strcmp(oc, "runoff") == 0)
+					seats = json_integer_value(json_object_get(pc, "unfilled"));
+			}
+			if (seats <= 0) {
+				sel += nopt;
+				continue;
+			}
+		}
+		if ((t = json_object()) == NULL)
+			goto fail;
+		for (size_t x = 0; x < nopt; x++, sel++)
+			if (json_object_set_new(t, ids[x], json_integer((json_int_t)val[sel])) !=
+			    0) {
+				json_decref(t);
+				goto fail;
+			}
+		ce = json_pack("{s:s, s:o}", "id", mc->id, "tally", t);
+		if (ce == NULL)
+			goto fail;
+		if (seats > 0 && (json_object_set_new(ce, "round", json_integer(el->round)) != 0 ||
+		                  json_object_set_new(ce, "seats", json_integer(seats)) != 0)) {
+			json_decref(ce);
+			goto fail;
+		}
+		if (json_array_append_new(cs, ce) != 0)
+			goto fail;
+	}
+	json_decref(prev);
+	return root;
+fail:
+	json_decref(prev);
+	json_decref(root);
+	return NULL;
+}
+
+static void print_findings(const elec_findings *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		fprintf(stderr, "decide: %s%s%s%s at %s: %s\n",
+		        f->v[i].severity == ELEC_ERROR ? "error" : "warning",
+		        f->v[i].rule ? " [" : "", f->v[i].rule ? f->v[i].rule : "",
+		        f->v[i].rule ? "]" : "", f->v[i].where ? f->v[i].where : "-",
+		        f->v[i].message ? f->v[i].message : "");
+}
+
+qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_t msgsz)
+{
+	agg_file a;
+	point *K = NULL, **S = NULL, ***Mi = NULL, *M = NULL, *mG = NULL;
+	uint32_t idx[256];
+	size_t nvalid = 0, npresent = 0;
+	uint64_t *val = NULL;
+	elgamal_dlog_table *dt = NULL;
+	json_t *counts = NULL, *res = NULL, *dj = NULL, *used = NULL, *skipped = NULL,
+	       *entry = NULL;
+	char *cbytes = NULL, *note = NULL, path[REC_PATH_MAX], bad[512] = "";
+	elec_counts *ec = NULL;
+	elec_decision *dec = NULL;
+	elec_findings f;
+	struct stat st;
+	qerr e;
+
+	memset(&a, 0, sizeof a);
+	elec_findings_init(&f);
+	if (rep != NULL)
+		memset(rep, 0, sizeof *rep);
+	if ((e = rec_path(path, sizeof path, el->dir, "tally/result.json")) != Q_OK)
+		return e;
+	if (lstat(path, &st) == 0)
+		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "the result exists already (%s)", path);
+	if ((e = load_aggregate(el, &a, msg, msgsz)) != Q_OK)
+		return e;
+	if ((e = rec_load_joint_key(el, &K, &S, msg, msgsz)) != Q_OK)
+		goto out;
+	if ((Mi = calloc(el->n, sizeof *Mi)) == NULL || (used = json_array()) == NULL ||
+	    (skipped = json_array()) == NULL || (M = point_new()) == NULL ||
+	    (mG = point_new()) == NULL || (val = calloc(a.nsel, sizeof *val)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	for (uint32_t i = 1; i <= el->n; i++) {
+		char why[300];
+		if ((Mi[i - 1] = calloc(a.nsel, sizeof **Mi)) == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+		e = load_partial(el, &a, i, S[i - 1], Mi[i - 1], why, sizeof why);
+		if (e == Q_ERR_NOTFOUND)
+			continue;
+		npresent++;
+		if (e == Q_ERR_NOMEM)
+			goto out;
+		if (e != Q_OK) {
+			size_t l = strlen(bad);
+			fprintf(stderr,
+			        "combine: trustee %u's partial decryption is invalid and is "
+			        "skipped: %s\n",
+			        i, why);
+			snprintf(bad + l, sizeof bad - l, "%s%u (%s)", l ? "; " : "", i, why);
+			if (rep != NULL && rep->nskipped < 256)
+				rep->skipped[rep->nskipped++] = i;
+			if (json_array_append_new(skipped,
+			                          json_pack("{s:i, s:s}", "trustee", (json_int_t)i,
+			                                    "reason", why)) != 0) {
+				e = Q_ERR_NOMEM;
+				goto out;
+			}
+			for (size_t s = 0; s < a.nsel; s++) {
+				point_free(Mi[i - 1][s]);
+				Mi[i - 1][s] = NULL;
+			}
+			continue;
+		}
+		if (nvalid < el->k)
+			idx[nvalid] = i;
+		nvalid++;
+	}
+	if (nvalid < el->k) {
+		e = rec_fail(
+		    npresent < el->k && bad[0] == '\0' ? Q_ERR_NOTFOUND : Q_ERR_PROOF, msg, msgsz,
+		    "only %zu valid partial decryptions of the %u needed (present: %zu%s%s)",
+		    nvalid, el->k, npresent, bad[0] ? "; invalid: " : "", bad);
+		goto out;
+	}
+	for (size_t t = 0; t < el->k; t++) {
+		if (rep != NULL)
+			rep->used[rep->nused++] = idx[t];
+		if (json_array_append_new(used, json_integer(idx[t])) != 0) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+	}
+	/* BSGS table for 0..ballots */
+	if ((e = elgamal_dlog_table_new(&dt, a.ballots)) != Q_OK)
+		goto out;
+	for (size_t s = 0; s < a.nsel; s++) {
+		const point *parts[256];
+		if (a.cts[s] == NULL) {
+			val[s] = 0;
+			continue;
+		}
+		for (size_t t = 0; t < el->k; t++)
+			parts[t] = Mi[idx[t] - 1][s];
+		/* C-5: M = sum lambda_i M_i; mG = B - M */
+		if ((e = threshold_combine(M, idx, parts, el->k, el->n)) != Q_OK ||
+		    (e = point_sub(mG, a.cts[s]->b, M)) != Q_OK)
+			goto out;
+		if ((e = elgamal_dlog(dt, mG, &val[s])) != Q_OK) {
+			e = rec_fail(e, msg, msgsz,
+			             "selection %zu does not decode to a count in 0..%llu", s,
+			             (unsigned long long)a.ballots);
+			goto out;
+		}
+	}
+	if ((counts = make_counts(el, &a, val)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	if ((cbytes = json_dumps(counts, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	e = counts_parse((const uint8_t *)cbytes, strlen(cbytes), el->manifest, &ec, &f);
+	if (e == Q_OK)
+		e = decide(el->manifest, ec, &dec, &f);
+	print_findings(&f);
+	if (e != Q_OK) {
+		e = rec_fail(e, msg, msgsz, "the rule engine refused the counts (%s)", qerr_str(e));
+		goto out;
+	}
+	if ((dj = decision_to_json(dec)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	res = json_pack("{s:s, s:o, s:o, s:O, s:O, s:O, s:O}", "format", TALLY_RESULT_FORMAT,
+	                "base_hash", rec_hex_json(el->base_hash, SHA256_LEN), "aggregate_sha256",
+	                rec_hex_json(a.hash, SHA256_LEN), "trustees_used", used, "skipped", skipped,
+	                "counts", counts, "decision", dj);
+	if (res == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	if ((e = rec_write_json(path, res, 1, msg, msgsz)) != Q_OK)
+		goto out;
+	/* R-3.3 "partial-decryption" entries, then "result" with a checkpoint */
+	for (size_t t = 0; t < el->k; t++) {
+		char pp[REC_PATH_MAX];
+		uint8_t *fb = NULL, h[SHA256_LEN];
+		size_t fl;
+		if ((e = rec_path(pp, sizeof pp, el->dir, "tally/partials/%u.json", idx[t])) !=
+		        Q_OK ||
+		    (e = rec_read_file(pp, REC_MAX_FILE, &fb, &fl, msg, msgsz)) != Q_OK)
+			goto out;
+		sha256(h, fb, fl);
+		free(fb);
+		json_decref(entry);
+		entry = json_pack("{s:s, s:i, s:o}", "type", "partial-decryption", "trustee",
+		                  (json_int_t)idx[t], "partial_sha256", rec_hex_json(h, sizeof h));
+		if (entry == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+		if ((e = rec_log_append(el, entry, 0, NULL, msg, msgsz)) != Q_OK)
+			goto out;
+	}
+	{
+		uint8_t *fb = NULL, h[SHA256_LEN];
+		size_t fl;
+		if ((e = rec_read_file(path, REC_MAX_FILE, &fb, &fl, msg, msgsz)) != Q_OK)
+			goto out;
+		sha256(h, fb, fl);
+		free(fb);
+		json_decref(entry);
+		entry = json_pack("{s:s, s:o, s:O}", "type", "result", "result_sha256",
+		                  rec_hex_json(h, sizeof h), "counts", counts);
+		if (entry == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+		if ((e = rec_log_append(el, entry, 1, &note, msg, msgsz)) != Q_OK)
+			goto out;
+		if ((e = rec_path(path, sizeof path, el->dir, "tally/result.checkpoint")) != Q_OK ||
+		    (e = rec_write_file(path, note, strlen(note), 0644, 0, msg, msgsz)) != Q_OK)
+			goto out;
+	}
+	e = Q_OK;
+out:
+	point_free(K);
+	if (S != NULL)
+		for (uint32_t t = 0; t < el->n; t++)
+			point_free(S[t]);
+	free(S);
+	if (Mi != NULL) {
+		for (uint32_t t = 0; t < el->n; t++) {
+			if (Mi[t] != NULL)
+				for (size_t s = 0; s < a.nsel; s++)
+					point_free(Mi[t][s]);
+			free(Mi[t]);
+		}
+		free(Mi);
+	}
+	point_free(M);
+	point_free(mG);
+	free(val);
+	elgamal_dlog_table_free(dt);
+	json_decref(counts);
+	json_decref(res);
+	json_decref(dj);
+	json_decref(used);
+	json_decref(skipped);
+	json_decref(entry);
+	free(cbytes);
+	free(note);
+	counts_free(ec);
+	decision_free(dec);
+	elec_findings_free(&f);
+	agg_file_clear(&a);
+	return e;
+}

@@ -1,0 +1,51 @@
+/*
+ * decrypt.h -- partial decryption by one trustee, and the combination of
+ * any k valid partial decryptions into counts and a decision
+ * (docs/spec/record.md R-7, R-8; crypto in docs/spec/crypto.md C-4.2, C-5).
+ *
+ *   decrypt  trustee i opens their key file, checks s_i*G against the
+ *            published S_i, and for every selection of the aggregate
+ *            (A, B) writes M_i = s_i*A with a Chaum-Pedersen proof that
+ *            log_G S_i = log_A M_i, bound to the base hash and i (R-7.1)
+ *            -> tally/partials/<i>.json.
+ *   combine  every partial present is checked (aggregate hash, every
+ *            proof); an invalid one is named and skipped; with at least k
+ *            valid ones the first k (by index) are combined by Lagrange,
+ *            mG = B - M decoded by baby-step giant-step (table sized to
+ *            the number of ballots), the counts go through the rule engine
+ *            (election/decide.h) and tally/result.json is written and
+ *            appended to the election log with a signed checkpoint
+ *            (tally/result.checkpoint).
+ *
+ * Secrets: s_i only inside tally_decrypt, in a scalar wiped by scalar_free.
+ */
+#ifndef QUORUM_TALLY_DECRYPT_H
+#define QUORUM_TALLY_DECRYPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/qerr.h"
+#include "record.h"
+
+#define TALLY_PARTIAL_FORMAT "quorum-partial/1"
+#define TALLY_RESULT_FORMAT "quorum-result/1"
+
+Q_MUST_CHECK qerr tally_decrypt(const rec_election *el, uint32_t i, const char *key_path,
+                                const void *pass, size_t passlen, char *msg, size_t msgsz);
+
+/* Options of tally_combine. */
+typedef struct combine_report {
+	uint32_t used[256]; /* trustees whose partials were combined */
+	size_t nused;
+	uint32_t skipped[256]; /* trustees whose partials were invalid */
+	size_t nskipped;
+} combine_report;
+
+/* rep may be NULL.  Q_ERR_PROOF if fewer than k partials are valid (msg
+ * names the invalid ones); Q_ERR_NOTFOUND if fewer than k exist;
+ * Q_ERR_RANGE if a count does not decode (more than the ballots). */
+Q_MUST_CHECK qerr tally_combine(const rec_election *el, combine_report *rep, char *msg,
+                                size_t msgsz);
+
+#endif

@@ -1,0 +1,56 @@
+/* main.c -- quorum-tally: dispatch a subcommand from the table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+
+#include "banned.h"
+
+typedef struct tally_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help; /* one line */
+} tally_cmd;
+
+static const tally_cmd cmds[] = {
+    {"decide", cmd_decide,
+     "decide MANIFEST COUNTS.json [--text] [--roll ROLL.csv]: apply the rules, print the decision"},
+    {"init", cmd_init,
+     "init DIR --manifest M --roll R (--trustees N --threshold K | --runoff-of PREV): new "
+     "election"},
+    {"ceremony", cmd_ceremony,
+     "ceremony generate|deal|receive|finish DIR [--trustee I --secret F --key F]: key ceremony"},
+    {"tally", cmd_tally,
+     "tally DIR [--threads N]: check station records, verify ballots, aggregate"},
+    {"decrypt", cmd_decrypt,
+     "decrypt DIR --trustee I --key KEYFILE: a trustee's partial decryption with proofs"},
+    {"combine", cmd_combine, "combine DIR: k valid partials -> counts -> rules -> result"},
+    {"report", cmd_report, "report DIR: result announcement as report.txt and report.html"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: quorum-tally <command> [args]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(out, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(out, "\nexit codes: 0 ok, 1 bad data (message on stderr), 2 usage or I/O\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return TALLY_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return TALLY_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "quorum-tally: unknown command \"%s\"\n", argv[1]);
+	usage(stderr);
+	return TALLY_EXIT_USAGE;
+}

@@ -1,0 +1,400 @@
+/*
+ * report.c -- report.txt and report.html (docs/spec/record.md R-9).
+ */
+#include "report.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/util.h"
+
+#include "banned.h"
+
+/* A growing output buffer. */
+typedef struct sbuf {
+	char *p;
+	size_t len, cap;
+	int oom;
+} sbuf;
+
+__attribute__((format(printf, 2, 3))) static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	if (b->oom)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+		va_start(ap, fmt);
+		n = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = 1;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t nc = (b->cap + (size_t)n + 1) * 2;
+		char *q = realloc(b->p, nc);
+		if (q == NULL) {
+			b->oom = 1;
+			return;
+		}
+		b->p = q;
+		b->cap = nc;
+	}
+}
+
+/* HTML-escaped copy of s appended. */
+static void sb_html(sbuf *b, const char *s)
+{
+	for (; s != NULL && *s; s++) {
+		switch (*s) {
+		case '<':
+			sb_printf(b, "&lt;");
+			break;
+		case '>':
+			sb_printf(b, "&gt;");
+			break;
+		case '&':
+			sb_printf(b, "&amp;");
+			break;
+		case '"':
+			sb_printf(b, "&quot;");
+			break;
+		default:
+			sb_printf(b, "%c", *s);
+		}
+	}
+}
+
+static const char *str_of(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static long long int_of(const json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* Label of option x of contest c, Chinese and English. */
+static void option_label(const elec_contest *c, size_t x, const char *id, char *zh, char *en,
+                         size_t cap)
+{
+	static const char *const yna[3][2] = {{"赞成", "yes"}, {"反对", "no"}, {"弃权", "abstain"}};
+	static const char *const ev[3][2] = {
+	    {"满意", "satisfied"}, {"基本满意", "basically satisfied"}, {"不满意", "dissatisfied"}};
+	snprintf(zh, cap, "%s", id);
+	snprintf(en, cap, "%s", id);
+	switch (c->type) {
+	case CONTEST_OFFICE:
+		for (size_t k = 0; k < c->ncands; k++)
+			if (strcmp(c->cands[k].id, id) == 0) {
+				snprintf(zh, cap, "%s", c->cands[k].name);
+				snprintf(en, cap, "%s (%s)", c->cands[k].name, id);
+			}
+		break;
+	case CONTEST_MOTION:
+	case CONTEST_RECALL:
+		if (x < 3) {
+			snprintf(zh, cap, "%s", yna[x][0]);
+			snprintf(en, cap, "%s", yna[x][1]);
+		}
+		break;
+	case CONTEST_EVALUATION: {
+		size_t g = c->option_group ? c->option_group[x] : 0;
+		const char *who = g < c->nmembers ? c->members[g].name : "";
+		snprintf(zh, cap, "%s %s", who, ev[x % 3][0]);
+		snprintf(en, cap, "%s %s", who, ev[x % 3][1]);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static const char *outcome_zh(const char *o)
+{
+	static const char *const map[][2] = {
+	    {"elected", "当选"},  {"runoff", "另行选举"},        {"passed", "通过"},
+	    {"failed", "未通过"}, {"no-quorum", "未达法定人数"}, {"void", "无效"},
+	    {"rectify", "整改"},  {"convene", "召集"},           {"not-convened", "不召集"}};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(o, map[i][0]) == 0)
+			return map[i][1];
+	return o;
+}
+
+static const json_t *decision_contest(const json_t *dec, const char *id)
+{
+	size_t i;
+	const json_t *c;
+	json_array_foreach(json_object_get(dec, "contests"), i,
+	                   c) if (strcmp(str_of(c, "id"), id) == 0) return c;
+	return NULL;
+}
+
+static const json_t *counts_contest(const json_t *counts, const char *id)
+{
+	size_t i;
+	const json_t *c;
+	json_array_foreach(json_object_get(counts, "contests"), i,
+	                   c) if (strcmp(str_of(c, "id"), id) == 0) return c;
+	return NULL;
+}
+
+static void join_strings(sbuf *b, const json_t *arr)
+{
+	size_t i;
+	const json_t *v;
+	if (json_array_size(arr) == 0) {
+		sb_printf(b, "-");
+		return;
+	}
+	json_array_foreach(arr, i, v) sb_printf(b, "%s%s", i ? ", " : "", json_string_value(v));
+}
+
+static void text_rules(sbuf *t, sbuf *h, const json_t *dc)
+{
+	size_t i;
+	const json_t *r;
+	json_array_foreach(json_object_get(dc, "rules"), i, r)
+	{
+		const char *subj = json_string_value(json_object_get(r, "subject"));
+		sb_printf(t,
+		          "    %-4s %s %s/%s%s%s: %s -- x = %lld (%s), n = %lld (%s), %lld %s %lld "
+		          "(%s)\n",
+		          json_is_true(json_object_get(r, "holds")) ? "[OK]" : "[NO]",
+		          str_of(r, "id"), str_of(r, "part"), str_of(r, "source"), subj ? " " : "",
+		          subj ? subj : "", str_of(r, "test"), int_of(r, "x"), str_of(r, "x_is"),
+		          int_of(r, "n"), str_of(r, "n_is"), int_of(r, "lhs"), str_of(r, "cmp"),
+		          int_of(r, "rhs"), str_of(r, "fraction"));
+		sb_printf(h, "<tr class=\"%s\"><td>",
+		          json_is_true(json_object_get(r, "holds")) ? "ok" : "no");
+		sb_html(h, str_of(r, "id"));
+		sb_printf(h, " ");
+		sb_html(h, str_of(r, "part"));
+		sb_printf(h, "</td><td>");
+		sb_html(h, str_of(r, "source"));
+		sb_printf(h, "</td><td>");
+		sb_html(h, subj ? subj : "");
+		sb_printf(h, "</td><td>");
+		sb_html(h, str_of(r, "test"));
+		sb_printf(h, "</td><td>x = %lld (", int_of(r, "x"));
+		sb_html(h, str_of(r, "x_is"));
+		sb_printf(h, "), n = %lld (", int_of(r, "n"));
+		sb_html(h, str_of(r, "n_is"));
+		sb_printf(h, "), fraction ");
+		sb_html(h, str_of(r, "fraction"));
+		sb_printf(h, "</td><td>%lld ", int_of(r, "lhs"));
+		sb_html(h, str_of(r, "cmp"));
+		sb_printf(h, " %lld</td><td>%s</td></tr>\n", int_of(r, "rhs"),
+		          json_is_true(json_object_get(r, "holds")) ? "成立 holds"
+		                                                    : "不成立 fails");
+	}
+	json_array_foreach(json_object_get(dc, "conflicts"), i, r)
+	{
+		sb_printf(t, "    conflict (%s): rule applied %s\n", str_of(r, "kind"),
+		          str_of(r, "applied"));
+		sb_printf(h, "<tr class=\"conflict\"><td colspan=\"7\">冲突 conflict (");
+		sb_html(h, str_of(r, "kind"));
+		sb_printf(h, "): rule applied ");
+		sb_html(h, str_of(r, "applied"));
+		sb_printf(h, "</td></tr>\n");
+	}
+}
+
+qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
+{
+	char path[REC_PATH_MAX], bh[2 * SHA256_LEN + 1];
+	json_t *res = NULL;
+	const json_t *dec, *counts;
+	uint8_t *cp = NULL;
+	size_t cplen = 0;
+	sbuf t = {0}, h = {0};
+	const elec_manifest *m = el->manifest;
+	qerr e;
+
+	if ((e = rec_path(path, sizeof path, el->dir, "tally/result.json")) != Q_OK)
+		return e;
+	e = rec_read_json(path, &res, msg, msgsz);
+	if (e == Q_ERR_NOTFOUND)
+		return rec_fail(Q_ERR_STATE, msg, msgsz, "no result yet: run \"combine\" first");
+	if (e != Q_OK)
+		return e;
+	if ((e = rec_path(path, sizeof path, el->dir, "tally/result.checkpoint")) != Q_OK ||
+	    (e = rec_read_file(path, 65536, &cp, &cplen, msg, msgsz)) != Q_OK)
+		goto out;
+	dec = json_object_get(res, "decision");
+	counts = json_object_get(res, "counts");
+	hex_encode(bh, el->base_hash, SHA256_LEN);
+
+	sb_printf(&t, "%s\n%s\n\n选举结果公告 / Result announcement\n", m->title_zh, m->title_en);
+	sb_printf(&t, "election %s, round %u, base hash %s\n", m->id, el->round, bh);
+	sb_printf(&t, "ballots issued %lld, cast %lld\n", int_of(counts, "issued"),
+	          int_of(counts, "cast"));
+	sb_printf(&h, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+	              "<title>");
+	sb_html(&h, m->title_zh);
+	sb_printf(&h, " / ");
+	sb_html(&h, m->title_en);
+	sb_printf(
+	    &h, "</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+	        "table{border-collapse:collapse;width:100%%;margin:.5em 0}"
+	        "td,th{border:1px solid #999;padding:.2em .4em;text-align:left;vertical-align:top}"
+	        ".bar{background:#2a6fb0;height:1em;display:inline-block}"
+	        "tr.no td{color:#900}tr.conflict td{background:#fee}"
+	        "pre{background:#f4f4f4;padding:.5em;white-space:pre-wrap;word-break:break-all}"
+	        "@media print{body{margin:0}}</style></head><body>\n<h1>");
+	sb_html(&h, m->title_zh);
+	sb_printf(&h, "<br><small>");
+	sb_html(&h, m->title_en);
+	sb_printf(&h,
+	          "</small></h1>\n<h2>选举结果公告 Result announcement</h2>\n<p>选举 election ");
+	sb_html(&h, m->id);
+	sb_printf(&h,
+	          ", 第%u轮 round %u. 发出选票 ballots issued %lld, 收回 cast %lld.<br>"
+	          "base hash <code>%s</code></p>\n",
+	          el->round, el->round, int_of(counts, "issued"), int_of(counts, "cast"), bh);
+
+	for (size_t ci = 0; ci < m->ncontests; ci++) {
+		const elec_contest *c = &m->contests[ci];
+		const json_t *dc = decision_contest(dec, c->id),
+		             *cc = counts_contest(counts, c->id);
+		const json_t *tally = json_object_get(cc, "tally");
+		char *const *ids;
+		size_t nopt;
+		unsigned mn, mx;
+		long long maxv = 1, cast = int_of(counts, "cast");
+		if (cc == NULL)
+			continue;
+		manifest_contest_options(c, &ids, &nopt, &mn, &mx);
+		for (size_t x = 0; x < nopt; x++)
+			if (int_of(tally, ids[x]) > maxv)
+				maxv = int_of(tally, ids[x]);
+		if (cast > maxv)
+			maxv = cast;
+		sb_printf(&t, "\n== %s / %s (%s) ==\n", c->title_zh, c->title_en, c->id);
+		sb_printf(&h, "<h3>");
+		sb_html(&h, c->title_zh);
+		sb_printf(&h, " / ");
+		sb_html(&h, c->title_en);
+		sb_printf(&h, "</h3>\n<table><tr><th>选项 option</th><th>票数 votes</th>"
+		              "<th></th></tr>\n");
+		for (size_t x = 0; x < nopt; x++) {
+			char zh[256], en[256];
+			long long v = int_of(tally, ids[x]);
+			option_label(c, x, ids[x], zh, en, sizeof zh);
+			sb_printf(&t, "  %-30s %-30s %10lld\n", zh, en, v);
+			sb_printf(&h, "<tr><td>");
+			sb_html(&h, zh);
+			if (strcmp(zh, en) != 0) {
+				sb_printf(&h, " / ");
+				sb_html(&h, en);
+			}
+			sb_printf(&h,
+			          "</td><td>%lld</td><td style=\"width:50%%\"><span class=\"bar\" "
+			          "style=\"width:%lld%%\"></span></td></tr>\n",
+			          v, v * 100 / maxv);
+		}
+		sb_printf(&h, "</table>\n");
+		if (dc != NULL) {
+			const char *oc = str_of(dc, "outcome");
+			sb_printf(&t, "  outcome: %s (%s); elected: ", oc, outcome_zh(oc));
+			join_strings(&t, json_object_get(dc, "elected"));
+			sb_printf(&t, "; run-off: ");
+			join_strings(&t, json_object_get(dc, "runoff"));
+			sb_printf(&t, "\n  rules applied:\n");
+			sb_printf(&h, "<p><b>结果 outcome: %s ", outcome_zh(oc));
+			sb_html(&h, oc);
+			sb_printf(&h, "</b>. 当选 elected: ");
+			{
+				sbuf tmp = {0};
+				join_strings(&tmp, json_object_get(dc, "elected"));
+				sb_html(&h, tmp.p);
+				free(tmp.p);
+				sb_printf(&h, ". 另行选举 run-off: ");
+				tmp = (sbuf){0};
+				join_strings(&tmp, json_object_get(dc, "runoff"));
+				sb_html(&h, tmp.p);
+				free(tmp.p);
+			}
+			sb_printf(&h, ".</p>\n<table><tr><th>规则 rule</th><th>依据 source</th>"
+			              "<th>对象 subject</th><th>检验 test</th><th>数字 numbers</th>"
+			              "<th>比较 compared</th><th></th></tr>\n");
+			text_rules(&t, &h, dc);
+			sb_printf(&h, "</table>\n");
+		}
+	}
+	{
+		size_t i;
+		const json_t *v;
+		sb_printf(&t, "\ntrustees whose partial decryptions were combined:");
+		sb_printf(&h, "<h3>受托人 Trustees</h3><p>combined 合并: ");
+		json_array_foreach(json_object_get(res, "trustees_used"), i, v)
+		{
+			sb_printf(&t, " %lld", (long long)json_integer_value(v));
+			sb_printf(&h, "%s%lld", i ? ", " : "", (long long)json_integer_value(v));
+		}
+		sb_printf(&t, "\n");
+		sb_printf(&h, "</p>\n");
+		json_array_foreach(json_object_get(res, "skipped"), i, v)
+		{
+			sb_printf(&t, "skipped (invalid) trustee %lld: %s\n", int_of(v, "trustee"),
+			          str_of(v, "reason"));
+			sb_printf(&h, "<p>skipped 无效 trustee %lld: ", int_of(v, "trustee"));
+			sb_html(&h, str_of(v, "reason"));
+			sb_printf(&h, "</p>\n");
+		}
+	}
+	static const char lookup_en[] =
+	    "Check your ballot: your receipt shows a tracking code of 64 hex digits. "
+	    "Find it in stations/<station>/station-record.json (ballots[].tracking_code) of "
+	    "the published election record; an observer can prove it is in the station's "
+	    "audit log with quorum-audit, and re-run the whole count from the record.";
+	static const char lookup_zh[] =
+	    "核对选票：您的回执上有64位十六进制的追踪码。在公布的选举记录中 "
+	    "stations/<投票站>/station-record.json 的 ballots[].tracking_code 里查找；"
+	    "观察员可用 quorum-audit 证明它在该投票站的审计日志中，并据记录重新计票。";
+	sb_printf(&t, "\n%s\n%s\n\nfinal checkpoint of the election log:\n%.*s", lookup_zh,
+	          lookup_en, (int)cplen, (const char *)cp);
+	sb_printf(&h, "<h3>追踪码查询 Tracking-code lookup</h3><p>");
+	sb_html(&h, lookup_zh);
+	sb_printf(&h, "</p><p>");
+	sb_html(&h, lookup_en);
+	sb_printf(&h, "</p>\n<h3>最终检查点 Final checkpoint</h3><pre>");
+	{
+		char *z = malloc(cplen + 1);
+		if (z == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+		memcpy(z, cp, cplen);
+		z[cplen] = '\0';
+		sb_html(&h, z);
+		free(z);
+	}
+	sb_printf(&h, "</pre>\n</body></html>\n");
+	if (t.oom || h.oom) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	if ((e = rec_path(path, sizeof path, el->dir, "report.txt")) != Q_OK ||
+	    (e = rec_write_file(path, t.p, t.len, 0644, 0, msg, msgsz)) != Q_OK ||
+	    (e = rec_path(path, sizeof path, el->dir, "report.html")) != Q_OK ||
+	    (e = rec_write_file(path, h.p, h.len, 0644, 0, msg, msgsz)) != Q_OK)
+		goto out;
+	e = Q_OK;
+out:
+	free(t.p);
+	free(h.p);
+	free(cp);
+	json_decref(res);
+	return e;
+}

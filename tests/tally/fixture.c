@@ -1,0 +1,304 @@
+/* fixture.c -- see fixture.h. */
+#include "fixture.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit/log.h"
+#include "audit/note.h"
+#include "crypto/sig.h"
+#include "crypto/util.h"
+#include "tally/ceremony.h"
+#include "tally/count.h"
+#include "testutil.h"
+
+const kdf_params fx_kdf = {1, 64, 1};
+
+static const char manifest_fmt[] =
+    "{\n"
+    "  \"format\": \"quorum-manifest/1\",\n"
+    "  \"id\": \"%s\",\n"
+    "  \"title\": {\"zh\": \"和谐社区第十届居民委员会选举\", \"en\": \"Hexie Community "
+    "residents' committee election\"},\n"
+    "  \"kind\": \"election\",\n"
+    "  \"charter\": \"CH1\",\n"
+    "  \"body\": {\"mode\": \"residents\", \"registered\": 10, \"households\": 9, "
+    "\"groups\": 4},\n"
+    "  \"committee\": {\"members\": 7, \"term_years\": 5},\n"
+    "  \"stations\": [\n"
+    "    {\"id\": \"s1\", \"name\": \"社区服务中心\", \"groups\": [\"g1\", \"g2\"]},\n"
+    "    {\"id\": \"s2\", \"name\": \"第二小学\", \"groups\": [\"g3\", \"g4\"]}\n"
+    "  ],\n"
+    "  \"dates\": {\"polling_day\": \"2026-03-15\", \"roll_published\": \"2026-02-20\"},\n"
+    "  \"contests\": [\n"
+    "    {\"id\": \"director\", \"type\": \"office\", \"title\": {\"zh\": \"主任\", \"en\": "
+    "\"Director\"}, \"seats\": 1,\n"
+    "     \"candidates\": [\n"
+    "       {\"id\": \"c1\", \"voter\": \"V0001\", \"name\": \"王芳\", \"nomination\": "
+    "{\"by\": \"party\"}},\n"
+    "       {\"id\": \"c2\", \"voter\": \"V0002\", \"name\": \"李强\", \"nomination\": "
+    "{\"by\": \"voters\", \"count\": 14}}],\n"
+    "     \"rules\": [\"UL19\"]},\n"
+    "    {\"id\": \"members\", \"type\": \"office\", \"title\": {\"zh\": \"委员\", \"en\": "
+    "\"Members\"}, \"seats\": 3,\n"
+    "     \"candidates\": [\n"
+    "       {\"id\": \"m1\", \"voter\": \"V0003\", \"name\": \"张伟\", \"nomination\": "
+    "{\"by\": \"party\"}},\n"
+    "       {\"id\": \"m2\", \"voter\": \"V0004\", \"name\": \"刘洋\", \"nomination\": "
+    "{\"by\": \"voters\", \"count\": 10}},\n"
+    "       {\"id\": \"m3\", \"voter\": \"V0005\", \"name\": \"陈静\", \"nomination\": "
+    "{\"by\": \"voters\", \"count\": 22}},\n"
+    "       {\"id\": \"m4\", \"voter\": \"V0006\", \"name\": \"杨磊\", \"nomination\": "
+    "{\"by\": \"party\"}},\n"
+    "       {\"id\": \"m5\", \"voter\": \"V0008\", \"name\": \"赵敏\", \"nomination\": "
+    "{\"by\": \"voters\", \"count\": 11}}],\n"
+    "     \"rules\": [\"UL19\"]}\n"
+    "  ]\n"
+    "}\n";
+
+static const char roll_csv[] = "id,name,birth_date,household,group,flags\n"
+                               "V0001,王芳,1975-04-02,H001,g1,\n"
+                               "V0002,李强,1968-11-20,H002,g1,representative\n"
+                               "V0003,张伟,1980-01-15,H003,g2,\n"
+                               "V0004,刘洋,1990-06-30,H004,g2,\n"
+                               "V0005,陈静,1985-09-09,H005,g3,\n"
+                               "V0006,杨磊,1972-12-01,H006,g3,\n"
+                               "V0007,\"Smith, John\",1960-02-29,H007,g4,\n"
+                               "V0008,赵敏,2008-03-15,H008,g4,\n"
+                               "V0009,周杰,2008-03-16,H008,g4,proxy=V0007\n"
+                               "V0010,吴刚,1950-05-05,H009,g1,deprived\n";
+
+char *fx_manifest(const char *id)
+{
+	size_t cap = sizeof manifest_fmt + strlen(id) + 1;
+	char *m = malloc(cap);
+	cr_assert_not_null(m);
+	snprintf(m, cap, manifest_fmt, id);
+	return m;
+}
+
+const char *fx_roll(void)
+{
+	return roll_csv;
+}
+
+rec_election *fx_init(const char *tmp, const char *name, const char *id, uint32_t k, uint32_t n,
+                      const char *runoff_of)
+{
+	char dir[1024], msg[512] = "";
+	char *m = fx_manifest(id);
+	rec_init_opts o = {(const uint8_t *)m, strlen(m), roll_csv, strlen(roll_csv), k, n,
+	                   runoff_of};
+	rec_election *el = NULL;
+	snprintf(dir, sizeof dir, "%s/%s", tmp, name);
+	qerr e = rec_init(dir, &o, msg, sizeof msg);
+	cr_assert_eq(e, Q_OK, "rec_init: %s (%s)", qerr_str(e), msg);
+	e = rec_open(&el, dir, msg, sizeof msg);
+	cr_assert_eq(e, Q_OK, "rec_open: %s", msg);
+	free(m);
+	return el;
+}
+
+const char *fx_pass(uint32_t i, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "pass-%u", i);
+	return buf;
+}
+
+void fx_secret_path(char *out, size_t cap, const char *tmp, const char *name, uint32_t i)
+{
+	snprintf(out, cap, "%s/%s-sec%u", tmp, name, i);
+}
+
+void fx_key_path(char *out, size_t cap, const char *tmp, const char *name, uint32_t i)
+{
+	snprintf(out, cap, "%s/%s-key%u", tmp, name, i);
+}
+
+void fx_generate_all(rec_election *el, const char *tmp, const char *name)
+{
+	for (uint32_t i = 1; i <= el->n; i++) {
+		char sp[1024], pw[32], msg[512] = "";
+		fx_secret_path(sp, sizeof sp, tmp, name, i);
+		fx_pass(i, pw, sizeof pw);
+		qerr e = ceremony_generate(el, i, sp, pw, strlen(pw), &fx_kdf, msg, sizeof msg);
+		cr_assert_eq(e, Q_OK, "generate %u: %s", i, msg);
+	}
+}
+
+void fx_deal_all(rec_election *el, const char *tmp, const char *name)
+{
+	for (uint32_t i = 1; i <= el->n; i++) {
+		char sp[1024], pw[32], msg[512] = "";
+		fx_secret_path(sp, sizeof sp, tmp, name, i);
+		fx_pass(i, pw, sizeof pw);
+		qerr e = ceremony_deal(el, i, sp, pw, strlen(pw), msg, sizeof msg);
+		cr_assert_eq(e, Q_OK, "deal %u: %s", i, msg);
+	}
+}
+
+void fx_ceremony(rec_election *el, const char *tmp, const char *name)
+{
+	fx_generate_all(el, tmp, name);
+	fx_deal_all(el, tmp, name);
+	for (uint32_t i = 1; i <= el->n; i++) {
+		char sp[1024], kp[1024], pw[32], msg[512] = "";
+		fx_secret_path(sp, sizeof sp, tmp, name, i);
+		fx_key_path(kp, sizeof kp, tmp, name, i);
+		fx_pass(i, pw, sizeof pw);
+		qerr e =
+		    ceremony_receive(el, i, sp, kp, pw, strlen(pw), &fx_kdf, NULL, msg, sizeof msg);
+		cr_assert_eq(e, Q_OK, "receive %u: %s", i, msg);
+	}
+	char msg[512] = "";
+	qerr e = ceremony_finish(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_OK, "finish: %s", msg);
+}
+
+void fx_encrypt(const rec_election *el, const uint8_t *marks, uint8_t **enc, size_t *len)
+{
+	ballot_style *st = NULL;
+	point *K = NULL;
+	point_table *Kt;
+	ballot *b = NULL;
+	char msg[512] = "";
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK, "%s", msg);
+	cr_assert_eq(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), Q_OK, "%s", msg);
+	Kt = point_table_new(K);
+	cr_assert_not_null(Kt);
+	cr_assert_eq(ballot_encrypt(st, Kt, marks, FX_NOPT, &b, NULL), Q_OK);
+	cr_assert_eq(ballot_encode(b, enc, len), Q_OK);
+	ballot_free(b);
+	point_table_free(Kt);
+	point_free(K);
+	ballot_style_free(st);
+}
+
+static uint8_t *entry(const char *tag, const void *p, size_t plen, size_t *len)
+{
+	size_t tl = strlen(tag);
+	uint8_t *e = malloc(tl + 1 + plen);
+	cr_assert_not_null(e);
+	memcpy(e, tag, tl);
+	e[tl] = '\n';
+	if (plen > 0)
+		memcpy(e + tl + 1, p, plen);
+	*len = tl + 1 + plen;
+	return e;
+}
+
+void fx_station(const rec_election *el, const char *sid, uint8_t *const *enc, const size_t *len,
+                size_t n, uint64_t issued)
+{
+	char dir[1024], origin[128], msg[512] = "", vkey[NOTE_VKEY_MAX], kpath[1200];
+	char root[65], bh[65], mh[65], kh[2 * POINT_LEN + 1];
+	audit_log *lg = NULL;
+	ballot_style *st = NULL;
+	point *K = NULL;
+	uint8_t kb[POINT_LEN];
+	merkle_hash r;
+	note_signer ns;
+	uint64_t idx;
+	size_t el_len;
+	uint8_t *ent;
+
+	snprintf(dir, sizeof dir, "%s/stations/%s/log", el->dir, sid);
+	cr_assert_eq(rec_mkdirs(dir), Q_OK);
+	snprintf(origin, sizeof origin, "quorum.station/%s/%s", el->manifest->id, sid);
+	cr_assert_eq(log_create(dir, origin, &lg, msg, sizeof msg), Q_OK, "%s", msg);
+	ent = entry("quorum/v1/station/poll-opened", "station s\n", 10, &el_len);
+	cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
+	free(ent);
+	for (size_t i = 0; i < n; i++) {
+		ent = entry(TALLY_ENTRY_CAST, enc[i], len[i], &el_len);
+		cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
+		free(ent);
+	}
+	ent = entry("quorum/v1/station/poll-closed", "closed\n", 7, &el_len);
+	cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
+	free(ent);
+	char *note = NULL;
+	size_t nlen;
+	cr_assert_eq(log_checkpoint_sign(lg, &note, &nlen), Q_OK);
+	cr_assert_eq(log_root(lg, log_size(lg), r), Q_OK);
+	cr_assert_eq(note_verifier_format(log_vkey(lg), vkey, sizeof vkey), Q_OK);
+	uint64_t size = log_size(lg);
+	log_close(lg);
+
+	/* the signing key (the daemon's log key), then removed from the copy */
+	snprintf(kpath, sizeof kpath, "%s/key", dir);
+	size_t kl;
+	char *ktxt = test_read_file(kpath, &kl);
+	cr_assert_eq(note_signer_parse(&ns, ktxt, kl), Q_OK);
+	wipe(ktxt, kl);
+	free(ktxt);
+	unlink(kpath);
+
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	cr_assert_eq(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), Q_OK);
+	cr_assert_eq(point_encode(kb, K), Q_OK);
+	hex_encode(kh, kb, sizeof kb);
+	hex_encode(root, r, 32);
+	hex_encode(bh, el->base_hash, 32);
+	hex_encode(mh, el->manifest->hash, 32);
+	json_t *ballots = json_array();
+	for (size_t i = 0; i < n; i++) {
+		uint8_t code[BALLOT_CODE_LEN];
+		char ch[65];
+		char *b64 = malloc(b64_encoded_len(len[i]) + 1);
+		ballot_tracking_code(code, st, enc[i], len[i]);
+		hex_encode(ch, code, sizeof code);
+		b64_encode(b64, enc[i], len[i]);
+		json_array_append_new(ballots,
+		                      json_pack("{s:s, s:s}", "tracking_code", ch, "ballot", b64));
+		free(b64);
+	}
+	json_t *rec =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I},"
+	              " s:o, s:[], s:{s:s, s:s, s:I, s:s, s:s, s:I}}",
+	              "format", "quorum-station-record/1", "election", el->manifest->id, "station",
+	              sid, "manifest_sha256", mh, "base_hash", bh, "joint_key", kh, "counts",
+	              "registered", (json_int_t)5, "issued", (json_int_t)issued, "cast",
+	              (json_int_t)n, "challenged", (json_int_t)0, "ballots", ballots, "challenged",
+	              "log", "origin", origin, "vkey", vkey, "size", (json_int_t)size, "root", root,
+	              "checkpoint", note, "close_index", (json_int_t)(size - 1));
+	cr_assert_not_null(rec);
+	char *txt = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	size_t tl = strlen(txt), gl = strlen(TALLY_RECORD_SIG_TAG);
+	uint8_t *m = malloc(gl + tl), sig[SIG_LEN];
+	memcpy(m, TALLY_RECORD_SIG_TAG, gl);
+	memcpy(m + gl, txt, tl);
+	cr_assert_eq(sig_sign(sig, &ns.sk, m, gl + tl), Q_OK);
+	note_signer_wipe(&ns);
+	char sigb[100];
+	b64_encode(sigb, sig, SIG_LEN);
+	sigb[strlen(sigb) + 1] = '\0';
+	sigb[strlen(sigb)] = '\n';
+	snprintf(dir, sizeof dir, "%s/stations/%s/station-record.json", el->dir, sid);
+	cr_assert_eq(test_write_file(dir, txt, tl), 0);
+	snprintf(dir, sizeof dir, "%s/stations/%s/station-record.json.sig", el->dir, sid);
+	cr_assert_eq(test_write_file(dir, sigb, strlen(sigb)), 0);
+	free(m);
+	free(txt);
+	free(note);
+	json_decref(rec);
+	point_free(K);
+	ballot_style_free(st);
+}
+
+void fx_station_marks(const rec_election *el, const char *sid, const uint8_t *marks, size_t n,
+                      uint64_t issued)
+{
+	uint8_t **enc = calloc(n + 1, sizeof *enc);
+	size_t *len = calloc(n + 1, sizeof *len);
+	for (size_t i = 0; i < n; i++)
+		fx_encrypt(el, marks + i * FX_NOPT, &enc[i], &len[i]);
+	fx_station(el, sid, enc, len, n, issued);
+	for (size_t i = 0; i < n; i++)
+		free(enc[i]);
+	free(enc);
+	free(len);
+}

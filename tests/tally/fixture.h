@@ -1,0 +1,56 @@
+/*
+ * fixture.h -- helpers for the tally tests: an election directory with the
+ * example committee election (docs/examples/election.json, body sized to
+ * the 10-voter example roll), a key ceremony run through the library with
+ * cheap Argon2id (test only), and station records written exactly as the
+ * polling daemon writes them (docs/spec/protocol.md P-7: a signed
+ * station-record.json, its .sig and the station's audit log).
+ *
+ * Everything aborts the test (cr_assert) on an unexpected failure.
+ */
+#ifndef QUORUM_TESTS_TALLY_FIXTURE_H
+#define QUORUM_TESTS_TALLY_FIXTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/kdf.h"
+#include "election/ballot.h"
+#include "tally/record.h"
+
+/* Options per selection in the example: director c1 c2, members m1..m5. */
+#define FX_NOPT 7
+
+extern const kdf_params fx_kdf;
+
+/* The example manifest (with the given election id) as malloc'd bytes. */
+char *fx_manifest(const char *id);
+/* The example roll (static). */
+const char *fx_roll(void);
+
+/* Create <tmp>/<name> (init) and open it. */
+rec_election *fx_init(const char *tmp, const char *name, const char *id, uint32_t k, uint32_t n,
+                      const char *runoff_of);
+/* Passphrase of trustee i ("pass-<i>") into buf. */
+const char *fx_pass(uint32_t i, char *buf, size_t cap);
+/* Paths <tmp>/<name>-sec<i> and -key<i>. */
+void fx_secret_path(char *out, size_t cap, const char *tmp, const char *name, uint32_t i);
+void fx_key_path(char *out, size_t cap, const char *tmp, const char *name, uint32_t i);
+/* generate + deal + receive for every trustee, then finish. */
+void fx_ceremony(rec_election *el, const char *tmp, const char *name);
+void fx_generate_all(rec_election *el, const char *tmp, const char *name);
+void fx_deal_all(rec_election *el, const char *tmp, const char *name);
+
+/* Encrypt one ballot (marks: FX_NOPT bytes) for el under its joint key;
+ * *enc is malloc'd. */
+void fx_encrypt(const rec_election *el, const uint8_t *marks, uint8_t **enc, size_t *len);
+
+/* Write stations/<sid>/ (record, .sig, log) with the given encoded
+ * ballots, issued count and challenged count 0. */
+void fx_station(const rec_election *el, const char *sid, uint8_t *const *enc, const size_t *len,
+                size_t n, uint64_t issued);
+/* Marks shortcut: n ballots from marks (n * FX_NOPT bytes). */
+void fx_station_marks(const rec_election *el, const char *sid, const uint8_t *marks, size_t n,
+                      uint64_t issued);
+
+#endif

@@ -1,0 +1,323 @@
+/*
+ * test_tally.c -- the tally step: station records checked (signature,
+ * election, counts, log), every ballot verified, duplicates and ballots of
+ * another election refused; and the full 3-of-5 flow with two trustees
+ * absent.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto/util.h"
+#include "fixture.h"
+#include "tally/count.h"
+#include "tally/decrypt.h"
+#include "tally/report.h"
+#include "testutil.h"
+
+static char *tmp;
+
+static void setup(void)
+{
+	tmp = test_tmpdir();
+}
+
+static void teardown(void)
+{
+	test_rmtree(tmp);
+	free(tmp);
+}
+
+TestSuite(tally, .init = setup, .fini = teardown);
+
+/* director c1 c2 | members m1..m5: c1 3, c2 3; m1 6, m2 5, m3 2, m4 2, m5 1 */
+static const uint8_t six[6 * FX_NOPT] = {
+    1, 0, 1, 1, 1, 0, 0, /**/ 1, 0, 1, 1, 0, 1, 0, /**/ 1, 0, 1, 1, 1, 0, 0,
+    0, 1, 1, 1, 0, 1, 0, /**/ 0, 1, 1, 1, 0, 0, 1, /**/ 0, 1, 1, 0, 0, 0, 0,
+};
+
+static rec_election *ready(void)
+{
+	rec_election *el = fx_init(tmp, "e", "hq-test", 3, 5, NULL);
+	fx_ceremony(el, tmp, "e");
+	return el;
+}
+
+static qerr run_tally(rec_election *el, char *msg, size_t msgsz)
+{
+	tally_opts o = {2, 0};
+	return tally_run(el, &o, msg, msgsz);
+}
+
+static void decrypt_as(rec_election *el, uint32_t i)
+{
+	char kp[1024], pw[32], msg[512] = "";
+	fx_key_path(kp, sizeof kp, tmp, "e", i);
+	fx_pass(i, pw, sizeof pw);
+	qerr e = tally_decrypt(el, i, kp, pw, strlen(pw), msg, sizeof msg);
+	cr_assert_eq(e, Q_OK, "decrypt %u: %s", i, msg);
+}
+
+static json_t *contest_of(json_t *res, const char *id)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(json_object_get(res, "decision"), "contests"), i, c)
+	{
+		if (strcmp(json_string_value(json_object_get(c, "id")), id) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+Test(tally, full_3_of_5_with_two_trustees_absent)
+{
+	rec_election *el = ready();
+	char msg[768] = "", path[1200];
+	fx_station_marks(el, "s1", six, 4, 5);
+	fx_station_marks(el, "s2", six + 4 * FX_NOPT, 2, 2);
+	qerr e = run_tally(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_OK, "tally: %s", msg);
+	/* trustees 4 and 5 are absent */
+	decrypt_as(el, 1);
+	decrypt_as(el, 2);
+	decrypt_as(el, 3);
+	combine_report rep;
+	e = tally_combine(el, &rep, msg, sizeof msg);
+	cr_assert_eq(e, Q_OK, "combine: %s", msg);
+	cr_assert_eq(rep.nused, 3);
+	cr_assert_eq(rep.nskipped, 0);
+
+	json_t *res;
+	snprintf(path, sizeof path, "%s/tally/result.json", el->dir);
+	cr_assert_eq(rec_read_json(path, &res, msg, sizeof msg), Q_OK);
+	json_t *cs = json_object_get(json_object_get(res, "counts"), "contests");
+	json_t *dir = json_object_get(json_array_get(cs, 0), "tally");
+	json_t *mem = json_object_get(json_array_get(cs, 1), "tally");
+	cr_assert_eq(json_integer_value(json_object_get(dir, "c1")), 3);
+	cr_assert_eq(json_integer_value(json_object_get(dir, "c2")), 3);
+	long long want[5] = {6, 5, 2, 2, 1};
+	const char *ids[5] = {"m1", "m2", "m3", "m4", "m5"};
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(json_integer_value(json_object_get(mem, ids[i])), want[i], "%s",
+		             ids[i]);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(res, "counts"), "issued")),
+	             7);
+	/* the rule engine: a tie for director and a run-off for the last seat */
+	json_t *d = contest_of(res, "director"), *m = contest_of(res, "members");
+	cr_assert_str_eq(json_string_value(json_object_get(d, "outcome")), "runoff");
+	cr_assert_str_eq(json_string_value(json_object_get(m, "outcome")), "runoff");
+	cr_assert_eq(json_array_size(json_object_get(m, "elected")), 2);
+	json_decref(res);
+
+	/* the log: created, 5 commitments, joint key, tally, 3 partials, result */
+	snprintf(path, sizeof path, "%s/tally/result.checkpoint", el->dir);
+	size_t l;
+	char *cp = test_read_file(path, &l);
+	cr_assert(strstr(cp, "\n12\n") != NULL, "checkpoint of 12 entries: %s", cp);
+	free(cp);
+
+	/* the report */
+	cr_assert_eq(tally_report(el, msg, sizeof msg), Q_OK, "%s", msg);
+	snprintf(path, sizeof path, "%s/report.html", el->dir);
+	char *html = test_read_file(path, &l);
+	cr_assert(strstr(html, "王芳") != NULL);
+	cr_assert(strstr(html, "UL19.elected") != NULL);
+	cr_assert(strstr(html, "class=\"bar\"") != NULL);
+	cr_assert(strstr(html, "Tracking-code lookup") != NULL);
+	free(html);
+	snprintf(path, sizeof path, "%s/report.txt", el->dir);
+	char *txt = test_read_file(path, &l);
+	cr_assert(strstr(txt, "final checkpoint") != NULL);
+	cr_assert(strstr(txt, "另行选举") != NULL);
+	free(txt);
+	/* nothing can be redone over the top */
+	cr_assert_eq(run_tally(el, msg, sizeof msg), Q_ERR_EXISTS);
+	cr_assert_eq(tally_combine(el, NULL, msg, sizeof msg), Q_ERR_EXISTS);
+	rec_free(el);
+}
+
+Test(tally, ballot_of_another_election_is_refused)
+{
+	rec_election *el = ready();
+	char msg[768] = "";
+	/* a valid ballot under the same joint key, proved for another base
+	 * hash (another election, or another round, with the same trustees) */
+	ballot_style *st = NULL;
+	point *K = NULL;
+	ballot *b = NULL;
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	cr_assert_eq(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), Q_OK);
+	point_table *Kt = point_table_new(K);
+	st->base_hash[0] ^= 1;
+	uint8_t *enc[3];
+	size_t len[3];
+	cr_assert_eq(ballot_encrypt(st, Kt, six, FX_NOPT, &b, NULL), Q_OK);
+	cr_assert_eq(ballot_encode(b, &enc[1], &len[1]), Q_OK);
+	fx_encrypt(el, six + FX_NOPT, &enc[0], &len[0]);
+	fx_encrypt(el, six + 2 * FX_NOPT, &enc[2], &len[2]);
+	fx_station(el, "s1", enc, len, 3, 3);
+	fx_station_marks(el, "s2", six + 3 * FX_NOPT, 1, 1);
+	qerr e = run_tally(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_PROOF, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg, "station s1, ballot 1") != NULL, "names the ballot: %s", msg);
+	char p[1200];
+	snprintf(p, sizeof p, "%s/tally/aggregate.json", el->dir);
+	cr_assert_eq(access(p, F_OK), -1, "no aggregate");
+	for (int i = 0; i < 3; i++)
+		free(enc[i]);
+	ballot_free(b);
+	point_table_free(Kt);
+	point_free(K);
+	ballot_style_free(st);
+	rec_free(el);
+}
+
+Test(tally, record_of_another_election_is_refused)
+{
+	rec_election *el = ready();
+	rec_election *other = fx_init(tmp, "o", "hq-other", 3, 5, NULL);
+	char msg[768] = "", a[1200], b[1200];
+	fx_ceremony(other, tmp, "o");
+	fx_station_marks(other, "s1", six, 1, 1);
+	fx_station_marks(el, "s2", six, 1, 1);
+	/* move the other election's s1 record into this one */
+	snprintf(a, sizeof a, "%s/stations/s1", other->dir);
+	snprintf(b, sizeof b, "%s/stations/s1", el->dir);
+	cr_assert_eq(rename(a, b), 0);
+	qerr e = run_tally(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_FORMAT, "%s", msg);
+	cr_assert(strstr(msg, "another election") != NULL, "%s", msg);
+	rec_free(other);
+	rec_free(el);
+}
+
+static void tamper(const rec_election *el, const char *sid, const char *from, const char *to)
+{
+	char p[1200];
+	size_t l;
+	snprintf(p, sizeof p, "%s/stations/%s/station-record.json", el->dir, sid);
+	char *t = test_read_file(p, &l);
+	char *at = strstr(t, from);
+	cr_assert_not_null(at, "%s not in record", from);
+	cr_assert_eq(strlen(from), strlen(to));
+	memcpy(at, to, strlen(to));
+	cr_assert_eq(test_write_file(p, t, l), 0);
+	free(t);
+}
+
+Test(tally, tampered_station_record_is_refused)
+{
+	rec_election *el = ready();
+	char msg[768] = "";
+	fx_station_marks(el, "s1", six, 2, 3);
+	fx_station_marks(el, "s2", six + 2 * FX_NOPT, 1, 1);
+	tamper(el, "s1", "\"issued\":3", "\"issued\":4");
+	qerr e = run_tally(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_SIGNATURE, "%s", msg);
+	cr_assert(strstr(msg, "station s1") != NULL, "%s", msg);
+	rec_free(el);
+}
+
+Test(tally, truncated_signature_is_refused)
+{
+	rec_election *el = ready();
+	char msg[768] = "", p[1200];
+	fx_station_marks(el, "s1", six, 1, 1);
+	fx_station_marks(el, "s2", six, 0, 0);
+	snprintf(p, sizeof p, "%s/stations/s1/station-record.json.sig", el->dir);
+	cr_assert_eq(test_write_file(p, "AAAA\n", 5), 0);
+	cr_assert_eq(run_tally(el, msg, sizeof msg), Q_ERR_FORMAT, "%s", msg);
+	rec_free(el);
+}
+
+Test(tally, ballot_counted_twice_is_refused)
+{
+	rec_election *el = ready();
+	char msg[768] = "";
+	uint8_t *enc[2];
+	size_t len[2];
+	fx_encrypt(el, six, &enc[0], &len[0]);
+	fx_encrypt(el, six + FX_NOPT, &enc[1], &len[1]);
+	fx_station(el, "s1", enc, len, 2, 2);
+	fx_station(el, "s2", enc, len, 1, 1); /* the same ballot again */
+	qerr e = run_tally(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_EXISTS, "%s", msg);
+	cr_assert(strstr(msg, "appears twice") != NULL, "%s", msg);
+	free(enc[0]);
+	free(enc[1]);
+	rec_free(el);
+}
+
+Test(tally, more_cast_than_issued_is_refused)
+{
+	rec_election *el = ready();
+	char msg[768] = "";
+	fx_station_marks(el, "s1", six, 3, 2);
+	fx_station_marks(el, "s2", six, 1, 1);
+	qerr e = run_tally(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s", msg);
+	cr_assert(strstr(msg, "COUNT.reconcile") != NULL, "%s", msg);
+	rec_free(el);
+}
+
+Test(tally, missing_station_and_missing_key)
+{
+	rec_election *el = fx_init(tmp, "e", "hq-test", 2, 3, NULL);
+	char msg[768] = "";
+	cr_assert_eq(run_tally(el, msg, sizeof msg), Q_ERR_STATE, "%s", msg);
+	rec_free(el);
+	el = NULL;
+	test_rmtree(tmp);
+	free(tmp);
+	tmp = test_tmpdir();
+	el = ready();
+	fx_station_marks(el, "s1", six, 1, 1);
+	cr_assert_eq(run_tally(el, msg, sizeof msg), Q_ERR_NOTFOUND, "%s", msg);
+	cr_assert(strstr(msg, "s2") != NULL, "%s", msg);
+	rec_free(el);
+}
+
+Test(tally, parallel_sum_equals_serial_sum)
+{
+	rec_election *el = ready();
+	ballot_style *st = NULL;
+	point *K = NULL;
+	char msg[256];
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	cr_assert_eq(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), Q_OK);
+	uint8_t *enc[40];
+	size_t len[40];
+	tally_item it[40];
+	for (int i = 0; i < 40; i++) {
+		fx_encrypt(el, six + (i % 6) * FX_NOPT, &enc[i], &len[i]);
+		it[i].enc = enc[i];
+		it[i].len = len[i];
+	}
+	elgamal_ct **a1 = NULL, **a3 = NULL;
+	size_t bad;
+	cr_assert_eq(tally_verify_aggregate(st, K, NULL, it, 40, 1, NULL, NULL, &a1, &bad, NULL, 0),
+	             Q_OK);
+	cr_assert_eq(tally_verify_aggregate(st, K, NULL, it, 40, 3, NULL, NULL, &a3, &bad, NULL, 0),
+	             Q_OK);
+	for (size_t s = 0; s < st->total_options; s++) {
+		cr_assert(point_eq(a1[s]->a, a3[s]->a) && point_eq(a1[s]->b, a3[s]->b));
+		elgamal_ct_free(a1[s]);
+		elgamal_ct_free(a3[s]);
+	}
+	free(a1);
+	free(a3);
+	/* a flipped byte in ballot 33 is found and named */
+	enc[33][len[33] - 5] ^= 0x40;
+	cr_assert_neq(
+	    tally_verify_aggregate(st, K, NULL, it, 40, 2, NULL, NULL, &a1, &bad, NULL, 0), Q_OK);
+	cr_assert_eq(bad, 33);
+	cr_assert_null(a1);
+	for (int i = 0; i < 40; i++)
+		free(enc[i]);
+	point_free(K);
+	ballot_style_free(st);
+	rec_free(el);
+}
