@@ -160,7 +160,7 @@ Test(ballotd_crash, sigkill_during_concurrent_casts)
 		}
 		cr_assert_eq(found, 1, "acknowledged ballot %d found %d times", i, found);
 	}
-	td_stop(&d);
+	cr_assert_eq(td_stop(&d), 0, "daemon did not exit cleanly (see its log)");
 	/* The log holds every stored ballot exactly once. */
 	char ld[400], msg[LOG_MSG_MAX];
 	snprintf(ld, sizeof ld, "%s/log", d.state);

@@ -314,7 +314,7 @@ Test(ballotd_poll, full_poll_and_record_verifies)
 
 	/* The log: verifies, holds each ballot exactly once, matches the
 	 * record's checkpoint; the receipt's checkpoint verifies too. */
-	td_stop(&d);
+	cr_assert_eq(td_stop(&d), 0, "daemon did not exit cleanly (see its log)");
 	char ld[400];
 	snprintf(ld, sizeof ld, "%s/log", d.state);
 	audit_log *lg = NULL;
