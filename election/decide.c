@@ -368,15 +368,17 @@ static void decide_office(ectx *e, dec_contest *dc, const elec_contest *mc, cons
 		dc->outcome = OUT_VOID;
 		goto out;
 	}
-	/* UL19 validity, every round */
-	int valid;
-	if (m->mode == MODE_RESIDENTS)
+	/* UL19 validity: round 1 only.  A run-off (另行选举) has its own test,
+	 * votes >= 1/3 of its cast (RULES.md UL19.runoff), and no turnout test:
+	 * docs/rules.md R-3.1. */
+	int valid = 1;
+	if (g->round == 1 && m->mode == MODE_RESIDENTS)
 		valid =
 		    apply(e, dc, "UL19.valid.residents", "quorum", NULL, dc->cast, m->registered);
-	else if (m->mode == MODE_HOUSEHOLDS)
+	else if (g->round == 1 && m->mode == MODE_HOUSEHOLDS)
 		valid =
 		    apply(e, dc, "UL19.valid.households", "quorum", NULL, dc->cast, m->households);
-	else
+	else if (g->round == 1)
 		valid = apply(e, dc, "UL19.valid.representatives", "quorum", NULL, dc->cast,
 		              m->members);
 	if (!valid) {

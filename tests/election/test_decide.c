@@ -128,8 +128,6 @@ Test(decide, void_per_station)
 static json_t *members(uint64_t cast, const uint64_t v[5], unsigned round, unsigned seats)
 {
 	json_t *m = ex_json("election.json");
-	if (round > 1) /* the run-off worked examples use small polls: keep them valid */
-		jset(m, "body.registered", json_integer(500));
 	json_t *tally = json_object();
 	const char *ids[] = {"m1", "m2", "m3", "m4", "m5"};
 	for (int i = 0; i < 5; i++)
@@ -820,4 +818,16 @@ Test(decide, ul29_exactly_two_thirds)
 	json_decref(d);
 	json_decref(cn);
 	json_decref(m);
+}
+
+Test(decide, runoff_round_has_no_turnout_test)
+{
+	/* 1,000 registered, 60 cast in the run-off: still decided by the 1/3 floor */
+	const uint64_t v[5] = {UINT64_MAX, 30, 20, UINT64_MAX, UINT64_MAX};
+	json_t *d = members(60, v, 2, 1);
+	json_t *c = dec_contest_json(d, "members");
+	cr_expect_str_eq(outcome(c), "elected");
+	cr_expect_null(dec_rule_json(c, "UL19.valid.residents", NULL));
+	cr_expect(holds(c, "UL19.runoff", "m2"));
+	json_decref(d);
 }
