@@ -1,0 +1,290 @@
+/*
+ * bench_tally -- the tally of N five-selection ballots (verify every proof
+ * + homomorphic aggregate, tally/count.h tally_verify_aggregate on all
+ * cores) and the decryption side (3 trustees' partial decryptions with
+ * Chaum-Pedersen proofs, their verification, Lagrange combination and
+ * baby-step giant-step decoding), each beside its group-operation floor
+ * measured in the same run, with the peak RSS.
+ *
+ * The ballot style: one contest of 5 options, 0..3 selections (an office
+ * of 3 seats and 5 candidates): per ballot 5 [0,1] range proofs (2
+ * branches each) and one [0,3] total proof (4 branches) = 14 branches.
+ * Floor of one branch of range_verify (C-4.3): 2 double mults (point_mul2)
+ * + 1 table-K mult + 2 point encodings; per ballot 14 of those + 10 point
+ * additions (the total and the aggregate).  The tally floor is that work
+ * divided over the cores used.
+ * Floor of decrypt + combine: per trustee and selection 1 variable-base
+ * mult (M = sA) + the Chaum-Pedersen prover (1 fixed + 1 variable mult)
+ * + its verification (2 double mults); per selection k variable mults
+ * (Lagrange).  The BSGS table build is reported separately.
+ *
+ * Ballots are encrypted in-process; to keep the set-up short only U
+ * distinct ballots are made (default 2,000) and the N items cycle through
+ * them: verification cost does not depend on distinctness, and
+ * tally_verify_aggregate has no duplicate check (tally_run does, on the
+ * tracking codes, before it; that costs one SHA-256 per ballot).
+ *
+ * Usage: bench_tally [N [U [threads]]]   (defaults 100000 2000 all cores)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto/elgamal.h"
+#include "crypto/group.h"
+#include "crypto/proof.h"
+#include "crypto/threshold.h"
+#include "election/ballot.h"
+#include "tally/count.h"
+
+#define NSEL 5
+#define K_OF 3
+#define N_OF 5
+
+static double wall_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static void check(qerr e, const char *what)
+{
+	if (e != Q_OK) {
+		fprintf(stderr, "bench_tally: %s: %s\n", what, qerr_str(e));
+		exit(1);
+	}
+}
+
+static long peak_rss_kb(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/* Minimum over 5 rounds of the CPU time per iteration. */
+#define FLOOR(var, iters, body)                                                                    \
+	do {                                                                                       \
+		var = 1e30;                                                                        \
+		for (int r_ = 0; r_ < 5; r_++) {                                                   \
+			double t0_ = cpu_us(), d_;                                                 \
+			for (int i_ = 0; i_ < (iters); i_++) {                                     \
+				body;                                                              \
+			}                                                                          \
+			d_ = (cpu_us() - t0_) / (iters);                                           \
+			if (d_ < var)                                                              \
+				var = d_;                                                          \
+		}                                                                                  \
+	} while (0)
+
+static unsigned long parse_arg(const char *s, unsigned long def)
+{
+	char *end;
+	unsigned long v;
+	if (s == NULL)
+		return def;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v == 0) {
+		fprintf(stderr, "bench_tally: bad number %s\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	size_t N = parse_arg(argc > 1 ? argv[1] : NULL, 100000);
+	size_t U = parse_arg(argc > 2 ? argv[2] : NULL, 2000);
+	unsigned threads = (unsigned)parse_arg(argc > 3 ? argv[3] : NULL, 0);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned used = threads ? threads : (unsigned)(ncpu > 0 ? ncpu : 1);
+	uint8_t base[32];
+	if (U > N)
+		U = N;
+	memset(base, 0x5a, sizeof base);
+
+	/* ---- keys: a 3-of-5 dealing in-process ---- */
+	threshold_poly *poly[N_OF];
+	point *C[N_OF][K_OF], *C0[N_OF];
+	scalar *s[N_OF];
+	point *S[N_OF], *K = point_new();
+	for (int d = 0; d < N_OF; d++) {
+		check(threshold_poly_new(&poly[d], K_OF), "poly");
+		for (int j = 0; j < K_OF; j++)
+			C[d][j] = point_new();
+		check(threshold_commitments(C[d], poly[d]), "commitments");
+		C0[d] = C[d][0];
+	}
+	check(threshold_joint_key(K, (const point *const *)C0, N_OF), "joint key");
+	for (uint32_t i = 1; i <= N_OF; i++) {
+		scalar *sh = scalar_new();
+		s[i - 1] = scalar_new();
+		S[i - 1] = point_new();
+		for (int d = 0; d < N_OF; d++) {
+			check(threshold_share(sh, poly[d], i), "share");
+			check(scalar_add(s[i - 1], s[i - 1], sh), "add");
+		}
+		check(point_mul_base(S[i - 1], s[i - 1]), "S_i");
+		scalar_free(sh);
+	}
+	point_table *Kt = point_table_new(K);
+
+	/* ---- the style and U distinct ballots ---- */
+	ballot_style *st = ballot_style_new(1, base);
+	st->contests[0].noptions = NSEL;
+	st->contests[0].min_sel = 0;
+	st->contests[0].max_sel = 3;
+	char why[200];
+	check(ballot_style_check(st, why, sizeof why), "style");
+	uint8_t **enc = calloc(U, sizeof *enc);
+	size_t *len = calloc(U, sizeof *len);
+	uint64_t expect[NSEL] = {0};
+	double t0 = wall_s();
+	for (size_t u = 0; u < U; u++) {
+		uint8_t marks[NSEL] = {0};
+		ballot *b = NULL;
+		for (int x = 0; x < 3; x++)
+			marks[(u * 7 + (size_t)x * 3) % NSEL] = 1;
+		check(ballot_encrypt(st, Kt, marks, NSEL, &b, NULL), "encrypt");
+		check(ballot_encode(b, &enc[u], &len[u]), "encode");
+		ballot_free(b);
+	}
+	for (size_t i = 0; i < N; i++)
+		for (int x = 0; x < NSEL; x++) {
+			size_t u = i % U;
+			int m = 0;
+			for (int y = 0; y < 3; y++)
+				if ((u * 7 + (size_t)y * 3) % NSEL == (size_t)x)
+					m = 1;
+			expect[x] += (uint64_t)m;
+		}
+	printf("set-up: %zu distinct ballots encrypted in %.1f s (%zu bytes each)\n", U,
+	       wall_s() - t0, len[0]);
+	tally_item *items = calloc(N, sizeof *items);
+	for (size_t i = 0; i < N; i++) {
+		items[i].enc = enc[i % U];
+		items[i].len = len[i % U];
+	}
+
+	/* ---- floors ---- */
+	scalar *a = scalar_new(), *b2 = scalar_new();
+	point *P = point_new(), *Q = point_new(), *R = point_new();
+	uint8_t pb[POINT_LEN];
+	check(scalar_random(a), "rand");
+	check(scalar_random(b2), "rand");
+	check(point_mul_base(P, a), "P");
+	double f_mul2, f_tab, f_enc, f_add, f_var, f_base;
+	FLOOR(f_mul2, 200, check(point_mul2(R, a, b2, P), "mul2"));
+	FLOOR(f_tab, 200, check(point_table_mul(R, Kt, a), "tab"));
+	FLOOR(f_enc, 1000, check(point_encode(pb, P), "enc"));
+	FLOOR(f_add, 2000, check(point_add(Q, P, R), "add"));
+	FLOOR(f_var, 200, check(point_mul(R, a, P), "var"));
+	FLOOR(f_base, 200, check(point_mul_base(R, a), "base"));
+	double branch = 2 * f_mul2 + f_tab + 2 * f_enc;
+	double per_ballot = 14 * branch + 10 * f_add;
+	double tally_floor = per_ballot * (double)N / used / 1e6;
+
+	/* ---- tally: verify + aggregate ---- */
+	elgamal_ct **agg = NULL;
+	size_t bad;
+	t0 = wall_s();
+	check(tally_verify_aggregate(st, K, Kt, items, N, threads, NULL, NULL, &agg, &bad, why,
+	                             sizeof why),
+	      "verify+aggregate");
+	double t_tally = wall_s() - t0;
+
+	/* ---- decrypt + combine + decode (trustees 1, 3, 5) ---- */
+	uint32_t idx[K_OF] = {1, 3, 5};
+	uint8_t ctx[32];
+	memset(ctx, 0x33, sizeof ctx);
+	point *Mi[K_OF][NSEL];
+	cp_proof *pf = cp_proof_new();
+	uint64_t got[NSEL];
+	elgamal_dlog_table *dt = NULL;
+	t0 = wall_s();
+	for (int t = 0; t < K_OF; t++)
+		for (int x = 0; x < NSEL; x++) {
+			Mi[t][x] = point_new();
+			check(point_mul(Mi[t][x], s[idx[t] - 1], agg[x]->a), "M_i");
+			check(cp_prove(pf, ctx, S[idx[t] - 1], agg[x]->a, Mi[t][x], s[idx[t] - 1]),
+			      "cp_prove");
+			check(cp_verify(pf, ctx, S[idx[t] - 1], agg[x]->a, Mi[t][x]), "cp_verify");
+		}
+	double t_bsgs0 = wall_s();
+	check(elgamal_dlog_table_new(&dt, N), "dlog table");
+	double t_bsgs = wall_s() - t_bsgs0;
+	for (int x = 0; x < NSEL; x++) {
+		const point *parts[K_OF] = {Mi[0][x], Mi[1][x], Mi[2][x]};
+		check(threshold_combine(Q, idx, parts, K_OF, N_OF), "combine");
+		check(point_sub(R, agg[x]->b, Q), "sub");
+		check(elgamal_dlog(dt, R, &got[x]), "dlog");
+		if (got[x] != expect[x]) {
+			fprintf(stderr, "bench_tally: selection %d decodes to %llu, expected %llu\n",
+			        x, (unsigned long long)got[x], (unsigned long long)expect[x]);
+			return 1;
+		}
+	}
+	double t_dec = wall_s() - t0;
+	double dec_floor =
+	        (K_OF * NSEL * (f_var + f_base + f_var + 2 * f_mul2) + NSEL * K_OF * f_var) / 1e6;
+
+	printf("\nbench_tally: %zu ballots x %d selections, %u thread(s) on %ld CPU(s)\n", N, NSEL,
+	       used, ncpu);
+	printf("floors (CPU, this run): mul2 %.1f us, table-K mult %.1f us, encode %.2f us, "
+	       "add %.2f us, var mult %.1f us, base mult %.1f us\n",
+	       f_mul2, f_tab, f_enc, f_add, f_var, f_base);
+	printf("%-46s %9.2f s   floor %7.2f s   ratio %5.2f   target <= 30 s\n",
+	       "tally (verify + aggregate)", t_tally, tally_floor, t_tally / tally_floor);
+	printf("%-46s %9.1f us  floor %7.1f us\n", "  per ballot, per core", t_tally * 1e6 * used / N,
+	       per_ballot);
+	printf("%-46s %9.3f s   floor %7.3f s   ratio %5.2f   target <= 1 s\n",
+	       "decrypt (3 trustees) + combine + decode", t_dec, dec_floor + t_bsgs,
+	       t_dec / (dec_floor + t_bsgs));
+	printf("%-46s %9.3f s\n", "  of which the BSGS table (0..N)", t_bsgs);
+	printf("%-46s %9ld KB\n", "peak RSS (ru_maxrss)", peak_rss_kb());
+	printf("decoded counts:");
+	for (int x = 0; x < NSEL; x++)
+		printf(" %llu", (unsigned long long)got[x]);
+	printf(" (all as encrypted)\n");
+
+	for (int t = 0; t < K_OF; t++)
+		for (int x = 0; x < NSEL; x++)
+			point_free(Mi[t][x]);
+	for (size_t x = 0; x < st->total_options; x++)
+		elgamal_ct_free(agg[x]);
+	free(agg);
+	elgamal_dlog_table_free(dt);
+	cp_proof_free(pf);
+	for (size_t u = 0; u < U; u++)
+		free(enc[u]);
+	free(enc);
+	free(len);
+	free(items);
+	ballot_style_free(st);
+	point_table_free(Kt);
+	for (int d = 0; d < N_OF; d++) {
+		threshold_poly_free(poly[d]);
+		for (int j = 0; j < K_OF; j++)
+			point_free(C[d][j]);
+		scalar_free(s[d]);
+		point_free(S[d]);
+	}
+	point_free(K);
+	point_free(P);
+	point_free(Q);
+	point_free(R);
+	scalar_free(a);
+	scalar_free(b2);
+	return 0;
+}
