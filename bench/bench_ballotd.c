@@ -218,6 +218,25 @@ static double floor_fsync(int n)
 	return t;
 }
 
+/* CPU seconds (user + system) used so far by process pid. */
+static double cpu_s(pid_t pid)
+{
+	char p[64], buf[1024];
+	snprintf(p, sizeof p, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(p, "r");
+	if (f == NULL)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *q = strrchr(buf, ')');
+	unsigned long ut = 0, st = 0;
+	if (q == NULL ||
+	    sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static long rss_kib(pid_t pid, const char *field)
 {
 	char p[64], line[256];
@@ -325,12 +344,14 @@ int main(int argc, char **argv)
 	close(fd);
 
 	pthread_t *th = calloc((size_t)nclients, sizeof *th);
+	double cpu0 = cpu_s(pid);
 	double t0 = now();
 	for (int c = 0; c < nclients; c++)
 		pthread_create(&th[c], NULL, client, (void *)(intptr_t)c);
 	for (int c = 0; c < nclients; c++)
 		pthread_join(th[c], NULL);
 	double wall = now() - t0;
+	double cpu = cpu_s(pid) - cpu0;
 	long hwm = rss_kib(pid, "VmHWM:");
 
 	double fe = floor_encrypt(200);
@@ -350,13 +371,21 @@ int main(int argc, char **argv)
 	printf("  latency p50:       %8.2f ms\n", p50 * 1e3);
 	printf("  latency p99:       %8.2f ms        (target <= 50)\n", p99 * 1e3);
 	printf("  daemon peak RSS:   %8.1f MB        (target <= 64)\n", hwm / 1024.0);
+	printf("  daemon CPU/cast:   %8.3f ms        (all threads, user+sys)\n",
+	       cpu / ncasts * 1e3);
 	printf("  failures:          %8d\n", failures);
 	printf("floors measured in this run:\n");
 	printf("  encrypt+prove one ballot, 1 thread: %.3f ms -> %.0f ballots/s on %ld cores\n",
 	       fe * 1e3, floor_rate, ncpu);
 	printf("  fsync (4 KiB write + fdatasync):    %.3f ms\n", fs * 1e3);
-	printf("ratios: casts/s = %.2f x the encrypt-and-prove floor; p50 = %.1f fsync floors\n",
-	       rate / floor_rate, p50 / fs);
+	printf("ratios: casts/s = %.2f x the encrypt-and-prove floor; daemon CPU per cast = %.2f x "
+	       "the floor's CPU per ballot; p50 = %.1f fsync floors\n",
+	       rate / floor_rate, cpu / ncasts / fe, p50 / fs);
+	double load[1];
+	if (getloadavg(load, 1) == 1)
+		printf("(load average during the run: %.2f on %ld cores; other work on the machine "
+		       "lowers casts/s but not CPU per cast)\n",
+		       load[0], ncpu);
 	snprintf(line, sizeof line, "rm -rf %s", base);
 	if (system(line) != 0)
 		fprintf(stderr, "could not remove %s\n", base);

@@ -35,6 +35,7 @@
 #define TOKEN_LEN 16
 #define PENDING_MAX 4096
 #define BATCH_MAX 512
+#define CHECKPOINT_KEEP_MS 1000
 #define RECORD_SIG_TAG "quorum/v1/station-record\n"
 
 /* P-6: log entry tags (each entry is tag || 0x0A || payload). */
@@ -118,6 +119,7 @@ struct station {
 	size_t npend;
 	size_t jobs_out; /* jobs handed to threads, not yet back */
 	int broken; /* the log failed after a box commit: refuse casts */
+	int64_t last_kept_ms; /* when the log last kept a checkpoint */
 	long crash_after_box; /* test hook, QUORUM_TEST_CRASH_AFTER_BOX (P-5.5) */
 	int have_close_conn;
 	server_conn close_conn;
@@ -1093,6 +1095,45 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sign a checkpoint of the current (durable) log size with the log key
+ * (A-5 body, A-4 signed note) into *note; keep one in the log now and then.
+ * io_mu held. */
+static qerr receipt_checkpoint(station *st, char **note)
+{
+	checkpoint cp;
+	char body[NOTE_NAME_MAX + 128];
+	size_t bl, nl;
+	qerr e;
+	*note = NULL;
+	memset(&cp, 0, sizeof cp);
+	snprintf(cp.origin, sizeof cp.origin, "%s", log_origin(st->log));
+	cp.size = log_size(st->log);
+	if ((e = log_root(st->log, cp.size, cp.root)) != Q_OK)
+		return e;
+	if ((e = checkpoint_format(&cp, body, sizeof body, &bl)) != Q_OK)
+		return e;
+	if ((e = note_sign(&st->signer, body, bl, note, &nl)) != Q_OK)
+		return e;
+	int64_t t = mono_ms();
+	if (t - st->last_kept_ms >= CHECKPOINT_KEEP_MS) {
+		char *kept = NULL;
+		size_t kl;
+		if (log_checkpoint_sign(st->log, &kept, &kl) == Q_OK)
+			st->last_kept_ms = t;
+		else
+			slog(st, LOG_ERR, "keeping a checkpoint failed: %s", log_error(st->log));
+		free(kept);
+	}
+	return Q_OK;
+}
+
 /* Group commit (P-5.3): one box transaction, then one log batch, then
  * one checkpoint; only then are the receipts released. */
 static void commit_batch(station *st, job *list)
@@ -1103,7 +1144,6 @@ static void commit_batch(station *st, job *list)
 	uint8_t *bufs[BATCH_MAX + 1];
 	job *order[BATCH_MAX + 1];
 	char *note = NULL;
-	size_t notelen;
 	qerr e;
 
 	pthread_mutex_lock(&st->io_mu);
@@ -1219,8 +1259,11 @@ static void commit_batch(station *st, job *list)
 				order[i]->log_index = first + i;
 			else
 				st->logged_issued = issued;
-		if ((e = log_checkpoint_sign(st->log, &note, &notelen)) != Q_OK)
-			slog(st, LOG_ERR, "checkpoint failed: %s", log_error(st->log));
+		/* P-6.5: the receipt's checkpoint is signed over the durable
+		 * tree at once; the log keeps one (checkpoints/<n>, several
+		 * fsyncs) at most every CHECKPOINT_KEEP_MS and at close. */
+		if ((e = receipt_checkpoint(st, &note)) != Q_OK)
+			slog(st, LOG_ERR, "checkpoint failed: %s", qerr_str(e));
 		for (size_t i = 0; i < ne; i++)
 			if (order[i] != NULL && note != NULL)
 				order[i]->checkpoint = strdup(note);
