@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +110,15 @@ static int read_pass_file(const char *path, uint8_t *buf, size_t cap, size_t *le
 	return rc;
 }
 
+/* jansson frees through this: a request's marks (JSON integers and
+ * strings) never linger in freed heap memory. */
+static void wiping_free(void *p)
+{
+	if (p != NULL)
+		wipe(p, malloc_usable_size(p));
+	free(p);
+}
+
 static int parse_int(const char *s, long lo, long hi, long *out)
 {
 	char *end;
@@ -189,6 +200,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	openlog("quorum-ballotd", LOG_PID, LOG_DAEMON);
+	json_set_alloc_funcs(malloc, wiping_free);
 	/* Every file we create (databases, WAL, records) is private. */
 	umask(077);
 	if (keyfile != NULL) {

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crypto/util.h"
+
 #include "banned.h"
 
 enum { TAG_LISTEN = 1, TAG_CONN, TAG_EVENT, TAG_SIGNAL };
@@ -208,6 +210,7 @@ static void conn_close(server *s, conn *c)
 	if (slot < SERVER_MAX_CONNS && s->slots[slot] == c)
 		s->slots[slot] = NULL;
 	s->nconns--;
+	wipe(c->in, c->inlen);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -333,8 +336,11 @@ static void conn_process(server *s, conn *c)
 		json_error_t jerr;
 		json_t *reply = NULL;
 		json_t *req = json_loadb(c->in, linelen, JSON_REJECT_DUPLICATES, &jerr);
+		/* The line may hold a voter's marks: wipe what it leaves behind. */
+		size_t oldlen = c->inlen;
 		memmove(c->in, nl + 1, c->inlen - linelen - 1);
 		c->inlen -= linelen + 1;
+		wipe(c->in + c->inlen, oldlen - c->inlen);
 		c->partial_since = c->inlen > 0 ? now_ms() : 0;
 		if (linelen > SERVER_LINE_MAX) {
 			reply = server_error("too_large", "request longer than %d bytes",
