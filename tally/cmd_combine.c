@@ -31,7 +31,8 @@ int cmd_combine(int argc, char **argv)
 	rec_free(el);
 	if (e != Q_OK) {
 		fprintf(stderr, "quorum-tally combine: %s\n", msg[0] ? msg : qerr_str(e));
-		return e == Q_ERR_IO || e == Q_ERR_NOMEM ? TALLY_EXIT_USAGE : TALLY_EXIT_DATA;
+		return e == Q_ERR_IO || e == Q_ERR_NOMEM || e == Q_ERR_EXISTS ? TALLY_EXIT_USAGE
+		                                                              : TALLY_EXIT_DATA;
 	}
 	printf("result written to %s/tally/result.json (trustees", dir);
 	for (size_t t = 0; t < rep.nused; t++)

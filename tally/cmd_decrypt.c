@@ -39,8 +39,9 @@ int cmd_decrypt(int argc, char **argv)
 	rec_free(el);
 	if (e != Q_OK) {
 		fprintf(stderr, "quorum-tally decrypt: %s\n", msg[0] ? msg : qerr_str(e));
-		return e == Q_ERR_IO || e == Q_ERR_NOMEM || e == Q_ERR_ARG ? TALLY_EXIT_USAGE
-		                                                           : TALLY_EXIT_DATA;
+		return e == Q_ERR_IO || e == Q_ERR_NOMEM || e == Q_ERR_ARG || e == Q_ERR_EXISTS
+		           ? TALLY_EXIT_USAGE
+		           : TALLY_EXIT_DATA;
 	}
 	printf("trustee %u: partial decryption written to %s/tally/partials/%u.json\n", i, dir, i);
 	return TALLY_EXIT_OK;

@@ -38,7 +38,8 @@ int cmd_tally(int argc, char **argv)
 	if (e != Q_OK) {
 		fprintf(stderr, "quorum-tally tally: %s\n", msg[0] ? msg : qerr_str(e));
 		rec_free(el);
-		return e == Q_ERR_IO || e == Q_ERR_NOMEM ? TALLY_EXIT_USAGE : TALLY_EXIT_DATA;
+		return e == Q_ERR_IO || e == Q_ERR_NOMEM || e == Q_ERR_EXISTS ? TALLY_EXIT_USAGE
+		                                                              : TALLY_EXIT_DATA;
 	}
 	printf("tally written to %s/tally/aggregate.json\n", dir);
 	rec_free(el);

@@ -239,7 +239,7 @@ static qerr hex_field(const json_t *o, const char *key, uint8_t *out, size_t len
 	return rec_json_hex(o, key, out, len, what, msg, msgsz);
 }
 
-/* R-5.2 (6): the station log. */
+/* R-5 (7): the station log. */
 static qerr check_station_log(const rec_election *el, const ballot_style *st, const char *sid,
                               const note_verifier *vk, uint64_t size, const uint8_t root[32],
                               station_data *sd, char *msg, size_t msgsz)
@@ -371,7 +371,7 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const c
 		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: log.vkey is not a verifier key", what);
 		goto out;
 	}
-	/* R-5.2 (1): a registered station key, if the officer registered one */
+	/* R-5 (1): a registered station key, if the officer registered one */
 	{
 		uint8_t *kb = NULL;
 		size_t kl;
@@ -395,7 +395,7 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const c
 			goto out;
 		}
 	}
-	/* R-5.2 (2): Ed25519 over tag || record bytes (P-7.2) */
+	/* R-5 (2): Ed25519 over tag || record bytes (P-7.2) */
 	{
 		size_t gl = strlen(TALLY_RECORD_SIG_TAG);
 		uint8_t *m = malloc(gl + rlen);
@@ -415,7 +415,7 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const c
 			goto out;
 		}
 	}
-	/* R-5.2 (3): this election */
+	/* R-5 (3): this election */
 	v = json_object_get(j, "station");
 	if (!json_is_string(v) || strcmp(json_string_value(v), sid) != 0) {
 		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: names another station", what);
@@ -440,7 +440,7 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const c
 		             "station %s: the record was made under another joint key", sid);
 		goto out;
 	}
-	/* R-5.2 (4): counts, COUNT.reconcile */
+	/* R-5 (4): counts, COUNT.reconcile */
 	counts = json_object_get(j, "counts");
 	if ((e = rec_json_u64(counts, "issued", RULE_MAX_COUNT, &sd->issued, what, msg, msgsz)) !=
 	        Q_OK ||
@@ -459,7 +459,7 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const c
 		             sid, (unsigned long long)sd->cast, (unsigned long long)sd->issued);
 		goto out;
 	}
-	/* R-5.2 (5): the checkpoint */
+	/* R-5 (5): the checkpoint */
 	v = json_object_get(lg, "checkpoint");
 	if ((e = rec_json_u64(lg, "size", UINT64_MAX >> 1, &lsize, what, msg, msgsz)) != Q_OK ||
 	    (e = hex_field(lg, "root", root, sizeof root, what, msg, msgsz)) != Q_OK)

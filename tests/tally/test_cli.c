@@ -1,0 +1,177 @@
+/*
+ * test_cli.c -- quorum-tally driven as a program: init, the ceremony with
+ * passphrases from files and descriptors, tally, decrypt with two trustees
+ * absent, combine, report; a wrong passphrase; usage errors.  Station
+ * records are made by the fixture exactly as the daemon writes them.
+ */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "testutil.h"
+
+static char *tmp;
+static const char *bin;
+
+static void setup(void)
+{
+	tmp = test_tmpdir();
+	bin = getenv("QUORUM_TALLY");
+	cr_assert_not_null(bin, "QUORUM_TALLY must name the quorum-tally binary");
+	setenv("QUORUM_INSECURE_TEST_KDF", "1", 1);
+	unsetenv("QUORUM_PASSPHRASE");
+	setenv("QUORUM_NO_PROGRESS", "1", 1);
+}
+
+static void teardown(void)
+{
+	test_rmtree(tmp);
+	free(tmp);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown);
+
+/* Run "bin args" in tmp with stdout/stderr to tmp/out, tmp/err; exit code. */
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...)
+{
+	char args[4096], cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >out 2>err </dev/null", tmp, bin, args);
+	int st = system(cmd);
+	cr_assert(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static char *slurp(const char *name)
+{
+	char p[1200];
+	size_t l;
+	snprintf(p, sizeof p, "%s/%s", tmp, name);
+	return test_read_file(p, &l);
+}
+
+static void write_inputs(void)
+{
+	char p[1200], *m = fx_manifest("hq-cli");
+	snprintf(p, sizeof p, "%s/manifest.json", tmp);
+	cr_assert_eq(test_write_file(p, m, strlen(m)), 0);
+	free(m);
+	snprintf(p, sizeof p, "%s/roll.csv", tmp);
+	cr_assert_eq(test_write_file(p, fx_roll(), strlen(fx_roll())), 0);
+	for (int i = 1; i <= 5; i++) {
+		char pw[64];
+		snprintf(p, sizeof p, "%s/pass%d", tmp, i);
+		snprintf(pw, sizeof pw, "correct horse %d\n", i);
+		cr_assert_eq(test_write_file(p, pw, strlen(pw)), 0);
+	}
+}
+
+static const uint8_t six[6 * FX_NOPT] = {
+    1, 0, 1, 1, 1, 0, 0, /**/ 1, 0, 1, 1, 0, 1, 0, /**/ 1, 0, 1, 1, 1, 0, 0,
+    0, 1, 1, 1, 0, 1, 0, /**/ 0, 1, 1, 1, 0, 0, 1, /**/ 1, 0, 1, 0, 0, 0, 0,
+};
+
+Test(cli, full_ceremony_tally_and_report_with_two_trustees_absent)
+{
+	write_inputs();
+	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 5 "
+	                 "--threshold 3"),
+	             0, "%s", slurp("err"));
+	const char *steps[2] = {"generate", "deal"};
+	for (int s = 0; s < 2; s++)
+		for (int i = 1; i <= 5; i++)
+			cr_assert_eq(
+			    run("ceremony %s e --trustee %d --secret t%d.secret --pass-file "
+			        "pass%d",
+			        steps[s], i, i, i),
+			    0, "%s %d: %s", steps[s], i, slurp("err"));
+	for (int i = 1; i <= 5; i++)
+		cr_assert_eq(
+		    run("ceremony receive e --trustee %d --secret t%d.secret --key t%d.key "
+		        "--pass-fd 3 3<pass%d",
+		        i, i, i, i),
+		    0, "receive %d: %s", i, slurp("err"));
+	cr_assert_eq(run("ceremony finish e"), 0, "%s", slurp("err"));
+	char *o = slurp("out");
+	cr_assert(strstr(o, "3-of-5") != NULL, "%s", o);
+	free(o);
+
+	rec_election *el = NULL;
+	char d[1200], msg[512];
+	snprintf(d, sizeof d, "%s/e", tmp);
+	cr_assert_eq(rec_open(&el, d, msg, sizeof msg), Q_OK, "%s", msg);
+	fx_station_marks(el, "s1", six, 4, 4);
+	fx_station_marks(el, "s2", six + 4 * FX_NOPT, 2, 2);
+	rec_free(el);
+
+	cr_assert_eq(run("tally e --threads 2"), 0, "%s", slurp("err"));
+	/* trustees 1 and 3 are absent */
+	for (int i = 2; i <= 5; i += (i == 2 ? 2 : 1))
+		cr_assert_eq(
+		    run("decrypt e --trustee %d --key t%d.key --pass-file pass%d", i, i, i), 0,
+		    "decrypt %d: %s", i, slurp("err"));
+	cr_assert_eq(run("combine e"), 0, "%s", slurp("err"));
+	o = slurp("out");
+	cr_assert(strstr(o, "trustees 2 4 5") != NULL, "%s", o);
+	free(o);
+	cr_assert_eq(run("report e"), 0, "%s", slurp("err"));
+	o = slurp("out");
+	/* director: c1 4, c2 2 -> elected; members: m3 and m4 tie for the last seat */
+	cr_assert(strstr(o, "outcome: elected") != NULL, "%s", o);
+	cr_assert(strstr(o, "run-off: m3, m4") != NULL, "%s", o);
+	cr_assert(strstr(o, "UL19.elected") != NULL, "%s", o);
+	free(o);
+	/* a second combine does not overwrite */
+	cr_assert_eq(run("combine e"), 2);
+}
+
+Test(cli, wrong_passphrase_exits_1_and_says_so)
+{
+	write_inputs();
+	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 3 "
+	                 "--threshold 2"),
+	             0, "%s", slurp("err"));
+	for (int i = 1; i <= 3; i++)
+		cr_assert_eq(run("ceremony generate e --trustee %d --secret t%d.secret --pass-file "
+		                 "pass%d",
+		                 i, i, i),
+		             0);
+	cr_assert_eq(run("ceremony deal e --trustee 1 --secret t1.secret --pass-file pass2"), 1);
+	char *e = slurp("err");
+	cr_assert(strstr(e, "wrong passphrase") != NULL, "%s", e);
+	free(e);
+	/* the environment variable works (insecure, tests only) */
+	setenv("QUORUM_PASSPHRASE", "correct horse 1", 1);
+	cr_assert_eq(run("ceremony deal e --trustee 1 --secret t1.secret"), 0, "%s", slurp("err"));
+	unsetenv("QUORUM_PASSPHRASE");
+	/* the secret file is not replaced by a second generate */
+	cr_assert_eq(run("ceremony generate e --trustee 1 --secret t1.secret --pass-file pass1"),
+	             2);
+}
+
+Test(cli, usage_errors_exit_2)
+{
+	write_inputs();
+	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 3"), 2);
+	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 2 "
+	                 "--threshold 3"),
+	             2);
+	cr_assert_eq(run("ceremony frobnicate e --trustee 1 --secret x"), 2);
+	cr_assert_eq(run("decrypt e --trustee 0 --key k"), 2);
+	cr_assert_eq(run("tally"), 2);
+	/* an invalid manifest is bad data */
+	char p[1200];
+	snprintf(p, sizeof p, "%s/bad.json", tmp);
+	cr_assert_eq(test_write_file(p, "{\"format\":\"x\"}", 14), 0);
+	cr_assert_eq(run("init e --manifest bad.json --roll roll.csv --trustees 3 --threshold 2"),
+	             1);
+}
