@@ -848,6 +848,8 @@ static void parse_dates(pctx *p, elec_manifest *m, json_t *root, int *have_poll)
 	*have_poll = get_date(p, d, "polling_day", "dates", 1, &m->polling_day);
 	m->has_roll_published = get_date(p, d, "roll_published", "dates", 0, &m->roll_published);
 	m->has_notice = get_date(p, d, "notice", "dates", 0, &m->notice);
+	m->has_objections_close =
+	    get_date(p, d, "objections_close", "dates", 0, &m->objections_close);
 	m->notice_exception = xdup(get_str(p, d, "notice_exception", "dates", 0), &p->oom);
 }
 
@@ -870,6 +872,20 @@ static void check_dates(pctx *p, elec_manifest *m, int have_poll)
 			                  "the roll is published %lld days before polling day; "
 			                  "it must be >= 20 (%lld >= 20 fails)",
 			                  (long long)gap, (long long)gap);
+	}
+	if (m->has_objections_close) {
+		/* UL17.roll: objections may be made within 5 days of publication,
+		 * and are settled before polling day */
+		int64_t win = elec_date_days(m->objections_close) -
+		              (m->has_roll_published ? elec_date_days(m->roll_published) : poll);
+		if (!m->has_roll_published || win < 5)
+			elec_findings_add(p->f, ELEC_ERROR, "UL17.roll", "dates.objections_close",
+			                  "objections must be open for 5 days from the roll's "
+			                  "publication (%lld >= 5 fails)",
+			                  (long long)win);
+		if (elec_date_days(m->objections_close) >= poll)
+			elec_findings_add(p->f, ELEC_ERROR, "UL17.roll", "dates.objections_close",
+			                  "objections must close before polling day");
 	}
 	if (any_rule(m, "UL27") || any_rule(m, "CH5.9")) {
 		const char *conf = m->charter && strcmp(m->charter, "CH5") == 0

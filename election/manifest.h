@@ -115,8 +115,8 @@ typedef struct elec_manifest {
 	elec_station *stations;
 	size_t nstations;
 	elec_date polling_day;
-	int has_roll_published, has_notice;
-	elec_date roll_published, notice;
+	int has_roll_published, has_notice, has_objections_close;
+	elec_date roll_published, notice, objections_close; /* UL17.roll, UL26.notice */
 	char *notice_exception; /* reason for a shorter notice, or NULL */
 	elec_contest *contests;
 	size_t ncontests;

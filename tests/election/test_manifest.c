@@ -192,6 +192,12 @@ static const struct bad bads[] = {
     {"election.json", "dates.roll_published", "\"2026-02-23\"", 1, 0, NULL, NULL, NULL},
     {"election.json", "dates.roll_published", NULL, 0, ELEC_ERROR, "UL17.roll", "roll_published",
      "missing"},
+    /* UL17.roll: objections within 5 days of publication (2026-02-20) */
+    {"election.json", "dates.objections_close", "\"2026-02-25\"", 1, 0, NULL, NULL, NULL},
+    {"election.json", "dates.objections_close", "\"2026-02-24\"", 0, ELEC_ERROR, "UL17.roll",
+     "objections_close", "4 >= 5 fails"},
+    {"election.json", "dates.objections_close", "\"2026-03-15\"", 0, ELEC_ERROR, "UL17.roll",
+     "objections_close", "before polling day"},
     /* recall: UL20.propose, UL20.defence */
     {"recall.json", "contests[0].signatures", "99", 0, ELEC_ERROR, "UL20.propose", "contests[0]",
      "990 >= 1000 fails"},
