@@ -120,6 +120,7 @@ struct station {
 	size_t jobs_out; /* jobs handed to threads, not yet back */
 	int broken; /* the log failed after a box commit: refuse casts */
 	int64_t last_kept_ms; /* when the log last kept a checkpoint */
+	int crash_in_close; /* test hook, QUORUM_TEST_CRASH_IN_CLOSE (P-7.3) */
 	long crash_after_box; /* test hook, QUORUM_TEST_CRASH_AFTER_BOX (P-5.5) */
 	int have_close_conn;
 	server_conn close_conn;
@@ -146,6 +147,8 @@ __attribute__((format(printf, 3, 4))) static void slog(const station *st, int pr
 	if (st == NULL || st->foreground)
 		fprintf(stderr, "quorum-ballotd: %s\n", buf);
 }
+
+static void finish_close(station *st, int reply_to_conn);
 
 /* ---- hash set ---- */
 
@@ -918,6 +921,8 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	}
 	st->foreground = cfg->foreground;
 	{
+		const char *cc = getenv("QUORUM_TEST_CRASH_IN_CLOSE");
+		st->crash_in_close = cc != NULL && strcmp(cc, "1") == 0;
 		const char *h = getenv("QUORUM_TEST_CRASH_AFTER_BOX");
 		char *end;
 		if (h != NULL) {
@@ -1044,6 +1049,15 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	if ((e = store_box_foreach_spent(st->box, spent_cb, &st->spent)) != Q_OK) {
 		snprintf(err, errlen, "loading spent tokens failed");
 		goto out;
+	}
+	if (strcmp(st->state, "closing") == 0) {
+		slog(st, LOG_NOTICE, "finishing a close interrupted by a crash");
+		finish_close(st, 0);
+		if (strcmp(st->state, "closed") != 0) {
+			snprintf(err, errlen, "could not finish the interrupted close");
+			e = Q_ERR_STATE;
+			goto out;
+		}
 	}
 	slog(st, LOG_INFO,
 	     "station %s ready: state %s, %llu on roll, %llu issued, %llu cast, log "
@@ -1301,8 +1315,6 @@ static json_t *receipt(station *st, job *j)
 	    "checkpoint", j->checkpoint ? j->checkpoint : "", "log_origin", log_origin(st->log)));
 }
 
-static void finish_close(station *st);
-
 static void on_post(void *ctx, server *srv, void *item)
 {
 	station *st = ctx;
@@ -1351,7 +1363,7 @@ static void on_post(void *ctx, server *srv, void *item)
 	server_reply(srv, j->conn, reply);
 	job_free(j);
 	if (st->have_close_conn && st->jobs_out == 0)
-		finish_close(st);
+		finish_close(st, 1);
 }
 
 /* ---- request handlers ---- */
@@ -1879,30 +1891,57 @@ out:
 	return e;
 }
 
-static void finish_close(station *st)
+/* Close (P-7.1, P-7.3): log poll-closed (unless the last entry already is
+ * it, after a crash mid-close), keep a checkpoint, write and sign the
+ * record, persist "closed".  Idempotent.  reply_to_conn: answer
+ * close_conn. */
+static void finish_close(station *st, int reply_to_conn)
 {
 	server_conn c = st->close_conn;
 	char text[300], *note = NULL, *sig = NULL;
-	size_t nl;
-	uint64_t idx = 0;
+	size_t nl, tl = 0;
+	uint64_t idx = 0, n;
+	int have = 0;
 	json_t *reply;
-	qerr e;
+	qerr e = Q_OK;
+	uint8_t *last = NULL, *want = NULL;
 	st->have_close_conn = 0;
 	/* Every job is back; the threads are idle. */
 	snprintf(text, sizeof text, "issued %llu\ncast %llu\nchallenged %llu\n",
 	         (unsigned long long)st->issued, (unsigned long long)st->cast,
 	         (unsigned long long)st->challenged);
 	pthread_mutex_lock(&st->io_mu);
-	e = log_text(st, ENTRY_CLOSED, text, &idx);
+	n = log_size(st->log);
+	want = entry_make(ENTRY_CLOSED, text, strlen(text), NULL, 0, &tl);
+	last = malloc(MERKLE_MAX_ENTRY);
+	if (want == NULL || last == NULL)
+		e = Q_ERR_NOMEM;
+	if (e == Q_OK && n > 0) {
+		size_t ll;
+		e = log_read_entry(st->log, n - 1, last, &ll);
+		if (e == Q_OK && ll == tl && memcmp(last, want, tl) == 0) {
+			idx = n - 1;
+			have = 1;
+		}
+	}
+	if (e == Q_OK && !have)
+		e = log_text(st, ENTRY_CLOSED, text, &idx);
+	if (e == Q_OK && st->crash_in_close)
+		_exit(98); /* test hook: die after poll-closed is logged */
 	if (e == Q_OK)
 		e = log_checkpoint_sign(st->log, &note, &nl);
 	if (e == Q_OK)
 		e = write_record(st, note, idx, &sig);
 	pthread_mutex_unlock(&st->io_mu);
+	free(last);
+	free(want);
 	if (e == Q_OK && store_meta_set(st->rolldb, "state", "closed") != Q_OK)
 		e = Q_ERR_DB;
 	if (e != Q_OK) {
 		snprintf(st->state, sizeof st->state, "open");
+		if (store_meta_set(st->rolldb, "state", "open") != Q_OK)
+			slog(st, LOG_ERR, "roll DB: %s", store_errmsg(st->rolldb));
+		slog(st, LOG_ERR, "closing failed: %s", qerr_str(e));
 		reply = server_error("internal", "closing failed: %s", qerr_str(e));
 	} else {
 		snprintf(st->state, sizeof st->state, "closed");
@@ -1917,7 +1956,10 @@ static void finish_close(station *st)
 	}
 	free(note);
 	free(sig);
-	server_reply(st->srv, c, reply);
+	if (reply_to_conn)
+		server_reply(st->srv, c, reply);
+	else
+		json_decref(reply);
 }
 
 static json_t *op_close(station *st, server_conn c, json_t *req)
@@ -1926,11 +1968,15 @@ static json_t *op_close(station *st, server_conn c, json_t *req)
 		return server_error("poll_not_open", "the poll has not been opened");
 	if (strcmp(st->state, "open") != 0)
 		return server_error("poll_closed", "the poll is already closed");
+	/* Persisted first: a crash from here on finishes the close at the
+	 * next start (P-7.3). */
+	if (store_meta_set(st->rolldb, "state", "closing") != Q_OK)
+		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
 	snprintf(st->state, sizeof st->state, "closing");
 	st->have_close_conn = 1;
 	st->close_conn = c;
 	if (st->jobs_out == 0)
-		finish_close(st);
+		finish_close(st, 1);
 	return NULL;
 }
 

@@ -281,3 +281,58 @@ Test(ballotd_crash, crash_between_box_and_log_is_repaired)
 	free(b);
 	log_close(lg);
 }
+
+/* A crash in the middle of close (after poll-closed is logged, before the
+ * record): the next start finishes the close, logs poll-closed once, and
+ * the record can be exported. */
+Test(ballotd_crash, crash_during_close_is_finished)
+{
+	char buf[600];
+	td_setup(&d, 5);
+	td_extra_env = "QUORUM_TEST_CRASH_IN_CLOSE=1";
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	td_extra_env = NULL;
+	snprintf(buf, sizeof buf, "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll);
+	ok(req("admin", buf));
+	ok(req("admin", "{\"op\":\"open\"}"));
+	json_t *r = req("operator", "{\"op\":\"checkin\",\"voter\":\"V0001\"}");
+	snprintf(buf, sizeof buf,
+	         "{\"op\":\"cast\",\"token\":\"%.32s\",\"marks\":[[1,0],[0,0,0,0,0]]}",
+	         json_string_value(json_object_get(r, "token")));
+	json_decref(r);
+	ok(req("booth", buf));
+	int fd = td_connect(&d, "admin");
+	td_send(fd, "{\"op\":\"close\"}\n", 15);
+	cr_assert_null(td_recv(fd));
+	close(fd);
+	int st;
+	cr_assert_eq(waitpid(d.pid, &st, 0), d.pid);
+	d.pid = 0;
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 98);
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	r = req("operator", "{\"op\":\"status\"}");
+	cr_assert_str_eq(json_string_value(json_object_get(r, "state")), "closed");
+	json_decref(r);
+	r = req("admin", "{\"op\":\"export\"}");
+	cr_assert_null(td_err(r));
+	json_t *rec = json_object_get(r, "record");
+	cr_assert_eq(json_array_size(json_object_get(rec, "ballots")), 1);
+	json_decref(r);
+	cr_assert_eq(td_stop(&d), 0);
+	char ld[400], msg[LOG_MSG_MAX];
+	snprintf(ld, sizeof ld, "%s/log", d.state);
+	audit_log *lg = NULL;
+	cr_assert_eq(log_open(ld, LOG_RDONLY, &lg, msg, sizeof msg), Q_OK, "%s", msg);
+	uint8_t *b = malloc(MERKLE_MAX_ENTRY);
+	const char *tag = "quorum/v1/station/poll-closed\n";
+	int nclosed = 0;
+	for (uint64_t i = 0; i < log_size(lg); i++) {
+		size_t len;
+		cr_assert_eq(log_read_entry(lg, i, b, &len), Q_OK);
+		if (len > strlen(tag) && memcmp(b, tag, strlen(tag)) == 0)
+			nclosed++;
+	}
+	cr_assert_eq(nclosed, 1);
+	free(b);
+	log_close(lg);
+}

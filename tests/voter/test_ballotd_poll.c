@@ -427,3 +427,47 @@ Test(ballotd_poll, every_refusal_is_named)
 	cr_assert_eq(td_stop(&d), 0);
 	free(t);
 }
+
+/* The booth console: shows the ballot in both languages, takes marks,
+ * confirms, challenges once, marks again, casts and prints the receipt. */
+Test(ballotd_poll, booth_console)
+{
+	td_setup(&d, 5);
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), NULL);
+	expect(reqf("admin", "{\"op\":\"open\"}"), NULL);
+	char *t = checkin("V0002");
+	char in[400], out[400], cmd[1500];
+	snprintf(in, sizeof in, "%s/in.txt", d.dir);
+	snprintf(out, sizeof out, "%s/out.txt", d.dir);
+	/* director: 1; members: 9 (invalid), then 1 3; confirm; challenge;
+	 * director: 2; members: none; decline; director 2, members 2; confirm;
+	 * cast. */
+	const char *script = "1\n9\n1 3\ny\nchallenge\n2\n\nn\n2\n2\ny\ncast\n";
+	cr_assert_eq(test_write_file(in, script, strlen(script)), 0);
+	snprintf(cmd, sizeof cmd, "%s/voter/quorum-ballot --state %s booth %s < %s > %s",
+	         getenv("QUORUM_BUILD_ROOT"), d.state, t, in, out);
+	int rc = system(cmd);
+	char *o = test_read_file(out, NULL);
+	cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "%s", o);
+	cr_assert(strstr(o, "主任 / Director") != NULL, "%s", o);
+	cr_assert(strstr(o, "王芳") != NULL, "%s", o);
+	cr_assert(strstr(o, "invalid choice") != NULL, "%s", o);
+	cr_assert(strstr(o, "will NOT be counted") != NULL, "%s", o);
+	cr_assert(strstr(o, "RECEIPT") != NULL, "%s", o);
+	free(o);
+	json_t *st = reqf("operator", "{\"op\":\"status\"}");
+	cr_assert_eq(json_integer_value(json_object_get(st, "cast")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(st, "challenged")), 1);
+	json_decref(st);
+	/* The token is spent now: the console says so. */
+	snprintf(cmd, sizeof cmd, "%s/voter/quorum-ballot --state %s booth %s < /dev/null > %s",
+	         getenv("QUORUM_BUILD_ROOT"), d.state, t, out);
+	rc = system(cmd);
+	cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 1);
+	o = test_read_file(out, NULL);
+	cr_assert(strstr(o, "TOKEN SPENT") != NULL, "%s", o);
+	free(o);
+	free(t);
+	cr_assert_eq(td_stop(&d), 0);
+}
