@@ -831,3 +831,57 @@ Test(decide, runoff_round_has_no_turnout_test)
 	cr_expect(holds(c, "UL19.runoff", "m2"));
 	json_decref(d);
 }
+
+/* UL19.valid.* and UL20.quorum in every body mode, at the boundary. */
+Test(decide, validity_by_mode)
+{
+	struct {
+		const char *mode;
+		json_int_t registered, households, members, reps;
+		json_int_t cast;
+		const char *rule, *want;
+	} t[] = {
+	    {"households", 1000, 400, 0, 0, 200, "UL19.valid.households", "no-quorum"},
+	    {"households", 1000, 400, 0, 0, 201, "UL19.valid.households", "elected"},
+	    {"representatives", 0, 0, 30, 24, 20, "UL19.valid.representatives", "no-quorum"},
+	    {"representatives", 0, 0, 30, 24, 21, "UL19.valid.representatives", "elected"},
+	    {"assembly", 0, 0, 30, 24, 20, "UL19.valid.representatives", "no-quorum"},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		json_t *m = ex_json("election.json");
+		jset(m, "contests[1]", NULL);
+		jset(m, "body",
+		     json_pack("{s:s, s:I, s:I, s:I, s:I}", "mode", t[i].mode, "registered",
+		               t[i].registered, "households", t[i].households, "members",
+		               t[i].members, "representatives", t[i].reps));
+		json_t *c =
+		    json_pack("{s:s, s:s, s:I, s:I, s:[{s:s, s:i, s:{s:I, s:I}}]}", "format",
+		              "quorum-counts/1", "election", "hq-2026-committee", "issued",
+		              t[i].cast, "cast", t[i].cast, "contests", "id", "director", "round",
+		              1, "tally", "c1", t[i].cast, "c2", (json_int_t)0);
+		json_t *d = decide_json(m, c);
+		json_t *dc = dec_contest_json(d, "director");
+		cr_expect_str_eq(outcome(dc), t[i].want, "case %zu", i);
+		cr_expect_not_null(dec_rule_json(dc, t[i].rule, NULL), "case %zu", i);
+		json_decref(d);
+		json_decref(c);
+		json_decref(m);
+	}
+	/* a recall by households: 200 of 400 cast is not more than half */
+	json_t *m = ex_json("recall.json");
+	jset(m, "body.mode", json_string("households"));
+	for (json_int_t cast = 200; cast <= 201; cast++) {
+		json_t *c = json_pack("{s:s, s:s, s:I, s:I, s:[{s:s, s:i, s:{s:I}}]}", "format",
+		                      "quorum-counts/1", "election", "hq-2026-recall-7", "issued",
+		                      cast, "cast", cast, "contests", "id", "recall-sun", "round",
+		                      1, "tally", "yes", cast);
+		json_t *d = decide_json(m, c);
+		json_t *dc = dec_contest_json(d, "recall-sun");
+		cr_expect_str_eq(outcome(dc), cast == 200 ? "no-quorum" : "passed");
+		json_t *r = dec_rule_json(dc, "UL20.quorum", NULL);
+		cr_expect_str_eq(json_string_value(json_object_get(r, "part")), "households");
+		json_decref(d);
+		json_decref(c);
+	}
+	json_decref(m);
+}
