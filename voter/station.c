@@ -1257,7 +1257,7 @@ static void commit_batch(station *st, job *list)
 			     "log append failed after box commit: %s (restart to "
 			     "reconcile)",
 			     log_error(st->log));
-			st->broken = 1;
+			__atomic_store_n(&st->broken, 1, __ATOMIC_RELAXED);
 			for (size_t i = 0; i < ne; i++)
 				if (order[i] != NULL)
 					job_fail(
@@ -1610,7 +1610,7 @@ static json_t *token_check(station *st, json_t *req, uint8_t h[32])
 		                                   "check-in");
 	if ((r = need_open(st)) != NULL)
 		return r;
-	if (st->broken)
+	if (__atomic_load_n(&st->broken, __ATOMIC_RELAXED))
 		return server_error("unavailable", "the station must be restarted");
 	if (hset_has(&st->spent, h))
 		return server_error("token_spent", "this ballot token has already been used");
