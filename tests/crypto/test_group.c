@@ -1,10 +1,15 @@
 /* P-256 group: known multiples of G, strict decoding, scalar arithmetic. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/elgamal.h"
 #include "crypto/group.h"
+#include "crypto/proof.h"
+#include "crypto/sha256.h"
+#include "crypto/transcript.h"
 #include "crypto/util.h"
 #include "testutil.h"
 
@@ -283,4 +288,104 @@ Test(group, table_matches_variable_base)
 	point_free(base);
 	point_free(p);
 	point_free(q);
+}
+
+/* ---------------- transcript bytes (C-2.1) ---------------- */
+
+Test(transcript, byte_layout_known_answer)
+{
+	/* The spec's example, built by hand: every field is a 4-byte
+	 * big-endian length then its bytes, the tag first. */
+	static const uint8_t manual[] = {0, 0, 0, 23, 'q', 'u', 'o', 'r', 'u', 'm', '/', 'v', '1',
+	                                 '/', 'p', 'r', 'o', 'o', 'f', '/', 's', 'c', 'h', 'n', 'o',
+	                                 'r', 'r',
+	                                 /* raw bytes "ab" */
+	                                 0, 0, 0, 2, 'a', 'b',
+	                                 /* u32 258 */
+	                                 0, 0, 0, 4, 0, 0, 1, 2,
+	                                 /* u64 1 */
+	                                 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1,
+	                                 /* infinity */
+	                                 0, 0, 0, 1, 0,
+	                                 /* empty field */
+	                                 0, 0, 0, 0};
+	uint8_t want[32], got[32], gx[POINT_LEN];
+	transcript t;
+	point *inf = point_new(), *g = point_new();
+	scalar *c = scalar_new(), *c2 = scalar_new();
+	sha256(want, manual, sizeof manual);
+	cr_assert_eq(transcript_init(&t, TAG_SCHNORR), Q_OK);
+	transcript_bytes(&t, "ab", 2);
+	transcript_u32(&t, 258);
+	transcript_u64(&t, 1);
+	transcript_point(&t, inf);
+	transcript_bytes(&t, "", 0);
+	transcript_digest(&t, got);
+	cr_assert(memcmp(got, want, 32) == 0);
+	transcript_free(&t); /* safe after finishing */
+	/* a point field is its 65-byte encoding; the challenge is digest mod n */
+	cr_assert_eq(point_generator(g), Q_OK);
+	cr_assert_eq(point_encode(gx, g), Q_OK);
+	cr_assert_eq(transcript_init(&t, "x"), Q_OK);
+	transcript_point(&t, g);
+	cr_assert_eq(transcript_challenge(&t, c), Q_OK);
+	{
+		uint8_t m2[4 + 1 + 4 + POINT_LEN] = {0, 0, 0, 1, 'x', 0, 0, 0, POINT_LEN};
+		memcpy(m2 + 9, gx, POINT_LEN);
+		sha256(want, m2, sizeof m2);
+		cr_assert_eq(scalar_from_hash(c2, want), Q_OK);
+		cr_assert(scalar_eq(c, c2));
+	}
+	point_free(inf);
+	point_free(g);
+	scalar_free(c);
+	scalar_free(c2);
+}
+
+/* ---------------- threads ---------------- */
+
+static point_table *g_thr_kt;
+static point *g_thr_k;
+
+static void *thr_work(void *arg)
+{
+	uintptr_t bad = 0;
+	uint8_t ctx[PROOF_CTX_LEN] = {(uint8_t)(uintptr_t)arg};
+	for (int i = 0; i < 30; i++) {
+		elgamal_ct *ct = elgamal_ct_new();
+		range_proof *pf = NULL;
+		if (ct == NULL ||
+		    range_encrypt_prove(ct, &pf, NULL, ctx, g_thr_kt, (uint64_t)(i & 1), 0, 1) !=
+		        Q_OK ||
+		    range_verify(pf, ctx, g_thr_k, g_thr_kt, ct, 0, 1) != Q_OK)
+			bad++;
+		ctx[1] ^= 1; /* wrong context must fail */
+		if (pf != NULL && range_verify(pf, ctx, g_thr_k, g_thr_kt, ct, 0, 1) != Q_ERR_PROOF)
+			bad++;
+		ctx[1] ^= 1;
+		range_proof_free(pf);
+		elgamal_ct_free(ct);
+	}
+	return (void *)bad;
+}
+
+Test(group, concurrent_threads_share_group_and_table)
+{
+	pthread_t th[4];
+	scalar *s = scalar_new();
+	g_thr_k = point_new();
+	cr_assert_eq(scalar_random(s), Q_OK);
+	cr_assert_eq(point_mul_base(g_thr_k, s), Q_OK);
+	g_thr_kt = point_table_new(g_thr_k);
+	cr_assert_not_null(g_thr_kt);
+	for (uintptr_t i = 0; i < 4; i++)
+		cr_assert_eq(pthread_create(&th[i], NULL, thr_work, (void *)i), 0);
+	for (int i = 0; i < 4; i++) {
+		void *r;
+		cr_assert_eq(pthread_join(th[i], &r), 0);
+		cr_assert_eq((uintptr_t)r, 0, "thread %d had failures", i);
+	}
+	point_table_free(g_thr_kt);
+	point_free(g_thr_k);
+	scalar_free(s);
 }
