@@ -316,8 +316,49 @@ out:
 	return e;
 }
 
-static qerr load_station(const rec_election *el, const ballot_style *st, const char *sid,
-                         const char *khex, station_data *sd, char *msg, size_t msgsz)
+/* R-5 (8): every challenged ballot's opening re-encrypts to its
+ * ciphertexts (B-7). */
+static qerr check_challenged(const ballot_style *st, const point *K, const char *sid,
+                             const json_t *arr, char *msg, size_t msgsz)
+{
+	size_t i;
+	const json_t *c;
+	json_array_foreach(arr, i, c)
+	{
+		const json_t *bs = json_object_get(c, "ballot"),
+		             *os = json_object_get(c, "opening");
+		uint8_t *bb = NULL, *ob = NULL;
+		size_t bl = 0, ol = 0;
+		ballot *b = NULL;
+		ballot_opening *op = NULL;
+		char why[200] = "";
+		qerr e = Q_ERR_FORMAT;
+		if (json_is_string(bs) && json_is_string(os) &&
+		    json_string_length(bs) < 4u * 1024u * 1024u &&
+		    json_string_length(os) < 4u * 1024u * 1024u &&
+		    (bb = malloc(b64_max_decoded_len(json_string_length(bs)) + 1)) != NULL &&
+		    (ob = malloc(b64_max_decoded_len(json_string_length(os)) + 1)) != NULL &&
+		    b64_decode(bb, &bl, json_string_value(bs), json_string_length(bs)) == Q_OK &&
+		    b64_decode(ob, &ol, json_string_value(os), json_string_length(os)) == Q_OK &&
+		    ballot_decode(st, bb, bl, &b) == Q_OK &&
+		    ballot_opening_decode(st, ob, ol, &op) == Q_OK)
+			e = ballot_opening_check(st, K, b, op, why, sizeof why);
+		ballot_free(b);
+		ballot_opening_free(op);
+		free(bb);
+		free(ob);
+		if (e != Q_OK)
+			return rec_fail(e == Q_ERR_NOMEM ? e : Q_ERR_PROOF, msg, msgsz,
+			                "station %s: challenged ballot %zu does not open to its "
+			                "ciphertexts (B-7)%s%s",
+			                sid, i, why[0] ? ": " : "", why);
+	}
+	return Q_OK;
+}
+
+static qerr load_station(const rec_election *el, const ballot_style *st, const point *K,
+                         const char *sid, const char *khex, station_data *sd, char *msg,
+                         size_t msgsz)
 {
 	char path[REC_PATH_MAX], what[128];
 	uint8_t *rb = NULL, *sb = NULL, sig[SIG_LEN + 4], mh[SHA256_LEN], bh[SHA256_LEN], root[32];
@@ -529,6 +570,8 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const c
 		             (unsigned long long)sd->challenged);
 		goto out;
 	}
+	if ((e = check_challenged(st, K, sid, arr, msg, msgsz)) != Q_OK)
+		goto out;
 	e = check_station_log(el, st, sid, &vk, lsize, root, sd, msg, msgsz);
 out:
 	if (e != Q_OK)
@@ -596,7 +639,7 @@ qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t ms
 		goto out;
 	}
 	for (size_t s = 0; s < ns; s++) {
-		if ((e = load_station(el, st, el->manifest->stations[s].id, khex, &sds[s], msg,
+		if ((e = load_station(el, st, K, el->manifest->stations[s].id, khex, &sds[s], msg,
 		                      msgsz)) != Q_OK)
 			goto out;
 		total += sds[s].nballots;

@@ -193,6 +193,12 @@ static uint8_t *entry(const char *tag, const void *p, size_t plen, size_t *len)
 void fx_station(const rec_election *el, const char *sid, uint8_t *const *enc, const size_t *len,
                 size_t n, uint64_t issued)
 {
+	fx_station_ex(el, sid, enc, len, n, issued, NULL, 0);
+}
+
+void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc, const size_t *len,
+                   size_t n, uint64_t issued, const fx_challenge *ch, size_t nch)
+{
 	char dir[1024], origin[128], msg[512] = "", vkey[NOTE_VKEY_MAX], kpath[1200];
 	char root[65], bh[65], mh[65], kh[2 * POINT_LEN + 1];
 	audit_log *lg = NULL;
@@ -247,24 +253,39 @@ void fx_station(const rec_election *el, const char *sid, uint8_t *const *enc, co
 	json_t *ballots = json_array();
 	for (size_t i = 0; i < n; i++) {
 		uint8_t code[BALLOT_CODE_LEN];
-		char ch[65];
+		char tc[65];
 		char *b64 = malloc(b64_encoded_len(len[i]) + 1);
 		ballot_tracking_code(code, st, enc[i], len[i]);
-		hex_encode(ch, code, sizeof code);
+		hex_encode(tc, code, sizeof code);
 		b64_encode(b64, enc[i], len[i]);
 		json_array_append_new(ballots,
-		                      json_pack("{s:s, s:s}", "tracking_code", ch, "ballot", b64));
+		                      json_pack("{s:s, s:s}", "tracking_code", tc, "ballot", b64));
 		free(b64);
 	}
-	json_t *rec =
-	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I},"
-	              " s:o, s:[], s:{s:s, s:s, s:I, s:s, s:s, s:I}}",
-	              "format", "quorum-station-record/1", "election", el->manifest->id, "station",
-	              sid, "manifest_sha256", mh, "base_hash", bh, "joint_key", kh, "counts",
-	              "registered", (json_int_t)5, "issued", (json_int_t)issued, "cast",
-	              (json_int_t)n, "challenged", (json_int_t)0, "ballots", ballots, "challenged",
-	              "log", "origin", origin, "vkey", vkey, "size", (json_int_t)size, "root", root,
-	              "checkpoint", note, "close_index", (json_int_t)(size - 1));
+	json_t *chs = json_array();
+	for (size_t i = 0; i < nch; i++) {
+		uint8_t code[BALLOT_CODE_LEN];
+		char hx[65];
+		char *b64 = malloc(b64_encoded_len(ch[i].len) + 1);
+		char *o64 = malloc(b64_encoded_len(ch[i].oplen) + 1);
+		ballot_tracking_code(code, st, ch[i].enc, ch[i].len);
+		hex_encode(hx, code, sizeof code);
+		b64_encode(b64, ch[i].enc, ch[i].len);
+		b64_encode(o64, ch[i].op, ch[i].oplen);
+		json_array_append_new(chs, json_pack("{s:s, s:s, s:s}", "tracking_code", hx,
+		                                     "ballot", b64, "opening", o64));
+		free(b64);
+		free(o64);
+	}
+	json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I},"
+	                        " s:o, s:o, s:{s:s, s:s, s:I, s:s, s:s, s:I}}",
+	                        "format", "quorum-station-record/1", "election", el->manifest->id,
+	                        "station", sid, "manifest_sha256", mh, "base_hash", bh, "joint_key",
+	                        kh, "counts", "registered", (json_int_t)5, "issued",
+	                        (json_int_t)issued, "cast", (json_int_t)n, "challenged",
+	                        (json_int_t)nch, "ballots", ballots, "challenged", chs, "log",
+	                        "origin", origin, "vkey", vkey, "size", (json_int_t)size, "root",
+	                        root, "checkpoint", note, "close_index", (json_int_t)(size - 1));
 	cr_assert_not_null(rec);
 	char *txt = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	size_t tl = strlen(txt), gl = strlen(TALLY_RECORD_SIG_TAG);
@@ -301,4 +322,24 @@ void fx_station_marks(const rec_election *el, const char *sid, const uint8_t *ma
 		free(enc[i]);
 	free(enc);
 	free(len);
+}
+
+void fx_challenge_make(const rec_election *el, const uint8_t *marks, fx_challenge *c)
+{
+	ballot_style *st = NULL;
+	point *K = NULL;
+	ballot *b = NULL;
+	ballot_opening *op = NULL;
+	char msg[256];
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	cr_assert_eq(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), Q_OK);
+	point_table *Kt = point_table_new(K);
+	cr_assert_eq(ballot_encrypt(st, Kt, marks, FX_NOPT, &b, &op), Q_OK);
+	cr_assert_eq(ballot_encode(b, &c->enc, &c->len), Q_OK);
+	cr_assert_eq(ballot_opening_encode(op, &c->op, &c->oplen), Q_OK);
+	ballot_free(b);
+	ballot_opening_free(op);
+	point_table_free(Kt);
+	point_free(K);
+	ballot_style_free(st);
 }

@@ -49,6 +49,15 @@ void fx_encrypt(const rec_election *el, const uint8_t *marks, uint8_t **enc, siz
  * ballots, issued count and challenged count 0. */
 void fx_station(const rec_election *el, const char *sid, uint8_t *const *enc, const size_t *len,
                 size_t n, uint64_t issued);
+/* A challenged ballot: its encoding and its opening (B-6). */
+typedef struct fx_challenge {
+	uint8_t *enc, *op;
+	size_t len, oplen;
+} fx_challenge;
+/* Encrypt marks and keep the opening (malloc'd fields). */
+void fx_challenge_make(const rec_election *el, const uint8_t *marks, fx_challenge *c);
+void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc, const size_t *len,
+                   size_t n, uint64_t issued, const fx_challenge *ch, size_t nch);
 /* Marks shortcut: n ballots from marks (n * FX_NOPT bytes). */
 void fx_station_marks(const rec_election *el, const char *sid, const uint8_t *marks, size_t n,
                       uint64_t issued);

@@ -321,3 +321,36 @@ Test(tally, parallel_sum_equals_serial_sum)
 	ballot_style_free(st);
 	rec_free(el);
 }
+
+Test(tally, challenged_ballots_must_open_to_their_ciphertexts)
+{
+	rec_election *el = ready();
+	char msg[768] = "";
+	fx_challenge ch[2];
+	fx_challenge_make(el, six, &ch[0]);
+	fx_challenge_make(el, six + FX_NOPT, &ch[1]);
+	uint8_t *enc[1];
+	size_t len[1];
+	fx_encrypt(el, six + 2 * FX_NOPT, &enc[0], &len[0]);
+	fx_station_ex(el, "s1", enc, len, 1, 1, ch, 2);
+	/* s2's booth publishes an opening that is not its ballot's */
+	fx_challenge bad = ch[0];
+	bad.op = ch[1].op;
+	bad.oplen = ch[1].oplen;
+	fx_station_ex(el, "s2", enc, len, 0, 0, &bad, 1);
+	qerr e = run_tally(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_PROOF, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg, "station s2: challenged ballot 0") != NULL, "%s", msg);
+	/* with an honest s2 the tally goes through: challenged ballots are not counted */
+	char p[1200];
+	snprintf(p, sizeof p, "%s/stations/s2", el->dir);
+	test_rmtree(p);
+	fx_station_ex(el, "s2", enc, len, 0, 0, &ch[1], 1);
+	cr_assert_eq(run_tally(el, msg, sizeof msg), Q_OK, "%s", msg);
+	for (int i = 0; i < 2; i++) {
+		free(ch[i].enc);
+		free(ch[i].op);
+	}
+	free(enc[0]);
+	rec_free(el);
+}
