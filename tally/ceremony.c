@@ -752,3 +752,64 @@ out:
 	secbuf_free(sb);
 	return e;
 }
+
+qerr ceremony_check_joint_key(const rec_election *el, char *msg, size_t msgsz)
+{
+	trustee_pub **pubs = NULL;
+	const point *const **Cs = NULL;
+	const point **C0 = NULL;
+	point *K = NULL, **S = NULL, *X = NULL;
+	qerr e;
+	e = rec_load_joint_key(el, &K, &S, msg, msgsz);
+	if (e == Q_ERR_NOTFOUND)
+		return rec_fail(Q_ERR_STATE, msg, msgsz,
+		                "no joint key: finish the key ceremony first");
+	if (e != Q_OK)
+		return e;
+	if ((pubs = calloc(el->n, sizeof *pubs)) == NULL ||
+	    (Cs = calloc(el->n, sizeof *Cs)) == NULL || (C0 = calloc(el->n, sizeof *C0)) == NULL ||
+	    (X = point_new()) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	for (uint32_t d = 1; d <= el->n; d++) {
+		if ((e = ceremony_load_public(el, d, 1, &pubs[d - 1], msg, msgsz)) != Q_OK)
+			goto out;
+		Cs[d - 1] = (const point *const *)pubs[d - 1]->C;
+		C0[d - 1] = pubs[d - 1]->C[0];
+	}
+	if ((e = threshold_joint_key(X, C0, el->n)) != Q_OK)
+		goto out;
+	if (!point_eq(X, K)) {
+		e = rec_fail(Q_ERR_PROOF, msg, msgsz,
+		             "joint_key.json: the joint key is not the sum of the trustees' "
+		             "commitments (R-4.4)");
+		goto out;
+	}
+	for (uint32_t r = 1; r <= el->n; r++) {
+		if ((e = threshold_verification_key(X, r, Cs, el->n, el->k)) != Q_OK)
+			goto out;
+		if (!point_eq(X, S[r - 1])) {
+			e = rec_fail(Q_ERR_PROOF, msg, msgsz,
+			             "joint_key.json: verification key %u does not follow from the "
+			             "commitments (R-4.4)",
+			             r);
+			goto out;
+		}
+	}
+	e = Q_OK;
+out:
+	if (pubs != NULL)
+		for (uint32_t d = 0; d < el->n; d++)
+			trustee_pub_free(pubs[d]);
+	free(pubs);
+	free(Cs);
+	free(C0);
+	point_free(K);
+	point_free(X);
+	if (S != NULL)
+		for (uint32_t r = 0; r < el->n; r++)
+			point_free(S[r]);
+	free(S);
+	return e;
+}

@@ -79,6 +79,12 @@ Q_MUST_CHECK qerr ceremony_receive(const rec_election *el, uint32_t i, const cha
 
 Q_MUST_CHECK qerr ceremony_finish(const rec_election *el, char *msg, size_t msgsz);
 
+/* R-4.4 re-checked: every public.json verifies and joint_key.json holds
+ * exactly K and S_1..S_n computed from the commitments.  Q_ERR_PROOF (msg
+ * names the key) if not; Q_ERR_STATE if the ceremony is not finished.
+ * The tally and the combination call this before using the keys. */
+Q_MUST_CHECK qerr ceremony_check_joint_key(const rec_election *el, char *msg, size_t msgsz);
+
 /* Open trustee i's key file (R-4.6) into s (which is then secret; the
  * caller frees it with scalar_free).  Checks that the file belongs to this
  * election's key ceremony and to trustee i. */

@@ -15,6 +15,7 @@
 
 #include "audit/log.h"
 #include "audit/note.h"
+#include "ceremony.h"
 #include "crypto/sig.h"
 #include "crypto/util.h"
 #include "election/progress.h"
@@ -623,13 +624,11 @@ qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t ms
 	if (lstat(path, &sst) == 0)
 		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "the tally has already been made (%s)",
 		                path);
+	if ((e = ceremony_check_joint_key(el, msg, msgsz)) != Q_OK)
+		return e;
 	if ((e = rec_ballot_style(el, &st, msg, msgsz)) != Q_OK)
 		return e;
-	e = rec_load_joint_key(el, &K, NULL, msg, msgsz);
-	if (e == Q_ERR_NOTFOUND)
-		e = rec_fail(Q_ERR_STATE, msg, msgsz,
-		             "no joint key: finish the key ceremony first");
-	if (e != Q_OK)
+	if ((e = rec_load_joint_key(el, &K, NULL, msg, msgsz)) != Q_OK)
 		goto out;
 	if ((e = point_encode(kb, K)) != Q_OK)
 		goto out;

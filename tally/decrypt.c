@@ -411,6 +411,8 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 		return e;
 	if (lstat(path, &st) == 0)
 		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "the result exists already (%s)", path);
+	if ((e = ceremony_check_joint_key(el, msg, msgsz)) != Q_OK)
+		return e;
 	if ((e = load_aggregate(el, &a, msg, msgsz)) != Q_OK)
 		return e;
 	if ((e = rec_load_joint_key(el, &K, &S, msg, msgsz)) != Q_OK)

@@ -209,3 +209,23 @@ Test(combine, runoff_needs_a_finished_previous_round)
 	free(m);
 	rec_free(el);
 }
+
+Test(combine, forged_verification_key_is_refused)
+{
+	rec_election *el = tallied("e", "hq-test");
+	char msg[768] = "", p[1200];
+	for (uint32_t i = 1; i <= 3; i++)
+		cr_assert_eq(decrypt_as(el, "e", i, NULL), Q_OK);
+	/* whoever edits joint_key.json to pass a bad partial is caught */
+	json_t *j;
+	snprintf(p, sizeof p, "%s/joint_key.json", el->dir);
+	cr_assert_eq(rec_read_json(p, &j, msg, sizeof msg), Q_OK);
+	json_t *v = json_object_get(j, "verification_keys");
+	json_t *s4 = json_deep_copy(json_array_get(v, 3));
+	json_array_set_new(v, 1, s4);
+	cr_assert_eq(rec_write_json(p, j, 0, msg, sizeof msg), Q_OK);
+	json_decref(j);
+	cr_assert_eq(tally_combine(el, NULL, msg, sizeof msg), Q_ERR_PROOF, "%s", msg);
+	cr_assert(strstr(msg, "verification key 2") != NULL, "%s", msg);
+	rec_free(el);
+}

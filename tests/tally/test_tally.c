@@ -354,3 +354,29 @@ Test(tally, challenged_ballots_must_open_to_their_ciphertexts)
 	free(enc[0]);
 	rec_free(el);
 }
+
+Test(tally, record_signed_by_an_unregistered_key_is_refused)
+{
+	rec_election *el = ready();
+	char msg[768] = "", p[1200];
+	fx_station_marks(el, "s1", six, 1, 1);
+	fx_station_marks(el, "s2", six + FX_NOPT, 1, 1);
+	/* the officer registered s2's key as s1's */
+	char a[1200];
+	snprintf(a, sizeof a, "%s/stations/s2/log/vkey", el->dir);
+	size_t l;
+	char *k = test_read_file(a, &l);
+	snprintf(p, sizeof p, "%s/stations/s1/vkey", el->dir);
+	cr_assert_eq(test_write_file(p, k, l), 0);
+	free(k);
+	qerr e = run_tally(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_SIGNATURE, "%s", msg);
+	cr_assert(strstr(msg, "registered") != NULL, "%s", msg);
+	/* the right key registered: accepted */
+	snprintf(a, sizeof a, "%s/stations/s1/log/vkey", el->dir);
+	k = test_read_file(a, &l);
+	cr_assert_eq(test_write_file(p, k, l), 0);
+	free(k);
+	cr_assert_eq(run_tally(el, msg, sizeof msg), Q_OK, "%s", msg);
+	rec_free(el);
+}
