@@ -256,6 +256,16 @@ static qerr check_station_log(const rec_election *el, const ballot_style *st, co
 
 	if ((e = rec_path(path, sizeof path, el->dir, "stations/%s/log", sid)) != Q_OK)
 		return e;
+	{
+		char kp[REC_PATH_MAX];
+		struct stat kst;
+		if (rec_path(kp, sizeof kp, el->dir, "stations/%s/log/key", sid) == Q_OK &&
+		    lstat(kp, &kst) == 0)
+			fprintf(stderr,
+			        "warning: %s is the station's private signing key: remove it from "
+			        "the election record before publishing\n",
+			        kp);
+	}
 	if ((e = log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg)) != Q_OK)
 		return rec_fail(e, msg, msgsz, "station %s: its log cannot be opened: %s", sid,
 		                lmsg);
