@@ -6,9 +6,10 @@
 #            -f plan.awk voters.tsv > plan.tsv
 #
 #   voters.tsv   from community.awk: id, group, eligible, why, proxy holder
-#   poll         office | yesno | evaluation
+#   poll         office | single | yesno | evaluation
 #   probs        office: per-candidate chance (per mille) of a mark, in ballot
-#                order; yesno: "yes no" per mille (the rest abstain);
+#                order; single: per-option chance of the one mark (the
+#                rest blank); yesno: "yes no" per mille (the rest abstain);
 #                evaluation: per member "satisfied basic" per mille, e.g.
 #                "700,200 650,250 ..." (the rest dissatisfied)
 #   maxsel       office: most marks allowed (the lowest-chance marks are dropped)
@@ -53,8 +54,15 @@ function marks_eval(   i, r, out, a) {
 	}
 	return out
 }
+function marks_single(   i, r, acc) {
+	# one mark at most: option i with chance p[i] (per mille), else blank
+	r = rnd() % 1000; acc = 0
+	for (i = 1; i <= np; i++) { acc += p[i]; if (r < acc) return i }
+	return ""
+}
 function marks() {
 	if (poll == "office") return marks_office()
+	if (poll == "single") return marks_single()
 	if (poll == "yesno") return marks_yesno()
 	return marks_eval()
 }

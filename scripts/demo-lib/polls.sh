@@ -147,30 +147,146 @@ record_init() {
 }
 
 # ceremony POLL: five trustees make the joint key; none holds it whole.
+# Each trustee's secret (polynomial, transport key) and final key share are
+# files sealed under the trustee's own passphrase (Argon2id + AES-256-GCM).
 ceremony() {
-	local el=$OUT/records/$1 i pass
-	for step in generate deal receive; do
+	local el=$OUT/records/$1 i step
+	local sec=$OUT/secrets
+	for step in generate deal; do
 		for i in $(seq 1 $TRUSTEES); do
-			pass=$(secret_file "trustee-$i")
 			"$TALLY" ceremony "$step" "$el" --trustee "$i" \
-				--key "$OUT/secrets/trustee-$i-$1.key" --pass-fd 3 3<"$pass" || return 1
+				--secret "$sec/trustee-$i-$1.secret" \
+				--pass-file "$(secret_file "trustee-$i")" || return 1
 		done
+	done
+	for i in $(seq 1 $TRUSTEES); do
+		"$TALLY" ceremony receive "$el" --trustee "$i" \
+			--secret "$sec/trustee-$i-$1.secret" --key "$sec/trustee-$i-$1.key" \
+			--pass-file "$(secret_file "trustee-$i")" || return 1
 	done
 	"$TALLY" ceremony finish "$el"
 }
 
-# tally_poll POLL: verify and add every ballot, trustees $PRESENT decrypt,
-# combine, decide, report.
+# tally_poll POLL [KEYS_OF_POLL]: verify and add every ballot, trustees
+# $PRESENT decrypt, combine, decide, report.  A run-off uses the key shares
+# of the round whose ceremony made the joint key.
 tally_poll() {
-	local el=$OUT/records/$1 i pass
+	local el=$OUT/records/$1 keys=${2:-$1} i
 	"$TALLY" tally "$el" || return 1
 	for i in $PRESENT; do
-		pass=$(secret_file "trustee-$i")
-		"$TALLY" decrypt "$el" --trustee "$i" --key "$OUT/secrets/trustee-$i-$1.key" \
-			--pass-fd 3 3<"$pass" || return 1
+		"$TALLY" decrypt "$el" --trustee "$i" --key "$OUT/secrets/trustee-$i-$keys.key" \
+			--pass-file "$(secret_file "trustee-$i")" || return 1
 	done
 	"$TALLY" combine "$el" || return 1
 	"$TALLY" report "$el"
+}
+
+# ---- the observer ----
+
+# log_entry LOGDIR INDEX OUTFILE: copy entry INDEX's exact bytes out of an
+# audit log (docs/spec/audit.md A-3.1, A-3.2) -- the observer reads the
+# files themselves rather than trusting a tool to hand them the entry.
+log_entry() {
+	local dir=$1 idx=$2 out=$3 off len
+	off=$(od -An -tu8 --endian=big -j $((40 * idx)) -N8 "$dir/leaves" | tr -d ' ')
+	[ -n "$off" ] || return 1
+	len=$(od -An -tu2 --endian=big -j "$off" -N2 "$dir/entries" | tr -d ' ')
+	[ -n "$len" ] || return 1
+	tail -c +$((off + 3)) "$dir/entries" | head -c "$len" >"$out"
+	[ "$(stat -c %s "$out")" = "$len" ]
+}
+
+# receipt_inclusion POLL STATION VOTER: the observer takes one voter's
+# receipt (tracking code, log index) and checks that the ballot is in the
+# station's log under the station's key: an offline tlog-proof from the
+# record's copy of the log, checked against the entry's bytes.
+receipt_inclusion() {
+	local poll=$1 sid=$2 voter=$3
+	local el=$OUT/records/$poll o=$OUT/observer/$poll
+	local line idx code
+	mkdir -p "$o"
+	line=$(awk -F'\t' -v v="$voter" '$1 == v && $4 == "cast"' "$OUT/work/$poll/booth-$sid.tsv")
+	[ -n "$line" ] || { echo "no receipt for $voter at $sid"; return 1; }
+	code=$(printf '%s' "$line" | cut -f5)
+	idx=$(printf '%s' "$line" | cut -f6)
+	printf 'voter %s at %s: tracking code %s, log index %s\n' "$voter" "$sid" "$code" "$idx"
+	"$AUDIT" prove "$el/stations/$sid/log" "$idx" >"$o/receipt-$voter.proof" || return 1
+	log_entry "$el/stations/$sid/log" "$idx" "$o/receipt-$voter.entry" || return 1
+	"$AUDIT" check-proof "$el/stations/$sid/log/vkey" "$o/receipt-$voter.proof" \
+		"$o/receipt-$voter.entry"
+}
+
+# witness_cosign POLL: the observer, as a witness, cosigns the election
+# log's first checkpoint, then its final one after checking the
+# consistency proof between them (the log only grew).
+witness_cosign() {
+	local poll=$1 el=$OUT/records/$1 o=$OUT/observer
+	local log=$el/log first last
+	first=$(ls "$log/checkpoints" | sort -n | head -n 1)
+	last=$(ls "$log/checkpoints" | sort -n | tail -n 1)
+	printf 'vkey %s\n' "$(head -n 1 "$log/vkey")" >"$o/$poll.witness-state"
+	"$AUDIT" cosign "$o/$poll.witness-state" "$o/witness.key" "$log/checkpoints/$first" \
+		>"$o/$poll.cosigned-$first" || return 1
+	"$AUDIT" consistency "$log" "$first" "$last" >"$o/$poll.consistency-$first-$last" || return 1
+	"$AUDIT" cosign "$o/$poll.witness-state" "$o/witness.key" "$log/checkpoints/$last" \
+		"$o/$poll.consistency-$first-$last" >"$o/$poll.cosigned-$last" || return 1
+	printf 'cosigned %s at size %s:\n' "$poll" "$last"
+	cat "$o/$poll.cosigned-$last"
+}
+
+# verify_logs POLL: every audit log in the record re-hashed and checked.
+verify_logs() {
+	local el=$OUT/records/$1 d
+	"$AUDIT" verify "$el/log" || return 1
+	for d in "$el"/stations/*/log; do
+		"$AUDIT" verify "$d" || return 1
+	done
+}
+
+# 5. The observer: everything from the published records alone.
+demo_observer() {
+	CURRENT_STEP="the observer"
+	local o=$OUT/observer poll
+	say "5. The observer (观察员) verifies every record end to end"
+	mkdir -p "$o"
+	for poll in election runoff recall evaluation; do
+		[ -d "$OUT/records/$poll" ] || { todo "no record for $poll to verify"; continue; }
+		check "$poll: every audit log re-hashed, every checkpoint consistent (quorum-audit verify)" \
+			verify_logs "$poll"
+		check "$poll: whole record re-verified (quorum-audit verify-election)" \
+			"$AUDIT" verify-election "$OUT/records/$poll"
+	done
+	# One voter's receipt: the resident who turned 18 on polling day.
+	local voter sid s
+	voter=$(awk -F'\t' '$6 == "18-today" {print $1}' "$OUT/community/voters.tsv")
+	sid=""
+	for s in $STATIONS3; do
+		if grep -q "^$voter	" "$OUT/work/election/booth-$s.tsv" 2>/dev/null; then sid=$s; fi
+	done
+	note "voter $voter turned 18 on polling day and voted at $sid; she hands her receipt to the observer"
+	check "her tracking code is in the station's signed record" \
+		grep -q "$(awk -F'\t' -v v="$voter" '$1 == v {print $5}' "$OUT/work/election/booth-$sid.tsv")" \
+		"$OUT/records/election/stations/$sid/station-record.json"
+	check "her ballot is in the station's audit log (tlog-proof checked against the signed checkpoint)" \
+		receipt_inclusion election "$sid" "$voter"
+	show "$OUT/logs/check-$((CHECKS_OK + CHECKS_FAILED)).log"
+	local e=$o/election/receipt-$voter.entry
+	if [ -f "$e" ]; then
+		# the same proof must reject the entry with one byte changed
+		cp "$e" "$e.forged"
+		printf '\x01' | dd of="$e.forged" bs=1 seek=40 conv=notrunc status=none
+		expect_fail "the same proof rejects her entry with one byte changed" \
+			"$AUDIT" check-proof "$OUT/records/election/stations/$sid/log/vkey" \
+			"$o/election/receipt-$voter.proof" "$e.forged"
+	fi
+	"$AUDIT" witness-key observer.qinghe.example "$o/witness.key" >"$o/witness.vkey"
+	note "the observer's witness key: $(cat "$o/witness.vkey")"
+	for poll in election runoff recall evaluation; do
+		[ -d "$OUT/records/$poll" ] || continue
+		check "$poll: observer cosigns the final checkpoint after checking it extends the first" \
+			witness_cosign "$poll"
+	done
+	show "$OUT/logs/check-$((CHECKS_OK + CHECKS_FAILED)).log"
 }
 
 # ---- the polls ----
@@ -211,9 +327,9 @@ demo_election() {
 			grep -q "UL8.size" "$OUT/logs/check-$CHECKS_OK.log"
 	fi
 	need_tally init ceremony tally decrypt combine report || return 0
-	check "election record created (quorum-tally init, 5 trustees, threshold 3)" \
+	must "election record created (quorum-tally init, 5 trustees, threshold 3)" \
 		record_init election "$M/election.json" "$C/roll.csv" || return 0
-	check "key ceremony: 5 trustees deal, check each other's shares, joint key published" \
+	must "key ceremony: 5 trustees deal, check each other's shares, joint key published" \
 		ceremony election || return 0
 
 	note "polling day: voters check in with a poll worker and cast at a booth terminal"
@@ -223,7 +339,7 @@ demo_election() {
 	narrate_booths election
 
 	note "tally: trustees 2 and 4 are absent; 1, 3 and 5 decrypt"
-	check "tally: every ballot verified, aggregated, decrypted by 3 of 5 trustees, decided" \
+	must "tally: every ballot verified, aggregated, decrypted by 3 of 5 trustees, decided" \
 		tally_poll election || return 0
 	show "$OUT/records/election/report.txt"
 }
@@ -260,7 +376,112 @@ J
 		grep -q '^  CONFLICT (quorum): UL29 fails .* but CH4.12 holds' "$w/decision.txt"
 }
 
+# The run-off (另行选举) of the seats round 1 left unfilled: same trustees
+# and keys, a new round linked to round 1 by its base hash.
+demo_runoff() {
+	CURRENT_STEP="the run-off"
+	local C=$OUT/community M=$OUT/community/manifests
+	local rep=$OUT/records/election/report.txt
+	[ -f "$rep" ] || { todo "the run-off needs round 1's result"; return 0; }
+	local ids
+	ids=$(sed -n 's/.*; run-off: \(.*\)$/\1/p' "$rep" | head -n 1 | tr -d ',')
+	say "1b. Run-off (另行选举): ${ids:-no contest went to a run-off}"
+	must "round 1 sends a seat to a run-off" test -n "$ids" || return 0
+	# The voters' preference in the run-off: the first-placed run-off
+	# candidate 52%, the second 43%, blank 5%.
+	local probs="" id k=0 n
+	n=$(wc -l <"$C/candidates.tsv")
+	local first second
+	first=$(echo "$ids" | awk '{print $1}')
+	second=$(echo "$ids" | awk '{print $2}')
+	for id in $(cut -f1 "$C/candidates.tsv"); do
+		k=$((k + 1))
+		if [ "$id" = "$first" ]; then probs="$probs 520"
+		elif [ "$id" = "$second" ]; then probs="$probs 430"
+		else probs="$probs 0"; fi
+	done
+	note "candidates: $ids; the same trustees and keys, no new ceremony"
+	must "run-off round created (quorum-tally init --runoff-of)" \
+		record_init runoff "$M/election.json" "$C/roll.csv" "$OUT/records/election" || return 0
+	plan_for runoff "$C/voters.tsv" 23 620 single "$probs" 1 0 2 "$STATION_GROUPS"
+	check "run-off polling at s1, s2 and the mobile box" \
+		poll_stations runoff "$OUT/records/runoff" "$C/roll.csv" "$OUT/work/runoff/plan.tsv" $STATIONS3
+	narrate_booths runoff
+	must "run-off tally: verified, decrypted by trustees 1, 3, 5, decided" \
+		tally_poll runoff election || return 0
+	show "$OUT/records/runoff/report.txt"
+	check "the run-off fills the seat (UL19.runoff)" \
+		grep -q "outcome: elected" "$OUT/records/runoff/report.txt"
+}
+
+# defence_committed DIR: entry 0 of the election log is "election-created"
+# with the SHA-256 of manifest.json, and manifest.json holds the defence.
+defence_committed() {
+	local el=$1 h
+	h=$(sha256sum "$el/manifest.json" | cut -d' ' -f1)
+	log_entry "$el/log" 0 "$el/../../work/recall/entry0" || return 1
+	grep -q '"type":"election-created"' "$el/../../work/recall/entry0" || return 1
+	grep -q "\"manifest_hash\":\"$h\"" "$el/../../work/recall/entry0" || return 1
+	grep -q '"defence": "' "$el/manifest.json"
+}
+
+# 2. Recall (罢免) of committee member m4: the defence is in the manifest
+# with its publication date, and init records it in the election log before
+# any poll opens (UL20.defence).
+demo_recall() {
+	CURRENT_STEP="the recall"
+	local C=$OUT/community M=$OUT/community/manifests
+	local mid mvoter mname
+	IFS=$'\t' read -r mid mvoter mname < <(sed -n 4p "$C/committee.tsv")
+	say "2. Recall vote (罢免): committee member $mname ($mvoter)"
+	note "$(grep -o '"signatures": [0-9]*' "$M/recall.json" | tr -d '"') of $COMMUNITY_RESIDENTS registered voters asked for the recall (UL20.propose: at least 1/10)"
+	note "the member's defence (申辩), published $(grep -o '"defence_published": "[0-9-]*"' "$M/recall.json" | cut -d'"' -f4), before polling day:"
+	note "  $(grep -o '"defence": "[^"]*"' "$M/recall.json" | cut -d'"' -f4 | cut -c1-60)..."
+	must "recall record created; defence recorded in the log before the poll (UL20.defence)" \
+		record_init recall "$M/recall.json" "$C/roll.csv" || return 0
+	check "the log's first entry commits to the manifest holding the defence, before any ballot" \
+		defence_committed "$OUT/records/recall"
+	must "key ceremony for the recall (5 trustees, threshold 3)" ceremony recall || return 0
+	# 36% yes, 55% no, 9% abstain
+	plan_for recall "$C/voters.tsv" 31 630 yesno "360 550" 1 0 2 "$STATION_GROUPS"
+	check "recall polling at s1, s2 and the mobile box" \
+		poll_stations recall "$OUT/records/recall" "$C/roll.csv" "$OUT/work/recall/plan.tsv" $STATIONS3
+	narrate_booths recall
+	must "recall tally: verified, decrypted by trustees 1, 3, 5, decided" tally_poll recall || return 0
+	show "$OUT/records/recall/report.txt"
+	check "the recall poll is valid (UL20.quorum) and decided (UL20.pass)" \
+		grep -q "\[OK\] UL20.quorum" "$OUT/records/recall/report.txt"
+}
+
+# 4. The annual evaluation (考核评议) of the 7 members by the
+# representatives, at one station in the meeting room.
+demo_evaluation() {
+	CURRENT_STEP="the evaluation"
+	local C=$OUT/community M=$OUT/community/manifests w=$OUT/work/evaluation
+	say "4. Annual evaluation (年度考核评议) by the $COMMUNITY_REPRESENTATIVES representatives"
+	mkdir -p "$w"
+	must "evaluation record created" record_init evaluation "$M/evaluation.json" "$C/roll-reps.csv" || return 0
+	must "key ceremony for the evaluation" ceremony evaluation || return 0
+	# Only the representatives vote: their ids from the meeting roll.
+	awk -F, 'NR > 1 { printf "%s\t%s\t1\t-\t-\t-\n", $1, $5 }' "$C/roll-reps.csv" >"$w/voters.tsv"
+	# per member: 满意, 基本满意 per mille (the rest 不满意); m5 is rated low
+	plan_for evaluation "$w/voters.tsv" 41 940 evaluation \
+		"700,200 650,250 600,300 680,200 330,230 720,180 640,260" 0 0 1 "$HALL_GROUPS"
+	check "evaluation polling in the meeting room" \
+		poll_stations evaluation "$OUT/records/evaluation" "$C/roll-reps.csv" "$w/plan.tsv" hall
+	narrate_booths evaluation
+	must "evaluation tally: verified, decrypted by trustees 1, 3, 5, decided" \
+		tally_poll evaluation || return 0
+	show "$OUT/records/evaluation/report.txt"
+	check "one member is below 60% satisfaction: rectification (CH1.20.4)" \
+		grep -q "\[OK\] CH1.20.4" "$OUT/records/evaluation/report.txt"
+}
+
 demo_main() {
 	demo_election
+	demo_runoff
+	demo_recall
 	demo_meeting
+	demo_evaluation
+	demo_observer
 }
