@@ -16,3 +16,4 @@ CLI_COMMAND("check-consistency", cmd_check_consistency, "VKEY OLD NEW PROOF    v
 CLI_COMMAND("verify", cmd_verify, "DIR                         re-hash and check the whole log")
 CLI_COMMAND("cosign", cmd_cosign, "STATE KEY CHECKPOINT [PROOF] witness: check and cosign")
 CLI_COMMAND("witness-key", cmd_witness_key, "NAME KEYFILE                create a witness (cosigning) key")
+CLI_COMMAND("verify-election", cmd_verify_election, "RECORD_DIR [--json]         re-verify a whole election record")

@@ -1,0 +1,104 @@
+/*
+ * verify_election.h -- the observers' end-to-end check of an election
+ * record (`quorum-audit verify-election`).  Specification: docs/spec/verify.md
+ * (sections V-1 .. V-12); the check list V-2 names ten checks:
+ *
+ *   1 parameters   manifest and parameters parse; base hash recomputed (R-2.2)
+ *   2 trustees     commitments, Schnorr proofs, joint key, verification keys
+ *   3 logs         station record signatures, every log verifies, every
+ *                  checkpoint in the record consistent with every later one
+ *   4 ballots      well-formed, proofs, tracking codes, in the log, no duplicate
+ *   5 reconcile    per station cast <= issued, from the logged counts
+ *   6 aggregate    the aggregate is the sum of exactly the counted ballots
+ *   7 decryption   partial decryption proofs, combination, decoded counts
+ *   8 challenged   re-encryption of the opened ballots; never counted
+ *   9 decision     the rule engine's outcome recomputed from the counts
+ *  10 crosscheck   libgcrypt (crypto/xcheck.h) re-checks a sample of ballots
+ *                  and every aggregate and decryption proof
+ *
+ * The verifier reads the record only (it never writes, never needs a
+ * secret) and uses none of tally/: it re-derives everything from the spec.
+ * A failing item never stops the run: every check runs (a check whose
+ * inputs are unusable fails with a detail saying which earlier check broke
+ * them), so one report shows every problem.
+ *
+ * Ownership: a ve_report is a plain struct owned by the caller; nothing in
+ * it needs freeing.  Nothing here is secret; nothing is constant-time.
+ */
+#ifndef QUORUM_AUDIT_VERIFY_ELECTION_H
+#define QUORUM_AUDIT_VERIFY_ELECTION_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "crypto/qerr.h"
+
+#define VE_NCHECKS 10
+#define VE_MAX_DETAILS 8
+#define VE_DETAIL_LEN 320
+#define VE_DEFAULT_SAMPLE 32
+#define VE_REPORT_FORMAT "quorum-verify/1"
+
+enum {
+	VE_PARAMETERS = 1,
+	VE_TRUSTEES = 2,
+	VE_LOGS = 3,
+	VE_BALLOTS = 4,
+	VE_RECONCILE = 5,
+	VE_AGGREGATE = 6,
+	VE_DECRYPTION = 7,
+	VE_CHALLENGED = 8,
+	VE_DECISION = 9,
+	VE_CROSSCHECK = 10,
+};
+
+/* The result of one check: items checked, items failed, and the first
+ * VE_MAX_DETAILS failure details ("<file>: <item>: <what>"). */
+typedef struct ve_check {
+	int id; /* 1..VE_NCHECKS */
+	const char *name; /* short name, e.g. "ballots" (static) */
+	const char *title; /* one-line description (static) */
+	uint64_t checked, failed;
+	char detail[VE_MAX_DETAILS][VE_DETAIL_LEN];
+	size_t ndetails;
+} ve_check;
+
+typedef struct ve_report {
+	ve_check checks[VE_NCHECKS]; /* checks[id - 1] */
+	uint64_t ballots, stations, trustees; /* what the record holds */
+} ve_report;
+
+typedef struct ve_opts {
+	int full_crosscheck; /* check 10 on every ballot, not a sample */
+	uint64_t sample; /* check 10 sample size (0 = VE_DEFAULT_SAMPLE) */
+	int progress_fd; /* draw a progress bar here if it is a terminal; -1 none */
+} ve_opts;
+
+/* The static name and title of check id (1..VE_NCHECKS), or NULL. */
+const char *ve_check_name(int id);
+const char *ve_check_title(int id);
+
+/*
+ * Verify the election record in dir.  Every check is run and its result
+ * written into *r (zeroed first).  Returns Q_OK when the checks ran (the
+ * record may still fail: see ve_report_passed); Q_ERR_NOTFOUND if dir is
+ * not a directory; Q_ERR_NOMEM.  Never aborts on bad data.
+ */
+Q_MUST_CHECK qerr ve_verify(const char *dir, const ve_opts *o, ve_report *r);
+
+/* 1 if every check passed (no item failed), else 0. */
+int ve_report_passed(const ve_report *r);
+
+/* The lowest id of a failed check, or 0 if all passed. */
+int ve_report_first_failure(const ve_report *r);
+
+/* One line per check: "[PASS] 4 ballots: 120 checked, 0 failed" plus the
+ * details of failures, indented. */
+void ve_report_print(FILE *f, const ve_report *r);
+
+/* The report as JSON (docs/spec/verify.md V-11); NULL on OOM. */
+json_t *ve_report_json(const ve_report *r, const char *dir);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * verify_internal.h -- state shared by the files of the election verifier
+ * (verify_election.c, verify_stations.c, verify_tally.c, verify_xcheck.c).
+ * Not a public interface.  Spec: docs/spec/verify.md.
+ */
+#ifndef QUORUM_AUDIT_VERIFY_INTERNAL_H
+#define QUORUM_AUDIT_VERIFY_INTERNAL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit/note.h"
+#include "crypto/elgamal.h"
+#include "crypto/group.h"
+#include "crypto/proof.h"
+#include "crypto/qerr.h"
+#include "election/ballot.h"
+#include "election/manifest.h"
+#include "election/progress.h"
+#include "verify_election.h"
+
+#define VE_MAX_FILE (256u * 1024u * 1024u)
+#define VE_PATH_MAX 4096
+
+/* Tags and formats the record uses (docs/spec/verify.md V-1). */
+#define VE_TAG_BASE "quorum/v1/election/base-hash"
+#define VE_TAG_COMMITMENT "quorum/v1/tally/commitment"
+#define VE_TAG_PARTIAL "quorum/v1/tally/partial"
+#define VE_RECORD_SIG_TAG "quorum/v1/station-record\n"
+#define VE_ENTRY_CAST "quorum/v1/station/ballot-cast"
+#define VE_ENTRY_CHALLENGED "quorum/v1/station/ballot-challenged"
+#define VE_ENTRY_CHECKINS "quorum/v1/station/checkins"
+#define VE_ENTRY_CLOSED "quorum/v1/station/poll-closed"
+
+/* One ballot of a station record (cast or challenged). */
+typedef struct ve_ballot {
+	size_t station; /* index into ctx->st */
+	size_t index; /* position in its record's array */
+	uint8_t code[BALLOT_CODE_LEN]; /* as published */
+	uint8_t *enc; /* B-2 bytes */
+	size_t len;
+	ballot *b; /* decoded, or NULL */
+	uint8_t *open; /* challenged: opening bytes (B-6) */
+	size_t openlen;
+	int valid; /* decoded, proofs and tracking code good */
+} ve_ballot;
+
+typedef struct ve_station {
+	const char *id; /* owned by the manifest */
+	json_t *rec; /* parsed record, or NULL */
+	int sig_ok;
+	uint8_t rec_sha[32]; /* SHA-256 of the record bytes */
+	int have_rec;
+	note_verifier vk;
+	int have_vk;
+	uint64_t registered, issued, cast, challenged; /* as the record says */
+	int have_counts;
+	/* from the log */
+	int log_ok;
+	uint8_t (*cast_codes)[BALLOT_CODE_LEN]; /* sorted */
+	size_t ncast_codes;
+	uint8_t (*ch_codes)[BALLOT_CODE_LEN]; /* sorted */
+	size_t nch_codes;
+	int have_closed; /* a poll-closed entry was found */
+	uint64_t log_issued, log_cast, log_challenged; /* poll-closed entry */
+	uint64_t last_checkins; /* last "checkins" entry's issued (0 if none) */
+} ve_station;
+
+typedef struct ve_ctx {
+	const char *dir;
+	const ve_opts *o;
+	ve_report *r;
+	/* check 1 */
+	uint8_t *mbytes, *pbytes;
+	size_t mlen, plen;
+	elec_manifest *m;
+	uint32_t k, n, round;
+	uint8_t base_hash[32], key_ctx[32];
+	int params_ok; /* k, n, base hash usable */
+	ballot_style *style;
+	/* check 2 */
+	point *K;
+	uint8_t Kenc[POINT_LEN];
+	point_table *Kt;
+	uint8_t (*Senc)[POINT_LEN]; /* n verification keys as published */
+	int keys_ok; /* K and S usable (published and decodable) */
+	/* checks 3..5, 8 */
+	ve_station *st;
+	size_t nst;
+	ve_ballot *cast;
+	size_t ncast;
+	ve_ballot *chal;
+	size_t nchal;
+	/* the election log's entries, parsed (JSON null where not JSON); NULL
+	 * unless the log opened and verified (A-3.5) */
+	json_t *elog;
+	char elog_err[VE_DETAIL_LEN]; /* why elog is NULL */
+	/* check 6 */
+	uint8_t (*agg)[ELGAMAL_CT_LEN]; /* the published aggregate, per option */
+	uint8_t *agg_null; /* per option: 1 if the published ciphertext is null */
+	uint8_t agg_sha[32];
+	int agg_ok; /* published aggregate decoded with the style's shape */
+	/* check 7 */
+	uint64_t *counts; /* decoded counts per option (style order) */
+	int counts_ok;
+	json_t *result; /* tally/result.json */
+	uint32_t *used; /* trustees whose partials were combined */
+	size_t nused;
+	uint8_t (*partial)[ELGAMAL_CT_LEN / 2]; /* [t * total + s] = M_i (65 bytes) */
+	uint8_t (*cpproof)[CP_PROOF_LEN]; /* same indexing */
+	/* progress */
+	progress bar;
+} ve_ctx;
+
+/* Record an item that passed / failed check id (printf detail). */
+void ve_ok(ve_ctx *c, int id);
+__attribute__((format(printf, 3, 4))) void ve_fail(ve_ctx *c, int id, const char *fmt, ...);
+
+/* Read DIR/rel (at most VE_MAX_FILE bytes, NUL-terminated).  On failure
+ * *out is NULL and why (whylen bytes) names the problem. */
+Q_MUST_CHECK qerr ve_read(const ve_ctx *c, const char *rel, uint8_t **out, size_t *len, char *why,
+                          size_t whylen);
+/* Parse DIR/rel as JSON (duplicate keys rejected). */
+Q_MUST_CHECK qerr ve_read_json(const ve_ctx *c, const char *rel, json_t **out, char *why,
+                               size_t whylen);
+/* DIR/rel into out.  Q_ERR_LIMIT if too long. */
+Q_MUST_CHECK qerr ve_path(const ve_ctx *c, char *out, size_t outsz, const char *rel);
+/* A hex JSON string of exactly len bytes into out.  Q_ERR_FORMAT. */
+Q_MUST_CHECK qerr ve_json_hex(const json_t *o, const char *key, uint8_t *out, size_t len);
+/* A non-negative integer <= max.  Q_ERR_FORMAT. */
+Q_MUST_CHECK qerr ve_json_u64(const json_t *o, const char *key, uint64_t max, uint64_t *v);
+
+/* Open and verify DIR/log and parse its entries into c->elog (not a check:
+ * check 3 reports c->elog_err). */
+void ve_load_election_log(ve_ctx *c);
+
+/* The checks (each runs whatever it can and records every result). */
+void ve_check_parameters(ve_ctx *c); /* 1: verify_election.c */
+void ve_check_trustees(ve_ctx *c); /* 2: verify_election.c */
+void ve_check_logs(ve_ctx *c); /* 3: verify_stations.c */
+void ve_check_ballots(ve_ctx *c); /* 4 */
+void ve_check_reconcile(ve_ctx *c); /* 5 */
+void ve_check_challenged(ve_ctx *c); /* 8 */
+void ve_check_aggregate(ve_ctx *c); /* 6: verify_tally.c */
+void ve_check_decryption(ve_ctx *c); /* 7 */
+void ve_check_decision(ve_ctx *c); /* 9 */
+void ve_check_crosscheck(ve_ctx *c); /* 10: verify_xcheck.c */
+
+#endif

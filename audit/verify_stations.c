@@ -1,0 +1,635 @@
+/*
+ * verify_stations.c -- checks 3 (logs and station records), 4 (ballots),
+ * 5 (reconciliation) and 8 (challenged ballots).  docs/spec/verify.md
+ * V-5..V-7, V-10; record.md R-5; protocol.md P-6, P-7; audit.md A-3.5.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/log.h"
+#include "crypto/sha256.h"
+#include "crypto/sig.h"
+#include "crypto/util.h"
+#include "verify_internal.h"
+
+#include "banned.h"
+
+static int cmp_code(const void *a, const void *b)
+{
+	return memcmp(a, b, BALLOT_CODE_LEN);
+}
+
+static int str_is(const json_t *o, const char *key, const char *want)
+{
+	const json_t *v = json_object_get(o, key);
+	return json_is_string(v) && strcmp(json_string_value(v), want) == 0;
+}
+
+/* Decode a base64 JSON string into a malloc'd buffer. */
+static qerr b64_field(const json_t *o, const char *key, uint8_t **out, size_t *len)
+{
+	const json_t *v = json_object_get(o, key);
+	*out = NULL;
+	*len = 0;
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		return Q_ERR_FORMAT;
+	size_t cap = b64_max_decoded_len(json_string_length(v));
+	if ((*out = malloc(cap + 1)) == NULL)
+		return Q_ERR_NOMEM;
+	*len = cap;
+	if (b64_decode(*out, len, json_string_value(v), json_string_length(v)) != Q_OK) {
+		free(*out);
+		*out = NULL;
+		return Q_ERR_FORMAT;
+	}
+	return Q_OK;
+}
+
+/* "key <n>\n" in a text payload; 1 if found. */
+static int text_count(const uint8_t *p, size_t len, const char *key, uint64_t *v)
+{
+	size_t kl = strlen(key);
+	for (size_t i = 0; i + kl + 1 < len; i++) {
+		if ((i == 0 || p[i - 1] == '\n') && memcmp(p + i, key, kl) == 0 &&
+		    p[i + kl] == ' ') {
+			uint64_t x = 0;
+			size_t j = i + kl + 1, d = 0;
+			while (j < len && p[j] >= '0' && p[j] <= '9' && d < 19) {
+				x = x * 10 + (uint64_t)(p[j] - '0');
+				j++;
+				d++;
+			}
+			if (d == 0 || j >= len || p[j] != '\n')
+				return 0;
+			*v = x;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static const uint8_t *payload(const uint8_t *e, size_t len, const char *tag, size_t *plen)
+{
+	size_t tl = strlen(tag);
+	if (len < tl + 1 || memcmp(e, tag, tl) != 0 || e[tl] != '\n')
+		return NULL;
+	*plen = len - tl - 1;
+	return e + tl + 1;
+}
+
+/* plus R-5 (7): the station's log. */
+static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t root[32])
+{
+	char rel[VE_PATH_MAX], path[VE_PATH_MAX], lmsg[LOG_MSG_MAX];
+	audit_log *lg = NULL;
+	uint8_t *buf = NULL;
+	merkle_hash r;
+	uint64_t ncp = 0;
+	size_t nc = 0;
+	snprintf(rel, sizeof rel, "stations/%s/log", s->id);
+	if (ve_path(c, path, sizeof path, rel) != Q_OK ||
+	    log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg) != Q_OK) {
+		ve_fail(c, VE_LOGS, "%s: the log cannot be opened: %s", rel, lmsg);
+		return;
+	}
+	const note_verifier *lvk = log_vkey(lg);
+	if (memcmp(lvk->pk, s->vk.pk, SIG_PUBLIC_LEN) != 0 || strcmp(lvk->name, s->vk.name) != 0) {
+		ve_fail(c, VE_LOGS, "%s/vkey: not the key that signed the station record", rel);
+		goto out;
+	}
+	if (log_verify(lg, NULL, &nc) != Q_OK) {
+		ve_fail(c, VE_LOGS, "%s: does not verify (A-3.5): %s", rel, log_error(lg));
+		goto out;
+	}
+	if (size > log_size(lg) || log_root(lg, size, r) != Q_OK || memcmp(r, root, 32) != 0) {
+		ve_fail(c, VE_LOGS,
+		        "%s: the record's log.size/log.root are not a prefix of the log (R-5 (7))",
+		        rel);
+		goto out;
+	}
+	ve_ok(c, VE_LOGS);
+	(void)ncp;
+	if ((buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL ||
+	    (s->cast_codes = calloc(size ? size : 1, BALLOT_CODE_LEN)) == NULL ||
+	    (s->ch_codes = calloc(size ? size : 1, BALLOT_CODE_LEN)) == NULL) {
+		ve_fail(c, VE_LOGS, "out of memory");
+		goto out;
+	}
+	for (uint64_t i = 0; i < size; i++) {
+		size_t len, pl;
+		const uint8_t *p;
+		if (log_read_entry(lg, i, buf, &len) != Q_OK) {
+			ve_fail(c, VE_LOGS, "%s: entry %llu cannot be read", rel,
+			        (unsigned long long)i);
+			goto out;
+		}
+		if ((p = payload(buf, len, VE_ENTRY_CAST, &pl)) != NULL) {
+			ballot_tracking_code(s->cast_codes[s->ncast_codes++], c->style, p, pl);
+		} else if ((p = payload(buf, len, VE_ENTRY_CHALLENGED, &pl)) != NULL && pl >= 4) {
+			size_t bl = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) |
+			            ((size_t)p[2] << 8) | p[3];
+			if (bl <= pl - 4)
+				ballot_tracking_code(s->ch_codes[s->nch_codes++], c->style, p + 4,
+				                     bl);
+		} else if ((p = payload(buf, len, VE_ENTRY_CHECKINS, &pl)) != NULL) {
+			uint64_t v;
+			if (text_count(p, pl, "issued", &v))
+				s->last_checkins = v;
+		} else if ((p = payload(buf, len, VE_ENTRY_CLOSED, &pl)) != NULL) {
+			s->have_closed = text_count(p, pl, "issued", &s->log_issued) &&
+			                 text_count(p, pl, "cast", &s->log_cast) &&
+			                 text_count(p, pl, "challenged", &s->log_challenged);
+		}
+	}
+	qsort(s->cast_codes, s->ncast_codes, BALLOT_CODE_LEN, cmp_code);
+	qsort(s->ch_codes, s->nch_codes, BALLOT_CODE_LEN, cmp_code);
+	s->log_ok = 1;
+out:
+	free(buf);
+	log_close(lg);
+}
+
+/* Collect the ballots of one record's array into *arr (appended). */
+static void collect(ve_ctx *c, size_t si, const json_t *a, int challenged, ve_ballot **arr,
+                    size_t *n)
+{
+	const char *what = challenged ? "challenged" : "ballots";
+	size_t m = json_array_size(a);
+	ve_ballot *nb = realloc(*arr, (*n + m + 1) * sizeof *nb);
+	if (nb == NULL) {
+		ve_fail(c, VE_BALLOTS, "out of memory");
+		return;
+	}
+	*arr = nb;
+	for (size_t i = 0; i < m; i++) {
+		const json_t *e = json_array_get(a, i);
+		ve_ballot *b = &(*arr)[*n];
+		memset(b, 0, sizeof *b);
+		b->station = si;
+		b->index = i;
+		(*n)++;
+		if (ve_json_hex(e, "tracking_code", b->code, BALLOT_CODE_LEN) != Q_OK ||
+		    b64_field(e, "ballot", &b->enc, &b->len) != Q_OK ||
+		    (challenged && b64_field(e, "opening", &b->open, &b->openlen) != Q_OK)) {
+			free(b->enc);
+			b->enc = NULL;
+			ve_fail(c, challenged ? VE_CHALLENGED : VE_BALLOTS,
+			        "stations/%s/station-record.json: %s[%zu]: tracking_code, ballot%s "
+			        "missing or malformed",
+			        c->st[si].id, what, i, challenged ? " or opening" : "");
+		}
+	}
+}
+
+/* R-5 (1), (2), (3), (5): one station record. */
+static void station_record(ve_ctx *c, size_t si)
+{
+	ve_station *s = &c->st[si];
+	char rel[VE_PATH_MAX], why[VE_DETAIL_LEN];
+	uint8_t *bytes = NULL, *sigtxt = NULL, *msg = NULL, sig[SIG_LEN + 3];
+	size_t blen = 0, slen = 0, sl = sizeof sig;
+	json_error_t je;
+	snprintf(rel, sizeof rel, "stations/%s/station-record.json", s->id);
+	if (ve_read(c, rel, &bytes, &blen, why, sizeof why) != Q_OK) {
+		ve_fail(c, VE_LOGS, "%s", why);
+		goto out;
+	}
+	s->rec = json_loadb((const char *)bytes, blen, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(s->rec)) {
+		ve_fail(c, VE_LOGS, "%s: not a JSON object (line %d: %s)", rel, je.line, je.text);
+		json_decref(s->rec);
+		s->rec = NULL;
+		goto out;
+	}
+	sha256(s->rec_sha, bytes, blen);
+	s->have_rec = 1;
+	const json_t *lg = json_object_get(s->rec, "log");
+	const json_t *vk = json_object_get(lg, "vkey");
+	if (!json_is_string(vk) ||
+	    note_verifier_parse(&s->vk, json_string_value(vk), json_string_length(vk)) != Q_OK ||
+	    s->vk.alg != NOTE_ALG_ED25519) {
+		ve_fail(c, VE_LOGS, "%s: log.vkey is not an Ed25519 verifier key", rel);
+		goto out;
+	}
+	s->have_vk = 1;
+	/* R-5 (1): the registered key, if any */
+	{
+		char vrel[VE_PATH_MAX];
+		uint8_t *vb = NULL;
+		size_t vl;
+		note_verifier reg;
+		snprintf(vrel, sizeof vrel, "stations/%s/vkey", s->id);
+		qerr e = ve_read(c, vrel, &vb, &vl, why, sizeof why);
+		if (e == Q_OK) {
+			if (note_verifier_parse(&reg, (const char *)vb, vl) != Q_OK ||
+			    memcmp(reg.pk, s->vk.pk, SIG_PUBLIC_LEN) != 0 ||
+			    strcmp(reg.name, s->vk.name) != 0)
+				ve_fail(c, VE_LOGS,
+				        "%s: the record's log.vkey is not the registered key",
+				        vrel);
+			else
+				ve_ok(c, VE_LOGS);
+		} else if (e != Q_ERR_NOTFOUND) {
+			ve_fail(c, VE_LOGS, "%s", why);
+		}
+		free(vb);
+	}
+	/* R-5 (2) / P-7.2: the signature */
+	snprintf(rel, sizeof rel, "stations/%s/station-record.json.sig", s->id);
+	if (ve_read(c, rel, &sigtxt, &slen, why, sizeof why) != Q_OK) {
+		ve_fail(c, VE_LOGS, "%s", why);
+		goto out;
+	}
+	if (slen > 0 && sigtxt[slen - 1] == '\n')
+		slen--;
+	size_t gl = strlen(VE_RECORD_SIG_TAG);
+	if (b64_decode(sig, &sl, (const char *)sigtxt, slen) != Q_OK || sl != SIG_LEN ||
+	    (msg = malloc(gl + blen)) == NULL) {
+		ve_fail(c, VE_LOGS, "%s: not a base64 Ed25519 signature", rel);
+		goto out;
+	}
+	memcpy(msg, VE_RECORD_SIG_TAG, gl);
+	memcpy(msg + gl, bytes, blen);
+	if (sig_verify(s->vk.pk, msg, gl + blen, sig) != Q_OK) {
+		ve_fail(c, VE_LOGS, "%s: the station record's signature does not verify (P-7.2)",
+		        rel);
+		goto out;
+	}
+	s->sig_ok = 1;
+	ve_ok(c, VE_LOGS);
+	/* R-5 (3): the record belongs to this election, station and key */
+	snprintf(rel, sizeof rel, "stations/%s/station-record.json", s->id);
+	{
+		uint8_t h[POINT_LEN];
+		const char *bad = NULL;
+		if (!str_is(s->rec, "format", "quorum-station-record/1"))
+			bad = "format";
+		else if (!str_is(s->rec, "station", s->id))
+			bad = "station";
+		else if (c->m == NULL || !str_is(s->rec, "election", c->m->id))
+			bad = "election";
+		else if (!c->params_ok || ve_json_hex(s->rec, "base_hash", h, 32) != Q_OK ||
+		         memcmp(h, c->base_hash, 32) != 0)
+			bad = "base_hash";
+		else if (ve_json_hex(s->rec, "manifest_sha256", h, 32) != Q_OK ||
+		         memcmp(h, c->m->hash, 32) != 0)
+			bad = "manifest_sha256";
+		else if (!c->keys_ok || ve_json_hex(s->rec, "joint_key", h, POINT_LEN) != Q_OK ||
+		         memcmp(h, c->Kenc, POINT_LEN) != 0)
+			bad = "joint_key";
+		if (bad != NULL)
+			ve_fail(c, VE_LOGS, "%s: \"%s\" is not this election's (R-5 (3))", rel,
+			        bad);
+		else
+			ve_ok(c, VE_LOGS);
+	}
+	/* R-5 (5): the record's checkpoint */
+	uint64_t size = 0;
+	uint8_t root[32];
+	checkpoint cp;
+	const json_t *note = json_object_get(lg, "checkpoint");
+	if (ve_json_u64(lg, "size", UINT64_MAX >> 1, &size) != Q_OK ||
+	    ve_json_hex(lg, "root", root, 32) != Q_OK || !json_is_string(note) ||
+	    checkpoint_open(&cp, json_string_value(note), json_string_length(note), &s->vk) !=
+	        Q_OK ||
+	    cp.size != size || memcmp(cp.root, root, 32) != 0) {
+		ve_fail(c, VE_LOGS,
+		        "%s: log.checkpoint is not a checkpoint signed by log.vkey of log.size and "
+		        "log.root (R-5 (5))",
+		        rel);
+		goto out;
+	}
+	ve_ok(c, VE_LOGS);
+	/* counts */
+	const json_t *cnt = json_object_get(s->rec, "counts");
+	if (ve_json_u64(cnt, "issued", UINT64_MAX >> 11, &s->issued) != Q_OK ||
+	    ve_json_u64(cnt, "cast", UINT64_MAX >> 11, &s->cast) != Q_OK ||
+	    ve_json_u64(cnt, "challenged", UINT64_MAX >> 11, &s->challenged) != Q_OK)
+		ve_fail(c, VE_RECONCILE, "%s: counts.issued/cast/challenged missing", rel);
+	else
+		s->have_counts = 1;
+	if (c->style != NULL)
+		station_log(c, s, size, root);
+	/* the ballots, for checks 4 and 8 */
+	const json_t *a = json_object_get(s->rec, "ballots");
+	const json_t *ch = json_object_get(s->rec, "challenged");
+	if (!json_is_array(a) || !json_is_array(ch)) {
+		ve_fail(c, VE_BALLOTS, "%s: \"ballots\" or \"challenged\" is not an array", rel);
+		goto out;
+	}
+	collect(c, si, a, 0, &c->cast, &c->ncast);
+	collect(c, si, ch, 1, &c->chal, &c->nchal);
+out:
+	free(bytes);
+	free(sigtxt);
+	free(msg);
+}
+
+void ve_load_election_log(ve_ctx *c)
+{
+	char path[VE_PATH_MAX], lmsg[LOG_MSG_MAX] = "";
+	audit_log *lg = NULL;
+	uint8_t *ebuf = NULL;
+	json_t *arr = NULL;
+	if (ve_path(c, path, sizeof path, "log") != Q_OK ||
+	    log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg) != Q_OK) {
+		snprintf(c->elog_err, sizeof c->elog_err,
+		         "log/: the election log cannot be opened: %s", lmsg);
+		return;
+	}
+	if (log_verify(lg, NULL, NULL) != Q_OK) {
+		snprintf(c->elog_err, sizeof c->elog_err, "log/: does not verify (A-3.5): %s",
+		         log_error(lg));
+		goto out;
+	}
+	if ((arr = json_array()) == NULL || (ebuf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL) {
+		snprintf(c->elog_err, sizeof c->elog_err, "log/: out of memory");
+		goto out;
+	}
+	for (uint64_t i = 0; i < log_size(lg); i++) {
+		size_t el;
+		json_t *j = NULL;
+		if (log_read_entry(lg, i, ebuf, &el) == Q_OK)
+			j = json_loadb((const char *)ebuf, el, JSON_REJECT_DUPLICATES, NULL);
+		json_array_append_new(arr, j != NULL ? j : json_null());
+	}
+	c->elog = arr;
+	arr = NULL;
+out:
+	json_decref(arr);
+	free(ebuf);
+	log_close(lg);
+}
+
+/* the election log and the result checkpoint. */
+static void election_log(ve_ctx *c)
+{
+	char path[VE_PATH_MAX], lmsg[LOG_MSG_MAX], why[VE_DETAIL_LEN];
+	audit_log *lg = NULL;
+	uint8_t *note = NULL;
+	size_t nl;
+	checkpoint cp;
+	merkle_hash r;
+	if (c->elog == NULL) {
+		ve_fail(c, VE_LOGS, "%s", c->elog_err);
+		return;
+	}
+	ve_ok(c, VE_LOGS);
+	if (ve_path(c, path, sizeof path, "log") != Q_OK ||
+	    log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg) != Q_OK) {
+		ve_fail(c, VE_LOGS, "log/: the election log cannot be opened: %s", lmsg);
+		return;
+	}
+	if (ve_read(c, "tally/result.checkpoint", &note, &nl, why, sizeof why) != Q_OK) {
+		ve_fail(c, VE_LOGS, "%s", why);
+	} else if (checkpoint_open(&cp, (const char *)note, nl, log_vkey(lg)) != Q_OK) {
+		ve_fail(c, VE_LOGS,
+		        "tally/result.checkpoint: not a checkpoint signed by log/vkey (R-8.4)");
+	} else if (cp.size > log_size(lg) || log_root(lg, cp.size, r) != Q_OK ||
+	           memcmp(r, cp.root, 32) != 0) {
+		ve_fail(c, VE_LOGS,
+		        "tally/result.checkpoint: inconsistent with the election log (size %llu)",
+		        (unsigned long long)cp.size);
+	} else {
+		int has_result = 0;
+		for (uint64_t i = 0; i < cp.size && i < json_array_size(c->elog); i++) {
+			const json_t *t = json_object_get(json_array_get(c->elog, i), "type");
+			if (json_is_string(t) && strcmp(json_string_value(t), "result") == 0)
+				has_result = 1;
+		}
+		if (!has_result)
+			ve_fail(c, VE_LOGS,
+			        "tally/result.checkpoint: its tree holds no result entry (R-8.4)");
+		else
+			ve_ok(c, VE_LOGS);
+	}
+	free(note);
+	log_close(lg);
+}
+
+void ve_check_logs(ve_ctx *c)
+{
+	election_log(c);
+	if (c->m == NULL) {
+		ve_fail(c, VE_LOGS,
+		        "cannot check station records: the manifest is invalid (check 1)");
+		return;
+	}
+	c->nst = c->m->nstations;
+	if ((c->st = calloc(c->nst ? c->nst : 1, sizeof *c->st)) == NULL) {
+		c->nst = 0;
+		ve_fail(c, VE_LOGS, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < c->nst; i++) {
+		c->st[i].id = c->m->stations[i].id;
+		station_record(c, i);
+	}
+}
+
+/* ---- check 4: ballots ---- */
+
+void ve_check_ballots(ve_ctx *c)
+{
+	char why[VE_DETAIL_LEN];
+	uint8_t code[BALLOT_CODE_LEN];
+	if (c->style == NULL || !c->keys_ok) {
+		ve_fail(c, VE_BALLOTS,
+		        "cannot run: no ballot style or joint key (checks 1 and 2 failed)");
+		return;
+	}
+	progress_begin(&c->bar, c->o->progress_fd, "verifying ballots", c->ncast);
+	for (size_t i = 0; i < c->ncast; i++) {
+		ve_ballot *b = &c->cast[i];
+		ve_station *s = &c->st[b->station];
+		progress_update(&c->bar, i);
+		if (b->enc == NULL)
+			continue; /* already failed in collect */
+		qerr e = ballot_decode(c->style, b->enc, b->len, &b->b);
+		if (e != Q_OK) {
+			ve_fail(c, VE_BALLOTS,
+			        "stations/%s/station-record.json: ballots[%zu]: not a well-formed "
+			        "ballot (B-2): %s",
+			        s->id, b->index, qerr_str(e));
+			continue;
+		}
+		if ((e = ballot_verify(c->style, c->K, c->Kt, b->b, why, sizeof why)) != Q_OK) {
+			ve_fail(
+			    c, VE_BALLOTS,
+			    "stations/%s/station-record.json: ballots[%zu]: a proof fails under "
+			    "this election's base hash (B-5): %s",
+			    s->id, b->index, why);
+			continue;
+		}
+		ballot_tracking_code(code, c->style, b->enc, b->len);
+		if (memcmp(code, b->code, BALLOT_CODE_LEN) != 0) {
+			ve_fail(
+			    c, VE_BALLOTS,
+			    "stations/%s/station-record.json: ballots[%zu]: the tracking code does "
+			    "not recompute (B-4)",
+			    s->id, b->index);
+			continue;
+		}
+		if (!s->log_ok || bsearch(code, s->cast_codes, s->ncast_codes, BALLOT_CODE_LEN,
+		                          cmp_code) == NULL) {
+			ve_fail(c, VE_BALLOTS,
+			        "stations/%s/station-record.json: ballots[%zu]: not a ballot-cast "
+			        "entry of the station's log",
+			        s->id, b->index);
+			continue;
+		}
+		b->valid = 1;
+		ve_ok(c, VE_BALLOTS);
+	}
+	progress_end(&c->bar);
+	/* every logged cast ballot is in the record */
+	for (size_t si = 0; si < c->nst; si++) {
+		ve_station *s = &c->st[si];
+		size_t inrec = 0;
+		if (!s->log_ok)
+			continue;
+		for (size_t i = 0; i < c->ncast; i++)
+			if (c->cast[i].station == si && c->cast[i].valid)
+				inrec++;
+		if (inrec != s->ncast_codes)
+			ve_fail(c, VE_BALLOTS,
+			        "stations/%s: the log has %zu ballot-cast entries, the record %zu "
+			        "valid "
+			        "ballots",
+			        s->id, s->ncast_codes, inrec);
+	}
+	/* no ballot twice, across all stations (R-6 (1)) */
+	if (c->ncast > 1) {
+		uint8_t(*all)[BALLOT_CODE_LEN] = calloc(c->ncast, BALLOT_CODE_LEN);
+		size_t n = 0;
+		if (all == NULL) {
+			ve_fail(c, VE_BALLOTS, "out of memory");
+			return;
+		}
+		for (size_t i = 0; i < c->ncast; i++)
+			if (c->cast[i].enc != NULL)
+				memcpy(all[n++], c->cast[i].code, BALLOT_CODE_LEN);
+		qsort(all, n, BALLOT_CODE_LEN, cmp_code);
+		for (size_t i = 1; i < n; i++)
+			if (memcmp(all[i - 1], all[i], BALLOT_CODE_LEN) == 0) {
+				char hx[2 * BALLOT_CODE_LEN + 1];
+				hex_encode(hx, all[i], BALLOT_CODE_LEN);
+				ve_fail(c, VE_BALLOTS, "tracking code %s appears twice", hx);
+			}
+		free(all);
+	}
+}
+
+/* ---- check 5: reconciliation ---- */
+
+void ve_check_reconcile(ve_ctx *c)
+{
+	for (size_t si = 0; si < c->nst; si++) {
+		ve_station *s = &c->st[si];
+		if (!s->have_counts || !s->log_ok) {
+			ve_fail(c, VE_RECONCILE, "stations/%s: no verified counts or log (check 3)",
+			        s->id);
+			continue;
+		}
+		/* issued: the record's, which the log's check-in and closing
+		 * counts (P-6.4) must not contradict; cast: the log's entries. */
+		uint64_t issued = s->issued, cast = s->ncast_codes;
+		if (s->last_checkins > issued) {
+			ve_fail(c, VE_RECONCILE,
+			        "stations/%s: the log's last checkins entry says issued %llu, the "
+			        "record %llu",
+			        s->id, (unsigned long long)s->last_checkins,
+			        (unsigned long long)issued);
+		} else if (s->have_closed && (s->log_issued != issued || s->log_cast != cast ||
+		                              s->log_challenged != s->nch_codes)) {
+			ve_fail(
+			    c, VE_RECONCILE,
+			    "stations/%s: the poll-closed entry's counts (%llu issued, %llu cast, "
+			    "%llu challenged) differ from the log/record",
+			    s->id, (unsigned long long)s->log_issued,
+			    (unsigned long long)s->log_cast, (unsigned long long)s->log_challenged);
+		} else if (s->cast != cast || s->challenged != s->nch_codes) {
+			ve_fail(c, VE_RECONCILE,
+			        "stations/%s: counts.cast %llu / challenged %llu, the log has %zu "
+			        "/ %zu",
+			        s->id, (unsigned long long)s->cast,
+			        (unsigned long long)s->challenged, s->ncast_codes, s->nch_codes);
+		} else if (cast > issued) {
+			ve_fail(
+			    c, VE_RECONCILE,
+			    "stations/%s: %llu ballots cast but only %llu issued (COUNT.reconcile)",
+			    s->id, (unsigned long long)cast, (unsigned long long)issued);
+		} else {
+			ve_ok(c, VE_RECONCILE);
+		}
+	}
+}
+
+/* ---- check 8: challenged ballots ---- */
+
+void ve_check_challenged(ve_ctx *c)
+{
+	char why[VE_DETAIL_LEN];
+	uint8_t code[BALLOT_CODE_LEN];
+	if (c->style == NULL || !c->keys_ok) {
+		if (c->nchal > 0)
+			ve_fail(c, VE_CHALLENGED, "cannot run: no ballot style or joint key");
+		return;
+	}
+	for (size_t i = 0; i < c->nchal; i++) {
+		ve_ballot *b = &c->chal[i];
+		ve_station *s = &c->st[b->station];
+		ballot_opening *op = NULL;
+		if (b->enc == NULL)
+			continue;
+		if (ballot_decode(c->style, b->enc, b->len, &b->b) != Q_OK ||
+		    ballot_opening_decode(c->style, b->open, b->openlen, &op) != Q_OK) {
+			ve_fail(
+			    c, VE_CHALLENGED,
+			    "stations/%s/station-record.json: challenged[%zu]: ballot or opening "
+			    "malformed",
+			    s->id, b->index);
+			continue;
+		}
+		ballot_tracking_code(code, c->style, b->enc, b->len);
+		if (memcmp(code, b->code, BALLOT_CODE_LEN) != 0) {
+			ve_fail(
+			    c, VE_CHALLENGED,
+			    "stations/%s/station-record.json: challenged[%zu]: tracking code does "
+			    "not recompute",
+			    s->id, b->index);
+		} else if (ballot_opening_check(c->style, c->K, b->b, op, why, sizeof why) !=
+		           Q_OK) {
+			ve_fail(c, VE_CHALLENGED,
+			        "stations/%s/station-record.json: challenged[%zu]: the opening "
+			        "does not "
+			        "re-encrypt to the ballot (B-7): %s",
+			        s->id, b->index, why);
+		} else if (!s->log_ok || bsearch(code, s->ch_codes, s->nch_codes, BALLOT_CODE_LEN,
+		                                 cmp_code) == NULL) {
+			ve_fail(c, VE_CHALLENGED,
+			        "stations/%s/station-record.json: challenged[%zu]: not a "
+			        "ballot-challenged entry of the station's log",
+			        s->id, b->index);
+		} else {
+			int counted = 0;
+			for (size_t j = 0; j < c->ncast; j++)
+				if (memcmp(c->cast[j].code, code, BALLOT_CODE_LEN) == 0)
+					counted = 1;
+			for (size_t sj = 0; sj < c->nst; sj++)
+				if (c->st[sj].log_ok &&
+				    bsearch(code, c->st[sj].cast_codes, c->st[sj].ncast_codes,
+				            BALLOT_CODE_LEN, cmp_code) != NULL)
+					counted = 1;
+			if (counted)
+				ve_fail(c, VE_CHALLENGED,
+				        "stations/%s/station-record.json: challenged[%zu]: the "
+				        "challenged ballot was also cast",
+				        s->id, b->index);
+			else
+				ve_ok(c, VE_CHALLENGED);
+		}
+		ballot_opening_free(op);
+	}
+}

@@ -1,0 +1,808 @@
+/*
+ * test_verify_election.c -- the tamper suite of `quorum-audit
+ * verify-election` (audit/verify_election.h, docs/spec/verify.md).
+ *
+ * A real record is built once per run (before any case, in main): the
+ * tally team's fixture (tests/tally/fixture.h) for init and the key
+ * ceremony, two stations written exactly as quorum-ballotd writes them
+ * (P-6 log entries including check-in and closing counts and challenged
+ * ballots; P-7 signed record), then the library's tally, three partial
+ * decryptions and combine.  The station keys and the election log key are
+ * kept outside the record so that cases can play a dishonest station or
+ * returning officer who re-signs what they changed.
+ *
+ * Every case copies the clean record into its own directory, mutates it,
+ * and asserts that verification fails AND that the first failing check is
+ * the one the mutation belongs to.  A clean record must pass.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "audit/log.h"
+#include "audit/verify_election.h"
+#include "crypto/sig.h"
+#include "crypto/util.h"
+#include "fixture.h"
+#include "tally/count.h"
+#include "tally/decrypt.h"
+#include "testutil.h"
+
+#define BASE_ENV "QUORUM_VE_CLEAN"
+
+/* ---- building the clean record (runs in main, before the cases) ---- */
+
+static uint8_t *entry(const char *tag, const void *p, size_t plen, size_t *len)
+{
+	size_t tl = strlen(tag);
+	uint8_t *e = malloc(tl + 1 + plen);
+	cr_assert_not_null(e);
+	memcpy(e, tag, tl);
+	e[tl] = '\n';
+	if (plen > 0)
+		memcpy(e + tl + 1, p, plen);
+	*len = tl + 1 + plen;
+	return e;
+}
+
+static void append(audit_log *lg, const char *tag, const void *p, size_t plen)
+{
+	size_t len;
+	uint64_t idx;
+	uint8_t *e = entry(tag, p, plen, &len);
+	cr_assert_eq(log_append(lg, e, len, &idx), Q_OK);
+	free(e);
+}
+
+static char *b64(const uint8_t *p, size_t len)
+{
+	char *s = malloc(b64_encoded_len(len) + 1);
+	cr_assert_not_null(s);
+	b64_encode(s, p, len);
+	return s;
+}
+
+static char *hexs(const uint8_t *p, size_t len)
+{
+	char *s = malloc(2 * len + 1);
+	cr_assert_not_null(s);
+	hex_encode(s, p, len);
+	return s;
+}
+
+/* Sign and write stations/<sid>/station-record.json(.sig) with key. */
+static void write_signed(const char *recdir, const char *sid, json_t *rec, const note_signer *ns)
+{
+	char p[1400];
+	char *txt = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	size_t tl = strlen(txt), gl = strlen(TALLY_RECORD_SIG_TAG);
+	uint8_t *m = malloc(gl + tl), sig[SIG_LEN];
+	memcpy(m, TALLY_RECORD_SIG_TAG, gl);
+	memcpy(m + gl, txt, tl);
+	cr_assert_eq(sig_sign(sig, &ns->sk, m, gl + tl), Q_OK);
+	char sb[120];
+	b64_encode(sb, sig, SIG_LEN);
+	size_t sl = strlen(sb);
+	sb[sl] = '\n';
+	snprintf(p, sizeof p, "%s/stations/%s/station-record.json", recdir, sid);
+	cr_assert_eq(test_write_file(p, txt, tl), 0);
+	snprintf(p, sizeof p, "%s/stations/%s/station-record.json.sig", recdir, sid);
+	cr_assert_eq(test_write_file(p, sb, sl + 1), 0);
+	free(m);
+	free(txt);
+}
+
+/* Open a log for writing with its key put back from keyfile (the key is
+ * removed again by close_log). */
+static audit_log *open_log(const char *dir, const char *keyfile)
+{
+	char kp[4096], msg[512] = "";
+	size_t kl;
+	audit_log *lg = NULL;
+	char *k = test_read_file(keyfile, &kl);
+	cr_assert_not_null(k);
+	snprintf(kp, sizeof kp, "%s/key", dir);
+	cr_assert_eq(test_write_file(kp, k, kl), 0);
+	chmod(kp, 0600);
+	free(k);
+	cr_assert_eq(log_open(dir, LOG_RDWR, &lg, msg, sizeof msg), Q_OK, "%s", msg);
+	return lg;
+}
+
+static void close_log(audit_log *lg, const char *dir)
+{
+	char kp[4096];
+	log_close(lg);
+	snprintf(kp, sizeof kp, "%s/key", dir);
+	unlink(kp);
+}
+
+static void load_signer(note_signer *ns, const char *keyfile)
+{
+	size_t kl;
+	char *k = test_read_file(keyfile, &kl);
+	cr_assert_not_null(k);
+	cr_assert_eq(note_signer_parse(ns, k, kl), Q_OK);
+	wipe(k, kl);
+	free(k);
+}
+
+/* The record's log.{size,root,checkpoint,close_index} from the log now. */
+static void set_log_fields(json_t *rec, audit_log *lg, const char *note)
+{
+	merkle_hash r;
+	json_t *lj = json_object_get(rec, "log");
+	cr_assert_eq(log_root(lg, log_size(lg), r), Q_OK);
+	char *rh = hexs(r, 32);
+	json_object_set_new(lj, "size", json_integer((json_int_t)log_size(lg)));
+	json_object_set_new(lj, "root", json_string(rh));
+	json_object_set_new(lj, "checkpoint", json_string(note));
+	json_object_set_new(lj, "close_index", json_integer((json_int_t)log_size(lg) - 1));
+	free(rh);
+}
+
+/* A station as quorum-ballotd writes it (P-6, P-7); its key is kept in
+ * base/keys/<sid>.key. */
+static void station(const char *base, const rec_election *el, const char *sid, const uint8_t *marks,
+                    size_t n, size_t nch, uint64_t issued)
+{
+	char dir[1200], origin[128], msg[512] = "", vkey[NOTE_VKEY_MAX], kp[4096], txt[200];
+	audit_log *lg = NULL;
+	ballot_style *st = NULL;
+	note_signer ns;
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	snprintf(dir, sizeof dir, "%s/stations/%s/log", el->dir, sid);
+	cr_assert_eq(rec_mkdirs(dir), Q_OK);
+	snprintf(origin, sizeof origin, "quorum.station/%s/%s", el->manifest->id, sid);
+	cr_assert_eq(log_create(dir, origin, &lg, msg, sizeof msg), Q_OK, "%s", msg);
+	char *mh = hexs(el->manifest->hash, 32);
+	snprintf(txt, sizeof txt, "station %s\nmanifest %s\nregistered 5\n", sid, mh);
+	free(mh);
+	append(lg, "quorum/v1/station/poll-opened", txt, strlen(txt));
+	snprintf(txt, sizeof txt, "issued %llu\n", (unsigned long long)issued);
+	append(lg, "quorum/v1/station/checkins", txt, strlen(txt));
+	json_t *ballots = json_array(), *chs = json_array();
+	for (size_t i = 0; i < n + nch; i++) {
+		uint8_t *enc, code[BALLOT_CODE_LEN];
+		size_t len;
+		if (i < n) {
+			fx_encrypt(el, marks + i * FX_NOPT, &enc, &len);
+		} else {
+			fx_challenge c;
+			fx_challenge_make(el, marks + i * FX_NOPT, &c);
+			enc = c.enc;
+			len = c.len;
+			uint8_t *pl = malloc(4 + c.len + c.oplen);
+			pl[0] = (uint8_t)(c.len >> 24);
+			pl[1] = (uint8_t)(c.len >> 16);
+			pl[2] = (uint8_t)(c.len >> 8);
+			pl[3] = (uint8_t)c.len;
+			memcpy(pl + 4, c.enc, c.len);
+			memcpy(pl + 4 + c.len, c.op, c.oplen);
+			append(lg, "quorum/v1/station/ballot-challenged", pl, 4 + c.len + c.oplen);
+			ballot_tracking_code(code, st, enc, len);
+			char *tc = hexs(code, 32), *bb = b64(enc, len), *ob = b64(c.op, c.oplen);
+			json_array_append_new(chs, json_pack("{s:s, s:s, s:s}", "tracking_code", tc,
+			                                     "ballot", bb, "opening", ob));
+			free(tc);
+			free(bb);
+			free(ob);
+			free(pl);
+			free(c.op);
+			free(enc);
+			continue;
+		}
+		append(lg, TALLY_ENTRY_CAST, enc, len);
+		ballot_tracking_code(code, st, enc, len);
+		char *tc = hexs(code, 32), *bb = b64(enc, len);
+		json_array_append_new(ballots,
+		                      json_pack("{s:s, s:s}", "tracking_code", tc, "ballot", bb));
+		free(tc);
+		free(bb);
+		free(enc);
+	}
+	snprintf(txt, sizeof txt, "issued %llu\ncast %zu\nchallenged %zu\n",
+	         (unsigned long long)issued, n, nch);
+	append(lg, "quorum/v1/station/poll-closed", txt, strlen(txt));
+	char *note = NULL;
+	size_t nl;
+	cr_assert_eq(log_checkpoint_sign(lg, &note, &nl), Q_OK);
+	cr_assert_eq(note_verifier_format(log_vkey(lg), vkey, sizeof vkey), Q_OK);
+	/* keep the key outside the record */
+	snprintf(kp, sizeof kp, "%s/key", dir);
+	size_t kl;
+	char *k = test_read_file(kp, &kl);
+	char keep[4096];
+	snprintf(keep, sizeof keep, "%s/keys/%s.key", base, sid);
+	cr_assert_eq(test_write_file(keep, k, kl), 0);
+	cr_assert_eq(note_signer_parse(&ns, k, kl), Q_OK);
+	wipe(k, kl);
+	free(k);
+	unlink(kp);
+	point *K = NULL;
+	uint8_t kb[POINT_LEN];
+	cr_assert_eq(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), Q_OK);
+	cr_assert_eq(point_encode(kb, K), Q_OK);
+	char *kh = hexs(kb, POINT_LEN), *bh = hexs(el->base_hash, 32);
+	mh = hexs(el->manifest->hash, 32);
+	json_t *rec =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I},"
+	              " s:o, s:o, s:{s:s, s:s}}",
+	              "format", "quorum-station-record/1", "election", el->manifest->id, "station",
+	              sid, "manifest_sha256", mh, "base_hash", bh, "joint_key", kh, "counts",
+	              "registered", (json_int_t)5, "issued", (json_int_t)issued, "cast",
+	              (json_int_t)n, "challenged", (json_int_t)nch, "ballots", ballots,
+	              "challenged", chs, "log", "origin", origin, "vkey", vkey);
+	cr_assert_not_null(rec);
+	set_log_fields(rec, lg, note);
+	log_close(lg);
+	write_signed(el->dir, sid, rec, &ns);
+	note_signer_wipe(&ns);
+	json_decref(rec);
+	free(note);
+	free(kh);
+	free(bh);
+	free(mh);
+	point_free(K);
+	ballot_style_free(st);
+}
+
+static const uint8_t marks[8 * FX_NOPT] = {
+    1, 0, 1, 1, 1, 0, 0, /**/ 1, 0, 1,      1, 0,      1, 0, /**/ 1, 0, 1,      1, 1,
+    0, 0, 0, 1, 1, 1, 0, 1,      0, /**/ 0, 1, 1,      1, 0, 0,      1, /**/ 0, 1, 1,
+    0, 0, 0, 0, 1, 0, 0, 0,      0, 0,      0, /**/ 0, 1, 0, 1,      0, 0,      1,
+};
+
+static void make_clean(const char *base)
+{
+	char p[1200], kp[1024], pw[32], msg[768] = "";
+	snprintf(p, sizeof p, "%s/keys", base);
+	mkdir(p, 0700);
+	rec_election *el = fx_init(base, "rec", "hq-ve", 2, 3, NULL);
+	fx_ceremony(el, base, "rec");
+	/* s1: 4 cast and 1 challenged of 5 issued; s2: 2 cast + 1 challenged */
+	station(base, el, "s1", marks, 4, 1, 5);
+	station(base, el, "s2", marks + 5 * FX_NOPT, 2, 1, 3);
+	tally_opts o = {2, 0};
+	cr_assert_eq(tally_run(el, &o, msg, sizeof msg), Q_OK, "%s", msg);
+	for (uint32_t i = 1; i <= 3; i++) {
+		fx_key_path(kp, sizeof kp, base, "rec", i);
+		fx_pass(i, pw, sizeof pw);
+		cr_assert_eq(tally_decrypt(el, i, kp, pw, strlen(pw), msg, sizeof msg), Q_OK, "%s",
+		             msg);
+	}
+	cr_assert_eq(tally_combine(el, NULL, msg, sizeof msg), Q_OK, "%s", msg);
+	/* the published copy has no election log key; keep it aside */
+	char lk[1200];
+	size_t kl;
+	snprintf(lk, sizeof lk, "%s/log/key", el->dir);
+	char *k = test_read_file(lk, &kl);
+	snprintf(p, sizeof p, "%s/keys/election.key", base);
+	cr_assert_eq(test_write_file(p, k, kl), 0);
+	free(k);
+	unlink(lk);
+	rec_free(el);
+}
+
+int main(int argc, char *argv[])
+{
+	struct criterion_test_set *tests = criterion_initialize();
+	int result = 0;
+	char *base = NULL;
+	if (criterion_handle_args(argc, argv, true)) {
+		base = test_tmpdir();
+		setenv("QUORUM_INSECURE_TEST_KDF", "1", 1);
+		setenv("QUORUM_NO_PROGRESS", "1", 1);
+		make_clean(base);
+		setenv(BASE_ENV, base, 1);
+		result = !criterion_run_all_tests(tests);
+		test_rmtree(base);
+		free(base);
+	}
+	criterion_finalize(tests);
+	return result;
+}
+
+/* ---- per-case helpers ---- */
+
+static char *tmp;
+static char rec[1200], keys[1200];
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	int st = system(cmd);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", cmd);
+}
+
+static void setup(void)
+{
+	const char *base = getenv(BASE_ENV);
+	cr_assert_not_null(base);
+	tmp = test_tmpdir();
+	snprintf(rec, sizeof rec, "%s/rec", tmp);
+	snprintf(keys, sizeof keys, "%s/keys", base);
+	sh("cp -a '%s/rec' '%s'", base, rec);
+}
+
+static void teardown(void)
+{
+	test_rmtree(tmp);
+	free(tmp);
+}
+
+TestSuite(verify, .init = setup, .fini = teardown, .timeout = 240);
+
+/* Verify rec in-process; the first failing check id (0 = passed). */
+static int first_failure(ve_report *r)
+{
+	ve_opts o = {0, 3, -1};
+	cr_assert_eq(ve_verify(rec, &o, r), Q_OK);
+	return ve_report_first_failure(r);
+}
+
+static void expect(int want, const char *what)
+{
+	ve_report r;
+	int got = first_failure(&r);
+	const ve_check *k = got ? &r.checks[got - 1] : NULL;
+	cr_assert_eq(got, want, "%s: expected check %d (%s) to fail first, got %d (%s): %s", what,
+	             want, ve_check_name(want), got, got ? ve_check_name(got) : "all passed",
+	             k && k->ndetails ? k->detail[0] : "");
+}
+
+static json_t *load(const char *rel)
+{
+	char p[1400];
+	json_error_t je;
+	snprintf(p, sizeof p, "%s/%s", rec, rel);
+	json_t *j = json_load_file(p, 0, &je);
+	cr_assert_not_null(j, "%s: %s", rel, je.text);
+	return j;
+}
+
+/* Rewrite a record JSON file as the tally writes it. */
+static void store(const char *rel, const json_t *j)
+{
+	char p[1400], msg[256];
+	snprintf(p, sizeof p, "%s/%s", rec, rel);
+	cr_assert_eq(rec_write_json(p, j, 0, msg, sizeof msg), Q_OK, "%s", msg);
+}
+
+/* A dishonest station re-signs its (changed) record; with extra log
+ * entries if given (ballot-cast payloads), its log grows first. */
+static void resign_station(const char *sid, json_t *recj, const uint8_t *cast, size_t castlen)
+{
+	char kf[1400], ld[1400];
+	note_signer ns;
+	snprintf(kf, sizeof kf, "%s/%s.key", keys, sid);
+	load_signer(&ns, kf);
+	if (cast != NULL) {
+		char *note = NULL;
+		size_t nl;
+		snprintf(ld, sizeof ld, "%s/stations/%s/log", rec, sid);
+		audit_log *lg = open_log(ld, kf);
+		append(lg, TALLY_ENTRY_CAST, cast, castlen);
+		cr_assert_eq(log_checkpoint_sign(lg, &note, &nl), Q_OK);
+		set_log_fields(recj, lg, note);
+		free(note);
+		close_log(lg, ld);
+	}
+	write_signed(rec, sid, recj, &ns);
+	note_signer_wipe(&ns);
+}
+
+/* A dishonest returning officer logs a new result entry for the changed
+ * result.json and re-signs result.checkpoint (R-8.4). */
+static void relog_result(void)
+{
+	char p[1400], ld[1400], kf[1400], *note = NULL;
+	size_t len, nl;
+	uint8_t h[32];
+	uint64_t idx;
+	snprintf(p, sizeof p, "%s/tally/result.json", rec);
+	char *b = test_read_file(p, &len);
+	sha256(h, b, len);
+	free(b);
+	char *hx = hexs(h, 32);
+	json_t *e = json_pack("{s:s, s:s, s:O}", "type", "result", "result_sha256", hx, "counts",
+	                      json_object_get(load("tally/result.json"), "counts"));
+	free(hx);
+	char *txt = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
+	snprintf(ld, sizeof ld, "%s/log", rec);
+	snprintf(kf, sizeof kf, "%s/election.key", keys);
+	audit_log *lg = open_log(ld, kf);
+	cr_assert_eq(log_append(lg, txt, strlen(txt), &idx), Q_OK);
+	cr_assert_eq(log_checkpoint_sign(lg, &note, &nl), Q_OK);
+	close_log(lg, ld);
+	snprintf(p, sizeof p, "%s/tally/result.checkpoint", rec);
+	cr_assert_eq(test_write_file(p, note, nl), 0);
+	free(note);
+	free(txt);
+	json_decref(e);
+}
+
+/* ---- the cases ---- */
+
+Test(verify, clean_record_passes)
+{
+	ve_report r;
+	ve_opts o = {1, 0, -1};
+	cr_assert_eq(ve_verify(rec, &o, &r), Q_OK);
+	for (int i = 0; i < VE_NCHECKS; i++)
+		cr_expect_eq(r.checks[i].failed, 0, "check %d %s: %s", i + 1, r.checks[i].name,
+		             r.checks[i].ndetails ? r.checks[i].detail[0] : "");
+	cr_assert(ve_report_passed(&r));
+	cr_assert_eq(r.ballots, 6);
+	cr_assert_eq(r.stations, 2);
+	/* every check did check something */
+	for (int i = 0; i < VE_NCHECKS; i++)
+		cr_expect_gt(r.checks[i].checked, 0, "check %d checked nothing", i + 1);
+}
+
+/* The check a file belongs to (docs/spec/verify.md V-2). */
+static int owner(const char *rel)
+{
+	if (strcmp(rel, "manifest.json") == 0 || strcmp(rel, "parameters.json") == 0 ||
+	    strcmp(rel, "base-hash") == 0)
+		return VE_PARAMETERS;
+	if (strcmp(rel, "joint-key") == 0 || strcmp(rel, "joint_key.json") == 0 ||
+	    strncmp(rel, "trustees/", 9) == 0)
+		return VE_TRUSTEES;
+	if (strncmp(rel, "log/", 4) == 0 || strncmp(rel, "stations/", 9) == 0 ||
+	    strcmp(rel, "tally/result.checkpoint") == 0)
+		return VE_LOGS;
+	if (strcmp(rel, "tally/aggregate.json") == 0)
+		return VE_AGGREGATE;
+	if (strncmp(rel, "tally/partials/", 15) == 0 || strcmp(rel, "tally/result.json") == 0)
+		return VE_DECRYPTION;
+	return -1;
+}
+
+static void list_files(const char *dir, const char *prefix, char ***out, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	cr_assert_not_null(d, "%s", dir);
+	while ((e = readdir(d)) != NULL) {
+		char p[1400], rel[600];
+		struct stat sb;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		snprintf(rel, sizeof rel, "%s%s", prefix, e->d_name);
+		cr_assert_eq(lstat(p, &sb), 0);
+		if (S_ISDIR(sb.st_mode)) {
+			char sub[620];
+			snprintf(sub, sizeof sub, "%s/", rel);
+			list_files(p, sub, out, n);
+		} else if (S_ISREG(sb.st_mode)) {
+			*out = realloc(*out, (*n + 1) * sizeof **out);
+			(*out)[(*n)++] = strdup(rel);
+		}
+	}
+	closedir(d);
+}
+
+/* kind 0: flip the middle byte; 1: truncate to half. */
+static void every_file(int kind)
+{
+	char **files = NULL, p[1400];
+	size_t n = 0, tested = 0;
+	list_files(rec, "", &files, &n);
+	cr_assert_gt(n, 30, "the record has %zu files", n);
+	for (size_t i = 0; i < n; i++) {
+		int want = owner(files[i]);
+		cr_assert_neq(want, -1, "no check owns %s", files[i]);
+		snprintf(p, sizeof p, "%s/%s", rec, files[i]);
+		size_t len;
+		char *orig = test_read_file(p, &len);
+		cr_assert_not_null(orig);
+		if (len == 0) {
+			free(orig);
+			continue;
+		}
+		char *mut = malloc(len);
+		memcpy(mut, orig, len);
+		size_t ml = len;
+		if (kind == 0)
+			mut[len / 2] ^= 0x01;
+		else
+			ml = len / 2;
+		cr_assert_eq(test_write_file(p, mut, ml), 0);
+		char what[700];
+		snprintf(what, sizeof what, "%s %s", kind ? "truncated" : "flipped", files[i]);
+		expect(want, what);
+		cr_assert_eq(test_write_file(p, orig, len), 0);
+		free(orig);
+		free(mut);
+		tested++;
+		free(files[i]);
+	}
+	free(files);
+	cr_assert_gt(tested, 30);
+	/* restored: passes again */
+	expect(0, "restored");
+}
+
+Test(verify, every_file_byte_flipped)
+{
+	every_file(0);
+}
+
+Test(verify, every_file_truncated)
+{
+	every_file(1);
+}
+
+static void swap_ballots(json_t *r)
+{
+	json_t *a = json_object_get(r, "ballots");
+	json_t *b0 = json_array_get(a, 0), *b1 = json_array_get(a, 1);
+	json_t *x = json_deep_copy(json_object_get(b0, "ballot"));
+	json_object_set(b0, "ballot", json_object_get(b1, "ballot"));
+	json_object_set_new(b1, "ballot", x);
+}
+
+static json_t *station_json(const char *sid)
+{
+	char rel[200];
+	snprintf(rel, sizeof rel, "stations/%s/station-record.json", sid);
+	return load(rel);
+}
+
+static void store_station_unsigned(const char *sid, json_t *r)
+{
+	char p[1400];
+	char *txt = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	snprintf(p, sizeof p, "%s/stations/%s/station-record.json", rec, sid);
+	cr_assert_eq(test_write_file(p, txt, strlen(txt)), 0);
+	free(txt);
+}
+
+Test(verify, swap_two_ballots)
+{
+	json_t *r = station_json("s1");
+	swap_ballots(r);
+	store_station_unsigned("s1", r);
+	expect(VE_LOGS, "swapped, unsigned");
+	resign_station("s1", r, NULL, 0);
+	expect(VE_BALLOTS, "swapped, re-signed by the station");
+	json_decref(r);
+}
+
+Test(verify, drop_a_ballot)
+{
+	json_t *r = station_json("s2");
+	json_array_remove(json_object_get(r, "ballots"), 0);
+	store_station_unsigned("s2", r);
+	expect(VE_LOGS, "dropped, unsigned");
+	json_object_set_new(json_object_get(r, "counts"), "cast", json_integer(1));
+	resign_station("s2", r, NULL, 0);
+	expect(VE_BALLOTS, "dropped, re-signed (still in the log)");
+	json_decref(r);
+}
+
+/* A ballot made for another election: same joint key, another base hash. */
+Test(verify, add_a_ballot_from_another_election)
+{
+	char msg[512];
+	rec_election *el = NULL;
+	ballot_style *st = NULL, *mine = NULL;
+	point *K = NULL;
+	ballot *b = NULL;
+	uint8_t *enc, code[32];
+	size_t len;
+	cr_assert_eq(rec_open(&el, rec, msg, sizeof msg), Q_OK, "%s", msg);
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	cr_assert_eq(rec_ballot_style(el, &mine, msg, sizeof msg), Q_OK);
+	st->base_hash[0] ^= 0x80; /* the other election's base hash */
+	cr_assert_eq(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), Q_OK);
+	point_table *Kt = point_table_new(K);
+	cr_assert_eq(ballot_encrypt(st, Kt, marks, FX_NOPT, &b, NULL), Q_OK);
+	cr_assert_eq(ballot_encode(b, &enc, &len), Q_OK);
+	ballot_tracking_code(code, mine, enc, len);
+	json_t *r = station_json("s1");
+	char *tc = hexs(code, 32), *bb = b64(enc, len);
+	json_array_append_new(json_object_get(r, "ballots"),
+	                      json_pack("{s:s, s:s}", "tracking_code", tc, "ballot", bb));
+	json_t *cnt = json_object_get(r, "counts");
+	json_object_set_new(cnt, "cast", json_integer(5));
+	json_object_set_new(cnt, "issued", json_integer(6));
+	resign_station("s1", r, enc, len);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_BALLOTS, "%s", rep.checks[0].detail[0]);
+	cr_assert(strstr(rep.checks[VE_BALLOTS - 1].detail[0], "proof") != NULL, "%s",
+	          rep.checks[VE_BALLOTS - 1].detail[0]);
+	free(tc);
+	free(bb);
+	free(enc);
+	json_decref(r);
+	ballot_free(b);
+	point_table_free(Kt);
+	point_free(K);
+	ballot_style_free(st);
+	ballot_style_free(mine);
+	rec_free(el);
+}
+
+/* Ballot 0 with the first selection's proof of ballot 1. */
+Test(verify, replace_a_proof_with_another_ballots)
+{
+	char msg[512];
+	rec_election *el = NULL;
+	ballot_style *st = NULL;
+	ballot *b0 = NULL, *b1 = NULL;
+	uint8_t *e0, *e1, *enc, code[32];
+	size_t l0, l1, len;
+	cr_assert_eq(rec_open(&el, rec, msg, sizeof msg), Q_OK, "%s", msg);
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	json_t *r = station_json("s1");
+	json_t *a = json_object_get(r, "ballots");
+	const char *s0 = json_string_value(json_object_get(json_array_get(a, 0), "ballot"));
+	const char *s1 = json_string_value(json_object_get(json_array_get(a, 1), "ballot"));
+	e0 = malloc(strlen(s0));
+	e1 = malloc(strlen(s1));
+	l0 = strlen(s0);
+	l1 = strlen(s1);
+	cr_assert_eq(b64_decode(e0, &l0, s0, strlen(s0)), Q_OK);
+	cr_assert_eq(b64_decode(e1, &l1, s1, strlen(s1)), Q_OK);
+	cr_assert_eq(ballot_decode(st, e0, l0, &b0), Q_OK);
+	cr_assert_eq(ballot_decode(st, e1, l1, &b1), Q_OK);
+	range_proof *x = b0->contests[0].sel[0].proof;
+	b0->contests[0].sel[0].proof = b1->contests[0].sel[0].proof;
+	b1->contests[0].sel[0].proof = x;
+	cr_assert_eq(ballot_encode(b0, &enc, &len), Q_OK);
+	ballot_tracking_code(code, st, enc, len);
+	char *tc = hexs(code, 32), *bb = b64(enc, len);
+	json_t *e = json_array_get(a, 0);
+	json_object_set_new(e, "tracking_code", json_string(tc));
+	json_object_set_new(e, "ballot", json_string(bb));
+	resign_station("s1", r, NULL, 0);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
+	cr_assert(strstr(rep.checks[VE_BALLOTS - 1].detail[0], "proof") != NULL, "%s",
+	          rep.checks[VE_BALLOTS - 1].detail[0]);
+	free(tc);
+	free(bb);
+	free(enc);
+	free(e0);
+	free(e1);
+	ballot_free(b0);
+	ballot_free(b1);
+	json_decref(r);
+	ballot_style_free(st);
+	rec_free(el);
+}
+
+Test(verify, cast_more_than_issued)
+{
+	json_t *r = station_json("s2");
+	json_object_set_new(json_object_get(r, "counts"), "issued", json_integer(1));
+	resign_station("s2", r, NULL, 0);
+	expect(VE_RECONCILE, "issued lowered below cast, re-signed");
+	json_decref(r);
+}
+
+Test(verify, change_an_announced_count_by_one)
+{
+	json_t *res = load("tally/result.json");
+	json_t *t = json_object_get(
+	    json_array_get(json_object_get(json_object_get(res, "counts"), "contests"), 0),
+	    "tally");
+	const char *key = json_object_iter_key(json_object_iter(t));
+	json_object_set_new(t, key, json_integer(json_integer_value(json_object_get(t, key)) + 1));
+	store("tally/result.json", res);
+	expect(VE_DECRYPTION, "count + 1");
+	relog_result();
+	expect(VE_DECRYPTION, "count + 1, logged by the returning officer");
+	json_decref(res);
+}
+
+Test(verify, change_the_decision)
+{
+	json_t *res = load("tally/result.json");
+	json_t *c0 =
+	    json_array_get(json_object_get(json_object_get(res, "decision"), "contests"), 0);
+	cr_assert_not_null(c0);
+	const char *out = json_string_value(json_object_get(c0, "outcome"));
+	cr_assert_not_null(out);
+	json_object_set_new(c0, "outcome",
+	                    json_string(strcmp(out, "failed") == 0 ? "elected" : "failed"));
+	store("tally/result.json", res);
+	expect(VE_DECRYPTION, "decision changed, not logged");
+	relog_result();
+	expect(VE_DECISION, "decision changed and logged by the returning officer");
+	json_decref(res);
+}
+
+Test(verify, challenged_ballot_counted_or_falsely_opened)
+{
+	/* a false opening: the challenged ballot's opening of another one */
+	json_t *r1 = station_json("s1"), *r2 = station_json("s2");
+	json_t *c1 = json_array_get(json_object_get(r1, "challenged"), 0);
+	json_t *c2 = json_array_get(json_object_get(r2, "challenged"), 0);
+	json_object_set(c1, "opening", json_object_get(c2, "opening"));
+	resign_station("s1", r1, NULL, 0);
+	/* the re-signed record also no longer has the record_sha256 that the
+	 * aggregate names (check 6 fails first); check 8 names the opening */
+	ve_report rep;
+	cr_assert_neq(first_failure(&rep), 0);
+	const ve_check *k = &rep.checks[VE_CHALLENGED - 1];
+	cr_assert_gt(k->failed, 0, "check 8 did not fail");
+	cr_assert(strstr(k->detail[0], "re-encrypt") != NULL, "%s", k->detail[0]);
+	cr_assert_eq(rep.checks[VE_BALLOTS - 1].failed, 0);
+	json_decref(r1);
+	json_decref(r2);
+}
+
+/* ---- the program ---- */
+
+static int run_cli(const char *args, char **out)
+{
+	char cmd[4096], op[1300];
+	const char *bin = getenv("QUORUM_AUDIT");
+	cr_assert_not_null(bin, "QUORUM_AUDIT must name quorum-audit");
+	snprintf(op, sizeof op, "%s/out", tmp);
+	snprintf(cmd, sizeof cmd, "'%s' verify-election %s >'%s' 2>/dev/null </dev/null", bin, args,
+	         op);
+	int st = system(cmd);
+	cr_assert(WIFEXITED(st));
+	size_t l;
+	*out = test_read_file(op, &l);
+	return WEXITSTATUS(st);
+}
+
+Test(verify, cli_exit_codes_and_json)
+{
+	char args[1400], *out = NULL;
+	json_error_t je;
+	snprintf(args, sizeof args, "'%s' --json", rec);
+	cr_assert_eq(run_cli(args, &out), 0, "%s", out);
+	json_t *j = json_loads(out, 0, &je);
+	cr_assert_not_null(j, "%s", je.text);
+	cr_assert(json_is_true(json_object_get(j, "passed")));
+	cr_assert_eq(json_array_size(json_object_get(j, "checks")), VE_NCHECKS);
+	json_decref(j);
+	free(out);
+	/* text form: one line per check */
+	snprintf(args, sizeof args, "'%s' --full-crosscheck", rec);
+	cr_assert_eq(run_cli(args, &out), 0, "%s", out);
+	cr_assert(strstr(out, "[PASS] 10 crosscheck") != NULL, "%s", out);
+	free(out);
+	/* tampered: exit 1 and the failing check named in the JSON */
+	char p[1400];
+	snprintf(p, sizeof p, "%s/tally/aggregate.json", rec);
+	size_t len;
+	char *agg = test_read_file(p, &len);
+	agg[len / 2] ^= 0x01;
+	cr_assert_eq(test_write_file(p, agg, len), 0);
+	free(agg);
+	snprintf(args, sizeof args, "'%s' --json", rec);
+	cr_assert_eq(run_cli(args, &out), 1, "%s", out);
+	j = json_loads(out, 0, &je);
+	cr_assert_not_null(j);
+	cr_assert_eq(json_integer_value(json_object_get(j, "first_failure")), VE_AGGREGATE);
+	json_t *c6 = json_array_get(json_object_get(j, "checks"), VE_AGGREGATE - 1);
+	cr_assert_str_eq(json_string_value(json_object_get(c6, "status")), "FAIL");
+	cr_assert_str_eq(json_string_value(json_object_get(c6, "name")), "aggregate");
+	json_decref(j);
+	free(out);
+	/* usage and a missing directory: 2 */
+	cr_assert_eq(run_cli("", &out), 2);
+	free(out);
+	snprintf(args, sizeof args, "'%s/nope'", tmp);
+	cr_assert_eq(run_cli(args, &out), 2);
+	free(out);
+}
