@@ -34,9 +34,9 @@ tally_has() {
 
 # ---- stations ----
 
-# station_start POLL ELECTION_DIR STATION: start quorum-ballotd in the
-# background and wait for its sockets.  Sets STATION_PID.
-station_start() {
+# station_launch POLL ELECTION_DIR STATION: start quorum-ballotd in the
+# background (its passphrase from a 0600 file).  Sets STATION_PID.
+station_launch() {
 	local poll=$1 el=$2 sid=$3
 	local state=$OUT/stations/$poll/$sid
 	local pass
@@ -46,19 +46,24 @@ station_start() {
 		--foreground >"$OUT/work/$poll/ballotd-$sid.log" 2>&1 &
 	STATION_PID=$!
 	DAEMONS+=("$STATION_PID")
-	local i
-	for i in $(seq 1 200); do
+}
+
+# station_ready POLL STATION PID: wait until the daemon's sockets exist.
+station_ready() {
+	local poll=$1 sid=$2 pid=$3 i
+	local state=$OUT/stations/$poll/$sid
+	for i in $(seq 1 600); do
 		if [ -S "$state/operator.sock" ] && [ -S "$state/booth.sock" ] && [ -S "$state/admin.sock" ]; then
 			return 0
 		fi
-		if ! kill -0 "$STATION_PID" 2>/dev/null; then
+		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "quorum-ballotd for $sid exited:" >&2
 			cat "$OUT/work/$poll/ballotd-$sid.log" >&2
 			return 1
 		fi
 		sleep 0.05
 	done
-	echo "quorum-ballotd for $sid did not create its sockets" >&2
+	echo "quorum-ballotd for $sid did not create its sockets in 30 s" >&2
 	return 1
 }
 
@@ -80,18 +85,32 @@ poll_stations() {
 	shift 4
 	local sid pids=() sims=() rc=0 st
 	for sid in "$@"; do
-		station_start "$poll" "$el" "$sid" || return 1
+		station_launch "$poll" "$el" "$sid"
 		pids+=("$STATION_PID")
-		st=$OUT/stations/$poll/$sid
-		"$BALLOT" --state "$st" import-roll "$roll" >"$OUT/work/$poll/import-$sid.txt" || return 1
-		"$BALLOT" --state "$st" open >"$OUT/work/$poll/open-$sid.txt" || return 1
 	done
+	local i=0
+	for sid in "$@"; do
+		station_ready "$poll" "$sid" "${pids[$i]}" || return 1
+		i=$((i + 1))
+	done
+	# import the roll and open, at every station at once
+	local jobs=()
+	for sid in "$@"; do
+		st=$OUT/stations/$poll/$sid
+		("$BALLOT" --state "$st" import-roll "$roll" >"$OUT/work/$poll/import-$sid.txt" &&
+			"$BALLOT" --state "$st" open >"$OUT/work/$poll/open-$sid.txt") &
+		jobs+=($!)
+	done
+	for i in "${jobs[@]}"; do
+		wait "$i" || return 1
+	done
+	i=0
 	for sid in "$@"; do
 		"$SIM" --state "$OUT/stations/$poll/$sid" --station "$sid" --plan "$plan" --threads 8 \
 			>"$OUT/work/$poll/booth-$sid.tsv" 2>"$OUT/work/$poll/booth-$sid.err" &
 		sims+=($!)
 	done
-	local i=0
+	i=0
 	for sid in "$@"; do
 		if ! wait "${sims[$i]}"; then
 			echo "booth simulator at $sid: outcomes differ from the plan:" >&2
@@ -108,7 +127,10 @@ poll_stations() {
 		station_stop "${pids[$i]}"
 		mkdir -p "$el/stations/$sid"
 		cp "$st/station-record.json" "$st/station-record.json.sig" "$el/stations/$sid/" || rc=1
-		cp -r "$st/log" "$el/stations/$sid/log" || rc=1
+		# the station's log, without its private signing key
+		mkdir -p "$el/stations/$sid/log"
+		cp -r "$st/log/entries" "$st/log/leaves" "$st/log/vkey" "$st/log/checkpoints" \
+			"$el/stations/$sid/log/" || rc=1
 		i=$((i + 1))
 	done
 	return $rc
@@ -466,7 +488,7 @@ demo_evaluation() {
 	awk -F, 'NR > 1 { printf "%s\t%s\t1\t-\t-\t-\n", $1, $5 }' "$C/roll-reps.csv" >"$w/voters.tsv"
 	# per member: 满意, 基本满意 per mille (the rest 不满意); m5 is rated low
 	plan_for evaluation "$w/voters.tsv" 41 940 evaluation \
-		"700,200 650,250 600,300 680,200 330,230 720,180 640,260" 0 0 1 "$HALL_GROUPS"
+		"700,200 650,250 600,300 680,200 300,200 720,180 640,260" 0 0 1 "$HALL_GROUPS"
 	check "evaluation polling in the meeting room" \
 		poll_stations evaluation "$OUT/records/evaluation" "$C/roll-reps.csv" "$w/plan.tsv" hall
 	narrate_booths evaluation
