@@ -86,6 +86,10 @@ void ve_report_print(FILE *f, const ve_report *r)
 		fprintf(f, "[%s] %2d %-10s %llu checked, %llu failed  (%s)\n",
 		        k->failed ? "FAIL" : "PASS", k->id, k->name, (unsigned long long)k->checked,
 		        (unsigned long long)k->failed, k->title);
+		if (k->skipped > 0)
+			fprintf(f, "       (%llu not checked: %s)\n",
+			        (unsigned long long)k->skipped,
+			        k->skip_reason ? k->skip_reason : "");
 		for (size_t d = 0; d < k->ndetails; d++)
 			fprintf(f, "       - %s\n", k->detail[d]);
 		if (k->failed > k->ndetails)
@@ -107,10 +111,11 @@ json_t *ve_report_json(const ve_report *r, const char *dir)
 		json_t *det = json_array();
 		for (size_t d = 0; det != NULL && d < k->ndetails; d++)
 			json_array_append_new(det, json_string(k->detail[d]));
-		json_t *o = json_pack(
-		    "{s:i, s:s, s:s, s:s, s:I, s:I, s:o*}", "id", k->id, "name", k->name, "title",
-		    k->title, "status", k->failed ? "FAIL" : "PASS", "checked",
-		    (json_int_t)k->checked, "failed", (json_int_t)k->failed, "details", det);
+		json_t *o =
+		    json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:o*}", "id", k->id, "name",
+		              k->name, "title", k->title, "status", k->failed ? "FAIL" : "PASS",
+		              "checked", (json_int_t)k->checked, "failed", (json_int_t)k->failed,
+		              "skipped", (json_int_t)k->skipped, "details", det);
 		if (o == NULL || json_array_append_new(arr, o) != 0) {
 			json_decref(arr);
 			return NULL;
@@ -461,6 +466,8 @@ static void received(ve_ctx *c)
 				ok = json_is_null(h);
 				continue;
 			}
+			if (c->round > 1)
+				continue; /* a run-off copies no share files */
 			snprintf(srel, sizeof srel, "trustees/%u/shares/%u.sealed", d, r);
 			if (!json_is_string(h) || json_string_length(h) != 64 ||
 			    hex_decode(want, 32, json_string_value(h), 64) != Q_OK ||
@@ -580,7 +587,7 @@ void ve_check_trustees(ve_ctx *c)
 				ve_fail(c, VE_TRUSTEES, "%s: transport_key is not a valid point",
 				        rel);
 				all = 0;
-			} else if (c->elog != NULL &&
+			} else if (c->elog != NULL && c->round == 1 &&
 			           (le == NULL ||
 			            !json_equal(json_object_get(le, "commitments"), (json_t *)cm) ||
 			            !json_equal(json_object_get(le, "proofs"), (json_t *)pf) ||
@@ -629,7 +636,7 @@ void ve_check_trustees(ve_ctx *c)
 		goto oom;
 	c->keys_ok = 1;
 	/* the joint-key entry of the log: the daemon's joint-key */
-	if (c->elog != NULL) {
+	if (c->elog != NULL && c->round == 1) {
 		const json_t *le = NULL;
 		for (size_t q = 0; q < json_array_size(c->elog); q++)
 			if (str_is(json_array_get(c->elog, q), "type", "joint-key"))

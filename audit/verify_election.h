@@ -61,6 +61,8 @@ typedef struct ve_check {
 	const char *name; /* short name, e.g. "ballots" (static) */
 	const char *title; /* one-line description (static) */
 	uint64_t checked, failed;
+	uint64_t skipped; /* items that could not be checked (said in the report) */
+	const char *skip_reason; /* static, or NULL */
 	char detail[VE_MAX_DETAILS][VE_DETAIL_LEN];
 	size_t ndetails;
 } ve_check;

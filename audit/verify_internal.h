@@ -51,6 +51,7 @@ typedef struct ve_station {
 	json_t *rec; /* parsed record, or NULL */
 	int sig_ok;
 	uint8_t rec_sha[32]; /* SHA-256 of the record bytes */
+	size_t rec_len;
 	int have_rec;
 	note_verifier vk;
 	int have_vk;

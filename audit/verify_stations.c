@@ -203,6 +203,7 @@ static void station_record(ve_ctx *c, size_t si)
 		goto out;
 	}
 	sha256(s->rec_sha, bytes, blen);
+	s->rec_len = blen;
 	s->have_rec = 1;
 	const json_t *lg = json_object_get(s->rec, "log");
 	const json_t *vk = json_object_get(lg, "vkey");
