@@ -13,36 +13,37 @@
 #include <unistd.h>
 
 #include "crypto/util.h"
+#include "election/i18n.h"
 
 #include "banned.h"
 
-static const char usage[] =
-    "Usage: quorum-ballot (--state DIR | --socket PATH) COMMAND [ARGS]\n"
-    "\n"
-    "The console of a polling station running quorum-ballotd.  With --state the\n"
-    "socket of the command's role is DIR/admin.sock, DIR/operator.sock or\n"
-    "DIR/booth.sock; --socket names one explicitly.\n"
-    "\n"
-    "Admin (admin.sock):\n"
-    "  open                   open the poll (the roll must be imported)\n"
-    "  close                  close the poll; writes the signed station record\n"
-    "  import-roll CSV        import the roll (id,name,birth_date,household,group,flags)\n"
-    "  export [FILE]          write the station record (JSON) to FILE or stdout;\n"
-    "                         its signature goes to FILE.sig (or stderr)\n"
-    "Operator (operator.sock):\n"
-    "  status                 state and live counts\n"
-    "  lookup VOTER           show a voter's roll entry and eligibility\n"
-    "  checkin VOTER [PROXY]  check a voter in (PROXY: roll id of the holder of a\n"
-    "                         written proxy) and print the one-time ballot token\n"
-    "Booth (booth.sock):\n"
-    "  booth TOKEN            show the ballot, take the marks from the terminal,\n"
-    "                         confirm, then cast (receipt) or challenge (opened,\n"
-    "                         not counted; mark again)\n"
-    "Any role:\n"
-    "  raw ROLE JSON          send one request line and print the reply\n"
-    "\n"
-    "Exit status: 0 done, 1 refused by the daemon (the reason is printed),\n"
-    "2 usage error, 3 cannot reach the daemon.\n";
+static const char *const usage =
+    N_("Usage: quorum-ballot (--state DIR | --socket PATH) COMMAND [ARGS]\n"
+       "\n"
+       "The console of a polling station running quorum-ballotd.  With --state the\n"
+       "socket of the command's role is DIR/admin.sock, DIR/operator.sock or\n"
+       "DIR/booth.sock; --socket names one explicitly.\n"
+       "\n"
+       "Admin (admin.sock):\n"
+       "  open                   open the poll (the roll must be imported)\n"
+       "  close                  close the poll; writes the signed station record\n"
+       "  import-roll CSV        import the roll (id,name,birth_date,household,group,flags)\n"
+       "  export [FILE]          write the station record (JSON) to FILE or stdout;\n"
+       "                         its signature goes to FILE.sig (or stderr)\n"
+       "Operator (operator.sock):\n"
+       "  status                 state and live counts\n"
+       "  lookup VOTER           show a voter's roll entry and eligibility\n"
+       "  checkin VOTER [PROXY]  check a voter in (PROXY: roll id of the holder of a\n"
+       "                         written proxy) and print the one-time ballot token\n"
+       "Booth (booth.sock):\n"
+       "  booth TOKEN            show the ballot, take the marks from the terminal,\n"
+       "                         confirm, then cast (receipt) or challenge (opened,\n"
+       "                         not counted; mark again)\n"
+       "Any role:\n"
+       "  raw ROLE JSON          send one request line and print the reply\n"
+       "\n"
+       "Exit status: 0 done, 1 refused by the daemon (the reason is printed),\n"
+       "2 usage error, 3 cannot reach the daemon.\n");
 
 static const char *sock_override;
 static const char *state_dir;
@@ -51,20 +52,20 @@ static const char *state_dir;
 static const struct {
 	const char *code, *text;
 } refusals[] = {
-    {"not_on_roll", "NOT ON THE ROLL: this person is not on this community's roll."},
-    {"already_voted", "ALREADY VOTED: this voter has already been checked in."},
-    {"under_18", "UNDER 18: the voter is not 18 on polling day."},
-    {"wrong_station", "WRONG STATION: the voter's residents' group votes at another "
-                      "station."},
-    {"deprived", "NOT ELIGIBLE: the voter is deprived of political rights."},
-    {"not_member", "NOT ELIGIBLE: the voter is not a member of the voting body."},
-    {"proxy_refused", "PROXY REFUSED: the proxy does not satisfy the proxy rules."},
-    {"poll_closed", "POLL CLOSED: no more check-ins or ballots."},
-    {"poll_not_open", "POLL NOT OPEN: the poll has not been opened yet."},
-    {"token_spent", "TOKEN SPENT: this ballot token has already been used to cast a "
-                    "ballot."},
-    {"token_invalid", "INVALID TOKEN: no ballot was issued with this token."},
-    {"token_busy", "TOKEN IN USE: another booth is using this token right now."},
+    {"not_on_roll", N_("NOT ON THE ROLL: this person is not on this community's roll.")},
+    {"already_voted", N_("ALREADY VOTED: this voter has already been checked in.")},
+    {"under_18", N_("UNDER 18: the voter is not 18 on polling day.")},
+    {"wrong_station", N_("WRONG STATION: the voter's residents' group votes at another "
+                         "station.")},
+    {"deprived", N_("NOT ELIGIBLE: the voter is deprived of political rights.")},
+    {"not_member", N_("NOT ELIGIBLE: the voter is not a member of the voting body.")},
+    {"proxy_refused", N_("PROXY REFUSED: the proxy does not satisfy the proxy rules.")},
+    {"poll_closed", N_("POLL CLOSED: no more check-ins or ballots.")},
+    {"poll_not_open", N_("POLL NOT OPEN: the poll has not been opened yet.")},
+    {"token_spent", N_("TOKEN SPENT: this ballot token has already been used to cast a "
+                       "ballot.")},
+    {"token_invalid", N_("INVALID TOKEN: no ballot was issued with this token.")},
+    {"token_busy", N_("TOKEN IN USE: another booth is using this token right now.")},
     {NULL, NULL},
 };
 
@@ -79,13 +80,14 @@ static int connect_to(const char *role)
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof sa.sun_path) {
-		fprintf(stderr, "quorum-ballot: socket path too long: %s\n", path);
+		fprintf(stderr, _("quorum-ballot: socket path too long: %s\n"), path);
 		return -1;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		fprintf(stderr, "quorum-ballot: cannot connect to %s: %s\n", path, strerror(errno));
+		fprintf(stderr, _("quorum-ballot: cannot connect to %s: %s\n"), path,
+		        strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -107,7 +109,7 @@ static json_t *rpc(int fd, json_t *req)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			fprintf(stderr, "quorum-ballot: send: %s\n", strerror(errno));
+			fprintf(stderr, _("quorum-ballot: send: %s\n"), strerror(errno));
 			free(line);
 			return NULL;
 		}
@@ -132,7 +134,8 @@ static json_t *rpc(int fd, json_t *req)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			fprintf(stderr, "quorum-ballot: the daemon closed the connection\n");
+			fprintf(stderr, "%s",
+			        _("quorum-ballot: the daemon closed the connection\n"));
 			free(buf);
 			return NULL;
 		}
@@ -143,7 +146,7 @@ static json_t *rpc(int fd, json_t *req)
 			json_t *rep = json_loadb(buf, (size_t)(nl - buf), 0, &je);
 			free(buf);
 			if (rep == NULL)
-				fprintf(stderr, "quorum-ballot: bad reply: %s\n", je.text);
+				fprintf(stderr, _("quorum-ballot: bad reply: %s\n"), je.text);
 			return rep;
 		}
 	}
@@ -165,8 +168,8 @@ static int refused(const json_t *rep)
 		if (strcmp(refusals[i].code, code) == 0)
 			text = refusals[i].text;
 	if (text != NULL)
-		printf("%s\n", text);
-	printf("refused (%s): %s\n", code ? code : "?", msg ? msg : "");
+		printf("%s\n", _(text));
+	printf(_("refused (%s): %s\n"), code ? code : "?", msg ? msg : "");
 	const json_t *f = json_object_get(err, "findings");
 	size_t i;
 	json_t *v;
@@ -219,7 +222,7 @@ static int write_out(const char *path, const char *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");
 	if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-		fprintf(stderr, "quorum-ballot: cannot write %s: %s\n", path, strerror(errno));
+		fprintf(stderr, _("quorum-ballot: cannot write %s: %s\n"), path, strerror(errno));
 		return 1;
 	}
 	return 0;
@@ -248,7 +251,7 @@ static int cmd_export(const char *out)
 		int n = snprintf(sl, sizeof sl, "%s\n", sig);
 		r = write_out(out, rec, strlen(rec)) || write_out(sp, sl, (size_t)n);
 		if (r == 0)
-			printf("station record written to %s (signature %s)\n", out, sp);
+			printf(_("station record written to %s (signature %s)\n"), out, sp);
 	}
 	free(rec);
 	json_decref(rep);
@@ -282,10 +285,8 @@ static int mark_contest(const json_t *c, uint8_t *m, size_t nopt)
 	}
 	for (;;) {
 		char line[512];
-		printf(
-		    "请选择 %ld 至 %ld 项 / choose %ld to %ld (numbers separated by spaces, empty "
-		    "for none): ",
-		    mn, mx, mn, mx);
+		printf(_("choose %ld to %ld (numbers separated by spaces, empty for none): "), mn,
+		       mx);
 		if (read_line(line, sizeof line) != 0)
 			return -1;
 		memset(m, 0, nopt);
@@ -310,9 +311,8 @@ static int mark_contest(const json_t *c, uint8_t *m, size_t nopt)
 		}
 		if (!bad && cnt >= mn && cnt <= mx)
 			return 0;
-		printf(
-		    "无效选择 / invalid choice: give %ld to %ld different numbers from 1 to %zu\n",
-		    mn, mx, nopt);
+		printf(_("invalid choice: give %ld to %ld different numbers from 1 to %zu\n"), mn,
+		       mx, nopt);
 	}
 }
 
@@ -354,7 +354,7 @@ static int cmd_booth(const char *token)
 				goto out_b;
 			k += n;
 		}
-		printf("\n请核对 / please check your choices:\n");
+		printf("\n%s\n", _("please check your choices:"));
 		k = 0;
 		for (size_t i = 0; i < nc; i++) {
 			const json_t *c = json_array_get(contests, i);
@@ -371,10 +371,10 @@ static int cmd_booth(const char *token)
 					       json_string_value(json_object_get(o, "label_en")));
 					any = 1;
 				}
-			printf("%s\n", any ? "" : " (空白 / blank)");
+			printf("%s%s%s\n", any ? "" : " (", any ? "" : _("blank"), any ? "" : ")");
 		}
 		char line[64];
-		printf("确认? / confirm? [y/n]: ");
+		printf("%s", _("confirm? [y/n]: "));
 		if (read_line(line, sizeof line) != 0)
 			goto out_b;
 		if (line[0] != 'y' && line[0] != 'Y')
@@ -404,8 +404,10 @@ static int cmd_booth(const char *token)
 		         json_string_value(json_object_get(rep, "tracking_code")));
 		json_decref(rep);
 		rep = NULL;
-		printf("\n选票已加密 / ballot encrypted.  Tracking code: %s\n", code);
-		printf("投票 (cast) 或 检验 (challenge)? [cast/challenge]: ");
+		printf(_("\nballot encrypted.  Tracking code: %s\n"), code);
+		printf("%s",
+		       _("cast it, or challenge it (open it to check; it is then not counted)? "
+		         "[cast/challenge]: "));
 		if (read_line(line, sizeof line) != 0)
 			goto out_b;
 		int challenge = strcmp(line, "challenge") == 0;
@@ -421,16 +423,17 @@ static int cmd_booth(const char *token)
 		}
 		if (challenge) {
 			printf(
-			    "\n本选票已公开, 不计票 / This ballot has been opened and will NOT be "
-			    "counted.\nTracking code %s, log index %lld.  Its opening is published "
-			    "for checking.\n请重新填写 / Please mark your ballot again.\n",
+			    _("\nThis ballot has been opened and will NOT be counted.\nTracking "
+			      "code "
+			      "%s, log index %lld.  Its opening is published for checking.\nPlease "
+			      "mark your ballot again.\n"),
 			    code, (long long)json_integer_value(json_object_get(rep, "log_index")));
 			json_decref(rep);
 			rep = NULL;
 			continue;
 		}
-		printf("\n=== 回执 / RECEIPT ===\nTracking code: %s\nLog index:     %lld\n"
-		       "Log:           %s\nCheckpoint:\n%s",
+		printf(_("\n=== RECEIPT ===\nTracking code: %s\nLog index:     %lld\n"
+		         "Log:           %s\nCheckpoint:\n%s"),
 		       code, (long long)json_integer_value(json_object_get(rep, "log_index")),
 		       json_string_value(json_object_get(rep, "log_origin")),
 		       json_string_value(json_object_get(rep, "checkpoint")));
@@ -452,9 +455,10 @@ out:
 int main(int argc, char **argv)
 {
 	int i = 1;
+	i18n_init();
 	while (i < argc && strncmp(argv[i], "--", 2) == 0) {
 		if (strcmp(argv[i], "--help") == 0) {
-			fputs(usage, stdout);
+			fputs(_(usage), stdout);
 			return 0;
 		}
 		if (i + 1 >= argc)
@@ -468,7 +472,7 @@ int main(int argc, char **argv)
 		i += 2;
 	}
 	if (i >= argc || (state_dir == NULL && sock_override == NULL)) {
-		fputs(usage, stderr);
+		fputs(_(usage), stderr);
 		return 2;
 	}
 	const char *cmd = argv[i++];
@@ -484,7 +488,7 @@ int main(int argc, char **argv)
 			goto usage;
 		char *abs = realpath(argv[i], NULL);
 		if (abs == NULL) {
-			fprintf(stderr, "quorum-ballot: %s: %s\n", argv[i], strerror(errno));
+			fprintf(stderr, _("quorum-ballot: %s: %s\n"), argv[i], strerror(errno));
 			return 2;
 		}
 		r = simple("admin", json_pack("{s:s, s:s}", "op", "import-roll", "path", abs),
@@ -516,7 +520,7 @@ int main(int argc, char **argv)
 			json_object_set_new(req, "proxy", json_string(argv[i + 1]));
 		r = simple("operator", req, &rep);
 		if (r == 0) {
-			printf("CHECKED IN: %s\nBallot token (give to the voter): %s\n", argv[i],
+			printf(_("CHECKED IN: %s\nBallot token (give to the voter): %s\n"), argv[i],
 			       json_string_value(json_object_get(rep, "token")));
 			json_decref(rep);
 			return 0;
@@ -531,7 +535,7 @@ int main(int argc, char **argv)
 		json_error_t je;
 		json_t *req = json_loads(argv[i + 1], 0, &je);
 		if (req == NULL) {
-			fprintf(stderr, "quorum-ballot: bad JSON: %s\n", je.text);
+			fprintf(stderr, _("quorum-ballot: bad JSON: %s\n"), je.text);
 			return 2;
 		}
 		int fd = connect_to(argv[i]);
@@ -557,6 +561,6 @@ int main(int argc, char **argv)
 	json_decref(rep);
 	return r;
 usage:
-	fputs(usage, stderr);
+	fputs(_(usage), stderr);
 	return 2;
 }
