@@ -747,6 +747,25 @@ Test(verify, challenged_ballot_counted_or_falsely_opened)
 	json_decref(r2);
 }
 
+/* Check 10 is independent: a changed aggregate ciphertext is caught by
+ * libgcrypt's re-addition as well as by check 6. */
+Test(verify, crosscheck_catches_a_changed_aggregate)
+{
+	json_t *a = load("tally/aggregate.json");
+	json_t *sel =
+	    json_object_get(json_array_get(json_object_get(a, "contests"), 0), "selections");
+	json_t *s0 = json_array_get(sel, 0), *s1 = json_array_get(sel, 1);
+	json_t *x = json_deep_copy(json_object_get(s0, "ciphertext"));
+	json_object_set(s0, "ciphertext", json_object_get(s1, "ciphertext"));
+	json_object_set_new(s1, "ciphertext", x);
+	store("tally/aggregate.json", a);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_AGGREGATE);
+	cr_assert_gt(rep.checks[VE_CROSSCHECK - 1].failed, 0, "libgcrypt did not see it");
+	cr_assert(strstr(rep.checks[VE_CROSSCHECK - 1].detail[0], "libgcrypt") != NULL);
+	json_decref(a);
+}
+
 /* ---- the program ---- */
 
 static int run_cli(const char *args, char **out)
