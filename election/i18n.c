@@ -63,14 +63,15 @@ void i18n_init(void)
 		const char *want = env_locale();
 		if (setlocale(LC_ALL, "C.UTF-8") == NULL)
 			(void)setlocale(LC_ALL, "C");
+		const char *have = getenv("LANGUAGE");
 		if (want != NULL && strcmp(want, "C") != 0 && strcmp(want, "POSIX") != 0 &&
-		    getenv("LANGUAGE") == NULL) {
+		    (have == NULL || have[0] == '\0')) {
 			char lang[64];
 			size_t k = strcspn(want, ".@");
 			if (k > 0 && k < sizeof(lang)) {
 				memcpy(lang, want, k);
 				lang[k] = '\0';
-				(void)setenv("LANGUAGE", lang, 0);
+				(void)setenv("LANGUAGE", lang, 1);
 			}
 		}
 	}

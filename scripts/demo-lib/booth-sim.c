@@ -14,7 +14,8 @@
  *
  * Output (stdout), one line per plan line in plan order, TAB-separated:
  *   voter  proxy|-  action  outcome  tracking-code|-  log-index|-  challenged-code|-
- * where outcome is "cast", "refused:<code>" or "error:<what>".
+ * where outcome is "cast", "refused:<code>", "console" (left to the real
+ * quorum-ballot console: action "console") or "error:<what>".
  *
  * Exit status: 0 if every voter's outcome is the one the plan expects
  * (vote and challenge: cast; refuse:X: refused with code X); 1 if any
@@ -221,7 +222,17 @@ static void run_one(arrival *a, conn *op, conn *b)
 {
 	json_t *rep = NULL, *ballot = NULL;
 	char token[FIELD_MAX];
-	json_t *req = json_pack("{s:s, s:s}", "op", "checkin", "voter", a->voter);
+	json_t *req;
+	if (strcmp(a->action, "console") == 0) {
+		/* this voter uses the real console (scripts/demo does it) */
+		snprintf(a->outcome, sizeof(a->outcome), "console");
+		snprintf(a->code, sizeof(a->code), "-");
+		snprintf(a->chal, sizeof(a->chal), "-");
+		a->log_index = -1;
+		a->ok = 1;
+		return;
+	}
+	req = json_pack("{s:s, s:s}", "op", "checkin", "voter", a->voter);
 	if (strcmp(a->proxy, "-") != 0)
 		json_object_set_new(req, "proxy", json_string(a->proxy));
 	snprintf(a->code, sizeof(a->code), "-");

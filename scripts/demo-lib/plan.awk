@@ -16,10 +16,12 @@
 #   refusals     1: add the refused check-ins (not on the roll, under 18,
 #                deprived, wrong station, already voted); 0: none
 #   challenges   how many voters challenge (open) a ballot before casting
+#   console      1: the voter who turns 18 on polling day is marked "console"
+#                (she votes through quorum-ballot itself, not the simulator)
 #
 # Output, one line per arrival (TAB-separated):
 #   station  voter  proxy|-  action  marks
-# action: vote | challenge (mark, open, then mark again and cast) |
+# action: vote | challenge (mark, open, then mark again and cast) | console |
 #         refuse:<expected code>; marks: the option numbers (1-based,
 #         space-separated) per contest, contests separated by "|", or "-".
 # The same Park-Miller generator as community.awk (exact in mawk and gawk).
@@ -91,8 +93,13 @@ BEGIN {
 		}
 		next
 	}
-	# the voter who is 18 exactly on polling day always comes (UL16 boundary)
-	if (!chance(turnout) && note != "18-today") next
+	# the voter who is 18 exactly on polling day always comes (UL16 boundary);
+	# with console=1 she votes through the real quorum-ballot console
+	if (note == "18-today") {
+		print st, id, "-", (console ? "console" : "vote"), marks()
+		next
+	}
+	if (!chance(turnout)) next
 	if (holder != "-") {
 		# a written proxy: the holder checks this voter in and marks for them
 		print st, id, holder, "vote", marks()

@@ -119,6 +119,7 @@ poll_stations() {
 		fi
 		i=$((i + 1))
 	done
+	console_voters "$poll" "$plan" || rc=1
 	i=0
 	for sid in "$@"; do
 		st=$OUT/stations/$poll/$sid
@@ -136,10 +137,43 @@ poll_stations() {
 	return $rc
 }
 
+# console_voters POLL PLAN: the plan's "console" voters are checked in by a
+# poll worker with quorum-ballot and vote at a booth terminal running
+# `quorum-ballot booth`, in Chinese (LANG=zh_CN.UTF-8).  The console's
+# output is kept in work/POLL/console-VOTER.txt and the receipt in
+# work/POLL/console.tsv (booth-sim's columns).
+console_voters() {
+	local poll=$1 plan=$2 sid voter proxy action marks st tok rc=0
+	: >"$OUT/work/$poll/console.tsv"
+	while IFS=$'\t' read -r sid voter proxy action marks; do
+		[ "$action" = console ] || continue
+		st=$OUT/stations/$poll/$sid
+		local t=$OUT/work/$poll/console-$voter.txt
+		{
+			echo "\$ quorum-ballot --state $sid checkin $voter        (poll worker)"
+			env -u LC_ALL -u LC_MESSAGES -u LANGUAGE LANG=zh_CN.UTF-8 "$BALLOT" --state "$st" checkin "$voter"
+		} >"$t" 2>&1 || { rc=1; continue; }
+		tok=$(tail -n 1 "$t" | grep -o '[0-9a-f]\{32\}$') || { rc=1; continue; }
+		{
+			echo "\$ quorum-ballot --state $sid booth $tok        (booth terminal; the voter marks: $marks)"
+			printf '%s\ny\ncast\n' "$marks" |
+				env -u LC_ALL -u LC_MESSAGES -u LANGUAGE LANG=zh_CN.UTF-8 "$BALLOT" --state "$st" booth "$tok"
+		} >>"$t" 2>&1 || { rc=1; continue; }
+		awk -v v="$voter" -v s="$sid" '
+			/===/ { r = 1; next }
+			r && code == "" && match($0, /[0-9a-f]+$/) && RLENGTH == 64 { code = substr($0, RSTART, 64); next }
+			r && code != "" && idx == "" && match($0, /[0-9]+$/) { idx = substr($0, RSTART, RLENGTH) }
+			END { if (code != "" && idx != "") printf "%s\t-\tconsole\tcast\t%s\t%s\t-\n", v, code, idx; else exit 1 }
+		' "$t" >>"$OUT/work/$poll/console.tsv" || rc=1
+	done <"$plan"
+	return $rc
+}
+
 # Narrate what happened at the stations of a poll.
 narrate_booths() {
 	local poll=$1
-	cat "$OUT"/work/"$poll"/booth-*.tsv >"$OUT/work/$poll/booth-all.tsv"
+	cat "$OUT"/work/"$poll"/booth-*.tsv "$OUT/work/$poll/console.tsv" 2>/dev/null |
+		awk -F'\t' '$4 != "console"' >"$OUT/work/$poll/booth-all.tsv"
 	local cast chal prox
 	cast=$(awk -F'\t' '$4 == "cast"' "$OUT/work/$poll/booth-all.tsv" | wc -l)
 	chal=$(awk -F'\t' '$7 != "-"' "$OUT/work/$poll/booth-all.tsv" | wc -l)
@@ -218,6 +252,12 @@ log_entry() {
 	[ "$(stat -c %s "$out")" = "$len" ]
 }
 
+# receipt_line POLL VOTER: the voter's receipt (booth-sim's columns).
+receipt_line() {
+	cat "$OUT/work/$1/console.tsv" "$OUT"/work/"$1"/booth-*.tsv 2>/dev/null |
+		awk -F'\t' -v v="$2" '$1 == v && $4 == "cast" { print; exit }'
+}
+
 # receipt_inclusion POLL STATION VOTER: the observer takes one voter's
 # receipt (tracking code, log index) and checks that the ballot is in the
 # station's log under the station's key: an offline tlog-proof from the
@@ -227,7 +267,7 @@ receipt_inclusion() {
 	local el=$OUT/records/$poll o=$OUT/observer/$poll
 	local line idx code
 	mkdir -p "$o"
-	line=$(awk -F'\t' -v v="$voter" '$1 == v && $4 == "cast"' "$OUT/work/$poll/booth-$sid.tsv")
+	line=$(receipt_line "$poll" "$voter")
 	[ -n "$line" ] || { echo "no receipt for $voter at $sid"; return 1; }
 	code=$(printf '%s' "$line" | cut -f5)
 	idx=$(printf '%s' "$line" | cut -f6)
@@ -285,11 +325,11 @@ demo_observer() {
 	for s in $STATIONS3; do
 		if grep -q "^$voter	" "$OUT/work/election/booth-$s.tsv" 2>/dev/null; then sid=$s; fi
 	done
-	note "voter $voter turned 18 on polling day and voted at $sid; she hands her receipt to the observer"
-	check "her tracking code is in the station's signed record" \
-		grep -q "$(awk -F'\t' -v v="$voter" '$1 == v {print $5}' "$OUT/work/election/booth-$sid.tsv")" \
+	note "voter $voter turned 18 on polling day and voted at $sid and hands the receipt to the observer"
+	check "the tracking code is in the station's signed record" \
+		grep -q "$(receipt_line election "$voter" | cut -f5)" \
 		"$OUT/records/election/stations/$sid/station-record.json"
-	check "her ballot is in the station's audit log (tlog-proof checked against the signed checkpoint)" \
+	check "the ballot is in the station's audit log (tlog-proof checked against the signed checkpoint)" \
 		receipt_inclusion election "$sid" "$voter"
 	show "$OUT/logs/check-$((CHECKS_OK + CHECKS_FAILED)).log"
 	local e=$o/election/receipt-$voter.entry
@@ -297,7 +337,7 @@ demo_observer() {
 		# the same proof must reject the entry with one byte changed
 		cp "$e" "$e.forged"
 		printf '\x01' | dd of="$e.forged" bs=1 seek=40 conv=notrunc status=none
-		expect_fail "the same proof rejects her entry with one byte changed" \
+		expect_fail "the same proof rejects the entry with one byte changed" \
 			"$AUDIT" check-proof "$OUT/records/election/stations/$sid/log/vkey" \
 			"$o/election/receipt-$voter.proof" "$e.forged"
 	fi
@@ -316,6 +356,7 @@ demo_observer() {
 plan_for() {
 	# plan_for POLL ROLL_VOTERS SEED TURNOUT POLLKIND PROBS MAXSEL REFUSALS CHALLENGES STATIONS
 	awk -v poll="$5" -v seed="$3" -v turnout="$4" -v probs="$6" -v maxsel="$7" \
+		-v console="${PLAN_CONSOLE:-0}" \
 		-v refusals="$8" -v challenges="$9" -v stations="${10}" \
 		-f "$LIB/plan.awk" "$2" >"$OUT/work/$1/plan.tsv"
 }
@@ -355,10 +396,16 @@ demo_election() {
 		ceremony election || return 0
 
 	note "polling day: voters check in with a poll worker and cast at a booth terminal"
-	plan_for election "$C/voters.tsv" 11 640 office "800 760 720 690 650 620 430 400 250" 7 1 4 "$STATION_GROUPS"
+	PLAN_CONSOLE=1 plan_for election "$C/voters.tsv" 11 640 office "800 760 720 690 650 620 430 400 250" 7 1 4 "$STATION_GROUPS"
 	check "polling at s1, s2 and the mobile box: every voter's outcome as expected" \
 		poll_stations election "$OUT/records/election" "$C/roll.csv" "$OUT/work/election/plan.tsv" $STATIONS3
 	narrate_booths election
+	local cv
+	for cv in "$OUT"/work/election/console-*.txt; do
+		[ -f "$cv" ] || continue
+		note "one voter, $(basename "$cv" .txt | sed 's/console-//'), turned 18 today and votes through the real console, in Chinese:"
+		show "$cv"
+	done
 
 	note "tally: trustees 2 and 4 are absent; 1, 3 and 5 decrypt"
 	must "tally: every ballot verified, aggregated, decrypted by 3 of 5 trustees, decided" \

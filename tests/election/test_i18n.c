@@ -291,3 +291,13 @@ Test(i18n, progress_draws_on_a_terminal)
 	close(s);
 	close(m);
 }
+
+Test(i18n, empty_language_variable_is_ignored)
+{
+	with_catalogue();
+	setenv("LANG", "zh_CN.UTF-8", 1);
+	setenv("LANGUAGE", "", 1);
+	i18n_init();
+	cr_assert_str_eq(_("Tracking code"), "追踪码");
+	cr_assert_eq(i18n_is_chinese(), 1);
+}
