@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "crypto/util.h"
+#include "election/i18n.h"
 
 #include "banned.h"
 
@@ -123,7 +124,7 @@ qerr cli_passphrase(int argc, char **argv, int confirm, secbuf **out)
 	if (fdstr != NULL) {
 		uint32_t fd;
 		if (cli_u32(fdstr, 0, 1u << 20, &fd) != Q_OK) {
-			fprintf(stderr, "--pass-fd: not a file descriptor number\n");
+			fprintf(stderr, "%s", _("--pass-fd: not a file descriptor number\n"));
 			goto out;
 		}
 		n = read_line_fd((int)fd, b->data, CLI_PASS_MAX);
@@ -143,28 +144,29 @@ qerr cli_passphrase(int argc, char **argv, int confirm, secbuf **out)
 			n = (long)l;
 		}
 	} else {
-		n = prompt_tty("Passphrase: ", b->data, CLI_PASS_MAX);
+		n = prompt_tty(_("Passphrase: "), b->data, CLI_PASS_MAX);
 		if (n > 0 && confirm) {
 			long m;
 			if ((c = secbuf_new(CLI_PASS_MAX)) == NULL) {
 				e = Q_ERR_NOMEM;
 				goto out;
 			}
-			m = prompt_tty("Passphrase again: ", c->data, CLI_PASS_MAX);
+			m = prompt_tty(_("Passphrase again: "), c->data, CLI_PASS_MAX);
 			if (m != n || !ct_equal(b->data, c->data, (size_t)n)) {
-				fprintf(stderr, "the passphrases differ\n");
+				fprintf(stderr, "%s", _("the passphrases differ\n"));
 				goto out;
 			}
 		}
 	}
 	if (n < 0) {
-		fprintf(stderr, "cannot read the passphrase (give --pass-fd, --pass-file or use "
-		                "a terminal)\n");
+		fprintf(stderr, "%s",
+		        _("cannot read the passphrase (give --pass-fd, --pass-file or use a "
+		          "terminal)\n"));
 		e = Q_ERR_IO;
 		goto out;
 	}
 	if (n == 0) {
-		fprintf(stderr, "an empty passphrase is not allowed\n");
+		fprintf(stderr, "%s", _("an empty passphrase is not allowed\n"));
 		goto out;
 	}
 	if ((res = secbuf_new((size_t)n)) == NULL) {

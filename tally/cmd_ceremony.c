@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "crypto/util.h"
+#include "election/i18n.h"
 #include "record.h"
 
 #include "banned.h"
@@ -33,13 +34,13 @@ static int exit_of(qerr e)
 
 static int usage(void)
 {
-	fprintf(stderr,
-	        "usage: quorum-tally ceremony generate DIR --trustee I --secret FILE [--pass-fd N "
-	        "| --pass-file F]\n"
-	        "       quorum-tally ceremony deal DIR --trustee I --secret FILE [...]\n"
-	        "       quorum-tally ceremony receive DIR --trustee I --secret FILE --key KEYFILE "
-	        "[...]\n"
-	        "       quorum-tally ceremony finish DIR\n");
+	fprintf(stderr, "%s",
+	        _("usage: quorum-tally ceremony generate DIR --trustee I --secret FILE "
+	          "[--pass-fd N | --pass-file F]\n"
+	          "       quorum-tally ceremony deal DIR --trustee I --secret FILE [...]\n"
+	          "       quorum-tally ceremony receive DIR --trustee I --secret FILE --key "
+	          "KEYFILE [...]\n"
+	          "       quorum-tally ceremony finish DIR\n"));
 	return TALLY_EXIT_USAGE;
 }
 
@@ -85,7 +86,7 @@ int cmd_ceremony(int argc, char **argv)
 				char hx[2 * POINT_LEN + 1];
 				if (point_encode(kb, K) == Q_OK) {
 					hex_encode(hx, kb, sizeof kb);
-					printf("key ceremony finished: %u-of-%u, joint key %s\n",
+					printf(_("key ceremony finished: %u-of-%u, joint key %s\n"),
 					       el->k, el->n, hx);
 				}
 			}
@@ -99,20 +100,20 @@ int cmd_ceremony(int argc, char **argv)
 		e = ceremony_generate(el, i, secret, pass->data, pass->len, cli_kdf_params(), msg,
 		                      sizeof msg);
 		if (e == Q_OK)
-			printf(
-			    "trustee %u: polynomial, commitments and proofs made; secret sealed in "
-			    "%s\n",
-			    i, secret);
+			printf(_("trustee %u: polynomial, commitments and proofs made; secret "
+			         "sealed in %s\n"),
+			       i, secret);
 	} else if (strcmp(step, "deal") == 0) {
 		e = ceremony_deal(el, i, secret, pass->data, pass->len, msg, sizeof msg);
 		if (e == Q_OK)
-			printf("trustee %u: %u shares dealt into trustees/%u/shares/\n", i,
+			printf(_("trustee %u: %u shares dealt into trustees/%u/shares/\n"), i,
 			       el->n - 1, i);
 	} else {
 		e = ceremony_receive(el, i, secret, key, pass->data, pass->len, cli_kdf_params(),
 		                     NULL, msg, sizeof msg);
 		if (e == Q_OK)
-			printf("trustee %u: every share checked; key share sealed in %s\n", i, key);
+			printf(_("trustee %u: every share checked; key share sealed in %s\n"), i,
+			       key);
 	}
 out:
 	if (e != Q_OK)

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "decrypt.h"
+#include "election/i18n.h"
 #include "record.h"
 
 #include "banned.h"
@@ -28,8 +29,9 @@ int cmd_decrypt(int argc, char **argv)
 	qerr e;
 	if (dir == NULL || key == NULL ||
 	    cli_u32(cli_opt(argc, argv, "--trustee"), 1, THRESHOLD_MAX_N, &i) != Q_OK) {
-		fprintf(stderr, "usage: quorum-tally decrypt DIR --trustee I --key KEYFILE "
-		                "[--pass-fd N | --pass-file F]\n");
+		fprintf(stderr, "%s",
+		        _("usage: quorum-tally decrypt DIR --trustee I --key KEYFILE "
+		          "[--pass-fd N | --pass-file F]\n"));
 		return TALLY_EXIT_USAGE;
 	}
 	if ((e = rec_open(&el, dir, msg, sizeof msg)) == Q_OK &&
@@ -43,6 +45,7 @@ int cmd_decrypt(int argc, char **argv)
 		           ? TALLY_EXIT_USAGE
 		           : TALLY_EXIT_DATA;
 	}
-	printf("trustee %u: partial decryption written to %s/tally/partials/%u.json\n", i, dir, i);
+	printf(_("trustee %u: partial decryption written to %s/tally/partials/%u.json\n"), i, dir,
+	       i);
 	return TALLY_EXIT_OK;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "election/i18n.h"
 
 #include "banned.h"
 
@@ -30,14 +31,16 @@ static const tally_cmd cmds[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: quorum-tally <command> [args]\n\ncommands:\n");
+	fprintf(out, "%s", _("usage: quorum-tally <command> [args]\n\ncommands:\n"));
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(out, "  %-10s %s\n", cmds[i].name, cmds[i].help);
-	fprintf(out, "\nexit codes: 0 ok, 1 bad data (message on stderr), 2 usage or I/O\n");
+	fprintf(out, "%s",
+	        _("\nexit codes: 0 ok, 1 bad data (message on stderr), 2 usage or I/O\n"));
 }
 
 int main(int argc, char **argv)
 {
+	i18n_init();
 	if (argc < 2) {
 		usage(stderr);
 		return TALLY_EXIT_USAGE;
@@ -50,7 +53,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
 			return cmds[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "quorum-tally: unknown command \"%s\"\n", argv[1]);
+	fprintf(stderr, _("quorum-tally: unknown command \"%s\"\n"), argv[1]);
 	usage(stderr);
 	return TALLY_EXIT_USAGE;
 }

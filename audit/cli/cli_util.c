@@ -1,5 +1,6 @@
 /* cli_util.c -- helpers shared by the quorum-audit subcommands. */
 #include "cli.h"
+#include "election/i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +17,7 @@ void cli_err(const char *cmd, const char *fmt, ...)
 	va_list ap;
 	fprintf(stderr, "quorum-audit %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(stderr, _(fmt), ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -25,7 +26,7 @@ int cli_want_help(int argc, char **argv, const char *usage)
 {
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: quorum-audit %s %s\n", argv[0], usage);
+			printf(_("usage: quorum-audit %s %s\n"), argv[0], usage);
 			return 1;
 		}
 	}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "election/i18n.h"
 
 #include "banned.h"
 
@@ -74,7 +75,7 @@ int cmd_check_consistency(int argc, char **argv)
 		                         : "the proof does not link the two roots");
 		goto out;
 	}
-	printf("ok: %s size %" PRIu64 " extends size %" PRIu64 "\n", b.origin, b.size, a.size);
+	printf(_("ok: %s size %" PRIu64 " extends size %" PRIu64 "\n"), b.origin, b.size, a.size);
 	rc = CLI_OK;
 out:
 	free(pt);

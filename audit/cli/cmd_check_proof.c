@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "election/i18n.h"
 
 #include "banned.h"
 
@@ -63,7 +64,7 @@ int cmd_check_proof(int argc, char **argv)
 		                         : "the proof does not lead to the checkpoint root");
 		goto out;
 	}
-	printf("ok: entry %" PRIu64 " is in %s at size %" PRIu64 "\n", pf.index, cp.origin,
+	printf(_("ok: entry %" PRIu64 " is in %s at size %" PRIu64 "\n"), pf.index, cp.origin,
 	       cp.size);
 	rc = CLI_OK;
 out:

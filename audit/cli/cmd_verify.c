@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "election/i18n.h"
 
 #include "banned.h"
 
@@ -37,6 +38,6 @@ int cmd_verify(int argc, char **argv)
 		return cli_status(e);
 	}
 	log_close(lg);
-	printf("ok: %" PRIu64 " entries, %zu checkpoints, all consistent\n", n, ncp);
+	printf(_("ok: %" PRIu64 " entries, %zu checkpoints, all consistent\n"), n, ncp);
 	return CLI_OK;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "election/i18n.h"
 
 #include "banned.h"
 
@@ -20,14 +21,16 @@ static const struct cli_cmd commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: quorum-audit COMMAND [ARGS...]   (quorum-audit COMMAND --help)\n"
-	           "exit status: 0 holds, 1 a check failed, 2 usage or I/O error\n\n");
+	fprintf(f, "%s",
+	        _("usage: quorum-audit COMMAND [ARGS...]   (quorum-audit COMMAND --help)\n"
+	          "exit status: 0 holds, 1 a check failed, 2 usage or I/O error\n\n"));
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].usage);
 }
 
 int main(int argc, char **argv)
 {
+	i18n_init();
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_ERR;
@@ -41,7 +44,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
 	}
-	fprintf(stderr, "quorum-audit: unknown command '%s'\n", argv[1]);
+	fprintf(stderr, _("quorum-audit: unknown command '%s'\n"), argv[1]);
 	usage(stderr);
 	return CLI_ERR;
 }
