@@ -91,6 +91,11 @@ finish() {
 	note "  stations/       the stations' state (encrypted roll DB, ballot box, audit log)"
 	note "  observer/       the observer's proofs, witness state and cosigned checkpoint"
 	note "  logs/           the output of every check"
+	local r
+	for r in "$OUT"/records/*/report.html; do
+		[ -f "$r" ] && note "  HTML report: $r"
+	done
+	[ -f "$OUT/work/meeting/decision.txt" ] && note "  meeting decision: $OUT/work/meeting/decision.txt"
 	printf '\n   %d checks held, %d failed; %d s\n' "$CHECKS_OK" "$CHECKS_FAILED" $((t_end - t_start))
 	if [ "$CHECKS_FAILED" -ne 0 ]; then
 		local f
