@@ -729,6 +729,7 @@ static void ctx_free(ve_ctx *c)
 	free(c->st);
 	for (size_t i = 0; i < c->ncast; i++) {
 		free(c->cast[i].enc);
+		free(c->cast[i].why);
 		ballot_free(c->cast[i].b);
 	}
 	free(c->cast);
@@ -757,7 +758,7 @@ static void ctx_free(ve_ctx *c)
 
 qerr ve_verify(const char *dir, const ve_opts *o, ve_report *r)
 {
-	static const ve_opts defaults = {0, 0, -1};
+	static const ve_opts defaults = {0, 0, -1, 0};
 	struct stat sb;
 	ve_ctx c;
 	memset(r, 0, sizeof *r);

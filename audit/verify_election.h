@@ -76,6 +76,7 @@ typedef struct ve_opts {
 	int full_crosscheck; /* check 10 on every ballot, not a sample */
 	uint64_t sample; /* check 10 sample size (0 = VE_DEFAULT_SAMPLE) */
 	int progress_fd; /* draw a progress bar here if it is a terminal; -1 none */
+	unsigned threads; /* ballot verification threads (0 = online CPUs, max 16) */
 } ve_opts;
 
 /* The static name and title of check id (1..VE_NCHECKS), or NULL. */

@@ -22,6 +22,7 @@
 
 #define VE_MAX_FILE (256u * 1024u * 1024u)
 #define VE_PATH_MAX 4096
+#define VE_MAX_THREADS 16
 
 /* Tags and formats the record uses (docs/spec/verify.md V-1). */
 #define VE_TAG_BASE "quorum/v1/election/base-hash"
@@ -44,6 +45,9 @@ typedef struct ve_ballot {
 	uint8_t *open; /* challenged: opening bytes (B-6) */
 	size_t openlen;
 	int valid; /* decoded, proofs and tracking code good */
+	int stage; /* check 4 phase 1: 0 not run, 1 decode, 2 proofs, 3 code failed, 4 ok */
+	qerr err;
+	char *why; /* stage 2: which proof (malloc'd) */
 } ve_ballot;
 
 typedef struct ve_station {

@@ -3,9 +3,12 @@
  * 5 (reconciliation) and 8 (challenged ballots).  docs/spec/verify.md
  * V-5..V-7, V-10; record.md R-5; protocol.md P-6, P-7; audit.md A-3.5.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit/log.h"
 #include "crypto/sha256.h"
@@ -431,48 +434,105 @@ void ve_check_logs(ve_ctx *c)
 
 /* ---- check 4: ballots ---- */
 
+/* Phase 1 of check 4, on worker threads: decode, verify the proofs and
+ * recompute the tracking code of every ballot (each ballot is touched by
+ * one thread only; the style, K and its table are shared read-only). */
+typedef struct ballot_job {
+	ve_ctx *c;
+	atomic_size_t next, done;
+} ballot_job;
+
+static void verify_one(ve_ctx *c, ve_ballot *b)
+{
+	char why[VE_DETAIL_LEN] = "";
+	uint8_t code[BALLOT_CODE_LEN];
+	if (b->enc == NULL)
+		return; /* already failed in collect */
+	if ((b->err = ballot_decode(c->style, b->enc, b->len, &b->b)) != Q_OK) {
+		b->stage = 1;
+	} else if ((b->err = ballot_verify(c->style, c->K, c->Kt, b->b, why, sizeof why)) != Q_OK) {
+		b->stage = 2;
+		b->why = strdup(why);
+	} else {
+		ballot_tracking_code(code, c->style, b->enc, b->len);
+		b->stage = memcmp(code, b->code, BALLOT_CODE_LEN) == 0 ? 4 : 3;
+	}
+}
+
+static void *ballot_worker(void *arg)
+{
+	ballot_job *j = arg;
+	size_t i;
+	while ((i = atomic_fetch_add(&j->next, 1)) < j->c->ncast) {
+		verify_one(j->c, &j->c->cast[i]);
+		atomic_fetch_add(&j->done, 1);
+	}
+	return NULL;
+}
+
 void ve_check_ballots(ve_ctx *c)
 {
-	char why[VE_DETAIL_LEN];
-	uint8_t code[BALLOT_CODE_LEN];
+	pthread_t th[VE_MAX_THREADS];
+	size_t nth = 0;
+	ballot_job job;
 	if (c->style == NULL || !c->keys_ok) {
 		ve_fail(c, VE_BALLOTS,
 		        "cannot run: no ballot style or joint key (checks 1 and 2 failed)");
 		return;
 	}
 	progress_begin(&c->bar, c->o->progress_fd, "verifying ballots", c->ncast);
+	job.c = c;
+	atomic_init(&job.next, 0);
+	atomic_init(&job.done, 0);
+	unsigned want = c->o->threads;
+	if (want == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		want = n > 0 ? (unsigned)n : 1;
+	}
+	if (want > VE_MAX_THREADS)
+		want = VE_MAX_THREADS;
+	for (unsigned t = 1; t < want && c->ncast >= 2 * (size_t)want; t++)
+		if (pthread_create(&th[nth], NULL, ballot_worker, &job) == 0)
+			nth++;
+	/* this thread works too, and draws the bar between ballots */
+	size_t w;
+	while ((w = atomic_fetch_add(&job.next, 1)) < c->ncast) {
+		verify_one(c, &c->cast[w]);
+		progress_update(&c->bar, atomic_fetch_add(&job.done, 1) + 1);
+	}
+	for (size_t t = 0; t < nth; t++)
+		pthread_join(th[t], NULL);
+	/* phase 2, in order: report, and look each code up in its log */
 	for (size_t i = 0; i < c->ncast; i++) {
 		ve_ballot *b = &c->cast[i];
 		ve_station *s = &c->st[b->station];
-		progress_update(&c->bar, i);
-		if (b->enc == NULL)
-			continue; /* already failed in collect */
-		qerr e = ballot_decode(c->style, b->enc, b->len, &b->b);
-		if (e != Q_OK) {
+		switch (b->stage) {
+		case 0:
+			continue;
+		case 1:
 			ve_fail(c, VE_BALLOTS,
 			        "stations/%s/station-record.json: ballots[%zu]: not a well-formed "
 			        "ballot (B-2): %s",
-			        s->id, b->index, qerr_str(e));
+			        s->id, b->index, qerr_str(b->err));
 			continue;
-		}
-		if ((e = ballot_verify(c->style, c->K, c->Kt, b->b, why, sizeof why)) != Q_OK) {
+		case 2:
 			ve_fail(
 			    c, VE_BALLOTS,
 			    "stations/%s/station-record.json: ballots[%zu]: a proof fails under "
 			    "this election's base hash (B-5): %s",
-			    s->id, b->index, why);
+			    s->id, b->index, b->why ? b->why : "");
 			continue;
-		}
-		ballot_tracking_code(code, c->style, b->enc, b->len);
-		if (memcmp(code, b->code, BALLOT_CODE_LEN) != 0) {
+		case 3:
 			ve_fail(
 			    c, VE_BALLOTS,
 			    "stations/%s/station-record.json: ballots[%zu]: the tracking code does "
 			    "not recompute (B-4)",
 			    s->id, b->index);
 			continue;
+		default:
+			break;
 		}
-		if (!s->log_ok || bsearch(code, s->cast_codes, s->ncast_codes, BALLOT_CODE_LEN,
+		if (!s->log_ok || bsearch(b->code, s->cast_codes, s->ncast_codes, BALLOT_CODE_LEN,
 		                          cmp_code) == NULL) {
 			ve_fail(c, VE_BALLOTS,
 			        "stations/%s/station-record.json: ballots[%zu]: not a ballot-cast "

@@ -347,7 +347,7 @@ TestSuite(verify, .init = setup, .fini = teardown, .timeout = 240);
 /* Verify rec in-process; the first failing check id (0 = passed). */
 static int first_failure(ve_report *r)
 {
-	ve_opts o = {0, 3, -1};
+	ve_opts o = {0, 3, -1, 2};
 	cr_assert_eq(ve_verify(rec, &o, r), Q_OK);
 	return ve_report_first_failure(r);
 }
@@ -438,7 +438,7 @@ static void relog_result(void)
 Test(verify, clean_record_passes)
 {
 	ve_report r;
-	ve_opts o = {1, 0, -1};
+	ve_opts o = {1, 0, -1, 2};
 	cr_assert_eq(ve_verify(rec, &o, &r), Q_OK);
 	for (int i = 0; i < VE_NCHECKS; i++)
 		cr_expect_eq(r.checks[i].failed, 0, "check %d %s: %s", i + 1, r.checks[i].name,
