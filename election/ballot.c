@@ -13,7 +13,9 @@
 
 #include "banned.h"
 
-#define RANGE01_LEN RANGE_PROOF_LEN(1)
+/* B-2: every range proof is in the full encoding (C-4.3.9). */
+#define RANGE01_LEN RANGE_PROOF_FULL_LEN(1)
+#define TOTAL_LEN(lo, hi) RANGE_PROOF_FULL_LEN((hi) - (lo))
 
 static void say(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -347,8 +349,7 @@ static size_t enc_len(const ballot *b)
 	for (size_t i = 0; i < b->ncontests; i++) {
 		const ballot_contest *c = &b->contests[i];
 		len += 8 + c->nsel * (ELGAMAL_CT_LEN + RANGE01_LEN) + c->ngroups * RANGE01_LEN;
-		len +=
-		    c->total_proof ? RANGE_PROOF_LEN(c->total_proof->hi - c->total_proof->lo) : 0;
+		len += c->total_proof ? TOTAL_LEN(c->total_proof->lo, c->total_proof->hi) : 0;
 	}
 	return len;
 }
@@ -384,7 +385,8 @@ qerr ballot_encode(const ballot *b, uint8_t **out, size_t *len)
 			if ((e = elgamal_ct_encode(p, c->sel[j].ct)) != Q_OK)
 				goto out;
 			p += ELGAMAL_CT_LEN;
-			range_proof_encode(p, c->sel[j].proof);
+			if ((e = range_proof_encode_full(p, c->sel[j].proof)) != Q_OK)
+				goto out;
 			p += RANGE01_LEN;
 		}
 		for (size_t g = 0; g < c->ngroups; g++) {
@@ -392,11 +394,13 @@ qerr ballot_encode(const ballot *b, uint8_t **out, size_t *len)
 				e = Q_ERR_ARG;
 				goto out;
 			}
-			range_proof_encode(p, c->group_proof[g]);
+			if ((e = range_proof_encode_full(p, c->group_proof[g])) != Q_OK)
+				goto out;
 			p += RANGE01_LEN;
 		}
-		range_proof_encode(p, c->total_proof);
-		p += RANGE_PROOF_LEN(c->total_proof->hi - c->total_proof->lo);
+		if ((e = range_proof_encode_full(p, c->total_proof)) != Q_OK)
+			goto out;
+		p += TOTAL_LEN(c->total_proof->lo, c->total_proof->hi);
 	}
 	if ((size_t)(p - buf) != n)
 		qfatal("ballot_encode: length mismatch");
@@ -445,22 +449,22 @@ qerr ballot_decode(const ballot_style *st, const uint8_t *in, size_t len, ballot
 			if ((e = elgamal_ct_decode(c->sel[j].ct, p, ELGAMAL_CT_LEN)) != Q_OK)
 				goto out;
 			p += ELGAMAL_CT_LEN;
-			if ((e = range_proof_decode(&c->sel[j].proof, 0, 1, p, RANGE01_LEN)) !=
+			if ((e = range_proof_decode_full(&c->sel[j].proof, 0, 1, p, RANGE01_LEN)) !=
 			    Q_OK)
 				goto out;
 			p += RANGE01_LEN;
 		}
 		for (size_t g = 0; g < c->ngroups; g++) {
 			NEED(RANGE01_LEN);
-			if ((e = range_proof_decode(&c->group_proof[g], 0, 1, p, RANGE01_LEN)) !=
-			    Q_OK)
+			if ((e = range_proof_decode_full(&c->group_proof[g], 0, 1, p,
+			                                 RANGE01_LEN)) != Q_OK)
 				goto out;
 			p += RANGE01_LEN;
 		}
-		size_t tl = RANGE_PROOF_LEN(cs->max_sel - cs->min_sel);
+		size_t tl = TOTAL_LEN(cs->min_sel, cs->max_sel);
 		NEED(tl);
-		if ((e = range_proof_decode(&c->total_proof, cs->min_sel, cs->max_sel, p, tl)) !=
-		    Q_OK)
+		if ((e = range_proof_decode_full(&c->total_proof, cs->min_sel, cs->max_sel, p,
+		                                 tl)) != Q_OK)
 			goto out;
 		p += tl;
 	}
@@ -489,13 +493,64 @@ void ballot_tracking_code(uint8_t code[BALLOT_CODE_LEN], const ballot_style *st,
 	transcript_digest(&t, code);
 }
 
-qerr ballot_verify(const ballot_style *st, const point *K, const point_table *K_table,
-                   const ballot *b, char *why, size_t whylen)
+/* ---- verification (B-5): batches of range proofs (C-4.3.10) ---- */
+
+/* What a batch item is, to name it when it fails. */
+enum { PK_SEL, PK_GROUP, PK_TOTAL };
+
+typedef struct plabel {
+	uint32_t contest;
+	uint32_t kind; /* PK_* */
+	uint32_t idx; /* option or group */
+	uint32_t lo, hi;
+} plabel;
+
+/* The batch items of a set of ballots: every proof of each, with the
+ * group and contest sums it is checked against (owned here). */
+typedef struct vbatch {
+	range_batch_item *items;
+	plabel *label;
+	size_t n, cap;
+	elgamal_ct **sums;
+	size_t nsums, sumcap;
+} vbatch;
+
+static void vbatch_free(vbatch *vb)
 {
-	elgamal_ct *acc = NULL;
-	qerr e = Q_OK;
-	if (st == NULL || K == NULL || b == NULL)
-		return Q_ERR_ARG;
+	for (size_t i = 0; i < vb->nsums; i++)
+		elgamal_ct_free(vb->sums[i]);
+	free(vb->sums);
+	free(vb->items);
+	free(vb->label);
+	memset(vb, 0, sizeof *vb);
+}
+
+/* Room for nb ballots of style st. */
+static qerr vbatch_init(vbatch *vb, const ballot_style *st, size_t nb)
+{
+	size_t per = 0, sums = 0;
+	memset(vb, 0, sizeof *vb);
+	for (size_t i = 0; i < st->ncontests; i++) {
+		per += st->contests[i].noptions + st->contests[i].ngroups + 1;
+		sums += st->contests[i].ngroups + 1;
+	}
+	if (nb != 0 && (per > SIZE_MAX / sizeof(range_batch_item) / nb))
+		return Q_ERR_LIMIT;
+	vb->cap = per * nb;
+	vb->sumcap = sums * nb;
+	vb->items = calloc(vb->cap ? vb->cap : 1, sizeof *vb->items);
+	vb->label = calloc(vb->cap ? vb->cap : 1, sizeof *vb->label);
+	vb->sums = calloc(vb->sumcap ? vb->sumcap : 1, sizeof *vb->sums);
+	if (vb->items == NULL || vb->label == NULL || vb->sums == NULL) {
+		vbatch_free(vb);
+		return Q_ERR_NOMEM;
+	}
+	return Q_OK;
+}
+
+/* b must have st's shape (Q_ERR_FORMAT, why saying where, otherwise). */
+static qerr shape_check(const ballot_style *st, const ballot *b, char *why, size_t whylen)
+{
 	if (b->ncontests != st->ncontests) {
 		say(why, whylen, "ballot has %zu contests, the style %zu", b->ncontests,
 		    st->ncontests);
@@ -504,51 +559,207 @@ qerr ballot_verify(const ballot_style *st, const point *K, const point_table *K_
 	for (size_t i = 0; i < st->ncontests; i++) {
 		const ballot_contest_style *cs = &st->contests[i];
 		const ballot_contest *c = &b->contests[i];
-		if (c->nsel != cs->noptions || c->ngroups != cs->ngroups ||
-		    c->total_proof == NULL) {
+		int ok =
+		    c->nsel == cs->noptions && c->ngroups == cs->ngroups && c->total_proof != NULL;
+		for (size_t j = 0; ok && j < c->nsel; j++)
+			ok = c->sel[j].ct != NULL && c->sel[j].proof != NULL;
+		for (size_t g = 0; ok && g < c->ngroups; g++)
+			ok = c->group_proof[g] != NULL;
+		if (!ok) {
 			say(why, whylen, "contest %zu: wrong shape", i);
-			e = Q_ERR_FORMAT;
-			goto out;
+			return Q_ERR_FORMAT;
 		}
+	}
+	return Q_OK;
+}
+
+/* Append b's proofs (B-5; b has st's shape): each selection's [0,1] on
+ * ct_j, each group's [0,1] on the group sum (B-3.2), the contest's
+ * [min,max] on the contest sum (B-3.3). */
+static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b)
+{
+	qerr e;
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const ballot_contest_style *cs = &st->contests[i];
+		const ballot_contest *c = &b->contests[i];
 		for (size_t j = 0; j < c->nsel; j++) {
-			if (c->sel[j].proof == NULL ||
-			    range_verify(c->sel[j].proof, st->base_hash, K, K_table, c->sel[j].ct,
-			                 0, 1) != Q_OK) {
-				say(why, whylen, "contest %zu option %zu: 0/1 proof fails (C-4.3)",
-				    i, j);
-				e = Q_ERR_PROOF;
-				goto out;
-			}
+			if (vb->n >= vb->cap)
+				return Q_ERR_ARG;
+			vb->items[vb->n] = (range_batch_item){
+			    c->sel[j].proof, st->base_hash, c->sel[j].ct, NULL, 0, 1};
+			vb->label[vb->n++] = (plabel){(uint32_t)i, PK_SEL, (uint32_t)j, 0, 1};
 		}
 		for (uint32_t g = 0; g <= cs->ngroups; g++) {
 			int total = g == cs->ngroups;
-			elgamal_ct_free(acc);
-			if ((acc = elgamal_ct_new()) == NULL) {
-				e = Q_ERR_NOMEM;
-				goto out;
-			}
+			if (vb->n >= vb->cap || vb->nsums >= vb->sumcap)
+				return Q_ERR_ARG;
+			elgamal_ct *acc = elgamal_ct_new();
+			if (acc == NULL)
+				return Q_ERR_NOMEM;
+			vb->sums[vb->nsums++] = acc;
 			if ((e = sum_cts(cs, c, total ? UINT32_MAX : g, NULL, acc, NULL, NULL,
 			                 NULL)) != Q_OK)
-				goto out;
-			const range_proof *pf = total ? c->total_proof : c->group_proof[g];
-			uint64_t lo = total ? cs->min_sel : 0, hi = total ? cs->max_sel : 1;
-			if (pf == NULL ||
-			    range_verify(pf, st->base_hash, K, K_table, acc, lo, hi) != Q_OK) {
-				if (total)
-					say(why, whylen,
-					    "contest %zu: proof of %llu..%llu selections fails "
-					    "(B-3.3)",
-					    i, (unsigned long long)lo, (unsigned long long)hi);
-				else
-					say(why, whylen,
-					    "contest %zu group %u: 0/1 proof fails (B-3.2)", i, g);
-				e = Q_ERR_PROOF;
-				goto out;
-			}
+				return e;
+			uint32_t lo = total ? cs->min_sel : 0, hi = total ? cs->max_sel : 1;
+			vb->items[vb->n] =
+			    (range_batch_item){total ? c->total_proof : c->group_proof[g],
+			                       st->base_hash,
+			                       acc,
+			                       NULL,
+			                       lo,
+			                       hi};
+			vb->label[vb->n++] =
+			    (plabel){(uint32_t)i, total ? PK_TOTAL : PK_GROUP, g, lo, hi};
 		}
 	}
+	return Q_OK;
+}
+
+/* A failure of the crypto library or memory, not of the proofs. */
+static int internal_error(qerr e)
+{
+	return e == Q_ERR_NOMEM || e == Q_ERR_CRYPTO || e == Q_ERR_LIMIT;
+}
+
+/* Check items[from, to) one by one (each a batch of one, which also
+ * checks the published commitments, C-4.3.10 step 1) and name the first
+ * that fails.  Q_ERR_PROOF if one fails; Q_OK if none does. */
+static qerr name_failure(const vbatch *vb, size_t from, size_t to, const point *K,
+                         const point_table *Kt, char *why, size_t whylen)
+{
+	for (size_t k = from; k < to; k++) {
+		qerr e = range_batch_verify(&vb->items[k], 1, K, Kt);
+		if (e == Q_OK)
+			continue;
+		if (internal_error(e))
+			return e;
+		const plabel *l = &vb->label[k];
+		if (l->kind == PK_SEL)
+			say(why, whylen, "contest %u option %u: 0/1 proof fails (C-4.3, B-3.1)",
+			    l->contest, l->idx);
+		else if (l->kind == PK_GROUP)
+			say(why, whylen, "contest %u group %u: 0/1 proof fails (B-3.2)", l->contest,
+			    l->idx);
+		else
+			say(why, whylen, "contest %u: proof of %u..%u selections fails (B-3.3)",
+			    l->contest, l->lo, l->hi);
+		return Q_ERR_PROOF;
+	}
+	return Q_OK;
+}
+
+/* Verify one ballot already in vb as items[from, to) after the batch
+ * holding it failed: a batch of its own proofs, then each alone. */
+static qerr verify_range(const vbatch *vb, size_t from, size_t to, const point *K,
+                         const point_table *Kt, char *why, size_t whylen)
+{
+	if (to == from)
+		return Q_OK;
+	qerr e = range_batch_verify(&vb->items[from], to - from, K, Kt);
+	if (e == Q_OK || internal_error(e))
+		return e;
+	e = name_failure(vb, from, to, K, Kt, why, whylen);
+	if (e == Q_OK) {
+		/* The batch failed but every proof alone passes: only with
+		 * probability <= 2^-127 (C-4.3.10); refuse all the same. */
+		say(why, whylen, "the batch check of its proofs fails (C-4.3.10)");
+		e = Q_ERR_PROOF;
+	}
+	return e;
+}
+
+qerr ballot_verify(const ballot_style *st, const point *K, const point_table *K_table,
+                   const ballot *b, char *why, size_t whylen)
+{
+	vbatch vb;
+	qerr e;
+	if (st == NULL || K == NULL || b == NULL)
+		return Q_ERR_ARG;
+	if ((e = shape_check(st, b, why, whylen)) != Q_OK)
+		return e;
+	if ((e = vbatch_init(&vb, st, 1)) != Q_OK)
+		return e;
+	if ((e = vbatch_add(&vb, st, b)) == Q_OK)
+		e = verify_range(&vb, 0, vb.n, K, K_table, why, whylen);
+	vbatch_free(&vb);
+	return e;
+}
+
+qerr ballot_verify_batch(const ballot_style *st, const point *K, const point_table *K_table,
+                         const ballot *const *bs, size_t n, qerr *results, size_t *first_bad,
+                         char *why, size_t whylen)
+{
+	vbatch vb;
+	size_t *start = NULL, bad = SIZE_MAX;
+	qerr e, first_e = Q_OK;
+	char w[200];
+	if (first_bad != NULL)
+		*first_bad = SIZE_MAX;
+	if (st == NULL || K == NULL || (bs == NULL && n > 0))
+		return Q_ERR_ARG;
+	for (size_t i = 0; i < n; i++)
+		if (bs[i] == NULL)
+			return Q_ERR_ARG;
+	if ((e = vbatch_init(&vb, st, n)) != Q_OK)
+		return e;
+	if ((start = calloc(n + 1, sizeof *start)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	/* Ballots of the wrong shape fail at once and stay out of the batch. */
+	for (size_t i = 0; i < n; i++) {
+		qerr r = shape_check(st, bs[i], w, sizeof w);
+		start[i] = vb.n;
+		if (results != NULL)
+			results[i] = r;
+		if (r != Q_OK) {
+			if (bad == SIZE_MAX) {
+				bad = i;
+				first_e = r;
+				say(why, whylen, "ballot %zu: %s", i, w);
+			}
+			continue;
+		}
+		if ((e = vbatch_add(&vb, st, bs[i])) != Q_OK)
+			goto out;
+	}
+	start[n] = vb.n;
+	e = vb.n == 0 ? Q_OK : range_batch_verify(vb.items, vb.n, K, K_table);
+	if (internal_error(e))
+		goto out;
+	if (e != Q_OK) {
+		/* Some proof fails: find the ballot(s), each on its own. */
+		for (size_t i = 0; i < n; i++) {
+			if (start[i + 1] == start[i] && (results == NULL || results[i] != Q_OK))
+				continue; /* wrong shape, already failed */
+			w[0] = '\0';
+			qerr r = verify_range(&vb, start[i], start[i + 1], K, K_table, w, sizeof w);
+			if (internal_error(r)) {
+				e = r;
+				goto out;
+			}
+			if (results != NULL)
+				results[i] = r;
+			if (r != Q_OK && (bad == SIZE_MAX || i < bad)) {
+				bad = i;
+				first_e = r;
+				say(why, whylen, "ballot %zu: %s", i, w);
+			}
+		}
+		if (bad == SIZE_MAX) {
+			/* The batch failed but no ballot does alone:
+			 * probability <= 2^-127 (C-4.3.10).  Refuse. */
+			say(why, whylen, "the batch check fails but no ballot alone does");
+			e = Q_ERR_PROOF;
+			goto out;
+		}
+	}
+	if (first_bad != NULL)
+		*first_bad = bad;
+	e = first_e;
 out:
-	elgamal_ct_free(acc);
+	free(start);
+	vbatch_free(&vb);
 	return e;
 }
 
@@ -666,11 +877,16 @@ static json_t *hex_json(const uint8_t *p, size_t n)
 
 static json_t *proof_json(const range_proof *pf)
 {
-	size_t n = RANGE_PROOF_LEN(pf->hi - pf->lo);
+	if (pf == NULL)
+		return NULL;
+	size_t n = TOTAL_LEN(pf->lo, pf->hi);
 	uint8_t *buf = malloc(n);
 	if (buf == NULL)
 		return NULL;
-	range_proof_encode(buf, pf);
+	if (range_proof_encode_full(buf, pf) != Q_OK) {
+		free(buf);
+		return NULL;
+	}
 	json_t *j = hex_json(buf, n);
 	free(buf);
 	return j;
@@ -686,7 +902,7 @@ json_t *ballot_to_json(const ballot *b)
 		const ballot_contest *c = &b->contests[i];
 		json_t *sels = json_array(), *groups = json_array();
 		if (sels == NULL || groups == NULL ||
-		    json_array_append_new(cs, json_pack("{s:o, s:o, s:o*}", "selections", sels,
+		    json_array_append_new(cs, json_pack("{s:o, s:o, s:o}", "selections", sels,
 		                                        "groups", groups, "total",
 		                                        proof_json(c->total_proof))) != 0)
 			goto fail;
@@ -758,7 +974,7 @@ qerr ballot_from_json(const ballot_style *st, const json_t *j, ballot **out)
 	for (size_t i = 0; i < st->ncontests; i++) {
 		const ballot_contest_style *c = &st->contests[i];
 		cap += 8 + c->noptions * (ELGAMAL_CT_LEN + RANGE01_LEN) + c->ngroups * RANGE01_LEN +
-		       RANGE_PROOF_LEN(c->max_sel - c->min_sel);
+		       TOTAL_LEN(c->min_sel, c->max_sel);
 	}
 	if ((buf = malloc(cap)) == NULL)
 		return Q_ERR_NOMEM;
@@ -788,7 +1004,7 @@ qerr ballot_from_json(const ballot_style *st, const json_t *j, ballot **out)
 			                  RANGE01_LEN)) != Q_OK)
 				goto out;
 		if ((e = take_hex(json_object_get(jc, "total"), buf, &off, cap,
-		                  RANGE_PROOF_LEN(c->max_sel - c->min_sel))) != Q_OK)
+		                  TOTAL_LEN(c->min_sel, c->max_sel))) != Q_OK)
 			goto out;
 	}
 	e = ballot_decode(st, buf, off, out);

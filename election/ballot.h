@@ -11,9 +11,9 @@
  *
  * A ballot holds, per contest: per option an exponential ElGamal
  * ciphertext under the joint key K and a range proof that it encrypts 0
- * or 1; per group a range proof that the group's sum is 0 or 1; and a
- * range proof that the contest's sum is in [min_sel, max_sel].  Every
- * proof's context hash is the style's 32-byte base hash (B-3).
+ * or 1 (with its commitments, C-4.3.9); per group a range proof that the group's sum is 0 or 1; and
+ * a range proof that the contest's sum is in [min_sel, max_sel].  Every proof's context hash is the
+ * style's 32-byte base hash (B-3).
  *
  * Secrets: marks (the voter's choices) and nonces are secret until a
  * challenge opens them.  ballot_opening holds both and is wiped by
@@ -110,7 +110,10 @@ Q_MUST_CHECK qerr ballot_marks_check(const ballot_style *st, const uint8_t *mark
 Q_MUST_CHECK qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t *marks,
                                  size_t n, ballot **out, ballot_opening **op);
 
-/* The canonical encoding (B-2) into a malloc'd buffer *out of *len bytes. */
+/* The canonical encoding (B-2; every proof in the full encoding of
+ * C-4.3.9, commitments included) into a malloc'd buffer *out of *len
+ * bytes.  Q_ERR_STATE if a proof carries no commitments (every proof
+ * from ballot_encrypt, ballot_decode or ballot_from_json does). */
 Q_MUST_CHECK qerr ballot_encode(const ballot *b, uint8_t **out, size_t *len);
 /* Strict decode against a style: every count, length, point and scalar
  * is checked (Q_ERR_ENCODING, Q_ERR_POINT, Q_ERR_SCALAR, Q_ERR_FORMAT);
@@ -122,11 +125,33 @@ Q_MUST_CHECK qerr ballot_decode(const ballot_style *st, const uint8_t *in, size_
 void ballot_tracking_code(uint8_t code[BALLOT_CODE_LEN], const ballot_style *st, const uint8_t *enc,
                           size_t len);
 
-/* Verify every proof of b (B-5).  K_table may be NULL.  Q_OK, or
- * Q_ERR_PROOF with why saying which contest/option/group/total failed,
- * or Q_ERR_FORMAT if b does not have the style's shape. */
+/* Verify every proof of b (B-5): all of them in one batch (C-4.3.10,
+ * with the published commitments; random weights, so not deterministic
+ * in time, but the result is: a valid ballot always passes, an invalid
+ * one fails except with probability <= 2^-127).  If the batch fails,
+ * each proof is checked alone to name it.  K_table may be NULL (slower);
+ * if given it must be the table of K.  Returns Q_OK; Q_ERR_PROOF with
+ * why saying which contest/option/group/total failed; Q_ERR_FORMAT if b
+ * does not have the style's shape (or lacks a proof); Q_ERR_NOMEM or
+ * Q_ERR_CRYPTO if verification could not run. */
 Q_MUST_CHECK qerr ballot_verify(const ballot_style *st, const point *K, const point_table *K_table,
                                 const ballot *b, char *why, size_t whylen);
+
+/* Verify n ballots at once: all their proofs in one batch (C-4.3.10);
+ * if it fails, each ballot is checked on its own (as ballot_verify) to
+ * find the bad one(s).  bs[i] must be non-NULL (Q_ERR_ARG).
+ *
+ * Returns Q_OK if every ballot is valid.  If one or more are not, returns
+ * the ballot_verify error (Q_ERR_PROOF, Q_ERR_FORMAT) of the lowest-
+ * indexed bad ballot, sets *first_bad (if non-NULL) to its index and why
+ * to "ballot <i>: <ballot_verify's message>"; results (if non-NULL, n
+ * entries) then holds every ballot's own result (Q_OK for the good ones).
+ * If the batch passes, results are all Q_OK except wrong-shape ballots.
+ * Q_ERR_NOMEM / Q_ERR_CRYPTO / Q_ERR_LIMIT: verification could not run;
+ * *first_bad is SIZE_MAX and results are unspecified.  n = 0 is Q_OK. */
+Q_MUST_CHECK qerr ballot_verify_batch(const ballot_style *st, const point *K,
+                                      const point_table *K_table, const ballot *const *bs, size_t n,
+                                      qerr *results, size_t *first_bad, char *why, size_t whylen);
 
 /* Opening encoding (B-6): per option, mark (1 byte) || nonce (32). */
 Q_MUST_CHECK qerr ballot_opening_encode(const ballot_opening *op, uint8_t **out, size_t *len);
@@ -139,7 +164,8 @@ Q_MUST_CHECK qerr ballot_opening_check(const ballot_style *st, const point *K, c
                                        const ballot_opening *op, char *why, size_t whylen);
 
 /* JSON forms (B-8): {"contests":[{"selections":[{"ciphertext":hex,
- * "proof":hex},...],"groups":[hex,...],"total":hex},...]} and, for an
+ * "proof":hex},...],"groups":[hex,...],"total":hex},...]} (proofs in the
+ * full encoding, as in B-2) and, for an
  * opening, {"marks":[[0,1,..],..],"nonces":[[hex,..],..]}.  NULL if memory
  * ran out. */
 json_t *ballot_to_json(const ballot *b);

@@ -46,52 +46,85 @@ typedef struct vworker {
 	qerr e; /* a non-ballot failure (memory) */
 } vworker;
 
-#define CHUNK 16
+/* Ballots per batch verification (C-4.3.10): one multi-scalar
+ * multiplication over all their proofs.  Measured (bench_tally): 32
+ * five-selection ballots (192 proofs) already gets most of the gain. */
+#define CHUNK 32
+
+/* Record ballot i as failing (the lowest index wins) and stop. */
+static void worker_fail(vshared *sh, size_t i, qerr e, const char *why)
+{
+	pthread_mutex_lock(&sh->mu);
+	if (i < sh->bad) {
+		sh->bad = i;
+		sh->bad_e = e;
+		snprintf(sh->why, sizeof sh->why, "%s", why);
+	}
+	pthread_mutex_unlock(&sh->mu);
+	atomic_store(&sh->stop, 1);
+}
 
 static void *verify_worker(void *arg)
 {
 	vworker *w = arg;
 	vshared *sh = w->sh;
 	char why[200];
+	ballot *b[CHUNK];
+	size_t idx[CHUNK];
 	while (!atomic_load(&sh->stop)) {
 		size_t start = atomic_fetch_add(&sh->next, CHUNK);
 		if (start >= sh->n)
 			break;
-		size_t end = start + CHUNK < sh->n ? start + CHUNK : sh->n;
+		size_t end = start + CHUNK < sh->n ? start + CHUNK : sh->n, nb = 0, bad = SIZE_MAX;
+		size_t dfail = SIZE_MAX;
+		qerr e = Q_OK, de = Q_OK;
+		/* R-6.1: decode strictly; a ballot that does not decode fails
+		 * (those before it are still verified: the lowest bad index wins) */
 		for (size_t i = start; i < end; i++) {
-			ballot *b = NULL;
-			qerr e;
+			ballot *d = NULL;
+			de = ballot_decode(sh->st, sh->items[i].enc, sh->items[i].len, &d);
+			if (de != Q_OK) {
+				dfail = i;
+				break;
+			}
+			idx[nb] = i;
+			b[nb++] = d;
+		}
+		/* every proof of every decoded ballot in one batch (B-5) */
+		e = ballot_verify_batch(sh->st, sh->K, sh->Kt, (const ballot *const *)b, nb, NULL,
+		                        &bad, NULL, 0);
+		if (e != Q_OK && bad == SIZE_MAX) {
+			w->e = e;
+			atomic_store(&sh->stop, 1);
+		} else if (e != Q_OK) {
+			/* name it with the one-ballot message */
 			why[0] = '\0';
-			/* decode strictly, verify every proof (B-5) */
-			e = ballot_decode(sh->st, sh->items[i].enc, sh->items[i].len, &b);
-			if (e != Q_OK)
-				snprintf(why, sizeof why, "does not decode (%s)", qerr_str(e));
-			else
-				e = ballot_verify(sh->st, sh->K, sh->Kt, b, why, sizeof why);
-			if (e == Q_OK) {
-				size_t s = 0;
-				for (size_t c = 0; c < b->ncontests && e == Q_OK; c++)
-					for (size_t o = 0; o < b->contests[c].nsel && e == Q_OK;
-					     o++)
-						e = elgamal_add(w->agg[s], w->agg[s],
-						                b->contests[c].sel[o].ct),
-						s++;
-				if (e != Q_OK) {
-					w->e = e;
-					atomic_store(&sh->stop, 1);
-				}
-			} else {
-				pthread_mutex_lock(&sh->mu);
-				if (i < sh->bad) {
-					sh->bad = i;
-					sh->bad_e = e;
-					memcpy(sh->why, why, sizeof why);
-				}
-				pthread_mutex_unlock(&sh->mu);
+			qerr e1 = ballot_verify(sh->st, sh->K, sh->Kt, b[bad], why, sizeof why);
+			worker_fail(sh, idx[bad], e1 != Q_OK ? e1 : e, why);
+		} else if (de == Q_ERR_NOMEM) {
+			w->e = de;
+			atomic_store(&sh->stop, 1);
+			e = de;
+		} else if (dfail != SIZE_MAX) {
+			snprintf(why, sizeof why, "does not decode (%s)", qerr_str(de));
+			worker_fail(sh, dfail, de, why);
+			e = de;
+		}
+		/* add the verified selections into this worker's sums */
+		for (size_t k = 0; e == Q_OK && k < nb; k++) {
+			size_t s = 0;
+			for (size_t c = 0; c < b[k]->ncontests && e == Q_OK; c++)
+				for (size_t o = 0; o < b[k]->contests[c].nsel && e == Q_OK; o++)
+					e = elgamal_add(w->agg[s], w->agg[s],
+					                b[k]->contests[c].sel[o].ct),
+					s++;
+			if (e != Q_OK) {
+				w->e = e;
 				atomic_store(&sh->stop, 1);
 			}
-			ballot_free(b);
 		}
+		for (size_t k = 0; k < nb; k++)
+			ballot_free(b[k]);
 		atomic_fetch_add(&sh->done, end - start);
 	}
 	return NULL;

@@ -16,7 +16,7 @@
  * the log and the number of such entries is the cast count; tracking codes
  * are those of the ballots; issued >= cast (COUNT.reconcile).
  * Across stations: no ballot appears twice.  Every ballot's proofs are
- * verified (ballot_verify) on nthreads threads.
+ * verified (ballot_verify_batch, 32 ballots per batch) on nthreads threads.
  *
  * Nothing here is secret.
  */
@@ -48,7 +48,8 @@ typedef void (*tally_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
 /*
  * Decode and verify items[0..n-1] against the style under K on nthreads
- * threads (0 = number of online CPUs), and sum their ciphertexts per
+ * threads (0 = number of online CPUs), each thread verifying batches of
+ * 32 ballots at once (ballot_verify_batch, C-4.3.10), and sum their ciphertexts per
  * selection: (*agg)[s] for s < st->total_options (new ciphertexts, free
  * each with elgamal_ct_free and the array with free).  On a ballot that
  * does not decode or verify: Q_ERR_PROOF / decode error, *bad = its
