@@ -747,6 +747,65 @@ Test(verify, challenged_ballot_counted_or_falsely_opened)
 	json_decref(r2);
 }
 
+/* Decode a base64 JSON string field into a malloc'd buffer. */
+static uint8_t *unb64(const json_t *o, const char *key, size_t *len)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	cr_assert_not_null(v);
+	uint8_t *b = malloc(strlen(v) + 1);
+	*len = strlen(v);
+	cr_assert_eq(b64_decode(b, len, v, strlen(v)), Q_OK);
+	return b;
+}
+
+/* A dishonest station s2 also casts (and logs) a ballot of station s1. */
+Test(verify, same_ballot_in_two_stations)
+{
+	json_t *r1 = station_json("s1"), *r2 = station_json("s2");
+	json_t *b = json_array_get(json_object_get(r1, "ballots"), 0);
+	size_t len;
+	uint8_t *enc = unb64(b, "ballot", &len);
+	json_array_append(json_object_get(r2, "ballots"), b);
+	json_t *cnt = json_object_get(r2, "counts");
+	json_object_set_new(cnt, "cast", json_integer(3));
+	json_object_set_new(cnt, "issued", json_integer(4));
+	resign_station("s2", r2, enc, len);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
+	const ve_check *k = &rep.checks[VE_BALLOTS - 1];
+	cr_assert_eq(k->failed, 1, "%s", k->detail[0]);
+	cr_assert(strstr(k->detail[0], "appears twice") != NULL, "%s", k->detail[0]);
+	free(enc);
+	json_decref(r1);
+	json_decref(r2);
+}
+
+/* A dishonest station casts the ballot a voter challenged (its nonces are
+ * public): it is counted, which check 8 names. */
+Test(verify, challenged_ballot_also_cast)
+{
+	json_t *r = station_json("s1");
+	json_t *ch = json_array_get(json_object_get(r, "challenged"), 0);
+	size_t len;
+	uint8_t *enc = unb64(ch, "ballot", &len);
+	json_array_append_new(json_object_get(r, "ballots"),
+	                      json_pack("{s:O, s:O}", "tracking_code",
+	                                json_object_get(ch, "tracking_code"), "ballot",
+	                                json_object_get(ch, "ballot")));
+	json_t *cnt = json_object_get(r, "counts");
+	json_object_set_new(cnt, "cast", json_integer(5));
+	json_object_set_new(cnt, "issued", json_integer(6));
+	resign_station("s1", r, enc, len);
+	ve_report rep;
+	cr_assert_neq(first_failure(&rep), 0);
+	const ve_check *k = &rep.checks[VE_CHALLENGED - 1];
+	cr_assert_gt(k->failed, 0);
+	cr_assert(strstr(k->detail[0], "also cast") != NULL, "%s", k->detail[0]);
+	cr_assert_eq(rep.checks[VE_BALLOTS - 1].failed, 0, "the ballot itself is valid");
+	free(enc);
+	json_decref(r);
+}
+
 /* Check 10 is independent: a changed aggregate ciphertext is caught by
  * libgcrypt's re-addition as well as by check 6. */
 Test(verify, crosscheck_catches_a_changed_aggregate)
