@@ -88,7 +88,6 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 	audit_log *lg = NULL;
 	uint8_t *buf = NULL;
 	merkle_hash r;
-	uint64_t ncp = 0;
 	size_t nc = 0;
 	snprintf(rel, sizeof rel, "stations/%s/log", s->id);
 	if (ve_path(c, path, sizeof path, rel) != Q_OK ||
@@ -112,7 +111,6 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 		goto out;
 	}
 	ve_ok(c, VE_LOGS);
-	(void)ncp;
 	if ((buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL ||
 	    (s->cast_codes = calloc(size ? size : 1, BALLOT_CODE_LEN)) == NULL ||
 	    (s->ch_codes = calloc(size ? size : 1, BALLOT_CODE_LEN)) == NULL) {
