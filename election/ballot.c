@@ -576,17 +576,23 @@ static qerr shape_check(const ballot_style *st, const ballot *b, char *why, size
 /* Append b's proofs (B-5; b has st's shape): each selection's [0,1] on
  * ct_j, each group's [0,1] on the group sum (B-3.2), the contest's
  * [min,max] on the contest sum (B-3.3). */
-static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b)
+static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b, const uint8_t *enc)
 {
+	const uint8_t *p = enc != NULL ? enc + 4 : NULL; /* B-2: after u32(ncontests) */
 	qerr e;
 	for (size_t i = 0; i < st->ncontests; i++) {
 		const ballot_contest_style *cs = &st->contests[i];
 		const ballot_contest *c = &b->contests[i];
+		if (p != NULL)
+			p += 8; /* u32(noptions) || u32(ngroups) */
 		for (size_t j = 0; j < c->nsel; j++) {
 			if (vb->n >= vb->cap)
 				return Q_ERR_ARG;
+			/* ct_j's bytes as encoded (saves re-encoding two points) */
 			vb->items[vb->n] = (range_batch_item){
-			    c->sel[j].proof, st->base_hash, c->sel[j].ct, NULL, 0, 1};
+			    c->sel[j].proof, st->base_hash, c->sel[j].ct, p, 0, 1};
+			if (p != NULL)
+				p += ELGAMAL_CT_LEN + RANGE01_LEN;
 			vb->label[vb->n++] = (plabel){(uint32_t)i, PK_SEL, (uint32_t)j, 0, 1};
 		}
 		for (uint32_t g = 0; g <= cs->ngroups; g++) {
@@ -611,8 +617,22 @@ static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b)
 			vb->label[vb->n++] =
 			    (plabel){(uint32_t)i, total ? PK_TOTAL : PK_GROUP, g, lo, hi};
 		}
+		if (p != NULL)
+			p += cs->ngroups * RANGE01_LEN + TOTAL_LEN(cs->min_sel, cs->max_sel);
 	}
 	return Q_OK;
+}
+
+/* The B-2 length of a ballot of style st. */
+static size_t style_enc_len(const ballot_style *st)
+{
+	size_t len = 4;
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const ballot_contest_style *c = &st->contests[i];
+		len += 8 + c->noptions * (ELGAMAL_CT_LEN + RANGE01_LEN) + c->ngroups * RANGE01_LEN +
+		       TOTAL_LEN(c->min_sel, c->max_sel);
+	}
+	return len;
 }
 
 /* A failure of the crypto library or memory, not of the proofs. */
@@ -679,7 +699,7 @@ qerr ballot_verify(const ballot_style *st, const point *K, const point_table *K_
 		return e;
 	if ((e = vbatch_init(&vb, st, 1)) != Q_OK)
 		return e;
-	if ((e = vbatch_add(&vb, st, b)) == Q_OK)
+	if ((e = vbatch_add(&vb, st, b, NULL)) == Q_OK)
 		e = verify_range(&vb, 0, vb.n, K, K_table, why, whylen);
 	vbatch_free(&vb);
 	return e;
@@ -689,6 +709,15 @@ qerr ballot_verify_batch(const ballot_style *st, const point *K, const point_tab
                          const ballot *const *bs, size_t n, qerr *results, size_t *first_bad,
                          char *why, size_t whylen)
 {
+	return ballot_verify_batch_enc(st, K, K_table, bs, NULL, NULL, n, results, first_bad, why,
+	                               whylen);
+}
+
+qerr ballot_verify_batch_enc(const ballot_style *st, const point *K, const point_table *K_table,
+                             const ballot *const *bs, const uint8_t *const *enc,
+                             const size_t *enclen, size_t n, qerr *results, size_t *first_bad,
+                             char *why, size_t whylen)
+{
 	vbatch vb;
 	size_t *start = NULL, bad = SIZE_MAX;
 	qerr e, first_e = Q_OK;
@@ -697,8 +726,11 @@ qerr ballot_verify_batch(const ballot_style *st, const point *K, const point_tab
 		*first_bad = SIZE_MAX;
 	if (st == NULL || K == NULL || (bs == NULL && n > 0))
 		return Q_ERR_ARG;
+	if ((enc == NULL) != (enclen == NULL))
+		return Q_ERR_ARG;
 	for (size_t i = 0; i < n; i++)
-		if (bs[i] == NULL)
+		if (bs[i] == NULL ||
+		    (enc != NULL && (enc[i] == NULL || enclen[i] != style_enc_len(st))))
 			return Q_ERR_ARG;
 	if ((e = vbatch_init(&vb, st, n)) != Q_OK)
 		return e;
@@ -720,7 +752,7 @@ qerr ballot_verify_batch(const ballot_style *st, const point *K, const point_tab
 			}
 			continue;
 		}
-		if ((e = vbatch_add(&vb, st, bs[i])) != Q_OK)
+		if ((e = vbatch_add(&vb, st, bs[i], enc != NULL ? enc[i] : NULL)) != Q_OK)
 			goto out;
 	}
 	start[n] = vb.n;

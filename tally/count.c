@@ -70,7 +70,8 @@ static void *verify_worker(void *arg)
 	vshared *sh = w->sh;
 	char why[200];
 	ballot *b[CHUNK];
-	size_t idx[CHUNK];
+	const uint8_t *encs[CHUNK];
+	size_t idx[CHUNK], lens[CHUNK];
 	while (!atomic_load(&sh->stop)) {
 		size_t start = atomic_fetch_add(&sh->next, CHUNK);
 		if (start >= sh->n)
@@ -88,11 +89,13 @@ static void *verify_worker(void *arg)
 				break;
 			}
 			idx[nb] = i;
+			encs[nb] = sh->items[i].enc;
+			lens[nb] = sh->items[i].len;
 			b[nb++] = d;
 		}
 		/* every proof of every decoded ballot in one batch (B-5) */
-		e = ballot_verify_batch(sh->st, sh->K, sh->Kt, (const ballot *const *)b, nb, NULL,
-		                        &bad, NULL, 0);
+		e = ballot_verify_batch_enc(sh->st, sh->K, sh->Kt, (const ballot *const *)b, encs,
+		                            lens, nb, NULL, &bad, NULL, 0);
 		if (e != Q_OK && bad == SIZE_MAX) {
 			w->e = e;
 			atomic_store(&sh->stop, 1);

@@ -176,8 +176,17 @@ static int check_batch(const ballot_style *st, uint8_t *const *enc, const size_t
 		}
 	}
 	if (decoded) {
+		/* the encodings' ciphertext bytes are hashed as given: same result */
+		qerr r2[NB];
+		size_t first2 = 0;
+		qerr e2 = ballot_verify_batch_enc(st, K, Kt, (const ballot *const *)b,
+		                                  (const uint8_t *const *)enc, len, NB, r2, &first2,
+		                                  NULL, 0);
 		qerr e = ballot_verify_batch(st, K, Kt, (const ballot *const *)b, NB, res, &first,
 		                             why, sizeof why);
+		cr_assert_eq(e2, e, "%s: with encodings %s", what, qerr_str(e2));
+		cr_assert_eq(first2, first);
+		cr_assert_eq(memcmp(r2, res, sizeof r2), 0);
 		if (bad == SIZE_MAX) {
 			cr_assert_eq(e, Q_OK, "%s: %s", what, why);
 			cr_assert_eq(first, SIZE_MAX);
@@ -392,6 +401,27 @@ Test(ballot_batch, shapes_and_edges)
 	char why[300];
 	for (size_t i = 0; i < 3; i++)
 		cr_assert_eq(ballot_encrypt(st, Kt, marks[i], NOPT, &b[i], NULL), Q_OK);
+	/* encodings of the wrong length, or only one of enc and enclen */
+	uint8_t *enc0;
+	size_t len0, badlen;
+	cr_assert_eq(ballot_encode(b[0], &enc0, &len0), Q_OK);
+	const uint8_t *encs[1] = {enc0};
+	badlen = len0 - 1;
+	cr_assert_eq(ballot_verify_batch_enc(st, K, Kt, (const ballot *const *)b, encs, &badlen, 1,
+	                                     NULL, &first, NULL, 0),
+	             Q_ERR_ARG);
+	cr_assert_eq(ballot_verify_batch_enc(st, K, Kt, (const ballot *const *)b, encs, NULL, 1,
+	                                     NULL, &first, NULL, 0),
+	             Q_ERR_ARG);
+	cr_assert_eq(ballot_verify_batch_enc(st, K, Kt, (const ballot *const *)b, encs, &len0, 1,
+	                                     NULL, &first, NULL, 0),
+	             Q_OK);
+	/* bytes of another ballot make a valid one fail, never the reverse */
+	const uint8_t *wrong[1] = {enc0};
+	cr_assert_eq(ballot_verify_batch_enc(st, K, Kt, (const ballot *const *)&b[1], wrong, &len0,
+	                                     1, NULL, &first, NULL, 0),
+	             Q_ERR_PROOF);
+	free(enc0);
 	/* n = 0 */
 	cr_assert_eq(ballot_verify_batch(st, K, Kt, NULL, 0, NULL, &first, NULL, 0), Q_OK);
 	cr_assert_eq(first, SIZE_MAX);
