@@ -15,56 +15,57 @@
 #include <unistd.h>
 
 #include "crypto/util.h"
+#include "election/i18n.h"
 #include "station.h"
 
 #include "banned.h"
 
-static const char usage[] =
-    "Usage: quorum-ballotd --election DIR --station ID --state DIR\n"
-    "                      (--key-file FILE | --key-fd N) [--foreground]\n"
-    "                      [--read-timeout MS]\n"
-    "\n"
-    "The ballot-issuing daemon of one polling station.  It loads the election\n"
-    "directory, opens (or creates) the station's encrypted roll DB, ballot box and\n"
-    "audit log in the state directory, and serves the poll workers' console and\n"
-    "the booth terminals on three UNIX sockets in the state directory:\n"
-    "\n"
-    "  admin.sock     mode 0600  open, close, import-roll, export, status, ping\n"
-    "  operator.sock  mode 0660  lookup, checkin (alias issue), status, ping\n"
-    "  booth.sock     mode 0660  ballot, encrypt, cast, challenge, ping\n"
-    "\n"
-    "The socket permissions are the access control: give the poll workers' group\n"
-    "the operator socket and the booth terminals' account the booth socket.\n"
-    "Requests are newline-delimited JSON (docs/protocol.md).\n"
-    "\n"
-    "Options:\n"
-    "  --election DIR    election directory: manifest.json, joint-key (130 hex\n"
-    "                    digits, the joint public key), optionally base-hash\n"
-    "  --station ID      this station's id in the manifest\n"
-    "  --state DIR       the station's state (created mode 0711 if absent, files\n"
-    "                    0600):\n"
-    "                    kdf, roll.db, box.db, log/, station-record.json(.sig)\n"
-    "  --key-file FILE   read the passphrase from FILE (must be mode 0600 or\n"
-    "                    stricter; one trailing newline is ignored)\n"
-    "  --key-fd N        read the passphrase from file descriptor N until EOF\n"
-    "                    or newline (e.g. --key-fd 3 3<secret)\n"
-    "  --foreground      also log to stderr (always logs to syslog)\n"
-    "  --read-timeout MS a request line not completed within MS milliseconds is\n"
-    "                    answered with error \"timeout\" and the connection closed\n"
-    "                    (default 10000)\n"
-    "  --help            this text\n"
-    "\n"
-    "The passphrase is never taken on the command line.  The database keys are\n"
-    "derived from it with Argon2id (parameters and salt in STATE/kdf, fixed when\n"
-    "the state is created).  For tests only, QUORUM_TEST_CHEAP_KDF=1 in the\n"
-    "environment makes NEW state use t=1, m=64 KiB instead of t=3, m=64 MiB.\n"
-    "\n"
-    "Signals: SIGTERM or SIGINT stop the daemon cleanly.  A kill -9 at any time\n"
-    "loses no acknowledged check-in or ballot; the next start reconciles the\n"
-    "ballot box with the audit log.\n"
-    "\n"
-    "Exit status: 0 after a clean stop, 1 on a start-up error (the reason is\n"
-    "printed), 2 on a usage error.\n";
+static const char *const usage =
+    N_("Usage: quorum-ballotd --election DIR --station ID --state DIR\n"
+       "                      (--key-file FILE | --key-fd N) [--foreground]\n"
+       "                      [--read-timeout MS]\n"
+       "\n"
+       "The ballot-issuing daemon of one polling station.  It loads the election\n"
+       "directory, opens (or creates) the station's encrypted roll DB, ballot box and\n"
+       "audit log in the state directory, and serves the poll workers' console and\n"
+       "the booth terminals on three UNIX sockets in the state directory:\n"
+       "\n"
+       "  admin.sock     mode 0600  open, close, import-roll, export, status, ping\n"
+       "  operator.sock  mode 0660  lookup, checkin (alias issue), status, ping\n"
+       "  booth.sock     mode 0660  ballot, encrypt, cast, challenge, ping\n"
+       "\n"
+       "The socket permissions are the access control: give the poll workers' group\n"
+       "the operator socket and the booth terminals' account the booth socket.\n"
+       "Requests are newline-delimited JSON (docs/protocol.md).\n"
+       "\n"
+       "Options:\n"
+       "  --election DIR    election directory: manifest.json, joint-key (130 hex\n"
+       "                    digits, the joint public key), optionally base-hash\n"
+       "  --station ID      this station's id in the manifest\n"
+       "  --state DIR       the station's state (created mode 0711 if absent, files\n"
+       "                    0600):\n"
+       "                    kdf, roll.db, box.db, log/, station-record.json(.sig)\n"
+       "  --key-file FILE   read the passphrase from FILE (must be mode 0600 or\n"
+       "                    stricter; one trailing newline is ignored)\n"
+       "  --key-fd N        read the passphrase from file descriptor N until EOF\n"
+       "                    or newline (e.g. --key-fd 3 3<secret)\n"
+       "  --foreground      also log to stderr (always logs to syslog)\n"
+       "  --read-timeout MS a request line not completed within MS milliseconds is\n"
+       "                    answered with error \"timeout\" and the connection closed\n"
+       "                    (default 10000)\n"
+       "  --help            this text\n"
+       "\n"
+       "The passphrase is never taken on the command line.  The database keys are\n"
+       "derived from it with Argon2id (parameters and salt in STATE/kdf, fixed when\n"
+       "the state is created).  For tests only, QUORUM_TEST_CHEAP_KDF=1 in the\n"
+       "environment makes NEW state use t=1, m=64 KiB instead of t=3, m=64 MiB.\n"
+       "\n"
+       "Signals: SIGTERM or SIGINT stop the daemon cleanly.  A kill -9 at any time\n"
+       "loses no acknowledged check-in or ballot; the next start reconciles the\n"
+       "ballot box with the audit log.\n"
+       "\n"
+       "Exit status: 0 after a clean stop, 1 on a start-up error (the reason is\n"
+       "printed), 2 on a usage error.\n");
 
 static int read_pass_fd(int fd, uint8_t *buf, size_t cap, size_t *len)
 {
@@ -90,14 +91,14 @@ static int read_pass_file(const char *path, uint8_t *buf, size_t cap, size_t *le
 	struct stat sb;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "quorum-ballotd: cannot open key file %s: %s\n", path,
+		fprintf(stderr, _("quorum-ballotd: cannot open key file %s: %s\n"), path,
 		        strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (sb.st_mode & 077) != 0) {
 		fprintf(stderr,
-		        "quorum-ballotd: key file %s must be a regular file readable only "
-		        "by its owner (chmod 600)\n",
+		        _("quorum-ballotd: key file %s must be a regular file readable only "
+		          "by its owner (chmod 600)\n"),
 		        path);
 		close(fd);
 		return -1;
@@ -105,7 +106,7 @@ static int read_pass_file(const char *path, uint8_t *buf, size_t cap, size_t *le
 	int rc = read_pass_fd(fd, buf, cap, len);
 	close(fd);
 	if (rc != 0)
-		fprintf(stderr, "quorum-ballotd: cannot read key file %s (at most %zu bytes)\n",
+		fprintf(stderr, _("quorum-ballotd: cannot read key file %s (at most %zu bytes)\n"),
 		        path, cap);
 	return rc;
 }
@@ -152,6 +153,7 @@ int main(int argc, char **argv)
 	station *st = NULL;
 	int rc = 1;
 
+	i18n_init();
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
@@ -169,8 +171,8 @@ int main(int argc, char **argv)
 		case 'f':
 			if (parse_int(optarg, 0, 65535, &keyfd) != 0) {
 				fprintf(
-				    stderr,
-				    "quorum-ballotd: --key-fd needs a file descriptor number\n");
+				    stderr, "%s",
+				    _("quorum-ballotd: --key-fd needs a file descriptor number\n"));
 				return 2;
 			}
 			break;
@@ -179,24 +181,25 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			if (parse_int(optarg, 100, 3600000, &timeout) != 0) {
-				fprintf(stderr,
-				        "quorum-ballotd: --read-timeout must be 100..3600000 ms\n");
+				fprintf(
+				    stderr, "%s",
+				    _("quorum-ballotd: --read-timeout must be 100..3600000 ms\n"));
 				return 2;
 			}
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			fputs(_(usage), stdout);
 			return 0;
 		default:
-			fputs(usage, stderr);
+			fputs(_(usage), stderr);
 			return 2;
 		}
 	}
 	if (optind != argc || election == NULL || station_id == NULL || state == NULL ||
 	    (keyfile == NULL) == (keyfd < 0)) {
-		fprintf(stderr,
-		        "quorum-ballotd: need --election, --station, --state and exactly one "
-		        "of --key-file, --key-fd (see --help)\n");
+		fprintf(stderr, "%s",
+		        _("quorum-ballotd: need --election, --station, --state and exactly one "
+		          "of --key-file, --key-fd (see --help)\n"));
 		return 2;
 	}
 	openlog("quorum-ballotd", LOG_PID, LOG_DAEMON);
@@ -208,14 +211,15 @@ int main(int argc, char **argv)
 			goto out;
 	} else {
 		if (read_pass_fd((int)keyfd, pass, sizeof pass, &passlen) != 0) {
-			fprintf(stderr, "quorum-ballotd: cannot read the passphrase from fd %ld\n",
+			fprintf(stderr,
+			        _("quorum-ballotd: cannot read the passphrase from fd %ld\n"),
 			        keyfd);
 			goto out;
 		}
 		close((int)keyfd);
 	}
 	if (passlen == 0) {
-		fprintf(stderr, "quorum-ballotd: empty passphrase\n");
+		fprintf(stderr, "%s", _("quorum-ballotd: empty passphrase\n"));
 		goto out;
 	}
 	kdf_params cheap = {1, 64, 1};
