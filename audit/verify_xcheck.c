@@ -20,8 +20,6 @@
 #include "banned.h"
 
 #define TAG_TRACK "quorum/v1/ballot/tracking-code"
-/* Longest message xcheck_ed25519_verify handles on libgcrypt 1.10. */
-#define VE_XCHECK_ED25519_MAX 65000u
 
 /* n, the order of P-256 (C-1.1). */
 static const uint8_t N[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
@@ -314,7 +312,7 @@ static void xcheck_signatures(ve_ctx *c)
 		size_t bl, sl, gl = strlen(VE_RECORD_SIG_TAG), siglen = sizeof sig;
 		if (!s->sig_ok)
 			continue;
-		if (s->rec_len > VE_XCHECK_ED25519_MAX) {
+		if (s->rec_len + gl > XCHECK_ED25519_MAX_MSG) {
 			/* libgcrypt 1.10's S-expression parser cannot carry a
 			 * message this long (it fails from ~65,500 bytes and
 			 * aborts the process from 65,536): counted and said. */

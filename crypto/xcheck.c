@@ -437,7 +437,9 @@ qerr xcheck_ed25519_verify(const uint8_t pk[32], const void *msg, size_t len, co
 	quorum_gcry_init();
 	if (pk == NULL || sig == NULL || (msg == NULL && len > 0))
 		return Q_ERR_SIGNATURE;
-	if (len > 0x7fffffff || !ed_s_ok(sig + 32))
+	if (len > XCHECK_ED25519_MAX_MSG)
+		return Q_ERR_LIMIT; /* S-7.4: libgcrypt's sexp limit */
+	if (!ed_s_ok(sig + 32))
 		return Q_ERR_SIGNATURE;
 	if (gcry_sexp_build(&s_pk, NULL, "(public-key(ecc(curve Ed25519)(flags eddsa)(q %b)))", 32,
 	                    pk) != 0)

@@ -85,9 +85,16 @@ Q_MUST_CHECK qerr xcheck_lincomb(const xcheck_term *terms, size_t count, const u
 /* SHA-256 (libgcrypt gcry_md). */
 void xcheck_sha256(uint8_t out[32], const void *data, size_t len);
 
+/* libgcrypt 1.10's S-expression builder aborts the process on a value of
+ * 64 KiB or more (and misreports slightly below), so messages longer than
+ * this are refused with Q_ERR_LIMIT before libgcrypt sees them. */
+#define XCHECK_ED25519_MAX_MSG 65000u
+
 /* Ed25519 (RFC 8032, pure) verification via gcry_pk_verify.  Also
  * rejects S >= L (RFC 8032 section 5.1.7 step 1) itself.  Q_OK if valid,
- * Q_ERR_SIGNATURE otherwise (including a malformed public key). */
+ * Q_ERR_LIMIT if len > XCHECK_ED25519_MAX_MSG (not checked: the caller
+ * must report it as such), Q_ERR_SIGNATURE otherwise (including a
+ * malformed public key). */
 Q_MUST_CHECK qerr xcheck_ed25519_verify(const uint8_t pk[32], const void *msg, size_t len,
                                         const uint8_t sig[64]);
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/sig.h"
 #include "crypto/xcheck.h"
 #include "testutil.h"
 
@@ -457,4 +458,24 @@ Test(xcheck, ed25519_rfc8032_and_s_ge_L)
 	cr_assert_eq(carry, 0);
 	cr_assert_eq(xcheck_ed25519_verify(pk, &msg, 1, sig), Q_ERR_SIGNATURE);
 	free(pk), free(sig);
+}
+
+/* A message past libgcrypt's S-expression limit is refused, not a crash
+ * (libgcrypt 1.10 aborts on a 64 KiB value), and never reported valid. */
+Test(xcheck, ed25519_long_message_refused_not_aborted)
+{
+	sig_secret sk;
+	uint8_t pk[32], sig[64];
+	size_t len = 70000;
+	uint8_t *msg = calloc(1, len);
+	cr_assert_not_null(msg);
+	cr_assert_eq(sig_keygen(&sk, pk), Q_OK);
+	cr_assert_eq(sig_sign(sig, &sk, msg, len), Q_OK);
+	cr_assert_eq(sig_verify(pk, msg, len, sig), Q_OK);
+	cr_assert_eq(xcheck_ed25519_verify(pk, msg, len, sig), Q_ERR_LIMIT);
+	cr_assert_eq(xcheck_ed25519_verify(pk, msg, XCHECK_ED25519_MAX_MSG, sig), Q_ERR_SIGNATURE);
+	cr_assert_eq(sig_sign(sig, &sk, msg, XCHECK_ED25519_MAX_MSG), Q_OK);
+	cr_assert_eq(xcheck_ed25519_verify(pk, msg, XCHECK_ED25519_MAX_MSG, sig), Q_OK);
+	sig_secret_wipe(&sk);
+	free(msg);
 }
