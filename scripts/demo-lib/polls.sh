@@ -179,8 +179,18 @@ narrate_booths() {
 	chal=$(awk -F'\t' '$7 != "-"' "$OUT/work/$poll/booth-all.tsv" | wc -l)
 	prox=$(awk -F'\t' '$2 != "-" && $4 == "cast"' "$OUT/work/$poll/booth-all.tsv" | wc -l)
 	note "$cast ballots cast ($prox of them by written proxy); $chal ballots challenged (opened, not counted) and marked again"
-	awk -F'\t' '$4 ~ /^refused:/ { sub("refused:", "", $4); printf "   refused check-in: %s (%s)\n", $1, $4 }' \
-		"$OUT/work/$poll/booth-all.tsv"
+	awk -F'\t' '
+		BEGIN {
+			why["under_18"] = "not 18 on polling day (the 18th birthday is the day after; UL16.eligible)"
+			why["wrong_station"] = "their residents\047 group votes at another station"
+			why["not_on_roll"] = "not on this community\047s roll"
+			why["already_voted"] = "already checked in: a second ballot is refused"
+			why["deprived"] = "deprived of political rights (UL16.eligible)"
+		}
+		$4 ~ /^refused:/ {
+			sub("refused:", "", $4)
+			printf "   refused check-in: %s -- %s (%s)\n", $1, ($4 in why ? why[$4] : $4), $4
+		}' "$OUT/work/$poll/booth-all.tsv"
 	local sid
 	for sid in $(ls "$OUT/work/$poll" | sed -n 's/^close-\(.*\)\.txt$/\1/p'); do
 		note "station $sid: $(awk '$1 == "checked_in" || $1 == "cast" || $1 == "challenged" {printf "%s %s  ", $1, $2}' "$OUT/work/$poll/status-$sid.txt")"
