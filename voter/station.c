@@ -635,7 +635,8 @@ static qerr load_election(station *st, const station_config *cfg, char *err, siz
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
-	/* The base hash (B-1): the file base-hash if present, else derived. */
+	/* The base hash (B-1.2): the election directory's base-hash file,
+	 * written by quorum-tally init (R-2.2); there is no fallback. */
 	snprintf(path, sizeof path, "%s/base-hash", cfg->election_dir);
 	e = read_file(path, 4096, &buf, &len);
 	if (e == Q_OK) {
@@ -647,12 +648,11 @@ static qerr load_election(station *st, const station_config *cfg, char *err, siz
 			goto out;
 		}
 	} else if (e == Q_ERR_NOTFOUND) {
-		transcript t;
-		if ((e = transcript_init(&t, "quorum/v1/election/base-hash")) != Q_OK)
-			goto out;
-		transcript_bytes(&t, st->m->hash, 32);
-		transcript_bytes(&t, st->Kenc, POINT_LEN);
-		transcript_digest(&t, st->base_hash);
+		snprintf(err, errlen,
+		         "%s is missing: the election directory must be the one made by "
+		         "quorum-tally init (docs/spec/record.md R-2.2)",
+		         path);
+		goto out;
 	} else {
 		snprintf(err, errlen, "cannot read %s", path);
 		goto out;

@@ -336,3 +336,25 @@ Test(ballotd_crash, crash_during_close_is_finished)
 	free(b);
 	log_close(lg);
 }
+
+/* The station takes the election's base hash only from the election
+ * directory (B-1.2); without it the daemon refuses to start and says why. */
+Test(ballotd_crash, missing_base_hash_refused)
+{
+	td_setup(&d, 3);
+	char p[400];
+	snprintf(p, sizeof p, "%s/base-hash", d.el);
+	cr_assert_eq(unlink(p), 0);
+	int st;
+	cr_assert_eq(td_start(&d, "a passphrase", &st), -1);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+	char *log = test_read_file(d.log, NULL);
+	cr_assert(strstr(log, "base-hash is missing") != NULL, "%s", log);
+	free(log);
+	/* a malformed one is refused too */
+	cr_assert_eq(test_write_file(p, "abcd\n", 5), 0);
+	cr_assert_eq(td_start(&d, "a passphrase", &st), -1);
+	log = test_read_file(d.log, NULL);
+	cr_assert(strstr(log, "not 64 hex digits") != NULL, "%s", log);
+	free(log);
+}
