@@ -21,5 +21,6 @@ int cmd_tally(int argc, char **argv);
 int cmd_decrypt(int argc, char **argv);
 int cmd_combine(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
 
 #endif

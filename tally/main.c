@@ -27,6 +27,8 @@ static const tally_cmd cmds[] = {
      "decrypt DIR --trustee I --key KEYFILE: a trustee's partial decryption with proofs"},
     {"combine", cmd_combine, "combine DIR: k valid partials -> counts -> rules -> result"},
     {"report", cmd_report, "report DIR: result announcement as report.txt and report.html"},
+    {"publish", cmd_publish,
+     "publish DIR OUT: copy the record for publication, private keys withheld"},
 };
 
 static void usage(FILE *out)

@@ -5,6 +5,8 @@
  * records are made by the fixture exactly as the daemon writes them.
  */
 #include <criterion/criterion.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +134,29 @@ Test(cli, full_ceremony_tally_and_report_with_two_trustees_absent)
 	free(o);
 	/* a second combine does not overwrite */
 	cr_assert_eq(run("combine e"), 2);
+
+	/* publish: the election log's private key stays behind, the rest is
+	 * copied byte for byte; an existing target is refused. */
+	char p[1300];
+	struct stat sb;
+	snprintf(p, sizeof p, "%s/e/log/key", tmp);
+	cr_assert_eq(stat(p, &sb), 0, "the unpublished record holds the log key");
+	cr_assert_eq(run("publish e pub"), 0, "%s", slurp("err"));
+	o = slurp("out");
+	cr_assert(strstr(o, "withheld (private key): log/key") != NULL, "%s", o);
+	free(o);
+	snprintf(p, sizeof p, "%s/pub/log/key", tmp);
+	cr_assert_neq(stat(p, &sb), 0, "the published record has no private key");
+	char *a = slurp("e/tally/result.json"), *b = slurp("pub/tally/result.json");
+	cr_assert(a != NULL && b != NULL);
+	cr_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	cr_assert_eq(run("publish e pub"), 2);
+	cr_assert_eq(run("publish e"), 2);
+	snprintf(p, sizeof p, "%s/e/evil", tmp);
+	cr_assert_eq(symlink("/etc/passwd", p), 0);
+	cr_assert_eq(run("publish e pub2"), 2, "a symbolic link in the record is refused");
 }
 
 Test(cli, wrong_passphrase_exits_1_and_says_so)
