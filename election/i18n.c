@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "crypto/banned.h"
+#include "banned.h"
 
 #ifndef QUORUM_LOCALEDIR
 #define QUORUM_LOCALEDIR "/usr/local/share/locale"

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "crypto/banned.h"
+#include "banned.h"
 
 #define BAR_WIDTH 30
 

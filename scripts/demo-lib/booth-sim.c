@@ -35,7 +35,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "crypto/banned.h"
+#include "banned.h"
 
 #define MAX_THREADS 64
 #define FIELD_MAX 128
