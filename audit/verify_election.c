@@ -18,6 +18,7 @@
 #include "crypto/threshold.h"
 #include "crypto/transcript.h"
 #include "crypto/util.h"
+#include "election/i18n.h"
 #include "verify_internal.h"
 
 #include "banned.h"
@@ -25,16 +26,16 @@
 static const struct {
 	const char *name, *title;
 } registry[VE_NCHECKS] = {
-    {"parameters", "parameters and the election base hash recomputed from the manifest"},
-    {"trustees", "trustee commitments and Schnorr proofs; joint key; verification keys"},
-    {"logs", "station record signatures; every log verifies; checkpoints consistent"},
-    {"ballots", "ballots well-formed, proofs, tracking codes, in their log, no duplicate"},
-    {"reconcile", "per station, cast <= issued from the logged counts"},
-    {"aggregate", "the aggregate is the sum of exactly the counted ballots"},
-    {"decryption", "partial decryption proofs, their combination, the decoded counts"},
-    {"challenged", "challenged ballots re-encrypt to what was published; not counted"},
-    {"decision", "the rule engine's outcome recomputed from the verified counts"},
-    {"crosscheck", "libgcrypt re-check of sampled ballots, the aggregate and decryption"},
+    {"parameters", N_("parameters and the election base hash recomputed from the manifest")},
+    {"trustees", N_("trustee commitments and Schnorr proofs; joint key; verification keys")},
+    {"logs", N_("station record signatures; every log verifies; checkpoints consistent")},
+    {"ballots", N_("ballots well-formed, proofs, tracking codes, in their log, no duplicate")},
+    {"reconcile", N_("per station, cast <= issued from the logged counts")},
+    {"aggregate", N_("the aggregate is the sum of exactly the counted ballots")},
+    {"decryption", N_("partial decryption proofs, their combination, the decoded counts")},
+    {"challenged", N_("challenged ballots re-encrypt to what was published; not counted")},
+    {"decision", N_("the rule engine's outcome recomputed from the verified counts")},
+    {"crosscheck", N_("libgcrypt re-check of sampled ballots, the aggregate and decryption")},
 };
 
 const char *ve_check_name(int id)
@@ -83,22 +84,23 @@ void ve_report_print(FILE *f, const ve_report *r)
 {
 	for (int i = 0; i < VE_NCHECKS; i++) {
 		const ve_check *k = &r->checks[i];
-		fprintf(f, "[%s] %2d %-10s %llu checked, %llu failed  (%s)\n",
+		fprintf(f, _("[%s] %2d %-10s %llu checked, %llu failed  (%s)\n"),
 		        k->failed ? "FAIL" : "PASS", k->id, k->name, (unsigned long long)k->checked,
-		        (unsigned long long)k->failed, k->title);
+		        (unsigned long long)k->failed, _(k->title));
 		if (k->skipped > 0)
-			fprintf(f, "       (%llu not checked: %s)\n",
+			fprintf(f, _("       (%llu not checked: %s)\n"),
 			        (unsigned long long)k->skipped,
 			        k->skip_reason ? k->skip_reason : "");
 		for (size_t d = 0; d < k->ndetails; d++)
 			fprintf(f, "       - %s\n", k->detail[d]);
 		if (k->failed > k->ndetails)
-			fprintf(f, "       - ... and %llu more\n",
+			fprintf(f, _("       - ... and %llu more\n"),
 			        (unsigned long long)(k->failed - k->ndetails));
 	}
-	fprintf(f, "%s: %llu stations, %llu ballots, %llu trustees\n",
-	        ve_report_passed(r) ? "VERIFIED" : "NOT VERIFIED", (unsigned long long)r->stations,
-	        (unsigned long long)r->ballots, (unsigned long long)r->trustees);
+	fprintf(f, _("%s: %llu stations, %llu ballots, %llu trustees\n"),
+	        ve_report_passed(r) ? _("VERIFIED") : _("NOT VERIFIED"),
+	        (unsigned long long)r->stations, (unsigned long long)r->ballots,
+	        (unsigned long long)r->trustees);
 }
 
 json_t *ve_report_json(const ve_report *r, const char *dir)
