@@ -337,7 +337,7 @@ void ve_load_election_log(ve_ctx *c)
 	if (ve_path(c, path, sizeof path, "log") != Q_OK ||
 	    log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg) != Q_OK) {
 		snprintf(c->elog_err, sizeof c->elog_err,
-		         "log/: the election log cannot be opened: %s", lmsg);
+		         "log/: the election log cannot be opened: %.250s", lmsg);
 		return;
 	}
 	if (log_verify(lg, NULL, NULL) != Q_OK) {
@@ -380,7 +380,7 @@ static void election_log(ve_ctx *c)
 	ve_ok(c, VE_LOGS);
 	if (ve_path(c, path, sizeof path, "log") != Q_OK ||
 	    log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg) != Q_OK) {
-		ve_fail(c, VE_LOGS, "log/: the election log cannot be opened: %s", lmsg);
+		ve_fail(c, VE_LOGS, "log/: the election log cannot be opened: %.250s", lmsg);
 		return;
 	}
 	if (ve_read(c, "tally/result.checkpoint", &note, &nl, why, sizeof why) != Q_OK) {
