@@ -624,6 +624,18 @@ static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b, cons
 }
 
 /* The B-2 length of a ballot of style st. */
+static size_t style_enc_len(const ballot_style *st);
+
+size_t ballot_style_encoded_len(const ballot_style *st)
+{
+	return st == NULL ? 0 : style_enc_len(st);
+}
+
+size_t ballot_style_opening_len(const ballot_style *st)
+{
+	return st == NULL ? 0 : st->total_options * (1 + SCALAR_LEN);
+}
+
 static size_t style_enc_len(const ballot_style *st)
 {
 	size_t len = 4;

@@ -67,6 +67,12 @@ Q_MUST_CHECK qerr ballot_style_set_groups(ballot_style *st, size_t i, uint32_t n
 /* Validate the limits above and compute total_options.  Q_ERR_RANGE
  * with why (may be NULL) naming the contest. */
 Q_MUST_CHECK qerr ballot_style_check(ballot_style *st, char *why, size_t whylen);
+/* The length in bytes of the B-2 encoding of every ballot of style st
+ * (all ballots of a style have the same length; docs/spec/ballot.md B-2),
+ * and of its opening (B-6: one mark byte and one 32-byte nonce per
+ * option).  0 for NULL. */
+size_t ballot_style_encoded_len(const ballot_style *st);
+size_t ballot_style_opening_len(const ballot_style *st);
 void ballot_style_free(ballot_style *st);
 
 typedef struct ballot_selection {

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "audit/log.h"
+#include "audit/merkle.h"
 #include "crypto/sha256.h"
 #include "crypto/sig.h"
 #include "crypto/transcript.h"
@@ -725,6 +726,20 @@ static qerr load_election(station *st, const station_config *cfg, char *err, siz
 	char why[200];
 	if ((e = ballot_style_check(st->style, why, sizeof why)) != Q_OK) {
 		snprintf(err, errlen, "ballot style: %s", why);
+		goto out;
+	}
+	/* Every cast and challenged ballot must fit in one log entry (A-1:
+	 * at most MERKLE_MAX_ENTRY bytes); the largest is a challenged
+	 * ballot: tag, newline, u32 length, ballot, opening (P-6). */
+	size_t maxent = strlen(ENTRY_CHALLENGED) + 1 + 4 + ballot_style_encoded_len(st->style) +
+	                ballot_style_opening_len(st->style);
+	if (maxent > MERKLE_MAX_ENTRY) {
+		snprintf(err, errlen,
+		         "the manifest's ballot is too large for the audit log: a challenged "
+		         "ballot would be %zu bytes, the log's entry limit is %u (split the "
+		         "contests over several polls or reduce their options)",
+		         maxent, (unsigned)MERKLE_MAX_ENTRY);
+		e = Q_ERR_LIMIT;
 		goto out;
 	}
 	/* Eligibility context (roll.h). */

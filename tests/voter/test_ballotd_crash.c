@@ -358,3 +358,51 @@ Test(ballotd_crash, missing_base_hash_refused)
 	cr_assert(strstr(log, "not 64 hex digits") != NULL, "%s", log);
 	free(log);
 }
+
+/* A manifest whose ballot cannot fit in one audit-log entry (A-1: 65,535
+ * bytes) is refused at start-up with the sizes named, rather than failing
+ * at the first challenged ballot. */
+Test(ballotd_crash, ballot_too_large_for_log_refused)
+{
+	td_setup(&d, 130);
+	size_t cap = 64 * 1024, n = 0;
+	char *m = malloc(cap);
+	cr_assert_not_null(m);
+	n += (size_t)snprintf(
+	    m + n, cap - n,
+	    "{\"format\": \"quorum-manifest/1\", \"id\": \"hq-big\", \"title\": {\"zh\": \"大\", "
+	    "\"en\": \"Big\"}, \"kind\": \"election\", \"body\": {\"mode\": \"residents\", "
+	    "\"registered\": 1000, \"households\": 400, \"groups\": 4}, \"committee\": "
+	    "{\"members\": 7, \"term_years\": 5}, \"stations\": [{\"id\": \"s1\", \"name\": "
+	    "\"s1\", \"groups\": [\"g1\", \"g2\"]}, {\"id\": \"s2\", \"name\": \"s2\", "
+	    "\"groups\": [\"g3\", \"g4\"]}], \"dates\": {\"polling_day\": \"2026-03-15\", "
+	    "\"roll_published\": \"2026-02-20\"}, \"contests\": [");
+	/* two contests of 60 candidates, 59 seats: each ballot fits the
+	 * style's option limit, together they exceed one log entry */
+	for (int c = 0; c < 2; c++) {
+		n += (size_t)snprintf(m + n, cap - n,
+		                      "%s{\"id\": \"k%d\", \"type\": \"office\", \"title\": "
+		                      "{\"zh\": \"委员\", \"en\": \"Members\"}, \"seats\": 59, "
+		                      "\"rules\": [\"UL19\"], \"candidates\": [",
+		                      c ? ", " : "", c);
+		for (int i = 1; i <= 60; i++)
+			n +=
+			    (size_t)snprintf(m + n, cap - n,
+			                     "%s{\"id\": \"m%d\", \"voter\": \"V%04d\", "
+			                     "\"name\": \"N%d\", \"nomination\": {\"by\": "
+			                     "\"party\"}}",
+			                     i > 1 ? ", " : "", c * 60 + i, c * 60 + i, c * 60 + i);
+		n += (size_t)snprintf(m + n, cap - n, "]}");
+	}
+	n += (size_t)snprintf(m + n, cap - n, "]}\n");
+	cr_assert(n < cap);
+	char p[400];
+	snprintf(p, sizeof p, "%s/manifest.json", d.el);
+	cr_assert_eq(test_write_file(p, m, n), 0);
+	free(m);
+	int st;
+	cr_assert_eq(td_start(&d, "a passphrase", &st), -1);
+	char *log = test_read_file(d.log, NULL);
+	cr_assert(strstr(log, "too large for the audit log") != NULL, "%s", log);
+	free(log);
+}
