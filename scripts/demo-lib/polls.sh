@@ -499,6 +499,23 @@ demo_runoff() {
 	show "$OUT/records/runoff/report.txt"
 	check "the run-off fills the seat (UL19.runoff)" \
 		grep -q "outcome: elected" "$OUT/records/runoff/report.txt"
+	# The new committee: round 1's elected and the run-off's, in that
+	# order.  The recall and the evaluation concern these members.
+	local e1 e2 n=0 id voter name
+	e1=$(sed -n 's/.*outcome: runoff[^;]*; elected: \([^;]*\);.*/\1/p' "$rep" | head -n 1 | tr -d ',')
+	e2=$(sed -n 's/.*outcome: elected[^;]*; elected: \([^;]*\);.*/\1/p' \
+		"$OUT/records/runoff/report.txt" | head -n 1 | tr -d ',')
+	: >"$C/committee.tsv.new"
+	for id in $e1 $e2; do
+		n=$((n + 1))
+		IFS=$'\t' read -r _ voter name < <(awk -F'\t' -v c="$id" '$1 == c' "$C/candidates.tsv")
+		printf 'm%d\t%s\t%s\n' "$n" "$voter" "$name" >>"$C/committee.tsv.new"
+	done
+	if [ "$n" -ge 5 ]; then
+		mv "$C/committee.tsv.new" "$C/committee.tsv"
+		demo_manifests "$C"
+		note "the new committee: $(cut -f3 "$C/committee.tsv" | tr '\n' ' ')"
+	fi
 }
 
 # defence_committed DIR: entry 0 of the election log is "election-created"
