@@ -83,6 +83,46 @@ static long long int_of(const json_t *o, const char *k)
 	return (long long)json_integer_value(json_object_get(o, k));
 }
 
+/* Terminal columns of a UTF-8 string: East Asian wide characters (CJK,
+ * fullwidth forms; code points from U+1100 up, roughly) take two. */
+static size_t display_width(const char *s)
+{
+	size_t w = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		unsigned cp;
+		int n;
+		if (*p < 0x80) {
+			cp = *p;
+			n = 1;
+		} else if ((*p & 0xe0) == 0xc0) {
+			cp = *p & 0x1fu;
+			n = 2;
+		} else if ((*p & 0xf0) == 0xe0) {
+			cp = *p & 0x0fu;
+			n = 3;
+		} else {
+			cp = *p & 0x07u;
+			n = 4;
+		}
+		for (int i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80) {
+				n = i; /* malformed: count what we have */
+				break;
+			}
+			cp = cp << 6 | (p[i] & 0x3fu);
+		}
+		p += n;
+		w += (cp >= 0x1100 &&
+		      (cp <= 0x115f || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+		       (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+		       (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+		       (cp >= 0xffe0 && cp <= 0xffe6) || cp >= 0x20000))
+		         ? 2
+		         : 1;
+	}
+	return w;
+}
+
 /* Label of option x of contest c, Chinese and English. */
 static void option_label(const elec_contest *c, size_t x, const char *id, char *zh, char *en,
                          size_t cap)
@@ -291,7 +331,16 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 			char zh[256], en[256];
 			long long v = int_of(tally, ids[x]);
 			option_label(c, x, ids[x], zh, en, sizeof zh);
-			sb_printf(&t, "  %-30s %-30s %10lld\n", zh, en, v);
+			/* one column of labels, padded by display width (a
+			 * Chinese character is two columns wide) */
+			size_t wz = display_width(zh), we = display_width(en);
+			if (strcmp(zh, en) == 0)
+				sb_printf(&t, "  %s%*s %10lld\n", zh, (int)(we < 56 ? 56 - we : 0),
+				          "", v);
+			else
+				sb_printf(&t, "  %s%*s %s%*s %10lld\n", zh,
+				          (int)(wz < 24 ? 24 - wz : 0), "", en,
+				          (int)(we < 31 ? 31 - we : 0), "", v);
 			sb_printf(&h, "<tr><td>");
 			sb_html(&h, zh);
 			if (strcmp(zh, en) != 0) {
