@@ -285,7 +285,9 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 	sb_printf(&h, " / ");
 	sb_html(&h, m->title_en);
 	sb_printf(
-	    &h, "</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+	    &h, "</title>\n<style>body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans "
+	        "SC\",\"PingFang SC\",\"Microsoft YaHei\",\"WenQuanYi Micro "
+	        "Hei\",sans-serif;max-width:60em;margin:2em auto}"
 	        "table{border-collapse:collapse;width:100%%;margin:.5em 0}"
 	        "td,th{border:1px solid #999;padding:.2em .4em;text-align:left;vertical-align:top}"
 	        ".bar{background:#2a6fb0;height:1em;display:inline-block}"
