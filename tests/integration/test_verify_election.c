@@ -674,6 +674,14 @@ Test(verify, replace_a_proof_with_another_ballots)
 	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
 	cr_assert(strstr(rep.checks[VE_BALLOTS - 1].detail[0], "proof") != NULL, "%s",
 	          rep.checks[VE_BALLOTS - 1].detail[0]);
+	/* verified in one batch with the six good ballots (V-14): exactly
+	 * ballot 0 of s1 is named, then the log/record count it causes */
+	const ve_check *k4 = &rep.checks[VE_BALLOTS - 1];
+	cr_assert(strstr(k4->detail[0], "stations/s1/station-record.json: ballots[0]: a proof "
+	                                "fails") != NULL,
+	          "%s", k4->detail[0]);
+	cr_assert_eq(k4->failed, 2, "%s / %s", k4->detail[0], k4->detail[1]);
+	cr_assert(strstr(k4->detail[1], "ballot-cast entries") != NULL, "%s", k4->detail[1]);
 	free(tc);
 	free(bb);
 	free(enc);
