@@ -88,6 +88,7 @@ finish() {
 	note "  community/      the generated roll (roll.csv), manifests/, voters' plans"
 	note "  records/        one election record per poll (manifest, parameters, trustees,"
 	note "                  stations/<id> station records and logs, tally/, log/, report.html)"
+	note "  published/      the same records as published: private keys withheld"
 	note "  stations/       the stations' state (encrypted roll DB, ballot box, audit log)"
 	note "  observer/       the observer's proofs, witness state and cosigned checkpoint"
 	note "  logs/           the output of every check"

@@ -323,17 +323,25 @@ demo_observer() {
 	mkdir -p "$o"
 	for poll in election runoff recall evaluation; do
 		[ -d "$OUT/records/$poll" ] || { todo "no record for $poll to verify"; continue; }
+		# The returning officer publishes the record: a copy with every
+		# private key withheld (docs/spec/record.md R-10).
+		rm -rf "$OUT/published/$poll"
+		mkdir -p "$OUT/published"
+		check "$poll: record published, private keys withheld (quorum-tally publish)" \
+			"$TALLY" publish "$OUT/records/$poll" "$OUT/published/$poll"
+		expect_fail "$poll: no private key file in the published copy" \
+			test -n "$(find "$OUT/published/$poll" -name key -type f)"
 		check "$poll: every audit log re-hashed, every checkpoint consistent (quorum-audit verify)" \
 			verify_logs "$poll"
 		if [ "$poll" = election ]; then
 			# this observer reads Chinese
-			check "$poll: whole record re-verified (quorum-audit verify-election, LANG=zh_CN.UTF-8)" \
+			check "$poll: whole published record re-verified (quorum-audit verify-election, LANG=zh_CN.UTF-8)" \
 				env -u LC_ALL -u LC_MESSAGES -u LANGUAGE LANG=zh_CN.UTF-8 \
-				"$AUDIT" verify-election "$OUT/records/$poll"
+				"$AUDIT" verify-election "$OUT/published/$poll"
 			show "$OUT/logs/check-$((CHECKS_OK + CHECKS_FAILED)).log"
 		else
-			check "$poll: whole record re-verified (quorum-audit verify-election)" \
-				"$AUDIT" verify-election "$OUT/records/$poll"
+			check "$poll: whole published record re-verified (quorum-audit verify-election)" \
+				"$AUDIT" verify-election "$OUT/published/$poll"
 		fi
 	done
 	# One voter's receipt: the resident who turned 18 on polling day.
