@@ -18,6 +18,7 @@
 #include "ceremony.h"
 #include "crypto/sig.h"
 #include "crypto/util.h"
+#include "election/i18n.h"
 #include "election/progress.h"
 
 #include "banned.h"
@@ -716,7 +717,7 @@ qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t ms
 			goto out;
 		}
 	if (o->progress)
-		progress_begin(&bar, 2, "verifying ballots", total);
+		progress_begin(&bar, 2, _("verifying ballots"), total);
 	e = tally_verify_aggregate(st, K, Kt, items, total, o->nthreads,
 	                           o->progress ? bar_cb : NULL, &bar, &agg, &bad, why, sizeof why);
 	progress_end(&bar);
