@@ -362,33 +362,60 @@ static void xcheck_base_hash(ve_ctx *c, tbuf *t)
 		ve_ok(c, VE_CROSSCHECK);
 }
 
-/* R-6 (3): the whole aggregate re-added with libgcrypt. */
+/* R-6 (3): the whole aggregate re-added with libgcrypt.  Per selection
+ * and per half of its ciphertext (alpha, then beta), one libgcrypt linear
+ * combination with every counted ballot's point at weight 1 (S-7.2):
+ * sum_i P_i == the published point (or the point at infinity for a null
+ * ciphertext).  One EC context and one final encoding per sum instead of
+ * one per addition. */
 static void xcheck_aggregate(ve_ctx *c)
 {
-	size_t T = c->style->total_options;
-	uint8_t(*acc)[130] = calloc(T ? T : 1, 130);
-	int *have = calloc(T ? T : 1, sizeof *have);
-	if (acc == NULL || have == NULL)
+	size_t T = c->style->total_options, nc = c->ncast;
+	size_t *sk = calloc(T ? T : 1, sizeof *sk), *sj = calloc(T ? T : 1, sizeof *sj);
+	uint8_t(*pts)[XCHECK_POINT_LEN] = calloc(nc ? nc : 1, XCHECK_POINT_LEN);
+	xcheck_term *tm = calloc(nc ? nc : 1, sizeof *tm);
+	static const uint8_t one[XCHECK_SCALAR_LEN] = {[XCHECK_SCALAR_LEN - 1] = 1};
+	if (sk == NULL || sj == NULL || pts == NULL || tm == NULL) {
+		ve_fail(c, VE_CROSSCHECK, "aggregate: out of memory");
 		goto out;
-	for (size_t i = 0; i < c->ncast; i++) {
-		const ballot *b = c->cast[i].b;
-		size_t s = 0;
-		if (b == NULL)
+	}
+	for (size_t i = 0; i < nc; i++)
+		if (c->cast[i].b == NULL)
 			goto out; /* check 6 already failed */
-		for (size_t k = 0; k < b->ncontests; k++)
-			for (size_t j = 0; j < b->contests[k].nsel && s < T; j++, s++) {
-				uint8_t ct[130];
-				if (elgamal_ct_encode(ct, b->contests[k].sel[j].ct) != Q_OK ||
-				    ct_add(acc[s], &have[s], ct) != Q_OK) {
+	/* option s is selection sj[s] of contest sk[s] (B-2 order) */
+	for (size_t k = 0, s = 0; k < c->style->ncontests; k++)
+		for (size_t j = 0; j < c->style->contests[k].noptions && s < T; j++, s++) {
+			sk[s] = k;
+			sj[s] = j;
+		}
+	for (size_t s = 0; s < T; s++) {
+		int ok = 1;
+		for (int half = 0; half < 2 && ok; half++) {
+			const uint8_t *q =
+			    c->agg_null[s] ? NULL : c->agg[s] + half * XCHECK_POINT_LEN;
+			if (nc == 0) {
+				ok = q == NULL;
+				continue;
+			}
+			for (size_t i = 0; i < nc; i++) {
+				const elgamal_ct *ct = c->cast[i].b->contests[sk[s]].sel[sj[s]].ct;
+				if (point_encode(pts[i], half ? ct->b : ct->a) != Q_OK) {
 					ve_fail(c, VE_CROSSCHECK,
-					        "aggregate: libgcrypt addition failed");
+					        "aggregate: a ballot's point cannot be encoded");
 					goto out;
 				}
+				tm[i].scalar = one;
+				tm[i].point = pts[i];
+				tm[i].negate = 0;
 			}
-	}
-	for (size_t s = 0; s < T; s++) {
-		int ok = have[s] ? !c->agg_null[s] && memcmp(acc[s], c->agg[s], 130) == 0
-		                 : c->agg_null[s];
+			qerr e = xcheck_lincomb(tm, nc, q);
+			if (e == Q_ERR_NOMEM || e == Q_ERR_ARG || e == Q_ERR_CRYPTO) {
+				ve_fail(c, VE_CROSSCHECK,
+				        "aggregate: libgcrypt addition failed: %s", qerr_str(e));
+				goto out;
+			}
+			ok = e == Q_OK;
+		}
 		if (ok)
 			ve_ok(c, VE_CROSSCHECK);
 		else
@@ -398,8 +425,10 @@ static void xcheck_aggregate(ve_ctx *c)
 			    s);
 	}
 out:
-	free(acc);
-	free(have);
+	free(sk);
+	free(sj);
+	free(pts);
+	free(tm);
 }
 
 /* every Chaum-Pedersen proof and the combination. */
