@@ -41,7 +41,10 @@ typedef struct ve_ballot {
 	uint8_t code[BALLOT_CODE_LEN]; /* as published */
 	uint8_t *enc; /* B-2 bytes */
 	size_t len;
-	ballot *b; /* decoded, or NULL */
+	ballot *b; /* decoded (challenged ballots, check 8), or NULL: check 4
+	            * frees each cast ballot's decoding once it is verified */
+	int decoded; /* cast: check 4 decoded it strictly (B-2), so enc has
+	              * the style's length and ve_ct_offsets apply */
 	uint8_t *open; /* challenged: opening bytes (B-6) */
 	size_t openlen;
 	int valid; /* decoded, proofs and tracking code good */
@@ -139,6 +142,12 @@ Q_MUST_CHECK qerr ve_json_u64(const json_t *o, const char *key, uint64_t max, ui
 /* Open and verify DIR/log and parse its entries into c->elog (not a check:
  * check 3 reports c->elog_err). */
 void ve_load_election_log(ve_ctx *c);
+
+/* off[s] (s < st->total_options): where option s's ciphertext (130
+ * bytes, alpha || beta) starts in a B-2 encoding of style st (B-2: 4 +
+ * per contest 8 + 518 per option + 388 per group + 194 per total value).
+ * Returns the style's B-2 length. */
+size_t ve_ct_offsets(const ballot_style *st, size_t *off);
 
 /* The checks (each runs whatever it can and records every result). */
 void ve_check_parameters(ve_ctx *c); /* 1: verify_election.c */

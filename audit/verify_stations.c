@@ -322,6 +322,9 @@ static void station_record(ve_ctx *c, size_t si)
 	}
 	collect(c, si, a, 0, &c->cast, &c->ncast);
 	collect(c, si, ch, 1, &c->chal, &c->nchal);
+	/* the ballots' bytes now live in c->cast / c->chal */
+	(void)json_object_del(s->rec, "ballots");
+	(void)json_object_del(s->rec, "challenged");
 out:
 	free(bytes);
 	free(sigtxt);
@@ -430,6 +433,20 @@ void ve_check_logs(ve_ctx *c)
 	}
 }
 
+size_t ve_ct_offsets(const ballot_style *st, size_t *off)
+{
+	size_t pos = 4, s = 0;
+	for (size_t k = 0; k < st->ncontests; k++) {
+		const ballot_contest_style *cs = &st->contests[k];
+		pos += 8;
+		for (size_t j = 0; j < cs->noptions && s < st->total_options; j++, s++)
+			off[s] = pos + 518 * j;
+		pos += 518 * (size_t)cs->noptions + 388 * (size_t)cs->ngroups +
+		       194 * ((size_t)cs->max_sel - cs->min_sel + 1);
+	}
+	return pos;
+}
+
 /* ---- check 4: ballots ---- */
 
 /* Ballots per batch verification (C-4.3.10), as tally/count.c: one
@@ -474,6 +491,7 @@ static void verify_chunk(ve_ctx *c, size_t start, size_t end)
 			b->stage = 1;
 			continue;
 		}
+		b->decoded = 1;
 		idx[nb] = i;
 		bs[nb] = b->b;
 		encs[nb] = b->enc;
@@ -491,6 +509,10 @@ static void verify_chunk(ve_ctx *c, size_t start, size_t end)
 			ballot_tracking_code(code, c->style, b->enc, b->len);
 			b->stage = memcmp(code, b->code, BALLOT_CODE_LEN) == 0 ? 4 : 3;
 		}
+		/* later checks read the ciphertexts from enc (ve_ct_offsets) and
+		 * decode a sampled ballot again: keep O(encoding) per ballot */
+		ballot_free(b->b);
+		b->b = NULL;
 	}
 }
 

@@ -76,7 +76,8 @@ void ve_check_aggregate(ve_ctx *c)
 	uint8_t *bytes = NULL, h[32];
 	size_t blen, T;
 	json_t *a = NULL;
-	elgamal_ct **sum = NULL;
+	elgamal_ct **sum = NULL, *one = NULL;
+	size_t *off = NULL, slen;
 	uint64_t x, issued = 0, cast = 0;
 	if (c->style == NULL) {
 		ve_fail(c, VE_AGGREGATE, "cannot run: no ballot style (check 1)");
@@ -189,21 +190,29 @@ void ve_check_aggregate(ve_ctx *c)
 	for (size_t i = 0; i < T; i++)
 		if ((sum[i] = elgamal_ct_new()) == NULL)
 			goto oom;
+	if ((off = calloc(T ? T : 1, sizeof *off)) == NULL || (one = elgamal_ct_new()) == NULL)
+		goto oom;
+	slen = ve_ct_offsets(c->style, off);
 	for (size_t i = 0; i < c->ncast; i++) {
-		const ballot *b = c->cast[i].b;
-		size_t t = 0;
-		if (b == NULL) {
+		const ve_ballot *b = &c->cast[i];
+		if (!b->decoded || b->len != slen) {
 			ve_fail(
 			    c, VE_AGGREGATE,
 			    "ballot %zu of station %s did not decode: the sum cannot include it", i,
-			    c->st[c->cast[i].station].id);
+			    c->st[b->station].id);
 			continue;
 		}
-		for (size_t k = 0; k < b->ncontests; k++)
-			for (size_t j = 0; j < b->contests[k].nsel; j++, t++)
-				if (t < T &&
-				    elgamal_add(sum[t], sum[t], b->contests[k].sel[j].ct) != Q_OK)
-					goto oom;
+		/* its ciphertexts, read from the B-2 bytes check 4 decoded */
+		for (size_t t = 0; t < T; t++) {
+			if (elgamal_ct_decode(one, b->enc + off[t], ELGAMAL_CT_LEN) != Q_OK) {
+				ve_fail(c, VE_AGGREGATE,
+				        "ballot %zu of station %s: selection %zu does not decode",
+				        i, c->st[b->station].id, t);
+				goto out;
+			}
+			if (elgamal_add(sum[t], sum[t], one) != Q_OK)
+				goto oom;
+		}
 	}
 	for (size_t t = 0; t < T; t++) {
 		uint8_t enc[ELGAMAL_CT_LEN];
@@ -230,6 +239,8 @@ out:
 		for (size_t i = 0; i < T; i++)
 			elgamal_ct_free(sum[i]);
 	free(sum);
+	elgamal_ct_free(one);
+	free(off);
 	free(bytes);
 	json_decref(a);
 }

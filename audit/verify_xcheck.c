@@ -239,11 +239,10 @@ static qerr ct_add(uint8_t acc[130], int *have, const uint8_t x[130])
 }
 
 /* One ballot: tracking code and every range proof. */
-static void xcheck_ballot(ve_ctx *c, tbuf *t, const ve_ballot *vb)
+static void xcheck_ballot(ve_ctx *c, tbuf *t, const ve_ballot *vb, const ballot *b)
 {
 	const ve_station *s = &c->st[vb->station];
 	uint8_t d[32];
-	const ballot *b = vb->b;
 	tb_tag(t, TAG_TRACK);
 	tb_field(t, c->base_hash, 32);
 	tb_field(t, vb->enc, vb->len);
@@ -366,31 +365,26 @@ static void xcheck_base_hash(ve_ctx *c, tbuf *t)
  * and per half of its ciphertext (alpha, then beta), one libgcrypt linear
  * combination with every counted ballot's point at weight 1 (S-7.2):
  * sum_i P_i == the published point (or the point at infinity for a null
- * ciphertext).  One EC context and one final encoding per sum instead of
- * one per addition. */
+ * ciphertext).  The points are the B-2 bytes themselves (ve_ct_offsets),
+ * decoded by libgcrypt alone; one EC context and one final encoding per
+ * sum. */
 static void xcheck_aggregate(ve_ctx *c)
 {
 	size_t T = c->style->total_options, nc = c->ncast;
-	size_t *sk = calloc(T ? T : 1, sizeof *sk), *sj = calloc(T ? T : 1, sizeof *sj);
-	uint8_t(*pts)[XCHECK_POINT_LEN] = calloc(nc ? nc : 1, XCHECK_POINT_LEN);
+	size_t *off = calloc(T ? T : 1, sizeof *off);
 	xcheck_term *tm = calloc(nc ? nc : 1, sizeof *tm);
 	static const uint8_t one[XCHECK_SCALAR_LEN] = {[XCHECK_SCALAR_LEN - 1] = 1};
-	if (sk == NULL || sj == NULL || pts == NULL || tm == NULL) {
+	if (off == NULL || tm == NULL) {
 		ve_fail(c, VE_CROSSCHECK, "aggregate: out of memory");
 		goto out;
 	}
+	size_t slen = ve_ct_offsets(c->style, off);
 	for (size_t i = 0; i < nc; i++)
-		if (c->cast[i].b == NULL)
+		if (!c->cast[i].decoded || c->cast[i].len != slen)
 			goto out; /* check 6 already failed */
-	/* option s is selection sj[s] of contest sk[s] (B-2 order) */
-	for (size_t k = 0, s = 0; k < c->style->ncontests; k++)
-		for (size_t j = 0; j < c->style->contests[k].noptions && s < T; j++, s++) {
-			sk[s] = k;
-			sj[s] = j;
-		}
 	for (size_t s = 0; s < T; s++) {
 		int ok = 1;
-		for (int half = 0; half < 2 && ok; half++) {
+		for (size_t half = 0; half < 2 && ok; half++) {
 			const uint8_t *q =
 			    c->agg_null[s] ? NULL : c->agg[s] + half * XCHECK_POINT_LEN;
 			if (nc == 0) {
@@ -398,14 +392,8 @@ static void xcheck_aggregate(ve_ctx *c)
 				continue;
 			}
 			for (size_t i = 0; i < nc; i++) {
-				const elgamal_ct *ct = c->cast[i].b->contests[sk[s]].sel[sj[s]].ct;
-				if (point_encode(pts[i], half ? ct->b : ct->a) != Q_OK) {
-					ve_fail(c, VE_CROSSCHECK,
-					        "aggregate: a ballot's point cannot be encoded");
-					goto out;
-				}
 				tm[i].scalar = one;
-				tm[i].point = pts[i];
+				tm[i].point = c->cast[i].enc + off[s] + half * XCHECK_POINT_LEN;
 				tm[i].negate = 0;
 			}
 			qerr e = xcheck_lincomb(tm, nc, q);
@@ -425,9 +413,7 @@ static void xcheck_aggregate(ve_ctx *c)
 			    s);
 	}
 out:
-	free(sk);
-	free(sj);
-	free(pts);
+	free(off);
 	free(tm);
 }
 
@@ -546,7 +532,14 @@ void ve_check_crosscheck(ve_ctx *c)
 			continue;
 		if (seen++ % step != off)
 			continue;
-		xcheck_ballot(c, &t, &c->cast[i]);
+		/* check 4 kept only the bytes: decode the sampled ballot again */
+		ballot *b = NULL;
+		if (ballot_decode(c->style, c->cast[i].enc, c->cast[i].len, &b) != Q_OK)
+			ve_fail(c, VE_CROSSCHECK, "stations/%s: ballots[%zu]: does not decode",
+			        c->st[c->cast[i].station].id, c->cast[i].index);
+		else
+			xcheck_ballot(c, &t, &c->cast[i], b);
+		ballot_free(b);
 		progress_update(&c->bar, ++done);
 	}
 	progress_end(&c->bar);
