@@ -14,6 +14,13 @@
  * (tally_run, tally_decrypt, tally_combine).  Set-up takes about 2 ms per
  * ballot on one core.
  *
+ * Measured (05:14, ./build-h10/bench/bench_verify 20000, 2 threads, idle
+ * machine): floor 779.5 us/ballot (1 thread); verify-election 16.68 s wall
+ * (ratio 2.14 to floor/2 threads), 1275.6 us CPU per ballot (ratio 1.64),
+ * peak RSS 300,196 KB (15.0 KB/ballot); implied 1M ballots ~834 s wall,
+ * against the target of 240 s and 256 MB: not met (see docs/spec/verify.md
+ * V-14: the record is still read whole).
+ *
  * Usage: bench_verify [N [threads]]   (defaults 20000, all cores)
  * With BENCH_VERIFY_KEEP set in the environment the record is kept (its
  * path is printed) for running quorum-audit on it by hand.
