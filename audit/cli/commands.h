@@ -6,6 +6,8 @@
  * argv[0] = the subcommand name and returns the exit status: 0 when what was
  * asked holds, 1 when a check fails, 2 for usage or I/O errors.
  */
+/* The table is aligned by hand for reading. */
+// clang-format off
 CLI_COMMAND("init", cmd_init, "DIR --origin ORIGIN          create a log and its key")
 CLI_COMMAND("append", cmd_append, "DIR [FILE...]               append each FILE (or stdin) as one entry")
 CLI_COMMAND("checkpoint", cmd_checkpoint, "DIR                         sign a checkpoint of the current size")
@@ -17,3 +19,4 @@ CLI_COMMAND("verify", cmd_verify, "DIR                         re-hash and check
 CLI_COMMAND("cosign", cmd_cosign, "STATE KEY CHECKPOINT [PROOF] witness: check and cosign")
 CLI_COMMAND("witness-key", cmd_witness_key, "NAME KEYFILE                create a witness (cosigning) key")
 CLI_COMMAND("verify-election", cmd_verify_election, "RECORD_DIR [--json]         re-verify a whole election record")
+// clang-format on
