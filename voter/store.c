@@ -225,29 +225,18 @@ qerr store_meta_set(store *s, const char *key, const char *val)
 
 qerr store_meta_get(store *s, const char *key, char *val, size_t vallen)
 {
-	sqlite3_stmt *st = NULL;
-	qerr e = prep(s, "SELECT v FROM meta WHERE k = ?;", &st);
-	if (e != Q_OK)
-		return e;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(st, 0);
-		int n = sqlite3_column_bytes(st, 0);
-		if (t == NULL || (size_t)n + 1 > vallen) {
+	char *v = NULL;
+	size_t n = 0;
+	qerr e = store_meta_get_alloc(s, key, &v, &n);
+	if (e == Q_OK) {
+		if (n + 1 > vallen) {
 			seterr(s, "meta %s: value too long", key);
 			e = Q_ERR_LIMIT;
 		} else {
-			memcpy(val, t, (size_t)n);
-			val[n] = '\0';
+			memcpy(val, v, n + 1);
 		}
-	} else if (rc == SQLITE_DONE) {
-		seterr(s, "meta %s: not set", key);
-		e = Q_ERR_NOTFOUND;
-	} else {
-		e = db_fail(s, "meta");
 	}
-	sqlite3_finalize(st);
+	free(v);
 	return e;
 }
 
