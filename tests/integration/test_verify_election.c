@@ -161,6 +161,8 @@ static void station(const char *base, const rec_election *el, const char *sid, c
 	cr_assert_eq(rec_mkdirs(dir), Q_OK);
 	snprintf(origin, sizeof origin, "quorum.station/%s/%s", el->manifest->id, sid);
 	cr_assert_eq(log_create(dir, origin, &lg, msg, sizeof msg), Q_OK, "%s", msg);
+	fx_roll_text(el, NULL, txt, sizeof txt);
+	append(lg, "quorum/v1/station/roll-imported", txt, strlen(txt));
 	char *mh = hexs(el->manifest->hash, 32);
 	snprintf(txt, sizeof txt, "station %s\nmanifest %s\nregistered 5\n", sid, mh);
 	free(mh);
@@ -234,12 +236,13 @@ static void station(const char *base, const rec_election *el, const char *sid, c
 	json_t *rec =
 	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I},"
 	              " s:o, s:o, s:{s:s, s:s}}",
-	              "format", "quorum-station-record/1", "election", el->manifest->id, "station",
-	              sid, "manifest_sha256", mh, "base_hash", bh, "joint_key", kh, "counts",
-	              "registered", (json_int_t)5, "issued", (json_int_t)issued, "cast",
+	              "format", TALLY_STATION_RECORD_FORMAT, "election", el->manifest->id,
+	              "station", sid, "manifest_sha256", mh, "base_hash", bh, "joint_key", kh,
+	              "counts", "registered", (json_int_t)5, "issued", (json_int_t)issued, "cast",
 	              (json_int_t)n, "challenged", (json_int_t)nch, "ballots", ballots,
 	              "challenged", chs, "log", "origin", origin, "vkey", vkey);
 	cr_assert_not_null(rec);
+	json_object_set_new(rec, "checked_in", fx_checked_in(sid, issued));
 	set_log_fields(rec, lg, note);
 	log_close(lg);
 	write_signed(el->dir, sid, rec, &ns);
