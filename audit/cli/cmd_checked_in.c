@@ -159,7 +159,7 @@ int cmd_checked_in(int argc, char **argv)
 	size_t ml;
 	elec_manifest *m = NULL;
 	elec_findings f;
-	int rc = CLI_ERR, found = 0;
+	int rc = CLI_ERR, found = 0, *hit = NULL;
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			printf(_("usage: quorum-audit %s %s\n"), argv[0], _(usage));
@@ -203,28 +203,35 @@ int cmd_checked_in(int argc, char **argv)
 		rc = CI_BAD;
 		goto out;
 	}
+	/* every record first: no answer unless every station's record is read
+	 * and verifies */
+	if ((hit = calloc(m->nstations + 1, sizeof *hit)) == NULL)
+		goto out;
 	rc = CLI_OK;
 	for (size_t s = 0; s < m->nstations && rc == CLI_OK; s++) {
 		const char *st = m->stations[s].id;
-		int here = 0;
 		char *name = NULL;
 		snprintf(path, sizeof path, "%s/stations/%s/station-record.json", rec, st);
 		snprintf(vpath, sizeof vpath, "%s/stations/%s/vkey", rec, st);
-		rc = one_record(path, vpath, st, id, &here, &name);
+		rc = one_record(path, vpath, st, id, &hit[s], &name);
 		free(name);
-		if (rc == CLI_OK && here) {
+	}
+	if (rc != CLI_OK)
+		goto out;
+	for (size_t s = 0; s < m->nstations; s++)
+		if (hit[s]) {
 			printf(_("%s was checked in at station %s: a ballot was issued in this "
 			         "name\n"),
-			       id, st);
+			       id, m->stations[s].id);
 			found = 1;
 		}
-	}
-	if (rc == CLI_OK && !found) {
+	if (!found) {
 		printf(_("%s was not checked in at any station (%zu station records read)\n"), id,
 		       m->nstations);
 		rc = CLI_FAIL;
 	}
 out:
+	free(hit);
 	elec_findings_free(&f);
 	manifest_free(m);
 	free(mb);
