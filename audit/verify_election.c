@@ -28,9 +28,11 @@ static const struct {
 } registry[VE_NCHECKS] = {
     {"parameters", N_("parameters and the election base hash recomputed from the manifest")},
     {"trustees", N_("trustee commitments and Schnorr proofs; joint key; verification keys")},
-    {"logs", N_("station record signatures; every log verifies; checkpoints consistent")},
+    {"logs", N_("station record signatures; every log verifies; checkpoints consistent; "
+                "the election's roll")},
     {"ballots", N_("ballots well-formed, proofs, tracking codes, in their log, no duplicate")},
-    {"reconcile", N_("per station, cast <= issued from the logged counts")},
+    {"reconcile", N_("per station, cast <= issued from the logged counts; checked-in roll "
+                     "ids agree with issued, none twice")},
     {"aggregate", N_("the aggregate is the sum of exactly the counted ballots")},
     {"decryption", N_("partial decryption proofs, their combination, the decoded counts")},
     {"challenged", N_("challenged ballots re-encrypt to what was published; not counted")},
