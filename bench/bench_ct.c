@@ -263,6 +263,7 @@ int main(int argc, char **argv)
 	point *K = point_new();
 	scalar *sk = scalar_new();
 
+	setvbuf(stdout, NULL, _IOLBF, 0); /* results as each pair ends */
 	E.L = 3;
 	while ((opt = getopt(argc, argv, "n:L:p:v")) != -1) {
 		switch (opt) {
