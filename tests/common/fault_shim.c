@@ -106,6 +106,8 @@ static int gate_open(void)
 	return g == NULL || g[0] == 0 || access(g, F_OK) == 0;
 }
 
+static void trace_fd(const char *op, int fd);
+
 /* Returns 0 to go on with the real call, -1 (errno EIO) to fail it. */
 static int sync_fault(const char *op, int fd)
 {
@@ -129,22 +131,27 @@ static int sync_fault(const char *op, int fd)
 				nanosleep(&ts, NULL);
 		}
 	}
-	trace(op, p, NULL);
 	return 0;
 }
 
+/* A sync is recorded once it has returned: what follows it in the trace
+ * happened after the data was on disk (as far as the kernel says). */
 int fsync(int fd)
 {
 	if (sync_fault("fsync", fd) != 0)
 		return -1;
-	return REAL(fsync)(fd);
+	int r = REAL(fsync)(fd);
+	trace_fd(r == 0 ? "fsync" : "fsync-error", fd);
+	return r;
 }
 
 int fdatasync(int fd)
 {
 	if (sync_fault("fdatasync", fd) != 0)
 		return -1;
-	return REAL(fdatasync)(fd);
+	int r = REAL(fdatasync)(fd);
+	trace_fd(r == 0 ? "fdatasync" : "fdatasync-error", fd);
+	return r;
 }
 
 static void trace_fd(const char *op, int fd)
@@ -184,12 +191,13 @@ ssize_t writev(int fd, const struct iovec *iov, int n)
 	return r;
 }
 
+/* A send is recorded before the bytes can reach the peer, so a reader
+ * that got them finds the line already there. */
 ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
-	ssize_t r = REAL(send)(fd, buf, n, flags);
 	if (getenv("QUORUM_SHIM_TRACE") != NULL)
 		trace("send", "socket", NULL);
-	return r;
+	return REAL(send)(fd, buf, n, flags);
 }
 
 int rename(const char *a, const char *b)
