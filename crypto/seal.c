@@ -138,6 +138,14 @@ out:
 	return rc;
 }
 
+/* The sealing functions' failure contract (seal.h): zero the first
+ * min(outlen, overhead + ptlen) bytes of out, without overflowing. */
+static void wipe_out(uint8_t *out, size_t outlen, size_t overhead, size_t ptlen)
+{
+	size_t want = ptlen > SIZE_MAX - overhead ? SIZE_MAX : overhead + ptlen;
+	wipe(out, outlen < want ? outlen : want);
+}
+
 /* ---- S-3.2: raw-key sealing ---- */
 
 qerr seal_aead(uint8_t *out, size_t outlen, const uint8_t key[SEAL_KEY_LEN], const void *aad,
@@ -147,8 +155,10 @@ qerr seal_aead(uint8_t *out, size_t outlen, const uint8_t key[SEAL_KEY_LEN], con
 
 	if (out == NULL || key == NULL)
 		return Q_ERR_ARG;
-	if (ptlen > SEAL_MAX_PLAINTEXT)
+	if (ptlen > SEAL_MAX_PLAINTEXT) {
+		wipe_out(out, outlen, SEAL_AEAD_LEN(0), ptlen);
 		return Q_ERR_LIMIT;
+	}
 	if (outlen < SEAL_AEAD_LEN(ptlen)) {
 		wipe(out, outlen);
 		return Q_ERR_ARG;
@@ -214,8 +224,10 @@ qerr seal_with_passphrase(uint8_t *out, size_t outlen, const void *pass, size_t 
 
 	if (out == NULL)
 		return Q_ERR_ARG;
-	if (ptlen > SEAL_MAX_PLAINTEXT)
+	if (ptlen > SEAL_MAX_PLAINTEXT) {
+		wipe_out(out, outlen, SEAL_PASS_LEN(0), ptlen);
 		return Q_ERR_LIMIT;
+	}
 	if (outlen < SEAL_PASS_LEN(ptlen)) {
 		wipe(out, outlen);
 		return Q_ERR_ARG;
@@ -502,8 +514,10 @@ qerr seal_to_pubkey(uint8_t *out, size_t outlen, const uint8_t recipient[SEAL_PO
 
 	if (out == NULL || recipient == NULL)
 		return Q_ERR_ARG;
-	if (ptlen > SEAL_MAX_PLAINTEXT)
+	if (ptlen > SEAL_MAX_PLAINTEXT) {
+		wipe_out(out, outlen, SEAL_PK_LEN(0), ptlen);
 		return Q_ERR_LIMIT;
+	}
 	if (outlen < SEAL_PK_LEN(ptlen)) {
 		wipe(out, outlen);
 		return Q_ERR_ARG;

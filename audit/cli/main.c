@@ -5,8 +5,8 @@
 #include "cli.h"
 #include "election/i18n.h"
 
-#include "banned.h"
-
+/* The table is an X-macro include, so it comes before banned.h (which must
+ * be the last #include); it holds data only, no calls. */
 struct cli_cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -18,6 +18,8 @@ static const struct cli_cmd commands[] = {
 #include "commands.h"
 #undef CLI_COMMAND
 };
+
+#include "banned.h"
 
 static void usage(FILE *f)
 {

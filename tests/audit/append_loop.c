@@ -1,5 +1,7 @@
 /* Test helper for test_cli.sh: append batches to a log forever, printing each
- * index (flushed) only after log_append_batch returned, i.e. once durable.
+ * index (flushed) only after log_append_batch returned, i.e. once synced
+ * (the SIGKILL test with it shows atomicity and recovery; test_durability
+ * shows the syncs).
  * Entry i is the text "entry <i>".  Killed with SIGKILL by the test. */
 #include <inttypes.h>
 #include <stdio.h>

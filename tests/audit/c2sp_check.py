@@ -5,7 +5,14 @@ the signed checkpoint, witness cosignatures, and a tlog-proof's inclusion
 proof (RFC 9162 section 2.1.3.2).
 
 usage: c2sp_check.py VKEY_FILE PROOF_FILE ENTRY_FILE [WITNESS_VKEY_FILE]
-Exit 0 if everything verifies, 1 if not, 77 if `cryptography` is missing.
+       c2sp_check.py --self-test
+Exit 0 if everything verifies, 1 if not, 2 if Python's `cryptography` is
+missing (Debian: python3-cryptography, installed by scripts/setup): the
+check is required, never skipped.
+
+--self-test checks this verifier itself against published signed-note
+vectors: the keys, text and signatures of golang.org/x/mod/sumdb/note
+(note_test.go: TestNewVerifier, TestNewSigner, TestSign, TestOpen).
 """
 import base64
 import hashlib
@@ -13,9 +20,14 @@ import struct
 import sys
 
 try:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-except ImportError:  # pragma: no cover
-    sys.exit(77)
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey, Ed25519PublicKey)
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+except ImportError:
+    print("c2sp_check: FAILED: Python's cryptography module is missing "
+          "(install python3-cryptography; scripts/setup does)", file=sys.stderr)
+    sys.exit(2)
 
 
 def parse_vkey(text):
@@ -72,7 +84,65 @@ def verify_inclusion(index, size, leaf, proof, root):
     return sn == 0 and r == root
 
 
+# golang.org/x/mod/sumdb/note/note_test.go
+GO_PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+GO_PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
+GO_ENOCH_VKEY = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
+GO_TEXT = (b"If you think cryptography is the answer to your problem,\n"
+           b"then you don't know what your problem is.\n")
+GO_PETER_SIG = ("\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZ"
+                "SNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n").encode()
+GO_ENOCH_SIG = ("\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGr"
+                "Q5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n").encode()
+
+
+def must_fail(f, what):
+    try:
+        f()
+    except (AssertionError, ValueError, InvalidSignature):
+        return
+    raise AssertionError("accepted: " + what)
+
+
+def self_test():
+    peter = parse_vkey(GO_PETER_VKEY)
+    enoch = parse_vkey(GO_ENOCH_VKEY)
+    assert peter[2].hex() == "c74f20a3" and enoch[2].hex() == "af0cfe78"
+    # The private key: PRIVATE+KEY+name+id+base64(0x01 || seed).
+    pfx, key, name, keyid, b64 = GO_PETER_SKEY.split("+", 4)
+    raw = base64.b64decode(b64, validate=True)
+    assert (pfx, key, name, keyid, raw[0]) == ("PRIVATE", "KEY", "PeterNeumann", "c74f20a3", 1)
+    sk = Ed25519PrivateKey.from_private_bytes(raw[1:])
+    pk = sk.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    assert pk == base64.b64decode(GO_PETER_VKEY.split("+")[2])[1:], "skey/vkey pair"
+    # TestSign: Ed25519 is deterministic; the published signature comes back.
+    sig = base64.b64encode(raw_id(peter) + sk.sign(GO_TEXT)).decode()
+    assert ("\u2014 PeterNeumann %s\n" % sig).encode() == GO_PETER_SIG, "TestSign"
+    # TestOpen: both verify; an unknown key is ignored; a spliced one fails.
+    note = GO_TEXT + b"\n" + GO_PETER_SIG + GO_ENOCH_SIG
+    text, ok = verify_note(note, [peter, enoch])
+    assert text == GO_TEXT and ok == {"PeterNeumann", "EnochRoot"}
+    assert verify_note(note, [peter])[1] == {"PeterNeumann"}
+    i = note.index(b"x08go") + 20
+    spliced = note[:i] + b"ABCD" + note[i:]
+    must_fail(lambda: verify_note(spliced, [peter]), "spliced signature")
+    flipped = note[:3] + bytes([note[3] ^ 0x20]) + note[4:]
+    must_fail(lambda: verify_note(flipped, [peter]), "changed text")
+    # TestNewVerifier's bad keys: wrong length, unknown algorithm.
+    for bad in ("PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==",
+                "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"):
+        must_fail(lambda: parse_vkey(bad), bad)
+    print("c2sp_check: self-test ok (golang.org/x/mod/sumdb/note vectors)")
+
+
+def raw_id(key):
+    return key[2]
+
+
 def main():
+    if sys.argv[1:] == ["--self-test"]:
+        self_test()
+        return
     log = parse_vkey(open(sys.argv[1]).read())
     keys = [log]
     if len(sys.argv) > 4:

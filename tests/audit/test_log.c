@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "audit/log.h"
+#include "audit/note.h"
 #include "crypto/util.h"
 #include "testutil.h"
 
@@ -211,8 +212,10 @@ Test(log, checkpoints_are_kept_and_consistent)
 	cr_assert_eq(ncp, 2);
 	log_close(lg);
 
-	/* Rewrite history behind the log's back (same size, other entries): the
-	 * log refuses to sign, and verify reports the inconsistency. */
+	/* Rewrite history behind the log's back: drop the kept checkpoint 4 and
+	 * change entry 3 (which no kept checkpoint covers any more).  Signing
+	 * size 4 is then ALLOWED -- it extends the kept checkpoint 3 -- but the
+	 * old checkpoint 4 put back beside it makes open report the fork. */
 	char msg[LOG_MSG_MAX];
 	cr_assert(log_open(logdir, LOG_RDWR, &lg, msg, sizeof msg) == Q_OK);
 	log_close(lg);
@@ -230,21 +233,27 @@ Test(log, checkpoints_are_kept_and_consistent)
 	cr_assert(log_open(logdir, LOG_RDWR, &lg, msg, sizeof msg) == Q_OK, "%s", msg);
 	char *n4 = NULL;
 	size_t l4 = 0;
-	cr_assert(log_checkpoint_sign(lg, &n4, &l4) == Q_OK); /* 3 -> 4 still extends */
+	cr_assert(log_checkpoint_sign(lg, &n4, &l4) == Q_OK, "3 -> 4 extends checkpoint 3: %s",
+	          log_error(lg));
+	cr_assert(l4 != l2 || memcmp(n4, n2, l4) != 0, "a new checkpoint 4, of the forked tree");
 	free(n4);
 	log_close(lg);
-	/* Now restore the old checkpoint 4 beside the forked one: verify must fail. */
+	/* Now put the old checkpoint 4 back in place of the forked one: the
+	 * log no longer opens, and says why. */
+	cr_assert(unlink(path("checkpoints/4")) == 0);
 	cr_assert(test_write_file(path("checkpoints/4"), n2, l2) == 0);
+	lg = NULL;
 	cr_assert(log_open(logdir, LOG_RDONLY, &lg, msg, sizeof msg) == Q_ERR_CORRUPT);
-	log_close(lg);
-	/* With the forked checkpoint gone, a log rolled back to size 3 then grown
-	 * differently cannot get a checkpoint contradicting the kept one. */
+	cr_assert_null(lg);
+	cr_assert(strstr(msg, "differs from the signed checkpoint") != NULL, "%s", msg);
 	free(n1);
 	free(n2);
 	free(n3);
 }
 
-Test(log, refuses_to_sign_inconsistent_checkpoint)
+/* The log's files rewritten consistently below a kept checkpoint: open
+ * refuses the log (so nothing can be signed over it). */
+Test(log, open_refuses_log_that_differs_from_checkpoint)
 {
 	audit_log *lg = make(5);
 	char *n = NULL;
@@ -252,8 +261,8 @@ Test(log, refuses_to_sign_inconsistent_checkpoint)
 	cr_assert(log_checkpoint_sign(lg, &n, &l) == Q_OK);
 	free(n);
 	log_close(lg);
-	/* Replace entry 0's leaf hash and data consistently: the checkpoint of size
-	 * 5 no longer matches, so opening reports it and signing is impossible. */
+	/* Replace entry 0's leaf hash and data consistently: the checkpoint of
+	 * size 5 no longer matches the files, and open says so. */
 	merkle_hash h;
 	merkle_leaf_hash(h, "ENTRY 0", 7);
 	int fd = open(path("entries"), O_RDWR);
@@ -263,8 +272,60 @@ Test(log, refuses_to_sign_inconsistent_checkpoint)
 	cr_assert(pwrite(fd, h, 32, 8) == 32);
 	close(fd);
 	char msg[LOG_MSG_MAX];
+	lg = NULL;
 	cr_assert(log_open(logdir, LOG_RDWR, &lg, msg, sizeof msg) == Q_ERR_CORRUPT);
+	cr_assert_null(lg);
 	cr_assert(strstr(msg, "differs from the signed checkpoint") != NULL, "%s", msg);
+}
+
+/* A checkpoint kept by someone else while the log is open (signed with the
+ * log's own key, over another tree): log_checkpoint_sign must not sign a
+ * checkpoint that does not extend it (A-3.3), and must keep nothing. */
+Test(log, refuses_to_sign_inconsistent_checkpoint)
+{
+	audit_log *lg = make(5);
+	char *n = NULL;
+	size_t l = 0;
+	cr_assert(log_checkpoint_sign(lg, &n, &l) == Q_OK);
+	free(n);
+	/* Forge checkpoint 5 over a different root, with the log's key. */
+	size_t sklen = 0;
+	char *sk = test_read_file(path("key"), &sklen);
+	note_signer s;
+	cr_assert(note_signer_parse(&s, sk, sklen) == Q_OK);
+	checkpoint cp;
+	memset(&cp, 0, sizeof cp);
+	snprintf(cp.origin, sizeof cp.origin, "%s", log_origin(lg));
+	cp.size = 5;
+	memset(cp.root, 0x5a, sizeof cp.root);
+	char body[512];
+	size_t blen = 0;
+	cr_assert(checkpoint_format(&cp, body, sizeof body, &blen) == Q_OK);
+	cr_assert(note_sign(&s, body, blen, &n, &l) == Q_OK);
+	note_signer_wipe(&s);
+	wipe(sk, sklen);
+	free(sk);
+	cr_assert(unlink(path("checkpoints/5")) == 0);
+	cr_assert(test_write_file(path("checkpoints/5"), n, l) == 0);
+	free(n);
+	/* The forged checkpoint verifies under the log's key ... */
+	char *g = NULL;
+	size_t gl = 0;
+	cr_assert(log_checkpoint_get(lg, 5, &g, &gl, &cp) == Q_OK, "%s", log_error(lg));
+	free(g);
+	/* ... so the next signing must refuse, naming the kept checkpoint. */
+	uint64_t idx;
+	cr_assert(log_append(lg, "entry 5", 7, &idx) == Q_OK);
+	n = (char *)1;
+	l = 1;
+	cr_assert_eq(log_checkpoint_sign(lg, &n, &l), Q_ERR_CONSISTENCY);
+	cr_assert_null(n);
+	cr_assert_eq(l, 0);
+	cr_assert(strstr(log_error(lg), "checkpoint of size 5 is not a prefix") != NULL, "%s",
+	          log_error(lg));
+	struct stat st;
+	cr_assert(stat(path("checkpoints/6"), &st) != 0, "no checkpoint 6 was kept");
+	log_close(lg);
 }
 
 Test(log, tampered_checkpoint_file)

@@ -245,3 +245,145 @@ Test(note, tlog_proof_text)
 		          i);
 	free(t);
 }
+
+/*
+ * Published signed-note vectors: the keys, text and signatures of
+ * golang.org/x/mod/sumdb/note/note_test.go (TestNewVerifier, TestNewSigner,
+ * TestSign, TestOpen), the reference implementation the C2SP signed-note
+ * spec (c2sp.org/signed-note) was written from.  The example note in the
+ * C2SP spec itself ("quasimodo.example/salvatore") comes without its
+ * public key, so it cannot be verified; it is checked for form only.
+ */
+static const char go_peter_vkey[] =
+    "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+static const char go_peter_skey[] =
+    "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+static const char go_enoch_vkey[] =
+    "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop";
+static const char go_text[] = "If you think cryptography is the answer to your problem,\n"
+                              "then you don't know what your problem is.\n";
+static const char go_peter_sig[] = "\xe2\x80\x94 PeterNeumann "
+                                   "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZ"
+                                   "SNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+static const char go_enoch_sig[] = "\xe2\x80\x94 EnochRoot "
+                                   "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGr"
+                                   "Q5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
+
+Test(note, published_vectors_keys)
+{
+	note_verifier v;
+	note_signer s;
+	char out[NOTE_SKEY_MAX];
+	cr_assert_eq(note_verifier_parse(&v, go_peter_vkey, strlen(go_peter_vkey)), Q_OK);
+	cr_assert_str_eq(v.name, "PeterNeumann");
+	cr_assert_eq(v.alg, NOTE_ALG_ED25519);
+	const uint8_t id[4] = {0xc7, 0x4f, 0x20, 0xa3};
+	cr_assert(memcmp(v.id, id, 4) == 0);
+	cr_assert_eq(note_verifier_format(&v, out, sizeof out), Q_OK);
+	cr_assert_str_eq(out, go_peter_vkey);
+	/* The private key gives the same public key and formats back. */
+	cr_assert_eq(note_signer_parse(&s, go_peter_skey, strlen(go_peter_skey)), Q_OK);
+	cr_assert(memcmp(&s.pub, &v, sizeof v) == 0, "skey and vkey name the same key");
+	cr_assert_eq(note_signer_format(&s, out, sizeof out), Q_OK);
+	cr_assert_str_eq(out, go_peter_skey);
+	note_signer_wipe(&s);
+	wipe(out, sizeof out);
+	/* TestNewVerifier's two bad keys: wrong key length, unknown algorithm
+	 * (each with an adjusted key ID). */
+	const char *bad[] = {
+	    "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==",
+	    "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"};
+	for (size_t i = 0; i < 2; i++)
+		cr_assert_neq(note_verifier_parse(&v, bad[i], strlen(bad[i])), Q_OK, "%s", bad[i]);
+	/* and every one-character change of the good key (TestNewVerifier). */
+	char m[sizeof go_peter_vkey];
+	for (size_t i = 0; i + 1 < sizeof go_peter_vkey; i++) {
+		memcpy(m, go_peter_vkey, sizeof m);
+		m[i]++;
+		cr_assert_neq(note_verifier_parse(&v, m, strlen(m)), Q_OK, "changed at %zu", i);
+	}
+}
+
+Test(note, published_vectors_sign_and_open)
+{
+	/* TestSign: Ed25519 is deterministic, so signing the text with the
+	 * published key gives the published note byte for byte. */
+	note_signer s;
+	char *n = NULL;
+	size_t nl = 0;
+	cr_assert_eq(note_signer_parse(&s, go_peter_skey, strlen(go_peter_skey)), Q_OK);
+	cr_assert_eq(note_sign(&s, go_text, strlen(go_text), &n, &nl), Q_OK);
+	note_signer_wipe(&s);
+	char want[512];
+	int wl = snprintf(want, sizeof want, "%s\n%s", go_text, go_peter_sig);
+	cr_assert_eq(nl, (size_t)wl);
+	cr_assert_str_eq(n, want);
+	free(n);
+
+	/* TestOpen: both signatures verify with both keys; with Peter's key
+	 * only, Enoch's line is an unknown key and is ignored. */
+	note_verifier keys[2];
+	cr_assert_eq(note_verifier_parse(&keys[0], go_peter_vkey, strlen(go_peter_vkey)), Q_OK);
+	cr_assert_eq(note_verifier_parse(&keys[1], go_enoch_vkey, strlen(go_enoch_vkey)), Q_OK);
+	char both[768];
+	int bl = snprintf(both, sizeof both, "%s\n%s%s", go_text, go_peter_sig, go_enoch_sig);
+	size_t tl = 0;
+	int ver[2] = {0, 0};
+	cr_assert_eq(note_verify(both, (size_t)bl, keys, 2, &tl, ver), Q_OK);
+	cr_assert_eq(tl, strlen(go_text));
+	cr_assert(ver[0] == 1 && ver[1] == 1);
+	ver[1] = 7;
+	cr_assert_eq(note_verify(both, (size_t)bl, keys, 1, &tl, ver), Q_OK);
+	cr_assert_eq(ver[0], 1);
+	cr_assert_eq(note_verify(both, (size_t)bl, &keys[1], 1, &tl, NULL), Q_OK, "Enoch alone");
+	/* No known key at all: rejected. */
+	note_verifier other;
+	note_signer o = key("PeterNeumann", NOTE_ALG_ED25519); /* same name, other ID */
+	memcpy(&other, &o.pub, sizeof other);
+	note_signer_wipe(&o);
+	cr_assert_eq(note_verify(both, (size_t)bl, &other, 1, &tl, NULL), Q_ERR_SIGNATURE);
+	/* TestOpen's invalid signature: "ABCD" spliced into Peter's base64. */
+	char spliced[768];
+	const char *sig = strstr(both, "x08go");
+	size_t at = (size_t)(sig - both) + 20;
+	memcpy(spliced, both, at);
+	memcpy(spliced + at, "ABCD", 4);
+	memcpy(spliced + at + 4, both + at, (size_t)bl - at + 1);
+	cr_assert_eq(note_verify(spliced, (size_t)bl + 4, keys, 1, &tl, NULL), Q_ERR_SIGNATURE);
+	/* One changed byte of the text: Peter's signature no longer verifies. */
+	char flipped[768];
+	memcpy(flipped, both, (size_t)bl + 1);
+	flipped[3] ^= 0x20;
+	cr_assert_eq(note_verify(flipped, (size_t)bl, keys, 2, &tl, NULL), Q_ERR_SIGNATURE);
+	/* TestOpen's malformed notes: no signature, text then blank line only,
+	 * unterminated signature line, a line after the signatures. */
+	char bad[768];
+	int l1 = snprintf(bad, sizeof bad, "%s", go_text);
+	cr_assert_eq(note_verify(bad, (size_t)l1, keys, 2, &tl, NULL), Q_ERR_FORMAT);
+	l1 = snprintf(bad, sizeof bad, "%s\n", go_text);
+	cr_assert_eq(note_verify(bad, (size_t)l1, keys, 2, &tl, NULL), Q_ERR_FORMAT);
+	l1 = snprintf(bad, sizeof bad, "%s\n%.*s", go_text, (int)strlen(go_peter_sig) - 1,
+	              go_peter_sig);
+	cr_assert_eq(note_verify(bad, (size_t)l1, keys, 2, &tl, NULL), Q_ERR_FORMAT);
+	l1 = snprintf(bad, sizeof bad, "%s\n%sUnexpected line.\n", go_text, go_peter_sig);
+	cr_assert_eq(note_verify(bad, (size_t)l1, keys, 2, &tl, NULL), Q_ERR_FORMAT);
+}
+
+/* The example note of c2sp.org/signed-note: its key is not published, so
+ * it can only be an unknown-key note here: well-formed, and rejected for
+ * having no known signature (not for its form). */
+Test(note, c2sp_spec_example_form)
+{
+	static const char ex[] = "Ognuno sta solo sul cuor della terra\n"
+	                         "trafitto da un raggio di sole:\n"
+	                         "\n"
+	                         "ed \xc3\xa8 subito sera.\n"
+	                         "\n"
+	                         "\xe2\x80\x94 quasimodo.example/salvatore "
+	                         "NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9oJKONrMouF"
+	                         "SQU0xMcXxj99ihAQwaqP3ZekRwNtIc=\n";
+	note_verifier v;
+	cr_assert_eq(note_verifier_parse(&v, go_peter_vkey, strlen(go_peter_vkey)), Q_OK);
+	size_t tl = 0;
+	cr_assert_eq(note_verify(ex, sizeof ex - 1, &v, 1, &tl, NULL), Q_ERR_SIGNATURE);
+}

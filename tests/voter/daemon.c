@@ -162,6 +162,7 @@ int td_connect(const tdaemon *d, const char *role)
 }
 
 const char *td_extra_env;
+const char *td_daemon_bin;
 
 int td_start(tdaemon *d, const char *pass, int *status)
 {
@@ -169,7 +170,8 @@ int td_start(tdaemon *d, const char *pass, int *status)
 	char bin[512];
 	int p[2];
 	cr_assert_not_null(root, "QUORUM_BUILD_ROOT not set");
-	snprintf(bin, sizeof bin, "%s/voter/quorum-ballotd", root);
+	snprintf(bin, sizeof bin, "%s/%s", root,
+	         td_daemon_bin ? td_daemon_bin : "voter/quorum-ballotd");
 	cr_assert_eq(pipe(p), 0);
 	pid_t pid = fork();
 	cr_assert(pid >= 0);

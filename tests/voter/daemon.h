@@ -28,6 +28,10 @@ void td_set_roll_hash(const tdaemon *d, const char *csv, size_t len);
 /* An extra "NAME=value" for the daemon's environment (test hooks), or NULL. */
 extern const char *td_extra_env;
 
+/* The daemon program, relative to QUORUM_BUILD_ROOT (NULL: the real
+ * voter/quorum-ballotd). */
+extern const char *td_daemon_bin;
+
 /* Start the daemon with this passphrase (via --key-fd) and wait until its
  * sockets answer.  Returns 0, or -1 if it exited (its status in *status). */
 int td_start(tdaemon *d, const char *pass, int *status);

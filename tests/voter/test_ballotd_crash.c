@@ -1,6 +1,9 @@
 /* quorum-ballotd integration: SIGKILL during a burst of concurrent casts,
  * restart, and every acknowledged ballot is in the box and the log with no
- * half-spent token; a wrong database key is refused. */
+ * half-spent token (atomicity and crash recovery; a killed process's writes
+ * survive in the page cache, so durability -- the syncs before a receipt --
+ * is shown by test_ballotd_faults.c instead); a wrong database key is
+ * refused. */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -76,7 +79,7 @@ static void ok(json_t *r)
 	json_decref(r);
 }
 
-Test(ballotd_crash, sigkill_during_concurrent_casts)
+Test(ballotd_crash, sigkill_during_casts_is_atomic_and_recovered)
 {
 	char buf[600];
 	td_setup(&d, NTOK + 4);

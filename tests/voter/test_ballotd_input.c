@@ -1,6 +1,7 @@
 /* quorum-ballotd integration: bad input on every socket gets an error, the
  * daemon keeps serving, and nothing changes. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,29 @@ static char *raw(const char *role, const char *data, size_t len, int shut)
 	return out;
 }
 
+/* Everything the daemon sends on fd until it closes the connection. */
+static char *recv_all(int fd)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	cr_assert_not_null(buf);
+	for (;;) {
+		if (cap - len < 2) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+		ssize_t r = recv(fd, buf + len, cap - len - 1, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = 0;
+	return buf;
+}
+
 static void check(const char *role, const char *line, const char *code)
 {
 	char *e = raw(role, line, strlen(line), 0);
@@ -114,6 +138,9 @@ Test(ballotd_input, malformed_unknown_wrong_role)
 	         "{\"op\":\"challenge\",\"token\":\"%s\",\"tracking_code\":\"%064d\"}\n", token, 0);
 	check("booth", line, "no_pending");
 	check("admin", "{\"op\":\"import-roll\",\"path\":\"relative.csv\"}\n", "bad_request");
+	/* Once the poll is open the roll is locked: refused before the path is
+	 * even read (a missing file is not what fails here: see
+	 * ballotd_roll below for the unreadable roll). */
 	check("admin", "{\"op\":\"import-roll\",\"path\":\"/nonexistent/roll.csv\"}\n",
 	      "roll_locked");
 	/* A NUL byte inside a line. */
@@ -164,17 +191,28 @@ Test(ballotd_input, oversized_truncated_timeout)
 	e = raw("operator", "{\"op\":\"stat", 11, 0);
 	cr_assert_str_eq(e, "timeout");
 	free(e);
-	/* Several requests pipelined on one connection are all answered. */
+	/* Several requests pipelined on one connection are all answered, in
+	 * order, each once. */
 	int fd = td_connect(&d, "operator");
 	const char *pl = "{\"op\":\"ping\"}\n{\"op\":\"nope\"}\n{\"op\":\"ping\"}\n";
 	td_send(fd, pl, strlen(pl));
-	json_t *r1 = td_recv(fd);
-	cr_assert_not_null(r1);
-	cr_assert_null(td_err(r1));
-	json_decref(r1);
-	/* (the remaining replies may arrive in the same read; a fresh
-	 * connection proves the daemon still serves) */
+	shutdown(fd, SHUT_WR);
+	char *all = recv_all(fd);
 	close(fd);
+	const char *want[3] = {"ok", "unknown_op", "ok"};
+	char *line = all;
+	for (int i = 0; i < 3; i++) {
+		char *nl = strchr(line, '\n');
+		cr_assert_not_null(nl, "reply %d of 3 missing: %s", i + 1, all);
+		json_t *r = json_loadb(line, (size_t)(nl - line), 0, NULL);
+		cr_assert_not_null(r, "reply %d is not JSON", i + 1);
+		const char *code = td_err(r);
+		cr_assert_str_eq(code ? code : "ok", want[i], "reply %d", i + 1);
+		json_decref(r);
+		line = nl + 1;
+	}
+	cr_assert_str_eq(line, "", "nothing after the three replies: %s", line);
+	free(all);
 	char *after = snapshot();
 	cr_assert_str_eq(before, after);
 	free(before);
@@ -216,4 +254,90 @@ Test(ballotd_input, socket_permissions)
 		json_decref(r);
 		close(fds[i]);
 	}
+}
+
+/* ---- import-roll before the poll opens: the bad_roll paths ---- */
+
+static void init_new(void)
+{
+	td_setup(&d, 10);
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+}
+
+TestSuite(ballotd_roll, .init = init_new, .fini = fini, .timeout = 60);
+
+static json_t *import(const char *path)
+{
+	char buf[600];
+	snprintf(buf, sizeof buf, "{\"op\":\"import-roll\",\"path\":\"%s\"}", path);
+	json_t *r = td_req(&d, "admin", buf);
+	cr_assert_not_null(r);
+	return r;
+}
+
+static const char *errmsg(const json_t *r)
+{
+	return json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+}
+
+static json_int_t registered(void)
+{
+	json_t *r = td_req(&d, "operator", "{\"op\":\"status\"}");
+	cr_assert_null(td_err(r));
+	json_int_t n = json_integer_value(json_object_get(r, "registered"));
+	cr_assert_str_eq(json_string_value(json_object_get(r, "state")), "new");
+	json_decref(r);
+	return n;
+}
+
+Test(ballotd_roll, unreadable_roll)
+{
+	char p[400];
+	/* A missing file, and a directory: bad_roll naming the path. */
+	snprintf(p, sizeof p, "%s/no-such-roll.csv", d.dir);
+	json_t *r = import(p);
+	cr_assert_str_eq(td_err(r), "bad_roll");
+	cr_assert(strstr(errmsg(r), p) != NULL, "%s", errmsg(r));
+	cr_assert(strstr(errmsg(r), "cannot read") != NULL, "%s", errmsg(r));
+	json_decref(r);
+	r = import(d.el);
+	cr_assert_str_eq(td_err(r), "bad_roll");
+	cr_assert(strstr(errmsg(r), d.el) != NULL, "%s", errmsg(r));
+	json_decref(r);
+	/* Nothing imported, and the roll is still open to a good import. */
+	cr_assert_eq(registered(), 0);
+	r = import(d.roll);
+	cr_assert_null(td_err(r), "%s", errmsg(r));
+	json_decref(r);
+	cr_assert_eq(registered(), 12);
+}
+
+Test(ballotd_roll, roll_with_findings)
+{
+	char p[400];
+	snprintf(p, sizeof p, "%s/bad-roll.csv", d.dir);
+	const char *csv = "id,name,birth_date,household,group,flags\n"
+	                  "V0001,One,1980-01-01,H001,g1,\n"
+	                  "V0002,Two,1980-02-30,H002,g1,\n" /* no such date */
+	                  "V0001,Again,1981-01-01,H003,g2,\n"; /* duplicate id */
+	cr_assert_eq(test_write_file(p, csv, strlen(csv)), 0);
+	json_t *r = import(p);
+	cr_assert_str_eq(td_err(r), "bad_roll");
+	cr_assert(strstr(errmsg(r), "nothing imported") != NULL, "%s", errmsg(r));
+	json_t *f = json_object_get(json_object_get(r, "error"), "findings");
+	cr_assert(json_is_array(f));
+	/* Both problems, each with its line. */
+	cr_assert_eq(json_array_size(f), 2);
+	json_t *f0 = json_array_get(f, 0), *f1 = json_array_get(f, 1);
+	cr_assert_str_eq(json_string_value(json_object_get(f0, "where")), "line 3");
+	cr_assert(strstr(json_string_value(json_object_get(f0, "message")), "1980-02-30") != NULL);
+	cr_assert_str_eq(json_string_value(json_object_get(f1, "where")), "line 4");
+	cr_assert(strstr(json_string_value(json_object_get(f1, "message")),
+	                 "duplicate id \"V0001\"") != NULL);
+	json_decref(r);
+	cr_assert_eq(registered(), 0, "nothing imported");
+	r = import(d.roll);
+	cr_assert_null(td_err(r), "%s", errmsg(r));
+	json_decref(r);
+	cr_assert_eq(registered(), 12);
 }

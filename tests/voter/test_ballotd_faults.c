@@ -1,0 +1,285 @@
+/*
+ * quorum-ballotd under fault injection: the real daemon runs under the
+ * fault shim (tests/common/fault_shim.c, LD_PRELOAD), which records its
+ * writes, syncs and sends and can make a sync of the audit log fail or
+ * wait.  Covered here:
+ *  - durability of a cast: the ballot box and the audit log are synced
+ *    before the receipt is sent (P-5, A-3.4);
+ *  - token_busy: a token whose cast is still being committed is refused to
+ *    a second request (the commit is held at the log's fdatasync);
+ *  - unavailable: a failed log append answers "unavailable" and every later
+ *    booth request too, until a restart repairs the log from the box (P-5.4);
+ *  - busy: the pending-ballot limit (a daemon built with PENDING_MAX 2).
+ */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "testutil.h"
+
+static tdaemon d;
+static char trace_path[400], gate[400];
+static char *tok[3];
+
+static void fini(void)
+{
+	td_kill(&d);
+	for (int i = 0; i < 3; i++)
+		free(tok[i]);
+	test_rmtree(d.dir);
+}
+
+TestSuite(ballotd_faults, .fini = fini, .timeout = 120);
+
+static json_t *reqf(const char *role, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static json_t *reqf(const char *role, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return td_req(&d, role, buf);
+}
+
+static const char *msg_of(const json_t *r)
+{
+	return json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+}
+
+static void expect(json_t *r, const char *code, const char *msg_part)
+{
+	char *s = json_dumps(r, JSON_COMPACT);
+	const char *e = td_err(r);
+	if (code == NULL)
+		cr_assert_null(e, "expected ok, got %s", s);
+	else
+		cr_assert(e != NULL && strcmp(e, code) == 0, "expected %s, got %s", code, s);
+	if (msg_part != NULL)
+		cr_assert(strstr(msg_of(r), msg_part) != NULL, "message of %s", s);
+	free(s);
+	json_decref(r);
+}
+
+/* Start the daemon under the shim: trace everything in the state
+ * directory; fault (fail/hold, or NULL) the audit log's leaves sync while
+ * the gate file exists.  Then import the roll, open, check in 3 voters. */
+static void start(const char *fault, const char *bin)
+{
+	td_setup(&d, 10);
+	snprintf(trace_path, sizeof trace_path, "%s/trace", d.dir);
+	snprintf(gate, sizeof gate, "%s/gate", d.dir);
+	const char *shim = getenv("QUORUM_FAULT_SHIM");
+	cr_assert(shim != NULL, "QUORUM_FAULT_SHIM not set (run through meson test)");
+	char asan[512];
+	const char *a = getenv("ASAN_OPTIONS");
+	snprintf(asan, sizeof asan, "%s%sverify_asan_link_order=0", a ? a : "", a ? ":" : "");
+	/* This test process is a fork of its own: the environment is ours. */
+	setenv("ASAN_OPTIONS", asan, 1);
+	setenv("LD_PRELOAD", shim, 1);
+	setenv("QUORUM_SHIM_TRACE", trace_path, 1);
+	setenv("QUORUM_SHIM_TRACE_MATCH", d.state, 1);
+	if (fault != NULL) {
+		setenv("QUORUM_SHIM_FAULT", fault, 1);
+		setenv("QUORUM_SHIM_FAULT_MATCH", "/log/leaves$", 1);
+		setenv("QUORUM_SHIM_GATE", gate, 1);
+	}
+	td_daemon_bin = bin;
+	int st = 0;
+	cr_assert_eq(td_start(&d, "pw", &st), 0, "daemon exited (status %d)", st);
+	/* Only the daemon runs under the shim. */
+	unsetenv("LD_PRELOAD");
+	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), NULL, NULL);
+	expect(reqf("admin", "{\"op\":\"open\"}"), NULL, NULL);
+	for (int i = 0; i < 3; i++) {
+		json_t *r = reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V000%d\"}", i + 1);
+		cr_assert_null(td_err(r));
+		tok[i] = strdup(json_string_value(json_object_get(r, "token")));
+		json_decref(r);
+	}
+}
+
+static void restart_plain(void)
+{
+	td_kill(&d);
+	unsetenv("QUORUM_SHIM_FAULT");
+	unsetenv("QUORUM_SHIM_TRACE");
+	td_daemon_bin = NULL;
+	int st = 0;
+	cr_assert_eq(td_start(&d, "pw", &st), 0, "daemon exited (status %d)", st);
+}
+
+static char *read_trace(void)
+{
+	size_t len;
+	char *t = test_read_file(trace_path, &len);
+	return t != NULL ? t : strdup("");
+}
+
+/* Wait (bounded) until the trace holds `what`: the daemon reached it. */
+static void wait_trace(const char *what)
+{
+	for (int i = 0; i < 3000; i++) {
+		char *t = read_trace();
+		int found = strstr(t, what) != NULL;
+		free(t);
+		if (found)
+			return;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	cr_assert_fail("the daemon never reached \"%s\"", what);
+}
+
+static void gate_set(int on)
+{
+	if (on)
+		cr_assert_eq(test_write_file(gate, "", 0), 0);
+	else
+		cr_assert_eq(unlink(gate), 0);
+}
+
+/* Position of the last line of t (after `from`) that starts with op and
+ * contains part; -1 if none. */
+static long last_line(const char *t, const char *op, const char *part)
+{
+	long pos = -1, i = 0;
+	for (const char *p = t; *p; i++) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p) : strlen(p);
+		char line[1200];
+		snprintf(line, sizeof line, "%.*s", (int)l, p);
+		if (strncmp(line, op, strlen(op)) == 0 && line[strlen(op)] == ' ' &&
+		    strstr(line, part) != NULL)
+			pos = i;
+		p += l + (nl != NULL);
+	}
+	return pos;
+}
+
+Test(ballotd_faults, receipt_sent_after_box_and_log_syncs)
+{
+	start(NULL, NULL);
+	unlink(trace_path);
+	char *m = td_marks_json(0);
+	json_t *r = reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s}", tok[0], m);
+	free(m);
+	cr_assert_null(td_err(r));
+	cr_assert_not_null(json_object_get(r, "log_index"));
+	json_decref(r);
+	char *t = read_trace();
+	long send = last_line(t, "send", "socket");
+	long box_w = last_line(t, "write", "/box.db");
+	long box_s1 = last_line(t, "fsync", "/box.db"),
+	     box_s2 = last_line(t, "fdatasync", "/box.db");
+	long box_s = box_s1 > box_s2 ? box_s1 : box_s2;
+	long le = last_line(t, "fdatasync", "/log/entries");
+	long ll = last_line(t, "fdatasync", "/log/leaves");
+	long lw = last_line(t, "write", "/log/leaves");
+	cr_assert(send >= 0 && box_w >= 0 && box_s >= 0 && le >= 0 && ll >= 0 && lw >= 0,
+	          "missing calls in the trace:\n%s", t);
+	cr_assert_lt(box_w, box_s, "the box is synced after it is written:\n%s", t);
+	cr_assert_lt(box_s, le, "the box commits before the log (P-5.4):\n%s", t);
+	cr_assert_lt(lw, le, "the log is synced after it is written:\n%s", t);
+	cr_assert_lt(le, ll, "entries, then leaves (A-3.4):\n%s", t);
+	cr_assert_lt(ll, send, "the receipt is sent after the syncs:\n%s", t);
+	free(t);
+}
+
+Test(ballotd_faults, token_busy_while_its_cast_commits)
+{
+	start("hold", NULL);
+	gate_set(1);
+	/* The cast reaches the log's fdatasync and waits there. */
+	int fa = td_connect(&d, "booth");
+	cr_assert(fa >= 0);
+	char *m = td_marks_json(1), line[1024];
+	snprintf(line, sizeof line, "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s}\n", tok[0], m);
+	free(m);
+	td_send(fa, line, strlen(line));
+	wait_trace("fdatasync-held ");
+	/* The same token, meanwhile: refused, by name. */
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[0]), "token_busy",
+	       "being used by another request");
+	m = td_marks_json(2);
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s}", tok[0], m),
+	       "token_busy", NULL);
+	free(m);
+	/* Another token is served. */
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[1]), NULL, NULL);
+	/* Released: the first cast completes, and the token is then spent. */
+	gate_set(0);
+	json_t *r = td_recv(fa);
+	close(fa);
+	cr_assert_not_null(r);
+	cr_assert_null(td_err(r), "the held cast completes");
+	json_decref(r);
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[0]), "token_spent", NULL);
+}
+
+Test(ballotd_faults, unavailable_after_failed_log_append)
+{
+	start("fail", NULL);
+	gate_set(1);
+	char *m = td_marks_json(3);
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s}", tok[0], m),
+	       "unavailable", "the audit log failed");
+	free(m);
+	gate_set(0);
+	/* The log works again, but the station stays refused until restarted. */
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[1]), "unavailable",
+	       "must be restarted");
+	m = td_marks_json(0);
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s}", tok[1], m),
+	       "unavailable", NULL);
+	free(m);
+	expect(reqf("operator", "{\"op\":\"ping\"}"), NULL, NULL);
+	/* Restart: the ballot committed to the box before the failed append
+	 * is put in the log (P-5.4); its token is spent, the others serve. */
+	restart_plain();
+	json_t *s = reqf("operator", "{\"op\":\"status\"}");
+	cr_assert_null(td_err(s));
+	cr_assert_eq(json_integer_value(json_object_get(s, "cast")), 1);
+	json_decref(s);
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[0]), "token_spent", NULL);
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[1]), NULL, NULL);
+}
+
+Test(ballotd_faults, busy_when_pending_ballots_are_full)
+{
+	/* A daemon built with PENDING_MAX 2 (tests/voter/meson.build). */
+	start(NULL, "tests/voter/quorum-ballotd-pending2");
+	char *code[3] = {NULL, NULL, NULL};
+	for (int i = 0; i < 2; i++) {
+		json_t *r = reqf("booth", "{\"op\":\"encrypt\",\"token\":\"%s\",\"marks\":%s}",
+		                 tok[i], "[[1,0],[1,1,0,0,1]]");
+		cr_assert_null(td_err(r));
+		code[i] = strdup(json_string_value(json_object_get(r, "tracking_code")));
+		json_decref(r);
+	}
+	expect(reqf("booth", "{\"op\":\"encrypt\",\"token\":\"%s\",\"marks\":%s}", tok[2],
+	            "[[1,0],[1,1,0,0,1]]"),
+	       "busy", "too many ballots awaiting cast or challenge");
+	/* Re-encrypting a token that has a pending ballot replaces it. */
+	json_t *r = reqf("booth", "{\"op\":\"encrypt\",\"token\":\"%s\",\"marks\":%s}", tok[0],
+	                 "[[0,1],[0,0,1,0,0]]");
+	cr_assert_null(td_err(r));
+	free(code[0]);
+	code[0] = strdup(json_string_value(json_object_get(r, "tracking_code")));
+	json_decref(r);
+	/* Casting one frees its place. */
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"tracking_code\":\"%s\"}", tok[0],
+	            code[0]),
+	       NULL, NULL);
+	expect(reqf("booth", "{\"op\":\"encrypt\",\"token\":\"%s\",\"marks\":%s}", tok[2],
+	            "[[1,0],[1,1,0,0,1]]"),
+	       NULL, NULL);
+	for (int i = 0; i < 3; i++)
+		free(code[i]);
+}
