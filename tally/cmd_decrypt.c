@@ -2,11 +2,16 @@
  * cmd_decrypt.c -- quorum-tally decrypt DIR --trustee I --key KEYFILE
  *                  [--pass-fd N | --pass-file F]
  *
- * One trustee, on their own machine, writes their partial decryption of
- * the aggregate with a Chaum-Pedersen proof per value
- * (docs/spec/record.md R-7).
+ * One trustee, on their own machine, rebuilds the aggregate from the
+ * station records (every ballot verified), refuses an aggregate.json that
+ * differs, and writes their signed partial decryption with a
+ * Chaum-Pedersen proof per value bound to that aggregate and the value's
+ * place (docs/spec/record.md R-7).
  */
 #include <stdio.h>
+#include <string.h>
+
+#include "crypto/util.h"
 
 #include "cli.h"
 #include "cmds.h"
@@ -25,7 +30,8 @@ int cmd_decrypt(int argc, char **argv)
 	rec_election *el = NULL;
 	secbuf *pass = NULL;
 	uint32_t i;
-	char msg[768] = "";
+	uint8_t ah[SHA256_LEN];
+	char msg[768] = "", hx[2 * SHA256_LEN + 1];
 	qerr e;
 	if (dir == NULL || key == NULL ||
 	    cli_u32(cli_opt(argc, argv, "--trustee"), 1, THRESHOLD_MAX_N, &i) != Q_OK) {
@@ -35,17 +41,24 @@ int cmd_decrypt(int argc, char **argv)
 		return TALLY_EXIT_USAGE;
 	}
 	if ((e = rec_open(&el, dir, msg, sizeof msg)) == Q_OK &&
-	    (e = cli_passphrase(argc, argv, 0, &pass)) == Q_OK)
-		e = tally_decrypt(el, i, key, pass->data, pass->len, msg, sizeof msg);
+	    (e = cli_passphrase(argc, argv, 0, &pass)) == Q_OK) {
+		tally_opts o = {0, 1};
+		e = tally_decrypt(el, i, key, pass->data, pass->len, &o, ah, msg, sizeof msg);
+	}
 	secbuf_free(pass);
-	rec_free(el);
 	if (e != Q_OK) {
+		rec_free(el);
 		fprintf(stderr, "quorum-tally decrypt: %s\n", msg[0] ? msg : qerr_str(e));
 		return e == Q_ERR_IO || e == Q_ERR_NOMEM || e == Q_ERR_ARG || e == Q_ERR_EXISTS
 		           ? TALLY_EXIT_USAGE
 		           : TALLY_EXIT_DATA;
 	}
-	printf(_("trustee %u: partial decryption written to %s/tally/partials/%u.json\n"), i, dir,
-	       i);
+	hex_encode(hx, ah, SHA256_LEN);
+	printf(_("trustee %u: aggregate rebuilt from the station records and checked: SHA-256 "
+	         "%s\n  compare it with the one the returning officer announced\n"),
+	       i, hx);
+	printf(_("trustee %u: partial decryption written to %s/tally/partials/%u.json (signed)\n"),
+	       i, dir, i);
+	rec_free(el);
 	return TALLY_EXIT_OK;
 }

@@ -646,7 +646,7 @@ static void bar_cb(void *ctx, uint64_t done, uint64_t total)
 	progress_update(ctx, done);
 }
 
-qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t msgsz)
+qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char *msg, size_t msgsz)
 {
 	ballot_style *st = NULL;
 	point *K = NULL;
@@ -656,21 +656,16 @@ qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t ms
 	tally_item *items = NULL;
 	code_ref *refs = NULL;
 	elgamal_ct **agg = NULL;
-	json_t *aj = NULL, *jst = NULL, *jcs = NULL, *entry = NULL;
-	char path[REC_PATH_MAX], why[256], khex[2 * POINT_LEN + 1];
-	uint8_t kb[POINT_LEN], ah[SHA256_LEN];
+	json_t *aj = NULL, *jst = NULL, *jcs = NULL;
+	char why[256], khex[2 * POINT_LEN + 1];
+	uint8_t kb[POINT_LEN];
 	uint64_t issued = 0, cast = 0;
 	progress bar;
-	struct stat sst;
 	qerr e;
 
+	*out = NULL;
 	memset(&bar, 0, sizeof bar);
 	bar.fd = -1;
-	if ((e = rec_path(path, sizeof path, el->dir, "tally/aggregate.json")) != Q_OK)
-		return e;
-	if (lstat(path, &sst) == 0)
-		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "the tally has already been made (%s)",
-		                path);
 	if ((e = ceremony_check_joint_key(el, msg, msgsz)) != Q_OK)
 		return e;
 	if ((e = rec_ballot_style(el, &st, msg, msgsz)) != Q_OK)
@@ -802,34 +797,9 @@ qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t ms
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
-	{
-		char d[REC_PATH_MAX];
-		if ((e = rec_path(d, sizeof d, el->dir, "tally/partials")) != Q_OK)
-			goto out;
-		if (rec_mkdirs(d) != Q_OK) {
-			e = rec_fail(Q_ERR_IO, msg, msgsz, "cannot create %s", d);
-			goto out;
-		}
-	}
-	if ((e = rec_write_json(path, aj, 1, msg, msgsz)) != Q_OK)
-		goto out;
-	{
-		uint8_t *fb = NULL;
-		size_t fl;
-		if ((e = rec_read_file(path, REC_MAX_FILE, &fb, &fl, msg, msgsz)) != Q_OK)
-			goto out;
-		sha256(ah, fb, fl);
-		free(fb);
-	}
-	/* R-3.3 "tally" entry */
-	entry =
-	    json_pack("{s:s, s:o, s:I, s:O}", "type", "tally", "aggregate_sha256",
-	              rec_hex_json(ah, sizeof ah), "ballots", (json_int_t)total, "stations", jst);
-	if (entry == NULL) {
-		e = Q_ERR_NOMEM;
-		goto out;
-	}
-	e = rec_log_append(el, entry, 1, NULL, msg, msgsz);
+	*out = aj;
+	aj = NULL;
+	e = Q_OK;
 out:
 	if (sds != NULL)
 		for (size_t s = 0; s < ns; s++)
@@ -844,6 +814,66 @@ out:
 	json_decref(aj);
 	json_decref(jst);
 	json_decref(jcs);
+	return e;
+}
+
+qerr tally_aggregate_bytes(const json_t *aj, char **buf, size_t *len)
+{
+	char *s = json_dumps(aj, JSON_INDENT(2) | JSON_SORT_KEYS), *t;
+	size_t l;
+	*buf = NULL;
+	if (s == NULL)
+		return Q_ERR_NOMEM;
+	l = strlen(s);
+	if ((t = realloc(s, l + 2)) == NULL) {
+		free(s);
+		return Q_ERR_NOMEM;
+	}
+	t[l] = '\n';
+	t[l + 1] = '\0';
+	*buf = t;
+	*len = l + 1;
+	return Q_OK;
+}
+
+qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t msgsz)
+{
+	char path[REC_PATH_MAX], dir[REC_PATH_MAX], *buf = NULL;
+	uint8_t ah[SHA256_LEN];
+	json_t *aj = NULL, *entry = NULL;
+	struct stat sst;
+	size_t len;
+	qerr e;
+	if ((e = rec_path(path, sizeof path, el->dir, "tally/aggregate.json")) != Q_OK)
+		return e;
+	if (lstat(path, &sst) == 0)
+		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "the tally has already been made (%s)",
+		                path);
+	if ((e = tally_build(el, o, &aj, msg, msgsz)) != Q_OK)
+		return e;
+	if ((e = tally_aggregate_bytes(aj, &buf, &len)) != Q_OK)
+		goto out;
+	if ((e = rec_path(dir, sizeof dir, el->dir, "tally/partials")) != Q_OK)
+		goto out;
+	if (rec_mkdirs(dir) != Q_OK) {
+		e = rec_fail(Q_ERR_IO, msg, msgsz, "cannot create %s", dir);
+		goto out;
+	}
+	if ((e = rec_write_file(path, buf, len, 0644, 1, msg, msgsz)) != Q_OK)
+		goto out;
+	sha256(ah, buf, len);
+	/* R-3 "tally" entry */
+	entry = json_pack("{s:s, s:o, s:O, s:O}", "type", "tally", "aggregate_sha256",
+	                  rec_hex_json(ah, sizeof ah), "ballots", json_object_get(aj, "ballots"),
+	                  "stations", json_object_get(aj, "stations"));
+	if (entry == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	e = rec_log_append(el, entry, 1, NULL, msg, msgsz);
+out:
+	free(buf);
+	json_decref(aj);
 	json_decref(entry);
 	return e;
 }

@@ -76,6 +76,18 @@ typedef struct tally_opts {
  * Q_ERR_CONSISTENCY (counts), Q_ERR_EXISTS (a ballot twice), Q_ERR_STATE
  * (no joint key), each with msg naming the station/ballot.
  */
+/*
+ * Everything tally_run checks and computes, without writing anything:
+ * *out receives the aggregate (R-6) as JSON.  Trustees call it from
+ * decrypt to rebuild the aggregate they are asked to decrypt (R-7).
+ */
+Q_MUST_CHECK qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char *msg,
+                              size_t msgsz);
+
+/* The exact bytes of aggregate.json for aj (R-1.2: JSON_INDENT(2) |
+ * JSON_SORT_KEYS, final newline); *buf malloc'd. */
+Q_MUST_CHECK qerr tally_aggregate_bytes(const json_t *aj, char **buf, size_t *len);
+
 Q_MUST_CHECK qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t msgsz);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ceremony.h"
 #include "count.h"
@@ -16,6 +17,7 @@
 #include "crypto/threshold.h"
 #include "crypto/util.h"
 #include "election/decide.h"
+#include "tsig.h"
 
 #include "banned.h"
 
@@ -26,6 +28,7 @@ typedef struct agg_file {
 	uint64_t ballots, issued, cast;
 	size_t nsel;
 	elgamal_ct **cts;
+	uint32_t *cidx, *oidx; /* contest and option index of selection s */
 } agg_file;
 
 static void agg_file_clear(agg_file *a)
@@ -33,31 +36,25 @@ static void agg_file_clear(agg_file *a)
 	for (size_t s = 0; s < a->nsel; s++)
 		elgamal_ct_free(a->cts[s]);
 	free(a->cts);
+	free(a->cidx);
+	free(a->oidx);
 	json_decref(a->j);
 	memset(a, 0, sizeof *a);
 }
 
-static qerr load_aggregate(const rec_election *el, agg_file *a, char *msg, size_t msgsz)
+/* Parse the aggregate's bytes. */
+static qerr parse_aggregate(const rec_election *el, const void *buf, size_t len, agg_file *a,
+                            char *msg, size_t msgsz)
 {
-	char path[REC_PATH_MAX];
 	const char *what = "tally/aggregate.json";
-	uint8_t *buf = NULL, bh[SHA256_LEN];
-	size_t len;
+	uint8_t bh[SHA256_LEN];
 	json_error_t je;
 	const json_t *cs, *c, *v;
 	size_t ci, n = 0;
 	qerr e;
 	memset(a, 0, sizeof *a);
-	if ((e = rec_path(path, sizeof path, el->dir, "%s", what)) != Q_OK)
-		return e;
-	e = rec_read_file(path, REC_MAX_FILE, &buf, &len, msg, msgsz);
-	if (e == Q_ERR_NOTFOUND)
-		return rec_fail(Q_ERR_STATE, msg, msgsz, "no aggregate yet: run \"tally\" first");
-	if (e != Q_OK)
-		return e;
 	sha256(a->hash, buf, len);
 	a->j = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
-	free(buf);
 	if (!json_is_object(a->j)) {
 		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: line %d: %s", what, je.line, je.text);
 		goto out;
@@ -86,7 +83,9 @@ static qerr load_aggregate(const rec_election *el, agg_file *a, char *msg, size_
 		goto out;
 	}
 	json_array_foreach(cs, ci, c) n += json_array_size(json_object_get(c, "selections"));
-	if (n == 0 || n > 100000 || (a->cts = calloc(n, sizeof *a->cts)) == NULL) {
+	if (n == 0 || n > 100000 || (a->cts = calloc(n, sizeof *a->cts)) == NULL ||
+	    (a->cidx = calloc(n, sizeof *a->cidx)) == NULL ||
+	    (a->oidx = calloc(n, sizeof *a->oidx)) == NULL) {
 		e = n == 0 ? rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: no selections", what)
 		           : Q_ERR_NOMEM;
 		goto out;
@@ -101,6 +100,8 @@ static qerr load_aggregate(const rec_election *el, agg_file *a, char *msg, size_
 		{
 			uint8_t cb[ELGAMAL_CT_LEN];
 			const json_t *ct = json_object_get(sel, "ciphertext");
+			a->cidx[n] = (uint32_t)ci;
+			a->oidx[n] = (uint32_t)si;
 			if (json_is_null(ct)) {
 				n++;
 				continue;
@@ -128,40 +129,123 @@ out:
 	return e;
 }
 
+static qerr load_aggregate(const rec_election *el, agg_file *a, char *msg, size_t msgsz)
+{
+	char path[REC_PATH_MAX];
+	uint8_t *buf = NULL;
+	size_t len;
+	qerr e;
+	memset(a, 0, sizeof *a);
+	if ((e = rec_path(path, sizeof path, el->dir, "tally/aggregate.json")) != Q_OK)
+		return e;
+	e = rec_read_file(path, REC_MAX_FILE, &buf, &len, msg, msgsz);
+	if (e == Q_ERR_NOTFOUND)
+		return rec_fail(Q_ERR_STATE, msg, msgsz, "no aggregate yet: run \"tally\" first");
+	if (e != Q_OK)
+		return e;
+	e = parse_aggregate(el, buf, len, a, msg, msgsz);
+	free(buf);
+	return e;
+}
+
+/*
+ * R-7 (2): rebuild the aggregate from the station records (every check of
+ * tally_build) and require tally/aggregate.json to be exactly those bytes.
+ */
+static qerr rebuild_aggregate(const rec_election *el, const tally_opts *o, agg_file *a, char *msg,
+                              size_t msgsz)
+{
+	char path[REC_PATH_MAX], *mine = NULL, hm[2 * SHA256_LEN + 1], hf[2 * SHA256_LEN + 1];
+	uint8_t *theirs = NULL, h1[SHA256_LEN], h2[SHA256_LEN];
+	size_t mlen, tlen;
+	json_t *aj = NULL;
+	tally_opts quiet = {0, 0};
+	qerr e;
+	memset(a, 0, sizeof *a);
+	if (o == NULL)
+		o = &quiet;
+	if ((e = rec_path(path, sizeof path, el->dir, "tally/aggregate.json")) != Q_OK)
+		return e;
+	e = rec_read_file(path, REC_MAX_FILE, &theirs, &tlen, msg, msgsz);
+	if (e == Q_ERR_NOTFOUND)
+		return rec_fail(Q_ERR_STATE, msg, msgsz,
+		                "no aggregate yet: the returning officer runs \"tally\" first");
+	if (e != Q_OK)
+		return e;
+	if ((e = tally_build(el, o, &aj, msg, msgsz)) != Q_OK) {
+		char tmp[768];
+		snprintf(tmp, sizeof tmp, "%s", msg != NULL ? msg : "");
+		e = rec_fail(e, msg, msgsz,
+		             "the aggregate cannot be rebuilt from the station records, so it is "
+		             "not decrypted: %s",
+		             tmp);
+		goto out;
+	}
+	if ((e = tally_aggregate_bytes(aj, &mine, &mlen)) != Q_OK)
+		goto out;
+	sha256(h1, mine, mlen);
+	sha256(h2, theirs, tlen);
+	if (mlen != tlen || memcmp(mine, theirs, mlen) != 0) {
+		hex_encode(hm, h1, SHA256_LEN);
+		hex_encode(hf, h2, SHA256_LEN);
+		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+		             "tally/aggregate.json (SHA-256 %s) is not the aggregate of the "
+		             "verified station records (SHA-256 %s): refused, nothing decrypted "
+		             "(R-7)",
+		             hf, hm);
+		goto out;
+	}
+	e = parse_aggregate(el, mine, mlen, a, msg, msgsz);
+out:
+	free(theirs);
+	free(mine);
+	json_decref(aj);
+	return e;
+}
+
 qerr tally_decrypt(const rec_election *el, uint32_t i, const char *key_path, const void *pass,
-                   size_t passlen, char *msg, size_t msgsz)
+                   size_t passlen, const tally_opts *o, uint8_t agg_hash[SHA256_LEN], char *msg,
+                   size_t msgsz)
 {
 	agg_file a;
 	scalar *s = NULL;
+	sig_secret sk;
+	trustee_set *set = NULL;
 	point *Si = NULL, *sG = NULL, *M = NULL, *K = NULL, **S = NULL;
 	cp_proof *pf = NULL;
 	json_t *shares = NULL, *pj = NULL;
-	uint8_t ctx[SHA256_LEN];
-	char path[REC_PATH_MAX];
+	uint8_t ctx[SHA256_LEN], pk[SIG_PUBLIC_LEN];
+	char path[REC_PATH_MAX], rel[64];
 	struct stat st;
 	qerr e;
 
 	memset(&a, 0, sizeof a);
+	memset(&sk, 0, sizeof sk);
 	if (i < 1 || i > el->n)
 		return rec_fail(Q_ERR_ARG, msg, msgsz, "trustee index %u is not in 1..%u", i,
 		                el->n);
-	if ((e = rec_path(path, sizeof path, el->dir, "tally/partials/%u.json", i)) != Q_OK)
+	snprintf(rel, sizeof rel, "tally/partials/%u.json", i);
+	if ((e = rec_path(path, sizeof path, el->dir, "%s", rel)) != Q_OK)
 		return e;
 	if (lstat(path, &st) == 0)
 		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "trustee %u has already decrypted (%s)",
 		                i, path);
-	if ((e = load_aggregate(el, &a, msg, msgsz)) != Q_OK)
-		return e;
-	if ((e = rec_load_joint_key(el, &K, &S, msg, msgsz)) != Q_OK)
-		goto out;
 	if ((s = scalar_new()) == NULL || (sG = point_new()) == NULL || (M = point_new()) == NULL ||
 	    (pf = cp_proof_new()) == NULL || (shares = json_array()) == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
-	Si = S[i - 1];
-	if ((e = ceremony_key_open(el, i, key_path, pass, passlen, s, msg, msgsz)) != Q_OK)
+	/* R-7 (1): the trustee's own key, and everything checked against the
+	 * roster it confirmed at the ceremony */
+	if ((e = ceremony_key_open(el, i, key_path, pass, passlen, s, &sk, msg, msgsz)) != Q_OK)
 		goto out;
+	if ((e = sig_public(&sk, pk)) != Q_OK)
+		goto out;
+	if ((e = ceremony_check_keys(el, i, pk, &set, msg, msgsz)) != Q_OK)
+		goto out;
+	if ((e = rec_load_joint_key(el, &K, &S, msg, msgsz)) != Q_OK)
+		goto out;
+	Si = S[i - 1];
 	if ((e = point_mul_base(sG, s)) != Q_OK)
 		goto out;
 	if (!point_eq(sG, Si)) {
@@ -170,14 +254,18 @@ qerr tally_decrypt(const rec_election *el, uint32_t i, const char *key_path, con
 		             key_path, i);
 		goto out;
 	}
-	rec_partial_ctx(ctx, el->base_hash, i);
+	/* R-7 (2): decrypt only the aggregate rebuilt from the verified records */
+	if ((e = rebuild_aggregate(el, o, &a, msg, msgsz)) != Q_OK)
+		goto out;
 	for (size_t x = 0; x < a.nsel; x++) {
 		uint8_t mb[POINT_LEN], pb[CP_PROOF_LEN];
 		json_t *sh;
 		if (a.cts[x] == NULL) {
 			sh = json_null();
 		} else {
-			/* M_i = s_i A, Chaum-Pedersen (C-4.2) with S_i */
+			/* R-7.1: M_i = s_i A, Chaum-Pedersen (C-4.2) with S_i, bound
+			 * to this aggregate and this selection's place */
+			rec_partial_ctx(ctx, el->base_hash, i, a.hash, a.cidx[x], a.oidx[x]);
 			if ((e = point_mul(M, s, a.cts[x]->a)) != Q_OK ||
 			    (e = cp_prove(pf, ctx, Si, a.cts[x]->a, M, s)) != Q_OK ||
 			    (e = point_encode(mb, M)) != Q_OK)
@@ -191,17 +279,22 @@ qerr tally_decrypt(const rec_election *el, uint32_t i, const char *key_path, con
 			goto out;
 		}
 	}
-	pj = json_pack("{s:s, s:i, s:o, s:O}", "format", TALLY_PARTIAL_FORMAT, "trustee",
-	               (json_int_t)i, "aggregate_sha256", rec_hex_json(a.hash, SHA256_LEN),
-	               "shares", shares);
+	pj = json_pack("{s:s, s:i, s:o, s:o, s:O}", "format", TALLY_PARTIAL_FORMAT, "trustee",
+	               (json_int_t)i, "base_hash", rec_hex_json(el->base_hash, SHA256_LEN),
+	               "aggregate_sha256", rec_hex_json(a.hash, SHA256_LEN), "shares", shares);
 	if (pj == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
-	e = rec_write_json(path, pj, 1, msg, msgsz);
+	if ((e = tsig_write_json(el, i, &sk, rel, pj, 1, msg, msgsz)) != Q_OK)
+		goto out;
+	if (agg_hash != NULL)
+		memcpy(agg_hash, a.hash, SHA256_LEN);
 out:
 	agg_file_clear(&a);
 	scalar_free(s);
+	sig_secret_wipe(&sk);
+	trustee_set_free(set);
 	point_free(sG);
 	point_free(M);
 	point_free(K);
@@ -217,8 +310,8 @@ out:
 
 /* Load and verify trustee i's partial: Mi[s] (NULL where the aggregate
  * has none).  Q_ERR_NOTFOUND if absent; any other failure names why. */
-static qerr load_partial(const rec_election *el, const agg_file *a, uint32_t i, const point *Si,
-                         point **Mi, char *why, size_t whylen)
+static qerr load_partial(const rec_election *el, const agg_file *a, const trustee_set *set,
+                         uint32_t i, const point *Si, point **Mi, char *why, size_t whylen)
 {
 	char path[REC_PATH_MAX], what[64];
 	json_t *j = NULL;
@@ -230,12 +323,22 @@ static qerr load_partial(const rec_election *el, const agg_file *a, uint32_t i, 
 	snprintf(what, sizeof what, "tally/partials/%u.json", i);
 	if ((e = rec_path(path, sizeof path, el->dir, "%s", what)) != Q_OK)
 		return e;
-	if ((e = rec_read_json(path, &j, why, whylen)) != Q_OK)
+	if (access(path, F_OK) != 0)
+		return Q_ERR_NOTFOUND;
+	/* signed by trustee i */
+	if ((e = tsig_read_json(el, i, set->roster[i - 1], what, &j, why, whylen)) != Q_OK)
 		return e;
 	v = json_object_get(j, "format");
 	if (!json_is_string(v) || strcmp(json_string_value(v), TALLY_PARTIAL_FORMAT) != 0 ||
 	    rec_json_u64(j, "trustee", el->n, &x, what, NULL, 0) != Q_OK || x != i) {
 		e = rec_fail(Q_ERR_FORMAT, why, whylen, "%s: wrong format or trustee", what);
+		goto out;
+	}
+	if ((e = rec_json_hex(j, "base_hash", h, sizeof h, what, why, whylen)) != Q_OK)
+		goto out;
+	if (memcmp(h, el->base_hash, SHA256_LEN) != 0) {
+		e = rec_fail(Q_ERR_FORMAT, why, whylen, "%s: made for another election or round",
+		             what);
 		goto out;
 	}
 	if ((e = rec_json_hex(j, "aggregate_sha256", h, sizeof h, what, why, whylen)) != Q_OK)
@@ -254,7 +357,6 @@ static qerr load_partial(const rec_election *el, const agg_file *a, uint32_t i, 
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
-	rec_partial_ctx(ctx, el->base_hash, i);
 	for (size_t s = 0; s < a->nsel; s++) {
 		const json_t *o = json_array_get(sh, s);
 		uint8_t pb[CP_PROOF_LEN];
@@ -278,7 +380,8 @@ static qerr load_partial(const rec_election *el, const agg_file *a, uint32_t i, 
 			             what, s);
 			goto out;
 		}
-		/* Chaum-Pedersen check (C-4.2) */
+		/* Chaum-Pedersen check (C-4.2) with ctx */
+		rec_partial_ctx(ctx, el->base_hash, i, a->hash, a->cidx[s], a->oidx[s]);
 		if (cp_verify(pf, ctx, Si, a->cts[s]->a, Mi[s]) != Q_OK) {
 			e = rec_fail(
 			    Q_ERR_PROOF, why, whylen,
@@ -400,6 +503,7 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 	elec_counts *ec = NULL;
 	elec_decision *dec = NULL;
 	elec_findings f;
+	trustee_set *set = NULL;
 	struct stat st;
 	qerr e;
 
@@ -411,10 +515,12 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 		return e;
 	if (lstat(path, &st) == 0)
 		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "the result exists already (%s)", path);
-	if ((e = ceremony_check_joint_key(el, msg, msgsz)) != Q_OK)
+	if ((e = ceremony_check_keys(el, 0, NULL, &set, msg, msgsz)) != Q_OK)
 		return e;
-	if ((e = load_aggregate(el, &a, msg, msgsz)) != Q_OK)
+	if ((e = load_aggregate(el, &a, msg, msgsz)) != Q_OK) {
+		trustee_set_free(set);
 		return e;
+	}
 	if ((e = rec_load_joint_key(el, &K, &S, msg, msgsz)) != Q_OK)
 		goto out;
 	if ((Mi = calloc(el->n, sizeof *Mi)) == NULL || (used = json_array()) == NULL ||
@@ -429,7 +535,7 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 			e = Q_ERR_NOMEM;
 			goto out;
 		}
-		e = load_partial(el, &a, i, S[i - 1], Mi[i - 1], why, sizeof why);
+		e = load_partial(el, &a, set, i, S[i - 1], Mi[i - 1], why, sizeof why);
 		if (e == Q_ERR_NOTFOUND)
 			continue;
 		npresent++;
@@ -600,5 +706,6 @@ out:
 	decision_free(dec);
 	elec_findings_free(&f);
 	agg_file_clear(&a);
+	trustee_set_free(set);
 	return e;
 }

@@ -26,13 +26,25 @@
 #include <stdint.h>
 
 #include "crypto/qerr.h"
+#include "count.h"
 #include "record.h"
 
-#define TALLY_PARTIAL_FORMAT "quorum-partial/1"
+#define TALLY_PARTIAL_FORMAT "quorum-partial/2"
 #define TALLY_RESULT_FORMAT "quorum-result/1"
 
+/*
+ * R-7: trustee i decrypts only what it has verified itself: its key file
+ * (share and signing key), every trustee file under the roster it signed,
+ * and the aggregate, which it rebuilds from the station records with
+ * every check of the tally (o: threads, progress bar) and compares byte
+ * for byte with tally/aggregate.json (Q_ERR_CONSISTENCY naming both
+ * hashes if they differ).  The signed partial goes to
+ * tally/partials/<i>.json(.sig).  agg_hash (may be NULL) receives the
+ * SHA-256 of the aggregate decrypted.
+ */
 Q_MUST_CHECK qerr tally_decrypt(const rec_election *el, uint32_t i, const char *key_path,
-                                const void *pass, size_t passlen, char *msg, size_t msgsz);
+                                const void *pass, size_t passlen, const tally_opts *o,
+                                uint8_t agg_hash[SHA256_LEN], char *msg, size_t msgsz);
 
 /* Options of tally_combine. */
 typedef struct combine_report {

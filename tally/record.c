@@ -334,18 +334,27 @@ static void ctx3(uint8_t out[SHA256_LEN], const char *tag, const uint8_t h[SHA25
 void rec_commitment_ctx(uint8_t out[SHA256_LEN], const uint8_t key_ctx[SHA256_LEN], uint32_t i,
                         uint32_t j)
 {
-	ctx3(out, REC_TAG_COMMITMENT, key_ctx, i, 1, j); /* */
+	ctx3(out, REC_TAG_COMMITMENT, key_ctx, i, 1, j); /* */
 }
 
 void rec_share_aad(uint8_t out[SHA256_LEN], const uint8_t key_ctx[SHA256_LEN], uint32_t d,
                    uint32_t r)
 {
-	ctx3(out, REC_TAG_SHARE, key_ctx, d, 1, r); /* */
+	ctx3(out, REC_TAG_SHARE, key_ctx, d, 1, r); /* */
 }
 
-void rec_partial_ctx(uint8_t out[SHA256_LEN], const uint8_t base_hash[SHA256_LEN], uint32_t i)
+void rec_partial_ctx(uint8_t out[SHA256_LEN], const uint8_t base_hash[SHA256_LEN], uint32_t i,
+                     const uint8_t agg_hash[SHA256_LEN], uint32_t c, uint32_t o)
 {
-	ctx3(out, REC_TAG_PARTIAL, base_hash, i, 0, 0); /* */
+	transcript t; /* */
+	if (transcript_init(&t, REC_TAG_PARTIAL) != Q_OK)
+		qfatal("record: out of memory");
+	transcript_bytes(&t, base_hash, SHA256_LEN);
+	transcript_u32(&t, i);
+	transcript_bytes(&t, agg_hash, SHA256_LEN);
+	transcript_u32(&t, c);
+	transcript_u32(&t, o);
+	transcript_digest(&t, out);
 }
 
 void rec_free(rec_election *el)
@@ -618,12 +627,15 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 	if (prev != NULL) {
 		for (uint32_t i = 1; i <= n; i++) {
 			char rel[64];
-			snprintf(rel, sizeof rel, "trustees/%u/public.json", i);
-			if ((e = copy_file(o->runoff_of, dir, rel, 0, msg, msgsz)) != Q_OK)
-				goto out;
-			snprintf(rel, sizeof rel, "trustees/%u/received.json", i);
-			if ((e = copy_file(o->runoff_of, dir, rel, 1, msg, msgsz)) != Q_OK)
-				goto out;
+			/* the signed files with their signatures */
+			static const char *const names[] = {
+			    "commitment.json", "commitment.json.sig", "public.json",
+			    "public.json.sig", "received.json",       "received.json.sig"};
+			for (size_t q = 0; q < sizeof names / sizeof names[0]; q++) {
+				snprintf(rel, sizeof rel, "trustees/%u/%s", i, names[q]);
+				if ((e = copy_file(o->runoff_of, dir, rel, 0, msg, msgsz)) != Q_OK)
+					goto out;
+			}
 		}
 		if ((e = copy_file(o->runoff_of, dir, "joint_key.json", 0, msg, msgsz)) != Q_OK)
 			goto out;

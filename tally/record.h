@@ -43,7 +43,7 @@
 #define REC_TAG_BASE "quorum/v1/election/base-hash"
 #define REC_TAG_COMMITMENT "quorum/v1/tally/commitment"
 #define REC_TAG_SHARE "quorum/v1/tally/share"
-#define REC_TAG_PARTIAL "quorum/v1/tally/partial"
+#define REC_TAG_PARTIAL "quorum/v2/tally/partial"
 #define REC_MAX_FILE (256u * 1024u * 1024u)
 #define REC_PATH_MAX 4096
 
@@ -102,8 +102,11 @@ void rec_commitment_ctx(uint8_t out[SHA256_LEN], const uint8_t key_ctx[SHA256_LE
 /* the GCM associated data of dealer d's share for recipient r. */
 void rec_share_aad(uint8_t out[SHA256_LEN], const uint8_t key_ctx[SHA256_LEN], uint32_t d,
                    uint32_t r);
-/* the Chaum-Pedersen context of trustee i's partial decryptions. */
-void rec_partial_ctx(uint8_t out[SHA256_LEN], const uint8_t base_hash[SHA256_LEN], uint32_t i);
+/* R-7.1: the Chaum-Pedersen context of trustee i's partial decryption of
+ * the selection at (contest c, option o) of the aggregate whose file has
+ * SHA-256 agg_hash. */
+void rec_partial_ctx(uint8_t out[SHA256_LEN], const uint8_t base_hash[SHA256_LEN], uint32_t i,
+                     const uint8_t agg_hash[SHA256_LEN], uint32_t c, uint32_t o);
 
 /* out = el->dir + "/" + formatted suffix.  Q_ERR_LIMIT if too long. */
 Q_MUST_CHECK qerr rec_path(char *out, size_t outsz, const char *dir, const char *fmt, ...)

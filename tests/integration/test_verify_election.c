@@ -277,7 +277,7 @@ static void make_clean(const char *base)
 	for (uint32_t i = 1; i <= 3; i++) {
 		fx_key_path(kp, sizeof kp, base, "rec", i);
 		fx_pass(i, pw, sizeof pw);
-		cr_assert_eq(tally_decrypt(el, i, kp, pw, strlen(pw), msg, sizeof msg), Q_OK, "%s",
+		cr_assert_eq(tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg), Q_OK, "%s",
 		             msg);
 	}
 	cr_assert_eq(tally_combine(el, NULL, msg, sizeof msg), Q_OK, "%s", msg);

@@ -124,9 +124,28 @@ void fx_generate_all(rec_election *el, const char *tmp, const char *name)
 		char sp[1024], pw[32], msg[512] = "";
 		fx_secret_path(sp, sizeof sp, tmp, name, i);
 		fx_pass(i, pw, sizeof pw);
-		qerr e = ceremony_generate(el, i, sp, pw, strlen(pw), &fx_kdf, msg, sizeof msg);
+		qerr e =
+		    ceremony_generate(el, i, sp, pw, strlen(pw), &fx_kdf, NULL, msg, sizeof msg);
 		cr_assert_eq(e, Q_OK, "generate %u: %s", i, msg);
 	}
+}
+
+void fx_reveal_all(rec_election *el, const char *tmp, const char *name)
+{
+	uint8_t(*roster)[SIG_PUBLIC_LEN] = calloc(el->n, sizeof *roster);
+	char msg[512] = "";
+	cr_assert_not_null(roster);
+	/* the fingerprints every trustee confirmed: those of the commitments */
+	cr_assert_eq(ceremony_commitment_keys(el, roster, msg, sizeof msg), Q_OK, "%s", msg);
+	for (uint32_t i = 1; i <= el->n; i++) {
+		char sp[1024], pw[32];
+		fx_secret_path(sp, sizeof sp, tmp, name, i);
+		fx_pass(i, pw, sizeof pw);
+		qerr e = ceremony_reveal(el, i, sp, pw, strlen(pw),
+		                         (const uint8_t(*)[SIG_PUBLIC_LEN])roster, msg, sizeof msg);
+		cr_assert_eq(e, Q_OK, "reveal %u: %s", i, msg);
+	}
+	free(roster);
 }
 
 void fx_deal_all(rec_election *el, const char *tmp, const char *name)
@@ -143,6 +162,7 @@ void fx_deal_all(rec_election *el, const char *tmp, const char *name)
 void fx_ceremony(rec_election *el, const char *tmp, const char *name)
 {
 	fx_generate_all(el, tmp, name);
+	fx_reveal_all(el, tmp, name);
 	fx_deal_all(el, tmp, name);
 	for (uint32_t i = 1; i <= el->n; i++) {
 		char sp[1024], kp[1024], pw[32], msg[512] = "";

@@ -39,6 +39,7 @@ void fx_key_path(char *out, size_t cap, const char *tmp, const char *name, uint3
 /* generate + deal + receive for every trustee, then finish. */
 void fx_ceremony(rec_election *el, const char *tmp, const char *name);
 void fx_generate_all(rec_election *el, const char *tmp, const char *name);
+void fx_reveal_all(rec_election *el, const char *tmp, const char *name);
 void fx_deal_all(rec_election *el, const char *tmp, const char *name);
 
 /* Encrypt one ballot (marks: FX_NOPT bytes) for el under its joint key;

@@ -82,20 +82,58 @@ static const uint8_t six[6 * FX_NOPT] = {
     0, 1, 1, 1, 0, 1, 0, /**/ 0, 1, 1, 1, 0, 0, 1, /**/ 1, 0, 1, 0, 0, 0, 0,
 };
 
+/* generate for trustees 1..n; each fingerprint printed is "read out" and
+ * written down into tmp/fps (R-4.0 format); then every trustee reveals
+ * with that file. */
+static void generate_and_reveal(int n)
+{
+	char fps[2048] = "", p[1200];
+	for (int i = 1; i <= n; i++) {
+		cr_assert_eq(run("ceremony generate e --trustee %d --secret t%d.secret --pass-file "
+		                 "pass%d",
+		                 i, i, i),
+		             0, "generate %d: %s", i, slurp("err"));
+		char *o = slurp("out"), *line = strstr(o, "your fingerprint");
+		cr_assert_not_null(line, "%s", o);
+		line = strchr(line, '\n');
+		cr_assert_not_null(line);
+		size_t l = strlen(fps);
+		snprintf(fps + l, sizeof fps - l, "%s", line + 1);
+		free(o);
+	}
+	snprintf(p, sizeof p, "%s/fps", tmp);
+	cr_assert_eq(test_write_file(p, fps, strlen(fps)), 0);
+	/* the list the returning officer shows is the same */
+	cr_assert_eq(run("ceremony fingerprints e"), 0, "%s", slurp("err"));
+	char *o = slurp("out");
+	for (char *line = fps; *line;) {
+		char *nl = strchr(line, '\n');
+		*nl = '\0';
+		cr_assert(strstr(o, line) != NULL, "%s not in %s", line, o);
+		*nl = '\n';
+		line = nl + 1;
+	}
+	free(o);
+	for (int i = 1; i <= n; i++)
+		cr_assert_eq(
+		    run("ceremony reveal e --trustee %d --secret t%d.secret --fingerprints "
+		        "fps --pass-file pass%d",
+		        i, i, i),
+		    0, "reveal %d: %s", i, slurp("err"));
+}
+
 Test(cli, full_ceremony_tally_and_report_with_two_trustees_absent)
 {
 	write_inputs();
 	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 5 "
 	                 "--threshold 3"),
 	             0, "%s", slurp("err"));
-	const char *steps[2] = {"generate", "deal"};
-	for (int s = 0; s < 2; s++)
-		for (int i = 1; i <= 5; i++)
-			cr_assert_eq(
-			    run("ceremony %s e --trustee %d --secret t%d.secret --pass-file "
-			        "pass%d",
-			        steps[s], i, i, i),
-			    0, "%s %d: %s", steps[s], i, slurp("err"));
+	generate_and_reveal(5);
+	for (int i = 1; i <= 5; i++)
+		cr_assert_eq(
+		    run("ceremony deal e --trustee %d --secret t%d.secret --pass-file pass%d", i, i,
+		        i),
+		    0, "deal %d: %s", i, slurp("err"));
 	for (int i = 1; i <= 5; i++)
 		cr_assert_eq(
 		    run("ceremony receive e --trustee %d --secret t%d.secret --key t%d.key "
@@ -165,11 +203,7 @@ Test(cli, wrong_passphrase_exits_1_and_says_so)
 	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 3 "
 	                 "--threshold 2"),
 	             0, "%s", slurp("err"));
-	for (int i = 1; i <= 3; i++)
-		cr_assert_eq(run("ceremony generate e --trustee %d --secret t%d.secret --pass-file "
-		                 "pass%d",
-		                 i, i, i),
-		             0);
+	generate_and_reveal(3);
 	cr_assert_eq(run("ceremony deal e --trustee 1 --secret t1.secret --pass-file pass2"), 1);
 	char *e = slurp("err");
 	cr_assert(strstr(e, "wrong passphrase") != NULL, "%s", e);
@@ -181,6 +215,45 @@ Test(cli, wrong_passphrase_exits_1_and_says_so)
 	/* the secret file is not replaced by a second generate */
 	cr_assert_eq(run("ceremony generate e --trustee 1 --secret t1.secret --pass-file pass1"),
 	             2);
+}
+
+Test(cli, reveal_needs_confirmed_fingerprints)
+{
+	write_inputs();
+	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 3 "
+	                 "--threshold 2"),
+	             0, "%s", slurp("err"));
+	for (int i = 1; i <= 3; i++)
+		cr_assert_eq(run("ceremony generate e --trustee %d --secret t%d.secret --pass-file "
+		                 "pass%d",
+		                 i, i, i),
+		             0);
+	/* no terminal and no file: nothing is confirmed, nothing published */
+	cr_assert_eq(run("ceremony reveal e --trustee 1 --secret t1.secret --pass-file pass1"), 2);
+	char *e = slurp("err");
+	cr_assert(strstr(e, "--fingerprints") != NULL, "%s", e);
+	free(e);
+	/* a file whose fingerprint for trustee 2 is not what trustee 2 committed */
+	cr_assert_eq(run("ceremony fingerprints e"), 0);
+	char *o = slurp("out"), p[1200];
+	char *l2 = strstr(o, "  2  ");
+	cr_assert_not_null(l2, "%s", o);
+	l2[5] = l2[5] == '0' ? '1' : '0';
+	snprintf(p, sizeof p, "%s/fps", tmp);
+	cr_assert_eq(test_write_file(p, o, strlen(o)), 0);
+	free(o);
+	cr_assert_eq(run("ceremony reveal e --trustee 1 --secret t1.secret --fingerprints fps "
+	                 "--pass-file pass1"),
+	             1);
+	e = slurp("err");
+	cr_assert(strstr(e, "trustee 2") != NULL && strstr(e, "do not go on") != NULL, "%s", e);
+	free(e);
+	snprintf(p, sizeof p, "%s/e/trustees/1/public.json", tmp);
+	cr_assert_neq(access(p, F_OK), 0, "nothing published");
+	cr_assert_eq(run("ceremony --help"), 0);
+	o = slurp("out");
+	cr_assert(strstr(o, "reveal") != NULL && strstr(o, "fingerprint") != NULL, "%s", o);
+	free(o);
 }
 
 Test(cli, usage_errors_exit_2)

@@ -55,7 +55,7 @@ static qerr decrypt_as(rec_election *el, const char *name, uint32_t i, const cha
 	fx_pass(i, pw, sizeof pw);
 	if (pw_override != NULL)
 		snprintf(pw, sizeof pw, "%s", pw_override);
-	return tally_decrypt(el, i, kp, pw, strlen(pw), msg, sizeof msg);
+	return tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg);
 }
 
 /* Replace trustee i's first share value M with trustee j's (a partial
@@ -141,8 +141,8 @@ Test(combine, wrong_passphrase_or_key_file_at_decrypt)
 	/* trustee 2 presenting trustee 1's key file */
 	char kp[1024], msg[512] = "";
 	fx_key_path(kp, sizeof kp, tmp, "e", 1);
-	cr_assert_eq(tally_decrypt(el, 2, kp, "pass-1", 6, msg, sizeof msg), Q_ERR_FORMAT, "%s",
-	             msg);
+	cr_assert_eq(tally_decrypt(el, 2, kp, "pass-1", 6, NULL, NULL, msg, sizeof msg),
+	             Q_ERR_FORMAT, "%s", msg);
 	char p[1200];
 	snprintf(p, sizeof p, "%s/tally/partials/1.json", el->dir);
 	cr_assert_eq(access(p, F_OK), -1);

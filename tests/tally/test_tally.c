@@ -56,7 +56,7 @@ static void decrypt_as(rec_election *el, uint32_t i)
 	char kp[1024], pw[32], msg[512] = "";
 	fx_key_path(kp, sizeof kp, tmp, "e", i);
 	fx_pass(i, pw, sizeof pw);
-	qerr e = tally_decrypt(el, i, kp, pw, strlen(pw), msg, sizeof msg);
+	qerr e = tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg);
 	cr_assert_eq(e, Q_OK, "decrypt %u: %s", i, msg);
 }
 
