@@ -277,8 +277,8 @@ static void make_clean(const char *base)
 	for (uint32_t i = 1; i <= 3; i++) {
 		fx_key_path(kp, sizeof kp, base, "rec", i);
 		fx_pass(i, pw, sizeof pw);
-		cr_assert_eq(tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg), Q_OK, "%s",
-		             msg);
+		cr_assert_eq(tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg),
+		             Q_OK, "%s", msg);
 	}
 	cr_assert_eq(tally_combine(el, NULL, msg, sizeof msg), Q_OK, "%s", msg);
 	/* the published copy has no election log key; keep it aside */
@@ -959,6 +959,14 @@ Test(verify, share_file_altered)
 	free(b);
 	expect_detail(VE_TRUSTEES, "trustees/1/shares/3.sealed: bad signature",
 	              "a share file altered in transit");
+	/* libgcrypt's Ed25519 sees it too (V-12 (6)) */
+	ve_report r;
+	(void)first_failure(&r);
+	const ve_check *k = &r.checks[VE_CROSSCHECK - 1];
+	cr_assert_eq(k->failed, 1, "check 10: %llu failed", (unsigned long long)k->failed);
+	cr_assert(strstr(k->detail[0], "trustees/1/shares/3.sealed: the signature by trustee 1 "
+	                               "fails under libgcrypt") != NULL,
+	          "%s", k->detail[0]);
 }
 
 Test(verify, received_altered)
@@ -1233,6 +1241,15 @@ Test(verify, cli_exit_codes_and_json)
 	snprintf(args, sizeof args, "'%s' --full-crosscheck", rec);
 	cr_assert_eq(run_cli(args, &out), 0, "%s", out);
 	cr_assert(strstr(out, "[PASS] 10 crosscheck") != NULL, "%s", out);
+	/* the roster's fingerprints, for comparison with the ceremony's (V-4.1) */
+	ve_report r;
+	cr_assert_eq(first_failure(&r), 0);
+	for (int i = 0; i < 3; i++) {
+		char line[80];
+		snprintf(line, sizeof line, "    %d  %s\n", i + 1, r.fingerprint[i]);
+		cr_assert(strlen(r.fingerprint[i]) == 39 && strstr(out, line) != NULL,
+		          "no line \"%s\" in:\n%s", line, out);
+	}
 	free(out);
 	/* tampered: exit 1 and the failing check named in the JSON */
 	char p[1400];
