@@ -316,6 +316,9 @@ int main(int argc, char *argv[])
 
 static char *tmp;
 static char rec[1200], keys[1200];
+/* where the trustees' key files are: fx_key_path(keybase, keyname, i) */
+static char keybase[1200];
+static const char *keyname = "rec";
 
 static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void sh(const char *fmt, ...)
@@ -336,6 +339,8 @@ static void setup(void)
 	tmp = test_tmpdir();
 	snprintf(rec, sizeof rec, "%s/rec", tmp);
 	snprintf(keys, sizeof keys, "%s/keys", base);
+	snprintf(keybase, sizeof keybase, "%s", base);
+	keyname = "rec";
 	sh("cp -a '%s/rec' '%s'", base, rec);
 }
 
@@ -853,7 +858,7 @@ static void trustee_key(uint32_t i, sig_secret *sk, uint8_t s_i[32])
 	char kp[1400], pw[32];
 	const char *why = NULL;
 	secbuf *sb = NULL;
-	fx_key_path(kp, sizeof kp, getenv(BASE_ENV), "rec", i);
+	fx_key_path(kp, sizeof kp, keybase, keyname, i);
 	fx_pass(i, pw, sizeof pw);
 	cr_assert_eq(seal_file_read(&sb, kp, pw, strlen(pw), &why), Q_OK, "%s: %s", kp, why);
 	cr_assert_eq(sb->len, KEYFILE_LEN, "R-4.8 key file of %zu bytes", sb->len);
@@ -1206,6 +1211,68 @@ Test(verify, fingerprints_reported)
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(fps, 1), "fingerprint")),
 	                 r.fingerprint[1]);
 	json_decref(j);
+}
+
+/* R-4.6: a run-off round copies the ceremony's files, which verify with
+ * the ceremony's key_ctx (round 1's base hash, parameters' key_ceremony),
+ * not the round's own base hash; so do the round's partials (R-4.0). */
+static rec_election *decrypted_round(rec_election *el, const uint8_t *m, size_t n1, size_t n2)
+{
+	char kp[1400], pw[32], msg[768] = "";
+	tally_opts o = {2, 0};
+	station(tmp, el, "s1", m, n1, 0, n1);
+	station(tmp, el, "s2", m + n1 * FX_NOPT, n2, 0, n2 + 1);
+	cr_assert_eq(tally_run(el, &o, msg, sizeof msg), Q_OK, "%s", msg);
+	for (uint32_t i = 1; i <= 3; i++) {
+		fx_key_path(kp, sizeof kp, tmp, "e", i);
+		fx_pass(i, pw, sizeof pw);
+		cr_assert_eq(tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg),
+		             Q_OK, "%s", msg);
+	}
+	cr_assert_eq(tally_combine(el, NULL, msg, sizeof msg), Q_OK, "%s", msg);
+	return el;
+}
+
+Test(verify, runoff_round_verifies_with_the_ceremony_key_ctx)
+{
+	/* round 1 with a tie for director (3 : 3), so round 2 decides it */
+	static const uint8_t r2m[4 * FX_NOPT] = {
+	    0, 0, 0, 0, 1, 0, 0, /**/ 0, 0, 0, 0, 1, 0, 0, /**/
+	    0, 0, 0, 0, 0, 1, 0, /**/ 0, 0, 0, 0, 1, 0, 0,
+	};
+	char kd[1400];
+	snprintf(kd, sizeof kd, "%s/keys", tmp);
+	cr_assert_eq(mkdir(kd, 0700), 0);
+	rec_election *e1 = fx_init(tmp, "e", "hq-ve", 2, 3, NULL);
+	fx_ceremony(e1, tmp, "e");
+	decrypted_round(e1, marks, 4, 2);
+	rec_election *r2 = fx_init(tmp, "r2", "hq-ve", 0, 0, e1->dir);
+	cr_assert_eq(r2->round, 2);
+	cr_assert_neq(memcmp(r2->key_ctx, r2->base_hash, 32), 0);
+	decrypted_round(r2, r2m, 2, 2);
+	snprintf(rec, sizeof rec, "%s", r2->dir);
+	snprintf(keybase, sizeof keybase, "%s", tmp);
+	keyname = "e";
+	rec_free(r2);
+	rec_free(e1);
+	ve_report r;
+	int ff = first_failure(&r);
+	cr_assert_eq(ff, 0, "round 2: check %d: %s", ff, ff ? r.checks[ff - 1].detail[0] : "");
+	cr_assert_gt(r.checks[VE_TRUSTEES - 1].checked, 20);
+	cr_assert_gt(r.checks[VE_DECRYPTION - 1].checked, 10);
+	/* a copied file signed under the round's own base hash is not the
+	 * ceremony's (sign_as takes the key_ctx from base-hash) */
+	sign_as(2, "trustees/2/public.json");
+	expect_detail(VE_TRUSTEES, "trustees/2/public.json: bad signature",
+	              "signed with the run-off's base hash instead of key_ctx");
+	/* so is a partial of round 2 */
+	sign_as(1, "tally/partials/1.json");
+	expect_detail(VE_TRUSTEES, "trustees/2/public.json: bad signature", "both");
+	ve_report r3;
+	(void)first_failure(&r3);
+	cr_assert(strstr(r3.checks[VE_DECRYPTION - 1].detail[0],
+	                 "tally/partials/1.json: bad signature") != NULL,
+	          "%s", r3.checks[VE_DECRYPTION - 1].detail[0]);
 }
 
 /* ---- the program ---- */
