@@ -424,8 +424,10 @@ static void relog_result(void)
 	sha256(h, b, len);
 	free(b);
 	char *hx = hexs(h, 32);
+	json_t *res = load("tally/result.json");
 	json_t *e = json_pack("{s:s, s:s, s:O}", "type", "result", "result_sha256", hx, "counts",
-	                      json_object_get(load("tally/result.json"), "counts"));
+	                      json_object_get(res, "counts"));
+	json_decref(res);
 	free(hx);
 	char *txt = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
 	snprintf(ld, sizeof ld, "%s/log", rec);
