@@ -169,6 +169,13 @@ qerr cli_passphrase(int argc, char **argv, int confirm, secbuf **out)
 		fprintf(stderr, "%s", _("an empty passphrase is not allowed\n"));
 		goto out;
 	}
+	if (confirm && n < CLI_PASS_MIN) {
+		fprintf(stderr,
+		        _("a passphrase that protects an election key must have at least %d "
+		          "characters (a few words are easiest to remember); this one has %ld\n"),
+		        CLI_PASS_MIN, n);
+		goto out;
+	}
 	if ((res = secbuf_new((size_t)n)) == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;

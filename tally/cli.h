@@ -23,6 +23,7 @@
 #include "crypto/secbuf.h"
 
 #define CLI_PASS_MAX 1024
+#define CLI_PASS_MIN 12 /* bytes, for a passphrase that seals a new file */
 
 /* The value of option `name` (e.g. "--trustee") in argv, or NULL. */
 const char *cli_opt(int argc, char **argv, const char *name);
@@ -35,7 +36,10 @@ const char *cli_positional(int argc, char **argv, const char *const *valued);
 Q_MUST_CHECK qerr cli_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out);
 
 /* Read the passphrase as described above into a new secbuf (*out; the
- * caller frees it with secbuf_free).  Empty passphrases are refused. */
+ * caller frees it with secbuf_free).  Empty passphrases are refused; with
+ * confirm set (a new sealed file) so is one shorter than CLI_PASS_MIN, and
+ * on a terminal it is asked twice.  Every refusal is explained on stderr
+ * and returned as Q_ERR_ARG (Q_ERR_IO if it cannot be read). */
 Q_MUST_CHECK qerr cli_passphrase(int argc, char **argv, int confirm, secbuf **out);
 
 /* Argon2id costs for new sealed files (see above). */

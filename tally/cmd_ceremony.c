@@ -208,8 +208,10 @@ int cmd_ceremony(int argc, char **argv)
 	    (e = confirm_roster(el, cli_opt(argc, argv, "--fingerprints"), roster, msg,
 	                        sizeof msg)) != Q_OK)
 		goto out;
-	if ((e = cli_passphrase(argc, argv, strcmp(step, "generate") == 0, &pass)) != Q_OK)
+	if ((e = cli_passphrase(argc, argv, strcmp(step, "generate") == 0, &pass)) != Q_OK) {
+		snprintf(msg, sizeof msg, "%s", _("no passphrase accepted (the reason is above)"));
 		goto out;
+	}
 	if (strcmp(step, "generate") == 0) {
 		uint8_t pk[SIG_PUBLIC_LEN];
 		char fp[TSIG_FP_TEXT];

@@ -11,6 +11,8 @@
 #include "record.h"
 #include "report.h"
 
+#include "election/i18n.h"
+
 #include "banned.h"
 
 int cmd_report(int argc, char **argv)
@@ -36,5 +38,7 @@ int cmd_report(int argc, char **argv)
 	    rec_read_file(path, 1u << 26, &txt, &len, NULL, 0) == Q_OK)
 		fwrite(txt, 1, len, stdout);
 	free(txt);
+	printf(_("\nwritten: %s/report.txt and %s/report.html (open it in a browser to print)\n"),
+	       dir, dir);
 	return TALLY_EXIT_OK;
 }

@@ -7,7 +7,11 @@
  * aggregate (docs/spec/record.md R-5, R-6).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#include "crypto/util.h"
+#include "election/i18n.h"
 
 #include "cli.h"
 #include "cmds.h"
@@ -41,7 +45,22 @@ int cmd_tally(int argc, char **argv)
 		return e == Q_ERR_IO || e == Q_ERR_NOMEM || e == Q_ERR_EXISTS ? TALLY_EXIT_USAGE
 		                                                              : TALLY_EXIT_DATA;
 	}
-	printf("tally written to %s/tally/aggregate.json\n", dir);
+	{
+		char path[REC_PATH_MAX], hx[2 * SHA256_LEN + 1];
+		uint8_t *b = NULL, h[SHA256_LEN];
+		size_t l;
+		printf(_("tally written to %s/tally/aggregate.json\n"), dir);
+		if (rec_path(path, sizeof path, dir, "tally/aggregate.json") == Q_OK &&
+		    rec_read_file(path, REC_MAX_FILE, &b, &l, NULL, 0) == Q_OK) {
+			sha256(h, b, l);
+			hex_encode(hx, h, sizeof h);
+			printf(
+			    _("aggregate SHA-256 %s\n  announce it: each trustee's decrypt prints "
+			      "the same value\n"),
+			    hx);
+		}
+		free(b);
+	}
 	rec_free(el);
 	return TALLY_EXIT_OK;
 }

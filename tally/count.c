@@ -426,7 +426,11 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 		return e;
 	e = rec_read_file(path, REC_MAX_FILE, &rb, &rlen, msg, msgsz);
 	if (e == Q_ERR_NOTFOUND)
-		return rec_fail(e, msg, msgsz, "station %s has no record (%s)", sid, what);
+		return rec_fail(e, msg, msgsz,
+		                "station %s has no record (%s): close the station "
+		                "(quorum-ballot close) and copy its record into %s/stations/%s/ "
+		                "(docs/guide-returning-officer.md section 3)",
+		                sid, what, el->dir, sid);
 	if (e != Q_OK)
 		return e;
 	sha256(sd->record_hash, rb, rlen);

@@ -553,7 +553,11 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 
 	elec_findings_init(&f);
 	if (!dir_is_empty_or_absent(dir))
-		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "%s exists and is not empty", dir);
+		return rec_fail(Q_ERR_EXISTS, msg, msgsz,
+		                "%s exists and is not empty: choose a new directory; to correct "
+		                "the manifest or the roll before the key ceremony, remove %s and "
+		                "run init again",
+		                dir, dir);
 	e = manifest_parse(o->manifest, o->manifest_len, &m, &f);
 	print_findings(&f, "manifest");
 	if (e != Q_OK) {

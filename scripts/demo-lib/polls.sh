@@ -213,17 +213,32 @@ record_init() {
 }
 
 # ceremony POLL: five trustees make the joint key; none holds it whole.
-# Each trustee's secret (polynomial, transport key) and final key share are
-# files sealed under the trustee's own passphrase (Argon2id + AES-256-GCM).
+# Each trustee's secret (polynomial, transport key, signing key) and final
+# key share are files sealed under the trustee's own passphrase (Argon2id +
+# AES-256-GCM).  Every file a trustee makes is signed; at generate each
+# reads out a fingerprint, everyone writes all of them down (here: the
+# lines printed, collected in fingerprints.txt), and reveal checks the
+# commitments against that list, so whoever carries the files between the
+# trustees cannot swap a key.
 ceremony() {
 	local el=$OUT/records/$1 i step
-	local sec=$OUT/secrets
-	for step in generate deal; do
-		for i in $(seq 1 $TRUSTEES); do
-			"$TALLY" ceremony "$step" "$el" --trustee "$i" \
-				--secret "$sec/trustee-$i-$1.secret" \
-				--pass-file "$(secret_file "trustee-$i")" || return 1
-		done
+	local sec=$OUT/secrets fps=$OUT/work/$1/fingerprints.txt
+	: >"$fps"
+	for i in $(seq 1 $TRUSTEES); do
+		"$TALLY" ceremony generate "$el" --trustee "$i" \
+			--secret "$sec/trustee-$i-$1.secret" \
+			--pass-file "$(secret_file "trustee-$i")" >"$OUT/work/$1/gen-$i.out" || return 1
+		tail -n 1 "$OUT/work/$1/gen-$i.out" >>"$fps"
+	done
+	for i in $(seq 1 $TRUSTEES); do
+		"$TALLY" ceremony reveal "$el" --trustee "$i" \
+			--secret "$sec/trustee-$i-$1.secret" --fingerprints "$fps" \
+			--pass-file "$(secret_file "trustee-$i")" || return 1
+	done
+	for i in $(seq 1 $TRUSTEES); do
+		"$TALLY" ceremony deal "$el" --trustee "$i" \
+			--secret "$sec/trustee-$i-$1.secret" \
+			--pass-file "$(secret_file "trustee-$i")" || return 1
 	done
 	for i in $(seq 1 $TRUSTEES); do
 		"$TALLY" ceremony receive "$el" --trustee "$i" \
@@ -418,7 +433,7 @@ demo_election() {
 	need_tally init ceremony tally decrypt combine report || return 0
 	must "election record created (quorum-tally init, 5 trustees, threshold 3)" \
 		record_init election "$M/election.json" "$C/roll.csv" || return 0
-	must "key ceremony: 5 trustees deal, check each other's shares, joint key published" \
+	must "key ceremony: 5 trustees commit, confirm each other's fingerprints, reveal, deal, check each other's signed shares; joint key published" \
 		ceremony election || return 0
 
 	note "polling day: voters check in with a poll worker and cast at a booth terminal"

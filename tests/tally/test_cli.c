@@ -212,6 +212,21 @@ Test(cli, wrong_passphrase_exits_1_and_says_so)
 	setenv("QUORUM_PASSPHRASE", "correct horse 1", 1);
 	cr_assert_eq(run("ceremony deal e --trustee 1 --secret t1.secret"), 0, "%s", slurp("err"));
 	unsetenv("QUORUM_PASSPHRASE");
+	/* a new secret file needs a passphrase of 12 characters or more */
+	{
+		char p[1200];
+		snprintf(p, sizeof p, "%s/short", tmp);
+		cr_assert_eq(test_write_file(p, "abcde\n", 6), 0);
+		cr_assert_eq(run("ceremony generate e --trustee 2 --secret t2b.secret --pass-file "
+		                 "short"),
+		             2);
+		e = slurp("err");
+		cr_assert(strstr(e, "at least 12 characters") != NULL, "%s", e);
+		cr_assert(strstr(e, "invalid argument") == NULL, "%s", e);
+		free(e);
+		snprintf(p, sizeof p, "%s/t2b.secret", tmp);
+		cr_assert_neq(access(p, F_OK), 0, "no secret file made");
+	}
 	/* the secret file is not replaced by a second generate */
 	cr_assert_eq(run("ceremony generate e --trustee 1 --secret t1.secret --pass-file pass1"),
 	             2);
