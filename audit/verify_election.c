@@ -70,6 +70,107 @@ void ve_fail(ve_ctx *c, int id, const char *fmt, ...)
 	}
 }
 
+/* An item of check id failed, recorded in the report itself. */
+__attribute__((format(printf, 3, 4))) static void report_fail(ve_report *r, int id, const char *fmt,
+                                                              ...)
+{
+	ve_check *k = &r->checks[id - 1];
+	va_list ap;
+	k->checked++;
+	k->failed++;
+	if (k->ndetails < VE_MAX_DETAILS) {
+		va_start(ap, fmt);
+		vsnprintf(k->detail[k->ndetails], VE_DETAIL_LEN, fmt, ap);
+		va_end(ap);
+		k->ndetails++;
+	}
+}
+
+qerr ve_report_check_fingerprints(ve_report *r, const char *text, size_t len, char *why,
+                                  size_t whylen)
+{
+	char want[VE_MAX_TRUSTEES][33];
+	uint64_t n = r->trustees < VE_MAX_TRUSTEES ? r->trustees : VE_MAX_TRUSTEES;
+	size_t pos = 0, line = 0;
+	memset(want, 0, sizeof want);
+	/* parse every line first; nothing is recorded unless it parses */
+	while (pos < len) {
+		size_t end = pos, nd = 0;
+		char hex[33];
+		unsigned long i = 0;
+		while (end < len && text[end] != '\n')
+			end++;
+		line++;
+		size_t p = pos;
+		pos = end + 1;
+		while (p < end && (text[p] == ' ' || text[p] == '\t' || text[p] == '\r'))
+			p++;
+		if (p == end || text[p] == '#')
+			continue;
+		while (p < end && text[p] >= '0' && text[p] <= '9' && i <= VE_MAX_TRUSTEES)
+			i = i * 10 + (unsigned long)(text[p++] - '0');
+		if (i == 0 || i > n || p == end || (text[p] != ' ' && text[p] != '\t')) {
+			snprintf(why, whylen,
+			         "line %zu: not \"<trustee 1..%llu> <fingerprint>\" (R-4.0)", line,
+			         (unsigned long long)n);
+			return Q_ERR_FORMAT;
+		}
+		for (; p < end; p++) {
+			char ch = text[p];
+			if (ch == ' ' || ch == '\t' || ch == '\r')
+				continue;
+			if (ch >= 'A' && ch <= 'F')
+				ch = (char)(ch - 'A' + 'a');
+			if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')) || nd == 32) {
+				nd = 33;
+				break;
+			}
+			hex[nd++] = ch;
+		}
+		if (nd != 32) {
+			snprintf(why, whylen,
+			         "line %zu: trustee %lu: a fingerprint is 32 hex digits (R-4.0)",
+			         line, i);
+			return Q_ERR_FORMAT;
+		}
+		hex[32] = 0;
+		if (want[i - 1][0] != 0) {
+			snprintf(why, whylen, "line %zu: trustee %lu is listed twice", line, i);
+			return Q_ERR_FORMAT;
+		}
+		memcpy(want[i - 1], hex, 33);
+	}
+	for (uint64_t d = 0; d < n; d++) {
+		char have[33];
+		size_t o = 0;
+		for (const char *q = r->fingerprint[d]; *q != 0 && o < 32; q++)
+			if (*q != ' ')
+				have[o++] = *q;
+		have[o] = 0;
+		if (want[d][0] == 0) {
+			report_fail(r, VE_TRUSTEES,
+			            "fingerprints file: trustee %llu is not listed (compare its "
+			            "fingerprint %s with the one written down at the ceremony)",
+			            (unsigned long long)d + 1, r->fingerprint[d]);
+			r->fp_match[d] = 2;
+		} else if (o != 32 || strcmp(have, want[d]) != 0) {
+			report_fail(
+			    r, VE_TRUSTEES,
+			    "fingerprints file: trustee %llu: the record's signing key has "
+			    "fingerprint %s, not the %s written down at the ceremony (V-4.1): "
+			    "every file it signed is someone else's",
+			    (unsigned long long)d + 1,
+			    r->fingerprint[d][0] ? r->fingerprint[d] : "(no usable roster)",
+			    want[d]);
+			r->fp_match[d] = 2;
+		} else {
+			r->checks[VE_TRUSTEES - 1].checked++;
+			r->fp_match[d] = 1;
+		}
+	}
+	return Q_OK;
+}
+
 int ve_report_passed(const ve_report *r)
 {
 	return ve_report_first_failure(r) == 0;
@@ -104,7 +205,10 @@ void ve_report_print(FILE *f, const ve_report *r)
 		fprintf(f, _("Trustee key fingerprints (compare with those read out at the key "
 		             "ceremony):\n"));
 		for (uint64_t d = 0; d < r->trustees && d < VE_MAX_TRUSTEES; d++)
-			fprintf(f, "  %3llu  %s\n", (unsigned long long)d + 1, r->fingerprint[d]);
+			fprintf(f, "  %3llu  %s%s\n", (unsigned long long)d + 1, r->fingerprint[d],
+			        r->fp_match[d] == 1   ? _("  (matches the fingerprints file)")
+			        : r->fp_match[d] == 2 ? _("  (DIFFERS from the fingerprints file)")
+			                              : "");
 	}
 	fprintf(f, _("%s: %llu stations, %llu ballots, %llu trustees\n"),
 	        ve_report_passed(r) ? _("VERIFIED") : _("NOT VERIFIED"),
@@ -136,8 +240,11 @@ json_t *ve_report_json(const ve_report *r, const char *dir)
 	for (uint64_t d = 0; fps != NULL && d < r->trustees && d < VE_MAX_TRUSTEES; d++) {
 		if (r->fingerprint[d][0] == 0)
 			continue;
-		if (json_array_append_new(fps, json_pack("{s:I, s:s}", "trustee", (json_int_t)d + 1,
-		                                         "fingerprint", r->fingerprint[d])) != 0) {
+		json_t *fe = json_pack("{s:I, s:s}", "trustee", (json_int_t)d + 1, "fingerprint",
+		                       r->fingerprint[d]);
+		if (fe != NULL && r->fp_match[d] != 0)
+			json_object_set_new(fe, "matches", json_boolean(r->fp_match[d] == 1));
+		if (json_array_append_new(fps, fe) != 0) {
 			json_decref(fps);
 			fps = NULL;
 		}

@@ -79,6 +79,9 @@ typedef struct ve_report {
 	 * (R-4.0), for the observer to compare with those read out at the
 	 * ceremony; "" when the roster is unusable (check 2 says why) */
 	char fingerprint[VE_MAX_TRUSTEES][VE_FP_LEN];
+	/* after ve_report_check_fingerprints: per trustee 0 not compared, 1 the
+	 * file's fingerprint matches, 2 it differs or is missing */
+	uint8_t fp_match[VE_MAX_TRUSTEES];
 } ve_report;
 
 typedef struct ve_opts {
@@ -99,6 +102,21 @@ const char *ve_check_title(int id);
  * not a directory; Q_ERR_NOMEM.  Never aborts on bad data.
  */
 Q_MUST_CHECK qerr ve_verify(const char *dir, const ve_opts *o, ve_report *r);
+
+/*
+ * Compare the roster's fingerprints in r (check 2, V-4.1) with a
+ * fingerprints file as written down at the key ceremony (R-4.0: lines
+ * "<i> <fingerprint>"; blank lines and lines starting with '#' ignored;
+ * spaces within a fingerprint ignored, hex digits of either case).  Every
+ * trustee 1..r->trustees must be listed exactly once.  Each trustee is an
+ * item of check 2: a fingerprint that differs, or a trustee the file does
+ * not list, fails it with a detail naming the trustee; r->fp_match is set.
+ * Returns Q_OK if the file parsed (whatever the comparison); Q_ERR_FORMAT
+ * if a line is malformed, lists a trustee twice or one outside
+ * 1..trustees (why names the line; r is then unchanged).
+ */
+Q_MUST_CHECK qerr ve_report_check_fingerprints(ve_report *r, const char *text, size_t len,
+                                               char *why, size_t whylen);
 
 /* 1 if every check passed (no item failed), else 0. */
 int ve_report_passed(const ve_report *r);

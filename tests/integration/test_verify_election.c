@@ -1345,3 +1345,86 @@ Test(verify, cli_exit_codes_and_json)
 	cr_assert_eq(run_cli(args, &out), 2);
 	free(out);
 }
+
+/* A fingerprints file as written down at the ceremony (R-4.0), of the
+ * roster in r; fp of trustee `change` gets its first digit altered, and
+ * trustee `drop` is left out (0: none). */
+static void fp_file(char *out, size_t cap, const ve_report *r, uint32_t change, uint32_t drop)
+{
+	size_t o = (size_t)snprintf(out, cap, "# trustees of hq-ve, read out 5 Dec\n\n");
+	for (uint32_t i = 1; i <= 3; i++) {
+		char fp[VE_FP_LEN];
+		size_t k = 0;
+		if (i == drop)
+			continue;
+		for (const char *q = r->fingerprint[i - 1]; *q; q++) /* upper case, no spaces */
+			if (*q != ' ')
+				fp[k++] = (char)(*q >= 'a' && *q <= 'f' ? *q - 'a' + 'A' : *q);
+		fp[k] = 0;
+		if (i == change)
+			fp[0] = fp[0] == '0' ? '1' : '0';
+		o += (size_t)snprintf(out + o, cap - o, "%u  %.16s %s\r\n", i, fp, fp + 16);
+	}
+}
+
+Test(verify, fingerprints_file_compared)
+{
+	ve_report r;
+	char txt[600], why[160], p[1400], args[3000], *out = NULL;
+	cr_assert_eq(first_failure(&r), 0);
+	fp_file(txt, sizeof txt, &r, 0, 0);
+	cr_assert_eq(ve_report_check_fingerprints(&r, txt, strlen(txt), why, sizeof why), Q_OK,
+	             "%s", why);
+	cr_assert(ve_report_passed(&r));
+	cr_assert(r.fp_match[0] == 1 && r.fp_match[1] == 1 && r.fp_match[2] == 1);
+	/* the key the record holds for trustee 2 is not the one read out */
+	cr_assert_eq(first_failure(&r), 0);
+	fp_file(txt, sizeof txt, &r, 2, 0);
+	cr_assert_eq(ve_report_check_fingerprints(&r, txt, strlen(txt), why, sizeof why), Q_OK);
+	cr_assert_eq(ve_report_first_failure(&r), VE_TRUSTEES);
+	cr_assert_eq(r.checks[VE_TRUSTEES - 1].failed, 1);
+	cr_assert(strstr(r.checks[VE_TRUSTEES - 1].detail[0],
+	                 "fingerprints file: trustee 2: the record's signing key has "
+	                 "fingerprint") != NULL,
+	          "%s", r.checks[VE_TRUSTEES - 1].detail[0]);
+	cr_assert_eq(r.fp_match[1], 2);
+	/* a trustee not written down */
+	cr_assert_eq(first_failure(&r), 0);
+	fp_file(txt, sizeof txt, &r, 0, 3);
+	cr_assert_eq(ve_report_check_fingerprints(&r, txt, strlen(txt), why, sizeof why), Q_OK);
+	cr_assert(strstr(r.checks[VE_TRUSTEES - 1].detail[0], "trustee 3 is not listed") != NULL,
+	          "%s", r.checks[VE_TRUSTEES - 1].detail[0]);
+	/* not a fingerprints file: nothing is recorded */
+	static const char *const bad[] = {"4 0000111122223333444455556666777\n",
+	                                  "1 0000 1111 2222 3333 4444 5555 6666 777\n",
+	                                  "1 0000 1111 2222 3333 4444 5555 6666 777g\n",
+	                                  "x 0000 1111 2222 3333 4444 5555 6666 7777\n",
+	                                  "1 0000 1111 2222 3333 4444 5555 6666 7777\n"
+	                                  "1 0000 1111 2222 3333 4444 5555 6666 7777\n"};
+	for (size_t b = 0; b < sizeof bad / sizeof *bad; b++) {
+		cr_assert_eq(first_failure(&r), 0);
+		cr_assert_eq(
+		    ve_report_check_fingerprints(&r, bad[b], strlen(bad[b]), why, sizeof why),
+		    Q_ERR_FORMAT, "%s", bad[b]);
+		cr_assert(strstr(why, "line") != NULL, "%s", why);
+		cr_assert(ve_report_passed(&r) && r.fp_match[0] == 0);
+	}
+	/* the program: exit 0 when all match, 1 when one differs, 2 if unreadable */
+	snprintf(p, sizeof p, "%s/fps.txt", tmp);
+	cr_assert_eq(first_failure(&r), 0);
+	fp_file(txt, sizeof txt, &r, 0, 0);
+	cr_assert_eq(test_write_file(p, txt, strlen(txt)), 0);
+	snprintf(args, sizeof args, "'%s' --fingerprints '%s'", rec, p);
+	cr_assert_eq(run_cli(args, &out), 0, "%s", out);
+	cr_assert(strstr(out, "(matches the fingerprints file)") != NULL, "%s", out);
+	free(out);
+	fp_file(txt, sizeof txt, &r, 1, 0);
+	cr_assert_eq(test_write_file(p, txt, strlen(txt)), 0);
+	snprintf(args, sizeof args, "'%s' --fingerprints '%s' --json", rec, p);
+	cr_assert_eq(run_cli(args, &out), 1, "%s", out);
+	cr_assert(strstr(out, "\"matches\": false") != NULL, "%s", out);
+	free(out);
+	snprintf(args, sizeof args, "'%s' --fingerprints '%s/none'", rec, tmp);
+	cr_assert_eq(run_cli(args, &out), 2);
+	free(out);
+}
