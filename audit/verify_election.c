@@ -30,9 +30,11 @@ static const struct {
     {"parameters", N_("parameters and the election base hash recomputed from the manifest")},
     {"trustees", N_("every trustee file signed by its roster key; commitments, transport keys "
                     "and proofs; joint key")},
-    {"logs", N_("station record signatures; every log verifies; checkpoints consistent")},
+    {"logs", N_("station record signatures; every log verifies; checkpoints consistent; "
+                "the election's roll")},
     {"ballots", N_("ballots well-formed, proofs, tracking codes, in their log, no duplicate")},
-    {"reconcile", N_("per station, cast <= issued from the logged counts")},
+    {"reconcile", N_("per station, cast <= issued from the logged counts; checked-in roll "
+                     "ids agree with issued, none twice")},
     {"aggregate", N_("the aggregate is the sum of exactly the counted ballots")},
     {"decryption", N_("signed partial decryptions, their proofs and combination, the decoded "
                       "counts")},

@@ -37,6 +37,8 @@
 #define VE_ENTRY_CHALLENGED "quorum/v1/station/ballot-challenged"
 #define VE_ENTRY_CHECKINS "quorum/v1/station/checkins"
 #define VE_ENTRY_CLOSED "quorum/v1/station/poll-closed"
+#define VE_ENTRY_ROLL "quorum/v1/station/roll-imported"
+#define VE_STATION_RECORD_FORMAT "quorum-station-record/2"
 
 /* One ballot of a station record (cast or challenged). */
 typedef struct ve_ballot {
@@ -77,6 +79,7 @@ typedef struct ve_station {
 	int have_closed; /* a poll-closed entry was found */
 	uint64_t log_issued, log_cast, log_challenged; /* poll-closed entry */
 	uint64_t last_checkins; /* last "checkins" entry's issued (0 if none) */
+	size_t nroll; /* roll-imported entries seen (verify_roll.c) */
 } ve_station;
 
 typedef struct ve_ctx {
@@ -176,6 +179,14 @@ void ve_check_logs(ve_ctx *c); /* 3: verify_stations.c */
 void ve_check_ballots(ve_ctx *c); /* 4 */
 void ve_check_reconcile(ve_ctx *c); /* 5 */
 void ve_check_challenged(ve_ctx *c); /* 8 */
+
+/* verify_roll.c.  Check 3, per station log: entry index is a
+ * roll-imported entry with payload p (len bytes): the roll it names must be
+ * parameters.json roll_hash (R-5 (10)); _done after the walk fails a log
+ * without one.  Check 5: every record's checked_in list (R-5 (9)). */
+void ve_station_roll_entry(ve_ctx *c, ve_station *s, uint64_t index, const uint8_t *p, size_t len);
+void ve_station_roll_done(ve_ctx *c, ve_station *s);
+void ve_check_checked_in(ve_ctx *c);
 void ve_check_aggregate(ve_ctx *c); /* 6: verify_tally.c */
 void ve_check_decryption(ve_ctx *c); /* 7 */
 void ve_check_decision(ve_ctx *c); /* 9 */

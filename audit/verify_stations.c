@@ -141,8 +141,11 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 			s->have_closed = text_count(p, pl, "issued", &s->log_issued) &&
 			                 text_count(p, pl, "cast", &s->log_cast) &&
 			                 text_count(p, pl, "challenged", &s->log_challenged);
+		} else if ((p = payload(buf, len, VE_ENTRY_ROLL, &pl)) != NULL) {
+			ve_station_roll_entry(c, s, i, p, pl);
 		}
 	}
+	ve_station_roll_done(c, s);
 	qsort(s->cast_codes, s->ncast_codes, BALLOT_CODE_LEN, cmp_code);
 	qsort(s->ch_codes, s->nch_codes, BALLOT_CODE_LEN, cmp_code);
 	s->log_ok = 1;
@@ -265,7 +268,7 @@ static void station_record(ve_ctx *c, size_t si)
 	{
 		uint8_t h[POINT_LEN];
 		const char *bad = NULL;
-		if (!str_is(s->rec, "format", "quorum-station-record/1"))
+		if (!str_is(s->rec, "format", VE_STATION_RECORD_FORMAT))
 			bad = "format";
 		else if (!str_is(s->rec, "station", s->id))
 			bad = "station";
@@ -687,6 +690,7 @@ void ve_check_reconcile(ve_ctx *c)
 			ve_ok(c, VE_RECONCILE);
 		}
 	}
+	ve_check_checked_in(c);
 }
 
 /* ---- check 8: challenged ballots ---- */

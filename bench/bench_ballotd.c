@@ -311,6 +311,21 @@ int main(int argc, char **argv)
 		                      1 + i % 2);
 	}
 	put(roll, csv, n);
+	{
+		/* parameters.json as quorum-tally init writes it (R-2.1): the
+		 * daemon imports only the roll with this hash (P-6.1) */
+		uint8_t rh[32];
+		char rhx[65], pj[400];
+		sha256(rh, csv, n);
+		hex_encode(rhx, rh, 32);
+		int pl = snprintf(pj, sizeof pj,
+		                  "{\"format\":\"quorum-parameters/1\",\"group\":\"P-256\","
+		                  "\"key_ceremony\":null,\"previous_round\":null,\"roll_hash\":"
+		                  "\"%s\",\"round\":1,\"threshold\":1,\"trustees\":1}\n",
+		                  rhx);
+		snprintf(p, sizeof p, "%s/parameters.json", el);
+		put(p, pj, (size_t)pl);
+	}
 	free(csv);
 
 	int pp[2];

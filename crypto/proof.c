@@ -423,21 +423,254 @@ static qerr range_transcript(transcript *t, const uint8_t ctx[PROOF_CTX_LEN], co
 	return Q_OK;
 }
 
+/* ---- fixed-width constant-time scalar arithmetic for the prover ----
+ *
+ * Every value the prover derives from the vote m or from the index of the
+ * true branch (j - m, c_j(j - m), m + r, the choice of the true branch,
+ * c_m) is computed here on four 64-bit limbs with a fixed instruction
+ * sequence: no branch and no memory address depends on a secret, and no
+ * operand width does (BIGNUM arithmetic takes time that depends on the
+ * operands' widths, e.g. on |j - m| = 1 against n - 1).  Only uniformly
+ * random full-width scalars reach OpenSSL (C-3.1, C-4.3). */
+
+/* A value < n as little-endian 64-bit limbs. */
+typedef struct ct4 {
+	uint64_t l[4];
+} ct4;
+
+/* n, the order of P-256 (C-1.1), little-endian limbs. */
+static const ct4 CT_N = {
+    {0xF3B9CAC2FC632551u, 0xBCE6FAADA7179E84u, 0xFFFFFFFFFFFFFFFFu, 0xFFFFFFFF00000000u}};
+
+/* Hide x from the optimiser so that a mask is never turned into a branch. */
+static uint64_t ct_barrier(uint64_t x)
+{
+	__asm__("" : "+r"(x));
+	return x;
+}
+
+/* All ones if bit (0 or 1) is 1, else 0. */
+static uint64_t ct_mask(uint64_t bit)
+{
+	return ct_barrier(0 - (bit & 1));
+}
+
+/* All ones if a == b (both < 2^63), else 0. */
+static uint64_t ct_eq_mask(uint64_t a, uint64_t b)
+{
+	uint64_t x = a ^ b;
+	return ct_mask(((x | (0 - x)) >> 63) ^ 1);
+}
+
+/* 1 if a < b (both < 2^63), else 0. */
+static uint64_t ct_lt(uint64_t a, uint64_t b)
+{
+	return (a - b) >> 63;
+}
+
+/* r = mask ? a : b, reading both. */
+static void ct4_select(ct4 *r, uint64_t mask, const ct4 *a, const ct4 *b)
+{
+	for (int i = 0; i < 4; i++)
+		r->l[i] = (a->l[i] & mask) | (b->l[i] & ~mask);
+}
+
+static void ct4_from_bytes(ct4 *r, const uint8_t in[SCALAR_LEN])
+{
+	for (int i = 0; i < 4; i++) {
+		uint64_t v = 0;
+		for (int k = 0; k < 8; k++)
+			v = (v << 8) | in[8 * (3 - i) + k];
+		r->l[i] = v;
+	}
+}
+
+static void ct4_to_bytes(uint8_t out[SCALAR_LEN], const ct4 *a)
+{
+	for (int i = 0; i < 4; i++)
+		for (int k = 0; k < 8; k++)
+			out[8 * (3 - i) + k] = (uint8_t)(a->l[i] >> (56 - 8 * k));
+}
+
+/* r = a + b mod 2^256; returns the carry. */
+static uint64_t ct4_add(ct4 *r, const ct4 *a, const ct4 *b)
+{
+	uint64_t carry = 0;
+	for (int i = 0; i < 4; i++) {
+		uint64_t x = a->l[i], y = b->l[i], s = x + y + carry;
+		carry = ((x & y) | ((x | y) & ~s)) >> 63;
+		r->l[i] = s;
+	}
+	return carry;
+}
+
+/* r = a - b mod 2^256; returns the borrow. */
+static uint64_t ct4_sub(ct4 *r, const ct4 *a, const ct4 *b)
+{
+	uint64_t borrow = 0;
+	for (int i = 0; i < 4; i++) {
+		uint64_t x = a->l[i], y = b->l[i], d = x - y - borrow;
+		borrow = ((~x & y) | (~(x ^ y) & d)) >> 63;
+		r->l[i] = d;
+	}
+	return borrow;
+}
+
+/* r = a + b mod n (a, b < n). */
+static void ct4_mod_add(ct4 *r, const ct4 *a, const ct4 *b)
+{
+	ct4 s, t;
+	uint64_t carry = ct4_add(&s, a, b);
+	uint64_t borrow = ct4_sub(&t, &s, &CT_N);
+	/* a + b >= n iff it overflowed 2^256 or s - n did not borrow */
+	ct4_select(r, ct_mask(carry | (borrow ^ 1)), &t, &s);
+}
+
+/* r = a - b mod n (a, b < n). */
+static void ct4_mod_sub(ct4 *r, const ct4 *a, const ct4 *b)
+{
+	ct4 d, t;
+	uint64_t borrow = ct4_sub(&d, a, b);
+	(void)ct4_add(&t, &d, &CT_N);
+	ct4_select(r, ct_mask(borrow), &t, &d);
+}
+
+/* r = a * k mod n for a < n and k < 2^10 (k = |j - m| <= span <= 1023):
+ * the product (< 2^266) is reduced by ten conditional subtractions of
+ * n * 2^s, s = 9..0, each computed and selected whatever its outcome. */
+static void ct4_mod_mul_small(ct4 *r, const ct4 *a, uint64_t k)
+{
+	uint64_t x[5], carry = 0;
+	for (int i = 0; i < 4; i++) {
+		uint64_t lo = (a->l[i] & 0xFFFFFFFFu) * k + carry;
+		uint64_t hi = (a->l[i] >> 32) * k + (lo >> 32);
+		x[i] = (lo & 0xFFFFFFFFu) | (hi << 32);
+		carry = hi >> 32;
+	}
+	x[4] = carry;
+	for (int s = 9; s >= 0; s--) {
+		uint64_t q[5], d[5], borrow = 0, keep;
+		/* q = n << s (s < 64; the shift of the lower limb is split so
+		 * that s = 0 shifts by 64 - 1 - 0 = 63 and 1, never by 64) */
+		q[0] = CT_N.l[0] << s;
+		for (int i = 1; i < 4; i++)
+			q[i] = (CT_N.l[i] << s) | ((CT_N.l[i - 1] >> 1) >> (63 - s));
+		q[4] = (CT_N.l[3] >> 1) >> (63 - s);
+		for (int i = 0; i < 5; i++) {
+			uint64_t u = x[i], v = q[i], w = u - v - borrow;
+			borrow = ((~u & v) | (~(u ^ v) & w)) >> 63;
+			d[i] = w;
+		}
+		keep = ct_mask(borrow); /* x < q: keep x */
+		for (int i = 0; i < 5; i++)
+			x[i] = (x[i] & keep) | (d[i] & ~keep);
+	}
+	for (int i = 0; i < 4; i++)
+		r->l[i] = x[i];
+	wipe(x, sizeof x);
+}
+
+_Static_assert(RANGE_PROOF_MAX_SPAN < 1024, "ct4_mod_mul_small needs |j - m| < 2^10");
+
+static void ct4_to_scalar_bytes(uint8_t out[SCALAR_LEN], const scalar *s)
+{
+	scalar_encode(out, s);
+}
+
+/* dst = the scalar with limbs a (a < n, so scalar_decode cannot fail
+ * but for memory). */
+static qerr ct4_to_scalar(scalar *dst, const ct4 *a)
+{
+	uint8_t b[SCALAR_LEN];
+	qerr e;
+	ct4_to_bytes(b, a);
+	e = scalar_decode(dst, b, SCALAR_LEN);
+	wipe(b, sizeof b);
+	return e;
+}
+
+static void ct4_from_scalar(ct4 *r, const scalar *s)
+{
+	uint8_t b[SCALAR_LEN];
+	ct4_to_scalar_bytes(b, s);
+	ct4_from_bytes(r, b);
+	wipe(b, sizeof b);
+}
+
+/* beta = rK + mG, as rK + (m + r)G + neg_alpha where neg_alpha = -rG: the
+ * scalar m + r is uniform whatever m, so the same constant-time fixed-base
+ * multiplication runs for every m (no special case for m <= 1, and no
+ * small or zero scalar).  es, x: scratch. */
+static qerr ct_beta(point *beta, const point_table *K, const scalar *r, const ct4 *r4, uint64_t m,
+                    const point *neg_alpha, scalar *es, point *x)
+{
+	ct4 m4 = {{m, 0, 0, 0}}, e4;
+	qerr e;
+	ct4_mod_add(&e4, &m4, r4);
+	e = ct4_to_scalar(es, &e4);
+	wipe(&m4, sizeof m4);
+	wipe(&e4, sizeof e4);
+	if (e != Q_OK || (e = point_mul_base(x, es)) != Q_OK ||
+	    (e = point_table_mul(beta, K, r)) != Q_OK || (e = point_add(beta, beta, x)) != Q_OK ||
+	    (e = point_add(beta, beta, neg_alpha)) != Q_OK)
+		return e;
+	return Q_OK;
+}
+
+/* Secret working storage of one proof: the raw draws and the per-branch
+ * t_j, c_j as limbs. */
+typedef struct prove_secrets {
+	size_t count;
+	ct4 r; /* the nonce r */
+	ct4 *slot; /* 2 * count draws in drawing order (the last is 0) */
+	ct4 *t; /* t[k] */
+	ct4 *c; /* c[k] */
+} prove_secrets;
+
+static void prove_secrets_free(prove_secrets *s)
+{
+	if (s->slot != NULL)
+		wipe(s->slot, 2 * s->count * sizeof *s->slot);
+	if (s->t != NULL)
+		wipe(s->t, s->count * sizeof *s->t);
+	if (s->c != NULL)
+		wipe(s->c, s->count * sizeof *s->c);
+	wipe(&s->r, sizeof s->r);
+	free(s->slot);
+	free(s->t);
+	free(s->c);
+}
+
 /* The prover.  Either ct_out == NULL: prove for the given ct_in and r
  * (checking the witness if check_witness); or ct_out != NULL: draw r_io,
  * encrypt m into ct_out, and prove for it.  All randomness (r, w, t_j, c_j)
- * is drawn in one CSPRNG call. */
+ * is drawn in one CSPRNG call, in the order r, then for k = lo..hi: t_k
+ * (w for k = m) and, for k != m, c_k; the same bytes give the same proof
+ * as the straightforward prover of C-4.3.
+ *
+ * Constant time in m (C-3.1, C-4.3): every branch runs the same operation
+ * sequence on the same kinds of data, and nothing selects by m through a
+ * branch or an address.  For every k (real or simulated):
+ *   a_k = t_k G,  b_k = t_k K + e_k G - alpha,  e_k = c_k (j - m) + r,
+ * with e_k from the fixed-width arithmetic above (for the true branch
+ * j - m = 0, so e_m = r, e_mG = alpha, b_m = wK: the true branch is the
+ * simulated formula with a zero coefficient, and no scalar given to
+ * OpenSSL is small, zero or a function of m alone).  t_k and c_k are picked
+ * from the draws by masks over both candidates; c_m = c - sum_{j != m} c_j
+ * is summed over all k with the true one masked to 0 and written back by
+ * masks; v_k = t_k + c_k r for all k on uniform full-width scalars. */
 static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN],
                              const point_table *K, const elgamal_ct *ct_in, elgamal_ct *ct_out,
                              uint64_t m, scalar *r_io, uint64_t lo, uint64_t hi, int check_witness)
 {
 	range_proof *pf = NULL;
-	scalar *t = scalar_new(), *c = scalar_new(), *sum = scalar_new();
-	point *a = point_new(), *b = point_new(), *x = point_new();
+	scalar *t = scalar_new(), *c = scalar_new(), *es = scalar_new();
+	point *a = point_new(), *b = point_new(), *x = point_new(), *na = point_new();
 	scalar **rs = NULL;
 	const elgamal_ct *ct = ct_out != NULL ? ct_out : ct_in;
+	prove_secrets sec = {0, {{0}}, NULL, NULL, NULL};
 	transcript tr = {NULL};
-	size_t mi, nr = 0;
+	size_t mi, nr = 0, count;
 	qerr e = Q_ERR_NOMEM;
 
 	if (out == NULL || ctx == NULL || K == NULL || ct == NULL || r_io == NULL) {
@@ -453,12 +686,27 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 		e = Q_ERR_ARG;
 		goto out;
 	}
-	if (t == NULL || c == NULL || sum == NULL || a == NULL || b == NULL || x == NULL)
+	if (t == NULL || c == NULL || es == NULL || a == NULL || b == NULL || x == NULL ||
+	    na == NULL)
 		goto out;
-	/* the witness must match: ct = (rG, mG + rK) */
+	count = (size_t)(hi - lo) + 1;
+	mi = (size_t)(m - lo);
+	sec.count = count;
+	sec.slot = calloc(2 * count, sizeof *sec.slot);
+	sec.t = calloc(count, sizeof *sec.t);
+	sec.c = calloc(count, sizeof *sec.c);
+	if (sec.slot == NULL || sec.t == NULL || sec.c == NULL)
+		goto out;
+	/* the witness must match: ct = (rG, mG + rK), checked with the same
+	 * operations for every m (C-3.1) */
 	if (ct_out == NULL && check_witness) {
-		elgamal_ct chk = {a, b};
-		if ((e = elgamal_encrypt(&chk, m, r_io, K)) != Q_OK)
+		if (scalar_is_zero(r_io)) {
+			e = Q_ERR_SCALAR;
+			goto out;
+		}
+		ct4_from_scalar(&sec.r, r_io);
+		if ((e = point_mul_base(a, r_io)) != Q_OK || (e = point_neg(na, ct->a)) != Q_OK ||
+		    (e = ct_beta(b, K, r_io, &sec.r, m, na, es, x)) != Q_OK)
 			goto out;
 		if (!point_eq(a, ct->a) || !point_eq(b, ct->b)) {
 			e = Q_ERR_ARG;
@@ -471,87 +719,113 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 	}
 	if ((e = range_alloc_commit(pf)) != Q_OK)
 		goto out;
-	mi = (size_t)(m - lo);
-	/* randomness: [r], v[k] (= t_k, or w for k = m), c[k] for k != m */
-	if ((rs = calloc(2 * pf->count + 1, sizeof *rs)) == NULL) {
+	/* randomness: [r], then 2 * count - 1 scalars, drawn into pf's
+	 * storage in an order that does not depend on m (v[0], c[0], v[1],
+	 * c[1], ..., v[count - 1]); which draw is which t_k / c_k is decided
+	 * below by masks */
+	if ((rs = calloc(2 * count, sizeof *rs)) == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
 	if (ct_out != NULL)
 		rs[nr++] = r_io;
-	for (size_t k = 0; k < pf->count; k++) {
-		rs[nr++] = pf->v[k];
-		if (k != mi)
-			rs[nr++] = pf->c[k];
-	}
+	for (size_t i = 0; i + 1 < 2 * count; i++)
+		rs[nr++] = i % 2 == 0 ? pf->v[i / 2] : pf->c[i / 2];
 	if ((e = scalar_random_many(rs, nr)) != Q_OK)
 		goto out;
-	if (ct_out != NULL && (e = elgamal_encrypt(ct_out, m, r_io, K)) != Q_OK)
-		goto out;
+	for (size_t i = 0; i + 1 < 2 * count; i++)
+		ct4_from_scalar(&sec.slot[i], i % 2 == 0 ? pf->v[i / 2] : pf->c[i / 2]);
+	/* draw i is t_k for i = 2k (k <= m) or 2k - 1 (k > m), and c_k for
+	 * i = 2k + 1 (k < m) or 2k (k > m); for k = m the c read here is a
+	 * placeholder, replaced by c_m below */
+	for (size_t k = 0; k < count; k++) {
+		uint64_t after = ct_mask(ct_lt(mi, k)); /* k > m */
+		ct4_select(&sec.t[k], after, &sec.slot[k > 0 ? 2 * k - 1 : 0], &sec.slot[2 * k]);
+		ct4_select(&sec.c[k], after, &sec.slot[2 * k], &sec.slot[2 * k + 1]);
+		if ((e = ct4_to_scalar(pf->v[k], &sec.t[k])) != Q_OK)
+			goto out;
+	}
+	if (ct_out != NULL) {
+		/* (C-3.1.1-2) alpha = rG, beta = mG + rK */
+		ct4_from_scalar(&sec.r, r_io);
+		if ((e = point_mul_base(ct_out->a, r_io)) != Q_OK ||
+		    (e = point_neg(na, ct_out->a)) != Q_OK ||
+		    (e = ct_beta(ct_out->b, K, r_io, &sec.r, m, na, es, x)) != Q_OK)
+			goto out;
+	} else if (!check_witness) {
+		ct4_from_scalar(&sec.r, r_io);
+		if ((e = point_neg(na, ct->a)) != Q_OK)
+			goto out;
+	}
 	if ((e = range_transcript(&tr, ctx, point_table_base(K), K, lo, hi, ct)) != Q_OK)
 		goto out;
-	for (size_t k = 0; k < pf->count; k++) {
-		if (k == mi) {
-			/* (C-4.3.1) a_m = wG, b_m = wK   (w is in v[m] for now) */
-			if ((e = point_mul_base(a, pf->v[k])) != Q_OK ||
-			    (e = point_table_mul(b, K, pf->v[k])) != Q_OK)
-				goto out;
-		} else {
-			/* (C-4.3.2) with c_j, v_j random:
-			 *   a_j = v_jG - c_j alpha,  b_j = v_jK - c_j(beta - jG).
-			 * Knowing r, the prover picks t_j and c_j at random, sets
-			 * v_j = t_j + c_j r; then a_j = t_jG and
-			 * b_j = t_jK - c_j(m - j)G: fixed-base work only. */
-			uint64_t j = lo + k;
-			if ((e = point_mul_base(a, pf->v[k])) != Q_OK ||
-			    (e = point_table_mul(b, K, pf->v[k])) != Q_OK)
-				goto out;
-			/* x = c_j (j - m) G, added to b; (j - m) mod n is computed
-			 * the same way whatever the sign, so no branch on m */
-			if ((e = scalar_set_u64(sum, j)) != Q_OK ||
-			    (e = scalar_set_u64(t, m)) != Q_OK ||
-			    (e = scalar_sub(sum, sum, t)) != Q_OK ||
-			    (e = scalar_mul(sum, sum, pf->c[k])) != Q_OK)
-				goto out;
-			if ((e = point_mul_base(x, sum)) != Q_OK ||
-			    (e = point_add(b, b, x)) != Q_OK)
-				goto out;
-			/* v_j = t_j + c_j r */
-			if ((e = scalar_mul(t, pf->c[k], r_io)) != Q_OK ||
-			    (e = scalar_add(pf->v[k], pf->v[k], t)) != Q_OK)
-				goto out;
-		}
+	for (size_t k = 0; k < count; k++) {
+		/* j - m = k - mi, |k - mi| <= 1023, as sign and magnitude */
+		uint64_t d = (uint64_t)k - (uint64_t)mi, neg = d >> 63;
+		uint64_t mag = (d ^ (0 - neg)) + neg;
+		ct4 p, np, e4;
+		/* e_k = c_k (j - m) + r mod n */
+		ct4_mod_mul_small(&p, &sec.c[k], mag);
+		ct4_mod_sub(&np, &(const ct4){{0, 0, 0, 0}}, &p);
+		ct4_select(&e4, ct_mask(neg), &np, &p);
+		ct4_mod_add(&e4, &e4, &sec.r);
+		e = ct4_to_scalar(es, &e4);
+		wipe(&p, sizeof p);
+		wipe(&np, sizeof np);
+		wipe(&e4, sizeof e4);
+		if (e != Q_OK)
+			goto out;
+		/* (C-4.3.1/2) a_k = t_kG; b_k = t_kK + c_k(j - m)G, which is
+		 * wK for k = m and v_kK - c_k(beta - jG) for k != m */
+		if ((e = point_mul_base(a, pf->v[k])) != Q_OK ||
+		    (e = point_table_mul(b, K, pf->v[k])) != Q_OK ||
+		    (e = point_mul_base(x, es)) != Q_OK || (e = point_add(b, b, x)) != Q_OK ||
+		    (e = point_add(b, b, na)) != Q_OK)
+			goto out;
 		if ((e = range_record_commit(pf, k, &tr, a, b)) != Q_OK)
 			goto out;
 	}
 	/* (C-4.3.3) c = H(...) */
 	if ((e = transcript_challenge(&tr, c)) != Q_OK)
 		goto out;
-	/* (C-4.3.4) c_m = c - sum_{j != m} c_j */
-	if ((e = scalar_copy(sum, c)) != Q_OK)
-		goto out;
-	for (size_t k = 0; k < pf->count; k++)
-		if (k != mi && (e = scalar_sub(sum, sum, pf->c[k])) != Q_OK)
+	/* (C-4.3.4) c_m = c - sum_{j != m} c_j, over all k with c_m's
+	 * placeholder masked to 0, then written to branch m by masks */
+	{
+		ct4 cm, z = {{0, 0, 0, 0}}, term;
+		ct4_from_scalar(&cm, c);
+		for (size_t k = 0; k < count; k++) {
+			ct4_select(&term, ct_eq_mask(k, mi), &z, &sec.c[k]);
+			ct4_mod_sub(&cm, &cm, &term);
+		}
+		for (size_t k = 0; k < count && e == Q_OK; k++) {
+			ct4_select(&sec.c[k], ct_eq_mask(k, mi), &cm, &sec.c[k]);
+			e = ct4_to_scalar(pf->c[k], &sec.c[k]);
+		}
+		wipe(&cm, sizeof cm);
+		wipe(&term, sizeof term);
+		if (e != Q_OK)
 			goto out;
-	if ((e = scalar_copy(pf->c[mi], sum)) != Q_OK)
-		goto out;
-	/* (C-4.3.5) v_m = w + c_m r */
-	if ((e = scalar_mul(t, pf->c[mi], r_io)) != Q_OK ||
-	    (e = scalar_add(pf->v[mi], pf->v[mi], t)) != Q_OK)
-		goto out;
+	}
+	/* (C-4.3.5) v_m = w + c_m r, and v_j = t_j + c_j r for j != m */
+	for (size_t k = 0; k < count; k++)
+		if ((e = scalar_mul(t, pf->c[k], r_io)) != Q_OK ||
+		    (e = scalar_add(pf->v[k], pf->v[k], t)) != Q_OK)
+			goto out;
 	*out = pf;
 	pf = NULL;
 	e = Q_OK;
 out:
 	transcript_free(&tr);
 	range_proof_free(pf); /* wipes w and the t_j on failure */
+	prove_secrets_free(&sec);
 	free(rs);
 	scalar_free(t);
 	scalar_free(c);
-	scalar_free(sum);
+	scalar_free(es);
 	point_free(a);
 	point_free(b);
 	point_free(x);
+	point_free(na);
 	return e;
 }
 

@@ -29,6 +29,13 @@
  *
  * Secrets: witnesses (a, s, r) and the provers' nonces w are secret;
  * nonces are wiped on every path.  Verification is on public data only.
+ *
+ * Constant time: range_prove and range_encrypt_prove run the same
+ * operations, branches and memory accesses whatever the vote m and
+ * whichever branch is the true one (C-4.3.11); this includes
+ * range_prove's witness re-check and range_encrypt_prove's encryption
+ * (C-3.1.3).  bench/bench_ct measures it (C-6.1).  Errors for m outside
+ * [lo, hi] return early (bad input, not a secret).
  */
 #ifndef QUORUM_PROOF_H
 #define QUORUM_PROOF_H

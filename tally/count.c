@@ -20,6 +20,7 @@
 #include "crypto/util.h"
 #include "election/i18n.h"
 #include "election/progress.h"
+#include "election/srec.h"
 
 #include "banned.h"
 
@@ -254,6 +255,7 @@ typedef struct station_data {
 	uint8_t **enc; /* nballots B-2 encodings */
 	size_t *len;
 	uint8_t (*code)[BALLOT_CODE_LEN];
+	json_t *checked_in; /* the record's checked_in list (R-5 (9)), a reference */
 } station_data;
 
 static void station_data_clear(station_data *sd)
@@ -263,6 +265,7 @@ static void station_data_clear(station_data *sd)
 	free(sd->enc);
 	free(sd->len);
 	free(sd->code);
+	json_decref(sd->checked_in);
 	memset(sd, 0, sizeof *sd);
 }
 
@@ -277,6 +280,35 @@ static qerr hex_field(const json_t *o, const char *key, uint8_t *out, size_t len
 	return rec_json_hex(o, key, out, len, what, msg, msgsz);
 }
 
+/* R-5 (10): if entry i of station sid's log is a roll-imported entry (P-6),
+ * the roll it names must be the election's (parameters.json roll_hash);
+ * *nroll counts such entries. */
+static qerr check_roll_entry(const rec_election *el, const char *sid, uint64_t i,
+                             const uint8_t *ent, size_t len, size_t *nroll, char *msg, size_t msgsz)
+{
+	size_t tl = strlen(SREC_ENTRY_ROLL);
+	uint8_t h[SHA256_LEN];
+	if (len <= tl || memcmp(ent, SREC_ENTRY_ROLL, tl) != 0 || ent[tl] != '\n')
+		return Q_OK;
+	(*nroll)++;
+	if (srec_roll_entry_parse(ent + tl + 1, len - tl - 1, NULL, h) != Q_OK)
+		return rec_fail(Q_ERR_FORMAT, msg, msgsz,
+		                "station %s: log entry %llu: a malformed roll-imported entry (P-6)",
+		                sid, (unsigned long long)i);
+	if (memcmp(h, el->roll_hash, SHA256_LEN) != 0) {
+		char have[2 * SHA256_LEN + 1], want[2 * SHA256_LEN + 1];
+		hex_encode(have, h, SHA256_LEN);
+		hex_encode(want, el->roll_hash, SHA256_LEN);
+		return rec_fail(
+		    Q_ERR_CONSISTENCY, msg, msgsz,
+		    "station %s served another roll: its log entry %llu (roll-imported) "
+		    "has SHA-256 %s, the election's roll_hash (parameters.json) is %s "
+		    "(R-5 (10))",
+		    sid, (unsigned long long)i, have, want);
+	}
+	return Q_OK;
+}
+
 /* R-5 (7): the station log. */
 static qerr check_station_log(const rec_election *el, const ballot_style *st, const char *sid,
                               const note_verifier *vk, uint64_t size, const uint8_t root[32],
@@ -286,7 +318,7 @@ static qerr check_station_log(const rec_election *el, const ballot_style *st, co
 	audit_log *lg = NULL;
 	uint8_t *buf = NULL, (*codes)[BALLOT_CODE_LEN] = NULL;
 	merkle_hash r;
-	size_t ncodes = 0;
+	size_t ncodes = 0, nroll = 0;
 	const note_verifier *lvk;
 	qerr e;
 	size_t tl = strlen(TALLY_ENTRY_CAST);
@@ -337,6 +369,15 @@ static qerr check_station_log(const rec_election *el, const ballot_style *st, co
 		}
 		if (len > tl && memcmp(buf, TALLY_ENTRY_CAST, tl) == 0 && buf[tl] == '\n')
 			ballot_tracking_code(codes[ncodes++], st, buf + tl + 1, len - tl - 1);
+		else if ((e = check_roll_entry(el, sid, i, buf, len, &nroll, msg, msgsz)) != Q_OK)
+			goto out;
+	}
+	if (nroll == 0) {
+		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+		             "station %s: its log has no roll-imported entry: the roll it served "
+		             "is unknown (R-5 (10))",
+		             sid);
+		goto out;
 	}
 	if (ncodes != sd->cast || ncodes != sd->nballots) {
 		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
@@ -552,6 +593,16 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 		             sid, (unsigned long long)sd->cast, (unsigned long long)sd->issued);
 		goto out;
 	}
+	/* R-5 (9): the roll ids checked in */
+	{
+		char why[200];
+		const json_t *ci = json_object_get(j, "checked_in");
+		if ((e = srec_checked_in_check(ci, sd->issued, why, sizeof why)) != Q_OK) {
+			e = rec_fail(e, msg, msgsz, "station %s: %s (R-5 (9))", sid, why);
+			goto out;
+		}
+		sd->checked_in = json_incref((json_t *)ci);
+	}
 	/* R-5 (5): the checkpoint */
 	v = json_object_get(lg, "checkpoint");
 	if ((e = rec_json_u64(lg, "size", UINT64_MAX >> 1, &lsize, what, msg, msgsz)) != Q_OK ||
@@ -634,6 +685,37 @@ out:
 	return e;
 }
 
+typedef struct dup_ctx {
+	const station_data *sds;
+	char *msg;
+	size_t msgsz;
+} dup_ctx;
+
+static int dup_cb(void *ctx, const char *id, size_t a, size_t b)
+{
+	dup_ctx *d = ctx;
+	(void)rec_fail(Q_ERR_EXISTS, d->msg, d->msgsz,
+	               "roll id %s is checked in at two stations (%s and %s): one voter, two "
+	               "ballots issued (R-5 (9))",
+	               id, d->sds[a].id, d->sds[b].id);
+	return 1;
+}
+
+/* R-5 (9), across stations: no roll id is in two stations' lists. */
+static qerr check_checked_in_cross(const station_data *sds, size_t ns, char *msg, size_t msgsz)
+{
+	const json_t **lists = calloc(ns + 1, sizeof *lists);
+	dup_ctx d = {sds, msg, msgsz};
+	qerr e;
+	if (lists == NULL)
+		return Q_ERR_NOMEM;
+	for (size_t s = 0; s < ns; s++)
+		lists[s] = sds[s].checked_in;
+	e = srec_checked_in_cross(lists, ns, dup_cb, &d, NULL);
+	free(lists);
+	return e == Q_ERR_STATE ? Q_ERR_EXISTS : e;
+}
+
 typedef struct code_ref {
 	uint8_t code[BALLOT_CODE_LEN];
 	size_t station;
@@ -691,6 +773,8 @@ qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char
 		issued += sds[s].issued;
 		cast += sds[s].cast;
 	}
+	if ((e = check_checked_in_cross(sds, ns, msg, msgsz)) != Q_OK)
+		goto out;
 	/* no ballot twice */
 	if ((refs = calloc(total + 1, sizeof *refs)) == NULL ||
 	    (items = calloc(total + 1, sizeof *items)) == NULL) {

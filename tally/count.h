@@ -14,9 +14,11 @@
  * signed by the station key and matches the log; the log verifies
  * (log_verify), every ballot of the record is a "ballot-cast" entry of
  * the log and the number of such entries is the cast count; tracking codes
- * are those of the ballots; issued >= cast (COUNT.reconcile).
- * Across stations: no ballot appears twice.  Every ballot's proofs are
- * verified (ballot_verify_batch, 32 ballots per batch) on nthreads threads.
+ * are those of the ballots; issued >= cast (COUNT.reconcile); the
+ * checked_in list has issued roll ids, sorted, none twice (R-5 (9)); every
+ * roll-imported entry of the log names the election's roll_hash (R-5 (10)).
+ * Across stations: no ballot appears twice, no roll id is checked in twice.  Every ballot's proofs
+ * are verified (ballot_verify_batch, 32 ballots per batch) on nthreads threads.
  *
  * Nothing here is secret.
  */
@@ -33,7 +35,7 @@
 #include "record.h"
 
 #define TALLY_AGGREGATE_FORMAT "quorum-aggregate/1"
-#define TALLY_STATION_RECORD_FORMAT "quorum-station-record/1"
+#define TALLY_STATION_RECORD_FORMAT "quorum-station-record/2"
 #define TALLY_RECORD_SIG_TAG "quorum/v1/station-record\n"
 #define TALLY_ENTRY_CAST "quorum/v1/station/ballot-cast"
 

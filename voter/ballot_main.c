@@ -66,6 +66,10 @@ static const struct {
                        "ballot.")},
     {"token_invalid", N_("INVALID TOKEN: no ballot was issued with this token.")},
     {"token_busy", N_("TOKEN IN USE: another booth is using this token right now.")},
+    {"roll_mismatch", N_("WRONG ROLL: this is not the roll the election was created with "
+                         "(its SHA-256 differs from roll_hash in the election's "
+                         "parameters.json). Ask the returning officer for the election's "
+                         "roll file.")},
     {NULL, NULL},
 };
 

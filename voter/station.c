@@ -38,6 +38,7 @@
 #define BATCH_MAX 512
 #define CHECKPOINT_KEEP_MS 1000
 #define RECORD_SIG_TAG "quorum/v1/station-record\n"
+#define RECORD_FORMAT "quorum-station-record/2" /* P-7.1 */
 
 /* P-6: log entry tags (each entry is tag || 0x0A || payload). */
 #define ENTRY_OPENED "quorum/v1/station/poll-opened"
@@ -105,6 +106,7 @@ struct station {
 	point_table *Kt;
 	uint8_t Kenc[POINT_LEN];
 	uint8_t base_hash[32];
+	uint8_t roll_hash[32]; /* parameters.json roll_hash: the only roll accepted */
 	ballot_style *style;
 	json_t *booth_ballot;
 	store *rolldb, *box;
@@ -584,6 +586,40 @@ static const char *opt_label(const elec_contest *c, size_t j, const char *id, in
 	}
 }
 
+/* The election's roll hash (R-2.1): "roll_hash" of the election
+ * directory's parameters.json, 64 hex digits.  Import refuses any other
+ * roll (P-6.1). */
+static qerr load_roll_hash(station *st, const char *dir, char *err, size_t errlen)
+{
+	char path[600];
+	uint8_t *buf = NULL;
+	size_t len;
+	json_error_t je;
+	json_t *j = NULL;
+	snprintf(path, sizeof path, "%s/parameters.json", dir);
+	qerr e = read_file(path, 1u << 20, &buf, &len);
+	if (e == Q_ERR_NOTFOUND) {
+		snprintf(err, errlen,
+		         "%s is missing: the election directory must be the one made by "
+		         "quorum-tally init (docs/spec/record.md R-2.1)",
+		         path);
+		return e;
+	}
+	if (e != Q_OK) {
+		snprintf(err, errlen, "cannot read %s", path);
+		return e;
+	}
+	j = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
+	const json_t *v = json_object_get(j, "roll_hash");
+	if (!json_is_string(v) || json_string_length(v) != 64 ||
+	    hex_decode(st->roll_hash, 32, json_string_value(v), 64) != Q_OK) {
+		snprintf(err, errlen, "%s: no \"roll_hash\" of 64 hex digits (R-2.1)", path);
+		e = Q_ERR_FORMAT;
+	}
+	json_decref(j);
+	free(buf);
+	return e;
+}
 static qerr load_election(station *st, const station_config *cfg, char *err, size_t errlen)
 {
 	char path[700];
@@ -660,6 +696,8 @@ static qerr load_election(station *st, const station_config *cfg, char *err, siz
 	}
 	free(buf);
 	buf = NULL;
+	if ((e = load_roll_hash(st, cfg->election_dir, err, errlen)) != Q_OK)
+		goto out;
 
 	/* The ballot style and the booth's view of it: balloted contests
 	 * (max_sel > 0) in manifest order. */
@@ -780,6 +818,21 @@ static qerr load_roll(station *st, char *err, size_t errlen)
 	if (e != Q_OK) {
 		snprintf(err, errlen, "roll DB: %s", store_errmsg(st->rolldb));
 		return e;
+	}
+	/* P-6.1: the stored roll is the election's (the election directory
+	 * may have been replaced since the import) */
+	uint8_t h[32];
+	sha256(h, csv, len);
+	if (memcmp(h, st->roll_hash, 32) != 0) {
+		char have[65], want[65];
+		hexstr(have, h, 32);
+		hexstr(want, st->roll_hash, 32);
+		snprintf(err, errlen,
+		         "the roll imported into this station (SHA-256 %s) is not the election's "
+		         "roll (parameters.json roll_hash %s)",
+		         have, want);
+		free(csv);
+		return Q_ERR_CONSISTENCY;
 	}
 	elec_findings_init(&f);
 	e = roll_import(csv, len, &st->roll, &f);
@@ -1420,6 +1473,8 @@ static json_t *op_import_roll(station *st, server_conn c, json_t *req)
 	elec_findings f;
 	elec_roll *r = NULL;
 	json_t *reply = NULL;
+	uint8_t h[32];
+	char hx[65];
 	qerr e;
 	if (path == NULL || path[0] != '/')
 		return server_error("bad_request",
@@ -1432,6 +1487,23 @@ static json_t *op_import_roll(station *st, server_conn c, json_t *req)
 	if ((e = read_file(path, 256u * 1024 * 1024, &csv, &len)) != Q_OK)
 		return server_error("bad_roll", "cannot read %s: %s", path, qerr_str(e));
 	elec_findings_init(&f);
+	/* P-6.1: only the roll the election was made with (R-2.1 roll_hash) */
+	sha256(h, csv, len);
+	hexstr(hx, h, 32);
+	if (memcmp(h, st->roll_hash, 32) != 0) {
+		char want[65];
+		hexstr(want, st->roll_hash, 32);
+		reply =
+		    server_error("roll_mismatch",
+		                 "%s is not the election's roll: its SHA-256 is %s, the "
+		                 "election's roll_hash (parameters.json) is %s; nothing imported",
+		                 path, hx, want);
+		goto out;
+	}
+	if (memchr(csv, '\0', len) != NULL) { /* stored as text (P-5.1): exact bytes only */
+		reply = server_error("bad_roll", "%s holds a NUL byte; nothing imported", path);
+		goto out;
+	}
 	e = roll_import((char *)csv, len, &r, &f);
 	if (e != Q_OK) {
 		json_t *list = json_array();
@@ -1444,7 +1516,23 @@ static json_t *op_import_roll(station *st, server_conn c, json_t *req)
 		json_object_set_new(json_object_get(reply, "error"), "findings", list);
 		goto out;
 	}
-	/* One transaction: all voters, the CSV itself, its hash. */
+	/* P-6.1: logged first, so that no roll is ever used unlogged; a DB
+	 * failure after it leaves an entry and no roll, and a retry logs the
+	 * same hash again. */
+	{
+		char text[160];
+		uint64_t idx = 0;
+		snprintf(text, sizeof text, "voters %zu\nsha256 %s\n", r->n, hx);
+		pthread_mutex_lock(&st->io_mu);
+		e = log_text(st, ENTRY_ROLL, text, &idx);
+		pthread_mutex_unlock(&st->io_mu);
+		if (e != Q_OK) {
+			reply = server_error("internal", "audit log: %s; nothing imported",
+			                     qerr_str(e));
+			goto out;
+		}
+	}
+	/* One transaction: all voters, the CSV itself. */
 	if ((e = store_begin(st->rolldb)) != Q_OK)
 		goto dberr;
 	for (size_t i = 0; i < r->n; i++) {
@@ -1469,24 +1557,12 @@ static json_t *op_import_roll(station *st, server_conn c, json_t *req)
 	}
 	if ((e = store_commit(st->rolldb)) != Q_OK)
 		goto dberr;
-	{
-		uint8_t h[32];
-		char hx[65], text[160];
-		uint64_t idx = 0;
-		sha256(h, csv, len);
-		hexstr(hx, h, 32);
-		snprintf(text, sizeof text, "voters %zu\nsha256 %s\n", r->n, hx);
-		pthread_mutex_lock(&st->io_mu);
-		e = log_text(st, ENTRY_ROLL, text, &idx);
-		pthread_mutex_unlock(&st->io_mu);
-		st->roll = r;
-		r = NULL;
-		st->registered = st->roll->n;
-		slog(st, LOG_INFO, "roll imported: %llu voters",
-		     (unsigned long long)st->registered);
-		reply = server_ok(
-		    json_pack("{s:I, s:s}", "voters", (json_int_t)st->registered, "sha256", hx));
-	}
+	st->roll = r;
+	r = NULL;
+	st->registered = st->roll->n;
+	slog(st, LOG_INFO, "roll imported: %llu voters", (unsigned long long)st->registered);
+	reply =
+	    server_ok(json_pack("{s:I, s:s}", "voters", (json_int_t)st->registered, "sha256", hx));
 	goto out;
 dberr:
 	reply = server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
@@ -1826,6 +1902,30 @@ static int rec_cb(void *ctx, const uint8_t code[32], const uint8_t *body, size_t
 	return json_array_append_new(r->arr, e) != 0;
 }
 
+static int id_cb(void *ctx, const char *id)
+{
+	return json_array_append_new(ctx, json_string(id)) != 0;
+}
+
+/* P-7 "checked_in": the roll ids checked in here, sorted (never in
+ * check-in order, which the log's order of casts would link to ballots). */
+static qerr checked_in_list(station *st, json_t **out)
+{
+	json_t *a = json_array();
+	qerr e = a == NULL ? Q_ERR_NOMEM : store_roll_foreach_checked_in(st->rolldb, id_cb, a);
+	if (e == Q_OK && json_array_size(a) != st->issued) {
+		slog(st, LOG_ERR, "roll DB: %zu voters checked in but %llu tokens issued",
+		     json_array_size(a), (unsigned long long)st->issued);
+		e = Q_ERR_CONSISTENCY;
+	}
+	if (e != Q_OK) {
+		json_decref(a);
+		a = NULL;
+	}
+	*out = a;
+	return e;
+}
+
 static qerr write_record(station *st, char *note, uint64_t close_index, char **sig_out)
 {
 	qerr e = Q_ERR_NOMEM;
@@ -1835,8 +1935,11 @@ static qerr write_record(station *st, char *note, uint64_t close_index, char **s
 	char mh[65], bh[65], kh[2 * POINT_LEN + 1], root[65];
 	merkle_hash r;
 	rec_ctx rc = {json_array(), 0}, rch = {json_array(), 1};
+	json_t *ids = NULL;
 	*sig_out = NULL;
 	if (rc.arr == NULL || rch.arr == NULL)
+		goto out;
+	if ((e = checked_in_list(st, &ids)) != Q_OK)
 		goto out;
 	if ((e = store_box_foreach(st->box, 0, rec_cb, &rc)) != Q_OK ||
 	    (e = store_box_foreach(st->box, 1, rec_cb, &rch)) != Q_OK)
@@ -1851,15 +1954,23 @@ static qerr write_record(station *st, char *note, uint64_t close_index, char **s
 	hexstr(root, r, 32);
 	rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I},"
 	                " s:o, s:o, s:{s:s, s:s, s:I, s:s, s:s, s:I}}",
-	                "format", "quorum-station-record/1", "election", st->m->id, "station",
-	                st->station_id, "manifest_sha256", mh, "base_hash", bh, "joint_key", kh,
-	                "counts", "registered", (json_int_t)st->registered, "issued",
-	                (json_int_t)st->issued, "cast", (json_int_t)st->cast, "challenged",
-	                (json_int_t)st->challenged, "ballots", rc.arr, "challenged", rch.arr, "log",
-	                "origin", log_origin(st->log), "vkey", vkey, "size",
-	                (json_int_t)log_size(st->log), "root", root, "checkpoint", note ? note : "",
-	                "close_index", (json_int_t)close_index);
+	                "format", RECORD_FORMAT, "election", st->m->id, "station", st->station_id,
+	                "manifest_sha256", mh, "base_hash", bh, "joint_key", kh, "counts",
+	                "registered", (json_int_t)st->registered, "issued", (json_int_t)st->issued,
+	                "cast", (json_int_t)st->cast, "challenged", (json_int_t)st->challenged,
+	                "ballots", rc.arr, "challenged", rch.arr, "log", "origin",
+	                log_origin(st->log), "vkey", vkey, "size", (json_int_t)log_size(st->log),
+	                "root", root, "checkpoint", note ? note : "", "close_index",
+	                (json_int_t)close_index);
 	rc.arr = rch.arr = NULL;
+	if (rec != NULL) {
+		int bad = json_object_set_new(rec, "checked_in", ids); /* steals ids */
+		ids = NULL;
+		if (bad != 0) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+	}
 	if (rec == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;
@@ -1899,6 +2010,7 @@ static qerr write_record(station *st, char *note, uint64_t close_index, char **s
 out:
 	json_decref(rc.arr);
 	json_decref(rch.arr);
+	json_decref(ids);
 	json_decref(rec);
 	free(txt);
 	free(msg);

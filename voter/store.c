@@ -453,6 +453,35 @@ qerr store_roll_counts(store *s, uint64_t *voters, uint64_t *checked_in)
 	return e;
 }
 
+qerr store_roll_foreach_checked_in(store *s, store_id_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	qerr e = need(s, STORE_ROLL);
+	if (e != Q_OK)
+		return e;
+	if ((e = prep(s, "SELECT id FROM voters WHERE checked_in = 1 ORDER BY id COLLATE BINARY;",
+	              &st)) != Q_OK)
+		return e;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		if (id == NULL) {
+			seterr(s, "stored voter id is NULL");
+			e = Q_ERR_CORRUPT;
+			goto out;
+		}
+		if (cb(ctx, id) != 0) {
+			e = Q_ERR_STATE;
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		e = db_fail(s, "walk");
+out:
+	sqlite3_finalize(st);
+	return e;
+}
+
 static qerr put_code_body(store *s, const char *sql, const uint8_t code[STORE_HASH_LEN],
                           const uint8_t *body, size_t len, const uint8_t *extra, size_t elen)
 {

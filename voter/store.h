@@ -94,6 +94,13 @@ Q_MUST_CHECK qerr store_roll_checkin(store *s, const char *id,
 /* Q_OK if this token hash was issued, Q_ERR_NOTFOUND if not. */
 Q_MUST_CHECK qerr store_roll_token_issued(store *s, const uint8_t token_hash[STORE_HASH_LEN]);
 
+/* Visit the id of every voter checked in, in ascending byte order of the
+ * id (SQLite BINARY collation = memcmp of the UTF-8 bytes; never in
+ * check-in order).  A non-zero return of cb stops the walk and is
+ * returned as Q_ERR_STATE. */
+typedef int (*store_id_cb)(void *ctx, const char *id);
+Q_MUST_CHECK qerr store_roll_foreach_checked_in(store *s, store_id_cb cb, void *ctx);
+
 /* Counts: voters on the roll, voters checked in (= tokens issued). */
 Q_MUST_CHECK qerr store_roll_counts(store *s, uint64_t *voters, uint64_t *checked_in);
 

@@ -19,4 +19,5 @@ CLI_COMMAND("verify", cmd_verify, "DIR                         re-hash and check
 CLI_COMMAND("cosign", cmd_cosign, "STATE KEY CHECKPOINT [PROOF] witness: check and cosign")
 CLI_COMMAND("witness-key", cmd_witness_key, "NAME KEYFILE                create a witness (cosigning) key")
 CLI_COMMAND("verify-election", cmd_verify_election, "RECORD_DIR [--json]         re-verify a whole election record")
+CLI_COMMAND("checked-in", cmd_checked_in, "RECORD ROLL-ID              at which station was ROLL-ID checked in?")
 // clang-format on

@@ -287,6 +287,20 @@ receipt_line() {
 # receipt (tracking code, log index) and checks that the ballot is in the
 # station's log under the station's key: an offline tlog-proof from the
 # record's copy of the log, checked against the entry's bytes.
+# checked_in_at RECORD ID STATION: quorum-audit checked-in names STATION
+# for ID (exit 0), or, with STATION empty, says ID was checked in nowhere
+# (exit 1 exactly).
+checked_in_at() {
+	local out rc=0
+	out=$("$AUDIT" checked-in "$1" "$2") || rc=$?
+	printf '%s\n' "$out"
+	if [ -z "$3" ]; then
+		[ "$rc" -eq 1 ]
+	else
+		[ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -qw -- "$3"
+	fi
+}
+
 receipt_inclusion() {
 	local poll=$1 sid=$2 voter=$3
 	local el=$OUT/records/$poll o=$OUT/observer/$poll
@@ -372,6 +386,14 @@ demo_observer() {
 		"$OUT/records/election/stations/$sid/station-record.json"
 	check "the ballot is in the station's audit log (tlog-proof checked against the signed checkpoint)" \
 		receipt_inclusion election "$sid" "$voter"
+	check "$voter looks themselves up: checked in at $sid (quorum-audit checked-in)" \
+		checked_in_at "$OUT/published/election" "$voter" "$sid"
+	local minor
+	minor=$(awk -F'\t' '$3 == 0 && $4 == "under_18" {print $1; exit}' "$OUT/community/voters.tsv")
+	if [ -n "$minor" ]; then
+		check "$minor (under 18) was checked in nowhere: nobody voted in their name" \
+			checked_in_at "$OUT/published/election" "$minor" ""
+	fi
 	show "$OUT/logs/check-$((CHECKS_OK + CHECKS_FAILED)).log"
 	local e=$o/election/receipt-$voter.entry
 	if [ -f "$e" ]; then

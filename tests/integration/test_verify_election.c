@@ -164,6 +164,8 @@ static void station(const char *base, const rec_election *el, const char *sid, c
 	cr_assert_eq(rec_mkdirs(dir), Q_OK);
 	snprintf(origin, sizeof origin, "quorum.station/%s/%s", el->manifest->id, sid);
 	cr_assert_eq(log_create(dir, origin, &lg, msg, sizeof msg), Q_OK, "%s", msg);
+	fx_roll_text(el, NULL, txt, sizeof txt);
+	append(lg, "quorum/v1/station/roll-imported", txt, strlen(txt));
 	char *mh = hexs(el->manifest->hash, 32);
 	snprintf(txt, sizeof txt, "station %s\nmanifest %s\nregistered 5\n", sid, mh);
 	free(mh);
@@ -237,12 +239,13 @@ static void station(const char *base, const rec_election *el, const char *sid, c
 	json_t *rec =
 	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I},"
 	              " s:o, s:o, s:{s:s, s:s}}",
-	              "format", "quorum-station-record/1", "election", el->manifest->id, "station",
-	              sid, "manifest_sha256", mh, "base_hash", bh, "joint_key", kh, "counts",
-	              "registered", (json_int_t)5, "issued", (json_int_t)issued, "cast",
+	              "format", TALLY_STATION_RECORD_FORMAT, "election", el->manifest->id,
+	              "station", sid, "manifest_sha256", mh, "base_hash", bh, "joint_key", kh,
+	              "counts", "registered", (json_int_t)5, "issued", (json_int_t)issued, "cast",
 	              (json_int_t)n, "challenged", (json_int_t)nch, "ballots", ballots,
 	              "challenged", chs, "log", "origin", origin, "vkey", vkey);
 	cr_assert_not_null(rec);
+	json_object_set_new(rec, "checked_in", fx_checked_in(sid, issued));
 	set_log_fields(rec, lg, note);
 	log_close(lg);
 	write_signed(el->dir, sid, rec, &ns);
@@ -1426,5 +1429,164 @@ Test(verify, fingerprints_file_compared)
 	free(out);
 	snprintf(args, sizeof args, "'%s' --fingerprints '%s/none'", rec, tmp);
 	cr_assert_eq(run_cli(args, &out), 2);
+	free(out);
+}
+
+/* ---- what a station record proves about the roll (V-5.4, V-7; R-5 (9), (10)) ---- */
+
+/* The detail of check id holding needle, or NULL. */
+static const char *detail_with(const ve_report *r, int id, const char *needle)
+{
+	const ve_check *k = &r->checks[id - 1];
+	for (size_t i = 0; i < k->ndetails; i++)
+		if (strstr(k->detail[i], needle) != NULL)
+			return k->detail[i];
+	return NULL;
+}
+
+/* Issue 21: station s1 imported another roll (V0009's birth date moved so
+ * that a minor is 18 on polling day) and logged its hash, as the daemon
+ * does; it re-signs its record.  Check 3 names both hashes. */
+Test(verify, station_logged_another_roll)
+{
+	char kf[1400], ld[1400], txt[200], have[65], want[65], *note = NULL;
+	size_t nl;
+	char *alt = strdup(fx_roll()), *at = strstr(alt, "V0009,周杰,2008-03-16");
+	cr_assert_not_null(at);
+	memcpy(strstr(at, "2008-03-16"), "2008-03-14", 10);
+	uint8_t h[32];
+	sha256(h, alt, strlen(alt));
+	hex_encode(have, h, 32);
+	json_t *params = load("parameters.json");
+	snprintf(want, sizeof want, "%s", json_string_value(json_object_get(params, "roll_hash")));
+	json_decref(params);
+	snprintf(txt, sizeof txt, "voters 10\nsha256 %s\n", have);
+	json_t *r = station_json("s1");
+	note_signer ns;
+	snprintf(kf, sizeof kf, "%s/s1.key", keys);
+	snprintf(ld, sizeof ld, "%s/stations/s1/log", rec);
+	audit_log *lg = open_log(ld, kf);
+	append(lg, "quorum/v1/station/roll-imported", txt, strlen(txt));
+	cr_assert_eq(log_checkpoint_sign(lg, &note, &nl), Q_OK);
+	set_log_fields(r, lg, note);
+	close_log(lg, ld);
+	load_signer(&ns, kf);
+	write_signed(rec, "s1", r, &ns);
+	note_signer_wipe(&ns);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_LOGS, "%s", rep.checks[0].detail[0]);
+	const char *d = detail_with(&rep, VE_LOGS, "imported another roll");
+	cr_assert_not_null(d, "%s", rep.checks[VE_LOGS - 1].detail[0]);
+	cr_assert(strstr(d, "stations/s1/log") != NULL && strstr(d, have) != NULL &&
+	              strstr(d, want) != NULL,
+	          "%s", d);
+	free(note);
+	free(alt);
+	json_decref(r);
+}
+
+/* Station sid re-signs its record with checked_in replaced by list; check 5
+ * must fail first with a detail holding needle. */
+static void checked_in_case(const char *sid, json_t *list, const char *needle)
+{
+	json_t *r = station_json(sid);
+	json_object_set_new(r, "checked_in", list);
+	resign_station(sid, r, NULL, 0);
+	ve_report rep;
+	int got = first_failure(&rep);
+	cr_assert_eq(got, VE_RECONCILE, "first failure %d: %s", got,
+	             got ? rep.checks[got - 1].detail[0] : "");
+	cr_assert_not_null(detail_with(&rep, VE_RECONCILE, needle), "%s",
+	                   rep.checks[VE_RECONCILE - 1].detail[0]);
+	json_decref(r);
+}
+
+Test(verify, checked_in_count_differs_from_issued)
+{
+	/* a station lists fewer voters than it issued ballots to */
+	checked_in_case("s1", fx_checked_in("s1", 4),
+	                "stations/s1/station-record.json: checked_in lists 4 roll ids but "
+	                "counts.issued is 5");
+}
+
+Test(verify, checked_in_unsorted)
+{
+	json_t *l = fx_checked_in("s1", 5);
+	json_t *x = json_deep_copy(json_array_get(l, 0));
+	json_array_remove(l, 0);
+	json_array_append_new(l, x); /* check-in order, not sorted */
+	checked_in_case("s1", l, "checked_in is not sorted: [4] \"s1-V0001\"");
+}
+
+Test(verify, checked_in_duplicate_within_a_station)
+{
+	json_t *l = fx_checked_in("s1", 5);
+	json_array_set(l, 1, json_array_get(l, 0));
+	checked_in_case("s1", l, "checked_in[1] \"s1-V0001\" appears twice");
+}
+
+Test(verify, checked_in_at_two_stations)
+{
+	/* s2 lists one of s1's voters (a voter who voted twice, or a stuffed
+	 * ballot in a real voter's name) */
+	json_t *l = fx_checked_in("s2", 2);
+	json_array_insert_new(l, 0, json_string("s1-V0003"));
+	checked_in_case("s2", l, "roll id s1-V0003 is checked in at two stations (s1 and s2)");
+}
+
+/* quorum-audit checked-in RECORD ROLL-ID: its exit codes and answers. */
+static int run_lookup(const char *args, char **out)
+{
+	char cmd[4096], op[1300];
+	const char *bin = getenv("QUORUM_AUDIT");
+	cr_assert_not_null(bin, "QUORUM_AUDIT must name quorum-audit");
+	snprintf(op, sizeof op, "%s/out", tmp);
+	snprintf(cmd, sizeof cmd, "LANG=C LANGUAGE=C '%s' checked-in %s >'%s' 2>&1 </dev/null", bin,
+	         args, op);
+	int st = system(cmd);
+	cr_assert(WIFEXITED(st));
+	*out = test_read_file(op, NULL);
+	return WEXITSTATUS(st);
+}
+
+Test(verify, checked_in_lookup)
+{
+	char args[1500], *out = NULL;
+	snprintf(args, sizeof args, "'%s' s1-V0002", rec);
+	cr_assert_eq(run_lookup(args, &out), 0, "%s", out);
+	cr_assert(strstr(out, "s1-V0002 was checked in at station s1") != NULL, "%s", out);
+	free(out);
+	snprintf(args, sizeof args, "'%s' V9999", rec);
+	cr_assert_eq(run_lookup(args, &out), 1, "%s", out);
+	cr_assert(strstr(out, "V9999 was not checked in at any station (2 station records read)") !=
+	              NULL,
+	          "%s", out);
+	free(out);
+	/* one station record */
+	snprintf(args, sizeof args, "'%s/stations/s2/station-record.json' s2-V0003", rec);
+	cr_assert_eq(run_lookup(args, &out), 0, "%s", out);
+	cr_assert(strstr(out, "station s2") != NULL, "%s", out);
+	free(out);
+	snprintf(args, sizeof args, "'%s' 'not an id'", rec);
+	cr_assert_eq(run_lookup(args, &out), 2, "%s", out);
+	free(out);
+	cr_assert_eq(run_lookup("", &out), 2, "%s", out);
+	free(out);
+	/* a record changed after signing gives no answer (3) */
+	json_t *r = station_json("s2");
+	json_array_remove(json_object_get(r, "checked_in"), 0);
+	store_station_unsigned("s2", r);
+	json_decref(r);
+	snprintf(args, sizeof args, "'%s' s1-V0002", rec);
+	cr_assert_eq(run_lookup(args, &out), 3, "%s", out);
+	cr_assert(strstr(out, "signature does not verify") != NULL, "%s", out);
+	cr_assert(strstr(out, "was checked in") == NULL, "no answer from a partial read: %s", out);
+	free(out);
+	/* a missing station record: the answer would be incomplete (2) */
+	char p[1400];
+	snprintf(p, sizeof p, "%s/stations/s2/station-record.json", rec);
+	unlink(p);
+	cr_assert_eq(run_lookup(args, &out), 2, "%s", out);
+	cr_assert(strstr(out, "cannot read the station record") != NULL, "%s", out);
 	free(out);
 }

@@ -197,6 +197,28 @@ void fx_encrypt(const rec_election *el, const uint8_t *marks, uint8_t **enc, siz
 	ballot_style_free(st);
 }
 
+const uint8_t *fx_station_roll_hash;
+json_t *fx_station_checked_in;
+
+json_t *fx_checked_in(const char *sid, uint64_t n)
+{
+	json_t *a = json_array();
+	cr_assert_not_null(a);
+	for (uint64_t i = 1; i <= n; i++) {
+		char id[80];
+		snprintf(id, sizeof id, "%s-V%04llu", sid, (unsigned long long)i);
+		cr_assert_eq(json_array_append_new(a, json_string(id)), 0);
+	}
+	return a;
+}
+
+void fx_roll_text(const rec_election *el, const uint8_t *h, char *out, size_t cap)
+{
+	char hx[65];
+	hex_encode(hx, h != NULL ? h : el->roll_hash, 32);
+	snprintf(out, cap, "voters 10\nsha256 %s\n", hx);
+}
+
 static uint8_t *entry(const char *tag, const void *p, size_t plen, size_t *len)
 {
 	size_t tl = strlen(tag);
@@ -235,6 +257,13 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 	cr_assert_eq(rec_mkdirs(dir), Q_OK);
 	snprintf(origin, sizeof origin, "quorum.station/%s/%s", el->manifest->id, sid);
 	cr_assert_eq(log_create(dir, origin, &lg, msg, sizeof msg), Q_OK, "%s", msg);
+	{
+		char rt[200];
+		fx_roll_text(el, fx_station_roll_hash, rt, sizeof rt);
+		ent = entry("quorum/v1/station/roll-imported", rt, strlen(rt), &el_len);
+		cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
+		free(ent);
+	}
 	ent = entry("quorum/v1/station/poll-opened", "station s\n", 10, &el_len);
 	cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
 	free(ent);
@@ -299,7 +328,7 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 	}
 	json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I},"
 	                        " s:o, s:o, s:{s:s, s:s, s:I, s:s, s:s, s:I}}",
-	                        "format", "quorum-station-record/1", "election", el->manifest->id,
+	                        "format", TALLY_STATION_RECORD_FORMAT, "election", el->manifest->id,
 	                        "station", sid, "manifest_sha256", mh, "base_hash", bh, "joint_key",
 	                        kh, "counts", "registered", (json_int_t)5, "issued",
 	                        (json_int_t)issued, "cast", (json_int_t)n, "challenged",
@@ -307,6 +336,9 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 	                        "origin", origin, "vkey", vkey, "size", (json_int_t)size, "root",
 	                        root, "checkpoint", note, "close_index", (json_int_t)(size - 1));
 	cr_assert_not_null(rec);
+	json_object_set_new(rec, "checked_in",
+	                    fx_station_checked_in != NULL ? json_incref(fx_station_checked_in)
+	                                                  : fx_checked_in(sid, issued));
 	char *txt = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	size_t tl = strlen(txt), gl = strlen(TALLY_RECORD_SIG_TAG);
 	uint8_t *m = malloc(gl + tl), sig[SIG_LEN];

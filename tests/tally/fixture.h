@@ -59,6 +59,19 @@ typedef struct fx_challenge {
 void fx_challenge_make(const rec_election *el, const uint8_t *marks, fx_challenge *c);
 void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc, const size_t *len,
                    size_t n, uint64_t issued, const fx_challenge *ch, size_t nch);
+/* The P-7 checked_in list a station writes for n check-ins: n sorted roll
+ * ids "<sid>-V0001".. (distinct across stations; new reference). */
+json_t *fx_checked_in(const char *sid, uint64_t n);
+/* The payload of the P-6 roll-imported entry for roll hash h (32 bytes),
+ * or the election's roll_hash when h is NULL, into out. */
+void fx_roll_text(const rec_election *el, const uint8_t *h, char *out, size_t cap);
+/* Playing a dishonest station in fx_station*: if non-NULL, the roll hash
+ * its roll-imported entry names (instead of el->roll_hash), and the
+ * checked_in list written (borrowed) instead of fx_checked_in(sid,
+ * issued).  Reset them after use. */
+extern const uint8_t *fx_station_roll_hash;
+extern json_t *fx_station_checked_in;
+
 /* Marks shortcut: n ballots from marks (n * FX_NOPT bytes). */
 void fx_station_marks(const rec_election *el, const char *sid, const uint8_t *marks, size_t n,
                       uint64_t issued);

@@ -380,3 +380,107 @@ Test(tally, record_signed_by_an_unregistered_key_is_refused)
 	cr_assert_eq(run_tally(el, msg, sizeof msg), Q_OK, "%s", msg);
 	rec_free(el);
 }
+
+/* ---- what a station record proves about the roll (R-5 (9), (10)) ---- */
+
+static rec_election *ready_1of1(void)
+{
+	rec_election *el = fx_init(tmp, "e", "hq-test", 1, 1, NULL);
+	fx_ceremony(el, tmp, "e");
+	return el;
+}
+
+/* s1 and s2 written with the current fx_station_* overrides for s1 only;
+ * the tally's error and message. */
+static qerr tally_with_s1(rec_election *el, const uint8_t *roll_hash, json_t *s1_list,
+                          json_t *s2_list, char *msg, size_t msgsz)
+{
+	fx_station_roll_hash = roll_hash;
+	fx_station_checked_in = s1_list;
+	fx_station_marks(el, "s1", six, 2, 2);
+	fx_station_roll_hash = NULL;
+	fx_station_checked_in = s2_list;
+	fx_station_marks(el, "s2", six + 2 * FX_NOPT, 1, 1);
+	fx_station_checked_in = NULL;
+	json_decref(s1_list);
+	json_decref(s2_list);
+	return run_tally(el, msg, msgsz);
+}
+
+/* Issue 21: a station that imported another roll (V0009's birth date moved
+ * one day earlier, so that a minor becomes 18 on polling day) logged that
+ * roll's hash: the tally refuses the station, naming both hashes. */
+Test(tally, station_that_served_another_roll_is_refused)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "", have[65], want[65];
+	const char *roll = fx_roll();
+	char *alt = strdup(roll), *at = strstr(alt, "V0009,周杰,2008-03-16");
+	cr_assert_not_null(at);
+	memcpy(strstr(at, "2008-03-16"), "2008-03-14", 10);
+	uint8_t h[32];
+	sha256(h, alt, strlen(alt));
+	hex_encode(have, h, 32);
+	hex_encode(want, el->roll_hash, 32);
+	qerr e = tally_with_s1(el, h, NULL, NULL, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s", msg);
+	cr_assert(strstr(msg, "station s1 served another roll") != NULL, "%s", msg);
+	cr_assert(strstr(msg, have) != NULL && strstr(msg, want) != NULL, "%s", msg);
+	free(alt);
+	rec_free(el);
+}
+
+static json_t *ids(const char *a, const char *b)
+{
+	json_t *l = json_array();
+	json_array_append_new(l, json_string(a));
+	if (b != NULL)
+		json_array_append_new(l, json_string(b));
+	return l;
+}
+
+Test(tally, checked_in_list_shorter_than_issued_is_refused)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "";
+	qerr e = tally_with_s1(el, NULL, ids("V0001", NULL), NULL, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s", msg);
+	cr_assert(strstr(msg, "station s1: checked_in lists 1 roll ids but counts.issued is 2") !=
+	              NULL,
+	          "%s", msg);
+	rec_free(el);
+}
+
+Test(tally, unsorted_checked_in_list_is_refused)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "";
+	qerr e = tally_with_s1(el, NULL, ids("V0003", "V0001"), NULL, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s", msg);
+	cr_assert(strstr(msg, "station s1: checked_in is not sorted: [1] \"V0001\"") != NULL, "%s",
+	          msg);
+	rec_free(el);
+}
+
+Test(tally, id_twice_in_one_station_is_refused)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "";
+	qerr e = tally_with_s1(el, NULL, ids("V0001", "V0001"), NULL, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s", msg);
+	cr_assert(strstr(msg, "station s1: checked_in[1] \"V0001\" appears twice") != NULL, "%s",
+	          msg);
+	rec_free(el);
+}
+
+Test(tally, id_checked_in_at_two_stations_is_refused)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "";
+	qerr e =
+	    tally_with_s1(el, NULL, ids("V0001", "V0005"), ids("V0005", NULL), msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_EXISTS, "%s", msg);
+	cr_assert(strstr(msg, "roll id V0005 is checked in at two stations (s1 and s2)") != NULL,
+	          "%s", msg);
+	rec_free(el);
+}

@@ -117,7 +117,26 @@ void td_setup(tdaemon *d, int nvoters)
 	n += (size_t)snprintf(csv + n, cap - n, "U0001,Young,2010-01-01,H900,g1,\n");
 	n += (size_t)snprintf(csv + n, cap - n, "W0001,Elsewhere,1970-01-01,H901,g3,\n");
 	cr_assert_eq(test_write_file(d->roll, csv, n), 0);
+	td_set_roll_hash(d, csv, n);
 	free(csv);
+}
+
+void td_set_roll_hash(const tdaemon *d, const char *csv, size_t len)
+{
+	/* parameters.json as quorum-tally init writes it (R-2.1): the
+	 * daemon reads roll_hash, the one roll it will import (P-6.1) */
+	uint8_t h[32];
+	char hx[65], path[400], buf[600];
+	sha256(h, csv, len);
+	hex_encode(hx, h, 32);
+	snprintf(buf, sizeof buf,
+	         "{\n  \"format\": \"quorum-parameters/1\",\n  \"group\": \"P-256\",\n"
+	         "  \"key_ceremony\": null,\n  \"previous_round\": null,\n"
+	         "  \"roll_hash\": \"%s\",\n  \"round\": 1,\n  \"threshold\": 1,\n"
+	         "  \"trustees\": 1\n}\n",
+	         hx);
+	snprintf(path, sizeof path, "%s/parameters.json", d->el);
+	write_str(path, buf);
 }
 
 int td_connect(const tdaemon *d, const char *role)

@@ -21,6 +21,10 @@ typedef struct tdaemon {
  * g3, another station).  The joint key is s*G for the scalar 7. */
 void td_setup(tdaemon *d, int nvoters);
 
+/* Write d->el/parameters.json naming SHA-256(csv) as the election's
+ * roll_hash (td_setup does it for d->roll). */
+void td_set_roll_hash(const tdaemon *d, const char *csv, size_t len);
+
 /* An extra "NAME=value" for the daemon's environment (test hooks), or NULL. */
 extern const char *td_extra_env;
 

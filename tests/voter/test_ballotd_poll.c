@@ -241,6 +241,14 @@ Test(ballotd_poll, full_poll_and_record_verifies)
 	cr_assert_eq(json_integer_value(json_object_get(counts, "cast")), 50);
 	cr_assert_eq(json_integer_value(json_object_get(counts, "challenged")), 1);
 	cr_assert_eq(json_integer_value(json_object_get(counts, "issued")), 51);
+	/* P-7: the roll ids checked in, sorted, one per ballot issued */
+	json_t *ci = json_object_get(rec, "checked_in");
+	cr_assert_eq(json_array_size(ci), 51);
+	for (int k = 0; k < 51; k++) {
+		char id[16];
+		snprintf(id, sizeof id, "V%04d", k + 1);
+		cr_assert_str_eq(json_string_value(json_array_get(ci, (size_t)k)), id);
+	}
 
 	/* Every ballot: decodes, proofs verify, tracking code matches, every
 	 * receipt is there; the director totals decrypt to what was marked. */
@@ -473,5 +481,161 @@ Test(ballotd_poll, booth_console)
 	cr_assert(strstr(o, "TOKEN SPENT") != NULL, "%s", o);
 	free(o);
 	free(t);
+	cr_assert_eq(td_stop(&d), 0);
+}
+
+/* Replace the first occurrence of from by to in the file at path. */
+static char *edit_roll(const char *path, const char *from, const char *to, size_t *len)
+{
+	size_t n;
+	char *csv = test_read_file(path, &n);
+	cr_assert_not_null(csv);
+	char *at = strstr(csv, from);
+	cr_assert_not_null(at, "%s not in the roll", from);
+	size_t fl = strlen(from), tl = strlen(to), off = (size_t)(at - csv);
+	char *out = malloc(n - fl + tl + 1);
+	memcpy(out, csv, off);
+	memcpy(out + off, to, tl);
+	memcpy(out + off + tl, csv + off + fl, n - off - fl);
+	*len = n - fl + tl;
+	out[*len] = '\0';
+	free(csv);
+	return out;
+}
+
+/* The roll-imported entries of the station's log (P-6), their payloads
+ * joined. */
+static char *roll_entries(int *count)
+{
+	char ld[400], lmsg[LOG_MSG_MAX];
+	audit_log *lg = NULL;
+	const char *tag = "quorum/v1/station/roll-imported\n";
+	uint8_t *buf = malloc(MERKLE_MAX_ENTRY);
+	char *all = calloc(1, 4096);
+	snprintf(ld, sizeof ld, "%s/log", d.state);
+	cr_assert_eq(log_open(ld, LOG_RDONLY, &lg, lmsg, sizeof lmsg), Q_OK, "%s", lmsg);
+	*count = 0;
+	for (uint64_t k = 0; k < log_size(lg); k++) {
+		size_t len;
+		cr_assert_eq(log_read_entry(lg, k, buf, &len), Q_OK);
+		if (len > strlen(tag) && memcmp(buf, tag, strlen(tag)) == 0) {
+			(*count)++;
+			strncat(all, (char *)buf + strlen(tag), len - strlen(tag));
+		}
+	}
+	log_close(lg);
+	free(buf);
+	return all;
+}
+
+/* Issue 21: the station imports only the election's roll (P-6.1).  A roll
+ * with one minor's birth date moved (so that they would be eligible) is
+ * refused at import, naming both hashes; nothing is logged or stored.  A
+ * state whose stored roll is not the election's does not start. */
+Test(ballotd_poll, only_the_elections_roll_is_imported)
+{
+	td_setup(&d, 10);
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	size_t len;
+	char alt[400];
+	char *csv = edit_roll(d.roll, "U0001,Young,2010-01-01", "U0001,Young,2000-01-01", &len);
+	snprintf(alt, sizeof alt, "%s/altered.csv", d.dir);
+	cr_assert_eq(test_write_file(alt, csv, len), 0);
+	uint8_t h[32];
+	char have[65], want[65];
+	sha256(h, csv, len);
+	hex_encode(have, h, 32);
+	size_t gl;
+	char *good = test_read_file(d.roll, &gl);
+	sha256(h, good, gl);
+	hex_encode(want, h, 32);
+	free(good);
+
+	json_t *r = reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", alt);
+	const char *m = json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+	cr_assert_str_eq(td_err(r), "roll_mismatch");
+	cr_assert(m != NULL && strstr(m, have) != NULL && strstr(m, want) != NULL,
+	          "both hashes named: %s", m);
+	json_decref(r);
+	/* nothing imported, nothing logged */
+	expect(reqf("admin", "{\"op\":\"open\"}"), "no_roll");
+	int nroll;
+	char *ents = roll_entries(&nroll);
+	cr_assert_eq(nroll, 0, "%s", ents);
+	free(ents);
+	/* the console names it too */
+	char cmd[1500], out[400];
+	snprintf(out, sizeof out, "%s/out.txt", d.dir);
+	snprintf(cmd, sizeof cmd, "%s/voter/quorum-ballot --state %s import-roll %s > %s",
+	         getenv("QUORUM_BUILD_ROOT"), d.state, alt, out);
+	int rc = system(cmd);
+	char *o = test_read_file(out, NULL);
+	cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 1, "%s", o);
+	cr_assert(strstr(o, "WRONG ROLL") != NULL && strstr(o, have) != NULL &&
+	              strstr(o, want) != NULL,
+	          "%s", o);
+	free(o);
+
+	/* the election's roll: imported, logged once with its hash */
+	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), NULL);
+	ents = roll_entries(&nroll);
+	cr_assert_eq(nroll, 1);
+	cr_assert(strstr(ents, want) != NULL, "%s", ents);
+	free(ents);
+	cr_assert_eq(td_stop(&d), 0);
+
+	/* the election directory now names another roll: the stored roll is
+	 * refused at start, both hashes named */
+	td_set_roll_hash(&d, csv, len);
+	int status = 0;
+	cr_assert_eq(td_start(&d, "pw", &status), -1, "started with another election's roll");
+	char *log = test_read_file(d.log, NULL);
+	cr_assert(strstr(log, "is not the election's roll") != NULL && strstr(log, have) != NULL &&
+	              strstr(log, want) != NULL,
+	          "%s", log);
+	free(log);
+	free(csv);
+}
+
+/* P-7 checked_in: sorted whatever the check-in order; a voter represented
+ * by a written proxy is listed under their own id (one ballot issued in
+ * their name), the holder only if they were checked in for themselves. */
+Test(ballotd_poll, checked_in_list_sorted_and_proxies)
+{
+	td_setup(&d, 12);
+	size_t len;
+	char *csv = edit_roll(d.roll, "V0010,Voter 10,1980-05-11,H010,g1,\n",
+	                      "V0010,Voter 10,1980-05-11,H010,g1,proxy=V0011\n", &len);
+	cr_assert_eq(test_write_file(d.roll, csv, len), 0);
+	td_set_roll_hash(&d, csv, len);
+	free(csv);
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), NULL);
+	expect(reqf("admin", "{\"op\":\"open\"}"), NULL);
+	char *t[3];
+	t[0] = checkin("V0012");
+	json_t *r =
+	    reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V0010\",\"proxy\":\"V0011\"}");
+	cr_assert_null(td_err(r));
+	t[1] = strdup(json_string_value(json_object_get(r, "token")));
+	json_decref(r);
+	t[2] = checkin("V0007");
+	for (int i = 0; i < 3; i++) {
+		char *mk = td_marks_json(i);
+		expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s}", t[i], mk),
+		       NULL);
+		free(mk);
+		free(t[i]);
+	}
+	expect(reqf("admin", "{\"op\":\"close\"}"), NULL);
+	json_t *ex = reqf("admin", "{\"op\":\"export\"}");
+	cr_assert_null(td_err(ex));
+	json_t *rec = json_object_get(ex, "record");
+	cr_assert_str_eq(json_string_value(json_object_get(rec, "format")),
+	                 "quorum-station-record/2");
+	char *got = json_dumps(json_object_get(rec, "checked_in"), JSON_COMPACT);
+	cr_assert_str_eq(got, "[\"V0007\",\"V0010\",\"V0012\"]");
+	free(got);
+	json_decref(ex);
 	cr_assert_eq(td_stop(&d), 0);
 }

@@ -1,0 +1,112 @@
+/*
+ * verify_roll.c -- what a station record says about the roll: the roll the
+ * station imported is the election's (check 3, V-5.4; R-5 (10)) and the
+ * list of roll ids checked in agrees with the ballots issued, no id twice
+ * at a station or across stations (check 5, V-7; R-5 (9)).
+ * docs/spec/protocol.md P-6, P-7; election/srec.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/util.h"
+#include "election/srec.h"
+#include "verify_internal.h"
+
+#include "banned.h"
+
+/* parameters.json roll_hash, from the bytes check 1 read. */
+static int params_roll_hash(const ve_ctx *c, uint8_t out[32])
+{
+	json_t *p;
+	int ok;
+	if (c->pbytes == NULL)
+		return 0;
+	p = json_loadb((const char *)c->pbytes, c->plen, JSON_REJECT_DUPLICATES, NULL);
+	ok = ve_json_hex(p, "roll_hash", out, 32) == Q_OK;
+	json_decref(p);
+	return ok;
+}
+
+void ve_station_roll_entry(ve_ctx *c, ve_station *s, uint64_t index, const uint8_t *p, size_t len)
+{
+	uint8_t h[32], want[32];
+	s->nroll++;
+	if (srec_roll_entry_parse(p, len, NULL, h) != Q_OK) {
+		ve_fail(c, VE_LOGS,
+		        "stations/%s/log: entry %llu: a malformed roll-imported entry (P-6)", s->id,
+		        (unsigned long long)index);
+		return;
+	}
+	if (!params_roll_hash(c, want)) {
+		ve_fail(c, VE_LOGS,
+		        "stations/%s/log: entry %llu: cannot compare the roll: parameters.json has "
+		        "no roll_hash (R-2.1)",
+		        s->id, (unsigned long long)index);
+		return;
+	}
+	if (memcmp(h, want, 32) != 0) {
+		char have[65], wx[65];
+		hex_encode(have, h, 32);
+		hex_encode(wx, want, 32);
+		ve_fail(c, VE_LOGS,
+		        "stations/%s/log: entry %llu: the station imported another roll: SHA-256 "
+		        "%s, the election's roll_hash (parameters.json) is %s (R-5 (10))",
+		        s->id, (unsigned long long)index, have, wx);
+		return;
+	}
+	ve_ok(c, VE_LOGS);
+}
+
+void ve_station_roll_done(ve_ctx *c, ve_station *s)
+{
+	if (s->nroll == 0)
+		ve_fail(c, VE_LOGS,
+		        "stations/%s/log: no roll-imported entry: the roll the station served is "
+		        "unknown (R-5 (10))",
+		        s->id);
+}
+
+typedef struct dup_ctx {
+	ve_ctx *c;
+} dup_ctx;
+
+static int dup_cb(void *ctx, const char *id, size_t a, size_t b)
+{
+	dup_ctx *d = ctx;
+	ve_fail(d->c, VE_RECONCILE,
+	        "roll id %s is checked in at two stations (%s and %s): one voter, two ballots "
+	        "issued (R-5 (9))",
+	        id, d->c->st[a].id, d->c->st[b].id);
+	return 0;
+}
+
+void ve_check_checked_in(ve_ctx *c)
+{
+	const json_t **lists = calloc(c->nst + 1, sizeof *lists);
+	dup_ctx d = {c};
+	size_t ndup = 0;
+	if (lists == NULL) {
+		ve_fail(c, VE_RECONCILE, "out of memory");
+		return;
+	}
+	for (size_t si = 0; si < c->nst; si++) {
+		ve_station *s = &c->st[si];
+		char why[200];
+		if (s->rec == NULL || !s->have_counts)
+			continue; /* check 3 / the counts already failed */
+		const json_t *ci = json_object_get(s->rec, "checked_in");
+		if (srec_checked_in_check(ci, s->issued, why, sizeof why) != Q_OK) {
+			ve_fail(c, VE_RECONCILE, "stations/%s/station-record.json: %s (R-5 (9))",
+			        s->id, why);
+			continue;
+		}
+		lists[si] = ci;
+		ve_ok(c, VE_RECONCILE);
+	}
+	if (srec_checked_in_cross(lists, c->nst, dup_cb, &d, &ndup) != Q_OK)
+		ve_fail(c, VE_RECONCILE, "out of memory");
+	else if (ndup == 0)
+		ve_ok(c, VE_RECONCILE);
+	free(lists);
+}

@@ -1,0 +1,59 @@
+/*
+ * srec.h -- checks of a station record's published facts that the tally
+ * (tally/count.c, R-5) and the verifier (audit/verify_stations.c, V-7)
+ * both make, so that the two apply one rule: the list of roll ids checked
+ * in at the station (docs/spec/protocol.md P-7, "checked_in") and the
+ * roll hash the station logged when it imported its roll (P-6,
+ * "roll-imported").
+ *
+ * Nothing here is secret; nothing allocates beyond what a function says;
+ * bad input yields an error and a sentence naming the guilty item.
+ */
+#ifndef QUORUM_ELECTION_SREC_H
+#define QUORUM_ELECTION_SREC_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/qerr.h"
+
+#define SREC_ENTRY_ROLL "quorum/v1/station/roll-imported"
+
+/*
+ * P-7 "checked_in": list must be a JSON array of exactly `issued` roll ids
+ * (each 1-64 characters of A-Z a-z 0-9 . _ -, manifest_id_ok), in strictly
+ * ascending byte order (strcmp): sorted, and no id twice.
+ * Returns Q_OK, or Q_ERR_FORMAT (not an array, an entry not a roll id) or
+ * Q_ERR_CONSISTENCY (length differs from issued, out of order, an id twice),
+ * with why (whylen bytes, may be NULL) naming the index and the id, e.g.
+ * "checked_in[4] \"V0007\" appears twice".
+ */
+Q_MUST_CHECK qerr srec_checked_in_check(const json_t *list, uint64_t issued, char *why,
+                                        size_t whylen);
+
+/* Called for a roll id that appears in the lists of two stations a < b
+ * (indices into the caller's array).  A non-zero return stops the walk. */
+typedef int (*srec_dup_fn)(void *ctx, const char *id, size_t a, size_t b);
+
+/*
+ * Across stations: every roll id that is in lists[a] and in lists[b] for
+ * a != b (a voter checked in at two stations) is reported to fn once per
+ * pair of neighbouring occurrences in sorted order (an id at three
+ * stations is reported twice).  lists[i] may be NULL or hold non-strings
+ * (skipped: srec_checked_in_check reports them).  *ndup (may be NULL)
+ * receives the number of reports.  Q_ERR_NOMEM; Q_ERR_STATE if fn
+ * stopped the walk; otherwise Q_OK (whether or not duplicates were found).
+ */
+Q_MUST_CHECK qerr srec_checked_in_cross(const json_t *const *lists, size_t n, srec_dup_fn fn,
+                                        void *ctx, size_t *ndup);
+
+/*
+ * The payload of a P-6 "roll-imported" entry (after the tag and its
+ * newline): exactly "voters <n>\nsha256 <64 lower-case hex>\n".  On Q_OK
+ * *voters (may be NULL) and hash hold its values; Q_ERR_FORMAT otherwise.
+ */
+Q_MUST_CHECK qerr srec_roll_entry_parse(const uint8_t *payload, size_t len, uint64_t *voters,
+                                        uint8_t hash[32]);
+
+#endif
