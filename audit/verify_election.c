@@ -15,6 +15,7 @@
 
 #include "audit/log.h"
 #include "crypto/sha256.h"
+#include "crypto/sig.h"
 #include "crypto/threshold.h"
 #include "crypto/transcript.h"
 #include "crypto/util.h"
@@ -27,14 +28,16 @@ static const struct {
 	const char *name, *title;
 } registry[VE_NCHECKS] = {
     {"parameters", N_("parameters and the election base hash recomputed from the manifest")},
-    {"trustees", N_("trustee commitments and Schnorr proofs; joint key; verification keys")},
+    {"trustees", N_("every trustee file signed by its roster key; commitments, transport keys "
+                    "and proofs; joint key")},
     {"logs", N_("station record signatures; every log verifies; checkpoints consistent; "
                 "the election's roll")},
     {"ballots", N_("ballots well-formed, proofs, tracking codes, in their log, no duplicate")},
     {"reconcile", N_("per station, cast <= issued from the logged counts; checked-in roll "
                      "ids agree with issued, none twice")},
     {"aggregate", N_("the aggregate is the sum of exactly the counted ballots")},
-    {"decryption", N_("partial decryption proofs, their combination, the decoded counts")},
+    {"decryption", N_("signed partial decryptions, their proofs and combination, the decoded "
+                      "counts")},
     {"challenged", N_("challenged ballots re-encrypt to what was published; not counted")},
     {"decision", N_("the rule engine's outcome recomputed from the verified counts")},
     {"crosscheck", N_("libgcrypt re-check of sampled ballots, the aggregate and decryption")},
@@ -69,6 +72,107 @@ void ve_fail(ve_ctx *c, int id, const char *fmt, ...)
 	}
 }
 
+/* An item of check id failed, recorded in the report itself. */
+__attribute__((format(printf, 3, 4))) static void report_fail(ve_report *r, int id, const char *fmt,
+                                                              ...)
+{
+	ve_check *k = &r->checks[id - 1];
+	va_list ap;
+	k->checked++;
+	k->failed++;
+	if (k->ndetails < VE_MAX_DETAILS) {
+		va_start(ap, fmt);
+		vsnprintf(k->detail[k->ndetails], VE_DETAIL_LEN, fmt, ap);
+		va_end(ap);
+		k->ndetails++;
+	}
+}
+
+qerr ve_report_check_fingerprints(ve_report *r, const char *text, size_t len, char *why,
+                                  size_t whylen)
+{
+	char want[VE_MAX_TRUSTEES][33];
+	uint64_t n = r->trustees < VE_MAX_TRUSTEES ? r->trustees : VE_MAX_TRUSTEES;
+	size_t pos = 0, line = 0;
+	memset(want, 0, sizeof want);
+	/* parse every line first; nothing is recorded unless it parses */
+	while (pos < len) {
+		size_t end = pos, nd = 0;
+		char hex[33];
+		unsigned long i = 0;
+		while (end < len && text[end] != '\n')
+			end++;
+		line++;
+		size_t p = pos;
+		pos = end + 1;
+		while (p < end && (text[p] == ' ' || text[p] == '\t' || text[p] == '\r'))
+			p++;
+		if (p == end || text[p] == '#')
+			continue;
+		while (p < end && text[p] >= '0' && text[p] <= '9' && i <= VE_MAX_TRUSTEES)
+			i = i * 10 + (unsigned long)(text[p++] - '0');
+		if (i == 0 || i > n || p == end || (text[p] != ' ' && text[p] != '\t')) {
+			snprintf(why, whylen,
+			         "line %zu: not \"<trustee 1..%llu> <fingerprint>\" (R-4.0)", line,
+			         (unsigned long long)n);
+			return Q_ERR_FORMAT;
+		}
+		for (; p < end; p++) {
+			char ch = text[p];
+			if (ch == ' ' || ch == '\t' || ch == '\r')
+				continue;
+			if (ch >= 'A' && ch <= 'F')
+				ch = (char)(ch - 'A' + 'a');
+			if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')) || nd == 32) {
+				nd = 33;
+				break;
+			}
+			hex[nd++] = ch;
+		}
+		if (nd != 32) {
+			snprintf(why, whylen,
+			         "line %zu: trustee %lu: a fingerprint is 32 hex digits (R-4.0)",
+			         line, i);
+			return Q_ERR_FORMAT;
+		}
+		hex[32] = 0;
+		if (want[i - 1][0] != 0) {
+			snprintf(why, whylen, "line %zu: trustee %lu is listed twice", line, i);
+			return Q_ERR_FORMAT;
+		}
+		memcpy(want[i - 1], hex, 33);
+	}
+	for (uint64_t d = 0; d < n; d++) {
+		char have[33];
+		size_t o = 0;
+		for (const char *q = r->fingerprint[d]; *q != 0 && o < 32; q++)
+			if (*q != ' ')
+				have[o++] = *q;
+		have[o] = 0;
+		if (want[d][0] == 0) {
+			report_fail(r, VE_TRUSTEES,
+			            "fingerprints file: trustee %llu is not listed (compare its "
+			            "fingerprint %s with the one written down at the ceremony)",
+			            (unsigned long long)d + 1, r->fingerprint[d]);
+			r->fp_match[d] = 2;
+		} else if (o != 32 || strcmp(have, want[d]) != 0) {
+			report_fail(
+			    r, VE_TRUSTEES,
+			    "fingerprints file: trustee %llu: the record's signing key has "
+			    "fingerprint %s, not the %s written down at the ceremony (V-4.1): "
+			    "every file it signed is someone else's",
+			    (unsigned long long)d + 1,
+			    r->fingerprint[d][0] ? r->fingerprint[d] : "(no usable roster)",
+			    want[d]);
+			r->fp_match[d] = 2;
+		} else {
+			r->checks[VE_TRUSTEES - 1].checked++;
+			r->fp_match[d] = 1;
+		}
+	}
+	return Q_OK;
+}
+
 int ve_report_passed(const ve_report *r)
 {
 	return ve_report_first_failure(r) == 0;
@@ -99,6 +203,15 @@ void ve_report_print(FILE *f, const ve_report *r)
 			fprintf(f, _("       - ... and %llu more\n"),
 			        (unsigned long long)(k->failed - k->ndetails));
 	}
+	if (r->trustees > 0 && r->fingerprint[0][0] != 0) {
+		fprintf(f, _("Trustee key fingerprints (compare with those read out at the key "
+		             "ceremony):\n"));
+		for (uint64_t d = 0; d < r->trustees && d < VE_MAX_TRUSTEES; d++)
+			fprintf(f, "  %3llu  %s%s\n", (unsigned long long)d + 1, r->fingerprint[d],
+			        r->fp_match[d] == 1   ? _("  (matches the fingerprints file)")
+			        : r->fp_match[d] == 2 ? _("  (DIFFERS from the fingerprints file)")
+			                              : "");
+	}
 	fprintf(f, _("%s: %llu stations, %llu ballots, %llu trustees\n"),
 	        ve_report_passed(r) ? _("VERIFIED") : _("NOT VERIFIED"),
 	        (unsigned long long)r->stations, (unsigned long long)r->ballots,
@@ -125,12 +238,29 @@ json_t *ve_report_json(const ve_report *r, const char *dir)
 			return NULL;
 		}
 	}
+	json_t *fps = json_array();
+	for (uint64_t d = 0; fps != NULL && d < r->trustees && d < VE_MAX_TRUSTEES; d++) {
+		if (r->fingerprint[d][0] == 0)
+			continue;
+		json_t *fe = json_pack("{s:I, s:s}", "trustee", (json_int_t)d + 1, "fingerprint",
+		                       r->fingerprint[d]);
+		if (fe != NULL && r->fp_match[d] != 0)
+			json_object_set_new(fe, "matches", json_boolean(r->fp_match[d] == 1));
+		if (json_array_append_new(fps, fe) != 0) {
+			json_decref(fps);
+			fps = NULL;
+		}
+	}
+	if (fps == NULL) {
+		json_decref(arr);
+		return NULL;
+	}
 	int first = ve_report_first_failure(r);
-	out = json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:o}", "format", VE_REPORT_FORMAT,
+	out = json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:o, s:o}", "format", VE_REPORT_FORMAT,
 	                "record", dir, "passed", first == 0, "first_failure",
 	                first ? json_integer(first) : json_null(), "stations",
 	                (json_int_t)r->stations, "ballots", (json_int_t)r->ballots, "trustees",
-	                (json_int_t)r->trustees, "checks", arr);
+	                (json_int_t)r->trustees, "fingerprints", fps, "checks", arr);
 	return out;
 }
 
@@ -200,17 +330,12 @@ out:
 	return e;
 }
 
-qerr ve_read_json(const ve_ctx *c, const char *rel, json_t **out, char *why, size_t whylen)
+/* Parse the bytes of rel as a JSON object (duplicate keys rejected). */
+static qerr parse_json(const uint8_t *buf, size_t len, const char *rel, json_t **out, char *why,
+                       size_t whylen)
 {
-	uint8_t *buf;
-	size_t len;
 	json_error_t je;
-	qerr e = ve_read(c, rel, &buf, &len, why, whylen);
-	*out = NULL;
-	if (e != Q_OK)
-		return e;
 	*out = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
-	free(buf);
 	if (*out == NULL) {
 		snprintf(why, whylen, "%s: not valid JSON (line %d: %s)", rel, je.line, je.text);
 		return Q_ERR_FORMAT;
@@ -222,6 +347,19 @@ qerr ve_read_json(const ve_ctx *c, const char *rel, json_t **out, char *why, siz
 		return Q_ERR_FORMAT;
 	}
 	return Q_OK;
+}
+
+qerr ve_read_json(const ve_ctx *c, const char *rel, json_t **out, char *why, size_t whylen)
+{
+	uint8_t *buf;
+	size_t len;
+	qerr e = ve_read(c, rel, &buf, &len, why, whylen);
+	*out = NULL;
+	if (e != Q_OK)
+		return e;
+	e = parse_json(buf, len, rel, out, why, whylen);
+	free(buf);
+	return e;
 }
 
 qerr ve_json_hex(const json_t *o, const char *key, uint8_t *out, size_t len)
@@ -413,6 +551,89 @@ out:
 
 /* ---- check 2: trustees (V-4) ---- */
 
+/* fp(pk) = SHA-256(pk)[0..15] as 8 groups of 4 hex digits. */
+static void fingerprint(char out[VE_FP_LEN], const uint8_t pk[32])
+{
+	static const char hx[] = "0123456789abcdef";
+	uint8_t h[32];
+	size_t o = 0;
+	sha256(h, pk, 32);
+	for (size_t i = 0; i < 16; i++) {
+		if (i > 0 && i % 2 == 0)
+			out[o++] = ' ';
+		out[o++] = hx[h[i] >> 4];
+		out[o++] = hx[h[i] & 15];
+	}
+	out[o] = 0;
+}
+
+void ve_trustee_file_msg(const ve_ctx *c, uint8_t out[32], uint32_t i, const char *rel,
+                         const uint8_t *bytes, size_t len)
+{
+	uint8_t h[32];
+	transcript t;
+	sha256(h, bytes, len);
+	if (transcript_init(&t, VE_TAG_TRUSTEE_FILE) != Q_OK)
+		qfatal("verify: out of memory");
+	transcript_bytes(&t, c->key_ctx, 32);
+	transcript_u32(&t, i);
+	transcript_bytes(&t, rel, strlen(rel));
+	transcript_bytes(&t, h, 32);
+	transcript_digest(&t, out);
+}
+
+qerr ve_read_sig(const ve_ctx *c, const char *rel, uint8_t sig[64], char *why, size_t whylen)
+{
+	char srel[VE_PATH_MAX];
+	uint8_t *b = NULL, tmp[VE_SIG_B64_LEN];
+	size_t bl, sl = sizeof tmp;
+	qerr e;
+	if (snprintf(srel, sizeof srel, "%s.sig", rel) >= (int)sizeof srel) {
+		snprintf(why, whylen, "%s.sig: path too long", rel);
+		return Q_ERR_LIMIT;
+	}
+	if ((e = ve_read(c, srel, &b, &bl, why, whylen)) != Q_OK)
+		return e;
+	if (bl != VE_SIG_B64_LEN + 1 || b[VE_SIG_B64_LEN] != '\n' ||
+	    b64_decode(tmp, &sl, (const char *)b, VE_SIG_B64_LEN) != Q_OK || sl != SIG_LEN) {
+		snprintf(why, whylen,
+		         "%s: not the base64 of a 64-byte signature followed by a newline (R-4.0)",
+		         srel);
+		free(b);
+		return Q_ERR_FORMAT;
+	}
+	memcpy(sig, tmp, SIG_LEN);
+	free(b);
+	return Q_OK;
+}
+
+int ve_trustee_file_signed(const ve_ctx *c, uint32_t i, const char *rel, const uint8_t *bytes,
+                           size_t len, char *why, size_t whylen)
+{
+	uint8_t sig[SIG_LEN], msg[32];
+	char fp[VE_FP_LEN];
+	if (!c->roster_ok || i == 0 || i > c->n) {
+		snprintf(why, whylen,
+		         "%s: its signature cannot be checked: no usable roster in "
+		         "trustees/1/public.json",
+		         rel);
+		return 0;
+	}
+	if (ve_read_sig(c, rel, sig, why, whylen) != Q_OK)
+		return 0;
+	ve_trustee_file_msg(c, msg, i, rel, bytes, len);
+	if (sig_verify(c->roster[i - 1], msg, sizeof msg, sig) != Q_OK) {
+		fingerprint(fp, c->roster[i - 1]);
+		snprintf(
+		    why, whylen,
+		    "%s: bad signature: not signed by trustee %u (fingerprint %s) at this path "
+		    "over these bytes (R-4.0): made by someone else or altered in transit",
+		    rel, i, fp);
+		return 0;
+	}
+	return 1;
+}
+
 static void commitment_ctx(uint8_t out[32], const uint8_t key_ctx[32], uint32_t i, uint32_t j)
 {
 	transcript t;
@@ -424,42 +645,440 @@ static void commitment_ctx(uint8_t out[32], const uint8_t key_ctx[32], uint32_t 
 	transcript_digest(&t, out);
 }
 
+/* ctx^T_i = H_T("quorum/v2/tally/transport-key"; key_ctx, u32(i)). */
+static void transport_ctx(uint8_t out[32], const uint8_t key_ctx[32], uint32_t i)
+{
+	transcript t;
+	if (transcript_init(&t, VE_TAG_TRANSPORT) != Q_OK)
+		qfatal("verify: out of memory");
+	transcript_bytes(&t, key_ctx, 32);
+	transcript_u32(&t, i);
+	transcript_digest(&t, out);
+}
+
+/* R-4.1: h_i = H_T("quorum/v2/tally/coefficients"; key_ctx, u32(i), u32(k),
+ * C_{i,0}, ..., C_{i,k-1}, T_i, pk_i) over the encodings (65, 65, 32). */
+static void coefficients_hash(uint8_t out[32], const ve_ctx *c, uint32_t i,
+                              const uint8_t (*Cenc)[POINT_LEN], const uint8_t T[POINT_LEN],
+                              const uint8_t pk[32])
+{
+	transcript t;
+	if (transcript_init(&t, VE_TAG_COEFFICIENTS) != Q_OK)
+		qfatal("verify: out of memory");
+	transcript_bytes(&t, c->key_ctx, 32);
+	transcript_u32(&t, i);
+	transcript_u32(&t, c->k);
+	for (uint32_t j = 0; j < c->k; j++)
+		transcript_bytes(&t, Cenc[j], POINT_LEN);
+	transcript_bytes(&t, T, POINT_LEN);
+	transcript_bytes(&t, pk, 32);
+	transcript_digest(&t, out);
+}
+
+static int hex_value(const json_t *v, uint8_t *out, size_t len)
+{
+	return json_is_string(v) && json_string_length(v) == 2 * len &&
+	       hex_decode(out, len, json_string_value(v), json_string_length(v)) == Q_OK;
+}
+
 static int hex_point(const json_t *v, uint8_t out[POINT_LEN], point *p)
 {
-	if (!json_is_string(v) || json_string_length(v) != 2 * POINT_LEN ||
-	    hex_decode(out, POINT_LEN, json_string_value(v), json_string_length(v)) != Q_OK)
+	if (!hex_value(v, out, POINT_LEN))
 		return 0;
 	return p == NULL || point_decode(p, out, POINT_LEN) == Q_OK;
 }
 
-/* R-4.3: trustees/<r>/received.json names S_r and the hash of every share
- * file it opened (trustees/<d>/shares/<r>.sealed). */
-static void received(ve_ctx *c)
+/* Read rel as bytes and as JSON (one read).  0 and a failure of check 2
+ * if either fails. */
+static int read_file_json(ve_ctx *c, const char *rel, uint8_t **bytes, size_t *len, json_t **j)
+{
+	char why[VE_DETAIL_LEN];
+	*j = NULL;
+	if (ve_read(c, rel, bytes, len, why, sizeof why) != Q_OK ||
+	    parse_json(*bytes, *len, rel, j, why, sizeof why) != Q_OK) {
+		ve_fail(c, VE_TRUSTEES, "%s", why);
+		free(*bytes);
+		*bytes = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+/* Check 2 item: rel is signed by trustee i. */
+static int signed_by(ve_ctx *c, uint32_t i, const char *rel, const uint8_t *b, size_t len)
+{
+	char why[VE_DETAIL_LEN];
+	if (!ve_trustee_file_signed(c, i, rel, b, len, why, sizeof why)) {
+		ve_fail(c, VE_TRUSTEES, "%s", why);
+		return 0;
+	}
+	ve_ok(c, VE_TRUSTEES);
+	return 1;
+}
+
+/* R-4.2: the roster R from trustees/1/public.json; the fingerprints go
+ * into the report for the observer to compare with the ceremony's. */
+static void load_roster(ve_ctx *c)
+{
+	const char *rel = "trustees/1/public.json";
+	char why[VE_DETAIL_LEN];
+	json_t *pj = NULL;
+	if ((c->roster = calloc(c->n, 32)) == NULL) {
+		ve_fail(c, VE_TRUSTEES, "out of memory");
+		return;
+	}
+	if (ve_read_json(c, rel, &pj, why, sizeof why) != Q_OK) {
+		ve_fail(c, VE_TRUSTEES, "%s (no roster: no trustee file signature can be checked)",
+		        why);
+		return;
+	}
+	const json_t *ro = json_object_get(pj, "roster");
+	if (!json_is_array(ro) || json_array_size(ro) != c->n) {
+		ve_fail(c, VE_TRUSTEES,
+		        "%s: no \"roster\" of %u signing keys (R-4.2): no trustee file signature "
+		        "can be checked",
+		        rel, c->n);
+		goto out;
+	}
+	for (uint32_t d = 0; d < c->n; d++) {
+		if (!hex_value(json_array_get(ro, d), c->roster[d], 32)) {
+			ve_fail(c, VE_TRUSTEES,
+			        "%s: roster[%u] is not a 32-byte Ed25519 key in hex (R-4.2)", rel,
+			        d);
+			goto out;
+		}
+		for (uint32_t e = 0; e < d; e++)
+			if (memcmp(c->roster[e], c->roster[d], 32) == 0) {
+				ve_fail(c, VE_TRUSTEES,
+				        "%s: the roster gives trustees %u and %u the same signing "
+				        "key",
+				        rel, e + 1, d + 1);
+				goto out;
+			}
+	}
+	c->roster_ok = 1;
+	for (uint32_t d = 0; d < c->n && d < VE_MAX_TRUSTEES; d++)
+		fingerprint(c->r->fingerprint[d], c->roster[d]);
+	ve_ok(c, VE_TRUSTEES);
+out:
+	json_decref(pj);
+}
+
+/* R-4.1: trustees/<d>/commitment.json, signed by R[d]; its
+ * coefficients_hash into h.  1 if h is usable. */
+static int commitment_file(ve_ctx *c, uint32_t d, uint8_t h[32])
+{
+	char rel[64], fa[VE_FP_LEN], fb[VE_FP_LEN];
+	uint8_t *b = NULL, x[32];
+	size_t len;
+	json_t *j = NULL;
+	uint64_t v;
+	int ok = 0;
+	snprintf(rel, sizeof rel, "trustees/%u/commitment.json", d);
+	if (!read_file_json(c, rel, &b, &len, &j))
+		return 0;
+	(void)signed_by(c, d, rel, b, len);
+	if (!str_is(j, "format", "quorum-trustee-commitment/1") ||
+	    ve_json_u64(j, "trustee", THRESHOLD_MAX_N, &v) != Q_OK || v != d ||
+	    ve_json_u64(j, "threshold", THRESHOLD_MAX_N, &v) != Q_OK || v != c->k) {
+		ve_fail(
+		    c, VE_TRUSTEES,
+		    "%s: not a quorum-trustee-commitment/1 file of trustee %u with threshold %u "
+		    "(R-4.1)",
+		    rel, d, c->k);
+	} else if (ve_json_hex(j, "key_ctx", x, 32) != Q_OK || memcmp(x, c->key_ctx, 32) != 0) {
+		ve_fail(c, VE_TRUSTEES, "%s: key_ctx is not this key ceremony's (R-2.4)", rel);
+	} else if (ve_json_hex(j, "signing_key", x, 32) != Q_OK) {
+		ve_fail(c, VE_TRUSTEES, "%s: signing_key is not a 32-byte key in hex", rel);
+	} else if (c->roster_ok && memcmp(x, c->roster[d - 1], 32) != 0) {
+		fingerprint(fa, x);
+		fingerprint(fb, c->roster[d - 1]);
+		ve_fail(c, VE_TRUSTEES,
+		        "%s: signing_key (fingerprint %s) is not the roster's key of trustee %u "
+		        "(fingerprint %s)",
+		        rel, fa, d, fb);
+	} else if (ve_json_hex(j, "coefficients_hash", h, 32) != Q_OK) {
+		ve_fail(c, VE_TRUSTEES, "%s: coefficients_hash is not 32 bytes in hex", rel);
+	} else {
+		ve_ok(c, VE_TRUSTEES);
+		ok = 1;
+	}
+	free(b);
+	json_decref(j);
+	return ok;
+}
+
+/* The election log's trustee-commitments entry for trustee i. */
+static const json_t *commitments_entry(const ve_ctx *c, uint32_t i)
+{
+	const json_t *le = NULL;
+	for (size_t q = 0; c->elog != NULL && q < json_array_size(c->elog); q++) {
+		const json_t *e = json_array_get(c->elog, q);
+		uint64_t t;
+		if (str_is(e, "type", "trustee-commitments") &&
+		    ve_json_u64(e, "trustee", THRESHOLD_MAX_N, &t) == Q_OK && t == i)
+			le = e;
+	}
+	return le;
+}
+
+/* R-4.2: trustee i's public file, verified under the roster.  C (k
+ * points) receives the commitments.  1 if every commitment decoded. */
+static int public_file(ve_ctx *c, uint32_t i, point **C, const uint8_t *hcommit)
+{
+	char rel[64], fa[VE_FP_LEN], fb[VE_FP_LEN];
+	uint8_t *b = NULL, x[32], T[POINT_LEN], h[32], ctx[32], pb[SCHNORR_PROOF_LEN];
+	uint8_t(*Cenc)[POINT_LEN] = NULL;
+	size_t len;
+	json_t *pj = NULL;
+	uint64_t v;
+	int decoded = 0, have_T = 0;
+	point *tp = NULL;
+	schnorr_proof *sp = NULL;
+	snprintf(rel, sizeof rel, "trustees/%u/public.json", i);
+	if (!read_file_json(c, rel, &b, &len, &pj))
+		return 0;
+	if ((Cenc = calloc(c->k, POINT_LEN)) == NULL || (tp = point_new()) == NULL ||
+	    (sp = schnorr_proof_new()) == NULL) {
+		ve_fail(c, VE_TRUSTEES, "out of memory");
+		goto out;
+	}
+	(void)signed_by(c, i, rel, b, len);
+	const json_t *cm = json_object_get(pj, "commitments");
+	const json_t *pf = json_object_get(pj, "proofs");
+	const json_t *ro = json_object_get(pj, "roster");
+	if (!str_is(pj, "format", "quorum-trustee/2") ||
+	    ve_json_u64(pj, "trustee", THRESHOLD_MAX_N, &v) != Q_OK || v != i ||
+	    ve_json_u64(pj, "threshold", THRESHOLD_MAX_N, &v) != Q_OK || v != c->k ||
+	    !json_is_array(cm) || json_array_size(cm) != c->k || !json_is_array(pf) ||
+	    json_array_size(pf) != c->k) {
+		ve_fail(c, VE_TRUSTEES,
+		        "%s: not a quorum-trustee/2 file for trustee %u with %u commitments and "
+		        "proofs (R-4.2)",
+		        rel, i, c->k);
+		goto out;
+	}
+	/* key_ctx, signing_key = R[i], roster = R */
+	if (ve_json_hex(pj, "key_ctx", x, 32) != Q_OK || memcmp(x, c->key_ctx, 32) != 0) {
+		ve_fail(c, VE_TRUSTEES, "%s: key_ctx is not this key ceremony's (R-2.4)", rel);
+	} else if (ve_json_hex(pj, "signing_key", x, 32) != Q_OK) {
+		ve_fail(c, VE_TRUSTEES, "%s: signing_key is not a 32-byte key in hex", rel);
+	} else if (c->roster_ok && memcmp(x, c->roster[i - 1], 32) != 0) {
+		fingerprint(fa, x);
+		fingerprint(fb, c->roster[i - 1]);
+		ve_fail(c, VE_TRUSTEES,
+		        "%s: signing_key (fingerprint %s) is not the roster's key of trustee %u "
+		        "(fingerprint %s)",
+		        rel, fa, i, fb);
+	} else {
+		ve_ok(c, VE_TRUSTEES);
+	}
+	if (c->roster_ok) {
+		uint32_t bad = 0;
+		int same = json_is_array(ro) && json_array_size(ro) == c->n;
+		for (uint32_t d = 0; same && d < c->n; d++)
+			if (!hex_value(json_array_get(ro, d), x, 32) ||
+			    memcmp(x, c->roster[d], 32) != 0) {
+				same = 0;
+				bad = d + 1;
+			}
+		if (!same && bad == 0)
+			ve_fail(c, VE_TRUSTEES,
+			        "%s: its roster does not list %u signing keys (R-4.2)", rel, c->n);
+		else if (!same)
+			ve_fail(c, VE_TRUSTEES,
+			        "%s: its roster differs from that of trustees/1/public.json at "
+			        "trustee %u (R-4.2: every trustee must have confirmed the same "
+			        "keys)",
+			        rel, bad);
+		else
+			ve_ok(c, VE_TRUSTEES);
+	}
+	/* the commitments and their Schnorr proofs (C-4.1.4-5, ctx_{i,j}) */
+	decoded = 1;
+	for (uint32_t j = 0; j < c->k; j++) {
+		const json_t *pv = json_array_get(pf, j);
+		if (!hex_point(json_array_get(cm, j), Cenc[j], C[j])) {
+			ve_fail(c, VE_TRUSTEES, "%s: commitments[%u] is not a valid point", rel, j);
+			decoded = 0;
+		} else if (!hex_value(pv, pb, sizeof pb) ||
+		           schnorr_proof_decode(sp, pb, sizeof pb) != Q_OK) {
+			ve_fail(c, VE_TRUSTEES, "%s: proofs[%u] is not a 64-byte proof", rel, j);
+		} else {
+			commitment_ctx(ctx, c->key_ctx, i, j);
+			if (schnorr_verify(sp, ctx, C[j]) != Q_OK)
+				ve_fail(c, VE_TRUSTEES,
+				        "%s: the Schnorr proof of commitment %u fails (C-4.1.5)",
+				        rel, j);
+			else
+				ve_ok(c, VE_TRUSTEES);
+		}
+	}
+	/* the transport key and its proof of knowledge (R-4.2, ctx^T_i) */
+	if (!hex_point(json_object_get(pj, "transport_key"), T, tp)) {
+		ve_fail(c, VE_TRUSTEES, "%s: transport_key is not a valid point", rel);
+	} else {
+		have_T = 1;
+		transport_ctx(ctx, c->key_ctx, i);
+		if (!hex_value(json_object_get(pj, "transport_proof"), pb, sizeof pb) ||
+		    schnorr_proof_decode(sp, pb, sizeof pb) != Q_OK)
+			ve_fail(c, VE_TRUSTEES, "%s: transport_proof is not a 64-byte proof", rel);
+		else if (schnorr_verify(sp, ctx, tp) != Q_OK)
+			ve_fail(c, VE_TRUSTEES,
+			        "%s: transport_proof fails for transport_key (C-4.1.5, context "
+			        "R-4.2): the transport key is not trustee %u's",
+			        rel, i);
+		else
+			ve_ok(c, VE_TRUSTEES);
+	}
+	/* the file reveals what the trustee committed to */
+	if (hcommit != NULL && decoded && have_T && c->roster_ok) {
+		coefficients_hash(h, c, i, (const uint8_t(*)[POINT_LEN])Cenc, T, c->roster[i - 1]);
+		if (memcmp(h, hcommit, 32) != 0)
+			ve_fail(c, VE_TRUSTEES,
+			        "%s: its commitments, transport_key and signing_key do not hash to "
+			        "the coefficients_hash of trustees/%u/commitment.json (R-4.1)",
+			        rel, i);
+		else
+			ve_ok(c, VE_TRUSTEES);
+	} else {
+		ve_fail(c, VE_TRUSTEES,
+		        "%s: cannot be compared with the coefficients_hash of "
+		        "trustees/%u/commitment.json (a file above is bad)",
+		        rel, i);
+	}
+	/* R-3: the file is what the log holds (round 1; a run-off's log
+	 * does not repeat the ceremony, R-2.3) */
+	if (c->elog != NULL && c->round == 1) {
+		static const char *const keys[] = {"commitments", "proofs", "transport_key",
+		                                   "transport_proof", "signing_key"};
+		const json_t *le = commitments_entry(c, i);
+		const char *what = le == NULL ? "entry" : NULL;
+		for (size_t q = 0; what == NULL && q < sizeof keys / sizeof *keys; q++) {
+			const json_t *a = json_object_get(le, keys[q]),
+			             *bv = json_object_get(pj, keys[q]);
+			if (a == NULL || bv == NULL || !json_equal(a, bv))
+				what = keys[q];
+		}
+		if (what != NULL)
+			ve_fail(c, VE_TRUSTEES,
+			        "%s: %s differs from the trustee-commitments entry of log/ (R-3)",
+			        rel, what);
+		else
+			ve_ok(c, VE_TRUSTEES);
+	}
+out:
+	free(b);
+	free(Cenc);
+	point_free(tp);
+	schnorr_proof_free(sp);
+	json_decref(pj);
+	return decoded;
+}
+
+/* R-4.3: every share file trustees/<d>/shares/<r>.sealed is signed by
+ * R[d] (its contents are secret).  A run-off copies none (R-4.6). */
+static void share_files(ve_ctx *c)
+{
+	char rel[96], why[VE_DETAIL_LEN];
+	if (c->round > 1)
+		return;
+	for (uint32_t d = 1; d <= c->n; d++)
+		for (uint32_t r = 1; r <= c->n; r++) {
+			uint8_t *b = NULL;
+			size_t len;
+			if (r == d)
+				continue;
+			snprintf(rel, sizeof rel, "trustees/%u/shares/%u.sealed", d, r);
+			if (ve_read(c, rel, &b, &len, why, sizeof why) != Q_OK)
+				ve_fail(c, VE_TRUSTEES, "%s", why);
+			else
+				(void)signed_by(c, d, rel, b, len);
+			free(b);
+		}
+}
+
+/* R-4.4: a complaint.json means the ceremony did not finish; a record
+ * with a joint key and a complaint is contradictory either way. */
+static void complaints(ve_ctx *c)
+{
+	char rel[64], path[VE_PATH_MAX], why[VE_DETAIL_LEN], ds[96] = "";
+	for (uint32_t r = 1; r <= c->n; r++) {
+		uint8_t *b = NULL;
+		size_t len, o = 0;
+		json_t *j = NULL;
+		snprintf(rel, sizeof rel, "trustees/%u/complaint.json", r);
+		if (ve_path(c, path, sizeof path, rel) != Q_OK || access(path, F_OK) != 0)
+			continue;
+		if (!read_file_json(c, rel, &b, &len, &j))
+			continue;
+		int sig = ve_trustee_file_signed(c, r, rel, b, len, why, sizeof why);
+		const json_t *dl = json_object_get(j, "dealers");
+		ds[0] = 0;
+		for (size_t q = 0; q < json_array_size(dl) && o + 8 < sizeof ds; q++)
+			o += (size_t)snprintf(ds + o, sizeof ds - o, "%s%lld", q ? ", " : "",
+			                      (long long)json_integer_value(json_array_get(dl, q)));
+		if (sig)
+			ve_fail(
+			    c, VE_TRUSTEES,
+			    "%s: trustee %u (signed) accuses dealer(s) [%s] of a bad share: the "
+			    "ceremony must not have finished (R-4.4, R-4.5)",
+			    rel, r, ds);
+		else
+			ve_fail(
+			    c, VE_TRUSTEES,
+			    "%s: a complaint naming dealer(s) [%s] that trustee %u did not sign "
+			    "(%s); a finished ceremony has no complaint (R-4.5)",
+			    rel, ds, r, why);
+		free(b);
+		json_decref(j);
+	}
+}
+
+/* R-4.4: trustees/<r>/received.json, signed by R[r], names S_r, K and the
+ * hash of every share file it opened.  have_keys: joint_key.json gave
+ * K and S (else those are not compared). */
+static void received(ve_ctx *c, int have_keys)
 {
 	char rel[96], why[VE_DETAIL_LEN];
 	for (uint32_t r = 1; r <= c->n; r++) {
 		json_t *rj = NULL;
-		uint8_t S[POINT_LEN];
+		uint8_t *b = NULL, S[POINT_LEN], K[POINT_LEN];
+		size_t len;
 		uint64_t x;
 		snprintf(rel, sizeof rel, "trustees/%u/received.json", r);
-		if (ve_read_json(c, rel, &rj, why, sizeof why) != Q_OK) {
-			ve_fail(c, VE_TRUSTEES, "%s", why);
+		if (!read_file_json(c, rel, &b, &len, &rj))
 			continue;
-		}
+		(void)signed_by(c, r, rel, b, len);
+		free(b);
 		const json_t *hs = json_object_get(rj, "share_hashes");
-		if (!str_is(rj, "format", "quorum-received/1") ||
+		if (!str_is(rj, "format", "quorum-received/2") ||
 		    ve_json_u64(rj, "trustee", THRESHOLD_MAX_N, &x) != Q_OK || x != r ||
 		    ve_json_hex(rj, "verification_key", S, POINT_LEN) != Q_OK ||
-		    memcmp(S, c->Senc[r - 1], POINT_LEN) != 0 || !json_is_array(hs) ||
+		    ve_json_hex(rj, "joint_key", K, POINT_LEN) != Q_OK || !json_is_array(hs) ||
 		    json_array_size(hs) != c->n) {
-			ve_fail(
-			    c, VE_TRUSTEES,
-			    "%s: not a quorum-received/1 file of trustee %u with S_%u as published "
-			    "and %u share hashes",
-			    rel, r, r, c->n);
+			ve_fail(c, VE_TRUSTEES,
+			        "%s: not a quorum-received/2 file of trustee %u with "
+			        "verification_key, joint_key and %u share hashes (R-4.4)",
+			        rel, r, c->n);
 			json_decref(rj);
 			continue;
 		}
+		if (!have_keys)
+			ve_fail(c, VE_TRUSTEES,
+			        "%s: S_%u and K cannot be compared: joint_key.json is unusable",
+			        rel, r);
+		else if (memcmp(S, c->Senc[r - 1], POINT_LEN) != 0)
+			ve_fail(c, VE_TRUSTEES,
+			        "%s: verification_key is not S_%u of joint_key.json (R-4.4)", rel,
+			        r);
+		else if (memcmp(K, c->Kenc, POINT_LEN) != 0)
+			ve_fail(c, VE_TRUSTEES,
+			        "%s: joint_key is not the K of joint_key.json: trustee %u computed "
+			        "another joint key (R-4.4)",
+			        rel, r);
+		else
+			ve_ok(c, VE_TRUSTEES);
 		int ok = 1;
 		for (uint32_t d = 1; d <= c->n && ok; d++) {
 			const json_t *h = json_array_get(hs, d - 1);
@@ -467,14 +1086,18 @@ static void received(ve_ctx *c)
 			uint8_t *sb = NULL, want[32], got[32];
 			size_t sl;
 			if (d == r) {
-				ok = json_is_null(h);
+				if (!json_is_null(h)) {
+					ve_fail(c, VE_TRUSTEES,
+					        "%s: share_hashes[%u] (its own) is not null", rel,
+					        d - 1);
+					ok = 0;
+				}
 				continue;
 			}
 			if (c->round > 1)
-				continue; /* a run-off copies no share files */
+				continue; /* a run-off copies no share files */
 			snprintf(srel, sizeof srel, "trustees/%u/shares/%u.sealed", d, r);
-			if (!json_is_string(h) || json_string_length(h) != 64 ||
-			    hex_decode(want, 32, json_string_value(h), 64) != Q_OK ||
+			if (!hex_value(h, want, 32) ||
 			    ve_read(c, srel, &sb, &sl, why, sizeof why) != Q_OK) {
 				ok = 0;
 			} else {
@@ -483,11 +1106,10 @@ static void received(ve_ctx *c)
 			}
 			free(sb);
 			if (!ok)
-				ve_fail(
-				    c, VE_TRUSTEES,
-				    "%s: the share file %s is missing or not the one trustee %u "
-				    "received (share_hashes[%u])",
-				    srel, srel, r, d - 1);
+				ve_fail(c, VE_TRUSTEES,
+				        "%s: the share file %s is missing or not the one trustee "
+				        "%u received (share_hashes[%u])",
+				        rel, srel, r, d - 1);
 		}
 		if (ok)
 			ve_ok(c, VE_TRUSTEES);
@@ -497,124 +1119,44 @@ static void received(ve_ctx *c)
 
 void ve_check_trustees(ve_ctx *c)
 {
-	char why[VE_DETAIL_LEN], rel[64];
+	char why[VE_DETAIL_LEN];
 	point ***C = NULL; /* C[d][j] */
 	point *tmp = NULL;
 	json_t *jk = NULL;
-	uint8_t enc[POINT_LEN];
-	int all = 1;
+	uint8_t(*hc)[32] = NULL; /* coefficients_hash of each commitment.json */
+	int all = 1, have_keys = 0;
 	if (!c->params_ok) {
 		ve_fail(c, VE_TRUSTEES, "cannot run: the parameters did not verify (check 1)");
 		return;
 	}
 	c->r->trustees = c->n;
-	if ((C = calloc(c->n, sizeof *C)) == NULL || (tmp = point_new()) == NULL)
+	if ((C = calloc(c->n, sizeof *C)) == NULL || (tmp = point_new()) == NULL ||
+	    (hc = calloc(c->n, 32)) == NULL)
 		goto oom;
-	/* V-4.1: each trustee's public file */
-	for (uint32_t i = 1; i <= c->n; i++) {
-		json_t *pj = NULL;
-		uint64_t x;
-		snprintf(rel, sizeof rel, "trustees/%u/public.json", i);
-		if (ve_read_json(c, rel, &pj, why, sizeof why) != Q_OK) {
-			ve_fail(c, VE_TRUSTEES, "%s", why);
-			all = 0;
-			continue;
-		}
-		const json_t *cm = json_object_get(pj, "commitments");
-		const json_t *pf = json_object_get(pj, "proofs");
-		if (!str_is(pj, "format", "quorum-trustee/1") ||
-		    ve_json_u64(pj, "trustee", THRESHOLD_MAX_N, &x) != Q_OK || x != i ||
-		    ve_json_u64(pj, "threshold", THRESHOLD_MAX_N, &x) != Q_OK || x != c->k ||
-		    !json_is_array(cm) || json_array_size(cm) != c->k || !json_is_array(pf) ||
-		    json_array_size(pf) != c->k) {
-			ve_fail(
-			    c, VE_TRUSTEES,
-			    "%s: not a quorum-trustee/1 file for trustee %u with %u commitments "
-			    "and proofs",
-			    rel, i, c->k);
-			json_decref(pj);
-			all = 0;
-			continue;
-		}
-		if ((C[i - 1] = calloc(c->k, sizeof **C)) == NULL) {
-			json_decref(pj);
+	for (uint32_t d = 0; d < c->n; d++) {
+		if ((C[d] = calloc(c->k, sizeof **C)) == NULL)
 			goto oom;
-		}
-		for (uint32_t j = 0; j < c->k; j++) {
-			uint8_t ctx[32], pb[SCHNORR_PROOF_LEN];
-			const json_t *pv = json_array_get(pf, j);
-			schnorr_proof *sp = schnorr_proof_new();
-			if (sp == NULL || (C[i - 1][j] = point_new()) == NULL) {
-				schnorr_proof_free(sp);
-				json_decref(pj);
+		for (uint32_t j = 0; j < c->k; j++)
+			if ((C[d][j] = point_new()) == NULL)
 				goto oom;
-			}
-			if (!hex_point(json_array_get(cm, j), enc, C[i - 1][j])) {
-				ve_fail(c, VE_TRUSTEES, "%s: commitments[%u] is not a valid point",
-				        rel, j);
-				all = 0;
-			} else if (!json_is_string(pv) ||
-			           hex_decode(pb, sizeof pb, json_string_value(pv),
-			                      json_string_length(pv)) != Q_OK ||
-			           schnorr_proof_decode(sp, pb, sizeof pb) != Q_OK) {
-				ve_fail(c, VE_TRUSTEES, "%s: proofs[%u] is not a 64-byte proof",
-				        rel, j);
-				all = 0;
-			} else {
-				/* C-4.1.4/5 with ctx = R-4.1 (key ctx, i, j) */
-				commitment_ctx(ctx, c->key_ctx, i, j);
-				if (schnorr_verify(sp, ctx, C[i - 1][j]) != Q_OK) {
-					ve_fail(c, VE_TRUSTEES,
-					        "%s: the Schnorr proof of commitment %u fails "
-					        "(C-4.1.5)",
-					        rel, j);
-					all = 0;
-				} else {
-					ve_ok(c, VE_TRUSTEES);
-				}
-			}
-			schnorr_proof_free(sp);
-		}
-		/* T_i a valid point; R-3: the file is what the log holds */
-		{
-			uint8_t tb[POINT_LEN];
-			const json_t *le = NULL;
-			for (size_t q = 0; c->elog != NULL && q < json_array_size(c->elog); q++) {
-				const json_t *e = json_array_get(c->elog, q);
-				uint64_t t;
-				if (str_is(e, "type", "trustee-commitments") &&
-				    ve_json_u64(e, "trustee", THRESHOLD_MAX_N, &t) == Q_OK &&
-				    t == i)
-					le = e;
-			}
-			if (!hex_point(json_object_get(pj, "transport_key"), tb, tmp)) {
-				ve_fail(c, VE_TRUSTEES, "%s: transport_key is not a valid point",
-				        rel);
-				all = 0;
-			} else if (c->elog != NULL && c->round == 1 &&
-			           (le == NULL ||
-			            !json_equal(json_object_get(le, "commitments"), (json_t *)cm) ||
-			            !json_equal(json_object_get(le, "proofs"), (json_t *)pf) ||
-			            !json_equal(json_object_get(le, "transport_key"),
-			                        json_object_get(pj, "transport_key")))) {
-				ve_fail(
-				    c, VE_TRUSTEES,
-				    "%s: differs from the trustee-commitments entry of log/ (R-3)",
-				    rel);
-				all = 0;
-			} else {
-				ve_ok(c, VE_TRUSTEES);
-			}
-		}
-		json_decref(pj);
 	}
+	/* V-4.1: the roster, then every trustee's commitment and public file */
+	load_roster(c);
+	for (uint32_t i = 1; i <= c->n; i++) {
+		int hok = commitment_file(c, i, hc[i - 1]);
+		if (!public_file(c, i, C[i - 1], hok ? hc[i - 1] : NULL))
+			all = 0;
+	}
+	share_files(c);
+	complaints(c);
 	/* V-4.2: joint_key.json */
+	uint64_t x;
+	const json_t *vks = NULL;
 	if (ve_read_json(c, "joint_key.json", &jk, why, sizeof why) != Q_OK) {
 		ve_fail(c, VE_TRUSTEES, "%s", why);
-		goto out;
+		goto keys_done;
 	}
-	uint64_t x;
-	const json_t *vks = json_object_get(jk, "verification_keys");
+	vks = json_object_get(jk, "verification_keys");
 	if (!str_is(jk, "format", "quorum-joint-key/1") ||
 	    ve_json_u64(jk, "threshold", THRESHOLD_MAX_N, &x) != Q_OK || x != c->k ||
 	    ve_json_u64(jk, "trustees", THRESHOLD_MAX_N, &x) != Q_OK || x != c->n ||
@@ -622,23 +1164,23 @@ void ve_check_trustees(ve_ctx *c)
 		ve_fail(c, VE_TRUSTEES,
 		        "joint_key.json: not a quorum-joint-key/1 file for %u of %u trustees", c->k,
 		        c->n);
-		goto out;
+		goto keys_done;
 	}
 	if ((c->K = point_new()) == NULL || (c->Senc = calloc(c->n, POINT_LEN)) == NULL)
 		goto oom;
 	if (!hex_point(json_object_get(jk, "joint_key"), c->Kenc, c->K)) {
 		ve_fail(c, VE_TRUSTEES, "joint_key.json: joint_key is not a valid point");
-		goto out;
+		goto keys_done;
 	}
 	for (uint32_t i = 0; i < c->n; i++)
 		if (!hex_point(json_array_get(vks, i), c->Senc[i], tmp)) {
 			ve_fail(c, VE_TRUSTEES,
 			        "joint_key.json: verification_keys[%u] is not a valid point", i);
-			goto out;
+			goto keys_done;
 		}
 	if ((c->Kt = point_table_new(c->K)) == NULL)
 		goto oom;
-	c->keys_ok = 1;
+	c->keys_ok = have_keys = 1;
 	/* the joint-key entry of the log: the daemon's joint-key */
 	if (c->elog != NULL && c->round == 1) {
 		const json_t *le = NULL;
@@ -668,7 +1210,11 @@ void ve_check_trustees(ve_ctx *c)
 			ve_ok(c, VE_TRUSTEES);
 		free(kb);
 	}
-	received(c);
+keys_done:
+	/* V-4.4: every received.json (signed; S_r, K, share hashes) */
+	received(c, have_keys);
+	if (!have_keys)
+		goto out;
 	if (!all) {
 		ve_fail(c, VE_TRUSTEES,
 		        "joint_key.json: cannot be recomputed (a trustee file is bad)");
@@ -717,6 +1263,7 @@ out:
 		}
 		free(C);
 	}
+	free(hc);
 	point_free(tmp);
 	json_decref(jk);
 }
@@ -754,6 +1301,7 @@ static void ctx_free(ve_ctx *c)
 	point_table_free(c->Kt);
 	point_free(c->K);
 	free(c->Senc);
+	free(c->roster);
 	ballot_style_free(c->style);
 	manifest_free(c->m);
 	free(c->mbytes);

@@ -4,7 +4,9 @@
  * (sections V-1 .. V-12); the check list V-2 names ten checks:
  *
  *   1 parameters   manifest and parameters parse; base hash recomputed (R-2.2)
- *   2 trustees     commitments, Schnorr proofs, joint key, verification keys
+ *   2 trustees     every trustee file signed by the roster's key (R-4.0),
+ *                  commitments, Schnorr proofs, transport keys, joint key,
+ *                  verification keys
  *   3 logs         station record signatures, every log verifies, every
  *                  checkpoint in the record consistent with every later one
  *   4 ballots      well-formed, proofs, tracking codes, in the log, no duplicate
@@ -40,6 +42,9 @@
 #define VE_DETAIL_LEN 320
 #define VE_DEFAULT_SAMPLE 32
 #define VE_REPORT_FORMAT "quorum-verify/1"
+#define VE_MAX_TRUSTEES 255
+/* A fingerprint: 32 hex digits in 8 groups of 4, 7 spaces, NUL. */
+#define VE_FP_LEN 40
 
 enum {
 	VE_PARAMETERS = 1,
@@ -70,6 +75,13 @@ typedef struct ve_check {
 typedef struct ve_report {
 	ve_check checks[VE_NCHECKS]; /* checks[id - 1] */
 	uint64_t ballots, stations, trustees; /* what the record holds */
+	/* fingerprint[d-1]: fp(R[d]) of the roster in trustees/1/public.json
+	 * (R-4.0), for the observer to compare with those read out at the
+	 * ceremony; "" when the roster is unusable (check 2 says why) */
+	char fingerprint[VE_MAX_TRUSTEES][VE_FP_LEN];
+	/* after ve_report_check_fingerprints: per trustee 0 not compared, 1 the
+	 * file's fingerprint matches, 2 it differs or is missing */
+	uint8_t fp_match[VE_MAX_TRUSTEES];
 } ve_report;
 
 typedef struct ve_opts {
@@ -91,6 +103,21 @@ const char *ve_check_title(int id);
  */
 Q_MUST_CHECK qerr ve_verify(const char *dir, const ve_opts *o, ve_report *r);
 
+/*
+ * Compare the roster's fingerprints in r (check 2, V-4.1) with a
+ * fingerprints file as written down at the key ceremony (R-4.0: lines
+ * "<i> <fingerprint>"; blank lines and lines starting with '#' ignored;
+ * spaces within a fingerprint ignored, hex digits of either case).  Every
+ * trustee 1..r->trustees must be listed exactly once.  Each trustee is an
+ * item of check 2: a fingerprint that differs, or a trustee the file does
+ * not list, fails it with a detail naming the trustee; r->fp_match is set.
+ * Returns Q_OK if the file parsed (whatever the comparison); Q_ERR_FORMAT
+ * if a line is malformed, lists a trustee twice or one outside
+ * 1..trustees (why names the line; r is then unchanged).
+ */
+Q_MUST_CHECK qerr ve_report_check_fingerprints(ve_report *r, const char *text, size_t len,
+                                               char *why, size_t whylen);
+
 /* 1 if every check passed (no item failed), else 0. */
 int ve_report_passed(const ve_report *r);
 
@@ -98,10 +125,10 @@ int ve_report_passed(const ve_report *r);
 int ve_report_first_failure(const ve_report *r);
 
 /* One line per check: "[PASS] 4 ballots: 120 checked, 0 failed" plus the
- * details of failures, indented. */
+ * details of failures, indented; then the trustees' fingerprints. */
 void ve_report_print(FILE *f, const ve_report *r);
 
-/* The report as JSON (docs/spec/verify.md V-11); NULL on OOM. */
+/* The report as JSON (docs/spec/verify.md V-13); NULL on OOM. */
 json_t *ve_report_json(const ve_report *r, const char *dir);
 
 #endif

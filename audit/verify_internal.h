@@ -27,7 +27,11 @@
 /* Tags and formats the record uses (docs/spec/verify.md V-1). */
 #define VE_TAG_BASE "quorum/v1/election/base-hash"
 #define VE_TAG_COMMITMENT "quorum/v1/tally/commitment"
-#define VE_TAG_PARTIAL "quorum/v1/tally/partial"
+#define VE_TAG_PARTIAL "quorum/v2/tally/partial" /* */
+#define VE_TAG_TRUSTEE_FILE "quorum/v2/tally/trustee-file" /* */
+#define VE_TAG_COEFFICIENTS "quorum/v2/tally/coefficients" /* */
+#define VE_TAG_TRANSPORT "quorum/v2/tally/transport-key" /* */
+#define VE_SIG_B64_LEN 88 /* base64 of a 64-byte signature */
 #define VE_RECORD_SIG_TAG "quorum/v1/station-record\n"
 #define VE_ENTRY_CAST "quorum/v1/station/ballot-cast"
 #define VE_ENTRY_CHALLENGED "quorum/v1/station/ballot-challenged"
@@ -91,6 +95,8 @@ typedef struct ve_ctx {
 	int params_ok; /* k, n, base hash usable */
 	ballot_style *style;
 	/* check 2 */
+	uint8_t (*roster)[32]; /* R[d-1] = pk_d, from trustees/1/public.json */
+	int roster_ok; /* roster usable (n well-formed keys) */
 	point *K;
 	uint8_t Kenc[POINT_LEN];
 	point_table *Kt;
@@ -151,6 +157,20 @@ void ve_load_election_log(ve_ctx *c);
  * per contest 8 + 518 per option + 388 per group + 194 per total value).
  * Returns the style's B-2 length. */
 size_t ve_ct_offsets(const ballot_style *st, size_t *off);
+
+/* R-4.0: msg_F = H_T("quorum/v2/tally/trustee-file"; key_ctx, u32(i), rel,
+ * SHA-256(bytes)) for the file at rel signed by trustee i. */
+void ve_trustee_file_msg(const ve_ctx *c, uint8_t out[32], uint32_t i, const char *rel,
+                         const uint8_t *bytes, size_t len);
+/* R-4.0: read rel ".sig": exactly 88 base64 characters and "\n", into sig.
+ * Q_ERR_NOTFOUND if missing, Q_ERR_FORMAT if malformed; why says which. */
+Q_MUST_CHECK qerr ve_read_sig(const ve_ctx *c, const char *rel, uint8_t sig[64], char *why,
+                              size_t whylen);
+/* R-4.0: 1 if rel (whose bytes are given) carries a valid signature by
+ * the roster's trustee i (c->roster_ok required); else 0 and why names
+ * the file and the problem. */
+int ve_trustee_file_signed(const ve_ctx *c, uint32_t i, const char *rel, const uint8_t *bytes,
+                           size_t len, char *why, size_t whylen);
 
 /* The checks (each runs whatever it can and records every result). */
 void ve_check_parameters(ve_ctx *c); /* 1: verify_election.c */

@@ -247,17 +247,25 @@ out:
 
 /* ---- check 7: decryption (R-7, R-8.1) ---- */
 
-static void partial_ctx(uint8_t out[32], const uint8_t base[32], uint32_t i)
+/* R-7.1: ctx_{i,s} = H_T("quorum/v2/tally/partial"; base_hash, u32(i),
+ * aggregate_sha256 (32 raw bytes), u32(c), u32(o)), c the contest's index
+ * in the aggregate and o the option's index in its selections. */
+static void partial_ctx(uint8_t out[32], const uint8_t base[32], uint32_t i,
+                        const uint8_t agg_sha[32], uint32_t ci, uint32_t oi)
 {
 	transcript t;
 	if (transcript_init(&t, VE_TAG_PARTIAL) != Q_OK)
 		qfatal("verify: out of memory");
 	transcript_bytes(&t, base, 32);
 	transcript_u32(&t, i);
+	transcript_bytes(&t, agg_sha, 32);
+	transcript_u32(&t, ci);
+	transcript_u32(&t, oi);
 	transcript_digest(&t, out);
 }
 
-/* Trustee i's partial file: every proof (items of check 7). 1 if usable. */
+/* Trustee i's partial file: its signature and every proof (items of
+ * check 7).  1 if usable for the combination. */
 static int check_partial(ve_ctx *c, uint32_t i, size_t slot, int logged)
 {
 	char rel[64], why[VE_DETAIL_LEN];
@@ -278,58 +286,86 @@ static int check_partial(ve_ctx *c, uint32_t i, size_t slot, int logged)
 		ve_fail(c, VE_DECRYPTION, "%s", why);
 		goto out;
 	}
+	ok = 1;
+	/* signed by R[i] at this path */
+	if (!ve_trustee_file_signed(c, i, rel, bytes, blen, why, sizeof why)) {
+		ve_fail(c, VE_DECRYPTION, "%s", why);
+		ok = 0;
+	} else {
+		ve_ok(c, VE_DECRYPTION);
+	}
 	sha256(h, bytes, blen);
 	if (logged && !logged_hash(c, "partial-decryption", i, "partial_sha256", h)) {
 		ve_fail(c, VE_DECRYPTION,
 		        "log/: no partial-decryption entry for trustee %u with SHA-256(%s) (R-3)",
 		        i, rel);
-		goto out;
+		ok = 0;
 	}
 	const json_t *sh = json_object_get(p, "shares");
-	if (!str_is(p, "format", "quorum-partial/1") ||
-	    ve_json_u64(p, "trustee", 255, &x) != Q_OK || x != i ||
-	    ve_json_hex(p, "aggregate_sha256", h, 32) != Q_OK || memcmp(h, c->agg_sha, 32) != 0 ||
-	    !json_is_array(sh) || json_array_size(sh) != T) {
-		ve_fail(
-		    c, VE_DECRYPTION,
-		    "%s: not a quorum-partial/1 file of trustee %u over this aggregate with %zu "
-		    "shares (R-7)",
-		    rel, i, T);
+	if (!str_is(p, "format", "quorum-partial/2") ||
+	    ve_json_u64(p, "trustee", 255, &x) != Q_OK || x != i || !json_is_array(sh) ||
+	    json_array_size(sh) != T) {
+		ve_fail(c, VE_DECRYPTION,
+		        "%s: not a quorum-partial/2 file of trustee %u with %zu shares (R-7)", rel,
+		        i, T);
+		ok = 0;
 		goto out;
 	}
-	if (point_decode(S, c->Senc[i - 1], POINT_LEN) != Q_OK)
+	if (ve_json_hex(p, "base_hash", h, 32) != Q_OK || memcmp(h, c->base_hash, 32) != 0) {
+		ve_fail(c, VE_DECRYPTION, "%s: base_hash is not this round's (R-8.1)", rel);
+		ok = 0;
 		goto out;
-	partial_ctx(ctx, c->base_hash, i);
-	ok = 1;
-	for (size_t s = 0; s < T; s++) {
-		const json_t *e = json_array_get(sh, s);
-		uint8_t pb[CP_PROOF_LEN];
-		uint8_t *Mb = c->partial[slot * T + s];
-		if (c->agg_null[s]) {
-			if (!json_is_null(e)) {
-				ve_fail(c, VE_DECRYPTION, "%s: shares[%zu] must be null", rel, s);
-				ok = 0;
+	}
+	if (ve_json_hex(p, "aggregate_sha256", h, 32) != Q_OK || memcmp(h, c->agg_sha, 32) != 0) {
+		ve_fail(c, VE_DECRYPTION,
+		        "%s: aggregate_sha256 is not SHA-256(tally/aggregate.json): a partial "
+		        "decryption of another aggregate (R-8.1)",
+		        rel);
+		ok = 0;
+		goto out;
+	}
+	if (point_decode(S, c->Senc[i - 1], POINT_LEN) != Q_OK) {
+		ok = 0;
+		goto out;
+	}
+	size_t s = 0;
+	for (size_t k = 0; k < c->style->ncontests; k++) {
+		for (uint32_t o = 0; o < c->style->contests[k].noptions; o++, s++) {
+			const json_t *e = json_array_get(sh, s);
+			uint8_t pb[CP_PROOF_LEN];
+			uint8_t *Mb = c->partial[slot * T + s];
+			if (c->agg_null[s]) {
+				if (!json_is_null(e)) {
+					ve_fail(c, VE_DECRYPTION, "%s: shares[%zu] must be null",
+					        rel, s);
+					ok = 0;
+				}
+				continue;
 			}
-			continue;
-		}
-		if (ve_json_hex(e, "M", Mb, POINT_LEN) != Q_OK ||
-		    point_decode(M, Mb, POINT_LEN) != Q_OK ||
-		    ve_json_hex(e, "proof", pb, sizeof pb) != Q_OK ||
-		    cp_proof_decode(pf, pb, sizeof pb) != Q_OK ||
-		    point_decode(A, c->agg[s], POINT_LEN) != Q_OK) {
-			ve_fail(c, VE_DECRYPTION, "%s: shares[%zu]: M or proof malformed", rel, s);
-			ok = 0;
-			continue;
-		}
-		memcpy(c->cpproof[slot * T + s], pb, CP_PROOF_LEN);
-		/* C-4.2.4-6 with S_i, A_s, M_{i,s}, ctx_i */
-		if (cp_verify(pf, ctx, S, A, M) != Q_OK) {
-			ve_fail(c, VE_DECRYPTION,
-			        "%s: shares[%zu]: the Chaum-Pedersen proof fails (C-4.2.6)", rel,
-			        s);
-			ok = 0;
-		} else {
-			ve_ok(c, VE_DECRYPTION);
+			if (ve_json_hex(e, "M", Mb, POINT_LEN) != Q_OK ||
+			    point_decode(M, Mb, POINT_LEN) != Q_OK ||
+			    ve_json_hex(e, "proof", pb, sizeof pb) != Q_OK ||
+			    cp_proof_decode(pf, pb, sizeof pb) != Q_OK ||
+			    point_decode(A, c->agg[s], POINT_LEN) != Q_OK) {
+				ve_fail(c, VE_DECRYPTION, "%s: shares[%zu]: M or proof malformed",
+				        rel, s);
+				ok = 0;
+				continue;
+			}
+			memcpy(c->cpproof[slot * T + s], pb, CP_PROOF_LEN);
+			/* C-4.2.4-6 with S_i, A_s, M_{i,s}, ctx_{i,s} (R-7.1): the
+			 * proof is bound to this aggregate and this place in it */
+			partial_ctx(ctx, c->base_hash, i, c->agg_sha, (uint32_t)k, o);
+			if (cp_verify(pf, ctx, S, A, M) != Q_OK) {
+				ve_fail(c, VE_DECRYPTION,
+				        "%s: shares[%zu] (contest %zu, option %u): the "
+				        "Chaum-Pedersen proof fails for this aggregate and place "
+				        "(C-4.2.6, R-7.1)",
+				        rel, s, k, o);
+				ok = 0;
+			} else {
+				ve_ok(c, VE_DECRYPTION);
+			}
 		}
 	}
 out:

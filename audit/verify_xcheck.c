@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/threshold.h"
 #include "crypto/util.h"
@@ -417,23 +418,93 @@ out:
 	free(tm);
 }
 
-/* every Chaum-Pedersen proof and the combination. */
+/* R-4.0 with libgcrypt: the file at rel, signed by the roster's trustee
+ * i; its SHA-256, the transcript msg_F and the Ed25519 verification are
+ * all libgcrypt's (the message is a 32-byte digest, far below libgcrypt's
+ * S-expression limit).  A missing file is not reported here (checks 2
+ * and 7 report it); a missing or bad signature is. */
+static void xcheck_trustee_file(ve_ctx *c, tbuf *t, uint32_t i, const char *rel)
+{
+	char why[VE_DETAIL_LEN];
+	uint8_t *b = NULL, sig[64], h[32], msg[32];
+	size_t len;
+	if (ve_read(c, rel, &b, &len, why, sizeof why) != Q_OK)
+		return;
+	xcheck_sha256(h, b, len);
+	free(b);
+	tb_tag(t, VE_TAG_TRUSTEE_FILE);
+	tb_field(t, c->key_ctx, 32);
+	tb_u32(t, i);
+	tb_field(t, rel, strlen(rel));
+	tb_field(t, h, 32);
+	if (t->oom) {
+		ve_fail(c, VE_CROSSCHECK, "out of memory");
+		return;
+	}
+	xcheck_sha256(msg, t->p, t->len);
+	if (ve_read_sig(c, rel, sig, why, sizeof why) != Q_OK)
+		ve_fail(c, VE_CROSSCHECK, "%s", why);
+	else if (xcheck_ed25519_verify(c->roster[i - 1], msg, sizeof msg, sig) != Q_OK)
+		ve_fail(c, VE_CROSSCHECK,
+		        "%s: the signature by trustee %u fails under libgcrypt (R-4.0)", rel, i);
+	else
+		ve_ok(c, VE_CROSSCHECK);
+}
+
+/* Every signed trustee file of the record (R-4.0): commitment, public,
+ * received (and complaint) files, share files (round 1), partials. */
+static void xcheck_trustee_files(ve_ctx *c, tbuf *t)
+{
+	static const char *const own[] = {"commitment.json", "public.json", "received.json",
+	                                  "complaint.json"};
+	char rel[96], path[VE_PATH_MAX];
+	for (uint32_t i = 1; i <= c->n; i++) {
+		for (size_t q = 0; q < sizeof own / sizeof *own; q++) {
+			snprintf(rel, sizeof rel, "trustees/%u/%s", i, own[q]);
+			if (q == 3 &&
+			    (ve_path(c, path, sizeof path, rel) != Q_OK || access(path, F_OK) != 0))
+				continue; /* no complaint (the normal case) */
+			xcheck_trustee_file(c, t, i, rel);
+		}
+		for (uint32_t r = 1; c->round == 1 && r <= c->n; r++) {
+			if (r == i)
+				continue;
+			snprintf(rel, sizeof rel, "trustees/%u/shares/%u.sealed", i, r);
+			xcheck_trustee_file(c, t, i, rel);
+		}
+		snprintf(rel, sizeof rel, "tally/partials/%u.json", i);
+		if (ve_path(c, path, sizeof path, rel) == Q_OK && access(path, F_OK) == 0)
+			xcheck_trustee_file(c, t, i, rel);
+	}
+}
+
+/* R-7, R-8.1: every Chaum-Pedersen proof, with its context recomputed
+ * (R-7.1: the aggregate's SHA-256 by libgcrypt, the contest and option
+ * index), and the combination. */
 static void xcheck_decryption(ve_ctx *c, tbuf *t)
 {
 	size_t T = c->style->total_options;
-	uint8_t ctx[32], d[32], ch[32];
+	uint8_t ctx[32], d[32], ch[32], agg[32];
 	scalar *lam = scalar_new();
 	uint8_t(*lb)[32] = calloc(c->nused ? c->nused : 1, 32);
-	if (lam == NULL || lb == NULL)
+	uint32_t *cidx = calloc(T ? T : 1, sizeof *cidx), *oidx = calloc(T ? T : 1, sizeof *oidx);
+	uint8_t *ab = NULL;
+	size_t al;
+	char why[VE_DETAIL_LEN];
+	if (lam == NULL || lb == NULL || cidx == NULL || oidx == NULL)
 		goto out;
+	if (ve_read(c, "tally/aggregate.json", &ab, &al, why, sizeof why) != Q_OK) {
+		ve_fail(c, VE_CROSSCHECK, "%s", why);
+		goto out;
+	}
+	xcheck_sha256(agg, ab, al);
+	for (size_t k = 0, s = 0; k < c->style->ncontests; k++)
+		for (uint32_t o = 0; o < c->style->contests[k].noptions && s < T; o++, s++) {
+			cidx[s] = (uint32_t)k;
+			oidx[s] = o;
+		}
 	for (size_t u = 0; u < c->nused; u++) {
 		uint32_t i = c->used[u];
-		tb_tag(t, VE_TAG_PARTIAL);
-		tb_field(t, c->base_hash, 32);
-		tb_u32(t, i);
-		if (t->oom)
-			goto out;
-		xcheck_sha256(ctx, t->p, t->len);
 		for (size_t s = 0; s < T; s++) {
 			const uint8_t *S = c->Senc[i - 1], *A = c->agg[s],
 			              *M = c->partial[u * T + s];
@@ -441,6 +512,16 @@ static void xcheck_decryption(ve_ctx *c, tbuf *t)
 			uint8_t a[65], b[65], nc[32];
 			if (c->agg_null[s])
 				continue;
+			/* */
+			tb_tag(t, VE_TAG_PARTIAL);
+			tb_field(t, c->base_hash, 32);
+			tb_u32(t, i);
+			tb_field(t, agg, 32);
+			tb_u32(t, cidx[s]);
+			tb_u32(t, oidx[s]);
+			if (t->oom)
+				goto out;
+			xcheck_sha256(ctx, t->p, t->len);
 			mod_neg(nc, cc);
 			/* C-4.2.4/5: a' = vG - cS, b' = vA - cM */
 			if (lin2(a, v, NULL, nc, S) != Q_OK || lin2(b, v, A, nc, M) != Q_OK) {
@@ -503,6 +584,9 @@ static void xcheck_decryption(ve_ctx *c, tbuf *t)
 out:
 	scalar_free(lam);
 	free(lb);
+	free(cidx);
+	free(oidx);
+	free(ab);
 }
 
 void ve_check_crosscheck(ve_ctx *c)
@@ -547,5 +631,7 @@ void ve_check_crosscheck(ve_ctx *c)
 		xcheck_aggregate(c);
 	if (c->counts_ok)
 		xcheck_decryption(c, &t);
+	if (c->roster_ok)
+		xcheck_trustee_files(c, &t);
 	free(t.p);
 }

@@ -1,6 +1,7 @@
 /*
  * quorum-audit verify-election RECORD_DIR [--json] [--full-crosscheck]
  *                                          [--sample N] [--threads N]
+ *                                          [--fingerprints FILE]
  * The observers' end-to-end check of an election record
  * (audit/verify_election.h; docs/spec/verify.md).  Exit 0 only if every
  * check passes, 1 if one fails, 2 for usage or an unreadable directory.
@@ -22,11 +23,16 @@ static const char usage[] =
     "decision, and a libgcrypt cross-check (of N sampled ballots, default 32,\n"
     "or all with --full-crosscheck).  One line per check; --json for the\n"
     "machine-readable report (docs/spec/verify.md V-13).  Ballots are verified\n"
-    "on --threads threads (default: every online CPU).";
+    "on --threads threads (default: every online CPU).\n"
+    "--fingerprints FILE: the trustees' fingerprints as written down at the key\n"
+    "ceremony (lines \"<i> <fingerprint>\"); check 2 then also fails for any\n"
+    "trustee whose signing key in the record has another fingerprint.";
 
 int cmd_verify_election(int argc, char **argv)
 {
-	const char *dir = NULL;
+	const char *dir = NULL, *fpfile = NULL;
+	char *fptext = NULL;
+	size_t fplen = 0;
 	int json = 0;
 	ve_opts o = {0, 0, 2, 0};
 	ve_report *r = NULL;
@@ -36,6 +42,8 @@ int cmd_verify_election(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
 			json = 1;
+		} else if (strcmp(argv[i], "--fingerprints") == 0 && i + 1 < argc) {
+			fpfile = argv[++i];
 		} else if (strcmp(argv[i], "--full-crosscheck") == 0) {
 			o.full_crosscheck = 1;
 		} else if (strcmp(argv[i], "--sample") == 0 && i + 1 < argc) {
@@ -63,13 +71,24 @@ int cmd_verify_election(int argc, char **argv)
 		        "usage: quorum-audit verify-election RECORD_DIR [--json]");
 		return CLI_ERR;
 	}
-	if ((r = calloc(1, sizeof *r)) == NULL)
+	if (fpfile != NULL && cli_read_file(fpfile, 1u << 16, &fptext, &fplen) != Q_OK) {
+		cli_err("verify-election", "%s: cannot read the fingerprints file", fpfile);
 		return CLI_ERR;
+	}
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		goto out;
 	qerr e = ve_verify(dir, &o, r);
 	if (e != Q_OK) {
 		cli_err("verify-election", "%s: %s", dir,
 		        e == Q_ERR_NOTFOUND ? "not a directory" : qerr_str(e));
 		goto out;
+	}
+	if (fptext != NULL) {
+		char why[160];
+		if (ve_report_check_fingerprints(r, fptext, fplen, why, sizeof why) != Q_OK) {
+			cli_err("verify-election", "%s: not a fingerprints file: %s", fpfile, why);
+			goto out;
+		}
 	}
 	if (json) {
 		json_t *j = ve_report_json(r, dir);
@@ -89,5 +108,6 @@ int cmd_verify_election(int argc, char **argv)
 	rc = ve_report_passed(r) ? CLI_OK : CLI_FAIL;
 out:
 	free(r);
+	free(fptext);
 	return rc;
 }

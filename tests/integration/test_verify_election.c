@@ -27,7 +27,10 @@
 
 #include "audit/log.h"
 #include "audit/verify_election.h"
+#include "crypto/proof.h"
+#include "crypto/seal.h"
 #include "crypto/sig.h"
+#include "crypto/transcript.h"
 #include "crypto/util.h"
 #include "fixture.h"
 #include "tally/count.h"
@@ -277,8 +280,8 @@ static void make_clean(const char *base)
 	for (uint32_t i = 1; i <= 3; i++) {
 		fx_key_path(kp, sizeof kp, base, "rec", i);
 		fx_pass(i, pw, sizeof pw);
-		cr_assert_eq(tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg), Q_OK, "%s",
-		             msg);
+		cr_assert_eq(tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg),
+		             Q_OK, "%s", msg);
 	}
 	cr_assert_eq(tally_combine(el, NULL, msg, sizeof msg), Q_OK, "%s", msg);
 	/* the published copy has no election log key; keep it aside */
@@ -316,6 +319,9 @@ int main(int argc, char *argv[])
 
 static char *tmp;
 static char rec[1200], keys[1200];
+/* where the trustees' key files are: fx_key_path(keybase, keyname, i) */
+static char keybase[1200];
+static const char *keyname = "rec";
 
 static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void sh(const char *fmt, ...)
@@ -336,6 +342,8 @@ static void setup(void)
 	tmp = test_tmpdir();
 	snprintf(rec, sizeof rec, "%s/rec", tmp);
 	snprintf(keys, sizeof keys, "%s/keys", base);
+	snprintf(keybase, sizeof keybase, "%s", base);
+	keyname = "rec";
 	sh("cp -a '%s/rec' '%s'", base, rec);
 }
 
@@ -419,8 +427,10 @@ static void relog_result(void)
 	sha256(h, b, len);
 	free(b);
 	char *hx = hexs(h, 32);
+	json_t *res = load("tally/result.json");
 	json_t *e = json_pack("{s:s, s:s, s:O}", "type", "result", "result_sha256", hx, "counts",
-	                      json_object_get(load("tally/result.json"), "counts"));
+	                      json_object_get(res, "counts"));
+	json_decref(res);
 	free(hx);
 	char *txt = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
 	snprintf(ld, sizeof ld, "%s/log", rec);
@@ -836,6 +846,440 @@ Test(verify, crosscheck_catches_a_changed_aggregate)
 	json_decref(a);
 }
 
+/* ---- the trustees (check 2, V-4) and their partials (check 7, V-9) ----
+ *
+ * A relay (the returning officer) can change any file it carries but
+ * cannot sign as a trustee; a trustee can sign only as itself.  The cases
+ * below play both: a changed file left unsigned, and a file re-signed by
+ * its own trustee (whose keys are opened from its sealed key file, R-4.8,
+ * exactly as the trustee would) so that the check behind the signature is
+ * reached too. */
+
+#define KEYFILE_LEN (8 + 12 + 32 + 32 + 32) /* */
+
+/* Trustee i's signing seed and share s_i from its sealed key file. */
+static void trustee_key(uint32_t i, sig_secret *sk, uint8_t s_i[32])
+{
+	char kp[1400], pw[32];
+	const char *why = NULL;
+	secbuf *sb = NULL;
+	fx_key_path(kp, sizeof kp, keybase, keyname, i);
+	fx_pass(i, pw, sizeof pw);
+	cr_assert_eq(seal_file_read(&sb, kp, pw, strlen(pw), &why), Q_OK, "%s: %s", kp, why);
+	cr_assert_eq(sb->len, KEYFILE_LEN, "R-4.8 key file of %zu bytes", sb->len);
+	cr_assert(memcmp(sb->data, "QTKEY2\0\0", 8) == 0);
+	memcpy(sk->seed, sb->data + 52, 32);
+	if (s_i != NULL)
+		memcpy(s_i, sb->data + 84, 32);
+	secbuf_free(sb);
+}
+
+/* The record's base hash (= key_ctx in round 1). */
+static void base_hash(uint8_t out[32])
+{
+	char p[1400];
+	size_t len;
+	snprintf(p, sizeof p, "%s/base-hash", rec);
+	char *b = test_read_file(p, &len);
+	cr_assert_not_null(b);
+	cr_assert_eq(hex_decode(out, 32, b, 64), Q_OK);
+	free(b);
+}
+
+/* Trustee i signs rel as it stands, writing rel.sig. */
+static void sign_as(uint32_t i, const char *rel)
+{
+	char p[1400], sb[100];
+	uint8_t kc[32], h[32], msg[32], sig[SIG_LEN];
+	sig_secret sk;
+	transcript t;
+	size_t len;
+	snprintf(p, sizeof p, "%s/%s", rec, rel);
+	char *b = test_read_file(p, &len);
+	cr_assert_not_null(b);
+	sha256(h, b, len);
+	free(b);
+	base_hash(kc);
+	cr_assert_eq(transcript_init(&t, "quorum/v2/tally/trustee-file"), Q_OK);
+	transcript_bytes(&t, kc, 32);
+	transcript_u32(&t, i);
+	transcript_bytes(&t, rel, strlen(rel));
+	transcript_bytes(&t, h, 32);
+	transcript_digest(&t, msg);
+	trustee_key(i, &sk, NULL);
+	cr_assert_eq(sig_sign(sig, &sk, msg, sizeof msg), Q_OK);
+	sig_secret_wipe(&sk);
+	b64_encode(sb, sig, SIG_LEN);
+	cr_assert_eq(strlen(sb), 88);
+	sb[88] = '\n';
+	sb[89] = 0;
+	snprintf(p, sizeof p, "%s/%s.sig", rec, rel);
+	cr_assert_eq(test_write_file(p, sb, strlen(sb)), 0);
+}
+
+/* Check `want` fails first and one of its details contains needle. */
+static void expect_detail(int want, const char *needle, const char *what)
+{
+	ve_report r;
+	int got = first_failure(&r);
+	const ve_check *k = got ? &r.checks[got - 1] : NULL;
+	cr_assert_eq(got, want, "%s: expected check %d (%s) to fail first, got %d (%s): %s", what,
+	             want, ve_check_name(want), got, got ? ve_check_name(got) : "all passed",
+	             k && k->ndetails ? k->detail[0] : "");
+	for (size_t d = 0; d < k->ndetails; d++)
+		if (strstr(k->detail[d], needle) != NULL)
+			return;
+	cr_assert_fail("%s: no detail of check %d says \"%s\"; the first: %s", what, want, needle,
+	               k->ndetails ? k->detail[0] : "(none)");
+}
+
+static char *hex_field(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	cr_assert_not_null(v, "%s", key);
+	return strdup(v);
+}
+
+/* Issue 15 (1): the relay swaps a trustee's transport key. */
+Test(verify, transport_key_swapped)
+{
+	json_t *p2 = load("trustees/2/public.json"), *p3 = load("trustees/3/public.json");
+	json_object_set(p2, "transport_key", json_object_get(p3, "transport_key"));
+	store("trustees/2/public.json", p2);
+	expect_detail(VE_TRUSTEES, "trustees/2/public.json: bad signature",
+	              "transport key swapped by the relay");
+	/* even signed by trustee 2, the proof of knowledge is not for it */
+	sign_as(2, "trustees/2/public.json");
+	expect_detail(VE_TRUSTEES, "transport_proof fails", "swapped, re-signed by trustee 2");
+	expect_detail(VE_TRUSTEES, "do not hash to the coefficients_hash",
+	              "swapped, re-signed by trustee 2");
+	json_decref(p2);
+	json_decref(p3);
+}
+
+Test(verify, share_file_altered)
+{
+	char p[1400];
+	size_t len;
+	snprintf(p, sizeof p, "%s/trustees/1/shares/3.sealed", rec);
+	char *b = test_read_file(p, &len);
+	cr_assert_eq(len, 125, "R-4.3: a share file is 125 bytes");
+	b[70] ^= 0x40;
+	cr_assert_eq(test_write_file(p, b, len), 0);
+	free(b);
+	expect_detail(VE_TRUSTEES, "trustees/1/shares/3.sealed: bad signature",
+	              "a share file altered in transit");
+	/* libgcrypt's Ed25519 sees it too (V-12 (6)) */
+	ve_report r;
+	(void)first_failure(&r);
+	const ve_check *k = &r.checks[VE_CROSSCHECK - 1];
+	cr_assert_eq(k->failed, 1, "check 10: %llu failed", (unsigned long long)k->failed);
+	cr_assert(strstr(k->detail[0], "trustees/1/shares/3.sealed: the signature by trustee 1 "
+	                               "fails under libgcrypt") != NULL,
+	          "%s", k->detail[0]);
+}
+
+Test(verify, received_altered)
+{
+	json_t *r2 = load("trustees/2/received.json");
+	json_object_set(r2, "joint_key", json_object_get(r2, "verification_key"));
+	store("trustees/2/received.json", r2);
+	expect_detail(VE_TRUSTEES, "trustees/2/received.json: bad signature",
+	              "a receipt forged by the relay");
+	sign_as(2, "trustees/2/received.json");
+	expect_detail(VE_TRUSTEES, "trustees/2/received.json: joint_key is not the K",
+	              "trustee 2 signed another joint key");
+	json_decref(r2);
+}
+
+Test(verify, commitment_hash_differs)
+{
+	json_t *c3 = load("trustees/3/commitment.json");
+	char *h = hex_field(c3, "coefficients_hash");
+	h[10] = h[10] == '0' ? '1' : '0';
+	json_object_set_new(c3, "coefficients_hash", json_string(h));
+	store("trustees/3/commitment.json", c3);
+	expect_detail(VE_TRUSTEES, "trustees/3/commitment.json: bad signature",
+	              "commitment changed, unsigned");
+	/* a trustee whose revealed coefficients are not what it committed to */
+	sign_as(3, "trustees/3/commitment.json");
+	expect_detail(VE_TRUSTEES,
+	              "trustees/3/public.json: its commitments, transport_key and signing_key do "
+	              "not hash to the coefficients_hash of trustees/3/commitment.json",
+	              "commitment changed, re-signed by trustee 3");
+	free(h);
+	json_decref(c3);
+}
+
+Test(verify, roster_differs_in_one_public_file)
+{
+	uint8_t pk[32];
+	sig_secret other;
+	cr_assert_eq(sig_keygen(&other, pk), Q_OK);
+	sig_secret_wipe(&other);
+	json_t *p3 = load("trustees/3/public.json");
+	char *hx = hexs(pk, 32);
+	json_array_set_new(json_object_get(p3, "roster"), 1, json_string(hx));
+	store("trustees/3/public.json", p3);
+	sign_as(3, "trustees/3/public.json");
+	expect_detail(VE_TRUSTEES,
+	              "trustees/3/public.json: its roster differs from that of "
+	              "trustees/1/public.json at trustee 2",
+	              "trustee 3 confirmed another key for trustee 2");
+	free(hx);
+	json_decref(p3);
+}
+
+Test(verify, complaint_in_a_finished_ceremony)
+{
+	char p[1400];
+	const char *txt =
+	    "{\n  \"dealers\": [\n    1\n  ],\n  \"format\": \"quorum-complaint/2\",\n"
+	    "  \"share_hashes\": [\n    null,\n    null,\n    null\n  ],\n"
+	    "  \"trustee\": 2\n}\n";
+	snprintf(p, sizeof p, "%s/trustees/2/complaint.json", rec);
+	cr_assert_eq(test_write_file(p, txt, strlen(txt)), 0);
+	expect_detail(VE_TRUSTEES, "did not sign", "an unsigned complaint");
+	sign_as(2, "trustees/2/complaint.json");
+	expect_detail(VE_TRUSTEES, "trustee 2 (signed) accuses dealer(s) [1]",
+	              "a signed complaint");
+}
+
+/* The first selection's A (65 bytes) of the aggregate. */
+static void aggregate_A0(uint8_t A[POINT_LEN], uint8_t sha[32])
+{
+	char p[1400];
+	size_t len;
+	json_t *a = load("tally/aggregate.json");
+	const json_t *s0 = json_array_get(
+	    json_object_get(json_array_get(json_object_get(a, "contests"), 0), "selections"), 0);
+	const char *ct = json_string_value(json_object_get(s0, "ciphertext"));
+	cr_assert_not_null(ct, "selection 0 of the aggregate is null");
+	cr_assert_eq(hex_decode(A, POINT_LEN, ct, 2 * POINT_LEN), Q_OK);
+	snprintf(p, sizeof p, "%s/tally/aggregate.json", rec);
+	char *b = test_read_file(p, &len);
+	sha256(sha, b, len);
+	free(b);
+	json_decref(a);
+}
+
+/* Trustee i re-proves shares[0] of its partial (honest M = s_i A_0) under
+ * the R-7.1 context for (agg, c, o), then signs the file. */
+static void reprove_share0(uint32_t i, const uint8_t agg[32], uint32_t ci, uint32_t oi)
+{
+	char rel[64];
+	uint8_t A[POINT_LEN], real[32], kc[32], ctx[32], s_i[32], pb[CP_PROOF_LEN], Mb[POINT_LEN],
+	    Sb[POINT_LEN];
+	sig_secret sk;
+	transcript t;
+	snprintf(rel, sizeof rel, "tally/partials/%u.json", i);
+	aggregate_A0(A, real);
+	base_hash(kc);
+	trustee_key(i, &sk, s_i);
+	sig_secret_wipe(&sk);
+	json_t *part = load(rel), *jk = load("joint_key.json");
+	json_t *sh0 = json_array_get(json_object_get(part, "shares"), 0);
+	cr_assert_eq(
+	    hex_decode(Mb, POINT_LEN, json_string_value(json_object_get(sh0, "M")), 2 * POINT_LEN),
+	    Q_OK);
+	cr_assert_eq(hex_decode(Sb, POINT_LEN,
+	                        json_string_value(json_array_get(
+	                            json_object_get(jk, "verification_keys"), i - 1)),
+	                        2 * POINT_LEN),
+	             Q_OK);
+	point *S = point_new(), *Ap = point_new(), *M = point_new();
+	scalar *s = scalar_new();
+	cp_proof *pf = cp_proof_new();
+	cr_assert_eq(point_decode(S, Sb, POINT_LEN), Q_OK);
+	cr_assert_eq(point_decode(Ap, A, POINT_LEN), Q_OK);
+	cr_assert_eq(point_decode(M, Mb, POINT_LEN), Q_OK);
+	cr_assert_eq(scalar_decode(s, s_i, 32), Q_OK);
+	wipe(s_i, sizeof s_i);
+	cr_assert_eq(transcript_init(&t, "quorum/v2/tally/partial"), Q_OK);
+	transcript_bytes(&t, kc, 32);
+	transcript_u32(&t, i);
+	transcript_bytes(&t, agg, 32);
+	transcript_u32(&t, ci);
+	transcript_u32(&t, oi);
+	transcript_digest(&t, ctx);
+	cr_assert_eq(cp_prove(pf, ctx, S, Ap, M, s), Q_OK);
+	cp_proof_encode(pb, pf);
+	char *hx = hexs(pb, sizeof pb);
+	json_object_set_new(sh0, "proof", json_string(hx));
+	store(rel, part);
+	sign_as(i, rel);
+	free(hx);
+	point_free(S);
+	point_free(Ap);
+	point_free(M);
+	scalar_free(s);
+	cp_proof_free(pf);
+	json_decref(part);
+	json_decref(jk);
+}
+
+/* Issue 15 (2): proofs moved to another place of the aggregate. */
+Test(verify, partial_moved_to_another_selection)
+{
+	json_t *p1 = load("tally/partials/1.json");
+	json_t *sh = json_object_get(p1, "shares");
+	json_t *x = json_deep_copy(json_array_get(sh, 0));
+	json_array_set(sh, 0, json_array_get(sh, 1));
+	json_array_set_new(sh, 1, x);
+	store("tally/partials/1.json", p1);
+	sign_as(1, "tally/partials/1.json");
+	expect_detail(VE_DECRYPTION,
+	              "tally/partials/1.json: shares[0] (contest 0, option 0): the "
+	              "Chaum-Pedersen proof fails",
+	              "two shares of a used partial swapped, re-signed");
+	json_decref(p1);
+}
+
+/* The honest M of selection (0, 0) with a valid proof made for the place
+ * (0, 1): only the place in the context tells them apart (trustee 3's
+ * partial is not used by the result, and must verify all the same). */
+Test(verify, partial_proof_made_for_another_place)
+{
+	uint8_t A[POINT_LEN], agg[32];
+	aggregate_A0(A, agg);
+	reprove_share0(3, agg, 0, 0);
+	expect(0, "re-proved for its own place (the test's proof is sound)");
+	reprove_share0(3, agg, 0, 1);
+	expect_detail(VE_DECRYPTION,
+	              "tally/partials/3.json: shares[0] (contest 0, option 0): the "
+	              "Chaum-Pedersen proof fails for this aggregate and place",
+	              "a proof made for option 1");
+	reprove_share0(3, agg, 1, 0);
+	expect_detail(VE_DECRYPTION, "shares[0] (contest 0, option 0)",
+	              "a proof made for contest 1");
+}
+
+Test(verify, partial_made_for_another_aggregate)
+{
+	uint8_t A[POINT_LEN], agg[32], other[32];
+	aggregate_A0(A, agg);
+	memcpy(other, agg, 32);
+	other[31] ^= 1; /* the hash of some other aggregate */
+	/* the proof made for the other aggregate, the field left honest */
+	reprove_share0(3, other, 0, 0);
+	expect_detail(VE_DECRYPTION,
+	              "tally/partials/3.json: shares[0] (contest 0, option 0): the "
+	              "Chaum-Pedersen proof fails for this aggregate",
+	              "a proof made for another aggregate");
+	/* the partial says so itself */
+	json_t *p3 = load("tally/partials/3.json");
+	char *hx = hexs(other, 32);
+	json_object_set_new(p3, "aggregate_sha256", json_string(hx));
+	store("tally/partials/3.json", p3);
+	sign_as(3, "tally/partials/3.json");
+	expect_detail(VE_DECRYPTION, "tally/partials/3.json: aggregate_sha256 is not",
+	              "a partial of another aggregate");
+	free(hx);
+	json_decref(p3);
+}
+
+Test(verify, partial_signature_missing_or_not_the_trustees)
+{
+	char p[1400];
+	snprintf(p, sizeof p, "%s/tally/partials/2.json.sig", rec);
+	cr_assert_eq(unlink(p), 0);
+	expect_detail(VE_DECRYPTION, "tally/partials/2.json.sig: missing", ".sig removed");
+	/* signed by another trustee: not trustee 2's */
+	sign_as(1, "tally/partials/2.json");
+	expect_detail(VE_DECRYPTION,
+	              "tally/partials/2.json: bad signature: not signed by trustee 2",
+	              "signed by trustee 1");
+}
+
+/* The fingerprints in the report are those of the trustees' own keys. */
+Test(verify, fingerprints_reported)
+{
+	ve_report r;
+	cr_assert_eq(first_failure(&r), 0, "%s", r.checks[1].detail[0]);
+	cr_assert_eq(r.trustees, 3);
+	for (uint32_t i = 1; i <= 3; i++) {
+		sig_secret sk;
+		uint8_t pk[32], h[32];
+		char want[VE_FP_LEN], *o = want;
+		trustee_key(i, &sk, NULL);
+		cr_assert_eq(sig_public(&sk, pk), Q_OK);
+		sig_secret_wipe(&sk);
+		sha256(h, pk, 32);
+		for (int b = 0; b < 16; b += 2)
+			o += snprintf(o, (size_t)(want + sizeof want - o), "%s%02x%02x",
+			              b ? " " : "", h[b], h[b + 1]);
+		cr_assert_str_eq(r.fingerprint[i - 1], want, "trustee %u", i);
+	}
+	json_t *j = ve_report_json(&r, rec);
+	json_t *fps = json_object_get(j, "fingerprints");
+	cr_assert_eq(json_array_size(fps), 3);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(fps, 1), "fingerprint")),
+	                 r.fingerprint[1]);
+	json_decref(j);
+}
+
+/* R-4.6: a run-off round copies the ceremony's files, which verify with
+ * the ceremony's key_ctx (round 1's base hash, parameters' key_ceremony),
+ * not the round's own base hash; so do the round's partials (R-4.0). */
+static rec_election *decrypted_round(rec_election *el, const uint8_t *m, size_t n1, size_t n2)
+{
+	char kp[1400], pw[32], msg[768] = "";
+	tally_opts o = {2, 0};
+	station(tmp, el, "s1", m, n1, 0, n1);
+	station(tmp, el, "s2", m + n1 * FX_NOPT, n2, 0, n2 + 1);
+	cr_assert_eq(tally_run(el, &o, msg, sizeof msg), Q_OK, "%s", msg);
+	for (uint32_t i = 1; i <= 3; i++) {
+		fx_key_path(kp, sizeof kp, tmp, "e", i);
+		fx_pass(i, pw, sizeof pw);
+		cr_assert_eq(tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg),
+		             Q_OK, "%s", msg);
+	}
+	cr_assert_eq(tally_combine(el, NULL, msg, sizeof msg), Q_OK, "%s", msg);
+	return el;
+}
+
+Test(verify, runoff_round_verifies_with_the_ceremony_key_ctx)
+{
+	/* round 1 with a tie for director (3 : 3), so round 2 decides it */
+	static const uint8_t r2m[4 * FX_NOPT] = {
+	    0, 0, 0, 0, 1, 0, 0, /**/ 0, 0, 0, 0, 1, 0, 0, /**/
+	    0, 0, 0, 0, 0, 1, 0, /**/ 0, 0, 0, 0, 1, 0, 0,
+	};
+	char kd[1400];
+	snprintf(kd, sizeof kd, "%s/keys", tmp);
+	cr_assert_eq(mkdir(kd, 0700), 0);
+	rec_election *e1 = fx_init(tmp, "e", "hq-ve", 2, 3, NULL);
+	fx_ceremony(e1, tmp, "e");
+	decrypted_round(e1, marks, 4, 2);
+	rec_election *r2 = fx_init(tmp, "r2", "hq-ve", 0, 0, e1->dir);
+	cr_assert_eq(r2->round, 2);
+	cr_assert_neq(memcmp(r2->key_ctx, r2->base_hash, 32), 0);
+	decrypted_round(r2, r2m, 2, 2);
+	snprintf(rec, sizeof rec, "%s", r2->dir);
+	snprintf(keybase, sizeof keybase, "%s", tmp);
+	keyname = "e";
+	rec_free(r2);
+	rec_free(e1);
+	ve_report r;
+	int ff = first_failure(&r);
+	cr_assert_eq(ff, 0, "round 2: check %d: %s", ff, ff ? r.checks[ff - 1].detail[0] : "");
+	cr_assert_gt(r.checks[VE_TRUSTEES - 1].checked, 20);
+	cr_assert_gt(r.checks[VE_DECRYPTION - 1].checked, 10);
+	/* a copied file signed under the round's own base hash is not the
+	 * ceremony's (sign_as takes the key_ctx from base-hash) */
+	sign_as(2, "trustees/2/public.json");
+	expect_detail(VE_TRUSTEES, "trustees/2/public.json: bad signature",
+	              "signed with the run-off's base hash instead of key_ctx");
+	/* so is a partial of round 2 */
+	sign_as(1, "tally/partials/1.json");
+	expect_detail(VE_TRUSTEES, "trustees/2/public.json: bad signature", "both");
+	ve_report r3;
+	(void)first_failure(&r3);
+	cr_assert(strstr(r3.checks[VE_DECRYPTION - 1].detail[0],
+	                 "tally/partials/1.json: bad signature") != NULL,
+	          "%s", r3.checks[VE_DECRYPTION - 1].detail[0]);
+}
+
 /* ---- the program ---- */
 
 static int run_cli(const char *args, char **out)
@@ -869,6 +1313,15 @@ Test(verify, cli_exit_codes_and_json)
 	snprintf(args, sizeof args, "'%s' --full-crosscheck", rec);
 	cr_assert_eq(run_cli(args, &out), 0, "%s", out);
 	cr_assert(strstr(out, "[PASS] 10 crosscheck") != NULL, "%s", out);
+	/* the roster's fingerprints, for comparison with the ceremony's (V-4.1) */
+	ve_report r;
+	cr_assert_eq(first_failure(&r), 0);
+	for (int i = 0; i < 3; i++) {
+		char line[80];
+		snprintf(line, sizeof line, "    %d  %s\n", i + 1, r.fingerprint[i]);
+		cr_assert(strlen(r.fingerprint[i]) == 39 && strstr(out, line) != NULL,
+		          "no line \"%s\" in:\n%s", line, out);
+	}
 	free(out);
 	/* tampered: exit 1 and the failing check named in the JSON */
 	char p[1400];
@@ -892,6 +1345,89 @@ Test(verify, cli_exit_codes_and_json)
 	cr_assert_eq(run_cli("", &out), 2);
 	free(out);
 	snprintf(args, sizeof args, "'%s/nope'", tmp);
+	cr_assert_eq(run_cli(args, &out), 2);
+	free(out);
+}
+
+/* A fingerprints file as written down at the ceremony (R-4.0), of the
+ * roster in r; fp of trustee `change` gets its first digit altered, and
+ * trustee `drop` is left out (0: none). */
+static void fp_file(char *out, size_t cap, const ve_report *r, uint32_t change, uint32_t drop)
+{
+	size_t o = (size_t)snprintf(out, cap, "# trustees of hq-ve, read out 5 Dec\n\n");
+	for (uint32_t i = 1; i <= 3; i++) {
+		char fp[VE_FP_LEN];
+		size_t k = 0;
+		if (i == drop)
+			continue;
+		for (const char *q = r->fingerprint[i - 1]; *q; q++) /* upper case, no spaces */
+			if (*q != ' ')
+				fp[k++] = (char)(*q >= 'a' && *q <= 'f' ? *q - 'a' + 'A' : *q);
+		fp[k] = 0;
+		if (i == change)
+			fp[0] = fp[0] == '0' ? '1' : '0';
+		o += (size_t)snprintf(out + o, cap - o, "%u  %.16s %s\r\n", i, fp, fp + 16);
+	}
+}
+
+Test(verify, fingerprints_file_compared)
+{
+	ve_report r;
+	char txt[600], why[160], p[1400], args[3000], *out = NULL;
+	cr_assert_eq(first_failure(&r), 0);
+	fp_file(txt, sizeof txt, &r, 0, 0);
+	cr_assert_eq(ve_report_check_fingerprints(&r, txt, strlen(txt), why, sizeof why), Q_OK,
+	             "%s", why);
+	cr_assert(ve_report_passed(&r));
+	cr_assert(r.fp_match[0] == 1 && r.fp_match[1] == 1 && r.fp_match[2] == 1);
+	/* the key the record holds for trustee 2 is not the one read out */
+	cr_assert_eq(first_failure(&r), 0);
+	fp_file(txt, sizeof txt, &r, 2, 0);
+	cr_assert_eq(ve_report_check_fingerprints(&r, txt, strlen(txt), why, sizeof why), Q_OK);
+	cr_assert_eq(ve_report_first_failure(&r), VE_TRUSTEES);
+	cr_assert_eq(r.checks[VE_TRUSTEES - 1].failed, 1);
+	cr_assert(strstr(r.checks[VE_TRUSTEES - 1].detail[0],
+	                 "fingerprints file: trustee 2: the record's signing key has "
+	                 "fingerprint") != NULL,
+	          "%s", r.checks[VE_TRUSTEES - 1].detail[0]);
+	cr_assert_eq(r.fp_match[1], 2);
+	/* a trustee not written down */
+	cr_assert_eq(first_failure(&r), 0);
+	fp_file(txt, sizeof txt, &r, 0, 3);
+	cr_assert_eq(ve_report_check_fingerprints(&r, txt, strlen(txt), why, sizeof why), Q_OK);
+	cr_assert(strstr(r.checks[VE_TRUSTEES - 1].detail[0], "trustee 3 is not listed") != NULL,
+	          "%s", r.checks[VE_TRUSTEES - 1].detail[0]);
+	/* not a fingerprints file: nothing is recorded */
+	static const char *const bad[] = {"4 0000111122223333444455556666777\n",
+	                                  "1 0000 1111 2222 3333 4444 5555 6666 777\n",
+	                                  "1 0000 1111 2222 3333 4444 5555 6666 777g\n",
+	                                  "x 0000 1111 2222 3333 4444 5555 6666 7777\n",
+	                                  "1 0000 1111 2222 3333 4444 5555 6666 7777\n"
+	                                  "1 0000 1111 2222 3333 4444 5555 6666 7777\n"};
+	for (size_t b = 0; b < sizeof bad / sizeof *bad; b++) {
+		cr_assert_eq(first_failure(&r), 0);
+		cr_assert_eq(
+		    ve_report_check_fingerprints(&r, bad[b], strlen(bad[b]), why, sizeof why),
+		    Q_ERR_FORMAT, "%s", bad[b]);
+		cr_assert(strstr(why, "line") != NULL, "%s", why);
+		cr_assert(ve_report_passed(&r) && r.fp_match[0] == 0);
+	}
+	/* the program: exit 0 when all match, 1 when one differs, 2 if unreadable */
+	snprintf(p, sizeof p, "%s/fps.txt", tmp);
+	cr_assert_eq(first_failure(&r), 0);
+	fp_file(txt, sizeof txt, &r, 0, 0);
+	cr_assert_eq(test_write_file(p, txt, strlen(txt)), 0);
+	snprintf(args, sizeof args, "'%s' --fingerprints '%s'", rec, p);
+	cr_assert_eq(run_cli(args, &out), 0, "%s", out);
+	cr_assert(strstr(out, "(matches the fingerprints file)") != NULL, "%s", out);
+	free(out);
+	fp_file(txt, sizeof txt, &r, 1, 0);
+	cr_assert_eq(test_write_file(p, txt, strlen(txt)), 0);
+	snprintf(args, sizeof args, "'%s' --fingerprints '%s' --json", rec, p);
+	cr_assert_eq(run_cli(args, &out), 1, "%s", out);
+	cr_assert(strstr(out, "\"matches\": false") != NULL, "%s", out);
+	free(out);
+	snprintf(args, sizeof args, "'%s' --fingerprints '%s/none'", rec, tmp);
 	cr_assert_eq(run_cli(args, &out), 2);
 	free(out);
 }
