@@ -160,15 +160,15 @@ out:
 
 /* C-4.3.6-8: a range proof for ct (130 bytes) in [lo, hi] with proof
  * scalars c[j], v[j] (32 bytes each), re-verified with libgcrypt. */
-static qerr range_check(const ve_ctx *c, tbuf *t, const uint8_t ct[130], uint64_t lo, uint64_t hi,
-                        const uint8_t (*cj)[32], const uint8_t (*vj)[32])
+static qerr range_check(const ve_ctx *c, tbuf *t, const uint8_t ctx[32], const uint8_t ct[130],
+                        uint64_t lo, uint64_t hi, const uint8_t (*cj)[32], const uint8_t (*vj)[32])
 {
 	const uint8_t *alpha = ct, *beta = ct + 65;
 	uint8_t sum[32] = {0}, nc[32], jsc[32], one[32], nbeta[65], d[32], ch[32];
 	qerr e;
 	u64_scalar(one, 1);
 	tb_tag(t, "quorum/v1/proof/range");
-	tb_field(t, c->base_hash, 32);
+	tb_field(t, ctx, 32);
 	tb_field(t, c->Kenc, 65);
 	tb_u64(t, lo);
 	tb_u64(t, hi);
@@ -206,7 +206,8 @@ static qerr range_check(const ve_ctx *c, tbuf *t, const uint8_t ct[130], uint64_
 	return memcmp(ch, sum, 32) == 0 ? Q_OK : Q_ERR_PROOF;
 }
 
-static qerr range_check_pf(const ve_ctx *c, tbuf *t, const uint8_t ct[130], const range_proof *pf)
+static qerr range_check_pf(const ve_ctx *c, tbuf *t, const uint8_t ctx[32], const uint8_t ct[130],
+                           const range_proof *pf)
 {
 	uint8_t(*cj)[32] = calloc(pf->count, 32), (*vj)[32] = calloc(pf->count, 32);
 	qerr e = Q_ERR_NOMEM;
@@ -215,7 +216,7 @@ static qerr range_check_pf(const ve_ctx *c, tbuf *t, const uint8_t ct[130], cons
 			scalar_encode(cj[i], pf->c[i]);
 			scalar_encode(vj[i], pf->v[i]);
 		}
-		e = range_check(c, t, ct, pf->lo, pf->hi, (const uint8_t(*)[32])cj,
+		e = range_check(c, t, ctx, ct, pf->lo, pf->hi, (const uint8_t(*)[32])cj,
 		                (const uint8_t(*)[32])vj);
 	}
 	free(cj);
@@ -238,6 +239,43 @@ static qerr ct_add(uint8_t acc[130], int *have, const uint8_t x[130])
 	return xcheck_add65(acc + 65, acc + 65, x + 65);
 }
 
+/* B-3.0: the ballot identity, H_T(tag; H_B, ct_1, ..., ct_T), from the
+ * ciphertext bytes of the B-2 encoding (ve_ct_offsets), with libgcrypt. */
+static qerr ballot_id_x(ve_ctx *c, tbuf *t, const ve_ballot *vb, uint8_t id[32])
+{
+	size_t T = c->style->total_options;
+	size_t *off = calloc(T ? T : 1, sizeof *off);
+	if (off == NULL)
+		return Q_ERR_NOMEM;
+	if (ve_ct_offsets(c->style, off) != vb->len) {
+		free(off);
+		return Q_ERR_ENCODING;
+	}
+	tb_tag(t, BALLOT_TAG_ID);
+	tb_field(t, c->base_hash, 32);
+	for (size_t s = 0; s < T; s++)
+		tb_field(t, vb->enc + off[s], 130);
+	free(off);
+	if (t->oom)
+		return Q_ERR_NOMEM;
+	xcheck_sha256(id, t->p, t->len);
+	return Q_OK;
+}
+
+/* B-3.4: the context of one proof (kind: the tag), with libgcrypt;
+ * idx < 0 for the contest total (no index field). */
+static void proof_ctx_x(ve_ctx *c, tbuf *t, const char *tag, const uint8_t id[32], size_t contest,
+                        long idx, uint8_t ctx[32])
+{
+	tb_tag(t, tag);
+	tb_field(t, c->base_hash, 32);
+	tb_field(t, id, 32);
+	tb_u32(t, (uint32_t)contest);
+	if (idx >= 0)
+		tb_u32(t, (uint32_t)idx);
+	xcheck_sha256(ctx, t->p, t->len); /* t->oom: the caller's check fails */
+}
+
 /* One ballot: tracking code and every range proof. */
 static void xcheck_ballot(ve_ctx *c, tbuf *t, const ve_ballot *vb, const ballot *b)
 {
@@ -256,6 +294,12 @@ static void xcheck_ballot(ve_ctx *c, tbuf *t, const ve_ballot *vb, const ballot 
 		        s->id, vb->index);
 		return;
 	}
+	uint8_t id[32], ctx[32];
+	if (ballot_id_x(c, t, vb, id) != Q_OK) {
+		ve_fail(c, VE_CROSSCHECK, "stations/%s: ballots[%zu]: ballot identity (B-3.0)",
+		        s->id, vb->index);
+		return;
+	}
 	for (size_t k = 0; k < b->ncontests; k++) {
 		const ballot_contest *bc = &b->contests[k];
 		const ballot_contest_style *cs = &c->style->contests[k];
@@ -264,8 +308,9 @@ static void xcheck_ballot(ve_ctx *c, tbuf *t, const ve_ballot *vb, const ballot 
 		for (size_t j = 0; j < bc->nsel; j++) {
 			uint8_t ct[130];
 			qerr e = elgamal_ct_encode(ct, bc->sel[j].ct);
+			proof_ctx_x(c, t, BALLOT_TAG_SELECTION, id, k, (long)j, ctx);
 			if (e == Q_OK)
-				e = range_check_pf(c, t, ct, bc->sel[j].proof);
+				e = range_check_pf(c, t, ctx, ct, bc->sel[j].proof);
 			if (e == Q_OK)
 				e = ct_add(tot, &have_tot, ct);
 			if (e == Q_OK && cs->ngroups > 0 && cs->group[j] < BALLOT_MAX_OPTIONS)
@@ -279,9 +324,10 @@ static void xcheck_ballot(ve_ctx *c, tbuf *t, const ve_ballot *vb, const ballot 
 				return;
 			}
 		}
-		for (size_t g = 0; g < bc->ngroups; g++)
+		for (size_t g = 0; g < bc->ngroups; g++) {
+			proof_ctx_x(c, t, BALLOT_TAG_GROUP, id, k, (long)g, ctx);
 			if (!have_grp[g] ||
-			    range_check_pf(c, t, grp[g], bc->group_proof[g]) != Q_OK) {
+			    range_check_pf(c, t, ctx, grp[g], bc->group_proof[g]) != Q_OK) {
 				ve_fail(
 				    c, VE_CROSSCHECK,
 				    "stations/%s: ballots[%zu]: contest %zu group %zu: proof fails "
@@ -289,7 +335,9 @@ static void xcheck_ballot(ve_ctx *c, tbuf *t, const ve_ballot *vb, const ballot 
 				    s->id, vb->index, k, g);
 				return;
 			}
-		if (!have_tot || range_check_pf(c, t, tot, bc->total_proof) != Q_OK) {
+		}
+		proof_ctx_x(c, t, BALLOT_TAG_CONTEST, id, k, -1, ctx);
+		if (!have_tot || range_check_pf(c, t, ctx, tot, bc->total_proof) != Q_OK) {
 			ve_fail(
 			    c, VE_CROSSCHECK,
 			    "stations/%s: ballots[%zu]: contest %zu: the total's proof fails under "
