@@ -781,6 +781,7 @@ qerr ve_verify(const char *dir, const ve_opts *o, ve_report *r)
 	ve_check_trustees(&c);
 	ve_check_logs(&c);
 	ve_check_ballots(&c);
+	ve_check_alphas(&c);
 	ve_check_reconcile(&c);
 	ve_check_aggregate(&c);
 	ve_check_decryption(&c);

@@ -154,6 +154,7 @@ void ve_check_parameters(ve_ctx *c); /* 1: verify_election.c */
 void ve_check_trustees(ve_ctx *c); /* 2: verify_election.c */
 void ve_check_logs(ve_ctx *c); /* 3: verify_stations.c */
 void ve_check_ballots(ve_ctx *c); /* 4 */
+void ve_check_alphas(ve_ctx *c); /* 4, B-9: verify_alpha.c */
 void ve_check_reconcile(ve_ctx *c); /* 5 */
 void ve_check_challenged(ve_ctx *c); /* 8 */
 void ve_check_aggregate(ve_ctx *c); /* 6: verify_tally.c */

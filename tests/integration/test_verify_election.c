@@ -814,6 +814,169 @@ Test(verify, challenged_ballot_also_cast)
 	json_decref(r);
 }
 
+/* A dishonest station adds a cast ballot (logged, counted as issued) and
+ * re-signs its record. */
+static void add_cast(const char *sid, const uint8_t *enc, size_t len)
+{
+	char msg[512];
+	rec_election *el = NULL;
+	ballot_style *st = NULL;
+	uint8_t code[BALLOT_CODE_LEN];
+	cr_assert_eq(rec_open(&el, rec, msg, sizeof msg), Q_OK, "%s", msg);
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	ballot_tracking_code(code, st, enc, len);
+	json_t *r = station_json(sid);
+	char *tc = hexs(code, 32), *bb = b64(enc, len);
+	json_array_append_new(json_object_get(r, "ballots"),
+	                      json_pack("{s:s, s:s}", "tracking_code", tc, "ballot", bb));
+	json_t *cnt = json_object_get(r, "counts");
+	json_object_set_new(cnt, "cast",
+	                    json_integer(json_integer_value(json_object_get(cnt, "cast")) + 1));
+	json_object_set_new(cnt, "issued",
+	                    json_integer(json_integer_value(json_object_get(cnt, "issued")) + 1));
+	resign_station(sid, r, enc, len);
+	free(tc);
+	free(bb);
+	json_decref(r);
+	ballot_style_free(st);
+	rec_free(el);
+}
+
+/* The mark of option s (style order) in an opening (B-6). */
+static uint8_t opening_mark(const uint8_t *op, size_t s)
+{
+	return op[33 * s];
+}
+
+static int has_detail(const ve_check *k, const char *what)
+{
+	for (size_t d = 0; d < k->ndetails; d++)
+		if (strstr(k->detail[d], what) != NULL)
+			return 1;
+	return 0;
+}
+
+/* Issue 15 finding 3: s1 casts a ballot spliced from its ballots 0
+ * (contest 0) and 1 (contest 1), each part with its honest proofs, under a
+ * new tracking code, logged and re-signed.  Check 4 refuses it: its proofs
+ * are bound to the ballot identity (B-3.4). */
+Test(verify, spliced_ballot)
+{
+	char msg[512];
+	rec_election *el = NULL;
+	ballot_style *st = NULL;
+	ballot *b0 = NULL, *b1 = NULL;
+	size_t l0, l1, len;
+	uint8_t *enc;
+	cr_assert_eq(rec_open(&el, rec, msg, sizeof msg), Q_OK, "%s", msg);
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	json_t *r = station_json("s1");
+	json_t *a = json_object_get(r, "ballots");
+	uint8_t *e0 = unb64(json_array_get(a, 0), "ballot", &l0);
+	uint8_t *e1 = unb64(json_array_get(a, 1), "ballot", &l1);
+	cr_assert_eq(ballot_decode(st, e0, l0, &b0), Q_OK);
+	cr_assert_eq(ballot_decode(st, e1, l1, &b1), Q_OK);
+	ballot_contest c = b0->contests[1];
+	b0->contests[1] = b1->contests[1];
+	b1->contests[1] = c;
+	cr_assert_eq(ballot_encode(b0, &enc, &len), Q_OK);
+	add_cast("s1", enc, len);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
+	const ve_check *k4 = &rep.checks[VE_BALLOTS - 1];
+	cr_assert(strstr(k4->detail[0], "stations/s1/station-record.json: ballots[4]: a proof "
+	                                "fails") != NULL,
+	          "%s", k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], "contest 0 option 0: 0/1 proof fails") != NULL, "%s",
+	          k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], "spliced") != NULL, "%s", k4->detail[0]);
+	/* and its ciphertexts are those of ballots 0 and 1 (B-9) */
+	cr_assert(has_detail(k4, "stations/s1: ballots[0] contest 0 option 0"), "%s",
+	          k4->detail[1]);
+	free(enc);
+	free(e0);
+	free(e1);
+	ballot_free(b0);
+	ballot_free(b1);
+	json_decref(r);
+	ballot_style_free(st);
+	rec_free(el);
+}
+
+/* B-9: the ciphertext of s1's challenged ballot (its nonces are public)
+ * cast again by s2 in another contest, inside a ballot with its own valid
+ * proofs and tracking code: only the alpha rule sees it. */
+Test(verify, challenged_ciphertext_replayed_in_another_contest)
+{
+	char msg[512];
+	rec_election *el = NULL;
+	size_t cl, ol, len;
+	uint8_t *enc;
+	cr_assert_eq(rec_open(&el, rec, msg, sizeof msg), Q_OK, "%s", msg);
+	json_t *r1 = station_json("s1");
+	json_t *ch = json_array_get(json_object_get(r1, "challenged"), 0);
+	uint8_t *ce = unb64(ch, "ballot", &cl), *co = unb64(ch, "opening", &ol);
+	/* its contest 1 option 0 (place 2) into contest 0 option 0 */
+	uint8_t m[FX_NOPT];
+	memcpy(m, marks, FX_NOPT);
+	m[0] = opening_mark(co, 2);
+	m[1] = (uint8_t)!m[0];
+	fx_encrypt_replaying(el, m, 0, ce, cl, co, ol, 2, &enc, &len);
+	add_cast("s2", enc, len);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
+	const ve_check *k4 = &rep.checks[VE_BALLOTS - 1];
+	cr_assert_eq(k4->failed, 1, "%s", k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], "stations/s2: ballots[2] contest 0 option 0 (tracking "
+	                                "code ") == k4->detail[0],
+	          "%s", k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], " and stations/s1: challenged[0] contest 1 option 0 "
+	                                "(tracking code ") != NULL,
+	          "%s", k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], "the same ciphertext (alpha) twice (B-9)") != NULL, "%s",
+	          k4->detail[0]);
+	free(enc);
+	free(ce);
+	free(co);
+	json_decref(r1);
+	rec_free(el);
+}
+
+/* B-9 between two cast ballots of two stations: s1 casts a ballot whose
+ * nonces it kept, s2 casts one replaying its contest 1 option 1 as its own
+ * contest 1 option 2. */
+Test(verify, cast_ciphertext_replayed_at_another_station)
+{
+	char msg[512];
+	rec_election *el = NULL;
+	fx_challenge p;
+	size_t len;
+	uint8_t *enc;
+	cr_assert_eq(rec_open(&el, rec, msg, sizeof msg), Q_OK, "%s", msg);
+	fx_challenge_make(el, marks, &p);
+	uint8_t m[FX_NOPT];
+	const uint8_t base[FX_NOPT] = {0, 1, 1, 0, 0, 0, 0}; /* c2; m1 */
+	memcpy(m, base, FX_NOPT);
+	m[4] = opening_mark(p.op, 3); /* m3: m1 and perhaps m3 */
+	fx_encrypt_replaying(el, m, 4, p.enc, p.len, p.op, p.oplen, 3, &enc, &len);
+	add_cast("s1", p.enc, p.len);
+	add_cast("s2", enc, len);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
+	const ve_check *k4 = &rep.checks[VE_BALLOTS - 1];
+	cr_assert_eq(k4->failed, 1, "%s", k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], "stations/s1: ballots[4] contest 1 option 1 (tracking "
+	                                "code ") == k4->detail[0],
+	          "%s", k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], " and stations/s2: ballots[2] contest 1 option 2 ") != NULL,
+	          "%s", k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], "(B-9)") != NULL, "%s", k4->detail[0]);
+	free(enc);
+	free(p.enc);
+	free(p.op);
+	rec_free(el);
+}
+
 /* Check 10 is independent: a changed aggregate ciphertext is caught by
  * libgcrypt's re-addition as well as by check 6. */
 Test(verify, crosscheck_catches_a_changed_aggregate)
