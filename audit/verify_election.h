@@ -40,6 +40,11 @@
 #define VE_DETAIL_LEN 320
 #define VE_DEFAULT_SAMPLE 32
 #define VE_REPORT_FORMAT "quorum-verify/1"
+/* Check 10's sample (V-12): a 32-byte seed expanded by this tag. */
+#define VE_SEED_LEN 32
+#define VE_TAG_SAMPLE "quorum/v2/verify/sample"
+#define VE_SAMPLE_LIST 64 /* sampled ballots named in the report */
+#define VE_ID_LEN 65 /* a station id (MANIFEST_ID_MAX) and its NUL */
 
 enum {
 	VE_PARAMETERS = 1,
@@ -67,9 +72,25 @@ typedef struct ve_check {
 	size_t ndetails;
 } ve_check;
 
+/* A ballot of the record: stations/<station>/station-record.json
+ * ballots[index]. */
+typedef struct ve_place {
+	char station[VE_ID_LEN];
+	uint64_t index;
+} ve_place;
+
 typedef struct ve_report {
 	ve_check checks[VE_NCHECKS]; /* checks[id - 1] */
 	uint64_t ballots, stations, trustees; /* what the record holds */
+	/* check 10's sample (V-12): the seed it was drawn with (given by
+	 * --seed, else drawn from the CSPRNG when check 10 starts), how many
+	 * ballots it holds and the first VE_SAMPLE_LIST of them in record
+	 * order.  have_seed is 0 if check 10 could not run. */
+	int have_seed;
+	uint8_t seed[VE_SEED_LEN];
+	uint64_t sampled;
+	size_t nlisted;
+	ve_place sample[VE_SAMPLE_LIST];
 } ve_report;
 
 typedef struct ve_opts {
@@ -78,6 +99,14 @@ typedef struct ve_opts {
 	int progress_fd; /* draw a progress bar here if it is a terminal; -1 none */
 	unsigned threads; /* ballot verification threads (0 = online CPUs, max 16) */
 } ve_opts;
+
+/* Check 10's sample (V-12): want of the n positions 0..n-1 (every
+ * station's `ballots` entries in record order), drawn without replacement
+ * by Floyd's algorithm from the SHA-256 counter stream of seed, into out
+ * (want entries, ascending).  want > n is taken as n.  Deterministic: the
+ * same seed, n and want give the same sample.  Q_ERR_NOMEM. */
+Q_MUST_CHECK qerr ve_sample_draw(const uint8_t seed[VE_SEED_LEN], uint64_t n, uint64_t want,
+                                 uint64_t *out);
 
 /* The static name and title of check id (1..VE_NCHECKS), or NULL. */
 const char *ve_check_name(int id);
@@ -90,6 +119,12 @@ const char *ve_check_title(int id);
  * not a directory; Q_ERR_NOMEM.  Never aborts on bad data.
  */
 Q_MUST_CHECK qerr ve_verify(const char *dir, const ve_opts *o, ve_report *r);
+/* The same with check 10's sample drawn from the given seed (--seed:
+ * reproduces a run's sample exactly, V-12.1); seed NULL is ve_verify,
+ * which draws a fresh seed from the CSPRNG when check 10 starts.  The seed
+ * used is in r->seed either way. */
+Q_MUST_CHECK qerr ve_verify_seed(const char *dir, const ve_opts *o,
+                                 const uint8_t seed[VE_SEED_LEN], ve_report *r);
 
 /* 1 if every check passed (no item failed), else 0. */
 int ve_report_passed(const ve_report *r);

@@ -119,6 +119,8 @@ typedef struct ve_ctx {
 	uint8_t (*cpproof)[CP_PROOF_LEN]; /* same indexing */
 	/* progress */
 	progress bar;
+	/* check 10: the sample's seed if given (--seed), else NULL (V-12.1) */
+	const uint8_t *seed;
 } ve_ctx;
 
 /* Record an item that passed / failed check id (printf detail). */

@@ -562,35 +562,62 @@ void ve_check_crosscheck(ve_ctx *c)
 	}
 	xcheck_base_hash(c, &t);
 	xcheck_signatures(c);
-	/* the sample: every ballot with --full-crosscheck, else `sample`
-	 * ballots evenly spaced from an offset fixed by the base hash, so that
-	 * every observer re-checks the same ones */
+	/* V-12.1 the sample: every ballot with --full-crosscheck, else
+	 * `sample` of the n cast ballots of the record (every station's
+	 * `ballots` entries in record order, valid or not), drawn without
+	 * replacement from a seed that --seed gives or the CSPRNG draws now,
+	 * after the record was read: whoever made it cannot know the sample */
+	ve_report *r = c->r;
+	if (c->seed != NULL)
+		memcpy(r->seed, c->seed, VE_SEED_LEN);
+	else if (rand_bytes(r->seed, VE_SEED_LEN) != Q_OK) {
+		ve_fail(c, VE_CROSSCHECK, "cannot draw the sample's seed (CSPRNG failed)");
+		free(t.p);
+		return;
+	}
+	r->have_seed = 1;
+	uint64_t n = c->ncast;
 	uint64_t want =
-	    c->o->full_crosscheck ? c->ncast : (c->o->sample ? c->o->sample : VE_DEFAULT_SAMPLE);
-	size_t nvalid = 0;
-	for (size_t i = 0; i < c->ncast; i++)
-		nvalid += c->cast[i].valid;
-	if (want > nvalid)
-		want = nvalid;
-	size_t step = want ? nvalid / want : 1, off = want ? c->base_hash[0] % step : 0, seen = 0;
+	    c->o->full_crosscheck ? n : (c->o->sample ? c->o->sample : VE_DEFAULT_SAMPLE);
+	if (want > n)
+		want = n;
+	uint64_t *pick = calloc(want ? want : 1, sizeof *pick);
+	if (pick == NULL) {
+		ve_fail(c, VE_CROSSCHECK, "sample: out of memory");
+		free(t.p);
+		return;
+	}
+	if (want == n) {
+		for (uint64_t i = 0; i < n; i++)
+			pick[i] = i;
+	} else if (ve_sample_draw(r->seed, n, want, pick) != Q_OK) {
+		ve_fail(c, VE_CROSSCHECK, "sample: out of memory");
+		free(pick);
+		free(t.p);
+		return;
+	}
+	r->sampled = want;
+	r->nlisted = 0;
 	progress_begin(&c->bar, c->o->progress_fd, "cross-checking (libgcrypt)", want);
-	uint64_t done = 0;
-	for (size_t i = 0; i < c->ncast && done < want; i++) {
-		if (!c->cast[i].valid)
-			continue;
-		if (seen++ % step != off)
-			continue;
+	for (uint64_t d = 0; d < want; d++) {
+		ve_ballot *vb = &c->cast[pick[d]];
+		const char *sid = c->st[vb->station].id;
+		if (r->nlisted < VE_SAMPLE_LIST) {
+			snprintf(r->sample[r->nlisted].station, VE_ID_LEN, "%s", sid);
+			r->sample[r->nlisted++].index = vb->index;
+		}
 		/* check 4 kept only the bytes: decode the sampled ballot again */
 		ballot *b = NULL;
-		if (ballot_decode(c->style, c->cast[i].enc, c->cast[i].len, &b) != Q_OK)
-			ve_fail(c, VE_CROSSCHECK, "stations/%s: ballots[%zu]: does not decode",
-			        c->st[c->cast[i].station].id, c->cast[i].index);
+		if (vb->enc == NULL || ballot_decode(c->style, vb->enc, vb->len, &b) != Q_OK)
+			ve_fail(c, VE_CROSSCHECK, "stations/%s: ballots[%zu]: does not decode", sid,
+			        vb->index);
 		else
-			xcheck_ballot(c, &t, &c->cast[i], b);
+			xcheck_ballot(c, &t, vb, b);
 		ballot_free(b);
-		progress_update(&c->bar, ++done);
+		progress_update(&c->bar, d + 1);
 	}
 	progress_end(&c->bar);
+	free(pick);
 	if (c->agg_ok)
 		xcheck_aggregate(c);
 	if (c->counts_ok)
