@@ -8,12 +8,14 @@
  *   3 logs         station record signatures, every log verifies, every
  *                  checkpoint in the record consistent with every later one
  *   4 ballots      well-formed, proofs, tracking codes, in the log, no duplicate
+ *                  ballot and no ciphertext twice in the record (B-9)
  *   5 reconcile    per station cast <= issued, from the logged counts
  *   6 aggregate    the aggregate is the sum of exactly the counted ballots
  *   7 decryption   partial decryption proofs, combination, decoded counts
  *   8 challenged   re-encryption of the opened ballots; never counted
  *   9 decision     the rule engine's outcome recomputed from the counts
  *  10 crosscheck   libgcrypt (crypto/xcheck.h) re-checks a sample of ballots
+ *                  (drawn from a seed after the record is read, V-12.1)
  *                  and every aggregate and decryption proof
  *
  * The verifier reads the record only (it never writes, never needs a
@@ -123,8 +125,8 @@ Q_MUST_CHECK qerr ve_verify(const char *dir, const ve_opts *o, ve_report *r);
  * reproduces a run's sample exactly, V-12.1); seed NULL is ve_verify,
  * which draws a fresh seed from the CSPRNG when check 10 starts.  The seed
  * used is in r->seed either way. */
-Q_MUST_CHECK qerr ve_verify_seed(const char *dir, const ve_opts *o,
-                                 const uint8_t seed[VE_SEED_LEN], ve_report *r);
+Q_MUST_CHECK qerr ve_verify_seed(const char *dir, const ve_opts *o, const uint8_t seed[VE_SEED_LEN],
+                                 ve_report *r);
 
 /* 1 if every check passed (no item failed), else 0. */
 int ve_report_passed(const ve_report *r);

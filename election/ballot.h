@@ -197,11 +197,14 @@ Q_MUST_CHECK qerr ballot_verify_batch(const ballot_style *st, const point *K,
                                       qerr *results, size_t *first_bad, char *why, size_t whylen);
 /* The same, given enc[i] (enclen[i] bytes): the B-2 encoding bs[i] was
  * decoded from (ballot_decode).  Its ciphertext bytes are hashed as they
- * stand instead of re-encoding each selection's two points (~3 us each).
- * enc and enclen are both NULL (then this is ballot_verify_batch) or both
- * given, each enclen[i] the style's B-2 length (Q_ERR_ARG otherwise).
- * Bytes that are not bs[i]'s encoding make valid ballots fail; they can
- * never make an invalid one pass (the equations use bs[i]'s points). */
+ * stand -- into each proof's transcript and into the ballot identity that
+ * every proof context binds (B-3.0, B-3.4) -- instead of re-encoding each
+ * selection's two points (~3 us each).  enc and enclen are both NULL (then
+ * this is ballot_verify_batch) or both given, each enclen[i] the style's
+ * B-2 length (Q_ERR_ARG otherwise).  Bytes that are not bs[i]'s encoding
+ * make its proofs be checked under another ballot's identity: they make
+ * valid ballots fail and are never meant to be given (the equations
+ * themselves use bs[i]'s points). */
 Q_MUST_CHECK qerr ballot_verify_batch_enc(const ballot_style *st, const point *K,
                                           const point_table *K_table, const ballot *const *bs,
                                           const uint8_t *const *enc, const size_t *enclen, size_t n,
