@@ -92,9 +92,10 @@ void ve_check_alphas(ve_ctx *c)
 				continue;
 			int echal;
 			const ve_ballot *eb = nth(c, earlier / T, &echal);
-			/* the same ballot (tracking code) at the same place: a ballot
-			 * twice, which the tracking-code rules name (V-6, V-10) */
-			if (earlier % T == s && memcmp(eb->code, b->code, BALLOT_CODE_LEN) == 0)
+			/* the same ballot (the same bytes, so the same tracking code)
+			 * at the same place: a ballot twice, which the tracking-code
+			 * rules name (V-6, V-10) */
+			if (earlier % T == s && memcmp(eb->enc, b->enc, slen) == 0)
 				continue;
 			char p1[160], p2[160];
 			place(p1, sizeof p1, &a, contest, option, earlier);
