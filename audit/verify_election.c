@@ -186,6 +186,42 @@ int ve_report_first_failure(const ve_report *r)
 	return 0;
 }
 
+/* V-12.1: the seed of check 10's sample and the ballots it drew. */
+static void sample_print(FILE *f, const ve_report *r)
+{
+	char hx[2 * VE_SEED_LEN + 1];
+	if (!r->have_seed)
+		return;
+	hex_encode(hx, r->seed, VE_SEED_LEN);
+	fprintf(f, _("       sample of %llu ballots, seed %s (--seed %s draws the same ones)\n"),
+	        (unsigned long long)r->sampled, hx, hx);
+	if (r->nlisted == 0)
+		return;
+	fputs(_("       sampled:"), f);
+	for (size_t i = 0; i < r->nlisted; i++)
+		fprintf(f, " %s/ballots[%llu]", r->sample[i].station,
+		        (unsigned long long)r->sample[i].index);
+	if (r->sampled > r->nlisted)
+		fprintf(f, _(" ... and %llu more"), (unsigned long long)(r->sampled - r->nlisted));
+	fputc('\n', f);
+}
+
+static json_t *sample_json(const ve_report *r)
+{
+	char hx[2 * VE_SEED_LEN + 1];
+	json_t *list = json_array();
+	if (!r->have_seed || list == NULL) {
+		json_decref(list);
+		return json_null();
+	}
+	hex_encode(hx, r->seed, VE_SEED_LEN);
+	for (size_t i = 0; i < r->nlisted; i++)
+		json_array_append_new(list, json_pack("{s:s, s:I}", "station", r->sample[i].station,
+		                                      "index", (json_int_t)r->sample[i].index));
+	return json_pack("{s:s, s:I, s:o}", "seed", hx, "size", (json_int_t)r->sampled, "ballots",
+	                 list);
+}
+
 void ve_report_print(FILE *f, const ve_report *r)
 {
 	for (int i = 0; i < VE_NCHECKS; i++) {
@@ -202,6 +238,8 @@ void ve_report_print(FILE *f, const ve_report *r)
 		if (k->failed > k->ndetails)
 			fprintf(f, _("       - ... and %llu more\n"),
 			        (unsigned long long)(k->failed - k->ndetails));
+		if (k->id == VE_CROSSCHECK)
+			sample_print(f, r);
 	}
 	if (r->trustees > 0 && r->fingerprint[0][0] != 0) {
 		fprintf(f, _("Trustee key fingerprints (compare with those read out at the key "
@@ -256,11 +294,12 @@ json_t *ve_report_json(const ve_report *r, const char *dir)
 		return NULL;
 	}
 	int first = ve_report_first_failure(r);
-	out = json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:o, s:o}", "format", VE_REPORT_FORMAT,
+	out = json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:o, s:o, s:o}", "format", VE_REPORT_FORMAT,
 	                "record", dir, "passed", first == 0, "first_failure",
 	                first ? json_integer(first) : json_null(), "stations",
 	                (json_int_t)r->stations, "ballots", (json_int_t)r->ballots, "trustees",
-	                (json_int_t)r->trustees, "fingerprints", fps, "checks", arr);
+	                (json_int_t)r->trustees, "fingerprints", fps, "sample", sample_json(r),
+	                "checks", arr);
 	return out;
 }
 
@@ -1310,6 +1349,12 @@ static void ctx_free(ve_ctx *c)
 
 qerr ve_verify(const char *dir, const ve_opts *o, ve_report *r)
 {
+	return ve_verify_seed(dir, o, NULL, r);
+}
+
+qerr ve_verify_seed(const char *dir, const ve_opts *o, const uint8_t seed[VE_SEED_LEN],
+                    ve_report *r)
+{
 	static const ve_opts defaults = {0, 0, -1, 0};
 	struct stat sb;
 	ve_ctx c;
@@ -1326,11 +1371,13 @@ qerr ve_verify(const char *dir, const ve_opts *o, ve_report *r)
 	c.o = o != NULL ? o : &defaults;
 	c.r = r;
 	c.bar.fd = -1;
+	c.seed = seed;
 	ve_load_election_log(&c);
 	ve_check_parameters(&c);
 	ve_check_trustees(&c);
 	ve_check_logs(&c);
 	ve_check_ballots(&c);
+	ve_check_alphas(&c);
 	ve_check_reconcile(&c);
 	ve_check_aggregate(&c);
 	ve_check_decryption(&c);

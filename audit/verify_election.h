@@ -10,12 +10,14 @@
  *   3 logs         station record signatures, every log verifies, every
  *                  checkpoint in the record consistent with every later one
  *   4 ballots      well-formed, proofs, tracking codes, in the log, no duplicate
+ *                  ballot and no ciphertext twice in the record (B-9)
  *   5 reconcile    per station cast <= issued, from the logged counts
  *   6 aggregate    the aggregate is the sum of exactly the counted ballots
  *   7 decryption   partial decryption proofs, combination, decoded counts
  *   8 challenged   re-encryption of the opened ballots; never counted
  *   9 decision     the rule engine's outcome recomputed from the counts
  *  10 crosscheck   libgcrypt (crypto/xcheck.h) re-checks a sample of ballots
+ *                  (drawn from a seed after the record is read, V-12.1)
  *                  and every aggregate and decryption proof
  *
  * The verifier reads the record only (it never writes, never needs a
@@ -45,6 +47,11 @@
 #define VE_MAX_TRUSTEES 255
 /* A fingerprint: 32 hex digits in 8 groups of 4, 7 spaces, NUL. */
 #define VE_FP_LEN 40
+/* Check 10's sample (V-12): a 32-byte seed expanded by this tag. */
+#define VE_SEED_LEN 32
+#define VE_TAG_SAMPLE "quorum/v2/verify/sample"
+#define VE_SAMPLE_LIST 64 /* sampled ballots named in the report */
+#define VE_ID_LEN 65 /* a station id (MANIFEST_ID_MAX) and its NUL */
 
 enum {
 	VE_PARAMETERS = 1,
@@ -72,6 +79,13 @@ typedef struct ve_check {
 	size_t ndetails;
 } ve_check;
 
+/* A ballot of the record: stations/<station>/station-record.json
+ * ballots[index]. */
+typedef struct ve_place {
+	char station[VE_ID_LEN];
+	uint64_t index;
+} ve_place;
+
 typedef struct ve_report {
 	ve_check checks[VE_NCHECKS]; /* checks[id - 1] */
 	uint64_t ballots, stations, trustees; /* what the record holds */
@@ -82,6 +96,15 @@ typedef struct ve_report {
 	/* after ve_report_check_fingerprints: per trustee 0 not compared, 1 the
 	 * file's fingerprint matches, 2 it differs or is missing */
 	uint8_t fp_match[VE_MAX_TRUSTEES];
+	/* check 10's sample (V-12): the seed it was drawn with (given by
+	 * --seed, else drawn from the CSPRNG when check 10 starts), how many
+	 * ballots it holds and the first VE_SAMPLE_LIST of them in record
+	 * order.  have_seed is 0 if check 10 could not run. */
+	int have_seed;
+	uint8_t seed[VE_SEED_LEN];
+	uint64_t sampled;
+	size_t nlisted;
+	ve_place sample[VE_SAMPLE_LIST];
 } ve_report;
 
 typedef struct ve_opts {
@@ -90,6 +113,14 @@ typedef struct ve_opts {
 	int progress_fd; /* draw a progress bar here if it is a terminal; -1 none */
 	unsigned threads; /* ballot verification threads (0 = online CPUs, max 16) */
 } ve_opts;
+
+/* Check 10's sample (V-12): want of the n positions 0..n-1 (every
+ * station's `ballots` entries in record order), drawn without replacement
+ * by Floyd's algorithm from the SHA-256 counter stream of seed, into out
+ * (want entries, ascending).  want > n is taken as n.  Deterministic: the
+ * same seed, n and want give the same sample.  Q_ERR_NOMEM. */
+Q_MUST_CHECK qerr ve_sample_draw(const uint8_t seed[VE_SEED_LEN], uint64_t n, uint64_t want,
+                                 uint64_t *out);
 
 /* The static name and title of check id (1..VE_NCHECKS), or NULL. */
 const char *ve_check_name(int id);
@@ -102,6 +133,12 @@ const char *ve_check_title(int id);
  * not a directory; Q_ERR_NOMEM.  Never aborts on bad data.
  */
 Q_MUST_CHECK qerr ve_verify(const char *dir, const ve_opts *o, ve_report *r);
+/* The same with check 10's sample drawn from the given seed (--seed:
+ * reproduces a run's sample exactly, V-12.1); seed NULL is ve_verify,
+ * which draws a fresh seed from the CSPRNG when check 10 starts.  The seed
+ * used is in r->seed either way. */
+Q_MUST_CHECK qerr ve_verify_seed(const char *dir, const ve_opts *o, const uint8_t seed[VE_SEED_LEN],
+                                 ve_report *r);
 
 /*
  * Compare the roster's fingerprints in r (check 2, V-4.1) with a

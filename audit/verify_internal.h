@@ -128,6 +128,8 @@ typedef struct ve_ctx {
 	uint8_t (*cpproof)[CP_PROOF_LEN]; /* same indexing */
 	/* progress */
 	progress bar;
+	/* check 10: the sample's seed if given (--seed), else NULL (V-12.1) */
+	const uint8_t *seed;
 } ve_ctx;
 
 /* Record an item that passed / failed check id (printf detail). */
@@ -177,6 +179,7 @@ void ve_check_parameters(ve_ctx *c); /* 1: verify_election.c */
 void ve_check_trustees(ve_ctx *c); /* 2: verify_election.c */
 void ve_check_logs(ve_ctx *c); /* 3: verify_stations.c */
 void ve_check_ballots(ve_ctx *c); /* 4 */
+void ve_check_alphas(ve_ctx *c); /* 4, B-9: verify_alpha.c */
 void ve_check_reconcile(ve_ctx *c); /* 5 */
 void ve_check_challenged(ve_ctx *c); /* 8 */
 

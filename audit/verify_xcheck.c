@@ -161,15 +161,15 @@ out:
 
 /* C-4.3.6-8: a range proof for ct (130 bytes) in [lo, hi] with proof
  * scalars c[j], v[j] (32 bytes each), re-verified with libgcrypt. */
-static qerr range_check(const ve_ctx *c, tbuf *t, const uint8_t ct[130], uint64_t lo, uint64_t hi,
-                        const uint8_t (*cj)[32], const uint8_t (*vj)[32])
+static qerr range_check(const ve_ctx *c, tbuf *t, const uint8_t ctx[32], const uint8_t ct[130],
+                        uint64_t lo, uint64_t hi, const uint8_t (*cj)[32], const uint8_t (*vj)[32])
 {
 	const uint8_t *alpha = ct, *beta = ct + 65;
 	uint8_t sum[32] = {0}, nc[32], jsc[32], one[32], nbeta[65], d[32], ch[32];
 	qerr e;
 	u64_scalar(one, 1);
 	tb_tag(t, "quorum/v1/proof/range");
-	tb_field(t, c->base_hash, 32);
+	tb_field(t, ctx, 32);
 	tb_field(t, c->Kenc, 65);
 	tb_u64(t, lo);
 	tb_u64(t, hi);
@@ -207,7 +207,8 @@ static qerr range_check(const ve_ctx *c, tbuf *t, const uint8_t ct[130], uint64_
 	return memcmp(ch, sum, 32) == 0 ? Q_OK : Q_ERR_PROOF;
 }
 
-static qerr range_check_pf(const ve_ctx *c, tbuf *t, const uint8_t ct[130], const range_proof *pf)
+static qerr range_check_pf(const ve_ctx *c, tbuf *t, const uint8_t ctx[32], const uint8_t ct[130],
+                           const range_proof *pf)
 {
 	uint8_t(*cj)[32] = calloc(pf->count, 32), (*vj)[32] = calloc(pf->count, 32);
 	qerr e = Q_ERR_NOMEM;
@@ -216,7 +217,7 @@ static qerr range_check_pf(const ve_ctx *c, tbuf *t, const uint8_t ct[130], cons
 			scalar_encode(cj[i], pf->c[i]);
 			scalar_encode(vj[i], pf->v[i]);
 		}
-		e = range_check(c, t, ct, pf->lo, pf->hi, (const uint8_t(*)[32])cj,
+		e = range_check(c, t, ctx, ct, pf->lo, pf->hi, (const uint8_t(*)[32])cj,
 		                (const uint8_t(*)[32])vj);
 	}
 	free(cj);
@@ -239,6 +240,43 @@ static qerr ct_add(uint8_t acc[130], int *have, const uint8_t x[130])
 	return xcheck_add65(acc + 65, acc + 65, x + 65);
 }
 
+/* B-3.0: the ballot identity, H_T(tag; H_B, ct_1, ..., ct_T), from the
+ * ciphertext bytes of the B-2 encoding (ve_ct_offsets), with libgcrypt. */
+static qerr ballot_id_x(ve_ctx *c, tbuf *t, const ve_ballot *vb, uint8_t id[32])
+{
+	size_t T = c->style->total_options;
+	size_t *off = calloc(T ? T : 1, sizeof *off);
+	if (off == NULL)
+		return Q_ERR_NOMEM;
+	if (ve_ct_offsets(c->style, off) != vb->len) {
+		free(off);
+		return Q_ERR_ENCODING;
+	}
+	tb_tag(t, BALLOT_TAG_ID);
+	tb_field(t, c->base_hash, 32);
+	for (size_t s = 0; s < T; s++)
+		tb_field(t, vb->enc + off[s], 130);
+	free(off);
+	if (t->oom)
+		return Q_ERR_NOMEM;
+	xcheck_sha256(id, t->p, t->len);
+	return Q_OK;
+}
+
+/* B-3.4: the context of one proof (kind: the tag), with libgcrypt;
+ * idx < 0 for the contest total (no index field). */
+static void proof_ctx_x(ve_ctx *c, tbuf *t, const char *tag, const uint8_t id[32], size_t contest,
+                        long idx, uint8_t ctx[32])
+{
+	tb_tag(t, tag);
+	tb_field(t, c->base_hash, 32);
+	tb_field(t, id, 32);
+	tb_u32(t, (uint32_t)contest);
+	if (idx >= 0)
+		tb_u32(t, (uint32_t)idx);
+	xcheck_sha256(ctx, t->p, t->len); /* t->oom: the caller's check fails */
+}
+
 /* One ballot: tracking code and every range proof. */
 static void xcheck_ballot(ve_ctx *c, tbuf *t, const ve_ballot *vb, const ballot *b)
 {
@@ -257,6 +295,12 @@ static void xcheck_ballot(ve_ctx *c, tbuf *t, const ve_ballot *vb, const ballot 
 		        s->id, vb->index);
 		return;
 	}
+	uint8_t id[32], ctx[32];
+	if (ballot_id_x(c, t, vb, id) != Q_OK) {
+		ve_fail(c, VE_CROSSCHECK, "stations/%s: ballots[%zu]: ballot identity (B-3.0)",
+		        s->id, vb->index);
+		return;
+	}
 	for (size_t k = 0; k < b->ncontests; k++) {
 		const ballot_contest *bc = &b->contests[k];
 		const ballot_contest_style *cs = &c->style->contests[k];
@@ -265,8 +309,9 @@ static void xcheck_ballot(ve_ctx *c, tbuf *t, const ve_ballot *vb, const ballot 
 		for (size_t j = 0; j < bc->nsel; j++) {
 			uint8_t ct[130];
 			qerr e = elgamal_ct_encode(ct, bc->sel[j].ct);
+			proof_ctx_x(c, t, BALLOT_TAG_SELECTION, id, k, (long)j, ctx);
 			if (e == Q_OK)
-				e = range_check_pf(c, t, ct, bc->sel[j].proof);
+				e = range_check_pf(c, t, ctx, ct, bc->sel[j].proof);
 			if (e == Q_OK)
 				e = ct_add(tot, &have_tot, ct);
 			if (e == Q_OK && cs->ngroups > 0 && cs->group[j] < BALLOT_MAX_OPTIONS)
@@ -280,9 +325,10 @@ static void xcheck_ballot(ve_ctx *c, tbuf *t, const ve_ballot *vb, const ballot 
 				return;
 			}
 		}
-		for (size_t g = 0; g < bc->ngroups; g++)
+		for (size_t g = 0; g < bc->ngroups; g++) {
+			proof_ctx_x(c, t, BALLOT_TAG_GROUP, id, k, (long)g, ctx);
 			if (!have_grp[g] ||
-			    range_check_pf(c, t, grp[g], bc->group_proof[g]) != Q_OK) {
+			    range_check_pf(c, t, ctx, grp[g], bc->group_proof[g]) != Q_OK) {
 				ve_fail(
 				    c, VE_CROSSCHECK,
 				    "stations/%s: ballots[%zu]: contest %zu group %zu: proof fails "
@@ -290,7 +336,9 @@ static void xcheck_ballot(ve_ctx *c, tbuf *t, const ve_ballot *vb, const ballot 
 				    s->id, vb->index, k, g);
 				return;
 			}
-		if (!have_tot || range_check_pf(c, t, tot, bc->total_proof) != Q_OK) {
+		}
+		proof_ctx_x(c, t, BALLOT_TAG_CONTEST, id, k, -1, ctx);
+		if (!have_tot || range_check_pf(c, t, ctx, tot, bc->total_proof) != Q_OK) {
 			ve_fail(
 			    c, VE_CROSSCHECK,
 			    "stations/%s: ballots[%zu]: contest %zu: the total's proof fails under "
@@ -598,35 +646,62 @@ void ve_check_crosscheck(ve_ctx *c)
 	}
 	xcheck_base_hash(c, &t);
 	xcheck_signatures(c);
-	/* the sample: every ballot with --full-crosscheck, else `sample`
-	 * ballots evenly spaced from an offset fixed by the base hash, so that
-	 * every observer re-checks the same ones */
+	/* V-12.1 the sample: every ballot with --full-crosscheck, else
+	 * `sample` of the n cast ballots of the record (every station's
+	 * `ballots` entries in record order, valid or not), drawn without
+	 * replacement from a seed that --seed gives or the CSPRNG draws now,
+	 * after the record was read: whoever made it cannot know the sample */
+	ve_report *r = c->r;
+	if (c->seed != NULL)
+		memcpy(r->seed, c->seed, VE_SEED_LEN);
+	else if (rand_bytes(r->seed, VE_SEED_LEN) != Q_OK) {
+		ve_fail(c, VE_CROSSCHECK, "cannot draw the sample's seed (CSPRNG failed)");
+		free(t.p);
+		return;
+	}
+	r->have_seed = 1;
+	uint64_t n = c->ncast;
 	uint64_t want =
-	    c->o->full_crosscheck ? c->ncast : (c->o->sample ? c->o->sample : VE_DEFAULT_SAMPLE);
-	size_t nvalid = 0;
-	for (size_t i = 0; i < c->ncast; i++)
-		nvalid += c->cast[i].valid;
-	if (want > nvalid)
-		want = nvalid;
-	size_t step = want ? nvalid / want : 1, off = want ? c->base_hash[0] % step : 0, seen = 0;
+	    c->o->full_crosscheck ? n : (c->o->sample ? c->o->sample : VE_DEFAULT_SAMPLE);
+	if (want > n)
+		want = n;
+	uint64_t *pick = calloc(want ? want : 1, sizeof *pick);
+	if (pick == NULL) {
+		ve_fail(c, VE_CROSSCHECK, "sample: out of memory");
+		free(t.p);
+		return;
+	}
+	if (want == n) {
+		for (uint64_t i = 0; i < n; i++)
+			pick[i] = i;
+	} else if (ve_sample_draw(r->seed, n, want, pick) != Q_OK) {
+		ve_fail(c, VE_CROSSCHECK, "sample: out of memory");
+		free(pick);
+		free(t.p);
+		return;
+	}
+	r->sampled = want;
+	r->nlisted = 0;
 	progress_begin(&c->bar, c->o->progress_fd, "cross-checking (libgcrypt)", want);
-	uint64_t done = 0;
-	for (size_t i = 0; i < c->ncast && done < want; i++) {
-		if (!c->cast[i].valid)
-			continue;
-		if (seen++ % step != off)
-			continue;
+	for (uint64_t d = 0; d < want; d++) {
+		ve_ballot *vb = &c->cast[pick[d]];
+		const char *sid = c->st[vb->station].id;
+		if (r->nlisted < VE_SAMPLE_LIST) {
+			snprintf(r->sample[r->nlisted].station, VE_ID_LEN, "%s", sid);
+			r->sample[r->nlisted++].index = vb->index;
+		}
 		/* check 4 kept only the bytes: decode the sampled ballot again */
 		ballot *b = NULL;
-		if (ballot_decode(c->style, c->cast[i].enc, c->cast[i].len, &b) != Q_OK)
-			ve_fail(c, VE_CROSSCHECK, "stations/%s: ballots[%zu]: does not decode",
-			        c->st[c->cast[i].station].id, c->cast[i].index);
+		if (vb->enc == NULL || ballot_decode(c->style, vb->enc, vb->len, &b) != Q_OK)
+			ve_fail(c, VE_CROSSCHECK, "stations/%s: ballots[%zu]: does not decode", sid,
+			        vb->index);
 		else
-			xcheck_ballot(c, &t, &c->cast[i], b);
+			xcheck_ballot(c, &t, vb, b);
 		ballot_free(b);
-		progress_update(&c->bar, ++done);
+		progress_update(&c->bar, d + 1);
 	}
 	progress_end(&c->bar);
+	free(pick);
 	if (c->agg_ok)
 		xcheck_aggregate(c);
 	if (c->counts_ok)

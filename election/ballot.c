@@ -242,13 +242,164 @@ static qerr sum_cts(const ballot_contest_style *cs, const ballot_contest *c, uin
 	return e;
 }
 
+/* The ciphertext bytes of option j of contest i in a B-2 encoding of st
+ * (B-2: 4, then per earlier contest its whole length, then 8 + 518 j). */
+static const uint8_t *enc_ct(const ballot_style *st, const uint8_t *enc, size_t i, size_t j);
+/* The B-2 length of a ballot of style st. */
+static size_t style_enc_len(const ballot_style *st);
+
+qerr ballot_id(uint8_t id[BALLOT_ID_LEN], const ballot_style *st, const ballot *b)
+{
+	uint8_t ct[ELGAMAL_CT_LEN];
+	transcript t;
+	qerr e;
+	if (st == NULL || b == NULL || id == NULL)
+		return Q_ERR_ARG;
+	if (b->ncontests != st->ncontests)
+		return Q_ERR_FORMAT;
+	for (size_t i = 0; i < st->ncontests; i++)
+		if (b->contests[i].nsel != st->contests[i].noptions)
+			return Q_ERR_FORMAT;
+	/* B-3.0: H_T(tag; H_B, ct_1, ..., ct_T), one field per ciphertext */
+	if ((e = transcript_init(&t, BALLOT_TAG_ID)) != Q_OK)
+		return e;
+	transcript_bytes(&t, st->base_hash, BALLOT_HASH_LEN);
+	for (size_t i = 0; i < st->ncontests; i++)
+		for (size_t j = 0; j < b->contests[i].nsel; j++) {
+			const elgamal_ct *c = b->contests[i].sel[j].ct;
+			if (c == NULL) {
+				transcript_free(&t);
+				return Q_ERR_FORMAT;
+			}
+			if ((e = elgamal_ct_encode(ct, c)) != Q_OK) {
+				transcript_free(&t);
+				return e;
+			}
+			transcript_bytes(&t, ct, ELGAMAL_CT_LEN);
+		}
+	transcript_digest(&t, id);
+	return Q_OK;
+}
+
+qerr ballot_id_enc(uint8_t id[BALLOT_ID_LEN], const ballot_style *st, const uint8_t *enc,
+                   size_t len)
+{
+	transcript t;
+	qerr e;
+	if (st == NULL || enc == NULL || id == NULL)
+		return Q_ERR_ARG;
+	if (len != ballot_style_encoded_len(st))
+		return Q_ERR_ENCODING;
+	if ((e = transcript_init(&t, BALLOT_TAG_ID)) != Q_OK)
+		return e;
+	transcript_bytes(&t, st->base_hash, BALLOT_HASH_LEN);
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const uint8_t *p = enc_ct(st, enc, i, 0);
+		for (size_t j = 0; j < st->contests[i].noptions; j++)
+			transcript_bytes(&t, p + j * (ELGAMAL_CT_LEN + RANGE01_LEN),
+			                 ELGAMAL_CT_LEN);
+	}
+	transcript_digest(&t, id);
+	return Q_OK;
+}
+
+void ballot_proof_ctx(uint8_t ctx[PROOF_CTX_LEN], const ballot_style *st,
+                      const uint8_t id[BALLOT_ID_LEN], int kind, uint32_t contest, uint32_t idx)
+{
+	/* B-3.4 */
+	const char *tag = kind == BALLOT_PROOF_SELECTION ? BALLOT_TAG_SELECTION
+	                  : kind == BALLOT_PROOF_GROUP   ? BALLOT_TAG_GROUP
+	                                                 : BALLOT_TAG_CONTEST;
+	transcript t;
+	if (transcript_init(&t, tag) != Q_OK)
+		qfatal("ballot_proof_ctx: out of memory");
+	transcript_bytes(&t, st->base_hash, BALLOT_HASH_LEN);
+	transcript_bytes(&t, id, BALLOT_ID_LEN);
+	transcript_u32(&t, contest);
+	if (kind != BALLOT_PROOF_CONTEST)
+		transcript_u32(&t, idx);
+	transcript_digest(&t, ctx);
+}
+
+qerr ballot_prove(const ballot_style *st, const point_table *K, ballot *b, const ballot_opening *op)
+{
+	uint8_t id[BALLOT_ID_LEN], ctx[PROOF_CTX_LEN];
+	elgamal_ct *acc = NULL;
+	scalar *rsum = NULL;
+	qerr e;
+	if (st == NULL || K == NULL || b == NULL || op == NULL || op->n != st->total_options)
+		return Q_ERR_ARG;
+	if ((e = ballot_marks_check(st, op->marks, op->n, NULL, 0)) != Q_OK)
+		return e;
+	for (size_t i = 0; i < st->ncontests && i < b->ncontests; i++)
+		if (b->contests[i].ngroups != st->contests[i].ngroups)
+			return Q_ERR_FORMAT;
+	/* B-3.0: the identity of the ballot, from all its ciphertexts */
+	if ((e = ballot_id(id, st, b)) != Q_OK)
+		return e;
+	if ((rsum = scalar_new()) == NULL)
+		return Q_ERR_NOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const ballot_contest_style *cs = &st->contests[i];
+		ballot_contest *c = &b->contests[i];
+		scalar *const *r = &op->nonce[k];
+		const uint8_t *m = &op->marks[k];
+		/* B-3.1: each selection's ct_j in [0,1] (range_prove checks
+		 * that (r_j, m_j) opens ct_j: Q_ERR_ARG otherwise) */
+		for (uint32_t j = 0; j < cs->noptions; j++, k++) {
+			range_proof_free(c->sel[j].proof);
+			c->sel[j].proof = NULL;
+			ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_SELECTION, (uint32_t)i, j);
+			if ((e = range_prove(&c->sel[j].proof, ctx, K, c->sel[j].ct, op->marks[k],
+			                     op->nonce[k], 0, 1)) != Q_OK)
+				goto out;
+		}
+		/* B-3.2: each group's sum in [0, 1]. */
+		for (uint32_t g = 0; g < cs->ngroups; g++) {
+			uint64_t msum;
+			elgamal_ct_free(acc);
+			if ((acc = elgamal_ct_new()) == NULL) {
+				e = Q_ERR_NOMEM;
+				goto out;
+			}
+			if ((e = sum_cts(cs, c, g, r, acc, rsum, &msum, m)) != Q_OK)
+				goto out;
+			range_proof_free(c->group_proof[g]);
+			c->group_proof[g] = NULL;
+			ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_GROUP, (uint32_t)i, g);
+			if ((e = range_prove(&c->group_proof[g], ctx, K, acc, msum, rsum, 0, 1)) !=
+			    Q_OK)
+				goto out;
+		}
+		/* B-3.3: the contest's sum in [min_sel, max_sel]. */
+		uint64_t msum;
+		elgamal_ct_free(acc);
+		if ((acc = elgamal_ct_new()) == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+		if ((e = sum_cts(cs, c, UINT32_MAX, r, acc, rsum, &msum, m)) != Q_OK)
+			goto out;
+		range_proof_free(c->total_proof);
+		c->total_proof = NULL;
+		ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_CONTEST, (uint32_t)i, 0);
+		if ((e = range_prove(&c->total_proof, ctx, K, acc, msum, rsum, cs->min_sel,
+		                     cs->max_sel)) != Q_OK)
+			goto out;
+	}
+	e = Q_OK;
+out:
+	elgamal_ct_free(acc);
+	scalar_free(rsum);
+	return e;
+}
+
 qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t *marks, size_t n,
                     ballot **out, ballot_opening **op_out)
 {
 	ballot *b = NULL;
 	ballot_opening *op = NULL;
-	elgamal_ct *acc = NULL;
-	scalar *rsum = NULL;
 	qerr e;
 
 	*out = NULL;
@@ -267,53 +418,25 @@ qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t 
 	op->n = n;
 	op->marks = malloc(n ? n : 1);
 	op->nonce = calloc(n ? n : 1, sizeof *op->nonce);
-	rsum = scalar_new();
-	if (op->marks == NULL || op->nonce == NULL || rsum == NULL)
+	if (op->marks == NULL || op->nonce == NULL)
 		goto out;
 	memcpy(op->marks, marks, n);
+	/* B-3: first every ciphertext, ct_j = (r_j G, m_j G + r_j K) with a
+	 * fresh nonce (C-3.1), since every proof's context binds them all
+	 * (B-3.0); then the proofs. */
 	size_t k = 0;
-	for (size_t i = 0; i < st->ncontests; i++) {
-		const ballot_contest_style *cs = &st->contests[i];
-		ballot_contest *c = &b->contests[i];
-		scalar **r = &op->nonce[k];
-		const uint8_t *m = &marks[k];
-		/* B-3.1: each selection, (rG, mG + rK) with a [0,1] proof. */
-		for (uint32_t j = 0; j < cs->noptions; j++, k++) {
+	for (size_t i = 0; i < st->ncontests; i++)
+		for (uint32_t j = 0; j < st->contests[i].noptions; j++, k++) {
 			if ((op->nonce[k] = scalar_new()) == NULL) {
 				e = Q_ERR_NOMEM;
 				goto out;
 			}
-			if ((e = range_encrypt_prove(c->sel[j].ct, &c->sel[j].proof, op->nonce[k],
-			                             st->base_hash, K, marks[k], 0, 1)) != Q_OK)
+			if ((e = elgamal_encrypt_random(b->contests[i].sel[j].ct, marks[k],
+			                                op->nonce[k], K)) != Q_OK)
 				goto out;
 		}
-		/* B-3.2: each group's sum in [0, 1]. */
-		for (uint32_t g = 0; g < cs->ngroups; g++) {
-			uint64_t msum;
-			elgamal_ct_free(acc);
-			if ((acc = elgamal_ct_new()) == NULL) {
-				e = Q_ERR_NOMEM;
-				goto out;
-			}
-			if ((e = sum_cts(cs, c, g, r, acc, rsum, &msum, m)) != Q_OK)
-				goto out;
-			if ((e = range_prove(&c->group_proof[g], st->base_hash, K, acc, msum, rsum,
-			                     0, 1)) != Q_OK)
-				goto out;
-		}
-		/* B-3.3: the contest's sum in [min_sel, max_sel]. */
-		uint64_t msum;
-		elgamal_ct_free(acc);
-		if ((acc = elgamal_ct_new()) == NULL) {
-			e = Q_ERR_NOMEM;
-			goto out;
-		}
-		if ((e = sum_cts(cs, c, UINT32_MAX, r, acc, rsum, &msum, m)) != Q_OK)
-			goto out;
-		if ((e = range_prove(&c->total_proof, st->base_hash, K, acc, msum, rsum,
-		                     cs->min_sel, cs->max_sel)) != Q_OK)
-			goto out;
-	}
+	if ((e = ballot_prove(st, K, b, op)) != Q_OK)
+		goto out;
 	*out = b;
 	b = NULL;
 	if (op_out != NULL) {
@@ -322,8 +445,6 @@ qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t 
 	}
 	e = Q_OK;
 out:
-	elgamal_ct_free(acc);
-	scalar_free(rsum);
 	ballot_free(b);
 	ballot_opening_free(op);
 	return e;
@@ -510,6 +631,7 @@ typedef struct plabel {
 typedef struct vbatch {
 	range_batch_item *items;
 	plabel *label;
+	uint8_t (*ctx)[PROOF_CTX_LEN]; /* items[k].ctx = ctx[k] (B-3.4) */
 	size_t n, cap;
 	elgamal_ct **sums;
 	size_t nsums, sumcap;
@@ -522,6 +644,7 @@ static void vbatch_free(vbatch *vb)
 	free(vb->sums);
 	free(vb->items);
 	free(vb->label);
+	free(vb->ctx);
 	memset(vb, 0, sizeof *vb);
 }
 
@@ -540,8 +663,9 @@ static qerr vbatch_init(vbatch *vb, const ballot_style *st, size_t nb)
 	vb->sumcap = sums * nb;
 	vb->items = calloc(vb->cap ? vb->cap : 1, sizeof *vb->items);
 	vb->label = calloc(vb->cap ? vb->cap : 1, sizeof *vb->label);
+	vb->ctx = calloc(vb->cap ? vb->cap : 1, sizeof *vb->ctx);
 	vb->sums = calloc(vb->sumcap ? vb->sumcap : 1, sizeof *vb->sums);
-	if (vb->items == NULL || vb->label == NULL || vb->sums == NULL) {
+	if (vb->items == NULL || vb->label == NULL || vb->ctx == NULL || vb->sums == NULL) {
 		vbatch_free(vb);
 		return Q_ERR_NOMEM;
 	}
@@ -575,11 +699,17 @@ static qerr shape_check(const ballot_style *st, const ballot *b, char *why, size
 
 /* Append b's proofs (B-5; b has st's shape): each selection's [0,1] on
  * ct_j, each group's [0,1] on the group sum (B-3.2), the contest's
- * [min,max] on the contest sum (B-3.3). */
+ * [min,max] on the contest sum (B-3.3), each with its own context (B-3.4)
+ * from the ballot identity (B-3.0) of b's ciphertexts -- hashed from enc,
+ * the B-2 bytes b was decoded from, when given. */
 static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b, const uint8_t *enc)
 {
 	const uint8_t *p = enc != NULL ? enc + 4 : NULL; /* B-2: after u32(ncontests) */
+	uint8_t id[BALLOT_ID_LEN];
 	qerr e;
+	e = enc != NULL ? ballot_id_enc(id, st, enc, style_enc_len(st)) : ballot_id(id, st, b);
+	if (e != Q_OK)
+		return e;
 	for (size_t i = 0; i < st->ncontests; i++) {
 		const ballot_contest_style *cs = &st->contests[i];
 		const ballot_contest *c = &b->contests[i];
@@ -588,9 +718,11 @@ static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b, cons
 		for (size_t j = 0; j < c->nsel; j++) {
 			if (vb->n >= vb->cap)
 				return Q_ERR_ARG;
+			ballot_proof_ctx(vb->ctx[vb->n], st, id, BALLOT_PROOF_SELECTION,
+			                 (uint32_t)i, (uint32_t)j);
 			/* ct_j's bytes as encoded (saves re-encoding two points) */
 			vb->items[vb->n] = (range_batch_item){
-			    c->sel[j].proof, st->base_hash, c->sel[j].ct, p, 0, 1};
+			    c->sel[j].proof, vb->ctx[vb->n], c->sel[j].ct, p, 0, 1};
 			if (p != NULL)
 				p += ELGAMAL_CT_LEN + RANGE01_LEN;
 			vb->label[vb->n++] = (plabel){(uint32_t)i, PK_SEL, (uint32_t)j, 0, 1};
@@ -607,9 +739,12 @@ static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b, cons
 			                 NULL)) != Q_OK)
 				return e;
 			uint32_t lo = total ? cs->min_sel : 0, hi = total ? cs->max_sel : 1;
+			ballot_proof_ctx(vb->ctx[vb->n], st, id,
+			                 total ? BALLOT_PROOF_CONTEST : BALLOT_PROOF_GROUP,
+			                 (uint32_t)i, g);
 			vb->items[vb->n] =
 			    (range_batch_item){total ? c->total_proof : c->group_proof[g],
-			                       st->base_hash,
+			                       vb->ctx[vb->n],
 			                       acc,
 			                       NULL,
 			                       lo,
@@ -622,9 +757,6 @@ static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b, cons
 	}
 	return Q_OK;
 }
-
-/* The B-2 length of a ballot of style st. */
-static size_t style_enc_len(const ballot_style *st);
 
 size_t ballot_style_encoded_len(const ballot_style *st)
 {
@@ -647,6 +779,17 @@ static size_t style_enc_len(const ballot_style *st)
 	return len;
 }
 
+static const uint8_t *enc_ct(const ballot_style *st, const uint8_t *enc, size_t i, size_t j)
+{
+	size_t pos = 4;
+	for (size_t k = 0; k < i; k++) {
+		const ballot_contest_style *c = &st->contests[k];
+		pos += 8 + c->noptions * (ELGAMAL_CT_LEN + RANGE01_LEN) + c->ngroups * RANGE01_LEN +
+		       TOTAL_LEN(c->min_sel, c->max_sel);
+	}
+	return enc + pos + 8 + j * (ELGAMAL_CT_LEN + RANGE01_LEN);
+}
+
 /* A failure of the crypto library or memory, not of the proofs. */
 static int internal_error(qerr e)
 {
@@ -666,15 +809,29 @@ static qerr name_failure(const vbatch *vb, size_t from, size_t to, const point *
 		if (internal_error(e))
 			return e;
 		const plabel *l = &vb->label[k];
+		/* every proof binds the ballot identity (B-3.4): a ballot whose
+		 * ciphertexts were spliced or altered fails all of them, and the
+		 * first named alone would mislead; say so */
+		int all = to - from > 1;
+		for (size_t q = k + 1; all && q < to; q++) {
+			qerr eq = range_batch_verify(&vb->items[q], 1, K, Kt);
+			if (internal_error(eq))
+				return eq;
+			all = eq != Q_OK;
+		}
+		const char *more =
+		    all ? " -- as does every proof of the ballot (spliced, altered or "
+		          "of another election, B-3.4)"
+		        : "";
 		if (l->kind == PK_SEL)
-			say(why, whylen, "contest %u option %u: 0/1 proof fails (C-4.3, B-3.1)",
-			    l->contest, l->idx);
+			say(why, whylen, "contest %u option %u: 0/1 proof fails (C-4.3, B-3.1)%s",
+			    l->contest, l->idx, more);
 		else if (l->kind == PK_GROUP)
-			say(why, whylen, "contest %u group %u: 0/1 proof fails (B-3.2)", l->contest,
-			    l->idx);
+			say(why, whylen, "contest %u group %u: 0/1 proof fails (B-3.2)%s",
+			    l->contest, l->idx, more);
 		else
-			say(why, whylen, "contest %u: proof of %u..%u selections fails (B-3.3)",
-			    l->contest, l->lo, l->hi);
+			say(why, whylen, "contest %u: proof of %u..%u selections fails (B-3.3)%s",
+			    l->contest, l->lo, l->hi, more);
 		return Q_ERR_PROOF;
 	}
 	return Q_OK;

@@ -12,8 +12,10 @@
  * A ballot holds, per contest: per option an exponential ElGamal
  * ciphertext under the joint key K and a range proof that it encrypts 0
  * or 1 (with its commitments, C-4.3.9); per group a range proof that the group's sum is 0 or 1; and
- * a range proof that the contest's sum is in [min_sel, max_sel].  Every proof's context hash is the
- * style's 32-byte base hash (B-3).
+ * a range proof that the contest's sum is in [min_sel, max_sel].  Every proof's context hash binds
+ * the style's base hash, the ballot's identity (the hash of all its ciphertexts, B-3.0) and the
+ * proof's place (contest, option or group index), so that no ciphertext or proof can be moved to
+ * another ballot or another place (B-3.4).
  *
  * Secrets: marks (the voter's choices) and nonces are secret until a
  * challenge opens them.  ballot_opening holds both and is wiped by
@@ -41,6 +43,12 @@
 #define BALLOT_MAX_CONTESTS 64
 #define BALLOT_MAX_OPTIONS 64 /* per contest */
 #define BALLOT_TAG_TRACKING "quorum/v1/ballot/tracking-code"
+/* B-3.0, B-3.4: the ballot identity and the three proof contexts. */
+#define BALLOT_ID_LEN 32
+#define BALLOT_TAG_ID "quorum/v2/ballot/ciphertexts"
+#define BALLOT_TAG_SELECTION "quorum/v2/ballot/selection"
+#define BALLOT_TAG_GROUP "quorum/v2/ballot/group"
+#define BALLOT_TAG_CONTEST "quorum/v2/ballot/contest"
 
 typedef struct ballot_contest_style {
 	uint32_t noptions; /* 1..BALLOT_MAX_OPTIONS */
@@ -116,6 +124,37 @@ Q_MUST_CHECK qerr ballot_marks_check(const ballot_style *st, const uint8_t *mark
 Q_MUST_CHECK qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t *marks,
                                  size_t n, ballot **out, ballot_opening **op);
 
+/* Make every proof of b (B-3.1-B-3.3, contexts B-3.4) for the ciphertexts
+ * b already holds, with op's marks and nonces as witnesses; any proof b
+ * held is replaced.  ballot_encrypt is fresh nonces, the ciphertexts, then
+ * this.  Q_ERR_ARG if op does not open b (a mark or nonce that does not
+ * give the ciphertext: no false proof is made) or b lacks the style's
+ * shape; Q_ERR_NOMEM, Q_ERR_CRYPTO.  On failure b's proofs are
+ * unspecified (free it). */
+Q_MUST_CHECK qerr ballot_prove(const ballot_style *st, const point_table *K, ballot *b,
+                               const ballot_opening *op);
+
+/* The ballot identity (B-3.0): H_T(BALLOT_TAG_ID; H_B, ct_1, ..., ct_T),
+ * one 130-byte field alpha || beta per selection in B-2 order.  From a
+ * ballot (Q_ERR_FORMAT if it lacks the style's shape; Q_ERR_NOMEM) or
+ * from a B-2 encoding of the style's length (its ciphertext bytes as they
+ * stand; Q_ERR_ENCODING for another length). */
+Q_MUST_CHECK qerr ballot_id(uint8_t id[BALLOT_ID_LEN], const ballot_style *st, const ballot *b);
+Q_MUST_CHECK qerr ballot_id_enc(uint8_t id[BALLOT_ID_LEN], const ballot_style *st,
+                                const uint8_t *enc, size_t len);
+
+/* The context hash of one proof (B-3.4), contest and idx 0-based in B-2
+ * order:
+ *   BALLOT_PROOF_SELECTION  H_T("quorum/v2/ballot/selection"; H_B, id,
+ *                            u32(contest), u32(option = idx))
+ *   BALLOT_PROOF_GROUP      H_T("quorum/v2/ballot/group"; H_B, id,
+ *                            u32(contest), u32(group = idx))
+ *   BALLOT_PROOF_CONTEST    H_T("quorum/v2/ballot/contest"; H_B, id,
+ *                            u32(contest))             (idx ignored) */
+enum { BALLOT_PROOF_SELECTION, BALLOT_PROOF_GROUP, BALLOT_PROOF_CONTEST };
+void ballot_proof_ctx(uint8_t ctx[PROOF_CTX_LEN], const ballot_style *st,
+                      const uint8_t id[BALLOT_ID_LEN], int kind, uint32_t contest, uint32_t idx);
+
 /* The canonical encoding (B-2; every proof in the full encoding of
  * C-4.3.9, commitments included) into a malloc'd buffer *out of *len
  * bytes.  Q_ERR_STATE if a proof carries no commitments (every proof
@@ -131,15 +170,13 @@ Q_MUST_CHECK qerr ballot_decode(const ballot_style *st, const uint8_t *in, size_
 void ballot_tracking_code(uint8_t code[BALLOT_CODE_LEN], const ballot_style *st, const uint8_t *enc,
                           size_t len);
 
-/* Verify every proof of b (B-5): all of them in one batch (C-4.3.10,
- * with the published commitments; random weights, so not deterministic
- * in time, but the result is: a valid ballot always passes, an invalid
- * one fails except with probability <= 2^-127).  If the batch fails,
- * each proof is checked alone to name it.  K_table may be NULL (slower);
- * if given it must be the table of K.  Returns Q_OK; Q_ERR_PROOF with
- * why saying which contest/option/group/total failed; Q_ERR_FORMAT if b
- * does not have the style's shape (or lacks a proof); Q_ERR_NOMEM or
- * Q_ERR_CRYPTO if verification could not run. */
+/* Verify every proof of b (B-5), each under its own context (B-3.4): all of them in one batch
+ * (C-4.3.10, with the published commitments; random weights, so not deterministic in time, but the
+ * result is: a valid ballot always passes, an invalid one fails except with probability <= 2^-127).
+ * If the batch fails, each proof is checked alone to name it.  K_table may be NULL (slower); if
+ * given it must be the table of K.  Returns Q_OK; Q_ERR_PROOF with why saying which
+ * contest/option/group/total failed; Q_ERR_FORMAT if b does not have the style's shape (or lacks a
+ * proof); Q_ERR_NOMEM or Q_ERR_CRYPTO if verification could not run. */
 Q_MUST_CHECK qerr ballot_verify(const ballot_style *st, const point *K, const point_table *K_table,
                                 const ballot *b, char *why, size_t whylen);
 
@@ -160,11 +197,14 @@ Q_MUST_CHECK qerr ballot_verify_batch(const ballot_style *st, const point *K,
                                       qerr *results, size_t *first_bad, char *why, size_t whylen);
 /* The same, given enc[i] (enclen[i] bytes): the B-2 encoding bs[i] was
  * decoded from (ballot_decode).  Its ciphertext bytes are hashed as they
- * stand instead of re-encoding each selection's two points (~3 us each).
- * enc and enclen are both NULL (then this is ballot_verify_batch) or both
- * given, each enclen[i] the style's B-2 length (Q_ERR_ARG otherwise).
- * Bytes that are not bs[i]'s encoding make valid ballots fail; they can
- * never make an invalid one pass (the equations use bs[i]'s points). */
+ * stand -- into each proof's transcript and into the ballot identity that
+ * every proof context binds (B-3.0, B-3.4) -- instead of re-encoding each
+ * selection's two points (~3 us each).  enc and enclen are both NULL (then
+ * this is ballot_verify_batch) or both given, each enclen[i] the style's
+ * B-2 length (Q_ERR_ARG otherwise).  Bytes that are not bs[i]'s encoding
+ * make its proofs be checked under another ballot's identity: they make
+ * valid ballots fail and are never meant to be given (the equations
+ * themselves use bs[i]'s points). */
 Q_MUST_CHECK qerr ballot_verify_batch_enc(const ballot_style *st, const point *K,
                                           const point_table *K_table, const ballot *const *bs,
                                           const uint8_t *const *enc, const size_t *enclen, size_t n,

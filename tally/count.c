@@ -18,6 +18,7 @@
 #include "ceremony.h"
 #include "crypto/sig.h"
 #include "crypto/util.h"
+#include "election/alphaset.h"
 #include "election/i18n.h"
 #include "election/progress.h"
 #include "election/srec.h"
@@ -256,6 +257,9 @@ typedef struct station_data {
 	size_t *len;
 	uint8_t (*code)[BALLOT_CODE_LEN];
 	json_t *checked_in; /* the record's checked_in list (R-5 (9)), a reference */
+	size_t nch; /* challenged ballots: B-2 encodings, for B-9 */
+	uint8_t **ch_enc;
+	size_t *ch_len;
 } station_data;
 
 static void station_data_clear(station_data *sd)
@@ -266,6 +270,10 @@ static void station_data_clear(station_data *sd)
 	free(sd->len);
 	free(sd->code);
 	json_decref(sd->checked_in);
+	for (size_t i = 0; i < sd->nch; i++)
+		free(sd->ch_enc[i]);
+	free(sd->ch_enc);
+	free(sd->ch_len);
 	memset(sd, 0, sizeof *sd);
 }
 
@@ -406,12 +414,16 @@ out:
 }
 
 /* R-5 (8): every challenged ballot's opening re-encrypts to its
- * ciphertexts (B-7). */
+ * ciphertexts (B-7).  Their B-2 bytes are kept in sd for B-9. */
 static qerr check_challenged(const ballot_style *st, const point *K, const char *sid,
-                             const json_t *arr, char *msg, size_t msgsz)
+                             const json_t *arr, station_data *sd, char *msg, size_t msgsz)
 {
 	size_t i;
 	const json_t *c;
+	size_t n = json_array_size(arr);
+	if ((sd->ch_enc = calloc(n + 1, sizeof *sd->ch_enc)) == NULL ||
+	    (sd->ch_len = calloc(n + 1, sizeof *sd->ch_len)) == NULL)
+		return Q_ERR_NOMEM;
 	json_array_foreach(arr, i, c)
 	{
 		const json_t *bs = json_object_get(c, "ballot"),
@@ -434,6 +446,11 @@ static qerr check_challenged(const ballot_style *st, const point *K, const char 
 			e = ballot_opening_check(st, K, b, op, why, sizeof why);
 		ballot_free(b);
 		ballot_opening_free(op);
+		if (e == Q_OK) {
+			sd->ch_enc[sd->nch] = bb;
+			sd->ch_len[sd->nch++] = bl;
+			bb = NULL;
+		}
 		free(bb);
 		free(ob);
 		if (e != Q_OK)
@@ -673,7 +690,7 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 		             (unsigned long long)sd->challenged);
 		goto out;
 	}
-	if ((e = check_challenged(st, K, sid, arr, msg, msgsz)) != Q_OK)
+	if ((e = check_challenged(st, K, sid, arr, sd, msg, msgsz)) != Q_OK)
 		goto out;
 	e = check_station_log(el, st, sid, &vk, lsize, root, sd, msg, msgsz);
 out:
@@ -724,6 +741,127 @@ typedef struct code_ref {
 static int cmp_ref(const void *a, const void *b)
 {
 	return memcmp(((const code_ref *)a)->code, ((const code_ref *)b)->code, BALLOT_CODE_LEN);
+}
+
+/* ---- B-9: no ciphertext alpha twice in the record ---- */
+
+typedef struct aplace {
+	size_t station, index;
+	int chal;
+	const uint8_t *enc;
+} aplace;
+
+typedef struct alpha_ctx {
+	const aplace *pl;
+	const size_t *off; /* where option s's ciphertext starts in B-2 */
+	size_t T;
+} alpha_ctx;
+
+static int alpha_same(void *vctx, uint64_t earlier, const uint8_t alpha[ALPHASET_ALPHA_LEN])
+{
+	const alpha_ctx *a = vctx;
+	return memcmp(a->pl[earlier / a->T].enc + a->off[earlier % a->T], alpha,
+	              ALPHASET_ALPHA_LEN) == 0;
+}
+
+/* "station s1, ballot 2 (tracking code ...) contest 0 option 1" */
+static void alpha_place(char *out, size_t outsz, const ballot_style *st, const station_data *sds,
+                        const alpha_ctx *a, uint64_t ref)
+{
+	const aplace *p = &a->pl[ref / a->T];
+	size_t s = (size_t)(ref % a->T), k = 0;
+	char hx[2 * BALLOT_CODE_LEN + 1];
+	uint8_t code[BALLOT_CODE_LEN];
+	while (k + 1 < st->ncontests && s >= st->contests[k].noptions)
+		s -= st->contests[k++].noptions;
+	ballot_tracking_code(code, st, p->enc, ballot_style_encoded_len(st));
+	hex_encode(hx, code, BALLOT_CODE_LEN);
+	snprintf(out, outsz, "station %s, %s %zu (tracking code %s) contest %zu option %zu",
+	         sds[p->station].id, p->chal ? "challenged ballot" : "ballot", p->index, hx, k, s);
+}
+
+/* B-9: every cast and challenged ballot of every station; the first
+ * alpha seen twice refuses the tally, naming both places. */
+static qerr check_alphas(const ballot_style *st, const station_data *sds, size_t ns, char *msg,
+                         size_t msgsz)
+{
+	size_t T = st->total_options, n = 0, slen = ballot_style_encoded_len(st);
+	size_t *off = NULL;
+	aplace *pl = NULL;
+	alphaset *set = NULL;
+	qerr e = Q_ERR_NOMEM;
+	for (size_t s = 0; s < ns; s++)
+		n += sds[s].nballots + sds[s].nch;
+	if (T == 0 || n == 0)
+		return Q_OK;
+	if ((off = calloc(T, sizeof *off)) == NULL || (pl = calloc(n, sizeof *pl)) == NULL ||
+	    (set = alphaset_new(n * T)) == NULL)
+		goto out;
+	for (size_t k = 0, pos = 4, s = 0; k < st->ncontests; k++) {
+		const ballot_contest_style *cs = &st->contests[k];
+		for (size_t j = 0; j < cs->noptions; j++, s++)
+			off[s] = pos + 8 + (ELGAMAL_CT_LEN + RANGE_PROOF_FULL_LEN(1)) * j;
+		pos += 8 + cs->noptions * (ELGAMAL_CT_LEN + RANGE_PROOF_FULL_LEN(1)) +
+		       cs->ngroups * RANGE_PROOF_FULL_LEN(1) +
+		       RANGE_PROOF_FULL_LEN(cs->max_sel - cs->min_sel);
+	}
+	n = 0;
+	/* B-9.3: every cast ballot in record order, then every challenged one */
+	for (size_t s = 0; s < ns; s++)
+		for (size_t i = 0; i < sds[s].nballots; i++)
+			if (sds[s].len[i] == slen) /* verified: always */
+				pl[n++] = (aplace){s, i, 0, sds[s].enc[i]};
+	for (size_t s = 0; s < ns; s++)
+		for (size_t i = 0; i < sds[s].nch; i++)
+			if (sds[s].ch_len[i] == slen) /* decoded by check_challenged */
+				pl[n++] = (aplace){s, i, 1, sds[s].ch_enc[i]};
+	alpha_ctx a = {pl, off, T};
+	for (uint64_t r = 0; r < n; r++)
+		for (size_t s = 0; s < T; s++) {
+			uint64_t earlier = 0;
+			e = alphaset_add(set, pl[r].enc + off[s], r * T + s, alpha_same, &a,
+			                 &earlier);
+			if (e == Q_ERR_EXISTS && earlier % T == s &&
+			    memcmp(pl[earlier / T].enc, pl[r].enc, slen) == 0) {
+				/* the same ballot at the same place: not a replayed
+				 * ciphertext but a ballot twice.  Cast twice was refused
+				 * (R-6 (1)); challenged at two stations is never counted;
+				 * challenged and cast is refused here (B-9.3) */
+				const aplace *x = &pl[earlier / T], *y = &pl[r];
+				if (x->chal == y->chal)
+					continue;
+				if (x->chal) {
+					const aplace *t = x;
+					x = y;
+					y = t;
+				}
+				e = rec_fail(
+				    Q_ERR_CONSISTENCY, msg, msgsz,
+				    "station %s, challenged ballot %zu was also cast (station "
+				    "%s, ballot %zu): a challenged ballot is never counted (B-9)",
+				    sds[y->station].id, y->index, sds[x->station].id, x->index);
+				goto out;
+			}
+			if (e == Q_ERR_EXISTS) {
+				char p1[300], p2[300];
+				alpha_place(p1, sizeof p1, st, sds, &a, earlier);
+				alpha_place(p2, sizeof p2, st, sds, &a, r * T + s);
+				e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+				             "the same ciphertext (alpha) is at %s and at %s: a "
+				             "ciphertext replayed from another ballot or place is "
+				             "refused (B-9)",
+				             p1, p2);
+				goto out;
+			}
+			if (e != Q_OK)
+				goto out;
+		}
+	e = Q_OK;
+out:
+	alphaset_free(set);
+	free(pl);
+	free(off);
+	return e;
 }
 
 static void bar_cb(void *ctx, uint64_t done, uint64_t total)
@@ -820,6 +958,9 @@ qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char
 		}
 		goto out;
 	}
+	/* R-6 (2a): no ciphertext twice, cast or challenged (B-9) */
+	if ((e = check_alphas(st, sds, ns, msg, msgsz)) != Q_OK)
+		goto out;
 	/* aggregate.json */
 	if ((jst = json_array()) == NULL || (jcs = json_array()) == NULL) {
 		e = Q_ERR_NOMEM;

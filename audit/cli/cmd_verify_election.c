@@ -1,6 +1,6 @@
 /*
  * quorum-audit verify-election RECORD_DIR [--json] [--full-crosscheck]
- *                                          [--sample N] [--threads N]
+ *                                          [--sample N] [--seed HEX] [--threads N]
  *                                          [--fingerprints FILE]
  * The observers' end-to-end check of an election record
  * (audit/verify_election.h; docs/spec/verify.md).  Exit 0 only if every
@@ -12,18 +12,22 @@
 
 #include "audit/verify_election.h"
 #include "cli.h"
+#include "crypto/util.h"
 
 #include "banned.h"
 
 static const char usage[] =
-    "RECORD_DIR [--json] [--full-crosscheck] [--sample N] [--threads N]\n"
+    "RECORD_DIR [--json] [--full-crosscheck] [--sample N] [--seed HEX] [--threads N]\n"
     "Re-verify a whole election record: parameters and base hash, trustees'\n"
     "commitments and joint key, station records and logs, every ballot,\n"
     "reconciliation, the aggregate, the decryption, challenged ballots, the\n"
     "decision, and a libgcrypt cross-check (of N sampled ballots, default 32,\n"
-    "or all with --full-crosscheck).  One line per check; --json for the\n"
-    "machine-readable report (docs/spec/verify.md V-13).  Ballots are verified\n"
-    "on --threads threads (default: every online CPU).\n"
+    "or all with --full-crosscheck).  The sample is drawn at random when the\n"
+    "cross-check starts, from a 32-byte seed that the report prints; --seed HEX\n"
+    "(64 hex digits) draws it from that seed instead, so that a run's sample\n"
+    "can be reproduced exactly (docs/spec/verify.md V-12).  One line per check;\n"
+    "--json for the machine-readable report (V-13).  Ballots are verified on\n"
+    "--threads threads (default: every online CPU).\n"
     "--fingerprints FILE: the trustees' fingerprints as written down at the key\n"
     "ceremony (lines \"<i> <fingerprint>\"); check 2 then also fails for any\n"
     "trustee whose signing key in the record has another fingerprint.";
@@ -35,6 +39,8 @@ int cmd_verify_election(int argc, char **argv)
 	size_t fplen = 0;
 	int json = 0;
 	ve_opts o = {0, 0, 2, 0};
+	uint8_t seed[VE_SEED_LEN];
+	int have_seed = 0;
 	ve_report *r = NULL;
 	int rc = CLI_ERR;
 	if (cli_want_help(argc, argv, usage))
@@ -51,6 +57,17 @@ int cmd_verify_election(int argc, char **argv)
 				cli_err("verify-election", "--sample needs a positive integer");
 				return CLI_ERR;
 			}
+		} else if (strcmp(argv[i], "--seed") == 0) {
+			const char *h = i + 1 < argc ? argv[++i] : "";
+			if (strlen(h) != 2 * VE_SEED_LEN ||
+			    hex_decode(seed, VE_SEED_LEN, h, strlen(h)) != Q_OK) {
+				cli_err("verify-election",
+				        "--seed needs exactly 64 hexadecimal digits (32 bytes), as "
+				        "a report prints it; got \"%.80s\"",
+				        h);
+				return CLI_ERR;
+			}
+			have_seed = 1;
 		} else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
 			uint64_t t;
 			if (!cli_parse_u64(argv[++i], &t) || t == 0 || t > 16) {
@@ -77,7 +94,7 @@ int cmd_verify_election(int argc, char **argv)
 	}
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		goto out;
-	qerr e = ve_verify(dir, &o, r);
+	qerr e = ve_verify_seed(dir, &o, have_seed ? seed : NULL, r);
 	if (e != Q_OK) {
 		cli_err("verify-election", "%s: %s", dir,
 		        e == Q_ERR_NOTFOUND ? "not a directory" : qerr_str(e));

@@ -827,6 +827,169 @@ Test(verify, challenged_ballot_also_cast)
 	json_decref(r);
 }
 
+/* A dishonest station adds a cast ballot (logged, counted as issued) and
+ * re-signs its record. */
+static void add_cast(const char *sid, const uint8_t *enc, size_t len)
+{
+	char msg[512];
+	rec_election *el = NULL;
+	ballot_style *st = NULL;
+	uint8_t code[BALLOT_CODE_LEN];
+	cr_assert_eq(rec_open(&el, rec, msg, sizeof msg), Q_OK, "%s", msg);
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	ballot_tracking_code(code, st, enc, len);
+	json_t *r = station_json(sid);
+	char *tc = hexs(code, 32), *bb = b64(enc, len);
+	json_array_append_new(json_object_get(r, "ballots"),
+	                      json_pack("{s:s, s:s}", "tracking_code", tc, "ballot", bb));
+	json_t *cnt = json_object_get(r, "counts");
+	json_object_set_new(cnt, "cast",
+	                    json_integer(json_integer_value(json_object_get(cnt, "cast")) + 1));
+	json_object_set_new(cnt, "issued",
+	                    json_integer(json_integer_value(json_object_get(cnt, "issued")) + 1));
+	resign_station(sid, r, enc, len);
+	free(tc);
+	free(bb);
+	json_decref(r);
+	ballot_style_free(st);
+	rec_free(el);
+}
+
+/* The mark of option s (style order) in an opening (B-6). */
+static uint8_t opening_mark(const uint8_t *op, size_t s)
+{
+	return op[33 * s];
+}
+
+static int has_detail(const ve_check *k, const char *what)
+{
+	for (size_t d = 0; d < k->ndetails; d++)
+		if (strstr(k->detail[d], what) != NULL)
+			return 1;
+	return 0;
+}
+
+/* Issue 15 finding 3: s1 casts a ballot spliced from its ballots 0
+ * (contest 0) and 1 (contest 1), each part with its honest proofs, under a
+ * new tracking code, logged and re-signed.  Check 4 refuses it: its proofs
+ * are bound to the ballot identity (B-3.4). */
+Test(verify, spliced_ballot)
+{
+	char msg[512];
+	rec_election *el = NULL;
+	ballot_style *st = NULL;
+	ballot *b0 = NULL, *b1 = NULL;
+	size_t l0, l1, len;
+	uint8_t *enc;
+	cr_assert_eq(rec_open(&el, rec, msg, sizeof msg), Q_OK, "%s", msg);
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	json_t *r = station_json("s1");
+	json_t *a = json_object_get(r, "ballots");
+	uint8_t *e0 = unb64(json_array_get(a, 0), "ballot", &l0);
+	uint8_t *e1 = unb64(json_array_get(a, 1), "ballot", &l1);
+	cr_assert_eq(ballot_decode(st, e0, l0, &b0), Q_OK);
+	cr_assert_eq(ballot_decode(st, e1, l1, &b1), Q_OK);
+	ballot_contest c = b0->contests[1];
+	b0->contests[1] = b1->contests[1];
+	b1->contests[1] = c;
+	cr_assert_eq(ballot_encode(b0, &enc, &len), Q_OK);
+	add_cast("s1", enc, len);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
+	const ve_check *k4 = &rep.checks[VE_BALLOTS - 1];
+	cr_assert(strstr(k4->detail[0], "stations/s1/station-record.json: ballots[4]: a proof "
+	                                "fails") != NULL,
+	          "%s", k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], "contest 0 option 0: 0/1 proof fails") != NULL, "%s",
+	          k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], "spliced") != NULL, "%s", k4->detail[0]);
+	/* and its ciphertexts are those of ballots 0 and 1 (B-9) */
+	cr_assert(has_detail(k4, "stations/s1: ballots[0] contest 0 option 0"), "%s",
+	          k4->detail[1]);
+	free(enc);
+	free(e0);
+	free(e1);
+	ballot_free(b0);
+	ballot_free(b1);
+	json_decref(r);
+	ballot_style_free(st);
+	rec_free(el);
+}
+
+/* B-9: the ciphertext of s1's challenged ballot (its nonces are public)
+ * cast again by s2 in another contest, inside a ballot with its own valid
+ * proofs and tracking code: only the alpha rule sees it. */
+Test(verify, challenged_ciphertext_replayed_in_another_contest)
+{
+	char msg[512];
+	rec_election *el = NULL;
+	size_t cl, ol, len;
+	uint8_t *enc;
+	cr_assert_eq(rec_open(&el, rec, msg, sizeof msg), Q_OK, "%s", msg);
+	json_t *r1 = station_json("s1");
+	json_t *ch = json_array_get(json_object_get(r1, "challenged"), 0);
+	uint8_t *ce = unb64(ch, "ballot", &cl), *co = unb64(ch, "opening", &ol);
+	/* its contest 1 option 0 (place 2) into contest 0 option 0 */
+	uint8_t m[FX_NOPT];
+	memcpy(m, marks, FX_NOPT);
+	m[0] = opening_mark(co, 2);
+	m[1] = (uint8_t)!m[0];
+	fx_encrypt_replaying(el, m, 0, ce, cl, co, ol, 2, &enc, &len);
+	add_cast("s2", enc, len);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
+	const ve_check *k4 = &rep.checks[VE_BALLOTS - 1];
+	cr_assert_eq(k4->failed, 1, "%s", k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], "stations/s2: ballots[2] contest 0 option 0 (tracking "
+	                                "code ") == k4->detail[0],
+	          "%s", k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], " and stations/s1: challenged[0] contest 1 option 0 "
+	                                "(tracking code ") != NULL,
+	          "%s", k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], "the same ciphertext (alpha) twice (B-9)") != NULL, "%s",
+	          k4->detail[0]);
+	free(enc);
+	free(ce);
+	free(co);
+	json_decref(r1);
+	rec_free(el);
+}
+
+/* B-9 between two cast ballots of two stations: s1 casts a ballot whose
+ * nonces it kept, s2 casts one replaying its contest 1 option 1 as its own
+ * contest 1 option 2. */
+Test(verify, cast_ciphertext_replayed_at_another_station)
+{
+	char msg[512];
+	rec_election *el = NULL;
+	fx_challenge p;
+	size_t len;
+	uint8_t *enc;
+	cr_assert_eq(rec_open(&el, rec, msg, sizeof msg), Q_OK, "%s", msg);
+	fx_challenge_make(el, marks, &p);
+	uint8_t m[FX_NOPT];
+	const uint8_t base[FX_NOPT] = {0, 1, 1, 0, 0, 0, 0}; /* c2; m1 */
+	memcpy(m, base, FX_NOPT);
+	m[4] = opening_mark(p.op, 3); /* m3: m1 and perhaps m3 */
+	fx_encrypt_replaying(el, m, 4, p.enc, p.len, p.op, p.oplen, 3, &enc, &len);
+	add_cast("s1", p.enc, p.len);
+	add_cast("s2", enc, len);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
+	const ve_check *k4 = &rep.checks[VE_BALLOTS - 1];
+	cr_assert_eq(k4->failed, 1, "%s", k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], "stations/s1: ballots[4] contest 1 option 1 (tracking "
+	                                "code ") == k4->detail[0],
+	          "%s", k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], " and stations/s2: ballots[2] contest 1 option 2 ") != NULL,
+	          "%s", k4->detail[0]);
+	cr_assert(strstr(k4->detail[0], "(B-9)") != NULL, "%s", k4->detail[0]);
+	free(enc);
+	free(p.enc);
+	free(p.op);
+	rec_free(el);
+}
+
 /* Check 10 is independent: a changed aggregate ciphertext is caught by
  * libgcrypt's re-addition as well as by check 6. */
 Test(verify, crosscheck_catches_a_changed_aggregate)
@@ -1589,4 +1752,200 @@ Test(verify, checked_in_lookup)
 	cr_assert_eq(run_lookup(args, &out), 2, "%s", out);
 	cr_assert(strstr(out, "cannot read the station record") != NULL, "%s", out);
 	free(out);
+}
+
+/* ---- check 10's sample (V-12.1) ---- */
+
+/* Known answers, computed independently with Python's hashlib from the
+ * text of V-12.1. */
+Test(verify, sample_known_answer)
+{
+	uint8_t seed[VE_SEED_LEN];
+	uint64_t got[8];
+	for (int i = 0; i < VE_SEED_LEN; i++)
+		seed[i] = (uint8_t)i;
+	static const uint64_t a[5] = {69, 223, 291, 815, 858};
+	cr_assert_eq(ve_sample_draw(seed, 1000, 5, got), Q_OK);
+	cr_assert_arr_eq(got, a, sizeof a);
+	static const uint64_t b[3] = {4, 5, 6};
+	cr_assert_eq(ve_sample_draw(seed, 7, 3, got), Q_OK);
+	cr_assert_arr_eq(got, b, sizeof b);
+	memset(seed, 0, sizeof seed);
+	static const uint64_t c[8] = {126218, 220146, 270267, 420170,
+	                              458205, 473463, 512197, 610565};
+	cr_assert_eq(ve_sample_draw(seed, 1000000, 8, got), Q_OK);
+	cr_assert_arr_eq(got, c, sizeof c);
+	/* without replacement: every draw of 7 of 7 is the whole set */
+	cr_assert_eq(ve_sample_draw(seed, 7, 7, got), Q_OK);
+	for (uint64_t i = 0; i < 7; i++)
+		cr_assert_eq(got[i], i);
+}
+
+/* Run the CLI; stdout and stderr both into *out. */
+static int run_cli_all(const char *args, char **out)
+{
+	char cmd[4096], op[1300];
+	const char *bin = getenv("QUORUM_AUDIT");
+	cr_assert_not_null(bin, "QUORUM_AUDIT must name quorum-audit");
+	snprintf(op, sizeof op, "%s/out", tmp);
+	snprintf(cmd, sizeof cmd, "'%s' verify-election %s >'%s' 2>&1 </dev/null", bin, args, op);
+	int st = system(cmd);
+	cr_assert(WIFEXITED(st));
+	size_t l;
+	*out = test_read_file(op, &l);
+	return WEXITSTATUS(st);
+}
+
+/* The "sample" object of a --json run, as compact text (malloc'd). */
+static char *sample_of(const char *args, char *seed_out)
+{
+	char *out = NULL;
+	json_error_t je;
+	cr_assert_eq(run_cli_all(args, &out), 0, "%s", out);
+	json_t *j = json_loads(out, 0, &je);
+	cr_assert_not_null(j, "%s: %s", je.text, out);
+	json_t *s = json_object_get(j, "sample");
+	const char *seed = json_string_value(json_object_get(s, "seed"));
+	cr_assert(seed != NULL && strlen(seed) == 64, "%s", out);
+	strcpy(seed_out, seed);
+	char *txt = json_dumps(json_object_get(s, "ballots"), JSON_COMPACT);
+	cr_assert_eq(json_integer_value(json_object_get(s, "size")), 3);
+	cr_assert_eq(json_array_size(json_object_get(s, "ballots")), 3, "%s", txt);
+	json_decref(j);
+	free(out);
+	return txt;
+}
+
+Test(verify, cli_seed_reproduces_the_sample)
+{
+	char args[1600], s1[65], s2[65], s3[65];
+	static const char A[] = "00000000000000000000000000000000000000000000000000000000000000a1";
+	static const char B[] = "00000000000000000000000000000000000000000000000000000000000000b2";
+	/* a given seed: the same sample every time, and the seed reported */
+	snprintf(args, sizeof args, "'%s' --json --sample 3 --seed %s", rec, A);
+	char *x = sample_of(args, s1), *y = sample_of(args, s2);
+	cr_assert_str_eq(s1, A);
+	cr_assert_str_eq(x, y);
+	/* another seed, another sample (these two differ: V-12.1 is
+	 * deterministic, see sample_known_answer) */
+	snprintf(args, sizeof args, "'%s' --json --sample 3 --seed %s", rec, B);
+	char *z = sample_of(args, s3);
+	cr_assert_str_eq(s3, B);
+	cr_assert_str_neq(x, z);
+	free(y);
+	free(z);
+	/* no seed: a fresh one each run (printed), and giving it back
+	 * reproduces that run's sample */
+	snprintf(args, sizeof args, "'%s' --json --sample 3", rec);
+	char *r1 = sample_of(args, s1), *r2 = sample_of(args, s2);
+	cr_assert_str_neq(s1, s2);
+	snprintf(args, sizeof args, "'%s' --json --sample 3 --seed %s", rec, s1);
+	char *r3 = sample_of(args, s3);
+	cr_assert_str_eq(s3, s1);
+	cr_assert_str_eq(r3, r1);
+	free(r1);
+	free(r2);
+	free(r3);
+	free(x);
+	/* the text form prints the seed and the sampled ballots */
+	char *out = NULL;
+	snprintf(args, sizeof args, "'%s' --sample 3 --seed %s", rec, A);
+	cr_assert_eq(run_cli_all(args, &out), 0, "%s", out);
+	cr_assert(strstr(out, A) != NULL, "%s", out);
+	cr_assert(strstr(out, "sampled: s") != NULL, "%s", out);
+	free(out);
+}
+
+Test(verify, cli_seed_malformed_and_documented)
+{
+	char args[1600], *out = NULL;
+	static const char *bad[] = {
+	    "xyz",
+	    "00000000000000000000000000000000000000000000000000000000000000a", /* 63 */
+	    "00000000000000000000000000000000000000000000000000000000000000a1f", /* 65 */
+	    "0000000000000000000000000000000000000000000000000000000000000g1",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		snprintf(args, sizeof args, "'%s' --seed %s", rec, bad[i]);
+		cr_assert_eq(run_cli_all(args, &out), 2, "%s: %s", bad[i], out);
+		cr_assert(strstr(out, "--seed needs exactly 64 hexadecimal digits") != NULL, "%s",
+		          out);
+		free(out);
+	}
+	snprintf(args, sizeof args, "'%s' --seed", rec);
+	cr_assert_eq(run_cli_all(args, &out), 2, "%s", out);
+	cr_assert(strstr(out, "--seed needs exactly 64 hexadecimal digits") != NULL, "%s", out);
+	free(out);
+	cr_assert_eq(run_cli_all("--help", &out), 0, "%s", out);
+	cr_assert(strstr(out, "[--seed HEX]") != NULL, "%s", out);
+	cr_assert(strstr(out, "--seed HEX\n(64 hex digits) draws it from that seed") != NULL, "%s",
+	          out);
+	free(out);
+}
+
+/* A tampered (spliced, logged, re-signed) ballot at s1 ballots[4],
+ * position 4 of the record's 7: with a seed whose sample of one holds it,
+ * check 10 names it under libgcrypt too; with a seed whose sample does
+ * not, check 10 does not name it (check 4 does, either way). */
+Test(verify, seeded_sample_catches_a_tampered_ballot)
+{
+	char msg[512];
+	rec_election *el = NULL;
+	ballot_style *st = NULL;
+	ballot *b0 = NULL, *b1 = NULL;
+	size_t l0, l1, len;
+	uint8_t *enc, in[VE_SEED_LEN] = {0}, out[VE_SEED_LEN] = {0};
+	cr_assert_eq(rec_open(&el, rec, msg, sizeof msg), Q_OK, "%s", msg);
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	json_t *r = station_json("s1");
+	json_t *a = json_object_get(r, "ballots");
+	uint8_t *e0 = unb64(json_array_get(a, 0), "ballot", &l0);
+	uint8_t *e1 = unb64(json_array_get(a, 1), "ballot", &l1);
+	cr_assert_eq(ballot_decode(st, e0, l0, &b0), Q_OK);
+	cr_assert_eq(ballot_decode(st, e1, l1, &b1), Q_OK);
+	ballot_contest c = b0->contests[1];
+	b0->contests[1] = b1->contests[1];
+	b1->contests[1] = c;
+	cr_assert_eq(ballot_encode(b0, &enc, &len), Q_OK);
+	add_cast("s1", enc, len);
+	/* seeds whose sample of 1 of 7 is, and is not, position 4 */
+	int found_in = 0, found_out = 0;
+	for (int i = 0; i < 256 && !(found_in && found_out); i++) {
+		uint8_t s[VE_SEED_LEN] = {0};
+		uint64_t p;
+		s[31] = (uint8_t)i;
+		cr_assert_eq(ve_sample_draw(s, 7, 1, &p), Q_OK);
+		if (p == 4 && !found_in) {
+			memcpy(in, s, sizeof in);
+			found_in = 1;
+		} else if (p != 4 && !found_out) {
+			memcpy(out, s, sizeof out);
+			found_out = 1;
+		}
+	}
+	cr_assert(found_in && found_out);
+	ve_opts o = {0, 1, -1, 2};
+	ve_report rep;
+	cr_assert_eq(ve_verify_seed(rec, &o, in, &rep), Q_OK);
+	cr_assert_eq(memcmp(rep.seed, in, VE_SEED_LEN), 0);
+	cr_assert_eq(rep.sampled, 1);
+	cr_assert_str_eq(rep.sample[0].station, "s1");
+	cr_assert_eq(rep.sample[0].index, 4);
+	const ve_check *k10 = &rep.checks[VE_CROSSCHECK - 1];
+	cr_assert(has_detail(k10, "stations/s1: ballots[4]: contest 0 option 0: the 0/1 proof "
+	                          "fails under libgcrypt"),
+	          "%s", k10->ndetails ? k10->detail[0] : "no detail");
+	cr_assert_eq(ve_verify_seed(rec, &o, out, &rep), Q_OK);
+	cr_assert_neq(rep.sample[0].index == 4 && strcmp(rep.sample[0].station, "s1") == 0, 1);
+	k10 = &rep.checks[VE_CROSSCHECK - 1];
+	cr_assert(!has_detail(k10, "ballots[4]"), "%s", k10->detail[0]);
+	cr_assert_gt(rep.checks[VE_BALLOTS - 1].failed, 0);
+	free(enc);
+	free(e0);
+	free(e1);
+	ballot_free(b0);
+	ballot_free(b1);
+	json_decref(r);
+	ballot_style_free(st);
+	rec_free(el);
 }

@@ -395,3 +395,44 @@ void fx_challenge_make(const rec_election *el, const uint8_t *marks, fx_challeng
 	point_free(K);
 	ballot_style_free(st);
 }
+
+/* The selection at style place s (contests in order). */
+static ballot_selection *fx_sel(ballot *b, size_t s)
+{
+	for (size_t k = 0; k < b->ncontests; k++) {
+		if (s < b->contests[k].nsel)
+			return &b->contests[k].sel[s];
+		s -= b->contests[k].nsel;
+	}
+	cr_assert_fail("place %zu is not in the ballot", s);
+	return NULL;
+}
+
+void fx_encrypt_replaying(const rec_election *el, const uint8_t *marks, size_t to,
+                          const uint8_t *src, size_t srclen, const uint8_t *srcop, size_t srcoplen,
+                          size_t from, uint8_t **enc, size_t *len)
+{
+	ballot_style *st = NULL;
+	point *K = NULL;
+	ballot *b = NULL, *sb = NULL;
+	ballot_opening *op = NULL, *sop = NULL;
+	char msg[256];
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	cr_assert_eq(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), Q_OK);
+	point_table *Kt = point_table_new(K);
+	cr_assert_eq(ballot_decode(st, src, srclen, &sb), Q_OK);
+	cr_assert_eq(ballot_opening_decode(st, srcop, srcoplen, &sop), Q_OK);
+	cr_assert_eq(ballot_encrypt(st, Kt, marks, FX_NOPT, &b, &op), Q_OK);
+	cr_assert_eq(op->marks[to], sop->marks[from], "marks[%zu] must be the source's mark", to);
+	cr_assert_eq(elgamal_ct_copy(fx_sel(b, to)->ct, fx_sel(sb, from)->ct), Q_OK);
+	cr_assert_eq(scalar_copy(op->nonce[to], sop->nonce[from]), Q_OK);
+	cr_assert_eq(ballot_prove(st, Kt, b, op), Q_OK);
+	cr_assert_eq(ballot_encode(b, enc, len), Q_OK);
+	ballot_free(b);
+	ballot_free(sb);
+	ballot_opening_free(op);
+	ballot_opening_free(sop);
+	point_table_free(Kt);
+	point_free(K);
+	ballot_style_free(st);
+}

@@ -76,4 +76,14 @@ extern json_t *fx_station_checked_in;
 void fx_station_marks(const rec_election *el, const char *sid, const uint8_t *marks, size_t n,
                       uint64_t issued);
 
+/* A valid ballot for marks whose selection at place `to` (0..FX_NOPT-1,
+ * style order) is the ciphertext at place `from` of the ballot src (its
+ * B-2 encoding, and its opening srcop, B-6), re-proved with the known
+ * nonce (ballot_prove, B-3): a ballot with its own tracking code and good
+ * proofs that replays another ballot's ciphertext -- what B-9 refuses.
+ * marks[to] must be src's mark at `from`.  *enc is malloc'd. */
+void fx_encrypt_replaying(const rec_election *el, const uint8_t *marks, size_t to,
+                          const uint8_t *src, size_t srclen, const uint8_t *srcop, size_t srcoplen,
+                          size_t from, uint8_t **enc, size_t *len);
+
 #endif

@@ -484,3 +484,119 @@ Test(tally, id_checked_in_at_two_stations_is_refused)
 	          "%s", msg);
 	rec_free(el);
 }
+
+/* Issue 15 finding 3: a dishonest station casts a ballot spliced from two
+ * honest ones (contest 0 of one, contest 1 of the other), each part with
+ * its honest proofs and a new tracking code.  The proofs are bound to the
+ * ballot's identity (B-3.4): the tally refuses it, naming it. */
+Test(tally, spliced_ballot_is_refused)
+{
+	rec_election *el = ready();
+	char msg[768] = "";
+	ballot_style *st = NULL;
+	ballot *a = NULL, *b = NULL;
+	uint8_t *enc[3];
+	size_t len[3];
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	fx_encrypt(el, six, &enc[0], &len[0]);
+	fx_encrypt(el, six + FX_NOPT, &enc[1], &len[1]);
+	cr_assert_eq(ballot_decode(st, enc[0], len[0], &a), Q_OK);
+	cr_assert_eq(ballot_decode(st, enc[1], len[1], &b), Q_OK);
+	ballot_contest c1 = a->contests[1];
+	a->contests[1] = b->contests[1]; /* a: its contest 0, b's contest 1 */
+	cr_assert_eq(ballot_encode(a, &enc[2], &len[2]), Q_OK);
+	a->contests[1] = c1;
+	fx_station(el, "s1", enc, len, 3, 3);
+	fx_station_marks(el, "s2", six + 2 * FX_NOPT, 1, 1);
+	qerr e = run_tally(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_PROOF, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg, "station s1, ballot 2") != NULL, "%s", msg);
+	cr_assert(strstr(msg, "contest 0 option 0: 0/1 proof fails") != NULL, "%s", msg);
+	cr_assert(strstr(msg, "spliced") != NULL, "%s", msg);
+	for (int i = 0; i < 3; i++)
+		free(enc[i]);
+	ballot_free(a);
+	ballot_free(b);
+	ballot_style_free(st);
+	rec_free(el);
+}
+
+/* B-9: a valid ballot (its own proofs, made with the known nonce) that
+ * replays another ballot's ciphertext at another place is refused,
+ * naming both places: (1) the ciphertext of a voter's challenged ballot
+ * (whose opening is published) cast again in another contest at another
+ * station; (2) between two cast ballots of two stations. */
+Test(tally, ciphertext_twice_in_the_record_is_refused)
+{
+	rec_election *el = ready();
+	char msg[768] = "", p[1200];
+	fx_challenge ch, src;
+	uint8_t *enc[2];
+	size_t len[2];
+	/* (1) s1: one ballot cast, one challenged (six[2]: c1 marked) */
+	fx_challenge_make(el, six + 2 * FX_NOPT, &ch);
+	fx_encrypt(el, six, &enc[0], &len[0]);
+	fx_station_ex(el, "s1", enc, len, 1, 2, &ch, 1);
+	/* s2: its contest 1 option 0 (m1, marked in six[3]) is the challenged
+	 * ballot's contest 0 option 0 (c1) */
+	fx_encrypt_replaying(el, six + 3 * FX_NOPT, 2, ch.enc, ch.len, ch.op, ch.oplen, 0, &enc[1],
+	                     &len[1]);
+	fx_station(el, "s2", &enc[1], &len[1], 1, 1);
+	qerr e = run_tally(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg, "(B-9)") != NULL, "%s", msg);
+	cr_assert(strstr(msg, "station s1, challenged ballot 0 (tracking code ") != NULL, "%s",
+	          msg);
+	cr_assert(strstr(msg, ") contest 0 option 0") != NULL, "%s", msg);
+	cr_assert(strstr(msg, "station s2, ballot 0 (tracking code ") != NULL, "%s", msg);
+	cr_assert(strstr(msg, ") contest 1 option 0") != NULL, "%s", msg);
+	free(enc[1]);
+	/* (2) s2 replays, in contest 1 option 3 (m4), s1's cast ballot's
+	 * contest 1 option 2 (m3): both marked */
+	fx_challenge_make(el, six, &src); /* cast: its nonces known to the station */
+	snprintf(p, sizeof p, "%s/stations", el->dir);
+	test_rmtree(p);
+	fx_station(el, "s1", &src.enc, &src.len, 1, 1);
+	fx_encrypt_replaying(el, six + FX_NOPT, 5, src.enc, src.len, src.op, src.oplen, 4, &enc[1],
+	                     &len[1]);
+	fx_station(el, "s2", &enc[1], &len[1], 1, 1);
+	e = run_tally(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg, "station s1, ballot 0 (tracking code ") != NULL, "%s", msg);
+	cr_assert(strstr(msg, ") contest 1 option 2 and at station s2, ballot 0 (") != NULL, "%s",
+	          msg);
+	cr_assert(strstr(msg, ") contest 1 option 3: ") != NULL, "%s", msg);
+	/* without the replay, the same stations tally */
+	test_rmtree(p);
+	fx_station(el, "s1", &src.enc, &src.len, 1, 1);
+	fx_station(el, "s2", enc, len, 1, 1);
+	cr_assert_eq(run_tally(el, msg, sizeof msg), Q_OK, "%s", msg);
+	free(enc[0]);
+	free(enc[1]);
+	free(ch.enc);
+	free(ch.op);
+	free(src.enc);
+	free(src.op);
+	rec_free(el);
+}
+
+/* A station that casts a ballot its voter challenged (the opening is
+ * published) is refused by the tally too, naming both (B-9.3). */
+Test(tally, challenged_ballot_also_cast_is_refused)
+{
+	rec_election *el = ready();
+	char msg[768] = "";
+	fx_challenge ch;
+	fx_challenge_make(el, six + 2 * FX_NOPT, &ch);
+	fx_station_ex(el, "s1", &ch.enc, &ch.len, 1, 2, &ch, 1);
+	fx_station_marks(el, "s2", six, 1, 1);
+	qerr e = run_tally(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s: %s", qerr_str(e), msg);
+	cr_assert(
+	    strstr(msg, "station s1, challenged ballot 0 was also cast (station s1, ballot 0)") !=
+	        NULL,
+	    "%s", msg);
+	free(ch.enc);
+	free(ch.op);
+	rec_free(el);
+}

@@ -227,6 +227,116 @@ Test(ballot, tampering_fails)
 	free(enc2);
 }
 
+/* Finding 3 of issue 15 (Cortier-Smyth style replay): a ballot spliced
+ * from voter A's contest 0 and voter B's contests 1 and 2, every part
+ * honestly proved, is refused -- the proofs are bound to the ballot's
+ * identity (B-3.0), and the first proof in B-2 order is named. */
+Test(ballot, spliced_contests_refused)
+{
+	ballot_style *st = style(1);
+	uint8_t other[11] = {0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0};
+	ballot *a = NULL, *b = NULL;
+	char why[200] = "";
+	cr_assert_eq(ballot_encrypt(st, Kt, good, 11, &a, NULL), Q_OK);
+	cr_assert_eq(ballot_encrypt(st, Kt, other, 11, &b, NULL), Q_OK);
+	/* the splice: A's contest 0 into B (B keeps its contests 1, 2) */
+	ballot_contest c0 = b->contests[0];
+	b->contests[0] = a->contests[0];
+	a->contests[0] = c0;
+	static const char splice[] =
+	    "contest 0 option 0: 0/1 proof fails (C-4.3, B-3.1) -- as does "
+	    "every proof of the ballot (spliced, altered or of another "
+	    "election, B-3.4)";
+	cr_assert_eq(ballot_verify(st, K, Kt, b, why, sizeof why), Q_ERR_PROOF);
+	cr_assert_str_eq(why, splice);
+	cr_assert_eq(ballot_verify(st, K, Kt, a, why, sizeof why), Q_ERR_PROOF);
+	cr_assert_str_eq(why, splice);
+	/* the batch path too, with the encodings' bytes */
+	const ballot *bs[2] = {a, b};
+	uint8_t *enc[2];
+	size_t len[2], first;
+	qerr res[2];
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(ballot_encode(bs[i], &enc[i], &len[i]), Q_OK);
+	cr_assert_eq(ballot_verify_batch_enc(st, K, Kt, bs, (const uint8_t *const *)enc, len, 2,
+	                                     res, &first, why, sizeof why),
+	             Q_ERR_PROOF);
+	cr_assert_eq(first, 0);
+	cr_assert_eq(res[1], Q_ERR_PROOF);
+	cr_assert(strncmp(why, "ballot 0: ", 10) == 0 && strcmp(why + 10, splice) == 0, "%s", why);
+	/* put back: both verify again */
+	c0 = b->contests[0];
+	b->contests[0] = a->contests[0];
+	a->contests[0] = c0;
+	cr_assert_eq(ballot_verify(st, K, Kt, a, why, sizeof why), Q_OK, "%s", why);
+	cr_assert_eq(ballot_verify(st, K, Kt, b, why, sizeof why), Q_OK, "%s", why);
+	for (int i = 0; i < 2; i++)
+		free(enc[i]);
+	ballot_free(a);
+	ballot_free(b);
+	ballot_style_free(st);
+}
+
+/* One ciphertext with its proof taken from ballot A into another place of
+ * ballot B (and within A itself, to another option): refused. */
+Test(ballot, ciphertext_moved_to_another_place_refused)
+{
+	ballot_style *st = style(1);
+	ballot *a = NULL, *b = NULL;
+	ballot_opening *opa = NULL;
+	char why[200] = "";
+	cr_assert_eq(ballot_encrypt(st, Kt, good, 11, &a, &opa), Q_OK);
+	cr_assert_eq(ballot_encrypt(st, Kt, good, 11, &b, NULL), Q_OK);
+	/* A's contest 1 option 0 (an encryption of 0, with its proof) over B's
+	 * contest 1 option 2 (of 1): B's contest still has one selection,
+	 * within 1..2; only the ballot and the place changed */
+	ballot_selection *from = &a->contests[1].sel[0], *to = &b->contests[1].sel[2];
+	ballot_selection keep = *to;
+	*to = *from;
+	cr_assert_eq(ballot_verify(st, K, Kt, b, why, sizeof why), Q_ERR_PROOF);
+	cr_assert(strstr(why, "proof fails") != NULL, "%s", why);
+	*to = keep;
+	cr_assert_eq(ballot_verify(st, K, Kt, b, NULL, 0), Q_OK);
+	/* Within A: swap options 1 and 2 of contest 1 (both 0/1 proofs are
+	 * A's own, the identity changes with the order) */
+	ballot_selection t = a->contests[1].sel[1];
+	a->contests[1].sel[1] = a->contests[1].sel[2];
+	a->contests[1].sel[2] = t;
+	cr_assert_eq(ballot_verify(st, K, Kt, a, why, sizeof why), Q_ERR_PROOF);
+	a->contests[1].sel[2] = a->contests[1].sel[1];
+	a->contests[1].sel[1] = t;
+	cr_assert_eq(ballot_verify(st, K, Kt, a, NULL, 0), Q_OK);
+	/* The context binds the place as well as the identity: a selection
+	 * proof made for A's identity at contest 1 option 0 does not verify
+	 * at option 1 of the same ballot even where the statement is the
+	 * same ciphertext (checked on the proof alone, C-4.3.10). */
+	uint8_t id[BALLOT_ID_LEN], ctx[PROOF_CTX_LEN];
+	cr_assert_eq(ballot_id(id, st, a), Q_OK);
+	range_batch_item it = {
+	    a->contests[1].sel[0].proof, ctx, a->contests[1].sel[0].ct, NULL, 0, 1};
+	ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_SELECTION, 1, 0);
+	cr_assert_eq(range_batch_verify(&it, 1, K, Kt), Q_OK);
+	ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_SELECTION, 1, 1);
+	cr_assert_eq(range_batch_verify(&it, 1, K, Kt), Q_ERR_PROOF);
+	ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_SELECTION, 0, 0);
+	cr_assert_eq(range_batch_verify(&it, 1, K, Kt), Q_ERR_PROOF);
+	ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_GROUP, 1, 0);
+	cr_assert_eq(range_batch_verify(&it, 1, K, Kt), Q_ERR_PROOF);
+	/* the old context (H_B alone) no longer verifies (B-3.6) */
+	it.ctx = st->base_hash;
+	cr_assert_eq(range_batch_verify(&it, 1, K, Kt), Q_ERR_PROOF);
+	/* ballot_prove re-proves from the opening; a wrong witness makes no proof */
+	cr_assert_eq(ballot_prove(st, Kt, a, opa), Q_OK);
+	cr_assert_eq(ballot_verify(st, K, Kt, a, why, sizeof why), Q_OK, "%s", why);
+	opa->marks[0] ^= 1;
+	opa->marks[1] ^= 1;
+	cr_assert_eq(ballot_prove(st, Kt, a, opa), Q_ERR_ARG);
+	ballot_opening_free(opa);
+	ballot_free(a);
+	ballot_free(b);
+	ballot_style_free(st);
+}
+
 Test(ballot, style_limits)
 {
 	uint8_t bh[32] = {0};

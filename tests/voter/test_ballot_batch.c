@@ -344,7 +344,8 @@ Test(ballot_batch, one_bad_among_fifty)
 	for (size_t i = 0; i < NMANY; i++)
 		cr_assert_eq(res[i], (i == 4 || i == 37) ? Q_ERR_PROOF : Q_OK, "ballot %zu", i);
 	/* a valid ballot whose one selection ciphertext was swapped with
-	 * another valid ballot's: only that proof and the totals break */
+	 * another valid ballot's: its identity (B-3.0) changes, so every
+	 * proof of both breaks and the first in B-2 order is named */
 	mix[4] = b[4];
 	mix[37] = b[37];
 	elgamal_ct *t = b[20]->contests[1].sel[2].ct;
@@ -354,7 +355,7 @@ Test(ballot_batch, one_bad_among_fifty)
 	                                 why, sizeof why),
 	             Q_ERR_PROOF);
 	cr_assert_eq(first, 20);
-	cr_assert(strstr(why, "ballot 20: contest 1 option 2") != NULL, "%s", why);
+	cr_assert(strstr(why, "ballot 20: contest 0 option 0") != NULL, "%s", why);
 	cr_assert_eq(res[21], Q_ERR_PROOF);
 	b[21]->contests[1].sel[2].ct = b[20]->contests[1].sel[2].ct;
 	b[20]->contests[1].sel[2].ct = t;
@@ -486,5 +487,59 @@ Test(ballot_batch, tracking_code_known_answer)
 	enc[767] ^= 1;
 	ballot_tracking_code(code, st, enc, sizeof enc);
 	cr_assert_neq(memcmp(code, want, sizeof code), 0);
+	ballot_style_free(st);
+}
+
+static void unhex(uint8_t *out, const char *hex, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		cr_assert_eq(sscanf(hex + 2 * i, "%2x", &v), 1);
+		out[i] = (uint8_t)v;
+	}
+}
+
+/* B-3.0 / B-3.4 known answers, computed independently with Python's
+ * hashlib from the spec text (docs/spec/ballot.md B-3.5): H_B = 32 bytes
+ * 01, the 7,860 bytes i mod 256 in place of the encoding. */
+Test(ballot_batch, identity_and_contexts_known_answer)
+{
+	ballot_style *st = style(1);
+	uint8_t enc[7860], id[BALLOT_ID_LEN], ctx[PROOF_CTX_LEN], want[32];
+	cr_assert_eq(ballot_style_encoded_len(st), sizeof enc);
+	for (size_t i = 0; i < sizeof enc; i++)
+		enc[i] = (uint8_t)i;
+	cr_assert_eq(ballot_id_enc(id, st, enc, sizeof enc), Q_OK);
+	unhex(want, "59a10e2c1f6409518a7a41ed4e62244d7a138751e8f753f98a8a513a70bbc355", 32);
+	cr_assert_eq(memcmp(id, want, 32), 0);
+	ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_SELECTION, 2, 5);
+	unhex(want, "c32a8ddff4bfb416e939b3b107fd7f83647d1cb99055ed1cd2bf57d1124e0709", 32);
+	cr_assert_eq(memcmp(ctx, want, 32), 0);
+	ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_GROUP, 2, 1);
+	unhex(want, "bd66e62c1a3c69e6509d053a3d65ce4d3f576c3d52455de4dedf1d5eb76a63f4", 32);
+	cr_assert_eq(memcmp(ctx, want, 32), 0);
+	ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_CONTEST, 1, 0);
+	unhex(want, "331053785c50c01f61e073050ae6751aaf8e75cbcf6425bf0e95945b6ce67c26", 32);
+	cr_assert_eq(memcmp(ctx, want, 32), 0);
+	/* only the ciphertext bytes count: a proof byte does not change it,
+	 * a ciphertext byte does */
+	enc[4 + 8 + 130] ^= 1;
+	cr_assert_eq(ballot_id_enc(ctx, st, enc, sizeof enc), Q_OK);
+	cr_assert_eq(memcmp(ctx, id, 32), 0);
+	enc[4 + 8 + 518 + 1] ^= 1;
+	cr_assert_eq(ballot_id_enc(ctx, st, enc, sizeof enc), Q_OK);
+	cr_assert_neq(memcmp(ctx, id, 32), 0);
+	cr_assert_eq(ballot_id_enc(ctx, st, enc, sizeof enc - 1), Q_ERR_ENCODING);
+	/* a real ballot: the identity of its encoding is that of its decoding */
+	uint8_t *e2;
+	size_t l2;
+	ballot *b = NULL;
+	make(st, marks[0], &e2, &l2);
+	cr_assert_eq(ballot_decode(st, e2, l2, &b), Q_OK);
+	cr_assert_eq(ballot_id_enc(id, st, e2, l2), Q_OK);
+	cr_assert_eq(ballot_id(ctx, st, b), Q_OK);
+	cr_assert_eq(memcmp(ctx, id, 32), 0);
+	ballot_free(b);
+	free(e2);
 	ballot_style_free(st);
 }
