@@ -35,6 +35,8 @@
 
 #define TOKEN_LEN 16
 #define PENDING_MAX 4096
+#define CHALLENGES_MAX 10 /* challenges per token (docs/protocol.md 3) */
+#define RECEIPT_KEY_TAG "quorum/v1/station/receipt-key\n" /* P-5.2 receipts(k) */
 #define BATCH_MAX 512
 #define CHECKPOINT_KEEP_MS 1000
 #define RECORD_SIG_TAG "quorum/v1/station-record\n"
@@ -47,6 +49,7 @@
 #define ENTRY_CAST "quorum/v1/station/ballot-cast"
 #define ENTRY_CHALLENGED "quorum/v1/station/ballot-challenged"
 #define ENTRY_CLOSED "quorum/v1/station/poll-closed"
+#define ENTRY_REISSUED "quorum/v1/station/token-reissued"
 
 typedef enum job_kind { JOB_ENCRYPT, JOB_CAST, JOB_CHALLENGE } job_kind;
 
@@ -55,6 +58,7 @@ typedef struct job {
 	job_kind kind;
 	server_conn conn;
 	uint8_t token_hash[32];
+	uint8_t receipt_key[32]; /* JOB_CAST: P-5.2 receipts(k) */
 	uint8_t *marks; /* secret; wiped by the worker */
 	size_t nmarks;
 	int encrypt_first; /* JOB_CAST with marks: worker encrypts, then commit */
@@ -83,7 +87,7 @@ typedef struct pending {
 	uint8_t *enc;
 	size_t enclen;
 	ballot_opening *op;
-	time_t made;
+	int64_t made; /* monotonic ms */
 } pending;
 
 /* A set of 32-byte hashes (open addressing). */
@@ -123,8 +127,18 @@ struct station {
 	size_t jobs_out; /* jobs handed to threads, not yet back */
 	int broken; /* the log failed after a box commit: refuse casts */
 	int64_t last_kept_ms; /* when the log last kept a checkpoint */
+	int64_t pending_ttl_ms;
+	int idle_timeout_ms;
+	int group_set[3];
+	unsigned gid[3];
+	/* The latest check-in (P-5.1): re-issue while its token is unused. */
+	int have_last, last_used;
+	char last_id[STORE_FIELD_MAX];
+	uint8_t last_h[32];
+	uint64_t reissued; /* token-reissued entries in the log */
 	int crash_in_close; /* test hook, QUORUM_TEST_CRASH_IN_CLOSE (P-7.3) */
 	long crash_after_box; /* test hook, QUORUM_TEST_CRASH_AFTER_BOX (P-5.5) */
+	int log_fail; /* test hook, QUORUM_TEST_LOG_FAIL: the group log append fails */
 	int have_close_conn;
 	server_conn close_conn;
 	/* threads */
@@ -250,13 +264,7 @@ static void pending_clear(pending *p)
 	memset(p, 0, sizeof *p);
 }
 
-static pending *pending_find(station *st, const uint8_t h[32])
-{
-	for (size_t i = 0; i < st->npend; i++)
-		if (memcmp(st->pend[i].token_hash, h, 32) == 0)
-			return &st->pend[i];
-	return NULL;
-}
+static int64_t mono_ms(void);
 
 static void pending_remove(station *st, pending *p)
 {
@@ -265,6 +273,32 @@ static void pending_remove(station *st, pending *p)
 	st->pend[i] = st->pend[st->npend - 1];
 	memset(&st->pend[st->npend - 1], 0, sizeof *p);
 	st->npend--;
+}
+
+/* Drop every pending ballot older than the TTL (its nonces are wiped). */
+static void pending_expire(station *st)
+{
+	int64_t t = mono_ms();
+	for (size_t i = 0; i < st->npend;) {
+		if (t - st->pend[i].made > st->pending_ttl_ms)
+			pending_remove(st, &st->pend[i]);
+		else
+			i++;
+	}
+}
+
+static pending *pending_find(station *st, const uint8_t h[32])
+{
+	for (size_t i = 0; i < st->npend; i++) {
+		if (memcmp(st->pend[i].token_hash, h, 32) != 0)
+			continue;
+		if (mono_ms() - st->pend[i].made > st->pending_ttl_ms) {
+			pending_remove(st, &st->pend[i]);
+			return NULL;
+		}
+		return &st->pend[i];
+	}
+	return NULL;
 }
 
 /* ---- job queues ---- */
@@ -484,14 +518,27 @@ static void hexstr(char *out, const uint8_t *p, size_t n)
 	hex_encode(out, p, n);
 }
 
-/* Token string: 32 lower-case hex digits -> hash (P-4.3). */
-static int token_parse(const json_t *req, uint8_t h[32])
+/* Token string: exactly 32 lower-case hex digits (the one canonical
+ * form, P-4.4) -> hash, and the receipt key (P-5.2) when rk != NULL. */
+static int token_parse(const json_t *req, uint8_t h[32], uint8_t rk[32])
 {
-	uint8_t raw[TOKEN_LEN];
-	const char *t = json_string_value(json_object_get(req, "token"));
-	if (t == NULL || hex_decode(raw, sizeof raw, t, strlen(t)) != Q_OK)
+	uint8_t raw[TOKEN_LEN], buf[sizeof RECEIPT_KEY_TAG - 1 + TOKEN_LEN];
+	const json_t *tj = json_object_get(req, "token");
+	const char *t = json_string_value(tj);
+	if (t == NULL || json_string_length(tj) != 2 * TOKEN_LEN)
+		return 0;
+	for (size_t i = 0; i < 2 * TOKEN_LEN; i++)
+		if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f')))
+			return 0;
+	if (hex_decode(raw, sizeof raw, t, 2 * TOKEN_LEN) != Q_OK)
 		return 0;
 	sha256(h, raw, sizeof raw);
+	if (rk != NULL) {
+		memcpy(buf, RECEIPT_KEY_TAG, sizeof RECEIPT_KEY_TAG - 1);
+		memcpy(buf + sizeof RECEIPT_KEY_TAG - 1, raw, TOKEN_LEN);
+		sha256(rk, buf, sizeof buf);
+		wipe(buf, sizeof buf);
+	}
 	wipe(raw, sizeof raw);
 	return 1;
 }
@@ -929,6 +976,8 @@ static qerr reconcile(station *st, char *err, size_t errlen)
 				     "box and has been restored",
 				     (unsigned long long)i);
 			}
+		} else if (entry_payload(buf, len, ENTRY_REISSUED, &plen) != NULL) {
+			st->reissued++;
 		} else if ((p = entry_payload(buf, len, ENTRY_CHALLENGED, &plen)) != NULL &&
 		           plen >= 4) {
 			size_t bl = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) |
@@ -988,9 +1037,20 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		return Q_ERR_NOMEM;
 	}
 	st->foreground = cfg->foreground;
+	st->pending_ttl_ms = (int64_t)(cfg->pending_ttl_s > 0 ? cfg->pending_ttl_s : 900) * 1000;
+	st->idle_timeout_ms = cfg->idle_timeout_ms;
+	for (int r = 0; r < 3; r++) {
+		st->group_set[r] = cfg->group_set[r];
+		st->gid[r] = cfg->gid[r];
+	}
+#ifdef QUORUM_TEST_HOOKS
+	/* Test builds only (quorum-ballotd-test): the installed daemon has
+	 * none of these. */
 	{
 		const char *cc = getenv("QUORUM_TEST_CRASH_IN_CLOSE");
 		st->crash_in_close = cc != NULL && strcmp(cc, "1") == 0;
+		const char *lf = getenv("QUORUM_TEST_LOG_FAIL");
+		st->log_fail = lf != NULL && strcmp(lf, "1") == 0;
 		const char *h = getenv("QUORUM_TEST_CRASH_AFTER_BOX");
 		char *end;
 		if (h != NULL) {
@@ -999,6 +1059,7 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 				st->crash_after_box = v;
 		}
 	}
+#endif
 	st->read_timeout_ms = cfg->read_timeout_ms > 0 ? cfg->read_timeout_ms : 10000;
 	if (!manifest_id_ok(cfg->station_id)) {
 		snprintf(err, errlen, "invalid station id");
@@ -1019,6 +1080,37 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		snprintf(err, errlen, "cannot create %s: %s", st->state_dir, strerror(errno));
 		e = Q_ERR_IO;
 		goto out;
+	}
+	{
+		/* P-2: the directory is ours and nobody else may write in it
+		 * (else another user could replace a socket or a file). */
+		struct stat sb;
+		int dfd = open(st->state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0 || fstat(dfd, &sb) != 0) {
+			snprintf(err, errlen, "cannot open the state directory %s: %s",
+			         st->state_dir, strerror(errno));
+			if (dfd >= 0)
+				close(dfd);
+			e = Q_ERR_IO;
+			goto out;
+		}
+		close(dfd);
+		if (sb.st_uid != geteuid()) {
+			snprintf(err, errlen,
+			         "the state directory %s is owned by uid %u, not by this daemon's "
+			         "user (uid %u)",
+			         st->state_dir, (unsigned)sb.st_uid, (unsigned)geteuid());
+			e = Q_ERR_DENIED;
+			goto out;
+		}
+		if ((sb.st_mode & 022) != 0) {
+			snprintf(err, errlen,
+			         "the state directory %s is writable by group or others (mode "
+			         "%04o): chmod 711 it",
+			         st->state_dir, (unsigned)(sb.st_mode & 07777));
+			e = Q_ERR_DENIED;
+			goto out;
+		}
 	}
 	snprintf(st->log_dir, sizeof st->log_dir, "%s/log", st->state_dir);
 	snprintf(st->roll_path, sizeof st->roll_path, "%s/roll.db", st->state_dir);
@@ -1116,6 +1208,13 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	}
 	if ((e = store_box_foreach_spent(st->box, spent_cb, &st->spent)) != Q_OK) {
 		snprintf(err, errlen, "loading spent tokens failed");
+		goto out;
+	}
+	e = store_roll_last_checkin(st->rolldb, st->last_id, st->last_h);
+	if (e == Q_OK)
+		st->have_last = 1;
+	else if (e != Q_ERR_NOTFOUND) {
+		snprintf(err, errlen, "roll DB: %s", store_errmsg(st->rolldb));
 		goto out;
 	}
 	if (strcmp(st->state, "closing") == 0) {
@@ -1240,6 +1339,8 @@ static void commit_batch(station *st, job *list)
 		if (j->kind == JOB_CAST) {
 			e = store_box_put_ballot(st->box, j->code, j->enc, j->enclen,
 			                         j->token_hash);
+			if (e == Q_OK)
+				e = store_box_put_receipt(st->box, j->receipt_key, j->code);
 			if (e == Q_ERR_EXISTS)
 				job_fail(j, e, "token_spent",
 				         "this ballot token has already been used");
@@ -1320,7 +1421,8 @@ static void commit_batch(station *st, job *list)
 	}
 	if (ne > 0) {
 		uint64_t first;
-		if ((e = log_append_batch(st->log, ents, ne, &first)) != Q_OK) {
+		e = st->log_fail ? Q_ERR_IO : log_append_batch(st->log, ents, ne, &first);
+		if (e != Q_OK) {
 			slog(st, LOG_ERR,
 			     "log append failed after box commit: %s (restart to "
 			     "reconcile)",
@@ -1396,6 +1498,8 @@ static void on_post(void *ctx, server *srv, void *item)
 			(void)hset_add(&st->spent, j->token_hash);
 	} else if (j->kind == JOB_ENCRYPT) {
 		pending *p = pending_find(st, j->token_hash);
+		if (p == NULL && st->npend == PENDING_MAX)
+			pending_expire(st);
 		if (p == NULL && st->npend < PENDING_MAX)
 			p = &st->pend[st->npend++];
 		if (p == NULL) {
@@ -1408,7 +1512,7 @@ static void on_post(void *ctx, server *srv, void *item)
 			p->enc = j->enc;
 			p->enclen = j->enclen;
 			p->op = j->op;
-			p->made = time(NULL);
+			p->made = mono_ms();
 			j->enc = NULL;
 			j->op = NULL;
 			hexstr(code, p->code, 32);
@@ -1457,12 +1561,14 @@ static json_t *op_status(station *st, server_conn c, json_t *req)
 	pthread_mutex_lock(&st->cnt_mu);
 	uint64_t ls = st->logsize;
 	pthread_mutex_unlock(&st->cnt_mu);
+	pending_expire(st);
 	return server_ok(
-	    json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "station", st->station_id,
-	              "election", st->m->id, "state", st->state, "registered",
+	    json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "station",
+	              st->station_id, "election", st->m->id, "state", st->state, "registered",
 	              (json_int_t)st->registered, "checked_in", (json_int_t)st->issued, "cast",
 	              (json_int_t)st->cast, "challenged", (json_int_t)st->challenged, "log_size",
-	              (json_int_t)ls, "connections", (json_int_t)server_conn_count(st->srv)));
+	              (json_int_t)ls, "connections", (json_int_t)server_conn_count(st->srv),
+	              "pending", (json_int_t)st->npend, "reissued", (json_int_t)st->reissued));
 }
 
 static json_t *op_import_roll(station *st, server_conn c, json_t *req)
@@ -1684,6 +1790,10 @@ static json_t *op_checkin(station *st, server_conn c, json_t *req)
 	pthread_mutex_lock(&st->cnt_mu);
 	st->issued++;
 	pthread_mutex_unlock(&st->cnt_mu);
+	st->have_last = 1;
+	st->last_used = 0;
+	snprintf(st->last_id, sizeof st->last_id, "%s", id);
+	memcpy(st->last_h, h, 32);
 	hexstr(hex, tok, sizeof tok);
 	reply =
 	    server_ok(json_pack("{s:s, s:I}", "token", hex, "checked_in", (json_int_t)st->issued));
@@ -1693,12 +1803,12 @@ static json_t *op_checkin(station *st, server_conn c, json_t *req)
 }
 
 /* Common booth checks: poll open, token issued, unspent, not busy. */
-static json_t *token_check(station *st, json_t *req, uint8_t h[32])
+static json_t *token_check(station *st, json_t *req, uint8_t h[32], uint8_t rk[32])
 {
 	json_t *r;
-	if (!token_parse(req, h))
-		return server_error("bad_request", "\"token\" must be the 32 hex digits printed at "
-		                                   "check-in");
+	if (!token_parse(req, h, rk))
+		return server_error("bad_request", "\"token\" must be the 32 lower-case hex digits "
+		                                   "printed at check-in");
 	if ((r = need_open(st)) != NULL)
 		return r;
 	if (__atomic_load_n(&st->broken, __ATOMIC_RELAXED))
@@ -1712,13 +1822,15 @@ static json_t *token_check(station *st, json_t *req, uint8_t h[32])
 		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
 	if (inflight_has(st, h))
 		return server_error("token_busy", "this token is being used by another request");
+	if (st->have_last && memcmp(h, st->last_h, 32) == 0)
+		st->last_used = 1; /* no re-issue once a booth has used it */
 	return NULL;
 }
 
 static json_t *op_ballot(station *st, server_conn c, json_t *req)
 {
 	uint8_t h[32];
-	json_t *r = token_check(st, req, h);
+	json_t *r = token_check(st, req, h, NULL);
 	if (r != NULL)
 		return r;
 	return server_ok(json_pack("{s:O}", "ballot", st->booth_ballot));
@@ -1784,7 +1896,7 @@ static json_t *submit(station *st, server_conn c, job *j, int crypto)
 static json_t *op_encrypt(station *st, server_conn c, json_t *req)
 {
 	uint8_t h[32];
-	json_t *r = token_check(st, req, h);
+	json_t *r = token_check(st, req, h, NULL);
 	job *j;
 	if (r != NULL)
 		return r;
@@ -1822,14 +1934,19 @@ static json_t *take_pending(station *st, json_t *req, const uint8_t h[32], job *
 static json_t *op_cast(station *st, server_conn c, json_t *req)
 {
 	uint8_t h[32];
-	json_t *r = token_check(st, req, h);
+	json_t *r = NULL;
 	job *j;
+	uint8_t rk[32];
+	if (r == NULL)
+		r = token_check(st, req, h, rk);
 	if (r != NULL)
 		return r;
 	if ((j = calloc(1, sizeof *j)) == NULL)
 		return server_error("internal", "out of memory");
 	j->kind = JOB_CAST;
 	memcpy(j->token_hash, h, 32);
+	memcpy(j->receipt_key, rk, 32);
+	wipe(rk, sizeof rk);
 	if (json_object_get(req, "marks") != NULL) {
 		if (json_object_get(req, "tracking_code") != NULL) {
 			free(j);
@@ -1840,6 +1957,10 @@ static json_t *op_cast(station *st, server_conn c, json_t *req)
 			free(j);
 			return r;
 		}
+		/* A cast with marks replaces the token's pending ballot. */
+		pending *p = pending_find(st, h);
+		if (p != NULL)
+			pending_remove(st, p);
 		j->encrypt_first = 1;
 		return submit(st, c, j, 1);
 	}
@@ -1856,7 +1977,7 @@ static json_t *op_cast(station *st, server_conn c, json_t *req)
 static json_t *op_challenge(station *st, server_conn c, json_t *req)
 {
 	uint8_t h[32];
-	json_t *r = token_check(st, req, h);
+	json_t *r = token_check(st, req, h, NULL);
 	job *j;
 	if (r != NULL)
 		return r;
@@ -1864,11 +1985,150 @@ static json_t *op_challenge(station *st, server_conn c, json_t *req)
 		return server_error("internal", "out of memory");
 	j->kind = JOB_CHALLENGE;
 	memcpy(j->token_hash, h, 32);
+	/* Counted (and capped) only for a challenge that can proceed. */
+	const char *code = json_string_value(json_object_get(req, "tracking_code"));
+	uint8_t cb[32];
+	pending *p = pending_find(st, h);
+	if (code != NULL && hex_decode(cb, 32, code, strlen(code)) == Q_OK && p != NULL &&
+	    memcmp(p->code, cb, 32) == 0) {
+		qerr e = store_roll_challenge(st->rolldb, h, CHALLENGES_MAX);
+		if (e == Q_ERR_LIMIT) {
+			free(j);
+			return server_error("too_many_challenges",
+			                    "this token has been used for %d challenges, the most "
+			                    "allowed; cast the ballot",
+			                    CHALLENGES_MAX);
+		}
+		if (e != Q_OK) {
+			free(j);
+			return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+		}
+	}
 	if ((r = take_pending(st, req, h, j)) != NULL) {
 		free(j);
 		return r;
 	}
 	return submit(st, c, j, 0);
+}
+
+/* Re-issue (operator): the latest check-in's token was never used (its
+ * reply was lost in a crash, or the paper lost): it dies, a new one is
+ * issued, and the log says a re-issue happened (P-6.6, never who). */
+static json_t *op_reissue(station *st, server_conn c, json_t *req)
+{
+	const char *id = json_string_value(json_object_get(req, "voter"));
+	uint8_t tok[TOKEN_LEN], h[32];
+	char hex[2 * TOKEN_LEN + 1], text[64];
+	store_voter v;
+	json_t *reply;
+	qerr e;
+	if (id == NULL || strlen(id) >= STORE_FIELD_MAX)
+		return server_error("bad_request", "\"voter\" must be a roll id");
+	if ((reply = need_open(st)) != NULL)
+		return reply;
+	e = store_roll_get(st->rolldb, id, &v);
+	if (e == Q_ERR_NOTFOUND)
+		return server_error("not_on_roll", "voter %s is not on the roll", id);
+	if (e != Q_OK)
+		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+	if (!v.checked_in)
+		return server_error("not_checked_in",
+		                    "voter %s has not been checked in: use checkin", id);
+	if (!st->have_last || strcmp(st->last_id, id) != 0)
+		return server_error("reissue_refused",
+		                    "only the latest check-in can be re-issued, and voter %s is "
+		                    "not it",
+		                    id);
+	if (hset_has(&st->spent, st->last_h))
+		return server_error("token_spent",
+		                    "voter %s's token has been used to cast a "
+		                    "ballot",
+		                    id);
+	if (st->last_used || inflight_has(st, st->last_h) || pending_find(st, st->last_h))
+		return server_error("token_used",
+		                    "voter %s's token has been used at a booth: it cannot be "
+		                    "re-issued",
+		                    id);
+	if (rand_bytes(tok, sizeof tok) != Q_OK)
+		return server_error("internal", "random generator failed");
+	sha256(h, tok, sizeof tok);
+	/* Logged first: no re-issue is ever unlogged (P-6.6). */
+	snprintf(text, sizeof text, "reissued %llu\n", (unsigned long long)st->reissued + 1);
+	pthread_mutex_lock(&st->io_mu);
+	e = log_text(st, ENTRY_REISSUED, text, NULL);
+	pthread_mutex_unlock(&st->io_mu);
+	if (e != Q_OK) {
+		wipe(tok, sizeof tok);
+		return server_error("internal", "audit log: %s; nothing re-issued", qerr_str(e));
+	}
+	st->reissued++;
+	e = store_roll_reissue(st->rolldb, id, st->last_h, h);
+	if (e != Q_OK) {
+		wipe(tok, sizeof tok);
+		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+	}
+	memcpy(st->last_h, h, 32);
+	slog(st, LOG_NOTICE, "token re-issued (%llu so far)", (unsigned long long)st->reissued);
+	hexstr(hex, tok, sizeof tok);
+	reply = server_ok(json_pack("{s:s}", "token", hex));
+	wipe(tok, sizeof tok);
+	wipe(hex, sizeof hex);
+	return reply;
+}
+
+/* Receipt lookup (booth): the receipt of the ballot cast with this token,
+ * e.g. when the cast's reply was lost in a crash. */
+static json_t *op_receipt(station *st, server_conn c, json_t *req)
+{
+	uint8_t h[32], rk[32], code[32];
+	char hx[65], *note = NULL;
+	uint64_t idx = 0;
+	int found = 0;
+	if (!token_parse(req, h, rk))
+		return server_error("bad_request", "\"token\" must be the 32 lower-case hex digits "
+		                                   "printed at check-in");
+	if (strcmp(st->state, "new") == 0)
+		return server_error("poll_not_open", "the poll has not been opened");
+	if (!hset_has(&st->spent, h)) {
+		wipe(rk, sizeof rk);
+		return server_error("not_cast", "no ballot has been cast with this token");
+	}
+	pthread_mutex_lock(&st->io_mu);
+	qerr e = store_box_receipt(st->box, rk, code);
+	wipe(rk, sizeof rk);
+	uint8_t *buf = e == Q_OK ? malloc(MERKLE_MAX_ENTRY) : NULL;
+	if (e == Q_OK && buf == NULL)
+		e = Q_ERR_NOMEM;
+	for (uint64_t i = log_size(st->log); e == Q_OK && i-- > 0 && !found;) {
+		size_t len, plen;
+		const uint8_t *p;
+		uint8_t c2[32];
+		if ((e = log_read_entry(st->log, i, buf, &len)) != Q_OK)
+			break;
+		if ((p = entry_payload(buf, len, ENTRY_CAST, &plen)) != NULL) {
+			ballot_tracking_code(c2, st->style, p, plen);
+			if (memcmp(c2, code, 32) == 0) {
+				idx = i;
+				found = 1;
+			}
+		}
+	}
+	if (e == Q_OK && found)
+		e = receipt_checkpoint(st, &note);
+	pthread_mutex_unlock(&st->io_mu);
+	free(buf);
+	if (e == Q_ERR_NOTFOUND)
+		return server_error("not_cast", "this token's ballot was cast before receipts "
+		                                "were kept");
+	if (e != Q_OK || !found)
+		return server_error("internal", "receipt lookup failed: %s",
+		                    e != Q_OK ? qerr_str(e) : "ballot not in the log");
+	hexstr(hx, code, 32);
+	json_t *reply = server_ok(json_pack("{s:s, s:I, s:s, s:s}", "tracking_code", hx,
+	                                    "log_index", (json_int_t)idx, "checkpoint", note,
+	                                    "log_origin", log_origin(st->log)));
+	free(note);
+	return reply;
 }
 
 /* ---- close and the station record (P-7) ---- */
@@ -2051,8 +2311,10 @@ static void finish_close(station *st, int reply_to_conn)
 			have = 1;
 		}
 	}
-	if (e == Q_OK && !have)
+	if (e == Q_OK && !have) {
 		e = log_text(st, ENTRY_CLOSED, text, &idx);
+		have = e == Q_OK;
+	}
 	if (e == Q_OK && st->crash_in_close)
 		_exit(98); /* test hook: die after poll-closed is logged */
 	if (e == Q_OK)
@@ -2062,9 +2324,23 @@ static void finish_close(station *st, int reply_to_conn)
 	pthread_mutex_unlock(&st->io_mu);
 	free(last);
 	free(want);
+	/* P-5.1: the latest check-in's link to its token ends with the poll. */
+	if (e == Q_OK && store_roll_forget_last_checkin(st->rolldb) != Q_OK)
+		e = Q_ERR_DB;
+	if (e == Q_OK)
+		st->have_last = 0;
 	if (e == Q_OK && store_meta_set(st->rolldb, "state", "closed") != Q_OK)
 		e = Q_ERR_DB;
-	if (e != Q_OK) {
+	if (e != Q_OK && have) {
+		/* P-7.3: poll-closed is in the public log; the poll never
+		 * reopens.  It stays "closing" (persisted) and close again
+		 * (or the next start) finishes it. */
+		slog(st, LOG_ERR, "closing failed after poll-closed was logged: %s", qerr_str(e));
+		reply = server_error("internal",
+		                     "closing failed: %s; the poll stays closed, fix the cause "
+		                     "and send close again",
+		                     qerr_str(e));
+	} else if (e != Q_OK) {
 		snprintf(st->state, sizeof st->state, "open");
 		if (store_meta_set(st->rolldb, "state", "open") != Q_OK)
 			slog(st, LOG_ERR, "roll DB: %s", store_errmsg(st->rolldb));
@@ -2093,6 +2369,20 @@ static json_t *op_close(station *st, server_conn c, json_t *req)
 {
 	if (strcmp(st->state, "new") == 0)
 		return server_error("poll_not_open", "the poll has not been opened");
+	if (__atomic_load_n(&st->broken, __ATOMIC_RELAXED))
+		return server_error("unavailable", "the audit log failed: restart the station "
+		                                   "(it reconciles the box and the log), then "
+		                                   "close");
+	if (strcmp(st->state, "closing") == 0) {
+		if (st->have_close_conn)
+			return server_error("poll_closed", "the poll is closing");
+		/* A close that failed after poll-closed was logged: retry. */
+		st->have_close_conn = 1;
+		st->close_conn = c;
+		if (st->jobs_out == 0)
+			finish_close(st, 1);
+		return NULL;
+	}
 	if (strcmp(st->state, "open") != 0)
 		return server_error("poll_closed", "the poll is already closed");
 	/* Persisted first: a crash from here on finishes the close at the
@@ -2145,12 +2435,13 @@ static const op_entry admin_ops[] = {
     {NULL, NULL},
 };
 static const op_entry operator_ops[] = {
-    {"ping", op_ping},       {"status", op_status}, {"lookup", op_lookup},
-    {"checkin", op_checkin}, {"issue", op_checkin}, {NULL, NULL},
+    {"ping", op_ping},     {"status", op_status},   {"lookup", op_lookup}, {"checkin", op_checkin},
+    {"issue", op_checkin}, {"reissue", op_reissue}, {NULL, NULL},
 };
 static const op_entry booth_ops[] = {
     {"ping", op_ping}, {"ballot", op_ballot},       {"encrypt", op_encrypt},
-    {"cast", op_cast}, {"challenge", op_challenge}, {NULL, NULL},
+    {"cast", op_cast}, {"challenge", op_challenge}, {"receipt", op_receipt},
+    {NULL, NULL},
 };
 static const op_entry *const role_ops[ROLE__COUNT] = {admin_ops, operator_ops, booth_ops};
 static const char *const role_names[ROLE__COUNT] = {"admin", "operator", "booth"};
@@ -2161,7 +2452,8 @@ static json_t *handler(void *ctx, server *srv, server_conn c, server_role role, 
 	const char *op = json_string_value(json_object_get(req, "op"));
 	if (op == NULL)
 		return server_error("bad_request", "request needs a string member \"op\"");
-	if (strcmp(st->state, "closing") == 0)
+	if (strcmp(st->state, "closing") == 0 && strcmp(op, "ping") != 0 &&
+	    strcmp(op, "status") != 0 && strcmp(op, "close") != 0)
 		return server_error("poll_closed", "the poll is closing");
 	for (const op_entry *e = role_ops[role]; e->name; e++)
 		if (strcmp(e->name, op) == 0)
@@ -2187,8 +2479,11 @@ qerr station_serve(station *st, char *err, size_t errlen)
 		snprintf(paths[r], sizeof paths[r], "%s/%s.sock", st->state_dir, role_names[r]);
 		sc.socket_path[r] = paths[r];
 		sc.mode[r] = r == ROLE_ADMIN ? 0600 : 0660;
+		sc.group_set[r] = st->group_set[r];
+		sc.gid[r] = st->gid[r];
 	}
 	sc.read_timeout_ms = st->read_timeout_ms;
+	sc.idle_timeout_ms = st->idle_timeout_ms;
 	sc.handler = handler;
 	sc.on_post = on_post;
 	sc.ctx = st;

@@ -28,6 +28,13 @@ void td_set_roll_hash(const tdaemon *d, const char *csv, size_t len);
 /* An extra "NAME=value" for the daemon's environment (test hooks), or NULL. */
 extern const char *td_extra_env;
 
+/* Extra command-line arguments for the daemon (NULL-terminated, at most 8). */
+extern const char *td_extra_args[8];
+
+/* The daemon binary in voter/ (NULL: quorum-ballotd-test, the build with
+ * the test hooks; "quorum-ballotd" is the release build). */
+extern const char *td_binary;
+
 /* Start the daemon with this passphrase (via --key-fd) and wait until its
  * sockets answer.  Returns 0, or -1 if it exited (its status in *status). */
 int td_start(tdaemon *d, const char *pass, int *status);
