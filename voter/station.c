@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -21,6 +22,8 @@
 
 #include "audit/log.h"
 #include "audit/merkle.h"
+#include "crypto/seal.h"
+#include "crypto/secbuf.h"
 #include "crypto/sha256.h"
 #include "crypto/sig.h"
 #include "crypto/transcript.h"
@@ -99,6 +102,7 @@ typedef struct hset {
 
 struct station {
 	char state_dir[512], log_dir[600], roll_path[600], box_path[600], record_path[600];
+	char key_path[600]; /* STATE/signing-key.sealed (P-4.5) */
 	char station_id[MANIFEST_ID_MAX + 1];
 	int foreground, read_timeout_ms;
 	elec_manifest *m;
@@ -115,7 +119,7 @@ struct station {
 	json_t *booth_ballot;
 	store *rolldb, *box;
 	audit_log *log;
-	note_signer signer;
+	note_signer *signer; /* in a locked, undumpable page (secret_alloc) */
 	char state[16]; /* new, open, closing, closed */
 	uint64_t registered, issued, cast, challenged, logged_issued;
 	uint64_t logsize; /* log size, under cnt_mu (the committer appends) */
@@ -166,6 +170,38 @@ __attribute__((format(printf, 3, 4))) static void slog(const station *st, int pr
 }
 
 static void finish_close(station *st, int reply_to_conn);
+
+/* ---- secret memory ---- */
+
+/* A zeroed page-aligned block for a secret: locked in RAM (when the
+ * RLIMIT_MEMLOCK allows; else a warning) and left out of core dumps
+ * (MADV_DONTDUMP).  NULL if it cannot be mapped. */
+static void *secret_alloc(size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t len = ((n + (size_t)pg - 1) / (size_t)pg) * (size_t)pg;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (madvise(p, len, MADV_DONTDUMP) != 0) {
+		munmap(p, len);
+		return NULL;
+	}
+	if (mlock(p, len) != 0)
+		syslog(LOG_WARNING, "cannot lock secret memory: %s", strerror(errno));
+	return p;
+}
+
+static void secret_free(void *p, size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t len = ((n + (size_t)pg - 1) / (size_t)pg) * (size_t)pg;
+	if (p == NULL)
+		return;
+	wipe(p, len);
+	munlock(p, len);
+	munmap(p, len);
+}
 
 /* ---- hash set ---- */
 
@@ -1011,6 +1047,85 @@ out:
 	return e;
 }
 
+/* Overwrite a file with zeros, sync it, unlink it. */
+static void shred(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat sb;
+	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		static const uint8_t zero[512];
+		for (off_t off = 0; off < sb.st_size; off += (off_t)sizeof zero)
+			if (write(fd, zero, sizeof zero) < 0)
+				break;
+		(void)fsync(fd);
+	}
+	if (fd >= 0)
+		close(fd);
+	(void)unlink(path);
+}
+
+/* Unseal the station signing key into st->signer (P-4.5): from
+ * STATE/signing-key.sealed; else (origin != NULL, a new log) a fresh key,
+ * sealed first; else (a state from before sealing) the plain log/key,
+ * sealed now and then overwritten and removed.  The key is never written
+ * unsealed. */
+static qerr signing_key(station *st, const station_config *cfg, const char *origin, char *err,
+                        size_t errlen)
+{
+	secbuf *sb = NULL;
+	const char *why = NULL;
+	char plain[700], txt[NOTE_SKEY_MAX + 1];
+	uint8_t *kt = NULL;
+	size_t kl = 0;
+	qerr e = seal_file_read(&sb, st->key_path, cfg->pass, cfg->passlen, &why);
+	if (e == Q_OK) {
+		e = note_signer_parse(st->signer, (const char *)sb->data, sb->len);
+		secbuf_free(sb);
+		if (e != Q_OK)
+			snprintf(err, errlen, "%s: not a signing key", st->key_path);
+		return e;
+	}
+	if (e != Q_ERR_NOTFOUND) {
+		snprintf(err, errlen, "cannot unseal the station signing key %s: %s%s",
+		         st->key_path, why != NULL ? why : qerr_str(e),
+		         e == Q_ERR_AUTH ? " (wrong passphrase?)" : "");
+		return e;
+	}
+	snprintf(plain, sizeof plain, "%s/key", st->log_dir);
+	if (origin != NULL) {
+		e = note_signer_generate(st->signer, origin, NOTE_ALG_ED25519);
+	} else {
+		e = read_file(plain, 4096, &kt, &kl);
+		if (e == Q_OK)
+			e = note_signer_parse(st->signer, (char *)kt, kl);
+		if (kt != NULL)
+			wipe(kt, kl);
+		free(kt);
+		if (e != Q_OK) {
+			snprintf(err, errlen, "no station signing key: %s is missing",
+			         st->key_path);
+			return e;
+		}
+	}
+	if (e == Q_OK)
+		e = note_signer_format(st->signer, txt, sizeof txt);
+	if (e == Q_OK)
+		e = seal_file_write(st->key_path, cfg->pass, cfg->passlen, cfg->kdf, txt,
+		                    strlen(txt), &why);
+	wipe(txt, sizeof txt);
+	if (e != Q_OK) {
+		snprintf(err, errlen, "cannot seal the station signing key into %s: %s",
+		         st->key_path, why != NULL ? why : qerr_str(e));
+		return e;
+	}
+	if (origin == NULL) {
+		shred(plain);
+		slog(st, LOG_NOTICE, "the signing key %s is now sealed in %s and removed", plain,
+		     st->key_path);
+	}
+	return Q_OK;
+}
+
 static int spent_cb(void *ctx, const uint8_t h[32])
 {
 	return hset_add(ctx, h) != Q_OK;
@@ -1116,6 +1231,7 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	snprintf(st->roll_path, sizeof st->roll_path, "%s/roll.db", st->state_dir);
 	snprintf(st->box_path, sizeof st->box_path, "%s/box.db", st->state_dir);
 	snprintf(st->record_path, sizeof st->record_path, "%s/station-record.json", st->state_dir);
+	snprintf(st->key_path, sizeof st->key_path, "%s/signing-key.sealed", st->state_dir);
 	if ((e = load_election(st, cfg, err, errlen)) != Q_OK)
 		goto out;
 	if ((e = derive_keys(st, cfg, rollk, boxk, err, errlen)) != Q_OK)
@@ -1151,17 +1267,34 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		if (e != Q_OK)
 			goto out;
 	}
-	/* The audit log: create on first start (P-6.1). */
+	/* The signing key, sealed under the passphrase (P-4.5), and the
+	 * audit log: created on first start (P-6.1). */
+	if ((st->signer = secret_alloc(sizeof *st->signer)) == NULL) {
+		snprintf(err, errlen, "cannot allocate secret memory");
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
 	e = log_open(st->log_dir, LOG_RDWR, &st->log, msg, sizeof msg);
 	if (e == Q_ERR_NOTFOUND || e == Q_ERR_IO) {
 		struct stat sb;
-		char keyp[700];
-		snprintf(keyp, sizeof keyp, "%s/key", st->log_dir);
-		if (stat(keyp, &sb) != 0) {
+		char entp[700];
+		snprintf(entp, sizeof entp, "%s/entries", st->log_dir);
+		if (stat(entp, &sb) != 0) {
 			char origin[300];
 			snprintf(origin, sizeof origin, "quorum/%s/station/%s", st->m->id,
 			         st->station_id);
-			e = log_create(st->log_dir, origin, &st->log, msg, sizeof msg);
+			if ((e = signing_key(st, cfg, origin, err, errlen)) != Q_OK)
+				goto out;
+			e = log_create_with_signer(st->log_dir, st->signer, &st->log, msg,
+			                           sizeof msg);
+		}
+	} else if (e == Q_OK) {
+		if ((e = signing_key(st, cfg, NULL, err, errlen)) != Q_OK)
+			goto out;
+		if ((e = log_use_signer(st->log, st->signer)) != Q_OK) {
+			snprintf(err, errlen, "%s: not the key of the audit log %s", st->key_path,
+			         st->log_dir);
+			goto out;
 		}
 	}
 	if (e != Q_OK) {
@@ -1170,22 +1303,6 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	}
 	if (msg[0] != '\0' && strstr(msg, "torn") != NULL)
 		slog(st, LOG_WARNING, "audit log: %s", msg);
-	{
-		char keyp[700];
-		uint8_t *kt = NULL;
-		size_t kl;
-		snprintf(keyp, sizeof keyp, "%s/key", st->log_dir);
-		if ((e = read_file(keyp, 4096, &kt, &kl)) != Q_OK ||
-		    (e = note_signer_parse(&st->signer, (char *)kt, kl)) != Q_OK) {
-			if (kt != NULL)
-				wipe(kt, kl);
-			free(kt);
-			snprintf(err, errlen, "cannot load the station signing key %s", keyp);
-			goto out;
-		}
-		wipe(kt, kl);
-		free(kt);
-	}
 	if ((e = load_roll(st, err, errlen)) != Q_OK)
 		goto out;
 	if ((e = reconcile(st, err, errlen)) != Q_OK)
@@ -1300,7 +1417,7 @@ static qerr receipt_checkpoint(station *st, char **note)
 		return e;
 	if ((e = checkpoint_format(&cp, body, sizeof body, &bl)) != Q_OK)
 		return e;
-	if ((e = note_sign(&st->signer, body, bl, note, &nl)) != Q_OK)
+	if ((e = note_sign(st->signer, body, bl, note, &nl)) != Q_OK)
 		return e;
 	int64_t t = mono_ms();
 	if (t - st->last_kept_ms >= CHECKPOINT_KEEP_MS) {
@@ -2204,7 +2321,7 @@ static qerr write_record(station *st, char *note, uint64_t close_index, char **s
 	if ((e = store_box_foreach(st->box, 0, rec_cb, &rc)) != Q_OK ||
 	    (e = store_box_foreach(st->box, 1, rec_cb, &rch)) != Q_OK)
 		goto out;
-	if ((e = note_verifier_format(&st->signer.pub, vkey, sizeof vkey)) != Q_OK)
+	if ((e = note_verifier_format(&st->signer->pub, vkey, sizeof vkey)) != Q_OK)
 		goto out;
 	if ((e = log_root(st->log, log_size(st->log), r)) != Q_OK)
 		goto out;
@@ -2248,7 +2365,7 @@ static qerr write_record(station *st, char *note, uint64_t close_index, char **s
 	}
 	memcpy(msg, RECORD_SIG_TAG, gl);
 	memcpy(msg + gl, txt, tl);
-	if ((e = sig_sign(sig, &st->signer.sk, msg, gl + tl)) != Q_OK)
+	if ((e = sig_sign(sig, &st->signer->sk, msg, gl + tl)) != Q_OK)
 		goto out;
 	if ((sigb64 = malloc(b64_encoded_len(SIG_LEN) + 2)) == NULL) {
 		e = Q_ERR_NOMEM;
@@ -2535,7 +2652,10 @@ void station_free(station *st)
 	log_close(st->log);
 	store_close(st->rolldb);
 	store_close(st->box);
-	note_signer_wipe(&st->signer);
+	if (st->signer != NULL) {
+		note_signer_wipe(st->signer);
+		secret_free(st->signer, sizeof *st->signer);
+	}
 	roll_free(st->roll);
 	free(st->cands);
 	json_decref(st->booth_ballot);

@@ -10,12 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "audit/note.h"
+#include "crypto/seal.h"
+#include "crypto/util.h"
 #include "daemon.h"
 #include "testutil.h"
 
@@ -641,4 +645,92 @@ Test(ballotd_review, upper_case_token_refused)
 	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", up), "bad_request");
 	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", t), NULL);
 	free(t);
+}
+
+/* ---- keys at rest and in memory ---- */
+
+/* Does any file under dir hold the bytes pat (len)?  Its path or NULL. */
+static char *tree_holds(const char *dir, const void *pat, size_t len)
+{
+	char cmd[700], line[1024];
+	char *hit = NULL;
+	snprintf(cmd, sizeof cmd, "find %s -type f", dir);
+	FILE *f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	while (hit == NULL && fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		size_t n;
+		char *b = test_read_file(line, &n);
+		if (b == NULL)
+			continue;
+		for (size_t i = 0; len <= n && i + len <= n && hit == NULL; i++)
+			if (memcmp(b + i, pat, len) == 0)
+				hit = strdup(line);
+		free(b);
+	}
+	pclose(f);
+	return hit;
+}
+
+/* The station signing key is sealed under the passphrase: after a poll,
+ * no file of the state directory holds the key in any form; the daemon
+ * has a zero core limit. */
+Test(ballotd_review, signing_key_sealed_at_rest)
+{
+	/* The daemon inherits a core limit; it must set its own to 0. */
+	struct rlimit big = {RLIM_INFINITY, RLIM_INFINITY};
+	(void)setrlimit(RLIMIT_CORE, &big);
+	start_open(5);
+	char p[600], line[256];
+	snprintf(p, sizeof p, "/proc/%d/limits", (int)d.pid);
+	FILE *lf = fopen(p, "r");
+	int core0 = 0;
+	while (lf != NULL && fgets(line, sizeof line, lf) != NULL)
+		if (strncmp(line, "Max core file size", 18) == 0)
+			core0 = strstr(line, " 0 ") != NULL;
+	if (lf != NULL)
+		fclose(lf);
+	cr_assert(core0, "the daemon may write a core file");
+	char *t = checkin("V0001");
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":[[1,0],[0,0,0,0,0]]}", t),
+	       NULL);
+	expect(reqf("admin", "{\"op\":\"close\"}"), NULL);
+	cr_assert_eq(td_stop(&d), 0);
+	/* The key as the test can get it: unsealed with the passphrase, or
+	 * (before sealing existed) the plain log/key. */
+	note_signer ns;
+	secbuf *sb = NULL;
+	char *plain = NULL;
+	size_t pl = 0;
+	snprintf(p, sizeof p, "%s/signing-key.sealed", d.state);
+	if (seal_file_read(&sb, p, "pw", 2, NULL) == Q_OK) {
+		cr_assert_eq(note_signer_parse(&ns, (const char *)sb->data, sb->len), Q_OK);
+		secbuf_free(sb);
+	} else {
+		snprintf(p, sizeof p, "%s/log/key", d.state);
+		plain = test_read_file(p, &pl);
+		cr_assert_not_null(plain, "neither a sealed nor a plain signing key");
+		cr_assert_eq(note_signer_parse(&ns, plain, pl), Q_OK);
+	}
+	char text[NOTE_SKEY_MAX + 1], hex[2 * SIG_SECRET_LEN + 1];
+	cr_assert_eq(note_signer_format(&ns, text, sizeof text), Q_OK);
+	hex_encode(hex, ns.sk.seed, SIG_SECRET_LEN);
+	/* the secret part of the text form: after the last '+' */
+	const char *b64 = strrchr(text, '+');
+	cr_assert_not_null(b64);
+	b64++;
+	size_t bl = strcspn(b64, "\n");
+	char *h1 = tree_holds(d.state, ns.sk.seed, SIG_SECRET_LEN);
+	char *h2 = tree_holds(d.state, hex, strlen(hex));
+	char *h3 = tree_holds(d.state, b64, bl);
+	cr_assert(h1 == NULL && h2 == NULL && h3 == NULL,
+	          "the signing key is in the state directory: %s %s %s", h1 ? h1 : "-",
+	          h2 ? h2 : "-", h3 ? h3 : "-");
+	note_signer_wipe(&ns);
+	wipe(text, sizeof text);
+	free(plain);
+	free(t);
+	/* A wrong passphrase cannot unseal it: the daemon refuses to start. */
+	int st;
+	cr_assert_eq(td_start(&d, "wrong", &st), -1);
 }
