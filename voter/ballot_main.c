@@ -321,7 +321,7 @@ static int ask_word(const char *prompt, const char *const *words, size_t n)
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(line, words[i]) == 0)
 				return (int)i;
-		printf(_("please answer exactly one of:"));
+		fputs(_("please answer exactly one of:"), stdout);
 		for (size_t i = 0; i < n; i++)
 			printf(" %s", words[i]);
 		printf("\n");
