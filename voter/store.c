@@ -125,11 +125,12 @@ qerr store_open(store **out, const char *path, store_kind kind, const uint8_t ke
 		e = Q_ERR_AUTH;
 		goto out;
 	}
-	/* P-5.6: a rollback journal deleted at every commit, and freed
-	 * content overwritten with zeros: no write-ahead log keeps the
-	 * order of check-ins and casts (switching from WAL checkpoints and
-	 * removes an old one). */
-	if ((e = exec(s, "PRAGMA journal_mode = DELETE;")) != Q_OK)
+	/* P-5.6: a rollback journal truncated to nothing at every commit,
+	 * and freed content overwritten with zeros: no write-ahead log
+	 * keeps the order of check-ins and casts (switching from WAL
+	 * checkpoints and removes an old one).  TRUNCATE, not DELETE: the
+	 * same history (none) without a directory change per commit. */
+	if ((e = exec(s, "PRAGMA journal_mode = TRUNCATE;")) != Q_OK)
 		goto out;
 	if ((e = exec(s, "PRAGMA secure_delete = ON;")) != Q_OK)
 		goto out;
