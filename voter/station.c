@@ -142,7 +142,7 @@ struct station {
 	uint64_t reissued; /* token-reissued entries in the log */
 	int crash_in_close; /* test hook, QUORUM_TEST_CRASH_IN_CLOSE (P-7.3) */
 	long crash_after_box; /* test hook, QUORUM_TEST_CRASH_AFTER_BOX (P-5.5) */
-	int log_fail; /* test hook, QUORUM_TEST_LOG_FAIL: the group log append fails */
+	int log_fail; /* test hook, QUORUM_TEST_LOG_FAIL: 1 group appends fail, 2 all */
 	int have_close_conn;
 	server_conn close_conn;
 	/* threads */
@@ -456,7 +456,7 @@ static qerr log_text(station *st, const char *tag, const char *text, uint64_t *i
 	uint8_t *e = entry_make(tag, text, strlen(text), NULL, 0, &len);
 	if (e == NULL)
 		return Q_ERR_NOMEM;
-	qerr r = log_append(st->log, e, len, &idx);
+	qerr r = st->log_fail == 2 ? Q_ERR_IO : log_append(st->log, e, len, &idx);
 	free(e);
 	pthread_mutex_lock(&st->cnt_mu);
 	st->logsize = log_size(st->log);
@@ -1165,7 +1165,10 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		const char *cc = getenv("QUORUM_TEST_CRASH_IN_CLOSE");
 		st->crash_in_close = cc != NULL && strcmp(cc, "1") == 0;
 		const char *lf = getenv("QUORUM_TEST_LOG_FAIL");
-		st->log_fail = lf != NULL && strcmp(lf, "1") == 0;
+		st->log_fail = lf == NULL             ? 0
+		               : strcmp(lf, "1") == 0 ? 1
+		               : strcmp(lf, "2") == 0 ? 2
+		                                      : 0;
 		const char *h = getenv("QUORUM_TEST_CRASH_AFTER_BOX");
 		char *end;
 		if (h != NULL) {

@@ -524,6 +524,17 @@ Test(ballotd_review, close_refused_while_broken)
 	free(t);
 }
 
+/* Review 12: a failed roll-imported log append imports nothing. */
+Test(ballotd_review, roll_import_refused_when_not_logged)
+{
+	td_extra_env = "QUORUM_TEST_LOG_FAIL=2";
+	td_setup(&d, 5);
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), "internal");
+	cr_assert_eq(status_int("registered"), 0, "a roll was imported without its log entry");
+	expect(reqf("admin", "{\"op\":\"open\"}"), "no_roll");
+}
+
 /* Review 12: the release binary ignores the test hooks. */
 Test(ballotd_review, release_build_ignores_test_hooks)
 {
