@@ -93,6 +93,19 @@ typedef struct pending {
 	int64_t made; /* monotonic ms */
 } pending;
 
+/* A map from 32-byte hashes to u64 (open addressing): tracking code ->
+ * log index of each logged cast, for receipt lookups. */
+typedef struct cmap_ent {
+	uint8_t k[32];
+	uint64_t v;
+	int used;
+} cmap_ent;
+
+typedef struct cmap {
+	cmap_ent *e;
+	size_t cap, n;
+} cmap;
+
 /* A set of 32-byte hashes (open addressing). */
 typedef struct hset {
 	uint8_t (*k)[32];
@@ -124,6 +137,7 @@ struct station {
 	uint64_t registered, issued, cast, challenged, logged_issued;
 	uint64_t logsize; /* log size, under cnt_mu (the committer appends) */
 	hset spent; /* loop thread only */
+	cmap cast_at; /* tracking code -> log index of every logged cast (loop thread) */
 	uint8_t (*inflight)[32]; /* tokens with a job in flight */
 	size_t ninflight, capinflight;
 	pending *pend;
@@ -246,6 +260,43 @@ static qerr hset_add(hset *s, const uint8_t h[32])
 	memcpy(s->k[i], h, 32);
 	s->used[i] = 1;
 	s->n++;
+	return Q_OK;
+}
+
+static cmap_ent *cmap_find(const cmap *m, const uint8_t k[32])
+{
+	if (m->cap == 0)
+		return NULL;
+	uint64_t x;
+	memcpy(&x, k, 8);
+	for (size_t i = x & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->e[i].used)
+			return &m->e[i];
+		if (memcmp(m->e[i].k, k, 32) == 0)
+			return &m->e[i];
+	}
+}
+
+static qerr cmap_put(cmap *m, const uint8_t k[32], uint64_t v)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1024;
+		cmap t = {calloc(cap, sizeof(cmap_ent)), cap, 0};
+		if (t.e == NULL)
+			return Q_ERR_NOMEM;
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->e[i].used)
+				(void)cmap_put(&t, m->e[i].k, m->e[i].v);
+		free(m->e);
+		*m = t;
+	}
+	cmap_ent *e = cmap_find(m, k);
+	if (!e->used) {
+		memcpy(e->k, k, 32);
+		e->used = 1;
+		m->n++;
+	}
+	e->v = v;
 	return Q_OK;
 }
 
@@ -969,6 +1020,8 @@ static int recon_box_cb(void *ctx, const uint8_t code[32], const uint8_t *body, 
 	}
 	r->e = log_append(r->st->log, e, elen, &idx);
 	free(e);
+	if (r->e == Q_OK && op == NULL)
+		r->e = cmap_put(&r->st->cast_at, code, idx);
 	if (r->e != Q_OK)
 		return 1;
 	r->appended++;
@@ -998,6 +1051,8 @@ static qerr reconcile(station *st, char *err, size_t errlen)
 			ballot_tracking_code(code, st->style, p, plen);
 			if (hset_has(&r.logged, code))
 				r.dup++;
+			if ((e = cmap_put(&st->cast_at, code, i)) != Q_OK)
+				goto out;
 			if ((e = hset_add(&r.logged, code)) != Q_OK)
 				goto out;
 			/* In the log, not in the box: only if the box was
@@ -1640,6 +1695,8 @@ static void on_post(void *ctx, server *srv, void *item)
 		}
 	} else if (j->kind == JOB_CAST) {
 		(void)hset_add(&st->spent, j->token_hash);
+		if (cmap_put(&st->cast_at, j->code, j->log_index) != Q_OK)
+			slog(st, LOG_ERR, "out of memory indexing a receipt");
 		st->cast++;
 		reply = receipt(st, j);
 	} else {
@@ -2216,27 +2273,13 @@ static json_t *op_receipt(station *st, server_conn c, json_t *req)
 	pthread_mutex_lock(&st->io_mu);
 	qerr e = store_box_receipt(st->box, rk, code);
 	wipe(rk, sizeof rk);
-	uint8_t *buf = e == Q_OK ? malloc(MERKLE_MAX_ENTRY) : NULL;
-	if (e == Q_OK && buf == NULL)
-		e = Q_ERR_NOMEM;
-	for (uint64_t i = log_size(st->log); e == Q_OK && i-- > 0 && !found;) {
-		size_t len, plen;
-		const uint8_t *p;
-		uint8_t c2[32];
-		if ((e = log_read_entry(st->log, i, buf, &len)) != Q_OK)
-			break;
-		if ((p = entry_payload(buf, len, ENTRY_CAST, &plen)) != NULL) {
-			ballot_tracking_code(c2, st->style, p, plen);
-			if (memcmp(c2, code, 32) == 0) {
-				idx = i;
-				found = 1;
-			}
-		}
-	}
-	if (e == Q_OK && found)
+	const cmap_ent *at = e == Q_OK ? cmap_find(&st->cast_at, code) : NULL;
+	if (at != NULL && at->used) {
+		idx = at->v;
+		found = 1;
 		e = receipt_checkpoint(st, &note);
+	}
 	pthread_mutex_unlock(&st->io_mu);
-	free(buf);
 	if (e == Q_ERR_NOTFOUND)
 		return server_error("not_cast", "this token's ballot was cast before receipts "
 		                                "were kept");
@@ -2651,6 +2694,7 @@ void station_free(station *st)
 		pending_clear(&st->pend[i]);
 	free(st->pend);
 	hset_free(&st->spent);
+	free(st->cast_at.e);
 	free(st->inflight);
 	log_close(st->log);
 	store_close(st->rolldb);

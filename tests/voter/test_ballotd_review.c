@@ -653,6 +653,37 @@ Test(ballotd_review, receipt_lookup_by_token)
 	free(u);
 }
 
+/* A cast stored in the box but not yet logged when the daemon died (no
+ * reply at all): after the restart reconciles, the receipt is found. */
+Test(ballotd_review, receipt_of_a_cast_stored_just_before_a_crash)
+{
+	td_extra_env = "QUORUM_TEST_CRASH_AFTER_BOX=1";
+	start_open(5);
+	td_extra_env = NULL;
+	char *t = checkin("V0001"), line[300];
+	int fd = td_connect(&d, "booth");
+	snprintf(line, sizeof line,
+	         "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":[[1,0],[0,0,0,0,0]]}\n", t);
+	td_send(fd, line, strlen(line));
+	cr_assert_null(td_recv(fd), "the cast was answered before the crash");
+	close(fd);
+	int st;
+	cr_assert_eq(waitpid(d.pid, &st, 0), d.pid);
+	d.pid = 0;
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 99);
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":[[1,0],[0,0,0,0,0]]}", t),
+	       "token_spent");
+	json_t *r = reqf("booth", "{\"op\":\"receipt\",\"token\":\"%s\"}", t);
+	cr_assert_null(td_err(r));
+	cr_assert_eq(strlen(json_string_value(json_object_get(r, "tracking_code"))), 64);
+	cr_assert_eq(json_integer_value(json_object_get(r, "log_index")), 2,
+	             "roll-imported 0, poll-opened 1, the recovered cast 2: got %lld",
+	             (long long)json_integer_value(json_object_get(r, "log_index")));
+	json_decref(r);
+	free(t);
+}
+
 /* Tokens have one canonical form: 32 lower-case hex digits. */
 Test(ballotd_review, upper_case_token_refused)
 {
