@@ -32,6 +32,7 @@ struct audit_log {
 	uint64_t offcap;
 	merkle_tree *tree;
 	note_verifier vkey;
+	const note_signer *signer; /* log_use_signer; NULL: read dir/key */
 	char msg[LOG_MSG_MAX];
 };
 
@@ -159,7 +160,10 @@ static qerr fsync_fd_dir(int dirfd, const char *sub)
 	return e;
 }
 
-qerr log_create(const char *dir, const char *origin, audit_log **out, char *msg, size_t msgsz)
+/* given: the signer to use (no key file is written), or NULL: a fresh
+ * key in dir/key. */
+static qerr create(const char *dir, const char *origin, const note_signer *given, audit_log **out,
+                   char *msg, size_t msgsz)
 {
 	note_signer s;
 	char skey[NOTE_SKEY_MAX + 1], vkey[NOTE_VKEY_MAX + 1];
@@ -168,6 +172,11 @@ qerr log_create(const char *dir, const char *origin, audit_log **out, char *msg,
 	*out = NULL;
 	memset(&s, 0, sizeof s);
 	copymsg(msg, msgsz, "");
+	if (given != NULL && strcmp(given->pub.name, origin) != 0) {
+		copymsg(msg, msgsz, "the signing key is not named by the origin");
+		e = Q_ERR_ARG;
+		goto out;
+	}
 	if (!note_name_valid(origin, strlen(origin))) {
 		copymsg(msg, msgsz,
 		        "invalid origin: 1-255 printable ASCII characters, no space or '+'");
@@ -200,18 +209,26 @@ qerr log_create(const char *dir, const char *origin, audit_log **out, char *msg,
 		e = errno == EEXIST ? Q_ERR_EXISTS : Q_ERR_IO;
 		goto out;
 	}
-	if ((e = note_signer_generate(&s, origin, NOTE_ALG_ED25519)) != Q_OK ||
-	    (e = note_signer_format(&s, skey, sizeof skey - 1)) != Q_OK ||
-	    (e = note_verifier_format(&s.pub, vkey, sizeof vkey - 1)) != Q_OK) {
+	if (given != NULL) {
+		if ((e = note_verifier_format(&given->pub, vkey, sizeof vkey - 1)) != Q_OK) {
+			copymsg(msg, msgsz, "bad signing key");
+			goto out;
+		}
+	} else if ((e = note_signer_generate(&s, origin, NOTE_ALG_ED25519)) != Q_OK ||
+	           (e = note_signer_format(&s, skey, sizeof skey - 1)) != Q_OK ||
+	           (e = note_verifier_format(&s.pub, vkey, sizeof vkey - 1)) != Q_OK) {
 		copymsg(msg, msgsz, "key generation failed");
 		goto out;
 	}
-	size_t sl = strlen(skey), vl = strlen(vkey);
-	skey[sl++] = '\n';
+	size_t vl = strlen(vkey);
 	vkey[vl++] = '\n';
-	if ((e = write_new(dirfd, "key", 0600, skey, sl)) != Q_OK) {
-		copymsg(msg, msgsz, "cannot create the key file");
-		goto out;
+	if (given == NULL) {
+		size_t sl = strlen(skey);
+		skey[sl++] = '\n';
+		if ((e = write_new(dirfd, "key", 0600, skey, sl)) != Q_OK) {
+			copymsg(msg, msgsz, "cannot create the key file");
+			goto out;
+		}
 	}
 	if ((e = write_new(dirfd, "vkey", 0644, vkey, vl)) != Q_OK) {
 		copymsg(msg, msgsz, "cannot create vkey");
@@ -222,12 +239,36 @@ qerr log_create(const char *dir, const char *origin, audit_log **out, char *msg,
 		goto out;
 	}
 	e = log_open(dir, LOG_RDWR, out, msg, msgsz);
+	if (e == Q_OK && given != NULL)
+		e = log_use_signer(*out, given);
 out:
 	note_signer_wipe(&s);
 	wipe(skey, sizeof skey);
 	if (dirfd >= 0)
 		close(dirfd);
 	return e;
+}
+
+qerr log_create(const char *dir, const char *origin, audit_log **out, char *msg, size_t msgsz)
+{
+	return create(dir, origin, NULL, out, msg, msgsz);
+}
+
+qerr log_create_with_signer(const char *dir, const note_signer *signer, audit_log **out, char *msg,
+                            size_t msgsz)
+{
+	return create(dir, signer->pub.name, signer, out, msg, msgsz);
+}
+
+qerr log_use_signer(audit_log *lg, const note_signer *signer)
+{
+	if (signer->pub.alg != NOTE_ALG_ED25519 ||
+	    memcmp(&signer->pub, &lg->vkey, sizeof signer->pub) != 0) {
+		setmsg(lg, "the signing key does not match vkey");
+		return Q_ERR_FORMAT;
+	}
+	lg->signer = signer;
+	return Q_OK;
 }
 
 void log_close(audit_log *lg)
@@ -819,21 +860,23 @@ qerr log_checkpoint_sign(audit_log *lg, char **note, size_t *len)
 	} else if (e != Q_ERR_NOTFOUND) {
 		goto out;
 	}
-	e = read_small(lg->dirfd, "key", NOTE_SKEY_MAX + 2, &sk, &sklen);
-	if (e != Q_OK) {
-		setmsg(lg, "checkpoint: cannot read the key file");
-		goto out;
-	}
-	e = note_signer_parse(&s, sk, sklen);
-	if (e != Q_OK || s.pub.alg != NOTE_ALG_ED25519 ||
-	    memcmp(&s.pub, &lg->vkey, sizeof s.pub) != 0) {
-		setmsg(lg, "checkpoint: the key file is malformed or does not match vkey");
-		e = Q_ERR_FORMAT;
-		goto out;
+	if (lg->signer == NULL) {
+		e = read_small(lg->dirfd, "key", NOTE_SKEY_MAX + 2, &sk, &sklen);
+		if (e != Q_OK) {
+			setmsg(lg, "checkpoint: cannot read the key file");
+			goto out;
+		}
+		e = note_signer_parse(&s, sk, sklen);
+		if (e != Q_OK || s.pub.alg != NOTE_ALG_ED25519 ||
+		    memcmp(&s.pub, &lg->vkey, sizeof s.pub) != 0) {
+			setmsg(lg, "checkpoint: the key file is malformed or does not match vkey");
+			e = Q_ERR_FORMAT;
+			goto out;
+		}
 	}
 	size_t blen = 0;
 	if ((e = checkpoint_format(&cp, body, sizeof body, &blen)) != Q_OK ||
-	    (e = note_sign(&s, body, blen, note, len)) != Q_OK) {
+	    (e = note_sign(lg->signer != NULL ? lg->signer : &s, body, blen, note, len)) != Q_OK) {
 		setmsg(lg, "checkpoint: signing failed");
 		goto out;
 	}

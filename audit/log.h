@@ -54,6 +54,21 @@ Q_MUST_CHECK qerr log_create(const char *dir, const char *origin, audit_log **ou
                              size_t msgsz);
 
 /*
+ * As log_create, but the log's key is signer (its name is the origin) and NO
+ * key file is written: the caller keeps the key (e.g. sealed, docs/spec/
+ * protocol.md P-4.5) and the opened log signs with it (log_use_signer).
+ * signer must outlive the log.
+ */
+Q_MUST_CHECK qerr log_create_with_signer(const char *dir, const note_signer *signer,
+                                         audit_log **out, char *msg, size_t msgsz);
+
+/*
+ * Sign checkpoints with signer (kept by the caller, must outlive lg) instead
+ * of reading dir/key.  Q_ERR_FORMAT if it is not the key of dir/vkey.
+ */
+Q_MUST_CHECK qerr log_use_signer(audit_log *lg, const note_signer *signer);
+
+/*
  * Open the log in dir.  With LOG_RDWR: lock it (Q_ERR_STATE if another process
  * holds it), and cut a torn tail (A-3.4) back to the last complete entry,
  * writing a notice into msg.  With LOG_RDONLY nothing is changed: a torn tail
@@ -100,7 +115,8 @@ Q_MUST_CHECK qerr log_root(const audit_log *lg, uint64_t size, merkle_hash root)
 Q_MUST_CHECK qerr log_read_entry(audit_log *lg, uint64_t index, uint8_t *buf, size_t *len);
 
 /*
- * Sign a checkpoint of the current size with the key in dir/key, keep it as
+ * Sign a checkpoint of the current size with the key in dir/key (or the
+ * signer given to log_use_signer), keep it as
  * checkpoints/<size> (written to a temporary file, fsync'd, renamed, directory
  * fsync'd) and return the signed note in *note (malloc'd, NUL-terminated).
  * Before signing, the latest kept checkpoint is verified and the new tree is

@@ -89,6 +89,7 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 	uint8_t *buf = NULL;
 	merkle_hash r;
 	size_t nc = 0;
+	uint64_t nclosed = 0, closed_at = 0, close_index = 0;
 	snprintf(rel, sizeof rel, "stations/%s/log", s->id);
 	if (ve_path(c, path, sizeof path, rel) != Q_OK ||
 	    log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg) != Q_OK) {
@@ -138,6 +139,8 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 			if (text_count(p, pl, "issued", &v))
 				s->last_checkins = v;
 		} else if ((p = payload(buf, len, VE_ENTRY_CLOSED, &pl)) != NULL) {
+			nclosed++;
+			closed_at = i;
 			s->have_closed = text_count(p, pl, "issued", &s->log_issued) &&
 			                 text_count(p, pl, "cast", &s->log_cast) &&
 			                 text_count(p, pl, "challenged", &s->log_challenged);
@@ -146,6 +149,15 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 		}
 	}
 	ve_station_roll_done(c, s);
+	/* P-7.1: log.close_index names the log's one poll-closed entry. */
+	if (ve_json_u64(json_object_get(s->rec, "log"), "close_index", UINT64_MAX >> 1,
+	                &close_index) != Q_OK ||
+	    nclosed != 1 || closed_at != close_index)
+		ve_fail(c, VE_LOGS,
+		        "%s: log.close_index %llu is not the index of the log's one poll-closed "
+		        "entry (%llu poll-closed entries, the last at %llu; P-7.1)",
+		        rel, (unsigned long long)close_index, (unsigned long long)nclosed,
+		        (unsigned long long)closed_at);
 	qsort(s->cast_codes, s->ncast_codes, BALLOT_CODE_LEN, cmp_code);
 	qsort(s->ch_codes, s->nch_codes, BALLOT_CODE_LEN, cmp_code);
 	s->log_ok = 1;

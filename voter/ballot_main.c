@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "crypto/util.h"
@@ -35,10 +36,18 @@ static const char *const usage =
        "  lookup VOTER           show a voter's roll entry and eligibility\n"
        "  checkin VOTER [PROXY]  check a voter in (PROXY: roll id of the holder of a\n"
        "                         written proxy) and print the one-time ballot token\n"
+       "  reissue VOTER          a new token for the latest check-in whose token was\n"
+       "                         never used (its reply lost in a crash); the old one\n"
+       "                         dies\n"
        "Booth (booth.sock):\n"
-       "  booth TOKEN            show the ballot, take the marks from the terminal,\n"
-       "                         confirm, then cast (receipt) or challenge (opened,\n"
-       "                         not counted; mark again)\n"
+       "  booth                  ask for the token (not echoed; or the first line of\n"
+       "                         standard input), show the ballot, take the marks,\n"
+       "                         confirm [y/n], then \"cast\" (receipt) or \"challenge\"\n"
+       "                         (opened, not counted; mark again).  Other answers\n"
+       "                         are asked again.  The token is never taken on the\n"
+       "                         command line, where other users could read it.\n"
+       "  receipt                ask for the token as above and print the receipt of\n"
+       "                         the ballot cast with it\n"
        "Any role:\n"
        "  raw ROLE JSON          send one request line and print the reply\n"
        "\n"
@@ -66,6 +75,9 @@ static const struct {
                        "ballot.")},
     {"token_invalid", N_("INVALID TOKEN: no ballot was issued with this token.")},
     {"token_busy", N_("TOKEN IN USE: another booth is using this token right now.")},
+    {"too_many_challenges", N_("TOO MANY CHALLENGES: this token has been used for the most "
+                               "challenges allowed; the ballot can only be cast now.")},
+    {"forbidden", N_("FORBIDDEN: this account may not use this socket.")},
     {"roll_mismatch", N_("WRONG ROLL: this is not the roll the election was created with "
                          "(its SHA-256 differs from roll_hash in the election's "
                          "parameters.json). Ask the returning officer for the election's "
@@ -273,6 +285,49 @@ static int read_line(char *buf, size_t cap)
 	return 0;
 }
 
+/* The ballot token: from the terminal without echo, or the first line
+ * of standard input; lower-cased (the protocol's one form).  0 or -1. */
+static int read_token(char *tok, size_t cap)
+{
+	struct termios old, quiet;
+	int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	if (tty) {
+		printf("%s", _("ballot token: "));
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	int r = read_line(tok, cap);
+	if (tty) {
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		printf("\n");
+	}
+	if (r != 0)
+		return -1;
+	for (char *p = tok; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
+	return 0;
+}
+
+/* Ask until the answer is one of the words (exact); its index, -1 at EOF. */
+static int ask_word(const char *prompt, const char *const *words, size_t n)
+{
+	char line[64];
+	for (;;) {
+		printf("%s", prompt);
+		if (read_line(line, sizeof line) != 0)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(line, words[i]) == 0)
+				return (int)i;
+		fputs(_("please answer exactly one of:"), stdout);
+		for (size_t i = 0; i < n; i++)
+			printf(" %s", words[i]);
+		printf("\n");
+	}
+}
+
 /* Ask for one contest's marks; fills m (noptions entries). */
 static int mark_contest(const json_t *c, uint8_t *m, size_t nopt)
 {
@@ -320,14 +375,20 @@ static int mark_contest(const json_t *c, uint8_t *m, size_t nopt)
 	}
 }
 
-static int cmd_booth(const char *token)
+static int cmd_booth(void)
 {
-	int fd = connect_to("booth"), rc = 1;
+	int fd = -1, rc = 1;
 	json_t *rep = NULL, *ballot = NULL;
 	uint8_t *marks = NULL;
 	size_t total = 0;
-	if (fd < 0)
+	char token[80];
+	if (read_token(token, sizeof token) != 0)
+		return 2;
+	fd = connect_to("booth");
+	if (fd < 0) {
+		wipe(token, sizeof token);
 		return 3;
+	}
 	rep = rpc(fd, json_pack("{s:s, s:s}", "op", "ballot", "token", token));
 	if (rep == NULL) {
 		rc = 3;
@@ -377,11 +438,11 @@ static int cmd_booth(const char *token)
 				}
 			printf("%s%s%s\n", any ? "" : " (", any ? "" : _("blank"), any ? "" : ")");
 		}
-		char line[64];
-		printf("%s", _("confirm? [y/n]: "));
-		if (read_line(line, sizeof line) != 0)
+		static const char *const yn[] = {"y", "n"};
+		int yes = ask_word(_("confirm? [y/n]: "), yn, 2);
+		if (yes < 0)
 			goto out_b;
-		if (line[0] != 'y' && line[0] != 'Y')
+		if (yes != 0)
 			continue;
 		json_t *mj = json_array();
 		k = 0;
@@ -409,12 +470,13 @@ static int cmd_booth(const char *token)
 		json_decref(rep);
 		rep = NULL;
 		printf(_("\nballot encrypted.  Tracking code: %s\n"), code);
-		printf("%s",
-		       _("cast it, or challenge it (open it to check; it is then not counted)? "
-		         "[cast/challenge]: "));
-		if (read_line(line, sizeof line) != 0)
+		static const char *const cc[] = {"cast", "challenge"};
+		int challenge = ask_word(
+		    _("cast it, or challenge it (open it to check; it is then not counted)? "
+		      "[cast/challenge]: "),
+		    cc, 2);
+		if (challenge < 0)
 			goto out_b;
-		int challenge = strcmp(line, "challenge") == 0;
 		rep = rpc(fd, json_pack("{s:s, s:s, s:s}", "op", challenge ? "challenge" : "cast",
 		                        "token", token, "tracking_code", code));
 		if (rep == NULL) {
@@ -453,7 +515,28 @@ out:
 	}
 	json_decref(rep);
 	close(fd);
+	wipe(token, sizeof token);
 	return rc;
+}
+
+static int cmd_receipt(void)
+{
+	char token[80];
+	json_t *rep = NULL;
+	if (read_token(token, sizeof token) != 0)
+		return 2;
+	int r = simple("booth", json_pack("{s:s, s:s}", "op", "receipt", "token", token), &rep);
+	wipe(token, sizeof token);
+	if (r != 0)
+		return r;
+	printf(_("\n=== RECEIPT ===\nTracking code: %s\nLog index:     %lld\n"
+	         "Log:           %s\nCheckpoint:\n%s"),
+	       json_string_value(json_object_get(rep, "tracking_code")),
+	       (long long)json_integer_value(json_object_get(rep, "log_index")),
+	       json_string_value(json_object_get(rep, "log_origin")),
+	       json_string_value(json_object_get(rep, "checkpoint")));
+	json_decref(rep);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -529,10 +612,29 @@ int main(int argc, char **argv)
 			json_decref(rep);
 			return 0;
 		}
-	} else if (strcmp(cmd, "booth") == 0) {
+	} else if (strcmp(cmd, "reissue") == 0) {
 		if (nargs != 1)
 			goto usage;
-		return cmd_booth(argv[i]);
+		r = simple("operator", json_pack("{s:s, s:s}", "op", "reissue", "voter", argv[i]),
+		           &rep);
+		if (r == 0) {
+			printf(
+			    _("RE-ISSUED: %s (the old token no longer works)\nBallot token (give "
+			      "to the voter): %s\n"),
+			    argv[i], json_string_value(json_object_get(rep, "token")));
+			json_decref(rep);
+			return 0;
+		}
+	} else if (strcmp(cmd, "booth") == 0 || strcmp(cmd, "receipt") == 0) {
+		if (nargs != 0) {
+			fprintf(
+			    stderr, "%s",
+			    _("quorum-ballot: the ballot token is not taken on the command line "
+			      "(other users could read it there); type it when asked, or give "
+			      "it as the first line of standard input\n"));
+			return 2;
+		}
+		return cmd[0] == 'b' ? cmd_booth() : cmd_receipt();
 	} else if (strcmp(cmd, "raw") == 0) {
 		if (nargs != 2)
 			goto usage;

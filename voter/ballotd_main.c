@@ -5,11 +5,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <jansson.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -23,7 +26,9 @@
 static const char *const usage =
     N_("Usage: quorum-ballotd --election DIR --station ID --state DIR\n"
        "                      (--key-file FILE | --key-fd N) [--foreground]\n"
-       "                      [--read-timeout MS]\n"
+       "                      [--read-timeout MS] [--idle-timeout S]\n"
+       "                      [--operator-group GROUP] [--booth-group GROUP]\n"
+       "                      [--pending-ttl S]\n"
        "\n"
        "The ballot-issuing daemon of one polling station.  It loads the election\n"
        "directory, opens (or creates) the station's encrypted roll DB, ballot box and\n"
@@ -31,11 +36,17 @@ static const char *const usage =
        "the booth terminals on three UNIX sockets in the state directory:\n"
        "\n"
        "  admin.sock     mode 0600  open, close, import-roll, export, status, ping\n"
-       "  operator.sock  mode 0660  lookup, checkin (alias issue), status, ping\n"
-       "  booth.sock     mode 0660  ballot, encrypt, cast, challenge, ping\n"
+       "  operator.sock  mode 0660  lookup, checkin (alias issue), reissue, status,\n"
+       "                            ping\n"
+       "  booth.sock     mode 0660  ballot, encrypt, cast, challenge, receipt, ping\n"
        "\n"
-       "The socket permissions are the access control: give the poll workers' group\n"
-       "the operator socket and the booth terminals' account the booth socket.\n"
+       "Access control: the socket permissions, and the peer's credentials\n"
+       "(SO_PEERCRED): root and the daemon's own user may use every socket; a\n"
+       "member of --operator-group only operator.sock, of --booth-group only\n"
+       "booth.sock; anyone else is answered \"forbidden\".  Each role has its own\n"
+       "connection limit (admin 16, operator 112, booth 896), so the admin socket\n"
+       "stays reachable.  The state directory must belong to the daemon's user and\n"
+       "not be writable by group or others.\n"
        "Requests are newline-delimited JSON (docs/protocol.md).\n"
        "\n"
        "Options:\n"
@@ -44,7 +55,9 @@ static const char *const usage =
        "  --station ID      this station's id in the manifest\n"
        "  --state DIR       the station's state (created mode 0711 if absent, files\n"
        "                    0600):\n"
-       "                    kdf, roll.db, box.db, log/, station-record.json(.sig)\n"
+       "                    kdf, signing-key.sealed, roll.db, box.db, log/,\n"
+       "                    station-record.json(.sig); owned by the daemon's user,\n"
+       "                    not writable by group or others\n"
        "  --key-file FILE   read the passphrase from FILE (must be mode 0600 or\n"
        "                    stricter; one trailing newline is ignored)\n"
        "  --key-fd N        read the passphrase from file descriptor N until EOF\n"
@@ -53,12 +66,23 @@ static const char *const usage =
        "  --read-timeout MS a request line not completed within MS milliseconds is\n"
        "                    answered with error \"timeout\" and the connection closed\n"
        "                    (default 10000)\n"
+       "  --idle-timeout S  close a connection that sent no request for S seconds\n"
+       "                    (default 600; 0 never)\n"
+       "  --operator-group GROUP, --booth-group GROUP\n"
+       "                    the group of operator.sock / booth.sock and the group\n"
+       "                    whose members may use it (default: the daemon's group)\n"
+       "  --pending-ttl S   an encrypted ballot neither cast nor challenged within S\n"
+       "                    seconds is dropped (default 900)\n"
        "  --help            this text\n"
        "\n"
        "The passphrase is never taken on the command line.  The database keys are\n"
        "derived from it with Argon2id (parameters and salt in STATE/kdf, fixed when\n"
-       "the state is created).  For tests only, QUORUM_TEST_CHEAP_KDF=1 in the\n"
-       "environment makes NEW state use t=1, m=64 KiB instead of t=3, m=64 MiB.\n"
+       "the state is created), and it seals the station's log-signing key\n"
+       "(STATE/signing-key.sealed), which is never written unsealed and is kept in\n"
+       "locked memory left out of core dumps; the daemon makes itself\n"
+       "non-dumpable with a zero core-file limit.  The test build (quorum-ballotd-test, never\n"
+       "installed) honours QUORUM_TEST_CHEAP_KDF=1 (t=1, m=64 KiB for NEW state)\n"
+       "and the fault hooks of docs/spec/protocol.md; this program ignores them.\n"
        "\n"
        "Signals: SIGTERM or SIGINT stop the daemon cleanly.  A kill -9 at any time\n"
        "loses no acknowledged check-in or ballot; the next start reconciles the\n"
@@ -131,8 +155,30 @@ static int parse_int(const char *s, long lo, long hi, long *out)
 	return 0;
 }
 
+static int parse_group(const char *name, unsigned *gid)
+{
+	struct group gr, *gp = NULL;
+	char buf[4096];
+	long v;
+	if (parse_int(name, 0, 0x7fffffff, &v) == 0) {
+		*gid = (unsigned)v;
+		return 0;
+	}
+	if (getgrnam_r(name, &gr, buf, sizeof buf, &gp) != 0 || gp == NULL)
+		return -1;
+	*gid = (unsigned)gp->gr_gid;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	/* First: no core file and no ptrace by other users' processes (the
+	 * database keys, the signing key and roll names live in memory). */
+	struct rlimit nocore = {0, 0};
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 || setrlimit(RLIMIT_CORE, &nocore) != 0) {
+		fprintf(stderr, "%s", _("quorum-ballotd: cannot disable core dumps\n"));
+		return 1;
+	}
 	static const struct option opts[] = {
 	    {"election", required_argument, NULL, 'e'},
 	    {"station", required_argument, NULL, 's'},
@@ -141,11 +187,17 @@ int main(int argc, char **argv)
 	    {"key-fd", required_argument, NULL, 'f'},
 	    {"foreground", no_argument, NULL, 'F'},
 	    {"read-timeout", required_argument, NULL, 't'},
+	    {"idle-timeout", required_argument, NULL, 'i'},
+	    {"operator-group", required_argument, NULL, 'o'},
+	    {"booth-group", required_argument, NULL, 'b'},
+	    {"pending-ttl", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *election = NULL, *station_id = NULL, *state = NULL, *keyfile = NULL;
-	long keyfd = -1, timeout = 10000;
+	long keyfd = -1, timeout = 10000, idle = 600, ttl = 900;
+	int group_set[3] = {0, 0, 0};
+	unsigned gid[3] = {0, 0, 0};
 	int fg = 0, c;
 	uint8_t pass[STATION_PASS_MAX];
 	size_t passlen = 0;
@@ -187,6 +239,30 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'i':
+			if (parse_int(optarg, 0, 86400, &idle) != 0) {
+				fprintf(stderr, "%s",
+				        _("quorum-ballotd: --idle-timeout must be 0..86400 s\n"));
+				return 2;
+			}
+			break;
+		case 'p':
+			if (parse_int(optarg, 1, 86400, &ttl) != 0) {
+				fprintf(stderr, "%s",
+				        _("quorum-ballotd: --pending-ttl must be 1..86400 s\n"));
+				return 2;
+			}
+			break;
+		case 'o':
+		case 'b': {
+			int r = c == 'o' ? 1 : 2;
+			if (parse_group(optarg, &gid[r]) != 0) {
+				fprintf(stderr, _("quorum-ballotd: no such group: %s\n"), optarg);
+				return 2;
+			}
+			group_set[r] = 1;
+			break;
+		}
 		case 'h':
 			fputs(_(usage), stdout);
 			return 0;
@@ -222,8 +298,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s", _("quorum-ballotd: empty passphrase\n"));
 		goto out;
 	}
+	const kdf_params *kdf = NULL;
+#ifdef QUORUM_TEST_HOOKS
 	kdf_params cheap = {1, 64, 1};
 	const char *ck = getenv("QUORUM_TEST_CHEAP_KDF");
+	if (ck != NULL && strcmp(ck, "1") == 0)
+		kdf = &cheap;
+#endif
 	station_config cfg = {
 	    .election_dir = election,
 	    .station_id = station_id,
@@ -232,8 +313,15 @@ int main(int argc, char **argv)
 	    .passlen = passlen,
 	    .read_timeout_ms = (int)timeout,
 	    .foreground = fg,
-	    .kdf = (ck != NULL && strcmp(ck, "1") == 0) ? &cheap : NULL,
+	    .kdf = kdf,
+	    .idle_timeout_ms = (int)idle * 1000,
+	    .pending_ttl_s = (int)ttl,
 	};
+	for (int r = 1; r < 3; r++) {
+		/* Default: the daemon's own group, as the socket file's. */
+		cfg.group_set[r] = 1;
+		cfg.gid[r] = group_set[r] ? gid[r] : (unsigned)getegid();
+	}
 	qerr e = station_open(&st, &cfg, err, sizeof err);
 	wipe(pass, sizeof pass);
 	if (e != Q_OK) {

@@ -1,11 +1,14 @@
 /*
  * server.c -- epoll event loop over per-role UNIX sockets (server.h).
  */
+#define _GNU_SOURCE /* struct ucred (SO_PEERCRED) */
 #include "server.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,8 +41,12 @@ typedef struct conn {
 	int busy; /* a request is being handled (deferred reply pending) */
 	int rd_eof; /* the peer will send nothing more */
 	int closing; /* close once out is flushed */
+	int dead; /* closed; freed at the end of the loop iteration */
+	int backlog; /* complete requests left unhandled by the per-wakeup cap */
 	uint32_t events; /* epoll events registered (0: not in the set) */
 	int64_t partial_since; /* ms; 0 when no partial request */
+	int64_t last_active; /* ms; last request received or reply sent */
+	struct conn *next_dead;
 } conn;
 
 typedef struct listener {
@@ -65,7 +72,8 @@ struct server {
 	fd_tag ev_tag, sig_tag;
 	int evfd, sigfd;
 	conn *slots[SERVER_MAX_CONNS];
-	size_t nconns;
+	size_t nconns, nrole[ROLE__COUNT];
+	conn *dead; /* closed connections, freed at a safe point (reap) */
 	uint64_t gen;
 	volatile int stop;
 	pthread_mutex_t mu;
@@ -149,14 +157,40 @@ qerr server_new(server **out, const server_config *cfg, char *err, size_t errlen
 			snprintf(err, errlen, "socket: %s", strerror(errno));
 			goto out;
 		}
-		(void)unlink(p);
-		/* Bind under a restrictive umask, then set the exact mode:
-		 * the file permissions are the access control. */
-		mode_t old = umask(0177);
+		struct stat sb;
+		if (lstat(p, &sb) == 0) {
+			/* Only a stale socket of ours is replaced. */
+			if (!S_ISSOCK(sb.st_mode) || sb.st_uid != geteuid()) {
+				snprintf(err, errlen,
+				         "%s exists and is not a socket of this user: refusing to "
+				         "replace it",
+				         p);
+				e = Q_ERR_STATE;
+				goto out;
+			}
+			if (unlink(p) != 0) {
+				snprintf(err, errlen, "unlink %s: %s", p, strerror(errno));
+				goto out;
+			}
+		}
+		/* The socket is born with its final mode (no chmod of a path,
+		 * which would follow a symlink put there in between). */
+		mode_t old = umask(0777 & ~(mode_t)cfg->mode[r]);
 		int rc = bind(l->fd, (struct sockaddr *)&sa, sizeof sa);
 		umask(old);
-		if (rc != 0 || chmod(p, cfg->mode[r]) != 0) {
+		if (rc != 0) {
 			snprintf(err, errlen, "bind %s: %s", p, strerror(errno));
+			goto out;
+		}
+		if (cfg->group_set[r] && fchownat(AT_FDCWD, p, (uid_t)-1, (gid_t)cfg->gid[r],
+		                                  AT_SYMLINK_NOFOLLOW) != 0) {
+			snprintf(err, errlen, "chown %s: %s", p, strerror(errno));
+			goto out;
+		}
+		if (lstat(p, &sb) != 0 || !S_ISSOCK(sb.st_mode) || sb.st_uid != geteuid() ||
+		    (sb.st_mode & 0777) != cfg->mode[r]) {
+			snprintf(err, errlen, "%s: not the socket just created", p);
+			e = Q_ERR_STATE;
 			goto out;
 		}
 		l->path = strdup(p);
@@ -201,19 +235,47 @@ qerr server_handle_signals(server *srv)
 	return Q_OK;
 }
 
+/* Close c now but free it only at a safe point (reap, at the end of a
+ * loop iteration): callers up the stack and later events of the same
+ * epoll batch may still hold the pointer; they see c->dead. */
 static void conn_close(server *s, conn *c)
 {
 	size_t slot = (size_t)(c->id & 0xffff);
+	if (c->dead)
+		return;
+	c->dead = 1;
+	c->closing = 1;
 	if (c->events != 0)
 		epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	c->events = 0;
 	close(c->fd);
+	c->fd = -1;
 	if (slot < SERVER_MAX_CONNS && s->slots[slot] == c)
 		s->slots[slot] = NULL;
 	s->nconns--;
-	wipe(c->in, c->inlen);
+	s->nrole[c->role]--;
+	c->next_dead = s->dead;
+	s->dead = c;
+}
+
+static void conn_free(conn *c)
+{
+	wipe(c->in, SERVER_LINE_MAX + 2);
 	free(c->in);
+	/* Replies may hold a ballot token. */
+	if (c->out != NULL)
+		wipe(c->out, c->outcap);
 	free(c->out);
 	free(c);
+}
+
+static void reap(server *s)
+{
+	while (s->dead != NULL) {
+		conn *c = s->dead;
+		s->dead = c->next_dead;
+		conn_free(c);
+	}
 }
 
 /* Register exactly the events we can act on: input unless paused (busy
@@ -223,7 +285,11 @@ static void conn_close(server *s, conn *c)
 static void conn_interest(server *s, conn *c)
 {
 	uint32_t want = 0;
-	if (!c->rd_eof && !(c->busy && c->inlen > SERVER_LINE_MAX))
+	if (c->dead)
+		return;
+	/* Back-pressure: no reading while the peer leaves replies unread. */
+	if (!c->rd_eof && !(c->busy && c->inlen > SERVER_LINE_MAX) &&
+	    c->outlen - c->outoff <= SERVER_OUT_MAX)
 		want |= EPOLLIN | EPOLLRDHUP;
 	if (c->outlen > c->outoff)
 		want |= EPOLLOUT;
@@ -256,6 +322,7 @@ static int conn_flush(server *s, conn *c)
 		return -1;
 	}
 	if (c->outoff == c->outlen) {
+		wipe(c->out, c->outlen); /* sent replies may hold a token */
 		c->outoff = c->outlen = 0;
 		if (c->closing) {
 			conn_close(s, c);
@@ -279,15 +346,29 @@ static void conn_queue(conn *c, json_t *reply)
 		return;
 	}
 	size_t n = strlen(txt);
+	if (c->outoff > 0 && c->outlen + n + 1 > c->outcap) {
+		/* Move the unsent tail down first. */
+		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+		wipe(c->out + c->outlen - c->outoff, c->outoff);
+		c->outlen -= c->outoff;
+		c->outoff = 0;
+	}
 	if (c->outlen + n + 1 > c->outcap) {
 		size_t cap = c->outcap ? c->outcap : 256;
 		while (cap < c->outlen + n + 1)
 			cap *= 2;
-		char *p = realloc(c->out, cap);
+		/* Not realloc: the old buffer may hold a token; wipe it. */
+		char *p = malloc(cap);
 		if (p == NULL) {
+			wipe(txt, n);
 			free(txt);
 			c->closing = 1;
 			return;
+		}
+		if (c->out != NULL) {
+			memcpy(p, c->out, c->outlen);
+			wipe(c->out, c->outcap);
+			free(c->out);
 		}
 		c->out = p;
 		c->outcap = cap;
@@ -295,6 +376,7 @@ static void conn_queue(conn *c, json_t *reply)
 	memcpy(c->out + c->outlen, txt, n);
 	c->out[c->outlen + n] = '\n';
 	c->outlen += n + 1;
+	wipe(txt, n);
 	free(txt);
 }
 
@@ -317,6 +399,7 @@ void server_reply(server *s, server_conn id, json_t *reply)
 		return;
 	}
 	c->busy = 0;
+	c->last_active = now_ms();
 	conn_queue(c, reply);
 	if (c->rd_eof && c->inlen == 0)
 		c->closing = 1;
@@ -325,13 +408,25 @@ void server_reply(server *s, server_conn id, json_t *reply)
 	conn_process(s, c);
 }
 
-/* Handle every complete line in c->in while not busy.  May close c. */
+/* Handle the complete lines in c->in while not busy, at most
+ * SERVER_LINES_PER_WAKEUP of them and only while the unsent output is
+ * under SERVER_OUT_MAX (the rest waits: c->backlog).  May close c (it
+ * then stays allocated until reap). */
 static void conn_process(server *s, conn *c)
 {
+	int budget = SERVER_LINES_PER_WAKEUP;
+	if (c->dead)
+		return;
+	c->backlog = 0;
 	while (!c->busy && !c->closing) {
 		char *nl = memchr(c->in, '\n', c->inlen);
 		if (nl == NULL)
 			break;
+		if (budget-- == 0 || c->outlen - c->outoff > SERVER_OUT_MAX) {
+			c->backlog = 1;
+			break;
+		}
+		c->last_active = now_ms();
 		size_t linelen = (size_t)(nl - c->in);
 		json_error_t jerr;
 		json_t *reply = NULL;
@@ -360,8 +455,10 @@ static void conn_process(server *s, conn *c)
 		json_decref(req);
 		if (reply != NULL)
 			conn_queue(c, reply);
+		if (c->dead)
+			return;
 	}
-	if (!c->busy && c->rd_eof) {
+	if (!c->busy && c->rd_eof && !c->backlog) {
 		if (c->inlen > 0) {
 			conn_queue(c, server_error("truncated",
 			                           "connection closed in the middle of a request "
@@ -374,8 +471,11 @@ static void conn_process(server *s, conn *c)
 	(void)conn_flush(s, c);
 }
 
+/* Read what the peer sent, at most one line buffer's worth per wakeup
+ * (level-triggered epoll calls again), so no client holds the loop. */
 static void conn_read(server *s, conn *c)
 {
+	size_t budget = SERVER_LINE_MAX + 2;
 	for (;;) {
 		if (c->inlen > SERVER_LINE_MAX && memchr(c->in, '\n', c->inlen) == NULL) {
 			/* No newline within the cap: we cannot find the next
@@ -389,10 +489,13 @@ static void conn_read(server *s, conn *c)
 			return;
 		}
 		size_t room = SERVER_LINE_MAX + 2 - c->inlen;
-		if (room == 0)
+		if (room > budget)
+			room = budget;
+		if (room == 0 || c->backlog || c->outlen - c->outoff > SERVER_OUT_MAX)
 			break;
 		ssize_t n = recv(c->fd, c->in + c->inlen, room, 0);
 		if (n > 0) {
+			budget -= (size_t)n;
 			if (c->inlen == 0)
 				c->partial_since = now_ms();
 			c->inlen += (size_t)n;
@@ -400,9 +503,7 @@ static void conn_read(server *s, conn *c)
 			 * pipeline never hits the cap as a whole. */
 			if (!c->busy && memchr(c->in + c->inlen - (size_t)n, '\n', (size_t)n)) {
 				conn_process(s, c);
-				if (conn_find(s, c->id) == NULL)
-					return;
-				if (c->closing)
+				if (c->dead || c->closing)
 					return;
 			}
 			if (c->busy && c->inlen > SERVER_LINE_MAX)
@@ -419,6 +520,37 @@ static void conn_read(server *s, conn *c)
 	conn_process(s, c);
 }
 
+/* SO_PEERCRED: uid 0, the daemon's uid, or a member of the role's group. */
+static int peer_allowed(const server *s, int fd, server_role role)
+{
+	struct ucred uc;
+	socklen_t len = sizeof uc;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
+		return 0;
+	if (uc.uid == 0 || uc.uid == geteuid())
+		return 1;
+	if (role == ROLE_ADMIN || !s->cfg.group_set[role])
+		return 0;
+	gid_t g = (gid_t)s->cfg.gid[role];
+	if (uc.gid == g)
+		return 1;
+	struct passwd pw, *pp = NULL;
+	char buf[4096];
+	gid_t groups[256];
+	int ng = 256;
+	if (getpwuid_r(uc.uid, &pw, buf, sizeof buf, &pp) != 0 || pp == NULL)
+		return 0;
+	if (getgrouplist(pp->pw_name, pp->pw_gid, groups, &ng) < 0)
+		return 0;
+	for (int i = 0; i < ng; i++)
+		if (groups[i] == g)
+			return 1;
+	return 0;
+}
+
+static const size_t role_limit[ROLE__COUNT] = {SERVER_ADMIN_CONNS, SERVER_OPERATOR_CONNS,
+                                               SERVER_BOOTH_CONNS};
+
 static void do_accept(server *s, listener *l)
 {
 	for (;;) {
@@ -431,8 +563,17 @@ static void do_accept(server *s, listener *l)
 			close(fd);
 			continue;
 		}
+		if (!peer_allowed(s, fd, l->role)) {
+			static const char no[] = "{\"ok\":false,\"error\":{\"code\":\"forbidden\","
+			                         "\"message\":\"this user may not use this "
+			                         "socket\"}}\n";
+			(void)!send(fd, no, sizeof no - 1, MSG_NOSIGNAL);
+			close(fd);
+			continue;
+		}
 		size_t slot = SERVER_MAX_CONNS;
-		for (size_t i = 0; i < SERVER_MAX_CONNS; i++) {
+		for (size_t i = 0; i < SERVER_MAX_CONNS && s->nrole[l->role] < role_limit[l->role];
+		     i++) {
 			if (s->slots[i] == NULL) {
 				slot = i;
 				break;
@@ -442,7 +583,8 @@ static void do_accept(server *s, listener *l)
 		char *in = c != NULL ? malloc(SERVER_LINE_MAX + 2) : NULL;
 		if (in == NULL) {
 			static const char busy[] = "{\"ok\":false,\"error\":{\"code\":\"busy\","
-			                           "\"message\":\"too many connections\"}}\n";
+			                           "\"message\":\"too many connections on this "
+			                           "socket\"}}\n";
 			(void)!send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL);
 			close(fd);
 			free(c);
@@ -461,8 +603,10 @@ static void do_accept(server *s, listener *l)
 			free(c);
 			continue;
 		}
+		c->last_active = now_ms();
 		s->slots[slot] = c;
 		s->nconns++;
+		s->nrole[c->role]++;
 	}
 }
 
@@ -506,8 +650,15 @@ static void check_timeouts(server *s)
 	int64_t t = now_ms();
 	for (size_t i = 0; i < SERVER_MAX_CONNS; i++) {
 		conn *c = s->slots[i];
-		if (c == NULL || c->busy || c->closing || c->partial_since == 0)
+		if (c == NULL || c->busy || c->closing)
 			continue;
+		if (c->partial_since == 0) {
+			/* Idle: no request for idle_timeout_ms and nothing owed. */
+			if (s->cfg.idle_timeout_ms > 0 && c->inlen == 0 &&
+			    t - c->last_active > s->cfg.idle_timeout_ms)
+				conn_close(s, c);
+			continue;
+		}
 		if (t - c->partial_since > s->cfg.read_timeout_ms) {
 			conn_queue(c, server_error("timeout", "request not completed within %d ms",
 			                           s->cfg.read_timeout_ms));
@@ -521,8 +672,9 @@ static void check_timeouts(server *s)
 qerr server_run(server *s)
 {
 	struct epoll_event evs[64];
+	int backlog = 0;
 	while (!s->stop) {
-		int n = epoll_wait(s->ep, evs, 64, 200);
+		int n = epoll_wait(s->ep, evs, 64, backlog ? 0 : 200);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -539,14 +691,20 @@ qerr server_run(server *s)
 				while (read(s->sigfd, &si, sizeof si) == sizeof si)
 					s->stop = 1;
 			} else {
+				/* c may have been closed by an earlier event of
+				 * this batch: it is still allocated (reap). */
 				conn *c = evs[i].data.ptr;
-				server_conn id = c->id;
+				if (c->dead)
+					continue;
 				if (evs[i].events & EPOLLOUT) {
 					if (conn_flush(s, c) != 0)
 						continue;
+					if (c->backlog && !c->busy) {
+						conn_process(s, c);
+						if (c->dead)
+							continue;
+					}
 				}
-				if (conn_find(s, id) == NULL)
-					continue;
 				if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
 					if (c->rd_eof || (c->busy && c->inlen > SERVER_LINE_MAX)) {
 						conn_interest(s, c);
@@ -556,7 +714,21 @@ qerr server_run(server *s)
 				}
 			}
 		}
+		/* Requests left over by the per-wakeup cap: one more share
+		 * each, in slot order, before waiting again. */
+		backlog = 0;
+		for (size_t i = 0; i < SERVER_MAX_CONNS; i++) {
+			conn *c = s->slots[i];
+			if (c == NULL || !c->backlog || c->busy)
+				continue;
+			if (c->outlen - c->outoff > SERVER_OUT_MAX)
+				continue; /* waits for EPOLLOUT */
+			conn_process(s, c);
+			if (!c->dead && c->backlog)
+				backlog = 1;
+		}
 		check_timeouts(s);
+		reap(s);
 	}
 	return Q_OK;
 }
@@ -578,6 +750,7 @@ void server_free(server *s)
 	for (size_t i = 0; i < SERVER_MAX_CONNS; i++)
 		if (s->slots[i] != NULL)
 			conn_close(s, s->slots[i]);
+	reap(s);
 	for (int r = 0; r < ROLE__COUNT; r++) {
 		if (s->lis[r].fd >= 0)
 			close(s->lis[r].fd);

@@ -17,7 +17,12 @@
 #include "crypto/qerr.h"
 
 #define SERVER_LINE_MAX (64 * 1024) /* bytes per request line, newline excluded */
-#define SERVER_MAX_CONNS 1024
+#define SERVER_MAX_CONNS 1024 /* all roles together (the sum of the role limits) */
+#define SERVER_ADMIN_CONNS 16 /* connection limit per role (docs/protocol.md 1) */
+#define SERVER_OPERATOR_CONNS 112
+#define SERVER_BOOTH_CONNS 896
+#define SERVER_OUT_MAX (256 * 1024) /* unsent reply bytes before reading stops */
+#define SERVER_LINES_PER_WAKEUP 32 /* requests handled per connection per wakeup */
 
 typedef enum server_role {
 	ROLE_ADMIN = 0,
@@ -46,13 +51,24 @@ typedef void (*server_post_cb)(void *ctx, server *srv, void *item);
 typedef struct server_config {
 	const char *socket_path[ROLE__COUNT]; /* NULL: no socket for that role */
 	unsigned mode[ROLE__COUNT]; /* file mode, e.g. 0600, 0660 */
+	/* Group of each socket and the peer check (SO_PEERCRED): a peer is
+	 * accepted if its uid is 0 or the daemon's, or, when group_set[r],
+	 * its gid or one of its user's supplementary groups is gid[r].  Others
+	 * get error "forbidden" and are disconnected. */
+	int group_set[ROLE__COUNT];
+	unsigned gid[ROLE__COUNT];
 	int read_timeout_ms; /* a partial request older than this: error + close */
+	int idle_timeout_ms; /* no request for this long: close (0: never) */
 	server_handler handler;
 	server_post_cb on_post;
 	void *ctx;
 } server_config;
 
-/* Create the sockets (unlinking stale ones), chmod them, listen.
+/* Create the sockets, listen.  A stale socket at a path is unlinked;
+ * anything else there (a file, a symlink, a directory) is refused.  Each
+ * socket is created with its final mode (umask during bind, never chmod
+ * of a path) and then given its group without following symlinks.  The
+ * directory must already be safe (not writable by others).
  * On failure *out is NULL and err holds a reason. */
 Q_MUST_CHECK qerr server_new(server **out, const server_config *cfg, char *err, size_t errlen);
 

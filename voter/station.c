@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -21,6 +22,8 @@
 
 #include "audit/log.h"
 #include "audit/merkle.h"
+#include "crypto/seal.h"
+#include "crypto/secbuf.h"
 #include "crypto/sha256.h"
 #include "crypto/sig.h"
 #include "crypto/transcript.h"
@@ -37,6 +40,8 @@
 #ifndef PENDING_MAX /* the tests also build a daemon with a small one */
 #define PENDING_MAX 4096
 #endif
+#define CHALLENGES_MAX 10 /* challenges per token (docs/protocol.md 3) */
+#define RECEIPT_KEY_TAG "quorum/v1/station/receipt-key\n" /* P-5.2 receipts(k) */
 #define BATCH_MAX 512
 #define CHECKPOINT_KEEP_MS 1000
 #define RECORD_SIG_TAG "quorum/v1/station-record\n"
@@ -49,6 +54,7 @@
 #define ENTRY_CAST "quorum/v1/station/ballot-cast"
 #define ENTRY_CHALLENGED "quorum/v1/station/ballot-challenged"
 #define ENTRY_CLOSED "quorum/v1/station/poll-closed"
+#define ENTRY_REISSUED "quorum/v1/station/token-reissued"
 
 typedef enum job_kind { JOB_ENCRYPT, JOB_CAST, JOB_CHALLENGE } job_kind;
 
@@ -57,6 +63,7 @@ typedef struct job {
 	job_kind kind;
 	server_conn conn;
 	uint8_t token_hash[32];
+	uint8_t receipt_key[32]; /* JOB_CAST: P-5.2 receipts(k) */
 	uint8_t *marks; /* secret; wiped by the worker */
 	size_t nmarks;
 	int encrypt_first; /* JOB_CAST with marks: worker encrypts, then commit */
@@ -85,8 +92,21 @@ typedef struct pending {
 	uint8_t *enc;
 	size_t enclen;
 	ballot_opening *op;
-	time_t made;
+	int64_t made; /* monotonic ms */
 } pending;
+
+/* A map from 32-byte hashes to u64 (open addressing): tracking code ->
+ * log index of each logged cast, for receipt lookups. */
+typedef struct cmap_ent {
+	uint8_t k[32];
+	uint64_t v;
+	int used;
+} cmap_ent;
+
+typedef struct cmap {
+	cmap_ent *e;
+	size_t cap, n;
+} cmap;
 
 /* A set of 32-byte hashes (open addressing). */
 typedef struct hset {
@@ -97,6 +117,7 @@ typedef struct hset {
 
 struct station {
 	char state_dir[512], log_dir[600], roll_path[600], box_path[600], record_path[600];
+	char key_path[600]; /* STATE/signing-key.sealed (P-4.5) */
 	char station_id[MANIFEST_ID_MAX + 1];
 	int foreground, read_timeout_ms;
 	elec_manifest *m;
@@ -113,11 +134,12 @@ struct station {
 	json_t *booth_ballot;
 	store *rolldb, *box;
 	audit_log *log;
-	note_signer signer;
+	note_signer *signer; /* in a locked, undumpable page (secret_alloc) */
 	char state[16]; /* new, open, closing, closed */
 	uint64_t registered, issued, cast, challenged, logged_issued;
 	uint64_t logsize; /* log size, under cnt_mu (the committer appends) */
 	hset spent; /* loop thread only */
+	cmap cast_at; /* tracking code -> log index of every logged cast (loop thread) */
 	uint8_t (*inflight)[32]; /* tokens with a job in flight */
 	size_t ninflight, capinflight;
 	pending *pend;
@@ -125,8 +147,18 @@ struct station {
 	size_t jobs_out; /* jobs handed to threads, not yet back */
 	int broken; /* the log failed after a box commit: refuse casts */
 	int64_t last_kept_ms; /* when the log last kept a checkpoint */
+	int64_t pending_ttl_ms;
+	int idle_timeout_ms;
+	int group_set[3];
+	unsigned gid[3];
+	/* The latest check-in (P-5.1): re-issue while its token is unused. */
+	int have_last, last_used;
+	char last_id[STORE_FIELD_MAX];
+	uint8_t last_h[32];
+	uint64_t reissued; /* token-reissued entries in the log */
 	int crash_in_close; /* test hook, QUORUM_TEST_CRASH_IN_CLOSE (P-7.3) */
 	long crash_after_box; /* test hook, QUORUM_TEST_CRASH_AFTER_BOX (P-5.5) */
+	int log_fail; /* test hook, QUORUM_TEST_LOG_FAIL: 1 group appends fail, 2 all */
 	int have_close_conn;
 	server_conn close_conn;
 	/* threads */
@@ -154,6 +186,38 @@ __attribute__((format(printf, 3, 4))) static void slog(const station *st, int pr
 }
 
 static void finish_close(station *st, int reply_to_conn);
+
+/* ---- secret memory ---- */
+
+/* A zeroed page-aligned block for a secret: locked in RAM (when the
+ * RLIMIT_MEMLOCK allows; else a warning) and left out of core dumps
+ * (MADV_DONTDUMP).  NULL if it cannot be mapped. */
+static void *secret_alloc(size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t len = ((n + (size_t)pg - 1) / (size_t)pg) * (size_t)pg;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (madvise(p, len, MADV_DONTDUMP) != 0) {
+		munmap(p, len);
+		return NULL;
+	}
+	if (mlock(p, len) != 0)
+		syslog(LOG_WARNING, "cannot lock secret memory: %s", strerror(errno));
+	return p;
+}
+
+static void secret_free(void *p, size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t len = ((n + (size_t)pg - 1) / (size_t)pg) * (size_t)pg;
+	if (p == NULL)
+		return;
+	wipe(p, len);
+	munlock(p, len);
+	munmap(p, len);
+}
 
 /* ---- hash set ---- */
 
@@ -198,6 +262,43 @@ static qerr hset_add(hset *s, const uint8_t h[32])
 	memcpy(s->k[i], h, 32);
 	s->used[i] = 1;
 	s->n++;
+	return Q_OK;
+}
+
+static cmap_ent *cmap_find(const cmap *m, const uint8_t k[32])
+{
+	if (m->cap == 0)
+		return NULL;
+	uint64_t x;
+	memcpy(&x, k, 8);
+	for (size_t i = x & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->e[i].used)
+			return &m->e[i];
+		if (memcmp(m->e[i].k, k, 32) == 0)
+			return &m->e[i];
+	}
+}
+
+static qerr cmap_put(cmap *m, const uint8_t k[32], uint64_t v)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1024;
+		cmap t = {calloc(cap, sizeof(cmap_ent)), cap, 0};
+		if (t.e == NULL)
+			return Q_ERR_NOMEM;
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->e[i].used)
+				(void)cmap_put(&t, m->e[i].k, m->e[i].v);
+		free(m->e);
+		*m = t;
+	}
+	cmap_ent *e = cmap_find(m, k);
+	if (!e->used) {
+		memcpy(e->k, k, 32);
+		e->used = 1;
+		m->n++;
+	}
+	e->v = v;
 	return Q_OK;
 }
 
@@ -252,13 +353,7 @@ static void pending_clear(pending *p)
 	memset(p, 0, sizeof *p);
 }
 
-static pending *pending_find(station *st, const uint8_t h[32])
-{
-	for (size_t i = 0; i < st->npend; i++)
-		if (memcmp(st->pend[i].token_hash, h, 32) == 0)
-			return &st->pend[i];
-	return NULL;
-}
+static int64_t mono_ms(void);
 
 static void pending_remove(station *st, pending *p)
 {
@@ -267,6 +362,32 @@ static void pending_remove(station *st, pending *p)
 	st->pend[i] = st->pend[st->npend - 1];
 	memset(&st->pend[st->npend - 1], 0, sizeof *p);
 	st->npend--;
+}
+
+/* Drop every pending ballot older than the TTL (its nonces are wiped). */
+static void pending_expire(station *st)
+{
+	int64_t t = mono_ms();
+	for (size_t i = 0; i < st->npend;) {
+		if (t - st->pend[i].made > st->pending_ttl_ms)
+			pending_remove(st, &st->pend[i]);
+		else
+			i++;
+	}
+}
+
+static pending *pending_find(station *st, const uint8_t h[32])
+{
+	for (size_t i = 0; i < st->npend; i++) {
+		if (memcmp(st->pend[i].token_hash, h, 32) != 0)
+			continue;
+		if (mono_ms() - st->pend[i].made > st->pending_ttl_ms) {
+			pending_remove(st, &st->pend[i]);
+			return NULL;
+		}
+		return &st->pend[i];
+	}
+	return NULL;
 }
 
 /* ---- job queues ---- */
@@ -388,7 +509,7 @@ static qerr log_text(station *st, const char *tag, const char *text, uint64_t *i
 	uint8_t *e = entry_make(tag, text, strlen(text), NULL, 0, &len);
 	if (e == NULL)
 		return Q_ERR_NOMEM;
-	qerr r = log_append(st->log, e, len, &idx);
+	qerr r = st->log_fail == 2 ? Q_ERR_IO : log_append(st->log, e, len, &idx);
 	free(e);
 	pthread_mutex_lock(&st->cnt_mu);
 	st->logsize = log_size(st->log);
@@ -486,14 +607,27 @@ static void hexstr(char *out, const uint8_t *p, size_t n)
 	hex_encode(out, p, n);
 }
 
-/* Token string: 32 lower-case hex digits -> hash (P-4.3). */
-static int token_parse(const json_t *req, uint8_t h[32])
+/* Token string: exactly 32 lower-case hex digits (the one canonical
+ * form, P-4.4) -> hash, and the receipt key (P-5.2) when rk != NULL. */
+static int token_parse(const json_t *req, uint8_t h[32], uint8_t rk[32])
 {
-	uint8_t raw[TOKEN_LEN];
-	const char *t = json_string_value(json_object_get(req, "token"));
-	if (t == NULL || hex_decode(raw, sizeof raw, t, strlen(t)) != Q_OK)
+	uint8_t raw[TOKEN_LEN], buf[sizeof RECEIPT_KEY_TAG - 1 + TOKEN_LEN];
+	const json_t *tj = json_object_get(req, "token");
+	const char *t = json_string_value(tj);
+	if (t == NULL || json_string_length(tj) != 2 * TOKEN_LEN)
+		return 0;
+	for (size_t i = 0; i < 2 * TOKEN_LEN; i++)
+		if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f')))
+			return 0;
+	if (hex_decode(raw, sizeof raw, t, 2 * TOKEN_LEN) != Q_OK)
 		return 0;
 	sha256(h, raw, sizeof raw);
+	if (rk != NULL) {
+		memcpy(buf, RECEIPT_KEY_TAG, sizeof RECEIPT_KEY_TAG - 1);
+		memcpy(buf + sizeof RECEIPT_KEY_TAG - 1, raw, TOKEN_LEN);
+		sha256(rk, buf, sizeof buf);
+		wipe(buf, sizeof buf);
+	}
 	wipe(raw, sizeof raw);
 	return 1;
 }
@@ -888,6 +1022,8 @@ static int recon_box_cb(void *ctx, const uint8_t code[32], const uint8_t *body, 
 	}
 	r->e = log_append(r->st->log, e, elen, &idx);
 	free(e);
+	if (r->e == Q_OK && op == NULL)
+		r->e = cmap_put(&r->st->cast_at, code, idx);
 	if (r->e != Q_OK)
 		return 1;
 	r->appended++;
@@ -917,6 +1053,8 @@ static qerr reconcile(station *st, char *err, size_t errlen)
 			ballot_tracking_code(code, st->style, p, plen);
 			if (hset_has(&r.logged, code))
 				r.dup++;
+			if ((e = cmap_put(&st->cast_at, code, i)) != Q_OK)
+				goto out;
 			if ((e = hset_add(&r.logged, code)) != Q_OK)
 				goto out;
 			/* In the log, not in the box: only if the box was
@@ -931,6 +1069,8 @@ static qerr reconcile(station *st, char *err, size_t errlen)
 				     "box and has been restored",
 				     (unsigned long long)i);
 			}
+		} else if (entry_payload(buf, len, ENTRY_REISSUED, &plen) != NULL) {
+			st->reissued++;
 		} else if ((p = entry_payload(buf, len, ENTRY_CHALLENGED, &plen)) != NULL &&
 		           plen >= 4) {
 			size_t bl = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) |
@@ -964,6 +1104,85 @@ out:
 	return e;
 }
 
+/* Overwrite a file with zeros, sync it, unlink it. */
+static void shred(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat sb;
+	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		static const uint8_t zero[512];
+		for (off_t off = 0; off < sb.st_size; off += (off_t)sizeof zero)
+			if (write(fd, zero, sizeof zero) < 0)
+				break;
+		(void)fsync(fd);
+	}
+	if (fd >= 0)
+		close(fd);
+	(void)unlink(path);
+}
+
+/* Unseal the station signing key into st->signer (P-4.5): from
+ * STATE/signing-key.sealed; else (origin != NULL, a new log) a fresh key,
+ * sealed first; else (a state from before sealing) the plain log/key,
+ * sealed now and then overwritten and removed.  The key is never written
+ * unsealed. */
+static qerr signing_key(station *st, const station_config *cfg, const char *origin, char *err,
+                        size_t errlen)
+{
+	secbuf *sb = NULL;
+	const char *why = NULL;
+	char plain[700], txt[NOTE_SKEY_MAX + 1];
+	uint8_t *kt = NULL;
+	size_t kl = 0;
+	qerr e = seal_file_read(&sb, st->key_path, cfg->pass, cfg->passlen, &why);
+	if (e == Q_OK) {
+		e = note_signer_parse(st->signer, (const char *)sb->data, sb->len);
+		secbuf_free(sb);
+		if (e != Q_OK)
+			snprintf(err, errlen, "%s: not a signing key", st->key_path);
+		return e;
+	}
+	if (e != Q_ERR_NOTFOUND) {
+		snprintf(err, errlen, "cannot unseal the station signing key %s: %s%s",
+		         st->key_path, why != NULL ? why : qerr_str(e),
+		         e == Q_ERR_AUTH ? " (wrong passphrase?)" : "");
+		return e;
+	}
+	snprintf(plain, sizeof plain, "%s/key", st->log_dir);
+	if (origin != NULL) {
+		e = note_signer_generate(st->signer, origin, NOTE_ALG_ED25519);
+	} else {
+		e = read_file(plain, 4096, &kt, &kl);
+		if (e == Q_OK)
+			e = note_signer_parse(st->signer, (char *)kt, kl);
+		if (kt != NULL)
+			wipe(kt, kl);
+		free(kt);
+		if (e != Q_OK) {
+			snprintf(err, errlen, "no station signing key: %s is missing",
+			         st->key_path);
+			return e;
+		}
+	}
+	if (e == Q_OK)
+		e = note_signer_format(st->signer, txt, sizeof txt);
+	if (e == Q_OK)
+		e = seal_file_write(st->key_path, cfg->pass, cfg->passlen, cfg->kdf, txt,
+		                    strlen(txt), &why);
+	wipe(txt, sizeof txt);
+	if (e != Q_OK) {
+		snprintf(err, errlen, "cannot seal the station signing key into %s: %s",
+		         st->key_path, why != NULL ? why : qerr_str(e));
+		return e;
+	}
+	if (origin == NULL) {
+		shred(plain);
+		slog(st, LOG_NOTICE, "the signing key %s is now sealed in %s and removed", plain,
+		     st->key_path);
+	}
+	return Q_OK;
+}
+
 static int spent_cb(void *ctx, const uint8_t h[32])
 {
 	return hset_add(ctx, h) != Q_OK;
@@ -990,9 +1209,23 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		return Q_ERR_NOMEM;
 	}
 	st->foreground = cfg->foreground;
+	st->pending_ttl_ms = (int64_t)(cfg->pending_ttl_s > 0 ? cfg->pending_ttl_s : 900) * 1000;
+	st->idle_timeout_ms = cfg->idle_timeout_ms;
+	for (int r = 0; r < 3; r++) {
+		st->group_set[r] = cfg->group_set[r];
+		st->gid[r] = cfg->gid[r];
+	}
+#ifdef QUORUM_TEST_HOOKS
+	/* Test builds only (quorum-ballotd-test): the installed daemon has
+	 * none of these. */
 	{
 		const char *cc = getenv("QUORUM_TEST_CRASH_IN_CLOSE");
 		st->crash_in_close = cc != NULL && strcmp(cc, "1") == 0;
+		const char *lf = getenv("QUORUM_TEST_LOG_FAIL");
+		st->log_fail = lf == NULL             ? 0
+		               : strcmp(lf, "1") == 0 ? 1
+		               : strcmp(lf, "2") == 0 ? 2
+		                                      : 0;
 		const char *h = getenv("QUORUM_TEST_CRASH_AFTER_BOX");
 		char *end;
 		if (h != NULL) {
@@ -1001,6 +1234,7 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 				st->crash_after_box = v;
 		}
 	}
+#endif
 	st->read_timeout_ms = cfg->read_timeout_ms > 0 ? cfg->read_timeout_ms : 10000;
 	if (!manifest_id_ok(cfg->station_id)) {
 		snprintf(err, errlen, "invalid station id");
@@ -1022,10 +1256,42 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		e = Q_ERR_IO;
 		goto out;
 	}
+	{
+		/* P-2: the directory is ours and nobody else may write in it
+		 * (else another user could replace a socket or a file). */
+		struct stat sb;
+		int dfd = open(st->state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0 || fstat(dfd, &sb) != 0) {
+			snprintf(err, errlen, "cannot open the state directory %s: %s",
+			         st->state_dir, strerror(errno));
+			if (dfd >= 0)
+				close(dfd);
+			e = Q_ERR_IO;
+			goto out;
+		}
+		close(dfd);
+		if (sb.st_uid != geteuid()) {
+			snprintf(err, errlen,
+			         "the state directory %s is owned by uid %u, not by this daemon's "
+			         "user (uid %u)",
+			         st->state_dir, (unsigned)sb.st_uid, (unsigned)geteuid());
+			e = Q_ERR_DENIED;
+			goto out;
+		}
+		if ((sb.st_mode & 022) != 0) {
+			snprintf(err, errlen,
+			         "the state directory %s is writable by group or others (mode "
+			         "%04o): chmod 711 it",
+			         st->state_dir, (unsigned)(sb.st_mode & 07777));
+			e = Q_ERR_DENIED;
+			goto out;
+		}
+	}
 	snprintf(st->log_dir, sizeof st->log_dir, "%s/log", st->state_dir);
 	snprintf(st->roll_path, sizeof st->roll_path, "%s/roll.db", st->state_dir);
 	snprintf(st->box_path, sizeof st->box_path, "%s/box.db", st->state_dir);
 	snprintf(st->record_path, sizeof st->record_path, "%s/station-record.json", st->state_dir);
+	snprintf(st->key_path, sizeof st->key_path, "%s/signing-key.sealed", st->state_dir);
 	if ((e = load_election(st, cfg, err, errlen)) != Q_OK)
 		goto out;
 	if ((e = derive_keys(st, cfg, rollk, boxk, err, errlen)) != Q_OK)
@@ -1061,17 +1327,34 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		if (e != Q_OK)
 			goto out;
 	}
-	/* The audit log: create on first start (P-6.1). */
+	/* The signing key, sealed under the passphrase (P-4.5), and the
+	 * audit log: created on first start (P-6.1). */
+	if ((st->signer = secret_alloc(sizeof *st->signer)) == NULL) {
+		snprintf(err, errlen, "cannot allocate secret memory");
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
 	e = log_open(st->log_dir, LOG_RDWR, &st->log, msg, sizeof msg);
 	if (e == Q_ERR_NOTFOUND || e == Q_ERR_IO) {
 		struct stat sb;
-		char keyp[700];
-		snprintf(keyp, sizeof keyp, "%s/key", st->log_dir);
-		if (stat(keyp, &sb) != 0) {
+		char entp[700];
+		snprintf(entp, sizeof entp, "%s/entries", st->log_dir);
+		if (stat(entp, &sb) != 0) {
 			char origin[300];
 			snprintf(origin, sizeof origin, "quorum/%s/station/%s", st->m->id,
 			         st->station_id);
-			e = log_create(st->log_dir, origin, &st->log, msg, sizeof msg);
+			if ((e = signing_key(st, cfg, origin, err, errlen)) != Q_OK)
+				goto out;
+			e = log_create_with_signer(st->log_dir, st->signer, &st->log, msg,
+			                           sizeof msg);
+		}
+	} else if (e == Q_OK) {
+		if ((e = signing_key(st, cfg, NULL, err, errlen)) != Q_OK)
+			goto out;
+		if ((e = log_use_signer(st->log, st->signer)) != Q_OK) {
+			snprintf(err, errlen, "%s: not the key of the audit log %s", st->key_path,
+			         st->log_dir);
+			goto out;
 		}
 	}
 	if (e != Q_OK) {
@@ -1080,22 +1363,6 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	}
 	if (msg[0] != '\0' && strstr(msg, "torn") != NULL)
 		slog(st, LOG_WARNING, "audit log: %s", msg);
-	{
-		char keyp[700];
-		uint8_t *kt = NULL;
-		size_t kl;
-		snprintf(keyp, sizeof keyp, "%s/key", st->log_dir);
-		if ((e = read_file(keyp, 4096, &kt, &kl)) != Q_OK ||
-		    (e = note_signer_parse(&st->signer, (char *)kt, kl)) != Q_OK) {
-			if (kt != NULL)
-				wipe(kt, kl);
-			free(kt);
-			snprintf(err, errlen, "cannot load the station signing key %s", keyp);
-			goto out;
-		}
-		wipe(kt, kl);
-		free(kt);
-	}
 	if ((e = load_roll(st, err, errlen)) != Q_OK)
 		goto out;
 	if ((e = reconcile(st, err, errlen)) != Q_OK)
@@ -1118,6 +1385,13 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	}
 	if ((e = store_box_foreach_spent(st->box, spent_cb, &st->spent)) != Q_OK) {
 		snprintf(err, errlen, "loading spent tokens failed");
+		goto out;
+	}
+	e = store_roll_last_checkin(st->rolldb, st->last_id, st->last_h);
+	if (e == Q_OK)
+		st->have_last = 1;
+	else if (e != Q_ERR_NOTFOUND) {
+		snprintf(err, errlen, "roll DB: %s", store_errmsg(st->rolldb));
 		goto out;
 	}
 	if (strcmp(st->state, "closing") == 0) {
@@ -1203,7 +1477,7 @@ static qerr receipt_checkpoint(station *st, char **note)
 		return e;
 	if ((e = checkpoint_format(&cp, body, sizeof body, &bl)) != Q_OK)
 		return e;
-	if ((e = note_sign(&st->signer, body, bl, note, &nl)) != Q_OK)
+	if ((e = note_sign(st->signer, body, bl, note, &nl)) != Q_OK)
 		return e;
 	int64_t t = mono_ms();
 	if (t - st->last_kept_ms >= CHECKPOINT_KEEP_MS) {
@@ -1242,6 +1516,8 @@ static void commit_batch(station *st, job *list)
 		if (j->kind == JOB_CAST) {
 			e = store_box_put_ballot(st->box, j->code, j->enc, j->enclen,
 			                         j->token_hash);
+			if (e == Q_OK)
+				e = store_box_put_receipt(st->box, j->receipt_key, j->code);
 			if (e == Q_ERR_EXISTS)
 				job_fail(j, e, "token_spent",
 				         "this ballot token has already been used");
@@ -1322,7 +1598,8 @@ static void commit_batch(station *st, job *list)
 	}
 	if (ne > 0) {
 		uint64_t first;
-		if ((e = log_append_batch(st->log, ents, ne, &first)) != Q_OK) {
+		e = st->log_fail ? Q_ERR_IO : log_append_batch(st->log, ents, ne, &first);
+		if (e != Q_OK) {
 			slog(st, LOG_ERR,
 			     "log append failed after box commit: %s (restart to "
 			     "reconcile)",
@@ -1398,6 +1675,8 @@ static void on_post(void *ctx, server *srv, void *item)
 			(void)hset_add(&st->spent, j->token_hash);
 	} else if (j->kind == JOB_ENCRYPT) {
 		pending *p = pending_find(st, j->token_hash);
+		if (p == NULL && st->npend == PENDING_MAX)
+			pending_expire(st);
 		if (p == NULL && st->npend < PENDING_MAX)
 			p = &st->pend[st->npend++];
 		if (p == NULL) {
@@ -1410,7 +1689,7 @@ static void on_post(void *ctx, server *srv, void *item)
 			p->enc = j->enc;
 			p->enclen = j->enclen;
 			p->op = j->op;
-			p->made = time(NULL);
+			p->made = mono_ms();
 			j->enc = NULL;
 			j->op = NULL;
 			hexstr(code, p->code, 32);
@@ -1418,6 +1697,8 @@ static void on_post(void *ctx, server *srv, void *item)
 		}
 	} else if (j->kind == JOB_CAST) {
 		(void)hset_add(&st->spent, j->token_hash);
+		if (cmap_put(&st->cast_at, j->code, j->log_index) != Q_OK)
+			slog(st, LOG_ERR, "out of memory indexing a receipt");
 		st->cast++;
 		reply = receipt(st, j);
 	} else {
@@ -1459,12 +1740,14 @@ static json_t *op_status(station *st, server_conn c, json_t *req)
 	pthread_mutex_lock(&st->cnt_mu);
 	uint64_t ls = st->logsize;
 	pthread_mutex_unlock(&st->cnt_mu);
+	pending_expire(st);
 	return server_ok(
-	    json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "station", st->station_id,
-	              "election", st->m->id, "state", st->state, "registered",
+	    json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "station",
+	              st->station_id, "election", st->m->id, "state", st->state, "registered",
 	              (json_int_t)st->registered, "checked_in", (json_int_t)st->issued, "cast",
 	              (json_int_t)st->cast, "challenged", (json_int_t)st->challenged, "log_size",
-	              (json_int_t)ls, "connections", (json_int_t)server_conn_count(st->srv)));
+	              (json_int_t)ls, "connections", (json_int_t)server_conn_count(st->srv),
+	              "pending", (json_int_t)st->npend, "reissued", (json_int_t)st->reissued));
 }
 
 static json_t *op_import_roll(station *st, server_conn c, json_t *req)
@@ -1686,6 +1969,10 @@ static json_t *op_checkin(station *st, server_conn c, json_t *req)
 	pthread_mutex_lock(&st->cnt_mu);
 	st->issued++;
 	pthread_mutex_unlock(&st->cnt_mu);
+	st->have_last = 1;
+	st->last_used = 0;
+	snprintf(st->last_id, sizeof st->last_id, "%s", id);
+	memcpy(st->last_h, h, 32);
 	hexstr(hex, tok, sizeof tok);
 	reply =
 	    server_ok(json_pack("{s:s, s:I}", "token", hex, "checked_in", (json_int_t)st->issued));
@@ -1695,12 +1982,12 @@ static json_t *op_checkin(station *st, server_conn c, json_t *req)
 }
 
 /* Common booth checks: poll open, token issued, unspent, not busy. */
-static json_t *token_check(station *st, json_t *req, uint8_t h[32])
+static json_t *token_check(station *st, json_t *req, uint8_t h[32], uint8_t rk[32])
 {
 	json_t *r;
-	if (!token_parse(req, h))
-		return server_error("bad_request", "\"token\" must be the 32 hex digits printed at "
-		                                   "check-in");
+	if (!token_parse(req, h, rk))
+		return server_error("bad_request", "\"token\" must be the 32 lower-case hex digits "
+		                                   "printed at check-in");
 	if ((r = need_open(st)) != NULL)
 		return r;
 	if (__atomic_load_n(&st->broken, __ATOMIC_RELAXED))
@@ -1714,13 +2001,15 @@ static json_t *token_check(station *st, json_t *req, uint8_t h[32])
 		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
 	if (inflight_has(st, h))
 		return server_error("token_busy", "this token is being used by another request");
+	if (st->have_last && memcmp(h, st->last_h, 32) == 0)
+		st->last_used = 1; /* no re-issue once a booth has used it */
 	return NULL;
 }
 
 static json_t *op_ballot(station *st, server_conn c, json_t *req)
 {
 	uint8_t h[32];
-	json_t *r = token_check(st, req, h);
+	json_t *r = token_check(st, req, h, NULL);
 	if (r != NULL)
 		return r;
 	return server_ok(json_pack("{s:O}", "ballot", st->booth_ballot));
@@ -1786,7 +2075,7 @@ static json_t *submit(station *st, server_conn c, job *j, int crypto)
 static json_t *op_encrypt(station *st, server_conn c, json_t *req)
 {
 	uint8_t h[32];
-	json_t *r = token_check(st, req, h);
+	json_t *r = token_check(st, req, h, NULL);
 	job *j;
 	if (r != NULL)
 		return r;
@@ -1824,14 +2113,19 @@ static json_t *take_pending(station *st, json_t *req, const uint8_t h[32], job *
 static json_t *op_cast(station *st, server_conn c, json_t *req)
 {
 	uint8_t h[32];
-	json_t *r = token_check(st, req, h);
+	json_t *r = NULL;
 	job *j;
+	uint8_t rk[32];
+	if (r == NULL)
+		r = token_check(st, req, h, rk);
 	if (r != NULL)
 		return r;
 	if ((j = calloc(1, sizeof *j)) == NULL)
 		return server_error("internal", "out of memory");
 	j->kind = JOB_CAST;
 	memcpy(j->token_hash, h, 32);
+	memcpy(j->receipt_key, rk, 32);
+	wipe(rk, sizeof rk);
 	if (json_object_get(req, "marks") != NULL) {
 		if (json_object_get(req, "tracking_code") != NULL) {
 			free(j);
@@ -1842,6 +2136,10 @@ static json_t *op_cast(station *st, server_conn c, json_t *req)
 			free(j);
 			return r;
 		}
+		/* A cast with marks replaces the token's pending ballot. */
+		pending *p = pending_find(st, h);
+		if (p != NULL)
+			pending_remove(st, p);
 		j->encrypt_first = 1;
 		return submit(st, c, j, 1);
 	}
@@ -1858,7 +2156,7 @@ static json_t *op_cast(station *st, server_conn c, json_t *req)
 static json_t *op_challenge(station *st, server_conn c, json_t *req)
 {
 	uint8_t h[32];
-	json_t *r = token_check(st, req, h);
+	json_t *r = token_check(st, req, h, NULL);
 	job *j;
 	if (r != NULL)
 		return r;
@@ -1866,11 +2164,136 @@ static json_t *op_challenge(station *st, server_conn c, json_t *req)
 		return server_error("internal", "out of memory");
 	j->kind = JOB_CHALLENGE;
 	memcpy(j->token_hash, h, 32);
+	/* Counted (and capped) only for a challenge that can proceed. */
+	const char *code = json_string_value(json_object_get(req, "tracking_code"));
+	uint8_t cb[32];
+	pending *p = pending_find(st, h);
+	if (code != NULL && hex_decode(cb, 32, code, strlen(code)) == Q_OK && p != NULL &&
+	    memcmp(p->code, cb, 32) == 0) {
+		qerr e = store_roll_challenge(st->rolldb, h, CHALLENGES_MAX);
+		if (e == Q_ERR_LIMIT) {
+			free(j);
+			return server_error("too_many_challenges",
+			                    "this token has been used for %d challenges, the most "
+			                    "allowed; cast the ballot",
+			                    CHALLENGES_MAX);
+		}
+		if (e != Q_OK) {
+			free(j);
+			return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+		}
+	}
 	if ((r = take_pending(st, req, h, j)) != NULL) {
 		free(j);
 		return r;
 	}
 	return submit(st, c, j, 0);
+}
+
+/* Re-issue (operator): the latest check-in's token was never used (its
+ * reply was lost in a crash, or the paper lost): it dies, a new one is
+ * issued, and the log says a re-issue happened (P-6.6, never who). */
+static json_t *op_reissue(station *st, server_conn c, json_t *req)
+{
+	const char *id = json_string_value(json_object_get(req, "voter"));
+	uint8_t tok[TOKEN_LEN], h[32];
+	char hex[2 * TOKEN_LEN + 1], text[64];
+	store_voter v;
+	json_t *reply;
+	qerr e;
+	if (id == NULL || strlen(id) >= STORE_FIELD_MAX)
+		return server_error("bad_request", "\"voter\" must be a roll id");
+	if ((reply = need_open(st)) != NULL)
+		return reply;
+	e = store_roll_get(st->rolldb, id, &v);
+	if (e == Q_ERR_NOTFOUND)
+		return server_error("not_on_roll", "voter %s is not on the roll", id);
+	if (e != Q_OK)
+		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+	if (!v.checked_in)
+		return server_error("not_checked_in",
+		                    "voter %s has not been checked in: use checkin", id);
+	if (!st->have_last || strcmp(st->last_id, id) != 0)
+		return server_error("reissue_refused",
+		                    "only the latest check-in can be re-issued, and voter %s is "
+		                    "not it",
+		                    id);
+	if (hset_has(&st->spent, st->last_h))
+		return server_error("token_spent",
+		                    "voter %s's token has been used to cast a "
+		                    "ballot",
+		                    id);
+	if (st->last_used || inflight_has(st, st->last_h) || pending_find(st, st->last_h))
+		return server_error("token_used",
+		                    "voter %s's token has been used at a booth: it cannot be "
+		                    "re-issued",
+		                    id);
+	if (rand_bytes(tok, sizeof tok) != Q_OK)
+		return server_error("internal", "random generator failed");
+	sha256(h, tok, sizeof tok);
+	/* Logged first: no re-issue is ever unlogged (P-6.6). */
+	snprintf(text, sizeof text, "reissued %llu\n", (unsigned long long)st->reissued + 1);
+	pthread_mutex_lock(&st->io_mu);
+	e = log_text(st, ENTRY_REISSUED, text, NULL);
+	pthread_mutex_unlock(&st->io_mu);
+	if (e != Q_OK) {
+		wipe(tok, sizeof tok);
+		return server_error("internal", "audit log: %s; nothing re-issued", qerr_str(e));
+	}
+	st->reissued++;
+	e = store_roll_reissue(st->rolldb, id, st->last_h, h);
+	if (e != Q_OK) {
+		wipe(tok, sizeof tok);
+		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+	}
+	memcpy(st->last_h, h, 32);
+	slog(st, LOG_NOTICE, "token re-issued (%llu so far)", (unsigned long long)st->reissued);
+	hexstr(hex, tok, sizeof tok);
+	reply = server_ok(json_pack("{s:s}", "token", hex));
+	wipe(tok, sizeof tok);
+	wipe(hex, sizeof hex);
+	return reply;
+}
+
+/* Receipt lookup (booth): the receipt of the ballot cast with this token,
+ * e.g. when the cast's reply was lost in a crash. */
+static json_t *op_receipt(station *st, server_conn c, json_t *req)
+{
+	uint8_t h[32], rk[32], code[32];
+	char hx[65], *note = NULL;
+	uint64_t idx = 0;
+	int found = 0;
+	if (!token_parse(req, h, rk))
+		return server_error("bad_request", "\"token\" must be the 32 lower-case hex digits "
+		                                   "printed at check-in");
+	if (strcmp(st->state, "new") == 0)
+		return server_error("poll_not_open", "the poll has not been opened");
+	if (!hset_has(&st->spent, h)) {
+		wipe(rk, sizeof rk);
+		return server_error("not_cast", "no ballot has been cast with this token");
+	}
+	pthread_mutex_lock(&st->io_mu);
+	qerr e = store_box_receipt(st->box, rk, code);
+	wipe(rk, sizeof rk);
+	const cmap_ent *at = e == Q_OK ? cmap_find(&st->cast_at, code) : NULL;
+	if (at != NULL && at->used) {
+		idx = at->v;
+		found = 1;
+		e = receipt_checkpoint(st, &note);
+	}
+	pthread_mutex_unlock(&st->io_mu);
+	if (e == Q_ERR_NOTFOUND)
+		return server_error("not_cast", "this token's ballot was cast before receipts "
+		                                "were kept");
+	if (e != Q_OK || !found)
+		return server_error("internal", "receipt lookup failed: %s",
+		                    e != Q_OK ? qerr_str(e) : "ballot not in the log");
+	hexstr(hx, code, 32);
+	json_t *reply = server_ok(json_pack("{s:s, s:I, s:s, s:s}", "tracking_code", hx,
+	                                    "log_index", (json_int_t)idx, "checkpoint", note,
+	                                    "log_origin", log_origin(st->log)));
+	free(note);
+	return reply;
 }
 
 /* ---- close and the station record (P-7) ---- */
@@ -1946,7 +2369,7 @@ static qerr write_record(station *st, char *note, uint64_t close_index, char **s
 	if ((e = store_box_foreach(st->box, 0, rec_cb, &rc)) != Q_OK ||
 	    (e = store_box_foreach(st->box, 1, rec_cb, &rch)) != Q_OK)
 		goto out;
-	if ((e = note_verifier_format(&st->signer.pub, vkey, sizeof vkey)) != Q_OK)
+	if ((e = note_verifier_format(&st->signer->pub, vkey, sizeof vkey)) != Q_OK)
 		goto out;
 	if ((e = log_root(st->log, log_size(st->log), r)) != Q_OK)
 		goto out;
@@ -1990,7 +2413,7 @@ static qerr write_record(station *st, char *note, uint64_t close_index, char **s
 	}
 	memcpy(msg, RECORD_SIG_TAG, gl);
 	memcpy(msg + gl, txt, tl);
-	if ((e = sig_sign(sig, &st->signer.sk, msg, gl + tl)) != Q_OK)
+	if ((e = sig_sign(sig, &st->signer->sk, msg, gl + tl)) != Q_OK)
 		goto out;
 	if ((sigb64 = malloc(b64_encoded_len(SIG_LEN) + 2)) == NULL) {
 		e = Q_ERR_NOMEM;
@@ -2053,8 +2476,10 @@ static void finish_close(station *st, int reply_to_conn)
 			have = 1;
 		}
 	}
-	if (e == Q_OK && !have)
+	if (e == Q_OK && !have) {
 		e = log_text(st, ENTRY_CLOSED, text, &idx);
+		have = e == Q_OK;
+	}
 	if (e == Q_OK && st->crash_in_close)
 		_exit(98); /* test hook: die after poll-closed is logged */
 	if (e == Q_OK)
@@ -2064,9 +2489,23 @@ static void finish_close(station *st, int reply_to_conn)
 	pthread_mutex_unlock(&st->io_mu);
 	free(last);
 	free(want);
+	/* P-5.1: the latest check-in's link to its token ends with the poll. */
+	if (e == Q_OK && store_roll_forget_last_checkin(st->rolldb) != Q_OK)
+		e = Q_ERR_DB;
+	if (e == Q_OK)
+		st->have_last = 0;
 	if (e == Q_OK && store_meta_set(st->rolldb, "state", "closed") != Q_OK)
 		e = Q_ERR_DB;
-	if (e != Q_OK) {
+	if (e != Q_OK && have) {
+		/* P-7.3: poll-closed is in the public log; the poll never
+		 * reopens.  It stays "closing" (persisted) and close again
+		 * (or the next start) finishes it. */
+		slog(st, LOG_ERR, "closing failed after poll-closed was logged: %s", qerr_str(e));
+		reply = server_error("internal",
+		                     "closing failed: %s; the poll stays closed, fix the cause "
+		                     "and send close again",
+		                     qerr_str(e));
+	} else if (e != Q_OK) {
 		snprintf(st->state, sizeof st->state, "open");
 		if (store_meta_set(st->rolldb, "state", "open") != Q_OK)
 			slog(st, LOG_ERR, "roll DB: %s", store_errmsg(st->rolldb));
@@ -2095,6 +2534,20 @@ static json_t *op_close(station *st, server_conn c, json_t *req)
 {
 	if (strcmp(st->state, "new") == 0)
 		return server_error("poll_not_open", "the poll has not been opened");
+	if (__atomic_load_n(&st->broken, __ATOMIC_RELAXED))
+		return server_error("unavailable", "the audit log failed: restart the station "
+		                                   "(it reconciles the box and the log), then "
+		                                   "close");
+	if (strcmp(st->state, "closing") == 0) {
+		if (st->have_close_conn)
+			return server_error("poll_closed", "the poll is closing");
+		/* A close that failed after poll-closed was logged: retry. */
+		st->have_close_conn = 1;
+		st->close_conn = c;
+		if (st->jobs_out == 0)
+			finish_close(st, 1);
+		return NULL;
+	}
 	if (strcmp(st->state, "open") != 0)
 		return server_error("poll_closed", "the poll is already closed");
 	/* Persisted first: a crash from here on finishes the close at the
@@ -2147,12 +2600,13 @@ static const op_entry admin_ops[] = {
     {NULL, NULL},
 };
 static const op_entry operator_ops[] = {
-    {"ping", op_ping},       {"status", op_status}, {"lookup", op_lookup},
-    {"checkin", op_checkin}, {"issue", op_checkin}, {NULL, NULL},
+    {"ping", op_ping},     {"status", op_status},   {"lookup", op_lookup}, {"checkin", op_checkin},
+    {"issue", op_checkin}, {"reissue", op_reissue}, {NULL, NULL},
 };
 static const op_entry booth_ops[] = {
     {"ping", op_ping}, {"ballot", op_ballot},       {"encrypt", op_encrypt},
-    {"cast", op_cast}, {"challenge", op_challenge}, {NULL, NULL},
+    {"cast", op_cast}, {"challenge", op_challenge}, {"receipt", op_receipt},
+    {NULL, NULL},
 };
 static const op_entry *const role_ops[ROLE__COUNT] = {admin_ops, operator_ops, booth_ops};
 static const char *const role_names[ROLE__COUNT] = {"admin", "operator", "booth"};
@@ -2163,7 +2617,8 @@ static json_t *handler(void *ctx, server *srv, server_conn c, server_role role, 
 	const char *op = json_string_value(json_object_get(req, "op"));
 	if (op == NULL)
 		return server_error("bad_request", "request needs a string member \"op\"");
-	if (strcmp(st->state, "closing") == 0)
+	if (strcmp(st->state, "closing") == 0 && strcmp(op, "ping") != 0 &&
+	    strcmp(op, "status") != 0 && strcmp(op, "close") != 0)
 		return server_error("poll_closed", "the poll is closing");
 	for (const op_entry *e = role_ops[role]; e->name; e++)
 		if (strcmp(e->name, op) == 0)
@@ -2189,8 +2644,11 @@ qerr station_serve(station *st, char *err, size_t errlen)
 		snprintf(paths[r], sizeof paths[r], "%s/%s.sock", st->state_dir, role_names[r]);
 		sc.socket_path[r] = paths[r];
 		sc.mode[r] = r == ROLE_ADMIN ? 0600 : 0660;
+		sc.group_set[r] = st->group_set[r];
+		sc.gid[r] = st->gid[r];
 	}
 	sc.read_timeout_ms = st->read_timeout_ms;
+	sc.idle_timeout_ms = st->idle_timeout_ms;
 	sc.handler = handler;
 	sc.on_post = on_post;
 	sc.ctx = st;
@@ -2238,11 +2696,15 @@ void station_free(station *st)
 		pending_clear(&st->pend[i]);
 	free(st->pend);
 	hset_free(&st->spent);
+	free(st->cast_at.e);
 	free(st->inflight);
 	log_close(st->log);
 	store_close(st->rolldb);
 	store_close(st->box);
-	note_signer_wipe(&st->signer);
+	if (st->signer != NULL) {
+		note_signer_wipe(st->signer);
+		secret_free(st->signer, sizeof *st->signer);
+	}
 	roll_free(st->roll);
 	free(st->cands);
 	json_decref(st->booth_ballot);

@@ -34,6 +34,12 @@ typedef struct station_config {
 	int read_timeout_ms; /* 0: 10,000 */
 	int foreground; /* also log to stderr */
 	const kdf_params *kdf; /* parameters for NEW state (NULL: defaults) */
+	int idle_timeout_ms; /* close a connection idle this long (0: never) */
+	int pending_ttl_s; /* an encrypted ballot not cast/challenged is dropped (0: 900) */
+	/* Per-role socket group (index: admin 0, operator 1, booth 2; admin
+	 * never has one) and SO_PEERCRED check, server.h. */
+	int group_set[3];
+	unsigned gid[3];
 } station_config;
 
 /* On failure *out is NULL and err holds one line saying what was wrong

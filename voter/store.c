@@ -28,7 +28,11 @@ static const char *const roll_schema =
     "CREATE TABLE IF NOT EXISTS voters(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
     " birth TEXT NOT NULL, household TEXT NOT NULL, grp TEXT NOT NULL,"
     " flags TEXT NOT NULL, checked_in INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS tokens(h BLOB PRIMARY KEY) WITHOUT ROWID;";
+    "CREATE TABLE IF NOT EXISTS tokens(h BLOB PRIMARY KEY) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS challenges(h BLOB PRIMARY KEY, n INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS last_checkin(k INTEGER PRIMARY KEY CHECK (k = 0),"
+    " voter TEXT NOT NULL, h BLOB NOT NULL);";
 
 static const char *const box_schema =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;"
@@ -36,7 +40,9 @@ static const char *const box_schema =
     " WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS spent(h BLOB PRIMARY KEY) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS challenged(code BLOB PRIMARY KEY, body BLOB NOT NULL,"
-    " opening BLOB NOT NULL) WITHOUT ROWID;";
+    " opening BLOB NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS receipts(k BLOB PRIMARY KEY, code BLOB NOT NULL)"
+    " WITHOUT ROWID;";
 
 __attribute__((format(printf, 2, 3))) static void seterr(store *s, const char *fmt, ...)
 {
@@ -119,7 +125,14 @@ qerr store_open(store **out, const char *path, store_kind kind, const uint8_t ke
 		e = Q_ERR_AUTH;
 		goto out;
 	}
-	if ((e = exec(s, "PRAGMA journal_mode = WAL;")) != Q_OK)
+	/* P-5.6: a rollback journal truncated to nothing at every commit,
+	 * and freed content overwritten with zeros: no write-ahead log
+	 * keeps the order of check-ins and casts (switching from WAL
+	 * checkpoints and removes an old one).  TRUNCATE, not DELETE: the
+	 * same history (none) without a directory change per commit. */
+	if ((e = exec(s, "PRAGMA journal_mode = TRUNCATE;")) != Q_OK)
+		goto out;
+	if ((e = exec(s, "PRAGMA secure_delete = ON;")) != Q_OK)
 		goto out;
 	if ((e = exec(s, "PRAGMA synchronous = FULL;")) != Q_OK)
 		goto out;
@@ -394,6 +407,17 @@ qerr store_roll_checkin(store *s, const char *id, const uint8_t token_hash[STORE
 	sqlite3_bind_blob(st, 1, token_hash, STORE_HASH_LEN, SQLITE_STATIC);
 	if ((e = step_done(s, st, "token")) != Q_OK)
 		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	/* P-5.1: only the latest check-in is linked to its token (re-issue
+	 * after a lost reply); the previous link goes in this transaction. */
+	if ((e = prep(s, "INSERT OR REPLACE INTO last_checkin(k, voter, h) VALUES(0, ?, ?);",
+	              &st)) != Q_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, token_hash, STORE_HASH_LEN, SQLITE_STATIC);
+	if ((e = step_done(s, st, "last check-in")) != Q_OK)
+		goto out;
 	if (own)
 		e = store_commit(s);
 out:
@@ -427,6 +451,119 @@ qerr store_roll_token_issued(store *s, const uint8_t token_hash[STORE_HASH_LEN])
 	if (e != Q_OK)
 		return e;
 	return exists_blob(s, "SELECT 1 FROM tokens WHERE h = ?;", token_hash, STORE_HASH_LEN);
+}
+
+qerr store_roll_last_checkin(store *s, char id[STORE_FIELD_MAX], uint8_t h[STORE_HASH_LEN])
+{
+	sqlite3_stmt *st = NULL;
+	qerr e = need(s, STORE_ROLL);
+	if (e != Q_OK)
+		return e;
+	if ((e = prep(s, "SELECT voter, h FROM last_checkin WHERE k = 0;", &st)) != Q_OK)
+		return e;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		if (v == NULL || strlen(v) >= STORE_FIELD_MAX ||
+		    sqlite3_column_bytes(st, 1) != STORE_HASH_LEN) {
+			seterr(s, "last check-in: malformed row");
+			e = Q_ERR_CORRUPT;
+		} else {
+			memcpy(id, v, strlen(v) + 1);
+			memcpy(h, sqlite3_column_blob(st, 1), STORE_HASH_LEN);
+		}
+	} else if (rc == SQLITE_DONE) {
+		e = Q_ERR_NOTFOUND;
+	} else {
+		e = db_fail(s, "last check-in");
+	}
+	sqlite3_finalize(st);
+	return e;
+}
+
+qerr store_roll_reissue(store *s, const char *id, const uint8_t old_h[STORE_HASH_LEN],
+                        const uint8_t new_h[STORE_HASH_LEN])
+{
+	sqlite3_stmt *st = NULL;
+	qerr e = need(s, STORE_ROLL);
+	if (e != Q_OK)
+		return e;
+	if ((e = store_begin(s)) != Q_OK)
+		return e;
+	if ((e = prep(s, "DELETE FROM tokens WHERE h = ?;", &st)) != Q_OK)
+		goto out;
+	sqlite3_bind_blob(st, 1, old_h, STORE_HASH_LEN, SQLITE_STATIC);
+	if ((e = step_done(s, st, "re-issue")) != Q_OK)
+		goto out;
+	if (sqlite3_changes(s->db) != 1) {
+		seterr(s, "re-issue: the old token is not issued");
+		e = Q_ERR_NOTFOUND;
+		goto out;
+	}
+	sqlite3_finalize(st);
+	if ((e = prep(s, "INSERT INTO tokens(h) VALUES(?);", &st)) != Q_OK)
+		goto out;
+	sqlite3_bind_blob(st, 1, new_h, STORE_HASH_LEN, SQLITE_STATIC);
+	if ((e = step_done(s, st, "re-issue")) != Q_OK)
+		goto out;
+	sqlite3_finalize(st);
+	if ((e = prep(s, "UPDATE last_checkin SET h = ? WHERE k = 0 AND voter = ? AND h = ?;",
+	              &st)) != Q_OK)
+		goto out;
+	sqlite3_bind_blob(st, 1, new_h, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, old_h, STORE_HASH_LEN, SQLITE_STATIC);
+	if ((e = step_done(s, st, "re-issue")) != Q_OK)
+		goto out;
+	if (sqlite3_changes(s->db) != 1) {
+		seterr(s, "re-issue: %s is not the latest check-in", id);
+		e = Q_ERR_STATE;
+		goto out;
+	}
+	e = store_commit(s);
+out:
+	sqlite3_finalize(st);
+	if (e != Q_OK)
+		store_rollback(s);
+	return e;
+}
+
+qerr store_roll_forget_last_checkin(store *s)
+{
+	qerr e = need(s, STORE_ROLL);
+	return e != Q_OK ? e : exec(s, "DELETE FROM last_checkin;");
+}
+
+qerr store_roll_challenge(store *s, const uint8_t h[STORE_HASH_LEN], unsigned max)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 n = 0;
+	qerr e = need(s, STORE_ROLL);
+	if (e != Q_OK)
+		return e;
+	if ((e = prep(s, "SELECT n FROM challenges WHERE h = ?;", &st)) != Q_OK)
+		return e;
+	sqlite3_bind_blob(st, 1, h, STORE_HASH_LEN, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		e = db_fail(s, "challenges");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (e != Q_OK)
+		return e;
+	if (n >= (sqlite3_int64)max) {
+		seterr(s, "%u challenges already made with this token", max);
+		return Q_ERR_LIMIT;
+	}
+	if ((e = prep(s, "INSERT OR REPLACE INTO challenges(h, n) VALUES(?, ?);", &st)) != Q_OK)
+		return e;
+	sqlite3_bind_blob(st, 1, h, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, n + 1);
+	e = step_done(s, st, "challenges");
+	sqlite3_finalize(st);
+	return e;
 }
 
 static qerr count(store *s, const char *sql, uint64_t *out)
@@ -569,6 +706,42 @@ qerr store_box_put_challenged(store *s, const uint8_t code[STORE_HASH_LEN], cons
 		return Q_ERR_ARG;
 	return put_code_body(s, "INSERT INTO challenged(code, body, opening) VALUES(?, ?, ?);",
 	                     code, body, len, opening, olen);
+}
+
+qerr store_box_put_receipt(store *s, const uint8_t k[STORE_HASH_LEN],
+                           const uint8_t code[STORE_HASH_LEN])
+{
+	sqlite3_stmt *st = NULL;
+	qerr e = need(s, STORE_BOX);
+	if (e != Q_OK)
+		return e;
+	if ((e = prep(s, "INSERT INTO receipts(k, code) VALUES(?, ?);", &st)) != Q_OK)
+		return e;
+	sqlite3_bind_blob(st, 1, k, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, code, STORE_HASH_LEN, SQLITE_STATIC);
+	e = step_done(s, st, "receipt");
+	sqlite3_finalize(st);
+	return e;
+}
+
+qerr store_box_receipt(store *s, const uint8_t k[STORE_HASH_LEN], uint8_t code[STORE_HASH_LEN])
+{
+	sqlite3_stmt *st = NULL;
+	qerr e = need(s, STORE_BOX);
+	if (e != Q_OK)
+		return e;
+	if ((e = prep(s, "SELECT code FROM receipts WHERE k = ?;", &st)) != Q_OK)
+		return e;
+	sqlite3_bind_blob(st, 1, k, STORE_HASH_LEN, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == STORE_HASH_LEN)
+		memcpy(code, sqlite3_column_blob(st, 0), STORE_HASH_LEN);
+	else if (rc == SQLITE_DONE)
+		e = Q_ERR_NOTFOUND;
+	else
+		e = db_fail(s, "receipt");
+	sqlite3_finalize(st);
+	return e;
 }
 
 qerr store_box_spent(store *s, const uint8_t token_hash[STORE_HASH_LEN])

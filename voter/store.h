@@ -5,7 +5,8 @@
  * docs/spec/protocol.md section P-5; the schemas are P-5.1 and P-5.2.
  *
  * Each database is opened with a raw 32-byte key (never a passphrase),
- * cipher_page_size 4096, WAL and synchronous=FULL, so a committed
+ * cipher_page_size 4096, journal_mode=TRUNCATE, secure_delete=ON and
+ * synchronous=FULL (no write-ahead log keeps history, P-5.6), so a committed
  * transaction survives kill -9 and power loss.  A wrong key is reported
  * as Q_ERR_AUTH with a message saying so.
  *
@@ -101,6 +102,26 @@ Q_MUST_CHECK qerr store_roll_token_issued(store *s, const uint8_t token_hash[STO
 typedef int (*store_id_cb)(void *ctx, const char *id);
 Q_MUST_CHECK qerr store_roll_foreach_checked_in(store *s, store_id_cb cb, void *ctx);
 
+/* The latest check-in: its voter id and token hash (the only voter
+ * linked to a token, until the next check-in or the close; P-5.1).
+ * Q_ERR_NOTFOUND if none. */
+Q_MUST_CHECK qerr store_roll_last_checkin(store *s, char id[STORE_FIELD_MAX],
+                                          uint8_t h[STORE_HASH_LEN]);
+
+/* Re-issue (one transaction): the token old_h dies, new_h is issued,
+ * the latest check-in (which must be voter id with old_h) now holds
+ * new_h.  Q_ERR_NOTFOUND if old_h is not issued, Q_ERR_STATE if id/old_h
+ * is not the latest check-in; nothing changed then. */
+Q_MUST_CHECK qerr store_roll_reissue(store *s, const char *id, const uint8_t old_h[STORE_HASH_LEN],
+                                     const uint8_t new_h[STORE_HASH_LEN]);
+
+/* Drop the latest check-in's link (at close). */
+Q_MUST_CHECK qerr store_roll_forget_last_checkin(store *s);
+
+/* Count one challenge for the token hash h (committed): Q_ERR_LIMIT,
+ * nothing changed, if max challenges were already counted. */
+Q_MUST_CHECK qerr store_roll_challenge(store *s, const uint8_t h[STORE_HASH_LEN], unsigned max);
+
 /* Counts: voters on the roll, voters checked in (= tokens issued). */
 Q_MUST_CHECK qerr store_roll_counts(store *s, uint64_t *voters, uint64_t *checked_in);
 
@@ -124,6 +145,15 @@ Q_MUST_CHECK qerr store_box_put_recovered(store *s, const uint8_t code[STORE_HAS
 Q_MUST_CHECK qerr store_box_put_challenged(store *s, const uint8_t code[STORE_HASH_LEN],
                                            const uint8_t *body, size_t len, const uint8_t *opening,
                                            size_t olen);
+
+/* A receipt row: k (SHA-256 of a tag and the raw token, P-5.2, never the
+ * spent hash) -> tracking code; in the caller's transaction. */
+Q_MUST_CHECK qerr store_box_put_receipt(store *s, const uint8_t k[STORE_HASH_LEN],
+                                        const uint8_t code[STORE_HASH_LEN]);
+
+/* The tracking code of receipt key k, or Q_ERR_NOTFOUND. */
+Q_MUST_CHECK qerr store_box_receipt(store *s, const uint8_t k[STORE_HASH_LEN],
+                                    uint8_t code[STORE_HASH_LEN]);
 
 /* Q_OK if the token hash is spent, Q_ERR_NOTFOUND if not. */
 Q_MUST_CHECK qerr store_box_spent(store *s, const uint8_t token_hash[STORE_HASH_LEN]);

@@ -155,9 +155,11 @@ console_voters() {
 		} >"$t" 2>&1 || { rc=1; continue; }
 		tok=$(tail -n 1 "$t" | grep -o '[0-9a-f]\{32\}$') || { rc=1; continue; }
 		{
-			echo "\$ quorum-ballot --state $sid booth $tok        (booth terminal; the voter marks: $marks)"
-			printf '%s\ny\ncast\n' "$marks" |
-				env -u LC_ALL -u LC_MESSAGES -u LANGUAGE LANG=zh_CN.UTF-8 "$BALLOT" --state "$st" booth "$tok"
+			echo "\$ quorum-ballot --state $sid booth        (booth terminal; the voter types the token $tok, then marks: $marks)"
+			# the token is typed at the terminal (here: the first line of
+			# standard input), never put on the command line
+			printf '%s\n%s\ny\ncast\n' "$tok" "$marks" |
+				env -u LC_ALL -u LC_MESSAGES -u LANGUAGE LANG=zh_CN.UTF-8 "$BALLOT" --state "$st" booth
 		} >>"$t" 2>&1 || { rc=1; continue; }
 		awk -v v="$voter" -v s="$sid" '
 			/===/ { r = 1; next }

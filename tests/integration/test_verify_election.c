@@ -146,7 +146,10 @@ static void set_log_fields(json_t *rec, audit_log *lg, const char *note)
 	json_object_set_new(lj, "size", json_integer((json_int_t)log_size(lg)));
 	json_object_set_new(lj, "root", json_string(rh));
 	json_object_set_new(lj, "checkpoint", json_string(note));
-	json_object_set_new(lj, "close_index", json_integer((json_int_t)log_size(lg) - 1));
+	/* close_index: the poll-closed entry, appended last by station()
+	 * (later appends by the dishonest-station cases keep it). */
+	if (json_object_get(lj, "close_index") == NULL)
+		json_object_set_new(lj, "close_index", json_integer((json_int_t)log_size(lg) - 1));
 	free(rh);
 }
 
@@ -1645,6 +1648,23 @@ Test(verify, station_logged_another_roll)
 	          "%s", d);
 	free(note);
 	free(alt);
+	json_decref(r);
+}
+
+/* P-7.1: a record whose close_index names another entry than the log's
+ * poll-closed entry fails check 3 and says so. */
+Test(verify, close_index_not_the_poll_closed_entry)
+{
+	json_t *r = station_json("s1");
+	json_t *lj = json_object_get(r, "log");
+	json_int_t ci = json_integer_value(json_object_get(lj, "close_index"));
+	json_object_set_new(lj, "close_index", json_integer(ci - 1));
+	resign_station("s1", r, NULL, 0);
+	ve_report rep;
+	(void)first_failure(&rep);
+	const char *d = detail_with(&rep, VE_LOGS, "log.close_index");
+	cr_assert_not_null(d, "%s", rep.checks[VE_LOGS - 1].detail[0]);
+	cr_assert(strstr(d, "stations/s1/log") != NULL, "%s", d);
 	json_decref(r);
 }
 

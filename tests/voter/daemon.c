@@ -163,6 +163,8 @@ int td_connect(const tdaemon *d, const char *role)
 
 const char *td_extra_env;
 const char *td_daemon_bin;
+const char *td_extra_args[8];
+const char *td_binary;
 
 int td_start(tdaemon *d, const char *pass, int *status)
 {
@@ -170,8 +172,11 @@ int td_start(tdaemon *d, const char *pass, int *status)
 	char bin[512];
 	int p[2];
 	cr_assert_not_null(root, "QUORUM_BUILD_ROOT not set");
-	snprintf(bin, sizeof bin, "%s/%s", root,
-	         td_daemon_bin ? td_daemon_bin : "voter/quorum-ballotd");
+	if (td_daemon_bin != NULL)
+		snprintf(bin, sizeof bin, "%s/%s", root, td_daemon_bin);
+	else
+		snprintf(bin, sizeof bin, "%s/voter/%s", root,
+		         td_binary != NULL ? td_binary : "quorum-ballotd-test");
 	cr_assert_eq(pipe(p), 0);
 	pid_t pid = fork();
 	cr_assert(pid >= 0);
@@ -189,8 +194,21 @@ int td_start(tdaemon *d, const char *pass, int *status)
 		setenv("QUORUM_TEST_CHEAP_KDF", "1", 1);
 		if (td_extra_env != NULL)
 			putenv((char *)td_extra_env);
-		execl(bin, bin, "--election", d->el, "--station", "s1", "--state", d->state,
-		      "--key-fd", "3", "--foreground", "--read-timeout", "1500", (char *)NULL);
+		const char *av[24] = {bin,
+		                      "--election",
+		                      d->el,
+		                      "--station",
+		                      "s1",
+		                      "--state",
+		                      d->state,
+		                      "--key-fd",
+		                      "3",
+		                      "--foreground",
+		                      "--read-timeout",
+		                      "1500"};
+		for (int i = 0; i < 8 && td_extra_args[i] != NULL; i++)
+			av[12 + i] = td_extra_args[i];
+		execv(bin, (char *const *)av);
 		_exit(127);
 	}
 	close(p[0]);

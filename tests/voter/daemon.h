@@ -31,6 +31,12 @@ extern const char *td_extra_env;
 /* The daemon program, relative to QUORUM_BUILD_ROOT (NULL: the real
  * voter/quorum-ballotd). */
 extern const char *td_daemon_bin;
+/* Extra command-line arguments for the daemon (NULL-terminated, at most 8). */
+extern const char *td_extra_args[8];
+
+/* The daemon binary in voter/ (NULL: quorum-ballotd-test, the build with
+ * the test hooks; "quorum-ballotd" is the release build). */
+extern const char *td_binary;
 
 /* Start the daemon with this passphrase (via --key-fd) and wait until its
  * sockets answer.  Returns 0, or -1 if it exited (its status in *status). */
