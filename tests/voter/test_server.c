@@ -1,5 +1,5 @@
 /*
- * voter/server.c in-process: the connection limit (SERVER_MAX_CONNS, then a
+ * voter/server.c in-process: the connection limit (SERVER_BOOTH_CONNS, then a
  * "busy" reply and hang-up) and back-pressure (a connection whose request
  * is deferred stops being read once a line's worth is buffered, the loop
  * sleeps rather than spins, and every pipelined request is answered, in
@@ -166,23 +166,24 @@ static const char *code_of(const json_t *r)
 
 Test(server, connection_limit_answers_busy)
 {
-	/* Both ends of every connection live in this process. */
+	/* The booth socket's own limit (each role has one, docs/protocol.md 1);
+	 * both ends of every connection live in this process. */
 	struct rlimit rl;
 	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
-	rlim_t want = 2 * SERVER_MAX_CONNS + 64;
+	rlim_t want = 2 * SERVER_BOOTH_CONNS + 64;
 	if (rl.rlim_cur < want && rl.rlim_max >= want) {
 		rl.rlim_cur = want;
 		cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
 	}
 	cr_assert_geq(rl.rlim_cur, want, "RLIMIT_NOFILE %lu is too low for this test (need %lu)",
 	              (unsigned long)rl.rlim_cur, (unsigned long)want);
-	int *fds = calloc(SERVER_MAX_CONNS, sizeof *fds);
+	int *fds = calloc(SERVER_BOOTH_CONNS, sizeof *fds);
 	cr_assert_not_null(fds);
-	for (int i = 0; i < SERVER_MAX_CONNS; i++)
+	for (int i = 0; i < SERVER_BOOTH_CONNS; i++)
 		fds[i] = conn();
 	/* The last one is served, so all before it were accepted. */
-	send_all(fds[SERVER_MAX_CONNS - 1], "{\"op\":\"ping\",\"n\":1}\n");
-	json_t *r = recv_line(fds[SERVER_MAX_CONNS - 1]);
+	send_all(fds[SERVER_BOOTH_CONNS - 1], "{\"op\":\"ping\",\"n\":1}\n");
+	json_t *r = recv_line(fds[SERVER_BOOTH_CONNS - 1]);
 	cr_assert_not_null(r);
 	cr_assert_null(code_of(r));
 	json_decref(r);
@@ -192,7 +193,7 @@ Test(server, connection_limit_answers_busy)
 	cr_assert_not_null(r, "no reply for the connection over the limit");
 	cr_assert_str_eq(code_of(r), "busy");
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "error"), "message")),
-	                 "too many connections");
+	                 "too many connections on this socket");
 	json_decref(r);
 	char c;
 	cr_assert_eq(recv(extra, &c, 1, 0), 0, "closed after the busy reply");
@@ -217,7 +218,7 @@ Test(server, connection_limit_answers_busy)
 		json_decref(r);
 	}
 	cr_assert(served, "a freed slot is never reused");
-	for (int i = 0; i < SERVER_MAX_CONNS; i++)
+	for (int i = 0; i < SERVER_BOOTH_CONNS; i++)
 		close(fds[i]);
 	free(fds);
 }
