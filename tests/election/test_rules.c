@@ -137,7 +137,7 @@ Test(rules, every_rule_at_and_around_its_boundary)
 {
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct row *r = &rows[i];
-		const rule_def *d = rule_find(r->id, r->part);
+		const rule_def *d = rule_find(rulebook_builtin(), r->id, r->part);
 		cr_assert_not_null(d, "no rule %s/%s", r->id, r->part);
 		uint64_t l, rr;
 		int h = rule_cmp(d->op, r->x, d->num, d->den, r->n, &l, &rr);
@@ -180,32 +180,34 @@ Test(rules, table_covers_rules_md)
 	    {"UL28.composition", "composition"},
 	};
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		const rule_def *d = rule_find(ids[i][0], ids[i][1]);
+		const rule_def *d = rule_find(rulebook_builtin(), ids[i][0], ids[i][1]);
 		cr_assert_not_null(d, "%s/%s", ids[i][0], ids[i][1]);
 		cr_expect(d->source != NULL && d->source[0] != '\0');
 		cr_expect(d->den > 0);
 	}
-	cr_expect_null(rule_find("UL99", "quorum"));
-	cr_expect_null(rule_find("UL29", "nonsense"));
+	cr_expect_null(rule_find(rulebook_builtin(), "UL99", "quorum"));
+	cr_expect_null(rule_find(rulebook_builtin(), "UL29", "nonsense"));
 	static const char *profiles[] = {
 	    "UL19",         "UL20",         "CH4.9",         "UL27",           "UL29",
 	    "CH4.12",       "CH5.28",       "CH5.9",         "CH1.20.4",       "UL37",
 	    "UL26.convene", "UL28.convene", "CH5.8.convene", "CH5.27.convene", "CH4.11.convene"};
 	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
-		cr_expect_not_null(rule_profile_find(profiles[i]), "%s", profiles[i]);
-	cr_expect_null(rule_profile_find("CH6.1"));
-	unsigned n;
-	cr_expect_eq(rule_profiles(&n), rule_profile_find("UL19"));
+		cr_expect_not_null(rule_profile_find(rulebook_builtin(), profiles[i]), "%s", profiles[i]);
+	cr_expect_null(rule_profile_find(rulebook_builtin(), "CH6.1"));
+	size_t n = 0;
+	const rulebook *rb = rulebook_builtin();
+	for (size_t k = 0; k < rb->n; k++)
+		n += rb->files[k]->nsets;
 	cr_expect_eq(n, sizeof(profiles) / sizeof(profiles[0]));
 }
 
 /* Statute and charter are told apart. */
 Test(rules, statute_flag)
 {
-	cr_expect(rule_find("UL29", "quorum")->statute);
-	cr_expect(!rule_find("CH4.12", "quorum")->statute);
-	cr_expect(rule_find("UL26.convene", "adults")->statute);
-	cr_expect(!rule_find("CH5.8.convene", "adults")->statute);
+	cr_expect(rule_find(rulebook_builtin(), "UL29", "quorum")->statute);
+	cr_expect(!rule_find(rulebook_builtin(), "CH4.12", "quorum")->statute);
+	cr_expect(rule_find(rulebook_builtin(), "UL26.convene", "adults")->statute);
+	cr_expect(!rule_find(rulebook_builtin(), "CH5.8.convene", "adults")->statute);
 }
 
 /* The pure comparison: operators, base of zero, and no overflow near 2^53. */
