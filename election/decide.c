@@ -110,8 +110,8 @@ static uint64_t kind_value(const ectx *e, const dec_contest *dc, rule_base k, ui
 
 /* Record one test (D-3.1).  A base of 0 fails every test marked
  * zero_base_fails (RULES.md: "a base of 0 makes every quorum fail"). */
-static int apply_def(ectx *e, dec_contest *dc, const rule_def *d, const char *subject,
-                     uint64_t x, uint64_t n)
+static int apply_def(ectx *e, dec_contest *dc, const rule_def *d, const char *subject, uint64_t x,
+                     uint64_t n)
 {
 	dec_rule *r = push_rule(e, dc);
 	if (r == NULL)
@@ -135,8 +135,8 @@ static int apply_def(ectx *e, dec_contest *dc, const rule_def *d, const char *su
  * names both.  `derive` (not for per-station reconciliation) takes x and n
  * from the rows' kinds (kind_value).  Returns whether everything held.
  */
-static int apply_x(ectx *e, dec_contest *dc, const char *id, const char *part,
-                   const char *subject, uint64_t x, uint64_t n, int derive, int layered)
+static int apply_x(ectx *e, dec_contest *dc, const char *id, const char *part, const char *subject,
+                   uint64_t x, uint64_t n, int derive, int layered)
 {
 	const rule_def *d = rule_find(e->m->rules, id, part);
 	if (d == NULL || !d->numeric) {
@@ -631,7 +631,8 @@ static void decide_petition(ectx *e, dec_contest *dc, const elec_contest *mc, co
 				first = dc->nrules;
 			size_t at = dc->nrules;
 			if (apply_x(e, dc, mc->rules[i], routes[k], routes[k],
-			            sum_option(c, mc->id, routes[k]), body_base(e->m, bases[k]), 1, 0)) {
+			            sum_option(c, mc->id, routes[k]), body_base(e->m, bases[k]), 1,
+			            0)) {
 				holds = 1;
 				if (hit == SIZE_MAX)
 					hit = at;

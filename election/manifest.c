@@ -1039,7 +1039,8 @@ static void check_election_committee(pctx *p, const elec_manifest *m)
 				if (cm->voter != NULL && strcmp(cm->voter, cd->voter) == 0)
 					elec_findings_add(
 					    p->f, ELEC_ERROR, "UL17.committee", path,
-					    "election committee member %s (voter %s) is candidate %s "
+					    "election committee member %s (voter %s) is candidate "
+					    "%s "
 					    "of contest %s: a nominated member steps down from the "
 					    "committee",
 					    cm->name ? cm->name : "?", cm->voter, cd->id,
@@ -1049,7 +1050,8 @@ static void check_election_committee(pctx *p, const elec_manifest *m)
 					    strcmp(cm->relatives[r], cd->voter) == 0)
 						elec_findings_add(
 						    p->f, ELEC_ERROR, "UL17.committee", path,
-						    "candidate %s of contest %s (voter %s) is a close "
+						    "candidate %s of contest %s (voter %s) is a "
+						    "close "
 						    "relative of election committee member %s: the "
 						    "member steps down from the committee",
 						    cd->id, m->contests[c].id, cd->voter,
@@ -1058,8 +1060,8 @@ static void check_election_committee(pctx *p, const elec_manifest *m)
 	}
 }
 
-qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb,
-                          elec_manifest **out, elec_findings *f)
+qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, elec_manifest **out,
+                          elec_findings *f)
 {
 	static const char *const kn[] = {"election", "recall", "motion", "evaluation", "petition"};
 	qerr err = Q_OK;

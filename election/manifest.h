@@ -152,9 +152,8 @@ Q_MUST_CHECK qerr manifest_parse(const uint8_t *bytes, size_t len, elec_manifest
  * anything decided from it.  manifest_parse(b, l, o, f) is
  * manifest_parse_rules(b, l, rulebook_builtin(), o, f).
  */
-Q_MUST_CHECK qerr manifest_parse_rules(const uint8_t *bytes, size_t len,
-                                       const struct rulebook *rb, elec_manifest **out,
-                                       elec_findings *f);
+Q_MUST_CHECK qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const struct rulebook *rb,
+                                       elec_manifest **out, elec_findings *f);
 
 void manifest_free(elec_manifest *m);
 

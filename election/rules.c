@@ -17,7 +17,7 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
 static const char *const base_names[RULE_NBASES] = {
-    "registered", "households",      "members", "attendees", "cast",       "issued",
+    "registered",      "households", "members", "attendees",  "cast",       "issued",
     "representatives", "groups",     "votes",   "signatures", "candidates", "seats"};
 
 const char *rule_base_name(rule_base b)
@@ -86,8 +86,8 @@ static char *xdup(pctx *p, const char *s)
 	return d;
 }
 
-__attribute__((format(printf, 3, 4))) static void bad(pctx *p, const char *where,
-                                                      const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void bad(pctx *p, const char *where, const char *fmt,
+                                                      ...)
 {
 	char msg[256];
 	va_list ap;
@@ -119,8 +119,7 @@ static int keys(pctx *p, json_t *o, const char *path, const char *const *allowed
 	}
 	for (size_t i = 0; allowed[i] != NULL; i++)
 		if (json_object_get(o, allowed[i]) == NULL) {
-			snprintf(where, sizeof where, "%s%s%s", path, *path ? "." : "",
-			         allowed[i]);
+			snprintf(where, sizeof where, "%s%s%s", path, *path ? "." : "", allowed[i]);
 			bad(p, where, "missing (every key is required; use null where none)");
 			ok = 0;
 		}
@@ -204,7 +203,7 @@ static void make_test_text(pctx *p, rule_def *d, const char *xlabel)
 
 static void parse_test(pctx *p, rule_def *d, json_t *t, const char *path, int *ok)
 {
-	static const char *const kt[] = {"x",    "op",    "num", "den", "base", "zero_base_fails",
+	static const char *const kt[] = {"x",       "op", "num", "den", "base", "zero_base_fails",
 	                                 "x_label", NULL};
 	if (!json_is_object(t)) {
 		bad(p, path, "must be an object or null");
@@ -273,8 +272,7 @@ static void parse_test(pctx *p, rule_def *d, json_t *t, const char *path, int *o
 	make_test_text(p, d, xl);
 }
 
-static void parse_source(pctx *p, rule_file *pf, rule_def *d, json_t *s, const char *path,
-                         int *ok)
+static void parse_source(pctx *p, rule_file *pf, rule_def *d, json_t *s, const char *path, int *ok)
 {
 	static const char *const ks[] = {"law",   "article", "paragraph", "cite",
 	                                 "quote", "status",  "note",      NULL};
@@ -314,8 +312,9 @@ static void parse_source(pctx *p, rule_file *pf, rule_def *d, json_t *s, const c
 	}
 	d->status = xdup(p, status);
 	if (si == 2 && pf->layer == LAYER_STATUTE) {
-		bad(p, where, "a statute row cannot be an option: cite the law, or move the row to a "
-		              "province or charter profile");
+		bad(p, where,
+		    "a statute row cannot be an option: cite the law, or move the row to a "
+		    "province or charter profile");
 		*ok = 0;
 	}
 	if (si == 0 && json_is_null(json_object_get(s, "quote"))) {
@@ -337,7 +336,8 @@ static void parse_source(pctx *p, rule_file *pf, rule_def *d, json_t *s, const c
 
 static void parse_row(pctx *p, rule_file *pf, rule_def *d, json_t *r, const char *path, int *ok)
 {
-	static const char *const kr[] = {"id", "part", "decides", "test", "governs", "source", NULL};
+	static const char *const kr[] = {"id",      "part",   "decides", "test",
+	                                 "governs", "source", NULL};
 	char where[160];
 	if (!json_is_object(r)) {
 		bad(p, path, "a row must be an object");
@@ -423,8 +423,7 @@ void rule_file_free(rule_file *pf)
 	free(pf);
 }
 
-static void parse_set(pctx *p, rule_file *pf, rule_profile *s, json_t *o, const char *path,
-                      int *ok)
+static void parse_set(pctx *p, rule_file *pf, rule_profile *s, json_t *o, const char *path, int *ok)
 {
 	static const char *const ks[] = {"id", "applies_to", "summary", NULL};
 	static const char *const types[] = {"office", "motion", "recall", "evaluation", "petition"};
@@ -472,8 +471,8 @@ static void parse_set(pctx *p, rule_file *pf, rule_profile *s, json_t *o, const 
 
 qerr rule_file_parse(const uint8_t *bytes, size_t len, rule_file **out, elec_findings *f)
 {
-	static const char *const kf[] = {"format", "id",   "version", "layer",
-	                                 "title",  "note", "sets",    "rows", NULL};
+	static const char *const kf[] = {"format", "id",   "version", "layer", "title",
+	                                 "note",   "sets", "rows",    NULL};
 	static const char *const layers[] = {"statute", "province", "charter"};
 	pctx p = {f, 0};
 	json_error_t je;
@@ -562,7 +561,8 @@ qerr rule_file_parse(const uint8_t *bytes, size_t len, rule_file **out, elec_fin
 		parse_row(&p, pf, &pf->rows[pf->nrows++], v, where, &ok);
 		rule_def *d = &pf->rows[pf->nrows - 1];
 		for (size_t k = 0; k + 1 < pf->nrows && d->id && d->part; k++)
-			if (pf->rows[k].id && pf->rows[k].part && strcmp(pf->rows[k].id, d->id) == 0 &&
+			if (pf->rows[k].id && pf->rows[k].part &&
+			    strcmp(pf->rows[k].id, d->id) == 0 &&
 			    strcmp(pf->rows[k].part, d->part) == 0) {
 				bad(&p, where, "row %s is defined twice", d->id);
 				ok = 0;
@@ -587,8 +587,8 @@ qerr rule_file_parse(const uint8_t *bytes, size_t len, rule_file **out, elec_fin
 				has_row = 1;
 		}
 		if (s->id != NULL && !has_row) {
-			bad(&p, where, "set %s has no row of its own (a row \"%s\" or \"%s.*\")", s->id,
-			    s->id, s->id);
+			bad(&p, where, "set %s has no row of its own (a row \"%s\" or \"%s.*\")",
+			    s->id, s->id, s->id);
 			ok = 0;
 		}
 	}
@@ -666,8 +666,7 @@ const rule_file *rulebook_statute(const rulebook *rb)
 /* Check a row that governs another (RP-3): its target is in a lower layer
  * of this rulebook (or of the profile being added) and compares the same
  * count with the same base. */
-static int governs_ok(const rulebook *rb, const rule_file *pf, const rule_def *d,
-                      elec_findings *f)
+static int governs_ok(const rulebook *rb, const rule_file *pf, const rule_def *d, elec_findings *f)
 {
 	char id[160], *slash;
 	snprintf(id, sizeof id, "%s", d->governs);
@@ -706,10 +705,11 @@ qerr rulebook_add(rulebook *rb, rule_file *pf, elec_findings *f)
 	}
 	for (size_t i = 0; i < pf->nrows && ok; i++)
 		if (rule_find(rb, pf->rows[i].id, pf->rows[i].part) != NULL) {
-			elec_findings_add(f, ELEC_ERROR, pf->rows[i].id, pf->id,
-			                  "row %s/%s is also defined by profile %s", pf->rows[i].id,
-			                  pf->rows[i].part,
-			                  rule_find(rb, pf->rows[i].id, pf->rows[i].part)->file->id);
+			elec_findings_add(
+			    f, ELEC_ERROR, pf->rows[i].id, pf->id,
+			    "row %s/%s is also defined by profile %s", pf->rows[i].id,
+			    pf->rows[i].part,
+			    rule_find(rb, pf->rows[i].id, pf->rows[i].part)->file->id);
 			ok = 0;
 		}
 	for (size_t i = 0; i < pf->nsets && ok; i++)
@@ -811,8 +811,8 @@ const rulebook *rulebook_builtin(void)
 	for (int pass = 0; pass < 3; pass++)
 		for (size_t i = 0; i < quorum_rules_builtin_n; i++) {
 			rule_file *pf;
-			if (rule_file_parse(quorum_rules_builtin_bytes[i], quorum_rules_builtin_lens[i],
-			                    &pf, &f) != Q_OK)
+			if (rule_file_parse(quorum_rules_builtin_bytes[i],
+			                    quorum_rules_builtin_lens[i], &pf, &f) != Q_OK)
 				qfatal("built-in profile %s does not parse: %s: %s",
 				       quorum_rules_builtin_names[i], f.n ? f.v[0].where : "?",
 				       f.n ? f.v[0].message : "?");
@@ -821,8 +821,8 @@ const rulebook *rulebook_builtin(void)
 				continue;
 			}
 			if (rulebook_add(nb, pf, &f) != Q_OK)
-				qfatal("built-in profile %s refused: %s", quorum_rules_builtin_names[i],
-				       f.n ? f.v[0].message : "?");
+				qfatal("built-in profile %s refused: %s",
+				       quorum_rules_builtin_names[i], f.n ? f.v[0].message : "?");
 		}
 	if (rulebook_check_engine(nb, &f) != Q_OK)
 		qfatal("built-in profiles: %s", f.n ? f.v[0].message : "?");
@@ -833,7 +833,8 @@ const rulebook *rulebook_builtin(void)
 
 qerr rules_vote_mode_check(const char *kind, int named, elec_findings *f)
 {
-	if (named && kind != NULL && (strcmp(kind, "election") == 0 || strcmp(kind, "recall") == 0)) {
+	if (named && kind != NULL &&
+	    (strcmp(kind, "election") == 0 || strcmp(kind, "recall") == 0)) {
 		elec_findings_add(f, ELEC_ERROR, "UL19.secret", "kind",
 		                  "a %s is a secret ballot (无记名投票): a named vote is refused",
 		                  kind);

@@ -192,7 +192,8 @@ Test(rules, table_covers_rules_md)
 	    "CH4.12",       "CH5.28",       "CH5.9",         "CH1.20.4",       "UL37",
 	    "UL26.convene", "UL28.convene", "CH5.8.convene", "CH5.27.convene", "CH4.11.convene"};
 	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
-		cr_expect_not_null(rule_profile_find(rulebook_builtin(), profiles[i]), "%s", profiles[i]);
+		cr_expect_not_null(rule_profile_find(rulebook_builtin(), profiles[i]), "%s",
+		                   profiles[i]);
 	cr_expect_null(rule_profile_find(rulebook_builtin(), "CH6.1"));
 	size_t n = 0;
 	const rulebook *rb = rulebook_builtin();
