@@ -183,10 +183,8 @@ static void bilingual(pctx *p, json_t *o, const char *k, const char *path, char 
 		*ok = 0;
 		return;
 	}
-	if (!keys(p, v, where, kz)) {
+	if (!keys(p, v, where, kz))
 		*ok = 0;
-		return;
-	}
 	*zh = xdup(p, str_at(p, v, "zh", where, 0, ok));
 	*en = xdup(p, str_at(p, v, "en", where, 0, ok));
 }
@@ -210,10 +208,8 @@ static void parse_test(pctx *p, rule_def *d, json_t *t, const char *path, int *o
 		*ok = 0;
 		return;
 	}
-	if (!keys(p, t, path, kt)) {
+	if (!keys(p, t, path, kt))
 		*ok = 0;
-		return;
-	}
 	char where[160];
 	const char *x = str_at(p, t, "x", path, 0, ok);
 	const char *op = str_at(p, t, "op", path, 0, ok);
@@ -283,10 +279,8 @@ static void parse_source(pctx *p, rule_file *pf, rule_def *d, json_t *s, const c
 		*ok = 0;
 		return;
 	}
-	if (!keys(p, s, path, ks)) {
+	if (!keys(p, s, path, ks))
 		*ok = 0;
-		return;
-	}
 	d->law = xdup(p, str_at(p, s, "law", path, 0, ok));
 	d->article = xdup(p, str_at(p, s, "article", path, 1, ok));
 	d->source = xdup(p, str_at(p, s, "cite", path, 0, ok));
@@ -344,10 +338,8 @@ static void parse_row(pctx *p, rule_file *pf, rule_def *d, json_t *r, const char
 		*ok = 0;
 		return;
 	}
-	if (!keys(p, r, path, kr)) {
+	if (!keys(p, r, path, kr))
 		*ok = 0;
-		return;
-	}
 	const char *id = str_at(p, r, "id", path, 0, ok);
 	const char *part = str_at(p, r, "part", path, 0, ok);
 	if (id != NULL && !id_ok(id)) {
@@ -433,10 +425,8 @@ static void parse_set(pctx *p, rule_file *pf, rule_profile *s, json_t *o, const 
 		*ok = 0;
 		return;
 	}
-	if (!keys(p, o, path, ks)) {
+	if (!keys(p, o, path, ks))
 		*ok = 0;
-		return;
-	}
 	const char *id = str_at(p, o, "id", path, 0, ok);
 	if (id != NULL && !id_ok(id)) {
 		snprintf(where, sizeof where, "%s.id", path);
@@ -505,10 +495,8 @@ qerr rule_file_parse(const uint8_t *bytes, size_t len, rule_file **out, elec_fin
 	memcpy(pf->bytes, bytes, len);
 	pf->len = len;
 	sha256(pf->sha256, bytes, len);
-	if (!keys(&p, root, "", kf)) {
-		err = Q_ERR_FORMAT;
-		goto out;
-	}
+	if (!keys(&p, root, "", kf))
+		ok = 0;
 	const char *fmt = str_at(&p, root, "format", "", 0, &ok);
 	if (fmt != NULL && strcmp(fmt, RULES_FORMAT) != 0) {
 		bad(&p, "format", "is \"%s\"; this program reads \"%s\"", fmt, RULES_FORMAT);
@@ -545,7 +533,7 @@ qerr rule_file_parse(const uint8_t *bytes, size_t len, rule_file **out, elec_fin
 		bad(&p, "rows", "must be a non-empty list");
 		ok = 0;
 	}
-	if (!ok || p.oom)
+	if (p.oom || !json_is_array(sets) || !json_is_array(rows))
 		goto done;
 	pf->sets = calloc(json_array_size(sets) + 1, sizeof(*pf->sets));
 	pf->rows = calloc(json_array_size(rows), sizeof(*pf->rows));
