@@ -779,7 +779,8 @@ Test(decide, deterministic_json)
 	                              "\"UL Art 19\",\"test\":\"votes > 1/2 cast\",\"subject\":"
 	                              "\"c1\",\"x\":320,\"x_is\":\"votes\",\"fraction\":\"1/2\","
 	                              "\"n\":601,\"n_is\":\"cast\",\"lhs\":640,\"cmp\":\">\","
-	                              "\"rhs\":601,\"base_zero\":false,\"holds\":true}"));
+	                              "\"rhs\":601,\"base_zero\":false,\"holds\":true,"
+	                              "\"profile\":\"UL-2025/1\"}"));
 	/* the example: members m1 elected, m2/m3 tie at the last seats */
 	json_t *j = decision_to_json(d1);
 	json_t *mc = dec_contest_json(j, "members");
