@@ -71,12 +71,11 @@ static void show(const rule_file *pf)
 			       s->summary);
 		}
 	}
-	printf("\n%s\n", _("Rows (规则):"));
+	printf("\n%s\n", "规则 / Rows:");
 	for (size_t i = 0; i < pf->nrows; i++) {
 		const rule_def *d = &pf->rows[i];
 		printf("\n%s / %s\n", d->id, d->part);
-		printf("  %-10s %s\n  %-10s %s\n", _("决定"), d->decides_zh, _("decides"),
-		       d->decides_en);
+		printf("  %-10s %s\n  %-10s %s\n", "决定", d->decides_zh, "decides", d->decides_en);
 		if (d->numeric)
 			printf("  %-10s %s   (%u·x %s %u·n%s)\n", _("test"), d->test, d->den,
 			       rule_op_symbol(d->op), d->num,
