@@ -221,8 +221,10 @@ static void conflicts_all_hold(ectx *e, dec_contest *dc, size_t from, const char
 	for (size_t i = from; i < dc->nrules; i++)
 		for (size_t j = i + 1; j < dc->nrules; j++) {
 			dec_rule *a = &dc->rules[i], *b = &dc->rules[j];
+			/* governing rows have their own conflicts (apply_x, RP-3) */
 			if (strcmp(a->def->id, b->def->id) == 0 || a->holds == b->holds ||
-			    strcmp(a->subject, b->subject) != 0)
+			    strcmp(a->subject, b->subject) != 0 || a->def->governs != NULL ||
+			    b->def->governs != NULL)
 				continue;
 			size_t before = dc->nconflicts;
 			conflict(e, dc, kind, i, j);
