@@ -171,7 +171,9 @@ Q_MUST_CHECK qerr rulebook_add(rulebook *rb, rule_file *p, elec_findings *f);
  */
 Q_MUST_CHECK qerr rulebook_check_engine(const rulebook *rb, elec_findings *f);
 
-/* The profiles built into this program (the JSON files of rules/ in its source). */
+/* The profiles built into this program (the JSON files of rules/ in its
+ * source), parsed on first use; a built-in profile that does not parse is a
+ * build error (qfatal).  Call it once before starting threads. */
 const rulebook *rulebook_builtin(void);
 
 /* The built-in profile files: *n receives their number; names[i] and
