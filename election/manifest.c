@@ -859,6 +859,8 @@ static void parse_dates(pctx *p, elec_manifest *m, json_t *root, int *have_poll)
 	m->has_notice = get_date(p, d, "notice", "dates", 0, &m->notice);
 	m->has_objections_close =
 	    get_date(p, d, "objections_close", "dates", 0, &m->objections_close);
+	m->has_objections_decided =
+	    get_date(p, d, "objections_decided", "dates", 0, &m->objections_decided);
 	m->notice_exception = xdup(get_str(p, d, "notice_exception", "dates", 0), &p->oom);
 }
 
@@ -895,6 +897,31 @@ static void check_dates(pctx *p, elec_manifest *m, int have_poll)
 		if (elec_date_days(m->objections_close) >= poll)
 			elec_findings_add(p->f, ELEC_ERROR, "UL17.roll", "dates.objections_close",
 			                  "objections must close before polling day");
+	}
+	if (m->has_objections_decided) {
+		/* UL17.objections: decided within 3 days of the last objection
+		 * (the window's close), and published before polling day */
+		int64_t late = m->has_objections_close ? elec_date_days(m->objections_decided) -
+		                                             elec_date_days(m->objections_close)
+		                                       : 0;
+		if (!m->has_objections_close)
+			elec_findings_add(p->f, ELEC_ERROR, "UL17.objections",
+			                  "dates.objections_decided",
+			                  "objections_decided needs dates.objections_close");
+		else if (late > 3)
+			elec_findings_add(
+			    p->f, ELEC_ERROR, "UL17.objections", "dates.objections_decided",
+			    "objections are decided %lld days after they close; they must "
+			    "be decided within 3 (%lld <= 3 fails)",
+			    (long long)late, (long long)late);
+		else if (late < 0)
+			elec_findings_add(
+			    p->f, ELEC_ERROR, "UL17.objections", "dates.objections_decided",
+			    "objections are decided before the objection window closes");
+		if (elec_date_days(m->objections_decided) >= poll)
+			elec_findings_add(
+			    p->f, ELEC_ERROR, "UL17.objections", "dates.objections_decided",
+			    "objections must be decided and published before polling day");
 	}
 	if (any_rule(m, "UL27") || any_rule(m, "CH5.9")) {
 		const char *conf = m->charter && strcmp(m->charter, "CH5") == 0

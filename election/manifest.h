@@ -130,6 +130,8 @@ typedef struct elec_manifest {
 	size_t nstations;
 	elec_date polling_day;
 	int has_roll_published, has_notice, has_objections_close;
+	int has_objections_decided;
+	elec_date objections_decided; /* UL17.objections */
 	elec_date roll_published, notice, objections_close; /* UL17.roll, UL26.notice */
 	char *notice_exception; /* reason for a shorter notice, or NULL */
 	elec_contest *contests;
