@@ -20,6 +20,7 @@
 #include "crypto/transcript.h"
 #include "crypto/util.h"
 #include "election/i18n.h"
+#include "election/rules_record.h"
 #include "verify_internal.h"
 
 #include "banned.h"
@@ -489,29 +490,14 @@ void ve_check_parameters(ve_ctx *c)
 	qerr e;
 
 	elec_findings_init(&f);
-	/* V-3.1 the manifest */
-	if ((e = ve_read(c, "manifest.json", &c->mbytes, &c->mlen, why, sizeof why)) != Q_OK) {
-		ve_fail(c, VE_PARAMETERS, "%s", why);
-	} else if ((e = manifest_parse(c->mbytes, c->mlen, &c->m, &f)) != Q_OK) {
-		const char *w = "";
-		for (size_t i = 0; i < f.n; i++)
-			if (f.v[i].severity == ELEC_ERROR) {
-				w = f.v[i].message;
-				break;
-			}
-		ve_fail(c, VE_PARAMETERS, "manifest.json: invalid manifest (%s): %s", qerr_str(e),
-		        w);
-	} else {
-		ve_ok(c, VE_PARAMETERS);
-	}
-	/* V-3.2 the parameters */
+	/* V-3.2 the parameters (read first: they list the rule profiles) */
 	if ((e = ve_read(c, "parameters.json", &c->pbytes, &c->plen, why, sizeof why)) != Q_OK) {
 		ve_fail(c, VE_PARAMETERS, "%s", why);
 	} else if ((e = ve_read_json(c, "parameters.json", &p, why, sizeof why)) != Q_OK) {
 		ve_fail(c, VE_PARAMETERS, "%s", why);
-	} else if (!str_is(p, "format", "quorum-parameters/1") || !str_is(p, "group", "P-256")) {
+	} else if (!str_is(p, "format", "quorum-parameters/2") || !str_is(p, "group", "P-256")) {
 		ve_fail(c, VE_PARAMETERS,
-		        "parameters.json: format is not quorum-parameters/1 or group not P-256");
+		        "parameters.json: format is not quorum-parameters/2 or group not P-256");
 	} else if (ve_json_u64(p, "trustees", THRESHOLD_MAX_N, &n) != Q_OK || n == 0 ||
 	           ve_json_u64(p, "threshold", n, &k) != Q_OK || k == 0 ||
 	           ve_json_u64(p, "round", 1000, &round) != Q_OK || round == 0) {
@@ -519,10 +505,37 @@ void ve_check_parameters(ve_ctx *c)
 		        "parameters.json: trustees/threshold/round missing or out of range "
 		        "(1 <= threshold <= trustees <= %u, round >= 1)",
 		        THRESHOLD_MAX_N);
+	} else if ((e = rulebook_load_listed(c->dir, json_object_get(p, "rules"), &c->rules, &f)) !=
+	           Q_OK) {
+		/* RP-5.2: the record's own profiles, each against its listed hash */
+		ve_fail(c, VE_PARAMETERS, "%s: %s", f.n && f.v[0].where ? f.v[0].where : "rules",
+		        f.n ? f.v[0].message : qerr_str(e));
 	} else {
 		c->k = (uint32_t)k;
 		c->n = (uint32_t)n;
 		c->round = (uint32_t)round;
+		ve_ok(c, VE_PARAMETERS);
+	}
+	elec_findings_free(&f);
+	/* V-3.1 the manifest, against the record's profiles */
+	if ((e = ve_read(c, "manifest.json", &c->mbytes, &c->mlen, why, sizeof why)) != Q_OK) {
+		ve_fail(c, VE_PARAMETERS, "%s", why);
+	} else if (c->rules == NULL) {
+		ve_fail(c, VE_PARAMETERS,
+		        "manifest.json: not checked: the record's rule profiles are unusable");
+	} else if ((e = manifest_parse_rules(c->mbytes, c->mlen, c->rules, &c->m, &f)) != Q_OK ||
+	           (e = rules_params_match(c->m, c->rules, &f)) != Q_OK) {
+		const char *w = "";
+		for (size_t i = 0; i < f.n; i++)
+			if (f.v[i].severity == ELEC_ERROR) {
+				w = f.v[i].message;
+				break;
+			}
+		manifest_free(c->m);
+		c->m = NULL;
+		ve_fail(c, VE_PARAMETERS, "manifest.json: invalid manifest (%s): %s", qerr_str(e),
+		        w);
+	} else {
 		ve_ok(c, VE_PARAMETERS);
 	}
 	if (c->m == NULL || c->k == 0)
@@ -1343,6 +1356,7 @@ static void ctx_free(ve_ctx *c)
 	free(c->roster);
 	ballot_style_free(c->style);
 	manifest_free(c->m);
+	rulebook_free(c->rules);
 	free(c->mbytes);
 	free(c->pbytes);
 }

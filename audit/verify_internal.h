@@ -89,7 +89,8 @@ typedef struct ve_ctx {
 	/* check 1 */
 	uint8_t *mbytes, *pbytes;
 	size_t mlen, plen;
-	elec_manifest *m;
+	elec_manifest *m; /* checked against rules */
+	rulebook *rules; /* the record's own profiles (RP-5.2), never the build's */
 	uint32_t k, n, round;
 	uint8_t base_hash[32], key_ctx[32];
 	int params_ok; /* k, n, base hash usable */

@@ -64,29 +64,58 @@ typedef struct ectx {
 	int missing; /* a number the rules need is absent */
 } ectx;
 
-/*
- * Apply one test of the table and record it (D-3.1).  Returns whether it
- * holds.  A base of 0 fails every test marked zero_base_fails (RULES.md:
- * "a base of 0 makes every quorum fail").
- */
-static int apply(ectx *e, dec_contest *dc, const char *id, const char *part, const char *subject,
-                 uint64_t x, uint64_t n)
+static void conflict(ectx *e, dec_contest *dc, const char *kind, size_t a, size_t b);
+
+static dec_rule *push_rule(ectx *e, dec_contest *dc)
 {
-	const rule_def *d = rule_find(id, part);
-	if (d == NULL)
-		qfatal("decide: no rule %s/%s in the table", id, part);
 	if (dc->nrules == dc->caprules) {
 		size_t nc = dc->caprules ? dc->caprules * 2 : 8;
 		dec_rule *nv = realloc(dc->rules, nc * sizeof(*nv));
 		if (nv == NULL) {
 			e->oom = 1;
-			return 0;
+			return NULL;
 		}
 		dc->rules = nv;
 		dc->caprules = nc;
 	}
 	dec_rule *r = &dc->rules[dc->nrules++];
 	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+/* The number a row's count or base names (RP-4.2): body bases from the
+ * manifest, cast and attendees from the contest's counts; any other kind
+ * (votes, signatures, issued at a station, ...) is what the engine gives. */
+static uint64_t kind_value(const ectx *e, const dec_contest *dc, rule_base k, uint64_t given)
+{
+	switch (k) {
+	case BASE_REGISTERED:
+		return e->m->registered;
+	case BASE_HOUSEHOLDS:
+		return e->m->households;
+	case BASE_MEMBERS:
+		return e->m->members;
+	case BASE_REPRESENTATIVES:
+		return e->m->representatives;
+	case BASE_GROUPS:
+		return e->m->groups;
+	case BASE_CAST:
+		return dc->cast;
+	case BASE_ATTENDEES:
+		return dc->attendees;
+	default:
+		return given;
+	}
+}
+
+/* Record one test (D-3.1).  A base of 0 fails every test marked
+ * zero_base_fails (RULES.md: "a base of 0 makes every quorum fail"). */
+static int apply_def(ectx *e, dec_contest *dc, const rule_def *d, const char *subject, uint64_t x,
+                     uint64_t n)
+{
+	dec_rule *r = push_rule(e, dc);
+	if (r == NULL)
+		return 0;
 	r->def = d;
 	snprintf(r->subject, sizeof(r->subject), "%s", subject ? subject : "");
 	r->x = x;
@@ -97,6 +126,64 @@ static int apply(ectx *e, dec_contest *dc, const char *id, const char *part, con
 		r->holds = 0;
 	}
 	return r->holds;
+}
+
+/*
+ * Apply the row id/part of the election's profiles and every row of a
+ * higher layer the election uses that governs it (RP-3): all must hold;
+ * where they disagree the failing (stricter) one decides and a conflict
+ * names both.  `derive` (not for per-station reconciliation) takes x and n
+ * from the rows' kinds (kind_value).  Returns whether everything held.
+ */
+static int apply_x(ectx *e, dec_contest *dc, const char *id, const char *part, const char *subject,
+                   uint64_t x, uint64_t n, int derive, int layered)
+{
+	const rule_def *d = rule_find(e->m->rules, id, part);
+	if (d == NULL || !d->numeric) {
+		elec_findings_add(e->f, ELEC_ERROR, id, dc->id,
+		                  "the election's rule profiles have no numeric row %s/%s", id,
+		                  part);
+		e->missing = 1;
+		return 0;
+	}
+	if (derive) {
+		x = kind_value(e, dc, d->xkind, x);
+		n = kind_value(e, dc, d->nkind, n);
+	}
+	size_t at = dc->nrules;
+	int holds = apply_def(e, dc, d, subject, x, n);
+	if (!layered || e->oom)
+		return holds;
+	char gov[160];
+	snprintf(gov, sizeof gov, "%s/%s", d->id, d->part);
+	for (size_t p = 0; p < e->m->nprofiles; p++) {
+		const rule_file *pf = e->m->profiles[p];
+		if (pf->layer <= d->file->layer)
+			continue;
+		for (size_t i = 0; i < pf->nrows; i++) {
+			const rule_def *g = &pf->rows[i];
+			if (g->governs == NULL || strcmp(g->governs, gov) != 0)
+				continue;
+			size_t gi = dc->nrules;
+			int gh = apply_def(e, dc, g, subject, x, n);
+			if (e->oom)
+				return 0;
+			if (gh != dc->rules[at].holds) {
+				size_t before = dc->nconflicts;
+				conflict(e, dc, d->part, at, gi);
+				if (dc->nconflicts > before)
+					dc->conflicts[before].applied = gh ? d->id : g->id;
+			}
+			holds &= gh;
+		}
+	}
+	return holds;
+}
+
+static int apply(ectx *e, dec_contest *dc, const char *id, const char *part, const char *subject,
+                 uint64_t x, uint64_t n)
+{
+	return apply_x(e, dc, id, part, subject, x, n, 1, 1);
 }
 
 static void conflict(ectx *e, dec_contest *dc, const char *kind, size_t a, size_t b)
@@ -111,8 +198,8 @@ static void conflict(ectx *e, dec_contest *dc, const char *kind, size_t a, size_
 		dc->conflicts = nv;
 		dc->capconflicts = nc;
 	}
-	/* a is the statute side when there is one */
-	if (!dc->rules[a].def->statute && dc->rules[b].def->statute) {
+	/* a is the lower layer (the statute side when there is one) */
+	if (dc->rules[a].def->file->layer > dc->rules[b].def->file->layer) {
 		size_t t = a;
 		a = b;
 		b = t;
@@ -134,8 +221,10 @@ static void conflicts_all_hold(ectx *e, dec_contest *dc, size_t from, const char
 	for (size_t i = from; i < dc->nrules; i++)
 		for (size_t j = i + 1; j < dc->nrules; j++) {
 			dec_rule *a = &dc->rules[i], *b = &dc->rules[j];
+			/* governing rows have their own conflicts (apply_x, RP-3) */
 			if (strcmp(a->def->id, b->def->id) == 0 || a->holds == b->holds ||
-			    strcmp(a->subject, b->subject) != 0)
+			    strcmp(a->subject, b->subject) != 0 || a->def->governs != NULL ||
+			    b->def->governs != NULL)
 				continue;
 			size_t before = dc->nconflicts;
 			conflict(e, dc, kind, i, j);
@@ -209,7 +298,8 @@ static int gather(ectx *e, dec_contest *dc, const elec_counts *c, const char *ci
 			if (dc != NULL && hi && hc) {
 				char subj[96];
 				snprintf(subj, sizeof(subj), "%s", st->id ? st->id : "");
-				if (!apply(e, dc, "COUNT.reconcile", "reconcile", subj, ca, is))
+				if (!apply_x(e, dc, "COUNT.reconcile", "reconcile", subj, ca, is, 0,
+				             1))
 					ok = 0;
 			}
 		}
@@ -537,19 +627,22 @@ static void decide_petition(ectx *e, dec_contest *dc, const elec_contest *mc, co
 		int holds = 0;
 		size_t first = SIZE_MAX, hit = SIZE_MAX;
 		for (int k = 0; k < 4; k++) {
-			if (rule_find(mc->rules[i], routes[k]) == NULL)
+			if (rule_find(e->m->rules, mc->rules[i], routes[k]) == NULL)
 				continue;
 			if (first == SIZE_MAX)
 				first = dc->nrules;
 			size_t at = dc->nrules;
-			if (apply(e, dc, mc->rules[i], routes[k], routes[k],
-			          sum_option(c, mc->id, routes[k]), body_base(e->m, bases[k]))) {
+			if (apply_x(e, dc, mc->rules[i], routes[k], routes[k],
+			            sum_option(c, mc->id, routes[k]), body_base(e->m, bases[k]), 1,
+			            0)) {
 				holds = 1;
 				if (hit == SIZE_MAX)
 					hit = at;
 			}
 		}
 		if (first == SIZE_MAX || e->oom)
+			continue;
+		if (first >= dc->nrules)
 			continue;
 		const rule_def *d = dc->rules[first].def;
 		size_t rep = hit != SIZE_MAX ? hit : first;

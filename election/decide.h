@@ -10,9 +10,14 @@
  * a dec_rule with the two integers compared.  Integer arithmetic only
  * (rules.h).  The decision is encoded by decision_to_json() (D-2).
  *
+ * The tests and their numbers come from the rule profiles the manifest was
+ * checked against (m->rules, m->profiles; docs/spec/rules.md RP-3, RP-4),
+ * never from the program's build when the manifest came from a record.
+ *
  * Ownership: an elec_decision owns all its strings; decision_free(NULL) and
  * counts_free(NULL) are safe.  A decision does not point into the manifest
- * or the counts; it may outlive both.
+ * or the counts and may outlive both; its dec_rule.def point into the
+ * rulebook, which must outlive it.
  */
 #ifndef QUORUM_ELECTION_DECIDE_H
 #define QUORUM_ELECTION_DECIDE_H
@@ -88,7 +93,7 @@ const char *dec_outcome_name(dec_outcome o);
 
 /* One test applied: den*x cmp num*n (rules.h). */
 typedef struct dec_rule {
-	const rule_def *def; /* id, part, source, test, op, fraction, bases */
+	const rule_def *def; /* id, part, source, test, op, fraction, bases, profile */
 	char subject[96]; /* candidate, member, route or station; "" if none */
 	uint64_t x, n, lhs, rhs;
 	int holds;

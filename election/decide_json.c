@@ -37,11 +37,13 @@ static json_t *str_array(char *const *v, size_t n)
 
 static json_t *rule_json(const dec_rule *r)
 {
-	char frac[32];
+	char frac[32], prof[96];
 	json_t *o = json_object();
 	if (o == NULL)
 		return NULL;
 	snprintf(frac, sizeof(frac), "%u/%u", r->def->num, r->def->den);
+	/* RP-5.3: the profile (id/version) the row comes from */
+	snprintf(prof, sizeof(prof), "%s/%u", r->def->file->id, r->def->file->version);
 	int ok = put(o, "id", json_string(r->def->id)) &&
 	         put(o, "part", json_string(r->def->part)) &&
 	         put(o, "source", json_string(r->def->source)) &&
@@ -54,7 +56,7 @@ static json_t *rule_json(const dec_rule *r)
 	         put(o, "lhs", jcount(r->lhs)) &&
 	         put(o, "cmp", json_string(rule_op_symbol(r->def->op))) &&
 	         put(o, "rhs", jcount(r->rhs)) && put(o, "base_zero", json_boolean(r->base_zero)) &&
-	         put(o, "holds", json_boolean(r->holds));
+	         put(o, "holds", json_boolean(r->holds)) && put(o, "profile", json_string(prof));
 	if (!ok) {
 		json_decref(o);
 		return NULL;

@@ -68,6 +68,7 @@ static char *xdup(const char *s, int *oom)
 typedef struct pctx {
 	elec_findings *f;
 	int oom;
+	const rulebook *rb;
 } pctx;
 
 static const char *get_str(pctx *p, json_t *obj, const char *key, const char *path, int required)
@@ -200,6 +201,14 @@ void manifest_free(elec_manifest *m)
 	free(m->title_zh);
 	free(m->title_en);
 	free(m->charter);
+	free(m->province);
+	free(m->profiles);
+	for (size_t i = 0; i < m->ncommittee; i++) {
+		free(m->committee[i].name);
+		free(m->committee[i].voter);
+		free_strv(m->committee[i].relatives, m->committee[i].nrelatives);
+	}
+	free(m->committee);
 	for (size_t i = 0; i < m->nstations; i++) {
 		free(m->stations[i].id);
 		free(m->stations[i].name);
@@ -377,7 +386,7 @@ static void parse_rules(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc, 
 			continue;
 		}
 		const char *id = json_string_value(v);
-		const rule_profile *rp = rule_profile_find(id);
+		const rule_profile *rp = rule_profile_find(p->rb, id);
 		if (rp == NULL) {
 			elec_findings_add(p->f, ELEC_ERROR, NULL, where, "unknown rule set \"%s\"",
 			                  id);
@@ -394,7 +403,7 @@ static void parse_rules(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc, 
 			                  manifest_contest_type_name(c->type));
 			continue;
 		}
-		if (m->charter != NULL && strcmp(rp->rule_set, "UL") != 0 &&
+		if (m->charter != NULL && rp->file->layer == LAYER_CHARTER &&
 		    strcmp(rp->rule_set, m->charter) != 0)
 			elec_findings_add(p->f, ELEC_WARNING, NULL, where,
 			                  "rule set \"%s\" is from charter %s but the manifest's "
@@ -554,7 +563,7 @@ static void parse_recall(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc,
 		return;
 	c->signature_base = sbb[k];
 	if (has_rule(c, "UL20")) {
-		const rule_def *d = rule_find("UL20.propose", sbn[k]);
+		const rule_def *d = rule_find(p->rb, "UL20.propose", sbn[k]);
 		uint64_t n = body_base(m, sbb[k]), l, r;
 		int ok = rule_cmp(d->op, c->signatures, d->num, d->den, n, &l, &r);
 		if (n == 0 || !ok)
@@ -709,7 +718,7 @@ static void parse_body(pctx *p, elec_manifest *m, json_t *root)
 		                  "a body base of 0: %s mode needs members > 0", mn[k]);
 	if (m->mode == MODE_REPRESENTATIVES) {
 		/* UL28.composition */
-		const rule_def *d = rule_find("UL28.composition", "composition");
+		const rule_def *d = rule_find(p->rb, "UL28.composition", "composition");
 		uint64_t l, r;
 		if (m->members > 0 &&
 		    !rule_cmp(d->op, m->representatives, d->num, d->den, m->members, &l, &r))
@@ -850,6 +859,8 @@ static void parse_dates(pctx *p, elec_manifest *m, json_t *root, int *have_poll)
 	m->has_notice = get_date(p, d, "notice", "dates", 0, &m->notice);
 	m->has_objections_close =
 	    get_date(p, d, "objections_close", "dates", 0, &m->objections_close);
+	m->has_objections_decided =
+	    get_date(p, d, "objections_decided", "dates", 0, &m->objections_decided);
 	m->notice_exception = xdup(get_str(p, d, "notice_exception", "dates", 0), &p->oom);
 }
 
@@ -887,6 +898,31 @@ static void check_dates(pctx *p, elec_manifest *m, int have_poll)
 			elec_findings_add(p->f, ELEC_ERROR, "UL17.roll", "dates.objections_close",
 			                  "objections must close before polling day");
 	}
+	if (m->has_objections_decided) {
+		/* UL17.objections: decided within 3 days of the last objection
+		 * (the window's close), and published before polling day */
+		int64_t late = m->has_objections_close ? elec_date_days(m->objections_decided) -
+		                                             elec_date_days(m->objections_close)
+		                                       : 0;
+		if (!m->has_objections_close)
+			elec_findings_add(p->f, ELEC_ERROR, "UL17.objections",
+			                  "dates.objections_decided",
+			                  "objections_decided needs dates.objections_close");
+		else if (late > 3)
+			elec_findings_add(
+			    p->f, ELEC_ERROR, "UL17.objections", "dates.objections_decided",
+			    "objections are decided %lld days after they close; they must "
+			    "be decided within 3 (%lld <= 3 fails)",
+			    (long long)late, (long long)late);
+		else if (late < 0)
+			elec_findings_add(
+			    p->f, ELEC_ERROR, "UL17.objections", "dates.objections_decided",
+			    "objections are decided before the objection window closes");
+		if (elec_date_days(m->objections_decided) >= poll)
+			elec_findings_add(
+			    p->f, ELEC_ERROR, "UL17.objections", "dates.objections_decided",
+			    "objections must be decided and published before polling day");
+	}
 	if (any_rule(m, "UL27") || any_rule(m, "CH5.9")) {
 		const char *conf = m->charter && strcmp(m->charter, "CH5") == 0
 		                       ? " (conflict: 篇五 第十条 allows 3 days; UL26 requires 10, "
@@ -913,11 +949,152 @@ static void check_dates(pctx *p, elec_manifest *m, int have_poll)
 
 qerr manifest_parse(const uint8_t *bytes, size_t len, elec_manifest **out, elec_findings *f)
 {
+	return manifest_parse_rules(bytes, len, rulebook_builtin(), out, f);
+}
+
+/* Add a profile to the election's selection once. */
+static void select_profile(pctx *p, elec_manifest *m, const rule_file *pf)
+{
+	for (size_t i = 0; i < m->nprofiles; i++)
+		if (m->profiles[i] == pf)
+			return;
+	const rule_file **nv = realloc(m->profiles, (m->nprofiles + 1) * sizeof(*nv));
+	if (nv == NULL) {
+		p->oom = 1;
+		return;
+	}
+	m->profiles = nv;
+	m->profiles[m->nprofiles++] = pf;
+}
+
+/* RP-3: the profiles an election uses, in layer order: the statute, the
+ * province named by "province", the charter named by "charter", and the
+ * profile of every rule set a contest names. */
+static void select_profiles(pctx *p, elec_manifest *m)
+{
+	const rule_file *st = rulebook_statute(p->rb);
+	if (st != NULL)
+		select_profile(p, m, st);
+	if (m->province != NULL)
+		select_profile(p, m, rulebook_file(p->rb, m->province));
+	for (int layer = LAYER_PROVINCE; layer <= LAYER_CHARTER; layer++) {
+		if (layer == LAYER_CHARTER && m->charter != NULL &&
+		    rulebook_file(p->rb, m->charter) != NULL)
+			select_profile(p, m, rulebook_file(p->rb, m->charter));
+		for (size_t i = 0; i < m->ncontests; i++)
+			for (size_t k = 0; k < m->contests[i].nrules; k++) {
+				const rule_profile *rp =
+				    m->contests[i].rules[k]
+				        ? rule_profile_find(p->rb, m->contests[i].rules[k])
+				        : NULL;
+				if (rp != NULL && (int)rp->file->layer == layer)
+					select_profile(p, m, rp->file);
+			}
+	}
+}
+
+/* UL17.committee: "election_committee": [{"name", "voter", "relatives": [ids]}].
+ * A member nominated, or whose close relative is nominated, must have
+ * stepped down: the manifest is refused naming both. */
+static void parse_election_committee(pctx *p, elec_manifest *m, json_t *root)
+{
+	json_t *jc = json_object_get(root, "election_committee");
+	if (jc == NULL)
+		return;
+	if (!json_is_array(jc)) {
+		elec_findings_add(p->f, ELEC_ERROR, NULL, "election_committee",
+		                  "election_committee must be a list of members");
+		return;
+	}
+	m->committee = calloc(json_array_size(jc) + 1, sizeof(*m->committee));
+	if (m->committee == NULL) {
+		p->oom = 1;
+		return;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach(jc, i, v)
+	{
+		char path[64], where[96];
+		snprintf(path, sizeof path, "election_committee[%zu]", i);
+		if (!json_is_object(v)) {
+			elec_findings_add(p->f, ELEC_ERROR, NULL, path, "must be an object");
+			continue;
+		}
+		elec_committee_member *cm = &m->committee[m->ncommittee++];
+		cm->name = xdup(get_str(p, v, "name", path, 1), &p->oom);
+		cm->voter = xdup(get_id(p, v, "voter", path), &p->oom);
+		json_t *jr = json_object_get(v, "relatives");
+		snprintf(where, sizeof where, "%s.relatives", path);
+		if (jr == NULL)
+			continue;
+		if (!json_is_array(jr)) {
+			elec_findings_add(p->f, ELEC_ERROR, NULL, where,
+			                  "relatives must be a list of roll ids");
+			continue;
+		}
+		cm->relatives = calloc(json_array_size(jr) + 1, sizeof(char *));
+		if (cm->relatives == NULL) {
+			p->oom = 1;
+			return;
+		}
+		size_t r;
+		json_t *x;
+		json_array_foreach(jr, r, x)
+		{
+			if (!json_is_string(x) || !manifest_id_ok(json_string_value(x))) {
+				elec_findings_add(p->f, ELEC_ERROR, NULL, where,
+				                  "relatives[%zu] must be a roll id", r);
+				continue;
+			}
+			cm->relatives[cm->nrelatives++] = xdup(json_string_value(x), &p->oom);
+		}
+	}
+}
+
+static void check_election_committee(pctx *p, const elec_manifest *m)
+{
+	for (size_t i = 0; i < m->ncommittee; i++) {
+		const elec_committee_member *cm = &m->committee[i];
+		char path[64];
+		snprintf(path, sizeof path, "election_committee[%zu]", i);
+		for (size_t c = 0; c < m->ncontests; c++)
+			for (size_t k = 0; k < m->contests[c].ncands; k++) {
+				const elec_candidate *cd = &m->contests[c].cands[k];
+				if (cd->voter == NULL)
+					continue;
+				if (cm->voter != NULL && strcmp(cm->voter, cd->voter) == 0)
+					elec_findings_add(
+					    p->f, ELEC_ERROR, "UL17.committee", path,
+					    "election committee member %s (voter %s) is candidate "
+					    "%s "
+					    "of contest %s: a nominated member steps down from the "
+					    "committee",
+					    cm->name ? cm->name : "?", cm->voter, cd->id,
+					    m->contests[c].id);
+				for (size_t r = 0; r < cm->nrelatives; r++)
+					if (cm->relatives[r] != NULL &&
+					    strcmp(cm->relatives[r], cd->voter) == 0)
+						elec_findings_add(
+						    p->f, ELEC_ERROR, "UL17.committee", path,
+						    "candidate %s of contest %s (voter %s) is a "
+						    "close "
+						    "relative of election committee member %s: the "
+						    "member steps down from the committee",
+						    cd->id, m->contests[c].id, cd->voter,
+						    cm->name ? cm->name : "?");
+			}
+	}
+}
+
+qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, elec_manifest **out,
+                          elec_findings *f)
+{
 	static const char *const kn[] = {"election", "recall", "motion", "evaluation", "petition"};
 	qerr err = Q_OK;
 	json_t *root = NULL;
 	elec_manifest *m = NULL;
-	pctx p = {f, 0};
+	pctx p = {f, 0, rb};
 	json_error_t je;
 	int have_poll = 0;
 
@@ -961,13 +1138,32 @@ qerr manifest_parse(const uint8_t *bytes, size_t len, elec_manifest **out, elec_
 		m->kind = (elec_kind)k;
 	const char *ch = get_str(&p, root, "charter", "charter", 0);
 	if (ch != NULL) {
-		static const char *const chs[] = {"CH1", "CH2", "CH3", "CH4", "CH5"};
-		if (name_index(ch, chs, 5) < 0)
+		const rule_file *cf = rulebook_file(rb, ch);
+		if (cf == NULL || cf->layer != LAYER_CHARTER)
 			elec_findings_add(f, ELEC_ERROR, NULL, "charter",
-			                  "charter \"%s\" is not CH1..CH5", ch);
+			                  "charter \"%s\" is not a charter profile of this "
+			                  "election's rules (CH1..CH5 are built in)",
+			                  ch);
 		else
 			m->charter = xdup(ch, &p.oom);
 	}
+	const char *prov = get_str(&p, root, "province", "province", 0);
+	if (prov != NULL) {
+		const rule_file *pv = rulebook_file(rb, prov);
+		if (pv == NULL || pv->layer != LAYER_PROVINCE)
+			elec_findings_add(f, ELEC_ERROR, NULL, "province",
+			                  "province \"%s\" is not a province profile of this "
+			                  "election's rules",
+			                  prov);
+		else
+			m->province = xdup(prov, &p.oom);
+	}
+	m->rules = rb;
+	if (rulebook_check_engine(rb, f) != Q_OK) {
+		err = Q_ERR_RULE;
+		goto out;
+	}
+	parse_election_committee(&p, m, root);
 	parse_body(&p, m, root);
 	parse_committee(&p, m, root);
 	parse_stations(&p, m, root);
@@ -1003,6 +1199,8 @@ qerr manifest_parse(const uint8_t *bytes, size_t len, elec_manifest **out, elec_
 		}
 	}
 	check_dates(&p, m, have_poll);
+	check_election_committee(&p, m);
+	select_profiles(&p, m);
 	if (p.oom) {
 		err = Q_ERR_NOMEM;
 		goto out;

@@ -101,13 +101,27 @@ typedef struct elec_station {
 	size_t ngroups;
 } elec_station;
 
+/* A member of the residents' election committee (居民选举委员会). */
+typedef struct elec_committee_member {
+	char *name;
+	char *voter; /* roll id */
+	char **relatives; /* roll ids of close relatives (近亲属) */
+	size_t nrelatives;
+} elec_committee_member;
+
 typedef struct elec_manifest {
 	uint8_t *bytes; /* the exact file bytes (E-1) */
 	size_t len;
 	uint8_t hash[SHA256_LEN]; /* SHA-256 of bytes */
 	char *id, *title_zh, *title_en;
 	elec_kind kind;
-	char *charter; /* "CH1".."CH5" or NULL */
+	char *charter; /* "CH1".."CH5" (a charter profile's id) or NULL */
+	char *province; /* a province profile's id, or NULL */
+	const struct rulebook *rules; /* the rulebook it was checked against (borrowed) */
+	const struct rule_file **profiles; /* the profiles this election uses (RP-3) */
+	size_t nprofiles; /* statute first, then province, then charters */
+	struct elec_committee_member *committee;
+	size_t ncommittee; /* election_committee (UL17.committee), optional */
 	elec_mode mode;
 	uint64_t registered, households, members, representatives, groups;
 	int has_committee;
@@ -116,6 +130,8 @@ typedef struct elec_manifest {
 	size_t nstations;
 	elec_date polling_day;
 	int has_roll_published, has_notice, has_objections_close;
+	int has_objections_decided;
+	elec_date objections_decided; /* UL17.objections */
 	elec_date roll_published, notice, objections_close; /* UL17.roll, UL26.notice */
 	char *notice_exception; /* reason for a shorter notice, or NULL */
 	elec_contest *contests;
@@ -131,6 +147,15 @@ typedef struct elec_manifest {
  */
 Q_MUST_CHECK qerr manifest_parse(const uint8_t *bytes, size_t len, elec_manifest **out,
                                  elec_findings *f);
+
+/*
+ * manifest_parse against the profiles of rb (an election record's own,
+ * RP-5) instead of the built-in ones.  rb must outlive the manifest and
+ * anything decided from it.  manifest_parse(b, l, o, f) is
+ * manifest_parse_rules(b, l, rulebook_builtin(), o, f).
+ */
+Q_MUST_CHECK qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const struct rulebook *rb,
+                                       elec_manifest **out, elec_findings *f);
 
 void manifest_free(elec_manifest *m);
 

@@ -1,7 +1,8 @@
 /*
  * fuzz_election -- the parsers of election/: manifest (manifest_parse), roll
  * CSV (roll_import), and counts (counts_parse + decide + decision_to_bytes,
- * against a fixed valid manifest).
+ * against a fixed valid manifest), and rule profiles (rule_file_parse, then
+ * layered over the built-in ones by rulebook_with_files).
  *
  * The first input byte picks the target, the rest is the input.  A parser
  * must refuse bad input with a qerr and never crash, leak or hand back a
@@ -13,6 +14,7 @@
 #include "election/decide.h"
 #include "election/manifest.h"
 #include "election/roll.h"
+#include "election/rules_record.h"
 #include "fuzz.h"
 
 static const char manifest_json[] =
@@ -36,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	elec_findings_init(&f);
 	const uint8_t *in = data + 1;
 	size_t n = size - 1;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0: {
 		elec_manifest *m = NULL;
 		if (manifest_parse(in, n, &m, &f) == Q_OK) {
@@ -86,6 +88,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		decision_free(d);
 		counts_free(c);
 		manifest_free(m);
+		break;
+	}
+	case 3: {
+		rule_file *pf = NULL;
+		rulebook *rb = NULL;
+		qerr e = rule_file_parse(in, n, &pf, &f);
+		if ((e == Q_OK) != (pf != NULL))
+			abort();
+		rule_file_free(pf);
+		const uint8_t *b[1] = {in};
+		size_t l[1] = {n};
+		const char *nm[1] = {"fuzz.json"};
+		e = rulebook_with_files(b, l, nm, 1, &rb, &f);
+		if ((e == Q_OK) != (rb != NULL))
+			abort();
+		rulebook_free(rb);
 		break;
 	}
 	}

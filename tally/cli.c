@@ -13,6 +13,8 @@
 
 #include "crypto/util.h"
 #include "election/i18n.h"
+#include "election/rules.h"
+#include "record.h"
 
 #include "banned.h"
 
@@ -197,4 +199,45 @@ const kdf_params *cli_kdf_params(void)
 	if (t != NULL && strcmp(t, "1") == 0)
 		return &test_params;
 	return &kdf_params_default;
+}
+
+void cli_rule_files_free(cli_rules *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->bytes[i]);
+	free(r->bytes);
+	free(r->lens);
+	free(r->names);
+	memset(r, 0, sizeof *r);
+}
+
+qerr cli_rule_files(int argc, char **argv, cli_rules *r)
+{
+	char msg[512];
+	memset(r, 0, sizeof *r);
+	r->bytes = calloc(33, sizeof *r->bytes);
+	r->lens = calloc(33, sizeof *r->lens);
+	r->names = calloc(33, sizeof *r->names);
+	if (r->bytes == NULL || r->lens == NULL || r->names == NULL) {
+		cli_rule_files_free(r);
+		return Q_ERR_NOMEM;
+	}
+	for (int i = 1; i + 1 < argc; i++) {
+		if (strcmp(argv[i], "--rules") != 0)
+			continue;
+		if (r->n == 32) {
+			fprintf(stderr, "%s", _("at most 32 --rules files\n"));
+			cli_rule_files_free(r);
+			return Q_ERR_LIMIT;
+		}
+		qerr e = rec_read_file(argv[i + 1], RULES_MAX_BYTES, &r->bytes[r->n],
+		                       &r->lens[r->n], msg, sizeof msg);
+		if (e != Q_OK) {
+			fprintf(stderr, _("--rules %s: %s\n"), argv[i + 1], msg);
+			cli_rule_files_free(r);
+			return e;
+		}
+		r->names[r->n++] = argv[++i];
+	}
+	return Q_OK;
 }

@@ -42,6 +42,19 @@ Q_MUST_CHECK qerr cli_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out
  * and returned as Q_ERR_ARG (Q_ERR_IO if it cannot be read). */
 Q_MUST_CHECK qerr cli_passphrase(int argc, char **argv, int confirm, secbuf **out);
 
+/* Every "--rules FILE" of argv, read (docs/spec/rules.md RP-5.1). */
+typedef struct cli_rules {
+	uint8_t **bytes;
+	size_t *lens;
+	const char **names;
+	size_t n;
+} cli_rules;
+
+/* Read every --rules FILE (at most 32, each at most 1 MiB).  Q_ERR_IO /
+ * Q_ERR_LIMIT with a message on stderr naming the file; *r is then empty. */
+Q_MUST_CHECK qerr cli_rule_files(int argc, char **argv, cli_rules *r);
+void cli_rule_files_free(cli_rules *r);
+
 /* Argon2id costs for new sealed files (see above). */
 const kdf_params *cli_kdf_params(void);
 

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmds.h"
+#include "election/i18n.h"
+#include "election/rules_record.h"
 #include "election/decide.h"
 #include "election/manifest.h"
 #include "election/roll.h"
@@ -174,6 +177,8 @@ int cmd_decide(int argc, char **argv)
 	elec_decision *d = NULL;
 	elec_findings f, warn;
 	json_t *j = NULL;
+	cli_rules rules = {0};
+	rulebook *rb = NULL;
 	qerr e;
 
 	elec_findings_init(&f);
@@ -183,9 +188,11 @@ int cmd_decide(int argc, char **argv)
 			text = 1;
 		} else if (strcmp(argv[i], "--roll") == 0 && i + 1 < argc) {
 			roll_path = argv[++i];
+		} else if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc) {
+			i++; /* read below by cli_rule_files */
 		} else if (strcmp(argv[i], "--help") == 0) {
-			printf("usage: quorum-tally decide MANIFEST COUNTS.json [--text] [--roll "
-			       "ROLL.csv]\n");
+			printf("%s", _("usage: quorum-tally decide MANIFEST COUNTS.json [--text] "
+			               "[--roll ROLL.csv] [--rules PROFILE.json]...\n"));
 			rc = TALLY_EXIT_OK;
 			goto out;
 		} else if (argv[i][0] == '-' || np == 2) {
@@ -204,8 +211,19 @@ int cmd_decide(int argc, char **argv)
 		rc = TALLY_EXIT_USAGE;
 		goto out;
 	}
+	if (cli_rule_files(argc, argv, &rules) != Q_OK)
+		goto out;
 	rc = TALLY_EXIT_DATA;
-	e = manifest_parse(mbytes, mlen, &m, &f);
+	/* RP-5.1: the built-in profiles, with any --rules file in its place */
+	e = rulebook_with_files((const uint8_t *const *)rules.bytes, rules.lens, rules.names,
+	                        rules.n, &rb, &f);
+	if (e != Q_OK) {
+		print_findings(&f, "--rules");
+		fprintf(stderr, _("quorum-tally decide: the rule profiles are invalid (%s)\n"),
+		        qerr_str(e));
+		goto out;
+	}
+	e = manifest_parse_rules(mbytes, mlen, rb, &m, &f);
 	if (e != Q_OK) {
 		print_findings(&f, paths[0]);
 		fprintf(stderr, "quorum-tally decide: %s: invalid manifest (%s)\n", paths[0],
@@ -260,8 +278,9 @@ int cmd_decide(int argc, char **argv)
 	rc = TALLY_EXIT_OK;
 	goto out;
 usage:
-	fprintf(stderr,
-	        "usage: quorum-tally decide MANIFEST COUNTS.json [--text] [--roll ROLL.csv]\n");
+	fprintf(stderr, "%s",
+	        _("usage: quorum-tally decide MANIFEST COUNTS.json [--text] [--roll ROLL.csv] "
+	          "[--rules PROFILE.json]...\n"));
 	rc = TALLY_EXIT_USAGE;
 out:
 	json_decref(j);
@@ -269,6 +288,8 @@ out:
 	counts_free(counts);
 	roll_free(roll);
 	manifest_free(m);
+	rulebook_free(rb);
+	cli_rule_files_free(&rules);
 	elec_findings_free(&f);
 	elec_findings_free(&warn);
 	free(mbytes);

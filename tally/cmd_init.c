@@ -13,14 +13,15 @@
 #include "cli.h"
 #include "cmds.h"
 #include "crypto/util.h"
+#include "election/i18n.h"
 #include "record.h"
 
 #include "banned.h"
 
 int cmd_init(int argc, char **argv)
 {
-	static const char *const valued[] = {"--manifest",  "--roll",      "--trustees",
-	                                     "--threshold", "--runoff-of", NULL};
+	static const char *const valued[] = {"--manifest",  "--roll",  "--trustees", "--threshold",
+	                                     "--runoff-of", "--rules", NULL};
 	const char *dir = cli_positional(argc, argv, valued);
 	const char *mpath = cli_opt(argc, argv, "--manifest");
 	const char *rpath = cli_opt(argc, argv, "--roll");
@@ -29,6 +30,7 @@ int cmd_init(int argc, char **argv)
 	uint8_t *mb = NULL, *rb = NULL;
 	size_t ml, rl;
 	rec_election *el = NULL;
+	cli_rules rules = {0};
 	char msg[512] = "";
 	qerr e;
 	int rc = TALLY_EXIT_USAGE;
@@ -36,8 +38,13 @@ int cmd_init(int argc, char **argv)
 	if (dir == NULL || mpath == NULL || rpath == NULL ||
 	    (prev == NULL && (cli_opt(argc, argv, "--trustees") == NULL ||
 	                      cli_opt(argc, argv, "--threshold") == NULL))) {
-		fprintf(stderr, "usage: quorum-tally init DIR --manifest M.json --roll R.csv "
-		                "(--trustees N --threshold K | --runoff-of PREV_DIR)\n");
+		fprintf(
+		    stderr, "%s",
+		    _("usage: quorum-tally init DIR --manifest M.json --roll R.csv "
+		      "(--trustees N --threshold K | --runoff-of PREV_DIR) [--rules "
+		      "PROFILE.json]...\n"
+		      "  --rules: a rule profile replacing the built-in one of the same id (or the "
+		      "built-in statute), or a province's; see quorum-tally rules\n"));
 		return TALLY_EXIT_USAGE;
 	}
 	if (prev == NULL &&
@@ -58,6 +65,12 @@ int cmd_init(int argc, char **argv)
 	o.roll_csv = (const char *)rb;
 	o.roll_len = rl;
 	o.runoff_of = prev;
+	if ((e = cli_rule_files(argc, argv, &rules)) != Q_OK)
+		goto out;
+	o.rule_files = (const uint8_t *const *)rules.bytes;
+	o.rule_lens = rules.lens;
+	o.rule_names = rules.names;
+	o.nrule_files = rules.n;
 	if ((e = rec_init(dir, &o, msg, sizeof msg)) != Q_OK) {
 		fprintf(stderr, "quorum-tally init: %s\n", msg);
 		rc = (e == Q_ERR_IO || e == Q_ERR_ARG || e == Q_ERR_EXISTS) ? TALLY_EXIT_USAGE
@@ -76,6 +89,7 @@ int cmd_init(int argc, char **argv)
 	}
 	rc = TALLY_EXIT_OK;
 out:
+	cli_rule_files_free(&rules);
 	rec_free(el);
 	free(mb);
 	free(rb);

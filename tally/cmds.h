@@ -14,6 +14,7 @@
 #define TALLY_EXIT_USAGE 2
 
 int cmd_decide(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 /* h6: election record, key ceremony, tally, decryption, result, report */
 int cmd_init(int argc, char **argv);
 int cmd_ceremony(int argc, char **argv);

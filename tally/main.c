@@ -15,10 +15,13 @@ typedef struct tally_cmd {
 
 static const tally_cmd cmds[] = {
     {"decide", cmd_decide,
-     "decide MANIFEST COUNTS.json [--text] [--roll ROLL.csv]: apply the rules, print the decision"},
+     "decide MANIFEST COUNTS.json [--text] [--roll ROLL.csv] [--rules PROFILE.json]...: apply "
+     "the rules, print the decision"},
+    {"rules", cmd_rules,
+     "rules show [PROFILE] | rules check FILE...: read or validate the rule profiles"},
     {"init", cmd_init,
-     "init DIR --manifest M --roll R (--trustees N --threshold K | --runoff-of PREV): new "
-     "election"},
+     "init DIR --manifest M --roll R (--trustees N --threshold K | --runoff-of PREV) "
+     "[--rules PROFILE.json]...: new election"},
     {"ceremony", cmd_ceremony,
      "ceremony generate|deal|receive|finish DIR [--trustee I --secret F --key F]: key ceremony"},
     {"tally", cmd_tally,

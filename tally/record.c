@@ -19,6 +19,7 @@
 #include "crypto/util.h"
 #include "election/findings.h"
 #include "election/roll.h"
+#include "election/rules_record.h"
 
 #include "banned.h"
 
@@ -365,6 +366,7 @@ void rec_free(rec_election *el)
 	free(el->manifest_bytes);
 	free(el->params_bytes);
 	manifest_free(el->manifest);
+	rulebook_free(el->rules);
 	free(el);
 }
 
@@ -440,6 +442,21 @@ static qerr parse_params(rec_election *el, char *msg, size_t msgsz)
 		             "%s: round 1 must have \"key_ceremony\": null", what);
 		goto out;
 	}
+	/* RP-5.2: the record's own profiles, each checked against its hash */
+	{
+		elec_findings f;
+		elec_findings_init(&f);
+		e = rulebook_load_listed(el->dir, json_object_get(j, "rules"), &el->rules, &f);
+		if (e != Q_OK) {
+			print_findings(&f, el->dir);
+			e = rec_fail(e, msg, msgsz, "%s: the rule profiles are not usable: %s%s%s",
+			             what, f.n && f.v[0].where ? f.v[0].where : "", f.n ? ": " : "",
+			             f.n ? f.v[0].message : qerr_str(e));
+			elec_findings_free(&f);
+			goto out;
+		}
+		elec_findings_free(&f);
+	}
 	e = Q_OK;
 out:
 	json_decref(j);
@@ -470,7 +487,9 @@ qerr rec_open(rec_election **out, const char *dir, char *msg, size_t msgsz)
 	              el->params_len);
 	if ((e = parse_params(el, msg, msgsz)) != Q_OK)
 		goto out;
-	if ((e = manifest_parse(el->manifest_bytes, el->manifest_len, &el->manifest, &f)) != Q_OK) {
+	if ((e = manifest_parse_rules(el->manifest_bytes, el->manifest_len, el->rules,
+	                              &el->manifest, &f)) != Q_OK ||
+	    (e = rules_params_match(el->manifest, el->rules, &f)) != Q_OK) {
 		print_findings(&f, "manifest.json");
 		e = rec_fail(e, msg, msgsz, "%s/manifest.json: invalid manifest (%s)", dir,
 		             qerr_str(e));
@@ -551,6 +570,7 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 	uint32_t k = o->k, n = o->n, round = 1;
 	qerr e;
 
+	rulebook *catalog = NULL;
 	elec_findings_init(&f);
 	if (!dir_is_empty_or_absent(dir))
 		return rec_fail(Q_ERR_EXISTS, msg, msgsz,
@@ -558,7 +578,27 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 		                "the manifest or the roll before the key ceremony, remove %s and "
 		                "run init again",
 		                dir, dir);
-	e = manifest_parse(o->manifest, o->manifest_len, &m, &f);
+	if (o->runoff_of != NULL && o->nrule_files > 0)
+		return rec_fail(
+		    Q_ERR_ARG, msg, msgsz,
+		    "a run-off uses the previous round's rule profiles: give no --rules");
+	if (o->runoff_of != NULL) {
+		if ((e = rec_open(&prev, o->runoff_of, msg, msgsz)) != Q_OK)
+			goto out;
+		e = manifest_parse_rules(o->manifest, o->manifest_len, prev->rules, &m, &f);
+	} else {
+		e = rulebook_with_files(o->rule_files, o->rule_lens, o->rule_names, o->nrule_files,
+		                        &catalog, &f);
+		if (e != Q_OK) {
+			print_findings(&f, "rules");
+			e = rec_fail(e, msg, msgsz,
+			             "the rule profiles given are invalid (%s); see the findings "
+			             "above",
+			             qerr_str(e));
+			goto out;
+		}
+		e = manifest_parse_rules(o->manifest, o->manifest_len, catalog, &m, &f);
+	}
 	print_findings(&f, "manifest");
 	if (e != Q_OK) {
 		e = rec_fail(e, msg, msgsz, "the manifest is invalid (%s); see the findings above",
@@ -578,8 +618,6 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 	sha256(roll_hash, o->roll_csv, o->roll_len);
 
 	if (o->runoff_of != NULL) {
-		if ((e = rec_open(&prev, o->runoff_of, msg, msgsz)) != Q_OK)
-			goto out;
 		k = prev->k;
 		n = prev->n;
 		round = prev->round + 1;
@@ -609,9 +647,10 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 	}
 	/* */
 	params = json_pack(
-	    "{s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:o}", "format", REC_PARAMS_FORMAT, "group",
-	    "P-256", "threshold", (json_int_t)k, "trustees", (json_int_t)n, "round",
-	    (json_int_t)round, "roll_hash", rec_hex_json(roll_hash, SHA256_LEN), "previous_round",
+	    "{s:o, s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:o}", "rules", rules_params_list(m),
+	    "format", REC_PARAMS_FORMAT, "group", "P-256", "threshold", (json_int_t)k, "trustees",
+	    (json_int_t)n, "round", (json_int_t)round, "roll_hash",
+	    rec_hex_json(roll_hash, SHA256_LEN), "previous_round",
 	    prev ? rec_hex_json(prev->base_hash, SHA256_LEN) : json_null(), "key_ceremony",
 	    prev ? rec_hex_json(prev->key_ctx, SHA256_LEN) : json_null());
 	if (params == NULL) {
@@ -625,6 +664,16 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 	if ((e = rec_path(path, sizeof path, dir, "manifest.json")) != Q_OK ||
 	    (e = rec_write_file(path, o->manifest, o->manifest_len, 0644, 1, msg, msgsz)) != Q_OK)
 		goto out;
+	/* RP-5.1: the profiles the manifest uses, exact bytes */
+	if ((e = rec_path(path, sizeof path, dir, "rules")) != Q_OK ||
+	    (e = rec_mkdirs(path)) != Q_OK)
+		goto out;
+	for (size_t i = 0; i < m->nprofiles; i++)
+		if ((e = rec_path(path, sizeof path, dir, "rules/%s.json", m->profiles[i]->id)) !=
+		        Q_OK ||
+		    (e = rec_write_file(path, m->profiles[i]->bytes, m->profiles[i]->len, 0644, 1,
+		                        msg, msgsz)) != Q_OK)
+			goto out;
 	if ((e = rec_path(path, sizeof path, dir, "parameters.json")) != Q_OK ||
 	    (e = rec_write_json(path, params, 1, msg, msgsz)) != Q_OK)
 		goto out;
@@ -675,6 +724,7 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 out:
 	elec_findings_free(&f);
 	manifest_free(m);
+	rulebook_free(catalog);
 	roll_free(roll);
 	rec_free(prev);
 	rec_free(el);

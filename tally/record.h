@@ -38,8 +38,9 @@
 #include "crypto/threshold.h"
 #include "election/ballot.h"
 #include "election/manifest.h"
+#include "election/rules.h"
 
-#define REC_PARAMS_FORMAT "quorum-parameters/1"
+#define REC_PARAMS_FORMAT "quorum-parameters/2"
 #define REC_TAG_BASE "quorum/v1/election/base-hash"
 #define REC_TAG_COMMITMENT "quorum/v1/tally/commitment"
 #define REC_TAG_SHARE "quorum/v1/tally/share"
@@ -53,7 +54,8 @@ typedef struct rec_election {
 	size_t manifest_len;
 	uint8_t *params_bytes;
 	size_t params_len;
-	elec_manifest *manifest;
+	elec_manifest *manifest; /* checked against rules */
+	rulebook *rules; /* the record's own profiles (rules/, RP-5) */
 	uint32_t k, n; /* threshold, trustees */
 	uint32_t round; /* 1, or 2.. for a run-off */
 	uint8_t base_hash[SHA256_LEN]; /* */
@@ -71,13 +73,20 @@ typedef struct rec_init_opts {
 	size_t roll_len;
 	uint32_t k, n; /* ignored for a run-off (taken from the previous round) */
 	const char *runoff_of; /* previous round's directory, or NULL */
+	/* Rule profiles replacing or adding to the built-in ones (RP-5.1); a
+	 * run-off takes the previous round's and accepts none. */
+	const uint8_t *const *rule_files;
+	const size_t *rule_lens;
+	const char *const *rule_names;
+	size_t nrule_files;
 } rec_init_opts;
 
 /*
  * Create the election directory dir (it must not exist, or be empty): parse
  * and validate the manifest and the roll (manifest_parse, roll_import,
  * roll_check_manifest; every finding is printed to stderr), write
- * manifest.json and parameters.json, create the election log and append the
+ * manifest.json, the rule profiles the manifest uses (rules/<id>.json, RP-5)
+ * and parameters.json listing them with their SHA-256, create the election log and append the
  * "election-created" entry (R-3) with a signed checkpoint.  For a run-off
  * the previous round's trustee public files, received files and joint key
  * are copied and parameters link the rounds (R-2.1).
@@ -86,8 +95,10 @@ typedef struct rec_init_opts {
  */
 Q_MUST_CHECK qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz);
 
-/* Open an election directory: read and re-validate manifest.json, parse
- * parameters.json, compute the base hash.  *out is NULL on failure. */
+/* Open an election directory: parse parameters.json, read the rule
+ * profiles it lists from rules/ (each checked against its SHA-256, RP-5.2),
+ * re-validate manifest.json against them, compute the base hash.  *out is
+ * NULL on failure. */
 Q_MUST_CHECK qerr rec_open(rec_election **out, const char *dir, char *msg, size_t msgsz);
 void rec_free(rec_election *el);
 

@@ -208,13 +208,14 @@ static void text_rules(sbuf *t, sbuf *h, const json_t *dc)
 	{
 		const char *subj = json_string_value(json_object_get(r, "subject"));
 		sb_printf(t,
-		          "    %-4s %s %s/%s%s%s: %s -- x = %lld (%s), n = %lld (%s), %lld %s %lld "
-		          "(%s)\n",
+		          "    %-4s %s %s/%s [%s]%s%s: %s -- x = %lld (%s), n = %lld (%s), %lld %s "
+		          "%lld (%s)\n",
 		          json_is_true(json_object_get(r, "holds")) ? "[OK]" : "[NO]",
-		          str_of(r, "id"), str_of(r, "part"), str_of(r, "source"), subj ? " " : "",
-		          subj ? subj : "", str_of(r, "test"), int_of(r, "x"), str_of(r, "x_is"),
-		          int_of(r, "n"), str_of(r, "n_is"), int_of(r, "lhs"), str_of(r, "cmp"),
-		          int_of(r, "rhs"), str_of(r, "fraction"));
+		          str_of(r, "id"), str_of(r, "part"), str_of(r, "source"),
+		          str_of(r, "profile"), subj ? " " : "", subj ? subj : "",
+		          str_of(r, "test"), int_of(r, "x"), str_of(r, "x_is"), int_of(r, "n"),
+		          str_of(r, "n_is"), int_of(r, "lhs"), str_of(r, "cmp"), int_of(r, "rhs"),
+		          str_of(r, "fraction"));
 		sb_printf(h, "<tr class=\"%s\"><td>",
 		          json_is_true(json_object_get(r, "holds")) ? "ok" : "no");
 		sb_html(h, str_of(r, "id"));
@@ -222,7 +223,9 @@ static void text_rules(sbuf *t, sbuf *h, const json_t *dc)
 		sb_html(h, str_of(r, "part"));
 		sb_printf(h, "</td><td>");
 		sb_html(h, str_of(r, "source"));
-		sb_printf(h, "</td><td>");
+		sb_printf(h, " [");
+		sb_html(h, str_of(r, "profile"));
+		sb_printf(h, "]</td><td>");
 		sb_html(h, subj ? subj : "");
 		sb_printf(h, "</td><td>");
 		sb_html(h, str_of(r, "test"));

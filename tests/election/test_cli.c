@@ -153,3 +153,50 @@ Test(cli, text_roll_help_and_exit_codes)
 	test_rmtree(tmp);
 	free(tmp);
 }
+
+/* quorum-tally rules show / check (docs/spec/rules.md RP-2). */
+Test(cli, rules_show_and_check)
+{
+	char *out, *tmp = test_tmpdir(), err[4200], args[4600], bad[4200];
+	size_t el;
+	snprintf(err, sizeof err, "%s/stderr", tmp);
+	cr_expect_eq(run("rules show", &out, err), 0);
+	cr_expect_not_null(strstr(out, "UL-2025"));
+	cr_expect_not_null(strstr(out, "EXAMPLE-PROVINCE"));
+	free(out);
+	cr_expect_eq(run("rules show UL-2025", &out, err), 0);
+	cr_expect_not_null(strstr(out, "UL19.elected / elected"));
+	cr_expect_not_null(strstr(out, "votes > 1/2 cast"));
+	cr_expect_not_null(strstr(out, "第四十四条")); /* COUNT.reconcile's source */
+	cr_expect_not_null(strstr(out, "每次选举所投的票数"));
+	free(out);
+	cr_expect_eq(run("rules check ../../rules/UL-2025.json ../../rules/CH4.json", &out, err),
+	             0);
+	cr_expect_not_null(strstr(out, "well-formed"));
+	cr_expect_not_null(strstr(out, "usable"));
+	free(out);
+	/* a profile with a zero denominator: exit 1, the field named */
+	snprintf(bad, sizeof bad, "%s/rules/CH5.json", getenv("QUORUM_SOURCE_ROOT"));
+	size_t bl;
+	char *b = test_read_file(bad, &bl);
+	cr_assert_not_null(b);
+	char *d5 = strstr(b, "\"den\": 5,");
+	cr_assert_not_null(d5);
+	d5[7] = '0';
+	snprintf(bad, sizeof bad, "%s/bad.json", tmp);
+	cr_assert_eq(test_write_file(bad, b, bl), 0);
+	free(b);
+	snprintf(args, sizeof args, "rules check '%s'", bad);
+	cr_expect_eq(run(args, &out, err), 1);
+	free(out);
+	char *e = test_read_file(err, &el);
+	cr_expect_not_null(strstr(e, "rows[0].test.den"), "%s", e);
+	cr_expect_not_null(strstr(e, "1 ... 1000"), "%s", e);
+	free(e);
+	cr_expect_eq(run("rules show no-such-profile", &out, err), 2);
+	free(out);
+	cr_expect_eq(run("rules frobnicate", &out, err), 2);
+	free(out);
+	test_rmtree(tmp);
+	free(tmp);
+}

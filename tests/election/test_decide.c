@@ -779,7 +779,8 @@ Test(decide, deterministic_json)
 	                              "\"UL Art 19\",\"test\":\"votes > 1/2 cast\",\"subject\":"
 	                              "\"c1\",\"x\":320,\"x_is\":\"votes\",\"fraction\":\"1/2\","
 	                              "\"n\":601,\"n_is\":\"cast\",\"lhs\":640,\"cmp\":\">\","
-	                              "\"rhs\":601,\"base_zero\":false,\"holds\":true}"));
+	                              "\"rhs\":601,\"base_zero\":false,\"holds\":true,"
+	                              "\"profile\":\"UL-2025/1\"}"));
 	/* the example: members m1 elected, m2/m3 tie at the last seats */
 	json_t *j = decision_to_json(d1);
 	json_t *mc = dec_contest_json(j, "members");
@@ -843,9 +844,11 @@ Test(decide, validity_by_mode)
 	} t[] = {
 	    {"households", 1000, 400, 0, 0, 200, "UL19.valid.households", "no-quorum"},
 	    {"households", 1000, 400, 0, 0, 201, "UL19.valid.households", "elected"},
-	    {"representatives", 0, 0, 30, 24, 20, "UL19.valid.representatives", "no-quorum"},
-	    {"representatives", 0, 0, 30, 24, 21, "UL19.valid.representatives", "elected"},
-	    {"assembly", 0, 0, 30, 24, 20, "UL19.valid.representatives", "no-quorum"},
+	    /* base: the 24 residents' representatives (超过三分之二的居民代表,
+	     * issue 22), not the 30 members: 3*16 = 48 is not > 48 */
+	    {"representatives", 0, 0, 30, 24, 16, "UL19.valid.representatives", "no-quorum"},
+	    {"representatives", 0, 0, 30, 24, 17, "UL19.valid.representatives", "elected"},
+	    {"assembly", 0, 0, 30, 24, 16, "UL19.valid.representatives", "no-quorum"},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		json_t *m = ex_json("election.json");

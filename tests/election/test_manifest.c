@@ -198,6 +198,27 @@ static const struct bad bads[] = {
      "objections_close", "4 >= 5 fails"},
     {"election.json", "dates.objections_close", "\"2026-03-15\"", 0, ELEC_ERROR, "UL17.roll",
      "objections_close", "before polling day"},
+    /* UL17.objections: decided within 3 days of the close (2026-02-25), before polling day */
+    {"election.json", "dates",
+     "{\"polling_day\": \"2026-03-15\", \"roll_published\": \"2026-02-20\", \"objections_close\": "
+     "\"2026-02-25\", \"objections_decided\": \"2026-02-28\"}",
+     1, 0, NULL, NULL, NULL},
+    {"election.json", "dates",
+     "{\"polling_day\": \"2026-03-15\", \"roll_published\": \"2026-02-20\", \"objections_close\": "
+     "\"2026-02-25\", \"objections_decided\": \"2026-03-01\"}",
+     0, ELEC_ERROR, "UL17.objections", "objections_decided", "4 <= 3 fails"},
+    {"election.json", "dates",
+     "{\"polling_day\": \"2026-03-15\", \"roll_published\": \"2026-02-20\", \"objections_close\": "
+     "\"2026-02-25\", \"objections_decided\": \"2026-02-24\"}",
+     0, ELEC_ERROR, "UL17.objections", "objections_decided", "before the objection window closes"},
+    {"election.json", "dates",
+     "{\"polling_day\": \"2026-03-15\", \"roll_published\": \"2026-02-20\", "
+     "\"objections_decided\": \"2026-02-28\"}",
+     0, ELEC_ERROR, "UL17.objections", "objections_decided", "needs dates.objections_close"},
+    {"election.json", "dates",
+     "{\"polling_day\": \"2026-03-15\", \"roll_published\": \"2026-02-20\", \"objections_close\": "
+     "\"2026-03-13\", \"objections_decided\": \"2026-03-15\"}",
+     0, ELEC_ERROR, "UL17.objections", "objections_decided", "before polling day"},
     /* recall: UL20.propose, UL20.defence */
     {"recall.json", "contests[0].signatures", "99", 0, ELEC_ERROR, "UL20.propose", "contests[0]",
      "990 >= 1000 fails"},

@@ -137,7 +137,7 @@ Test(rules, every_rule_at_and_around_its_boundary)
 {
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct row *r = &rows[i];
-		const rule_def *d = rule_find(r->id, r->part);
+		const rule_def *d = rule_find(rulebook_builtin(), r->id, r->part);
 		cr_assert_not_null(d, "no rule %s/%s", r->id, r->part);
 		uint64_t l, rr;
 		int h = rule_cmp(d->op, r->x, d->num, d->den, r->n, &l, &rr);
@@ -180,32 +180,35 @@ Test(rules, table_covers_rules_md)
 	    {"UL28.composition", "composition"},
 	};
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		const rule_def *d = rule_find(ids[i][0], ids[i][1]);
+		const rule_def *d = rule_find(rulebook_builtin(), ids[i][0], ids[i][1]);
 		cr_assert_not_null(d, "%s/%s", ids[i][0], ids[i][1]);
 		cr_expect(d->source != NULL && d->source[0] != '\0');
 		cr_expect(d->den > 0);
 	}
-	cr_expect_null(rule_find("UL99", "quorum"));
-	cr_expect_null(rule_find("UL29", "nonsense"));
+	cr_expect_null(rule_find(rulebook_builtin(), "UL99", "quorum"));
+	cr_expect_null(rule_find(rulebook_builtin(), "UL29", "nonsense"));
 	static const char *profiles[] = {
 	    "UL19",         "UL20",         "CH4.9",         "UL27",           "UL29",
 	    "CH4.12",       "CH5.28",       "CH5.9",         "CH1.20.4",       "UL37",
 	    "UL26.convene", "UL28.convene", "CH5.8.convene", "CH5.27.convene", "CH4.11.convene"};
 	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
-		cr_expect_not_null(rule_profile_find(profiles[i]), "%s", profiles[i]);
-	cr_expect_null(rule_profile_find("CH6.1"));
-	unsigned n;
-	cr_expect_eq(rule_profiles(&n), rule_profile_find("UL19"));
+		cr_expect_not_null(rule_profile_find(rulebook_builtin(), profiles[i]), "%s",
+		                   profiles[i]);
+	cr_expect_null(rule_profile_find(rulebook_builtin(), "CH6.1"));
+	size_t n = 0;
+	const rulebook *rb = rulebook_builtin();
+	for (size_t k = 0; k < rb->n; k++)
+		n += rb->files[k]->nsets;
 	cr_expect_eq(n, sizeof(profiles) / sizeof(profiles[0]));
 }
 
 /* Statute and charter are told apart. */
 Test(rules, statute_flag)
 {
-	cr_expect(rule_find("UL29", "quorum")->statute);
-	cr_expect(!rule_find("CH4.12", "quorum")->statute);
-	cr_expect(rule_find("UL26.convene", "adults")->statute);
-	cr_expect(!rule_find("CH5.8.convene", "adults")->statute);
+	cr_expect(rule_find(rulebook_builtin(), "UL29", "quorum")->statute);
+	cr_expect(!rule_find(rulebook_builtin(), "CH4.12", "quorum")->statute);
+	cr_expect(rule_find(rulebook_builtin(), "UL26.convene", "adults")->statute);
+	cr_expect(!rule_find(rulebook_builtin(), "CH5.8.convene", "adults")->statute);
 }
 
 /* The pure comparison: operators, base of zero, and no overflow near 2^53. */
@@ -239,4 +242,360 @@ Test(rules, cmp_operators_and_extremes)
 Test(rules, zero_denominator_aborts, .signal = SIGABRT)
 {
 	(void)rule_cmp(RULE_GT, 1, 1, 0, 1, NULL, NULL);
+}
+
+/* ---- profiles as data (docs/spec/rules.md RP-2 .. RP-5) ---- */
+
+#include "election/rules_record.h"
+#include "helpers.h"
+
+/* A minimal valid province profile; %s are replaced to break it. */
+static const char prov_fmt[] =
+    "{\"format\": \"%s\", \"id\": \"GS-TEST\", \"version\": 1, \"layer\": \"province\",\n"
+    " \"title\": {\"zh\": \"测试省\", \"en\": \"test province\"}, \"note\": null, \"sets\": [],\n"
+    " \"rows\": [{\"id\": \"GS.runoff\", \"part\": \"runoff\",\n"
+    "   \"decides\": {\"zh\": \"另行选举\", \"en\": \"run-off\"},\n"
+    "   \"test\": {\"x\": \"votes\", \"op\": \"%s\", \"num\": %s, \"den\": %s, \"base\": \"%s\",\n"
+    "            \"zero_base_fails\": true, \"x_label\": null},\n"
+    "   \"governs\": %s,\n"
+    "   \"source\": {\"law\": \"测试省居民委员会选举办法\", \"article\": %s, \"paragraph\": null,\n"
+    "              \"cite\": \"GS Art 9\", \"quote\": %s, \"status\": \"%s\", \"note\": %s}%s}]}\n";
+
+static char *prov(const char *format, const char *op, const char *num, const char *den,
+                  const char *base, const char *governs, const char *article, const char *quote,
+                  const char *status, const char *note, const char *extra)
+{
+	size_t cap = sizeof prov_fmt + 512;
+	char *s = malloc(cap);
+	cr_assert_not_null(s);
+	snprintf(s, cap, prov_fmt, format, op, num, den, base, governs, article, quote, status,
+	         note, extra);
+	return s;
+}
+
+static char *good_prov(const char *num, const char *den)
+{
+	return prov("quorum-rules/1", ">=", num, den, "cast", "\"UL19.runoff/runoff\"",
+	            "\"第九条\"", "\"所得票数不得少于选票的五分之二\"", "confirmed", "null", "");
+}
+
+/* Parse s; expect Q_OK (where == NULL) or a refusal with a finding at
+ * `where` whose message contains `msg`. */
+static void parse_expect(char *s, const char *where, const char *msg)
+{
+	elec_findings f;
+	rule_file *pf = NULL;
+	elec_findings_init(&f);
+	qerr e = rule_file_parse((const uint8_t *)s, strlen(s), &pf, &f);
+	if (where == NULL) {
+		cr_expect_eq(e, Q_OK, "%s", f.n ? f.v[0].message : "");
+		cr_expect_not_null(pf);
+	} else {
+		cr_expect_eq(e, Q_ERR_FORMAT, "expected a refusal at %s", where);
+		cr_expect_null(pf);
+		cr_expect(has_finding(&f, ELEC_ERROR, NULL, where, msg), "no finding at %s (%s)",
+		          where, msg);
+		if (!has_finding(&f, ELEC_ERROR, NULL, where, msg))
+			dump_findings(&f);
+	}
+	rule_file_free(pf);
+	elec_findings_free(&f);
+	free(s);
+}
+
+Test(profiles, a_valid_profile_parses)
+{
+	parse_expect(good_prov("2", "5"), NULL, NULL);
+}
+
+Test(profiles, malformed_profiles_are_refused_naming_the_field)
+{
+	const char *g = "\"UL19.runoff/runoff\"", *a = "\"第九条\"", *q = "\"票数\"";
+	parse_expect(
+	    prov("quorum-rules/9", ">=", "2", "5", "cast", g, a, q, "confirmed", "null", ""),
+	    "format", "quorum-rules/1");
+	parse_expect(
+	    prov("quorum-rules/1", "=>", "2", "5", "cast", g, a, q, "confirmed", "null", ""),
+	    "rows[0].test.op", "unknown operator");
+	parse_expect(
+	    prov("quorum-rules/1", ">=", "2", "0", "cast", g, a, q, "confirmed", "null", ""),
+	    "rows[0].test.den", "1 ... 1000");
+	parse_expect(
+	    prov("quorum-rules/1", ">=", "2", "1001", "cast", g, a, q, "confirmed", "null", ""),
+	    "rows[0].test.den", "1 ... 1000");
+	parse_expect(
+	    prov("quorum-rules/1", ">=", "-1", "5", "cast", g, a, q, "confirmed", "null", ""),
+	    "rows[0].test.num", "0 ... 1000");
+	parse_expect(
+	    prov("quorum-rules/1", ">=", "0.4", "1", "cast", g, a, q, "confirmed", "null", ""),
+	    "rows[0].test.num", "integer");
+	parse_expect(
+	    prov("quorum-rules/1", ">=", "6", "5", "cast", g, a, q, "confirmed", "null", ""),
+	    "rows[0].test.num", "above 1");
+	parse_expect(
+	    prov("quorum-rules/1", ">=", "2", "5", "everyone", g, a, q, "confirmed", "null", ""),
+	    "rows[0].test.base", "unknown base");
+	parse_expect(prov("quorum-rules/1", ">=", "2", "5", "cast", "\"UL19.runoff\"", a, q,
+	                  "confirmed", "null", ""),
+	             "rows[0].governs", "ID/part");
+	/* a confirmed source quotes its sentence and names its article */
+	parse_expect(
+	    prov("quorum-rules/1", ">=", "2", "5", "cast", g, a, "null", "confirmed", "null", ""),
+	    "rows[0].source.quote", "quote");
+	parse_expect(
+	    prov("quorum-rules/1", ">=", "2", "5", "cast", g, "null", q, "confirmed", "null", ""),
+	    "rows[0].source.article", "article");
+	/* unconfirmed or option: a note says what is known */
+	parse_expect(
+	    prov("quorum-rules/1", ">=", "2", "5", "cast", g, a, q, "unconfirmed", "null", ""),
+	    "rows[0].source.note", "note");
+	parse_expect(prov("quorum-rules/1", ">=", "2", "5", "cast", g, a, q, "maybe", "\"n\"", ""),
+	             "rows[0].source.status", "confirmed, unconfirmed or option");
+	/* unknown and duplicate keys */
+	parse_expect(prov("quorum-rules/1", ">=", "2", "5", "cast", g, a, q, "confirmed", "null",
+	                  ", \"threshold\": 3"),
+	             "rows[0].threshold", "unknown key");
+	/* not JSON, not an object, empty */
+	parse_expect(strdup("{\"format\": \"quorum-rules/1\", "), "line", "not JSON");
+	parse_expect(strdup("[]"), "", "JSON object");
+	parse_expect(strdup(""), "line", "not JSON");
+	/* a statute row cannot be an option */
+	char *s = prov("quorum-rules/1", ">=", "2", "5", "cast", "null", "null", "null", "option",
+	               "\"n\"", "");
+	char *lay = strstr(s, "\"province\"");
+	memcpy(lay, "\"statute\" ", 10);
+	parse_expect(s, "rows[0].source.status", "statute row cannot be an option");
+	/* duplicate keys */
+	parse_expect(strdup("{\"format\": \"quorum-rules/1\", \"format\": \"quorum-rules/1\"}"),
+	             "line", "duplicate");
+}
+
+/* Every built-in row names its source: a quote for confirmed ones, a note
+ * saying what is known otherwise; no statute row is an option. */
+Test(profiles, every_builtin_row_is_sourced)
+{
+	const rulebook *rb = rulebook_builtin();
+	cr_assert_eq(rb->n, 7);
+	for (size_t k = 0; k < rb->n; k++)
+		for (size_t i = 0; i < rb->files[k]->nrows; i++) {
+			const rule_def *d = &rb->files[k]->rows[i];
+			cr_expect(d->law && d->source && d->status, "%s", d->id);
+			if (strcmp(d->status, "confirmed") == 0)
+				cr_expect(d->quote != NULL && d->article != NULL, "%s", d->id);
+			else
+				cr_expect(d->note != NULL, "%s", d->id);
+			if (d->statute)
+				cr_expect_str_neq(d->status, "option", "%s", d->id);
+		}
+	/* issue 22's rows: sourced, or marked */
+	static const char *const ids[][3] = {
+	    {"UL20.propose", "registered", "unconfirmed"},
+	    {"UL27", "quorum-households", "unconfirmed"},
+	    {"UL18.nomination", "nomination", "unconfirmed"},
+	    {"UL19.proxy", "proxy", "unconfirmed"},
+	    {"UL19.valid.representatives", "quorum", "unconfirmed"},
+	    {"COUNT.reconcile", "reconcile", "confirmed"},
+	    {"UL19.secret", "secret", "unconfirmed"},
+	    {"UL17.committee", "committee", "unconfirmed"},
+	    {"UL17.objections", "objections", "unconfirmed"},
+	    {"UL19.byelection", "byelection", "unconfirmed"},
+	    {"PROV.proxy.limit", "proxy-limit", "option"},
+	    {"PROV.proxy.candidate", "proxy-candidate", "option"},
+	};
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		const rule_def *d = rule_find(rb, ids[i][0], ids[i][1]);
+		cr_assert_not_null(d, "%s/%s", ids[i][0], ids[i][1]);
+		cr_expect_str_eq(d->status, ids[i][2], "%s", ids[i][0]);
+	}
+	cr_expect_eq(rule_find(rb, "UL19.valid.representatives", "quorum")->nkind,
+	             BASE_REPRESENTATIVES);
+	cr_expect_eq(rule_find(rb, "COUNT.reconcile", "reconcile")->nkind, BASE_ISSUED);
+}
+
+/* Layering (RP-3): a row may only govern a lower layer's row with the same
+ * count and base; a second statute, a duplicate set or row is refused. */
+Test(profiles, layering_is_checked)
+{
+	elec_findings f;
+	rulebook *rb = NULL;
+	elec_findings_init(&f);
+	char *ok = good_prov("2", "5");
+	const uint8_t *b[2] = {(const uint8_t *)ok, NULL};
+	size_t l[2] = {strlen(ok), 0};
+	const char *n[2] = {"gs.json", "b.json"};
+	cr_expect_eq(rulebook_with_files(b, l, n, 1, &rb, &f), Q_OK);
+	cr_expect_not_null(rulebook_file(rb, "GS-TEST"));
+	rulebook_free(rb);
+	/* governs a row that does not exist */
+	char *bad = prov("quorum-rules/1", ">=", "2", "5", "cast", "\"UL19.nothing/runoff\"",
+	                 "\"第九条\"", "\"q\"", "confirmed", "null", "");
+	b[0] = (const uint8_t *)bad;
+	l[0] = strlen(bad);
+	cr_expect_eq(rulebook_with_files(b, l, n, 1, &rb, &f), Q_ERR_RULE);
+	cr_expect(has_finding(&f, ELEC_ERROR, "GS.runoff", NULL, "no lower layer"));
+	elec_findings_free(&f);
+	free(bad);
+	/* governs with another base */
+	bad = prov("quorum-rules/1", ">=", "2", "5", "registered", "\"UL19.runoff/runoff\"",
+	           "\"第九条\"", "\"q\"", "confirmed", "null", "");
+	b[0] = (const uint8_t *)bad;
+	l[0] = strlen(bad);
+	cr_expect_eq(rulebook_with_files(b, l, n, 1, &rb, &f), Q_ERR_RULE);
+	cr_expect(has_finding(&f, ELEC_ERROR, "GS.runoff", NULL, "same base"));
+	elec_findings_free(&f);
+	/* the same profile twice */
+	b[0] = b[1] = (const uint8_t *)ok;
+	l[0] = l[1] = strlen(ok);
+	cr_expect_eq(rulebook_with_files(b, l, n, 2, &rb, &f), Q_ERR_RULE);
+	cr_expect(has_finding(&f, ELEC_ERROR, NULL, "GS-TEST", "twice"));
+	elec_findings_free(&f);
+	free(bad);
+	free(ok);
+}
+
+/* A statute missing a row the engine applies is refused before use. */
+Test(profiles, statute_without_an_engine_row_is_refused)
+{
+	size_t n;
+	const char *const *names;
+	const unsigned char *const *bytes;
+	const size_t *lens;
+	rulebook_builtin_files(&n, &names, &bytes, &lens);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(names[i], "UL-2025.json") != 0)
+			continue;
+		char *s = malloc(lens[i] + 1);
+		memcpy(s, bytes[i], lens[i]);
+		s[lens[i]] = '\0';
+		char *at = strstr(s, "\"UL19.elected\"");
+		cr_assert_not_null(at);
+		memcpy(at, "\"UL19.elecxed\"", 14); /* renames the row */
+		const uint8_t *b[1] = {(const uint8_t *)s};
+		size_t l[1] = {lens[i]};
+		const char *nm[1] = {"UL-2025.json"};
+		elec_findings f;
+		rulebook *rb = NULL;
+		elec_findings_init(&f);
+		cr_expect_eq(rulebook_with_files(b, l, nm, 1, &rb, &f), Q_ERR_RULE);
+		cr_expect(has_finding(&f, ELEC_ERROR, "UL19.elected", NULL, "rule engine applies"));
+		elec_findings_free(&f);
+		free(s);
+	}
+}
+
+/* A province row that governs a statute row: both apply, the stricter
+ * decides and the conflict is named (RP-3). */
+Test(profiles, province_row_governs_the_statute_row)
+{
+	elec_findings f;
+	rulebook *rb = NULL;
+	elec_findings_init(&f);
+	char *gs = good_prov("2", "5"); /* run-off: votes >= 2/5 cast */
+	const uint8_t *b[1] = {(const uint8_t *)gs};
+	size_t l[1] = {strlen(gs)};
+	const char *n[1] = {"gs.json"};
+	cr_assert_eq(rulebook_with_files(b, l, n, 1, &rb, &f), Q_OK);
+	json_t *m = ex_json("election.json");
+	jset(m, "province", json_string("GS-TEST"));
+	char *mt = json_dumps(m, 0);
+	elec_manifest *man = NULL;
+	cr_assert_eq(manifest_parse_rules((const uint8_t *)mt, strlen(mt), rb, &man, &f), Q_OK);
+	cr_expect_eq(man->nprofiles, 3); /* UL-2025, GS-TEST, CH1 */
+	cr_expect_str_eq(man->profiles[1]->id, "GS-TEST");
+	/* run-off with 300 cast: m3 has 110 (>= 1/3: 330 >= 300; not >= 2/5: 550 < 600) */
+	const char *counts =
+	    "{\"format\": \"quorum-counts/1\", \"election\": \"hq-2026-committee\", \"issued\": "
+	    "300,"
+	    " \"cast\": 300, \"contests\": [{\"id\": \"members\", \"round\": 2, \"seats\": 2,"
+	    " \"tally\": {\"m2\": 140, \"m3\": 110, \"m4\": 50}}]}";
+	elec_counts *c = NULL;
+	elec_decision *d = NULL;
+	cr_assert_eq(counts_parse((const uint8_t *)counts, strlen(counts), man, &c, &f), Q_OK);
+	cr_assert_eq(decide(man, c, &d, &f), Q_OK);
+	json_t *dj = decision_to_json(d);
+	json_t *dc = dec_contest_json(dj, "members");
+	cr_expect_str_eq(json_string_value(json_object_get(dc, "outcome")), "runoff");
+	json_t *k = json_array_get(json_object_get(dc, "conflicts"), 0);
+	cr_assert_not_null(k, "no conflict named");
+	cr_expect_str_eq(json_string_value(json_object_get(k, "applied")), "GS.runoff");
+	json_t *ka = json_array_get(json_object_get(k, "rules"), 0);
+	cr_expect_str_eq(json_string_value(json_object_get(ka, "id")), "UL19.runoff");
+	cr_expect_str_eq(json_string_value(json_object_get(ka, "profile")), "UL-2025/1");
+	json_t *r = dec_rule_json(dc, "GS.runoff", "m3");
+	cr_assert_not_null(r);
+	cr_expect_eq(json_integer_value(json_object_get(r, "lhs")), 550);
+	cr_expect_eq(json_integer_value(json_object_get(r, "rhs")), 600);
+	/* at the boundary: 120 votes = 2/5 of 300 holds under both, no conflict */
+	json_decref(dj);
+	decision_free(d);
+	counts_free(c);
+	const char *c2 =
+	    "{\"format\": \"quorum-counts/1\", \"election\": \"hq-2026-committee\", \"issued\": "
+	    "300,"
+	    " \"cast\": 300, \"contests\": [{\"id\": \"members\", \"round\": 2, \"seats\": 2,"
+	    " \"tally\": {\"m2\": 140, \"m3\": 120, \"m4\": 40}}]}";
+	cr_assert_eq(counts_parse((const uint8_t *)c2, strlen(c2), man, &c, &f), Q_OK);
+	cr_assert_eq(decide(man, c, &d, &f), Q_OK);
+	dj = decision_to_json(d);
+	dc = dec_contest_json(dj, "members");
+	cr_expect_str_eq(json_string_value(json_object_get(dc, "outcome")), "elected");
+	cr_expect_eq(json_array_size(json_object_get(dc, "conflicts")), 0);
+	json_decref(dj);
+	decision_free(d);
+	counts_free(c);
+	manifest_free(man);
+	rulebook_free(rb);
+	json_decref(m);
+	free(mt);
+	free(gs);
+	elec_findings_free(&f);
+}
+
+Test(profiles, named_vote_refused_for_elections_and_recalls)
+{
+	elec_findings f;
+	elec_findings_init(&f);
+	cr_expect_eq(rules_vote_mode_check("election", 1, &f), Q_ERR_RULE);
+	cr_expect(has_finding(&f, ELEC_ERROR, "UL19.secret", NULL, "secret ballot"));
+	cr_expect_eq(rules_vote_mode_check("recall", 1, &f), Q_ERR_RULE);
+	cr_expect_eq(rules_vote_mode_check("election", 0, &f), Q_OK);
+	cr_expect_eq(rules_vote_mode_check("recall", 0, &f), Q_OK);
+	cr_expect_eq(rules_vote_mode_check("motion", 1, &f), Q_OK);
+	elec_findings_free(&f);
+}
+
+/* UL17.committee: the election committee against the candidates. */
+Test(profiles, election_committee_member_or_relative_nominated)
+{
+	elec_findings f;
+	elec_manifest *m = NULL;
+	elec_findings_init(&f);
+	json_t *j = ex_json("election.json");
+	/* V0007 is no candidate: accepted */
+	jset(j, "election_committee",
+	     json_pack("[{s:s, s:s, s:[s]}]", "name", "周委员", "voter", "V0007", "relatives",
+	               "V0009"));
+	cr_expect_eq(parse_manifest_json(j, &m, &f), Q_OK);
+	manifest_free(m);
+	m = NULL;
+	elec_findings_free(&f);
+	/* the member is a candidate */
+	const char *cv = json_string_value(json_object_get(
+	    json_array_get(
+	        json_object_get(json_array_get(json_object_get(j, "contests"), 0), "candidates"),
+	        0),
+	    "voter"));
+	jset(j, "election_committee[0].voter", json_string(cv));
+	cr_expect_eq(parse_manifest_json(j, &m, &f), Q_ERR_RULE);
+	cr_expect(
+	    has_finding(&f, ELEC_ERROR, "UL17.committee", "election_committee[0]", "steps down"));
+	elec_findings_free(&f);
+	/* a close relative of the member is a candidate */
+	jset(j, "election_committee[0].voter", json_string("V0007"));
+	jset(j, "election_committee[0].relatives", json_pack("[s]", cv));
+	cr_expect_eq(parse_manifest_json(j, &m, &f), Q_ERR_RULE);
+	cr_expect(has_finding(&f, ELEC_ERROR, "UL17.committee", "election_committee[0]",
+	                      "close relative"));
+	elec_findings_free(&f);
+	json_decref(j);
 }

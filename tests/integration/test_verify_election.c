@@ -29,6 +29,7 @@
 #include "audit/verify_election.h"
 #include "crypto/proof.h"
 #include "crypto/seal.h"
+#include "election/rules.h"
 #include "crypto/sig.h"
 #include "crypto/transcript.h"
 #include "crypto/util.h"
@@ -471,7 +472,7 @@ Test(verify, clean_record_passes)
 static int owner(const char *rel)
 {
 	if (strcmp(rel, "manifest.json") == 0 || strcmp(rel, "parameters.json") == 0 ||
-	    strcmp(rel, "base-hash") == 0)
+	    strcmp(rel, "base-hash") == 0 || strncmp(rel, "rules/", 6) == 0)
 		return VE_PARAMETERS;
 	if (strcmp(rel, "joint-key") == 0 || strcmp(rel, "joint_key.json") == 0 ||
 	    strncmp(rel, "trustees/", 9) == 0)
@@ -1968,4 +1969,176 @@ Test(verify, seeded_sample_catches_a_tampered_ballot)
 	json_decref(r);
 	ballot_style_free(st);
 	rec_free(el);
+}
+
+/* ---- rule profiles bound into the record (docs/spec/rules.md RP-5) ---- */
+
+/* The built-in statute with the first "den": 2 after `row` replaced by
+ * `den` and the "num" before it by `num` (same byte length). */
+static char *statute_with(const char *row, const char *num, const char *den, size_t *len)
+{
+	size_t n;
+	const char *const *names;
+	const unsigned char *const *bytes;
+	const size_t *lens;
+	rulebook_builtin_files(&n, &names, &bytes, &lens);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(names[i], "UL-2025.json") != 0)
+			continue;
+		char *s = malloc(lens[i] + 1);
+		cr_assert_not_null(s);
+		memcpy(s, bytes[i], lens[i]);
+		s[lens[i]] = '\0';
+		char *at = strstr(s, row);
+		cr_assert_not_null(at, "%s", row);
+		char *nu = strstr(at, "\"num\": 1,"), *de = strstr(at, "\"den\": 2,");
+		cr_assert(nu != NULL && de != NULL);
+		nu[7] = num[0];
+		de[7] = den[0];
+		*len = lens[i];
+		return s;
+	}
+	cr_assert_fail("no built-in UL-2025.json");
+	return NULL;
+}
+
+Test(verify, profile_threshold_changed_after_init)
+{
+	/* An official edits the record's statute after init: UL19.elected's
+	 * "votes > 1/2 cast" becomes "votes > 1/3 cast". */
+	char p[1400];
+	size_t len, ol;
+	char *mod = statute_with("\"UL19.elected\"", "1", "3", &len);
+	snprintf(p, sizeof p, "%s/rules/UL-2025.json", rec);
+	char *orig = test_read_file(p, &ol);
+	cr_assert_eq(ol, len);
+	cr_assert_eq(test_write_file(p, mod, len), 0);
+	ve_report r;
+	expect(VE_PARAMETERS, "profile threshold changed after init");
+	first_failure(&r);
+	const ve_check *k = &r.checks[VE_PARAMETERS - 1];
+	cr_assert_gt(k->ndetails, 0);
+	cr_expect_not_null(strstr(k->detail[0], "rules/UL-2025.json"), "%s", k->detail[0]);
+	cr_expect_not_null(strstr(k->detail[0], "changed after init"), "%s", k->detail[0]);
+	/* also with parameters.json updated to the new hash: the base hash moves */
+	uint8_t h[32];
+	char hx[65], *pj;
+	size_t pl;
+	sha256(h, mod, len);
+	hex_encode(hx, h, 32);
+	snprintf(p, sizeof p, "%s/parameters.json", rec);
+	pj = test_read_file(p, &pl);
+	json_t *j = json_loadb(pj, pl, 0, NULL);
+	cr_assert_not_null(j);
+	json_object_set_new(json_array_get(json_object_get(j, "rules"), 0), "sha256",
+	                    json_string(hx));
+	char *out = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+	cr_assert_eq(test_write_file(p, out, strlen(out)), 0);
+	expect(VE_PARAMETERS, "profile and its listed hash changed after init");
+	free(out);
+	json_decref(j);
+	free(pj);
+	free(orig);
+	free(mod);
+}
+
+Test(verify, profile_missing_from_record)
+{
+	char p[1400];
+	snprintf(p, sizeof p, "%s/rules/CH1.json", rec);
+	cr_assert_eq(unlink(p), 0);
+	expect(VE_PARAMETERS, "a listed profile removed");
+}
+
+/* A record made with a non-default statute threshold: init copies it,
+ * combine decides by it, and verify-election reads it from the record. */
+Test(verify, non_default_profile_decides_and_verifies)
+{
+	char dir[1400], msg[768] = "", kp[1024], pw[32];
+	size_t len;
+	/* UL19.valid.residents: cast > 9/10 registered instead of > 1/2 */
+	char *st = statute_with("\"UL19.valid.residents\"", "9", ":", &len);
+	/* "den": 2 -> "den": : is not a number: make it 10 by a longer edit */
+	char *de = strstr(strstr(st, "\"UL19.valid.residents\""), "\"den\": :,");
+	cr_assert_not_null(de);
+	size_t off = (size_t)(de - st);
+	char *st2 = malloc(len + 2);
+	cr_assert_not_null(st2);
+	memcpy(st2, st, off);
+	memcpy(st2 + off, "\"den\": 10,", 10);
+	memcpy(st2 + off + 10, st + off + 9, len - off - 9);
+	size_t len2 = len + 1;
+	const uint8_t *rf[1] = {(const uint8_t *)st2};
+	const size_t rl[1] = {len2};
+	const char *rn[1] = {"UL-2025.json"};
+	char *m = fx_manifest("hq-ve");
+	rec_init_opts o = {.manifest = (const uint8_t *)m,
+	                   .manifest_len = strlen(m),
+	                   .roll_csv = fx_roll(),
+	                   .roll_len = strlen(fx_roll()),
+	                   .k = 2,
+	                   .n = 3,
+	                   .rule_files = rf,
+	                   .rule_lens = rl,
+	                   .rule_names = rn,
+	                   .nrule_files = 1};
+	snprintf(dir, sizeof dir, "%s/keys", tmp);
+	mkdir(dir, 0700);
+	snprintf(dir, sizeof dir, "%s/custom", tmp);
+	cr_assert_eq(rec_init(dir, &o, msg, sizeof msg), Q_OK, "%s", msg);
+	rec_election *el = NULL;
+	cr_assert_eq(rec_open(&el, dir, msg, sizeof msg), Q_OK, "%s", msg);
+	/* the record holds the given bytes */
+	char p[1500];
+	size_t gl;
+	snprintf(p, sizeof p, "%s/rules/UL-2025.json", dir);
+	char *got = test_read_file(p, &gl);
+	cr_assert(gl == len2 && memcmp(got, st2, gl) == 0);
+	free(got);
+	fx_ceremony(el, tmp, "custom");
+	station(tmp, el, "s1", marks, 4, 1, 5);
+	station(tmp, el, "s2", marks + 5 * FX_NOPT, 2, 1, 3);
+	tally_opts to = {2, 0};
+	cr_assert_eq(tally_run(el, &to, msg, sizeof msg), Q_OK, "%s", msg);
+	for (uint32_t i = 1; i <= 2; i++) {
+		fx_key_path(kp, sizeof kp, tmp, "custom", i);
+		fx_pass(i, pw, sizeof pw);
+		cr_assert_eq(tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg),
+		             Q_OK, "%s", msg);
+	}
+	cr_assert_eq(tally_combine(el, NULL, msg, sizeof msg), Q_OK, "%s", msg);
+	/* 6 cast of 10 registered: valid under the built-in > 1/2, not under > 9/10 */
+	snprintf(p, sizeof p, "%s/tally/result.json", dir);
+	json_t *res = NULL;
+	cr_assert_eq(rec_read_json(p, &res, msg, sizeof msg), Q_OK, "%s", msg);
+	json_t *c0 =
+	    json_array_get(json_object_get(json_object_get(res, "decision"), "contests"), 0);
+	cr_expect_str_eq(json_string_value(json_object_get(c0, "outcome")), "no-quorum");
+	json_t *r0 = NULL, *v;
+	size_t i;
+	json_array_foreach(json_object_get(c0, "rules"), i,
+	                   v) if (strcmp(json_string_value(json_object_get(v, "id")),
+	                                 "UL19.valid.residents") == 0) r0 = v;
+	cr_assert_not_null(r0, "UL19.valid.residents not applied");
+	cr_expect_str_eq(json_string_value(json_object_get(r0, "fraction")), "9/10");
+	cr_expect_str_eq(json_string_value(json_object_get(r0, "profile")), "UL-2025/1");
+	cr_expect(json_is_false(json_object_get(r0, "holds")));
+	json_decref(res);
+	rec_free(el);
+	/* verify-election reads the record's profile: check 1 passes */
+	snprintf(p, sizeof p, "%s/log/key", dir);
+	unlink(p);
+	ve_report r;
+	ve_opts vo = {1, 0, -1, 2};
+	cr_assert_eq(ve_verify(dir, &vo, &r), Q_OK);
+	cr_expect_eq(r.checks[VE_PARAMETERS - 1].failed, 0, "%s",
+	             r.checks[VE_PARAMETERS - 1].ndetails ? r.checks[VE_PARAMETERS - 1].detail[0]
+	                                                  : "");
+	const ve_check *k9 = &r.checks[VE_DECISION - 1];
+	cr_expect(k9->failed == 0 || (k9->ndetails && strstr(k9->detail[0], "cannot run")),
+	          "check 9 decided otherwise than the record's profile: %s",
+	          k9->ndetails ? k9->detail[0] : "");
+	free(m);
+	free(st);
+	free(st2);
 }

@@ -90,8 +90,13 @@ rec_election *fx_init(const char *tmp, const char *name, const char *id, uint32_
 {
 	char dir[1024], msg[512] = "";
 	char *m = fx_manifest(id);
-	rec_init_opts o = {(const uint8_t *)m, strlen(m), roll_csv, strlen(roll_csv), k, n,
-	                   runoff_of};
+	rec_init_opts o = {.manifest = (const uint8_t *)m,
+	                   .manifest_len = strlen(m),
+	                   .roll_csv = roll_csv,
+	                   .roll_len = strlen(roll_csv),
+	                   .k = k,
+	                   .n = n,
+	                   .runoff_of = runoff_of};
 	rec_election *el = NULL;
 	snprintf(dir, sizeof dir, "%s/%s", tmp, name);
 	qerr e = rec_init(dir, &o, msg, sizeof msg);

@@ -202,8 +202,11 @@ Test(combine, runoff_needs_a_finished_previous_round)
 	rec_election *el = tallied("e", "hq-test");
 	char msg[512] = "", d[1200];
 	char *m = fx_manifest("hq-test");
-	rec_init_opts o = {
-	    (const uint8_t *)m, strlen(m), fx_roll(), strlen(fx_roll()), 0, 0, el->dir};
+	rec_init_opts o = {.manifest = (const uint8_t *)m,
+	                   .manifest_len = strlen(m),
+	                   .roll_csv = fx_roll(),
+	                   .roll_len = strlen(fx_roll()),
+	                   .runoff_of = el->dir};
 	snprintf(d, sizeof d, "%s/r2", tmp);
 	cr_assert_eq(rec_init(d, &o, msg, sizeof msg), Q_ERR_STATE, "%s", msg);
 	free(m);
