@@ -766,10 +766,14 @@ Test(ballotd_review, signing_key_sealed_at_rest)
 	char text[NOTE_SKEY_MAX + 1], hex[2 * SIG_SECRET_LEN + 1];
 	cr_assert_eq(note_signer_format(&ns, text, sizeof text), Q_OK);
 	hex_encode(hex, ns.sk.seed, SIG_SECRET_LEN);
-	/* the secret part of the text form: after the last '+' */
-	const char *b64 = strrchr(text, '+');
-	cr_assert_not_null(b64);
-	b64++;
+	/* the secret part of the text form PRIVATE+KEY+name+keyid+base64 (A-4.2):
+	 * after the fourth '+' (base64 itself may contain '+') */
+	const char *b64 = text;
+	for (int k = 0; k < 4; k++) {
+		b64 = strchr(b64, '+');
+		cr_assert_not_null(b64, "%s", text);
+		b64++;
+	}
 	size_t bl = strcspn(b64, "\n");
 	char *h1 = tree_holds(d.state, ns.sk.seed, SIG_SECRET_LEN);
 	char *h2 = tree_holds(d.state, hex, strlen(hex));
