@@ -3,7 +3,8 @@
 import os
 import sys
 
-TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+         ".svg": "image/svg+xml"}
 
 out, files = sys.argv[1], sys.argv[2:]
 with open(out, "w", encoding="ascii") as f:

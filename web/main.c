@@ -90,7 +90,7 @@ static const char *const sec_headers[][2] = {
     {"Content-Security-Policy",
      "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
     {"X-Content-Type-Options", "nosniff"},
-    {"Referrer-Policy", "no-referrer"},
+    {"Referrer-Policy", "same-origin"},
     {"X-Frame-Options", "DENY"},
     {"Cross-Origin-Opener-Policy", "same-origin"},
     {"Cross-Origin-Resource-Policy", "same-origin"},
@@ -224,16 +224,16 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* A POST from a page of another origin (a cross-site form) is refused: the
- * Origin header, when a browser sends it, must be this listener's own. */
+/* A POST from a page of another origin (a cross-site form) is refused: a
+ * browser says where the form came from in Sec-Fetch-Site, or else in
+ * Origin, which must then be this listener's own. */
 static int foreign_origin(struct MHD_Connection *c, const listener *l)
 {
 	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
 	const char *site_hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
-	if (site_hdr != NULL && strcmp(site_hdr, "same-origin") != 0 &&
-	    strcmp(site_hdr, "none") != 0)
-		return 1;
+	if (site_hdr != NULL)
+		return strcmp(site_hdr, "same-origin") != 0 && strcmp(site_hdr, "none") != 0;
 	if (origin == NULL)
 		return 0;
 	char want[512];

@@ -108,9 +108,10 @@ static void page_begin(answer *a, enum role r, const form *fm, const char *title
 	wb_fmt(b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">",
 	       i18n_is_chinese() ? "zh-CN" : "en");
 	wb_raw(b, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	          "<meta name=\"referrer\" content=\"no-referrer\"><title>");
+	          "<title>");
 	wb_esc(b, _(title));
 	wb_raw(b, " — Quorum</title><link rel=\"stylesheet\" href=\"/static/style.css\">"
+	          "<link rel=\"icon\" href=\"/static/favicon.svg\">"
 	          "<script src=\"/static/app.js\" defer></script></head>");
 	wb_fmt(b, "<body class=\"%s%s\"", role_class[r], high ? " hc" : "");
 	if (r == ROLE_BOOTH)
@@ -441,9 +442,10 @@ static void booth_contest(answer *a, bstate *st, size_t i, const char *errmsg)
 		const json_t *o = json_array_get(opts, j);
 		wb_fmt(b,
 		       "<div class=\"option\"><input type=\"checkbox\" id=\"o%zu\" name=\"m\" "
-		       "value=\"%zu.%zu\"%s><label for=\"o%zu\"><span class=\"num\" "
+		       "value=\"%zu.%zu\"%s%s><label for=\"o%zu\"><span class=\"num\" "
 		       "aria-hidden=\"true\">%zu</span> ",
-		       j, i, j, st->marks[st->off[i] + j] ? " checked" : "", j, j + 1);
+		       j, i, j, st->marks[st->off[i] + j] ? " checked" : "",
+		       j == 0 ? " autofocus" : "", j, j + 1);
 		label_pair(b, js(o, "label_zh"), js(o, "label_en"));
 		wb_raw(b, "</label></div>");
 	}

@@ -34,6 +34,7 @@ typedef struct resp {
 } resp;
 
 static const tdaemon *cur;
+static const char *web_idle = "120"; /* --idle of the next web_start */
 /* what a failed assertion leaves running, stopped by the suite's fini */
 static tdaemon *live_d;
 static web *live_w;
@@ -67,10 +68,11 @@ static void web_start(const tdaemon *d, web *w, const char *tls_dir)
 		close(p[1]);
 		if (tls_dir != NULL)
 			execl(bin, bin, "--state", d->state, "--booth-port", "0", "--pollbook-port",
-			      "0", "--admin-port", "0", "--tls-dir", tls_dir, (char *)NULL);
+			      "0", "--admin-port", "0", "--idle", web_idle, "--tls-dir", tls_dir,
+			      (char *)NULL);
 		else
 			execl(bin, bin, "--state", d->state, "--booth-port", "0", "--pollbook-port",
-			      "0", "--admin-port", "0", (char *)NULL);
+			      "0", "--admin-port", "0", "--idle", web_idle, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
@@ -656,5 +658,54 @@ Test(web, tls13_with_station_certificate)
 	/* a LAN address without TLS is refused at start */
 	snprintf(cmd, sizeof cmd, "%s --state %s --listen 0.0.0.0 2>/dev/null", bin, d.state);
 	cr_assert_eq(WEXITSTATUS(system(cmd)), 2);
+	station_down(&d, &w);
+}
+
+/* The browser test (tests/web/browser.mjs): Debian's chromium driven by
+ * playwright-core, axe-core on every screen, screenshots written to
+ * BUILD/tests/web/shots.  Skipped when chromium or node is missing; the
+ * two npm packages are installed into tests/web/node_modules (not
+ * committed) when absent and npm can reach its registry. */
+Test(web, browser, .timeout = 240)
+{
+	const char *src = getenv("QUORUM_SOURCE_ROOT"), *root = getenv("QUORUM_BUILD_ROOT");
+	char cmd[2048], mods[1024], shots[1024];
+	if (access("/usr/bin/chromium", X_OK) != 0 || system("command -v node >/dev/null") != 0)
+		cr_skip_test("no chromium or node: run scripts/setup");
+	snprintf(mods, sizeof mods, "%s/tests/web/node_modules/axe-core/axe.min.js", src);
+	snprintf(cmd, sizeof cmd, "%s/tests/web/node_modules/playwright-core/package.json", src);
+	if (access(mods, R_OK) != 0 || access(cmd, R_OK) != 0) {
+		snprintf(cmd, sizeof cmd,
+		         "cd '%s/tests/web' && npm install --no-save --no-package-lock --no-audit "
+		         "--no-fund playwright-core axe-core >/dev/null 2>&1",
+		         src);
+		if (system(cmd) != 0)
+			cr_skip_test("npm could not install playwright-core and axe-core");
+	}
+	tdaemon d;
+	web w;
+	web_idle = "4";
+	station_up(&d, &w, 1);
+	char toks[200] = "";
+	for (int i = 0; i < 3; i++) {
+		char v[16];
+		snprintf(v, sizeof v, "V%04d", 10 + i);
+		char *t = checkin(&w, v);
+		snprintf(toks + strlen(toks), sizeof toks - strlen(toks), "%s%s", i ? " " : "", t);
+		free(t);
+	}
+	snprintf(shots, sizeof shots, "%s/tests/web/shots", root);
+	mkdir(shots, 0755);
+	snprintf(
+	    cmd, sizeof cmd,
+	    "BOOTH=http://127.0.0.1:%u/ POLLBOOK=http://127.0.0.1:%u/ "
+	    "ADMIN=http://127.0.0.1:%u/ TOKENS='%s' SHOTS='%s' node '%s/tests/web/browser.mjs'",
+	    w.port[BOOTH], w.port[POLLBOOK], w.port[ADMIN], toks, shots, src);
+	int rc = system(cmd);
+	cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "browser test failed (see above)");
+	/* the browser cast one ballot, challenged one, checked in V0016 */
+	cr_assert_eq(status_count(&d, "cast"), 1);
+	cr_assert_eq(status_count(&d, "challenged"), 1);
+	cr_assert_eq(status_count(&d, "checked_in"), 4);
 	station_down(&d, &w);
 }
