@@ -35,19 +35,20 @@ typedef struct resp {
 
 static const tdaemon *cur;
 static const char *web_idle = "120"; /* --idle of the next web_start */
-/* what a failed assertion leaves running, stopped by the suite's fini */
-static tdaemon *live_d;
-static web *live_w;
+/* What a failed assertion leaves running, stopped by the suite's fini (the
+ * test's own variables are gone by then: copies of the pids). */
+static pid_t live_web_pid;
+static tdaemon live_d;
 
 static void cleanup(void)
 {
-	if (live_w != NULL && live_w->pid > 0) {
-		kill(live_w->pid, SIGKILL);
-		waitpid(live_w->pid, NULL, 0);
-		live_w->pid = 0;
+	if (live_web_pid > 0) {
+		kill(live_web_pid, SIGKILL);
+		waitpid(live_web_pid, NULL, 0);
+		live_web_pid = 0;
 	}
-	if (live_d != NULL)
-		td_kill(live_d);
+	if (live_d.pid > 0)
+		td_kill(&live_d);
 }
 
 TestSuite(web, .fini = cleanup);
@@ -97,7 +98,7 @@ static void web_start(const tdaemon *d, web *w, const char *tls_dir)
 	cr_assert_eq(got, tls_dir ? 4 : 3, "quorum-web did not print its ports");
 	w->pid = pid;
 	w->tls = tls_dir != NULL;
-	live_w = w;
+	live_web_pid = pid;
 }
 
 static void web_stop(web *w)
@@ -109,6 +110,7 @@ static void web_stop(web *w)
 	waitpid(w->pid, &st, 0);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "quorum-web exit status");
 	w->pid = 0;
+	live_web_pid = 0;
 }
 
 /* Run curl with args (NULL-terminated); returns its exit status, stdout in
@@ -258,8 +260,8 @@ static void station_up(tdaemon *d, web *w, int open)
 {
 	td_setup(d, 20);
 	cur = d;
-	live_d = d;
 	cr_assert_eq(td_start(d, "pass", NULL), 0);
+	live_d = *d;
 	char req[600];
 	snprintf(req, sizeof req, "{\"op\":\"import-roll\",\"path\":\"%s\"}", d->roll);
 	json_t *r = td_req(d, "admin", req);
@@ -278,6 +280,7 @@ static void station_down(tdaemon *d, web *w)
 {
 	web_stop(w);
 	td_stop(d);
+	live_d.pid = 0;
 	test_rmtree(d->dir);
 }
 
@@ -615,8 +618,8 @@ Test(web, tls13_with_station_certificate)
 	web w;
 	td_setup(&d, 4);
 	cur = &d;
-	live_d = &d;
 	cr_assert_eq(td_start(&d, "pass", NULL), 0);
+	live_d = d;
 	char tdir[400], bin[512], *out = NULL;
 	snprintf(tdir, sizeof tdir, "%s/tls", d.dir);
 	cr_assert_eq(mkdir(tdir, 0700), 0);
