@@ -1140,7 +1140,7 @@ static void admin_home(const site *s, answer *a, const json_t *done, const char 
 	}
 	wb_raw(b, "</section><section aria-labelledby=\"h-poll\"><h2 id=\"h-poll\">");
 	wb_bi(b, N_("The poll"));
-	wb_raw(b, "</h2><div class=\"actions\"><form method=\"post\" action=\"/open\">"
+	wb_raw(b, "</h2><div class=\"actions fwd\"><form method=\"post\" action=\"/open\">"
 	          "<button type=\"submit\">");
 	wb_bi(b, N_("Open the poll…"));
 	wb_raw(b, "</button></form><form method=\"post\" action=\"/close\">"
