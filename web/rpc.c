@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto/util.h"
@@ -50,7 +51,12 @@ json_t *rpc_call(const char *path, json_t *req, const char **why)
 	if (line == NULL)
 		goto out;
 	n = strlen(line);
-	fd = connect_unix(path);
+	/* a refused or full listen queue: nothing was sent, so try again
+	 * briefly (a request is never sent twice) */
+	for (int i = 0; i < 3 && (fd = connect_unix(path)) < 0; i++) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
 	if (fd < 0) {
 		*why = "cannot connect to the station daemon";
 		goto out;

@@ -61,6 +61,11 @@ const browser = await chromium.launch({
 const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 const page = await ctx.newPage();
 page.on("console", (m) => { if (m.type() === "error") console.error("console: " + m.text()); });
+page.on("response", async (r) => {
+	if (r.status() >= 500)
+		console.error(`${r.status()} ${r.request().method()} ${r.url()}: ` +
+			(await r.text().catch(() => "")).replace(/<[^>]*>/g, " ").slice(0, 300));
+});
 
 // ---- booth, keyboard only: start, mark, review, seal, check, again, cast
 await page.goto(env.BOOTH);

@@ -692,7 +692,7 @@ Test(web, browser, .timeout = 240)
 	}
 	tdaemon d;
 	web w;
-	web_idle = "4";
+	web_idle = "20";
 	station_up(&d, &w, 1);
 	char toks[200] = "";
 	for (int i = 0; i < 3; i++) {
