@@ -1,0 +1,158 @@
+// Browser test of quorum-web: Debian's chromium driven by playwright-core
+// (no browser download), axe-core on every screen.  Run by test_web.c
+// (Test web/browser) with a station up: it passes the URLs, three ballot
+// tokens and a directory for the screenshots in the environment.
+//   BOOTH, POLLBOOK, ADMIN   the three listeners' URLs
+//   TOKENS                   three tokens, space-separated (checked in)
+//   SHOTS                    directory for the screenshots
+//   CHROMIUM                 the browser (default /usr/bin/chromium)
+import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const env = process.env;
+const [tok1, tok2, tok3] = env.TOKENS.split(" ");
+const shots = env.SHOTS;
+let failures = 0, passes = 0;
+
+function check(cond, what) {
+	if (cond) { passes++; return; }
+	failures++;
+	console.error("FAIL: " + what);
+}
+
+async function axe(page, name) {
+	// the CSP forbids inline scripts: evaluate axe through the protocol
+	const injected = await page.evaluate(() => typeof window.axe !== "undefined");
+	if (!injected) await page.evaluate(axeSource);
+	const r = await page.evaluate(async () =>
+		await window.axe.run(document, { resultTypes: ["violations"] }));
+	const bad = r.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+	for (const v of bad)
+		console.error(`axe ${name}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.length} nodes: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")})`);
+	check(bad.length === 0, `axe: ${bad.length} serious/critical violations on ${name}`);
+}
+
+const t0 = Date.now();
+async function shot(page, name) {
+	if (env.VERBOSE) console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${name}`);
+	for (const [w, h] of [[1280, 800], [800, 1280]]) {
+		await page.setViewportSize({ width: w, height: h });
+		await page.screenshot({ path: `${shots}/${name}-${w}x${h}.png`, fullPage: true });
+	}
+	await page.setViewportSize({ width: 1280, height: 800 });
+	await axe(page, name);
+}
+
+async function noHorizontalScroll(page, name) {
+	// 200 % zoom of a 1280 px screen is a 640 px CSS viewport
+	await page.setViewportSize({ width: 640, height: 400 });
+	const over = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+	check(!over, `horizontal scroll at 200 % zoom on ${name}`);
+	await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+const browser = await chromium.launch({
+	executablePath: env.CHROMIUM || "/usr/bin/chromium",
+	args: ["--no-sandbox", "--disable-gpu", "--font-render-hinting=none"],
+});
+const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+const page = await ctx.newPage();
+page.on("console", (m) => { if (m.type() === "error") console.error("console: " + m.text()); });
+page.on("response", async (r) => {
+	if (r.status() >= 500)
+		console.error(`${r.status()} ${r.request().method()} ${r.url()}: ` +
+			(await r.text().catch(() => "")).replace(/<[^>]*>/g, " ").slice(0, 300));
+});
+
+// ---- booth, keyboard only: start, mark, review, seal, check, again, cast
+await page.goto(env.BOOTH);
+await shot(page, "booth-start");
+await noHorizontalScroll(page, "booth-start");
+await page.keyboard.type(tok1.slice(0, 16) + " " + tok1.slice(16));
+await page.keyboard.press("Enter");
+await page.waitForSelector("fieldset.options");
+await page.keyboard.press("2"); // number key marks option 2
+await shot(page, "booth-contest");
+await noHorizontalScroll(page, "booth-contest");
+// over-limit: a second mark in a 1-seat contest is refused on the page
+await page.keyboard.press("1");
+const checked = await page.$$eval("input[type=checkbox]:checked", (l) => l.length);
+check(checked === 1, "over-limit mark accepted on the page");
+const said = await page.textContent(".live");
+check(said && said.length > 0, "over-limit not announced");
+await page.keyboard.press("Enter");
+await page.waitForSelector("text=/委员/");
+await page.keyboard.press("1");
+await page.keyboard.press("3");
+await page.keyboard.press("Enter");
+await page.waitForSelector("ol.review");
+await shot(page, "booth-review");
+await page.click("button[value=seal]");
+await page.waitForSelector("input[name=code]", { state: "attached" });
+await shot(page, "booth-sealed");
+// challenge (Benaloh): opened, not counted, back to marking
+await page.click("form:has(input[name=step][value=challenge]) button");
+await page.waitForSelector("pre.opening", { state: "attached" });
+await shot(page, "booth-challenged");
+await page.click("button[value='0']");
+await page.waitForSelector("fieldset.options");
+await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+await page.waitForSelector("text=/委员/");
+await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+await page.waitForSelector("ol.review");
+await page.click("button[value=seal]");
+await page.waitForSelector("input[name=code]", { state: "attached" });
+await page.click("form:has(input[name=step][value=cast]) button");
+await page.waitForSelector("section.receipt");
+await shot(page, "booth-receipt");
+await noHorizontalScroll(page, "booth-receipt");
+const code = await page.getAttribute(".code", "data-code");
+check(/^[0-9a-f]{64}$/.test(code || ""), "receipt without a tracking code");
+check(await page.evaluate(() => document.cookie === "" && localStorage.length === 0),
+	"something stored in a cookie or localStorage");
+check(!page.url().includes(tok1), "token in the URL");
+
+// ---- high contrast, then the idle timeout discards marks
+await page.goto(env.BOOTH);
+await page.click("button.contrast");
+await page.fill("#token", tok2);
+await page.keyboard.press("Enter");
+await page.waitForSelector("fieldset.options");
+check(await page.evaluate(() => document.body.classList.contains("hc")), "high contrast lost");
+await shot(page, "booth-contest-contrast");
+await page.keyboard.press("1");
+const idle = parseInt(await page.getAttribute("body", "data-idle"), 10);
+if (env.VERBOSE) console.log(`idle ${idle}, url ${page.url()}`);
+await page.waitForURL(env.BOOTH, { timeout: (idle + 5) * 1000 });
+if (env.VERBOSE) console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s: idle fired`);
+await page.waitForSelector("#token");
+check(await page.$$eval("input[name=m]", (l) => l.length) === 0, "marks survived the idle timeout");
+
+// ---- poll book and admin
+await page.goto(env.POLLBOOK);
+await shot(page, "pollbook-home");
+await page.fill("#voter", "U0001");
+await page.keyboard.press("Enter");
+await page.waitForSelector(".refusal");
+check((await page.textContent(".refusal")).includes("未满十八周岁"), "under-18 refusal not in words");
+await shot(page, "pollbook-refused");
+await page.goto(env.POLLBOOK);
+await page.fill("#voter", "V0016");
+await page.keyboard.press("Enter");
+await page.waitForSelector("form[action='/checkin']");
+await shot(page, "pollbook-voter");
+await page.click("form[action='/checkin'] button");
+await page.waitForSelector("section.slip");
+await shot(page, "pollbook-slip");
+await page.goto(env.ADMIN);
+await shot(page, "admin-home");
+await page.click("form[action='/close'] button");
+await page.waitForSelector("input[name=confirm]", { state: "attached" });
+await shot(page, "admin-confirm-close");
+
+await browser.close();
+console.log(`browser: ${passes} passed, ${failures} failed`);
+process.exit(failures ? 1 : 0);

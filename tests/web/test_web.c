@@ -1,0 +1,719 @@
+/*
+ * quorum-web against a real quorum-ballotd: the pages of the three roles
+ * driven with the curl program, check-in -> booth -> challenge -> cast ->
+ * receipt, and the front's refusals (wrong role, malformed or oversized
+ * requests, a foreign origin, path traversal, TLS below 1.3).
+ */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../voter/daemon.h"
+#include "testutil.h"
+
+typedef struct web {
+	pid_t pid;
+	unsigned port[3]; /* booth, pollbook, admin */
+	int tls;
+	char fp[128];
+} web;
+
+enum { BOOTH, POLLBOOK, ADMIN };
+
+typedef struct resp {
+	int status;
+	char *hdr, *body;
+} resp;
+
+static const tdaemon *cur;
+static const char *web_idle = "120"; /* --idle of the next web_start */
+/* What a failed assertion leaves running, stopped by the suite's fini (the
+ * test's own variables are gone by then: copies of the pids). */
+static pid_t live_web_pid;
+static tdaemon live_d;
+
+static void cleanup(void)
+{
+	if (live_web_pid > 0) {
+		kill(live_web_pid, SIGKILL);
+		waitpid(live_web_pid, NULL, 0);
+		live_web_pid = 0;
+	}
+	if (live_d.pid > 0)
+		td_kill(&live_d);
+}
+
+TestSuite(web, .fini = cleanup);
+
+static void web_start(const tdaemon *d, web *w, const char *tls_dir)
+{
+	const char *root = getenv("QUORUM_BUILD_ROOT");
+	char bin[512];
+	int p[2];
+	snprintf(bin, sizeof bin, "%s/web/quorum-web", root);
+	cr_assert_eq(pipe(p), 0);
+	memset(w, 0, sizeof *w);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		close(p[1]);
+		if (tls_dir != NULL)
+			execl(bin, bin, "--state", d->state, "--booth-port", "0", "--pollbook-port",
+			      "0", "--admin-port", "0", "--idle", web_idle, "--tls-dir", tls_dir,
+			      (char *)NULL);
+		else
+			execl(bin, bin, "--state", d->state, "--booth-port", "0", "--pollbook-port",
+			      "0", "--admin-port", "0", "--idle", web_idle, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	FILE *f = fdopen(p[0], "r");
+	char line[512];
+	int got = 0;
+	while (got < (tls_dir ? 4 : 3) && fgets(line, sizeof line, f) != NULL) {
+		const char *keys[] = {"booth: ", "pollbook: ", "admin: "};
+		for (int r = 0; r < 3; r++)
+			if (strncmp(line, keys[r], strlen(keys[r])) == 0) {
+				char *c = strrchr(line, ':');
+				w->port[r] = (unsigned)strtoul(c + 1, NULL, 10);
+				got++;
+			}
+		if (strncmp(line, "fingerprint: SHA-256 ", 21) == 0) {
+			snprintf(w->fp, sizeof w->fp, "%.100s", line + 21);
+			w->fp[strcspn(w->fp, "\n")] = '\0';
+			got++;
+		}
+	}
+	fclose(f);
+	cr_assert_eq(got, tls_dir ? 4 : 3, "quorum-web did not print its ports");
+	w->pid = pid;
+	w->tls = tls_dir != NULL;
+	live_web_pid = pid;
+}
+
+static void web_stop(web *w)
+{
+	int st;
+	if (w->pid <= 0)
+		return;
+	kill(w->pid, SIGTERM);
+	waitpid(w->pid, &st, 0);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "quorum-web exit status");
+	w->pid = 0;
+	live_web_pid = 0;
+}
+
+/* Run curl with args (NULL-terminated); returns its exit status, stdout in
+ * *out (malloc'd). */
+static int run_curl(char *const args[], char **out)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 2);
+		close(p[0]);
+		close(p[1]);
+		execvp("curl", args);
+		_exit(127);
+	}
+	close(p[1]);
+	size_t cap = 1 << 16, len = 0;
+	char *b = malloc(cap);
+	for (;;) {
+		if (len + 1 >= cap)
+			b = realloc(b, cap *= 2);
+		ssize_t r = read(p[0], b + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	b[len] = '\0';
+	close(p[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	if (out != NULL)
+		*out = b;
+	else
+		free(b);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* One request: body NULL for GET; extra: one more curl argument pair
+ * (e.g. "-H", "Origin: x") or NULL. */
+static resp http(const web *w, int role, const char *method, const char *path, const char *body,
+                 const char *x1, const char *x2)
+{
+	char url[256], hf[400], bf[400], df[400];
+	resp r = {0, NULL, NULL};
+	snprintf(url, sizeof url, "%s://127.0.0.1:%u%s", w->tls ? "https" : "http", w->port[role],
+	         path);
+	snprintf(hf, sizeof hf, "%s/h.txt", cur->dir);
+	snprintf(bf, sizeof bf, "%s/b.txt", cur->dir);
+	snprintf(df, sizeof df, "@%s/d.txt", cur->dir);
+	char *args[32];
+	int n = 0;
+	args[n++] = "curl";
+	args[n++] = "-s";
+	args[n++] = "--path-as-is";
+	args[n++] = "-k";
+	args[n++] = "-o";
+	args[n++] = bf;
+	args[n++] = "-D";
+	args[n++] = hf;
+	args[n++] = "-w";
+	args[n++] = "%{http_code}";
+	args[n++] = "-X";
+	args[n++] = (char *)method;
+	if (body != NULL) {
+		cr_assert_eq(test_write_file(df + 1, body, strlen(body)), 0);
+		args[n++] = "--data-binary";
+		args[n++] = df;
+	}
+	if (x1 != NULL) {
+		args[n++] = (char *)x1;
+		args[n++] = (char *)x2;
+	}
+	args[n++] = url;
+	args[n] = NULL;
+	unlink(hf);
+	unlink(bf);
+	char *out = NULL;
+	run_curl(args, &out);
+	r.status = (int)strtol(out, NULL, 10);
+	free(out);
+	r.hdr = test_read_file(hf, NULL);
+	r.body = test_read_file(bf, NULL);
+	if (r.hdr == NULL)
+		r.hdr = strdup("");
+	if (r.body == NULL)
+		r.body = strdup("");
+	return r;
+}
+
+static void resp_free(resp *r)
+{
+	free(r->hdr);
+	free(r->body);
+}
+
+/* Every answer: no-store, the strict CSP, no cookie. */
+static void check_headers(const resp *r)
+{
+	cr_assert(strcasestr(r->hdr, "\ncache-control: no-store") != NULL,
+	          "Cache-Control: no-store missing (status %d):\n%s", r->status, r->hdr);
+	cr_assert(strcasestr(r->hdr, "\ncontent-security-policy: default-src 'self'") != NULL,
+	          "CSP default-src 'self' missing:\n%s", r->hdr);
+	cr_assert(strcasestr(r->hdr, "set-cookie") == NULL, "a cookie was set:\n%s", r->hdr);
+}
+
+static resp post(const web *w, int role, const char *path, const char *body)
+{
+	resp r = http(w, role, "POST", path, body, NULL, NULL);
+	check_headers(&r);
+	return r;
+}
+
+/* The value of attribute attr="…" after the first occurrence of it. */
+static char *attr(const char *html, const char *name)
+{
+	char pat[64];
+	snprintf(pat, sizeof pat, "%s=\"", name);
+	const char *p = strstr(html, pat);
+	cr_assert_not_null(p, "no %s in page:\n%s", name, html);
+	p += strlen(pat);
+	return strndup(p, strcspn(p, "\""));
+}
+
+static long status_count(const tdaemon *d, const char *k)
+{
+	json_t *r = td_req(d, "operator", "{\"op\":\"status\"}");
+	long v = (long)json_integer_value(json_object_get(r, k));
+	json_decref(r);
+	return v;
+}
+
+static int state_is(const tdaemon *d, const char *want)
+{
+	json_t *r = td_req(d, "operator", "{\"op\":\"status\"}");
+	int eq = strcmp(json_string_value(json_object_get(r, "state")), want) == 0;
+	json_decref(r);
+	return eq;
+}
+
+static void station_up(tdaemon *d, web *w, int open)
+{
+	td_setup(d, 20);
+	cur = d;
+	cr_assert_eq(td_start(d, "pass", NULL), 0);
+	live_d = *d;
+	char req[600];
+	snprintf(req, sizeof req, "{\"op\":\"import-roll\",\"path\":\"%s\"}", d->roll);
+	json_t *r = td_req(d, "admin", req);
+	cr_assert_null(td_err(r), "import-roll: %s", td_err(r));
+	json_decref(r);
+	web_start(d, w, NULL);
+	if (open) {
+		resp a = post(w, ADMIN, "/open", "confirm=yes");
+		cr_assert_eq(a.status, 200);
+		cr_assert(state_is(d, "open"), "the admin page did not open the poll");
+		resp_free(&a);
+	}
+}
+
+static void station_down(tdaemon *d, web *w)
+{
+	web_stop(w);
+	td_stop(d);
+	live_d.pid = 0;
+	test_rmtree(d->dir);
+}
+
+/* Check a voter in on the poll book; returns the token (malloc'd). */
+static char *checkin(const web *w, const char *voter)
+{
+	char body[128];
+	snprintf(body, sizeof body, "voter=%s", voter);
+	resp r = post(w, POLLBOOK, "/checkin", body);
+	cr_assert_eq(r.status, 200);
+	char *t = attr(r.body, "data-token");
+	cr_assert_eq(strlen(t), 32, "token %s", t);
+	resp_free(&r);
+	return t;
+}
+
+/* Booth form body: step, token, hc, then the rest. */
+static char *bform(const char *step, const char *token, const char *rest)
+{
+	char *s = NULL;
+	cr_assert(asprintf(&s, "step=%s&token=%s&hc=0%s%s", step, token, rest[0] ? "&" : "", rest) >
+	          0);
+	return s;
+}
+
+static resp booth(const web *w, const char *step, const char *token, const char *rest)
+{
+	char *b = bform(step, token, rest);
+	resp r = post(w, BOOTH, "/booth", b);
+	free(b);
+	return r;
+}
+
+Test(web, checkin_booth_challenge_cast_receipt)
+{
+	tdaemon d;
+	web w;
+	station_up(&d, &w, 1);
+
+	/* the pages of each role, with their headers */
+	resp r = http(&w, BOOTH, "GET", "/", NULL, NULL, NULL);
+	check_headers(&r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.body, "name=\"token\"") != NULL);
+	cr_assert(strstr(r.body, "lang=\"zh-CN\"") != NULL, "not a Chinese page");
+	resp_free(&r);
+	r = http(&w, ADMIN, "GET", "/", NULL, NULL, NULL);
+	check_headers(&r);
+	cr_assert(strstr(r.body, "fingerprint none") != NULL, "loopback: no certificate");
+	resp_free(&r);
+	r = http(&w, POLLBOOK, "GET", "/counts", NULL, NULL, NULL);
+	check_headers(&r);
+	cr_assert(strstr(r.body, "\"state\":\"open\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	r = http(&w, BOOTH, "GET", "/static/style.css", NULL, NULL, NULL);
+	check_headers(&r);
+	cr_assert_eq(r.status, 200);
+	resp_free(&r);
+
+	/* poll book: look up, check in */
+	r = post(&w, POLLBOOK, "/lookup", "voter=V0003");
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.body, "action=\"/checkin\"") != NULL, "no check-in form:\n%s", r.body);
+	resp_free(&r);
+	char *tok = checkin(&w, "V0003");
+	cr_assert_eq(status_count(&d, "checked_in"), 1);
+
+	/* booth: the token typed in groups, upper case */
+	char typed[64];
+	snprintf(typed, sizeof typed, "%.8s+%.8s+%.16s", tok, tok + 8, tok + 16);
+	for (char *p = typed; *p; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 32);
+	r = booth(&w, "start", typed, "");
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.body, "主任") != NULL, "first contest not shown:\n%s", r.body);
+	cr_assert(strstr(r.body, "value=\"0.1\"") != NULL);
+	resp_free(&r);
+	/* contest 0 -> 1 -> review -> seal */
+	r = booth(&w, "nav", tok, "at=0&m=0.1&go=1");
+	cr_assert(strstr(r.body, "委员") != NULL, "second contest not shown");
+	cr_assert(strstr(r.body, "name=\"m\" value=\"0.1\"") != NULL, "mark not carried");
+	resp_free(&r);
+	r = booth(&w, "nav", tok, "m=0.1&at=1&m=1.0&m=1.4&go=review");
+	cr_assert(strstr(r.body, "class=\"review\"") != NULL, "no review:\n%s", r.body);
+	resp_free(&r);
+	r = booth(&w, "seal", tok, "m=0.1&m=1.0&m=1.4&go=seal");
+	char *code = attr(strstr(r.body, "name=\"code\""), "value");
+	cr_assert_eq(strlen(code), 64);
+	resp_free(&r);
+
+	/* challenge: opened, not counted, token still good */
+	char rest[400];
+	snprintf(rest, sizeof rest, "m=0.1&m=1.0&m=1.4&code=%s", code);
+	r = booth(&w, "challenge", tok, rest);
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.body, "class=\"opening\"") != NULL, "no opening:\n%s", r.body);
+	cr_assert(strstr(r.body, "李强") != NULL, "opened marks not shown");
+	resp_free(&r);
+	cr_assert_eq(status_count(&d, "challenged"), 1);
+	cr_assert_eq(status_count(&d, "cast"), 0);
+	free(code);
+
+	/* mark again, seal, cast */
+	r = booth(&w, "seal", tok, "m=0.0&m=1.2&go=seal");
+	code = attr(strstr(r.body, "name=\"code\""), "value");
+	resp_free(&r);
+	snprintf(rest, sizeof rest, "m=0.0&m=1.2&code=%s", code);
+	r = booth(&w, "cast", tok, rest);
+	cr_assert_eq(r.status, 200);
+	char *rc = attr(r.body, "data-code");
+	cr_assert_str_eq(rc, code, "receipt shows another code");
+	cr_assert(strstr(r.body, "<svg class=\"qr\"") != NULL, "no QR code on the receipt");
+	cr_assert(strstr(r.body, "class=\"logindex\"") != NULL);
+	resp_free(&r);
+	cr_assert_eq(status_count(&d, "cast"), 1);
+
+	/* the token is spent: a replayed cast form is refused in words */
+	r = booth(&w, "cast", tok, rest);
+	cr_assert(strstr(r.body, "data-code=\"token_spent\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	cr_assert_eq(status_count(&d, "cast"), 1);
+
+	/* admin: close with confirmation, record and checkpoint shown */
+	r = post(&w, ADMIN, "/close", "");
+	cr_assert(strstr(r.body, "name=\"confirm\"") != NULL, "close asked no confirmation");
+	resp_free(&r);
+	cr_assert(state_is(&d, "open"));
+	r = post(&w, ADMIN, "/close", "confirm=yes");
+	cr_assert(strstr(r.body, "class=\"checkpoint\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	cr_assert(state_is(&d, "closed"));
+	free(rc);
+	free(code);
+	free(tok);
+	station_down(&d, &w);
+}
+
+Test(web, refusals_in_words)
+{
+	tdaemon d;
+	web w;
+	station_up(&d, &w, 1);
+	resp r = post(&w, POLLBOOK, "/lookup", "voter=U0001");
+	cr_assert(strstr(r.body, "data-code=\"under-18\"") != NULL, "%s", r.body);
+	cr_assert(strstr(r.body, "未满十八周岁") != NULL, "reason not in Chinese");
+	cr_assert(strstr(r.body, "UL16") != NULL, "rule not named");
+	cr_assert(strstr(r.body, "action=\"/checkin\"") == NULL, "check-in offered");
+	resp_free(&r);
+	r = post(&w, POLLBOOK, "/checkin", "voter=U0001");
+	cr_assert(strstr(r.body, "data-code=\"under_18\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	r = post(&w, POLLBOOK, "/checkin", "voter=W0001");
+	cr_assert(strstr(r.body, "data-code=\"wrong_station\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	r = post(&w, POLLBOOK, "/checkin", "voter=X9999");
+	cr_assert(strstr(r.body, "data-code=\"not_on_roll\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	free(checkin(&w, "V0001"));
+	r = post(&w, POLLBOOK, "/checkin", "voter=V0001");
+	cr_assert(strstr(r.body, "data-code=\"already_voted\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	cr_assert_eq(status_count(&d, "checked_in"), 1);
+	/* a wrong token at the booth: the start screen again, with the reason */
+	r = booth(&w, "start", "00000000000000000000000000000000", "");
+	cr_assert(strstr(r.body, "data-code=\"token_invalid\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	station_down(&d, &w);
+}
+
+Test(web, over_limit_marks_refused)
+{
+	tdaemon d;
+	web w;
+	station_up(&d, &w, 1);
+	char *tok = checkin(&w, "V0002");
+	/* director: at most 1 */
+	resp r = booth(&w, "nav", tok, "at=0&m=0.0&m=0.1&go=1");
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.body, "data-code=\"over_limit\"") != NULL, "%s", r.body);
+	cr_assert(strstr(r.body, "主任") != NULL, "not kept on the same contest");
+	resp_free(&r);
+	/* sealing over-limit marks directly: the daemon refuses them too */
+	r = booth(&w, "seal", tok, "m=0.0&m=0.1&go=seal");
+	cr_assert(strstr(r.body, "data-code=\"bad_marks\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	/* a blank ballot is allowed (asked on the review screen) */
+	r = booth(&w, "nav", tok, "at=1&go=review");
+	cr_assert(strstr(r.body, "class=\"under\"") != NULL, "blank not pointed out");
+	resp_free(&r);
+	free(tok);
+	station_down(&d, &w);
+}
+
+Test(web, wrong_role_refused)
+{
+	tdaemon d;
+	web w;
+	station_up(&d, &w, 1);
+	/* a poll-book action on the booth's port, admin actions elsewhere */
+	resp r = post(&w, BOOTH, "/checkin", "voter=V0001");
+	cr_assert_eq(r.status, 404);
+	resp_free(&r);
+	r = post(&w, BOOTH, "/lookup", "voter=V0001");
+	cr_assert_eq(r.status, 404);
+	resp_free(&r);
+	r = post(&w, POLLBOOK, "/close", "confirm=yes");
+	cr_assert_eq(r.status, 404);
+	resp_free(&r);
+	r = post(&w, BOOTH, "/close", "confirm=yes");
+	cr_assert_eq(r.status, 404);
+	resp_free(&r);
+	r = http(&w, BOOTH, "GET", "/counts", NULL, NULL, NULL);
+	check_headers(&r);
+	cr_assert_eq(r.status, 404);
+	resp_free(&r);
+	r = post(&w, ADMIN, "/checkin", "voter=V0001");
+	cr_assert_eq(r.status, 404);
+	resp_free(&r);
+	r = post(&w, POLLBOOK, "/booth", "step=start&token=00000000000000000000000000000000");
+	cr_assert_eq(r.status, 404);
+	resp_free(&r);
+	cr_assert_eq(status_count(&d, "checked_in"), 0);
+	cr_assert(state_is(&d, "open"));
+	station_down(&d, &w);
+}
+
+Test(web, bad_requests)
+{
+	tdaemon d;
+	web w;
+	station_up(&d, &w, 1);
+	char *tok = checkin(&w, "V0004");
+	/* malformed booth forms */
+	resp r = post(&w, BOOTH, "/booth", "token=x");
+	cr_assert_eq(r.status, 400, "no step");
+	resp_free(&r);
+	r = booth(&w, "nav", tok, "at=0&m=zz&go=1");
+	cr_assert_eq(r.status, 400, "bad mark");
+	resp_free(&r);
+	r = booth(&w, "nav", tok, "at=0&m=9.0&go=1");
+	cr_assert_eq(r.status, 400, "mark of no contest");
+	resp_free(&r);
+	r = booth(&w, "nav", tok, "at=0&m=0.0&m=0.0&go=1");
+	cr_assert_eq(r.status, 400, "repeated mark");
+	resp_free(&r);
+	r = booth(&w, "cast", tok, "code=12");
+	cr_assert_eq(r.status, 400, "short code");
+	resp_free(&r);
+	r = booth(&w, "nav", "zz", "go=1");
+	cr_assert_eq(r.status, 400, "bad token");
+	resp_free(&r);
+	r = post(&w, POLLBOOK, "/checkin", "voter=V0005&voter=%3Cscript%3E");
+	cr_assert_eq(r.status, 200, "first voter field wins");
+	resp_free(&r);
+	r = post(&w, POLLBOOK, "/lookup", "voter=%3Cscript%3E");
+	cr_assert_eq(r.status, 400, "bad roll id");
+	cr_assert(strstr(r.body, "<script>") == NULL, "unescaped");
+	resp_free(&r);
+	/* wrong content type */
+	r = http(&w, POLLBOOK, "POST", "/checkin", "voter=V0006", "-H", "Content-Type: text/plain");
+	check_headers(&r);
+	cr_assert_eq(r.status, 415);
+	resp_free(&r);
+	/* oversized body */
+	size_t big = 60000;
+	char *b = malloc(big + 1);
+	memcpy(b, "voter=", 6);
+	memset(b + 6, 'A', big - 6);
+	b[big] = '\0';
+	r = http(&w, POLLBOOK, "POST", "/checkin", b, NULL, NULL);
+	cr_assert_eq(r.status, 413);
+	resp_free(&r);
+	/* the same without a Content-Length: counted as it streams in */
+	r = http(&w, POLLBOOK, "POST", "/checkin", b, "-H", "Transfer-Encoding: chunked");
+	cr_assert_eq(r.status, 413, "chunked oversized body");
+	resp_free(&r);
+	/* oversized headers */
+	memcpy(b, "X-Big: ", 7);
+	r = http(&w, POLLBOOK, "GET", "/", NULL, "-H", b);
+	cr_assert(r.status >= 400 && r.status < 500, "status %d", r.status);
+	resp_free(&r);
+	free(b);
+	/* a form posted from another origin */
+	r = http(&w, POLLBOOK, "POST", "/checkin", "voter=V0007", "-H",
+	         "Origin: http://evil.example");
+	check_headers(&r);
+	cr_assert_eq(r.status, 403);
+	resp_free(&r);
+	r = http(&w, POLLBOOK, "POST", "/checkin", "voter=V0007", "-H",
+	         "Sec-Fetch-Site: cross-site");
+	cr_assert_eq(r.status, 403);
+	resp_free(&r);
+	/* path traversal, unknown method */
+	r = http(&w, BOOTH, "GET", "/static/../../web/main.c", NULL, NULL, NULL);
+	check_headers(&r);
+	cr_assert_eq(r.status, 404);
+	resp_free(&r);
+	r = http(&w, BOOTH, "DELETE", "/", NULL, NULL, NULL);
+	cr_assert_eq(r.status, 405);
+	resp_free(&r);
+	r = http(&w, BOOTH, "GET", "/booth", NULL, NULL, NULL);
+	cr_assert_eq(r.status, 405);
+	resp_free(&r);
+	/* nothing of that changed the daemon: V0004 and V0005 only */
+	cr_assert_eq(status_count(&d, "checked_in"), 2);
+	free(tok);
+	station_down(&d, &w);
+}
+
+Test(web, restart_keeps_the_booth_going)
+{
+	tdaemon d;
+	web w;
+	station_up(&d, &w, 1);
+	char *tok = checkin(&w, "V0006");
+	resp r = booth(&w, "nav", tok, "at=0&m=0.0&go=1");
+	resp_free(&r);
+	/* the front stops and starts again between two screens */
+	web_stop(&w);
+	web_start(&d, &w, NULL);
+	r = booth(&w, "seal", tok, "m=0.0&m=1.1&go=seal");
+	char *code = attr(strstr(r.body, "name=\"code\""), "value");
+	resp_free(&r);
+	char rest[300];
+	snprintf(rest, sizeof rest, "m=0.0&m=1.1&code=%s", code);
+	r = booth(&w, "cast", tok, rest);
+	cr_assert(strstr(r.body, "data-code=\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	cr_assert_eq(status_count(&d, "cast"), 1);
+	free(code);
+	free(tok);
+	station_down(&d, &w);
+}
+
+Test(web, tls13_with_station_certificate)
+{
+	tdaemon d;
+	web w;
+	td_setup(&d, 4);
+	cur = &d;
+	cr_assert_eq(td_start(&d, "pass", NULL), 0);
+	live_d = d;
+	char tdir[400], bin[512], *out = NULL;
+	snprintf(tdir, sizeof tdir, "%s/tls", d.dir);
+	cr_assert_eq(mkdir(tdir, 0700), 0);
+	snprintf(bin, sizeof bin, "%s/web/quorum-web", getenv("QUORUM_BUILD_ROOT"));
+	/* --make-cert prints the fingerprint; not over an existing one */
+	FILE *p;
+	char cmd[1200], line[256] = "";
+	snprintf(cmd, sizeof cmd, "%s --make-cert %s", bin, tdir);
+	p = popen(cmd, "r");
+	cr_assert(fgets(line, sizeof line, p) != NULL);
+	cr_assert_eq(pclose(p), 0);
+	cr_assert(strncmp(line, "fingerprint: SHA-256 ", 21) == 0, "%s", line);
+	p = popen(cmd, "r");
+	cr_assert_neq(pclose(p), 0, "--make-cert overwrote the certificate");
+	struct stat st;
+	snprintf(cmd, sizeof cmd, "%s/station-key.pem", tdir);
+	cr_assert_eq(stat(cmd, &st), 0);
+	cr_assert_eq(st.st_mode & 077, 0, "key readable by others");
+
+	web_start(&d, &w, tdir);
+	cr_assert(strncmp(line + 21, w.fp, strlen(w.fp)) == 0, "console fingerprint differs");
+	resp r = http(&w, ADMIN, "GET", "/", NULL, "--tls-max", "1.3");
+	check_headers(&r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.body, w.fp) != NULL, "fingerprint not on the admin page");
+	resp_free(&r);
+	/* TLS 1.2 is refused */
+	char url[128];
+	snprintf(url, sizeof url, "https://127.0.0.1:%u/", w.port[BOOTH]);
+	char *args[] = {"curl", "-s", "-k", "--tls-max", "1.2", "-o", "/dev/null", url, NULL};
+	cr_assert_neq(run_curl(args, &out), 0, "a TLS 1.2 connection was served");
+	free(out);
+	/* plain HTTP to a TLS port gets no page */
+	snprintf(url, sizeof url, "http://127.0.0.1:%u/", w.port[BOOTH]);
+	char *args2[] = {"curl", "-s", "-w", "%{http_code}", "-o", "/dev/null", url, NULL};
+	run_curl(args2, &out);
+	cr_assert_neq(strcmp(out, "200"), 0, "plain HTTP served on the TLS port");
+	free(out);
+	/* a LAN address without TLS is refused at start */
+	snprintf(cmd, sizeof cmd, "timeout 10 %s --state %s --listen 0.0.0.0 2>/dev/null", bin,
+	         d.state);
+	cr_assert_eq(WEXITSTATUS(system(cmd)), 2);
+	station_down(&d, &w);
+}
+
+/* The browser test (tests/web/browser.mjs): Debian's chromium driven by
+ * playwright-core, axe-core on every screen, screenshots written to
+ * BUILD/tests/web/shots.  Skipped when chromium or node is missing; the
+ * two npm packages are installed into tests/web/node_modules (not
+ * committed) when absent and npm can reach its registry. */
+Test(web, browser, .timeout = 240)
+{
+	const char *src = getenv("QUORUM_SOURCE_ROOT"), *root = getenv("QUORUM_BUILD_ROOT");
+	char cmd[2048], mods[1024], shots[1024];
+	if (access("/usr/bin/chromium", X_OK) != 0 || system("command -v node >/dev/null") != 0)
+		cr_skip_test("no chromium or node: run scripts/setup");
+	snprintf(mods, sizeof mods, "%s/tests/web/node_modules/axe-core/axe.min.js", src);
+	snprintf(cmd, sizeof cmd, "%s/tests/web/node_modules/playwright-core/package.json", src);
+	if (access(mods, R_OK) != 0 || access(cmd, R_OK) != 0) {
+		snprintf(cmd, sizeof cmd,
+		         "cd '%s/tests/web' && npm install --no-save --no-package-lock --no-audit "
+		         "--no-fund playwright-core axe-core >/dev/null 2>&1",
+		         src);
+		if (system(cmd) != 0)
+			cr_skip_test("npm could not install playwright-core and axe-core");
+	}
+	tdaemon d;
+	web w;
+	web_idle = "20";
+	station_up(&d, &w, 1);
+	char toks[200] = "";
+	for (int i = 0; i < 3; i++) {
+		char v[16];
+		snprintf(v, sizeof v, "V%04d", 10 + i);
+		char *t = checkin(&w, v);
+		snprintf(toks + strlen(toks), sizeof toks - strlen(toks), "%s%s", i ? " " : "", t);
+		free(t);
+	}
+	snprintf(shots, sizeof shots, "%s/tests/web/shots", root);
+	mkdir(shots, 0755);
+	snprintf(
+	    cmd, sizeof cmd,
+	    "BOOTH=http://127.0.0.1:%u/ POLLBOOK=http://127.0.0.1:%u/ "
+	    "ADMIN=http://127.0.0.1:%u/ TOKENS='%s' SHOTS='%s' node '%s/tests/web/browser.mjs'",
+	    w.port[BOOTH], w.port[POLLBOOK], w.port[ADMIN], toks, shots, src);
+	int rc = system(cmd);
+	cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "browser test failed (see above)");
+	/* the browser cast one ballot, challenged one, checked in V0016 */
+	cr_assert_eq(status_count(&d, "cast"), 1);
+	cr_assert_eq(status_count(&d, "challenged"), 1);
+	cr_assert_eq(status_count(&d, "checked_in"), 4);
+	station_down(&d, &w);
+}

@@ -1,0 +1,552 @@
+/*
+ * quorum-web -- the polling station's web front: booth, poll-book and admin
+ * pages over HTTP (libmicrohttpd), each translated into the JSON-lines
+ * requests of one of quorum-ballotd's sockets (docs/protocol.md,
+ * docs/spec/protocol.md P-8, docs/guide-poll-worker.md).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "crypto/util.h"
+#include "election/i18n.h"
+#include "web.h"
+
+#include "banned.h"
+
+static const char *const usage =
+    N_("NAME\n"
+       "    quorum-web - the polling station's booth, poll-book and admin pages\n"
+       "\n"
+       "SYNOPSIS\n"
+       "    quorum-web --state DIR [--listen ADDR] [--tls-dir DIR] [--booth-port N]\n"
+       "               [--pollbook-port N] [--admin-port N] [--idle SECONDS]\n"
+       "               [--lang zh_CN|en]\n"
+       "    quorum-web --make-cert DIR [--name HOST]\n"
+       "\n"
+       "DESCRIPTION\n"
+       "    Serves three sets of pages, each on its own port and each allowed to\n"
+       "    reach only one socket of the station daemon quorum-ballotd in DIR:\n"
+       "      booth     (voters)        booth.sock:    start, mark one contest per\n"
+       "                                screen, review, seal, cast or check\n"
+       "                                (Benaloh challenge), receipt\n"
+       "      poll book (poll workers)  operator.sock: look a voter up, check in,\n"
+       "                                ballot slip, live counts\n"
+       "      admin     (station admin) admin.sock:    status, open and close the\n"
+       "                                poll, certificate fingerprint\n"
+       "    A page of one role is not served on another role's port.  The admin\n"
+       "    port always listens on 127.0.0.1 only.  The front keeps nothing\n"
+       "    between requests (a ballot's marks travel in the booth's own forms)\n"
+       "    and holds no election key: it can be restarted at any time.  Every\n"
+       "    response carries Cache-Control: no-store and a Content-Security-\n"
+       "    Policy of default-src 'self'; no cookie is ever set.\n"
+       "\n"
+       "OPTIONS\n"
+       "    --state DIR         the daemon's state directory (its sockets)\n"
+       "    --listen ADDR       IPv4 address of the booth and poll-book ports\n"
+       "                        (default 127.0.0.1).  Any other address needs\n"
+       "                        --tls-dir.\n"
+       "    --tls-dir DIR       serve HTTPS, TLS 1.3 only, with DIR/station-cert.pem\n"
+       "                        and DIR/station-key.pem (see --make-cert)\n"
+       "    --booth-port N      default 8401; 0 picks a free port\n"
+       "    --pollbook-port N   default 8402; 0 picks a free port\n"
+       "    --admin-port N      default 8403; 0 picks a free port\n"
+       "    --idle SECONDS      a booth left untouched this long returns to its\n"
+       "                        start screen, discarding unfinished marks\n"
+       "                        (default 120; 0 never)\n"
+       "    --lang LANG         language of the pages: zh_CN (default, Chinese with\n"
+       "                        English beside it) or en\n"
+       "    --make-cert DIR     make the station certificate (ECDSA P-256,\n"
+       "                        self-signed) in DIR, print its SHA-256 fingerprint\n"
+       "                        and exit; refuses to overwrite\n"
+       "    --name HOST         the certificate's host name (default quorum-station)\n"
+       "    --help              this text\n"
+       "\n"
+       "OUTPUT\n"
+       "    On start, one line per page set on standard output:\n"
+       "      booth: URL\n"
+       "      pollbook: URL\n"
+       "      admin: URL\n"
+       "    and, with TLS, the line \"fingerprint: SHA-256 HEX\".  Compare it with\n"
+       "    what a tablet's browser shows before trusting the connection.\n"
+       "\n"
+       "EXIT STATUS\n"
+       "    0 stopped by SIGINT or SIGTERM (or --make-cert done), 1 cannot serve,\n"
+       "    2 usage error.\n"
+       "\n"
+       "EXAMPLE\n"
+       "    quorum-web --state /srv/station\n"
+       "    chromium --kiosk --incognito http://127.0.0.1:8401/\n");
+
+/* Headers of every response (docs/spec/protocol.md P-8.3). */
+static const char *const sec_headers[][2] = {
+    {"Cache-Control", "no-store"},
+    {"Content-Security-Policy",
+     "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "same-origin"},
+    {"X-Frame-Options", "DENY"},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+    {"Cross-Origin-Resource-Policy", "same-origin"},
+};
+
+typedef struct listener {
+	enum role role;
+	const site *s;
+	struct MHD_Daemon *d;
+	int tls;
+} listener;
+
+typedef struct reqctx {
+	form fm;
+	struct MHD_PostProcessor *pp;
+	size_t total;
+	int too_big, bad_type, is_post;
+} reqctx;
+
+static enum MHD_Result send_answer(struct MHD_Connection *c, unsigned status, const char *type,
+                                   const char *body, size_t len)
+{
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	for (size_t i = 0; i < sizeof sec_headers / sizeof sec_headers[0]; i++)
+		MHD_add_response_header(r, sec_headers[i][0], sec_headers[i][1]);
+	MHD_add_response_header(r, "Content-Type", type);
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_page(struct MHD_Connection *c, answer *a)
+{
+	enum MHD_Result r;
+	if (a->body.oom)
+		r = send_answer(c, 500, "text/plain; charset=utf-8", "out of memory\n", 14);
+	else
+		r = send_answer(c, a->status ? a->status : 500, a->type,
+		                a->body.p != NULL ? a->body.p : "", a->body.len);
+	wb_free(&a->body);
+	return r;
+}
+
+static void error_answer(const listener *l, unsigned status, const char *msgid,
+                         struct MHD_Connection *c, enum MHD_Result *ret)
+{
+	answer a;
+	memset(&a, 0, sizeof a);
+	wb_init(&a.body);
+	wb_fmt(&a.body,
+	       "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\"><title>%u"
+	       "</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head><body>"
+	       "<main><h1>%u</h1><p role=\"alert\">",
+	       i18n_is_chinese() ? "zh-CN" : "en", status, status);
+	wb_bi(&a.body, msgid);
+	wb_raw(&a.body, "</p><p><a href=\"/\">");
+	wb_bi(&a.body, N_("Back to the start"));
+	wb_raw(&a.body, "</a></p></main></body></html>\n");
+	a.status = status;
+	a.type = "text/html; charset=utf-8";
+	(void)l;
+	*ret = send_page(c, &a);
+}
+
+static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *filename, const char *content_type,
+                                 const char *transfer_encoding, const char *data, uint64_t off,
+                                 size_t size)
+{
+	reqctx *rq = cls;
+	form *fm = &rq->fm;
+	(void)kind;
+	(void)filename;
+	(void)content_type;
+	(void)transfer_encoding;
+	if (key == NULL || strlen(key) >= sizeof fm->f[0].name) {
+		fm->bad = 1;
+		return MHD_NO;
+	}
+	field *f;
+	if (off == 0 || fm->n == 0 || strcmp(fm->f[fm->n - 1].name, key) != 0) {
+		if (fm->n == FORM_FIELDS_MAX) {
+			fm->bad = 1;
+			return MHD_NO;
+		}
+		f = &fm->f[fm->n++];
+		memcpy(f->name, key, strlen(key) + 1);
+		f->val = calloc(1, FORM_VALUE_MAX + 1);
+		f->len = 0;
+		if (f->val == NULL) {
+			fm->bad = 1;
+			return MHD_NO;
+		}
+	} else {
+		f = &fm->f[fm->n - 1];
+	}
+	if (size > FORM_VALUE_MAX - f->len || memchr(data, '\0', size) != NULL) {
+		fm->bad = 1;
+		return MHD_NO;
+	}
+	memcpy(f->val + f->len, data, size);
+	f->len += size;
+	f->val[f->len] = '\0';
+	return MHD_YES;
+}
+
+static void req_free(reqctx *rq)
+{
+	if (rq == NULL)
+		return;
+	if (rq->pp != NULL)
+		MHD_destroy_post_processor(rq->pp);
+	for (size_t i = 0; i < rq->fm.n; i++) {
+		wipe(rq->fm.f[i].val, FORM_VALUE_MAX + 1);
+		free(rq->fm.f[i].val);
+	}
+	wipe(rq, sizeof *rq);
+	free(rq);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	req_free(*con_cls);
+	*con_cls = NULL;
+}
+
+/* A POST from a page of another origin (a cross-site form) is refused: a
+ * browser says where the form came from in Sec-Fetch-Site, or else in
+ * Origin, which must then be this listener's own. */
+static int foreign_origin(struct MHD_Connection *c, const listener *l)
+{
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *site_hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	if (site_hdr != NULL)
+		return strcmp(site_hdr, "same-origin") != 0 && strcmp(site_hdr, "none") != 0;
+	if (origin == NULL)
+		return 0;
+	char want[512];
+	snprintf(want, sizeof want, "%s://%s", l->tls ? "https" : "http", host ? host : "");
+	return strcmp(origin, want) != 0;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **con_cls)
+{
+	listener *l = cls;
+	reqctx *rq = *con_cls;
+	enum MHD_Result ret = MHD_NO;
+	(void)version;
+	if (rq == NULL) {
+		rq = calloc(1, sizeof *rq);
+		if (rq == NULL)
+			return MHD_NO;
+		*con_cls = rq;
+		if (strcmp(method, "POST") == 0) {
+			rq->is_post = 1;
+			const char *ct =
+			    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+			const char *cl =
+			    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+			if (cl != NULL && strtoull(cl, NULL, 10) > BODY_MAX) {
+				error_answer(l, 413, N_("The request is too large."), c, &ret);
+				return ret;
+			}
+			if (ct == NULL ||
+			    strncmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
+				rq->bad_type = 1;
+			} else {
+				rq->pp = MHD_create_post_processor(c, 1024, post_iter, rq);
+				if (rq->pp == NULL)
+					rq->bad_type = 1;
+			}
+		}
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		rq->total += *upload_size;
+		if (rq->total > BODY_MAX)
+			rq->too_big = 1;
+		else if (rq->pp != NULL && !rq->fm.bad &&
+		         MHD_post_process(rq->pp, upload, *upload_size) != MHD_YES)
+			rq->fm.bad = 1;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (rq->too_big) {
+		error_answer(l, 413, N_("The request is too large."), c, &ret);
+		return ret;
+	}
+	if (rq->is_post && rq->bad_type) {
+		error_answer(l, 415, N_("The form is incomplete or malformed."), c, &ret);
+		return ret;
+	}
+	if (rq->is_post && rq->fm.bad) {
+		error_answer(l, 400, N_("The form is incomplete or malformed."), c, &ret);
+		return ret;
+	}
+	if (rq->is_post && foreign_origin(c, l)) {
+		error_answer(l, 403, N_("This form was not sent from this station's own page."), c,
+		             &ret);
+		return ret;
+	}
+	if (strncmp(url, "/static/", 8) == 0 &&
+	    (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)) {
+		size_t len;
+		const char *type;
+		const char *data = asset_get(url, &len, &type);
+		if (data != NULL)
+			return send_answer(c, 200, type, data, len);
+	}
+	answer a;
+	memset(&a, 0, sizeof a);
+	wb_init(&a.body);
+	pages_route(l->s, l->role, method, url, rq->is_post ? &rq->fm : NULL, &a);
+	return send_page(c, &a);
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	size_t cap = 1 << 16, n;
+	char *p = malloc(cap + 1);
+	if (p == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	n = fread(p, 1, cap, f);
+	fclose(f);
+	p[n] = '\0';
+	return p;
+}
+
+static struct MHD_Daemon *start(listener *l, const char *addr, unsigned port, const char *cert,
+                                const char *key, unsigned threads)
+{
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		return NULL;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	if (l->tls)
+		flags |= MHD_USE_TLS;
+	struct MHD_OptionItem tls_opts[] = {
+	    {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key},
+	    {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3"},
+	    {MHD_OPTION_END, 0, NULL},
+	};
+	return MHD_start_daemon(
+	    flags, (uint16_t)port, NULL, NULL, handle, l, MHD_OPTION_SOCK_ADDR, &sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)512, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED,
+	    completed, NULL, MHD_OPTION_ARRAY, l->tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);
+}
+
+static int parse_port(const char *s, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v > 65535)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static void set_language(const char *lang)
+{
+	if (strcmp(lang, "en") == 0) {
+		setenv("LC_ALL", "C.UTF-8", 1);
+		setenv("LANGUAGE", "en", 1);
+	} else {
+		setenv("LC_ALL", "zh_CN.UTF-8", 1);
+		setenv("LANGUAGE", "zh_CN", 1);
+	}
+	i18n_init();
+}
+
+int main(int argc, char **argv)
+{
+	const char *state = NULL, *listen_addr = "127.0.0.1", *tls_dir = NULL, *make = NULL;
+	const char *name = "quorum-station", *lang = "zh_CN";
+	unsigned port[ROLE_N] = {8401, 8402, 8403}, idle = 120;
+	char sock[ROLE_N][4096];
+	char *cert = NULL, *key = NULL, fp[96];
+	listener l[ROLE_N];
+	site s;
+	int rc = 1;
+	memset(&s, 0, sizeof s);
+	memset(l, 0, sizeof l);
+
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], "--lang") == 0)
+			lang = argv[i + 1];
+	if (strcmp(lang, "en") != 0 && strcmp(lang, "zh_CN") != 0) {
+		i18n_init();
+		fprintf(stderr, _("quorum-web: unknown language %s (zh_CN or en)\n"), lang);
+		return 2;
+	}
+	set_language(lang);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0) {
+			fputs(_(usage), stdout);
+			return 0;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, _("quorum-web: %s needs a value (see --help)\n"), a);
+			return 2;
+		}
+		const char *v = argv[++i];
+		int bad = 0;
+		if (strcmp(a, "--state") == 0)
+			state = v;
+		else if (strcmp(a, "--listen") == 0)
+			listen_addr = v;
+		else if (strcmp(a, "--tls-dir") == 0)
+			tls_dir = v;
+		else if (strcmp(a, "--make-cert") == 0)
+			make = v;
+		else if (strcmp(a, "--name") == 0)
+			name = v;
+		else if (strcmp(a, "--lang") == 0)
+			lang = v;
+		else if (strcmp(a, "--booth-port") == 0)
+			bad = parse_port(v, &port[ROLE_BOOTH]);
+		else if (strcmp(a, "--pollbook-port") == 0)
+			bad = parse_port(v, &port[ROLE_POLLBOOK]);
+		else if (strcmp(a, "--admin-port") == 0)
+			bad = parse_port(v, &port[ROLE_ADMIN]);
+		else if (strcmp(a, "--idle") == 0)
+			bad = parse_port(v, &idle);
+		else {
+			fprintf(stderr, _("quorum-web: unknown option %s (see --help)\n"), a);
+			return 2;
+		}
+		if (bad) {
+			fprintf(stderr, _("quorum-web: %s: not a number from 0 to 65535: %s\n"), a,
+			        v);
+			return 2;
+		}
+	}
+	if (make != NULL) {
+		if (cert_make(make, name) != 0)
+			return 1;
+		char p[4096];
+		snprintf(p, sizeof p, "%s/station-cert.pem", make);
+		cert = read_text(p);
+		if (cert == NULL || cert_fingerprint(cert, fp) != 0) {
+			free(cert);
+			return 1;
+		}
+		printf("fingerprint: SHA-256 %s\n", fp);
+		free(cert);
+		return 0;
+	}
+	if (state == NULL) {
+		fputs(_(usage), stderr);
+		return 2;
+	}
+	struct in_addr ia;
+	if (inet_pton(AF_INET, listen_addr, &ia) != 1) {
+		fprintf(stderr, _("quorum-web: --listen %s is not an IPv4 address\n"), listen_addr);
+		return 2;
+	}
+	if ((ntohl(ia.s_addr) >> 24) != 127 && tls_dir == NULL) {
+		fprintf(stderr,
+		        _("quorum-web: listening on %s (not loopback) needs --tls-dir: ballots "
+		          "and tokens never cross a network in clear\n"),
+		        listen_addr);
+		return 2;
+	}
+	if (tls_dir != NULL) {
+		if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+			fprintf(stderr, "%s",
+			        _("quorum-web: this libmicrohttpd was built without TLS\n"));
+			return 1;
+		}
+		char p[4096];
+		snprintf(p, sizeof p, "%s/station-cert.pem", tls_dir);
+		cert = read_text(p);
+		snprintf(p, sizeof p, "%s/station-key.pem", tls_dir);
+		key = read_text(p);
+		if (cert == NULL || key == NULL || cert_fingerprint(cert, fp) != 0) {
+			fprintf(stderr,
+			        _("quorum-web: cannot read the station certificate and key in %s "
+			          "(make them with --make-cert)\n"),
+			        tls_dir);
+			goto out;
+		}
+		s.fingerprint = fp;
+		s.tls = 1;
+	}
+	static const char *const sock_names[ROLE_N] = {"booth.sock", "operator.sock", "admin.sock"};
+	for (int r = 0; r < ROLE_N; r++) {
+		snprintf(sock[r], sizeof sock[r], "%s/%s", state, sock_names[r]);
+		s.sock[r] = sock[r];
+	}
+	s.idle_seconds = (int)idle;
+
+	/* SIGINT and SIGTERM are taken by sigwait below; the server threads
+	 * inherit the mask. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	static const char *const role_key[ROLE_N] = {"booth", "pollbook", "admin"};
+	static const unsigned threads[ROLE_N] = {8, 4, 1};
+	for (int r = 0; r < ROLE_N; r++) {
+		l[r].role = (enum role)r;
+		l[r].s = &s;
+		l[r].tls = s.tls;
+		/* the admin pages are for this machine only */
+		const char *addr = r == ROLE_ADMIN ? "127.0.0.1" : listen_addr;
+		l[r].d = start(&l[r], addr, port[r], cert, key, threads[r]);
+		if (l[r].d == NULL) {
+			fprintf(stderr, _("quorum-web: cannot listen on %s port %u: %s\n"), addr,
+			        port[r], strerror(errno));
+			goto out;
+		}
+		const union MHD_DaemonInfo *di =
+		    MHD_get_daemon_info(l[r].d, MHD_DAEMON_INFO_BIND_PORT);
+		unsigned p = di != NULL ? di->port : port[r];
+		printf("%s: %s://%s:%u/\n", role_key[r], s.tls ? "https" : "http", addr, p);
+	}
+	if (s.tls)
+		printf("fingerprint: SHA-256 %s\n", fp);
+	fflush(stdout);
+	int sig = 0;
+	sigwait(&set, &sig);
+	rc = 0;
+out:
+	for (int r = 0; r < ROLE_N; r++)
+		if (l[r].d != NULL)
+			MHD_stop_daemon(l[r].d);
+	if (key != NULL) {
+		wipe(key, strlen(key));
+		free(key);
+	}
+	free(cert);
+	return rc;
+}
