@@ -295,8 +295,8 @@ json_t *ve_report_json(const ve_report *r, const char *dir)
 		return NULL;
 	}
 	int first = ve_report_first_failure(r);
-	out = json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:o, s:o, s:o}", "format", VE_REPORT_FORMAT,
-	                "record", dir, "passed", first == 0, "first_failure",
+	out = json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:o, s:o, s:o}", "format",
+	                VE_REPORT_FORMAT, "record", dir, "passed", first == 0, "first_failure",
 	                first ? json_integer(first) : json_null(), "stations",
 	                (json_int_t)r->stations, "ballots", (json_int_t)r->ballots, "trustees",
 	                (json_int_t)r->trustees, "fingerprints", fps, "sample", sample_json(r),

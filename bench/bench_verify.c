@@ -124,7 +124,8 @@ int main(int argc, char **argv)
 	for (uint32_t i = 1; i <= 3; i++) {
 		fx_key_path(kp, sizeof kp, tmp, "rec", i);
 		fx_pass(i, pw, sizeof pw);
-		check(tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg), "decrypt", msg);
+		check(tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg),
+		      "decrypt", msg);
 	}
 	check(tally_combine(el, NULL, msg, sizeof msg), "combine", msg);
 	snprintf(recdir, sizeof recdir, "%s", el->dir);
