@@ -57,6 +57,28 @@ int cmd_decrypt(int argc, char **argv)
 	printf(_("trustee %u: aggregate rebuilt from the station records and checked: SHA-256 "
 	         "%s\n  compare it with the one the returning officer announced\n"),
 	       i, hx);
+	{
+		/* R-7 (2): per station, what each station's close announced */
+		char path[REC_PATH_MAX];
+		json_t *aj = NULL;
+		size_t si;
+		const json_t *st;
+		if (rec_path(path, sizeof path, dir, "tally/aggregate.json") == Q_OK &&
+		    rec_read_json(path, &aj, NULL, 0) == Q_OK) {
+			printf("%s",
+			       _("  stations (compare with each station's count at its close):\n"));
+			json_array_foreach(json_object_get(aj, "stations"), si, st)
+			{
+				printf(_("    %s: issued %lld, cast %lld, challenged %lld\n"),
+				       json_string_value(json_object_get(st, "id")),
+				       (long long)json_integer_value(json_object_get(st, "issued")),
+				       (long long)json_integer_value(json_object_get(st, "cast")),
+				       (long long)json_integer_value(
+				           json_object_get(st, "challenged")));
+			}
+			json_decref(aj);
+		}
+	}
 	printf(_("trustee %u: partial decryption written to %s/tally/partials/%u.json (signed)\n"),
 	       i, dir, i);
 	rec_free(el);
