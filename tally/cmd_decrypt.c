@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit/note.h"
 #include "crypto/util.h"
 
 #include "cli.h"
@@ -18,8 +19,36 @@
 #include "decrypt.h"
 #include "election/i18n.h"
 #include "record.h"
+#include "tsig.h"
 
 #include "banned.h"
+
+/* T-6.1 (a), (c): the station key's fingerprint (R-4.0 fp over the
+ * Ed25519 key of log.vkey) and the closing checkpoint's size and root, as
+ * read out at the station's close. */
+static void print_station_key(const char *dir, const char *sid)
+{
+	char path[REC_PATH_MAX], fp[TSIG_FP_TEXT];
+	json_t *r = NULL;
+	const json_t *lg, *vk;
+	note_verifier v;
+	if (sid == NULL ||
+	    rec_path(path, sizeof path, dir, "stations/%s/station-record.json", sid) != Q_OK ||
+	    rec_read_json(path, &r, NULL, 0) != Q_OK)
+		return;
+	lg = json_object_get(r, "log");
+	vk = json_object_get(lg, "vkey");
+	if (json_is_string(vk) &&
+	    note_verifier_parse(&v, json_string_value(vk), json_string_length(vk)) == Q_OK) {
+		tsig_fingerprint(fp, v.pk);
+		printf(_("      station key %s; closing checkpoint size %lld, root %s\n"), fp,
+		       (long long)json_integer_value(json_object_get(lg, "size")),
+		       json_is_string(json_object_get(lg, "root"))
+		           ? json_string_value(json_object_get(lg, "root"))
+		           : "?");
+	}
+	json_decref(r);
+}
 
 int cmd_decrypt(int argc, char **argv)
 {
@@ -69,12 +98,13 @@ int cmd_decrypt(int argc, char **argv)
 			       _("  stations (compare with each station's count at its close):\n"));
 			json_array_foreach(json_object_get(aj, "stations"), si, st)
 			{
-				printf(_("    %s: issued %lld, cast %lld, challenged %lld\n"),
-				       json_string_value(json_object_get(st, "id")),
+				const char *sid = json_string_value(json_object_get(st, "id"));
+				printf(_("    %s: issued %lld, cast %lld, challenged %lld\n"), sid,
 				       (long long)json_integer_value(json_object_get(st, "issued")),
 				       (long long)json_integer_value(json_object_get(st, "cast")),
 				       (long long)json_integer_value(
 				           json_object_get(st, "challenged")));
+				print_station_key(dir, sid);
 			}
 			json_decref(aj);
 		}

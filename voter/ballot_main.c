@@ -13,6 +13,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "crypto/sha256.h"
 #include "crypto/util.h"
 #include "election/i18n.h"
 
@@ -218,6 +219,43 @@ static int simple(const char *role, json_t *req, json_t **out)
 	else
 		json_decref(rep);
 	return 0;
+}
+
+/* After close: what the poll workers read out and write down, for the
+ * trustees to compare at decrypt (docs/spec/threats.md T-6.1): the station
+ * key's fingerprint (the first 16 bytes of SHA-256 of the Ed25519 key in
+ * log.vkey, "name+hex(keyID)+base64(0x01 || key)", A-4.2, in groups of
+ * four hex digits as docs/spec/record.md R-4.0) and the closing
+ * checkpoint's size and root. */
+static void print_close_key(const char *record_path)
+{
+	json_t *r = record_path ? json_load_file(record_path, 0, NULL) : NULL;
+	const json_t *lg = json_object_get(r, "log");
+	const char *vk = json_string_value(json_object_get(lg, "vkey")), *b = NULL;
+	uint8_t raw[64], h[SHA256_LEN];
+	size_t n = 0;
+	char hx[33], fp[40];
+	if (vk != NULL && (b = strchr(vk, '+')) != NULL)
+		b = strchr(b + 1, '+');
+	if (b != NULL && strlen(b + 1) <= 64 && b64_decode(raw, &n, b + 1, strlen(b + 1)) == Q_OK &&
+	    n == 33 && raw[0] == 0x01) {
+		size_t o = 0;
+		sha256(h, raw + 1, 32);
+		hex_encode(hx, h, 16);
+		for (size_t g = 0; g < 32; g++) {
+			if (g > 0 && g % 4 == 0)
+				fp[o++] = ' ';
+			fp[o++] = hx[g];
+		}
+		fp[o] = '\0';
+		printf(_("read out and write down: station key %s; closing checkpoint size %lld, "
+		         "root %s\n"),
+		       fp, (long long)json_integer_value(json_object_get(lg, "size")),
+		       json_is_string(json_object_get(lg, "root"))
+		           ? json_string_value(json_object_get(lg, "root"))
+		           : "?");
+	}
+	json_decref(r);
 }
 
 static void print_obj(const json_t *rep)
@@ -664,6 +702,8 @@ int main(int argc, char **argv)
 	}
 	if (r == 0 && rep != NULL)
 		print_obj(rep);
+	if (r == 0 && rep != NULL && strcmp(cmd, "close") == 0)
+		print_close_key(json_string_value(json_object_get(rep, "record")));
 	json_decref(rep);
 	return r;
 usage:

@@ -258,10 +258,32 @@ tally_poll() {
 	"$TALLY" tally "$el" || return 1
 	for i in $PRESENT; do
 		"$TALLY" decrypt "$el" --trustee "$i" --key "$OUT/secrets/trustee-$i-$keys.key" \
-			--pass-file "$(secret_file "trustee-$i")" || return 1
+			--pass-file "$(secret_file "trustee-$i")" >"$OUT/work/$1/decrypt-$i.txt" ||
+			return 1
+		cat "$OUT/work/$1/decrypt-$i.txt"
 	done
 	"$TALLY" combine "$el" || return 1
 	"$TALLY" report "$el"
+}
+
+# same_keys POLL: every station key fingerprint and closing root the poll
+# workers read out at close is the one each trustee's decrypt printed
+# (docs/spec/threats.md T-6.1) -- a station record replaced by the
+# returning officer would show another key or root.
+same_keys() {
+	local f fp root i n=0
+	for f in "$OUT/work/$1"/close-*.txt; do
+		[ -f "$f" ] || continue
+		fp=$(grep -oE '[0-9a-f]{4}( [0-9a-f]{4}){7}' "$f" | head -n 1)
+		root=$(grep -oE 'root [0-9a-f]{64}' "$f" | head -n 1)
+		[ -n "$fp" ] && [ -n "$root" ] || return 1
+		for i in $PRESENT; do
+			grep -qF "$fp" "$OUT/work/$1/decrypt-$i.txt" || return 1
+			grep -qF "$root" "$OUT/work/$1/decrypt-$i.txt" || return 1
+		done
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ]
 }
 
 # ---- the observer ----
@@ -475,6 +497,8 @@ demo_election() {
 	note "tally: trustees 2 and 4 are absent; 1, 3 and 5 decrypt"
 	must "tally: every ballot verified, aggregated, decrypted by 3 of 5 trustees, decided" \
 		tally_poll election || return 0
+	check "each trustee's decrypt showed the station keys and closing roots read out at close" \
+		same_keys election
 	show "$OUT/records/election/report.txt"
 }
 
