@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <string.h>
 
+#include "sha256.h"
 #include "util.h"
 
 #include "banned.h"
@@ -75,4 +76,19 @@ out:
 	EVP_MD_CTX_free(ctx);
 	EVP_PKEY_free(k);
 	return rc;
+}
+
+void sig_fingerprint(char out[SIG_FP_TEXT], const uint8_t pk[SIG_PUBLIC_LEN])
+{
+	uint8_t h[SHA256_LEN];
+	char hx[2 * SIG_FP_BYTES + 1];
+	size_t o = 0;
+	sha256(h, pk, SIG_PUBLIC_LEN);
+	hex_encode(hx, h, SIG_FP_BYTES);
+	for (size_t g = 0; g < 2 * SIG_FP_BYTES; g++) {
+		if (g > 0 && g % 4 == 0)
+			out[o++] = ' ';
+		out[o++] = hx[g];
+	}
+	out[o] = '\0';
 }

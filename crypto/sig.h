@@ -37,4 +37,11 @@ Q_MUST_CHECK qerr sig_verify(const uint8_t pk[SIG_PUBLIC_LEN], const void *msg, 
 
 void sig_secret_wipe(sig_secret *sk);
 
+/* The fingerprint people read out and compare (docs/spec/record.md R-4.0):
+ * the first 16 bytes of SHA-256(pk) as 32 lower-case hex digits in 8
+ * groups of 4 separated by single spaces, NUL-terminated (40 bytes). */
+#define SIG_FP_BYTES 16
+#define SIG_FP_TEXT 40
+void sig_fingerprint(char out[SIG_FP_TEXT], const uint8_t pk[SIG_PUBLIC_LEN]);
+
 #endif

@@ -165,17 +165,7 @@ qerr tsig_read_json(const rec_election *el, uint32_t i, const uint8_t pk[SIG_PUB
 
 void tsig_fingerprint(char out[TSIG_FP_TEXT], const uint8_t pk[SIG_PUBLIC_LEN])
 {
-	uint8_t h[SHA256_LEN];
-	char hx[2 * TSIG_FP_LEN + 1];
-	size_t o = 0;
-	sha256(h, pk, SIG_PUBLIC_LEN);
-	hex_encode(hx, h, TSIG_FP_LEN);
-	for (size_t g = 0; g < 2 * TSIG_FP_LEN; g++) {
-		if (g > 0 && g % 4 == 0)
-			out[o++] = ' ';
-		out[o++] = hx[g];
-	}
-	out[o] = '\0';
+	sig_fingerprint(out, pk);
 }
 
 int tsig_fingerprint_matches(const uint8_t pk[SIG_PUBLIC_LEN], const uint8_t fp[TSIG_FP_LEN])

@@ -27,8 +27,8 @@
 #include "record.h"
 
 #define TSIG_TAG "quorum/v2/tally/trustee-file"
-#define TSIG_FP_LEN 16 /* bytes of SHA-256(pk) in a fingerprint */
-#define TSIG_FP_TEXT 40 /* "xxxx xxxx xxxx xxxx xxxx xxxx xxxx xxxx" + NUL */
+#define TSIG_FP_LEN SIG_FP_BYTES /* bytes of SHA-256(pk) in a fingerprint */
+#define TSIG_FP_TEXT SIG_FP_TEXT /* "xxxx ... xxxx" (8 groups) + NUL */
 
 /* the 32-byte message that trustee i signs for the file at rel. */
 void tsig_digest(uint8_t out[SHA256_LEN], const uint8_t key_ctx[SHA256_LEN], uint32_t i,
@@ -67,7 +67,7 @@ Q_MUST_CHECK qerr tsig_read_json(const rec_election *el, uint32_t i,
                                  const uint8_t pk[SIG_PUBLIC_LEN], const char *rel, json_t **out,
                                  char *msg, size_t msgsz);
 
-/* The fingerprint text of pk. */
+/* The fingerprint text of pk (R-4.0; sig_fingerprint). */
 void tsig_fingerprint(char out[TSIG_FP_TEXT], const uint8_t pk[SIG_PUBLIC_LEN]);
 
 /* Parse a fingerprints file (R-4.0: "<i> <fingerprint>" per line) for n

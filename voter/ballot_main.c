@@ -13,7 +13,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "crypto/sha256.h"
+#include "crypto/sig.h"
 #include "crypto/util.h"
 #include "election/i18n.h"
 
@@ -232,22 +232,14 @@ static void print_close_key(const char *record_path)
 	json_t *r = record_path ? json_load_file(record_path, 0, NULL) : NULL;
 	const json_t *lg = json_object_get(r, "log");
 	const char *vk = json_string_value(json_object_get(lg, "vkey")), *b = NULL;
-	uint8_t raw[64], h[SHA256_LEN];
+	uint8_t raw[64];
 	size_t n = 0;
-	char hx[33], fp[40];
+	char fp[SIG_FP_TEXT];
 	if (vk != NULL && (b = strchr(vk, '+')) != NULL)
 		b = strchr(b + 1, '+');
 	if (b != NULL && strlen(b + 1) <= 64 && b64_decode(raw, &n, b + 1, strlen(b + 1)) == Q_OK &&
 	    n == 33 && raw[0] == 0x01) {
-		size_t o = 0;
-		sha256(h, raw + 1, 32);
-		hex_encode(hx, h, 16);
-		for (size_t g = 0; g < 32; g++) {
-			if (g > 0 && g % 4 == 0)
-				fp[o++] = ' ';
-			fp[o++] = hx[g];
-		}
-		fp[o] = '\0';
+		sig_fingerprint(fp, raw + 1);
 		printf(_("read out and write down: station key %s; closing checkpoint size %lld, "
 		         "root %s\n"),
 		       fp, (long long)json_integer_value(json_object_get(lg, "size")),
