@@ -376,10 +376,34 @@ static qerr muladd(scalar *r, const scalar *a, const scalar *b, const scalar *c,
 	return e != Q_OK ? e : scalar_add(r, a, tmp);
 }
 
+/* c_j += m*h (m NULL: 1) */
+static qerr add_entry_point(point *cj, point *tmp, const scalar *m, const point *h)
+{
+	if (m == NULL)
+		return point_add(cj, cj, h);
+	return add_mul(cj, tmp, m, h);
+}
+
+/* up_i += m*u_j (m NULL: 1) */
+static qerr add_entry_scalar(scalar *up, scalar *tmp, const scalar *m, const scalar *u)
+{
+	if (m == NULL)
+		return scalar_add(up, up, u);
+	return muladd(up, up, m, u, tmp);
+}
+
 qerr shuffle_prove_unchecked(shuffle_proof **proof, const uint8_t ctx[SHUFFLE_CTX_LEN],
                              const point_table *K, const elgamal_ct *const *in,
                              const elgamal_ct *const *out, size_t n, size_t w, const uint32_t *pi,
                              const scalar *const *r)
+{
+	return shuffle_prove_cheat(proof, ctx, K, in, out, n, w, pi, r, NULL);
+}
+
+qerr shuffle_prove_cheat(shuffle_proof **proof, const uint8_t ctx[SHUFFLE_CTX_LEN],
+                         const point_table *K, const elgamal_ct *const *in,
+                         const elgamal_ct *const *out, size_t n, size_t w, const uint32_t *pi,
+                         const scalar *const *r, const shuffle_cheat *ch)
 {
 	const point *Kp = point_table_base(K);
 	shuffle_proof *pf = proof_alloc(n, w);
@@ -409,17 +433,35 @@ qerr shuffle_prove_unchecked(shuffle_proof **proof, const uint8_t ctx[SHUFFLE_CT
 	for (size_t j = 0; j < n; j++)
 		if ((e = point_mul_base(pf->c[j], rho[j])) != Q_OK)
 			goto out;
-	for (size_t i = 0; i < n; i++)
-		if ((e = point_add(pf->c[pi[i]], pf->c[pi[i]], h[i + 1])) != Q_OK)
-			goto out;
+	if (ch != NULL && ch->commit != NULL) {
+		for (size_t q = 0; q < ch->ncommit; q++)
+			if ((e = add_entry_point(pf->c[ch->commit[q].j], T, ch->commit[q].m,
+			                         h[ch->commit[q].i + 1])) != Q_OK)
+				goto out;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if ((e = point_add(pf->c[pi[i]], pf->c[pi[i]], h[i + 1])) != Q_OK)
+				goto out;
+	}
 
 	/* C-8.3.2-3 */
 	if ((e = statement_digest(d, ctx, Kp, in, out, n, w, pf->c)) != Q_OK ||
 	    (e = derive_u(u, d, n)) != Q_OK)
 		goto out;
-	for (size_t i = 0; i < n; i++)
-		if ((e = scalar_copy(up[i], u[pi[i]])) != Q_OK)
-			goto out;
+	if (ch != NULL && (ch->resp != NULL || ch->commit != NULL)) {
+		const shuffle_entry *en = ch->resp != NULL ? ch->resp : ch->commit;
+		size_t nen = ch->resp != NULL ? ch->nresp : ch->ncommit;
+		for (size_t i = 0; i < n; i++)
+			if ((e = scalar_set_u64(up[i], 0)) != Q_OK)
+				goto out;
+		for (size_t q = 0; q < nen; q++)
+			if ((e = add_entry_scalar(up[en[q].i], tmp, en[q].m, u[en[q].j])) != Q_OK)
+				goto out;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if ((e = scalar_copy(up[i], u[pi[i]])) != Q_OK)
+				goto out;
+	}
 
 	/* C-8.3.4: chat_i = rhoh_i*G + u'_i*chat_{i-1}, chat_0 = H */
 	for (size_t i = 0; i < n; i++) {
@@ -440,6 +482,17 @@ qerr shuffle_prove_unchecked(shuffle_proof **proof, const uint8_t ctx[SHUFFLE_CT
 	for (size_t i = n; i-- > 0;) { /* v = prod_{l > i} u'_l */
 		if ((e = muladd(rhat, rhat, rhoh[i], v, tmp)) != Q_OK ||
 		    (e = scalar_mul(v, v, up[i])) != Q_OK)
+			goto out;
+	}
+	if (ch != NULL && ch->fake_chain_end) {
+		/* chat_n := rhat*G + (prod_j u_j)*H for a fresh rhat */
+		if ((e = scalar_random(rhat)) != Q_OK || (e = scalar_set_u64(v, 1)) != Q_OK)
+			goto out;
+		for (size_t j = 0; j < n; j++)
+			if ((e = scalar_mul(v, v, u[j])) != Q_OK)
+				goto out;
+		if ((e = point_mul_base(pf->ch[n - 1], rhat)) != Q_OK ||
+		    (e = add_mul(pf->ch[n - 1], T, v, h[0])) != Q_OK)
 			goto out;
 	}
 	for (size_t k = 0; k < w; k++) {

@@ -356,6 +356,17 @@ Test(shuffle, wrong_randomness_in_beta_fails_beta)
 	    shuffle_prove_unchecked(&pf, CTX, W.Kt, IN(&W), OUT(&W), W.n, W.w, W.pi, R(&W)), Q_OK);
 	expect_fail(pf, CTX, W.K, IN(&W), OUT(&W), W.n, W.w, SHUFFLE_EQ_BETA, "C-8.4.5 (k = 2)");
 	shuffle_proof_free(pf);
+	/* alpha with r + 1, beta with r: C-8.4.4 alone */
+	elgamal_ct *y = elgamal_ct_new();
+	cr_assert_eq(shuffle_reencrypt(y, W.in[W.pi[2] * W.w + 1], W.r[at], W.Kt), Q_OK);
+	cr_assert_eq(point_copy(W.out[at]->b, y->b), Q_OK);
+	cr_assert_eq(point_copy(W.out[at]->a, x->a), Q_OK);
+	cr_assert_eq(
+	    shuffle_prove_unchecked(&pf, CTX, W.Kt, IN(&W), OUT(&W), W.n, W.w, W.pi, R(&W)), Q_OK);
+	expect_fail(pf, CTX, W.K, IN(&W), OUT(&W), W.n, W.w, SHUFFLE_EQ_ALPHA, "C-8.4.4 (k = 2)");
+	shuffle_proof_free(pf);
+	cr_assert_eq(point_copy(W.out[at]->b, x->b), Q_OK);
+	elgamal_ct_free(y);
 	/* both halves with r + 1, the proof claims r: C-8.4.4 and C-8.4.5 */
 	cr_assert_eq(point_copy(W.out[at]->a, x->a), Q_OK);
 	cr_assert_eq(
@@ -480,6 +491,160 @@ Test(shuffle, other_context_or_key_fails)
 	expect_fail(pf, CTX, K2, IN(&W), OUT(&W), W.n, W.w, ALL_EQ, "C-8.4.1");
 	shuffle_proof_free(pf);
 	point_free(K2);
+	world_free(&W);
+}
+
+/* ---------------- cheats that exactly one equation catches ---------------- */
+
+/* out = x*A + y*B (componentwise on the w ciphertexts of a slot), then
+ * re-encrypted with the world's nonces for slot i. */
+static void lin_slot(world *W, size_t i, const scalar *x, size_t ja, const scalar *y, size_t jb)
+{
+	point *t = point_new();
+	for (size_t k = 0; k < W->w; k++) {
+		elgamal_ct *o = W->out[i * W->w + k];
+		const elgamal_ct *a = W->in[ja * W->w + k], *b = W->in[jb * W->w + k];
+		cr_assert_eq(point_mul(o->a, x, a->a), Q_OK);
+		cr_assert_eq(point_mul(o->b, x, a->b), Q_OK);
+		if (y != NULL) {
+			cr_assert_eq(point_mul(t, y, b->a), Q_OK);
+			cr_assert_eq(point_add(o->a, o->a, t), Q_OK);
+			cr_assert_eq(point_mul(t, y, b->b), Q_OK);
+			cr_assert_eq(point_add(o->b, o->b, t), Q_OK);
+		}
+		cr_assert_eq(shuffle_reencrypt(o, o, W->r[i * W->w + k], W->Kt), Q_OK);
+	}
+	point_free(t);
+}
+
+static scalar *sc(uint64_t v)
+{
+	scalar *s = scalar_new();
+	cr_assert_eq(scalar_set_u64(s, v), Q_OK);
+	return s;
+}
+
+/* The permutation's entries with those of outputs 0 and 1 replaced by
+ * a 2x2 block B: M[pi0][0] = b00, M[pi0][1] = b01, M[pi1][0] = b10,
+ * M[pi1][1] = b11. */
+static size_t block_entries(const world *W, shuffle_entry *en, const scalar *b00, const scalar *b01,
+                            const scalar *b10, const scalar *b11)
+{
+	size_t q = 0;
+	uint32_t j0 = W->pi[0], j1 = W->pi[1];
+	en[q++] = (shuffle_entry){j0, 0, b00};
+	en[q++] = (shuffle_entry){j0, 1, b01};
+	en[q++] = (shuffle_entry){j1, 0, b10};
+	en[q++] = (shuffle_entry){j1, 1, b11};
+	for (size_t i = 2; i < W->n; i++)
+		en[q++] = (shuffle_entry){W->pi[i], (uint32_t)i, NULL};
+	return q;
+}
+
+/* Outputs 0 and 1 are (2 e_j0 + e_j1)/3 and (e_j0 + 2 e_j1)/3: two names
+ * replaced by mixtures.  The commitment is to the matrix with the block
+ * [[2, -1], [-1, 2]] (columns sum to 1, so C-8.4.1 holds; it opens to
+ * u' = M^T u, so C-8.4.3-6 hold); only the product C-8.4.2 sees that M
+ * is not a permutation. */
+static void mixture_world(world *W, shuffle_entry *en, size_t *nen, scalar **keep)
+{
+	scalar *two = sc(2), *three = sc(3), *one = sc(1), *inv3 = scalar_new(), *x = scalar_new(),
+	       *m1 = scalar_new();
+	cr_assert_eq(scalar_inv(inv3, three), Q_OK);
+	cr_assert_eq(scalar_mul(x, two, inv3), Q_OK); /* 2/3 */
+	lin_slot(W, 0, x, W->pi[0], inv3, W->pi[1]);
+	lin_slot(W, 1, inv3, W->pi[0], x, W->pi[1]);
+	cr_assert_eq(scalar_neg(m1, one), Q_OK);
+	*nen = block_entries(W, en, two, m1, m1, two);
+	keep[0] = two;
+	keep[1] = m1;
+	scalar_free(three);
+	scalar_free(inv3);
+	scalar_free(x);
+	scalar_free(one);
+}
+
+Test(cheat, mixture_of_two_slots_fails_product_only)
+{
+	world W;
+	shuffle_proof *pf = NULL;
+	scalar *keep[2];
+	world_init(&W, 5);
+	shuffle_entry *en = calloc(W.n + 2, sizeof *en);
+	size_t nen;
+	mixture_world(&W, en, &nen, keep);
+	shuffle_cheat ch = {en, nen, NULL, 0, 0};
+	cr_assert_eq(
+	    shuffle_prove_cheat(&pf, CTX, W.Kt, IN(&W), OUT(&W), W.n, W.w, W.pi, R(&W), &ch), Q_OK);
+	expect_fail(pf, CTX, W.K, IN(&W), OUT(&W), W.n, W.w, SHUFFLE_EQ_PROD, "C-8.4.2");
+	shuffle_proof_free(pf);
+	/* the same cheat with the chain's end faked to the right product:
+	 * C-8.4.2 now holds and the last link C-8.4.6 (i = n) fails */
+	ch.fake_chain_end = 1;
+	cr_assert_eq(
+	    shuffle_prove_cheat(&pf, CTX, W.Kt, IN(&W), OUT(&W), W.n, W.w, W.pi, R(&W), &ch), Q_OK);
+	expect_fail(pf, CTX, W.K, IN(&W), OUT(&W), W.n, W.w, SHUFFLE_EQ_CHAIN, "C-8.4.6 (i = 5)");
+	shuffle_proof_free(pf);
+	scalar_free(keep[0]);
+	scalar_free(keep[1]);
+	free(en);
+	world_free(&W);
+}
+
+/* Outputs 0 and 1 are e_j0 / L and L * e_j1 (plaintexts scaled), the
+ * commitment to the block [[L, 0], [0, 1/L]]: the product of u' is right,
+ * the openings are consistent; only the column sums C-8.4.1 fail. */
+Test(cheat, scaled_slots_fail_sum_only)
+{
+	world W;
+	shuffle_proof *pf = NULL;
+	scalar *L = sc(5), *Li = scalar_new(), *zero = sc(0);
+	world_init(&W, 4);
+	cr_assert_eq(scalar_inv(Li, L), Q_OK);
+	lin_slot(&W, 0, Li, W.pi[0], NULL, 0);
+	lin_slot(&W, 1, L, W.pi[1], NULL, 0);
+	shuffle_entry *en = calloc(W.n + 2, sizeof *en);
+	size_t nen = block_entries(&W, en, L, zero, zero, Li);
+	shuffle_cheat ch = {en, nen, NULL, 0, 0};
+	cr_assert_eq(
+	    shuffle_prove_cheat(&pf, CTX, W.Kt, IN(&W), OUT(&W), W.n, W.w, W.pi, R(&W), &ch), Q_OK);
+	expect_fail(pf, CTX, W.K, IN(&W), OUT(&W), W.n, W.w, SHUFFLE_EQ_SUM, "C-8.4.1");
+	shuffle_proof_free(pf);
+	scalar_free(L);
+	scalar_free(Li);
+	scalar_free(zero);
+	free(en);
+	world_free(&W);
+}
+
+/* Commit to pi, then (after seeing u) answer for another permutation pi2
+ * that the outputs follow: everything but the opening C-8.4.3 holds. */
+Test(cheat, responses_for_another_permutation_fail_commit_only)
+{
+	world W;
+	shuffle_proof *pf = NULL;
+	world_init(&W, 4);
+	uint32_t pi2[4];
+	shuffle_entry commit[4], resp[4];
+	for (size_t i = 0; i < W.n; i++)
+		pi2[i] = W.pi[(i + 1) % W.n];
+	for (size_t i = 0; i < W.n; i++) {
+		commit[i] = (shuffle_entry){W.pi[i], (uint32_t)i, NULL};
+		resp[i] = (shuffle_entry){pi2[i], (uint32_t)i, NULL};
+		for (size_t k = 0; k < W.w; k++)
+			cr_assert_eq(shuffle_reencrypt(W.out[i * W.w + k], W.in[pi2[i] * W.w + k],
+			                               W.r[i * W.w + k], W.Kt),
+			             Q_OK);
+	}
+	shuffle_cheat ch = {commit, W.n, resp, W.n, 0};
+	cr_assert_eq(
+	    shuffle_prove_cheat(&pf, CTX, W.Kt, IN(&W), OUT(&W), W.n, W.w, W.pi, R(&W), &ch), Q_OK);
+	expect_fail(pf, CTX, W.K, IN(&W), OUT(&W), W.n, W.w, SHUFFLE_EQ_COMMIT, "C-8.4.3");
+	shuffle_proof_free(pf);
+	/* the honest proof for pi2 verifies */
+	cr_assert_eq(shuffle_prove(&pf, CTX, W.Kt, IN(&W), OUT(&W), W.n, W.w, pi2, R(&W)), Q_OK);
+	cr_assert_eq(shuffle_verify(pf, CTX, W.K, IN(&W), OUT(&W), W.n, W.w, NULL), Q_OK);
+	shuffle_proof_free(pf);
 	world_free(&W);
 }
 
