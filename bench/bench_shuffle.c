@@ -144,13 +144,27 @@ int main(int argc, char **argv)
 	double tMix = (now_us() - t0) / (double)n;
 	double fMix = (double)(w + 3) * tG + (double)w * tK + (double)(2 * w + 3) * tVar;
 
-	/* verify */
+	/* verify: as a verifier would, from bytes (the lists decoded
+	 * untimed, the proof decoded in the timed part) */
 	shuffle_fail why;
+	size_t plen = SHUFFLE_PROOF_LEN(n, w);
+	uint8_t *pbytes = malloc(plen), cb[ELGAMAL_CT_LEN];
+	shuffle_proof *pf2 = NULL;
+	check(shuffle_proof_encode(pbytes, plen, pf), "encode");
+	for (size_t i = 0; i < m; i++) {
+		check(elgamal_ct_encode(cb, in[i]), "ct");
+		check(elgamal_ct_decode(in[i], cb, sizeof cb), "ct");
+		check(elgamal_ct_encode(cb, out[i]), "ct");
+		check(elgamal_ct_decode(out[i], cb, sizeof cb), "ct");
+	}
 	t0 = now_us();
-	check(shuffle_verify(pf, ctx, K, (const elgamal_ct *const *)in,
+	check(shuffle_proof_decode(&pf2, n, w, pbytes, plen), "decode");
+	check(shuffle_verify(pf2, ctx, K, (const elgamal_ct *const *)in,
 	                     (const elgamal_ct *const *)out, n, w, &why),
 	      "verify");
 	double tVer = (now_us() - t0) / (double)n;
+	shuffle_proof_free(pf2);
+	free(pbytes);
 
 	/* the verifier's floor: an MSM of the same size, same chunks */
 	size_t P = (4 * w + 4) * n, CH = 1024;

@@ -154,6 +154,7 @@ static const char B_HEX[] = "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bc
 
 typedef struct lifter {
 	BN_CTX *ctx;
+	BN_MONT_CTX *mont;
 	BIGNUM *p, *b, *e, *x, *rhs, *y, *t;
 } lifter;
 
@@ -166,6 +167,7 @@ static void lifter_free(lifter *L)
 	BN_free(L->rhs);
 	BN_free(L->y);
 	BN_free(L->t);
+	BN_MONT_CTX_free(L->mont);
 	BN_CTX_free(L->ctx);
 	memset(L, 0, sizeof *L);
 }
@@ -206,7 +208,8 @@ static qerr lift_x(lifter *L, point *pt, const uint8_t x[32], int *ok)
 	    !BN_mod_add(L->t, L->t, L->x, L->p, L->ctx) ||
 	    !BN_mod_sub(L->rhs, L->rhs, L->t, L->p, L->ctx) ||
 	    !BN_mod_add(L->rhs, L->rhs, L->b, L->p, L->ctx) ||
-	    !BN_mod_exp(L->y, L->rhs, L->e, L->p, L->ctx) || !BN_mod_sqr(L->t, L->y, L->p, L->ctx))
+	    !BN_mod_exp_mont(L->y, L->rhs, L->e, L->p, L->ctx, L->mont) ||
+	    !BN_mod_sqr(L->t, L->y, L->p, L->ctx))
 		return Q_ERR_CRYPTO;
 	if (BN_cmp(L->t, L->rhs) != 0)
 		return Q_OK; /* not a square: no point with this x */

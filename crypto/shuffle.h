@@ -52,7 +52,6 @@
 #define TAG_SHUFFLE_STATEMENT "quorum/v1/shuffle/statement"
 #define TAG_SHUFFLE_U "quorum/v1/shuffle/u"
 #define TAG_SHUFFLE_CHALLENGE "quorum/v1/shuffle/challenge"
-#define TAG_SHUFFLE_WEIGHTS "quorum/v1/shuffle/weights"
 
 /* Encoded proof length for n tuples of width w (C-8.5):
  * 65*(3n + 3 + 2w) + 32*(2n + 3 + w) bytes. */
