@@ -630,27 +630,44 @@ out:
 	return e;
 }
 
-/* A uniform permutation of 0..n-1 (Fisher-Yates, C-8.3.10). */
+/* A uniform permutation of 0..n-1 (Fisher-Yates, C-8.3.10): for i = n-1
+ * down to 1, swap pi[i] with pi[x], x uniform in [0, i] from a CSPRNG u64
+ * (big-endian) rejected if >= the largest multiple of i + 1.  The draws
+ * come from one pool; a rejected draw (probability < 2^-44) is redrawn
+ * alone. */
 static qerr random_permutation(uint32_t *pi, size_t n)
 {
-	uint64_t x;
+	uint8_t *pool = malloc(n * 8);
+	uint64_t x = 0;
+	qerr e = pool == NULL ? Q_ERR_NOMEM : rand_bytes(pool, n * 8);
 	for (size_t i = 0; i < n; i++)
 		pi[i] = (uint32_t)i;
-	for (size_t i = n; i-- > 1;) {
+	for (size_t i = n; e == Q_OK && i-- > 1;) {
 		uint64_t m = (uint64_t)i + 1, lim = UINT64_MAX - UINT64_MAX % m;
+		uint8_t *b = pool + 8 * i;
 		uint32_t tmp;
-		do {
-			qerr e = rand_bytes(&x, sizeof x);
-			if (e != Q_OK)
-				return e;
-		} while (x >= lim);
+		for (;;) {
+			x = 0;
+			for (int q = 0; q < 8; q++)
+				x = (x << 8) | b[q];
+			if (x < lim)
+				break;
+			if ((e = rand_bytes(b, 8)) != Q_OK)
+				break;
+		}
+		if (e != Q_OK)
+			break;
 		x %= m;
 		tmp = pi[i];
 		pi[i] = pi[x];
 		pi[x] = tmp;
 	}
+	if (pool != NULL) {
+		wipe(pool, n * 8);
+		free(pool);
+	}
 	wipe(&x, sizeof x);
-	return Q_OK;
+	return e;
 }
 
 qerr shuffle_mix(elgamal_ct *const *out, shuffle_proof **proof, const uint8_t ctx[SHUFFLE_CTX_LEN],
@@ -903,18 +920,20 @@ static qerr diagnose(const vstate *v, shuffle_fail *why)
 	return Q_OK;
 }
 
-/* 128-bit random weight, non-zero (C-8.4.7, as C-1.4). */
-static qerr weight(scalar *s)
+/* count 128-bit random weights, non-zero (C-8.4.7, as C-1.4), drawn in
+ * one CSPRNG call (each call costs ~2 us whatever its size). */
+static qerr weights(scalar **out, size_t count)
 {
-	uint8_t b[SCALAR_LEN] = {0};
-	qerr e;
-	do {
-		if ((e = rand_bytes(b + 16, 16)) != Q_OK)
-			return e;
-		if ((e = scalar_decode(s, b, sizeof b)) != Q_OK)
-			return e;
-	} while (scalar_is_zero(s));
-	return Q_OK;
+	uint8_t b[SCALAR_LEN] = {0}, *pool = malloc(count * 16);
+	qerr e = pool == NULL ? Q_ERR_NOMEM : rand_bytes(pool, count * 16);
+	for (size_t q = 0; q < count && e == Q_OK; q++) {
+		memcpy(b + 16, pool + 16 * q, 16);
+		while (e == Q_OK && (e = scalar_decode(out[q], b, sizeof b)) == Q_OK &&
+		       scalar_is_zero(out[q]))
+			e = rand_bytes(b + 16, 16);
+	}
+	free(pool);
+	return e;
 }
 
 /* C-8.4.7: all equations at once, with random weights.  The terms, per
@@ -933,11 +952,7 @@ static qerr check_batch(const vstate *v, int *ok)
 		goto out;
 	if ((e = msm_init(&m, 4 * n + 4 * w * n + 5 + 2 * w)) != Q_OK)
 		goto out;
-	for (size_t q = 0; q < 3 + 2 * w && e == Q_OK; q++)
-		e = weight(la[q]);
-	for (size_t i = 0; i < n && e == Q_OK; i++)
-		e = weight(mu[i]);
-	if (e != Q_OK)
+	if ((e = weights(la, 3 + 2 * w)) != Q_OK || (e = weights(mu, n)) != Q_OK)
 		goto out;
 	/* la[0..2] = lambda_1..3, la[3+k] = lambda_alpha_k, la[3+w+k] = lambda_beta_k */
 	if ((e = scalar_mul(l1c, la[0], v->c)) != Q_OK ||
