@@ -25,6 +25,7 @@ struct shuffle_proof {
 	scalar *s1, *s2, *s3;
 	scalar **s4; /* w */
 	scalar **sh, **sp; /* shat_i, s'_i: n each */
+	uint8_t *enc; /* the points' encoding (C-8.5) when decoded, else NULL */
 };
 
 /* ---------------- small helpers ---------------- */
@@ -134,6 +135,7 @@ void shuffle_proof_free(shuffle_proof *pf)
 	scalars_free(pf->s4, pf->w);
 	scalars_free(pf->sh, pf->n);
 	scalars_free(pf->sp, pf->n);
+	free(pf->enc);
 	free(pf);
 }
 
@@ -303,9 +305,13 @@ static void hash_ct(transcript *t, const elgamal_ct *ct)
 }
 
 /* d = H(statement; ctx, K, n, w, inputs, outputs, c_1..c_n)   (C-8.3.2) */
+/* Each list is hashed from its received bytes when given (in_b, out_b:
+ * n*w ciphertexts of 130 bytes, strictly decoded, so the same bytes as
+ * re-encoding the points), else encoded; likewise c_j from pf_enc. */
 static qerr statement_digest(uint8_t d[SHA256_LEN], const uint8_t ctx[SHUFFLE_CTX_LEN],
                              const point *K, const elgamal_ct *const *in,
-                             const elgamal_ct *const *out, size_t n, size_t w, point *const *c)
+                             const elgamal_ct *const *out, size_t n, size_t w, point *const *c,
+                             const uint8_t *in_b, const uint8_t *out_b, const uint8_t *pf_enc)
 {
 	transcript t;
 	qerr e = transcript_init(&t, TAG_SHUFFLE_STATEMENT);
@@ -315,12 +321,28 @@ static qerr statement_digest(uint8_t d[SHA256_LEN], const uint8_t ctx[SHUFFLE_CT
 	transcript_point(&t, K);
 	transcript_u32(&t, (uint32_t)n);
 	transcript_u32(&t, (uint32_t)w);
-	for (size_t i = 0; i < n * w; i++)
-		hash_ct(&t, in[i]);
-	for (size_t i = 0; i < n * w; i++)
-		hash_ct(&t, out[i]);
-	for (size_t j = 0; j < n; j++)
-		transcript_point(&t, c[j]);
+	for (size_t i = 0; i < n * w; i++) {
+		if (in_b == NULL) {
+			hash_ct(&t, in[i]);
+		} else {
+			transcript_bytes(&t, in_b + ELGAMAL_CT_LEN * i, POINT_LEN);
+			transcript_bytes(&t, in_b + ELGAMAL_CT_LEN * i + POINT_LEN, POINT_LEN);
+		}
+	}
+	for (size_t i = 0; i < n * w; i++) {
+		if (out_b == NULL) {
+			hash_ct(&t, out[i]);
+		} else {
+			transcript_bytes(&t, out_b + ELGAMAL_CT_LEN * i, POINT_LEN);
+			transcript_bytes(&t, out_b + ELGAMAL_CT_LEN * i + POINT_LEN, POINT_LEN);
+		}
+	}
+	for (size_t j = 0; j < n; j++) {
+		if (pf_enc == NULL)
+			transcript_point(&t, c[j]);
+		else
+			transcript_bytes(&t, pf_enc + POINT_LEN * j, POINT_LEN);
+	}
 	transcript_digest(&t, d);
 	return Q_OK;
 }
@@ -349,6 +371,12 @@ static qerr proof_challenge(scalar *c, const uint8_t d[SHA256_LEN], const shuffl
 	if (e != Q_OK)
 		return e;
 	transcript_bytes(&t, d, SHA256_LEN);
+	if (pf->enc != NULL) {
+		/* chat_1..n, t_1..t4b_w, that_1..n are contiguous in C-8.5 */
+		for (size_t q = 0; q < 2 * pf->n + 3 + 2 * pf->w; q++)
+			transcript_bytes(&t, pf->enc + POINT_LEN * (pf->n + q), POINT_LEN);
+		return transcript_challenge(&t, c);
+	}
 	for (size_t i = 0; i < pf->n; i++)
 		transcript_point(&t, pf->ch[i]);
 	transcript_point(&t, pf->t1);
@@ -448,7 +476,7 @@ qerr shuffle_prove_cheat(shuffle_proof **proof, const uint8_t ctx[SHUFFLE_CTX_LE
 	}
 
 	/* C-8.3.2-3 */
-	if ((e = statement_digest(d, ctx, Kp, in, out, n, w, pf->c)) != Q_OK ||
+	if ((e = statement_digest(d, ctx, Kp, in, out, n, w, pf->c, NULL, NULL, NULL)) != Q_OK ||
 	    (e = derive_u(u, d, n)) != Q_OK)
 		goto out;
 	if (ch != NULL && (ch->resp != NULL || ch->commit != NULL)) {
@@ -1038,9 +1066,9 @@ out:
 	return e;
 }
 
-qerr shuffle_verify(const shuffle_proof *pf, const uint8_t ctx[SHUFFLE_CTX_LEN], const point *K,
-                    const elgamal_ct *const *in, const elgamal_ct *const *out, size_t n, size_t w,
-                    shuffle_fail *why)
+static qerr verify_impl(const shuffle_proof *pf, const uint8_t ctx[SHUFFLE_CTX_LEN], const point *K,
+                        const elgamal_ct *const *in, const elgamal_ct *const *out, size_t n,
+                        size_t w, const uint8_t *in_b, const uint8_t *out_b, shuffle_fail *why)
 {
 	shuffle_fail dummy;
 	vstate v = {0};
@@ -1078,7 +1106,7 @@ qerr shuffle_verify(const shuffle_proof *pf, const uint8_t ctx[SHUFFLE_CTX_LEN],
 		goto out;
 	}
 	if ((e = shuffle_generators(v.h, n + 1, ctx)) != Q_OK ||
-	    (e = statement_digest(d, ctx, K, in, out, n, w, pf->c)) != Q_OK ||
+	    (e = statement_digest(d, ctx, K, in, out, n, w, pf->c, in_b, out_b, pf->enc)) != Q_OK ||
 	    (e = derive_u(v.u, d, n)) != Q_OK || (e = proof_challenge(v.c, d, pf)) != Q_OK ||
 	    (e = scalar_set_u64(v.U, 1)) != Q_OK || (e = scalar_set_u64(v.one, 1)) != Q_OK)
 		goto out;
@@ -1098,6 +1126,67 @@ qerr shuffle_verify(const shuffle_proof *pf, const uint8_t ctx[SHUFFLE_CTX_LEN],
 	e = Q_ERR_PROOF;
 out:
 	vstate_free(&v);
+	return e;
+}
+
+qerr shuffle_verify(const shuffle_proof *pf, const uint8_t ctx[SHUFFLE_CTX_LEN], const point *K,
+                    const elgamal_ct *const *in, const elgamal_ct *const *out, size_t n, size_t w,
+                    shuffle_fail *why)
+{
+	return verify_impl(pf, ctx, K, in, out, n, w, NULL, NULL, why);
+}
+
+static elgamal_ct **cts_decode(const uint8_t *b, size_t count, qerr *e)
+{
+	elgamal_ct **c = calloc(count, sizeof *c);
+	*e = Q_ERR_NOMEM;
+	if (c == NULL)
+		return NULL;
+	for (size_t i = 0; i < count; i++) {
+		if ((c[i] = elgamal_ct_new()) == NULL)
+			goto fail;
+		if ((*e = elgamal_ct_decode(c[i], b + ELGAMAL_CT_LEN * i, ELGAMAL_CT_LEN)) != Q_OK)
+			goto fail;
+	}
+	*e = Q_OK;
+	return c;
+fail:
+	for (size_t i = 0; i < count; i++)
+		elgamal_ct_free(c[i]);
+	free(c);
+	return NULL;
+}
+
+static void cts_free(elgamal_ct **c, size_t count)
+{
+	for (size_t i = 0; c != NULL && i < count; i++)
+		elgamal_ct_free(c[i]);
+	free(c);
+}
+
+qerr shuffle_verify_bytes(const uint8_t *proof, size_t proof_len,
+                          const uint8_t ctx[SHUFFLE_CTX_LEN], const point *K, const uint8_t *in,
+                          const uint8_t *out, size_t n, size_t w, shuffle_fail *why)
+{
+	shuffle_proof *pf = NULL;
+	elgamal_ct **a = NULL, **b = NULL;
+	qerr e;
+	if (why != NULL)
+		memset(why, 0, sizeof *why);
+	if (proof == NULL || ctx == NULL || K == NULL || in == NULL || out == NULL)
+		return Q_ERR_ARG;
+	if (!dims_ok(n, w))
+		return Q_ERR_LIMIT;
+	if ((e = shuffle_proof_decode(&pf, n, w, proof, proof_len)) != Q_OK)
+		return e;
+	if ((a = cts_decode(in, n * w, &e)) == NULL || (b = cts_decode(out, n * w, &e)) == NULL)
+		goto out;
+	e = verify_impl(pf, ctx, K, (const elgamal_ct *const *)a, (const elgamal_ct *const *)b, n,
+	                w, in, out, why);
+out:
+	cts_free(a, n * w);
+	cts_free(b, n * w);
+	shuffle_proof_free(pf);
 	return e;
 }
 
@@ -1197,6 +1286,13 @@ qerr shuffle_proof_decode(shuffle_proof **out, size_t n, size_t w, const uint8_t
 		GET_S(pf->sp[i]);
 #undef GET_P
 #undef GET_S
+	if (e == Q_OK) { /* keep the points' bytes for the transcript */
+		size_t pl = (size_t)POINT_LEN * (3 * n + 3 + 2 * w);
+		if ((pf->enc = malloc(pl)) == NULL)
+			e = Q_ERR_NOMEM;
+		else
+			memcpy(pf->enc, in, pl);
+	}
 	if (e != Q_OK) {
 		shuffle_proof_free(pf);
 		return e;
@@ -1209,6 +1305,8 @@ qerr shuffle_proof_decode(shuffle_proof **out, size_t n, size_t w, const uint8_t
 
 point *shuffle_proof_point_(shuffle_proof *pf, int which, size_t i)
 {
+	free(pf->enc); /* the caller alters a point: its bytes are stale */
+	pf->enc = NULL;
 	switch (which) {
 	case 0:
 		return pf->c[i];
