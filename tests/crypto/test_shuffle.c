@@ -753,7 +753,7 @@ Test(names, known_answer_zhang_wei)
 
 static qerr roundtrip(const char *nm, size_t len, size_t w)
 {
-	point *p[8];
+	point *p[16];
 	uint8_t out[8 * NAMEPT_CHUNK];
 	size_t olen = 99;
 	qerr e;
