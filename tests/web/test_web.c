@@ -674,7 +674,7 @@ Test(web, tls13_with_station_certificate)
  * BUILD/tests/web/shots.  Skipped when chromium or node is missing; the
  * two npm packages are installed into tests/web/node_modules (not
  * committed) when absent and npm can reach its registry. */
-Test(web, browser, .timeout = 240)
+Test(web, browser, .timeout = 480)
 {
 	const char *src = getenv("QUORUM_SOURCE_ROOT"), *root = getenv("QUORUM_BUILD_ROOT");
 	char cmd[2048], mods[1024], shots[1024];
