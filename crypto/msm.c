@@ -153,6 +153,8 @@ __attribute__((noinline)) static void fe_mul(uint64_t r[4], const uint64_t a[4],
 	fe_reduce_once(r, t0, t1, t2, t3, t4);
 }
 
+/* A dedicated squaring (10 multiplications instead of 16) measured no
+ * faster with gcc 12, so squaring is a multiplication. */
 static inline void fe_sqr(uint64_t r[4], const uint64_t a[4])
 {
 	fe_mul(r, a, a);
@@ -437,16 +439,17 @@ qerr msm_pts_from_jacobian(msm_pt *o, const uint8_t (*xyz)[3 * 32], size_t n)
 	return Q_OK;
 }
 
-/* Bits of a 32-byte big-endian scalar: bit k (0 = least significant). */
-static unsigned scalar_bits(const uint8_t s[32], unsigned k, unsigned c)
+/* Bits k .. k+c-1 of a scalar in 4 little-endian limbs (c <= 16). */
+static unsigned scalar_bits(const uint64_t s[4], unsigned k, unsigned c)
 {
-	unsigned v = 0;
-	for (unsigned b = 0; b < c; b++) {
-		unsigned kk = k + b;
-		if (kk < 256 && ((s[31 - kk / 8] >> (kk % 8)) & 1))
-			v |= 1u << b;
-	}
-	return v;
+	unsigned i = k / 64, sh = k % 64;
+	uint64_t v;
+	if (k >= 256)
+		return 0;
+	v = s[i] >> sh;
+	if (sh + c > 64 && i + 1 < 4)
+		v |= s[i + 1] << (64 - sh);
+	return (unsigned)(v & ((1u << c) - 1));
 }
 
 static unsigned bitlen(const uint8_t s[32])
@@ -512,8 +515,10 @@ qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		unsigned carry = 0;
+		uint64_t limbs[4];
+		fe_from_be(limbs, sc[i]);
 		for (unsigned w = 0; w < nwin; w++) {
-			int d = (int)(scalar_bits(sc[i], w * c, c) + carry);
+			int d = (int)(scalar_bits(limbs, w * c, c) + carry);
 			carry = 0;
 			if (d > (int)half) {
 				d -= (int)(2 * half);

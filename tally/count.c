@@ -50,9 +50,10 @@ typedef struct vworker {
 } vworker;
 
 /* Ballots per batch verification (C-4.3.10): one multi-scalar
- * multiplication over all their proofs.  Measured (bench_tally): 32
- * five-selection ballots (192 proofs) already gets most of the gain. */
-#define CHUNK 32
+ * multiplication over all their proofs.  The bucket method (C-1.5) costs
+ * less per point the more points it has: 256 five-selection ballots are
+ * ~10,000 points (bench_msm, bench_tally). */
+#define CHUNK TALLY_BATCH_BALLOTS
 
 /* Record ballot i as failing (the lowest index wins) and stop. */
 static void worker_fail(vshared *sh, size_t i, qerr e, const char *why)

@@ -40,6 +40,9 @@
 #define TALLY_ENTRY_CAST "quorum/v1/station/ballot-cast"
 
 /* One encoded ballot to verify (B-2 bytes, not owned). */
+/* Ballots verified per batch (one multi-scalar multiplication). */
+#define TALLY_BATCH_BALLOTS 256
+
 typedef struct tally_item {
 	const uint8_t *enc;
 	size_t len;
