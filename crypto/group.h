@@ -119,9 +119,19 @@ Q_MUST_CHECK qerr point_mul2(point *r, const scalar *a, const scalar *b, const p
 Q_MUST_CHECK qerr point_generator(point *r);
 
 /* r = g*G + sum_i s[i]*p[i] (g may be NULL for 0; count may be 0).
- * Public scalars only.  Uses EC_POINTs_mul (shares doublings). */
+ * PUBLIC SCALARS AND POINTS ONLY: not constant time.  From
+ * MSM_BUCKET_MIN (160) terms on, the bucket method of crypto/msm.c
+ * (Pippenger, C-1.5); below, OpenSSL's EC_POINTs_mul. */
 Q_MUST_CHECK qerr point_msm(point *r, const scalar *g, size_t count, const point *const *p,
                             const scalar *const *s);
+/* The same from 65-byte encodings (enc[i]), skipping the conversion of
+ * OpenSSL points: each encoding is checked as point_decode does
+ * (Q_ERR_ENCODING / Q_ERR_POINT).  Public data only. */
+Q_MUST_CHECK qerr point_msm_enc(point *r, const scalar *g, size_t count, const uint8_t *const *enc,
+                                const scalar *const *s);
+/* The reference: always OpenSSL's EC_POINTs_mul (tests and bench). */
+Q_MUST_CHECK qerr point_msm_ref(point *r, const scalar *g, size_t count, const point *const *p,
+                                const scalar *const *s);
 
 /* ---- fixed-base table for a point other than G (e.g. the joint key K) ---- */
 

@@ -25,4 +25,36 @@ const BIGNUM *group_order(void);
 /* This thread's BN_CTX (created on first use), or NULL if memory ran out. */
 BN_CTX *group_bnctx(void);
 
+/* ---- msm.c: Pippenger multi-scalar multiplication, public data only ---- */
+
+/* An affine point, not infinity, coordinates in msm.c's Montgomery form. */
+typedef struct msm_pt {
+	uint64_t x[4], y[4];
+} msm_pt;
+
+/* The widest bucket window msm_run uses (signed digits fit int16_t). */
+#define MSM_MAX_WINDOW 15u
+
+/* From a 65-byte encoding, checked as point_decode does (Q_ERR_ENCODING
+ * for a prefix other than 0x04, Q_ERR_POINT for X or Y >= p or off the
+ * curve). */
+qerr msm_pt_from_enc(msm_pt *o, const uint8_t enc[POINT_LEN]);
+/* From n Jacobian triples X || Y || Z (32 bytes each, big-endian, plain
+ * integers < p, Z != 0) with one shared inversion.  Q_ERR_POINT for a
+ * coordinate >= p or Z = 0; no curve check (the caller's points are
+ * group elements already). */
+qerr msm_pts_from_jacobian(msm_pt *o, const uint8_t (*xyz)[3 * 32], size_t n);
+/* sum_i sc[i]*pts[i] (sc big-endian, any 256-bit value; < n expected).
+ * *is_inf = 1 and out zeroed if the sum is infinity, else out is its
+ * encoding.  Q_ERR_NOMEM. */
+qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8_t (*sc)[32],
+             size_t n);
+/* Tests only: force msm_run's window width (2..MSM_MAX_WINDOW; 0 = its
+ * own choice). */
+extern unsigned msm_window_override;
+/* Bench only: n mixed additions of p into an accumulator (the unit of
+ * msm_run's per-point floor).  Returns a word of the result so the work
+ * cannot be optimised away. */
+uint64_t msm_madd_repeat(const msm_pt *p, size_t n);
+
 #endif

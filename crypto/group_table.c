@@ -7,6 +7,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "group_internal.h"
@@ -77,8 +78,8 @@ const uint8_t *point_table_encoding(const point_table *t)
 	return t->enc;
 }
 
-qerr point_msm(point *r, const scalar *g, size_t count, const point *const *p,
-               const scalar *const *s)
+qerr point_msm_ref(point *r, const scalar *g, size_t count, const point *const *p,
+                   const scalar *const *s)
 {
 	BN_CTX *ctx = group_bnctx();
 	const EC_POINT **pp = NULL;
@@ -109,5 +110,165 @@ qerr point_msm(point *r, const scalar *g, size_t count, const point *const *p,
 out:
 	free(pp);
 	free(ss);
+	return e;
+}
+
+/* Below this many terms OpenSSL's EC_POINTs_mul (per-point tables and
+ * shared doublings, assembly field arithmetic) beats the bucket method;
+ * bench_crypto measures both (C-1.5). */
+#define MSM_BUCKET_MIN 160
+
+static qerr msm_finish(point *r, const uint8_t enc[POINT_LEN], int inf)
+{
+	if (inf)
+		return point_set_infinity(r);
+	return point_decode(r, enc, POINT_LEN) == Q_OK ? Q_OK : Q_ERR_CRYPTO;
+}
+
+static qerr scalar_be(uint8_t out[SCALAR_LEN], const scalar *s)
+{
+	return BN_bn2binpad(s->bn, out, SCALAR_LEN) == SCALAR_LEN ? Q_OK : Q_ERR_ARG;
+}
+
+/* The generator as an msm_pt (computed once). */
+static msm_pt g_gen;
+static pthread_once_t g_gen_once = PTHREAD_ONCE_INIT;
+static int g_gen_ok;
+
+static void gen_init(void)
+{
+	uint8_t enc[POINT_LEN];
+	point *g = point_new();
+	g_gen_ok = g != NULL && point_generator(g) == Q_OK && point_encode(enc, g) == Q_OK &&
+	           msm_pt_from_enc(&g_gen, enc) == Q_OK;
+	point_free(g);
+}
+
+static qerr gen_pt(msm_pt *o)
+{
+	if (pthread_once(&g_gen_once, gen_init) != 0 || !g_gen_ok)
+		return Q_ERR_CRYPTO;
+	*o = g_gen;
+	return Q_OK;
+}
+
+qerr point_msm(point *r, const scalar *g, size_t count, const point *const *p,
+               const scalar *const *s)
+{
+	BN_CTX *ctx = group_bnctx();
+	const EC_GROUP *grp = group_ec();
+	uint8_t(*xyz)[3 * 32] = NULL, (*sc)[SCALAR_LEN] = NULL, out[POINT_LEN];
+	msm_pt *pts = NULL;
+	size_t n = 0;
+	int inf = 1;
+	qerr e = Q_ERR_NOMEM;
+
+	if (r == NULL || (count > 0 && (p == NULL || s == NULL)))
+		return Q_ERR_ARG;
+	if (count < MSM_BUCKET_MIN)
+		return point_msm_ref(r, g, count, p, s);
+	if (ctx == NULL)
+		return Q_ERR_NOMEM;
+	xyz = malloc(count * sizeof *xyz);
+	sc = malloc((count + 1) * sizeof *sc);
+	pts = malloc((count + 1) * sizeof *pts);
+	if (xyz == NULL || sc == NULL || pts == NULL)
+		goto out;
+	BN_CTX_start(ctx);
+	{
+		BIGNUM *X = BN_CTX_get(ctx), *Y = BN_CTX_get(ctx), *Z = BN_CTX_get(ctx);
+		e = X == NULL || Z == NULL ? Q_ERR_NOMEM : Q_OK;
+		for (size_t i = 0; i < count && e == Q_OK; i++) {
+			if (p[i] == NULL || s[i] == NULL) {
+				e = Q_ERR_ARG;
+				break;
+			}
+			if (EC_POINT_is_at_infinity(grp, p[i]->p) || BN_is_zero(s[i]->bn))
+				continue; /* contributes O */
+			if (!EC_POINT_get_Jprojective_coordinates_GFp(grp, p[i]->p, X, Y, Z, ctx) ||
+			    BN_bn2binpad(X, xyz[n], 32) != 32 ||
+			    BN_bn2binpad(Y, xyz[n] + 32, 32) != 32 ||
+			    BN_bn2binpad(Z, xyz[n] + 64, 32) != 32)
+				e = Q_ERR_CRYPTO;
+			else
+				e = scalar_be(sc[n++], s[i]);
+		}
+	}
+	BN_CTX_end(ctx);
+	if (e != Q_OK)
+		goto out;
+	if ((e = msm_pts_from_jacobian(pts, (const uint8_t(*)[3 * 32]) xyz, n)) != Q_OK)
+		goto out;
+	if (g != NULL && !BN_is_zero(g->bn)) {
+		if ((e = gen_pt(&pts[n])) != Q_OK || (e = scalar_be(sc[n], g)) != Q_OK)
+			goto out;
+		n++;
+	}
+	if ((e = msm_run(out, &inf, pts, (const uint8_t(*)[SCALAR_LEN])sc, n)) != Q_OK)
+		goto out;
+	e = msm_finish(r, out, inf);
+out:
+	free(xyz);
+	free(sc);
+	free(pts);
+	return e;
+}
+
+qerr point_msm_enc(point *r, const scalar *g, size_t count, const uint8_t *const *enc,
+                   const scalar *const *s)
+{
+	uint8_t(*sc)[SCALAR_LEN] = NULL, out[POINT_LEN];
+	msm_pt *pts = NULL;
+	point **tmp = NULL;
+	size_t n = 0;
+	int inf = 1;
+	qerr e = Q_ERR_NOMEM;
+
+	if (r == NULL || (count > 0 && (enc == NULL || s == NULL)))
+		return Q_ERR_ARG;
+	for (size_t i = 0; i < count; i++)
+		if (enc[i] == NULL || s[i] == NULL)
+			return Q_ERR_ARG;
+	if (count < MSM_BUCKET_MIN) {
+		/* few terms: decode and let OpenSSL do it */
+		tmp = calloc(count + 1, sizeof *tmp);
+		if (tmp == NULL)
+			goto out;
+		for (size_t i = 0; i < count; i++) {
+			if ((tmp[i] = point_new()) == NULL)
+				goto out;
+			if ((e = point_decode(tmp[i], enc[i], POINT_LEN)) != Q_OK)
+				goto out;
+		}
+		e = point_msm_ref(r, g, count, (const point *const *)tmp, s);
+		goto out;
+	}
+	sc = malloc((count + 1) * sizeof *sc);
+	pts = malloc((count + 1) * sizeof *pts);
+	if (sc == NULL || pts == NULL)
+		goto out;
+	for (size_t i = 0; i < count; i++) {
+		if ((e = msm_pt_from_enc(&pts[n], enc[i])) != Q_OK)
+			goto out;
+		if (BN_is_zero(s[i]->bn))
+			continue;
+		if ((e = scalar_be(sc[n++], s[i])) != Q_OK)
+			goto out;
+	}
+	if (g != NULL && !BN_is_zero(g->bn)) {
+		if ((e = gen_pt(&pts[n])) != Q_OK || (e = scalar_be(sc[n], g)) != Q_OK)
+			goto out;
+		n++;
+	}
+	if ((e = msm_run(out, &inf, pts, (const uint8_t(*)[SCALAR_LEN])sc, n)) != Q_OK)
+		goto out;
+	e = msm_finish(r, out, inf);
+out:
+	if (tmp != NULL)
+		for (size_t i = 0; i < count; i++)
+			point_free(tmp[i]);
+	free(tmp);
+	free(sc);
+	free(pts);
 	return e;
 }

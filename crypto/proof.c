@@ -1068,7 +1068,8 @@ static qerr batch_challenge(const range_batch_item *it, const point *K, const po
 qerr range_batch_verify(const range_batch_item *items, size_t count, const point *K,
                         const point_table *K_table)
 {
-	const point **pts = NULL;
+	const uint8_t **pts = NULL; /* encodings of the points, one per slot */
+	uint8_t kenc[POINT_LEN], *ctenc = NULL; /* encodings the caller did not give */
 	scalar **scs = NULL; /* owned: one per point slot */
 	size_t npts = 0, cap = 1, nw = 0;
 	uint8_t *pool = NULL; /* random bytes for the weights */
@@ -1103,7 +1104,8 @@ qerr range_batch_verify(const range_batch_item *items, size_t count, const point
 	scs = calloc(cap, sizeof *scs);
 	/* 2 weights per branch; cap - 1 >= 2 * branches */
 	pool = malloc(16 * cap);
-	if (pts == NULL || scs == NULL || pool == NULL)
+	ctenc = malloc(2 * POINT_LEN * count);
+	if (pts == NULL || scs == NULL || pool == NULL || ctenc == NULL)
 		goto out;
 	if ((e = rand_bytes(pool, 16 * cap)) != Q_OK)
 		goto out;
@@ -1112,7 +1114,11 @@ qerr range_batch_verify(const range_batch_item *items, size_t count, const point
 		if ((scs[i] = scalar_new()) == NULL)
 			goto out;
 	/* slot 0: K with coefficient -sum rho_b v_j */
-	pts[npts++] = K;
+	if (K_table != NULL)
+		memcpy(kenc, point_table_encoding(K_table), POINT_LEN);
+	else if ((e = point_encode(kenc, K)) != Q_OK)
+		goto out;
+	pts[npts++] = kenc;
 	if ((e = scalar_set_u64(scs[0], 0)) != Q_OK || (e = scalar_set_u64(g, 0)) != Q_OK)
 		goto out;
 	for (size_t i = 0; i < count; i++) {
@@ -1123,8 +1129,17 @@ qerr range_batch_verify(const range_batch_item *items, size_t count, const point
 			goto out;
 		ia = npts++; /* alpha */
 		ib = npts++; /* beta */
-		pts[ia] = it->ct->a;
-		pts[ib] = it->ct->b;
+		if (it->ct_enc != NULL) {
+			pts[ia] = it->ct_enc;
+			pts[ib] = it->ct_enc + POINT_LEN;
+		} else {
+			uint8_t *ce = ctenc + 2 * POINT_LEN * i;
+			if ((e = point_encode(ce, it->ct->a)) != Q_OK ||
+			    (e = point_encode(ce + POINT_LEN, it->ct->b)) != Q_OK)
+				goto out;
+			pts[ia] = ce;
+			pts[ib] = ce + POINT_LEN;
+		}
 		if ((e = scalar_set_u64(scs[ia], 0)) != Q_OK ||
 		    (e = scalar_set_u64(scs[ib], 0)) != Q_OK)
 			goto out;
@@ -1135,10 +1150,10 @@ qerr range_batch_verify(const range_batch_item *items, size_t count, const point
 			if ((e = weight_from_pool(ra, pool, nw++)) != Q_OK ||
 			    (e = weight_from_pool(rb, pool, nw++)) != Q_OK)
 				goto out;
-			pts[npts] = pf->ca[k];
+			pts[npts] = pf->commit + 2 * POINT_LEN * k;
 			if ((e = scalar_copy(scs[npts++], ra)) != Q_OK)
 				goto out;
-			pts[npts] = pf->cb[k];
+			pts[npts] = pf->commit + 2 * POINT_LEN * k + POINT_LEN;
 			if ((e = scalar_copy(scs[npts++], rb)) != Q_OK)
 				goto out;
 			/* alpha += rho_a c_j ; beta += rho_b c_j */
@@ -1161,7 +1176,7 @@ qerr range_batch_verify(const range_batch_item *items, size_t count, const point
 		}
 	}
 	/* (C-4.3.10) one multi-scalar multiplication must give O */
-	if ((e = point_msm(res, g, npts, pts, (const scalar *const *)scs)) != Q_OK)
+	if ((e = point_msm_enc(res, g, npts, pts, (const scalar *const *)scs)) != Q_OK)
 		goto out;
 	e = point_is_infinity(res) ? Q_OK : Q_ERR_PROOF;
 out:
@@ -1171,6 +1186,7 @@ out:
 	free(scs);
 	free(pts);
 	free(pool);
+	free(ctenc);
 	scalar_free(g);
 	scalar_free(ra);
 	scalar_free(rb);

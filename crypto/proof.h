@@ -156,10 +156,14 @@ Q_MUST_CHECK qerr range_verify(const range_proof *pf, const uint8_t ctx[PROOF_CT
 /* ---- batch verification of range proofs with commitments (C-4.3.10) ---- */
 
 typedef struct range_batch_item {
-	const range_proof *pf; /* must carry commitments */
+	/* must carry commitments; the batch reads their encodings
+	 * (pf->commit, the hashed bytes), not the objects pf->ca / pf->cb */
+	const range_proof *pf;
 	const uint8_t *ctx; /* PROOF_CTX_LEN bytes */
 	const elgamal_ct *ct;
-	const uint8_t *ct_enc; /* optional: ct's 130-byte encoding (saves re-encoding) */
+	/* optional: ct's 130-byte encoding (saves re-encoding); if given it
+	 * is what the batch hashes and multiplies, so it must be ct's */
+	const uint8_t *ct_enc;
 	uint64_t lo, hi;
 } range_batch_item;
 

@@ -3,6 +3,7 @@
 #include "xcheck.h"
 
 #include <gcrypt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,14 +26,54 @@ static const uint8_t ed_L_le[32] = {
     0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
 
+/* One libgcrypt EC context per thread, made on first use and released
+ * when the thread ends (or at exit for the thread that calls exit()).
+ * A context is not shared between threads, so no locking is needed. */
+static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
+static pthread_key_t ctx_key;
+static int ctx_key_ok;
+
+static void ctx_release(void *c)
+{
+	gcry_ctx_release(c);
+}
+
+static void ctx_release_at_exit(void)
+{
+	gcry_ctx_t c = pthread_getspecific(ctx_key);
+	if (c != NULL) {
+		pthread_setspecific(ctx_key, NULL);
+		gcry_ctx_release(c);
+	}
+}
+
+static void ctx_key_init(void)
+{
+	ctx_key_ok =
+	    pthread_key_create(&ctx_key, ctx_release) == 0 && atexit(ctx_release_at_exit) == 0;
+}
+
+unsigned long xcheck_ctx_made; /* tests: contexts made so far */
+
+/* This thread's P-256 context (borrowed: never released by the caller). */
 static qerr ec_ctx(gcry_ctx_t *ctx)
 {
+	gcry_ctx_t c;
 	quorum_gcry_init();
 	*ctx = NULL;
-	if (gcry_mpi_ec_new(ctx, NULL, "NIST P-256") != 0) {
-		*ctx = NULL;
+	if (pthread_once(&ctx_once, ctx_key_init) != 0 || !ctx_key_ok)
 		return Q_ERR_CRYPTO;
+	c = pthread_getspecific(ctx_key);
+	if (c == NULL) {
+		if (gcry_mpi_ec_new(&c, NULL, "NIST P-256") != 0)
+			return Q_ERR_CRYPTO;
+		if (pthread_setspecific(ctx_key, c) != 0) {
+			gcry_ctx_release(c);
+			return Q_ERR_NOMEM;
+		}
+		__atomic_add_fetch(&xcheck_ctx_made, 1, __ATOMIC_RELAXED);
 	}
+	*ctx = c;
 	return Q_OK;
 }
 
@@ -197,7 +238,6 @@ qerr xcheck_point_decode(xcheck_point **out, const uint8_t *in, size_t len)
 	if (rc != Q_OK)
 		return rc;
 	rc = decode(&p, in, len, ctx);
-	gcry_ctx_release(ctx);
 	if (rc != Q_OK)
 		return rc;
 	*out = wrap(p);
@@ -213,7 +253,6 @@ qerr xcheck_point_encode(uint8_t out[XCHECK_POINT_LEN], const xcheck_point *p)
 		return rc;
 	}
 	rc = encode(out, p->p, ctx);
-	gcry_ctx_release(ctx);
 	return rc;
 }
 
@@ -227,7 +266,6 @@ qerr xcheck_point_add(xcheck_point **out, const xcheck_point *a, const xcheck_po
 	if (rc != Q_OK)
 		return rc;
 	*out = wrap(add(a->p, b->p, ctx));
-	gcry_ctx_release(ctx);
 	return *out != NULL ? Q_OK : Q_ERR_NOMEM;
 }
 
@@ -245,7 +283,6 @@ qerr xcheck_point_mul(xcheck_point **out, const uint8_t k[XCHECK_SCALAR_LEN], co
 	if (rc == Q_OK) {
 		*out = wrap(mul(kk, p->p, ctx));
 		rc = *out != NULL ? Q_OK : Q_ERR_NOMEM;
-		gcry_ctx_release(ctx);
 	}
 	gcry_mpi_release(kk);
 	return rc;
@@ -268,7 +305,6 @@ qerr xcheck_point_mul_base(xcheck_point **out, const uint8_t k[XCHECK_SCALAR_LEN
 		*out = g != NULL ? wrap(mul(kk, g, ctx)) : NULL;
 		rc = *out != NULL ? Q_OK : Q_ERR_NOMEM;
 		gcry_mpi_point_release(g);
-		gcry_ctx_release(ctx);
 	}
 	gcry_mpi_release(kk);
 	return rc;
@@ -296,7 +332,6 @@ qerr xcheck_add65(uint8_t out[XCHECK_POINT_LEN], const uint8_t a[XCHECK_POINT_LE
 	gcry_mpi_point_release(pa);
 	gcry_mpi_point_release(pb);
 	gcry_mpi_point_release(w);
-	gcry_ctx_release(ctx);
 	return rc;
 }
 
@@ -321,7 +356,6 @@ qerr xcheck_mul65(uint8_t out[XCHECK_POINT_LEN], const uint8_t k[XCHECK_SCALAR_L
 	gcry_mpi_release(kk);
 	gcry_mpi_point_release(pp);
 	gcry_mpi_point_release(w);
-	gcry_ctx_release(ctx);
 	return rc;
 }
 
@@ -339,44 +373,67 @@ qerr xcheck_mul_base65(uint8_t out[XCHECK_POINT_LEN], const uint8_t k[XCHECK_SCA
 
 /* ---- S-7.2: sum_i (+/-) s_i*P_i == Q ---- */
 
+/* Validation and arithmetic both stream over the terms: memory does not
+ * grow with count and there is no limit on it (a record of a million
+ * ballots gives a million terms).  A term whose point pointer equals the
+ * previous term's reuses that decoded point; a zero scalar costs no
+ * multiplication. */
 qerr xcheck_lincomb(const xcheck_term *terms, size_t count, const uint8_t *q)
 {
 	gcry_ctx_t ctx = NULL;
-	gcry_mpi_point_t *pts = NULL, acc = NULL, g = NULL;
-	gcry_mpi_t *ks = NULL;
+	gcry_mpi_point_t acc = NULL, g = NULL, cur = NULL;
+	const uint8_t *cur_enc = NULL;
 	uint8_t enc[XCHECK_POINT_LEN];
 	qerr rc;
 
-	if (terms == NULL || count == 0 || count > (1u << 20))
+	if (terms == NULL || count == 0)
 		return Q_ERR_ARG;
 	rc = ec_ctx(&ctx);
 	if (rc != Q_OK)
 		return rc;
-	pts = calloc(count, sizeof *pts);
-	ks = calloc(count, sizeof *ks);
-	g = gcry_mpi_ec_get_point("g", ctx, 1);
-	if (pts == NULL || ks == NULL || g == NULL) {
-		rc = Q_ERR_NOMEM;
-		goto out;
-	}
 	/* Validate every input before any arithmetic. */
 	if (q != NULL) {
 		gcry_mpi_point_t tmp;
-		rc = decode(&tmp, q, XCHECK_POINT_LEN, ctx);
-		if (rc != Q_OK)
-			goto out;
+		if ((rc = decode(&tmp, q, XCHECK_POINT_LEN, ctx)) != Q_OK)
+			return rc;
 		gcry_mpi_point_release(tmp);
 	}
 	for (size_t i = 0; i < count; i++) {
-		rc = scalar_mpi(&ks[i], terms[i].scalar);
-		if (rc == Q_OK && terms[i].point != NULL)
-			rc = decode(&pts[i], terms[i].point, XCHECK_POINT_LEN, ctx);
-		if (rc != Q_OK)
-			goto out;
+		if (terms[i].scalar == NULL || memcmp(terms[i].scalar, p256_n, 32) >= 0)
+			return Q_ERR_SCALAR;
+		if (terms[i].point != NULL && terms[i].point != cur_enc) {
+			gcry_mpi_point_t tmp;
+			if ((rc = decode(&tmp, terms[i].point, XCHECK_POINT_LEN, ctx)) != Q_OK)
+				return rc;
+			gcry_mpi_point_release(tmp);
+			cur_enc = terms[i].point;
+		}
 	}
+	cur_enc = NULL;
+	g = gcry_mpi_ec_get_point("g", ctx, 1);
 	acc = inf_point();
+	if (g == NULL || acc == NULL) {
+		rc = Q_ERR_NOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < count; i++) {
-		gcry_mpi_point_t t = mul(ks[i], pts[i] != NULL ? pts[i] : g, ctx), s;
+		gcry_mpi_point_t t, s;
+		gcry_mpi_t k;
+		static const uint8_t zero[32];
+		if (memcmp(terms[i].scalar, zero, 32) == 0)
+			continue; /* 0 * P = O */
+		if (terms[i].point != NULL && terms[i].point != cur_enc) {
+			gcry_mpi_point_release(cur);
+			cur = NULL;
+			cur_enc = NULL;
+			if ((rc = decode(&cur, terms[i].point, XCHECK_POINT_LEN, ctx)) != Q_OK)
+				goto out;
+			cur_enc = terms[i].point;
+		}
+		if ((rc = scalar_mpi(&k, terms[i].scalar)) != Q_OK)
+			goto out;
+		t = mul(k, terms[i].point != NULL ? cur : g, ctx);
+		gcry_mpi_release(k);
 		if (terms[i].negate) {
 			gcry_mpi_point_t nt = neg(t, ctx);
 			gcry_mpi_point_release(t);
@@ -397,17 +454,9 @@ qerr xcheck_lincomb(const xcheck_term *terms, size_t count, const uint8_t *q)
 	}
 	rc = memcmp(enc, q, XCHECK_POINT_LEN) == 0 ? Q_OK : Q_ERR_PROOF;
 out:
-	if (pts != NULL)
-		for (size_t i = 0; i < count; i++)
-			gcry_mpi_point_release(pts[i]);
-	if (ks != NULL)
-		for (size_t i = 0; i < count; i++)
-			gcry_mpi_release(ks[i]);
-	free(pts);
-	free(ks);
+	gcry_mpi_point_release(cur);
 	gcry_mpi_point_release(acc);
 	gcry_mpi_point_release(g);
-	gcry_ctx_release(ctx);
 	return rc;
 }
 

@@ -14,7 +14,8 @@
  * xcheck_point value (e.g. 0*P or P + (-P)) but cannot be encoded.
  *
  * NOT constant-time: for public data only (verification), never secrets.
- * Thread-safe: every call uses its own libgcrypt EC context.
+ * Thread-safe: each thread uses its own libgcrypt EC context, made on its
+ * first call and released when the thread ends (not once per call).
  */
 #ifndef QUORUM_XCHECK_H
 #define QUORUM_XCHECK_H
@@ -79,7 +80,8 @@ typedef struct xcheck_term {
  *   rc = xcheck_lincomb(t, 2, A);
  * Returns Q_OK if the equation holds, Q_ERR_PROOF if it does not,
  * Q_ERR_POINT / Q_ERR_SCALAR for a malformed input (checked before any
- * arithmetic), Q_ERR_ARG for count == 0 or NULL terms, Q_ERR_NOMEM. */
+ * arithmetic), Q_ERR_ARG for count == 0 or NULL terms, Q_ERR_NOMEM.
+ * No limit on count; memory does not grow with it (terms are streamed). */
 Q_MUST_CHECK qerr xcheck_lincomb(const xcheck_term *terms, size_t count, const uint8_t *q);
 
 /* SHA-256 (libgcrypt gcry_md). */
@@ -97,5 +99,9 @@ void xcheck_sha256(uint8_t out[32], const void *data, size_t len);
  * malformed public key). */
 Q_MUST_CHECK qerr xcheck_ed25519_verify(const uint8_t pk[32], const void *msg, size_t len,
                                         const uint8_t sig[64]);
+
+/* Tests: the number of libgcrypt EC contexts made so far (one per thread
+ * that used this module). */
+extern unsigned long xcheck_ctx_made;
 
 #endif

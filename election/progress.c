@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "election/i18n.h"
+
 #include "banned.h"
 
 #define BAR_WIDTH 30
@@ -39,8 +41,23 @@ static void draw(const progress *p, uint64_t done, int final)
 	for (unsigned i = 0; i < BAR_WIDTH; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[BAR_WIDTH] = '\0';
-	int n = snprintf(line, sizeof(line), "\r%s [%s] %llu/%llu%s", p->what, bar,
-	                 (unsigned long long)done, (unsigned long long)p->total, final ? "\n" : "");
+	char rate[96] = "";
+	int64_t el = now_ms() - p->start_ms;
+	if (el >= 1000 && done > 0) {
+		double per_s = (double)done * 1000.0 / (double)el;
+		uint64_t left = (uint64_t)((double)(p->total - done) / per_s + 0.5);
+		if (final)
+			snprintf(rate, sizeof rate, _(", %.0f %s/s in %llu:%02llu"), per_s,
+			         p->unit ? p->unit : "", (unsigned long long)(el / 60000),
+			         (unsigned long long)(el / 1000 % 60));
+		else
+			snprintf(rate, sizeof rate, _(", %.0f %s/s, %llu:%02llu left   "), per_s,
+			         p->unit ? p->unit : "", (unsigned long long)(left / 60),
+			         (unsigned long long)(left % 60));
+	}
+	int n = snprintf(line, sizeof(line), "\r%s [%s] %llu/%llu%s%s", p->what, bar,
+	                 (unsigned long long)done, (unsigned long long)p->total, rate,
+	                 final ? "\n" : "");
 	if (n <= 0)
 		return;
 	size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
@@ -58,7 +75,14 @@ void progress_begin(progress *p, int fd, const char *what, uint64_t total)
 		return;
 	p->fd = fd;
 	p->last_ms = now_ms();
+	p->start_ms = p->last_ms;
 	draw(p, 0, 0);
+}
+
+void progress_unit(progress *p, const char *unit)
+{
+	if (p != NULL)
+		p->unit = unit;
 }
 
 void progress_update(progress *p, uint64_t done)

@@ -1,8 +1,9 @@
 /*
- * cmd_tally.c -- quorum-tally tally DIR [--threads N]
+ * cmd_tally.c -- quorum-tally tally DIR [--jobs N]   (--threads N: the same)
  *
  * Checks every station record (signature, log, counts), verifies every
- * ballot's proofs on all cores (a progress bar on a terminal), refuses
+ * ballot's proofs on N cores (default all; a progress bar with ballots/s
+ * and the time left on a terminal), refuses
  * duplicates and ballots of another election, and writes the homomorphic
  * aggregate (docs/spec/record.md R-5, R-6).
  */
@@ -22,19 +23,22 @@
 
 int cmd_tally(int argc, char **argv)
 {
-	static const char *const valued[] = {"--threads", NULL};
+	static const char *const valued[] = {"--jobs", "--threads", NULL};
 	const char *dir = cli_positional(argc, argv, valued);
-	const char *th = cli_opt(argc, argv, "--threads");
+	const char *th = cli_opt(argc, argv, "--jobs");
 	rec_election *el = NULL;
 	tally_opts o = {0, 1};
 	char msg[768] = "";
 	qerr e;
 	if (dir == NULL) {
-		fprintf(stderr, "usage: quorum-tally tally DIR [--threads N]\n");
+		fprintf(stderr, _("usage: quorum-tally tally DIR [--jobs N]\n"));
 		return TALLY_EXIT_USAGE;
 	}
+	if (th == NULL)
+		th = cli_opt(argc, argv, "--threads"); /* the older name */
 	if (th != NULL && cli_u32(th, 1, 64, &o.nthreads) != Q_OK) {
-		fprintf(stderr, "quorum-tally tally: --threads must be 1..64\n");
+		fprintf(stderr,
+		        _("quorum-tally tally: --jobs must be 1..64 (default: every core)\n"));
 		return TALLY_EXIT_USAGE;
 	}
 	if ((e = rec_open(&el, dir, msg, sizeof msg)) == Q_OK)

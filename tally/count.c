@@ -50,9 +50,10 @@ typedef struct vworker {
 } vworker;
 
 /* Ballots per batch verification (C-4.3.10): one multi-scalar
- * multiplication over all their proofs.  Measured (bench_tally): 32
- * five-selection ballots (192 proofs) already gets most of the gain. */
-#define CHUNK 32
+ * multiplication over all their proofs.  The bucket method (C-1.5) costs
+ * less per point the more points it has: 256 five-selection ballots are
+ * ~10,000 points (bench_msm, bench_tally). */
+#define CHUNK TALLY_BATCH_BALLOTS
 
 /* Record ballot i as failing (the lowest index wins) and stop. */
 static void worker_fail(vshared *sh, size_t i, qerr e, const char *why)
@@ -253,8 +254,13 @@ typedef struct station_data {
 	uint64_t issued, cast, challenged, registered;
 	uint8_t record_hash[SHA256_LEN];
 	size_t nballots;
-	uint8_t **enc; /* nballots B-2 encodings */
+	uint8_t **enc; /* nballots B-2 encodings; NULL once compacted */
 	size_t *len;
+	/* After the station's ballots are verified and added (tally_build
+	 * streams station by station), only what B-9 needs is kept: the
+	 * alphas of each cast ballot, total_options x 65 bytes per ballot,
+	 * ballot i's at alphas + i * total_options * 65. */
+	uint8_t *alphas;
 	uint8_t (*code)[BALLOT_CODE_LEN];
 	json_t *checked_in; /* the record's checked_in list (R-5 (9)), a reference */
 	size_t nch; /* challenged ballots: B-2 encodings, for B-9 */
@@ -264,10 +270,12 @@ typedef struct station_data {
 
 static void station_data_clear(station_data *sd)
 {
-	for (size_t i = 0; i < sd->nballots; i++)
-		free(sd->enc[i]);
+	if (sd->enc != NULL)
+		for (size_t i = 0; i < sd->nballots; i++)
+			free(sd->enc[i]);
 	free(sd->enc);
 	free(sd->len);
+	free(sd->alphas);
 	free(sd->code);
 	json_decref(sd->checked_in);
 	for (size_t i = 0; i < sd->nch; i++)
@@ -745,10 +753,54 @@ static int cmp_ref(const void *a, const void *b)
 
 /* ---- B-9: no ciphertext alpha twice in the record ---- */
 
+/* off[s]: where option s's ciphertext (its alpha first) starts in B-2. */
+static void alpha_offsets(const ballot_style *st, size_t *off)
+{
+	for (size_t k = 0, pos = 4, s = 0; k < st->ncontests; k++) {
+		const ballot_contest_style *cs = &st->contests[k];
+		for (size_t j = 0; j < cs->noptions; j++, s++)
+			off[s] = pos + 8 + (ELGAMAL_CT_LEN + RANGE_PROOF_FULL_LEN(1)) * j;
+		pos += 8 + cs->noptions * (ELGAMAL_CT_LEN + RANGE_PROOF_FULL_LEN(1)) +
+		       cs->ngroups * RANGE_PROOF_FULL_LEN(1) +
+		       RANGE_PROOF_FULL_LEN(cs->max_sel - cs->min_sel);
+	}
+}
+
+/* Keep of each verified cast ballot of sd only its alphas (B-9) and drop
+ * the encodings: ~T x 65 + 32 bytes per ballot stay instead of the whole
+ * B-2 encoding (3,378 bytes for five selections). */
+static qerr station_compact(const ballot_style *st, station_data *sd)
+{
+	size_t T = st->total_options, *off;
+	if (sd->enc == NULL)
+		return Q_OK;
+	if ((off = calloc(T + 1, sizeof *off)) == NULL)
+		return Q_ERR_NOMEM;
+	alpha_offsets(st, off);
+	if (sd->nballots > 0 &&
+	    (sd->alphas = malloc(sd->nballots * (T ? T : 1) * ALPHASET_ALPHA_LEN)) == NULL) {
+		free(off);
+		return Q_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < sd->nballots; i++) {
+		for (size_t x = 0; x < T; x++)
+			memcpy(sd->alphas + (i * T + x) * ALPHASET_ALPHA_LEN, sd->enc[i] + off[x],
+			       ALPHASET_ALPHA_LEN);
+		free(sd->enc[i]);
+	}
+	free(sd->enc);
+	sd->enc = NULL;
+	free(off);
+	return Q_OK;
+}
+
 typedef struct aplace {
 	size_t station, index;
 	int chal;
+	/* challenged: the B-2 encoding (alpha s at off[s]); cast: the
+	 * station's kept alphas of the ballot (alpha s at s * 65) */
 	const uint8_t *enc;
+	const uint8_t *code; /* the tracking code (B-4) */
 } aplace;
 
 typedef struct alpha_ctx {
@@ -757,10 +809,15 @@ typedef struct alpha_ctx {
 	size_t T;
 } alpha_ctx;
 
+static const uint8_t *alpha_at(const alpha_ctx *a, const aplace *p, size_t s)
+{
+	return p->chal ? p->enc + a->off[s] : p->enc + s * ALPHASET_ALPHA_LEN;
+}
+
 static int alpha_same(void *vctx, uint64_t earlier, const uint8_t alpha[ALPHASET_ALPHA_LEN])
 {
 	const alpha_ctx *a = vctx;
-	return memcmp(a->pl[earlier / a->T].enc + a->off[earlier % a->T], alpha,
+	return memcmp(alpha_at(a, &a->pl[earlier / a->T], earlier % a->T), alpha,
 	              ALPHASET_ALPHA_LEN) == 0;
 }
 
@@ -771,11 +828,9 @@ static void alpha_place(char *out, size_t outsz, const ballot_style *st, const s
 	const aplace *p = &a->pl[ref / a->T];
 	size_t s = (size_t)(ref % a->T), k = 0;
 	char hx[2 * BALLOT_CODE_LEN + 1];
-	uint8_t code[BALLOT_CODE_LEN];
 	while (k + 1 < st->ncontests && s >= st->contests[k].noptions)
 		s -= st->contests[k++].noptions;
-	ballot_tracking_code(code, st, p->enc, ballot_style_encoded_len(st));
-	hex_encode(hx, code, BALLOT_CODE_LEN);
+	hex_encode(hx, p->code, BALLOT_CODE_LEN);
 	snprintf(out, outsz, "station %s, %s %zu (tracking code %s) contest %zu option %zu",
 	         sds[p->station].id, p->chal ? "challenged ballot" : "ballot", p->index, hx, k, s);
 }
@@ -786,43 +841,46 @@ static qerr check_alphas(const ballot_style *st, const station_data *sds, size_t
                          size_t msgsz)
 {
 	size_t T = st->total_options, n = 0, slen = ballot_style_encoded_len(st);
-	size_t *off = NULL;
+	size_t *off = NULL, nch = 0;
 	aplace *pl = NULL;
 	alphaset *set = NULL;
+	uint8_t(*chcode)[BALLOT_CODE_LEN] = NULL;
 	qerr e = Q_ERR_NOMEM;
-	for (size_t s = 0; s < ns; s++)
+	for (size_t s = 0; s < ns; s++) {
 		n += sds[s].nballots + sds[s].nch;
+		nch += sds[s].nch;
+	}
 	if (T == 0 || n == 0)
 		return Q_OK;
 	if ((off = calloc(T, sizeof *off)) == NULL || (pl = calloc(n, sizeof *pl)) == NULL ||
+	    (chcode = calloc(nch + 1, sizeof *chcode)) == NULL ||
 	    (set = alphaset_new(n * T)) == NULL)
 		goto out;
-	for (size_t k = 0, pos = 4, s = 0; k < st->ncontests; k++) {
-		const ballot_contest_style *cs = &st->contests[k];
-		for (size_t j = 0; j < cs->noptions; j++, s++)
-			off[s] = pos + 8 + (ELGAMAL_CT_LEN + RANGE_PROOF_FULL_LEN(1)) * j;
-		pos += 8 + cs->noptions * (ELGAMAL_CT_LEN + RANGE_PROOF_FULL_LEN(1)) +
-		       cs->ngroups * RANGE_PROOF_FULL_LEN(1) +
-		       RANGE_PROOF_FULL_LEN(cs->max_sel - cs->min_sel);
-	}
+	alpha_offsets(st, off);
 	n = 0;
-	/* B-9.3: every cast ballot in record order, then every challenged one */
+	nch = 0;
+	/* B-9.3: every cast ballot in record order, then every challenged one
+	 * (cast ones verified and compacted: their alphas are kept) */
 	for (size_t s = 0; s < ns; s++)
 		for (size_t i = 0; i < sds[s].nballots; i++)
-			if (sds[s].len[i] == slen) /* verified: always */
-				pl[n++] = (aplace){s, i, 0, sds[s].enc[i]};
+			pl[n++] = (aplace){s, i, 0, sds[s].alphas + i * T * ALPHASET_ALPHA_LEN,
+			                   sds[s].code[i]};
 	for (size_t s = 0; s < ns; s++)
 		for (size_t i = 0; i < sds[s].nch; i++)
-			if (sds[s].ch_len[i] == slen) /* decoded by check_challenged */
-				pl[n++] = (aplace){s, i, 1, sds[s].ch_enc[i]};
+			if (sds[s].ch_len[i] == slen) { /* decoded by check_challenged */
+				ballot_tracking_code(chcode[nch], st, sds[s].ch_enc[i], slen);
+				pl[n++] = (aplace){s, i, 1, sds[s].ch_enc[i], chcode[nch++]};
+			}
 	alpha_ctx a = {pl, off, T};
 	for (uint64_t r = 0; r < n; r++)
 		for (size_t s = 0; s < T; s++) {
 			uint64_t earlier = 0;
-			e = alphaset_add(set, pl[r].enc + off[s], r * T + s, alpha_same, &a,
+			e = alphaset_add(set, alpha_at(&a, &pl[r], s), r * T + s, alpha_same, &a,
 			                 &earlier);
+			/* the same tracking code: the same B-2 encoding (B-4, a
+			 * SHA-256 of it) */
 			if (e == Q_ERR_EXISTS && earlier % T == s &&
-			    memcmp(pl[earlier / T].enc, pl[r].enc, slen) == 0) {
+			    memcmp(pl[earlier / T].code, pl[r].code, BALLOT_CODE_LEN) == 0) {
 				/* the same ballot at the same place: not a replayed
 				 * ciphertext but a ballot twice.  Cast twice was refused
 				 * (R-6 (1)); challenged at two stations is never counted;
@@ -861,6 +919,7 @@ out:
 	alphaset_free(set);
 	free(pl);
 	free(off);
+	free(chcode);
 	return e;
 }
 
@@ -903,19 +962,68 @@ qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
+	if ((agg = new_agg(st->total_options)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	/* Station by station (bounded memory): load and check the record,
+	 * verify its ballots and add them into the aggregate (R-6.1, R-6.2),
+	 * then keep only each ballot's tracking code and alphas for the
+	 * checks across stations below. */
 	for (size_t s = 0; s < ns; s++) {
+		elgamal_ct **sagg = NULL;
+		char label[160];
 		if ((e = load_station(el, st, K, el->manifest->stations[s].id, khex, &sds[s], msg,
 		                      msgsz)) != Q_OK)
 			goto out;
 		total += sds[s].nballots;
 		issued += sds[s].issued;
 		cast += sds[s].cast;
+		free(items);
+		if ((items = calloc(sds[s].nballots + 1, sizeof *items)) == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < sds[s].nballots; i++) {
+			items[i].enc = sds[s].enc[i];
+			items[i].len = sds[s].len[i];
+		}
+		if (o->progress) {
+			snprintf(label, sizeof label, _("verifying ballots, station %s"),
+			         sds[s].id);
+			progress_begin(&bar, 2, label, sds[s].nballots);
+			progress_unit(&bar, _("ballots"));
+		}
+		e = tally_verify_aggregate(st, K, Kt, items, sds[s].nballots, o->nthreads,
+		                           o->progress ? bar_cb : NULL, &bar, &sagg, &bad, why,
+		                           sizeof why);
+		progress_end(&bar);
+		if (e != Q_OK) {
+			if (bad != SIZE_MAX && bad < sds[s].nballots) {
+				char hx[2 * BALLOT_CODE_LEN + 1];
+				hex_encode(hx, sds[s].code[bad], BALLOT_CODE_LEN);
+				e = rec_fail(
+				    e, msg, msgsz,
+				    "station %s, ballot %zu (tracking code %s): %s -- a "
+				    "ballot of another election or a forged ballot is refused",
+				    sds[s].id, bad, hx, why);
+			} else {
+				e = rec_fail(e, msg, msgsz, "verification failed: %s", qerr_str(e));
+			}
+			goto out;
+		}
+		for (size_t x = 0; x < st->total_options && e == Q_OK; x++)
+			e = elgamal_add(agg[x], agg[x], sagg[x]);
+		free_agg(sagg, st->total_options);
+		if (e == Q_OK)
+			e = station_compact(st, &sds[s]);
+		if (e != Q_OK)
+			goto out;
 	}
 	if ((e = check_checked_in_cross(sds, ns, msg, msgsz)) != Q_OK)
 		goto out;
 	/* no ballot twice */
-	if ((refs = calloc(total + 1, sizeof *refs)) == NULL ||
-	    (items = calloc(total + 1, sizeof *items)) == NULL) {
+	if ((refs = calloc(total + 1, sizeof *refs)) == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
@@ -923,8 +1031,6 @@ qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char
 		for (size_t i = 0; i < sds[s].nballots; i++) {
 			memcpy(refs[k].code, sds[s].code[i], BALLOT_CODE_LEN);
 			refs[k].station = s;
-			items[k].enc = sds[s].enc[i];
-			items[k].len = sds[s].len[i];
 			k++;
 		}
 	qsort(refs, total, sizeof *refs, cmp_ref);
@@ -937,27 +1043,6 @@ qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char
 			             sds[refs[i - 1].station].id, sds[refs[i].station].id);
 			goto out;
 		}
-	if (o->progress)
-		progress_begin(&bar, 2, _("verifying ballots"), total);
-	e = tally_verify_aggregate(st, K, Kt, items, total, o->nthreads,
-	                           o->progress ? bar_cb : NULL, &bar, &agg, &bad, why, sizeof why);
-	progress_end(&bar);
-	if (e != Q_OK) {
-		if (bad != SIZE_MAX) {
-			size_t s = 0, b = bad;
-			char hx[2 * BALLOT_CODE_LEN + 1];
-			while (s < ns && b >= sds[s].nballots)
-				b -= sds[s++].nballots;
-			hex_encode(hx, s < ns ? sds[s].code[b] : refs[0].code, BALLOT_CODE_LEN);
-			e = rec_fail(e, msg, msgsz,
-			             "station %s, ballot %zu (tracking code %s): %s -- a ballot of "
-			             "another election or a forged ballot is refused",
-			             s < ns ? sds[s].id : "?", b, hx, why);
-		} else {
-			e = rec_fail(e, msg, msgsz, "verification failed: %s", qerr_str(e));
-		}
-		goto out;
-	}
 	/* R-6 (2a): no ciphertext twice, cast or challenged (B-9) */
 	if ((e = check_alphas(st, sds, ns, msg, msgsz)) != Q_OK)
 		goto out;

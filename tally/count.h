@@ -40,6 +40,9 @@
 #define TALLY_ENTRY_CAST "quorum/v1/station/ballot-cast"
 
 /* One encoded ballot to verify (B-2 bytes, not owned). */
+/* Ballots verified per batch (one multi-scalar multiplication). */
+#define TALLY_BATCH_BALLOTS 256
+
 typedef struct tally_item {
 	const uint8_t *enc;
 	size_t len;
@@ -51,13 +54,12 @@ typedef void (*tally_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 /*
  * Decode and verify items[0..n-1] against the style under K on nthreads
  * threads (0 = number of online CPUs), each thread verifying batches of
- * 32 ballots at once (ballot_verify_batch, C-4.3.10), and sum their ciphertexts per
- * selection: (*agg)[s] for s < st->total_options (new ciphertexts, free
- * each with elgamal_ct_free and the array with free).  On a ballot that
- * does not decode or verify: Q_ERR_PROOF / decode error, *bad = its
- * index (the lowest failing one found) and why names the contest/option.
- * *agg is NULL on failure.  n may be 0 (the aggregate is then all-zero
- * encryptions: both points at infinity).
+ * TALLY_BATCH_BALLOTS ballots at once (ballot_verify_batch, C-4.3.10), and sum their ciphertexts
+ * per selection: (*agg)[s] for s < st->total_options (new ciphertexts, free each with
+ * elgamal_ct_free and the array with free).  On a ballot that does not decode or verify:
+ * Q_ERR_PROOF / decode error, *bad = its index (the lowest failing one found) and why names the
+ * contest/option. *agg is NULL on failure.  n may be 0 (the aggregate is then all-zero encryptions:
+ * both points at infinity).
  */
 Q_MUST_CHECK qerr tally_verify_aggregate(const ballot_style *st, const point *K,
                                          const point_table *Kt, const tally_item *items, size_t n,

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -478,4 +479,75 @@ Test(xcheck, ed25519_long_message_refused_not_aborted)
 	cr_assert_eq(xcheck_ed25519_verify(pk, msg, XCHECK_ED25519_MAX_MSG, sig), Q_OK);
 	sig_secret_wipe(&sk);
 	free(msg);
+}
+
+/* No term limit (S-7.2): 2^20 + 2 terms (was refused over 2^20).  The
+ * middle terms have zero scalars and share one point, so the test is
+ * quick; the first and last are s*P and -(s)*P.  Must fail: the last
+ * scalar off by one, or a malformed point as the very last term. */
+Test(xcheck, lincomb_over_2_20_terms)
+{
+	const size_t n = ((size_t)1 << 20) + 2;
+	uint8_t P[65], s[32], s1[32], zero[32] = {0}, bad[65];
+	EC_POINT *p = rand_point(P);
+	BIGNUM *k = rand_scalar(s, 1);
+	xcheck_term *t = calloc(n, sizeof *t);
+	cr_assert_not_null(t);
+	cr_assert_eq(BN_add_word(k, 1), 1);
+	cr_assert_eq(BN_bn2binpad(k, s1, 32), 32);
+	for (size_t i = 0; i < n; i++)
+		t[i] = (xcheck_term){zero, P, 0};
+	t[0].scalar = s;
+	t[n - 1] = (xcheck_term){s, P, 1};
+	cr_assert_eq(xcheck_lincomb(t, n, NULL), Q_OK);
+	t[n - 1].scalar = s1;
+	cr_assert_eq(xcheck_lincomb(t, n, NULL), Q_ERR_PROOF, "last term off by one");
+	t[n - 1].scalar = s;
+	memcpy(bad, P, 65);
+	bad[64] ^= 1;
+	t[n - 1].point = bad;
+	cr_assert_eq(xcheck_lincomb(t, n, NULL), Q_ERR_POINT, "malformed last point");
+	free(t);
+	BN_free(k);
+	EC_POINT_free(p);
+}
+
+static void *ctx_thread(void *arg)
+{
+	uint8_t out[65], k[32] = {0};
+	k[31] = 3;
+	for (int i = 0; i < 20; i++)
+		if (xcheck_mul_base65(out, k) != Q_OK)
+			return NULL;
+	return arg;
+}
+
+/* The libgcrypt EC context is made once per thread, not per call. */
+Test(xcheck, ec_context_once_per_thread)
+{
+	uint8_t out[65], P[65], k[32] = {0};
+	EC_POINT *p = rand_point(P);
+	unsigned long before;
+	pthread_t th[2];
+	int arg = 1;
+	k[31] = 5;
+	cr_assert_eq(xcheck_mul65(out, k, P), Q_OK);
+	before = xcheck_ctx_made;
+	cr_assert_leq(before, 1);
+	for (int i = 0; i < 50; i++) {
+		xcheck_term t[2] = {{k, P, 0}, {k, P, 1}};
+		cr_assert_eq(xcheck_mul65(out, k, P), Q_OK);
+		cr_assert_eq(xcheck_add65(out, P, P), Q_OK);
+		cr_assert_eq(xcheck_lincomb(t, 2, NULL), Q_OK);
+	}
+	cr_assert_eq(xcheck_ctx_made, before, "a context was made per call");
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(pthread_create(&th[i], NULL, ctx_thread, &arg), 0);
+	for (int i = 0; i < 2; i++) {
+		void *r;
+		cr_assert_eq(pthread_join(th[i], &r), 0);
+		cr_assert_eq(r, &arg);
+	}
+	cr_assert_eq(xcheck_ctx_made, before + 2, "one context per new thread");
+	EC_POINT_free(p);
 }

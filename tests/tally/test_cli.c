@@ -153,7 +153,12 @@ Test(cli, full_ceremony_tally_and_report_with_two_trustees_absent)
 	fx_station_marks(el, "s2", six + 4 * FX_NOPT, 2, 2);
 	rec_free(el);
 
-	cr_assert_eq(run("tally e --threads 2"), 0, "%s", slurp("err"));
+	/* --jobs is 1..64; a bad value is a usage error naming the option */
+	cr_assert_eq(run("tally e --jobs 0"), 2);
+	o = slurp("err");
+	cr_assert(strstr(o, "--jobs") != NULL, "%s", o);
+	free(o);
+	cr_assert_eq(run("tally e --jobs 2"), 0, "%s", slurp("err"));
 	/* trustees 1 and 3 are absent */
 	for (int i = 2; i <= 5; i += (i == 2 ? 2 : 1))
 		cr_assert_eq(

@@ -1,0 +1,419 @@
+/* srec_stream.c -- see srec_stream.h. */
+#include "election/srec_stream.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/sha256.h"
+#include "crypto/util.h"
+
+#include "banned.h"
+
+#define READ_CHUNK 65536
+#define DEFAULT_MAX_ENTRY (1024u * 1024u)
+
+enum { ST_START, ST_MEMBERS, ST_BALLOTS, ST_CLOSED };
+
+typedef struct growbuf {
+	char *p;
+	size_t len, cap, limit;
+} growbuf;
+
+struct srec_stream {
+	FILE *f;
+	uint8_t buf[READ_CHUNK];
+	size_t pos, len;
+	int eof;
+	sha256_ctx *h;
+	int state;
+	int after_member; /* in ST_MEMBERS: a member was read, ',' or '}' next */
+	int seen_ballots;
+	size_t index; /* entries handed out */
+	growbuf rest; /* the other members' text: m1,m2,... */
+	growbuf ent; /* one entry's text */
+	uint8_t *dec;
+	size_t deccap;
+	qerr err; /* sticky */
+	char errmsg[256];
+};
+
+static qerr fail(srec_stream *s, qerr e, char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+	if (s->err == Q_OK) {
+		va_start(ap, fmt);
+		vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
+		va_end(ap);
+		s->err = e;
+	}
+	if (why != NULL && whylen > 0)
+		snprintf(why, whylen, "%s", s->errmsg);
+	return s->err;
+}
+
+/* Next byte (hashed as read), or -1 at the end of the file. */
+static int peek(srec_stream *s)
+{
+	if (s->pos == s->len) {
+		if (s->eof)
+			return -1;
+		s->len = fread(s->buf, 1, sizeof s->buf, s->f);
+		s->pos = 0;
+		if (s->len < sizeof s->buf)
+			s->eof = 1;
+		if (s->len == 0)
+			return -1;
+		sha256_update(s->h, s->buf, s->len);
+	}
+	return s->buf[s->pos];
+}
+
+static int get(srec_stream *s)
+{
+	int c = peek(s);
+	if (c >= 0)
+		s->pos++;
+	return c;
+}
+
+static void skip_ws(srec_stream *s)
+{
+	for (int c = peek(s); c == ' ' || c == '\t' || c == '\n' || c == '\r'; c = peek(s))
+		s->pos++;
+}
+
+/* 0, or -1 if the limit or memory was exceeded. */
+static int put(growbuf *g, char c)
+{
+	if (g->len + 1 >= g->limit)
+		return -1;
+	if (g->len + 1 >= g->cap) {
+		size_t nc = g->cap ? 2 * g->cap : 4096;
+		char *np;
+		if (nc > g->limit)
+			nc = g->limit;
+		if ((np = realloc(g->p, nc)) == NULL)
+			return -1;
+		g->p = np;
+		g->cap = nc;
+	}
+	g->p[g->len++] = c;
+	return 0;
+}
+
+/* Copy one JSON value's text into g.  1 ok, 0 malformed/truncated,
+ * -1 too long. */
+static int capture(srec_stream *s, growbuf *g)
+{
+	int c = peek(s), depth = 0, in_str = 0, esc = 0;
+	if (c < 0)
+		return 0;
+	if (c != '{' && c != '[' && c != '"') {
+		/* number, true, false, null: up to a delimiter */
+		while ((c = peek(s)) >= 0 && !strchr(",}] \t\r\n", c))
+			if (put(g, (char)get(s)) != 0)
+				return -1;
+		return 1;
+	}
+	while ((c = get(s)) >= 0) {
+		if (put(g, (char)c) != 0)
+			return -1;
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (c == '\\')
+				esc = 1;
+			else if (c == '"') {
+				in_str = 0;
+				if (depth == 0)
+					return 1;
+			}
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (--depth == 0)
+				return 1;
+		}
+	}
+	return 0; /* the file ended inside the value */
+}
+
+/* Walk top-level members until "ballots" opens (1) or the object closes
+ * (0); an error returns -1 with s->err set. */
+static int members(srec_stream *s, char *why, size_t whylen)
+{
+	for (;;) {
+		growbuf key = {NULL, 0, 0, 4096};
+		int c, r;
+		skip_ws(s);
+		c = get(s);
+		if (c == '}') {
+			s->state = ST_CLOSED;
+			return 0;
+		}
+		if (s->after_member) {
+			if (c != ',') {
+				fail(s, Q_ERR_FORMAT, why, whylen,
+				     "station record: ',' or '}' expected after a member");
+				return -1;
+			}
+			skip_ws(s);
+			c = get(s);
+		}
+		if (c != '"') {
+			fail(s, Q_ERR_FORMAT, why, whylen,
+			     "station record: a member name expected");
+			return -1;
+		}
+		s->pos--; /* capture the name with its quotes */
+		r = capture(s, &key);
+		if (r != 1 || memchr(key.p, '\\', key.len) != NULL) {
+			free(key.p);
+			fail(s, r < 0 ? Q_ERR_LIMIT : Q_ERR_FORMAT, why, whylen,
+			     "station record: a member name is malformed, too long or escaped");
+			return -1;
+		}
+		skip_ws(s);
+		if (get(s) != ':') {
+			free(key.p);
+			fail(s, Q_ERR_FORMAT, why, whylen, "station record: ':' expected");
+			return -1;
+		}
+		skip_ws(s);
+		s->after_member = 1;
+		if (key.len == 9 && memcmp(key.p, "\"ballots\"", 9) == 0) {
+			free(key.p);
+			if (s->seen_ballots) {
+				fail(s, Q_ERR_FORMAT, why, whylen,
+				     "station record: \"ballots\" appears twice");
+				return -1;
+			}
+			s->seen_ballots = 1;
+			if (get(s) != '[') {
+				fail(s, Q_ERR_FORMAT, why, whylen,
+				     "station record: \"ballots\" is not an array");
+				return -1;
+			}
+			s->state = ST_BALLOTS;
+			return 1;
+		}
+		/* another member: keep its text for the end */
+		r = (s->rest.len > 0 ? put(&s->rest, ',') : 0);
+		for (size_t i = 0; r == 0 && i < key.len; i++)
+			r = put(&s->rest, key.p[i]);
+		free(key.p);
+		if (r == 0)
+			r = put(&s->rest, ':');
+		if (r == 0)
+			r = capture(s, &s->rest) == 1 ? 0 : -2;
+		if (r != 0) {
+			fail(s, r == -2 ? Q_ERR_FORMAT : Q_ERR_LIMIT, why, whylen,
+			     "station record: a member is truncated, malformed or over %u bytes",
+			     (unsigned)SREC_STREAM_MAX_REST);
+			return -1;
+		}
+	}
+}
+
+qerr srec_stream_open(srec_stream **out, const char *path, size_t max_entry, char *why,
+                      size_t whylen)
+{
+	srec_stream *s;
+	*out = NULL;
+	if (path == NULL)
+		return Q_ERR_ARG;
+	if ((s = calloc(1, sizeof *s)) == NULL || (s->h = sha256_new()) == NULL) {
+		free(s);
+		return Q_ERR_NOMEM;
+	}
+	s->ent.limit = max_entry ? max_entry + 1 : DEFAULT_MAX_ENTRY + 1;
+	s->rest.limit = SREC_STREAM_MAX_REST;
+	if ((s->f = fopen(path, "rb")) == NULL) {
+		if (why != NULL && whylen > 0)
+			snprintf(why, whylen, "cannot open %s", path);
+		srec_stream_free(s);
+		return Q_ERR_IO;
+	}
+	*out = s;
+	return Q_OK;
+}
+
+/* Parse s->ent as entry number s->index into b. */
+static qerr entry(srec_stream *s, srec_ballot *b, char *why, size_t whylen)
+{
+	json_t *j = NULL;
+	const json_t *bs, *tc;
+	json_error_t je;
+	size_t need;
+	qerr e = Q_ERR_FORMAT;
+	j = json_loadb(s->ent.p, s->ent.len, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(j)) {
+		fail(s, e, why, whylen, "station record: ballots[%zu] is not a JSON object",
+		     s->index);
+		goto out;
+	}
+	bs = json_object_get(j, "ballot");
+	tc = json_object_get(j, "tracking_code");
+	if (!json_is_string(bs) || !json_is_string(tc)) {
+		fail(s, e, why, whylen,
+		     "station record: ballots[%zu] has no ballot or tracking_code", s->index);
+		goto out;
+	}
+	need = b64_max_decoded_len(json_string_length(bs)) + 1;
+	if (need > s->deccap) {
+		uint8_t *nd = realloc(s->dec, need);
+		if (nd == NULL) {
+			e = fail(s, Q_ERR_NOMEM, why, whylen, "out of memory");
+			goto out;
+		}
+		s->dec = nd;
+		s->deccap = need;
+	}
+	if (b64_decode(s->dec, &b->len, json_string_value(bs), json_string_length(bs)) != Q_OK ||
+	    hex_decode(b->code, sizeof b->code, json_string_value(tc), json_string_length(tc)) !=
+	        Q_OK) {
+		fail(s, e, why, whylen, "station record: ballots[%zu]: bad base64 or tracking code",
+		     s->index);
+		goto out;
+	}
+	b->enc = s->dec;
+	b->index = s->index++;
+	e = Q_OK;
+out:
+	json_decref(j);
+	return e;
+}
+
+qerr srec_stream_next(srec_stream *s, srec_ballot *b, int *end, char *why, size_t whylen)
+{
+	int c, r;
+	if (s == NULL || b == NULL || end == NULL)
+		return Q_ERR_ARG;
+	*end = 0;
+	if (s->err != Q_OK)
+		return fail(s, s->err, why, whylen, "%s", s->errmsg);
+	if (s->state == ST_START) {
+		skip_ws(s);
+		if (get(s) != '{')
+			return fail(s, Q_ERR_FORMAT, why, whylen,
+			            "station record: not a JSON object");
+		s->state = ST_MEMBERS;
+	}
+	if (s->state == ST_MEMBERS) {
+		r = members(s, why, whylen);
+		if (r < 0)
+			return s->err;
+		if (r == 0 && !s->seen_ballots)
+			return fail(s, Q_ERR_FORMAT, why, whylen,
+			            "station record: no \"ballots\" member");
+	}
+	if (s->state != ST_BALLOTS) {
+		*end = 1;
+		return Q_OK;
+	}
+	skip_ws(s);
+	c = peek(s);
+	if (c == ']') {
+		s->pos++;
+		s->state = ST_MEMBERS;
+		*end = 1;
+		return Q_OK;
+	}
+	if (s->index > 0) {
+		if (get(s) != ',')
+			return fail(s, Q_ERR_FORMAT, why, whylen,
+			            "station record: ballots[%zu]: ',' or ']' expected", s->index);
+		skip_ws(s);
+	}
+	s->ent.len = 0;
+	r = capture(s, &s->ent);
+	if (r < 0)
+		return fail(s, Q_ERR_LIMIT, why, whylen,
+		            "station record: ballots[%zu] is longer than %zu bytes (or memory ran "
+		            "out)",
+		            s->index, s->ent.limit - 1);
+	if (r == 0)
+		return fail(s, Q_ERR_FORMAT, why, whylen,
+		            "station record: ballots[%zu] is truncated or malformed", s->index);
+	return entry(s, b, why, whylen);
+}
+
+qerr srec_stream_finish(srec_stream *s, json_t **rest, uint8_t sha[32], size_t *nballots, char *why,
+                        size_t whylen)
+{
+	json_error_t je;
+	json_t *j;
+	if (rest != NULL)
+		*rest = NULL;
+	if (s == NULL)
+		return Q_ERR_ARG;
+	if (s->err != Q_OK)
+		return fail(s, s->err, why, whylen, "%s", s->errmsg);
+	if (s->state == ST_START || s->state == ST_BALLOTS)
+		return Q_ERR_STATE;
+	if (s->state == ST_MEMBERS) {
+		int r = members(s, why, whylen);
+		if (r < 0)
+			return s->err;
+		if (r == 1)
+			return fail(s, Q_ERR_FORMAT, why, whylen,
+			            "station record: \"ballots\" appears twice");
+	}
+	skip_ws(s);
+	if (peek(s) >= 0)
+		return fail(s, Q_ERR_FORMAT, why, whylen,
+		            "station record: bytes after the closing '}'");
+	if (ferror(s->f))
+		return fail(s, Q_ERR_IO, why, whylen, "station record: read error");
+	/* "{" + the other members + "}" */
+	{
+		growbuf o = {NULL, 0, 0, s->rest.len + 3};
+		int r = put(&o, '{');
+		for (size_t i = 0; r == 0 && i < s->rest.len; i++)
+			r = put(&o, s->rest.p[i]);
+		if (r == 0)
+			r = put(&o, '}');
+		if (r != 0) {
+			free(o.p);
+			return fail(s, Q_ERR_NOMEM, why, whylen, "out of memory");
+		}
+		j = json_loadb(o.p, o.len, JSON_REJECT_DUPLICATES, &je);
+		free(o.p);
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return fail(s, Q_ERR_FORMAT, why, whylen, "station record: %s (line %d)", je.text,
+		            je.line);
+	}
+	if (json_object_get(j, "ballots") != NULL) {
+		json_decref(j);
+		return fail(s, Q_ERR_FORMAT, why, whylen,
+		            "station record: \"ballots\" appears twice");
+	}
+	if (rest != NULL)
+		*rest = j;
+	else
+		json_decref(j);
+	if (sha != NULL)
+		sha256_final(s->h, sha);
+	if (nballots != NULL)
+		*nballots = s->index;
+	return Q_OK;
+}
+
+void srec_stream_free(srec_stream *s)
+{
+	if (s == NULL)
+		return;
+	if (s->f != NULL)
+		fclose(s->f);
+	sha256_free(s->h);
+	free(s->rest.p);
+	free(s->ent.p);
+	free(s->dec);
+	free(s);
+}

@@ -1,0 +1,186 @@
+/* election/srec_stream.h: a station record read one ballot at a time
+ * gives the same ballots, other members and SHA-256 as reading it whole;
+ * must-fail: truncated, a second "ballots", an entry over the bound, bad
+ * base64, trailing bytes -- each named. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/sha256.h"
+#include "crypto/util.h"
+#include "election/srec_stream.h"
+#include "testutil.h"
+
+#define NB 2000
+
+static char *dir;
+
+static void setup(void)
+{
+	dir = test_tmpdir();
+}
+
+static void teardown(void)
+{
+	test_rmtree(dir);
+	free(dir);
+}
+
+TestSuite(srec_stream, .init = setup, .fini = teardown);
+
+/* A record with n ballots of ~600 bytes (ballot i's bytes are i-derived). */
+static json_t *make_record(size_t n)
+{
+	json_t *r = json_object(), *arr = json_array(), *ci = json_array();
+	for (size_t i = 0; i < n; i++) {
+		uint8_t enc[600], code[32];
+		char b64[1000], hx[65];
+		for (size_t k = 0; k < sizeof enc; k++)
+			enc[k] = (uint8_t)(i * 31 + k);
+		sha256(code, enc, sizeof enc);
+		b64_encode(b64, enc, sizeof enc);
+		hex_encode(hx, code, sizeof code);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "ballot", b64,
+		                                     "tracking_code", hx, "seq", (json_int_t)i));
+	}
+	json_array_append_new(ci, json_string("V0001"));
+	json_object_set_new(r, "ballots", arr);
+	json_object_set_new(r, "cast", json_integer((json_int_t)n));
+	json_object_set_new(r, "checked_in", ci);
+	json_object_set_new(r, "station", json_string("s\"1\\"));
+	json_object_set_new(r, "format", json_string("quorum-station-record/1"));
+	return r;
+}
+
+static char *write_text(const char *name, const char *text, size_t len)
+{
+	char *p = malloc(strlen(dir) + strlen(name) + 2);
+	sprintf(p, "%s/%s", dir, name);
+	cr_assert_eq(test_write_file(p, text, len), 0);
+	return p;
+}
+
+static char *write_record(const json_t *r, size_t flags)
+{
+	char *t = json_dumps(r, flags), *p = write_text("rec.json", t, strlen(t));
+	free(t);
+	return p;
+}
+
+Test(srec_stream, same_as_whole_file)
+{
+	size_t flags[] = {JSON_INDENT(2) | JSON_SORT_KEYS, JSON_COMPACT, JSON_INDENT(1)};
+	for (size_t fi = 0; fi < 3; fi++) {
+		json_t *r = make_record(NB), *rest = NULL, *want;
+		char *p = write_record(r, flags[fi]), why[256];
+		size_t flen, nb = 0;
+		char *bytes = test_read_file(p, &flen);
+		uint8_t sha[32], want_sha[32];
+		srec_stream *s = NULL;
+		srec_ballot b;
+		int end = 0;
+		sha256(want_sha, bytes, flen);
+		/* entries are ~1 KB: a 4 KB bound is enough and bounds memory */
+		cr_assert_eq(srec_stream_open(&s, p, 4096, why, sizeof why), Q_OK, "%s", why);
+		for (size_t i = 0;; i++) {
+			const json_t *e;
+			uint8_t enc[600];
+			cr_assert_eq(srec_stream_next(s, &b, &end, why, sizeof why), Q_OK, "%s",
+			             why);
+			if (end)
+				break;
+			e = json_array_get(json_object_get(r, "ballots"), i);
+			cr_assert_eq(b.index, i);
+			cr_assert_eq(b.len, sizeof enc);
+			for (size_t k = 0; k < sizeof enc; k++)
+				enc[k] = (uint8_t)(i * 31 + k);
+			cr_assert(memcmp(b.enc, enc, sizeof enc) == 0, "ballot %zu", i);
+			{
+				uint8_t code[32];
+				cr_assert_eq(
+				    hex_decode(
+				        code, 32,
+				        json_string_value(json_object_get(e, "tracking_code")), 64),
+				    Q_OK);
+				cr_assert(memcmp(code, b.code, 32) == 0);
+			}
+		}
+		cr_assert_eq(srec_stream_next(s, &b, &end, why, sizeof why), Q_OK);
+		cr_assert_eq(end, 1);
+		cr_assert_eq(srec_stream_finish(s, &rest, sha, &nb, why, sizeof why), Q_OK, "%s",
+		             why);
+		cr_assert_eq(nb, NB);
+		cr_assert(memcmp(sha, want_sha, 32) == 0, "SHA-256 of the file");
+		want = json_deep_copy(r);
+		json_object_del(want, "ballots");
+		cr_assert(json_equal(rest, want), "the other members");
+		json_decref(want);
+		json_decref(rest);
+		json_decref(r);
+		srec_stream_free(s);
+		free(bytes);
+		free(p);
+	}
+}
+
+/* Read to the first error; returns it and leaves the message in why. */
+static qerr read_all(const char *text, size_t max_entry, char *why, size_t whylen)
+{
+	char *p = write_text("bad.json", text, strlen(text));
+	srec_stream *s = NULL;
+	srec_ballot b;
+	int end = 0;
+	qerr e = srec_stream_open(&s, p, max_entry, why, whylen);
+	while (e == Q_OK && !end)
+		e = srec_stream_next(s, &b, &end, why, whylen);
+	if (e == Q_OK)
+		e = srec_stream_finish(s, NULL, NULL, NULL, why, whylen);
+	srec_stream_free(s);
+	free(p);
+	return e;
+}
+
+#define GOOD_ENTRY                                                                                 \
+	"{\"ballot\": \"AAEC\", \"tracking_code\": \""                                             \
+	"00000000000000000000000000000000000000000000000000000000000000ff\"}"
+
+Test(srec_stream, small_records)
+{
+	char why[256];
+	cr_assert_eq(read_all("{\"ballots\": []}", 0, why, sizeof why), Q_OK, "%s", why);
+	cr_assert_eq(read_all("{\"a\": [1, {\"b\": \"]}\"}], \"ballots\": [" GOOD_ENTRY
+	                      "], \"z\": null}\n",
+	                      0, why, sizeof why),
+	             Q_OK, "%s", why);
+}
+
+Test(srec_stream, malformed_records_are_named)
+{
+	static const struct {
+		const char *text;
+		size_t max;
+		qerr e;
+		const char *msg;
+	} c[] = {
+	    {"{\"ballots\": [" GOOD_ENTRY ", " GOOD_ENTRY, 0, Q_ERR_FORMAT, "ballots[2]"},
+	    {"{\"ballots\": [" GOOD_ENTRY ", {\"ballot\": \"AAE", 0, Q_ERR_FORMAT,
+	     "ballots[1] is truncated"},
+	    {"{\"ballots\": [], \"x\": 1, \"ballots\": []}", 0, Q_ERR_FORMAT, "appears twice"},
+	    {"{\"ballots\": [" GOOD_ENTRY ", " GOOD_ENTRY "]}", 40, Q_ERR_LIMIT,
+	     "ballots[0] is longer than 40 bytes"},
+	    {"{\"ballots\": [{\"ballot\": \"A!\", \"tracking_code\": \"00\"}]}", 0, Q_ERR_FORMAT,
+	     "ballots[0]: bad base64"},
+	    {"{\"ballots\": [5]}", 0, Q_ERR_FORMAT, "ballots[0] is not a JSON object"},
+	    {"{\"ballots\": []} x", 0, Q_ERR_FORMAT, "bytes after"},
+	    {"{\"cast\": 1}", 0, Q_ERR_FORMAT, "no \"ballots\""},
+	    {"{\"ballots\": [], \"cast\": 1, \"cast\": 2}", 0, Q_ERR_FORMAT, "duplicate"},
+	    {"[]", 0, Q_ERR_FORMAT, "not a JSON object"},
+	};
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		char why[256] = "";
+		qerr e = read_all(c[i].text, c[i].max, why, sizeof why);
+		cr_assert_eq(e, c[i].e, "case %zu: %s (%s)", i, qerr_str(e), why);
+		cr_assert(strstr(why, c[i].msg) != NULL, "case %zu: %s", i, why);
+	}
+}
