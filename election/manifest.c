@@ -216,6 +216,8 @@ void manifest_free(elec_manifest *m)
 	}
 	free(m->stations);
 	free(m->notice_exception);
+	free_strv(m->runoff_withdrawn, m->runoff_nwithdrawn);
+	free_strv(m->runoff_withdrawn_reason, m->runoff_nwithdrawn);
 	for (size_t i = 0; i < m->ncontests; i++)
 		contest_free(&m->contests[i]);
 	free(m->contests);
@@ -995,6 +997,42 @@ static void parse_runoff(pctx *p, elec_manifest *m, json_t *root)
 	get_hash(p, r, "previous_base_hash", m->runoff_prev_base);
 	get_hash(p, r, "previous_result_sha256", m->runoff_prev_result);
 	get_hash(p, r, "previous_manifest_sha256", m->runoff_prev_manifest);
+	/* candidates withdrawn (or no longer eligible) since the round */
+	json_t *w = json_object_get(r, "withdrawn");
+	if (w != NULL && !json_is_array(w)) {
+		elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", "runoff.withdrawn",
+		                  "must be a list of {\"id\", \"reason\"}");
+	} else if (json_array_size(w) > 0) {
+		size_t n = json_array_size(w), i;
+		json_t *v;
+		m->runoff_withdrawn = calloc(n, sizeof(char *));
+		m->runoff_withdrawn_reason = calloc(n, sizeof(char *));
+		if (m->runoff_withdrawn == NULL || m->runoff_withdrawn_reason == NULL) {
+			p->oom = 1;
+			return;
+		}
+		json_array_foreach(w, i, v)
+		{
+			char path[64];
+			snprintf(path, sizeof path, "runoff.withdrawn[%zu]", i);
+			const char *id = json_is_object(v) ? get_id(p, v, "id", path) : NULL;
+			const char *why =
+			    json_is_object(v) ? get_str(p, v, "reason", path, 1) : NULL;
+			if (id == NULL || why == NULL) {
+				if (!json_is_object(v))
+					elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", path,
+					                  "must be {\"id\", \"reason\"}");
+				continue;
+			}
+			for (size_t q = 0; q < m->runoff_nwithdrawn; q++)
+				if (strcmp(m->runoff_withdrawn[q], id) == 0)
+					elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", path,
+					                  "\"%s\" is listed twice", id);
+			m->runoff_withdrawn[m->runoff_nwithdrawn] = xdup(id, &p->oom);
+			m->runoff_withdrawn_reason[m->runoff_nwithdrawn] = xdup(why, &p->oom);
+			m->runoff_nwithdrawn++;
+		}
+	}
 	if (m->kind != KIND_ELECTION)
 		elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", "runoff",
 		                  "only an election has a run-off");

@@ -143,6 +143,9 @@ typedef struct elec_manifest {
 	uint8_t runoff_prev_base[SHA256_LEN];
 	uint8_t runoff_prev_result[SHA256_LEN];
 	uint8_t runoff_prev_manifest[SHA256_LEN];
+	char **runoff_withdrawn; /* candidates withdrawn since (ids) */
+	char **runoff_withdrawn_reason;
+	size_t runoff_nwithdrawn;
 } elec_manifest;
 
 /*

@@ -49,84 +49,126 @@ static int64_t jcount(const json_t *o, const char *key)
 	return (int64_t)json_integer_value(v);
 }
 
-/*
- * E-5.2 for one contest the decision sent to a run-off: the cut of the
- * ranked tally's non-elected candidates, checked against the decision's
- * own "runoff" list.  rc->from, seats set by the caller.  0 on a finding
- * (recorded), -1 out of memory, 1 ok.
- */
-static int derive_contest(runoff_contest *rc, const json_t *dc, const char *path, elec_findings *f)
+static int in_strv(char *const *v, size_t n, const char *s)
 {
-	const elec_contest *mc = rc->from;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * E-5.2, UL19.runoff: the cut of a decision contest dc's ranked tally.
+ * Skipping the elected and the withdrawn, take the first want = seats + 1
+ * and everyone tied with the last one taken.  ids (room for the tally's
+ * length) get the ids taken, in rank order (pointing into dc); *cut the
+ * votes of the last taken.  0 with a finding if the tally is not ranked.
+ */
+static int cut_ids(const json_t *dc, size_t want, char *const *wd, size_t nwd, const char **ids,
+                   size_t *n, uint64_t *cut, const char *path, elec_findings *f)
+{
 	const json_t *tally = json_object_get(dc, "tally");
 	const json_t *elected = json_object_get(dc, "elected");
-	const json_t *listed = json_object_get(dc, "runoff");
 	size_t i, taken = 0;
 	const json_t *t;
 	uint64_t last = 0;
-	if (!json_is_array(tally) || !json_is_array(elected) || !json_is_array(listed)) {
-		elec_findings_add(f, ELEC_ERROR, NULL, path,
-		                  "the decision lacks its tally, elected or runoff list");
-		return 0;
-	}
-	rc->want = (size_t)rc->seats + 1;
-	rc->cand = calloc(mc->ncands ? mc->ncands : 1, sizeof(*rc->cand));
-	if (rc->cand == NULL)
-		return -1;
-	/* the tally is ranked: votes descending, then ballot order (D-2) */
 	int64_t prev_votes = -1;
 	json_array_foreach(tally, i, t)
 	{
 		const char *id = json_string_value(json_object_get(t, "id"));
 		int64_t v = jcount(t, "votes");
-		int k = id ? cand_index(mc, id) : -1;
-		if (k < 0 || v < 0 || (prev_votes >= 0 && v > prev_votes)) {
+		if (id == NULL || v < 0 || (prev_votes >= 0 && v > prev_votes)) {
 			elec_findings_add(f, ELEC_ERROR, NULL, path,
-			                  "tally[%zu] is not a ranked candidate of contest \"%s\"",
-			                  i, mc->id);
+			                  "tally[%zu] is not ranked by votes (D-2)", i);
 			return 0;
 		}
 		prev_votes = v;
-		if (in_str_array(elected, id))
+		if (in_str_array(elected, id) || in_strv(wd, nwd, id))
 			continue;
-		/* UL19.runoff: the first want of the non-elected, and everyone tied
-		 * with the last one taken */
-		if (taken >= rc->want && (uint64_t)v != last)
+		if (taken >= want && (uint64_t)v != last)
 			continue;
-		for (size_t q = 0; q < taken; q++)
-			if (rc->cand[q] == (size_t)k) {
-				elec_findings_add(f, ELEC_ERROR, NULL, path,
-				                  "candidate \"%s\" is ranked twice", id);
-				return 0;
-			}
-		if (taken == mc->ncands)
-			break;
-		rc->cand[taken++] = (size_t)k;
+		ids[taken++] = id;
 		last = (uint64_t)v;
-		if (taken == rc->want)
-			rc->cut_votes = last;
 	}
-	if (taken < rc->want && taken > 0)
-		rc->cut_votes = last;
-	rc->ncands = taken;
-	/* the decision's own list must be the same set */
+	*n = taken;
+	*cut = last;
+	return 1;
+}
+
+/*
+ * E-5.2 for one contest the decision sent to a run-off: the decision's own
+ * "runoff" list must be the cut of its tally; the run-off's candidates are
+ * the cut without the withdrawn (wd).  rc->from, seats set by the caller.
+ * 0 on a finding (recorded), -1 out of memory, 1 ok.
+ */
+static int derive_contest(runoff_contest *rc, const json_t *dc, char *const *wd, size_t nwd,
+                          const char *path, elec_findings *f)
+{
+	const elec_contest *mc = rc->from;
+	const json_t *tally = json_object_get(dc, "tally");
+	const json_t *listed = json_object_get(dc, "runoff");
+	const char **ids = NULL;
+	size_t taken = 0, nt = json_array_size(tally);
+	uint64_t cut;
+	int ok = 0;
+	if (!json_is_array(tally) || !json_is_array(json_object_get(dc, "elected")) ||
+	    !json_is_array(listed)) {
+		elec_findings_add(f, ELEC_ERROR, NULL, path,
+		                  "the decision lacks its tally, elected or runoff list");
+		return 0;
+	}
+	rc->want = (size_t)rc->seats + 1;
+	if ((ids = calloc(nt ? nt : 1, sizeof(*ids))) == NULL ||
+	    (rc->cand = calloc(nt ? nt : 1, sizeof(*rc->cand))) == NULL) {
+		free(ids);
+		return -1;
+	}
+	/* the decision's own list is the cut (without withdrawals) */
+	if (!cut_ids(dc, rc->want, NULL, 0, ids, &taken, &cut, path, f))
+		goto out;
 	int same = json_array_size(listed) == taken;
 	for (size_t q = 0; same && q < taken; q++)
-		same = in_str_array(listed, mc->cands[rc->cand[q]].id);
+		same = in_str_array(listed, ids[q]);
 	if (!same) {
 		elec_findings_add(f, ELEC_ERROR, "UL19.runoff", path,
 		                  "the decision's run-off list of contest \"%s\" is not the "
 		                  "best-placed non-elected candidates of its tally",
 		                  mc->id);
-		return 0;
+		goto out;
 	}
+	/* the run-off's: the withdrawn make room for the next placed */
+	for (size_t w = 0; w < nwd; w++)
+		if (cand_index(mc, wd[w]) >= 0 && !in_str_array(listed, wd[w]))
+			elec_findings_add(f, ELEC_ERROR, "UL19.runoff", path,
+			                  "withdrawn candidate \"%s\" was not sent to the run-off",
+			                  wd[w]);
+	if (!cut_ids(dc, rc->want, wd, nwd, ids, &taken, &cut, path, f))
+		goto out;
+	for (size_t q = 0; q < taken; q++) {
+		int k = cand_index(mc, ids[q]);
+		if (k < 0) {
+			elec_findings_add(f, ELEC_ERROR, NULL, path,
+			                  "\"%s\" is not a candidate of contest \"%s\"", ids[q],
+			                  mc->id);
+			goto out;
+		}
+		for (size_t r = 0; r < q; r++)
+			if (rc->cand[r] == (size_t)k) {
+				elec_findings_add(f, ELEC_ERROR, NULL, path,
+				                  "candidate \"%s\" is ranked twice", ids[q]);
+				goto out;
+			}
+		rc->cand[q] = (size_t)k;
+	}
+	rc->ncands = taken;
+	rc->cut_votes = cut;
 	if (taken <= rc->seats) {
 		elec_findings_add(
 		    f, ELEC_ERROR, "UL18.contested", path,
 		    "contest \"%s\": %u seats left but only %zu eligible candidates; a "
 		    "run-off must have more candidates than seats: nominate anew",
 		    mc->id, rc->seats, taken);
-		return 0;
+		goto out;
 	}
 	/* in the previous manifest's order (ballot order, not rank) */
 	for (size_t a = 1; a < taken; a++)
@@ -135,11 +177,14 @@ static int derive_contest(runoff_contest *rc, const json_t *dc, const char *path
 			rc->cand[b] = rc->cand[b - 1];
 			rc->cand[b - 1] = x;
 		}
-	return 1;
+	ok = 1;
+out:
+	free(ids);
+	return ok;
 }
 
 qerr runoff_derive(const elec_manifest *prev, unsigned prev_round, const json_t *decision,
-                   runoff_plan **out, elec_findings *f)
+                   char *const *withdrawn, size_t nwithdrawn, runoff_plan **out, elec_findings *f)
 {
 	runoff_plan *p = NULL;
 	const json_t *cs = json_object_get(decision, "contests");
@@ -191,11 +236,20 @@ qerr runoff_derive(const elec_manifest *prev, unsigned prev_round, const json_t 
 			runoff_contest *rc = &p->contests[p->ncontests++];
 			rc->from = mc;
 			rc->seats = (uint32_t)unf;
-			if (derive_contest(rc, dc, path, f) < 0) {
+			if (derive_contest(rc, dc, withdrawn, nwithdrawn, path, f) < 0) {
 				e = Q_ERR_NOMEM;
 				goto out;
 			}
 		}
+	}
+	for (size_t w = 0; w < nwithdrawn; w++) {
+		int known = 0;
+		for (size_t c = 0; c < p->ncontests; c++)
+			known |= cand_index(p->contests[c].from, withdrawn[w]) >= 0;
+		if (!known)
+			elec_findings_add(f, ELEC_ERROR, "UL19.runoff", "runoff.withdrawn",
+			                  "\"%s\" is not a candidate of a contest in the run-off",
+			                  withdrawn[w]);
 	}
 	/* a decision contest the manifest does not know */
 	json_array_foreach(cs, i, dc)
@@ -243,8 +297,8 @@ static json_t *by_id(const json_t *a, const char *id)
 
 qerr runoff_manifest_bytes(const elec_manifest *prev, const runoff_plan *p,
                            const uint8_t prev_base_hash[SHA256_LEN],
-                           const uint8_t prev_result_sha256[SHA256_LEN], uint8_t **bytes,
-                           size_t *len)
+                           const uint8_t prev_result_sha256[SHA256_LEN], char *const *withdrawn,
+                           char *const *reasons, size_t nwithdrawn, uint8_t **bytes, size_t *len)
 {
 	json_t *root = NULL, *cs = NULL, *ro = NULL;
 	char *s = NULL;
@@ -284,7 +338,24 @@ qerr runoff_manifest_bytes(const elec_manifest *prev, const runoff_plan *p,
 	               hex_json(prev_base_hash), "previous_result_sha256",
 	               hex_json(prev_result_sha256), "previous_manifest_sha256",
 	               hex_json(prev->hash));
-	if (ro == NULL || json_object_set_new(root, "contests", cs) != 0) {
+	json_t *wa = json_array();
+	for (size_t w = 0; wa != NULL && w < nwithdrawn; w++)
+		if (json_array_append_new(wa, json_pack("{s:s, s:s}", "id", withdrawn[w], "reason",
+		                                        reasons && reasons[w] ? reasons[w] : "")) !=
+		    0) {
+			json_decref(wa);
+			wa = NULL;
+		}
+	if (wa == NULL || ro == NULL) {
+		json_decref(wa);
+		json_decref(ro);
+		goto out;
+	}
+	if (json_object_set_new(ro, "withdrawn", wa) != 0) {
+		json_decref(ro);
+		goto out;
+	}
+	if (json_object_set_new(root, "contests", cs) != 0) {
 		json_decref(ro);
 		goto out;
 	}
@@ -342,7 +413,8 @@ qerr runoff_check(const elec_manifest *m, const elec_manifest *prev, unsigned pr
 	if (!str_eq(m->id, prev->id))
 		elec_findings_add(f, ELEC_ERROR, "UL19.runoff", "id",
 		                  "the run-off keeps the election's id \"%s\"", prev->id);
-	if ((e = runoff_derive(prev, prev_round, decision, &p, f)) != Q_OK)
+	if ((e = runoff_derive(prev, prev_round, decision, m->runoff_withdrawn,
+	                       m->runoff_nwithdrawn, &p, f)) != Q_OK)
 		return e == Q_ERR_NOMEM ? e : elec_findings_status(f, Q_ERR_RULE);
 	if (m->ncontests != p->ncontests)
 		elec_findings_add(f, ELEC_ERROR, "UL19.runoff", "contests",
@@ -393,10 +465,15 @@ qerr runoff_check(const elec_manifest *m, const elec_manifest *prev, unsigned pr
 
 /* B-1: is option id of contest mc on round r's ballot (run-off: in the
  * decision's list for mc)?  Checks seats too; why set on a mismatch. */
-static qerr style_check_runoff(const elec_contest *mc, const json_t *prev, char *why, size_t whylen)
+static qerr style_check_runoff(const elec_manifest *m, const elec_contest *mc, const json_t *prev,
+                               char *why, size_t whylen)
 {
-	size_t i;
+	size_t i, n = 0;
 	const json_t *dc, *found = NULL;
+	const char **ids = NULL;
+	uint64_t cut;
+	elec_findings f;
+	qerr e = Q_ERR_FORMAT;
 	json_array_foreach(json_object_get(prev, "contests"), i, dc)
 	{
 		const char *id = json_string_value(json_object_get(dc, "id"));
@@ -411,24 +488,31 @@ static qerr style_check_runoff(const elec_contest *mc, const json_t *prev, char 
 		return Q_ERR_FORMAT;
 	}
 	int64_t unf = jcount(found, "unfilled");
-	const json_t *list = json_object_get(found, "runoff");
 	if (unf != (int64_t)mc->seats) {
 		snprintf(why, whylen,
 		         "contest %s: %u seats, but the previous round left %lld unfilled (B-1)",
 		         mc->id, mc->seats, (long long)unf);
 		return Q_ERR_FORMAT;
 	}
-	int same = json_array_size(list) == mc->ncands;
-	for (size_t k = 0; same && k < mc->ncands; k++)
-		same = in_str_array(list, mc->cands[k].id);
-	if (!same) {
+	size_t nt = json_array_size(json_object_get(found, "tally"));
+	if ((ids = calloc(nt ? nt : 1, sizeof(*ids))) == NULL)
+		return Q_ERR_NOMEM;
+	elec_findings_init(&f);
+	int same = cut_ids(found, (size_t)mc->seats + 1, m->runoff_withdrawn, m->runoff_nwithdrawn,
+	                   ids, &n, &cut, mc->id, &f) &&
+	           n == mc->ncands;
+	for (size_t k = 0; same && k < n; k++)
+		same = cand_index(mc, ids[k]) >= 0;
+	elec_findings_free(&f);
+	free(ids);
+	if (!same)
 		snprintf(why, whylen,
-		         "contest %s: its candidates are not the previous round's run-off list "
-		         "(B-1)",
+		         "contest %s: its candidates are not the best-placed non-elected of the "
+		         "previous round's tally (B-1, UL19.runoff)",
 		         mc->id);
-		return Q_ERR_FORMAT;
-	}
-	return Q_OK;
+	else
+		e = Q_OK;
+	return e;
 }
 
 qerr elec_round_style(const elec_manifest *m, const json_t *prev_decision,
@@ -476,7 +560,7 @@ qerr elec_round_style(const elec_manifest *m, const json_t *prev_decision,
 			goto fail;
 		}
 		if (m->runoff_round >= 2 &&
-		    (e = style_check_runoff(mc, prev_decision, why, whylen)) != Q_OK)
+		    (e = style_check_runoff(m, mc, prev_decision, why, whylen)) != Q_OK)
 			goto fail;
 		ballot_contest_style *cs = &st->contests[k];
 		cs->noptions = (uint32_t)n;

@@ -63,7 +63,8 @@ void runoff_plan_free(runoff_plan *p);
  * Q_ERR_NOMEM.  *out is NULL on failure.
  */
 Q_MUST_CHECK qerr runoff_derive(const elec_manifest *prev, unsigned prev_round,
-                                const json_t *decision, runoff_plan **out, elec_findings *f);
+                                const json_t *decision, char *const *withdrawn,
+                                size_t nwithdrawn, runoff_plan **out, elec_findings *f);
 
 /*
  * The run-off manifest (E-5.1) as bytes (malloc'd, "\n"-terminated):
@@ -71,17 +72,20 @@ Q_MUST_CHECK qerr runoff_derive(const elec_manifest *prev, unsigned prev_round,
  * (each as in the previous manifest, "seats" the seats left and
  * "candidates" the run-off's, in that manifest's order) and a "runoff"
  * object {round, previous_base_hash, previous_result_sha256,
- * previous_manifest_sha256}.  Q_ERR_FORMAT if prev's bytes are not JSON,
+ * previous_manifest_sha256, withdrawn}; withdrawn lists each withdrawn
+ * candidate as {"id", "reason"} (reasons: nwithdrawn strings, or NULL).  Q_ERR_FORMAT if prev's bytes are not JSON,
  * Q_ERR_NOMEM.
  */
 Q_MUST_CHECK qerr runoff_manifest_bytes(const elec_manifest *prev, const runoff_plan *p,
                                         const uint8_t prev_base_hash[SHA256_LEN],
                                         const uint8_t prev_result_sha256[SHA256_LEN],
-                                        uint8_t **bytes, size_t *len);
+                                        char *const *withdrawn, char *const *reasons,
+                                        size_t nwithdrawn, uint8_t **bytes, size_t *len);
 
 /*
  * Check that m is the run-off manifest of round prev_round + 1 derived from
- * prev and its decision (E-5.3): m's "runoff" object cites prev_base_hash,
+ * prev and its decision (E-5.3), with m's withdrawn candidates left out:
+ * m's "runoff" object cites prev_base_hash,
  * prev_result_sha256 and prev's manifest hash, and m's contests are the
  * plan's, in order, each with the same id, type, rules, seats left and
  * candidates (id, roll id and name) as derived.  Every difference is a

@@ -23,52 +23,61 @@
 
 #include "banned.h"
 
+#define RUNOFF_MAX_WITHDRAWN 64
+
 static void help(FILE *out)
 {
-	fprintf(out, "%s",
-	        _("NAME\n"
-	          "    quorum-tally runoff - write the run-off (另行选举) manifest from a "
-	          "round's verified result\n"
-	          "\n"
-	          "SYNOPSIS\n"
-	          "    quorum-tally runoff PREV_DIR [--out MANIFEST.json]\n"
-	          "\n"
-	          "DESCRIPTION\n"
-	          "    PREV_DIR is the record of the round just decided (round 1, or an\n"
-	          "    earlier run-off).  It is first verified end to end, with every check\n"
-	          "    of quorum-audit verify-election; if any check fails nothing is\n"
-	          "    written.  Then, for each office whose decision is \"runoff\":\n"
-	          "      - seats: the seats the round left unfilled;\n"
-	          "      - candidates: the best-placed candidates not elected, as many as\n"
-	          "        the seats left plus one, and every candidate with as many votes\n"
-	          "        as the last one taken (a tie at the cut sends them all)\n"
-	          "        (UL19.runoff); they keep their ballot order;\n"
-	          "      - a ballot marks at most the seats left;\n"
-	          "      - rule: a candidate is elected with the most votes and at least\n"
-	          "        one third of the run-off's ballots cast, without a turnout test.\n"
-	          "    Offices already filled, and every other contest, are left out.  The\n"
-	          "    manifest cites PREV_DIR's base hash, result.json hash and manifest\n"
-	          "    hash (\"runoff\"), so the run-off is linked to the round it continues;\n"
-	          "    it is polled on the same roll with the same trustees' keys:\n"
-	          "      quorum-tally init NEW_DIR --manifest MANIFEST.json --roll ROLL.csv \\\n"
-	          "          --runoff-of PREV_DIR\n"
-	          "    The run-off's candidates, the cut and any tie at it are printed.\n"
-	          "    A contest where the seats left are not fewer than the candidates\n"
-	          "    eligible cannot have a run-off (UL18.contested): candidates must be\n"
-	          "    nominated anew.\n"
-	          "\n"
-	          "OPTIONS\n"
-	          "    --out FILE   write the manifest to FILE (it must not exist);\n"
-	          "                 default: standard output\n"
-	          "    --help       this text\n"
-	          "\n"
-	          "EXIT STATUS\n"
-	          "    0 the manifest was written; 1 PREV_DIR does not verify or its result\n"
-	          "    sends nothing to a run-off (the messages say why); 2 usage or I/O.\n"
-	          "\n"
-	          "SEE ALSO\n"
-	          "    docs/spec/election.md E-5, docs/spec/decide.md D-3.6, "
-	          "docs/guide-returning-officer.md\n"));
+	fprintf(
+	    out, "%s",
+	    _("NAME\n"
+	      "    quorum-tally runoff - write the run-off (另行选举) manifest from a "
+	      "round's verified result\n"
+	      "\n"
+	      "SYNOPSIS\n"
+	      "    quorum-tally runoff PREV_DIR [--out MANIFEST.json] [--withdrawn ID=REASON]...\n"
+	      "\n"
+	      "DESCRIPTION\n"
+	      "    PREV_DIR is the record of the round just decided (round 1, or an\n"
+	      "    earlier run-off).  It is first verified end to end, with every check\n"
+	      "    of quorum-audit verify-election; if any check fails nothing is\n"
+	      "    written.  Then, for each office whose decision is \"runoff\":\n"
+	      "      - seats: the seats the round left unfilled;\n"
+	      "      - candidates: the best-placed candidates not elected, as many as\n"
+	      "        the seats left plus one, and every candidate with as many votes\n"
+	      "        as the last one taken (a tie at the cut sends them all)\n"
+	      "        (UL19.runoff); they keep their ballot order;\n"
+	      "      - a ballot marks at most the seats left;\n"
+	      "      - rule: a candidate is elected with the most votes and at least\n"
+	      "        one third of the run-off's ballots cast, without a turnout test.\n"
+	      "    Offices already filled, and every other contest, are left out.  The\n"
+	      "    manifest cites PREV_DIR's base hash, result.json hash and manifest\n"
+	      "    hash (\"runoff\"), so the run-off is linked to the round it continues;\n"
+	      "    it is polled on the same roll with the same trustees' keys:\n"
+	      "      quorum-tally init NEW_DIR --manifest MANIFEST.json --roll ROLL.csv \\\n"
+	      "          --runoff-of PREV_DIR\n"
+	      "    The run-off's candidates, the cut and any tie at it are printed.\n"
+	      "    A contest where the seats left are not fewer than the candidates\n"
+	      "    eligible cannot have a run-off (UL18.contested): candidates must be\n"
+	      "    nominated anew.\n"
+	      "\n"
+	      "OPTIONS\n"
+	      "    --out FILE   write the manifest to FILE (it must not exist);\n"
+	      "                 default: standard output\n"
+	      "    --withdrawn ID=REASON\n"
+	      "                 candidate ID, sent to the run-off, has withdrawn or is no\n"
+	      "                 longer eligible (REASON says why, e.g. \"本人书面辞去候选人\");\n"
+	      "                 the cut is taken again without them, so the next placed\n"
+	      "                 move up; the manifest lists them with the reason.  May be\n"
+	      "                 repeated.\n"
+	      "    --help       this text\n"
+	      "\n"
+	      "EXIT STATUS\n"
+	      "    0 the manifest was written; 1 PREV_DIR does not verify or its result\n"
+	      "    sends nothing to a run-off (the messages say why); 2 usage or I/O.\n"
+	      "\n"
+	      "SEE ALSO\n"
+	      "    docs/spec/election.md E-5, docs/spec/decide.md D-3.6, "
+	      "docs/guide-returning-officer.md\n"));
 }
 
 /* Print the plan: each contest, its seats, the candidates and the cut. */
@@ -101,7 +110,9 @@ static void print_plan(FILE *out, const runoff_plan *p)
 
 int cmd_runoff(int argc, char **argv)
 {
-	static const char *const valued[] = {"--out", NULL};
+	static const char *const valued[] = {"--out", "--withdrawn", NULL};
+	char *wid[RUNOFF_MAX_WITHDRAWN], *why[RUNOFF_MAX_WITHDRAWN];
+	size_t nw = 0;
 	const char *dir = cli_positional(argc, argv, valued);
 	const char *outp = cli_opt(argc, argv, "--out");
 	rec_election *el = NULL;
@@ -122,6 +133,26 @@ int cmd_runoff(int argc, char **argv)
 		          "(quorum-tally runoff --help)\n"));
 		return TALLY_EXIT_USAGE;
 	}
+	for (int i = 1; i + 1 < argc; i++) {
+		if (strcmp(argv[i], "--withdrawn") != 0)
+			continue;
+		const char *v = argv[++i], *eq = strchr(v, '=');
+		if (eq == NULL || eq == v || eq[1] == '\0' || nw == RUNOFF_MAX_WITHDRAWN) {
+			fprintf(stderr,
+			        _("quorum-tally runoff: --withdrawn needs ID=REASON (at most %d): "
+			          "\"%s\"\n"),
+			        RUNOFF_MAX_WITHDRAWN, v);
+			goto out;
+		}
+		wid[nw] = strndup(v, (size_t)(eq - v));
+		why[nw] = strdup(eq + 1);
+		if (wid[nw] == NULL || why[nw] == NULL) {
+			free(wid[nw]);
+			free(why[nw]);
+			goto out;
+		}
+		nw++;
+	}
 	/* only a verified result decides who goes to the run-off */
 	ve_opts vo = {0, 0, -1, 0};
 	if ((r = calloc(1, sizeof *r)) == NULL)
@@ -140,7 +171,8 @@ int cmd_runoff(int argc, char **argv)
 		goto out;
 	}
 	if ((e = rec_open(&el, dir, msg, sizeof msg)) != Q_OK ||
-	    (e = rec_runoff_manifest(el, &bytes, &len, &plan, msg, sizeof msg)) != Q_OK) {
+	    (e = rec_runoff_manifest(el, wid, why, nw, &bytes, &len, &plan, msg, sizeof msg)) !=
+	        Q_OK) {
 		fprintf(stderr, "quorum-tally runoff: %s\n", msg[0] ? msg : qerr_str(e));
 		rc = e == Q_ERR_IO || e == Q_ERR_NOMEM ? TALLY_EXIT_USAGE : TALLY_EXIT_DATA;
 		goto out;
@@ -157,6 +189,10 @@ int cmd_runoff(int argc, char **argv)
 	}
 	rc = TALLY_EXIT_OK;
 out:
+	for (size_t i = 0; i < nw; i++) {
+		free(wid[i]);
+		free(why[i]);
+	}
 	free(r);
 	free(bytes);
 	runoff_plan_free(plan);

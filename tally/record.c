@@ -557,7 +557,8 @@ static qerr copy_file(const char *from_dir, const char *to_dir, const char *rel,
 	return copy_file2(from_dir, rel, to_dir, rel, optional, msg, msgsz);
 }
 
-qerr rec_runoff_manifest(const rec_election *prev, uint8_t **bytes, size_t *len, runoff_plan **plan,
+qerr rec_runoff_manifest(const rec_election *prev, char *const *withdrawn, char *const *reasons,
+                         size_t nwithdrawn, uint8_t **bytes, size_t *len, runoff_plan **plan,
                          char *msg, size_t msgsz)
 {
 	char path[REC_PATH_MAX], why[512] = "";
@@ -580,7 +581,7 @@ qerr rec_runoff_manifest(const rec_election *prev, uint8_t **bytes, size_t *len,
 			                prev->dir, prev->round);
 		return rec_fail(e, msg, msgsz, "%s", why);
 	}
-	e = runoff_derive(prev->manifest, prev->round, dec, &p, &f);
+	e = runoff_derive(prev->manifest, prev->round, dec, withdrawn, nwithdrawn, &p, &f);
 	print_findings(&f, "run-off");
 	if (e != Q_OK) {
 		e = rec_fail(e, msg, msgsz,
@@ -588,8 +589,8 @@ qerr rec_runoff_manifest(const rec_election *prev, uint8_t **bytes, size_t *len,
 		             prev->dir, prev->round, qerr_str(e));
 		goto out;
 	}
-	if ((e = runoff_manifest_bytes(prev->manifest, p, prev->base_hash, rh, bytes, len)) !=
-	    Q_OK) {
+	if ((e = runoff_manifest_bytes(prev->manifest, p, prev->base_hash, rh, withdrawn, reasons,
+	                               nwithdrawn, bytes, len)) != Q_OK) {
 		e = rec_fail(e, msg, msgsz, "%s: cannot write the run-off manifest (%s)", prev->dir,
 		             qerr_str(e));
 		goto out;

@@ -96,8 +96,9 @@ rec_election *fx_init(const char *tmp, const char *name, const char *id, uint32_
 		uint8_t *rb = NULL;
 		size_t rl = 0;
 		cr_assert_eq(rec_open(&prev, runoff_of, msg, sizeof msg), Q_OK, "%s", msg);
-		cr_assert_eq(rec_runoff_manifest(prev, &rb, &rl, NULL, msg, sizeof msg), Q_OK, "%s",
-		             msg);
+		cr_assert_eq(
+		    rec_runoff_manifest(prev, NULL, NULL, 0, &rb, &rl, NULL, msg, sizeof msg), Q_OK,
+		    "%s", msg);
 		rec_free(prev);
 		free(m);
 		m = (char *)rb;
