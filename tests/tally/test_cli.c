@@ -169,6 +169,11 @@ Test(cli, full_ceremony_tally_and_report_with_two_trustees_absent)
 	cr_assert(strstr(o, "outcome: elected") != NULL, "%s", o);
 	cr_assert(strstr(o, "run-off: m3, m4") != NULL, "%s", o);
 	cr_assert(strstr(o, "UL19.elected") != NULL, "%s", o);
+	/* each test as a resident checks it: c1's 4 of 6 cast, more than half
+	 * means at least 4 (R-9) */
+	cr_assert(strstr(o, "得票 4 票，须不少于 4 票（超过参加投票 6 人的二分之一）：成立") !=
+	              NULL,
+	          "%s", o);
 	free(o);
 	/* a second combine does not overwrite */
 	cr_assert_eq(run("combine e"), 2);
