@@ -684,6 +684,13 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 		goto out;
 	}
 	elec_findings_free(&f);
+	if (o->runoff_of == NULL && m->runoff_round != 0) {
+		e = rec_fail(Q_ERR_ARG, msg, msgsz,
+		             "the manifest is the run-off (round %u) of another round: create it "
+		             "with --runoff-of that round's directory (E-5.3)",
+		             m->runoff_round);
+		goto out;
+	}
 	e = roll_import(o->roll_csv, o->roll_len, &roll, &f);
 	if (e == Q_OK)
 		e = roll_check_manifest(roll, m, &f);

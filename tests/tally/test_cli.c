@@ -216,6 +216,11 @@ Test(cli, full_ceremony_tally_and_report_with_two_trustees_absent)
 	o = slurp("err");
 	cr_assert(strstr(o, "quorum-tally runoff") != NULL, "%s", o);
 	free(o);
+	cr_assert_eq(run("init r1 --manifest ro.json --roll roll.csv --trustees 3 --threshold 2"),
+	             2, "a run-off manifest without --runoff-of");
+	o = slurp("err");
+	cr_assert(strstr(o, "--runoff-of") != NULL, "%s", o);
+	free(o);
 	cr_assert_eq(run("init r2 --manifest ro.json --roll roll.csv --runoff-of pub"), 0, "%s",
 	             slurp("err"));
 	/* a result that does not verify gives no run-off */
