@@ -430,56 +430,6 @@ static int str_is(const json_t *o, const char *key, const char *want)
 
 /* ---- check 1: parameters (V-3) ---- */
 
-/* V-3.3: the ballot style from the manifest: every contest with options
- * and max_sel > 0, in manifest order; an evaluation's options grouped by
- * member, each group 0..1. */
-static qerr build_style(ve_ctx *c, char *why, size_t whylen)
-{
-	size_t nb = 0, k = 0;
-	qerr e;
-	for (size_t i = 0; i < c->m->ncontests; i++) {
-		char *const *ids;
-		size_t n;
-		unsigned mn, mx;
-		manifest_contest_options(&c->m->contests[i], &ids, &n, &mn, &mx);
-		if (mx > 0 && n > 0)
-			nb++;
-	}
-	if ((c->style = ballot_style_new(nb, c->base_hash)) == NULL)
-		return Q_ERR_NOMEM;
-	for (size_t i = 0; i < c->m->ncontests; i++) {
-		const elec_contest *mc = &c->m->contests[i];
-		char *const *ids;
-		size_t n;
-		unsigned mn, mx;
-		manifest_contest_options(mc, &ids, &n, &mn, &mx);
-		if (mx == 0 || n == 0)
-			continue;
-		if (n > BALLOT_MAX_OPTIONS) {
-			snprintf(why, whylen, "contest %s: more than %d options", mc->id,
-			         BALLOT_MAX_OPTIONS);
-			return Q_ERR_RANGE;
-		}
-		ballot_contest_style *cs = &c->style->contests[k];
-		cs->noptions = (uint32_t)n;
-		cs->min_sel = mn;
-		cs->max_sel = mx;
-		if (mc->type == CONTEST_EVALUATION && mc->nmembers > 0 &&
-		    mc->option_group != NULL) {
-			uint32_t g[BALLOT_MAX_OPTIONS];
-			for (size_t j = 0; j < n; j++)
-				g[j] = mc->option_group[j];
-			if ((e = ballot_style_set_groups(c->style, k, (uint32_t)mc->nmembers, g)) !=
-			    Q_OK) {
-				snprintf(why, whylen, "contest %s: bad option groups", mc->id);
-				return e;
-			}
-		}
-		k++;
-	}
-	return ballot_style_check(c->style, why, whylen);
-}
-
 void ve_check_parameters(ve_ctx *c)
 {
 	char why[VE_DETAIL_LEN];
@@ -553,10 +503,13 @@ void ve_check_parameters(ve_ctx *c)
 		        "parameters.json: run-off round without key_ceremony hash");
 		goto out;
 	}
-	if ((e = build_style(c, why, sizeof why)) != Q_OK) {
+	/* V-3.3: the ballot style of this round (B-1) */
+	if ((e = ve_round_style(c, why, sizeof why)) != Q_OK) {
 		ve_fail(c, VE_PARAMETERS, "manifest.json: no valid ballot style: %s", why);
 		goto out;
 	}
+	/* V-3.5: a run-off's link to the round it continues */
+	ve_check_runoff_link(c, p);
 	c->params_ok = 1;
 	/* V-3.4: the derived daemon file base-hash (R-1.3) and the election
 	 * log's election-created entry (R-3) announce the same hashes. */
@@ -1369,6 +1322,12 @@ qerr ve_verify(const char *dir, const ve_opts *o, ve_report *r)
 qerr ve_verify_seed(const char *dir, const ve_opts *o, const uint8_t seed[VE_SEED_LEN],
                     ve_report *r)
 {
+	return ve_verify_previous(dir, o, seed, NULL, r);
+}
+
+qerr ve_verify_previous(const char *dir, const ve_opts *o, const uint8_t seed[VE_SEED_LEN],
+                        const char *previous_dir, ve_report *r)
+{
 	static const ve_opts defaults = {0, 0, -1, 0};
 	struct stat sb;
 	ve_ctx c;
@@ -1386,6 +1345,7 @@ qerr ve_verify_seed(const char *dir, const ve_opts *o, const uint8_t seed[VE_SEE
 	c.r = r;
 	c.bar.fd = -1;
 	c.seed = seed;
+	c.previous_dir = previous_dir;
 	ve_load_election_log(&c);
 	ve_check_parameters(&c);
 	ve_check_trustees(&c);

@@ -140,6 +140,14 @@ Q_MUST_CHECK qerr ve_verify(const char *dir, const ve_opts *o, ve_report *r);
 Q_MUST_CHECK qerr ve_verify_seed(const char *dir, const ve_opts *o, const uint8_t seed[VE_SEED_LEN],
                                  ve_report *r);
 
+/* ve_verify_seed of a run-off record given the record of the round it
+ * continues (previous_dir; NULL is ve_verify_seed): check 1 also compares
+ * what the run-off cites and copied with that record (V-3.5).  Verify
+ * previous_dir itself with ve_verify. */
+Q_MUST_CHECK qerr ve_verify_previous(const char *dir, const ve_opts *o,
+                                     const uint8_t seed[VE_SEED_LEN], const char *previous_dir,
+                                     ve_report *r);
+
 /*
  * Compare the roster's fingerprints in r (check 2, V-4.1) with a
  * fingerprints file as written down at the key ceremony (R-4.0: lines

@@ -131,6 +131,8 @@ typedef struct ve_ctx {
 	progress bar;
 	/* check 10: the sample's seed if given (--seed), else NULL (V-12.1) */
 	const uint8_t *seed;
+	/* V-3.5: the record of the round a run-off continues, or NULL */
+	const char *previous_dir;
 } ve_ctx;
 
 /* Record an item that passed / failed check id (printf detail). */
@@ -150,6 +152,14 @@ Q_MUST_CHECK qerr ve_path(const ve_ctx *c, char *out, size_t outsz, const char *
 Q_MUST_CHECK qerr ve_json_hex(const json_t *o, const char *key, uint8_t *out, size_t len);
 /* A non-negative integer <= max.  Q_ERR_FORMAT. */
 Q_MUST_CHECK qerr ve_json_u64(const json_t *o, const char *key, uint64_t max, uint64_t *v);
+
+/* verify_runoff.c.  B-1: c->style for c->m in round c->round (a run-off's
+ * from previous/result.json).  Q_OK, else why names the problem. */
+Q_MUST_CHECK qerr ve_round_style(ve_ctx *c, char *why, size_t whylen);
+/* V-3.5 (check 1): a run-off record's link to the round it continues
+ * (E-5.3), and with c->o->previous_dir that round's record; in round 1,
+ * that the manifest is not a run-off's.  params: parameters.json. */
+void ve_check_runoff_link(ve_ctx *c, const json_t *params);
 
 /* Open and verify DIR/log and parse its entries into c->elog (not a check:
  * check 3 reports c->elog_err). */

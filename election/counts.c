@@ -125,6 +125,14 @@ static int parse_entry(const elec_manifest *m, count_station *st, json_t *je, co
 			return 1;
 		}
 	}
+	/* E-5: a run-off manifest is counted in its own round, for its seats */
+	if (m->runoff_round >= 2 && (round != m->runoff_round || seats != mc->seats)) {
+		elec_findings_add(f, ELEC_ERROR, "UL19.runoff", where,
+		                  "the manifest is round %u's run-off: its counts must say "
+		                  "\"round\": %u, \"seats\": %u",
+		                  m->runoff_round, m->runoff_round, mc->seats);
+		return 1;
+	}
 	cc->round = (unsigned)round;
 	cc->seats = round > 1 ? (uint32_t)seats : mc->seats;
 	if ((cc->has_issued = opt_count(je, "issued", &cc->issued, f, where)) < 0 ||

@@ -216,6 +216,8 @@ void manifest_free(elec_manifest *m)
 	}
 	free(m->stations);
 	free(m->notice_exception);
+	free_strv(m->runoff_withdrawn, m->runoff_nwithdrawn);
+	free_strv(m->runoff_withdrawn_reason, m->runoff_nwithdrawn);
 	for (size_t i = 0; i < m->ncontests; i++)
 		contest_free(&m->contests[i]);
 	free(m->contests);
@@ -953,6 +955,102 @@ qerr manifest_parse(const uint8_t *bytes, size_t len, elec_manifest **out, elec_
 }
 
 /* Add a profile to the election's selection once. */
+/* E-5.1: a run-off manifest's "runoff" object (absent in round 1). */
+static int get_hash(pctx *p, json_t *o, const char *key, uint8_t out[SHA256_LEN])
+{
+	const char *s = get_str(p, o, key, "runoff", 1);
+	if (s == NULL)
+		return 0;
+	for (size_t i = 0; i < 2 * SHA256_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			goto bad;
+	if (strlen(s) != 2 * SHA256_LEN)
+		goto bad;
+	for (size_t i = 0; i < SHA256_LEN; i++) {
+		char b[3] = {s[2 * i], s[2 * i + 1], 0};
+		out[i] = (uint8_t)strtoul(b, NULL, 16);
+	}
+	return 1;
+bad:
+	elec_findings_add(p->f, ELEC_ERROR, NULL, "runoff",
+	                  "%s must be 64 lower-case hexadecimal digits", key);
+	return 0;
+}
+
+static void parse_runoff(pctx *p, elec_manifest *m, json_t *root)
+{
+	json_t *r = json_object_get(root, "runoff");
+	uint64_t round;
+	if (r == NULL)
+		return;
+	if (!json_is_object(r)) {
+		elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", "runoff", "must be an object");
+		return;
+	}
+	if (get_uint(p, r, "round", "runoff", 1, &round)) {
+		if (round < 2 || round > 100)
+			elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", "runoff",
+			                  "round must be 2 to 100 (round 1 has no \"runoff\")");
+		else
+			m->runoff_round = (unsigned)round;
+	}
+	get_hash(p, r, "previous_base_hash", m->runoff_prev_base);
+	get_hash(p, r, "previous_result_sha256", m->runoff_prev_result);
+	get_hash(p, r, "previous_manifest_sha256", m->runoff_prev_manifest);
+	/* candidates withdrawn (or no longer eligible) since the round */
+	json_t *w = json_object_get(r, "withdrawn");
+	if (w != NULL && !json_is_array(w)) {
+		elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", "runoff.withdrawn",
+		                  "must be a list of {\"id\", \"reason\"}");
+	} else if (json_array_size(w) > 0) {
+		size_t n = json_array_size(w), i;
+		json_t *v;
+		m->runoff_withdrawn = calloc(n, sizeof(char *));
+		m->runoff_withdrawn_reason = calloc(n, sizeof(char *));
+		if (m->runoff_withdrawn == NULL || m->runoff_withdrawn_reason == NULL) {
+			p->oom = 1;
+			return;
+		}
+		json_array_foreach(w, i, v)
+		{
+			char path[64];
+			snprintf(path, sizeof path, "runoff.withdrawn[%zu]", i);
+			const char *id = json_is_object(v) ? get_id(p, v, "id", path) : NULL;
+			const char *why =
+			    json_is_object(v) ? get_str(p, v, "reason", path, 1) : NULL;
+			if (id == NULL || why == NULL) {
+				if (!json_is_object(v))
+					elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", path,
+					                  "must be {\"id\", \"reason\"}");
+				continue;
+			}
+			for (size_t q = 0; q < m->runoff_nwithdrawn; q++)
+				if (strcmp(m->runoff_withdrawn[q], id) == 0)
+					elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", path,
+					                  "\"%s\" is listed twice", id);
+			m->runoff_withdrawn[m->runoff_nwithdrawn] = xdup(id, &p->oom);
+			m->runoff_withdrawn_reason[m->runoff_nwithdrawn] = xdup(why, &p->oom);
+			m->runoff_nwithdrawn++;
+		}
+	}
+	if (m->kind != KIND_ELECTION)
+		elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", "runoff",
+		                  "only an election has a run-off");
+}
+
+static void check_runoff_contests(pctx *p, const elec_manifest *m)
+{
+	if (m->runoff_round == 0)
+		return;
+	for (size_t i = 0; i < m->ncontests; i++)
+		if (m->contests[i].type != CONTEST_OFFICE) {
+			char path[64];
+			snprintf(path, sizeof path, "contests[%zu]", i);
+			elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", path,
+			                  "a run-off offers offices only");
+		}
+}
+
 static void select_profile(pctx *p, elec_manifest *m, const rule_file *pf)
 {
 	for (size_t i = 0; i < m->nprofiles; i++)
@@ -1168,6 +1266,7 @@ qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, 
 	parse_committee(&p, m, root);
 	parse_stations(&p, m, root);
 	parse_dates(&p, m, root, &have_poll);
+	parse_runoff(&p, m, root);
 
 	json_t *jc = json_object_get(root, "contests");
 	if (!json_is_array(jc) || json_array_size(jc) == 0) {
@@ -1199,6 +1298,7 @@ qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, 
 		}
 	}
 	check_dates(&p, m, have_poll);
+	check_runoff_contests(&p, m);
 	check_election_committee(&p, m);
 	select_profiles(&p, m);
 	if (p.oom) {

@@ -136,6 +136,16 @@ typedef struct elec_manifest {
 	char *notice_exception; /* reason for a shorter notice, or NULL */
 	elec_contest *contests;
 	size_t ncontests;
+	/* A run-off manifest (E-5): its round (>= 2; 0 for round 1) and what it
+	 * cites: the previous round's base hash, result.json SHA-256 and
+	 * manifest SHA-256. */
+	unsigned runoff_round;
+	uint8_t runoff_prev_base[SHA256_LEN];
+	uint8_t runoff_prev_result[SHA256_LEN];
+	uint8_t runoff_prev_manifest[SHA256_LEN];
+	char **runoff_withdrawn; /* candidates withdrawn since (ids) */
+	char **runoff_withdrawn_reason;
+	size_t runoff_nwithdrawn;
 } elec_manifest;
 
 /*

@@ -23,5 +23,7 @@ int cmd_decrypt(int argc, char **argv);
 int cmd_combine(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
+/* issue 18: the run-off manifest from a verified result (E-5) */
+int cmd_runoff(int argc, char **argv);
 
 #endif

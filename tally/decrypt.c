@@ -396,27 +396,11 @@ out:
 	return e;
 }
 
-/* Previous round's decision (run-off): DIR/previous/result.json. */
-static json_t *previous_decision(const rec_election *el)
-{
-	char path[REC_PATH_MAX];
-	json_t *j = NULL, *d;
-	if (!el->has_previous ||
-	    rec_path(path, sizeof path, el->dir, "previous/result.json") != Q_OK)
-		return NULL;
-	if (rec_read_json(path, &j, NULL, 0) != Q_OK)
-		return NULL;
-	d = json_object_get(j, "decision");
-	json_incref(d);
-	json_decref(j);
-	return d;
-}
-
 /* R-8.2: the counts (docs/decide.md D-1, combined form) from the decoded
  * values. */
 static json_t *make_counts(const rec_election *el, const agg_file *a, const uint64_t *val)
 {
-	json_t *root, *cs, *prev = previous_decision(el);
+	json_t *root, *cs;
 	size_t sel = 0;
 	root = json_pack("{s:s, s:s, s:I, s:I, s:I, s:[]}", "format", COUNTS_FORMAT, "election",
 	                 el->manifest->id, "issued", (json_int_t)a->issued, "cast",
@@ -434,24 +418,10 @@ static json_t *make_counts(const rec_election *el, const agg_file *a, const uint
 		if (mc->type == CONTEST_PETITION)
 			continue;
 		manifest_contest_options(mc, &ids, &nopt, &mn, &mx);
-		if (el->round > 1 && mc->type == CONTEST_OFFICE) {
-			/* a run-off round counts the contests the previous round sent
-			 * to a run-off, for the seats it left unfilled */
-			size_t pi;
-			const json_t *pc;
-			json_array_foreach(json_object_get(prev, "contests"), pi, pc)
-			{
-				const char *id = json_string_value(json_object_get(pc, "id"));
-				const char *oc = json_string_value(json_object_get(pc, "outcome"));
-				if (id && oc && strcmp(id, mc->id) == 0 &&
-				    strcmp(oc, "runoff") == 0)
-					seats = json_integer_value(json_object_get(pc, "unfilled"));
-			}
-			if (seats <= 0) {
-				sel += nopt;
-				continue;
-			}
-		}
+		/* a run-off round (E-5) counts the offices of its manifest, each
+		 * for the seats the previous round left unfilled */
+		if (el->round > 1 && mc->type == CONTEST_OFFICE)
+			seats = mc->seats;
 		if ((t = json_object()) == NULL)
 			goto fail;
 		for (size_t x = 0; x < nopt; x++, sel++)
@@ -471,10 +441,8 @@ static json_t *make_counts(const rec_election *el, const agg_file *a, const uint
 		if (json_array_append_new(cs, ce) != 0)
 			goto fail;
 	}
-	json_decref(prev);
 	return root;
 fail:
-	json_decref(prev);
 	json_decref(root);
 	return NULL;
 }

@@ -19,6 +19,7 @@
 #include "crypto/util.h"
 #include "election/findings.h"
 #include "election/roll.h"
+#include "election/runoff.h"
 #include "election/rules_record.h"
 
 #include "banned.h"
@@ -556,6 +557,83 @@ static qerr copy_file(const char *from_dir, const char *to_dir, const char *rel,
 	return copy_file2(from_dir, rel, to_dir, rel, optional, msg, msgsz);
 }
 
+qerr rec_runoff_manifest(const rec_election *prev, char *const *withdrawn, char *const *reasons,
+                         size_t nwithdrawn, uint8_t **bytes, size_t *len, runoff_plan **plan,
+                         char *msg, size_t msgsz)
+{
+	char path[REC_PATH_MAX], why[512] = "";
+	json_t *dec = NULL;
+	uint8_t rh[SHA256_LEN];
+	runoff_plan *p = NULL;
+	elec_findings f;
+	qerr e;
+	*bytes = NULL;
+	*len = 0;
+	if (plan != NULL)
+		*plan = NULL;
+	elec_findings_init(&f);
+	if ((e = rec_path(path, sizeof path, prev->dir, "tally/result.json")) != Q_OK)
+		return e;
+	if ((e = runoff_read_result(path, &dec, rh, why, sizeof why)) != Q_OK) {
+		if (e == Q_ERR_NOTFOUND)
+			return rec_fail(Q_ERR_STATE, msg, msgsz,
+			                "%s: round %u has no result yet (combine it first)",
+			                prev->dir, prev->round);
+		return rec_fail(e, msg, msgsz, "%s", why);
+	}
+	e = runoff_derive(prev->manifest, prev->round, dec, withdrawn, nwithdrawn, &p, &f);
+	print_findings(&f, "run-off");
+	if (e != Q_OK) {
+		e = rec_fail(e, msg, msgsz,
+		             "%s: round %u's result gives no run-off (%s); see the findings above",
+		             prev->dir, prev->round, qerr_str(e));
+		goto out;
+	}
+	if ((e = runoff_manifest_bytes(prev->manifest, p, prev->base_hash, rh, withdrawn, reasons,
+	                               nwithdrawn, bytes, len)) != Q_OK) {
+		e = rec_fail(e, msg, msgsz, "%s: cannot write the run-off manifest (%s)", prev->dir,
+		             qerr_str(e));
+		goto out;
+	}
+	if (plan != NULL) {
+		*plan = p;
+		p = NULL;
+	}
+out:
+	elec_findings_free(&f);
+	runoff_plan_free(p);
+	json_decref(dec);
+	return e;
+}
+
+/* E-5.3: the run-off manifest m is the one prev's result gives. */
+static qerr check_runoff_manifest(const elec_manifest *m, const rec_election *prev, char *msg,
+                                  size_t msgsz)
+{
+	char path[REC_PATH_MAX], why[512] = "";
+	json_t *dec = NULL;
+	uint8_t rh[SHA256_LEN];
+	elec_findings f;
+	qerr e;
+	elec_findings_init(&f);
+	if ((e = rec_path(path, sizeof path, prev->dir, "tally/result.json")) != Q_OK)
+		return e;
+	if ((e = runoff_read_result(path, &dec, rh, why, sizeof why)) != Q_OK)
+		return rec_fail(e == Q_ERR_NOTFOUND ? Q_ERR_STATE : e, msg, msgsz,
+		                "%s: the previous round has no result yet (combine it first): %s",
+		                prev->dir, why);
+	e = runoff_check(m, prev->manifest, prev->round, dec, prev->base_hash, rh, &f);
+	print_findings(&f, "manifest");
+	if (e != Q_OK)
+		e = rec_fail(e, msg, msgsz,
+		             "the manifest is not the run-off of %s's result (%s; see the findings "
+		             "above): make it with quorum-tally runoff %s",
+		             prev->dir, qerr_str(e), prev->dir);
+	elec_findings_free(&f);
+	json_decref(dec);
+	return e;
+}
+
 qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 {
 	elec_manifest *m = NULL;
@@ -606,6 +684,13 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 		goto out;
 	}
 	elec_findings_free(&f);
+	if (o->runoff_of == NULL && m->runoff_round != 0) {
+		e = rec_fail(Q_ERR_ARG, msg, msgsz,
+		             "the manifest is the run-off (round %u) of another round: create it "
+		             "with --runoff-of that round's directory (E-5.3)",
+		             m->runoff_round);
+		goto out;
+	}
 	e = roll_import(o->roll_csv, o->roll_len, &roll, &f);
 	if (e == Q_OK)
 		e = roll_check_manifest(roll, m, &f);
@@ -638,6 +723,8 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 			             o->runoff_of);
 			goto out;
 		}
+		if ((e = check_runoff_manifest(m, prev, msg, msgsz)) != Q_OK)
+			goto out;
 	}
 	if (k == 0 || n == 0 || k > n || n > THRESHOLD_MAX_N) {
 		e = rec_fail(Q_ERR_ARG, msg, msgsz,
@@ -695,6 +782,10 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 		/* the previous round's result travels with the run-off */
 		if ((e = copy_file2(o->runoff_of, "tally/result.json", dir, "previous/result.json",
 		                    0, msg, msgsz)) != Q_OK)
+			goto out;
+		/* E-5.3: and the manifest it decided, which the run-off cites */
+		if ((e = copy_file2(o->runoff_of, "manifest.json", dir, "previous/manifest.json", 0,
+		                    msg, msgsz)) != Q_OK)
 			goto out;
 	}
 	if ((e = rec_open(&el, dir, msg, msgsz)) != Q_OK)
@@ -776,54 +867,22 @@ out:
 
 qerr rec_ballot_style(const rec_election *el, ballot_style **out, char *msg, size_t msgsz)
 {
-	const elec_manifest *m = el->manifest;
-	ballot_style *st = NULL;
-	size_t nb = 0, ci = 0;
-	char why[200];
+	char path[REC_PATH_MAX], why[512] = "";
+	json_t *prev = NULL;
 	qerr e;
 	*out = NULL;
-	for (size_t i = 0; i < m->ncontests; i++)
-		if (m->contests[i].type != CONTEST_PETITION)
-			nb++;
-	if (nb == 0)
-		return rec_fail(Q_ERR_FORMAT, msg, msgsz, "the manifest has no balloted contest");
-	if ((st = ballot_style_new(nb, el->base_hash)) == NULL)
-		return Q_ERR_NOMEM;
-	for (size_t i = 0; i < m->ncontests; i++) {
-		const elec_contest *c = &m->contests[i];
-		char *const *ids;
-		size_t nopt;
-		unsigned mn, mx;
-		if (c->type == CONTEST_PETITION)
-			continue;
-		manifest_contest_options(c, &ids, &nopt, &mn, &mx);
-		st->contests[ci].noptions = (uint32_t)nopt;
-		st->contests[ci].min_sel = mn;
-		st->contests[ci].max_sel = mx;
-		if (c->type == CONTEST_EVALUATION && c->nmembers > 0) {
-			uint32_t *g = calloc(nopt ? nopt : 1, sizeof *g);
-			if (g == NULL) {
-				e = Q_ERR_NOMEM;
-				goto out;
-			}
-			for (size_t o = 0; o < nopt; o++)
-				g[o] = c->option_group[o];
-			e = ballot_style_set_groups(st, ci, (uint32_t)c->nmembers, g);
-			free(g);
-			if (e != Q_OK)
-				goto out;
-		}
-		ci++;
+	/* B-1: a run-off's ballot derives from the previous round's result */
+	if (el->round > 1) {
+		if ((e = rec_path(path, sizeof path, el->dir, "previous/result.json")) != Q_OK)
+			return e;
+		if ((e = runoff_read_result(path, &prev, NULL, why, sizeof why)) != Q_OK)
+			return rec_fail(e, msg, msgsz, "ballot style: %s", why);
 	}
-	if ((e = ballot_style_check(st, why, sizeof why)) != Q_OK) {
-		e = rec_fail(e, msg, msgsz, "ballot style: %s", why);
-		goto out;
-	}
-	*out = st;
-	st = NULL;
-out:
-	ballot_style_free(st);
-	return e;
+	e = elec_round_style(el->manifest, prev, el->base_hash, out, why, sizeof why);
+	json_decref(prev);
+	if (e != Q_OK)
+		return rec_fail(e, msg, msgsz, "ballot style: %s", why);
+	return Q_OK;
 }
 
 qerr rec_load_joint_key(const rec_election *el, point **K, point ***S, char *msg, size_t msgsz)

@@ -48,6 +48,8 @@
 #define REC_MAX_FILE (256u * 1024u * 1024u)
 #define REC_PATH_MAX 4096
 
+struct runoff_plan;
+
 typedef struct rec_election {
 	char *dir;
 	uint8_t *manifest_bytes;
@@ -94,6 +96,22 @@ typedef struct rec_init_opts {
  * bad k/n, Q_ERR_EXISTS if dir holds files, Q_ERR_IO.
  */
 Q_MUST_CHECK qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz);
+
+/*
+ * The run-off manifest of the round after prev (docs/spec/election.md
+ * E-5): read prev's tally/result.json, derive the run-off (runoff_derive:
+ * UL19.runoff's cut, seats left; every finding printed to stderr) and make
+ * the manifest bytes citing prev's base hash, result hash and manifest
+ * hash.  withdrawn/reasons: nwithdrawn candidates withdrawn since the
+ * round, with why (E-5.2: the next placed move up).  If plan is not NULL the plan is returned too (borrowing
+ * prev->manifest).  The caller verifies prev first (quorum-tally runoff
+ * runs verify-election).  Q_ERR_STATE if prev has no result, Q_ERR_RULE if
+ * nothing can go to a run-off, Q_ERR_FORMAT, Q_ERR_IO, Q_ERR_NOMEM.
+ */
+Q_MUST_CHECK qerr rec_runoff_manifest(const rec_election *prev, char *const *withdrawn,
+                                      char *const *reasons, size_t nwithdrawn, uint8_t **bytes,
+                                      size_t *len, struct runoff_plan **plan, char *msg,
+                                      size_t msgsz);
 
 /* Open an election directory: parse parameters.json, read the rule
  * profiles it lists from rules/ (each checked against its SHA-256, RP-5.2),

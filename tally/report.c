@@ -200,6 +200,85 @@ static void join_strings(sbuf *b, const json_t *arr)
 	json_array_foreach(arr, i, v) sb_printf(b, "%s%s", i ? ", " : "", json_string_value(v));
 }
 
+/* What a count is, in Chinese, and its unit (RP-2 bases). */
+static void base_zh(const char *b, const char **what, const char **unit)
+{
+	static const char *const map[][3] = {
+	    {"registered", "登记选民", "人"},  {"households", "户", "户"},
+	    {"members", "组成人员", "人"},     {"attendees", "到会", "人"},
+	    {"cast", "参加投票", "人"},        {"issued", "发出选票", "张"},
+	    {"representatives", "代表", "人"}, {"groups", "居民小组", "个"},
+	    {"votes", "得票", "票"},           {"signatures", "签名", "人"},
+	    {"candidates", "候选人", "人"},    {"seats", "名额", "个"}};
+	*what = b;
+	*unit = "";
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(b, map[i][0]) == 0) {
+			*what = map[i][1];
+			*unit = map[i][2];
+		}
+}
+
+static const char *fraction_zh(const char *f, char *buf, size_t cap)
+{
+	static const char *const digit[] = {"零", "一", "二", "三", "四", "五",
+	                                    "六", "七", "八", "九", "十"};
+	unsigned a, b;
+	if (sscanf(f, "%u/%u", &a, &b) == 2 && a >= 1 && a <= 10 && b >= 2 && b <= 10) {
+		snprintf(buf, cap, "%s分之%s", digit[b], digit[a]);
+		return buf;
+	}
+	if (sscanf(f, "%u/%u", &a, &b) == 2 && b == 100) {
+		snprintf(buf, cap, "百分之%u", a);
+		return buf;
+	}
+	return f;
+}
+
+/*
+ * One rule as a resident checks it by eye (R-9): the count, the threshold
+ * in the same unit and what it is a fraction of, e.g. "得票 591 票，须不少于
+ * 375 票（参加投票 1124 人的三分之一）：成立".  The exact rule (x, n, the
+ * cross-multiplied comparison) stays in the record and the technical line.
+ */
+static void resident_line(sbuf *b, const json_t *r)
+{
+	const char *xw, *xu, *nw, *nu, *cmp = str_of(r, "cmp");
+	char fb[32];
+	unsigned num = 0, den = 1;
+	unsigned long long x = (unsigned long long)int_of(r, "x"),
+	                   n = (unsigned long long)int_of(r, "n");
+	base_zh(str_of(r, "x_is"), &xw, &xu);
+	base_zh(str_of(r, "n_is"), &nw, &nu);
+	const char *fz = fraction_zh(str_of(r, "fraction"), fb, sizeof fb);
+	int holds = json_is_true(json_object_get(r, "holds"));
+	if (sscanf(str_of(r, "fraction"), "%u/%u", &num, &den) != 2 || den == 0)
+		den = 1;
+	unsigned __int128 an = (unsigned __int128)num * n;
+	unsigned long long fl = (unsigned long long)(an / den),
+	                   ce = (unsigned long long)((an + den - 1) / den);
+	if (json_is_true(json_object_get(r, "base_zero"))) {
+		sb_printf(b, "%s %llu %s；%s为 0，不能计算：%s", xw, x, xu, nw,
+		          holds ? "成立" : "不成立");
+		return;
+	}
+	if (strcmp(cmp, ">=") == 0)
+		sb_printf(b, "%s %llu %s，须不少于 %llu %s（%s %llu %s的%s）", xw, x, xu, ce, xu,
+		          nw, n, nu, fz);
+	else if (strcmp(cmp, ">") == 0)
+		sb_printf(b, "%s %llu %s，须不少于 %llu %s（超过%s %llu %s的%s）", xw, x, xu,
+		          fl + 1, xu, nw, n, nu, fz);
+	else if (strcmp(cmp, "<") == 0)
+		sb_printf(b, "%s %llu %s，低于 %llu %s才成立（%s %llu %s的%s）", xw, x, xu, ce, xu,
+		          nw, n, nu, fz);
+	else if (strcmp(cmp, "<=") == 0)
+		sb_printf(b, "%s %llu %s，不多于 %llu %s才成立（%s %llu %s的%s）", xw, x, xu, fl,
+		          xu, nw, n, nu, fz);
+	else
+		sb_printf(b, "%s %llu %s，与 %s %llu %s的%s相比", xw, x, xu, nw, n, nu, fz);
+	sb_printf(b, "：%s", holds ? "成立" : "不成立");
+}
+
 static void text_rules(sbuf *t, sbuf *h, const json_t *dc)
 {
 	size_t i;
@@ -216,8 +295,18 @@ static void text_rules(sbuf *t, sbuf *h, const json_t *dc)
 		          str_of(r, "test"), int_of(r, "x"), str_of(r, "x_is"), int_of(r, "n"),
 		          str_of(r, "n_is"), int_of(r, "lhs"), str_of(r, "cmp"), int_of(r, "rhs"),
 		          str_of(r, "fraction"));
+		sb_printf(t, "         ");
+		resident_line(t, r);
+		sb_printf(t, "\n");
 		sb_printf(h, "<tr class=\"%s\"><td>",
 		          json_is_true(json_object_get(r, "holds")) ? "ok" : "no");
+		{
+			sbuf rl = {0};
+			resident_line(&rl, r);
+			sb_html(h, rl.p ? rl.p : "");
+			free(rl.p);
+		}
+		sb_printf(h, "</td><td>");
 		sb_html(h, str_of(r, "id"));
 		sb_printf(h, " ");
 		sb_html(h, str_of(r, "part"));
@@ -245,7 +334,7 @@ static void text_rules(sbuf *t, sbuf *h, const json_t *dc)
 	{
 		sb_printf(t, "    conflict (%s): rule applied %s\n", str_of(r, "kind"),
 		          str_of(r, "applied"));
-		sb_printf(h, "<tr class=\"conflict\"><td colspan=\"7\">冲突 conflict (");
+		sb_printf(h, "<tr class=\"conflict\"><td colspan=\"8\">冲突 conflict (");
 		sb_html(h, str_of(r, "kind"));
 		sb_printf(h, "): rule applied ");
 		sb_html(h, str_of(r, "applied"));
@@ -379,7 +468,8 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 				sb_html(&h, tmp.p);
 				free(tmp.p);
 			}
-			sb_printf(&h, ".</p>\n<table><tr><th>规则 rule</th><th>依据 source</th>"
+			sb_printf(&h, ".</p>\n<table><tr><th>检验 check</th><th>规则 rule</th>"
+			              "<th>依据 source</th>"
 			              "<th>对象 subject</th><th>检验 test</th><th>数字 numbers</th>"
 			              "<th>比较 compared</th><th></th></tr>\n");
 			text_rules(&t, &h, dc);

@@ -31,6 +31,7 @@
 #include "election/ballot.h"
 #include "election/manifest.h"
 #include "election/roll.h"
+#include "election/runoff.h"
 #include "server.h"
 #include "store.h"
 
@@ -835,20 +836,29 @@ static qerr load_election(station *st, const station_config *cfg, char *err, siz
 	if ((e = load_roll_hash(st, cfg->election_dir, err, errlen)) != Q_OK)
 		goto out;
 
-	/* The ballot style and the booth's view of it: balloted contests
-	 * (max_sel > 0) in manifest order. */
-	size_t nb = 0;
-	for (size_t i = 0; i < st->m->ncontests; i++) {
-		char *const *ids;
-		size_t n;
-		unsigned mn, mx;
-		manifest_contest_options(&st->m->contests[i], &ids, &n, &mn, &mx);
-		if (mx > 0 && n > 0)
-			nb++;
+	/* The ballot style (B-1: one derivation for the station, the tally and
+	 * the verifier; a run-off's from the previous round's result) and the
+	 * booth's view of it: balloted contests (max_sel > 0) in manifest
+	 * order. */
+	{
+		char why0[300] = "", ppath[4096];
+		json_t *prevd = NULL;
+		if (st->m->runoff_round >= 2) {
+			snprintf(ppath, sizeof ppath, "%s/previous/result.json", cfg->election_dir);
+			if ((e = runoff_read_result(ppath, &prevd, NULL, why0, sizeof why0)) !=
+			    Q_OK) {
+				snprintf(err, errlen, "ballot style: %s", why0);
+				goto out;
+			}
+		}
+		e = elec_round_style(st->m, prevd, st->base_hash, &st->style, why0, sizeof why0);
+		json_decref(prevd);
+		if (e != Q_OK) {
+			snprintf(err, errlen, "ballot style: %s", why0);
+			goto out;
+		}
 	}
 	e = Q_ERR_NOMEM;
-	if ((st->style = ballot_style_new(nb, st->base_hash)) == NULL)
-		goto out;
 	json_t *contests = json_array();
 	st->booth_ballot = json_pack("{s:s, s:s, s:s, s:s, s:o}", "election", st->m->id, "title_zh",
 	                             st->m->title_zh ? st->m->title_zh : "", "title_en",
@@ -856,7 +866,6 @@ static qerr load_election(station *st, const station_config *cfg, char *err, siz
 	                             cfg->station_id, "contests", contests);
 	if (st->booth_ballot == NULL)
 		goto out;
-	size_t k = 0;
 	for (size_t i = 0; i < st->m->ncontests; i++) {
 		const elec_contest *c = &st->m->contests[i];
 		char *const *ids;
@@ -865,22 +874,6 @@ static qerr load_election(station *st, const station_config *cfg, char *err, siz
 		manifest_contest_options(c, &ids, &n, &mn, &mx);
 		if (mx == 0 || n == 0)
 			continue;
-		ballot_contest_style *cs = &st->style->contests[k];
-		cs->noptions = (uint32_t)n;
-		cs->min_sel = mn;
-		cs->max_sel = mx;
-		if (c->type == CONTEST_EVALUATION && c->nmembers > 0 && c->option_group != NULL) {
-			uint32_t g[BALLOT_MAX_OPTIONS];
-			for (size_t j = 0; j < n && j < BALLOT_MAX_OPTIONS; j++)
-				g[j] = c->option_group[j];
-			if (n > BALLOT_MAX_OPTIONS ||
-			    ballot_style_set_groups(st->style, k, (uint32_t)c->nmembers, g) !=
-			        Q_OK) {
-				snprintf(err, errlen, "contest %s: bad option groups", c->id);
-				e = Q_ERR_FORMAT;
-				goto out;
-			}
-		}
 		json_t *opts = json_array();
 		for (size_t j = 0; j < n; j++) {
 			char b1[300], b2[300];
@@ -895,12 +888,6 @@ static qerr load_election(station *st, const station_config *cfg, char *err, siz
 		                                "title_zh", c->title_zh ? c->title_zh : "",
 		                                "title_en", c->title_en ? c->title_en : "", "min",
 		                                (int)mn, "max", (int)mx, "options", opts));
-		k++;
-	}
-	char why[200];
-	if ((e = ballot_style_check(st->style, why, sizeof why)) != Q_OK) {
-		snprintf(err, errlen, "ballot style: %s", why);
-		goto out;
 	}
 	/* Every cast and challenged ballot must fit in one log entry (A-1:
 	 * at most MERKLE_MAX_ENTRY bytes); the largest is a challenged

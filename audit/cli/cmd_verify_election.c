@@ -1,7 +1,7 @@
 /*
  * quorum-audit verify-election RECORD_DIR [--json] [--full-crosscheck]
  *                                          [--sample N] [--seed HEX] [--threads N]
- *                                          [--fingerprints FILE]
+ *                                          [--fingerprints FILE] [--previous DIR]
  * The observers' end-to-end check of an election record
  * (audit/verify_election.h; docs/spec/verify.md).  Exit 0 only if every
  * check passes, 1 if one fails, 2 for usage or an unreadable directory.
@@ -30,11 +30,14 @@ static const char usage[] =
     "--threads threads (default: every online CPU).\n"
     "--fingerprints FILE: the trustees' fingerprints as written down at the key\n"
     "ceremony (lines \"<i> <fingerprint>\"); check 2 then also fails for any\n"
-    "trustee whose signing key in the record has another fingerprint.";
+    "trustee whose signing key in the record has another fingerprint.\n"
+    "--previous DIR: for a run-off record, the record of the round it continues\n"
+    "(verify that one too); check 1 then also compares the base hash, key\n"
+    "context, result hash and joint key this round cites with DIR's (V-3.5).";
 
 int cmd_verify_election(int argc, char **argv)
 {
-	const char *dir = NULL, *fpfile = NULL;
+	const char *dir = NULL, *fpfile = NULL, *previous = NULL;
 	char *fptext = NULL;
 	size_t fplen = 0;
 	int json = 0;
@@ -50,6 +53,8 @@ int cmd_verify_election(int argc, char **argv)
 			json = 1;
 		} else if (strcmp(argv[i], "--fingerprints") == 0 && i + 1 < argc) {
 			fpfile = argv[++i];
+		} else if (strcmp(argv[i], "--previous") == 0 && i + 1 < argc) {
+			previous = argv[++i];
 		} else if (strcmp(argv[i], "--full-crosscheck") == 0) {
 			o.full_crosscheck = 1;
 		} else if (strcmp(argv[i], "--sample") == 0 && i + 1 < argc) {
@@ -94,7 +99,7 @@ int cmd_verify_election(int argc, char **argv)
 	}
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		goto out;
-	qerr e = ve_verify_seed(dir, &o, have_seed ? seed : NULL, r);
+	qerr e = ve_verify_previous(dir, &o, have_seed ? seed : NULL, previous, r);
 	if (e != Q_OK) {
 		cli_err("verify-election", "%s: %s", dir,
 		        e == Q_ERR_NOTFOUND ? "not a directory" : qerr_str(e));

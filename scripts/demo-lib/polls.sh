@@ -392,6 +392,11 @@ demo_observer() {
 				env -u LC_ALL -u LC_MESSAGES -u LANGUAGE LANG=zh_CN.UTF-8 \
 				"$AUDIT" verify-election "$OUT/published/$poll"
 			show "$OUT/logs/check-$((CHECKS_OK + CHECKS_FAILED)).log"
+		elif [ "$poll" = runoff ]; then
+			# the run-off beside round 1's record: what it cites and copied
+			# (base hash, result hash, key context, joint key) is round 1's
+			check "$poll: whole published record re-verified, linked to round 1 (quorum-audit verify-election --previous)" \
+				"$AUDIT" verify-election "$OUT/published/$poll" --previous "$OUT/published/election"
 		else
 			check "$poll: whole published record re-verified (quorum-audit verify-election)" \
 				"$AUDIT" verify-election "$OUT/published/$poll"
@@ -545,22 +550,35 @@ demo_runoff() {
 	ids=$(sed -n 's/.*; run-off: \(.*\)$/\1/p' "$rep" | head -n 1 | tr -d ',')
 	say "1b. Run-off (另行选举): ${ids:-no contest went to a run-off}"
 	must "round 1 sends a seat to a run-off" test -n "$ids" || return 0
+	# The run-off's manifest is built from round 1's verified result:
+	# only the best-placed candidates not elected (UL19.runoff), for the
+	# seats left, a ballot marking at most that many (docs/spec E-5).
+	must "run-off manifest from round 1's verified result (quorum-tally runoff)" \
+		"$TALLY" runoff "$OUT/records/election" --out "$M/election-runoff.json" || return 0
+	show "$OUT/logs/check-$((CHECKS_OK + CHECKS_FAILED)).log"
+	# the candidates it offers, in round 1's ballot order
+	local offered="" cid
+	for cid in $(cut -f1 "$C/candidates.tsv"); do
+		grep -q "\"id\": \"$cid\"" "$M/election-runoff.json" && offered="$offered $cid"
+	done
+	check "the run-off ballot offers exactly round 1's run-off list" \
+		test "$(echo $offered | tr ' ' '\n' | sort | tr '\n' ' ')" = \
+		"$(echo $ids | tr ' ' '\n' | sort | tr '\n' ' ')"
 	# The voters' preference in the run-off: the first-placed run-off
-	# candidate 52%, the second 43%, blank 5%.
-	local probs="" id k=0 n
-	n=$(wc -l <"$C/candidates.tsv")
+	# candidate 52%, the second 43%, blank 5%; the ballot lists only the
+	# run-off's candidates, in round 1's ballot order.
+	local probs="" id
 	local first second
 	first=$(echo "$ids" | awk '{print $1}')
 	second=$(echo "$ids" | awk '{print $2}')
-	for id in $(cut -f1 "$C/candidates.tsv"); do
-		k=$((k + 1))
+	for id in $offered; do
 		if [ "$id" = "$first" ]; then probs="$probs 520"
 		elif [ "$id" = "$second" ]; then probs="$probs 430"
 		else probs="$probs 0"; fi
 	done
 	note "candidates: $ids; the same trustees and keys, no new ceremony"
 	must "run-off round created (quorum-tally init --runoff-of)" \
-		record_init runoff "$M/election.json" "$C/roll.csv" "$OUT/records/election" || return 0
+		record_init runoff "$M/election-runoff.json" "$C/roll.csv" "$OUT/records/election" || return 0
 	plan_for runoff "$C/voters.tsv" 23 620 single "$probs" 1 0 2 "$STATION_GROUPS"
 	check "run-off polling at s1, s2 and the mobile box" \
 		poll_stations runoff "$OUT/records/runoff" "$C/roll.csv" "$OUT/work/runoff/plan.tsv" $STATIONS3

@@ -181,10 +181,10 @@ static void station(const char *base, const rec_election *el, const char *sid, c
 		uint8_t *enc, code[BALLOT_CODE_LEN];
 		size_t len;
 		if (i < n) {
-			fx_encrypt(el, marks + i * FX_NOPT, &enc, &len);
+			fx_encrypt(el, marks + i * st->total_options, &enc, &len);
 		} else {
 			fx_challenge c;
-			fx_challenge_make(el, marks + i * FX_NOPT, &c);
+			fx_challenge_make(el, marks + i * st->total_options, &c);
 			enc = c.enc;
 			len = c.len;
 			uint8_t *pl = malloc(4 + c.len + c.oplen);
@@ -1393,7 +1393,7 @@ static rec_election *decrypted_round(rec_election *el, const uint8_t *m, size_t 
 	char kp[1400], pw[32], msg[768] = "";
 	tally_opts o = {2, 0};
 	station(tmp, el, "s1", m, n1, 0, n1);
-	station(tmp, el, "s2", m + n1 * FX_NOPT, n2, 0, n2 + 1);
+	station(tmp, el, "s2", m + n1 * fx_noptions(el), n2, 0, n2 + 1);
 	cr_assert_eq(tally_run(el, &o, msg, sizeof msg), Q_OK, "%s", msg);
 	for (uint32_t i = 1; i <= 3; i++) {
 		fx_key_path(kp, sizeof kp, tmp, "e", i);
@@ -1408,9 +1408,10 @@ static rec_election *decrypted_round(rec_election *el, const uint8_t *m, size_t 
 Test(verify, runoff_round_verifies_with_the_ceremony_key_ctx)
 {
 	/* round 1 with a tie for director (3 : 3), so round 2 decides it */
-	static const uint8_t r2m[4 * FX_NOPT] = {
-	    0, 0, 0, 0, 1, 0, 0, /**/ 0, 0, 0, 0, 1, 0, 0, /**/
-	    0, 0, 0, 0, 0, 1, 0, /**/ 0, 0, 0, 0, 1, 0, 0,
+	/* round 2's ballot (E-5): director c1, c2; members m3, m4 (1 seat
+	 * each): m3, m3, m4, m3 */
+	static const uint8_t r2m[4 * 4] = {
+	    0, 0, 1, 0, /**/ 0, 0, 1, 0, /**/ 0, 0, 0, 1, /**/ 0, 0, 1, 0,
 	};
 	char kd[1400];
 	snprintf(kd, sizeof kd, "%s/keys", tmp);
@@ -1445,6 +1446,75 @@ Test(verify, runoff_round_verifies_with_the_ceremony_key_ctx)
 	cr_assert(strstr(r3.checks[VE_DECRYPTION - 1].detail[0],
 	                 "tally/partials/1.json: bad signature") != NULL,
 	          "%s", r3.checks[VE_DECRYPTION - 1].detail[0]);
+}
+
+/* Round 1 (a 3 : 3 tie for director) and its run-off, both decrypted;
+ * rec is set to the run-off's directory, e1dir to round 1's. */
+static void runoff_pair(char *e1dir, size_t cap)
+{
+	static const uint8_t r2m[4 * 4] = {
+	    0, 0, 1, 0, /**/ 0, 0, 1, 0, /**/ 0, 0, 0, 1, /**/ 0, 0, 1, 0,
+	};
+	char kd[1400];
+	snprintf(kd, sizeof kd, "%s/keys", tmp);
+	cr_assert_eq(mkdir(kd, 0700), 0);
+	rec_election *e1 = fx_init(tmp, "e", "hq-ve", 2, 3, NULL);
+	fx_ceremony(e1, tmp, "e");
+	decrypted_round(e1, marks, 4, 2);
+	rec_election *r2 = fx_init(tmp, "r2", "hq-ve", 0, 0, e1->dir);
+	decrypted_round(r2, r2m, 2, 2);
+	snprintf(rec, sizeof rec, "%s", r2->dir);
+	snprintf(e1dir, cap, "%s", e1->dir);
+	snprintf(keybase, sizeof keybase, "%s", tmp);
+	keyname = "e";
+	rec_free(r2);
+	rec_free(e1);
+}
+
+/* check 1 of the run-off record given round one's record (V-3.5) */
+static const ve_check *previous_check(ve_report *r, const char *e1dir)
+{
+	ve_opts o = {0, 1, -1, 2};
+	cr_assert_eq(ve_verify_previous(rec, &o, NULL, e1dir, r), Q_OK);
+	return &r->checks[VE_PARAMETERS - 1];
+}
+
+Test(verify, runoff_record_cites_round_one)
+{
+	char e1dir[1400], p[1600];
+	runoff_pair(e1dir, sizeof e1dir);
+	ve_report r;
+	const ve_check *k = previous_check(&r, e1dir);
+	cr_assert_eq(k->failed, 0, "%s", k->ndetails ? k->detail[0] : "");
+	cr_assert_eq(ve_report_first_failure(&r), 0);
+	/* a round-one record whose result differs from the one the run-off
+	 * cites (one count changed in a copy of round one) */
+	char other[1400];
+	snprintf(other, sizeof other, "%s/other", tmp);
+	sh("cp -a '%s' '%s'", e1dir, other);
+	snprintf(p, sizeof p, "%s/tally/result.json", other);
+	sh("sed -i '0,/\"votes\": 3/s//\"votes\": 4/' '%s'", p);
+	k = previous_check(&r, other);
+	cr_assert(has_detail(k, "runoff.previous_result_sha256 is not the SHA-256 of"),
+	          "another round one's result: %s", k->ndetails ? k->detail[0] : "(passed)");
+	/* the record of another election as round one */
+	k = previous_check(&r, "/nonexistent-round-one");
+	cr_assert_gt(k->failed, 0);
+	/* the run-off's own copy of round one's result replaced */
+	sh("cp '%s' '%s/previous/result.json'", p, rec);
+	expect_detail(VE_PARAMETERS, "runoff.previous_result_sha256",
+	              "previous/result.json replaced");
+}
+
+Test(verify, runoff_manifest_not_derived_from_round_one)
+{
+	char e1dir[1400];
+	runoff_pair(e1dir, sizeof e1dir);
+	/* previous/manifest.json is not the manifest round one decided */
+	char p[1600];
+	snprintf(p, sizeof p, "%s/previous/manifest.json", rec);
+	sh("sed -i 's/\"王芳\"/\"王芳芳\"/' '%s'", p);
+	expect_detail(VE_PARAMETERS, "manifest_sha256", "previous manifest altered");
 }
 
 /* ---- the program ---- */

@@ -90,6 +90,20 @@ rec_election *fx_init(const char *tmp, const char *name, const char *id, uint32_
 {
 	char dir[1024], msg[512] = "";
 	char *m = fx_manifest(id);
+	if (runoff_of != NULL) {
+		/* E-5: the run-off manifest derived from the previous round */
+		rec_election *prev = NULL;
+		uint8_t *rb = NULL;
+		size_t rl = 0;
+		cr_assert_eq(rec_open(&prev, runoff_of, msg, sizeof msg), Q_OK, "%s", msg);
+		cr_assert_eq(
+		    rec_runoff_manifest(prev, NULL, NULL, 0, &rb, &rl, NULL, msg, sizeof msg), Q_OK,
+		    "%s", msg);
+		rec_free(prev);
+		free(m);
+		m = (char *)rb;
+		m[rl - 1] = '\0'; /* its final newline: strlen below leaves it out */
+	}
 	rec_init_opts o = {.manifest = (const uint8_t *)m,
 	                   .manifest_len = strlen(m),
 	                   .roll_csv = roll_csv,
@@ -194,7 +208,7 @@ void fx_encrypt(const rec_election *el, const uint8_t *marks, uint8_t **enc, siz
 	cr_assert_eq(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), Q_OK, "%s", msg);
 	Kt = point_table_new(K);
 	cr_assert_not_null(Kt);
-	cr_assert_eq(ballot_encrypt(st, Kt, marks, FX_NOPT, &b, NULL), Q_OK);
+	cr_assert_eq(ballot_encrypt(st, Kt, marks, st->total_options, &b, NULL), Q_OK);
 	cr_assert_eq(ballot_encode(b, enc, len), Q_OK);
 	ballot_free(b);
 	point_table_free(Kt);
@@ -367,13 +381,24 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 	ballot_style_free(st);
 }
 
+size_t fx_noptions(const rec_election *el)
+{
+	ballot_style *st = NULL;
+	char msg[512] = "";
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK, "%s", msg);
+	size_t n = st->total_options;
+	ballot_style_free(st);
+	return n;
+}
+
 void fx_station_marks(const rec_election *el, const char *sid, const uint8_t *marks, size_t n,
                       uint64_t issued)
 {
 	uint8_t **enc = calloc(n + 1, sizeof *enc);
 	size_t *len = calloc(n + 1, sizeof *len);
+	size_t per = fx_noptions(el);
 	for (size_t i = 0; i < n; i++)
-		fx_encrypt(el, marks + i * FX_NOPT, &enc[i], &len[i]);
+		fx_encrypt(el, marks + i * per, &enc[i], &len[i]);
 	fx_station(el, sid, enc, len, n, issued);
 	for (size_t i = 0; i < n; i++)
 		free(enc[i]);
@@ -391,7 +416,7 @@ void fx_challenge_make(const rec_election *el, const uint8_t *marks, fx_challeng
 	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
 	cr_assert_eq(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), Q_OK);
 	point_table *Kt = point_table_new(K);
-	cr_assert_eq(ballot_encrypt(st, Kt, marks, FX_NOPT, &b, &op), Q_OK);
+	cr_assert_eq(ballot_encrypt(st, Kt, marks, st->total_options, &b, &op), Q_OK);
 	cr_assert_eq(ballot_encode(b, &c->enc, &c->len), Q_OK);
 	cr_assert_eq(ballot_opening_encode(op, &c->op, &c->oplen), Q_OK);
 	ballot_free(b);
@@ -427,7 +452,7 @@ void fx_encrypt_replaying(const rec_election *el, const uint8_t *marks, size_t t
 	point_table *Kt = point_table_new(K);
 	cr_assert_eq(ballot_decode(st, src, srclen, &sb), Q_OK);
 	cr_assert_eq(ballot_opening_decode(st, srcop, srcoplen, &sop), Q_OK);
-	cr_assert_eq(ballot_encrypt(st, Kt, marks, FX_NOPT, &b, &op), Q_OK);
+	cr_assert_eq(ballot_encrypt(st, Kt, marks, st->total_options, &b, &op), Q_OK);
 	cr_assert_eq(op->marks[to], sop->marks[from], "marks[%zu] must be the source's mark", to);
 	cr_assert_eq(elgamal_ct_copy(fx_sel(b, to)->ct, fx_sel(sb, from)->ct), Q_OK);
 	cr_assert_eq(scalar_copy(op->nonce[to], sop->nonce[from]), Q_OK);

@@ -72,6 +72,10 @@ void fx_roll_text(const rec_election *el, const uint8_t *h, char *out, size_t ca
 extern const uint8_t *fx_station_roll_hash;
 extern json_t *fx_station_checked_in;
 
+/* Options per ballot of el's style (FX_NOPT in round 1; a run-off's
+ * fewer, E-5). */
+size_t fx_noptions(const rec_election *el);
+
 /* Marks shortcut: n ballots from marks (n * FX_NOPT bytes). */
 void fx_station_marks(const rec_election *el, const char *sid, const uint8_t *marks, size_t n,
                       uint64_t issued);

@@ -174,6 +174,11 @@ Test(cli, full_ceremony_tally_and_report_with_two_trustees_absent)
 	cr_assert(strstr(o, "outcome: elected") != NULL, "%s", o);
 	cr_assert(strstr(o, "run-off: m3, m4") != NULL, "%s", o);
 	cr_assert(strstr(o, "UL19.elected") != NULL, "%s", o);
+	/* each test as a resident checks it: c1's 4 of 6 cast, more than half
+	 * means at least 4 (R-9) */
+	cr_assert(strstr(o, "得票 4 票，须不少于 4 票（超过参加投票 6 人的二分之一）：成立") !=
+	              NULL,
+	          "%s", o);
 	free(o);
 	/* a second combine does not overwrite */
 	cr_assert_eq(run("combine e"), 2);
@@ -197,6 +202,48 @@ Test(cli, full_ceremony_tally_and_report_with_two_trustees_absent)
 	free(b);
 	cr_assert_eq(run("publish e pub"), 2);
 	cr_assert_eq(run("publish e"), 2);
+
+	/* the run-off manifest from the verified result (E-5): members only,
+	 * m3 and m4 (tied at the cut) for the one seat left */
+	cr_assert_eq(run("runoff pub --out ro.json"), 0, "%s", slurp("err"));
+	o = slurp("out");
+	cr_assert(strstr(o, "1 seat(s) left, 2 candidates:") != NULL, "%s", o);
+	free(o);
+	o = slurp("ro.json");
+	cr_assert(strstr(o, "\"previous_result_sha256\"") != NULL, "%s", o);
+	cr_assert(strstr(o, "\"id\": \"m3\"") && strstr(o, "\"id\": \"m4\""), "%s", o);
+	cr_assert(strstr(o, "\"id\": \"m1\"") == NULL && strstr(o, "\"director\"") == NULL, "%s",
+	          o);
+	free(o);
+	cr_assert_eq(run("runoff pub --out ro.json"), 2, "an existing file is not replaced");
+	cr_assert_eq(run("init r2 --manifest manifest.json --roll roll.csv --runoff-of pub"), 1,
+	             "round one's manifest is not the run-off's");
+	o = slurp("err");
+	cr_assert(strstr(o, "quorum-tally runoff") != NULL, "%s", o);
+	free(o);
+	cr_assert_eq(run("init r1 --manifest ro.json --roll roll.csv --trustees 3 --threshold 2"),
+	             2, "a run-off manifest without --runoff-of");
+	o = slurp("err");
+	cr_assert(strstr(o, "--runoff-of") != NULL, "%s", o);
+	free(o);
+	cr_assert_eq(run("init r2 --manifest ro.json --roll roll.csv --runoff-of pub"), 0, "%s",
+	             slurp("err"));
+	/* a result that does not verify gives no run-off */
+	snprintf(p, sizeof p, "%s/pub/tally/result.json", tmp);
+	char *res = slurp("pub/tally/result.json");
+	char *v = strstr(res, "\"votes\": 2");
+	cr_assert_not_null(v, "%s", res);
+	v[10] = '3';
+	cr_assert_eq(test_write_file(p, res, strlen(res)), 0);
+	free(res);
+	cr_assert_eq(run("runoff pub --out ro2.json"), 1);
+	o = slurp("err");
+	cr_assert(strstr(o, "does not verify") != NULL, "%s", o);
+	free(o);
+	cr_assert_eq(run("runoff --help"), 0);
+	o = slurp("out");
+	cr_assert(strstr(o, "UL19.runoff") && strstr(o, "EXIT STATUS"), "%s", o);
+	free(o);
 	snprintf(p, sizeof p, "%s/e/evil", tmp);
 	cr_assert_eq(symlink("/etc/passwd", p), 0);
 	cr_assert_eq(run("publish e pub2"), 2, "a symbolic link in the record is refused");

@@ -164,13 +164,22 @@ Test(combine, runoff_round_uses_the_same_keys_and_links_the_rounds)
 	cr_assert_eq(memcmp(r2->previous, el->base_hash, 32), 0);
 	cr_assert_eq(memcmp(r2->key_ctx, el->base_hash, 32), 0);
 	cr_assert_neq(memcmp(r2->base_hash, el->base_hash, 32), 0);
+	/* the run-off's ballot (E-5): director c1, c2 (the 3 : 3 tie), members
+	 * m3, m4 (m1, m2 elected; m3 and m4 tie at the cut, m5 below it), one
+	 * seat each: 4 options, at most one mark per contest */
+	cr_assert_eq(fx_noptions(r2), 4);
+	cr_assert_eq(r2->manifest->ncontests, 2);
+	cr_assert_eq(r2->manifest->contests[1].seats, 1);
+	cr_assert_str_eq(r2->manifest->contests[1].cands[0].id, "m3");
+	cr_assert_str_eq(r2->manifest->contests[1].cands[1].id, "m4");
+	cr_assert_eq(r2->manifest->contests[1].max_sel, 1);
 	/* m3 4 votes, m4 2 votes; director left blank */
-	static const uint8_t r2m[6 * FX_NOPT] = {
-	    0, 0, 0, 0, 1, 0, 0, /**/ 0, 0, 0, 0, 1, 0, 0, /**/ 0, 0, 0, 0, 1, 0, 0,
-	    0, 0, 0, 0, 0, 1, 0, /**/ 0, 0, 0, 0, 0, 1, 0, /**/ 0, 0, 0, 0, 1, 0, 0,
+	static const uint8_t r2m[6 * 4] = {
+	    0, 0, 1, 0, /**/ 0, 0, 1, 0, /**/ 0, 0, 1, 0,
+	    0, 0, 0, 1, /**/ 0, 0, 0, 1, /**/ 0, 0, 1, 0,
 	};
 	fx_station_marks(r2, "s1", r2m, 3, 3);
-	fx_station_marks(r2, "s2", r2m + 3 * FX_NOPT, 3, 3);
+	fx_station_marks(r2, "s2", r2m + 3 * 4, 3, 3);
 	tally_opts o = {2, 0};
 	cr_assert_eq(tally_run(r2, &o, msg, sizeof msg), Q_OK, "%s", msg);
 	/* the trustees' round-1 key files still work (name "e" = round 1's) */

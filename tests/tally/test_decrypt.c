@@ -323,8 +323,11 @@ Test(decrypt, round_one_partial_copied_into_the_runoff_is_refused)
 		cr_assert_eq(decrypt_as(el, "e", i, msg, sizeof msg), Q_OK, "%s", msg);
 	cr_assert_eq(tally_combine(el, NULL, msg, sizeof msg), Q_OK, "%s", msg);
 	rec_election *r2 = fx_init(tmp, "r2", "hq-test", 0, 0, el->dir);
-	fx_station_marks(r2, "s1", six, 3, 3);
-	fx_station_marks(r2, "s2", six + 3 * FX_NOPT, 3, 3);
+	/* the run-off's ballot: c1, c2 | m3, m4 (E-5) */
+	static const uint8_t r2six[6 * 4] = {1, 0, 1, 0, /**/ 0, 1, 0, 1, /**/ 1, 0, 0, 1,
+	                                     0, 1, 1, 0, /**/ 1, 0, 1, 0, /**/ 0, 1, 0, 1};
+	fx_station_marks(r2, "s1", r2six, 3, 3);
+	fx_station_marks(r2, "s2", r2six + 3 * 4, 3, 3);
 	tally_opts o = {2, 0};
 	cr_assert_eq(tally_run(r2, &o, msg, sizeof msg), Q_OK, "%s", msg);
 	cr_assert_eq(decrypt_as(r2, "e", 1, msg, sizeof msg), Q_OK, "%s", msg);
