@@ -594,12 +594,14 @@ static qerr write_file_atomic(const char *dir, const char *path, const void *dat
 		unlink(tmp);
 		return Q_ERR_IO;
 	}
+	/* The new name is durable only once the directory is synced: a
+	 * failure here is reported, never taken as written. */
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return Q_OK;
+	if (dfd < 0)
+		return Q_ERR_IO;
+	int r = fsync(dfd);
+	close(dfd);
+	return r == 0 ? Q_OK : Q_ERR_IO;
 }
 
 static void hexstr(char *out, const uint8_t *p, size_t n)
