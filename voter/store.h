@@ -5,7 +5,8 @@
  * docs/spec/protocol.md section P-5; the schemas are P-5.1 and P-5.2.
  *
  * Each database is opened with a raw 32-byte key (never a passphrase),
- * cipher_page_size 4096, journal_mode=TRUNCATE, secure_delete=ON and
+ * cipher_page_size 4096, locking_mode=EXCLUSIVE (one process uses a
+ * database at a time), journal_mode=TRUNCATE, secure_delete=ON and
  * synchronous=FULL (no write-ahead log keeps history, P-5.6), so a committed
  * transaction survives kill -9 and power loss.  A wrong key is reported
  * as Q_ERR_AUTH with a message saying so.  Every block of SQLite's memory
