@@ -33,6 +33,7 @@
 #include "election/roll.h"
 #include "election/runoff.h"
 #include "server.h"
+#include "ratelimit.h"
 #include "store.h"
 
 #include "banned.h"
@@ -595,12 +596,14 @@ static qerr write_file_atomic(const char *dir, const char *path, const void *dat
 		unlink(tmp);
 		return Q_ERR_IO;
 	}
+	/* The new name is durable only once the directory is synced: a
+	 * failure here is reported, never taken as written. */
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return Q_OK;
+	if (dfd < 0)
+		return Q_ERR_IO;
+	int r = fsync(dfd);
+	close(dfd);
+	return r == 0 ? Q_OK : Q_ERR_IO;
 }
 
 static void hexstr(char *out, const uint8_t *p, size_t n)
@@ -2242,6 +2245,12 @@ static json_t *op_reissue(station *st, server_conn c, json_t *req)
 	return reply;
 }
 
+/* Receipt lookups per booth connection (docs/protocol.md): RECEIPT_BURST
+ * at once, then one every RECEIPT_PERIOD_MS (loop thread only). */
+#define RECEIPT_BURST 5
+#define RECEIPT_PERIOD_MS 2000
+static ratelimit receipt_rl = {RECEIPT_BURST, RECEIPT_PERIOD_MS, {{0, 0, 0}}};
+
 /* Receipt lookup (booth): the receipt of the ballot cast with this token,
  * e.g. when the cast's reply was lost in a crash. */
 static json_t *op_receipt(station *st, server_conn c, json_t *req)
@@ -2250,6 +2259,11 @@ static json_t *op_receipt(station *st, server_conn c, json_t *req)
 	char hx[65], *note = NULL;
 	uint64_t idx = 0;
 	int found = 0;
+	if (!ratelimit_allow(&receipt_rl, c, mono_ms()))
+		return server_error("rate_limited",
+		                    "at most %d receipt lookups at once on a connection, then one "
+		                    "every %d s",
+		                    RECEIPT_BURST, RECEIPT_PERIOD_MS / 1000);
 	if (!token_parse(req, h, rk))
 		return server_error("bad_request", "\"token\" must be the 32 lower-case hex digits "
 		                                   "printed at check-in");

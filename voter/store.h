@@ -5,10 +5,12 @@
  * docs/spec/protocol.md section P-5; the schemas are P-5.1 and P-5.2.
  *
  * Each database is opened with a raw 32-byte key (never a passphrase),
- * cipher_page_size 4096, journal_mode=TRUNCATE, secure_delete=ON and
+ * cipher_page_size 4096, locking_mode=EXCLUSIVE (one process uses a
+ * database at a time), journal_mode=TRUNCATE, secure_delete=ON and
  * synchronous=FULL (no write-ahead log keeps history, P-5.6), so a committed
  * transaction survives kill -9 and power loss.  A wrong key is reported
- * as Q_ERR_AUTH with a message saying so.
+ * as Q_ERR_AUTH with a message saying so.  Every block of SQLite's memory
+ * is zeroed before it is freed (store_wiped_blocks).
  *
  * A store handle is used by one thread at a time (the caller serialises).
  * Every function that fails writes a one-line English reason into the
@@ -57,6 +59,11 @@ Q_MUST_CHECK qerr store_open(store **out, const char *path, store_kind kind,
 
 /* Close; store_close(NULL) is a no-op. */
 void store_close(store *s);
+
+/* Blocks of SQLite memory zeroed before being freed or moved so far in
+ * this process (P-4.3: the first store_open installs an allocator that
+ * wipes every block, since decrypted pages live in SQLite's heap). */
+unsigned long long store_wiped_blocks(void);
 
 /* The reason for the last failure on this handle; never NULL. */
 const char *store_errmsg(const store *s);

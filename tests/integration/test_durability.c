@@ -12,8 +12,10 @@
  * the record writer rec_write_file (tally/record.c, R-1.1: temporary file,
  * fsync, link or rename, directory fsync, then the caller acknowledges);
  * sealed files (seal_file_write, S-5.1).  The ballot daemon's receipt after
- * its syncs is in tests/voter/test_ballotd_faults.c.  Not covered: whether
- * the disk honours the syncs (no power-cut test).
+ * its syncs is in tests/voter/test_ballotd_faults.c; what a power cut at
+ * each sync point leaves of the daemon's state, and that it recovers every
+ * acknowledged ballot, in tests/voter/test_ballotd_powercut.c.  Not
+ * covered: whether the disk honours the syncs.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>

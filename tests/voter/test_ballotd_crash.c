@@ -2,8 +2,8 @@
  * restart, and every acknowledged ballot is in the box and the log with no
  * half-spent token (atomicity and crash recovery; a killed process's writes
  * survive in the page cache, so durability -- the syncs before a receipt --
- * is shown by test_ballotd_faults.c instead); a wrong database key is
- * refused. */
+ * is shown by test_ballotd_faults.c and test_ballotd_powercut.c instead); a
+ * wrong database key is refused. */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdio.h>

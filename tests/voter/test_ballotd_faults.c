@@ -9,7 +9,9 @@
  *    a second request (the commit is held at the log's fdatasync);
  *  - unavailable: a failed log append answers "unavailable" and every later
  *    booth request too, until a restart repairs the log from the box (P-5.4);
- *  - busy: the pending-ballot limit (a daemon built with PENDING_MAX 2).
+ *  - busy: the pending-ballot limit (a daemon built with PENDING_MAX 2);
+ *  - a failed fsync of the state directory after the station record is
+ *    renamed into place fails the close (the record is not yet durable).
  */
 #include <criterion/criterion.h>
 #include <stdarg.h>
@@ -24,6 +26,7 @@
 #include "testutil.h"
 
 static tdaemon d;
+static const char *fault_match = "/log/leaves$"; /* the files start() faults */
 static char trace_path[400], gate[400];
 static char *tok[3];
 
@@ -68,8 +71,9 @@ static void expect(json_t *r, const char *code, const char *msg_part)
 }
 
 /* Start the daemon under the shim: trace everything in the state
- * directory; fault (fail/hold, or NULL) the audit log's leaves sync while
- * the gate file exists.  Then import the roll, open, check in 3 voters. */
+ * directory; fault (fail/hold, or NULL) the audit log's leaves sync (or
+ * the syncs of fault_match) while the gate file exists.  Then import the roll, open, check in 3
+ * voters. */
 static void start(const char *fault, const char *bin)
 {
 	td_setup(&d, 10);
@@ -87,7 +91,7 @@ static void start(const char *fault, const char *bin)
 	setenv("QUORUM_SHIM_TRACE_MATCH", d.state, 1);
 	if (fault != NULL) {
 		setenv("QUORUM_SHIM_FAULT", fault, 1);
-		setenv("QUORUM_SHIM_FAULT_MATCH", "/log/leaves$", 1);
+		setenv("QUORUM_SHIM_FAULT_MATCH", fault_match, 1);
 		setenv("QUORUM_SHIM_GATE", gate, 1);
 	}
 	td_daemon_bin = bin;
@@ -282,4 +286,41 @@ Test(ballotd_faults, busy_when_pending_ballots_are_full)
 	       NULL, NULL);
 	for (int i = 0; i < 3; i++)
 		free(code[i]);
+}
+
+/* The station record is written as a temporary file, synced, renamed,
+ * and the state directory synced (P-7.2): if that last sync fails the
+ * record's name may not survive a power cut, so close must not answer
+ * "closed".  The poll stays closed; close again, once the sync works,
+ * finishes it. */
+Test(ballotd_faults, close_fails_when_the_state_directory_sync_fails)
+{
+	fault_match = "/state$";
+	start("fail", NULL);
+	char *m = td_marks_json(1);
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s}", tok[0], m), NULL,
+	       NULL);
+	free(m);
+	gate_set(1);
+	expect(reqf("admin", "{\"op\":\"close\"}"), "internal", "closing failed");
+	char *t = read_trace();
+	cr_assert(last_line(t, "fsync-failed", "/state") >= 0,
+	          "the state directory's sync was not attempted:\n%s", t);
+	free(t);
+	json_t *r = reqf("admin", "{\"op\":\"status\"}");
+	cr_assert_str_neq(json_string_value(json_object_get(r, "state")), "closed");
+	cr_assert_str_neq(json_string_value(json_object_get(r, "state")), "open");
+	json_decref(r);
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":[[1,0],[0,0,0,0,0]]}",
+	            tok[1]),
+	       "poll_closed", NULL);
+	gate_set(0);
+	r = reqf("admin", "{\"op\":\"close\"}");
+	cr_assert_null(td_err(r));
+	cr_assert_str_eq(json_string_value(json_object_get(r, "state")), "closed");
+	json_decref(r);
+	r = reqf("admin", "{\"op\":\"export\"}");
+	cr_assert_null(td_err(r));
+	cr_assert_eq(json_array_size(json_object_get(json_object_get(r, "record"), "ballots")), 1);
+	json_decref(r);
 }

@@ -653,6 +653,47 @@ Test(ballotd_review, receipt_lookup_by_token)
 	free(u);
 }
 
+/* Receipt lookups are limited per connection (docs/protocol.md): 5 at
+ * once, then one every 2 s.  Of a quick run of 12 the first 5 are
+ * answered and some later one is refused with rate_limited (12 lookups
+ * spanning 14 s would all be answered: no machine is that slow); another
+ * connection has its own allowance. */
+Test(ballotd_review, receipt_lookups_rate_limited_per_connection)
+{
+	start_open(5);
+	char *t = checkin("V0001");
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":[[1,0],[0,0,0,0,0]]}", t),
+	       NULL);
+	int fd = td_connect(&d, "booth");
+	cr_assert(fd >= 0);
+	char line[200];
+	int n = snprintf(line, sizeof line, "{\"op\":\"receipt\",\"token\":\"%s\"}\n", t);
+	int okn = 0, limited = 0, first_limited = -1;
+	for (int i = 0; i < 12; i++) {
+		td_send(fd, line, (size_t)n);
+		json_t *r = td_recv(fd);
+		cr_assert_not_null(r);
+		const char *e = td_err(r);
+		if (e == NULL) {
+			okn++;
+		} else {
+			cr_assert_str_eq(e, "rate_limited");
+			if (first_limited < 0)
+				first_limited = i;
+			limited++;
+		}
+		json_decref(r);
+	}
+	close(fd);
+	cr_assert(first_limited >= 5, "refused after %d lookups, not 5", first_limited);
+	cr_assert(limited >= 1, "12 lookups at once all answered (%d)", okn);
+	/* a fresh connection: its own allowance */
+	json_t *r = reqf("booth", "{\"op\":\"receipt\",\"token\":\"%s\"}", t);
+	cr_assert_null(td_err(r));
+	json_decref(r);
+	free(t);
+}
+
 /* A cast stored in the box but not yet logged when the daemon died (no
  * reply at all): after the restart reconciles, the receipt is found. */
 Test(ballotd_review, receipt_of_a_cast_stored_just_before_a_crash)
