@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * quorum-ballotd -- the ballot-issuing daemon of one polling station.
  * See --help, docs/protocol.md and docs/guide-poll-worker.md.

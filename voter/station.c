@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * station.c -- the polling station behind quorum-ballotd (station.h).
  *
