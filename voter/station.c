@@ -33,6 +33,7 @@
 #include "election/manifest.h"
 #include "election/roll.h"
 #include "server.h"
+#include "service.h"
 #include "store.h"
 
 #include "banned.h"
@@ -181,9 +182,9 @@ __attribute__((format(printf, 3, 4))) static void slog(const station *st, int pr
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	syslog(pri, "%s", buf);
-	if (st == NULL || st->foreground)
-		fprintf(stderr, "quorum-ballotd: %s\n", buf);
+	/* The journal with structured fields under systemd, else syslog and
+	 * stderr (service.h). */
+	svc_log(pri, fmt, buf, st == NULL || st->foreground);
 }
 
 static void finish_close(station *st, int reply_to_conn);
