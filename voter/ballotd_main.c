@@ -111,7 +111,7 @@ static const char *const usage =
        "ballot box with the audit log.\n"
        "\n"
        "Exit status: 0 after a clean stop, 1 on a start-up error (the reason is\n"
-       "printed), 2 on a usage error.\n");
+       "printed), 2 on a usage or configuration error.\n");
 
 static int read_pass_fd(int fd, uint8_t *buf, size_t cap, size_t *len)
 {
