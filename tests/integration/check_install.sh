@@ -21,7 +21,7 @@ bindir=$(abs "$3") sbindir=$(abs "$4") sysconfdir=$(abs "$5") datadir=$(abs "$6"
 mandir=$(abs "$7") localedir=$(abs "$8") unitdir=$(abs "$9")
 libdir_sys=$prefix/lib
 dest=$(mktemp -d)
-trap 'rm -rf "$dest"' EXIT
+trap 'rm -rf "$dest" "$dest.check"' EXIT
 fail=0
 meson install -C "$build" --destdir "$dest" --no-rebuild --quiet >"$dest.log" 2>&1 ||
 	{ echo "FAIL: meson install:"; cat "$dest.log"; rm -f "$dest.log"; exit 1; }
@@ -60,11 +60,34 @@ for p in $(cd "$dest" && find . -type f | sed 's|^\.||'); do
 done
 # The example configuration is what the installed daemon accepts.
 if ! "$dest$sbindir/quorum-ballotd" --config "$dest$sysconfdir/quorum/ballotd.conf" \
-	--check-config >"$dest/check.out" 2>&1 &&
-	grep -q 'unknown setting\|expected NAME\|not a whole number\|only on the command' "$dest/check.out"; then
+	--check-config >"$dest.check" 2>&1 &&
+	grep -q 'unknown setting\|expected NAME\|not a whole number\|only on the command' "$dest.check"; then
 	echo "FAIL: the installed ballotd.conf has bad lines:"
-	cat "$dest/check.out"
+	cat "$dest.check"
 	fail=1
+fi
+
+# debian/: every installed file belongs to one binary package (its
+# debian/<package>.install claims it or a directory above it) or is listed
+# in debian/not-installed (installed by dh_installsysusers/tmpfiles).
+src=$(cd "$(dirname "$0")/../.." && pwd)
+if [ -d "$src/debian" ]; then
+	(cd "$dest" && find . -type f ! -path './usr/lib/systemd/system/*.target' | sed 's|^\./||') |
+		sed -e "s|^${sysconfdir#/}/|etc/|" -e "s|^${prefix#/}/|usr/|" | sort >"$dest.files"
+	cat "$src"/debian/*.install "$src/debian/not-installed" | sed 's|/*$||' | sort -u >"$dest.claims"
+	while read -r f; do
+		c=$f claimed=0
+		while [ -n "$c" ] && [ "$c" != . ]; do
+			grep -qxF -- "$c" "$dest.claims" && { claimed=$((claimed + 1)); break; }
+			c=$(dirname "$c")
+		done
+		[ $claimed -eq 1 ] || { echo "FAIL: no debian/*.install claims $f"; fail=1; }
+	done <"$dest.files"
+	while read -r c; do
+		grep -q -- "^$c\(/\|\$\)" "$dest.files" ||
+			{ echo "FAIL: debian/ names $c, which meson does not install"; fail=1; }
+	done <"$dest.claims"
+	rm -f "$dest.files" "$dest.claims"
 fi
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
