@@ -266,10 +266,28 @@ static int check_election(const ballotd_opts *o)
 	free(buf);
 	manifest_free(m);
 	elec_findings_free(&f);
+	/* joint-key: 130 hex digits (an uncompressed P-256 point, C-1.2) */
 	snprintf(path, sizeof path, "%s/joint-key", o->election);
-	if (access(path, R_OK) != 0) {
+	char key[300];
+	size_t kl = 0;
+	fp = fopen(path, "r");
+	if (fp == NULL) {
 		fprintf(stderr, _("quorum-ballotd: election: cannot read %s: %s\n"), path,
 		        strerror(errno));
+		return problems + 1;
+	}
+	kl = fread(key, 1, sizeof key - 1, fp);
+	fclose(fp);
+	while (kl > 0 && isspace((unsigned char)key[kl - 1]))
+		kl--;
+	size_t hex = 0;
+	while (hex < kl && isxdigit((unsigned char)key[hex]))
+		hex++;
+	if (kl != 130 || hex != kl) {
+		fprintf(stderr,
+		        _("quorum-ballotd: election: %s is not the joint public key (130 hex "
+		          "digits)\n"),
+		        path);
 		problems++;
 	}
 	return problems;

@@ -292,6 +292,12 @@ int main(int argc, char **argv)
 #endif
 	if (!noconf)
 		bad += bopts_read_file(&o, conf != NULL ? conf : DEFAULT_CONF, conf == NULL);
+	/* A passphrase source on the command line replaces the file's. */
+	for (size_t i = 0; i < ngiven; i++)
+		if (strncmp(given[i].name, "key-", 4) == 0) {
+			o.keyfile = o.keycred = NULL;
+			o.keyfd = -1;
+		}
 	for (size_t i = 0; i < ngiven; i++) {
 		char where[64];
 		snprintf(where, sizeof where, "--%s", given[i].name);

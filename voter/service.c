@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,9 +76,19 @@ void svc_event_id(const char *fmt, char *out, unsigned outlen)
 	int gap = 0;
 	if (outlen == 0)
 		return;
-	for (const char *p = fmt; p != NULL && *p != '\0' && *p != ':' && *p != '%' && *p != '(';
-	     p++) {
+	for (const char *p = fmt; p != NULL && *p != '\0' && *p != ':' && *p != '('; p++) {
 		unsigned char ch = (unsigned char)*p;
+		if (ch == '%') {
+			/* a conversion (%s, %llu, %zu, ...) is not a word */
+			while (p[1] != '\0' && !isalpha((unsigned char)p[1]))
+				p++;
+			while (p[1] == 'l' || p[1] == 'z' || p[1] == 'h' || p[1] == 'j')
+				p++;
+			if (p[1] != '\0')
+				p++;
+			gap = 1;
+			continue;
+		}
 		if (isalnum(ch)) {
 			if (gap && n > 0 && n + 1 < outlen)
 				out[n++] = '-';
@@ -220,7 +231,16 @@ int svc_watchdog_start(const char *admin_sock)
 	if (strlen(admin_sock) >= sizeof wd_path)
 		return -1;
 	memcpy(wd_path, admin_sock, strlen(admin_sock) + 1);
-	if (pthread_create(&wd_thread, NULL, wd_main, NULL) != 0)
+	/* The thread takes no signal: SIGTERM/SIGINT are the event loop's
+	 * (server_handle_signals blocks them only in the threads it starts
+	 * after it; one delivered here would kill the process). */
+	sigset_t all, old;
+	sigfillset(&all);
+	if (pthread_sigmask(SIG_BLOCK, &all, &old) != 0)
+		return -1;
+	int rc = pthread_create(&wd_thread, NULL, wd_main, NULL);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
 		return -1;
 	wd_running = 1;
 #else

@@ -7,8 +7,9 @@
  * $JOURNAL_STREAM names) every line goes to the journal with structured
  * fields: MESSAGE, PRIORITY, SYSLOG_IDENTIFIER=quorum-ballotd, EVENT (a
  * stable id made from the message's format string: its words before the
- * first ':' , '%' or '(', lower case, joined by '-', e.g. "poll-opened",
- * "roll-imported", "listening-in"), and ELECTION, STATION, RULE (the
+ * first ':' or '(', conversions such as %s left out, lower case, joined
+ * by '-', e.g. "poll-opened", "roll-imported", "listening-in",
+ * "station-ready"), and ELECTION, STATION, RULE (the
  * election's id, this station's id, the rule profiles that govern it,
  * comma-separated) once svc_log_context has been called.  Otherwise (a
  * plain run) the line goes to syslog, and to stderr as
