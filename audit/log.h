@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * log.h -- the append-only audit log on disk (docs/spec/audit.md, A-1 and A-3).
  *

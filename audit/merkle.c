@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* merkle.c -- RFC 9162 Merkle tree hashing and proofs (docs/spec/audit.md, A-2). */
 #include "merkle.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * merkle.h -- RFC 9162 Merkle tree hashing and proofs (spec: docs/spec/audit.md, A-2).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* note.c -- C2SP signed notes, checkpoints, cosignatures (docs/spec/audit.md, A-4..A-6). */
 #include "note.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * note.h -- C2SP signed notes, checkpoints and cosignatures
  * (docs/spec/audit.md, A-4 to A-6).

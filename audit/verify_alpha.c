@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * verify_alpha.c -- check 4, last part: no ciphertext alpha appears twice
  * in the record, across ballots, contests and stations, cast or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * verify_election.c -- the election verifier's driver, report and
  * checks 1 (parameters) and 2 (trustees).  docs/spec/verify.md V-2..V-4.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * verify_election.h -- the observers' end-to-end check of an election
  * record (`quorum-audit verify-election`).  Specification: docs/spec/verify.md

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * verify_internal.h -- state shared by the files of the election verifier
  * (verify_election.c, verify_stations.c, verify_tally.c, verify_xcheck.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * verify_roll.c -- what a station record says about the roll: the roll the
  * station imported is the election's (check 3, V-5.4; R-5 (10)) and the

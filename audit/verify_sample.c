@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * verify_sample.c -- which ballots check 10 re-checks with libgcrypt:
  * a sample drawn without replacement from a seed (docs/spec/verify.md

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * verify_stations.c -- checks 3 (logs and station records), 4 (ballots),
  * 5 (reconciliation) and 8 (challenged ballots).  docs/spec/verify.md

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * verify_tally.c -- checks 6 (aggregate), 7 (decryption) and 9 (decision).
  * docs/spec/verify.md V-8, V-9, V-11; record.md R-6, R-7, R-8; crypto.md

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * verify_xcheck.c -- check 10: the independent re-check with libgcrypt
  * (crypto/xcheck.h; docs/spec/secrets.md S-7).  docs/spec/verify.md V-12.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_audit -- audit log throughput, each figure beside its floor measured
  * in the same run (docs/spec/audit.md; DESIGN targets: batched durable appends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_ballotd -- load benchmark of quorum-ballotd: durable casts per
  * second and p50/p99 latency with 64 concurrent booth clients, beside the

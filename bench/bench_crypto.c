@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_crypto -- per-operation cost of the P-256 core and of one 0/1
  * selection (encrypt + prove, verify), each with its ratio to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_ct -- does the prover's time depend on the vote?  A leakage test
  * in the manner of dudect (Reparaz, Balasch, Verbauwhede, "Dude, is my

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_election -- roll import, check-in eligibility and the rule engine,
  * each beside a floor measured in the same run.

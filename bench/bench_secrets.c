@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_secrets -- cost of the secrets layer and of the libgcrypt
  * cross-check, each cross-check figure with its ratio to the OpenSSL

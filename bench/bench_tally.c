@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_tally -- the tally of N five-selection ballots (verify every proof
  * + homomorphic aggregate, tally/count.h tally_verify_aggregate on all

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_verify -- `quorum-audit verify-election` on a whole election record
  * of N ballots (the example committee election of tests/tally/fixture.c:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * banned.h -- libc functions that are easy to misuse are compile errors.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * elgamal.c -- exponential ElGamal and the baby-step giant-step decoder
  * (docs/spec/crypto.md C-3).

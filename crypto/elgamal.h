@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * elgamal.h -- exponential ElGamal over P-256 (docs/spec/crypto.md C-3).
  *

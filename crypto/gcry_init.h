@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * gcry_init.h -- one-time, thread-safe initialisation of libgcrypt.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * group.c -- P-256 scalars and points over OpenSSL (docs/spec/crypto.md C-1).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * group.h -- the NIST P-256 group: scalars mod n and curve points.
  *

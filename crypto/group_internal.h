@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * group_internal.h -- shared between group.c and group_table.c only.
  * Not part of the public API: other modules use group.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * group_table.c -- the parts of group.h that need OpenSSL's deprecated EC
  * APIs (EC_GROUP_precompute_mult, EC_POINTs_mul); built with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * kdf.h -- Argon2id passphrase KDF (RFC 9106) over libgcrypt.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * proof.c -- Schnorr, Chaum-Pedersen and disjunctive range proofs
  * (docs/spec/crypto.md C-4).  Comments "(C-4.x.y)" name the numbered

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * proof.h -- non-interactive zero-knowledge proofs (docs/spec/crypto.md C-4).
  *

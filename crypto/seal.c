@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* AES-256-GCM, raw-key and passphrase sealing, sealing to a P-256 key.
  * Section numbers refer to docs/spec/secrets.md. */
 #include "seal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * seal.h -- authenticated encryption of secrets: raw-key AEAD, passphrase
  * sealing (Argon2id -> AES-256-GCM) in memory and in files, and sealing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Sealed secret files (docs/spec/secrets.md S-5): the only file I/O in
  * crypto/.  Format is that of seal_with_passphrase (S-4). */
 #include "seal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * secbuf.h -- a byte buffer for secrets, in libgcrypt secure memory.
  *

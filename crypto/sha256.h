@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sha256.h -- SHA-256 over OpenSSL, with the MD fetched once per process.
  *

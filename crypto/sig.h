@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sig.h -- Ed25519 signatures (RFC 8032, pure Ed25519) over OpenSSL.
  *

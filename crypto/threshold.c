@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * threshold.c -- k-of-n threshold keys: Feldman VSS and Lagrange
  * combination (docs/spec/crypto.md C-5).

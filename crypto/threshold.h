@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * threshold.h -- k-of-n threshold keys (docs/spec/crypto.md C-5).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * transcript.c -- Fiat-Shamir transcript hash (docs/spec/crypto.md C-2).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * util.h -- the few helpers every module uses: wiping, fatal misuse,
  * constant-time comparison, randomness, hex and base64.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Independent libgcrypt implementation for cross-checks
  * (docs/spec/secrets.md S-7).  Uses no OpenSSL. */
 #include "xcheck.h"

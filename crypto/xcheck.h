@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * xcheck.h -- an independent second implementation, over libgcrypt only,
  * of what observers' verification needs: P-256 point decoding, addition

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * alphaset.c -- fingerprints of ciphertext alphas in an open-addressing
  * table (docs/spec/ballot.md B-9).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * alphaset.h -- the set of ciphertext first components (alpha) seen in an
  * election record, for the rule that no alpha appears twice anywhere in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * ballot.c -- encrypted ballots (docs/spec/ballot.md, B-1 to B-8).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * ballot.h -- encrypted ballots: encryption with proofs, the canonical
  * byte encoding, the JSON form, the tracking code, verification, and the

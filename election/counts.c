@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* counts.c -- parse and check COUNTS.json (docs/decide.md D-1). */
 #include "decide.h"
 

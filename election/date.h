@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * date.h -- calendar dates (proleptic Gregorian, ISO 8601 "YYYY-MM-DD")
  * and exact age arithmetic.  No time zones: a polling day is a civil date.

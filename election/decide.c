@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* decide.c -- the rule engine (docs/decide.md D-3, docs/rules.md). */
 #include "decide.h"
 

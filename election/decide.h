@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * decide.h -- the rule engine: from a manifest and the counts, decide each
  * contest under every rule set that governs it, and show the working.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* decide_json.c -- the decision as JSON, keys in the fixed order of
  * docs/decide.md D-2. */
 #include "decide.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * findings.h -- a list of problems found while checking input (a manifest,
  * a roll, a counts file).  Every problem is kept, not just the first, so an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* manifest.c -- parse and validate a manifest (docs/spec/election.md E-2). */
 #include "manifest.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * manifest.h -- the election manifest: what is being decided, by whom, under
  * which rules.  The JSON schema is docs/spec/election.md section E-2.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * progress.h -- a progress bar for long operations (verifying ballots,
  * tallying, verifying a record), drawn only on a terminal.

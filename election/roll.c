@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* roll.c -- see roll.h; CSV format in docs/spec/election.md E-4. */
 #include "roll.h"
 

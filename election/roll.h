@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * roll.h -- the electoral roll: CSV import (docs/spec/election.md E-4),
  * records, and the eligibility check the polling daemon makes at check-in

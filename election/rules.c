@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rules.c -- see rules.h.  Profiles are data (the rules/ folder, RP-2); this
  * file parses them, assembles rulebooks and compares exactly. */
 #include "rules.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * rules.h -- the threshold primitives and the rule profiles (docs/spec/
  * rules.md, chapter RP of SPEC.md).

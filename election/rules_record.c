@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rules_record.c -- see rules_record.h (docs/spec/rules.md RP-5). */
 #include "rules_record.h"
 

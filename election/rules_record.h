@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * rules_record.h -- the rule profiles of an election record (RP-5):
  * the catalogue init chooses from (built-in profiles, replaced or extended

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* srec.c -- see srec.h.  Spec: docs/spec/protocol.md P-6, P-7;
  * record.md R-5 (9), (10); verify.md V-5, V-7. */
 #include "srec.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * srec.h -- checks of a station record's published facts that the tally
  * (tally/count.c, R-5) and the verifier (audit/verify_stations.c, V-7)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_audit -- the parsers of audit/note.h and the proof verifiers of
  * audit/merkle.h.  The first input byte picks the target, the rest is input:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_ballot -- the ballot decoders of election/ballot.h.
  *

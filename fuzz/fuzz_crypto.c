@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_crypto -- the decoders of crypto/group.h, elgamal.h and proof.h,
  * and the verifiers fed with decoded garbage.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_election -- the parsers of election/: manifest (manifest_parse), roll
  * CSV (roll_import), and counts (counts_parse + decide + decision_to_bytes,

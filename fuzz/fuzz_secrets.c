@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_secrets -- the parsers of crypto/seal.h and crypto/xcheck.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * replay.c -- main() for fuzz targets when the compiler has no libFuzzer
  * (gcc): runs every file named on the command line through the target

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * ceremony.c -- key ceremony steps (docs/spec/record.md R-4).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * ceremony.h -- the k-of-n key ceremony, one step per trustee per call
  * (docs/spec/record.md R-4; the mathematics is docs/spec/crypto.md C-5).

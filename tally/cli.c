@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * cli.c -- option scanning and passphrases for quorum-tally (h6 commands).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * cli.h -- helpers shared by h6's quorum-tally subcommands: option
  * scanning, passphrases, Argon2id cost selection.

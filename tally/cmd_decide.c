@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * cmd_decide.c -- quorum-tally decide MANIFEST COUNTS.json [--text] [--roll ROLL.csv]
  *

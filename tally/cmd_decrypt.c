@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * cmd_decrypt.c -- quorum-tally decrypt DIR --trustee I --key KEYFILE
  *                  [--pass-fd N | --pass-file F]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * cmd_init.c -- quorum-tally init DIR --manifest M.json --roll R.csv
  *               (--trustees N --threshold K | --runoff-of PREV_DIR)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * cmd_publish.c -- quorum-tally publish DIR OUT: copy the election record
  * DIR to a new directory OUT for publication, leaving out every private

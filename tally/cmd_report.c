@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * cmd_report.c -- quorum-tally report DIR: write DIR/report.txt and
  * DIR/report.html from the result (docs/spec/record.md R-9) and print the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * cmd_rules.c -- quorum-tally rules show [PROFILE] | rules check FILE...
  *

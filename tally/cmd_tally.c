@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * cmd_tally.c -- quorum-tally tally DIR [--jobs N]   (--threads N: the same)
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * cmds.h -- the subcommands of quorum-tally.  Each takes the arguments after
  * its name (argv[0] is the subcommand name) and returns the process exit

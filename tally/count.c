@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * count.c -- station records, parallel ballot verification and the
  * homomorphic aggregate (docs/spec/record.md R-5, R-6).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * count.h -- the tally: read every station record, check it, verify every
  * ballot and add the counted ballots homomorphically (docs/spec/record.md

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * decrypt.c -- partial decryption, combination, decoding and the decision
  * (docs/spec/record.md R-7, R-8).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * decrypt.h -- partial decryption by one trustee, and the combination of
  * any k valid partial decryptions into counts and a decision

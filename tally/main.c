@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* main.c -- quorum-tally: dispatch a subcommand from the table. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * record.c -- the election directory: init, open, base hash, files, JSON,
  * the election log (docs/spec/record.md R-1 .. R-3).

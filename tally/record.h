@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * record.h -- the election directory (the election record) as the
  * returning officer and the trustees see it: creation (`init`), opening,

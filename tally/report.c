@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * report.c -- report.txt and report.html (docs/spec/record.md R-9).
  */

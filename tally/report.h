@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * report.h -- the result announcement (docs/spec/record.md R-9): DIR/
  * report.txt (UTF-8 text) and DIR/report.html (one printable page, inline

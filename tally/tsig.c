@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * tsig.c -- files signed by a trustee (docs/spec/record.md R-4.0).
  */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Every C source file of the project must include banned.h, and as its LAST
 # #include: a header included after it could use a banned function (or
 # #undef one) without the compile error banned.h is there to raise.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * quorum-ballot -- the polling station console: admin, operator and booth
  * commands against quorum-ballotd (docs/protocol.md,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * quorum-ballotd -- the ballot-issuing daemon of one polling station.
  * See --help, docs/protocol.md and docs/guide-poll-worker.md.
@@ -5,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
 #include <jansson.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -19,14 +19,19 @@
 
 #include "crypto/util.h"
 #include "election/i18n.h"
+#include "election/findings.h"
+#include "election/manifest.h"
+#include "ballotd_conf.h"
+#include "service.h"
 #include "station.h"
 
 #include "banned.h"
 
 static const char *const usage =
-    N_("Usage: quorum-ballotd --election DIR --station ID --state DIR\n"
-       "                      (--key-file FILE | --key-fd N) [--foreground]\n"
-       "                      [--read-timeout MS] [--idle-timeout S]\n"
+    N_("Usage: quorum-ballotd [--config FILE | --no-config] [--check-config]\n"
+       "                      --election DIR --station ID --state DIR\n"
+       "                      (--key-file FILE | --key-credential NAME | --key-fd N)\n"
+       "                      [--foreground] [--read-timeout MS] [--idle-timeout S]\n"
        "                      [--operator-group GROUP] [--booth-group GROUP]\n"
        "                      [--pending-ttl S]\n"
        "\n"
@@ -49,7 +54,15 @@ static const char *const usage =
        "not be writable by group or others.\n"
        "Requests are newline-delimited JSON (docs/protocol.md).\n"
        "\n"
-       "Options:\n"
+       "Options (each but --key-fd, --config, --no-config, --check-config and\n"
+       "--help may also be set in the configuration file, as NAME = VALUE without\n"
+       "the dashes; the command line overrides the file):\n"
+       "  --config FILE     read the settings from FILE (default\n"
+       "                    /etc/quorum/ballotd.conf, if it exists)\n"
+       "  --no-config       read no configuration file\n"
+       "  --check-config    check the settings, the election directory, the state\n"
+       "                    directory and the passphrase source, name each\n"
+       "                    problem, and exit (0 valid, 1 not)\n"
        "  --election DIR    election directory: manifest.json, joint-key (130 hex\n"
        "                    digits, the joint public key), optionally base-hash\n"
        "  --station ID      this station's id in the manifest\n"
@@ -60,9 +73,14 @@ static const char *const usage =
        "                    not writable by group or others\n"
        "  --key-file FILE   read the passphrase from FILE (must be mode 0600 or\n"
        "                    stricter; one trailing newline is ignored)\n"
+       "  --key-credential NAME\n"
+       "                    read the passphrase from $CREDENTIALS_DIRECTORY/NAME\n"
+       "                    (systemd's LoadCredentialEncrypted=)\n"
        "  --key-fd N        read the passphrase from file descriptor N until EOF\n"
        "                    or newline (e.g. --key-fd 3 3<secret)\n"
-       "  --foreground      also log to stderr (always logs to syslog)\n"
+       "  --foreground      also log to stderr (logs to syslog, or to the journal\n"
+       "                    with the fields ELECTION, STATION, RULE and EVENT when\n"
+       "                    systemd runs it)\n"
        "  --read-timeout MS a request line not completed within MS milliseconds is\n"
        "                    answered with error \"timeout\" and the connection closed\n"
        "                    (default 10000)\n"
@@ -84,12 +102,16 @@ static const char *const usage =
        "installed) honours QUORUM_TEST_CHEAP_KDF=1 (t=1, m=64 KiB for NEW state)\n"
        "and the fault hooks of docs/spec/protocol.md; this program ignores them.\n"
        "\n"
+       "Under systemd (quorum-ballotd@.service) it reports READY=1 once the box\n"
+       "and the log are reconciled and its sockets answer, STOPPING=1 on SIGTERM,\n"
+       "and WATCHDOG=1 while its admin socket answers.\n"
+       "\n"
        "Signals: SIGTERM or SIGINT stop the daemon cleanly.  A kill -9 at any time\n"
        "loses no acknowledged check-in or ballot; the next start reconciles the\n"
        "ballot box with the audit log.\n"
        "\n"
        "Exit status: 0 after a clean stop, 1 on a start-up error (the reason is\n"
-       "printed), 2 on a usage error.\n");
+       "printed), 2 on a usage or configuration error.\n");
 
 static int read_pass_fd(int fd, uint8_t *buf, size_t cap, size_t *len)
 {
@@ -144,30 +166,44 @@ static void wiping_free(void *p)
 	free(p);
 }
 
-static int parse_int(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
+#ifndef QUORUM_SYSCONFDIR
+#define QUORUM_SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONF QUORUM_SYSCONFDIR "/quorum/ballotd.conf"
 
-static int parse_group(const char *name, unsigned *gid)
+/* The election's id and its rule profiles ("UL-2025,CH4"), for the
+ * journal's ELECTION= and RULE= fields; empty if the manifest does not
+ * load (station_open then says why). */
+static void election_ids(const char *dir, char *id, size_t idlen, char *rules, size_t rlen)
 {
-	struct group gr, *gp = NULL;
-	char buf[4096];
-	long v;
-	if (parse_int(name, 0, 0x7fffffff, &v) == 0) {
-		*gid = (unsigned)v;
-		return 0;
+	char path[4096];
+	elec_findings f;
+	elec_manifest *m = NULL;
+	id[0] = rules[0] = '\0';
+	snprintf(path, sizeof path, "%s/manifest.json", dir);
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL)
+		return;
+	uint8_t *buf = malloc(MANIFEST_MAX_BYTES + 1);
+	size_t len = buf != NULL ? fread(buf, 1, MANIFEST_MAX_BYTES + 1, fp) : 0;
+	fclose(fp);
+	elec_findings_init(&f);
+	if (buf != NULL && len <= MANIFEST_MAX_BYTES && manifest_parse(buf, len, &m, &f) == Q_OK) {
+		snprintf(id, idlen, "%s", m->id);
+		size_t at = 0;
+		for (size_t i = 0; i < m->nprofiles && at < rlen; i++) {
+			int n = snprintf(rules + at, rlen - at, "%s%s", i ? "," : "",
+			                 m->profiles[i]->id);
+			if (n < 0 || (size_t)n >= rlen - at) {
+				rules[at] = '\0';
+				break;
+			}
+			at += (size_t)n;
+		}
 	}
-	if (getgrnam_r(name, &gr, buf, sizeof buf, &gp) != 0 || gp == NULL)
-		return -1;
-	*gid = (unsigned)gp->gr_gid;
-	return 0;
+	free(buf);
+	manifest_free(m);
+	elec_findings_free(&f);
 }
 
 int main(int argc, char **argv)
@@ -179,26 +215,35 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s", _("quorum-ballotd: cannot disable core dumps\n"));
 		return 1;
 	}
+	/* Every option with val 0 is a setting (ballotd_conf.h), also
+	 * allowed in the configuration file (except key-fd). */
 	static const struct option opts[] = {
-	    {"election", required_argument, NULL, 'e'},
-	    {"station", required_argument, NULL, 's'},
-	    {"state", required_argument, NULL, 'd'},
-	    {"key-file", required_argument, NULL, 'k'},
-	    {"key-fd", required_argument, NULL, 'f'},
-	    {"foreground", no_argument, NULL, 'F'},
-	    {"read-timeout", required_argument, NULL, 't'},
-	    {"idle-timeout", required_argument, NULL, 'i'},
-	    {"operator-group", required_argument, NULL, 'o'},
-	    {"booth-group", required_argument, NULL, 'b'},
-	    {"pending-ttl", required_argument, NULL, 'p'},
+	    {"election", required_argument, NULL, 0},
+	    {"station", required_argument, NULL, 0},
+	    {"state", required_argument, NULL, 0},
+	    {"key-file", required_argument, NULL, 0},
+	    {"key-credential", required_argument, NULL, 0},
+	    {"key-fd", required_argument, NULL, 0},
+	    {"foreground", no_argument, NULL, 0},
+	    {"read-timeout", required_argument, NULL, 0},
+	    {"idle-timeout", required_argument, NULL, 0},
+	    {"operator-group", required_argument, NULL, 0},
+	    {"booth-group", required_argument, NULL, 0},
+	    {"pending-ttl", required_argument, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"no-config", no_argument, NULL, 'n'},
+	    {"check-config", no_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *election = NULL, *station_id = NULL, *state = NULL, *keyfile = NULL;
-	long keyfd = -1, timeout = 10000, idle = 600, ttl = 900;
-	int group_set[3] = {0, 0, 0};
-	unsigned gid[3] = {0, 0, 0};
-	int fg = 0, c;
+	enum { MAX_ARGS = 64 };
+	struct {
+		const char *name, *val;
+	} given[MAX_ARGS];
+	size_t ngiven = 0;
+	const char *conf = NULL;
+	int noconf = 0, check = 0, bad = 0, c, idx = 0;
+	ballotd_opts o;
 	uint8_t pass[STATION_PASS_MAX];
 	size_t passlen = 0;
 	char err[512];
@@ -206,63 +251,27 @@ int main(int argc, char **argv)
 	int rc = 1;
 
 	i18n_init();
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	bopts_init(&o);
+	while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
 		switch (c) {
-		case 'e':
-			election = optarg;
-			break;
-		case 's':
-			station_id = optarg;
-			break;
-		case 'd':
-			state = optarg;
-			break;
-		case 'k':
-			keyfile = optarg;
-			break;
-		case 'f':
-			if (parse_int(optarg, 0, 65535, &keyfd) != 0) {
-				fprintf(
-				    stderr, "%s",
-				    _("quorum-ballotd: --key-fd needs a file descriptor number\n"));
+		case 0:
+			if (ngiven == MAX_ARGS) {
+				fprintf(stderr, "%s", _("quorum-ballotd: too many options\n"));
 				return 2;
 			}
+			given[ngiven].name = opts[idx].name;
+			given[ngiven].val = optarg != NULL ? optarg : "";
+			ngiven++;
 			break;
-		case 'F':
-			fg = 1;
+		case 'c':
+			conf = optarg;
 			break;
-		case 't':
-			if (parse_int(optarg, 100, 3600000, &timeout) != 0) {
-				fprintf(
-				    stderr, "%s",
-				    _("quorum-ballotd: --read-timeout must be 100..3600000 ms\n"));
-				return 2;
-			}
+		case 'n':
+			noconf = 1;
 			break;
-		case 'i':
-			if (parse_int(optarg, 0, 86400, &idle) != 0) {
-				fprintf(stderr, "%s",
-				        _("quorum-ballotd: --idle-timeout must be 0..86400 s\n"));
-				return 2;
-			}
+		case 'C':
+			check = 1;
 			break;
-		case 'p':
-			if (parse_int(optarg, 1, 86400, &ttl) != 0) {
-				fprintf(stderr, "%s",
-				        _("quorum-ballotd: --pending-ttl must be 1..86400 s\n"));
-				return 2;
-			}
-			break;
-		case 'o':
-		case 'b': {
-			int r = c == 'o' ? 1 : 2;
-			if (parse_group(optarg, &gid[r]) != 0) {
-				fprintf(stderr, _("quorum-ballotd: no such group: %s\n"), optarg);
-				return 2;
-			}
-			group_set[r] = 1;
-			break;
-		}
 		case 'h':
 			fputs(_(usage), stdout);
 			return 0;
@@ -271,28 +280,78 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || election == NULL || station_id == NULL || state == NULL ||
-	    (keyfile == NULL) == (keyfd < 0)) {
-		fprintf(stderr, "%s",
-		        _("quorum-ballotd: need --election, --station, --state and exactly one "
-		          "of --key-file, --key-fd (see --help)\n"));
+	if (optind != argc) {
+		fputs(_(usage), stderr);
 		return 2;
 	}
-	openlog("quorum-ballotd", LOG_PID, LOG_DAEMON);
+	/* The file first, then the command line, which overrides it.  The
+	 * test build reads no file unless --config names one. */
+#ifdef QUORUM_TEST_HOOKS
+	if (conf == NULL)
+		noconf = 1;
+#endif
+	if (!noconf)
+		bad += bopts_read_file(&o, conf != NULL ? conf : DEFAULT_CONF, conf == NULL);
+	/* A passphrase source on the command line replaces the file's. */
+	for (size_t i = 0; i < ngiven; i++)
+		if (strncmp(given[i].name, "key-", 4) == 0) {
+			o.keyfile = o.keycred = NULL;
+			o.keyfd = -1;
+		}
+	for (size_t i = 0; i < ngiven; i++) {
+		char where[64];
+		snprintf(where, sizeof where, "--%s", given[i].name);
+		if (bopts_set(&o, given[i].name, given[i].val, where) != 0)
+			bad++;
+	}
+	if (check) {
+		bad = bopts_check(&o, noconf ? NULL : conf != NULL ? conf : DEFAULT_CONF, bad);
+		bopts_free(&o);
+		return bad == 0 ? 0 : 1;
+	}
+	if (bad != 0) {
+		bopts_free(&o);
+		return 2;
+	}
+	if (o.election == NULL || o.station_id == NULL || o.state == NULL || !bopts_key_ok(&o)) {
+		fprintf(stderr, "%s",
+		        _("quorum-ballotd: need --election, --station, --state and exactly one "
+		          "of --key-file, --key-credential, --key-fd (on the command line or in "
+		          "the configuration file; see --help)\n"));
+		bopts_free(&o);
+		return 2;
+	}
+	svc_log_init();
 	json_set_alloc_funcs(malloc, wiping_free);
 	/* Every file we create (databases, WAL, records) is private. */
 	umask(077);
-	if (keyfile != NULL) {
-		if (read_pass_file(keyfile, pass, sizeof pass, &passlen) != 0)
-			goto out;
-	} else {
-		if (read_pass_fd((int)keyfd, pass, sizeof pass, &passlen) != 0) {
-			fprintf(stderr,
-			        _("quorum-ballotd: cannot read the passphrase from fd %ld\n"),
-			        keyfd);
+	if (o.keycred != NULL) {
+		/* systemd's LoadCredential[Encrypted]= puts the decrypted
+		 * passphrase in $CREDENTIALS_DIRECTORY (never on disk). */
+		const char *dir = getenv("CREDENTIALS_DIRECTORY");
+		char path[4096];
+		if (dir == NULL || dir[0] == '\0') {
+			fprintf(
+			    stderr,
+			    _("quorum-ballotd: --key-credential %s: $CREDENTIALS_DIRECTORY is not "
+			      "set (run from the systemd unit, or use --key-file)\n"),
+			    o.keycred);
 			goto out;
 		}
-		close((int)keyfd);
+		snprintf(path, sizeof path, "%s/%s", dir, o.keycred);
+		if (read_pass_file(path, pass, sizeof pass, &passlen) != 0)
+			goto out;
+	} else if (o.keyfile != NULL) {
+		if (read_pass_file(o.keyfile, pass, sizeof pass, &passlen) != 0)
+			goto out;
+	} else {
+		if (read_pass_fd((int)o.keyfd, pass, sizeof pass, &passlen) != 0) {
+			fprintf(stderr,
+			        _("quorum-ballotd: cannot read the passphrase from fd %ld\n"),
+			        o.keyfd);
+			goto out;
+		}
+		close((int)o.keyfd);
 	}
 	if (passlen == 0) {
 		fprintf(stderr, "%s", _("quorum-ballotd: empty passphrase\n"));
@@ -305,39 +364,58 @@ int main(int argc, char **argv)
 	if (ck != NULL && strcmp(ck, "1") == 0)
 		kdf = &cheap;
 #endif
+	{
+		char eid[128], rules[256];
+		election_ids(o.election, eid, sizeof eid, rules, sizeof rules);
+		svc_log_context(eid, o.station_id, rules);
+	}
 	station_config cfg = {
-	    .election_dir = election,
-	    .station_id = station_id,
-	    .state_dir = state,
+	    .election_dir = o.election,
+	    .station_id = o.station_id,
+	    .state_dir = o.state,
 	    .pass = pass,
 	    .passlen = passlen,
-	    .read_timeout_ms = (int)timeout,
-	    .foreground = fg,
+	    .read_timeout_ms = (int)o.timeout,
+	    .foreground = o.fg,
 	    .kdf = kdf,
-	    .idle_timeout_ms = (int)idle * 1000,
-	    .pending_ttl_s = (int)ttl,
+	    .idle_timeout_ms = (int)o.idle * 1000,
+	    .pending_ttl_s = (int)o.ttl,
 	};
 	for (int r = 1; r < 3; r++) {
 		/* Default: the daemon's own group, as the socket file's. */
 		cfg.group_set[r] = 1;
-		cfg.gid[r] = group_set[r] ? gid[r] : (unsigned)getegid();
+		cfg.gid[r] = o.group_set[r] ? o.gid[r] : (unsigned)getegid();
 	}
 	qerr e = station_open(&st, &cfg, err, sizeof err);
 	wipe(pass, sizeof pass);
 	if (e != Q_OK) {
 		fprintf(stderr, "quorum-ballotd: %s\n", err);
-		syslog(LOG_ERR, "start-up failed: %s", err);
+		if (!svc_log_journal())
+			syslog(LOG_ERR, "start-up failed: %s", err);
 		goto out;
 	}
+	{
+		/* READY=1 once the admin socket answers; WATCHDOG=1 while it
+		 * does (service.h).  Nothing happens outside systemd. */
+		char admin[4200];
+		snprintf(admin, sizeof admin, "%s/admin.sock", o.state);
+		if (svc_watchdog_start(admin) != 0)
+			fprintf(stderr, "%s",
+			        _("quorum-ballotd: cannot start the systemd watchdog thread\n"));
+	}
 	e = station_serve(st, err, sizeof err);
+	svc_notify_stopping();
 	if (e != Q_OK) {
 		fprintf(stderr, "quorum-ballotd: %s\n", err);
 		goto out;
 	}
 	rc = 0;
 out:
+	svc_notify_stopping();
 	wipe(pass, sizeof pass);
 	station_free(st);
-	closelog();
+	bopts_free(&o);
+	if (!svc_log_journal())
+		closelog();
 	return rc;
 }

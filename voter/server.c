@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * server.c -- epoll event loop over per-role UNIX sockets (server.h).
  */

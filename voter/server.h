@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * server.h -- the daemon's event loop: one UNIX stream socket per role,
  * newline-delimited JSON requests (docs/protocol.md section 1), a line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * station.c -- the polling station behind quorum-ballotd (station.h).
  *
@@ -34,6 +35,7 @@
 #include "election/runoff.h"
 #include "server.h"
 #include "ratelimit.h"
+#include "service.h"
 #include "store.h"
 
 #include "banned.h"
@@ -182,9 +184,9 @@ __attribute__((format(printf, 3, 4))) static void slog(const station *st, int pr
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	syslog(pri, "%s", buf);
-	if (st == NULL || st->foreground)
-		fprintf(stderr, "quorum-ballotd: %s\n", buf);
+	/* The journal with structured fields under systemd, else syslog and
+	 * stderr (service.h). */
+	svc_log(pri, fmt, buf, st == NULL || st->foreground);
 }
 
 static void finish_close(station *st, int reply_to_conn);

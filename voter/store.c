@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * store.c -- SQLCipher roll DB and ballot box (docs/spec/protocol.md P-5).
  */

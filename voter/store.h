@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * store.h -- the station's two SQLCipher databases: the roll DB (who may
  * vote and who has checked in; never what) and the ballot box (what was

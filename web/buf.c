@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* buf.c -- growable text buffer, HTML escaping, bilingual text, QR SVG. */
 #include <qrencode.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cert.c -- the station's TLS certificate: made once at setup, its
  * fingerprint shown on the admin page and the console. */
 #include <fcntl.h>

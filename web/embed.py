@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Compile web/assets/* into a C file (the pages fetch nothing else)."""
 import os
 import sys

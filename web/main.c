@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * quorum-web -- the polling station's web front: booth, poll-book and admin
  * pages over HTTP (libmicrohttpd), each translated into the JSON-lines

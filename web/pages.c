@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * pages.c -- the booth, poll-book and admin pages, and the translation of
  * each page action into one request on the role's socket

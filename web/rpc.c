@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rpc.c -- one JSON-lines request to the daemon (docs/protocol.md 1). */
 #include <errno.h>
 #include <stdlib.h>

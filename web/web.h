@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * web.h -- quorum-web, the station's web front (docs/guide-poll-worker.md,
  * docs/spec/protocol.md P-8).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * cli.h -- helpers shared by the quorum-audit subcommands (audit/cli/).
  * Exit statuses: CLI_OK 0 (holds), CLI_FAIL 1 (a check failed),

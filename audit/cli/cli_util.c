@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli_util.c -- helpers shared by the quorum-audit subcommands. */
 #include "cli.h"
 #include "election/i18n.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quorum-audit append DIR [FILE...] */
 #include <inttypes.h>
 #include <stdio.h>

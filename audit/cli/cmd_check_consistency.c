@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quorum-audit check-consistency VKEY OLD NEW PROOF */
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quorum-audit check-proof VKEY PROOF ENTRY */
 #include <inttypes.h>
 #include <stdio.h>

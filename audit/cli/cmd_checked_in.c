@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * quorum-audit checked-in RECORD ROLL-ID
  * A resident's look-up: at which station was ROLL-ID checked in (a ballot

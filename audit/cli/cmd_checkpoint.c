@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quorum-audit checkpoint DIR */
 #include <stdio.h>
 #include <stdlib.h>

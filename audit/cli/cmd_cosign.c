@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quorum-audit cosign STATE KEY CHECKPOINT [PROOF]  (docs/spec/audit.md, A-9) */
 #include <errno.h>
 #include <fcntl.h>

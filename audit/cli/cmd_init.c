@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quorum-audit init DIR --origin ORIGIN */
 #include <stdio.h>
 #include <string.h>

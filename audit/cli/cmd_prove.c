@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quorum-audit prove DIR INDEX [--size N] */
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * quorum-audit verify-election RECORD_DIR [--json] [--full-crosscheck]
  *                                          [--sample N] [--seed HEX] [--threads N]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quorum-audit witness-key NAME KEYFILE */
 #include <errno.h>
 #include <fcntl.h>

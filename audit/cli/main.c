@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quorum-audit: observers' tool for the audit log (docs/spec/audit.md, A-8). */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * booth-sim -- simulated voters for the demo: check voters in on a polling
  * station's operator socket and mark, encrypt, challenge and cast their

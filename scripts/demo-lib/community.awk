@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # community.awk -- a deterministic residents' community for the Quorum demo.
 #
 # Usage: awk -v out=DIR -v people=2000 -v seed=20261220 -f community.awk

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # manifests.sh -- the demo's manifests (docs/spec/election.md E-2), written
 # from the generated community (community.awk).  Sourced by scripts/demo.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # narrate.sh -- the demo's narrative and its verdict.  Sourced by scripts/demo.
 #
 #   say TEXT          a step header

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # plan.awk -- who comes to vote, where, and how they mark their ballot:
 # a deterministic plan for the demo's simulated voters.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # polls.sh -- the demo's polls, driven through the real programs.  Sourced
 # by scripts/demo after narrate.sh and manifests.sh; uses $OUT, $TALLY,
 # $BALLOTD, $BALLOT, $AUDIT, $SIM, DAEMONS and the community files.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Test helper for test_cli.sh: append batches to a log forever, printing each
  * index (flushed) only after log_append_batch returned, i.e. once synced
  * (the SIGKILL test with it shows atomicity and recovery; test_durability

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Independent check of quorum-audit output, written from docs/spec/audit.md
 and the C2SP specs only (no project code): verifier-key parsing and key ID,
 the signed checkpoint, witness cosignatures, and a tlog-proof's inclusion

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Integration tests of quorum-audit: RFC 6962/9162 vectors through the CLI,
 # signature checks, witness cosigning, exit statuses, and atomicity and
 # recovery after SIGKILL (durability -- fsync placement -- is test_fsync).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* audit/log: storage, torn tails, corruption, checkpoints, verification. */
 #include <criterion/criterion.h>
 #include <fcntl.h>

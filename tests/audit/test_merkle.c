@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* audit/merkle: RFC 6962/9162 vectors, edge cases, and a property test against
  * a naive recursive reference with single-bit corruptions. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* audit/note: C2SP signed notes, checkpoints, cosignatures, tlog-proof text. */
 #include <criterion/criterion.h>
 #include <stdio.h>

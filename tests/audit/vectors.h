@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* RFC 6962 / RFC 9162 test vectors (as used by Certificate Transparency and
  * transparency-dev/merkle): eight leaves, the roots of sizes 1..8, and some
  * inclusion and consistency proofs. */

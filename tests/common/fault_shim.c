@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fault_shim.c -- an LD_PRELOAD library for the durability and fault tests:
  * it records, in order, the calls that make data durable or visible

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Helpers shared by the test suites. */
 #ifndef QUORUM_TESTUTIL_H
 #define QUORUM_TESTUTIL_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Independent verifier for docs/spec/crypto.md (C-1, C-2, C-4), written
 from the spec text alone: pure-Python P-256, SHA-256 transcript, Schnorr,
 Chaum-Pedersen and range proofs (compact and full encodings).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Known answers and rejections for sha256, sig (Ed25519), hex and base64. */
 #include <criterion/criterion.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Exponential ElGamal: round trips, homomorphism, strict decoding, BSGS. */
 #include <criterion/criterion.h>
 #include <stdlib.h>

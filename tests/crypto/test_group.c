@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* P-256 group: known multiples of G, strict decoding, scalar arithmetic. */
 #include <criterion/criterion.h>
 #include <pthread.h>

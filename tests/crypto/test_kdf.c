@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Argon2id KDF (crypto/kdf.h): RFC 9106 known answer, parameter bounds,
  * argument checks. */
 #include <criterion/criterion.h>

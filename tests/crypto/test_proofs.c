@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Schnorr, Chaum-Pedersen and range proofs: valid proofs verify; every
  * altered field, context, key or statement fails; encodings are strict. */
 #include <criterion/criterion.h>

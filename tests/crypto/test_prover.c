@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The constant-time range prover (docs/spec/crypto.md C-4.3.11, C-3.1.3):
  * it gives the same bytes as the straightforward prover for the same
  * random bytes, refuses every wrong witness, and encrypts every m right.

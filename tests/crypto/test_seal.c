@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Sealing (crypto/seal.h): AES-256-GCM known answers, raw-key AEAD,
  * passphrase format, sealed files, sealing to a P-256 key, secbuf.
  * Every "must fail" case is here: flipped bytes, truncation, wrong key,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Threshold keys, 3-of-5: Feldman checks, verification keys, Lagrange
  * combination of partial decryptions from every 3-subset. */
 #include <criterion/criterion.h>

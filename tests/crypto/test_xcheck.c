@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crypto/xcheck.h (libgcrypt) against OpenSSL computed directly here,
  * on many random inputs: scalar and base multiplication, addition,
  * encode/decode incl. malformed points, linear combinations, SHA-256 and

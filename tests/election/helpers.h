@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Helpers for the election suites: example files, JSON edits by path. */
 #ifndef QUORUM_TEST_ELECTION_HELPERS_H
 #define QUORUM_TEST_ELECTION_HELPERS_H

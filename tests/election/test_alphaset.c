@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* election/alphaset: the record-wide set of ciphertext alphas
  * (docs/spec/ballot.md B-9): duplicates found with their first place,
  * growth, fingerprint collisions kept apart by the full-bytes callback. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Integration: quorum-tally decide on docs/examples, output and exit codes. */
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The rule engine: every rule at its boundary inside a real decision, ties,
  * run-offs, void polls, bases of zero, statute/charter conflicts, counts
  * validation, and deterministic JSON. */

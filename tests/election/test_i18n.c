@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_i18n.c -- messages in the reader's language (election/i18n.h) and
  * the progress bar's silence off a terminal (election/progress.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Manifest parsing and validation: every example parses; every kind of bad
  * input is named with its JSON path and, where the law says so, its rule. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Roll import (every bad row reported with its line; nothing half-imported)
  * and the check-in eligibility rules (UL16.eligible, UL19.proxy). */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The threshold primitives and the rule table: every rule ID of RULES.md at
  * its boundary and on each side of it (docs/rules.md R-1). */
 #include <criterion/criterion.h>

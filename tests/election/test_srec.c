@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_srec.c -- election/srec.h: the checked_in list (P-7.4, R-5 (9)) and
  * the roll-imported entry (P-6.1, R-5 (10)), good and bad inputs. */
 #include <criterion/criterion.h>

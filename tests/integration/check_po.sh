@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The Chinese catalogue covers every message: extract the strings of the
 # sources listed in po/POTFILES (with the keywords of po/meson.build), merge
 # them into po/zh_CN.po and require every message translated, none fuzzy,

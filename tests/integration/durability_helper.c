@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A writer under test for test_durability: writes one file with the
  * project's writer, then acknowledges with write(1, "ok\n") -- a call the
  * fault shim records, so the test sees where the acknowledgement falls

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Durability, shown by the order of the system calls rather than by killing
  * a process (a killed process's writes survive in the page cache, so the

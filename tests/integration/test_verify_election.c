@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_verify_election.c -- the tamper suite of `quorum-audit
  * verify-election` (audit/verify_election.h, docs/spec/verify.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fixture.c -- see fixture.h. */
 #include "fixture.h"
 

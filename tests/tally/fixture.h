@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fixture.h -- helpers for the tally tests: an election directory with the
  * example committee election (docs/examples/election.json, body sized to

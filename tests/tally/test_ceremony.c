@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_ceremony.c -- the key ceremony: a full 3-of-5 ceremony, a cheating
  * dealer detected and named, a wrong passphrase, files sealed 0600 and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_cli.c -- quorum-tally driven as a program: init, the ceremony with
  * passphrases from files and descriptors, tally, decrypt with two trustees

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_combine.c -- partial decryptions and their combination: a bad
  * partial skipped when k good ones remain and refused when not; a wrong

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_decrypt.c -- a trustee decrypts only what it has verified
  * (docs/spec/record.md R-7, R-8.1; issue 15, finding 2):

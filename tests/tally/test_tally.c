@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_tally.c -- the tally step: station records checked (signature,
  * election, counts, log), every ballot verified, duplicates and ballots of

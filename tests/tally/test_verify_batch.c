@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tally/count: tally_verify_aggregate verifies ballots in batches of 32
  * per thread (ballot_verify_batch_enc); a bad ballot anywhere is found,
  * the lowest bad index is the one named (a ballot that does not decode

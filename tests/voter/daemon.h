@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Helpers for the quorum-ballotd integration tests: an election directory,
  * a real daemon process in a temporary directory, and a socket client. */
 #ifndef QUORUM_TESTS_VOTER_DAEMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* election/ballot: encryption with proofs, encoding, tracking code,
  * verification (and what must fail), openings, JSON form. */
 #include <criterion/criterion.h>

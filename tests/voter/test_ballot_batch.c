@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* election/ballot: the full proof encoding (B-2) and batch verification
  * (ballot_verify, ballot_verify_batch; C-4.3.10).  Every byte-level
  * forgery of a commitment or response of any proof of any ballot in a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quorum-ballotd integration: SIGKILL during a burst of concurrent casts,
  * restart, and every acknowledged ballot is in the box and the log with no
  * half-spent token (atomicity and crash recovery; a killed process's writes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * quorum-ballotd under fault injection: the real daemon runs under the
  * fault shim (tests/common/fault_shim.c, LD_PRELOAD), which records its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quorum-ballotd integration: bad input on every socket gets an error, the
  * daemon keeps serving, and nothing changes. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quorum-ballotd integration: a full poll through the sockets, its exported
  * record verified with the crypto and log libraries, and every refusal. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quorum-ballotd integration: the faults a security review and outside
  * trials found (issue 16), each reproduced against the real daemon. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * voter/server.c in-process: the connection limit (SERVER_BOOTH_CONNS, then a
  * "busy" reply and hang-up) and back-pressure (a connection whose request

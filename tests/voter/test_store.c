@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* voter/store: SQLCipher roll DB and ballot box. */
 #include <criterion/criterion.h>
 #include <signal.h>

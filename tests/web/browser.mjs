@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Browser test of quorum-web: Debian's chromium driven by playwright-core
 // (no browser download), axe-core on every screen.  Run by test_web.c
 // (Test web/browser) with a station up: it passes the URLs, three ballot

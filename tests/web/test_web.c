@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * quorum-web against a real quorum-ballotd: the pages of the three roles
  * driven with the curl program, check-in -> booth -> challenge -> cast ->

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 /* quorum-web page script: contrast switch, the booth's limits, number
  * keys and idle timeout, print buttons, live counts.  The pages work
  * without it; it stores nothing (no cookie, no localStorage). */
