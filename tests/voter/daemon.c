@@ -165,6 +165,7 @@ const char *td_extra_env;
 const char *td_daemon_bin;
 const char *td_extra_args[8];
 const char *td_binary;
+const char *td_station;
 
 int td_start(tdaemon *d, const char *pass, int *status)
 {
@@ -198,7 +199,7 @@ int td_start(tdaemon *d, const char *pass, int *status)
 		                      "--election",
 		                      d->el,
 		                      "--station",
-		                      "s1",
+		                      td_station != NULL ? td_station : "s1",
 		                      "--state",
 		                      d->state,
 		                      "--key-fd",

@@ -38,6 +38,9 @@ extern const char *td_extra_args[8];
  * the test hooks; "quorum-ballotd" is the release build). */
 extern const char *td_binary;
 
+/* The station id the daemon is started for (NULL: "s1"). */
+extern const char *td_station;
+
 /* Start the daemon with this passphrase (via --key-fd) and wait until its
  * sockets answer.  Returns 0, or -1 if it exited (its status in *status). */
 int td_start(tdaemon *d, const char *pass, int *status);
