@@ -546,18 +546,11 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 			goto out;
 		}
 	}
-	/* R-5 (2): Ed25519 over tag || record bytes (P-7.2) */
+	/* R-5 (2): Ed25519 over tag || SHA-256(record bytes) (P-7.2) */
 	{
-		size_t gl = strlen(TALLY_RECORD_SIG_TAG);
-		uint8_t *m = malloc(gl + rlen);
-		if (m == NULL) {
-			e = Q_ERR_NOMEM;
-			goto out;
-		}
-		memcpy(m, TALLY_RECORD_SIG_TAG, gl);
-		memcpy(m + gl, rb, rlen);
-		e = sig_verify(vk.pk, m, gl + rlen, sig);
-		free(m);
+		uint8_t m[SREC_SIG_MSG_LEN];
+		srec_sig_message(m, rb, rlen);
+		e = sig_verify(vk.pk, m, sizeof m, sig);
 		if (e != Q_OK) {
 			e = rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
 			             "station %s: the record's signature does not verify (tampered "

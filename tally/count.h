@@ -36,7 +36,6 @@
 
 #define TALLY_AGGREGATE_FORMAT "quorum-aggregate/1"
 #define TALLY_STATION_RECORD_FORMAT "quorum-station-record/2"
-#define TALLY_RECORD_SIG_TAG "quorum/v1/station-record\n"
 #define TALLY_ENTRY_CAST "quorum/v1/station/ballot-cast"
 
 /* One encoded ballot to verify (B-2 bytes, not owned). */

@@ -30,6 +30,7 @@
 #include "crypto/util.h"
 #include "election/ballot.h"
 #include "election/manifest.h"
+#include "election/srec.h"
 #include "election/roll.h"
 #include "server.h"
 #include "store.h"
@@ -44,7 +45,6 @@
 #define RECEIPT_KEY_TAG "quorum/v1/station/receipt-key\n" /* P-5.2 receipts(k) */
 #define BATCH_MAX 512
 #define CHECKPOINT_KEEP_MS 1000
-#define RECORD_SIG_TAG "quorum/v1/station-record\n"
 #define RECORD_FORMAT "quorum-station-record/2" /* P-7.1 */
 
 /* P-6: log entry tags (each entry is tag || 0x0A || payload). */
@@ -2405,15 +2405,14 @@ static qerr write_record(station *st, char *note, uint64_t close_index, char **s
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
-	size_t tl = strlen(txt), gl = strlen(RECORD_SIG_TAG);
-	/* P-7.2: Ed25519 over tag || file bytes. */
-	if ((msg = malloc(gl + tl)) == NULL) {
+	size_t tl = strlen(txt);
+	/* P-7.2: Ed25519 over tag || SHA-256(file bytes). */
+	if ((msg = malloc(SREC_SIG_MSG_LEN)) == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
-	memcpy(msg, RECORD_SIG_TAG, gl);
-	memcpy(msg + gl, txt, tl);
-	if ((e = sig_sign(sig, &st->signer->sk, msg, gl + tl)) != Q_OK)
+	srec_sig_message(msg, txt, tl);
+	if ((e = sig_sign(sig, &st->signer->sk, msg, SREC_SIG_MSG_LEN)) != Q_OK)
 		goto out;
 	if ((sigb64 = malloc(b64_encoded_len(SIG_LEN) + 2)) == NULL) {
 		e = Q_ERR_NOMEM;

@@ -33,6 +33,7 @@
 #include "crypto/sig.h"
 #include "crypto/transcript.h"
 #include "crypto/util.h"
+#include "election/srec.h"
 #include "fixture.h"
 #include "tally/count.h"
 #include "tally/decrypt.h"
@@ -85,11 +86,10 @@ static void write_signed(const char *recdir, const char *sid, json_t *rec, const
 {
 	char p[1400];
 	char *txt = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-	size_t tl = strlen(txt), gl = strlen(TALLY_RECORD_SIG_TAG);
-	uint8_t *m = malloc(gl + tl), sig[SIG_LEN];
-	memcpy(m, TALLY_RECORD_SIG_TAG, gl);
-	memcpy(m + gl, txt, tl);
-	cr_assert_eq(sig_sign(sig, &ns->sk, m, gl + tl), Q_OK);
+	size_t tl = strlen(txt);
+	uint8_t *m = malloc(SREC_SIG_MSG_LEN), sig[SIG_LEN];
+	srec_sig_message(m, txt, tl); /* P-7.2 */
+	cr_assert_eq(sig_sign(sig, &ns->sk, m, SREC_SIG_MSG_LEN), Q_OK);
 	char sb[120];
 	b64_encode(sb, sig, SIG_LEN);
 	size_t sl = strlen(sb);
@@ -1011,6 +1011,85 @@ Test(verify, crosscheck_catches_a_changed_aggregate)
 	cr_assert_gt(rep.checks[VE_CROSSCHECK - 1].failed, 0, "libgcrypt did not see it");
 	cr_assert(strstr(rep.checks[VE_CROSSCHECK - 1].detail[0], "libgcrypt") != NULL);
 	json_decref(a);
+}
+
+/* Issue 20 item 13: check 10's own ballot-level failures.  A station that
+ * re-signs its record with a wrong tracking code for ballots[0]: check 10
+ * (every ballot, --full-crosscheck) names it under libgcrypt. */
+Test(verify, crosscheck_catches_a_wrong_tracking_code)
+{
+	json_t *r = station_json("s1");
+	json_t *b0 = json_array_get(json_object_get(r, "ballots"), 0);
+	json_t *b1 = json_array_get(json_object_get(r, "ballots"), 1);
+	json_object_set(b0, "tracking_code", json_object_get(b1, "tracking_code"));
+	resign_station("s1", r, NULL, 0);
+	ve_opts o = {1, 0, -1, 2};
+	ve_report rep;
+	cr_assert_eq(ve_verify(rec, &o, &rep), Q_OK);
+	cr_assert_neq(ve_report_first_failure(&rep), 0);
+	const ve_check *k10 = &rep.checks[VE_CROSSCHECK - 1];
+	cr_assert(has_detail(k10, "stations/s1: ballots[0]: tracking code (libgcrypt)"), "%s",
+	          k10->ndetails ? k10->detail[0] : "no detail");
+	json_decref(r);
+}
+
+/* Check 10's station signature (P-7.2 by libgcrypt, V-12): the record's
+ * own signature verifies; a flipped record byte, a flipped signature byte
+ * or another station's key fail; a record far over libgcrypt's 65,000-byte
+ * message limit is checked too (the signature is over its SHA-256), and a
+ * clean verification cross-checks every station's signature, none skipped. */
+Test(verify, crosscheck_station_signature)
+{
+	char p[1400], kf[1400];
+	size_t bl, sl, vl, sigl = SIG_LEN + 3;
+	uint8_t sig[SIG_LEN + 3];
+	note_verifier v1, v2;
+	snprintf(p, sizeof p, "%s/stations/s1/station-record.json", rec);
+	uint8_t *bytes = (uint8_t *)test_read_file(p, &bl);
+	snprintf(p, sizeof p, "%s/stations/s1/station-record.json.sig", rec);
+	char *st = test_read_file(p, &sl);
+	cr_assert(bytes != NULL && st != NULL);
+	cr_assert_eq(b64_decode(sig, &sigl, st, sl - 1), Q_OK);
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof p, "%s/stations/s%d/log/vkey", rec, i + 1);
+		char *vk = test_read_file(p, &vl);
+		cr_assert_not_null(vk);
+		char *nl = strchr(vk, '\n');
+		cr_assert_eq(note_verifier_parse(i ? &v2 : &v1, vk, nl ? (size_t)(nl - vk) : vl),
+		             Q_OK);
+		free(vk);
+	}
+	cr_assert_eq(ve_xcheck_record_sig(v1.pk, bytes, bl, sig), Q_OK);
+	bytes[bl / 2] ^= 1;
+	cr_assert_eq(ve_xcheck_record_sig(v1.pk, bytes, bl, sig), Q_ERR_SIGNATURE);
+	bytes[bl / 2] ^= 1;
+	sig[5] ^= 1;
+	cr_assert_eq(ve_xcheck_record_sig(v1.pk, bytes, bl, sig), Q_ERR_SIGNATURE);
+	sig[5] ^= 1;
+	cr_assert_eq(ve_xcheck_record_sig(v2.pk, bytes, bl, sig), Q_ERR_SIGNATURE);
+
+	/* 200,000 bytes, signed as P-7.2 says by s1's key */
+	note_signer ns;
+	size_t big = 200000;
+	uint8_t *rb = calloc(1, big), m[SREC_SIG_MSG_LEN], bs[SIG_LEN];
+	cr_assert_not_null(rb);
+	memset(rb, 'x', big);
+	snprintf(kf, sizeof kf, "%s/s1.key", keys);
+	load_signer(&ns, kf);
+	srec_sig_message(m, rb, big);
+	cr_assert_eq(sig_sign(bs, &ns.sk, m, sizeof m), Q_OK);
+	note_signer_wipe(&ns);
+	cr_assert_eq(ve_xcheck_record_sig(v1.pk, rb, big, bs), Q_OK);
+	rb[big - 1] = 'y';
+	cr_assert_eq(ve_xcheck_record_sig(v1.pk, rb, big, bs), Q_ERR_SIGNATURE);
+
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), 0);
+	cr_assert_eq(rep.checks[VE_CROSSCHECK - 1].skipped, 0);
+	cr_assert_null(rep.checks[VE_CROSSCHECK - 1].skip_reason);
+	free(rb);
+	free(bytes);
+	free(st);
 }
 
 /* ---- the trustees (check 2, V-4) and their partials (check 7, V-9) ----

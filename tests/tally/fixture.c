@@ -14,6 +14,7 @@
 #include "audit/note.h"
 #include "crypto/sig.h"
 #include "crypto/util.h"
+#include "election/srec.h"
 #include "tally/ceremony.h"
 #include "tally/count.h"
 #include "testutil.h"
@@ -383,11 +384,10 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 	                    fx_station_checked_in != NULL ? json_incref(fx_station_checked_in)
 	                                                  : fx_checked_in(sid, issued));
 	char *txt = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-	size_t tl = strlen(txt), gl = strlen(TALLY_RECORD_SIG_TAG);
-	uint8_t *m = malloc(gl + tl), sig[SIG_LEN];
-	memcpy(m, TALLY_RECORD_SIG_TAG, gl);
-	memcpy(m + gl, txt, tl);
-	cr_assert_eq(sig_sign(sig, &ns.sk, m, gl + tl), Q_OK);
+	size_t tl = strlen(txt);
+	uint8_t *m = malloc(SREC_SIG_MSG_LEN), sig[SIG_LEN];
+	srec_sig_message(m, txt, tl); /* P-7.2 */
+	cr_assert_eq(sig_sign(sig, &ns.sk, m, SREC_SIG_MSG_LEN), Q_OK);
 	note_signer_wipe(&ns);
 	char sigb[100];
 	b64_encode(sigb, sig, SIG_LEN);

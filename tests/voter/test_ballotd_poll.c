@@ -227,13 +227,16 @@ Test(ballotd_poll, full_poll_and_record_verifies)
 	size_t siglen;
 	uint8_t *sig = b64d(json_string_value(json_object_get(ex, "signature")), &siglen);
 	cr_assert_eq(siglen, SIG_LEN);
-	const char *tag = "quorum/v1/station-record\n";
-	char *msg = malloc(strlen(tag) + rlen);
-	memcpy(msg, tag, strlen(tag));
-	memcpy(msg + strlen(tag), bytes, rlen);
-	cr_assert_eq(sig_verify(vk.pk, msg, strlen(tag) + rlen, sig), Q_OK);
-	msg[strlen(tag) + 10] ^= 1; /* a flipped byte must fail */
-	cr_assert_eq(sig_verify(vk.pk, msg, strlen(tag) + rlen, sig), Q_ERR_SIGNATURE);
+	/* P-7.2: the signed message is tag || SHA-256(record bytes),
+	 * assembled here from the spec's words */
+	const char *tag = "quorum/v1/station-record-sha256\n";
+	size_t gl = strlen(tag);
+	uint8_t *msg = malloc(gl + 32);
+	memcpy(msg, tag, gl);
+	sha256(msg + gl, bytes, rlen);
+	cr_assert_eq(sig_verify(vk.pk, msg, gl + 32, sig), Q_OK);
+	msg[gl + 10] ^= 1; /* a flipped byte must fail */
+	cr_assert_eq(sig_verify(vk.pk, msg, gl + 32, sig), Q_ERR_SIGNATURE);
 	free(msg);
 	free(sig);
 
