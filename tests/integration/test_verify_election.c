@@ -2221,3 +2221,113 @@ Test(verify, non_default_profile_decides_and_verifies)
 	free(st);
 	free(st2);
 }
+
+/* ---- an observer's look-ups (issue 21): find and opening ---- */
+
+/* quorum-audit with args (shell words); stdout to *out, stderr to *err. */
+static int run_audit(const char *args, char **out, char **err)
+{
+	char cmd[4096], op[1300], ep[1300];
+	const char *bin = getenv("QUORUM_AUDIT");
+	cr_assert_not_null(bin, "QUORUM_AUDIT must name quorum-audit");
+	snprintf(op, sizeof op, "%s/out", tmp);
+	snprintf(ep, sizeof ep, "%s/err", tmp);
+	snprintf(cmd, sizeof cmd, "LANG=C LANGUAGE=C '%s' %s >'%s' 2>'%s' </dev/null", bin, args,
+	         op, ep);
+	int st = system(cmd);
+	cr_assert(WIFEXITED(st));
+	*out = test_read_file(op, NULL);
+	*err = test_read_file(ep, NULL);
+	cr_assert(*out != NULL && *err != NULL);
+	return WEXITSTATUS(st);
+}
+
+/* A receipt's tracking code: find prints its log index and an inclusion
+ * proof that check-proof accepts for the ballot's log entry. */
+Test(verify, cli_find_prints_the_receipts_proof)
+{
+	char args[4000], p[1400], *out, *err;
+	json_t *r = station_json("s1");
+	json_t *b = json_array_get(json_object_get(r, "ballots"), 1);
+	const char *code = json_string_value(json_object_get(b, "tracking_code"));
+	snprintf(args, sizeof args, "find '%s/stations/s1/log' %s", rec, code);
+	int rc = run_audit(args, &out, &err);
+	cr_assert_eq(rc, 0, "%s%s", out, err);
+	cr_assert(strstr(err, "is the ballot cast at log index") != NULL, "%s", err);
+	cr_assert(strstr(out, "c2sp.org/tlog-proof@v1") != NULL, "%s", out);
+	snprintf(p, sizeof p, "%s/proof", tmp);
+	cr_assert_eq(test_write_file(p, out, strlen(out)), 0);
+	/* the entry: the tag and the ballot's bytes (P-6) */
+	size_t bl;
+	uint8_t *enc = unb64(b, "ballot", &bl);
+	const char *tag = "quorum/v1/station/ballot-cast\n";
+	uint8_t *ent = malloc(strlen(tag) + bl);
+	memcpy(ent, tag, strlen(tag));
+	memcpy(ent + strlen(tag), enc, bl);
+	snprintf(p, sizeof p, "%s/entry", tmp);
+	cr_assert_eq(test_write_file(p, ent, strlen(tag) + bl), 0);
+	free(out);
+	free(err);
+	snprintf(args, sizeof args, "check-proof '%s/stations/s1/log/vkey' '%s/proof' '%s/entry'",
+	         rec, tmp, tmp);
+	rc = run_audit(args, &out, &err);
+	cr_assert_eq(rc, 0, "check-proof: %s%s", out, err);
+	free(out);
+	free(err);
+	/* a code of no cast ballot here (s2's first): not found, exit 1 */
+	json_t *r2 = station_json("s2");
+	const char *c2 = json_string_value(
+	    json_object_get(json_array_get(json_object_get(r2, "ballots"), 0), "tracking_code"));
+	snprintf(args, sizeof args, "find '%s/stations/s1/log' %s", rec, c2);
+	rc = run_audit(args, &out, &err);
+	cr_assert_eq(rc, 1, "%s%s", out, err);
+	cr_assert(strstr(err, "no ballot with tracking code") != NULL, "%s", err);
+	free(out);
+	free(err);
+	free(enc);
+	free(ent);
+	json_decref(r);
+	json_decref(r2);
+}
+
+/* A challenged ballot's opening, read out in words; an opening that does
+ * not open its ballot (one mark flipped) is FAILED. */
+Test(verify, cli_opening_shows_a_challenged_ballot)
+{
+	char args[4000], *out, *err;
+	json_t *r = station_json("s1");
+	json_t *c = json_array_get(json_object_get(r, "challenged"), 0);
+	cr_assert_not_null(c, "the clean record has a challenged ballot at s1");
+	const char *code = json_string_value(json_object_get(c, "tracking_code"));
+	snprintf(args, sizeof args, "opening '%s' %s", rec, code);
+	int rc = run_audit(args, &out, &err);
+	cr_assert_eq(rc, 0, "%s%s", out, err);
+	cr_assert(strstr(out, "at station s1") != NULL, "%s", out);
+	cr_assert(strstr(out, "opens its encrypted selections (B-7); it held:") != NULL, "%s", out);
+	cr_assert(strstr(out, "  director (主任 / Director):") != NULL, "%s", out);
+	cr_assert(strstr(out, "  members (委员 / Members):") != NULL, "%s", out);
+	free(out);
+	free(err);
+	/* the same opening with its first mark flipped */
+	size_t ol;
+	uint8_t *op = unb64(c, "opening", &ol);
+	op[0] ^= 1;
+	char *ob = b64(op, ol);
+	json_object_set_new(c, "opening", json_string(ob));
+	store_station_unsigned("s1", r);
+	rc = run_audit(args, &out, &err);
+	cr_assert_eq(rc, 1, "%s%s", out, err);
+	cr_assert(strstr(out, "FAILED: its published opening does not open it") != NULL, "%s", out);
+	free(out);
+	free(err);
+	/* a code that is no challenged ballot */
+	snprintf(args, sizeof args, "opening '%s' %064d", rec, 0);
+	rc = run_audit(args, &out, &err);
+	cr_assert_eq(rc, 1, "%s%s", out, err);
+	cr_assert(strstr(err, "no challenged ballot with tracking code") != NULL, "%s", err);
+	free(out);
+	free(err);
+	free(op);
+	free(ob);
+	json_decref(r);
+}
