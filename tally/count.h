@@ -84,6 +84,11 @@ typedef struct tally_opts {
  */
 Q_MUST_CHECK qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char *msg,
                               size_t msgsz);
+/* tally_build for a caller that has just checked the trustees' keys and
+ * files itself (ceremony_check_keys, R-7 (1)): the same, without checking
+ * them a second time. */
+Q_MUST_CHECK qerr tally_build_keys_checked(const rec_election *el, const tally_opts *o,
+                                           json_t **out, char *msg, size_t msgsz);
 
 /* The exact bytes of aggregate.json for aj (R-1.2: JSON_INDENT(2) |
  * JSON_SORT_KEYS, final newline); *buf malloc'd. */

@@ -172,7 +172,9 @@ static qerr rebuild_aggregate(const rec_election *el, const tally_opts *o, agg_f
 		                "no aggregate yet: the returning officer runs \"tally\" first");
 	if (e != Q_OK)
 		return e;
-	if ((e = tally_build(el, o, &aj, msg, msgsz)) != Q_OK) {
+	/* the caller checked the trustees' keys and files against its roster
+	 * a moment ago (R-7 (1)): not a second time */
+	if ((e = tally_build_keys_checked(el, o, &aj, msg, msgsz)) != Q_OK) {
 		char tmp[768];
 		snprintf(tmp, sizeof tmp, "%s", msg != NULL ? msg : "");
 		e = rec_fail(e, msg, msgsz,

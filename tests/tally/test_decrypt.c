@@ -472,3 +472,25 @@ Test(decrypt, share_where_the_aggregate_is_null_is_refused)
 	json_decref(some_share);
 	rec_free(el);
 }
+
+/* Issue 21: decrypt checks the trustees' keys and files once (its own
+ * check, anchored in the trustee's key), and rebuilds the aggregate with
+ * tally_build_keys_checked, which does not check them again; tally_build
+ * does.  A trustee file made unverifiable after the tally shows which
+ * checks ran: only tally_build and decrypt's own check refuse it. */
+Test(decrypt, trustee_files_are_checked_once_per_decrypt)
+{
+	rec_election *el = tallied("e");
+	char msg[768] = "";
+	json_t *aj = NULL;
+	tally_opts o = {2, 0};
+	cr_assert_eq(unlink(rel_path(el, "trustees/3/received.json.sig")), 0);
+	cr_assert_neq(tally_build(el, &o, &aj, msg, sizeof msg), Q_OK, "tally_build checks");
+	cr_assert(strstr(msg, "trustees/3/received.json") != NULL, "%s", msg);
+	cr_assert_eq(tally_build_keys_checked(el, &o, &aj, msg, sizeof msg), Q_OK, "%s", msg);
+	json_decref(aj);
+	qerr e = decrypt_as(el, "e", 1, msg, sizeof msg);
+	cr_assert_neq(e, Q_OK, "decrypt's own check refuses it");
+	cr_assert(strstr(msg, "trustees/3/received.json") != NULL, "%s", msg);
+	rec_free(el);
+}
