@@ -17,6 +17,7 @@
 #include "crypto/threshold.h"
 #include "crypto/util.h"
 #include "election/decide.h"
+#include "election/i18n.h"
 #include "tsig.h"
 
 #include "banned.h"
@@ -224,14 +225,14 @@ qerr tally_decrypt(const rec_election *el, uint32_t i, const char *key_path, con
 	memset(&a, 0, sizeof a);
 	memset(&sk, 0, sizeof sk);
 	if (i < 1 || i > el->n)
-		return rec_fail(Q_ERR_ARG, msg, msgsz, "trustee index %u is not in 1..%u", i,
+		return rec_fail(Q_ERR_ARG, msg, msgsz, _("trustee index %u is not in 1..%u"), i,
 		                el->n);
 	snprintf(rel, sizeof rel, "tally/partials/%u.json", i);
 	if ((e = rec_path(path, sizeof path, el->dir, "%s", rel)) != Q_OK)
 		return e;
 	if (lstat(path, &st) == 0)
-		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "trustee %u has already decrypted (%s)",
-		                i, path);
+		return rec_fail(Q_ERR_EXISTS, msg, msgsz,
+		                _("trustee %u has already decrypted (%s)"), i, path);
 	if ((s = scalar_new()) == NULL || (sG = point_new()) == NULL || (M = point_new()) == NULL ||
 	    (pf = cp_proof_new()) == NULL || (shares = json_array()) == NULL) {
 		e = Q_ERR_NOMEM;

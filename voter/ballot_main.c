@@ -84,6 +84,24 @@ static const struct {
                          "(its SHA-256 differs from roll_hash in the election's "
                          "parameters.json). Ask the returning officer for the election's "
                          "roll file.")},
+    {"roll_locked", N_("ROLL ALREADY IMPORTED: a station imports the election's roll once. "
+                       "To correct the roll, the returning officer corrects the file and "
+                       "creates the election again (quorum-tally init, guide section 1); "
+                       "each station then starts with a new state directory.")},
+    {"bad_roll", N_("ROLL REFUSED: the file has problems (listed below); nothing was "
+                    "imported.")},
+    {"no_roll", N_("NO ROLL: import the roll before opening the poll (import-roll).")},
+    {"poll_open", N_("POLL ALREADY OPEN.")},
+    {"bad_marks", N_("MARKS REFUSED: the choices do not fit the ballot (too many or too "
+                     "few in a contest).")},
+    {"busy", N_("BUSY: the station has too much waiting; try again in a moment.")},
+    {"unavailable",
+     N_("STATION UNAVAILABLE: it could not write its audit log; the station "
+        "chair restarts the daemon (poll workers' guide, If something goes wrong).")},
+    {"internal", N_("STATION ERROR: the daemon could not complete the request; the reason "
+                    "follows. Tell the station chair.")},
+    {"not_checked_in", N_("NOT CHECKED IN: this voter has no check-in to re-issue.")},
+    {"reissue_refused", N_("RE-ISSUE REFUSED: the voter's token has already been used.")},
     {NULL, NULL},
 };
 

@@ -193,3 +193,16 @@ Test(ballotd_walk, status_says_what_registered_counts)
 	          "%s", o);
 	free(o);
 }
+
+/* A second import-roll: refused in words, with the way to correct a roll. */
+Test(ballotd_walk, second_import_says_how_to_correct_the_roll)
+{
+	start_open();
+	char *o, args[400];
+	snprintf(args, sizeof args, "import-roll %s", d.roll);
+	int rc = console(args, "", &o);
+	cr_assert_eq(rc, 1, "%s", o);
+	cr_assert(strstr(o, "ROLL ALREADY IMPORTED") != NULL, "%s", o);
+	cr_assert(strstr(o, "quorum-tally init") != NULL, "%s", o);
+	free(o);
+}
