@@ -123,6 +123,13 @@ typedef struct ve_opts {
 Q_MUST_CHECK qerr ve_sample_draw(const uint8_t seed[VE_SEED_LEN], uint64_t n, uint64_t want,
                                  uint64_t *out);
 
+/* Check 10's station signature (V-12, P-7.2) by the second
+ * implementation: libgcrypt's SHA-256 of the record bytes and libgcrypt's
+ * Ed25519 over SREC_SIG_TAG || that digest, under the station key pk.
+ * Q_OK, or Q_ERR_SIGNATURE. */
+Q_MUST_CHECK qerr ve_xcheck_record_sig(const uint8_t pk[32], const void *record, size_t len,
+                                       const uint8_t sig[64]);
+
 /* The static name and title of check id (1..VE_NCHECKS), or NULL. */
 const char *ve_check_name(int id);
 const char *ve_check_title(int id);

@@ -33,7 +33,6 @@
 #define VE_TAG_COEFFICIENTS "quorum/v2/tally/coefficients" /* */
 #define VE_TAG_TRANSPORT "quorum/v2/tally/transport-key" /* */
 #define VE_SIG_B64_LEN 88 /* base64 of a 64-byte signature */
-#define VE_RECORD_SIG_TAG "quorum/v1/station-record\n"
 #define VE_ENTRY_CAST "quorum/v1/station/ballot-cast"
 #define VE_ENTRY_CHALLENGED "quorum/v1/station/ballot-challenged"
 #define VE_ENTRY_CHECKINS "quorum/v1/station/checkins"

@@ -15,6 +15,7 @@
 #include "crypto/sha256.h"
 #include "crypto/sig.h"
 #include "crypto/util.h"
+#include "election/srec.h"
 #include "verify_internal.h"
 
 #include "banned.h"
@@ -261,15 +262,13 @@ static void station_record(ve_ctx *c, size_t si)
 	}
 	if (slen > 0 && sigtxt[slen - 1] == '\n')
 		slen--;
-	size_t gl = strlen(VE_RECORD_SIG_TAG);
 	if (b64_decode(sig, &sl, (const char *)sigtxt, slen) != Q_OK || sl != SIG_LEN ||
-	    (msg = malloc(gl + blen)) == NULL) {
+	    (msg = malloc(SREC_SIG_MSG_LEN)) == NULL) {
 		ve_fail(c, VE_LOGS, "%s: not a base64 Ed25519 signature", rel);
 		goto out;
 	}
-	memcpy(msg, VE_RECORD_SIG_TAG, gl);
-	memcpy(msg + gl, bytes, blen);
-	if (sig_verify(s->vk.pk, msg, gl + blen, sig) != Q_OK) {
+	srec_sig_message(msg, bytes, blen); /* P-7.2 */
+	if (sig_verify(s->vk.pk, msg, SREC_SIG_MSG_LEN, sig) != Q_OK) {
 		ve_fail(c, VE_LOGS, "%s: the station record's signature does not verify (P-7.2)",
 		        rel);
 		goto out;

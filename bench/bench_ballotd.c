@@ -292,13 +292,6 @@ int main(int argc, char **argv)
 		put(p, hex, strlen(hex));
 		scalar_free(s);
 		point_free(K);
-		/* stand-in for the base hash quorum-tally init writes */
-		uint8_t bh[32];
-		char bhx[65];
-		sha256(bh, manifest, strlen(manifest));
-		hex_encode(bhx, bh, 32);
-		snprintf(p, sizeof p, "%s/base-hash", el);
-		put(p, bhx, 64);
 	}
 	size_t cap = 64 + (size_t)ncasts * 48, n = 0;
 	char *csv = malloc(cap);
@@ -326,6 +319,19 @@ int main(int argc, char **argv)
 		                  rhx);
 		snprintf(p, sizeof p, "%s/parameters.json", el);
 		put(p, pj, (size_t)pl);
+		/* the base hash as quorum-tally init writes it (R-2.2); the
+		 * daemon checks it against the two files */
+		uint8_t bh[32];
+		char bhx[65];
+		transcript t;
+		if (transcript_init(&t, "quorum/v1/election/base-hash") != Q_OK)
+			die("transcript");
+		transcript_bytes(&t, manifest, strlen(manifest));
+		transcript_bytes(&t, pj, (size_t)pl);
+		transcript_digest(&t, bh);
+		hex_encode(bhx, bh, 32);
+		snprintf(p, sizeof p, "%s/base-hash", el);
+		put(p, bhx, 64);
 	}
 	free(csv);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/sha256.h"
 #include "crypto/util.h"
 #include "manifest.h"
 
@@ -150,4 +151,10 @@ qerr srec_roll_entry_parse(const uint8_t *payload, size_t len, uint64_t *voters,
 	if (voters != NULL)
 		*voters = n;
 	return Q_OK;
+}
+
+void srec_sig_message(uint8_t out[SREC_SIG_MSG_LEN], const void *record, size_t len)
+{
+	memcpy(out, SREC_SIG_TAG, SREC_SIG_TAG_LEN);
+	sha256(out + SREC_SIG_TAG_LEN, record, len); /* P-7.2 */
 }

@@ -22,6 +22,18 @@
 #define SREC_ENTRY_ROLL "quorum/v1/station/roll-imported"
 
 /*
+ * P-7.2: what a station's Ed25519 signature over its record covers:
+ * SREC_SIG_TAG || SHA-256(record file bytes), SREC_SIG_MSG_LEN bytes.
+ * Signing the digest keeps the signed message short whatever the record's
+ * size, so a second implementation (check 10, V-12) can verify every
+ * station's signature (libgcrypt cannot take a message over ~65,000 bytes).
+ */
+#define SREC_SIG_TAG "quorum/v1/station-record-sha256\n"
+#define SREC_SIG_TAG_LEN (sizeof SREC_SIG_TAG - 1)
+#define SREC_SIG_MSG_LEN (SREC_SIG_TAG_LEN + 32)
+void srec_sig_message(uint8_t out[SREC_SIG_MSG_LEN], const void *record, size_t len);
+
+/*
  * P-7 "checked_in": list must be a JSON array of exactly `issued` roll ids
  * (each 1-64 characters of A-Z a-z 0-9 . _ -, manifest_id_ok), in strictly
  * ascending byte order (strcmp): sorted, and no id twice.

@@ -14,6 +14,7 @@
 #include "crypto/threshold.h"
 #include "crypto/transcript.h"
 #include "crypto/util.h"
+#include "election/i18n.h"
 #include "tsig.h"
 
 #include "banned.h"
@@ -92,7 +93,7 @@ void trustee_pub_free(trustee_pub *t)
 static qerr check_index(const rec_election *el, uint32_t i, char *msg, size_t msgsz)
 {
 	if (i < 1 || i > el->n)
-		return rec_fail(Q_ERR_ARG, msg, msgsz, "trustee index %u is not in 1..%u", i,
+		return rec_fail(Q_ERR_ARG, msg, msgsz, _("trustee index %u is not in 1..%u"), i,
 		                el->n);
 	return Q_OK;
 }
@@ -490,8 +491,8 @@ qerr ceremony_generate(const rec_election *el, uint32_t i, const char *secret_pa
 	if ((e = rec_path(path, sizeof path, el->dir, "%s", rel)) != Q_OK)
 		return e;
 	if (lstat(path, &st) == 0)
-		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "trustee %u has already generated (%s)",
-		                i, path);
+		return rec_fail(Q_ERR_EXISTS, msg, msgsz,
+		                _("trustee %u has already generated (%s)"), i, path);
 	if ((sb = secbuf_new(plen)) == NULL || (a = scalar_new()) == NULL ||
 	    (C = calloc(el->k, sizeof *C)) == NULL) {
 		e = Q_ERR_NOMEM;
@@ -527,7 +528,7 @@ qerr ceremony_generate(const rec_election *el, uint32_t i, const char *secret_pa
 	/* The secret file first: if it cannot be written, nothing is published. */
 	if ((e = seal_file_write(secret_path, pass, passlen, params, sb->data, sb->len, &why)) !=
 	    Q_OK) {
-		e = rec_fail(e, msg, msgsz, "%s: cannot write the sealed secret file (%s)",
+		e = rec_fail(e, msg, msgsz, _("%s: cannot write the sealed secret file (%s)"),
 		             secret_path, why ? why : qerr_str(e));
 		goto out;
 	}
@@ -536,7 +537,7 @@ qerr ceremony_generate(const rec_election *el, uint32_t i, const char *secret_pa
 		if ((e = rec_path(d, sizeof d, el->dir, "trustees/%u/shares", i)) != Q_OK)
 			goto out;
 		if (rec_mkdirs(d) != Q_OK) {
-			e = rec_fail(Q_ERR_IO, msg, msgsz, "cannot create %s", d);
+			e = rec_fail(Q_ERR_IO, msg, msgsz, _("cannot create %s"), d);
 			goto out;
 		}
 	}
@@ -584,7 +585,8 @@ static qerr open_secret(const rec_election *el, uint32_t i, const char *secret_p
 	ts->k = el->k;
 	e = seal_file_read(&sb, secret_path, pass, passlen, &why);
 	if (e == Q_ERR_AUTH)
-		return rec_fail(e, msg, msgsz, "%s: wrong passphrase or damaged file", secret_path);
+		return rec_fail(e, msg, msgsz, _("%s: wrong passphrase or damaged file"),
+		                secret_path);
 	if (e != Q_OK)
 		return rec_fail(e, msg, msgsz, "%s: %s", secret_path, why ? why : qerr_str(e));
 	if ((e = check_hdr(sb, SEC_COEF + (size_t)el->k * SCALAR_LEN, CEREMONY_SECRET_MAGIC, el, i,
@@ -670,8 +672,8 @@ qerr ceremony_reveal(const rec_election *el, uint32_t i, const char *secret_path
 	if ((e = rec_path(path, sizeof path, el->dir, "%s", rel)) != Q_OK)
 		return e;
 	if (lstat(path, &st) == 0)
-		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "trustee %u has already revealed (%s)", i,
-		                path);
+		return rec_fail(Q_ERR_EXISTS, msg, msgsz, _("trustee %u has already revealed (%s)"),
+		                i, path);
 	if ((pks = calloc(el->n, sizeof *pks)) == NULL || (C = calloc(el->k, sizeof *C)) == NULL ||
 	    (T = point_new()) == NULL || (t = scalar_new()) == NULL ||
 	    (pf = schnorr_proof_new()) == NULL || (jc = json_array()) == NULL ||
@@ -970,8 +972,8 @@ qerr ceremony_receive(const rec_election *el, uint32_t i, const char *secret_pat
 	scalar_encode(kb->data + SEC_TSK, sum);
 	if ((e = seal_file_write(key_path, pass, passlen, params, kb->data, kb->len, &why)) !=
 	    Q_OK) {
-		e = rec_fail(e, msg, msgsz, "%s: cannot write the sealed key file (%s)", key_path,
-		             why ? why : qerr_str(e));
+		e = rec_fail(e, msg, msgsz, _("%s: cannot write the sealed key file (%s)"),
+		             key_path, why ? why : qerr_str(e));
 		goto out;
 	}
 	/* received.json, with the joint key as this trustee computed it */
@@ -1124,8 +1126,8 @@ qerr ceremony_finish(const rec_election *el, char *msg, size_t msgsz)
 	if ((e = rec_path(path, sizeof path, el->dir, "joint_key.json")) != Q_OK)
 		goto out;
 	if (lstat(path, &st) == 0) {
-		e = rec_fail(Q_ERR_EXISTS, msg, msgsz, "the key ceremony is already finished (%s)",
-		             path);
+		e = rec_fail(Q_ERR_EXISTS, msg, msgsz,
+		             _("the key ceremony is already finished (%s)"), path);
 		goto out;
 	}
 	if ((e = ceremony_load_set(el, 0, NULL, &set, msg, msgsz)) != Q_OK ||
@@ -1204,14 +1206,14 @@ qerr ceremony_key_open(const rec_election *el, uint32_t i, const char *key_path,
 		return e;
 	e = seal_file_read(&sb, key_path, pass, passlen, &why);
 	if (e == Q_ERR_AUTH)
-		return rec_fail(e, msg, msgsz, "%s: wrong passphrase or damaged file", key_path);
+		return rec_fail(e, msg, msgsz, _("%s: wrong passphrase or damaged file"), key_path);
 	if (e != Q_OK)
 		return rec_fail(e, msg, msgsz, "%s: %s", key_path, why ? why : qerr_str(e));
 	if ((e = check_hdr(sb, SEC_TSK + SCALAR_LEN, CEREMONY_KEY_MAGIC, el, i, key_path, msg,
 	                   msgsz)) != Q_OK)
 		goto out;
 	if ((e = scalar_decode(s, sb->data + SEC_TSK, SCALAR_LEN)) != Q_OK) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: the key share is invalid", key_path);
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: the key share is invalid"), key_path);
 		goto out;
 	}
 	memcpy(sk->seed, sb->data + SEC_SEED, SIG_SECRET_LEN);
@@ -1231,7 +1233,7 @@ qerr ceremony_check_keys(const rec_election *el, uint32_t anchor_i, const uint8_
 	e = rec_load_joint_key(el, &Kj, &Sj, msg, msgsz);
 	if (e == Q_ERR_NOTFOUND)
 		return rec_fail(Q_ERR_STATE, msg, msgsz,
-		                "no joint key: finish the key ceremony first");
+		                _("no joint key: finish the key ceremony first"));
 	if (e != Q_OK)
 		return e;
 	if ((K = point_new()) == NULL || (S = new_points(el->n)) == NULL) {

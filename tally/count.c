@@ -555,18 +555,11 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 			goto out;
 		}
 	}
-	/* R-5 (2): Ed25519 over tag || record bytes (P-7.2) */
+	/* R-5 (2): Ed25519 over tag || SHA-256(record bytes) (P-7.2) */
 	{
-		size_t gl = strlen(TALLY_RECORD_SIG_TAG);
-		uint8_t *m = malloc(gl + rlen);
-		if (m == NULL) {
-			e = Q_ERR_NOMEM;
-			goto out;
-		}
-		memcpy(m, TALLY_RECORD_SIG_TAG, gl);
-		memcpy(m + gl, rb, rlen);
-		e = sig_verify(vk.pk, m, gl + rlen, sig);
-		free(m);
+		uint8_t m[SREC_SIG_MSG_LEN];
+		srec_sig_message(m, rb, rlen);
+		e = sig_verify(vk.pk, m, sizeof m, sig);
 		if (e != Q_OK) {
 			e = rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
 			             "station %s: the record's signature does not verify (tampered "
@@ -930,7 +923,22 @@ static void bar_cb(void *ctx, uint64_t done, uint64_t total)
 	progress_update(ctx, done);
 }
 
+static qerr build(const rec_election *el, const tally_opts *o, int keys_checked, json_t **out,
+                  char *msg, size_t msgsz);
+
 qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char *msg, size_t msgsz)
+{
+	return build(el, o, 0, out, msg, msgsz);
+}
+
+qerr tally_build_keys_checked(const rec_election *el, const tally_opts *o, json_t **out, char *msg,
+                              size_t msgsz)
+{
+	return build(el, o, 1, out, msg, msgsz);
+}
+
+static qerr build(const rec_election *el, const tally_opts *o, int keys_checked, json_t **out,
+                  char *msg, size_t msgsz)
 {
 	ballot_style *st = NULL;
 	point *K = NULL;
@@ -950,7 +958,7 @@ qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char
 	*out = NULL;
 	memset(&bar, 0, sizeof bar);
 	bar.fd = -1;
-	if ((e = ceremony_check_joint_key(el, msg, msgsz)) != Q_OK)
+	if (!keys_checked && (e = ceremony_check_joint_key(el, msg, msgsz)) != Q_OK)
 		return e;
 	if ((e = rec_ballot_style(el, &st, msg, msgsz)) != Q_OK)
 		return e;

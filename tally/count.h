@@ -37,7 +37,6 @@
 
 #define TALLY_AGGREGATE_FORMAT "quorum-aggregate/1"
 #define TALLY_STATION_RECORD_FORMAT "quorum-station-record/2"
-#define TALLY_RECORD_SIG_TAG "quorum/v1/station-record\n"
 #define TALLY_ENTRY_CAST "quorum/v1/station/ballot-cast"
 
 /* One encoded ballot to verify (B-2 bytes, not owned). */
@@ -88,6 +87,11 @@ typedef struct tally_opts {
  */
 Q_MUST_CHECK qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char *msg,
                               size_t msgsz);
+/* tally_build for a caller that has just checked the trustees' keys and
+ * files itself (ceremony_check_keys, R-7 (1)): the same, without checking
+ * them a second time. */
+Q_MUST_CHECK qerr tally_build_keys_checked(const rec_election *el, const tally_opts *o,
+                                           json_t **out, char *msg, size_t msgsz);
 
 /* The exact bytes of aggregate.json for aj (R-1.2: JSON_INDENT(2) |
  * JSON_SORT_KEYS, final newline); *buf malloc'd. */

@@ -18,6 +18,7 @@
 #include "crypto/threshold.h"
 #include "crypto/util.h"
 #include "election/decide.h"
+#include "election/i18n.h"
 #include "tsig.h"
 
 #include "banned.h"
@@ -173,7 +174,9 @@ static qerr rebuild_aggregate(const rec_election *el, const tally_opts *o, agg_f
 		                "no aggregate yet: the returning officer runs \"tally\" first");
 	if (e != Q_OK)
 		return e;
-	if ((e = tally_build(el, o, &aj, msg, msgsz)) != Q_OK) {
+	/* the caller checked the trustees' keys and files against its roster
+	 * a moment ago (R-7 (1)): not a second time */
+	if ((e = tally_build_keys_checked(el, o, &aj, msg, msgsz)) != Q_OK) {
 		char tmp[768];
 		snprintf(tmp, sizeof tmp, "%s", msg != NULL ? msg : "");
 		e = rec_fail(e, msg, msgsz,
@@ -223,14 +226,14 @@ qerr tally_decrypt(const rec_election *el, uint32_t i, const char *key_path, con
 	memset(&a, 0, sizeof a);
 	memset(&sk, 0, sizeof sk);
 	if (i < 1 || i > el->n)
-		return rec_fail(Q_ERR_ARG, msg, msgsz, "trustee index %u is not in 1..%u", i,
+		return rec_fail(Q_ERR_ARG, msg, msgsz, _("trustee index %u is not in 1..%u"), i,
 		                el->n);
 	snprintf(rel, sizeof rel, "tally/partials/%u.json", i);
 	if ((e = rec_path(path, sizeof path, el->dir, "%s", rel)) != Q_OK)
 		return e;
 	if (lstat(path, &st) == 0)
-		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "trustee %u has already decrypted (%s)",
-		                i, path);
+		return rec_fail(Q_ERR_EXISTS, msg, msgsz,
+		                _("trustee %u has already decrypted (%s)"), i, path);
 	if ((s = scalar_new()) == NULL || (sG = point_new()) == NULL || (M = point_new()) == NULL ||
 	    (pf = cp_proof_new()) == NULL || (shares = json_array()) == NULL) {
 		e = Q_ERR_NOMEM;

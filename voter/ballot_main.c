@@ -29,7 +29,8 @@ static const char *const usage =
        "\n"
        "Admin (admin.sock):\n"
        "  open                   open the poll (the roll must be imported)\n"
-       "  close                  close the poll; writes the signed station record\n"
+       "  close [--yes]          close the poll (final: asks you to type close,\n"
+       "                         or --yes); writes the signed station record\n"
        "  import-roll CSV        import the roll (id,name,birth_date,household,group,flags)\n"
        "  export [FILE]          write the station record (JSON) to FILE or stdout;\n"
        "                         its signature goes to FILE.sig (or stderr)\n"
@@ -84,6 +85,24 @@ static const struct {
                          "(its SHA-256 differs from roll_hash in the election's "
                          "parameters.json). Ask the returning officer for the election's "
                          "roll file.")},
+    {"roll_locked", N_("ROLL ALREADY IMPORTED: a station imports the election's roll once. "
+                       "To correct the roll, the returning officer corrects the file and "
+                       "creates the election again (quorum-tally init, guide section 1); "
+                       "each station then starts with a new state directory.")},
+    {"bad_roll", N_("ROLL REFUSED: the file has problems (listed below); nothing was "
+                    "imported.")},
+    {"no_roll", N_("NO ROLL: import the roll before opening the poll (import-roll).")},
+    {"poll_open", N_("POLL ALREADY OPEN.")},
+    {"bad_marks", N_("MARKS REFUSED: the choices do not fit the ballot (too many or too "
+                     "few in a contest).")},
+    {"busy", N_("BUSY: the station has too much waiting; try again in a moment.")},
+    {"unavailable",
+     N_("STATION UNAVAILABLE: it could not write its audit log; the station "
+        "chair restarts the daemon (poll workers' guide, If something goes wrong).")},
+    {"internal", N_("STATION ERROR: the daemon could not complete the request; the reason "
+                    "follows. Tell the station chair.")},
+    {"not_checked_in", N_("NOT CHECKED IN: this voter has no check-in to re-issue.")},
+    {"reissue_refused", N_("RE-ISSUE REFUSED: the voter's token has already been used.")},
     {NULL, NULL},
 };
 
@@ -359,19 +378,61 @@ static int ask_word(const char *prompt, const char *const *words, size_t n)
 	}
 }
 
+/* A name in both languages, once when they are the same (or one is
+ * empty): "林建国", "王芳 / Wang Fang". */
+static void print_pair(const char *zh, const char *en)
+{
+	zh = zh != NULL ? zh : "";
+	en = en != NULL ? en : "";
+	if (en[0] == '\0' || strcmp(zh, en) == 0)
+		printf("%s", zh);
+	else if (zh[0] == '\0')
+		printf("%s", en);
+	else
+		printf("%s / %s", zh, en);
+}
+
+/* Each contest and the options marked in marks (style order), in words. */
+static void show_choices(const json_t *contests, const uint8_t *marks)
+{
+	size_t k = 0, nc = json_array_size(contests);
+	for (size_t i = 0; i < nc; i++) {
+		const json_t *c = json_array_get(contests, i);
+		const json_t *opts = json_object_get(c, "options");
+		size_t n = json_array_size(opts);
+		int any = 0;
+		printf("  ");
+		print_pair(json_string_value(json_object_get(c, "title_zh")),
+		           json_string_value(json_object_get(c, "title_en")));
+		printf(":");
+		for (size_t j = 0; j < n; j++, k++)
+			if (marks[k]) {
+				const json_t *o = json_array_get(opts, j);
+				printf(any ? ", " : " ");
+				print_pair(json_string_value(json_object_get(o, "label_zh")),
+				           json_string_value(json_object_get(o, "label_en")));
+				any = 1;
+			}
+		printf("%s%s%s\n", any ? "" : " (", any ? "" : _("blank"), any ? "" : ")");
+	}
+}
+
 /* Ask for one contest's marks; fills m (noptions entries). */
 static int mark_contest(const json_t *c, uint8_t *m, size_t nopt)
 {
 	long mn = (long)json_integer_value(json_object_get(c, "min"));
 	long mx = (long)json_integer_value(json_object_get(c, "max"));
 	const json_t *opts = json_object_get(c, "options");
-	printf("\n%s / %s\n", json_string_value(json_object_get(c, "title_zh")),
-	       json_string_value(json_object_get(c, "title_en")));
+	printf("\n");
+	print_pair(json_string_value(json_object_get(c, "title_zh")),
+	           json_string_value(json_object_get(c, "title_en")));
+	printf("\n");
 	for (size_t j = 0; j < nopt; j++) {
 		const json_t *o = json_array_get(opts, j);
-		printf("  [%zu] %s / %s\n", j + 1,
-		       json_string_value(json_object_get(o, "label_zh")),
-		       json_string_value(json_object_get(o, "label_en")));
+		printf("  [%zu] ", j + 1);
+		print_pair(json_string_value(json_object_get(o, "label_zh")),
+		           json_string_value(json_object_get(o, "label_en")));
+		printf("\n");
 	}
 	for (;;) {
 		char line[512];
@@ -439,8 +500,9 @@ static int cmd_booth(void)
 	marks = calloc(total ? total : 1, 1);
 	if (marks == NULL)
 		goto out_b;
-	printf("%s / %s\n", json_string_value(json_object_get(ballot, "title_zh")),
-	       json_string_value(json_object_get(ballot, "title_en")));
+	print_pair(json_string_value(json_object_get(ballot, "title_zh")),
+	           json_string_value(json_object_get(ballot, "title_en")));
+	printf("\n");
 	for (;;) {
 		size_t k = 0;
 		for (size_t i = 0; i < nc; i++) {
@@ -451,24 +513,7 @@ static int cmd_booth(void)
 			k += n;
 		}
 		printf("\n%s\n", _("please check your choices:"));
-		k = 0;
-		for (size_t i = 0; i < nc; i++) {
-			const json_t *c = json_array_get(contests, i);
-			const json_t *opts = json_object_get(c, "options");
-			size_t n = json_array_size(opts);
-			printf("  %s / %s:", json_string_value(json_object_get(c, "title_zh")),
-			       json_string_value(json_object_get(c, "title_en")));
-			int any = 0;
-			for (size_t j = 0; j < n; j++, k++)
-				if (marks[k]) {
-					const json_t *o = json_array_get(opts, j);
-					printf(" %s/%s",
-					       json_string_value(json_object_get(o, "label_zh")),
-					       json_string_value(json_object_get(o, "label_en")));
-					any = 1;
-				}
-			printf("%s%s%s\n", any ? "" : " (", any ? "" : _("blank"), any ? "" : ")");
-		}
+		show_choices(contests, marks);
 		static const char *const yn[] = {"y", "n"};
 		int yes = ask_word(_("confirm? [y/n]: "), yn, 2);
 		if (yes < 0)
@@ -519,12 +564,45 @@ static int cmd_booth(void)
 			goto out_b;
 		}
 		if (challenge) {
-			printf(
-			    _("\nThis ballot has been opened and will NOT be counted.\nTracking "
-			      "code "
-			      "%s, log index %lld.  Its opening is published for checking.\nPlease "
-			      "mark your ballot again.\n"),
-			    code, (long long)json_integer_value(json_object_get(rep, "log_index")));
+			/* B-6: what the opened ballot holds, in words, from the
+			 * opening the station published (not from our marks) */
+			const json_t *om =
+			    json_object_get(json_object_get(rep, "opening"), "marks");
+			uint8_t *opened = calloc(total ? total : 1, 1);
+			size_t q = 0;
+			int shape = opened != NULL && json_array_size(om) == nc;
+			for (size_t i = 0; shape && i < nc; i++) {
+				const json_t *a = json_array_get(om, i);
+				size_t n = json_array_size(
+				    json_object_get(json_array_get(contests, i), "options"));
+				if (json_array_size(a) != n) {
+					shape = 0;
+					break;
+				}
+				for (size_t j = 0; j < n; j++)
+					opened[q++] = json_integer_value(json_array_get(a, j)) == 1;
+			}
+			printf(_("\nThis ballot has been opened and will NOT be counted.\nTracking "
+			         "code "
+			         "%s, log index %lld.\n"),
+			       code,
+			       (long long)json_integer_value(json_object_get(rep, "log_index")));
+			if (shape) {
+				printf("%s\n", _("The opened ballot contains:"));
+				show_choices(contests, opened);
+				printf(
+				    "%s\n",
+				    _("If this is not what you marked, tell the poll workers: the "
+				      "booth did not encrypt your choices.\nAnyone can check the "
+				      "published opening after the poll closes with\n"
+				      "  quorum-audit opening RECORD_DIR TRACKING-CODE\n"
+				      "(RECORD_DIR: the published election record)."));
+			} else {
+				printf("%s\n", _("The station's reply holds no readable opening: "
+				                 "tell the poll workers."));
+			}
+			free(opened);
+			printf("%s\n", _("Please mark your ballot again."));
 			json_decref(rep);
 			rep = NULL;
 			continue;
@@ -597,7 +675,25 @@ int main(int argc, char **argv)
 	int nargs = argc - i;
 	json_t *rep = NULL;
 	int r;
-	if (strcmp(cmd, "open") == 0 || strcmp(cmd, "close") == 0) {
+	if (strcmp(cmd, "close") == 0) {
+		/* final: asked first, unless --yes */
+		if (nargs > 1 || (nargs == 1 && strcmp(argv[i], "--yes") != 0))
+			goto usage;
+		if (nargs == 0) {
+			char line[64];
+			printf("%s",
+			       _("Closing the poll is final: no more check-ins or ballots at this "
+			         "station, and the signed station record is written.\n"
+			         "Type close to close the poll now (anything else keeps it "
+			         "open): "));
+			if (read_line(line, sizeof line) != 0 || strcmp(line, "close") != 0) {
+				fprintf(stderr, "%s",
+				        _("quorum-ballot: not closed (the poll stays open)\n"));
+				return 1;
+			}
+		}
+		r = simple("admin", json_pack("{s:s}", "op", cmd), &rep);
+	} else if (strcmp(cmd, "open") == 0) {
 		if (nargs != 0)
 			goto usage;
 		r = simple("admin", json_pack("{s:s}", "op", cmd), &rep);
@@ -695,6 +791,12 @@ int main(int argc, char **argv)
 	}
 	if (r == 0 && rep != NULL)
 		print_obj(rep);
+	if (r == 0 && strcmp(cmd, "status") == 0)
+		printf("%s\n",
+		       _("(registered: the rows of the roll imported at this station -- every "
+		         "resident listed,\n minors and those of other stations included -- not "
+		         "the voters eligible here.\n The election's body.registered counts the "
+		         "adults on the roll: docs/rules.md.)"));
 	if (r == 0 && rep != NULL && strcmp(cmd, "close") == 0)
 		print_close_key(json_string_value(json_object_get(rep, "record")));
 	json_decref(rep);

@@ -31,6 +31,7 @@
 #include "crypto/util.h"
 #include "election/ballot.h"
 #include "election/manifest.h"
+#include "election/srec.h"
 #include "election/roll.h"
 #include "election/runoff.h"
 #include "server.h"
@@ -48,7 +49,6 @@
 #define RECEIPT_KEY_TAG "quorum/v1/station/receipt-key\n" /* P-5.2 receipts(k) */
 #define BATCH_MAX 512
 #define CHECKPOINT_KEEP_MS 1000
-#define RECORD_SIG_TAG "quorum/v1/station-record\n"
 #define RECORD_FORMAT "quorum-station-record/2" /* P-7.1 */
 
 /* P-6: log entry tags (each entry is tag || 0x0A || payload). */
@@ -751,6 +751,41 @@ static qerr load_roll_hash(station *st, const char *dir, char *err, size_t errle
 		snprintf(err, errlen, "cannot read %s", path);
 		return e;
 	}
+	{
+		/* R-2.2: base-hash must be H_T(tag; manifest bytes, parameters
+		 * bytes) of the files beside it (a directory mixed from two
+		 * elections, or edited by hand, is refused at start) */
+		uint8_t *mb = NULL, bh[32];
+		size_t ml = 0;
+		transcript t;
+		char mp[600];
+		snprintf(mp, sizeof mp, "%s/manifest.json", dir);
+		e = read_file(mp, MANIFEST_MAX_BYTES, &mb, &ml);
+		if (e == Q_OK &&
+		    (e = transcript_init(&t, "quorum/v1/election/base-hash")) == Q_OK) {
+			transcript_bytes(&t, mb, ml);
+			transcript_bytes(&t, buf, len);
+			transcript_digest(&t, bh);
+			if (memcmp(bh, st->base_hash, 32) != 0) {
+				snprintf(err, errlen,
+				         "%s/base-hash is not the hash of manifest.json and "
+				         "parameters.json (docs/spec/record.md R-2.2): these files "
+				         "are not the ones quorum-tally init wrote together; copy "
+				         "the election directory again from the returning officer",
+				         dir);
+				e = Q_ERR_CONSISTENCY;
+			}
+		} else if (e == Q_OK) {
+			e = Q_ERR_NOMEM;
+		} else {
+			snprintf(err, errlen, "cannot read %s", mp);
+		}
+		free(mb);
+		if (e != Q_OK) {
+			free(buf);
+			return e;
+		}
+	}
 	j = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
 	const json_t *v = json_object_get(j, "roll_hash");
 	if (!json_is_string(v) || json_string_length(v) != 64 ||
@@ -1187,6 +1222,7 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	station *st = calloc(1, sizeof *st);
 	uint8_t rollk[32], boxk[32];
 	char msg[LOG_MSG_MAX];
+	int made_dir = 0;
 	qerr e;
 	*out = NULL;
 	if (st == NULL)
@@ -1243,6 +1279,7 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	if (mkdir(st->state_dir, 0711) == 0) {
 		/* Past the umask: others may reach a socket, not list. */
 		(void)chmod(st->state_dir, 0711);
+		made_dir = 1;
 	} else if (errno != EEXIST) {
 		snprintf(err, errlen, "cannot create %s: %s", st->state_dir, strerror(errno));
 		e = Q_ERR_IO;
@@ -1406,6 +1443,11 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	e = Q_OK;
 out:
 	station_free(st);
+	/* A start that failed leaves no directory it made empty behind (an
+	 * unknown --station, a bad election directory); one with files in
+	 * it stays (rmdir fails). */
+	if (e != Q_OK && made_dir)
+		(void)rmdir(cfg->state_dir);
 	return e;
 }
 
@@ -2408,15 +2450,14 @@ static qerr write_record(station *st, char *note, uint64_t close_index, char **s
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
-	size_t tl = strlen(txt), gl = strlen(RECORD_SIG_TAG);
-	/* P-7.2: Ed25519 over tag || file bytes. */
-	if ((msg = malloc(gl + tl)) == NULL) {
+	size_t tl = strlen(txt);
+	/* P-7.2: Ed25519 over tag || SHA-256(file bytes). */
+	if ((msg = malloc(SREC_SIG_MSG_LEN)) == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
-	memcpy(msg, RECORD_SIG_TAG, gl);
-	memcpy(msg + gl, txt, tl);
-	if ((e = sig_sign(sig, &st->signer->sk, msg, gl + tl)) != Q_OK)
+	srec_sig_message(msg, txt, tl);
+	if ((e = sig_sign(sig, &st->signer->sk, msg, SREC_SIG_MSG_LEN)) != Q_OK)
 		goto out;
 	if ((sigb64 = malloc(b64_encoded_len(SIG_LEN) + 2)) == NULL) {
 		e = Q_ERR_NOMEM;
@@ -2718,4 +2759,13 @@ void station_free(station *st)
 	pthread_mutex_destroy(&st->io_mu);
 	pthread_mutex_destroy(&st->cnt_mu);
 	free(st);
+}
+
+void station_get_info(const station *st, station_info *out)
+{
+	out->election = st->m->id;
+	out->state = st->state;
+	out->registered = st->registered;
+	out->issued = st->issued;
+	out->cast = st->cast;
 }

@@ -55,4 +55,13 @@ Q_MUST_CHECK qerr station_serve(station *st, char *err, size_t errlen);
 
 void station_free(station *st);
 
+/* What an opened station is, for the start-up message: its election id,
+ * state ("new", "open", "closed"), roll rows imported (0: no roll yet),
+ * ballots issued and cast.  Pointers live as long as st. */
+typedef struct station_info {
+	const char *election, *state;
+	uint64_t registered, issued, cast;
+} station_info;
+void station_get_info(const station *st, station_info *out);
+
 #endif

@@ -27,7 +27,6 @@
 
 #include "banned.h"
 
-#define CI_TAG "quorum/v1/station-record\n"
 #define CI_FORMAT "quorum-station-record/2"
 #define CI_BAD 3 /* a record does not verify */
 #define CI_MAX (256u * 1024u * 1024u)
@@ -101,15 +100,13 @@ static int one_record(const char *path, const char *vkey_path, const char *want_
 	while (slen > 0 && (sigtxt[slen - 1] == '\n' || sigtxt[slen - 1] == '\r'))
 		slen--;
 	sl = sizeof sig;
-	size_t gl = strlen(CI_TAG);
 	if (b64_decode(sig, &sl, sigtxt, slen) != Q_OK || sl != SIG_LEN ||
-	    (msg = malloc(gl + blen)) == NULL) {
+	    (msg = malloc(SREC_SIG_MSG_LEN)) == NULL) {
 		cli_err("checked-in", "%s: not a base64 Ed25519 signature", sigpath);
 		goto out;
 	}
-	memcpy(msg, CI_TAG, gl);
-	memcpy(msg + gl, bytes, blen);
-	if (sig_verify(nv.pk, msg, gl + blen, sig) != Q_OK) {
+	srec_sig_message(msg, bytes, blen); /* P-7.2 */
+	if (sig_verify(nv.pk, msg, SREC_SIG_MSG_LEN, sig) != Q_OK) {
 		cli_err("checked-in", "%s: the station record's signature does not verify", path);
 		goto out;
 	}

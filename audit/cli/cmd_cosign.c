@@ -11,17 +11,18 @@
 
 #include "cli.h"
 #include "crypto/util.h"
+#include "election/i18n.h"
 
 #include "banned.h"
 
 static const char usage[] =
-    "STATE KEY CHECKPOINT [PROOF]\n"
-    "Witness: verify CHECKPOINT with the log key named in STATE, check that it\n"
-    "extends the last checkpoint this witness cosigned (PROOF: base64 hashes,\n"
-    "one per line, as printed by `consistency`), record it in STATE, then print\n"
-    "the checkpoint with a tlog-cosignature/v1 line by KEY (a witness-key file).\n"
-    "STATE starts as one line \"vkey <log verifier key>\"; after each cosignature it\n"
-    "also holds \"size <n>\" and \"root <base64>\".";
+    N_("STATE KEY CHECKPOINT [PROOF]\n"
+       "Witness: verify CHECKPOINT with the log key named in STATE, check that it\n"
+       "extends the last checkpoint this witness cosigned (PROOF: base64 hashes,\n"
+       "one per line, as printed by `consistency`), record it in STATE, then print\n"
+       "the checkpoint with a tlog-cosignature/v1 line by KEY (a witness-key file).\n"
+       "STATE starts as one line \"vkey <log verifier key>\"; after each cosignature it\n"
+       "also holds \"size <n>\" and \"root <base64>\".");
 
 #define C "cosign"
 
@@ -128,7 +129,7 @@ int cmd_cosign(int argc, char **argv)
 	int rc = CLI_ERR;
 	qerr e;
 	memset(&w, 0, sizeof w);
-	if (cli_want_help(argc, argv, usage))
+	if (cli_want_help(argc, argv, _(usage)))
 		return CLI_OK;
 	if (argc != 4 && argc != 5) {
 		cli_err(C, "usage: quorum-audit cosign STATE KEY CHECKPOINT [PROOF]");
@@ -158,9 +159,24 @@ int cmd_cosign(int argc, char **argv)
 	rc = CLI_FAIL;
 	e = checkpoint_open(&cp, note, nlen, &st.log);
 	if (e != Q_OK) {
-		cli_err(C, "FAILED checkpoint: %s",
-		        e == Q_ERR_SIGNATURE ? "no valid signature by the log key"
-		                             : "malformed checkpoint or wrong origin");
+		/* say which: another log's checkpoint (its origin line, A-5.1,
+		 * names another log), a bad signature, or no checkpoint at all */
+		const char *end = strstr(note, "\n\n");
+		checkpoint other;
+		if (end != NULL &&
+		    checkpoint_parse(&other, note, (size_t)(end - note) + 1) == Q_OK &&
+		    strcmp(other.origin, st.log.name) != 0)
+			cli_err(C,
+			        "FAILED checkpoint: it is a checkpoint of the log %s, not of %s "
+			        "(the log this witness follows, named in %s)",
+			        other.origin, st.log.name, argv[1]);
+		else if (e == Q_ERR_SIGNATURE)
+			cli_err(C, "FAILED checkpoint: no valid signature by the log key");
+		else
+			cli_err(C,
+			        "FAILED checkpoint: %s is not a well-formed checkpoint "
+			        "(docs/spec/audit.md A-5.1)",
+			        argv[3]);
 		goto out;
 	}
 	if (st.has_tree) {

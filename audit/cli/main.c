@@ -28,7 +28,7 @@ static void usage(FILE *f)
 	        _("usage: quorum-audit COMMAND [ARGS...]   (quorum-audit COMMAND --help)\n"
 	          "exit status: 0 holds, 1 a check failed, 2 usage or I/O error\n\n"));
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].usage);
+		fprintf(f, "  %-18s %s\n", commands[i].name, _(commands[i].usage));
 }
 
 int main(int argc, char **argv)

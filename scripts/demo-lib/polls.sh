@@ -125,7 +125,7 @@ poll_stations() {
 	for sid in "$@"; do
 		st=$OUT/stations/$poll/$sid
 		"$BALLOT" --state "$st" status >"$OUT/work/$poll/status-$sid.txt" || rc=1
-		"$BALLOT" --state "$st" close >"$OUT/work/$poll/close-$sid.txt" || rc=1
+		"$BALLOT" --state "$st" close --yes >"$OUT/work/$poll/close-$sid.txt" || rc=1
 		station_stop "${pids[$i]}"
 		mkdir -p "$el/stations/$sid"
 		cp "$st/station-record.json" "$st/station-record.json.sig" "$el/stations/$sid/" || rc=1

@@ -222,7 +222,10 @@ expect 0 "append third" -- "$Q" append third e0 e1 e2 e3 e4 e5 e6 e7 e0
 expect 0 "checkpoint third" -- "$Q" checkpoint third
 cp out.txt thirdcp
 expect 1 "cosign a checkpoint of another origin" -- "$Q" cosign state wkey thirdcp
-said "cosign a checkpoint of another origin" "FAILED checkpoint: no valid signature by the log key"
+said "cosign a checkpoint of another origin" "FAILED checkpoint: it is a checkpoint of the log quorum.example/e1/s2, not of"
+printf 'not a checkpoint\n' >notcp
+expect 1 "cosign a file that is no checkpoint" -- "$Q" cosign state wkey notcp
+said "cosign a file that is no checkpoint" "FAILED checkpoint: notcp is not a well-formed checkpoint"
 grep -q "^size 8$" state || fail "refused checkpoints leave the state at size 8"
 expect 2 "cosign with a log key instead of a witness key" -- "$Q" cosign state log/key cp8
 said "cosign with a log key" "log/key: not a witness key file"

@@ -34,6 +34,7 @@
 #include "crypto/sig.h"
 #include "crypto/transcript.h"
 #include "crypto/util.h"
+#include "election/srec.h"
 #include "fixture.h"
 #include "tally/count.h"
 #include "tally/decrypt.h"
@@ -86,11 +87,10 @@ static void write_signed(const char *recdir, const char *sid, json_t *rec, const
 {
 	char p[1400];
 	char *txt = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-	size_t tl = strlen(txt), gl = strlen(TALLY_RECORD_SIG_TAG);
-	uint8_t *m = malloc(gl + tl), sig[SIG_LEN];
-	memcpy(m, TALLY_RECORD_SIG_TAG, gl);
-	memcpy(m + gl, txt, tl);
-	cr_assert_eq(sig_sign(sig, &ns->sk, m, gl + tl), Q_OK);
+	size_t tl = strlen(txt);
+	uint8_t *m = malloc(SREC_SIG_MSG_LEN), sig[SIG_LEN];
+	srec_sig_message(m, txt, tl); /* P-7.2 */
+	cr_assert_eq(sig_sign(sig, &ns->sk, m, SREC_SIG_MSG_LEN), Q_OK);
 	char sb[120];
 	b64_encode(sb, sig, SIG_LEN);
 	size_t sl = strlen(sb);
@@ -1012,6 +1012,85 @@ Test(verify, crosscheck_catches_a_changed_aggregate)
 	cr_assert_gt(rep.checks[VE_CROSSCHECK - 1].failed, 0, "libgcrypt did not see it");
 	cr_assert(strstr(rep.checks[VE_CROSSCHECK - 1].detail[0], "libgcrypt") != NULL);
 	json_decref(a);
+}
+
+/* Issue 20 item 13: check 10's own ballot-level failures.  A station that
+ * re-signs its record with a wrong tracking code for ballots[0]: check 10
+ * (every ballot, --full-crosscheck) names it under libgcrypt. */
+Test(verify, crosscheck_catches_a_wrong_tracking_code)
+{
+	json_t *r = station_json("s1");
+	json_t *b0 = json_array_get(json_object_get(r, "ballots"), 0);
+	json_t *b1 = json_array_get(json_object_get(r, "ballots"), 1);
+	json_object_set(b0, "tracking_code", json_object_get(b1, "tracking_code"));
+	resign_station("s1", r, NULL, 0);
+	ve_opts o = {1, 0, -1, 2};
+	ve_report rep;
+	cr_assert_eq(ve_verify(rec, &o, &rep), Q_OK);
+	cr_assert_neq(ve_report_first_failure(&rep), 0);
+	const ve_check *k10 = &rep.checks[VE_CROSSCHECK - 1];
+	cr_assert(has_detail(k10, "stations/s1: ballots[0]: tracking code (libgcrypt)"), "%s",
+	          k10->ndetails ? k10->detail[0] : "no detail");
+	json_decref(r);
+}
+
+/* Check 10's station signature (P-7.2 by libgcrypt, V-12): the record's
+ * own signature verifies; a flipped record byte, a flipped signature byte
+ * or another station's key fail; a record far over libgcrypt's 65,000-byte
+ * message limit is checked too (the signature is over its SHA-256), and a
+ * clean verification cross-checks every station's signature, none skipped. */
+Test(verify, crosscheck_station_signature)
+{
+	char p[1400], kf[1400];
+	size_t bl, sl, vl, sigl = SIG_LEN + 3;
+	uint8_t sig[SIG_LEN + 3];
+	note_verifier v1, v2;
+	snprintf(p, sizeof p, "%s/stations/s1/station-record.json", rec);
+	uint8_t *bytes = (uint8_t *)test_read_file(p, &bl);
+	snprintf(p, sizeof p, "%s/stations/s1/station-record.json.sig", rec);
+	char *st = test_read_file(p, &sl);
+	cr_assert(bytes != NULL && st != NULL);
+	cr_assert_eq(b64_decode(sig, &sigl, st, sl - 1), Q_OK);
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof p, "%s/stations/s%d/log/vkey", rec, i + 1);
+		char *vk = test_read_file(p, &vl);
+		cr_assert_not_null(vk);
+		char *nl = strchr(vk, '\n');
+		cr_assert_eq(note_verifier_parse(i ? &v2 : &v1, vk, nl ? (size_t)(nl - vk) : vl),
+		             Q_OK);
+		free(vk);
+	}
+	cr_assert_eq(ve_xcheck_record_sig(v1.pk, bytes, bl, sig), Q_OK);
+	bytes[bl / 2] ^= 1;
+	cr_assert_eq(ve_xcheck_record_sig(v1.pk, bytes, bl, sig), Q_ERR_SIGNATURE);
+	bytes[bl / 2] ^= 1;
+	sig[5] ^= 1;
+	cr_assert_eq(ve_xcheck_record_sig(v1.pk, bytes, bl, sig), Q_ERR_SIGNATURE);
+	sig[5] ^= 1;
+	cr_assert_eq(ve_xcheck_record_sig(v2.pk, bytes, bl, sig), Q_ERR_SIGNATURE);
+
+	/* 200,000 bytes, signed as P-7.2 says by s1's key */
+	note_signer ns;
+	size_t big = 200000;
+	uint8_t *rb = calloc(1, big), m[SREC_SIG_MSG_LEN], bs[SIG_LEN];
+	cr_assert_not_null(rb);
+	memset(rb, 'x', big);
+	snprintf(kf, sizeof kf, "%s/s1.key", keys);
+	load_signer(&ns, kf);
+	srec_sig_message(m, rb, big);
+	cr_assert_eq(sig_sign(bs, &ns.sk, m, sizeof m), Q_OK);
+	note_signer_wipe(&ns);
+	cr_assert_eq(ve_xcheck_record_sig(v1.pk, rb, big, bs), Q_OK);
+	rb[big - 1] = 'y';
+	cr_assert_eq(ve_xcheck_record_sig(v1.pk, rb, big, bs), Q_ERR_SIGNATURE);
+
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), 0);
+	cr_assert_eq(rep.checks[VE_CROSSCHECK - 1].skipped, 0);
+	cr_assert_null(rep.checks[VE_CROSSCHECK - 1].skip_reason);
+	free(rb);
+	free(bytes);
+	free(st);
 }
 
 /* ---- the trustees (check 2, V-4) and their partials (check 7, V-9) ----
@@ -2212,4 +2291,114 @@ Test(verify, non_default_profile_decides_and_verifies)
 	free(m);
 	free(st);
 	free(st2);
+}
+
+/* ---- an observer's look-ups (issue 21): find and opening ---- */
+
+/* quorum-audit with args (shell words); stdout to *out, stderr to *err. */
+static int run_audit(const char *args, char **out, char **err)
+{
+	char cmd[4096], op[1300], ep[1300];
+	const char *bin = getenv("QUORUM_AUDIT");
+	cr_assert_not_null(bin, "QUORUM_AUDIT must name quorum-audit");
+	snprintf(op, sizeof op, "%s/out", tmp);
+	snprintf(ep, sizeof ep, "%s/err", tmp);
+	snprintf(cmd, sizeof cmd, "LANG=C LANGUAGE=C '%s' %s >'%s' 2>'%s' </dev/null", bin, args,
+	         op, ep);
+	int st = system(cmd);
+	cr_assert(WIFEXITED(st));
+	*out = test_read_file(op, NULL);
+	*err = test_read_file(ep, NULL);
+	cr_assert(*out != NULL && *err != NULL);
+	return WEXITSTATUS(st);
+}
+
+/* A receipt's tracking code: find prints its log index and an inclusion
+ * proof that check-proof accepts for the ballot's log entry. */
+Test(verify, cli_find_prints_the_receipts_proof)
+{
+	char args[4000], p[1400], *out, *err;
+	json_t *r = station_json("s1");
+	json_t *b = json_array_get(json_object_get(r, "ballots"), 1);
+	const char *code = json_string_value(json_object_get(b, "tracking_code"));
+	snprintf(args, sizeof args, "find '%s/stations/s1/log' %s", rec, code);
+	int rc = run_audit(args, &out, &err);
+	cr_assert_eq(rc, 0, "%s%s", out, err);
+	cr_assert(strstr(err, "is the ballot cast at log index") != NULL, "%s", err);
+	cr_assert(strstr(out, "c2sp.org/tlog-proof@v1") != NULL, "%s", out);
+	snprintf(p, sizeof p, "%s/proof", tmp);
+	cr_assert_eq(test_write_file(p, out, strlen(out)), 0);
+	/* the entry: the tag and the ballot's bytes (P-6) */
+	size_t bl;
+	uint8_t *enc = unb64(b, "ballot", &bl);
+	const char *tag = "quorum/v1/station/ballot-cast\n";
+	uint8_t *ent = malloc(strlen(tag) + bl);
+	memcpy(ent, tag, strlen(tag));
+	memcpy(ent + strlen(tag), enc, bl);
+	snprintf(p, sizeof p, "%s/entry", tmp);
+	cr_assert_eq(test_write_file(p, ent, strlen(tag) + bl), 0);
+	free(out);
+	free(err);
+	snprintf(args, sizeof args, "check-proof '%s/stations/s1/log/vkey' '%s/proof' '%s/entry'",
+	         rec, tmp, tmp);
+	rc = run_audit(args, &out, &err);
+	cr_assert_eq(rc, 0, "check-proof: %s%s", out, err);
+	free(out);
+	free(err);
+	/* a code of no cast ballot here (s2's first): not found, exit 1 */
+	json_t *r2 = station_json("s2");
+	const char *c2 = json_string_value(
+	    json_object_get(json_array_get(json_object_get(r2, "ballots"), 0), "tracking_code"));
+	snprintf(args, sizeof args, "find '%s/stations/s1/log' %s", rec, c2);
+	rc = run_audit(args, &out, &err);
+	cr_assert_eq(rc, 1, "%s%s", out, err);
+	cr_assert(strstr(err, "no ballot with tracking code") != NULL, "%s", err);
+	free(out);
+	free(err);
+	free(enc);
+	free(ent);
+	json_decref(r);
+	json_decref(r2);
+}
+
+/* A challenged ballot's opening, read out in words; an opening that does
+ * not open its ballot (one mark flipped) is FAILED. */
+Test(verify, cli_opening_shows_a_challenged_ballot)
+{
+	char args[4000], *out, *err;
+	json_t *r = station_json("s1");
+	json_t *c = json_array_get(json_object_get(r, "challenged"), 0);
+	cr_assert_not_null(c, "the clean record has a challenged ballot at s1");
+	const char *code = json_string_value(json_object_get(c, "tracking_code"));
+	snprintf(args, sizeof args, "opening '%s' %s", rec, code);
+	int rc = run_audit(args, &out, &err);
+	cr_assert_eq(rc, 0, "%s%s", out, err);
+	cr_assert(strstr(out, "at station s1") != NULL, "%s", out);
+	cr_assert(strstr(out, "opens its encrypted selections (B-7); it held:") != NULL, "%s", out);
+	cr_assert(strstr(out, "  director (主任 / Director):") != NULL, "%s", out);
+	cr_assert(strstr(out, "  members (委员 / Members):") != NULL, "%s", out);
+	free(out);
+	free(err);
+	/* the same opening with its first mark flipped */
+	size_t ol;
+	uint8_t *op = unb64(c, "opening", &ol);
+	op[0] ^= 1;
+	char *ob = b64(op, ol);
+	json_object_set_new(c, "opening", json_string(ob));
+	store_station_unsigned("s1", r);
+	rc = run_audit(args, &out, &err);
+	cr_assert_eq(rc, 1, "%s%s", out, err);
+	cr_assert(strstr(out, "FAILED: its published opening does not open it") != NULL, "%s", out);
+	free(out);
+	free(err);
+	/* a code that is no challenged ballot */
+	snprintf(args, sizeof args, "opening '%s' %064d", rec, 0);
+	rc = run_audit(args, &out, &err);
+	cr_assert_eq(rc, 1, "%s%s", out, err);
+	cr_assert(strstr(err, "no challenged ballot with tracking code") != NULL, "%s", err);
+	free(out);
+	free(err);
+	free(op);
+	free(ob);
+	json_decref(r);
 }

@@ -3,18 +3,23 @@
 #include "fixture.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit/log.h"
 #include "audit/note.h"
 #include "crypto/sig.h"
 #include "crypto/util.h"
+#include "election/srec.h"
 #include "tally/ceremony.h"
 #include "tally/count.h"
 #include "testutil.h"
+#include "daemon.h"
 
 const kdf_params fx_kdf = {1, 64, 1};
 
@@ -284,17 +289,51 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 		cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
 		free(ent);
 	}
-	ent = entry("quorum/v1/station/poll-opened", "station s\n", 10, &el_len);
-	cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
-	free(ent);
-	for (size_t i = 0; i < n; i++) {
-		ent = entry(TALLY_ENTRY_CAST, enc[i], len[i], &el_len);
+	{
+		/* P-6: the daemon's entries in its order and payloads */
+		char txt[300], mhx[65];
+		hex_encode(mhx, el->manifest->hash, 32);
+		snprintf(txt, sizeof txt, "station %s\nmanifest %s\nregistered 10\n", sid, mhx);
+		ent = entry("quorum/v1/station/poll-opened", txt, strlen(txt), &el_len);
+		cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
+		free(ent);
+		/* ballots in the daemon's order (the voter challenges before
+		 * casting); the check-in count rides in the first ballot's
+		 * group commit, after that ballot (P-6.4) */
+		for (size_t i = 0; i < nch + n; i++) {
+			if (i < nch) {
+				const fx_challenge *c = &ch[i];
+				size_t pl = 4 + c->len + c->oplen;
+				uint8_t *p = malloc(pl);
+				cr_assert_not_null(p);
+				p[0] = (uint8_t)(c->len >> 24);
+				p[1] = (uint8_t)(c->len >> 16);
+				p[2] = (uint8_t)(c->len >> 8);
+				p[3] = (uint8_t)c->len;
+				memcpy(p + 4, c->enc, c->len);
+				memcpy(p + 4 + c->len, c->op, c->oplen);
+				ent = entry("quorum/v1/station/ballot-challenged", p, pl, &el_len);
+				free(p);
+			} else {
+				ent = entry(TALLY_ENTRY_CAST, enc[i - nch], len[i - nch], &el_len);
+			}
+			cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
+			free(ent);
+			if (i == 0 && issued > 0) {
+				snprintf(txt, sizeof txt, "issued %llu\n",
+				         (unsigned long long)issued);
+				ent =
+				    entry("quorum/v1/station/checkins", txt, strlen(txt), &el_len);
+				cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
+				free(ent);
+			}
+		}
+		snprintf(txt, sizeof txt, "issued %llu\ncast %zu\nchallenged %zu\n",
+		         (unsigned long long)issued, n, nch);
+		ent = entry("quorum/v1/station/poll-closed", txt, strlen(txt), &el_len);
 		cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
 		free(ent);
 	}
-	ent = entry("quorum/v1/station/poll-closed", "closed\n", 7, &el_len);
-	cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
-	free(ent);
 	char *note = NULL;
 	size_t nlen;
 	cr_assert_eq(log_checkpoint_sign(lg, &note, &nlen), Q_OK);
@@ -350,7 +389,7 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 	                        " s:o, s:o, s:{s:s, s:s, s:I, s:s, s:s, s:I}}",
 	                        "format", TALLY_STATION_RECORD_FORMAT, "election", el->manifest->id,
 	                        "station", sid, "manifest_sha256", mh, "base_hash", bh, "joint_key",
-	                        kh, "counts", "registered", (json_int_t)5, "issued",
+	                        kh, "counts", "registered", (json_int_t)10, "issued",
 	                        (json_int_t)issued, "cast", (json_int_t)n, "challenged",
 	                        (json_int_t)nch, "ballots", ballots, "challenged", chs, "log",
 	                        "origin", origin, "vkey", vkey, "size", (json_int_t)size, "root",
@@ -360,11 +399,10 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 	                    fx_station_checked_in != NULL ? json_incref(fx_station_checked_in)
 	                                                  : fx_checked_in(sid, issued));
 	char *txt = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-	size_t tl = strlen(txt), gl = strlen(TALLY_RECORD_SIG_TAG);
-	uint8_t *m = malloc(gl + tl), sig[SIG_LEN];
-	memcpy(m, TALLY_RECORD_SIG_TAG, gl);
-	memcpy(m + gl, txt, tl);
-	cr_assert_eq(sig_sign(sig, &ns.sk, m, gl + tl), Q_OK);
+	size_t tl = strlen(txt);
+	uint8_t *m = malloc(SREC_SIG_MSG_LEN), sig[SIG_LEN];
+	srec_sig_message(m, txt, tl); /* P-7.2 */
+	cr_assert_eq(sig_sign(sig, &ns.sk, m, SREC_SIG_MSG_LEN), Q_OK);
 	note_signer_wipe(&ns);
 	char sigb[100];
 	b64_encode(sigb, sig, SIG_LEN);
@@ -392,8 +430,8 @@ size_t fx_noptions(const rec_election *el)
 	return n;
 }
 
-void fx_station_marks(const rec_election *el, const char *sid, const uint8_t *marks, size_t n,
-                      uint64_t issued)
+void fx_forged_station_marks(const rec_election *el, const char *sid, const uint8_t *marks,
+                             size_t n, uint64_t issued)
 {
 	uint8_t **enc = calloc(n + 1, sizeof *enc);
 	size_t *len = calloc(n + 1, sizeof *len);
@@ -466,4 +504,185 @@ void fx_encrypt_replaying(const rec_election *el, const uint8_t *marks, size_t t
 	point_table_free(Kt);
 	point_free(K);
 	ballot_style_free(st);
+}
+
+/* ---- stations run by the real daemon ---- */
+
+/* The eligible voters of each station in the example roll (s1 serves g1
+ * and g2, s2 g3 and g4; V0010 is deprived, V0009 a minor). */
+static const char *const fx_voters_s1[] = {"V0001", "V0002", "V0003", "V0004"};
+static const char *const fx_voters_s2[] = {"V0005", "V0006", "V0007", "V0008"};
+
+static json_t *fx_req(const tdaemon *d, const char *role, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static json_t *fx_req(const tdaemon *d, const char *role, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	json_t *r = td_req(d, role, buf);
+	cr_assert_null(td_err(r), "%s: refused (%s): %s", buf, td_err(r),
+	               json_string_value(json_object_get(json_object_get(r, "error"), "message")));
+	return r;
+}
+
+/* marks (the style's total_options bytes) as the booth's nested array,
+ * one inner array per contest of el's ballot style (a run-off's too) */
+static void fx_marks_json(const rec_election *el, const uint8_t *m, char *out, size_t cap)
+{
+	ballot_style *st = NULL;
+	char msg[512] = "";
+	size_t off = 0, k = 0;
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK, "%s", msg);
+	off += (size_t)snprintf(out + off, cap - off, "[");
+	for (size_t c = 0; c < st->ncontests; c++) {
+		off += (size_t)snprintf(out + off, cap - off, "%s[", c > 0 ? "," : "");
+		for (uint32_t o = 0; o < st->contests[c].noptions; o++)
+			off += (size_t)snprintf(out + off, cap - off, "%s%u", o > 0 ? "," : "",
+			                        m[k++]);
+		off += (size_t)snprintf(out + off, cap - off, "]");
+		cr_assert_lt(off, cap);
+	}
+	snprintf(out + off, cap - off, "]");
+	ballot_style_free(st);
+}
+
+/* Copy the regular files of src into dst (made), recursively. */
+static void fx_copy_tree(const char *src, const char *dst)
+{
+	DIR *dp = opendir(src);
+	struct dirent *de;
+	cr_assert_not_null(dp, "opendir %s", src);
+	cr_assert_eq(rec_mkdirs(dst), Q_OK, "mkdir %s", dst);
+	while ((de = readdir(dp)) != NULL) {
+		char s[1400], t[1400];
+		struct stat sb;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(s, sizeof s, "%s/%s", src, de->d_name);
+		snprintf(t, sizeof t, "%s/%s", dst, de->d_name);
+		cr_assert_eq(lstat(s, &sb), 0);
+		if (S_ISDIR(sb.st_mode)) {
+			fx_copy_tree(s, t);
+		} else if (S_ISREG(sb.st_mode)) {
+			size_t l;
+			char *b = test_read_file(s, &l);
+			cr_assert_not_null(b, "read %s", s);
+			cr_assert_eq(test_write_file(t, b, l), 0, "write %s", t);
+			free(b);
+		}
+	}
+	closedir(dp);
+}
+
+void fx_station_daemon(const rec_election *el, const char *sid, const uint8_t *marks, size_t n,
+                       uint64_t issued, const uint8_t *chmarks, size_t nch)
+{
+	const char *const *voters = strcmp(sid, "s1") == 0 ? fx_voters_s1 : fx_voters_s2;
+	char from[1400], to[1400], mj[256];
+	char **tok = calloc(issued + 1, sizeof *tok);
+	tdaemon d;
+	json_t *r;
+	cr_assert(strcmp(sid, "s1") == 0 || strcmp(sid, "s2") == 0, "no station %s", sid);
+	cr_assert(issued <= 4 && n <= issued, "station %s: %zu cast of %llu issued (<= 4)", sid, n,
+	          (unsigned long long)issued);
+	cr_assert(nch == 0 || n > 0, "a challenge needs a voter who then casts");
+	cr_assert_not_null(tok);
+	size_t per = fx_noptions(el);
+
+	memset(&d, 0, sizeof d);
+	snprintf(d.dir, sizeof d.dir, "%s/../daemon-%s", el->dir, sid);
+	snprintf(d.el, sizeof d.el, "%s", el->dir);
+	snprintf(d.state, sizeof d.state, "%s/state", d.dir);
+	snprintf(d.roll, sizeof d.roll, "%s/roll.csv", d.dir);
+	snprintf(d.log, sizeof d.log, "%s/daemon.log", d.dir);
+	test_rmtree(d.dir);
+	cr_assert_eq(rec_mkdirs(d.dir), Q_OK);
+	cr_assert_eq(test_write_file(d.roll, roll_csv, strlen(roll_csv)), 0);
+
+	td_station = sid;
+	int status = 0;
+	int rc = td_start(&d, "fixture station passphrase", &status);
+	td_station = NULL;
+	if (rc != 0) {
+		size_t ll = 0;
+		char *lg = test_read_file(d.log, &ll);
+		cr_assert_fail("quorum-ballotd for %s exited (%d): %s", sid, status,
+		               lg != NULL ? lg : "");
+	}
+	json_decref(fx_req(&d, "admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll));
+	json_decref(fx_req(&d, "admin", "{\"op\":\"open\"}"));
+	for (uint64_t i = 0; i < issued; i++) {
+		r = fx_req(&d, "operator", "{\"op\":\"checkin\",\"voter\":\"%s\"}", voters[i]);
+		tok[i] = strdup(json_string_value(json_object_get(r, "token")));
+		json_decref(r);
+	}
+	/* the first voter challenges nch ballots before casting (B-6) */
+	for (size_t c = 0; c < nch; c++) {
+		fx_marks_json(el, chmarks + c * per, mj, sizeof mj);
+		r = fx_req(&d, "booth", "{\"op\":\"encrypt\",\"token\":\"%s\",\"marks\":%s}",
+		           tok[0], mj);
+		char *code = strdup(json_string_value(json_object_get(r, "tracking_code")));
+		json_decref(r);
+		json_decref(fx_req(
+		    &d, "booth", "{\"op\":\"challenge\",\"token\":\"%s\",\"tracking_code\":\"%s\"}",
+		    tok[0], code));
+		free(code);
+	}
+	for (size_t i = 0; i < n; i++) {
+		fx_marks_json(el, marks + i * per, mj, sizeof mj);
+		json_decref(fx_req(&d, "booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s}",
+		                   tok[i], mj));
+	}
+	json_decref(fx_req(&d, "admin", "{\"op\":\"close\"}"));
+	cr_assert_eq(td_stop(&d), 0, "quorum-ballotd for %s did not stop cleanly", sid);
+
+	/* into the election record as the returning officer's guide says: the
+	 * signed record and the log without its signing key */
+	const char *files[] = {"station-record.json", "station-record.json.sig"};
+	for (int i = 0; i < 2; i++) {
+		size_t l;
+		snprintf(from, sizeof from, "%s/%s", d.state, files[i]);
+		snprintf(to, sizeof to, "%s/stations/%s/%s", el->dir, sid, files[i]);
+		char *b = test_read_file(from, &l);
+		cr_assert_not_null(b, "the daemon wrote no %s", from);
+		{
+			char dir[1400];
+			snprintf(dir, sizeof dir, "%s/stations/%s", el->dir, sid);
+			cr_assert_eq(rec_mkdirs(dir), Q_OK);
+		}
+		cr_assert_eq(test_write_file(to, b, l), 0);
+		free(b);
+	}
+	const char *logparts[] = {"entries", "leaves", "vkey", "checkpoints"};
+	for (int i = 0; i < 4; i++) {
+		struct stat sb;
+		snprintf(from, sizeof from, "%s/log/%s", d.state, logparts[i]);
+		snprintf(to, sizeof to, "%s/stations/%s/log/%s", el->dir, sid, logparts[i]);
+		cr_assert_eq(stat(from, &sb), 0, "the daemon's log has no %s", logparts[i]);
+		if (S_ISDIR(sb.st_mode)) {
+			fx_copy_tree(from, to);
+		} else {
+			size_t l;
+			char dir[1400];
+			snprintf(dir, sizeof dir, "%s/stations/%s/log", el->dir, sid);
+			cr_assert_eq(rec_mkdirs(dir), Q_OK);
+			char *b = test_read_file(from, &l);
+			cr_assert_not_null(b);
+			cr_assert_eq(test_write_file(to, b, l), 0);
+			free(b);
+		}
+	}
+	test_rmtree(d.dir);
+	for (uint64_t i = 0; i < issued; i++)
+		free(tok[i]);
+	free(tok);
+}
+
+void fx_station_marks(const rec_election *el, const char *sid, const uint8_t *marks, size_t n,
+                      uint64_t issued)
+{
+	fx_station_daemon(el, sid, marks, n, issued, NULL, 0);
 }

@@ -3,9 +3,18 @@
  * fixture.h -- helpers for the tally tests: an election directory with the
  * example committee election (docs/examples/election.json, body sized to
  * the 10-voter example roll), a key ceremony run through the library with
- * cheap Argon2id (test only), and station records written exactly as the
- * polling daemon writes them (docs/spec/protocol.md P-7: a signed
- * station-record.json, its .sig and the station's audit log).
+ * cheap Argon2id (test only), and station records.
+ *
+ * Honest stations are run by the real daemon (fx_station_daemon: the
+ * test build of quorum-ballotd imports the roll, opens, checks voters in,
+ * casts and challenges through its sockets, closes; its signed record and
+ * log, without the key, are copied into the election record), so the
+ * tally reads what stations really write.  fx_station* instead write a
+ * record the test composes (any ciphertexts, counts, roll hash, check-in
+ * list), signed with a fresh station key: the way to play a DISHONEST or
+ * broken station; its log holds the daemon's entry kinds in the daemon's
+ * order (P-6: roll-imported, poll-opened, checkins, ballot-cast,
+ * ballot-challenged, poll-closed) but not its exact payloads.
  *
  * Everything aborts the test (cr_assert) on an unexpected failure.
  */
@@ -77,9 +86,21 @@ extern json_t *fx_station_checked_in;
  * fewer, E-5). */
 size_t fx_noptions(const rec_election *el);
 
-/* Marks shortcut: n ballots from marks (n * FX_NOPT bytes). */
+/* A station run by the real daemon (the test build, QUORUM_BUILD_ROOT):
+ * issued (<= 4: the station's eligible voters in the example roll)
+ * check-ins, the first voter challenging nch ballots of chmarks (nch *
+ * fx_noptions(el) bytes each) first, then n (<= issued) cast ballots of marks; closed,
+ * and its record, signature and log copied to stations/<sid>/. */
+void fx_station_daemon(const rec_election *el, const char *sid, const uint8_t *marks, size_t n,
+                       uint64_t issued, const uint8_t *chmarks, size_t nch);
+
+/* An honest station: fx_station_daemon without challenges. */
 void fx_station_marks(const rec_election *el, const char *sid, const uint8_t *marks, size_t n,
                       uint64_t issued);
+/* A composed (dishonest) station: fx_station with n ballots encrypted
+ * from marks (n * FX_NOPT bytes) and the fx_station_* overrides. */
+void fx_forged_station_marks(const rec_election *el, const char *sid, const uint8_t *marks,
+                             size_t n, uint64_t issued);
 
 /* A valid ballot for marks whose selection at place `to` (0..FX_NOPT-1,
  * style order) is the ciphertext at place `from` of the ballot src (its

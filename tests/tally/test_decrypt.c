@@ -350,3 +350,151 @@ Test(decrypt, round_one_partial_copied_into_the_runoff_is_refused)
 	rec_free(r2);
 	rec_free(el);
 }
+
+/* ---- load_partial's refusals (issue 20 item 10): a partial signed by
+ * its own trustee but wrong inside; combine names the reason ---- */
+
+/* Re-sign trustee i's partial p (in election name) as trustee i. */
+static void resign_partial(rec_election *el, const char *name, uint32_t i, json_t *p)
+{
+	char rel[64], msg[512] = "";
+	scalar *s = scalar_new();
+	sig_secret sk;
+	snprintf(rel, sizeof rel, "tally/partials/%u.json", i);
+	trustee_key(el, name, i, s, &sk);
+	cr_assert_eq(unlink(rel_path(el, rel)), 0);
+	cr_assert_eq(tsig_write_json(el, i, &sk, rel, p, 1, msg, sizeof msg), Q_OK, "%s", msg);
+	sig_secret_wipe(&sk);
+	scalar_free(s);
+}
+
+/* Trustees 1 and 2 decrypt (k = 2); edit(partial of 1) re-signed by 1;
+ * combine must fail with Q_ERR_FORMAT naming trustee 1 and `want`. */
+static void refused_partial(rec_election *el, const char *name, void (*edit)(json_t *),
+                            const char *want)
+{
+	char msg[768] = "";
+	for (uint32_t i = 1; i <= 2; i++)
+		cr_assert_eq(decrypt_as(el, name, i, msg, sizeof msg), Q_OK, "%s", msg);
+	json_t *p = read_rel(el, "tally/partials/1.json");
+	edit(p);
+	resign_partial(el, name, 1, p);
+	json_decref(p);
+	qerr e = tally_combine(el, NULL, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_PROOF, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg, "1 (") != NULL, "names trustee 1: %s", msg);
+	cr_assert(strstr(msg, want) != NULL, "says \"%s\": %s", want, msg);
+}
+
+static void drop_last_share(json_t *p)
+{
+	json_t *sh = json_object_get(p, "shares");
+	cr_assert_eq(json_array_remove(sh, json_array_size(sh) - 1), 0);
+}
+
+static void bad_proof(json_t *p)
+{
+	char hx[2 * CP_PROOF_LEN + 1];
+	memset(hx, 'f', 2 * CP_PROOF_LEN); /* c = v = 2^256 - 1 > n */
+	hx[2 * CP_PROOF_LEN] = '\0';
+	json_object_set_new(json_array_get(json_object_get(p, "shares"), 0), "proof",
+	                    json_string(hx));
+}
+
+static void other_trustee(json_t *p)
+{
+	json_object_set_new(p, "trustee", json_integer(3));
+}
+
+static void other_format(json_t *p)
+{
+	json_object_set_new(p, "format", json_string("quorum-partial/1"));
+}
+
+Test(decrypt, partial_with_a_share_missing_is_refused)
+{
+	rec_election *el = tallied("e");
+	refused_partial(el, "e", drop_last_share, "\"shares\" must list 7 entries");
+	rec_free(el);
+}
+
+Test(decrypt, partial_with_a_malformed_proof_is_refused)
+{
+	rec_election *el = tallied("e");
+	refused_partial(el, "e", bad_proof, "share 0: malformed proof");
+	rec_free(el);
+}
+
+Test(decrypt, partial_naming_another_trustee_or_format_is_refused)
+{
+	rec_election *el = tallied("e");
+	refused_partial(el, "e", other_trustee, "wrong format or trustee");
+	rec_free(el);
+	test_rmtree(tmp);
+	el = tallied("e");
+	refused_partial(el, "e", other_format, "wrong format or trustee");
+	rec_free(el);
+}
+
+/* No ballot cast anywhere: every aggregate selection is null (R-7), and
+ * so must every share be. */
+static json_t *some_share;
+
+static void share_where_null(json_t *p)
+{
+	json_array_set(json_object_get(p, "shares"), 0, some_share);
+}
+
+Test(decrypt, share_where_the_aggregate_is_null_is_refused)
+{
+	char msg[768] = "";
+	tally_opts o = {2, 0};
+	/* a share as a trustee writes it, from an election with ballots */
+	rec_election *full = tallied("f");
+	cr_assert_eq(decrypt_as(full, "f", 1, msg, sizeof msg), Q_OK, "%s", msg);
+	json_t *fp = read_rel(full, "tally/partials/1.json");
+	some_share = json_incref(json_array_get(json_object_get(fp, "shares"), 0));
+	cr_assert(json_is_object(some_share));
+	json_decref(fp);
+	rec_free(full);
+
+	rec_election *el = fx_init(tmp, "e", "hq-test", 2, 3, NULL);
+	fx_ceremony(el, tmp, "e");
+	fx_station_marks(el, "s1", six, 0, 0);
+	fx_station_marks(el, "s2", six, 0, 0);
+	cr_assert_eq(tally_run(el, &o, msg, sizeof msg), Q_OK, "%s", msg);
+	json_t *a = read_rel(el, "tally/aggregate.json");
+	cr_assert(
+	    json_is_null(json_object_get(
+	        json_array_get(json_object_get(json_array_get(json_object_get(a, "contests"), 0),
+	                                       "selections"),
+	                       0),
+	        "ciphertext")),
+	    "no ballot: a null aggregate ciphertext");
+	json_decref(a);
+	refused_partial(el, "e", share_where_null, "share 0 must be null");
+	json_decref(some_share);
+	rec_free(el);
+}
+
+/* Issue 21: decrypt checks the trustees' keys and files once (its own
+ * check, anchored in the trustee's key), and rebuilds the aggregate with
+ * tally_build_keys_checked, which does not check them again; tally_build
+ * does.  A trustee file made unverifiable after the tally shows which
+ * checks ran: only tally_build and decrypt's own check refuse it. */
+Test(decrypt, trustee_files_are_checked_once_per_decrypt)
+{
+	rec_election *el = tallied("e");
+	char msg[768] = "";
+	json_t *aj = NULL;
+	tally_opts o = {2, 0};
+	cr_assert_eq(unlink(rel_path(el, "trustees/3/received.json.sig")), 0);
+	cr_assert_neq(tally_build(el, &o, &aj, msg, sizeof msg), Q_OK, "tally_build checks");
+	cr_assert(strstr(msg, "trustees/3/received.json") != NULL, "%s", msg);
+	cr_assert_eq(tally_build_keys_checked(el, &o, &aj, msg, sizeof msg), Q_OK, "%s", msg);
+	json_decref(aj);
+	qerr e = decrypt_as(el, "e", 1, msg, sizeof msg);
+	cr_assert_neq(e, Q_OK, "decrypt's own check refuses it");
+	cr_assert(strstr(msg, "trustees/3/received.json") != NULL, "%s", msg);
+	rec_free(el);
+}

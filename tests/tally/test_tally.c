@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit/log.h"
 #include "crypto/util.h"
 #include "fixture.h"
 #include "tally/count.h"
@@ -77,8 +78,10 @@ Test(tally, full_3_of_5_with_two_trustees_absent)
 {
 	rec_election *el = ready();
 	char msg[768] = "", path[1200];
-	fx_station_marks(el, "s1", six, 4, 5);
-	fx_station_marks(el, "s2", six + 4 * FX_NOPT, 2, 2);
+	/* two real stations (quorum-ballotd); one voter at s2 checked in
+	 * and left without voting */
+	fx_station_marks(el, "s1", six, 4, 4);
+	fx_station_marks(el, "s2", six + 4 * FX_NOPT, 2, 3);
 	qerr e = run_tally(el, msg, sizeof msg);
 	cr_assert_eq(e, Q_OK, "tally: %s", msg);
 	/* trustees 4 and 5 are absent */
@@ -256,7 +259,7 @@ Test(tally, more_cast_than_issued_is_refused)
 {
 	rec_election *el = ready();
 	char msg[768] = "";
-	fx_station_marks(el, "s1", six, 3, 2);
+	fx_forged_station_marks(el, "s1", six, 3, 2);
 	fx_station_marks(el, "s2", six, 1, 1);
 	qerr e = run_tally(el, msg, sizeof msg);
 	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s", msg);
@@ -342,11 +345,12 @@ Test(tally, challenged_ballots_must_open_to_their_ciphertexts)
 	qerr e = run_tally(el, msg, sizeof msg);
 	cr_assert_eq(e, Q_ERR_PROOF, "%s: %s", qerr_str(e), msg);
 	cr_assert(strstr(msg, "station s2: challenged ballot 0") != NULL, "%s", msg);
-	/* with an honest s2 the tally goes through: challenged ballots are not counted */
+	/* with an honest s2 (the real daemon: one ballot challenged, one
+	 * cast) the tally goes through: challenged ballots are not counted */
 	char p[1200];
 	snprintf(p, sizeof p, "%s/stations/s2", el->dir);
 	test_rmtree(p);
-	fx_station_ex(el, "s2", enc, len, 0, 0, &ch[1], 1);
+	fx_station_daemon(el, "s2", six + 3 * FX_NOPT, 1, 1, six + FX_NOPT, 1);
 	cr_assert_eq(run_tally(el, msg, sizeof msg), Q_OK, "%s", msg);
 	for (int i = 0; i < 2; i++) {
 		free(ch[i].enc);
@@ -398,10 +402,10 @@ static qerr tally_with_s1(rec_election *el, const uint8_t *roll_hash, json_t *s1
 {
 	fx_station_roll_hash = roll_hash;
 	fx_station_checked_in = s1_list;
-	fx_station_marks(el, "s1", six, 2, 2);
+	fx_forged_station_marks(el, "s1", six, 2, 2);
 	fx_station_roll_hash = NULL;
 	fx_station_checked_in = s2_list;
-	fx_station_marks(el, "s2", six + 2 * FX_NOPT, 1, 1);
+	fx_forged_station_marks(el, "s2", six + 2 * FX_NOPT, 1, 1);
 	fx_station_checked_in = NULL;
 	json_decref(s1_list);
 	json_decref(s2_list);
@@ -597,6 +601,95 @@ Test(tally, challenged_ballot_also_cast_is_refused)
 	    strstr(msg, "station s1, challenged ballot 0 was also cast (station s1, ballot 0)") !=
 	        NULL,
 	    "%s", msg);
+	free(ch.enc);
+	free(ch.op);
+	rec_free(el);
+}
+
+/* Issue 20 item 8: the composed (dishonest-station) writer logs what the
+ * daemon logs.  The same polling day (2 check-ins, 1 challenge, 2 cast) at
+ * s1 by the real daemon and at s2 by fx_station_ex: the same entry kinds in
+ * the same order, and the same text of every entry but the ballots'. */
+static char *log_outline(const rec_election *el, const char *sid)
+{
+	char dir[1200], msg[256] = "";
+	audit_log *lg = NULL;
+	uint8_t *buf = malloc(MERKLE_MAX_ENTRY);
+	size_t cap = 8192, used = 0;
+	char *out = calloc(1, cap);
+	cr_assert(buf != NULL && out != NULL);
+	snprintf(dir, sizeof dir, "%s/stations/%s/log", el->dir, sid);
+	cr_assert_eq(log_open(dir, LOG_RDONLY, &lg, msg, sizeof msg), Q_OK, "%s: %s", dir, msg);
+	for (uint64_t i = 0; i < log_size(lg); i++) {
+		size_t len = MERKLE_MAX_ENTRY;
+		cr_assert_eq(log_read_entry(lg, i, buf, &len), Q_OK);
+		uint8_t *nl = memchr(buf, '\n', len);
+		cr_assert_not_null(nl);
+		size_t tl = (size_t)(nl - buf);
+		char tag[128] = "";
+		memcpy(tag, buf, tl < sizeof tag - 1 ? tl : sizeof tag - 1);
+		size_t take = strstr(tag, "/ballot-") == NULL ? len : tl + 1;
+		cr_assert_lt(used + take + 2, cap);
+		memcpy(out + used, buf, take);
+		used += take;
+		out[used++] = '|';
+	}
+	log_close(lg);
+	free(buf);
+	return out;
+}
+
+Test(tally, composed_station_logs_what_the_daemon_logs)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "";
+	fx_station_daemon(el, "s1", six, 2, 2, six + 2 * FX_NOPT, 1);
+	fx_challenge ch;
+	uint8_t *enc[2];
+	size_t len[2];
+	fx_challenge_make(el, six + 2 * FX_NOPT, &ch);
+	fx_encrypt(el, six, &enc[0], &len[0]);
+	fx_encrypt(el, six + FX_NOPT, &enc[1], &len[1]);
+	fx_station_ex(el, "s2", enc, len, 2, 2, &ch, 1);
+	char *a = log_outline(el, "s1"), *b = log_outline(el, "s2");
+	/* the station's own id is the one difference */
+	char *s = strstr(b, "station s2\n");
+	cr_assert_not_null(s, "%s", b);
+	s[9] = '1';
+	cr_assert_str_eq(a, b, "daemon:\n%s\ncomposed:\n%s", a, b);
+	/* and the records have the same fields, with the same counts */
+	json_t *r[2];
+	const char *sids[2] = {"s1", "s2"};
+	for (int i = 0; i < 2; i++) {
+		char p[1200];
+		snprintf(p, sizeof p, "%s/stations/%s/station-record.json", el->dir, sids[i]);
+		cr_assert_eq(rec_read_json(p, &r[i], msg, sizeof msg), Q_OK, "%s", msg);
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(r[0], key, v)
+	{
+		cr_assert_not_null(json_object_get(r[1], key), "composed record lacks %s", key);
+		if (json_is_object(v)) {
+			const char *k2;
+			json_t *v2;
+			json_object_foreach(v, k2, v2)
+			{
+				json_t *w = json_object_get(json_object_get(r[1], key), k2);
+				cr_assert_not_null(w, "composed record lacks %s.%s", key, k2);
+				if (strcmp(key, "counts") == 0)
+					cr_assert(json_equal(v2, w), "counts.%s differs", k2);
+			}
+		}
+	}
+	cr_assert_eq(json_object_size(r[0]), json_object_size(r[1]), "the same fields");
+	json_decref(r[0]);
+	json_decref(r[1]);
+	cr_assert_eq(run_tally(el, msg, sizeof msg), Q_OK, "%s", msg);
+	free(a);
+	free(b);
+	free(enc[0]);
+	free(enc[1]);
 	free(ch.enc);
 	free(ch.op);
 	rec_free(el);

@@ -17,6 +17,7 @@
 
 #include "crypto/group.h"
 #include "crypto/sha256.h"
+#include "crypto/transcript.h"
 #include "crypto/util.h"
 #include "testutil.h"
 
@@ -98,16 +99,8 @@ void td_setup(tdaemon *d, int nvoters)
 	scalar_free(s);
 	point_free(K);
 
-	/* The election's base hash (docs/spec/record.md R-2.2) comes from
-	 * quorum-tally init; the test election uses a fixed stand-in value
-	 * derived from the manifest, written where init writes it. */
-	uint8_t bh[32];
-	char bhx[2 * 32 + 2];
-	sha256(bh, manifest, strlen(manifest));
-	hex_encode(bhx, bh, 32);
-	strcat(bhx, "\n");
-	snprintf(path, sizeof path, "%s/base-hash", d->el);
-	write_str(path, bhx);
+	/* The election's base hash (docs/spec/record.md R-2.2) is written
+	 * with parameters.json (td_set_roll_hash), as quorum-tally init does. */
 
 	size_t cap = 128 + (size_t)(nvoters + 2) * 64;
 	char *csv = malloc(cap);
@@ -138,6 +131,31 @@ void td_set_roll_hash(const tdaemon *d, const char *csv, size_t len)
 	         hx);
 	snprintf(path, sizeof path, "%s/parameters.json", d->el);
 	write_str(path, buf);
+	td_write_base_hash(d);
+}
+
+void td_write_base_hash(const tdaemon *d)
+{
+	char path[400], bhx[2 * 32 + 2];
+	size_t ml, pl;
+	uint8_t bh[32];
+	transcript t;
+	snprintf(path, sizeof path, "%s/manifest.json", d->el);
+	char *m = test_read_file(path, &ml);
+	snprintf(path, sizeof path, "%s/parameters.json", d->el);
+	char *p = test_read_file(path, &pl);
+	cr_assert(m != NULL && p != NULL);
+	/* H_T("quorum/v1/election/base-hash"; manifest, parameters) */
+	cr_assert_eq(transcript_init(&t, "quorum/v1/election/base-hash"), Q_OK);
+	transcript_bytes(&t, m, ml);
+	transcript_bytes(&t, p, pl);
+	transcript_digest(&t, bh);
+	hex_encode(bhx, bh, 32);
+	strcat(bhx, "\n");
+	snprintf(path, sizeof path, "%s/base-hash", d->el);
+	write_str(path, bhx);
+	free(m);
+	free(p);
 }
 
 int td_connect(const tdaemon *d, const char *role)
@@ -166,6 +184,8 @@ const char *td_extra_env;
 const char *td_daemon_bin;
 const char *td_extra_args[8];
 const char *td_binary;
+const char *td_station;
+int td_no_foreground;
 
 int td_start(tdaemon *d, const char *pass, int *status)
 {
@@ -184,6 +204,7 @@ int td_start(tdaemon *d, const char *pass, int *status)
 	if (pid == 0) {
 		int lf = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		if (lf >= 0) {
+			dup2(lf, 1);
 			dup2(lf, 2);
 			close(lf);
 		}
@@ -199,7 +220,7 @@ int td_start(tdaemon *d, const char *pass, int *status)
 		                      "--election",
 		                      d->el,
 		                      "--station",
-		                      "s1",
+		                      td_station != NULL ? td_station : "s1",
 		                      "--state",
 		                      d->state,
 		                      "--key-fd",
@@ -209,6 +230,11 @@ int td_start(tdaemon *d, const char *pass, int *status)
 		                      "1500"};
 		for (int i = 0; i < 8 && td_extra_args[i] != NULL; i++)
 			av[12 + i] = td_extra_args[i];
+		if (td_no_foreground) {
+			/* drop "--foreground" (av[9]), keep the rest in order */
+			for (int i = 9; i < 23; i++)
+				av[i] = av[i + 1];
+		}
 		execv(bin, (char *const *)av);
 		_exit(127);
 	}

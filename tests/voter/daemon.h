@@ -26,6 +26,10 @@ void td_setup(tdaemon *d, int nvoters);
  * roll_hash (td_setup does it for d->roll). */
 void td_set_roll_hash(const tdaemon *d, const char *csv, size_t len);
 
+/* Write d->el/base-hash as quorum-tally init does (R-2.2) from the
+ * manifest.json and parameters.json there now. */
+void td_write_base_hash(const tdaemon *d);
+
 /* An extra "NAME=value" for the daemon's environment (test hooks), or NULL. */
 extern const char *td_extra_env;
 
@@ -38,6 +42,12 @@ extern const char *td_extra_args[8];
 /* The daemon binary in voter/ (NULL: quorum-ballotd-test, the build with
  * the test hooks; "quorum-ballotd" is the release build). */
 extern const char *td_binary;
+
+/* The station id the daemon is started for (NULL: "s1"). */
+extern const char *td_station;
+/* Non-zero: start without --foreground (its stdout and stderr still go to
+ * d->log). */
+extern int td_no_foreground;
 
 /* Start the daemon with this passphrase (via --key-fd) and wait until its
  * sockets answer.  Returns 0, or -1 if it exited (its status in *status). */
