@@ -28,7 +28,8 @@ static const char *const usage =
        "                      (--key-file FILE | --key-fd N) [--foreground]\n"
        "                      [--read-timeout MS] [--idle-timeout S]\n"
        "                      [--operator-group GROUP] [--booth-group GROUP]\n"
-       "                      [--pending-ttl S]\n"
+       "                      [--pending-ttl S] [--worker-user USER]\n"
+       "                      [--single-process]\n"
        "\n"
        "The ballot-issuing daemon of one polling station.  It loads the election\n"
        "directory, opens (or creates) the station's encrypted roll DB, ballot box and\n"
@@ -48,6 +49,13 @@ static const char *const usage =
        "stays reachable.  The state directory must belong to the daemon's user and\n"
        "not be writable by group or others.\n"
        "Requests are newline-delimited JSON (docs/protocol.md).\n"
+       "\n"
+       "Privilege separation: the process started holds the station's signing key\n"
+       "and the database keys (the monitor); it starts a worker, this program again,\n"
+       "which serves the sockets, parses every request and asks the monitor for a\n"
+       "fixed set of typed operations (docs/spec/protocol.md P-9).  The worker holds\n"
+       "no key, runs as --worker-user when started as root, and is confined by a\n"
+       "seccomp allow-list; if it dies, the monitor logs why and starts another.\n"
        "\n"
        "Options:\n"
        "  --election DIR    election directory: manifest.json, joint-key (130 hex\n"
@@ -73,6 +81,10 @@ static const char *const usage =
        "                    whose members may use it (default: the daemon's group)\n"
        "  --pending-ttl S   an encrypted ballot neither cast nor challenged within S\n"
        "                    seconds is dropped (default 900)\n"
+       "  --worker-user USER  the worker's account when the daemon runs as root\n"
+       "                    (default nobody; a dedicated account is better)\n"
+       "  --single-process  no worker: one process parses requests and holds the\n"
+       "                    keys (the benchmark's baseline; not for polling day)\n"
        "  --help            this text\n"
        "\n"
        "The passphrase is never taken on the command line.  The database keys are\n"
@@ -191,6 +203,9 @@ int main(int argc, char **argv)
 	    {"operator-group", required_argument, NULL, 'o'},
 	    {"booth-group", required_argument, NULL, 'b'},
 	    {"pending-ttl", required_argument, NULL, 'p'},
+	    {"worker-user", required_argument, NULL, 'u'},
+	    {"single-process", no_argument, NULL, 'S'},
+	    {"privsep-worker", required_argument, NULL, 'W'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -198,7 +213,9 @@ int main(int argc, char **argv)
 	long keyfd = -1, timeout = 10000, idle = 600, ttl = 900;
 	int group_set[3] = {0, 0, 0};
 	unsigned gid[3] = {0, 0, 0};
-	int fg = 0, c;
+	int fg = 0, c, single = 0, is_worker = 0, wfds[4] = {-1, -1, -1, -1};
+	unsigned wgen = 0;
+	const char *wuser = "nobody";
 	uint8_t pass[STATION_PASS_MAX];
 	size_t passlen = 0;
 	char err[512];
@@ -263,6 +280,25 @@ int main(int argc, char **argv)
 			group_set[r] = 1;
 			break;
 		}
+		case 'u':
+			wuser = optarg;
+			break;
+		case 'S':
+			single = 1;
+			break;
+		case 'W':
+			/* Internal: this process is the worker (P-9). */
+			if (sscanf(optarg, "%d,%d,%d,%d,%u", &wfds[0], &wfds[1], &wfds[2], &wfds[3],
+			           &wgen) != 5 ||
+			    wfds[0] < 3 || wfds[1] < 3 || wfds[2] < 3 || wfds[3] < 3) {
+				fprintf(
+				    stderr, "%s",
+				    _("quorum-ballotd: --privsep-worker is for the daemon's own "
+				      "use\n"));
+				return 2;
+			}
+			is_worker = 1;
+			break;
 		case 'h':
 			fputs(_(usage), stdout);
 			return 0;
@@ -279,6 +315,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	openlog("quorum-ballotd", LOG_PID, LOG_DAEMON);
+	if (is_worker) {
+		station_config wcfg = {
+		    .election_dir = election,
+		    .station_id = station_id,
+		    .state_dir = state,
+		    .read_timeout_ms = (int)timeout,
+		    .foreground = fg,
+		    .idle_timeout_ms = (int)idle * 1000,
+		};
+		for (int r = 1; r < 3; r++) {
+			wcfg.group_set[r] = 1;
+			wcfg.gid[r] = group_set[r] ? gid[r] : (unsigned)getegid();
+		}
+		station_worker_main(&wcfg, wfds, wgen, wuser);
+	}
 	json_set_alloc_funcs(malloc, wiping_free);
 	/* Every file we create (databases, WAL, records) is private. */
 	umask(077);
@@ -329,7 +380,8 @@ int main(int argc, char **argv)
 		syslog(LOG_ERR, "start-up failed: %s", err);
 		goto out;
 	}
-	e = station_serve(st, err, sizeof err);
+	e = single ? station_serve(st, err, sizeof err)
+	           : station_serve_privsep(st, argv, err, sizeof err);
 	if (e != Q_OK) {
 		fprintf(stderr, "quorum-ballotd: %s\n", err);
 		goto out;

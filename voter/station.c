@@ -4,11 +4,11 @@
  */
 #include "station_int.h"
 
+#include "request.h"
+
 #include "banned.h"
 
-/* ---- request handlers ---- */
-
-typedef json_t *(*op_fn)(station *st, server_conn c, json_t *req);
+/* ---- requests (typed, privsep.h), from the worker or in-process ---- */
 
 json_t *st_need_open(station *st)
 {
@@ -19,12 +19,7 @@ json_t *st_need_open(station *st)
 	return server_error("poll_closed", "the poll is closed");
 }
 
-static json_t *op_ping(station *st, server_conn c, json_t *req)
-{
-	return server_ok(json_pack("{s:s}", "station", st->station_id));
-}
-
-static json_t *op_status(station *st, server_conn c, json_t *req)
+static json_t *op_status(station *st, server_conn c, const ps_msg *m)
 {
 	pthread_mutex_lock(&st->cnt_mu);
 	uint64_t ls = st->logsize;
@@ -35,55 +30,72 @@ static json_t *op_status(station *st, server_conn c, json_t *req)
 	              st->station_id, "election", st->m->id, "state", st->state, "registered",
 	              (json_int_t)st->registered, "checked_in", (json_int_t)st->issued, "cast",
 	              (json_int_t)st->cast, "challenged", (json_int_t)st->challenged, "log_size",
-	              (json_int_t)ls, "connections", (json_int_t)server_conn_count(st->srv),
-	              "pending", (json_int_t)st->npend, "reissued", (json_int_t)st->reissued));
+	              (json_int_t)ls, "connections", (json_int_t)m->connections, "pending",
+	              (json_int_t)st->npend, "reissued", (json_int_t)st->reissued));
 }
 
-/* ---- role tables ---- */
+typedef json_t *(*op_fn)(station *st, server_conn c, const ps_msg *m);
 
-typedef struct op_entry {
-	const char *name;
-	op_fn fn;
-} op_entry;
+/* By message type (privsep.h). */
+static const op_fn ops[PS__REQ_LAST + 1] = {
+    [PS_STATUS] = op_status,   [PS_IMPORT_ROLL] = op_import_roll,
+    [PS_OPEN] = op_open,       [PS_CLOSE] = op_close,
+    [PS_EXPORT] = op_export,   [PS_LOOKUP] = op_lookup,
+    [PS_CHECKIN] = op_checkin, [PS_REISSUE] = op_reissue,
+    [PS_BALLOT] = op_ballot,   [PS_ENCRYPT] = op_encrypt,
+    [PS_CAST] = op_cast,       [PS_CHALLENGE] = op_challenge,
+    [PS_RECEIPT] = op_receipt,
+};
 
-static const op_entry admin_ops[] = {
-    {"ping", op_ping},   {"status", op_status},           {"open", op_open},
-    {"close", op_close}, {"import-roll", op_import_roll}, {"export", op_export},
-    {NULL, NULL},
-};
-static const op_entry operator_ops[] = {
-    {"ping", op_ping},     {"status", op_status},   {"lookup", op_lookup}, {"checkin", op_checkin},
-    {"issue", op_checkin}, {"reissue", op_reissue}, {NULL, NULL},
-};
-static const op_entry booth_ops[] = {
-    {"ping", op_ping}, {"ballot", op_ballot},       {"encrypt", op_encrypt},
-    {"cast", op_cast}, {"challenge", op_challenge}, {"receipt", op_receipt},
-    {NULL, NULL},
-};
-static const op_entry *const role_ops[ROLE__COUNT] = {admin_ops, operator_ops, booth_ops};
-static const char *const role_names[ROLE__COUNT] = {"admin", "operator", "booth"};
+json_t *st_dispatch(station *st, server_conn c, const ps_msg *m)
+{
+	if (m->type < 1 || m->type > PS__REQ_LAST || ops[m->type] == NULL)
+		return server_error("internal", "no such operation");
+	if (strcmp(st->state, "closing") == 0 && m->type != PS_STATUS && m->type != PS_CLOSE)
+		return server_error("poll_closed", "the poll is closing");
+	return ops[m->type](st, c, m);
+}
 
+void st_reply(station *st, server_conn c, json_t *reply)
+{
+	if (st->chan_fd < 0) {
+		server_reply(st->srv, c, reply);
+		return;
+	}
+	st_monitor_reply(st, c, reply);
+}
+
+/* In-process (no privilege separation): parse and dispatch at once. */
 static json_t *handler(void *ctx, server *srv, server_conn c, server_role role, json_t *req)
 {
 	station *st = ctx;
-	const char *op = json_string_value(json_object_get(req, "op"));
-	if (op == NULL)
-		return server_error("bad_request", "request needs a string member \"op\"");
-	if (strcmp(st->state, "closing") == 0 && strcmp(op, "ping") != 0 &&
-	    strcmp(op, "status") != 0 && strcmp(op, "close") != 0)
-		return server_error("poll_closed", "the poll is closing");
-	for (const op_entry *e = role_ops[role]; e->name; e++)
-		if (strcmp(e->name, op) == 0)
-			return e->fn(st, c, req);
-	for (int r = 0; r < ROLE__COUNT; r++)
-		for (const op_entry *e = role_ops[r]; e->name; e++)
-			if (strcmp(e->name, op) == 0)
-				return server_error(
-				    "wrong_role",
-				    "operation \"%s\" is not allowed on the %s socket "
-				    "(use the %s socket)",
-				    op, role_names[role], role_names[r]);
-	return server_error("unknown_op", "unknown operation \"%.64s\"", op);
+	ps_msg *m = malloc(sizeof *m);
+	if (m == NULL)
+		return server_error("internal", "out of memory");
+	json_t *r =
+	    request_parse(st->style, st->station_id, role, c, server_conn_count(srv), req, m);
+	if (r == NULL)
+		r = st_dispatch(st, c, m);
+	wipe(m, sizeof *m);
+	free(m);
+	return r;
+}
+
+qerr st_start_threads(station *st, char *err, size_t errlen)
+{
+	for (int i = 0; i < STATION_WORKERS; i++) {
+		if (pthread_create(&st->workers[i], NULL, worker_main, st) != 0) {
+			snprintf(err, errlen, "cannot start worker thread");
+			return Q_ERR_NOMEM;
+		}
+		st->nworkers++;
+	}
+	if (pthread_create(&st->committer, NULL, committer_main, st) != 0) {
+		snprintf(err, errlen, "cannot start committer thread");
+		return Q_ERR_NOMEM;
+	}
+	st->have_committer = 1;
+	return Q_OK;
 }
 
 qerr station_serve(station *st, char *err, size_t errlen)
@@ -93,7 +105,8 @@ qerr station_serve(station *st, char *err, size_t errlen)
 	qerr e;
 	memset(&sc, 0, sizeof sc);
 	for (int r = 0; r < ROLE__COUNT; r++) {
-		snprintf(paths[r], sizeof paths[r], "%s/%s.sock", st->state_dir, role_names[r]);
+		snprintf(paths[r], sizeof paths[r], "%s/%s.sock", st->state_dir,
+		         request_role_names[r]);
 		sc.socket_path[r] = paths[r];
 		sc.mode[r] = r == ROLE_ADMIN ? 0600 : 0660;
 		sc.group_set[r] = st->group_set[r];
@@ -110,18 +123,8 @@ qerr station_serve(station *st, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot install signal handling");
 		return e;
 	}
-	for (int i = 0; i < STATION_WORKERS; i++) {
-		if (pthread_create(&st->workers[i], NULL, worker_main, st) != 0) {
-			snprintf(err, errlen, "cannot start worker thread");
-			return Q_ERR_NOMEM;
-		}
-		st->nworkers++;
-	}
-	if (pthread_create(&st->committer, NULL, committer_main, st) != 0) {
-		snprintf(err, errlen, "cannot start committer thread");
-		return Q_ERR_NOMEM;
-	}
-	st->have_committer = 1;
+	if ((e = st_start_threads(st, err, errlen)) != Q_OK)
+		return e;
 	st_log(st, LOG_INFO, "listening in %s", st->state_dir);
 	e = server_run(st->srv);
 	st_log(st, LOG_INFO, "shutting down");

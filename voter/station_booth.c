@@ -6,38 +6,25 @@
 
 #include "banned.h"
 
-/* Token string: exactly 32 lower-case hex digits (the one canonical
- * form, P-4.4) -> hash, and the receipt key (P-5.2) when rk != NULL. */
-static int token_parse(const json_t *req, uint8_t h[32], uint8_t rk[32])
+/* The token's hash and the receipt key (P-5.2, when rk != NULL) from its
+ * 16 raw bytes (the worker checked the canonical form, P-4.4). */
+static void token_hash(const uint8_t raw[TOKEN_LEN], uint8_t h[32], uint8_t rk[32])
 {
-	uint8_t raw[TOKEN_LEN], buf[sizeof RECEIPT_KEY_TAG - 1 + TOKEN_LEN];
-	const json_t *tj = json_object_get(req, "token");
-	const char *t = json_string_value(tj);
-	if (t == NULL || json_string_length(tj) != 2 * TOKEN_LEN)
-		return 0;
-	for (size_t i = 0; i < 2 * TOKEN_LEN; i++)
-		if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f')))
-			return 0;
-	if (hex_decode(raw, sizeof raw, t, 2 * TOKEN_LEN) != Q_OK)
-		return 0;
-	sha256(h, raw, sizeof raw);
+	uint8_t buf[sizeof RECEIPT_KEY_TAG - 1 + TOKEN_LEN];
+	sha256(h, raw, TOKEN_LEN);
 	if (rk != NULL) {
 		memcpy(buf, RECEIPT_KEY_TAG, sizeof RECEIPT_KEY_TAG - 1);
 		memcpy(buf + sizeof RECEIPT_KEY_TAG - 1, raw, TOKEN_LEN);
 		sha256(rk, buf, sizeof buf);
 		wipe(buf, sizeof buf);
 	}
-	wipe(raw, sizeof raw);
-	return 1;
 }
 
 /* Common booth checks: poll open, token issued, unspent, not busy. */
-static json_t *token_check(station *st, json_t *req, uint8_t h[32], uint8_t rk[32])
+static json_t *token_check(station *st, const ps_msg *m, uint8_t h[32], uint8_t rk[32])
 {
 	json_t *r;
-	if (!token_parse(req, h, rk))
-		return server_error("bad_request", "\"token\" must be the 32 lower-case hex digits "
-		                                   "printed at check-in");
+	token_hash(m->token, h, rk);
 	if ((r = st_need_open(st)) != NULL)
 		return r;
 	if (__atomic_load_n(&st->broken, __ATOMIC_RELAXED))
@@ -56,57 +43,31 @@ static json_t *token_check(station *st, json_t *req, uint8_t h[32], uint8_t rk[3
 	return NULL;
 }
 
-json_t *op_ballot(station *st, server_conn c, json_t *req)
+json_t *op_ballot(station *st, server_conn c, const ps_msg *m)
 {
 	uint8_t h[32];
-	json_t *r = token_check(st, req, h, NULL);
+	json_t *r = token_check(st, m, h, NULL);
 	if (r != NULL)
 		return r;
 	return server_ok(json_pack("{s:O}", "ballot", st->booth_ballot));
 }
 
-/* marks: [[0,1,..],..] per contest -> flat bytes (secret). */
-static json_t *parse_marks(station *st, json_t *req, uint8_t **out, size_t *n)
+/* The marks of m (0/1 bytes, checked again against the style, B-3)
+ * copied into a fresh secret buffer. */
+static json_t *marks_take(station *st, const ps_msg *m, uint8_t **out, size_t *n)
 {
-	const json_t *mj = json_object_get(req, "marks");
-	const ballot_style *sty = st->style;
 	char why[200];
 	*out = NULL;
-	if (!json_is_array(mj) || json_array_size(mj) != sty->ncontests)
-		return server_error("bad_marks", "\"marks\" must be an array of %zu contests",
-		                    sty->ncontests);
-	uint8_t *m = calloc(sty->total_options ? sty->total_options : 1, 1);
-	if (m == NULL)
-		return server_error("internal", "out of memory");
-	size_t k = 0;
-	for (size_t i = 0; i < sty->ncontests; i++) {
-		const json_t *cj = json_array_get(mj, i);
-		if (!json_is_array(cj) || json_array_size(cj) != sty->contests[i].noptions) {
-			free(m);
-			return server_error("bad_marks", "contest %zu: %u marks expected", i,
-			                    sty->contests[i].noptions);
-		}
-		for (size_t j = 0; j < sty->contests[i].noptions; j++) {
-			const json_t *v = json_array_get(cj, j);
-			if (!json_is_integer(v) ||
-			    (json_integer_value(v) != 0 && json_integer_value(v) != 1)) {
-				wipe(m, k);
-				free(m);
-				return server_error("bad_marks",
-				                    "contest %zu option %zu: mark must be 0 "
-				                    "or 1",
-				                    i, j);
-			}
-			m[k++] = (uint8_t)json_integer_value(v);
-		}
-	}
-	if (ballot_marks_check(sty, m, k, why, sizeof why) != Q_OK) {
-		wipe(m, k);
-		free(m);
+	if (!m->has_marks || m->nmarks != st->style->total_options)
+		return server_error("bad_marks", "%zu marks expected", st->style->total_options);
+	if (ballot_marks_check(st->style, m->marks, m->nmarks, why, sizeof why) != Q_OK)
 		return server_error("bad_marks", "%s", why);
-	}
-	*out = m;
-	*n = k;
+	uint8_t *b = malloc(m->nmarks);
+	if (b == NULL)
+		return server_error("internal", "out of memory");
+	memcpy(b, m->marks, m->nmarks);
+	*out = b;
+	*n = m->nmarks;
 	return NULL;
 }
 
@@ -122,16 +83,16 @@ static json_t *submit(station *st, server_conn c, job *j, int crypto)
 	return NULL;
 }
 
-json_t *op_encrypt(station *st, server_conn c, json_t *req)
+json_t *op_encrypt(station *st, server_conn c, const ps_msg *m)
 {
 	uint8_t h[32];
-	json_t *r = token_check(st, req, h, NULL);
+	json_t *r = token_check(st, m, h, NULL);
 	job *j;
 	if (r != NULL)
 		return r;
 	if ((j = calloc(1, sizeof *j)) == NULL)
 		return server_error("internal", "out of memory");
-	if ((r = parse_marks(st, req, &j->marks, &j->nmarks)) != NULL) {
+	if ((r = marks_take(st, m, &j->marks, &j->nmarks)) != NULL) {
 		free(j);
 		return r;
 	}
@@ -140,14 +101,12 @@ json_t *op_encrypt(station *st, server_conn c, json_t *req)
 	return submit(st, c, j, 1);
 }
 
-static json_t *take_pending(station *st, json_t *req, const uint8_t h[32], job *j)
+static json_t *take_pending(station *st, const ps_msg *m, const uint8_t h[32], job *j)
 {
-	const char *code = json_string_value(json_object_get(req, "tracking_code"));
-	uint8_t cb[32];
 	pending *p = pending_find(st, h);
-	if (code == NULL || hex_decode(cb, 32, code, strlen(code)) != Q_OK)
+	if (!m->has_code)
 		return server_error("bad_request", "\"tracking_code\" must be 64 hex digits");
-	if (p == NULL || memcmp(p->code, cb, 32) != 0)
+	if (p == NULL || memcmp(p->code, m->code, 32) != 0)
 		return server_error("no_pending", "no encrypted ballot with this tracking code is "
 		                                  "waiting for this token");
 	memcpy(j->code, p->code, 32);
@@ -160,14 +119,14 @@ static json_t *take_pending(station *st, json_t *req, const uint8_t h[32], job *
 	return NULL;
 }
 
-json_t *op_cast(station *st, server_conn c, json_t *req)
+json_t *op_cast(station *st, server_conn c, const ps_msg *m)
 {
 	uint8_t h[32];
 	json_t *r = NULL;
 	job *j;
 	uint8_t rk[32];
 	if (r == NULL)
-		r = token_check(st, req, h, rk);
+		r = token_check(st, m, h, rk);
 	if (r != NULL)
 		return r;
 	if ((j = calloc(1, sizeof *j)) == NULL)
@@ -176,13 +135,8 @@ json_t *op_cast(station *st, server_conn c, json_t *req)
 	memcpy(j->token_hash, h, 32);
 	memcpy(j->receipt_key, rk, 32);
 	wipe(rk, sizeof rk);
-	if (json_object_get(req, "marks") != NULL) {
-		if (json_object_get(req, "tracking_code") != NULL) {
-			free(j);
-			return server_error("bad_request", "give either \"marks\" or "
-			                                   "\"tracking_code\", not both");
-		}
-		if ((r = parse_marks(st, req, &j->marks, &j->nmarks)) != NULL) {
+	if (m->has_marks) {
+		if ((r = marks_take(st, m, &j->marks, &j->nmarks)) != NULL) {
 			free(j);
 			return r;
 		}
@@ -193,7 +147,7 @@ json_t *op_cast(station *st, server_conn c, json_t *req)
 		j->encrypt_first = 1;
 		return submit(st, c, j, 1);
 	}
-	if ((r = take_pending(st, req, h, j)) != NULL) {
+	if ((r = take_pending(st, m, h, j)) != NULL) {
 		free(j);
 		return r;
 	}
@@ -203,10 +157,10 @@ json_t *op_cast(station *st, server_conn c, json_t *req)
 	return submit(st, c, j, 0);
 }
 
-json_t *op_challenge(station *st, server_conn c, json_t *req)
+json_t *op_challenge(station *st, server_conn c, const ps_msg *m)
 {
 	uint8_t h[32];
-	json_t *r = token_check(st, req, h, NULL);
+	json_t *r = token_check(st, m, h, NULL);
 	job *j;
 	if (r != NULL)
 		return r;
@@ -215,11 +169,8 @@ json_t *op_challenge(station *st, server_conn c, json_t *req)
 	j->kind = JOB_CHALLENGE;
 	memcpy(j->token_hash, h, 32);
 	/* Counted (and capped) only for a challenge that can proceed. */
-	const char *code = json_string_value(json_object_get(req, "tracking_code"));
-	uint8_t cb[32];
 	pending *p = pending_find(st, h);
-	if (code != NULL && hex_decode(cb, 32, code, strlen(code)) == Q_OK && p != NULL &&
-	    memcmp(p->code, cb, 32) == 0) {
+	if (m->has_code && p != NULL && memcmp(p->code, m->code, 32) == 0) {
 		qerr e = store_roll_challenge(st->rolldb, h, CHALLENGES_MAX);
 		if (e == Q_ERR_LIMIT) {
 			free(j);
@@ -233,7 +184,7 @@ json_t *op_challenge(station *st, server_conn c, json_t *req)
 			return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
 		}
 	}
-	if ((r = take_pending(st, req, h, j)) != NULL) {
+	if ((r = take_pending(st, m, h, j)) != NULL) {
 		free(j);
 		return r;
 	}
@@ -242,15 +193,13 @@ json_t *op_challenge(station *st, server_conn c, json_t *req)
 
 /* Receipt lookup (booth): the receipt of the ballot cast with this token,
  * e.g. when the cast's reply was lost in a crash. */
-json_t *op_receipt(station *st, server_conn c, json_t *req)
+json_t *op_receipt(station *st, server_conn c, const ps_msg *m)
 {
 	uint8_t h[32], rk[32], code[32];
 	char hx[65], *note = NULL;
 	uint64_t idx = 0;
 	int found = 0;
-	if (!token_parse(req, h, rk))
-		return server_error("bad_request", "\"token\" must be the 32 lower-case hex digits "
-		                                   "printed at check-in");
+	token_hash(m->token, h, rk);
 	if (strcmp(st->state, "new") == 0)
 		return server_error("poll_not_open", "the poll has not been opened");
 	if (!hset_has(&st->spent, h)) {
@@ -341,7 +290,7 @@ void on_post(void *ctx, server *srv, void *item)
 		                            "checkpoint", j->checkpoint ? j->checkpoint : ""));
 	}
 	inflight_del(st, j->token_hash);
-	server_reply(srv, j->conn, reply);
+	st_reply(st, j->conn, reply);
 	job_free(j);
 	if (st->have_close_conn && st->jobs_out == 0)
 		finish_close(st, 1);

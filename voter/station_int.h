@@ -18,6 +18,10 @@
  *   station_poll.c    open, close (P-7.3), export
  *   station_record.c  the signed station record (P-7)
  *   station_util.c    logging, secret memory, hash sets, files, time
+ *   station_monitor.c the monitor of the privilege-separated daemon (P-9)
+ *   station_worker.c  its worker: sockets, request parsing, no key (P-9)
+ * and outside the station: request.c (the worker's request parser),
+ * privsep.c (the monitor's messages), sandbox.c (the worker's seccomp).
  */
 #ifndef QUORUM_VOTER_STATION_INT_H
 #define QUORUM_VOTER_STATION_INT_H
@@ -35,6 +39,7 @@
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "audit/log.h"
@@ -48,6 +53,7 @@
 #include "election/ballot.h"
 #include "election/manifest.h"
 #include "election/roll.h"
+#include "privsep.h"
 #include "server.h"
 #include "store.h"
 
@@ -174,6 +180,19 @@ struct station {
 	int crash_in_close; /* test hook, QUORUM_TEST_CRASH_IN_CLOSE (P-7.3) */
 	long crash_after_box; /* test hook, QUORUM_TEST_CRASH_AFTER_BOX (P-5.5) */
 	int log_fail; /* test hook, QUORUM_TEST_LOG_FAIL: 1 group appends fail, 2 all */
+	/* Privilege separation (P-9), the monitor's side: the worker's
+	 * channel (-1 in one process), its pid and generation (a reply for a
+	 * connection of an earlier worker is dropped), the unread input. */
+	int privsep, chan_fd;
+	pid_t worker_pid;
+	uint32_t worker_gen;
+	uint8_t *chan_in;
+	size_t chan_inlen;
+	ps_msg *chan_msg;
+	char *const *worker_argv; /* the command line the worker is started with */
+	int listen_fd[3];
+	int64_t restarts_ms[5]; /* when the last restarts were (rate limit) */
+	uint64_t worker_deaths;
 	int have_close_conn;
 	server_conn close_conn;
 	/* threads */
@@ -192,11 +211,11 @@ json_t *st_need_open(station *st);
 
 /* station_booth.c */
 void on_post(void *ctx, server *srv, void *item);
-json_t *op_ballot(station *st, server_conn c, json_t *req);
-json_t *op_cast(station *st, server_conn c, json_t *req);
-json_t *op_challenge(station *st, server_conn c, json_t *req);
-json_t *op_encrypt(station *st, server_conn c, json_t *req);
-json_t *op_receipt(station *st, server_conn c, json_t *req);
+json_t *op_ballot(station *st, server_conn c, const ps_msg *m);
+json_t *op_cast(station *st, server_conn c, const ps_msg *m);
+json_t *op_challenge(station *st, server_conn c, const ps_msg *m);
+json_t *op_encrypt(station *st, server_conn c, const ps_msg *m);
+json_t *op_receipt(station *st, server_conn c, const ps_msg *m);
 
 /* station_commit.c */
 void *committer_main(void *arg);
@@ -227,9 +246,9 @@ qerr st_receipt_checkpoint(station *st, char **note);
 
 /* station_poll.c */
 void finish_close(station *st, int reply_to_conn);
-json_t *op_close(station *st, server_conn c, json_t *req);
-json_t *op_export(station *st, server_conn c, json_t *req);
-json_t *op_open(station *st, server_conn c, json_t *req);
+json_t *op_close(station *st, server_conn c, const ps_msg *m);
+json_t *op_export(station *st, server_conn c, const ps_msg *m);
+json_t *op_open(station *st, server_conn c, const ps_msg *m);
 
 /* station_record.c */
 qerr write_record(station *st, char *note, uint64_t close_index, char **sig_out);
@@ -238,10 +257,10 @@ qerr write_record(station *st, char *note, uint64_t close_index, char **sig_out)
 qerr st_reconcile(station *st, char *err, size_t errlen);
 
 /* station_roll.c */
-json_t *op_checkin(station *st, server_conn c, json_t *req);
-json_t *op_import_roll(station *st, server_conn c, json_t *req);
-json_t *op_lookup(station *st, server_conn c, json_t *req);
-json_t *op_reissue(station *st, server_conn c, json_t *req);
+json_t *op_checkin(station *st, server_conn c, const ps_msg *m);
+json_t *op_import_roll(station *st, server_conn c, const ps_msg *m);
+json_t *op_lookup(station *st, server_conn c, const ps_msg *m);
+json_t *op_reissue(station *st, server_conn c, const ps_msg *m);
 
 /* station_util.c */
 cmap_ent *cmap_find(const cmap *m, const uint8_t k[32]);
@@ -257,5 +276,16 @@ void st_secret_free(void *p, size_t n);
 void st_shred(const char *path);
 __attribute__((format(printf, 3, 4))) void st_log(const station *st, int pri, const char *fmt, ...);
 qerr st_write_file(const char *dir, const char *path, const void *data, size_t len);
+
+/* station.c */
+json_t *st_dispatch(station *st, server_conn c, const ps_msg *m);
+void st_reply(station *st, server_conn c, json_t *reply);
+qerr st_start_threads(station *st, char *err, size_t errlen);
+
+/* station_monitor.c */
+void st_monitor_reply(station *st, server_conn c, json_t *reply);
+
+/* station_open.c */
+qerr st_load_election(station *st, const station_config *cfg, char *err, size_t errlen);
 
 #endif

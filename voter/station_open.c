@@ -4,6 +4,8 @@
  */
 #include "station_int.h"
 
+#include "request.h"
+
 #include "banned.h"
 
 /* ---- key derivation (P-4) ---- */
@@ -130,7 +132,7 @@ static qerr load_roll_hash(station *st, const char *dir, char *err, size_t errle
 	free(buf);
 	return e;
 }
-static qerr load_election(station *st, const station_config *cfg, char *err, size_t errlen)
+qerr st_load_election(station *st, const station_config *cfg, char *err, size_t errlen)
 {
 	char path[700];
 	uint8_t *buf = NULL;
@@ -422,6 +424,36 @@ static int spent_cb(void *ctx, const uint8_t h[32])
 
 /* ---- open ---- */
 
+qerr station_open_public(station **out, const station_config *cfg, char *err, size_t errlen)
+{
+	station *st = calloc(1, sizeof *st);
+	qerr e;
+	*out = NULL;
+	if (st == NULL)
+		return Q_ERR_NOMEM;
+	st->chan_fd = -1;
+	for (int r = 0; r < 3; r++)
+		st->listen_fd[r] = -1;
+	pthread_mutex_init(&st->io_mu, NULL);
+	pthread_mutex_init(&st->cnt_mu, NULL);
+	jobq_init(&st->cq);
+	jobq_init(&st->kq);
+	st->foreground = cfg->foreground;
+	if (!manifest_id_ok(cfg->station_id)) {
+		snprintf(err, errlen, "invalid station id");
+		e = Q_ERR_ARG;
+		goto out;
+	}
+	snprintf(st->station_id, sizeof st->station_id, "%s", cfg->station_id);
+	if ((e = st_load_election(st, cfg, err, errlen)) != Q_OK)
+		goto out;
+	*out = st;
+	st = NULL;
+out:
+	station_free(st);
+	return e;
+}
+
 qerr station_open(station **out, const station_config *cfg, char *err, size_t errlen)
 {
 	station *st = calloc(1, sizeof *st);
@@ -431,6 +463,9 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	*out = NULL;
 	if (st == NULL)
 		return Q_ERR_NOMEM;
+	st->chan_fd = -1;
+	for (int r = 0; r < 3; r++)
+		st->listen_fd[r] = -1;
 	pthread_mutex_init(&st->io_mu, NULL);
 	pthread_mutex_init(&st->cnt_mu, NULL);
 	jobq_init(&st->cq);
@@ -524,7 +559,7 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	snprintf(st->box_path, sizeof st->box_path, "%s/box.db", st->state_dir);
 	snprintf(st->record_path, sizeof st->record_path, "%s/station-record.json", st->state_dir);
 	snprintf(st->key_path, sizeof st->key_path, "%s/signing-key.sealed", st->state_dir);
-	if ((e = load_election(st, cfg, err, errlen)) != Q_OK)
+	if ((e = st_load_election(st, cfg, err, errlen)) != Q_OK)
 		goto out;
 	if ((e = derive_keys(st, cfg, rollk, boxk, err, errlen)) != Q_OK)
 		goto out;
@@ -665,6 +700,22 @@ void station_free(station *st)
 	if (st->srv != NULL)
 		server_drain_posts(st->srv);
 	server_free(st->srv);
+	if (st->chan_fd >= 0)
+		close(st->chan_fd);
+	for (int r = 0; r < 3; r++) {
+		if (st->listen_fd[r] < 0)
+			continue;
+		char p[700];
+		close(st->listen_fd[r]);
+		snprintf(p, sizeof p, "%s/%s.sock", st->state_dir, request_role_names[r]);
+		(void)unlink(p);
+	}
+	if (st->chan_in != NULL)
+		wipe(st->chan_in, 2 * PS_REQ_MAX);
+	free(st->chan_in);
+	if (st->chan_msg != NULL)
+		wipe(st->chan_msg, sizeof *st->chan_msg);
+	free(st->chan_msg);
 	for (size_t i = 0; i < st->npend; i++)
 		pending_clear(&st->pend[i]);
 	free(st->pend);

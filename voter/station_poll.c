@@ -5,7 +5,7 @@
 
 #include "banned.h"
 
-json_t *op_open(station *st, server_conn c, json_t *req)
+json_t *op_open(station *st, server_conn c, const ps_msg *m)
 {
 	if (strcmp(st->state, "open") == 0)
 		return server_error("poll_open", "the poll is already open");
@@ -112,12 +112,12 @@ void finish_close(station *st, int reply_to_conn)
 	free(note);
 	free(sig);
 	if (reply_to_conn)
-		server_reply(st->srv, c, reply);
+		st_reply(st, c, reply);
 	else
 		json_decref(reply);
 }
 
-json_t *op_close(station *st, server_conn c, json_t *req)
+json_t *op_close(station *st, server_conn c, const ps_msg *m)
 {
 	if (strcmp(st->state, "new") == 0)
 		return server_error("poll_not_open", "the poll has not been opened");
@@ -149,7 +149,7 @@ json_t *op_close(station *st, server_conn c, json_t *req)
 	return NULL;
 }
 
-json_t *op_export(station *st, server_conn c, json_t *req)
+json_t *op_export(station *st, server_conn c, const ps_msg *m)
 {
 	uint8_t *rec = NULL, *sig = NULL;
 	size_t rl, sl;

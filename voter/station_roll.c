@@ -5,9 +5,9 @@
 
 #include "banned.h"
 
-json_t *op_import_roll(station *st, server_conn c, json_t *req)
+json_t *op_import_roll(station *st, server_conn c, const ps_msg *m)
 {
-	const char *path = json_string_value(json_object_get(req, "path"));
+	const char *path = m->str;
 	uint8_t *csv = NULL;
 	size_t len;
 	elec_findings f;
@@ -119,9 +119,9 @@ static json_t *voter_json(const store_voter *v)
 	                 v->household, "group", v->group, "checked_in", v->checked_in);
 }
 
-json_t *op_lookup(station *st, server_conn c, json_t *req)
+json_t *op_lookup(station *st, server_conn c, const ps_msg *m)
 {
-	const char *id = json_string_value(json_object_get(req, "voter"));
+	const char *id = m->str;
 	store_voter v;
 	if (id == NULL || strlen(id) >= STORE_FIELD_MAX)
 		return server_error("bad_request", "\"voter\" must be a roll id");
@@ -160,18 +160,17 @@ static const char *refusal_error(roll_refusal r)
 	}
 }
 
-json_t *op_checkin(station *st, server_conn c, json_t *req)
+json_t *op_checkin(station *st, server_conn c, const ps_msg *m)
 {
-	const char *id = json_string_value(json_object_get(req, "voter"));
-	const json_t *pj = json_object_get(req, "proxy");
-	const char *proxy = json_string_value(pj);
+	const char *id = m->str;
+	const char *proxy = m->has_proxy ? m->proxy : NULL;
 	uint8_t tok[TOKEN_LEN], h[32];
 	char hex[2 * TOKEN_LEN + 1], msg[300];
 	roll_refusal why = ELIG_OK;
 	json_t *reply;
 	if (id == NULL || strlen(id) >= STORE_FIELD_MAX)
 		return server_error("bad_request", "\"voter\" must be a roll id");
-	if (pj != NULL && (proxy == NULL || strlen(proxy) >= STORE_FIELD_MAX))
+	if (proxy != NULL && strlen(proxy) >= STORE_FIELD_MAX)
 		return server_error("bad_request", "\"proxy\" must be a roll id");
 	if ((reply = st_need_open(st)) != NULL)
 		return reply;
@@ -214,9 +213,9 @@ json_t *op_checkin(station *st, server_conn c, json_t *req)
 /* Re-issue (operator): the latest check-in's token was never used (its
  * reply was lost in a crash, or the paper lost): it dies, a new one is
  * issued, and the log says a re-issue happened (P-6.6, never who). */
-json_t *op_reissue(station *st, server_conn c, json_t *req)
+json_t *op_reissue(station *st, server_conn c, const ps_msg *m)
 {
-	const char *id = json_string_value(json_object_get(req, "voter"));
+	const char *id = m->str;
 	uint8_t tok[TOKEN_LEN], h[32];
 	char hex[2 * TOKEN_LEN + 1], text[64];
 	store_voter v;
