@@ -293,8 +293,11 @@ qerr ps_decode(const uint8_t *buf, size_t len, ps_msg *m, char *why, size_t whyl
 	default: /* PS_OPEN, PS_CLOSE, PS_EXPORT */
 		break;
 	}
-	if (r.bad == NULL && r.off != r.n)
-		r.bad = "trailing bytes";
+	if (r.bad == NULL && r.off != r.n) {
+		snprintf(why, whylen, "%s: %zu trailing bytes", ps_type_name(type), r.n - r.off);
+		memset(m, 0, sizeof *m);
+		return Q_ERR_FORMAT;
+	}
 	if (r.bad != NULL) {
 		snprintf(why, whylen, "%s: bad or missing %s", ps_type_name(type), r.bad);
 		memset(m, 0, sizeof *m);

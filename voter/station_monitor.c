@@ -99,10 +99,6 @@ static void worker_lost(station *st, const char *why)
 	} else if (WIFSIGNALED(status)) {
 		st_log(st, LOG_ERR, "the worker (pid %d) was killed by signal %d",
 		       (int)st->worker_pid, WTERMSIG(status));
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		st_log(st, LOG_INFO, "the worker stopped; stopping");
-		server_stop(st->srv);
-		return;
 	} else {
 		st_log(st, LOG_ERR, "the worker (pid %d) exited with status %d",
 		       (int)st->worker_pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1);

@@ -25,8 +25,8 @@ typedef struct worker {
 	unsigned gen;
 	uint8_t frame[PS_REQ_MAX];
 	ps_msg msg;
-	long forbidden_at; /* test hook QUORUM_TEST_WORKER_FORBIDDEN */
-	long nreq;
+	const char *forbidden_op; /* test hook QUORUM_TEST_WORKER_FORBIDDEN */
+	const char *malformed_op; /* test hook QUORUM_TEST_WORKER_MALFORMED */
 } worker;
 
 typedef struct wreply {
@@ -67,9 +67,11 @@ static json_t *handler(void *ctx, server *srv, server_conn c, server_role role, 
 	worker *w = ctx;
 	size_t len = 0;
 #ifdef QUORUM_TEST_HOOKS
-	/* Test hook: the first worker's Nth request makes it try to start a
-	 * shell, as a compromised parser would; the sandbox kills it. */
-	if (w->forbidden_at > 0 && w->gen == 1 && ++w->nreq == w->forbidden_at) {
+	/* Test hook: the first worker, given a request with this op, tries to
+	 * start a shell, as a compromised parser would; the sandbox kills it. */
+	const char *op = json_string_value(json_object_get(req, "op"));
+	if (w->forbidden_op != NULL && w->gen == 1 && op != NULL &&
+	    strcmp(op, w->forbidden_op) == 0) {
 		char *const sh[] = {"/bin/sh", "-c", "true", NULL};
 		execv(sh[0], sh);
 		return server_error("internal", "the sandbox let a forbidden call through");
@@ -81,6 +83,17 @@ static json_t *handler(void *ctx, server *srv, server_conn c, server_role role, 
 		return r;
 	qerr e = ps_encode(&w->msg, w->frame, sizeof w->frame, &len);
 	wipe(&w->msg, sizeof w->msg);
+#ifdef QUORUM_TEST_HOOKS
+	/* Test hook: the first worker sends this op's message with one byte
+	 * too many (its length field counts it); the monitor must refuse it. */
+	if (e == Q_OK && w->malformed_op != NULL && w->gen == 1 && op != NULL &&
+	    strcmp(op, w->malformed_op) == 0 && len < sizeof w->frame) {
+		w->frame[len++] = 0xff;
+		uint32_t bl = (uint32_t)(len - PS_HDR_LEN);
+		for (int i = 0; i < 4; i++)
+			w->frame[4 + i] = (uint8_t)(bl >> (8 * (3 - i)));
+	}
+#endif
 	if (e == Q_OK && write_all(w->chan, w->frame, len) != 0)
 		e = Q_ERR_IO;
 	wipe(w->frame, len);
@@ -159,15 +172,8 @@ int station_worker_main(const station_config *cfg, const int fds[4], unsigned ge
 	w->chan = fds[0];
 	w->gen = gen;
 #ifdef QUORUM_TEST_HOOKS
-	{
-		const char *f = getenv("QUORUM_TEST_WORKER_FORBIDDEN");
-		char *end;
-		if (f != NULL) {
-			long v = strtol(f, &end, 10);
-			if (*f != '\0' && *end == '\0' && v > 0 && v < 1000000)
-				w->forbidden_at = v;
-		}
-	}
+	w->forbidden_op = getenv("QUORUM_TEST_WORKER_FORBIDDEN");
+	w->malformed_op = getenv("QUORUM_TEST_WORKER_MALFORMED");
 #endif
 	openlog("quorum-ballotd", LOG_PID | LOG_NDELAY, LOG_DAEMON); /* before the sandbox */
 	if (station_open_public(&w->pub, cfg, err, sizeof err) != Q_OK) {
