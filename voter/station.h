@@ -9,7 +9,9 @@
  *
  * Threads: the event loop (caller's thread), STATION_WORKERS crypto
  * workers (encrypt and prove), and one committer (group commit: one box
- * transaction and one log batch per group).
+ * transaction and one log batch per group).  Privilege-separated
+ * (station_serve_privsep, P-9) this process is the monitor: its loop
+ * reads the worker's messages instead of the sockets.
  */
 #ifndef QUORUM_VOTER_STATION_H
 #define QUORUM_VOTER_STATION_H

@@ -121,12 +121,16 @@ static void worker_lost(station *st, const char *why)
 }
 
 /* The worker's channel is readable: decode each whole message strictly
- * and perform it (loop thread). */
+ * and perform it (loop thread).  At most CHAN_READS_PER_WAKEUP reads, so
+ * a flooding worker cannot keep the loop from the job threads' replies
+ * (epoll calls again while the channel stays readable). */
+#define CHAN_READS_PER_WAKEUP 16
+
 static void chan_readable(void *ctx)
 {
 	station *st = ctx;
 	char why[200];
-	for (;;) {
+	for (int k = 0; k < CHAN_READS_PER_WAKEUP; k++) {
 		ssize_t r = recv(st->chan_fd, st->chan_in + st->chan_inlen,
 		                 2 * PS_REQ_MAX - st->chan_inlen, MSG_DONTWAIT);
 		if (r < 0 && errno == EINTR)
