@@ -50,21 +50,29 @@ qerr sandbox_drop_user(const char *user, char *err, size_t errlen)
  * server_load_members), nothing that creates a process, maps executable
  * memory or changes credentials. */
 static const int allowed[] = {
-    SCMP_SYS(read),         SCMP_SYS(write),           SCMP_SYS(readv),
-    SCMP_SYS(writev),       SCMP_SYS(close),           SCMP_SYS(recvfrom),
-    SCMP_SYS(sendto),       SCMP_SYS(recvmsg),         SCMP_SYS(sendmsg),
-    SCMP_SYS(accept),       SCMP_SYS(accept4),         SCMP_SYS(getsockopt),
-    SCMP_SYS(shutdown),     SCMP_SYS(epoll_wait),      SCMP_SYS(epoll_pwait),
-    SCMP_SYS(epoll_ctl),    SCMP_SYS(fcntl),           SCMP_SYS(futex),
-    SCMP_SYS(brk),          SCMP_SYS(munmap),          SCMP_SYS(mremap),
-    SCMP_SYS(madvise),      SCMP_SYS(clock_gettime),   SCMP_SYS(gettimeofday),
-    SCMP_SYS(getpid),       SCMP_SYS(gettid),          SCMP_SYS(getuid),
-    SCMP_SYS(geteuid),      SCMP_SYS(getgid),          SCMP_SYS(getegid),
-    SCMP_SYS(getppid),      SCMP_SYS(fstat),           SCMP_SYS(newfstatat),
-    SCMP_SYS(lseek),        SCMP_SYS(getrandom),       SCMP_SYS(rt_sigprocmask),
-    SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall), SCMP_SYS(sched_yield),
-    SCMP_SYS(exit),         SCMP_SYS(exit_group),      SCMP_SYS(tgkill),
-    SCMP_SYS(rseq),         SCMP_SYS(set_robust_list), /* the reader thread starting */
+    SCMP_SYS(read),          SCMP_SYS(write),
+    SCMP_SYS(readv),         SCMP_SYS(writev),
+    SCMP_SYS(close),         SCMP_SYS(recvfrom),
+    SCMP_SYS(sendto),        SCMP_SYS(recvmsg),
+    SCMP_SYS(sendmsg),       SCMP_SYS(accept),
+    SCMP_SYS(accept4),       SCMP_SYS(getsockopt),
+    SCMP_SYS(shutdown),      SCMP_SYS(epoll_wait),
+    SCMP_SYS(epoll_pwait),   SCMP_SYS(epoll_ctl),
+    SCMP_SYS(fcntl),         SCMP_SYS(futex),
+    SCMP_SYS(brk),           SCMP_SYS(munmap),
+    SCMP_SYS(mremap),        SCMP_SYS(madvise),
+    SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
+    SCMP_SYS(getpid),        SCMP_SYS(gettid),
+    SCMP_SYS(getuid),        SCMP_SYS(geteuid),
+    SCMP_SYS(getgid),        SCMP_SYS(getegid),
+    SCMP_SYS(getppid),       SCMP_SYS(fstat),
+    SCMP_SYS(newfstatat),    SCMP_SYS(lseek),
+    SCMP_SYS(getrandom),     SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(rt_sigreturn),  SCMP_SYS(restart_syscall),
+    SCMP_SYS(sched_yield),   SCMP_SYS(exit),
+    SCMP_SYS(exit_group),    SCMP_SYS(tgkill),
+    SCMP_SYS(rseq),          SCMP_SYS(set_robust_list), /* the reader thread starting */
+    SCMP_SYS(sigaltstack),   SCMP_SYS(sched_getaffinity), /* under the sanitizers */
 };
 
 qerr sandbox_enter(char *err, size_t errlen)

@@ -200,7 +200,7 @@ json_t *op_checkin(station *st, server_conn c, const ps_msg *m)
 	pthread_mutex_unlock(&st->cnt_mu);
 	st->have_last = 1;
 	st->last_used = 0;
-	snprintf(st->last_id, sizeof st->last_id, "%s", id);
+	snprintf(st->last_id, sizeof st->last_id, "%.*s", (int)sizeof st->last_id - 1, id);
 	memcpy(st->last_h, h, 32);
 	st_hex(hex, tok, sizeof tok);
 	reply =
