@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * verify_runoff.c -- check 1's run-off items (docs/spec/verify.md V-3.5,
  * docs/spec/election.md E-5): the ballot style of the round (B-1) and the

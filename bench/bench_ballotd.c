@@ -6,6 +6,10 @@
  *
  *   ./build/bench/bench_ballotd [CASTS [CLIENTS]]     (default 3000 64)
  *
+ * It runs the daemon twice in the same run, --single-process and then
+ * privilege-separated (monitor + worker, docs/spec/protocol.md P-9), and
+ * prints casts/s of both and their ratio (issue 16: split >= 0.9 x single).
+ *
  * It starts the real daemon (built beside it) in a temporary directory,
  * imports a roll, opens the poll, checks in CASTS voters, then runs
  * CLIENTS threads, each with one booth connection casting its share of
@@ -263,6 +267,99 @@ static long rss_kib(pid_t pid, const char *field)
 	return v;
 }
 
+typedef struct run_result {
+	double tc, wall, cpu, p50, p99;
+	long hwm_kib;
+	int failures;
+} run_result;
+
+/* The pid of pid's first child (the privilege-separated worker), or 0. */
+static pid_t child_of(pid_t pid)
+{
+	char p[96];
+	snprintf(p, sizeof p, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	FILE *f = fopen(p, "r");
+	int c = 0;
+	if (f != NULL) {
+		if (fscanf(f, "%d", &c) != 1)
+			c = 0;
+		fclose(f);
+	}
+	return (pid_t)c;
+}
+
+/* One daemon (single: --single-process) in a fresh state directory under
+ * base: import, open, check in ncasts voters, then the clients cast. */
+static void run(const char *base, const char *el, const char *roll, int single, run_result *res)
+{
+	char line[600];
+	snprintf(state_dir, sizeof state_dir, "%s/state-%s", base, single ? "single" : "split");
+	failures = 0;
+	int pp[2];
+	if (pipe(pp) != 0)
+		die("pipe");
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(pp[0], 3);
+		close(pp[1]);
+		setenv("QUORUM_TEST_CHEAP_KDF", "1", 1);
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 2);
+		execl(BALLOTD_PATH, BALLOTD_PATH, "--election", el, "--station", "s1", "--state",
+		      state_dir, "--key-fd", "3", single ? "--single-process" : (char *)NULL,
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(pp[0]);
+	if (write(pp[1], "bench", 5) != 5)
+		die("pass");
+	close(pp[1]);
+	int fd = -1;
+	for (int i = 0; i < 500 && fd < 0; i++) {
+		struct timespec ts = {0, 20000000};
+		nanosleep(&ts, NULL);
+		fd = conn("admin");
+	}
+	if (fd < 0)
+		die("daemon did not start (" BALLOTD_PATH ")");
+	snprintf(line, sizeof line, "{\"op\":\"import-roll\",\"path\":\"%s\"}\n", roll);
+	if (!okreq(fd, line) || !okreq(fd, "{\"op\":\"open\"}\n"))
+		die("import/open failed");
+	close(fd);
+	fd = conn("operator");
+	double tc = now();
+	for (int i = 0; i < ncasts; i++) {
+		snprintf(line, sizeof line, "{\"op\":\"checkin\",\"voter\":\"V%04d\"}\n", i + 1);
+		json_t *r = rpc(fd, line);
+		const char *t = json_string_value(json_object_get(r, "token"));
+		if (t == NULL)
+			die("checkin failed");
+		snprintf(tokens[i], sizeof tokens[i], "%s", t);
+		json_decref(r);
+	}
+	res->tc = now() - tc;
+	close(fd);
+
+	pid_t worker = single ? 0 : child_of(pid);
+	pthread_t *th = calloc((size_t)nclients, sizeof *th);
+	double cpu0 = cpu_s(pid) + (worker > 0 ? cpu_s(worker) : 0);
+	double t0 = now();
+	for (int c = 0; c < nclients; c++)
+		pthread_create(&th[c], NULL, client, (void *)(intptr_t)c);
+	for (int c = 0; c < nclients; c++)
+		pthread_join(th[c], NULL);
+	free(th);
+	res->wall = now() - t0;
+	res->cpu = cpu_s(pid) + (worker > 0 ? cpu_s(worker) : 0) - cpu0;
+	res->hwm_kib = rss_kib(pid, "VmHWM:") + (worker > 0 ? rss_kib(worker, "VmHWM:") : 0);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	qsort(lat, (size_t)ncasts, sizeof *lat, cmpd);
+	res->p50 = lat[ncasts / 2];
+	res->p99 = lat[(size_t)((double)ncasts * 0.99)];
+	res->failures = failures;
+}
+
 int main(int argc, char **argv)
 {
 	ncasts = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 3000;
@@ -335,83 +432,41 @@ int main(int argc, char **argv)
 	}
 	free(csv);
 
-	int pp[2];
-	if (pipe(pp) != 0)
-		die("pipe");
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(pp[0], 3);
-		close(pp[1]);
-		setenv("QUORUM_TEST_CHEAP_KDF", "1", 1);
-		int nul = open("/dev/null", O_WRONLY);
-		dup2(nul, 2);
-		execl(BALLOTD_PATH, BALLOTD_PATH, "--election", el, "--station", "s1", "--state",
-		      state_dir, "--key-fd", "3", (char *)NULL);
-		_exit(127);
-	}
-	close(pp[0]);
-	if (write(pp[1], "bench", 5) != 5)
-		die("pass");
-	close(pp[1]);
-	int fd = -1;
-	for (int i = 0; i < 500 && fd < 0; i++) {
-		struct timespec ts = {0, 20000000};
-		nanosleep(&ts, NULL);
-		fd = conn("admin");
-	}
-	if (fd < 0)
-		die("daemon did not start (" BALLOTD_PATH ")");
-	char line[600];
-	snprintf(line, sizeof line, "{\"op\":\"import-roll\",\"path\":\"%s\"}\n", roll);
-	if (!okreq(fd, line) || !okreq(fd, "{\"op\":\"open\"}\n"))
-		die("import/open failed");
-	close(fd);
 	tokens = calloc((size_t)ncasts, sizeof *tokens);
 	lat = calloc((size_t)ncasts, sizeof *lat);
-	fd = conn("operator");
-	double tc = now();
-	for (int i = 0; i < ncasts; i++) {
-		snprintf(line, sizeof line, "{\"op\":\"checkin\",\"voter\":\"V%04d\"}\n", i + 1);
-		json_t *r = rpc(fd, line);
-		const char *t = json_string_value(json_object_get(r, "token"));
-		if (t == NULL)
-			die("checkin failed");
-		snprintf(tokens[i], sizeof tokens[i], "%s", t);
-		json_decref(r);
-	}
-	tc = now() - tc;
-	close(fd);
-
-	pthread_t *th = calloc((size_t)nclients, sizeof *th);
-	double cpu0 = cpu_s(pid);
-	double t0 = now();
-	for (int c = 0; c < nclients; c++)
-		pthread_create(&th[c], NULL, client, (void *)(intptr_t)c);
-	for (int c = 0; c < nclients; c++)
-		pthread_join(th[c], NULL);
-	double wall = now() - t0;
-	double cpu = cpu_s(pid) - cpu0;
-	long hwm = rss_kib(pid, "VmHWM:");
+	/* Both modes in the same run (issue 16: split >= 0.9 x single). */
+	run_result one, split;
+	run(base, el, roll, 1, &one);
+	run(base, el, roll, 0, &split);
+	double tc = split.tc, wall = split.wall, cpu = split.cpu, p50 = split.p50, p99 = split.p99;
+	long hwm = split.hwm_kib;
+	failures = one.failures + split.failures;
+	char line[600];
+	snprintf(state_dir, sizeof state_dir, "%s", base);
 
 	double fe_cpu;
 	double fe = floor_encrypt(200, &fe_cpu);
 	double fs = floor_fsync(200);
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
-	qsort(lat, (size_t)ncasts, sizeof *lat, cmpd);
-	double p50 = lat[ncasts / 2], p99 = lat[(size_t)((double)ncasts * 0.99)];
 	double rate = ncasts / wall;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	double floor_rate = (double)(ncpu > 0 ? ncpu : 1) / fe_cpu;
 
 	printf("quorum-ballotd load: %d casts, %d concurrent booth clients, 7-option ballot\n",
 	       ncasts, nclients);
+	printf("privilege separation (monitor + worker, P-9) against --single-process:\n");
+	printf("  single process:    %8.0f casts/s   p50 %.2f ms  p99 %.2f ms  CPU/cast %.3f ms\n",
+	       ncasts / one.wall, one.p50 * 1e3, one.p99 * 1e3, one.cpu / ncasts * 1e3);
+	printf("  split:             %8.0f casts/s   p50 %.2f ms  p99 %.2f ms  CPU/cast %.3f ms\n",
+	       rate, p50 * 1e3, p99 * 1e3, cpu / ncasts * 1e3);
+	printf("  split / single:    %8.2f x         (goal >= 0.90)\n", one.wall / wall);
+	printf("the split daemon in detail:\n");
 	printf("  check-ins (1 operator, sequential): %.0f/s\n", ncasts / tc);
 	printf("  durable casts:     %8.0f casts/s   (target >= 1000)\n", rate);
 	printf("  latency p50:       %8.2f ms\n", p50 * 1e3);
 	printf("  latency p99:       %8.2f ms        (target <= 50)\n", p99 * 1e3);
-	printf("  daemon peak RSS:   %8.1f MB        (target <= 64)\n", hwm / 1024.0);
-	printf("  daemon CPU/cast:   %8.3f ms        (all threads, user+sys)\n",
+	printf("  daemon peak RSS:   %8.1f MB        (monitor + worker; target <= 64)\n",
+	       hwm / 1024.0);
+	printf("  daemon CPU/cast:   %8.3f ms        (both processes, user+sys)\n",
 	       cpu / ncasts * 1e3);
 	printf("  failures:          %8d\n", failures);
 	printf("floors measured in this run:\n");

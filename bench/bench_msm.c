@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_msm -- multi-scalar multiplication over P-256 (C-1.5): the bucket
  * method (point_msm_enc, point_msm) against OpenSSL's EC_POINTs_mul

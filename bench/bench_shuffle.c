@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_shuffle -- the mix-net (docs/spec/crypto.md C-8): mixing + proving
  * and verifying n slots of width w, per slot, each beside its floor (the

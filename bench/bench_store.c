@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_store -- check-ins per second on the roll DB under the journal
  * arrangements P-5.6 weighs, beside the fsync floor measured in the same

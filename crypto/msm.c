@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * msm.c -- multi-scalar multiplication over P-256 by the bucket method
  * (Pippenger), with its own field arithmetic (docs/spec/crypto.md C-1.5).

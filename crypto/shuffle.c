@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * shuffle.c -- re-encryption mix-net with a Terelius-Wikstrom proof of
  * shuffle, and names as points (docs/spec/crypto.md C-8).

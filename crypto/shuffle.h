@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * shuffle.h -- verifiable re-encryption mix-net (docs/spec/crypto.md C-8).
  *

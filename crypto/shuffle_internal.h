@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * shuffle_internal.h -- hooks for the must-fail tests of the mix-net
  * (tests/crypto/test_shuffle.c).  Not for production code: these make or

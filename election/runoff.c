@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* runoff.c -- see runoff.h; docs/spec/election.md E-5, ballot.md B-1. */
 #include "runoff.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * runoff.h -- the run-off (另行选举) built from the previous round's
  * decision, and the ballot style of a round.  Spec: docs/spec/election.md

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* srec_stream.c -- see srec_stream.h. */
 #include "election/srec_stream.h"
 

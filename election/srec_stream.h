@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * srec_stream.h -- read a station record (station-record.json, R-5) one
  * ballot at a time, in memory bounded by the largest single ballot entry

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_shuffle -- the mix-net's parsers (crypto/shuffle.h, C-8).
  *

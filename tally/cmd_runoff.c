@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * cmd_runoff.c -- quorum-tally runoff PREV_DIR [--out MANIFEST.json]
  *

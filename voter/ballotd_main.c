@@ -33,7 +33,8 @@ static const char *const usage =
        "                      (--key-file FILE | --key-credential NAME | --key-fd N)\n"
        "                      [--foreground] [--read-timeout MS] [--idle-timeout S]\n"
        "                      [--operator-group GROUP] [--booth-group GROUP]\n"
-       "                      [--pending-ttl S]\n"
+       "                      [--pending-ttl S] [--worker-user USER]\n"
+       "                      [--single-process]\n"
        "\n"
        "The ballot-issuing daemon of one polling station.  It loads the election\n"
        "directory, opens (or creates) the station's encrypted roll DB, ballot box and\n"
@@ -54,9 +55,17 @@ static const char *const usage =
        "not be writable by group or others.\n"
        "Requests are newline-delimited JSON (docs/protocol.md).\n"
        "\n"
-       "Options (each but --key-fd, --config, --no-config, --check-config and\n"
-       "--help may also be set in the configuration file, as NAME = VALUE without\n"
-       "the dashes; the command line overrides the file):\n"
+       "Privilege separation: the process started holds the station's signing key\n"
+       "and the database keys (the monitor); it starts a worker, this program again,\n"
+       "which serves the sockets, parses every request and asks the monitor for a\n"
+       "fixed set of typed operations (docs/spec/protocol.md P-9).  The worker holds\n"
+       "no key, runs as --worker-user when started as root, and is confined by a\n"
+       "seccomp allow-list; if it dies, the monitor logs why and starts another.\n"
+       "\n"
+       "Options (each but --key-fd, --worker-user, --single-process, --config,\n"
+       "--no-config, --check-config and --help may also be set in the\n"
+       "configuration file, as NAME = VALUE without the dashes; the command line\n"
+       "overrides the file):\n"
        "  --config FILE     read the settings from FILE (default\n"
        "                    /etc/quorum/ballotd.conf, if it exists)\n"
        "  --no-config       read no configuration file\n"
@@ -91,6 +100,10 @@ static const char *const usage =
        "                    whose members may use it (default: the daemon's group)\n"
        "  --pending-ttl S   an encrypted ballot neither cast nor challenged within S\n"
        "                    seconds is dropped (default 900)\n"
+       "  --worker-user USER  the worker's account when the daemon runs as root\n"
+       "                    (default nobody; a dedicated account is better)\n"
+       "  --single-process  no worker: one process parses requests and holds the\n"
+       "                    keys (the benchmark's baseline; not for polling day)\n"
        "  --help            this text\n"
        "\n"
        "The passphrase is never taken on the command line.  The database keys are\n"
@@ -230,6 +243,9 @@ int main(int argc, char **argv)
 	    {"operator-group", required_argument, NULL, 0},
 	    {"booth-group", required_argument, NULL, 0},
 	    {"pending-ttl", required_argument, NULL, 0},
+	    {"worker-user", required_argument, NULL, 'u'},
+	    {"single-process", no_argument, NULL, 'S'},
+	    {"privsep-worker", required_argument, NULL, 'W'},
 	    {"config", required_argument, NULL, 'c'},
 	    {"no-config", no_argument, NULL, 'n'},
 	    {"check-config", no_argument, NULL, 'C'},
@@ -244,6 +260,9 @@ int main(int argc, char **argv)
 	const char *conf = NULL;
 	int noconf = 0, check = 0, bad = 0, c, idx = 0;
 	ballotd_opts o;
+	int single = 0, is_worker = 0, wfds[4] = {-1, -1, -1, -1};
+	unsigned wgen = 0;
+	const char *wuser = "nobody";
 	uint8_t pass[STATION_PASS_MAX];
 	size_t passlen = 0;
 	char err[512];
@@ -271,6 +290,25 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			check = 1;
+			break;
+		case 'u':
+			wuser = optarg;
+			break;
+		case 'S':
+			single = 1;
+			break;
+		case 'W':
+			/* Internal: this process is the worker (P-9). */
+			if (sscanf(optarg, "%d,%d,%d,%d,%u", &wfds[0], &wfds[1], &wfds[2], &wfds[3],
+			           &wgen) != 5 ||
+			    wfds[0] < 3 || wfds[1] < 3 || wfds[2] < 3 || wfds[3] < 3) {
+				fprintf(
+				    stderr, "%s",
+				    _("quorum-ballotd: --privsep-worker is for the daemon's own "
+				      "use\n"));
+				return 2;
+			}
+			is_worker = 1;
 			break;
 		case 'h':
 			fputs(_(usage), stdout);
@@ -322,6 +360,23 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	svc_log_init();
+	if (is_worker) {
+		/* The worker (P-9): the public settings only; it never reads
+		 * the passphrase. */
+		station_config wcfg = {
+		    .election_dir = o.election,
+		    .station_id = o.station_id,
+		    .state_dir = o.state,
+		    .read_timeout_ms = (int)o.timeout,
+		    .foreground = o.fg,
+		    .idle_timeout_ms = (int)o.idle * 1000,
+		};
+		for (int r = 1; r < 3; r++) {
+			wcfg.group_set[r] = 1;
+			wcfg.gid[r] = o.group_set[r] ? o.gid[r] : (unsigned)getegid();
+		}
+		station_worker_main(&wcfg, wfds, wgen, wuser);
+	}
 	json_set_alloc_funcs(malloc, wiping_free);
 	/* Every file we create (databases, WAL, records) is private. */
 	umask(077);
@@ -422,8 +477,8 @@ int main(int argc, char **argv)
 		       o.fg ? _(" and to standard error") : "", (long)getpid());
 		fflush(stdout);
 	}
-	e = station_serve(st, err, sizeof err);
-	svc_notify_stopping();
+	e = single ? station_serve(st, err, sizeof err)
+	           : station_serve_privsep(st, argv, err, sizeof err);
 	if (e != Q_OK) {
 		fprintf(stderr, "quorum-ballotd: %s\n", err);
 		goto out;

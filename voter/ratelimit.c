@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * ratelimit.c -- per-connection rate limit (GCRA), see ratelimit.h.
  */

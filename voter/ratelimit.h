@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * ratelimit.h -- a per-connection rate limit (docs/protocol.md section 1):
  * each connection may make `burst` requests at once, then one every

@@ -28,7 +28,7 @@
 
 #include "banned.h"
 
-enum { TAG_LISTEN = 1, TAG_CONN, TAG_EVENT, TAG_SIGNAL };
+enum { TAG_LISTEN = 1, TAG_CONN, TAG_EVENT, TAG_SIGNAL, TAG_WATCH };
 
 typedef struct conn {
 	int tag; /* TAG_CONN; first member, like every epoll target */
@@ -70,7 +70,10 @@ struct server {
 	server_config cfg;
 	int ep;
 	listener lis[ROLE__COUNT];
-	fd_tag ev_tag, sig_tag;
+	fd_tag ev_tag, sig_tag, watch_tag;
+	int watch_fd;
+	void (*watch_cb)(void *ctx);
+	void *watch_ctx;
 	int evfd, sigfd;
 	conn *slots[SERVER_MAX_CONNS];
 	size_t nconns, nrole[ROLE__COUNT];
@@ -113,6 +116,74 @@ json_t *server_ok(json_t *extra)
 	return o;
 }
 
+qerr server_listen(const server_config *cfg, server_role r, int *fdp, char *err, size_t errlen)
+{
+	const char *p = cfg->socket_path[r];
+	struct sockaddr_un sa;
+	qerr e = Q_ERR_IO;
+	int fd = -1;
+	*fdp = -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (strlen(p) >= sizeof sa.sun_path) {
+		snprintf(err, errlen, "socket path too long: %s", p);
+		return Q_ERR_LIMIT;
+	}
+	memcpy(sa.sun_path, p, strlen(p) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		goto out;
+	}
+	struct stat sb;
+	if (lstat(p, &sb) == 0) {
+		/* Only a stale socket of ours is replaced. */
+		if (!S_ISSOCK(sb.st_mode) || sb.st_uid != geteuid()) {
+			snprintf(err, errlen,
+			         "%s exists and is not a socket of this user: refusing to "
+			         "replace it",
+			         p);
+			e = Q_ERR_STATE;
+			goto out;
+		}
+		if (unlink(p) != 0) {
+			snprintf(err, errlen, "unlink %s: %s", p, strerror(errno));
+			goto out;
+		}
+	}
+	/* The socket is born with its final mode (no chmod of a path,
+	 * which would follow a symlink put there in between). */
+	mode_t old = umask(0777 & ~(mode_t)cfg->mode[r]);
+	int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old);
+	if (rc != 0) {
+		snprintf(err, errlen, "bind %s: %s", p, strerror(errno));
+		goto out;
+	}
+	if (cfg->group_set[r] &&
+	    fchownat(AT_FDCWD, p, (uid_t)-1, (gid_t)cfg->gid[r], AT_SYMLINK_NOFOLLOW) != 0) {
+		snprintf(err, errlen, "chown %s: %s", p, strerror(errno));
+		goto out;
+	}
+	if (lstat(p, &sb) != 0 || !S_ISSOCK(sb.st_mode) || sb.st_uid != geteuid() ||
+	    (sb.st_mode & 0777) != cfg->mode[r]) {
+		snprintf(err, errlen, "%s: not the socket just created", p);
+		e = Q_ERR_STATE;
+		goto out;
+	}
+	if (listen(fd, 128) != 0) {
+		snprintf(err, errlen, "listen %s: %s", p, strerror(errno));
+		goto out;
+	}
+	*fdp = fd;
+	fd = -1;
+	e = Q_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	return e;
+}
+
 qerr server_new(server **out, const server_config *cfg, char *err, size_t errlen)
 {
 	qerr e = Q_ERR_IO;
@@ -121,7 +192,7 @@ qerr server_new(server **out, const server_config *cfg, char *err, size_t errlen
 	if (s == NULL)
 		return Q_ERR_NOMEM;
 	s->cfg = *cfg;
-	s->evfd = s->sigfd = -1;
+	s->evfd = s->sigfd = s->watch_fd = -1;
 	for (int r = 0; r < ROLE__COUNT; r++)
 		s->lis[r].fd = -1;
 	pthread_mutex_init(&s->mu, NULL);
@@ -138,74 +209,25 @@ qerr server_new(server **out, const server_config *cfg, char *err, size_t errlen
 		goto out;
 	}
 	for (int r = 0; r < ROLE__COUNT; r++) {
-		const char *p = cfg->socket_path[r];
 		listener *l = &s->lis[r];
-		struct sockaddr_un sa;
-		if (p == NULL)
-			continue;
-		memset(&sa, 0, sizeof sa);
-		sa.sun_family = AF_UNIX;
-		if (strlen(p) >= sizeof sa.sun_path) {
-			snprintf(err, errlen, "socket path too long: %s", p);
-			e = Q_ERR_LIMIT;
-			goto out;
-		}
-		memcpy(sa.sun_path, p, strlen(p) + 1);
 		l->tag = TAG_LISTEN;
 		l->role = (server_role)r;
-		l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (l->fd < 0) {
-			snprintf(err, errlen, "socket: %s", strerror(errno));
-			goto out;
-		}
-		struct stat sb;
-		if (lstat(p, &sb) == 0) {
-			/* Only a stale socket of ours is replaced. */
-			if (!S_ISSOCK(sb.st_mode) || sb.st_uid != geteuid()) {
-				snprintf(err, errlen,
-				         "%s exists and is not a socket of this user: refusing to "
-				         "replace it",
-				         p);
-				e = Q_ERR_STATE;
+		if (cfg->have_listen_fd[r]) {
+			l->fd = cfg->listen_fd[r]; /* made by a parent; not unlinked here */
+		} else if (cfg->socket_path[r] != NULL) {
+			if ((e = server_listen(cfg, (server_role)r, &l->fd, err, errlen)) != Q_OK)
+				goto out;
+			if ((l->path = strdup(cfg->socket_path[r])) == NULL) {
+				e = Q_ERR_NOMEM;
 				goto out;
 			}
-			if (unlink(p) != 0) {
-				snprintf(err, errlen, "unlink %s: %s", p, strerror(errno));
-				goto out;
-			}
-		}
-		/* The socket is born with its final mode (no chmod of a path,
-		 * which would follow a symlink put there in between). */
-		mode_t old = umask(0777 & ~(mode_t)cfg->mode[r]);
-		int rc = bind(l->fd, (struct sockaddr *)&sa, sizeof sa);
-		umask(old);
-		if (rc != 0) {
-			snprintf(err, errlen, "bind %s: %s", p, strerror(errno));
-			goto out;
-		}
-		if (cfg->group_set[r] && fchownat(AT_FDCWD, p, (uid_t)-1, (gid_t)cfg->gid[r],
-		                                  AT_SYMLINK_NOFOLLOW) != 0) {
-			snprintf(err, errlen, "chown %s: %s", p, strerror(errno));
-			goto out;
-		}
-		if (lstat(p, &sb) != 0 || !S_ISSOCK(sb.st_mode) || sb.st_uid != geteuid() ||
-		    (sb.st_mode & 0777) != cfg->mode[r]) {
-			snprintf(err, errlen, "%s: not the socket just created", p);
-			e = Q_ERR_STATE;
-			goto out;
-		}
-		l->path = strdup(p);
-		if (l->path == NULL) {
-			e = Q_ERR_NOMEM;
-			goto out;
-		}
-		if (listen(l->fd, 128) != 0) {
-			snprintf(err, errlen, "listen %s: %s", p, strerror(errno));
-			goto out;
+		} else {
+			continue;
 		}
 		struct epoll_event lev = {.events = EPOLLIN, .data.ptr = l};
 		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, l->fd, &lev) != 0) {
 			snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
+			e = Q_ERR_IO;
 			goto out;
 		}
 	}
@@ -215,6 +237,28 @@ qerr server_new(server **out, const server_config *cfg, char *err, size_t errlen
 out:
 	server_free(s);
 	return e;
+}
+
+qerr server_watch(server *s, int fd, void (*cb)(void *ctx), void *ctx)
+{
+	if (s->watch_fd >= 0)
+		return Q_ERR_STATE;
+	s->watch_tag.tag = TAG_WATCH;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &s->watch_tag};
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+		return Q_ERR_IO;
+	s->watch_fd = fd;
+	s->watch_cb = cb;
+	s->watch_ctx = ctx;
+	return Q_OK;
+}
+
+void server_unwatch(server *s)
+{
+	if (s->watch_fd < 0)
+		return;
+	(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, s->watch_fd, NULL);
+	s->watch_fd = -1;
 }
 
 qerr server_handle_signals(server *srv)
@@ -528,13 +572,19 @@ static int peer_allowed(const server *s, int fd, server_role role)
 	socklen_t len = sizeof uc;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
 		return 0;
-	if (uc.uid == 0 || uc.uid == geteuid())
+	if (uc.uid == 0 || uc.uid == (s->cfg.owner_set ? (uid_t)s->cfg.owner_uid : geteuid()))
 		return 1;
 	if (role == ROLE_ADMIN || !s->cfg.group_set[role])
 		return 0;
 	gid_t g = (gid_t)s->cfg.gid[role];
 	if (uc.gid == g)
 		return 1;
+	if (s->cfg.members_loaded) {
+		for (size_t i = 0; i < s->cfg.nmembers[role]; i++)
+			if (s->cfg.members[role][i] == (unsigned)uc.uid)
+				return 1;
+		return 0;
+	}
 	struct passwd pw, *pp = NULL;
 	char buf[4096];
 	gid_t groups[256];
@@ -547,6 +597,36 @@ static int peer_allowed(const server *s, int fd, server_role role)
 		if (groups[i] == g)
 			return 1;
 	return 0;
+}
+
+qerr server_load_members(server_config *cfg)
+{
+	struct passwd *pw;
+	qerr e = Q_OK;
+	setpwent();
+	while (e == Q_OK && (pw = getpwent()) != NULL) {
+		gid_t groups[256];
+		int ng = 256;
+		if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ng) < 0)
+			continue;
+		for (int r = 1; r < ROLE__COUNT; r++) {
+			int in = 0;
+			for (int i = 0; i < ng; i++)
+				in |= cfg->group_set[r] && groups[i] == (gid_t)cfg->gid[r];
+			if (!in)
+				continue;
+			unsigned *p = realloc(cfg->members[r], (cfg->nmembers[r] + 1) * sizeof *p);
+			if (p == NULL) {
+				e = Q_ERR_NOMEM;
+				break;
+			}
+			p[cfg->nmembers[r]++] = (unsigned)pw->pw_uid;
+			cfg->members[r] = p;
+		}
+	}
+	endpwent();
+	cfg->members_loaded = e == Q_OK;
+	return e;
 }
 
 static const size_t role_limit[ROLE__COUNT] = {SERVER_ADMIN_CONNS, SERVER_OPERATOR_CONNS,
@@ -687,6 +767,9 @@ qerr server_run(server *s)
 				do_accept(s, evs[i].data.ptr);
 			} else if (tag == TAG_EVENT) {
 				server_drain_posts(s);
+			} else if (tag == TAG_WATCH) {
+				if (s->watch_fd >= 0)
+					s->watch_cb(s->watch_ctx);
 			} else if (tag == TAG_SIGNAL) {
 				struct signalfd_siginfo si;
 				while (read(s->sigfd, &si, sizeof si) == sizeof si)

@@ -58,6 +58,19 @@ typedef struct server_config {
 	 * get error "forbidden" and are disconnected. */
 	int group_set[ROLE__COUNT];
 	unsigned gid[ROLE__COUNT];
+	/* A listening socket made by a parent process (server_listen), used
+	 * instead of socket_path[r] and never unlinked by this server. */
+	int have_listen_fd[ROLE__COUNT];
+	int listen_fd[ROLE__COUNT];
+	/* The uid that may use every socket besides root (default: geteuid();
+	 * the privilege-separated worker runs as another user). */
+	int owner_set;
+	unsigned owner_uid;
+	/* Filled by server_load_members: the uids whose groups include gid[r]
+	 * (then the peer check reads no user database at connect). */
+	int members_loaded;
+	unsigned *members[ROLE__COUNT];
+	size_t nmembers[ROLE__COUNT];
 	int read_timeout_ms; /* a partial request older than this: error + close */
 	int idle_timeout_ms; /* no request for this long: close (0: never) */
 	server_handler handler;
@@ -72,6 +85,25 @@ typedef struct server_config {
  * directory must already be safe (not writable by others).
  * On failure *out is NULL and err holds a reason. */
 Q_MUST_CHECK qerr server_new(server **out, const server_config *cfg, char *err, size_t errlen);
+
+/* Create, bind (mode cfg->mode[r], group cfg->gid[r]) and listen on
+ * cfg->socket_path[r] as server_new does; *fd is close-on-exec and
+ * non-blocking.  For a parent that hands listeners to a child. */
+Q_MUST_CHECK qerr server_listen(const server_config *cfg, server_role r, int *fd, char *err,
+                                size_t errlen);
+
+/* Resolve, once, which users belong to each role's group (for a process
+ * that cannot read /etc/passwd and /etc/group later: the sandboxed
+ * worker).  The arrays are the caller's (never freed by the server). */
+Q_MUST_CHECK qerr server_load_members(server_config *cfg);
+
+/* Watch one more descriptor: cb(ctx) runs on the loop thread whenever fd
+ * is readable (or at EOF/error).  One at a time: Q_ERR_STATE if one is
+ * watched already. */
+Q_MUST_CHECK qerr server_watch(server *srv, int fd, void (*cb)(void *ctx), void *ctx);
+
+/* Stop watching it (the descriptor is not closed). */
+void server_unwatch(server *srv);
 
 /* Run until server_stop() (or SIGTERM/SIGINT when install_signals was
  * set).  Returns Q_OK on a clean stop, Q_ERR_IO on a fatal loop error. */

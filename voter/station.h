@@ -10,7 +10,9 @@
  *
  * Threads: the event loop (caller's thread), STATION_WORKERS crypto
  * workers (encrypt and prove), and one committer (group commit: one box
- * transaction and one log batch per group).
+ * transaction and one log batch per group).  Privilege-separated
+ * (station_serve_privsep, P-9) this process is the monitor: its loop
+ * reads the worker's messages instead of the sockets.
  */
 #ifndef QUORUM_VOTER_STATION_H
 #define QUORUM_VOTER_STATION_H
@@ -52,6 +54,27 @@ Q_MUST_CHECK qerr station_open(station **out, const station_config *cfg, char *e
  * state directory and serve until SIGTERM/SIGINT, then finish every
  * job in flight and return Q_OK. */
 Q_MUST_CHECK qerr station_serve(station *st, char *err, size_t errlen);
+
+/* Serve privilege-separated (docs/spec/protocol.md P-9): this process
+ * becomes the monitor; it creates the sockets and starts the worker, this
+ * program again (argv[0] via /proc/self/exe) with --privsep-worker=... put
+ * before argv[1..] (NULL-terminated), and restarts the worker whenever it
+ * dies.  Returns after SIGTERM/SIGINT (or when the worker stopped
+ * cleanly, or died 5 times within 10 s: then Q_ERR_STATE is not returned,
+ * the log says why). */
+Q_MUST_CHECK qerr station_serve_privsep(station *st, char *const argv[], char *err, size_t errlen);
+
+/* The worker's main (never returns): fds are the channel to the monitor
+ * and the admin, operator and booth listeners; gen the worker's
+ * generation (1 for the first); user the account it switches to when it
+ * runs as root.  Only cfg's election_dir, station_id, foreground,
+ * timeouts and groups are used; no passphrase. */
+__attribute__((noreturn)) int station_worker_main(const station_config *cfg, const int fds[4],
+                                                  unsigned gen, const char *user);
+
+/* The election's public parts only (for the worker): no state, no key. */
+Q_MUST_CHECK qerr station_open_public(station **out, const station_config *cfg, char *err,
+                                      size_t errlen);
 
 void station_free(station *st);
 

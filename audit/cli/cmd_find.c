@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * quorum-audit find LOG TRACKING-CODE [--base-hash HEX]
  * A voter's receipt check in one step: find the ballot-cast entry of a

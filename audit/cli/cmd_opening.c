@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * quorum-audit opening RECORD TRACKING-CODE
  * An observer's look at a challenged ballot (B-6, B-7): find it in the

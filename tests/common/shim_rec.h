@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The binary record the fault shim (fault_shim.c) writes under
  * QUORUM_SHIM_RECORD: one entry per call that changes a file's bytes, a
  * directory's names, or is a sync or a send, in the order the calls

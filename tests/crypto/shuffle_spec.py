@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The mix-net checked from docs/spec/crypto.md C-8 alone (own P-256
 arithmetic and transcript, no code of the C library):
 1. known answers: the generators H, h_1..h_3 for ctx = 01..20 and the name

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Multi-scalar multiplication (crypto/msm.c, C-1.5): the bucket method
  * against the naive sum of point_mul and against OpenSSL's EC_POINTs_mul,
  * for random sizes 0..5000 with the edge cases (zero scalars, points at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The mix-net (docs/spec/crypto.md C-8): an honest shuffle verifies and
  * decrypts to the same multiset; every cheat is rejected and the report
  * names the equation of C-8.4 that caught it; generators and name points

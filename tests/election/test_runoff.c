@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The run-off built from round one (election/runoff.h; docs/spec/election.md
  * E-5, decide.md D-3.6, ballot.md B-1): the cut and a tie at it, the seats
  * left, a run-off candidate exactly at 1/3, none reaching it, withdrawals

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* election/srec_stream.h: a station record read one ballot at a time
  * gives the same ballots, other members and SHA-256 as reading it whole;
  * must-fail: truncated, a second "ballots", an entry over the bound, bad

@@ -187,6 +187,42 @@ const char *td_binary;
 const char *td_station;
 int td_no_foreground;
 
+/* The first child of pid (the daemon's worker, P-9), or 0. */
+static pid_t first_child(pid_t pid)
+{
+	char p[96];
+	int c = 0;
+	snprintf(p, sizeof p, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	FILE *f = fopen(p, "r");
+	if (f != NULL) {
+		if (fscanf(f, "%d", &c) != 1)
+			c = 0;
+		fclose(f);
+	}
+	return (pid_t)c;
+}
+
+/* Wait (bounded) until a worker of a daemon that died is gone too: it
+ * dies with its monitor (PR_SET_PDEATHSIG) but may still hold the old
+ * listening sockets for a moment (slowly under the sanitizers). */
+static void worker_gone(tdaemon *d)
+{
+	for (int i = 0; d->worker > 0 && i < 1000; i++) {
+		char p[64], st = 'X';
+		snprintf(p, sizeof p, "/proc/%d/stat", (int)d->worker);
+		FILE *f = fopen(p, "r");
+		if (f == NULL || fscanf(f, "%*d (%*[^)]) %c", &st) != 1)
+			st = 'X';
+		if (f != NULL)
+			fclose(f);
+		if (st == 'X' || st == 'Z')
+			break;
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	d->worker = 0;
+}
+
 int td_start(tdaemon *d, const char *pass, int *status)
 {
 	const char *root = getenv("QUORUM_BUILD_ROOT");
@@ -198,6 +234,7 @@ int td_start(tdaemon *d, const char *pass, int *status)
 	else
 		snprintf(bin, sizeof bin, "%s/voter/%s", root,
 		         td_binary != NULL ? td_binary : "quorum-ballotd-test");
+	worker_gone(d);
 	cr_assert_eq(pipe(p), 0);
 	pid_t pid = fork();
 	cr_assert(pid >= 0);
@@ -259,8 +296,13 @@ int td_start(tdaemon *d, const char *pass, int *status)
 			else
 				close(fd);
 		}
-		if (ok)
+		if (ok) {
+			for (int k = 0; k < 100 && (d->worker = first_child(pid)) == 0; k++) {
+				struct timespec ts = {0, 10 * 1000 * 1000};
+				nanosleep(&ts, NULL);
+			}
 			return 0;
+		}
 		struct timespec ts = {0, 20 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}

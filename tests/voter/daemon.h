@@ -15,6 +15,7 @@ typedef struct tdaemon {
 	char roll[300]; /* roll CSV */
 	char log[300]; /* daemon stderr */
 	pid_t pid;
+	pid_t worker; /* the daemon's worker process (P-9) when last started, or 0 */
 } tdaemon;
 
 /* Make dir/el (manifest.json, joint-key) and dir/roll.csv with nvoters

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * quorum-ballotd under power loss, in the manner of ALICE and LazyFS: the
  * daemon runs a poll under the fault shim (tests/common/fault_shim.c,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quorum-ballotd and quorum-ballot as a newcomer meets them (issue 21):
  * the daemon says what it started without --foreground; an unknown
  * station or an election directory whose base-hash is not its manifest's

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * station_roll.c -- the roll and check-in (operator socket): import-roll, lookup, checkin, reissue.
+ */
+#include "station_int.h"
+
+#include "banned.h"
+
+json_t *op_import_roll(station *st, server_conn c, const ps_msg *m)
+{
+	const char *path = m->str;
+	uint8_t *csv = NULL;
+	size_t len;
+	elec_findings f;
+	elec_roll *r = NULL;
+	json_t *reply = NULL;
+	uint8_t h[32];
+	char hx[65];
+	qerr e;
+	if (path == NULL || path[0] != '/')
+		return server_error("bad_request",
+		                    "\"path\" must be an absolute path to the roll CSV");
+	if (strcmp(st->state, "new") != 0)
+		return server_error("roll_locked",
+		                    "the roll cannot change once the poll is opened");
+	if (st->roll != NULL)
+		return server_error("roll_locked", "a roll has already been imported");
+	if ((e = st_read_file(path, 256u * 1024 * 1024, &csv, &len)) != Q_OK)
+		return server_error("bad_roll", "cannot read %s: %s", path, qerr_str(e));
+	elec_findings_init(&f);
+	/* P-6.1: only the roll the election was made with (R-2.1 roll_hash) */
+	sha256(h, csv, len);
+	st_hex(hx, h, 32);
+	if (memcmp(h, st->roll_hash, 32) != 0) {
+		char want[65];
+		st_hex(want, st->roll_hash, 32);
+		reply =
+		    server_error("roll_mismatch",
+		                 "%s is not the election's roll: its SHA-256 is %s, the "
+		                 "election's roll_hash (parameters.json) is %s; nothing imported",
+		                 path, hx, want);
+		goto out;
+	}
+	if (memchr(csv, '\0', len) != NULL) { /* stored as text (P-5.1): exact bytes only */
+		reply = server_error("bad_roll", "%s holds a NUL byte; nothing imported", path);
+		goto out;
+	}
+	e = roll_import((char *)csv, len, &r, &f);
+	if (e != Q_OK) {
+		json_t *list = json_array();
+		for (size_t i = 0; i < f.n && i < 50; i++)
+			json_array_append_new(list, json_pack("{s:s, s:s}", "where",
+			                                      f.v[i].where ? f.v[i].where : "",
+			                                      "message", f.v[i].message));
+		reply =
+		    server_error("bad_roll", "the roll has %zu problems; nothing imported", f.n);
+		json_object_set_new(json_object_get(reply, "error"), "findings", list);
+		goto out;
+	}
+	/* P-6.1: logged first, so that no roll is ever used unlogged; a DB
+	 * failure after it leaves an entry and no roll, and a retry logs the
+	 * same hash again. */
+	{
+		char text[160];
+		uint64_t idx = 0;
+		snprintf(text, sizeof text, "voters %zu\nsha256 %s\n", r->n, hx);
+		pthread_mutex_lock(&st->io_mu);
+		e = st_log_text(st, ENTRY_ROLL, text, &idx);
+		pthread_mutex_unlock(&st->io_mu);
+		if (e != Q_OK) {
+			reply = server_error("internal", "audit log: %s; nothing imported",
+			                     qerr_str(e));
+			goto out;
+		}
+	}
+	/* One transaction: all voters, the CSV itself. */
+	if ((e = store_begin(st->rolldb)) != Q_OK)
+		goto dberr;
+	for (size_t i = 0; i < r->n; i++) {
+		store_voter v;
+		memset(&v, 0, sizeof v);
+		const roll_record *rr = &r->v[i];
+		snprintf(v.id, sizeof v.id, "%s", rr->id);
+		snprintf(v.name, sizeof v.name, "%s", rr->name ? rr->name : "");
+		snprintf(v.birth, sizeof v.birth, "%04d-%02d-%02d", rr->birth.year, rr->birth.month,
+		         rr->birth.day);
+		snprintf(v.household, sizeof v.household, "%s", rr->household ? rr->household : "");
+		snprintf(v.group, sizeof v.group, "%s", rr->group ? rr->group : "");
+		snprintf(v.flags, sizeof v.flags, "%u", rr->flags);
+		if ((e = store_roll_add(st->rolldb, &v)) != Q_OK) {
+			store_rollback(st->rolldb);
+			goto dberr;
+		}
+	}
+	if ((e = store_meta_set(st->rolldb, "roll_csv", (char *)csv)) != Q_OK) {
+		store_rollback(st->rolldb);
+		goto dberr;
+	}
+	if ((e = store_commit(st->rolldb)) != Q_OK)
+		goto dberr;
+	st->roll = r;
+	r = NULL;
+	st->registered = st->roll->n;
+	st_log(st, LOG_INFO, "roll imported: %llu voters", (unsigned long long)st->registered);
+	reply =
+	    server_ok(json_pack("{s:I, s:s}", "voters", (json_int_t)st->registered, "sha256", hx));
+	goto out;
+dberr:
+	reply = server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+out:
+	elec_findings_free(&f);
+	roll_free(r);
+	free(csv);
+	return reply;
+}
+
+static json_t *voter_json(const store_voter *v)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", v->id, "name", v->name, "household",
+	                 v->household, "group", v->group, "checked_in", v->checked_in);
+}
+
+json_t *op_lookup(station *st, server_conn c, const ps_msg *m)
+{
+	const char *id = m->str;
+	store_voter v;
+	if (id == NULL || strlen(id) >= STORE_FIELD_MAX)
+		return server_error("bad_request", "\"voter\" must be a roll id");
+	qerr e = store_roll_get(st->rolldb, id, &v);
+	if (e == Q_ERR_NOTFOUND)
+		return server_error("not_on_roll", "voter %s is not on the roll", id);
+	if (e != Q_OK)
+		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+	json_t *vj = voter_json(&v);
+	if (st->roll != NULL) {
+		roll_refusal why;
+		char msg[300];
+		e = roll_check_eligible(st->roll, id, NULL, &st->rctx, &why, msg, sizeof msg);
+		json_object_set_new(vj, "eligible", json_boolean(e == Q_OK));
+		if (e != Q_OK)
+			json_object_set_new(vj, "refusal", json_string(roll_refusal_code(why)));
+	}
+	return server_ok(json_pack("{s:o}", "voter", vj));
+}
+
+static const char *refusal_error(roll_refusal r)
+{
+	switch (r) {
+	case ELIG_NOT_REGISTERED:
+		return "not_on_roll";
+	case ELIG_UNDER_18:
+		return "under_18";
+	case ELIG_WRONG_STATION:
+		return "wrong_station";
+	case ELIG_DEPRIVED:
+		return "deprived";
+	case ELIG_NOT_MEMBER:
+		return "not_member";
+	default:
+		return "proxy_refused";
+	}
+}
+
+json_t *op_checkin(station *st, server_conn c, const ps_msg *m)
+{
+	const char *id = m->str;
+	const char *proxy = m->has_proxy ? m->proxy : NULL;
+	uint8_t tok[TOKEN_LEN], h[32];
+	char hex[2 * TOKEN_LEN + 1], msg[300];
+	roll_refusal why = ELIG_OK;
+	json_t *reply;
+	if (id == NULL || strlen(id) >= STORE_FIELD_MAX)
+		return server_error("bad_request", "\"voter\" must be a roll id");
+	if (proxy != NULL && strlen(proxy) >= STORE_FIELD_MAX)
+		return server_error("bad_request", "\"proxy\" must be a roll id");
+	if ((reply = st_need_open(st)) != NULL)
+		return reply;
+	msg[0] = '\0';
+	qerr e = roll_check_eligible(st->roll, id, proxy, &st->rctx, &why, msg, sizeof msg);
+	if (e != Q_OK)
+		return server_error(refusal_error(why), "%s",
+		                    msg[0] ? msg : roll_refusal_code(why));
+	if (rand_bytes(tok, sizeof tok) != Q_OK)
+		return server_error("internal", "random generator failed");
+	sha256(h, tok, sizeof tok);
+	e = store_roll_checkin(st->rolldb, id, h);
+	if (e == Q_ERR_EXISTS) {
+		wipe(tok, sizeof tok);
+		return server_error("already_voted", "voter %s has already been checked in", id);
+	}
+	if (e == Q_ERR_NOTFOUND) {
+		wipe(tok, sizeof tok);
+		return server_error("not_on_roll", "voter %s is not on the roll", id);
+	}
+	if (e != Q_OK) {
+		wipe(tok, sizeof tok);
+		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+	}
+	pthread_mutex_lock(&st->cnt_mu);
+	st->issued++;
+	pthread_mutex_unlock(&st->cnt_mu);
+	st->have_last = 1;
+	st->last_used = 0;
+	snprintf(st->last_id, sizeof st->last_id, "%.*s", (int)sizeof st->last_id - 1, id);
+	memcpy(st->last_h, h, 32);
+	st_hex(hex, tok, sizeof tok);
+	reply =
+	    server_ok(json_pack("{s:s, s:I}", "token", hex, "checked_in", (json_int_t)st->issued));
+	wipe(tok, sizeof tok);
+	wipe(hex, sizeof hex);
+	return reply;
+}
+
+/* Re-issue (operator): the latest check-in's token was never used (its
+ * reply was lost in a crash, or the paper lost): it dies, a new one is
+ * issued, and the log says a re-issue happened (P-6.6, never who). */
+json_t *op_reissue(station *st, server_conn c, const ps_msg *m)
+{
+	const char *id = m->str;
+	uint8_t tok[TOKEN_LEN], h[32];
+	char hex[2 * TOKEN_LEN + 1], text[64];
+	store_voter v;
+	json_t *reply;
+	qerr e;
+	if (id == NULL || strlen(id) >= STORE_FIELD_MAX)
+		return server_error("bad_request", "\"voter\" must be a roll id");
+	if ((reply = st_need_open(st)) != NULL)
+		return reply;
+	e = store_roll_get(st->rolldb, id, &v);
+	if (e == Q_ERR_NOTFOUND)
+		return server_error("not_on_roll", "voter %s is not on the roll", id);
+	if (e != Q_OK)
+		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+	if (!v.checked_in)
+		return server_error("not_checked_in",
+		                    "voter %s has not been checked in: use checkin", id);
+	if (!st->have_last || strcmp(st->last_id, id) != 0)
+		return server_error("reissue_refused",
+		                    "only the latest check-in can be re-issued, and voter %s is "
+		                    "not it",
+		                    id);
+	if (hset_has(&st->spent, st->last_h))
+		return server_error("token_spent",
+		                    "voter %s's token has been used to cast a "
+		                    "ballot",
+		                    id);
+	if (st->last_used || inflight_has(st, st->last_h) || pending_find(st, st->last_h))
+		return server_error("token_used",
+		                    "voter %s's token has been used at a booth: it cannot be "
+		                    "re-issued",
+		                    id);
+	if (rand_bytes(tok, sizeof tok) != Q_OK)
+		return server_error("internal", "random generator failed");
+	sha256(h, tok, sizeof tok);
+	/* Logged first: no re-issue is ever unlogged (P-6.6). */
+	snprintf(text, sizeof text, "reissued %llu\n", (unsigned long long)st->reissued + 1);
+	pthread_mutex_lock(&st->io_mu);
+	e = st_log_text(st, ENTRY_REISSUED, text, NULL);
+	pthread_mutex_unlock(&st->io_mu);
+	if (e != Q_OK) {
+		wipe(tok, sizeof tok);
+		return server_error("internal", "audit log: %s; nothing re-issued", qerr_str(e));
+	}
+	st->reissued++;
+	e = store_roll_reissue(st->rolldb, id, st->last_h, h);
+	if (e != Q_OK) {
+		wipe(tok, sizeof tok);
+		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+	}
+	memcpy(st->last_h, h, 32);
+	st_log(st, LOG_NOTICE, "token re-issued (%llu so far)", (unsigned long long)st->reissued);
+	st_hex(hex, tok, sizeof tok);
+	reply = server_ok(json_pack("{s:s}", "token", hex));
+	wipe(tok, sizeof tok);
+	wipe(hex, sizeof hex);
+	return reply;
+}

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * station_util.c -- small helpers of the station: logging, secret memory, hash sets, files, time.
+ */
+#include "station_int.h"
+#include "service.h"
+
+#include "banned.h"
+/* ---- logging (syslog + stderr; never secrets or choices) ---- */
+
+__attribute__((format(printf, 3, 4))) void st_log(const station *st, int pri, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	/* The journal with structured fields under systemd, else syslog and
+	 * stderr (service.h). */
+	svc_log(pri, fmt, buf, st == NULL || st->foreground);
+}
+
+/* ---- secret memory ---- */
+
+/* A zeroed page-aligned block for a secret: locked in RAM (when the
+ * RLIMIT_MEMLOCK allows; else a warning) and left out of core dumps
+ * (MADV_DONTDUMP).  NULL if it cannot be mapped. */
+void *st_secret_alloc(size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t len = ((n + (size_t)pg - 1) / (size_t)pg) * (size_t)pg;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (madvise(p, len, MADV_DONTDUMP) != 0) {
+		munmap(p, len);
+		return NULL;
+	}
+	if (mlock(p, len) != 0)
+		syslog(LOG_WARNING, "cannot lock secret memory: %s", strerror(errno));
+	return p;
+}
+
+void st_secret_free(void *p, size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t len = ((n + (size_t)pg - 1) / (size_t)pg) * (size_t)pg;
+	if (p == NULL)
+		return;
+	wipe(p, len);
+	munlock(p, len);
+	munmap(p, len);
+}
+
+/* ---- hash set ---- */
+
+int hset_has(const hset *s, const uint8_t h[32])
+{
+	if (s->cap == 0)
+		return 0;
+	uint64_t x;
+	memcpy(&x, h, 8);
+	for (size_t i = x & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (!s->used[i])
+			return 0;
+		if (memcmp(s->k[i], h, 32) == 0)
+			return 1;
+	}
+}
+
+qerr hset_add(hset *s, const uint8_t h[32])
+{
+	if (hset_has(s, h))
+		return Q_OK;
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		hset t = {calloc(cap, 32), calloc(cap, 1), cap, 0};
+		if (t.k == NULL || t.used == NULL) {
+			free(t.k);
+			free(t.used);
+			return Q_ERR_NOMEM;
+		}
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->used[i])
+				(void)hset_add(&t, s->k[i]);
+		free(s->k);
+		free(s->used);
+		*s = t;
+	}
+	uint64_t x;
+	memcpy(&x, h, 8);
+	size_t i = x & (s->cap - 1);
+	while (s->used[i])
+		i = (i + 1) & (s->cap - 1);
+	memcpy(s->k[i], h, 32);
+	s->used[i] = 1;
+	s->n++;
+	return Q_OK;
+}
+
+cmap_ent *cmap_find(const cmap *m, const uint8_t k[32])
+{
+	if (m->cap == 0)
+		return NULL;
+	uint64_t x;
+	memcpy(&x, k, 8);
+	for (size_t i = x & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->e[i].used)
+			return &m->e[i];
+		if (memcmp(m->e[i].k, k, 32) == 0)
+			return &m->e[i];
+	}
+}
+
+qerr cmap_put(cmap *m, const uint8_t k[32], uint64_t v)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1024;
+		cmap t = {calloc(cap, sizeof(cmap_ent)), cap, 0};
+		if (t.e == NULL)
+			return Q_ERR_NOMEM;
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->e[i].used)
+				(void)cmap_put(&t, m->e[i].k, m->e[i].v);
+		free(m->e);
+		*m = t;
+	}
+	cmap_ent *e = cmap_find(m, k);
+	if (!e->used) {
+		memcpy(e->k, k, 32);
+		e->used = 1;
+		m->n++;
+	}
+	e->v = v;
+	return Q_OK;
+}
+
+void hset_free(hset *s)
+{
+	free(s->k);
+	free(s->used);
+	memset(s, 0, sizeof *s);
+}
+
+/* ---- helpers ---- */
+
+qerr st_read_file(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	qerr e = Q_ERR_IO;
+	FILE *f = fopen(path, "rb");
+	*out = NULL;
+	*len = 0;
+	if (f == NULL)
+		return errno == ENOENT ? Q_ERR_NOTFOUND : Q_ERR_IO;
+	size_t cap = 4096, n = 0;
+	uint8_t *buf = malloc(cap + 1);
+	if (buf == NULL) {
+		fclose(f);
+		return Q_ERR_NOMEM;
+	}
+	for (;;) {
+		size_t r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (n > max) {
+			e = Q_ERR_LIMIT;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		if (n == cap) {
+			uint8_t *p = realloc(buf, cap * 2 + 1);
+			if (p == NULL) {
+				e = Q_ERR_NOMEM;
+				goto out;
+			}
+			buf = p;
+			cap *= 2;
+		}
+	}
+	if (ferror(f))
+		goto out;
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	buf = NULL;
+	e = Q_OK;
+out:
+	free(buf);
+	fclose(f);
+	return e;
+}
+
+/* Write a file atomically (tmp, fsync, rename, fsync dir), mode 0600. */
+qerr st_write_file(const char *dir, const char *path, const void *data, size_t len)
+{
+	char tmp[700];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return Q_ERR_IO;
+	const uint8_t *p = data;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			unlink(tmp);
+			return Q_ERR_IO;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return Q_ERR_IO;
+	}
+	/* The new name is durable only once the directory is synced: a
+	 * failure here is reported, never taken as written. */
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return Q_ERR_IO;
+	int r = fsync(dfd);
+	close(dfd);
+	return r == 0 ? Q_OK : Q_ERR_IO;
+}
+
+void st_hex(char *out, const uint8_t *p, size_t n)
+{
+	hex_encode(out, p, n);
+}
+
+/* Overwrite a file with zeros, sync it, unlink it. */
+void st_shred(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat sb;
+	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		static const uint8_t zero[512];
+		for (off_t off = 0; off < sb.st_size; off += (off_t)sizeof zero)
+			if (write(fd, zero, sizeof zero) < 0)
+				break;
+		(void)fsync(fd);
+	}
+	if (fd >= 0)
+		close(fd);
+	(void)unlink(path);
+}
+
+int64_t st_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
