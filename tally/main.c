@@ -24,7 +24,8 @@ static const tally_cmd cmds[] = {
      "init DIR --manifest M --roll R (--trustees N --threshold K | --runoff-of PREV) "
      "[--rules PROFILE.json]...: new election"},
     {"runoff", cmd_runoff,
-     "runoff PREV_DIR [--out M.json]: the run-off manifest from a verified round (--help)"},
+     "runoff PREV_DIR [--out M.json] [--withdrawn ID=REASON]...: the run-off manifest from a "
+     "verified round (--help)"},
     {"ceremony", cmd_ceremony,
      "ceremony generate|deal|receive|finish DIR [--trustee I --secret F --key F]: key ceremony"},
     {"tally", cmd_tally, "tally DIR [--jobs N]: check station records, verify ballots, aggregate"},

@@ -458,23 +458,27 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s",
 			        _("quorum-ballotd: cannot start the systemd watchdog thread\n"));
 		/* Say what started, with or without --foreground (which also
-		 * copies the log to stderr); syslog has the rest. */
+		 * copies the log to stderr); syslog has the rest.  Under systemd
+		 * the journal's structured entries say it (station-ready), and
+		 * the unit's output is the journal: no banner there. */
 		station_info si;
 		station_get_info(st, &si);
 		const char *what = strcmp(si.state, "open") == 0     ? _("the poll is open")
 		                   : strcmp(si.state, "closed") == 0 ? _("the poll is closed")
 		                   : si.registered > 0 ? _("roll imported, poll not yet open")
 		                                       : _("no roll imported yet");
-		printf(_("quorum-ballotd: station %s of election %s (%s), process %ld\n"
-		         "  state: %s; %llu rows on the roll, %llu ballots issued, %llu cast\n"
-		         "  poll workers' console: quorum-ballot --state %s COMMAND\n"
-		         "  sockets: %s/admin.sock, %s/operator.sock, %s/booth.sock\n"
-		         "  messages go to the system log (journalctl -t quorum-ballotd)%s;\n"
-		         "  stop with kill -TERM %ld\n"),
-		       o.station_id, si.election, o.election, (long)getpid(), what,
-		       (unsigned long long)si.registered, (unsigned long long)si.issued,
-		       (unsigned long long)si.cast, o.state, o.state, o.state, o.state,
-		       o.fg ? _(" and to standard error") : "", (long)getpid());
+		if (!svc_log_journal())
+			printf(
+			    _("quorum-ballotd: station %s of election %s (%s), process %ld\n"
+			      "  state: %s; %llu rows on the roll, %llu ballots issued, %llu cast\n"
+			      "  poll workers' console: quorum-ballot --state %s COMMAND\n"
+			      "  sockets: %s/admin.sock, %s/operator.sock, %s/booth.sock\n"
+			      "  messages go to the system log (journalctl -t quorum-ballotd)%s;\n"
+			      "  stop with kill -TERM %ld\n"),
+			    o.station_id, si.election, o.election, (long)getpid(), what,
+			    (unsigned long long)si.registered, (unsigned long long)si.issued,
+			    (unsigned long long)si.cast, o.state, o.state, o.state, o.state,
+			    o.fg ? _(" and to standard error") : "", (long)getpid());
 		fflush(stdout);
 	}
 	e = single ? station_serve(st, err, sizeof err)

@@ -39,10 +39,18 @@ el = t + '/el'; os.makedirs(el); os.makedirs(t + '/cred')
 manifest = open(src + '/docs/examples/election.json', 'rb').read()
 roll = open(src + '/docs/examples/roll.csv', 'rb').read()
 open(el + '/manifest.json', 'wb').write(manifest)
-open(el + '/base-hash', 'w').write(hashlib.sha256(manifest).hexdigest() + '\n')
 json.dump({'format': 'quorum-parameters/1', 'group': 'P-256', 'key_ceremony': None,
            'previous_round': None, 'roll_hash': hashlib.sha256(roll).hexdigest(), 'round': 1,
            'threshold': 1, 'trustees': 1}, open(el + '/parameters.json', 'w'), indent=2)
+# base-hash = H_T("quorum/v1/election/base-hash"; manifest, parameters),
+# each field as its u32 big-endian length and bytes (C-2.1)
+def h_t(tag, *fields):
+    h = hashlib.sha256()
+    for f in (tag.encode(),) + fields:
+        h.update(len(f).to_bytes(4, 'big') + f)
+    return h.hexdigest()
+params = open(el + '/parameters.json', 'rb').read()
+open(el + '/base-hash', 'w').write(h_t('quorum/v1/election/base-hash', manifest, params) + '\n')
 # the joint key: 7*G, as tests/voter/daemon.c
 open(el + '/joint-key', 'w').write(
     '048e533b6fa0bf7b4625bb30667c01fb607ef9f8b8a80fef5b300628703187b2a3'
