@@ -72,6 +72,7 @@ typedef struct ve_station {
 	int have_vk;
 	uint64_t registered, issued, cast, challenged; /* as the record says */
 	int have_counts;
+	int registered_ok; /* counts.registered read */
 	/* from the log */
 	int log_ok;
 	uint8_t (*cast_codes)[BALLOT_CODE_LEN]; /* sorted */

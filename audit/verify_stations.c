@@ -501,6 +501,9 @@ static void station_record(ve_ctx *c, size_t si)
 		ve_fail(c, VE_RECONCILE, "%s: counts.issued/cast/challenged missing", rel);
 	else
 		s->have_counts = 1;
+	s->registered_ok = ve_json_u64(cnt, "registered", UINT64_MAX >> 11, &s->registered) == Q_OK;
+	if (s->have_counts && !s->registered_ok)
+		ve_fail(c, VE_RECONCILE, "%s: counts.registered missing", rel);
 	if (c->style != NULL)
 		station_log(c, s, size, root);
 	else
@@ -612,21 +615,23 @@ static void election_log(ve_ctx *c)
 	} else if (checkpoint_open(&cp, (const char *)note, nl, log_vkey(lg)) != Q_OK) {
 		ve_fail(c, VE_LOGS,
 		        "tally/result.checkpoint: not a checkpoint signed by log/vkey (R-8.4)");
-	} else if (cp.size > log_size(lg) || log_root(lg, cp.size, r) != Q_OK ||
+	} else if (cp.size != log_size(lg) || log_root(lg, cp.size, r) != Q_OK ||
 	           memcmp(r, cp.root, 32) != 0) {
 		ve_fail(c, VE_LOGS,
-		        "tally/result.checkpoint: inconsistent with the election log (size %llu)",
-		        (unsigned long long)cp.size);
+		        "tally/result.checkpoint: not a checkpoint of the whole election log (its "
+		        "size %llu, the log's %llu; V-5.1)",
+		        (unsigned long long)cp.size, (unsigned long long)log_size(lg));
 	} else {
-		int has_result = 0;
-		for (uint64_t i = 0; i < cp.size && i < json_array_size(c->elog); i++) {
-			const json_t *t = json_object_get(json_array_get(c->elog, i), "type");
-			if (json_is_string(t) && strcmp(json_string_value(t), "result") == 0)
-				has_result = 1;
-		}
-		if (!has_result)
-			ve_fail(c, VE_LOGS,
-			        "tally/result.checkpoint: its tree holds no result entry (R-8.4)");
+		/* V-5.1: the checkpoint is of the whole log, whose last entry is
+		 * the result entry that counts (check 7 compares its hash) */
+		const json_t *t = json_object_get(json_array_get(c->elog, cp.size - 1), "type");
+		if (cp.size == 0 || !json_is_string(t) ||
+		    strcmp(json_string_value(t), "result") != 0)
+			ve_fail(
+			    c, VE_LOGS,
+			    "tally/result.checkpoint: the log's last entry (%llu) is not a result "
+			    "entry (R-8.4, V-5.1)",
+			    (unsigned long long)cp.size - 1);
 		else
 			ve_ok(c, VE_LOGS);
 	}
@@ -923,6 +928,13 @@ void ve_check_reconcile(ve_ctx *c)
 			    c, VE_RECONCILE,
 			    "stations/%s: %llu ballots cast but only %llu issued (COUNT.reconcile)",
 			    s->id, (unsigned long long)cast, (unsigned long long)issued);
+		} else if (s->registered_ok && issued > s->registered) {
+			/* V-7: one token per check-in of a voter on the station's roll */
+			ve_fail(c, VE_RECONCILE,
+			        "stations/%s: issued %llu but registered %llu: more ballots issued "
+			        "than voters on the station's roll (V-7)",
+			        s->id, (unsigned long long)issued,
+			        (unsigned long long)s->registered);
 		} else {
 			ve_ok(c, VE_RECONCILE);
 		}
@@ -972,6 +984,14 @@ void ve_check_challenged(ve_ctx *c)
 			    "stations/%s/station-record.json: challenged[%zu]: tracking code does "
 			    "not recompute",
 			    s->id, b->index);
+		} else if (ballot_verify(c->style, c->K, c->Kt, b->b, why, sizeof why) != Q_OK) {
+			/* V-10 (ElectionGuard's check of challenged ballots' content):
+			 * the proofs hold, so the opened marks are 0/1 and within the
+			 * contest's and groups' limits */
+			ve_fail(c, VE_CHALLENGED,
+			        "stations/%s/station-record.json: challenged[%zu]: a proof fails "
+			        "(B-5): %s",
+			        s->id, b->index, why);
 		} else if (ballot_opening_check(c->style, c->K, b->b, op, why, sizeof why) !=
 		           Q_OK) {
 			ve_fail(c, VE_CHALLENGED,

@@ -2546,3 +2546,100 @@ Test(verify, station_log_origin_not_the_rule)
 	                "log.vkey \"quorum.station/hq-ve/s1\" is not "
 	                "\"quorum/hq-ve/station/s1\" (A-5.2)");
 }
+
+/* ---- checks added from ElectionGuard's and Belenios' lists (V-16) ---- */
+
+/* More ballots issued than voters registered at the station (V-7). */
+Test(verify, issued_more_than_registered)
+{
+	json_t *r = station_json("s1");
+	json_object_set_new(json_object_get(r, "counts"), "registered", json_integer(3));
+	resign_station("s1", r, NULL, 0);
+	json_decref(r);
+	ve_report rep;
+	(void)first_failure(&rep);
+	dependent_fails(&rep, VE_RECONCILE, "stations/s1: issued 5 but registered 3");
+}
+
+/* A challenged ballot whose opening re-encrypts but whose proof was
+ * altered: check 8 verifies its proofs too (V-10). */
+Test(verify, challenged_ballot_proof_fails)
+{
+	char msg[512];
+	rec_election *el = NULL;
+	ballot_style *st = NULL;
+	uint8_t code[BALLOT_CODE_LEN];
+	cr_assert_eq(rec_open(&el, rec, msg, sizeof msg), Q_OK, "%s", msg);
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	json_t *r = station_json("s1");
+	json_t *e = json_array_get(json_object_get(r, "challenged"), 0);
+	size_t len;
+	uint8_t *enc = unb64(e, "ballot", &len);
+	enc[4 + 8 + 130 + 175] ^= 1; /* inside v_0 of contest 0 option 0's 0/1 proof */
+	ballot_tracking_code(code, st, enc, len);
+	char *tc = hexs(code, 32), *bb = b64(enc, len);
+	json_object_set_new(e, "tracking_code", json_string(tc));
+	json_object_set_new(e, "ballot", json_string(bb));
+	resign_station("s1", r, NULL, 0);
+	ve_report rep;
+	(void)first_failure(&rep);
+	dependent_fails(&rep, VE_CHALLENGED,
+	                "stations/s1/station-record.json: challenged[0]: a proof fails (B-5)");
+	free(tc);
+	free(bb);
+	free(enc);
+	json_decref(r);
+	ballot_style_free(st);
+	rec_free(el);
+}
+
+/* V-5.1: the result checkpoint is of the whole election log, whose last
+ * entry is the result. */
+Test(verify, entry_after_result_or_checkpoint_not_of_the_whole_log)
+{
+	char ld[1400], kf[1400], p[1400], *note = NULL;
+	size_t nl;
+	uint64_t idx;
+	snprintf(ld, sizeof ld, "%s/log", rec);
+	snprintf(kf, sizeof kf, "%s/election.key", keys);
+	audit_log *lg = open_log(ld, kf);
+	const char *extra = "{\"note\":\"later\",\"type\":\"publication\"}";
+	cr_assert_eq(log_append(lg, extra, strlen(extra), &idx), Q_OK);
+	cr_assert_eq(log_checkpoint_sign(lg, &note, &nl), Q_OK);
+	close_log(lg, ld);
+	ve_report rep;
+	(void)first_failure(&rep);
+	dependent_fails(&rep, VE_LOGS,
+	                "tally/result.checkpoint: not a checkpoint of the whole "
+	                "election log");
+	/* re-signed at the new size: the last entry is not the result */
+	snprintf(p, sizeof p, "%s/tally/result.checkpoint", rec);
+	cr_assert_eq(test_write_file(p, note, nl), 0);
+	(void)first_failure(&rep);
+	dependent_fails(&rep, VE_LOGS, "is not a result entry (R-8.4, V-5.1)");
+	free(note);
+}
+
+/* A-4.2: a verifier key splits at its first two '+' (a name has none);
+ * its base64 part may hold '+' and is decoded whole. */
+Test(verify, vkey_with_plus_in_base64_splits_at_the_first_two)
+{
+	int seen = 0;
+	for (int i = 0; i < 200 && !seen; i++) {
+		note_signer ns;
+		note_verifier v;
+		char vk[NOTE_VKEY_MAX];
+		cr_assert_eq(note_signer_generate(&ns, "quorum/hq-ve/station/s1", NOTE_ALG_ED25519),
+		             Q_OK);
+		cr_assert_eq(note_verifier_format(&ns.pub, vk, sizeof vk), Q_OK);
+		const char *b64part = strchr(strchr(vk, '+') + 1, '+') + 1;
+		if (strchr(b64part, '+') != NULL) {
+			seen = 1;
+			cr_assert_eq(note_verifier_parse(&v, vk, strlen(vk)), Q_OK, "%s", vk);
+			cr_assert_eq(memcmp(v.pk, ns.pub.pk, sizeof v.pk), 0);
+			cr_assert_str_eq(v.name, "quorum/hq-ve/station/s1");
+		}
+		note_signer_wipe(&ns);
+	}
+	cr_assert(seen, "no key with '+' in its base64 in 200 tries");
+}
