@@ -446,6 +446,9 @@ static void store(const char *rel, const json_t *j)
 
 /* A dishonest station re-signs its (changed) record; with extra log
  * entries if given (ballot-cast payloads), its log grows first. */
+/* If set, resign_station's rewritten log closes with this poll-closed text. */
+static const char *closed_override;
+
 static void resign_station(const char *sid, json_t *recj, const uint8_t *cast, size_t castlen)
 {
 	char kf[1400], ld[1400];
@@ -498,11 +501,14 @@ static void resign_station(const char *sid, json_t *recj, const uint8_t *cast, s
 		}
 		free(ents);
 		free(lens);
-		append(lg, TALLY_ENTRY_CAST, cast, castlen);
+		if (castlen > 0)
+			append(lg, TALLY_ENTRY_CAST, cast, castlen);
 		char txt[200];
 		snprintf(txt, sizeof txt,
 		         "issued %" PRIu64 "\ncast %" PRIu64 "\nchallenged %" PRIu64 "\n", iss,
-		         ca + 1, chl);
+		         ca + (castlen > 0), chl);
+		if (closed_override != NULL)
+			snprintf(txt, sizeof txt, "%s", closed_override);
 		append(lg, "quorum/v1/station/poll-closed", txt, strlen(txt));
 		cr_assert_eq(log_checkpoint_sign(lg, &note, &nl), Q_OK);
 		json_object_set_new(json_object_get(recj, "log"), "close_index",
@@ -2642,4 +2648,17 @@ Test(verify, vkey_with_plus_in_base64_splits_at_the_first_two)
 		note_signer_wipe(&ns);
 	}
 	cr_assert(seen, "no key with '+' in its base64 in 200 tries");
+}
+
+/* V-5.3 / V-7: poll-closed has one form, with counts. */
+Test(verify, poll_closed_without_counts)
+{
+	json_t *r = station_json("s2");
+	closed_override = "closed\n";
+	resign_station("s2", r, (const uint8_t *)"", 0);
+	closed_override = NULL;
+	json_decref(r);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_LOGS);
+	dependent_fails(&rep, VE_LOGS, "stations/s2/log: entry 6: poll-closed is not \"issued <n>");
 }
