@@ -423,6 +423,54 @@ qerr ve_json_u64(const json_t *o, const char *key, uint64_t max, uint64_t *v)
 	return Q_OK;
 }
 
+int ve_format_str(ve_ctx *c, int id, const char *rel, const char *v, const char *name,
+                  unsigned known)
+{
+	size_t nl = strlen(name), i, d = 0;
+	unsigned long major = 0;
+	if (v == NULL) {
+		ve_fail(c, id, "%s: no \"format\": not a %s/%u object (R-11)", rel, name, known);
+		return 0;
+	}
+	if (strncmp(v, name, nl) != 0 || v[nl] != '/') {
+		ve_fail(c, id, "%s: format \"%.80s\" is not %s/%u (R-11)", rel, v, name, known);
+		return 0;
+	}
+	/* major = 1*DIGIT without a leading zero, then [. 1*DIGIT] */
+	for (i = nl + 1; v[i] >= '0' && v[i] <= '9' && d < 9; i++, d++)
+		major = major * 10 + (unsigned long)(v[i] - '0');
+	int ok = d > 0 && d < 9 && !(d > 1 && v[nl + 1] == '0');
+	if (ok && v[i] == '.') {
+		size_t m = 0;
+		for (i++; v[i] >= '0' && v[i] <= '9' && m < 9; i++)
+			m++;
+		ok = m > 0 && m < 9 && !(m > 1 && v[i - m] == '0');
+	}
+	if (!ok || v[i] != 0) {
+		ve_fail(c, id, "%s: format \"%.80s\" is not <name>/<major>[.<minor>] (R-11.1)", rel,
+		        v);
+		return 0;
+	}
+	if (major != known) {
+		ve_fail(c, id,
+		        "%s: format %.80s: unknown major version %lu of %s; this verifier knows "
+		        "%s/%u (R-11.2: refused, not examined)",
+		        rel, v, major, name, name, known);
+		return 0;
+	}
+	return 1;
+}
+
+int ve_format(ve_ctx *c, int id, const char *rel, const json_t *o, const char *name, unsigned known)
+{
+	const json_t *v = json_object_get(o, "format");
+	if (v != NULL && !json_is_string(v)) {
+		ve_fail(c, id, "%s: \"format\" is not a string (R-11)", rel);
+		return 0;
+	}
+	return ve_format_str(c, id, rel, v ? json_string_value(v) : NULL, name, known);
+}
+
 static int str_is(const json_t *o, const char *key, const char *want)
 {
 	const json_t *v = json_object_get(o, key);
@@ -430,6 +478,17 @@ static int str_is(const json_t *o, const char *key, const char *want)
 }
 
 /* ---- check 1: parameters (V-3) ---- */
+
+/* R-11.2: the manifest's format version, before it is parsed (bytes
+ * that are not a JSON object are left to the manifest parser). */
+static int manifest_version_known(ve_ctx *c)
+{
+	json_t *mj = json_loadb((const char *)c->mbytes, c->mlen, 0, NULL);
+	int ok = !json_is_object(mj) ||
+	         ve_format(c, VE_PARAMETERS, "manifest.json", mj, "quorum-manifest", 1);
+	json_decref(mj);
+	return ok;
+}
 
 void ve_check_parameters(ve_ctx *c)
 {
@@ -446,9 +505,10 @@ void ve_check_parameters(ve_ctx *c)
 		ve_fail(c, VE_PARAMETERS, "%s", why);
 	} else if ((e = ve_read_json(c, "parameters.json", &p, why, sizeof why)) != Q_OK) {
 		ve_fail(c, VE_PARAMETERS, "%s", why);
-	} else if (!str_is(p, "format", "quorum-parameters/2") || !str_is(p, "group", "P-256")) {
-		ve_fail(c, VE_PARAMETERS,
-		        "parameters.json: format is not quorum-parameters/2 or group not P-256");
+	} else if (!ve_format(c, VE_PARAMETERS, "parameters.json", p, "quorum-parameters", 2)) {
+		/* refused, named by ve_format */
+	} else if (!str_is(p, "group", "P-256")) {
+		ve_fail(c, VE_PARAMETERS, "parameters.json: group is not P-256");
 	} else if (ve_json_u64(p, "trustees", THRESHOLD_MAX_N, &n) != Q_OK || n == 0 ||
 	           ve_json_u64(p, "threshold", n, &k) != Q_OK || k == 0 ||
 	           ve_json_u64(p, "round", 1000, &round) != Q_OK || round == 0) {
@@ -471,6 +531,8 @@ void ve_check_parameters(ve_ctx *c)
 	/* V-3.1 the manifest, against the record's profiles */
 	if ((e = ve_read(c, "manifest.json", &c->mbytes, &c->mlen, why, sizeof why)) != Q_OK) {
 		ve_fail(c, VE_PARAMETERS, "%s", why);
+	} else if (!manifest_version_known(c)) {
+		/* named by ve_format; not parsed */
 	} else if (c->rules == NULL) {
 		ve_fail(c, VE_PARAMETERS,
 		        "manifest.json: not checked: the record's rule profiles are unusable");
@@ -530,7 +592,11 @@ void ve_check_parameters(ve_ctx *c)
 		}
 		free(bh);
 	}
-	if (c->elog != NULL) { /* else check 3 says why the log is unusable */
+	if (c->elog == NULL) { /* V-1.2: not compared is not passed */
+		ve_fail(c, VE_PARAMETERS,
+		        "log/ entry 0 (election-created) not compared with the base hash and "
+		        "manifest: the election log is unusable (check 3)");
+	} else {
 		uint8_t h[32];
 		ent = json_array_get(c->elog, 0);
 		if (!str_is(ent, "type", "election-created")) {
@@ -784,14 +850,15 @@ static int commitment_file(ve_ctx *c, uint32_t d, uint8_t h[32])
 	if (!read_file_json(c, rel, &b, &len, &j))
 		return 0;
 	(void)signed_by(c, d, rel, b, len);
-	if (!str_is(j, "format", "quorum-trustee-commitment/1") ||
-	    ve_json_u64(j, "trustee", THRESHOLD_MAX_N, &v) != Q_OK || v != d ||
+	int fmt_j = ve_format(c, VE_TRUSTEES, rel, j, "quorum-trustee-commitment", 1);
+	if (!fmt_j || ve_json_u64(j, "trustee", THRESHOLD_MAX_N, &v) != Q_OK || v != d ||
 	    ve_json_u64(j, "threshold", THRESHOLD_MAX_N, &v) != Q_OK || v != c->k) {
-		ve_fail(
-		    c, VE_TRUSTEES,
-		    "%s: not a quorum-trustee-commitment/1 file of trustee %u with threshold %u "
-		    "(R-4.1)",
-		    rel, d, c->k);
+		if (fmt_j)
+			ve_fail(c, VE_TRUSTEES,
+			        "%s: not a quorum-trustee-commitment/1 file of trustee %u with "
+			        "threshold %u "
+			        "(R-4.1)",
+			        rel, d, c->k);
 	} else if (ve_json_hex(j, "key_ctx", x, 32) != Q_OK || memcmp(x, c->key_ctx, 32) != 0) {
 		ve_fail(c, VE_TRUSTEES, "%s: key_ctx is not this key ceremony's (R-2.4)", rel);
 	} else if (ve_json_hex(j, "signing_key", x, 32) != Q_OK) {
@@ -853,15 +920,17 @@ static int public_file(ve_ctx *c, uint32_t i, point **C, const uint8_t *hcommit)
 	const json_t *cm = json_object_get(pj, "commitments");
 	const json_t *pf = json_object_get(pj, "proofs");
 	const json_t *ro = json_object_get(pj, "roster");
-	if (!str_is(pj, "format", "quorum-trustee/2") ||
-	    ve_json_u64(pj, "trustee", THRESHOLD_MAX_N, &v) != Q_OK || v != i ||
+	int fmt_pj = ve_format(c, VE_TRUSTEES, rel, pj, "quorum-trustee", 2);
+	if (!fmt_pj || ve_json_u64(pj, "trustee", THRESHOLD_MAX_N, &v) != Q_OK || v != i ||
 	    ve_json_u64(pj, "threshold", THRESHOLD_MAX_N, &v) != Q_OK || v != c->k ||
 	    !json_is_array(cm) || json_array_size(cm) != c->k || !json_is_array(pf) ||
 	    json_array_size(pf) != c->k) {
-		ve_fail(c, VE_TRUSTEES,
-		        "%s: not a quorum-trustee/2 file for trustee %u with %u commitments and "
-		        "proofs (R-4.2)",
-		        rel, i, c->k);
+		if (fmt_pj)
+			ve_fail(c, VE_TRUSTEES,
+			        "%s: not a quorum-trustee/2 file for trustee %u with %u "
+			        "commitments and "
+			        "proofs (R-4.2)",
+			        rel, i, c->k);
 		goto out;
 	}
 	/* key_ctx, signing_key = R[i], roster = R */
@@ -955,6 +1024,11 @@ static int public_file(ve_ctx *c, uint32_t i, point **C, const uint8_t *hcommit)
 	}
 	/* R-3: the file is what the log holds (round 1; a run-off's log
 	 * does not repeat the ceremony, R-2.3) */
+	if (c->elog == NULL && c->round == 1)
+		ve_fail(c, VE_TRUSTEES,
+		        "%s: not compared with the trustee-commitments entry of log/: the "
+		        "election log is unusable (check 3)",
+		        rel);
 	if (c->elog != NULL && c->round == 1) {
 		static const char *const keys[] = {"commitments", "proofs", "transport_key",
 		                                   "transport_proof", "signing_key"};
@@ -1058,15 +1132,16 @@ static void received(ve_ctx *c, int have_keys)
 		(void)signed_by(c, r, rel, b, len);
 		free(b);
 		const json_t *hs = json_object_get(rj, "share_hashes");
-		if (!str_is(rj, "format", "quorum-received/2") ||
-		    ve_json_u64(rj, "trustee", THRESHOLD_MAX_N, &x) != Q_OK || x != r ||
+		int fmt_rj = ve_format(c, VE_TRUSTEES, rel, rj, "quorum-received", 2);
+		if (!fmt_rj || ve_json_u64(rj, "trustee", THRESHOLD_MAX_N, &x) != Q_OK || x != r ||
 		    ve_json_hex(rj, "verification_key", S, POINT_LEN) != Q_OK ||
 		    ve_json_hex(rj, "joint_key", K, POINT_LEN) != Q_OK || !json_is_array(hs) ||
 		    json_array_size(hs) != c->n) {
-			ve_fail(c, VE_TRUSTEES,
-			        "%s: not a quorum-received/2 file of trustee %u with "
-			        "verification_key, joint_key and %u share hashes (R-4.4)",
-			        rel, r, c->n);
+			if (fmt_rj)
+				ve_fail(c, VE_TRUSTEES,
+				        "%s: not a quorum-received/2 file of trustee %u with "
+				        "verification_key, joint_key and %u share hashes (R-4.4)",
+				        rel, r, c->n);
 			json_decref(rj);
 			continue;
 		}
@@ -1163,13 +1238,15 @@ void ve_check_trustees(ve_ctx *c)
 		goto keys_done;
 	}
 	vks = json_object_get(jk, "verification_keys");
-	if (!str_is(jk, "format", "quorum-joint-key/1") ||
-	    ve_json_u64(jk, "threshold", THRESHOLD_MAX_N, &x) != Q_OK || x != c->k ||
+	int fmt_jk = ve_format(c, VE_TRUSTEES, "joint_key.json", jk, "quorum-joint-key", 1);
+	if (!fmt_jk || ve_json_u64(jk, "threshold", THRESHOLD_MAX_N, &x) != Q_OK || x != c->k ||
 	    ve_json_u64(jk, "trustees", THRESHOLD_MAX_N, &x) != Q_OK || x != c->n ||
 	    !json_is_array(vks) || json_array_size(vks) != c->n) {
-		ve_fail(c, VE_TRUSTEES,
-		        "joint_key.json: not a quorum-joint-key/1 file for %u of %u trustees", c->k,
-		        c->n);
+		if (fmt_jk)
+			ve_fail(
+			    c, VE_TRUSTEES,
+			    "joint_key.json: not a quorum-joint-key/1 file for %u of %u trustees",
+			    c->k, c->n);
 		goto keys_done;
 	}
 	if ((c->K = point_new()) == NULL || (c->Senc = calloc(c->n, POINT_LEN)) == NULL)
@@ -1188,6 +1265,10 @@ void ve_check_trustees(ve_ctx *c)
 		goto oom;
 	c->keys_ok = have_keys = 1;
 	/* the joint-key entry of the log: the daemon's joint-key */
+	if (c->elog == NULL && c->round == 1)
+		ve_fail(c, VE_TRUSTEES,
+		        "joint_key.json: not compared with the joint-key entry of log/: the "
+		        "election log is unusable (check 3)");
 	if (c->elog != NULL && c->round == 1) {
 		const json_t *le = NULL;
 		for (size_t q = 0; q < json_array_size(c->elog); q++)

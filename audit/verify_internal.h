@@ -38,6 +38,8 @@
 #define VE_ENTRY_CHECKINS "quorum/v1/station/checkins"
 #define VE_ENTRY_CLOSED "quorum/v1/station/poll-closed"
 #define VE_ENTRY_ROLL "quorum/v1/station/roll-imported"
+#define VE_ENTRY_OPENED "quorum/v1/station/poll-opened"
+#define VE_ENTRY_REISSUED "quorum/v1/station/token-reissued"
 #define VE_STATION_RECORD_FORMAT "quorum-station-record/2"
 
 /* One ballot of a station record (cast or challenged). */
@@ -70,6 +72,7 @@ typedef struct ve_station {
 	int have_vk;
 	uint64_t registered, issued, cast, challenged; /* as the record says */
 	int have_counts;
+	int registered_ok; /* counts.registered read */
 	/* from the log */
 	int log_ok;
 	uint8_t (*cast_codes)[BALLOT_CODE_LEN]; /* sorted */
@@ -80,6 +83,12 @@ typedef struct ve_station {
 	uint64_t log_issued, log_cast, log_challenged; /* poll-closed entry */
 	uint64_t last_checkins; /* last "checkins" entry's issued (0 if none) */
 	size_t nroll; /* roll-imported entries seen (verify_roll.c) */
+	char log_why[VE_DETAIL_LEN]; /* why log_ok is 0 (check 3), or "" */
+	/* V-1.2: a record whose ballots were not collected (check 3 refused
+	 * it) is reported by every check that needs them, with the count */
+	int collected; /* its ballots and challenged ballots are in c->cast/chal */
+	char unusable[VE_DETAIL_LEN]; /* why not collected */
+	long long nrec_cast, nrec_chal; /* sizes of its arrays, -1 if unknown */
 } ve_station;
 
 typedef struct ve_ctx {
@@ -134,6 +143,24 @@ typedef struct ve_ctx {
 	/* V-3.5: the record of the round a run-off continues, or NULL */
 	const char *previous_dir;
 } ve_ctx;
+
+/* V-1.2: one failed item of check id per station whose ballots (chal = 0)
+ * or challenged ballots (chal = 1) check 3 did not collect, naming the
+ * count and the reason; returns the number of ballots not examined (a
+ * station of unknown count counts 1). */
+uint64_t ve_fail_unexamined(ve_ctx *c, int id, int chal, const char *what);
+
+/* R-11: the format of the object o read at rel must be
+ * "<name>/<major>" or "<name>/<major>.<minor>" with major = known (the
+ * one major version of name this verifier reads; any minor of it is
+ * accepted).  Else an item of check id fails, naming rel, the format found
+ * and "<name>/<known>", and 0 is returned: the object is not examined
+ * further (V-1.2: the callers fail what depends on it). */
+int ve_format(ve_ctx *c, int id, const char *rel, const json_t *o, const char *name,
+              unsigned known);
+/* The same for a format string v (NULL: absent). */
+int ve_format_str(ve_ctx *c, int id, const char *rel, const char *v, const char *name,
+                  unsigned known);
 
 /* Record an item that passed / failed check id (printf detail). */
 void ve_ok(ve_ctx *c, int id);

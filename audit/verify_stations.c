@@ -83,6 +83,56 @@ static const uint8_t *payload(const uint8_t *e, size_t len, const char *tag, siz
 	return e + tl + 1;
 }
 
+/* V-5.5: a poll-opened entry names this station, the manifest's SHA-256
+ * and the record's counts.registered, exactly as P-6 writes it; the first
+ * one precedes every checkins and ballot entry. */
+static void poll_opened(ve_ctx *c, ve_station *s, const char *rel, uint64_t i, const uint8_t *p,
+                        size_t pl, int first, int before_ballots)
+{
+	char want[512], mh[65];
+	uint64_t reg = 0;
+	if (ve_json_u64(json_object_get(s->rec, "counts"), "registered", UINT64_MAX >> 11, &reg) !=
+	    Q_OK)
+		reg = UINT64_MAX; /* matches no entry: the detail says so */
+	hex_encode(mh, c->m->hash, 32);
+	int wl = snprintf(want, sizeof want, "station %s\nmanifest %s\nregistered %llu\n", s->id,
+	                  mh, (unsigned long long)reg);
+	if (wl < 0 || (size_t)wl != pl || memcmp(p, want, pl) != 0)
+		ve_fail(
+		    c, VE_LOGS,
+		    "%s: entry %llu: poll-opened does not name station %s, manifest SHA-256 %.16s… "
+		    "and counts.registered %llu (P-6, V-5.5): \"%.*s\"",
+		    rel, (unsigned long long)i, s->id, mh, (unsigned long long)reg,
+		    (int)(pl > 120 ? 120 : pl), (const char *)p);
+	else if (first && !before_ballots)
+		ve_fail(c, VE_LOGS,
+		        "%s: entry %llu: the first poll-opened entry follows a check-in or ballot "
+		        "entry (V-5.5)",
+		        rel, (unsigned long long)i);
+	else
+		ve_ok(c, VE_LOGS);
+}
+
+/* V-5.3: an entry that is none of P-6's: another version of the station
+ * entries (R-11.3) or an unknown type. */
+static void entry_unknown(ve_ctx *c, const char *rel, uint64_t i, const uint8_t *e, size_t len)
+{
+	static const char pre[] = "quorum/v";
+	size_t tl = 0;
+	while (tl < len && tl < 80 && e[tl] != '\n' && e[tl] >= 0x20 && e[tl] < 0x7f)
+		tl++;
+	if (len > sizeof pre && memcmp(e, pre, sizeof pre - 1) == 0 &&
+	    memcmp(e, "quorum/v1/", 10) != 0)
+		ve_fail(c, VE_LOGS,
+		        "%s: entry %llu: tag %.*s: unknown version; this verifier knows "
+		        "quorum/v1/station/ entries (R-11.3)",
+		        rel, (unsigned long long)i, (int)tl, (const char *)e);
+	else
+		ve_fail(c, VE_LOGS,
+		        "%s: entry %llu: \"%.*s\" is not a station log entry (P-6, V-5.3)", rel,
+		        (unsigned long long)i, (int)tl, (const char *)e);
+}
+
 /* A-3.5 plus R-5 (7): the station's log. */
 static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t root[32])
 {
@@ -91,26 +141,31 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 	uint8_t *buf = NULL;
 	merkle_hash r;
 	size_t nc = 0;
-	uint64_t nclosed = 0, closed_at = 0, close_index = 0;
+	uint64_t nclosed = 0, closed_at = 0, close_index = 0, nopened = 0, nballots = 0;
 	snprintf(rel, sizeof rel, "stations/%s/log", s->id);
 	if (ve_path(c, path, sizeof path, rel) != Q_OK ||
 	    log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg) != Q_OK) {
 		ve_fail(c, VE_LOGS, "%s: the log cannot be opened: %s", rel, lmsg);
+		snprintf(s->log_why, sizeof s->log_why, "its log cannot be opened");
 		return;
 	}
 	const note_verifier *lvk = log_vkey(lg);
 	if (memcmp(lvk->pk, s->vk.pk, SIG_PUBLIC_LEN) != 0 || strcmp(lvk->name, s->vk.name) != 0) {
 		ve_fail(c, VE_LOGS, "%s/vkey: not the key that signed the station record", rel);
+		snprintf(s->log_why, sizeof s->log_why, "its log's key is not the record's");
 		goto out;
 	}
 	if (log_verify(lg, NULL, &nc) != Q_OK) {
 		ve_fail(c, VE_LOGS, "%s: does not verify (A-3.5): %s", rel, log_error(lg));
+		snprintf(s->log_why, sizeof s->log_why, "its log does not verify");
 		goto out;
 	}
 	if (size > log_size(lg) || log_root(lg, size, r) != Q_OK || memcmp(r, root, 32) != 0) {
 		ve_fail(c, VE_LOGS,
 		        "%s: the record's log.size/log.root are not a prefix of the log (R-5 (7))",
 		        rel);
+		snprintf(s->log_why, sizeof s->log_why,
+		         "the record's log.size/log.root are not its log's");
 		goto out;
 	}
 	ve_ok(c, VE_LOGS);
@@ -141,15 +196,43 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 			if (text_count(p, pl, "issued", &v))
 				s->last_checkins = v;
 		} else if ((p = payload(buf, len, VE_ENTRY_CLOSED, &pl)) != NULL) {
+			char want[128];
 			nclosed++;
 			closed_at = i;
 			s->have_closed = text_count(p, pl, "issued", &s->log_issued) &&
 			                 text_count(p, pl, "cast", &s->log_cast) &&
 			                 text_count(p, pl, "challenged", &s->log_challenged);
+			/* P-6: the one form, with counts (V-7) */
+			int wl = snprintf(
+			    want, sizeof want, "issued %llu\ncast %llu\nchallenged %llu\n",
+			    (unsigned long long)s->log_issued, (unsigned long long)s->log_cast,
+			    (unsigned long long)s->log_challenged);
+			if (!s->have_closed || (size_t)wl != pl || memcmp(p, want, pl) != 0)
+				ve_fail(c, VE_LOGS,
+				        "%s: entry %llu: poll-closed is not \"issued <n>\\ncast "
+				        "<n>\\nchallenged <n>\\n\" (P-6)",
+				        rel, (unsigned long long)i);
 		} else if ((p = payload(buf, len, VE_ENTRY_ROLL, &pl)) != NULL) {
 			ve_station_roll_entry(c, s, i, p, pl);
+		} else if ((p = payload(buf, len, VE_ENTRY_OPENED, &pl)) != NULL) {
+			nopened++;
+			poll_opened(c, s, rel, i, p, pl, nopened == 1, nballots == 0);
+		} else if (payload(buf, len, VE_ENTRY_REISSUED, &pl) == NULL) {
+			entry_unknown(c, rel, i, buf, len);
 		}
+		if (payload(buf, len, VE_ENTRY_CAST, &pl) != NULL ||
+		    payload(buf, len, VE_ENTRY_CHALLENGED, &pl) != NULL ||
+		    payload(buf, len, VE_ENTRY_CHECKINS, &pl) != NULL)
+			nballots++;
 	}
+	if (nopened == 0)
+		ve_fail(c, VE_LOGS, "%s: no poll-opened entry (P-6, V-5.5)", rel);
+	/* V-5.3: nothing follows the record: the log holds log.size entries */
+	if (log_size(lg) != size)
+		ve_fail(c, VE_LOGS,
+		        "%s: the log holds %llu entries but the record's log.size is %llu (V-5.3: "
+		        "no entry follows the station record)",
+		        rel, (unsigned long long)log_size(lg), (unsigned long long)size);
 	ve_station_roll_done(c, s);
 	/* P-7.1: log.close_index names the log's one poll-closed entry. */
 	if (ve_json_u64(json_object_get(s->rec, "log"), "close_index", UINT64_MAX >> 1,
@@ -160,12 +243,45 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 		        "entry (%llu poll-closed entries, the last at %llu; P-7.1)",
 		        rel, (unsigned long long)close_index, (unsigned long long)nclosed,
 		        (unsigned long long)closed_at);
+	else if (size == 0 || close_index != size - 1)
+		ve_fail(c, VE_LOGS,
+		        "%s: entries follow poll-closed (log.close_index %llu, log.size %llu): "
+		        "the poll-closed entry is the log's last (P-7.1, V-5.3)",
+		        rel, (unsigned long long)close_index, (unsigned long long)size);
 	qsort(s->cast_codes, s->ncast_codes, BALLOT_CODE_LEN, cmp_code);
 	qsort(s->ch_codes, s->nch_codes, BALLOT_CODE_LEN, cmp_code);
 	s->log_ok = 1;
 out:
+	if (!s->log_ok && s->log_why[0] == 0)
+		snprintf(s->log_why, sizeof s->log_why, "its log could not be read");
 	free(buf);
 	log_close(lg);
+}
+
+uint64_t ve_fail_unexamined(ve_ctx *c, int id, int chal, const char *what)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < c->nst; i++) {
+		const ve_station *s = &c->st[i];
+		long long n = chal ? s->nrec_chal : s->nrec_cast;
+		const char *kind = chal ? "challenged ballot" : "ballot";
+		if (s->collected)
+			continue;
+		if (n == 0)
+			continue; /* nothing of this kind was left out */
+		if (n > 0)
+			ve_fail(c, id, "stations/%s: %lld %s%s not examined (%s): %s (check 3)",
+			        s->id, n, kind, n == 1 ? "" : "s", what,
+			        s->unusable[0] ? s->unusable : "the record is unusable");
+		else
+			ve_fail(c, id,
+			        "stations/%s: its %ss not examined, how many is unknown (%s): %s "
+			        "(check 3)",
+			        s->id, kind, what,
+			        s->unusable[0] ? s->unusable : "the record is unusable");
+		total += n > 0 ? (uint64_t)n : 1;
+	}
+	return total;
 }
 
 /* Collect the ballots of one record's array into *arr (appended). */
@@ -200,6 +316,30 @@ static void collect(ve_ctx *c, size_t si, const json_t *a, int challenged, ve_ba
 	}
 }
 
+/* V-6 / V-10 (P-7.1): a record's ballots and challenged lists are in
+ * strictly ascending order of tracking code (byte order of the 32 bytes,
+ * which is that of the lower-case hex strings). */
+static void sorted_by_code(ve_ctx *c, const char *sid, const json_t *a, int id, const char *what)
+{
+	const char *prev = NULL;
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		const json_t *t = json_object_get(json_array_get(a, i), "tracking_code");
+		const char *cur = json_is_string(t) ? json_string_value(t) : NULL;
+		if (cur == NULL)
+			return; /* collect named it */
+		if (prev != NULL && strcmp(prev, cur) >= 0) {
+			ve_fail(c, id,
+			        "stations/%s/station-record.json: %s[%zu]: not in ascending "
+			        "tracking-code order after %s[%zu] (P-7.1)",
+			        sid, what, i, what, i - 1);
+			return;
+		}
+		prev = cur;
+	}
+	if (json_array_size(a) > 1)
+		ve_ok(c, id);
+}
+
 /* R-5 (1), (2), (3), (5): one station record. */
 static void station_record(ve_ctx *c, size_t si)
 {
@@ -208,9 +348,11 @@ static void station_record(ve_ctx *c, size_t si)
 	uint8_t *bytes = NULL, *sigtxt = NULL, *msg = NULL, sig[SIG_LEN + 3];
 	size_t blen = 0, slen = 0, sl = sizeof sig;
 	json_error_t je;
+	s->nrec_cast = s->nrec_chal = -1;
 	snprintf(rel, sizeof rel, "stations/%s/station-record.json", s->id);
 	if (ve_read(c, rel, &bytes, &blen, why, sizeof why) != Q_OK) {
 		ve_fail(c, VE_LOGS, "%s", why);
+		snprintf(s->unusable, sizeof s->unusable, "the station record is unreadable");
 		goto out;
 	}
 	s->rec = json_loadb((const char *)bytes, blen, JSON_REJECT_DUPLICATES, &je);
@@ -218,6 +360,18 @@ static void station_record(ve_ctx *c, size_t si)
 		ve_fail(c, VE_LOGS, "%s: not a JSON object (line %d: %s)", rel, je.line, je.text);
 		json_decref(s->rec);
 		s->rec = NULL;
+		snprintf(s->unusable, sizeof s->unusable, "the station record is not JSON");
+		goto out;
+	}
+	if (json_is_array(json_object_get(s->rec, "ballots")))
+		s->nrec_cast = (long long)json_array_size(json_object_get(s->rec, "ballots"));
+	if (json_is_array(json_object_get(s->rec, "challenged")))
+		s->nrec_chal = (long long)json_array_size(json_object_get(s->rec, "challenged"));
+	/* R-11.2: a record of a major version this verifier does not know is
+	 * refused before anything in it is read */
+	if (!ve_format(c, VE_LOGS, rel, s->rec, "quorum-station-record", 2)) {
+		snprintf(s->unusable, sizeof s->unusable,
+		         "the station record's format version is unknown");
 		goto out;
 	}
 	sha256(s->rec_sha, bytes, blen);
@@ -229,6 +383,7 @@ static void station_record(ve_ctx *c, size_t si)
 	    note_verifier_parse(&s->vk, json_string_value(vk), json_string_length(vk)) != Q_OK ||
 	    s->vk.alg != NOTE_ALG_ED25519) {
 		ve_fail(c, VE_LOGS, "%s: log.vkey is not an Ed25519 verifier key", rel);
+		snprintf(s->unusable, sizeof s->unusable, "the record has no usable log.vkey");
 		goto out;
 	}
 	s->have_vk = 1;
@@ -258,6 +413,8 @@ static void station_record(ve_ctx *c, size_t si)
 	snprintf(rel, sizeof rel, "stations/%s/station-record.json.sig", s->id);
 	if (ve_read(c, rel, &sigtxt, &slen, why, sizeof why) != Q_OK) {
 		ve_fail(c, VE_LOGS, "%s", why);
+		snprintf(s->unusable, sizeof s->unusable, "the record's signature file is %s",
+		         strstr(why, "missing") ? "missing" : "unreadable");
 		goto out;
 	}
 	if (slen > 0 && sigtxt[slen - 1] == '\n')
@@ -265,12 +422,15 @@ static void station_record(ve_ctx *c, size_t si)
 	if (b64_decode(sig, &sl, (const char *)sigtxt, slen) != Q_OK || sl != SIG_LEN ||
 	    (msg = malloc(SREC_SIG_MSG_LEN)) == NULL) {
 		ve_fail(c, VE_LOGS, "%s: not a base64 Ed25519 signature", rel);
+		snprintf(s->unusable, sizeof s->unusable, "the record's signature is malformed");
 		goto out;
 	}
 	srec_sig_message(msg, bytes, blen); /* P-7.2 */
 	if (sig_verify(s->vk.pk, msg, SREC_SIG_MSG_LEN, sig) != Q_OK) {
 		ve_fail(c, VE_LOGS, "%s: the station record's signature does not verify (P-7.2)",
 		        rel);
+		snprintf(s->unusable, sizeof s->unusable,
+		         "the station record's signature does not verify");
 		goto out;
 	}
 	s->sig_ok = 1;
@@ -280,9 +440,7 @@ static void station_record(ve_ctx *c, size_t si)
 	{
 		uint8_t h[POINT_LEN];
 		const char *bad = NULL;
-		if (!str_is(s->rec, "format", VE_STATION_RECORD_FORMAT))
-			bad = "format";
-		else if (!str_is(s->rec, "station", s->id))
+		if (!str_is(s->rec, "station", s->id))
 			bad = "station";
 		else if (c->m == NULL || !str_is(s->rec, "election", c->m->id))
 			bad = "election";
@@ -295,11 +453,27 @@ static void station_record(ve_ctx *c, size_t si)
 		else if (!c->keys_ok || ve_json_hex(s->rec, "joint_key", h, POINT_LEN) != Q_OK ||
 		         memcmp(h, c->Kenc, POINT_LEN) != 0)
 			bad = "joint_key";
-		if (bad != NULL)
+		/* A-5.2: the origin is quorum/<election>/station/<station>, and it
+		 * is the name of the station's key */
+		char origin[VE_PATH_MAX];
+		snprintf(origin, sizeof origin, "quorum/%s/station/%s", c->m ? c->m->id : "",
+		         s->id);
+		if (bad == NULL &&
+		    (!str_is(lg, "origin", origin) || strcmp(s->vk.name, origin) != 0)) {
+			ve_fail(c, VE_LOGS,
+			        "%s: log.origin \"%.80s\" or the name of log.vkey \"%.80s\" is not "
+			        "\"%.100s\" (A-5.2)",
+			        rel,
+			        json_is_string(json_object_get(lg, "origin"))
+			            ? json_string_value(json_object_get(lg, "origin"))
+			            : "(none)",
+			        s->vk.name, origin);
+		} else if (bad != NULL) {
 			ve_fail(c, VE_LOGS, "%s: \"%s\" is not this election's (R-5 (3))", rel,
 			        bad);
-		else
+		} else {
 			ve_ok(c, VE_LOGS);
+		}
 	}
 	/* R-5 (5): the record's checkpoint */
 	uint64_t size = 0;
@@ -315,6 +489,7 @@ static void station_record(ve_ctx *c, size_t si)
 		        "%s: log.checkpoint is not a checkpoint signed by log.vkey of log.size and "
 		        "log.root (R-5 (5))",
 		        rel);
+		snprintf(s->unusable, sizeof s->unusable, "the record's log.checkpoint is bad");
 		goto out;
 	}
 	ve_ok(c, VE_LOGS);
@@ -326,17 +501,30 @@ static void station_record(ve_ctx *c, size_t si)
 		ve_fail(c, VE_RECONCILE, "%s: counts.issued/cast/challenged missing", rel);
 	else
 		s->have_counts = 1;
+	s->registered_ok = ve_json_u64(cnt, "registered", UINT64_MAX >> 11, &s->registered) == Q_OK;
+	if (s->have_counts && !s->registered_ok)
+		ve_fail(c, VE_RECONCILE, "%s: counts.registered missing", rel);
 	if (c->style != NULL)
 		station_log(c, s, size, root);
+	else
+		ve_fail(c, VE_LOGS,
+		        "stations/%s/log: not examined: no ballot style to read its entries "
+		        "(check 1)",
+		        s->id);
 	/* the ballots, for checks 4 and 8 */
 	const json_t *a = json_object_get(s->rec, "ballots");
 	const json_t *ch = json_object_get(s->rec, "challenged");
 	if (!json_is_array(a) || !json_is_array(ch)) {
-		ve_fail(c, VE_BALLOTS, "%s: \"ballots\" or \"challenged\" is not an array", rel);
+		ve_fail(c, VE_LOGS, "%s: \"ballots\" or \"challenged\" is not an array", rel);
+		snprintf(s->unusable, sizeof s->unusable,
+		         "\"ballots\" or \"challenged\" is not an array");
 		goto out;
 	}
 	collect(c, si, a, 0, &c->cast, &c->ncast);
 	collect(c, si, ch, 1, &c->chal, &c->nchal);
+	sorted_by_code(c, s->id, a, VE_BALLOTS, "ballots");
+	sorted_by_code(c, s->id, ch, VE_CHALLENGED, "challenged");
+	s->collected = 1;
 	/* the ballots' bytes now live in c->cast / c->chal */
 	(void)json_object_del(s->rec, "ballots");
 	(void)json_object_del(s->rec, "challenged");
@@ -396,31 +584,54 @@ static void election_log(ve_ctx *c)
 		return;
 	}
 	ve_ok(c, VE_LOGS);
+	/* R-11: entry 0 names the election log's format (R-3) */
+	{
+		const json_t *e0 = json_array_get(c->elog, 0);
+		if (!json_is_object(e0))
+			ve_fail(c, VE_LOGS, "log/ entry 0: not a JSON object (R-3)");
+		else if (ve_format(c, VE_LOGS, "log/ entry 0", e0, "quorum-election-log", 1))
+			ve_ok(c, VE_LOGS);
+	}
 	if (ve_path(c, path, sizeof path, "log") != Q_OK ||
 	    log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg) != Q_OK) {
 		ve_fail(c, VE_LOGS, "log/: the election log cannot be opened: %.250s", lmsg);
 		return;
+	}
+	/* A-5.2: quorum/<election>/election/round-<r> */
+	if (c->m == NULL || c->round == 0) {
+		ve_fail(c, VE_LOGS,
+		        "log/: its origin not checked: no election id or round (check 1)");
+	} else {
+		char origin[VE_PATH_MAX];
+		snprintf(origin, sizeof origin, "quorum/%s/election/round-%u", c->m->id, c->round);
+		if (strcmp(log_origin(lg), origin) != 0)
+			ve_fail(c, VE_LOGS, "log/: origin \"%.100s\" is not \"%.100s\" (A-5.2)",
+			        log_origin(lg), origin);
+		else
+			ve_ok(c, VE_LOGS);
 	}
 	if (ve_read(c, "tally/result.checkpoint", &note, &nl, why, sizeof why) != Q_OK) {
 		ve_fail(c, VE_LOGS, "%s", why);
 	} else if (checkpoint_open(&cp, (const char *)note, nl, log_vkey(lg)) != Q_OK) {
 		ve_fail(c, VE_LOGS,
 		        "tally/result.checkpoint: not a checkpoint signed by log/vkey (R-8.4)");
-	} else if (cp.size > log_size(lg) || log_root(lg, cp.size, r) != Q_OK ||
+	} else if (cp.size != log_size(lg) || log_root(lg, cp.size, r) != Q_OK ||
 	           memcmp(r, cp.root, 32) != 0) {
 		ve_fail(c, VE_LOGS,
-		        "tally/result.checkpoint: inconsistent with the election log (size %llu)",
-		        (unsigned long long)cp.size);
+		        "tally/result.checkpoint: not a checkpoint of the whole election log (its "
+		        "size %llu, the log's %llu; V-5.1)",
+		        (unsigned long long)cp.size, (unsigned long long)log_size(lg));
 	} else {
-		int has_result = 0;
-		for (uint64_t i = 0; i < cp.size && i < json_array_size(c->elog); i++) {
-			const json_t *t = json_object_get(json_array_get(c->elog, i), "type");
-			if (json_is_string(t) && strcmp(json_string_value(t), "result") == 0)
-				has_result = 1;
-		}
-		if (!has_result)
-			ve_fail(c, VE_LOGS,
-			        "tally/result.checkpoint: its tree holds no result entry (R-8.4)");
+		/* V-5.1: the checkpoint is of the whole log, whose last entry is
+		 * the result entry that counts (check 7 compares its hash) */
+		const json_t *t = json_object_get(json_array_get(c->elog, cp.size - 1), "type");
+		if (cp.size == 0 || !json_is_string(t) ||
+		    strcmp(json_string_value(t), "result") != 0)
+			ve_fail(
+			    c, VE_LOGS,
+			    "tally/result.checkpoint: the log's last entry (%llu) is not a result "
+			    "entry (R-8.4, V-5.1)",
+			    (unsigned long long)cp.size - 1);
 		else
 			ve_ok(c, VE_LOGS);
 	}
@@ -558,7 +769,10 @@ void ve_check_ballots(ve_ctx *c)
 	ballot_job job;
 	if (c->style == NULL || !c->keys_ok) {
 		ve_fail(c, VE_BALLOTS,
-		        "cannot run: no ballot style or joint key (checks 1 and 2 failed)");
+		        "cannot run: no ballot style or joint key (checks 1 and 2 failed): %zu "
+		        "ballots not examined",
+		        c->ncast);
+		(void)ve_fail_unexamined(c, VE_BALLOTS, 0, "not decoded, proofs not verified");
 		return;
 	}
 	progress_begin(&c->bar, c->o->progress_fd, "verifying ballots", c->ncast);
@@ -609,8 +823,15 @@ void ve_check_ballots(ve_ctx *c)
 		default:
 			break;
 		}
-		if (!s->log_ok || bsearch(b->code, s->cast_codes, s->ncast_codes, BALLOT_CODE_LEN,
-		                          cmp_code) == NULL) {
+		if (!s->log_ok) {
+			ve_fail(c, VE_BALLOTS,
+			        "stations/%s/station-record.json: ballots[%zu]: not looked up in "
+			        "the station's log: %s (check 3)",
+			        s->id, b->index, s->log_why);
+			continue;
+		}
+		if (bsearch(b->code, s->cast_codes, s->ncast_codes, BALLOT_CODE_LEN, cmp_code) ==
+		    NULL) {
 			ve_fail(c, VE_BALLOTS,
 			        "stations/%s/station-record.json: ballots[%zu]: not a ballot-cast "
 			        "entry of the station's log",
@@ -621,6 +842,8 @@ void ve_check_ballots(ve_ctx *c)
 		ve_ok(c, VE_BALLOTS);
 	}
 	progress_end(&c->bar);
+	/* V-1.2: the ballots of a record check 3 refused are counted, not dropped */
+	(void)ve_fail_unexamined(c, VE_BALLOTS, 0, "not decoded, proofs not verified");
 	/* every logged cast ballot is in the record */
 	for (size_t si = 0; si < c->nst; si++) {
 		ve_station *s = &c->st[si];
@@ -663,11 +886,18 @@ void ve_check_ballots(ve_ctx *c)
 
 void ve_check_reconcile(ve_ctx *c)
 {
+	if (c->m == NULL) {
+		ve_fail(c, VE_RECONCILE,
+		        "cannot run: no list of stations: the manifest is invalid (check 1)");
+		return;
+	}
 	for (size_t si = 0; si < c->nst; si++) {
 		ve_station *s = &c->st[si];
 		if (!s->have_counts || !s->log_ok) {
-			ve_fail(c, VE_RECONCILE, "stations/%s: no verified counts or log (check 3)",
-			        s->id);
+			ve_fail(c, VE_RECONCILE, "stations/%s: not reconciled: %s (check 3)", s->id,
+			        !s->collected && s->unusable[0] ? s->unusable
+			        : s->log_why[0]                 ? s->log_why
+			                                        : "no verified counts");
 			continue;
 		}
 		/* issued: the record's, which the log's check-in and closing
@@ -698,6 +928,13 @@ void ve_check_reconcile(ve_ctx *c)
 			    c, VE_RECONCILE,
 			    "stations/%s: %llu ballots cast but only %llu issued (COUNT.reconcile)",
 			    s->id, (unsigned long long)cast, (unsigned long long)issued);
+		} else if (s->registered_ok && issued > s->registered) {
+			/* V-7: one token per check-in of a voter on the station's roll */
+			ve_fail(c, VE_RECONCILE,
+			        "stations/%s: issued %llu but registered %llu: more ballots issued "
+			        "than voters on the station's roll (V-7)",
+			        s->id, (unsigned long long)issued,
+			        (unsigned long long)s->registered);
 		} else {
 			ve_ok(c, VE_RECONCILE);
 		}
@@ -711,9 +948,18 @@ void ve_check_challenged(ve_ctx *c)
 {
 	char why[VE_DETAIL_LEN];
 	uint8_t code[BALLOT_CODE_LEN];
+	if (c->m == NULL) {
+		ve_fail(c, VE_CHALLENGED,
+		        "cannot run: no list of stations: the manifest is invalid (check 1)");
+		return;
+	}
+	(void)ve_fail_unexamined(c, VE_CHALLENGED, 1, "openings not checked");
 	if (c->style == NULL || !c->keys_ok) {
 		if (c->nchal > 0)
-			ve_fail(c, VE_CHALLENGED, "cannot run: no ballot style or joint key");
+			ve_fail(c, VE_CHALLENGED,
+			        "cannot run: no ballot style or joint key (checks 1, 2): %zu "
+			        "challenged ballots not examined",
+			        c->nchal);
 		return;
 	}
 	for (size_t i = 0; i < c->nchal; i++) {
@@ -738,6 +984,14 @@ void ve_check_challenged(ve_ctx *c)
 			    "stations/%s/station-record.json: challenged[%zu]: tracking code does "
 			    "not recompute",
 			    s->id, b->index);
+		} else if (ballot_verify(c->style, c->K, c->Kt, b->b, why, sizeof why) != Q_OK) {
+			/* V-10 (ElectionGuard's check of challenged ballots' content):
+			 * the proofs hold, so the opened marks are 0/1 and within the
+			 * contest's and groups' limits */
+			ve_fail(c, VE_CHALLENGED,
+			        "stations/%s/station-record.json: challenged[%zu]: a proof fails "
+			        "(B-5): %s",
+			        s->id, b->index, why);
 		} else if (ballot_opening_check(c->style, c->K, b->b, op, why, sizeof why) !=
 		           Q_OK) {
 			ve_fail(c, VE_CHALLENGED,
@@ -745,8 +999,14 @@ void ve_check_challenged(ve_ctx *c)
 			        "does not "
 			        "re-encrypt to the ballot (B-7): %s",
 			        s->id, b->index, why);
-		} else if (!s->log_ok || bsearch(code, s->ch_codes, s->nch_codes, BALLOT_CODE_LEN,
-		                                 cmp_code) == NULL) {
+		} else if (!s->log_ok) {
+			ve_fail(
+			    c, VE_CHALLENGED,
+			    "stations/%s/station-record.json: challenged[%zu]: not looked up in "
+			    "the station's log: %s (check 3)",
+			    s->id, b->index, s->log_why);
+		} else if (bsearch(code, s->ch_codes, s->nch_codes, BALLOT_CODE_LEN, cmp_code) ==
+		           NULL) {
 			ve_fail(c, VE_CHALLENGED,
 			        "stations/%s/station-record.json: challenged[%zu]: not a "
 			        "ballot-challenged entry of the station's log",

@@ -63,7 +63,7 @@ static int logged_hash(const ve_ctx *c, const char *type, uint32_t trustee, cons
 	uint8_t x[32];
 	const json_t *e;
 	if (c->elog == NULL)
-		return 1; /* the log is unusable: check 3 fails and says why */
+		return 0; /* V-1.2: not compared is not passed (the callers say why) */
 	e = log_entry(c, type, trustee);
 	return e != NULL && ve_json_hex(e, key, x, 32) == Q_OK && memcmp(x, h, 32) == 0;
 }
@@ -81,7 +81,8 @@ void ve_check_aggregate(ve_ctx *c)
 	size_t *off = NULL, slen;
 	uint64_t x, issued = 0, cast = 0;
 	if (c->style == NULL) {
-		ve_fail(c, VE_AGGREGATE, "cannot run: no ballot style (check 1)");
+		ve_fail(c, VE_AGGREGATE,
+		        "cannot run: no ballot style (check 1): tally/aggregate.json not examined");
 		return;
 	}
 	T = c->style->total_options;
@@ -91,13 +92,19 @@ void ve_check_aggregate(ve_ctx *c)
 		goto out;
 	}
 	sha256(c->agg_sha, bytes, blen);
-	if (!logged_hash(c, "tally", 0, "aggregate_sha256", c->agg_sha))
+	if (c->elog == NULL)
+		ve_fail(c, VE_AGGREGATE,
+		        "%s: not compared with the tally entry of log/: the election log is "
+		        "unusable (check 3)",
+		        rel);
+	else if (!logged_hash(c, "tally", 0, "aggregate_sha256", c->agg_sha))
 		ve_fail(c, VE_AGGREGATE,
 		        "log/: no tally entry whose aggregate_sha256 is SHA-256(%s) (R-3)", rel);
 	else
 		ve_ok(c, VE_AGGREGATE);
-	if (!str_is(a, "format", "quorum-aggregate/1") || ve_json_hex(a, "base_hash", h, 32) ||
-	    memcmp(h, c->base_hash, 32) != 0) {
+	if (!ve_format(c, VE_AGGREGATE, rel, a, "quorum-aggregate", 1))
+		goto out; /* refused */
+	if (ve_json_hex(a, "base_hash", h, 32) || memcmp(h, c->base_hash, 32) != 0) {
 		ve_fail(c, VE_AGGREGATE, "%s: not a quorum-aggregate/1 file of this base hash",
 		        rel);
 		goto out;
@@ -215,6 +222,9 @@ void ve_check_aggregate(ve_ctx *c)
 				goto oom;
 		}
 	}
+	/* V-1.2: a sum over the collected ballots only proves nothing about
+	 * those check 3 refused: each such station fails an item */
+	(void)ve_fail_unexamined(c, VE_AGGREGATE, 0, "the sum cannot include them");
 	for (size_t t = 0; t < T; t++) {
 		uint8_t enc[ELGAMAL_CT_LEN];
 		int neutral = point_is_infinity(sum[t]->a) && point_is_infinity(sum[t]->b);
@@ -296,15 +306,24 @@ static int check_partial(ve_ctx *c, uint32_t i, size_t slot, int logged)
 		ve_ok(c, VE_DECRYPTION);
 	}
 	sha256(h, bytes, blen);
-	if (logged && !logged_hash(c, "partial-decryption", i, "partial_sha256", h)) {
+	if (logged && c->elog == NULL) {
+		/* the proofs are still checked and the counts decoded */
+		ve_fail(c, VE_DECRYPTION,
+		        "%s: not compared with the partial-decryption entry of log/: the "
+		        "election log is unusable (check 3)",
+		        rel);
+	} else if (logged && !logged_hash(c, "partial-decryption", i, "partial_sha256", h)) {
 		ve_fail(c, VE_DECRYPTION,
 		        "log/: no partial-decryption entry for trustee %u with SHA-256(%s) (R-3)",
 		        i, rel);
 		ok = 0;
 	}
 	const json_t *sh = json_object_get(p, "shares");
-	if (!str_is(p, "format", "quorum-partial/2") ||
-	    ve_json_u64(p, "trustee", 255, &x) != Q_OK || x != i || !json_is_array(sh) ||
+	if (!ve_format(c, VE_DECRYPTION, rel, p, "quorum-partial", 2)) {
+		ok = 0; /* refused, not examined */
+		goto out;
+	}
+	if (ve_json_u64(p, "trustee", 255, &x) != Q_OK || x != i || !json_is_array(sh) ||
 	    json_array_size(sh) != T) {
 		ve_fail(c, VE_DECRYPTION,
 		        "%s: not a quorum-partial/2 file of trustee %u with %zu shares (R-7)", rel,
@@ -399,13 +418,19 @@ void ve_check_decryption(ve_ctx *c)
 		goto out;
 	}
 	sha256(h, bytes, blen);
-	if (!logged_hash(c, "result", 0, "result_sha256", h))
+	if (c->elog == NULL)
+		ve_fail(c, VE_DECRYPTION,
+		        "%s: not compared with the result entry of log/: the election log is "
+		        "unusable (check 3)",
+		        rel);
+	else if (!logged_hash(c, "result", 0, "result_sha256", h))
 		ve_fail(c, VE_DECRYPTION, "log/: no result entry with SHA-256(%s) (R-8.4)", rel);
 	else
 		ve_ok(c, VE_DECRYPTION);
 	const json_t *tu = json_object_get(c->result, "trustees_used");
-	if (!str_is(c->result, "format", "quorum-result/1") ||
-	    ve_json_hex(c->result, "base_hash", h, 32) != Q_OK || memcmp(h, c->base_hash, 32) ||
+	if (!ve_format(c, VE_DECRYPTION, rel, c->result, "quorum-result", 1))
+		goto out; /* refused */
+	if (ve_json_hex(c->result, "base_hash", h, 32) != Q_OK || memcmp(h, c->base_hash, 32) ||
 	    ve_json_hex(c->result, "aggregate_sha256", h, 32) != Q_OK ||
 	    memcmp(h, c->agg_sha, 32) != 0 || !json_is_array(tu) || json_array_size(tu) < c->k ||
 	    json_array_size(tu) > c->n) {

@@ -372,8 +372,13 @@ static void xcheck_signatures(ve_ctx *c)
 		uint8_t *bytes = NULL, *st = NULL, sig[SIG_LEN + 3];
 		size_t bl, sl, siglen = sizeof sig;
 		int ok = 0;
-		if (!s->sig_ok)
+		if (!s->have_vk) {
+			ve_fail(c, VE_CROSSCHECK,
+			        "stations/%s/station-record.json: signature not cross-checked: %s "
+			        "(check 3)",
+			        s->id, s->unusable[0] ? s->unusable : "no usable log.vkey");
 			continue;
+		}
 		snprintf(rel, sizeof rel, "stations/%s/station-record.json", s->id);
 		if (ve_read(c, rel, &bytes, &bl, why, sizeof why) == Q_OK) {
 			snprintf(rel, sizeof rel, "stations/%s/station-record.json.sig", s->id);
@@ -431,8 +436,15 @@ static void xcheck_aggregate(ve_ctx *c)
 	}
 	size_t slen = ve_ct_offsets(c->style, off);
 	for (size_t i = 0; i < nc; i++)
-		if (!c->cast[i].decoded || c->cast[i].len != slen)
-			goto out; /* check 6 already failed */
+		if (!c->cast[i].decoded || c->cast[i].len != slen) {
+			ve_fail(c, VE_CROSSCHECK,
+			        "tally/aggregate.json: not cross-checked: stations/%s ballots[%zu] "
+			        "did not decode (check 4)",
+			        c->st[c->cast[i].station].id, c->cast[i].index);
+			goto out;
+		}
+	if (ve_fail_unexamined(c, VE_CROSSCHECK, 0, "the libgcrypt sum cannot include them") > 0)
+		goto out;
 	for (size_t s = 0; s < T; s++) {
 		int ok = 1;
 		for (size_t half = 0; half < 2 && ok; half++) {
@@ -684,6 +696,9 @@ void ve_check_crosscheck(ve_ctx *c)
 	}
 	r->sampled = want;
 	r->nlisted = 0;
+	/* V-12.1: the population is every ballot of every record; one check 3
+	 * refused is not in it, so the sample is not of the whole record */
+	(void)ve_fail_unexamined(c, VE_CROSSCHECK, 0, "not in the sample's population");
 	progress_begin(&c->bar, c->o->progress_fd, "cross-checking (libgcrypt)", want);
 	for (uint64_t d = 0; d < want; d++) {
 		ve_ballot *vb = &c->cast[pick[d]];
@@ -704,11 +719,23 @@ void ve_check_crosscheck(ve_ctx *c)
 	}
 	progress_end(&c->bar);
 	free(pick);
+	/* V-1.2: what cannot be cross-checked fails, naming the check that
+	 * holds the cause */
 	if (c->agg_ok)
 		xcheck_aggregate(c);
+	else
+		ve_fail(c, VE_CROSSCHECK,
+		        "tally/aggregate.json: not cross-checked: the aggregate is unusable "
+		        "(check 6)");
 	if (c->counts_ok)
 		xcheck_decryption(c, &t);
+	else
+		ve_fail(c, VE_CROSSCHECK,
+		        "tally/partials: not cross-checked: no verified counts (check 7)");
 	if (c->roster_ok)
 		xcheck_trustee_files(c, &t);
+	else
+		ve_fail(c, VE_CROSSCHECK,
+		        "trustee file signatures not cross-checked: no usable roster (check 2)");
 	free(t.p);
 }

@@ -792,20 +792,20 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 	if ((e = rec_open(&el, dir, msg, msgsz)) != Q_OK)
 		goto out;
 	/* the log's origin */
-	snprintf(origin, sizeof origin, "quorum.election/%s/round-%u", m->id, round);
+	snprintf(origin, sizeof origin, "quorum/%s/election/round-%u", m->id, round);
 	if ((e = rec_path(path, sizeof path, dir, "log")) != Q_OK)
 		goto out;
 	if ((e = log_create(path, origin, &lg, msg, msgsz)) != Q_OK)
 		goto out;
 	log_close(lg);
 	lg = NULL;
-	entry = json_pack("{s:s, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o}", "type",
-	                  "election-created", "base_hash", rec_hex_json(el->base_hash, SHA256_LEN),
-	                  "manifest_hash", rec_hex_json(m->hash, SHA256_LEN), "roll_hash",
-	                  rec_hex_json(roll_hash, SHA256_LEN), "election", json_string(m->id),
-	                  "threshold", (json_int_t)k, "trustees", (json_int_t)n, "round",
-	                  (json_int_t)round, "previous_round",
-	                  prev ? rec_hex_json(prev->base_hash, SHA256_LEN) : json_null());
+	entry = json_pack(
+	    "{s:s, s:s, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o}", "format", REC_ELECTION_LOG_FORMAT,
+	    "type", "election-created", "base_hash", rec_hex_json(el->base_hash, SHA256_LEN),
+	    "manifest_hash", rec_hex_json(m->hash, SHA256_LEN), "roll_hash",
+	    rec_hex_json(roll_hash, SHA256_LEN), "election", json_string(m->id), "threshold",
+	    (json_int_t)k, "trustees", (json_int_t)n, "round", (json_int_t)round, "previous_round",
+	    prev ? rec_hex_json(prev->base_hash, SHA256_LEN) : json_null());
 	if (entry == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;

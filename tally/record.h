@@ -42,6 +42,7 @@
 #include "election/rules.h"
 
 #define REC_PARAMS_FORMAT "quorum-parameters/2"
+#define REC_ELECTION_LOG_FORMAT "quorum-election-log/1" /* in entry 0 */
 #define REC_TAG_BASE "quorum/v1/election/base-hash"
 #define REC_TAG_COMMITMENT "quorum/v1/tally/commitment"
 #define REC_TAG_SHARE "quorum/v1/tally/share"

@@ -300,16 +300,20 @@ static int cmd_export(const char *out)
 	int r = simple("admin", json_pack("{s:s}", "op", "export"), &rep);
 	if (r != 0)
 		return r;
-	char *rec = json_dumps(json_object_get(rep, "record"),
-	                       JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	/* P-7.5: the record file's exact bytes, never re-serialised */
+	const json_t *rt = json_object_get(rep, "record_text");
+	char *rec =
+	    json_is_string(rt) ? strndup(json_string_value(rt), json_string_length(rt)) : NULL;
 	const char *sig = json_string_value(json_object_get(rep, "signature"));
-	if (rec == NULL || sig == NULL) {
+	if (rec == NULL || sig == NULL || strlen(rec) != json_string_length(rt)) {
 		free(rec);
 		json_decref(rep);
 		return 1;
 	}
 	if (out == NULL) {
-		printf("%s\n", rec);
+		/* the exact bytes and nothing else: `export > FILE` is the file */
+		if (fwrite(rec, 1, strlen(rec), stdout) != strlen(rec) || fflush(stdout) != 0)
+			r = 1;
 		fprintf(stderr, "signature %s\n", sig);
 	} else {
 		char sp[600], sl[200];

@@ -168,8 +168,11 @@ json_t *op_export(station *st, server_conn c, const ps_msg *m)
 	while (sl > 0 && sig[sl - 1] == '\n')
 		sig[--sl] = '\0';
 	json_t *rj = json_loadb((char *)rec, rl, 0, &je);
-	json_t *reply = server_ok(json_pack("{s:s, s:s, s:o*}", "path", st->record_path,
-	                                    "signature", (char *)sig, "record", rj));
+	/* P-7.5: record_text carries the file's exact bytes (ASCII, P-7.1), so
+	 * quorum-ballot export writes them without re-serialising */
+	json_t *reply =
+	    server_ok(json_pack("{s:s, s:s, s:o*, s:s%}", "path", st->record_path, "signature",
+	                        (char *)sig, "record", rj, "record_text", (char *)rec, rl));
 	free(rec);
 	free(sig);
 	return reply;

@@ -18,6 +18,7 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +158,28 @@ static void set_log_fields(json_t *rec, audit_log *lg, const char *note)
 
 /* A station as quorum-ballotd writes it (P-6, P-7); its key is kept in
  * base/keys/<sid>.key. */
+static int by_code(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	return strcmp(json_string_value(json_object_get(x, "tracking_code")),
+	              json_string_value(json_object_get(y, "tracking_code")));
+}
+
+/* P-7.1: a record lists its ballots in ascending tracking-code order. */
+static json_t *sorted_by_code(json_t *arr)
+{
+	size_t n = json_array_size(arr);
+	json_t **v = calloc(n + 1, sizeof *v), *out = json_array();
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(arr, i);
+	qsort(v, n, sizeof *v, by_code);
+	for (size_t i = 0; i < n; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	json_decref(arr);
+	return out;
+}
+
 static void station(const char *base, const rec_election *el, const char *sid, const uint8_t *marks,
                     size_t n, size_t nch, uint64_t issued)
 {
@@ -167,7 +190,7 @@ static void station(const char *base, const rec_election *el, const char *sid, c
 	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
 	snprintf(dir, sizeof dir, "%s/stations/%s/log", el->dir, sid);
 	cr_assert_eq(rec_mkdirs(dir), Q_OK);
-	snprintf(origin, sizeof origin, "quorum.station/%s/%s", el->manifest->id, sid);
+	snprintf(origin, sizeof origin, "quorum/%s/station/%s", el->manifest->id, sid);
 	cr_assert_eq(log_create(dir, origin, &lg, msg, sizeof msg), Q_OK, "%s", msg);
 	fx_roll_text(el, NULL, txt, sizeof txt);
 	append(lg, "quorum/v1/station/roll-imported", txt, strlen(txt));
@@ -217,6 +240,8 @@ static void station(const char *base, const rec_election *el, const char *sid, c
 		free(bb);
 		free(enc);
 	}
+	ballots = sorted_by_code(ballots);
+	chs = sorted_by_code(chs);
 	snprintf(txt, sizeof txt, "issued %llu\ncast %zu\nchallenged %zu\n",
 	         (unsigned long long)issued, n, nch);
 	append(lg, "quorum/v1/station/poll-closed", txt, strlen(txt));
@@ -368,10 +393,34 @@ static int first_failure(ve_report *r)
 	return ve_report_first_failure(r);
 }
 
+/* 1 if every detail of check k says it could not examine something
+ * because check want failed (V-1.2: "... (check N)"). */
+static int only_points_at(const ve_check *k, int want)
+{
+	char tag[32];
+	snprintf(tag, sizeof tag, "(check %d)", want);
+	if (k->failed != k->ndetails)
+		return 0;
+	for (size_t d = 0; d < k->ndetails; d++)
+		if (strstr(k->detail[d], tag) == NULL)
+			return 0;
+	return 1;
+}
+
+/* Check want fails; a check before it may fail only with details that
+ * name want as the cause (V-1.2: the election log is loaded before check
+ * 1, which compares its entry 0). */
 static void expect(int want, const char *what)
 {
 	ve_report r;
 	int got = first_failure(&r);
+	while (got != 0 && got < want && only_points_at(&r.checks[got - 1], want)) {
+		int next = 0;
+		for (int i = got; i < VE_NCHECKS && next == 0; i++)
+			if (r.checks[i].failed)
+				next = i + 1;
+		got = next;
+	}
 	const ve_check *k = got ? &r.checks[got - 1] : NULL;
 	cr_assert_eq(got, want, "%s: expected check %d (%s) to fail first, got %d (%s): %s", what,
 	             want, ve_check_name(want), got, got ? ve_check_name(got) : "all passed",
@@ -398,19 +447,73 @@ static void store(const char *rel, const json_t *j)
 
 /* A dishonest station re-signs its (changed) record; with extra log
  * entries if given (ballot-cast payloads), its log grows first. */
+/* If set, resign_station's rewritten log closes with this poll-closed text. */
+static const char *closed_override;
+
 static void resign_station(const char *sid, json_t *recj, const uint8_t *cast, size_t castlen)
 {
 	char kf[1400], ld[1400];
 	note_signer ns;
 	snprintf(kf, sizeof kf, "%s/%s.key", keys, sid);
 	load_signer(&ns, kf);
+	/* it keeps its lists in tracking-code order (P-7.1) */
+	json_t *arr = json_object_get(recj, "ballots");
+	if (json_is_array(arr))
+		json_object_set_new(recj, "ballots", sorted_by_code(json_incref(arr)));
 	if (cast != NULL) {
-		char *note = NULL;
+		/* it holds the key, so it rewrites its whole log: the entries
+		 * before poll-closed, the extra ballot, then poll-closed with the
+		 * new count, last (P-7.1, V-5.3) */
+		char *note = NULL, msg[512] = "";
 		size_t nl;
+		uint64_t iss = 0, ca = 0, chl = 0;
+		audit_log *old = NULL, *lg = NULL;
 		snprintf(ld, sizeof ld, "%s/stations/%s/log", rec, sid);
-		audit_log *lg = open_log(ld, kf);
-		append(lg, TALLY_ENTRY_CAST, cast, castlen);
+		cr_assert_eq(log_open(ld, LOG_RDONLY, &old, msg, sizeof msg), Q_OK, "%s", msg);
+		uint64_t n = log_size(old);
+		uint8_t **ents = calloc(n, sizeof *ents);
+		size_t *lens = calloc(n, sizeof *lens);
+		for (uint64_t i = 0; i < n; i++) {
+			ents[i] = malloc(MERKLE_MAX_ENTRY);
+			cr_assert_eq(log_read_entry(old, i, ents[i], &lens[i]), Q_OK);
+		}
+		log_close(old);
+		sh("rm -rf '%s'", ld);
+		cr_assert_eq(log_create_with_signer(ld, &ns, &lg, msg, sizeof msg), Q_OK, "%s",
+		             msg);
+		static const char closed[] = "quorum/v1/station/poll-closed\n";
+		for (uint64_t i = 0; i < n; i++) {
+			if (lens[i] > strlen(closed) &&
+			    memcmp(ents[i], closed, strlen(closed)) == 0) {
+				char t[200];
+				size_t tl = lens[i] - strlen(closed);
+				memcpy(t, ents[i] + strlen(closed), tl < 199 ? tl : 199);
+				t[tl < 199 ? tl : 199] = 0;
+				cr_assert_eq(sscanf(t,
+				                    "issued %" SCNu64 "\ncast %" SCNu64
+				                    "\nchallenged %" SCNu64,
+				                    &iss, &ca, &chl),
+				             3);
+			} else {
+				uint64_t idx;
+				cr_assert_eq(log_append(lg, ents[i], lens[i], &idx), Q_OK);
+			}
+			free(ents[i]);
+		}
+		free(ents);
+		free(lens);
+		if (castlen > 0)
+			append(lg, TALLY_ENTRY_CAST, cast, castlen);
+		char txt[200];
+		snprintf(txt, sizeof txt,
+		         "issued %" PRIu64 "\ncast %" PRIu64 "\nchallenged %" PRIu64 "\n", iss,
+		         ca + (castlen > 0), chl);
+		if (closed_override != NULL)
+			snprintf(txt, sizeof txt, "%s", closed_override);
+		append(lg, "quorum/v1/station/poll-closed", txt, strlen(txt));
 		cr_assert_eq(log_checkpoint_sign(lg, &note, &nl), Q_OK);
+		json_object_set_new(json_object_get(recj, "log"), "close_index",
+		                    json_integer((json_int_t)log_size(lg) - 1));
 		set_log_fields(recj, lg, note);
 		free(note);
 		close_log(lg, ld);
@@ -695,8 +798,8 @@ Test(verify, replace_a_proof_with_another_ballots)
 	/* verified in one batch with the six good ballots (V-14): exactly
 	 * ballot 0 of s1 is named, then the log/record count it causes */
 	const ve_check *k4 = &rep.checks[VE_BALLOTS - 1];
-	cr_assert(strstr(k4->detail[0], "stations/s1/station-record.json: ballots[0]: a proof "
-	                                "fails") != NULL,
+	cr_assert(strstr(k4->detail[0], "stations/s1/station-record.json: ballots[") != NULL &&
+	              strstr(k4->detail[0], "]: a proof fails") != NULL,
 	          "%s", k4->detail[0]);
 	cr_assert_eq(k4->failed, 2, "%s / %s", k4->detail[0], k4->detail[1]);
 	cr_assert(strstr(k4->detail[1], "ballot-cast entries") != NULL, "%s", k4->detail[1]);
@@ -902,8 +1005,8 @@ Test(verify, spliced_ballot)
 	ve_report rep;
 	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
 	const ve_check *k4 = &rep.checks[VE_BALLOTS - 1];
-	cr_assert(strstr(k4->detail[0], "stations/s1/station-record.json: ballots[4]: a proof "
-	                                "fails") != NULL,
+	cr_assert(strstr(k4->detail[0], "stations/s1/station-record.json: ballots[") != NULL &&
+	              strstr(k4->detail[0], "]: a proof fails") != NULL,
 	          "%s", k4->detail[0]);
 	cr_assert(strstr(k4->detail[0], "contest 0 option 0: 0/1 proof fails") != NULL, "%s",
 	          k4->detail[0]);
@@ -945,8 +1048,8 @@ Test(verify, challenged_ciphertext_replayed_in_another_contest)
 	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
 	const ve_check *k4 = &rep.checks[VE_BALLOTS - 1];
 	cr_assert_eq(k4->failed, 1, "%s", k4->detail[0]);
-	cr_assert(strstr(k4->detail[0], "stations/s2: ballots[2] contest 0 option 0 (tracking "
-	                                "code ") == k4->detail[0],
+	cr_assert(strstr(k4->detail[0], "stations/s2: ballots[") == k4->detail[0] &&
+	              strstr(k4->detail[0], "] contest 0 option 0 (tracking code ") != NULL,
 	          "%s", k4->detail[0]);
 	cr_assert(strstr(k4->detail[0], " and stations/s1: challenged[0] contest 1 option 0 "
 	                                "(tracking code ") != NULL,
@@ -983,10 +1086,11 @@ Test(verify, cast_ciphertext_replayed_at_another_station)
 	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
 	const ve_check *k4 = &rep.checks[VE_BALLOTS - 1];
 	cr_assert_eq(k4->failed, 1, "%s", k4->detail[0]);
-	cr_assert(strstr(k4->detail[0], "stations/s1: ballots[4] contest 1 option 1 (tracking "
-	                                "code ") == k4->detail[0],
+	cr_assert(strstr(k4->detail[0], "stations/s1: ballots[") == k4->detail[0] &&
+	              strstr(k4->detail[0], "] contest 1 option 1 (tracking code ") != NULL,
 	          "%s", k4->detail[0]);
-	cr_assert(strstr(k4->detail[0], " and stations/s2: ballots[2] contest 1 option 2 ") != NULL,
+	cr_assert(strstr(k4->detail[0], " and stations/s2: ballots[") != NULL &&
+	              strstr(k4->detail[0], "] contest 1 option 2 ") != NULL,
 	          "%s", k4->detail[0]);
 	cr_assert(strstr(k4->detail[0], "(B-9)") != NULL, "%s", k4->detail[0]);
 	free(enc);
@@ -2079,17 +2183,32 @@ Test(verify, seeded_sample_catches_a_tampered_ballot)
 	b1->contests[1] = c;
 	cr_assert_eq(ballot_encode(b0, &enc, &len), Q_OK);
 	add_cast("s1", enc, len);
-	/* seeds whose sample of 1 of 7 is, and is not, position 4 */
+	/* where the station put it (tracking-code order, P-7.1) */
+	uint8_t tcode[BALLOT_CODE_LEN];
+	ballot_tracking_code(tcode, st, enc, len);
+	char *thex = hexs(tcode, 32), needle[64];
+	json_t *r2 = station_json("s1");
+	uint64_t pos = 99;
+	for (size_t i = 0; i < json_array_size(json_object_get(r2, "ballots")); i++)
+		if (strcmp(json_string_value(json_object_get(
+		               json_array_get(json_object_get(r2, "ballots"), i), "tracking_code")),
+		           thex) == 0)
+			pos = i;
+	json_decref(r2);
+	free(thex);
+	cr_assert_lt(pos, 5);
+	snprintf(needle, sizeof needle, "ballots[%llu]", (unsigned long long)pos);
+	/* seeds whose sample of 1 of 7 is, and is not, that position */
 	int found_in = 0, found_out = 0;
 	for (int i = 0; i < 256 && !(found_in && found_out); i++) {
 		uint8_t s[VE_SEED_LEN] = {0};
 		uint64_t p;
 		s[31] = (uint8_t)i;
 		cr_assert_eq(ve_sample_draw(s, 7, 1, &p), Q_OK);
-		if (p == 4 && !found_in) {
+		if (p == pos && !found_in) {
 			memcpy(in, s, sizeof in);
 			found_in = 1;
-		} else if (p != 4 && !found_out) {
+		} else if (p != pos && !found_out) {
 			memcpy(out, s, sizeof out);
 			found_out = 1;
 		}
@@ -2101,15 +2220,17 @@ Test(verify, seeded_sample_catches_a_tampered_ballot)
 	cr_assert_eq(memcmp(rep.seed, in, VE_SEED_LEN), 0);
 	cr_assert_eq(rep.sampled, 1);
 	cr_assert_str_eq(rep.sample[0].station, "s1");
-	cr_assert_eq(rep.sample[0].index, 4);
+	cr_assert_eq(rep.sample[0].index, pos);
 	const ve_check *k10 = &rep.checks[VE_CROSSCHECK - 1];
-	cr_assert(has_detail(k10, "stations/s1: ballots[4]: contest 0 option 0: the 0/1 proof "
-	                          "fails under libgcrypt"),
-	          "%s", k10->ndetails ? k10->detail[0] : "no detail");
+	char want10[160];
+	snprintf(want10, sizeof want10,
+	         "stations/s1: %s: contest 0 option 0: the 0/1 proof fails under libgcrypt",
+	         needle);
+	cr_assert(has_detail(k10, want10), "%s", k10->ndetails ? k10->detail[0] : "no detail");
 	cr_assert_eq(ve_verify_seed(rec, &o, out, &rep), Q_OK);
-	cr_assert_neq(rep.sample[0].index == 4 && strcmp(rep.sample[0].station, "s1") == 0, 1);
+	cr_assert_neq(rep.sample[0].index == pos && strcmp(rep.sample[0].station, "s1") == 0, 1);
 	k10 = &rep.checks[VE_CROSSCHECK - 1];
-	cr_assert(!has_detail(k10, "ballots[4]"), "%s", k10->detail[0]);
+	cr_assert(!has_detail(k10, needle), "%s", k10->detail[0]);
 	cr_assert_gt(rep.checks[VE_BALLOTS - 1].failed, 0);
 	free(enc);
 	free(e0);
@@ -2401,4 +2522,403 @@ Test(verify, cli_opening_shows_a_challenged_ballot)
 	free(op);
 	free(ob);
 	json_decref(r);
+}
+
+/* ---- V-1.2: a check never passes what it could not examine ---- */
+
+/* Every check in ids[] fails with a detail holding needle. */
+static void dependent_fails(const ve_report *r, int id, const char *needle)
+{
+	const ve_check *k = &r->checks[id - 1];
+	cr_assert_gt(k->failed, 0, "check %d (%s) passed; expected a detail with \"%s\"", id,
+	             k->name, needle);
+	cr_assert_not_null(detail_with(r, id, needle), "check %d (%s): no detail with \"%s\": %s",
+	                   id, k->name, needle, k->ndetails ? k->detail[0] : "");
+}
+
+/* Issue 17: station s2's record no longer matches its signature.  Check 3
+ * names that; checks 4, 5, 6, 8 and 10, which need s2's ballots, each
+ * fail and say how many they did not examine and why (they used to pass
+ * on s1's ballots alone). */
+Test(verify, unsigned_station_fails_every_check_that_needs_it)
+{
+	json_t *r = station_json("s2");
+	json_object_set_new(json_object_get(r, "counts"), "registered", json_integer(6));
+	store_station_unsigned("s2", r);
+	json_decref(r);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_LOGS);
+	dependent_fails(&rep, VE_LOGS,
+	                "stations/s2/station-record.json.sig: the station record's "
+	                "signature does not verify");
+	dependent_fails(&rep, VE_BALLOTS, "stations/s2: 2 ballots not examined");
+	dependent_fails(&rep, VE_BALLOTS, "signature does not verify (check 3)");
+	cr_assert_eq(rep.checks[VE_BALLOTS - 1].failed, 1, "%s",
+	             rep.checks[VE_BALLOTS - 1].detail[0]);
+	dependent_fails(&rep, VE_RECONCILE, "stations/s2: not reconciled");
+	dependent_fails(&rep, VE_AGGREGATE, "stations/s2: 2 ballots not examined (the sum");
+	dependent_fails(&rep, VE_CHALLENGED, "stations/s2: 1 challenged ballot not examined");
+	dependent_fails(&rep, VE_CROSSCHECK,
+	                "stations/s2: 2 ballots not examined (not in the "
+	                "sample");
+	/* the checks that do not read station records still pass */
+	cr_assert_eq(rep.checks[VE_PARAMETERS - 1].failed, 0);
+	cr_assert_eq(rep.checks[VE_TRUSTEES - 1].failed, 0);
+}
+
+/* The election log does not open: check 1 (entry 0), 2 (ceremony
+ * entries), 6 (tally entry) and 7 (partial and result entries) say they
+ * did not compare, pointing at check 3. */
+Test(verify, unusable_election_log_fails_the_comparisons)
+{
+	char p[1400];
+	snprintf(p, sizeof p, "%s/log/vkey", rec);
+	cr_assert_eq(unlink(p), 0);
+	ve_report rep;
+	(void)first_failure(&rep);
+	dependent_fails(&rep, VE_LOGS, "log/: the election log cannot be opened");
+	dependent_fails(&rep, VE_PARAMETERS, "log/ entry 0 (election-created) not compared");
+	cr_assert(only_points_at(&rep.checks[VE_PARAMETERS - 1], VE_LOGS));
+	dependent_fails(&rep, VE_TRUSTEES,
+	                "trustees/1/public.json: not compared with the "
+	                "trustee-commitments entry");
+	dependent_fails(&rep, VE_TRUSTEES, "joint_key.json: not compared with the joint-key");
+	dependent_fails(&rep, VE_AGGREGATE, "not compared with the tally entry of log/");
+	dependent_fails(&rep, VE_DECRYPTION, "tally/result.json: not compared with the result");
+	dependent_fails(&rep, VE_DECRYPTION,
+	                "tally/partials/1.json: not compared with the "
+	                "partial-decryption entry");
+	/* the counts were still decoded from the proofs: check 9 ran */
+	cr_assert_eq(rep.checks[VE_DECISION - 1].failed, 0, "%s",
+	             rep.checks[VE_DECISION - 1].detail[0]);
+}
+
+/* The manifest is invalid: every check that needs the ballot style or
+ * the station list fails saying so (5 and 8 used to pass on no stations). */
+Test(verify, invalid_manifest_fails_every_dependent_check)
+{
+	char p[1400];
+	snprintf(p, sizeof p, "%s/manifest.json", rec);
+	cr_assert_eq(test_write_file(p, "{}\n", 3), 0);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_PARAMETERS);
+	dependent_fails(&rep, VE_TRUSTEES, "cannot run: the parameters did not verify (check 1)");
+	dependent_fails(&rep, VE_LOGS, "the manifest is invalid (check 1)");
+	dependent_fails(&rep, VE_BALLOTS, "(checks 1 and 2 failed)");
+	dependent_fails(&rep, VE_RECONCILE, "the manifest is invalid (check 1)");
+	dependent_fails(&rep, VE_AGGREGATE, "no ballot style (check 1)");
+	dependent_fails(&rep, VE_DECRYPTION, "cannot run");
+	dependent_fails(&rep, VE_CHALLENGED, "the manifest is invalid (check 1)");
+	dependent_fails(&rep, VE_DECISION, "cannot run");
+	dependent_fails(&rep, VE_CROSSCHECK, "cannot run");
+	for (int i = 1; i <= VE_NCHECKS; i++)
+		cr_expect_gt(rep.checks[i - 1].failed, 0, "check %d passed on nothing", i);
+}
+
+/* The aggregate is unusable: check 7 cannot decrypt it, check 9 has no
+ * counts, check 10 cross-checks neither. */
+Test(verify, unusable_aggregate_fails_decryption_decision_crosscheck)
+{
+	json_t *a = load("tally/aggregate.json");
+	json_object_set_new(a, "format", json_string("quorum-aggregate/0"));
+	store("tally/aggregate.json", a);
+	json_decref(a);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_AGGREGATE);
+	dependent_fails(&rep, VE_DECRYPTION, "no verified aggregate or keys (checks 2, 6)");
+	dependent_fails(&rep, VE_DECISION, "no verified counts (check 7)");
+	dependent_fails(&rep, VE_CROSSCHECK, "the aggregate is unusable (check 6)");
+	dependent_fails(&rep, VE_CROSSCHECK, "no verified counts (check 7)");
+}
+
+/* A used partial is missing: no counts; checks 9 and 10 say so. */
+Test(verify, missing_partial_fails_decision_and_crosscheck)
+{
+	char p[1400];
+	snprintf(p, sizeof p, "%s/tally/partials/1.json", rec);
+	cr_assert_eq(unlink(p), 0);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_DECRYPTION);
+	dependent_fails(&rep, VE_DECISION, "no verified counts (check 7)");
+	dependent_fails(&rep, VE_CROSSCHECK, "tally/partials: not cross-checked");
+}
+
+/* ---- R-11: format versions ---- */
+
+/* An unknown major version is refused, naming what was found and what the
+ * verifier knows; a minor version of a known major is read. */
+Test(verify, unknown_major_version_refused_naming_both)
+{
+	json_t *p = load("parameters.json");
+	json_object_set_new(p, "format", json_string("quorum-parameters/3"));
+	store("parameters.json", p);
+	json_decref(p);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_PARAMETERS);
+	dependent_fails(&rep, VE_PARAMETERS,
+	                "format quorum-parameters/3: unknown major version 3 "
+	                "of quorum-parameters; this verifier knows "
+	                "quorum-parameters/2");
+}
+
+Test(verify, unknown_station_record_version_refused)
+{
+	json_t *r = station_json("s1");
+	json_object_set_new(r, "format", json_string("quorum-station-record/3"));
+	resign_station("s1", r, NULL, 0);
+	json_decref(r);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_LOGS);
+	dependent_fails(&rep, VE_LOGS,
+	                "stations/s1/station-record.json: format "
+	                "quorum-station-record/3: unknown major version 3");
+	dependent_fails(&rep, VE_LOGS, "knows quorum-station-record/2");
+	/* refused, so its ballots are not examined (V-1.2) */
+	dependent_fails(&rep, VE_BALLOTS, "stations/s1: 4 ballots not examined");
+	dependent_fails(&rep, VE_BALLOTS, "format version is unknown (check 3)");
+}
+
+Test(verify, unknown_result_and_aggregate_versions_refused)
+{
+	json_t *a = load("tally/result.json");
+	json_object_set_new(a, "format", json_string("quorum-result/2"));
+	store("tally/result.json", a);
+	json_decref(a);
+	relog_result();
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_DECRYPTION);
+	dependent_fails(&rep, VE_DECRYPTION,
+	                "tally/result.json: format quorum-result/2: unknown "
+	                "major version 2 of quorum-result; this verifier "
+	                "knows quorum-result/1");
+}
+
+Test(verify, station_entry_of_another_version_refused)
+{
+	json_t *r = station_json("s2");
+	char kf[1400], ld[1400], *note = NULL;
+	size_t nl;
+	snprintf(kf, sizeof kf, "%s/s2.key", keys);
+	snprintf(ld, sizeof ld, "%s/stations/s2/log", rec);
+	audit_log *lg = open_log(ld, kf);
+	append(lg, "quorum/v2/station/ballot-cast", "x", 1);
+	cr_assert_eq(log_checkpoint_sign(lg, &note, &nl), Q_OK);
+	set_log_fields(r, lg, note);
+	close_log(lg, ld);
+	free(note);
+	resign_station("s2", r, NULL, 0);
+	json_decref(r);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_LOGS);
+	dependent_fails(&rep, VE_LOGS,
+	                "stations/s2/log: entry 7: tag quorum/v2/station/ballot-cast: "
+	                "unknown version; this verifier knows quorum/v1/station/");
+	/* and it follows poll-closed (V-5.3) */
+	dependent_fails(&rep, VE_LOGS, "entries follow poll-closed");
+}
+
+/* A minor version of a known major is accepted (R-11.2). */
+Test(verify, minor_version_accepted)
+{
+	json_t *r = station_json("s1");
+	json_object_set_new(r, "format", json_string("quorum-station-record/2.1"));
+	resign_station("s1", r, NULL, 0);
+	json_decref(r);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_AGGREGATE, "%s",
+	             rep.checks[first_failure(&rep) - 1].detail[0]);
+	/* only the record's hash in the aggregate differs */
+	dependent_fails(&rep, VE_AGGREGATE, "stations[0] (s1): id, record_sha256");
+}
+
+/* ---- item 7: what the station log and record must say (V-5.5, P-7.1) ---- */
+
+Test(verify, poll_opened_names_another_station_or_count)
+{
+	json_t *r = station_json("s1");
+	json_object_set_new(json_object_get(r, "counts"), "registered", json_integer(6));
+	resign_station("s1", r, NULL, 0);
+	json_decref(r);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_LOGS);
+	dependent_fails(&rep, VE_LOGS,
+	                "stations/s1/log: entry 1: poll-opened does not name "
+	                "station s1");
+	dependent_fails(&rep, VE_LOGS, "counts.registered 6");
+}
+
+Test(verify, ballots_not_in_tracking_code_order)
+{
+	char kf[1400];
+	note_signer ns;
+	json_t *r = station_json("s1");
+	json_t *a = json_object_get(r, "ballots"), *first = json_incref(json_array_get(a, 0));
+	json_array_remove(a, 0);
+	json_array_append_new(a, first);
+	snprintf(kf, sizeof kf, "%s/s1.key", keys);
+	load_signer(&ns, kf);
+	write_signed(rec, "s1", r, &ns); /* no resign_station: it would sort */
+	note_signer_wipe(&ns);
+	json_decref(r);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
+	dependent_fails(&rep, VE_BALLOTS,
+	                "stations/s1/station-record.json: ballots[3]: not in "
+	                "ascending tracking-code order after ballots[2] "
+	                "(P-7.1)");
+}
+
+Test(verify, station_log_origin_not_the_rule)
+{
+	/* a station log whose key names another origin (A-5.2) */
+	char ld[1400], msg[512] = "", vkey[NOTE_VKEY_MAX];
+	note_signer ns;
+	cr_assert_eq(note_signer_generate(&ns, "quorum.station/hq-ve/s1", NOTE_ALG_ED25519), Q_OK);
+	json_t *r = station_json("s1");
+	snprintf(ld, sizeof ld, "%s/stations/s1/log", rec);
+	audit_log *old = NULL, *lg = NULL;
+	cr_assert_eq(log_open(ld, LOG_RDONLY, &old, msg, sizeof msg), Q_OK, "%s", msg);
+	uint64_t n = log_size(old);
+	uint8_t *buf = malloc(MERKLE_MAX_ENTRY);
+	char ld2[1500];
+	snprintf(ld2, sizeof ld2, "%s.new", ld);
+	cr_assert_eq(log_create_with_signer(ld2, &ns, &lg, msg, sizeof msg), Q_OK, "%s", msg);
+	for (uint64_t i = 0; i < n; i++) {
+		size_t l;
+		uint64_t idx;
+		cr_assert_eq(log_read_entry(old, i, buf, &l), Q_OK);
+		cr_assert_eq(log_append(lg, buf, l, &idx), Q_OK);
+	}
+	log_close(old);
+	free(buf);
+	char *note = NULL;
+	size_t nl;
+	cr_assert_eq(log_checkpoint_sign(lg, &note, &nl), Q_OK);
+	set_log_fields(r, lg, note);
+	cr_assert_eq(note_verifier_format(log_vkey(lg), vkey, sizeof vkey), Q_OK);
+	close_log(lg, ld2);
+	sh("rm -rf '%s' && mv '%s' '%s'", ld, ld2, ld);
+	json_t *lj = json_object_get(r, "log");
+	json_object_set_new(lj, "vkey", json_string(vkey));
+	json_object_set_new(lj, "origin", json_string("quorum.station/hq-ve/s1"));
+	write_signed(rec, "s1", r, &ns);
+	note_signer_wipe(&ns);
+	free(note);
+	json_decref(r);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_LOGS);
+	dependent_fails(&rep, VE_LOGS,
+	                "log.origin \"quorum.station/hq-ve/s1\" or the name of "
+	                "log.vkey \"quorum.station/hq-ve/s1\" is not "
+	                "\"quorum/hq-ve/station/s1\" (A-5.2)");
+}
+
+/* ---- checks added from ElectionGuard's and Belenios' lists (V-16) ---- */
+
+/* More ballots issued than voters registered at the station (V-7). */
+Test(verify, issued_more_than_registered)
+{
+	json_t *r = station_json("s1");
+	json_object_set_new(json_object_get(r, "counts"), "registered", json_integer(3));
+	resign_station("s1", r, NULL, 0);
+	json_decref(r);
+	ve_report rep;
+	(void)first_failure(&rep);
+	dependent_fails(&rep, VE_RECONCILE, "stations/s1: issued 5 but registered 3");
+}
+
+/* A challenged ballot whose opening re-encrypts but whose proof was
+ * altered: check 8 verifies its proofs too (V-10). */
+Test(verify, challenged_ballot_proof_fails)
+{
+	char msg[512];
+	rec_election *el = NULL;
+	ballot_style *st = NULL;
+	uint8_t code[BALLOT_CODE_LEN];
+	cr_assert_eq(rec_open(&el, rec, msg, sizeof msg), Q_OK, "%s", msg);
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
+	json_t *r = station_json("s1");
+	json_t *e = json_array_get(json_object_get(r, "challenged"), 0);
+	size_t len;
+	uint8_t *enc = unb64(e, "ballot", &len);
+	enc[4 + 8 + 130 + 175] ^= 1; /* inside v_0 of contest 0 option 0's 0/1 proof */
+	ballot_tracking_code(code, st, enc, len);
+	char *tc = hexs(code, 32), *bb = b64(enc, len);
+	json_object_set_new(e, "tracking_code", json_string(tc));
+	json_object_set_new(e, "ballot", json_string(bb));
+	resign_station("s1", r, NULL, 0);
+	ve_report rep;
+	(void)first_failure(&rep);
+	dependent_fails(&rep, VE_CHALLENGED,
+	                "stations/s1/station-record.json: challenged[0]: a proof fails (B-5)");
+	free(tc);
+	free(bb);
+	free(enc);
+	json_decref(r);
+	ballot_style_free(st);
+	rec_free(el);
+}
+
+/* V-5.1: the result checkpoint is of the whole election log, whose last
+ * entry is the result. */
+Test(verify, entry_after_result_or_checkpoint_not_of_the_whole_log)
+{
+	char ld[1400], kf[1400], p[1400], *note = NULL;
+	size_t nl;
+	uint64_t idx;
+	snprintf(ld, sizeof ld, "%s/log", rec);
+	snprintf(kf, sizeof kf, "%s/election.key", keys);
+	audit_log *lg = open_log(ld, kf);
+	const char *extra = "{\"note\":\"later\",\"type\":\"publication\"}";
+	cr_assert_eq(log_append(lg, extra, strlen(extra), &idx), Q_OK);
+	cr_assert_eq(log_checkpoint_sign(lg, &note, &nl), Q_OK);
+	close_log(lg, ld);
+	ve_report rep;
+	(void)first_failure(&rep);
+	dependent_fails(&rep, VE_LOGS,
+	                "tally/result.checkpoint: not a checkpoint of the whole "
+	                "election log");
+	/* re-signed at the new size: the last entry is not the result */
+	snprintf(p, sizeof p, "%s/tally/result.checkpoint", rec);
+	cr_assert_eq(test_write_file(p, note, nl), 0);
+	(void)first_failure(&rep);
+	dependent_fails(&rep, VE_LOGS, "is not a result entry (R-8.4, V-5.1)");
+	free(note);
+}
+
+/* A-4.2: a verifier key splits at its first two '+' (a name has none);
+ * its base64 part may hold '+' and is decoded whole. */
+Test(verify, vkey_with_plus_in_base64_splits_at_the_first_two)
+{
+	int seen = 0;
+	for (int i = 0; i < 200 && !seen; i++) {
+		note_signer ns;
+		note_verifier v;
+		char vk[NOTE_VKEY_MAX];
+		cr_assert_eq(note_signer_generate(&ns, "quorum/hq-ve/station/s1", NOTE_ALG_ED25519),
+		             Q_OK);
+		cr_assert_eq(note_verifier_format(&ns.pub, vk, sizeof vk), Q_OK);
+		const char *b64part = strchr(strchr(vk, '+') + 1, '+') + 1;
+		if (strchr(b64part, '+') != NULL) {
+			seen = 1;
+			cr_assert_eq(note_verifier_parse(&v, vk, strlen(vk)), Q_OK, "%s", vk);
+			cr_assert_eq(memcmp(v.pk, ns.pub.pk, sizeof v.pk), 0);
+			cr_assert_str_eq(v.name, "quorum/hq-ve/station/s1");
+		}
+		note_signer_wipe(&ns);
+	}
+	cr_assert(seen, "no key with '+' in its base64 in 200 tries");
+}
+
+/* V-5.3 / V-7: poll-closed has one form, with counts. */
+Test(verify, poll_closed_without_counts)
+{
+	json_t *r = station_json("s2");
+	closed_override = "closed\n";
+	resign_station("s2", r, (const uint8_t *)"", 0);
+	closed_override = NULL;
+	json_decref(r);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_LOGS);
+	dependent_fails(&rep, VE_LOGS, "stations/s2/log: entry 6: poll-closed is not \"issued <n>");
 }

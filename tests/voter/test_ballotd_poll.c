@@ -239,6 +239,24 @@ Test(ballotd_poll, full_poll_and_record_verifies)
 	free(msg);
 	free(sig);
 
+	/* P-7.5: `quorum-ballot export` writes the record's exact bytes, to a
+	 * FILE and to stdout; an independent implementation of P-7.1 (Python's
+	 * json and hashlib, tests/integration/station_record_bytes.py) rebuilds
+	 * them from the parsed content and their SHA-256 from the stored file */
+	{
+		char ecmd[2400];
+		snprintf(ecmd, sizeof ecmd,
+		         "%s/voter/quorum-ballot --state %s export %s/exported.json > /dev/null && "
+		         "%s/voter/quorum-ballot --state %s export > %s/stdout.json 2>/dev/null && "
+		         "cmp %s/exported.json %s && cmp %s/stdout.json %s && "
+		         "python3 %s/tests/integration/station_record_bytes.py %s/exported.json %s",
+		         getenv("QUORUM_BUILD_ROOT"), d.state, d.dir, getenv("QUORUM_BUILD_ROOT"),
+		         d.state, d.dir, d.dir, path, d.dir, path, getenv("QUORUM_SOURCE_ROOT"),
+		         d.dir, path);
+		int erc = system(ecmd);
+		cr_assert(WIFEXITED(erc) && WEXITSTATUS(erc) == 0, "%s", ecmd);
+	}
+
 	json_t *counts = json_object_get(rec, "counts");
 	cr_assert_eq(json_integer_value(json_object_get(counts, "cast")), 50);
 	cr_assert_eq(json_integer_value(json_object_get(counts, "challenged")), 1);
