@@ -98,7 +98,16 @@ qerr sandbox_enter(char *err, size_t errlen)
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 		                      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	/* New sockets (the C library's nscd lookup) answer EACCES. */
+	/* New sockets (the C library's nscd lookup) answer EACCES, and so do
+	 * opens: nothing is opened, but the C library opens files lazily and
+	 * copes with a refusal (glibc's malloc reads
+	 * /proc/sys/vm/overcommit_memory the first time a thread's heap
+	 * shrinks, e.g. after an export's large reply; OpenSSH's seccomp
+	 * sandbox answers open the same way). */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0);
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 0);
 	if (rc == 0)

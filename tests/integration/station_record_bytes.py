@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """An independent reading of docs/spec/protocol.md P-7.1 / P-7.5: rebuild the
 exact bytes of a station record from its parsed JSON, as the spec describes
 them, and compare them (and their SHA-256) with an exported file.
