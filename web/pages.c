@@ -75,6 +75,11 @@ static const struct {
     {"busy", N_("The station is busy. Please try again in a moment.")},
     {"unavailable", N_("The station's log is unavailable. Call the station "
                        "administrator.")},
+    {"forbidden", N_("The station daemon refuses this page: admin.sock (mode 0600) admits "
+                     "only root and the daemon's own user, and quorum-web runs under its "
+                     "own user. Open, close and export the poll with the console "
+                     "(quorum-ballot) on the station machine: see the administrator's "
+                     "guide.")},
     {NULL, NULL},
 };
 
@@ -863,7 +868,11 @@ static void counts_block(wbuf *b, const json_t *rep)
 		wb_fmt(b, "</dt><dd data-k=\"%s\">%lld</dd></div>", rows[i].key,
 		       (long long)json_integer_value(json_object_get(rep, rows[i].key)));
 	}
-	wb_raw(b, "</dl></section>");
+	wb_raw(b, "</dl><p class=\"counts-note\">");
+	wb_bi(b, N_("Registered: the rows of the roll imported at this station, every "
+	            "resident listed (minors and those of other stations included), not the "
+	            "voters eligible here."));
+	wb_raw(b, "</p></section>");
 }
 
 static void lookup_form(wbuf *b)
@@ -1088,6 +1097,10 @@ static void admin_home(const site *s, answer *a, const json_t *done, const char 
 		unreachable(a, ROLE_ADMIN, why);
 		return;
 	}
+	/* a refusal of the status itself (e.g. forbidden: the front runs as a
+	 * user admin.sock does not admit) is said on the page */
+	if (code == NULL)
+		code = rpc_err(rep);
 	a->status = 200;
 	page_begin(a, ROLE_ADMIN, NULL, N_("Station administration"));
 	wbuf *b = &a->body;

@@ -24,7 +24,16 @@ function check(cond, what) {
 	console.error("FAIL: " + what);
 }
 
+// Run a page action that navigates and wait until the new document has
+// loaded (its script has run): every selector, screenshot and axe scan
+// after it sees the settled new page, never the old one being torn down.
+async function nav(page, action) {
+	await Promise.all([page.waitForNavigation({ waitUntil: "load" }), action()]);
+}
+
 async function axe(page, name) {
+	// only a settled page is scanned
+	await page.waitForLoadState("load");
 	// the CSP forbids inline scripts: evaluate axe through the protocol
 	const injected = await page.evaluate(() => typeof window.axe !== "undefined");
 	if (!injected) await page.evaluate(axeSource);
@@ -60,6 +69,12 @@ const browser = await chromium.launch({
 	args: ["--no-sandbox", "--disable-gpu", "--font-render-hinting=none"],
 });
 const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+// The booth's idle timer runs on a controlled clock: time flows as usual but
+// the test moves it past the timeout itself, so the idle return to the start
+// screen cannot fire in the middle of a screenshot or an axe scan on a
+// loaded machine (it did: "Execution context was destroyed"), and the test
+// does not wait the timeout out in real time.
+await ctx.clock.install();
 const page = await ctx.newPage();
 page.on("console", (m) => { if (m.type() === "error") console.error("console: " + m.text()); });
 page.on("response", async (r) => {
@@ -73,7 +88,7 @@ await page.goto(env.BOOTH);
 await shot(page, "booth-start");
 await noHorizontalScroll(page, "booth-start");
 await page.keyboard.type(tok1.slice(0, 16) + " " + tok1.slice(16));
-await page.keyboard.press("Enter");
+await nav(page, () => page.keyboard.press("Enter"));
 await page.waitForSelector("fieldset.options");
 await page.keyboard.press("2"); // number key marks option 2
 await shot(page, "booth-contest");
@@ -84,29 +99,29 @@ const checked = await page.$$eval("input[type=checkbox]:checked", (l) => l.lengt
 check(checked === 1, "over-limit mark accepted on the page");
 const said = await page.textContent(".live");
 check(said && said.length > 0, "over-limit not announced");
-await page.keyboard.press("Enter");
+await nav(page, () => page.keyboard.press("Enter"));
 await page.waitForSelector("text=/委员/");
 await page.keyboard.press("1");
 await page.keyboard.press("3");
-await page.keyboard.press("Enter");
+await nav(page, () => page.keyboard.press("Enter"));
 await page.waitForSelector("ol.review");
 await shot(page, "booth-review");
-await page.click("button[value=seal]");
+await nav(page, () => page.click("button[value=seal]"));
 await page.waitForSelector("input[name=code]", { state: "attached" });
 await shot(page, "booth-sealed");
 // challenge (Benaloh): opened, not counted, back to marking
-await page.click("form:has(input[name=step][value=challenge]) button");
+await nav(page, () => page.click("form:has(input[name=step][value=challenge]) button"));
 await page.waitForSelector("pre.opening", { state: "attached" });
 await shot(page, "booth-challenged");
-await page.click("button[value='0']");
+await nav(page, () => page.click("button[value='0']"));
 await page.waitForSelector("fieldset.options");
-await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+await nav(page, () => page.keyboard.press("Enter"));
 await page.waitForSelector("text=/委员/");
-await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+await nav(page, () => page.keyboard.press("Enter"));
 await page.waitForSelector("ol.review");
-await page.click("button[value=seal]");
+await nav(page, () => page.click("button[value=seal]"));
 await page.waitForSelector("input[name=code]", { state: "attached" });
-await page.click("form:has(input[name=step][value=cast]) button");
+await nav(page, () => page.click("form:has(input[name=step][value=cast]) button"));
 await page.waitForSelector("section.receipt");
 await shot(page, "booth-receipt");
 await noHorizontalScroll(page, "booth-receipt");
@@ -120,14 +135,20 @@ check(!page.url().includes(tok1), "token in the URL");
 await page.goto(env.BOOTH);
 await page.click("button.contrast");
 await page.fill("#token", tok2);
-await page.keyboard.press("Enter");
+await nav(page, () => page.keyboard.press("Enter"));
 await page.waitForSelector("fieldset.options");
 check(await page.evaluate(() => document.body.classList.contains("hc")), "high contrast lost");
 await shot(page, "booth-contest-contrast");
-await page.keyboard.press("1");
+await page.keyboard.press("1"); // the last input: the idle timer starts again here
 const idle = parseInt(await page.getAttribute("body", "data-idle"), 10);
+check(idle > 1, "booth page without an idle timeout");
 if (env.VERBOSE) console.log(`idle ${idle}, url ${page.url()}`);
-await page.waitForURL(env.BOOTH, { timeout: (idle + 5) * 1000 });
+// one second short of the timeout the marks are still there
+await page.clock.fastForward((idle - 1) * 1000);
+check(await page.$$eval("input[type=checkbox]:checked", (l) => l.length) === 1,
+	"idle timeout fired early");
+await nav(page, () => page.clock.fastForward(2000));
+check(page.url() === env.BOOTH, `idle timeout did not return to the start (${page.url()})`);
 if (env.VERBOSE) console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s: idle fired`);
 await page.waitForSelector("#token");
 check(await page.$$eval("input[name=m]", (l) => l.length) === 0, "marks survived the idle timeout");
@@ -136,21 +157,22 @@ check(await page.$$eval("input[name=m]", (l) => l.length) === 0, "marks survived
 await page.goto(env.POLLBOOK);
 await shot(page, "pollbook-home");
 await page.fill("#voter", "U0001");
-await page.keyboard.press("Enter");
+await nav(page, () => page.keyboard.press("Enter"));
 await page.waitForSelector(".refusal");
 check((await page.textContent(".refusal")).includes("未满十八周岁"), "under-18 refusal not in words");
 await shot(page, "pollbook-refused");
 await page.goto(env.POLLBOOK);
 await page.fill("#voter", "V0016");
-await page.keyboard.press("Enter");
+await nav(page, () => page.keyboard.press("Enter"));
 await page.waitForSelector("form[action='/checkin']");
 await shot(page, "pollbook-voter");
-await page.click("form[action='/checkin'] button");
+await nav(page, () => page.click("form[action='/checkin'] button"));
 await page.waitForSelector("section.slip");
 await shot(page, "pollbook-slip");
 await page.goto(env.ADMIN);
 await shot(page, "admin-home");
-await page.click("form[action='/close'] button");
+check((await page.textContent("body")).includes("本投票站导入的名单行数"), "admin page does not say what Registered counts");
+await nav(page, () => page.click("form[action='/close'] button"));
 await page.waitForSelector("input[name=confirm]", { state: "attached" });
 await shot(page, "admin-confirm-close");
 

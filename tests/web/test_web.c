@@ -331,6 +331,9 @@ Test(web, checkin_booth_challenge_cast_receipt)
 	r = http(&w, ADMIN, "GET", "/", NULL, NULL, NULL);
 	check_headers(&r);
 	cr_assert(strstr(r.body, "fingerprint none") != NULL, "loopback: no certificate");
+	cr_assert(strstr(r.body, "class=\"counts-note\"") != NULL &&
+	              strstr(r.body, "rows of the roll imported at this station") != NULL,
+	          "the admin page does not say what Registered counts");
 	resp_free(&r);
 	r = http(&w, POLLBOOK, "GET", "/counts", NULL, NULL, NULL);
 	check_headers(&r);
@@ -693,7 +696,9 @@ Test(web, browser, .timeout = 480)
 	}
 	tdaemon d;
 	web w;
-	web_idle = "20";
+	/* long: the page's clock is moved past it by the test (browser.mjs), it
+	 * never fires by itself during a screenshot or a scan */
+	web_idle = "600";
 	station_up(&d, &w, 1);
 	char toks[200] = "";
 	for (int i = 0; i < 3; i++) {
