@@ -37,6 +37,8 @@
 #include "crypto/sha256.h"
 #include "crypto/util.h"
 #include "election/ballot.h"
+#include "election/manifest.h"
+#include "election/rules_record.h"
 
 #ifndef BALLOTD_PATH
 #define BALLOTD_PATH "voter/quorum-ballotd"
@@ -406,14 +408,36 @@ int main(int argc, char **argv)
 		/* parameters.json as quorum-tally init writes it (R-2.1): the
 		 * daemon imports only the roll with this hash (P-6.1) */
 		uint8_t rh[32];
-		char rhx[65], pj[400];
+		char rhx[65], pj[2000];
 		sha256(rh, csv, n);
 		hex_encode(rhx, rh, 32);
+		/* and the rule profiles the manifest uses, copied and listed
+		 * with their SHA-256 (docs/spec/rules.md RP-5.1) */
+		elec_manifest *bm = NULL;
+		elec_findings bf;
+		elec_findings_init(&bf);
+		if (manifest_parse((const uint8_t *)manifest, strlen(manifest), &bm, &bf) != Q_OK)
+			die("manifest");
+		elec_findings_free(&bf);
+		snprintf(p, sizeof p, "%s/rules", el);
+		(void)mkdir(p, 0700);
+		for (size_t i = 0; i < bm->nprofiles; i++) {
+			snprintf(p, sizeof p, "%s/rules/%s.json", el, bm->profiles[i]->id);
+			put(p, (const char *)bm->profiles[i]->bytes, bm->profiles[i]->len);
+		}
+		json_t *rl = rules_params_list(bm);
+		char *rls = rl != NULL ? json_dumps(rl, JSON_COMPACT) : NULL;
+		if (rls == NULL)
+			die("rules list");
 		int pl = snprintf(pj, sizeof pj,
-		                  "{\"format\":\"quorum-parameters/1\",\"group\":\"P-256\","
+		                  "{\"format\":\"quorum-parameters/2\",\"group\":\"P-256\","
 		                  "\"key_ceremony\":null,\"previous_round\":null,\"roll_hash\":"
-		                  "\"%s\",\"round\":1,\"threshold\":1,\"trustees\":1}\n",
-		                  rhx);
+		                  "\"%s\",\"round\":1,\"rules\":%s,\"threshold\":1,"
+		                  "\"trustees\":1}\n",
+		                  rhx, rls);
+		free(rls);
+		json_decref(rl);
+		manifest_free(bm);
 		snprintf(p, sizeof p, "%s/parameters.json", el);
 		put(p, pj, (size_t)pl);
 		/* the base hash as quorum-tally init writes it (R-2.2); the

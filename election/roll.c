@@ -388,12 +388,6 @@ qerr roll_import(const char *csv, size_t len, elec_roll **out, elec_findings *f)
 			elec_findings_add(f, ELEC_ERROR, "UL19.proxy", where,
 			                  "proxy \"%s\" has given their own vote to a proxy",
 			                  x->proxy);
-		size_t k = h->nprincipals;
-		if (k > ROLL_MAX_PROXIES)
-			elec_findings_add(f, ELEC_ERROR, "UL19.proxy", where,
-			                  "proxy \"%s\" holds %zu proxies; at most %d (%zu <= %d "
-			                  "fails)",
-			                  x->proxy, k, ROLL_MAX_PROXIES, k, ROLL_MAX_PROXIES);
 	}
 	if (f->oom) {
 		err = Q_ERR_NOMEM;
@@ -486,16 +480,46 @@ qerr roll_check_eligible(const elec_roll *r, const char *voter_id, const char *p
 		return refuse(why, ELIG_PROXY_NOT_AUTHORISED, msg, msglen,
 		              "UL19.proxy: proxy \"%s\" is not an eligible voter of the community",
 		              proxy_holder);
-	if (roll_proxy_count(r, proxy_holder) > ROLL_MAX_PROXIES)
+	size_t lim = ctx->max_proxies ? ctx->max_proxies : ROLL_MAX_PROXIES;
+	size_t held = roll_proxy_count(r, proxy_holder);
+	if (held > lim)
 		return refuse(why, ELIG_PROXY_LIMIT, msg, msglen,
-		              "UL19.proxy: \"%s\" holds more than 3 proxies", proxy_holder);
+		              "UL19.proxy: \"%s\" holds %zu proxies; at most %zu (%zu <= %zu "
+		              "fails)",
+		              proxy_holder, held, lim, held, lim);
 	return Q_OK;
+}
+
+size_t roll_proxy_limit(const elec_manifest *m, const rule_def **row)
+{
+	const rule_def *best = NULL;
+	for (size_t i = 0; i < m->nprofiles; i++)
+		for (size_t k = 0; k < m->profiles[i]->nrows; k++) {
+			const rule_def *d = &m->profiles[i]->rows[k];
+			if (d->limit > 0 && strcmp(d->part, "proxy-limit") == 0 &&
+			    (best == NULL || d->limit < best->limit))
+				best = d;
+		}
+	if (row != NULL)
+		*row = best;
+	return best != NULL ? best->limit : ROLL_MAX_PROXIES;
 }
 
 qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findings *f)
 {
 	char where[96];
 	size_t proxies = 0;
+	const rule_def *lrow = NULL;
+	size_t lim = roll_proxy_limit(m, &lrow);
+	for (size_t i = 0; i < r->n; i++) {
+		const roll_record *h = &r->v[i];
+		if (h->nprincipals <= lim)
+			continue;
+		snprintf(where, sizeof(where), "line %zu", h->line);
+		elec_findings_add(f, ELEC_ERROR, lrow != NULL ? lrow->id : "UL19.proxy", where,
+		                  "proxy \"%s\" holds %zu proxies; at most %zu (%zu <= %zu fails)",
+		                  h->id, h->nprincipals, lim, h->nprincipals, lim);
+	}
 	for (size_t i = 0; i < r->n; i++)
 		if (r->v[i].proxy != NULL)
 			proxies++;

@@ -21,7 +21,9 @@
 #include "election/manifest.h"
 
 #define ROLL_HEADER "id,name,birth_date,household,group,flags"
-#define ROLL_MAX_PROXIES 3 /* principals per proxy holder (UL19.proxy) */
+/* Principals per proxy holder when none of the election's profiles has a
+ * "proxy-limit" row with a limit (docs/spec/rules.md RP-6). */
+#define ROLL_MAX_PROXIES 3
 #define ROLL_MAX_ROWS 10000000u
 
 enum {
@@ -70,7 +72,7 @@ typedef enum roll_refusal {
 	ELIG_PROXY_NOT_ALLOWED, /* proxies are not allowed in this mode */
 	ELIG_PROXY_NOT_AUTHORISED, /* the holder is not this voter's written proxy */
 	ELIG_PROXY_CANDIDATE, /* a candidate may not act as a proxy */
-	ELIG_PROXY_LIMIT, /* the holder has more than 3 principals */
+	ELIG_PROXY_LIMIT, /* the holder has more principals than the profiles allow */
 } roll_refusal;
 
 /* Stable short code ("under-18", "wrong-station", ...); never NULL. */
@@ -83,7 +85,16 @@ typedef struct roll_context {
 	elec_mode mode;
 	const char *const *candidates; /* roll ids of all candidates in this poll */
 	size_t ncandidates;
+	size_t max_proxies; /* principals one proxy may hold: roll_proxy_limit() */
 } roll_context;
+
+/*
+ * The most principals one proxy may hold in this election (RP-6): the
+ * smallest "limit" of a "proxy-limit" row among m's profiles, or
+ * ROLL_MAX_PROXIES if none has one.  *row (if not NULL) receives that row,
+ * or NULL for the default.
+ */
+size_t roll_proxy_limit(const elec_manifest *m, const rule_def **row);
 
 /*
  * May `voter_id` be issued a ballot here?  proxy_holder is NULL when the
@@ -98,7 +109,9 @@ Q_MUST_CHECK qerr roll_check_eligible(const elec_roll *r, const char *voter_id,
 
 /*
  * Cross-check a manifest against a roll: candidates on the roll and eligible
- * on polling day, candidates not proxy holders, no proxies in representative
+ * on polling day, no proxy holding more principals than roll_proxy_limit(m)
+ * (roll_import does not count them), candidates not proxy holders, no
+ * proxies in representative
  * modes, every group on the roll served by a station, body sizes matching the
  * roll.  Findings go to f.  Q_OK, Q_ERR_RULE if any error, Q_ERR_NOMEM.
  */

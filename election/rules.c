@@ -333,13 +333,17 @@ static void parse_row(pctx *p, rule_file *pf, rule_def *d, json_t *r, const char
 {
 	static const char *const kr[] = {"id",      "part",   "decides", "test",
 	                                 "governs", "source", NULL};
+	/* RP-2: "limit" is the one optional key of a row */
+	static const char *const krl[] = {"id",      "part",   "decides", "test",
+	                                  "governs", "source", "limit",   NULL};
 	char where[160];
 	if (!json_is_object(r)) {
 		bad(p, path, "a row must be an object");
 		*ok = 0;
 		return;
 	}
-	if (!keys(p, r, path, kr))
+	json_t *lim = json_object_get(r, "limit");
+	if (!keys(p, r, path, lim != NULL ? krl : kr))
 		*ok = 0;
 	const char *id = str_at(p, r, "id", path, 0, ok);
 	const char *part = str_at(p, r, "part", path, 0, ok);
@@ -371,6 +375,22 @@ static void parse_row(pctx *p, rule_file *pf, rule_def *d, json_t *r, const char
 	if (d->governs != NULL && !d->numeric) {
 		bad(p, where, "a row that governs another row needs a test");
 		*ok = 0;
+	}
+	if (lim != NULL) {
+		/* RP-2: an upper bound the appliance enforces outside the
+		 * decision; today only the principals one proxy holds */
+		snprintf(where, sizeof where, "%s.limit", path);
+		if (!json_is_integer(lim) || json_integer_value(lim) < 1 ||
+		    json_integer_value(lim) > RULE_MAX_DEN) {
+			bad(p, where, "must be a whole number from 1 to %u", RULE_MAX_DEN);
+			*ok = 0;
+		} else if (d->numeric || part == NULL || strcmp(part, "proxy-limit") != 0) {
+			bad(p, where,
+			    "only a row of part \"proxy-limit\" with \"test\": null has a limit");
+			*ok = 0;
+		} else {
+			d->limit = (unsigned)json_integer_value(lim);
+		}
 	}
 	json_t *s = json_object_get(r, "source");
 	snprintf(where, sizeof where, "%s.source", path);

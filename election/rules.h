@@ -101,6 +101,7 @@ typedef struct rule_def {
 	rule_base nkind; /* what the base n is */
 	int statute; /* 1: the statute layer */
 	int zero_base_fails; /* 1: n == 0 makes the test fail (no division) */
+	unsigned limit; /* RP-2 "limit" (part "proxy-limit": principals per proxy); 0: none */
 	const struct rule_file *file; /* the profile it belongs to */
 } rule_def;
 

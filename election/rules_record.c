@@ -253,3 +253,61 @@ qerr rules_params_match(const elec_manifest *m, const rulebook *rb, elec_finding
 		}
 	return Q_OK;
 }
+
+qerr rules_load_election(const char *dir, const uint8_t *mbytes, size_t mlen, rulebook **rb,
+                         elec_manifest **m, elec_findings *f)
+{
+	char path[4200];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	json_t *j = NULL;
+	qerr e;
+
+	*rb = NULL;
+	*m = NULL;
+	snprintf(path, sizeof path, "%s/parameters.json", dir);
+	if ((e = read_small(path, &buf, &len)) != Q_OK) {
+		elec_findings_add(f, ELEC_ERROR, NULL, "parameters.json", "cannot read it (%s)",
+		                  qerr_str(e));
+		return e;
+	}
+	j = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, NULL);
+	free(buf);
+	if (!json_is_object(j)) {
+		elec_findings_add(f, ELEC_ERROR, NULL, "parameters.json", "not a JSON object");
+		e = Q_ERR_FORMAT;
+		goto out;
+	}
+	if ((e = rulebook_load_listed(dir, json_object_get(j, "rules"), rb, f)) != Q_OK)
+		goto out;
+	size_t before = f->n;
+	if ((e = manifest_parse_rules(mbytes, mlen, *rb, m, f)) == Q_OK)
+		e = rules_params_match(*m, *rb, f);
+	if (e != Q_OK) {
+		/* the first error names the manifest, not only a JSON path */
+		for (size_t k = before; k < f->n; k++) {
+			if (f->v[k].severity != ELEC_ERROR)
+				continue;
+			const char *w0 = f->v[k].where ? f->v[k].where : "";
+			if (strncmp(w0, "parameters.json", 15) == 0)
+				break;
+			size_t wl = strlen(w0) + sizeof "manifest.json: ";
+			char *w = malloc(wl);
+			if (w != NULL) {
+				snprintf(w, wl, "manifest.json: %s", w0);
+				free(f->v[k].where);
+				f->v[k].where = w;
+			}
+			break;
+		}
+	}
+out:
+	json_decref(j);
+	if (e != Q_OK) {
+		manifest_free(*m);
+		*m = NULL;
+		rulebook_free(*rb);
+		*rb = NULL;
+	}
+	return e;
+}

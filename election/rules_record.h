@@ -50,4 +50,18 @@ Q_MUST_CHECK qerr rulebook_load_listed(const char *dir, const json_t *list, rule
  * or misses one, is refused, RP-5.2).  Q_OK or Q_ERR_RULE with a finding. */
 Q_MUST_CHECK qerr rules_params_match(const elec_manifest *m, const rulebook *rb, elec_findings *f);
 
+/*
+ * The manifest of an election directory read against the directory's own
+ * profiles (RP-5.2), as the station and the audit tools use it: the
+ * "rules" list of dir/parameters.json loaded (rulebook_load_listed), the
+ * manifest bytes parsed against it, and the two compared
+ * (rules_params_match).  The first error finding names the file
+ * ("parameters.json", "rules/CH1.json", "manifest.json").  On success *m
+ * and *rb belong to the caller; free *m before *rb (the manifest points
+ * into the rulebook).  Q_ERR_NOTFOUND / Q_ERR_IO (a file missing or
+ * unreadable), Q_ERR_FORMAT / Q_ERR_RULE, Q_ERR_NOMEM.
+ */
+Q_MUST_CHECK qerr rules_load_election(const char *dir, const uint8_t *mbytes, size_t mlen,
+                                      rulebook **rb, elec_manifest **m, elec_findings *f);
+
 #endif

@@ -85,6 +85,8 @@ static void show(const rule_file *pf)
 			printf("  %-10s %s\n", _("test"), _("none: checked or recorded elsewhere"));
 		if (d->governs != NULL)
 			printf("  %-10s %s\n", _("governs"), d->governs);
+		if (d->limit > 0)
+			printf("  %-10s %u\n", _("limit"), d->limit);
 		char para[32] = "";
 		if (d->paragraph)
 			snprintf(para, sizeof para, _(" paragraph %u"), d->paragraph);

@@ -15,6 +15,7 @@
 #include "election/findings.h"
 #include "election/i18n.h"
 #include "election/manifest.h"
+#include "election/rules_record.h"
 
 #include "banned.h"
 
@@ -250,8 +251,14 @@ static int check_election(const ballotd_opts *o)
 		free(buf);
 		return 1;
 	}
-	if (manifest_parse(buf, len, &m, &f) != Q_OK) {
-		fprintf(stderr, _("quorum-ballotd: election: %s is not a valid manifest:\n"), path);
+	/* RP-5.2: against the election directory's own rule profiles, as the
+	 * daemon reads it at start */
+	rulebook *rb = NULL;
+	if (rules_load_election(o->election, buf, len, &rb, &m, &f) != Q_OK) {
+		fprintf(stderr,
+		        _("quorum-ballotd: election: %s: the manifest or its rule profiles "
+		          "(parameters.json, rules/) are not valid (docs/spec/rules.md RP-5.2):\n"),
+		        o->election);
 		for (size_t i = 0; i < f.n; i++)
 			if (f.v[i].severity == ELEC_ERROR)
 				fprintf(stderr, "  %s%s%s: %s\n", f.v[i].where ? f.v[i].where : "",
@@ -265,6 +272,7 @@ static int check_election(const ballotd_opts *o)
 	}
 	free(buf);
 	manifest_free(m);
+	rulebook_free(rb);
 	elec_findings_free(&f);
 	/* joint-key: 130 hex digits (an uncompressed P-256 point, C-1.2) */
 	snprintf(path, sizeof path, "%s/joint-key", o->election);

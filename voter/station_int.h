@@ -142,6 +142,7 @@ struct station {
 	char station_id[MANIFEST_ID_MAX + 1];
 	int foreground, read_timeout_ms;
 	elec_manifest *m;
+	rulebook *rules; /* the election directory's profiles (RP-5.2) */
 	const elec_station *est;
 	elec_roll *roll;
 	roll_context rctx;

@@ -4,6 +4,7 @@
  * (P-4), the sealed signing key (P-4.5), station_open and station_free.
  */
 #include "station_int.h"
+#include "election/rules_record.h"
 #include "election/runoff.h"
 
 #include "request.h"
@@ -183,10 +184,21 @@ qerr st_load_election(station *st, const station_config *cfg, char *err, size_t 
 		snprintf(err, errlen, "cannot read %s: %s", path, qerr_str(e));
 		goto out;
 	}
-	if ((e = manifest_parse(buf, len, &st->m, &f)) != Q_OK) {
-		snprintf(err, errlen, "%s: invalid manifest (%zu errors%s%s)", path,
-		         elec_findings_errors(&f), f.n > 0 ? "; first: " : "",
-		         f.n > 0 ? f.v[0].message : "");
+	/* RP-5.2: the manifest against the election directory's own rule
+	 * profiles (listed with their SHA-256 in parameters.json, copied there
+	 * by quorum-tally init), never the profiles built into this program */
+	if ((e = rules_load_election(cfg->election_dir, buf, len, &st->rules, &st->m, &f)) !=
+	    Q_OK) {
+		const elec_finding *fe = NULL;
+		for (size_t i = 0; i < f.n && fe == NULL; i++)
+			if (f.v[i].severity == ELEC_ERROR)
+				fe = &f.v[i];
+		snprintf(err, errlen,
+		         "%s/%s: %s; the election directory must hold the rule profiles "
+		         "quorum-tally init copied into it, unchanged (docs/spec/rules.md "
+		         "RP-5.2)",
+		         cfg->election_dir, fe != NULL && fe->where ? fe->where : "manifest.json",
+		         fe != NULL ? fe->message : qerr_str(e));
 		goto out;
 	}
 	free(buf);
@@ -335,6 +347,7 @@ qerr st_load_election(station *st, const station_config *cfg, char *err, size_t 
 	st->rctx.mode = st->m->mode;
 	st->rctx.candidates = st->cands;
 	st->rctx.ncandidates = nc;
+	st->rctx.max_proxies = roll_proxy_limit(st->m, NULL); /* RP-6: from the profiles */
 	e = Q_OK;
 out:
 	free(buf);
@@ -766,6 +779,7 @@ void station_free(station *st)
 	point_table_free(st->Kt);
 	point_free(st->K);
 	manifest_free(st->m);
+	rulebook_free(st->rules); /* after the manifest, which points into it */
 	pthread_mutex_destroy(&st->io_mu);
 	pthread_mutex_destroy(&st->cnt_mu);
 	free(st);

@@ -7,7 +7,9 @@
  * answer would be incomplete) or one station-record.json.  Each record's
  * signature is verified (P-7.2; stations/<id>/vkey too when present) and
  * its checked_in list checked (R-5 (9)) before it is searched; the whole
- * record is verified by verify-election (docs/spec/verify.md V-7).
+ * record is verified by verify-election (docs/spec/verify.md V-7).  The
+ * manifest is read against the record's own rule profiles (rules/, listed
+ * with their SHA-256 in parameters.json, docs/spec/rules.md RP-5.2).
  * Exit: 0 checked in (the station is printed), 1 not checked in at any
  * station, 2 usage or I/O error (unreadable or missing record), 3 a record
  * does not verify (no answer can be given).
@@ -23,6 +25,7 @@
 #include "crypto/util.h"
 #include "election/i18n.h"
 #include "election/manifest.h"
+#include "election/rules_record.h"
 #include "election/srec.h"
 
 #include "banned.h"
@@ -156,6 +159,7 @@ int cmd_checked_in(int argc, char **argv)
 	char path[4200], vpath[4200], mpath[4200], *mb = NULL, *sid = NULL;
 	size_t ml;
 	elec_manifest *m = NULL;
+	rulebook *rb = NULL;
 	elec_findings f;
 	int rc = CLI_ERR, found = 0, *hit = NULL;
 	for (int i = 1; i < argc; i++)
@@ -196,9 +200,18 @@ int cmd_checked_in(int argc, char **argv)
 		cli_err("checked-in", "%s: cannot read the manifest", mpath);
 		goto out;
 	}
-	if (manifest_parse((const uint8_t *)mb, ml, &m, &f) != Q_OK) {
-		cli_err("checked-in", "%s: not a valid manifest", mpath);
-		rc = CI_BAD;
+	/* RP-5.2: the manifest against the record's own rule profiles, each
+	 * checked against the SHA-256 parameters.json lists */
+	qerr le = rules_load_election(rec, (const uint8_t *)mb, ml, &rb, &m, &f);
+	if (le != Q_OK) {
+		const elec_finding *fe = NULL;
+		for (size_t i = 0; i < f.n && fe == NULL; i++)
+			if (f.v[i].severity == ELEC_ERROR)
+				fe = &f.v[i];
+		cli_err("checked-in", "%s/%s: %s (docs/spec/rules.md RP-5.2)", rec,
+		        fe != NULL && fe->where ? fe->where : "manifest.json",
+		        fe != NULL ? fe->message : qerr_str(le));
+		rc = le == Q_ERR_NOTFOUND || le == Q_ERR_IO ? CLI_ERR : CI_BAD;
 		goto out;
 	}
 	/* every record first: no answer unless every station's record is read
@@ -232,6 +245,7 @@ out:
 	free(hit);
 	elec_findings_free(&f);
 	manifest_free(m);
+	rulebook_free(rb);
 	free(mb);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "election/rules_record.h"
 #include "helpers.h"
 
 #define HDR "id,name,birth_date,household,group,flags\n"
@@ -101,9 +102,6 @@ static const struct badrow badrows[] = {
     {HDR "A1,x,1990-01-01,H,g1,proxy=A2\nA2,y,1990-01-01,H,g1,proxy=A3\n"
          "A3,z,1990-01-01,H,g1,\n",
      "line 2", "UL19.proxy", "their own vote"},
-    {HDR "P,p,1990-01-01,H,g1,\nA1,a,1990-01-01,H,g1,proxy=P\nA2,a,1990-01-01,H,g1,proxy=P\n"
-         "A3,a,1990-01-01,H,g1,proxy=P\nA4,a,1990-01-01,H,g1,proxy=P\n",
-     "line 3", "UL19.proxy", "4 <= 3 fails"},
     {HDR "A1,x\x01,1990-01-01,H,g1,\n", "line 2", NULL, "UTF-8"},
     /* a quoted newline is refused in a name, and the lines after it keep
      * their numbers */
@@ -311,4 +309,106 @@ Test(roll, manifest_cross_checks)
 	roll_free(r);
 	free(s);
 	json_decref(j);
+}
+
+/* RP-6: the principals one proxy may hold come from the election's
+ * profiles (a "proxy-limit" row's "limit"), not from a constant: the roll
+ * imports whatever the count, the manifest check and the check-in apply
+ * the profiles' limit (the default 3 without such a row). */
+static const char proxy_csv[] = HDR "P,p,1970-01-01,H,g1,\n"
+                                    "A1,a,1970-01-01,H,g1,proxy=P\n"
+                                    "A2,a,1970-01-01,H,g1,proxy=P\n"
+                                    "A3,a,1970-01-01,H,g1,proxy=P\n";
+
+/* The example manifest with the example province, whose proxy-limit row
+ * says `limit`, parsed against the built-in profiles with that province
+ * file replaced. */
+static elec_manifest *province_manifest(int limit, rulebook **rb)
+{
+	const char *const *names;
+	const unsigned char *const *bytes;
+	const size_t *lens;
+	size_t n;
+	char *txt = NULL;
+	rulebook_builtin_files(&n, &names, &bytes, &lens);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], "EXAMPLE-PROVINCE.json") == 0) {
+			cr_assert_not_null(txt = calloc(1, lens[i] + 16));
+			memcpy(txt, bytes[i], lens[i]);
+		}
+	cr_assert_not_null(txt);
+	char *at = strstr(txt, "\"limit\": 3");
+	cr_assert_not_null(at, "EXAMPLE-PROVINCE.json has no \"limit\": 3");
+	at[9] = (char)('0' + limit);
+	const uint8_t *b[1] = {(const uint8_t *)txt};
+	size_t l[1] = {strlen(txt)};
+	const char *nm[1] = {"EXAMPLE-PROVINCE.json"};
+	elec_findings f;
+	elec_findings_init(&f);
+	cr_assert_eq(rulebook_with_files(b, l, nm, 1, rb, &f), Q_OK);
+	json_t *j = ex_json("election.json");
+	jset(j, "province", json_string("EXAMPLE-PROVINCE"));
+	char *mt = json_dumps(j, 0);
+	elec_manifest *m = NULL;
+	qerr e = manifest_parse_rules((const uint8_t *)mt, strlen(mt), *rb, &m, &f);
+	if (e != Q_OK)
+		dump_findings(&f);
+	cr_assert_eq(e, Q_OK);
+	free(mt);
+	free(txt);
+	json_decref(j);
+	elec_findings_free(&f);
+	return m;
+}
+
+Test(roll, proxy_limit_from_profiles)
+{
+	elec_findings f;
+	elec_roll *r = NULL;
+	cr_assert_eq(import(proxy_csv, &r, &f), Q_OK, "three principals import");
+	elec_findings_free(&f);
+	/* no province: the default, 3 */
+	elec_manifest *m = NULL;
+	json_t *j = ex_json("election.json");
+	elec_findings_init(&f);
+	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
+	cr_expect_eq(roll_proxy_limit(m, NULL), 3);
+	manifest_free(m);
+	json_decref(j);
+	elec_findings_free(&f);
+	/* the province's limit 2: the manifest check names the row and the
+	 * holder's line, and check-in refuses; limit 3: both accept */
+	for (int limit = 2; limit <= 3; limit++) {
+		rulebook *rb = NULL;
+		const rule_def *row = NULL;
+		m = province_manifest(limit, &rb);
+		cr_expect_eq(roll_proxy_limit(m, &row), (size_t)limit);
+		cr_assert_not_null(row);
+		cr_expect_str_eq(row->id, "PROV.proxy.limit");
+		elec_findings_init(&f);
+		qerr ce = roll_check_manifest(r, m, &f);
+		cr_expect(ce == Q_OK || ce == Q_ERR_RULE);
+		int named = has_finding(&f, ELEC_ERROR, "PROV.proxy.limit", "line 2",
+		                        "holds 3 proxies; at most 2 (3 <= 2 fails)");
+		cr_expect_eq(named, limit == 2, "limit %d: finding %s", limit,
+		             named ? "present" : "absent");
+		elec_findings_free(&f);
+		roll_context ctx;
+		memset(&ctx, 0, sizeof ctx);
+		static const char *const groups[] = {"g1"};
+		cr_assert_eq(elec_date_parse("2026-03-15", &ctx.polling_day), Q_OK);
+		ctx.groups = groups;
+		ctx.ngroups = 1;
+		ctx.mode = MODE_RESIDENTS;
+		ctx.max_proxies = roll_proxy_limit(m, NULL);
+		roll_refusal why;
+		char msg[200];
+		qerr e = roll_check_eligible(r, "A1", "P", &ctx, &why, msg, sizeof msg);
+		cr_expect_eq(why, limit == 2 ? ELIG_PROXY_LIMIT : ELIG_OK, "limit %d: %s", limit,
+		             msg);
+		cr_expect_eq(e, limit == 2 ? Q_ERR_DENIED : Q_OK);
+		manifest_free(m);
+		rulebook_free(rb);
+	}
+	roll_free(r);
 }

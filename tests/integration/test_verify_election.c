@@ -2010,6 +2010,39 @@ Test(verify, checked_in_lookup)
 	free(out);
 	cr_assert_eq(run_lookup("", &out), 2, "%s", out);
 	free(out);
+	/* RP-5.2: the manifest is read against the record's own profiles: one
+	 * changed after init gives no answer (3), the file named; a missing
+	 * one is an I/O error (2) */
+	{
+		char pp[1400], kp[1400];
+		size_t pl;
+		snprintf(pp, sizeof pp, "%s/rules/UL-2025.json", rec);
+		snprintf(kp, sizeof kp, "%s/UL-2025.keep", tmp);
+		char *orig = test_read_file(pp, &pl);
+		cr_assert_not_null(orig);
+		char *more = malloc(pl + 1);
+		memcpy(more, orig, pl);
+		more[pl] = '\n';
+		cr_assert_eq(test_write_file(pp, more, pl + 1), 0);
+		snprintf(args, sizeof args, "'%s' s1-V0002", rec);
+		cr_assert_eq(run_lookup(args, &out), 3, "%s", out);
+		cr_assert(strstr(out, "rules/UL-2025.json: SHA-256 is") != NULL &&
+		              strstr(out, "the profile was changed after init") != NULL,
+		          "%s", out);
+		cr_assert(strstr(out, "was checked in") == NULL, "%s", out);
+		free(out);
+		cr_assert_eq(rename(pp, kp), 0);
+		cr_assert_eq(run_lookup(args, &out), 2, "%s", out);
+		cr_assert(strstr(out, "rules/UL-2025.json: cannot read the profile") != NULL, "%s",
+		          out);
+		free(out);
+		cr_assert_eq(rename(kp, pp), 0);
+		cr_assert_eq(test_write_file(pp, orig, pl), 0);
+		cr_assert_eq(run_lookup(args, &out), 0, "%s", out);
+		free(out);
+		free(orig);
+		free(more);
+	}
 	/* a record changed after signing gives no answer (3) */
 	json_t *r = station_json("s2");
 	json_array_remove(json_object_get(r, "checked_in"), 0);

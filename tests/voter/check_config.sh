@@ -37,6 +37,14 @@ expect() {
 
 mkdir -p "$t/el" "$t/var"
 cp "$src/docs/examples/election.json" "$t/el/manifest.json"
+# the rule profiles the manifest uses (statute, charter CH1), as quorum-tally
+# init copies and lists them (docs/spec/rules.md RP-5.1)
+mkdir -p "$t/el/rules"
+cp "$src/rules/UL-2025.json" "$src/rules/CH1.json" "$t/el/rules/"
+h1=$(sha256sum "$t/el/rules/UL-2025.json" | cut -d' ' -f1)
+h2=$(sha256sum "$t/el/rules/CH1.json" | cut -d' ' -f1)
+printf '{"rules": [{"id": "UL-2025", "file": "rules/UL-2025.json", "sha256": "%s"}, {"id": "CH1", "file": "rules/CH1.json", "sha256": "%s"}]}\n' \
+	"$h1" "$h2" >"$t/el/parameters.json"
 printf '04%0128d\n' 0 >"$t/el/joint-key"
 printf 'secret\n' >"$t/pass"
 chmod 600 "$t/pass"
@@ -52,6 +60,11 @@ EOC
 expect 0 "the configuration is valid" -- --config "$t/good.conf" --check-config
 # the command line overrides the file
 expect 1 "station: s9 is not a station of election" -- --config "$t/good.conf" --check-config --station s9
+# RP-5.2: a profile changed after init is named
+cp "$t/el/rules/CH1.json" "$t/ch1.keep"
+printf ' ' >>"$t/el/rules/CH1.json"
+expect 1 "rules/CH1.json: SHA-256 is" "the profile was changed after init" -- --config "$t/good.conf" --check-config
+cp "$t/ch1.keep" "$t/el/rules/CH1.json"
 cat >"$t/s9.conf" <<EOC
 election = $t/el
 station = s9

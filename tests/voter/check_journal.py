@@ -39,9 +39,19 @@ el = t + '/el'; os.makedirs(el); os.makedirs(t + '/cred')
 manifest = open(src + '/docs/examples/election.json', 'rb').read()
 roll = open(src + '/docs/examples/roll.csv', 'rb').read()
 open(el + '/manifest.json', 'wb').write(manifest)
-json.dump({'format': 'quorum-parameters/1', 'group': 'P-256', 'key_ceremony': None,
+# the rule profiles the manifest uses, as quorum-tally init copies and lists
+# them (docs/spec/rules.md RP-5.1): the statute and the charter CH1
+os.makedirs(el + '/rules')
+profiles = []
+for pid in ('UL-2025', 'CH1'):
+    b = open(src + '/rules/' + pid + '.json', 'rb').read()
+    open(el + '/rules/' + pid + '.json', 'wb').write(b)
+    profiles.append({'id': pid, 'file': 'rules/' + pid + '.json',
+                     'sha256': hashlib.sha256(b).hexdigest()})
+json.dump({'format': 'quorum-parameters/2', 'group': 'P-256', 'key_ceremony': None,
            'previous_round': None, 'roll_hash': hashlib.sha256(roll).hexdigest(), 'round': 1,
-           'threshold': 1, 'trustees': 1}, open(el + '/parameters.json', 'w'), indent=2)
+           'rules': profiles, 'threshold': 1, 'trustees': 1},
+          open(el + '/parameters.json', 'w'), indent=2)
 # base-hash = H_T("quorum/v1/election/base-hash"; manifest, parameters),
 # each field as its u32 big-endian length and bytes (C-2.1)
 def h_t(tag, *fields):

@@ -19,6 +19,8 @@
 #include "crypto/sha256.h"
 #include "crypto/transcript.h"
 #include "crypto/util.h"
+#include "election/manifest.h"
+#include "election/rules_record.h"
 #include "testutil.h"
 
 static const char manifest[] =
@@ -115,22 +117,58 @@ void td_setup(tdaemon *d, int nvoters)
 	free(csv);
 }
 
-void td_set_roll_hash(const tdaemon *d, const char *csv, size_t len)
+void td_set_roll_hash(tdaemon *d, const char *csv, size_t len)
+{
+	uint8_t h[32];
+	sha256(h, csv, len);
+	hex_encode(d->roll_hash, h, 32);
+	td_set_profiles(d, NULL, NULL, 0);
+}
+
+void td_set_profiles(tdaemon *d, const char *const *names, const char *const *texts, size_t n)
 {
 	/* parameters.json as quorum-tally init writes it (R-2.1): the
-	 * daemon reads roll_hash, the one roll it will import (P-6.1) */
-	uint8_t h[32];
-	char hx[65], path[400], buf[600];
-	sha256(h, csv, len);
-	hex_encode(hx, h, 32);
-	snprintf(buf, sizeof buf,
-	         "{\n  \"format\": \"quorum-parameters/1\",\n  \"group\": \"P-256\",\n"
-	         "  \"key_ceremony\": null,\n  \"previous_round\": null,\n"
-	         "  \"roll_hash\": \"%s\",\n  \"round\": 1,\n  \"threshold\": 1,\n"
-	         "  \"trustees\": 1\n}\n",
-	         hx);
+	 * daemon reads roll_hash, the one roll it will import (P-6.1), and
+	 * the rule profiles, each with its SHA-256 (RP-5.1) */
+	char path[400];
+	const uint8_t *b[8];
+	size_t l[8], ml;
+	rulebook *rb = NULL;
+	elec_manifest *m = NULL;
+	elec_findings f;
+	cr_assert(n <= 8);
+	for (size_t i = 0; i < n; i++) {
+		b[i] = (const uint8_t *)texts[i];
+		l[i] = strlen(texts[i]);
+	}
+	elec_findings_init(&f);
+	cr_assert_eq(rulebook_with_files(b, l, names, n, &rb, &f), Q_OK, "%s",
+	             f.n ? f.v[0].message : "");
+	snprintf(path, sizeof path, "%s/manifest.json", d->el);
+	char *mt = test_read_file(path, &ml);
+	cr_assert_not_null(mt);
+	cr_assert_eq(manifest_parse_rules((const uint8_t *)mt, ml, rb, &m, &f), Q_OK, "%s",
+	             f.n ? f.v[0].message : "");
+	snprintf(path, sizeof path, "%s/rules", d->el);
+	(void)mkdir(path, 0700);
+	for (size_t i = 0; i < m->nprofiles; i++) {
+		snprintf(path, sizeof path, "%s/rules/%s.json", d->el, m->profiles[i]->id);
+		cr_assert_eq(test_write_file(path, m->profiles[i]->bytes, m->profiles[i]->len), 0);
+	}
+	json_t *p = json_pack("{s:s, s:s, s:n, s:n, s:s, s:i, s:i, s:i, s:o}", "format",
+	                      "quorum-parameters/2", "group", "P-256", "key_ceremony",
+	                      "previous_round", "roll_hash", d->roll_hash, "round", 1, "threshold",
+	                      1, "trustees", 1, "rules", rules_params_list(m));
+	cr_assert_not_null(p);
+	char *txt = json_dumps(p, JSON_INDENT(2) | JSON_SORT_KEYS);
 	snprintf(path, sizeof path, "%s/parameters.json", d->el);
-	write_str(path, buf);
+	write_str(path, txt);
+	free(txt);
+	json_decref(p);
+	free(mt);
+	manifest_free(m);
+	rulebook_free(rb);
+	elec_findings_free(&f);
 	td_write_base_hash(d);
 }
 

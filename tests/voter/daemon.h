@@ -16,6 +16,7 @@ typedef struct tdaemon {
 	char log[300]; /* daemon stderr */
 	pid_t pid;
 	pid_t worker; /* the daemon's worker process (P-9) when last started, or 0 */
+	char roll_hash[65]; /* parameters.json roll_hash, hex */
 } tdaemon;
 
 /* Make dir/el (manifest.json, joint-key) and dir/roll.csv with nvoters
@@ -25,7 +26,14 @@ void td_setup(tdaemon *d, int nvoters);
 
 /* Write d->el/parameters.json naming SHA-256(csv) as the election's
  * roll_hash (td_setup does it for d->roll). */
-void td_set_roll_hash(const tdaemon *d, const char *csv, size_t len);
+void td_set_roll_hash(tdaemon *d, const char *csv, size_t len);
+
+/* The election's rule profiles as quorum-tally init sets them (RP-5.1):
+ * the built-in profiles with the n given files in their place (names[i] a
+ * file name, texts[i] its bytes), the ones the manifest in d->el uses
+ * copied to d->el/rules/ and listed in parameters.json; base-hash
+ * rewritten.  td_set_roll_hash does it with n = 0. */
+void td_set_profiles(tdaemon *d, const char *const *names, const char *const *texts, size_t n);
 
 /* Write d->el/base-hash as quorum-tally init does (R-2.2) from the
  * manifest.json and parameters.json there now. */

@@ -403,7 +403,7 @@ Test(ballotd_crash, ballot_too_large_for_log_refused)
 	char p[400];
 	snprintf(p, sizeof p, "%s/manifest.json", d.el);
 	cr_assert_eq(test_write_file(p, m, n), 0);
-	td_write_base_hash(&d);
+	td_set_profiles(&d, NULL, NULL, 0); /* the profiles this manifest uses (RP-5.1) */
 	free(m);
 	int st;
 	cr_assert_eq(td_start(&d, "a passphrase", &st), -1);

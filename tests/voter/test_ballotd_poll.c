@@ -16,6 +16,7 @@
 #include "crypto/util.h"
 #include "daemon.h"
 #include "election/ballot.h"
+#include "election/rules.h"
 #include "testutil.h"
 
 static tdaemon d;
@@ -661,4 +662,80 @@ Test(ballotd_poll, checked_in_list_sorted_and_proxies)
 	free(got);
 	json_decref(ex);
 	cr_assert_eq(td_stop(&d), 0);
+}
+
+/* RP-6: how many principals one proxy may hold is the election's
+ * profiles' "limit" (here the province's proxy-limit row), not a constant:
+ * the same roll (V0011 holds three written proxies) and the same check-in
+ * are accepted under limit 3 and refused under limit 2. */
+static const char *proxy_checkin_under(int limit, char *msg, size_t msglen)
+{
+	static const char *const principals[3][2] = {
+	    {"V0009,Voter 9,1980-05-10,H009,g2,\n",
+	     "V0009,Voter 9,1980-05-10,H009,g2,proxy=V0011\n"},
+	    {"V0010,Voter 10,1980-05-11,H010,g1,\n",
+	     "V0010,Voter 10,1980-05-11,H010,g1,proxy=V0011\n"},
+	    {"V0012,Voter 12,1980-05-13,H012,g1,\n",
+	     "V0012,Voter 12,1980-05-13,H012,g1,proxy=V0011\n"}};
+	static char code[64];
+	char path[400];
+	size_t len;
+	td_kill(&d);
+	if (d.dir[0] != '\0')
+		test_rmtree(d.dir);
+	td_setup(&d, 12);
+	for (int i = 0; i < 3; i++) {
+		char *csv = edit_roll(d.roll, principals[i][0], principals[i][1], &len);
+		cr_assert_eq(test_write_file(d.roll, csv, len), 0);
+		if (i == 2)
+			td_set_roll_hash(&d, csv, len);
+		free(csv);
+	}
+	/* the election names the example province, whose proxy-limit row
+	 * is given with `limit` */
+	snprintf(path, sizeof path, "%s/manifest.json", d.el);
+	char *mt = edit_roll(path, "\"charter\": \"CH1\",",
+	                     "\"charter\": \"CH1\", \"province\": \"EXAMPLE-PROVINCE\",", &len);
+	cr_assert_eq(test_write_file(path, mt, len), 0);
+	free(mt);
+	const char *const *names;
+	const unsigned char *const *bytes;
+	const size_t *lens;
+	size_t n;
+	char *prov = NULL;
+	rulebook_builtin_files(&n, &names, &bytes, &lens);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], "EXAMPLE-PROVINCE.json") == 0) {
+			cr_assert_not_null(prov = calloc(1, lens[i] + 1));
+			memcpy(prov, bytes[i], lens[i]);
+		}
+	cr_assert_not_null(prov);
+	char *at = strstr(prov, "\"limit\": 3");
+	cr_assert_not_null(at);
+	at[9] = (char)('0' + limit);
+	const char *nm[1] = {"EXAMPLE-PROVINCE.json"}, *tx[1] = {prov};
+	td_set_profiles(&d, nm, tx, 1);
+	free(prov);
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), NULL);
+	expect(reqf("admin", "{\"op\":\"open\"}"), NULL);
+	json_t *r =
+	    reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V0010\",\"proxy\":\"V0011\"}");
+	const char *e = td_err(r);
+	snprintf(code, sizeof code, "%s", e != NULL ? e : "ok");
+	const char *m = json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+	snprintf(msg, msglen, "%s", m != NULL ? m : "");
+	json_decref(r);
+	cr_assert_eq(td_stop(&d), 0);
+	return code;
+}
+
+Test(ballotd_poll, proxy_limit_taken_from_the_profiles)
+{
+	char msg[300];
+	const char *c = proxy_checkin_under(3, msg, sizeof msg);
+	cr_expect_str_eq(c, "ok", "limit 3: %s", msg);
+	c = proxy_checkin_under(2, msg, sizeof msg);
+	cr_expect_str_eq(c, "proxy_refused", "limit 2: %s", msg);
+	cr_expect(strstr(msg, "holds 3 proxies; at most 2") != NULL, "%s", msg);
 }

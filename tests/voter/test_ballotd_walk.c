@@ -113,6 +113,45 @@ Test(ballotd_walk, unknown_station_leaves_no_state_directory)
 	cr_assert_neq(stat(d.state, &sb), 0, "an empty %s was left behind", d.state);
 }
 
+/* RP-5.2: the station reads the election directory's own rule profiles:
+ * one changed after init (a byte added) or missing is refused at start,
+ * the file named; restored, it starts. */
+Test(ballotd_walk, altered_or_missing_profile_is_refused_naming_the_file)
+{
+	td_setup(&d, 3);
+	char p[400], keep[400];
+	size_t l;
+	snprintf(p, sizeof p, "%s/rules/CH1.json", d.el);
+	char *orig = test_read_file(p, &l);
+	cr_assert_not_null(orig);
+	char *more = malloc(l + 1);
+	memcpy(more, orig, l);
+	more[l] = ' ';
+	cr_assert_eq(test_write_file(p, more, l + 1), 0);
+	int st;
+	cr_assert_eq(td_start(&d, "pw", &st), -1, "started with an altered profile");
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	char *log = test_read_file(d.log, NULL);
+	cr_assert(strstr(log, "/rules/CH1.json: SHA-256 is") != NULL &&
+	              strstr(log, "the profile was changed after init") != NULL,
+	          "%s", log);
+	free(log);
+	cr_assert_eq(test_write_file(p, orig, l), 0);
+	/* the statute's file missing */
+	snprintf(p, sizeof p, "%s/rules/UL-2025.json", d.el);
+	snprintf(keep, sizeof keep, "%s/UL-2025.keep", d.dir);
+	cr_assert_eq(rename(p, keep), 0);
+	unlink(d.log);
+	cr_assert_eq(td_start(&d, "pw", &st), -1, "started without the statute profile");
+	log = test_read_file(d.log, NULL);
+	cr_assert(strstr(log, "/rules/UL-2025.json: cannot read the profile") != NULL, "%s", log);
+	free(log);
+	cr_assert_eq(rename(keep, p), 0);
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	free(orig);
+	free(more);
+}
+
 /* R-2.2: parameters.json changed after init (one byte added), base-hash
  * not: the daemon refuses to start, naming the files. */
 Test(ballotd_walk, base_hash_not_of_manifest_and_parameters_is_refused)
