@@ -825,6 +825,11 @@ Test(tally, unknown_major_format_version_is_refused)
 	                 "quorum-station-record/3: unknown major version 3 of "
 	                 "quorum-station-record; the known one is quorum-station-record/2") != NULL,
 	          "%s", msg);
+	char p[1200];
+	for (int i = 1; i <= 2; i++) {
+		snprintf(p, sizeof p, "%s/stations/s%d", el->dir, i);
+		test_rmtree(p);
+	}
 	fx_station_format = "quorum-station-record/2.1";
 	cr_assert_eq(tally_forged_s1(el, msg, sizeof msg), Q_OK, "%s", msg);
 	rec_free(el);
