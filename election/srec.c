@@ -158,3 +158,81 @@ void srec_sig_message(uint8_t out[SREC_SIG_MSG_LEN], const void *record, size_t 
 	memcpy(out, SREC_SIG_TAG, SREC_SIG_TAG_LEN);
 	sha256(out + SREC_SIG_TAG_LEN, record, len); /* P-7.2 */
 }
+
+qerr srec_origin(char *out, size_t cap, const char *election, const char *sid)
+{
+	int n = snprintf(out, cap, "quorum/%s/station/%s", election, sid);
+	return n < 0 || (size_t)n >= cap ? Q_ERR_LIMIT : Q_OK;
+}
+
+qerr srec_opened_check(const uint8_t *payload, size_t len, const char *sid, const uint8_t mhash[32],
+                       uint64_t registered, char *why, size_t whylen)
+{
+	char want[512], mh[65];
+	hex_encode(mh, mhash, 32);
+	int wl = snprintf(want, sizeof want, "station %s\nmanifest %s\nregistered %llu\n", sid, mh,
+	                  (unsigned long long)registered);
+	if (wl > 0 && (size_t)wl == len && memcmp(payload, want, len) == 0)
+		return Q_OK;
+	say(why, whylen,
+	    "poll-opened does not name station %s, manifest SHA-256 %.16s… and "
+	    "counts.registered %llu (P-6, V-5.5): \"%.*s\"",
+	    sid, mh, (unsigned long long)registered, (int)(len > 120 ? 120 : len),
+	    (const char *)payload);
+	return Q_ERR_CONSISTENCY;
+}
+
+qerr srec_sorted_check(const json_t *list, const char *what, char *why, size_t whylen)
+{
+	const char *prev = NULL;
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const json_t *t = json_object_get(json_array_get(list, i), "tracking_code");
+		const char *cur = json_is_string(t) ? json_string_value(t) : NULL;
+		if (cur == NULL)
+			return Q_OK;
+		if (prev != NULL && strcmp(prev, cur) >= 0) {
+			say(why, whylen,
+			    "%s[%zu]: not in ascending tracking-code order after %s[%zu] (P-7.1)",
+			    what, i, what, i - 1);
+			return Q_ERR_CONSISTENCY;
+		}
+		prev = cur;
+	}
+	return Q_OK;
+}
+
+qerr srec_format_check(const char *v, const char *name, unsigned known, char *why, size_t whylen)
+{
+	size_t nl = strlen(name), i, d = 0;
+	unsigned long major = 0;
+	if (v == NULL) {
+		say(why, whylen, "no \"format\": not a %s/%u object (R-11)", name, known);
+		return Q_ERR_FORMAT;
+	}
+	if (strncmp(v, name, nl) != 0 || v[nl] != '/') {
+		say(why, whylen, "format \"%.80s\" is not %s/%u (R-11)", v, name, known);
+		return Q_ERR_FORMAT;
+	}
+	/* major = 1*DIGIT without a leading zero, then [. 1*DIGIT] */
+	for (i = nl + 1; v[i] >= '0' && v[i] <= '9' && d < 9; i++, d++)
+		major = major * 10 + (unsigned long)(v[i] - '0');
+	int ok = d > 0 && d < 9 && !(d > 1 && v[nl + 1] == '0');
+	if (ok && v[i] == '.') {
+		size_t m = 0;
+		for (i++; v[i] >= '0' && v[i] <= '9' && m < 9; i++)
+			m++;
+		ok = m > 0 && m < 9 && !(m > 1 && v[i - m] == '0');
+	}
+	if (!ok || v[i] != 0) {
+		say(why, whylen, "format \"%.80s\" is not <name>/<major>[.<minor>] (R-11.1)", v);
+		return Q_ERR_FORMAT;
+	}
+	if (major != known) {
+		say(why, whylen,
+		    "format %.80s: unknown major version %lu of %s; the known one is %s/%u "
+		    "(R-11.2: refused, not examined)",
+		    v, major, name, name, known);
+		return Q_ERR_FORMAT;
+	}
+	return Q_OK;
+}

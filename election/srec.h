@@ -69,4 +69,43 @@ Q_MUST_CHECK qerr srec_checked_in_cross(const json_t *const *lists, size_t n, sr
 Q_MUST_CHECK qerr srec_roll_entry_parse(const uint8_t *payload, size_t len, uint64_t *voters,
                                         uint8_t hash[32]);
 
+/* P-6 entry tags the tally and the verifier both check. */
+#define SREC_ENTRY_OPENED "quorum/v1/station/poll-opened"
+#define SREC_ENTRY_CLOSED "quorum/v1/station/poll-closed"
+
+/*
+ * A-5.2: a station log's origin, "quorum/<election>/station/<sid>", into
+ * out (cap bytes).  Q_ERR_LIMIT if it does not fit.
+ */
+Q_MUST_CHECK qerr srec_origin(char *out, size_t cap, const char *election, const char *sid);
+
+/*
+ * V-5.5 / P-6: a poll-opened entry's payload must be exactly
+ * "station <sid>\nmanifest <64 hex of mhash>\nregistered <n>\n".
+ * Q_OK or Q_ERR_CONSISTENCY with why naming what it should say.
+ */
+Q_MUST_CHECK qerr srec_opened_check(const uint8_t *payload, size_t len, const char *sid,
+                                    const uint8_t mhash[32], uint64_t registered, char *why,
+                                    size_t whylen);
+
+/*
+ * P-7.1: a record's "ballots" or "challenged" list (what names it) is in
+ * strictly ascending order of tracking_code (the lower-case hex strings,
+ * byte order).  An entry without a string tracking_code is not judged here.
+ * Q_OK or Q_ERR_CONSISTENCY, why e.g. "ballots[3]: not in ascending
+ * tracking-code order after ballots[2] (P-7.1)".
+ */
+Q_MUST_CHECK qerr srec_sorted_check(const json_t *list, const char *what, char *why, size_t whylen);
+
+/*
+ * R-11.1 / R-11.2: format string v (may be NULL) must be "<name>/<major>"
+ * or "<name>/<major>.<minor>" (digits, no leading zero) with major ==
+ * known.  Q_OK; Q_ERR_FORMAT otherwise, with why naming the version found
+ * and the one known, e.g. "format quorum-station-record/3: unknown major
+ * version 3 of quorum-station-record; the known one is
+ * quorum-station-record/2 (R-11.2)".
+ */
+Q_MUST_CHECK qerr srec_format_check(const char *v, const char *name, unsigned known, char *why,
+                                    size_t whylen);
+
 #endif

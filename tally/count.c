@@ -326,16 +326,27 @@ static qerr check_roll_entry(const rec_election *el, const char *sid, uint64_t i
 	return Q_OK;
 }
 
+/* The payload of entry e (len bytes) if its tag is tag, else NULL. */
+static const uint8_t *entry_payload(const uint8_t *e, size_t len, const char *tag, size_t *plen)
+{
+	size_t tl = strlen(tag);
+	if (len < tl + 1 || memcmp(e, tag, tl) != 0 || e[tl] != '\n')
+		return NULL;
+	*plen = len - tl - 1;
+	return e + tl + 1;
+}
+
 /* R-5 (7): the station log. */
 static qerr check_station_log(const rec_election *el, const ballot_style *st, const char *sid,
                               const note_verifier *vk, uint64_t size, const uint8_t root[32],
-                              station_data *sd, char *msg, size_t msgsz)
+                              uint64_t close_index, station_data *sd, char *msg, size_t msgsz)
 {
 	char path[REC_PATH_MAX], lmsg[LOG_MSG_MAX];
 	audit_log *lg = NULL;
 	uint8_t *buf = NULL, (*codes)[BALLOT_CODE_LEN] = NULL;
 	merkle_hash r;
 	size_t ncodes = 0, nroll = 0;
+	uint64_t nopened = 0, nclosed = 0, closed_at = 0;
 	const note_verifier *lvk;
 	qerr e;
 	size_t tl = strlen(TALLY_ENTRY_CAST);
@@ -384,10 +395,50 @@ static qerr check_station_log(const rec_election *el, const ballot_style *st, co
 			             (unsigned long long)i, log_error(lg));
 			goto out;
 		}
-		if (len > tl && memcmp(buf, TALLY_ENTRY_CAST, tl) == 0 && buf[tl] == '\n')
+		const uint8_t *p;
+		size_t pl;
+		if (len > tl && memcmp(buf, TALLY_ENTRY_CAST, tl) == 0 && buf[tl] == '\n') {
 			ballot_tracking_code(codes[ncodes++], st, buf + tl + 1, len - tl - 1);
-		else if ((e = check_roll_entry(el, sid, i, buf, len, &nroll, msg, msgsz)) != Q_OK)
+		} else if ((p = entry_payload(buf, len, SREC_ENTRY_CLOSED, &pl)) != NULL) {
+			nclosed++;
+			closed_at = i;
+		} else if ((p = entry_payload(buf, len, SREC_ENTRY_OPENED, &pl)) != NULL) {
+			char why[400];
+			nopened++;
+			if ((e = srec_opened_check(p, pl, sid, el->manifest->hash, sd->registered,
+			                           why, sizeof why)) != Q_OK) {
+				e = rec_fail(e, msg, msgsz, "station %s: log entry %llu: %s", sid,
+				             (unsigned long long)i, why);
+				goto out;
+			}
+		} else if ((e = check_roll_entry(el, sid, i, buf, len, &nroll, msg, msgsz)) != Q_OK)
 			goto out;
+	}
+	if (nopened == 0) {
+		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+		             "station %s: its log has no poll-opened entry (P-6, V-5.5)", sid);
+		goto out;
+	}
+	/* P-7.1, V-5.3: log.close_index names the log's one poll-closed entry,
+	 * the last of the log, and no entry follows the record */
+	if (nclosed != 1 || closed_at != close_index) {
+		e = rec_fail(
+		    Q_ERR_CONSISTENCY, msg, msgsz,
+		    "station %s: log.close_index %llu is not the index of the log's one "
+		    "poll-closed entry (%llu poll-closed entries, the last at %llu; P-7.1)",
+		    sid, (unsigned long long)close_index, (unsigned long long)nclosed,
+		    (unsigned long long)closed_at);
+		goto out;
+	}
+	if (size == 0 || close_index != size - 1 || log_size(lg) != size) {
+		e = rec_fail(
+		    Q_ERR_CONSISTENCY, msg, msgsz,
+		    "station %s: entries follow poll-closed (log.close_index %llu, log.size "
+		    "%llu, %llu entries in the log): the poll-closed entry is the log's "
+		    "last (P-7.1, V-5.3)",
+		    sid, (unsigned long long)close_index, (unsigned long long)size,
+		    (unsigned long long)log_size(lg));
+		goto out;
 	}
 	if (nroll == 0) {
 		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
@@ -483,7 +534,7 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 	const json_t *v, *lg, *counts, *arr;
 	note_verifier vk;
 	checkpoint cp;
-	uint64_t lsize;
+	uint64_t lsize, close_index;
 	qerr e;
 
 	memset(sd, 0, sizeof *sd);
@@ -517,11 +568,17 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: line %d: %s", what, je.line, je.text);
 		goto out;
 	}
+	/* R-11.2: a record of a major version the tally does not know is
+	 * refused, naming the version found and the one known */
 	v = json_object_get(j, "format");
-	if (!json_is_string(v) || strcmp(json_string_value(v), TALLY_STATION_RECORD_FORMAT) != 0) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: format is not %s", what,
-		             TALLY_STATION_RECORD_FORMAT);
-		goto out;
+	{
+		char why[300];
+		if ((e = srec_format_check(json_is_string(v) ? json_string_value(v) : NULL,
+		                           "quorum-station-record", TALLY_STATION_RECORD_MAJOR, why,
+		                           sizeof why)) != Q_OK) {
+			e = rec_fail(e, msg, msgsz, "station %s: %s: %s", sid, what, why);
+			goto out;
+		}
 	}
 	lg = json_object_get(j, "log");
 	v = json_object_get(lg, "vkey");
@@ -593,6 +650,23 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 		             "station %s: the record was made under another joint key", sid);
 		goto out;
 	}
+	/* A-5.2: the log's origin is quorum/<election>/station/<sid>, and it is
+	 * the name of the station's key */
+	{
+		char origin[REC_PATH_MAX];
+		v = json_object_get(lg, "origin");
+		if ((e = srec_origin(origin, sizeof origin, el->manifest->id, sid)) != Q_OK)
+			goto out;
+		if (!json_is_string(v) || strcmp(json_string_value(v), origin) != 0 ||
+		    strcmp(vk.name, origin) != 0) {
+			e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+			             "station %s: %s: log.origin \"%.80s\" or the name of log.vkey "
+			             "\"%.80s\" is not \"%.100s\" (A-5.2)",
+			             sid, what, json_is_string(v) ? json_string_value(v) : "(none)",
+			             vk.name, origin);
+			goto out;
+		}
+	}
 	/* R-5 (4): counts, COUNT.reconcile */
 	counts = json_object_get(j, "counts");
 	if ((e = rec_json_u64(counts, "issued", RULE_MAX_COUNT, &sd->issued, what, msg, msgsz)) !=
@@ -641,6 +715,13 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 	if (!json_is_array(arr)) {
 		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: \"ballots\" is not an array", what);
 		goto out;
+	}
+	{
+		char why[200];
+		if ((e = srec_sorted_check(arr, "ballots", why, sizeof why)) != Q_OK) {
+			e = rec_fail(e, msg, msgsz, "station %s: %s: %s", sid, what, why);
+			goto out;
+		}
 	}
 	sd->nballots = json_array_size(arr);
 	if ((sd->enc = calloc(sd->nballots + 1, sizeof *sd->enc)) == NULL ||
@@ -692,9 +773,18 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 		             (unsigned long long)sd->challenged);
 		goto out;
 	}
+	{
+		char why[200];
+		if ((e = srec_sorted_check(arr, "challenged", why, sizeof why)) != Q_OK) {
+			e = rec_fail(e, msg, msgsz, "station %s: %s: %s", sid, what, why);
+			goto out;
+		}
+	}
 	if ((e = check_challenged(st, K, sid, arr, sd, msg, msgsz)) != Q_OK)
 		goto out;
-	e = check_station_log(el, st, sid, &vk, lsize, root, sd, msg, msgsz);
+	if (rec_json_u64(lg, "close_index", UINT64_MAX >> 1, &close_index, what, NULL, 0) != Q_OK)
+		close_index = UINT64_MAX;
+	e = check_station_log(el, st, sid, &vk, lsize, root, close_index, sd, msg, msgsz);
 out:
 	if (e != Q_OK)
 		station_data_clear(sd);

@@ -257,6 +257,39 @@ static uint8_t *entry(const char *tag, const void *p, size_t plen, size_t *len)
 	return e;
 }
 
+const char *fx_station_origin = NULL;
+const char *fx_station_opened = NULL;
+const char *fx_station_format = NULL;
+int fx_station_after_close = 0;
+int fx_station_unsorted = 0;
+
+static int cmp_tc(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	return strcmp(json_string_value(json_object_get(x, "tracking_code")),
+	              json_string_value(json_object_get(y, "tracking_code")));
+}
+
+static int cmp_tc_desc(const void *a, const void *b)
+{
+	return cmp_tc(b, a);
+}
+
+/* Reorder the entries of list by tracking_code, ascending or descending. */
+static void sort_by_code(json_t *list, int desc)
+{
+	size_t n = json_array_size(list);
+	json_t **v = calloc(n + 1, sizeof *v);
+	cr_assert_not_null(v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(list, i));
+	qsort(v, n, sizeof *v, desc ? cmp_tc_desc : cmp_tc);
+	json_array_clear(list);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, v[i]);
+	free(v);
+}
+
 void fx_station(const rec_election *el, const char *sid, uint8_t *const *enc, const size_t *len,
                 size_t n, uint64_t issued)
 {
@@ -274,13 +307,17 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 	uint8_t kb[POINT_LEN];
 	merkle_hash r;
 	note_signer ns;
-	uint64_t idx;
+	uint64_t idx, close_index = 0;
 	size_t el_len;
 	uint8_t *ent;
 
 	snprintf(dir, sizeof dir, "%s/stations/%s/log", el->dir, sid);
 	cr_assert_eq(rec_mkdirs(dir), Q_OK);
-	snprintf(origin, sizeof origin, "quorum.station/%s/%s", el->manifest->id, sid);
+	/* quorum/<election>/station/<sid> */
+	if (fx_station_origin != NULL)
+		snprintf(origin, sizeof origin, "%s", fx_station_origin);
+	else
+		snprintf(origin, sizeof origin, "quorum/%s/station/%s", el->manifest->id, sid);
 	cr_assert_eq(log_create(dir, origin, &lg, msg, sizeof msg), Q_OK, "%s", msg);
 	{
 		char rt[200];
@@ -293,7 +330,11 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 		/* P-6: the daemon's entries in its order and payloads */
 		char txt[300], mhx[65];
 		hex_encode(mhx, el->manifest->hash, 32);
-		snprintf(txt, sizeof txt, "station %s\nmanifest %s\nregistered 10\n", sid, mhx);
+		if (fx_station_opened != NULL)
+			snprintf(txt, sizeof txt, "%s", fx_station_opened);
+		else
+			snprintf(txt, sizeof txt, "station %s\nmanifest %s\nregistered 10\n", sid,
+			         mhx);
 		ent = entry("quorum/v1/station/poll-opened", txt, strlen(txt), &el_len);
 		cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
 		free(ent);
@@ -333,6 +374,13 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 		ent = entry("quorum/v1/station/poll-closed", txt, strlen(txt), &el_len);
 		cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
 		free(ent);
+		close_index = idx;
+		if (fx_station_after_close) {
+			snprintf(txt, sizeof txt, "issued %llu\n", (unsigned long long)issued);
+			ent = entry("quorum/v1/station/checkins", txt, strlen(txt), &el_len);
+			cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
+			free(ent);
+		}
 	}
 	char *note = NULL;
 	size_t nlen;
@@ -385,15 +433,19 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 		free(b64);
 		free(o64);
 	}
-	json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I},"
-	                        " s:o, s:o, s:{s:s, s:s, s:I, s:s, s:s, s:I}}",
-	                        "format", TALLY_STATION_RECORD_FORMAT, "election", el->manifest->id,
-	                        "station", sid, "manifest_sha256", mh, "base_hash", bh, "joint_key",
-	                        kh, "counts", "registered", (json_int_t)10, "issued",
-	                        (json_int_t)issued, "cast", (json_int_t)n, "challenged",
-	                        (json_int_t)nch, "ballots", ballots, "challenged", chs, "log",
-	                        "origin", origin, "vkey", vkey, "size", (json_int_t)size, "root",
-	                        root, "checkpoint", note, "close_index", (json_int_t)(size - 1));
+	/* P-7.1: both lists in ascending tracking-code order (descending when
+	 * playing a station that does not sort) */
+	sort_by_code(ballots, fx_station_unsorted & 1);
+	sort_by_code(chs, fx_station_unsorted & 2);
+	json_t *rec = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I},"
+	    " s:o, s:o, s:{s:s, s:s, s:I, s:s, s:s, s:I}}",
+	    "format", fx_station_format != NULL ? fx_station_format : TALLY_STATION_RECORD_FORMAT,
+	    "election", el->manifest->id, "station", sid, "manifest_sha256", mh, "base_hash", bh,
+	    "joint_key", kh, "counts", "registered", (json_int_t)10, "issued", (json_int_t)issued,
+	    "cast", (json_int_t)n, "challenged", (json_int_t)nch, "ballots", ballots, "challenged",
+	    chs, "log", "origin", origin, "vkey", vkey, "size", (json_int_t)size, "root", root,
+	    "checkpoint", note, "close_index", (json_int_t)close_index);
 	cr_assert_not_null(rec);
 	json_object_set_new(rec, "checked_in",
 	                    fx_station_checked_in != NULL ? json_incref(fx_station_checked_in)

@@ -81,6 +81,16 @@ void fx_roll_text(const rec_election *el, const uint8_t *h, char *out, size_t ca
  * issued).  Reset them after use. */
 extern const uint8_t *fx_station_roll_hash;
 extern json_t *fx_station_checked_in;
+/* More of the dishonest station (reset after use): the log's origin (A-5.2;
+ * also the key's name), the poll-opened payload (P-6), the record's format,
+ * a checkins entry after poll-closed (inside log.size, close_index the
+ * poll-closed entry's), and (bit 1: ballots, bit 2: challenged) a list in
+ * descending instead of ascending tracking-code order (P-7.1). */
+extern const char *fx_station_origin;
+extern const char *fx_station_opened;
+extern const char *fx_station_format;
+extern int fx_station_after_close;
+extern int fx_station_unsorted;
 
 /* Options per ballot of el's style (FX_NOPT in round 1; a run-off's
  * fewer, E-5). */

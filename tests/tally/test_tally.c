@@ -694,3 +694,143 @@ Test(tally, composed_station_logs_what_the_daemon_logs)
 	free(ch.op);
 	rec_free(el);
 }
+
+/* ---- issue 17: what verify-election refuses, the tally refuses too ---- */
+
+/* s1 forged with the current fx_station_* overrides (2 ballots), s2
+ * honest-composed; the overrides are reset; the tally's error and message. */
+static qerr tally_forged_s1(rec_election *el, char *msg, size_t msgsz)
+{
+	fx_forged_station_marks(el, "s1", six, 2, 2);
+	fx_station_origin = NULL;
+	fx_station_opened = NULL;
+	fx_station_format = NULL;
+	fx_station_after_close = 0;
+	fx_station_unsorted = 0;
+	fx_forged_station_marks(el, "s2", six + 2 * FX_NOPT, 1, 1);
+	return run_tally(el, msg, msgsz);
+}
+
+/* P-7.1, V-5.3: poll-closed is the station log's last entry. */
+Test(tally, entry_after_poll_closed_is_refused)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "";
+	fx_station_after_close = 1;
+	qerr e = tally_forged_s1(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg, "station s1: entries follow poll-closed") != NULL, "%s", msg);
+	cr_assert(strstr(msg, "the poll-closed entry is the log's last") != NULL, "%s", msg);
+	rec_free(el);
+}
+
+/* P-6, V-5.5: poll-opened names this station, the manifest hash and the
+ * registered count. */
+Test(tally, poll_opened_naming_another_station_is_refused)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "", txt[300], mhx[65];
+	hex_encode(mhx, el->manifest->hash, 32);
+	snprintf(txt, sizeof txt, "station s2\nmanifest %s\nregistered 10\n", mhx);
+	fx_station_opened = txt;
+	qerr e = tally_forged_s1(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg, "station s1: log entry 1: poll-opened does not name station s1") !=
+	              NULL,
+	          "%s", msg);
+	rec_free(el);
+}
+
+Test(tally, poll_opened_with_another_registered_count_is_refused)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "", txt[300], mhx[65];
+	hex_encode(mhx, el->manifest->hash, 32);
+	snprintf(txt, sizeof txt, "station s1\nmanifest %s\nregistered 11\n", mhx);
+	fx_station_opened = txt;
+	qerr e = tally_forged_s1(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg, "poll-opened does not name station s1") != NULL, "%s", msg);
+	cr_assert(strstr(msg, "counts.registered 10") != NULL, "%s", msg);
+	rec_free(el);
+}
+
+/* the station log's origin is quorum/<election>/station/<sid>. */
+Test(tally, station_log_with_the_old_origin_form_is_refused)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "";
+	fx_station_origin = "quorum.station/hq-test/s1";
+	qerr e = tally_forged_s1(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg, "station s1: stations/s1/station-record.json: log.origin "
+	                      "\"quorum.station/hq-test/s1\"") != NULL,
+	          "%s", msg);
+	cr_assert(strstr(msg, "is not \"quorum/hq-test/station/s1\" (A-5.2)") != NULL, "%s", msg);
+	rec_free(el);
+}
+
+/* P-7.1: ballots in strictly ascending tracking-code order. */
+Test(tally, ballots_out_of_tracking_code_order_are_refused)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "";
+	fx_station_unsorted = 1;
+	qerr e = tally_forged_s1(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg, "station s1: stations/s1/station-record.json: ballots[1]: not in "
+	                      "ascending tracking-code order after ballots[0] (P-7.1)") != NULL,
+	          "%s", msg);
+	rec_free(el);
+}
+
+Test(tally, challenged_out_of_tracking_code_order_are_refused)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "";
+	fx_challenge ch[2];
+	fx_challenge_make(el, six, &ch[0]);
+	fx_challenge_make(el, six + FX_NOPT, &ch[1]);
+	uint8_t *enc[1];
+	size_t len[1];
+	fx_encrypt(el, six + 2 * FX_NOPT, &enc[0], &len[0]);
+	fx_station_unsorted = 2;
+	fx_station_ex(el, "s1", enc, len, 1, 1, ch, 2);
+	fx_station_unsorted = 0;
+	qerr e = run_tally(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg,
+	                 "station s1: stations/s1/station-record.json: challenged[1]: not "
+	                 "in ascending tracking-code order after challenged[0] (P-7.1)") != NULL,
+	          "%s", msg);
+	for (int i = 0; i < 2; i++) {
+		free(ch[i].enc);
+		free(ch[i].op);
+	}
+	free(enc[0]);
+	rec_free(el);
+}
+
+/* R-11.2: an unknown major format version is refused, naming it and the
+ * one known; a minor version of the known major is read. */
+Test(tally, unknown_major_format_version_is_refused)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "";
+	fx_station_format = "quorum-station-record/3";
+	qerr e = tally_forged_s1(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_FORMAT, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg,
+	                 "station s1: stations/s1/station-record.json: format "
+	                 "quorum-station-record/3: unknown major version 3 of "
+	                 "quorum-station-record; the known one is quorum-station-record/2") != NULL,
+	          "%s", msg);
+	char p[1200];
+	for (int i = 1; i <= 2; i++) {
+		snprintf(p, sizeof p, "%s/stations/s%d", el->dir, i);
+		test_rmtree(p);
+	}
+	fx_station_format = "quorum-station-record/2.1";
+	cr_assert_eq(tally_forged_s1(el, msg, sizeof msg), Q_OK, "%s", msg);
+	rec_free(el);
+}
