@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
+
 #include "banned.h"
 
 const char *manifest_kind_name(elec_kind k)
@@ -77,19 +79,19 @@ static const char *get_str(pctx *p, json_t *obj, const char *key, const char *pa
 	json_t *v = json_object_get(obj, key);
 	if (v == NULL || json_is_null(v)) {
 		if (required)
-			elec_findings_add(p->f, ELEC_ERROR, NULL, path, "%s is missing", key);
+			elec_findings_add(p->f, ELEC_ERROR, NULL, path, _("%s is missing"), key);
 		return NULL;
 	}
 	if (!json_is_string(v)) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path, "%s must be a string", key);
+		elec_findings_add(p->f, ELEC_ERROR, NULL, path, _("%s must be a string"), key);
 		return NULL;
 	}
 	if (required && json_string_length(v) == 0) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path, "%s must not be empty", key);
+		elec_findings_add(p->f, ELEC_ERROR, NULL, path, _("%s must not be empty"), key);
 		return NULL;
 	}
 	if (strlen(json_string_value(v)) != json_string_length(v)) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path, "%s contains a NUL byte", key);
+		elec_findings_add(p->f, ELEC_ERROR, NULL, path, _("%s contains a NUL byte"), key);
 		return NULL;
 	}
 	return json_string_value(v);
@@ -103,13 +105,13 @@ static int get_uint(pctx *p, json_t *obj, const char *key, const char *path, int
 	*out = 0;
 	if (v == NULL || json_is_null(v)) {
 		if (required)
-			elec_findings_add(p->f, ELEC_ERROR, NULL, path, "%s is missing", key);
+			elec_findings_add(p->f, ELEC_ERROR, NULL, path, _("%s is missing"), key);
 		return 0;
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    (uint64_t)json_integer_value(v) > RULE_MAX_COUNT) {
 		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  "%s must be an integer from 0 to 2^53-1", key);
+		                  _("%s must be an integer from 0 to 2^53-1"), key);
 		return 0;
 	}
 	*out = (uint64_t)json_integer_value(v);
@@ -125,7 +127,7 @@ static int get_date(pctx *p, json_t *obj, const char *key, const char *path, int
 		return 0;
 	if (elec_date_parse(s, out) != Q_OK) {
 		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  "%s: \"%s\" is not a valid YYYY-MM-DD date", key, s);
+		                  _("%s: \"%s\" is not a valid YYYY-MM-DD date"), key, s);
 		return 0;
 	}
 	return 1;
@@ -136,7 +138,8 @@ static const char *get_id(pctx *p, json_t *obj, const char *key, const char *pat
 	const char *s = get_str(p, obj, key, path, 1);
 	if (s != NULL && !manifest_id_ok(s)) {
 		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  "%s \"%s\" must be 1-64 characters of A-Z a-z 0-9 . _ -", key, s);
+		                  _("%s \"%s\" must be 1-64 characters of A-Z a-z 0-9 . _ -"), key,
+		                  s);
 		return NULL;
 	}
 	return s;
@@ -148,7 +151,7 @@ static void get_title(pctx *p, json_t *obj, const char *path, char **zh, char **
 	json_t *t = json_object_get(obj, "title");
 	if (!json_is_object(t)) {
 		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  "title must be an object with \"zh\" and \"en\"");
+		                  _("title must be an object with \"zh\" and \"en\""));
 		return;
 	}
 	snprintf(sub, sizeof(sub), "%s.title", path);
@@ -371,7 +374,7 @@ static void parse_rules(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc, 
 	snprintf(where, sizeof(where), "%s.rules", path);
 	if (!json_is_array(jr) || json_array_size(jr) == 0) {
 		elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-		                  "rules must be a non-empty array of rule profile IDs");
+		                  _("rules must be a non-empty array of rule profile IDs"));
 		return;
 	}
 	c->rules = calloc(json_array_size(jr), sizeof(char *));
@@ -385,38 +388,38 @@ static void parse_rules(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc, 
 	{
 		snprintf(where, sizeof(where), "%s.rules[%zu]", path, i);
 		if (!json_is_string(v)) {
-			elec_findings_add(p->f, ELEC_ERROR, NULL, where, "must be a string");
+			elec_findings_add(p->f, ELEC_ERROR, NULL, where, _("must be a string"));
 			continue;
 		}
 		const char *id = json_string_value(v);
 		const rule_profile *rp = rule_profile_find(p->rb, id);
 		if (rp == NULL) {
-			elec_findings_add(p->f, ELEC_ERROR, NULL, where, "unknown rule set \"%s\"",
-			                  id);
+			elec_findings_add(p->f, ELEC_ERROR, NULL, where,
+			                  _("unknown rule set \"%s\""), id);
 			continue;
 		}
 		if (has_rule(c, id)) {
 			elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-			                  "rule set \"%s\" is listed twice", id);
+			                  _("rule set \"%s\" is listed twice"), id);
 			continue;
 		}
 		if (!(rp->applies_to & type_mask(c->type))) {
 			elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-			                  "rule set \"%s\" does not govern a %s contest", id,
+			                  _("rule set \"%s\" does not govern a %s contest"), id,
 			                  manifest_contest_type_name(c->type));
 			continue;
 		}
 		if (m->charter != NULL && rp->file->layer == LAYER_CHARTER &&
 		    strcmp(rp->rule_set, m->charter) != 0)
 			elec_findings_add(p->f, ELEC_WARNING, NULL, where,
-			                  "rule set \"%s\" is from charter %s but the manifest's "
-			                  "charter is %s",
+			                  _("rule set \"%s\" is from charter %s but the manifest's "
+			                    "charter is %s"),
 			                  id, rp->rule_set, m->charter);
 		c->rules[c->nrules++] = xdup(id, &p->oom);
 	}
 	if (has_rule(c, "CH5.9") && !has_rule(c, "UL27"))
 		elec_findings_add(p->f, ELEC_ERROR, "CH5.9", path,
-		                  "CH5.9 has no quorum of its own: list UL27 with it");
+		                  _("CH5.9 has no quorum of its own: list UL27 with it"));
 }
 
 /* Check that the body mode suits the profiles a contest names. */
@@ -442,7 +445,7 @@ static void check_mode(pctx *p, const elec_manifest *m, const elec_contest *c, c
 			need = "residents, households, representatives or assembly";
 		if (need != NULL)
 			elec_findings_add(p->f, ELEC_ERROR, r, path,
-			                  "rule set %s needs body.mode %s, not %s", r, need,
+			                  _("rule set %s needs body.mode %s, not %s"), r, need,
 			                  manifest_mode_name(m->mode));
 	}
 }
@@ -454,17 +457,18 @@ static void parse_office(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc,
 	(void)m;
 	if (get_uint(p, jc, "seats", path, 1, &seats)) {
 		if (seats == 0)
-			elec_findings_add(p->f, ELEC_ERROR, NULL, path, "seats must be at least 1");
+			elec_findings_add(p->f, ELEC_ERROR, NULL, path,
+			                  _("seats must be at least 1"));
 		else if (seats > 1000)
 			elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-			                  "seats must be at most 1000");
+			                  _("seats must be at most 1000"));
 		else
 			c->seats = (uint32_t)seats;
 	}
 	json_t *jcs = json_object_get(jc, "candidates");
 	if (!json_is_array(jcs) || json_array_size(jcs) == 0) {
 		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  "candidates must be a non-empty array");
+		                  _("candidates must be a non-empty array"));
 		return;
 	}
 	c->cands = calloc(json_array_size(jcs), sizeof(*c->cands));
@@ -478,7 +482,7 @@ static void parse_office(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc,
 	{
 		snprintf(where, sizeof(where), "%s.candidates[%zu]", path, i);
 		if (!json_is_object(v)) {
-			elec_findings_add(p->f, ELEC_ERROR, NULL, where, "must be an object");
+			elec_findings_add(p->f, ELEC_ERROR, NULL, where, _("must be an object"));
 			continue;
 		}
 		elec_candidate *cd = &c->cands[c->ncands++];
@@ -488,11 +492,12 @@ static void parse_office(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc,
 		for (size_t k = 0; k + 1 < c->ncands; k++) {
 			if (cd->id && c->cands[k].id && strcmp(cd->id, c->cands[k].id) == 0)
 				elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-				                  "duplicate candidate id \"%s\"", cd->id);
+				                  _("duplicate candidate id \"%s\""), cd->id);
 			if (cd->voter && c->cands[k].voter &&
 			    strcmp(cd->voter, c->cands[k].voter) == 0)
 				elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-				                  "voter \"%s\" is a candidate twice", cd->voter);
+				                  _("voter \"%s\" is a candidate twice"),
+				                  cd->voter);
 		}
 		/* UL18.nomination */
 		json_t *jn = json_object_get(v, "nomination");
@@ -503,23 +508,24 @@ static void parse_office(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc,
 			get_uint(p, jn, "count", where, 1, &cd->nominators);
 			if (cd->nominators < 10)
 				elec_findings_add(p->f, ELEC_ERROR, "UL18.nomination", where,
-				                  "nominated by %llu voters; at least 10 must "
-				                  "nominate jointly (10 <= %llu fails)",
+				                  _("nominated by %llu voters; at least 10 must "
+				                    "nominate jointly (10 <= %llu fails)"),
 				                  (unsigned long long)cd->nominators,
 				                  (unsigned long long)cd->nominators);
 		} else {
 			elec_findings_add(p->f, ELEC_ERROR, "UL18.nomination", where,
-			                  "nomination must be {\"by\": \"party\"} or {\"by\": "
-			                  "\"voters\", \"count\": N} with N >= 10");
+			                  _("nomination must be {\"by\": \"party\"} or {\"by\": "
+			                    "\"voters\", \"count\": N} with N >= 10"));
 		}
 	}
 	/* UL18.contested: 差额 */
 	if (c->seats > 0 && c->ncands <= c->seats)
-		elec_findings_add(p->f, ELEC_ERROR, "UL18.contested", path,
-		                  "%zu candidates for %u seats: there must be more candidates than "
-		                  "seats (%zu > %u fails)%s",
-		                  c->ncands, c->seats, c->ncands, c->seats,
-		                  c->ncands < c->seats ? "; more seats than candidates" : "");
+		elec_findings_add(
+		    p->f, ELEC_ERROR, "UL18.contested", path,
+		    _("%zu candidates for %u seats: there must be more candidates than "
+		      "seats (%zu > %u fails)%s"),
+		    c->ncands, c->seats, c->ncands, c->seats,
+		    c->ncands < c->seats ? "; more seats than candidates" : "");
 }
 
 static void parse_recall(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc, const char *path,
@@ -530,7 +536,7 @@ static void parse_recall(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc,
 	snprintf(where, sizeof(where), "%s.member", path);
 	if (!json_is_object(jm)) {
 		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  "member must be an object with id and name");
+		                  _("member must be an object with id and name"));
 	} else {
 		c->member_id = xdup(get_id(p, jm, "id", where), &p->oom);
 		c->member_name = xdup(get_str(p, jm, "name", where, 1), &p->oom);
@@ -539,19 +545,19 @@ static void parse_recall(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc,
 	const char *def = get_str(p, jc, "defence", path, 0);
 	if (def == NULL || def[0] == '\0')
 		elec_findings_add(p->f, ELEC_ERROR, "UL20.defence", path,
-		                  "the member's defence text must be given and published before "
-		                  "the poll");
+		                  _("the member's defence text must be given and published before "
+		                    "the poll"));
 	c->defence = xdup(def, &p->oom);
 	json_t *dp = json_object_get(jc, "defence_published");
 	if (dp == NULL)
 		elec_findings_add(p->f, ELEC_ERROR, "UL20.defence", path,
-		                  "defence_published (the date the defence was published) is "
-		                  "missing");
+		                  _("defence_published (the date the defence was published) is "
+		                    "missing"));
 	else if (get_date(p, jc, "defence_published", path, 1, &c->defence_published) &&
 	         have_poll &&
 	         elec_date_days(c->defence_published) >= elec_date_days(m->polling_day))
 		elec_findings_add(p->f, ELEC_ERROR, "UL20.defence", path,
-		                  "the defence must be published before polling day");
+		                  _("the defence must be published before polling day"));
 	/* UL20.propose */
 	get_uint(p, jc, "signatures", path, 1, &c->signatures);
 	const char *sb = get_str(p, jc, "signature_base", path, 1);
@@ -561,7 +567,7 @@ static void parse_recall(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc,
 	if (sb != NULL && k < 0)
 		elec_findings_add(
 		    p->f, ELEC_ERROR, NULL, path,
-		    "signature_base must be registered, households or representatives");
+		    _("signature_base must be registered, households or representatives"));
 	if (k < 0)
 		return;
 	c->signature_base = sbb[k];
@@ -570,11 +576,12 @@ static void parse_recall(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc,
 		uint64_t n = body_base(m, sbb[k]), l, r;
 		int ok = rule_cmp(d->op, c->signatures, d->num, d->den, n, &l, &r);
 		if (n == 0 || !ok)
-			elec_findings_add(p->f, ELEC_ERROR, "UL20.propose", path,
-			                  "%llu signatures do not reach %s (%llu %s %llu fails%s)",
-			                  (unsigned long long)c->signatures, d->test,
-			                  (unsigned long long)l, rule_op_symbol(d->op),
-			                  (unsigned long long)r, n == 0 ? "; base of 0" : "");
+			elec_findings_add(
+			    p->f, ELEC_ERROR, "UL20.propose", path,
+			    _("%llu signatures do not reach %s (%llu %s %llu fails%s)"),
+			    (unsigned long long)c->signatures, d->test, (unsigned long long)l,
+			    rule_op_symbol(d->op), (unsigned long long)r,
+			    n == 0 ? "; base of 0" : "");
 	}
 }
 
@@ -584,7 +591,7 @@ static void parse_evaluation(pctx *p, elec_contest *c, json_t *jc, const char *p
 	json_t *jm = json_object_get(jc, "members");
 	if (!json_is_array(jm) || json_array_size(jm) == 0) {
 		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  "members must be a non-empty array");
+		                  _("members must be a non-empty array"));
 		return;
 	}
 	c->members = calloc(json_array_size(jm), sizeof(*c->members));
@@ -598,7 +605,7 @@ static void parse_evaluation(pctx *p, elec_contest *c, json_t *jc, const char *p
 	{
 		snprintf(where, sizeof(where), "%s.members[%zu]", path, i);
 		if (!json_is_object(v)) {
-			elec_findings_add(p->f, ELEC_ERROR, NULL, where, "must be an object");
+			elec_findings_add(p->f, ELEC_ERROR, NULL, where, _("must be an object"));
 			continue;
 		}
 		elec_member *e = &c->members[c->nmembers++];
@@ -608,12 +615,12 @@ static void parse_evaluation(pctx *p, elec_contest *c, json_t *jc, const char *p
 		static const char *const pr[] = {"称职", "基本称职", "不称职"};
 		if (prev != NULL && name_index(prev, pr, 3) < 0)
 			elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-			                  "previous must be 称职, 基本称职 or 不称职");
+			                  _("previous must be 称职, 基本称职 or 不称职"));
 		e->previous_unfit = prev != NULL && strcmp(prev, "不称职") == 0;
 		for (size_t k = 0; k + 1 < c->nmembers; k++)
 			if (e->id && c->members[k].id && strcmp(e->id, c->members[k].id) == 0)
 				elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-				                  "duplicate member id \"%s\"", e->id);
+				                  _("duplicate member id \"%s\""), e->id);
 	}
 }
 
@@ -632,8 +639,8 @@ static void parse_petition(pctx *p, elec_contest *c, json_t *jc, const char *pat
 		return;
 	if (name_index(s, cv, 4) < 0) {
 		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  "convenes must be residents-meeting, representatives-meeting, "
-		                  "assembly or council");
+		                  _("convenes must be residents-meeting, representatives-meeting, "
+		                    "assembly or council"));
 		return;
 	}
 	c->convenes = xdup(s, &p->oom);
@@ -642,7 +649,7 @@ static void parse_petition(pctx *p, elec_contest *c, json_t *jc, const char *pat
 			if (c->rules[i] && strcmp(c->rules[i], fit[k][0]) == 0 &&
 			    strcmp(s, fit[k][1]) != 0)
 				elec_findings_add(p->f, ELEC_ERROR, c->rules[i], path,
-				                  "%s convenes a %s, not a %s", fit[k][0],
+				                  _("%s convenes a %s, not a %s"), fit[k][0],
 				                  fit[k][1], s);
 }
 
@@ -657,7 +664,7 @@ static void parse_contest(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc
 	if (t != NULL && k < 0)
 		elec_findings_add(
 		    p->f, ELEC_ERROR, NULL, path,
-		    "type \"%s\" is not office, motion, recall, evaluation or petition", t);
+		    _("type \"%s\" is not office, motion, recall, evaluation or petition"), t);
 	if (k < 0)
 		return;
 	c->type = (elec_contest_type)k;
@@ -690,15 +697,15 @@ static void parse_body(pctx *p, elec_manifest *m, json_t *root)
 	                                 "council"};
 	json_t *b = json_object_get(root, "body");
 	if (!json_is_object(b)) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, "body", "body must be an object");
+		elec_findings_add(p->f, ELEC_ERROR, NULL, "body", _("body must be an object"));
 		return;
 	}
 	const char *mode = get_str(p, b, "mode", "body", 1);
 	int k = mode ? name_index(mode, mn, 5) : -1;
 	if (mode != NULL && k < 0)
 		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.mode",
-		                  "mode \"%s\" is not residents, households, representatives, "
-		                  "assembly or council",
+		                  _("mode \"%s\" is not residents, households, representatives, "
+		                    "assembly or council"),
 		                  mode);
 	if (k >= 0)
 		m->mode = (elec_mode)k;
@@ -712,13 +719,13 @@ static void parse_body(pctx *p, elec_manifest *m, json_t *root)
 	/* The base the mode's quorum uses must not be 0. */
 	if (m->mode == MODE_RESIDENTS && m->registered == 0)
 		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.registered",
-		                  "a body base of 0: residents mode needs registered > 0");
+		                  _("a body base of 0: residents mode needs registered > 0"));
 	if (m->mode == MODE_HOUSEHOLDS && m->households == 0)
 		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.households",
-		                  "a body base of 0: households mode needs households > 0");
+		                  _("a body base of 0: households mode needs households > 0"));
 	if (m->mode >= MODE_REPRESENTATIVES && m->members == 0)
 		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.members",
-		                  "a body base of 0: %s mode needs members > 0", mn[k]);
+		                  _("a body base of 0: %s mode needs members > 0"), mn[k]);
 	if (m->mode == MODE_REPRESENTATIVES) {
 		/* UL28.composition */
 		const rule_def *d = rule_find(p->rb, "UL28.composition", "composition");
@@ -727,14 +734,14 @@ static void parse_body(pctx *p, elec_manifest *m, json_t *root)
 		    !rule_cmp(d->op, m->representatives, d->num, d->den, m->members, &l, &r))
 			elec_findings_add(
 			    p->f, ELEC_ERROR, "UL28.composition", "body.representatives",
-			    "%llu representatives of %llu members: representatives "
-			    "must be >= 4/5 of the members (%llu >= %llu fails)",
+			    _("%llu representatives of %llu members: representatives "
+			      "must be >= 4/5 of the members (%llu >= %llu fails)"),
 			    (unsigned long long)m->representatives, (unsigned long long)m->members,
 			    (unsigned long long)l, (unsigned long long)r);
 	}
 	if (m->representatives > m->members && m->members > 0)
 		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.representatives",
-		                  "more representatives than members");
+		                  _("more representatives than members"));
 }
 
 static void parse_committee(pctx *p, elec_manifest *m, json_t *root)
@@ -743,12 +750,12 @@ static void parse_committee(pctx *p, elec_manifest *m, json_t *root)
 	if (c == NULL || json_is_null(c)) {
 		if (m->kind == KIND_ELECTION)
 			elec_findings_add(p->f, ELEC_ERROR, "UL8.size", "committee",
-			                  "an election manifest must state the committee's size "
-			                  "and term (committee.members, committee.term_years)");
+			                  _("an election manifest must state the committee's size "
+			                    "and term (committee.members, committee.term_years)"));
 		return;
 	}
 	if (!json_is_object(c)) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, "committee", "must be an object");
+		elec_findings_add(p->f, ELEC_ERROR, NULL, "committee", _("must be an object"));
 		return;
 	}
 	m->has_committee = 1;
@@ -756,7 +763,7 @@ static void parse_committee(pctx *p, elec_manifest *m, json_t *root)
 	    (m->committee_members < 5 || m->committee_members > 9))
 		elec_findings_add(
 		    p->f, ELEC_ERROR, "UL8.size", "committee.members",
-		    "a residents' committee has 5 to 9 members in all, not %llu%s",
+		    _("a residents' committee has 5 to 9 members in all, not %llu%s"),
 		    (unsigned long long)m->committee_members,
 		    m->charter && (strcmp(m->charter, "CH2") == 0 || strcmp(m->charter, "CH5") == 0)
 		        ? " (conflict: the charter's 主任 + 委员2人 = 3 is below "
@@ -765,7 +772,7 @@ static void parse_committee(pctx *p, elec_manifest *m, json_t *root)
 	if (get_uint(p, c, "term_years", "committee", 1, &m->term_years) && m->term_years != 5)
 		elec_findings_add(
 		    p->f, ELEC_WARNING, "UL14.term", "committee.term_years",
-		    "term of %llu years: the statute's 5 years applies%s",
+		    _("term of %llu years: the statute's 5 years applies%s"),
 		    (unsigned long long)m->term_years,
 		    m->charter && (strcmp(m->charter, "CH1") == 0 || strcmp(m->charter, "CH2") == 0)
 		        ? " (conflict: the charter says 3 years, UL14 says 5)"
@@ -778,7 +785,7 @@ static void parse_stations(pctx *p, elec_manifest *m, json_t *root)
 	json_t *js = json_object_get(root, "stations");
 	if (!json_is_array(js) || json_array_size(js) == 0) {
 		elec_findings_add(p->f, ELEC_ERROR, NULL, "stations",
-		                  "stations must be a non-empty array");
+		                  _("stations must be a non-empty array"));
 		return;
 	}
 	m->stations = calloc(json_array_size(js), sizeof(*m->stations));
@@ -792,7 +799,7 @@ static void parse_stations(pctx *p, elec_manifest *m, json_t *root)
 	{
 		snprintf(where, sizeof(where), "stations[%zu]", i);
 		if (!json_is_object(v)) {
-			elec_findings_add(p->f, ELEC_ERROR, NULL, where, "must be an object");
+			elec_findings_add(p->f, ELEC_ERROR, NULL, where, _("must be an object"));
 			continue;
 		}
 		elec_station *s = &m->stations[m->nstations++];
@@ -801,12 +808,12 @@ static void parse_stations(pctx *p, elec_manifest *m, json_t *root)
 		for (size_t k = 0; k + 1 < m->nstations; k++)
 			if (s->id && m->stations[k].id && strcmp(s->id, m->stations[k].id) == 0)
 				elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-				                  "duplicate station id \"%s\"", s->id);
+				                  _("duplicate station id \"%s\""), s->id);
 		json_t *jg = json_object_get(v, "groups");
 		if (!json_is_array(jg) || json_array_size(jg) == 0) {
 			elec_findings_add(
 			    p->f, ELEC_ERROR, NULL, where,
-			    "groups must be a non-empty array of residents' group ids");
+			    _("groups must be a non-empty array of residents' group ids"));
 			continue;
 		}
 		s->groups = calloc(json_array_size(jg), sizeof(char *));
@@ -822,8 +829,8 @@ static void parse_stations(pctx *p, elec_manifest *m, json_t *root)
 			snprintf(gw, sizeof(gw), "%s.groups[%zu]", where, gi);
 			if (!json_is_string(g) || !manifest_id_ok(json_string_value(g))) {
 				elec_findings_add(p->f, ELEC_ERROR, NULL, gw,
-				                  "a group id must be 1-64 characters of A-Z a-z "
-				                  "0-9 . _ -");
+				                  _("a group id must be 1-64 characters of A-Z a-z "
+				                    "0-9 . _ -"));
 				continue;
 			}
 			const char *gs = json_string_value(g);
@@ -831,7 +838,7 @@ static void parse_stations(pctx *p, elec_manifest *m, json_t *root)
 				for (size_t b = 0; b < m->stations[a].ngroups; b++)
 					if (strcmp(m->stations[a].groups[b], gs) == 0)
 						elec_findings_add(p->f, ELEC_ERROR, NULL, gw,
-						                  "group \"%s\" is served twice",
+						                  _("group \"%s\" is served twice"),
 						                  gs);
 			s->groups[s->ngroups] = xdup(gs, &p->oom);
 			if (s->groups[s->ngroups] != NULL)
@@ -854,7 +861,7 @@ static void parse_dates(pctx *p, elec_manifest *m, json_t *root, int *have_poll)
 	*have_poll = 0;
 	if (!json_is_object(d)) {
 		elec_findings_add(p->f, ELEC_ERROR, NULL, "dates",
-		                  "dates must be an object with at least polling_day");
+		                  _("dates must be an object with at least polling_day"));
 		return;
 	}
 	*have_poll = get_date(p, d, "polling_day", "dates", 1, &m->polling_day);
@@ -877,14 +884,14 @@ static void check_dates(pctx *p, elec_manifest *m, int have_poll)
 	                         (m->mode == MODE_RESIDENTS || m->mode == MODE_HOUSEHOLDS);
 	if (!m->has_roll_published && balloted_residents)
 		elec_findings_add(p->f, ELEC_ERROR, "UL17.roll", "dates.roll_published",
-		                  "the roll's publication date is missing; it must be >= 20 days "
-		                  "before polling day");
+		                  _("the roll's publication date is missing; it must be >= 20 days "
+		                    "before polling day"));
 	if (m->has_roll_published) {
 		int64_t gap = poll - elec_date_days(m->roll_published);
 		if (gap < 20)
 			elec_findings_add(p->f, ELEC_ERROR, "UL17.roll", "dates.roll_published",
-			                  "the roll is published %lld days before polling day; "
-			                  "it must be >= 20 (%lld >= 20 fails)",
+			                  _("the roll is published %lld days before polling day; "
+			                    "it must be >= 20 (%lld >= 20 fails)"),
 			                  (long long)gap, (long long)gap);
 	}
 	if (m->has_objections_close) {
@@ -894,12 +901,12 @@ static void check_dates(pctx *p, elec_manifest *m, int have_poll)
 		              (m->has_roll_published ? elec_date_days(m->roll_published) : poll);
 		if (!m->has_roll_published || win < 5)
 			elec_findings_add(p->f, ELEC_ERROR, "UL17.roll", "dates.objections_close",
-			                  "objections must be open for 5 days from the roll's "
-			                  "publication (%lld >= 5 fails)",
+			                  _("objections must be open for 5 days from the roll's "
+			                    "publication (%lld >= 5 fails)"),
 			                  (long long)win);
 		if (elec_date_days(m->objections_close) >= poll)
 			elec_findings_add(p->f, ELEC_ERROR, "UL17.roll", "dates.objections_close",
-			                  "objections must close before polling day");
+			                  _("objections must close before polling day"));
 	}
 	if (m->has_objections_decided) {
 		/* UL17.objections: decided within 3 days of the last objection
@@ -910,21 +917,21 @@ static void check_dates(pctx *p, elec_manifest *m, int have_poll)
 		if (!m->has_objections_close)
 			elec_findings_add(p->f, ELEC_ERROR, "UL17.objections",
 			                  "dates.objections_decided",
-			                  "objections_decided needs dates.objections_close");
+			                  _("objections_decided needs dates.objections_close"));
 		else if (late > 3)
 			elec_findings_add(
 			    p->f, ELEC_ERROR, "UL17.objections", "dates.objections_decided",
-			    "objections are decided %lld days after they close; they must "
-			    "be decided within 3 (%lld <= 3 fails)",
+			    _("objections are decided %lld days after they close; they must "
+			      "be decided within 3 (%lld <= 3 fails)"),
 			    (long long)late, (long long)late);
 		else if (late < 0)
 			elec_findings_add(
 			    p->f, ELEC_ERROR, "UL17.objections", "dates.objections_decided",
-			    "objections are decided before the objection window closes");
+			    _("objections are decided before the objection window closes"));
 		if (elec_date_days(m->objections_decided) >= poll)
 			elec_findings_add(
 			    p->f, ELEC_ERROR, "UL17.objections", "dates.objections_decided",
-			    "objections must be decided and published before polling day");
+			    _("objections must be decided and published before polling day"));
 	}
 	if (any_rule(m, "UL27") || any_rule(m, "CH5.9")) {
 		const char *conf = m->charter && strcmp(m->charter, "CH5") == 0
@@ -932,9 +939,10 @@ static void check_dates(pctx *p, elec_manifest *m, int have_poll)
 		                         "which applies)"
 		                       : "";
 		if (!m->has_notice) {
-			elec_findings_add(p->f, ELEC_ERROR, "UL26.notice", "dates.notice",
-			                  "a residents' meeting needs the notice date (>= 10 days "
-			                  "before the meeting)");
+			elec_findings_add(
+			    p->f, ELEC_ERROR, "UL26.notice", "dates.notice",
+			    _("a residents' meeting needs the notice date (>= 10 days "
+			      "before the meeting)"));
 		} else {
 			int64_t gap = poll - elec_date_days(m->notice);
 			if (gap < 10)
@@ -974,7 +982,7 @@ static int get_hash(pctx *p, json_t *o, const char *key, uint8_t out[SHA256_LEN]
 	return 1;
 bad:
 	elec_findings_add(p->f, ELEC_ERROR, NULL, "runoff",
-	                  "%s must be 64 lower-case hexadecimal digits", key);
+	                  _("%s must be 64 lower-case hexadecimal digits"), key);
 	return 0;
 }
 
@@ -985,13 +993,14 @@ static void parse_runoff(pctx *p, elec_manifest *m, json_t *root)
 	if (r == NULL)
 		return;
 	if (!json_is_object(r)) {
-		elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", "runoff", "must be an object");
+		elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", "runoff",
+		                  _("must be an object"));
 		return;
 	}
 	if (get_uint(p, r, "round", "runoff", 1, &round)) {
 		if (round < 2 || round > 100)
 			elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", "runoff",
-			                  "round must be 2 to 100 (round 1 has no \"runoff\")");
+			                  _("round must be 2 to 100 (round 1 has no \"runoff\")"));
 		else
 			m->runoff_round = (unsigned)round;
 	}
@@ -1002,7 +1011,7 @@ static void parse_runoff(pctx *p, elec_manifest *m, json_t *root)
 	json_t *w = json_object_get(r, "withdrawn");
 	if (w != NULL && !json_is_array(w)) {
 		elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", "runoff.withdrawn",
-		                  "must be a list of {\"id\", \"reason\"}");
+		                  _("must be a list of {\"id\", \"reason\"}"));
 	} else if (json_array_size(w) > 0) {
 		size_t n = json_array_size(w), i;
 		json_t *v;
@@ -1022,13 +1031,13 @@ static void parse_runoff(pctx *p, elec_manifest *m, json_t *root)
 			if (id == NULL || why == NULL) {
 				if (!json_is_object(v))
 					elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", path,
-					                  "must be {\"id\", \"reason\"}");
+					                  _("must be {\"id\", \"reason\"}"));
 				continue;
 			}
 			for (size_t q = 0; q < m->runoff_nwithdrawn; q++)
 				if (strcmp(m->runoff_withdrawn[q], id) == 0)
 					elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", path,
-					                  "\"%s\" is listed twice", id);
+					                  _("\"%s\" is listed twice"), id);
 			m->runoff_withdrawn[m->runoff_nwithdrawn] = xdup(id, &p->oom);
 			m->runoff_withdrawn_reason[m->runoff_nwithdrawn] = xdup(why, &p->oom);
 			m->runoff_nwithdrawn++;
@@ -1036,7 +1045,7 @@ static void parse_runoff(pctx *p, elec_manifest *m, json_t *root)
 	}
 	if (m->kind != KIND_ELECTION)
 		elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", "runoff",
-		                  "only an election has a run-off");
+		                  _("only an election has a run-off"));
 }
 
 static void check_runoff_contests(pctx *p, const elec_manifest *m)
@@ -1048,7 +1057,7 @@ static void check_runoff_contests(pctx *p, const elec_manifest *m)
 			char path[64];
 			snprintf(path, sizeof path, "contests[%zu]", i);
 			elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", path,
-			                  "a run-off offers offices only");
+			                  _("a run-off offers offices only"));
 		}
 }
 
@@ -1102,7 +1111,7 @@ static void parse_election_committee(pctx *p, elec_manifest *m, json_t *root)
 		return;
 	if (!json_is_array(jc)) {
 		elec_findings_add(p->f, ELEC_ERROR, NULL, "election_committee",
-		                  "election_committee must be a list of members");
+		                  _("election_committee must be a list of members"));
 		return;
 	}
 	m->committee = calloc(json_array_size(jc) + 1, sizeof(*m->committee));
@@ -1117,7 +1126,7 @@ static void parse_election_committee(pctx *p, elec_manifest *m, json_t *root)
 		char path[64], where[96];
 		snprintf(path, sizeof path, "election_committee[%zu]", i);
 		if (!json_is_object(v)) {
-			elec_findings_add(p->f, ELEC_ERROR, NULL, path, "must be an object");
+			elec_findings_add(p->f, ELEC_ERROR, NULL, path, _("must be an object"));
 			continue;
 		}
 		elec_committee_member *cm = &m->committee[m->ncommittee++];
@@ -1129,7 +1138,7 @@ static void parse_election_committee(pctx *p, elec_manifest *m, json_t *root)
 			continue;
 		if (!json_is_array(jr)) {
 			elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-			                  "relatives must be a list of roll ids");
+			                  _("relatives must be a list of roll ids"));
 			continue;
 		}
 		cm->relatives = calloc(json_array_size(jr) + 1, sizeof(char *));
@@ -1143,7 +1152,7 @@ static void parse_election_committee(pctx *p, elec_manifest *m, json_t *root)
 		{
 			if (!json_is_string(x) || !manifest_id_ok(json_string_value(x))) {
 				elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-				                  "relatives[%zu] must be a roll id", r);
+				                  _("relatives[%zu] must be a roll id"), r);
 				continue;
 			}
 			cm->relatives[cm->nrelatives++] = xdup(json_string_value(x), &p->oom);
@@ -1163,23 +1172,25 @@ static void check_election_committee(pctx *p, const elec_manifest *m)
 				if (cd->voter == NULL)
 					continue;
 				if (cm->voter != NULL && strcmp(cm->voter, cd->voter) == 0)
-					elec_findings_add(
-					    p->f, ELEC_ERROR, "UL17.committee", path,
-					    "election committee member %s (voter %s) is candidate "
-					    "%s "
-					    "of contest %s: a nominated member steps down from the "
-					    "committee",
-					    cm->name ? cm->name : "?", cm->voter, cd->id,
-					    m->contests[c].id);
+					elec_findings_add(p->f, ELEC_ERROR, "UL17.committee", path,
+					                  _("election committee member %s (voter "
+					                    "%s) is candidate "
+					                    "%s "
+					                    "of contest %s: a nominated member "
+					                    "steps down from the "
+					                    "committee"),
+					                  cm->name ? cm->name : "?", cm->voter,
+					                  cd->id, m->contests[c].id);
 				for (size_t r = 0; r < cm->nrelatives; r++)
 					if (cm->relatives[r] != NULL &&
 					    strcmp(cm->relatives[r], cd->voter) == 0)
 						elec_findings_add(
 						    p->f, ELEC_ERROR, "UL17.committee", path,
-						    "candidate %s of contest %s (voter %s) is a "
-						    "close "
-						    "relative of election committee member %s: the "
-						    "member steps down from the committee",
+						    _("candidate %s of contest %s (voter %s) is a "
+						      "close "
+						      "relative of election committee member %s: "
+						      "the "
+						      "member steps down from the committee"),
 						    cd->id, m->contests[c].id, cd->voter,
 						    cm->name ? cm->name : "?");
 			}
@@ -1199,7 +1210,7 @@ qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, 
 
 	*out = NULL;
 	if (len > MANIFEST_MAX_BYTES) {
-		elec_findings_add(f, ELEC_ERROR, NULL, "", "manifest larger than %u bytes",
+		elec_findings_add(f, ELEC_ERROR, NULL, "", _("manifest larger than %u bytes"),
 		                  MANIFEST_MAX_BYTES);
 		return Q_ERR_LIMIT;
 	}
@@ -1223,7 +1234,7 @@ qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, 
 
 	const char *fmt = get_str(&p, root, "format", "format", 1);
 	if (fmt != NULL && strcmp(fmt, MANIFEST_FORMAT) != 0)
-		elec_findings_add(f, ELEC_ERROR, NULL, "format", "format must be \"%s\"",
+		elec_findings_add(f, ELEC_ERROR, NULL, "format", _("format must be \"%s\""),
 		                  MANIFEST_FORMAT);
 	m->id = xdup(get_id(&p, root, "id", "id"), &p.oom);
 	get_title(&p, root, "", &m->title_zh, &m->title_en);
@@ -1232,7 +1243,7 @@ qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, 
 	if (kind != NULL && k < 0)
 		elec_findings_add(
 		    f, ELEC_ERROR, NULL, "kind",
-		    "kind \"%s\" is not election, recall, motion, evaluation or petition", kind);
+		    _("kind \"%s\" is not election, recall, motion, evaluation or petition"), kind);
 	if (k >= 0)
 		m->kind = (elec_kind)k;
 	const char *ch = get_str(&p, root, "charter", "charter", 0);
@@ -1240,8 +1251,8 @@ qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, 
 		const rule_file *cf = rulebook_file(rb, ch);
 		if (cf == NULL || cf->layer != LAYER_CHARTER)
 			elec_findings_add(f, ELEC_ERROR, NULL, "charter",
-			                  "charter \"%s\" is not a charter profile of this "
-			                  "election's rules (CH1..CH5 are built in)",
+			                  _("charter \"%s\" is not a charter profile of this "
+			                    "election's rules (CH1..CH5 are built in)"),
 			                  ch);
 		else
 			m->charter = xdup(ch, &p.oom);
@@ -1251,8 +1262,8 @@ qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, 
 		const rule_file *pv = rulebook_file(rb, prov);
 		if (pv == NULL || pv->layer != LAYER_PROVINCE)
 			elec_findings_add(f, ELEC_ERROR, NULL, "province",
-			                  "province \"%s\" is not a province profile of this "
-			                  "election's rules",
+			                  _("province \"%s\" is not a province profile of this "
+			                    "election's rules"),
 			                  prov);
 		else
 			m->province = xdup(prov, &p.oom);
@@ -1272,7 +1283,7 @@ qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, 
 	json_t *jc = json_object_get(root, "contests");
 	if (!json_is_array(jc) || json_array_size(jc) == 0) {
 		elec_findings_add(f, ELEC_ERROR, NULL, "contests",
-		                  "contests must be a non-empty array");
+		                  _("contests must be a non-empty array"));
 	} else {
 		m->contests = calloc(json_array_size(jc), sizeof(*m->contests));
 		if (m->contests == NULL) {
@@ -1286,7 +1297,8 @@ qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, 
 			char path[64];
 			snprintf(path, sizeof(path), "contests[%zu]", i);
 			if (!json_is_object(v)) {
-				elec_findings_add(f, ELEC_ERROR, NULL, path, "must be an object");
+				elec_findings_add(f, ELEC_ERROR, NULL, path,
+				                  _("must be an object"));
 				continue;
 			}
 			elec_contest *c = &m->contests[m->ncontests++];
@@ -1295,7 +1307,7 @@ qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, 
 				if (c->id && m->contests[q].id &&
 				    strcmp(c->id, m->contests[q].id) == 0)
 					elec_findings_add(f, ELEC_ERROR, NULL, path,
-					                  "duplicate contest id \"%s\"", c->id);
+					                  _("duplicate contest id \"%s\""), c->id);
 		}
 	}
 	check_dates(&p, m, have_poll);

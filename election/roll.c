@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
+
 #include "banned.h"
 
 const char *roll_refusal_code(roll_refusal r)
@@ -205,8 +207,8 @@ static int parse_flags(char *s, roll_record *x, elec_findings *f, const char *wh
 		} else {
 			elec_findings_add(
 			    f, ELEC_ERROR, NULL, where,
-			    "unknown or repeated flag \"%s\" (deprived, representative, "
-			    "council, proxy=<id>)",
+			    _("unknown or repeated flag \"%s\" (deprived, representative, "
+			      "council, proxy=<id>)"),
 			    t);
 			ok = 0;
 		}
@@ -234,7 +236,7 @@ qerr roll_import(const char *csv, size_t len, elec_roll **out, elec_findings *f)
 	size_t hl = strlen(ROLL_HEADER);
 	if (len - pos < hl || memcmp(csv + pos, ROLL_HEADER, hl) != 0 ||
 	    (len - pos > hl && csv[pos + hl] != '\n' && csv[pos + hl] != '\r')) {
-		elec_findings_add(f, ELEC_ERROR, NULL, "line 1", "the header must be \"%s\"",
+		elec_findings_add(f, ELEC_ERROR, NULL, "line 1", _("the header must be \"%s\""),
 		                  ROLL_HEADER);
 		err = Q_ERR_FORMAT;
 		goto out;
@@ -256,7 +258,7 @@ qerr roll_import(const char *csv, size_t len, elec_roll **out, elec_findings *f)
 			if (k == len)
 				break;
 			snprintf(where, sizeof(where), "line %zu", line);
-			elec_findings_add(f, ELEC_ERROR, NULL, where, "blank line");
+			elec_findings_add(f, ELEC_ERROR, NULL, where, _("blank line"));
 			pos += csv[pos] == '\r' ? 2 : 1;
 			line++;
 			continue;
@@ -269,14 +271,14 @@ qerr roll_import(const char *csv, size_t len, elec_roll **out, elec_findings *f)
 			goto out;
 		}
 		if (nf == -1) {
-			elec_findings_add(f, ELEC_ERROR, NULL, where, "malformed quoted field");
+			elec_findings_add(f, ELEC_ERROR, NULL, where, _("malformed quoted field"));
 		} else if (nf != NFIELDS) {
-			elec_findings_add(f, ELEC_ERROR, NULL, where, "%d fields; a row has 6 (%s)",
-			                  nf, ROLL_HEADER);
+			elec_findings_add(f, ELEC_ERROR, NULL, where,
+			                  _("%d fields; a row has 6 (%s)"), nf, ROLL_HEADER);
 		} else {
 			if (r->n >= ROLL_MAX_ROWS) {
-				elec_findings_add(f, ELEC_ERROR, NULL, where, "more than %u rows",
-				                  ROLL_MAX_ROWS);
+				elec_findings_add(f, ELEC_ERROR, NULL, where,
+				                  _("more than %u rows"), ROLL_MAX_ROWS);
 				err = Q_ERR_LIMIT;
 				goto out;
 			}
@@ -296,8 +298,8 @@ qerr roll_import(const char *csv, size_t len, elec_roll **out, elec_findings *f)
 			int ok = 1;
 			if (!manifest_id_ok(fld[0])) {
 				elec_findings_add(f, ELEC_ERROR, NULL, where,
-				                  "id \"%s\" must be 1-64 characters of A-Z a-z "
-				                  "0-9 . _ -",
+				                  _("id \"%s\" must be 1-64 characters of A-Z a-z "
+				                    "0-9 . _ -"),
 				                  fld[0]);
 				ok = 0;
 			}
@@ -305,23 +307,24 @@ qerr roll_import(const char *csv, size_t len, elec_roll **out, elec_findings *f)
 				if (k == 2 || k == 5)
 					continue;
 				if (fld[k][0] == '\0' || !valid_utf8_text(fld[k])) {
-					elec_findings_add(f, ELEC_ERROR, NULL, where,
-					                  "%s must be non-empty UTF-8 text without "
-					                  "control characters",
-					                  names[k]);
+					elec_findings_add(
+					    f, ELEC_ERROR, NULL, where,
+					    _("%s must be non-empty UTF-8 text without "
+					      "control characters"),
+					    names[k]);
 					ok = 0;
 				}
 			}
 			if (!manifest_id_ok(fld[4]) && fld[4][0] != '\0') {
-				elec_findings_add(f, ELEC_ERROR, NULL, where,
-				                  "group \"%s\" must be an id (A-Z a-z 0-9 . _ -)",
-				                  fld[4]);
+				elec_findings_add(
+				    f, ELEC_ERROR, NULL, where,
+				    _("group \"%s\" must be an id (A-Z a-z 0-9 . _ -)"), fld[4]);
 				ok = 0;
 			}
 			if (elec_date_parse(fld[2], &x->birth) != Q_OK) {
 				elec_findings_add(
 				    f, ELEC_ERROR, NULL, where,
-				    "birth_date \"%s\" is not a valid YYYY-MM-DD date", fld[2]);
+				    _("birth_date \"%s\" is not a valid YYYY-MM-DD date"), fld[2]);
 				ok = 0;
 			}
 			int pf = parse_flags(fld[5], x, f, where);
@@ -343,7 +346,7 @@ qerr roll_import(const char *csv, size_t len, elec_roll **out, elec_findings *f)
 		line += spanned;
 	}
 	if (r->n == 0)
-		elec_findings_add(f, ELEC_ERROR, NULL, "line 2", "the roll has no voters");
+		elec_findings_add(f, ELEC_ERROR, NULL, "line 2", _("the roll has no voters"));
 	/* Cross-row checks: unique ids, proxies (UL19.proxy). */
 	r->by_id = malloc((r->n ? r->n : 1) * sizeof(*r->by_id));
 	if (r->by_id == NULL) {
@@ -357,8 +360,8 @@ qerr roll_import(const char *csv, size_t len, elec_roll **out, elec_findings *f)
 		if (strcmp(r->by_id[i]->id, r->by_id[i - 1]->id) == 0) {
 			snprintf(where, sizeof(where), "line %zu", r->by_id[i]->line);
 			elec_findings_add(f, ELEC_ERROR, NULL, where,
-			                  "duplicate id \"%s\" (also on line %zu)", r->by_id[i]->id,
-			                  r->by_id[i - 1]->line);
+			                  _("duplicate id \"%s\" (also on line %zu)"),
+			                  r->by_id[i]->id, r->by_id[i - 1]->line);
 		}
 	for (size_t i = 0; i < r->n; i++) {
 		roll_record *h = r->v[i].proxy ? (roll_record *)roll_find(r, r->v[i].proxy) : NULL;
@@ -373,20 +376,21 @@ qerr roll_import(const char *csv, size_t len, elec_roll **out, elec_findings *f)
 		const roll_record *h = roll_find(r, x->proxy);
 		if (h == NULL) {
 			elec_findings_add(f, ELEC_ERROR, "UL19.proxy", where,
-			                  "proxy \"%s\" is not a voter on this roll", x->proxy);
+			                  _("proxy \"%s\" is not a voter on this roll"), x->proxy);
 			continue;
 		}
 		if (h == x) {
 			elec_findings_add(f, ELEC_ERROR, "UL19.proxy", where,
-			                  "a voter cannot be their own proxy");
+			                  _("a voter cannot be their own proxy"));
 			continue;
 		}
 		if (h->flags & ROLL_DEPRIVED)
 			elec_findings_add(f, ELEC_ERROR, "UL19.proxy", where,
-			                  "proxy \"%s\" is deprived of political rights", x->proxy);
+			                  _("proxy \"%s\" is deprived of political rights"),
+			                  x->proxy);
 		if (h->proxy != NULL)
 			elec_findings_add(f, ELEC_ERROR, "UL19.proxy", where,
-			                  "proxy \"%s\" has given their own vote to a proxy",
+			                  _("proxy \"%s\" has given their own vote to a proxy"),
 			                  x->proxy);
 	}
 	if (f->oom) {
@@ -526,7 +530,7 @@ qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findin
 	if (proxies > 0 && m->mode != MODE_RESIDENTS && m->mode != MODE_HOUSEHOLDS)
 		elec_findings_add(
 		    f, ELEC_ERROR, "UL19.proxy", "roll",
-		    "%zu proxies on the roll, but there is no proxy voting in %s mode", proxies,
+		    _("%zu proxies on the roll, but there is no proxy voting in %s mode"), proxies,
 		    manifest_mode_name(m->mode));
 	for (size_t ci = 0; ci < m->ncontests; ci++) {
 		const elec_contest *c = &m->contests[ci];
@@ -537,23 +541,23 @@ qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findin
 			if (x == NULL) {
 				elec_findings_add(
 				    f, ELEC_ERROR, "UL16.eligible", where,
-				    "candidate \"%s\" (voter \"%s\") is not on the roll", cd->id,
+				    _("candidate \"%s\" (voter \"%s\") is not on the roll"), cd->id,
 				    cd->voter);
 				continue;
 			}
 			if (x->flags & ROLL_DEPRIVED)
 				elec_findings_add(
 				    f, ELEC_ERROR, "UL16.eligible", where,
-				    "candidate \"%s\" is deprived of political rights", cd->id);
+				    _("candidate \"%s\" is deprived of political rights"), cd->id);
 			if (!elec_date_age_at_least(x->birth, m->polling_day, 18))
 				elec_findings_add(f, ELEC_ERROR, "UL16.eligible", where,
-				                  "candidate \"%s\" is not 18 on polling day",
+				                  _("candidate \"%s\" is not 18 on polling day"),
 				                  cd->id);
 			if (roll_proxy_count(r, cd->voter) > 0)
 				elec_findings_add(
 				    f, ELEC_ERROR, "UL19.proxy", where,
-				    "candidate \"%s\" holds proxies; candidates may not "
-				    "be proxies",
+				    _("candidate \"%s\" holds proxies; candidates may not "
+				      "be proxies"),
 				    cd->id);
 		}
 	}
@@ -573,13 +577,13 @@ qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findin
 		if (!served) {
 			snprintf(where, sizeof(where), "roll line %zu", r->v[i].line);
 			elec_findings_add(f, ELEC_ERROR, NULL, where,
-			                  "residents' group \"%s\" is served by no station",
+			                  _("residents' group \"%s\" is served by no station"),
 			                  r->v[i].group);
 		}
 	}
 	if (m->mode == MODE_RESIDENTS && m->registered != r->n)
 		elec_findings_add(f, ELEC_WARNING, NULL, "body.registered",
-		                  "body.registered is %llu but the roll has %zu voters",
+		                  _("body.registered is %llu but the roll has %zu voters"),
 		                  (unsigned long long)m->registered, r->n);
 	return elec_findings_status(f, Q_ERR_RULE);
 }

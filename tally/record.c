@@ -20,6 +20,7 @@
 #include "crypto/util.h"
 #include "election/findings.h"
 #include "election/roll.h"
+#include "election/i18n.h"
 #include "election/runoff.h"
 #include "election/rules_record.h"
 
@@ -375,8 +376,8 @@ void rec_free(rec_election *el)
 static void print_findings(const elec_findings *f, const char *what)
 {
 	for (size_t i = 0; i < f->n; i++)
-		fprintf(stderr, "%s: %s%s%s%s at %s: %s\n", what,
-		        f->v[i].severity == ELEC_ERROR ? "error" : "warning",
+		fprintf(stderr, _("%s: %s%s%s%s at %s: %s\n"), what,
+		        f->v[i].severity == ELEC_ERROR ? _("error") : _("warning"),
 		        f->v[i].rule ? " [" : "", f->v[i].rule ? f->v[i].rule : "",
 		        f->v[i].rule ? "]" : "", f->v[i].where ? f->v[i].where : "-",
 		        f->v[i].message ? f->v[i].message : "");
@@ -585,9 +586,10 @@ qerr rec_runoff_manifest(const rec_election *prev, char *const *withdrawn, char 
 	e = runoff_derive(prev->manifest, prev->round, dec, withdrawn, nwithdrawn, &p, &f);
 	print_findings(&f, "run-off");
 	if (e != Q_OK) {
-		e = rec_fail(e, msg, msgsz,
-		             "%s: round %u's result gives no run-off (%s); see the findings above",
-		             prev->dir, prev->round, qerr_str(e));
+		e = rec_fail(
+		    e, msg, msgsz,
+		    _("%s: round %u's result gives no run-off (%s); see the findings above"),
+		    prev->dir, prev->round, qerr_str(e));
 		goto out;
 	}
 	if ((e = runoff_manifest_bytes(prev->manifest, p, prev->base_hash, rh, withdrawn, reasons,
@@ -680,7 +682,8 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 	}
 	print_findings(&f, "manifest");
 	if (e != Q_OK) {
-		e = rec_fail(e, msg, msgsz, "the manifest is invalid (%s); see the findings above",
+		e = rec_fail(e, msg, msgsz,
+		             _("the manifest is invalid (%s); see the findings above"),
 		             qerr_str(e));
 		goto out;
 	}
@@ -697,7 +700,7 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 		e = roll_check_manifest(roll, m, &f);
 	print_findings(&f, "roll");
 	if (e != Q_OK) {
-		e = rec_fail(e, msg, msgsz, "the roll is invalid (%s); see the findings above",
+		e = rec_fail(e, msg, msgsz, _("the roll is invalid (%s); see the findings above"),
 		             qerr_str(e));
 		goto out;
 	}

@@ -5,6 +5,7 @@
  */
 #include "station_int.h"
 #include "election/rules_record.h"
+#include "election/i18n.h"
 #include "election/runoff.h"
 
 #include "request.h"
@@ -33,11 +34,11 @@ static qerr derive_keys(station *st, const station_config *cfg, uint8_t rollk[32
 		int n = snprintf(line, sizeof line, "argon2id t=%u m=%u p=%u salt=%s\n", p.t_cost,
 		                 p.m_cost_kib, p.parallelism, hs);
 		if ((e = st_write_file(st->state_dir, path, line, (size_t)n)) != Q_OK) {
-			snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+			snprintf(err, errlen, _("cannot write %s: %s"), path, strerror(errno));
 			return e;
 		}
 	} else if (e != Q_OK) {
-		snprintf(err, errlen, "cannot read %s", path);
+		snprintf(err, errlen, _("cannot read %s"), path);
 		return e;
 	} else {
 		char hs[64];
@@ -45,18 +46,18 @@ static qerr derive_keys(station *st, const station_config *cfg, uint8_t rollk[32
 		           &p.m_cost_kib, &p.parallelism, hs) != 4 ||
 		    hex_decode(salt, sizeof salt, hs, strlen(hs)) != Q_OK) {
 			free(txt);
-			snprintf(err, errlen, "%s: malformed KDF parameters", path);
+			snprintf(err, errlen, _("%s: malformed KDF parameters"), path);
 			return Q_ERR_FORMAT;
 		}
 		free(txt);
 	}
 	if ((e = kdf_params_check(&p)) != Q_OK) {
-		snprintf(err, errlen, "%s: KDF parameters out of range", path);
+		snprintf(err, errlen, _("%s: KDF parameters out of range"), path);
 		return e;
 	}
 	if ((e = kdf_argon2id(master, sizeof master, cfg->pass, cfg->passlen, salt, sizeof salt,
 	                      &p)) != Q_OK) {
-		snprintf(err, errlen, "Argon2id failed: %s", qerr_str(e));
+		snprintf(err, errlen, _("Argon2id failed: %s"), qerr_str(e));
 		return e;
 	}
 	/* P-4.2: one key per database, domain-separated from the master. */
@@ -115,13 +116,13 @@ static qerr load_roll_hash(station *st, const char *dir, char *err, size_t errle
 	qerr e = st_read_file(path, 1u << 20, &buf, &len);
 	if (e == Q_ERR_NOTFOUND) {
 		snprintf(err, errlen,
-		         "%s is missing: the election directory must be the one made by "
-		         "quorum-tally init (docs/spec/record.md R-2.1)",
+		         _("%s is missing: the election directory must be the one made by "
+		           "quorum-tally init (docs/spec/record.md R-2.1)"),
 		         path);
 		return e;
 	}
 	if (e != Q_OK) {
-		snprintf(err, errlen, "cannot read %s", path);
+		snprintf(err, errlen, _("cannot read %s"), path);
 		return e;
 	}
 	{
@@ -140,18 +141,19 @@ static qerr load_roll_hash(station *st, const char *dir, char *err, size_t errle
 			transcript_bytes(&t, buf, len);
 			transcript_digest(&t, bh);
 			if (memcmp(bh, st->base_hash, 32) != 0) {
-				snprintf(err, errlen,
-				         "%s/base-hash is not the hash of manifest.json and "
-				         "parameters.json (docs/spec/record.md R-2.2): these files "
-				         "are not the ones quorum-tally init wrote together; copy "
-				         "the election directory again from the returning officer",
-				         dir);
+				snprintf(
+				    err, errlen,
+				    _("%s/base-hash is not the hash of manifest.json and "
+				      "parameters.json (docs/spec/record.md R-2.2): these files "
+				      "are not the ones quorum-tally init wrote together; copy "
+				      "the election directory again from the returning officer"),
+				    dir);
 				e = Q_ERR_CONSISTENCY;
 			}
 		} else if (e == Q_OK) {
 			e = Q_ERR_NOMEM;
 		} else {
-			snprintf(err, errlen, "cannot read %s", mp);
+			snprintf(err, errlen, _("cannot read %s"), mp);
 		}
 		free(mb);
 		if (e != Q_OK) {
@@ -163,7 +165,7 @@ static qerr load_roll_hash(station *st, const char *dir, char *err, size_t errle
 	const json_t *v = json_object_get(j, "roll_hash");
 	if (!json_is_string(v) || json_string_length(v) != 64 ||
 	    hex_decode(st->roll_hash, 32, json_string_value(v), 64) != Q_OK) {
-		snprintf(err, errlen, "%s: no \"roll_hash\" of 64 hex digits (R-2.1)", path);
+		snprintf(err, errlen, _("%s: no \"roll_hash\" of 64 hex digits (R-2.1)"), path);
 		e = Q_ERR_FORMAT;
 	}
 	json_decref(j);
@@ -181,7 +183,7 @@ qerr st_load_election(station *st, const station_config *cfg, char *err, size_t 
 
 	snprintf(path, sizeof path, "%s/manifest.json", cfg->election_dir);
 	if ((e = st_read_file(path, MANIFEST_MAX_BYTES, &buf, &len)) != Q_OK) {
-		snprintf(err, errlen, "cannot read %s: %s", path, qerr_str(e));
+		snprintf(err, errlen, _("cannot read %s: %s"), path, qerr_str(e));
 		goto out;
 	}
 	/* RP-5.2: the manifest against the election directory's own rule
@@ -205,14 +207,14 @@ qerr st_load_election(station *st, const station_config *cfg, char *err, size_t 
 	buf = NULL;
 	st->est = manifest_station(st->m, cfg->station_id);
 	if (st->est == NULL) {
-		snprintf(err, errlen, "station %s is not in the manifest", cfg->station_id);
+		snprintf(err, errlen, _("station %s is not in the manifest"), cfg->station_id);
 		e = Q_ERR_NOTFOUND;
 		goto out;
 	}
 	/* The joint public key K: 130 hex digits (C-1.2 point). */
 	snprintf(path, sizeof path, "%s/joint-key", cfg->election_dir);
 	if ((e = st_read_file(path, 4096, &buf, &len)) != Q_OK) {
-		snprintf(err, errlen, "cannot read %s: %s", path, qerr_str(e));
+		snprintf(err, errlen, _("cannot read %s: %s"), path, qerr_str(e));
 		goto out;
 	}
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
@@ -223,7 +225,7 @@ qerr st_load_election(station *st, const station_config *cfg, char *err, size_t 
 	}
 	if (hex_decode(st->Kenc, POINT_LEN, (char *)buf, len) != Q_OK ||
 	    (e = point_decode(st->K, st->Kenc, POINT_LEN)) != Q_OK) {
-		snprintf(err, errlen, "%s: not a valid P-256 point (130 hex digits)", path);
+		snprintf(err, errlen, _("%s: not a valid P-256 point (130 hex digits)"), path);
 		e = Q_ERR_FORMAT;
 		goto out;
 	}
@@ -241,18 +243,18 @@ qerr st_load_election(station *st, const station_config *cfg, char *err, size_t 
 		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 			len--;
 		if (hex_decode(st->base_hash, 32, (char *)buf, len) != Q_OK) {
-			snprintf(err, errlen, "%s: not 64 hex digits", path);
+			snprintf(err, errlen, _("%s: not 64 hex digits"), path);
 			e = Q_ERR_FORMAT;
 			goto out;
 		}
 	} else if (e == Q_ERR_NOTFOUND) {
 		snprintf(err, errlen,
-		         "%s is missing: the election directory must be the one made by "
-		         "quorum-tally init (docs/spec/record.md R-2.2)",
+		         _("%s is missing: the election directory must be the one made by "
+		           "quorum-tally init (docs/spec/record.md R-2.2)"),
 		         path);
 		goto out;
 	} else {
-		snprintf(err, errlen, "cannot read %s", path);
+		snprintf(err, errlen, _("cannot read %s"), path);
 		goto out;
 	}
 	free(buf);
@@ -271,14 +273,14 @@ qerr st_load_election(station *st, const station_config *cfg, char *err, size_t 
 			snprintf(ppath, sizeof ppath, "%s/previous/result.json", cfg->election_dir);
 			if ((e = runoff_read_result(ppath, &prevd, NULL, why0, sizeof why0)) !=
 			    Q_OK) {
-				snprintf(err, errlen, "ballot style: %s", why0);
+				snprintf(err, errlen, _("ballot style: %s"), why0);
 				goto out;
 			}
 		}
 		e = elec_round_style(st->m, prevd, st->base_hash, &st->style, why0, sizeof why0);
 		json_decref(prevd);
 		if (e != Q_OK) {
-			snprintf(err, errlen, "ballot style: %s", why0);
+			snprintf(err, errlen, _("ballot style: %s"), why0);
 			goto out;
 		}
 	}
@@ -320,9 +322,9 @@ qerr st_load_election(station *st, const station_config *cfg, char *err, size_t 
 	                ballot_style_opening_len(st->style);
 	if (maxent > MERKLE_MAX_ENTRY) {
 		snprintf(err, errlen,
-		         "the manifest's ballot is too large for the audit log: a challenged "
-		         "ballot would be %zu bytes, the log's entry limit is %u (split the "
-		         "contests over several polls or reduce their options)",
+		         _("the manifest's ballot is too large for the audit log: a challenged "
+		           "ballot would be %zu bytes, the log's entry limit is %u (split the "
+		           "contests over several polls or reduce their options)"),
 		         maxent, (unsigned)MERKLE_MAX_ENTRY);
 		e = Q_ERR_LIMIT;
 		goto out;
@@ -364,7 +366,7 @@ static qerr load_roll(station *st, char *err, size_t errlen)
 	if (e == Q_ERR_NOTFOUND)
 		return Q_OK;
 	if (e != Q_OK) {
-		snprintf(err, errlen, "roll DB: %s", store_errmsg(st->rolldb));
+		snprintf(err, errlen, _("roll DB: %s"), store_errmsg(st->rolldb));
 		return e;
 	}
 	/* P-6.1: the stored roll is the election's (the election directory
@@ -376,8 +378,8 @@ static qerr load_roll(station *st, char *err, size_t errlen)
 		st_hex(have, h, 32);
 		st_hex(want, st->roll_hash, 32);
 		snprintf(err, errlen,
-		         "the roll imported into this station (SHA-256 %s) is not the election's "
-		         "roll (parameters.json roll_hash %s)",
+		         _("the roll imported into this station (SHA-256 %s) is not the election's "
+		           "roll (parameters.json roll_hash %s)"),
 		         have, want);
 		free(csv);
 		return Q_ERR_CONSISTENCY;
@@ -387,7 +389,7 @@ static qerr load_roll(station *st, char *err, size_t errlen)
 	elec_findings_free(&f);
 	free(csv);
 	if (e != Q_OK)
-		snprintf(err, errlen, "stored roll no longer parses: %s", qerr_str(e));
+		snprintf(err, errlen, _("stored roll no longer parses: %s"), qerr_str(e));
 	return e;
 }
 
@@ -409,13 +411,13 @@ static qerr signing_key(station *st, const station_config *cfg, const char *orig
 		e = note_signer_parse(st->signer, (const char *)sb->data, sb->len);
 		secbuf_free(sb);
 		if (e != Q_OK)
-			snprintf(err, errlen, "%s: not a signing key", st->key_path);
+			snprintf(err, errlen, _("%s: not a signing key"), st->key_path);
 		return e;
 	}
 	if (e != Q_ERR_NOTFOUND) {
-		snprintf(err, errlen, "cannot unseal the station signing key %s: %s%s",
+		snprintf(err, errlen, _("cannot unseal the station signing key %s: %s%s"),
 		         st->key_path, why != NULL ? why : qerr_str(e),
-		         e == Q_ERR_AUTH ? " (wrong passphrase?)" : "");
+		         e == Q_ERR_AUTH ? _(" (wrong passphrase?)") : "");
 		return e;
 	}
 	snprintf(plain, sizeof plain, "%s/key", st->log_dir);
@@ -429,7 +431,7 @@ static qerr signing_key(station *st, const station_config *cfg, const char *orig
 			wipe(kt, kl);
 		free(kt);
 		if (e != Q_OK) {
-			snprintf(err, errlen, "no station signing key: %s is missing",
+			snprintf(err, errlen, _("no station signing key: %s is missing"),
 			         st->key_path);
 			return e;
 		}
@@ -441,7 +443,7 @@ static qerr signing_key(station *st, const station_config *cfg, const char *orig
 		                    strlen(txt), &why);
 	wipe(txt, sizeof txt);
 	if (e != Q_OK) {
-		snprintf(err, errlen, "cannot seal the station signing key into %s: %s",
+		snprintf(err, errlen, _("cannot seal the station signing key into %s: %s"),
 		         st->key_path, why != NULL ? why : qerr_str(e));
 		return e;
 	}
@@ -476,7 +478,7 @@ qerr station_open_public(station **out, const station_config *cfg, char *err, si
 	jobq_init(&st->kq);
 	st->foreground = cfg->foreground;
 	if (!manifest_id_ok(cfg->station_id)) {
-		snprintf(err, errlen, "invalid station id");
+		snprintf(err, errlen, _("invalid station id"));
 		e = Q_ERR_ARG;
 		goto out;
 	}
@@ -541,13 +543,13 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 #endif
 	st->read_timeout_ms = cfg->read_timeout_ms > 0 ? cfg->read_timeout_ms : 10000;
 	if (!manifest_id_ok(cfg->station_id)) {
-		snprintf(err, errlen, "invalid station id");
+		snprintf(err, errlen, _("invalid station id"));
 		e = Q_ERR_ARG;
 		goto out;
 	}
 	snprintf(st->station_id, sizeof st->station_id, "%s", cfg->station_id);
 	if (strlen(cfg->state_dir) > 400) {
-		snprintf(err, errlen, "state directory path too long");
+		snprintf(err, errlen, _("state directory path too long"));
 		e = Q_ERR_LIMIT;
 		goto out;
 	}
@@ -557,7 +559,7 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		(void)chmod(st->state_dir, 0711);
 		made_dir = 1;
 	} else if (errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", st->state_dir, strerror(errno));
+		snprintf(err, errlen, _("cannot create %s: %s"), st->state_dir, strerror(errno));
 		e = Q_ERR_IO;
 		goto out;
 	}
@@ -567,7 +569,7 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		struct stat sb;
 		int dfd = open(st->state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dfd < 0 || fstat(dfd, &sb) != 0) {
-			snprintf(err, errlen, "cannot open the state directory %s: %s",
+			snprintf(err, errlen, _("cannot open the state directory %s: %s"),
 			         st->state_dir, strerror(errno));
 			if (dfd >= 0)
 				close(dfd);
@@ -576,17 +578,18 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		}
 		close(dfd);
 		if (sb.st_uid != geteuid()) {
-			snprintf(err, errlen,
-			         "the state directory %s is owned by uid %u, not by this daemon's "
-			         "user (uid %u)",
-			         st->state_dir, (unsigned)sb.st_uid, (unsigned)geteuid());
+			snprintf(
+			    err, errlen,
+			    _("the state directory %s is owned by uid %u, not by this daemon's "
+			      "user (uid %u)"),
+			    st->state_dir, (unsigned)sb.st_uid, (unsigned)geteuid());
 			e = Q_ERR_DENIED;
 			goto out;
 		}
 		if ((sb.st_mode & 022) != 0) {
 			snprintf(err, errlen,
-			         "the state directory %s is writable by group or others (mode "
-			         "%04o): chmod 711 it",
+			         _("the state directory %s is writable by group or others (mode "
+			           "%04o): chmod 711 it"),
 			         st->state_dir, (unsigned)(sb.st_mode & 07777));
 			e = Q_ERR_DENIED;
 			goto out;
@@ -609,7 +612,7 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	if (e == Q_ERR_AUTH) {
 		char tmp[300];
 		snprintf(tmp, sizeof tmp, "%s", err);
-		snprintf(err, errlen, "%s (wrong passphrase?)", tmp);
+		snprintf(err, errlen, _("%s (wrong passphrase?)"), tmp);
 	}
 	if (e != Q_OK)
 		goto out;
@@ -624,8 +627,8 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 			e = store_meta_set(st->rolldb, "binding", want);
 		else if (e == Q_OK && strcmp(have, want) != 0) {
 			snprintf(err, errlen,
-			         "state directory belongs to another station or election "
-			         "(%s)",
+			         _("state directory belongs to another station or election "
+			           "(%s)"),
 			         have);
 			e = Q_ERR_STATE;
 		}
@@ -635,7 +638,7 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	/* The signing key, sealed under the passphrase (P-4.5), and the
 	 * audit log: created on first start (P-6.1). */
 	if ((st->signer = st_secret_alloc(sizeof *st->signer)) == NULL) {
-		snprintf(err, errlen, "cannot allocate secret memory");
+		snprintf(err, errlen, _("cannot allocate secret memory"));
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
@@ -657,13 +660,13 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		if ((e = signing_key(st, cfg, NULL, err, errlen)) != Q_OK)
 			goto out;
 		if ((e = log_use_signer(st->log, st->signer)) != Q_OK) {
-			snprintf(err, errlen, "%s: not the key of the audit log %s", st->key_path,
-			         st->log_dir);
+			snprintf(err, errlen, _("%s: not the key of the audit log %s"),
+			         st->key_path, st->log_dir);
 			goto out;
 		}
 	}
 	if (e != Q_OK) {
-		snprintf(err, errlen, "audit log %s: %s", st->log_dir, msg);
+		snprintf(err, errlen, _("audit log %s: %s"), st->log_dir, msg);
 		goto out;
 	}
 	if (msg[0] != '\0' && strstr(msg, "torn") != NULL)
@@ -678,7 +681,7 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		uint64_t v, c, ch, sp;
 		if ((e = store_roll_counts(st->rolldb, &v, &c)) != Q_OK ||
 		    (e = store_box_counts(st->box, &ch, &sp, NULL)) != Q_OK) {
-			snprintf(err, errlen, "counting: %s", qerr_str(e));
+			snprintf(err, errlen, _("counting: %s"), qerr_str(e));
 			goto out;
 		}
 		st->registered = v;
@@ -689,21 +692,21 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		st->logsize = log_size(st->log);
 	}
 	if ((e = store_box_foreach_spent(st->box, spent_cb, &st->spent)) != Q_OK) {
-		snprintf(err, errlen, "loading spent tokens failed");
+		snprintf(err, errlen, _("loading spent tokens failed"));
 		goto out;
 	}
 	e = store_roll_last_checkin(st->rolldb, st->last_id, st->last_h);
 	if (e == Q_OK)
 		st->have_last = 1;
 	else if (e != Q_ERR_NOTFOUND) {
-		snprintf(err, errlen, "roll DB: %s", store_errmsg(st->rolldb));
+		snprintf(err, errlen, _("roll DB: %s"), store_errmsg(st->rolldb));
 		goto out;
 	}
 	if (strcmp(st->state, "closing") == 0) {
 		st_log(st, LOG_NOTICE, "finishing a close interrupted by a crash");
 		finish_close(st, 0);
 		if (strcmp(st->state, "closed") != 0) {
-			snprintf(err, errlen, "could not finish the interrupted close");
+			snprintf(err, errlen, _("could not finish the interrupted close"));
 			e = Q_ERR_STATE;
 			goto out;
 		}

@@ -324,6 +324,32 @@ Test(cli, reveal_needs_confirmed_fingerprints)
 	free(o);
 }
 
+/* Issue 21: init's roll findings in the reader's language (zh_CN need not
+ * be installed: C.UTF-8 + LANGUAGE, the catalogue from the build tree). */
+Test(cli, init_roll_finding_in_chinese)
+{
+	write_inputs();
+	char p[1200];
+	size_t l;
+	snprintf(p, sizeof p, "%s/roll.csv", tmp);
+	char *roll = test_read_file(p, &l);
+	cr_assert_not_null(roll);
+	char *nl = strchr(roll, '\n');
+	cr_assert_not_null(nl);
+	snprintf(p, sizeof p, "%s/empty.csv", tmp);
+	cr_assert_eq(test_write_file(p, roll, (size_t)(nl - roll) + 1), 0);
+	free(roll);
+	setenv("LANGUAGE", "zh_CN", 1);
+	setenv("LC_ALL", "C.UTF-8", 1);
+	cr_assert_eq(run("init e --manifest manifest.json --roll empty.csv --trustees 3 "
+	                 "--threshold 2"),
+	             1);
+	char *e = slurp("err");
+	cr_assert(strstr(e, "名单上没有选民") != NULL, "%s", e);
+	cr_assert(strstr(e, "the roll has no voters") == NULL, "%s", e);
+	free(e);
+}
+
 Test(cli, usage_errors_exit_2)
 {
 	write_inputs();

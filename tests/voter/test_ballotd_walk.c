@@ -152,6 +152,24 @@ Test(ballotd_walk, altered_or_missing_profile_is_refused_naming_the_file)
 	free(more);
 }
 
+/* Issue 21: the start-up error reaches a poll worker in Chinese when the
+ * locale asks for it (zh_CN need not be installed: C.UTF-8 + LANGUAGE, the
+ * catalogue from the build tree). */
+Test(ballotd_walk, unknown_station_is_named_in_chinese)
+{
+	td_setup(&d, 3);
+	td_station = "s9";
+	setenv("LANGUAGE", "zh_CN", 1);
+	setenv("LC_ALL", "C.UTF-8", 1);
+	int st;
+	cr_assert_eq(td_start(&d, "pw", &st), -1);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	char *log = test_read_file(d.log, NULL);
+	cr_assert(strstr(log, "选举清单中没有投票站 s9") != NULL, "%s", log);
+	cr_assert(strstr(log, "is not in the manifest") == NULL, "%s", log);
+	free(log);
+}
+
 /* R-2.2: parameters.json changed after init (one byte added), base-hash
  * not: the daemon refuses to start, naming the files. */
 Test(ballotd_walk, base_hash_not_of_manifest_and_parameters_is_refused)
