@@ -64,8 +64,8 @@ void runoff_plan_free(runoff_plan *p);
  * Q_ERR_NOMEM.  *out is NULL on failure.
  */
 Q_MUST_CHECK qerr runoff_derive(const elec_manifest *prev, unsigned prev_round,
-                                const json_t *decision, char *const *withdrawn,
-                                size_t nwithdrawn, runoff_plan **out, elec_findings *f);
+                                const json_t *decision, char *const *withdrawn, size_t nwithdrawn,
+                                runoff_plan **out, elec_findings *f);
 
 /*
  * The run-off manifest (E-5.1) as bytes (malloc'd, "\n"-terminated):
@@ -74,8 +74,8 @@ Q_MUST_CHECK qerr runoff_derive(const elec_manifest *prev, unsigned prev_round,
  * "candidates" the run-off's, in that manifest's order) and a "runoff"
  * object {round, previous_base_hash, previous_result_sha256,
  * previous_manifest_sha256, withdrawn}; withdrawn lists each withdrawn
- * candidate as {"id", "reason"} (reasons: nwithdrawn strings, or NULL).  Q_ERR_FORMAT if prev's bytes are not JSON,
- * Q_ERR_NOMEM.
+ * candidate as {"id", "reason"} (reasons: nwithdrawn strings, or NULL).  Q_ERR_FORMAT if prev's
+ * bytes are not JSON, Q_ERR_NOMEM.
  */
 Q_MUST_CHECK qerr runoff_manifest_bytes(const elec_manifest *prev, const runoff_plan *p,
                                         const uint8_t prev_base_hash[SHA256_LEN],

@@ -105,10 +105,10 @@ Q_MUST_CHECK qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, s
  * UL19.runoff's cut, seats left; every finding printed to stderr) and make
  * the manifest bytes citing prev's base hash, result hash and manifest
  * hash.  withdrawn/reasons: nwithdrawn candidates withdrawn since the
- * round, with why (E-5.2: the next placed move up).  If plan is not NULL the plan is returned too (borrowing
- * prev->manifest).  The caller verifies prev first (quorum-tally runoff
- * runs verify-election).  Q_ERR_STATE if prev has no result, Q_ERR_RULE if
- * nothing can go to a run-off, Q_ERR_FORMAT, Q_ERR_IO, Q_ERR_NOMEM.
+ * round, with why (E-5.2: the next placed move up).  If plan is not NULL the plan is returned too
+ * (borrowing prev->manifest).  The caller verifies prev first (quorum-tally runoff runs
+ * verify-election).  Q_ERR_STATE if prev has no result, Q_ERR_RULE if nothing can go to a run-off,
+ * Q_ERR_FORMAT, Q_ERR_IO, Q_ERR_NOMEM.
  */
 Q_MUST_CHECK qerr rec_runoff_manifest(const rec_election *prev, char *const *withdrawn,
                                       char *const *reasons, size_t nwithdrawn, uint8_t **bytes,
