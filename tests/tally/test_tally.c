@@ -166,7 +166,20 @@ Test(tally, ballot_of_another_election_is_refused)
 	fx_station_marks(el, "s2", six + 3 * FX_NOPT, 1, 1);
 	qerr e = run_tally(el, msg, sizeof msg);
 	cr_assert_eq(e, Q_ERR_PROOF, "%s: %s", qerr_str(e), msg);
-	cr_assert(strstr(msg, "station s1, ballot 1") != NULL, "names the ballot: %s", msg);
+	{
+		/* named by its tracking code (its index depends on the record's
+		 * tracking-code order, P-7.1), under this election's base hash */
+		uint8_t code[BALLOT_CODE_LEN];
+		char want[2 * BALLOT_CODE_LEN + 40];
+		st->base_hash[0] ^= 1;
+		ballot_tracking_code(code, st, enc[1], len[1]);
+		int n = snprintf(want, sizeof want, "(tracking code ");
+		for (size_t i = 0; i < BALLOT_CODE_LEN; i++)
+			n += snprintf(want + n, sizeof want - (size_t)n, "%02x", code[i]);
+		snprintf(want + n, sizeof want - (size_t)n, ")");
+		cr_assert(strstr(msg, "station s1, ballot ") != NULL && strstr(msg, want) != NULL,
+		          "names the ballot %s: %s", want, msg);
+	}
 	char p[1200];
 	snprintf(p, sizeof p, "%s/tally/aggregate.json", el->dir);
 	cr_assert_eq(access(p, F_OK), -1, "no aggregate");
