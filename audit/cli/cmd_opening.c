@@ -22,6 +22,7 @@
 #include "election/findings.h"
 #include "election/i18n.h"
 #include "election/manifest.h"
+#include "election/runoff.h"
 
 #include "banned.h"
 
@@ -37,52 +38,6 @@ static const char usage[] =
        "every challenged ballot and the records' signatures (check 8).\n"
        "Exit status: 0 shown and the opening holds, 1 not found or it does not\n"
        "hold, 2 usage or I/O error.");
-
-/* The ballot style of the manifest (V-3.3, as verify-election builds it). */
-static ballot_style *style_of(const elec_manifest *m, const uint8_t bh[32])
-{
-	size_t nb = 0, k = 0;
-	for (size_t i = 0; i < m->ncontests; i++) {
-		char *const *ids;
-		size_t n;
-		unsigned mn, mx;
-		manifest_contest_options(&m->contests[i], &ids, &n, &mn, &mx);
-		if (mx > 0 && n > 0)
-			nb++;
-	}
-	ballot_style *st = ballot_style_new(nb, bh);
-	if (st == NULL)
-		return NULL;
-	for (size_t i = 0; i < m->ncontests; i++) {
-		const elec_contest *mc = &m->contests[i];
-		char *const *ids;
-		size_t n;
-		unsigned mn, mx;
-		manifest_contest_options(mc, &ids, &n, &mn, &mx);
-		if (mx == 0 || n == 0)
-			continue;
-		ballot_contest_style *cs = &st->contests[k];
-		cs->noptions = (uint32_t)n;
-		cs->min_sel = mn;
-		cs->max_sel = mx;
-		if (mc->type == CONTEST_EVALUATION && mc->nmembers > 0 &&
-		    mc->option_group != NULL && n <= BALLOT_MAX_OPTIONS) {
-			uint32_t g[BALLOT_MAX_OPTIONS];
-			for (size_t j = 0; j < n; j++)
-				g[j] = mc->option_group[j];
-			if (ballot_style_set_groups(st, k, (uint32_t)mc->nmembers, g) != Q_OK) {
-				ballot_style_free(st);
-				return NULL;
-			}
-		}
-		k++;
-	}
-	if (ballot_style_check(st, NULL, 0) != Q_OK) {
-		ballot_style_free(st);
-		return NULL;
-	}
-	return st;
-}
 
 /* A 64-hex-digit file (one line) into out. */
 static int read_hex(const char *path, uint8_t *out, size_t n)
@@ -193,9 +148,23 @@ int cmd_opening(int argc, char **argv)
 		cli_err(C, "%s: cannot read the joint key (130 hex digits)", path);
 		goto out;
 	}
-	if ((st = style_of(m, bh)) == NULL) {
-		cli_err(C, "%s: no usable ballot style in the manifest", argv[1]);
-		goto out;
+	{
+		/* B-1: the one derivation (a run-off's from previous/result.json) */
+		char swhy[300] = "";
+		json_t *prevd = NULL;
+		qerr se = Q_OK;
+		if (m->runoff_round >= 2) {
+			snprintf(path, sizeof path, "%s/previous/result.json", argv[1]);
+			se = runoff_read_result(path, &prevd, NULL, swhy, sizeof swhy);
+		}
+		if (se == Q_OK)
+			se = elec_round_style(m, prevd, bh, &st, swhy, sizeof swhy);
+		json_decref(prevd);
+		if (se != Q_OK) {
+			cli_err(C, "%s: no usable ballot style in the manifest", argv[1]);
+			fprintf(stderr, "  %s\n", swhy);
+			goto out;
+		}
 	}
 	for (size_t s = 0; s < m->nstations; s++) {
 		json_error_t je;
