@@ -22,6 +22,7 @@
 #include "crypto/util.h"
 #include "election/i18n.h"
 #include "election/rules_record.h"
+#include "election/srec.h"
 #include "verify_internal.h"
 
 #include "banned.h"
@@ -426,36 +427,10 @@ qerr ve_json_u64(const json_t *o, const char *key, uint64_t max, uint64_t *v)
 int ve_format_str(ve_ctx *c, int id, const char *rel, const char *v, const char *name,
                   unsigned known)
 {
-	size_t nl = strlen(name), i, d = 0;
-	unsigned long major = 0;
-	if (v == NULL) {
-		ve_fail(c, id, "%s: no \"format\": not a %s/%u object (R-11)", rel, name, known);
-		return 0;
-	}
-	if (strncmp(v, name, nl) != 0 || v[nl] != '/') {
-		ve_fail(c, id, "%s: format \"%.80s\" is not %s/%u (R-11)", rel, v, name, known);
-		return 0;
-	}
-	/* major = 1*DIGIT without a leading zero, then [. 1*DIGIT] */
-	for (i = nl + 1; v[i] >= '0' && v[i] <= '9' && d < 9; i++, d++)
-		major = major * 10 + (unsigned long)(v[i] - '0');
-	int ok = d > 0 && d < 9 && !(d > 1 && v[nl + 1] == '0');
-	if (ok && v[i] == '.') {
-		size_t m = 0;
-		for (i++; v[i] >= '0' && v[i] <= '9' && m < 9; i++)
-			m++;
-		ok = m > 0 && m < 9 && !(m > 1 && v[i - m] == '0');
-	}
-	if (!ok || v[i] != 0) {
-		ve_fail(c, id, "%s: format \"%.80s\" is not <name>/<major>[.<minor>] (R-11.1)", rel,
-		        v);
-		return 0;
-	}
-	if (major != known) {
-		ve_fail(c, id,
-		        "%s: format %.80s: unknown major version %lu of %s; this verifier knows "
-		        "%s/%u (R-11.2: refused, not examined)",
-		        rel, v, major, name, name, known);
+	/* the one parser, shared with the tally (election/srec.c) */
+	char why[VE_DETAIL_LEN];
+	if (srec_format_check(v, name, known, why, sizeof why) != Q_OK) {
+		ve_fail(c, id, "%s: %s", rel, why);
 		return 0;
 	}
 	return 1;

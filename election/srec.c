@@ -229,7 +229,7 @@ qerr srec_format_check(const char *v, const char *name, unsigned known, char *wh
 	}
 	if (major != known) {
 		say(why, whylen,
-		    "format %.80s: unknown major version %lu of %s; the known one is %s/%u "
+		    "format %.80s: unknown major version %lu of %s; this program knows %s/%u "
 		    "(R-11.2: refused, not examined)",
 		    v, major, name, name, known);
 		return Q_ERR_FORMAT;

@@ -2690,7 +2690,7 @@ Test(verify, unknown_major_version_refused_naming_both)
 	cr_assert_eq(first_failure(&rep), VE_PARAMETERS);
 	dependent_fails(&rep, VE_PARAMETERS,
 	                "format quorum-parameters/3: unknown major version 3 "
-	                "of quorum-parameters; this verifier knows "
+	                "of quorum-parameters; this program knows "
 	                "quorum-parameters/2");
 }
 
@@ -2722,7 +2722,7 @@ Test(verify, unknown_result_and_aggregate_versions_refused)
 	cr_assert_eq(first_failure(&rep), VE_DECRYPTION);
 	dependent_fails(&rep, VE_DECRYPTION,
 	                "tally/result.json: format quorum-result/2: unknown "
-	                "major version 2 of quorum-result; this verifier "
+	                "major version 2 of quorum-result; this program "
 	                "knows quorum-result/1");
 }
 

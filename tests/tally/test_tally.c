@@ -848,7 +848,8 @@ Test(tally, unknown_major_format_version_is_refused)
 	cr_assert(strstr(msg,
 	                 "station s1: stations/s1/station-record.json: format "
 	                 "quorum-station-record/3: unknown major version 3 of "
-	                 "quorum-station-record; the known one is quorum-station-record/2") != NULL,
+	                 "quorum-station-record; this program knows quorum-station-record/2") !=
+	              NULL,
 	          "%s", msg);
 	char p[1200];
 	for (int i = 1; i <= 2; i++) {
