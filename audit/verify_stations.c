@@ -89,21 +89,13 @@ static const uint8_t *payload(const uint8_t *e, size_t len, const char *tag, siz
 static void poll_opened(ve_ctx *c, ve_station *s, const char *rel, uint64_t i, const uint8_t *p,
                         size_t pl, int first, int before_ballots)
 {
-	char want[512], mh[65];
+	char why[VE_DETAIL_LEN];
 	uint64_t reg = 0;
 	if (ve_json_u64(json_object_get(s->rec, "counts"), "registered", UINT64_MAX >> 11, &reg) !=
 	    Q_OK)
 		reg = UINT64_MAX; /* matches no entry: the detail says so */
-	hex_encode(mh, c->m->hash, 32);
-	int wl = snprintf(want, sizeof want, "station %s\nmanifest %s\nregistered %llu\n", s->id,
-	                  mh, (unsigned long long)reg);
-	if (wl < 0 || (size_t)wl != pl || memcmp(p, want, pl) != 0)
-		ve_fail(
-		    c, VE_LOGS,
-		    "%s: entry %llu: poll-opened does not name station %s, manifest SHA-256 %.16s… "
-		    "and counts.registered %llu (P-6, V-5.5): \"%.*s\"",
-		    rel, (unsigned long long)i, s->id, mh, (unsigned long long)reg,
-		    (int)(pl > 120 ? 120 : pl), (const char *)p);
+	if (srec_opened_check(p, pl, s->id, c->m->hash, reg, why, sizeof why) != Q_OK)
+		ve_fail(c, VE_LOGS, "%s: entry %llu: %s", rel, (unsigned long long)i, why);
 	else if (first && !before_ballots)
 		ve_fail(c, VE_LOGS,
 		        "%s: entry %llu: the first poll-opened entry follows a check-in or ballot "
@@ -319,25 +311,21 @@ static void collect(ve_ctx *c, size_t si, const json_t *a, int challenged, ve_ba
 /* V-6 / V-10 (P-7.1): a record's ballots and challenged lists are in
  * strictly ascending order of tracking code (byte order of the 32 bytes,
  * which is that of the lower-case hex strings). */
+static int codes_all(const json_t *a)
+{
+	for (size_t i = 0; i < json_array_size(a); i++)
+		if (!json_is_string(json_object_get(json_array_get(a, i), "tracking_code")))
+			return 0;
+	return 1;
+}
+
 static void sorted_by_code(ve_ctx *c, const char *sid, const json_t *a, int id, const char *what)
 {
-	const char *prev = NULL;
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		const json_t *t = json_object_get(json_array_get(a, i), "tracking_code");
-		const char *cur = json_is_string(t) ? json_string_value(t) : NULL;
-		if (cur == NULL)
-			return; /* collect named it */
-		if (prev != NULL && strcmp(prev, cur) >= 0) {
-			ve_fail(c, id,
-			        "stations/%s/station-record.json: %s[%zu]: not in ascending "
-			        "tracking-code order after %s[%zu] (P-7.1)",
-			        sid, what, i, what, i - 1);
-			return;
-		}
-		prev = cur;
-	}
-	if (json_array_size(a) > 1)
-		ve_ok(c, id);
+	char why[VE_DETAIL_LEN];
+	if (srec_sorted_check(a, what, why, sizeof why) != Q_OK)
+		ve_fail(c, id, "stations/%s/station-record.json: %s", sid, why);
+	else if (json_array_size(a) > 1 && codes_all(a))
+		ve_ok(c, id); /* an entry without a code: collect named it */
 }
 
 /* R-5 (1), (2), (3), (5): one station record. */
@@ -455,11 +443,10 @@ static void station_record(ve_ctx *c, size_t si)
 			bad = "joint_key";
 		/* A-5.2: the origin is quorum/<election>/station/<station>, and it
 		 * is the name of the station's key */
-		char origin[VE_PATH_MAX];
-		snprintf(origin, sizeof origin, "quorum/%s/station/%s", c->m ? c->m->id : "",
-		         s->id);
+		char origin[VE_PATH_MAX] = "";
 		if (bad == NULL &&
-		    (!str_is(lg, "origin", origin) || strcmp(s->vk.name, origin) != 0)) {
+		    (srec_origin(origin, sizeof origin, c->m->id, s->id) != Q_OK ||
+		     !str_is(lg, "origin", origin) || strcmp(s->vk.name, origin) != 0)) {
 			ve_fail(c, VE_LOGS,
 			        "%s: log.origin \"%.80s\" or the name of log.vkey \"%.80s\" is not "
 			        "\"%.100s\" (A-5.2)",
