@@ -528,6 +528,18 @@ void ve_check_parameters(ve_ctx *c)
 	}
 	if (c->m == NULL || c->k == 0)
 		goto out;
+	/* R-11.4: a run-off record of the format before E-5 (round two with
+	 * round one's whole manifest, no runoff object) is refused by name,
+	 * not examined under rules it was not written by */
+	if (c->round > 1 && c->m->runoff_round == 0) {
+		ve_fail(c, VE_PARAMETERS,
+		        "manifest.json: parameters.json gives round %u but the manifest has no "
+		        "\"runoff\" object (E-5.1): a run-off record of the format before E-5 "
+		        "(round one's whole manifest and ballot), which this program does not "
+		        "read (R-11.4: refused, not examined)",
+		        c->round);
+		goto out;
+	}
 	/* V-3.2: base hash = H(tag; manifest bytes; parameters bytes) */
 	transcript t;
 	if (transcript_init(&t, VE_TAG_BASE) != Q_OK)

@@ -5,10 +5,10 @@
  *
  * A real record is built once per run (before any case, in main): the
  * tally team's fixture (tests/tally/fixture.h) for init and the key
- * ceremony, two stations written exactly as quorum-ballotd writes them
- * (P-6 log entries including check-in and closing counts and challenged
- * ballots; P-7 signed record), then the library's tally, three partial
- * decryptions and combine.  The station keys and the election log key are
+ * ceremony, two stations run by the real daemon (fx_station_daemon: the
+ * test build of quorum-ballotd writes their P-6 logs and signed P-7
+ * records), then the library's tally, three partial decryptions and
+ * combine.  The station keys and the election log key are
  * kept outside the record so that cases can play a dishonest station or
  * returning officer who re-signs what they changed.
  *
@@ -156,8 +156,6 @@ static void set_log_fields(json_t *rec, audit_log *lg, const char *note)
 	free(rh);
 }
 
-/* A station as quorum-ballotd writes it (P-6, P-7); its key is kept in
- * base/keys/<sid>.key. */
 static int by_code(const void *a, const void *b)
 {
 	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
@@ -180,113 +178,22 @@ static json_t *sorted_by_code(json_t *arr)
 	return out;
 }
 
+/* An honest station: run by the real daemon (fx_station_daemon, the test
+ * build of quorum-ballotd: roll import, opening, check-ins, challenges,
+ * casts and closing through its sockets), n cast ballots of marks and nch
+ * challenged ones of the marks after them, of issued check-ins; its record
+ * and log are what a station really writes.  Its signing key is kept
+ * outside the record, in base/keys/<sid>.key, for the cases that play the
+ * station turning dishonest after the poll. */
 static void station(const char *base, const rec_election *el, const char *sid, const uint8_t *marks,
                     size_t n, size_t nch, uint64_t issued)
 {
-	char dir[1200], origin[128], msg[512] = "", vkey[NOTE_VKEY_MAX], kp[4096], txt[200];
-	audit_log *lg = NULL;
-	ballot_style *st = NULL;
-	note_signer ns;
-	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK);
-	snprintf(dir, sizeof dir, "%s/stations/%s/log", el->dir, sid);
-	cr_assert_eq(rec_mkdirs(dir), Q_OK);
-	snprintf(origin, sizeof origin, "quorum/%s/station/%s", el->manifest->id, sid);
-	cr_assert_eq(log_create(dir, origin, &lg, msg, sizeof msg), Q_OK, "%s", msg);
-	fx_roll_text(el, NULL, txt, sizeof txt);
-	append(lg, "quorum/v1/station/roll-imported", txt, strlen(txt));
-	char *mh = hexs(el->manifest->hash, 32);
-	snprintf(txt, sizeof txt, "station %s\nmanifest %s\nregistered 5\n", sid, mh);
-	free(mh);
-	append(lg, "quorum/v1/station/poll-opened", txt, strlen(txt));
-	snprintf(txt, sizeof txt, "issued %llu\n", (unsigned long long)issued);
-	append(lg, "quorum/v1/station/checkins", txt, strlen(txt));
-	json_t *ballots = json_array(), *chs = json_array();
-	for (size_t i = 0; i < n + nch; i++) {
-		uint8_t *enc, code[BALLOT_CODE_LEN];
-		size_t len;
-		if (i < n) {
-			fx_encrypt(el, marks + i * st->total_options, &enc, &len);
-		} else {
-			fx_challenge c;
-			fx_challenge_make(el, marks + i * st->total_options, &c);
-			enc = c.enc;
-			len = c.len;
-			uint8_t *pl = malloc(4 + c.len + c.oplen);
-			pl[0] = (uint8_t)(c.len >> 24);
-			pl[1] = (uint8_t)(c.len >> 16);
-			pl[2] = (uint8_t)(c.len >> 8);
-			pl[3] = (uint8_t)c.len;
-			memcpy(pl + 4, c.enc, c.len);
-			memcpy(pl + 4 + c.len, c.op, c.oplen);
-			append(lg, "quorum/v1/station/ballot-challenged", pl, 4 + c.len + c.oplen);
-			ballot_tracking_code(code, st, enc, len);
-			char *tc = hexs(code, 32), *bb = b64(enc, len), *ob = b64(c.op, c.oplen);
-			json_array_append_new(chs, json_pack("{s:s, s:s, s:s}", "tracking_code", tc,
-			                                     "ballot", bb, "opening", ob));
-			free(tc);
-			free(bb);
-			free(ob);
-			free(pl);
-			free(c.op);
-			free(enc);
-			continue;
-		}
-		append(lg, TALLY_ENTRY_CAST, enc, len);
-		ballot_tracking_code(code, st, enc, len);
-		char *tc = hexs(code, 32), *bb = b64(enc, len);
-		json_array_append_new(ballots,
-		                      json_pack("{s:s, s:s}", "tracking_code", tc, "ballot", bb));
-		free(tc);
-		free(bb);
-		free(enc);
-	}
-	ballots = sorted_by_code(ballots);
-	chs = sorted_by_code(chs);
-	snprintf(txt, sizeof txt, "issued %llu\ncast %zu\nchallenged %zu\n",
-	         (unsigned long long)issued, n, nch);
-	append(lg, "quorum/v1/station/poll-closed", txt, strlen(txt));
-	char *note = NULL;
-	size_t nl;
-	cr_assert_eq(log_checkpoint_sign(lg, &note, &nl), Q_OK);
-	cr_assert_eq(note_verifier_format(log_vkey(lg), vkey, sizeof vkey), Q_OK);
-	/* keep the key outside the record */
-	snprintf(kp, sizeof kp, "%s/key", dir);
-	size_t kl;
-	char *k = test_read_file(kp, &kl);
-	char keep[4096];
-	snprintf(keep, sizeof keep, "%s/keys/%s.key", base, sid);
-	cr_assert_eq(test_write_file(keep, k, kl), 0);
-	cr_assert_eq(note_signer_parse(&ns, k, kl), Q_OK);
-	wipe(k, kl);
-	free(k);
-	unlink(kp);
-	point *K = NULL;
-	uint8_t kb[POINT_LEN];
-	cr_assert_eq(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), Q_OK);
-	cr_assert_eq(point_encode(kb, K), Q_OK);
-	char *kh = hexs(kb, POINT_LEN), *bh = hexs(el->base_hash, 32);
-	mh = hexs(el->manifest->hash, 32);
-	json_t *rec =
-	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I},"
-	              " s:o, s:o, s:{s:s, s:s}}",
-	              "format", TALLY_STATION_RECORD_FORMAT, "election", el->manifest->id,
-	              "station", sid, "manifest_sha256", mh, "base_hash", bh, "joint_key", kh,
-	              "counts", "registered", (json_int_t)5, "issued", (json_int_t)issued, "cast",
-	              (json_int_t)n, "challenged", (json_int_t)nch, "ballots", ballots,
-	              "challenged", chs, "log", "origin", origin, "vkey", vkey);
-	cr_assert_not_null(rec);
-	json_object_set_new(rec, "checked_in", fx_checked_in(sid, issued));
-	set_log_fields(rec, lg, note);
-	log_close(lg);
-	write_signed(el->dir, sid, rec, &ns);
-	note_signer_wipe(&ns);
-	json_decref(rec);
-	free(note);
-	free(kh);
-	free(bh);
-	free(mh);
-	point_free(K);
-	ballot_style_free(st);
+	char kp[1400];
+	snprintf(kp, sizeof kp, "%s/keys/%s.key", base, sid);
+	fx_station_key_out = kp;
+	fx_station_daemon(el, sid, marks, n, issued, nch > 0 ? marks + n * fx_noptions(el) : NULL,
+	                  nch);
+	fx_station_key_out = NULL;
 }
 
 static const uint8_t marks[8 * FX_NOPT] = {
@@ -302,8 +209,9 @@ static void make_clean(const char *base)
 	mkdir(p, 0700);
 	rec_election *el = fx_init(base, "rec", "hq-ve", 2, 3, NULL);
 	fx_ceremony(el, base, "rec");
-	/* s1: 4 cast and 1 challenged of 5 issued; s2: 2 cast + 1 challenged */
-	station(base, el, "s1", marks, 4, 1, 5);
+	/* s1: 4 cast and 1 challenged (by its first voter, who then casts) of 4
+	 * issued; s2: 2 cast + 1 challenged of 3 issued */
+	station(base, el, "s1", marks, 4, 1, 4);
 	station(base, el, "s2", marks + 5 * FX_NOPT, 2, 1, 3);
 	tally_opts o = {2, 0};
 	cr_assert_eq(tally_run(el, &o, msg, sizeof msg), Q_OK, "%s", msg);
@@ -1701,6 +1609,30 @@ Test(verify, runoff_manifest_not_derived_from_round_one)
 	expect_detail(VE_PARAMETERS, "manifest_sha256", "previous manifest altered");
 }
 
+/* R-11.4: a run-off record of the format before E-5 -- round two carrying
+ * round one's whole manifest, no runoff object, no previous/manifest.json
+ * -- is refused by name; the checks that need its ballot style say so. */
+Test(verify, runoff_record_of_the_old_format_refused)
+{
+	char e1dir[1400];
+	runoff_pair(e1dir, sizeof e1dir);
+	sh("cp '%s/manifest.json' '%s/manifest.json' && rm '%s/previous/manifest.json'", e1dir, rec,
+	   rec);
+	ve_report r;
+	cr_assert_eq(first_failure(&r), VE_PARAMETERS);
+	const ve_check *k = &r.checks[VE_PARAMETERS - 1];
+	cr_assert_eq(k->failed, 1, "%s", k->detail[0]);
+	cr_assert(strstr(k->detail[0],
+	                 "manifest.json: parameters.json gives round 2 but the manifest has no "
+	                 "\"runoff\" object (E-5.1): a run-off record of the format before "
+	                 "E-5") != NULL &&
+	              strstr(k->detail[0], "(R-11.4: refused, not examined)") != NULL,
+	          "%s", k->detail[0]);
+	/* nothing of it is examined: check 4 cannot run and says why */
+	cr_assert(has_detail(&r.checks[VE_BALLOTS - 1], "cannot run: no ballot style"), "%s",
+	          r.checks[VE_BALLOTS - 1].detail[0]);
+}
+
 /* ---- the program ---- */
 
 static int run_cli(const char *args, char **out)
@@ -1939,37 +1871,53 @@ static void checked_in_case(const char *sid, json_t *list, const char *needle)
 	json_decref(r);
 }
 
+/* The checked_in list the daemon wrote for sid (a new reference): s1's
+ * voters V0001..V0004, s2's V0005..V0007 (fx_station_daemon). */
+static json_t *checked_in_of(const char *sid)
+{
+	json_t *r = station_json(sid);
+	json_t *l = json_deep_copy(json_object_get(r, "checked_in"));
+	json_decref(r);
+	cr_assert(json_is_array(l) && json_array_size(l) >= 3);
+	return l;
+}
+
 Test(verify, checked_in_count_differs_from_issued)
 {
 	/* a station lists fewer voters than it issued ballots to */
-	checked_in_case("s1", fx_checked_in("s1", 4),
-	                "stations/s1/station-record.json: checked_in lists 4 roll ids but "
-	                "counts.issued is 5");
+	json_t *l = checked_in_of("s1");
+	cr_assert_eq(json_array_size(l), 4);
+	json_array_remove(l, 3);
+	checked_in_case("s1", l,
+	                "stations/s1/station-record.json: checked_in lists 3 roll ids but "
+	                "counts.issued is 4");
 }
 
 Test(verify, checked_in_unsorted)
 {
-	json_t *l = fx_checked_in("s1", 5);
+	json_t *l = checked_in_of("s1");
+	cr_assert_str_eq(json_string_value(json_array_get(l, 0)), "V0001");
 	json_t *x = json_deep_copy(json_array_get(l, 0));
 	json_array_remove(l, 0);
 	json_array_append_new(l, x); /* check-in order, not sorted */
-	checked_in_case("s1", l, "checked_in is not sorted: [4] \"s1-V0001\"");
+	checked_in_case("s1", l, "checked_in is not sorted: [3] \"V0001\"");
 }
 
 Test(verify, checked_in_duplicate_within_a_station)
 {
-	json_t *l = fx_checked_in("s1", 5);
+	json_t *l = checked_in_of("s1");
 	json_array_set(l, 1, json_array_get(l, 0));
-	checked_in_case("s1", l, "checked_in[1] \"s1-V0001\" appears twice");
+	checked_in_case("s1", l, "checked_in[1] \"V0001\" appears twice");
 }
 
 Test(verify, checked_in_at_two_stations)
 {
 	/* s2 lists one of s1's voters (a voter who voted twice, or a stuffed
-	 * ballot in a real voter's name) */
-	json_t *l = fx_checked_in("s2", 2);
-	json_array_insert_new(l, 0, json_string("s1-V0003"));
-	checked_in_case("s2", l, "roll id s1-V0003 is checked in at two stations (s1 and s2)");
+	 * ballot in a real voter's name) instead of one of its own */
+	json_t *l = checked_in_of("s2");
+	json_array_remove(l, json_array_size(l) - 1);
+	json_array_insert_new(l, 0, json_string("V0003"));
+	checked_in_case("s2", l, "roll id V0003 is checked in at two stations (s1 and s2)");
 }
 
 /* quorum-audit checked-in RECORD ROLL-ID: its exit codes and answers. */
@@ -1990,9 +1938,9 @@ static int run_lookup(const char *args, char **out)
 Test(verify, checked_in_lookup)
 {
 	char args[1500], *out = NULL;
-	snprintf(args, sizeof args, "'%s' s1-V0002", rec);
+	snprintf(args, sizeof args, "'%s' V0002", rec);
 	cr_assert_eq(run_lookup(args, &out), 0, "%s", out);
-	cr_assert(strstr(out, "s1-V0002 was checked in at station s1") != NULL, "%s", out);
+	cr_assert(strstr(out, "V0002 was checked in at station s1") != NULL, "%s", out);
 	free(out);
 	snprintf(args, sizeof args, "'%s' V9999", rec);
 	cr_assert_eq(run_lookup(args, &out), 1, "%s", out);
@@ -2001,7 +1949,7 @@ Test(verify, checked_in_lookup)
 	          "%s", out);
 	free(out);
 	/* one station record */
-	snprintf(args, sizeof args, "'%s/stations/s2/station-record.json' s2-V0003", rec);
+	snprintf(args, sizeof args, "'%s/stations/s2/station-record.json' V0006", rec);
 	cr_assert_eq(run_lookup(args, &out), 0, "%s", out);
 	cr_assert(strstr(out, "station s2") != NULL, "%s", out);
 	free(out);
@@ -2024,7 +1972,7 @@ Test(verify, checked_in_lookup)
 		memcpy(more, orig, pl);
 		more[pl] = '\n';
 		cr_assert_eq(test_write_file(pp, more, pl + 1), 0);
-		snprintf(args, sizeof args, "'%s' s1-V0002", rec);
+		snprintf(args, sizeof args, "'%s' V0002", rec);
 		cr_assert_eq(run_lookup(args, &out), 3, "%s", out);
 		cr_assert(strstr(out, "rules/UL-2025.json: SHA-256 is") != NULL &&
 		              strstr(out, "the profile was changed after init") != NULL,
@@ -2048,7 +1996,7 @@ Test(verify, checked_in_lookup)
 	json_array_remove(json_object_get(r, "checked_in"), 0);
 	store_station_unsigned("s2", r);
 	json_decref(r);
-	snprintf(args, sizeof args, "'%s' s1-V0002", rec);
+	snprintf(args, sizeof args, "'%s' V0002", rec);
 	cr_assert_eq(run_lookup(args, &out), 3, "%s", out);
 	cr_assert(strstr(out, "signature does not verify") != NULL, "%s", out);
 	cr_assert(strstr(out, "was checked in") == NULL, "no answer from a partial read: %s", out);
@@ -2400,7 +2348,7 @@ Test(verify, non_default_profile_decides_and_verifies)
 	cr_assert(gl == len2 && memcmp(got, st2, gl) == 0);
 	free(got);
 	fx_ceremony(el, tmp, "custom");
-	station(tmp, el, "s1", marks, 4, 1, 5);
+	station(tmp, el, "s1", marks, 4, 1, 4);
 	station(tmp, el, "s2", marks + 5 * FX_NOPT, 2, 1, 3);
 	tally_opts to = {2, 0};
 	cr_assert_eq(tally_run(el, &to, msg, sizeof msg), Q_OK, "%s", msg);
@@ -2857,7 +2805,7 @@ Test(verify, issued_more_than_registered)
 	json_decref(r);
 	ve_report rep;
 	(void)first_failure(&rep);
-	dependent_fails(&rep, VE_RECONCILE, "stations/s1: issued 5 but registered 3");
+	dependent_fails(&rep, VE_RECONCILE, "stations/s1: issued 4 but registered 3");
 }
 
 /* A challenged ballot whose opening re-encrypts but whose proof was

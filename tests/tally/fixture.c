@@ -13,6 +13,7 @@
 
 #include "audit/log.h"
 #include "audit/note.h"
+#include "crypto/seal.h"
 #include "crypto/sig.h"
 #include "crypto/util.h"
 #include "election/srec.h"
@@ -262,6 +263,7 @@ const char *fx_station_opened = NULL;
 const char *fx_station_format = NULL;
 int fx_station_after_close = 0;
 int fx_station_unsorted = 0;
+const char *fx_station_key_out = NULL;
 
 static int cmp_tc(const void *a, const void *b)
 {
@@ -656,7 +658,7 @@ void fx_station_daemon(const rec_election *el, const char *sid, const uint8_t *m
 
 	td_station = sid;
 	int status = 0;
-	int rc = td_start(&d, "fixture station passphrase", &status);
+	int rc = td_start(&d, FX_STATION_PASS, &status);
 	td_station = NULL;
 	if (rc != 0) {
 		size_t ll = 0;
@@ -726,6 +728,19 @@ void fx_station_daemon(const rec_election *el, const char *sid, const uint8_t *m
 			cr_assert_eq(test_write_file(to, b, l), 0);
 			free(b);
 		}
+	}
+	if (fx_station_key_out != NULL) {
+		/* the station's key, unsealed (P-4.5), for a test that plays
+		 * this station turning dishonest after the poll */
+		secbuf *sb = NULL;
+		const char *why = NULL;
+		snprintf(from, sizeof from, "%s/signing-key.sealed", d.state);
+		cr_assert_eq(
+		    seal_file_read(&sb, from, FX_STATION_PASS, strlen(FX_STATION_PASS), &why), Q_OK,
+		    "%s: %s", from, why ? why : "");
+		cr_assert_eq(test_write_file(fx_station_key_out, sb->data, sb->len), 0);
+		chmod(fx_station_key_out, 0600);
+		secbuf_free(sb);
 	}
 	test_rmtree(d.dir);
 	for (uint64_t i = 0; i < issued; i++)

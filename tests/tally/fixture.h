@@ -103,6 +103,13 @@ size_t fx_noptions(const rec_election *el);
  * and its record, signature and log copied to stations/<sid>/. */
 void fx_station_daemon(const rec_election *el, const char *sid, const uint8_t *marks, size_t n,
                        uint64_t issued, const uint8_t *chmarks, size_t nch);
+/* The passphrase fx_station_daemon's stations seal their keys under. */
+#define FX_STATION_PASS "fixture station passphrase"
+/* If non-NULL, fx_station_daemon writes the station's signing key (the
+ * note_signer text, unsealed, 0600) there before removing the daemon's
+ * state: for a test that plays the honest station turning dishonest
+ * after the poll (re-signing what it changed).  Reset after use. */
+extern const char *fx_station_key_out;
 
 /* An honest station: fx_station_daemon without challenges. */
 void fx_station_marks(const rec_election *el, const char *sid, const uint8_t *marks, size_t n,
