@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Integration tests of quorum-audit: RFC 6962/9162 vectors through the CLI,
 # signature checks, witness cosigning, exit statuses, and atomicity and
-# recovery after SIGKILL (durability -- fsync placement -- is test_fsync).
+# recovery after SIGKILL (durability -- fsync placement -- is
+# tests/integration/test_durability.c).
 # Usage: test_cli.sh QUORUM_AUDIT APPEND_LOOP C2SP_CHECK
 #
 # Every command's exit status and output are checked: commands whose output
@@ -252,7 +253,7 @@ grep -q "entry" err.txt || fail "verify names the entry"
 # ---- atomicity and recovery: SIGKILL an appending process, reopen, check ----
 # A killed process's writes stay in the page cache, so this shows that every
 # reported entry is complete and reopening recovers -- not that anything
-# reached the disk (a missing fsync passes here; tests/audit/test_fsync.c
+# reached the disk (a missing fsync passes here; tests/integration/test_durability.c
 # counts and places the fsyncs).
 expect 0 "init dlog" -- "$Q" init dlog --origin quorum.example/e1/dur
 for round in 1 2 3; do
