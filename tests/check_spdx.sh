@@ -1,9 +1,10 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Quorum is free software (GPL-3.0-or-later): LICENSE holds the licence's
 # text, meson.build and debian/copyright name it, and every tracked source
 # file (.c .h .sh .py .awk .js .mjs .css, meson.build, the scripts) carries
 # the SPDX line in its first lines.  Fails naming each file without it.
+set -euo pipefail
 root=${1:-.}
 cd "$root" || exit 1
 tag='SPDX-License-Identifier: GPL-3.0-or-later'
@@ -17,10 +18,10 @@ if [ -f debian/copyright ] && ! grep -q '^License: GPL-3+' debian/copyright; the
 	fail=1
 fi
 files=$(git ls-files '*.c' '*.h' '*.sh' '*.py' '*.awk' '*.js' '*.mjs' '*.css' \
-	'meson.build' '*/meson.build' 'scripts/*' 2>/dev/null)
+	'meson.build' '*/meson.build' 'scripts/*' 2>/dev/null || true)
 [ -n "$files" ] || { echo "FAIL: no tracked sources found (not a git checkout?)"; exit 1; }
 # one awk over every file (a process per file is slow on a busy machine)
-existing=$(for f in $files; do [ -f "$f" ] && printf '%s\n' "$f"; done)
+existing=$(for f in $files; do [ ! -f "$f" ] || printf '%s\n' "$f"; done)
 n=$(printf '%s\n' "$existing" | wc -l)
 missing=$(printf '%s\n' "$existing" | tr '\n' '\0' | xargs -0 awk -v tag="$tag" '
 	FNR == 1 { seen[FILENAME] = 1 }
@@ -30,5 +31,7 @@ for f in $missing; do
 	echo "FAIL: $f has no '$tag' line in its first 5 lines"
 	fail=1
 done
-[ $fail -eq 0 ] && echo "licence: LICENSE, meson.build and $n source files say GPL-3.0-or-later"
+if [ $fail -eq 0 ]; then
+	echo "licence: LICENSE, meson.build and $n source files say GPL-3.0-or-later"
+fi
 exit $fail

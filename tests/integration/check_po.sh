@@ -1,10 +1,10 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The Chinese catalogue covers every message: extract the strings of the
 # sources listed in po/POTFILES (with the keywords of po/meson.build), merge
 # them into po/zh_CN.po and require every message translated, none fuzzy,
 # and the formats consistent (msgfmt -c).  Fails naming what is missing.
-set -eu
+set -euo pipefail
 root=${1:-.}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
