@@ -234,6 +234,35 @@ static void make_clean(const char *base)
 	rec_free(el);
 }
 
+/* round 2's ballot (E-5): director c1, c2; members m3, m4 (1 seat each):
+ * m3, m3, m4, m3 */
+static const uint8_t r2m[4 * 4] = {
+    0, 0, 1, 0, /**/ 0, 0, 1, 0, /**/ 0, 0, 0, 1, /**/ 0, 0, 1, 0,
+};
+
+static rec_election *decrypted_round(const char *dir, rec_election *el, const uint8_t *m, size_t n1,
+                                     size_t n2);
+
+/* base/ro: round 1 "e" of hq-ve with a 3 : 3 tie for director, and its
+ * run-off "r2", both decrypted (the trustees' keys beside them as
+ * fx_key_path(base/ro, "e", i)); built once, copied by runoff_pair. */
+static void make_runoff(const char *base)
+{
+	char dir[1200];
+	snprintf(dir, sizeof dir, "%s/ro", base);
+	cr_assert_eq(rec_mkdirs(dir), Q_OK);
+	snprintf(dir, sizeof dir, "%s/ro/keys", base);
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	snprintf(dir, sizeof dir, "%s/ro", base);
+	rec_election *e1 = fx_init(dir, "e", "hq-ve", 2, 3, NULL);
+	fx_ceremony(e1, dir, "e");
+	decrypted_round(dir, e1, marks, 4, 2);
+	rec_election *r2 = fx_init(dir, "r2", "hq-ve", 0, 0, e1->dir);
+	decrypted_round(dir, r2, r2m, 2, 2);
+	rec_free(r2);
+	rec_free(e1);
+}
+
 int main(int argc, char *argv[])
 {
 	struct criterion_test_set *tests = criterion_initialize();
@@ -244,6 +273,7 @@ int main(int argc, char *argv[])
 		setenv("QUORUM_INSECURE_TEST_KDF", "1", 1);
 		setenv("QUORUM_NO_PROGRESS", "1", 1);
 		make_clean(base);
+		make_runoff(base);
 		setenv(BASE_ENV, base, 1);
 		result = !criterion_run_all_tests(tests);
 		test_rmtree(base);
@@ -1480,15 +1510,16 @@ Test(verify, fingerprints_reported)
 /* R-4.6: a run-off round copies the ceremony's files, which verify with
  * the ceremony's key_ctx (round 1's base hash, parameters' key_ceremony),
  * not the round's own base hash; so do the round's partials (R-4.0). */
-static rec_election *decrypted_round(rec_election *el, const uint8_t *m, size_t n1, size_t n2)
+static rec_election *decrypted_round(const char *dir, rec_election *el, const uint8_t *m, size_t n1,
+                                     size_t n2)
 {
 	char kp[1400], pw[32], msg[768] = "";
 	tally_opts o = {2, 0};
-	station(tmp, el, "s1", m, n1, 0, n1);
-	station(tmp, el, "s2", m + n1 * fx_noptions(el), n2, 0, n2 + 1);
+	station(dir, el, "s1", m, n1, 0, n1);
+	station(dir, el, "s2", m + n1 * fx_noptions(el), n2, 0, n2 + 1);
 	cr_assert_eq(tally_run(el, &o, msg, sizeof msg), Q_OK, "%s", msg);
 	for (uint32_t i = 1; i <= 3; i++) {
-		fx_key_path(kp, sizeof kp, tmp, "e", i);
+		fx_key_path(kp, sizeof kp, dir, "e", i);
 		fx_pass(i, pw, sizeof pw);
 		cr_assert_eq(tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg),
 		             Q_OK, "%s", msg);
@@ -1497,29 +1528,19 @@ static rec_election *decrypted_round(rec_election *el, const uint8_t *m, size_t 
 	return el;
 }
 
+static void runoff_pair(char *e1dir, size_t cap);
+
 Test(verify, runoff_round_verifies_with_the_ceremony_key_ctx)
 {
-	/* round 1 with a tie for director (3 : 3), so round 2 decides it */
-	/* round 2's ballot (E-5): director c1, c2; members m3, m4 (1 seat
-	 * each): m3, m3, m4, m3 */
-	static const uint8_t r2m[4 * 4] = {
-	    0, 0, 1, 0, /**/ 0, 0, 1, 0, /**/ 0, 0, 0, 1, /**/ 0, 0, 1, 0,
-	};
-	char kd[1400];
-	snprintf(kd, sizeof kd, "%s/keys", tmp);
-	cr_assert_eq(mkdir(kd, 0700), 0);
-	rec_election *e1 = fx_init(tmp, "e", "hq-ve", 2, 3, NULL);
-	fx_ceremony(e1, tmp, "e");
-	decrypted_round(e1, marks, 4, 2);
-	rec_election *r2 = fx_init(tmp, "r2", "hq-ve", 0, 0, e1->dir);
+	/* round 1 with a tie for director (3 : 3), so round 2 decides it
+	 * (runoff_pair) */
+	char e1dir[1400], msg[512];
+	runoff_pair(e1dir, sizeof e1dir);
+	rec_election *r2 = NULL;
+	cr_assert_eq(rec_open(&r2, rec, msg, sizeof msg), Q_OK, "%s", msg);
 	cr_assert_eq(r2->round, 2);
 	cr_assert_neq(memcmp(r2->key_ctx, r2->base_hash, 32), 0);
-	decrypted_round(r2, r2m, 2, 2);
-	snprintf(rec, sizeof rec, "%s", r2->dir);
-	snprintf(keybase, sizeof keybase, "%s", tmp);
-	keyname = "e";
 	rec_free(r2);
-	rec_free(e1);
 	ve_report r;
 	int ff = first_failure(&r);
 	cr_assert_eq(ff, 0, "round 2: check %d: %s", ff, ff ? r.checks[ff - 1].detail[0] : "");
@@ -1540,27 +1561,16 @@ Test(verify, runoff_round_verifies_with_the_ceremony_key_ctx)
 	          "%s", r3.checks[VE_DECRYPTION - 1].detail[0]);
 }
 
-/* Round 1 (a 3 : 3 tie for director) and its run-off, both decrypted;
+/* Round 1 (a 3 : 3 tie for director) and its run-off, both decrypted, as
+ * make_runoff built them once in main: copied into this case's directory;
  * rec is set to the run-off's directory, e1dir to round 1's. */
 static void runoff_pair(char *e1dir, size_t cap)
 {
-	static const uint8_t r2m[4 * 4] = {
-	    0, 0, 1, 0, /**/ 0, 0, 1, 0, /**/ 0, 0, 0, 1, /**/ 0, 0, 1, 0,
-	};
-	char kd[1400];
-	snprintf(kd, sizeof kd, "%s/keys", tmp);
-	cr_assert_eq(mkdir(kd, 0700), 0);
-	rec_election *e1 = fx_init(tmp, "e", "hq-ve", 2, 3, NULL);
-	fx_ceremony(e1, tmp, "e");
-	decrypted_round(e1, marks, 4, 2);
-	rec_election *r2 = fx_init(tmp, "r2", "hq-ve", 0, 0, e1->dir);
-	decrypted_round(r2, r2m, 2, 2);
-	snprintf(rec, sizeof rec, "%s", r2->dir);
-	snprintf(e1dir, cap, "%s", e1->dir);
+	sh("cp -a '%s/ro/.' '%s/'", getenv(BASE_ENV), tmp);
+	snprintf(rec, sizeof rec, "%s/r2", tmp);
+	snprintf(e1dir, cap, "%s/e", tmp);
 	snprintf(keybase, sizeof keybase, "%s", tmp);
 	keyname = "e";
-	rec_free(r2);
-	rec_free(e1);
 }
 
 /* check 1 of the run-off record given round one's record (V-3.5) */
