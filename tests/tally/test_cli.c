@@ -399,6 +399,19 @@ Test(cli, usage_errors_exit_2)
 	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 2 "
 	                 "--threshold 3"),
 	             2);
+	/* issue 21: a second init (to fix a typo in the roll) says how */
+	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 3 "
+	                 "--threshold 2"),
+	             0, "%s", slurp("err"));
+	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 3 "
+	                 "--threshold 2"),
+	             2);
+	char *o = slurp("err");
+	cr_assert(strstr(o, "e exists and is not empty") != NULL &&
+	              strstr(o, "to correct the manifest or the roll before the key ceremony, "
+	                        "remove e and run init again") != NULL,
+	          "%s", o);
+	free(o);
 	cr_assert_eq(run("ceremony frobnicate e --trustee 1 --secret x"), 2);
 	cr_assert_eq(run("decrypt e --trustee 0 --key k"), 2);
 	cr_assert_eq(run("tally"), 2);
@@ -406,7 +419,7 @@ Test(cli, usage_errors_exit_2)
 	char p[1200];
 	snprintf(p, sizeof p, "%s/bad.json", tmp);
 	cr_assert_eq(test_write_file(p, "{\"format\":\"x\"}", 14), 0);
-	cr_assert_eq(run("init e --manifest bad.json --roll roll.csv --trustees 3 --threshold 2"),
+	cr_assert_eq(run("init f --manifest bad.json --roll roll.csv --trustees 3 --threshold 2"),
 	             1);
 }
 
@@ -532,8 +545,7 @@ Test(cli, trustee_copy_holds_no_private_key)
 	cr_assert_neq(access(p, F_OK), 0, "nothing written on the copy");
 	{
 		char cmd[1400];
-		snprintf(cmd, sizeof cmd, "cd '%s' && cp -r tc/trustees e/",
-		         tmp);
+		snprintf(cmd, sizeof cmd, "cd '%s' && cp -r tc/trustees e/", tmp);
 		cr_assert_eq(system(cmd), 0);
 	}
 	cr_assert_eq(run("ceremony finish e"), 0, "%s", slurp("err"));
