@@ -205,6 +205,31 @@ Test(cli, full_ceremony_tally_and_report_with_two_trustees_absent)
 		cr_assert_eq(
 		    run("decrypt e --trustee %d --key t%d.key --pass-file pass%d", i, i, i), 0,
 		    "decrypt %d: %s", i, slurp("err"));
+	/* in a copy of the record, trustee 2's partial passed off as trustee
+	 * 3's: skipped and named on stderr in the reader's language, while the
+	 * reason kept in result.json stays English (the record is never
+	 * translated) */
+	{
+		char cmd[1400];
+		snprintf(cmd, sizeof cmd,
+		         "cd '%s' && cp -r e e3 && cd e3/tally/partials && cp 2.json 3.json && "
+		         "cp 2.json.sig 3.json.sig",
+		         tmp);
+		cr_assert_eq(system(cmd), 0);
+	}
+	setenv("LANGUAGE", "zh_CN", 1);
+	setenv("LC_ALL", "C.UTF-8", 1);
+	cr_assert_eq(run("combine e3"), 0, "%s", slurp("err"));
+	unsetenv("LANGUAGE");
+	unsetenv("LC_ALL");
+	o = slurp("err");
+	cr_assert(strstr(o, "受托人 3 的部分解密无效，已跳过") != NULL, "%s", o);
+	free(o);
+	o = slurp("e3/tally/result.json");
+	cr_assert(strstr(o, "\"skipped\"") != NULL && strstr(o, "\"trustee\": 3") != NULL &&
+	              strstr(o, "tally/partials/3.json") != NULL && strstr(o, "受托人") == NULL,
+	          "%s", o);
+	free(o);
 	cr_assert_eq(run("combine e"), 0, "%s", slurp("err"));
 	o = slurp("out");
 	cr_assert(strstr(o, "trustees 2 4 5") != NULL, "%s", o);
