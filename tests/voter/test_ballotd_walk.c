@@ -279,3 +279,16 @@ Test(ballotd_walk, log_lines_in_chinese)
 	cr_assert(strstr(log, " ready: state ") == NULL, "%s", log);
 	free(log);
 }
+
+/* Issue 21: every refusal a console user can meet is said in words, not
+ * only by its code: export before close. */
+Test(ballotd_walk, export_before_close_says_so)
+{
+	start_open();
+	char *o;
+	int rc = console("export", "", &o);
+	cr_assert_eq(rc, 1, "%s", o);
+	cr_assert(strstr(o, "POLL NOT CLOSED") != NULL && strstr(o, "poll_not_closed") != NULL,
+	          "%s", o);
+	free(o);
+}
