@@ -51,15 +51,15 @@ static qerr check_hdr(const secbuf *b, size_t want_len, const char *magic, const
                       uint32_t i, const char *path, char *msg, size_t msgsz)
 {
 	if (b->len != want_len || memcmp(b->data, magic, CEREMONY_MAGIC_LEN) != 0)
-		return rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: not a %s file of this election",
-		                path, magic[3] == 'S' ? "trustee secret" : "trustee key");
+		return rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: not a %s file of this election"),
+		                path, magic[3] == 'S' ? _("trustee secret") : _("trustee key"));
 	if (get_u32(b->data + 8) != i)
-		return rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s belongs to trustee %u, not %u", path,
-		                get_u32(b->data + 8), i);
+		return rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s belongs to trustee %u, not %u"),
+		                path, get_u32(b->data + 8), i);
 	if (get_u32(b->data + 12) != el->k || get_u32(b->data + 16) != el->n ||
 	    memcmp(b->data + 20, el->key_ctx, SHA256_LEN) != 0)
 		return rec_fail(Q_ERR_FORMAT, msg, msgsz,
-		                "%s belongs to another election's key ceremony", path);
+		                _("%s belongs to another election's key ceremony"), path);
 	return Q_OK;
 }
 
@@ -170,10 +170,11 @@ static qerr load_commitment(const rec_election *el, uint32_t d, const uint8_t *w
 		return e;
 	e = rec_read_file(path, 65536, &buf, &len, msg, msgsz);
 	if (e == Q_ERR_NOTFOUND)
-		return rec_fail(e, msg, msgsz,
-		                "trustee %u has not generated yet (%s missing): every trustee runs "
-		                "\"ceremony generate\" first",
-		                d, rel);
+		return rec_fail(
+		    e, msg, msgsz,
+		    _("trustee %u has not generated yet (%s missing): every trustee runs "
+		      "\"ceremony generate\" first"),
+		    d, rel);
 	if (e != Q_OK)
 		return e;
 	j = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
@@ -183,14 +184,14 @@ static qerr load_commitment(const rec_election *el, uint32_t d, const uint8_t *w
 	    rec_json_hex(j, "signing_key", key, sizeof key, rel, NULL, 0) != Q_OK ||
 	    rec_json_hex(j, "coefficients_hash", h, SHA256_LEN, rel, NULL, 0) != Q_OK) {
 		e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
-		             "%s: not a %s file of trustee %u for this key ceremony", rel,
+		             _("%s: not a %s file of trustee %u for this key ceremony"), rel,
 		             CEREMONY_COMMIT_FORMAT, d);
 		goto out;
 	}
 	if (want_pk != NULL && memcmp(key, want_pk, SIG_PUBLIC_LEN) != 0) {
 		e = rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
-		             "%s: names a signing key that is not trustee %u's in the roster "
-		             "(R-4.2): the file was replaced",
+		             _("%s: names a signing key that is not trustee %u's in the roster "
+		               "(R-4.2): the file was replaced"),
 		             rel, d);
 		goto out;
 	}
@@ -216,8 +217,8 @@ qerr ceremony_commitment_keys(const rec_election *el, uint8_t (*pks)[SIG_PUBLIC_
 		for (uint32_t x = 1; x < d; x++)
 			if (memcmp(pks[d - 1], pks[x - 1], SIG_PUBLIC_LEN) == 0)
 				return rec_fail(Q_ERR_FORMAT, msg, msgsz,
-				                "trustees %u and %u name the same signing key", x,
-				                d);
+				                _("trustees %u and %u name the same signing key"),
+				                x, d);
 	return Q_OK;
 }
 
@@ -265,10 +266,11 @@ static qerr verify_public(const rec_election *el, uint32_t d,
 	snprintf(what, sizeof what, "trustees/%u/public.json", d);
 	e = tsig_read_json(el, d, roster[d - 1], what, &j, msg, msgsz);
 	if (e == Q_ERR_NOTFOUND)
-		return rec_fail(e, msg, msgsz,
-		                "trustee %u has not revealed yet (%s missing): every trustee runs "
-		                "\"ceremony reveal\" before anyone deals",
-		                d, what);
+		return rec_fail(
+		    e, msg, msgsz,
+		    _("trustee %u has not revealed yet (%s missing): every trustee runs "
+		      "\"ceremony reveal\" before anyone deals"),
+		    d, what);
 	if (e != Q_OK)
 		return e;
 	jc = json_object_get(j, "commitments");
@@ -277,16 +279,17 @@ static qerr verify_public(const rec_election *el, uint32_t d,
 	    !u64_is(j, "threshold", el->k) || !hex_is(j, "key_ctx", el->key_ctx, SHA256_LEN) ||
 	    !json_is_array(jc) || !json_is_array(jp) || json_array_size(jc) != el->k ||
 	    json_array_size(jp) != el->k) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
-		             "%s: not a %s file of trustee %u with k = %u commitments and proofs",
-		             what, CEREMONY_PUBLIC_FORMAT, d, el->k);
+		e = rec_fail(
+		    Q_ERR_FORMAT, msg, msgsz,
+		    _("%s: not a %s file of trustee %u with k = %u commitments and proofs"), what,
+		    CEREMONY_PUBLIC_FORMAT, d, el->k);
 		goto out;
 	}
 	if (!hex_is(j, "signing_key", roster[d - 1], SIG_PUBLIC_LEN) ||
 	    !roster_is(json_object_get(j, "roster"), roster, el->n)) {
 		e = rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
-		             "%s: trustee %u's roster of signing keys differs from this one: the "
-		             "trustees did not confirm the same fingerprints (R-4.2)",
+		             _("%s: trustee %u's roster of signing keys differs from this one: the "
+		               "trustees did not confirm the same fingerprints (R-4.2)"),
 		             what, d);
 		goto out;
 	}
@@ -307,15 +310,15 @@ static qerr verify_public(const rec_election *el, uint32_t d,
 	    point_decode(T, t->transport, POINT_LEN) != Q_OK ||
 	    schnorr_proof_decode(tp, tb, sizeof tb) != Q_OK) {
 		e = rec_fail(Q_ERR_POINT, msg, msgsz,
-		             "%s: transport_key or transport_proof is malformed", what);
+		             _("%s: transport_key or transport_proof is malformed"), what);
 		goto out;
 	}
 	/* proof of knowledge of t_d, bound to (key_ctx, d) (C-4.1) */
 	transport_ctx(ctx, el->key_ctx, d);
 	if (schnorr_verify(tp, ctx, T) != Q_OK) {
 		e = rec_fail(Q_ERR_PROOF, msg, msgsz,
-		             "trustee %u: the proof of knowledge of the transport key does not "
-		             "verify (R-4.2)",
+		             _("trustee %u: the proof of knowledge of the transport key does not "
+		               "verify (R-4.2)"),
 		             d);
 		goto out;
 	}
@@ -334,7 +337,7 @@ static qerr verify_public(const rec_election *el, uint32_t d,
 		    point_decode(t->C[c], pb, sizeof pb) != Q_OK ||
 		    schnorr_proof_decode(t->pf[c], sb, sizeof sb) != Q_OK) {
 			e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
-			             "%s: commitment or proof %u is malformed", what, c);
+			             _("%s: commitment or proof %u is malformed"), what, c);
 			goto out;
 		}
 		rec_commitment_ctx(ctx, el->key_ctx, d, c);
@@ -342,8 +345,8 @@ static qerr verify_public(const rec_election *el, uint32_t d,
 		if (schnorr_verify(t->pf[c], ctx, t->C[c]) != Q_OK) {
 			e = rec_fail(
 			    Q_ERR_PROOF, msg, msgsz,
-			    "trustee %u: the Schnorr proof of commitment %u does not verify "
-			    "(R-4.2)",
+			    _("trustee %u: the Schnorr proof of commitment %u does not verify "
+			      "(R-4.2)"),
 			    d, c);
 			goto out;
 		}
@@ -355,8 +358,8 @@ static qerr verify_public(const rec_election *el, uint32_t d,
 	if (memcmp(h, hc, SHA256_LEN) != 0) {
 		e = rec_fail(
 		    Q_ERR_PROOF, msg, msgsz,
-		    "trustee %u: the commitments and transport key are not those committed "
-		    "to in trustees/%u/commitment.json (R-4.1)",
+		    _("trustee %u: the commitments and transport key are not those committed "
+		      "to in trustees/%u/commitment.json (R-4.1)"),
 		    d, d);
 		goto out;
 	}
@@ -397,8 +400,8 @@ qerr ceremony_load_set(const rec_election *el, uint32_t anchor_i, const uint8_t 
 	e = rec_read_json(path, &j, msg, msgsz);
 	if (e == Q_ERR_NOTFOUND)
 		e = rec_fail(e, msg, msgsz,
-		             "trustee %u has not revealed yet (%s missing): every trustee runs "
-		             "\"ceremony reveal\" first",
+		             _("trustee %u has not revealed yet (%s missing): every trustee runs "
+		               "\"ceremony reveal\" first"),
 		             a, rel);
 	if (e != Q_OK)
 		goto out;
@@ -413,7 +416,7 @@ qerr ceremony_load_set(const rec_election *el, uint32_t anchor_i, const uint8_t 
 		}
 		if (!ok) {
 			e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
-			             "%s: \"roster\" must list %u signing keys (R-4.2)", rel,
+			             _("%s: \"roster\" must list %u signing keys (R-4.2)"), rel,
 			             el->n);
 			goto out;
 		}
@@ -421,8 +424,8 @@ qerr ceremony_load_set(const rec_election *el, uint32_t anchor_i, const uint8_t 
 	if (anchor_pk != NULL && memcmp(s->roster[a - 1], anchor_pk, SIG_PUBLIC_LEN) != 0) {
 		e = rec_fail(
 		    Q_ERR_SIGNATURE, msg, msgsz,
-		    "%s: the roster does not hold this trustee's own signing key: the file "
-		    "was replaced (R-4.2)",
+		    _("%s: the roster does not hold this trustee's own signing key: the file "
+		      "was replaced (R-4.2)"),
 		    rel);
 		goto out;
 	}
@@ -608,7 +611,7 @@ static qerr open_secret(const rec_election *el, uint32_t i, const char *secret_p
 		}
 		if ((e = scalar_decode(ts->a[j], sb->data + SEC_COEF + (size_t)j * SCALAR_LEN,
 		                       SCALAR_LEN)) != Q_OK) {
-			e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: coefficient %u is invalid",
+			e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: coefficient %u is invalid"),
 			             secret_path, j);
 			goto out;
 		}
@@ -635,15 +638,15 @@ static qerr check_own_public(const trustee_pub *t, const tsecret *ts, char *msg,
 			break;
 		if (!point_eq(C, t->C[j]))
 			e = rec_fail(Q_ERR_STATE, msg, msgsz,
-			             "trustee %u: the published commitments do not match this "
-			             "secret file",
+			             _("trustee %u: the published commitments do not match this "
+			               "secret file"),
 			             t->i);
 	}
 	if (e == Q_OK &&
 	    (seal_p256_public(T, ts->tsk->data) != Q_OK || memcmp(T, t->transport, POINT_LEN) != 0))
 		e = rec_fail(Q_ERR_STATE, msg, msgsz,
-		             "trustee %u: the published transport key does not match this secret "
-		             "file",
+		             _("trustee %u: the published transport key does not match this secret "
+		               "file"),
 		             t->i);
 	point_free(C);
 	return e;
@@ -688,9 +691,9 @@ qerr ceremony_reveal(const rec_election *el, uint32_t i, const char *secret_path
 		if (memcmp(pks[d - 1], roster[d - 1], SIG_PUBLIC_LEN) != 0) {
 			e = rec_fail(
 			    Q_ERR_SIGNATURE, msg, msgsz,
-			    "trustees/%u/commitment.json is signed by a key whose fingerprint "
-			    "is not the one confirmed for trustee %u: do not go on; compare "
-			    "the fingerprints again (R-4.2)",
+			    _("trustees/%u/commitment.json is signed by a key whose fingerprint "
+			      "is not the one confirmed for trustee %u: do not go on; compare "
+			      "the fingerprints again (R-4.2)"),
 			    d, d);
 			goto out;
 		}
@@ -698,7 +701,7 @@ qerr ceremony_reveal(const rec_election *el, uint32_t i, const char *secret_path
 		goto out;
 	if (memcmp(ts.pk, roster[i - 1], SIG_PUBLIC_LEN) != 0) {
 		e = rec_fail(Q_ERR_STATE, msg, msgsz,
-		             "%s is not the secret file whose key trustee %u committed to",
+		             _("%s is not the secret file whose key trustee %u committed to"),
 		             secret_path, i);
 		goto out;
 	}
@@ -729,7 +732,7 @@ qerr ceremony_reveal(const rec_election *el, uint32_t i, const char *secret_path
 	coeffs_hash(h, el, i, C, tpub, roster[i - 1]);
 	if (memcmp(h, hc, SHA256_LEN) != 0) {
 		e = rec_fail(Q_ERR_STATE, msg, msgsz,
-		             "%s does not open trustees/%u/commitment.json", secret_path, i);
+		             _("%s does not open trustees/%u/commitment.json"), secret_path, i);
 		goto out;
 	}
 	/* the transport key's proof of knowledge */
@@ -888,9 +891,10 @@ qerr ceremony_receive(const rec_election *el, uint32_t i, const char *secret_pat
 		e = tsig_read_verified(el, d, set->roster[d - 1], rel, 4096, &sealed, &slen, msg,
 		                       msgsz);
 		if (e == Q_ERR_NOTFOUND) {
-			e = rec_fail(e, msg, msgsz,
-			             "dealer %u has not dealt a share to trustee %u (%s missing)",
-			             d, i, rel);
+			e = rec_fail(
+			    e, msg, msgsz,
+			    _("dealer %u has not dealt a share to trustee %u (%s missing)"), d, i,
+			    rel);
 			goto out;
 		}
 		if (e == Q_ERR_SIGNATURE) {
@@ -944,12 +948,16 @@ qerr ceremony_receive(const rec_election *el, uint32_t i, const char *secret_pat
 		}
 		snprintf(rel, sizeof rel, "trustees/%u/complaint.json", i);
 		if (tsig_write_json(el, i, &ts.sk, rel, c, 0, NULL, 0) != Q_OK)
-			fprintf(stderr, "warning: could not write %s\n", rel);
+			fprintf(stderr, _("warning: could not write %s\n"), rel);
 		json_decref(c);
-		e = rec_fail(Q_ERR_PROOF, msg, msgsz,
-		             "trustee %u: the share dealt by trustee %s fails the Feldman check "
-		             "against that dealer's commitments (R-4.4): dealer%s %s cheated",
-		             i, names, nbad > 1 ? "s" : "", names);
+		e = rec_fail(
+		    Q_ERR_PROOF, msg, msgsz,
+		    P_("trustee %u: the share dealt by trustee %s fails the Feldman check "
+		       "against that dealer's commitments (R-4.4): dealer %s cheated",
+		       "trustee %u: the shares dealt by trustees %s fail the Feldman check "
+		       "against those dealers' commitments (R-4.4): dealers %s cheated",
+		       nbad),
+		    i, names, names);
 		goto out;
 	}
 	/* S_i from the commitments must equal s_i G (C-5.1.4) */
@@ -959,7 +967,7 @@ qerr ceremony_receive(const rec_election *el, uint32_t i, const char *secret_pat
 		goto out;
 	if (!point_eq(S, sG)) {
 		e = rec_fail(Q_ERR_PROOF, msg, msgsz,
-		             "trustee %u: the key share does not match the verification key", i);
+		             _("trustee %u: the key share does not match the verification key"), i);
 		goto out;
 	}
 	/* key file: header, signing seed, s_i */
@@ -1037,8 +1045,8 @@ static qerr check_received(const rec_election *el, const trustee_set *set, point
 			goto out;
 		if (lstat(path, &st) == 0) {
 			e = rec_fail(Q_ERR_STATE, msg, msgsz,
-			             "trustee %u has filed a complaint (%s): the ceremony cannot "
-			             "finish; start again without the dealer it names",
+			             _("trustee %u has filed a complaint (%s): the ceremony cannot "
+			               "finish; start again without the dealer it names"),
 			             r, rel);
 			goto out;
 		}
@@ -1050,13 +1058,14 @@ static qerr check_received(const rec_election *el, const trustee_set *set, point
 		rj = NULL;
 		e = tsig_read_json(el, r, set->roster[r - 1], rel, &rj, msg, msgsz);
 		if (e == Q_ERR_NOTFOUND)
-			e = rec_fail(e, msg, msgsz,
-			             "trustee %u has not run \"ceremony receive\" yet (%s missing)",
-			             r, rel);
+			e = rec_fail(
+			    e, msg, msgsz,
+			    _("trustee %u has not run \"ceremony receive\" yet (%s missing)"), r,
+			    rel);
 		if (e != Q_OK)
 			goto out;
 		if (!str_is(rj, "format", CEREMONY_RECEIVED_FORMAT) || !u64_is(rj, "trustee", r)) {
-			e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: not a %s file of trustee %u",
+			e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: not a %s file of trustee %u"),
 			             rel, CEREMONY_RECEIVED_FORMAT, r);
 			goto out;
 		}
@@ -1065,14 +1074,16 @@ static qerr check_received(const rec_election *el, const trustee_set *set, point
 		if (!point_eq(S, X)) {
 			e = rec_fail(
 			    Q_ERR_PROOF, msg, msgsz,
-			    "%s: the verification key differs from the commitments' (R-4.5)", rel);
+			    _("%s: the verification key differs from the commitments' (R-4.5)"),
+			    rel);
 			goto out;
 		}
 		if ((e = rec_json_point(rj, "joint_key", X, rel, msg, msgsz)) != Q_OK)
 			goto out;
 		if (!point_eq(K, X)) {
 			e = rec_fail(Q_ERR_PROOF, msg, msgsz,
-			             "%s: trustee %u computed another joint key (R-4.4)", rel, r);
+			             _("%s: trustee %u computed another joint key (R-4.4)"), rel,
+			             r);
 			goto out;
 		}
 		if (vks != NULL &&
@@ -1128,6 +1139,21 @@ qerr ceremony_finish(const rec_election *el, char *msg, size_t msgsz)
 	if (lstat(path, &st) == 0) {
 		e = rec_fail(Q_ERR_EXISTS, msg, msgsz,
 		             _("the key ceremony is already finished (%s)"), path);
+		goto out;
+	}
+	/* finish logs the commitments and the joint key, signed with the
+	 * election log's key: it runs on the officer's election directory, not
+	 * on a trustee copy (publish leaves log/key out); checked first, so
+	 * that nothing is written where it cannot be logged */
+	if ((e = rec_path(path, sizeof path, el->dir, "log/key")) != Q_OK)
+		goto out;
+	if (lstat(path, &st) != 0) {
+		e = rec_fail(Q_ERR_STATE, msg, msgsz,
+		             _("%s: no election log key: finish is the returning officer's step, "
+		               "run on the election directory init made (a copy made by publish "
+		               "has no log key); copy every trustee's files into that directory "
+		               "and run finish there"),
+		             path);
 		goto out;
 	}
 	if ((e = ceremony_load_set(el, 0, NULL, &set, msg, msgsz)) != Q_OK ||
@@ -1245,16 +1271,17 @@ qerr ceremony_check_keys(const rec_election *el, uint32_t anchor_i, const uint8_
 		goto out;
 	if (!point_eq(K, Kj)) {
 		e = rec_fail(Q_ERR_PROOF, msg, msgsz,
-		             "joint_key.json: the joint key is not the sum of the trustees' "
-		             "commitments (R-4.5)");
+		             _("joint_key.json: the joint key is not the sum of the trustees' "
+		               "commitments (R-4.5)"));
 		goto out;
 	}
 	for (uint32_t r = 1; r <= el->n; r++)
 		if (!point_eq(S[r - 1], Sj[r - 1])) {
-			e = rec_fail(Q_ERR_PROOF, msg, msgsz,
-			             "joint_key.json: verification key %u does not follow from the "
-			             "commitments (R-4.5)",
-			             r);
+			e = rec_fail(
+			    Q_ERR_PROOF, msg, msgsz,
+			    _("joint_key.json: verification key %u does not follow from the "
+			      "commitments (R-4.5)"),
+			    r);
 			goto out;
 		}
 	if (set_out != NULL) {

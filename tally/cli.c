@@ -134,7 +134,7 @@ qerr cli_passphrase(int argc, char **argv, int confirm, secbuf **out)
 	} else if (file != NULL) {
 		int fd = open(file, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			fprintf(stderr, "--pass-file %s: %s\n", file, strerror(errno));
+			fprintf(stderr, _("--pass-file %s: %s\n"), file, strerror(errno));
 			e = Q_ERR_IO;
 			goto out;
 		}

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "decrypt.h"
+#include "election/i18n.h"
 #include "record.h"
 
 #include "banned.h"
@@ -24,7 +25,7 @@ int cmd_combine(int argc, char **argv)
 	char msg[1024] = "";
 	qerr e;
 	if (dir == NULL) {
-		fprintf(stderr, "usage: quorum-tally combine DIR\n");
+		fprintf(stderr, _("usage: quorum-tally combine DIR\n"));
 		return TALLY_EXIT_USAGE;
 	}
 	if ((e = rec_open(&el, dir, msg, sizeof msg)) == Q_OK)
@@ -35,7 +36,7 @@ int cmd_combine(int argc, char **argv)
 		return e == Q_ERR_IO || e == Q_ERR_NOMEM || e == Q_ERR_EXISTS ? TALLY_EXIT_USAGE
 		                                                              : TALLY_EXIT_DATA;
 	}
-	printf("result written to %s/tally/result.json (trustees", dir);
+	printf(_("result written to %s/tally/result.json (trustees"), dir);
 	for (size_t t = 0; t < rep.nused; t++)
 		printf(" %u", rep.used[t]);
 	printf(")\n");

@@ -37,8 +37,9 @@ static qerr read_all(const char *path, size_t max, uint8_t **out, size_t *len)
 	for (;;) {
 		if (n == cap) {
 			if (cap > max) {
-				fprintf(stderr, "quorum-tally decide: %s: larger than %zu bytes\n",
-				        path, max);
+				fprintf(stderr,
+				        _("quorum-tally decide: %s: larger than %zu bytes\n"), path,
+				        max);
 				err = Q_ERR_LIMIT;
 				goto out;
 			}
@@ -55,7 +56,7 @@ static qerr read_all(const char *path, size_t max, uint8_t **out, size_t *len)
 		n += r;
 		if (r == 0) {
 			if (ferror(fp)) {
-				fprintf(stderr, "quorum-tally decide: %s: read error\n", path);
+				fprintf(stderr, _("quorum-tally decide: %s: read error\n"), path);
 				err = Q_ERR_IO;
 				goto out;
 			}
@@ -63,7 +64,7 @@ static qerr read_all(const char *path, size_t max, uint8_t **out, size_t *len)
 		}
 	}
 	if (n > max) {
-		fprintf(stderr, "quorum-tally decide: %s: larger than %zu bytes\n", path, max);
+		fprintf(stderr, _("quorum-tally decide: %s: larger than %zu bytes\n"), path, max);
 		err = Q_ERR_LIMIT;
 		goto out;
 	}
@@ -106,32 +107,33 @@ static json_t *warnings_json(const elec_findings *f)
 
 static void print_text(const elec_decision *d, const elec_findings *warn)
 {
-	printf("Election %s\n", d->election);
+	printf(_("Election %s\n"), d->election);
 	for (size_t i = 0; i < d->ncontests; i++) {
 		const dec_contest *c = &d->contests[i];
-		printf("\nContest %s (%s, round %u): %s\n", c->id,
+		printf(_("\nContest %s (%s, round %u): %s\n"), c->id,
 		       manifest_contest_type_name(c->type), c->round, dec_outcome_name(c->outcome));
 		if (c->type != CONTEST_PETITION)
-			printf("  issued %llu, cast %llu, attendees %llu\n",
+			printf(_("  issued %llu, cast %llu, attendees %llu\n"),
 			       (unsigned long long)c->issued, (unsigned long long)c->cast,
 			       (unsigned long long)c->attendees);
 		for (size_t k = 0; k < c->ntally; k++)
 			printf("  %-32s %12llu\n", c->tally[k].id,
 			       (unsigned long long)c->tally[k].votes);
 		if (c->nelected > 0) {
-			printf("  elected:");
+			printf(_("  elected:"));
 			for (size_t k = 0; k < c->nelected; k++)
 				printf(" %s", c->elected[k]);
 			printf("\n");
 		}
 		if (c->nrunoff > 0) {
-			printf("  run-off (%u seat%s):", c->unfilled, c->unfilled == 1 ? "" : "s");
+			printf(P_("  run-off (%u seat):", "  run-off (%u seats):", c->unfilled),
+			       c->unfilled);
 			for (size_t k = 0; k < c->nrunoff; k++)
 				printf(" %s", c->runoff[k]);
 			printf("\n");
 		}
 		for (size_t k = 0; k < c->nmembers; k++)
-			printf("  member %s: rectify %s, 不称职 %s, office ends %s\n",
+			printf(_("  member %s: rectify %s, 不称职 %s, office ends %s\n"),
 			       c->members[k].id, c->members[k].rectify ? "yes" : "no",
 			       c->members[k].unfit ? "yes" : "no",
 			       c->members[k].office_ends ? "yes" : "no");
@@ -148,8 +150,8 @@ static void print_text(const elec_decision *d, const elec_findings *warn)
 		for (size_t k = 0; k < c->nconflicts; k++) {
 			const dec_conflict *x = &c->conflicts[k];
 			const dec_rule *a = &c->rules[x->a], *b = &c->rules[x->b];
-			printf("  CONFLICT (%s): %s %s (%llu %s %llu) but %s %s (%llu %s %llu); "
-			       "%s applies\n",
+			printf(_("  CONFLICT (%s): %s %s (%llu %s %llu) but %s %s (%llu %s %llu); "
+			         "%s applies\n"),
 			       x->kind, a->def->id, a->holds ? "holds" : "fails",
 			       (unsigned long long)a->lhs, rule_op_symbol(a->def->op),
 			       (unsigned long long)a->rhs, b->def->id, b->holds ? "holds" : "fails",
@@ -158,7 +160,7 @@ static void print_text(const elec_decision *d, const elec_findings *warn)
 		}
 	}
 	for (size_t i = 0; i < warn->n; i++)
-		printf("\nwarning: %s%s%s%s: %s", warn->v[i].rule ? "[" : "",
+		printf(_("\nwarning: %s%s%s%s: %s"), warn->v[i].rule ? "[" : "",
 		       warn->v[i].rule ? warn->v[i].rule : "", warn->v[i].rule ? "] " : "",
 		       warn->v[i].where, warn->v[i].message);
 	if (warn->n > 0)
@@ -197,7 +199,7 @@ int cmd_decide(int argc, char **argv)
 			rc = TALLY_EXIT_OK;
 			goto out;
 		} else if (argv[i][0] == '-' || np == 2) {
-			fprintf(stderr, "quorum-tally decide: unexpected argument \"%s\"\n",
+			fprintf(stderr, _("quorum-tally decide: unexpected argument \"%s\"\n"),
 			        argv[i]);
 			goto usage;
 		} else {
@@ -227,7 +229,7 @@ int cmd_decide(int argc, char **argv)
 	e = manifest_parse_rules(mbytes, mlen, rb, &m, &f);
 	if (e != Q_OK) {
 		print_findings(&f, paths[0]);
-		fprintf(stderr, "quorum-tally decide: %s: invalid manifest (%s)\n", paths[0],
+		fprintf(stderr, _("quorum-tally decide: %s: invalid manifest (%s)\n"), paths[0],
 		        qerr_str(e));
 		goto out;
 	}
@@ -237,8 +239,8 @@ int cmd_decide(int argc, char **argv)
 			e = roll_check_manifest(roll, m, &f);
 		if (e != Q_OK) {
 			print_findings(&f, roll_path);
-			fprintf(stderr, "quorum-tally decide: %s: roll rejected (%s)\n", roll_path,
-			        qerr_str(e));
+			fprintf(stderr, _("quorum-tally decide: %s: roll rejected (%s)\n"),
+			        roll_path, qerr_str(e));
 			goto out;
 		}
 	}
@@ -250,7 +252,7 @@ int cmd_decide(int argc, char **argv)
 		e = decide(m, counts, &d, &f);
 	if (e != Q_OK) {
 		print_findings(&f, paths[1]);
-		fprintf(stderr, "quorum-tally decide: %s: no decision (%s)\n", paths[1],
+		fprintf(stderr, _("quorum-tally decide: %s: no decision (%s)\n"), paths[1],
 		        qerr_str(e));
 		goto out;
 	}
@@ -265,14 +267,14 @@ int cmd_decide(int argc, char **argv)
 		char *s = NULL;
 		if (j == NULL || w == NULL || json_object_set_new(j, "warnings", w) != 0 ||
 		    (s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_INDENT(2))) == NULL) {
-			fprintf(stderr, "quorum-tally decide: out of memory\n");
+			fprintf(stderr, _("quorum-tally decide: out of memory\n"));
 			goto out;
 		}
 		printf("%s\n", s);
 		free(s);
 	}
 	if (fflush(stdout) != 0) {
-		fprintf(stderr, "quorum-tally decide: write error\n");
+		fprintf(stderr, _("quorum-tally decide: write error\n"));
 		rc = TALLY_EXIT_USAGE;
 		goto out;
 	}

@@ -70,10 +70,15 @@ int cmd_decrypt(int argc, char **argv)
 		          "[--pass-fd N | --pass-file F]\n"));
 		return TALLY_EXIT_USAGE;
 	}
-	if ((e = rec_open(&el, dir, msg, sizeof msg)) == Q_OK &&
-	    (e = cli_passphrase(argc, argv, 0, &pass)) == Q_OK) {
-		tally_opts o = {0, 1};
-		e = tally_decrypt(el, i, key, pass->data, pass->len, &o, ah, msg, sizeof msg);
+	if ((e = rec_open(&el, dir, msg, sizeof msg)) == Q_OK) {
+		if ((e = cli_passphrase(argc, argv, 0, &pass)) == Q_OK) {
+			tally_opts o = {0, 1};
+			e = tally_decrypt(el, i, key, pass->data, pass->len, &o, ah, msg,
+			                  sizeof msg);
+		} else {
+			snprintf(msg, sizeof msg, "%s",
+			         _("no passphrase accepted (the reason is above)"));
+		}
 	}
 	secbuf_free(pass);
 	if (e != Q_OK) {

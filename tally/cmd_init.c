@@ -52,7 +52,7 @@ int cmd_init(int argc, char **argv)
 	    (cli_u32(cli_opt(argc, argv, "--trustees"), 1, THRESHOLD_MAX_N, &o.n) != Q_OK ||
 	     cli_u32(cli_opt(argc, argv, "--threshold"), 1, THRESHOLD_MAX_N, &o.k) != Q_OK ||
 	     o.k > o.n)) {
-		fprintf(stderr, "quorum-tally init: need 1 <= --threshold <= --trustees <= %u\n",
+		fprintf(stderr, _("quorum-tally init: need 1 <= --threshold <= --trustees <= %u\n"),
 		        THRESHOLD_MAX_N);
 		return TALLY_EXIT_USAGE;
 	}
@@ -85,7 +85,7 @@ int cmd_init(int argc, char **argv)
 	{
 		char hx[2 * SHA256_LEN + 1];
 		hex_encode(hx, el->base_hash, SHA256_LEN);
-		printf("election %s round %u created in %s\nbase hash %s\n%u-of-%u trustees\n",
+		printf(_("election %s round %u created in %s\nbase hash %s\n%u-of-%u trustees\n"),
 		       el->manifest->id, el->round, dir, hx, el->k, el->n);
 	}
 	rc = TALLY_EXIT_OK;

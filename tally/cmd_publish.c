@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "election/i18n.h"
 
 #include "banned.h"
 
@@ -26,13 +27,18 @@ typedef struct pub_stats {
 	unsigned long files, dirs, withheld;
 } pub_stats;
 
-/* A private key of a log (A-4.2): a file named "key" in a directory named
- * "log" or directly in a station's log directory. */
+/* A private key: a log's signing key (A-4.2), a file named "key" (the
+ * election log's log/key, a station log key copied in by mistake); a
+ * trustee's secret file (*.secret); a station's signing key
+ * (signing-key.sealed, or signing-key from before sealing) copied in by
+ * mistake.  (The trustees' shares/J.sealed are public: each is sealed
+ * to its trustee.) */
 static int is_private_key(const char *rel)
 {
 	const char *base = strrchr(rel, '/');
 	base = base ? base + 1 : rel;
-	return strcmp(base, "key") == 0 || strstr(base, ".secret") != NULL;
+	return strcmp(base, "key") == 0 || strstr(base, ".secret") != NULL ||
+	       strncmp(base, "signing-key", 11) == 0;
 }
 
 static int copy_file(const char *src, const char *dst)
@@ -93,7 +99,7 @@ static int copy_tree(const char *src, const char *dst, const char *rel, pub_stat
 		    snprintf(t, sizeof t, "%s/%s", dst, e->d_name) >= (int)sizeof t ||
 		    snprintf(r, sizeof r, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name) >=
 		        (int)sizeof r) {
-			fprintf(stderr, "quorum-tally publish: path too long under %s\n", src);
+			fprintf(stderr, _("quorum-tally publish: path too long under %s\n"), src);
 			rc = -1;
 			break;
 		}
@@ -104,15 +110,15 @@ static int copy_tree(const char *src, const char *dst, const char *rel, pub_stat
 			rc = copy_tree(s, t, r, st);
 		} else if (!S_ISREG(sb.st_mode)) {
 			fprintf(stderr,
-			        "quorum-tally publish: %s: not a regular file or directory "
-			        "(refused)\n",
+			        _("quorum-tally publish: %s: not a regular file or directory "
+			          "(refused)\n"),
 			        r);
 			rc = -1;
 		} else if (is_private_key(r)) {
-			printf("withheld (private key): %s\n", r);
+			printf(_("withheld (private key): %s\n"), r);
 			st->withheld++;
 		} else if (copy_file(s, t) != 0) {
-			fprintf(stderr, "quorum-tally publish: cannot copy %s: %s\n", r,
+			fprintf(stderr, _("quorum-tally publish: cannot copy %s: %s\n"), r,
 			        strerror(errno));
 			rc = -1;
 		} else {
@@ -137,16 +143,19 @@ int cmd_publish(int argc, char **argv)
 	struct stat sb;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: quorum-tally publish DIR OUT\n\n"
-			       "Copy the election record DIR to the new directory OUT for\n"
-			       "publication, leaving out every private key (the election log's\n"
-			       "log/key and any station log key). OUT must not exist. Symbolic\n"
-			       "links and special files in DIR are refused.\n"
-			       "Exit status: 0 published, 2 usage or I/O error.\n");
+			printf(
+			    _("usage: quorum-tally publish DIR OUT\n\n"
+			      "Copy the election record DIR to the new directory OUT for\n"
+			      "publication, leaving out every private key (the election log's\n"
+			      "log/key, any station log key or sealed station signing key, and\n"
+			      "any trustee secret file). Give OUT, not DIR, to the trustees and\n"
+			      "the observers. OUT must not exist. Symbolic links and special\n"
+			      "files in DIR are refused.\n"
+			      "Exit status: 0 published, 2 usage or I/O error.\n"));
 			return TALLY_EXIT_OK;
 		}
 		if (argv[i][0] == '-') {
-			fprintf(stderr, "quorum-tally publish: unknown option %s\n", argv[i]);
+			fprintf(stderr, _("quorum-tally publish: unknown option %s\n"), argv[i]);
 			return TALLY_EXIT_USAGE;
 		}
 		if (dir == NULL)
@@ -154,27 +163,27 @@ int cmd_publish(int argc, char **argv)
 		else if (out == NULL)
 			out = argv[i];
 		else {
-			fprintf(stderr, "quorum-tally publish: too many arguments\n");
+			fprintf(stderr, _("quorum-tally publish: too many arguments\n"));
 			return TALLY_EXIT_USAGE;
 		}
 	}
 	if (dir == NULL || out == NULL) {
-		fprintf(stderr, "usage: quorum-tally publish DIR OUT\n");
+		fprintf(stderr, _("usage: quorum-tally publish DIR OUT\n"));
 		return TALLY_EXIT_USAGE;
 	}
 	if (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		fprintf(stderr, "quorum-tally publish: %s is not a directory\n", dir);
+		fprintf(stderr, _("quorum-tally publish: %s is not a directory\n"), dir);
 		return TALLY_EXIT_USAGE;
 	}
 	if (lstat(out, &sb) == 0) {
-		fprintf(stderr, "quorum-tally publish: %s already exists (refused)\n", out);
+		fprintf(stderr, _("quorum-tally publish: %s already exists (refused)\n"), out);
 		return TALLY_EXIT_USAGE;
 	}
 	if (copy_tree(dir, out, "", &st) != 0) {
-		fprintf(stderr, "quorum-tally publish: incomplete copy left at %s\n", out);
+		fprintf(stderr, _("quorum-tally publish: incomplete copy left at %s\n"), out);
 		return TALLY_EXIT_USAGE;
 	}
-	printf("published %s: %lu files in %lu directories, %lu private keys withheld\n", out,
+	printf(_("published %s: %lu files in %lu directories, %lu private keys withheld\n"), out,
 	       st.files, st.dirs, st.withheld);
 	return TALLY_EXIT_OK;
 }

@@ -34,7 +34,7 @@ static void usage(FILE *out)
 static void print_findings(const elec_findings *f, const char *what)
 {
 	for (size_t i = 0; i < f->n; i++)
-		fprintf(stderr, "%s: %s%s%s%s at %s: %s\n", what,
+		fprintf(stderr, _("%s: %s%s%s%s at %s: %s\n"), what,
 		        f->v[i].severity == ELEC_ERROR ? _("error") : _("warning"),
 		        f->v[i].rule ? " [" : "", f->v[i].rule ? f->v[i].rule : "",
 		        f->v[i].rule ? "]" : "", f->v[i].where ? f->v[i].where : "-",
@@ -105,7 +105,7 @@ static int cmd_show(int argc, char **argv)
 	if (argc < 3) {
 		printf("%s\n", _("Built-in rule profiles (quorum-tally rules show ID):"));
 		for (size_t i = 0; i < bi->n; i++)
-			printf("  %-18s %-8s v%u  %3zu rows  %s / %s\n", bi->files[i]->id,
+			printf(_("  %-18s %-8s v%u  %3zu rows  %s / %s\n"), bi->files[i]->id,
 			       rule_layer_name(bi->files[i]->layer), bi->files[i]->version,
 			       bi->files[i]->nrows, bi->files[i]->title_zh, bi->files[i]->title_en);
 		return TALLY_EXIT_OK;

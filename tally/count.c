@@ -114,7 +114,7 @@ static void *verify_worker(void *arg)
 			atomic_store(&sh->stop, 1);
 			e = de;
 		} else if (dfail != SIZE_MAX) {
-			snprintf(why, sizeof why, "does not decode (%s)", qerr_str(de));
+			snprintf(why, sizeof why, _("does not decode (%s)"), qerr_str(de));
 			worker_fail(sh, dfail, de, why);
 			e = de;
 		}
@@ -309,18 +309,19 @@ static qerr check_roll_entry(const rec_election *el, const char *sid, uint64_t i
 		return Q_OK;
 	(*nroll)++;
 	if (srec_roll_entry_parse(ent + tl + 1, len - tl - 1, NULL, h) != Q_OK)
-		return rec_fail(Q_ERR_FORMAT, msg, msgsz,
-		                "station %s: log entry %llu: a malformed roll-imported entry (P-6)",
-		                sid, (unsigned long long)i);
+		return rec_fail(
+		    Q_ERR_FORMAT, msg, msgsz,
+		    _("station %s: log entry %llu: a malformed roll-imported entry (P-6)"), sid,
+		    (unsigned long long)i);
 	if (memcmp(h, el->roll_hash, SHA256_LEN) != 0) {
 		char have[2 * SHA256_LEN + 1], want[2 * SHA256_LEN + 1];
 		hex_encode(have, h, SHA256_LEN);
 		hex_encode(want, el->roll_hash, SHA256_LEN);
 		return rec_fail(
 		    Q_ERR_CONSISTENCY, msg, msgsz,
-		    "station %s served another roll: its log entry %llu (roll-imported) "
-		    "has SHA-256 %s, the election's roll_hash (parameters.json) is %s "
-		    "(R-5 (10))",
+		    _("station %s served another roll: its log entry %llu (roll-imported) "
+		      "has SHA-256 %s, the election's roll_hash (parameters.json) is %s "
+		      "(R-5 (10))"),
 		    sid, (unsigned long long)i, have, want);
 	}
 	return Q_OK;
@@ -358,29 +359,30 @@ static qerr check_station_log(const rec_election *el, const ballot_style *st, co
 		struct stat kst;
 		if (rec_path(kp, sizeof kp, el->dir, "stations/%s/log/key", sid) == Q_OK &&
 		    lstat(kp, &kst) == 0)
-			fprintf(stderr,
-			        "warning: %s is the station's private signing key: remove it from "
-			        "the election record before publishing\n",
-			        kp);
+			fprintf(
+			    stderr,
+			    _("warning: %s is the station's private signing key: remove it from "
+			      "the election record before publishing\n"),
+			    kp);
 	}
 	if ((e = log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg)) != Q_OK)
-		return rec_fail(e, msg, msgsz, "station %s: its log cannot be opened: %s", sid,
+		return rec_fail(e, msg, msgsz, _("station %s: its log cannot be opened: %s"), sid,
 		                lmsg);
 	lvk = log_vkey(lg);
 	if (memcmp(lvk->pk, vk->pk, SIG_PUBLIC_LEN) != 0 || strcmp(lvk->name, vk->name) != 0) {
 		e = rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
-		             "station %s: the log's key is not the key that signed the record",
+		             _("station %s: the log's key is not the key that signed the record"),
 		             sid);
 		goto out;
 	}
 	if ((e = log_verify(lg, NULL, NULL)) != Q_OK) {
-		e = rec_fail(e, msg, msgsz, "station %s: its log does not verify: %s", sid,
+		e = rec_fail(e, msg, msgsz, _("station %s: its log does not verify: %s"), sid,
 		             log_error(lg));
 		goto out;
 	}
 	if (size > log_size(lg) || log_root(lg, size, r) != Q_OK || memcmp(r, root, 32) != 0) {
 		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
-		             "station %s: the record's log size/root do not match its log", sid);
+		             _("station %s: the record's log size/root do not match its log"), sid);
 		goto out;
 	}
 	if ((buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL ||
@@ -391,7 +393,7 @@ static qerr check_station_log(const rec_election *el, const ballot_style *st, co
 	for (uint64_t i = 0; i < size; i++) {
 		size_t len;
 		if ((e = log_read_entry(lg, i, buf, &len)) != Q_OK) {
-			e = rec_fail(e, msg, msgsz, "station %s: log entry %llu: %s", sid,
+			e = rec_fail(e, msg, msgsz, _("station %s: log entry %llu: %s"), sid,
 			             (unsigned long long)i, log_error(lg));
 			goto out;
 		}
@@ -407,8 +409,8 @@ static qerr check_station_log(const rec_election *el, const ballot_style *st, co
 			nopened++;
 			if ((e = srec_opened_check(p, pl, sid, el->manifest->hash, sd->registered,
 			                           why, sizeof why)) != Q_OK) {
-				e = rec_fail(e, msg, msgsz, "station %s: log entry %llu: %s", sid,
-				             (unsigned long long)i, why);
+				e = rec_fail(e, msg, msgsz, _("station %s: log entry %llu: %s"),
+				             sid, (unsigned long long)i, why);
 				goto out;
 			}
 		} else if ((e = check_roll_entry(el, sid, i, buf, len, &nroll, msg, msgsz)) != Q_OK)
@@ -416,7 +418,7 @@ static qerr check_station_log(const rec_election *el, const ballot_style *st, co
 	}
 	if (nopened == 0) {
 		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
-		             "station %s: its log has no poll-opened entry (P-6, V-5.5)", sid);
+		             _("station %s: its log has no poll-opened entry (P-6, V-5.5)"), sid);
 		goto out;
 	}
 	/* P-7.1, V-5.3: log.close_index names the log's one poll-closed entry,
@@ -424,8 +426,8 @@ static qerr check_station_log(const rec_election *el, const ballot_style *st, co
 	if (nclosed != 1 || closed_at != close_index) {
 		e = rec_fail(
 		    Q_ERR_CONSISTENCY, msg, msgsz,
-		    "station %s: log.close_index %llu is not the index of the log's one "
-		    "poll-closed entry (%llu poll-closed entries, the last at %llu; P-7.1)",
+		    _("station %s: log.close_index %llu is not the index of the log's one "
+		      "poll-closed entry (%llu poll-closed entries, the last at %llu; P-7.1)"),
 		    sid, (unsigned long long)close_index, (unsigned long long)nclosed,
 		    (unsigned long long)closed_at);
 		goto out;
@@ -433,25 +435,26 @@ static qerr check_station_log(const rec_election *el, const ballot_style *st, co
 	if (size == 0 || close_index != size - 1 || log_size(lg) != size) {
 		e = rec_fail(
 		    Q_ERR_CONSISTENCY, msg, msgsz,
-		    "station %s: entries follow poll-closed (log.close_index %llu, log.size "
-		    "%llu, %llu entries in the log): the poll-closed entry is the log's "
-		    "last (P-7.1, V-5.3)",
+		    _("station %s: entries follow poll-closed (log.close_index %llu, log.size "
+		      "%llu, %llu entries in the log): the poll-closed entry is the log's "
+		      "last (P-7.1, V-5.3)"),
 		    sid, (unsigned long long)close_index, (unsigned long long)size,
 		    (unsigned long long)log_size(lg));
 		goto out;
 	}
 	if (nroll == 0) {
 		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
-		             "station %s: its log has no roll-imported entry: the roll it served "
-		             "is unknown (R-5 (10))",
+		             _("station %s: its log has no roll-imported entry: the roll it served "
+		               "is unknown (R-5 (10))"),
 		             sid);
 		goto out;
 	}
 	if (ncodes != sd->cast || ncodes != sd->nballots) {
-		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
-		             "station %s: the log has %zu cast ballots, the record %zu ballots and "
-		             "cast = %llu",
-		             sid, ncodes, sd->nballots, (unsigned long long)sd->cast);
+		e = rec_fail(
+		    Q_ERR_CONSISTENCY, msg, msgsz,
+		    _("station %s: the log has %zu cast ballots, the record %zu ballots and "
+		      "cast = %llu"),
+		    sid, ncodes, sd->nballots, (unsigned long long)sd->cast);
 		goto out;
 	}
 	qsort(codes, ncodes, sizeof *codes, cmp_code);
@@ -461,7 +464,7 @@ static qerr check_station_log(const rec_election *el, const ballot_style *st, co
 			hex_encode(hx, sd->code[i], BALLOT_CODE_LEN);
 			e = rec_fail(
 			    Q_ERR_CONSISTENCY, msg, msgsz,
-			    "station %s: ballot %s of the record is not in the station log", sid,
+			    _("station %s: ballot %s of the record is not in the station log"), sid,
 			    hx);
 			goto out;
 		}
@@ -515,8 +518,8 @@ static qerr check_challenged(const ballot_style *st, const point *K, const char 
 		free(ob);
 		if (e != Q_OK)
 			return rec_fail(e == Q_ERR_NOMEM ? e : Q_ERR_PROOF, msg, msgsz,
-			                "station %s: challenged ballot %zu does not open to its "
-			                "ciphertexts (B-7)%s%s",
+			                _("station %s: challenged ballot %zu does not open to its "
+			                  "ciphertexts (B-7)%s%s"),
 			                sid, i, why[0] ? ": " : "", why);
 	}
 	return Q_OK;
@@ -545,9 +548,9 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 	e = rec_read_file(path, REC_MAX_FILE, &rb, &rlen, msg, msgsz);
 	if (e == Q_ERR_NOTFOUND)
 		return rec_fail(e, msg, msgsz,
-		                "station %s has no record (%s): close the station "
-		                "(quorum-ballot close) and copy its record into %s/stations/%s/ "
-		                "(docs/guide-returning-officer.md section 3)",
+		                _("station %s has no record (%s): close the station "
+		                  "(quorum-ballot close) and copy its record into %s/stations/%s/ "
+		                  "(docs/guide-returning-officer.md section 3)"),
 		                sid, what, el->dir, sid);
 	if (e != Q_OK)
 		return e;
@@ -559,13 +562,14 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 		slen--;
 	if (slen > 96 || b64_decode(sig, &siglen, (const char *)sb, slen) != Q_OK ||
 	    siglen != SIG_LEN) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s.sig: not a base64 Ed25519 signature",
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s.sig: not a base64 Ed25519 signature"),
 		             what);
 		goto out;
 	}
 	j = json_loadb((const char *)rb, rlen, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(j)) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: line %d: %s", what, je.line, je.text);
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: line %d: %s"), what, je.line,
+		             je.text);
 		goto out;
 	}
 	/* R-11.2: a record of a major version the tally does not know is
@@ -576,7 +580,7 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 		if ((e = srec_format_check(json_is_string(v) ? json_string_value(v) : NULL,
 		                           "quorum-station-record", TALLY_STATION_RECORD_MAJOR, why,
 		                           sizeof why)) != Q_OK) {
-			e = rec_fail(e, msg, msgsz, "station %s: %s: %s", sid, what, why);
+			e = rec_fail(e, msg, msgsz, _("station %s: %s: %s"), sid, what, why);
 			goto out;
 		}
 	}
@@ -585,7 +589,8 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 	if (!json_is_string(v) ||
 	    note_verifier_parse(&vk, json_string_value(v), json_string_length(v)) != Q_OK ||
 	    vk.alg != NOTE_ALG_ED25519) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: log.vkey is not a verifier key", what);
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: log.vkey is not a verifier key"),
+		             what);
 		goto out;
 	}
 	/* R-5 (1): a registered station key, if the officer registered one */
@@ -601,14 +606,15 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 			e = note_verifier_parse(&reg, (const char *)kb, kl);
 			free(kb);
 			if (e != Q_OK || memcmp(reg.pk, vk.pk, SIG_PUBLIC_LEN) != 0) {
-				e = rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
-				             "station %s: the record is signed by a key other than "
-				             "the registered one (stations/%s/vkey)",
-				             sid, sid);
+				e = rec_fail(
+				    Q_ERR_SIGNATURE, msg, msgsz,
+				    _("station %s: the record is signed by a key other than "
+				      "the registered one (stations/%s/vkey)"),
+				    sid, sid);
 				goto out;
 			}
 		} else if (e != Q_ERR_NOTFOUND) {
-			e = rec_fail(e, msg, msgsz, "stations/%s/vkey cannot be read", sid);
+			e = rec_fail(e, msg, msgsz, _("stations/%s/vkey cannot be read"), sid);
 			goto out;
 		}
 	}
@@ -618,17 +624,18 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 		srec_sig_message(m, rb, rlen);
 		e = sig_verify(vk.pk, m, sizeof m, sig);
 		if (e != Q_OK) {
-			e = rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
-			             "station %s: the record's signature does not verify (tampered "
-			             "record or wrong key)",
-			             sid);
+			e = rec_fail(
+			    Q_ERR_SIGNATURE, msg, msgsz,
+			    _("station %s: the record's signature does not verify (tampered "
+			      "record or wrong key)"),
+			    sid);
 			goto out;
 		}
 	}
 	/* R-5 (3): this election */
 	v = json_object_get(j, "station");
 	if (!json_is_string(v) || strcmp(json_string_value(v), sid) != 0) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: names another station", what);
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: names another station"), what);
 		goto out;
 	}
 	if ((e = hex_field(j, "base_hash", bh, sizeof bh, what, msg, msgsz)) != Q_OK ||
@@ -639,15 +646,15 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 	    memcmp(bh, el->base_hash, SHA256_LEN) != 0 ||
 	    memcmp(mh, el->manifest->hash, SHA256_LEN) != 0) {
 		e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
-		             "station %s: the record belongs to another election (its election, "
-		             "base hash or manifest hash differ)",
+		             _("station %s: the record belongs to another election (its election, "
+		               "base hash or manifest hash differ)"),
 		             sid);
 		goto out;
 	}
 	v = json_object_get(j, "joint_key");
 	if (!json_is_string(v) || strcmp(json_string_value(v), khex) != 0) {
 		e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
-		             "station %s: the record was made under another joint key", sid);
+		             _("station %s: the record was made under another joint key"), sid);
 		goto out;
 	}
 	/* A-5.2: the log's origin is quorum/<election>/station/<sid>, and it is
@@ -659,11 +666,12 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 			goto out;
 		if (!json_is_string(v) || strcmp(json_string_value(v), origin) != 0 ||
 		    strcmp(vk.name, origin) != 0) {
-			e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
-			             "station %s: %s: log.origin \"%.80s\" or the name of log.vkey "
-			             "\"%.80s\" is not \"%.100s\" (A-5.2)",
-			             sid, what, json_is_string(v) ? json_string_value(v) : "(none)",
-			             vk.name, origin);
+			e = rec_fail(
+			    Q_ERR_CONSISTENCY, msg, msgsz,
+			    _("station %s: %s: log.origin \"%.80s\" or the name of log.vkey "
+			      "\"%.80s\" is not \"%.100s\" (A-5.2)"),
+			    sid, what, json_is_string(v) ? json_string_value(v) : "(none)", vk.name,
+			    origin);
 			goto out;
 		}
 	}
@@ -680,10 +688,11 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 	    Q_OK)
 		sd->registered = 0;
 	if (sd->cast > sd->issued) {
-		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
-		             "station %s: %llu ballots cast but only %llu issued (COUNT.reconcile: "
-		             "cast <= issued)",
-		             sid, (unsigned long long)sd->cast, (unsigned long long)sd->issued);
+		e = rec_fail(
+		    Q_ERR_CONSISTENCY, msg, msgsz,
+		    _("station %s: %llu ballots cast but only %llu issued (COUNT.reconcile: "
+		      "cast <= issued)"),
+		    sid, (unsigned long long)sd->cast, (unsigned long long)sd->issued);
 		goto out;
 	}
 	/* R-5 (9): the roll ids checked in */
@@ -691,7 +700,7 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 		char why[200];
 		const json_t *ci = json_object_get(j, "checked_in");
 		if ((e = srec_checked_in_check(ci, sd->issued, why, sizeof why)) != Q_OK) {
-			e = rec_fail(e, msg, msgsz, "station %s: %s (R-5 (9))", sid, why);
+			e = rec_fail(e, msg, msgsz, _("station %s: %s (R-5 (9))"), sid, why);
 			goto out;
 		}
 		sd->checked_in = json_incref((json_t *)ci);
@@ -704,22 +713,23 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 	if (!json_is_string(v) ||
 	    checkpoint_open(&cp, json_string_value(v), json_string_length(v), &vk) != Q_OK ||
 	    cp.size != lsize || memcmp(cp.root, root, 32) != 0) {
-		e = rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
-		             "station %s: the record's checkpoint is not signed by the station or "
-		             "does not match log.size/log.root",
-		             sid);
+		e = rec_fail(
+		    Q_ERR_SIGNATURE, msg, msgsz,
+		    _("station %s: the record's checkpoint is not signed by the station or "
+		      "does not match log.size/log.root"),
+		    sid);
 		goto out;
 	}
 	/* ballots */
 	arr = json_object_get(j, "ballots");
 	if (!json_is_array(arr)) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: \"ballots\" is not an array", what);
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: \"ballots\" is not an array"), what);
 		goto out;
 	}
 	{
 		char why[200];
 		if ((e = srec_sorted_check(arr, "ballots", why, sizeof why)) != Q_OK) {
-			e = rec_fail(e, msg, msgsz, "station %s: %s: %s", sid, what, why);
+			e = rec_fail(e, msg, msgsz, _("station %s: %s: %s"), sid, what, why);
 			goto out;
 		}
 	}
@@ -735,7 +745,7 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 		uint8_t code[BALLOT_CODE_LEN];
 		size_t bl;
 		if (!json_is_string(bs) || json_string_length(bs) > 4u * 1024u * 1024u) {
-			e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: ballots[%zu] has no ballot",
+			e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: ballots[%zu] has no ballot"),
 			             what, i);
 			goto out;
 		}
@@ -748,35 +758,35 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 		               json_string_length(bs)) != Q_OK ||
 		    hex_field(b, "tracking_code", code, sizeof code, what, NULL, 0) != Q_OK) {
 			e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
-			             "%s: ballots[%zu]: bad base64 or tracking code", what, i);
+			             _("%s: ballots[%zu]: bad base64 or tracking code"), what, i);
 			goto out;
 		}
 		ballot_tracking_code(sd->code[i], st, sd->enc[i], sd->len[i]);
 		if (memcmp(code, sd->code[i], BALLOT_CODE_LEN) != 0) {
 			e = rec_fail(
 			    Q_ERR_FORMAT, msg, msgsz,
-			    "%s: ballots[%zu]: the tracking code is not the ballot's (B-4)", what,
-			    i);
+			    _("%s: ballots[%zu]: the tracking code is not the ballot's (B-4)"),
+			    what, i);
 			goto out;
 		}
 	}
 	if (sd->nballots != sd->cast) {
 		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
-		             "station %s: %zu ballots in the record but cast = %llu", sid,
+		             _("station %s: %zu ballots in the record but cast = %llu"), sid,
 		             sd->nballots, (unsigned long long)sd->cast);
 		goto out;
 	}
 	arr = json_object_get(j, "challenged");
 	if (!json_is_array(arr) || json_array_size(arr) != sd->challenged) {
 		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
-		             "station %s: the challenged list does not hold %llu ballots", sid,
+		             _("station %s: the challenged list does not hold %llu ballots"), sid,
 		             (unsigned long long)sd->challenged);
 		goto out;
 	}
 	{
 		char why[200];
 		if ((e = srec_sorted_check(arr, "challenged", why, sizeof why)) != Q_OK) {
-			e = rec_fail(e, msg, msgsz, "station %s: %s: %s", sid, what, why);
+			e = rec_fail(e, msg, msgsz, _("station %s: %s: %s"), sid, what, why);
 			goto out;
 		}
 	}
@@ -804,8 +814,8 @@ static int dup_cb(void *ctx, const char *id, size_t a, size_t b)
 {
 	dup_ctx *d = ctx;
 	(void)rec_fail(Q_ERR_EXISTS, d->msg, d->msgsz,
-	               "roll id %s is checked in at two stations (%s and %s): one voter, two "
-	               "ballots issued (R-5 (9))",
+	               _("roll id %s is checked in at two stations (%s and %s): one voter, two "
+	                 "ballots issued (R-5 (9))"),
 	               id, d->sds[a].id, d->sds[b].id);
 	return 1;
 }
@@ -915,8 +925,9 @@ static void alpha_place(char *out, size_t outsz, const ballot_style *st, const s
 	while (k + 1 < st->ncontests && s >= st->contests[k].noptions)
 		s -= st->contests[k++].noptions;
 	hex_encode(hx, p->code, BALLOT_CODE_LEN);
-	snprintf(out, outsz, "station %s, %s %zu (tracking code %s) contest %zu option %zu",
-	         sds[p->station].id, p->chal ? "challenged ballot" : "ballot", p->index, hx, k, s);
+	snprintf(out, outsz, _("station %s, %s %zu (tracking code %s) contest %zu option %zu"),
+	         sds[p->station].id, p->chal ? _("challenged ballot") : _("ballot"), p->index, hx,
+	         k, s);
 }
 
 /* B-9: every cast and challenged ballot of every station; the first
@@ -979,8 +990,9 @@ static qerr check_alphas(const ballot_style *st, const station_data *sds, size_t
 				}
 				e = rec_fail(
 				    Q_ERR_CONSISTENCY, msg, msgsz,
-				    "station %s, challenged ballot %zu was also cast (station "
-				    "%s, ballot %zu): a challenged ballot is never counted (B-9)",
+				    _("station %s, challenged ballot %zu was also cast (station "
+				      "%s, ballot %zu): a challenged ballot is never counted "
+				      "(B-9)"),
 				    sds[y->station].id, y->index, sds[x->station].id, x->index);
 				goto out;
 			}
@@ -988,11 +1000,12 @@ static qerr check_alphas(const ballot_style *st, const station_data *sds, size_t
 				char p1[300], p2[300];
 				alpha_place(p1, sizeof p1, st, sds, &a, earlier);
 				alpha_place(p2, sizeof p2, st, sds, &a, r * T + s);
-				e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
-				             "the same ciphertext (alpha) is at %s and at %s: a "
-				             "ciphertext replayed from another ballot or place is "
-				             "refused (B-9)",
-				             p1, p2);
+				e = rec_fail(
+				    Q_ERR_CONSISTENCY, msg, msgsz,
+				    _("the same ciphertext (alpha) is at %s and at %s: a "
+				      "ciphertext replayed from another ballot or place is "
+				      "refused (B-9)"),
+				    p1, p2);
 				goto out;
 			}
 			if (e != Q_OK)
@@ -1103,11 +1116,12 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 				hex_encode(hx, sds[s].code[bad], BALLOT_CODE_LEN);
 				e = rec_fail(
 				    e, msg, msgsz,
-				    "station %s, ballot %zu (tracking code %s): %s -- a "
-				    "ballot of another election or a forged ballot is refused",
+				    _("station %s, ballot %zu (tracking code %s): %s -- a "
+				      "ballot of another election or a forged ballot is refused"),
 				    sds[s].id, bad, hx, why);
 			} else {
-				e = rec_fail(e, msg, msgsz, "verification failed: %s", qerr_str(e));
+				e = rec_fail(e, msg, msgsz, _("verification failed: %s"),
+				             qerr_str(e));
 			}
 			goto out;
 		}
@@ -1138,7 +1152,7 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 			char hx[2 * BALLOT_CODE_LEN + 1];
 			hex_encode(hx, refs[i].code, BALLOT_CODE_LEN);
 			e = rec_fail(Q_ERR_EXISTS, msg, msgsz,
-			             "ballot %s appears twice (stations %s and %s): refused", hx,
+			             _("ballot %s appears twice (stations %s and %s): refused"), hx,
 			             sds[refs[i - 1].station].id, sds[refs[i].station].id);
 			goto out;
 		}
@@ -1260,7 +1274,7 @@ qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t ms
 	if ((e = rec_path(path, sizeof path, el->dir, "tally/aggregate.json")) != Q_OK)
 		return e;
 	if (lstat(path, &sst) == 0)
-		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "the tally has already been made (%s)",
+		return rec_fail(Q_ERR_EXISTS, msg, msgsz, _("the tally has already been made (%s)"),
 		                path);
 	if ((e = tally_build(el, o, &aj, msg, msgsz)) != Q_OK)
 		return e;
@@ -1269,7 +1283,7 @@ qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t ms
 	if ((e = rec_path(dir, sizeof dir, el->dir, "tally/partials")) != Q_OK)
 		goto out;
 	if (rec_mkdirs(dir) != Q_OK) {
-		e = rec_fail(Q_ERR_IO, msg, msgsz, "cannot create %s", dir);
+		e = rec_fail(Q_ERR_IO, msg, msgsz, _("cannot create %s"), dir);
 		goto out;
 	}
 	if ((e = rec_write_file(path, buf, len, 0644, 1, msg, msgsz)) != Q_OK)

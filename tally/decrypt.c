@@ -5,6 +5,7 @@
  */
 #include "decrypt.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,19 +59,20 @@ static qerr parse_aggregate(const rec_election *el, const void *buf, size_t len,
 	sha256(a->hash, buf, len);
 	a->j = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(a->j)) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: line %d: %s", what, je.line, je.text);
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: line %d: %s"), what, je.line,
+		             je.text);
 		goto out;
 	}
 	v = json_object_get(a->j, "format");
 	if (!json_is_string(v) || strcmp(json_string_value(v), TALLY_AGGREGATE_FORMAT) != 0) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: format is not %s", what,
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: format is not %s"), what,
 		             TALLY_AGGREGATE_FORMAT);
 		goto out;
 	}
 	if ((e = rec_json_hex(a->j, "base_hash", bh, sizeof bh, what, msg, msgsz)) != Q_OK)
 		goto out;
 	if (memcmp(bh, el->base_hash, SHA256_LEN) != 0) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: made for another election", what);
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: made for another election"), what);
 		goto out;
 	}
 	if ((e = rec_json_u64(a->j, "ballots", RULE_MAX_COUNT, &a->ballots, what, msg, msgsz)) !=
@@ -81,14 +83,14 @@ static qerr parse_aggregate(const rec_election *el, const void *buf, size_t len,
 		goto out;
 	cs = json_object_get(a->j, "contests");
 	if (!json_is_array(cs)) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: \"contests\" is not an array", what);
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: \"contests\" is not an array"), what);
 		goto out;
 	}
 	json_array_foreach(cs, ci, c) n += json_array_size(json_object_get(c, "selections"));
 	if (n == 0 || n > 100000 || (a->cts = calloc(n, sizeof *a->cts)) == NULL ||
 	    (a->cidx = calloc(n, sizeof *a->cidx)) == NULL ||
 	    (a->oidx = calloc(n, sizeof *a->oidx)) == NULL) {
-		e = n == 0 ? rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: no selections", what)
+		e = n == 0 ? rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: no selections"), what)
 		           : Q_ERR_NOMEM;
 		goto out;
 	}
@@ -117,7 +119,7 @@ static qerr parse_aggregate(const rec_election *el, const void *buf, size_t len,
 			               json_string_length(ct)) != Q_OK ||
 			    elgamal_ct_decode(a->cts[n], cb, sizeof cb) != Q_OK) {
 				e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
-				             "%s: selection %zu is not a valid ciphertext", what,
+				             _("%s: selection %zu is not a valid ciphertext"), what,
 				             n);
 				goto out;
 			}
@@ -142,7 +144,8 @@ static qerr load_aggregate(const rec_election *el, agg_file *a, char *msg, size_
 		return e;
 	e = rec_read_file(path, REC_MAX_FILE, &buf, &len, msg, msgsz);
 	if (e == Q_ERR_NOTFOUND)
-		return rec_fail(Q_ERR_STATE, msg, msgsz, "no aggregate yet: run \"tally\" first");
+		return rec_fail(Q_ERR_STATE, msg, msgsz,
+		                _("no aggregate yet: run \"tally\" first"));
 	if (e != Q_OK)
 		return e;
 	e = parse_aggregate(el, buf, len, a, msg, msgsz);
@@ -171,7 +174,7 @@ static qerr rebuild_aggregate(const rec_election *el, const tally_opts *o, agg_f
 	e = rec_read_file(path, REC_MAX_FILE, &theirs, &tlen, msg, msgsz);
 	if (e == Q_ERR_NOTFOUND)
 		return rec_fail(Q_ERR_STATE, msg, msgsz,
-		                "no aggregate yet: the returning officer runs \"tally\" first");
+		                _("no aggregate yet: the returning officer runs \"tally\" first"));
 	if (e != Q_OK)
 		return e;
 	/* the caller checked the trustees' keys and files against its roster
@@ -180,8 +183,8 @@ static qerr rebuild_aggregate(const rec_election *el, const tally_opts *o, agg_f
 		char tmp[768];
 		snprintf(tmp, sizeof tmp, "%s", msg != NULL ? msg : "");
 		e = rec_fail(e, msg, msgsz,
-		             "the aggregate cannot be rebuilt from the station records, so it is "
-		             "not decrypted: %s",
+		             _("the aggregate cannot be rebuilt from the station records, so it is "
+		               "not decrypted: %s"),
 		             tmp);
 		goto out;
 	}
@@ -193,9 +196,9 @@ static qerr rebuild_aggregate(const rec_election *el, const tally_opts *o, agg_f
 		hex_encode(hm, h1, SHA256_LEN);
 		hex_encode(hf, h2, SHA256_LEN);
 		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
-		             "tally/aggregate.json (SHA-256 %s) is not the aggregate of the "
-		             "verified station records (SHA-256 %s): refused, nothing decrypted "
-		             "(R-7)",
+		             _("tally/aggregate.json (SHA-256 %s) is not the aggregate of the "
+		               "verified station records (SHA-256 %s): refused, nothing decrypted "
+		               "(R-7)"),
 		             hf, hm);
 		goto out;
 	}
@@ -254,7 +257,7 @@ qerr tally_decrypt(const rec_election *el, uint32_t i, const char *key_path, con
 		goto out;
 	if (!point_eq(sG, Si)) {
 		e = rec_fail(Q_ERR_STATE, msg, msgsz,
-		             "%s: this key share is not trustee %u's published verification key",
+		             _("%s: this key share is not trustee %u's published verification key"),
 		             key_path, i);
 		goto out;
 	}
@@ -335,25 +338,25 @@ static qerr load_partial(const rec_election *el, const agg_file *a, const truste
 	v = json_object_get(j, "format");
 	if (!json_is_string(v) || strcmp(json_string_value(v), TALLY_PARTIAL_FORMAT) != 0 ||
 	    rec_json_u64(j, "trustee", el->n, &x, what, NULL, 0) != Q_OK || x != i) {
-		e = rec_fail(Q_ERR_FORMAT, why, whylen, "%s: wrong format or trustee", what);
+		e = rec_fail(Q_ERR_FORMAT, why, whylen, _("%s: wrong format or trustee"), what);
 		goto out;
 	}
 	if ((e = rec_json_hex(j, "base_hash", h, sizeof h, what, why, whylen)) != Q_OK)
 		goto out;
 	if (memcmp(h, el->base_hash, SHA256_LEN) != 0) {
-		e = rec_fail(Q_ERR_FORMAT, why, whylen, "%s: made for another election or round",
+		e = rec_fail(Q_ERR_FORMAT, why, whylen, _("%s: made for another election or round"),
 		             what);
 		goto out;
 	}
 	if ((e = rec_json_hex(j, "aggregate_sha256", h, sizeof h, what, why, whylen)) != Q_OK)
 		goto out;
 	if (memcmp(h, a->hash, SHA256_LEN) != 0) {
-		e = rec_fail(Q_ERR_FORMAT, why, whylen, "%s: made for another aggregate", what);
+		e = rec_fail(Q_ERR_FORMAT, why, whylen, _("%s: made for another aggregate"), what);
 		goto out;
 	}
 	sh = json_object_get(j, "shares");
 	if (!json_is_array(sh) || json_array_size(sh) != a->nsel) {
-		e = rec_fail(Q_ERR_FORMAT, why, whylen, "%s: \"shares\" must list %zu entries",
+		e = rec_fail(Q_ERR_FORMAT, why, whylen, _("%s: \"shares\" must list %zu entries"),
 		             what, a->nsel);
 		goto out;
 	}
@@ -367,7 +370,7 @@ static qerr load_partial(const rec_election *el, const agg_file *a, const truste
 		if (a->cts[s] == NULL) {
 			if (!json_is_null(o)) {
 				e = rec_fail(Q_ERR_FORMAT, why, whylen,
-				             "%s: share %zu must be null", what, s);
+				             _("%s: share %zu must be null"), what, s);
 				goto out;
 			}
 			continue;
@@ -380,7 +383,7 @@ static qerr load_partial(const rec_election *el, const agg_file *a, const truste
 		    (e = rec_json_hex(o, "proof", pb, sizeof pb, what, why, whylen)) != Q_OK)
 			goto out;
 		if (cp_proof_decode(pf, pb, sizeof pb) != Q_OK) {
-			e = rec_fail(Q_ERR_FORMAT, why, whylen, "%s: share %zu: malformed proof",
+			e = rec_fail(Q_ERR_FORMAT, why, whylen, _("%s: share %zu: malformed proof"),
 			             what, s);
 			goto out;
 		}
@@ -389,7 +392,8 @@ static qerr load_partial(const rec_election *el, const agg_file *a, const truste
 		if (cp_verify(pf, ctx, Si, a->cts[s]->a, Mi[s]) != Q_OK) {
 			e = rec_fail(
 			    Q_ERR_PROOF, why, whylen,
-			    "selection %zu: the Chaum-Pedersen proof does not verify (C-4.2)", s);
+			    _("selection %zu: the Chaum-Pedersen proof does not verify (C-4.2)"),
+			    s);
 			goto out;
 		}
 	}
@@ -397,6 +401,25 @@ static qerr load_partial(const rec_election *el, const agg_file *a, const truste
 out:
 	cp_proof_free(pf);
 	json_decref(j);
+	return e;
+}
+
+/* load_partial with its message in English: the reason goes into
+ * result.json's "skipped" (R-8.1), and the record is never translated
+ * (election/i18n.h).  In the "C" locale gettext ignores LANGUAGE. */
+static qerr load_partial_untranslated(const rec_election *el, const agg_file *a,
+                                      const trustee_set *set, uint32_t i, const point *Si,
+                                      point **Mi, char *why, size_t whylen)
+{
+	const char *cur = setlocale(LC_MESSAGES, NULL);
+	char saved[128];
+	int restore = cur != NULL && strlen(cur) < sizeof saved;
+	if (restore)
+		memcpy(saved, cur, strlen(cur) + 1);
+	(void)setlocale(LC_MESSAGES, "C");
+	qerr e = load_partial(el, a, set, i, Si, Mi, why, whylen);
+	if (restore)
+		(void)setlocale(LC_MESSAGES, saved);
 	return e;
 }
 
@@ -454,7 +477,7 @@ fail:
 static void print_findings(const elec_findings *f)
 {
 	for (size_t i = 0; i < f->n; i++)
-		fprintf(stderr, "decide: %s%s%s%s at %s: %s\n",
+		fprintf(stderr, _("decide: %s%s%s%s at %s: %s\n"),
 		        f->v[i].severity == ELEC_ERROR ? "error" : "warning",
 		        f->v[i].rule ? " [" : "", f->v[i].rule ? f->v[i].rule : "",
 		        f->v[i].rule ? "]" : "", f->v[i].where ? f->v[i].where : "-",
@@ -486,7 +509,8 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 	if ((e = rec_path(path, sizeof path, el->dir, "tally/result.json")) != Q_OK)
 		return e;
 	if (lstat(path, &st) == 0)
-		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "the result exists already (%s)", path);
+		return rec_fail(Q_ERR_EXISTS, msg, msgsz, _("the result exists already (%s)"),
+		                path);
 	if ((e = ceremony_check_keys(el, 0, NULL, &set, msg, msgsz)) != Q_OK)
 		return e;
 	if ((e = load_aggregate(el, &a, msg, msgsz)) != Q_OK) {
@@ -507,7 +531,7 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 			e = Q_ERR_NOMEM;
 			goto out;
 		}
-		e = load_partial(el, &a, set, i, S[i - 1], Mi[i - 1], why, sizeof why);
+		e = load_partial_untranslated(el, &a, set, i, S[i - 1], Mi[i - 1], why, sizeof why);
 		if (e == Q_ERR_NOTFOUND)
 			continue;
 		npresent++;
@@ -516,8 +540,8 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 		if (e != Q_OK) {
 			size_t l = strlen(bad);
 			fprintf(stderr,
-			        "combine: trustee %u's partial decryption is invalid and is "
-			        "skipped: %s\n",
+			        _("combine: trustee %u's partial decryption is invalid and is "
+			          "skipped: %s\n"),
 			        i, why);
 			snprintf(bad + l, sizeof bad - l, "%s%u (%s)", l ? "; " : "", i, why);
 			if (rep != NULL && rep->nskipped < 256)
@@ -541,7 +565,7 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 	if (nvalid < el->k) {
 		e = rec_fail(
 		    npresent < el->k && bad[0] == '\0' ? Q_ERR_NOTFOUND : Q_ERR_PROOF, msg, msgsz,
-		    "only %zu valid partial decryptions of the %u needed (present: %zu%s%s)",
+		    _("only %zu valid partial decryptions of the %u needed (present: %zu%s%s)"),
 		    nvalid, el->k, npresent, bad[0] ? "; invalid: " : "", bad);
 		goto out;
 	}
@@ -570,7 +594,7 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 			goto out;
 		if ((e = elgamal_dlog(dt, mG, &val[s])) != Q_OK) {
 			e = rec_fail(e, msg, msgsz,
-			             "selection %zu does not decode to a count in 0..%llu", s,
+			             _("selection %zu does not decode to a count in 0..%llu"), s,
 			             (unsigned long long)a.ballots);
 			goto out;
 		}
@@ -588,7 +612,8 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 		e = decide(el->manifest, ec, &dec, &f);
 	print_findings(&f);
 	if (e != Q_OK) {
-		e = rec_fail(e, msg, msgsz, "the rule engine refused the counts (%s)", qerr_str(e));
+		e = rec_fail(e, msg, msgsz, _("the rule engine refused the counts (%s)"),
+		             qerr_str(e));
 		goto out;
 	}
 	if ((dj = decision_to_json(dec)) == NULL) {

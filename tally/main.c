@@ -16,32 +16,34 @@ typedef struct tally_cmd {
 
 static const tally_cmd cmds[] = {
     {"decide", cmd_decide,
-     "decide MANIFEST COUNTS.json [--text] [--roll ROLL.csv] [--rules PROFILE.json]...: apply "
-     "the rules, print the decision"},
+     N_("decide MANIFEST COUNTS.json [--text] [--roll ROLL.csv] [--rules PROFILE.json]...: apply "
+        "the rules, print the decision")},
     {"rules", cmd_rules,
-     "rules show [PROFILE] | rules check FILE...: read or validate the rule profiles"},
+     N_("rules show [PROFILE] | rules check FILE...: read or validate the rule profiles")},
     {"init", cmd_init,
-     "init DIR --manifest M --roll R (--trustees N --threshold K | --runoff-of PREV) "
-     "[--rules PROFILE.json]...: new election"},
+     N_("init DIR --manifest M --roll R (--trustees N --threshold K | --runoff-of PREV) "
+        "[--rules PROFILE.json]...: new election")},
     {"runoff", cmd_runoff,
-     "runoff PREV_DIR [--out M.json] [--withdrawn ID=REASON]...: the run-off manifest from a "
-     "verified round (--help)"},
+     N_("runoff PREV_DIR [--out M.json] [--withdrawn ID=REASON]...: the run-off manifest from a "
+        "verified round (--help)")},
     {"ceremony", cmd_ceremony,
-     "ceremony generate|deal|receive|finish DIR [--trustee I --secret F --key F]: key ceremony"},
-    {"tally", cmd_tally, "tally DIR [--jobs N]: check station records, verify ballots, aggregate"},
+     N_("ceremony generate|deal|receive|finish DIR [--trustee I --secret F --key F]: key "
+        "ceremony")},
+    {"tally", cmd_tally,
+     N_("tally DIR [--jobs N]: check station records, verify ballots, aggregate")},
     {"decrypt", cmd_decrypt,
-     "decrypt DIR --trustee I --key KEYFILE: a trustee's partial decryption with proofs"},
-    {"combine", cmd_combine, "combine DIR: k valid partials -> counts -> rules -> result"},
-    {"report", cmd_report, "report DIR: result announcement as report.txt and report.html"},
+     N_("decrypt DIR --trustee I --key KEYFILE: a trustee's partial decryption with proofs")},
+    {"combine", cmd_combine, N_("combine DIR: k valid partials -> counts -> rules -> result")},
+    {"report", cmd_report, N_("report DIR: result announcement as report.txt and report.html")},
     {"publish", cmd_publish,
-     "publish DIR OUT: copy the record for publication, private keys withheld"},
+     N_("publish DIR OUT: copy the record for publication, private keys withheld")},
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "%s", _("usage: quorum-tally <command> [args]\n\ncommands:\n"));
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(out, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+		fprintf(out, "  %-10s %s\n", cmds[i].name, _(cmds[i].help));
 	fprintf(out, "%s",
 	        _("\nexit codes: 0 ok, 1 bad data (message on stderr), 2 usage or I/O\n"));
 }

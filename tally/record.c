@@ -86,7 +86,7 @@ qerr rec_read_file(const char *path, size_t max, uint8_t **out, size_t *len, cha
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return rec_fail(Q_ERR_NOTFOUND, msg, msgsz, "%s: no such file", path);
+			return rec_fail(Q_ERR_NOTFOUND, msg, msgsz, _("%s: no such file"), path);
 		return rec_fail(Q_ERR_IO, msg, msgsz, "%s: %s", path, strerror(errno));
 	}
 	if (fstat(fd, &st) != 0) {
@@ -94,11 +94,11 @@ qerr rec_read_file(const char *path, size_t max, uint8_t **out, size_t *len, cha
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: not a regular file", path);
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: not a regular file"), path);
 		goto out;
 	}
 	if ((uint64_t)st.st_size > max) {
-		e = rec_fail(Q_ERR_LIMIT, msg, msgsz, "%s: larger than %zu bytes", path, max);
+		e = rec_fail(Q_ERR_LIMIT, msg, msgsz, _("%s: larger than %zu bytes"), path, max);
 		goto out;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
@@ -110,7 +110,7 @@ qerr rec_read_file(const char *path, size_t max, uint8_t **out, size_t *len, cha
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			e = rec_fail(Q_ERR_IO, msg, msgsz, "%s: short read", path);
+			e = rec_fail(Q_ERR_IO, msg, msgsz, _("%s: short read"), path);
 			goto out;
 		}
 		got += (size_t)r;
@@ -164,9 +164,9 @@ qerr rec_write_file(const char *path, const void *data, size_t len, unsigned mod
 	struct stat st;
 	qerr e;
 	if (excl && lstat(path, &st) == 0)
-		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "%s already exists", path);
+		return rec_fail(Q_ERR_EXISTS, msg, msgsz, _("%s already exists"), path);
 	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-		return rec_fail(Q_ERR_LIMIT, msg, msgsz, "%s: path too long", path);
+		return rec_fail(Q_ERR_LIMIT, msg, msgsz, _("%s: path too long"), path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
 	if (fd < 0)
 		return rec_fail(Q_ERR_IO, msg, msgsz, "%s: %s", tmp, strerror(errno));
@@ -199,7 +199,7 @@ qerr rec_write_file(const char *path, const void *data, size_t len, unsigned mod
 		goto io;
 	}
 	if (fsync_parent(path) != Q_OK)
-		return rec_fail(Q_ERR_IO, msg, msgsz, "%s: fsync of directory failed", path);
+		return rec_fail(Q_ERR_IO, msg, msgsz, _("%s: fsync of directory failed"), path);
 	return Q_OK;
 io:
 	e = rec_fail(Q_ERR_IO, msg, msgsz, "%s: %s", path, strerror(errno));
@@ -221,12 +221,12 @@ qerr rec_read_json(const char *path, json_t **out, char *msg, size_t msgsz)
 	*out = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
 	free(buf);
 	if (*out == NULL)
-		return rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: line %d: %s", path, je.line,
+		return rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: line %d: %s"), path, je.line,
 		                je.text);
 	if (!json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		return rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: not a JSON object", path);
+		return rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: not a JSON object"), path);
 	}
 	return Q_OK;
 }
@@ -256,10 +256,10 @@ qerr rec_json_hex(const json_t *o, const char *key, uint8_t *out, size_t len, co
 {
 	const json_t *v = json_object_get(o, key);
 	if (!json_is_string(v))
-		return rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: \"%s\" missing or not a string",
+		return rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: \"%s\" missing or not a string"),
 		                what, key);
 	if (hex_decode(out, len, json_string_value(v), json_string_length(v)) != Q_OK)
-		return rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: \"%s\" is not %zu bytes of hex",
+		return rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: \"%s\" is not %zu bytes of hex"),
 		                what, key, len);
 	return Q_OK;
 }
@@ -272,8 +272,8 @@ qerr rec_json_point(const json_t *o, const char *key, point *p, const char *what
 	if ((e = rec_json_hex(o, key, b, sizeof b, what, msg, msgsz)) != Q_OK)
 		return e;
 	if ((e = point_decode(p, b, sizeof b)) != Q_OK)
-		return rec_fail(e, msg, msgsz, "%s: \"%s\" is not a valid P-256 point (%s)", what,
-		                key, qerr_str(e));
+		return rec_fail(e, msg, msgsz, _("%s: \"%s\" is not a valid P-256 point (%s)"),
+		                what, key, qerr_str(e));
 	return Q_OK;
 }
 
@@ -284,7 +284,7 @@ qerr rec_json_u64(const json_t *o, const char *key, uint64_t max, uint64_t *v, c
 	if (!json_is_integer(x) || json_integer_value(x) < 0 ||
 	    (uint64_t)json_integer_value(x) > max)
 		return rec_fail(Q_ERR_FORMAT, msg, msgsz,
-		                "%s: \"%s\" missing or not an integer in 0..%llu", what, key,
+		                _("%s: \"%s\" missing or not an integer in 0..%llu"), what, key,
 		                (unsigned long long)max);
 	*v = (uint64_t)json_integer_value(x);
 	return Q_OK;
@@ -393,18 +393,19 @@ static qerr parse_params(rec_election *el, char *msg, size_t msgsz)
 	const char *what = "parameters.json";
 	j = json_loadb((const char *)el->params_bytes, el->params_len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(j)) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: line %d: %s", what, je.line, je.text);
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: line %d: %s"), what, je.line,
+		             je.text);
 		goto out;
 	}
 	v = json_object_get(j, "format");
 	if (!json_is_string(v) || strcmp(json_string_value(v), REC_PARAMS_FORMAT) != 0) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: \"format\" is not \"%s\"", what,
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: \"format\" is not \"%s\""), what,
 		             REC_PARAMS_FORMAT);
 		goto out;
 	}
 	v = json_object_get(j, "group");
 	if (!json_is_string(v) || strcmp(json_string_value(v), "P-256") != 0) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: \"group\" is not \"P-256\"", what);
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: \"group\" is not \"P-256\""), what);
 		goto out;
 	}
 	if ((e = rec_json_u64(j, "trustees", THRESHOLD_MAX_N, &x, what, msg, msgsz)) != Q_OK)
@@ -414,7 +415,7 @@ static qerr parse_params(rec_election *el, char *msg, size_t msgsz)
 		goto out;
 	el->k = (uint32_t)x;
 	if (el->k == 0 || el->n == 0) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: threshold and trustees must be >= 1",
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: threshold and trustees must be >= 1"),
 		             what);
 		goto out;
 	}
@@ -436,13 +437,13 @@ static qerr parse_params(rec_election *el, char *msg, size_t msgsz)
 			goto out;
 	} else {
 		e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
-		             "%s: round 1 must have \"previous_round\": null, round %u a hash",
+		             _("%s: round 1 must have \"previous_round\": null, round %u a hash"),
 		             what, el->round);
 		goto out;
 	}
 	if (el->round == 1 && !json_is_null(json_object_get(j, "key_ceremony"))) {
 		e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
-		             "%s: round 1 must have \"key_ceremony\": null", what);
+		             _("%s: round 1 must have \"key_ceremony\": null"), what);
 		goto out;
 	}
 	/* RP-5.2: the record's own profiles, each checked against its hash */
@@ -452,8 +453,9 @@ static qerr parse_params(rec_election *el, char *msg, size_t msgsz)
 		e = rulebook_load_listed(el->dir, json_object_get(j, "rules"), &el->rules, &f);
 		if (e != Q_OK) {
 			print_findings(&f, el->dir);
-			e = rec_fail(e, msg, msgsz, "%s: the rule profiles are not usable: %s%s%s",
-			             what, f.n && f.v[0].where ? f.v[0].where : "", f.n ? ": " : "",
+			e = rec_fail(e, msg, msgsz,
+			             _("%s: the rule profiles are not usable: %s%s%s"), what,
+			             f.n && f.v[0].where ? f.v[0].where : "", f.n ? ": " : "",
 			             f.n ? f.v[0].message : qerr_str(e));
 			elec_findings_free(&f);
 			goto out;
@@ -494,7 +496,7 @@ qerr rec_open(rec_election **out, const char *dir, char *msg, size_t msgsz)
 	                              &el->manifest, &f)) != Q_OK ||
 	    (e = rules_params_match(el->manifest, el->rules, &f)) != Q_OK) {
 		print_findings(&f, "manifest.json");
-		e = rec_fail(e, msg, msgsz, "%s/manifest.json: invalid manifest (%s)", dir,
+		e = rec_fail(e, msg, msgsz, _("%s/manifest.json: invalid manifest (%s)"), dir,
 		             qerr_str(e));
 		goto out;
 	}
@@ -544,7 +546,8 @@ static qerr copy_file2(const char *from_dir, const char *from_rel, const char *t
 			*slash = '\0';
 			if (rec_mkdirs(parent) != Q_OK) {
 				free(buf);
-				return rec_fail(Q_ERR_IO, msg, msgsz, "cannot create %s", parent);
+				return rec_fail(Q_ERR_IO, msg, msgsz, _("cannot create %s"),
+				                parent);
 			}
 		}
 	}
@@ -579,7 +582,7 @@ qerr rec_runoff_manifest(const rec_election *prev, char *const *withdrawn, char 
 	if ((e = runoff_read_result(path, &dec, rh, why, sizeof why)) != Q_OK) {
 		if (e == Q_ERR_NOTFOUND)
 			return rec_fail(Q_ERR_STATE, msg, msgsz,
-			                "%s: round %u has no result yet (combine it first)",
+			                _("%s: round %u has no result yet (combine it first)"),
 			                prev->dir, prev->round);
 		return rec_fail(e, msg, msgsz, "%s", why);
 	}
@@ -594,8 +597,8 @@ qerr rec_runoff_manifest(const rec_election *prev, char *const *withdrawn, char 
 	}
 	if ((e = runoff_manifest_bytes(prev->manifest, p, prev->base_hash, rh, withdrawn, reasons,
 	                               nwithdrawn, bytes, len)) != Q_OK) {
-		e = rec_fail(e, msg, msgsz, "%s: cannot write the run-off manifest (%s)", prev->dir,
-		             qerr_str(e));
+		e = rec_fail(e, msg, msgsz, _("%s: cannot write the run-off manifest (%s)"),
+		             prev->dir, qerr_str(e));
 		goto out;
 	}
 	if (plan != NULL) {
@@ -622,16 +625,18 @@ static qerr check_runoff_manifest(const elec_manifest *m, const rec_election *pr
 	if ((e = rec_path(path, sizeof path, prev->dir, "tally/result.json")) != Q_OK)
 		return e;
 	if ((e = runoff_read_result(path, &dec, rh, why, sizeof why)) != Q_OK)
-		return rec_fail(e == Q_ERR_NOTFOUND ? Q_ERR_STATE : e, msg, msgsz,
-		                "%s: the previous round has no result yet (combine it first): %s",
-		                prev->dir, why);
+		return rec_fail(
+		    e == Q_ERR_NOTFOUND ? Q_ERR_STATE : e, msg, msgsz,
+		    _("%s: the previous round has no result yet (combine it first): %s"), prev->dir,
+		    why);
 	e = runoff_check(m, prev->manifest, prev->round, dec, prev->base_hash, rh, &f);
 	print_findings(&f, "manifest");
 	if (e != Q_OK)
-		e = rec_fail(e, msg, msgsz,
-		             "the manifest is not the run-off of %s's result (%s; see the findings "
-		             "above): make it with quorum-tally runoff %s",
-		             prev->dir, qerr_str(e), prev->dir);
+		e = rec_fail(
+		    e, msg, msgsz,
+		    _("the manifest is not the run-off of %s's result (%s; see the findings "
+		      "above): make it with quorum-tally runoff %s"),
+		    prev->dir, qerr_str(e), prev->dir);
 	elec_findings_free(&f);
 	json_decref(dec);
 	return e;
@@ -655,14 +660,14 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 	elec_findings_init(&f);
 	if (!dir_is_empty_or_absent(dir))
 		return rec_fail(Q_ERR_EXISTS, msg, msgsz,
-		                "%s exists and is not empty: choose a new directory; to correct "
-		                "the manifest or the roll before the key ceremony, remove %s and "
-		                "run init again",
+		                _("%s exists and is not empty: choose a new directory; to correct "
+		                  "the manifest or the roll before the key ceremony, remove %s and "
+		                  "run init again"),
 		                dir, dir);
 	if (o->runoff_of != NULL && o->nrule_files > 0)
 		return rec_fail(
 		    Q_ERR_ARG, msg, msgsz,
-		    "a run-off uses the previous round's rule profiles: give no --rules");
+		    _("a run-off uses the previous round's rule profiles: give no --rules"));
 	if (o->runoff_of != NULL) {
 		if ((e = rec_open(&prev, o->runoff_of, msg, msgsz)) != Q_OK)
 			goto out;
@@ -673,8 +678,8 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 		if (e != Q_OK) {
 			print_findings(&f, "rules");
 			e = rec_fail(e, msg, msgsz,
-			             "the rule profiles given are invalid (%s); see the findings "
-			             "above",
+			             _("the rule profiles given are invalid (%s); see the findings "
+			               "above"),
 			             qerr_str(e));
 			goto out;
 		}
@@ -690,8 +695,8 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 	elec_findings_free(&f);
 	if (o->runoff_of == NULL && m->runoff_round != 0) {
 		e = rec_fail(Q_ERR_ARG, msg, msgsz,
-		             "the manifest is the run-off (round %u) of another round: create it "
-		             "with --runoff-of that round's directory (E-5.3)",
+		             _("the manifest is the run-off (round %u) of another round: create it "
+		               "with --runoff-of that round's directory (E-5.3)"),
 		             m->runoff_round);
 		goto out;
 	}
@@ -714,17 +719,18 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 			goto out;
 		if (access(path, R_OK) != 0) {
 			e = rec_fail(Q_ERR_STATE, msg, msgsz,
-			             "%s: the previous round has no joint key yet (finish its "
-			             "ceremony first)",
+			             _("%s: the previous round has no joint key yet (finish its "
+			               "ceremony first)"),
 			             o->runoff_of);
 			goto out;
 		}
 		if ((e = rec_path(path, sizeof path, o->runoff_of, "tally/result.json")) != Q_OK)
 			goto out;
 		if (access(path, R_OK) != 0) {
-			e = rec_fail(Q_ERR_STATE, msg, msgsz,
-			             "%s: the previous round has no result yet (combine it first)",
-			             o->runoff_of);
+			e = rec_fail(
+			    Q_ERR_STATE, msg, msgsz,
+			    _("%s: the previous round has no result yet (combine it first)"),
+			    o->runoff_of);
 			goto out;
 		}
 		if ((e = check_runoff_manifest(m, prev, msg, msgsz)) != Q_OK)
@@ -732,7 +738,7 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 	}
 	if (k == 0 || n == 0 || k > n || n > THRESHOLD_MAX_N) {
 		e = rec_fail(Q_ERR_ARG, msg, msgsz,
-		             "need 1 <= threshold (%u) <= trustees (%u) <= %u", k, n,
+		             _("need 1 <= threshold (%u) <= trustees (%u) <= %u"), k, n,
 		             THRESHOLD_MAX_N);
 		goto out;
 	}
@@ -749,7 +755,7 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 		goto out;
 	}
 	if ((e = rec_mkdirs(dir)) != Q_OK) {
-		e = rec_fail(e, msg, msgsz, "cannot create %s", dir);
+		e = rec_fail(e, msg, msgsz, _("cannot create %s"), dir);
 		goto out;
 	}
 	if ((e = rec_path(path, sizeof path, dir, "manifest.json")) != Q_OK ||
@@ -848,12 +854,13 @@ qerr rec_log_append(const rec_election *el, const json_t *j, int want_checkpoint
 	if ((e = log_open(path, LOG_RDWR, &lg, msg, msgsz)) != Q_OK)
 		goto out;
 	if ((e = log_append(lg, s, strlen(s), &idx)) != Q_OK) {
-		e = rec_fail(e, msg, msgsz, "election log: %s", log_error(lg));
+		e = rec_fail(e, msg, msgsz, _("election log: %s"), log_error(lg));
 		goto out;
 	}
 	if (want_checkpoint) {
 		if ((e = log_checkpoint_sign(lg, &nt, &ntlen)) != Q_OK) {
-			e = rec_fail(e, msg, msgsz, "election log checkpoint: %s", log_error(lg));
+			e = rec_fail(e, msg, msgsz, _("election log checkpoint: %s"),
+			             log_error(lg));
 			goto out;
 		}
 		if (note != NULL) {
@@ -880,12 +887,12 @@ qerr rec_ballot_style(const rec_election *el, ballot_style **out, char *msg, siz
 		if ((e = rec_path(path, sizeof path, el->dir, "previous/result.json")) != Q_OK)
 			return e;
 		if ((e = runoff_read_result(path, &prev, NULL, why, sizeof why)) != Q_OK)
-			return rec_fail(e, msg, msgsz, "ballot style: %s", why);
+			return rec_fail(e, msg, msgsz, _("ballot style: %s"), why);
 	}
 	e = elec_round_style(el->manifest, prev, el->base_hash, out, why, sizeof why);
 	json_decref(prev);
 	if (e != Q_OK)
-		return rec_fail(e, msg, msgsz, "ballot style: %s", why);
+		return rec_fail(e, msg, msgsz, _("ballot style: %s"), why);
 	return Q_OK;
 }
 
@@ -913,7 +920,7 @@ qerr rec_load_joint_key(const rec_election *el, point **K, point ***S, char *msg
 		arr = json_object_get(j, "verification_keys");
 		if (!json_is_array(arr) || json_array_size(arr) != el->n) {
 			e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
-			             "joint_key.json: \"verification_keys\" must list %u keys",
+			             _("joint_key.json: \"verification_keys\" must list %u keys"),
 			             el->n);
 			goto out;
 		}
@@ -934,7 +941,7 @@ qerr rec_load_joint_key(const rec_election *el, point **K, point ***S, char *msg
 			    point_decode(s[i], b, sizeof b) != Q_OK) {
 				e = rec_fail(
 				    Q_ERR_FORMAT, msg, msgsz,
-				    "joint_key.json: verification key %u is not a valid point",
+				    _("joint_key.json: verification key %u is not a valid point"),
 				    i + 1);
 				goto out;
 			}

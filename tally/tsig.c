@@ -13,6 +13,7 @@
 #include "crypto/sha256.h"
 #include "crypto/transcript.h"
 #include "crypto/util.h"
+#include "election/i18n.h"
 
 #include "banned.h"
 
@@ -47,7 +48,7 @@ qerr tsig_sign(const rec_election *el, uint32_t i, const sig_secret *sk, const c
 	qerr e;
 	file_digest(d, el, i, rel, bytes, len);
 	if ((e = sig_sign(sig, sk, d, sizeof d)) != Q_OK)
-		return rec_fail(e, msg, msgsz, "%s: cannot sign (%s)", rel, qerr_str(e));
+		return rec_fail(e, msg, msgsz, _("%s: cannot sign (%s)"), rel, qerr_str(e));
 	b64_encode(b64, sig, sizeof sig);
 	b64[SIG_B64_LEN] = '\n';
 	b64[SIG_B64_LEN + 1] = '\0';
@@ -64,7 +65,7 @@ qerr tsig_write_file(const rec_election *el, uint32_t i, const sig_secret *sk, c
 	if ((e = rec_path(path, sizeof path, el->dir, "%s", rel)) != Q_OK)
 		return e;
 	if (excl && access(path, F_OK) == 0)
-		return rec_fail(Q_ERR_EXISTS, msg, msgsz, "%s already exists", rel);
+		return rec_fail(Q_ERR_EXISTS, msg, msgsz, _("%s already exists"), rel);
 	if ((e = tsig_sign(el, i, sk, rel, bytes, len, msg, msgsz)) != Q_OK)
 		return e;
 	return rec_write_file(path, bytes, len, 0644, excl, msg, msgsz);
@@ -103,8 +104,8 @@ qerr tsig_verify(const rec_election *el, uint32_t i, const uint8_t pk[SIG_PUBLIC
 	if (e != Q_OK) {
 		free(sb);
 		return rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
-		                "%s: no signature file %s.sig: the file must come signed by "
-		                "trustee %u (R-4.0)",
+		                _("%s: no signature file %s.sig: the file must come signed by "
+		                  "trustee %u (R-4.0)"),
 		                rel, rel, i);
 	}
 	if (sl == SIG_B64_LEN + 1 && sb[SIG_B64_LEN] == '\n')
@@ -113,14 +114,14 @@ qerr tsig_verify(const rec_election *el, uint32_t i, const uint8_t pk[SIG_PUBLIC
 	    dl != SIG_LEN) {
 		free(sb);
 		return rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
-		                "%s.sig: not a base64 Ed25519 signature (R-4.0)", rel);
+		                _("%s.sig: not a base64 Ed25519 signature (R-4.0)"), rel);
 	}
 	free(sb);
 	file_digest(d, el, i, rel, bytes, len);
 	if (sig_verify(pk, d, sizeof d, sig) != Q_OK)
 		return rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
-		                "%s: the signature is not trustee %u's: the file was altered or "
-		                "not made by that trustee (R-4.0)",
+		                _("%s: the signature is not trustee %u's: the file was altered or "
+		                  "not made by that trustee (R-4.0)"),
 		                rel, i);
 	return Q_OK;
 }
@@ -158,7 +159,7 @@ qerr tsig_read_json(const rec_election *el, uint32_t i, const uint8_t pk[SIG_PUB
 	if (!json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		return rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: not a JSON object (line %d: %s)",
+		return rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: not a JSON object (line %d: %s)"),
 		                rel, je.line, je.text);
 	}
 	return Q_OK;
@@ -234,14 +235,14 @@ qerr tsig_read_fingerprints(const char *path, uint32_t n, uint8_t (*fps)[TSIG_FP
 		if (parse_line(s, n, &idx, fp) != Q_OK) {
 			e = rec_fail(
 			    Q_ERR_FORMAT, msg, msgsz,
-			    "%s, line %zu: expected \"<trustee 1..%u> <fingerprint of 32 hex "
-			    "digits>\"",
+			    _("%s, line %zu: expected \"<trustee 1..%u> <fingerprint of 32 hex "
+			      "digits>\""),
 			    path, lineno, n);
 			goto out;
 		}
 		if (seen[idx]) {
 			e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
-			             "%s, line %zu: trustee %u listed twice", path, lineno, idx);
+			             _("%s, line %zu: trustee %u listed twice"), path, lineno, idx);
 			goto out;
 		}
 		seen[idx] = 1;
@@ -249,8 +250,8 @@ qerr tsig_read_fingerprints(const char *path, uint32_t n, uint8_t (*fps)[TSIG_FP
 	}
 	for (uint32_t i = 1; i <= n; i++)
 		if (!seen[i]) {
-			e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: no fingerprint for trustee %u",
-			             path, i);
+			e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
+			             _("%s: no fingerprint for trustee %u"), path, i);
 			goto out;
 		}
 	e = Q_OK;

@@ -103,6 +103,25 @@ static const struct {
                     "follows. Tell the station chair.")},
     {"not_checked_in", N_("NOT CHECKED IN: this voter has no check-in to re-issue.")},
     {"reissue_refused", N_("RE-ISSUE REFUSED: the voter's token has already been used.")},
+    {"token_used", N_("RE-ISSUE REFUSED: the voter's token has been used at a booth; it "
+                      "cannot be re-issued.")},
+    {"no_pending", N_("NO BALLOT WAITING: no encrypted ballot with this tracking code is "
+                      "waiting for this token; mark the ballot again.")},
+    {"not_cast", N_("NOT CAST: no ballot has been cast with this token, so there is no "
+                    "receipt.")},
+    {"poll_not_closed", N_("POLL NOT CLOSED: the station record exists only after the poll "
+                           "is closed (close).")},
+    {"rate_limited", N_("TOO MANY LOOKUPS: wait a few seconds and try again.")},
+    {"timeout", N_("TIMED OUT: the station did not answer in time; try again, and tell the "
+                   "station chair if it happens again.")},
+    {"bad_request", N_("REQUEST REFUSED: the daemon did not understand the request (the "
+                       "reason follows); check the command.")},
+    {"bad_json", N_("REQUEST REFUSED: the daemon did not understand the request (the "
+                    "reason follows); check the command.")},
+    {"unknown_op", N_("REQUEST REFUSED: the daemon did not understand the request (the "
+                      "reason follows); check the command.")},
+    {"too_large", N_("REQUEST REFUSED: the request is too large.")},
+    {"truncated", N_("REQUEST REFUSED: the request was cut off; try again.")},
     {NULL, NULL},
 };
 

@@ -4,6 +4,7 @@
  */
 #include "station_int.h"
 #include "service.h"
+#include "election/i18n.h"
 
 #include "banned.h"
 /* ---- logging (syslog + stderr; never secrets or choices) ---- */
@@ -13,7 +14,10 @@ __attribute__((format(printf, 3, 4))) void st_log(const station *st, int pri, co
 	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	/* the text in the reader's language (callers' formats are extracted
+	 * with xgettext --keyword=st_log:3); the event id (svc_event_id) is
+	 * made from the English fmt, so it does not change with the locale */
+	vsnprintf(buf, sizeof buf, _(fmt), ap);
 	va_end(ap);
 	/* The journal with structured fields under systemd, else syslog and
 	 * stderr (service.h). */

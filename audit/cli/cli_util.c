@@ -27,7 +27,7 @@ int cli_want_help(int argc, char **argv, const char *usage)
 {
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf(_("usage: quorum-audit %s %s\n"), argv[0], usage);
+			printf(_("usage: quorum-audit %s %s\n"), argv[0], _(usage));
 			return 1;
 		}
 	}

@@ -5,14 +5,15 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "election/i18n.h"
 
 #include "banned.h"
 
 static const char usage[] =
-    "DIR [FILE...]\n"
-    "Append each FILE's exact bytes (at most 65535) as one entry, or stdin\n"
-    "as one entry if no FILE is given; print each entry's index once it is\n"
-    "durable.  All or nothing: nothing is appended if any FILE is bad.";
+    N_("DIR [FILE...]\n"
+       "Append each FILE's exact bytes (at most 65535) as one entry, or stdin\n"
+       "as one entry if no FILE is given; print each entry's index once it is\n"
+       "durable.  All or nothing: nothing is appended if any FILE is bad.");
 
 int cmd_append(int argc, char **argv)
 {
@@ -36,7 +37,7 @@ int cmd_append(int argc, char **argv)
 		qerr e = cli_read_file(path, MERKLE_MAX_ENTRY, &bufs[i], &len);
 		if (e != Q_OK) {
 			cli_err("append", "%s: %s", path,
-			        e == Q_ERR_LIMIT ? "longer than 65535 bytes" : "cannot read");
+			        e == Q_ERR_LIMIT ? _("longer than 65535 bytes") : _("cannot read"));
 			goto out;
 		}
 		ents[i].data = bufs[i];

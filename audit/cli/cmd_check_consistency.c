@@ -11,10 +11,10 @@
 #include "banned.h"
 
 static const char usage[] =
-    "VKEY OLD NEW PROOF\n"
-    "Verify that checkpoint files OLD and NEW are both signed by VKEY and that\n"
-    "PROOF (base64 hashes, one per line, as printed by `consistency`) proves\n"
-    "NEW's tree extends OLD's.";
+    N_("VKEY OLD NEW PROOF\n"
+       "Verify that checkpoint files OLD and NEW are both signed by VKEY and that\n"
+       "PROOF (base64 hashes, one per line, as printed by `consistency`) proves\n"
+       "NEW's tree extends OLD's.");
 
 static int open_cp(const char *path, const note_verifier *vk, checkpoint *cp)
 {
@@ -29,8 +29,8 @@ static int open_cp(const char *path, const note_verifier *vk, checkpoint *cp)
 	free(t);
 	if (e != Q_OK) {
 		cli_err("check-consistency", "FAILED checkpoint %s: %s", path,
-		        e == Q_ERR_SIGNATURE ? "no valid signature by the log key"
-		                             : "malformed checkpoint or wrong origin");
+		        e == Q_ERR_SIGNATURE ? _("no valid signature by the log key")
+		                             : _("malformed checkpoint or wrong origin"));
 		return CLI_FAIL;
 	}
 	return CLI_OK;
@@ -72,8 +72,8 @@ int cmd_check_consistency(int argc, char **argv)
 	                                   (const merkle_hash *)proof, np);
 	if (e != Q_OK) {
 		cli_err("check-consistency", "FAILED consistency: %s",
-		        e == Q_ERR_RANGE ? "OLD is larger than NEW"
-		                         : "the proof does not link the two roots");
+		        e == Q_ERR_RANGE ? _("OLD is larger than NEW")
+		                         : _("the proof does not link the two roots"));
 		goto out;
 	}
 	printf(_("ok: %s size %" PRIu64 " extends size %" PRIu64 "\n"), b.origin, b.size, a.size);

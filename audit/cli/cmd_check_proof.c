@@ -10,10 +10,10 @@
 #include "banned.h"
 
 static const char usage[] =
-    "VKEY PROOF ENTRY\n"
-    "Verify a c2sp.org/tlog-proof@v1 (PROOF file) for ENTRY's exact bytes: the\n"
-    "checkpoint must be signed by VKEY (a file holding the verifier key, or the\n"
-    "key itself) and the inclusion proof must lead to its root.";
+    N_("VKEY PROOF ENTRY\n"
+       "Verify a c2sp.org/tlog-proof@v1 (PROOF file) for ENTRY's exact bytes: the\n"
+       "checkpoint must be signed by VKEY (a file holding the verifier key, or the\n"
+       "key itself) and the inclusion proof must lead to its root.");
 
 int cmd_check_proof(int argc, char **argv)
 {
@@ -41,7 +41,7 @@ int cmd_check_proof(int argc, char **argv)
 	}
 	if ((e = cli_read_file(argv[3], MERKLE_MAX_ENTRY, &ent, &elen)) != Q_OK) {
 		cli_err("check-proof", "%s: %s", argv[3],
-		        e == Q_ERR_LIMIT ? "longer than 65535 bytes" : "cannot read");
+		        e == Q_ERR_LIMIT ? _("longer than 65535 bytes") : _("cannot read"));
 		goto out;
 	}
 	rc = CLI_FAIL;
@@ -52,8 +52,8 @@ int cmd_check_proof(int argc, char **argv)
 	e = checkpoint_open(&cp, pf.note, pf.note_len, &vk);
 	if (e != Q_OK) {
 		cli_err("check-proof", "FAILED checkpoint: %s",
-		        e == Q_ERR_SIGNATURE ? "no valid signature by the log key"
-		                             : "malformed checkpoint or wrong origin");
+		        e == Q_ERR_SIGNATURE ? _("no valid signature by the log key")
+		                             : _("malformed checkpoint or wrong origin"));
 		goto out;
 	}
 	merkle_leaf_hash(leaf, ent, elen);
@@ -61,8 +61,8 @@ int cmd_check_proof(int argc, char **argv)
 	                            pf.nhashes, cp.root);
 	if (e != Q_OK) {
 		cli_err("check-proof", "FAILED inclusion: %s",
-		        e == Q_ERR_RANGE ? "index is not below the checkpoint size"
-		                         : "the proof does not lead to the checkpoint root");
+		        e == Q_ERR_RANGE ? _("index is not below the checkpoint size")
+		                         : _("the proof does not lead to the checkpoint root"));
 		goto out;
 	}
 	printf(_("ok: entry %" PRIu64 " is in %s at size %" PRIu64 "\n"), pf.index, cp.origin,

@@ -4,12 +4,14 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "election/i18n.h"
 
 #include "banned.h"
 
-static const char usage[] = "DIR\n"
-                            "Sign (and keep) a checkpoint of the log's current size and print it.\n"
-                            "Refuses if the log does not extend the latest kept checkpoint.";
+static const char usage[] =
+    N_("DIR\n"
+       "Sign (and keep) a checkpoint of the log's current size and print it.\n"
+       "Refuses if the log does not extend the latest kept checkpoint.");
 
 int cmd_checkpoint(int argc, char **argv)
 {

@@ -4,14 +4,15 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "election/i18n.h"
 #include "crypto/util.h"
 
 #include "banned.h"
 
 static const char usage[] =
-    "DIR OLD NEW\n"
-    "Print the RFC 9162 consistency proof between tree sizes OLD and NEW, one\n"
-    "base64 hash per line (empty when OLD is 0 or OLD equals NEW).";
+    N_("DIR OLD NEW\n"
+       "Print the RFC 9162 consistency proof between tree sizes OLD and NEW, one\n"
+       "base64 hash per line (empty when OLD is 0 or OLD equals NEW).");
 
 int cmd_consistency(int argc, char **argv)
 {

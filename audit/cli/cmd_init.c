@@ -4,13 +4,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "election/i18n.h"
 
 #include "banned.h"
 
 static const char usage[] =
-    "DIR --origin ORIGIN\n"
-    "Create a log in DIR with a fresh Ed25519 key named ORIGIN; print the\n"
-    "verifier key (also written to DIR/vkey).  The secret key is DIR/key (0600).";
+    N_("DIR --origin ORIGIN\n"
+       "Create a log in DIR with a fresh Ed25519 key named ORIGIN; print the\n"
+       "verifier key (also written to DIR/vkey).  The secret key is DIR/key (0600).");
 
 int cmd_init(int argc, char **argv)
 {

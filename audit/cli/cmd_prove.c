@@ -6,13 +6,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "election/i18n.h"
 
 #include "banned.h"
 
 static const char usage[] =
-    "DIR INDEX [--size N]\n"
-    "Print a c2sp.org/tlog-proof@v1 for entry INDEX against the kept checkpoint\n"
-    "of size N (default: the latest kept checkpoint).";
+    N_("DIR INDEX [--size N]\n"
+       "Print a c2sp.org/tlog-proof@v1 for entry INDEX against the kept checkpoint\n"
+       "of size N (default: the latest kept checkpoint).");
 
 int cmd_prove(int argc, char **argv)
 {

@@ -9,9 +9,9 @@
 #include "banned.h"
 
 static const char usage[] =
-    "DIR\n"
-    "Re-hash every entry, check it against the leaves file, verify every kept\n"
-    "checkpoint's signature and root, and that each extends the one before.";
+    N_("DIR\n"
+       "Re-hash every entry, check it against the leaves file, verify every kept\n"
+       "checkpoint's signature and root, and that each extends the one before.");
 
 int cmd_verify(int argc, char **argv)
 {

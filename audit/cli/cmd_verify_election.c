@@ -13,28 +13,29 @@
 
 #include "audit/verify_election.h"
 #include "cli.h"
+#include "election/i18n.h"
 #include "crypto/util.h"
 
 #include "banned.h"
 
 static const char usage[] =
-    "RECORD_DIR [--json] [--full-crosscheck] [--sample N] [--seed HEX] [--threads N]\n"
-    "Re-verify a whole election record: parameters and base hash, trustees'\n"
-    "commitments and joint key, station records and logs, every ballot,\n"
-    "reconciliation, the aggregate, the decryption, challenged ballots, the\n"
-    "decision, and a libgcrypt cross-check (of N sampled ballots, default 32,\n"
-    "or all with --full-crosscheck).  The sample is drawn at random when the\n"
-    "cross-check starts, from a 32-byte seed that the report prints; --seed HEX\n"
-    "(64 hex digits) draws it from that seed instead, so that a run's sample\n"
-    "can be reproduced exactly (docs/spec/verify.md V-12).  One line per check;\n"
-    "--json for the machine-readable report (V-13).  Ballots are verified on\n"
-    "--threads threads (default: every online CPU).\n"
-    "--fingerprints FILE: the trustees' fingerprints as written down at the key\n"
-    "ceremony (lines \"<i> <fingerprint>\"); check 2 then also fails for any\n"
-    "trustee whose signing key in the record has another fingerprint.\n"
-    "--previous DIR: for a run-off record, the record of the round it continues\n"
-    "(verify that one too); check 1 then also compares the base hash, key\n"
-    "context, result hash and joint key this round cites with DIR's (V-3.5).";
+    N_("RECORD_DIR [--json] [--full-crosscheck] [--sample N] [--seed HEX] [--threads N]\n"
+       "Re-verify a whole election record: parameters and base hash, trustees'\n"
+       "commitments and joint key, station records and logs, every ballot,\n"
+       "reconciliation, the aggregate, the decryption, challenged ballots, the\n"
+       "decision, and a libgcrypt cross-check (of N sampled ballots, default 32,\n"
+       "or all with --full-crosscheck).  The sample is drawn at random when the\n"
+       "cross-check starts, from a 32-byte seed that the report prints; --seed HEX\n"
+       "(64 hex digits) draws it from that seed instead, so that a run's sample\n"
+       "can be reproduced exactly (docs/spec/verify.md V-12).  One line per check;\n"
+       "--json for the machine-readable report (V-13).  Ballots are verified on\n"
+       "--threads threads (default: every online CPU).\n"
+       "--fingerprints FILE: the trustees' fingerprints as written down at the key\n"
+       "ceremony (lines \"<i> <fingerprint>\"); check 2 then also fails for any\n"
+       "trustee whose signing key in the record has another fingerprint.\n"
+       "--previous DIR: for a run-off record, the record of the round it continues\n"
+       "(verify that one too); check 1 then also compares the base hash, key\n"
+       "context, result hash and joint key this round cites with DIR's (V-3.5).");
 
 int cmd_verify_election(int argc, char **argv)
 {
@@ -85,7 +86,8 @@ int cmd_verify_election(int argc, char **argv)
 		} else if (argv[i][0] != '-' && dir == NULL) {
 			dir = argv[i];
 		} else {
-			cli_err("verify-election", "usage: quorum-audit verify-election %s", usage);
+			cli_err("verify-election", "usage: quorum-audit verify-election %s",
+			        _(usage));
 			return CLI_ERR;
 		}
 	}
@@ -103,7 +105,7 @@ int cmd_verify_election(int argc, char **argv)
 	qerr e = ve_verify_previous(dir, &o, have_seed ? seed : NULL, previous, r);
 	if (e != Q_OK) {
 		cli_err("verify-election", "%s: %s", dir,
-		        e == Q_ERR_NOTFOUND ? "not a directory" : qerr_str(e));
+		        e == Q_ERR_NOTFOUND ? _("not a directory") : qerr_str(e));
 		goto out;
 	}
 	if (fptext != NULL) {

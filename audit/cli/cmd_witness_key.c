@@ -7,14 +7,15 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "election/i18n.h"
 #include "crypto/util.h"
 
 #include "banned.h"
 
 static const char usage[] =
-    "NAME KEYFILE\n"
-    "Create a witness cosigning key (C2SP tlog-cosignature, Ed25519, type 0x04)\n"
-    "named NAME in KEYFILE (new file, mode 0600); print its verifier key.";
+    N_("NAME KEYFILE\n"
+       "Create a witness cosigning key (C2SP tlog-cosignature, Ed25519, type 0x04)\n"
+       "named NAME in KEYFILE (new file, mode 0600); print its verifier key.");
 
 int cmd_witness_key(int argc, char **argv)
 {

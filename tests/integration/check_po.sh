@@ -12,7 +12,7 @@ cd "$root"
 for f in $(cat po/POTFILES); do
 	[ -f "$f" ] || { echo "FAIL: po/POTFILES names $f, which does not exist"; exit 1; }
 done
-xgettext --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=cli_err:2 --from-code=UTF-8 \
+xgettext --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=cli_err:2 --keyword=st_log:3 --from-code=UTF-8 \
 	--add-comments=TRANSLATORS: --package-name=quorum -o "$tmp/quorum.pot" -f po/POTFILES
 msgmerge --quiet --no-fuzzy-matching -o "$tmp/zh_CN.po" po/zh_CN.po "$tmp/quorum.pot"
 msgfmt -c --statistics -o "$tmp/zh_CN.mo" "$tmp/zh_CN.po" 2>"$tmp/stats"

@@ -15,6 +15,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include "crypto/sha256.h"
+#include "crypto/util.h"
 #include "fixture.h"
 #include "testutil.h"
 
@@ -86,14 +90,15 @@ static const uint8_t six[6 * FX_NOPT] = {
 /* generate for trustees 1..n; each fingerprint printed is "read out" and
  * written down into tmp/fps (R-4.0 format); then every trustee reveals
  * with that file. */
-static void generate_and_reveal(int n)
+static void generate_and_reveal_in(const char *d, int n)
 {
 	char fps[2048] = "", p[1200];
 	for (int i = 1; i <= n; i++) {
-		cr_assert_eq(run("ceremony generate e --trustee %d --secret t%d.secret --pass-file "
-		                 "pass%d",
-		                 i, i, i),
-		             0, "generate %d: %s", i, slurp("err"));
+		cr_assert_eq(
+		    run("ceremony generate %s --trustee %d --secret t%d.secret --pass-file "
+		        "pass%d",
+		        d, i, i, i),
+		    0, "generate %d: %s", i, slurp("err"));
 		char *o = slurp("out"), *line = strstr(o, "your fingerprint");
 		cr_assert_not_null(line, "%s", o);
 		line = strchr(line, '\n');
@@ -105,7 +110,7 @@ static void generate_and_reveal(int n)
 	snprintf(p, sizeof p, "%s/fps", tmp);
 	cr_assert_eq(test_write_file(p, fps, strlen(fps)), 0);
 	/* the list the returning officer shows is the same */
-	cr_assert_eq(run("ceremony fingerprints e"), 0, "%s", slurp("err"));
+	cr_assert_eq(run("ceremony fingerprints %s", d), 0, "%s", slurp("err"));
 	char *o = slurp("out");
 	for (char *line = fps; *line;) {
 		char *nl = strchr(line, '\n');
@@ -117,10 +122,15 @@ static void generate_and_reveal(int n)
 	free(o);
 	for (int i = 1; i <= n; i++)
 		cr_assert_eq(
-		    run("ceremony reveal e --trustee %d --secret t%d.secret --fingerprints "
+		    run("ceremony reveal %s --trustee %d --secret t%d.secret --fingerprints "
 		        "fps --pass-file pass%d",
-		        i, i, i),
+		        d, i, i, i),
 		    0, "reveal %d: %s", i, slurp("err"));
+}
+
+static void generate_and_reveal(int n)
+{
+	generate_and_reveal_in("e", n);
 }
 
 Test(cli, full_ceremony_tally_and_report_with_two_trustees_absent)
@@ -149,6 +159,15 @@ Test(cli, full_ceremony_tally_and_report_with_two_trustees_absent)
 	rec_election *el = NULL;
 	char d[1200], msg[512];
 	snprintf(d, sizeof d, "%s/e", tmp);
+	/* issue 21: a tally before the stations' records are in says what to
+	 * do next: close the station and copy its record (guide section 3) */
+	cr_assert_eq(run("tally e"), 1);
+	o = slurp("err");
+	cr_assert(strstr(o, "station s1 has no record") != NULL &&
+	              strstr(o, "quorum-ballot close") != NULL &&
+	              strstr(o, "e/stations/s1/") != NULL && strstr(o, "section 3") != NULL,
+	          "%s", o);
+	free(o);
 	cr_assert_eq(rec_open(&el, d, msg, sizeof msg), Q_OK, "%s", msg);
 	fx_station_marks(el, "s1", six, 4, 4);
 	fx_station_marks(el, "s2", six + 4 * FX_NOPT, 2, 2);
@@ -160,17 +179,65 @@ Test(cli, full_ceremony_tally_and_report_with_two_trustees_absent)
 	cr_assert(strstr(o, "--jobs") != NULL, "%s", o);
 	free(o);
 	cr_assert_eq(run("tally e --jobs 2"), 0, "%s", slurp("err"));
-	/* trustees 1 and 3 are absent */
-	for (int i = 2; i <= 5; i += (i == 2 ? 2 : 1))
+	/* issue 21: the tally prints the aggregate's SHA-256 (the value the
+	 * officer announces and each trustee's decrypt prints) */
+	{
+		size_t al;
+		char *agg = slurp("e/tally/aggregate.json"), hx[65], want[100];
+		uint8_t ah[32];
+		cr_assert_not_null(agg);
+		al = strlen(agg);
+		sha256(ah, agg, al);
+		hex_encode(hx, ah, 32);
+		snprintf(want, sizeof want, "aggregate SHA-256 %s", hx);
+		o = slurp("out");
+		cr_assert(strstr(o, want) != NULL, "%s not in %s", want, o);
+		free(o);
+		cr_assert_eq(run("decrypt e --trustee 2 --key t2.key --pass-file pass2"), 0, "%s",
+		             slurp("err"));
+		o = slurp("out");
+		cr_assert(strstr(o, hx) != NULL, "decrypt prints the same SHA-256: %s", o);
+		free(o);
+		free(agg);
+	}
+	/* trustees 1 and 3 are absent (2 has decrypted above) */
+	for (int i = 4; i <= 5; i++)
 		cr_assert_eq(
 		    run("decrypt e --trustee %d --key t%d.key --pass-file pass%d", i, i, i), 0,
 		    "decrypt %d: %s", i, slurp("err"));
+	/* in a copy of the record, trustee 2's partial passed off as trustee
+	 * 3's: skipped and named on stderr in the reader's language, while the
+	 * reason kept in result.json stays English (the record is never
+	 * translated) */
+	{
+		char cmd[1400];
+		snprintf(cmd, sizeof cmd,
+		         "cd '%s' && cp -r e e3 && cd e3/tally/partials && cp 2.json 3.json && "
+		         "cp 2.json.sig 3.json.sig",
+		         tmp);
+		cr_assert_eq(system(cmd), 0);
+	}
+	setenv("LANGUAGE", "zh_CN", 1);
+	setenv("LC_ALL", "C.UTF-8", 1);
+	cr_assert_eq(run("combine e3"), 0, "%s", slurp("err"));
+	unsetenv("LANGUAGE");
+	unsetenv("LC_ALL");
+	o = slurp("err");
+	cr_assert(strstr(o, "受托人 3 的部分解密无效，已跳过") != NULL, "%s", o);
+	free(o);
+	o = slurp("e3/tally/result.json");
+	cr_assert(strstr(o, "\"skipped\"") != NULL && strstr(o, "\"trustee\": 3") != NULL &&
+	              strstr(o, "tally/partials/3.json") != NULL && strstr(o, "受托人") == NULL,
+	          "%s", o);
+	free(o);
 	cr_assert_eq(run("combine e"), 0, "%s", slurp("err"));
 	o = slurp("out");
 	cr_assert(strstr(o, "trustees 2 4 5") != NULL, "%s", o);
 	free(o);
 	cr_assert_eq(run("report e"), 0, "%s", slurp("err"));
 	o = slurp("out");
+	/* issue 21: where the report files were written */
+	cr_assert(strstr(o, "written: e/report.txt and e/report.html") != NULL, "%s", o);
 	/* director: c1 4, c2 2 -> elected; members: m3 and m4 tie for the last seat */
 	cr_assert(strstr(o, "outcome: elected") != NULL, "%s", o);
 	cr_assert(strstr(o, "run-off: m3, m4") != NULL, "%s", o);
@@ -357,6 +424,19 @@ Test(cli, usage_errors_exit_2)
 	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 2 "
 	                 "--threshold 3"),
 	             2);
+	/* issue 21: a second init (to fix a typo in the roll) says how */
+	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 3 "
+	                 "--threshold 2"),
+	             0, "%s", slurp("err"));
+	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 3 "
+	                 "--threshold 2"),
+	             2);
+	char *o = slurp("err");
+	cr_assert(strstr(o, "e exists and is not empty") != NULL &&
+	              strstr(o, "to correct the manifest or the roll before the key ceremony, "
+	                        "remove e and run init again") != NULL,
+	          "%s", o);
+	free(o);
 	cr_assert_eq(run("ceremony frobnicate e --trustee 1 --secret x"), 2);
 	cr_assert_eq(run("decrypt e --trustee 0 --key k"), 2);
 	cr_assert_eq(run("tally"), 2);
@@ -364,6 +444,206 @@ Test(cli, usage_errors_exit_2)
 	char p[1200];
 	snprintf(p, sizeof p, "%s/bad.json", tmp);
 	cr_assert_eq(test_write_file(p, "{\"format\":\"x\"}", 14), 0);
-	cr_assert_eq(run("init e --manifest bad.json --roll roll.csv --trustees 3 --threshold 2"),
+	cr_assert_eq(run("init f --manifest bad.json --roll roll.csv --trustees 3 --threshold 2"),
 	             1);
+}
+
+/* Every file under dir (relative names from rel) through fn; 0 or -1. */
+static int walk(const char *dir, const char *rel, void (*fn)(const char *path, const char *rel))
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		char p[2400], r[1200];
+		struct stat sb;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		snprintf(r, sizeof r, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
+		cr_assert_eq(lstat(p, &sb), 0, "%s", p);
+		if (S_ISDIR(sb.st_mode))
+			walk(p, r, fn);
+		else
+			fn(p, r);
+	}
+	closedir(d);
+	return 0;
+}
+
+/* 1 if the n bytes of needle occur in the l bytes of b. */
+static int holds(const char *b, size_t l, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (size_t i = 0; n > 0 && i + n <= l; i++)
+		if (memcmp(b + i, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* The private keys a trustee copy must not hold, by content. */
+static char *secrets[3];
+static size_t nfiles;
+
+static void no_secret_in(const char *path, const char *rel)
+{
+	size_t l;
+	char *b = test_read_file(path, &l);
+	const char *base = strrchr(rel, '/');
+	base = base ? base + 1 : rel;
+	cr_assert_not_null(b, "%s", path);
+	nfiles++;
+	cr_assert(strcmp(base, "key") != 0 && strstr(base, ".secret") == NULL &&
+	              strncmp(base, "signing-key", 11) != 0,
+	          "the trustee copy holds %s", rel);
+	cr_assert(strstr(b, "PRIVATE+KEY") == NULL, "%s holds a private key", rel);
+	for (size_t i = 0; i < 3; i++)
+		cr_assert(secrets[i] == NULL || !holds(b, l, secrets[i]),
+		          "%s holds the bytes of a private key", rel);
+	free(b);
+}
+
+/* Issue 21: what the returning officer gives the trustees is what
+ * `publish` makes (docs/guide-returning-officer.md section 2): the key
+ * ceremony runs on it, and no file in it -- before or after the ceremony --
+ * holds a private key: not the election log's log/key, not a station log
+ * key or a station's sealed signing key copied into the record by mistake,
+ * not a trustee's secret file. */
+Test(cli, trustee_copy_holds_no_private_key)
+{
+	char p[1200];
+	write_inputs();
+	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 3 "
+	                 "--threshold 2"),
+	             0, "%s", slurp("err"));
+	/* the officer's mistakes: a station's state copied in whole */
+	snprintf(p, sizeof p, "%s/e/stations", tmp);
+	cr_assert_eq(mkdir(p, 0755), 0);
+	snprintf(p, sizeof p, "%s/e/stations/s1", tmp);
+	cr_assert_eq(mkdir(p, 0755), 0);
+	snprintf(p, sizeof p, "%s/e/stations/s1/log", tmp);
+	cr_assert_eq(mkdir(p, 0755), 0);
+	secrets[1] = strdup("PRIVATE+KEY+station-s1-log-key-example\n");
+	secrets[2] = strdup("sealed station signing key bytes 0123456789");
+	snprintf(p, sizeof p, "%s/e/stations/s1/log/key", tmp);
+	cr_assert_eq(test_write_file(p, secrets[1], strlen(secrets[1])), 0);
+	snprintf(p, sizeof p, "%s/e/stations/s1/signing-key.sealed", tmp);
+	cr_assert_eq(test_write_file(p, secrets[2], strlen(secrets[2])), 0);
+	secrets[0] = slurp("e/log/key");
+	cr_assert(secrets[0] != NULL && strstr(secrets[0], "PRIVATE+KEY") != NULL);
+
+	cr_assert_eq(run("publish e tc"), 0, "%s", slurp("err"));
+	char *o = slurp("out");
+	cr_assert(strstr(o, "withheld (private key): log/key") != NULL &&
+	              strstr(o, "withheld (private key): stations/s1/log/key") != NULL &&
+	              strstr(o, "withheld (private key): stations/s1/signing-key.sealed") != NULL,
+	          "%s", o);
+	free(o);
+	snprintf(p, sizeof p, "%s/tc", tmp);
+	nfiles = 0;
+	walk(p, "", no_secret_in);
+	cr_assert_geq(nfiles, 5, "the copy holds the record");
+
+	/* the whole ceremony runs on the trustee copy */
+	generate_and_reveal_in("tc", 3);
+	for (int i = 1; i <= 3; i++)
+		cr_assert_eq(
+		    run("ceremony deal tc --trustee %d --secret t%d.secret --pass-file pass%d", i,
+		        i, i),
+		    0, "deal %d: %s", i, slurp("err"));
+	for (int i = 1; i <= 3; i++)
+		cr_assert_eq(
+		    run("ceremony receive tc --trustee %d --secret t%d.secret --key t%d.key "
+		        "--pass-file pass%d",
+		        i, i, i, i),
+		    0, "receive %d: %s", i, slurp("err"));
+	/* finish is the officer's, on DIR: on the copy it says so and writes
+	 * nothing; the officer carries the trustees' files into DIR */
+	cr_assert_eq(run("ceremony finish tc"), 1);
+	o = slurp("err");
+	cr_assert(strstr(o, "tc/log/key: no election log key") != NULL &&
+	              strstr(o, "returning officer") != NULL,
+	          "%s", o);
+	free(o);
+	snprintf(p, sizeof p, "%s/tc/joint_key.json", tmp);
+	cr_assert_neq(access(p, F_OK), 0, "nothing written on the copy");
+	{
+		char cmd[1400];
+		snprintf(cmd, sizeof cmd, "cd '%s' && cp -r tc/trustees e/", tmp);
+		cr_assert_eq(system(cmd), 0);
+	}
+	cr_assert_eq(run("ceremony finish e"), 0, "%s", slurp("err"));
+	/* the trustees' secret and key files are theirs, outside the copy;
+	 * still no private key in it */
+	nfiles = 0;
+	walk(p, "", no_secret_in);
+	for (size_t i = 0; i < 3; i++)
+		free(secrets[i]);
+}
+
+/* Issue 21: the errors an officer or a trustee meets are in their language
+ * too (zh_CN need not be installed: C.UTF-8 + LANGUAGE, the catalogue from
+ * the build tree); the English text does not show through. */
+Test(cli, errors_in_chinese)
+{
+	write_inputs();
+	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 3 "
+	                 "--threshold 2"),
+	             0, "%s", slurp("err"));
+	setenv("LANGUAGE", "zh_CN", 1);
+	setenv("LC_ALL", "C.UTF-8", 1);
+	char *e;
+	/* no joint key yet */
+	cr_assert_eq(run("tally e"), 1);
+	e = slurp("err");
+	cr_assert(strstr(e, "没有联合公钥：请先完成密钥仪式") != NULL &&
+	              strstr(e, "no joint") == NULL,
+	          "%s", e);
+	free(e);
+	/* a trustee who has not generated, named by finish */
+	cr_assert_eq(run("ceremony generate e --trustee 1 --secret t1.secret --pass-file pass1"), 0,
+	             "%s", slurp("err"));
+	cr_assert_eq(run("ceremony finish e"), 1);
+	e = slurp("err");
+	cr_assert(strstr(e, "受托人") != NULL && strstr(e, "还没有") != NULL &&
+	              strstr(e, "has not") == NULL,
+	          "%s", e);
+	free(e);
+	/* a wrong passphrase */
+	cr_assert_eq(run("ceremony deal e --trustee 1 --secret t1.secret --pass-file pass2"), 1);
+	e = slurp("err");
+	cr_assert(strstr(e, "口令错误或文件已损坏") != NULL &&
+	              strstr(e, "wrong passphrase") == NULL,
+	          "%s", e);
+	free(e);
+	/* a file that is not there (tally/record.c) */
+	cr_assert_eq(run("tally nothere"), 1);
+	e = slurp("err");
+	cr_assert(strstr(e, "没有这个文件") != NULL && strstr(e, "no such file") == NULL, "%s", e);
+	free(e);
+	/* publish refuses an existing target */
+	cr_assert_eq(run("publish e e"), 2);
+	e = slurp("err");
+	cr_assert(strstr(e, "已经存在（拒绝）") != NULL && strstr(e, "already exists") == NULL,
+	          "%s", e);
+	free(e);
+	/* quorum-audit: a command's help and a usage error */
+	char cmd[2400];
+	const char *root = getenv("QUORUM_BUILD_ROOT");
+	cr_assert_not_null(root);
+	snprintf(cmd, sizeof cmd,
+	         "cd '%s' && '%s/audit/quorum-audit' check-proof --help >out 2>err", tmp, root);
+	cr_assert_eq(system(cmd), 0);
+	e = slurp("out");
+	cr_assert(strstr(e, "包含证明") != NULL && strstr(e, "inclusion proof") == NULL, "%s", e);
+	free(e);
+	snprintf(cmd, sizeof cmd,
+	         "cd '%s' && '%s/audit/quorum-audit' check-proof nokey x y >out 2>err", tmp, root);
+	int st = system(cmd);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	e = slurp("err");
+	cr_assert(strstr(e, "不是") != NULL && strstr(e, "not a log verifier key") == NULL, "%s",
+	          e);
+	free(e);
 }

@@ -264,3 +264,31 @@ Test(ballotd_walk, second_import_says_how_to_correct_the_roll)
 	cr_assert(strstr(o, "quorum-tally init") != NULL, "%s", o);
 	free(o);
 }
+
+/* Issue 21: the daemon's log lines (st_log) are in the reader's language
+ * too; the structured event id stays English (made from the format). */
+Test(ballotd_walk, log_lines_in_chinese)
+{
+	td_setup(&d, 3);
+	setenv("LANGUAGE", "zh_CN", 1);
+	setenv("LC_ALL", "C.UTF-8", 1);
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_stop(&d), 0);
+	char *log = test_read_file(d.log, NULL);
+	cr_assert(strstr(log, "已就绪：状态") != NULL, "%s", log);
+	cr_assert(strstr(log, " ready: state ") == NULL, "%s", log);
+	free(log);
+}
+
+/* Issue 21: every refusal a console user can meet is said in words, not
+ * only by its code: export before close. */
+Test(ballotd_walk, export_before_close_says_so)
+{
+	start_open();
+	char *o;
+	int rc = console("export", "", &o);
+	cr_assert_eq(rc, 1, "%s", o);
+	cr_assert(strstr(o, "POLL NOT CLOSED") != NULL && strstr(o, "poll_not_closed") != NULL,
+	          "%s", o);
+	free(o);
+}
