@@ -276,6 +276,7 @@ static void station(const char *base, const rec_election *el, const char *sid, c
 	              "challenged", chs, "log", "origin", origin, "vkey", vkey);
 	cr_assert_not_null(rec);
 	json_object_set_new(rec, "checked_in", fx_checked_in(sid, issued));
+	json_object_set_new(rec, "proxies", json_array()); /* P-7.6 */
 	set_log_fields(rec, lg, note);
 	log_close(lg);
 	write_signed(el->dir, sid, rec, &ns);
