@@ -4,6 +4,8 @@
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "election/rules.h"
@@ -664,5 +666,57 @@ Test(profiles, proxy_lists_against_the_profiles)
 	          "%s", why);
 	json_object_del(j, "province");
 	cr_expect_eq(proxy_rules(j, three, why, sizeof why), Q_OK, "%s", why);
+	json_decref(j);
+}
+
+/* UL19.byelection: a by-election's member serves to the end of the current
+ * term: term_ends is term_began + 5 years (UL14.term), polling day within
+ * it, and only an election can be one. */
+Test(profiles, by_election_term_checked_at_init)
+{
+	elec_findings f;
+	elec_manifest *m = NULL;
+	json_t *j = ex_json("election.json");
+	const char *poll =
+	    json_string_value(json_object_get(json_object_get(j, "dates"), "polling_day"));
+	cr_assert_not_null(poll);
+	int py = atoi(poll);
+	char began[32], ends[32], late[32];
+	snprintf(began, sizeof began, "%04d-01-01", py - 2);
+	snprintf(ends, sizeof ends, "%04d-01-01", py + 3);
+	snprintf(late, sizeof late, "%04d-01-02", py + 3);
+	jset(j, "by_election", json_pack("{s:s, s:s}", "term_began", began, "term_ends", ends));
+	elec_findings_init(&f);
+	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
+	cr_expect(m->by_election);
+	cr_expect_eq(m->term_ends.year, py + 3);
+	manifest_free(m);
+	elec_findings_free(&f);
+	/* one day past the term's end */
+	jset(j, "by_election.term_ends", json_string(late));
+	elec_findings_init(&f);
+	cr_expect_eq(parse_manifest_json(j, &m, &f), Q_ERR_RULE);
+	cr_expect(has_finding(&f, ELEC_ERROR, "UL19.byelection", "by_election.term_ends",
+	                      "ends after 5 years (UL14.term)"));
+	elec_findings_free(&f);
+	/* a term that has ended before polling day: not a by-election */
+	snprintf(began, sizeof began, "%04d-01-01", py - 5);
+	snprintf(ends, sizeof ends, "%04d-01-01", py);
+	jset(j, "by_election", json_pack("{s:s, s:s}", "term_began", began, "term_ends", ends));
+	elec_findings_init(&f);
+	cr_expect_eq(parse_manifest_json(j, &m, &f), Q_ERR_RULE);
+	cr_expect(has_finding(&f, ELEC_ERROR, "UL19.byelection", "by_election",
+	                      "is not within the current term"));
+	cr_expect(!has_finding(&f, ELEC_ERROR, NULL, "by_election.term_ends", NULL));
+	elec_findings_free(&f);
+	/* 29 February: the term ends on 28 February of a non-leap year */
+	jset(j, "by_election",
+	     json_pack("{s:s, s:s}", "term_began", "2024-02-29", "term_ends", "2029-02-28"));
+	elec_findings_init(&f);
+	parse_manifest_json(j, &m, &f);
+	cr_expect(!has_finding(&f, ELEC_ERROR, NULL, "by_election.term_ends", NULL));
+	manifest_free(m);
+	m = NULL;
+	elec_findings_free(&f);
 	json_decref(j);
 }
