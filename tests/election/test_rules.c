@@ -400,6 +400,8 @@ Test(profiles, every_builtin_row_is_sourced)
 	    {"UL19.valid.representatives", "quorum", "unconfirmed"},
 	    {"COUNT.reconcile", "reconcile", "confirmed"},
 	    {"UL19.secret", "secret", "unconfirmed"},
+	    {"UL19.secret", "count", "unconfirmed"},
+	    {"UL19.secret", "announce", "unconfirmed"},
 	    {"UL17.committee", "committee", "unconfirmed"},
 	    {"UL17.objections", "objections", "unconfirmed"},
 	    {"UL19.byelection", "byelection", "unconfirmed"},
