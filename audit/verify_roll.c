@@ -85,10 +85,13 @@ static int dup_cb(void *ctx, const char *id, size_t a, size_t b)
 void ve_check_checked_in(ve_ctx *c)
 {
 	const json_t **lists = calloc(c->nst + 1, sizeof *lists);
+	const json_t **plists = calloc(c->nst + 1, sizeof *plists);
 	dup_ctx d = {c};
 	size_t ndup = 0;
-	if (lists == NULL) {
+	if (lists == NULL || plists == NULL) {
 		ve_fail(c, VE_RECONCILE, "out of memory");
+		free(lists);
+		free(plists);
 		return;
 	}
 	for (size_t si = 0; si < c->nst; si++) {
@@ -104,10 +107,33 @@ void ve_check_checked_in(ve_ctx *c)
 		}
 		lists[si] = ci;
 		ve_ok(c, VE_RECONCILE);
+		/* R-5 (15): from minor 1 the record lists its proxy check-ins */
+		const char *fv = json_string_value(json_object_get(s->rec, "format"));
+		if (srec_format_minor(fv) >= 1) {
+			const json_t *px = json_object_get(s->rec, "proxies");
+			if (srec_proxies_check(px, ci, why, sizeof why) != Q_OK) {
+				ve_fail(c, VE_RECONCILE,
+				        "stations/%s/station-record.json: %s (R-5 (15))", s->id,
+				        why);
+				continue;
+			}
+			plists[si] = px;
+		}
 	}
 	if (srec_checked_in_cross(lists, c->nst, dup_cb, &d, &ndup) != Q_OK)
 		ve_fail(c, VE_RECONCILE, "out of memory");
 	else if (ndup == 0)
 		ve_ok(c, VE_RECONCILE);
+	if (c->m != NULL) {
+		char why[300];
+		qerr e = srec_proxies_rules(plists, c->nst, c->m, why, sizeof why);
+		if (e == Q_ERR_RULE)
+			ve_fail(c, VE_RECONCILE, "%s (R-5 (15))", why);
+		else if (e != Q_OK)
+			ve_fail(c, VE_RECONCILE, "out of memory");
+		else
+			ve_ok(c, VE_RECONCILE);
+	}
 	free(lists);
+	free(plists);
 }

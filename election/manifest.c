@@ -1197,6 +1197,8 @@ static void check_election_committee(pctx *p, const elec_manifest *m)
 	}
 }
 
+static void parse_by_election(pctx *p, elec_manifest *m, json_t *root, int have_poll);
+
 qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, elec_manifest **out,
                           elec_findings *f)
 {
@@ -1313,6 +1315,7 @@ qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, 
 	check_dates(&p, m, have_poll);
 	check_runoff_contests(&p, m);
 	check_election_committee(&p, m);
+	parse_by_election(&p, m, root, have_poll);
 	select_profiles(&p, m);
 	if (p.oom) {
 		err = Q_ERR_NOMEM;
@@ -1332,4 +1335,49 @@ out:
 	manifest_free(m);
 	json_decref(root);
 	return err;
+}
+
+/* UL19.byelection: "by_election": {"term_began": date, "term_ends": date}.
+ * A by-election (补选) is an election whose member serves to the end of
+ * the current term: the term is the statute's 5 years (UL14.term) from
+ * term_began (29 February: 28 February in a non-leap year, Civil Code Art
+ * 202), and polling day falls within it. */
+static void parse_by_election(pctx *p, elec_manifest *m, json_t *root, int have_poll)
+{
+	json_t *b = json_object_get(root, "by_election");
+	if (b == NULL)
+		return;
+	if (!json_is_object(b)) {
+		elec_findings_add(p->f, ELEC_ERROR, "UL19.byelection", "by_election",
+		                  _("by_election must be an object {term_began, term_ends}"));
+		return;
+	}
+	int ok = get_date(p, b, "term_began", "by_election", 1, &m->term_began);
+	ok &= get_date(p, b, "term_ends", "by_election", 1, &m->term_ends);
+	m->by_election = 1;
+	if (m->kind != KIND_ELECTION)
+		elec_findings_add(p->f, ELEC_ERROR, "UL19.byelection", "by_election",
+		                  _("only an election can be a by-election (kind is %s)"),
+		                  manifest_kind_name(m->kind));
+	if (!ok)
+		return;
+	elec_date end = {m->term_began.year + 5, m->term_began.month, m->term_began.day};
+	if (end.month == 2 && end.day == 29 && !elec_date_is_leap(end.year))
+		end.day = 28;
+	if (elec_date_days(end) != elec_date_days(m->term_ends))
+		elec_findings_add(p->f, ELEC_ERROR, "UL19.byelection", "by_election.term_ends",
+		                  _("the current term began on %04d-%02d-%02d and ends after 5 "
+		                    "years (UL14.term) on %04d-%02d-%02d, not %04d-%02d-%02d"),
+		                  m->term_began.year, m->term_began.month, m->term_began.day,
+		                  end.year, end.month, end.day, m->term_ends.year,
+		                  m->term_ends.month, m->term_ends.day);
+	if (have_poll && (elec_date_days(m->polling_day) < elec_date_days(m->term_began) ||
+	                  elec_date_days(m->polling_day) >= elec_date_days(m->term_ends)))
+		elec_findings_add(p->f, ELEC_ERROR, "UL19.byelection", "by_election",
+		                  _("polling day %04d-%02d-%02d is not within the current term "
+		                    "(%04d-%02d-%02d to %04d-%02d-%02d): a by-election fills a "
+		                    "seat for the rest of a running term"),
+		                  m->polling_day.year, m->polling_day.month, m->polling_day.day,
+		                  m->term_began.year, m->term_began.month, m->term_began.day,
+		                  m->term_ends.year, m->term_ends.month, m->term_ends.day);
 }

@@ -144,6 +144,11 @@ typedef struct elec_manifest {
 	uint8_t runoff_prev_base[SHA256_LEN];
 	uint8_t runoff_prev_result[SHA256_LEN];
 	uint8_t runoff_prev_manifest[SHA256_LEN];
+	/* A by-election (补选, UL19.byelection): the member serves to the end
+	 * of the current term, which began on term_began and ends on
+	 * term_ends (term_began + 5 years, UL14.term). */
+	int by_election;
+	elec_date term_began, term_ends;
 	char **runoff_withdrawn; /* candidates withdrawn since (ids) */
 	char **runoff_withdrawn_reason;
 	size_t runoff_nwithdrawn;

@@ -467,17 +467,20 @@ qerr roll_check_eligible(const elec_roll *r, const char *voter_id, const char *p
 		              "\"%s\" is not a member of the deliberation council", voter_id);
 	if (proxy_holder == NULL)
 		return Q_OK;
-	if (ctx->mode != MODE_RESIDENTS && ctx->mode != MODE_HOUSEHOLDS)
+	/* RP-6: only where the election's profiles have the row */
+	if (ctx->proxy_mode_row != NULL && ctx->mode != MODE_RESIDENTS &&
+	    ctx->mode != MODE_HOUSEHOLDS)
 		return refuse(why, ELIG_PROXY_NOT_ALLOWED, msg, msglen,
-		              "UL19.proxy: no proxy voting in %s mode",
+		              "%s: no proxy voting in %s mode", ctx->proxy_mode_row->id,
 		              manifest_mode_name(ctx->mode));
 	if (x->proxy == NULL || strcmp(x->proxy, proxy_holder) != 0)
 		return refuse(why, ELIG_PROXY_NOT_AUTHORISED, msg, msglen,
 		              "UL19.proxy: \"%s\" holds no written proxy for this voter",
 		              proxy_holder);
-	if (is_candidate(ctx, proxy_holder))
+	if (ctx->proxy_candidate_row != NULL && is_candidate(ctx, proxy_holder))
 		return refuse(why, ELIG_PROXY_CANDIDATE, msg, msglen,
-		              "UL19.proxy: candidate \"%s\" may not act as a proxy", proxy_holder);
+		              "%s: candidate \"%s\" may not act as a proxy",
+		              ctx->proxy_candidate_row->id, proxy_holder);
 	const roll_record *h = roll_find(r, proxy_holder);
 	if (h == NULL || (h->flags & ROLL_DEPRIVED) ||
 	    !elec_date_age_at_least(h->birth, ctx->polling_day, 18))
@@ -509,8 +512,26 @@ size_t roll_proxy_limit(const elec_manifest *m, const rule_def **row)
 	return best != NULL ? best->limit : ROLL_MAX_PROXIES;
 }
 
+const rule_def *roll_proxy_row(const elec_manifest *m, const char *part)
+{
+	for (size_t i = 0; i < m->nprofiles; i++)
+		for (size_t k = 0; k < m->profiles[i]->nrows; k++)
+			if (strcmp(m->profiles[i]->rows[k].part, part) == 0)
+				return &m->profiles[i]->rows[k];
+	return NULL;
+}
+
+void roll_proxy_rules(const elec_manifest *m, roll_context *ctx)
+{
+	ctx->max_proxies = roll_proxy_limit(m, NULL);
+	ctx->proxy_candidate_row = roll_proxy_row(m, "proxy-candidate");
+	ctx->proxy_mode_row = roll_proxy_row(m, "proxy-mode");
+}
+
 qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findings *f)
 {
+	const rule_def *crow = roll_proxy_row(m, "proxy-candidate");
+	const rule_def *mrow = roll_proxy_row(m, "proxy-mode");
 	char where[96];
 	size_t proxies = 0;
 	const rule_def *lrow = NULL;
@@ -527,9 +548,9 @@ qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findin
 	for (size_t i = 0; i < r->n; i++)
 		if (r->v[i].proxy != NULL)
 			proxies++;
-	if (proxies > 0 && m->mode != MODE_RESIDENTS && m->mode != MODE_HOUSEHOLDS)
+	if (mrow != NULL && proxies > 0 && m->mode != MODE_RESIDENTS && m->mode != MODE_HOUSEHOLDS)
 		elec_findings_add(
-		    f, ELEC_ERROR, "UL19.proxy", "roll",
+		    f, ELEC_ERROR, mrow->id, "roll",
 		    _("%zu proxies on the roll, but there is no proxy voting in %s mode"), proxies,
 		    manifest_mode_name(m->mode));
 	for (size_t ci = 0; ci < m->ncontests; ci++) {
@@ -553,9 +574,9 @@ qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findin
 				elec_findings_add(f, ELEC_ERROR, "UL16.eligible", where,
 				                  _("candidate \"%s\" is not 18 on polling day"),
 				                  cd->id);
-			if (roll_proxy_count(r, cd->voter) > 0)
+			if (crow != NULL && roll_proxy_count(r, cd->voter) > 0)
 				elec_findings_add(
-				    f, ELEC_ERROR, "UL19.proxy", where,
+				    f, ELEC_ERROR, crow->id, where,
 				    _("candidate \"%s\" holds proxies; candidates may not "
 				      "be proxies"),
 				    cd->id);

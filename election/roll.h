@@ -86,7 +86,22 @@ typedef struct roll_context {
 	const char *const *candidates; /* roll ids of all candidates in this poll */
 	size_t ncandidates;
 	size_t max_proxies; /* principals one proxy may hold: roll_proxy_limit() */
+	/* RP-6: the election's "proxy-candidate" row (candidates may not be
+	 * proxies) and "proxy-mode" row (proxies only where residents or
+	 * households vote), or NULL where no profile has one (then allowed) */
+	const rule_def *proxy_candidate_row;
+	const rule_def *proxy_mode_row;
 } roll_context;
+
+/*
+ * The first row of part `part` ("proxy-candidate", "proxy-mode",
+ * "proxy-limit") among m's profiles (RP-3 order), or NULL if none has one.
+ */
+const rule_def *roll_proxy_row(const elec_manifest *m, const char *part);
+
+/* Set ctx's max_proxies, proxy_candidate_row and proxy_mode_row from m's
+ * profiles (RP-6). */
+void roll_proxy_rules(const elec_manifest *m, roll_context *ctx);
 
 /*
  * The most principals one proxy may hold in this election (RP-6): the
@@ -110,9 +125,10 @@ Q_MUST_CHECK qerr roll_check_eligible(const elec_roll *r, const char *voter_id,
 /*
  * Cross-check a manifest against a roll: candidates on the roll and eligible
  * on polling day, no proxy holding more principals than roll_proxy_limit(m)
- * (roll_import does not count them), candidates not proxy holders, no
- * proxies in representative
- * modes, every group on the roll served by a station, body sizes matching the
+ * (roll_import does not count them), candidates not proxy holders (only
+ * where a profile has a "proxy-candidate" row), no proxies in
+ * representative modes (only where a profile has a "proxy-mode" row),
+ * every group on the roll served by a station, body sizes matching the
  * roll.  Findings go to f.  Q_OK, Q_ERR_RULE if any error, Q_ERR_NOMEM.
  */
 Q_MUST_CHECK qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findings *f);

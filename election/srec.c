@@ -11,6 +11,7 @@
 #include "crypto/sha256.h"
 #include "crypto/util.h"
 #include "manifest.h"
+#include "roll.h"
 
 #include "banned.h"
 
@@ -235,4 +236,143 @@ qerr srec_format_check(const char *v, const char *name, unsigned known, char *wh
 		return Q_ERR_FORMAT;
 	}
 	return Q_OK;
+}
+
+unsigned srec_format_minor(const char *v)
+{
+	const char *d = v != NULL ? strchr(v, '/') : NULL;
+	const char *dot = d != NULL ? strchr(d, '.') : NULL;
+	unsigned long n = 0;
+	for (const char *c = dot != NULL ? dot + 1 : ""; *c >= '0' && *c <= '9' && n < 100000000;
+	     c++)
+		n = n * 10 + (unsigned long)(*c - '0');
+	return (unsigned)n;
+}
+
+/* 1 if id is in the sorted array of strings list (binary search). */
+static int sorted_has(const json_t *list, const char *id)
+{
+	size_t lo = 0, hi = json_array_size(list);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *s = json_string_value(json_array_get(list, mid));
+		int c = s != NULL ? strcmp(s, id) : -1;
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+qerr srec_proxies_check(const json_t *proxies, const json_t *checked_in, char *why, size_t whylen)
+{
+	const char *prev = NULL;
+	if (!json_is_array(proxies)) {
+		say(why, whylen, "\"proxies\" is missing or not an array (P-7.6)");
+		return Q_ERR_FORMAT;
+	}
+	for (size_t i = 0; i < json_array_size(proxies); i++) {
+		const json_t *e = json_array_get(proxies, i);
+		const json_t *jp = json_object_get(e, "principal"),
+		             *jh = json_object_get(e, "proxy");
+		const char *p = json_string_value(jp), *h = json_string_value(jh);
+		if (!json_is_object(e) || json_object_size(e) != 2 || p == NULL || h == NULL ||
+		    !manifest_id_ok(p) || !manifest_id_ok(h)) {
+			say(why, whylen,
+			    "proxies[%zu] is not {\"principal\": roll id, \"proxy\": roll id} "
+			    "(P-7.6)",
+			    i);
+			return Q_ERR_FORMAT;
+		}
+		if (strcmp(p, h) == 0) {
+			say(why, whylen, "proxies[%zu]: \"%s\" is named as their own proxy", i, p);
+			return Q_ERR_CONSISTENCY;
+		}
+		if (prev != NULL && strcmp(prev, p) >= 0) {
+			if (strcmp(prev, p) == 0)
+				say(why, whylen, "proxies[%zu]: principal \"%s\" appears twice", i,
+				    p);
+			else
+				say(why, whylen,
+				    "proxies is not sorted by principal: [%zu] \"%s\" comes after "
+				    "\"%s\"",
+				    i, p, prev);
+			return Q_ERR_CONSISTENCY;
+		}
+		if (!sorted_has(checked_in, p)) {
+			say(why, whylen,
+			    "proxies[%zu]: principal \"%s\" is not in checked_in (a proxy ballot "
+			    "is issued in the principal's name, P-7.6)",
+			    i, p);
+			return Q_ERR_CONSISTENCY;
+		}
+		prev = p;
+	}
+	return Q_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+qerr srec_proxies_rules(const json_t *const *lists, size_t n, const elec_manifest *m, char *why,
+                        size_t whylen)
+{
+	const rule_def *lrow = NULL;
+	size_t lim = roll_proxy_limit(m, &lrow), total = 0, k = 0;
+	const rule_def *crow = roll_proxy_row(m, "proxy-candidate");
+	const rule_def *mrow = roll_proxy_row(m, "proxy-mode");
+	qerr e = Q_OK;
+	for (size_t s = 0; s < n; s++)
+		total += json_array_size(lists[s]);
+	if (total > 0 && mrow != NULL && m->mode != MODE_RESIDENTS && m->mode != MODE_HOUSEHOLDS) {
+		say(why, whylen,
+		    "%zu ballots issued by proxy, but there is no proxy voting in %s mode (%s)",
+		    total, manifest_mode_name(m->mode), mrow->id);
+		return Q_ERR_RULE;
+	}
+	const char **h = calloc(total + 1, sizeof *h);
+	if (h == NULL)
+		return Q_ERR_NOMEM;
+	for (size_t s = 0; s < n; s++)
+		for (size_t i = 0; i < json_array_size(lists[s]); i++) {
+			const char *x = json_string_value(
+			    json_object_get(json_array_get(lists[s], i), "proxy"));
+			if (x != NULL)
+				h[k++] = x;
+		}
+	for (size_t i = 0; i < k && e == Q_OK && crow != NULL; i++)
+		for (size_t c = 0; c < m->ncontests && e == Q_OK; c++)
+			for (size_t j = 0; j < m->contests[c].ncands; j++)
+				if (m->contests[c].cands[j].voter != NULL &&
+				    strcmp(m->contests[c].cands[j].voter, h[i]) == 0) {
+					say(why, whylen,
+					    "proxy \"%s\" is candidate %s of contest %s; "
+					    "candidates "
+					    "may not be proxies (%s)",
+					    h[i], m->contests[c].cands[j].id, m->contests[c].id,
+					    crow->id);
+					e = Q_ERR_RULE;
+					break;
+				}
+	qsort(h, k, sizeof *h, cmp_str);
+	for (size_t i = 0; i < k && e == Q_OK;) {
+		size_t j = i;
+		while (j < k && strcmp(h[j], h[i]) == 0)
+			j++;
+		if (j - i > lim) {
+			say(why, whylen,
+			    "proxy \"%s\" presented %zu principals; at most %zu (%zu <= %zu fails, "
+			    "%s)",
+			    h[i], j - i, lim, j - i, lim, lrow != NULL ? lrow->id : "UL19.proxy");
+			e = Q_ERR_RULE;
+		}
+		i = j;
+	}
+	free(h);
+	return e;
 }

@@ -108,4 +108,36 @@ Q_MUST_CHECK qerr srec_sorted_check(const json_t *list, const char *what, char *
 Q_MUST_CHECK qerr srec_format_check(const char *v, const char *name, unsigned known, char *why,
                                     size_t whylen);
 
+/*
+ * R-11.1: the minor version of a format string already accepted by
+ * srec_format_check ("<name>/<major>" is minor 0).
+ */
+unsigned srec_format_minor(const char *v);
+
+struct elec_manifest;
+
+/*
+ * P-7.6 "proxies" of one station record (from quorum-station-record/2.1):
+ * an array of objects of exactly the keys "principal" and "proxy", both
+ * roll ids, the principal never its own proxy, in strictly ascending byte
+ * order of the principal (no principal twice), and every principal listed
+ * in the record's checked_in (a proxy ballot is issued in the principal's
+ * name).  Q_OK, Q_ERR_FORMAT or Q_ERR_CONSISTENCY with why naming the
+ * entry, e.g. "proxies[1]: principal \"V0007\" is not in checked_in".
+ */
+Q_MUST_CHECK qerr srec_proxies_check(const json_t *proxies, const json_t *checked_in, char *why,
+                                     size_t whylen);
+
+/*
+ * P-7.6 across the stations' lists (NULL entries skipped), against the
+ * rules of the election's own profiles (RP-6): one proxy holds at most
+ * roll_proxy_limit(m) principals in all; where a profile has a
+ * "proxy-candidate" row, no proxy is a candidate's roll id; where a
+ * profile has a "proxy-mode" row and m's mode is neither residents nor
+ * households, no list has an entry.  Q_OK or Q_ERR_RULE with why naming
+ * the proxy and the row; Q_ERR_NOMEM.
+ */
+Q_MUST_CHECK qerr srec_proxies_rules(const json_t *const *lists, size_t n,
+                                     const struct elec_manifest *m, char *why, size_t whylen);
+
 #endif

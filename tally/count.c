@@ -264,6 +264,7 @@ typedef struct station_data {
 	uint8_t *alphas;
 	uint8_t (*code)[BALLOT_CODE_LEN];
 	json_t *checked_in; /* the record's checked_in list (R-5 (9)), a reference */
+	json_t *proxies; /* its proxies list (R-5 (15), P-7.6), a reference, or NULL */
 	size_t nch; /* challenged ballots: B-2 encodings, for B-9 */
 	uint8_t **ch_enc;
 	size_t *ch_len;
@@ -279,6 +280,7 @@ static void station_data_clear(station_data *sd)
 	free(sd->alphas);
 	free(sd->code);
 	json_decref(sd->checked_in);
+	json_decref(sd->proxies);
 	for (size_t i = 0; i < sd->nch; i++)
 		free(sd->ch_enc[i]);
 	free(sd->ch_enc);
@@ -704,6 +706,16 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 			goto out;
 		}
 		sd->checked_in = json_incref((json_t *)ci);
+		/* R-5 (15): from minor 1 the record lists its proxy check-ins */
+		const json_t *fv = json_object_get(j, "format");
+		if (srec_format_minor(json_string_value(fv)) >= 1) {
+			const json_t *px = json_object_get(j, "proxies");
+			if ((e = srec_proxies_check(px, ci, why, sizeof why)) != Q_OK) {
+				e = rec_fail(e, msg, msgsz, "station %s: %s (R-5 (15))", sid, why);
+				goto out;
+			}
+			sd->proxies = json_incref((json_t *)px);
+		}
 	}
 	/* R-5 (5): the checkpoint */
 	v = json_object_get(lg, "checkpoint");
@@ -1135,6 +1147,23 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 	}
 	if ((e = check_checked_in_cross(sds, ns, msg, msgsz)) != Q_OK)
 		goto out;
+	/* R-5 (15): the proxy check-ins against the election's profiles */
+	{
+		const json_t **pl = calloc(ns + 1, sizeof *pl);
+		char pwhy[300];
+		if (pl == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+		for (size_t s = 0; s < ns; s++)
+			pl[s] = sds[s].proxies;
+		e = srec_proxies_rules(pl, ns, el->manifest, pwhy, sizeof pwhy);
+		free(pl);
+		if (e == Q_ERR_RULE)
+			e = rec_fail(e, msg, msgsz, "%s (R-5 (15))", pwhy);
+		if (e != Q_OK)
+			goto out;
+	}
 	/* no ballot twice */
 	if ((refs = calloc(total + 1, sizeof *refs)) == NULL) {
 		e = Q_ERR_NOMEM;

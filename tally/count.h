@@ -36,7 +36,7 @@
 #include "record.h"
 
 #define TALLY_AGGREGATE_FORMAT "quorum-aggregate/1"
-#define TALLY_STATION_RECORD_FORMAT "quorum-station-record/2"
+#define TALLY_STATION_RECORD_FORMAT "quorum-station-record/2.1"
 #define TALLY_STATION_RECORD_MAJOR 2u /* the major version the tally reads */
 #define TALLY_ENTRY_CAST "quorum/v1/station/ballot-cast"
 

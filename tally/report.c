@@ -372,6 +372,28 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 	sb_printf(&t, "election %s, round %u, base hash %s\n", m->id, el->round, bh);
 	sb_printf(&t, "ballots issued %lld, cast %lld\n", int_of(counts, "issued"),
 	          int_of(counts, "cast"));
+	long long nproxy = 0; /* UL19.proxy, below */
+	size_t unlisted = 0;
+	{
+		/* UL19.proxy: how many ballots were issued by written proxy, from
+		 * the stations' published lists (P-7.6; the tally checked them,
+		 * R-5 (15)); a station record before /2.1 lists none */
+		for (size_t s = 0; s < m->nstations; s++) {
+			char sp[REC_PATH_MAX], sm[200];
+			json_t *sr = NULL;
+			const json_t *px;
+			if (rec_path(sp, sizeof sp, el->dir, "stations/%s/station-record.json",
+			             m->stations[s].id) == Q_OK &&
+			    rec_read_json(sp, &sr, sm, sizeof sm) == Q_OK &&
+			    json_is_array(px = json_object_get(sr, "proxies")))
+				nproxy += (long long)json_array_size(px);
+			else
+				unlisted++;
+			json_decref(sr);
+		}
+		sb_printf(&t, "委托投票 ballots issued by written proxy %lld%s\n", nproxy,
+		          unlisted ? " (not listed by every station)" : "");
+	}
 	sb_printf(&h, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
 	              "<title>");
 	sb_html(&h, m->title_zh);
@@ -397,6 +419,8 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 	          ", 第%u轮 round %u. 发出选票 ballots issued %lld, 收回 cast %lld.<br>"
 	          "base hash <code>%s</code></p>\n",
 	          el->round, el->round, int_of(counts, "issued"), int_of(counts, "cast"), bh);
+	sb_printf(&h, "<p>委托投票 ballots issued by written proxy %lld%s</p>\n", nproxy,
+	          unlisted ? " (not listed by every station)" : "");
 
 	for (size_t ci = 0; ci < m->ncontests; ci++) {
 		const elec_contest *c = &m->contests[ci];

@@ -66,7 +66,7 @@
 #define RECEIPT_KEY_TAG "quorum/v1/station/receipt-key\n" /* P-5.2 receipts(k) */
 #define BATCH_MAX 512
 #define CHECKPOINT_KEEP_MS 1000
-#define RECORD_FORMAT "quorum-station-record/2" /* P-7.1 */
+#define RECORD_FORMAT "quorum-station-record/2.1" /* P-7.1; .1 added "proxies" (P-7.6) */
 
 /* P-6: log entry tags (each entry is tag || 0x0A || payload). */
 #define ENTRY_OPENED "quorum/v1/station/poll-opened"

@@ -349,7 +349,7 @@ qerr st_load_election(station *st, const station_config *cfg, char *err, size_t 
 	st->rctx.mode = st->m->mode;
 	st->rctx.candidates = st->cands;
 	st->rctx.ncandidates = nc;
-	st->rctx.max_proxies = roll_proxy_limit(st->m, NULL); /* RP-6: from the profiles */
+	roll_proxy_rules(st->m, &st->rctx); /* RP-6: from the profiles */
 	e = Q_OK;
 out:
 	free(buf);

@@ -62,6 +62,25 @@ static qerr checked_in_list(station *st, json_t **out)
 	return e;
 }
 
+static int pair_cb(void *ctx, const char *principal, const char *holder)
+{
+	return json_array_append_new(
+	           ctx, json_pack("{s:s, s:s}", "principal", principal, "proxy", holder)) != 0;
+}
+
+/* P-7.6 "proxies": every check-in by written proxy, by principal's id. */
+static qerr proxies_list(station *st, json_t **out)
+{
+	json_t *a = json_array();
+	qerr e = a == NULL ? Q_ERR_NOMEM : store_roll_foreach_proxied(st->rolldb, pair_cb, a);
+	if (e != Q_OK) {
+		json_decref(a);
+		a = NULL;
+	}
+	*out = a;
+	return e;
+}
+
 qerr write_record(station *st, char *note, uint64_t close_index, char **sig_out)
 {
 	qerr e = Q_ERR_NOMEM;
@@ -71,11 +90,11 @@ qerr write_record(station *st, char *note, uint64_t close_index, char **sig_out)
 	char mh[65], bh[65], kh[2 * POINT_LEN + 1], root[65];
 	merkle_hash r;
 	rec_ctx rc = {json_array(), 0}, rch = {json_array(), 1};
-	json_t *ids = NULL;
+	json_t *ids = NULL, *prox = NULL;
 	*sig_out = NULL;
 	if (rc.arr == NULL || rch.arr == NULL)
 		goto out;
-	if ((e = checked_in_list(st, &ids)) != Q_OK)
+	if ((e = checked_in_list(st, &ids)) != Q_OK || (e = proxies_list(st, &prox)) != Q_OK)
 		goto out;
 	if ((e = store_box_foreach(st->box, 0, rec_cb, &rc)) != Q_OK ||
 	    (e = store_box_foreach(st->box, 1, rec_cb, &rch)) != Q_OK)
@@ -102,6 +121,8 @@ qerr write_record(station *st, char *note, uint64_t close_index, char **sig_out)
 	if (rec != NULL) {
 		int bad = json_object_set_new(rec, "checked_in", ids); /* steals ids */
 		ids = NULL;
+		bad |= json_object_set_new(rec, "proxies", prox); /* steals prox */
+		prox = NULL;
 		if (bad != 0) {
 			e = Q_ERR_NOMEM;
 			goto out;
@@ -146,6 +167,7 @@ out:
 	json_decref(rc.arr);
 	json_decref(rch.arr);
 	json_decref(ids);
+	json_decref(prox);
 	json_decref(rec);
 	free(txt);
 	free(msg);

@@ -183,7 +183,7 @@ json_t *op_checkin(station *st, server_conn c, const ps_msg *m)
 	if (rand_bytes(tok, sizeof tok) != Q_OK)
 		return server_error("internal", "random generator failed");
 	sha256(h, tok, sizeof tok);
-	e = store_roll_checkin(st->rolldb, id, h);
+	e = store_roll_checkin_proxy(st->rolldb, id, proxy, h); /* P-7.6 */
 	if (e == Q_ERR_EXISTS) {
 		wipe(tok, sizeof tok);
 		return server_error("already_voted", "voter %s has already been checked in", id);

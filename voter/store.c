@@ -34,7 +34,9 @@ static const char *const roll_schema =
     "CREATE TABLE IF NOT EXISTS challenges(h BLOB PRIMARY KEY, n INTEGER NOT NULL)"
     " WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS last_checkin(k INTEGER PRIMARY KEY CHECK (k = 0),"
-    " voter TEXT NOT NULL, h BLOB NOT NULL);";
+    " voter TEXT NOT NULL, h BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS proxied(principal TEXT PRIMARY KEY, holder TEXT NOT NULL)"
+    " WITHOUT ROWID;";
 
 static const char *const box_schema =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;"
@@ -469,6 +471,12 @@ qerr store_roll_get(store *s, const char *id, store_voter *v)
 
 qerr store_roll_checkin(store *s, const char *id, const uint8_t token_hash[STORE_HASH_LEN])
 {
+	return store_roll_checkin_proxy(s, id, NULL, token_hash);
+}
+
+qerr store_roll_checkin_proxy(store *s, const char *id, const char *holder,
+                              const uint8_t token_hash[STORE_HASH_LEN])
+{
 	sqlite3_stmt *st = NULL;
 	int own = 0;
 	qerr e = need(s, STORE_ROLL);
@@ -514,6 +522,19 @@ qerr store_roll_checkin(store *s, const char *id, const uint8_t token_hash[STORE
 	sqlite3_bind_blob(st, 2, token_hash, STORE_HASH_LEN, SQLITE_STATIC);
 	if ((e = step_done(s, st, "last check-in")) != Q_OK)
 		goto out;
+	if (holder != NULL) {
+		/* P-7.6: who presented a written proxy, in the check-in's
+		 * transaction */
+		sqlite3_finalize(st);
+		st = NULL;
+		if ((e = prep(s, "INSERT INTO proxied(principal, holder) VALUES(?, ?);", &st)) !=
+		    Q_OK)
+			goto out;
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, holder, -1, SQLITE_STATIC);
+		if ((e = step_done(s, st, "proxy check-in")) != Q_OK)
+			goto out;
+	}
 	if (own)
 		e = store_commit(s);
 out:
@@ -704,6 +725,36 @@ qerr store_roll_foreach_checked_in(store *s, store_id_cb cb, void *ctx)
 			goto out;
 		}
 		if (cb(ctx, id) != 0) {
+			e = Q_ERR_STATE;
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		e = db_fail(s, "walk");
+out:
+	sqlite3_finalize(st);
+	return e;
+}
+
+qerr store_roll_foreach_proxied(store *s, store_pair_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	qerr e = need(s, STORE_ROLL);
+	if (e != Q_OK)
+		return e;
+	if ((e = prep(s, "SELECT principal, holder FROM proxied ORDER BY principal COLLATE BINARY;",
+	              &st)) != Q_OK)
+		return e;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(st, 0);
+		const char *h = (const char *)sqlite3_column_text(st, 1);
+		if (p == NULL || h == NULL) {
+			seterr(s, "stored proxy check-in is NULL");
+			e = Q_ERR_CORRUPT;
+			goto out;
+		}
+		if (cb(ctx, p, h) != 0) {
 			e = Q_ERR_STATE;
 			goto out;
 		}

@@ -100,6 +100,19 @@ Q_MUST_CHECK qerr store_roll_get(store *s, const char *id, store_voter *v);
 Q_MUST_CHECK qerr store_roll_checkin(store *s, const char *id,
                                      const uint8_t token_hash[STORE_HASH_LEN]);
 
+/* The same, for a voter presented by a written proxy (UL19.proxy): in the
+ * same transaction the pair (id, holder) goes into the table of proxy
+ * check-ins (keyed by the principal's id, P-5.1), which the station record
+ * lists (P-7.6).  holder NULL is store_roll_checkin. */
+Q_MUST_CHECK qerr store_roll_checkin_proxy(store *s, const char *id, const char *holder,
+                                           const uint8_t token_hash[STORE_HASH_LEN]);
+
+/* Visit every proxy check-in (principal id, holder id), in ascending byte
+ * order of the principal's id.  A non-zero return of cb stops the walk
+ * (Q_ERR_STATE). */
+typedef int (*store_pair_cb)(void *ctx, const char *principal, const char *holder);
+Q_MUST_CHECK qerr store_roll_foreach_proxied(store *s, store_pair_cb cb, void *ctx);
+
 /* Q_OK if this token hash was issued, Q_ERR_NOTFOUND if not. */
 Q_MUST_CHECK qerr store_roll_token_issued(store *s, const uint8_t token_hash[STORE_HASH_LEN]);
 

@@ -78,7 +78,9 @@ static int one_record(const char *path, const char *vkey_path, const char *want_
 	const json_t *lg = json_object_get(rec, "log"), *k = json_object_get(lg, "vkey");
 	const json_t *st = json_object_get(rec, "station");
 	const json_t *fmt = json_object_get(rec, "format");
-	if (!json_is_string(fmt) || strcmp(json_string_value(fmt), CI_FORMAT) != 0 ||
+	if (!json_is_string(fmt) ||
+	    srec_format_check(json_string_value(fmt), "quorum-station-record", 2, NULL, 0) !=
+	        Q_OK ||
 	    !json_is_string(st) || !json_is_string(k) ||
 	    note_verifier_parse(&nv, json_string_value(k), json_string_length(k)) != Q_OK ||
 	    nv.alg != NOTE_ALG_ED25519) {

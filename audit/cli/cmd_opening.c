@@ -22,6 +22,7 @@
 #include "election/findings.h"
 #include "election/i18n.h"
 #include "election/manifest.h"
+#include "election/rules_record.h"
 #include "election/runoff.h"
 
 #include "banned.h"
@@ -114,6 +115,7 @@ int cmd_opening(int argc, char **argv)
 	size_t ml = 0, rl = 0;
 	uint8_t want[BALLOT_CODE_LEN], bh[32], kb[POINT_LEN];
 	elec_manifest *m = NULL;
+	rulebook *rbk = NULL;
 	elec_findings f;
 	ballot_style *st = NULL;
 	point *K = NULL;
@@ -131,10 +133,23 @@ int cmd_opening(int argc, char **argv)
 		return CLI_ERR;
 	}
 	snprintf(path, sizeof path, "%s/manifest.json", argv[1]);
-	if (cli_read_file(path, OP_MAX, &mb, &ml) != Q_OK ||
-	    manifest_parse((const uint8_t *)mb, ml, &m, &f) != Q_OK) {
+	if (cli_read_file(path, OP_MAX, &mb, &ml) != Q_OK) {
 		cli_err(C, "%s: cannot read a valid manifest (is %s an election record?)", path,
 		        argv[1]);
+		goto out;
+	}
+	/* RP-5.2: the manifest against the record's own rule profiles (each
+	 * checked against the SHA-256 parameters.json lists), never the
+	 * profiles built into this program */
+	qerr le = rules_load_election(argv[1], (const uint8_t *)mb, ml, &rbk, &m, &f);
+	if (le != Q_OK) {
+		const elec_finding *fe = NULL;
+		for (size_t i = 0; i < f.n && fe == NULL; i++)
+			if (f.v[i].severity == ELEC_ERROR)
+				fe = &f.v[i];
+		cli_err(C, "%s/%s: %s (docs/spec/rules.md RP-5.2)", argv[1],
+		        fe != NULL && fe->where ? fe->where : "manifest.json",
+		        fe != NULL ? fe->message : qerr_str(le));
 		goto out;
 	}
 	snprintf(path, sizeof path, "%s/base-hash", argv[1]);
@@ -227,6 +242,7 @@ out:
 	point_free(K);
 	ballot_style_free(st);
 	manifest_free(m);
+	rulebook_free(rbk);
 	elec_findings_free(&f);
 	return rc;
 }

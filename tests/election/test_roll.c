@@ -165,13 +165,18 @@ static elec_roll *elig_roll(void)
 	                      "HOLD,i,1970-01-01,H7,g1,\n"
 	                      "PRIN,j,1970-01-01,H8,g1,proxy=HOLD\n"
 	                      "CAND,k,1970-01-01,H9,g1,\n"
-	                      "PRIN2,l,1970-01-01,H8,g1,proxy=CAND\n";
+	                      "PRIN2,l,1970-01-01,H8,g1,proxy=CAND\n"
+	                      "REPP,m,1970-01-01,H10,g1,representative;proxy=HOLD\n";
 	elec_findings f;
 	elec_roll *r = NULL;
 	cr_assert_eq(import(csv, &r, &f), Q_OK);
 	elec_findings_free(&f);
 	return r;
 }
+
+/* With rows: the election's profiles have the example province's
+ * proxy-candidate and proxy-mode rows (RP-6). */
+static int with_rows = 1;
 
 static roll_refusal check(const elec_roll *r, const char *id, const char *proxy, const char *day,
                           elec_mode mode)
@@ -186,6 +191,13 @@ static roll_refusal check(const elec_roll *r, const char *id, const char *proxy,
 	ctx.mode = mode;
 	ctx.candidates = cands;
 	ctx.ncandidates = 1;
+	if (with_rows) {
+		ctx.proxy_candidate_row =
+		    rule_find(rulebook_builtin(), "PROV.proxy.candidate", "proxy-candidate");
+		ctx.proxy_mode_row =
+		    rule_find(rulebook_builtin(), "PROV.proxy.representatives", "proxy-mode");
+		cr_assert(ctx.proxy_candidate_row != NULL && ctx.proxy_mode_row != NULL);
+	}
 	roll_refusal why = (roll_refusal)99;
 	char msg[200];
 	qerr e = roll_check_eligible(r, id, proxy, &ctx, &why, msg, sizeof(msg));
@@ -224,11 +236,20 @@ Test(roll, eligibility_table)
 	    {"PRIN", "ADULT", "2026-03-15", MODE_RESIDENTS, ELIG_PROXY_NOT_AUTHORISED},
 	    {"ADULT", "HOLD", "2026-03-15", MODE_RESIDENTS, ELIG_PROXY_NOT_AUTHORISED},
 	    {"REP", "HOLD", "2026-03-15", MODE_REPRESENTATIVES, ELIG_PROXY_NOT_ALLOWED},
+	    {"REPP", "HOLD", "2026-03-15", MODE_REPRESENTATIVES, ELIG_PROXY_NOT_ALLOWED},
 	    {"PRIN2", "CAND", "2026-03-15", MODE_RESIDENTS, ELIG_PROXY_CANDIDATE},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		cr_expect_eq(check(r, t[i].id, t[i].proxy, t[i].day, t[i].mode), t[i].want,
 		             "case %zu (%s): want %s", i, t[i].id, roll_refusal_code(t[i].want));
+	/* RP-6 at the boundary: the same two proxies without the rows (a
+	 * profile set with no proxy-candidate or proxy-mode row) are allowed */
+	with_rows = 0;
+	cr_expect_eq(check(r, "REPP", "HOLD", "2026-03-15", MODE_REPRESENTATIVES), ELIG_OK);
+	cr_expect_eq(check(r, "REP", "HOLD", "2026-03-15", MODE_REPRESENTATIVES),
+	             ELIG_PROXY_NOT_AUTHORISED, "REP names no proxy: still refused");
+	cr_expect_eq(check(r, "PRIN2", "CAND", "2026-03-15", MODE_RESIDENTS), ELIG_OK);
+	with_rows = 1;
 	roll_refusal why;
 	cr_expect_eq(roll_check_eligible(r, NULL, NULL, NULL, &why, NULL, 0), Q_ERR_ARG);
 	cr_expect_str_eq(roll_refusal_code(ELIG_UNDER_18), "under-18");
@@ -289,7 +310,16 @@ Test(roll, manifest_cross_checks)
 	cr_expect(has_finding(&f, ELEC_ERROR, "UL16.eligible", "candidates[0]", "not on the roll"));
 	cr_expect(has_finding(&f, ELEC_ERROR, "UL16.eligible", "candidates[1]", "deprived"));
 	cr_expect(has_finding(&f, ELEC_ERROR, "UL16.eligible", "candidates[2]", "not 18"));
-	cr_expect(has_finding(&f, ELEC_ERROR, "UL19.proxy", "candidates[3]", "proxies"));
+	/* RP-6: no profile with a proxy-candidate row: a candidate may hold
+	 * proxies */
+	cr_expect(!has_finding(&f, ELEC_ERROR, NULL, "candidates[3]", "proxies"));
+	manifest_free(m);
+	elec_findings_free(&f);
+	/* the example province's row PROV.proxy.candidate: refused, citing it */
+	jset(j, "province", json_string("EXAMPLE-PROVINCE"));
+	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
+	cr_expect_eq(roll_check_manifest(r, m, &f), Q_ERR_RULE);
+	cr_expect(has_finding(&f, ELEC_ERROR, "PROV.proxy.candidate", "candidates[3]", "proxies"));
 	manifest_free(m);
 	elec_findings_free(&f);
 
@@ -303,7 +333,16 @@ Test(roll, manifest_cross_checks)
 	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
 	cr_expect_eq(roll_check_manifest(r, m, &f), Q_ERR_RULE);
 	cr_expect(has_finding(&f, ELEC_ERROR, NULL, "roll line", "\"g4\" is served by no station"));
-	cr_expect(has_finding(&f, ELEC_ERROR, "UL19.proxy", "roll", "representatives mode"));
+	/* RP-6: without a proxy-mode row, proxies are allowed in this mode */
+	cr_expect(!has_finding(&f, ELEC_ERROR, NULL, "roll", "representatives mode"));
+	manifest_free(m);
+	elec_findings_free(&f);
+	/* with the example province's PROV.proxy.representatives: refused */
+	jset(j, "province", json_string("EXAMPLE-PROVINCE"));
+	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
+	cr_expect_eq(roll_check_manifest(r, m, &f), Q_ERR_RULE);
+	cr_expect(has_finding(&f, ELEC_ERROR, "PROV.proxy.representatives", "roll",
+	                      "representatives mode"));
 	manifest_free(m);
 	elec_findings_free(&f);
 	roll_free(r);

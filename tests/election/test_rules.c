@@ -4,6 +4,8 @@
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "election/rules.h"
@@ -248,6 +250,7 @@ Test(rules, zero_denominator_aborts, .signal = SIGABRT)
 /* ---- profiles as data (docs/spec/rules.md RP-2 .. RP-5) ---- */
 
 #include "election/rules_record.h"
+#include "election/srec.h"
 #include "helpers.h"
 
 /* A minimal valid province profile; %s are replaced to break it. */
@@ -397,6 +400,8 @@ Test(profiles, every_builtin_row_is_sourced)
 	    {"UL19.valid.representatives", "quorum", "unconfirmed"},
 	    {"COUNT.reconcile", "reconcile", "confirmed"},
 	    {"UL19.secret", "secret", "unconfirmed"},
+	    {"UL19.secret", "count", "unconfirmed"},
+	    {"UL19.secret", "announce", "unconfirmed"},
 	    {"UL17.committee", "committee", "unconfirmed"},
 	    {"UL17.objections", "objections", "unconfirmed"},
 	    {"UL19.byelection", "byelection", "unconfirmed"},
@@ -597,6 +602,123 @@ Test(profiles, election_committee_member_or_relative_nominated)
 	cr_expect_eq(parse_manifest_json(j, &m, &f), Q_ERR_RULE);
 	cr_expect(has_finding(&f, ELEC_ERROR, "UL17.committee", "election_committee[0]",
 	                      "close relative"));
+	elec_findings_free(&f);
+	json_decref(j);
+}
+
+/* R-5 (15), RP-6: the stations' proxy lists against the election's own
+ * profiles, at the boundary: the proxy limit, a candidate as proxy and
+ * proxies in representative mode are refused with the province's rows and
+ * allowed (the limit: 3 by default) without them. */
+static qerr proxy_rules(json_t *mj, const char *lists_json, char *why, size_t whylen)
+{
+	elec_findings f;
+	elec_manifest *m = NULL;
+	elec_findings_init(&f);
+	cr_assert_eq(parse_manifest_json(mj, &m, &f), Q_OK);
+	json_t *ls = json_loads(lists_json, 0, NULL);
+	cr_assert_not_null(ls, "%s", lists_json);
+	const json_t *l[2] = {json_array_get(ls, 0), json_array_get(ls, 1)};
+	why[0] = '\0';
+	qerr e = srec_proxies_rules(l, 2, m, why, whylen);
+	json_decref(ls);
+	manifest_free(m);
+	elec_findings_free(&f);
+	return e;
+}
+
+Test(profiles, proxy_lists_against_the_profiles)
+{
+	char why[300];
+	json_t *j = ex_json("election.json");
+	/* V0001 is a candidate (director) */
+	const char *cand = "[[{\"principal\":\"V0009\",\"proxy\":\"V0001\"}],[]]";
+	/* X holds three principals over two stations; with a fourth, four */
+	const char *three = "[[{\"principal\":\"A\",\"proxy\":\"X\"},"
+	                    "{\"principal\":\"B\",\"proxy\":\"X\"}],"
+	                    "[{\"principal\":\"C\",\"proxy\":\"X\"}]]";
+	const char *four = "[[{\"principal\":\"A\",\"proxy\":\"X\"},"
+	                   "{\"principal\":\"B\",\"proxy\":\"X\"}],"
+	                   "[{\"principal\":\"C\",\"proxy\":\"X\"},"
+	                   "{\"principal\":\"D\",\"proxy\":\"X\"}]]";
+	/* no province: no proxy-candidate row, limit 3 */
+	cr_expect_eq(proxy_rules(j, cand, why, sizeof why), Q_OK, "%s", why);
+	cr_expect_eq(proxy_rules(j, three, why, sizeof why), Q_OK, "%s", why);
+	cr_expect_eq(proxy_rules(j, four, why, sizeof why), Q_ERR_RULE);
+	cr_expect(strstr(why, "proxy \"X\" presented 4 principals; at most 3 (4 <= 3 fails, "
+	                      "UL19.proxy)") != NULL,
+	          "%s", why);
+	/* the example province: its rows decide */
+	jset(j, "province", json_string("EXAMPLE-PROVINCE"));
+	cr_expect_eq(proxy_rules(j, cand, why, sizeof why), Q_ERR_RULE);
+	cr_expect(strstr(why, "proxy \"V0001\" is candidate") != NULL &&
+	              strstr(why, "(PROV.proxy.candidate)") != NULL,
+	          "%s", why);
+	cr_expect_eq(proxy_rules(j, three, why, sizeof why), Q_OK, "%s", why);
+	cr_expect_eq(proxy_rules(j, four, why, sizeof why), Q_ERR_RULE);
+	cr_expect(strstr(why, "PROV.proxy.limit") != NULL, "%s", why);
+	/* representative mode: allowed without the proxy-mode row, refused with
+	 * it */
+	jset(j, "body.mode", json_string("representatives"));
+	jset(j, "body.members", json_integer(40));
+	jset(j, "body.representatives", json_integer(36));
+	cr_expect_eq(proxy_rules(j, three, why, sizeof why), Q_ERR_RULE);
+	cr_expect(strstr(why, "no proxy voting in representatives mode "
+	                      "(PROV.proxy.representatives)") != NULL,
+	          "%s", why);
+	json_object_del(j, "province");
+	cr_expect_eq(proxy_rules(j, three, why, sizeof why), Q_OK, "%s", why);
+	json_decref(j);
+}
+
+/* UL19.byelection: a by-election's member serves to the end of the current
+ * term: term_ends is term_began + 5 years (UL14.term), polling day within
+ * it, and only an election can be one. */
+Test(profiles, by_election_term_checked_at_init)
+{
+	elec_findings f;
+	elec_manifest *m = NULL;
+	json_t *j = ex_json("election.json");
+	const char *poll =
+	    json_string_value(json_object_get(json_object_get(j, "dates"), "polling_day"));
+	cr_assert_not_null(poll);
+	int py = atoi(poll);
+	char began[32], ends[32], late[32];
+	snprintf(began, sizeof began, "%04d-01-01", py - 2);
+	snprintf(ends, sizeof ends, "%04d-01-01", py + 3);
+	snprintf(late, sizeof late, "%04d-01-02", py + 3);
+	jset(j, "by_election", json_pack("{s:s, s:s}", "term_began", began, "term_ends", ends));
+	elec_findings_init(&f);
+	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
+	cr_expect(m->by_election);
+	cr_expect_eq(m->term_ends.year, py + 3);
+	manifest_free(m);
+	elec_findings_free(&f);
+	/* one day past the term's end */
+	jset(j, "by_election.term_ends", json_string(late));
+	elec_findings_init(&f);
+	cr_expect_eq(parse_manifest_json(j, &m, &f), Q_ERR_RULE);
+	cr_expect(has_finding(&f, ELEC_ERROR, "UL19.byelection", "by_election.term_ends",
+	                      "ends after 5 years (UL14.term)"));
+	elec_findings_free(&f);
+	/* a term that has ended before polling day: not a by-election */
+	snprintf(began, sizeof began, "%04d-01-01", py - 5);
+	snprintf(ends, sizeof ends, "%04d-01-01", py);
+	jset(j, "by_election", json_pack("{s:s, s:s}", "term_began", began, "term_ends", ends));
+	elec_findings_init(&f);
+	cr_expect_eq(parse_manifest_json(j, &m, &f), Q_ERR_RULE);
+	cr_expect(has_finding(&f, ELEC_ERROR, "UL19.byelection", "by_election",
+	                      "is not within the current term"));
+	cr_expect(!has_finding(&f, ELEC_ERROR, NULL, "by_election.term_ends", NULL));
+	elec_findings_free(&f);
+	/* 29 February: the term ends on 28 February of a non-leap year */
+	jset(j, "by_election",
+	     json_pack("{s:s, s:s}", "term_began", "2024-02-29", "term_ends", "2029-02-28"));
+	elec_findings_init(&f);
+	parse_manifest_json(j, &m, &f);
+	cr_expect(!has_finding(&f, ELEC_ERROR, NULL, "by_election.term_ends", NULL));
+	manifest_free(m);
+	m = NULL;
 	elec_findings_free(&f);
 	json_decref(j);
 }

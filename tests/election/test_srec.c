@@ -113,3 +113,45 @@ Test(srec, roll_entry)
 	cr_assert_eq(roll("", &v, h), Q_ERR_FORMAT);
 	cr_assert_eq(srec_roll_entry_parse((const uint8_t *)good, strlen(good), NULL, h), Q_OK);
 }
+
+/* ---- P-7.6 the proxy check-ins (R-5 (15)) ---- */
+
+static void expect_proxies(const char *json, const char *ci, qerr want, const char *why_has)
+{
+	char why[300] = "";
+	json_t *j = list(json), *c = list(ci);
+	qerr e = srec_proxies_check(j, c, why, sizeof why);
+	cr_assert_eq(e, want, "%s: %s", json, why);
+	if (why_has != NULL)
+		cr_assert(strstr(why, why_has) != NULL, "%s: %s", json, why);
+	json_decref(j);
+	json_decref(c);
+}
+
+Test(srec, proxies_list)
+{
+	const char *ci = "[\"A\",\"B\",\"C\"]";
+	expect_proxies("[]", ci, Q_OK, NULL);
+	expect_proxies("[{\"principal\":\"A\",\"proxy\":\"X\"},"
+	               "{\"principal\":\"C\",\"proxy\":\"X\"}]",
+	               ci, Q_OK, NULL);
+	/* a principal not checked in: no ballot was issued in that name */
+	expect_proxies("[{\"principal\":\"D\",\"proxy\":\"X\"}]", ci, Q_ERR_CONSISTENCY,
+	               "proxies[0]: principal \"D\" is not in checked_in");
+	expect_proxies("[{\"principal\":\"C\",\"proxy\":\"X\"},"
+	               "{\"principal\":\"A\",\"proxy\":\"X\"}]",
+	               ci, Q_ERR_CONSISTENCY,
+	               "not sorted by principal: [1] \"A\" comes after \"C\"");
+	expect_proxies("[{\"principal\":\"A\",\"proxy\":\"X\"},"
+	               "{\"principal\":\"A\",\"proxy\":\"Y\"}]",
+	               ci, Q_ERR_CONSISTENCY, "proxies[1]: principal \"A\" appears twice");
+	expect_proxies("[{\"principal\":\"A\",\"proxy\":\"A\"}]", ci, Q_ERR_CONSISTENCY,
+	               "their own proxy");
+	expect_proxies("[{\"principal\":\"A\"}]", ci, Q_ERR_FORMAT, "proxies[0] is not");
+	expect_proxies("[{\"principal\":\"A\",\"proxy\":\"X\",\"when\":1}]", ci, Q_ERR_FORMAT,
+	               "proxies[0] is not");
+	expect_proxies("{}", ci, Q_ERR_FORMAT, "\"proxies\" is missing or not an array");
+	cr_expect_eq(srec_format_minor("quorum-station-record/2"), 0);
+	cr_expect_eq(srec_format_minor("quorum-station-record/2.1"), 1);
+	cr_expect_eq(srec_format_minor("quorum-station-record/2.12"), 12);
+}

@@ -2491,6 +2491,31 @@ Test(verify, cli_opening_shows_a_challenged_ballot)
 	cr_assert(strstr(out, "  members (委员 / Members):") != NULL, "%s", out);
 	free(out);
 	free(err);
+	/* RP-5.2: the manifest is read against the record's own profiles, not
+	 * the built-in ones: a profile changed after init gives no answer (2),
+	 * the file named */
+	{
+		char pp[1400];
+		size_t pl;
+		snprintf(pp, sizeof pp, "%s/rules/UL-2025.json", rec);
+		char *orig = test_read_file(pp, &pl);
+		cr_assert_not_null(orig);
+		char *more = malloc(pl + 1);
+		memcpy(more, orig, pl);
+		more[pl] = '\n';
+		cr_assert_eq(test_write_file(pp, more, pl + 1), 0);
+		rc = run_audit(args, &out, &err);
+		cr_assert_eq(test_write_file(pp, orig, pl), 0);
+		cr_assert_eq(rc, 2, "%s%s", out, err);
+		cr_assert(strstr(err, "rules/UL-2025.json: SHA-256 is") != NULL &&
+		              strstr(err, "the profile was changed after init") != NULL,
+		          "%s", err);
+		cr_assert(strstr(out, "it held") == NULL, "%s", out);
+		free(out);
+		free(err);
+		free(orig);
+		free(more);
+	}
 	/* the same opening with its first mark flipped */
 	size_t ol;
 	uint8_t *op = unb64(c, "opening", &ol);

@@ -225,6 +225,7 @@ void fx_encrypt(const rec_election *el, const uint8_t *marks, uint8_t **enc, siz
 
 const uint8_t *fx_station_roll_hash;
 json_t *fx_station_checked_in;
+json_t *fx_station_proxies;
 
 json_t *fx_checked_in(const char *sid, uint64_t n)
 {
@@ -452,6 +453,9 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 	json_object_set_new(rec, "checked_in",
 	                    fx_station_checked_in != NULL ? json_incref(fx_station_checked_in)
 	                                                  : fx_checked_in(sid, issued));
+	json_object_set_new(rec, "proxies",
+	                    fx_station_proxies != NULL ? json_incref(fx_station_proxies)
+	                                               : json_array()); /* P-7.6 */
 	char *txt = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	size_t tl = strlen(txt);
 	uint8_t *m = malloc(SREC_SIG_MSG_LEN), sig[SIG_LEN];

@@ -81,6 +81,8 @@ void fx_roll_text(const rec_election *el, const uint8_t *h, char *out, size_t ca
  * issued).  Reset them after use. */
 extern const uint8_t *fx_station_roll_hash;
 extern json_t *fx_station_checked_in;
+/* and the proxies list (P-7.6, borrowed) instead of [] */
+extern json_t *fx_station_proxies;
 /* More of the dishonest station (reset after use): the log's origin (A-5.2;
  * also the key's name), the poll-opened payload (P-6), the record's format,
  * a checkins entry after poll-closed (inside log.size, close_index the

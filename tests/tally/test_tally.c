@@ -136,6 +136,7 @@ Test(tally, full_3_of_5_with_two_trustees_absent)
 	char *txt = test_read_file(path, &l);
 	cr_assert(strstr(txt, "final checkpoint") != NULL);
 	cr_assert(strstr(txt, "另行选举") != NULL);
+	cr_assert(strstr(txt, "委托投票 ballots issued by written proxy 0\n") != NULL, "%s", txt);
 	free(txt);
 	/* nothing can be redone over the top */
 	cr_assert_eq(run_tally(el, msg, sizeof msg), Q_ERR_EXISTS);
@@ -465,6 +466,26 @@ Test(tally, checked_in_list_shorter_than_issued_is_refused)
 	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s", msg);
 	cr_assert(strstr(msg, "station s1: checked_in lists 1 roll ids but counts.issued is 2") !=
 	              NULL,
+	          "%s", msg);
+	rec_free(el);
+}
+
+/* R-5 (15), P-7.6: a station's proxy check-ins name principals it checked
+ * in; a proxy ballot for a voter the station did not check in is refused,
+ * and the count goes into the announcement. */
+Test(tally, proxy_list_principal_not_checked_in_is_refused)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "";
+	fx_station_proxies =
+	    json_pack("[{s:s, s:s}]", "principal", "s1-V0009", "proxy", "s1-V0001");
+	qerr e = tally_with_s1(el, NULL, NULL, NULL, msg, sizeof msg);
+	json_decref(fx_station_proxies);
+	fx_station_proxies = NULL;
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s", msg);
+	cr_assert(strstr(msg, "station s1: proxies[0]: principal \"s1-V0009\" is not in "
+	                      "checked_in") != NULL &&
+	              strstr(msg, "(R-5 (15))") != NULL,
 	          "%s", msg);
 	rec_free(el);
 }

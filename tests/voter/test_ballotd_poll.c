@@ -656,9 +656,14 @@ Test(ballotd_poll, checked_in_list_sorted_and_proxies)
 	cr_assert_null(td_err(ex));
 	json_t *rec = json_object_get(ex, "record");
 	cr_assert_str_eq(json_string_value(json_object_get(rec, "format")),
-	                 "quorum-station-record/2");
+	                 "quorum-station-record/2.1");
 	char *got = json_dumps(json_object_get(rec, "checked_in"), JSON_COMPACT);
 	cr_assert_str_eq(got, "[\"V0007\",\"V0010\",\"V0012\"]");
+	free(got);
+	/* P-7.6: the published list of proxy check-ins: the principal and the
+	 * holder who presented the written proxy */
+	got = json_dumps(json_object_get(rec, "proxies"), JSON_COMPACT | JSON_SORT_KEYS);
+	cr_assert_str_eq(got, "[{\"principal\":\"V0010\",\"proxy\":\"V0011\"}]");
 	free(got);
 	json_decref(ex);
 	cr_assert_eq(td_stop(&d), 0);
