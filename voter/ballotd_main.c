@@ -374,6 +374,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	svc_log_init();
+	/* Both processes: the worker parses every request (tokens, marks)
+	 * and passes on every reply (tokens) as jansson objects. */
+	json_set_alloc_funcs(malloc, wiping_free);
 	if (is_worker) {
 		/* The worker (P-9): the public settings only; it never reads
 		 * the passphrase. */
@@ -395,7 +398,6 @@ int main(int argc, char **argv)
 		}
 		station_worker_main(&wcfg, wfds, wgen, wuser);
 	}
-	json_set_alloc_funcs(malloc, wiping_free);
 	/* Every file we create (databases, WAL, records) is private. */
 	umask(077);
 	if (o.keycred != NULL) {
