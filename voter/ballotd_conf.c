@@ -84,6 +84,8 @@ int bopts_set(ballotd_opts *o, const char *name, const char *val, const char *wh
 		o->station_id = val;
 	else if (strcmp(name, "state") == 0)
 		o->state = val;
+	else if (strcmp(name, "socket-dir") == 0)
+		o->sockdir = val;
 	else if (strcmp(name, "key-file") == 0)
 		o->keyfile = val;
 	else if (strcmp(name, "key-credential") == 0) {
@@ -103,8 +105,9 @@ int bopts_set(ballotd_opts *o, const char *name, const char *val, const char *wh
 		return set_range(&o->idle, val, 0, 86400, where);
 	else if (strcmp(name, "pending-ttl") == 0)
 		return set_range(&o->ttl, val, 1, 86400, where);
-	else if (strcmp(name, "operator-group") == 0 || strcmp(name, "booth-group") == 0) {
-		int r = name[0] == 'o' ? 1 : 2;
+	else if (strcmp(name, "admin-group") == 0 || strcmp(name, "operator-group") == 0 ||
+	         strcmp(name, "booth-group") == 0) {
+		int r = name[0] == 'a' ? 0 : name[0] == 'o' ? 1 : 2;
 		if (parse_group(val, &o->gid[r]) != 0) {
 			fprintf(stderr, _("quorum-ballotd: %s: no such group: %s\n"), where, val);
 			return -1;
@@ -343,6 +346,28 @@ static int check_state(const char *state)
 	return 0;
 }
 
+/* The socket directory: made at start if absent (by the daemon, or by
+ * systemd's RuntimeDirectory=); if there, a directory nobody else may
+ * write in. */
+static int check_sockdir(const char *dir)
+{
+	struct stat sb;
+	if (stat(dir, &sb) != 0)
+		return 0;
+	if (!S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, _("quorum-ballotd: socket-dir: %s is not a directory\n"), dir);
+		return 1;
+	}
+	if ((sb.st_mode & 022) != 0) {
+		fprintf(stderr,
+		        _("quorum-ballotd: socket-dir: %s is writable by its group or others "
+		          "(chmod go-w)\n"),
+		        dir);
+		return 1;
+	}
+	return 0;
+}
+
 static int check_key(const ballotd_opts *o)
 {
 	char path[4096];
@@ -402,6 +427,8 @@ int bopts_check(const ballotd_opts *o, const char *conf_path, int earlier)
 		problems += check_election(o);
 	if (o->state != NULL)
 		problems += check_state(o->state);
+	if (o->sockdir != NULL)
+		problems += check_sockdir(o->sockdir);
 	problems += check_key(o);
 	if (problems == 0)
 		printf("%s", _("quorum-ballotd: the configuration is valid\n"));

@@ -6,8 +6,9 @@
  *
  * The file has one "NAME = VALUE" a line; '#' starts a comment line;
  * NAME is a long option of quorum-ballotd without its "--" (election,
- * station, state, key-file, key-credential, read-timeout, idle-timeout,
- * pending-ttl, operator-group, booth-group, foreground); VALUE runs to
+ * station, state, socket-dir, key-file, key-credential, read-timeout,
+ * idle-timeout, pending-ttl, admin-group, operator-group, booth-group,
+ * foreground); VALUE runs to
  * the end of the line, surrounding blanks removed.  A later line
  * overrides an earlier one.  Every problem is printed, naming the file,
  * the line and the setting, and counted.
@@ -19,12 +20,13 @@
 
 typedef struct ballotd_opts {
 	const char *election, *station_id, *state;
+	const char *sockdir; /* --socket-dir (NULL: the state directory) */
 	const char *keyfile; /* --key-file */
 	const char *keycred; /* --key-credential: $CREDENTIALS_DIRECTORY/NAME */
 	long keyfd; /* -1: none */
 	long timeout, idle, ttl;
 	int fg;
-	int group_set[3]; /* index 1 operator, 2 booth (as station_config) */
+	int group_set[3]; /* index 0 admin, 1 operator, 2 booth (as station_config) */
 	unsigned gid[3];
 	char **owned; /* values read from the file */
 	size_t nowned;

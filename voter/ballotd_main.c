@@ -30,29 +30,34 @@
 static const char *const usage =
     N_("Usage: quorum-ballotd [--config FILE | --no-config] [--check-config]\n"
        "                      --election DIR --station ID --state DIR\n"
+       "                      [--socket-dir DIR]\n"
        "                      (--key-file FILE | --key-credential NAME | --key-fd N)\n"
        "                      [--foreground] [--read-timeout MS] [--idle-timeout S]\n"
-       "                      [--operator-group GROUP] [--booth-group GROUP]\n"
+       "                      [--admin-group GROUP] [--operator-group GROUP]\n"
+       "                      [--booth-group GROUP]\n"
        "                      [--pending-ttl S] [--worker-user USER]\n"
        "                      [--single-process]\n"
        "\n"
        "The ballot-issuing daemon of one polling station.  It loads the election\n"
        "directory, opens (or creates) the station's encrypted roll DB, ballot box and\n"
        "audit log in the state directory, and serves the poll workers' console and\n"
-       "the booth terminals on three UNIX sockets in the state directory:\n"
+       "the booth terminals on three UNIX sockets in the socket directory (the state\n"
+       "directory unless --socket-dir names another):\n"
        "\n"
        "  admin.sock     mode 0600  open, close, import-roll, export, status, ping\n"
+       "                 (0660 with --admin-group)\n"
        "  operator.sock  mode 0660  lookup, checkin (alias issue), reissue, status,\n"
        "                            ping\n"
        "  booth.sock     mode 0660  ballot, encrypt, cast, challenge, receipt, ping\n"
        "\n"
        "Access control: the socket permissions, and the peer's credentials\n"
        "(SO_PEERCRED): root and the daemon's own user may use every socket; a\n"
-       "member of --operator-group only operator.sock, of --booth-group only\n"
-       "booth.sock; anyone else is answered \"forbidden\".  Each role has its own\n"
-       "connection limit (admin 16, operator 112, booth 896), so the admin socket\n"
-       "stays reachable.  The state directory must belong to the daemon's user and\n"
-       "not be writable by group or others.\n"
+       "member of --admin-group only admin.sock, of --operator-group only\n"
+       "operator.sock, of --booth-group only booth.sock; anyone else is answered\n"
+       "\"forbidden\".  Each role has its own connection limit (admin 16, operator\n"
+       "112, booth 896), so the admin socket stays reachable.  The state and\n"
+       "socket directories must belong to the daemon's user and not be writable by\n"
+       "group or others.\n"
        "Requests are newline-delimited JSON (docs/protocol.md).\n"
        "\n"
        "Privilege separation: the process started holds the station's signing key\n"
@@ -80,6 +85,10 @@ static const char *const usage =
        "                    kdf, signing-key.sealed, roll.db, box.db, log/,\n"
        "                    station-record.json(.sig); owned by the daemon's user,\n"
        "                    not writable by group or others\n"
+       "  --socket-dir DIR  where admin.sock, operator.sock and booth.sock are made\n"
+       "                    (default: the state directory; the unit gives\n"
+       "                    /run/quorum/ID, its RuntimeDirectory); created mode 0711\n"
+       "                    if absent, checked as the state directory is\n"
        "  --key-file FILE   read the passphrase from FILE (must be mode 0600 or\n"
        "                    stricter; one trailing newline is ignored)\n"
        "  --key-credential NAME\n"
@@ -88,13 +97,16 @@ static const char *const usage =
        "  --key-fd N        read the passphrase from file descriptor N until EOF\n"
        "                    or newline (e.g. --key-fd 3 3<secret)\n"
        "  --foreground      also log to stderr (logs to syslog, or to the journal\n"
-       "                    with the fields ELECTION, STATION, RULE and EVENT when\n"
-       "                    systemd runs it)\n"
+       "                    with the fields ELECTION, STATION, PROFILES, EVENT and\n"
+       "                    RULE when systemd runs it)\n"
        "  --read-timeout MS a request line not completed within MS milliseconds is\n"
        "                    answered with error \"timeout\" and the connection closed\n"
        "                    (default 10000)\n"
        "  --idle-timeout S  close a connection that sent no request for S seconds\n"
        "                    (default 600; 0 never)\n"
+       "  --admin-group GROUP\n"
+       "                    the group of admin.sock (then mode 0660) and the group\n"
+       "                    whose members may use it (default: none, mode 0600)\n"
        "  --operator-group GROUP, --booth-group GROUP\n"
        "                    the group of operator.sock / booth.sock and the group\n"
        "                    whose members may use it (default: the daemon's group)\n"
@@ -185,7 +197,7 @@ static void wiping_free(void *p)
 #define DEFAULT_CONF QUORUM_SYSCONFDIR "/quorum/ballotd.conf"
 
 /* The election's id and its rule profiles ("UL-2025,CH4"), for the
- * journal's ELECTION= and RULE= fields; empty if the manifest does not
+ * journal's ELECTION= and PROFILES= fields; empty if the manifest does not
  * load (station_open then says why). */
 static void election_ids(const char *dir, char *id, size_t idlen, char *rules, size_t rlen)
 {
@@ -234,12 +246,14 @@ int main(int argc, char **argv)
 	    {"election", required_argument, NULL, 0},
 	    {"station", required_argument, NULL, 0},
 	    {"state", required_argument, NULL, 0},
+	    {"socket-dir", required_argument, NULL, 0},
 	    {"key-file", required_argument, NULL, 0},
 	    {"key-credential", required_argument, NULL, 0},
 	    {"key-fd", required_argument, NULL, 0},
 	    {"foreground", no_argument, NULL, 0},
 	    {"read-timeout", required_argument, NULL, 0},
 	    {"idle-timeout", required_argument, NULL, 0},
+	    {"admin-group", required_argument, NULL, 0},
 	    {"operator-group", required_argument, NULL, 0},
 	    {"booth-group", required_argument, NULL, 0},
 	    {"pending-ttl", required_argument, NULL, 0},
@@ -360,6 +374,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	svc_log_init();
+	/* Both processes: the worker parses every request (tokens, marks)
+	 * and passes on every reply (tokens) as jansson objects. */
+	json_set_alloc_funcs(malloc, wiping_free);
 	if (is_worker) {
 		/* The worker (P-9): the public settings only; it never reads
 		 * the passphrase. */
@@ -367,17 +384,20 @@ int main(int argc, char **argv)
 		    .election_dir = o.election,
 		    .station_id = o.station_id,
 		    .state_dir = o.state,
+		    .socket_dir = o.sockdir,
 		    .read_timeout_ms = (int)o.timeout,
 		    .foreground = o.fg,
 		    .idle_timeout_ms = (int)o.idle * 1000,
 		};
+		/* admin.sock has a group only if given one */
+		wcfg.group_set[0] = o.group_set[0];
+		wcfg.gid[0] = o.gid[0];
 		for (int r = 1; r < 3; r++) {
 			wcfg.group_set[r] = 1;
 			wcfg.gid[r] = o.group_set[r] ? o.gid[r] : (unsigned)getegid();
 		}
 		station_worker_main(&wcfg, wfds, wgen, wuser);
 	}
-	json_set_alloc_funcs(malloc, wiping_free);
 	/* Every file we create (databases, WAL, records) is private. */
 	umask(077);
 	if (o.keycred != NULL) {
@@ -428,6 +448,7 @@ int main(int argc, char **argv)
 	    .election_dir = o.election,
 	    .station_id = o.station_id,
 	    .state_dir = o.state,
+	    .socket_dir = o.sockdir,
 	    .pass = pass,
 	    .passlen = passlen,
 	    .read_timeout_ms = (int)o.timeout,
@@ -436,6 +457,8 @@ int main(int argc, char **argv)
 	    .idle_timeout_ms = (int)o.idle * 1000,
 	    .pending_ttl_s = (int)o.ttl,
 	};
+	cfg.group_set[0] = o.group_set[0];
+	cfg.gid[0] = o.gid[0];
 	for (int r = 1; r < 3; r++) {
 		/* Default: the daemon's own group, as the socket file's. */
 		cfg.group_set[r] = 1;
@@ -453,7 +476,8 @@ int main(int argc, char **argv)
 		/* READY=1 once the admin socket answers; WATCHDOG=1 while it
 		 * does (service.h).  Nothing happens outside systemd. */
 		char admin[4200];
-		snprintf(admin, sizeof admin, "%s/admin.sock", o.state);
+		const char *sdir = o.sockdir != NULL ? o.sockdir : o.state;
+		snprintf(admin, sizeof admin, "%s/admin.sock", sdir);
 		if (svc_watchdog_start(admin) != 0)
 			fprintf(stderr, "%s",
 			        _("quorum-ballotd: cannot start the systemd watchdog thread\n"));
@@ -477,7 +501,7 @@ int main(int argc, char **argv)
 			      "  stop with kill -TERM %ld\n"),
 			    o.station_id, si.election, o.election, (long)getpid(), what,
 			    (unsigned long long)si.registered, (unsigned long long)si.issued,
-			    (unsigned long long)si.cast, o.state, o.state, o.state, o.state,
+			    (unsigned long long)si.cast, sdir, sdir, sdir, sdir,
 			    o.fg ? _(" and to standard error") : "", (long)getpid());
 		fflush(stdout);
 	}

@@ -574,7 +574,7 @@ static int peer_allowed(const server *s, int fd, server_role role)
 		return 0;
 	if (uc.uid == 0 || uc.uid == (s->cfg.owner_set ? (uid_t)s->cfg.owner_uid : geteuid()))
 		return 1;
-	if (role == ROLE_ADMIN || !s->cfg.group_set[role])
+	if (!s->cfg.group_set[role])
 		return 0;
 	gid_t g = (gid_t)s->cfg.gid[role];
 	if (uc.gid == g)
@@ -609,7 +609,7 @@ qerr server_load_members(server_config *cfg)
 		int ng = 256;
 		if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ng) < 0)
 			continue;
-		for (int r = 1; r < ROLE__COUNT; r++) {
+		for (int r = 0; r < ROLE__COUNT; r++) {
 			int in = 0;
 			for (int i = 0; i < ng; i++)
 				in |= cfg->group_set[r] && groups[i] == (gid_t)cfg->gid[r];

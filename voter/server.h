@@ -54,7 +54,8 @@ typedef struct server_config {
 	unsigned mode[ROLE__COUNT]; /* file mode, e.g. 0600, 0660 */
 	/* Group of each socket and the peer check (SO_PEERCRED): a peer is
 	 * accepted if its uid is 0 or the daemon's, or, when group_set[r],
-	 * its gid or one of its user's supplementary groups is gid[r].  Others
+	 * its gid or one of its user's supplementary groups is gid[r] (any
+	 * role, the admin's too when the caller gives it a group).  Others
 	 * get error "forbidden" and are disconnected. */
 	int group_set[ROLE__COUNT];
 	unsigned gid[ROLE__COUNT];

@@ -27,7 +27,7 @@
 /* ---- logging ---- */
 
 static int use_journal;
-static char ctx_election[128], ctx_station[128], ctx_rules[256];
+static char ctx_election[128], ctx_station[128], ctx_profiles[256];
 
 void svc_log_init(void)
 {
@@ -63,11 +63,11 @@ static void set_field(char *dst, size_t cap, const char *v)
 	dst[n] = '\0';
 }
 
-void svc_log_context(const char *election, const char *station, const char *rules)
+void svc_log_context(const char *election, const char *station, const char *profiles)
 {
 	set_field(ctx_election, sizeof ctx_election, election);
 	set_field(ctx_station, sizeof ctx_station, station);
-	set_field(ctx_rules, sizeof ctx_rules, rules);
+	set_field(ctx_profiles, sizeof ctx_profiles, profiles);
 }
 
 void svc_event_id(const char *fmt, char *out, unsigned outlen)
@@ -106,21 +106,25 @@ void svc_event_id(const char *fmt, char *out, unsigned outlen)
 	out[n] = '\0';
 }
 
-void svc_log(int pri, const char *fmt, const char *msg, int to_stderr)
+void svc_log(int pri, const char *fmt, const char *msg, int to_stderr, const char *rule)
 {
 #ifdef QUORUM_HAVE_SYSTEMD
 	if (use_journal) {
-		char ev[64];
+		char ev[64], rl[64];
 		svc_event_id(fmt, ev, sizeof ev);
-		/* Empty context fields are sent empty: the field set of every
-		 * line is the same, which journalctl -o json readers like. */
+		set_field(rl, sizeof rl, rule);
+		/* Empty fields are sent empty: the field set of every line is
+		 * the same, which journalctl -o json readers like. */
 		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", pri,
 		                "SYSLOG_IDENTIFIER=quorum-ballotd", "EVENT=%s", ev, "ELECTION=%s",
-		                ctx_election, "STATION=%s", ctx_station, "RULE=%s", ctx_rules,
-		                NULL);
+		                ctx_election, "STATION=%s", ctx_station, "RULE=%s", rl,
+		                "PROFILES=%s", ctx_profiles, NULL);
 		return;
 	}
+#else
+	(void)rule;
 #endif
+
 	syslog(pri, "%s", msg);
 	if (to_stderr)
 		fprintf(stderr, "quorum-ballotd: %s\n", msg);

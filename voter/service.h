@@ -9,9 +9,11 @@
  * stable id made from the message's format string: its words before the
  * first ':' or '(', conversions such as %s left out, lower case, joined
  * by '-', e.g. "poll-opened", "roll-imported", "listening-in",
- * "station-ready"), and ELECTION, STATION, RULE (the
- * election's id, this station's id, the rule profiles that govern it,
- * comma-separated) once svc_log_context has been called.  Otherwise (a
+ * "station-ready"), RULE (the id of the rule that decided this event,
+ * e.g. "UL16.eligible" for a check-in refused as under 18; empty when no
+ * rule of the election's profiles decided it), and ELECTION, STATION,
+ * PROFILES (the election's id, this station's id, the rule profiles that
+ * govern it, comma-separated) once svc_log_context has been called.  Otherwise (a
  * plain run) the line goes to syslog, and to stderr as
  * "quorum-ballotd: MESSAGE" when to_stderr is set -- the behaviour before
  * systemd support.  Without libsystemd at build time the journal is
@@ -39,12 +41,13 @@ void svc_log_init(void);
 /* 1 if log lines go to the journal with structured fields. */
 int svc_log_journal(void);
 
-/* The ELECTION=, STATION=, RULE= fields of later lines (copied; NULL
- * leaves a field out). */
-void svc_log_context(const char *election, const char *station, const char *rules);
+/* The ELECTION=, STATION=, PROFILES= fields of later lines (copied; NULL
+ * leaves a field empty). */
+void svc_log_context(const char *election, const char *station, const char *profiles);
 
-/* One log line: fmt is the printf format msg was made from (its EVENT). */
-void svc_log(int pri, const char *fmt, const char *msg, int to_stderr);
+/* One log line: fmt is the printf format msg was made from (its EVENT);
+ * rule the id of the rule that decided the event (its RULE=), or NULL. */
+void svc_log(int pri, const char *fmt, const char *msg, int to_stderr, const char *rule);
 
 /* The EVENT id of a format string, into out (at most outlen - 1 bytes). */
 void svc_event_id(const char *fmt, char *out, unsigned outlen);

@@ -5,6 +5,8 @@
  */
 #include "station_int.h"
 
+#include <ctype.h>
+
 #include "request.h"
 
 #include "banned.h"
@@ -48,13 +50,43 @@ static const op_fn ops[PS__REQ_LAST + 1] = {
     [PS_RECEIPT] = op_receipt,
 };
 
+/* A check-in refused under a rule of the election's profiles is logged
+ * with that rule's id (the journal's RULE=): roll_check_eligible's message
+ * starts with it ("UL16.eligible: ..."; election/roll.h).  Only the
+ * refusal's code and the rule go into the line, never the message (it
+ * names the voter). */
+static void log_refusal(const station *st, const json_t *reply)
+{
+	const json_t *err = json_object_get(reply, "error");
+	const char *code = json_string_value(json_object_get(err, "code"));
+	const char *msg = json_string_value(json_object_get(err, "message"));
+	char rule[64];
+	size_t n = 0, digits = 0;
+	if (code == NULL || msg == NULL || !isupper((unsigned char)msg[0]))
+		return;
+	/* A rule id: a capital, then letters, digits, '.', '-', '_', with a
+	 * digit among them ("UL16.eligible", "CH4.quorum"), then ':'. */
+	while (n + 1 < sizeof rule &&
+	       (isalnum((unsigned char)msg[n]) || msg[n] == '.' || msg[n] == '-' || msg[n] == '_'))
+		digits += isdigit((unsigned char)msg[n++]) != 0;
+	if (msg[n] != ':' || digits == 0)
+		return;
+
+	memcpy(rule, msg, n);
+	rule[n] = '\0';
+	st_log_rule(st, LOG_NOTICE, rule, "check-in refused: %s (%s)", code, rule);
+}
+
 json_t *st_dispatch(station *st, server_conn c, const ps_msg *m)
 {
 	if (m->type < 1 || m->type > PS__REQ_LAST || ops[m->type] == NULL)
 		return server_error("internal", "no such operation");
 	if (strcmp(st->state, "closing") == 0 && m->type != PS_STATUS && m->type != PS_CLOSE)
 		return server_error("poll_closed", "the poll is closing");
-	return ops[m->type](st, c, m);
+	json_t *r = ops[m->type](st, c, m);
+	if (m->type == PS_CHECKIN && r != NULL && json_is_false(json_object_get(r, "ok")))
+		log_refusal(st, r);
+	return r;
 }
 
 void st_reply(station *st, server_conn c, json_t *reply)
@@ -106,10 +138,10 @@ qerr station_serve(station *st, char *err, size_t errlen)
 	qerr e;
 	memset(&sc, 0, sizeof sc);
 	for (int r = 0; r < ROLE__COUNT; r++) {
-		snprintf(paths[r], sizeof paths[r], "%s/%s.sock", st->state_dir,
+		snprintf(paths[r], sizeof paths[r], "%s/%s.sock", st->sock_dir,
 		         request_role_names[r]);
 		sc.socket_path[r] = paths[r];
-		sc.mode[r] = r == ROLE_ADMIN ? 0600 : 0660;
+		sc.mode[r] = r == ROLE_ADMIN && !st->group_set[r] ? 0600 : 0660;
 		sc.group_set[r] = st->group_set[r];
 		sc.gid[r] = st->gid[r];
 	}
@@ -126,7 +158,7 @@ qerr station_serve(station *st, char *err, size_t errlen)
 	}
 	if ((e = st_start_threads(st, err, errlen)) != Q_OK)
 		return e;
-	st_log(st, LOG_INFO, "listening in %s", st->state_dir);
+	st_log(st, LOG_INFO, "listening in %s", st->sock_dir);
 	e = server_run(st->srv);
 	st_log(st, LOG_INFO, "shutting down");
 	return e;

@@ -32,6 +32,10 @@ typedef struct station_config {
 	const char *election_dir; /* manifest.json, joint-key (P-3) */
 	const char *station_id;
 	const char *state_dir; /* created if absent (mode 0711: sockets reachable, not listable) */
+	/* The sockets' directory (NULL: state_dir), e.g. /run/quorum/<station>
+	 * (systemd's RuntimeDirectory=); created mode 0711 if absent, checked
+	 * as state_dir is (the daemon's user's, not writable by others). */
+	const char *socket_dir;
 	const uint8_t *pass; /* passphrase bytes (not NUL-terminated) */
 	size_t passlen;
 	int read_timeout_ms; /* 0: 10,000 */
@@ -39,8 +43,9 @@ typedef struct station_config {
 	const kdf_params *kdf; /* parameters for NEW state (NULL: defaults) */
 	int idle_timeout_ms; /* close a connection idle this long (0: never) */
 	int pending_ttl_s; /* an encrypted ballot not cast/challenged is dropped (0: 900) */
-	/* Per-role socket group (index: admin 0, operator 1, booth 2; admin
-	 * never has one) and SO_PEERCRED check, server.h. */
+	/* Per-role socket group (index: admin 0, operator 1, booth 2) and
+	 * SO_PEERCRED check, server.h.  admin.sock is mode 0600 without a
+	 * group, 0660 with one; the other two are always 0660. */
 	int group_set[3];
 	unsigned gid[3];
 } station_config;
@@ -50,8 +55,8 @@ typedef struct station_config {
  * The passphrase is not kept. */
 Q_MUST_CHECK qerr station_open(station **out, const station_config *cfg, char *err, size_t errlen);
 
-/* Create admin.sock (0600), operator.sock and booth.sock (0660) in the
- * state directory and serve until SIGTERM/SIGINT, then finish every
+/* Create admin.sock (0600, or 0660 with a group), operator.sock and
+ * booth.sock (0660) in the socket directory and serve until SIGTERM/SIGINT, then finish every
  * job in flight and return Q_OK. */
 Q_MUST_CHECK qerr station_serve(station *st, char *err, size_t errlen);
 

@@ -139,6 +139,7 @@ typedef struct hset {
 struct station {
 	char state_dir[512], log_dir[600], roll_path[600], box_path[600], record_path[600];
 	char key_path[600]; /* STATE/signing-key.sealed (P-4.5) */
+	char sock_dir[512]; /* the sockets' directory (the state directory unless given) */
 	char station_id[MANIFEST_ID_MAX + 1];
 	int foreground, read_timeout_ms;
 	elec_manifest *m;
@@ -276,6 +277,9 @@ void *st_secret_alloc(size_t n);
 void st_secret_free(void *p, size_t n);
 void st_shred(const char *path);
 __attribute__((format(printf, 3, 4))) void st_log(const station *st, int pri, const char *fmt, ...);
+__attribute__((format(printf, 4, 5))) void st_log_rule(const station *st, int pri, const char *rule,
+                                                       const char *fmt, ...);
+
 qerr st_write_file(const char *dir, const char *path, const void *data, size_t len);
 
 /* station.c */

@@ -249,9 +249,9 @@ qerr station_serve_privsep(station *st, char *const argv[], char *err, size_t er
 	memset(&sc, 0, sizeof sc);
 	for (int r = 0; r < ROLE__COUNT; r++) {
 		char path[700];
-		snprintf(path, sizeof path, "%s/%s.sock", st->state_dir, request_role_names[r]);
+		snprintf(path, sizeof path, "%s/%s.sock", st->sock_dir, request_role_names[r]);
 		sc.socket_path[r] = path;
-		sc.mode[r] = r == ROLE_ADMIN ? 0600 : 0660;
+		sc.mode[r] = r == ROLE_ADMIN && !st->group_set[r] ? 0600 : 0660;
 		sc.group_set[r] = st->group_set[r];
 		sc.gid[r] = st->gid[r];
 		if ((e = server_listen(&sc, (server_role)r, &st->listen_fd[r], err, errlen)) !=
@@ -279,7 +279,7 @@ qerr station_serve_privsep(station *st, char *const argv[], char *err, size_t er
 		return e;
 	if ((e = worker_start(st, err, errlen)) != Q_OK)
 		return e;
-	st_log(st, LOG_INFO, "listening in %s (worker pid %d)", st->state_dir, (int)st->worker_pid);
+	st_log(st, LOG_INFO, "listening in %s (worker pid %d)", st->sock_dir, (int)st->worker_pid);
 	e = server_run(st->srv);
 	st_log(st, LOG_INFO, "shutting down");
 	if (st->chan_fd >= 0) {

@@ -462,6 +462,63 @@ static int spent_cb(void *ctx, const uint8_t h[32])
 
 /* ---- open ---- */
 
+/* Create dir (mode 0711: others may reach a socket, not list) if absent,
+ * then check it is this user's and nobody else may write in it (P-2: else
+ * another user could replace a socket or a file).  sock: dir is the socket
+ * directory (for the messages).  *made is set if it was created. */
+static qerr own_dir(const char *dir, int sock, int *made, char *err, size_t errlen)
+{
+	struct stat sb;
+	if (mkdir(dir, 0711) == 0) {
+		/* Past the umask. */
+		(void)chmod(dir, 0711);
+		*made = 1;
+	} else if (errno != EEXIST) {
+		snprintf(err, errlen, _("cannot create %s: %s"), dir, strerror(errno));
+		return Q_ERR_IO;
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 || fstat(dfd, &sb) != 0) {
+		if (sock)
+			snprintf(err, errlen, _("cannot open the socket directory %s: %s"), dir,
+			         strerror(errno));
+		else
+			snprintf(err, errlen, _("cannot open the state directory %s: %s"), dir,
+			         strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		return Q_ERR_IO;
+	}
+	close(dfd);
+	if (sb.st_uid != geteuid()) {
+		if (sock)
+			snprintf(err, errlen,
+			         _("the socket directory %s is owned by uid %u, not by this "
+			           "daemon's user (uid %u)"),
+			         dir, (unsigned)sb.st_uid, (unsigned)geteuid());
+		else
+			snprintf(err, errlen,
+			         _("the state directory %s is owned by uid %u, not by this "
+			           "daemon's user (uid %u)"),
+			         dir, (unsigned)sb.st_uid, (unsigned)geteuid());
+		return Q_ERR_DENIED;
+	}
+	if ((sb.st_mode & 022) != 0) {
+		if (sock)
+			snprintf(err, errlen,
+			         _("the socket directory %s is writable by group or others (mode "
+			           "%04o): chmod 711 it"),
+			         dir, (unsigned)(sb.st_mode & 07777));
+		else
+			snprintf(err, errlen,
+			         _("the state directory %s is writable by group or others (mode "
+			           "%04o): chmod 711 it"),
+			         dir, (unsigned)(sb.st_mode & 07777));
+		return Q_ERR_DENIED;
+	}
+	return Q_OK;
+}
+
 qerr station_open_public(station **out, const station_config *cfg, char *err, size_t errlen)
 {
 	station *st = calloc(1, sizeof *st);
@@ -497,7 +554,7 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	station *st = calloc(1, sizeof *st);
 	uint8_t rollk[32], boxk[32];
 	char msg[LOG_MSG_MAX];
-	int made_dir = 0;
+	int made_dir = 0, made_sock = 0;
 	qerr e;
 	*out = NULL;
 	if (st == NULL)
@@ -554,46 +611,19 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		goto out;
 	}
 	snprintf(st->state_dir, sizeof st->state_dir, "%s", cfg->state_dir);
-	if (mkdir(st->state_dir, 0711) == 0) {
-		/* Past the umask: others may reach a socket, not list. */
-		(void)chmod(st->state_dir, 0711);
-		made_dir = 1;
-	} else if (errno != EEXIST) {
-		snprintf(err, errlen, _("cannot create %s: %s"), st->state_dir, strerror(errno));
-		e = Q_ERR_IO;
+	if ((e = own_dir(st->state_dir, 0, &made_dir, err, errlen)) != Q_OK)
 		goto out;
-	}
-	{
-		/* P-2: the directory is ours and nobody else may write in it
-		 * (else another user could replace a socket or a file). */
-		struct stat sb;
-		int dfd = open(st->state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (dfd < 0 || fstat(dfd, &sb) != 0) {
-			snprintf(err, errlen, _("cannot open the state directory %s: %s"),
-			         st->state_dir, strerror(errno));
-			if (dfd >= 0)
-				close(dfd);
-			e = Q_ERR_IO;
+	if (cfg->socket_dir != NULL && strcmp(cfg->socket_dir, cfg->state_dir) != 0) {
+		if (strlen(cfg->socket_dir) > 400) {
+			snprintf(err, errlen, _("socket directory path too long"));
+			e = Q_ERR_LIMIT;
 			goto out;
 		}
-		close(dfd);
-		if (sb.st_uid != geteuid()) {
-			snprintf(
-			    err, errlen,
-			    _("the state directory %s is owned by uid %u, not by this daemon's "
-			      "user (uid %u)"),
-			    st->state_dir, (unsigned)sb.st_uid, (unsigned)geteuid());
-			e = Q_ERR_DENIED;
+		snprintf(st->sock_dir, sizeof st->sock_dir, "%s", cfg->socket_dir);
+		if ((e = own_dir(st->sock_dir, 1, &made_sock, err, errlen)) != Q_OK)
 			goto out;
-		}
-		if ((sb.st_mode & 022) != 0) {
-			snprintf(err, errlen,
-			         _("the state directory %s is writable by group or others (mode "
-			           "%04o): chmod 711 it"),
-			         st->state_dir, (unsigned)(sb.st_mode & 07777));
-			e = Q_ERR_DENIED;
-			goto out;
-		}
+	} else {
+		snprintf(st->sock_dir, sizeof st->sock_dir, "%s", st->state_dir);
 	}
 	snprintf(st->log_dir, sizeof st->log_dir, "%s/log", st->state_dir);
 	snprintf(st->roll_path, sizeof st->roll_path, "%s/roll.db", st->state_dir);
@@ -727,6 +757,8 @@ out:
 	 * it stays (rmdir fails). */
 	if (e != Q_OK && made_dir)
 		(void)rmdir(cfg->state_dir);
+	if (e != Q_OK && made_sock)
+		(void)rmdir(cfg->socket_dir);
 	return e;
 }
 
@@ -753,7 +785,7 @@ void station_free(station *st)
 			continue;
 		char p[700];
 		close(st->listen_fd[r]);
-		snprintf(p, sizeof p, "%s/%s.sock", st->state_dir, request_role_names[r]);
+		snprintf(p, sizeof p, "%s/%s.sock", st->sock_dir, request_role_names[r]);
 		(void)unlink(p);
 	}
 	if (st->chan_in != NULL)

@@ -21,7 +21,20 @@ __attribute__((format(printf, 3, 4))) void st_log(const station *st, int pri, co
 	va_end(ap);
 	/* The journal with structured fields under systemd, else syslog and
 	 * stderr (service.h). */
-	svc_log(pri, fmt, buf, st == NULL || st->foreground);
+	svc_log(pri, fmt, buf, st == NULL || st->foreground, NULL);
+}
+
+/* As st_log, for an event a rule decided: rule is its id (the journal's
+ * RULE=, service.h). */
+__attribute__((format(printf, 4, 5))) void st_log_rule(const station *st, int pri, const char *rule,
+                                                       const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	svc_log(pri, fmt, buf, st == NULL || st->foreground, rule);
 }
 
 /* ---- secret memory ---- */

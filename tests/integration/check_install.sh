@@ -90,7 +90,29 @@ if [ -d "$src/debian" ]; then
 	rm -f "$dest.files" "$dest.claims"
 fi
 
+# The sockets live in /run/quorum/<station> (the unit's RuntimeDirectory=,
+# given to the daemon as --socket-dir), where quorum-web looks for them;
+# admin.sock's group exists (sysusers.d) and the daemon may give it.
+u=$dest$unitdir/quorum-ballotd@.service
+grep -qx 'RuntimeDirectory=quorum/%i' "$u" ||
+	{ echo "FAIL: quorum-ballotd@.service has no RuntimeDirectory=quorum/%i"; fail=1; }
+grep -q '^ExecStart=.* --socket-dir /run/quorum/%i' "$u" ||
+	{ echo "FAIL: quorum-ballotd@.service does not put the sockets in /run/quorum/%i"; fail=1; }
+grep -q '^SupplementaryGroups=.*quorum-admin' "$u" ||
+	{ echo "FAIL: quorum-ballotd@.service is not in quorum-admin (admin.sock's group)"; fail=1; }
+grep -qx 'admin-group = quorum-admin' "$dest$sysconfdir/quorum/ballotd.conf" ||
+	{ echo "FAIL: ballotd.conf gives admin.sock no group"; fail=1; }
+grep -qx 'g quorum-admin -' "$dest$libdir_sys/sysusers.d/quorum.conf" ||
+	{ echo "FAIL: sysusers.d makes no group quorum-admin"; fail=1; }
+grep -q '^d /run/quorum ' "$dest$libdir_sys/tmpfiles.d/quorum.conf" ||
+	{ echo "FAIL: tmpfiles.d makes no /run/quorum"; fail=1; }
+if [ -f "$dest$unitdir/quorum-web@.service" ]; then
+	grep -q '^ExecStart=.* --state /run/quorum/%i' "$dest$unitdir/quorum-web@.service" ||
+		{ echo "FAIL: quorum-web@.service does not look for the sockets in /run/quorum/%i"; fail=1; }
+fi
+
 if ! command -v systemd-analyze >/dev/null 2>&1; then
+
 	echo "FAIL: systemd-analyze is missing (apt-get install systemd; scripts/setup)"
 	exit 1
 fi

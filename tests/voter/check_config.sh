@@ -98,7 +98,15 @@ printf '04%0128d\n' 0 >"$t/el/joint-key"
 mkdir -p "$t/var/s1" && chmod 775 "$t/var/s1"
 expect 1 "state: $t/var/s1 is writable by its group or others" -- --config "$t/good.conf" --check-config
 chmod 700 "$t/var/s1"
+# the socket directory and the admin group are settings too (file or line)
+expect 0 "the configuration is valid" -- --config "$t/good.conf" --check-config --socket-dir "$t/run/s1" --admin-group root
+mkdir -p "$t/run/s1" && chmod 777 "$t/run/s1"
+expect 1 "socket-dir: $t/run/s1 is writable by its group or others" -- --config "$t/good.conf" --check-config --socket-dir "$t/run/s1"
+chmod 711 "$t/run/s1"
+printf 'socket-dir = %s/run/s1\nadmin-group = no-such-group-quorum\n' "$t" >>"$t/s9.conf"
+expect 1 "$t/s9.conf:6: admin-group: no such group: no-such-group-quorum" -- --config "$t/s9.conf" --check-config --station s1
 chmod 644 "$t/pass"
+
 expect 1 "key: $t/pass must be a regular file readable only by its owner" -- --config "$t/good.conf" --check-config
 chmod 600 "$t/pass"
 # a passphrase source on the command line replaces the file's

@@ -7,11 +7,17 @@ plays systemd's part: it listens on /run/systemd/journal/socket (where
 sd_journal_send writes) and on a $NOTIFY_SOCKET, starts the daemon as the
 unit does (--key-credential from $CREDENTIALS_DIRECTORY, $JOURNAL_STREAM
 naming its stderr, $WATCHDOG_USEC), drives a poll (import-roll, open,
-checkin, status), stops it with SIGTERM, and checks:
+checkin, a check-in refused as under 18, status), its sockets in
+/run/quorum/s1 as the unit's RuntimeDirectory= (--socket-dir), stops it
+with SIGTERM, and checks:
   - READY=1 after the daemon answers, WATCHDOG=1 while it runs, STOPPING=1;
     a clean exit 0 (SIGTERM is not delivered to the watchdog thread);
-  - every journal entry has MESSAGE, PRIORITY, EVENT, ELECTION, STATION and
-    RULE; the events roll-imported, poll-opened, shutting-down are there;
+  - every journal entry has MESSAGE, PRIORITY, EVENT, ELECTION, STATION,
+    PROFILES (the election's rule profiles) and a RULE field; the events
+    roll-imported, poll-opened, shutting-down are there;
+  - the refused check-in's entry (EVENT=check-in-refused) names the rule
+    that decided it, RULE=UL16.eligible; no other entry names a rule;
+  - the sockets were in /run/quorum/s1 and none in the state directory;
   - nothing went to stderr (the journal has it), and no entry holds a roll
     id, a name or the token the checkin returned.
 Usage: check_journal.py BUILD SOURCE   (exit 77: cannot make the namespace)
@@ -88,8 +94,11 @@ env = dict(os.environ, JOURNAL_STREAM='%d:%d' % (st.st_dev, st.st_ino),
            NOTIFY_SOCKET='/run/quorum-notify', WATCHDOG_USEC='400000',
            CREDENTIALS_DIRECTORY=t + '/cred', QUORUM_TEST_CHEAP_KDF='1')
 state = t + '/state'
+run = '/run/quorum/s1'
+os.makedirs('/run/quorum', exist_ok=True)
 d = subprocess.Popen([build + '/voter/quorum-ballotd-test', '--no-config', '--election', el,
-                      '--station', 's1', '--state', state, '--key-credential', 'passphrase'],
+                      '--station', 's1', '--state', state, '--socket-dir', run,
+                      '--key-credential', 'passphrase'],
                      stdout=err, stderr=err, env=env)
 for _ in range(200):
     drain(0.05)
@@ -97,15 +106,20 @@ for _ in range(200):
         break
 if not any('READY=1' in n for n in notes):
     fail('no READY=1 (daemon exit %s)' % d.poll())
-elif not os.path.exists(state + '/admin.sock'):
+elif not os.path.exists(run + '/admin.sock'):
     fail('READY=1 before the admin socket exists')
-ballot = [build + '/voter/quorum-ballot', '--state', state]
+for s in ('admin', 'operator', 'booth'):
+    if os.path.exists('%s/%s.sock' % (state, s)):
+        fail('%s.sock in the state directory, not only in %s' % (s, run))
+ballot = [build + '/voter/quorum-ballot', '--state', run]
 token = ''
-for args in (['import-roll', t + '/roll.csv'], ['open'], ['checkin', 'V0001'], ['status']):
+for args in (['import-roll', t + '/roll.csv'], ['open'], ['checkin', 'V0001'],
+             ['checkin', 'V0009'], ['status']):
     r = subprocess.run(ballot + args, capture_output=True, text=True)
-    if r.returncode != 0:
-        fail('quorum-ballot %s: exit %d: %s' % (args[0], r.returncode, r.stdout + r.stderr))
-    if args[0] == 'checkin':
+    want = 1 if args[-1] == 'V0009' else 0  # V0009 is 17 on polling day
+    if r.returncode != want:
+        fail('quorum-ballot %s: exit %d: %s' % (' '.join(args), r.returncode, r.stdout + r.stderr))
+    if args == ['checkin', 'V0001']:
         import re
         m = re.findall(r'[0-9a-f]{32}', r.stdout)
         token = m[-1] if m else ''
@@ -133,9 +147,23 @@ for e in entries:
             k, v = line.split('=', 1); f[k] = v
     fields.append(f)
 for f in fields:
-    for k in ('MESSAGE', 'PRIORITY', 'EVENT', 'ELECTION', 'STATION', 'RULE'):
+    for k in ('MESSAGE', 'PRIORITY', 'EVENT', 'ELECTION', 'STATION', 'PROFILES'):
         if not f.get(k):
             fail('journal entry without %s: %r' % (k, f))
+    if 'RULE' not in f:
+        fail('journal entry without a RULE field: %r' % f)
+    if f.get('PROFILES') and f['PROFILES'] != 'UL-2025,CH1':
+        fail('PROFILES is not the election\'s profiles UL-2025,CH1: %r' % f)
+refused = [f for f in fields if f.get('EVENT') == 'check-in-refused']
+if len(refused) != 1:
+    fail('%d check-in-refused entries, not 1 (the under-18 voter)' % len(refused))
+elif refused[0].get('RULE') != 'UL16.eligible':
+    fail('the under-18 refusal has RULE=%r, not the rule that decided it, UL16.eligible'
+         % refused[0].get('RULE'))
+for f in fields:
+    if f.get('RULE') and f.get('EVENT') != 'check-in-refused':
+        fail('RULE=%s on an event no rule decided: %r' % (f['RULE'], f))
+
     if f.get('STATION') != 's1' or f.get('SYSLOG_IDENTIFIER') != 'quorum-ballotd':
         fail('wrong STATION or SYSLOG_IDENTIFIER: %r' % f)
 events = {f.get('EVENT') for f in fields}

@@ -202,7 +202,8 @@ int td_connect(const tdaemon *d, const char *role)
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
 	char p[400];
-	int n = snprintf(p, sizeof p, "%s/%s.sock", d->state, role);
+	int n = snprintf(p, sizeof p, "%s/%s.sock",
+	                 td_socket_dir != NULL ? td_socket_dir : d->state, role);
 	if (n < 0 || (size_t)n >= sizeof sa.sun_path)
 		return -1;
 	memcpy(sa.sun_path, p, (size_t)n + 1);
@@ -219,6 +220,7 @@ int td_connect(const tdaemon *d, const char *role)
 }
 
 const char *td_extra_env;
+const char *td_socket_dir;
 const char *td_daemon_bin;
 const char *td_extra_args[8];
 const char *td_binary;

@@ -68,7 +68,11 @@ int td_stop(tdaemon *d);
 /* SIGKILL and reap. */
 void td_kill(tdaemon *d);
 
-/* Connect to role's socket; -1 on failure. */
+/* The directory of the daemon's sockets, when a test gives it
+ * --socket-dir (NULL: the state directory). */
+extern const char *td_socket_dir;
+
+/* Connect to role's socket (in td_socket_dir or d->state); -1 on failure. */
 int td_connect(const tdaemon *d, const char *role);
 
 /* Send raw bytes (len) on fd. */

@@ -311,3 +311,56 @@ Test(ballotd_privsep, malformed_message_from_the_worker_is_refused)
 	json_decref(r);
 	cr_assert_eq(td_stop(&d), 0);
 }
+
+/* 1 if the writable memory of process pid holds the len bytes at pat. */
+static int memory_holds(pid_t pid, const char *pat, size_t len)
+{
+	char p[64], line[512];
+	int hit = 0;
+	snprintf(p, sizeof p, "/proc/%d/maps", (int)pid);
+	FILE *maps = fopen(p, "r");
+	snprintf(p, sizeof p, "/proc/%d/mem", (int)pid);
+	FILE *mem = fopen(p, "rb");
+	cr_assert(maps != NULL && mem != NULL, "cannot read the worker's memory");
+	while (!hit && fgets(line, sizeof line, maps) != NULL) {
+		unsigned long lo, hi;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r' ||
+		    perms[1] != 'w' || strstr(line, "[vvar]") != NULL || hi - lo > (64UL << 20))
+			continue;
+		size_t n = hi - lo;
+		char *b = malloc(n);
+		cr_assert_not_null(b);
+		if (fseek(mem, (long)lo, SEEK_SET) == 0) {
+			size_t got = fread(b, 1, n, mem);
+			for (size_t i = 0; !hit && got >= len && i + len <= got; i++)
+				hit = memcmp(b + i, pat, len) == 0;
+		}
+		clearerr(mem);
+		free(b);
+	}
+	fclose(maps);
+	fclose(mem);
+	return hit;
+}
+
+/* Review 12: a reply holding a token, and a request holding one, are
+ * wiped when freed -- in the worker too, which parses every request and
+ * passes on every reply as jansson objects. */
+Test(ballotd_privsep, worker_frees_no_token_unwiped)
+{
+	char tok[2][40], buf[200];
+	td_setup(&d, 3);
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	poll_open(2, tok);
+	/* a request naming the first token (a receipt lookup before any cast) */
+	snprintf(buf, sizeof buf, "{\"op\":\"receipt\",\"token\":\"%s\"}", tok[0]);
+	json_decref(req("booth", buf));
+	pid_t w = worker_pid();
+	/* The token's second half: free() overwrites the first 16 bytes of a
+	 * small block with its free-list links. */
+	for (int i = 0; i < 2; i++)
+		cr_assert(!memory_holds(w, tok[i] + 16, 16),
+		          "token %d left in the worker's memory after its reply was sent", i);
+	cr_assert_eq(td_stop(&d), 0);
+}

@@ -457,7 +457,84 @@ Test(ballotd_review, role_groups_and_peer_credentials)
 	cr_assert_str_eq(code, "forbidden");
 }
 
+/* Review 8 (issue 19): the admin socket gets a group only when given one
+ * (--admin-group, quorum-admin in the installed ballotd.conf), so that
+ * quorum-web's admin pages work once the administrator adds its user to
+ * it; members of that group reach admin.sock and no other socket. */
+Test(ballotd_review, admin_group_admits_its_members_only)
+{
+	char code[64];
+	td_setup(&d, 5);
+	td_extra_args[0] = "--admin-group";
+	td_extra_args[1] = "nogroup";
+	cr_assert_eq(td_start(&d, "pw", NULL), 0, "--admin-group refused");
+	struct stat sb;
+	char p[600];
+	cr_assert_eq(chmod(d.dir, 0711), 0);
+	snprintf(p, sizeof p, "%s/admin.sock", d.state);
+	cr_assert_eq(stat(p, &sb), 0);
+	cr_assert_eq(sb.st_gid, 65534, "admin.sock's group is %u", (unsigned)sb.st_gid);
+	cr_assert_eq(sb.st_mode & 0777, 0660);
+	cr_assert_eq(nobody_ping("admin", code), 0, "a member of the admin group: %s", code);
+	cr_assert_eq(nobody_ping("operator", code), 2, "%s", code);
+	/* The peer check, not only the mode, keeps it off the others. */
+	snprintf(p, sizeof p, "%s/booth.sock", d.state);
+	cr_assert_eq(chmod(p, 0666), 0);
+	cr_assert_eq(nobody_ping("booth", code), 1);
+	cr_assert_str_eq(code, "forbidden");
+}
+
+/* Issue 19: the sockets in their own directory (--socket-dir; the unit's
+ * RuntimeDirectory=, /run/quorum/<station>), made 0711 if absent, checked
+ * as the state directory is, and removed at a clean stop. */
+Test(ballotd_review, sockets_in_the_socket_directory)
+{
+	char run[400], p[600];
+	struct stat sb;
+	td_setup(&d, 5);
+	snprintf(run, sizeof run, "%s/run-s1", d.dir);
+	td_extra_args[0] = "--socket-dir";
+	td_extra_args[1] = run;
+	td_socket_dir = run;
+	cr_assert_eq(td_start(&d, "pw", NULL), 0, "--socket-dir refused");
+	cr_assert_eq(stat(run, &sb), 0);
+	cr_assert_eq(sb.st_mode & 0777, 0711);
+	const char *const roles[] = {"admin", "operator", "booth"};
+	for (int r = 0; r < 3; r++) {
+		snprintf(p, sizeof p, "%s/%s.sock", run, roles[r]);
+		cr_assert_eq(lstat(p, &sb), 0, "no %s", p);
+		cr_assert(S_ISSOCK(sb.st_mode));
+		cr_assert_eq(sb.st_mode & 0777, r == 0 ? 0600 : 0660, "%s", p);
+		snprintf(p, sizeof p, "%s/%s.sock", d.state, roles[r]);
+		cr_assert_eq(lstat(p, &sb), -1, "%s made in the state directory", p);
+	}
+	expect(reqf("admin", "{\"op\":\"ping\"}"), NULL);
+	cr_assert_eq(td_stop(&d), 0);
+	snprintf(p, sizeof p, "%s/admin.sock", run);
+	cr_assert_eq(lstat(p, &sb), -1, "admin.sock left after a clean stop");
+	/* Writable by others: another user could replace a socket. */
+	cr_assert_eq(chmod(run, 0777), 0);
+	int st;
+	cr_assert_eq(td_start(&d, "pw", &st), -1, "started with a 0777 socket directory");
+	char *log = test_read_file(d.log, NULL);
+	cr_assert(strstr(log, "the socket directory") != NULL && strstr(log, "writable by") != NULL,
+	          "%s", log);
+	free(log);
+	cr_assert_eq(chmod(run, 0711), 0);
+	/* Not the daemon's user's. */
+	cr_assert_eq(chown(run, 65534, 65534), 0);
+	cr_assert_eq(td_start(&d, "pw", &st), -1, "started with another user's socket directory");
+	log = test_read_file(d.log, NULL);
+	cr_assert(strstr(log, "the socket directory") != NULL && strstr(log, "owned by") != NULL,
+	          "%s", log);
+	free(log);
+	cr_assert_eq(chown(run, 0, 0), 0);
+
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+}
+
 /* Review 9: a cast with marks drops the token's pending ballot, and
+
  * pending ballots expire. */
 Test(ballotd_review, pending_ballots_dropped_and_expire)
 {
