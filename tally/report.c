@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "count.h"
 #include "crypto/util.h"
+#include "election/named.h"
 
 #include "banned.h"
 
@@ -124,6 +126,37 @@ static size_t display_width(const char *s)
 	return w;
 }
 
+/*
+ * R-9: the name a resident reads for candidate (or evaluated member) id of
+ * contest c: the manifest's name, once; with the id in brackets only where
+ * two of the contest share that name; id itself if it names nobody.
+ * Returns id or a pointer into buf.
+ */
+static const char *subject_name(const elec_contest *c, const char *id, char *buf, size_t cap)
+{
+	const char *nm = NULL;
+	size_t same = 0;
+	if (c == NULL || id == NULL)
+		return id;
+	for (size_t k = 0; k < c->ncands; k++)
+		if (c->cands[k].id && strcmp(c->cands[k].id, id) == 0)
+			nm = c->cands[k].name;
+	for (size_t k = 0; k < c->nmembers; k++)
+		if (c->members[k].id && strcmp(c->members[k].id, id) == 0)
+			nm = c->members[k].name;
+	if (nm == NULL || nm[0] == '\0')
+		return id;
+	for (size_t k = 0; k < c->ncands; k++)
+		same += c->cands[k].name && strcmp(c->cands[k].name, nm) == 0;
+	for (size_t k = 0; k < c->nmembers; k++)
+		same += c->members[k].name && strcmp(c->members[k].name, nm) == 0;
+	if (same > 1)
+		snprintf(buf, cap, "%s (%s)", nm, id);
+	else
+		snprintf(buf, cap, "%s", nm);
+	return buf;
+}
+
 /* Label of option x of contest c, Chinese and English. */
 static void option_label(const elec_contest *c, size_t x, const char *id, char *zh, char *en,
                          size_t cap)
@@ -134,13 +167,13 @@ static void option_label(const elec_contest *c, size_t x, const char *id, char *
 	snprintf(zh, cap, "%s", id);
 	snprintf(en, cap, "%s", id);
 	switch (c->type) {
-	case CONTEST_OFFICE:
-		for (size_t k = 0; k < c->ncands; k++)
-			if (strcmp(c->cands[k].id, id) == 0) {
-				snprintf(zh, cap, "%s", c->cands[k].name);
-				snprintf(en, cap, "%s (%s)", c->cands[k].name, id);
-			}
+	case CONTEST_OFFICE: { /* the name once */
+		char b[256];
+		const char *nm = subject_name(c, id, b, sizeof b);
+		snprintf(zh, cap, "%s", nm);
+		snprintf(en, cap, "%s", nm);
 		break;
+	}
 	case CONTEST_MOTION:
 	case CONTEST_RECALL:
 		if (x < 3) {
@@ -190,7 +223,8 @@ static const json_t *counts_contest(const json_t *counts, const char *id)
 	return NULL;
 }
 
-static void join_strings(sbuf *b, const json_t *arr)
+/* The candidates of arr (ids) by name, comma-separated; "-" if none. */
+static void join_names(sbuf *b, const json_t *arr, const elec_contest *c)
 {
 	size_t i;
 	const json_t *v;
@@ -198,7 +232,12 @@ static void join_strings(sbuf *b, const json_t *arr)
 		sb_printf(b, "-");
 		return;
 	}
-	json_array_foreach(arr, i, v) sb_printf(b, "%s%s", i ? ", " : "", json_string_value(v));
+	json_array_foreach(arr, i, v)
+	{
+		char nb[256];
+		const char *id = json_string_value(v);
+		sb_printf(b, "%s%s", i ? ", " : "", id ? subject_name(c, id, nb, sizeof nb) : "?");
+	}
 }
 
 /* What a count is, in Chinese, and its unit (RP-2 bases). */
@@ -280,13 +319,15 @@ static void resident_line(sbuf *b, const json_t *r)
 	sb_printf(b, "：%s", holds ? "成立" : "不成立");
 }
 
-static void text_rules(sbuf *t, sbuf *h, const json_t *dc)
+static void text_rules(sbuf *t, sbuf *h, const json_t *dc, const elec_contest *c)
 {
 	size_t i;
 	const json_t *r;
 	json_array_foreach(json_object_get(dc, "rules"), i, r)
 	{
-		const char *subj = json_string_value(json_object_get(r, "subject"));
+		char sb[256];
+		const char *subj = subject_name(c, json_string_value(json_object_get(r, "subject")),
+		                                sb, sizeof sb);
 		sb_printf(t,
 		          "    %-4s %s %s/%s [%s]%s%s: %s -- x = %lld (%s), n = %lld (%s), %lld %s "
 		          "%lld (%s)\n",
@@ -343,8 +384,61 @@ static void text_rules(sbuf *t, sbuf *h, const json_t *dc)
 	}
 }
 
+static int cmp_named_voter(const void *a, const void *b)
+{
+	return strcmp(((const named_vote *)a)->voter, ((const named_vote *)b)->voter);
+}
+
+/*
+ * R-9: a named vote's minutes: the roll ids of the attendees by vote
+ * (赞成, 反对, 弃权), each list in roll-id order, re-counted from the
+ * station logs (V-7.1).
+ */
+static void named_minutes(sbuf *t, sbuf *h, const elec_contest *c, const named_tally *nt)
+{
+	static const char *const vz[3] = {"赞成", "反对", "弃权"}, *const ve[3] = {"yes", "no",
+	                                                                           "abstain"};
+	named_vote *v = calloc(nt->n + 1, sizeof *v);
+	size_t n = 0;
+	if (v == NULL) {
+		t->oom = 1;
+		return;
+	}
+	for (size_t i = 0; i < nt->n; i++)
+		if (strcmp(nt->v[i].contest, c->id) == 0)
+			v[n++] = nt->v[i];
+	qsort(v, n, sizeof *v, cmp_named_voter);
+	sb_printf(t, "  记名表决 named vote (%zu): by roll id, from the station logs\n", n);
+	sb_printf(h,
+	          "<p><b>记名表决 Named vote</b> (%zu): 按选民编号，据投票站日志 by roll id, "
+	          "from the station logs</p>\n<table class=\"named\">",
+	          n);
+	for (int k = 0; k < 3; k++) {
+		size_t cnt = 0;
+		for (size_t i = 0; i < n; i++)
+			cnt += v[i].vote == k;
+		sb_printf(t, "    %s %s (%zu):", vz[k], ve[k], cnt);
+		sb_printf(h, "<tr><th>%s %s (%zu)</th><td>", vz[k], ve[k], cnt);
+		for (size_t i = 0, j = 0; i < n; i++)
+			if (v[i].vote == k) {
+				sb_printf(t, "%s%s", j ? ", " : " ", v[i].voter);
+				sb_printf(h, "%s", j++ ? ", " : "");
+				sb_html(h, v[i].voter);
+			}
+		if (cnt == 0) {
+			sb_printf(t, " -");
+			sb_printf(h, "-");
+		}
+		sb_printf(t, "\n");
+		sb_printf(h, "</td></tr>\n");
+	}
+	sb_printf(h, "</table>\n");
+	free(v);
+}
+
 qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 {
+	named_tally nt = {0};
 	char path[REC_PATH_MAX], bh[2 * SHA256_LEN + 1];
 	json_t *res = NULL;
 	const json_t *dec, *counts;
@@ -363,6 +457,8 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 		return e;
 	if ((e = rec_path(path, sizeof path, el->dir, "tally/result.checkpoint")) != Q_OK ||
 	    (e = rec_read_file(path, 65536, &cp, &cplen, msg, msgsz)) != Q_OK)
+		goto out;
+	if ((e = tally_named_collect(el, &nt, msg, msgsz)) != Q_OK)
 		goto out;
 	dec = json_object_get(res, "decision");
 	counts = json_object_get(res, "counts");
@@ -448,24 +544,26 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 			          v, v * 100 / maxv);
 		}
 		sb_printf(&h, "</table>\n");
+		if (c->named)
+			named_minutes(&t, &h, c, &nt);
 		if (dc != NULL) {
 			const char *oc = str_of(dc, "outcome");
 			sb_printf(&t, "  outcome: %s (%s); elected: ", oc, outcome_zh(oc));
-			join_strings(&t, json_object_get(dc, "elected"));
+			join_names(&t, json_object_get(dc, "elected"), c);
 			sb_printf(&t, "; run-off: ");
-			join_strings(&t, json_object_get(dc, "runoff"));
+			join_names(&t, json_object_get(dc, "runoff"), c);
 			sb_printf(&t, "\n  rules applied:\n");
 			sb_printf(&h, "<p><b>结果 outcome: %s ", outcome_zh(oc));
 			sb_html(&h, oc);
 			sb_printf(&h, "</b>. 当选 elected: ");
 			{
 				sbuf tmp = {0};
-				join_strings(&tmp, json_object_get(dc, "elected"));
+				join_names(&tmp, json_object_get(dc, "elected"), c);
 				sb_html(&h, tmp.p);
 				free(tmp.p);
 				sb_printf(&h, ". 另行选举 run-off: ");
 				tmp = (sbuf){0};
-				join_strings(&tmp, json_object_get(dc, "runoff"));
+				join_names(&tmp, json_object_get(dc, "runoff"), c);
 				sb_html(&h, tmp.p);
 				free(tmp.p);
 			}
@@ -473,7 +571,7 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 			              "<th>依据 source</th>"
 			              "<th>对象 subject</th><th>检验 test</th><th>数字 numbers</th>"
 			              "<th>比较 compared</th><th></th></tr>\n");
-			text_rules(&t, &h, dc);
+			text_rules(&t, &h, dc, c);
 			sb_printf(&h, "</table>\n");
 		}
 	}
@@ -537,6 +635,7 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 		goto out;
 	e = Q_OK;
 out:
+	named_tally_free(&nt);
 	free(t.p);
 	free(h.p);
 	free(cp);

@@ -81,7 +81,7 @@ const char *fx_manifest_contest = NULL;
 
 char *fx_manifest(const char *id)
 {
-	size_t extra = fx_manifest_contest ? strlen(fx_manifest_contest) + 8 : 0;
+	size_t extra = fx_manifest_contest ? strlen(fx_manifest_contest) + 40 : 0;
 	size_t cap = sizeof manifest_fmt + strlen(id) + 1 + extra;
 	char *m = malloc(cap);
 	cr_assert_not_null(m);
@@ -91,6 +91,13 @@ char *fx_manifest(const char *id)
 		cr_assert_not_null(end);
 		snprintf(end, cap - (size_t)(end - m), "]},\n    %s\n  ]\n}\n",
 		         fx_manifest_contest);
+		/* a residents' meeting's motion (UL27) needs its notice date
+		 * (UL26.notice): 14 days before polling day */
+		static const char rp[] = "\"roll_published\": \"2026-02-20\"";
+		char *d = strstr(m, rp), *rest = strdup(d + strlen(rp));
+		cr_assert_not_null(rest);
+		snprintf(d, cap - (size_t)(d - m), "%s, \"notice\": \"2026-03-01\"%s", rp, rest);
+		free(rest);
 	}
 	return m;
 }
