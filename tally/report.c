@@ -297,6 +297,22 @@ static void resident_line(sbuf *b, const json_t *r)
 	unsigned __int128 an = (unsigned __int128)num * n;
 	unsigned long long fl = (unsigned long long)(an / den),
 	                   ce = (unsigned long long)((an + den - 1) / den);
+	if (num == den && num > 0) { /* a whole: "（发出选票 5 张）", no "的1/1" */
+		char of[160];
+		snprintf(of, sizeof of, "（%s %llu %s）", nw, n, nu);
+		if (strcmp(cmp, ">=") == 0)
+			sb_printf(b, "%s %llu %s，须不少于 %llu %s%s", xw, x, xu, n, xu, of);
+		else if (strcmp(cmp, ">") == 0)
+			sb_printf(b, "%s %llu %s，须多于 %llu %s%s", xw, x, xu, n, xu, of);
+		else if (strcmp(cmp, "<") == 0)
+			sb_printf(b, "%s %llu %s，须少于 %llu %s%s", xw, x, xu, n, xu, of);
+		else if (strcmp(cmp, "<=") == 0)
+			sb_printf(b, "%s %llu %s，不多于 %llu %s才成立%s", xw, x, xu, n, xu, of);
+		else
+			sb_printf(b, "%s %llu %s，与%s %llu %s相比", xw, x, xu, nw, n, nu);
+		sb_printf(b, "：%s", holds ? "成立" : "不成立");
+		return;
+	}
 	if (json_is_true(json_object_get(r, "base_zero"))) {
 		sb_printf(b, "%s %llu %s；%s为 0，不能计算：%s", xw, x, xu, nw,
 		          holds ? "成立" : "不成立");
@@ -328,55 +344,51 @@ static void text_rules(sbuf *t, sbuf *h, const json_t *dc, const elec_contest *c
 		char sb[256];
 		const char *subj = subject_name(c, json_string_value(json_object_get(r, "subject")),
 		                                sb, sizeof sb);
+		int holds = json_is_true(json_object_get(r, "holds"));
+		sbuf rl = {0};
+		/* the sentence a resident checks, the subject (a candidate's or
+		 * member's name) first */
+		if (subj != NULL)
+			sb_printf(&rl, "%s：", subj);
+		resident_line(&rl, r);
+		if (rl.oom)
+			t->oom = 1;
 		sb_printf(t,
 		          "    %-4s %s %s/%s [%s]%s%s: %s -- x = %lld (%s), n = %lld (%s), %lld %s "
 		          "%lld (%s)\n",
-		          json_is_true(json_object_get(r, "holds")) ? "[OK]" : "[NO]",
-		          str_of(r, "id"), str_of(r, "part"), str_of(r, "source"),
-		          str_of(r, "profile"), subj ? " " : "", subj ? subj : "",
-		          str_of(r, "test"), int_of(r, "x"), str_of(r, "x_is"), int_of(r, "n"),
-		          str_of(r, "n_is"), int_of(r, "lhs"), str_of(r, "cmp"), int_of(r, "rhs"),
-		          str_of(r, "fraction"));
-		sb_printf(t, "         ");
-		resident_line(t, r);
-		sb_printf(t, "\n");
-		sb_printf(h, "<tr class=\"%s\"><td>",
-		          json_is_true(json_object_get(r, "holds")) ? "ok" : "no");
-		{
-			sbuf rl = {0};
-			resident_line(&rl, r);
-			sb_html(h, rl.p ? rl.p : "");
-			free(rl.p);
-		}
-		sb_printf(h, "</td><td>");
+		          holds ? "[OK]" : "[NO]", str_of(r, "id"), str_of(r, "part"),
+		          str_of(r, "source"), str_of(r, "profile"), subj ? " " : "",
+		          subj ? subj : "", str_of(r, "test"), int_of(r, "x"), str_of(r, "x_is"),
+		          int_of(r, "n"), str_of(r, "n_is"), int_of(r, "lhs"), str_of(r, "cmp"),
+		          int_of(r, "rhs"), str_of(r, "fraction"));
+		sb_printf(t, "         %s\n", rl.p ? rl.p : "");
+		/* HTML: the sentence wide, the result, then the rule, its source
+		 * and the exact integer test in small print (R-9) */
+		sb_printf(h, "<tr class=\"%s\"><td>", holds ? "ok" : "no");
+		sb_html(h, rl.p ? rl.p : "");
+		free(rl.p);
+		sb_printf(h, "</td><td class=\"res\">%s</td><td>",
+		          holds ? "成立<br>holds" : "不成立<br>fails");
 		sb_html(h, str_of(r, "id"));
-		sb_printf(h, " ");
-		sb_html(h, str_of(r, "part"));
-		sb_printf(h, "</td><td>");
+		sb_printf(h, "<br><small>");
 		sb_html(h, str_of(r, "source"));
 		sb_printf(h, " [");
 		sb_html(h, str_of(r, "profile"));
-		sb_printf(h, "]</td><td>");
-		sb_html(h, subj ? subj : "");
-		sb_printf(h, "</td><td>");
+		sb_printf(h, "]<br>");
 		sb_html(h, str_of(r, "test"));
-		sb_printf(h, "</td><td>x = %lld (", int_of(r, "x"));
+		sb_printf(h, ": x = %lld (", int_of(r, "x"));
 		sb_html(h, str_of(r, "x_is"));
 		sb_printf(h, "), n = %lld (", int_of(r, "n"));
 		sb_html(h, str_of(r, "n_is"));
-		sb_printf(h, "), fraction ");
-		sb_html(h, str_of(r, "fraction"));
-		sb_printf(h, "</td><td>%lld ", int_of(r, "lhs"));
+		sb_printf(h, "), %lld ", int_of(r, "lhs"));
 		sb_html(h, str_of(r, "cmp"));
-		sb_printf(h, " %lld</td><td>%s</td></tr>\n", int_of(r, "rhs"),
-		          json_is_true(json_object_get(r, "holds")) ? "成立 holds"
-		                                                    : "不成立 fails");
+		sb_printf(h, " %lld</small></td></tr>\n", int_of(r, "rhs"));
 	}
 	json_array_foreach(json_object_get(dc, "conflicts"), i, r)
 	{
 		sb_printf(t, "    conflict (%s): rule applied %s\n", str_of(r, "kind"),
 		          str_of(r, "applied"));
-		sb_printf(h, "<tr class=\"conflict\"><td colspan=\"8\">冲突 conflict (");
+		sb_printf(h, "<tr class=\"conflict\"><td colspan=\"3\">冲突 conflict (");
 		sb_html(h, str_of(r, "kind"));
 		sb_printf(h, "): rule applied ");
 		sb_html(h, str_of(r, "applied"));
@@ -476,11 +488,13 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 	sb_printf(
 	    &h, "</title>\n<style>body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans "
 	        "SC\",\"PingFang SC\",\"Microsoft YaHei\",\"WenQuanYi Micro "
-	        "Hei\",sans-serif;max-width:60em;margin:2em auto}"
+	        "Hei\",sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
 	        "table{border-collapse:collapse;width:100%%;margin:.5em 0}"
 	        "td,th{border:1px solid #999;padding:.2em .4em;text-align:left;vertical-align:top}"
 	        ".bar{background:#2a6fb0;height:1em;display:inline-block}"
 	        "tr.no td{color:#900}tr.conflict td{background:#fee}"
+	        "table.rules td:first-child{width:58%%}table.rules td.res{white-space:nowrap}"
+	        "td small{color:#555}table.named th{width:9em;white-space:nowrap}"
 	        "pre{background:#f4f4f4;padding:.5em;white-space:pre-wrap;word-break:break-all}"
 	        "@media print{body{margin:0}}</style></head><body>\n<h1>");
 	sb_html(&h, m->title_zh);
@@ -548,29 +562,34 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 			named_minutes(&t, &h, c, &nt);
 		if (dc != NULL) {
 			const char *oc = str_of(dc, "outcome");
-			sb_printf(&t, "  outcome: %s (%s); elected: ", oc, outcome_zh(oc));
-			join_names(&t, json_object_get(dc, "elected"), c);
-			sb_printf(&t, "; run-off: ");
-			join_names(&t, json_object_get(dc, "runoff"), c);
-			sb_printf(&t, "\n  rules applied:\n");
+			/* elected and run-off only where there are candidates */
+			int office = c->type == CONTEST_OFFICE;
+			sb_printf(&t, "  outcome: %s (%s)", oc, outcome_zh(oc));
 			sb_printf(&h, "<p><b>结果 outcome: %s ", outcome_zh(oc));
 			sb_html(&h, oc);
-			sb_printf(&h, "</b>. 当选 elected: ");
-			{
+			sb_printf(&h, "</b>");
+			if (office) {
 				sbuf tmp = {0};
+				sb_printf(&t, "; elected: ");
+				join_names(&t, json_object_get(dc, "elected"), c);
+				sb_printf(&t, "; run-off: ");
+				join_names(&t, json_object_get(dc, "runoff"), c);
 				join_names(&tmp, json_object_get(dc, "elected"), c);
+				sb_printf(&h, ". 当选 elected: ");
 				sb_html(&h, tmp.p);
 				free(tmp.p);
-				sb_printf(&h, ". 另行选举 run-off: ");
 				tmp = (sbuf){0};
 				join_names(&tmp, json_object_get(dc, "runoff"), c);
+				sb_printf(&h, ". 另行选举 run-off: ");
 				sb_html(&h, tmp.p);
+				if (tmp.oom)
+					h.oom = 1;
 				free(tmp.p);
 			}
-			sb_printf(&h, ".</p>\n<table><tr><th>检验 check</th><th>规则 rule</th>"
-			              "<th>依据 source</th>"
-			              "<th>对象 subject</th><th>检验 test</th><th>数字 numbers</th>"
-			              "<th>比较 compared</th><th></th></tr>\n");
+			sb_printf(&t, "\n  rules applied:\n");
+			sb_printf(&h,
+			          ".</p>\n<table class=\"rules\"><tr><th>检验 check</th>"
+			          "<th>结果 result</th><th>规则 rule · 依据 source</th></tr>\n");
 			text_rules(&t, &h, dc, c);
 			sb_printf(&h, "</table>\n");
 		}

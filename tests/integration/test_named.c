@@ -52,8 +52,9 @@ static const char hall[] =
     "\"rules\": [\"UL27\"]}";
 
 /* Ballots of the example (director c1 c2, members m1..m5). */
-static const uint8_t marks[3 * FX_NOPT] = {
-    1, 0, 1, 1, 1, 0, 0, /**/ 0, 1, 0, 1, 1, 1, 0, /**/ 1, 0, 0, 0, 1, 1, 1,
+static const uint8_t marks[7 * FX_NOPT] = {
+    1, 0, 1, 1,      1, 0, 0, /**/ 0, 1, 0, 1,      1, 1, 0, /**/ 1, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1,
+    0, 1, 0, /**/ 1, 0, 1, 0, 1,      0, 1, /**/ 0, 1, 1, 1, 1,      0, 0, 1, 0, 1, 1, 0, 0, 1,
 };
 
 static rec_election *election(const char *name)
@@ -102,6 +103,58 @@ static json_t *contest_counts(const char *dir, const char *id)
 	return found;
 }
 
+/*
+ * R-9, the announcement a resident reads: a candidate's name once (not
+ * "王芳 / 王芳 (c1)"), candidates by name in the outcome line and the rule
+ * rows (never an id such as "m3"), and each test as a threshold in votes.
+ */
+static void announcement(const rec_election *el, const char *txt)
+{
+	static const char *const ids[] = {"c1", "c2", "m1", "m2", "m3", "m4", "m5"};
+	static const char *const names[] = {"王芳", "李强", "张伟", "刘洋", "陈静", "杨磊", "赵敏"};
+	char want[600], p[1200];
+	cr_assert(strstr(txt, "\n  王芳 ") != NULL, "%s", txt);
+	for (size_t i = 0; i < 7; i++) {
+		char bad[64];
+		snprintf(bad, sizeof bad, "(%s)", ids[i]);
+		cr_assert_null(strstr(txt, bad), "%s shown beside %s: %s", bad, names[i], txt);
+		snprintf(bad, sizeof bad, "] %s:", ids[i]); /* a rule row's subject */
+		cr_assert_null(strstr(txt, bad), "subject %s by id: %s", ids[i], txt);
+	}
+	/* the outcome lines, from the decision: names in its order */
+	snprintf(p, sizeof p, "%s/tally/result.json", el->dir);
+	json_t *res = json_load_file(p, 0, NULL);
+	const json_t *cs = json_object_get(json_object_get(res, "decision"), "contests");
+	for (size_t k = 0; k < 2; k++) {
+		const json_t *dc = json_array_get(cs, k), *a = json_object_get(dc, "elected");
+		snprintf(want, sizeof want, "  outcome: %s (",
+		                 json_string_value(json_object_get(dc, "outcome")));
+		char *at = strstr(txt, want);
+		cr_assert_not_null(at, "%s: %s", want, txt);
+		int n = snprintf(want, sizeof want, "elected: ");
+		for (size_t i = 0; i < json_array_size(a); i++) {
+			const char *id = json_string_value(json_array_get(a, i)), *nm = id;
+			for (size_t j = 0; j < 7; j++)
+				if (strcmp(ids[j], id) == 0)
+					nm = names[j];
+			n += snprintf(want + n, sizeof want - (size_t)n, "%s%s", i ? ", " : "", nm);
+		}
+		if (json_array_size(a) == 0)
+			snprintf(want + n, sizeof want - (size_t)n, "-");
+		cr_assert_not_null(strstr(at, want), "%s in: %s", want, at);
+	}
+	json_decref(res);
+	/* a threshold in votes: 7 of 10 registered cast, more than half */
+	cr_assert(
+	    strstr(txt, "参加投票 7 人，须不少于 6 人（超过登记选民 10 人的二分之一）：成立") !=
+	        NULL,
+	    "%s", txt);
+	/* a whole, not "的1/1" */
+	cr_assert(strstr(txt, "参加投票 7 人，不多于 7 人才成立（发出选票 7 张）：成立") != NULL,
+	          "%s", txt);
+	cr_assert_null(strstr(txt, "1/1）"), "%s", txt);
+}
+
 static const char *const s1_votes[] = {"hall V0001 yes", "hall V0002 yes", "hall V0003 no", NULL};
 static const char *const s2_votes[] = {"hall V0006 yes", "hall V0005 abstain", NULL};
 
@@ -111,9 +164,9 @@ Test(named, recorded_counted_verified_and_announced)
 	tally_opts o = {2, 0};
 	rec_election *el = election("rec");
 	fx_station_named = s1_votes;
-	fx_station_marks(el, "s1", marks, 2, 3);
+	fx_station_marks(el, "s1", marks, 4, 4);
 	fx_station_named = s2_votes;
-	fx_station_marks(el, "s2", marks + 2 * FX_NOPT, 1, 2);
+	fx_station_marks(el, "s2", marks + 4 * FX_NOPT, 3, 3);
 	fx_station_named = NULL;
 	cr_assert_eq(tally_run(el, &o, msg, sizeof msg), Q_OK, "%s", msg);
 	decrypt_combine(el, "rec");
@@ -145,6 +198,7 @@ Test(named, recorded_counted_verified_and_announced)
 	cr_assert(strstr(txt, "赞成 yes (3): V0001, V0002, V0006\n") != NULL, "%s", txt);
 	cr_assert(strstr(txt, "反对 no (1): V0003\n") != NULL, "%s", txt);
 	cr_assert(strstr(txt, "弃权 abstain (1): V0005\n") != NULL, "%s", txt);
+	announcement(el, txt);
 	free(txt);
 	snprintf(p, sizeof p, "%s/report.html", el->dir);
 	char *html = test_read_file(p, &l);
