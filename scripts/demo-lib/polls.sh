@@ -124,6 +124,14 @@ poll_stations() {
 	i=0
 	for sid in "$@"; do
 		st=$OUT/stations/$poll/$sid
+		# a named vote (记名表决, P-6.6): the poll worker records each
+		# attendee's hand under the roll id, into the station's log
+		if [ -f "$OUT/work/$poll/named-$sid.tsv" ]; then
+			local nc nv nx
+			while IFS=$'\t' read -r nc nv nx; do
+				"$BALLOT" --state "$st" named-vote "$nc" "$nv" "$nx" || rc=1
+			done <"$OUT/work/$poll/named-$sid.tsv" >"$OUT/work/$poll/named-$sid.txt"
+		fi
 		"$BALLOT" --state "$st" status >"$OUT/work/$poll/status-$sid.txt" || rc=1
 		"$BALLOT" --state "$st" close --yes >"$OUT/work/$poll/close-$sid.txt" || rc=1
 		station_stop "${pids[$i]}"
@@ -661,6 +669,12 @@ demo_evaluation() {
 	# per member: 满意, 基本满意 per mille (the rest 不满意); m5 is rated low
 	plan_for evaluation "$w/voters.tsv" 41 940 evaluation \
 		"700,200 650,250 600,300 680,200 300,200 720,180 640,260" 0 0 1 "$HALL_GROUPS"
+	# The same meeting votes on a motion by name (记名表决): every attendee
+	# checked in raises a hand, recorded under the roll id (7 in 10 for, 2
+	# against, 1 abstains).
+	awk -F'\t' '$1 == "hall" && $4 !~ /^refuse/ { n++; r = n % 10
+		printf "hall-hours\t%s\t%s\n", $2, r < 7 ? "yes" : r < 9 ? "no" : "abstain" }' \
+		"$w/plan.tsv" >"$w/named-hall.tsv"
 	check "evaluation polling in the meeting room" \
 		poll_stations evaluation "$OUT/records/evaluation" "$C/roll-reps.csv" "$w/plan.tsv" hall
 	narrate_booths evaluation
@@ -669,6 +683,13 @@ demo_evaluation() {
 	show "$OUT/records/evaluation/report.txt"
 	check "one member is below 60% satisfaction: rectification (CH1.20.4)" \
 		grep -q "\[OK\] CH1.20.4" "$OUT/records/evaluation/report.txt"
+	note "named vote hall-hours: $(wc -l <"$w/named-hall.tsv") hands recorded by roll id in the station's signed log"
+	check "the named vote is counted from the log and its minutes list the roll ids by vote (记名表决)" \
+		grep -q "记名表决 named vote ($(wc -l <"$w/named-hall.tsv")): by roll id" \
+		"$OUT/records/evaluation/report.txt"
+	check "the named motion passes (UL29)" \
+		awk '/\(hall-hours\) ==$/ { c = 1 } c && /outcome: passed/ { ok = 1 } END { exit !ok }' \
+		"$OUT/records/evaluation/report.txt"
 }
 
 demo_main() {
