@@ -548,6 +548,15 @@ J
 		grep -q '^  CONFLICT (quorum): UL29 fails .* but CH4.12 holds' "$w/decision.txt"
 }
 
+# cand_ids "NAME NAME ...": the candidates' ids (candidates.tsv: id, roll
+# id, name), in the order named; the announcement names candidates (R-9).
+cand_ids() {
+	local n
+	for n in $1; do
+		awk -F'\t' -v n="$n" '$3 == n { print $1; exit }' "$OUT/community/candidates.tsv"
+	done | tr '\n' ' ' | sed 's/ $//'
+}
+
 # The run-off (另行选举) of the seats round 1 left unfilled: same trustees
 # and keys, a new round linked to round 1 by its base hash.
 demo_runoff() {
@@ -555,9 +564,12 @@ demo_runoff() {
 	local C=$OUT/community M=$OUT/community/manifests
 	local rep=$OUT/records/election/report.txt
 	[ -f "$rep" ] || { todo "the run-off needs round 1's result"; return 0; }
-	local ids
-	ids=$(sed -n 's/.*; run-off: \(.*\)$/\1/p' "$rep" | head -n 1 | tr -d ',')
-	say "1b. Run-off (另行选举): ${ids:-no contest went to a run-off}"
+	local ids names
+	# the announcement names the candidates (R-9); their ids from the list
+	names=$(sed -n 's/.*; run-off: \(.*\)$/\1/p' "$rep" | head -n 1 | tr -d ',')
+	[ "$names" != "-" ] || names=""
+	ids=$(cand_ids "$names")
+	say "1b. Run-off (另行选举): ${names:-no contest went to a run-off}"
 	must "round 1 sends a seat to a run-off" test -n "$ids" || return 0
 	# The run-off's manifest is built from round 1's verified result:
 	# only the best-placed candidates not elected (UL19.runoff), for the
@@ -600,9 +612,10 @@ demo_runoff() {
 	# The new committee: round 1's elected and the run-off's, in that
 	# order.  The recall and the evaluation concern these members.
 	local e1 e2 n=0 id voter name
-	e1=$(sed -n 's/.*outcome: runoff[^;]*; elected: \([^;]*\);.*/\1/p' "$rep" | head -n 1 | tr -d ',')
-	e2=$(sed -n 's/.*outcome: elected[^;]*; elected: \([^;]*\);.*/\1/p' \
-		"$OUT/records/runoff/report.txt" | head -n 1 | tr -d ',')
+	e1=$(cand_ids "$(sed -n 's/.*outcome: runoff[^;]*; elected: \([^;]*\);.*/\1/p' "$rep" |
+		head -n 1 | tr -d ',')")
+	e2=$(cand_ids "$(sed -n 's/.*outcome: elected[^;]*; elected: \([^;]*\);.*/\1/p' \
+		"$OUT/records/runoff/report.txt" | head -n 1 | tr -d ',')")
 	: >"$C/committee.tsv.new"
 	for id in $e1 $e2; do
 		n=$((n + 1))
