@@ -530,7 +530,14 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 		sb_html(&h, c->title_zh);
 		sb_printf(&h, " / ");
 		sb_html(&h, c->title_en);
-		sb_printf(&h, "</h3>\n<table><tr><th>选项 option</th><th>票数 votes</th>"
+		sb_printf(&h, "</h3>\n");
+		if (c->type == CONTEST_MOTION && c->text != NULL) { /* what was voted on */
+			sb_printf(&t, "  %s%s\n", c->named ? "记名表决 named vote: " : "", c->text);
+			sb_printf(&h, "<p>%s", c->named ? "记名表决 named vote: " : "");
+			sb_html(&h, c->text);
+			sb_printf(&h, "</p>\n");
+		}
+		sb_printf(&h, "<table><tr><th>选项 option</th><th>票数 votes</th>"
 		              "<th></th></tr>\n");
 		for (size_t x = 0; x < nopt; x++) {
 			char zh[256], en[256];

@@ -195,6 +195,8 @@ Test(named, recorded_counted_verified_and_announced)
 	char *txt = test_read_file(p, &l);
 	cr_assert_not_null(txt);
 	cr_assert(strstr(txt, "记名表决 named vote (5)") != NULL, "%s", txt);
+	/* what was voted on, above its counts */
+	cr_assert(strstr(txt, "  记名表决 named vote: 活动室每晚开放至九点。") != NULL, "%s", txt);
 	cr_assert(strstr(txt, "赞成 yes (3): V0001, V0002, V0006\n") != NULL, "%s", txt);
 	cr_assert(strstr(txt, "反对 no (1): V0003\n") != NULL, "%s", txt);
 	cr_assert(strstr(txt, "弃权 abstain (1): V0005\n") != NULL, "%s", txt);
