@@ -1368,6 +1368,7 @@ static void ctx_free(ve_ctx *c)
 	free(c->agg_null);
 	json_decref(c->elog);
 	free(c->counts);
+	named_tally_free(&c->named);
 	free(c->used);
 	free(c->partial);
 	free(c->cpproof);

@@ -18,6 +18,7 @@
 #include "crypto/qerr.h"
 #include "election/ballot.h"
 #include "election/manifest.h"
+#include "election/named.h"
 #include "election/progress.h"
 #include "verify_election.h"
 
@@ -136,6 +137,9 @@ typedef struct ve_ctx {
 	size_t nused;
 	uint8_t (*partial)[ELGAMAL_CT_LEN / 2]; /* [t * total + s] = M_i (65 bytes) */
 	uint8_t (*cpproof)[CP_PROOF_LEN]; /* same indexing */
+	/* V-7.1: the named votes of the station logs (verify_named.c) */
+	named_tally named;
+	int named_bad; /* a named-vote entry was refused */
 	/* progress */
 	progress bar;
 	/* check 10: the sample's seed if given (--seed), else NULL (V-12.1) */
@@ -187,6 +191,16 @@ Q_MUST_CHECK qerr ve_round_style(ve_ctx *c, char *why, size_t whylen);
  * (E-5.3), and with c->o->previous_dir that round's record; in round 1,
  * that the manifest is not a run-off's.  params: parameters.json. */
 void ve_check_runoff_link(ve_ctx *c, const json_t *params);
+
+/* verify_named.c, V-7.1.  A named-vote entry (P-6.6) at index i of station
+ * s's log, payload p: counted if well formed, of a named motion, by a
+ * voter of the record's checked_in, once per motion; else an item of check
+ * 5 fails naming station, entry and voter. */
+void ve_named_entry(ve_ctx *c, const ve_station *s, uint64_t i, const uint8_t *p, size_t len);
+/* Check 9: the named contests of counts (a copy of the announced D-1
+ * counts) get the re-counted tallies and cast.  0 if a named vote was
+ * refused (the decision cannot be recomputed). */
+int ve_named_counts(ve_ctx *c, json_t *counts);
 
 /* Open and verify DIR/log and parse its entries into c->elog (not a check:
  * check 3 reports c->elog_err). */

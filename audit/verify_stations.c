@@ -209,6 +209,8 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 		} else if ((p = payload(buf, len, VE_ENTRY_OPENED, &pl)) != NULL) {
 			nopened++;
 			poll_opened(c, s, rel, i, p, pl, nopened == 1, nballots == 0);
+		} else if ((p = payload(buf, len, NAMED_ENTRY_TAG, &pl)) != NULL) {
+			ve_named_entry(c, s, i, p, pl); /* V-7.1 */
 		} else if (payload(buf, len, VE_ENTRY_REISSUED, &pl) == NULL) {
 			entry_unknown(c, rel, i, buf, len);
 		}

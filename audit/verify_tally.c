@@ -610,6 +610,10 @@ void ve_check_decision(ve_ctx *c)
 				json_object_set_new(tally, ids[j],
 				                    json_integer((json_int_t)c->counts[s]));
 	}
+	if (!ve_named_counts(c, counts)) {
+		ve_fail(c, VE_DECISION, "cannot run: a named vote was refused (check 5, V-7.1)");
+		goto out;
+	}
 	if ((txt = json_dumps(counts, JSON_COMPACT | JSON_SORT_KEYS)) == NULL ||
 	    counts_parse((const uint8_t *)txt, strlen(txt), c->m, &ec, &f) != Q_OK) {
 		ve_fail(c, VE_DECISION, "tally/result.json: the counts are not valid D-1 counts");

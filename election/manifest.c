@@ -301,7 +301,7 @@ static int build_options(elec_contest *c)
 			if (!add_option(c, yna[i], NULL, 0))
 				return 0;
 		c->min_sel = 0;
-		c->max_sel = 1;
+		c->max_sel = c->named ? 0 : 1; /* a named vote is not balloted (E-2.1) */
 		return 1;
 	case CONTEST_EVALUATION:
 		for (size_t m = 0; m < c->nmembers; m++)
@@ -653,6 +653,9 @@ static void parse_petition(pctx *p, elec_contest *c, json_t *jc, const char *pat
 				                  fit[k][1], s);
 }
 
+static void parse_ballot_mode(pctx *p, const elec_manifest *m, elec_contest *c, json_t *jc,
+                              const char *path);
+
 static void parse_contest(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc, const char *path,
                           int have_poll)
 {
@@ -687,6 +690,7 @@ static void parse_contest(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc
 		parse_petition(p, c, jc, path);
 		break;
 	}
+	parse_ballot_mode(p, m, c, jc, path);
 }
 
 /* ---- top level ---- */
@@ -1380,4 +1384,56 @@ static void parse_by_election(pctx *p, elec_manifest *m, json_t *root, int have_
 		                  m->polling_day.year, m->polling_day.month, m->polling_day.day,
 		                  m->term_began.year, m->term_began.month, m->term_began.day,
 		                  m->term_ends.year, m->term_ends.month, m->term_ends.day);
+}
+
+/* ---- named votes (E-2.1, 记名表决 / 举手表决) ---- */
+
+/* E-2.1: "ballot" is "secret" (the default) or "named"; a named vote is a
+ * motion's only, and never where the law asks for a secret ballot. */
+static void parse_ballot_mode(pctx *p, const elec_manifest *m, elec_contest *c, json_t *jc,
+                              const char *path)
+{
+	const char *b = get_str(p, jc, "ballot", path, 0);
+	elec_findings scratch;
+	if (b == NULL || strcmp(b, "secret") == 0)
+		return;
+	if (strcmp(b, "named") != 0) {
+		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
+		                  _("ballot \"%s\" is not secret or named"), b);
+		return;
+	}
+	/* UL19.secret: an election or a recall is a secret ballot */
+	elec_findings_init(&scratch);
+	const char *as = c->type == CONTEST_OFFICE   ? "election"
+	                 : c->type == CONTEST_RECALL ? "recall"
+	                                             : manifest_contest_type_name(c->type);
+	if (rules_vote_mode_check(as, 1, &scratch) != Q_OK) {
+		elec_findings_add(
+		    p->f, ELEC_ERROR, "UL19.secret", path,
+		    _("a named vote (记名表决) is refused: the law requires a secret "
+		      "ballot (无记名投票) for an election or a recall (UL19.secret, UL "
+		      "Art 19, 20)"));
+	} else if (c->type != CONTEST_MOTION) {
+		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
+		                  _("only a motion may be a named vote (ballot \"named\")"));
+	} else {
+		c->named = 1;
+	}
+	if (scratch.oom)
+		p->oom = 1;
+	elec_findings_free(&scratch);
+}
+
+int manifest_contest_balloted(const elec_contest *c)
+{
+	return c != NULL && c->type != CONTEST_PETITION && !c->named;
+}
+
+int manifest_named_vote_index(const char *vote)
+{
+	static const char *const v[] = {"yes", "no", "abstain"};
+	for (int i = 0; vote != NULL && i < 3; i++)
+		if (strcmp(vote, v[i]) == 0)
+			return i;
+	return -1;
 }

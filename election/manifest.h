@@ -79,6 +79,8 @@ typedef struct elec_contest {
 	size_t ncands;
 	/* motion */
 	char *text;
+	int named; /* "ballot": "named" (记名表决, E-2.1): not on the secret ballot;
+	            * each attendee's vote is a station log entry (P-6.6) */
 	/* recall */
 	char *member_id, *member_name, *defence;
 	elec_date defence_published;
@@ -197,6 +199,18 @@ void manifest_contest_options(const elec_contest *c, char *const **ids, size_t *
 const char *manifest_kind_name(elec_kind k);
 const char *manifest_mode_name(elec_mode m);
 const char *manifest_contest_type_name(elec_contest_type t);
+
+/*
+ * E-2.1: 1 if contest c is balloted (on the encrypted ballot, in the
+ * aggregate and decrypted): not a petition and not a named vote.
+ */
+int manifest_contest_balloted(const elec_contest *c);
+
+/*
+ * E-2.1: vote is "yes", "no" or "abstain" (赞成/反对/弃权): its option
+ * index 0..2 (E-3 order); -1 otherwise.
+ */
+int manifest_named_vote_index(const char *vote);
 
 /* 1 if s is a valid id: 1..64 bytes of [A-Za-z0-9._-]. */
 int manifest_id_ok(const char *s);

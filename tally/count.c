@@ -21,6 +21,7 @@
 #include "crypto/util.h"
 #include "election/alphaset.h"
 #include "election/i18n.h"
+#include "election/named.h"
 #include "election/progress.h"
 #include "election/srec.h"
 
@@ -1164,6 +1165,13 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 		if (e != Q_OK)
 			goto out;
 	}
+	{ /* V-7.1: the named votes of the station logs, checked now */
+		named_tally nt = {0};
+		e = tally_named_collect(el, &nt, msg, msgsz);
+		named_tally_free(&nt);
+		if (e != Q_OK)
+			goto out;
+	}
 	/* no ballot twice */
 	if ((refs = calloc(total + 1, sizeof *refs)) == NULL) {
 		e = Q_ERR_NOMEM;
@@ -1214,7 +1222,7 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 				e = Q_ERR_NOMEM;
 				goto out;
 			}
-			if (mc->type == CONTEST_PETITION) {
+			if (!manifest_contest_balloted(mc)) { /* petition, named vote (E-2.1) */
 				json_decref(jsel);
 				continue;
 			}
@@ -1331,5 +1339,77 @@ out:
 	free(buf);
 	json_decref(aj);
 	json_decref(entry);
+	return e;
+}
+
+/* ---- named votes (E-2.1, P-6.6, V-7.1) ---- */
+
+static int manifest_has_named(const elec_manifest *m)
+{
+	for (size_t i = 0; i < m->ncontests; i++)
+		if (m->contests[i].named)
+			return 1;
+	return 0;
+}
+
+/* The named-vote entries of station sid's log, up to its record's
+ * log.size, checked against its checked_in list (named_tally_add). */
+static qerr named_station(const rec_election *el, const char *sid, named_tally *nt, char *msg,
+                          size_t msgsz)
+{
+	char path[REC_PATH_MAX], lmsg[LOG_MSG_MAX], why[400];
+	json_t *j = NULL;
+	audit_log *lg = NULL;
+	uint8_t *buf = NULL;
+	uint64_t size = 0;
+	size_t tl = strlen(NAMED_ENTRY_TAG);
+	qerr e;
+	if ((e = rec_path(path, sizeof path, el->dir, "stations/%s/station-record.json", sid)) !=
+	        Q_OK ||
+	    (e = rec_read_json(path, &j, msg, msgsz)) != Q_OK)
+		return e;
+	if ((e = rec_json_u64(json_object_get(j, "log"), "size", UINT64_MAX >> 1, &size, path, msg,
+	                      msgsz)) != Q_OK)
+		goto out;
+	if ((e = rec_path(path, sizeof path, el->dir, "stations/%s/log", sid)) != Q_OK)
+		goto out;
+	if ((e = log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg)) != Q_OK) {
+		e = rec_fail(e, msg, msgsz, "station %s: its log cannot be opened: %s", sid, lmsg);
+		goto out;
+	}
+	if ((buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	for (uint64_t i = 0; i < size; i++) {
+		size_t len;
+		if ((e = log_read_entry(lg, i, buf, &len)) != Q_OK) {
+			e = rec_fail(e, msg, msgsz, "station %s: log entry %llu: %s", sid,
+			             (unsigned long long)i, log_error(lg));
+			goto out;
+		}
+		if (len <= tl || memcmp(buf, NAMED_ENTRY_TAG, tl) != 0 || buf[tl] != '\n')
+			continue;
+		if ((e = named_tally_add(nt, el->manifest, sid, i, json_object_get(j, "checked_in"),
+		                         buf + tl + 1, len - tl - 1, why, sizeof why)) != Q_OK) {
+			e = rec_fail(e, msg, msgsz, "%s (V-7.1)", why);
+			goto out;
+		}
+	}
+	e = Q_OK;
+out:
+	free(buf);
+	log_close(lg);
+	json_decref(j);
+	return e;
+}
+
+qerr tally_named_collect(const rec_election *el, named_tally *nt, char *msg, size_t msgsz)
+{
+	qerr e = Q_OK;
+	if (!manifest_has_named(el->manifest))
+		return Q_OK;
+	for (size_t s = 0; s < el->manifest->nstations && e == Q_OK; s++)
+		e = named_station(el, el->manifest->stations[s].id, nt, msg, msgsz);
 	return e;
 }

@@ -98,6 +98,18 @@ Q_MUST_CHECK qerr tally_build_keys_checked(const rec_election *el, const tally_o
  * JSON_SORT_KEYS, final newline); *buf malloc'd. */
 Q_MUST_CHECK qerr tally_aggregate_bytes(const json_t *aj, char **buf, size_t *len);
 
+/*
+ * E-2.1, V-7.1: every named-vote entry (P-6.6) of every station's log (up
+ * to its record's log.size), checked against the station record's
+ * checked_in list and counted once per voter and motion (election/named.h);
+ * nothing to do if the manifest has no named vote.  The logs themselves
+ * are checked by tally_build (R-5 (7)).  Errors name station, entry and
+ * voter; the caller frees nt with named_tally_free.
+ */
+struct named_tally;
+Q_MUST_CHECK qerr tally_named_collect(const rec_election *el, struct named_tally *nt, char *msg,
+                                      size_t msgsz);
+
 Q_MUST_CHECK qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t msgsz);
 
 #endif

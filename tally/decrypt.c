@@ -20,6 +20,7 @@
 #include "crypto/util.h"
 #include "election/decide.h"
 #include "election/i18n.h"
+#include "election/named.h"
 #include "tsig.h"
 
 #include "banned.h"
@@ -425,7 +426,8 @@ static qerr load_partial_untranslated(const rec_election *el, const agg_file *a,
 
 /* R-8.2: the counts (docs/decide.md D-1, combined form) from the decoded
  * values. */
-static json_t *make_counts(const rec_election *el, const agg_file *a, const uint64_t *val)
+static json_t *make_counts(const rec_election *el, const agg_file *a, const uint64_t *val,
+                           const named_tally *nt)
 {
 	json_t *root, *cs;
 	size_t sel = 0;
@@ -444,6 +446,17 @@ static json_t *make_counts(const rec_election *el, const agg_file *a, const uint
 		int64_t seats = -1;
 		if (mc->type == CONTEST_PETITION)
 			continue;
+		if (mc->named) { /* E-2.1: counted from the station logs (V-7.1) */
+			uint64_t nv[3];
+			named_tally_counts(nt, mc->id, nv);
+			ce = json_pack("{s:s, s:I, s:{s:I, s:I, s:I}}", "id", mc->id, "cast",
+			               (json_int_t)(nv[0] + nv[1] + nv[2]), "tally", "yes",
+			               (json_int_t)nv[0], "no", (json_int_t)nv[1], "abstain",
+			               (json_int_t)nv[2]);
+			if (ce == NULL || json_array_append_new(cs, ce) != 0)
+				goto fail;
+			continue;
+		}
 		manifest_contest_options(mc, &ids, &nopt, &mn, &mx);
 		/* a run-off round (E-5) counts the offices of its manifest, each
 		 * for the seats the previous round left unfilled */
@@ -500,6 +513,7 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 	elec_findings f;
 	trustee_set *set = NULL;
 	struct stat st;
+	named_tally nt = {0};
 	qerr e;
 
 	memset(&a, 0, sizeof a);
@@ -599,7 +613,9 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 			goto out;
 		}
 	}
-	if ((counts = make_counts(el, &a, val)) == NULL) {
+	if ((e = tally_named_collect(el, &nt, msg, msgsz)) != Q_OK)
+		goto out;
+	if ((counts = make_counts(el, &a, val, &nt)) == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
@@ -690,6 +706,7 @@ out:
 	point_free(M);
 	point_free(mG);
 	free(val);
+	named_tally_free(&nt);
 	elgamal_dlog_table_free(dt);
 	json_decref(counts);
 	json_decref(res);

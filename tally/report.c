@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "count.h"
 #include "crypto/util.h"
+#include "election/named.h"
 
 #include "banned.h"
 
@@ -124,6 +126,37 @@ static size_t display_width(const char *s)
 	return w;
 }
 
+/*
+ * R-9: the name a resident reads for candidate (or evaluated member) id of
+ * contest c: the manifest's name, once; with the id in brackets only where
+ * two of the contest share that name; id itself if it names nobody.
+ * Returns id or a pointer into buf.
+ */
+static const char *subject_name(const elec_contest *c, const char *id, char *buf, size_t cap)
+{
+	const char *nm = NULL;
+	size_t same = 0;
+	if (c == NULL || id == NULL)
+		return id;
+	for (size_t k = 0; k < c->ncands; k++)
+		if (c->cands[k].id && strcmp(c->cands[k].id, id) == 0)
+			nm = c->cands[k].name;
+	for (size_t k = 0; k < c->nmembers; k++)
+		if (c->members[k].id && strcmp(c->members[k].id, id) == 0)
+			nm = c->members[k].name;
+	if (nm == NULL || nm[0] == '\0')
+		return id;
+	for (size_t k = 0; k < c->ncands; k++)
+		same += c->cands[k].name && strcmp(c->cands[k].name, nm) == 0;
+	for (size_t k = 0; k < c->nmembers; k++)
+		same += c->members[k].name && strcmp(c->members[k].name, nm) == 0;
+	if (same > 1)
+		snprintf(buf, cap, "%s (%s)", nm, id);
+	else
+		snprintf(buf, cap, "%s", nm);
+	return buf;
+}
+
 /* Label of option x of contest c, Chinese and English. */
 static void option_label(const elec_contest *c, size_t x, const char *id, char *zh, char *en,
                          size_t cap)
@@ -134,13 +167,13 @@ static void option_label(const elec_contest *c, size_t x, const char *id, char *
 	snprintf(zh, cap, "%s", id);
 	snprintf(en, cap, "%s", id);
 	switch (c->type) {
-	case CONTEST_OFFICE:
-		for (size_t k = 0; k < c->ncands; k++)
-			if (strcmp(c->cands[k].id, id) == 0) {
-				snprintf(zh, cap, "%s", c->cands[k].name);
-				snprintf(en, cap, "%s (%s)", c->cands[k].name, id);
-			}
+	case CONTEST_OFFICE: { /* the name once (R-9) */
+		char b[256];
+		const char *nm = subject_name(c, id, b, sizeof b);
+		snprintf(zh, cap, "%s", nm);
+		snprintf(en, cap, "%s", nm);
 		break;
+	}
 	case CONTEST_MOTION:
 	case CONTEST_RECALL:
 		if (x < 3) {
@@ -190,7 +223,8 @@ static const json_t *counts_contest(const json_t *counts, const char *id)
 	return NULL;
 }
 
-static void join_strings(sbuf *b, const json_t *arr)
+/* The candidates of arr (ids) by name (R-9), comma-separated; "-" if none. */
+static void join_names(sbuf *b, const json_t *arr, const elec_contest *c)
 {
 	size_t i;
 	const json_t *v;
@@ -198,7 +232,12 @@ static void join_strings(sbuf *b, const json_t *arr)
 		sb_printf(b, "-");
 		return;
 	}
-	json_array_foreach(arr, i, v) sb_printf(b, "%s%s", i ? ", " : "", json_string_value(v));
+	json_array_foreach(arr, i, v)
+	{
+		char nb[256];
+		const char *id = json_string_value(v);
+		sb_printf(b, "%s%s", i ? ", " : "", id ? subject_name(c, id, nb, sizeof nb) : "?");
+	}
 }
 
 /* What a count is, in Chinese, and its unit (RP-2 bases). */
@@ -258,6 +297,22 @@ static void resident_line(sbuf *b, const json_t *r)
 	unsigned __int128 an = (unsigned __int128)num * n;
 	unsigned long long fl = (unsigned long long)(an / den),
 	                   ce = (unsigned long long)((an + den - 1) / den);
+	if (num == den && num > 0) { /* a whole: "（发出选票 5 张）", no "的1/1" */
+		char of[160];
+		snprintf(of, sizeof of, "（%s %llu %s）", nw, n, nu);
+		if (strcmp(cmp, ">=") == 0)
+			sb_printf(b, "%s %llu %s，须不少于 %llu %s%s", xw, x, xu, n, xu, of);
+		else if (strcmp(cmp, ">") == 0)
+			sb_printf(b, "%s %llu %s，须多于 %llu %s%s", xw, x, xu, n, xu, of);
+		else if (strcmp(cmp, "<") == 0)
+			sb_printf(b, "%s %llu %s，须少于 %llu %s%s", xw, x, xu, n, xu, of);
+		else if (strcmp(cmp, "<=") == 0)
+			sb_printf(b, "%s %llu %s，不多于 %llu %s才成立%s", xw, x, xu, n, xu, of);
+		else
+			sb_printf(b, "%s %llu %s，与%s %llu %s相比", xw, x, xu, nw, n, nu);
+		sb_printf(b, "：%s", holds ? "成立" : "不成立");
+		return;
+	}
 	if (json_is_true(json_object_get(r, "base_zero"))) {
 		sb_printf(b, "%s %llu %s；%s为 0，不能计算：%s", xw, x, xu, nw,
 		          holds ? "成立" : "不成立");
@@ -280,62 +335,60 @@ static void resident_line(sbuf *b, const json_t *r)
 	sb_printf(b, "：%s", holds ? "成立" : "不成立");
 }
 
-static void text_rules(sbuf *t, sbuf *h, const json_t *dc)
+static void text_rules(sbuf *t, sbuf *h, const json_t *dc, const elec_contest *c)
 {
 	size_t i;
 	const json_t *r;
 	json_array_foreach(json_object_get(dc, "rules"), i, r)
 	{
-		const char *subj = json_string_value(json_object_get(r, "subject"));
+		char sb[256];
+		const char *subj = subject_name(c, json_string_value(json_object_get(r, "subject")),
+		                                sb, sizeof sb);
+		int holds = json_is_true(json_object_get(r, "holds"));
+		sbuf rl = {0};
+		/* the sentence a resident checks, the subject (a candidate's or
+		 * member's name) first */
+		if (subj != NULL)
+			sb_printf(&rl, "%s：", subj);
+		resident_line(&rl, r);
+		if (rl.oom)
+			t->oom = 1;
 		sb_printf(t,
 		          "    %-4s %s %s/%s [%s]%s%s: %s -- x = %lld (%s), n = %lld (%s), %lld %s "
 		          "%lld (%s)\n",
-		          json_is_true(json_object_get(r, "holds")) ? "[OK]" : "[NO]",
-		          str_of(r, "id"), str_of(r, "part"), str_of(r, "source"),
-		          str_of(r, "profile"), subj ? " " : "", subj ? subj : "",
-		          str_of(r, "test"), int_of(r, "x"), str_of(r, "x_is"), int_of(r, "n"),
-		          str_of(r, "n_is"), int_of(r, "lhs"), str_of(r, "cmp"), int_of(r, "rhs"),
-		          str_of(r, "fraction"));
-		sb_printf(t, "         ");
-		resident_line(t, r);
-		sb_printf(t, "\n");
-		sb_printf(h, "<tr class=\"%s\"><td>",
-		          json_is_true(json_object_get(r, "holds")) ? "ok" : "no");
-		{
-			sbuf rl = {0};
-			resident_line(&rl, r);
-			sb_html(h, rl.p ? rl.p : "");
-			free(rl.p);
-		}
-		sb_printf(h, "</td><td>");
+		          holds ? "[OK]" : "[NO]", str_of(r, "id"), str_of(r, "part"),
+		          str_of(r, "source"), str_of(r, "profile"), subj ? " " : "",
+		          subj ? subj : "", str_of(r, "test"), int_of(r, "x"), str_of(r, "x_is"),
+		          int_of(r, "n"), str_of(r, "n_is"), int_of(r, "lhs"), str_of(r, "cmp"),
+		          int_of(r, "rhs"), str_of(r, "fraction"));
+		sb_printf(t, "         %s\n", rl.p ? rl.p : "");
+		/* HTML: the sentence wide, the result, then the rule, its source
+		 * and the exact integer test in small print (R-9) */
+		sb_printf(h, "<tr class=\"%s\"><td>", holds ? "ok" : "no");
+		sb_html(h, rl.p ? rl.p : "");
+		free(rl.p);
+		sb_printf(h, "</td><td class=\"res\">%s</td><td>",
+		          holds ? "成立<br>holds" : "不成立<br>fails");
 		sb_html(h, str_of(r, "id"));
-		sb_printf(h, " ");
-		sb_html(h, str_of(r, "part"));
-		sb_printf(h, "</td><td>");
+		sb_printf(h, "<br><small>");
 		sb_html(h, str_of(r, "source"));
 		sb_printf(h, " [");
 		sb_html(h, str_of(r, "profile"));
-		sb_printf(h, "]</td><td>");
-		sb_html(h, subj ? subj : "");
-		sb_printf(h, "</td><td>");
+		sb_printf(h, "]<br>");
 		sb_html(h, str_of(r, "test"));
-		sb_printf(h, "</td><td>x = %lld (", int_of(r, "x"));
+		sb_printf(h, ": x = %lld (", int_of(r, "x"));
 		sb_html(h, str_of(r, "x_is"));
 		sb_printf(h, "), n = %lld (", int_of(r, "n"));
 		sb_html(h, str_of(r, "n_is"));
-		sb_printf(h, "), fraction ");
-		sb_html(h, str_of(r, "fraction"));
-		sb_printf(h, "</td><td>%lld ", int_of(r, "lhs"));
+		sb_printf(h, "), %lld ", int_of(r, "lhs"));
 		sb_html(h, str_of(r, "cmp"));
-		sb_printf(h, " %lld</td><td>%s</td></tr>\n", int_of(r, "rhs"),
-		          json_is_true(json_object_get(r, "holds")) ? "成立 holds"
-		                                                    : "不成立 fails");
+		sb_printf(h, " %lld</small></td></tr>\n", int_of(r, "rhs"));
 	}
 	json_array_foreach(json_object_get(dc, "conflicts"), i, r)
 	{
 		sb_printf(t, "    conflict (%s): rule applied %s\n", str_of(r, "kind"),
 		          str_of(r, "applied"));
-		sb_printf(h, "<tr class=\"conflict\"><td colspan=\"8\">冲突 conflict (");
+		sb_printf(h, "<tr class=\"conflict\"><td colspan=\"3\">冲突 conflict (");
 		sb_html(h, str_of(r, "kind"));
 		sb_printf(h, "): rule applied ");
 		sb_html(h, str_of(r, "applied"));
@@ -343,8 +396,61 @@ static void text_rules(sbuf *t, sbuf *h, const json_t *dc)
 	}
 }
 
+static int cmp_named_voter(const void *a, const void *b)
+{
+	return strcmp(((const named_vote *)a)->voter, ((const named_vote *)b)->voter);
+}
+
+/*
+ * R-9: a named vote's minutes: the roll ids of the attendees by vote
+ * (赞成, 反对, 弃权), each list in roll-id order, re-counted from the
+ * station logs (V-7.1).
+ */
+static void named_minutes(sbuf *t, sbuf *h, const elec_contest *c, const named_tally *nt)
+{
+	static const char *const vz[3] = {"赞成", "反对", "弃权"}, *const ve[3] = {"yes", "no",
+	                                                                           "abstain"};
+	named_vote *v = calloc(nt->n + 1, sizeof *v);
+	size_t n = 0;
+	if (v == NULL) {
+		t->oom = 1;
+		return;
+	}
+	for (size_t i = 0; i < nt->n; i++)
+		if (strcmp(nt->v[i].contest, c->id) == 0)
+			v[n++] = nt->v[i];
+	qsort(v, n, sizeof *v, cmp_named_voter);
+	sb_printf(t, "  记名表决 named vote (%zu): by roll id, from the station logs\n", n);
+	sb_printf(h,
+	          "<p><b>记名表决 Named vote</b> (%zu): 按选民编号，据投票站日志 by roll id, "
+	          "from the station logs</p>\n<table class=\"named\">",
+	          n);
+	for (int k = 0; k < 3; k++) {
+		size_t cnt = 0;
+		for (size_t i = 0; i < n; i++)
+			cnt += v[i].vote == k;
+		sb_printf(t, "    %s %s (%zu):", vz[k], ve[k], cnt);
+		sb_printf(h, "<tr><th>%s %s (%zu)</th><td>", vz[k], ve[k], cnt);
+		for (size_t i = 0, j = 0; i < n; i++)
+			if (v[i].vote == k) {
+				sb_printf(t, "%s%s", j ? ", " : " ", v[i].voter);
+				sb_printf(h, "%s", j++ ? ", " : "");
+				sb_html(h, v[i].voter);
+			}
+		if (cnt == 0) {
+			sb_printf(t, " -");
+			sb_printf(h, "-");
+		}
+		sb_printf(t, "\n");
+		sb_printf(h, "</td></tr>\n");
+	}
+	sb_printf(h, "</table>\n");
+	free(v);
+}
+
 qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 {
+	named_tally nt = {0};
 	char path[REC_PATH_MAX], bh[2 * SHA256_LEN + 1];
 	json_t *res = NULL;
 	const json_t *dec, *counts;
@@ -363,6 +469,8 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 		return e;
 	if ((e = rec_path(path, sizeof path, el->dir, "tally/result.checkpoint")) != Q_OK ||
 	    (e = rec_read_file(path, 65536, &cp, &cplen, msg, msgsz)) != Q_OK)
+		goto out;
+	if ((e = tally_named_collect(el, &nt, msg, msgsz)) != Q_OK)
 		goto out;
 	dec = json_object_get(res, "decision");
 	counts = json_object_get(res, "counts");
@@ -402,11 +510,13 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 	sb_printf(
 	    &h, "</title>\n<style>body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans "
 	        "SC\",\"PingFang SC\",\"Microsoft YaHei\",\"WenQuanYi Micro "
-	        "Hei\",sans-serif;max-width:60em;margin:2em auto}"
+	        "Hei\",sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
 	        "table{border-collapse:collapse;width:100%%;margin:.5em 0}"
 	        "td,th{border:1px solid #999;padding:.2em .4em;text-align:left;vertical-align:top}"
 	        ".bar{background:#2a6fb0;height:1em;display:inline-block}"
 	        "tr.no td{color:#900}tr.conflict td{background:#fee}"
+	        "table.rules td:first-child{width:58%%}table.rules td.res{white-space:nowrap}"
+	        "td small{color:#555}table.named th{width:9em;white-space:nowrap}"
 	        "pre{background:#f4f4f4;padding:.5em;white-space:pre-wrap;word-break:break-all}"
 	        "@media print{body{margin:0}}</style></head><body>\n<h1>");
 	sb_html(&h, m->title_zh);
@@ -444,7 +554,14 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 		sb_html(&h, c->title_zh);
 		sb_printf(&h, " / ");
 		sb_html(&h, c->title_en);
-		sb_printf(&h, "</h3>\n<table><tr><th>选项 option</th><th>票数 votes</th>"
+		sb_printf(&h, "</h3>\n");
+		if (c->type == CONTEST_MOTION && c->text != NULL) { /* what was voted on */
+			sb_printf(&t, "  %s%s\n", c->named ? "记名表决 named vote: " : "", c->text);
+			sb_printf(&h, "<p>%s", c->named ? "记名表决 named vote: " : "");
+			sb_html(&h, c->text);
+			sb_printf(&h, "</p>\n");
+		}
+		sb_printf(&h, "<table><tr><th>选项 option</th><th>票数 votes</th>"
 		              "<th></th></tr>\n");
 		for (size_t x = 0; x < nopt; x++) {
 			char zh[256], en[256];
@@ -472,32 +589,39 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 			          v, v * 100 / maxv);
 		}
 		sb_printf(&h, "</table>\n");
+		if (c->named)
+			named_minutes(&t, &h, c, &nt);
 		if (dc != NULL) {
 			const char *oc = str_of(dc, "outcome");
-			sb_printf(&t, "  outcome: %s (%s); elected: ", oc, outcome_zh(oc));
-			join_strings(&t, json_object_get(dc, "elected"));
-			sb_printf(&t, "; run-off: ");
-			join_strings(&t, json_object_get(dc, "runoff"));
-			sb_printf(&t, "\n  rules applied:\n");
+			/* elected and run-off only where there are candidates */
+			int office = c->type == CONTEST_OFFICE;
+			sb_printf(&t, "  outcome: %s (%s)", oc, outcome_zh(oc));
 			sb_printf(&h, "<p><b>结果 outcome: %s ", outcome_zh(oc));
 			sb_html(&h, oc);
-			sb_printf(&h, "</b>. 当选 elected: ");
-			{
+			sb_printf(&h, "</b>");
+			if (office) {
 				sbuf tmp = {0};
-				join_strings(&tmp, json_object_get(dc, "elected"));
+				sb_printf(&t, "; elected: ");
+				join_names(&t, json_object_get(dc, "elected"), c);
+				sb_printf(&t, "; run-off: ");
+				join_names(&t, json_object_get(dc, "runoff"), c);
+				join_names(&tmp, json_object_get(dc, "elected"), c);
+				sb_printf(&h, ". 当选 elected: ");
 				sb_html(&h, tmp.p);
 				free(tmp.p);
-				sb_printf(&h, ". 另行选举 run-off: ");
 				tmp = (sbuf){0};
-				join_strings(&tmp, json_object_get(dc, "runoff"));
+				join_names(&tmp, json_object_get(dc, "runoff"), c);
+				sb_printf(&h, ". 另行选举 run-off: ");
 				sb_html(&h, tmp.p);
+				if (tmp.oom)
+					h.oom = 1;
 				free(tmp.p);
 			}
-			sb_printf(&h, ".</p>\n<table><tr><th>检验 check</th><th>规则 rule</th>"
-			              "<th>依据 source</th>"
-			              "<th>对象 subject</th><th>检验 test</th><th>数字 numbers</th>"
-			              "<th>比较 compared</th><th></th></tr>\n");
-			text_rules(&t, &h, dc);
+			sb_printf(&t, "\n  rules applied:\n");
+			sb_printf(&h,
+			          ".</p>\n<table class=\"rules\"><tr><th>检验 check</th>"
+			          "<th>结果 result</th><th>规则 rule · 依据 source</th></tr>\n");
+			text_rules(&t, &h, dc, c);
 			sb_printf(&h, "</table>\n");
 		}
 	}
@@ -561,6 +685,7 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 		goto out;
 	e = Q_OK;
 out:
+	named_tally_free(&nt);
 	free(t.p);
 	free(h.p);
 	free(cp);

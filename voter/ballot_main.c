@@ -42,6 +42,9 @@ static const char *const usage =
        "  reissue VOTER          a new token for the latest check-in whose token was\n"
        "                         never used (its reply lost in a crash); the old one\n"
        "                         dies\n"
+       "  named-vote MOTION VOTER yes|no|abstain\n"
+       "                         record a checked-in attendee's vote in a named vote\n"
+       "                         (记名表决): signed into the station's log\n"
        "Booth (booth.sock):\n"
        "  booth                  ask for the token (not echoed; or the first line of\n"
        "                         standard input), show the ballot, take the marks,\n"
@@ -122,6 +125,10 @@ static const struct {
                       "reason follows); check the command.")},
     {"too_large", N_("REQUEST REFUSED: the request is too large.")},
     {"truncated", N_("REQUEST REFUSED: the request was cut off; try again.")},
+    {"not_named", N_("NOT A NAMED VOTE: the manifest has no named vote (ballot \"named\") of "
+                     "this id.")},
+    {"not_attending", N_("NOT CHECKED IN: only an attendee who has been checked in votes.")},
+    {"named_twice", N_("ALREADY RECORDED: this attendee's vote in this motion is in the log.")},
     {NULL, NULL},
 };
 
@@ -772,6 +779,20 @@ int main(int argc, char **argv)
 			    _("RE-ISSUED: %s (the old token no longer works)\nBallot token (give "
 			      "to the voter): %s\n"),
 			    argv[i], json_string_value(json_object_get(rep, "token")));
+			json_decref(rep);
+			return 0;
+		}
+	} else if (strcmp(cmd, "named-vote") == 0) {
+		if (nargs != 3)
+			goto usage;
+		r = simple("operator",
+		           json_pack("{s:s, s:s, s:s, s:s}", "op", "named-vote", "contest", argv[i],
+		                     "voter", argv[i + 1], "vote", argv[i + 2]),
+		           &rep);
+		if (r == 0) {
+			printf(_("RECORDED: %s votes %s in motion %s (log entry %lld)\n"),
+			       argv[i + 1], argv[i + 2], argv[i],
+			       (long long)json_integer_value(json_object_get(rep, "log_index")));
 			json_decref(rep);
 			return 0;
 		}

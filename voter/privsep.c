@@ -12,8 +12,8 @@
 #include "banned.h"
 
 static const char *const names[PS__REQ_LAST + 1] = {
-    NULL,      "status",  "import-roll", "open",    "close", "export",    "lookup",
-    "checkin", "reissue", "ballot",      "encrypt", "cast",  "challenge", "receipt",
+    NULL,      "status", "import-roll", "open", "close",     "export",  "lookup",     "checkin",
+    "reissue", "ballot", "encrypt",     "cast", "challenge", "receipt", "named-vote",
 };
 
 const char *ps_type_name(uint32_t type)
@@ -91,6 +91,13 @@ qerr ps_encode(const ps_msg *m, uint8_t *buf, size_t cap, size_t *len)
 	case PS_LOOKUP:
 	case PS_REISSUE:
 		w_str(&w, m->str, PS_ID_MAX);
+		break;
+	case PS_NAMED_VOTE:
+		if (m->vote > 2)
+			return Q_ERR_ARG;
+		w_str(&w, m->str, PS_ID_MAX);
+		w_str(&w, m->contest, PS_ID_MAX);
+		w_u(&w, m->vote, 1);
 		break;
 	case PS_CHECKIN:
 		w_str(&w, m->str, PS_ID_MAX);
@@ -248,6 +255,15 @@ qerr ps_decode(const uint8_t *buf, size_t len, ps_msg *m, char *why, size_t whyl
 	case PS_REISSUE:
 		r_str(&r, m->str, PS_ID_MAX, "voter");
 		break;
+	case PS_NAMED_VOTE: {
+		r_str(&r, m->str, PS_ID_MAX, "voter");
+		r_str(&r, m->contest, PS_ID_MAX, "contest");
+		uint64_t v = r_u(&r, 1, "vote");
+		if (r.bad == NULL && v > 2)
+			r.bad = "vote";
+		m->vote = (uint8_t)v;
+		break;
+	}
 	case PS_CHECKIN: {
 		r_str(&r, m->str, PS_ID_MAX, "voter");
 		uint64_t hp = r_u(&r, 1, "has_proxy");

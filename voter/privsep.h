@@ -49,7 +49,8 @@ typedef enum ps_type {
 	PS_CAST = 11, /* conn, token, u8 form (0: neither, 1: marks, 2: code), marks | code */
 	PS_CHALLENGE = 12, /* conn, token, u8 has_code, code (if has_code) */
 	PS_RECEIPT = 13, /* conn, token */
-	PS__REQ_LAST = PS_RECEIPT,
+	PS_NAMED_VOTE = 14, /* conn, str voter, str contest, u8 vote (0 yes, 1 no, 2 abstain) */
+	PS__REQ_LAST = PS_NAMED_VOTE,
 	/* Monitor -> worker. */
 	PS_REPLY = 0x8001, /* conn, u32 n, n bytes of the JSON reply */
 } ps_type;
@@ -68,6 +69,8 @@ typedef struct ps_msg {
 	size_t nmarks;
 	int has_code; /* PS_CHALLENGE, PS_CAST form 2 */
 	uint8_t code[PS_CODE_LEN];
+	char contest[PS_ID_MAX + 1]; /* PS_NAMED_VOTE */
+	uint8_t vote; /* PS_NAMED_VOTE: 0 yes, 1 no, 2 abstain */
 } ps_msg;
 
 /* The name of a request type ("checkin", ...), or NULL if none. */

@@ -29,6 +29,7 @@ static const op_entry operator_ops[] = {
     {"checkin", PS_CHECKIN},
     {"issue", PS_CHECKIN},
     {"reissue", PS_REISSUE},
+    {"named-vote", PS_NAMED_VOTE},
     {NULL, 0},
 };
 static const op_entry booth_ops[] = {
@@ -121,6 +122,19 @@ static json_t *parse_fields(const ballot_style *style, const json_t *req, ps_msg
 	case PS_LOOKUP:
 	case PS_REISSUE:
 		return parse_id(req, "voter", m->str);
+	case PS_NAMED_VOTE: { /* P-6.6: voter, contest, vote yes|no|abstain */
+		const char *v = json_string_value(json_object_get(req, "vote"));
+		static const char *const vn[] = {"yes", "no", "abstain"};
+		if ((r = parse_id(req, "voter", m->str)) != NULL ||
+		    (r = parse_id(req, "contest", m->contest)) != NULL)
+			return r;
+		for (uint8_t k = 0; v != NULL && k < 3; k++)
+			if (strcmp(v, vn[k]) == 0) {
+				m->vote = k;
+				return NULL;
+			}
+		return server_error("bad_request", "\"vote\" must be yes, no or abstain");
+	}
 	case PS_CHECKIN:
 		if ((r = parse_id(req, "voter", m->str)) != NULL)
 			return r;

@@ -47,7 +47,7 @@ static const op_fn ops[PS__REQ_LAST + 1] = {
     [PS_CHECKIN] = op_checkin, [PS_REISSUE] = op_reissue,
     [PS_BALLOT] = op_ballot,   [PS_ENCRYPT] = op_encrypt,
     [PS_CAST] = op_cast,       [PS_CHALLENGE] = op_challenge,
-    [PS_RECEIPT] = op_receipt,
+    [PS_RECEIPT] = op_receipt, [PS_NAMED_VOTE] = op_named_vote,
 };
 
 /* A check-in refused under a rule of the election's profiles is logged

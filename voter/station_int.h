@@ -12,6 +12,7 @@
  *   station_open.c    configuration and state at start, station_free
  *   station_recover.c reconciliation of box and log after a crash (P-5.4)
  *   station_roll.c    the roll and check-in (import-roll, lookup, checkin, reissue)
+ *   station_named.c   named votes at meetings (named-vote, P-6.6)
  *   station_booth.c   the booth requests (ballot, encrypt, cast, challenge, receipt)
  *   station_jobs.c    crypto workers, job queues, in-flight and pending ballots
  *   station_commit.c  group commit (P-5.3)
@@ -53,6 +54,7 @@
 #include "crypto/util.h"
 #include "election/ballot.h"
 #include "election/manifest.h"
+#include "election/named.h"
 #include "election/roll.h"
 #include "privsep.h"
 #include "server.h"
@@ -179,6 +181,7 @@ struct station {
 	char last_id[STORE_FIELD_MAX];
 	uint8_t last_h[32];
 	uint64_t reissued; /* token-reissued entries in the log */
+	named_tally named; /* the log's named-vote entries (P-6.6), loop thread */
 	int crash_in_close; /* test hook, QUORUM_TEST_CRASH_IN_CLOSE (P-7.3) */
 	long crash_after_box; /* test hook, QUORUM_TEST_CRASH_AFTER_BOX (P-5.5) */
 	int log_fail; /* test hook, QUORUM_TEST_LOG_FAIL: 1 group appends fail, 2 all */
@@ -263,6 +266,11 @@ json_t *op_checkin(station *st, server_conn c, const ps_msg *m);
 json_t *op_import_roll(station *st, server_conn c, const ps_msg *m);
 json_t *op_lookup(station *st, server_conn c, const ps_msg *m);
 json_t *op_reissue(station *st, server_conn c, const ps_msg *m);
+
+/* station_named.c */
+json_t *op_named_vote(station *st, server_conn c, const ps_msg *m);
+qerr st_named_recover(station *st, uint64_t index, const uint8_t *entry, size_t len, char *err,
+                      size_t errlen);
 
 /* station_util.c */
 cmap_ent *cmap_find(const cmap *m, const uint8_t k[32]);

@@ -798,6 +798,7 @@ void station_free(station *st)
 		pending_clear(&st->pend[i]);
 	free(st->pend);
 	hset_free(&st->spent);
+	named_tally_free(&st->named);
 	free(st->cast_at.e);
 	free(st->inflight);
 	log_close(st->log);

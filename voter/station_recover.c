@@ -98,6 +98,9 @@ qerr st_reconcile(station *st, char *err, size_t errlen)
 			}
 		} else if (st_entry_payload(buf, len, ENTRY_REISSUED, &plen) != NULL) {
 			st->reissued++;
+		} else if (st_entry_payload(buf, len, NAMED_ENTRY_TAG, &plen) != NULL) {
+			if ((e = st_named_recover(st, i, buf, len, err, errlen)) != Q_OK)
+				goto out;
 		} else if ((p = st_entry_payload(buf, len, ENTRY_CHALLENGED, &plen)) != NULL &&
 		           plen >= 4) {
 			size_t bl = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) |

@@ -213,7 +213,7 @@ json_t *op_checkin(station *st, server_conn c, const ps_msg *m)
 
 /* Re-issue (operator): the latest check-in's token was never used (its
  * reply was lost in a crash, or the paper lost): it dies, a new one is
- * issued, and the log says a re-issue happened (P-6.6, never who). */
+ * issued, and the log says a re-issue happened (P-5.7, never who). */
 json_t *op_reissue(station *st, server_conn c, const ps_msg *m)
 {
 	const char *id = m->str;
@@ -252,7 +252,7 @@ json_t *op_reissue(station *st, server_conn c, const ps_msg *m)
 	if (rand_bytes(tok, sizeof tok) != Q_OK)
 		return server_error("internal", "random generator failed");
 	sha256(h, tok, sizeof tok);
-	/* Logged first: no re-issue is ever unlogged (P-6.6). */
+	/* Logged first: no re-issue is ever unlogged (P-5.7). */
 	snprintf(text, sizeof text, "reissued %llu\n", (unsigned long long)st->reissued + 1);
 	pthread_mutex_lock(&st->io_mu);
 	e = st_log_text(st, ENTRY_REISSUED, text, NULL);

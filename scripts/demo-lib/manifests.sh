@@ -16,7 +16,8 @@
 #                     motions, UL29 and CH4.12 (show of hands: decided from
 #                     the counts with `quorum-tally decide`)
 #   evaluation.json   annual evaluation of the 7 members by the
-#                     representatives (CH1.20.4, UL37)
+#                     representatives (CH1.20.4, UL37), and a motion by
+#                     named vote (记名表决, "ballot": "named", UL29)
 
 # JSON string escaping for the few free texts we insert (names are CJK
 # characters from a fixed list; no quotes or backslashes occur).
@@ -187,6 +188,12 @@ J
 		cat <<J
       ],
       "rules": ["CH1.20.4", "UL37"]
+    },
+    {
+      "id": "hall-hours", "type": "motion", "ballot": "named",
+      "title": {"zh": "社区活动室延长开放时间（记名表决）", "en": "Longer opening hours of the community room (named vote)"},
+      "text": "活动室每晚开放至九点。 The community room opens until nine every evening.",
+      "rules": ["UL29"]
     }
   ]
 }

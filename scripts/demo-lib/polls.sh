@@ -124,6 +124,14 @@ poll_stations() {
 	i=0
 	for sid in "$@"; do
 		st=$OUT/stations/$poll/$sid
+		# a named vote (记名表决, P-6.6): the poll worker records each
+		# attendee's hand under the roll id, into the station's log
+		if [ -f "$OUT/work/$poll/named-$sid.tsv" ]; then
+			local nc nv nx
+			while IFS=$'\t' read -r nc nv nx; do
+				"$BALLOT" --state "$st" named-vote "$nc" "$nv" "$nx" || rc=1
+			done <"$OUT/work/$poll/named-$sid.tsv" >"$OUT/work/$poll/named-$sid.txt"
+		fi
 		"$BALLOT" --state "$st" status >"$OUT/work/$poll/status-$sid.txt" || rc=1
 		"$BALLOT" --state "$st" close --yes >"$OUT/work/$poll/close-$sid.txt" || rc=1
 		station_stop "${pids[$i]}"
@@ -540,6 +548,15 @@ J
 		grep -q '^  CONFLICT (quorum): UL29 fails .* but CH4.12 holds' "$w/decision.txt"
 }
 
+# cand_ids "NAME NAME ...": the candidates' ids (candidates.tsv: id, roll
+# id, name), in the order named; the announcement names candidates (R-9).
+cand_ids() {
+	local n
+	for n in $1; do
+		awk -F'\t' -v n="$n" '$3 == n { print $1; exit }' "$OUT/community/candidates.tsv"
+	done | tr '\n' ' ' | sed 's/ $//'
+}
+
 # The run-off (另行选举) of the seats round 1 left unfilled: same trustees
 # and keys, a new round linked to round 1 by its base hash.
 demo_runoff() {
@@ -547,9 +564,12 @@ demo_runoff() {
 	local C=$OUT/community M=$OUT/community/manifests
 	local rep=$OUT/records/election/report.txt
 	[ -f "$rep" ] || { todo "the run-off needs round 1's result"; return 0; }
-	local ids
-	ids=$(sed -n 's/.*; run-off: \(.*\)$/\1/p' "$rep" | head -n 1 | tr -d ',')
-	say "1b. Run-off (另行选举): ${ids:-no contest went to a run-off}"
+	local ids names
+	# the announcement names the candidates (R-9); their ids from the list
+	names=$(sed -n 's/.*; run-off: \(.*\)$/\1/p' "$rep" | head -n 1 | tr -d ',')
+	[ "$names" != "-" ] || names=""
+	ids=$(cand_ids "$names")
+	say "1b. Run-off (另行选举): ${names:-no contest went to a run-off}"
 	must "round 1 sends a seat to a run-off" test -n "$ids" || return 0
 	# The run-off's manifest is built from round 1's verified result:
 	# only the best-placed candidates not elected (UL19.runoff), for the
@@ -592,9 +612,10 @@ demo_runoff() {
 	# The new committee: round 1's elected and the run-off's, in that
 	# order.  The recall and the evaluation concern these members.
 	local e1 e2 n=0 id voter name
-	e1=$(sed -n 's/.*outcome: runoff[^;]*; elected: \([^;]*\);.*/\1/p' "$rep" | head -n 1 | tr -d ',')
-	e2=$(sed -n 's/.*outcome: elected[^;]*; elected: \([^;]*\);.*/\1/p' \
-		"$OUT/records/runoff/report.txt" | head -n 1 | tr -d ',')
+	e1=$(cand_ids "$(sed -n 's/.*outcome: runoff[^;]*; elected: \([^;]*\);.*/\1/p' "$rep" |
+		head -n 1 | tr -d ',')")
+	e2=$(cand_ids "$(sed -n 's/.*outcome: elected[^;]*; elected: \([^;]*\);.*/\1/p' \
+		"$OUT/records/runoff/report.txt" | head -n 1 | tr -d ',')")
 	: >"$C/committee.tsv.new"
 	for id in $e1 $e2; do
 		n=$((n + 1))
@@ -661,6 +682,12 @@ demo_evaluation() {
 	# per member: 满意, 基本满意 per mille (the rest 不满意); m5 is rated low
 	plan_for evaluation "$w/voters.tsv" 41 940 evaluation \
 		"700,200 650,250 600,300 680,200 300,200 720,180 640,260" 0 0 1 "$HALL_GROUPS"
+	# The same meeting votes on a motion by name (记名表决): every attendee
+	# checked in raises a hand, recorded under the roll id (7 in 10 for, 2
+	# against, 1 abstains).
+	awk -F'\t' '$1 == "hall" && $4 !~ /^refuse/ { n++; r = n % 10
+		printf "hall-hours\t%s\t%s\n", $2, r < 7 ? "yes" : r < 9 ? "no" : "abstain" }' \
+		"$w/plan.tsv" >"$w/named-hall.tsv"
 	check "evaluation polling in the meeting room" \
 		poll_stations evaluation "$OUT/records/evaluation" "$C/roll-reps.csv" "$w/plan.tsv" hall
 	narrate_booths evaluation
@@ -669,6 +696,13 @@ demo_evaluation() {
 	show "$OUT/records/evaluation/report.txt"
 	check "one member is below 60% satisfaction: rectification (CH1.20.4)" \
 		grep -q "\[OK\] CH1.20.4" "$OUT/records/evaluation/report.txt"
+	note "named vote hall-hours: $(wc -l <"$w/named-hall.tsv") hands recorded by roll id in the station's signed log"
+	check "the named vote is counted from the log and its minutes list the roll ids by vote (记名表决)" \
+		grep -q "记名表决 named vote ($(wc -l <"$w/named-hall.tsv")): by roll id" \
+		"$OUT/records/evaluation/report.txt"
+	check "the named motion passes (UL29)" \
+		awk '/\(hall-hours\) ==$/ { c = 1 } c && /outcome: passed/ { ok = 1 } END { exit !ok }' \
+		"$OUT/records/evaluation/report.txt"
 }
 
 demo_main() {

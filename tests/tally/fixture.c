@@ -78,12 +78,28 @@ static const char roll_csv[] = "id,name,birth_date,household,group,flags\n"
                                "V0009,周杰,2008-03-16,H008,g4,proxy=V0007\n"
                                "V0010,吴刚,1950-05-05,H009,g1,deprived\n";
 
+const char *fx_manifest_contest = NULL;
+
 char *fx_manifest(const char *id)
 {
-	size_t cap = sizeof manifest_fmt + strlen(id) + 1;
+	size_t extra = fx_manifest_contest ? strlen(fx_manifest_contest) + 40 : 0;
+	size_t cap = sizeof manifest_fmt + strlen(id) + 1 + extra;
 	char *m = malloc(cap);
 	cr_assert_not_null(m);
 	snprintf(m, cap, manifest_fmt, id);
+	if (fx_manifest_contest != NULL) { /* one more contest, after the last */
+		char *end = strstr(m, "]}\n  ]\n}\n");
+		cr_assert_not_null(end);
+		snprintf(end, cap - (size_t)(end - m), "]},\n    %s\n  ]\n}\n",
+		         fx_manifest_contest);
+		/* a residents' meeting's motion (UL27) needs its notice date
+		 * (UL26.notice): 14 days before polling day */
+		static const char rp[] = "\"roll_published\": \"2026-02-20\"";
+		char *d = strstr(m, rp), *rest = strdup(d + strlen(rp));
+		cr_assert_not_null(rest);
+		snprintf(d, cap - (size_t)(d - m), "%s, \"notice\": \"2026-03-01\"%s", rp, rest);
+		free(rest);
+	}
 	return m;
 }
 
@@ -263,6 +279,13 @@ const char *fx_station_origin = NULL;
 const char *fx_station_opened = NULL;
 const char *fx_station_format = NULL;
 int fx_station_after_close = 0;
+const char *const *fx_station_named = NULL;
+
+/* "contest voter vote" into the three words (static buffers of the caller) */
+static void fx_named_split(const char *s, char *c, char *v, char *x)
+{
+	cr_assert_eq(sscanf(s, "%64s %64s %15s", c, v, x), 3, "named vote \"%s\"", s);
+}
 int fx_station_unsorted = 0;
 const char *fx_station_key_out = NULL;
 
@@ -371,6 +394,14 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 				cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
 				free(ent);
 			}
+		}
+		for (size_t k = 0; fx_station_named != NULL && fx_station_named[k] != NULL; k++) {
+			char nc[65], nv[65], nx[16];
+			fx_named_split(fx_station_named[k], nc, nv, nx);
+			snprintf(txt, sizeof txt, "contest %s\nvoter %s\nvote %s\n", nc, nv, nx);
+			ent = entry("quorum/v1/station/named-vote", txt, strlen(txt), &el_len);
+			cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
+			free(ent);
 		}
 		snprintf(txt, sizeof txt, "issued %llu\ncast %zu\nchallenged %zu\n",
 		         (unsigned long long)issued, n, nch);
@@ -693,6 +724,14 @@ void fx_station_daemon(const rec_election *el, const char *sid, const uint8_t *m
 		fx_marks_json(el, marks + i * per, mj, sizeof mj);
 		json_decref(fx_req(&d, "booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s}",
 		                   tok[i], mj));
+	}
+	for (size_t k = 0; fx_station_named != NULL && fx_station_named[k] != NULL; k++) {
+		char nc[65], nv[65], nx[16];
+		fx_named_split(fx_station_named[k], nc, nv, nx);
+		json_decref(fx_req(&d, "operator",
+		                   "{\"op\":\"named-vote\",\"contest\":\"%s\",\"voter\":\"%s\","
+		                   "\"vote\":\"%s\"}",
+		                   nc, nv, nx));
 	}
 	json_decref(fx_req(&d, "admin", "{\"op\":\"close\"}"));
 	cr_assert_eq(td_stop(&d), 0, "quorum-ballotd for %s did not stop cleanly", sid);

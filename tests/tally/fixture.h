@@ -33,6 +33,9 @@
 
 extern const kdf_params fx_kdf;
 
+/* If non-NULL (reset after use): one more contest (a JSON object's text)
+ * that fx_manifest, and so fx_init, appends to the example's. */
+extern const char *fx_manifest_contest;
 /* The example manifest (with the given election id) as malloc'd bytes. */
 char *fx_manifest(const char *id);
 /* The example roll (static). */
@@ -93,6 +96,11 @@ extern const char *fx_station_opened;
 extern const char *fx_station_format;
 extern int fx_station_after_close;
 extern int fx_station_unsorted;
+/* Named votes (E-2.1, P-6.6), each "contest voter vote" (NULL-terminated
+ * list; reset after use): fx_station_daemon records them through the
+ * operator's named-vote before closing; fx_station* writes them into the
+ * composed log before poll-closed, unchecked (a dishonest station). */
+extern const char *const *fx_station_named;
 
 /* Options per ballot of el's style (FX_NOPT in round 1; a run-off's
  * fewer, E-5). */

@@ -15,6 +15,7 @@
 #include "fixture.h"
 #include "tally/count.h"
 #include "tally/decrypt.h"
+#include "tally/report.h"
 #include "testutil.h"
 
 static char *tmp;
@@ -203,6 +204,23 @@ Test(combine, runoff_round_uses_the_same_keys_and_links_the_rounds)
 	cr_assert_str_neq(json_string_value(json_object_get(d, "outcome")), "elected",
 	                  "blank ballots elect nobody");
 	json_decref(res);
+	/* R-9: the run-off's announcement lists only its candidates (m3 陈静,
+	 * m4 杨磊 for members), by name; the elected by name */
+	cr_assert_eq(tally_report(r2, msg, sizeof msg), Q_OK, "%s", msg);
+	snprintf(p, sizeof p, "%s/report.txt", r2->dir);
+	size_t l;
+	char *txt = test_read_file(p, &l);
+	cr_assert_not_null(txt);
+	const char *mem = strstr(txt, "== 委员 / Members (members) ==");
+	cr_assert_not_null(mem, "%s", txt);
+	cr_assert(strstr(mem, "\n  陈静 ") != NULL && strstr(mem, "\n  杨磊 ") != NULL, "%s", mem);
+	static const char *const gone[] = {"张伟", "刘洋", "赵敏"}; /* m1, m2 elected; m5 out */
+	for (int i = 0; i < 3; i++)
+		cr_assert_null(strstr(mem, gone[i]), "%s is not a run-off candidate: %s", gone[i],
+		               mem);
+	cr_assert(strstr(mem, "outcome: elected (当选); elected: 陈静; run-off: -") != NULL, "%s",
+	          mem);
+	free(txt);
 	rec_free(r2);
 	rec_free(el);
 }

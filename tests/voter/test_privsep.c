@@ -57,6 +57,10 @@ Test(privsep, every_type_round_trips)
 			m.has_code = 1;
 			memset(m.code, 0x5c, sizeof m.code);
 		}
+		if (t == PS_NAMED_VOTE) {
+			strcpy(m.contest, "hall");
+			m.vote = 2;
+		}
 		size_t n = enc(&m);
 		cr_assert_eq(ps_decode(buf, n, &out, why, sizeof why), Q_OK, "%s: %s",
 		             ps_type_name(t), why);
@@ -64,11 +68,14 @@ Test(privsep, every_type_round_trips)
 		cr_assert_eq(out.conn, m.conn);
 		if (t == PS_STATUS)
 			cr_assert_eq(out.connections, 7);
-		if (t == PS_IMPORT_ROLL || t == PS_LOOKUP || t == PS_CHECKIN || t == PS_REISSUE)
+		if (t == PS_IMPORT_ROLL || t == PS_LOOKUP || t == PS_CHECKIN || t == PS_REISSUE ||
+		    t == PS_NAMED_VOTE)
 			cr_assert_str_eq(out.str, m.str);
+		if (t == PS_NAMED_VOTE)
+			cr_assert(strcmp(out.contest, "hall") == 0 && out.vote == 2);
 		if (t == PS_CHECKIN)
 			cr_assert(out.has_proxy && strcmp(out.proxy, "V0002") == 0);
-		if (t >= PS_BALLOT)
+		if (t >= PS_BALLOT && t <= PS_RECEIPT)
 			cr_assert_arr_eq(out.token, m.token, sizeof m.token);
 		if (t == PS_ENCRYPT || t == PS_CAST)
 			cr_assert(out.has_marks && out.nmarks == 7 &&
@@ -76,6 +83,23 @@ Test(privsep, every_type_round_trips)
 		if (t == PS_CHALLENGE)
 			cr_assert(out.has_code && memcmp(out.code, m.code, 32) == 0);
 	}
+}
+
+/* P-9.3: a named vote's vote byte is 0, 1 or 2 (yes, no, abstain). */
+Test(privsep, named_vote_out_of_range_refused)
+{
+	char why[200];
+	memset(&m, 0, sizeof m);
+	m.type = PS_NAMED_VOTE;
+	strcpy(m.str, "V0001");
+	strcpy(m.contest, "hall");
+	m.vote = 3;
+	cr_assert_eq(ps_encode(&m, buf, sizeof buf, &(size_t){0}), Q_ERR_ARG);
+	m.vote = 1;
+	size_t n = enc(&m);
+	buf[n - 1] = 3; /* the vote byte is last */
+	cr_assert_eq(ps_decode(buf, n, &out, why, sizeof why), Q_ERR_FORMAT);
+	cr_assert(strstr(why, "vote") != NULL, "%s", why);
 }
 
 Test(privsep, malformed_frames_are_refused)
