@@ -71,7 +71,7 @@ qerr ballot_style_set_groups(ballot_style *st, size_t i, uint32_t ngroups, const
 
 qerr ballot_style_check(ballot_style *st, char *why, size_t whylen)
 {
-	size_t total = 0;
+	size_t total = 0, nw = 0;
 	if (st == NULL)
 		return Q_ERR_ARG;
 	for (size_t i = 0; i < st->ncontests; i++) {
@@ -90,9 +90,20 @@ qerr ballot_style_check(ballot_style *st, char *why, size_t whylen)
 			say(why, whylen, "contest %zu: groups not set", i);
 			return Q_ERR_RANGE;
 		}
+		/* B-10.1 */
+		if (c->nwritein > BALLOT_MAX_WRITEIN || c->nwritein > c->max_sel ||
+		    c->nwritein >= c->noptions || (c->nwritein > 0 && c->ngroups > 0)) {
+			say(why, whylen,
+			    "contest %zu: %u write-in slots invalid (1..%u, at most the limit %u, "
+			    "after at least one listed option, no groups)",
+			    i, c->nwritein, BALLOT_MAX_WRITEIN, c->max_sel);
+			return Q_ERR_RANGE;
+		}
 		total += c->noptions;
+		nw += c->nwritein;
 	}
 	st->total_options = total;
+	st->total_writein = nw;
 	return Q_OK;
 }
 

@@ -38,6 +38,7 @@
 #include "crypto/group.h"
 #include "crypto/proof.h"
 #include "crypto/qerr.h"
+#include "crypto/shuffle.h"
 
 #define BALLOT_CODE_LEN 32
 #define BALLOT_HASH_LEN 32
@@ -50,12 +51,20 @@
 #define BALLOT_TAG_SELECTION "quorum/v2/ballot/selection"
 #define BALLOT_TAG_GROUP "quorum/v2/ballot/group"
 #define BALLOT_TAG_CONTEST "quorum/v2/ballot/contest"
+/* B-10: write-in slots. */
+#define BALLOT_MAX_WRITEIN 5u
+#define BALLOT_TAG_WRITEIN "quorum/v2/ballot/write-in"
+/* B-10.3: per slot, NAMEPT_WIDTH name ciphertexts and as many Schnorr proofs. */
+#define BALLOT_NAME_LEN (NAMEPT_WIDTH * (ELGAMAL_CT_LEN + SCHNORR_PROOF_LEN))
 
 typedef struct ballot_contest_style {
 	uint32_t noptions; /* 1..BALLOT_MAX_OPTIONS */
 	uint32_t min_sel, max_sel; /* min_sel <= max_sel <= noptions */
 	uint32_t ngroups; /* 0, or the number of 0..1 groups */
 	uint32_t *group; /* noptions entries < ngroups (NULL when ngroups = 0) */
+	/* B-10.1: the last nwritein options are write-in slots (0..BALLOT_MAX_WRITEIN,
+	 * <= max_sel, no groups); each carries a name (B-10.2). */
+	uint32_t nwritein;
 } ballot_contest_style;
 
 typedef struct ballot_style {
@@ -63,6 +72,7 @@ typedef struct ballot_style {
 	size_t ncontests;
 	ballot_contest_style *contests;
 	size_t total_options; /* sum of noptions */
+	size_t total_writein; /* sum of nwritein */
 } ballot_style;
 
 /* A style of ncontests contests whose fields the caller then fills in
