@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/group.h"
+#include "crypto/util.h"
 #include "election/ballot.h"
 #include "election/manifest.h"
 #include "election/rules.h"
@@ -151,5 +153,247 @@ Test(writein, style_check_refuses_bad_slots)
 	st->contests[0].nwritein = 2;
 	cr_assert_eq(ballot_style_check(st, why, sizeof why), Q_OK, "%s", why);
 	cr_assert_eq(st->total_writein, 2);
+	ballot_style_free(st);
+}
+
+/* ---- ballots with write-in slots (B-10.2 - B-10.7) ---- */
+
+static scalar *sk;
+static point *K;
+static point_table *Kt;
+
+static void keys(void)
+{
+	sk = scalar_new();
+	K = point_new();
+	cr_assert_eq(scalar_set_u64(sk, 987654321), Q_OK);
+	cr_assert_eq(point_mul_base(K, sk), Q_OK);
+	Kt = point_table_new(K);
+	cr_assert_not_null(Kt);
+}
+
+static void unkeys(void)
+{
+	point_table_free(Kt);
+	point_free(K);
+	scalar_free(sk);
+}
+
+/* director: 2 options 0..1, no slots; members: 4 listed + 2 slots, 0..3 */
+static ballot_style *wstyle(void)
+{
+	ballot_style *st = ballot_style_new(2, BASE);
+	cr_assert_not_null(st);
+	st->contests[0] = (ballot_contest_style){2, 0, 1, 0, NULL, 0};
+	st->contests[1] = (ballot_contest_style){6, 0, 3, 0, NULL, 2};
+	cr_assert_eq(ballot_style_check(st, NULL, 0), Q_OK);
+	return st;
+}
+
+/* marks: director option 1; members option 0 and slot 0 */
+static const uint8_t MARKS[8] = {0, 1, 1, 0, 0, 0, 1, 0};
+static const char *const NAMES[2] = {"张伟", NULL};
+
+static ballot *wballot(const ballot_style *st, ballot_opening **op)
+{
+	ballot *b = NULL;
+	char why[200] = "";
+	cr_assert_eq(ballot_encrypt_names(st, Kt, MARKS, 8, NAMES, 2, &b, op, why, sizeof why),
+	             Q_OK, "%s", why);
+	return b;
+}
+
+Test(writein_ballot, encrypt_encode_verify_open, .init = keys, .fini = unkeys)
+{
+	ballot_style *st = wstyle();
+	ballot_opening *op = NULL;
+	ballot *b = wballot(st, &op);
+	char why[300] = "";
+	cr_assert_eq(ballot_verify(st, K, Kt, b, why, sizeof why), Q_OK, "%s", why);
+	uint8_t *enc = NULL;
+	size_t len = 0;
+	cr_assert_eq(ballot_encode(b, &enc, &len), Q_OK);
+	/* B-2 with B-10.3: 4 + (8 + 2*518 + 2*194) + (8 + 6*518 + 4*194 + 2*388) */
+	cr_assert_eq(len, 4 + (8 + 2 * 518 + 2 * 194) + (8 + 6 * 518 + 4 * 194 + 2 * 388));
+	cr_assert_eq(ballot_style_encoded_len(st), len);
+	ballot *d = NULL;
+	cr_assert_eq(ballot_decode(st, enc, len, &d), Q_OK);
+	uint8_t *enc2 = NULL;
+	size_t len2 = 0;
+	cr_assert_eq(ballot_encode(d, &enc2, &len2), Q_OK);
+	cr_assert(len2 == len && memcmp(enc, enc2, len) == 0, "the encoding is canonical");
+	uint8_t id1[32], id2[32];
+	cr_assert_eq(ballot_id(id1, st, b), Q_OK);
+	cr_assert_eq(ballot_id_enc(id2, st, enc, len), Q_OK);
+	cr_assert_eq(memcmp(id1, id2, 32), 0, "B-10.4 from the ballot and from its bytes");
+	/* the identity hashes the names: a changed name ciphertext byte changes it */
+	enc2[len - 388 * 2 + 100] ^= 1;
+	cr_assert_eq(ballot_id_enc(id2, st, enc2, len), Q_OK);
+	cr_assert_neq(memcmp(id1, id2, 32), 0);
+	/* JSON */
+	json_t *j = ballot_to_json(b);
+	cr_assert_not_null(j);
+	cr_assert_eq(json_array_size(json_object_get(
+	                 json_array_get(json_object_get(j, "contests"), 1), "write_ins")),
+	             2);
+	ballot *jb = NULL;
+	cr_assert_eq(ballot_from_json(st, j, &jb), Q_OK);
+	cr_assert_eq(ballot_verify(st, K, NULL, jb, why, sizeof why), Q_OK, "%s", why);
+	/* the opening shows the name (B-10.7) */
+	uint8_t *oenc = NULL;
+	size_t olen = 0;
+	cr_assert_eq(ballot_opening_encode(op, &oenc, &olen), Q_OK);
+	cr_assert_eq(olen, 8 * 33 + 2 * 2 * 32);
+	cr_assert_eq(ballot_style_opening_len(st), olen);
+	ballot_opening *op2 = NULL;
+	cr_assert_eq(ballot_opening_decode(st, oenc, olen, &op2), Q_OK);
+	cr_assert_eq(ballot_opening_check(st, K, d, op2, why, sizeof why), Q_OK, "%s", why);
+	uint8_t name[60];
+	size_t nlen;
+	cr_assert_eq(ballot_opening_name(st, K, d, op2, 0, name, &nlen), Q_OK);
+	cr_assert(nlen == strlen("张伟") && memcmp(name, "张伟", nlen) == 0);
+	cr_assert_eq(ballot_opening_name(st, K, d, op2, 1, name, &nlen), Q_OK);
+	cr_assert_eq(nlen, 0, "an unmarked slot carries the empty name (B-10.2)");
+	json_t *oj = ballot_opening_to_json(st, op2);
+	cr_assert_eq(json_array_size(json_object_get(oj, "name_nonces")), 2);
+	json_decref(oj);
+	/* a name nonce that does not open its ciphertext is refused */
+	cr_assert_eq(scalar_set_u64(op2->name_nonce[1], 5), Q_OK);
+	cr_assert_eq(ballot_opening_check(st, K, d, op2, why, sizeof why), Q_ERR_PROOF);
+	cr_assert(strstr(why, "write-in 0: opening does not re-encrypt") != NULL, "%s", why);
+	ballot_opening_free(op2);
+	free(oenc);
+	json_decref(j);
+	ballot_free(jb);
+	ballot_free(d);
+	free(enc2);
+	free(enc);
+	ballot_opening_free(op);
+	ballot_free(b);
+	ballot_style_free(st);
+}
+
+Test(writein_ballot, names_must_fit_the_marks, .init = keys, .fini = unkeys)
+{
+	ballot_style *st = wstyle();
+	ballot *b = NULL;
+	char why[200] = "";
+	const char *none[2] = {NULL, NULL};
+	cr_assert_eq(ballot_encrypt_names(st, Kt, MARKS, 8, none, 2, &b, NULL, why, sizeof why),
+	             Q_ERR_ARG);
+	cr_assert(strstr(why, "contest 1 write-in 0: marked without a name") != NULL, "%s", why);
+	const char *two[2] = {"张伟", "李娜"};
+	cr_assert_eq(ballot_encrypt_names(st, Kt, MARKS, 8, two, 2, &b, NULL, why, sizeof why),
+	             Q_ERR_ARG);
+	cr_assert(strstr(why, "contest 1 write-in 1: a name in an unmarked slot") != NULL, "%s",
+	          why);
+	char longname[61];
+	memset(longname, 'a', 60);
+	longname[60] = '\0';
+	const char *lng[2] = {longname, NULL};
+	cr_assert_eq(ballot_encrypt_names(st, Kt, MARKS, 8, lng, 2, &b, NULL, why, sizeof why),
+	             Q_ERR_RANGE);
+	cr_assert(strstr(why, "longer than 59 bytes") != NULL, "%s", why);
+	const char *bad[2] = {"\xc3\x28", NULL};
+	cr_assert_eq(ballot_encrypt_names(st, Kt, MARKS, 8, bad, 2, &b, NULL, why, sizeof why),
+	             Q_ERR_ENCODING);
+	cr_assert_eq(ballot_encrypt_names(st, Kt, MARKS, 8, NAMES, 1, &b, NULL, why, sizeof why),
+	             Q_ERR_ARG);
+	/* the slot's mark counts in the contest's limit like any option */
+	const uint8_t four[8] = {0, 1, 1, 1, 1, 0, 1, 0};
+	cr_assert_eq(ballot_encrypt_names(st, Kt, four, 8, NAMES, 2, &b, NULL, why, sizeof why),
+	             Q_ERR_RANGE);
+	/* ballot_encrypt is the one with no names: a marked slot is refused */
+	cr_assert_eq(ballot_encrypt(st, Kt, MARKS, 8, &b, NULL), Q_ERR_ARG);
+	cr_assert_null(b);
+	ballot_style_free(st);
+}
+
+Test(writein_ballot, forged_name_proof_is_named, .init = keys, .fini = unkeys)
+{
+	ballot_style *st = wstyle();
+	ballot *b = wballot(st, NULL);
+	uint8_t *enc = NULL;
+	size_t len = 0;
+	cr_assert_eq(ballot_encode(b, &enc, &len), Q_OK);
+	/* the last byte of slot 1's second proof's response u */
+	enc[len - 1] ^= 1;
+	ballot *d = NULL;
+	char why[300] = "";
+	cr_assert_eq(ballot_decode(st, enc, len, &d), Q_OK);
+	cr_assert_eq(ballot_verify(st, K, Kt, d, why, sizeof why), Q_ERR_PROOF);
+	cr_assert(strstr(why, "contest 1 write-in 1 name point 1: proof of knowledge fails "
+	                      "(B-10.5)") != NULL,
+	          "%s", why);
+	/* in a batch, with the bytes: the bad ballot is named by its index */
+	const ballot *bs[3] = {b, d, b};
+	const uint8_t *encs[3] = {enc, enc, enc};
+	size_t lens[3] = {len, len, len};
+	uint8_t *good = NULL;
+	size_t glen;
+	cr_assert_eq(ballot_encode(b, &good, &glen), Q_OK);
+	encs[0] = encs[2] = good;
+	qerr res[3];
+	size_t first = 0;
+	cr_assert_eq(
+	    ballot_verify_batch_enc(st, K, Kt, bs, encs, lens, 3, res, &first, why, sizeof why),
+	    Q_ERR_PROOF);
+	cr_assert_eq(first, 1);
+	cr_assert(res[0] == Q_OK && res[1] == Q_ERR_PROOF && res[2] == Q_OK);
+	cr_assert(strstr(why, "ballot 1: contest 1 write-in 1 name point 1") != NULL, "%s", why);
+	cr_assert_eq(ballot_verify_batch(st, K, Kt, bs, 3, NULL, &first, why, sizeof why),
+	             Q_ERR_PROOF);
+	cr_assert_eq(first, 1);
+	free(good);
+	ballot_free(d);
+	free(enc);
+	ballot_free(b);
+	ballot_style_free(st);
+}
+
+/* C-8.0 (b), B-10.5: a voter who copies another ballot's name ciphertext
+ * (to look for its twin among the decrypted names) cannot prove it: its
+ * nonce is not theirs, and the copied proof was made for the other
+ * ballot's identity. */
+Test(writein_ballot, copied_name_is_refused, .init = keys, .fini = unkeys)
+{
+	ballot_style *st = wstyle();
+	ballot_opening *opb = NULL;
+	ballot *a = wballot(st, NULL);
+	ballot *b = wballot(st, &opb);
+	ballot_writein *wa = &a->contests[1].wi[0], *wb = &b->contests[1].wi[0];
+	for (size_t k = 0; k < NAMEPT_WIDTH; k++) {
+		cr_assert_eq(elgamal_ct_copy(wb->ct[k], wa->ct[k]), Q_OK);
+		cr_assert_eq(scalar_copy(wb->pok[k]->c, wa->pok[k]->c), Q_OK);
+		cr_assert_eq(scalar_copy(wb->pok[k]->u, wa->pok[k]->u), Q_OK);
+	}
+	/* re-proving with b's own nonces: every mark proof is made anew for the
+	 * new identity, but no proof of the copied name can be (Q_ERR_ARG) */
+	cr_assert_eq(ballot_prove(st, Kt, b, opb), Q_ERR_ARG);
+	char why[300] = "";
+	cr_assert_eq(ballot_verify(st, K, Kt, b, why, sizeof why), Q_ERR_PROOF);
+	cr_assert(strstr(why, "contest 1 write-in 0 name point 0: proof of knowledge fails") !=
+	              NULL,
+	          "%s", why);
+	ballot_opening_free(opb);
+	ballot_free(a);
+	ballot_free(b);
+	ballot_style_free(st);
+}
+
+Test(writein_ballot, name_context_known_answer)
+{
+	/* B-10.5, computed with Python's hashlib from the spec's bytes */
+	uint8_t id[32], ctx[32], want[32];
+	memset(id, 2, sizeof id);
+	ballot_style *st = ballot_style_new(0, (const uint8_t[32]){1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	                                                           1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	                                                           1, 1, 1, 1, 1, 1, 1, 1, 1, 1});
+	ballot_writein_ctx(ctx, st, id, 1, 0, 1);
+	cr_assert_eq(hex_decode(want, 32,
+	                        "3319857780836ae2e8b09100a3df6f660d506ac250487010b976c8f72c6a760e",
+	                        64),
+	             Q_OK);
+	cr_assert_eq(memcmp(ctx, want, 32), 0);
 	ballot_style_free(st);
 }
