@@ -13,6 +13,7 @@
 #include "election/manifest.h"
 #include "election/rules.h"
 #include "election/runoff.h"
+#include "election/writein.h"
 #include "helpers.h"
 
 #include "banned.h"
@@ -396,4 +397,56 @@ Test(writein_ballot, name_context_known_answer)
 	             Q_OK);
 	cr_assert_eq(memcmp(ctx, want, 32), 0);
 	ballot_style_free(st);
+}
+
+/* ---- the normal form of a written name (B-10.9) ---- */
+
+static void norm_is(const char *in, const char *want)
+{
+	char out[WRITEIN_NAME_MAX + 1];
+	size_t len = 99;
+	cr_assert_eq(writein_normalise(in, strlen(in), out, sizeof out, &len), Q_OK, "%s", in);
+	cr_assert_str_eq(out, want);
+	cr_assert_eq(len, strlen(want));
+}
+
+static void norm_fails(const char *in, size_t len, qerr want)
+{
+	char out[WRITEIN_NAME_MAX + 1];
+	size_t olen = 99;
+	cr_assert_eq(writein_normalise(in, len, out, sizeof out, &olen), want, "%s", in);
+	cr_assert_eq(olen, 0);
+	cr_assert_str_eq(out, "");
+}
+
+Test(writein_name, nfc_width_and_trim)
+{
+	norm_is("张伟", "张伟");
+	norm_is("  张伟 \t", "张伟");
+	norm_is("\xe3\x80\x80张伟\xe3\x80\x80", "张伟"); /* U+3000 both sides */
+	/* full-width Latin and the ideographic space inside */
+	norm_is("\xef\xbc\xba\xef\xbc\xa8\xe3\x80\x80\xef\xbd\x97\xef\xbd\x85\xef\xbd\x89",
+	        "ZH wei");
+	norm_is("e\xcc\x81", "\xc3\xa9"); /* e + U+0301 -> U+00E9 (NFC) */
+	norm_is("\xe2\x84\xab", "\xc3\x85"); /* U+212B ANGSTROM SIGN -> U+00C5 (NFC) */
+	norm_is("   ", "");
+	/* 19 Chinese characters (57 bytes) fit, 20 (60) do not */
+	char buf[64] = "";
+	for (int i = 0; i < 19; i++)
+		memcpy(buf + 3 * i, "张", 3);
+	buf[57] = '\0';
+	norm_is(buf, buf);
+	memcpy(buf + 57, "伟", 4);
+	norm_fails(buf, 60, Q_ERR_RANGE);
+}
+
+Test(writein_name, bad_input_refused)
+{
+	norm_fails("\xc3\x28", 2, Q_ERR_ENCODING); /* ill-formed UTF-8 */
+	norm_fails("\xed\xa0\x80", 3, Q_ERR_ENCODING); /* a surrogate */
+	norm_fails("张\n伟", strlen("张\n伟"), Q_ERR_ENCODING);
+	norm_fails("张\0伟", 7, Q_ERR_ENCODING);
+	char big[WRITEIN_INPUT_MAX + 2];
+	memset(big, ' ', sizeof big);
+	norm_fails(big, sizeof big, Q_ERR_RANGE);
 }
