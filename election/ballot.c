@@ -502,10 +502,11 @@ qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t 
 	return ballot_encrypt_names(st, K, marks, n, NULL, st->total_writein, out, op_out, NULL, 0);
 }
 
-/* B-10.2: check the names against the marks of the slots. */
-static qerr names_check(const ballot_style *st, const uint8_t *marks, const char *const *names,
-                        size_t nnames, char *why, size_t whylen)
+qerr ballot_names_check(const ballot_style *st, const uint8_t *marks, size_t n,
+                        const char *const *names, size_t nnames, char *why, size_t whylen)
 {
+	if (st == NULL || n != st->total_options || (marks == NULL && n > 0))
+		return Q_ERR_ARG;
 	if (nnames != st->total_writein) {
 		say(why, whylen, "%zu write-in names given, the ballot has %zu slots", nnames,
 		    st->total_writein);
@@ -549,7 +550,7 @@ qerr ballot_encrypt_names(const ballot_style *st, const point_table *K, const ui
 		return Q_ERR_ARG;
 	if ((e = ballot_marks_check(st, marks, n, why, whylen)) != Q_OK)
 		return e;
-	if ((e = names_check(st, marks, names, nnames, why, whylen)) != Q_OK)
+	if ((e = ballot_names_check(st, marks, n, names, nnames, why, whylen)) != Q_OK)
 		return e;
 	if ((e = ballot_alloc(st, &b)) != Q_OK)
 		return e;

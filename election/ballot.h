@@ -156,6 +156,12 @@ Q_MUST_CHECK qerr ballot_encrypt(const ballot_style *st, const point_table *K, c
  * namept_encode's errors for a name that is not UTF-8 (Q_ERR_ENCODING) or
  * longer than 59 bytes (Q_ERR_RANGE).  Names are secret like marks: the
  * caller wipes its copies. */
+/* B-10.2: names (as for ballot_encrypt_names) fit marks (n = total_options):
+ * Q_ERR_ARG (why naming the slot) for a wrong nnames, a name in an
+ * unmarked slot or a marked slot without one. */
+Q_MUST_CHECK qerr ballot_names_check(const ballot_style *st, const uint8_t *marks, size_t n,
+                                     const char *const *names, size_t nnames, char *why,
+                                     size_t whylen);
 Q_MUST_CHECK qerr ballot_encrypt_names(const ballot_style *st, const point_table *K,
                                        const uint8_t *marks, size_t n, const char *const *names,
                                        size_t nnames, ballot **out, ballot_opening **op, char *why,
