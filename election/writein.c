@@ -9,6 +9,8 @@
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 
+#include "crypto/transcript.h"
+#include "election/ballot.h"
 #include "crypto/util.h"
 
 #include "banned.h"
@@ -78,4 +80,50 @@ out:
 	wipe(src, sizeof src);
 	wipe(nfc, sizeof nfc);
 	return e;
+}
+
+void writein_mix_ctx(uint8_t ctx[SHUFFLE_CTX_LEN], const uint8_t base_hash[BALLOT_HASH_LEN],
+                     uint32_t contest, uint32_t mixer)
+{
+	/* B-10.8 */
+	transcript t;
+	if (transcript_init(&t, WRITEIN_TAG_MIX) != Q_OK)
+		qfatal("writein_mix_ctx: out of memory");
+	transcript_bytes(&t, base_hash, BALLOT_HASH_LEN);
+	transcript_u32(&t, contest);
+	transcript_u32(&t, mixer);
+	transcript_digest(&t, ctx);
+}
+
+size_t writein_tuple_width(const ballot_style *st, size_t contest)
+{
+	if (st == NULL || contest >= st->ncontests)
+		return 0;
+	return (1 + NAMEPT_WIDTH) * (size_t)st->contests[contest].nwritein;
+}
+
+qerr writein_mix_input(const ballot_style *st, size_t contest, const ballot *const *bs, size_t n,
+                       elgamal_ct *const *out)
+{
+	size_t w = writein_tuple_width(st, contest);
+	qerr e;
+	if (w == 0 || (bs == NULL && n > 0) || (out == NULL && n > 0))
+		return Q_ERR_ARG;
+	const ballot_contest_style *cs = &st->contests[contest];
+	for (size_t b = 0; b < n; b++) {
+		if (bs[b] == NULL || bs[b]->ncontests != st->ncontests)
+			return Q_ERR_ARG;
+		const ballot_contest *c = &bs[b]->contests[contest];
+		if (c->nsel != cs->noptions || c->nwritein != cs->nwritein)
+			return Q_ERR_ARG;
+		for (size_t s = 0, k = 0; s < cs->nwritein; s++) {
+			const elgamal_ct *mark = c->sel[cs->noptions - cs->nwritein + s].ct;
+			if ((e = elgamal_ct_copy(out[b * w + k++], mark)) != Q_OK)
+				return e;
+			for (size_t q = 0; q < NAMEPT_WIDTH; q++)
+				if ((e = elgamal_ct_copy(out[b * w + k++], c->wi[s].ct[q])) != Q_OK)
+					return e;
+		}
+	}
+	return Q_OK;
 }

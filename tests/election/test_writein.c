@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/elgamal.h"
 #include "crypto/group.h"
+#include "crypto/shuffle.h"
 #include "crypto/util.h"
 #include "election/ballot.h"
 #include "election/manifest.h"
@@ -449,4 +451,109 @@ Test(writein_name, bad_input_refused)
 	char big[WRITEIN_INPUT_MAX + 2];
 	memset(big, ' ', sizeof big);
 	norm_fails(big, sizeof big, Q_ERR_RANGE);
+}
+
+/* ---- the trustees' mix of write-in tuples (B-10.8, building blocks) ---- */
+
+/* Decrypt tuple t of list (width 6: 2 slots) with sk: "m:name|m:name". */
+static void tuple_text(elgamal_ct *const *list, size_t t, char *out, size_t cap)
+{
+	point *p[NAMEPT_WIDTH + 1];
+	size_t off = 0;
+	for (size_t k = 0; k <= NAMEPT_WIDTH; k++)
+		p[k] = point_new();
+	for (size_t s = 0; s < 2; s++) {
+		for (size_t k = 0; k <= NAMEPT_WIDTH; k++)
+			cr_assert_eq(elgamal_decrypt_point(p[k], list[t * 6 + s * 3 + k], sk),
+			             Q_OK);
+		uint8_t name[60];
+		size_t len = 0;
+		cr_assert_eq(namept_decode(name, &len, (const point *const *)(p + 1), NAMEPT_WIDTH),
+		             Q_OK);
+		off += (size_t)snprintf(out + off, cap - off, "%d:%s|",
+		                        point_is_infinity(p[0]) ? 0 : 1, (char *)name);
+	}
+	for (size_t k = 0; k <= NAMEPT_WIDTH; k++)
+		point_free(p[k]);
+}
+
+static int cmpstr(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+Test(writein_mix, two_mixers_keep_the_multiset_and_bind_their_place, .init = keys, .fini = unkeys)
+{
+	enum { N = 4, W = 6 };
+	ballot_style *st = wstyle();
+	ballot *bs[N];
+	static const uint8_t marks[N][8] = {{0, 1, 1, 0, 0, 0, 1, 0},
+	                                    {1, 0, 0, 0, 0, 0, 0, 0},
+	                                    {0, 0, 0, 0, 0, 0, 1, 1},
+	                                    {0, 1, 0, 1, 0, 0, 1, 0}};
+	static const char *const names[N][2] = {
+	    {"张伟", NULL}, {NULL, NULL}, {"李娜", "王小明"}, {"李娜", NULL}};
+	char why[200] = "";
+	for (size_t b = 0; b < N; b++)
+		cr_assert_eq(ballot_encrypt_names(st, Kt, marks[b], 8, names[b], 2, &bs[b], NULL,
+		                                  why, sizeof why),
+		             Q_OK, "%s", why);
+	cr_assert_eq(writein_tuple_width(st, 0), 0);
+	cr_assert_eq(writein_tuple_width(st, 1), W);
+	elgamal_ct *in[N * W], *mid[N * W], *out[N * W];
+	for (size_t k = 0; k < N * W; k++) {
+		in[k] = elgamal_ct_new();
+		mid[k] = elgamal_ct_new();
+		out[k] = elgamal_ct_new();
+	}
+	cr_assert_eq(writein_mix_input(st, 0, (const ballot *const *)bs, N, in), Q_ERR_ARG);
+	cr_assert_eq(writein_mix_input(st, 1, (const ballot *const *)bs, N, in), Q_OK);
+	/* mixer 0 then mixer 1, each under its own place's context */
+	uint8_t ctx0[32], ctx1[32];
+	writein_mix_ctx(ctx0, st->base_hash, 1, 0);
+	writein_mix_ctx(ctx1, st->base_hash, 1, 1);
+	shuffle_proof *p0 = NULL, *p1 = NULL;
+	cr_assert_eq(shuffle_mix(mid, &p0, ctx0, Kt, (const elgamal_ct *const *)in, N, W), Q_OK);
+	cr_assert_eq(shuffle_mix(out, &p1, ctx1, Kt, (const elgamal_ct *const *)mid, N, W), Q_OK);
+	shuffle_fail sf;
+	cr_assert_eq(shuffle_verify(p0, ctx0, K, (const elgamal_ct *const *)in,
+	                            (const elgamal_ct *const *)mid, N, W, &sf),
+	             Q_OK);
+	cr_assert_eq(shuffle_verify(p1, ctx1, K, (const elgamal_ct *const *)mid,
+	                            (const elgamal_ct *const *)out, N, W, &sf),
+	             Q_OK);
+	/* a proof shown for another place in the chain (or contest) fails */
+	cr_assert_eq(shuffle_verify(p0, ctx1, K, (const elgamal_ct *const *)in,
+	                            (const elgamal_ct *const *)mid, N, W, &sf),
+	             Q_ERR_PROOF);
+	/* the tuples decrypt to the ballots' (mark, name) pairs, as a multiset */
+	char a[N][200], b[N][200];
+	for (size_t t = 0; t < N; t++) {
+		tuple_text(in, t, a[t], sizeof a[t]);
+		tuple_text(out, t, b[t], sizeof b[t]);
+	}
+	cr_assert_str_eq(a[2], "1:李娜|1:王小明|");
+	qsort(a, N, sizeof a[0], cmpstr);
+	qsort(b, N, sizeof b[0], cmpstr);
+	for (size_t t = 0; t < N; t++)
+		cr_assert_str_eq(a[t], b[t]);
+	/* known answer of the context (Python's hashlib, B-10.8) */
+	uint8_t want[32], c12[32], one[32];
+	memset(one, 1, sizeof one);
+	writein_mix_ctx(c12, one, 1, 2);
+	cr_assert_eq(hex_decode(want, 32,
+	                        "85daad69f7197aee7cb44b53fc40778e32df5e407c7ce4705f797ca174931746",
+	                        64),
+	             Q_OK);
+	cr_assert_eq(memcmp(c12, want, 32), 0);
+	shuffle_proof_free(p0);
+	shuffle_proof_free(p1);
+	for (size_t k = 0; k < N * W; k++) {
+		elgamal_ct_free(in[k]);
+		elgamal_ct_free(mid[k]);
+		elgamal_ct_free(out[k]);
+	}
+	for (size_t t = 0; t < N; t++)
+		ballot_free(bs[t]);
+	ballot_style_free(st);
 }
