@@ -181,8 +181,8 @@ static double floor_encrypt(int n, double *cpu)
 {
 	uint8_t bh[32] = {1};
 	ballot_style *st = ballot_style_new(2, bh);
-	st->contests[0] = (ballot_contest_style){2, 0, 1, 0, NULL};
-	st->contests[1] = (ballot_contest_style){5, 0, 3, 0, NULL};
+	st->contests[0] = (ballot_contest_style){2, 0, 1, 0, NULL, 0};
+	st->contests[1] = (ballot_contest_style){5, 0, 3, 0, NULL, 0};
 	if (ballot_style_check(st, NULL, 0) != Q_OK)
 		die("style");
 	scalar *s = scalar_new();

@@ -71,7 +71,7 @@ qerr ballot_style_set_groups(ballot_style *st, size_t i, uint32_t ngroups, const
 
 qerr ballot_style_check(ballot_style *st, char *why, size_t whylen)
 {
-	size_t total = 0;
+	size_t total = 0, nw = 0;
 	if (st == NULL)
 		return Q_ERR_ARG;
 	for (size_t i = 0; i < st->ncontests; i++) {
@@ -90,9 +90,20 @@ qerr ballot_style_check(ballot_style *st, char *why, size_t whylen)
 			say(why, whylen, "contest %zu: groups not set", i);
 			return Q_ERR_RANGE;
 		}
+		/* B-10.1 */
+		if (c->nwritein > BALLOT_MAX_WRITEIN || c->nwritein > c->max_sel ||
+		    c->nwritein >= c->noptions || (c->nwritein > 0 && c->ngroups > 0)) {
+			say(why, whylen,
+			    "contest %zu: %u write-in slots invalid (1..%u, at most the limit %u, "
+			    "after at least one listed option, no groups)",
+			    i, c->nwritein, BALLOT_MAX_WRITEIN, c->max_sel);
+			return Q_ERR_RANGE;
+		}
 		total += c->noptions;
+		nw += c->nwritein;
 	}
 	st->total_options = total;
+	st->total_writein = nw;
 	return Q_OK;
 }
 
@@ -117,6 +128,12 @@ static void contest_clear(ballot_contest *c)
 		range_proof_free(c->group_proof[g]);
 	free(c->group_proof);
 	range_proof_free(c->total_proof);
+	for (size_t s = 0; s < c->nwritein; s++)
+		for (size_t k = 0; k < NAMEPT_WIDTH; k++) {
+			elgamal_ct_free(c->wi[s].ct[k]);
+			schnorr_proof_free(c->wi[s].pok[k]);
+		}
+	free(c->wi);
 	memset(c, 0, sizeof *c);
 }
 
@@ -138,6 +155,10 @@ void ballot_opening_free(ballot_opening *op)
 		for (size_t i = 0; i < op->n; i++)
 			scalar_free(op->nonce[i]);
 	free(op->nonce);
+	if (op->name_nonce != NULL)
+		for (size_t i = 0; i < op->nname; i++)
+			scalar_free(op->name_nonce[i]);
+	free(op->name_nonce);
 	wipe(op->marks, op->n);
 	free(op->marks);
 	free(op);
@@ -168,6 +189,17 @@ static qerr ballot_alloc(const ballot_style *st, ballot **out)
 		for (size_t j = 0; j < c->nsel; j++)
 			if ((c->sel[j].ct = elgamal_ct_new()) == NULL)
 				goto nomem;
+		/* B-10.2: the names of the write-in slots */
+		if (cs->nwritein > 0) {
+			if ((c->wi = calloc(cs->nwritein, sizeof *c->wi)) == NULL)
+				goto nomem;
+			c->nwritein = cs->nwritein;
+			for (size_t s = 0; s < c->nwritein; s++)
+				for (size_t k = 0; k < NAMEPT_WIDTH; k++)
+					if ((c->wi[s].ct[k] = elgamal_ct_new()) == NULL ||
+					    (c->wi[s].pok[k] = schnorr_proof_new()) == NULL)
+						goto nomem;
+		}
 	}
 	*out = b;
 	return Q_OK;
@@ -248,6 +280,8 @@ static qerr sum_cts(const ballot_contest_style *cs, const ballot_contest *c, uin
 static const uint8_t *enc_ct(const ballot_style *st, const uint8_t *enc, size_t i, size_t j);
 /* The B-2 length of a ballot of style st. */
 static size_t style_enc_len(const ballot_style *st);
+/* The name of write-in slot s of contest i in a B-2 encoding (B-10.3). */
+static const uint8_t *enc_name(const ballot_style *st, const uint8_t *enc, size_t i, size_t s);
 
 qerr ballot_id(uint8_t id[BALLOT_ID_LEN], const ballot_style *st, const ballot *b)
 {
@@ -278,6 +312,26 @@ qerr ballot_id(uint8_t id[BALLOT_ID_LEN], const ballot_style *st, const ballot *
 			}
 			transcript_bytes(&t, ct, ELGAMAL_CT_LEN);
 		}
+	/* B-10.4: then one field per name ciphertext */
+	for (size_t i = 0; i < st->ncontests; i++) {
+		if (b->contests[i].nwritein != st->contests[i].nwritein) {
+			transcript_free(&t);
+			return Q_ERR_FORMAT;
+		}
+		for (size_t s = 0; s < b->contests[i].nwritein; s++)
+			for (size_t k = 0; k < NAMEPT_WIDTH; k++) {
+				const elgamal_ct *c = b->contests[i].wi[s].ct[k];
+				if (c == NULL) {
+					transcript_free(&t);
+					return Q_ERR_FORMAT;
+				}
+				if ((e = elgamal_ct_encode(ct, c)) != Q_OK) {
+					transcript_free(&t);
+					return e;
+				}
+				transcript_bytes(&t, ct, ELGAMAL_CT_LEN);
+			}
+	}
 	transcript_digest(&t, id);
 	return Q_OK;
 }
@@ -300,6 +354,12 @@ qerr ballot_id_enc(uint8_t id[BALLOT_ID_LEN], const ballot_style *st, const uint
 			transcript_bytes(&t, p + j * (ELGAMAL_CT_LEN + RANGE01_LEN),
 			                 ELGAMAL_CT_LEN);
 	}
+	/* B-10.4 */
+	for (size_t i = 0; i < st->ncontests; i++)
+		for (size_t s = 0; s < st->contests[i].nwritein; s++)
+			for (size_t k = 0; k < NAMEPT_WIDTH; k++)
+				transcript_bytes(&t, enc_name(st, enc, i, s) + k * ELGAMAL_CT_LEN,
+				                 ELGAMAL_CT_LEN);
 	transcript_digest(&t, id);
 	return Q_OK;
 }
@@ -322,13 +382,30 @@ void ballot_proof_ctx(uint8_t ctx[PROOF_CTX_LEN], const ballot_style *st,
 	transcript_digest(&t, ctx);
 }
 
+void ballot_writein_ctx(uint8_t ctx[PROOF_CTX_LEN], const ballot_style *st,
+                        const uint8_t id[BALLOT_ID_LEN], uint32_t contest, uint32_t slot,
+                        uint32_t k)
+{
+	/* B-10.5 */
+	transcript t;
+	if (transcript_init(&t, BALLOT_TAG_WRITEIN) != Q_OK)
+		qfatal("ballot_writein_ctx: out of memory");
+	transcript_bytes(&t, st->base_hash, BALLOT_HASH_LEN);
+	transcript_bytes(&t, id, BALLOT_ID_LEN);
+	transcript_u32(&t, contest);
+	transcript_u32(&t, slot);
+	transcript_u32(&t, k);
+	transcript_digest(&t, ctx);
+}
+
 qerr ballot_prove(const ballot_style *st, const point_table *K, ballot *b, const ballot_opening *op)
 {
 	uint8_t id[BALLOT_ID_LEN], ctx[PROOF_CTX_LEN];
 	elgamal_ct *acc = NULL;
 	scalar *rsum = NULL;
 	qerr e;
-	if (st == NULL || K == NULL || b == NULL || op == NULL || op->n != st->total_options)
+	if (st == NULL || K == NULL || b == NULL || op == NULL || op->n != st->total_options ||
+	    op->nname != st->total_writein * NAMEPT_WIDTH)
 		return Q_ERR_ARG;
 	if ((e = ballot_marks_check(st, op->marks, op->n, NULL, 0)) != Q_OK)
 		return e;
@@ -389,6 +466,23 @@ qerr ballot_prove(const ballot_style *st, const point_table *K, ballot *b, const
 		                     cs->max_sel)) != Q_OK)
 			goto out;
 	}
+	/* B-10.5: each name ciphertext's nonce, by a Schnorr proof on alpha
+	 * (schnorr_prove checks alpha = rho*G: Q_ERR_ARG otherwise) */
+	size_t q = 0;
+	for (size_t i = 0; i < st->ncontests; i++) {
+		ballot_contest *c = &b->contests[i];
+		if (c->nwritein != st->contests[i].nwritein) {
+			e = Q_ERR_FORMAT;
+			goto out;
+		}
+		for (uint32_t s = 0; s < c->nwritein; s++)
+			for (uint32_t kk = 0; kk < NAMEPT_WIDTH; kk++, q++) {
+				ballot_writein_ctx(ctx, st, id, (uint32_t)i, s, kk);
+				if ((e = schnorr_prove(c->wi[s].pok[kk], ctx, c->wi[s].ct[kk]->a,
+				                       op->name_nonce[q])) != Q_OK)
+					goto out;
+			}
+	}
 	e = Q_OK;
 out:
 	elgamal_ct_free(acc);
@@ -399,8 +493,54 @@ out:
 qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t *marks, size_t n,
                     ballot **out, ballot_opening **op_out)
 {
+	if (out != NULL)
+		*out = NULL;
+	if (op_out != NULL)
+		*op_out = NULL;
+	if (st == NULL)
+		return Q_ERR_ARG;
+	return ballot_encrypt_names(st, K, marks, n, NULL, st->total_writein, out, op_out, NULL, 0);
+}
+
+qerr ballot_names_check(const ballot_style *st, const uint8_t *marks, size_t n,
+                        const char *const *names, size_t nnames, char *why, size_t whylen)
+{
+	if (st == NULL || n != st->total_options || (marks == NULL && n > 0))
+		return Q_ERR_ARG;
+	if (nnames != st->total_writein) {
+		say(why, whylen, "%zu write-in names given, the ballot has %zu slots", nnames,
+		    st->total_writein);
+		return Q_ERR_ARG;
+	}
+	size_t k = 0, q = 0;
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const ballot_contest_style *cs = &st->contests[i];
+		size_t first = k + cs->noptions - cs->nwritein;
+		for (uint32_t s = 0; s < cs->nwritein; s++, q++) {
+			int named = names != NULL && names[q] != NULL && names[q][0] != '\0';
+			if (marks[first + s] == 1 && !named) {
+				say(why, whylen, "contest %zu write-in %u: marked without a name",
+				    i, s);
+				return Q_ERR_ARG;
+			}
+			if (marks[first + s] == 0 && named) {
+				say(why, whylen,
+				    "contest %zu write-in %u: a name in an unmarked slot", i, s);
+				return Q_ERR_ARG;
+			}
+		}
+		k += cs->noptions;
+	}
+	return Q_OK;
+}
+
+qerr ballot_encrypt_names(const ballot_style *st, const point_table *K, const uint8_t *marks,
+                          size_t n, const char *const *names, size_t nnames, ballot **out,
+                          ballot_opening **op_out, char *why, size_t whylen)
+{
 	ballot *b = NULL;
 	ballot_opening *op = NULL;
+	point *pts[NAMEPT_WIDTH] = {NULL};
 	qerr e;
 
 	*out = NULL;
@@ -408,7 +548,9 @@ qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t 
 		*op_out = NULL;
 	if (st == NULL || K == NULL)
 		return Q_ERR_ARG;
-	if ((e = ballot_marks_check(st, marks, n, NULL, 0)) != Q_OK)
+	if ((e = ballot_marks_check(st, marks, n, why, whylen)) != Q_OK)
+		return e;
+	if ((e = ballot_names_check(st, marks, n, names, nnames, why, whylen)) != Q_OK)
 		return e;
 	if ((e = ballot_alloc(st, &b)) != Q_OK)
 		return e;
@@ -419,7 +561,9 @@ qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t 
 	op->n = n;
 	op->marks = malloc(n ? n : 1);
 	op->nonce = calloc(n ? n : 1, sizeof *op->nonce);
-	if (op->marks == NULL || op->nonce == NULL)
+	op->nname = st->total_writein * NAMEPT_WIDTH;
+	op->name_nonce = calloc(op->nname ? op->nname : 1, sizeof *op->name_nonce);
+	if (op->marks == NULL || op->nonce == NULL || op->name_nonce == NULL)
 		goto out;
 	memcpy(op->marks, marks, n);
 	/* B-3: first every ciphertext, ct_j = (r_j G, m_j G + r_j K) with a
@@ -436,6 +580,36 @@ qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t 
 			                                op->nonce[k], K)) != Q_OK)
 				goto out;
 		}
+	/* B-10.2: each slot's name (or the empty name) as NAMEPT_WIDTH points
+	 * (C-8.6), each encrypted with a fresh nonce (C-8.2.2) */
+	for (size_t t = 0; t < NAMEPT_WIDTH; t++)
+		if ((pts[t] = point_new()) == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+	size_t q = 0, slot = 0;
+	for (size_t i = 0; i < st->ncontests; i++)
+		for (uint32_t s = 0; s < st->contests[i].nwritein; s++, slot++) {
+			const char *nm = names != NULL && names[slot] != NULL ? names[slot] : "";
+			if ((e = namept_encode(pts, NAMEPT_WIDTH, (const uint8_t *)nm,
+			                       strlen(nm))) != Q_OK) {
+				say(why, whylen,
+				    "contest %zu write-in %u: the name is %s (C-8.6.1, B-10.2)", i,
+				    s,
+				    e == Q_ERR_RANGE ? "longer than 59 bytes" : "not valid UTF-8");
+				goto out;
+			}
+			for (size_t t = 0; t < NAMEPT_WIDTH; t++, q++) {
+				if ((op->name_nonce[q] = scalar_new()) == NULL) {
+					e = Q_ERR_NOMEM;
+					goto out;
+				}
+				if ((e = scalar_random(op->name_nonce[q])) != Q_OK ||
+				    (e = shuffle_encrypt_point(b->contests[i].wi[s].ct[t], pts[t],
+				                               op->name_nonce[q], K)) != Q_OK)
+					goto out;
+			}
+		}
 	if ((e = ballot_prove(st, K, b, op)) != Q_OK)
 		goto out;
 	*out = b;
@@ -446,6 +620,9 @@ qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t 
 	}
 	e = Q_OK;
 out:
+	/* the name points (freed, not wiped: point_free does not clear them) */
+	for (size_t t = 0; t < NAMEPT_WIDTH; t++)
+		point_free(pts[t]);
 	ballot_free(b);
 	ballot_opening_free(op);
 	return e;
@@ -472,6 +649,7 @@ static size_t enc_len(const ballot *b)
 		const ballot_contest *c = &b->contests[i];
 		len += 8 + c->nsel * (ELGAMAL_CT_LEN + RANGE01_LEN) + c->ngroups * RANGE01_LEN;
 		len += c->total_proof ? TOTAL_LEN(c->total_proof->lo, c->total_proof->hi) : 0;
+		len += c->nwritein * BALLOT_NAME_LEN; /* B-10.3 */
 	}
 	return len;
 }
@@ -523,6 +701,19 @@ qerr ballot_encode(const ballot *b, uint8_t **out, size_t *len)
 		if ((e = range_proof_encode_full(p, c->total_proof)) != Q_OK)
 			goto out;
 		p += TOTAL_LEN(c->total_proof->lo, c->total_proof->hi);
+		/* B-10.3: name_s = nct_1 || nct_2 || pok_1 || pok_2 */
+		for (size_t s = 0; s < c->nwritein; s++) {
+			for (size_t k = 0; k < NAMEPT_WIDTH; k++, p += ELGAMAL_CT_LEN)
+				if ((e = elgamal_ct_encode(p, c->wi[s].ct[k])) != Q_OK)
+					goto out;
+			for (size_t k = 0; k < NAMEPT_WIDTH; k++, p += SCHNORR_PROOF_LEN) {
+				if (c->wi[s].pok[k] == NULL || c->wi[s].pok[k]->c == NULL) {
+					e = Q_ERR_ARG;
+					goto out;
+				}
+				schnorr_proof_encode(p, c->wi[s].pok[k]);
+			}
+		}
 	}
 	if ((size_t)(p - buf) != n)
 		qfatal("ballot_encode: length mismatch");
@@ -589,6 +780,17 @@ qerr ballot_decode(const ballot_style *st, const uint8_t *in, size_t len, ballot
 		                                 tl)) != Q_OK)
 			goto out;
 		p += tl;
+		for (size_t s = 0; s < c->nwritein; s++) {
+			NEED(BALLOT_NAME_LEN);
+			for (size_t k = 0; k < NAMEPT_WIDTH; k++, p += ELGAMAL_CT_LEN)
+				if ((e = elgamal_ct_decode(c->wi[s].ct[k], p, ELGAMAL_CT_LEN)) !=
+				    Q_OK)
+					goto out;
+			for (size_t k = 0; k < NAMEPT_WIDTH; k++, p += SCHNORR_PROOF_LEN)
+				if ((e = schnorr_proof_decode(c->wi[s].pok[k], p,
+				                              SCHNORR_PROOF_LEN)) != Q_OK)
+					goto out;
+		}
 	}
 	if (p != end) {
 		e = Q_ERR_ENCODING;
@@ -690,6 +892,10 @@ static qerr shape_check(const ballot_style *st, const ballot *b, char *why, size
 			ok = c->sel[j].ct != NULL && c->sel[j].proof != NULL;
 		for (size_t g = 0; ok && g < c->ngroups; g++)
 			ok = c->group_proof[g] != NULL;
+		ok = ok && c->nwritein == cs->nwritein;
+		for (size_t q = 0; ok && q < c->nwritein; q++)
+			for (size_t k = 0; ok && k < NAMEPT_WIDTH; k++)
+				ok = c->wi[q].ct[k] != NULL && c->wi[q].pok[k] != NULL;
 		if (!ok) {
 			say(why, whylen, "contest %zu: wrong shape", i);
 			return Q_ERR_FORMAT;
@@ -754,7 +960,8 @@ static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b, cons
 			    (plabel){(uint32_t)i, total ? PK_TOTAL : PK_GROUP, g, lo, hi};
 		}
 		if (p != NULL)
-			p += cs->ngroups * RANGE01_LEN + TOTAL_LEN(cs->min_sel, cs->max_sel);
+			p += cs->ngroups * RANGE01_LEN + TOTAL_LEN(cs->min_sel, cs->max_sel) +
+			     cs->nwritein * BALLOT_NAME_LEN;
 	}
 	return Q_OK;
 }
@@ -766,29 +973,43 @@ size_t ballot_style_encoded_len(const ballot_style *st)
 
 size_t ballot_style_opening_len(const ballot_style *st)
 {
-	return st == NULL ? 0 : st->total_options * (1 + SCALAR_LEN);
+	/* B-6, B-10.7 */
+	return st == NULL ? 0
+	                  : st->total_options * (1 + SCALAR_LEN) +
+	                        st->total_writein * NAMEPT_WIDTH * SCALAR_LEN;
+}
+
+/* B-2, B-10.3: the bytes of one contest of this style; its names are the
+ * last c->nwritein * BALLOT_NAME_LEN of them. */
+static size_t contest_enc_len(const ballot_contest_style *c)
+{
+	return 8 + c->noptions * (ELGAMAL_CT_LEN + RANGE01_LEN) + c->ngroups * RANGE01_LEN +
+	       TOTAL_LEN(c->min_sel, c->max_sel) + c->nwritein * BALLOT_NAME_LEN;
 }
 
 static size_t style_enc_len(const ballot_style *st)
 {
 	size_t len = 4;
-	for (size_t i = 0; i < st->ncontests; i++) {
-		const ballot_contest_style *c = &st->contests[i];
-		len += 8 + c->noptions * (ELGAMAL_CT_LEN + RANGE01_LEN) + c->ngroups * RANGE01_LEN +
-		       TOTAL_LEN(c->min_sel, c->max_sel);
-	}
+	for (size_t i = 0; i < st->ncontests; i++)
+		len += contest_enc_len(&st->contests[i]);
 	return len;
 }
 
 static const uint8_t *enc_ct(const ballot_style *st, const uint8_t *enc, size_t i, size_t j)
 {
 	size_t pos = 4;
-	for (size_t k = 0; k < i; k++) {
-		const ballot_contest_style *c = &st->contests[k];
-		pos += 8 + c->noptions * (ELGAMAL_CT_LEN + RANGE01_LEN) + c->ngroups * RANGE01_LEN +
-		       TOTAL_LEN(c->min_sel, c->max_sel);
-	}
+	for (size_t k = 0; k < i; k++)
+		pos += contest_enc_len(&st->contests[k]);
 	return enc + pos + 8 + j * (ELGAMAL_CT_LEN + RANGE01_LEN);
+}
+
+static const uint8_t *enc_name(const ballot_style *st, const uint8_t *enc, size_t i, size_t s)
+{
+	const ballot_contest_style *c = &st->contests[i];
+	size_t pos = 4;
+	for (size_t k = 0; k <= i; k++)
+		pos += contest_enc_len(&st->contests[k]);
+	return enc + pos - (c->nwritein - s) * BALLOT_NAME_LEN;
 }
 
 /* A failure of the crypto library or memory, not of the proofs. */
@@ -858,6 +1079,40 @@ static qerr verify_range(const vbatch *vb, size_t from, size_t to, const point *
 	return e;
 }
 
+/* B-10.6: every name proof of b (b has st's shape), each a C-4.1 Schnorr
+ * proof on its alpha under ctx_name (B-10.5) from b's identity (from enc,
+ * the B-2 bytes, when given). */
+static qerr names_verify(const ballot_style *st, const ballot *b, const uint8_t *enc, char *why,
+                         size_t whylen)
+{
+	uint8_t id[BALLOT_ID_LEN], ctx[PROOF_CTX_LEN];
+	qerr e;
+	if (st->total_writein == 0)
+		return Q_OK;
+	e = enc != NULL ? ballot_id_enc(id, st, enc, style_enc_len(st)) : ballot_id(id, st, b);
+	if (e != Q_OK)
+		return e;
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const ballot_contest *c = &b->contests[i];
+		for (uint32_t q = 0; q < c->nwritein; q++)
+			for (uint32_t k = 0; k < NAMEPT_WIDTH; k++) {
+				ballot_writein_ctx(ctx, st, id, (uint32_t)i, q, k);
+				e = schnorr_verify(c->wi[q].pok[k], ctx, c->wi[q].ct[k]->a);
+				if (e == Q_OK)
+					continue;
+				if (internal_error(e))
+					return e;
+				say(why, whylen,
+				    "contest %zu write-in %u name point %u: proof of knowledge "
+				    "fails "
+				    "(B-10.5)",
+				    i, q, k);
+				return Q_ERR_PROOF;
+			}
+	}
+	return Q_OK;
+}
+
 qerr ballot_verify(const ballot_style *st, const point *K, const point_table *K_table,
                    const ballot *b, char *why, size_t whylen)
 {
@@ -871,6 +1126,8 @@ qerr ballot_verify(const ballot_style *st, const point *K, const point_table *K_
 		return e;
 	if ((e = vbatch_add(&vb, st, b, NULL)) == Q_OK)
 		e = verify_range(&vb, 0, vb.n, K, K_table, why, whylen);
+	if (e == Q_OK)
+		e = names_verify(st, b, NULL, why, whylen);
 	vbatch_free(&vb);
 	return e;
 }
@@ -956,6 +1213,25 @@ qerr ballot_verify_batch_enc(const ballot_style *st, const point *K, const point
 			goto out;
 		}
 	}
+	/* B-10.6: the name proofs of every ballot not already refused */
+	for (size_t i = 0; st->total_writein > 0 && i < n; i++) {
+		if (i == bad || (results != NULL && results[i] != Q_OK) ||
+		    shape_check(st, bs[i], NULL, 0) != Q_OK)
+			continue;
+		w[0] = '\0';
+		qerr r = names_verify(st, bs[i], enc != NULL ? enc[i] : NULL, w, sizeof w);
+		if (internal_error(r)) {
+			e = r;
+			goto out;
+		}
+		if (results != NULL)
+			results[i] = r;
+		if (r != Q_OK && (bad == SIZE_MAX || i < bad)) {
+			bad = i;
+			first_e = r;
+			say(why, whylen, "ballot %zu: %s", i, w);
+		}
+	}
 	if (first_bad != NULL)
 		*first_bad = bad;
 	e = first_e;
@@ -971,7 +1247,7 @@ qerr ballot_opening_encode(const ballot_opening *op, uint8_t **out, size_t *len)
 	*len = 0;
 	if (op == NULL)
 		return Q_ERR_ARG;
-	size_t n = op->n * (1 + SCALAR_LEN);
+	size_t n = op->n * (1 + SCALAR_LEN) + op->nname * SCALAR_LEN;
 	uint8_t *buf = malloc(n ? n : 1);
 	if (buf == NULL)
 		return Q_ERR_NOMEM;
@@ -979,6 +1255,9 @@ qerr ballot_opening_encode(const ballot_opening *op, uint8_t **out, size_t *len)
 		buf[i * (1 + SCALAR_LEN)] = op->marks[i];
 		scalar_encode(buf + i * (1 + SCALAR_LEN) + 1, op->nonce[i]);
 	}
+	/* B-10.7: then the name nonces */
+	for (size_t i = 0; i < op->nname; i++)
+		scalar_encode(buf + op->n * (1 + SCALAR_LEN) + i * SCALAR_LEN, op->name_nonce[i]);
 	*out = buf;
 	*len = n;
 	return Q_OK;
@@ -991,16 +1270,28 @@ qerr ballot_opening_decode(const ballot_style *st, const uint8_t *in, size_t len
 	*out = NULL;
 	if (st == NULL || (in == NULL && len > 0))
 		return Q_ERR_ARG;
-	if (len != st->total_options * (1 + SCALAR_LEN))
+	if (len != ballot_style_opening_len(st))
 		return Q_ERR_ENCODING;
 	ballot_opening *op = calloc(1, sizeof *op);
 	if (op == NULL)
 		return Q_ERR_NOMEM;
 	op->n = st->total_options;
+	op->nname = st->total_writein * NAMEPT_WIDTH;
 	op->marks = malloc(op->n ? op->n : 1);
 	op->nonce = calloc(op->n ? op->n : 1, sizeof *op->nonce);
-	if (op->marks == NULL || op->nonce == NULL)
+	op->name_nonce = calloc(op->nname ? op->nname : 1, sizeof *op->name_nonce);
+	if (op->marks == NULL || op->nonce == NULL || op->name_nonce == NULL)
 		goto out;
+	for (size_t i = 0; i < op->nname; i++) {
+		if ((op->name_nonce[i] = scalar_new()) == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+		if ((e = scalar_decode(op->name_nonce[i],
+		                       in + op->n * (1 + SCALAR_LEN) + i * SCALAR_LEN,
+		                       SCALAR_LEN)) != Q_OK)
+			goto out;
+	}
 	for (size_t i = 0; i < op->n; i++) {
 		const uint8_t *p = in + i * (1 + SCALAR_LEN);
 		if (p[0] > 1) {
@@ -1031,7 +1322,8 @@ qerr ballot_opening_check(const ballot_style *st, const point *K, const ballot *
 	qerr e = Q_OK;
 	if (st == NULL || K == NULL || b == NULL || op == NULL)
 		return Q_ERR_ARG;
-	if (b->ncontests != st->ncontests || op->n != st->total_options) {
+	if (b->ncontests != st->ncontests || op->n != st->total_options ||
+	    op->nname != st->total_writein * NAMEPT_WIDTH) {
 		say(why, whylen, "opening does not have the ballot's shape");
 		return Q_ERR_FORMAT;
 	}
@@ -1061,8 +1353,65 @@ qerr ballot_opening_check(const ballot_style *st, const point *K, const ballot *
 			}
 		}
 	}
+	/* B-10.7: each slot's name ciphertexts open to a name */
+	for (size_t q = 0; q < st->total_writein; q++) {
+		uint8_t name[NAMEPT_MAX_BYTES(NAMEPT_WIDTH) + 1];
+		size_t len;
+		if ((e = ballot_opening_name(st, K, b, op, q, name, &len)) != Q_OK) {
+			if (e == Q_ERR_PROOF || e == Q_ERR_ENCODING)
+				say(why, whylen, "write-in %zu: opening does not %s (B-10.7)", q,
+				    e == Q_ERR_PROOF ? "re-encrypt to the name ciphertext"
+				                     : "decrypt to a name");
+			if (e == Q_ERR_ENCODING)
+				e = Q_ERR_PROOF;
+			goto out;
+		}
+	}
 out:
 	elgamal_ct_free(ct);
+	return e;
+}
+
+qerr ballot_opening_name(const ballot_style *st, const point *K, const ballot *b,
+                         const ballot_opening *op, size_t slot,
+                         uint8_t out[NAMEPT_MAX_BYTES(NAMEPT_WIDTH) + 1], size_t *len)
+{
+	point *pts[NAMEPT_WIDTH] = {NULL}, *t = NULL;
+	qerr e = Q_ERR_NOMEM;
+	*len = 0;
+	if (st == NULL || K == NULL || b == NULL || op == NULL || slot >= st->total_writein ||
+	    op->nname != st->total_writein * NAMEPT_WIDTH || b->ncontests != st->ncontests)
+		return Q_ERR_ARG;
+	size_t i = 0, s = slot;
+	while (i < st->ncontests && s >= st->contests[i].nwritein)
+		s -= st->contests[i++].nwritein;
+	if (i == st->ncontests || b->contests[i].nwritein != st->contests[i].nwritein)
+		return Q_ERR_ARG;
+	const ballot_writein *w = &b->contests[i].wi[s];
+	if ((t = point_new()) == NULL)
+		goto out;
+	for (size_t k = 0; k < NAMEPT_WIDTH; k++) {
+		const scalar *rho = op->name_nonce[slot * NAMEPT_WIDTH + k];
+		if ((pts[k] = point_new()) == NULL)
+			goto out;
+		/* alpha = rho G, then P_k = beta - rho K (C-8.2.2) */
+		if ((e = point_mul_base(t, rho)) != Q_OK)
+			goto out;
+		if (!point_eq(t, w->ct[k]->a)) {
+			e = Q_ERR_PROOF;
+			goto out;
+		}
+		if ((e = point_mul(t, rho, K)) != Q_OK ||
+		    (e = point_sub(pts[k], w->ct[k]->b, t)) != Q_OK)
+			goto out;
+	}
+	e = namept_decode(out, len, (const point *const *)pts, NAMEPT_WIDTH);
+	if (e != Q_OK && e != Q_ERR_NOMEM)
+		e = Q_ERR_ENCODING;
+out:
+	for (size_t k = 0; k < NAMEPT_WIDTH; k++)
+		point_free(pts[k]);
+	point_free(t);
 	return e;
 }
 
@@ -1094,6 +1443,31 @@ static json_t *proof_json(const range_proof *pf)
 	return j;
 }
 
+/* B-8: [{"ciphertexts": [hex, hex], "proofs": [hex, hex]}, ...] (B-10.3) */
+static json_t *writeins_json(const ballot_contest *c)
+{
+	uint8_t ct[ELGAMAL_CT_LEN], pf[SCHNORR_PROOF_LEN];
+	json_t *a = json_array();
+	for (size_t q = 0; a != NULL && q < c->nwritein; q++) {
+		json_t *cts = json_array(), *pfs = json_array();
+		if (json_array_append_new(
+		        a, json_pack("{s:o, s:o}", "ciphertexts", cts, "proofs", pfs)) != 0)
+			goto fail;
+		for (size_t k = 0; k < NAMEPT_WIDTH; k++) {
+			if (elgamal_ct_encode(ct, c->wi[q].ct[k]) != Q_OK ||
+			    json_array_append_new(cts, hex_json(ct, sizeof ct)) != 0)
+				goto fail;
+			schnorr_proof_encode(pf, c->wi[q].pok[k]);
+			if (json_array_append_new(pfs, hex_json(pf, sizeof pf)) != 0)
+				goto fail;
+		}
+	}
+	return a;
+fail:
+	json_decref(a);
+	return NULL;
+}
+
 json_t *ballot_to_json(const ballot *b)
 {
 	uint8_t ct[ELGAMAL_CT_LEN];
@@ -1119,6 +1493,9 @@ json_t *ballot_to_json(const ballot *b)
 		for (size_t g = 0; g < c->ngroups; g++)
 			if (json_array_append_new(groups, proof_json(c->group_proof[g])) != 0)
 				goto fail;
+		if (c->nwritein > 0 &&
+		    json_object_set_new(json_array_get(cs, i), "write_ins", writeins_json(c)) != 0)
+			goto fail;
 	}
 	root = json_pack("{s:o}", "contests", cs);
 	return root;
@@ -1145,7 +1522,20 @@ json_t *ballot_opening_to_json(const ballot_style *st, const ballot_opening *op)
 			json_array_append_new(n, hex_json(r, sizeof r));
 		}
 	}
-	return json_pack("{s:o, s:o}", "marks", marks, "nonces", nonces);
+	if (op->nname == 0)
+		return json_pack("{s:o, s:o}", "marks", marks, "nonces", nonces);
+	/* B-10.7: "name_nonces", per slot its NAMEPT_WIDTH nonces */
+	json_t *nn = json_array();
+	for (size_t q = 0; nn != NULL && q < st->total_writein; q++) {
+		json_t *a = json_array();
+		if (json_array_append_new(nn, a) != 0)
+			break;
+		for (size_t t = 0; t < NAMEPT_WIDTH; t++) {
+			scalar_encode(r, op->name_nonce[q * NAMEPT_WIDTH + t]);
+			json_array_append_new(a, hex_json(r, sizeof r));
+		}
+	}
+	return json_pack("{s:o, s:o, s:o}", "marks", marks, "nonces", nonces, "name_nonces", nn);
 fail:
 	json_decref(marks);
 	json_decref(nonces);
@@ -1175,8 +1565,7 @@ qerr ballot_from_json(const ballot_style *st, const json_t *j, ballot **out)
 		return Q_ERR_FORMAT;
 	for (size_t i = 0; i < st->ncontests; i++) {
 		const ballot_contest_style *c = &st->contests[i];
-		cap += 8 + c->noptions * (ELGAMAL_CT_LEN + RANGE01_LEN) + c->ngroups * RANGE01_LEN +
-		       TOTAL_LEN(c->min_sel, c->max_sel);
+		cap += contest_enc_len(c);
 	}
 	if ((buf = malloc(cap)) == NULL)
 		return Q_ERR_NOMEM;
@@ -1208,6 +1597,35 @@ qerr ballot_from_json(const ballot_style *st, const json_t *j, ballot **out)
 		if ((e = take_hex(json_object_get(jc, "total"), buf, &off, cap,
 		                  TOTAL_LEN(c->min_sel, c->max_sel))) != Q_OK)
 			goto out;
+		/* B-10.3, B-8: "write_ins" only where the style has slots */
+		const json_t *wis = json_object_get(jc, "write_ins");
+		if (c->nwritein == 0 && wis != NULL) {
+			e = Q_ERR_FORMAT;
+			goto out;
+		}
+		if (c->nwritein > 0 &&
+		    (!json_is_array(wis) || json_array_size(wis) != c->nwritein)) {
+			e = Q_ERR_FORMAT;
+			goto out;
+		}
+		for (size_t q = 0; q < c->nwritein; q++) {
+			const json_t *w = json_array_get(wis, q);
+			const json_t *cts = json_object_get(w, "ciphertexts");
+			const json_t *pfs = json_object_get(w, "proofs");
+			if (!json_is_array(cts) || json_array_size(cts) != NAMEPT_WIDTH ||
+			    !json_is_array(pfs) || json_array_size(pfs) != NAMEPT_WIDTH) {
+				e = Q_ERR_FORMAT;
+				goto out;
+			}
+			for (size_t k = 0; k < NAMEPT_WIDTH; k++)
+				if ((e = take_hex(json_array_get(cts, k), buf, &off, cap,
+				                  ELGAMAL_CT_LEN)) != Q_OK)
+					goto out;
+			for (size_t k = 0; k < NAMEPT_WIDTH; k++)
+				if ((e = take_hex(json_array_get(pfs, k), buf, &off, cap,
+				                  SCHNORR_PROOF_LEN)) != Q_OK)
+					goto out;
+		}
 	}
 	e = ballot_decode(st, buf, off, out);
 out:

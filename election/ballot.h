@@ -38,6 +38,7 @@
 #include "crypto/group.h"
 #include "crypto/proof.h"
 #include "crypto/qerr.h"
+#include "crypto/shuffle.h"
 
 #define BALLOT_CODE_LEN 32
 #define BALLOT_HASH_LEN 32
@@ -50,12 +51,20 @@
 #define BALLOT_TAG_SELECTION "quorum/v2/ballot/selection"
 #define BALLOT_TAG_GROUP "quorum/v2/ballot/group"
 #define BALLOT_TAG_CONTEST "quorum/v2/ballot/contest"
+/* B-10: write-in slots. */
+#define BALLOT_MAX_WRITEIN 5u
+#define BALLOT_TAG_WRITEIN "quorum/v2/ballot/write-in"
+/* B-10.3: per slot, NAMEPT_WIDTH name ciphertexts and as many Schnorr proofs. */
+#define BALLOT_NAME_LEN (NAMEPT_WIDTH * (ELGAMAL_CT_LEN + SCHNORR_PROOF_LEN))
 
 typedef struct ballot_contest_style {
 	uint32_t noptions; /* 1..BALLOT_MAX_OPTIONS */
 	uint32_t min_sel, max_sel; /* min_sel <= max_sel <= noptions */
 	uint32_t ngroups; /* 0, or the number of 0..1 groups */
 	uint32_t *group; /* noptions entries < ngroups (NULL when ngroups = 0) */
+	/* B-10.1: the last nwritein options are write-in slots (0..BALLOT_MAX_WRITEIN,
+	 * <= max_sel, no groups); each carries a name (B-10.2). */
+	uint32_t nwritein;
 } ballot_contest_style;
 
 typedef struct ballot_style {
@@ -63,6 +72,7 @@ typedef struct ballot_style {
 	size_t ncontests;
 	ballot_contest_style *contests;
 	size_t total_options; /* sum of noptions */
+	size_t total_writein; /* sum of nwritein */
 } ballot_style;
 
 /* A style of ncontests contests whose fields the caller then fills in
@@ -89,9 +99,19 @@ typedef struct ballot_selection {
 	range_proof *proof; /* [0, 1] */
 } ballot_selection;
 
+/* B-10.2: a write-in slot's name, NAMEPT_WIDTH ciphertexts of the C-8.6
+ * points and a C-4.1 proof of knowledge of each one's nonce (B-10.5).  The
+ * slot's mark is the selection sel[noptions - nwritein + s]. */
+typedef struct ballot_writein {
+	elgamal_ct *ct[NAMEPT_WIDTH];
+	schnorr_proof *pok[NAMEPT_WIDTH];
+} ballot_writein;
+
 typedef struct ballot_contest {
 	size_t nsel;
 	ballot_selection *sel;
+	size_t nwritein;
+	ballot_writein *wi; /* nwritein entries (NULL when 0) */
 	size_t ngroups;
 	range_proof **group_proof; /* [0, 1] each */
 	range_proof *total_proof; /* [min_sel, max_sel] */
@@ -106,6 +126,8 @@ typedef struct ballot_opening {
 	size_t n; /* = style total_options */
 	uint8_t *marks; /* 0/1 per option, contests in order */
 	scalar **nonce; /* the nonce of each selection */
+	size_t nname; /* = style total_writein * NAMEPT_WIDTH */
+	scalar **name_nonce; /* B-10.7: each name ciphertext's nonce, B-2 order */
 } ballot_opening;
 
 void ballot_free(ballot *b);
@@ -124,6 +146,26 @@ Q_MUST_CHECK qerr ballot_marks_check(const ballot_style *st, const uint8_t *mark
  * Q_ERR_NOMEM, Q_ERR_CRYPTO. */
 Q_MUST_CHECK qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t *marks,
                                  size_t n, ballot **out, ballot_opening **op);
+
+/* ballot_encrypt with write-in names (B-10.2): names[s] for each of the
+ * style's total_writein slots in B-2 order (contest by contest), the
+ * already normalised (B-10.9) UTF-8 name, or NULL / "" for none; names may
+ * be NULL when nnames = 0.  ballot_encrypt(...) is this with names = NULL,
+ * nnames = st->total_writein.  Q_ERR_ARG (why naming the slot) for a
+ * wrong nnames, a name in an unmarked slot or a marked slot without one;
+ * namept_encode's errors for a name that is not UTF-8 (Q_ERR_ENCODING) or
+ * longer than 59 bytes (Q_ERR_RANGE).  Names are secret like marks: the
+ * caller wipes its copies. */
+/* B-10.2: names (as for ballot_encrypt_names) fit marks (n = total_options):
+ * Q_ERR_ARG (why naming the slot) for a wrong nnames, a name in an
+ * unmarked slot or a marked slot without one. */
+Q_MUST_CHECK qerr ballot_names_check(const ballot_style *st, const uint8_t *marks, size_t n,
+                                     const char *const *names, size_t nnames, char *why,
+                                     size_t whylen);
+Q_MUST_CHECK qerr ballot_encrypt_names(const ballot_style *st, const point_table *K,
+                                       const uint8_t *marks, size_t n, const char *const *names,
+                                       size_t nnames, ballot **out, ballot_opening **op, char *why,
+                                       size_t whylen);
 
 /* Make every proof of b (B-3.1-B-3.3, contexts B-3.4) for the ciphertexts
  * b already holds, with op's marks and nonces as witnesses; any proof b
@@ -155,6 +197,23 @@ Q_MUST_CHECK qerr ballot_id_enc(uint8_t id[BALLOT_ID_LEN], const ballot_style *s
 enum { BALLOT_PROOF_SELECTION, BALLOT_PROOF_GROUP, BALLOT_PROOF_CONTEST };
 void ballot_proof_ctx(uint8_t ctx[PROOF_CTX_LEN], const ballot_style *st,
                       const uint8_t id[BALLOT_ID_LEN], int kind, uint32_t contest, uint32_t idx);
+/* B-10.5: H_T("quorum/v2/ballot/write-in"; H_B, id, u32(contest), u32(slot), u32(k)), the
+ * context of the Schnorr proof of name ciphertext k (0-based) of write-in slot
+ * `slot` (0-based within the contest) of contest `contest`. */
+void ballot_writein_ctx(uint8_t ctx[PROOF_CTX_LEN], const ballot_style *st,
+                        const uint8_t id[BALLOT_ID_LEN], uint32_t contest, uint32_t slot,
+                        uint32_t k);
+
+/* B-10.7: the name of write-in slot `slot` (0-based over the style's
+ * total_writein, B-2 order) of b, from the opening op: checks each name
+ * ciphertext's alpha = rho*G, decrypts beta - rho*K and decodes it (C-8.6.4).
+ * out receives NAMEPT_MAX_BYTES(NAMEPT_WIDTH) + 1 bytes at most (the name
+ * and a NUL), *len its length (0: the empty name).  Q_ERR_PROOF if the
+ * opening does not open the ciphertext, Q_ERR_ENCODING if it does not
+ * decode, Q_ERR_ARG for a slot out of range. */
+Q_MUST_CHECK qerr ballot_opening_name(const ballot_style *st, const point *K, const ballot *b,
+                                      const ballot_opening *op, size_t slot,
+                                      uint8_t out[NAMEPT_MAX_BYTES(NAMEPT_WIDTH) + 1], size_t *len);
 
 /* The canonical encoding (B-2; every proof in the full encoding of
  * C-4.3.9, commitments included) into a malloc'd buffer *out of *len

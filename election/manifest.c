@@ -1202,6 +1202,7 @@ static void check_election_committee(pctx *p, const elec_manifest *m)
 }
 
 static void parse_by_election(pctx *p, elec_manifest *m, json_t *root, int have_poll);
+static void parse_write_ins(pctx *p, elec_manifest *m, json_t *jc);
 
 qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, elec_manifest **out,
                           elec_findings *f)
@@ -1321,6 +1322,7 @@ qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, 
 	check_election_committee(&p, m);
 	parse_by_election(&p, m, root, have_poll);
 	select_profiles(&p, m);
+	parse_write_ins(&p, m, jc);
 	if (p.oom) {
 		err = Q_ERR_NOMEM;
 		goto out;
@@ -1436,4 +1438,63 @@ int manifest_named_vote_index(const char *vote)
 		if (strcmp(vote, v[i]) == 0)
 			return i;
 	return -1;
+}
+
+/* ---- write-in slots (E-2 "write_in", B-10.1) ---- */
+
+/* A profile row of part "no-write-in" among the election's profiles, or NULL. */
+static const rule_def *write_in_forbidden(const elec_manifest *m)
+{
+	for (size_t i = 0; i < m->nprofiles; i++)
+		for (size_t r = 0; r < m->profiles[i]->nrows; r++)
+			if (m->profiles[i]->rows[r].part != NULL &&
+			    strcmp(m->profiles[i]->rows[r].part, "no-write-in") == 0)
+				return &m->profiles[i]->rows[r];
+	return NULL;
+}
+
+/* Read each contest's optional "write_in" (after the profiles are selected:
+ * a profile may forbid write-ins). */
+static void parse_write_ins(pctx *p, elec_manifest *m, json_t *jc)
+{
+	if (!json_is_array(jc))
+		return;
+	for (size_t i = 0; i < m->ncontests && i < json_array_size(jc); i++) {
+		elec_contest *c = &m->contests[i];
+		json_t *v = json_array_get(jc, i);
+		char path[64];
+		uint64_t w = 0;
+		const rule_def *no;
+		snprintf(path, sizeof(path), "contests[%zu]", i);
+		if (!json_is_object(v) || !get_uint(p, v, "write_in", path, 0, &w) || w == 0)
+			continue;
+		if (c->type != CONTEST_OFFICE) {
+			elec_findings_add(p->f, ELEC_ERROR, NULL, path,
+			                  _("write_in: only an office contest may have write-in "
+			                    "slots, not a %s"),
+			                  manifest_contest_type_name(c->type));
+			continue;
+		}
+		if (w > MANIFEST_MAX_WRITE_IN || w > c->seats) {
+			elec_findings_add(
+			    p->f, ELEC_ERROR, NULL, path,
+			    _("write_in must be from 1 to %u and at most the seats (%u), "
+			      "not %llu"),
+			    MANIFEST_MAX_WRITE_IN, c->seats, (unsigned long long)w);
+			continue;
+		}
+		if (m->runoff_round >= 2) {
+			elec_findings_add(p->f, ELEC_ERROR, NULL, path,
+			                  _("write_in: a run-off offers only the candidates of the "
+			                    "previous round's cut (E-5), no write-in slots"));
+			continue;
+		}
+		if ((no = write_in_forbidden(m)) != NULL) {
+			elec_findings_add(p->f, ELEC_ERROR, no->id, path,
+			                  _("write_in: %s (%s) forbids write-ins in this election"),
+			                  no->id, no->source ? no->source : no->id);
+			continue;
+		}
+		c->write_in = (uint32_t)w;
+	}
 }

@@ -27,6 +27,7 @@
 #define MANIFEST_FORMAT "quorum-manifest/1"
 #define MANIFEST_MAX_BYTES (16u * 1024u * 1024u)
 #define MANIFEST_ID_MAX 64
+#define MANIFEST_MAX_WRITE_IN 5u /* B-10.1: 3 ciphertexts per slot, mixed as one tuple */
 
 typedef enum elec_kind {
 	KIND_ELECTION,
@@ -96,6 +97,8 @@ typedef struct elec_contest {
 	size_t noptions;
 	unsigned *option_group; /* evaluation: index of the member; else 0 */
 	unsigned min_sel, max_sel;
+	/* office: write-in slots (E-2 "write_in", B-10.1), 0..MANIFEST_MAX_WRITE_IN */
+	uint32_t write_in;
 } elec_contest;
 
 typedef struct elec_station {

@@ -323,6 +323,7 @@ qerr runoff_manifest_bytes(const elec_manifest *prev, const runoff_plan *p,
 			goto out;
 		}
 		json_t *oldc = json_object_get(oc, "candidates");
+		json_object_del(oc, "write_in"); /* B-10.1: a run-off has no write-in slots */
 		for (size_t k = 0; k < rc->ncands; k++)
 			if (json_array_append(cands,
 			                      by_id(oldc, rc->from->cands[rc->cand[k]].id)) != 0) {
@@ -554,7 +555,7 @@ qerr elec_round_style(const elec_manifest *m, const json_t *prev_decision,
 		manifest_contest_options(mc, &ids, &n, &mn, &mx);
 		if (mx == 0 || n == 0)
 			continue;
-		if (n > BALLOT_MAX_OPTIONS) {
+		if (n + mc->write_in > BALLOT_MAX_OPTIONS) {
 			snprintf(why, whylen, "contest %s: more than %d options", mc->id,
 			         BALLOT_MAX_OPTIONS);
 			e = Q_ERR_RANGE;
@@ -564,7 +565,8 @@ qerr elec_round_style(const elec_manifest *m, const json_t *prev_decision,
 		    (e = style_check_runoff(m, mc, prev_decision, why, whylen)) != Q_OK)
 			goto fail;
 		ballot_contest_style *cs = &st->contests[k];
-		cs->noptions = (uint32_t)n;
+		cs->noptions = (uint32_t)n + mc->write_in; /* B-10.1: the slots follow */
+		cs->nwritein = mc->write_in;
 		cs->min_sel = mn;
 		cs->max_sel = mx;
 		if (mc->type == CONTEST_EVALUATION && mc->nmembers > 0 &&

@@ -22,8 +22,8 @@ static ballot_style *style(void)
 	ballot_style *st = ballot_style_new(2, bh);
 	if (st == NULL)
 		abort();
-	st->contests[0] = (ballot_contest_style){2, 0, 1, 0, NULL};
-	st->contests[1] = (ballot_contest_style){3, 1, 2, 0, NULL};
+	st->contests[0] = (ballot_contest_style){2, 0, 1, 0, NULL, 0};
+	st->contests[1] = (ballot_contest_style){3, 1, 2, 0, NULL, 0};
 	if (ballot_style_check(st, NULL, 0) != Q_OK)
 		abort();
 	return st;

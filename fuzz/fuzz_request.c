@@ -22,8 +22,9 @@ static ballot_style *style(void)
 	ballot_style *st = ballot_style_new(2, bh);
 	if (st == NULL)
 		abort();
-	st->contests[0] = (ballot_contest_style){2, 0, 1, 0, NULL};
-	st->contests[1] = (ballot_contest_style){5, 0, 3, 0, NULL};
+	st->contests[0] = (ballot_contest_style){2, 0, 1, 0, NULL, 0};
+	st->contests[1] =
+	    (ballot_contest_style){5, 0, 3, 0, NULL, 1}; /* one write-in slot (B-10) */
 	if (ballot_style_check(st, NULL, 0) != Q_OK)
 		abort();
 	return st;

@@ -17,6 +17,7 @@
 #include "crypto/sig.h"
 #include "crypto/util.h"
 #include "election/i18n.h"
+#include "election/writein.h"
 
 #include "banned.h"
 
@@ -98,6 +99,8 @@ static const struct {
     {"poll_open", N_("POLL ALREADY OPEN.")},
     {"bad_marks", N_("MARKS REFUSED: the choices do not fit the ballot (too many or too "
                      "few in a contest).")},
+    {"bad_write_in", N_("WRITE-IN REFUSED: a written name is missing, not in a marked slot, "
+                        "too long or not valid text.")},
     {"busy", N_("BUSY: the station has too much waiting; try again in a moment.")},
     {"unavailable",
      N_("STATION UNAVAILABLE: it could not write its audit log; the station "
@@ -422,8 +425,17 @@ static void print_pair(const char *zh, const char *en)
 		printf("%s / %s", zh, en);
 }
 
-/* Each contest and the options marked in marks (style order), in words. */
-static void show_choices(const json_t *contests, const uint8_t *marks)
+/* A written name, normalised (B-10.9), per option (used for write-in slots). */
+typedef char wname[WRITEIN_NAME_MAX + 1];
+
+static int is_write_in(const json_t *o)
+{
+	return json_is_true(json_object_get(o, "write_in"));
+}
+
+/* Each contest and the options marked in marks (style order), in words;
+ * a marked write-in slot with its name from names (if not NULL). */
+static void show_choices(const json_t *contests, const uint8_t *marks, const wname *names)
 {
 	size_t k = 0, nc = json_array_size(contests);
 	for (size_t i = 0; i < nc; i++) {
@@ -441,10 +453,46 @@ static void show_choices(const json_t *contests, const uint8_t *marks)
 				printf(any ? ", " : " ");
 				print_pair(json_string_value(json_object_get(o, "label_zh")),
 				           json_string_value(json_object_get(o, "label_en")));
+				if (names != NULL && is_write_in(o))
+					printf(" \"%s\"", names[k]);
 				any = 1;
 			}
 		printf("%s%s%s\n", any ? "" : " (", any ? "" : _("blank"), any ? "" : ")");
 	}
+}
+
+/* Ask for the name written in each marked write-in slot of a contest
+ * (B-10): normalised (B-10.9) and shown as it will be encrypted. */
+static int name_contest(const json_t *opts, const uint8_t *m, wname *nm, size_t nopt)
+{
+	for (size_t j = 0; j < nopt; j++) {
+		const json_t *o = json_array_get(opts, j);
+		nm[j][0] = '\0';
+		if (!m[j] || !is_write_in(o))
+			continue;
+		for (;;) {
+			char line[WRITEIN_INPUT_MAX + 2];
+			size_t len = 0;
+			printf(_("write the name for %s: "),
+			       json_string_value(json_object_get(o, "label_zh")));
+			if (read_line(line, sizeof line) != 0)
+				return -1;
+			qerr e = writein_normalise(line, strlen(line), nm[j], sizeof nm[j], &len);
+			wipe(line, sizeof line);
+			if (e == Q_OK && len > 0)
+				break;
+			if (e == Q_OK)
+				printf("%s\n",
+				       _("a marked write-in needs a name (or leave it unmarked)"));
+			else if (e == Q_ERR_RANGE)
+				printf("%s\n",
+				       _("the name is too long (at most 59 bytes: 19 Chinese "
+				         "characters)"));
+			else
+				printf("%s\n", _("the name is not valid text"));
+		}
+	}
+	return 0;
 }
 
 /* Ask for one contest's marks; fills m (noptions entries). */
@@ -502,6 +550,7 @@ static int cmd_booth(void)
 	int fd = -1, rc = 1;
 	json_t *rep = NULL, *ballot = NULL;
 	uint8_t *marks = NULL;
+	wname *names = NULL;
 	size_t total = 0;
 	char token[80];
 	if (read_token(token, sizeof token) != 0)
@@ -528,7 +577,8 @@ static int cmd_booth(void)
 	for (size_t i = 0; i < nc; i++)
 		total += json_array_size(json_object_get(json_array_get(contests, i), "options"));
 	marks = calloc(total ? total : 1, 1);
-	if (marks == NULL)
+	names = calloc(total ? total : 1, sizeof *names);
+	if (marks == NULL || names == NULL)
 		goto out_b;
 	print_pair(json_string_value(json_object_get(ballot, "title_zh")),
 	           json_string_value(json_object_get(ballot, "title_en")));
@@ -538,30 +588,47 @@ static int cmd_booth(void)
 		for (size_t i = 0; i < nc; i++) {
 			const json_t *c = json_array_get(contests, i);
 			size_t n = json_array_size(json_object_get(c, "options"));
-			if (mark_contest(c, marks + k, n) != 0)
+			if (mark_contest(c, marks + k, n) != 0 ||
+			    name_contest(json_object_get(c, "options"), marks + k, names + k, n) !=
+			        0)
 				goto out_b;
 			k += n;
 		}
 		printf("\n%s\n", _("please check your choices:"));
-		show_choices(contests, marks);
+		show_choices(contests, marks, names);
 		static const char *const yn[] = {"y", "n"};
 		int yes = ask_word(_("confirm? [y/n]: "), yn, 2);
 		if (yes < 0)
 			goto out_b;
 		if (yes != 0)
 			continue;
-		json_t *mj = json_array();
+		json_t *mj = json_array(), *wj = json_array();
+		int slots = 0;
 		k = 0;
 		for (size_t i = 0; i < nc; i++) {
-			json_t *a = json_array();
-			size_t n = json_array_size(
-			    json_object_get(json_array_get(contests, i), "options"));
-			for (size_t j = 0; j < n; j++, k++)
+			json_t *a = json_array(), *w = json_array();
+			const json_t *opts =
+			    json_object_get(json_array_get(contests, i), "options");
+			size_t n = json_array_size(opts);
+			for (size_t j = 0; j < n; j++, k++) {
 				json_array_append_new(a, json_integer(marks[k]));
+				if (!is_write_in(json_array_get(opts, j)))
+					continue;
+				slots = 1;
+				json_array_append_new(w, marks[k] ? json_string(names[k])
+				                                  : json_null());
+			}
 			json_array_append_new(mj, a);
+			json_array_append_new(wj, w);
 		}
-		rep = rpc(
-		    fd, json_pack("{s:s, s:s, s:o}", "op", "encrypt", "token", token, "marks", mj));
+		json_t *req =
+		    json_pack("{s:s, s:s, s:o}", "op", "encrypt", "token", token, "marks", mj);
+		/* B-10: the written names, only for a ballot with write-in slots */
+		if (slots)
+			json_object_set_new(req, "write_ins", wj);
+		else
+			json_decref(wj);
+		rep = rpc(fd, req);
 		if (rep == NULL) {
 			rc = 3;
 			goto out_b;
@@ -619,7 +686,7 @@ static int cmd_booth(void)
 			       (long long)json_integer_value(json_object_get(rep, "log_index")));
 			if (shape) {
 				printf("%s\n", _("The opened ballot contains:"));
-				show_choices(contests, opened);
+				show_choices(contests, opened, NULL);
 				printf(
 				    "%s\n",
 				    _("If this is not what you marked, tell the poll workers: the "
@@ -651,6 +718,10 @@ out:
 	if (marks != NULL) {
 		wipe(marks, total);
 		free(marks);
+	}
+	if (names != NULL) {
+		wipe(names, total * sizeof *names);
+		free(names);
 	}
 	json_decref(rep);
 	close(fd);

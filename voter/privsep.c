@@ -69,6 +69,23 @@ static void w_marks(wr *w, const ps_msg *m)
 			w->bad = 1;
 	w_u(w, m->nmarks, 2);
 	w_bytes(w, m->marks, m->nmarks);
+	/* P-9.x: the write-in names, only if there are any */
+	if (m->nnames == 0)
+		return;
+	if (m->nnames > PS_NAMES_MAX) {
+		w->bad = 1;
+		return;
+	}
+	w_u(w, m->nnames, 1);
+	for (size_t i = 0; i < m->nnames; i++) {
+		size_t l = strnlen(m->names[i], PS_NAME_MAX + 1);
+		if (l > PS_NAME_MAX) {
+			w->bad = 1;
+			return;
+		}
+		w_u(w, l, 1);
+		w_bytes(w, m->names[i], l);
+	}
 }
 
 qerr ps_encode(const ps_msg *m, uint8_t *buf, size_t cap, size_t *len)
@@ -205,6 +222,23 @@ static void r_marks(rd *r, ps_msg *m)
 			r->bad = "marks";
 	m->nmarks = n;
 	m->has_marks = 1;
+	/* the write-in names, present only if bytes follow the marks */
+	if (r->bad != NULL || r->off == r->n)
+		return;
+	size_t k = (size_t)r_u(r, 1, "names");
+	if (r->bad == NULL && (k == 0 || k > PS_NAMES_MAX))
+		r->bad = "names";
+	for (size_t i = 0; r->bad == NULL && i < k; i++) {
+		size_t l = (size_t)r_u(r, 1, "name");
+		if (r->bad == NULL && l > PS_NAME_MAX)
+			r->bad = "name";
+		if (r_bytes(r, m->names[i], l, "name") != 0)
+			break;
+		m->names[i][l] = '\0';
+		if (memchr(m->names[i], '\0', l) != NULL)
+			r->bad = "name";
+	}
+	m->nnames = k;
 }
 
 qerr ps_header(const uint8_t hdr[PS_HDR_LEN], uint32_t *type, uint32_t *len, char *why,

@@ -14,8 +14,10 @@
  * A request body starts with u64 conn (the worker's connection id) and
  * holds the fields of its type in a fixed order: str = u16 n || n bytes
  * (no NUL), token = 16 bytes, code = 32 bytes, marks = u16 n || n bytes
- * each 0 or 1.  ps_decode accepts a message only if every field is in
- * range and the body is consumed exactly.
+ * each 0 or 1, then -- only when the style has write-in slots (B-10) --
+ * names = u8 k || k times (u8 len || len bytes of a normalised name, no
+ * NUL), 1 <= k <= PS_NAMES_MAX, len <= PS_NAME_MAX.  ps_decode accepts a message only if every
+ * field is in range and the body is consumed exactly.
  */
 #ifndef QUORUM_VOTER_PRIVSEP_H
 #define QUORUM_VOTER_PRIVSEP_H
@@ -31,7 +33,9 @@
 #define PS_STR_MAX 4095 /* import-roll path */
 #define PS_ID_MAX 255 /* voter ids (STORE_FIELD_MAX - 1) */
 #define PS_MARKS_MAX 4096 /* BALLOT_MAX_CONTESTS * BALLOT_MAX_OPTIONS */
-#define PS_REQ_MAX (PS_HDR_LEN + 8 + 2 + PS_MARKS_MAX + 64) /* the largest request */
+#define PS_NAMES_MAX 16 /* write-in slots of a style (B-10) the daemon takes */
+#define PS_NAME_MAX 59 /* WRITEIN_NAME_MAX (C-8.6) */
+#define PS_REQ_MAX (PS_HDR_LEN + 8 + 2 + PS_MARKS_MAX + 64 + 1 + PS_NAMES_MAX * (1 + PS_NAME_MAX))
 #define PS_REPLY_MAX (1024u * 1024 * 1024) /* a reply's JSON (export holds the record) */
 
 /* Worker -> monitor (requests).  The values are the wire's. */
@@ -67,6 +71,8 @@ typedef struct ps_msg {
 	int has_marks; /* PS_ENCRYPT, PS_CAST form 1 */
 	uint8_t marks[PS_MARKS_MAX];
 	size_t nmarks;
+	size_t nnames; /* with marks: the write-in names (secret), B-2 slot order */
+	char names[PS_NAMES_MAX][PS_NAME_MAX + 1];
 	int has_code; /* PS_CHALLENGE, PS_CAST form 2 */
 	uint8_t code[PS_CODE_LEN];
 	char contest[PS_ID_MAX + 1]; /* PS_NAMED_VOTE */

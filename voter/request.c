@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto/util.h"
+#include "election/writein.h"
 
 #include "banned.h"
 
@@ -53,6 +54,59 @@ static int token_parse(const json_t *req, uint8_t raw[PS_TOKEN_LEN])
 	return hex_decode(raw, PS_TOKEN_LEN, t, 2 * PS_TOKEN_LEN) == Q_OK;
 }
 
+/* write_ins: [["name", null, ..], ..] per contest, one entry per write-in
+ * slot (B-10; a contest without slots has []), each normalised (B-10.9)
+ * into m->names (secret).  Absent: no names (a marked slot is refused). */
+static json_t *parse_write_ins(const ballot_style *sty, const json_t *req, ps_msg *m)
+{
+	const json_t *wj = json_object_get(req, "write_ins");
+	const char *ptrs[PS_NAMES_MAX];
+	char why[200];
+	if (sty->total_writein == 0) {
+		if (wj != NULL)
+			return server_error("bad_write_in", "this ballot has no write-in slots");
+		return NULL;
+	}
+	if (sty->total_writein > PS_NAMES_MAX)
+		return server_error("bad_write_in", "more than %d write-in slots", PS_NAMES_MAX);
+	if (wj != NULL && (!json_is_array(wj) || json_array_size(wj) != sty->ncontests))
+		return server_error("bad_write_in",
+		                    "\"write_ins\" must be an array of %zu contests",
+		                    sty->ncontests);
+	size_t q = 0;
+	for (size_t i = 0; i < sty->ncontests; i++) {
+		const json_t *cj = json_array_get(wj, i);
+		uint32_t nw = sty->contests[i].nwritein;
+		if (wj != NULL && (!json_is_array(cj) || json_array_size(cj) != nw))
+			return server_error("bad_write_in",
+			                    "contest %zu: %u write-in names expected", i, nw);
+		for (uint32_t s = 0; s < nw; s++, q++) {
+			const json_t *v = json_array_get(cj, s);
+			size_t len = 0;
+			m->names[q][0] = '\0';
+			ptrs[q] = m->names[q];
+			if (v == NULL || json_is_null(v))
+				continue;
+			if (!json_is_string(v))
+				return server_error("bad_write_in",
+				                    "contest %zu write-in %u: a string or null", i,
+				                    s);
+			qerr e = writein_normalise(json_string_value(v), json_string_length(v),
+			                           m->names[q], sizeof m->names[q], &len);
+			if (e != Q_OK)
+				return server_error(
+				    "bad_write_in", "contest %zu write-in %u: %s (B-10.9)", i, s,
+				    e == Q_ERR_RANGE ? "the name is longer than 59 bytes"
+				                     : "the name is not UTF-8 or holds a control "
+				                       "character");
+		}
+	}
+	m->nnames = q;
+	if (ballot_names_check(sty, m->marks, m->nmarks, ptrs, q, why, sizeof why) != Q_OK)
+		return server_error("bad_write_in", "%s", why);
+	return NULL;
+}
+
 /* marks: [[0,1,..],..] per contest -> flat bytes (secret). */
 static json_t *parse_marks(const ballot_style *sty, const json_t *req, ps_msg *m)
 {
@@ -83,7 +137,7 @@ static json_t *parse_marks(const ballot_style *sty, const json_t *req, ps_msg *m
 		return server_error("bad_marks", "%s", why);
 	m->nmarks = k;
 	m->has_marks = 1;
-	return NULL;
+	return parse_write_ins(sty, req, m);
 }
 
 /* A missing or malformed code is left out (has_code 0): the monitor

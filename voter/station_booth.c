@@ -73,6 +73,28 @@ static json_t *marks_take(station *st, const ps_msg *m, uint8_t **out, size_t *n
 	return NULL;
 }
 
+/* The write-in names of m (B-10), checked again against the marks, into
+ * the job (a fresh secret buffer); none when the style has no slots. */
+static json_t *names_take(station *st, const ps_msg *m, job *j)
+{
+	const char *ptrs[PS_NAMES_MAX];
+	char why[200];
+	size_t nw = st->style->total_writein;
+	if (nw == 0 && m->nnames == 0)
+		return NULL;
+	if (m->nnames != nw || nw > PS_NAMES_MAX)
+		return server_error("bad_write_in", "%zu write-in names expected", nw);
+	for (size_t q = 0; q < nw; q++)
+		ptrs[q] = m->names[q];
+	if (ballot_names_check(st->style, m->marks, m->nmarks, ptrs, nw, why, sizeof why) != Q_OK)
+		return server_error("bad_write_in", "%s", why);
+	if ((j->names = calloc(nw, sizeof *j->names)) == NULL)
+		return server_error("internal", "out of memory");
+	memcpy(j->names, m->names, nw * sizeof *j->names);
+	j->nnames = nw;
+	return NULL;
+}
+
 static json_t *submit(station *st, server_conn c, job *j, int crypto)
 {
 	if (inflight_add(st, j->token_hash) != Q_OK) {
@@ -94,8 +116,9 @@ json_t *op_encrypt(station *st, server_conn c, const ps_msg *m)
 		return r;
 	if ((j = calloc(1, sizeof *j)) == NULL)
 		return server_error("internal", "out of memory");
-	if ((r = marks_take(st, m, &j->marks, &j->nmarks)) != NULL) {
-		free(j);
+	if ((r = marks_take(st, m, &j->marks, &j->nmarks)) != NULL ||
+	    (r = names_take(st, m, j)) != NULL) {
+		job_free(j);
 		return r;
 	}
 	j->kind = JOB_ENCRYPT;
@@ -138,8 +161,9 @@ json_t *op_cast(station *st, server_conn c, const ps_msg *m)
 	memcpy(j->receipt_key, rk, 32);
 	wipe(rk, sizeof rk);
 	if (m->has_marks) {
-		if ((r = marks_take(st, m, &j->marks, &j->nmarks)) != NULL) {
-			free(j);
+		if ((r = marks_take(st, m, &j->marks, &j->nmarks)) != NULL ||
+		    (r = names_take(st, m, j)) != NULL) {
+			job_free(j);
 			return r;
 		}
 		/* A cast with marks replaces the token's pending ballot. */

@@ -89,6 +89,8 @@ typedef struct job {
 	uint8_t receipt_key[32]; /* JOB_CAST: P-5.2 receipts(k) */
 	uint8_t *marks; /* secret; wiped by the worker */
 	size_t nmarks;
+	char (*names)[PS_NAME_MAX + 1]; /* write-in names (B-10); secret, wiped with marks */
+	size_t nnames;
 	int encrypt_first; /* JOB_CAST with marks: worker encrypts, then commit */
 	uint8_t *enc; /* B-2 encoding */
 	size_t enclen;

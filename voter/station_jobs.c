@@ -148,6 +148,10 @@ void job_free(job *j)
 		wipe(j->marks, j->nmarks);
 		free(j->marks);
 	}
+	if (j->names != NULL) {
+		wipe(j->names, j->nnames * sizeof *j->names);
+		free(j->names);
+	}
 	free(j->enc);
 	ballot_opening_free(j->op);
 	free(j->checkpoint);
@@ -173,11 +177,21 @@ void *worker_main(void *arg)
 	while ((j = jobq_pop(&st->cq, 1)) != NULL) {
 		ballot *b = NULL;
 		ballot_opening *op = NULL;
-		qerr e = ballot_encrypt(st->style, st->Kt, j->marks, j->nmarks, &b,
-		                        j->kind == JOB_ENCRYPT ? &op : NULL);
+		const char *names[PS_NAMES_MAX];
+		for (size_t q = 0; q < j->nnames && q < PS_NAMES_MAX; q++)
+			names[q] = j->names[q];
+		/* B-10: the write-in names (none without slots) */
+		qerr e = ballot_encrypt_names(
+		    st->style, st->Kt, j->marks, j->nmarks, j->nnames > 0 ? names : NULL,
+		    st->style->total_writein, &b, j->kind == JOB_ENCRYPT ? &op : NULL, NULL, 0);
 		wipe(j->marks, j->nmarks);
 		free(j->marks);
 		j->marks = NULL;
+		if (j->names != NULL) {
+			wipe(j->names, j->nnames * sizeof *j->names);
+			free(j->names);
+			j->names = NULL;
+		}
 		if (e == Q_OK)
 			e = ballot_encode(b, &j->enc, &j->enclen);
 		ballot_free(b);

@@ -308,6 +308,16 @@ qerr st_load_election(station *st, const station_config *cfg, char *err, size_t 
 			                    opt_label(c, j, ids[j], 1, b1, sizeof b1), "label_en",
 			                    opt_label(c, j, ids[j], 0, b2, sizeof b2)));
 		}
+		/* B-10.1: the write-in slots follow the listed options */
+		for (uint32_t s = 0; s < c->write_in; s++) {
+			char id[32], zh[64], en[64];
+			snprintf(id, sizeof id, "write-in-%u", s + 1);
+			snprintf(zh, sizeof zh, "另选他人 %u", s + 1);
+			snprintf(en, sizeof en, "write-in %u", s + 1);
+			json_array_append_new(opts, json_pack("{s:s, s:s, s:s, s:b}", "id", id,
+			                                      "label_zh", zh, "label_en", en,
+			                                      "write_in", 1));
+		}
 		json_array_append_new(contests,
 		                      json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:o}", "id", c->id,
 		                                "type", manifest_contest_type_name(c->type),

@@ -32,7 +32,7 @@ static ballot_style *style(uint8_t fill)
 	memset(bh, fill, sizeof bh);
 	ballot_style *y = ballot_style_new(1, bh);
 	cr_assert_not_null(y);
-	y->contests[0] = (ballot_contest_style){NOPT, 0, 2, 0, NULL};
+	y->contests[0] = (ballot_contest_style){NOPT, 0, 2, 0, NULL, 0};
 	cr_assert_eq(ballot_style_check(y, NULL, 0), Q_OK);
 	return y;
 }

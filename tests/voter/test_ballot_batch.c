@@ -45,9 +45,9 @@ static ballot_style *style(uint8_t fill)
 	memset(bh, fill, sizeof bh);
 	ballot_style *st = ballot_style_new(3, bh);
 	cr_assert_not_null(st);
-	st->contests[0] = (ballot_contest_style){2, 0, 1, 0, NULL};
-	st->contests[1] = (ballot_contest_style){3, 1, 2, 0, NULL};
-	st->contests[2] = (ballot_contest_style){6, 0, 2, 0, NULL};
+	st->contests[0] = (ballot_contest_style){2, 0, 1, 0, NULL, 0};
+	st->contests[1] = (ballot_contest_style){3, 1, 2, 0, NULL, 0};
+	st->contests[2] = (ballot_contest_style){6, 0, 2, 0, NULL, 0};
 	const uint32_t g[6] = {0, 0, 0, 1, 1, 1};
 	cr_assert_eq(ballot_style_set_groups(st, 2, 2, g), Q_OK);
 	cr_assert_eq(ballot_style_check(st, NULL, 0), Q_OK);

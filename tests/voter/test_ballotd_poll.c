@@ -83,8 +83,8 @@ static ballot_style *test_style(uint8_t Kenc[POINT_LEN], point **Kp)
 	cr_assert_eq(hex_decode(bh, 32, bhx, 64), Q_OK);
 	free(bhx);
 	ballot_style *st = ballot_style_new(2, bh);
-	st->contests[0] = (ballot_contest_style){2, 0, 1, 0, NULL};
-	st->contests[1] = (ballot_contest_style){5, 0, 3, 0, NULL};
+	st->contests[0] = (ballot_contest_style){2, 0, 1, 0, NULL, 0};
+	st->contests[1] = (ballot_contest_style){5, 0, 3, 0, NULL, 0};
 	cr_assert_eq(ballot_style_check(st, NULL, 0), Q_OK);
 	*Kp = point_new();
 	cr_assert_eq(point_decode(*Kp, Kenc, POINT_LEN), Q_OK);
