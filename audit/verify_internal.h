@@ -41,7 +41,7 @@
 #define VE_ENTRY_ROLL "quorum/v1/station/roll-imported"
 #define VE_ENTRY_OPENED "quorum/v1/station/poll-opened"
 #define VE_ENTRY_REISSUED "quorum/v1/station/token-reissued"
-#define VE_STATION_RECORD_FORMAT "quorum-station-record/2"
+#define VE_STATION_RECORD_FORMAT "quorum-station-record/2.1" /* P-7.6 */
 
 /* One ballot of a station record (cast or challenged). */
 typedef struct ve_ballot {

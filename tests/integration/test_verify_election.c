@@ -2737,7 +2737,7 @@ Test(verify, station_entry_of_another_version_refused)
 Test(verify, minor_version_accepted)
 {
 	json_t *r = station_json("s1");
-	json_object_set_new(r, "format", json_string("quorum-station-record/2.1"));
+	json_object_set_new(r, "format", json_string("quorum-station-record/2.9"));
 	resign_station("s1", r, NULL, 0);
 	json_decref(r);
 	ve_report rep;
@@ -2745,6 +2745,23 @@ Test(verify, minor_version_accepted)
 	             rep.checks[first_failure(&rep) - 1].detail[0]);
 	/* only the record's hash in the aggregate differs */
 	dependent_fails(&rep, VE_AGGREGATE, "stations[0] (s1): id, record_sha256");
+}
+
+/* R-5 (15), P-7.6: verify-election names a proxy check-in for a voter the
+ * station did not check in (the profile rows: test_rules.c). */
+Test(verify, proxy_list_names_a_principal_not_checked_in)
+{
+	json_t *r = station_json("s1");
+	json_object_set_new(
+	    r, "proxies", json_pack("[{s:s, s:s}]", "principal", "s1-V9999", "proxy", "s1-V0001"));
+	resign_station("s1", r, NULL, 0);
+	json_decref(r);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_RECONCILE, "%s",
+	             rep.checks[first_failure(&rep) - 1].detail[0]);
+	dependent_fails(&rep, VE_RECONCILE,
+	                "stations/s1/station-record.json: proxies[0]: principal \"s1-V9999\" is "
+	                "not in checked_in");
 }
 
 /* ---- item 7: what the station log and record must say (V-5.5, P-7.1) ---- */
