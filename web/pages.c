@@ -102,6 +102,20 @@ static const char *refusal_text(const char *code)
 
 /* The booth's idle timeout, for the page script (set by pages_route). */
 static int idle_seconds;
+/* The signed-in session's CSRF token for the forms of the page being
+ * rendered (pages_route; one request per thread at a time), or NULL. */
+static _Thread_local const char *cur_csrf;
+
+/* The CSRF token of the session, in every form of the poll book and the
+ * admin pages (P-8.6). */
+static void hidden_csrf(wbuf *b)
+{
+	if (cur_csrf == NULL)
+		return;
+	wb_raw(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
+	wb_esc(b, cur_csrf);
+	wb_raw(b, "\">");
+}
 
 static const char *const role_class[ROLE_N] = {"booth", "pollbook", "admin"};
 
@@ -132,7 +146,15 @@ static void page_begin(answer *a, enum role r, const form *fm, const char *title
 	wb_raw(b, high ? "true" : "false");
 	wb_raw(b, "\">");
 	wb_bi(b, N_("High contrast"));
-	wb_raw(b, "</button></header><main id=\"main\" tabindex=\"-1\">");
+	wb_raw(b, "</button>");
+	if (cur_csrf != NULL) {
+		wb_raw(b, "<form method=\"post\" action=\"/signout\" class=\"signout\">");
+		hidden_csrf(b);
+		wb_raw(b, "<button type=\"submit\">");
+		wb_bi(b, N_("Sign out"));
+		wb_raw(b, "</button></form>");
+	}
+	wb_raw(b, "</header><main id=\"main\" tabindex=\"-1\">");
 }
 
 static void page_end(answer *a)
@@ -878,7 +900,9 @@ static void counts_block(wbuf *b, const json_t *rep)
 static void lookup_form(wbuf *b)
 {
 	wb_raw(b, "<form method=\"post\" action=\"/lookup\" class=\"lookup\" "
-	          "autocomplete=\"off\"><label for=\"voter\">");
+	          "autocomplete=\"off\">");
+	hidden_csrf(b);
+	wb_raw(b, "<label for=\"voter\">");
 	wb_bi(b, N_("Voter's roll id"));
 	wb_raw(b, "</label><input id=\"voter\" name=\"voter\" type=\"text\" maxlength=\"64\" "
 	          "required autofocus><button type=\"submit\" class=\"primary\">");
@@ -986,8 +1010,9 @@ static void pollbook_lookup(const site *s, const form *fm, answer *a)
 	} else if (ci) {
 		alert(b, "already_voted", refusal_text("already_voted"));
 	} else {
-		wb_raw(b, "<form method=\"post\" action=\"/checkin\" autocomplete=\"off\">"
-		          "<input type=\"hidden\" name=\"voter\" value=\"");
+		wb_raw(b, "<form method=\"post\" action=\"/checkin\" autocomplete=\"off\">");
+		hidden_csrf(b);
+		wb_raw(b, "<input type=\"hidden\" name=\"voter\" value=\"");
 		wb_esc(b, js(v, "id"));
 		wb_raw(b, "\"><label for=\"proxy\">");
 		wb_bi(b, N_("Written proxy: holder's roll id (leave empty if the voter came in "
@@ -1154,11 +1179,13 @@ static void admin_home(const site *s, answer *a, const json_t *done, const char 
 	}
 	wb_raw(b, "</section><section aria-labelledby=\"h-poll\"><h2 id=\"h-poll\">");
 	wb_bi(b, N_("The poll"));
-	wb_raw(b, "</h2><div class=\"actions fwd\"><form method=\"post\" action=\"/open\">"
-	          "<button type=\"submit\">");
+	wb_raw(b, "</h2><div class=\"actions fwd\"><form method=\"post\" action=\"/open\">");
+	hidden_csrf(b);
+	wb_raw(b, "<button type=\"submit\">");
 	wb_bi(b, N_("Open the poll…"));
-	wb_raw(b, "</button></form><form method=\"post\" action=\"/close\">"
-	          "<button type=\"submit\" class=\"danger\">");
+	wb_raw(b, "</button></form><form method=\"post\" action=\"/close\">");
+	hidden_csrf(b);
+	wb_raw(b, "<button type=\"submit\" class=\"danger\">");
 	wb_bi(b, N_("Close the poll…"));
 	wb_raw(b, "</button></form></div></section>");
 	page_end(a);
@@ -1183,9 +1210,11 @@ static void admin_action(const site *s, const char *op, const form *fm, answer *
 		                   "record is written."));
 		wb_fmt(b,
 		       "</p><form method=\"post\" action=\"/%s\"><input type=\"hidden\" "
-		       "name=\"confirm\" value=\"yes\"><div class=\"actions\"><button "
-		       "type=\"submit\" class=\"%s\">",
-		       op, open ? "primary" : "danger");
+		       "name=\"confirm\" value=\"yes\">",
+		       op);
+		hidden_csrf(b);
+		wb_fmt(b, "<div class=\"actions\"><button type=\"submit\" class=\"%s\">",
+		       open ? "primary" : "danger");
 		wb_bi(b, open ? N_("Yes, open the poll") : N_("Yes, close the poll"));
 		wb_raw(b, "</button><a class=\"button\" href=\"/\">");
 		wb_bi(b, N_("Cancel"));
@@ -1206,14 +1235,71 @@ static void admin_action(const site *s, const char *op, const form *fm, answer *
 
 /* ================================================================ route */
 
+void pages_error(const site *s, enum role r, answer *a, unsigned status, const char *msgid)
+{
+	idle_seconds = s->idle_seconds;
+	cur_csrf = NULL;
+	error_page(a, r, status, msgid, NULL);
+}
+
+void pages_signin(const site *s, enum role r, answer *a, int res, unsigned wait)
+{
+	idle_seconds = s->idle_seconds;
+	cur_csrf = NULL;
+	if (a->status == 0)
+		a->status = 401;
+	int admin = r == ROLE_ADMIN;
+	page_begin(a, r, NULL, N_("Sign in"));
+	wbuf *b = &a->body;
+	wb_raw(b, "<h1>");
+	wb_bi(b,
+	      admin ? N_("Sign in to the station administration") : N_("Sign in to the poll book"));
+	wb_raw(b, "</h1>");
+	if (res == AUTH_BAD)
+		alert(b, "signin_refused", N_("Wrong passphrase."));
+	else if (res == AUTH_WAIT) {
+		wb_raw(b, "<div class=\"refusal\" role=\"alert\" data-code=\"signin_wait\"><p>");
+		wb_bif(b, N_("Too many attempts: wait %d seconds, then try again."), (int)wait);
+		wb_raw(b, "</p></div>");
+	} else if (res == AUTH_LOCKED) {
+		wb_raw(b, "<div class=\"refusal\" role=\"alert\" data-code=\"signin_locked\"><p>");
+		wb_bif(b,
+		       N_("Sign-in is locked after repeated wrong passphrases: wait %d minutes, or "
+		          "ask the station administrator to restart quorum-web."),
+		       (int)(wait + 59) / 60);
+		wb_raw(b, "</p></div>");
+	} else if (res == -2)
+		alert(b, "wrong_role",
+		      admin ? N_("This session is for the poll book: sign in with the admin "
+		                 "credential.")
+		            : N_("This session is for the station administration: sign in with "
+		                 "the operator credential."));
+	wb_raw(b, "<form method=\"post\" action=\"/signin\" autocomplete=\"off\">"
+	          "<label for=\"passphrase\">");
+	wb_bi(b, admin ? N_("Passphrase of the admin credential")
+	               : N_("Passphrase of the operator credential"));
+	wb_raw(b, "</label><input id=\"passphrase\" name=\"passphrase\" type=\"password\" "
+	          "autocomplete=\"current-password\" maxlength=\"1000\" required autofocus>"
+	          "<div class=\"actions\"><button type=\"submit\" class=\"primary\">");
+	wb_bi(b, N_("Sign in"));
+	wb_raw(b, "</button></div></form>");
+	if (!admin) {
+		wb_raw(b, "<p><a href=\"/public/\">");
+		wb_bi(b, N_("Public pages: the station's status, the result, check my ballot"));
+		wb_raw(b, "</a></p>");
+	}
+	page_end(a);
+}
+
 void pages_route(const site *s, enum role r, const char *method, const char *path, const form *fm,
-                 answer *a)
+                 const char *csrf, answer *a)
 {
 	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	int post = strcmp(method, "POST") == 0;
 	a->status = 0;
 	a->type = "text/html; charset=utf-8";
 	idle_seconds = s->idle_seconds;
+	cur_csrf = csrf;
 	if (!get && !post) {
 		error_page(a, r, 405, N_("This page does not accept that request."), method);
 		return;

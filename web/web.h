@@ -72,6 +72,48 @@ int cert_fingerprint(const char *pem, char out[96]);
 
 enum role { ROLE_BOOTH, ROLE_POLLBOOK, ROLE_ADMIN, ROLE_N };
 
+/* ---- sign-in (auth.c, docs/spec/protocol.md P-8.6) ---- */
+
+/* Bytes of a session id and of a CSRF token (hex on the wire). */
+#define AUTH_ID_LEN 32
+
+typedef struct auth_policy {
+	unsigned max_failures; /* consecutive failures that lock the role out */
+	unsigned lockout_seconds; /* how long */
+	unsigned delay_seconds; /* the wait after the first failure, doubling */
+} auth_policy;
+
+typedef enum auth_result {
+	AUTH_OK, /* signed in: a session id was written */
+	AUTH_BAD, /* wrong passphrase (counted) */
+	AUTH_WAIT, /* too soon after a failure: *wait seconds (not counted) */
+	AUTH_LOCKED, /* locked out for *wait more seconds (not counted) */
+	AUTH_NONE, /* no credential for this role, or no randomness */
+} auth_result;
+
+/* Read the credentials file (lines "operator|admin argon2id T M P SALT
+ * HASH", hex, mode 0600): -1 with a message on stderr when it is missing,
+ * readable by others, malformed or empty. */
+int auth_load(const char *path, const auth_policy *pol);
+/* 1 if the role's pages need a sign-in (a credential was loaded for it). */
+int auth_enabled(enum role r);
+/* "operator" or "admin" (the credential of the poll book, of the admin
+ * pages), NULL for the booth. */
+const char *auth_role_name(enum role r);
+/* Write (or replace) the role's line in the credentials file: Argon2id of
+ * pass with a fresh salt and the default cost (S-2.1).  0, 2 usage, -1. */
+int auth_set_credential(const char *path, const char *role, const char *pass);
+/* Check pass against the role's credential (one Argon2id at a time, the
+ * delay and lock-out of pol); on AUTH_OK a new session's id is in id. */
+auth_result auth_signin(enum role r, const char *pass, char id[2 * AUTH_ID_LEN + 1],
+                        unsigned *wait);
+/* 0 and the session's CSRF token in csrf if id is a live session of role
+ * r (its idle clock restarts); -2 if it is a session of another role; -1
+ * if it is none (unknown, expired, malformed or NULL). */
+int auth_session(enum role r, const char *id, char csrf[2 * AUTH_ID_LEN + 1]);
+/* End the session id (nothing if it is none). */
+void auth_signout(const char *id);
+
 /* One form field (POST body, application/x-www-form-urlencoded). */
 typedef struct field {
 	char name[32];
@@ -94,23 +136,39 @@ const char *form_get(const form *fm, const char *name);
 
 typedef struct site {
 	const char *sock[ROLE_N]; /* the daemon's socket path of each role */
+	const char *published; /* the published election record, or NULL */
 	const char *fingerprint; /* the station certificate's, or NULL */
 	const char *audit_hint; /* where a voter checks a receipt, or NULL */
 	int tls;
 	int idle_seconds; /* booth idle timeout */
 } site;
 
-/* A rendered answer: status, content type and body. */
+/* A rendered answer: status, content type and body; a redirection
+ * (Location) and a cookie to set, when not empty. */
 typedef struct answer {
 	unsigned status;
 	const char *type;
 	wbuf body;
+	char location[64];
+	char cookie[256];
 } answer;
 
+/* The cookie that carries a role's session ("quorum_pollbook",
+ * "quorum_admin"): one name per role, as a browser sends the cookies of a
+ * host to all its ports. */
+const char *auth_cookie_name(enum role r);
+
 /* Render the answer to method path (with the form of a POST, else NULL)
- * for a listener of role r.  Never fails: errors are pages. */
+ * for a listener of role r.  csrf is the signed-in session's CSRF token
+ * (put in every form), NULL when the role needs no sign-in.  Never fails:
+ * errors are pages. */
 void pages_route(const site *s, enum role r, const char *method, const char *path, const form *fm,
-                 answer *a);
+                 const char *csrf, answer *a);
+/* An error page of role r with status and the message msgid. */
+void pages_error(const site *s, enum role r, answer *a, unsigned status, const char *msgid);
+/* The sign-in page (status 401 unless a->status is already set), with
+ * the reason of a refused attempt (auth_result) and its wait. */
+void pages_signin(const site *s, enum role r, answer *a, int res, unsigned wait);
 
 /* A static asset by exact path ("/static/style.css"), or NULL. */
 const char *asset_get(const char *path, size_t *len, const char **type);

@@ -4,6 +4,7 @@
 // (Test web/browser) with a station up: it passes the URLs, three ballot
 // tokens and a directory for the screenshots in the environment.
 //   BOOTH, POLLBOOK, ADMIN   the three listeners' URLs
+//   OP_PASS, ADMIN_PASS      the operator's and the admin's passphrases
 //   TOKENS                   three tokens, space-separated (checked in)
 //   SHOTS                    directory for the screenshots
 //   CHROMIUM                 the browser (default /usr/bin/chromium)
@@ -153,8 +154,14 @@ if (env.VERBOSE) console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s: idle f
 await page.waitForSelector("#token");
 check(await page.$$eval("input[name=m]", (l) => l.length) === 0, "marks survived the idle timeout");
 
-// ---- poll book and admin
+// ---- poll book and admin: sign in first
 await page.goto(env.POLLBOOK);
+await page.waitForSelector("#passphrase");
+await shot(page, "pollbook-signin");
+await page.fill("#passphrase", env.OP_PASS);
+await nav(page, () => page.keyboard.press("Enter"));
+await page.waitForSelector("#voter");
+check(await page.evaluate(() => document.cookie === ""), "the session cookie is readable by the page (not HttpOnly)");
 await shot(page, "pollbook-home");
 await page.fill("#voter", "U0001");
 await nav(page, () => page.keyboard.press("Enter"));
@@ -170,6 +177,10 @@ await nav(page, () => page.click("form[action='/checkin'] button"));
 await page.waitForSelector("section.slip");
 await shot(page, "pollbook-slip");
 await page.goto(env.ADMIN);
+await page.waitForSelector("#passphrase");
+await page.fill("#passphrase", env.ADMIN_PASS);
+await nav(page, () => page.keyboard.press("Enter"));
+await page.waitForSelector("form[action='/close']");
 await shot(page, "admin-home");
 check((await page.textContent("body")).includes("本投票站导入的名单行数"), "admin page does not say what Registered counts");
 await nav(page, () => page.click("form[action='/close'] button"));

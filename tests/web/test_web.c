@@ -25,7 +25,15 @@ typedef struct web {
 	unsigned port[3]; /* booth, pollbook, admin */
 	int tls;
 	char fp[128];
+	char sid[3][80]; /* the signed-in session of the poll book, admin */
+	char csrf[3][80]; /* and its CSRF token */
+	int anon; /* 1: the next requests send no session and no CSRF token */
 } web;
+
+/* The test credentials (P-8.6), written by --set-credential. */
+#define OP_PASS "operator-pass-1"
+#define ADMIN_PASS "admin-pass-22"
+static const char *const cookie_name[3] = {NULL, "quorum_pollbook", "quorum_admin"};
 
 enum { BOOTH, POLLBOOK, ADMIN };
 
@@ -36,6 +44,8 @@ typedef struct resp {
 
 static const tdaemon *cur;
 static const char *web_idle = "120"; /* --idle of the next web_start */
+/* --signin-delay and --lockout of the next web_start */
+static const char *web_delay = "0", *web_lockout = "300";
 /* What a failed assertion leaves running, stopped by the suite's fini (the
  * test's own variables are gone by then: copies of the pids). */
 static pid_t live_web_pid;
@@ -62,19 +72,47 @@ static void web_start(const tdaemon *d, web *w, const char *tls_dir)
 	snprintf(bin, sizeof bin, "%s/web/quorum-web", root);
 	cr_assert_eq(pipe(p), 0);
 	memset(w, 0, sizeof *w);
+	char creds[400];
+	snprintf(creds, sizeof creds, "%s/web-credentials", d->dir);
+	if (access(creds, R_OK) != 0) {
+		char cmd[2400];
+		snprintf(cmd, sizeof cmd,
+		         "echo '" OP_PASS "' | %s --set-credential %s operator && echo '" ADMIN_PASS
+		         "' | %s --set-credential %s admin",
+		         bin, creds, bin, creds);
+		cr_assert_eq(system(cmd), 0, "--set-credential failed");
+	}
 	pid_t pid = fork();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
 		dup2(p[1], 1);
 		close(p[0]);
 		close(p[1]);
-		if (tls_dir != NULL)
-			execl(bin, bin, "--state", d->state, "--booth-port", "0", "--pollbook-port",
-			      "0", "--admin-port", "0", "--idle", web_idle, "--tls-dir", tls_dir,
-			      (char *)NULL);
-		else
-			execl(bin, bin, "--state", d->state, "--booth-port", "0", "--pollbook-port",
-			      "0", "--admin-port", "0", "--idle", web_idle, (char *)NULL);
+		char *av[40];
+		int n = 0;
+		av[n++] = bin;
+		av[n++] = "--state";
+		av[n++] = (char *)d->state;
+		av[n++] = "--booth-port";
+		av[n++] = "0";
+		av[n++] = "--pollbook-port";
+		av[n++] = "0";
+		av[n++] = "--admin-port";
+		av[n++] = "0";
+		av[n++] = "--idle";
+		av[n++] = (char *)web_idle;
+		av[n++] = "--credentials";
+		av[n++] = creds;
+		av[n++] = "--signin-delay";
+		av[n++] = (char *)web_delay;
+		av[n++] = "--lockout";
+		av[n++] = (char *)web_lockout;
+		if (tls_dir != NULL) {
+			av[n++] = "--tls-dir";
+			av[n++] = (char *)tls_dir;
+		}
+		av[n] = NULL;
+		execv(bin, av);
 		_exit(127);
 	}
 	close(p[1]);
@@ -190,6 +228,12 @@ static resp http(const web *w, int role, const char *method, const char *path, c
 		args[n++] = (char *)x1;
 		args[n++] = (char *)x2;
 	}
+	char cookie[200];
+	if (!w->anon && role != BOOTH && w->sid[role][0] != '\0') {
+		snprintf(cookie, sizeof cookie, "Cookie: %s=%s", cookie_name[role], w->sid[role]);
+		args[n++] = "-H";
+		args[n++] = cookie;
+	}
 	args[n++] = url;
 	args[n] = NULL;
 	unlink(hf);
@@ -223,11 +267,66 @@ static void check_headers(const resp *r)
 	cr_assert(strcasestr(r->hdr, "set-cookie") == NULL, "a cookie was set:\n%s", r->hdr);
 }
 
+/* A POST of a page's form: with the session's CSRF token (P-8.6). */
 static resp post(const web *w, int role, const char *path, const char *body)
 {
-	resp r = http(w, role, "POST", path, body, NULL, NULL);
+	char *b = NULL;
+	if (!w->anon && role != BOOTH && w->csrf[role][0] != '\0')
+		cr_assert(asprintf(&b, "%s%scsrf=%s", body, body[0] ? "&" : "", w->csrf[role]) > 0);
+	resp r = http(w, role, "POST", path, b != NULL ? b : body, NULL, NULL);
+	free(b);
 	check_headers(&r);
 	return r;
+}
+
+/* The value of cookie name in r's Set-Cookie, or "" (static). */
+static const char *set_cookie(const resp *r, const char *name)
+{
+	static char v[128];
+	char pat[64];
+	v[0] = '\0';
+	snprintf(pat, sizeof pat, "set-cookie: %s=", name);
+	const char *p = strcasestr(r->hdr, pat);
+	if (p != NULL) {
+		p += strlen(pat);
+		snprintf(v, sizeof v, "%.*s", (int)strcspn(p, ";\r\n"), p);
+	}
+	return v;
+}
+
+/* POST /signin with pass on role's port (no session sent). */
+static resp signin_try(web *w, int role, const char *pass)
+{
+	char body[200];
+	int anon = w->anon;
+	snprintf(body, sizeof body, "passphrase=%s", pass);
+	w->anon = 1;
+	resp r = http(w, role, "POST", "/signin", body, NULL, NULL);
+	w->anon = anon;
+	return r;
+}
+
+static char *attr(const char *html, const char *name);
+
+/* Sign in to the poll book or the admin pages: the session and its CSRF
+ * token (read from the home page's forms) kept in w. */
+static void signin(web *w, int role)
+{
+	resp r = signin_try(w, role, role == ADMIN ? ADMIN_PASS : OP_PASS);
+	cr_assert_eq(r.status, 303, "sign-in refused (%d):\n%s", r.status, r.body);
+	const char *c = set_cookie(&r, cookie_name[role]);
+	cr_assert_eq(strlen(c), 64, "no session cookie:\n%s", r.hdr);
+	cr_assert(strcasestr(r.hdr, "HttpOnly") != NULL && strcasestr(r.hdr, "SameSite=Strict"),
+	          "session cookie attributes:\n%s", r.hdr);
+	cr_assert_eq(strcasestr(r.hdr, "; Secure") != NULL, w->tls, "Secure iff TLS:\n%s", r.hdr);
+	snprintf(w->sid[role], sizeof w->sid[role], "%s", c);
+	resp_free(&r);
+	r = http(w, role, "GET", "/", NULL, NULL, NULL);
+	cr_assert_eq(r.status, 200, "signed in, home page %d", r.status);
+	char *t = attr(strstr(r.body, "name=\"csrf\""), "value");
+	snprintf(w->csrf[role], sizeof w->csrf[role], "%s", t);
+	free(t);
+	resp_free(&r);
 }
 
 /* The value of attribute attr="…" after the first occurrence of it. */
@@ -269,6 +368,8 @@ static void station_up(tdaemon *d, web *w, int open)
 	cr_assert_null(td_err(r), "import-roll: %s", td_err(r));
 	json_decref(r);
 	web_start(d, w, NULL);
+	signin(w, POLLBOOK);
+	signin(w, ADMIN);
 	if (open) {
 		resp a = post(w, ADMIN, "/open", "confirm=yes");
 		cr_assert_eq(a.status, 200);
@@ -595,6 +696,170 @@ Test(web, bad_requests)
 	station_down(&d, &w);
 }
 
+/* P-8.6: no page action of the poll book or the admin pages without a
+ * session of that role and the session's CSRF token; nothing reaches the
+ * daemon. */
+Test(web, signin_session_csrf_role)
+{
+	tdaemon d;
+	web w;
+	station_up(&d, &w, 1);
+	char keep[80];
+	/* no session: the sign-in page, 401, nothing checked in */
+	w.anon = 1;
+	resp r = post(&w, POLLBOOK, "/checkin", "voter=V0001");
+	cr_assert_eq(r.status, 401, "check-in without a session: %d", r.status);
+	cr_assert(strstr(r.body, "name=\"passphrase\"") != NULL, "no sign-in form:\n%s", r.body);
+	resp_free(&r);
+	r = http(&w, POLLBOOK, "GET", "/counts", NULL, NULL, NULL);
+	cr_assert_eq(r.status, 401, "counts without a session");
+	resp_free(&r);
+	r = post(&w, ADMIN, "/close", "confirm=yes");
+	cr_assert_eq(r.status, 401, "close without a session");
+	resp_free(&r);
+	w.anon = 0;
+	/* a forged session id: the same */
+	memcpy(keep, w.sid[POLLBOOK], sizeof keep);
+	snprintf(w.sid[POLLBOOK], sizeof w.sid[POLLBOOK], "%s",
+	         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	r = post(&w, POLLBOOK, "/checkin", "voter=V0001");
+	cr_assert_eq(r.status, 401, "forged session: %d", r.status);
+	resp_free(&r);
+	memcpy(w.sid[POLLBOOK], keep, sizeof keep);
+	/* the session without its CSRF token, or with another one: 403 */
+	r = http(&w, POLLBOOK, "POST", "/checkin", "voter=V0001", NULL, NULL);
+	cr_assert_eq(r.status, 403, "no CSRF token: %d", r.status);
+	cr_assert(strstr(r.body, "security token") != NULL || strstr(r.body, "安全") != NULL, "%s",
+	          r.body);
+	resp_free(&r);
+	memcpy(keep, w.csrf[POLLBOOK], sizeof keep);
+	w.csrf[POLLBOOK][0] ^= 1;
+	r = post(&w, POLLBOOK, "/checkin", "voter=V0001");
+	cr_assert_eq(r.status, 403, "wrong CSRF token: %d", r.status);
+	resp_free(&r);
+	/* the admin session's token is not the poll book's */
+	memcpy(w.csrf[POLLBOOK], w.csrf[ADMIN], sizeof keep);
+	r = post(&w, POLLBOOK, "/checkin", "voter=V0001");
+	cr_assert_eq(r.status, 403, "another session's CSRF token: %d", r.status);
+	resp_free(&r);
+	memcpy(w.csrf[POLLBOOK], keep, sizeof keep);
+	cr_assert_eq(status_count(&d, "checked_in"), 0);
+	/* wrong role: the poll book's session presented to the admin pages */
+	memcpy(keep, w.sid[ADMIN], sizeof keep);
+	memcpy(w.sid[ADMIN], w.sid[POLLBOOK], sizeof keep);
+	r = post(&w, ADMIN, "/close", "confirm=yes");
+	cr_assert_eq(r.status, 403, "a poll-book session closed the poll: %d", r.status);
+	cr_assert(strstr(r.body, "data-code=\"wrong_role\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	memcpy(w.sid[ADMIN], keep, sizeof keep);
+	cr_assert(state_is(&d, "open"));
+	/* the operator credential does not sign in to the admin pages */
+	r = signin_try(&w, ADMIN, OP_PASS);
+	cr_assert_eq(r.status, 401, "admin sign-in with the operator credential: %d", r.status);
+	cr_assert(strstr(r.body, "data-code=\"signin_refused\"") != NULL, "%s", r.body);
+	cr_assert_str_eq(set_cookie(&r, cookie_name[ADMIN]), "");
+	resp_free(&r);
+	/* with both: the check-in goes through */
+	free(checkin(&w, "V0001"));
+	cr_assert_eq(status_count(&d, "checked_in"), 1);
+	/* signed out: the session is dead */
+	char so[120];
+	snprintf(so, sizeof so, "csrf=%s", w.csrf[POLLBOOK]);
+	r = http(&w, POLLBOOK, "POST", "/signout", so, NULL, NULL);
+	cr_assert_eq(r.status, 303);
+	cr_assert(strcasestr(r.hdr, "Max-Age=0") != NULL, "the cookie is not cleared:\n%s", r.hdr);
+	resp_free(&r);
+	r = post(&w, POLLBOOK, "/checkin", "voter=V0002");
+	cr_assert_eq(r.status, 401, "check-in after sign-out: %d", r.status);
+	resp_free(&r);
+	cr_assert_eq(status_count(&d, "checked_in"), 1);
+	station_down(&d, &w);
+}
+
+/* P-8.6: after a wrong passphrase the role's sign-in waits (rate limit);
+ * after 5 in a row it is locked, even for the right passphrase; the other
+ * role is not affected. */
+Test(web, signin_rate_limit_and_lockout)
+{
+	tdaemon d;
+	web w;
+	web_lockout = "600";
+	station_up(&d, &w, 0);
+	for (int i = 0; i < 4; i++) {
+		resp r = signin_try(&w, ADMIN, "wrong-passphrase");
+		cr_assert_eq(r.status, 401, "attempt %d: %d", i + 1, r.status);
+		cr_assert(strstr(r.body, "data-code=\"signin_refused\"") != NULL, "%s", r.body);
+		resp_free(&r);
+	}
+	resp r = signin_try(&w, ADMIN, "wrong-passphrase");
+	cr_assert_eq(r.status, 429, "5th failure: %d", r.status);
+	cr_assert(strstr(r.body, "data-code=\"signin_locked\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	r = signin_try(&w, ADMIN, ADMIN_PASS);
+	cr_assert_eq(r.status, 429, "locked out, yet signed in: %d", r.status);
+	cr_assert(strstr(r.body, "data-code=\"signin_locked\"") != NULL, "%s", r.body);
+	cr_assert_str_eq(set_cookie(&r, cookie_name[ADMIN]), "", "a session while locked out");
+	resp_free(&r);
+	/* the poll book's sign-in is its own */
+	signin(&w, POLLBOOK);
+	web_stop(&w);
+
+	/* a front with a 60 s delay: the right passphrase right after a wrong
+	 * one is refused too (not counted), and the poll stays as it was */
+	web_delay = "60";
+	web_start(&d, &w, NULL);
+	r = signin_try(&w, POLLBOOK, "wrong-passphrase");
+	cr_assert_eq(r.status, 401);
+	resp_free(&r);
+	r = signin_try(&w, POLLBOOK, OP_PASS);
+	cr_assert_eq(r.status, 429, "no wait after a failure: %d", r.status);
+	cr_assert(strstr(r.body, "data-code=\"signin_wait\"") != NULL, "%s", r.body);
+	cr_assert_str_eq(set_cookie(&r, cookie_name[POLLBOOK]), "");
+	resp_free(&r);
+	web_delay = "0";
+	web_lockout = "300";
+	cr_assert(state_is(&d, "new"));
+	station_down(&d, &w);
+}
+
+/* quorum-web refuses a credentials file others can read, and
+ * --set-credential a short passphrase or an unknown role. */
+Test(web, credentials_file_checked)
+{
+	tdaemon d;
+	td_setup(&d, 2);
+	cur = &d;
+	char bin[512], cmd[1600], f[400];
+	snprintf(bin, sizeof bin, "%s/web/quorum-web", getenv("QUORUM_BUILD_ROOT"));
+	snprintf(f, sizeof f, "%s/creds", d.dir);
+	snprintf(cmd, sizeof cmd, "echo short | %s --set-credential %s operator 2>/dev/null", bin,
+	         f);
+	cr_assert_eq(WEXITSTATUS(system(cmd)), 2, "short passphrase accepted");
+	snprintf(cmd, sizeof cmd, "echo long-enough-1 | %s --set-credential %s booth 2>/dev/null",
+	         bin, f);
+	cr_assert_eq(WEXITSTATUS(system(cmd)), 2, "role booth accepted");
+	snprintf(cmd, sizeof cmd, "echo long-enough-1 | %s --set-credential %s operator", bin, f);
+	cr_assert_eq(system(cmd), 0);
+	struct stat st;
+	cr_assert_eq(stat(f, &st), 0);
+	cr_assert_eq(st.st_mode & 077, 0, "credentials file readable by others");
+	char *text = test_read_file(f, NULL);
+	cr_assert(strncmp(text, "operator argon2id ", 18) == 0, "%s", text);
+	cr_assert(strstr(text, "long-enough") == NULL, "passphrase stored in clear");
+	free(text);
+	chmod(f, 0644);
+	snprintf(cmd, sizeof cmd,
+	         "timeout 10 %s --state %s --booth-port 0 --pollbook-port 0 --admin-port 0 "
+	         "--credentials %s 2>%s/err.txt >/dev/null",
+	         bin, d.state, f, d.dir);
+	cr_assert_eq(WEXITSTATUS(system(cmd)), 1, "a credentials file readable by others");
+	snprintf(cmd, sizeof cmd, "%s/err.txt", d.dir);
+	text = test_read_file(cmd, NULL);
+	cr_assert(strstr(text, "chmod 600") != NULL, "%s", text);
+	free(text);
+	test_rmtree(d.dir);
+}
+
 Test(web, restart_keeps_the_booth_going)
 {
 	tdaemon d;
@@ -649,6 +914,7 @@ Test(web, tls13_with_station_certificate)
 
 	web_start(&d, &w, tdir);
 	cr_assert(strncmp(line + 21, w.fp, strlen(w.fp)) == 0, "console fingerprint differs");
+	signin(&w, ADMIN);
 	resp r = http(&w, ADMIN, "GET", "/", NULL, "--tls-max", "1.3");
 	check_headers(&r);
 	cr_assert_eq(r.status, 200);
@@ -710,11 +976,11 @@ Test(web, browser, .timeout = 480)
 	}
 	snprintf(shots, sizeof shots, "%s/tests/web/shots", root);
 	mkdir(shots, 0755);
-	snprintf(
-	    cmd, sizeof cmd,
-	    "BOOTH=http://127.0.0.1:%u/ POLLBOOK=http://127.0.0.1:%u/ "
-	    "ADMIN=http://127.0.0.1:%u/ TOKENS='%s' SHOTS='%s' node '%s/tests/web/browser.mjs'",
-	    w.port[BOOTH], w.port[POLLBOOK], w.port[ADMIN], toks, shots, src);
+	snprintf(cmd, sizeof cmd,
+	         "BOOTH=http://127.0.0.1:%u/ POLLBOOK=http://127.0.0.1:%u/ "
+	         "ADMIN=http://127.0.0.1:%u/ OP_PASS='" OP_PASS "' ADMIN_PASS='" ADMIN_PASS "' "
+	         "TOKENS='%s' SHOTS='%s' node '%s/tests/web/browser.mjs'",
+	         w.port[BOOTH], w.port[POLLBOOK], w.port[ADMIN], toks, shots, src);
 	int rc = system(cmd);
 	cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "browser test failed (see above)");
 	/* the browser cast one ballot, challenged one, checked in V0016 */

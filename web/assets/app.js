@@ -69,7 +69,7 @@
 	/* poll book: live counts refresh by themselves */
 	if (body.classList.contains("pollbook") && document.querySelector("[data-k]")) {
 		setInterval(function () {
-			fetch("/counts", { cache: "no-store", credentials: "omit" })
+			fetch("/counts", { cache: "no-store", credentials: "same-origin" })
 				.then(function (r) { return r.ok ? r.json() : null; })
 				.then(function (j) {
 					if (!j) return;
