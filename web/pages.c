@@ -903,8 +903,8 @@ static void lookup_form(wbuf *b)
 	          "autocomplete=\"off\">");
 	hidden_csrf(b);
 	wb_raw(b, "<label for=\"voter\">");
-	wb_bi(b, N_("Voter's roll id"));
-	wb_raw(b, "</label><input id=\"voter\" name=\"voter\" type=\"text\" maxlength=\"64\" "
+	wb_bi(b, N_("Voter's roll id or name"));
+	wb_raw(b, "</label><input id=\"voter\" name=\"voter\" type=\"text\" maxlength=\"128\" "
 	          "required autofocus><button type=\"submit\" class=\"primary\">");
 	wb_bi(b, N_("Look up"));
 	wb_raw(b, "</button></form>");
@@ -943,6 +943,23 @@ static int valid_id(const char *v)
 	return 1;
 }
 
+/* A roll id or a name as typed into the look-up: 1 to 128 bytes of UTF-8
+ * with no control character (the daemon takes it as a roll id, else as a
+ * name exactly as on the roll). */
+static int valid_query(const char *v)
+{
+	size_t n = v != NULL ? strlen(v) : 0;
+	if (n == 0 || n > 128)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return 0;
+	json_t *t = json_string(v); /* NULL unless valid UTF-8 */
+	int ok = t != NULL;
+	json_decref(t);
+	return ok;
+}
+
 static void yesno(wbuf *b, int v)
 {
 	wb_bi(b, v ? N_("yes") : N_("no"));
@@ -951,11 +968,12 @@ static void yesno(wbuf *b, int v)
 static void pollbook_lookup(const site *s, const form *fm, answer *a)
 {
 	const char *why, *id = form_get(fm, "voter");
-	if (!valid_id(id)) {
+	if (!valid_query(id)) {
 		a->status = 400;
 		page_begin(a, ROLE_POLLBOOK, NULL, N_("Poll book"));
 		alert(&a->body, "bad_request",
-		      N_("A roll id is 1 to 64 letters, digits, dots, dashes or underscores."));
+		      N_("Type a roll id, or a name exactly as on the roll (at most 128 bytes, "
+		         "no control characters)."));
 		lookup_form(&a->body);
 		page_end(a);
 		return;
@@ -975,6 +993,48 @@ static void pollbook_lookup(const site *s, const form *fm, answer *a)
 		wb_esc(b, id);
 		wb_raw(b, "</h1>");
 		alert(b, e, refusal_text(e));
+		lookup_form(b);
+		page_end(a);
+		json_decref(rep);
+		return;
+	}
+	const json_t *list = json_object_get(rep, "matches");
+	if (json_is_array(list)) {
+		/* several voters of that name: the poll worker picks one by
+		 * household and group */
+		wb_raw(b, "<h1>");
+		wb_bif(b, N_("%d voters of this name"),
+		       (int)json_integer_value(json_object_get(rep, "count")));
+		wb_raw(b, ": ");
+		wb_esc(b, id);
+		wb_raw(b, "</h1><ul class=\"matches\">");
+		for (size_t i = 0; i < json_array_size(list); i++) {
+			const json_t *m = json_array_get(list, i);
+			wb_raw(b, "<li><form method=\"post\" action=\"/lookup\">");
+			hidden_csrf(b);
+			wb_raw(b, "<input type=\"hidden\" name=\"voter\" value=\"");
+			wb_esc(b, js(m, "id"));
+			wb_raw(b, "\"><button type=\"submit\"><span class=\"id\">");
+			wb_esc(b, js(m, "id"));
+			wb_raw(b, "</span> ");
+			wb_esc(b, js(m, "name"));
+			wb_raw(b, " — ");
+			wb_bi(b, N_("Household"));
+			wb_raw(b, " ");
+			wb_esc(b, js(m, "household"));
+			wb_raw(b, ", ");
+			wb_bi(b, N_("Residents' group"));
+			wb_raw(b, " ");
+			wb_esc(b, js(m, "group"));
+			wb_raw(b, "</button></form></li>");
+		}
+		wb_raw(b, "</ul>");
+		if ((size_t)json_integer_value(json_object_get(rep, "count")) >
+		    json_array_size(list)) {
+			wb_raw(b, "<p>");
+			wb_bi(b, N_("Not all are listed: look the voter up by roll id."));
+			wb_raw(b, "</p>");
+		}
 		lookup_form(b);
 		page_end(a);
 		json_decref(rep);

@@ -356,9 +356,23 @@ static int state_is(const tdaemon *d, const char *want)
 	return eq;
 }
 
+/* Lines added to the roll of the next station_up (then cleared). */
+static const char *extra_roll;
+
 static void station_up(tdaemon *d, web *w, int open)
 {
 	td_setup(d, 20);
+	if (extra_roll != NULL) {
+		size_t n = 0;
+		char *csv = test_read_file(d->roll, &n);
+		size_t m = strlen(extra_roll);
+		csv = realloc(csv, n + m + 1);
+		memcpy(csv + n, extra_roll, m + 1);
+		cr_assert_eq(test_write_file(d->roll, csv, n + m), 0);
+		td_set_roll_hash(d, csv, n + m);
+		free(csv);
+		extra_roll = NULL;
+	}
 	cur = d;
 	cr_assert_eq(td_start(d, "pass", NULL), 0);
 	live_d = *d;
@@ -580,6 +594,50 @@ Test(web, over_limit_marks_refused)
 	station_down(&d, &w);
 }
 
+/* The poll book finds a voter by roll id or by name; namesakes are listed
+ * with household and group, and one is picked. */
+Test(web, lookup_by_id_or_name)
+{
+	tdaemon d;
+	web w;
+	extra_roll = "N0001,王芳,1960-02-03,H700,g1,\nN0002,王芳,1990-07-08,H701,g2,\n"
+	             "N0003,赵六,1970-01-01,H702,g1,\n";
+	station_up(&d, &w, 1);
+	/* by roll id: household and group shown */
+	resp r = post(&w, POLLBOOK, "/lookup", "voter=N0003");
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.body, "赵六") != NULL && strstr(r.body, "H702") != NULL &&
+	              strstr(r.body, "<dd>g1</dd>") != NULL,
+	          "%s", r.body);
+	cr_assert(strstr(r.body, "action=\"/checkin\"") != NULL);
+	resp_free(&r);
+	/* by a unique name: the voter's page itself */
+	r = post(&w, POLLBOOK, "/lookup", "voter=%E8%B5%B5%E5%85%AD"); /* 赵六 */
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.body, "N0003") != NULL && strstr(r.body, "H702") != NULL, "%s", r.body);
+	cr_assert(strstr(r.body, "name=\"voter\" value=\"N0003\"") != NULL, "no check-in of N0003");
+	resp_free(&r);
+	/* by a shared name: both, each with household and group, to pick */
+	r = post(&w, POLLBOOK, "/lookup", "voter=%E7%8E%8B%E8%8A%B3"); /* 王芳 */
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.body, "class=\"matches\"") != NULL, "namesakes not listed:\n%s", r.body);
+	cr_assert(strstr(r.body, "N0001") != NULL && strstr(r.body, "H700") != NULL &&
+	              strstr(r.body, "N0002") != NULL && strstr(r.body, "H701") != NULL &&
+	              strstr(r.body, "g2") != NULL,
+	          "%s", r.body);
+	cr_assert(strstr(r.body, "action=\"/checkin\"") == NULL, "check-in offered for a name");
+	resp_free(&r);
+	r = post(&w, POLLBOOK, "/lookup", "voter=N0002");
+	cr_assert(strstr(r.body, "H701") != NULL && strstr(r.body, "action=\"/checkin\"") != NULL);
+	resp_free(&r);
+	/* a name on no roll */
+	r = post(&w, POLLBOOK, "/lookup", "voter=Nobody+Here");
+	cr_assert(strstr(r.body, "data-code=\"not_on_roll\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	cr_assert_eq(status_count(&d, "checked_in"), 0);
+	station_down(&d, &w);
+}
+
 Test(web, wrong_role_refused)
 {
 	tdaemon d;
@@ -642,8 +700,15 @@ Test(web, bad_requests)
 	cr_assert_eq(r.status, 200, "first voter field wins");
 	resp_free(&r);
 	r = post(&w, POLLBOOK, "/lookup", "voter=%3Cscript%3E");
-	cr_assert_eq(r.status, 400, "bad roll id");
+	cr_assert_eq(r.status, 200, "a name that is on no roll");
+	cr_assert(strstr(r.body, "data-code=\"not_on_roll\"") != NULL, "%s", r.body);
 	cr_assert(strstr(r.body, "<script>") == NULL, "unescaped");
+	resp_free(&r);
+	r = post(&w, POLLBOOK, "/lookup", "voter=V00%01");
+	cr_assert_eq(r.status, 400, "a control character in the look-up");
+	resp_free(&r);
+	r = post(&w, POLLBOOK, "/lookup", "voter=%FF%FE");
+	cr_assert_eq(r.status, 400, "not UTF-8");
 	resp_free(&r);
 	/* wrong content type */
 	r = http(&w, POLLBOOK, "POST", "/checkin", "voter=V0006", "-H", "Content-Type: text/plain");
