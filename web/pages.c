@@ -105,6 +105,8 @@ static int idle_seconds;
 /* The signed-in session's CSRF token for the forms of the page being
  * rendered (pages_route; one request per thread at a time), or NULL. */
 static _Thread_local const char *cur_csrf;
+/* 1 while a public page (P-8.7) is rendered. */
+static _Thread_local int cur_public;
 
 /* The CSRF token of the session, in every form of the poll book and the
  * admin pages (P-8.6). */
@@ -133,7 +135,7 @@ static void page_begin(answer *a, enum role r, const form *fm, const char *title
 	wb_raw(b, " — Quorum</title><link rel=\"stylesheet\" href=\"/static/style.css\">"
 	          "<link rel=\"icon\" href=\"/static/favicon.svg\">"
 	          "<script src=\"/static/app.js\" defer></script></head>");
-	wb_fmt(b, "<body class=\"%s%s\"", role_class[r], high ? " hc" : "");
+	wb_fmt(b, "<body class=\"%s%s\"", cur_public ? "public" : role_class[r], high ? " hc" : "");
 	if (r == ROLE_BOOTH)
 		wb_fmt(b, " data-idle=\"%d\"", idle_seconds);
 	wb_raw(b, "><a class=\"skip\" href=\"#main\">");
@@ -141,7 +143,7 @@ static void page_begin(answer *a, enum role r, const form *fm, const char *title
 	wb_raw(b, "</a><header><p class=\"role\">");
 	static const char *const role_names[ROLE_N] = {N_("Voting booth"), N_("Poll book"),
 	                                               N_("Station administration")};
-	wb_bi(b, role_names[r]);
+	wb_bi(b, cur_public ? N_("Public information") : role_names[r]);
 	wb_raw(b, "</p><button type=\"button\" class=\"contrast\" aria-pressed=\"");
 	wb_raw(b, high ? "true" : "false");
 	wb_raw(b, "\">");
@@ -1295,6 +1297,225 @@ static void admin_action(const site *s, const char *op, const form *fm, answer *
 
 /* ================================================================ route */
 
+/* ============================================================== public */
+
+static void public_nav(wbuf *b)
+{
+	wb_raw(b, "<nav aria-label=\"public\"><ul class=\"public-nav\"><li><a href=\"/public/\">");
+	wb_bi(b, N_("Station status"));
+	wb_raw(b, "</a></li><li><a href=\"/public/result\">");
+	wb_bi(b, N_("Result"));
+	wb_raw(b, "</a></li><li><a href=\"/public/check\">");
+	wb_bi(b, N_("Check my ballot"));
+	wb_raw(b, "</a></li></ul></nav>");
+}
+
+static void public_home(const site *s, answer *a)
+{
+	const char *why;
+	json_t *rep = rpc_call(s->sock[ROLE_POLLBOOK], json_pack("{s:s}", "op", "status"), &why);
+	if (rep == NULL) {
+		unreachable(a, ROLE_POLLBOOK, why);
+		return;
+	}
+	a->status = 200;
+	page_begin(a, ROLE_POLLBOOK, NULL, N_("Station status"));
+	wbuf *b = &a->body;
+	public_nav(b);
+	wb_raw(b, "<h1>");
+	wb_bi(b, N_("Station status"));
+	wb_raw(b, "</h1><dl class=\"status\"><div><dt>");
+	wb_bi(b, N_("Station"));
+	wb_raw(b, "</dt><dd>");
+	wb_esc(b, js(rep, "station"));
+	wb_raw(b, "</dd></div><div><dt>");
+	wb_bi(b, N_("Election"));
+	wb_raw(b, "</dt><dd>");
+	wb_esc(b, js(rep, "election"));
+	wb_raw(b, "</dd></div></dl>");
+	counts_block(b, rep);
+	page_end(a);
+	json_decref(rep);
+}
+
+static void public_result(const site *s, answer *a)
+{
+	char *rep = s->published != NULL ? public_read(s->published, "report.txt", 1u << 20) : NULL;
+	char *cp = s->published != NULL
+	               ? public_read(s->published, "tally/result.checkpoint", 1u << 16)
+	               : NULL;
+	a->status = 200;
+	page_begin(a, ROLE_POLLBOOK, NULL, N_("Result"));
+	wbuf *b = &a->body;
+	public_nav(b);
+	wb_raw(b, "<h1>");
+	wb_bi(b, N_("Result"));
+	wb_raw(b, "</h1>");
+	if (rep == NULL) {
+		wb_raw(b, "<p class=\"none\" data-code=\"no_result\">");
+		wb_bi(b, N_("No result has been published yet."));
+		wb_raw(b, "</p>");
+	} else {
+		wb_raw(b, "<pre class=\"report\" tabindex=\"0\">");
+		wb_esc(b, rep);
+		wb_raw(b, "</pre>");
+		if (cp != NULL) {
+			wb_raw(b, "<h2>");
+			wb_bi(b, N_("The checkpoint signed after the result"));
+			wb_raw(b, "</h2><pre class=\"checkpoint\" tabindex=\"0\">");
+			wb_esc(b, cp);
+			wb_raw(b, "</pre>");
+		}
+		wb_raw(b, "<p>");
+		wb_bi(b, N_("Anyone can verify the whole election from the published record "
+		            "with this command:"));
+		wb_raw(b,
+		       "</p><pre class=\"command\">quorum-audit verify-election RECORD_DIR</pre>");
+	}
+	page_end(a);
+	free(rep);
+	free(cp);
+}
+
+static void check_form(wbuf *b)
+{
+	wb_raw(b, "<form method=\"post\" action=\"/public/check\" autocomplete=\"off\">"
+	          "<label for=\"code\">");
+	wb_bi(b, N_("Tracking code (64 letters and digits, from your receipt)"));
+	wb_raw(b, "</label><input id=\"code\" name=\"code\" type=\"text\" class=\"token\" "
+	          "maxlength=\"100\" required autofocus spellcheck=\"false\">"
+	          "<div class=\"actions\"><button type=\"submit\" class=\"primary\">");
+	wb_bi(b, N_("Check"));
+	wb_raw(b, "</button></div></form>");
+}
+
+static void public_check(const site *s, const form *fm, answer *a)
+{
+	const char *in = form_get(fm, "code");
+	char code[65];
+	size_t n = 0;
+	int bad = 0;
+	for (const char *p = in; p != NULL && *p != '\0'; p++) {
+		if (*p == ' ' || *p == '-')
+			continue;
+		if (!isxdigit((unsigned char)*p) || n == 64) {
+			bad = 1;
+			break;
+		}
+		code[n++] = (char)tolower((unsigned char)*p);
+	}
+	code[n] = '\0';
+	a->status = 200;
+	page_begin(a, ROLE_POLLBOOK, NULL, N_("Check my ballot"));
+	wbuf *b = &a->body;
+	public_nav(b);
+	wb_raw(b, "<h1>");
+	wb_bi(b, N_("Check my ballot"));
+	wb_raw(b, "</h1>");
+	if (fm == NULL) {
+		wb_raw(b, "<p>");
+		wb_bi(b, N_("After the poll, the station's log is published with the result. "
+		            "Enter the tracking code of your receipt to see that your ballot is in "
+		            "it, with the proof and the command to check it yourself."));
+		wb_raw(b, "</p>");
+		check_form(b);
+		page_end(a);
+		return;
+	}
+	if (in == NULL || bad || n != 64) {
+		a->status = 400;
+		alert(b, "bad_code",
+		      N_("A tracking code is 64 letters a–f and digits (spaces do not "
+		         "matter)."));
+		check_form(b);
+		page_end(a);
+		return;
+	}
+	if (s->published == NULL) {
+		alert(b, "not_published",
+		      N_("The station's record is not published yet: check again after the poll "
+		         "is closed and the result announced. Until then, keep your receipt."));
+		check_form(b);
+		page_end(a);
+		return;
+	}
+	public_find_result fr;
+	int k = public_find(s->published, code, &fr);
+	if (k < 0) {
+		a->status = 500;
+		alert(b, "record_unreadable",
+		      N_("The published record cannot be read here. Call the station "
+		         "administrator."));
+	} else if (k == 0) {
+		alert(b, "not_found",
+		      N_("No ballot with this tracking code is in the published record. Check the "
+		         "code; if it is right, show your receipt to the returning officer."));
+		wb_raw(b, "<p class=\"code\">");
+		wb_grouped(b, code, 8);
+		wb_raw(b, "</p>");
+	} else {
+		wb_raw(b, "<section class=\"found\" role=\"status\"><p class=\"ok\">");
+		wb_bi(b, N_("Your ballot is in the station's signed log."));
+		wb_raw(b, "</p><dl><div><dt>");
+		wb_bi(b, N_("Tracking code"));
+		wb_raw(b, "</dt><dd class=\"code\">");
+		wb_grouped(b, code, 8);
+		wb_raw(b, "</dd></div><div><dt>");
+		wb_bi(b, N_("Station"));
+		wb_raw(b, "</dt><dd>");
+		wb_esc(b, fr.station);
+		wb_raw(b, "</dd></div><div><dt>");
+		wb_bi(b, N_("Log index"));
+		wb_fmt(b, "</dt><dd class=\"logindex\">%llu</dd></div></dl><h2>",
+		       (unsigned long long)fr.index);
+		wb_bi(b, N_("Inclusion proof"));
+		wb_raw(b, "</h2><pre class=\"proof\" tabindex=\"0\">");
+		wb_esc(b, fr.proof);
+		wb_raw(b, "</pre><h2>");
+		wb_bi(b, N_("Checkpoint"));
+		wb_raw(b, "</h2><pre class=\"checkpoint\" tabindex=\"0\">");
+		wb_esc(b, fr.checkpoint);
+		wb_raw(b, "</pre><h2>");
+		wb_bi(b, N_("Check it yourself"));
+		wb_raw(b, "</h2><p>");
+		wb_bi(b, N_("With the published election record saved in RECORD_DIR, an observer "
+		            "runs:"));
+		wb_raw(b, "</p><pre class=\"command\">quorum-audit find RECORD_DIR/stations/");
+		wb_esc(b, fr.station);
+		wb_fmt(b, "/log %s &gt; my.proof\nquorum-audit verify-election RECORD_DIR</pre>",
+		       code);
+		wb_raw(b, "<p>");
+		wb_bi(b, N_("The first command prints the same log index and writes the same "
+		            "inclusion proof; the second checks the whole election, this "
+		            "ballot's count included (observers' guide, section 2)."));
+		wb_raw(b, "</p></section>");
+		public_find_free(&fr);
+	}
+	check_form(b);
+	page_end(a);
+}
+
+/* The public pages (P-8.7), no sign-in: 1 if path is one of them (the
+ * answer is in a). */
+static int public_route(const site *s, const char *path, int get, int post, const form *fm,
+                        answer *a)
+{
+	cur_public = 1;
+	int done = 1;
+	if (strcmp(path, "/public/") == 0 && get)
+		public_home(s, a);
+	else if (strcmp(path, "/public/result") == 0 && get)
+		public_result(s, a);
+	else if (strcmp(path, "/public/check") == 0 && get)
+		public_check(s, NULL, a);
+	else if (strcmp(path, "/public/check") == 0 && post)
+		public_check(s, fm != NULL ? fm : &(form){0}, a);
+	else
+		done = 0;
+	cur_public = 0;
+	return done;
+}
+
 void pages_error(const site *s, enum role r, answer *a, unsigned status, const char *msgid)
 {
 	idle_seconds = s->idle_seconds;
@@ -1373,6 +1594,14 @@ void pages_route(const site *s, enum role r, const char *method, const char *pat
 			admin_home(s, a, NULL, NULL);
 		return;
 	}
+	if (r == ROLE_POLLBOOK && strcmp(path, "/public") == 0 && get) {
+		a->status = 303;
+		snprintf(a->location, sizeof a->location, "/public/");
+		return;
+	}
+	if (r == ROLE_POLLBOOK && strncmp(path, "/public/", 8) == 0 &&
+	    public_route(s, path, get, post, fm, a))
+		return;
 	if (r == ROLE_BOOTH && strcmp(path, "/booth") == 0 && post) {
 		booth_post(s, fm, a);
 		return;

@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* ---- growable text buffer (buf.c) ---- */
 
@@ -67,6 +68,25 @@ int cert_make(const char *dir, const char *name);
 /* The SHA-256 fingerprint of the first certificate of a PEM text, as
  * colon-separated upper-case hex (95 characters + NUL), or -1. */
 int cert_fingerprint(const char *pem, char out[96]);
+
+/* ---- the published record (public.c, P-8.7) ---- */
+
+typedef struct public_find_result {
+	char station[65]; /* the station directory of the record */
+	char origin[256]; /* its log's origin */
+	uint64_t index, size; /* the entry, the checkpoint's size */
+	char *proof; /* tlog-proof@v1 text, as quorum-audit find prints it */
+	char *checkpoint; /* the signed note */
+} public_find_result;
+
+/* The file rel of the record directory dir, NUL-terminated, at most max
+ * bytes, or NULL. */
+char *public_read(const char *dir, const char *rel, size_t max);
+/* Find the ballot cast with tracking code code_hex (64 hex digits) in the
+ * station logs of the published record pub: 1 found (out filled; free it
+ * with public_find_free), 0 in none, -1 the record cannot be read. */
+int public_find(const char *pub, const char *code_hex, public_find_result *out);
+void public_find_free(public_find_result *r);
 
 /* ---- the pages (pages.c) ---- */
 

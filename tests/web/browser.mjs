@@ -154,6 +154,17 @@ if (env.VERBOSE) console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s: idle f
 await page.waitForSelector("#token");
 check(await page.$$eval("input[name=m]", (l) => l.length) === 0, "marks survived the idle timeout");
 
+// ---- public pages: no sign-in
+await page.goto(env.POLLBOOK + "public/");
+await page.waitForSelector("dl.status");
+await shot(page, "public-status");
+await page.goto(env.POLLBOOK + "public/check");
+await page.fill("#code", code);
+await nav(page, () => page.keyboard.press("Enter"));
+await page.waitForSelector(".refusal");
+await shot(page, "public-check");
+check(!page.url().includes(code), "tracking code in the URL");
+
 // ---- poll book and admin: sign in first
 await page.goto(env.POLLBOOK);
 await page.waitForSelector("#passphrase");

@@ -46,6 +46,8 @@ static const tdaemon *cur;
 static const char *web_idle = "120"; /* --idle of the next web_start */
 /* --signin-delay and --lockout of the next web_start */
 static const char *web_delay = "0", *web_lockout = "300";
+/* --published of the next web_start, or NULL */
+static const char *web_published;
 /* What a failed assertion leaves running, stopped by the suite's fini (the
  * test's own variables are gone by then: copies of the pids). */
 static pid_t live_web_pid;
@@ -107,6 +109,10 @@ static void web_start(const tdaemon *d, web *w, const char *tls_dir)
 		av[n++] = (char *)web_delay;
 		av[n++] = "--lockout";
 		av[n++] = (char *)web_lockout;
+		if (web_published != NULL) {
+			av[n++] = "--published";
+			av[n++] = (char *)web_published;
+		}
 		if (tls_dir != NULL) {
 			av[n++] = "--tls-dir";
 			av[n++] = (char *)tls_dir;
@@ -923,6 +929,167 @@ Test(web, credentials_file_checked)
 	cr_assert(strstr(text, "chmod 600") != NULL, "%s", text);
 	free(text);
 	test_rmtree(d.dir);
+}
+
+/* The text of the first <pre class="cls"> of html, unescaped (malloc'd). */
+static char *pre_text(const char *html, const char *cls)
+{
+	char pat[64];
+	snprintf(pat, sizeof pat, "<pre class=\"%s\"", cls);
+	const char *p = strstr(html, pat);
+	cr_assert_not_null(p, "no %s in page:\n%s", pat, html);
+	p = strchr(p, '>') + 1;
+	const char *e = strstr(p, "</pre>");
+	char *t = strndup(p, (size_t)(e - p)), *o = t;
+	for (const char *q = t; *q;) {
+		static const char *const ents[][2] = {
+		    {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}};
+		size_t k = 0;
+		for (; k < 5; k++)
+			if (strncmp(q, ents[k][0], strlen(ents[k][0])) == 0)
+				break;
+		if (k < 5) {
+			*o++ = ents[k][1][0];
+			q += strlen(ents[k][0]);
+		} else {
+			*o++ = *q++;
+		}
+	}
+	*o = '\0';
+	return t;
+}
+
+/* P-8.7: the public pages need no sign-in: the station's status, the
+ * published result, and a tracking code's log index, inclusion proof and
+ * checkpoint in the published record -- the proof byte for byte what
+ * quorum-audit find prints. */
+Test(web, public_pages)
+{
+	tdaemon d;
+	web w;
+	station_up(&d, &w, 1);
+	char *tok = checkin(&w, "V0008");
+	resp r = booth(&w, "seal", tok, "m=0.1&m=1.0&go=seal");
+	char *code = attr(strstr(r.body, "name=\"code\""), "value");
+	resp_free(&r);
+	char rest[300];
+	snprintf(rest, sizeof rest, "m=0.1&m=1.0&code=%s", code);
+	r = booth(&w, "cast", tok, rest);
+	char *idx = strstr(r.body, "class=\"logindex\">");
+	cr_assert_not_null(idx, "%s", r.body);
+	long logindex = strtol(idx + 17, NULL, 10);
+	resp_free(&r);
+
+	/* no session at all */
+	w.anon = 1;
+	r = http(&w, POLLBOOK, "GET", "/public/", NULL, NULL, NULL);
+	check_headers(&r);
+	cr_assert_eq(r.status, 200, "public status needs a sign-in? %d", r.status);
+	cr_assert(strstr(r.body, "data-k=\"cast\">1<") != NULL, "%s", r.body);
+	cr_assert(strstr(r.body, "action=\"/checkin\"") == NULL &&
+	              strstr(r.body, "name=\"csrf\"") == NULL,
+	          "a poll-book form on a public page");
+	resp_free(&r);
+	r = http(&w, POLLBOOK, "GET", "/public/result", NULL, NULL, NULL);
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.body, "data-code=\"no_result\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	char body[200];
+	snprintf(body, sizeof body, "code=%s", code);
+	r = post(&w, POLLBOOK, "/public/check", body);
+	cr_assert(strstr(r.body, "data-code=\"not_published\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	w.anon = 0;
+
+	/* close, publish the station's log as the record does (R-1) */
+	r = post(&w, ADMIN, "/close", "confirm=yes");
+	resp_free(&r);
+	char pub[400], cmd[4800];
+	snprintf(pub, sizeof pub, "%s/pub", d.dir);
+	snprintf(cmd, sizeof cmd,
+	         "mkdir -p %s/stations/s1 %s/tally && cp -r %s/log %s/stations/s1/log && rm -f "
+	         "%s/stations/s1/log/key && cp %s/base-hash %s/ && printf '<b>结果</b> 赞成 1\n' "
+	         ">%s/report.txt && echo checkpoint-text >%s/tally/result.checkpoint",
+	         pub, pub, d.state, pub, pub, d.el, pub, pub, pub);
+	cr_assert_eq(system(cmd), 0);
+	web_stop(&w);
+	web_published = pub;
+	web_start(&d, &w, NULL);
+	web_published = NULL;
+	w.anon = 1;
+	r = http(&w, POLLBOOK, "GET", "/public/result", NULL, NULL, NULL);
+	cr_assert(strstr(r.body, "&lt;b&gt;结果&lt;/b&gt; 赞成 1") != NULL, "report not shown:\n%s",
+	          r.body);
+	cr_assert(strstr(r.body, "quorum-audit verify-election RECORD_DIR") != NULL);
+	resp_free(&r);
+	/* the code typed in groups, upper case */
+	snprintf(body, sizeof body, "code=%.32s+%.32s", code, code + 32);
+	for (char *p = body + 5; *p; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 32);
+	r = post(&w, POLLBOOK, "/public/check", body);
+	cr_assert_eq(r.status, 200);
+	idx = strstr(r.body, "class=\"logindex\">");
+	cr_assert_not_null(idx, "not found:\n%s", r.body);
+	cr_assert_eq(strtol(idx + 17, NULL, 10), logindex, "another log index than the receipt's");
+	char want[600];
+	snprintf(want, sizeof want, "quorum-audit find RECORD_DIR/stations/s1/log %s &gt; my.proof",
+	         code);
+	cr_assert(strstr(r.body, want) != NULL, "no observer's command:\n%s", r.body);
+	char *proof = pre_text(r.body, "proof"), *cpt = pre_text(r.body, "checkpoint");
+	cr_assert(strstr(cpt, "quorum/") == cpt, "checkpoint: %s", cpt);
+	resp_free(&r);
+	/* quorum-audit find prints the same proof, and check-proof takes it */
+	char *out = NULL;
+	char audit[512], logd[500];
+	snprintf(audit, sizeof audit, "%s/audit/quorum-audit", getenv("QUORUM_BUILD_ROOT"));
+	snprintf(logd, sizeof logd, "%s/stations/s1/log", pub);
+	char *args[] = {audit, "find", logd, code, NULL};
+	int pid_st;
+	{
+		int p[2];
+		cr_assert_eq(pipe(p), 0);
+		pid_t pid = fork();
+		if (pid == 0) {
+			dup2(p[1], 1);
+			close(p[0]);
+			close(p[1]);
+			int nul = open("/dev/null", O_WRONLY);
+			dup2(nul, 2);
+			execv(audit, args);
+			_exit(127);
+		}
+		close(p[1]);
+		out = calloc(1, 1 << 16);
+		size_t len = 0;
+		ssize_t k;
+		while ((k = read(p[0], out + len, (1 << 16) - 1 - len)) > 0)
+			len += (size_t)k;
+		close(p[0]);
+		waitpid(pid, &pid_st, 0);
+	}
+	cr_assert(WIFEXITED(pid_st) && WEXITSTATUS(pid_st) == 0, "quorum-audit find failed");
+	cr_assert_str_eq(proof, out, "the page's proof is not quorum-audit find's");
+	free(out);
+	free(proof);
+	free(cpt);
+	/* a code of no ballot, a malformed one */
+	snprintf(body, sizeof body, "code=%064d", 7);
+	r = post(&w, POLLBOOK, "/public/check", body);
+	cr_assert(strstr(r.body, "data-code=\"not_found\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	r = post(&w, POLLBOOK, "/public/check", "code=xyz");
+	cr_assert_eq(r.status, 400);
+	cr_assert(strstr(r.body, "data-code=\"bad_code\"") != NULL, "%s", r.body);
+	resp_free(&r);
+	/* the rest of the poll book still needs the sign-in */
+	r = http(&w, POLLBOOK, "GET", "/", NULL, NULL, NULL);
+	cr_assert_eq(r.status, 401);
+	resp_free(&r);
+	w.anon = 0;
+	free(code);
+	free(tok);
+	station_down(&d, &w);
 }
 
 Test(web, restart_keeps_the_booth_going)
