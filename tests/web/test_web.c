@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1089,6 +1092,70 @@ Test(web, public_pages)
 	w.anon = 0;
 	free(code);
 	free(tok);
+	station_down(&d, &w);
+}
+
+/* A TCP connection to the listener of role with text sent (not closed). */
+static int tcp_send(const web *w, int role, const char *text)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert(fd >= 0);
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)w->port[role]);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	return fd;
+}
+
+/* Slow clients (a request line or a body that never ends) hold no one
+ * up: the pages are still served meanwhile and nothing of theirs reaches
+ * the daemon; a malformed request line is answered 400. */
+Test(web, slow_and_malformed_clients)
+{
+	tdaemon d;
+	web w;
+	station_up(&d, &w, 1);
+	int fds[60], n = 0;
+	char partial[600];
+	for (int i = 0; i < 20; i++) {
+		fds[n++] = tcp_send(&w, BOOTH, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a");
+		fds[n++] =
+		    tcp_send(&w, BOOTH,
+		             "POST /booth HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+		             "application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+		             "step=start&token=");
+		snprintf(partial, sizeof partial,
+		         "POST /checkin HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: %s=%s\r\n"
+		         "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+		         "500\r\n\r\nvoter=V0011&csrf=%s",
+		         cookie_name[POLLBOOK], w.sid[POLLBOOK], w.csrf[POLLBOOK]);
+		fds[n++] = tcp_send(&w, POLLBOOK, partial);
+	}
+	/* served meanwhile */
+	resp r = http(&w, BOOTH, "GET", "/", NULL, NULL, NULL);
+	cr_assert_eq(r.status, 200, "booth not served beside slow clients: %d", r.status);
+	resp_free(&r);
+	free(checkin(&w, "V0012"));
+	/* a request line that is no HTTP: closed without a page, or 400 */
+	int fd = tcp_send(&w, BOOTH, "GARBAGE\r\n\r\n");
+	char buf[256] = "";
+	ssize_t k = read(fd, buf, sizeof buf - 1);
+	cr_assert(k == 0 || (k > 12 && strncmp(buf, "HTTP/1.1 400", 12) == 0),
+	          "malformed request line: %.*s", (int)(k > 0 ? k : 0), buf);
+	close(fd);
+	fd = tcp_send(&w, BOOTH, "GET /\x01\x02 HTTP/1.1\r\nHost: x\r\n\r\n");
+	k = read(fd, buf, sizeof buf - 1);
+	cr_assert(k > 12 && (strncmp(buf, "HTTP/1.1 400", 12) == 0 ||
+	                     strncmp(buf, "HTTP/1.1 404", 12) == 0),
+	          "control bytes in the path: %.*s", (int)(k > 0 ? k : 0), buf);
+	close(fd);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	/* the stalled check-in of V0011 never happened */
+	cr_assert_eq(status_count(&d, "checked_in"), 1);
 	station_down(&d, &w);
 }
 
