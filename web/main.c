@@ -111,7 +111,8 @@ static const char *const usage =
 static const char *const sec_headers[][2] = {
     {"Cache-Control", "no-store"},
     {"Content-Security-Policy",
-     "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
+     "default-src 'self'; media-src 'self' blob:; base-uri 'none'; form-action 'self'; "
+     "frame-ancestors 'none'"},
     {"X-Content-Type-Options", "nosniff"},
     {"Referrer-Policy", "same-origin"},
     {"X-Frame-Options", "DENY"},
@@ -423,6 +424,27 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		const char *data = asset_get(url, &len, &type);
 		if (data != NULL)
 			return send_answer(c, 200, type, data, len);
+	}
+	if (strcmp(url, "/speak") == 0 && rq->is_post) {
+		/* a screen's text read aloud (P-8.8): changes nothing, any role */
+		const char *t = form_get(&rq->fm, "text");
+		char *wav = NULL;
+		size_t wl = 0;
+		int k = t == NULL || t[0] == '\0' ? -3
+		        : !speak_available()      ? -4
+		                                  : speak_wav(t, strlen(t), &wav, &wl);
+		if (k == 0) {
+			ret = send_answer(c, 200, "audio/wav", wav, wl);
+			wipe(wav, wl);
+			free(wav);
+			return ret;
+		}
+		error_answer(l, k == -3 ? 400 : 503,
+		             k == -3   ? N_("The form is incomplete or malformed.")
+		             : k == -4 ? N_("Speech is not installed on this station (espeak-ng).")
+		                       : N_("The station is busy. Please try again in a moment."),
+		             c, &ret);
+		return ret;
 	}
 	answer a;
 	memset(&a, 0, sizeof a);

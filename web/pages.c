@@ -138,6 +138,10 @@ static void page_begin(answer *a, enum role r, const form *fm, const char *title
 	wb_fmt(b, "<body class=\"%s%s\"", cur_public ? "public" : role_class[r], high ? " hc" : "");
 	if (r == ROLE_BOOTH)
 		wb_fmt(b, " data-idle=\"%d\"", idle_seconds);
+	/* said after a chosen option when the screen is read aloud */
+	wb_raw(b, " data-chosen=\"");
+	wb_esc(b, _("chosen"));
+	wb_raw(b, "\"");
 	wb_raw(b, "><a class=\"skip\" href=\"#main\">");
 	wb_bi(b, N_("Skip to the main content"));
 	wb_raw(b, "</a><header><p class=\"role\">");
@@ -148,6 +152,8 @@ static void page_begin(answer *a, enum role r, const form *fm, const char *title
 	wb_raw(b, high ? "true" : "false");
 	wb_raw(b, "\">");
 	wb_bi(b, N_("High contrast"));
+	wb_raw(b, "</button><button type=\"button\" class=\"speak\" aria-keyshortcuts=\"0\">");
+	wb_bi(b, N_("Read aloud (key 0)"));
 	wb_raw(b, "</button>");
 	if (cur_csrf != NULL) {
 		wb_raw(b, "<form method=\"post\" action=\"/signout\" class=\"signout\">");

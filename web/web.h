@@ -88,6 +88,15 @@ char *public_read(const char *dir, const char *rel, size_t max);
 int public_find(const char *pub, const char *code_hex, public_find_result *out);
 void public_find_free(public_find_result *r);
 
+/* ---- speech (speak.c, P-8.8) ---- */
+
+/* 1 if espeak-ng is installed ($QUORUM_ESPEAK, else /usr/bin/espeak-ng). */
+int speak_available(void);
+/* text (UTF-8, at most FORM_VALUE_MAX bytes) as Mandarin speech: a WAV
+ * in *out (malloc'd; the caller wipes it) -- 0; -2 two renderings are
+ * running already; -1 espeak-ng failed. */
+int speak_wav(const char *text, size_t len, char **out, size_t *outlen);
+
 /* ---- the pages (pages.c) ---- */
 
 enum role { ROLE_BOOTH, ROLE_POLLBOOK, ROLE_ADMIN, ROLE_N };

@@ -88,6 +88,19 @@ page.on("response", async (r) => {
 await page.goto(env.BOOTH);
 await shot(page, "booth-start");
 await noHorizontalScroll(page, "booth-start");
+// read aloud: the 0 key sends the screen's Chinese text and gets a WAV
+await page.evaluate(() => document.activeElement && document.activeElement.blur());
+{
+	const [resp] = await Promise.all([
+		page.waitForResponse((r) => r.url().endsWith("/speak")),
+		page.keyboard.press("0"),
+	]);
+	check(resp.status() === 200 && (resp.headers()["content-type"] || "").startsWith("audio/wav"),
+		`read aloud: ${resp.status()} ${resp.headers()["content-type"]}`);
+	const sent = decodeURIComponent((resp.request().postData() || "").replace(/^text=/, ""));
+	check(sent.includes("选票号码") && !sent.includes("Ballot number"), `read aloud sent: ${sent.slice(0, 80)}`);
+}
+await page.focus("#token");
 await page.keyboard.type(tok1.slice(0, 16) + " " + tok1.slice(16));
 await nav(page, () => page.keyboard.press("Enter"));
 await page.waitForSelector("fieldset.options");

@@ -1159,6 +1159,56 @@ Test(web, slow_and_malformed_clients)
 	station_down(&d, &w);
 }
 
+/* P-8.8: a screen's text read aloud in Mandarin: a WAV of the text
+ * posted, on every listener, never a file; empty text refused. */
+Test(web, speak_reads_the_screen)
+{
+	if (access("/usr/bin/espeak-ng", X_OK) != 0)
+		cr_skip_test("no espeak-ng: run scripts/setup");
+	tdaemon d;
+	web w;
+	station_up(&d, &w, 0);
+	/* 投票站 本项应选 7 名 */
+	const char *text =
+	    "text=%E6%8A%95%E7%A5%A8%E7%AB%99+%E6%9C%AC%E9%A1%B9%E5%BA%94%E9%80%89+7+"
+	    "%E5%90%8D";
+	for (int role = 0; role < 3; role++) {
+		w.anon = 1;
+		resp r = http(&w, role, "POST", "/speak", text, NULL, NULL);
+		w.anon = 0;
+		check_headers(&r);
+		cr_assert_eq(r.status, 200, "role %d: %d", role, r.status);
+		cr_assert(strcasestr(r.hdr, "content-type: audio/wav") != NULL, "%s", r.hdr);
+		cr_assert(strcasestr(r.hdr, "media-src 'self' blob:") != NULL, "%s", r.hdr);
+		cr_assert(strncmp(r.body, "RIFF", 4) == 0, "not a WAV");
+		resp_free(&r);
+	}
+	/* the WAV's sizes are filled in: RIFF length = file length - 8 */
+	char url[200], bf[500];
+	snprintf(url, sizeof url, "http://127.0.0.1:%u/speak", w.port[BOOTH]);
+	snprintf(bf, sizeof bf, "%s/speak.wav", d.dir);
+	char *args[] = {"curl", "-s", "-o", bf, "--data-binary", (char *)text, url, NULL};
+	char *out = NULL;
+	cr_assert_eq(run_curl(args, &out), 0);
+	free(out);
+	size_t n = 0;
+	unsigned char *wav = (unsigned char *)test_read_file(bf, &n);
+	cr_assert(n > 1000, "WAV of %zu bytes", n);
+	unsigned long riff =
+	    wav[4] | wav[5] << 8 | (unsigned long)wav[6] << 16 | (unsigned long)wav[7] << 24;
+	cr_assert_eq(riff, n - 8, "RIFF size %lu of %zu bytes", riff, n);
+	cr_assert(memcmp(wav + 8, "WAVE", 4) == 0);
+	free(wav);
+	resp r = http(&w, BOOTH, "POST", "/speak", "text=", NULL, NULL);
+	cr_assert_eq(r.status, 400, "empty text: %d", r.status);
+	resp_free(&r);
+	/* every page has the button */
+	r = http(&w, BOOTH, "GET", "/", NULL, NULL, NULL);
+	cr_assert(strstr(r.body, "class=\"speak\"") != NULL, "no read-aloud button");
+	resp_free(&r);
+	station_down(&d, &w);
+}
+
 Test(web, restart_keeps_the_booth_going)
 {
 	tdaemon d;
