@@ -132,11 +132,12 @@ int public_find(const char *pub, const char *code_hex, public_find_result *out)
 	while ((e = readdir(d)) != NULL) {
 		if (!station_name(e->d_name))
 			continue;
-		char logdir[4400];
+		char logdir[4200 + 256 + 8];
 		snprintf(logdir, sizeof logdir, "%s/%s/log", sdir, e->d_name);
 		int k = find_in(logdir, st, want, buf, out);
 		if (k == 1) {
-			snprintf(out->station, sizeof out->station, "%s", e->d_name);
+			/* station_name: at most 64 bytes */
+			memcpy(out->station, e->d_name, strlen(e->d_name) + 1);
 			rc = 1;
 			break;
 		}
