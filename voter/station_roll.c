@@ -120,6 +120,9 @@ static json_t *voter_json(const store_voter *v)
 	                 v->household, "group", v->group, "checked_in", v->checked_in);
 }
 
+/* Voters of one name listed by a lookup (the rest are counted). */
+#define LOOKUP_NAME_MAX 8
+
 json_t *op_lookup(station *st, server_conn c, const ps_msg *m)
 {
 	const char *id = m->str;
@@ -127,6 +130,27 @@ json_t *op_lookup(station *st, server_conn c, const ps_msg *m)
 	if (id == NULL || strlen(id) >= STORE_FIELD_MAX)
 		return server_error("bad_request", "\"voter\" must be a roll id");
 	qerr e = store_roll_get(st->rolldb, id, &v);
+	if (e == Q_ERR_NOTFOUND) {
+		/* not a roll id: the name, exactly as on the roll (protocol.md) */
+		store_voter byname[LOOKUP_NAME_MAX];
+		size_t n = 0;
+		e = store_roll_find_name(st->rolldb, id, byname, LOOKUP_NAME_MAX, &n);
+		if (e == Q_OK && n == 0)
+			e = Q_ERR_NOTFOUND;
+		else if (e == Q_OK && n == 1)
+			v = byname[0];
+		else if (e == Q_OK) {
+			json_t *list = json_array();
+			for (size_t i = 0; i < n && i < LOOKUP_NAME_MAX; i++)
+				json_array_append_new(list, voter_json(&byname[i]));
+			wipe(byname, sizeof byname);
+			return server_ok(
+			    json_pack("{s:o, s:I}", "matches", list, "count", (json_int_t)n));
+		}
+		wipe(byname, sizeof byname);
+		if (e == Q_OK)
+			id = v.id;
+	}
 	if (e == Q_ERR_NOTFOUND)
 		return server_error("not_on_roll", "voter %s is not on the roll", id);
 	if (e != Q_OK)

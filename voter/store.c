@@ -469,6 +469,40 @@ qerr store_roll_get(store *s, const char *id, store_voter *v)
 	return e;
 }
 
+qerr store_roll_find_name(store *s, const char *name, store_voter *v, size_t max, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	*n = 0;
+	qerr e = need(s, STORE_ROLL);
+	if (e != Q_OK)
+		return e;
+	if ((e = prep(s,
+	              "SELECT id, name, birth, household, grp, flags, checked_in FROM voters"
+	              " WHERE name = ? ORDER BY id;",
+	              &st)) != Q_OK)
+		return e;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n < max) {
+			store_voter *o = &v[*n];
+			memset(o, 0, sizeof *o);
+			copy_col(o->id, sizeof o->id, st, 0);
+			copy_col(o->name, sizeof o->name, st, 1);
+			copy_col(o->birth, sizeof o->birth, st, 2);
+			copy_col(o->household, sizeof o->household, st, 3);
+			copy_col(o->group, sizeof o->group, st, 4);
+			copy_col(o->flags, sizeof o->flags, st, 5);
+			o->checked_in = sqlite3_column_int(st, 6) != 0;
+		}
+		(*n)++;
+	}
+	if (rc != SQLITE_DONE)
+		e = db_fail(s, "lookup by name");
+	sqlite3_finalize(st);
+	return e;
+}
+
 qerr store_roll_checkin(store *s, const char *id, const uint8_t token_hash[STORE_HASH_LEN])
 {
 	return store_roll_checkin_proxy(s, id, NULL, token_hash);

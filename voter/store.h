@@ -92,6 +92,11 @@ Q_MUST_CHECK qerr store_roll_add(store *s, const store_voter *v);
 
 /* Look a voter up by id; Q_ERR_NOTFOUND if absent (v zeroed). */
 Q_MUST_CHECK qerr store_roll_get(store *s, const char *id, store_voter *v);
+/* The voters whose name is exactly name, in roll id order: at most max
+ * into v, their count (possibly more than max) in *n.  Q_OK with *n = 0
+ * when there is none. */
+Q_MUST_CHECK qerr store_roll_find_name(store *s, const char *name, store_voter *v, size_t max,
+                                       size_t *n);
 
 /* Check a voter in and record the hash of the token issued, atomically
  * (one transaction; P-5.3).  The token hash is stored in a table of its

@@ -28,8 +28,10 @@ static const char *const usage =
        "SYNOPSIS\n"
        "    quorum-web --state DIR [--listen ADDR] [--tls-dir DIR] [--booth-port N]\n"
        "               [--pollbook-port N] [--admin-port N] [--idle SECONDS]\n"
-       "               [--lang zh_CN|en]\n"
+       "               [--lang zh_CN|en] [--credentials FILE] [--published DIR]\n"
+       "               [--signin-delay SECONDS] [--lockout SECONDS]\n"
        "    quorum-web --make-cert DIR [--name HOST]\n"
+       "    quorum-web --set-credential FILE operator|admin   (passphrase on stdin)\n"
        "\n"
        "DESCRIPTION\n"
        "    Serves three sets of pages, each on its own port and each allowed to\n"
@@ -42,11 +44,17 @@ static const char *const usage =
        "      admin     (station admin) admin.sock:    status, open and close the\n"
        "                                poll, certificate fingerprint\n"
        "    A page of one role is not served on another role's port.  The admin\n"
-       "    port always listens on 127.0.0.1 only.  The front keeps nothing\n"
-       "    between requests (a ballot's marks travel in the booth's own forms)\n"
-       "    and holds no election key: it can be restarted at any time.  Every\n"
-       "    response carries Cache-Control: no-store and a Content-Security-\n"
-       "    Policy of default-src 'self'; no cookie is ever set.\n"
+       "    port always listens on 127.0.0.1 only.  The poll book needs a sign-in\n"
+       "    with the operator credential, the admin pages with the admin\n"
+       "    credential (--credentials); the booth and the public pages (/public/\n"
+       "    on the poll-book port: the station's status, the published result,\n"
+       "    checking a tracking code) need none.  The front keeps only the\n"
+       "    sessions between requests (a ballot's marks travel in the booth's\n"
+       "    own forms) and holds no election key: it can be restarted at any\n"
+       "    time (poll workers then sign in again).  Every response carries\n"
+       "    Cache-Control: no-store and a Content-Security-Policy of\n"
+       "    default-src 'self'; the only cookie is the session's (HttpOnly,\n"
+       "    SameSite=Strict, Secure with TLS).\n"
        "\n"
        "OPTIONS\n"
        "    --state DIR         the daemon's state directory (its sockets)\n"
@@ -67,6 +75,20 @@ static const char *const usage =
        "                        self-signed) in DIR, print its SHA-256 fingerprint\n"
        "                        and exit; refuses to overwrite\n"
        "    --name HOST         the certificate's host name (default quorum-station)\n"
+       "    --credentials FILE  the sign-in credentials (mode 0600): a line per role,\n"
+       "                        written by --set-credential\n"
+       "    --set-credential FILE ROLE\n"
+       "                        read a passphrase (at least 8 characters) from\n"
+       "                        standard input and store its Argon2id hash as the\n"
+       "                        operator or admin credential in FILE, then exit\n"
+       "    --signin-delay S    after a wrong passphrase the role's sign-in waits S\n"
+       "                        seconds, doubling with each further failure\n"
+       "                        (default 1)\n"
+       "    --lockout S         after 5 wrong passphrases in a row the role's sign-in\n"
+       "                        is locked for S seconds (default 300)\n"
+       "    --published DIR     the published election record (quorum-tally's\n"
+       "                        output): the public pages show its result and\n"
+       "                        check tracking codes against it\n"
        "    --help              this text\n"
        "\n"
        "OUTPUT\n"
@@ -89,7 +111,8 @@ static const char *const usage =
 static const char *const sec_headers[][2] = {
     {"Cache-Control", "no-store"},
     {"Content-Security-Policy",
-     "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
+     "default-src 'self'; media-src 'self' blob:; base-uri 'none'; form-action 'self'; "
+     "frame-ancestors 'none'"},
     {"X-Content-Type-Options", "nosniff"},
     {"Referrer-Policy", "same-origin"},
     {"X-Frame-Options", "DENY"},
@@ -111,8 +134,9 @@ typedef struct reqctx {
 	int too_big, bad_type, is_post;
 } reqctx;
 
-static enum MHD_Result send_answer(struct MHD_Connection *c, unsigned status, const char *type,
-                                   const char *body, size_t len)
+static enum MHD_Result send_answer_x(struct MHD_Connection *c, unsigned status, const char *type,
+                                     const char *body, size_t len, const char *location,
+                                     const char *cookie)
 {
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
@@ -121,9 +145,19 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, unsigned status, co
 	for (size_t i = 0; i < sizeof sec_headers / sizeof sec_headers[0]; i++)
 		MHD_add_response_header(r, sec_headers[i][0], sec_headers[i][1]);
 	MHD_add_response_header(r, "Content-Type", type);
+	if (location != NULL && location[0] != '\0')
+		MHD_add_response_header(r, "Location", location);
+	if (cookie != NULL && cookie[0] != '\0')
+		MHD_add_response_header(r, "Set-Cookie", cookie);
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result send_answer(struct MHD_Connection *c, unsigned status, const char *type,
+                                   const char *body, size_t len)
+{
+	return send_answer_x(c, status, type, body, len, NULL, NULL);
 }
 
 static enum MHD_Result send_page(struct MHD_Connection *c, answer *a)
@@ -132,9 +166,11 @@ static enum MHD_Result send_page(struct MHD_Connection *c, answer *a)
 	if (a->body.oom)
 		r = send_answer(c, 500, "text/plain; charset=utf-8", "out of memory\n", 14);
 	else
-		r = send_answer(c, a->status ? a->status : 500, a->type,
-		                a->body.p != NULL ? a->body.p : "", a->body.len);
+		r = send_answer_x(c, a->status ? a->status : 500, a->type,
+		                  a->body.p != NULL ? a->body.p : "", a->body.len, a->location,
+		                  a->cookie);
 	wb_free(&a->body);
+	wipe(a->cookie, sizeof a->cookie);
 	return r;
 }
 
@@ -242,6 +278,84 @@ static int foreign_origin(struct MHD_Connection *c, const listener *l)
 	return strcmp(origin, want) != 0;
 }
 
+/* The public pages (P-8.7): no sign-in. */
+static int is_public(const char *url)
+{
+	return strcmp(url, "/public") == 0 || strncmp(url, "/public/", 8) == 0;
+}
+
+/* The sign-in gate of the poll book and the admin pages (P-8.6): 0 and
+ * the session's CSRF token in csrf when the request may go on (a POST
+ * carried that token); otherwise the answer (a sign-in page, a refusal,
+ * or the redirection after signing in or out) is in a and 1 returned. */
+static int signed_in(const listener *l, struct MHD_Connection *c, const char *method,
+                     const char *url, const form *fm, char csrf[2 * AUTH_ID_LEN + 1], answer *a)
+{
+	enum role r = l->role;
+	int post = strcmp(method, "POST") == 0;
+	const char *sid = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, auth_cookie_name(r));
+	if (!auth_enabled(r)) {
+		a->status = 503;
+		pages_error(l->s, r, a, 503,
+		            N_("Sign-in is not set up on this station: start quorum-web with "
+		               "--credentials FILE (made with --set-credential; see the "
+		               "administrator's guide)."));
+		return 1;
+	}
+	if (strcmp(url, "/signin") == 0 && post) {
+		char id[2 * AUTH_ID_LEN + 1];
+		unsigned wait = 0;
+		auth_result res = auth_signin(r, form_get(fm, "passphrase"), id, &wait);
+		if (res == AUTH_OK) {
+			a->status = 303;
+			a->type = "text/plain; charset=utf-8";
+			snprintf(a->location, sizeof a->location, "/");
+			snprintf(a->cookie, sizeof a->cookie,
+			         "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", auth_cookie_name(r),
+			         id, l->tls ? "; Secure" : "");
+			wipe(id, sizeof id);
+			return 1;
+		}
+		a->status = res == AUTH_WAIT || res == AUTH_LOCKED ? 429 : 401;
+		pages_signin(l->s, r, a, (int)res, wait);
+		return 1;
+	}
+	if (strcmp(url, "/signin") == 0) {
+		a->status = 200;
+		pages_signin(l->s, r, a, -1, 0);
+		return 1;
+	}
+	int k = auth_session(r, sid, csrf);
+	if (k != 0) {
+		/* no session (none, expired, forged): the sign-in page; a session
+		 * of the other role: refused */
+		a->status = k == -2 ? 403 : 401;
+		pages_signin(l->s, r, a, k == -2 ? -2 : -1, 0);
+		return 1;
+	}
+	if (post) {
+		const char *t = form_get(fm, "csrf");
+		if (t == NULL || strlen(t) != 2 * AUTH_ID_LEN ||
+		    !ct_equal(t, csrf, 2 * AUTH_ID_LEN)) {
+			pages_error(l->s, r, a, 403,
+			            N_("This form's security token is missing or wrong: go back, "
+			               "reload the page and try again."));
+			return 1;
+		}
+		if (strcmp(url, "/signout") == 0) {
+			auth_signout(sid);
+			a->status = 303;
+			a->type = "text/plain; charset=utf-8";
+			snprintf(a->location, sizeof a->location, "/signin");
+			snprintf(a->cookie, sizeof a->cookie,
+			         "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+			         auth_cookie_name(r), l->tls ? "; Secure" : "");
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
@@ -311,10 +425,42 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (data != NULL)
 			return send_answer(c, 200, type, data, len);
 	}
+	if (strcmp(url, "/speak") == 0 && rq->is_post) {
+		/* a screen's text read aloud (P-8.8): changes nothing, any role */
+		const char *t = form_get(&rq->fm, "text");
+		char *wav = NULL;
+		size_t wl = 0;
+		int k = t == NULL || t[0] == '\0' ? -3
+		        : !speak_available()      ? -4
+		                                  : speak_wav(t, strlen(t), &wav, &wl);
+		if (k == 0) {
+			ret = send_answer(c, 200, "audio/wav", wav, wl);
+			wipe(wav, wl);
+			free(wav);
+			return ret;
+		}
+		error_answer(l, k == -3 ? 400 : 503,
+		             k == -3   ? N_("The form is incomplete or malformed.")
+		             : k == -4 ? N_("Speech is not installed on this station (espeak-ng).")
+		                       : N_("The station is busy. Please try again in a moment."),
+		             c, &ret);
+		return ret;
+	}
 	answer a;
 	memset(&a, 0, sizeof a);
 	wb_init(&a.body);
-	pages_route(l->s, l->role, method, url, rq->is_post ? &rq->fm : NULL, &a);
+	char csrf[2 * AUTH_ID_LEN + 1] = "";
+	if (l->role != ROLE_BOOTH && !is_public(url)) {
+		int k = signed_in(l, c, method, url, rq->is_post ? &rq->fm : NULL, csrf, &a);
+		if (k != 0) {
+			ret = send_page(c, &a);
+			wipe(csrf, sizeof csrf);
+			return ret;
+		}
+	}
+	pages_route(l->s, l->role, method, url, rq->is_post ? &rq->fm : NULL,
+	            csrf[0] != '\0' ? csrf : NULL, &a);
+	wipe(csrf, sizeof csrf);
 	return send_page(c, &a);
 }
 
@@ -387,7 +533,9 @@ static void set_language(const char *lang)
 int main(int argc, char **argv)
 {
 	const char *state = NULL, *listen_addr = "127.0.0.1", *tls_dir = NULL, *make = NULL;
-	const char *name = "quorum-station", *lang = "zh_CN";
+	const char *name = "quorum-station", *lang = "zh_CN", *creds = NULL, *setcred = NULL;
+	const char *published = NULL;
+	auth_policy pol = {5, 300, 1};
 	unsigned port[ROLE_N] = {8401, 8402, 8403}, idle = 120;
 	char sock[ROLE_N][4096];
 	char *cert = NULL, *key = NULL, fp[96];
@@ -430,6 +578,23 @@ int main(int argc, char **argv)
 			name = v;
 		else if (strcmp(a, "--lang") == 0)
 			lang = v;
+		else if (strcmp(a, "--credentials") == 0)
+			creds = v;
+		else if (strcmp(a, "--published") == 0)
+			published = v;
+		else if (strcmp(a, "--set-credential") == 0) {
+			setcred = v;
+			if (i + 1 >= argc) {
+				fprintf(stderr, "%s",
+				        _("quorum-web: --set-credential FILE ROLE (operator or "
+				          "admin)\n"));
+				return 2;
+			}
+			name = argv[++i];
+		} else if (strcmp(a, "--signin-delay") == 0)
+			bad = parse_port(v, &pol.delay_seconds);
+		else if (strcmp(a, "--lockout") == 0)
+			bad = parse_port(v, &pol.lockout_seconds);
 		else if (strcmp(a, "--booth-port") == 0)
 			bad = parse_port(v, &port[ROLE_BOOTH]);
 		else if (strcmp(a, "--pollbook-port") == 0)
@@ -447,6 +612,17 @@ int main(int argc, char **argv)
 			        v);
 			return 2;
 		}
+	}
+	if (setcred != NULL) {
+		char pass[1024];
+		if (fgets(pass, sizeof pass, stdin) == NULL) {
+			fprintf(stderr, "%s", _("quorum-web: no passphrase on standard input\n"));
+			return 2;
+		}
+		pass[strcspn(pass, "\r\n")] = '\0';
+		int k = auth_set_credential(setcred, name, pass);
+		wipe(pass, sizeof pass);
+		return k == 0 ? 0 : k == 2 ? 2 : 1;
 	}
 	if (make != NULL) {
 		if (cert_make(make, name) != 0)
@@ -505,6 +681,9 @@ int main(int argc, char **argv)
 		s.sock[r] = sock[r];
 	}
 	s.idle_seconds = (int)idle;
+	s.published = published;
+	if (creds != NULL && auth_load(creds, &pol) != 0)
+		goto out;
 
 	/* SIGINT and SIGTERM are taken by sigwait below; the server threads
 	 * inherit the mask. */

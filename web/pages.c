@@ -102,6 +102,22 @@ static const char *refusal_text(const char *code)
 
 /* The booth's idle timeout, for the page script (set by pages_route). */
 static int idle_seconds;
+/* The signed-in session's CSRF token for the forms of the page being
+ * rendered (pages_route; one request per thread at a time), or NULL. */
+static _Thread_local const char *cur_csrf;
+/* 1 while a public page (P-8.7) is rendered. */
+static _Thread_local int cur_public;
+
+/* The CSRF token of the session, in every form of the poll book and the
+ * admin pages (P-8.6). */
+static void hidden_csrf(wbuf *b)
+{
+	if (cur_csrf == NULL)
+		return;
+	wb_raw(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
+	wb_esc(b, cur_csrf);
+	wb_raw(b, "\">");
+}
 
 static const char *const role_class[ROLE_N] = {"booth", "pollbook", "admin"};
 
@@ -119,20 +135,34 @@ static void page_begin(answer *a, enum role r, const form *fm, const char *title
 	wb_raw(b, " — Quorum</title><link rel=\"stylesheet\" href=\"/static/style.css\">"
 	          "<link rel=\"icon\" href=\"/static/favicon.svg\">"
 	          "<script src=\"/static/app.js\" defer></script></head>");
-	wb_fmt(b, "<body class=\"%s%s\"", role_class[r], high ? " hc" : "");
+	wb_fmt(b, "<body class=\"%s%s\"", cur_public ? "public" : role_class[r], high ? " hc" : "");
 	if (r == ROLE_BOOTH)
 		wb_fmt(b, " data-idle=\"%d\"", idle_seconds);
+	/* said after a chosen option when the screen is read aloud */
+	wb_raw(b, " data-chosen=\"");
+	wb_esc(b, _("chosen"));
+	wb_raw(b, "\"");
 	wb_raw(b, "><a class=\"skip\" href=\"#main\">");
 	wb_bi(b, N_("Skip to the main content"));
 	wb_raw(b, "</a><header><p class=\"role\">");
 	static const char *const role_names[ROLE_N] = {N_("Voting booth"), N_("Poll book"),
 	                                               N_("Station administration")};
-	wb_bi(b, role_names[r]);
+	wb_bi(b, cur_public ? N_("Public information") : role_names[r]);
 	wb_raw(b, "</p><button type=\"button\" class=\"contrast\" aria-pressed=\"");
 	wb_raw(b, high ? "true" : "false");
 	wb_raw(b, "\">");
 	wb_bi(b, N_("High contrast"));
-	wb_raw(b, "</button></header><main id=\"main\" tabindex=\"-1\">");
+	wb_raw(b, "</button><button type=\"button\" class=\"speak\" aria-keyshortcuts=\"0\">");
+	wb_bi(b, N_("Read aloud (key 0)"));
+	wb_raw(b, "</button>");
+	if (cur_csrf != NULL) {
+		wb_raw(b, "<form method=\"post\" action=\"/signout\" class=\"signout\">");
+		hidden_csrf(b);
+		wb_raw(b, "<button type=\"submit\">");
+		wb_bi(b, N_("Sign out"));
+		wb_raw(b, "</button></form>");
+	}
+	wb_raw(b, "</header><main id=\"main\" tabindex=\"-1\">");
 }
 
 static void page_end(answer *a)
@@ -878,9 +908,11 @@ static void counts_block(wbuf *b, const json_t *rep)
 static void lookup_form(wbuf *b)
 {
 	wb_raw(b, "<form method=\"post\" action=\"/lookup\" class=\"lookup\" "
-	          "autocomplete=\"off\"><label for=\"voter\">");
-	wb_bi(b, N_("Voter's roll id"));
-	wb_raw(b, "</label><input id=\"voter\" name=\"voter\" type=\"text\" maxlength=\"64\" "
+	          "autocomplete=\"off\">");
+	hidden_csrf(b);
+	wb_raw(b, "<label for=\"voter\">");
+	wb_bi(b, N_("Voter's roll id or name"));
+	wb_raw(b, "</label><input id=\"voter\" name=\"voter\" type=\"text\" maxlength=\"128\" "
 	          "required autofocus><button type=\"submit\" class=\"primary\">");
 	wb_bi(b, N_("Look up"));
 	wb_raw(b, "</button></form>");
@@ -919,6 +951,23 @@ static int valid_id(const char *v)
 	return 1;
 }
 
+/* A roll id or a name as typed into the look-up: 1 to 128 bytes of UTF-8
+ * with no control character (the daemon takes it as a roll id, else as a
+ * name exactly as on the roll). */
+static int valid_query(const char *v)
+{
+	size_t n = v != NULL ? strlen(v) : 0;
+	if (n == 0 || n > 128)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return 0;
+	json_t *t = json_string(v); /* NULL unless valid UTF-8 */
+	int ok = t != NULL;
+	json_decref(t);
+	return ok;
+}
+
 static void yesno(wbuf *b, int v)
 {
 	wb_bi(b, v ? N_("yes") : N_("no"));
@@ -927,11 +976,12 @@ static void yesno(wbuf *b, int v)
 static void pollbook_lookup(const site *s, const form *fm, answer *a)
 {
 	const char *why, *id = form_get(fm, "voter");
-	if (!valid_id(id)) {
+	if (!valid_query(id)) {
 		a->status = 400;
 		page_begin(a, ROLE_POLLBOOK, NULL, N_("Poll book"));
 		alert(&a->body, "bad_request",
-		      N_("A roll id is 1 to 64 letters, digits, dots, dashes or underscores."));
+		      N_("Type a roll id, or a name exactly as on the roll (at most 128 bytes, "
+		         "no control characters)."));
 		lookup_form(&a->body);
 		page_end(a);
 		return;
@@ -951,6 +1001,48 @@ static void pollbook_lookup(const site *s, const form *fm, answer *a)
 		wb_esc(b, id);
 		wb_raw(b, "</h1>");
 		alert(b, e, refusal_text(e));
+		lookup_form(b);
+		page_end(a);
+		json_decref(rep);
+		return;
+	}
+	const json_t *list = json_object_get(rep, "matches");
+	if (json_is_array(list)) {
+		/* several voters of that name: the poll worker picks one by
+		 * household and group */
+		wb_raw(b, "<h1>");
+		wb_bif(b, N_("%d voters of this name"),
+		       (int)json_integer_value(json_object_get(rep, "count")));
+		wb_raw(b, ": ");
+		wb_esc(b, id);
+		wb_raw(b, "</h1><ul class=\"matches\">");
+		for (size_t i = 0; i < json_array_size(list); i++) {
+			const json_t *m = json_array_get(list, i);
+			wb_raw(b, "<li><form method=\"post\" action=\"/lookup\">");
+			hidden_csrf(b);
+			wb_raw(b, "<input type=\"hidden\" name=\"voter\" value=\"");
+			wb_esc(b, js(m, "id"));
+			wb_raw(b, "\"><button type=\"submit\"><span class=\"id\">");
+			wb_esc(b, js(m, "id"));
+			wb_raw(b, "</span> ");
+			wb_esc(b, js(m, "name"));
+			wb_raw(b, " — ");
+			wb_bi(b, N_("Household"));
+			wb_raw(b, " ");
+			wb_esc(b, js(m, "household"));
+			wb_raw(b, ", ");
+			wb_bi(b, N_("Residents' group"));
+			wb_raw(b, " ");
+			wb_esc(b, js(m, "group"));
+			wb_raw(b, "</button></form></li>");
+		}
+		wb_raw(b, "</ul>");
+		if ((size_t)json_integer_value(json_object_get(rep, "count")) >
+		    json_array_size(list)) {
+			wb_raw(b, "<p>");
+			wb_bi(b, N_("Not all are listed: look the voter up by roll id."));
+			wb_raw(b, "</p>");
+		}
 		lookup_form(b);
 		page_end(a);
 		json_decref(rep);
@@ -986,8 +1078,9 @@ static void pollbook_lookup(const site *s, const form *fm, answer *a)
 	} else if (ci) {
 		alert(b, "already_voted", refusal_text("already_voted"));
 	} else {
-		wb_raw(b, "<form method=\"post\" action=\"/checkin\" autocomplete=\"off\">"
-		          "<input type=\"hidden\" name=\"voter\" value=\"");
+		wb_raw(b, "<form method=\"post\" action=\"/checkin\" autocomplete=\"off\">");
+		hidden_csrf(b);
+		wb_raw(b, "<input type=\"hidden\" name=\"voter\" value=\"");
 		wb_esc(b, js(v, "id"));
 		wb_raw(b, "\"><label for=\"proxy\">");
 		wb_bi(b, N_("Written proxy: holder's roll id (leave empty if the voter came in "
@@ -1154,11 +1247,13 @@ static void admin_home(const site *s, answer *a, const json_t *done, const char 
 	}
 	wb_raw(b, "</section><section aria-labelledby=\"h-poll\"><h2 id=\"h-poll\">");
 	wb_bi(b, N_("The poll"));
-	wb_raw(b, "</h2><div class=\"actions fwd\"><form method=\"post\" action=\"/open\">"
-	          "<button type=\"submit\">");
+	wb_raw(b, "</h2><div class=\"actions fwd\"><form method=\"post\" action=\"/open\">");
+	hidden_csrf(b);
+	wb_raw(b, "<button type=\"submit\">");
 	wb_bi(b, N_("Open the poll…"));
-	wb_raw(b, "</button></form><form method=\"post\" action=\"/close\">"
-	          "<button type=\"submit\" class=\"danger\">");
+	wb_raw(b, "</button></form><form method=\"post\" action=\"/close\">");
+	hidden_csrf(b);
+	wb_raw(b, "<button type=\"submit\" class=\"danger\">");
 	wb_bi(b, N_("Close the poll…"));
 	wb_raw(b, "</button></form></div></section>");
 	page_end(a);
@@ -1183,9 +1278,11 @@ static void admin_action(const site *s, const char *op, const form *fm, answer *
 		                   "record is written."));
 		wb_fmt(b,
 		       "</p><form method=\"post\" action=\"/%s\"><input type=\"hidden\" "
-		       "name=\"confirm\" value=\"yes\"><div class=\"actions\"><button "
-		       "type=\"submit\" class=\"%s\">",
-		       op, open ? "primary" : "danger");
+		       "name=\"confirm\" value=\"yes\">",
+		       op);
+		hidden_csrf(b);
+		wb_fmt(b, "<div class=\"actions\"><button type=\"submit\" class=\"%s\">",
+		       open ? "primary" : "danger");
 		wb_bi(b, open ? N_("Yes, open the poll") : N_("Yes, close the poll"));
 		wb_raw(b, "</button><a class=\"button\" href=\"/\">");
 		wb_bi(b, N_("Cancel"));
@@ -1206,14 +1303,290 @@ static void admin_action(const site *s, const char *op, const form *fm, answer *
 
 /* ================================================================ route */
 
+/* ============================================================== public */
+
+static void public_nav(wbuf *b)
+{
+	wb_raw(b, "<nav aria-label=\"public\"><ul class=\"public-nav\"><li><a href=\"/public/\">");
+	wb_bi(b, N_("Station status"));
+	wb_raw(b, "</a></li><li><a href=\"/public/result\">");
+	wb_bi(b, N_("Result"));
+	wb_raw(b, "</a></li><li><a href=\"/public/check\">");
+	wb_bi(b, N_("Check my ballot"));
+	wb_raw(b, "</a></li></ul></nav>");
+}
+
+static void public_home(const site *s, answer *a)
+{
+	const char *why;
+	json_t *rep = rpc_call(s->sock[ROLE_POLLBOOK], json_pack("{s:s}", "op", "status"), &why);
+	if (rep == NULL) {
+		unreachable(a, ROLE_POLLBOOK, why);
+		return;
+	}
+	a->status = 200;
+	page_begin(a, ROLE_POLLBOOK, NULL, N_("Station status"));
+	wbuf *b = &a->body;
+	public_nav(b);
+	wb_raw(b, "<h1>");
+	wb_bi(b, N_("Station status"));
+	wb_raw(b, "</h1><dl class=\"status\"><div><dt>");
+	wb_bi(b, N_("Station"));
+	wb_raw(b, "</dt><dd>");
+	wb_esc(b, js(rep, "station"));
+	wb_raw(b, "</dd></div><div><dt>");
+	wb_bi(b, N_("Election"));
+	wb_raw(b, "</dt><dd>");
+	wb_esc(b, js(rep, "election"));
+	wb_raw(b, "</dd></div></dl>");
+	counts_block(b, rep);
+	page_end(a);
+	json_decref(rep);
+}
+
+static void public_result(const site *s, answer *a)
+{
+	char *rep = s->published != NULL ? public_read(s->published, "report.txt", 1u << 20) : NULL;
+	char *cp = s->published != NULL
+	               ? public_read(s->published, "tally/result.checkpoint", 1u << 16)
+	               : NULL;
+	a->status = 200;
+	page_begin(a, ROLE_POLLBOOK, NULL, N_("Result"));
+	wbuf *b = &a->body;
+	public_nav(b);
+	wb_raw(b, "<h1>");
+	wb_bi(b, N_("Result"));
+	wb_raw(b, "</h1>");
+	if (rep == NULL) {
+		wb_raw(b, "<p class=\"none\" data-code=\"no_result\">");
+		wb_bi(b, N_("No result has been published yet."));
+		wb_raw(b, "</p>");
+	} else {
+		wb_raw(b, "<pre class=\"report\" tabindex=\"0\">");
+		wb_esc(b, rep);
+		wb_raw(b, "</pre>");
+		if (cp != NULL) {
+			wb_raw(b, "<h2>");
+			wb_bi(b, N_("The checkpoint signed after the result"));
+			wb_raw(b, "</h2><pre class=\"checkpoint\" tabindex=\"0\">");
+			wb_esc(b, cp);
+			wb_raw(b, "</pre>");
+		}
+		wb_raw(b, "<p>");
+		wb_bi(b, N_("Anyone can verify the whole election from the published record "
+		            "with this command:"));
+		wb_raw(b,
+		       "</p><pre class=\"command\">quorum-audit verify-election RECORD_DIR</pre>");
+	}
+	page_end(a);
+	free(rep);
+	free(cp);
+}
+
+static void check_form(wbuf *b)
+{
+	wb_raw(b, "<form method=\"post\" action=\"/public/check\" autocomplete=\"off\">"
+	          "<label for=\"code\">");
+	wb_bi(b, N_("Tracking code (64 letters and digits, from your receipt)"));
+	wb_raw(b, "</label><input id=\"code\" name=\"code\" type=\"text\" class=\"token\" "
+	          "maxlength=\"100\" required autofocus spellcheck=\"false\">"
+	          "<div class=\"actions\"><button type=\"submit\" class=\"primary\">");
+	wb_bi(b, N_("Check"));
+	wb_raw(b, "</button></div></form>");
+}
+
+static void public_check(const site *s, const form *fm, answer *a)
+{
+	const char *in = form_get(fm, "code");
+	char code[65];
+	size_t n = 0;
+	int bad = 0;
+	for (const char *p = in; p != NULL && *p != '\0'; p++) {
+		if (*p == ' ' || *p == '-')
+			continue;
+		if (!isxdigit((unsigned char)*p) || n == 64) {
+			bad = 1;
+			break;
+		}
+		code[n++] = (char)tolower((unsigned char)*p);
+	}
+	code[n] = '\0';
+	a->status = 200;
+	page_begin(a, ROLE_POLLBOOK, NULL, N_("Check my ballot"));
+	wbuf *b = &a->body;
+	public_nav(b);
+	wb_raw(b, "<h1>");
+	wb_bi(b, N_("Check my ballot"));
+	wb_raw(b, "</h1>");
+	if (fm == NULL) {
+		wb_raw(b, "<p>");
+		wb_bi(b, N_("After the poll, the station's log is published with the result. "
+		            "Enter the tracking code of your receipt to see that your ballot is in "
+		            "it, with the proof and the command to check it yourself."));
+		wb_raw(b, "</p>");
+		check_form(b);
+		page_end(a);
+		return;
+	}
+	if (in == NULL || bad || n != 64) {
+		a->status = 400;
+		alert(b, "bad_code",
+		      N_("A tracking code is 64 letters a–f and digits (spaces do not "
+		         "matter)."));
+		check_form(b);
+		page_end(a);
+		return;
+	}
+	if (s->published == NULL) {
+		alert(b, "not_published",
+		      N_("The station's record is not published yet: check again after the poll "
+		         "is closed and the result announced. Until then, keep your receipt."));
+		check_form(b);
+		page_end(a);
+		return;
+	}
+	public_find_result fr;
+	int k = public_find(s->published, code, &fr);
+	if (k < 0) {
+		a->status = 500;
+		alert(b, "record_unreadable",
+		      N_("The published record cannot be read here. Call the station "
+		         "administrator."));
+	} else if (k == 0) {
+		alert(b, "not_found",
+		      N_("No ballot with this tracking code is in the published record. Check the "
+		         "code; if it is right, show your receipt to the returning officer."));
+		wb_raw(b, "<p class=\"code\">");
+		wb_grouped(b, code, 8);
+		wb_raw(b, "</p>");
+	} else {
+		wb_raw(b, "<section class=\"found\" role=\"status\"><p class=\"ok\">");
+		wb_bi(b, N_("Your ballot is in the station's signed log."));
+		wb_raw(b, "</p><dl><div><dt>");
+		wb_bi(b, N_("Tracking code"));
+		wb_raw(b, "</dt><dd class=\"code\">");
+		wb_grouped(b, code, 8);
+		wb_raw(b, "</dd></div><div><dt>");
+		wb_bi(b, N_("Station"));
+		wb_raw(b, "</dt><dd>");
+		wb_esc(b, fr.station);
+		wb_raw(b, "</dd></div><div><dt>");
+		wb_bi(b, N_("Log index"));
+		wb_fmt(b, "</dt><dd class=\"logindex\">%llu</dd></div></dl><h2>",
+		       (unsigned long long)fr.index);
+		wb_bi(b, N_("Inclusion proof"));
+		wb_raw(b, "</h2><pre class=\"proof\" tabindex=\"0\">");
+		wb_esc(b, fr.proof);
+		wb_raw(b, "</pre><h2>");
+		wb_bi(b, N_("Checkpoint"));
+		wb_raw(b, "</h2><pre class=\"checkpoint\" tabindex=\"0\">");
+		wb_esc(b, fr.checkpoint);
+		wb_raw(b, "</pre><h2>");
+		wb_bi(b, N_("Check it yourself"));
+		wb_raw(b, "</h2><p>");
+		wb_bi(b, N_("With the published election record saved in RECORD_DIR, an observer "
+		            "runs:"));
+		wb_raw(b, "</p><pre class=\"command\">quorum-audit find RECORD_DIR/stations/");
+		wb_esc(b, fr.station);
+		wb_fmt(b, "/log %s &gt; my.proof\nquorum-audit verify-election RECORD_DIR</pre>",
+		       code);
+		wb_raw(b, "<p>");
+		wb_bi(b, N_("The first command prints the same log index and writes the same "
+		            "inclusion proof; the second checks the whole election, this "
+		            "ballot's count included (observers' guide, section 2)."));
+		wb_raw(b, "</p></section>");
+		public_find_free(&fr);
+	}
+	check_form(b);
+	page_end(a);
+}
+
+/* The public pages (P-8.7), no sign-in: 1 if path is one of them (the
+ * answer is in a). */
+static int public_route(const site *s, const char *path, int get, int post, const form *fm,
+                        answer *a)
+{
+	cur_public = 1;
+	int done = 1;
+	if (strcmp(path, "/public/") == 0 && get)
+		public_home(s, a);
+	else if (strcmp(path, "/public/result") == 0 && get)
+		public_result(s, a);
+	else if (strcmp(path, "/public/check") == 0 && get)
+		public_check(s, NULL, a);
+	else if (strcmp(path, "/public/check") == 0 && post)
+		public_check(s, fm != NULL ? fm : &(form){0}, a);
+	else
+		done = 0;
+	cur_public = 0;
+	return done;
+}
+
+void pages_error(const site *s, enum role r, answer *a, unsigned status, const char *msgid)
+{
+	idle_seconds = s->idle_seconds;
+	cur_csrf = NULL;
+	error_page(a, r, status, msgid, NULL);
+}
+
+void pages_signin(const site *s, enum role r, answer *a, int res, unsigned wait)
+{
+	idle_seconds = s->idle_seconds;
+	cur_csrf = NULL;
+	if (a->status == 0)
+		a->status = 401;
+	int admin = r == ROLE_ADMIN;
+	page_begin(a, r, NULL, N_("Sign in"));
+	wbuf *b = &a->body;
+	wb_raw(b, "<h1>");
+	wb_bi(b,
+	      admin ? N_("Sign in to the station administration") : N_("Sign in to the poll book"));
+	wb_raw(b, "</h1>");
+	if (res == AUTH_BAD)
+		alert(b, "signin_refused", N_("Wrong passphrase."));
+	else if (res == AUTH_WAIT) {
+		wb_raw(b, "<div class=\"refusal\" role=\"alert\" data-code=\"signin_wait\"><p>");
+		wb_bif(b, N_("Too many attempts: wait %d seconds, then try again."), (int)wait);
+		wb_raw(b, "</p></div>");
+	} else if (res == AUTH_LOCKED) {
+		wb_raw(b, "<div class=\"refusal\" role=\"alert\" data-code=\"signin_locked\"><p>");
+		wb_bif(b,
+		       N_("Sign-in is locked after repeated wrong passphrases: wait %d minutes, or "
+		          "ask the station administrator to restart quorum-web."),
+		       (int)(wait + 59) / 60);
+		wb_raw(b, "</p></div>");
+	} else if (res == -2)
+		alert(b, "wrong_role",
+		      admin ? N_("This session is for the poll book: sign in with the admin "
+		                 "credential.")
+		            : N_("This session is for the station administration: sign in with "
+		                 "the operator credential."));
+	wb_raw(b, "<form method=\"post\" action=\"/signin\" autocomplete=\"off\">"
+	          "<label for=\"passphrase\">");
+	wb_bi(b, admin ? N_("Passphrase of the admin credential")
+	               : N_("Passphrase of the operator credential"));
+	wb_raw(b, "</label><input id=\"passphrase\" name=\"passphrase\" type=\"password\" "
+	          "autocomplete=\"current-password\" maxlength=\"1000\" required autofocus>"
+	          "<div class=\"actions\"><button type=\"submit\" class=\"primary\">");
+	wb_bi(b, N_("Sign in"));
+	wb_raw(b, "</button></div></form>");
+	if (!admin) {
+		wb_raw(b, "<p><a href=\"/public/\">");
+		wb_bi(b, N_("Public pages: the station's status, the result, check my ballot"));
+		wb_raw(b, "</a></p>");
+	}
+	page_end(a);
+}
+
 void pages_route(const site *s, enum role r, const char *method, const char *path, const form *fm,
-                 answer *a)
+                 const char *csrf, answer *a)
 {
 	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	int post = strcmp(method, "POST") == 0;
 	a->status = 0;
 	a->type = "text/html; charset=utf-8";
 	idle_seconds = s->idle_seconds;
+	cur_csrf = csrf;
 	if (!get && !post) {
 		error_page(a, r, 405, N_("This page does not accept that request."), method);
 		return;
@@ -1227,6 +1600,14 @@ void pages_route(const site *s, enum role r, const char *method, const char *pat
 			admin_home(s, a, NULL, NULL);
 		return;
 	}
+	if (r == ROLE_POLLBOOK && strcmp(path, "/public") == 0 && get) {
+		a->status = 303;
+		snprintf(a->location, sizeof a->location, "/public/");
+		return;
+	}
+	if (r == ROLE_POLLBOOK && strncmp(path, "/public/", 8) == 0 &&
+	    public_route(s, path, get, post, fm, a))
+		return;
 	if (r == ROLE_BOOTH && strcmp(path, "/booth") == 0 && post) {
 		booth_post(s, fm, a);
 		return;

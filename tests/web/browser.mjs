@@ -4,6 +4,7 @@
 // (Test web/browser) with a station up: it passes the URLs, three ballot
 // tokens and a directory for the screenshots in the environment.
 //   BOOTH, POLLBOOK, ADMIN   the three listeners' URLs
+//   OP_PASS, ADMIN_PASS      the operator's and the admin's passphrases
 //   TOKENS                   three tokens, space-separated (checked in)
 //   SHOTS                    directory for the screenshots
 //   CHROMIUM                 the browser (default /usr/bin/chromium)
@@ -87,6 +88,19 @@ page.on("response", async (r) => {
 await page.goto(env.BOOTH);
 await shot(page, "booth-start");
 await noHorizontalScroll(page, "booth-start");
+// read aloud: the 0 key sends the screen's Chinese text and gets a WAV
+await page.evaluate(() => document.activeElement && document.activeElement.blur());
+{
+	const [resp] = await Promise.all([
+		page.waitForResponse((r) => r.url().endsWith("/speak")),
+		page.keyboard.press("0"),
+	]);
+	check(resp.status() === 200 && (resp.headers()["content-type"] || "").startsWith("audio/wav"),
+		`read aloud: ${resp.status()} ${resp.headers()["content-type"]}`);
+	const sent = decodeURIComponent((resp.request().postData() || "").replace(/^text=/, ""));
+	check(sent.includes("选票号码") && !sent.includes("Ballot number"), `read aloud sent: ${sent.slice(0, 80)}`);
+}
+await page.focus("#token");
 await page.keyboard.type(tok1.slice(0, 16) + " " + tok1.slice(16));
 await nav(page, () => page.keyboard.press("Enter"));
 await page.waitForSelector("fieldset.options");
@@ -153,8 +167,25 @@ if (env.VERBOSE) console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s: idle f
 await page.waitForSelector("#token");
 check(await page.$$eval("input[name=m]", (l) => l.length) === 0, "marks survived the idle timeout");
 
-// ---- poll book and admin
+// ---- public pages: no sign-in
+await page.goto(env.POLLBOOK + "public/");
+await page.waitForSelector("dl.status");
+await shot(page, "public-status");
+await page.goto(env.POLLBOOK + "public/check");
+await page.fill("#code", code);
+await nav(page, () => page.keyboard.press("Enter"));
+await page.waitForSelector(".refusal");
+await shot(page, "public-check");
+check(!page.url().includes(code), "tracking code in the URL");
+
+// ---- poll book and admin: sign in first
 await page.goto(env.POLLBOOK);
+await page.waitForSelector("#passphrase");
+await shot(page, "pollbook-signin");
+await page.fill("#passphrase", env.OP_PASS);
+await nav(page, () => page.keyboard.press("Enter"));
+await page.waitForSelector("#voter");
+check(await page.evaluate(() => document.cookie === ""), "the session cookie is readable by the page (not HttpOnly)");
 await shot(page, "pollbook-home");
 await page.fill("#voter", "U0001");
 await nav(page, () => page.keyboard.press("Enter"));
@@ -170,6 +201,10 @@ await nav(page, () => page.click("form[action='/checkin'] button"));
 await page.waitForSelector("section.slip");
 await shot(page, "pollbook-slip");
 await page.goto(env.ADMIN);
+await page.waitForSelector("#passphrase");
+await page.fill("#passphrase", env.ADMIN_PASS);
+await nav(page, () => page.keyboard.press("Enter"));
+await page.waitForSelector("form[action='/close']");
 await shot(page, "admin-home");
 check((await page.textContent("body")).includes("本投票站导入的名单行数"), "admin page does not say what Registered counts");
 await nav(page, () => page.click("form[action='/close'] button"));

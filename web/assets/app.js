@@ -20,6 +20,48 @@
 		});
 	});
 
+	/* read the screen aloud: its Chinese text (the marks of the screen
+	 * included) is sent to the station in a POST body and comes back as a
+	 * WAV played from memory; nothing is kept */
+	function speak() {
+		var main = document.querySelector("main");
+		if (!main) return;
+		var boxes = main.querySelectorAll("input[type=checkbox]");
+		var copy = main.cloneNode(true);
+		var cboxes = copy.querySelectorAll("input[type=checkbox]");
+		Array.prototype.forEach.call(cboxes, function (c, i) {
+			if (boxes[i] && boxes[i].checked && c.parentNode)
+				c.parentNode.appendChild(document.createTextNode(" " + (body.getAttribute("data-chosen") || "") + " "));
+		});
+		Array.prototype.forEach.call(copy.querySelectorAll("[lang=en], script, .skip"), function (e) {
+			e.parentNode.removeChild(e);
+		});
+		var text = (copy.textContent || "").replace(/\s+/g, " ").trim().slice(0, 1300);
+		if (!text) return;
+		fetch("/speak", {
+			method: "POST", credentials: "same-origin", cache: "no-store",
+			headers: { "Content-Type": "application/x-www-form-urlencoded" },
+			body: "text=" + encodeURIComponent(text)
+		}).then(function (r) { return r.ok ? r.blob() : null; })
+			.then(function (b) {
+				if (!b) return;
+				var url = URL.createObjectURL(b);
+				var a = new Audio(url);
+				a.addEventListener("ended", function () { URL.revokeObjectURL(url); });
+				a.play().catch(function () {});
+			}).catch(function () {});
+	}
+	each("button.speak", function (b) { b.addEventListener("click", speak); });
+	document.addEventListener("keydown", function (ev) {
+		if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
+		var t = ev.target;
+		if (t && (t.tagName === "INPUT" && (t.type === "text" || t.type === "password"))) return;
+		if (ev.key === "0" || ev.key === "*") {
+			ev.preventDefault();
+			speak();
+		}
+	});
+
 	each("button.print", function (b) {
 		b.addEventListener("click", function () { window.print(); });
 	});
@@ -69,7 +111,7 @@
 	/* poll book: live counts refresh by themselves */
 	if (body.classList.contains("pollbook") && document.querySelector("[data-k]")) {
 		setInterval(function () {
-			fetch("/counts", { cache: "no-store", credentials: "omit" })
+			fetch("/counts", { cache: "no-store", credentials: "same-origin" })
 				.then(function (r) { return r.ok ? r.json() : null; })
 				.then(function (j) {
 					if (!j) return;
