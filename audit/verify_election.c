@@ -1340,12 +1340,16 @@ static void ctx_free(ve_ctx *c)
 		free(c->st[i].ch_codes);
 	}
 	free(c->st);
-	for (size_t i = 0; i < c->ncast; i++) {
-		free(c->cast[i].enc);
-		free(c->cast[i].why);
-		ballot_free(c->cast[i].b);
-	}
-	free(c->cast);
+	if (c->sum != NULL)
+		for (size_t t = 0; c->style != NULL && t < c->style->total_options; t++)
+			elgamal_ct_free(c->sum[t]);
+	free(c->sum);
+	if (c->xsum != NULL)
+		for (size_t t = 0; c->style != NULL && t < 2 * c->style->total_options; t++)
+			xcheck_point_free(c->xsum[t]);
+	free(c->xsum);
+	alphasort_free(c->alphas);
+	free(c->chal_cast);
 	for (size_t i = 0; i < c->nchal; i++) {
 		free(c->chal[i].enc);
 		free(c->chal[i].open);

@@ -2955,3 +2955,31 @@ Test(verify, poll_closed_without_counts)
 	cr_assert_eq(first_failure(&rep), VE_LOGS);
 	dependent_fails(&rep, VE_LOGS, "stations/s2/log: entry 6: poll-closed is not \"issued <n>");
 }
+
+/* V-14: the ballots are read one at a time; one malformed entry of s1
+ * (not base64) is named, and the entries after it are still verified
+ * (the reader goes on): s1's other ballots pass, and the log's count is
+ * one more than the record's valid ballots. */
+Test(verify, malformed_entry_named_and_the_rest_verified)
+{
+	json_t *r = station_json("s1");
+	json_t *a = json_object_get(r, "ballots");
+	size_t n = json_array_size(a);
+	cr_assert_gt(n, 2);
+	json_object_set_new(json_array_get(a, 1), "ballot", json_string("A!"));
+	resign_station("s1", r, NULL, 0);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
+	dependent_fails(&rep, VE_BALLOTS,
+	                "stations/s1/station-record.json: ballots[1]: tracking_code, ballot "
+	                "missing or malformed");
+	char want[160];
+	snprintf(want, sizeof want,
+	         "stations/s1: the log has %zu ballot-cast entries, the record %zu", n, n - 1);
+	dependent_fails(&rep, VE_BALLOTS, want);
+	/* ballots[2..] were verified after it: the passed items count them */
+	const ve_check *k = &rep.checks[VE_BALLOTS - 1];
+	cr_assert_geq(k->checked - k->failed, n - 1);
+	dependent_fails(&rep, VE_AGGREGATE, "stations/s1: ballots[1] did not decode");
+	json_decref(r);
+}
