@@ -91,6 +91,9 @@ extern const char *fx_station_opened;
 extern const char *fx_station_format;
 extern int fx_station_after_close;
 extern int fx_station_unsorted;
+/* The voters on the station's roll its record and poll-opened entry say
+ * (0: the example roll's 10); bench/bench_verify's large records set it. */
+extern uint64_t fx_station_registered;
 
 /* Options per ballot of el's style (FX_NOPT in round 1; a run-off's
  * fewer, E-5). */
