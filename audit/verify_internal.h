@@ -96,6 +96,9 @@ typedef struct ve_station {
 	uint64_t first_cast;
 	int order_bad; /* check 4 found its ballots out of tracking-code order */
 	size_t inrec; /* its valid ballots (check 4) */
+	int other; /* V-16: not the station verified (--station S) */
+	const json_t *partial; /* V-16: its accepted partial result, or NULL */
+	int partial_ok; /* the partial is of this record and passed */
 } ve_station;
 
 /* Ballots check 4 could not add to the sum (named by checks 6 and 10). */
@@ -160,6 +163,8 @@ typedef struct ve_ctx {
 	const uint8_t *seed;
 	/* V-3.5: the record of the round a run-off continues, or NULL */
 	const char *previous_dir;
+	/* V-16: verification split by station (never NULL) */
+	const ve_split *split;
 } ve_ctx;
 
 /* V-1.2: one failed item of check id per station whose ballots (chal = 0)

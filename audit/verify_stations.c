@@ -266,7 +266,7 @@ uint64_t ve_fail_unexamined(ve_ctx *c, int id, int chal, const char *what)
 		const ve_station *s = &c->st[i];
 		long long n = chal ? s->nrec_chal : s->nrec_cast;
 		const char *kind = chal ? "challenged ballot" : "ballot";
-		if (s->collected)
+		if (s->collected || s->other)
 			continue;
 		if (n == 0)
 			continue; /* nothing of this kind was left out */
@@ -660,6 +660,14 @@ static void election_log(ve_ctx *c)
 	log_close(lg);
 }
 
+static int ve_has_station(const ve_ctx *c, const char *id)
+{
+	for (size_t i = 0; i < c->nst; i++)
+		if (strcmp(c->st[i].id, id) == 0)
+			return 1;
+	return 0;
+}
+
 void ve_check_logs(ve_ctx *c)
 {
 	election_log(c);
@@ -676,8 +684,16 @@ void ve_check_logs(ve_ctx *c)
 	}
 	for (size_t i = 0; i < c->nst; i++) {
 		c->st[i].id = c->m->stations[i].id;
+		/* V-16: --station S verifies S's part only */
+		if (c->split->station != NULL && strcmp(c->split->station, c->st[i].id) != 0) {
+			c->st[i].other = 1;
+			continue;
+		}
 		station_record(c, i);
 	}
+	if (c->split->station != NULL && !ve_has_station(c, c->split->station))
+		ve_fail(c, VE_LOGS, "--station %s: the manifest has no such station",
+		        c->split->station);
 }
 
 size_t ve_ct_offsets(const ballot_style *st, size_t *off)
@@ -791,6 +807,18 @@ static void verify_chunk(ballot_job *j, ve_acc *acc, size_t start, size_t end)
 		ve_ballot *b = &j->w[i];
 		if (b->enc == NULL)
 			continue; /* malformed entry: phase 2 names it */
+		if (c->st[b->station].partial_ok) {
+			/* V-16: its proofs and sums are the signed partial's; the
+			 * tracking code is still recomputed here */
+			uint8_t code[BALLOT_CODE_LEN];
+			ballot_tracking_code(code, c->style, b->enc, b->len);
+			b->decoded = b->len == j->slen;
+			b->stage = !b->decoded                                   ? 1
+			           : memcmp(code, b->code, BALLOT_CODE_LEN) == 0 ? 4
+			                                                         : 3;
+			b->err = Q_ERR_FORMAT;
+			continue;
+		}
 		if ((b->err = ballot_decode(c->style, b->enc, b->len, &b->b)) != Q_OK) {
 			b->stage = 1;
 			continue;
@@ -1121,6 +1149,101 @@ static void code_twice(void *ctx, const alphasort_item *first, const alphasort_i
 	ve_fail(c, VE_BALLOTS, "tracking code %s appears twice", hx);
 }
 
+/* V-16: accept station s's partial result p (made by verify-election
+ * --station, signature verified by the caller) if it is of this record
+ * and passed; else say why (the station is then verified here). */
+static void partial_accept(ve_ctx *c, ve_station *s, const json_t *p, size_t T)
+{
+	uint8_t h[32];
+	uint64_t nb = 0;
+	const json_t *sum = json_object_get(p, "sum"), *xs = json_object_get(p, "xsum");
+	const char *bad = NULL;
+	if (!json_is_string(json_object_get(p, "format")) ||
+	    strcmp(json_string_value(json_object_get(p, "format")), VE_PARTIAL_FORMAT) != 0)
+		bad = "its format is not " VE_PARTIAL_FORMAT;
+	else if (c->m == NULL || !str_is(p, "election", c->m->id))
+		bad = "it is of another election";
+	else if (ve_json_hex(p, "record_sha256", h, 32) != Q_OK || !s->have_rec ||
+	         memcmp(h, s->rec_sha, 32) != 0)
+		bad = "it is of another station record (record_sha256)";
+	else if (!json_is_true(json_object_get(p, "passed")))
+		bad = "its checks did not pass";
+	else if (ve_json_u64(p, "ballots", UINT64_MAX >> 11, &nb) != Q_OK ||
+	         (long long)nb != s->nrec_cast)
+		bad = "its ballot count is not the record's";
+	else if (!json_is_array(sum) || json_array_size(sum) != T || !json_is_array(xs) ||
+	         json_array_size(xs) != 2 * T)
+		bad = "its sums have not the style's shape";
+	if (bad != NULL) {
+		ve_fail(c, VE_BALLOTS,
+		        "stations/%s: the partial result is not used: %s; the station is "
+		        "verified here (V-16)",
+		        s->id, bad);
+		return;
+	}
+	s->partial = p;
+	s->partial_ok = 1;
+}
+
+/* V-16: add the accepted partials' sums to c->sum and c->xsum. */
+static void partial_sums(ve_ctx *c, size_t T)
+{
+	elgamal_ct *one = elgamal_ct_new();
+	for (size_t si = 0; si < c->nst; si++) {
+		ve_station *s = &c->st[si];
+		if (!s->partial_ok)
+			continue;
+		const json_t *sum = json_object_get(s->partial, "sum"),
+		             *xs = json_object_get(s->partial, "xsum");
+		int ok = one != NULL && c->sum_ok;
+		for (size_t t = 0; ok && t < T; t++) {
+			const json_t *v = json_array_get(sum, t);
+			uint8_t ct[ELGAMAL_CT_LEN];
+			if (json_is_null(v))
+				continue;
+			ok = json_is_string(v) &&
+			     hex_decode(ct, sizeof ct, json_string_value(v),
+			                json_string_length(v)) == Q_OK &&
+			     elgamal_ct_decode(one, ct, sizeof ct) == Q_OK &&
+			     elgamal_add(c->sum[t], c->sum[t], one) == Q_OK;
+		}
+		for (size_t x = 0; ok && c->xsum_ok && x < 2 * T; x++) {
+			const json_t *v = json_array_get(xs, x);
+			uint8_t pt[XCHECK_POINT_LEN];
+			xcheck_point *p = NULL, *q = NULL;
+			if (json_is_null(v))
+				continue;
+			if (!json_is_string(v) ||
+			    hex_decode(pt, sizeof pt, json_string_value(v),
+			               json_string_length(v)) != Q_OK ||
+			    xcheck_point_decode(&p, pt, sizeof pt) != Q_OK) {
+				c->xsum_ok = 0;
+				break;
+			}
+			if (c->xsum[x] == NULL) {
+				c->xsum[x] = p;
+				continue;
+			}
+			if (xcheck_point_add(&q, c->xsum[x], p) != Q_OK)
+				c->xsum_ok = 0;
+			xcheck_point_free(p);
+			if (q != NULL) {
+				xcheck_point_free(c->xsum[x]);
+				c->xsum[x] = q;
+			}
+		}
+		if (!ok) {
+			c->sum_ok = 0;
+			ve_fail(c, VE_BALLOTS,
+			        "stations/%s: the partial result's sums are not ciphertexts",
+			        s->id);
+		}
+		/* its ballots' items: the partial verified them */
+		ve_ok(c, VE_BALLOTS);
+	}
+	elgamal_ct_free(one);
+}
+
 static int cmp_chcode(const void *a, const void *b)
 {
 	return memcmp(a, b, BALLOT_CODE_LEN);
@@ -1191,6 +1314,19 @@ void ve_check_ballots(ve_ctx *c)
 			memmove(pass.chcodes[i], pairs[i], BALLOT_CODE_LEN);
 		}
 	}
+	/* V-16: the partial results the combine step was given */
+	for (size_t k = 0; k < c->split->npartials; k++) {
+		const json_t *p = c->split->partials[k];
+		const json_t *sid = json_object_get(p, "station");
+		for (size_t si = 0; json_is_string(sid) && si < c->nst; si++)
+			if (strcmp(c->st[si].id, json_string_value(sid)) == 0) {
+				if (c->st[si].partial != NULL || c->st[si].partial_ok)
+					ve_fail(c, VE_BALLOTS, "stations/%s: two partial results",
+					        c->st[si].id);
+				else if (c->st[si].collected)
+					partial_accept(c, &c->st[si], p, T);
+			}
+	}
 	pass.codes = alphasort_new(0, 1);
 	pass.codes_ok = pass.codes != NULL;
 	c->alphas = alphasort_new(0, 0);
@@ -1201,6 +1337,7 @@ void ve_check_ballots(ve_ctx *c)
 			station_ballots(c, si, &job, &pass, W, nthr, &done);
 	progress_end(&c->bar);
 	acc_merge(c, job.acc, nthr, T);
+	partial_sums(c, T);
 	/* V-1.2: the ballots of a record check 3 refused are counted, not dropped */
 	(void)ve_fail_unexamined(c, VE_BALLOTS, 0, "not decoded, proofs not verified");
 	/* every logged cast ballot is in the record */
@@ -1248,6 +1385,8 @@ void ve_check_reconcile(ve_ctx *c)
 	}
 	for (size_t si = 0; si < c->nst; si++) {
 		ve_station *s = &c->st[si];
+		if (s->other)
+			continue; /* V-16: another station's part */
 		if (!s->have_counts || !s->log_ok) {
 			ve_fail(c, VE_RECONCILE, "stations/%s: not reconciled: %s (check 3)", s->id,
 			        !s->collected && s->unusable[0] ? s->unusable
