@@ -101,10 +101,27 @@ static unsigned long parse_arg(const char *s, unsigned long def)
 static const uint8_t marks[4][FX_NOPT] = {
     {1, 0, 1, 1, 1, 0, 0}, {0, 1, 1, 0, 1, 0, 1}, {1, 0, 0, 0, 1, 1, 1}, {0, 1, 1, 1, 0, 0, 0}};
 
-/* Run fn(arg) in a child; its wall time, CPU time and peak RSS (KB).
- * Returns its exit status (0 ok). */
-static int child(int (*fn)(void *), void *arg, double *wall, double *cpu, long *rss)
+/* A child's figures.  Linux keeps a process's peak RSS across fork and
+ * exec (ru_maxrss is the high-water mark of every address space it had),
+ * so the children are forked by a launcher forked at start-up, while this
+ * process is still small, not by this process once it holds the record. */
+typedef struct child_res {
+	int status;
+	double wall, cpu;
+	long rss;
+} child_res;
+
+typedef struct run_arg {
+	const char *recdir, *threads;
+	unsigned nthreads;
+} run_arg;
+
+static int launch_fd[2] = {-1, -1}, result_fd[2] = {-1, -1};
+
+/* In the launcher: run job j (0 verify-election, 1 the tally) with arg. */
+static child_res run_child(int (*fn)(void *), void *arg)
 {
+	child_res r = {-1, 0, 0, 0};
 	double t0 = wall_s();
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -116,18 +133,14 @@ static int child(int (*fn)(void *), void *arg, double *wall, double *cpu, long *
 	int status = 0;
 	struct rusage ru;
 	if (pid < 0 || wait4(pid, &status, 0, &ru) != pid)
-		return -1;
-	*wall = wall_s() - t0;
-	*cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-	*rss = ru.ru_maxrss;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		return r;
+	r.wall = wall_s() - t0;
+	r.cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	        (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	r.rss = ru.ru_maxrss;
+	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return r;
 }
-
-typedef struct run_arg {
-	const char *recdir, *threads;
-	unsigned nthreads;
-} run_arg;
 
 static int run_verify(void *v)
 {
@@ -153,6 +166,43 @@ static int run_tally(void *v)
 	json_decref(aj);
 	rec_free(el);
 	return 0;
+}
+
+/* The launcher's loop: a job number and the record directory arrive on
+ * launch_fd; the child's figures go back on result_fd. */
+static void launcher(void)
+{
+	struct {
+		int job;
+		unsigned nthreads;
+		char recdir[1400], threads[16];
+	} req;
+	while (read(launch_fd[0], &req, sizeof req) == (ssize_t)sizeof req) {
+		run_arg a = {req.recdir, req.threads, req.nthreads};
+		child_res r = run_child(req.job == 0 ? run_verify : run_tally, &a);
+		if (write(result_fd[1], &r, sizeof r) != (ssize_t)sizeof r)
+			break;
+	}
+	_exit(0);
+}
+
+static child_res launch(int job, const run_arg *a)
+{
+	struct {
+		int job;
+		unsigned nthreads;
+		char recdir[1400], threads[16];
+	} req;
+	child_res r = {-1, 0, 0, 0};
+	memset(&req, 0, sizeof req);
+	req.job = job;
+	req.nthreads = a->nthreads;
+	snprintf(req.recdir, sizeof req.recdir, "%s", a->recdir);
+	snprintf(req.threads, sizeof req.threads, "%s", a->threads);
+	if (write(launch_fd[1], &req, sizeof req) != (ssize_t)sizeof req ||
+	    read(result_fd[0], &r, sizeof r) != (ssize_t)sizeof r)
+		r.status = -1;
+	return r;
 }
 
 /* Build the record of N ballots in dir (fx_init's "rec"). */
@@ -269,6 +319,19 @@ int main(int argc, char **argv)
 	struct stat sb;
 	setenv("QUORUM_INSECURE_TEST_KDF", "1", 1);
 	setenv("QUORUM_NO_PROGRESS", "1", 1);
+	fflush(stdout);
+	if (pipe(launch_fd) != 0 || pipe(result_fd) != 0) {
+		fprintf(stderr, "bench_verify: pipe\n");
+		return 1;
+	}
+	pid_t lpid = fork();
+	if (lpid == 0) {
+		close(launch_fd[1]);
+		close(result_fd[0]);
+		launcher();
+	}
+	close(launch_fd[0]);
+	close(result_fd[1]);
 
 	/* ---- the record (built, or reused from the cache) ---- */
 	if (cache != NULL && cache[0] != '\0') {
@@ -304,15 +367,18 @@ int main(int argc, char **argv)
 	/* ---- quorum-audit verify-election and the tally, as children ---- */
 	snprintf(thr, sizeof thr, "%u", used);
 	run_arg ra = {recdir, thr, used};
-	double t_wall, t_cpu, y_wall, y_cpu;
-	long rss, y_rss;
-	int st = child(run_verify, &ra, &t_wall, &t_cpu, &rss);
+	child_res vr = launch(0, &ra), tr = launch(1, &ra);
+	close(launch_fd[1]);
+	waitpid(lpid, NULL, 0);
+	double t_wall = vr.wall, t_cpu = vr.cpu, y_wall = tr.wall, y_cpu = tr.cpu;
+	long rss = vr.rss, y_rss = tr.rss;
+	int st = vr.status;
 	if (st != 0) {
 		fprintf(stderr, "bench_verify: verify-election exited %d (record in %s)\n", st,
 		        recdir);
 		return 1;
 	}
-	st = child(run_tally, &ra, &y_wall, &y_cpu, &y_rss);
+	st = tr.status;
 	if (st != 0) {
 		fprintf(stderr, "bench_verify: the tally exited %d (record in %s)\n", st, recdir);
 		return 1;
