@@ -1344,6 +1344,59 @@ out:
 
 /* ---- driver ---- */
 
+/* V-16: the partial result of the one station verified (--station). */
+static json_t *partial_json(const ve_ctx *c)
+{
+	const ve_station *s = NULL;
+	char hx[2 * ELGAMAL_CT_LEN + 1];
+	size_t T = c->style != NULL ? c->style->total_options : 0;
+	for (size_t i = 0; i < c->nst; i++)
+		if (!c->st[i].other)
+			s = &c->st[i];
+	json_t *sum = json_array(), *xs = json_array(), *failed = json_array(), *p = NULL;
+	if (s == NULL || sum == NULL || xs == NULL || failed == NULL)
+		goto out;
+	for (size_t t = 0; c->sum_ok && t < T; t++) {
+		uint8_t ct[ELGAMAL_CT_LEN];
+		if (point_is_infinity(c->sum[t]->a) && point_is_infinity(c->sum[t]->b)) {
+			json_array_append_new(sum, json_null());
+			continue;
+		}
+		if (elgamal_ct_encode(ct, c->sum[t]) != Q_OK)
+			goto out;
+		hex_encode(hx, ct, sizeof ct);
+		json_array_append_new(sum, json_string(hx));
+	}
+	for (size_t x = 0; c->xsum_ok && x < 2 * T; x++) {
+		uint8_t pt[XCHECK_POINT_LEN];
+		if (c->xsum[x] == NULL || xcheck_point_is_infinity(c->xsum[x])) {
+			json_array_append_new(xs, json_null());
+			continue;
+		}
+		if (xcheck_point_encode(pt, c->xsum[x]) != Q_OK)
+			goto out;
+		hex_encode(hx, pt, sizeof pt);
+		json_array_append_new(xs, json_string(hx));
+	}
+	int passed = s->collected && c->sum_ok && c->xsum_ok;
+	for (int i = 0; i < VE_NCHECKS; i++)
+		if (c->r->checks[i].failed > 0) {
+			json_array_append_new(failed, json_integer(i + 1));
+			passed = 0;
+		}
+	hex_encode(hx, s->rec_sha, 32);
+	p = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:O, s:O, s:O}", "format",
+	              VE_PARTIAL_FORMAT, "election", c->m != NULL ? c->m->id : "", "station", s->id,
+	              "record_sha256", hx, "ballots", (json_int_t)s->nrec_cast, "valid",
+	              (json_int_t)s->inrec, "passed", passed, "failed_checks", failed, "sum", sum,
+	              "xsum", xs);
+out:
+	json_decref(sum);
+	json_decref(xs);
+	json_decref(failed);
+	return p;
+}
+
 static void ctx_free(ve_ctx *c)
 {
 	for (size_t i = 0; i < c->nst; i++) {
@@ -1352,12 +1405,16 @@ static void ctx_free(ve_ctx *c)
 		free(c->st[i].ch_codes);
 	}
 	free(c->st);
-	for (size_t i = 0; i < c->ncast; i++) {
-		free(c->cast[i].enc);
-		free(c->cast[i].why);
-		ballot_free(c->cast[i].b);
-	}
-	free(c->cast);
+	if (c->sum != NULL)
+		for (size_t t = 0; c->style != NULL && t < c->style->total_options; t++)
+			elgamal_ct_free(c->sum[t]);
+	free(c->sum);
+	if (c->xsum != NULL)
+		for (size_t t = 0; c->style != NULL && t < 2 * c->style->total_options; t++)
+			xcheck_point_free(c->xsum[t]);
+	free(c->xsum);
+	alphasort_free(c->alphas);
+	free(c->chal_cast);
 	for (size_t i = 0; i < c->nchal; i++) {
 		free(c->chal[i].enc);
 		free(c->chal[i].open);
@@ -1398,6 +1455,13 @@ qerr ve_verify_seed(const char *dir, const ve_opts *o, const uint8_t seed[VE_SEE
 qerr ve_verify_previous(const char *dir, const ve_opts *o, const uint8_t seed[VE_SEED_LEN],
                         const char *previous_dir, ve_report *r)
 {
+	return ve_verify_split(dir, o, seed, previous_dir, NULL, r);
+}
+
+qerr ve_verify_split(const char *dir, const ve_opts *o, const uint8_t seed[VE_SEED_LEN],
+                     const char *previous_dir, const ve_split *split, ve_report *r)
+{
+	static const ve_split whole = {NULL, NULL, 0};
 	static const ve_opts defaults = {0, 0, -1, 0};
 	struct stat sb;
 	ve_ctx c;
@@ -1416,6 +1480,7 @@ qerr ve_verify_previous(const char *dir, const ve_opts *o, const uint8_t seed[VE
 	c.bar.fd = -1;
 	c.seed = seed;
 	c.previous_dir = previous_dir;
+	c.split = split != NULL ? split : &whole;
 	ve_load_election_log(&c);
 	ve_check_parameters(&c);
 	ve_check_trustees(&c);
@@ -1423,11 +1488,24 @@ qerr ve_verify_previous(const char *dir, const ve_opts *o, const uint8_t seed[VE
 	ve_check_ballots(&c);
 	ve_check_alphas(&c);
 	ve_check_reconcile(&c);
-	ve_check_aggregate(&c);
-	ve_check_decryption(&c);
-	ve_check_challenged(&c);
-	ve_check_decision(&c);
-	ve_check_crosscheck(&c);
+	if (c.split->station != NULL) {
+		/* V-16: one station's part; the rest is the combine step's */
+		ve_check_challenged(&c);
+		static const int later[] = {VE_AGGREGATE, VE_DECRYPTION, VE_DECISION,
+		                            VE_CROSSCHECK};
+		for (size_t i = 0; i < sizeof later / sizeof *later; i++) {
+			r->checks[later[i] - 1].skipped = 1;
+			r->checks[later[i] - 1].skip_reason =
+			    "one station's part (--station): the combine step runs it";
+		}
+		r->partial = partial_json(&c);
+	} else {
+		ve_check_aggregate(&c);
+		ve_check_decryption(&c);
+		ve_check_challenged(&c);
+		ve_check_decision(&c);
+		ve_check_crosscheck(&c);
+	}
 	r->stations = c.nst;
 	r->ballots = c.ncast;
 	ctx_free(&c);

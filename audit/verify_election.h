@@ -106,6 +106,9 @@ typedef struct ve_report {
 	uint64_t sampled;
 	size_t nlisted;
 	ve_place sample[VE_SAMPLE_LIST];
+	/* V-16: with ve_opts.station, that station's partial result (a new
+	 * reference the caller releases with json_decref), else NULL */
+	json_t *partial;
 } ve_report;
 
 typedef struct ve_opts {
@@ -114,6 +117,23 @@ typedef struct ve_opts {
 	int progress_fd; /* draw a progress bar here if it is a terminal; -1 none */
 	unsigned threads; /* ballot verification threads (0 = online CPUs, max 16) */
 } ve_opts;
+
+/* V-16: the format of a station's partial result. */
+#define VE_PARTIAL_FORMAT "quorum-verify-partial/1"
+
+/* V-16: verification split by station. */
+typedef struct ve_split {
+	/* verify only this station's part (checks 1 to 5 and 8 for it; 6, 7,
+	 * 9 and 10 are the combine step's) and leave its partial result in
+	 * ve_report.partial; NULL: the whole record */
+	const char *station;
+	/* the combine step: accepted partial results (JSON objects as
+	 * --station makes them, their signatures already verified), at most
+	 * one per station; a station with one is not verified again in check
+	 * 4 (its proofs), its sums are taken from it */
+	json_t *const *partials;
+	size_t npartials;
+} ve_split;
 
 /* Check 10's sample (V-12): want of the n positions 0..n-1 (every
  * station's `ballots` entries in record order), drawn without replacement
@@ -155,6 +175,12 @@ Q_MUST_CHECK qerr ve_verify_seed(const char *dir, const ve_opts *o, const uint8_
 Q_MUST_CHECK qerr ve_verify_previous(const char *dir, const ve_opts *o,
                                      const uint8_t seed[VE_SEED_LEN], const char *previous_dir,
                                      ve_report *r);
+
+/* ve_verify_previous split by station (V-16): split NULL is the whole
+ * record. */
+Q_MUST_CHECK qerr ve_verify_split(const char *dir, const ve_opts *o,
+                                  const uint8_t seed[VE_SEED_LEN], const char *previous_dir,
+                                  const ve_split *split, ve_report *r);
 
 /*
  * Compare the roster's fingerprints in r (check 2, V-4.1) with a

@@ -16,6 +16,8 @@
 #include "crypto/group.h"
 #include "crypto/proof.h"
 #include "crypto/qerr.h"
+#include "crypto/xcheck.h"
+#include "election/alphaset.h"
 #include "election/ballot.h"
 #include "election/manifest.h"
 #include "election/named.h"
@@ -90,7 +92,18 @@ typedef struct ve_station {
 	int collected; /* its ballots and challenged ballots are in c->cast/chal */
 	char unusable[VE_DETAIL_LEN]; /* why not collected */
 	long long nrec_cast, nrec_chal; /* sizes of its arrays, -1 if unknown */
+	/* V-14: its ballots are read again, one at a time, by check 4 and
+	 * check 10's sample; their global numbers are first_cast.. */
+	uint64_t first_cast;
+	int order_bad; /* check 4 found its ballots out of tracking-code order */
+	size_t inrec; /* its valid ballots (check 4) */
+	int other; /* V-16: not the station verified (--station S) */
+	const json_t *partial; /* V-16: its accepted partial result, or NULL */
+	int partial_ok; /* the partial is of this record and passed */
 } ve_station;
+
+/* Ballots check 4 could not add to the sum (named by checks 6 and 10). */
+#define VE_UNDECODED_LIST 8
 
 typedef struct ve_ctx {
 	const char *dir;
@@ -116,10 +129,18 @@ typedef struct ve_ctx {
 	/* checks 3..5, 8 */
 	ve_station *st;
 	size_t nst;
-	ve_ballot *cast;
-	size_t ncast;
-	ve_ballot *chal;
+	size_t ncast; /* ballots entries of the collected records (check 3) */
+	ve_ballot *chal; /* challenged ballots, held in memory (few) */
 	size_t nchal;
+	uint8_t *chal_cast; /* per chal: its tracking code is also a cast ballot's */
+	/* V-14: what check 4 gathers while it reads the ballots one at a time */
+	elgamal_ct **sum; /* per option: sum of every decoded cast ballot (R-6 (3)) */
+	xcheck_point **xsum; /* [2 s + half]: the same with libgcrypt (check 10) */
+	int sum_ok, xsum_ok; /* the sums were made (check 4 ran, memory, decoding) */
+	uint64_t nundecoded; /* cast ballots not in the sums */
+	size_t undec_station[VE_UNDECODED_LIST], undec_index[VE_UNDECODED_LIST];
+	alphasort *alphas; /* B-9: every alpha's fingerprint (verify_alpha.c) */
+	int alphas_ok;
 	/* the election log's entries, parsed (JSON null where not JSON); NULL
 	 * unless the log opened and verified (A-3.5) */
 	json_t *elog;
@@ -146,6 +167,8 @@ typedef struct ve_ctx {
 	const uint8_t *seed;
 	/* V-3.5: the record of the round a run-off continues, or NULL */
 	const char *previous_dir;
+	/* V-16: verification split by station (never NULL) */
+	const ve_split *split;
 } ve_ctx;
 
 /* V-1.2: one failed item of check id per station whose ballots (chal = 0)

@@ -16,6 +16,7 @@
 #include "crypto/sig.h"
 #include "crypto/util.h"
 #include "election/srec.h"
+#include "election/srec_stream.h"
 #include "verify_internal.h"
 
 #include "banned.h"
@@ -259,7 +260,7 @@ uint64_t ve_fail_unexamined(ve_ctx *c, int id, int chal, const char *what)
 		const ve_station *s = &c->st[i];
 		long long n = chal ? s->nrec_chal : s->nrec_cast;
 		const char *kind = chal ? "challenged ballot" : "ballot";
-		if (s->collected)
+		if (s->collected || s->other)
 			continue;
 		if (n == 0)
 			continue; /* nothing of this kind was left out */
@@ -277,6 +278,9 @@ uint64_t ve_fail_unexamined(ve_ctx *c, int id, int chal, const char *what)
 	}
 	return total;
 }
+
+/* Bound on one "ballots" entry's JSON text (a B-2 encoding in base64). */
+#define VE_MAX_ENTRY (16u * 1024u * 1024u)
 
 /* Collect the ballots of one record's array into *arr (appended). */
 static void collect(ve_ctx *c, size_t si, const json_t *a, int challenged, ve_ballot **arr,
@@ -335,26 +339,43 @@ static void station_record(ve_ctx *c, size_t si)
 {
 	ve_station *s = &c->st[si];
 	char rel[VE_PATH_MAX], why[VE_DETAIL_LEN];
-	uint8_t *bytes = NULL, *sigtxt = NULL, *msg = NULL, sig[SIG_LEN + 3];
+	uint8_t *sigtxt = NULL, *msg = NULL, sig[SIG_LEN + 3];
 	size_t blen = 0, slen = 0, sl = sizeof sig;
-	json_error_t je;
 	s->nrec_cast = s->nrec_chal = -1;
 	snprintf(rel, sizeof rel, "stations/%s/station-record.json", s->id);
-	if (ve_read(c, rel, &bytes, &blen, why, sizeof why) != Q_OK) {
-		ve_fail(c, VE_LOGS, "%s", why);
-		snprintf(s->unusable, sizeof s->unusable, "the station record is unreadable");
-		goto out;
+	/* V-14: read once through, hashed on the way; the ballots are read
+	 * again, one at a time, by check 4 */
+	{
+		char path[VE_PATH_MAX];
+		srec_stream *rs = NULL;
+		size_t nb = 0;
+		int end = 0;
+		qerr e = ve_path(c, path, sizeof path, rel);
+		if (e == Q_OK)
+			e = srec_stream_open(&rs, path, VE_MAX_ENTRY, why, sizeof why);
+		if (e != Q_OK) {
+			ve_fail(c, VE_LOGS, "%s: cannot be read", rel);
+			snprintf(s->unusable, sizeof s->unusable,
+			         "the station record is unreadable");
+			goto out;
+		}
+		while (e == Q_OK && !end)
+			e = srec_stream_skip(rs, &end, why, sizeof why);
+		if (e == Q_OK)
+			e = srec_stream_finish(rs, &s->rec, s->rec_sha, &nb, why, sizeof why);
+		blen = (size_t)srec_stream_bytes(rs);
+		srec_stream_free(rs);
+		if (e != Q_OK || !json_is_object(s->rec)) {
+			ve_fail(c, VE_LOGS, "%s: not a station record: %s", rel, why);
+			json_decref(s->rec);
+			s->rec = NULL;
+			snprintf(s->unusable, sizeof s->unusable,
+			         e == Q_ERR_IO ? "the station record is unreadable"
+			                       : "the station record is not JSON");
+			goto out;
+		}
+		s->nrec_cast = (long long)nb;
 	}
-	s->rec = json_loadb((const char *)bytes, blen, JSON_REJECT_DUPLICATES, &je);
-	if (!json_is_object(s->rec)) {
-		ve_fail(c, VE_LOGS, "%s: not a JSON object (line %d: %s)", rel, je.line, je.text);
-		json_decref(s->rec);
-		s->rec = NULL;
-		snprintf(s->unusable, sizeof s->unusable, "the station record is not JSON");
-		goto out;
-	}
-	if (json_is_array(json_object_get(s->rec, "ballots")))
-		s->nrec_cast = (long long)json_array_size(json_object_get(s->rec, "ballots"));
 	if (json_is_array(json_object_get(s->rec, "challenged")))
 		s->nrec_chal = (long long)json_array_size(json_object_get(s->rec, "challenged"));
 	/* R-11.2: a record of a major version this verifier does not know is
@@ -364,7 +385,6 @@ static void station_record(ve_ctx *c, size_t si)
 		         "the station record's format version is unknown");
 		goto out;
 	}
-	sha256(s->rec_sha, bytes, blen);
 	s->rec_len = blen;
 	s->have_rec = 1;
 	const json_t *lg = json_object_get(s->rec, "log");
@@ -415,7 +435,10 @@ static void station_record(ve_ctx *c, size_t si)
 		snprintf(s->unusable, sizeof s->unusable, "the record's signature is malformed");
 		goto out;
 	}
-	srec_sig_message(msg, bytes, blen); /* P-7.2 */
+	/* P-7.2: SREC_SIG_TAG || SHA-256(record bytes), the digest made
+	 * while reading (srec_sig_message's message) */
+	memcpy(msg, SREC_SIG_TAG, SREC_SIG_TAG_LEN);
+	memcpy(msg + SREC_SIG_TAG_LEN, s->rec_sha, 32);
 	if (sig_verify(s->vk.pk, msg, SREC_SIG_MSG_LEN, sig) != Q_OK) {
 		ve_fail(c, VE_LOGS, "%s: the station record's signature does not verify (P-7.2)",
 		        rel);
@@ -500,25 +523,23 @@ static void station_record(ve_ctx *c, size_t si)
 		        "stations/%s/log: not examined: no ballot style to read its entries "
 		        "(check 1)",
 		        s->id);
-	/* the ballots, for checks 4 and 8 */
-	const json_t *a = json_object_get(s->rec, "ballots");
+	/* the challenged ballots, for check 8; the ballots stay in the file
+	 * for check 4 (V-14) */
 	const json_t *ch = json_object_get(s->rec, "challenged");
-	if (!json_is_array(a) || !json_is_array(ch)) {
+	if (!json_is_array(ch)) {
 		ve_fail(c, VE_LOGS, "%s: \"ballots\" or \"challenged\" is not an array", rel);
 		snprintf(s->unusable, sizeof s->unusable,
 		         "\"ballots\" or \"challenged\" is not an array");
 		goto out;
 	}
-	collect(c, si, a, 0, &c->cast, &c->ncast);
 	collect(c, si, ch, 1, &c->chal, &c->nchal);
-	sorted_by_code(c, s->id, a, VE_BALLOTS, "ballots");
 	sorted_by_code(c, s->id, ch, VE_CHALLENGED, "challenged");
 	s->collected = 1;
-	/* the ballots' bytes now live in c->cast / c->chal */
-	(void)json_object_del(s->rec, "ballots");
+	s->first_cast = c->ncast;
+	c->ncast += (size_t)s->nrec_cast;
+	/* the challenged ballots' bytes now live in c->chal */
 	(void)json_object_del(s->rec, "challenged");
 out:
-	free(bytes);
 	free(sigtxt);
 	free(msg);
 }
@@ -628,6 +649,14 @@ static void election_log(ve_ctx *c)
 	log_close(lg);
 }
 
+static int ve_has_station(const ve_ctx *c, const char *id)
+{
+	for (size_t i = 0; i < c->nst; i++)
+		if (strcmp(c->st[i].id, id) == 0)
+			return 1;
+	return 0;
+}
+
 void ve_check_logs(ve_ctx *c)
 {
 	election_log(c);
@@ -644,8 +673,16 @@ void ve_check_logs(ve_ctx *c)
 	}
 	for (size_t i = 0; i < c->nst; i++) {
 		c->st[i].id = c->m->stations[i].id;
+		/* V-16: --station S verifies S's part only */
+		if (c->split->station != NULL && strcmp(c->split->station, c->st[i].id) != 0) {
+			c->st[i].other = 1;
+			continue;
+		}
 		station_record(c, i);
 	}
+	if (c->split->station != NULL && !ve_has_station(c, c->split->station))
+		ve_fail(c, VE_LOGS, "--station %s: the manifest has no such station",
+		        c->split->station);
 }
 
 size_t ve_ct_offsets(const ballot_style *st, size_t *off)
@@ -662,24 +699,47 @@ size_t ve_ct_offsets(const ballot_style *st, size_t *off)
 	return pos;
 }
 
-/* ---- check 4: ballots ---- */
+/* ---- check 4: ballots, read one at a time (V-14) ---- */
 
-/* Ballots per batch verification (C-4.3.10), as tally/count.c: one
- * multi-scalar multiplication over all their proofs (V-14). */
-#define VE_BATCH 32
+/* Ballots per batch verification (C-4.3.10): one multi-scalar
+ * multiplication over all their proofs (V-14). */
+#define VE_BATCH 64
+/* Batches per thread in one window of ballots read ahead. */
+#define VE_WINDOW_BATCHES 2
 
-/* Phase 1 of check 4, on worker threads: decode, verify the proofs and
- * recompute the tracking code of every ballot.  A thread takes VE_BATCH
- * consecutive ballots at a time and verifies all their proofs in one
- * batch (ballot_verify_batch_enc); if the batch fails, each ballot is
- * verified alone so that every bad one is named with ballot_verify's
- * message, exactly as one-at-a-time verification would (each ballot is
- * touched by one thread only; the style, K and its table are shared
- * read-only). */
+/* What one worker thread adds up across windows: the sums of the decoded
+ * ballots' ciphertexts, with OpenSSL (check 6) and libgcrypt (check 10). */
+typedef struct ve_acc {
+	elgamal_ct **sum; /* T */
+	xcheck_point **xs; /* 2T, NULL: nothing added yet */
+	int oom, xbad;
+} ve_acc;
+
+/* Phase 1 of check 4, on worker threads, over one window of ballots read
+ * ahead from a station record: decode, verify the proofs and recompute
+ * the tracking code of every ballot.  A thread takes VE_BATCH consecutive
+ * ballots at a time and verifies all their proofs in one batch
+ * (ballot_verify_batch_enc); if the batch fails, each ballot is verified
+ * alone so that every bad one is named with ballot_verify's message,
+ * exactly as one-at-a-time verification would (each ballot is touched by
+ * one thread only; the style, K and its table are shared read-only).  It
+ * then adds each decoded ballot's ciphertexts to its own sums. */
 typedef struct ballot_job {
 	ve_ctx *c;
-	atomic_size_t next, done;
+	ve_ballot *w;
+	size_t n;
+	atomic_size_t next;
+	size_t *cap; /* per slot: its buffer's size */
+	uint8_t **enc_keep; /* per slot: its buffer (w[i].enc points into it) */
+	ve_acc *acc;
+	size_t *off; /* ve_ct_offsets */
+	size_t slen, T;
 } ballot_job;
+
+typedef struct ballot_worker_arg {
+	ballot_job *j;
+	size_t slot;
+} ballot_worker_arg;
 
 /* Stage 2 of b from ballot_verify's own verdict (why names the proof). */
 static void verify_alone(ve_ctx *c, ve_ballot *b)
@@ -691,17 +751,63 @@ static void verify_alone(ve_ctx *c, ve_ballot *b)
 	}
 }
 
-/* Ballots [start, end) of c->cast. */
-static void verify_chunk(ve_ctx *c, size_t start, size_t end)
+/* Add b's ciphertexts to acc (R-6 (3)): every option's (alpha, beta). */
+static void acc_add(ballot_job *j, ve_acc *acc, const ve_ballot *b, elgamal_ct *one)
 {
+	for (size_t t = 0; t < j->T && !acc->oom; t++) {
+		const uint8_t *ct = b->enc + j->off[t];
+		if (elgamal_ct_decode(one, ct, ELGAMAL_CT_LEN) != Q_OK ||
+		    elgamal_add(acc->sum[t], acc->sum[t], one) != Q_OK)
+			acc->oom = 1; /* a decoded ballot's ciphertexts decode */
+		for (size_t half = 0; half < 2 && !acc->xbad; half++) {
+			xcheck_point *p = NULL, *q = NULL, **xs = &acc->xs[2 * t + half];
+			if (xcheck_point_decode(&p, ct + half * XCHECK_POINT_LEN,
+			                        XCHECK_POINT_LEN) != Q_OK) {
+				acc->xbad = 1;
+				break;
+			}
+			if (*xs == NULL) {
+				*xs = p;
+				continue;
+			}
+			if (xcheck_point_add(&q, *xs, p) != Q_OK)
+				acc->xbad = 1;
+			xcheck_point_free(p);
+			if (q != NULL) {
+				xcheck_point_free(*xs);
+				*xs = q;
+			}
+		}
+	}
+}
+
+/* Ballots [start, end) of the window. */
+static void verify_chunk(ballot_job *j, ve_acc *acc, size_t start, size_t end)
+{
+	ve_ctx *c = j->c;
 	const ballot *bs[VE_BATCH] = {NULL};
 	const uint8_t *encs[VE_BATCH] = {NULL};
 	size_t lens[VE_BATCH] = {0}, idx[VE_BATCH], nb = 0, bad = SIZE_MAX;
 	qerr res[VE_BATCH];
+	elgamal_ct *one = elgamal_ct_new();
+	if (one == NULL)
+		acc->oom = 1;
 	for (size_t i = start; i < end; i++) {
-		ve_ballot *b = &c->cast[i];
+		ve_ballot *b = &j->w[i];
 		if (b->enc == NULL)
-			continue; /* already failed in collect */
+			continue; /* malformed entry: phase 2 names it */
+		if (c->st[b->station].partial_ok) {
+			/* V-16: its proofs and sums are the signed partial's; the
+			 * tracking code is still recomputed here */
+			uint8_t code[BALLOT_CODE_LEN];
+			ballot_tracking_code(code, c->style, b->enc, b->len);
+			b->decoded = b->len == j->slen;
+			b->stage = !b->decoded                                   ? 1
+			           : memcmp(code, b->code, BALLOT_CODE_LEN) == 0 ? 4
+			                                                         : 3;
+			b->err = Q_ERR_FORMAT;
+			continue;
+		}
 		if ((b->err = ballot_decode(c->style, b->enc, b->len, &b->b)) != Q_OK) {
 			b->stage = 1;
 			continue;
@@ -716,7 +822,7 @@ static void verify_chunk(ve_ctx *c, size_t start, size_t end)
 	qerr e =
 	    ballot_verify_batch_enc(c->style, c->K, c->Kt, bs, encs, lens, nb, res, &bad, NULL, 0);
 	for (size_t k = 0; k < nb; k++) {
-		ve_ballot *b = &c->cast[idx[k]];
+		ve_ballot *b = &j->w[idx[k]];
 		if (e != Q_OK && (bad == SIZE_MAX || res[k] != Q_OK))
 			verify_alone(c, b); /* name it (or the batch could not run) */
 		if (b->stage != 2) {
@@ -724,38 +830,422 @@ static void verify_chunk(ve_ctx *c, size_t start, size_t end)
 			ballot_tracking_code(code, c->style, b->enc, b->len);
 			b->stage = memcmp(code, b->code, BALLOT_CODE_LEN) == 0 ? 4 : 3;
 		}
-		/* later checks read the ciphertexts from enc (ve_ct_offsets) and
-		 * decode a sampled ballot again: keep O(encoding) per ballot */
 		ballot_free(b->b);
 		b->b = NULL;
+		/* R-6 (3): the sum is of every ballot that decodes (check 6) */
+		if (b->len == j->slen && one != NULL)
+			acc_add(j, acc, b, one);
 	}
+	elgamal_ct_free(one);
 }
 
-/* Take chunks until none is left; prog: draw the bar (one thread only). */
-static void ballot_loop(ballot_job *j, int prog)
-{
-	ve_ctx *c = j->c;
-	size_t start;
-	while ((start = atomic_fetch_add(&j->next, VE_BATCH)) < c->ncast) {
-		size_t end = c->ncast - start > VE_BATCH ? start + VE_BATCH : c->ncast;
-		verify_chunk(c, start, end);
-		size_t d = atomic_fetch_add(&j->done, end - start) + (end - start);
-		if (prog)
-			progress_update(&c->bar, d);
-	}
-}
-
+/* Take chunks of the window until none is left. */
 static void *ballot_worker(void *arg)
 {
-	ballot_loop(arg, 0);
+	ballot_worker_arg *a = arg;
+	ballot_job *j = a->j;
+	size_t start;
+	while ((start = atomic_fetch_add(&j->next, VE_BATCH)) < j->n) {
+		size_t end = j->n - start > VE_BATCH ? start + VE_BATCH : j->n;
+		verify_chunk(j, &j->acc[a->slot], start, end);
+	}
 	return NULL;
+}
+
+/* Run the window on nthr threads (this one included). */
+static void run_window(ballot_job *j, size_t nthr)
+{
+	pthread_t th[VE_MAX_THREADS];
+	ballot_worker_arg arg[VE_MAX_THREADS];
+	size_t started = 0;
+	atomic_store(&j->next, 0);
+	for (size_t t = 0; t < nthr; t++) {
+		arg[t].j = j;
+		arg[t].slot = t;
+	}
+	for (size_t t = 1; t < nthr && j->n > VE_BATCH * t; t++)
+		if (pthread_create(&th[started], NULL, ballot_worker, &arg[t]) == 0)
+			started++;
+	ballot_worker(&arg[0]);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+}
+
+/* State of phase 2, which runs in order on this thread. */
+typedef struct ballot_pass {
+	alphasort *codes; /* R-6 (1): every tracking code, to find one twice */
+	int codes_ok;
+	uint8_t (*chcodes)[BALLOT_CODE_LEN]; /* challenged ballots' codes, sorted */
+	size_t *chidx; /* their index in c->chal */
+	size_t nch;
+	uint8_t prev[BALLOT_CODE_LEN]; /* the station's previous ballot's code */
+	int have_prev;
+} ballot_pass;
+
+static void undecoded(ve_ctx *c, const ve_station *s, size_t index)
+{
+	if (c->nundecoded < VE_UNDECODED_LIST) {
+		c->undec_station[c->nundecoded] = (size_t)(s - c->st);
+		c->undec_index[c->nundecoded] = index;
+	}
+	c->nundecoded++;
+}
+
+/* Phase 2 for one ballot of station s, number r overall: report, look its
+ * code up in the log, and note what later checks need. */
+static void ballot_done(ve_ctx *c, ballot_pass *p, ve_station *s, ve_ballot *b, uint64_t r,
+                        const size_t *off, size_t slen, size_t T)
+{
+	if (b->enc == NULL) {
+		undecoded(c, s, b->index);
+		ve_fail(c, VE_BALLOTS,
+		        "stations/%s/station-record.json: ballots[%zu]: tracking_code, ballot "
+		        "missing or malformed",
+		        s->id, b->index);
+		return;
+	}
+	/* P-7.1: strictly ascending tracking codes */
+	if (p->have_prev && memcmp(p->prev, b->code, BALLOT_CODE_LEN) >= 0 && !s->order_bad) {
+		s->order_bad = 1;
+		ve_fail(c, VE_BALLOTS,
+		        "stations/%s/station-record.json: ballots[%zu]: not in ascending "
+		        "tracking-code order after ballots[%zu] (P-7.1)",
+		        s->id, b->index, b->index - 1);
+	}
+	memcpy(p->prev, b->code, BALLOT_CODE_LEN);
+	p->have_prev = 1;
+	if (p->codes_ok && alphasort_add(p->codes, b->code, b->code + ALPHASORT_KEY_LEN, r) != Q_OK)
+		p->codes_ok = 0;
+	/* check 8: a challenged ballot that was also cast */
+	if (p->nch > 0) {
+		const uint8_t(*hit)[BALLOT_CODE_LEN] =
+		    bsearch(b->code, p->chcodes, p->nch, BALLOT_CODE_LEN, cmp_code);
+		if (hit != NULL)
+			c->chal_cast[p->chidx[hit - p->chcodes]] = 1;
+	}
+	/* B-9: its alphas, wherever the style puts them */
+	if (b->len == slen && c->alphas_ok)
+		for (size_t t = 0; t < T; t++) {
+			uint8_t fp[ALPHASORT_KEY_LEN];
+			alphasort_fingerprint(fp, b->enc + off[t]);
+			if (alphasort_add(c->alphas, fp, b->code, r * T + t) != Q_OK) {
+				c->alphas_ok = 0;
+				break;
+			}
+		}
+	if (!b->decoded || b->len != slen)
+		undecoded(c, s, b->index);
+	switch (b->stage) {
+	case 0:
+		return;
+	case 1:
+		ve_fail(c, VE_BALLOTS,
+		        "stations/%s/station-record.json: ballots[%zu]: not a well-formed "
+		        "ballot (B-2): %s",
+		        s->id, b->index, qerr_str(b->err));
+		return;
+	case 2:
+		ve_fail(c, VE_BALLOTS,
+		        "stations/%s/station-record.json: ballots[%zu]: a proof fails under "
+		        "this election's base hash (B-5): %s",
+		        s->id, b->index, b->why ? b->why : "");
+		return;
+	case 3:
+		ve_fail(c, VE_BALLOTS,
+		        "stations/%s/station-record.json: ballots[%zu]: the tracking code does "
+		        "not recompute (B-4)",
+		        s->id, b->index);
+		return;
+	default:
+		break;
+	}
+	if (!s->log_ok) {
+		ve_fail(c, VE_BALLOTS,
+		        "stations/%s/station-record.json: ballots[%zu]: not looked up in "
+		        "the station's log: %s (check 3)",
+		        s->id, b->index, s->log_why);
+		return;
+	}
+	if (bsearch(b->code, s->cast_codes, s->ncast_codes, BALLOT_CODE_LEN, cmp_code) == NULL) {
+		ve_fail(c, VE_BALLOTS,
+		        "stations/%s/station-record.json: ballots[%zu]: not a ballot-cast "
+		        "entry of the station's log",
+		        s->id, b->index);
+		return;
+	}
+	b->valid = 1;
+	s->inrec++;
+	ve_ok(c, VE_BALLOTS);
+}
+
+/* Clear window slot i for the next ballot (its buffer is kept). */
+static void slot_reset(ballot_job *j, size_t i)
+{
+	ve_ballot *b = &j->w[i];
+	free(b->why);
+	ballot_free(b->b);
+	memset(b, 0, sizeof *b);
+}
+
+/* Copy a read ballot into window slot i (rb->enc NULL: a malformed entry,
+ * kept with enc NULL).  -1 if memory ran out. */
+static int slot_fill(ballot_job *j, size_t i, size_t si, const srec_ballot *rb)
+{
+	ve_ballot *w = &j->w[i];
+	w->station = si;
+	w->index = rb->index;
+	memcpy(w->code, rb->code, BALLOT_CODE_LEN);
+	if (rb->enc == NULL) {
+		w->len = 0;
+		return 0;
+	}
+	if (j->cap[i] < rb->len) {
+		uint8_t *n = realloc(j->enc_keep[i], rb->len);
+		if (n == NULL)
+			return -1;
+		j->enc_keep[i] = n;
+		j->cap[i] = rb->len;
+	}
+	w->enc = j->enc_keep[i];
+	memcpy(w->enc, rb->enc, rb->len);
+	w->len = rb->len;
+	return 0;
+}
+
+/* Phase 1 on the window's j->n ballots, then phase 2 in order. */
+static void window_done(ve_ctx *c, ballot_job *j, ballot_pass *p, size_t nthr, uint64_t *done)
+{
+	if (j->n == 0)
+		return;
+	run_window(j, nthr);
+	for (size_t i = 0; i < j->n; i++) {
+		ve_ballot *b = &j->w[i];
+		ve_station *s = &c->st[b->station];
+		ballot_done(c, p, s, b, s->first_cast + b->index, j->off, j->slen, j->T);
+		slot_reset(j, i);
+	}
+	*done += j->n;
+	progress_update(&c->bar, *done);
+	j->n = 0;
+}
+
+/* Read station si's ballots again (V-14), window by window. */
+static void station_ballots(ve_ctx *c, size_t si, ballot_job *j, ballot_pass *p, size_t W,
+                            size_t nthr, uint64_t *done)
+{
+	ve_station *s = &c->st[si];
+	char rel[VE_PATH_MAX], path[VE_PATH_MAX], why[VE_DETAIL_LEN] = "";
+	srec_stream *rs = NULL;
+	srec_ballot rb;
+	uint8_t sha[32];
+	size_t nb = 0;
+	int end = 0;
+	qerr e;
+	snprintf(rel, sizeof rel, "stations/%s/station-record.json", s->id);
+	p->have_prev = 0;
+	if ((e = ve_path(c, path, sizeof path, rel)) == Q_OK)
+		e = srec_stream_open(&rs, path, VE_MAX_ENTRY, why, sizeof why);
+	while (e == Q_OK) {
+		memset(&rb, 0, sizeof rb);
+		e = srec_stream_next(rs, &rb, &end, why, sizeof why);
+		if (e == Q_ERR_FORMAT && rb.bad)
+			e = Q_OK; /* one bad entry: named in phase 2, the stream goes on */
+		else if (e != Q_OK || end)
+			break;
+		if (slot_fill(j, j->n, si, &rb) != 0) {
+			e = Q_ERR_NOMEM;
+			break;
+		}
+		if (++j->n == W)
+			window_done(c, j, p, nthr, done);
+	}
+	window_done(c, j, p, nthr, done);
+	if (e == Q_OK)
+		e = srec_stream_finish(rs, NULL, sha, &nb, why, sizeof why);
+	srec_stream_free(rs);
+	if (e != Q_OK)
+		ve_fail(c, VE_BALLOTS, "%s: its ballots could not be read again: %s", rel,
+		        e == Q_ERR_NOMEM ? "out of memory" : why);
+	else if (memcmp(sha, s->rec_sha, 32) != 0 || (long long)nb != s->nrec_cast)
+		ve_fail(c, VE_BALLOTS,
+		        "%s: changed while it was read (its SHA-256 is no longer the one check 3 "
+		        "verified the signature of)",
+		        rel);
+}
+
+/* Fold the workers' sums into c->sum / c->xsum. */
+static void acc_merge(ve_ctx *c, ve_acc *acc, size_t nthr, size_t T)
+{
+	int ok = 1, xok = 1;
+	if ((c->sum = calloc(T ? T : 1, sizeof *c->sum)) == NULL ||
+	    (c->xsum = calloc(T ? 2 * T : 1, sizeof *c->xsum)) == NULL)
+		return;
+	for (size_t t = 0; t < T; t++)
+		if ((c->sum[t] = elgamal_ct_new()) == NULL)
+			ok = 0;
+	for (size_t a = 0; a < nthr; a++) {
+		if (acc[a].oom || acc[a].sum == NULL)
+			ok = 0;
+		if (acc[a].xbad || acc[a].xs == NULL)
+			xok = 0;
+		for (size_t t = 0; ok && t < T; t++)
+			if (elgamal_add(c->sum[t], c->sum[t], acc[a].sum[t]) != Q_OK)
+				ok = 0;
+		for (size_t x = 0; xok && x < 2 * T; x++) {
+			xcheck_point *q = NULL;
+			if (acc[a].xs[x] == NULL)
+				continue;
+			if (c->xsum[x] == NULL) {
+				c->xsum[x] = acc[a].xs[x];
+				acc[a].xs[x] = NULL;
+				continue;
+			}
+			if (xcheck_point_add(&q, c->xsum[x], acc[a].xs[x]) != Q_OK) {
+				xok = 0;
+				continue;
+			}
+			xcheck_point_free(c->xsum[x]);
+			c->xsum[x] = q;
+		}
+	}
+	c->sum_ok = ok;
+	c->xsum_ok = xok;
+}
+
+static void acc_free(ve_acc *acc, size_t nthr, size_t T)
+{
+	for (size_t a = 0; acc != NULL && a < nthr; a++) {
+		for (size_t t = 0; acc[a].sum != NULL && t < T; t++)
+			elgamal_ct_free(acc[a].sum[t]);
+		for (size_t x = 0; acc[a].xs != NULL && x < 2 * T; x++)
+			xcheck_point_free(acc[a].xs[x]);
+		free(acc[a].sum);
+		free(acc[a].xs);
+	}
+	free(acc);
+}
+
+/* R-6 (1): a tracking code twice, across all stations. */
+static void code_twice(void *ctx, const alphasort_item *first, const alphasort_item *later)
+{
+	ve_ctx *c = ctx;
+	char hx[2 * BALLOT_CODE_LEN + 1];
+	uint8_t code[BALLOT_CODE_LEN];
+	(void)first;
+	memcpy(code, later->key, ALPHASORT_KEY_LEN);
+	memcpy(code + ALPHASORT_KEY_LEN, later->tag, ALPHASORT_KEY_LEN);
+	hex_encode(hx, code, BALLOT_CODE_LEN);
+	ve_fail(c, VE_BALLOTS, "tracking code %s appears twice", hx);
+}
+
+/* V-16: accept station s's partial result p (made by verify-election
+ * --station, signature verified by the caller) if it is of this record
+ * and passed; else say why (the station is then verified here). */
+static void partial_accept(ve_ctx *c, ve_station *s, const json_t *p, size_t T)
+{
+	uint8_t h[32];
+	uint64_t nb = 0;
+	const json_t *sum = json_object_get(p, "sum"), *xs = json_object_get(p, "xsum");
+	const char *bad = NULL;
+	if (!json_is_string(json_object_get(p, "format")) ||
+	    strcmp(json_string_value(json_object_get(p, "format")), VE_PARTIAL_FORMAT) != 0)
+		bad = "its format is not " VE_PARTIAL_FORMAT;
+	else if (c->m == NULL || !str_is(p, "election", c->m->id))
+		bad = "it is of another election";
+	else if (ve_json_hex(p, "record_sha256", h, 32) != Q_OK || !s->have_rec ||
+	         memcmp(h, s->rec_sha, 32) != 0)
+		bad = "it is of another station record (record_sha256)";
+	else if (!json_is_true(json_object_get(p, "passed")))
+		bad = "its checks did not pass";
+	else if (ve_json_u64(p, "ballots", UINT64_MAX >> 11, &nb) != Q_OK ||
+	         (long long)nb != s->nrec_cast)
+		bad = "its ballot count is not the record's";
+	else if (!json_is_array(sum) || json_array_size(sum) != T || !json_is_array(xs) ||
+	         json_array_size(xs) != 2 * T)
+		bad = "its sums have not the style's shape";
+	if (bad != NULL) {
+		ve_fail(c, VE_BALLOTS,
+		        "stations/%s: the partial result is not used: %s; the station is "
+		        "verified here (V-16)",
+		        s->id, bad);
+		return;
+	}
+	s->partial = p;
+	s->partial_ok = 1;
+}
+
+/* V-16: add the accepted partials' sums to c->sum and c->xsum. */
+static void partial_sums(ve_ctx *c, size_t T)
+{
+	elgamal_ct *one = elgamal_ct_new();
+	for (size_t si = 0; si < c->nst; si++) {
+		ve_station *s = &c->st[si];
+		if (!s->partial_ok)
+			continue;
+		const json_t *sum = json_object_get(s->partial, "sum"),
+		             *xs = json_object_get(s->partial, "xsum");
+		int ok = one != NULL && c->sum_ok;
+		for (size_t t = 0; ok && t < T; t++) {
+			const json_t *v = json_array_get(sum, t);
+			uint8_t ct[ELGAMAL_CT_LEN];
+			if (json_is_null(v))
+				continue;
+			ok = json_is_string(v) &&
+			     hex_decode(ct, sizeof ct, json_string_value(v),
+			                json_string_length(v)) == Q_OK &&
+			     elgamal_ct_decode(one, ct, sizeof ct) == Q_OK &&
+			     elgamal_add(c->sum[t], c->sum[t], one) == Q_OK;
+		}
+		for (size_t x = 0; ok && c->xsum_ok && x < 2 * T; x++) {
+			const json_t *v = json_array_get(xs, x);
+			uint8_t pt[XCHECK_POINT_LEN];
+			xcheck_point *p = NULL, *q = NULL;
+			if (json_is_null(v))
+				continue;
+			if (!json_is_string(v) ||
+			    hex_decode(pt, sizeof pt, json_string_value(v),
+			               json_string_length(v)) != Q_OK ||
+			    xcheck_point_decode(&p, pt, sizeof pt) != Q_OK) {
+				c->xsum_ok = 0;
+				break;
+			}
+			if (c->xsum[x] == NULL) {
+				c->xsum[x] = p;
+				continue;
+			}
+			if (xcheck_point_add(&q, c->xsum[x], p) != Q_OK)
+				c->xsum_ok = 0;
+			xcheck_point_free(p);
+			if (q != NULL) {
+				xcheck_point_free(c->xsum[x]);
+				c->xsum[x] = q;
+			}
+		}
+		if (!ok) {
+			c->sum_ok = 0;
+			ve_fail(c, VE_BALLOTS,
+			        "stations/%s: the partial result's sums are not ciphertexts",
+			        s->id);
+		}
+		/* its ballots' items: the partial verified them */
+		ve_ok(c, VE_BALLOTS);
+	}
+	elgamal_ct_free(one);
+}
+
+static int cmp_chcode(const void *a, const void *b)
+{
+	return memcmp(a, b, BALLOT_CODE_LEN);
 }
 
 void ve_check_ballots(ve_ctx *c)
 {
-	pthread_t th[VE_MAX_THREADS];
-	size_t nth = 0;
 	ballot_job job;
+	ballot_pass pass;
+	size_t T = 0, nthr, W;
+	uint64_t done = 0;
+	memset(&job, 0, sizeof job);
+	memset(&pass, 0, sizeof pass);
 	if (c->style == NULL || !c->keys_ok) {
 		ve_fail(c, VE_BALLOTS,
 		        "cannot run: no ballot style or joint key (checks 1 and 2 failed): %zu "
@@ -764,10 +1254,7 @@ void ve_check_ballots(ve_ctx *c)
 		(void)ve_fail_unexamined(c, VE_BALLOTS, 0, "not decoded, proofs not verified");
 		return;
 	}
-	progress_begin(&c->bar, c->o->progress_fd, "verifying ballots", c->ncast);
-	job.c = c;
-	atomic_init(&job.next, 0);
-	atomic_init(&job.done, 0);
+	T = c->style->total_options;
 	unsigned want = c->o->threads;
 	if (want == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -775,100 +1262,105 @@ void ve_check_ballots(ve_ctx *c)
 	}
 	if (want > VE_MAX_THREADS)
 		want = VE_MAX_THREADS;
-	for (unsigned t = 1; t < want && c->ncast >= 2 * (size_t)want; t++)
-		if (pthread_create(&th[nth], NULL, ballot_worker, &job) == 0)
-			nth++;
-	/* this thread works too, and draws the bar between chunks */
-	ballot_loop(&job, 1);
-	for (size_t t = 0; t < nth; t++)
-		pthread_join(th[t], NULL);
-	/* phase 2, in order: report, and look each code up in its log */
-	for (size_t i = 0; i < c->ncast; i++) {
-		ve_ballot *b = &c->cast[i];
-		ve_station *s = &c->st[b->station];
-		switch (b->stage) {
-		case 0:
-			continue;
-		case 1:
-			ve_fail(c, VE_BALLOTS,
-			        "stations/%s/station-record.json: ballots[%zu]: not a well-formed "
-			        "ballot (B-2): %s",
-			        s->id, b->index, qerr_str(b->err));
-			continue;
-		case 2:
-			ve_fail(
-			    c, VE_BALLOTS,
-			    "stations/%s/station-record.json: ballots[%zu]: a proof fails under "
-			    "this election's base hash (B-5): %s",
-			    s->id, b->index, b->why ? b->why : "");
-			continue;
-		case 3:
-			ve_fail(
-			    c, VE_BALLOTS,
-			    "stations/%s/station-record.json: ballots[%zu]: the tracking code does "
-			    "not recompute (B-4)",
-			    s->id, b->index);
-			continue;
-		default:
-			break;
-		}
-		if (!s->log_ok) {
-			ve_fail(c, VE_BALLOTS,
-			        "stations/%s/station-record.json: ballots[%zu]: not looked up in "
-			        "the station's log: %s (check 3)",
-			        s->id, b->index, s->log_why);
-			continue;
-		}
-		if (bsearch(b->code, s->cast_codes, s->ncast_codes, BALLOT_CODE_LEN, cmp_code) ==
-		    NULL) {
-			ve_fail(c, VE_BALLOTS,
-			        "stations/%s/station-record.json: ballots[%zu]: not a ballot-cast "
-			        "entry of the station's log",
-			        s->id, b->index);
-			continue;
-		}
-		b->valid = 1;
-		ve_ok(c, VE_BALLOTS);
+	nthr = want;
+	W = VE_BATCH * VE_WINDOW_BATCHES * nthr;
+	job.c = c;
+	job.T = T;
+	job.n = 0;
+	atomic_init(&job.next, 0);
+	if ((job.w = calloc(W, sizeof *job.w)) == NULL ||
+	    (job.cap = calloc(W, sizeof *job.cap)) == NULL ||
+	    (job.enc_keep = calloc(W, sizeof *job.enc_keep)) == NULL ||
+	    (job.acc = calloc(nthr, sizeof *job.acc)) == NULL ||
+	    (job.off = calloc(T ? T : 1, sizeof *job.off)) == NULL)
+		goto oom;
+	job.slen = ve_ct_offsets(c->style, job.off);
+	for (size_t a = 0; a < nthr; a++) {
+		if ((job.acc[a].sum = calloc(T ? T : 1, sizeof *job.acc[a].sum)) == NULL ||
+		    (job.acc[a].xs = calloc(T ? 2 * T : 1, sizeof *job.acc[a].xs)) == NULL)
+			goto oom;
+		for (size_t t = 0; t < T; t++)
+			if ((job.acc[a].sum[t] = elgamal_ct_new()) == NULL)
+				goto oom;
 	}
+	/* check 8's question, asked of every cast ballot as it passes */
+	if ((c->chal_cast = calloc(c->nchal ? c->nchal : 1, 1)) == NULL ||
+	    (pass.chcodes = calloc(c->nchal ? c->nchal : 1, BALLOT_CODE_LEN + sizeof(size_t))) ==
+	        NULL ||
+	    (pass.chidx = calloc(c->nchal ? c->nchal : 1, sizeof *pass.chidx)) == NULL)
+		goto oom;
+	{
+		/* sort (code, index) pairs, then split them */
+		uint8_t(*pairs)[BALLOT_CODE_LEN + sizeof(size_t)] = (void *)pass.chcodes;
+		for (size_t i = 0; i < c->nchal; i++) {
+			memcpy(pairs[pass.nch], c->chal[i].code, BALLOT_CODE_LEN);
+			memcpy(pairs[pass.nch] + BALLOT_CODE_LEN, &i, sizeof i);
+			pass.nch++;
+		}
+		qsort(pairs, pass.nch, sizeof *pairs, cmp_chcode);
+		for (size_t i = 0; i < pass.nch; i++) {
+			memcpy(&pass.chidx[i], pairs[i] + BALLOT_CODE_LEN, sizeof(size_t));
+			memmove(pass.chcodes[i], pairs[i], BALLOT_CODE_LEN);
+		}
+	}
+	/* V-16: the partial results the combine step was given */
+	for (size_t k = 0; k < c->split->npartials; k++) {
+		const json_t *p = c->split->partials[k];
+		const json_t *sid = json_object_get(p, "station");
+		for (size_t si = 0; json_is_string(sid) && si < c->nst; si++)
+			if (strcmp(c->st[si].id, json_string_value(sid)) == 0) {
+				if (c->st[si].partial != NULL || c->st[si].partial_ok)
+					ve_fail(c, VE_BALLOTS, "stations/%s: two partial results",
+					        c->st[si].id);
+				else if (c->st[si].collected)
+					partial_accept(c, &c->st[si], p, T);
+			}
+	}
+	pass.codes = alphasort_new(0, 1);
+	pass.codes_ok = pass.codes != NULL;
+	c->alphas = alphasort_new(0, 0);
+	c->alphas_ok = c->alphas != NULL;
+	progress_begin(&c->bar, c->o->progress_fd, "verifying ballots", c->ncast);
+	for (size_t si = 0; si < c->nst; si++)
+		if (c->st[si].collected)
+			station_ballots(c, si, &job, &pass, W, nthr, &done);
 	progress_end(&c->bar);
+	acc_merge(c, job.acc, nthr, T);
+	partial_sums(c, T);
 	/* V-1.2: the ballots of a record check 3 refused are counted, not dropped */
 	(void)ve_fail_unexamined(c, VE_BALLOTS, 0, "not decoded, proofs not verified");
 	/* every logged cast ballot is in the record */
 	for (size_t si = 0; si < c->nst; si++) {
 		ve_station *s = &c->st[si];
-		size_t inrec = 0;
-		if (!s->log_ok)
-			continue;
-		for (size_t i = 0; i < c->ncast; i++)
-			if (c->cast[i].station == si && c->cast[i].valid)
-				inrec++;
-		if (inrec != s->ncast_codes)
+		if (s->log_ok && s->inrec != s->ncast_codes)
 			ve_fail(c, VE_BALLOTS,
 			        "stations/%s: the log has %zu ballot-cast entries, the record %zu "
 			        "valid "
 			        "ballots",
-			        s->id, s->ncast_codes, inrec);
+			        s->id, s->ncast_codes, s->inrec);
 	}
 	/* no ballot twice, across all stations (R-6 (1)) */
-	if (c->ncast > 1) {
-		uint8_t(*all)[BALLOT_CODE_LEN] = calloc(c->ncast, BALLOT_CODE_LEN);
-		size_t n = 0;
-		if (all == NULL) {
-			ve_fail(c, VE_BALLOTS, "out of memory");
-			return;
-		}
-		for (size_t i = 0; i < c->ncast; i++)
-			if (c->cast[i].enc != NULL)
-				memcpy(all[n++], c->cast[i].code, BALLOT_CODE_LEN);
-		qsort(all, n, BALLOT_CODE_LEN, cmp_code);
-		for (size_t i = 1; i < n; i++)
-			if (memcmp(all[i - 1], all[i], BALLOT_CODE_LEN) == 0) {
-				char hx[2 * BALLOT_CODE_LEN + 1];
-				hex_encode(hx, all[i], BALLOT_CODE_LEN);
-				ve_fail(c, VE_BALLOTS, "tracking code %s appears twice", hx);
-			}
-		free(all);
+	if (!pass.codes_ok || alphasort_dups(pass.codes, code_twice, c, NULL) != Q_OK)
+		ve_fail(c, VE_BALLOTS,
+		        "no tracking code twice (R-6 (1)): out of memory or no "
+		        "temporary file");
+	goto out;
+oom:
+	ve_fail(c, VE_BALLOTS, "out of memory");
+out:
+	for (size_t i = 0; job.w != NULL && i < W; i++) {
+		free(job.w[i].why);
+		ballot_free(job.w[i].b);
+		free(job.enc_keep != NULL ? job.enc_keep[i] : NULL);
 	}
+	free(job.w);
+	free(job.cap);
+	free(job.enc_keep);
+	acc_free(job.acc, nthr, T);
+	free((void *)job.off);
+	alphasort_free(pass.codes);
+	free(pass.chcodes);
+	free(pass.chidx);
 }
 
 /* ---- check 5: reconciliation ---- */
@@ -882,6 +1374,8 @@ void ve_check_reconcile(ve_ctx *c)
 	}
 	for (size_t si = 0; si < c->nst; si++) {
 		ve_station *s = &c->st[si];
+		if (s->other)
+			continue; /* V-16: another station's part */
 		if (!s->have_counts || !s->log_ok) {
 			ve_fail(c, VE_RECONCILE, "stations/%s: not reconciled: %s (check 3)", s->id,
 			        !s->collected && s->unusable[0] ? s->unusable
@@ -1001,10 +1495,8 @@ void ve_check_challenged(ve_ctx *c)
 			        "ballot-challenged entry of the station's log",
 			        s->id, b->index);
 		} else {
-			int counted = 0;
-			for (size_t j = 0; j < c->ncast; j++)
-				if (memcmp(c->cast[j].code, code, BALLOT_CODE_LEN) == 0)
-					counted = 1;
+			/* check 4 marked those whose code a record's ballot has */
+			int counted = c->chal_cast != NULL && c->chal_cast[i];
 			for (size_t sj = 0; sj < c->nst; sj++)
 				if (c->st[sj].log_ok &&
 				    bsearch(code, c->st[sj].cast_codes, c->st[sj].ncast_codes,

@@ -77,8 +77,7 @@ void ve_check_aggregate(ve_ctx *c)
 	uint8_t *bytes = NULL, h[32];
 	size_t blen, T;
 	json_t *a = NULL;
-	elgamal_ct **sum = NULL, *one = NULL;
-	size_t *off = NULL, slen;
+	elgamal_ct **sum = NULL;
 	uint64_t x, issued = 0, cast = 0;
 	if (c->style == NULL) {
 		ve_fail(c, VE_AGGREGATE,
@@ -194,34 +193,29 @@ void ve_check_aggregate(ve_ctx *c)
 		}
 	}
 	c->agg_ok = 1;
-	/* R-6 (3): the sum of exactly the counted ballots */
 	for (size_t i = 0; i < T; i++)
 		if ((sum[i] = elgamal_ct_new()) == NULL)
 			goto oom;
-	if ((off = calloc(T ? T : 1, sizeof *off)) == NULL || (one = elgamal_ct_new()) == NULL)
-		goto oom;
-	slen = ve_ct_offsets(c->style, off);
-	for (size_t i = 0; i < c->ncast; i++) {
-		const ve_ballot *b = &c->cast[i];
-		if (!b->decoded || b->len != slen) {
-			ve_fail(
-			    c, VE_AGGREGATE,
-			    "ballot %zu of station %s did not decode: the sum cannot include it", i,
-			    c->st[b->station].id);
-			continue;
-		}
-		/* its ciphertexts, read from the B-2 bytes check 4 decoded */
-		for (size_t t = 0; t < T; t++) {
-			if (elgamal_ct_decode(one, b->enc + off[t], ELGAMAL_CT_LEN) != Q_OK) {
-				ve_fail(c, VE_AGGREGATE,
-				        "ballot %zu of station %s: selection %zu does not decode",
-				        i, c->st[b->station].id, t);
-				goto out;
-			}
-			if (elgamal_add(sum[t], sum[t], one) != Q_OK)
-				goto oom;
-		}
+	/* R-6 (3): the sum of exactly the counted ballots, which check 4 made
+	 * while it read them (V-14) */
+	if (!c->sum_ok) {
+		ve_fail(c, VE_AGGREGATE,
+		        "%s: not compared: check 4 could not add up the ballots (no style or "
+		        "joint key, or out of memory)",
+		        rel);
+		goto out;
 	}
+	for (uint64_t i = 0; i < c->nundecoded && i < VE_UNDECODED_LIST; i++)
+		ve_fail(c, VE_AGGREGATE,
+		        "stations/%s: ballots[%zu] did not decode: the sum cannot include it",
+		        c->st[c->undec_station[i]].id, c->undec_index[i]);
+	if (c->nundecoded > VE_UNDECODED_LIST)
+		ve_fail(c, VE_AGGREGATE,
+		        "and %llu more ballots that did not decode: the sum cannot include them",
+		        (unsigned long long)(c->nundecoded - VE_UNDECODED_LIST));
+	for (size_t t = 0; t < T; t++)
+		if (elgamal_add(sum[t], sum[t], c->sum[t]) != Q_OK)
+			goto oom;
 	/* V-1.2: a sum over the collected ballots only proves nothing about
 	 * those check 3 refused: each such station fails an item */
 	(void)ve_fail_unexamined(c, VE_AGGREGATE, 0, "the sum cannot include them");
@@ -250,8 +244,6 @@ out:
 		for (size_t i = 0; i < T; i++)
 			elgamal_ct_free(sum[i]);
 	free(sum);
-	elgamal_ct_free(one);
-	free(off);
 	free(bytes);
 	json_decref(a);
 }

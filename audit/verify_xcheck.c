@@ -18,6 +18,7 @@
 #include "crypto/util.h"
 #include "crypto/xcheck.h"
 #include "election/srec.h"
+#include "election/srec_stream.h"
 #include "verify_internal.h"
 
 #include "banned.h"
@@ -368,9 +369,9 @@ static void xcheck_signatures(ve_ctx *c)
 {
 	for (size_t i = 0; i < c->nst; i++) {
 		ve_station *s = &c->st[i];
-		char rel[VE_PATH_MAX], why[VE_DETAIL_LEN];
-		uint8_t *bytes = NULL, *st = NULL, sig[SIG_LEN + 3];
-		size_t bl, sl, siglen = sizeof sig;
+		char rel[VE_PATH_MAX], path[VE_PATH_MAX], why[VE_DETAIL_LEN];
+		uint8_t *st = NULL, sig[SIG_LEN + 3], m[SREC_SIG_MSG_LEN];
+		size_t sl, siglen = sizeof sig;
 		int ok = 0;
 		if (!s->have_vk) {
 			ve_fail(c, VE_CROSSCHECK,
@@ -380,14 +381,17 @@ static void xcheck_signatures(ve_ctx *c)
 			continue;
 		}
 		snprintf(rel, sizeof rel, "stations/%s/station-record.json", s->id);
-		if (ve_read(c, rel, &bytes, &bl, why, sizeof why) == Q_OK) {
+		/* V-14: hashed by libgcrypt 64 KiB at a time, not read whole */
+		if (ve_path(c, path, sizeof path, rel) == Q_OK &&
+		    xcheck_sha256_file(m + SREC_SIG_TAG_LEN, path, NULL) == Q_OK) {
 			snprintf(rel, sizeof rel, "stations/%s/station-record.json.sig", s->id);
 			if (ve_read(c, rel, &st, &sl, why, sizeof why) == Q_OK) {
 				if (sl > 0 && st[sl - 1] == '\n')
 					sl--;
+				memcpy(m, SREC_SIG_TAG, SREC_SIG_TAG_LEN);
 				ok = b64_decode(sig, &siglen, (const char *)st, sl) == Q_OK &&
 				     siglen == SIG_LEN &&
-				     ve_xcheck_record_sig(s->vk.pk, bytes, bl, sig) == Q_OK;
+				     xcheck_ed25519_verify(s->vk.pk, m, sizeof m, sig) == Q_OK;
 			}
 		}
 		if (ok)
@@ -396,7 +400,6 @@ static void xcheck_signatures(ve_ctx *c)
 			ve_fail(c, VE_CROSSCHECK,
 			        "stations/%s/station-record.json: signature fails under libgcrypt",
 			        s->id);
-		free(bytes);
 		free(st);
 	}
 }
@@ -418,54 +421,40 @@ static void xcheck_base_hash(ve_ctx *c, tbuf *t)
 }
 
 /* R-6 (3): the whole aggregate re-added with libgcrypt.  Per selection
- * and per half of its ciphertext (alpha, then beta), one libgcrypt linear
- * combination with every counted ballot's point at weight 1 (S-7.2):
- * sum_i P_i == the published point (or the point at infinity for a null
- * ciphertext).  The points are the B-2 bytes themselves (ve_ct_offsets),
- * decoded by libgcrypt alone; one EC context and one final encoding per
- * sum. */
+ * and per half of its ciphertext (alpha, then beta), the sum of every
+ * counted ballot's point, made with libgcrypt alone (point decoding and
+ * addition) while check 4 read the ballots one at a time (V-14), equals
+ * the published point (or is the point at infinity for a null
+ * ciphertext). */
 static void xcheck_aggregate(ve_ctx *c)
 {
-	size_t T = c->style->total_options, nc = c->ncast;
-	size_t *off = calloc(T ? T : 1, sizeof *off);
-	xcheck_term *tm = calloc(nc ? nc : 1, sizeof *tm);
-	static const uint8_t one[XCHECK_SCALAR_LEN] = {[XCHECK_SCALAR_LEN - 1] = 1};
-	if (off == NULL || tm == NULL) {
-		ve_fail(c, VE_CROSSCHECK, "aggregate: out of memory");
-		goto out;
+	size_t T = c->style->total_options;
+	if (c->nundecoded > 0) {
+		ve_fail(c, VE_CROSSCHECK,
+		        "tally/aggregate.json: not cross-checked: stations/%s ballots[%zu] "
+		        "did not decode (check 4)",
+		        c->st[c->undec_station[0]].id, c->undec_index[0]);
+		return;
 	}
-	size_t slen = ve_ct_offsets(c->style, off);
-	for (size_t i = 0; i < nc; i++)
-		if (!c->cast[i].decoded || c->cast[i].len != slen) {
-			ve_fail(c, VE_CROSSCHECK,
-			        "tally/aggregate.json: not cross-checked: stations/%s ballots[%zu] "
-			        "did not decode (check 4)",
-			        c->st[c->cast[i].station].id, c->cast[i].index);
-			goto out;
-		}
 	if (ve_fail_unexamined(c, VE_CROSSCHECK, 0, "the libgcrypt sum cannot include them") > 0)
-		goto out;
+		return;
+	if (!c->xsum_ok || c->xsum == NULL) {
+		ve_fail(c, VE_CROSSCHECK,
+		        "aggregate: libgcrypt addition failed (a point did not decode, or memory)");
+		return;
+	}
 	for (size_t s = 0; s < T; s++) {
 		int ok = 1;
 		for (size_t half = 0; half < 2 && ok; half++) {
-			const uint8_t *q =
-			    c->agg_null[s] ? NULL : c->agg[s] + half * XCHECK_POINT_LEN;
-			if (nc == 0) {
-				ok = q == NULL;
-				continue;
-			}
-			for (size_t i = 0; i < nc; i++) {
-				tm[i].scalar = one;
-				tm[i].point = c->cast[i].enc + off[s] + half * XCHECK_POINT_LEN;
-				tm[i].negate = 0;
-			}
-			qerr e = xcheck_lincomb(tm, nc, q);
-			if (e == Q_ERR_NOMEM || e == Q_ERR_ARG || e == Q_ERR_CRYPTO) {
-				ve_fail(c, VE_CROSSCHECK,
-				        "aggregate: libgcrypt addition failed: %s", qerr_str(e));
-				goto out;
-			}
-			ok = e == Q_OK;
+			const xcheck_point *x = c->xsum[2 * s + half];
+			uint8_t enc[XCHECK_POINT_LEN];
+			if (c->agg_null[s])
+				ok = x == NULL || xcheck_point_is_infinity(x);
+			else
+				ok = x != NULL && !xcheck_point_is_infinity(x) &&
+				     xcheck_point_encode(enc, x) == Q_OK &&
+				     memcmp(enc, c->agg[s] + half * XCHECK_POINT_LEN,
+				            XCHECK_POINT_LEN) == 0;
 		}
 		if (ok)
 			ve_ok(c, VE_CROSSCHECK);
@@ -475,9 +464,6 @@ static void xcheck_aggregate(ve_ctx *c)
 			    "tally/aggregate.json: selection %zu differs from the libgcrypt sum",
 			    s);
 	}
-out:
-	free(off);
-	free(tm);
 }
 
 /* R-4.0 with libgcrypt: the file at rel, signed by the roster's trustee
@@ -651,6 +637,68 @@ out:
 	free(ab);
 }
 
+/* Check 10 on the sampled ballots of station si: pick[*d..] (ascending
+ * global numbers) that fall in its record, read again one at a time; the
+ * record must still be the one whose signature check 3 verified. */
+static void sample_station(ve_ctx *c, tbuf *t, size_t si, const uint64_t *pick, uint64_t want,
+                           uint64_t *d)
+{
+	ve_station *st = &c->st[si];
+	char rel[VE_PATH_MAX], path[VE_PATH_MAX], why[VE_DETAIL_LEN] = "";
+	srec_stream *rs = NULL;
+	srec_ballot rb;
+	uint64_t last = st->first_cast + (uint64_t)st->nrec_cast;
+	int end = 0;
+	qerr e;
+	snprintf(rel, sizeof rel, "stations/%s/station-record.json", st->id);
+	if ((e = ve_path(c, path, sizeof path, rel)) == Q_OK)
+		e = srec_stream_open(&rs, path, 0, why, sizeof why);
+	while (e == Q_OK && *d < want && pick[*d] < last) {
+		memset(&rb, 0, sizeof rb);
+		e = srec_stream_next(rs, &rb, &end, why, sizeof why);
+		if (e == Q_ERR_FORMAT && rb.bad)
+			e = Q_OK;
+		else if (e != Q_OK || end)
+			break;
+		if (st->first_cast + rb.index != pick[*d])
+			continue;
+		(*d)++;
+		ve_ballot vb;
+		ballot *b = NULL;
+		memset(&vb, 0, sizeof vb);
+		vb.station = si;
+		vb.index = rb.index;
+		memcpy(vb.code, rb.code, BALLOT_CODE_LEN);
+		vb.enc = (uint8_t *)rb.enc;
+		vb.len = rb.len;
+		if (vb.enc == NULL || ballot_decode(c->style, vb.enc, vb.len, &b) != Q_OK)
+			ve_fail(c, VE_CROSSCHECK, "stations/%s: ballots[%zu]: does not decode",
+			        st->id, vb.index);
+		else
+			xcheck_ballot(c, t, &vb, b);
+		ballot_free(b);
+		progress_update(&c->bar, *d);
+	}
+	/* the rest of the record, for its hash */
+	while (e == Q_OK && !end)
+		e = srec_stream_skip(rs, &end, why, sizeof why);
+	uint8_t sha[32];
+	if (e == Q_OK)
+		e = srec_stream_finish(rs, NULL, sha, NULL, why, sizeof why);
+	srec_stream_free(rs);
+	if (e != Q_OK)
+		ve_fail(c, VE_CROSSCHECK, "%s: its sampled ballots could not be read again: %s",
+		        rel, why);
+	else if (memcmp(sha, st->rec_sha, 32) != 0)
+		ve_fail(c, VE_CROSSCHECK,
+		        "%s: changed while it was read (its SHA-256 is no longer the one check 3 "
+		        "verified the signature of)",
+		        rel);
+	/* picks past a record that ended early are not in it */
+	while (*d < want && pick[*d] < last)
+		(*d)++;
+}
+
 void ve_check_crosscheck(ve_ctx *c)
 {
 	tbuf t = {NULL, 0, 0, 0};
@@ -700,24 +748,29 @@ void ve_check_crosscheck(ve_ctx *c)
 	 * refused is not in it, so the sample is not of the whole record */
 	(void)ve_fail_unexamined(c, VE_CROSSCHECK, 0, "not in the sample's population");
 	progress_begin(&c->bar, c->o->progress_fd, "cross-checking (libgcrypt)", want);
-	for (uint64_t d = 0; d < want; d++) {
-		ve_ballot *vb = &c->cast[pick[d]];
-		const char *sid = c->st[vb->station].id;
-		if (r->nlisted < VE_SAMPLE_LIST) {
-			snprintf(r->sample[r->nlisted].station, VE_ID_LEN, "%s", sid);
-			r->sample[r->nlisted++].index = vb->index;
-		}
-		/* check 4 kept only the bytes: decode the sampled ballot again */
-		ballot *b = NULL;
-		if (vb->enc == NULL || ballot_decode(c->style, vb->enc, vb->len, &b) != Q_OK)
-			ve_fail(c, VE_CROSSCHECK, "stations/%s: ballots[%zu]: does not decode", sid,
-			        vb->index);
-		else
-			xcheck_ballot(c, &t, vb, b);
-		ballot_free(b);
-		progress_update(&c->bar, d + 1);
+	/* the sample's ballots, read again from their records (V-14) */
+	uint64_t d = 0;
+	for (size_t si = 0; si < c->nst && d < want; si++) {
+		ve_station *st = &c->st[si];
+		if (!st->collected || st->nrec_cast <= 0 ||
+		    pick[d] >= st->first_cast + (uint64_t)st->nrec_cast)
+			continue;
+		sample_station(c, &t, si, pick, want, &d);
 	}
 	progress_end(&c->bar);
+	/* the first VE_SAMPLE_LIST, for the report */
+	for (uint64_t i = 0; i < want && r->nlisted < VE_SAMPLE_LIST; i++) {
+		const ve_station *st = NULL;
+		for (size_t si = 0; si < c->nst; si++)
+			if (c->st[si].collected && c->st[si].nrec_cast > 0 &&
+			    pick[i] >= c->st[si].first_cast &&
+			    pick[i] < c->st[si].first_cast + (uint64_t)c->st[si].nrec_cast)
+				st = &c->st[si];
+		if (st == NULL)
+			continue;
+		snprintf(r->sample[r->nlisted].station, VE_ID_LEN, "%s", st->id);
+		r->sample[r->nlisted++].index = (size_t)(pick[i] - st->first_cast);
+	}
 	free(pick);
 	/* V-1.2: what cannot be cross-checked fails, naming the check that
 	 * holds the cause */

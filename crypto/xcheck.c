@@ -5,6 +5,7 @@
 
 #include <gcrypt.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -467,6 +468,36 @@ void xcheck_sha256(uint8_t out[32], const void *data, size_t len)
 {
 	quorum_gcry_init();
 	gcry_md_hash_buffer(GCRY_MD_SHA256, out, len > 0 ? data : "", len);
+}
+
+qerr xcheck_sha256_file(uint8_t out[32], const char *path, uint64_t *len)
+{
+	gcry_md_hd_t h = NULL;
+	uint8_t buf[65536];
+	size_t n;
+	uint64_t total = 0;
+	FILE *f;
+	qerr rc = Q_OK;
+	quorum_gcry_init();
+	if ((f = fopen(path, "rb")) == NULL)
+		return Q_ERR_IO;
+	if (gcry_md_open(&h, GCRY_MD_SHA256, 0) != 0) {
+		fclose(f);
+		return Q_ERR_NOMEM;
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		gcry_md_write(h, buf, n);
+		total += n;
+	}
+	if (ferror(f))
+		rc = Q_ERR_IO;
+	else
+		memcpy(out, gcry_md_read(h, GCRY_MD_SHA256), 32);
+	gcry_md_close(h);
+	fclose(f);
+	if (len != NULL)
+		*len = total;
+	return rc;
 }
 
 /* 1 if the little-endian 32-byte s is < L. */

@@ -88,6 +88,11 @@ Q_MUST_CHECK qerr xcheck_lincomb(const xcheck_term *terms, size_t count, const u
 /* SHA-256 (libgcrypt gcry_md). */
 void xcheck_sha256(uint8_t out[32], const void *data, size_t len);
 
+/* SHA-256 (libgcrypt) of the file at path, read 64 KiB at a time (memory
+ * does not grow with its size); *len (may be NULL) its size.  Q_ERR_IO,
+ * Q_ERR_NOMEM. */
+Q_MUST_CHECK qerr xcheck_sha256_file(uint8_t out[32], const char *path, uint64_t *len);
+
 /* libgcrypt 1.10's S-expression builder aborts the process on a value of
  * 64 KiB or more (and misreports slightly below), so messages longer than
  * this are refused with Q_ERR_LIMIT before libgcrypt sees them. */

@@ -5,8 +5,11 @@
  */
 #include "alphaset.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/sha256.h"
 
@@ -130,4 +133,269 @@ qerr alphaset_add(alphaset *s, const uint8_t alpha[ALPHASET_ALPHA_LEN], uint64_t
 	s->t[k].ref = ref;
 	s->n++;
 	return Q_OK;
+}
+
+/* ---- alphasort: sorted runs in a temporary file, merged ---- */
+
+#define RUN_READ (64u * 1024u / sizeof(alphasort_item))
+
+typedef struct run {
+	uint64_t off, n; /* first item, items */
+	uint64_t next; /* items consumed */
+	alphasort_item *buf;
+	size_t pos, len; /* in buf */
+} run;
+
+struct alphasort {
+	alphasort_item *buf;
+	size_t cap, len; /* items */
+	int full;
+	int fd; /* the temporary file, -1 until the first run */
+	run *runs;
+	size_t nruns;
+	uint64_t count, written;
+	int done;
+};
+
+static int cmp_item_full(const alphasort_item *a, const alphasort_item *b, int full)
+{
+	int r = memcmp(a->key, b->key, ALPHASORT_KEY_LEN);
+	if (r == 0 && full)
+		r = memcmp(a->tag, b->tag, ALPHASORT_KEY_LEN);
+	if (r == 0)
+		r = (a->ref > b->ref) - (a->ref < b->ref);
+	if (r == 0 && !full)
+		r = memcmp(a->tag, b->tag, ALPHASORT_KEY_LEN);
+	return r;
+}
+
+static int cmp_part(const void *a, const void *b)
+{
+	return cmp_item_full(a, b, 0);
+}
+
+static int cmp_full(const void *a, const void *b)
+{
+	return cmp_item_full(a, b, 1);
+}
+
+static int same_key(const alphasort *s, const alphasort_item *a, const alphasort_item *b)
+{
+	return memcmp(a->key, b->key, ALPHASORT_KEY_LEN) == 0 &&
+	       (!s->full || memcmp(a->tag, b->tag, ALPHASORT_KEY_LEN) == 0);
+}
+
+alphasort *alphasort_new(size_t mem, int full)
+{
+	alphasort *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return NULL;
+	if (mem == 0)
+		mem = 16u * 1024u * 1024u;
+	if (mem < 4096)
+		mem = 4096;
+	s->cap = mem / sizeof(alphasort_item);
+	s->full = full;
+	s->fd = -1;
+	if ((s->buf = malloc(s->cap * sizeof *s->buf)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void alphasort_free(alphasort *s)
+{
+	if (s == NULL)
+		return;
+	if (s->fd >= 0)
+		close(s->fd);
+	for (size_t i = 0; i < s->nruns; i++)
+		free(s->runs[i].buf);
+	free(s->runs);
+	free(s->buf);
+	free(s);
+}
+
+void alphasort_fingerprint(uint8_t key[ALPHASORT_KEY_LEN], const uint8_t alpha[ALPHASET_ALPHA_LEN])
+{
+	fingerprint(key, alpha);
+}
+
+uint64_t alphasort_count(const alphasort *s)
+{
+	return s == NULL ? 0 : s->count;
+}
+
+size_t alphasort_runs(const alphasort *s)
+{
+	return s == NULL ? 0 : s->nruns;
+}
+
+/* An unlinked temporary file in $TMPDIR (else /tmp). */
+static int temp_fd(void)
+{
+	const char *d = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+	if (d == NULL || d[0] == '\0')
+		d = "/tmp";
+	if (snprintf(path, sizeof path, "%s/quorum-alphas-XXXXXX", d) >= (int)sizeof path)
+		return -1;
+	if ((fd = mkstemp(path)) < 0)
+		return -1;
+	(void)unlink(path);
+	return fd;
+}
+
+static qerr write_all(int fd, const void *p, size_t len, uint64_t off)
+{
+	const uint8_t *b = p;
+	while (len > 0) {
+		ssize_t w = pwrite(fd, b, len, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return Q_ERR_IO;
+		b += w;
+		len -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return Q_OK;
+}
+
+/* Sort the buffer and write it as a run. */
+static qerr spill(alphasort *s)
+{
+	run *nr;
+	qerr e;
+	if (s->len == 0)
+		return Q_OK;
+	if (s->fd < 0 && (s->fd = temp_fd()) < 0)
+		return Q_ERR_IO;
+	if ((nr = realloc(s->runs, (s->nruns + 1) * sizeof *nr)) == NULL)
+		return Q_ERR_NOMEM;
+	s->runs = nr;
+	qsort(s->buf, s->len, sizeof *s->buf, s->full ? cmp_full : cmp_part);
+	if ((e = write_all(s->fd, s->buf, s->len * sizeof *s->buf, s->written * sizeof *s->buf)) !=
+	    Q_OK)
+		return e;
+	memset(&s->runs[s->nruns], 0, sizeof *s->runs);
+	s->runs[s->nruns].off = s->written;
+	s->runs[s->nruns].n = s->len;
+	s->nruns++;
+	s->written += s->len;
+	s->len = 0;
+	return Q_OK;
+}
+
+qerr alphasort_add(alphasort *s, const uint8_t key[ALPHASORT_KEY_LEN],
+                   const uint8_t tag[ALPHASORT_KEY_LEN], uint64_t ref)
+{
+	qerr e;
+	if (s == NULL || key == NULL || tag == NULL)
+		return Q_ERR_ARG;
+	if (s->done)
+		return Q_ERR_STATE;
+	if (s->len == s->cap && (e = spill(s)) != Q_OK)
+		return e;
+	alphasort_item *it = &s->buf[s->len++];
+	memcpy(it->key, key, ALPHASORT_KEY_LEN);
+	memcpy(it->tag, tag, ALPHASORT_KEY_LEN);
+	it->ref = ref;
+	s->count++;
+	return Q_OK;
+}
+
+/* The run's current item, reading the next 64 KiB when needed; NULL at
+ * its end (or on a read error: *e set). */
+static const alphasort_item *run_head(const alphasort *s, run *r, qerr *e)
+{
+	if (r->pos < r->len)
+		return &r->buf[r->pos];
+	if (r->next == r->n)
+		return NULL;
+	size_t want = r->n - r->next < RUN_READ ? (size_t)(r->n - r->next) : RUN_READ;
+	size_t bytes = want * sizeof *r->buf, got = 0;
+	uint8_t *p = (uint8_t *)r->buf;
+	while (got < bytes) {
+		ssize_t n = pread(s->fd, p + got, bytes - got,
+		                  (off_t)((r->off + r->next) * sizeof *r->buf + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*e = Q_ERR_IO;
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	r->next += want;
+	r->pos = 0;
+	r->len = want;
+	return &r->buf[0];
+}
+
+qerr alphasort_dups(alphasort *s, alphasort_dup_fn fn, void *ctx, uint64_t *ndup)
+{
+	alphasort_item first;
+	int have_first = 0;
+	uint64_t nd = 0;
+	qerr e = Q_OK;
+	if (ndup != NULL)
+		*ndup = 0;
+	if (s == NULL)
+		return Q_ERR_ARG;
+	if (s->done)
+		return Q_ERR_STATE;
+	s->done = 1;
+	if (s->nruns == 0) {
+		/* everything fits in memory: one sort, one scan */
+		qsort(s->buf, s->len, sizeof *s->buf, s->full ? cmp_full : cmp_part);
+		for (size_t i = 0; i < s->len; i++) {
+			if (have_first && same_key(s, &first, &s->buf[i])) {
+				nd++;
+				if (fn != NULL)
+					fn(ctx, &first, &s->buf[i]);
+				continue;
+			}
+			first = s->buf[i];
+			have_first = 1;
+		}
+		goto out;
+	}
+	if ((e = spill(s)) != Q_OK)
+		return e;
+	free(s->buf); /* the runs' read buffers take its place */
+	s->buf = NULL;
+	for (size_t i = 0; i < s->nruns; i++)
+		if ((s->runs[i].buf = malloc(RUN_READ * sizeof(alphasort_item))) == NULL)
+			return Q_ERR_NOMEM;
+	for (;;) {
+		const alphasort_item *best = NULL;
+		size_t bi = 0;
+		for (size_t i = 0; i < s->nruns; i++) {
+			const alphasort_item *h = run_head(s, &s->runs[i], &e);
+			if (e != Q_OK)
+				return e;
+			if (h != NULL && (best == NULL || cmp_item_full(h, best, s->full) < 0)) {
+				best = h;
+				bi = i;
+			}
+		}
+		if (best == NULL)
+			break;
+		if (have_first && same_key(s, &first, best)) {
+			nd++;
+			if (fn != NULL)
+				fn(ctx, &first, best);
+		} else {
+			first = *best;
+			have_first = 1;
+		}
+		s->runs[bi].pos++;
+	}
+out:
+	if (ndup != NULL)
+		*ndup = nd;
+	return e;
 }

@@ -57,4 +57,58 @@ Q_MUST_CHECK qerr alphaset_add(alphaset *s, const uint8_t alpha[ALPHASET_ALPHA_L
 /* Alphas in the set. */
 size_t alphaset_count(const alphaset *s);
 
+/*
+ * alphasort -- the same rule in memory bounded by a constant, for a
+ * verifier that reads a record of any size one ballot at a time
+ * (docs/spec/verify.md V-14): fixed-size items (a 16-byte key, a 16-byte
+ * tag, a 64-bit place) are gathered in a buffer of at most mem bytes;
+ * a full buffer is sorted and written to an unnamed temporary file as a
+ * sorted run; alphasort_dups merges the runs (reading 64 KiB of each at
+ * a time) and reports every item whose key equals an earlier one's.
+ * Disk: 40 bytes per item.  Memory: mem + 64 KiB per run.
+ *
+ * For alphas the key is the B-9.1 fingerprint (alphasort_fingerprint)
+ * and no fingerprint match is confirmed on the full 65 bytes (the
+ * streaming verifier no longer holds them): B-9.2 bounds the chance that
+ * two distinct alphas are taken for one.  With full = 1 the tag is part of
+ * the key (e.g. a 32-byte tracking code split in two halves).
+ *
+ * Not thread-safe; nothing here is secret.
+ */
+#define ALPHASORT_KEY_LEN 16
+
+typedef struct alphasort alphasort;
+
+typedef struct alphasort_item {
+	uint8_t key[ALPHASORT_KEY_LEN];
+	uint8_t tag[ALPHASORT_KEY_LEN]; /* the caller's (e.g. a tracking code) */
+	uint64_t ref; /* the caller's place */
+} alphasort_item;
+
+/* Items of one key are reported in ascending ref (then tag) order: each
+ * item after the first of its key is reported beside that first one. */
+typedef void (*alphasort_dup_fn)(void *ctx, const alphasort_item *first,
+                                 const alphasort_item *later);
+
+/* An empty sorter buffering at most mem bytes (0: 16 MiB; at least 4 KiB);
+ * full: compare key and tag.  NULL if memory ran out. */
+alphasort *alphasort_new(size_t mem, int full);
+void alphasort_free(alphasort *s);
+
+/* B-9.1 fingerprint of an alpha into key. */
+void alphasort_fingerprint(uint8_t key[ALPHASORT_KEY_LEN], const uint8_t alpha[ALPHASET_ALPHA_LEN]);
+
+/* Add one item.  Q_ERR_NOMEM, Q_ERR_IO (the temporary file), Q_ERR_STATE
+ * after alphasort_dups. */
+Q_MUST_CHECK qerr alphasort_add(alphasort *s, const uint8_t key[ALPHASORT_KEY_LEN],
+                                const uint8_t tag[ALPHASORT_KEY_LEN], uint64_t ref);
+
+/* Sort, merge and call fn for each repeated key; *ndup (may be NULL) the
+ * number of calls.  Once only.  Q_ERR_NOMEM, Q_ERR_IO. */
+Q_MUST_CHECK qerr alphasort_dups(alphasort *s, alphasort_dup_fn fn, void *ctx, uint64_t *ndup);
+
+/* Items added; runs written to the temporary file so far. */
+uint64_t alphasort_count(const alphasort *s);
+size_t alphasort_runs(const alphasort *s);
+
 #endif

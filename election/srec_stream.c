@@ -32,6 +32,7 @@ struct srec_stream {
 	int after_member; /* in ST_MEMBERS: a member was read, ',' or '}' next */
 	int seen_ballots;
 	size_t index; /* entries handed out */
+	uint64_t nread; /* bytes read (and hashed) */
 	growbuf rest; /* the other members' text: m1,m2,... */
 	growbuf ent; /* one entry's text */
 	uint8_t *dec;
@@ -67,6 +68,7 @@ static int peek(srec_stream *s)
 		if (s->len == 0)
 			return -1;
 		sha256_update(s->h, s->buf, s->len);
+		s->nread += s->len;
 	}
 	return s->buf[s->pos];
 }
@@ -243,7 +245,24 @@ qerr srec_stream_open(srec_stream **out, const char *path, size_t max_entry, cha
 	return Q_OK;
 }
 
-/* Parse s->ent as entry number s->index into b. */
+/* Like fail(), for a fault of one entry's content (the JSON around it is
+ * sound): not sticky, the next call reads the next entry. */
+static qerr entry_fail(srec_stream *s, srec_ballot *b, char *why, size_t whylen, const char *fmt,
+                       ...)
+{
+	va_list ap;
+	b->bad = 1;
+	if (why != NULL && whylen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	(void)s;
+	return Q_ERR_FORMAT;
+}
+
+/* Parse s->ent as entry number s->index into b (b->index is set whatever
+ * the outcome, and the entry is counted). */
 static qerr entry(srec_stream *s, srec_ballot *b, char *why, size_t whylen)
 {
 	json_t *j = NULL;
@@ -251,17 +270,22 @@ static qerr entry(srec_stream *s, srec_ballot *b, char *why, size_t whylen)
 	json_error_t je;
 	size_t need;
 	qerr e = Q_ERR_FORMAT;
+	b->index = s->index++;
+	b->enc = NULL;
+	b->len = 0;
+	b->bad = 0;
 	j = json_loadb(s->ent.p, s->ent.len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(j)) {
-		fail(s, e, why, whylen, "station record: ballots[%zu] is not a JSON object",
-		     s->index);
+		e = entry_fail(s, b, why, whylen,
+		               "station record: ballots[%zu] is not a JSON object", b->index);
 		goto out;
 	}
 	bs = json_object_get(j, "ballot");
 	tc = json_object_get(j, "tracking_code");
 	if (!json_is_string(bs) || !json_is_string(tc)) {
-		fail(s, e, why, whylen,
-		     "station record: ballots[%zu] has no ballot or tracking_code", s->index);
+		e = entry_fail(s, b, why, whylen,
+		               "station record: ballots[%zu] has no ballot or tracking_code",
+		               b->index);
 		goto out;
 	}
 	need = b64_max_decoded_len(json_string_length(bs)) + 1;
@@ -274,27 +298,32 @@ static qerr entry(srec_stream *s, srec_ballot *b, char *why, size_t whylen)
 		s->dec = nd;
 		s->deccap = need;
 	}
-	if (b64_decode(s->dec, &b->len, json_string_value(bs), json_string_length(bs)) != Q_OK ||
+	if (json_string_length(bs) == 0 ||
+	    b64_decode(s->dec, &b->len, json_string_value(bs), json_string_length(bs)) != Q_OK ||
 	    hex_decode(b->code, sizeof b->code, json_string_value(tc), json_string_length(tc)) !=
 	        Q_OK) {
-		fail(s, e, why, whylen, "station record: ballots[%zu]: bad base64 or tracking code",
-		     s->index);
+		b->len = 0;
+		e = entry_fail(s, b, why, whylen,
+		               "station record: ballots[%zu]: bad base64 or tracking code",
+		               b->index);
 		goto out;
 	}
 	b->enc = s->dec;
-	b->index = s->index++;
 	e = Q_OK;
 out:
 	json_decref(j);
 	return e;
 }
 
-qerr srec_stream_next(srec_stream *s, srec_ballot *b, int *end, char *why, size_t whylen)
+/* The next entry: parsed into b, or (b NULL) only cut out and counted. */
+static qerr next_entry(srec_stream *s, srec_ballot *b, int *end, char *why, size_t whylen)
 {
 	int c, r;
-	if (s == NULL || b == NULL || end == NULL)
+	if (s == NULL || end == NULL)
 		return Q_ERR_ARG;
 	*end = 0;
+	if (b != NULL)
+		b->bad = 0;
 	if (s->err != Q_OK)
 		return fail(s, s->err, why, whylen, "%s", s->errmsg);
 	if (s->state == ST_START) {
@@ -340,7 +369,23 @@ qerr srec_stream_next(srec_stream *s, srec_ballot *b, int *end, char *why, size_
 	if (r == 0)
 		return fail(s, Q_ERR_FORMAT, why, whylen,
 		            "station record: ballots[%zu] is truncated or malformed", s->index);
+	if (b == NULL) {
+		s->index++;
+		return Q_OK;
+	}
 	return entry(s, b, why, whylen);
+}
+
+qerr srec_stream_next(srec_stream *s, srec_ballot *b, int *end, char *why, size_t whylen)
+{
+	if (b == NULL)
+		return Q_ERR_ARG;
+	return next_entry(s, b, end, why, whylen);
+}
+
+qerr srec_stream_skip(srec_stream *s, int *end, char *why, size_t whylen)
+{
+	return next_entry(s, NULL, end, why, whylen);
 }
 
 qerr srec_stream_finish(srec_stream *s, json_t **rest, uint8_t sha[32], size_t *nballots, char *why,
@@ -404,6 +449,11 @@ qerr srec_stream_finish(srec_stream *s, json_t **rest, uint8_t sha[32], size_t *
 	if (nballots != NULL)
 		*nballots = s->index;
 	return Q_OK;
+}
+
+uint64_t srec_stream_bytes(const srec_stream *s)
+{
+	return s == NULL ? 0 : s->nread;
 }
 
 void srec_stream_free(srec_stream *s)

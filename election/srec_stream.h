@@ -16,16 +16,19 @@
  *
  * Strictness: each entry and the remaining object are parsed by jansson
  * with JSON_REJECT_DUPLICATES; a second "ballots" member, bytes after the
- * object, an unterminated string or object, an entry that is not an
- * object, a missing or malformed "ballot" / "tracking_code" are
- * Q_ERR_FORMAT; an entry longer than max_entry bytes or more than
+ * object, an unterminated string or object are Q_ERR_FORMAT, and after
+ * one every later call fails the same way.  An entry that is not an
+ * object, or has a missing or malformed "ballot" / "tracking_code" (the
+ * JSON around it being sound) is Q_ERR_FORMAT for that entry alone: the
+ * next call reads the next entry, so that a verifier names every bad one.
+ * An entry longer than max_entry bytes or more than
  * SREC_STREAM_MAX_REST bytes of other members is Q_ERR_LIMIT; why names
  * the entry ("ballots[12]: ...").  The tracking code is returned as read:
  * checking it against the encoding (B-4) is the caller's.
  *
  * Not thread-safe (one reader per thread); nothing here is secret.
- * Intended for verify-election (audit/) and the tally (tally/count.c) to
- * adopt; nothing uses it yet but its tests.
+ * verify-election (audit/verify_stations.c) reads every station record
+ * through it; the tally (tally/count.c) may adopt it.
  */
 #ifndef QUORUM_ELECTION_SREC_STREAM_H
 #define QUORUM_ELECTION_SREC_STREAM_H
@@ -49,6 +52,8 @@ typedef struct srec_ballot {
 	                     * until the next call */
 	size_t len;
 	uint8_t code[SREC_STREAM_CODE_LEN]; /* the entry's tracking_code */
+	int bad; /* 1: this entry alone is malformed (Q_ERR_FORMAT, enc NULL); the
+	          * next call reads the next one */
 } srec_ballot;
 
 /* Open path; max_entry bounds one ballot entry's JSON text (0: 1 MiB).
@@ -57,10 +62,17 @@ Q_MUST_CHECK qerr srec_stream_open(srec_stream **out, const char *path, size_t m
                                    size_t whylen);
 
 /* The next ballot: Q_OK with *b filled and *end = 0, or Q_OK with *end = 1
- * after the last one (and then at every later call).  Errors as above;
- * after an error every later call fails the same way. */
+ * after the last one (and then at every later call).  Errors as above:
+ * for a bad entry (Q_ERR_FORMAT with b->bad = 1, b->index set and
+ * b->enc NULL) the stream goes on; after any other error every later call fails the same
+ * way. */
 Q_MUST_CHECK qerr srec_stream_next(srec_stream *s, srec_ballot *b, int *end, char *why,
                                    size_t whylen);
+
+/* The same, but the entry is only cut out (its JSON nesting and
+ * strings followed, its length bounded) and counted, not parsed: for a
+ * first pass that wants the record's hash and its other members. */
+Q_MUST_CHECK qerr srec_stream_skip(srec_stream *s, int *end, char *why, size_t whylen);
 
 /* After *end: read to the end of the file, which must hold nothing but
  * whitespace after the object.  *rest (may be NULL) is a new reference to
@@ -69,6 +81,9 @@ Q_MUST_CHECK qerr srec_stream_next(srec_stream *s, srec_ballot *b, int *end, cha
  * Q_ERR_STATE if called before the end of "ballots". */
 Q_MUST_CHECK qerr srec_stream_finish(srec_stream *s, json_t **rest, uint8_t sha[32],
                                      size_t *nballots, char *why, size_t whylen);
+
+/* Bytes read from the file so far (after srec_stream_finish: its size). */
+uint64_t srec_stream_bytes(const srec_stream *s);
 
 void srec_stream_free(srec_stream *s);
 

@@ -35,11 +35,56 @@ static const char usage[] =
        "trustee whose signing key in the record has another fingerprint.\n"
        "--previous DIR: for a run-off record, the record of the round it continues\n"
        "(verify that one too); check 1 then also compares the base hash, key\n"
-       "context, result hash and joint key this round cites with DIR's (V-3.5).");
+       "context, result hash and joint key this round cites with DIR's (V-3.5).\n"
+       "--station S --partial FILE --key KEYFILE: verify station S's part only\n"
+       "(its record, log, ballots, reconciliation and challenged ballots) and\n"
+       "write its partial result, signed with KEYFILE (a key made by\n"
+       "`quorum-audit init`), to FILE; `quorum-audit combine` checks the\n"
+       "partials of every station against the published tally (V-16).");
+
+/* V-16: the partial result as a signed note: its JSON on one line (ASCII),
+ * then the signature line.  0, or -1 with the error said. */
+static int write_partial(const char *path, const note_signer *ns, const json_t *p)
+{
+	char *text = NULL, *note = NULL;
+	size_t nl = 0;
+	int rc = -1;
+	FILE *f = NULL;
+	char *j =
+	    p != NULL ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
+	size_t jl = j != NULL ? strlen(j) : 0;
+	if (j == NULL || (text = malloc(jl + 2)) == NULL) {
+		cli_err("verify-election", "%s: no partial result (out of memory)", path);
+		goto out;
+	}
+	memcpy(text, j, jl);
+	text[jl] = '\n';
+	text[jl + 1] = '\0';
+	if (note_sign(ns, text, jl + 1, &note, &nl) != Q_OK) {
+		cli_err("verify-election", "%s: the partial result cannot be signed", path);
+		goto out;
+	}
+	if ((f = fopen(path, "wx")) == NULL || fwrite(note, 1, nl, f) != nl) {
+		cli_err("verify-election", "%s: cannot write the partial result (exists?)", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (f != NULL && fclose(f) != 0 && rc == 0) {
+		cli_err("verify-election", "%s: cannot write the partial result", path);
+		rc = -1;
+	}
+	free(j);
+	free(text);
+	free(note);
+	return rc;
+}
 
 int cmd_verify_election(int argc, char **argv)
 {
-	const char *dir = NULL, *fpfile = NULL, *previous = NULL;
+	const char *dir = NULL, *fpfile = NULL, *previous = NULL, *station = NULL, *partial = NULL,
+	           *keyfile = NULL;
+	note_signer ns;
 	char *fptext = NULL;
 	size_t fplen = 0;
 	int json = 0;
@@ -48,10 +93,17 @@ int cmd_verify_election(int argc, char **argv)
 	int have_seed = 0;
 	ve_report *r = NULL;
 	int rc = CLI_ERR;
+	memset(&ns, 0, sizeof ns);
 	if (cli_want_help(argc, argv, usage))
 		return CLI_OK;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
+		if (strcmp(argv[i], "--station") == 0 && i + 1 < argc) {
+			station = argv[++i];
+		} else if (strcmp(argv[i], "--partial") == 0 && i + 1 < argc) {
+			partial = argv[++i];
+		} else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc) {
+			keyfile = argv[++i];
+		} else if (strcmp(argv[i], "--json") == 0) {
 			json = 1;
 		} else if (strcmp(argv[i], "--fingerprints") == 0 && i + 1 < argc) {
 			fpfile = argv[++i];
@@ -96,13 +148,38 @@ int cmd_verify_election(int argc, char **argv)
 		        "usage: quorum-audit verify-election RECORD_DIR [--json]");
 		return CLI_ERR;
 	}
+	if ((station != NULL) != (partial != NULL) || (partial != NULL) != (keyfile != NULL)) {
+		cli_err("verify-election", "--station, --partial and --key go together");
+		return CLI_ERR;
+	}
+	if (keyfile != NULL) {
+		char *kt = NULL;
+		size_t kl = 0;
+		qerr ke = cli_read_file(keyfile, 4096, &kt, &kl);
+		while (ke == Q_OK && kl > 0 && (kt[kl - 1] == '\n' || kt[kl - 1] == '\r'))
+			kl--;
+		if (ke == Q_OK)
+			ke = note_signer_parse(&ns, kt, kl);
+		if (kt != NULL) {
+			explicit_bzero(kt, kl);
+			free(kt);
+		}
+		if (ke != Q_OK || ns.pub.alg != NOTE_ALG_ED25519) {
+			cli_err("verify-election",
+			        "%s: not an Ed25519 signing key (make one with quorum-audit init)",
+			        keyfile);
+			note_signer_wipe(&ns);
+			return CLI_ERR;
+		}
+	}
+	ve_split sp = {station, NULL, 0};
 	if (fpfile != NULL && cli_read_file(fpfile, 1u << 16, &fptext, &fplen) != Q_OK) {
 		cli_err("verify-election", "%s: cannot read the fingerprints file", fpfile);
 		return CLI_ERR;
 	}
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		goto out;
-	qerr e = ve_verify_previous(dir, &o, have_seed ? seed : NULL, previous, r);
+	qerr e = ve_verify_split(dir, &o, have_seed ? seed : NULL, previous, &sp, r);
 	if (e != Q_OK) {
 		cli_err("verify-election", "%s: %s", dir,
 		        e == Q_ERR_NOTFOUND ? _("not a directory") : qerr_str(e));
@@ -131,7 +208,12 @@ int cmd_verify_election(int argc, char **argv)
 	if (fflush(stdout) != 0)
 		goto out;
 	rc = ve_report_passed(r) ? CLI_OK : CLI_FAIL;
+	if (partial != NULL && write_partial(partial, &ns, r->partial) != 0)
+		rc = CLI_ERR;
 out:
+	note_signer_wipe(&ns);
+	if (r != NULL)
+		json_decref(r->partial);
 	free(r);
 	free(fptext);
 	return rc;

@@ -391,6 +391,35 @@ Test(xcheck, sha256_matches_openssl)
 	free(abc);
 }
 
+/* The file form (V-14: a station record of any size, 64 KiB at a time):
+ * the same digest as OpenSSL over the bytes, across read boundaries;
+ * a missing file is Q_ERR_IO. */
+Test(xcheck, sha256_file_matches_openssl)
+{
+	static const size_t sizes[] = {0, 1, 65535, 65536, 65537, 300001};
+	char *dir = test_tmpdir(), path[1100];
+	uint8_t *buf = malloc(300001);
+	cr_assert_not_null(buf);
+	cr_assert_eq(RAND_bytes(buf, 300001), 1);
+	snprintf(path, sizeof path, "%s/f", dir);
+	for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+		uint8_t want[32], got[32];
+		unsigned int wl = 32;
+		uint64_t len = 7;
+		cr_assert_eq(test_write_file(path, buf, sizes[k]), 0);
+		cr_assert_eq(EVP_Digest(buf, sizes[k], want, &wl, EVP_sha256(), NULL), 1);
+		cr_assert_eq(xcheck_sha256_file(got, path, &len), Q_OK);
+		cr_assert_eq(len, sizes[k]);
+		cr_assert(memcmp(got, want, 32) == 0, "size %zu", sizes[k]);
+	}
+	snprintf(path, sizeof path, "%s/missing", dir);
+	uint8_t d[32];
+	cr_assert_eq(xcheck_sha256_file(d, path, NULL), Q_ERR_IO);
+	free(buf);
+	test_rmtree(dir);
+	free(dir);
+}
+
 Test(xcheck, ed25519_verify_matches_openssl)
 {
 	long n = iters() / 2 > 0 ? iters() / 2 : 1;

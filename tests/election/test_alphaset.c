@@ -71,3 +71,94 @@ Test(alphaset, fingerprint_match_confirmed_by_full_bytes)
 	cr_assert_eq(prev, 42);
 	alphaset_free(s);
 }
+
+/* ---- alphasort: the same rule in bounded memory (sorted runs on disk) ---- */
+
+typedef struct seen {
+	uint64_t first[64], later[64];
+	size_t n;
+} seen;
+
+static void note_dup(void *ctx, const alphasort_item *first, const alphasort_item *later)
+{
+	seen *s = ctx;
+	cr_assert_lt(s->n, 64);
+	s->first[s->n] = first->ref;
+	s->later[s->n++] = later->ref;
+}
+
+static int has_pair(const seen *s, uint64_t first, uint64_t later)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->first[i] == first && s->later[i] == later)
+			return 1;
+	return 0;
+}
+
+/* 20,000 alphas through a 4 KiB buffer (~200 runs on disk): exactly the
+ * three repeated ones are reported, each beside its first place. */
+static void runs_case(size_t mem, size_t want_runs_min)
+{
+	alphasort *s = alphasort_new(mem, 0);
+	uint8_t a[ALPHASET_ALPHA_LEN], fp[ALPHASORT_KEY_LEN], tag[ALPHASORT_KEY_LEN] = {0};
+	seen got = {{0}, {0}, 0};
+	uint64_t nd = 99;
+	cr_assert_not_null(s);
+	for (uint64_t i = 0; i < 20000; i++) {
+		alpha_of(a, i);
+		alphasort_fingerprint(fp, a);
+		cr_assert_eq(alphasort_add(s, fp, tag, 100 + i), Q_OK);
+	}
+	/* alpha 7 twice more, alpha 19999 once more (late: another run) */
+	static const uint64_t again[][2] = {{7, 50000}, {7, 50001}, {19999, 60000}};
+	for (size_t k = 0; k < 3; k++) {
+		alpha_of(a, again[k][0]);
+		alphasort_fingerprint(fp, a);
+		cr_assert_eq(alphasort_add(s, fp, tag, again[k][1]), Q_OK);
+	}
+	cr_assert_eq(alphasort_count(s), 20003);
+	cr_assert_geq(alphasort_runs(s), want_runs_min);
+	cr_assert_eq(alphasort_dups(s, note_dup, &got, &nd), Q_OK);
+	cr_assert_eq(nd, 3);
+	cr_assert_eq(got.n, 3);
+	cr_assert(has_pair(&got, 107, 50000));
+	cr_assert(has_pair(&got, 107, 50001));
+	cr_assert(has_pair(&got, 20099, 60000));
+	/* once only */
+	cr_assert_eq(alphasort_dups(s, note_dup, &got, NULL), Q_ERR_STATE);
+	cr_assert_eq(alphasort_add(s, fp, tag, 1), Q_ERR_STATE);
+	alphasort_free(s);
+}
+
+Test(alphasort, duplicates_across_runs_on_disk)
+{
+	runs_case(4096, 100);
+}
+
+Test(alphasort, duplicates_in_memory)
+{
+	runs_case(0, 0);
+}
+
+/* full = 1: key and tag together (a 32-byte tracking code); the same key
+ * with another tag is not a repeat, between others of that key too. */
+Test(alphasort, full_key_compares_the_tag)
+{
+	alphasort *s = alphasort_new(4096, 1);
+	uint8_t key[ALPHASORT_KEY_LEN] = {1}, t1[ALPHASORT_KEY_LEN] = {1},
+	        t2[ALPHASORT_KEY_LEN] = {2};
+	seen got = {{0}, {0}, 0};
+	cr_assert_not_null(s);
+	cr_assert_eq(alphasort_add(s, key, t2, 1), Q_OK);
+	cr_assert_eq(alphasort_add(s, key, t1, 2), Q_OK);
+	cr_assert_eq(alphasort_add(s, key, t2, 3), Q_OK);
+	for (uint64_t i = 0; i < 500; i++) {
+		uint8_t k2[ALPHASORT_KEY_LEN] = {0};
+		memcpy(k2 + 8, &i, sizeof i);
+		cr_assert_eq(alphasort_add(s, k2, t1, 10 + i), Q_OK);
+	}
+	cr_assert_eq(alphasort_dups(s, note_dup, &got, NULL), Q_OK);
+	cr_assert_eq(got.n, 1);
+	cr_assert(has_pair(&got, 1, 3));
+	alphasort_free(s);
+}

@@ -185,3 +185,59 @@ Test(srec_stream, malformed_records_are_named)
 		cr_assert(strstr(why, c[i].msg) != NULL, "case %zu: %s", i, why);
 	}
 }
+
+/* A bad entry inside sound JSON is that entry's fault alone: it is named
+ * (bad = 1, its index), and the next call reads the next entry; the hash
+ * and the count cover every entry.  skip reads the same record without
+ * parsing the entries, to the same hash. */
+Test(srec_stream, bad_entry_then_the_next)
+{
+	static const char text[] = "{\"ballots\": [" GOOD_ENTRY ", {\"ballot\": \"A!\", "
+	                           "\"tracking_code\": \"00\"}, [7], " GOOD_ENTRY "], \"z\": 1}";
+	char *p = write_text("mixed.json", text, strlen(text)), why[256] = "";
+	srec_stream *s = NULL;
+	srec_ballot b;
+	int end = 0;
+	uint8_t sha[32], sha2[32], want[32];
+	size_t nb = 0;
+	sha256(want, text, strlen(text));
+	cr_assert_eq(srec_stream_open(&s, p, 0, why, sizeof why), Q_OK);
+	cr_assert_eq(srec_stream_next(s, &b, &end, why, sizeof why), Q_OK, "%s", why);
+	cr_assert_eq(b.index, 0);
+	cr_assert_eq(b.bad, 0);
+	cr_assert_eq(srec_stream_next(s, &b, &end, why, sizeof why), Q_ERR_FORMAT);
+	cr_assert(b.bad && b.index == 1 && b.enc == NULL);
+	cr_assert(strstr(why, "ballots[1]: bad base64") != NULL, "%s", why);
+	cr_assert_eq(srec_stream_next(s, &b, &end, why, sizeof why), Q_ERR_FORMAT);
+	cr_assert(b.bad && b.index == 2);
+	cr_assert(strstr(why, "ballots[2] is not a JSON object") != NULL, "%s", why);
+	cr_assert_eq(srec_stream_next(s, &b, &end, why, sizeof why), Q_OK, "%s", why);
+	cr_assert(!b.bad && b.index == 3 && b.len == 3 && !end);
+	cr_assert_eq(srec_stream_next(s, &b, &end, why, sizeof why), Q_OK);
+	cr_assert_eq(end, 1);
+	cr_assert_eq(srec_stream_finish(s, NULL, sha, &nb, why, sizeof why), Q_OK, "%s", why);
+	cr_assert_eq(nb, 4);
+	cr_assert(memcmp(sha, want, 32) == 0);
+	cr_assert_eq(srec_stream_bytes(s), strlen(text));
+	srec_stream_free(s);
+	/* the same by skipping */
+	cr_assert_eq(srec_stream_open(&s, p, 0, why, sizeof why), Q_OK);
+	end = 0;
+	while (!end)
+		cr_assert_eq(srec_stream_skip(s, &end, why, sizeof why), Q_OK, "%s", why);
+	cr_assert_eq(srec_stream_finish(s, NULL, sha2, &nb, why, sizeof why), Q_OK, "%s", why);
+	cr_assert_eq(nb, 4);
+	cr_assert(memcmp(sha2, want, 32) == 0);
+	srec_stream_free(s);
+	/* a broken structure stays an error for every later call */
+	static const char broken[] = "{\"ballots\": [" GOOD_ENTRY " " GOOD_ENTRY "]}";
+	free(p);
+	p = write_text("broken.json", broken, strlen(broken));
+	cr_assert_eq(srec_stream_open(&s, p, 0, why, sizeof why), Q_OK);
+	cr_assert_eq(srec_stream_next(s, &b, &end, why, sizeof why), Q_OK);
+	cr_assert_eq(srec_stream_next(s, &b, &end, why, sizeof why), Q_ERR_FORMAT);
+	cr_assert_eq(b.bad, 0);
+	cr_assert_eq(srec_stream_next(s, &b, &end, why, sizeof why), Q_ERR_FORMAT);
+	srec_stream_free(s);
+	free(p);
+}

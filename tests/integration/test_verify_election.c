@@ -2955,3 +2955,156 @@ Test(verify, poll_closed_without_counts)
 	cr_assert_eq(first_failure(&rep), VE_LOGS);
 	dependent_fails(&rep, VE_LOGS, "stations/s2/log: entry 6: poll-closed is not \"issued <n>");
 }
+
+/* V-14: the ballots are read one at a time; one malformed entry of s1
+ * (not base64) is named, and the entries after it are still verified
+ * (the reader goes on): s1's other ballots pass, and the log's count is
+ * one more than the record's valid ballots. */
+Test(verify, malformed_entry_named_and_the_rest_verified)
+{
+	json_t *r = station_json("s1");
+	json_t *a = json_object_get(r, "ballots");
+	size_t n = json_array_size(a);
+	cr_assert_gt(n, 2);
+	json_object_set_new(json_array_get(a, 1), "ballot", json_string("A!"));
+	resign_station("s1", r, NULL, 0);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
+	dependent_fails(&rep, VE_BALLOTS,
+	                "stations/s1/station-record.json: ballots[1]: tracking_code, ballot "
+	                "missing or malformed");
+	char want[160];
+	snprintf(want, sizeof want,
+	         "stations/s1: the log has %zu ballot-cast entries, the record %zu", n, n - 1);
+	dependent_fails(&rep, VE_BALLOTS, want);
+	/* ballots[2..] were verified after it: the passed items count them */
+	const ve_check *k = &rep.checks[VE_BALLOTS - 1];
+	cr_assert_geq(k->checked - k->failed, n - 1);
+	dependent_fails(&rep, VE_AGGREGATE, "stations/s1: ballots[1] did not decode");
+	json_decref(r);
+}
+
+/* ---- V-16: verification split by station ---- */
+
+/* Run a shell command; its exit status (stdout and stderr into tmp/out). */
+static int sh_status(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int sh_status(char **out, const char *fmt, ...)
+{
+	char cmd[9000], body[7000], op[1300];
+	va_list ap;
+	size_t l;
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof body, fmt, ap);
+	va_end(ap);
+	snprintf(op, sizeof op, "%s/out", tmp);
+	snprintf(cmd, sizeof cmd, "(%s) >'%s' 2>&1 </dev/null", body, op);
+	int st = system(cmd);
+	cr_assert(WIFEXITED(st));
+	*out = test_read_file(op, &l);
+	return WEXITSTATUS(st);
+}
+
+/* The per-station jobs run by a job runner on this machine (xargs -P 2,
+ * as GNU parallel or a Slurm array would run them elsewhere), each
+ * writing a signed partial; combine checks them and the whole record. */
+Test(verify, split_by_station_local_jobs)
+{
+	const char *bin = getenv("QUORUM_AUDIT");
+	char *out = NULL;
+	cr_assert_not_null(bin);
+	int st = sh_status(&out,
+	                   "cd '%s' && QUORUM_NO_PROGRESS=1 && export QUORUM_NO_PROGRESS && "
+	                   "'%s' init obs --origin observer/test >/dev/null && "
+	                   "printf 's1\\ns2\\n' | xargs -P 2 -I{} '%s' verify-election '%s' "
+	                   "--station {} --partial {}.partial --key obs/key --threads 1 && "
+	                   "'%s' combine '%s' obs/vkey s1.partial s2.partial",
+	                   tmp, bin, bin, rec, bin, rec);
+	cr_assert_eq(st, 0, "%s", out);
+	cr_assert(strstr(out, "VERIFIED") != NULL, "%s", out);
+	free(out);
+	/* a partial signed by another key is refused, named */
+	st = sh_status(&out,
+	               "cd '%s' && '%s' init other --origin observer/other >/dev/null && "
+	               "'%s' combine '%s' other/vkey s1.partial s2.partial",
+	               tmp, bin, bin, rec);
+	cr_assert_eq(st, 2, "%s", out);
+	cr_assert(strstr(out, "s1.partial: not a partial result signed by the given key") != NULL,
+	          "%s", out);
+	free(out);
+}
+
+/* A station's partial result, made by the library (no signature). */
+static json_t *partial_of(const char *sid)
+{
+	ve_opts o = {0, 0, -1, 2};
+	ve_split sp = {sid, NULL, 0};
+	ve_report r;
+	cr_assert_eq(ve_verify_split(rec, &o, NULL, NULL, &sp, &r), Q_OK);
+	cr_assert(ve_report_passed(&r), "station %s: check %d", sid, ve_report_first_failure(&r));
+	cr_assert_not_null(r.partial);
+	cr_assert(json_is_true(json_object_get(r.partial, "passed")));
+	return r.partial;
+}
+
+static ve_report *combine(json_t *p1, json_t *p2, ve_report *r)
+{
+	ve_opts o = {0, 0, -1, 2};
+	json_t *ps[2] = {p1, p2};
+	ve_split sp = {NULL, ps, 2};
+	cr_assert_eq(ve_verify_split(rec, &o, NULL, NULL, &sp, r), Q_OK);
+	return r;
+}
+
+/* A partial whose sums were changed (a dishonest or broken job, signed by
+ * the observer's key): they no longer add up to the published aggregate;
+ * checks 6 and 10 name it. */
+Test(verify, split_partial_with_a_wrong_sum)
+{
+	json_t *p1 = partial_of("s1"), *p2 = partial_of("s2");
+	ve_report r;
+	cr_assert(
+	    ve_report_passed(combine(p1, p2, &r)), "check %d: %s", ve_report_first_failure(&r),
+	    r.checks[ve_report_first_failure(&r) ? ve_report_first_failure(&r) - 1 : 0].detail[0]);
+	/* swap s1's sums of options 0 and 1 (both halves for check 10) */
+	json_t *sum = json_object_get(p1, "sum"), *xs = json_object_get(p1, "xsum");
+	json_t *a = json_incref(json_array_get(sum, 0));
+	json_array_set(sum, 0, json_array_get(sum, 1));
+	json_array_set_new(sum, 1, a);
+	for (size_t h = 0; h < 2; h++) {
+		json_t *x = json_incref(json_array_get(xs, h));
+		json_array_set(xs, h, json_array_get(xs, 2 + h));
+		json_array_set_new(xs, 2 + h, x);
+	}
+	combine(p1, p2, &r);
+	cr_assert_eq(ve_report_first_failure(&r), VE_AGGREGATE);
+	dependent_fails(&r, VE_AGGREGATE, "selection 0: the published ciphertext is not the sum");
+	dependent_fails(&r, VE_CROSSCHECK, "selection 0 differs from the libgcrypt sum");
+	json_decref(p1);
+	json_decref(p2);
+}
+
+/* A partial of another record of s1 (or one that did not pass) is not
+ * used: the station is verified in the combine step, which says so. */
+Test(verify, split_partial_of_another_record_not_used)
+{
+	json_t *p1 = partial_of("s1"), *p2 = partial_of("s2");
+	ve_report r;
+	json_object_set_new(p1, "record_sha256",
+	                    json_string("00000000000000000000000000000000"
+	                                "00000000000000000000000000000000"));
+	json_object_set_new(p2, "passed", json_false());
+	combine(p1, p2, &r);
+	dependent_fails(&r, VE_BALLOTS,
+	                "stations/s1: the partial result is not used: it is of another station "
+	                "record (record_sha256)");
+	dependent_fails(&r, VE_BALLOTS,
+	                "stations/s2: the partial result is not used: its checks did not pass");
+	/* both stations verified here instead: nothing else fails */
+	cr_assert_eq(r.checks[VE_BALLOTS - 1].failed, 2);
+	for (int id = 1; id <= VE_NCHECKS; id++)
+		if (id != VE_BALLOTS)
+			cr_assert_eq(r.checks[id - 1].failed, 0, "check %d: %s", id,
+			             r.checks[id - 1].detail[0]);
+	json_decref(p1);
+	json_decref(p2);
+}

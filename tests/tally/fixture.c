@@ -288,6 +288,7 @@ static void fx_named_split(const char *s, char *c, char *v, char *x)
 }
 int fx_station_unsorted = 0;
 const char *fx_station_key_out = NULL;
+uint64_t fx_station_registered = 0;
 
 static int cmp_tc(const void *a, const void *b)
 {
@@ -359,8 +360,10 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 		if (fx_station_opened != NULL)
 			snprintf(txt, sizeof txt, "%s", fx_station_opened);
 		else
-			snprintf(txt, sizeof txt, "station %s\nmanifest %s\nregistered 10\n", sid,
-			         mhx);
+			snprintf(txt, sizeof txt, "station %s\nmanifest %s\nregistered %llu\n", sid,
+			         mhx,
+			         (unsigned long long)(fx_station_registered ? fx_station_registered
+			                                                    : 10));
 		ent = entry("quorum/v1/station/poll-opened", txt, strlen(txt), &el_len);
 		cr_assert_eq(log_append(lg, ent, el_len, &idx), Q_OK);
 		free(ent);
@@ -476,10 +479,12 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 	    " s:o, s:o, s:{s:s, s:s, s:I, s:s, s:s, s:I}}",
 	    "format", fx_station_format != NULL ? fx_station_format : TALLY_STATION_RECORD_FORMAT,
 	    "election", el->manifest->id, "station", sid, "manifest_sha256", mh, "base_hash", bh,
-	    "joint_key", kh, "counts", "registered", (json_int_t)10, "issued", (json_int_t)issued,
-	    "cast", (json_int_t)n, "challenged", (json_int_t)nch, "ballots", ballots, "challenged",
-	    chs, "log", "origin", origin, "vkey", vkey, "size", (json_int_t)size, "root", root,
-	    "checkpoint", note, "close_index", (json_int_t)close_index);
+	    "joint_key", kh, "counts", "registered",
+	    (json_int_t)(fx_station_registered ? fx_station_registered : 10), "issued",
+	    (json_int_t)issued, "cast", (json_int_t)n, "challenged", (json_int_t)nch, "ballots",
+	    ballots, "challenged", chs, "log", "origin", origin, "vkey", vkey, "size",
+	    (json_int_t)size, "root", root, "checkpoint", note, "close_index",
+	    (json_int_t)close_index);
 	cr_assert_not_null(rec);
 	json_object_set_new(rec, "checked_in",
 	                    fx_station_checked_in != NULL ? json_incref(fx_station_checked_in)

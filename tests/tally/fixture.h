@@ -101,6 +101,9 @@ extern int fx_station_unsorted;
  * operator's named-vote before closing; fx_station* writes them into the
  * composed log before poll-closed, unchecked (a dishonest station). */
 extern const char *const *fx_station_named;
+/* The voters on the station's roll its record and poll-opened entry say
+ * (0: the example roll's 10); bench/bench_verify's large records set it. */
+extern uint64_t fx_station_registered;
 
 /* Options per ballot of el's style (FX_NOPT in round 1; a run-off's
  * fewer, E-5). */
