@@ -3110,3 +3110,48 @@ Test(verify, split_partial_of_another_record_not_used)
 	json_decref(p1);
 	json_decref(p2);
 }
+
+/* R-8.1 and V-12 (6): a partial that combine found invalid and skipped is
+ * not consumed, so check 10 does not fail the record over its signature
+ * (found in review: trustee 2's partial copied over trustee 3's before
+ * combine made check 10 report "the signature by trustee 3 fails"). */
+Test(verify, skipped_partial_is_not_crosschecked)
+{
+	char dir[1400], msg[768] = "", kp[1024], pw[32], a[1500], b[1500];
+	snprintf(dir, sizeof dir, "%s/keys", tmp);
+	mkdir(dir, 0700);
+	rec_election *el = fx_init(tmp, "skip", "hq-ve", 2, 3, NULL);
+	fx_ceremony(el, tmp, "skip");
+	station(tmp, el, "s1", marks, 4, 1, 4);
+	station(tmp, el, "s2", marks + 5 * FX_NOPT, 2, 1, 3);
+	tally_opts to = {2, 0};
+	cr_assert_eq(tally_run(el, &to, msg, sizeof msg), Q_OK, "%s", msg);
+	for (uint32_t i = 1; i <= 2; i++) {
+		fx_key_path(kp, sizeof kp, tmp, "skip", i);
+		fx_pass(i, pw, sizeof pw);
+		cr_assert_eq(tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg),
+		             Q_OK, "%s", msg);
+	}
+	/* trustee 3's "partial" is trustee 2's, signature and all */
+	sh("cp '%s/tally/partials/2.json' '%s/tally/partials/3.json' && "
+	   "cp '%s/tally/partials/2.json.sig' '%s/tally/partials/3.json.sig'",
+	   el->dir, el->dir, el->dir, el->dir);
+	cr_assert_eq(tally_combine(el, NULL, msg, sizeof msg), Q_OK, "%s", msg);
+	snprintf(a, sizeof a, "%s/tally/result.json", el->dir);
+	json_t *res = NULL;
+	cr_assert_eq(rec_read_json(a, &res, msg, sizeof msg), Q_OK, "%s", msg);
+	json_t *sk = json_object_get(res, "skipped");
+	cr_assert_eq(json_array_size(sk), 1, "combine skipped the copied partial");
+	cr_assert_eq(json_integer_value(json_object_get(json_array_get(sk, 0), "trustee")), 3);
+	json_decref(res);
+	snprintf(b, sizeof b, "%s", el->dir);
+	rec_free(el);
+	snprintf(a, sizeof a, "%s/log/key", b);
+	unlink(a);
+	ve_report r;
+	ve_opts vo = {1, 0, -1, 2};
+	cr_assert_eq(ve_verify(b, &vo, &r), Q_OK);
+	int ff = ve_report_first_failure(&r);
+	cr_assert_eq(ff, 0, "check %d: %s", ff, ff ? r.checks[ff - 1].detail[0] : "");
+	cr_assert_gt(r.checks[VE_CROSSCHECK - 1].checked, 0);
+}
