@@ -75,11 +75,12 @@ static const struct {
     {"busy", N_("The station is busy. Please try again in a moment.")},
     {"unavailable", N_("The station's log is unavailable. Call the station "
                        "administrator.")},
-    {"forbidden", N_("The station daemon refuses this page: admin.sock (mode 0600) admits "
-                     "only root and the daemon's own user, and quorum-web runs under its "
-                     "own user. Open, close and export the poll with the console "
-                     "(quorum-ballot) on the station machine: see the administrator's "
-                     "guide.")},
+    {"forbidden", N_("The station daemon refuses this page: admin.sock admits only root, "
+                     "the daemon's own user and the members of its admin group "
+                     "(quorum-admin), and quorum-web runs under its own user. Open, close "
+                     "and export the poll with the console (quorum-ballot) on the station "
+                     "machine, or ask the administrator to add quorum-web to the admin "
+                     "group: see the administrator's guide.")},
     {NULL, NULL},
 };
 
