@@ -3117,7 +3117,7 @@ Test(verify, split_partial_of_another_record_not_used)
  * combine made check 10 report "the signature by trustee 3 fails"). */
 Test(verify, skipped_partial_is_not_crosschecked)
 {
-	char dir[1400], msg[768] = "", kp[1024], pw[32], a[1500], b[1500];
+	char dir[1400], msg[768] = "", kp[1024], pw[32], a[1600], b[1500];
 	snprintf(dir, sizeof dir, "%s/keys", tmp);
 	mkdir(dir, 0700);
 	rec_election *el = fx_init(tmp, "skip", "hq-ve", 2, 3, NULL);
