@@ -321,7 +321,9 @@ static void teardown(void)
 	free(tmp);
 }
 
-TestSuite(verify, .init = setup, .fini = teardown, .timeout = 240);
+/* every_file_* verify the record once per file: over 240 s under ASan on
+ * a loaded machine */
+TestSuite(verify, .init = setup, .fini = teardown, .timeout = 1000);
 
 /* Verify rec in-process; the first failing check id (0 = passed). */
 static int first_failure(ve_report *r)
@@ -595,14 +597,12 @@ static void every_file(int kind)
 	expect(0, "restored");
 }
 
-/* one whole verification per file of the record: longer than the
- * suite's default under ASan on a loaded machine (241 s seen) */
-Test(verify, every_file_byte_flipped, .timeout = 1000)
+Test(verify, every_file_byte_flipped)
 {
 	every_file(0);
 }
 
-Test(verify, every_file_truncated, .timeout = 1000)
+Test(verify, every_file_truncated)
 {
 	every_file(1);
 }
