@@ -1,11 +1,11 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The manual pages render (man -l, and mandoc -Tlint when it is installed,
 # with no warning), each has a NAME line lexgrog reads (when installed),
 # and each program's page names exactly the options its --help names.
 # Usage: check_man.sh SOURCE_ROOT BUILD_ROOT.  Fails naming the page and
 # the option.
-set -u
+set -euo pipefail
 src=$1 build=$2
 man=$src/man
 fail=0
@@ -16,7 +16,8 @@ for p in "$man"/*.[1-8]; do
 		fail=1
 	fi
 	if command -v mandoc >/dev/null 2>&1; then
-		out=$(mandoc -Tlint -Wwarning "$p" 2>&1)
+		# any output is a problem, whatever the exit status
+		out=$(mandoc -Tlint -Wwarning "$p" 2>&1) || true
 		[ -z "$out" ] || { echo "FAIL: mandoc -Tlint: $out"; fail=1; }
 	fi
 	if command -v lexgrog >/dev/null 2>&1 && ! lexgrog "$p" >/dev/null 2>&1; then
@@ -29,7 +30,8 @@ opts() { sed 's/\\-/-/g' | grep -o -- '--[a-z][a-z0-9-]*' | sort -u; }
 check() { # check PROGRAM PAGE
 	prog=$1 page=$2
 	[ -x "$build/$prog" ] || return 0
-	h=$(LC_ALL=C LANGUAGE= "$build/$prog" --help 2>&1 | opts)
+	h=$(LC_ALL=C LANGUAGE= "$build/$prog" --help 2>&1 | opts) ||
+		{ echo "FAIL: ${prog##*/} --help failed or names no option"; fail=1; return 0; }
 	m=$(opts <"$man/$page")
 	for o in $h; do
 		printf '%s\n' "$m" | grep -qx -- "$o" ||

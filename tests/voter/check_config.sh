@@ -1,11 +1,11 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # quorum-ballotd's configuration file and --check-config
 # (voter/ballotd_conf.h, quorum-ballotd.conf(5)): the command line
 # overrides the file; every problem is named (file, line, setting) and
 # counted; the daemon refuses to start on a bad file (exit 2).
 # Usage: check_config.sh BUILD SOURCE
-set -u
+set -euo pipefail
 ballotd=$1/voter/quorum-ballotd
 src=$2
 t=$(mktemp -d)
@@ -25,8 +25,8 @@ expect() {
 		shift
 	done
 	shift
-	LC_ALL=C LANGUAGE= "$ballotd" "$@" >"$t/out" 2>&1
-	rc=$?
+	rc=0
+	LC_ALL=C LANGUAGE= "$ballotd" "$@" >"$t/out" 2>&1 || rc=$?
 	[ $rc -eq "$want" ] || { bad "exit $rc, not $want: $*"; cat "$t/out"; return; }
 	printf '%s' "$pats" | while IFS= read -r p; do
 		[ -z "$p" ] && continue
