@@ -128,7 +128,7 @@ static void announcement(const rec_election *el, const char *txt)
 	for (size_t k = 0; k < 2; k++) {
 		const json_t *dc = json_array_get(cs, k), *a = json_object_get(dc, "elected");
 		snprintf(want, sizeof want, "  outcome: %s (",
-		                 json_string_value(json_object_get(dc, "outcome")));
+		         json_string_value(json_object_get(dc, "outcome")));
 		char *at = strstr(txt, want);
 		cr_assert_not_null(at, "%s: %s", want, txt);
 		int n = snprintf(want, sizeof want, "elected: ");
