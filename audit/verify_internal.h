@@ -191,6 +191,9 @@ int ve_format_str(ve_ctx *c, int id, const char *rel, const char *v, const char 
 
 /* Record an item that passed / failed check id (printf detail). */
 void ve_ok(ve_ctx *c, int id);
+/* what result.json makes of trustee i's partial (verify_tally.c). */
+enum { VE_PARTIAL_OTHER = 0, VE_PARTIAL_USED = 1, VE_PARTIAL_SKIPPED = 2 };
+int ve_partial_status(const ve_ctx *c, uint32_t i);
 __attribute__((format(printf, 3, 4))) void ve_fail(ve_ctx *c, int id, const char *fmt, ...);
 
 /* Read DIR/rel (at most VE_MAX_FILE bytes, NUL-terminated).  On failure

@@ -390,6 +390,24 @@ out:
 	return ok;
 }
 
+/* R-8.1: trustee i's partial is used (in trustees_used), else named in
+ * result.json's "skipped" (combine found it invalid and did not use it),
+ * else neither.  Check 7 verifies every partial present that is neither;
+ * check 10 cross-checks every one but a skipped one (V-12 (6)). */
+int ve_partial_status(const ve_ctx *c, uint32_t i)
+{
+	const json_t *sk = c->result != NULL ? json_object_get(c->result, "skipped") : NULL;
+	for (size_t t = 0; c->used != NULL && t < c->nused; t++)
+		if (c->used[t] == i)
+			return VE_PARTIAL_USED;
+	for (size_t q = 0; q < json_array_size(sk); q++) {
+		const json_t *v = json_object_get(json_array_get(sk, q), "trustee");
+		if (json_is_integer(v) && json_integer_value(v) == (json_int_t)i)
+			return VE_PARTIAL_SKIPPED;
+	}
+	return VE_PARTIAL_OTHER;
+}
+
 void ve_check_decryption(ve_ctx *c)
 {
 	char why[VE_DETAIL_LEN];
@@ -464,17 +482,9 @@ void ve_check_decryption(ve_ctx *c)
 	 * it as skipped (R-8.1) */
 	for (uint32_t i = 1; i <= c->n; i++) {
 		char rel2[64], path[VE_PATH_MAX];
-		int used = 0, skipped = 0;
-		const json_t *sk = json_object_get(c->result, "skipped");
-		for (size_t t = 0; t < c->nused; t++)
-			used |= c->used[t] == i;
-		for (size_t q = 0; q < json_array_size(sk); q++) {
-			const json_t *v = json_object_get(json_array_get(sk, q), "trustee");
-			skipped |= json_is_integer(v) && json_integer_value(v) == (json_int_t)i;
-		}
 		snprintf(rel2, sizeof rel2, "tally/partials/%u.json", i);
-		if (used || skipped || ve_path(c, path, sizeof path, rel2) != Q_OK ||
-		    access(path, F_OK) != 0)
+		if (ve_partial_status(c, i) != VE_PARTIAL_OTHER ||
+		    ve_path(c, path, sizeof path, rel2) != Q_OK || access(path, F_OK) != 0)
 			continue;
 		(void)check_partial(c, i, c->nused, 0);
 	}

@@ -499,23 +499,6 @@ static void xcheck_trustee_file(ve_ctx *c, tbuf *t, uint32_t i, const char *rel)
 		ve_ok(c, VE_CROSSCHECK);
 }
 
-/* R-8.1: trustee i's partial is not used and is named in result.json's
- * "skipped" (combine found it invalid; check 7 verifies the skip), so check
- * 10 has no signature of it to cross-check (V-12). */
-static int partial_skipped(const ve_ctx *c, uint32_t i)
-{
-	const json_t *sk = c->result != NULL ? json_object_get(c->result, "skipped") : NULL;
-	for (size_t t = 0; c->used != NULL && t < c->nused; t++)
-		if (c->used[t] == i)
-			return 0; /* a partial used is always cross-checked */
-	for (size_t q = 0; q < json_array_size(sk); q++) {
-		const json_t *v = json_object_get(json_array_get(sk, q), "trustee");
-		if (json_is_integer(v) && json_integer_value(v) == (json_int_t)i)
-			return 1;
-	}
-	return 0;
-}
-
 /* Every signed trustee file of the record (R-4.0): commitment, public,
  * received (and complaint) files, share files (round 1), partials. */
 static void xcheck_trustee_files(ve_ctx *c, tbuf *t)
@@ -538,7 +521,7 @@ static void xcheck_trustee_files(ve_ctx *c, tbuf *t)
 			xcheck_trustee_file(c, t, i, rel);
 		}
 		snprintf(rel, sizeof rel, "tally/partials/%u.json", i);
-		if (partial_skipped(c, i))
+		if (ve_partial_status(c, i) == VE_PARTIAL_SKIPPED)
 			continue; /* not consumed; check 7 checked the skip */
 		if (ve_path(c, path, sizeof path, rel) == Q_OK && access(path, F_OK) == 0)
 			xcheck_trustee_file(c, t, i, rel);
