@@ -741,24 +741,29 @@ qerr store_roll_counts(store *s, uint64_t *voters, uint64_t *checked_in)
 	return e;
 }
 
-qerr store_roll_foreach_checked_in(store *s, store_id_cb cb, void *ctx)
+/* Walk the text rows of sql (ncol = 1 or 2 columns, none NULL): cb1 or cb2
+ * gets each row.  A NULL column is Q_ERR_CORRUPT naming what (stored data
+ * the station wrote itself cannot be NULL); a non-zero cb return stops the
+ * walk as Q_ERR_STATE. */
+static qerr walk_text_rows(store *s, const char *sql, int ncol, const char *what, store_id_cb cb1,
+                           store_pair_cb cb2, void *ctx)
 {
 	sqlite3_stmt *st = NULL;
 	qerr e = need(s, STORE_ROLL);
 	if (e != Q_OK)
 		return e;
-	if ((e = prep(s, "SELECT id FROM voters WHERE checked_in = 1 ORDER BY id COLLATE BINARY;",
-	              &st)) != Q_OK)
+	if ((e = prep(s, sql, &st)) != Q_OK)
 		return e;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		if (id == NULL) {
-			seterr(s, "stored voter id is NULL");
+		const char *c0 = (const char *)sqlite3_column_text(st, 0);
+		const char *c1 = ncol > 1 ? (const char *)sqlite3_column_text(st, 1) : "";
+		if (c0 == NULL || c1 == NULL) {
+			seterr(s, "stored %s is NULL", what);
 			e = Q_ERR_CORRUPT;
 			goto out;
 		}
-		if (cb(ctx, id) != 0) {
+		if ((ncol > 1 ? cb2(ctx, c0, c1) : cb1(ctx, c0)) != 0) {
 			e = Q_ERR_STATE;
 			goto out;
 		}
@@ -770,34 +775,18 @@ out:
 	return e;
 }
 
+qerr store_roll_foreach_checked_in(store *s, store_id_cb cb, void *ctx)
+{
+	return walk_text_rows(
+	    s, "SELECT id FROM voters WHERE checked_in = 1 ORDER BY id COLLATE BINARY;", 1,
+	    "voter id", cb, NULL, ctx);
+}
+
 qerr store_roll_foreach_proxied(store *s, store_pair_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
-	qerr e = need(s, STORE_ROLL);
-	if (e != Q_OK)
-		return e;
-	if ((e = prep(s, "SELECT principal, holder FROM proxied ORDER BY principal COLLATE BINARY;",
-	              &st)) != Q_OK)
-		return e;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *p = (const char *)sqlite3_column_text(st, 0);
-		const char *h = (const char *)sqlite3_column_text(st, 1);
-		if (p == NULL || h == NULL) {
-			seterr(s, "stored proxy check-in is NULL");
-			e = Q_ERR_CORRUPT;
-			goto out;
-		}
-		if (cb(ctx, p, h) != 0) {
-			e = Q_ERR_STATE;
-			goto out;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		e = db_fail(s, "walk");
-out:
-	sqlite3_finalize(st);
-	return e;
+	return walk_text_rows(
+	    s, "SELECT principal, holder FROM proxied ORDER BY principal COLLATE BINARY;", 2,
+	    "proxy check-in", NULL, cb, ctx);
 }
 
 static qerr put_code_body(store *s, const char *sql, const uint8_t code[STORE_HASH_LEN],
