@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "manifest_table.h"
 
 #include "banned.h"
 
@@ -695,32 +696,13 @@ static void parse_contest(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc
 
 /* ---- top level ---- */
 
-static void parse_body(pctx *p, elec_manifest *m, json_t *root)
+/* body.mode read: the base the mode's quorum uses must not be 0;
+ * UL28.composition. */
+static void check_body(mf_ctx *p, void *obj, const char *where, int all_ok)
 {
-	static const char *const mn[] = {"residents", "households", "representatives", "assembly",
-	                                 "council"};
-	json_t *b = json_object_get(root, "body");
-	if (!json_is_object(b)) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, "body", _("body must be an object"));
-		return;
-	}
-	const char *mode = get_str(p, b, "mode", "body", 1);
-	int k = mode ? name_index(mode, mn, 5) : -1;
-	if (mode != NULL && k < 0)
-		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.mode",
-		                  _("mode \"%s\" is not residents, households, representatives, "
-		                    "assembly or council"),
-		                  mode);
-	if (k >= 0)
-		m->mode = (elec_mode)k;
-	get_uint(p, b, "registered", "body", 0, &m->registered);
-	get_uint(p, b, "households", "body", 0, &m->households);
-	get_uint(p, b, "members", "body", 0, &m->members);
-	get_uint(p, b, "representatives", "body", 0, &m->representatives);
-	get_uint(p, b, "groups", "body", 0, &m->groups);
-	if (k < 0)
-		return;
-	/* The base the mode's quorum uses must not be 0. */
+	elec_manifest *m = obj;
+	(void)where;
+	(void)all_ok;
 	if (m->mode == MODE_RESIDENTS && m->registered == 0)
 		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.registered",
 		                  _("a body base of 0: residents mode needs registered > 0"));
@@ -729,7 +711,8 @@ static void parse_body(pctx *p, elec_manifest *m, json_t *root)
 		                  _("a body base of 0: households mode needs households > 0"));
 	if (m->mode >= MODE_REPRESENTATIVES && m->members == 0)
 		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.members",
-		                  _("a body base of 0: %s mode needs members > 0"), mn[k]);
+		                  _("a body base of 0: %s mode needs members > 0"),
+		                  manifest_mode_name(m->mode));
 	if (m->mode == MODE_REPRESENTATIVES) {
 		/* UL28.composition */
 		const rule_def *d = rule_find(p->rb, "UL28.composition", "composition");
@@ -746,6 +729,37 @@ static void parse_body(pctx *p, elec_manifest *m, json_t *root)
 	if (m->representatives > m->members && m->members > 0)
 		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.representatives",
 		                  _("more representatives than members"));
+}
+
+static const char *const mode_names[] = {"residents", "households", "representatives",
+                                         "assembly",  "council",    NULL};
+
+/* E-2 body: the voting body and the bases of its thresholds (RP-2); mode
+ * last, its check needs the bases. */
+static const mf_field body_fields[] = {
+    {.key = "registered", .type = MF_COUNT, MF_AT(elec_manifest, registered)},
+    {.key = "households", .type = MF_COUNT, MF_AT(elec_manifest, households)},
+    {.key = "members", .type = MF_COUNT, MF_AT(elec_manifest, members)},
+    {.key = "representatives", .type = MF_COUNT, MF_AT(elec_manifest, representatives)},
+    {.key = "groups", .type = MF_COUNT, MF_AT(elec_manifest, groups)},
+    {.key = "mode",
+     .type = MF_ENUM,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_manifest, mode),
+     .names = mode_names,
+     .check = check_body},
+};
+static const mf_object body_object = {"body", "E-2", body_fields, 6, NULL, 0, 0};
+
+static void parse_body(pctx *p, elec_manifest *m, json_t *root)
+{
+	mf_ctx c = {p->f, 0, p->rb, m, 0};
+	static const mf_field body = {
+	    .key = "body", .type = MF_OBJECT, .flags = MF_REQUIRED, .sub = &body_object};
+	static const mf_object root_object = {"manifest", "E-2", &body, 1, NULL, 0, 0};
+	mf_read_object(&c, &root_object, m, root, "");
+	if (c.oom)
+		p->oom = 1;
 }
 
 static void parse_committee(pctx *p, elec_manifest *m, json_t *root)
