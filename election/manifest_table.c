@@ -79,10 +79,10 @@ static void required_keys(const mf_object *o, char *out, size_t n)
 }
 
 static void not_an_object(mf_ctx *c, const mf_object *parent, const mf_field *fd,
-                          const mf_object *sub, const char *name, const char *where)
+                          const mf_object *sub, const char *name, const char *where, int absent)
 {
 	char keys[256];
-	if (fd != NULL && fd->why != NULL) {
+	if (absent && fd != NULL && fd->why != NULL) {
 		finding(c, parent, fd, where, "%s", _(fd->why));
 		return;
 	}
@@ -250,7 +250,7 @@ static int read_array(mf_ctx *c, const mf_object *o, const mf_field *fd, void *o
 		snprintf(ew, sizeof ew, "%s[%zu]", where, i);
 		snprintf(name, sizeof name, "%s[%zu]", fd->key, i);
 		if (!json_is_object(ev)) {
-			not_an_object(c, o, NULL, e, name, ew);
+			not_an_object(c, o, NULL, e, name, ew, 0);
 			all = 0;
 			continue;
 		}
@@ -328,7 +328,7 @@ static int read_field(mf_ctx *c, const mf_object *o, const mf_field *fd, void *o
 		if (!req)
 			return 0;
 		if (fd->type == MF_OBJECT)
-			not_an_object(c, o, fd, fd->sub, fd->key, where);
+			not_an_object(c, o, fd, fd->sub, fd->key, where, 1);
 		else if (fd->why != NULL)
 			finding(c, o, fd, where, "%s", _(fd->why));
 		else if (fd->type == MF_ARRAY || fd->type == MF_LIST)
@@ -340,7 +340,7 @@ static int read_field(mf_ctx *c, const mf_object *o, const mf_field *fd, void *o
 	switch (fd->type) {
 	case MF_OBJECT:
 		if (!json_is_object(v)) {
-			not_an_object(c, o, fd, fd->sub, fd->key, where);
+			not_an_object(c, o, fd, fd->sub, fd->key, where, 0);
 			return 0;
 		}
 		if (fd->aux)
