@@ -4,6 +4,12 @@
  * - golden: every valid manifest of the corpus parses to the same struct,
  *   field by field, as the reader it replaced (tests/election/manifests/
  *   golden.txt was written by the old reader);
+ * - every field of every table is in a valid fixture, and for every place
+ *   it has there, each error class that applies (missing, wrong type, out
+ *   of range, not allowed) is refused naming its path (generated from the
+ *   tables, so a new field is tested as soon as it is in a fixture);
+ * - one exact case per error class across object types; unknown keys
+ *   ignored (E-2).
  */
 #include <criterion/criterion.h>
 #include <stdarg.h>
@@ -12,6 +18,7 @@
 #include <string.h>
 
 #include "crypto/sha256.h"
+#include "election/manifest_table.h"
 #include "helpers.h"
 #include "testutil.h"
 
@@ -287,4 +294,341 @@ Test(manifest_table, parsed_struct_is_the_golden_one)
 	}
 	free(want);
 	free(got);
+}
+
+/* ---- the tables themselves ---- */
+
+#define MAXSEEN 512
+
+typedef struct seen_set {
+	const mf_field *v[MAXSEEN];
+	size_t n;
+} seen_set;
+
+static void seen_add(seen_set *s, const mf_field *fd)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == fd)
+			return;
+	cr_assert_lt(s->n, MAXSEEN);
+	s->v[s->n++] = fd;
+}
+
+static int seen_has(const seen_set *s, const mf_field *fd)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == fd)
+			return 1;
+	return 0;
+}
+
+/* A field found in a fixture, with its JSON path. */
+typedef struct place {
+	const mf_field *fd;
+	char path[200];
+	size_t fixture;
+} place;
+
+typedef struct places {
+	place *v;
+	size_t n, cap;
+} places;
+
+static void join(char *out, size_t n, const char *path, const char *key)
+{
+	snprintf(out, n, "%s%s%s", path, path[0] ? "." : "", key);
+}
+
+/* Walk the JSON object jo of a fixture by table o: every field present is
+ * seen and its place recorded; objects and arrays are walked by their
+ * tables, a tagged object's variant too. */
+static void walk(const mf_object *o, json_t *jo, const char *path, size_t fx, seen_set *s,
+                 places *pl)
+{
+	const mf_object *variant = NULL;
+	for (size_t i = 0; i < o->nfields; i++) {
+		const mf_field *fd = &o->fields[i];
+		json_t *v = json_object_get(jo, fd->key);
+		char p[200];
+		if (v == NULL || json_is_null(v))
+			continue;
+		join(p, sizeof p, path, fd->key);
+		seen_add(s, fd);
+		if (pl->n == pl->cap) {
+			pl->cap = pl->cap ? 2 * pl->cap : 256;
+			pl->v = realloc(pl->v, pl->cap * sizeof(place));
+			cr_assert_not_null(pl->v);
+		}
+		pl->v[pl->n].fd = fd;
+		pl->v[pl->n].fixture = fx;
+		snprintf(pl->v[pl->n].path, sizeof pl->v[pl->n].path, "%s", p);
+		pl->n++;
+		if ((fd->flags & MF_TAG) && json_is_string(v))
+			for (size_t k = 0; fd->names[k] != NULL; k++)
+				if (strcmp(fd->names[k], json_string_value(v)) == 0 &&
+				    k < o->nvariants)
+					variant = o->variants[k];
+		if (fd->type == MF_OBJECT && json_is_object(v))
+			walk(fd->sub, v, p, fx, s, pl);
+		if (fd->type == MF_ARRAY && json_is_array(v))
+			for (size_t k = 0; k < json_array_size(v); k++) {
+				char e[240];
+				snprintf(e, sizeof e, "%s[%zu]", p, k);
+				walk(fd->sub, json_array_get(v, k), e, fx, s, pl);
+			}
+	}
+	if (variant != NULL)
+		walk(variant, jo, path, fx, s, pl);
+}
+
+static void walk_fixtures(seen_set *s, places *pl)
+{
+	for (size_t i = 0; i < NFIXTURES; i++) {
+		json_t *j = fixture_json(fixtures[i]);
+		walk(manifest_schema(), j, "", i, s, pl);
+		json_decref(j);
+	}
+}
+
+/* Every field of every table (the manifest's, reached through objects,
+ * arrays and variants) appears in at least one valid fixture: a new field
+ * without a fixture fails here, and so gets the generated tests below. */
+static void all_fields(const mf_object *o, const char *path, const seen_set *s, size_t *missing,
+                       size_t *total)
+{
+	for (size_t i = 0; i < o->nfields; i++) {
+		const mf_field *fd = &o->fields[i];
+		char p[200];
+		join(p, sizeof p, path, fd->key);
+		(*total)++;
+		if (!seen_has(s, fd)) {
+			(*missing)++;
+			cr_expect(0,
+			          "table \"%s\" field %s (%s) is in no fixture of tests/election/",
+			          o->name, fd->key, p);
+		}
+		if (fd->type == MF_OBJECT || fd->type == MF_ARRAY)
+			all_fields(fd->sub, p, s, missing, total);
+	}
+	for (size_t k = 0; k < o->nvariants; k++) {
+		char p[200];
+		snprintf(p, sizeof p, "%s(%s)", path, o->variants[k]->name);
+		all_fields(o->variants[k], p, s, missing, total);
+	}
+}
+
+Test(manifest_table, every_table_field_is_in_a_fixture)
+{
+	seen_set s = {.n = 0};
+	places pl = {0};
+	size_t missing = 0, total = 0;
+	walk_fixtures(&s, &pl);
+	all_fields(manifest_schema(), "", &s, &missing, &total);
+	cr_assert_eq(missing, 0, "%zu of %zu table fields are in no fixture", missing, total);
+	cr_assert_geq(total, 60);
+	/* and every fixture is valid: the fields are exercised as good input */
+	for (size_t i = 0; i < NFIXTURES; i++) {
+		json_t *j = fixture_json(fixtures[i]);
+		elec_findings f;
+		elec_manifest *m = NULL;
+		elec_findings_init(&f);
+		qerr e = parse_manifest_json(j, &m, &f);
+		if (e != Q_OK)
+			dump_findings(&f);
+		cr_expect_eq(e, Q_OK, "%s", fixtures[i]);
+		manifest_free(m);
+		elec_findings_free(&f);
+		json_decref(j);
+	}
+	free(pl.v);
+}
+
+/* Parse fixture fx with the value at path replaced (NULL: deleted); expect
+ * an error whose location is path or inside it. */
+static void expect_error_at(size_t fx, const char *path, json_t *value, const char *what)
+{
+	json_t *j = fixture_json(fixtures[fx]);
+	jset(j, path, value);
+	elec_findings f;
+	elec_manifest *m = NULL;
+	elec_findings_init(&f);
+	qerr e = parse_manifest_json(j, &m, &f);
+	int named = 0;
+	for (size_t i = 0; i < f.n; i++)
+		if (f.v[i].severity == ELEC_ERROR && strncmp(f.v[i].where, path, strlen(path)) == 0)
+			named = 1;
+	if (e == Q_OK || !named) {
+		fprintf(stderr, "%s %s (%s):\n", fixtures[fx], path, what);
+		dump_findings(&f);
+	}
+	cr_expect_neq(e, Q_OK, "%s: %s %s accepted", fixtures[fx], path, what);
+	cr_expect(named, "%s: %s %s: no error names the path", fixtures[fx], path, what);
+	manifest_free(m);
+	elec_findings_free(&f);
+	json_decref(j);
+}
+
+/* Generated from the tables: for every place a field has in a fixture,
+ * each error class that applies to it is refused with its path named:
+ * a required field missing, a value of the wrong JSON type, a count out of
+ * its limits, a value not among those allowed. */
+Test(manifest_table, every_field_refuses_each_error_class_by_path, .timeout = 300)
+{
+	seen_set s = {.n = 0};
+	places pl = {0};
+	size_t cases = 0;
+	walk_fixtures(&s, &pl);
+	for (size_t i = 0; i < pl.n; i++) {
+		const place *p = &pl.v[i];
+		const mf_field *fd = p->fd;
+		if (fd->flags & MF_REQUIRED) {
+			expect_error_at(p->fixture, p->path, NULL, "missing");
+			cases++;
+		}
+		/* the wrong JSON type */
+		if (fd->type == MF_COUNT)
+			expect_error_at(p->fixture, p->path, json_string("7"),
+			                "a string for a count");
+		else
+			expect_error_at(p->fixture, p->path, json_integer(7), "a number");
+		cases++;
+		if (fd->type == MF_COUNT && fd->max > 0) {
+			expect_error_at(p->fixture, p->path, json_integer((json_int_t)fd->max + 1),
+			                "above its maximum");
+			cases++;
+			if (fd->min > 0) {
+				expect_error_at(p->fixture, p->path,
+				                json_integer((json_int_t)fd->min - 1),
+				                "below its minimum");
+				cases++;
+			}
+		}
+		if (fd->names != NULL) {
+			expect_error_at(p->fixture, p->path, json_string("no-such-value"),
+			                "a value not allowed");
+			cases++;
+		}
+	}
+	cr_assert_geq(cases, 200);
+	free(pl.v);
+}
+
+/* One case per table-driven error class, across object types, with the
+ * exact location and message. */
+static const struct {
+	const char *fixture, *path, *value; /* value: JSON text; NULL deletes */
+	const char *rule, *where, *msg;
+} classes[] = {
+    /* missing required */
+    {"election.json", "body.mode", NULL, NULL, "body.mode", "mode is missing (E-2)"},
+    {"election.json", "contests[1].seats", NULL, NULL, "contests[1].seats",
+     "seats is missing (E-2)"},
+    {"election.json", "stations[1].name", NULL, NULL, "stations[1].name", "name is missing (E-2)"},
+    {"tests/election/manifests/runoff.json", "runoff.previous_base_hash", NULL, NULL,
+     "runoff.previous_base_hash", "previous_base_hash is missing (E-5.1)"},
+    {"recall.json", "contests[0].defence", NULL, "UL20.defence", "contests[0].defence",
+     "the member's defence text must be given and published before the poll"},
+    {"election.json", "dates", NULL, NULL, "dates",
+     "dates must be an object with polling_day (E-2)"},
+    /* wrong type */
+    {"election.json", "dates.polling_day", "15", NULL, "dates.polling_day",
+     "polling_day must be a string (E-2)"},
+    {"evaluation.json", "contests[0].members", "{}", NULL, "contests[0].members",
+     "members must be a non-empty array (E-2)"},
+    {"tests/election/manifests/election-full.json", "election_committee[0].relatives", "\"V1\"",
+     NULL, "election_committee[0].relatives", "relatives must be an array (E-2)"},
+    {"election.json", "contests[0].candidates[1]", "\"c2\"", NULL, "contests[0].candidates[1]",
+     "candidates[1] must be an object with id, voter, name and nomination (E-2)"},
+    {"election.json", "body.households", "\"400\"", NULL, "body.households",
+     "households must be an integer from 0 to 2^53-1 (E-2)"},
+    /* out of range */
+    {"election.json", "contests[1].seats", "1001", NULL, "contests[1].seats",
+     "seats must be an integer from 1 to 1000, not 1001 (E-2)"},
+    {"tests/election/manifests/runoff.json", "runoff.round", "1", "UL19.runoff", "runoff.round",
+     "round must be 2 to 100 (round 1 has no \"runoff\")"},
+    {"election.json", "contests[1].write_in", "6", NULL, "contests[1].write_in",
+     "write_in must be an integer from 0 to 5, not 6 (E-2)"},
+    /* a value not allowed */
+    {"recall.json", "contests[0].signature_base", "\"adults\"", NULL, "contests[0].signature_base",
+     "signature_base \"adults\" is not registered, households or representatives (E-2)"},
+    {"evaluation.json", "contests[0].members[1].previous", "\"优秀\"", NULL,
+     "contests[0].members[1].previous", "previous \"优秀\" is not 称职, 基本称职 or 不称职 (E-2)"},
+    {"election.json", "contests[0].type", "\"poll\"", NULL, "contests[0].type",
+     "type \"poll\" is not office, motion, recall, evaluation or petition (E-2)"},
+    {"election.json", "format", "\"quorum-manifest/2\"", NULL, "format",
+     "format \"quorum-manifest/2\" is not quorum-manifest/1 (E-2)"},
+    /* a form the type has */
+    {"election.json", "stations[0].groups[1]", "\"g 2\"", NULL, "stations[0].groups[1]",
+     "groups[1] \"g 2\" must be 1-64 characters of A-Z a-z 0-9 . _ - (E-2)"},
+    {"tests/election/manifests/runoff.json", "runoff.previous_result_sha256", "\"ABCD\"", NULL,
+     "runoff.previous_result_sha256",
+     "previous_result_sha256 must be 64 lower-case hexadecimal digits (E-5.1)"},
+    /* unique in its array */
+    {"election.json", "stations[1].id", "\"s1\"", NULL, "stations[1].id",
+     "duplicate station id \"s1\": also at stations[0] (E-2)"},
+    {"evaluation.json", "contests[0].members[1].id", "\"K0001\"", NULL, "contests[0].members[1].id",
+     "duplicate member id \"K0001\": also at contests[0].members[0] (E-2)"},
+};
+
+Test(manifest_table, each_error_class_names_the_path)
+{
+	for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+		json_t *j = fixture_json(classes[i].fixture);
+		json_t *v = NULL;
+		if (classes[i].value != NULL) {
+			v = json_loads(classes[i].value, JSON_DECODE_ANY, NULL);
+			cr_assert_not_null(v, "case %zu", i);
+		}
+		jset(j, classes[i].path, v);
+		elec_findings f;
+		elec_manifest *m = NULL;
+		elec_findings_init(&f);
+		cr_expect_eq(parse_manifest_json(j, &m, &f), Q_ERR_RULE, "case %zu", i);
+		int found = 0;
+		for (size_t k = 0; k < f.n; k++)
+			if (strcmp(f.v[k].where, classes[i].where) == 0 &&
+			    strcmp(f.v[k].message, classes[i].msg) == 0 &&
+			    (classes[i].rule == NULL
+			         ? f.v[k].rule == NULL
+			         : f.v[k].rule != NULL &&
+			               strcmp(f.v[k].rule, classes[i].rule) == 0))
+				found = 1;
+		if (!found) {
+			fprintf(stderr, "case %zu (%s %s):\n", i, classes[i].fixture,
+			        classes[i].path);
+			dump_findings(&f);
+		}
+		cr_expect(found, "case %zu: no finding \"%s: %s\"", i, classes[i].where,
+		          classes[i].msg);
+		manifest_free(m);
+		elec_findings_free(&f);
+		json_decref(j);
+	}
+}
+
+/* E-2: unknown keys are ignored, at every level (they are still hashed,
+ * E-1.1): the manifest parses, with no finding. */
+Test(manifest_table, unknown_keys_are_ignored)
+{
+	static const char *const at[] = {"x-note",
+	                                 "body.x-note",
+	                                 "dates.x-note",
+	                                 "stations[0].x-note",
+	                                 "contests[0].x-note",
+	                                 "contests[0].candidates[0].x-note",
+	                                 "contests[0].candidates[0].nomination.x-note",
+	                                 "title.x-note",
+	                                 "committee.x-note"};
+	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+		json_t *j = fixture_json("election.json");
+		jset(j, at[i], json_pack("{s:[i]}", "any", 1));
+		elec_findings f;
+		elec_manifest *m = NULL;
+		elec_findings_init(&f);
+		cr_expect_eq(parse_manifest_json(j, &m, &f), Q_OK, "%s", at[i]);
+		cr_expect_eq(f.n, 0, "%s", at[i]);
+		manifest_free(m);
+		elec_findings_free(&f);
+		json_decref(j);
+	}
 }
