@@ -45,20 +45,6 @@ int manifest_id_ok(const char *s)
 	return 1;
 }
 
-static char *xdup(const char *s, int *oom)
-{
-	if (s == NULL)
-		return NULL;
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-	if (p == NULL) {
-		*oom = 1;
-		return NULL;
-	}
-	memcpy(p, s, n);
-	return p;
-}
-
 /* ---- freeing ---- */
 
 static void free_strv(char **v, size_t n)
@@ -355,7 +341,7 @@ static int set_rules(mf_ctx *p, void *obj, json_t *jr, const char *where)
 			                  _("rule set \"%s\" is from charter %s but the manifest's "
 			                    "charter is %s"),
 			                  id, rp->rule_set, m->charter);
-		c->rules[c->nrules] = xdup(id, &p->oom);
+		c->rules[c->nrules] = mf_strdup(p, id);
 		if (c->rules[c->nrules] != NULL)
 			c->nrules++;
 	}
@@ -665,6 +651,7 @@ static int is_election(const mf_ctx *p)
 /* ---- the tables (E-2) ---- */
 
 #define NF(a) (sizeof(a) / sizeof((a)[0]))
+#define MF_FIELDS(a) .fields = (a), .nfields = NF(a)
 
 /* The title's keys store into the struct that has the title: one table
  * each for the manifest and the contest. */
@@ -676,8 +663,8 @@ static const mf_field ctitle_fields[] = {
     {.key = "zh", .type = MF_STR, .flags = MF_REQUIRED, MF_AT(elec_contest, title_zh)},
     {.key = "en", .type = MF_STR, .flags = MF_REQUIRED, MF_AT(elec_contest, title_en)},
 };
-static const mf_object mtitle = {"title", "E-2", mtitle_fields, NF(mtitle_fields), NULL, 0, 0};
-static const mf_object ctitle = {"title", "E-2", ctitle_fields, NF(ctitle_fields), NULL, 0, 0};
+static const mf_object mtitle = {.name = "title", .cite = "E-2", MF_FIELDS(mtitle_fields)};
+static const mf_object ctitle = {.name = "title", .cite = "E-2", MF_FIELDS(ctitle_fields)};
 
 /* office: candidates[] and their nomination (UL18.nomination) */
 static const char *const nomination_by[] = {"party", "voters", NULL};
@@ -689,9 +676,8 @@ static const mf_field voters_fields[] = {
      MF_AT(elec_candidate, nominators),
      .check = check_nominators},
 };
-static const mf_object by_voters = {
-    "nomination", "E-2", voters_fields, NF(voters_fields), NULL, 0, 0};
-static const mf_object by_party = {"nomination", "E-2", NULL, 0, NULL, 0, 0};
+static const mf_object by_voters = {.name = "nomination", .cite = "E-2", MF_FIELDS(voters_fields)};
+static const mf_object by_party = {.name = "nomination", .cite = "E-2"};
 static const mf_object *const nomination_variants[] = {&by_party, &by_voters};
 #define NOMINATION_WHY                                                                             \
 	N_("nomination must be {\"by\": \"party\"} or {\"by\": \"voters\", \"count\": N} with N "  \
@@ -706,13 +692,11 @@ static const mf_field nomination_fields[] = {
      .rule = "UL18.nomination",
      .why = NOMINATION_WHY},
 };
-static const mf_object nomination = {"nomination",
-                                     "E-2",
-                                     nomination_fields,
-                                     NF(nomination_fields),
-                                     nomination_variants,
-                                     NF(nomination_variants),
-                                     0};
+static const mf_object nomination = {.name = "nomination",
+                                     .cite = "E-2",
+                                     MF_FIELDS(nomination_fields),
+                                     .variants = nomination_variants,
+                                     .nvariants = NF(nomination_variants)};
 static const mf_field candidate_fields[] = {
     {.key = "id", .type = MF_ID, .flags = MF_REQUIRED | MF_UNIQUE, MF_AT(elec_candidate, id)},
     {.key = "voter", .type = MF_ID, .flags = MF_REQUIRED | MF_UNIQUE, MF_AT(elec_candidate, voter)},
@@ -724,8 +708,10 @@ static const mf_field candidate_fields[] = {
      .rule = "UL18.nomination",
      .why = NOMINATION_WHY},
 };
-static const mf_object candidate = {"candidate", "E-2", candidate_fields,      NF(candidate_fields),
-                                    NULL,        0,     sizeof(elec_candidate)};
+static const mf_object candidate = {.name = N_("candidate"),
+                                    .cite = "E-2",
+                                    MF_FIELDS(candidate_fields),
+                                    .size = sizeof(elec_candidate)};
 static const mf_field office_fields[] = {
     {.key = "seats",
      .type = MF_COUNT,
@@ -752,7 +738,7 @@ static const mf_field member_fields[] = {
     {.key = "id", .type = MF_ID, .flags = MF_REQUIRED, MF_AT(elec_contest, member_id)},
     {.key = "name", .type = MF_STR, .flags = MF_REQUIRED, MF_AT(elec_contest, member_name)},
 };
-static const mf_object recalled = {"member", "E-2", member_fields, NF(member_fields), NULL, 0, 0};
+static const mf_object recalled = {.name = N_("member"), .cite = "E-2", MF_FIELDS(member_fields)};
 static const char *const signature_bases[] = {"registered", "households", "representatives", NULL};
 static const int signature_base_values[] = {BASE_REGISTERED, BASE_HOUSEHOLDS, BASE_REPRESENTATIVES};
 static const mf_field recall_fields[] = {
@@ -791,8 +777,8 @@ static const mf_field evaluated_fields[] = {
      .names = previous_ratings,
      .values = previous_unfit},
 };
-static const mf_object evaluated = {"member", "E-2", evaluated_fields,   NF(evaluated_fields),
-                                    NULL,     0,     sizeof(elec_member)};
+static const mf_object evaluated = {
+    .name = N_("member"), .cite = "E-2", MF_FIELDS(evaluated_fields), .size = sizeof(elec_member)};
 static const mf_field evaluation_fields[] = {
     {.key = "members",
      .type = MF_ARRAY,
@@ -816,13 +802,12 @@ static const mf_field petition_fields[] = {
 
 /* A contest: the keys of every type, then its type's table (in the order
  * of elec_contest_type). */
-static const mf_object office = {"office", "E-2", office_fields, NF(office_fields), NULL, 0, 0};
-static const mf_object motion = {"motion", "E-2", motion_fields, NF(motion_fields), NULL, 0, 0};
-static const mf_object recall = {"recall", "E-2", recall_fields, NF(recall_fields), NULL, 0, 0};
+static const mf_object office = {.name = "office", .cite = "E-2", MF_FIELDS(office_fields)};
+static const mf_object motion = {.name = "motion", .cite = "E-2", MF_FIELDS(motion_fields)};
+static const mf_object recall = {.name = "recall", .cite = "E-2", MF_FIELDS(recall_fields)};
 static const mf_object evaluation = {
-    "evaluation", "E-2", evaluation_fields, NF(evaluation_fields), NULL, 0, 0};
-static const mf_object petition = {"petition", "E-2", petition_fields, NF(petition_fields), NULL,
-                                   0,          0};
+    .name = "evaluation", .cite = "E-2", MF_FIELDS(evaluation_fields)};
+static const mf_object petition = {.name = "petition", .cite = "E-2", MF_FIELDS(petition_fields)};
 static const mf_object *const contest_types[] = {&office, &motion, &recall, &evaluation, &petition};
 static const char *const contest_type_names[] = {"office",     "motion",   "recall",
                                                  "evaluation", "petition", NULL};
@@ -848,9 +833,12 @@ static const mf_field contest_fields[] = {
      MF_AT(elec_contest, write_in),
      .max = MANIFEST_MAX_WRITE_IN},
 };
-static const mf_object contest = {"contest",           "E-2",         contest_fields,
-                                  NF(contest_fields),  contest_types, NF(contest_types),
-                                  sizeof(elec_contest)};
+static const mf_object contest = {.name = N_("contest"),
+                                  .cite = "E-2",
+                                  MF_FIELDS(contest_fields),
+                                  .variants = contest_types,
+                                  .nvariants = NF(contest_types),
+                                  .size = sizeof(elec_contest)};
 
 /* election_committee[] (UL17.committee) */
 static const mf_field committee_member_fields[] = {
@@ -862,10 +850,10 @@ static const mf_field committee_member_fields[] = {
      MF_AUX(elec_committee_member, nrelatives),
      .elem = MF_ID},
 };
-static const mf_object committee_member = {
-    "election committee member",  "E-2", committee_member_fields,
-    NF(committee_member_fields),  NULL,  0,
-    sizeof(elec_committee_member)};
+static const mf_object committee_member = {.name = N_("election committee member"),
+                                           .cite = "E-2",
+                                           MF_FIELDS(committee_member_fields),
+                                           .size = sizeof(elec_committee_member)};
 
 static const char *const mode_names[] = {"residents", "households", "representatives",
                                          "assembly",  "council",    NULL};
@@ -884,7 +872,7 @@ static const mf_field body_fields[] = {
      .names = mode_names,
      .check = check_body},
 };
-static const mf_object body = {"body", "E-2", body_fields, NF(body_fields), NULL, 0, 0};
+static const mf_object body = {.name = "body", .cite = "E-2", MF_FIELDS(body_fields)};
 
 /* committee: UL8.size, UL14.term */
 static const mf_field committee_fields[] = {
@@ -900,7 +888,7 @@ static const mf_field committee_fields[] = {
      .check = check_term},
 };
 static const mf_object committee = {
-    "committee", "E-2", committee_fields, NF(committee_fields), NULL, 0, 0};
+    .name = "committee", .cite = "E-2", MF_FIELDS(committee_fields)};
 
 /* stations[] */
 static const mf_field station_fields[] = {
@@ -914,8 +902,8 @@ static const mf_field station_fields[] = {
      .elem = MF_ID,
      .check = check_groups},
 };
-static const mf_object station = {"station", "E-2", station_fields,      NF(station_fields),
-                                  NULL,      0,     sizeof(elec_station)};
+static const mf_object station = {
+    .name = N_("station"), .cite = "E-2", MF_FIELDS(station_fields), .size = sizeof(elec_station)};
 
 /* dates (UL17.roll, UL17.objections, UL26.notice: check_dates) */
 static const mf_field dates_fields[] = {
@@ -942,7 +930,7 @@ static const mf_field dates_fields[] = {
      MF_AUX(elec_manifest, has_objections_decided)},
     {.key = "notice_exception", .type = MF_STR, MF_AT(elec_manifest, notice_exception)},
 };
-static const mf_object dates = {"dates", "E-2", dates_fields, NF(dates_fields), NULL, 0, 0};
+static const mf_object dates = {.name = "dates", .cite = "E-2", MF_FIELDS(dates_fields)};
 
 /* runoff (E-5.1) */
 static int set_withdrawn(mf_ctx *p, void *obj, json_t *w, const char *where);
@@ -969,7 +957,7 @@ static const mf_field runoff_fields[] = {
      MF_AT(elec_manifest, runoff_prev_manifest)},
     {.key = "withdrawn", .type = MF_CUSTOM, .rule = "UL19.runoff", .set = set_withdrawn},
 };
-static const mf_object runoff = {"runoff", "E-5.1", runoff_fields, NF(runoff_fields), NULL, 0, 0};
+static const mf_object runoff = {.name = "runoff", .cite = "E-5.1", MF_FIELDS(runoff_fields)};
 /* runoff.withdrawn[]: read into a pair, kept in the manifest's two lists */
 typedef struct withdrawal {
 	char *id, *reason;
@@ -978,8 +966,10 @@ static const mf_field withdrawal_fields[] = {
     {.key = "id", .type = MF_ID, .flags = MF_REQUIRED, MF_AT(withdrawal, id)},
     {.key = "reason", .type = MF_STR, .flags = MF_REQUIRED, MF_AT(withdrawal, reason)},
 };
-static const mf_object withdrawal_object = {
-    "withdrawal", "E-5.1", withdrawal_fields, NF(withdrawal_fields), NULL, 0, sizeof(withdrawal)};
+static const mf_object withdrawal_object = {.name = "withdrawal",
+                                            .cite = "E-5.1",
+                                            MF_FIELDS(withdrawal_fields),
+                                            .size = sizeof(withdrawal)};
 
 /* by_election (UL19.byelection) */
 static const mf_field by_election_fields[] = {
@@ -987,7 +977,7 @@ static const mf_field by_election_fields[] = {
     {.key = "term_ends", .type = MF_DATE, .flags = MF_REQUIRED, MF_AT(elec_manifest, term_ends)},
 };
 static const mf_object by_election = {
-    "by_election", "E-2", by_election_fields, NF(by_election_fields), NULL, 0, 0};
+    .name = "by_election", .cite = "E-2", MF_FIELDS(by_election_fields)};
 
 static const char *const kind_names[] = {"election",   "recall",   "motion",
                                          "evaluation", "petition", NULL};
@@ -1047,7 +1037,7 @@ static const mf_field manifest_fields[] = {
      .check = check_by_election},
 };
 static const mf_object manifest_object = {
-    "manifest", "E-2", manifest_fields, NF(manifest_fields), NULL, 0, 0};
+    .name = "manifest", .cite = "E-2", MF_FIELDS(manifest_fields)};
 
 const mf_object *manifest_schema(void)
 {

@@ -16,7 +16,7 @@ static void *at(void *obj, size_t off1)
 	return (char *)obj + off1 - 1;
 }
 
-static char *xdup(mf_ctx *c, const char *s)
+char *mf_strdup(mf_ctx *c, const char *s)
 {
 	size_t n = strlen(s) + 1;
 	char *p = malloc(n);
@@ -219,7 +219,7 @@ static int read_scalar(mf_ctx *c, const mf_object *o, const mf_field *fd, mf_typ
 		}
 	}
 	if (dst != NULL) {
-		char *p = xdup(c, s);
+		char *p = mf_strdup(c, s);
 		memcpy(dst, &p, sizeof p);
 	}
 	return 1;

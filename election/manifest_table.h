@@ -111,6 +111,9 @@ struct mf_field {
  */
 int mf_read_object(mf_ctx *c, const mf_object *o, void *obj, json_t *jo, const char *path);
 
+/* A copy of s (the caller owns it), or NULL with c->oom set. */
+char *mf_strdup(mf_ctx *c, const char *s);
+
 /* "a, b or c" of a NULL-ended list, translated joints; into out (n bytes). */
 void mf_join(char *out, size_t n, const char *const *names, const char *last_joint);
 
