@@ -1182,11 +1182,6 @@ static void check_dates(mf_ctx *p, elec_manifest *m)
 	}
 }
 
-qerr manifest_parse(const uint8_t *bytes, size_t len, elec_manifest **out, elec_findings *f)
-{
-	return manifest_parse_rules(bytes, len, rulebook_builtin(), out, f);
-}
-
 static void check_runoff_contests(mf_ctx *p, const elec_manifest *m)
 {
 	if (m->runoff_round == 0)
@@ -1348,6 +1343,9 @@ static void check_write_ins(mf_ctx *p, elec_manifest *m)
 		c->write_in = w;
 	}
 }
+
+/* ---- parsing: the manifest table, then the checks across objects ---- */
+
 qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, elec_manifest **out,
                           elec_findings *f)
 {
@@ -1410,4 +1408,9 @@ out:
 	manifest_free(m);
 	json_decref(root);
 	return err;
+}
+
+qerr manifest_parse(const uint8_t *bytes, size_t len, elec_manifest **out, elec_findings *f)
+{
+	return manifest_parse_rules(bytes, len, rulebook_builtin(), out, f);
 }

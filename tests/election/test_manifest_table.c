@@ -632,3 +632,70 @@ Test(manifest_table, unknown_keys_are_ignored)
 		json_decref(j);
 	}
 }
+
+/* The tables are well formed: what the walker relies on holds for every
+ * field of every table. */
+static void check_table(const mf_object *o, size_t depth)
+{
+	cr_assert_lt(depth, 8, "table %s nested too deep", o->name);
+	cr_assert_not_null(o->name);
+	cr_assert_not_null(o->cite, "table %s cites no spec section", o->name);
+	for (size_t i = 0; i < o->nfields; i++) {
+		const mf_field *fd = &o->fields[i];
+		for (size_t k = 0; k < i; k++)
+			cr_expect_neq(strcmp(o->fields[k].key, fd->key), 0, "%s.%s twice", o->name,
+			              fd->key);
+		switch (fd->type) {
+		case MF_ENUM:
+			cr_expect_not_null(fd->names, "%s.%s", o->name, fd->key);
+			cr_expect(fd->off == 0 || fd->size == sizeof(int), "%s.%s: not an int",
+			          o->name, fd->key);
+			break;
+		case MF_COUNT:
+			cr_expect(fd->off == 0 || fd->size == sizeof(uint64_t) ||
+			              (fd->size == sizeof(uint32_t) && fd->max > 0 &&
+			               fd->max <= UINT32_MAX),
+			          "%s.%s: a 32-bit count needs a maximum that fits", o->name,
+			          fd->key);
+			cr_expect(fd->min <= fd->max, "%s.%s", o->name, fd->key);
+			break;
+		case MF_OBJECT:
+			cr_assert_not_null(fd->sub, "%s.%s", o->name, fd->key);
+			check_table(fd->sub, depth + 1);
+			break;
+		case MF_ARRAY:
+			cr_assert_not_null(fd->sub, "%s.%s", o->name, fd->key);
+			cr_expect(fd->off != 0 && fd->aux != 0 && fd->sub->size > 0, "%s.%s",
+			          o->name, fd->key);
+			check_table(fd->sub, depth + 1);
+			break;
+		case MF_LIST:
+			cr_expect(fd->off != 0 && fd->aux != 0, "%s.%s", o->name, fd->key);
+			cr_expect(fd->elem == MF_ID || fd->elem == MF_STR, "%s.%s", o->name,
+			          fd->key);
+			break;
+		case MF_CUSTOM:
+			cr_expect_not_null(fd->set, "%s.%s", o->name, fd->key);
+			break;
+		default:
+			break;
+		}
+		if (fd->flags & MF_TAG) {
+			size_t n = 0;
+			while (fd->names != NULL && fd->names[n] != NULL)
+				n++;
+			cr_expect_eq(n, o->nvariants, "%s.%s: a variant for each value", o->name,
+			             fd->key);
+		}
+		if (fd->flags & MF_UNIQUE)
+			cr_expect(fd->type == MF_ID || fd->type == MF_STR, "%s.%s", o->name,
+			          fd->key);
+	}
+	for (size_t k = 0; k < o->nvariants; k++)
+		check_table(o->variants[k], depth + 1);
+}
+
+Test(manifest_table, tables_are_well_formed)
+{
+	check_table(manifest_schema(), 0);
+}
