@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "manifest_table.h"
 
 #include "banned.h"
 
@@ -30,14 +31,6 @@ const char *manifest_contest_type_name(elec_contest_type t)
 	return (unsigned)t < 5 ? n[t] : "?";
 }
 
-static int name_index(const char *s, const char *const *names, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(s, names[i]) == 0)
-			return i;
-	return -1;
-}
-
 int manifest_id_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -50,113 +43,6 @@ int manifest_id_ok(const char *s)
 			return 0;
 	}
 	return 1;
-}
-
-static char *xdup(const char *s, int *oom)
-{
-	if (s == NULL)
-		return NULL;
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-	if (p == NULL) {
-		*oom = 1;
-		return NULL;
-	}
-	memcpy(p, s, n);
-	return p;
-}
-
-/* ---- field readers: each records a finding on a problem ---- */
-
-typedef struct pctx {
-	elec_findings *f;
-	int oom;
-	const rulebook *rb;
-} pctx;
-
-static const char *get_str(pctx *p, json_t *obj, const char *key, const char *path, int required)
-{
-	json_t *v = json_object_get(obj, key);
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			elec_findings_add(p->f, ELEC_ERROR, NULL, path, _("%s is missing"), key);
-		return NULL;
-	}
-	if (!json_is_string(v)) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path, _("%s must be a string"), key);
-		return NULL;
-	}
-	if (required && json_string_length(v) == 0) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path, _("%s must not be empty"), key);
-		return NULL;
-	}
-	if (strlen(json_string_value(v)) != json_string_length(v)) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path, _("%s contains a NUL byte"), key);
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
-/* 1 if present and valid (stored in *out); 0 otherwise (finding if bad). */
-static int get_uint(pctx *p, json_t *obj, const char *key, const char *path, int required,
-                    uint64_t *out)
-{
-	json_t *v = json_object_get(obj, key);
-	*out = 0;
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			elec_findings_add(p->f, ELEC_ERROR, NULL, path, _("%s is missing"), key);
-		return 0;
-	}
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    (uint64_t)json_integer_value(v) > RULE_MAX_COUNT) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  _("%s must be an integer from 0 to 2^53-1"), key);
-		return 0;
-	}
-	*out = (uint64_t)json_integer_value(v);
-	return 1;
-}
-
-static int get_date(pctx *p, json_t *obj, const char *key, const char *path, int required,
-                    elec_date *out)
-{
-	memset(out, 0, sizeof(*out));
-	const char *s = get_str(p, obj, key, path, required);
-	if (s == NULL)
-		return 0;
-	if (elec_date_parse(s, out) != Q_OK) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  _("%s: \"%s\" is not a valid YYYY-MM-DD date"), key, s);
-		return 0;
-	}
-	return 1;
-}
-
-static const char *get_id(pctx *p, json_t *obj, const char *key, const char *path)
-{
-	const char *s = get_str(p, obj, key, path, 1);
-	if (s != NULL && !manifest_id_ok(s)) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  _("%s \"%s\" must be 1-64 characters of A-Z a-z 0-9 . _ -"), key,
-		                  s);
-		return NULL;
-	}
-	return s;
-}
-
-static void get_title(pctx *p, json_t *obj, const char *path, char **zh, char **en)
-{
-	char sub[160];
-	json_t *t = json_object_get(obj, "title");
-	if (!json_is_object(t)) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  _("title must be an object with \"zh\" and \"en\""));
-		return;
-	}
-	snprintf(sub, sizeof(sub), "%s.title", path);
-	*zh = xdup(get_str(p, t, "zh", sub, 1), &p->oom);
-	*en = xdup(get_str(p, t, "en", sub, 1), &p->oom);
 }
 
 /* ---- freeing ---- */
@@ -367,63 +253,16 @@ static uint64_t body_base(const elec_manifest *m, rule_base b)
 	}
 }
 
-static void parse_rules(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc, const char *path)
+/* The contest whose path (its rules' or a field's) is where: "contests[i]". */
+static void contest_path(char *out, size_t n, const char *where)
 {
-	char where[160];
-	json_t *jr = json_object_get(jc, "rules");
-	snprintf(where, sizeof(where), "%s.rules", path);
-	if (!json_is_array(jr) || json_array_size(jr) == 0) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-		                  _("rules must be a non-empty array of rule profile IDs"));
-		return;
-	}
-	c->rules = calloc(json_array_size(jr), sizeof(char *));
-	if (c->rules == NULL) {
-		p->oom = 1;
-		return;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(jr, i, v)
-	{
-		snprintf(where, sizeof(where), "%s.rules[%zu]", path, i);
-		if (!json_is_string(v)) {
-			elec_findings_add(p->f, ELEC_ERROR, NULL, where, _("must be a string"));
-			continue;
-		}
-		const char *id = json_string_value(v);
-		const rule_profile *rp = rule_profile_find(p->rb, id);
-		if (rp == NULL) {
-			elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-			                  _("unknown rule set \"%s\""), id);
-			continue;
-		}
-		if (has_rule(c, id)) {
-			elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-			                  _("rule set \"%s\" is listed twice"), id);
-			continue;
-		}
-		if (!(rp->applies_to & type_mask(c->type))) {
-			elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-			                  _("rule set \"%s\" does not govern a %s contest"), id,
-			                  manifest_contest_type_name(c->type));
-			continue;
-		}
-		if (m->charter != NULL && rp->file->layer == LAYER_CHARTER &&
-		    strcmp(rp->rule_set, m->charter) != 0)
-			elec_findings_add(p->f, ELEC_WARNING, NULL, where,
-			                  _("rule set \"%s\" is from charter %s but the manifest's "
-			                    "charter is %s"),
-			                  id, rp->rule_set, m->charter);
-		c->rules[c->nrules++] = xdup(id, &p->oom);
-	}
-	if (has_rule(c, "CH5.9") && !has_rule(c, "UL27"))
-		elec_findings_add(p->f, ELEC_ERROR, "CH5.9", path,
-		                  _("CH5.9 has no quorum of its own: list UL27 with it"));
+	const char *e = strchr(where, ']');
+	size_t k = e != NULL ? (size_t)(e - where) + 1 : strlen(where);
+	snprintf(out, n, "%.*s", (int)k, where);
 }
 
 /* Check that the body mode suits the profiles a contest names. */
-static void check_mode(pctx *p, const elec_manifest *m, const elec_contest *c, const char *path)
+static void check_mode(mf_ctx *p, const elec_manifest *m, const elec_contest *c, const char *path)
 {
 	int resid = m->mode == MODE_RESIDENTS || m->mode == MODE_HOUSEHOLDS;
 	for (size_t i = 0; i < c->nrules; i++) {
@@ -450,75 +289,91 @@ static void check_mode(pctx *p, const elec_manifest *m, const elec_contest *c, c
 	}
 }
 
-static void parse_office(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc, const char *path)
+/* contests[i].rules (setter): rule set IDs of the rulebook's profiles
+ * (RP-2), each known, listed once, able to govern this type, and the body
+ * mode they need. */
+static int set_rules(mf_ctx *p, void *obj, json_t *jr, const char *where)
 {
-	char where[200];
-	uint64_t seats = 0;
-	(void)m;
-	if (get_uint(p, jc, "seats", path, 1, &seats)) {
-		if (seats == 0)
-			elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-			                  _("seats must be at least 1"));
-		else if (seats > 1000)
-			elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-			                  _("seats must be at most 1000"));
-		else
-			c->seats = (uint32_t)seats;
+	elec_contest *c = obj;
+	elec_manifest *m = p->m;
+	char at[300], path[300];
+	contest_path(path, sizeof path, where);
+	if (!json_is_array(jr) || json_array_size(jr) == 0) {
+		elec_findings_add(p->f, ELEC_ERROR, NULL, where,
+		                  _("rules must be a non-empty array of rule profile IDs"));
+		return 0;
 	}
-	json_t *jcs = json_object_get(jc, "candidates");
-	if (!json_is_array(jcs) || json_array_size(jcs) == 0) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  _("candidates must be a non-empty array"));
-		return;
-	}
-	c->cands = calloc(json_array_size(jcs), sizeof(*c->cands));
-	if (c->cands == NULL) {
+	c->rules = calloc(json_array_size(jr), sizeof(char *));
+	if (c->rules == NULL) {
 		p->oom = 1;
-		return;
+		return 0;
 	}
 	size_t i;
 	json_t *v;
-	json_array_foreach(jcs, i, v)
+	json_array_foreach(jr, i, v)
 	{
-		snprintf(where, sizeof(where), "%s.candidates[%zu]", path, i);
-		if (!json_is_object(v)) {
-			elec_findings_add(p->f, ELEC_ERROR, NULL, where, _("must be an object"));
+		snprintf(at, sizeof(at), "%s[%zu]", where, i);
+		if (!json_is_string(v)) {
+			elec_findings_add(p->f, ELEC_ERROR, NULL, at, _("must be a string"));
 			continue;
 		}
-		elec_candidate *cd = &c->cands[c->ncands++];
-		cd->id = xdup(get_id(p, v, "id", where), &p->oom);
-		cd->voter = xdup(get_id(p, v, "voter", where), &p->oom);
-		cd->name = xdup(get_str(p, v, "name", where, 1), &p->oom);
-		for (size_t k = 0; k + 1 < c->ncands; k++) {
-			if (cd->id && c->cands[k].id && strcmp(cd->id, c->cands[k].id) == 0)
-				elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-				                  _("duplicate candidate id \"%s\""), cd->id);
-			if (cd->voter && c->cands[k].voter &&
-			    strcmp(cd->voter, c->cands[k].voter) == 0)
-				elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-				                  _("voter \"%s\" is a candidate twice"),
-				                  cd->voter);
+		const char *id = json_string_value(v);
+		const rule_profile *rp = rule_profile_find(p->rb, id);
+		if (rp == NULL) {
+			elec_findings_add(p->f, ELEC_ERROR, NULL, at, _("unknown rule set \"%s\""),
+			                  id);
+			continue;
 		}
-		/* UL18.nomination */
-		json_t *jn = json_object_get(v, "nomination");
-		const char *by = json_is_object(jn) ? get_str(p, jn, "by", where, 0) : NULL;
-		if (by != NULL && strcmp(by, "party") == 0) {
-			cd->by_party = 1;
-		} else if (by != NULL && strcmp(by, "voters") == 0) {
-			get_uint(p, jn, "count", where, 1, &cd->nominators);
-			if (cd->nominators < 10)
-				elec_findings_add(p->f, ELEC_ERROR, "UL18.nomination", where,
-				                  _("nominated by %llu voters; at least 10 must "
-				                    "nominate jointly (10 <= %llu fails)"),
-				                  (unsigned long long)cd->nominators,
-				                  (unsigned long long)cd->nominators);
-		} else {
-			elec_findings_add(p->f, ELEC_ERROR, "UL18.nomination", where,
-			                  _("nomination must be {\"by\": \"party\"} or {\"by\": "
-			                    "\"voters\", \"count\": N} with N >= 10"));
+		if (has_rule(c, id)) {
+			elec_findings_add(p->f, ELEC_ERROR, NULL, at,
+			                  _("rule set \"%s\" is listed twice"), id);
+			continue;
 		}
+		if (!(rp->applies_to & type_mask(c->type))) {
+			elec_findings_add(p->f, ELEC_ERROR, NULL, at,
+			                  _("rule set \"%s\" does not govern a %s contest"), id,
+			                  manifest_contest_type_name(c->type));
+			continue;
+		}
+		if (m->charter != NULL && rp->file->layer == LAYER_CHARTER &&
+		    strcmp(rp->rule_set, m->charter) != 0)
+			elec_findings_add(p->f, ELEC_WARNING, NULL, at,
+			                  _("rule set \"%s\" is from charter %s but the manifest's "
+			                    "charter is %s"),
+			                  id, rp->rule_set, m->charter);
+		c->rules[c->nrules] = mf_strdup(p, id);
+		if (c->rules[c->nrules] != NULL)
+			c->nrules++;
 	}
-	/* UL18.contested: 差额 */
+	if (has_rule(c, "CH5.9") && !has_rule(c, "UL27"))
+		elec_findings_add(p->f, ELEC_ERROR, "CH5.9", path,
+		                  _("CH5.9 has no quorum of its own: list UL27 with it"));
+	check_mode(p, m, c, path);
+	return 1;
+}
+
+/* ---- the checks each table runs on what it read ---- */
+
+/* UL18.nomination: at least 10 voters nominate jointly. */
+static void check_nominators(mf_ctx *p, void *obj, const char *where, int all_ok)
+{
+	const elec_candidate *cd = obj;
+	(void)all_ok;
+	if (cd->nominators < 10)
+		elec_findings_add(p->f, ELEC_ERROR, "UL18.nomination", where,
+		                  _("nominated by %llu voters; at least 10 must "
+		                    "nominate jointly (10 <= %llu fails)"),
+		                  (unsigned long long)cd->nominators,
+		                  (unsigned long long)cd->nominators);
+}
+
+/* UL18.contested: 差额 */
+static void check_contested(mf_ctx *p, void *obj, const char *where, int all_ok)
+{
+	const elec_contest *c = obj;
+	char path[300];
+	(void)all_ok;
+	contest_path(path, sizeof path, where);
 	if (c->seats > 0 && c->ncands <= c->seats)
 		elec_findings_add(
 		    p->f, ELEC_ERROR, "UL18.contested", path,
@@ -528,199 +383,134 @@ static void parse_office(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc,
 		    c->ncands < c->seats ? "; more seats than candidates" : "");
 }
 
-static void parse_recall(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc, const char *path,
-                         int have_poll)
+/* UL20.defence: published before polling day. */
+static void check_defence_date(mf_ctx *p, void *obj, const char *where, int all_ok)
 {
-	char where[200];
-	json_t *jm = json_object_get(jc, "member");
-	snprintf(where, sizeof(where), "%s.member", path);
-	if (!json_is_object(jm)) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  _("member must be an object with id and name"));
-	} else {
-		c->member_id = xdup(get_id(p, jm, "id", where), &p->oom);
-		c->member_name = xdup(get_str(p, jm, "name", where, 1), &p->oom);
-	}
-	/* UL20.defence */
-	const char *def = get_str(p, jc, "defence", path, 0);
-	if (def == NULL || def[0] == '\0')
-		elec_findings_add(p->f, ELEC_ERROR, "UL20.defence", path,
-		                  _("the member's defence text must be given and published before "
-		                    "the poll"));
-	c->defence = xdup(def, &p->oom);
-	json_t *dp = json_object_get(jc, "defence_published");
-	if (dp == NULL)
-		elec_findings_add(p->f, ELEC_ERROR, "UL20.defence", path,
-		                  _("defence_published (the date the defence was published) is "
-		                    "missing"));
-	else if (get_date(p, jc, "defence_published", path, 1, &c->defence_published) &&
-	         have_poll &&
-	         elec_date_days(c->defence_published) >= elec_date_days(m->polling_day))
-		elec_findings_add(p->f, ELEC_ERROR, "UL20.defence", path,
+	const elec_contest *c = obj;
+	(void)all_ok;
+	if (p->have_poll &&
+	    elec_date_days(c->defence_published) >= elec_date_days(p->m->polling_day))
+		elec_findings_add(p->f, ELEC_ERROR, "UL20.defence", where,
 		                  _("the defence must be published before polling day"));
-	/* UL20.propose */
-	get_uint(p, jc, "signatures", path, 1, &c->signatures);
-	const char *sb = get_str(p, jc, "signature_base", path, 1);
-	static const char *const sbn[] = {"registered", "households", "representatives"};
-	static const rule_base sbb[] = {BASE_REGISTERED, BASE_HOUSEHOLDS, BASE_REPRESENTATIVES};
-	int k = sb ? name_index(sb, sbn, 3) : -1;
-	if (sb != NULL && k < 0)
-		elec_findings_add(
-		    p->f, ELEC_ERROR, NULL, path,
-		    _("signature_base must be registered, households or representatives"));
-	if (k < 0)
-		return;
-	c->signature_base = sbb[k];
-	if (has_rule(c, "UL20")) {
-		const rule_def *d = rule_find(p->rb, "UL20.propose", sbn[k]);
-		uint64_t n = body_base(m, sbb[k]), l, r;
-		int ok = rule_cmp(d->op, c->signatures, d->num, d->den, n, &l, &r);
-		if (n == 0 || !ok)
-			elec_findings_add(
-			    p->f, ELEC_ERROR, "UL20.propose", path,
-			    _("%llu signatures do not reach %s (%llu %s %llu fails%s)"),
-			    (unsigned long long)c->signatures, d->test, (unsigned long long)l,
-			    rule_op_symbol(d->op), (unsigned long long)r,
-			    n == 0 ? "; base of 0" : "");
-	}
 }
 
-static void parse_evaluation(pctx *p, elec_contest *c, json_t *jc, const char *path)
+/* UL20.propose: enough signatures of the base named. */
+static void check_signatures(mf_ctx *p, void *obj, const char *where, int all_ok)
 {
-	char where[200];
-	json_t *jm = json_object_get(jc, "members");
-	if (!json_is_array(jm) || json_array_size(jm) == 0) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  _("members must be a non-empty array"));
+	const elec_contest *c = obj;
+	const char *base = c->signature_base == BASE_HOUSEHOLDS        ? "households"
+	                   : c->signature_base == BASE_REPRESENTATIVES ? "representatives"
+	                                                               : "registered";
+	char path[300];
+	(void)all_ok;
+	contest_path(path, sizeof path, where);
+	if (!has_rule(c, "UL20"))
 		return;
-	}
-	c->members = calloc(json_array_size(jm), sizeof(*c->members));
-	if (c->members == NULL) {
-		p->oom = 1;
-		return;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(jm, i, v)
-	{
-		snprintf(where, sizeof(where), "%s.members[%zu]", path, i);
-		if (!json_is_object(v)) {
-			elec_findings_add(p->f, ELEC_ERROR, NULL, where, _("must be an object"));
-			continue;
-		}
-		elec_member *e = &c->members[c->nmembers++];
-		e->id = xdup(get_id(p, v, "id", where), &p->oom);
-		e->name = xdup(get_str(p, v, "name", where, 1), &p->oom);
-		const char *prev = get_str(p, v, "previous", where, 0);
-		static const char *const pr[] = {"称职", "基本称职", "不称职"};
-		if (prev != NULL && name_index(prev, pr, 3) < 0)
-			elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-			                  _("previous must be 称职, 基本称职 or 不称职"));
-		e->previous_unfit = prev != NULL && strcmp(prev, "不称职") == 0;
-		for (size_t k = 0; k + 1 < c->nmembers; k++)
-			if (e->id && c->members[k].id && strcmp(e->id, c->members[k].id) == 0)
-				elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-				                  _("duplicate member id \"%s\""), e->id);
-	}
+	const rule_def *d = rule_find(p->rb, "UL20.propose", base);
+	uint64_t n = body_base(p->m, c->signature_base), l, r;
+	int ok = rule_cmp(d->op, c->signatures, d->num, d->den, n, &l, &r);
+	if (n == 0 || !ok)
+		elec_findings_add(p->f, ELEC_ERROR, "UL20.propose", path,
+		                  _("%llu signatures do not reach %s (%llu %s %llu fails%s)"),
+		                  (unsigned long long)c->signatures, d->test, (unsigned long long)l,
+		                  rule_op_symbol(d->op), (unsigned long long)r,
+		                  n == 0 ? "; base of 0" : "");
 }
 
-static void parse_petition(pctx *p, elec_contest *c, json_t *jc, const char *path)
+/* Which profile fits which body a petition convenes. */
+static void check_convenes(mf_ctx *p, void *obj, const char *where, int all_ok)
 {
-	static const char *const cv[] = {"residents-meeting", "representatives-meeting", "assembly",
-	                                 "council"};
-	/* which profile fits which body convened */
 	static const char *const fit[][2] = {{"UL26.convene", "residents-meeting"},
 	                                     {"CH5.8.convene", "residents-meeting"},
 	                                     {"UL28.convene", "representatives-meeting"},
 	                                     {"CH4.11.convene", "assembly"},
 	                                     {"CH5.27.convene", "council"}};
-	const char *s = get_str(p, jc, "convenes", path, 1);
-	if (s == NULL)
-		return;
-	if (name_index(s, cv, 4) < 0) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  _("convenes must be residents-meeting, representatives-meeting, "
-		                    "assembly or council"));
-		return;
-	}
-	c->convenes = xdup(s, &p->oom);
+	const elec_contest *c = obj;
+	char path[300];
+	(void)all_ok;
+	contest_path(path, sizeof path, where);
 	for (size_t i = 0; i < c->nrules; i++)
 		for (size_t k = 0; k < 5; k++)
 			if (c->rules[i] && strcmp(c->rules[i], fit[k][0]) == 0 &&
-			    strcmp(s, fit[k][1]) != 0)
+			    strcmp(c->convenes, fit[k][1]) != 0)
 				elec_findings_add(p->f, ELEC_ERROR, c->rules[i], path,
 				                  _("%s convenes a %s, not a %s"), fit[k][0],
-				                  fit[k][1], s);
+				                  fit[k][1], c->convenes);
 }
 
-static void parse_ballot_mode(pctx *p, const elec_manifest *m, elec_contest *c, json_t *jc,
-                              const char *path);
-
-static void parse_contest(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc, const char *path,
-                          int have_poll)
+/* E-2.1: a named vote is a motion's only, and never where the law asks for
+ * a secret ballot (UL19.secret). */
+static void check_ballot(mf_ctx *p, void *obj, const char *where, int all_ok)
 {
-	static const char *const tn[] = {"office", "motion", "recall", "evaluation", "petition"};
-	c->id = xdup(get_id(p, jc, "id", path), &p->oom);
-	get_title(p, jc, path, &c->title_zh, &c->title_en);
-	const char *t = get_str(p, jc, "type", path, 1);
-	int k = t ? name_index(t, tn, 5) : -1;
-	if (t != NULL && k < 0)
+	elec_contest *c = obj;
+	elec_findings scratch;
+	char path[300];
+	(void)all_ok;
+	if (!c->named)
+		return;
+	contest_path(path, sizeof path, where);
+	c->named = 0;
+	elec_findings_init(&scratch);
+	const char *as = c->type == CONTEST_OFFICE   ? "election"
+	                 : c->type == CONTEST_RECALL ? "recall"
+	                                             : manifest_contest_type_name(c->type);
+	if (rules_vote_mode_check(as, 1, &scratch) != Q_OK) {
 		elec_findings_add(
-		    p->f, ELEC_ERROR, NULL, path,
-		    _("type \"%s\" is not office, motion, recall, evaluation or petition"), t);
-	if (k < 0)
-		return;
-	c->type = (elec_contest_type)k;
-	parse_rules(p, m, c, jc, path);
-	check_mode(p, m, c, path);
-	switch (c->type) {
-	case CONTEST_OFFICE:
-		parse_office(p, m, c, jc, path);
-		break;
-	case CONTEST_MOTION:
-		c->text = xdup(get_str(p, jc, "text", path, 1), &p->oom);
-		break;
-	case CONTEST_RECALL:
-		parse_recall(p, m, c, jc, path, have_poll);
-		break;
-	case CONTEST_EVALUATION:
-		parse_evaluation(p, c, jc, path);
-		break;
-	case CONTEST_PETITION:
-		parse_petition(p, c, jc, path);
-		break;
+		    p->f, ELEC_ERROR, "UL19.secret", path,
+		    _("a named vote (记名表决) is refused: the law requires a secret "
+		      "ballot (无记名投票) for an election or a recall (UL19.secret, UL "
+		      "Art 19, 20)"));
+	} else if (c->type != CONTEST_MOTION) {
+		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
+		                  _("only a motion may be a named vote (ballot \"named\")"));
+	} else {
+		c->named = 1;
 	}
-	parse_ballot_mode(p, m, c, jc, path);
+	if (scratch.oom)
+		p->oom = 1;
+	elec_findings_free(&scratch);
 }
 
-/* ---- top level ---- */
-
-static void parse_body(pctx *p, elec_manifest *m, json_t *root)
+/* A charter-layer (or province-layer) profile of the rulebook, else the
+ * field is refused and not kept. */
+static void check_layer(mf_ctx *p, char **field, const char *where, rule_layer layer)
 {
-	static const char *const mn[] = {"residents", "households", "representatives", "assembly",
-	                                 "council"};
-	json_t *b = json_object_get(root, "body");
-	if (!json_is_object(b)) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, "body", _("body must be an object"));
+	const rule_file *rf = rulebook_file(p->rb, *field);
+	if (rf != NULL && rf->layer == layer)
 		return;
-	}
-	const char *mode = get_str(p, b, "mode", "body", 1);
-	int k = mode ? name_index(mode, mn, 5) : -1;
-	if (mode != NULL && k < 0)
-		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.mode",
-		                  _("mode \"%s\" is not residents, households, representatives, "
-		                    "assembly or council"),
-		                  mode);
-	if (k >= 0)
-		m->mode = (elec_mode)k;
-	get_uint(p, b, "registered", "body", 0, &m->registered);
-	get_uint(p, b, "households", "body", 0, &m->households);
-	get_uint(p, b, "members", "body", 0, &m->members);
-	get_uint(p, b, "representatives", "body", 0, &m->representatives);
-	get_uint(p, b, "groups", "body", 0, &m->groups);
-	if (k < 0)
-		return;
-	/* The base the mode's quorum uses must not be 0. */
+	if (layer == LAYER_CHARTER)
+		elec_findings_add(p->f, ELEC_ERROR, NULL, where,
+		                  _("charter \"%s\" is not a charter profile of this "
+		                    "election's rules (CH1..CH5 are built in)"),
+		                  *field);
+	else
+		elec_findings_add(p->f, ELEC_ERROR, NULL, where,
+		                  _("province \"%s\" is not a province profile of this "
+		                    "election's rules"),
+		                  *field);
+	free(*field);
+	*field = NULL;
+}
+
+static void check_charter(mf_ctx *p, void *obj, const char *where, int all_ok)
+{
+	(void)all_ok;
+	check_layer(p, &((elec_manifest *)obj)->charter, where, LAYER_CHARTER);
+}
+
+static void check_province(mf_ctx *p, void *obj, const char *where, int all_ok)
+{
+	(void)all_ok;
+	check_layer(p, &((elec_manifest *)obj)->province, where, LAYER_PROVINCE);
+}
+
+/* body.mode read: the base the mode's quorum uses must not be 0;
+ * UL28.composition. */
+static void check_body(mf_ctx *p, void *obj, const char *where, int all_ok)
+{
+	elec_manifest *m = obj;
+	(void)where;
+	(void)all_ok;
 	if (m->mode == MODE_RESIDENTS && m->registered == 0)
 		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.registered",
 		                  _("a body base of 0: residents mode needs registered > 0"));
@@ -729,7 +519,8 @@ static void parse_body(pctx *p, elec_manifest *m, json_t *root)
 		                  _("a body base of 0: households mode needs households > 0"));
 	if (m->mode >= MODE_REPRESENTATIVES && m->members == 0)
 		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.members",
-		                  _("a body base of 0: %s mode needs members > 0"), mn[k]);
+		                  _("a body base of 0: %s mode needs members > 0"),
+		                  manifest_mode_name(m->mode));
 	if (m->mode == MODE_REPRESENTATIVES) {
 		/* UL28.composition */
 		const rule_def *d = rule_find(p->rb, "UL28.composition", "composition");
@@ -748,34 +539,30 @@ static void parse_body(pctx *p, elec_manifest *m, json_t *root)
 		                  _("more representatives than members"));
 }
 
-static void parse_committee(pctx *p, elec_manifest *m, json_t *root)
+/* UL8.size: 5 to 9 members in all. */
+static void check_committee_size(mf_ctx *p, void *obj, const char *where, int all_ok)
 {
-	json_t *c = json_object_get(root, "committee");
-	if (c == NULL || json_is_null(c)) {
-		if (m->kind == KIND_ELECTION)
-			elec_findings_add(p->f, ELEC_ERROR, "UL8.size", "committee",
-			                  _("an election manifest must state the committee's size "
-			                    "and term (committee.members, committee.term_years)"));
-		return;
-	}
-	if (!json_is_object(c)) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, "committee", _("must be an object"));
-		return;
-	}
-	m->has_committee = 1;
-	if (get_uint(p, c, "members", "committee", 1, &m->committee_members) &&
-	    (m->committee_members < 5 || m->committee_members > 9))
+	const elec_manifest *m = obj;
+	(void)all_ok;
+	if (m->committee_members < 5 || m->committee_members > 9)
 		elec_findings_add(
-		    p->f, ELEC_ERROR, "UL8.size", "committee.members",
+		    p->f, ELEC_ERROR, "UL8.size", where,
 		    _("a residents' committee has 5 to 9 members in all, not %llu%s"),
 		    (unsigned long long)m->committee_members,
 		    m->charter && (strcmp(m->charter, "CH2") == 0 || strcmp(m->charter, "CH5") == 0)
 		        ? " (conflict: the charter's 主任 + 委员2人 = 3 is below "
 		          "the statute's 5)"
 		        : "");
-	if (get_uint(p, c, "term_years", "committee", 1, &m->term_years) && m->term_years != 5)
+}
+
+/* UL14.term: the statute's 5 years. */
+static void check_term(mf_ctx *p, void *obj, const char *where, int all_ok)
+{
+	const elec_manifest *m = obj;
+	(void)all_ok;
+	if (m->term_years != 5)
 		elec_findings_add(
-		    p->f, ELEC_WARNING, "UL14.term", "committee.term_years",
+		    p->f, ELEC_WARNING, "UL14.term", where,
 		    _("term of %llu years: the statute's 5 years applies%s"),
 		    (unsigned long long)m->term_years,
 		    m->charter && (strcmp(m->charter, "CH1") == 0 || strcmp(m->charter, "CH2") == 0)
@@ -783,73 +570,526 @@ static void parse_committee(pctx *p, elec_manifest *m, json_t *root)
 		        : "");
 }
 
-static void parse_stations(pctx *p, elec_manifest *m, json_t *root)
+/* No residents' group is served by two stations (or twice by one). */
+static void check_groups(mf_ctx *p, void *obj, const char *where, int all_ok)
 {
-	char where[120];
-	json_t *js = json_object_get(root, "stations");
-	if (!json_is_array(js) || json_array_size(js) == 0) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, "stations",
-		                  _("stations must be a non-empty array"));
-		return;
-	}
-	m->stations = calloc(json_array_size(js), sizeof(*m->stations));
-	if (m->stations == NULL) {
-		p->oom = 1;
-		return;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(js, i, v)
-	{
-		snprintf(where, sizeof(where), "stations[%zu]", i);
-		if (!json_is_object(v)) {
-			elec_findings_add(p->f, ELEC_ERROR, NULL, where, _("must be an object"));
-			continue;
-		}
-		elec_station *s = &m->stations[m->nstations++];
-		s->id = xdup(get_id(p, v, "id", where), &p->oom);
-		s->name = xdup(get_str(p, v, "name", where, 1), &p->oom);
-		for (size_t k = 0; k + 1 < m->nstations; k++)
-			if (s->id && m->stations[k].id && strcmp(s->id, m->stations[k].id) == 0)
-				elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-				                  _("duplicate station id \"%s\""), s->id);
-		json_t *jg = json_object_get(v, "groups");
-		if (!json_is_array(jg) || json_array_size(jg) == 0) {
-			elec_findings_add(
-			    p->f, ELEC_ERROR, NULL, where,
-			    _("groups must be a non-empty array of residents' group ids"));
-			continue;
-		}
-		s->groups = calloc(json_array_size(jg), sizeof(char *));
-		if (s->groups == NULL) {
-			p->oom = 1;
-			continue;
-		}
-		size_t gi;
-		json_t *g;
-		json_array_foreach(jg, gi, g)
-		{
-			char gw[160];
-			snprintf(gw, sizeof(gw), "%s.groups[%zu]", where, gi);
-			if (!json_is_string(g) || !manifest_id_ok(json_string_value(g))) {
-				elec_findings_add(p->f, ELEC_ERROR, NULL, gw,
-				                  _("a group id must be 1-64 characters of A-Z a-z "
-				                    "0-9 . _ -"));
-				continue;
+	const elec_station *s = obj;
+	const elec_manifest *m = p->m;
+	(void)all_ok;
+	for (size_t g = 0; g < s->ngroups; g++)
+		for (size_t a = 0; a < m->nstations; a++)
+			for (size_t b = 0; b < m->stations[a].ngroups; b++) {
+				if (&m->stations[a] == s && b >= g)
+					break;
+				if (strcmp(m->stations[a].groups[b], s->groups[g]) == 0) {
+					char at[320];
+					snprintf(at, sizeof at, "%s[%zu]", where, g);
+					elec_findings_add(p->f, ELEC_ERROR, NULL, at,
+					                  _("group \"%s\" is served twice"),
+					                  s->groups[g]);
+				}
 			}
-			const char *gs = json_string_value(g);
-			for (size_t a = 0; a < m->nstations; a++)
-				for (size_t b = 0; b < m->stations[a].ngroups; b++)
-					if (strcmp(m->stations[a].groups[b], gs) == 0)
-						elec_findings_add(p->f, ELEC_ERROR, NULL, gw,
-						                  _("group \"%s\" is served twice"),
-						                  gs);
-			s->groups[s->ngroups] = xdup(gs, &p->oom);
-			if (s->groups[s->ngroups] != NULL)
-				s->ngroups++;
-		}
-	}
 }
+
+static void check_polling_day(mf_ctx *p, void *obj, const char *where, int all_ok)
+{
+	(void)obj;
+	(void)where;
+	(void)all_ok;
+	p->have_poll = 1;
+}
+
+/* E-5.1: only an election has a run-off. */
+static void check_runoff(mf_ctx *p, void *obj, const char *where, int all_ok)
+{
+	const elec_manifest *m = obj;
+	(void)all_ok;
+	if (m->kind != KIND_ELECTION)
+		elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", where,
+		                  _("only an election has a run-off"));
+}
+
+/* UL19.byelection: a by-election (补选) is an election whose member serves
+ * to the end of the current term: the term is the statute's 5 years
+ * (UL14.term) from term_began (29 February: 28 February in a non-leap
+ * year, Civil Code Art 202), and polling day falls within it. */
+static void check_by_election(mf_ctx *p, void *obj, const char *where, int all_ok)
+{
+	const elec_manifest *m = obj;
+	if (m->kind != KIND_ELECTION)
+		elec_findings_add(p->f, ELEC_ERROR, "UL19.byelection", where,
+		                  _("only an election can be a by-election (kind is %s)"),
+		                  manifest_kind_name(m->kind));
+	if (!all_ok)
+		return;
+	elec_date end = {m->term_began.year + 5, m->term_began.month, m->term_began.day};
+	if (end.month == 2 && end.day == 29 && !elec_date_is_leap(end.year))
+		end.day = 28;
+	if (elec_date_days(end) != elec_date_days(m->term_ends))
+		elec_findings_add(p->f, ELEC_ERROR, "UL19.byelection", "by_election.term_ends",
+		                  _("the current term began on %04d-%02d-%02d and ends after 5 "
+		                    "years (UL14.term) on %04d-%02d-%02d, not %04d-%02d-%02d"),
+		                  m->term_began.year, m->term_began.month, m->term_began.day,
+		                  end.year, end.month, end.day, m->term_ends.year,
+		                  m->term_ends.month, m->term_ends.day);
+	if (p->have_poll && (elec_date_days(m->polling_day) < elec_date_days(m->term_began) ||
+	                     elec_date_days(m->polling_day) >= elec_date_days(m->term_ends)))
+		elec_findings_add(p->f, ELEC_ERROR, "UL19.byelection", where,
+		                  _("polling day %04d-%02d-%02d is not within the current term "
+		                    "(%04d-%02d-%02d to %04d-%02d-%02d): a by-election fills a "
+		                    "seat for the rest of a running term"),
+		                  m->polling_day.year, m->polling_day.month, m->polling_day.day,
+		                  m->term_began.year, m->term_began.month, m->term_began.day,
+		                  m->term_ends.year, m->term_ends.month, m->term_ends.day);
+}
+
+static int is_election(const mf_ctx *p)
+{
+	return p->m->kind == KIND_ELECTION;
+}
+
+/* ---- the tables (E-2) ---- */
+
+#define NF(a) (sizeof(a) / sizeof((a)[0]))
+#define MF_FIELDS(a) .fields = (a), .nfields = NF(a)
+
+/* The title's keys store into the struct that has the title: one table
+ * each for the manifest and the contest. */
+static const mf_field mtitle_fields[] = {
+    {.key = "zh", .type = MF_STR, .flags = MF_REQUIRED, MF_AT(elec_manifest, title_zh)},
+    {.key = "en", .type = MF_STR, .flags = MF_REQUIRED, MF_AT(elec_manifest, title_en)},
+};
+static const mf_field ctitle_fields[] = {
+    {.key = "zh", .type = MF_STR, .flags = MF_REQUIRED, MF_AT(elec_contest, title_zh)},
+    {.key = "en", .type = MF_STR, .flags = MF_REQUIRED, MF_AT(elec_contest, title_en)},
+};
+static const mf_object mtitle = {.name = "title", .cite = "E-2", MF_FIELDS(mtitle_fields)};
+static const mf_object ctitle = {.name = "title", .cite = "E-2", MF_FIELDS(ctitle_fields)};
+
+/* office: candidates[] and their nomination (UL18.nomination) */
+static const char *const nomination_by[] = {"party", "voters", NULL};
+static const int nomination_party[] = {1, 0};
+static const mf_field voters_fields[] = {
+    {.key = "count",
+     .type = MF_COUNT,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_candidate, nominators),
+     .check = check_nominators},
+};
+static const mf_object by_voters = {.name = "nomination", .cite = "E-2", MF_FIELDS(voters_fields)};
+static const mf_object by_party = {.name = "nomination", .cite = "E-2"};
+static const mf_object *const nomination_variants[] = {&by_party, &by_voters};
+#define NOMINATION_WHY                                                                             \
+	N_("nomination must be {\"by\": \"party\"} or {\"by\": \"voters\", \"count\": N} with N "  \
+	   ">= 10")
+static const mf_field nomination_fields[] = {
+    {.key = "by",
+     .type = MF_ENUM,
+     .flags = MF_REQUIRED | MF_TAG,
+     MF_AT(elec_candidate, by_party),
+     .names = nomination_by,
+     .values = nomination_party,
+     .rule = "UL18.nomination",
+     .why = NOMINATION_WHY},
+};
+static const mf_object nomination = {.name = "nomination",
+                                     .cite = "E-2",
+                                     MF_FIELDS(nomination_fields),
+                                     .variants = nomination_variants,
+                                     .nvariants = NF(nomination_variants)};
+static const mf_field candidate_fields[] = {
+    {.key = "id", .type = MF_ID, .flags = MF_REQUIRED | MF_UNIQUE, MF_AT(elec_candidate, id)},
+    {.key = "voter", .type = MF_ID, .flags = MF_REQUIRED | MF_UNIQUE, MF_AT(elec_candidate, voter)},
+    {.key = "name", .type = MF_STR, .flags = MF_REQUIRED, MF_AT(elec_candidate, name)},
+    {.key = "nomination",
+     .type = MF_OBJECT,
+     .flags = MF_REQUIRED,
+     .sub = &nomination,
+     .rule = "UL18.nomination",
+     .why = NOMINATION_WHY},
+};
+static const mf_object candidate = {.name = N_("candidate"),
+                                    .cite = "E-2",
+                                    MF_FIELDS(candidate_fields),
+                                    .size = sizeof(elec_candidate)};
+static const mf_field office_fields[] = {
+    {.key = "seats",
+     .type = MF_COUNT,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_contest, seats),
+     .min = 1,
+     .max = 1000},
+    {.key = "candidates",
+     .type = MF_ARRAY,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_contest, cands),
+     MF_AUX(elec_contest, ncands),
+     .sub = &candidate,
+     .check = check_contested},
+};
+
+/* motion */
+static const mf_field motion_fields[] = {
+    {.key = "text", .type = MF_STR, .flags = MF_REQUIRED, MF_AT(elec_contest, text)},
+};
+
+/* recall: UL20.defence, UL20.propose */
+static const mf_field member_fields[] = {
+    {.key = "id", .type = MF_ID, .flags = MF_REQUIRED, MF_AT(elec_contest, member_id)},
+    {.key = "name", .type = MF_STR, .flags = MF_REQUIRED, MF_AT(elec_contest, member_name)},
+};
+static const mf_object recalled = {.name = N_("member"), .cite = "E-2", MF_FIELDS(member_fields)};
+static const char *const signature_bases[] = {"registered", "households", "representatives", NULL};
+static const int signature_base_values[] = {BASE_REGISTERED, BASE_HOUSEHOLDS, BASE_REPRESENTATIVES};
+static const mf_field recall_fields[] = {
+    {.key = "member", .type = MF_OBJECT, .flags = MF_REQUIRED, .sub = &recalled},
+    {.key = "defence",
+     .type = MF_STR,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_contest, defence),
+     .rule = "UL20.defence",
+     .why = N_("the member's defence text must be given and published before the poll")},
+    {.key = "defence_published",
+     .type = MF_DATE,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_contest, defence_published),
+     .rule = "UL20.defence",
+     .check = check_defence_date},
+    {.key = "signatures", .type = MF_COUNT, .flags = MF_REQUIRED, MF_AT(elec_contest, signatures)},
+    {.key = "signature_base",
+     .type = MF_ENUM,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_contest, signature_base),
+     .names = signature_bases,
+     .values = signature_base_values,
+     .check = check_signatures},
+};
+
+/* evaluation */
+static const char *const previous_ratings[] = {"称职", "基本称职", "不称职", NULL};
+static const int previous_unfit[] = {0, 0, 1};
+static const mf_field evaluated_fields[] = {
+    {.key = "id", .type = MF_ID, .flags = MF_REQUIRED | MF_UNIQUE, MF_AT(elec_member, id)},
+    {.key = "name", .type = MF_STR, .flags = MF_REQUIRED, MF_AT(elec_member, name)},
+    {.key = "previous",
+     .type = MF_ENUM,
+     MF_AT(elec_member, previous_unfit),
+     .names = previous_ratings,
+     .values = previous_unfit},
+};
+static const mf_object evaluated = {
+    .name = N_("member"), .cite = "E-2", MF_FIELDS(evaluated_fields), .size = sizeof(elec_member)};
+static const mf_field evaluation_fields[] = {
+    {.key = "members",
+     .type = MF_ARRAY,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_contest, members),
+     MF_AUX(elec_contest, nmembers),
+     .sub = &evaluated},
+};
+
+/* petition */
+static const char *const convened[] = {"residents-meeting", "representatives-meeting", "assembly",
+                                       "council", NULL};
+static const mf_field petition_fields[] = {
+    {.key = "convenes",
+     .type = MF_STR,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_contest, convenes),
+     .names = convened,
+     .check = check_convenes},
+};
+
+/* A contest: the keys of every type, then its type's table (in the order
+ * of elec_contest_type). */
+static const mf_object office = {.name = "office", .cite = "E-2", MF_FIELDS(office_fields)};
+static const mf_object motion = {.name = "motion", .cite = "E-2", MF_FIELDS(motion_fields)};
+static const mf_object recall = {.name = "recall", .cite = "E-2", MF_FIELDS(recall_fields)};
+static const mf_object evaluation = {
+    .name = "evaluation", .cite = "E-2", MF_FIELDS(evaluation_fields)};
+static const mf_object petition = {.name = "petition", .cite = "E-2", MF_FIELDS(petition_fields)};
+static const mf_object *const contest_types[] = {&office, &motion, &recall, &evaluation, &petition};
+static const char *const contest_type_names[] = {"office",     "motion",   "recall",
+                                                 "evaluation", "petition", NULL};
+static const char *const ballot_modes[] = {"secret", "named", NULL};
+static const mf_field contest_fields[] = {
+    {.key = "id", .type = MF_ID, .flags = MF_REQUIRED | MF_UNIQUE, MF_AT(elec_contest, id)},
+    {.key = "title", .type = MF_OBJECT, .flags = MF_REQUIRED, .sub = &ctitle},
+    {.key = "type",
+     .type = MF_ENUM,
+     .flags = MF_REQUIRED | MF_TAG,
+     MF_AT(elec_contest, type),
+     .names = contest_type_names},
+    {.key = "rules", .type = MF_CUSTOM, .flags = MF_REQUIRED, .set = set_rules},
+    {.key = "ballot",
+     .type = MF_ENUM,
+     MF_AT(elec_contest, named),
+     .names = ballot_modes,
+     .check = check_ballot},
+    /* B-10.1; checked against the seats, the type, a run-off and the
+     * profiles once every contest is read (check_write_ins) */
+    {.key = "write_in",
+     .type = MF_COUNT,
+     MF_AT(elec_contest, write_in),
+     .max = MANIFEST_MAX_WRITE_IN},
+};
+static const mf_object contest = {.name = N_("contest"),
+                                  .cite = "E-2",
+                                  MF_FIELDS(contest_fields),
+                                  .variants = contest_types,
+                                  .nvariants = NF(contest_types),
+                                  .size = sizeof(elec_contest)};
+
+/* election_committee[] (UL17.committee) */
+static const mf_field committee_member_fields[] = {
+    {.key = "name", .type = MF_STR, .flags = MF_REQUIRED, MF_AT(elec_committee_member, name)},
+    {.key = "voter", .type = MF_ID, .flags = MF_REQUIRED, MF_AT(elec_committee_member, voter)},
+    {.key = "relatives",
+     .type = MF_LIST,
+     MF_AT(elec_committee_member, relatives),
+     MF_AUX(elec_committee_member, nrelatives),
+     .elem = MF_ID},
+};
+static const mf_object committee_member = {.name = N_("election committee member"),
+                                           .cite = "E-2",
+                                           MF_FIELDS(committee_member_fields),
+                                           .size = sizeof(elec_committee_member)};
+
+static const char *const mode_names[] = {"residents", "households", "representatives",
+                                         "assembly",  "council",    NULL};
+/* body: the voting body and the bases of its thresholds (RP-2); mode
+ * last, its check needs the bases. */
+static const mf_field body_fields[] = {
+    {.key = "registered", .type = MF_COUNT, MF_AT(elec_manifest, registered)},
+    {.key = "households", .type = MF_COUNT, MF_AT(elec_manifest, households)},
+    {.key = "members", .type = MF_COUNT, MF_AT(elec_manifest, members)},
+    {.key = "representatives", .type = MF_COUNT, MF_AT(elec_manifest, representatives)},
+    {.key = "groups", .type = MF_COUNT, MF_AT(elec_manifest, groups)},
+    {.key = "mode",
+     .type = MF_ENUM,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_manifest, mode),
+     .names = mode_names,
+     .check = check_body},
+};
+static const mf_object body = {.name = "body", .cite = "E-2", MF_FIELDS(body_fields)};
+
+/* committee: UL8.size, UL14.term */
+static const mf_field committee_fields[] = {
+    {.key = "members",
+     .type = MF_COUNT,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_manifest, committee_members),
+     .check = check_committee_size},
+    {.key = "term_years",
+     .type = MF_COUNT,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_manifest, term_years),
+     .check = check_term},
+};
+static const mf_object committee = {
+    .name = "committee", .cite = "E-2", MF_FIELDS(committee_fields)};
+
+/* stations[] */
+static const mf_field station_fields[] = {
+    {.key = "id", .type = MF_ID, .flags = MF_REQUIRED | MF_UNIQUE, MF_AT(elec_station, id)},
+    {.key = "name", .type = MF_STR, .flags = MF_REQUIRED, MF_AT(elec_station, name)},
+    {.key = "groups",
+     .type = MF_LIST,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_station, groups),
+     MF_AUX(elec_station, ngroups),
+     .elem = MF_ID,
+     .check = check_groups},
+};
+static const mf_object station = {
+    .name = N_("station"), .cite = "E-2", MF_FIELDS(station_fields), .size = sizeof(elec_station)};
+
+/* dates (UL17.roll, UL17.objections, UL26.notice: check_dates) */
+static const mf_field dates_fields[] = {
+    {.key = "polling_day",
+     .type = MF_DATE,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_manifest, polling_day),
+     .check = check_polling_day},
+    {.key = "roll_published",
+     .type = MF_DATE,
+     MF_AT(elec_manifest, roll_published),
+     MF_AUX(elec_manifest, has_roll_published)},
+    {.key = "notice",
+     .type = MF_DATE,
+     MF_AT(elec_manifest, notice),
+     MF_AUX(elec_manifest, has_notice)},
+    {.key = "objections_close",
+     .type = MF_DATE,
+     MF_AT(elec_manifest, objections_close),
+     MF_AUX(elec_manifest, has_objections_close)},
+    {.key = "objections_decided",
+     .type = MF_DATE,
+     MF_AT(elec_manifest, objections_decided),
+     MF_AUX(elec_manifest, has_objections_decided)},
+    {.key = "notice_exception", .type = MF_STR, MF_AT(elec_manifest, notice_exception)},
+};
+static const mf_object dates = {.name = "dates", .cite = "E-2", MF_FIELDS(dates_fields)};
+
+/* runoff (E-5.1) */
+static int set_withdrawn(mf_ctx *p, void *obj, json_t *w, const char *where);
+static const mf_field runoff_fields[] = {
+    {.key = "round",
+     .type = MF_COUNT,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_manifest, runoff_round),
+     .min = 2,
+     .max = 100,
+     .rule = "UL19.runoff",
+     .why = N_("round must be 2 to 100 (round 1 has no \"runoff\")")},
+    {.key = "previous_base_hash",
+     .type = MF_HASH,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_manifest, runoff_prev_base)},
+    {.key = "previous_result_sha256",
+     .type = MF_HASH,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_manifest, runoff_prev_result)},
+    {.key = "previous_manifest_sha256",
+     .type = MF_HASH,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_manifest, runoff_prev_manifest)},
+    {.key = "withdrawn", .type = MF_CUSTOM, .rule = "UL19.runoff", .set = set_withdrawn},
+};
+static const mf_object runoff = {.name = "runoff", .cite = "E-5.1", MF_FIELDS(runoff_fields)};
+/* runoff.withdrawn[]: read into a pair, kept in the manifest's two lists */
+typedef struct withdrawal {
+	char *id, *reason;
+} withdrawal;
+static const mf_field withdrawal_fields[] = {
+    {.key = "id", .type = MF_ID, .flags = MF_REQUIRED, MF_AT(withdrawal, id)},
+    {.key = "reason", .type = MF_STR, .flags = MF_REQUIRED, MF_AT(withdrawal, reason)},
+};
+static const mf_object withdrawal_object = {.name = "withdrawal",
+                                            .cite = "E-5.1",
+                                            MF_FIELDS(withdrawal_fields),
+                                            .size = sizeof(withdrawal)};
+
+/* by_election (UL19.byelection) */
+static const mf_field by_election_fields[] = {
+    {.key = "term_began", .type = MF_DATE, .flags = MF_REQUIRED, MF_AT(elec_manifest, term_began)},
+    {.key = "term_ends", .type = MF_DATE, .flags = MF_REQUIRED, MF_AT(elec_manifest, term_ends)},
+};
+static const mf_object by_election = {
+    .name = "by_election", .cite = "E-2", MF_FIELDS(by_election_fields)};
+
+static const char *const kind_names[] = {"election",   "recall",   "motion",
+                                         "evaluation", "petition", NULL};
+static const char *const formats[] = {MANIFEST_FORMAT, NULL};
+/* The manifest (E-2), in the order its checks need: charter before the
+ * contests' rules, body and dates before the contests, kind before
+ * committee, runoff and by_election. */
+static const mf_field manifest_fields[] = {
+    {.key = "format", .type = MF_STR, .flags = MF_REQUIRED, .names = formats},
+    {.key = "id", .type = MF_ID, .flags = MF_REQUIRED, MF_AT(elec_manifest, id)},
+    {.key = "title", .type = MF_OBJECT, .flags = MF_REQUIRED, .sub = &mtitle},
+    {.key = "kind",
+     .type = MF_ENUM,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_manifest, kind),
+     .names = kind_names},
+    {.key = "charter", .type = MF_STR, MF_AT(elec_manifest, charter), .check = check_charter},
+    {.key = "province", .type = MF_STR, MF_AT(elec_manifest, province), .check = check_province},
+    {.key = "election_committee",
+     .type = MF_ARRAY,
+     MF_AT(elec_manifest, committee),
+     MF_AUX(elec_manifest, ncommittee),
+     .sub = &committee_member},
+    {.key = "body", .type = MF_OBJECT, .flags = MF_REQUIRED, .sub = &body},
+    {.key = "committee",
+     .type = MF_OBJECT,
+     .flags = MF_NULL_ABSENT,
+     MF_AUX(elec_manifest, has_committee),
+     .sub = &committee,
+     .rule = "UL8.size",
+     .why = N_("an election manifest must state the committee's size and term "
+               "(committee.members, committee.term_years)"),
+     .required_if = is_election},
+    {.key = "stations",
+     .type = MF_ARRAY,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_manifest, stations),
+     MF_AUX(elec_manifest, nstations),
+     .sub = &station},
+    {.key = "dates", .type = MF_OBJECT, .flags = MF_REQUIRED, .sub = &dates},
+    {.key = "runoff",
+     .type = MF_OBJECT,
+     .sub = &runoff,
+     .rule = "UL19.runoff",
+     .check = check_runoff},
+    {.key = "contests",
+     .type = MF_ARRAY,
+     .flags = MF_REQUIRED,
+     MF_AT(elec_manifest, contests),
+     MF_AUX(elec_manifest, ncontests),
+     .sub = &contest},
+    {.key = "by_election",
+     .type = MF_OBJECT,
+     MF_AUX(elec_manifest, by_election),
+     .sub = &by_election,
+     .rule = "UL19.byelection",
+     .check = check_by_election},
+};
+static const mf_object manifest_object = {
+    .name = "manifest", .cite = "E-2", MF_FIELDS(manifest_fields)};
+
+const mf_object *manifest_schema(void)
+{
+	return &manifest_object;
+}
+
+static int set_withdrawn(mf_ctx *p, void *obj, json_t *w, const char *where)
+{
+	elec_manifest *m = obj;
+	size_t n = json_array_size(w), i;
+	json_t *v;
+	if (!json_is_array(w)) {
+		elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", where,
+		                  _("must be a list of {\"id\", \"reason\"}"));
+		return 0;
+	}
+	if (n == 0)
+		return 1;
+	m->runoff_withdrawn = calloc(n, sizeof(char *));
+	m->runoff_withdrawn_reason = calloc(n, sizeof(char *));
+	if (m->runoff_withdrawn == NULL || m->runoff_withdrawn_reason == NULL) {
+		p->oom = 1;
+		return 0;
+	}
+	json_array_foreach(w, i, v)
+	{
+		char path[300];
+		withdrawal wd = {NULL, NULL};
+		snprintf(path, sizeof path, "%s[%zu]", where, i);
+		if (!json_is_object(v)) {
+			elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", path,
+			                  _("must be {\"id\", \"reason\"}"));
+			continue;
+		}
+		if (!mf_read_object(p, &withdrawal_object, &wd, v, path) || wd.id == NULL ||
+		    wd.reason == NULL) {
+			free(wd.id);
+			free(wd.reason);
+			continue;
+		}
+		for (size_t q = 0; q < m->runoff_nwithdrawn; q++)
+			if (strcmp(m->runoff_withdrawn[q], wd.id) == 0)
+				elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", path,
+				                  _("\"%s\" is listed twice"), wd.id);
+		m->runoff_withdrawn[m->runoff_nwithdrawn] = wd.id;
+		m->runoff_withdrawn_reason[m->runoff_nwithdrawn] = wd.reason;
+		m->runoff_nwithdrawn++;
+	}
+	return 1;
+}
+
+/* ---- checks across objects, once everything is read ---- */
 
 static int any_rule(const elec_manifest *m, const char *id)
 {
@@ -858,30 +1098,10 @@ static int any_rule(const elec_manifest *m, const char *id)
 			return 1;
 	return 0;
 }
-
-static void parse_dates(pctx *p, elec_manifest *m, json_t *root, int *have_poll)
-{
-	json_t *d = json_object_get(root, "dates");
-	*have_poll = 0;
-	if (!json_is_object(d)) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, "dates",
-		                  _("dates must be an object with at least polling_day"));
-		return;
-	}
-	*have_poll = get_date(p, d, "polling_day", "dates", 1, &m->polling_day);
-	m->has_roll_published = get_date(p, d, "roll_published", "dates", 0, &m->roll_published);
-	m->has_notice = get_date(p, d, "notice", "dates", 0, &m->notice);
-	m->has_objections_close =
-	    get_date(p, d, "objections_close", "dates", 0, &m->objections_close);
-	m->has_objections_decided =
-	    get_date(p, d, "objections_decided", "dates", 0, &m->objections_decided);
-	m->notice_exception = xdup(get_str(p, d, "notice_exception", "dates", 0), &p->oom);
-}
-
 /* Date checks that need the contests: UL17.roll, UL26.notice. */
-static void check_dates(pctx *p, elec_manifest *m, int have_poll)
+static void check_dates(mf_ctx *p, elec_manifest *m)
 {
-	if (!have_poll)
+	if (!p->have_poll)
 		return;
 	int64_t poll = elec_date_days(m->polling_day);
 	int balloted_residents = (m->kind == KIND_ELECTION || m->kind == KIND_RECALL) &&
@@ -962,97 +1182,7 @@ static void check_dates(pctx *p, elec_manifest *m, int have_poll)
 	}
 }
 
-qerr manifest_parse(const uint8_t *bytes, size_t len, elec_manifest **out, elec_findings *f)
-{
-	return manifest_parse_rules(bytes, len, rulebook_builtin(), out, f);
-}
-
-/* Add a profile to the election's selection once. */
-/* E-5.1: a run-off manifest's "runoff" object (absent in round 1). */
-static int get_hash(pctx *p, json_t *o, const char *key, uint8_t out[SHA256_LEN])
-{
-	const char *s = get_str(p, o, key, "runoff", 1);
-	if (s == NULL)
-		return 0;
-	for (size_t i = 0; i < 2 * SHA256_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			goto bad;
-	if (strlen(s) != 2 * SHA256_LEN)
-		goto bad;
-	for (size_t i = 0; i < SHA256_LEN; i++) {
-		char b[3] = {s[2 * i], s[2 * i + 1], 0};
-		out[i] = (uint8_t)strtoul(b, NULL, 16);
-	}
-	return 1;
-bad:
-	elec_findings_add(p->f, ELEC_ERROR, NULL, "runoff",
-	                  _("%s must be 64 lower-case hexadecimal digits"), key);
-	return 0;
-}
-
-static void parse_runoff(pctx *p, elec_manifest *m, json_t *root)
-{
-	json_t *r = json_object_get(root, "runoff");
-	uint64_t round;
-	if (r == NULL)
-		return;
-	if (!json_is_object(r)) {
-		elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", "runoff",
-		                  _("must be an object"));
-		return;
-	}
-	if (get_uint(p, r, "round", "runoff", 1, &round)) {
-		if (round < 2 || round > 100)
-			elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", "runoff",
-			                  _("round must be 2 to 100 (round 1 has no \"runoff\")"));
-		else
-			m->runoff_round = (unsigned)round;
-	}
-	get_hash(p, r, "previous_base_hash", m->runoff_prev_base);
-	get_hash(p, r, "previous_result_sha256", m->runoff_prev_result);
-	get_hash(p, r, "previous_manifest_sha256", m->runoff_prev_manifest);
-	/* candidates withdrawn (or no longer eligible) since the round */
-	json_t *w = json_object_get(r, "withdrawn");
-	if (w != NULL && !json_is_array(w)) {
-		elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", "runoff.withdrawn",
-		                  _("must be a list of {\"id\", \"reason\"}"));
-	} else if (json_array_size(w) > 0) {
-		size_t n = json_array_size(w), i;
-		json_t *v;
-		m->runoff_withdrawn = calloc(n, sizeof(char *));
-		m->runoff_withdrawn_reason = calloc(n, sizeof(char *));
-		if (m->runoff_withdrawn == NULL || m->runoff_withdrawn_reason == NULL) {
-			p->oom = 1;
-			return;
-		}
-		json_array_foreach(w, i, v)
-		{
-			char path[64];
-			snprintf(path, sizeof path, "runoff.withdrawn[%zu]", i);
-			const char *id = json_is_object(v) ? get_id(p, v, "id", path) : NULL;
-			const char *why =
-			    json_is_object(v) ? get_str(p, v, "reason", path, 1) : NULL;
-			if (id == NULL || why == NULL) {
-				if (!json_is_object(v))
-					elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", path,
-					                  _("must be {\"id\", \"reason\"}"));
-				continue;
-			}
-			for (size_t q = 0; q < m->runoff_nwithdrawn; q++)
-				if (strcmp(m->runoff_withdrawn[q], id) == 0)
-					elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", path,
-					                  _("\"%s\" is listed twice"), id);
-			m->runoff_withdrawn[m->runoff_nwithdrawn] = xdup(id, &p->oom);
-			m->runoff_withdrawn_reason[m->runoff_nwithdrawn] = xdup(why, &p->oom);
-			m->runoff_nwithdrawn++;
-		}
-	}
-	if (m->kind != KIND_ELECTION)
-		elec_findings_add(p->f, ELEC_ERROR, "UL19.runoff", "runoff",
-		                  _("only an election has a run-off"));
-}
-
-static void check_runoff_contests(pctx *p, const elec_manifest *m)
+static void check_runoff_contests(mf_ctx *p, const elec_manifest *m)
 {
 	if (m->runoff_round == 0)
 		return;
@@ -1065,7 +1195,7 @@ static void check_runoff_contests(pctx *p, const elec_manifest *m)
 		}
 }
 
-static void select_profile(pctx *p, elec_manifest *m, const rule_file *pf)
+static void select_profile(mf_ctx *p, elec_manifest *m, const rule_file *pf)
 {
 	for (size_t i = 0; i < m->nprofiles; i++)
 		if (m->profiles[i] == pf)
@@ -1082,7 +1212,7 @@ static void select_profile(pctx *p, elec_manifest *m, const rule_file *pf)
 /* RP-3: the profiles an election uses, in layer order: the statute, the
  * province named by "province", the charter named by "charter", and the
  * profile of every rule set a contest names. */
-static void select_profiles(pctx *p, elec_manifest *m)
+static void select_profiles(mf_ctx *p, elec_manifest *m)
 {
 	const rule_file *st = rulebook_statute(p->rb);
 	if (st != NULL)
@@ -1105,66 +1235,7 @@ static void select_profiles(pctx *p, elec_manifest *m)
 	}
 }
 
-/* UL17.committee: "election_committee": [{"name", "voter", "relatives": [ids]}].
- * A member nominated, or whose close relative is nominated, must have
- * stepped down: the manifest is refused naming both. */
-static void parse_election_committee(pctx *p, elec_manifest *m, json_t *root)
-{
-	json_t *jc = json_object_get(root, "election_committee");
-	if (jc == NULL)
-		return;
-	if (!json_is_array(jc)) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, "election_committee",
-		                  _("election_committee must be a list of members"));
-		return;
-	}
-	m->committee = calloc(json_array_size(jc) + 1, sizeof(*m->committee));
-	if (m->committee == NULL) {
-		p->oom = 1;
-		return;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(jc, i, v)
-	{
-		char path[64], where[96];
-		snprintf(path, sizeof path, "election_committee[%zu]", i);
-		if (!json_is_object(v)) {
-			elec_findings_add(p->f, ELEC_ERROR, NULL, path, _("must be an object"));
-			continue;
-		}
-		elec_committee_member *cm = &m->committee[m->ncommittee++];
-		cm->name = xdup(get_str(p, v, "name", path, 1), &p->oom);
-		cm->voter = xdup(get_id(p, v, "voter", path), &p->oom);
-		json_t *jr = json_object_get(v, "relatives");
-		snprintf(where, sizeof where, "%s.relatives", path);
-		if (jr == NULL)
-			continue;
-		if (!json_is_array(jr)) {
-			elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-			                  _("relatives must be a list of roll ids"));
-			continue;
-		}
-		cm->relatives = calloc(json_array_size(jr) + 1, sizeof(char *));
-		if (cm->relatives == NULL) {
-			p->oom = 1;
-			return;
-		}
-		size_t r;
-		json_t *x;
-		json_array_foreach(jr, r, x)
-		{
-			if (!json_is_string(x) || !manifest_id_ok(json_string_value(x))) {
-				elec_findings_add(p->f, ELEC_ERROR, NULL, where,
-				                  _("relatives[%zu] must be a roll id"), r);
-				continue;
-			}
-			cm->relatives[cm->nrelatives++] = xdup(json_string_value(x), &p->oom);
-		}
-	}
-}
-
-static void check_election_committee(pctx *p, const elec_manifest *m)
+static void check_election_committee(mf_ctx *p, const elec_manifest *m)
 {
 	for (size_t i = 0; i < m->ncommittee; i++) {
 		const elec_committee_member *cm = &m->committee[i];
@@ -1201,231 +1272,6 @@ static void check_election_committee(pctx *p, const elec_manifest *m)
 	}
 }
 
-static void parse_by_election(pctx *p, elec_manifest *m, json_t *root, int have_poll);
-static void parse_write_ins(pctx *p, elec_manifest *m, json_t *jc);
-
-qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, elec_manifest **out,
-                          elec_findings *f)
-{
-	static const char *const kn[] = {"election", "recall", "motion", "evaluation", "petition"};
-	qerr err = Q_OK;
-	json_t *root = NULL;
-	elec_manifest *m = NULL;
-	pctx p = {f, 0, rb};
-	json_error_t je;
-	int have_poll = 0;
-
-	*out = NULL;
-	if (len > MANIFEST_MAX_BYTES) {
-		elec_findings_add(f, ELEC_ERROR, NULL, "", _("manifest larger than %u bytes"),
-		                  MANIFEST_MAX_BYTES);
-		return Q_ERR_LIMIT;
-	}
-	root = json_loadb((const char *)bytes, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL || !json_is_object(root)) {
-		elec_findings_add(f, ELEC_ERROR, NULL, "",
-		                  root ? "the manifest must be a JSON object"
-		                       : "not valid JSON (line %d, column %d): %s",
-		                  je.line, je.column, je.text);
-		err = Q_ERR_FORMAT;
-		goto out;
-	}
-	m = calloc(1, sizeof(*m));
-	if (m == NULL || (m->bytes = malloc(len ? len : 1)) == NULL) {
-		err = Q_ERR_NOMEM;
-		goto out;
-	}
-	memcpy(m->bytes, bytes, len);
-	m->len = len;
-	sha256(m->hash, bytes, len); /* E-1 */
-
-	const char *fmt = get_str(&p, root, "format", "format", 1);
-	if (fmt != NULL && strcmp(fmt, MANIFEST_FORMAT) != 0)
-		elec_findings_add(f, ELEC_ERROR, NULL, "format", _("format must be \"%s\""),
-		                  MANIFEST_FORMAT);
-	m->id = xdup(get_id(&p, root, "id", "id"), &p.oom);
-	get_title(&p, root, "", &m->title_zh, &m->title_en);
-	const char *kind = get_str(&p, root, "kind", "kind", 1);
-	int k = kind ? name_index(kind, kn, 5) : -1;
-	if (kind != NULL && k < 0)
-		elec_findings_add(
-		    f, ELEC_ERROR, NULL, "kind",
-		    _("kind \"%s\" is not election, recall, motion, evaluation or petition"), kind);
-	if (k >= 0)
-		m->kind = (elec_kind)k;
-	const char *ch = get_str(&p, root, "charter", "charter", 0);
-	if (ch != NULL) {
-		const rule_file *cf = rulebook_file(rb, ch);
-		if (cf == NULL || cf->layer != LAYER_CHARTER)
-			elec_findings_add(f, ELEC_ERROR, NULL, "charter",
-			                  _("charter \"%s\" is not a charter profile of this "
-			                    "election's rules (CH1..CH5 are built in)"),
-			                  ch);
-		else
-			m->charter = xdup(ch, &p.oom);
-	}
-	const char *prov = get_str(&p, root, "province", "province", 0);
-	if (prov != NULL) {
-		const rule_file *pv = rulebook_file(rb, prov);
-		if (pv == NULL || pv->layer != LAYER_PROVINCE)
-			elec_findings_add(f, ELEC_ERROR, NULL, "province",
-			                  _("province \"%s\" is not a province profile of this "
-			                    "election's rules"),
-			                  prov);
-		else
-			m->province = xdup(prov, &p.oom);
-	}
-	m->rules = rb;
-	if (rulebook_check_engine(rb, f) != Q_OK) {
-		err = Q_ERR_RULE;
-		goto out;
-	}
-	parse_election_committee(&p, m, root);
-	parse_body(&p, m, root);
-	parse_committee(&p, m, root);
-	parse_stations(&p, m, root);
-	parse_dates(&p, m, root, &have_poll);
-	parse_runoff(&p, m, root);
-
-	json_t *jc = json_object_get(root, "contests");
-	if (!json_is_array(jc) || json_array_size(jc) == 0) {
-		elec_findings_add(f, ELEC_ERROR, NULL, "contests",
-		                  _("contests must be a non-empty array"));
-	} else {
-		m->contests = calloc(json_array_size(jc), sizeof(*m->contests));
-		if (m->contests == NULL) {
-			err = Q_ERR_NOMEM;
-			goto out;
-		}
-		size_t i;
-		json_t *v;
-		json_array_foreach(jc, i, v)
-		{
-			char path[64];
-			snprintf(path, sizeof(path), "contests[%zu]", i);
-			if (!json_is_object(v)) {
-				elec_findings_add(f, ELEC_ERROR, NULL, path,
-				                  _("must be an object"));
-				continue;
-			}
-			elec_contest *c = &m->contests[m->ncontests++];
-			parse_contest(&p, m, c, v, path, have_poll);
-			for (size_t q = 0; q + 1 < m->ncontests; q++)
-				if (c->id && m->contests[q].id &&
-				    strcmp(c->id, m->contests[q].id) == 0)
-					elec_findings_add(f, ELEC_ERROR, NULL, path,
-					                  _("duplicate contest id \"%s\""), c->id);
-		}
-	}
-	check_dates(&p, m, have_poll);
-	check_runoff_contests(&p, m);
-	check_election_committee(&p, m);
-	parse_by_election(&p, m, root, have_poll);
-	select_profiles(&p, m);
-	parse_write_ins(&p, m, jc);
-	if (p.oom) {
-		err = Q_ERR_NOMEM;
-		goto out;
-	}
-	err = elec_findings_status(f, Q_ERR_RULE);
-	if (err != Q_OK)
-		goto out;
-	for (size_t i = 0; i < m->ncontests; i++)
-		if (!build_options(&m->contests[i])) {
-			err = Q_ERR_NOMEM;
-			goto out;
-		}
-	*out = m;
-	m = NULL;
-out:
-	manifest_free(m);
-	json_decref(root);
-	return err;
-}
-
-/* UL19.byelection: "by_election": {"term_began": date, "term_ends": date}.
- * A by-election (补选) is an election whose member serves to the end of
- * the current term: the term is the statute's 5 years (UL14.term) from
- * term_began (29 February: 28 February in a non-leap year, Civil Code Art
- * 202), and polling day falls within it. */
-static void parse_by_election(pctx *p, elec_manifest *m, json_t *root, int have_poll)
-{
-	json_t *b = json_object_get(root, "by_election");
-	if (b == NULL)
-		return;
-	if (!json_is_object(b)) {
-		elec_findings_add(p->f, ELEC_ERROR, "UL19.byelection", "by_election",
-		                  _("by_election must be an object {term_began, term_ends}"));
-		return;
-	}
-	int ok = get_date(p, b, "term_began", "by_election", 1, &m->term_began);
-	ok &= get_date(p, b, "term_ends", "by_election", 1, &m->term_ends);
-	m->by_election = 1;
-	if (m->kind != KIND_ELECTION)
-		elec_findings_add(p->f, ELEC_ERROR, "UL19.byelection", "by_election",
-		                  _("only an election can be a by-election (kind is %s)"),
-		                  manifest_kind_name(m->kind));
-	if (!ok)
-		return;
-	elec_date end = {m->term_began.year + 5, m->term_began.month, m->term_began.day};
-	if (end.month == 2 && end.day == 29 && !elec_date_is_leap(end.year))
-		end.day = 28;
-	if (elec_date_days(end) != elec_date_days(m->term_ends))
-		elec_findings_add(p->f, ELEC_ERROR, "UL19.byelection", "by_election.term_ends",
-		                  _("the current term began on %04d-%02d-%02d and ends after 5 "
-		                    "years (UL14.term) on %04d-%02d-%02d, not %04d-%02d-%02d"),
-		                  m->term_began.year, m->term_began.month, m->term_began.day,
-		                  end.year, end.month, end.day, m->term_ends.year,
-		                  m->term_ends.month, m->term_ends.day);
-	if (have_poll && (elec_date_days(m->polling_day) < elec_date_days(m->term_began) ||
-	                  elec_date_days(m->polling_day) >= elec_date_days(m->term_ends)))
-		elec_findings_add(p->f, ELEC_ERROR, "UL19.byelection", "by_election",
-		                  _("polling day %04d-%02d-%02d is not within the current term "
-		                    "(%04d-%02d-%02d to %04d-%02d-%02d): a by-election fills a "
-		                    "seat for the rest of a running term"),
-		                  m->polling_day.year, m->polling_day.month, m->polling_day.day,
-		                  m->term_began.year, m->term_began.month, m->term_began.day,
-		                  m->term_ends.year, m->term_ends.month, m->term_ends.day);
-}
-
-/* ---- named votes (E-2.1, 记名表决 / 举手表决) ---- */
-
-/* E-2.1: "ballot" is "secret" (the default) or "named"; a named vote is a
- * motion's only, and never where the law asks for a secret ballot. */
-static void parse_ballot_mode(pctx *p, const elec_manifest *m, elec_contest *c, json_t *jc,
-                              const char *path)
-{
-	const char *b = get_str(p, jc, "ballot", path, 0);
-	elec_findings scratch;
-	if (b == NULL || strcmp(b, "secret") == 0)
-		return;
-	if (strcmp(b, "named") != 0) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  _("ballot \"%s\" is not secret or named"), b);
-		return;
-	}
-	/* UL19.secret: an election or a recall is a secret ballot */
-	elec_findings_init(&scratch);
-	const char *as = c->type == CONTEST_OFFICE   ? "election"
-	                 : c->type == CONTEST_RECALL ? "recall"
-	                                             : manifest_contest_type_name(c->type);
-	if (rules_vote_mode_check(as, 1, &scratch) != Q_OK) {
-		elec_findings_add(
-		    p->f, ELEC_ERROR, "UL19.secret", path,
-		    _("a named vote (记名表决) is refused: the law requires a secret "
-		      "ballot (无记名投票) for an election or a recall (UL19.secret, UL "
-		      "Art 19, 20)"));
-	} else if (c->type != CONTEST_MOTION) {
-		elec_findings_add(p->f, ELEC_ERROR, NULL, path,
-		                  _("only a motion may be a named vote (ballot \"named\")"));
-	} else {
-		c->named = 1;
-	}
-	if (scratch.oom)
-		p->oom = 1;
-	elec_findings_free(&scratch);
-}
-
 int manifest_contest_balloted(const elec_contest *c)
 {
 	return c != NULL && c->type != CONTEST_PETITION && !c->named;
@@ -1453,21 +1299,20 @@ static const rule_def *write_in_forbidden(const elec_manifest *m)
 	return NULL;
 }
 
-/* Read each contest's optional "write_in" (after the profiles are selected:
- * a profile may forbid write-ins). */
-static void parse_write_ins(pctx *p, elec_manifest *m, json_t *jc)
+/* B-10.1: each contest's write_in (read by the contest table, 0..5) where
+ * it may be: an office, at most its seats, not in a run-off, and not where
+ * a profile forbids it (after the profiles are selected). */
+static void check_write_ins(mf_ctx *p, elec_manifest *m)
 {
-	if (!json_is_array(jc))
-		return;
-	for (size_t i = 0; i < m->ncontests && i < json_array_size(jc); i++) {
+	for (size_t i = 0; i < m->ncontests; i++) {
 		elec_contest *c = &m->contests[i];
-		json_t *v = json_array_get(jc, i);
-		char path[64];
-		uint64_t w = 0;
+		uint32_t w = c->write_in;
 		const rule_def *no;
-		snprintf(path, sizeof(path), "contests[%zu]", i);
-		if (!json_is_object(v) || !get_uint(p, v, "write_in", path, 0, &w) || w == 0)
+		char path[64];
+		if (w == 0)
 			continue;
+		c->write_in = 0;
+		snprintf(path, sizeof(path), "contests[%zu].write_in", i);
 		if (c->type != CONTEST_OFFICE) {
 			elec_findings_add(p->f, ELEC_ERROR, NULL, path,
 			                  _("write_in: only an office contest may have write-in "
@@ -1475,7 +1320,7 @@ static void parse_write_ins(pctx *p, elec_manifest *m, json_t *jc)
 			                  manifest_contest_type_name(c->type));
 			continue;
 		}
-		if (w > MANIFEST_MAX_WRITE_IN || w > c->seats) {
+		if (w > c->seats) {
 			elec_findings_add(
 			    p->f, ELEC_ERROR, NULL, path,
 			    _("write_in must be from 1 to %u and at most the seats (%u), "
@@ -1495,6 +1340,77 @@ static void parse_write_ins(pctx *p, elec_manifest *m, json_t *jc)
 			                  no->id, no->source ? no->source : no->id);
 			continue;
 		}
-		c->write_in = (uint32_t)w;
+		c->write_in = w;
 	}
+}
+
+/* ---- parsing: the manifest table, then the checks across objects ---- */
+
+qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, elec_manifest **out,
+                          elec_findings *f)
+{
+	qerr err = Q_OK;
+	json_t *root = NULL;
+	elec_manifest *m = NULL;
+	json_error_t je;
+
+	*out = NULL;
+	if (len > MANIFEST_MAX_BYTES) {
+		elec_findings_add(f, ELEC_ERROR, NULL, "", _("manifest larger than %u bytes"),
+		                  MANIFEST_MAX_BYTES);
+		return Q_ERR_LIMIT;
+	}
+	root = json_loadb((const char *)bytes, len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL || !json_is_object(root)) {
+		elec_findings_add(f, ELEC_ERROR, NULL, "",
+		                  root ? "the manifest must be a JSON object"
+		                       : "not valid JSON (line %d, column %d): %s",
+		                  je.line, je.column, je.text);
+		err = Q_ERR_FORMAT;
+		goto out;
+	}
+	m = calloc(1, sizeof(*m));
+	if (m == NULL || (m->bytes = malloc(len ? len : 1)) == NULL) {
+		err = Q_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(m->bytes, bytes, len);
+	m->len = len;
+	sha256(m->hash, bytes, len); /* E-1 */
+	m->rules = rb;
+	/* the checks below use the engine's rows (RP-4) */
+	if (rulebook_check_engine(rb, f) != Q_OK) {
+		err = Q_ERR_RULE;
+		goto out;
+	}
+	mf_ctx p = {f, 0, rb, m, 0};
+	mf_read_object(&p, &manifest_object, m, root, "");
+	check_dates(&p, m);
+	check_runoff_contests(&p, m);
+	check_election_committee(&p, m);
+	select_profiles(&p, m);
+	check_write_ins(&p, m);
+	if (p.oom) {
+		err = Q_ERR_NOMEM;
+		goto out;
+	}
+	err = elec_findings_status(f, Q_ERR_RULE);
+	if (err != Q_OK)
+		goto out;
+	for (size_t i = 0; i < m->ncontests; i++)
+		if (!build_options(&m->contests[i])) {
+			err = Q_ERR_NOMEM;
+			goto out;
+		}
+	*out = m;
+	m = NULL;
+out:
+	manifest_free(m);
+	json_decref(root);
+	return err;
+}
+
+qerr manifest_parse(const uint8_t *bytes, size_t len, elec_manifest **out, elec_findings *f)
+{
+	return manifest_parse_rules(bytes, len, rulebook_builtin(), out, f);
 }

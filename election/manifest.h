@@ -8,6 +8,8 @@
  * RULES.md that can be checked before polling day ("Checks on the manifest
  * itself", UL18.contested, UL20.propose, UL20.defence).  All problems are
  * reported at once in an elec_findings list, each naming its JSON path.
+ * The keys of each object are read by the tables of manifest.c through
+ * manifest_table.h (E-2.2): a new key or contest type is a table row.
  *
  * Ownership: an elec_manifest owns all of its strings and arrays;
  * manifest_free(NULL) is safe.  Nothing here is secret.

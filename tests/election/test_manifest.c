@@ -157,7 +157,8 @@ static const struct bad bads[] = {
     {"motion.json", "contests[0].rules", "[\"UL29\", \"CH5.28\"]", 0, ELEC_WARNING, NULL,
      "rules[1]", "charter"},
     /* offices */
-    {"election.json", "contests[0].seats", "0", 0, ELEC_ERROR, NULL, "contests[0]", "at least 1"},
+    {"election.json", "contests[0].seats", "0", 0, ELEC_ERROR, NULL, "contests[0].seats",
+     "seats must be an integer from 1 to 1000, not 0"},
     {"election.json", "contests[0].seats", "-1", 0, ELEC_ERROR, NULL, "contests[0]", "integer"},
     {"election.json", "contests[0].seats", NULL, 0, ELEC_ERROR, NULL, "contests[0]", "seats"},
     {"election.json", "contests[0].seats", "2", 0, ELEC_ERROR, "UL18.contested", "contests[0]",
@@ -167,7 +168,8 @@ static const struct bad bads[] = {
     {"election.json", "contests[1].candidates[1].id", "\"m1\"", 0, ELEC_ERROR, NULL,
      "candidates[1]", "duplicate candidate"},
     {"election.json", "contests[1].candidates[1].voter", "\"V0003\"", 0, ELEC_ERROR, NULL,
-     "candidates[1]", "twice"},
+     "contests[1].candidates[1].voter",
+     "duplicate candidate voter \"V0003\": also at contests[1].candidates[0]"},
     {"election.json", "contests[0].candidates", "[]", 0, ELEC_ERROR, NULL, "contests[0]",
      "candidates"},
     {"election.json", "contests[1].candidates[1].nomination.count", "9", 0, ELEC_ERROR,
@@ -252,8 +254,8 @@ static const struct bad bads[] = {
     /* petition */
     {"petition.json", "contests[0].convenes", "\"council\"", 0, ELEC_ERROR, "UL26.convene",
      "contests[0]", "convenes a residents-meeting"},
-    {"petition.json", "contests[0].convenes", "\"party\"", 0, ELEC_ERROR, NULL, "contests[0]",
-     "convenes must be"},
+    {"petition.json", "contests[0].convenes", "\"party\"", 0, ELEC_ERROR, NULL,
+     "contests[0].convenes", "convenes \"party\" is not residents-meeting"},
 };
 
 Test(manifest, every_kind_of_bad_input_is_named)
@@ -308,7 +310,7 @@ Test(manifest, all_problems_at_once)
 	elec_findings_init(&f);
 	cr_expect_eq(parse_manifest_json(j, &m, &f), Q_ERR_RULE);
 	cr_expect_geq(elec_findings_errors(&f), 4);
-	cr_expect(has_finding(&f, ELEC_ERROR, NULL, "contests[0]", "at least 1"));
+	cr_expect(has_finding(&f, ELEC_ERROR, NULL, "contests[0].seats", "from 1 to 1000"));
 	cr_expect(has_finding(&f, ELEC_ERROR, NULL, "contests[1].rules[0]", "XX1"));
 	cr_expect(has_finding(&f, ELEC_ERROR, "UL8.size", NULL, NULL));
 	cr_expect(has_finding(&f, ELEC_ERROR, NULL, "body.registered", NULL));
