@@ -139,27 +139,26 @@ static void u64_scalar(uint8_t out[32], uint64_t v)
 		out[31 - i] = (uint8_t)(v >> (8 * i));
 }
 
-/* out = a*P + b*Q (P == NULL means G); Q_ERR_POINT if the result is
- * infinity (no encoding; a valid proof never gives one). */
+/* out = a*P + b*Q (P == NULL means G), one libgcrypt linear combination
+ * (xcheck_lincomb_eval); Q_ERR_POINT if the result is infinity (no
+ * encoding; a valid proof never gives one). */
 static qerr lin2(uint8_t out[65], const uint8_t a[32], const uint8_t *P, const uint8_t b[32],
                  const uint8_t *Q)
 {
-	xcheck_point *p = NULL, *q = NULL, *x = NULL, *y = NULL, *r = NULL;
-	qerr e;
-	if ((e = P ? xcheck_point_decode(&p, P, 65) : Q_OK) != Q_OK ||
-	    (e = xcheck_point_decode(&q, Q, 65)) != Q_OK)
-		goto out;
-	if ((e = P ? xcheck_point_mul(&x, a, p) : xcheck_point_mul_base(&x, a)) != Q_OK ||
-	    (e = xcheck_point_mul(&y, b, q)) != Q_OK || (e = xcheck_point_add(&r, x, y)) != Q_OK)
-		goto out;
-	e = xcheck_point_encode(out, r);
-out:
-	xcheck_point_free(p);
-	xcheck_point_free(q);
-	xcheck_point_free(x);
-	xcheck_point_free(y);
-	xcheck_point_free(r);
-	return e;
+	xcheck_term t[2] = {{a, P, 0}, {b, Q, 0}};
+	return xcheck_lincomb_eval(out, t, 2);
+}
+
+/* r = j*c mod n (double and add with mod_add). */
+static void mod_mul_u64(uint8_t r[32], uint64_t j, const uint8_t c[32])
+{
+	uint8_t acc[32] = {0};
+	for (int bit = 63; bit >= 0; bit--) {
+		mod_add(acc, acc, acc);
+		if ((j >> bit) & 1)
+			mod_add(acc, acc, c);
+	}
+	memcpy(r, acc, 32);
 }
 
 /* C-4.3.6-8: a range proof for ct (130 bytes) in [lo, hi] with proof
@@ -168,9 +167,8 @@ static qerr range_check(const ve_ctx *c, tbuf *t, const uint8_t ctx[32], const u
                         uint64_t lo, uint64_t hi, const uint8_t (*cj)[32], const uint8_t (*vj)[32])
 {
 	const uint8_t *alpha = ct, *beta = ct + 65;
-	uint8_t sum[32] = {0}, nc[32], jsc[32], one[32], nbeta[65], d[32], ch[32];
+	uint8_t sum[32] = {0}, jc[32], d[32], ch[32];
 	qerr e;
-	u64_scalar(one, 1);
 	tb_tag(t, "quorum/v1/proof/range");
 	tb_field(t, ctx, 32);
 	tb_field(t, c->Kenc, 65);
@@ -178,26 +176,17 @@ static qerr range_check(const ve_ctx *c, tbuf *t, const uint8_t ctx[32], const u
 	tb_u64(t, hi);
 	tb_field(t, alpha, 65);
 	tb_field(t, beta, 65);
-	/* -beta = (n-1) * beta */
-	uint8_t nm1[32];
-	mod_neg(nm1, one);
-	if ((e = xcheck_mul65(nbeta, nm1, beta)) != Q_OK)
-		return e;
 	for (uint64_t j = lo; j <= hi; j++) {
 		const uint8_t *c_ = cj[j - lo], *v_ = vj[j - lo];
-		uint8_t a[65], b[65], jc[65];
-		mod_neg(nc, c_);
+		uint8_t a[65], b[65];
 		/* a_j = v_j G - c_j alpha */
-		if ((e = lin2(a, v_, NULL, nc, alpha)) != Q_OK)
+		xcheck_term ta[2] = {{v_, NULL, 0}, {c_, alpha, 1}};
+		if ((e = xcheck_lincomb_eval(a, ta, 2)) != Q_OK)
 			return e;
-		/* b_j = v_j K + c_j (jG - beta) */
-		u64_scalar(jsc, j);
-		if (j == 0) {
-			memcpy(jc, nbeta, 65);
-		} else if ((e = lin2(jc, jsc, NULL, one, nbeta)) != Q_OK) {
-			return e;
-		}
-		if ((e = lin2(b, v_, c->Kenc, c_, jc)) != Q_OK)
+		/* b_j = v_j K + c_j (jG - beta) = v_j K + (j c_j) G - c_j beta */
+		mod_mul_u64(jc, j, c_);
+		xcheck_term tb[3] = {{v_, c->Kenc, 0}, {jc, NULL, 0}, {c_, beta, 1}};
+		if ((e = xcheck_lincomb_eval(b, tb, 3)) != Q_OK)
 			return e;
 		tb_field(t, a, 65);
 		tb_field(t, b, 65);
@@ -656,6 +645,14 @@ static void sample_station(ve_ctx *c, tbuf *t, size_t si, const uint64_t *pick, 
 	if ((e = ve_path(c, path, sizeof path, rel)) == Q_OK)
 		e = srec_stream_open(&rs, path, 0, why, sizeof why);
 	while (e == Q_OK && *d < want && pick[*d] < last) {
+		/* an entry not in the sample is only cut out and hashed, not
+		 * parsed (V-14): the record is read again, not decoded again */
+		if (st->first_cast + srec_stream_index(rs) < pick[*d]) {
+			e = srec_stream_skip(rs, &end, why, sizeof why);
+			if (end)
+				break;
+			continue;
+		}
 		memset(&rb, 0, sizeof rb);
 		e = srec_stream_next(rs, &rb, &end, why, sizeof why);
 		if (e == Q_ERR_FORMAT && rb.bad)

@@ -451,6 +451,11 @@ qerr srec_stream_finish(srec_stream *s, json_t **rest, uint8_t sha[32], size_t *
 	return Q_OK;
 }
 
+size_t srec_stream_index(const srec_stream *s)
+{
+	return s == NULL ? 0 : s->index;
+}
+
 uint64_t srec_stream_bytes(const srec_stream *s)
 {
 	return s == NULL ? 0 : s->nread;
