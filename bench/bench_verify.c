@@ -59,7 +59,9 @@
 #include "tests/tally/fixture.h"
 #include "tests/common/testutil.h"
 
+#ifndef BATCH
 #define BATCH 64 /* as check 4 (audit/verify_stations.c VE_BATCH) */
+#endif
 
 static double wall_s(void)
 {
@@ -363,6 +365,11 @@ int main(int argc, char **argv)
 	/* ---- the floor, in this run ---- */
 	size_t nf = N < 1024 ? N : 1024; /* enough for a stable per-ballot figure */
 	double floor_ballot = measure_floor(recdir, nf);
+	if (getenv("BENCH_FLOOR_ONLY") != NULL) { /* the floor alone, e.g. to compare BATCH */
+		printf("floor (1 thread, %zu ballots, %d per batch): %.1f us/ballot\n", nf, BATCH,
+		       floor_ballot * 1e6);
+		return 0;
+	}
 
 	/* ---- quorum-audit verify-election and the tally, as children ---- */
 	snprintf(thr, sizeof thr, "%u", used);
