@@ -261,6 +261,40 @@ static qerr entry_fail(srec_stream *s, srec_ballot *b, char *why, size_t whylen,
 	return Q_ERR_FORMAT;
 }
 
+/* A string's bytes that jansson would hand back unchanged: printable
+ * ASCII other than '"' and '\\' (no escape, no UTF-8 to check). */
+static int plain(char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* The entry exactly as a station writes it (P-7.1, compact, sorted keys):
+ * {"ballot":"B","tracking_code":"H"} with B and H plain.  1 and the two
+ * strings set if so; jansson would parse it to the same two strings, so
+ * this only spares the parse.  Anything else (0) is parsed by jansson. */
+static int entry_fast(const char *p, size_t n, const char **bv, size_t *bl, const char **tv,
+                      size_t *tl)
+{
+	static const char k1[] = "{\"ballot\":\"", k2[] = "\",\"tracking_code\":\"", k3[] = "\"}";
+	size_t i = sizeof k1 - 1, s1, s2;
+	if (n < i || memcmp(p, k1, i) != 0)
+		return 0;
+	for (s1 = i; i < n && plain(p[i]); i++)
+		;
+	if (n - i < sizeof k2 - 1 || memcmp(p + i, k2, sizeof k2 - 1) != 0)
+		return 0;
+	*bv = p + s1;
+	*bl = i - s1;
+	i += sizeof k2 - 1;
+	for (s2 = i; i < n && plain(p[i]); i++)
+		;
+	if (n - i != sizeof k3 - 1 || memcmp(p + i, k3, sizeof k3 - 1) != 0)
+		return 0;
+	*tv = p + s2;
+	*tl = i - s2;
+	return 1;
+}
+
 /* Parse s->ent as entry number s->index into b (b->index is set whatever
  * the outcome, and the entry is counted). */
 static qerr entry(srec_stream *s, srec_ballot *b, char *why, size_t whylen)
@@ -268,27 +302,36 @@ static qerr entry(srec_stream *s, srec_ballot *b, char *why, size_t whylen)
 	json_t *j = NULL;
 	const json_t *bs, *tc;
 	json_error_t je;
-	size_t need;
+	const char *bv, *tv;
+	size_t need, bl, tl;
 	qerr e = Q_ERR_FORMAT;
 	b->index = s->index++;
 	b->enc = NULL;
 	b->len = 0;
 	b->bad = 0;
-	j = json_loadb(s->ent.p, s->ent.len, JSON_REJECT_DUPLICATES, &je);
-	if (!json_is_object(j)) {
-		e = entry_fail(s, b, why, whylen,
-		               "station record: ballots[%zu] is not a JSON object", b->index);
-		goto out;
+	if (!entry_fast(s->ent.p, s->ent.len, &bv, &bl, &tv, &tl)) {
+		j = json_loadb(s->ent.p, s->ent.len, JSON_REJECT_DUPLICATES, &je);
+		if (!json_is_object(j)) {
+			e = entry_fail(s, b, why, whylen,
+			               "station record: ballots[%zu] is not a JSON object",
+			               b->index);
+			goto out;
+		}
+		bs = json_object_get(j, "ballot");
+		tc = json_object_get(j, "tracking_code");
+		if (!json_is_string(bs) || !json_is_string(tc)) {
+			e = entry_fail(
+			    s, b, why, whylen,
+			    "station record: ballots[%zu] has no ballot or tracking_code",
+			    b->index);
+			goto out;
+		}
+		bv = json_string_value(bs);
+		bl = json_string_length(bs);
+		tv = json_string_value(tc);
+		tl = json_string_length(tc);
 	}
-	bs = json_object_get(j, "ballot");
-	tc = json_object_get(j, "tracking_code");
-	if (!json_is_string(bs) || !json_is_string(tc)) {
-		e = entry_fail(s, b, why, whylen,
-		               "station record: ballots[%zu] has no ballot or tracking_code",
-		               b->index);
-		goto out;
-	}
-	need = b64_max_decoded_len(json_string_length(bs)) + 1;
+	need = b64_max_decoded_len(bl) + 1;
 	if (need > s->deccap) {
 		uint8_t *nd = realloc(s->dec, need);
 		if (nd == NULL) {
@@ -298,10 +341,8 @@ static qerr entry(srec_stream *s, srec_ballot *b, char *why, size_t whylen)
 		s->dec = nd;
 		s->deccap = need;
 	}
-	if (json_string_length(bs) == 0 ||
-	    b64_decode(s->dec, &b->len, json_string_value(bs), json_string_length(bs)) != Q_OK ||
-	    hex_decode(b->code, sizeof b->code, json_string_value(tc), json_string_length(tc)) !=
-	        Q_OK) {
+	if (bl == 0 || b64_decode(s->dec, &b->len, bv, bl) != Q_OK ||
+	    hex_decode(b->code, sizeof b->code, tv, tl) != Q_OK) {
 		b->len = 0;
 		e = entry_fail(s, b, why, whylen,
 		               "station record: ballots[%zu]: bad base64 or tracking code",
