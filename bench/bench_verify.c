@@ -30,6 +30,14 @@
  * written) is timed as a child too.  Each station's roll says it has N
  * voters (fx_station_registered), so the record verifies whole.
  *
+ * Measured (issue 13, session 5, scripts/bench-scale N 2 on the shared
+ * 2-core machine at load ~13, so only the CPU ratios mean anything):
+ * verify-election CPU per ballot / floor 2.05 at 1,000, 1.26 at 4,000,
+ * 1.26 at 16,000 (before: 3.63 at 1,000, 2.24 at 4,000); peak RSS 16.5,
+ * 18.1, 23.9 MB (the external sort's 16 MiB buffer filling, then flat);
+ * the tally's CPU ratio 1.07, 0.99, 1.18, but its peak RSS 39.7, 68.0,
+ * 175.8 MB: it still loads each station record whole.
+ *
  * Usage: bench_verify [N [threads]]   (defaults 20000, all cores)
  * With BENCH_SCALE_CACHE=DIR the record is built once in DIR/N/ and reused
  * by later runs of the same N (scripts/bench-scale); with BENCH_VERIFY_KEEP
