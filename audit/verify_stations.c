@@ -751,13 +751,35 @@ static void verify_alone(ve_ctx *c, ve_ballot *b)
 	}
 }
 
-/* Add b's ciphertexts to acc (R-6 (3)): every option's (alpha, beta). */
-static void acc_add(ballot_job *j, ve_acc *acc, const ve_ballot *b, elgamal_ct *one)
+/* Check 6's sum (R-6 (3)) from the decoding check 4 made of the ballot,
+ * instead of decoding its bytes a second time with OpenSSL.  -1 (nothing
+ * added) if its selections are not the style's T options; acc_add then
+ * decodes the bytes. */
+static int acc_add_decoded(const ballot_job *j, ve_acc *acc, const ballot *bb)
+{
+	size_t t = 0;
+	for (size_t k = 0; k < bb->ncontests; k++)
+		t += bb->contests[k].nsel;
+	if (t != j->T)
+		return -1;
+	t = 0;
+	for (size_t k = 0; k < bb->ncontests; k++)
+		for (size_t s = 0; s < bb->contests[k].nsel; s++, t++)
+			if (elgamal_add(acc->sum[t], acc->sum[t], bb->contests[k].sel[s].ct) !=
+			    Q_OK)
+				acc->oom = 1;
+	return 0;
+}
+
+/* Add b's ciphertexts to acc (R-6 (3)): every option's (alpha, beta);
+ * with summed, check 6's sum was made by acc_add_decoded and only
+ * libgcrypt's is made here. */
+static void acc_add(ballot_job *j, ve_acc *acc, const ve_ballot *b, elgamal_ct *one, int summed)
 {
 	for (size_t t = 0; t < j->T && !acc->oom; t++) {
 		const uint8_t *ct = b->enc + j->off[t];
-		if (elgamal_ct_decode(one, ct, ELGAMAL_CT_LEN) != Q_OK ||
-		    elgamal_add(acc->sum[t], acc->sum[t], one) != Q_OK)
+		if (!summed && (elgamal_ct_decode(one, ct, ELGAMAL_CT_LEN) != Q_OK ||
+		                elgamal_add(acc->sum[t], acc->sum[t], one) != Q_OK))
 			acc->oom = 1; /* a decoded ballot's ciphertexts decode */
 		for (size_t half = 0; half < 2 && !acc->xbad; half++) {
 			xcheck_point *p = NULL, *q = NULL, **xs = &acc->xs[2 * t + half];
@@ -830,11 +852,13 @@ static void verify_chunk(ballot_job *j, ve_acc *acc, size_t start, size_t end)
 			ballot_tracking_code(code, c->style, b->enc, b->len);
 			b->stage = memcmp(code, b->code, BALLOT_CODE_LEN) == 0 ? 4 : 3;
 		}
+		/* R-6 (3): the sum is of every ballot that decodes (check 6) */
+		int summed = b->len == j->slen && one != NULL && !acc->oom &&
+		             acc_add_decoded(j, acc, b->b) == 0;
 		ballot_free(b->b);
 		b->b = NULL;
-		/* R-6 (3): the sum is of every ballot that decodes (check 6) */
 		if (b->len == j->slen && one != NULL)
-			acc_add(j, acc, b, one);
+			acc_add(j, acc, b, one, summed);
 	}
 	elgamal_ct_free(one);
 }

@@ -9,6 +9,8 @@
  * evaluated with xcheck_* point arithmetic.  OpenSSL is used only to
  * serialise values that check 4..7 already decoded (encodings are bytes).
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,27 +141,26 @@ static void u64_scalar(uint8_t out[32], uint64_t v)
 		out[31 - i] = (uint8_t)(v >> (8 * i));
 }
 
-/* out = a*P + b*Q (P == NULL means G); Q_ERR_POINT if the result is
- * infinity (no encoding; a valid proof never gives one). */
+/* out = a*P + b*Q (P == NULL means G), one libgcrypt linear combination
+ * (xcheck_lincomb_eval); Q_ERR_POINT if the result is infinity (no
+ * encoding; a valid proof never gives one). */
 static qerr lin2(uint8_t out[65], const uint8_t a[32], const uint8_t *P, const uint8_t b[32],
                  const uint8_t *Q)
 {
-	xcheck_point *p = NULL, *q = NULL, *x = NULL, *y = NULL, *r = NULL;
-	qerr e;
-	if ((e = P ? xcheck_point_decode(&p, P, 65) : Q_OK) != Q_OK ||
-	    (e = xcheck_point_decode(&q, Q, 65)) != Q_OK)
-		goto out;
-	if ((e = P ? xcheck_point_mul(&x, a, p) : xcheck_point_mul_base(&x, a)) != Q_OK ||
-	    (e = xcheck_point_mul(&y, b, q)) != Q_OK || (e = xcheck_point_add(&r, x, y)) != Q_OK)
-		goto out;
-	e = xcheck_point_encode(out, r);
-out:
-	xcheck_point_free(p);
-	xcheck_point_free(q);
-	xcheck_point_free(x);
-	xcheck_point_free(y);
-	xcheck_point_free(r);
-	return e;
+	xcheck_term t[2] = {{a, P, 0}, {b, Q, 0}};
+	return xcheck_lincomb_eval(out, t, 2);
+}
+
+/* r = j*c mod n (double and add with mod_add). */
+static void mod_mul_u64(uint8_t r[32], uint64_t j, const uint8_t c[32])
+{
+	uint8_t acc[32] = {0};
+	for (int bit = 63; bit >= 0; bit--) {
+		mod_add(acc, acc, acc);
+		if ((j >> bit) & 1)
+			mod_add(acc, acc, c);
+	}
+	memcpy(r, acc, 32);
 }
 
 /* C-4.3.6-8: a range proof for ct (130 bytes) in [lo, hi] with proof
@@ -168,9 +169,8 @@ static qerr range_check(const ve_ctx *c, tbuf *t, const uint8_t ctx[32], const u
                         uint64_t lo, uint64_t hi, const uint8_t (*cj)[32], const uint8_t (*vj)[32])
 {
 	const uint8_t *alpha = ct, *beta = ct + 65;
-	uint8_t sum[32] = {0}, nc[32], jsc[32], one[32], nbeta[65], d[32], ch[32];
+	uint8_t sum[32] = {0}, jc[32], d[32], ch[32];
 	qerr e;
-	u64_scalar(one, 1);
 	tb_tag(t, "quorum/v1/proof/range");
 	tb_field(t, ctx, 32);
 	tb_field(t, c->Kenc, 65);
@@ -178,26 +178,17 @@ static qerr range_check(const ve_ctx *c, tbuf *t, const uint8_t ctx[32], const u
 	tb_u64(t, hi);
 	tb_field(t, alpha, 65);
 	tb_field(t, beta, 65);
-	/* -beta = (n-1) * beta */
-	uint8_t nm1[32];
-	mod_neg(nm1, one);
-	if ((e = xcheck_mul65(nbeta, nm1, beta)) != Q_OK)
-		return e;
 	for (uint64_t j = lo; j <= hi; j++) {
 		const uint8_t *c_ = cj[j - lo], *v_ = vj[j - lo];
-		uint8_t a[65], b[65], jc[65];
-		mod_neg(nc, c_);
+		uint8_t a[65], b[65];
 		/* a_j = v_j G - c_j alpha */
-		if ((e = lin2(a, v_, NULL, nc, alpha)) != Q_OK)
+		xcheck_term ta[2] = {{v_, NULL, 0}, {c_, alpha, 1}};
+		if ((e = xcheck_lincomb_eval(a, ta, 2)) != Q_OK)
 			return e;
-		/* b_j = v_j K + c_j (jG - beta) */
-		u64_scalar(jsc, j);
-		if (j == 0) {
-			memcpy(jc, nbeta, 65);
-		} else if ((e = lin2(jc, jsc, NULL, one, nbeta)) != Q_OK) {
-			return e;
-		}
-		if ((e = lin2(b, v_, c->Kenc, c_, jc)) != Q_OK)
+		/* b_j = v_j K + c_j (jG - beta) = v_j K + (j c_j) G - c_j beta */
+		mod_mul_u64(jc, j, c_);
+		xcheck_term tb[3] = {{v_, c->Kenc, 0}, {jc, NULL, 0}, {c_, beta, 1}};
+		if ((e = xcheck_lincomb_eval(b, tb, 3)) != Q_OK)
 			return e;
 		tb_field(t, a, 65);
 		tb_field(t, b, 65);
@@ -245,7 +236,7 @@ static qerr ct_add(uint8_t acc[130], int *have, const uint8_t x[130])
 
 /* B-3.0: the ballot identity, H_T(tag; H_B, ct_1, ..., ct_T), from the
  * ciphertext bytes of the B-2 encoding (ve_ct_offsets), with libgcrypt. */
-static qerr ballot_id_x(ve_ctx *c, tbuf *t, const ve_ballot *vb, uint8_t id[32])
+static qerr ballot_id_x(const ve_ctx *c, tbuf *t, const ve_ballot *vb, uint8_t id[32])
 {
 	size_t T = c->style->total_options;
 	size_t *off = calloc(T ? T : 1, sizeof *off);
@@ -268,8 +259,8 @@ static qerr ballot_id_x(ve_ctx *c, tbuf *t, const ve_ballot *vb, uint8_t id[32])
 
 /* B-3.4: the context of one proof (kind: the tag), with libgcrypt;
  * idx < 0 for the contest total (no index field). */
-static void proof_ctx_x(ve_ctx *c, tbuf *t, const char *tag, const uint8_t id[32], size_t contest,
-                        long idx, uint8_t ctx[32])
+static void proof_ctx_x(const ve_ctx *c, tbuf *t, const char *tag, const uint8_t id[32],
+                        size_t contest, long idx, uint8_t ctx[32])
 {
 	tb_tag(t, tag);
 	tb_field(t, c->base_hash, 32);
@@ -280,8 +271,11 @@ static void proof_ctx_x(ve_ctx *c, tbuf *t, const char *tag, const uint8_t id[32
 	xcheck_sha256(ctx, t->p, t->len); /* t->oom: the caller's check fails */
 }
 
-/* One ballot: tracking code and every range proof. */
-static void xcheck_ballot(ve_ctx *c, tbuf *t, const ve_ballot *vb, const ballot *b)
+/* One ballot: tracking code and every range proof.  Reads c only (so it
+ * runs on any thread, with its own t); 0 if it holds, else -1 with the
+ * failure, as check 10 reports it, in why. */
+static int xcheck_ballot(const ve_ctx *c, tbuf *t, const ve_ballot *vb, const ballot *b, char *why,
+                         size_t whylen)
 {
 	const ve_station *s = &c->st[vb->station];
 	uint8_t d[32];
@@ -289,20 +283,20 @@ static void xcheck_ballot(ve_ctx *c, tbuf *t, const ve_ballot *vb, const ballot 
 	tb_field(t, c->base_hash, 32);
 	tb_field(t, vb->enc, vb->len);
 	if (t->oom) {
-		ve_fail(c, VE_CROSSCHECK, "out of memory");
-		return;
+		snprintf(why, whylen, "out of memory");
+		return -1;
 	}
 	xcheck_sha256(d, t->p, t->len);
 	if (memcmp(d, vb->code, 32) != 0) {
-		ve_fail(c, VE_CROSSCHECK, "stations/%s: ballots[%zu]: tracking code (libgcrypt)",
-		        s->id, vb->index);
-		return;
+		snprintf(why, whylen, "stations/%s: ballots[%zu]: tracking code (libgcrypt)", s->id,
+		         vb->index);
+		return -1;
 	}
 	uint8_t id[32], ctx[32];
 	if (ballot_id_x(c, t, vb, id) != Q_OK) {
-		ve_fail(c, VE_CROSSCHECK, "stations/%s: ballots[%zu]: ballot identity (B-3.0)",
-		        s->id, vb->index);
-		return;
+		snprintf(why, whylen, "stations/%s: ballots[%zu]: ballot identity (B-3.0)", s->id,
+		         vb->index);
+		return -1;
 	}
 	for (size_t k = 0; k < b->ncontests; k++) {
 		const ballot_contest *bc = &b->contests[k];
@@ -320,37 +314,35 @@ static void xcheck_ballot(ve_ctx *c, tbuf *t, const ve_ballot *vb, const ballot 
 			if (e == Q_OK && cs->ngroups > 0 && cs->group[j] < BALLOT_MAX_OPTIONS)
 				e = ct_add(grp[cs->group[j]], &have_grp[cs->group[j]], ct);
 			if (e != Q_OK) {
-				ve_fail(c, VE_CROSSCHECK,
-				        "stations/%s: ballots[%zu]: contest %zu option %zu: the "
-				        "0/1 proof "
-				        "fails under libgcrypt (C-4.3.8): %s",
-				        s->id, vb->index, k, j, qerr_str(e));
-				return;
+				snprintf(
+				    why, whylen,
+				    "stations/%s: ballots[%zu]: contest %zu option %zu: the 0/1 "
+				    "proof fails under libgcrypt (C-4.3.8): %s",
+				    s->id, vb->index, k, j, qerr_str(e));
+				return -1;
 			}
 		}
 		for (size_t g = 0; g < bc->ngroups; g++) {
 			proof_ctx_x(c, t, BALLOT_TAG_GROUP, id, k, (long)g, ctx);
 			if (!have_grp[g] ||
 			    range_check_pf(c, t, ctx, grp[g], bc->group_proof[g]) != Q_OK) {
-				ve_fail(
-				    c, VE_CROSSCHECK,
-				    "stations/%s: ballots[%zu]: contest %zu group %zu: proof fails "
-				    "under libgcrypt",
-				    s->id, vb->index, k, g);
-				return;
+				snprintf(why, whylen,
+				         "stations/%s: ballots[%zu]: contest %zu group %zu: proof "
+				         "fails under libgcrypt",
+				         s->id, vb->index, k, g);
+				return -1;
 			}
 		}
 		proof_ctx_x(c, t, BALLOT_TAG_CONTEST, id, k, -1, ctx);
 		if (!have_tot || range_check_pf(c, t, ctx, tot, bc->total_proof) != Q_OK) {
-			ve_fail(
-			    c, VE_CROSSCHECK,
-			    "stations/%s: ballots[%zu]: contest %zu: the total's proof fails under "
-			    "libgcrypt",
-			    s->id, vb->index, k);
-			return;
+			snprintf(why, whylen,
+			         "stations/%s: ballots[%zu]: contest %zu: the total's proof fails "
+			         "under libgcrypt",
+			         s->id, vb->index, k);
+			return -1;
 		}
 	}
-	ve_ok(c, VE_CROSSCHECK);
+	return 0;
 }
 
 qerr ve_xcheck_record_sig(const uint8_t pk[32], const void *record, size_t len,
@@ -639,10 +631,109 @@ out:
 	free(ab);
 }
 
+/* ---- the sample, on the verifier's threads (V-14) ---- */
+
+/* Sampled ballots read ahead per thread before they are verified. */
+#define XS_PER_THREAD 4
+
+typedef struct xs_item {
+	ve_ballot vb; /* vb.enc points into buf, or NULL: a malformed entry */
+	uint8_t *buf;
+	size_t cap;
+	int fail;
+	char why[VE_DETAIL_LEN];
+} xs_item;
+
+typedef struct xs_job {
+	const ve_ctx *c;
+	xs_item *it;
+	size_t n, cap, nthr;
+	atomic_size_t next;
+	uint64_t done;
+} xs_job;
+
+/* Take items of the window until none is left; each thread hashes with
+ * its own transcript buffer (and libgcrypt context, crypto/xcheck.h). */
+static void *xs_worker(void *arg)
+{
+	xs_job *j = arg;
+	tbuf t = {NULL, 0, 0, 0};
+	size_t i;
+	while ((i = atomic_fetch_add(&j->next, 1)) < j->n) {
+		xs_item *x = &j->it[i];
+		ballot *b = NULL;
+		if (x->vb.enc == NULL ||
+		    ballot_decode(j->c->style, x->vb.enc, x->vb.len, &b) != Q_OK) {
+			x->fail = 1;
+			snprintf(x->why, sizeof x->why,
+			         "stations/%s: ballots[%zu]: does not decode",
+			         j->c->st[x->vb.station].id, x->vb.index);
+		} else {
+			x->fail = xcheck_ballot(j->c, &t, &x->vb, b, x->why, sizeof x->why) != 0;
+		}
+		ballot_free(b);
+	}
+	free(t.p);
+	return NULL;
+}
+
+/* Verify the window's items on j->nthr threads (this one included), then
+ * report them in record order, so the report depends on neither. */
+static void xs_flush(ve_ctx *c, xs_job *j)
+{
+	pthread_t th[VE_MAX_THREADS];
+	size_t started = 0;
+	if (j->n == 0)
+		return;
+	atomic_store(&j->next, 0);
+	for (size_t t = 1; t < j->nthr && t < j->n; t++)
+		if (pthread_create(&th[started], NULL, xs_worker, j) == 0)
+			started++;
+	xs_worker(j);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	for (size_t i = 0; i < j->n; i++) {
+		if (j->it[i].fail)
+			ve_fail(c, VE_CROSSCHECK, "%s", j->it[i].why);
+		else
+			ve_ok(c, VE_CROSSCHECK);
+	}
+	j->done += j->n;
+	progress_update(&c->bar, j->done);
+	j->n = 0;
+}
+
+/* Copy a read entry into the window; -1 if memory ran out. */
+static int xs_add(xs_job *j, size_t si, const srec_ballot *rb)
+{
+	xs_item *x = &j->it[j->n];
+	memset(&x->vb, 0, sizeof x->vb);
+	x->fail = 0;
+	x->why[0] = '\0';
+	x->vb.station = si;
+	x->vb.index = rb->index;
+	memcpy(x->vb.code, rb->code, BALLOT_CODE_LEN);
+	if (rb->enc != NULL) {
+		if (x->cap < rb->len) {
+			uint8_t *n = realloc(x->buf, rb->len);
+			if (n == NULL)
+				return -1;
+			x->buf = n;
+			x->cap = rb->len;
+		}
+		memcpy(x->buf, rb->enc, rb->len);
+		x->vb.enc = x->buf;
+		x->vb.len = rb->len;
+	}
+	j->n++;
+	return 0;
+}
+
 /* Check 10 on the sampled ballots of station si: pick[*d..] (ascending
- * global numbers) that fall in its record, read again one at a time; the
- * record must still be the one whose signature check 3 verified. */
-static void sample_station(ve_ctx *c, tbuf *t, size_t si, const uint64_t *pick, uint64_t want,
+ * global numbers) that fall in its record, read again one at a time and
+ * verified a window at a time on the threads; the record must still be
+ * the one whose signature check 3 verified. */
+static void sample_station(ve_ctx *c, xs_job *j, size_t si, const uint64_t *pick, uint64_t want,
                            uint64_t *d)
 {
 	ve_station *st = &c->st[si];
@@ -656,6 +747,14 @@ static void sample_station(ve_ctx *c, tbuf *t, size_t si, const uint64_t *pick, 
 	if ((e = ve_path(c, path, sizeof path, rel)) == Q_OK)
 		e = srec_stream_open(&rs, path, 0, why, sizeof why);
 	while (e == Q_OK && *d < want && pick[*d] < last) {
+		/* an entry not in the sample is only cut out and hashed, not
+		 * parsed (V-14): the record is read again, not decoded again */
+		if (st->first_cast + srec_stream_index(rs) < pick[*d]) {
+			e = srec_stream_skip(rs, &end, why, sizeof why);
+			if (end)
+				break;
+			continue;
+		}
 		memset(&rb, 0, sizeof rb);
 		e = srec_stream_next(rs, &rb, &end, why, sizeof why);
 		if (e == Q_ERR_FORMAT && rb.bad)
@@ -665,22 +764,15 @@ static void sample_station(ve_ctx *c, tbuf *t, size_t si, const uint64_t *pick, 
 		if (st->first_cast + rb.index != pick[*d])
 			continue;
 		(*d)++;
-		ve_ballot vb;
-		ballot *b = NULL;
-		memset(&vb, 0, sizeof vb);
-		vb.station = si;
-		vb.index = rb.index;
-		memcpy(vb.code, rb.code, BALLOT_CODE_LEN);
-		vb.enc = (uint8_t *)rb.enc;
-		vb.len = rb.len;
-		if (vb.enc == NULL || ballot_decode(c->style, vb.enc, vb.len, &b) != Q_OK)
-			ve_fail(c, VE_CROSSCHECK, "stations/%s: ballots[%zu]: does not decode",
-			        st->id, vb.index);
-		else
-			xcheck_ballot(c, t, &vb, b);
-		ballot_free(b);
-		progress_update(&c->bar, *d);
+		if (xs_add(j, si, &rb) != 0) {
+			e = Q_ERR_NOMEM;
+			snprintf(why, sizeof why, "out of memory");
+			break;
+		}
+		if (j->n == j->cap)
+			xs_flush(c, j);
 	}
+	xs_flush(c, j);
 	/* the rest of the record, for its hash */
 	while (e == Q_OK && !end)
 		e = srec_stream_skip(rs, &end, why, sizeof why);
@@ -699,6 +791,17 @@ static void sample_station(ve_ctx *c, tbuf *t, size_t si, const uint64_t *pick, 
 	/* picks past a record that ended early are not in it */
 	while (*d < want && pick[*d] < last)
 		(*d)++;
+}
+
+/* The threads of check 4 (--threads, V-14). */
+static size_t xs_threads(const ve_ctx *c)
+{
+	unsigned want = c->o->threads;
+	if (want == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		want = n > 0 ? (unsigned)n : 1;
+	}
+	return want > VE_MAX_THREADS ? VE_MAX_THREADS : want;
 }
 
 void ve_check_crosscheck(ve_ctx *c)
@@ -752,13 +855,27 @@ void ve_check_crosscheck(ve_ctx *c)
 	progress_begin(&c->bar, c->o->progress_fd, "cross-checking (libgcrypt)", want);
 	/* the sample's ballots, read again from their records (V-14) */
 	uint64_t d = 0;
+	xs_job job;
+	memset(&job, 0, sizeof job);
+	job.c = c;
+	job.nthr = xs_threads(c);
+	job.cap = XS_PER_THREAD * job.nthr;
+	if ((job.it = calloc(job.cap, sizeof *job.it)) == NULL) {
+		ve_fail(c, VE_CROSSCHECK, "sample: out of memory");
+		free(pick);
+		free(t.p);
+		return;
+	}
 	for (size_t si = 0; si < c->nst && d < want; si++) {
 		ve_station *st = &c->st[si];
 		if (!st->collected || st->nrec_cast <= 0 ||
 		    pick[d] >= st->first_cast + (uint64_t)st->nrec_cast)
 			continue;
-		sample_station(c, &t, si, pick, want, &d);
+		sample_station(c, &job, si, pick, want, &d);
 	}
+	for (size_t i = 0; i < job.cap; i++)
+		free(job.it[i].buf);
+	free(job.it);
 	progress_end(&c->bar);
 	/* the first VE_SAMPLE_LIST, for the report */
 	for (uint64_t i = 0; i < want && r->nlisted < VE_SAMPLE_LIST; i++) {

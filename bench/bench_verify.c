@@ -30,13 +30,23 @@
  * written) is timed as a child too.  Each station's roll says it has N
  * voters (fx_station_registered), so the record verifies whole.
  *
+ * Measured (issue 13, session 5, scripts/bench-scale N 2 on the shared
+ * 2-core machine at load ~13, so only the CPU ratios mean anything):
+ * verify-election CPU per ballot / floor 2.05 at 1,000, 1.26 at 4,000,
+ * 1.26 at 16,000 (before: 3.63 at 1,000, 2.24 at 4,000); peak RSS 16.5,
+ * 18.1, 23.9 MB (the external sort's 16 MiB buffer filling, then flat);
+ * the tally's CPU ratio 1.07, 0.99, 1.18, but its peak RSS 39.7, 68.0,
+ * 175.8 MB: it still loads each station record whole.
+ *
  * Usage: bench_verify [N [threads]]   (defaults 20000, all cores)
  * With BENCH_SCALE_CACHE=DIR the record is built once in DIR/N/ and reused
  * by later runs of the same N (scripts/bench-scale); with BENCH_VERIFY_KEEP
  * set a record built in a temporary directory is kept (its path printed).
  * The last line is
- *   N ballots: verify S s (floor F s, ratio R), tally T s, peak RSS M MB
- * (the peak RSS of verify-election).
+ *   N ballots: verify S s (floor F s, ratio R; CPU C s, ratio Rc),
+ *   tally T s (ratio R2; CPU C2 s, ratio R2c; peak RSS M2 MB), peak RSS M MB
+ * (one line; M is the peak RSS of verify-election).  The tally's floor is
+ * the same decode + batch verification: it verifies every proof too.
  * Needs the tests built (it links tests/tally/fixture.c, whose assertions
  * abort the set-up on failure).
  */
@@ -59,7 +69,9 @@
 #include "tests/tally/fixture.h"
 #include "tests/common/testutil.h"
 
+#ifndef BATCH
 #define BATCH 64 /* as check 4 (audit/verify_stations.c VE_BATCH) */
+#endif
 
 static double wall_s(void)
 {
@@ -363,6 +375,11 @@ int main(int argc, char **argv)
 	/* ---- the floor, in this run ---- */
 	size_t nf = N < 1024 ? N : 1024; /* enough for a stable per-ballot figure */
 	double floor_ballot = measure_floor(recdir, nf);
+	if (getenv("BENCH_FLOOR_ONLY") != NULL) { /* the floor alone, e.g. to compare BATCH */
+		printf("floor (1 thread, %zu ballots, %d per batch): %.1f us/ballot\n", nf, BATCH,
+		       floor_ballot * 1e6);
+		return 0;
+	}
 
 	/* ---- quorum-audit verify-election and the tally, as children ---- */
 	snprintf(thr, sizeof thr, "%u", used);
@@ -409,8 +426,14 @@ int main(int argc, char **argv)
 			test_rmtree(tmp);
 		free(tmp);
 	}
-	printf("%zu ballots: verify %.2f s (floor %.2f s, ratio %.2f), tally %.2f s, peak RSS %.1f "
-	       "MB\n",
-	       N, t_wall, fl_wall, t_wall / fl_wall, y_wall, (double)rss / 1024.0);
+	/* wall ratios mean little on a loaded machine (the floor is CPU
+	 * time): the CPU ratios follow each, and the tally's own peak RSS */
+	double fl_cpu = floor_ballot * (double)N;
+	printf("%zu ballots: verify %.2f s (floor %.2f s, ratio %.2f; CPU %.2f s, ratio %.2f), "
+	       "tally %.2f s (ratio %.2f; CPU %.2f s, ratio %.2f; peak RSS %.1f MB), peak RSS "
+	       "%.1f MB\n",
+	       N, t_wall, fl_wall, t_wall / fl_wall, t_cpu, t_cpu / fl_cpu, y_wall,
+	       y_wall / fl_wall, y_cpu, y_cpu / fl_cpu, (double)y_rss / 1024.0,
+	       (double)rss / 1024.0);
 	return 0;
 }

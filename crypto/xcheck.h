@@ -75,7 +75,9 @@ typedef struct xcheck_term {
 	int negate;
 } xcheck_term;
 
-/* Check  sum_i (+/-) s_i*P_i == Q  (S-7.2).  q == NULL means Q is the
+/* Check  sum_i (+/-) s_i*P_i == Q  (S-7.2), by Straus' interleaved
+ * method over libgcrypt's point addition and doubling (16 terms share one
+ * chain of doublings).  q == NULL means Q is the
  * point at infinity.  Example, v*G - c*P == A:
  *   xcheck_term t[2] = {{v, NULL, 0}, {c, P, 1}};
  *   rc = xcheck_lincomb(t, 2, A);
@@ -84,6 +86,13 @@ typedef struct xcheck_term {
  * arithmetic), Q_ERR_ARG for count == 0 or NULL terms, Q_ERR_NOMEM.
  * No limit on count; memory does not grow with it (terms are streamed). */
 Q_MUST_CHECK qerr xcheck_lincomb(const xcheck_term *terms, size_t count, const uint8_t *q);
+
+/* *out = the encoding of sum_i (+/-) s_i*P_i (the same terms, checks and
+ * arithmetic as xcheck_lincomb).  Q_ERR_POINT if the sum is the point at
+ * infinity (no encoding) or a point is malformed, Q_ERR_SCALAR, Q_ERR_ARG,
+ * Q_ERR_NOMEM; on failure out is zeroed. */
+Q_MUST_CHECK qerr xcheck_lincomb_eval(uint8_t out[XCHECK_POINT_LEN], const xcheck_term *terms,
+                                      size_t count);
 
 /* SHA-256 (libgcrypt gcry_md). */
 void xcheck_sha256(uint8_t out[32], const void *data, size_t len);

@@ -106,6 +106,28 @@ static int put(growbuf *g, char c)
 	return 0;
 }
 
+/* The same for n bytes at once. */
+static int put_n(growbuf *g, const char *p, size_t n)
+{
+	if (n >= g->limit || g->len + n >= g->limit)
+		return -1;
+	if (g->len + n >= g->cap) {
+		size_t nc = g->cap ? 2 * g->cap : 4096;
+		char *np;
+		while (nc <= g->len + n)
+			nc *= 2;
+		if (nc > g->limit)
+			nc = g->limit;
+		if ((np = realloc(g->p, nc)) == NULL)
+			return -1;
+		g->p = np;
+		g->cap = nc;
+	}
+	memcpy(g->p + g->len, p, n);
+	g->len += n;
+	return 0;
+}
+
 /* Copy one JSON value's text into g.  1 ok, 0 malformed/truncated,
  * -1 too long. */
 static int capture(srec_stream *s, growbuf *g)
@@ -120,7 +142,18 @@ static int capture(srec_stream *s, growbuf *g)
 				return -1;
 		return 1;
 	}
-	while ((c = get(s)) >= 0) {
+	while ((c = peek(s)) >= 0) {
+		if (in_str && !esc && c != '"' && c != '\\') {
+			/* a run of string bytes (a ballot's base64) copied at once */
+			size_t st = s->pos, e = st;
+			while (e < s->len && s->buf[e] != '"' && s->buf[e] != '\\')
+				e++;
+			if (put_n(g, (const char *)s->buf + st, e - st) != 0)
+				return -1;
+			s->pos = e;
+			continue;
+		}
+		s->pos++;
 		if (put(g, (char)c) != 0)
 			return -1;
 		if (in_str) {
@@ -261,6 +294,40 @@ static qerr entry_fail(srec_stream *s, srec_ballot *b, char *why, size_t whylen,
 	return Q_ERR_FORMAT;
 }
 
+/* A string's bytes that jansson would hand back unchanged: printable
+ * ASCII other than '"' and '\\' (no escape, no UTF-8 to check). */
+static int plain(char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* The entry exactly as a station writes it (P-7.1, compact, sorted keys):
+ * {"ballot":"B","tracking_code":"H"} with B and H plain.  1 and the two
+ * strings set if so; jansson would parse it to the same two strings, so
+ * this only spares the parse.  Anything else (0) is parsed by jansson. */
+static int entry_fast(const char *p, size_t n, const char **bv, size_t *bl, const char **tv,
+                      size_t *tl)
+{
+	static const char k1[] = "{\"ballot\":\"", k2[] = "\",\"tracking_code\":\"", k3[] = "\"}";
+	size_t i = sizeof k1 - 1, s1, s2;
+	if (n < i || memcmp(p, k1, i) != 0)
+		return 0;
+	for (s1 = i; i < n && plain(p[i]); i++)
+		;
+	if (n - i < sizeof k2 - 1 || memcmp(p + i, k2, sizeof k2 - 1) != 0)
+		return 0;
+	*bv = p + s1;
+	*bl = i - s1;
+	i += sizeof k2 - 1;
+	for (s2 = i; i < n && plain(p[i]); i++)
+		;
+	if (n - i != sizeof k3 - 1 || memcmp(p + i, k3, sizeof k3 - 1) != 0)
+		return 0;
+	*tv = p + s2;
+	*tl = i - s2;
+	return 1;
+}
+
 /* Parse s->ent as entry number s->index into b (b->index is set whatever
  * the outcome, and the entry is counted). */
 static qerr entry(srec_stream *s, srec_ballot *b, char *why, size_t whylen)
@@ -268,27 +335,36 @@ static qerr entry(srec_stream *s, srec_ballot *b, char *why, size_t whylen)
 	json_t *j = NULL;
 	const json_t *bs, *tc;
 	json_error_t je;
-	size_t need;
+	const char *bv, *tv;
+	size_t need, bl, tl;
 	qerr e = Q_ERR_FORMAT;
 	b->index = s->index++;
 	b->enc = NULL;
 	b->len = 0;
 	b->bad = 0;
-	j = json_loadb(s->ent.p, s->ent.len, JSON_REJECT_DUPLICATES, &je);
-	if (!json_is_object(j)) {
-		e = entry_fail(s, b, why, whylen,
-		               "station record: ballots[%zu] is not a JSON object", b->index);
-		goto out;
+	if (!entry_fast(s->ent.p, s->ent.len, &bv, &bl, &tv, &tl)) {
+		j = json_loadb(s->ent.p, s->ent.len, JSON_REJECT_DUPLICATES, &je);
+		if (!json_is_object(j)) {
+			e = entry_fail(s, b, why, whylen,
+			               "station record: ballots[%zu] is not a JSON object",
+			               b->index);
+			goto out;
+		}
+		bs = json_object_get(j, "ballot");
+		tc = json_object_get(j, "tracking_code");
+		if (!json_is_string(bs) || !json_is_string(tc)) {
+			e = entry_fail(
+			    s, b, why, whylen,
+			    "station record: ballots[%zu] has no ballot or tracking_code",
+			    b->index);
+			goto out;
+		}
+		bv = json_string_value(bs);
+		bl = json_string_length(bs);
+		tv = json_string_value(tc);
+		tl = json_string_length(tc);
 	}
-	bs = json_object_get(j, "ballot");
-	tc = json_object_get(j, "tracking_code");
-	if (!json_is_string(bs) || !json_is_string(tc)) {
-		e = entry_fail(s, b, why, whylen,
-		               "station record: ballots[%zu] has no ballot or tracking_code",
-		               b->index);
-		goto out;
-	}
-	need = b64_max_decoded_len(json_string_length(bs)) + 1;
+	need = b64_max_decoded_len(bl) + 1;
 	if (need > s->deccap) {
 		uint8_t *nd = realloc(s->dec, need);
 		if (nd == NULL) {
@@ -298,10 +374,8 @@ static qerr entry(srec_stream *s, srec_ballot *b, char *why, size_t whylen)
 		s->dec = nd;
 		s->deccap = need;
 	}
-	if (json_string_length(bs) == 0 ||
-	    b64_decode(s->dec, &b->len, json_string_value(bs), json_string_length(bs)) != Q_OK ||
-	    hex_decode(b->code, sizeof b->code, json_string_value(tc), json_string_length(tc)) !=
-	        Q_OK) {
+	if (bl == 0 || b64_decode(s->dec, &b->len, bv, bl) != Q_OK ||
+	    hex_decode(b->code, sizeof b->code, tv, tl) != Q_OK) {
 		b->len = 0;
 		e = entry_fail(s, b, why, whylen,
 		               "station record: ballots[%zu]: bad base64 or tracking code",
@@ -449,6 +523,11 @@ qerr srec_stream_finish(srec_stream *s, json_t **rest, uint8_t sha[32], size_t *
 	if (nballots != NULL)
 		*nballots = s->index;
 	return Q_OK;
+}
+
+size_t srec_stream_index(const srec_stream *s)
+{
+	return s == NULL ? 0 : s->index;
 }
 
 uint64_t srec_stream_bytes(const srec_stream *s)

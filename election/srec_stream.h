@@ -82,6 +82,10 @@ Q_MUST_CHECK qerr srec_stream_skip(srec_stream *s, int *end, char *why, size_t w
 Q_MUST_CHECK qerr srec_stream_finish(srec_stream *s, json_t **rest, uint8_t sha[32],
                                      size_t *nballots, char *why, size_t whylen);
 
+/* The index in "ballots" of the entry the next srec_stream_next or
+ * srec_stream_skip reads (the entries read or skipped so far). */
+size_t srec_stream_index(const srec_stream *s);
+
 /* Bytes read from the file so far (after srec_stream_finish: its size). */
 uint64_t srec_stream_bytes(const srec_stream *s);
 

@@ -347,6 +347,71 @@ Test(xcheck, lincomb_schnorr_style_equations)
 	}
 }
 
+/* xcheck_lincomb_eval (Straus' method, 16 terms per chain of doublings)
+ * equals OpenSSL's sum term by term: 1 to 40 terms (across the chunk
+ * boundary), G terms (point NULL), negated terms, zero, small and n-1
+ * scalars (rand_scalar), the same point twice (P + P inside a chunk).
+ * Must fail: one scalar off by one, and a sum at infinity has no encoding
+ * (Q_ERR_POINT). */
+Test(xcheck, lincomb_eval_matches_openssl)
+{
+	long n = iters() / 40 > 0 ? iters() / 40 : 1;
+	for (long it = 0; it < n; it++) {
+		size_t count = 1 + (size_t)(it * 7 % 40);
+		uint8_t sc[40][32], pt[40][65], out[65], want[65];
+		xcheck_term t[40];
+		EC_POINT *sum = EC_POINT_new(grp), *tp = EC_POINT_new(grp);
+		cr_assert(sum && tp);
+		cr_assert_eq(EC_POINT_set_to_infinity(grp, sum), 1);
+		for (size_t i = 0; i < count; i++) {
+			BIGNUM *k = rand_scalar(sc[i], it * 41 + (long)i + 1);
+			EC_POINT *p = NULL;
+			int g = i % 5 == 3;
+			if (!g && i > 0 && i % 7 == 0 && (i - 1) % 5 != 3) {
+				memcpy(pt[i], pt[i - 1], 65); /* the same point again */
+				p = EC_POINT_new(grp);
+				cr_assert_eq(EC_POINT_oct2point(grp, p, pt[i], 65, bnc), 1);
+			} else if (!g) {
+				p = rand_point(pt[i]);
+			}
+			t[i] = (xcheck_term){sc[i], g ? NULL : pt[i], (int)(i % 3 == 1)};
+			cr_assert_eq(
+			    EC_POINT_mul(grp, tp, g ? k : NULL, g ? NULL : p, g ? NULL : k, bnc),
+			    1);
+			if (t[i].negate)
+				cr_assert_eq(EC_POINT_invert(grp, tp, bnc), 1);
+			cr_assert_eq(EC_POINT_add(grp, sum, sum, tp, bnc), 1);
+			BN_free(k);
+			EC_POINT_free(p);
+		}
+		qerr e = xcheck_lincomb_eval(out, t, count);
+		if (ossl_enc(want, sum)) {
+			cr_assert_eq(e, Q_OK, "%zu terms: %s", count, qerr_str(e));
+			cr_assert_eq(memcmp(out, want, 65), 0, "%zu terms: differs from OpenSSL",
+			             count);
+			cr_assert_eq(xcheck_lincomb(t, count, want), Q_OK);
+			/* the last term's scalar off by one */
+			uint8_t keep = sc[count - 1][31];
+			sc[count - 1][31] ^= 1;
+			if (xcheck_lincomb_eval(out, t, count) == Q_OK)
+				cr_assert_neq(memcmp(out, want, 65), 0, "off by one not seen");
+			sc[count - 1][31] = keep;
+		} else {
+			cr_assert_eq(e, Q_ERR_POINT);
+		}
+		EC_POINT_free(sum);
+		EC_POINT_free(tp);
+	}
+	/* P - P: infinity, no encoding */
+	uint8_t P[65], s[32], out[65];
+	EC_POINT *p = rand_point(P);
+	BIGNUM *k = rand_scalar(s, 5);
+	xcheck_term t2[2] = {{s, P, 0}, {s, P, 1}};
+	cr_assert_eq(xcheck_lincomb_eval(out, t2, 2), Q_ERR_POINT);
+	BN_free(k);
+	EC_POINT_free(p);
+}
+
 Test(xcheck, lincomb_rejects_malformed_inputs)
 {
 	uint8_t P[65], bad[65], k[32] = {0}, big[32];
