@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crypto/util.h"
+#include "election/rules_roll.h"
 #include "election/srec.h"
 #include "verify_internal.h"
 
@@ -27,6 +28,24 @@ static int params_roll_hash(const ve_ctx *c, uint8_t out[32])
 	ok = ve_json_hex(p, "roll_hash", out, 32) == Q_OK;
 	json_decref(p);
 	return ok;
+}
+
+/* R-3.1: the roll in force, from roll_hash through the election log's
+ * roll-changed entries (every entry is under the checkpoint V-5 (1)
+ * verified); Q_OK with *rc, else why says which entry and what. */
+static qerr roll_in_force(const ve_ctx *c, const uint8_t roll_hash[32], roll_chain *rc, char *why,
+                          size_t whylen)
+{
+	roll_chain_init(rc, c->base_hash, roll_hash);
+	if (c->elog == NULL)
+		return Q_OK; /* check 3 already failed: the election log is unusable */
+	for (size_t i = 1; i < json_array_size(c->elog); i++) {
+		qerr e =
+		    roll_chain_entry_json(rc, c->m, i, json_array_get(c->elog, i), why, whylen);
+		if (e != Q_OK)
+			return e;
+	}
+	return Q_OK;
 }
 
 void ve_station_roll_entry(ve_ctx *c, ve_station *s, uint64_t index, const uint8_t *p, size_t len)
@@ -46,14 +65,20 @@ void ve_station_roll_entry(ve_ctx *c, ve_station *s, uint64_t index, const uint8
 		        s->id, (unsigned long long)index);
 		return;
 	}
-	if (memcmp(h, want, 32) != 0) {
-		char have[65], wx[65];
-		hex_encode(have, h, 32);
-		hex_encode(wx, want, 32);
+	roll_chain rc;
+	char why[600];
+	if (roll_in_force(c, want, &rc, why, sizeof why) != Q_OK) {
 		ve_fail(c, VE_LOGS,
-		        "stations/%s/log: entry %llu: the station imported another roll: SHA-256 "
-		        "%s, the election's roll_hash (parameters.json) is %s (R-5 (10))",
-		        s->id, (unsigned long long)index, have, wx);
+		        "stations/%s/log: entry %llu: the roll in force cannot be known: %s", s->id,
+		        (unsigned long long)index, why);
+		return;
+	}
+	if (memcmp(h, rc.head, 32) != 0) {
+		roll_chain_describe(&rc, h, why, sizeof why);
+		ve_fail(c, VE_LOGS,
+		        "stations/%s/log: entry %llu: the station imported another roll: %s "
+		        "(R-5 (10))",
+		        s->id, (unsigned long long)index, why);
 		return;
 	}
 	ve_ok(c, VE_LOGS);

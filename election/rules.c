@@ -316,6 +316,14 @@ static void parse_source(pctx *p, rule_file *pf, rule_def *d, json_t *s, const c
 		snprintf(where, sizeof where, "%s.quote", path);
 		bad(p, where, "a confirmed source needs the quote of its sentence");
 		*ok = 0;
+	} else if (si == 1 && json_is_null(json_object_get(s, "quote"))) {
+		/* issue 22: every row quotes its source or is an option */
+		snprintf(where, sizeof where, "%s.quote", path);
+		bad(p, where,
+		    "an unconfirmed source still quotes the closest sentence found (say in the "
+		    "note where it comes from); with no sentence to quote, the row is not the "
+		    "law's: make it an option of a province or charter profile");
+		*ok = 0;
 	}
 	if (si == 0 && json_is_null(json_object_get(s, "article"))) {
 		snprintf(where, sizeof where, "%s.article", path);

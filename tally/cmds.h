@@ -26,5 +26,7 @@ int cmd_report(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 /* issue 18: the run-off manifest from a verified result (E-5) */
 int cmd_runoff(int argc, char **argv);
+/* issue 22: a roll changed after publication (R-3.1, tally/cmd_roll.c) */
+int cmd_roll_change(int argc, char **argv);
 
 #endif

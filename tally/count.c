@@ -316,16 +316,13 @@ static qerr check_roll_entry(const rec_election *el, const char *sid, uint64_t i
 		    Q_ERR_FORMAT, msg, msgsz,
 		    _("station %s: log entry %llu: a malformed roll-imported entry (P-6)"), sid,
 		    (unsigned long long)i);
-	if (memcmp(h, el->roll_hash, SHA256_LEN) != 0) {
-		char have[2 * SHA256_LEN + 1], want[2 * SHA256_LEN + 1];
-		hex_encode(have, h, SHA256_LEN);
-		hex_encode(want, el->roll_hash, SHA256_LEN);
-		return rec_fail(
-		    Q_ERR_CONSISTENCY, msg, msgsz,
-		    _("station %s served another roll: its log entry %llu (roll-imported) "
-		      "has SHA-256 %s, the election's roll_hash (parameters.json) is %s "
-		      "(R-5 (10))"),
-		    sid, (unsigned long long)i, have, want);
+	if (memcmp(h, el->roll.head, SHA256_LEN) != 0) { /* the roll in force */
+		char why[500];
+		roll_chain_describe(&el->roll, h, why, sizeof why);
+		return rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+		                _("station %s served another roll: its log entry %llu "
+		                  "(roll-imported) %s (R-5 (10))"),
+		                sid, (unsigned long long)i, why);
 	}
 	return Q_OK;
 }

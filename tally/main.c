@@ -26,6 +26,9 @@ static const tally_cmd cmds[] = {
     {"runoff", cmd_runoff,
      N_("runoff PREV_DIR [--out M.json] [--withdrawn ID=REASON]...: the run-off manifest from a "
         "verified round (--help)")},
+    {"roll-change", cmd_roll_change,
+     N_("roll-change DIR --roll NEW.csv --reason TEXT --decided DATE --decision REF: a roll "
+        "change decided on an objection, logged and signed")},
     {"ceremony", cmd_ceremony,
      N_("ceremony generate|deal|receive|finish DIR [--trustee I --secret F --key F]: key "
         "ceremony")},

@@ -500,6 +500,8 @@ qerr rec_open(rec_election **out, const char *dir, char *msg, size_t msgsz)
 		             qerr_str(e));
 		goto out;
 	}
+	if ((e = rec_roll_chain(el, msg, msgsz)) != Q_OK) /* */
+		goto out;
 	*out = el;
 	el = NULL;
 out:

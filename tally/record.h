@@ -40,6 +40,7 @@
 #include "election/ballot.h"
 #include "election/manifest.h"
 #include "election/rules.h"
+#include "election/rules_roll.h"
 
 #define REC_PARAMS_FORMAT "quorum-parameters/2"
 #define REC_ELECTION_LOG_FORMAT "quorum-election-log/1" /* in entry 0 */
@@ -67,6 +68,7 @@ typedef struct rec_election {
 	int has_previous;
 	uint8_t previous[SHA256_LEN]; /* previous round's base hash (run-off) */
 	uint8_t roll_hash[SHA256_LEN];
+	roll_chain roll; /* roll_hash and its logged changes; roll.head is in force */
 } rec_election;
 
 /* Options of rec_init. */
@@ -120,6 +122,21 @@ Q_MUST_CHECK qerr rec_runoff_manifest(const rec_election *prev, char *const *wit
  * re-validate manifest.json against them, compute the base hash.  *out is
  * NULL on failure. */
 Q_MUST_CHECK qerr rec_open(rec_election **out, const char *dir, char *msg, size_t msgsz);
+/* R-3.1 (tally/cmd_roll.c): el->roll from the election log's signed
+ * roll-changed entries; rec_open calls it.  No log/: no changes. */
+Q_MUST_CHECK qerr rec_roll_chain(rec_election *el, char *msg, size_t msgsz);
+/* quorum-tally roll-change (R-3.1): the roll csv (len bytes) replaces the
+ * roll in force, decided on an objection on `decided` (YYYY-MM-DD) by the
+ * decision `decision` for `reason`.  Refused (Q_ERR_RULE) once a station
+ * record or the tally is in el->dir, or outside the objection window
+ * (roll_change_window); Q_ERR_ARG for bad text or the same roll; the roll
+ * is checked against the manifest as init checks it.  Appends the
+ * roll-changed entry, signs a checkpoint and re-reads el->roll.
+ * new_hash and *voters get the new roll's hash and size. */
+Q_MUST_CHECK qerr rec_roll_change(rec_election *el, const uint8_t *csv, size_t len,
+                                  const char *reason, const char *decided, const char *decision,
+                                  uint8_t new_hash[SHA256_LEN], size_t *voters, char *msg,
+                                  size_t msgsz);
 void rec_free(rec_election *el);
 
 /* R-2.2: SHA-256 transcript (C-2) of the tag REC_TAG_BASE, the manifest

@@ -21,6 +21,7 @@
 #include "election/i18n.h"
 #include "election/findings.h"
 #include "election/manifest.h"
+#include "election/rules_record.h"
 #include "ballotd_conf.h"
 #include "service.h"
 #include "station.h"
@@ -197,14 +198,19 @@ static void wiping_free(void *p)
 #define DEFAULT_CONF QUORUM_SYSCONFDIR "/quorum/ballotd.conf"
 
 /* The election's id and its rule profiles ("UL-2025,CH4"), for the
- * journal's ELECTION= and PROFILES= fields; empty if the manifest does not
- * load (station_open then says why). */
-static void election_ids(const char *dir, char *id, size_t idlen, char *rules, size_t rlen)
+ * journal's ELECTION= and PROFILES= fields, and the rules in force for the
+ * start banner ("UL-2025 v1 sha256 1a2b3c4d, CH4 v1 sha256 …"): the
+ * election directory's own profiles (its rules/, listed with their SHA-256
+ * in parameters.json, RP-5.2), never the ones built into this program.
+ * Empty if the manifest does not load (station_open then says why). */
+static void election_ids(const char *dir, char *id, size_t idlen, char *rules, size_t rlen,
+                         char *inforce, size_t ilen)
 {
 	char path[4096];
 	elec_findings f;
 	elec_manifest *m = NULL;
-	id[0] = rules[0] = '\0';
+	rulebook *rb = NULL;
+	id[0] = rules[0] = inforce[0] = '\0';
 	snprintf(path, sizeof path, "%s/manifest.json", dir);
 	FILE *fp = fopen(path, "rb");
 	if (fp == NULL)
@@ -213,9 +219,22 @@ static void election_ids(const char *dir, char *id, size_t idlen, char *rules, s
 	size_t len = buf != NULL ? fread(buf, 1, MANIFEST_MAX_BYTES + 1, fp) : 0;
 	fclose(fp);
 	elec_findings_init(&f);
-	if (buf != NULL && len <= MANIFEST_MAX_BYTES && manifest_parse(buf, len, &m, &f) == Q_OK) {
+	if (buf != NULL && len <= MANIFEST_MAX_BYTES &&
+	    rules_load_election(dir, buf, len, &rb, &m, &f) == Q_OK) {
 		snprintf(id, idlen, "%s", m->id);
-		size_t at = 0;
+		size_t at = 0, ia = 0;
+		for (size_t i = 0; i < m->nprofiles && ia < ilen; i++) {
+			const rule_file *pf = m->profiles[i];
+			char hx[65];
+			hex_encode(hx, pf->sha256, 32);
+			int n = snprintf(inforce + ia, ilen - ia, "%s%s v%u sha256 %.16s",
+			                 i ? ", " : "", pf->id, pf->version, hx);
+			if (n < 0 || (size_t)n >= ilen - ia) {
+				inforce[ia] = '\0';
+				break;
+			}
+			ia += (size_t)n;
+		}
 		for (size_t i = 0; i < m->nprofiles && at < rlen; i++) {
 			int n = snprintf(rules + at, rlen - at, "%s%s", i ? "," : "",
 			                 m->profiles[i]->id);
@@ -228,6 +247,7 @@ static void election_ids(const char *dir, char *id, size_t idlen, char *rules, s
 	}
 	free(buf);
 	manifest_free(m);
+	rulebook_free(rb); /* after the manifest, which points into it */
 	elec_findings_free(&f);
 }
 
@@ -280,6 +300,7 @@ int main(int argc, char **argv)
 	uint8_t pass[STATION_PASS_MAX];
 	size_t passlen = 0;
 	char err[512];
+	char eid[128], rules[256], inforce[512] = "";
 	station *st = NULL;
 	int rc = 1;
 
@@ -440,8 +461,8 @@ int main(int argc, char **argv)
 		kdf = &cheap;
 #endif
 	{
-		char eid[128], rules[256];
-		election_ids(o.election, eid, sizeof eid, rules, sizeof rules);
+		election_ids(o.election, eid, sizeof eid, rules, sizeof rules, inforce,
+		             sizeof inforce);
 		svc_log_context(eid, o.station_id, rules);
 	}
 	station_config cfg = {
@@ -496,13 +517,14 @@ int main(int argc, char **argv)
 			    _("quorum-ballotd: station %s of election %s (%s), process %ld\n"
 			      "  state: %s; %llu rows on the roll, %llu ballots issued, %llu cast\n"
 			      "  poll workers' console: quorum-ballot --state %s COMMAND\n"
+			      "  rules in force (the election's own profiles, rules/ of %s): %s\n"
 			      "  sockets: %s/admin.sock, %s/operator.sock, %s/booth.sock\n"
 			      "  messages go to the system log (journalctl -t quorum-ballotd)%s;\n"
 			      "  stop with kill -TERM %ld\n"),
 			    o.station_id, si.election, o.election, (long)getpid(), what,
 			    (unsigned long long)si.registered, (unsigned long long)si.issued,
-			    (unsigned long long)si.cast, sdir, sdir, sdir, sdir,
-			    o.fg ? _(" and to standard error") : "", (long)getpid());
+			    (unsigned long long)si.cast, sdir, o.election, inforce, sdir, sdir,
+			    sdir, o.fg ? _(" and to standard error") : "", (long)getpid());
 		fflush(stdout);
 	}
 	e = single ? station_serve(st, err, sizeof err)

@@ -56,6 +56,7 @@
 #include "election/manifest.h"
 #include "election/named.h"
 #include "election/roll.h"
+#include "election/rules_roll.h"
 #include "privsep.h"
 #include "server.h"
 #include "store.h"
@@ -156,7 +157,8 @@ struct station {
 	point_table *Kt;
 	uint8_t Kenc[POINT_LEN];
 	uint8_t base_hash[32];
-	uint8_t roll_hash[32]; /* parameters.json roll_hash: the only roll accepted */
+	uint8_t roll_hash[32]; /* parameters.json roll_hash */
+	roll_chain rchain; /* rchain.head, the only roll accepted (P-6.1) */
 	ballot_style *style;
 	json_t *booth_ballot;
 	store *rolldb, *box;
@@ -266,6 +268,9 @@ qerr st_reconcile(station *st, char *err, size_t errlen);
 /* station_roll.c */
 json_t *op_checkin(station *st, server_conn c, const ps_msg *m);
 json_t *op_import_roll(station *st, server_conn c, const ps_msg *m);
+/* R-3.1, P-6.1 (station_roll.c): st->roll from dir/log, the election log's
+ * signed roll-changed entries (no dir/log: no change). */
+qerr st_roll_chain(station *st, const char *dir, char *err, size_t errlen);
 json_t *op_lookup(station *st, server_conn c, const ps_msg *m);
 json_t *op_reissue(station *st, server_conn c, const ps_msg *m);
 

@@ -167,6 +167,8 @@ static qerr load_roll_hash(station *st, const char *dir, char *err, size_t errle
 	    hex_decode(st->roll_hash, 32, json_string_value(v), 64) != Q_OK) {
 		snprintf(err, errlen, _("%s: no \"roll_hash\" of 64 hex digits (R-2.1)"), path);
 		e = Q_ERR_FORMAT;
+	} else {
+		e = st_roll_chain(st, dir, err, errlen); /* */
 	}
 	json_decref(j);
 	free(buf);
@@ -383,14 +385,12 @@ static qerr load_roll(station *st, char *err, size_t errlen)
 	 * may have been replaced since the import) */
 	uint8_t h[32];
 	sha256(h, csv, len);
-	if (memcmp(h, st->roll_hash, 32) != 0) {
-		char have[65], want[65];
-		st_hex(have, h, 32);
-		st_hex(want, st->roll_hash, 32);
+	if (memcmp(h, st->rchain.head, 32) != 0) { /* the roll in force */
+		char why[500];
+		roll_chain_describe(&st->rchain, h, why, sizeof why);
 		snprintf(err, errlen,
-		         _("the roll imported into this station (SHA-256 %s) is not the election's "
-		           "roll (parameters.json roll_hash %s)"),
-		         have, want);
+		         _("the roll imported into this station is not the election's roll: %s"),
+		         why);
 		free(csv);
 		return Q_ERR_CONSISTENCY;
 	}

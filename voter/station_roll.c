@@ -4,7 +4,73 @@
  */
 #include "station_int.h"
 
+#include "election/i18n.h"
+
 #include "banned.h"
+
+qerr st_roll_chain(station *st, const char *dir, char *err, size_t errlen)
+{
+	char path[700], lmsg[LOG_MSG_MAX], why[600];
+	audit_log *lg = NULL;
+	uint8_t *buf = NULL;
+	char *note = NULL;
+	size_t nlen;
+	checkpoint cp;
+	struct stat sb;
+	uint64_t signed_size = 0;
+	qerr e;
+	roll_chain_init(&st->rchain, st->base_hash, st->roll_hash);
+	snprintf(path, sizeof path, "%s/log", dir);
+	if (stat(path, &sb) != 0)
+		return Q_OK; /* no election log given: the roll of parameters.json */
+	if ((e = log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg)) != Q_OK) {
+		snprintf(err, errlen, _("%s: the election log cannot be opened: %s"), path, lmsg);
+		return e;
+	}
+	/* R-3.1: a change counts only under a checkpoint signed by the
+	 * election log's key; its origin names this election */
+	e = log_checkpoint_get(lg, LOG_LATEST, &note, &nlen, &cp);
+	if (e == Q_OK) {
+		signed_size = cp.size;
+	} else if (e != Q_ERR_NOTFOUND) {
+		snprintf(err, errlen,
+		         _("%s: the election log's latest checkpoint does not verify: %s"), path,
+		         log_error(lg));
+		goto out;
+	}
+	if ((buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL) {
+		e = Q_ERR_NOMEM;
+		snprintf(err, errlen, "%s", qerr_str(e));
+		goto out;
+	}
+	for (uint64_t i = 0; i < log_size(lg); i++) {
+		size_t len;
+		if ((e = log_read_entry(lg, i, buf, &len)) != Q_OK) {
+			snprintf(err, errlen, _("%s: entry %llu: %s"), path, (unsigned long long)i,
+			         log_error(lg));
+			goto out;
+		}
+		if (i >= signed_size && roll_chain_is_change(buf, len)) {
+			e = Q_ERR_SIGNATURE;
+			snprintf(err, errlen,
+			         _("%s: entry %llu (roll-changed) is not covered by a checkpoint "
+			           "signed by the election log's key (R-3.1): refused"),
+			         path, (unsigned long long)i);
+			goto out;
+		}
+		if ((e = roll_chain_entry(&st->rchain, st->m, i, buf, len, why, sizeof why)) !=
+		    Q_OK) {
+			snprintf(err, errlen, "%s/%s", dir, why);
+			goto out;
+		}
+	}
+	e = Q_OK;
+out:
+	free(note);
+	free(buf);
+	log_close(lg);
+	return e;
+}
 
 json_t *op_import_roll(station *st, server_conn c, const ps_msg *m)
 {
@@ -28,17 +94,16 @@ json_t *op_import_roll(station *st, server_conn c, const ps_msg *m)
 	if ((e = st_read_file(path, 256u * 1024 * 1024, &csv, &len)) != Q_OK)
 		return server_error("bad_roll", "cannot read %s: %s", path, qerr_str(e));
 	elec_findings_init(&f);
-	/* P-6.1: only the roll the election was made with (R-2.1 roll_hash) */
+	/* P-6.1: only the roll in force: the one the election was made with
+	 * (R-2.1 roll_hash) or its last signed change in the election log (R-3.1) */
 	sha256(h, csv, len);
 	st_hex(hx, h, 32);
-	if (memcmp(h, st->roll_hash, 32) != 0) {
-		char want[65];
-		st_hex(want, st->roll_hash, 32);
+	if (memcmp(h, st->rchain.head, 32) != 0) {
+		char why[500];
+		roll_chain_describe(&st->rchain, h, why, sizeof why);
 		reply =
 		    server_error("roll_mismatch",
-		                 "%s is not the election's roll: its SHA-256 is %s, the "
-		                 "election's roll_hash (parameters.json) is %s; nothing imported",
-		                 path, hx, want);
+		                 "%s is not the election's roll: %s; nothing imported", path, why);
 		goto out;
 	}
 	if (memchr(csv, '\0', len) != NULL) { /* stored as text (P-5.1): exact bytes only */

@@ -374,6 +374,36 @@ Test(profiles, malformed_profiles_are_refused_naming_the_field)
 	             "line", "duplicate");
 }
 
+/* Issue 22: a statute row that lost its quote (UL28.convene's, the last
+ * row found without one) is refused by the parser, naming the field: every
+ * row quotes its source or is an option of a province or charter. */
+Test(profiles, statute_row_without_a_quote_is_refused)
+{
+	const rulebook *rb = rulebook_builtin();
+	const rule_file *ul = rb->files[0];
+	cr_assert(ul->layer == LAYER_STATUTE);
+	char *s = malloc(ul->len + 1);
+	memcpy(s, ul->bytes, ul->len);
+	s[ul->len] = '\0';
+	const char *q = "\"quote\": \"村民代表会议由村民委员会召集。";
+	char *at = strstr(s, q);
+	cr_assert_not_null(at);
+	char *end = strchr(at + strlen("\"quote\": \""), '"');
+	cr_assert_not_null(end);
+	/* "quote": "…" -> "quote": null, padded with spaces */
+	memcpy(at, "\"quote\": null", strlen("\"quote\": null"));
+	memset(at + strlen("\"quote\": null"), ' ',
+	       (size_t)(end + 1 - at) - strlen("\"quote\": null"));
+	char *rowsat = strstr(s, "\"rows\"");
+	size_t idx = 0;
+	for (char *r = strstr(rowsat, "\"id\": "); r != NULL && r < at;
+	     r = strstr(r + 1, "\"id\": "))
+		idx++;
+	char where[64];
+	snprintf(where, sizeof where, "rows[%zu].source.quote", idx - 1);
+	parse_expect(s, where, "option of a province or charter");
+}
+
 /* Every built-in row names its source: a quote for confirmed ones, a note
  * saying what is known otherwise; no statute row is an option. */
 Test(profiles, every_builtin_row_is_sourced)
@@ -388,6 +418,9 @@ Test(profiles, every_builtin_row_is_sourced)
 				cr_expect(d->quote != NULL && d->article != NULL, "%s", d->id);
 			else
 				cr_expect(d->note != NULL, "%s", d->id);
+			/* issue 22: a quote, or an option of a province or charter */
+			if (strcmp(d->status, "option") != 0)
+				cr_expect(d->quote != NULL, "%s/%s has no quote", d->id, d->part);
 			if (d->statute)
 				cr_expect_str_neq(d->status, "option", "%s", d->id);
 		}
@@ -404,6 +437,8 @@ Test(profiles, every_builtin_row_is_sourced)
 	    {"UL19.secret", "announce", "unconfirmed"},
 	    {"UL17.committee", "committee", "unconfirmed"},
 	    {"UL17.objections", "objections", "unconfirmed"},
+	    {"UL17.objections", "roll-change", "unconfirmed"},
+	    {"UL28.convene", "representatives", "unconfirmed"},
 	    {"UL19.byelection", "byelection", "unconfirmed"},
 	    {"PROV.proxy.limit", "proxy-limit", "option"},
 	    {"PROV.proxy.candidate", "proxy-candidate", "option"},

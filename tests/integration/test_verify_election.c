@@ -1867,6 +1867,85 @@ Test(verify, close_index_not_the_poll_closed_entry)
 	json_decref(r);
 }
 
+/* Issue 22 (R-3.1): the returning officer's election log rebuilt with the
+ * same key and a roll-changed entry (old_hex -> new_hex) right after entry
+ * 0, before the tally; result.checkpoint re-signed over the whole log. */
+static void relog_with_roll_change(const char *old_hex, const char *new_hex)
+{
+	char ld[1400], kf[1400], p[1400], ent[1024], *note = NULL;
+	size_t nl, n;
+	audit_log *lg = NULL;
+	uint64_t idx;
+	note_signer ns;
+	snprintf(ld, sizeof ld, "%s/log", rec);
+	cr_assert_eq(log_open(ld, LOG_RDONLY, &lg, NULL, 0), Q_OK);
+	n = (size_t)log_size(lg);
+	uint8_t **ents = calloc(n, sizeof *ents);
+	size_t *lens = calloc(n, sizeof *lens);
+	for (size_t i = 0; i < n; i++) {
+		ents[i] = malloc(MERKLE_MAX_ENTRY);
+		cr_assert_eq(log_read_entry(lg, i, ents[i], &lens[i]), Q_OK);
+	}
+	log_close(lg);
+	test_rmtree(ld);
+	snprintf(kf, sizeof kf, "%s/election.key", keys);
+	load_signer(&ns, kf);
+	cr_assert_eq(log_create_with_signer(ld, &ns, &lg, NULL, 0), Q_OK);
+	snprintf(ent, sizeof ent,
+	         "{\"decided\":\"2026-02-27\",\"decision\":\"异议处理决定 1\",\"new_hash\":\"%s\","
+	         "\"old_hash\":\"%s\",\"reason\":\"V0009 姓名更正\",\"rule\":\"UL17.objections\","
+	         "\"type\":\"roll-changed\",\"voters\":10}",
+	         new_hex, old_hex);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(log_append(lg, ents[i], lens[i], &idx), Q_OK);
+		if (i == 0)
+			cr_assert_eq(log_append(lg, ent, strlen(ent), &idx), Q_OK);
+		free(ents[i]);
+	}
+	cr_assert_eq(log_checkpoint_sign(lg, &note, &nl), Q_OK);
+	log_close(lg);
+	note_signer_wipe(&ns);
+	snprintf(p, sizeof p, "%s/tally/result.checkpoint", rec);
+	cr_assert_eq(test_write_file(p, note, nl), 0);
+	free(note);
+	free(ents);
+	free(lens);
+}
+
+/* Issue 22: the roll was changed (logged and signed) but the stations
+ * served the roll it replaced: check 3 refuses each, naming the change and
+ * both hashes. */
+Test(verify, stations_on_the_replaced_roll)
+{
+	const char *nx = "5555555555555555555555555555555555555555555555555555555555555555";
+	json_t *params = load("parameters.json");
+	char old[65];
+	snprintf(old, sizeof old, "%s", json_string_value(json_object_get(params, "roll_hash")));
+	json_decref(params);
+	relog_with_roll_change(old, nx);
+	ve_report rep;
+	(void)first_failure(&rep);
+	const char *d = detail_with(&rep, VE_LOGS, "changed by roll-changed entry 1");
+	cr_assert_not_null(d, "%s", rep.checks[VE_LOGS - 1].detail[0]);
+	/* the detail is cut at VE_DETAIL_LEN: the new hash's first digits */
+	cr_assert(strstr(d, "stations/s1/log") != NULL && strstr(d, old) != NULL &&
+	              strstr(d, "to 5555555555") != NULL,
+	          "%s", d);
+	(void)nx;
+}
+
+/* Issue 22: a signed roll-changed entry whose old hash is not the roll in
+ * force (a forged chain): refused. */
+Test(verify, roll_change_with_a_wrong_old_hash)
+{
+	relog_with_roll_change("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+	                       "5555555555555555555555555555555555555555555555555555555555555555");
+	ve_report rep;
+	(void)first_failure(&rep);
+	const char *d = detail_with(&rep, VE_LOGS, "is not the roll in force before it");
+	cr_assert_not_null(d, "%s", rep.checks[VE_LOGS - 1].detail[0]);
+}
+
 /* Station sid re-signs its record with checked_in replaced by list; check 5
  * must fail first with a detail holding needle. */
 static void checked_in_case(const char *sid, json_t *list, const char *needle)
