@@ -748,6 +748,39 @@ static void booth_post(const site *s, const form *fm, answer *a)
 		}
 		goto out;
 	}
+	if (strcmp(step, "cast") == 0) {
+		/* the click the voter waits on: one request to the daemon, which
+		 * holds the sealed ballot; the ballot and the form's marks are
+		 * needed only to show the review again after a refusal */
+		const char *code = form_get(fm, "code");
+		if (!is_code(code)) {
+			error_page(a, ROLE_BOOTH, 400, N_("The form is incomplete or malformed."),
+			           "code");
+			goto out;
+		}
+		rep = rpc_call(s->sock[ROLE_BOOTH],
+		               json_pack("{s:s, s:s, s:s}", "op", "cast", "token", st->token,
+		                         "tracking_code", code),
+		               &why);
+		if (rep == NULL) {
+			unreachable(a, ROLE_BOOTH, why);
+			goto out;
+		}
+		const char *e = rpc_err(rep);
+		if (e == NULL) {
+			booth_receipt(a, st, rep);
+			goto out;
+		}
+		if (load_ballot(st, a) != 0)
+			goto out;
+		if (read_marks(st) != 0) {
+			error_page(a, ROLE_BOOTH, 400, N_("The form is incomplete or malformed."),
+			           "m");
+			goto out;
+		}
+		booth_review(a, st, e);
+		goto out;
+	}
 	if (load_ballot(st, a) != 0)
 		goto out;
 	if (strcmp(step, "start") == 0) {
@@ -827,8 +860,7 @@ static void booth_post(const site *s, const form *fm, answer *a)
 		booth_sealed(a, st, js(rep, "tracking_code"));
 		goto out;
 	}
-	int cast = strcmp(step, "cast") == 0;
-	if (cast || strcmp(step, "challenge") == 0) {
+	if (strcmp(step, "challenge") == 0) {
 		const char *code = form_get(fm, "code");
 		if (!is_code(code)) {
 			error_page(a, ROLE_BOOTH, 400, N_("The form is incomplete or malformed."),
@@ -836,8 +868,8 @@ static void booth_post(const site *s, const form *fm, answer *a)
 			goto out;
 		}
 		rep = rpc_call(s->sock[ROLE_BOOTH],
-		               json_pack("{s:s, s:s, s:s}", "op", cast ? "cast" : "challenge",
-		                         "token", st->token, "tracking_code", code),
+		               json_pack("{s:s, s:s, s:s}", "op", "challenge", "token", st->token,
+		                         "tracking_code", code),
 		               &why);
 		if (rep == NULL) {
 			unreachable(a, ROLE_BOOTH, why);
@@ -846,8 +878,6 @@ static void booth_post(const site *s, const form *fm, answer *a)
 		const char *e = rpc_err(rep);
 		if (e != NULL)
 			booth_review(a, st, e);
-		else if (cast)
-			booth_receipt(a, st, rep);
 		else
 			booth_challenged(a, st, rep);
 		goto out;
