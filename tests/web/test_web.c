@@ -516,6 +516,17 @@ Test(web, checkin_booth_challenge_cast_receipt)
 	r = booth(&w, "seal", tok, "m=0.0&m=1.2&go=seal");
 	code = attr(strstr(r.body, "name=\"code\""), "value");
 	resp_free(&r);
+	/* a cast of a code that is not the sealed ballot's: refused, the
+	 * review shown again with the form's marks (the ballot is fetched only
+	 * for that), nothing cast */
+	snprintf(rest, sizeof rest, "m=0.0&m=1.2&code=%064d", 0);
+	r = booth(&w, "cast", tok, rest);
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.body, "data-code=\"no_pending\"") != NULL, "%s", r.body);
+	cr_assert(strstr(r.body, "<ol class=\"review\">") != NULL, "no review:\n%s", r.body);
+	cr_assert(strstr(r.body, "name=\"m\" value=\"1.2\"") != NULL, "marks lost:\n%s", r.body);
+	resp_free(&r);
+	cr_assert_eq(status_count(&d, "cast"), 0);
 	snprintf(rest, sizeof rest, "m=0.0&m=1.2&code=%s", code);
 	r = booth(&w, "cast", tok, rest);
 	cr_assert_eq(r.status, 200);
