@@ -6,6 +6,7 @@
  * docs/spec/protocol.md P-8, docs/guide-poll-worker.md).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "crypto/util.h"
@@ -356,6 +358,39 @@ static int signed_in(const listener *l, struct MHD_Connection *c, const char *me
 	return 0;
 }
 
+/* The Host header lines of a request: how many, and whether every value
+ * is a uri-host [":" port] (RFC 3986 reg-name, IPv4 or [IPv6] characters;
+ * empty allowed). */
+typedef struct host_count {
+	unsigned n;
+	int bad;
+} host_count;
+
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+	host_count *h = cls;
+	(void)kind;
+	if (key == NULL || strcasecmp(key, "Host") != 0)
+		return MHD_YES;
+	h->n++;
+	for (const char *p = value != NULL ? value : ""; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("-._~%!$&'()*+,;=:[]", *p) == NULL)
+			h->bad = 1;
+	return MHD_YES;
+}
+
+/* RFC 9112 3.2: an HTTP/1.1 request without a Host header, and any
+ * request with more than one or with an invalid one, is answered 400. */
+static int host_refused(struct MHD_Connection *c, const char *version)
+{
+	host_count h = {0, 0};
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &h);
+	if (h.n > 1 || h.bad)
+		return 1;
+	return h.n == 0 && strcmp(version, MHD_HTTP_VERSION_1_0) != 0;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
@@ -363,12 +398,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	listener *l = cls;
 	reqctx *rq = *con_cls;
 	enum MHD_Result ret = MHD_NO;
-	(void)version;
 	if (rq == NULL) {
 		rq = calloc(1, sizeof *rq);
 		if (rq == NULL)
 			return MHD_NO;
 		*con_cls = rq;
+		if (host_refused(c, version)) {
+			error_answer(l, 400,
+			             N_("The request is malformed: an HTTP/1.1 request needs one "
+			                "Host header."),
+			             c, &ret);
+			return ret;
+		}
 		if (strcmp(method, "POST") == 0) {
 			rq->is_post = 1;
 			const char *ct =

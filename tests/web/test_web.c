@@ -1123,7 +1123,8 @@ static int tcp_send(const web *w, int role, const char *text)
 
 /* Slow clients (a request line or a body that never ends) hold no one
  * up: the pages are still served meanwhile and nothing of theirs reaches
- * the daemon; a malformed request line is answered 400. */
+ * the daemon; a malformed request line is answered 400, and so is an
+ * HTTP/1.1 request without a Host header or with two. */
 Test(web, slow_and_malformed_clients)
 {
 	tdaemon d;
@@ -1163,6 +1164,32 @@ Test(web, slow_and_malformed_clients)
 	                     strncmp(buf, "HTTP/1.1 404", 12) == 0),
 	          "control bytes in the path: %.*s", (int)(k > 0 ? k : 0), buf);
 	close(fd);
+	/* RFC 9112 3.2: Host is required in HTTP/1.1, at most once, well-formed;
+	 * HTTP/1.0 may leave it out.  A POST is refused as well. */
+	static const struct {
+		int role;
+		const char *req;
+		const char *want;
+	} host_cases[] = {
+	    {BOOTH, "GET / HTTP/1.1\r\n\r\n", " 400 "},
+	    {BOOTH, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n", " 400 "},
+	    {BOOTH, "GET / HTTP/1.1\r\nHost: a b/c\r\n\r\n", " 400 "},
+	    {BOOTH,
+	     "POST /booth HTTP/1.1\r\nContent-Type: "
+	     "application/x-www-form-urlencoded\r\nContent-Length: 10\r\n\r\nstep=start",
+	     " 400 "},
+	    {BOOTH, "GET / HTTP/1.0\r\n\r\n", " 200 "},
+	    {BOOTH, "GET / HTTP/1.1\r\nHost: 127.0.0.1:8401\r\n\r\n", " 200 "},
+	};
+	for (size_t i = 0; i < sizeof host_cases / sizeof host_cases[0]; i++) {
+		fd = tcp_send(&w, host_cases[i].role, host_cases[i].req);
+		shutdown(fd, SHUT_WR);
+		k = read(fd, buf, sizeof buf - 1);
+		buf[k > 0 ? k : 0] = '\0';
+		cr_assert(k > 12 && strncmp(buf + 8, host_cases[i].want, 5) == 0,
+		          "%s -> %.60s (want%s)", host_cases[i].req, buf, host_cases[i].want);
+		close(fd);
+	}
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
 	/* the stalled check-in of V0011 never happened */
