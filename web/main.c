@@ -83,11 +83,12 @@ static const char *const usage =
        "                        read a passphrase (at least 8 characters) from\n"
        "                        standard input and store its Argon2id hash as the\n"
        "                        operator or admin credential in FILE, then exit\n"
-       "    --signin-delay S    after a wrong passphrase the role's sign-in waits S\n"
-       "                        seconds, doubling with each further failure\n"
-       "                        (default 1)\n"
-       "    --lockout S         after 5 wrong passphrases in a row the role's sign-in\n"
-       "                        is locked for S seconds (default 300)\n"
+       "    --signin-delay S    after a wrong passphrase the role's next sign-in from\n"
+       "                        that address waits S seconds, doubling with each\n"
+       "                        further failure (default 1)\n"
+       "    --lockout S         after 5 wrong passphrases in a row from one address\n"
+       "                        the role's sign-in from it is locked for S seconds\n"
+       "                        (default 300); other addresses can still sign in\n"
        "    --published DIR     the published election record (quorum-tally's\n"
        "                        output): the public pages show its result and\n"
        "                        check tracking codes against it\n"
@@ -286,6 +287,22 @@ static int is_public(const char *url)
 	return strcmp(url, "/public") == 0 || strncmp(url, "/public/", 8) == 0;
 }
 
+/* The client's address as text ("" when unknown): a sign-in's failures
+ * are counted for it (P-8.6). */
+static void client_addr(struct MHD_Connection *c, char out[AUTH_ADDR_MAX])
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+	out[0] = '\0';
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+		          AUTH_ADDR_MAX);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		          out, AUTH_ADDR_MAX);
+}
+
 /* The sign-in gate of the poll book and the admin pages (P-8.6): 0 and
  * the session's CSRF token in csrf when the request may go on (a POST
  * carried that token); otherwise the answer (a sign-in page, a refusal,
@@ -307,7 +324,9 @@ static int signed_in(const listener *l, struct MHD_Connection *c, const char *me
 	if (strcmp(url, "/signin") == 0 && post) {
 		char id[2 * AUTH_ID_LEN + 1];
 		unsigned wait = 0;
-		auth_result res = auth_signin(r, form_get(fm, "passphrase"), id, &wait);
+		char addr[AUTH_ADDR_MAX];
+		client_addr(c, addr);
+		auth_result res = auth_signin(r, addr, form_get(fm, "passphrase"), id, &wait);
 		if (res == AUTH_OK) {
 			a->status = 303;
 			a->type = "text/plain; charset=utf-8";

@@ -303,16 +303,23 @@ static const char *set_cookie(const resp *r, const char *name)
 	return v;
 }
 
-/* POST /signin with pass on role's port (no session sent). */
-static resp signin_try(web *w, int role, const char *pass)
+/* POST /signin with pass on role's port (no session sent), from the
+ * client address from (another loopback address, curl --interface), or
+ * from 127.0.0.1 when NULL. */
+static resp signin_from(web *w, int role, const char *pass, const char *from)
 {
 	char body[200];
 	int anon = w->anon;
 	snprintf(body, sizeof body, "passphrase=%s", pass);
 	w->anon = 1;
-	resp r = http(w, role, "POST", "/signin", body, NULL, NULL);
+	resp r = http(w, role, "POST", "/signin", body, from != NULL ? "--interface" : NULL, from);
 	w->anon = anon;
 	return r;
+}
+
+static resp signin_try(web *w, int role, const char *pass)
+{
+	return signin_from(w, role, pass, NULL);
 }
 
 static char *attr(const char *html, const char *name);
@@ -861,9 +868,9 @@ Test(web, signin_session_csrf_role)
 	station_down(&d, &w);
 }
 
-/* P-8.6: after a wrong passphrase the role's sign-in waits (rate limit);
- * after 5 in a row it is locked, even for the right passphrase; the other
- * role is not affected. */
+/* P-8.6: after a wrong passphrase the role's sign-in from that address
+ * waits (rate limit); after 5 in a row it is locked, even for the right
+ * passphrase; the other role and other addresses are not affected. */
 Test(web, signin_rate_limit_and_lockout)
 {
 	tdaemon d;
@@ -885,6 +892,16 @@ Test(web, signin_rate_limit_and_lockout)
 	cr_assert(strstr(r.body, "data-code=\"signin_locked\"") != NULL, "%s", r.body);
 	cr_assert_str_eq(set_cookie(&r, cookie_name[ADMIN]), "", "a session while locked out");
 	resp_free(&r);
+	/* the lock-out is the address's: another machine (here 127.0.0.2)
+	 * signs in, so wrong passphrases sent from the network cannot lock
+	 * the poll workers out */
+	r = signin_from(&w, ADMIN, ADMIN_PASS, "127.0.0.2");
+	cr_assert_eq(r.status, 303, "another address locked out too: %d\n%s", r.status, r.body);
+	cr_assert_eq(strlen(set_cookie(&r, cookie_name[ADMIN])), 64);
+	resp_free(&r);
+	r = signin_try(&w, ADMIN, ADMIN_PASS);
+	cr_assert_eq(r.status, 429, "the locked address signed in after another did: %d", r.status);
+	resp_free(&r);
 	/* the poll book's sign-in is its own */
 	signin(&w, POLLBOOK);
 	web_stop(&w);
@@ -900,6 +917,10 @@ Test(web, signin_rate_limit_and_lockout)
 	cr_assert_eq(r.status, 429, "no wait after a failure: %d", r.status);
 	cr_assert(strstr(r.body, "data-code=\"signin_wait\"") != NULL, "%s", r.body);
 	cr_assert_str_eq(set_cookie(&r, cookie_name[POLLBOOK]), "");
+	resp_free(&r);
+	/* the wait, too, is the address's own */
+	r = signin_from(&w, POLLBOOK, OP_PASS, "127.0.0.3");
+	cr_assert_eq(r.status, 303, "another address made to wait: %d", r.status);
 	resp_free(&r);
 	web_delay = "0";
 	web_lockout = "300";
