@@ -3,7 +3,8 @@
  * auth.c -- sign-in to the poll book and the admin pages (web.h;
  * docs/spec/protocol.md P-8.6): Argon2id-hashed credentials in a file,
  * attempts one at a time with a growing delay after each failure and a
- * lock-out after repeated failures, sessions in memory with a CSRF token.
+ * lock-out after repeated failures, both per client address, sessions in
+ * memory with a CSRF token.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,13 +46,46 @@ typedef struct session {
 static pthread_mutex_t auth_mu = PTHREAD_MUTEX_INITIALIZER; /* sessions, counters */
 static pthread_mutex_t kdf_mu = PTHREAD_MUTEX_INITIALIZER; /* one Argon2id at a time */
 
+/* The failures of one client address at one role's sign-in (P-8.6): a
+ * lock-out is per address, so wrong passphrases sent from one machine on
+ * the network do not lock the poll workers' tablets out. */
+#define CLIENTS_MAX 1024
+typedef struct attempts {
+	enum role role;
+	char addr[AUTH_ADDR_MAX];
+	unsigned fails;
+	time_t not_before, locked_until, last;
+} attempts;
+
 static struct {
 	cred cred[ROLE_N];
 	session s[SESSIONS_MAX];
-	unsigned fails[ROLE_N];
-	time_t not_before[ROLE_N], locked_until[ROLE_N];
+	attempts c[CLIENTS_MAX];
 	auth_policy pol;
 } A;
+
+/* The entry of (r, addr), or NULL if there is none and !create; a new one
+ * takes a free slot, else the slot used longest ago (an address that has
+ * not tried for longest).  Under auth_mu. */
+static attempts *client_of(enum role r, const char *addr, time_t now, int create)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < CLIENTS_MAX; i++) {
+		attempts *c = &A.c[i];
+		if (c->last != 0 && c->role == r && strcmp(c->addr, addr) == 0)
+			return c;
+		if (c->last < A.c[k].last)
+			k = i;
+	}
+	if (!create)
+		return NULL;
+	attempts *c = &A.c[k];
+	memset(c, 0, sizeof *c);
+	c->role = r;
+	snprintf(c->addr, sizeof c->addr, "%s", addr);
+	c->last = now;
+	return c;
+}
 
 const char *auth_role_name(enum role r)
 {
@@ -220,7 +254,8 @@ static int fresh_id(char out[2 * AUTH_ID_LEN + 1])
 	return 0;
 }
 
-auth_result auth_signin(enum role r, const char *pass, char id[2 * AUTH_ID_LEN + 1], unsigned *wait)
+auth_result auth_signin(enum role r, const char *addr, const char *pass,
+                        char id[2 * AUTH_ID_LEN + 1], unsigned *wait)
 {
 	time_t now = time(NULL);
 	*wait = 0;
@@ -228,21 +263,24 @@ auth_result auth_signin(enum role r, const char *pass, char id[2 * AUTH_ID_LEN +
 		return AUTH_NONE;
 	if (pass == NULL || pass[0] == '\0')
 		return AUTH_BAD;
+	if (addr == NULL)
+		addr = "";
 	pthread_mutex_lock(&auth_mu);
-	if (A.locked_until[r] > now) {
-		*wait = (unsigned)(A.locked_until[r] - now);
+	const attempts *c0 = client_of(r, addr, now, 0);
+	if (c0 != NULL && c0->locked_until > now) {
+		*wait = (unsigned)(c0->locked_until - now);
 		pthread_mutex_unlock(&auth_mu);
 		return AUTH_LOCKED;
 	}
-	if (A.not_before[r] > now) {
-		*wait = (unsigned)(A.not_before[r] - now);
+	if (c0 != NULL && c0->not_before > now) {
+		*wait = (unsigned)(c0->not_before - now);
 		pthread_mutex_unlock(&auth_mu);
 		return AUTH_WAIT;
 	}
 	pthread_mutex_unlock(&auth_mu);
 
-	/* one Argon2id at a time: 64 MiB each, and a flood of guesses is
-	 * served in turn */
+	/* one Argon2id at a time: 64 MiB each, and a flood of guesses from
+	 * any number of addresses is served in turn */
 	uint8_t h[HASH_LEN];
 	pthread_mutex_lock(&kdf_mu);
 	qerr e =
@@ -254,24 +292,27 @@ auth_result auth_signin(enum role r, const char *pass, char id[2 * AUTH_ID_LEN +
 	auth_result res = AUTH_BAD;
 	pthread_mutex_lock(&auth_mu);
 	now = time(NULL);
-	if (A.locked_until[r] > now) {
+	attempts *c = client_of(r, addr, now, !ok);
+	if (c != NULL && c->locked_until > now) {
 		/* locked while this attempt was hashed */
-		*wait = (unsigned)(A.locked_until[r] - now);
+		*wait = (unsigned)(c->locked_until - now);
 		res = AUTH_LOCKED;
 	} else if (!ok) {
-		A.fails[r]++;
-		if (A.fails[r] >= A.pol.max_failures) {
-			A.locked_until[r] = now + (time_t)A.pol.lockout_seconds;
-			A.fails[r] = 0;
+		c->last = now;
+		c->fails++;
+		if (c->fails >= A.pol.max_failures) {
+			c->locked_until = now + (time_t)A.pol.lockout_seconds;
+			c->fails = 0;
 			*wait = A.pol.lockout_seconds;
 			res = AUTH_LOCKED;
 		} else {
-			unsigned d = A.pol.delay_seconds << (A.fails[r] - 1);
-			A.not_before[r] = now + (time_t)d;
+			unsigned d = A.pol.delay_seconds << (c->fails - 1);
+			c->not_before = now + (time_t)d;
 			*wait = d;
 		}
 	} else {
-		A.fails[r] = 0;
+		if (c != NULL)
+			memset(c, 0, sizeof *c);
 		/* a free slot, else the one used longest ago */
 		size_t k = 0;
 		for (size_t i = 0; i < SESSIONS_MAX; i++) {

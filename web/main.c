@@ -6,6 +6,7 @@
  * docs/spec/protocol.md P-8, docs/guide-poll-worker.md).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "crypto/util.h"
@@ -81,11 +83,12 @@ static const char *const usage =
        "                        read a passphrase (at least 8 characters) from\n"
        "                        standard input and store its Argon2id hash as the\n"
        "                        operator or admin credential in FILE, then exit\n"
-       "    --signin-delay S    after a wrong passphrase the role's sign-in waits S\n"
-       "                        seconds, doubling with each further failure\n"
-       "                        (default 1)\n"
-       "    --lockout S         after 5 wrong passphrases in a row the role's sign-in\n"
-       "                        is locked for S seconds (default 300)\n"
+       "    --signin-delay S    after a wrong passphrase the role's next sign-in from\n"
+       "                        that address waits S seconds, doubling with each\n"
+       "                        further failure (default 1)\n"
+       "    --lockout S         after 5 wrong passphrases in a row from one address\n"
+       "                        the role's sign-in from it is locked for S seconds\n"
+       "                        (default 300); other addresses can still sign in\n"
        "    --published DIR     the published election record (quorum-tally's\n"
        "                        output): the public pages show its result and\n"
        "                        check tracking codes against it\n"
@@ -284,6 +287,22 @@ static int is_public(const char *url)
 	return strcmp(url, "/public") == 0 || strncmp(url, "/public/", 8) == 0;
 }
 
+/* The client's address as text ("" when unknown): a sign-in's failures
+ * are counted for it (P-8.6). */
+static void client_addr(struct MHD_Connection *c, char out[AUTH_ADDR_MAX])
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+	out[0] = '\0';
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+		          AUTH_ADDR_MAX);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		          out, AUTH_ADDR_MAX);
+}
+
 /* The sign-in gate of the poll book and the admin pages (P-8.6): 0 and
  * the session's CSRF token in csrf when the request may go on (a POST
  * carried that token); otherwise the answer (a sign-in page, a refusal,
@@ -305,7 +324,9 @@ static int signed_in(const listener *l, struct MHD_Connection *c, const char *me
 	if (strcmp(url, "/signin") == 0 && post) {
 		char id[2 * AUTH_ID_LEN + 1];
 		unsigned wait = 0;
-		auth_result res = auth_signin(r, form_get(fm, "passphrase"), id, &wait);
+		char addr[AUTH_ADDR_MAX];
+		client_addr(c, addr);
+		auth_result res = auth_signin(r, addr, form_get(fm, "passphrase"), id, &wait);
 		if (res == AUTH_OK) {
 			a->status = 303;
 			a->type = "text/plain; charset=utf-8";
@@ -356,6 +377,39 @@ static int signed_in(const listener *l, struct MHD_Connection *c, const char *me
 	return 0;
 }
 
+/* The Host header lines of a request: how many, and whether every value
+ * is a uri-host [":" port] (RFC 3986 reg-name, IPv4 or [IPv6] characters;
+ * empty allowed). */
+typedef struct host_count {
+	unsigned n;
+	int bad;
+} host_count;
+
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+	host_count *h = cls;
+	(void)kind;
+	if (key == NULL || strcasecmp(key, "Host") != 0)
+		return MHD_YES;
+	h->n++;
+	for (const char *p = value != NULL ? value : ""; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("-._~%!$&'()*+,;=:[]", *p) == NULL)
+			h->bad = 1;
+	return MHD_YES;
+}
+
+/* RFC 9112 3.2: an HTTP/1.1 request without a Host header, and any
+ * request with more than one or with an invalid one, is answered 400. */
+static int host_refused(struct MHD_Connection *c, const char *version)
+{
+	host_count h = {0, 0};
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &h);
+	if (h.n > 1 || h.bad)
+		return 1;
+	return h.n == 0 && strcmp(version, MHD_HTTP_VERSION_1_0) != 0;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
@@ -363,12 +417,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	listener *l = cls;
 	reqctx *rq = *con_cls;
 	enum MHD_Result ret = MHD_NO;
-	(void)version;
 	if (rq == NULL) {
 		rq = calloc(1, sizeof *rq);
 		if (rq == NULL)
 			return MHD_NO;
 		*con_cls = rq;
+		if (host_refused(c, version)) {
+			error_answer(l, 400,
+			             N_("The request is malformed: an HTTP/1.1 request needs one "
+			                "Host header."),
+			             c, &ret);
+			return ret;
+		}
 		if (strcmp(method, "POST") == 0) {
 			rq->is_post = 1;
 			const char *ct =
@@ -499,9 +559,14 @@ static struct MHD_Daemon *start(listener *l, const char *addr, unsigned port, co
 	    {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3"},
 	    {MHD_OPTION_END, 0, NULL},
 	};
+	/* one polling thread serves a listener with one thread (no pool) */
+	struct MHD_OptionItem pool_opts[] = {
+	    {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
+	    {MHD_OPTION_END, 0, NULL},
+	};
 	return MHD_start_daemon(
 	    flags, (uint16_t)port, NULL, NULL, handle, l, MHD_OPTION_SOCK_ADDR, &sa,
-	    MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0, MHD_OPTION_CONNECTION_LIMIT,
+	    MHD_OPTION_ARRAY, threads > 1 ? pool_opts : &pool_opts[1], MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)512, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED,
 	    completed, NULL, MHD_OPTION_ARRAY, l->tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);
@@ -695,7 +760,13 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	static const char *const role_key[ROLE_N] = {"booth", "pollbook", "admin"};
-	static const unsigned threads[ROLE_N] = {8, 4, 1};
+	/* A page's handler blocks on the daemon until its reply (a cast waits
+	 * for its group commit), holding its thread and every connection that
+	 * thread polls: the booth listener has a thread for each booth that
+	 * may be casting at once (64 concurrent booths: issue 12's figure,
+	 * bench/bench_web; with 8 the casts queued in the front and the
+	 * daemon's commits took 8 at a time). */
+	static const unsigned threads[ROLE_N] = {64, 4, 1};
 	for (int r = 0; r < ROLE_N; r++) {
 		l[r].role = (enum role)r;
 		l[r].s = &s;

@@ -748,6 +748,39 @@ static void booth_post(const site *s, const form *fm, answer *a)
 		}
 		goto out;
 	}
+	if (strcmp(step, "cast") == 0) {
+		/* the click the voter waits on: one request to the daemon, which
+		 * holds the sealed ballot; the ballot and the form's marks are
+		 * needed only to show the review again after a refusal */
+		const char *code = form_get(fm, "code");
+		if (!is_code(code)) {
+			error_page(a, ROLE_BOOTH, 400, N_("The form is incomplete or malformed."),
+			           "code");
+			goto out;
+		}
+		rep = rpc_call(s->sock[ROLE_BOOTH],
+		               json_pack("{s:s, s:s, s:s}", "op", "cast", "token", st->token,
+		                         "tracking_code", code),
+		               &why);
+		if (rep == NULL) {
+			unreachable(a, ROLE_BOOTH, why);
+			goto out;
+		}
+		const char *e = rpc_err(rep);
+		if (e == NULL) {
+			booth_receipt(a, st, rep);
+			goto out;
+		}
+		if (load_ballot(st, a) != 0)
+			goto out;
+		if (read_marks(st) != 0) {
+			error_page(a, ROLE_BOOTH, 400, N_("The form is incomplete or malformed."),
+			           "m");
+			goto out;
+		}
+		booth_review(a, st, e);
+		goto out;
+	}
 	if (load_ballot(st, a) != 0)
 		goto out;
 	if (strcmp(step, "start") == 0) {
@@ -827,8 +860,7 @@ static void booth_post(const site *s, const form *fm, answer *a)
 		booth_sealed(a, st, js(rep, "tracking_code"));
 		goto out;
 	}
-	int cast = strcmp(step, "cast") == 0;
-	if (cast || strcmp(step, "challenge") == 0) {
+	if (strcmp(step, "challenge") == 0) {
 		const char *code = form_get(fm, "code");
 		if (!is_code(code)) {
 			error_page(a, ROLE_BOOTH, 400, N_("The form is incomplete or malformed."),
@@ -836,8 +868,8 @@ static void booth_post(const site *s, const form *fm, answer *a)
 			goto out;
 		}
 		rep = rpc_call(s->sock[ROLE_BOOTH],
-		               json_pack("{s:s, s:s, s:s}", "op", cast ? "cast" : "challenge",
-		                         "token", st->token, "tracking_code", code),
+		               json_pack("{s:s, s:s, s:s}", "op", "challenge", "token", st->token,
+		                         "tracking_code", code),
 		               &why);
 		if (rep == NULL) {
 			unreachable(a, ROLE_BOOTH, why);
@@ -846,8 +878,6 @@ static void booth_post(const site *s, const form *fm, answer *a)
 		const char *e = rpc_err(rep);
 		if (e != NULL)
 			booth_review(a, st, e);
-		else if (cast)
-			booth_receipt(a, st, rep);
 		else
 			booth_challenged(a, st, rep);
 		goto out;
@@ -974,6 +1004,24 @@ static void yesno(wbuf *b, int v)
 	wb_bi(b, v ? N_("yes") : N_("no"));
 }
 
+/* A voter's household and residents' group (a roll entry of a look-up
+ * reply): in a line ("Household H, Residents' group G", dl 0) or as two
+ * rows of a <dl> (dl 1). */
+static void household_group(wbuf *b, const json_t *v, int dl)
+{
+	static const struct {
+		const char *msgid, *key;
+	} rows[] = {{N_("Household"), "household"}, {N_("Residents' group"), "group"}};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		wb_raw(b, dl ? "<div><dt>" : i > 0 ? ", " : "");
+		wb_bi(b, rows[i].msgid);
+		wb_raw(b, dl ? "</dt><dd>" : " ");
+		wb_esc(b, js(v, rows[i].key));
+		if (dl)
+			wb_raw(b, "</dd></div>");
+	}
+}
+
 static void pollbook_lookup(const site *s, const form *fm, answer *a)
 {
 	const char *why, *id = form_get(fm, "voter");
@@ -1028,13 +1076,7 @@ static void pollbook_lookup(const site *s, const form *fm, answer *a)
 			wb_raw(b, "</span> ");
 			wb_esc(b, js(m, "name"));
 			wb_raw(b, " — ");
-			wb_bi(b, N_("Household"));
-			wb_raw(b, " ");
-			wb_esc(b, js(m, "household"));
-			wb_raw(b, ", ");
-			wb_bi(b, N_("Residents' group"));
-			wb_raw(b, " ");
-			wb_esc(b, js(m, "group"));
+			household_group(b, m, 0);
 			wb_raw(b, "</button></form></li>");
 		}
 		wb_raw(b, "</ul>");
@@ -1056,15 +1098,9 @@ static void pollbook_lookup(const site *s, const form *fm, answer *a)
 	wb_esc(b, js(v, "name"));
 	wb_raw(b, " <span class=\"id\">");
 	wb_esc(b, js(v, "id"));
-	wb_raw(b, "</span></h1><dl class=\"voter\"><div><dt>");
-	wb_bi(b, N_("Household"));
-	wb_raw(b, "</dt><dd>");
-	wb_esc(b, js(v, "household"));
-	wb_raw(b, "</dd></div><div><dt>");
-	wb_bi(b, N_("Residents' group"));
-	wb_raw(b, "</dt><dd>");
-	wb_esc(b, js(v, "group"));
-	wb_raw(b, "</dd></div><div><dt>");
+	wb_raw(b, "</span></h1><dl class=\"voter\">");
+	household_group(b, v, 1);
+	wb_raw(b, "<div><dt>");
 	wb_bi(b, N_("Checked in"));
 	wb_raw(b, "</dt><dd>");
 	yesno(b, ci);

@@ -107,7 +107,7 @@ enum role { ROLE_BOOTH, ROLE_POLLBOOK, ROLE_ADMIN, ROLE_N };
 #define AUTH_ID_LEN 32
 
 typedef struct auth_policy {
-	unsigned max_failures; /* consecutive failures that lock the role out */
+	unsigned max_failures; /* consecutive failures that lock an address out */
 	unsigned lockout_seconds; /* how long */
 	unsigned delay_seconds; /* the wait after the first failure, doubling */
 } auth_policy;
@@ -132,10 +132,16 @@ const char *auth_role_name(enum role r);
 /* Write (or replace) the role's line in the credentials file: Argon2id of
  * pass with a fresh salt and the default cost (S-2.1).  0, 2 usage, -1. */
 int auth_set_credential(const char *path, const char *role, const char *pass);
-/* Check pass against the role's credential (one Argon2id at a time, the
- * delay and lock-out of pol); on AUTH_OK a new session's id is in id. */
-auth_result auth_signin(enum role r, const char *pass, char id[2 * AUTH_ID_LEN + 1],
-                        unsigned *wait);
+/* Bytes of a client address as text, NUL included (INET6_ADDRSTRLEN). */
+#define AUTH_ADDR_MAX 46
+
+/* Check pass, sent from the client address addr (text; NULL: unknown,
+ * all such share one entry), against the role's credential: one Argon2id
+ * at a time, the delay and lock-out of pol counted for (r, addr) alone,
+ * the front remembering the last 1024 addresses that failed; on AUTH_OK a
+ * new session's id is in id and addr's failures are forgotten. */
+auth_result auth_signin(enum role r, const char *addr, const char *pass,
+                        char id[2 * AUTH_ID_LEN + 1], unsigned *wait);
 /* 0 and the session's CSRF token in csrf if id is a live session of role
  * r (its idle clock restarts); -2 if it is a session of another role; -1
  * if it is none (unknown, expired, malformed or NULL). */

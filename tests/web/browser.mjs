@@ -65,6 +65,25 @@ async function noHorizontalScroll(page, name) {
 	await page.setViewportSize({ width: 1280, height: 800 });
 }
 
+// Base text of at least 24 px and touch targets of at least 44 x 44 px
+// (issue 12): every visible button, link button, text field and option.
+async function sizes(page, name) {
+	const r = await page.evaluate(() => {
+		const bad = [];
+		const base = parseFloat(getComputedStyle(document.documentElement).fontSize);
+		const sel = "button, a.button, input[type=text], input[type=password], .option label";
+		for (const el of document.querySelectorAll(sel)) {
+			const b = el.getBoundingClientRect();
+			if (b.width === 0 || b.height === 0) continue; // not shown
+			if (b.width < 44 || b.height < 44)
+				bad.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(b.width)}x${Math.round(b.height)}`);
+		}
+		return { base, bad };
+	});
+	check(r.base >= 24, `base text ${r.base} px on ${name}`);
+	check(r.bad.length === 0, `touch targets under 44 px on ${name}: ${r.bad.slice(0, 5).join(", ")}`);
+}
+
 const browser = await chromium.launch({
 	executablePath: env.CHROMIUM || "/usr/bin/chromium",
 	args: ["--no-sandbox", "--disable-gpu", "--font-render-hinting=none"],
@@ -88,6 +107,7 @@ page.on("response", async (r) => {
 await page.goto(env.BOOTH);
 await shot(page, "booth-start");
 await noHorizontalScroll(page, "booth-start");
+await sizes(page, "booth-start");
 // read aloud: the 0 key sends the screen's Chinese text and gets a WAV
 await page.evaluate(() => document.activeElement && document.activeElement.blur());
 {
@@ -107,6 +127,7 @@ await page.waitForSelector("fieldset.options");
 await page.keyboard.press("2"); // number key marks option 2
 await shot(page, "booth-contest");
 await noHorizontalScroll(page, "booth-contest");
+await sizes(page, "booth-contest");
 // over-limit: a second mark in a 1-seat contest is refused on the page
 await page.keyboard.press("1");
 const checked = await page.$$eval("input[type=checkbox]:checked", (l) => l.length);
@@ -120,6 +141,7 @@ await page.keyboard.press("3");
 await nav(page, () => page.keyboard.press("Enter"));
 await page.waitForSelector("ol.review");
 await shot(page, "booth-review");
+await sizes(page, "booth-review");
 await nav(page, () => page.click("button[value=seal]"));
 await page.waitForSelector("input[name=code]", { state: "attached" });
 await shot(page, "booth-sealed");
@@ -187,6 +209,7 @@ await nav(page, () => page.keyboard.press("Enter"));
 await page.waitForSelector("#voter");
 check(await page.evaluate(() => document.cookie === ""), "the session cookie is readable by the page (not HttpOnly)");
 await shot(page, "pollbook-home");
+await sizes(page, "pollbook-home");
 await page.fill("#voter", "U0001");
 await nav(page, () => page.keyboard.press("Enter"));
 await page.waitForSelector(".refusal");
