@@ -55,7 +55,7 @@ typedef struct ve_ballot {
 	ballot *b; /* decoded (challenged ballots, check 8), or NULL: check 4
 	            * frees each cast ballot's decoding once it is verified */
 	int decoded; /* cast: check 4 decoded it strictly (B-2), so enc has
-	              * the style's length and ve_ct_offsets apply */
+	              * the style's length and ballot_style_ct_offsets apply */
 	uint8_t *open; /* challenged: opening bytes (B-6) */
 	size_t openlen;
 	int valid; /* decoded, proofs and tracking code good */
@@ -231,12 +231,6 @@ int ve_named_counts(ve_ctx *c, json_t *counts);
 /* Open and verify DIR/log and parse its entries into c->elog (not a check:
  * check 3 reports c->elog_err). */
 void ve_load_election_log(ve_ctx *c);
-
-/* off[s] (s < st->total_options): where option s's ciphertext (130
- * bytes, alpha || beta) starts in a B-2 encoding of style st (B-2: 4 +
- * per contest 8 + 518 per option + 388 per group + 194 per total value).
- * Returns the style's B-2 length. */
-size_t ve_ct_offsets(const ballot_style *st, size_t *off);
 
 /* R-4.0: msg_F = H_T("quorum/v2/tally/trustee-file"; key_ctx, u32(i), rel,
  * SHA-256(bytes)) for the file at rel signed by trustee i. */

@@ -260,8 +260,8 @@ typedef struct station_data {
 	size_t *len;
 	/* After the station's ballots are verified and added (tally_build
 	 * streams station by station), only what B-9 needs is kept: the
-	 * alphas of each cast ballot, total_options x 65 bytes per ballot,
-	 * ballot i's at alphas + i * total_options * 65. */
+	 * alphas of each cast ballot, ballot_style_nct (selections and
+	 * names) x 65 bytes per ballot, ballot i's at alphas + i * nct * 65. */
 	uint8_t *alphas;
 	uint8_t (*code)[BALLOT_CODE_LEN];
 	json_t *checked_in; /* the record's checked_in list (R-5 (9)), a reference */
@@ -860,30 +860,17 @@ static int cmp_ref(const void *a, const void *b)
 
 /* ---- B-9: no ciphertext alpha twice in the record ---- */
 
-/* off[s]: where option s's ciphertext (its alpha first) starts in B-2. */
-static void alpha_offsets(const ballot_style *st, size_t *off)
-{
-	for (size_t k = 0, pos = 4, s = 0; k < st->ncontests; k++) {
-		const ballot_contest_style *cs = &st->contests[k];
-		for (size_t j = 0; j < cs->noptions; j++, s++)
-			off[s] = pos + 8 + (ELGAMAL_CT_LEN + RANGE_PROOF_FULL_LEN(1)) * j;
-		pos += 8 + cs->noptions * (ELGAMAL_CT_LEN + RANGE_PROOF_FULL_LEN(1)) +
-		       cs->ngroups * RANGE_PROOF_FULL_LEN(1) +
-		       RANGE_PROOF_FULL_LEN(cs->max_sel - cs->min_sel);
-	}
-}
-
 /* Keep of each verified cast ballot of sd only its alphas (B-9) and drop
  * the encodings: ~T x 65 + 32 bytes per ballot stay instead of the whole
  * B-2 encoding (3,378 bytes for five selections). */
 static qerr station_compact(const ballot_style *st, station_data *sd)
 {
-	size_t T = st->total_options, *off;
+	size_t T = ballot_style_nct(st), *off; /* selections and names (B-9.1) */
 	if (sd->enc == NULL)
 		return Q_OK;
 	if ((off = calloc(T + 1, sizeof *off)) == NULL)
 		return Q_ERR_NOMEM;
-	alpha_offsets(st, off);
+	(void)ballot_style_ct_offsets(st, off);
 	if (sd->nballots > 0 &&
 	    (sd->alphas = malloc(sd->nballots * (T ? T : 1) * ALPHASET_ALPHA_LEN)) == NULL) {
 		free(off);
@@ -912,7 +899,7 @@ typedef struct aplace {
 
 typedef struct alpha_ctx {
 	const aplace *pl;
-	const size_t *off; /* where option s's ciphertext starts in B-2 */
+	const size_t *off; /* where ciphertext s starts in B-2 (ballot_style_ct_offsets) */
 	size_t T;
 } alpha_ctx;
 
@@ -933,14 +920,22 @@ static void alpha_place(char *out, size_t outsz, const ballot_style *st, const s
                         const alpha_ctx *a, uint64_t ref)
 {
 	const aplace *p = &a->pl[ref / a->T];
-	size_t s = (size_t)(ref % a->T), k = 0;
+	ballot_ct_place w = {0, 0, UINT32_MAX, 0};
 	char hx[2 * BALLOT_CODE_LEN + 1];
-	while (k + 1 < st->ncontests && s >= st->contests[k].noptions)
-		s -= st->contests[k++].noptions;
+	if (ballot_style_ct_place(st, (size_t)(ref % a->T), &w) != Q_OK)
+		w.slot = UINT32_MAX; /* ref % T < T: not reached */
 	hex_encode(hx, p->code, BALLOT_CODE_LEN);
-	snprintf(out, outsz, _("station %s, %s %zu (tracking code %s) contest %zu option %zu"),
-	         sds[p->station].id, p->chal ? _("challenged ballot") : _("ballot"), p->index, hx,
-	         k, s);
+	if (w.slot == UINT32_MAX)
+		snprintf(out, outsz,
+		         _("station %s, %s %zu (tracking code %s) contest %zu option %zu"),
+		         sds[p->station].id, p->chal ? _("challenged ballot") : _("ballot"),
+		         p->index, hx, (size_t)w.contest, (size_t)w.option);
+	else
+		snprintf(out, outsz,
+		         _("station %s, %s %zu (tracking code %s) contest %zu write-in %zu name "
+		           "point %zu"),
+		         sds[p->station].id, p->chal ? _("challenged ballot") : _("ballot"),
+		         p->index, hx, (size_t)w.contest, (size_t)w.slot, (size_t)w.point);
 }
 
 /* B-9: every cast and challenged ballot of every station; the first
@@ -948,7 +943,7 @@ static void alpha_place(char *out, size_t outsz, const ballot_style *st, const s
 static qerr check_alphas(const ballot_style *st, const station_data *sds, size_t ns, char *msg,
                          size_t msgsz)
 {
-	size_t T = st->total_options, n = 0, slen = ballot_style_encoded_len(st);
+	size_t T = ballot_style_nct(st), n = 0, slen = ballot_style_encoded_len(st);
 	size_t *off = NULL, nch = 0;
 	aplace *pl = NULL;
 	alphaset *set = NULL;
@@ -964,7 +959,7 @@ static qerr check_alphas(const ballot_style *st, const station_data *sds, size_t
 	    (chcode = calloc(nch + 1, sizeof *chcode)) == NULL ||
 	    (set = alphaset_new(n * T)) == NULL)
 		goto out;
-	alpha_offsets(st, off);
+	(void)ballot_style_ct_offsets(st, off);
 	n = 0;
 	nch = 0;
 	/* B-9.3: every cast ballot in record order, then every challenged one
