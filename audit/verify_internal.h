@@ -169,6 +169,8 @@ typedef struct ve_ctx {
 	const char *previous_dir;
 	/* V-16: verification split by station (never NULL) */
 	const ve_split *split;
+	/* check 11: the write-in tuples check 4 collects (verify_writein.c) */
+	struct ve_wstate *wi;
 } ve_ctx;
 
 /* V-1.2: one failed item of check id per station whose ballots (chal = 0)
@@ -262,6 +264,24 @@ void ve_check_challenged(ve_ctx *c); /* 8 */
 void ve_station_roll_entry(ve_ctx *c, ve_station *s, uint64_t index, const uint8_t *p, size_t len);
 void ve_station_roll_done(ve_ctx *c, ve_station *s);
 void ve_check_checked_in(ve_ctx *c);
+/* parameters.json roll_hash (R-2.1), from the bytes check 1 read: 1 if
+ * present and well formed. */
+int ve_params_roll_hash(const ve_ctx *c, uint8_t out[32]);
+
+/* verify_writein.c, check 11 (V-17; R-12).  _init with the style's
+ * ciphertext offsets (ballot_style_ct_offsets) before check 4 reads the
+ * ballots; _add with every cast ballot of the style's B-2 length, in record
+ * order (R-12.1); _free from ctx_free. */
+struct ve_wstate;
+void ve_writein_init(ve_ctx *c, const size_t *off);
+void ve_writein_add(ve_ctx *c, const uint8_t *enc);
+void ve_writein_free(ve_ctx *c);
+void ve_check_writeins(ve_ctx *c); /* 11 */
+/* Check 9: append the result's write-in candidates to c->m's contests
+ * (R-12.7); returns what ve_writein_restore needs (NULL: out of memory,
+ * nothing changed). */
+size_t *ve_writein_extend(ve_ctx *c);
+void ve_writein_restore(ve_ctx *c, const size_t *saved);
 void ve_check_aggregate(ve_ctx *c); /* 6: verify_tally.c */
 void ve_check_decryption(ve_ctx *c); /* 7 */
 void ve_check_decision(ve_ctx *c); /* 9 */

@@ -909,6 +909,9 @@ static void ballot_done(ve_ctx *c, ballot_pass *p, ve_station *s, ve_ballot *b, 
 		if (hit != NULL)
 			c->chal_cast[p->chidx[hit - p->chcodes]] = 1;
 	}
+	/* its write-in tuples, in record order (check 11) */
+	if (b->len == slen && b->decoded)
+		ve_writein_add(c, b->enc);
 	/* B-9: its alphas, selections and names, wherever the style puts them */
 	if (b->len == slen && c->alphas_ok)
 		for (size_t t = 0; t < nct; t++) {
@@ -1262,6 +1265,7 @@ void ve_check_ballots(ve_ctx *c)
 	    (job.off = calloc(job.nct ? job.nct : 1, sizeof *job.off)) == NULL)
 		goto oom;
 	job.slen = ballot_style_ct_offsets(c->style, job.off);
+	ve_writein_init(c, job.off); /* check 11's tuples */
 	for (size_t a = 0; a < nthr; a++) {
 		if ((job.acc[a].sum = calloc(T ? T : 1, sizeof *job.acc[a].sum)) == NULL ||
 		    (job.acc[a].xs = calloc(T ? 2 * T : 1, sizeof *job.acc[a].xs)) == NULL)

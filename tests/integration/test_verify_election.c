@@ -528,6 +528,8 @@ static int owner(const char *rel)
 		return VE_AGGREGATE;
 	if (strncmp(rel, "tally/partials/", 15) == 0 || strcmp(rel, "tally/result.json") == 0)
 		return VE_DECRYPTION;
+	if (strncmp(rel, "tally/mix/", 10) == 0)
+		return VE_WRITEINS; /* V-17: a write-in record's mix */
 	return -1;
 }
 
@@ -3039,7 +3041,7 @@ Test(verify, split_by_station_local_jobs)
 static json_t *partial_of(const char *sid)
 {
 	ve_opts o = {0, 0, -1, 2};
-	ve_split sp = {sid, NULL, 0};
+	ve_split sp = {sid, NULL, 0, NULL};
 	ve_report r;
 	cr_assert_eq(ve_verify_split(rec, &o, NULL, NULL, &sp, &r), Q_OK);
 	cr_assert(ve_report_passed(&r), "station %s: check %d", sid, ve_report_first_failure(&r));
@@ -3052,7 +3054,7 @@ static ve_report *combine(json_t *p1, json_t *p2, ve_report *r)
 {
 	ve_opts o = {0, 0, -1, 2};
 	json_t *ps[2] = {p1, p2};
-	ve_split sp = {NULL, ps, 2};
+	ve_split sp = {NULL, ps, 2, NULL};
 	cr_assert_eq(ve_verify_split(rec, &o, NULL, NULL, &sp, r), Q_OK);
 	return r;
 }
