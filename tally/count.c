@@ -24,6 +24,7 @@
 #include "election/named.h"
 #include "election/progress.h"
 #include "election/srec.h"
+#include "mix.h"
 
 #include "banned.h"
 
@@ -1035,21 +1036,27 @@ static void bar_cb(void *ctx, uint64_t done, uint64_t total)
 }
 
 static qerr build(const rec_election *el, const tally_opts *o, int keys_checked, json_t **out,
-                  char *msg, size_t msgsz);
+                  mix_lists *wl, char *msg, size_t msgsz);
 
 qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char *msg, size_t msgsz)
 {
-	return build(el, o, 0, out, msg, msgsz);
+	return build(el, o, 0, out, NULL, msg, msgsz);
 }
 
 qerr tally_build_keys_checked(const rec_election *el, const tally_opts *o, json_t **out, char *msg,
                               size_t msgsz)
 {
-	return build(el, o, 1, out, msg, msgsz);
+	return build(el, o, 1, out, NULL, msg, msgsz);
+}
+
+qerr tally_build_lists(const rec_election *el, const tally_opts *o, int keys_checked, json_t **out,
+                       mix_lists *wl, char *msg, size_t msgsz)
+{
+	return build(el, o, keys_checked, out, wl, msg, msgsz);
 }
 
 static qerr build(const rec_election *el, const tally_opts *o, int keys_checked, json_t **out,
-                  char *msg, size_t msgsz)
+                  mix_lists *wl, char *msg, size_t msgsz)
 {
 	ballot_style *st = NULL;
 	point *K = NULL;
@@ -1086,6 +1093,8 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
+	if (wl != NULL && (e = mix_lists_init(wl, st, el->manifest)) != Q_OK)
+		goto out;
 	/* Station by station (bounded memory): load and check the record,
 	 * verify its ballots and add them into the aggregate (R-6.1, R-6.2),
 	 * then keep only each ballot's tracking code and alphas for the
@@ -1136,6 +1145,10 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 		for (size_t x = 0; x < st->total_options && e == Q_OK; x++)
 			e = elgamal_add(agg[x], agg[x], sagg[x]);
 		free_agg(sagg, st->total_options);
+		/* R-12.1: the write-in tuples of the verified ballots, in
+		 * record order */
+		for (size_t i = 0; wl != NULL && e == Q_OK && i < sds[s].nballots; i++)
+			e = mix_lists_add(wl, st, sds[s].enc[i], sds[s].len[i]);
 		if (e == Q_OK)
 			e = station_compact(st, &sds[s]);
 		if (e != Q_OK)
@@ -1206,7 +1219,7 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 			goto out;
 		}
 	{
-		size_t sel = 0;
+		size_t sel = 0, bc = 0;
 		for (size_t c = 0; c < el->manifest->ncontests; c++) {
 			const elec_contest *mc = &el->manifest->contests[c];
 			char *const *ids;
@@ -1241,6 +1254,29 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 					goto out;
 				}
 			}
+			/* R-12.1: after the listed options, one selection per
+			 * write-in slot ("write-in:<s>", s 1-based) */
+			for (uint32_t x = 0; x < st->contests[bc].nwritein; x++, sel++) {
+				uint8_t cb[ELGAMAL_CT_LEN];
+				char oid[32];
+				json_t *ct;
+				snprintf(oid, sizeof oid, "write-in:%u", x + 1);
+				if (point_is_infinity(agg[sel]->a) ||
+				    point_is_infinity(agg[sel]->b))
+					ct = json_null();
+				else if (elgamal_ct_encode(cb, agg[sel]) == Q_OK)
+					ct = rec_hex_json(cb, sizeof cb);
+				else
+					ct = NULL;
+				if (ct == NULL || json_array_append_new(
+				                      jsel, json_pack("{s:s, s:o}", "option", oid,
+				                                      "ciphertext", ct)) != 0) {
+					json_decref(jsel);
+					e = Q_ERR_NOMEM;
+					goto out;
+				}
+			}
+			bc++;
 			jc = json_pack("{s:s, s:o}", "id", mc->id, "selections", jsel);
 			if (jc == NULL || json_array_append_new(jcs, jc) != 0) {
 				e = Q_ERR_NOMEM;
@@ -1302,15 +1338,19 @@ qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t ms
 	json_t *aj = NULL, *entry = NULL;
 	struct stat sst;
 	size_t len;
+	mix_lists wl = {NULL, 0};
 	qerr e;
 	if ((e = rec_path(path, sizeof path, el->dir, "tally/aggregate.json")) != Q_OK)
 		return e;
 	if (lstat(path, &sst) == 0)
 		return rec_fail(Q_ERR_EXISTS, msg, msgsz, _("the tally has already been made (%s)"),
 		                path);
-	if ((e = tally_build(el, o, &aj, msg, msgsz)) != Q_OK)
-		return e;
+	if ((e = tally_build_lists(el, o, 0, &aj, &wl, msg, msgsz)) != Q_OK)
+		goto out;
 	if ((e = tally_aggregate_bytes(aj, &buf, &len)) != Q_OK)
+		goto out;
+	/* the write-in lists the trustees mix */
+	if ((e = mix_write_inputs(el, &wl, msg, msgsz)) != Q_OK)
 		goto out;
 	if ((e = rec_path(dir, sizeof dir, el->dir, "tally/partials")) != Q_OK)
 		goto out;
@@ -1331,6 +1371,7 @@ qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t ms
 	}
 	e = rec_log_append(el, entry, 1, NULL, msg, msgsz);
 out:
+	mix_lists_free(&wl);
 	free(buf);
 	json_decref(aj);
 	json_decref(entry);
