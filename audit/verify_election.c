@@ -259,6 +259,13 @@ void ve_report_print(FILE *f, const ve_report *r)
 	        ve_report_passed(r) ? _("VERIFIED") : _("NOT VERIFIED"),
 	        (unsigned long long)r->stations, (unsigned long long)r->ballots,
 	        (unsigned long long)r->trustees);
+	/* V-1.2, V-17: what was not checked is said with the verdict too */
+	uint64_t skipped = 0;
+	for (int i = 0; i < VE_NCHECKS; i++)
+		skipped += r->checks[i].skipped;
+	if (skipped > 0)
+		fprintf(f, _("NOT CHECKED: %llu items, each named above with the reason\n"),
+		        (unsigned long long)skipped);
 }
 
 json_t *ve_report_json(const ve_report *r, const char *dir)
