@@ -230,8 +230,11 @@ static void writein_lines(sbuf *t, sbuf *h, const json_t *wc)
 			counted += strcmp(str_of(sl, "status"), "counted") == 0;
 		}
 	}
-	sb_printf(t, "  另选他人 write-ins: %zu written, %zu counted\n", marked, counted);
-	sb_printf(h, "<p>另选他人 write-ins: %zu written, %zu counted</p>\n", marked, counted);
+	sb_printf(t, "  另选他人：写入 %zu 个，计入 %zu 个 / write-ins: %zu written, %zu counted\n",
+	          marked, counted, marked, counted);
+	sb_printf(
+	    h, "<p>另选他人：写入 %zu 个，计入 %zu 个 / write-ins: %zu written, %zu counted</p>\n",
+	    marked, counted, marked, counted);
 	int any = 0;
 	json_array_foreach(json_object_get(wc, "tuples"), i, tu)
 	{
@@ -731,6 +734,41 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 		}
 		sb_printf(&t, "\n");
 		sb_printf(&h, "</p>\n");
+		/* who mixed the write-ins, in order, and who decrypted them */
+		const json_t *wi = json_object_get(res, "write_ins");
+		if (wi != NULL) {
+			sb_printf(&t, "write-ins (另选他人) mixed by trustees, in order:");
+			sb_printf(&h,
+			          "<p>另选他人 write-ins mixed by trustees, in order 混洗顺序: ");
+			json_array_foreach(json_object_get(wi, "mixers"), i, v)
+			{
+				sb_printf(&t, " %lld", (long long)json_integer_value(v));
+				sb_printf(&h, "%s%lld", i ? ", " : "",
+				          (long long)json_integer_value(v));
+			}
+			sb_printf(&t, "; decrypted with:");
+			sb_printf(&h, "; decrypted with 解密: ");
+			json_array_foreach(json_object_get(wi, "trustees_used"), i, v)
+			{
+				sb_printf(&t, " %lld", (long long)json_integer_value(v));
+				sb_printf(&h, "%s%lld", i ? ", " : "",
+				          (long long)json_integer_value(v));
+			}
+			sb_printf(&t, "\n");
+			sb_printf(&h, "</p>\n");
+			json_array_foreach(json_object_get(wi, "skipped"), i, v)
+			{
+				sb_printf(
+				    &t,
+				    "skipped (invalid) write-in decryption of trustee %lld: %s\n",
+				    int_of(v, "trustee"), str_of(v, "reason"));
+				sb_printf(&h,
+				          "<p>skipped 无效 write-in decryption of trustee %lld: ",
+				          int_of(v, "trustee"));
+				sb_html(&h, str_of(v, "reason"));
+				sb_printf(&h, "</p>\n");
+			}
+		}
 		json_array_foreach(json_object_get(res, "skipped"), i, v)
 		{
 			sb_printf(&t, "skipped (invalid) trustee %lld: %s\n", int_of(v, "trustee"),
