@@ -23,8 +23,7 @@
 
 typedef struct actx {
 	ve_ctx *c;
-	size_t T; /* options per ballot */
-	const size_t *contest, *option; /* per place s */
+	size_t T; /* ciphertexts per ballot (ballot_style_nct) */
 	uint64_t dup;
 	/* the first VE_ALPHA_PAIRS pairs, reported in record order (of the
 	 * later place) after the merge; more are reported as they come */
@@ -65,10 +64,22 @@ static void place(char *out, size_t outsz, const actx *a, const alphasort_item *
 		sid = st != NULL ? st->id : "?";
 		index = st != NULL ? (size_t)(r - st->first_cast) : (size_t)r;
 	}
+	ballot_ct_place w = {0, 0, UINT32_MAX, 0};
+	if (ballot_style_ct_place(c->style, s, &w) != Q_OK)
+		w.slot = UINT32_MAX; /* s < T: not reached */
 	hex_encode(hx, it->tag, ALPHASORT_KEY_LEN);
 	hx[16] = '\0';
-	snprintf(out, outsz, "stations/%s: %s[%zu] contest %zu option %zu (tracking code %s...)",
-	         sid, chal ? "challenged" : "ballots", index, a->contest[s], a->option[s], hx);
+	if (w.slot == UINT32_MAX)
+		snprintf(out, outsz,
+		         "stations/%s: %s[%zu] contest %zu option %zu (tracking code %s...)", sid,
+		         chal ? "challenged" : "ballots", index, (size_t)w.contest,
+		         (size_t)w.option, hx);
+	else
+		snprintf(out, outsz,
+		         "stations/%s: %s[%zu] contest %zu write-in %zu name point %zu (tracking "
+		         "code %s...)",
+		         sid, chal ? "challenged" : "ballots", index, (size_t)w.contest,
+		         (size_t)w.slot, (size_t)w.point, hx);
 }
 
 static void report(actx *a, const alphasort_item *first, const alphasort_item *later)
@@ -108,24 +119,18 @@ static void twice(void *ctx, const alphasort_item *first, const alphasort_item *
 void ve_check_alphas(ve_ctx *c)
 {
 	const ballot_style *st = c->style;
-	size_t *off = NULL, *contest = NULL, *option = NULL;
+	size_t *off = NULL;
 	if (st == NULL || !c->keys_ok)
 		return; /* check 4 already failed saying why */
-	size_t T = st->total_options;
+	/* B-9.1: every ciphertext, the selections' and the write-in names' */
+	size_t T = ballot_style_nct(st);
 	if (T == 0)
 		return;
 	if (!c->alphas_ok)
 		goto oom;
-	if ((off = calloc(T, sizeof *off)) == NULL ||
-	    (contest = calloc(T, sizeof *contest)) == NULL ||
-	    (option = calloc(T, sizeof *option)) == NULL)
+	if ((off = calloc(T, sizeof *off)) == NULL)
 		goto oom;
-	size_t slen = ve_ct_offsets(st, off);
-	for (size_t k = 0, s = 0; k < st->ncontests; k++)
-		for (size_t j = 0; j < st->contests[k].noptions; j++, s++) {
-			contest[s] = k;
-			option[s] = j;
-		}
+	size_t slen = ballot_style_ct_offsets(st, off);
 	/* the cast ballots' alphas went in as check 4 read them; now the
 	 * challenged ones, numbered after them */
 	for (size_t i = 0; i < c->nchal; i++) {
@@ -142,7 +147,7 @@ void ve_check_alphas(ve_ctx *c)
 				goto oom;
 		}
 	}
-	actx a = {c, T, contest, option, 0, NULL, 0};
+	actx a = {c, T, 0, NULL, 0};
 	a.pairs = calloc(VE_ALPHA_PAIRS, sizeof *a.pairs);
 	qerr e = alphasort_dups(c->alphas, twice, &a, NULL);
 	if (a.pairs != NULL) {
@@ -161,6 +166,4 @@ oom:
 	        "no ciphertext twice (B-9): out of memory or no temporary file (TMPDIR)");
 out:
 	free(off);
-	free(contest);
-	free(option);
 }

@@ -44,6 +44,8 @@ static const struct {
     {"challenged", N_("challenged ballots re-encrypt to what was published; not counted")},
     {"decision", N_("the rule engine's outcome recomputed from the verified counts")},
     {"crosscheck", N_("libgcrypt re-check of sampled ballots, the aggregate and decryption")},
+    {"write-ins", N_("the write-in mix: inputs from the ballots, every proof of shuffle and "
+                     "of decryption, the names, their matching and their counts")},
 };
 
 const char *ve_check_name(int id)
@@ -257,6 +259,13 @@ void ve_report_print(FILE *f, const ve_report *r)
 	        ve_report_passed(r) ? _("VERIFIED") : _("NOT VERIFIED"),
 	        (unsigned long long)r->stations, (unsigned long long)r->ballots,
 	        (unsigned long long)r->trustees);
+	/* V-1.2, V-17: what was not checked is said with the verdict too */
+	uint64_t skipped = 0;
+	for (int i = 0; i < VE_NCHECKS; i++)
+		skipped += r->checks[i].skipped;
+	if (skipped > 0)
+		fprintf(f, _("NOT CHECKED: %llu items, each named above with the reason\n"),
+		        (unsigned long long)skipped);
 }
 
 json_t *ve_report_json(const ve_report *r, const char *dir)
@@ -1399,6 +1408,7 @@ out:
 
 static void ctx_free(ve_ctx *c)
 {
+	ve_writein_free(c);
 	for (size_t i = 0; i < c->nst; i++) {
 		json_decref(c->st[i].rec);
 		free(c->st[i].cast_codes);
@@ -1461,7 +1471,7 @@ qerr ve_verify_previous(const char *dir, const ve_opts *o, const uint8_t seed[VE
 qerr ve_verify_split(const char *dir, const ve_opts *o, const uint8_t seed[VE_SEED_LEN],
                      const char *previous_dir, const ve_split *split, ve_report *r)
 {
-	static const ve_split whole = {NULL, NULL, 0};
+	static const ve_split whole = {NULL, NULL, 0, NULL};
 	static const ve_opts defaults = {0, 0, -1, 0};
 	struct stat sb;
 	ve_ctx c;
@@ -1491,8 +1501,8 @@ qerr ve_verify_split(const char *dir, const ve_opts *o, const uint8_t seed[VE_SE
 	if (c.split->station != NULL) {
 		/* V-16: one station's part; the rest is the combine step's */
 		ve_check_challenged(&c);
-		static const int later[] = {VE_AGGREGATE, VE_DECRYPTION, VE_DECISION,
-		                            VE_CROSSCHECK};
+		static const int later[] = {VE_AGGREGATE, VE_DECRYPTION, VE_DECISION, VE_CROSSCHECK,
+		                            VE_WRITEINS};
 		for (size_t i = 0; i < sizeof later / sizeof *later; i++) {
 			r->checks[later[i] - 1].skipped = 1;
 			r->checks[later[i] - 1].skip_reason =
@@ -1503,6 +1513,7 @@ qerr ve_verify_split(const char *dir, const ve_opts *o, const uint8_t seed[VE_SE
 		ve_check_aggregate(&c);
 		ve_check_decryption(&c);
 		ve_check_challenged(&c);
+		ve_check_writeins(&c); /* before 9: the write-in candidates it decides */
 		ve_check_decision(&c);
 		ve_check_crosscheck(&c);
 	}

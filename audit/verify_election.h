@@ -2,7 +2,7 @@
 /*
  * verify_election.h -- the observers' end-to-end check of an election
  * record (`quorum-audit verify-election`).  Specification: docs/spec/verify.md
- * (sections V-1 .. V-12); the check list V-2 names ten checks:
+ * (sections V-1 .. V-12, V-17); the check list V-2 names eleven checks:
  *
  *   1 parameters   manifest and parameters parse; base hash recomputed (R-2.2)
  *   2 trustees     every trustee file signed by the roster's key (R-4.0),
@@ -20,6 +20,9 @@
  *  10 crosscheck   libgcrypt (crypto/xcheck.h) re-checks a sample of ballots
  *                  (drawn from a seed after the record is read, V-12.1)
  *                  and every aggregate and decryption proof
+ *  11 write-ins    the write-in mix: inputs rebuilt from the ballots, every
+ *                  proof of shuffle and decryption share, the decrypted
+ *                  names, the matching (with --roll) and their counts (V-17)
  *
  * The verifier reads the record only (it never writes, never needs a
  * secret) and uses none of tally/: it re-derives everything from the spec.
@@ -40,7 +43,7 @@
 
 #include "crypto/qerr.h"
 
-#define VE_NCHECKS 10
+#define VE_NCHECKS 11
 #define VE_MAX_DETAILS 8
 #define VE_DETAIL_LEN 320
 #define VE_DEFAULT_SAMPLE 32
@@ -65,6 +68,7 @@ enum {
 	VE_CHALLENGED = 8,
 	VE_DECISION = 9,
 	VE_CROSSCHECK = 10,
+	VE_WRITEINS = 11,
 };
 
 /* The result of one check: items checked, items failed, and the first
@@ -133,6 +137,10 @@ typedef struct ve_split {
 	 * 4 (its proofs), its sums are taken from it */
 	json_t *const *partials;
 	size_t npartials;
+	/* check 11: the roll file (--roll) whose SHA-256 is parameters.json
+	 * roll_hash, for the write-in matching (R-12.6); NULL: the matching is
+	 * not checked, and check 11 says so (V-17) */
+	const char *roll_path;
 } ve_split;
 
 /* Check 10's sample (V-12): want of the n positions 0..n-1 (every

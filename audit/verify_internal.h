@@ -55,7 +55,7 @@ typedef struct ve_ballot {
 	ballot *b; /* decoded (challenged ballots, check 8), or NULL: check 4
 	            * frees each cast ballot's decoding once it is verified */
 	int decoded; /* cast: check 4 decoded it strictly (B-2), so enc has
-	              * the style's length and ve_ct_offsets apply */
+	              * the style's length and ballot_style_ct_offsets apply */
 	uint8_t *open; /* challenged: opening bytes (B-6) */
 	size_t openlen;
 	int valid; /* decoded, proofs and tracking code good */
@@ -169,6 +169,8 @@ typedef struct ve_ctx {
 	const char *previous_dir;
 	/* V-16: verification split by station (never NULL) */
 	const ve_split *split;
+	/* check 11: the write-in tuples check 4 collects (verify_writein.c) */
+	struct ve_wstate *wi;
 } ve_ctx;
 
 /* V-1.2: one failed item of check id per station whose ballots (chal = 0)
@@ -232,12 +234,6 @@ int ve_named_counts(ve_ctx *c, json_t *counts);
  * check 3 reports c->elog_err). */
 void ve_load_election_log(ve_ctx *c);
 
-/* off[s] (s < st->total_options): where option s's ciphertext (130
- * bytes, alpha || beta) starts in a B-2 encoding of style st (B-2: 4 +
- * per contest 8 + 518 per option + 388 per group + 194 per total value).
- * Returns the style's B-2 length. */
-size_t ve_ct_offsets(const ballot_style *st, size_t *off);
-
 /* R-4.0: msg_F = H_T("quorum/v2/tally/trustee-file"; key_ctx, u32(i), rel,
  * SHA-256(bytes)) for the file at rel signed by trustee i. */
 void ve_trustee_file_msg(const ve_ctx *c, uint8_t out[32], uint32_t i, const char *rel,
@@ -268,6 +264,24 @@ void ve_check_challenged(ve_ctx *c); /* 8 */
 void ve_station_roll_entry(ve_ctx *c, ve_station *s, uint64_t index, const uint8_t *p, size_t len);
 void ve_station_roll_done(ve_ctx *c, ve_station *s);
 void ve_check_checked_in(ve_ctx *c);
+/* parameters.json roll_hash (R-2.1), from the bytes check 1 read: 1 if
+ * present and well formed. */
+int ve_params_roll_hash(const ve_ctx *c, uint8_t out[32]);
+
+/* verify_writein.c, check 11 (V-17; R-12).  _init with the style's
+ * ciphertext offsets (ballot_style_ct_offsets) before check 4 reads the
+ * ballots; _add with every cast ballot of the style's B-2 length, in record
+ * order (R-12.1); _free from ctx_free. */
+struct ve_wstate;
+void ve_writein_init(ve_ctx *c, const size_t *off);
+void ve_writein_add(ve_ctx *c, const uint8_t *enc);
+void ve_writein_free(ve_ctx *c);
+void ve_check_writeins(ve_ctx *c); /* 11 */
+/* Check 9: append the result's write-in candidates to c->m's contests
+ * (R-12.7); returns what ve_writein_restore needs (NULL: out of memory,
+ * nothing changed). */
+size_t *ve_writein_extend(ve_ctx *c);
+void ve_writein_restore(ve_ctx *c, const size_t *saved);
 void ve_check_aggregate(ve_ctx *c); /* 6: verify_tally.c */
 void ve_check_decryption(ve_ctx *c); /* 7 */
 void ve_check_decision(ve_ctx *c); /* 9 */

@@ -17,8 +17,7 @@
 
 #include "banned.h"
 
-/* parameters.json roll_hash, from the bytes check 1 read. */
-static int params_roll_hash(const ve_ctx *c, uint8_t out[32])
+int ve_params_roll_hash(const ve_ctx *c, uint8_t out[32])
 {
 	json_t *p;
 	int ok;
@@ -58,7 +57,7 @@ void ve_station_roll_entry(ve_ctx *c, ve_station *s, uint64_t index, const uint8
 		        (unsigned long long)index);
 		return;
 	}
-	if (!params_roll_hash(c, want)) {
+	if (!ve_params_roll_hash(c, want)) {
 		ve_fail(c, VE_LOGS,
 		        "stations/%s/log: entry %llu: cannot compare the roll: parameters.json has "
 		        "no roll_hash (R-2.1)",

@@ -27,13 +27,7 @@ qerr ve_round_style(ve_ctx *c, char *why, size_t whylen)
 	}
 	e = elec_round_style(c->m, prev, c->base_hash, &c->style, why, whylen);
 	json_decref(prev);
-	/* B-10.8: write-in slots are not verified yet; refuse, never pass */
-	if (e == Q_OK && c->style->total_writein > 0) {
-		snprintf(why, whylen,
-		         "the ballot has write-in slots, and verifying their mix and decryption "
-		         "(B-10.8) is not implemented in this build");
-		e = Q_ERR_STATE;
-	}
+	/* B-10.8: a ballot with write-in slots is verified by check 11 */
 	return e;
 }
 

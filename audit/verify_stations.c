@@ -685,20 +685,6 @@ void ve_check_logs(ve_ctx *c)
 		        c->split->station);
 }
 
-size_t ve_ct_offsets(const ballot_style *st, size_t *off)
-{
-	size_t pos = 4, s = 0;
-	for (size_t k = 0; k < st->ncontests; k++) {
-		const ballot_contest_style *cs = &st->contests[k];
-		pos += 8;
-		for (size_t j = 0; j < cs->noptions && s < st->total_options; j++, s++)
-			off[s] = pos + 518 * j;
-		pos += 518 * (size_t)cs->noptions + 388 * (size_t)cs->ngroups +
-		       194 * ((size_t)cs->max_sel - cs->min_sel + 1);
-	}
-	return pos;
-}
-
 /* ---- check 4: ballots, read one at a time (V-14) ---- */
 
 /* Ballots per batch verification (C-4.3.10): one multi-scalar
@@ -732,8 +718,8 @@ typedef struct ballot_job {
 	size_t *cap; /* per slot: its buffer's size */
 	uint8_t **enc_keep; /* per slot: its buffer (w[i].enc points into it) */
 	ve_acc *acc;
-	size_t *off; /* ve_ct_offsets */
-	size_t slen, T;
+	size_t *off; /* ballot_style_ct_offsets: nct entries, the T selections first */
+	size_t slen, T, nct;
 } ballot_job;
 
 typedef struct ballot_worker_arg {
@@ -918,7 +904,7 @@ static void undecoded(ve_ctx *c, const ve_station *s, size_t index)
 /* Phase 2 for one ballot of station s, number r overall: report, look its
  * code up in the log, and note what later checks need. */
 static void ballot_done(ve_ctx *c, ballot_pass *p, ve_station *s, ve_ballot *b, uint64_t r,
-                        const size_t *off, size_t slen, size_t T)
+                        const size_t *off, size_t slen, size_t nct)
 {
 	if (b->enc == NULL) {
 		undecoded(c, s, b->index);
@@ -947,12 +933,15 @@ static void ballot_done(ve_ctx *c, ballot_pass *p, ve_station *s, ve_ballot *b, 
 		if (hit != NULL)
 			c->chal_cast[p->chidx[hit - p->chcodes]] = 1;
 	}
-	/* B-9: its alphas, wherever the style puts them */
+	/* its write-in tuples, in record order (check 11) */
+	if (b->len == slen && b->decoded)
+		ve_writein_add(c, b->enc);
+	/* B-9: its alphas, selections and names, wherever the style puts them */
 	if (b->len == slen && c->alphas_ok)
-		for (size_t t = 0; t < T; t++) {
+		for (size_t t = 0; t < nct; t++) {
 			uint8_t fp[ALPHASORT_KEY_LEN];
 			alphasort_fingerprint(fp, b->enc + off[t]);
-			if (alphasort_add(c->alphas, fp, b->code, r * T + t) != Q_OK) {
+			if (alphasort_add(c->alphas, fp, b->code, r * nct + t) != Q_OK) {
 				c->alphas_ok = 0;
 				break;
 			}
@@ -1045,7 +1034,7 @@ static void window_done(ve_ctx *c, ballot_job *j, ballot_pass *p, size_t nthr, u
 	for (size_t i = 0; i < j->n; i++) {
 		ve_ballot *b = &j->w[i];
 		ve_station *s = &c->st[b->station];
-		ballot_done(c, p, s, b, s->first_cast + b->index, j->off, j->slen, j->T);
+		ballot_done(c, p, s, b, s->first_cast + b->index, j->off, j->slen, j->nct);
 		slot_reset(j, i);
 	}
 	*done += j->n;
@@ -1290,15 +1279,17 @@ void ve_check_ballots(ve_ctx *c)
 	W = VE_BATCH * VE_WINDOW_BATCHES * nthr;
 	job.c = c;
 	job.T = T;
+	job.nct = ballot_style_nct(c->style);
 	job.n = 0;
 	atomic_init(&job.next, 0);
 	if ((job.w = calloc(W, sizeof *job.w)) == NULL ||
 	    (job.cap = calloc(W, sizeof *job.cap)) == NULL ||
 	    (job.enc_keep = calloc(W, sizeof *job.enc_keep)) == NULL ||
 	    (job.acc = calloc(nthr, sizeof *job.acc)) == NULL ||
-	    (job.off = calloc(T ? T : 1, sizeof *job.off)) == NULL)
+	    (job.off = calloc(job.nct ? job.nct : 1, sizeof *job.off)) == NULL)
 		goto oom;
-	job.slen = ve_ct_offsets(c->style, job.off);
+	job.slen = ballot_style_ct_offsets(c->style, job.off);
+	ve_writein_init(c, job.off); /* check 11's tuples */
 	for (size_t a = 0; a < nthr; a++) {
 		if ((job.acc[a].sum = calloc(T ? T : 1, sizeof *job.acc[a].sum)) == NULL ||
 		    (job.acc[a].xs = calloc(T ? 2 * T : 1, sizeof *job.acc[a].xs)) == NULL)

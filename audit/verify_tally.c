@@ -164,17 +164,23 @@ void ve_check_aggregate(ve_ctx *c)
 		size_t n;
 		unsigned mn, mx;
 		manifest_contest_options(mc, &ids, &n, &mn, &mx);
-		if (!str_is(jc, "id", mc->id) || !json_is_array(sel) || json_array_size(sel) != n) {
+		/* R-12.1: after the listed options, one selection per write-in
+		 * slot, "write-in:<s+1>" */
+		size_t W = c->style->contests[k].nwritein;
+		if (!str_is(jc, "id", mc->id) || !json_is_array(sel) ||
+		    json_array_size(sel) != n + W) {
 			ve_fail(c, VE_AGGREGATE,
 			        "%s: contests[%zu] is not contest %s with %zu options", rel, k,
-			        mc->id, n);
+			        mc->id, n + W);
 			goto out;
 		}
-		for (size_t j = 0; j < n; j++, s++) {
+		for (size_t j = 0; j < n + W; j++, s++) {
 			const json_t *e = json_array_get(sel, j),
 			             *ct = json_object_get(e, "ciphertext");
 			elgamal_ct *tmp = elgamal_ct_new();
-			int ok = tmp != NULL && str_is(e, "option", ids[j]);
+			char slot[32];
+			snprintf(slot, sizeof slot, "write-in:%zu", j + 1 - n);
+			int ok = tmp != NULL && str_is(e, "option", j < n ? ids[j] : slot);
 			if (ok && json_is_null(ct))
 				c->agg_null[s] = 1;
 			else if (ok &&
@@ -187,7 +193,7 @@ void ve_check_aggregate(ve_ctx *c)
 				        "%s: contests[%zu].selections[%zu]: option %s: ciphertext "
 				        "not a "
 				        "valid pair of points or null",
-				        rel, k, j, ids[j]);
+				        rel, k, j, j < n ? ids[j] : slot);
 				goto out;
 			}
 		}
@@ -550,6 +556,9 @@ void ve_check_decryption(ve_ctx *c)
 				ve_ok(c, VE_DECRYPTION);
 			}
 		}
+		/* R-12.7: the slots' selections are not options (check 11
+		 * compares their sums with the mixed marks) */
+		s += c->style->contests[k].nwritein;
 	}
 	c->counts_ok = match;
 	goto out;
@@ -577,6 +586,7 @@ void ve_check_decision(ve_ctx *c)
 	json_t *mine = NULL;
 	elec_findings f;
 	uint64_t issued = 0, cast = 0;
+	size_t *saved = NULL;
 	elec_findings_init(&f);
 	if (!c->counts_ok || c->result == NULL) {
 		ve_fail(c, VE_DECISION, "cannot run: no verified counts (check 7)");
@@ -611,9 +621,15 @@ void ve_check_decision(ve_ctx *c)
 			if (tally != NULL)
 				json_object_set_new(tally, ids[j],
 				                    json_integer((json_int_t)c->counts[s]));
+		s += c->style->contests[k].nwritein; /* */
 	}
 	if (!ve_named_counts(c, counts)) {
 		ve_fail(c, VE_DECISION, "cannot run: a named vote was refused (check 5, V-7.1)");
+		goto out;
+	}
+	/* the write-in candidates are decided like listed ones */
+	if (c->style->total_writein > 0 && (saved = ve_writein_extend(c)) == NULL) {
+		ve_fail(c, VE_DECISION, "out of memory");
 		goto out;
 	}
 	if ((txt = json_dumps(counts, JSON_COMPACT | JSON_SORT_KEYS)) == NULL ||
@@ -644,6 +660,10 @@ void ve_check_decision(ve_ctx *c)
 		ve_ok(c, VE_DECISION);
 	}
 out:
+	if (saved != NULL) {
+		ve_writein_restore(c, saved);
+		free(saved);
+	}
 	json_decref(counts);
 	json_decref(mine);
 	free(txt);

@@ -234,15 +234,17 @@ static qerr ct_add(uint8_t acc[130], int *have, const uint8_t x[130])
 	return xcheck_add65(acc + 65, acc + 65, x + 65);
 }
 
-/* B-3.0: the ballot identity, H_T(tag; H_B, ct_1, ..., ct_T), from the
- * ciphertext bytes of the B-2 encoding (ve_ct_offsets), with libgcrypt. */
+/* B-3.0, B-10.4: the ballot identity, H_T(tag; H_B, ct_1, ..., ct_T,
+ * nct_1, ..., nct_U), from the ciphertext bytes of the B-2 encoding
+ * (ballot_style_ct_offsets: the selections, then the names), with
+ * libgcrypt. */
 static qerr ballot_id_x(const ve_ctx *c, tbuf *t, const ve_ballot *vb, uint8_t id[32])
 {
-	size_t T = c->style->total_options;
+	size_t T = ballot_style_nct(c->style);
 	size_t *off = calloc(T ? T : 1, sizeof *off);
 	if (off == NULL)
 		return Q_ERR_NOMEM;
-	if (ve_ct_offsets(c->style, off) != vb->len) {
+	if (ballot_style_ct_offsets(c->style, off) != vb->len) {
 		free(off);
 		return Q_ERR_ENCODING;
 	}

@@ -995,6 +995,56 @@ static size_t style_enc_len(const ballot_style *st)
 	return len;
 }
 
+size_t ballot_style_nct(const ballot_style *st)
+{
+	/* B-3.0, B-10.4 */
+	return st == NULL ? 0 : st->total_options + st->total_writein * NAMEPT_WIDTH;
+}
+
+size_t ballot_style_ct_offsets(const ballot_style *st, size_t *off)
+{
+	size_t pos = 4, t = 0, u = 0;
+	if (st == NULL)
+		return 0;
+	u = st->total_options; /* the names come after every selection */
+	for (size_t i = 0; i < st->ncontests; i++) {
+		const ballot_contest_style *c = &st->contests[i];
+		size_t len = contest_enc_len(c);
+		/* B-2: u32 noptions, u32 ngroups, then 518 bytes per selection */
+		for (size_t j = 0; j < c->noptions; j++)
+			off[t++] = pos + 8 + j * (ELGAMAL_CT_LEN + RANGE01_LEN);
+		/* B-10.3: the names end the contest, 388 bytes per slot, the
+		 * NAMEPT_WIDTH ciphertexts first */
+		for (size_t s = 0; s < c->nwritein; s++)
+			for (size_t k = 0; k < NAMEPT_WIDTH; k++)
+				off[u++] = pos + len - (c->nwritein - s) * BALLOT_NAME_LEN +
+				           k * ELGAMAL_CT_LEN;
+		pos += len;
+	}
+	return pos;
+}
+
+qerr ballot_style_ct_place(const ballot_style *st, size_t t, ballot_ct_place *pl)
+{
+	if (st == NULL || pl == NULL || t >= ballot_style_nct(st))
+		return Q_ERR_ARG;
+	size_t i = 0;
+	if (t < st->total_options) {
+		while (t >= st->contests[i].noptions)
+			t -= st->contests[i++].noptions;
+		*pl = (ballot_ct_place){(uint32_t)i, (uint32_t)t, UINT32_MAX, 0};
+		return Q_OK;
+	}
+	t -= st->total_options;
+	while (t >= (size_t)st->contests[i].nwritein * NAMEPT_WIDTH)
+		t -= (size_t)st->contests[i++].nwritein * NAMEPT_WIDTH;
+	const ballot_contest_style *c = &st->contests[i];
+	uint32_t s = (uint32_t)(t / NAMEPT_WIDTH);
+	*pl = (ballot_ct_place){(uint32_t)i, c->noptions - c->nwritein + s, s,
+	                        (uint32_t)(t % NAMEPT_WIDTH)};
+	return Q_OK;
+}
+
 static const uint8_t *enc_ct(const ballot_style *st, const uint8_t *enc, size_t i, size_t j)
 {
 	size_t pos = 4;

@@ -92,6 +92,33 @@ Q_MUST_CHECK qerr ballot_style_check(ballot_style *st, char *why, size_t whylen)
  * option).  0 for NULL. */
 size_t ballot_style_encoded_len(const ballot_style *st);
 size_t ballot_style_opening_len(const ballot_style *st);
+
+/* ---- where the ciphertexts are in the B-2 encoding (one implementation
+ * of the layout for the station, the tally and the verifier) ---- */
+
+/* The number of ciphertexts of a ballot of style st: total_options
+ * selections, then NAMEPT_WIDTH name ciphertexts per write-in slot
+ * (B-3.0, B-10.4).  0 for NULL. */
+size_t ballot_style_nct(const ballot_style *st);
+/* off[t] (t < ballot_style_nct(st), the caller's array) = the byte offset
+ * in the B-2 encoding where ciphertext t starts (ELGAMAL_CT_LEN bytes,
+ * alpha first), in the order of the ballot identity (B-3.0, B-10.4): every
+ * selection in B-2 order (contest 0's options, then contest 1's, ...),
+ * then every name ciphertext (contest by contest, slot by slot, point by
+ * point).  So off[0 .. total_options) are the selections and the rest the
+ * names.  Returns the B-2 length (ballot_style_encoded_len); 0 for NULL. */
+size_t ballot_style_ct_offsets(const ballot_style *st, size_t *off);
+/* The place of ciphertext t of ballot_style_ct_offsets: its contest and,
+ * for a selection (slot == UINT32_MAX), its option; for a name ciphertext,
+ * its write-in slot (0-based within the contest) and point k (0-based).
+ * Q_ERR_ARG for t out of range. */
+typedef struct ballot_ct_place {
+	uint32_t contest;
+	uint32_t option; /* a selection: its option (B-3 index); a name: the slot's option */
+	uint32_t slot; /* UINT32_MAX for a selection */
+	uint32_t point; /* a name: 0 .. NAMEPT_WIDTH - 1 */
+} ballot_ct_place;
+Q_MUST_CHECK qerr ballot_style_ct_place(const ballot_style *st, size_t t, ballot_ct_place *pl);
 void ballot_style_free(ballot_style *st);
 
 typedef struct ballot_selection {

@@ -38,8 +38,8 @@ struct ballot;
 Q_MUST_CHECK qerr writein_normalise(const char *in, size_t len, char *out, size_t cap,
                                     size_t *outlen);
 
-/* ---- the mix of write-in slots (B-10.8; building blocks, the tally does
- * not call them yet) ---- */
+/* ---- the mix of write-in slots (B-10.8; run by quorum-tally's mix,
+ * decrypt and combine, tally/mix.h, docs/spec/record.md R-12) ---- */
 
 #define WRITEIN_TAG_MIX "quorum/v1/write-in/mix"
 

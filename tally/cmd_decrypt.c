@@ -11,6 +11,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit/note.h"
 #include "crypto/util.h"
@@ -117,6 +118,15 @@ int cmd_decrypt(int argc, char **argv)
 	}
 	printf(_("trustee %u: partial decryption written to %s/tally/partials/%u.json (signed)\n"),
 	       i, dir, i);
+	{
+		/* the write-in shares, written in the same run */
+		char wp[REC_PATH_MAX];
+		if (rec_path(wp, sizeof wp, dir, "tally/mix/partials/%u.json", i) == Q_OK &&
+		    access(wp, F_OK) == 0)
+			printf(_("trustee %u: write-in decryption written to %s (signed) and "
+			         "%s/tally/mix/contest-*/partial-%u.bin\n"),
+			       i, wp, dir, i);
+	}
 	rec_free(el);
 	return TALLY_EXIT_OK;
 }

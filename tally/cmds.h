@@ -20,6 +20,7 @@ int cmd_rules(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_ceremony(int argc, char **argv);
 int cmd_tally(int argc, char **argv);
+int cmd_mix(int argc, char **argv);
 int cmd_decrypt(int argc, char **argv);
 int cmd_combine(int argc, char **argv);
 int cmd_report(int argc, char **argv);

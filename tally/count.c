@@ -24,6 +24,7 @@
 #include "election/named.h"
 #include "election/progress.h"
 #include "election/srec.h"
+#include "mix.h"
 
 #include "banned.h"
 
@@ -260,8 +261,8 @@ typedef struct station_data {
 	size_t *len;
 	/* After the station's ballots are verified and added (tally_build
 	 * streams station by station), only what B-9 needs is kept: the
-	 * alphas of each cast ballot, total_options x 65 bytes per ballot,
-	 * ballot i's at alphas + i * total_options * 65. */
+	 * alphas of each cast ballot, ballot_style_nct (selections and
+	 * names) x 65 bytes per ballot, ballot i's at alphas + i * nct * 65. */
 	uint8_t *alphas;
 	uint8_t (*code)[BALLOT_CODE_LEN];
 	json_t *checked_in; /* the record's checked_in list (R-5 (9)), a reference */
@@ -857,30 +858,17 @@ static int cmp_ref(const void *a, const void *b)
 
 /* ---- B-9: no ciphertext alpha twice in the record ---- */
 
-/* off[s]: where option s's ciphertext (its alpha first) starts in B-2. */
-static void alpha_offsets(const ballot_style *st, size_t *off)
-{
-	for (size_t k = 0, pos = 4, s = 0; k < st->ncontests; k++) {
-		const ballot_contest_style *cs = &st->contests[k];
-		for (size_t j = 0; j < cs->noptions; j++, s++)
-			off[s] = pos + 8 + (ELGAMAL_CT_LEN + RANGE_PROOF_FULL_LEN(1)) * j;
-		pos += 8 + cs->noptions * (ELGAMAL_CT_LEN + RANGE_PROOF_FULL_LEN(1)) +
-		       cs->ngroups * RANGE_PROOF_FULL_LEN(1) +
-		       RANGE_PROOF_FULL_LEN(cs->max_sel - cs->min_sel);
-	}
-}
-
 /* Keep of each verified cast ballot of sd only its alphas (B-9) and drop
  * the encodings: ~T x 65 + 32 bytes per ballot stay instead of the whole
  * B-2 encoding (3,378 bytes for five selections). */
 static qerr station_compact(const ballot_style *st, station_data *sd)
 {
-	size_t T = st->total_options, *off;
+	size_t T = ballot_style_nct(st), *off; /* selections and names (B-9.1) */
 	if (sd->enc == NULL)
 		return Q_OK;
 	if ((off = calloc(T + 1, sizeof *off)) == NULL)
 		return Q_ERR_NOMEM;
-	alpha_offsets(st, off);
+	(void)ballot_style_ct_offsets(st, off);
 	if (sd->nballots > 0 &&
 	    (sd->alphas = malloc(sd->nballots * (T ? T : 1) * ALPHASET_ALPHA_LEN)) == NULL) {
 		free(off);
@@ -909,7 +897,7 @@ typedef struct aplace {
 
 typedef struct alpha_ctx {
 	const aplace *pl;
-	const size_t *off; /* where option s's ciphertext starts in B-2 */
+	const size_t *off; /* where ciphertext s starts in B-2 (ballot_style_ct_offsets) */
 	size_t T;
 } alpha_ctx;
 
@@ -930,14 +918,22 @@ static void alpha_place(char *out, size_t outsz, const ballot_style *st, const s
                         const alpha_ctx *a, uint64_t ref)
 {
 	const aplace *p = &a->pl[ref / a->T];
-	size_t s = (size_t)(ref % a->T), k = 0;
+	ballot_ct_place w = {0, 0, UINT32_MAX, 0};
 	char hx[2 * BALLOT_CODE_LEN + 1];
-	while (k + 1 < st->ncontests && s >= st->contests[k].noptions)
-		s -= st->contests[k++].noptions;
+	if (ballot_style_ct_place(st, (size_t)(ref % a->T), &w) != Q_OK)
+		w.slot = UINT32_MAX; /* ref % T < T: not reached */
 	hex_encode(hx, p->code, BALLOT_CODE_LEN);
-	snprintf(out, outsz, _("station %s, %s %zu (tracking code %s) contest %zu option %zu"),
-	         sds[p->station].id, p->chal ? _("challenged ballot") : _("ballot"), p->index, hx,
-	         k, s);
+	if (w.slot == UINT32_MAX)
+		snprintf(out, outsz,
+		         _("station %s, %s %zu (tracking code %s) contest %zu option %zu"),
+		         sds[p->station].id, p->chal ? _("challenged ballot") : _("ballot"),
+		         p->index, hx, (size_t)w.contest, (size_t)w.option);
+	else
+		snprintf(out, outsz,
+		         _("station %s, %s %zu (tracking code %s) contest %zu write-in %zu name "
+		           "point %zu"),
+		         sds[p->station].id, p->chal ? _("challenged ballot") : _("ballot"),
+		         p->index, hx, (size_t)w.contest, (size_t)w.slot, (size_t)w.point);
 }
 
 /* B-9: every cast and challenged ballot of every station; the first
@@ -945,7 +941,7 @@ static void alpha_place(char *out, size_t outsz, const ballot_style *st, const s
 static qerr check_alphas(const ballot_style *st, const station_data *sds, size_t ns, char *msg,
                          size_t msgsz)
 {
-	size_t T = st->total_options, n = 0, slen = ballot_style_encoded_len(st);
+	size_t T = ballot_style_nct(st), n = 0, slen = ballot_style_encoded_len(st);
 	size_t *off = NULL, nch = 0;
 	aplace *pl = NULL;
 	alphaset *set = NULL;
@@ -961,7 +957,7 @@ static qerr check_alphas(const ballot_style *st, const station_data *sds, size_t
 	    (chcode = calloc(nch + 1, sizeof *chcode)) == NULL ||
 	    (set = alphaset_new(n * T)) == NULL)
 		goto out;
-	alpha_offsets(st, off);
+	(void)ballot_style_ct_offsets(st, off);
 	n = 0;
 	nch = 0;
 	/* B-9.3: every cast ballot in record order, then every challenged one
@@ -1037,21 +1033,27 @@ static void bar_cb(void *ctx, uint64_t done, uint64_t total)
 }
 
 static qerr build(const rec_election *el, const tally_opts *o, int keys_checked, json_t **out,
-                  char *msg, size_t msgsz);
+                  mix_lists *wl, char *msg, size_t msgsz);
 
 qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char *msg, size_t msgsz)
 {
-	return build(el, o, 0, out, msg, msgsz);
+	return build(el, o, 0, out, NULL, msg, msgsz);
 }
 
 qerr tally_build_keys_checked(const rec_election *el, const tally_opts *o, json_t **out, char *msg,
                               size_t msgsz)
 {
-	return build(el, o, 1, out, msg, msgsz);
+	return build(el, o, 1, out, NULL, msg, msgsz);
+}
+
+qerr tally_build_lists(const rec_election *el, const tally_opts *o, int keys_checked, json_t **out,
+                       mix_lists *wl, char *msg, size_t msgsz)
+{
+	return build(el, o, keys_checked, out, wl, msg, msgsz);
 }
 
 static qerr build(const rec_election *el, const tally_opts *o, int keys_checked, json_t **out,
-                  char *msg, size_t msgsz)
+                  mix_lists *wl, char *msg, size_t msgsz)
 {
 	ballot_style *st = NULL;
 	point *K = NULL;
@@ -1088,6 +1090,8 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
+	if (wl != NULL && (e = mix_lists_init(wl, st, el->manifest)) != Q_OK)
+		goto out;
 	/* Station by station (bounded memory): load and check the record,
 	 * verify its ballots and add them into the aggregate (R-6.1, R-6.2),
 	 * then keep only each ballot's tracking code and alphas for the
@@ -1138,6 +1142,10 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 		for (size_t x = 0; x < st->total_options && e == Q_OK; x++)
 			e = elgamal_add(agg[x], agg[x], sagg[x]);
 		free_agg(sagg, st->total_options);
+		/* R-12.1: the write-in tuples of the verified ballots, in
+		 * record order */
+		for (size_t i = 0; wl != NULL && e == Q_OK && i < sds[s].nballots; i++)
+			e = mix_lists_add(wl, st, sds[s].enc[i], sds[s].len[i]);
 		if (e == Q_OK)
 			e = station_compact(st, &sds[s]);
 		if (e != Q_OK)
@@ -1208,7 +1216,7 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 			goto out;
 		}
 	{
-		size_t sel = 0;
+		size_t sel = 0, bc = 0;
 		for (size_t c = 0; c < el->manifest->ncontests; c++) {
 			const elec_contest *mc = &el->manifest->contests[c];
 			char *const *ids;
@@ -1243,6 +1251,29 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 					goto out;
 				}
 			}
+			/* R-12.1: after the listed options, one selection per
+			 * write-in slot ("write-in:<s>", s 1-based) */
+			for (uint32_t x = 0; x < st->contests[bc].nwritein; x++, sel++) {
+				uint8_t cb[ELGAMAL_CT_LEN];
+				char oid[32];
+				json_t *ct;
+				snprintf(oid, sizeof oid, "write-in:%u", x + 1);
+				if (point_is_infinity(agg[sel]->a) ||
+				    point_is_infinity(agg[sel]->b))
+					ct = json_null();
+				else if (elgamal_ct_encode(cb, agg[sel]) == Q_OK)
+					ct = rec_hex_json(cb, sizeof cb);
+				else
+					ct = NULL;
+				if (ct == NULL || json_array_append_new(
+				                      jsel, json_pack("{s:s, s:o}", "option", oid,
+				                                      "ciphertext", ct)) != 0) {
+					json_decref(jsel);
+					e = Q_ERR_NOMEM;
+					goto out;
+				}
+			}
+			bc++;
 			jc = json_pack("{s:s, s:o}", "id", mc->id, "selections", jsel);
 			if (jc == NULL || json_array_append_new(jcs, jc) != 0) {
 				e = Q_ERR_NOMEM;
@@ -1304,15 +1335,19 @@ qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t ms
 	json_t *aj = NULL, *entry = NULL;
 	struct stat sst;
 	size_t len;
+	mix_lists wl = {NULL, 0};
 	qerr e;
 	if ((e = rec_path(path, sizeof path, el->dir, "tally/aggregate.json")) != Q_OK)
 		return e;
 	if (lstat(path, &sst) == 0)
 		return rec_fail(Q_ERR_EXISTS, msg, msgsz, _("the tally has already been made (%s)"),
 		                path);
-	if ((e = tally_build(el, o, &aj, msg, msgsz)) != Q_OK)
-		return e;
+	if ((e = tally_build_lists(el, o, 0, &aj, &wl, msg, msgsz)) != Q_OK)
+		goto out;
 	if ((e = tally_aggregate_bytes(aj, &buf, &len)) != Q_OK)
+		goto out;
+	/* the write-in lists the trustees mix */
+	if ((e = mix_write_inputs(el, &wl, msg, msgsz)) != Q_OK)
 		goto out;
 	if ((e = rec_path(dir, sizeof dir, el->dir, "tally/partials")) != Q_OK)
 		goto out;
@@ -1333,6 +1368,7 @@ qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t ms
 	}
 	e = rec_log_append(el, entry, 1, NULL, msg, msgsz);
 out:
+	mix_lists_free(&wl);
 	free(buf);
 	json_decref(aj);
 	json_decref(entry);

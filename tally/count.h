@@ -94,6 +94,13 @@ Q_MUST_CHECK qerr tally_build(const rec_election *el, const tally_opts *o, json_
 Q_MUST_CHECK qerr tally_build_keys_checked(const rec_election *el, const tally_opts *o,
                                            json_t **out, char *msg, size_t msgsz);
 
+/* tally_build (keys_checked: tally_build_keys_checked) that also fills wl
+ * (if not NULL; freed by the caller with mix_lists_free, tally/mix.h) with
+ * the write-in tuples of the counted ballots, in record order (R-12.1). */
+struct mix_lists;
+Q_MUST_CHECK qerr tally_build_lists(const rec_election *el, const tally_opts *o, int keys_checked,
+                                    json_t **out, struct mix_lists *wl, char *msg, size_t msgsz);
+
 /* The exact bytes of aggregate.json for aj (R-1.2: JSON_INDENT(2) |
  * JSON_SORT_KEYS, final newline); *buf malloc'd. */
 Q_MUST_CHECK qerr tally_aggregate_bytes(const json_t *aj, char **buf, size_t *len);

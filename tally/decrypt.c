@@ -21,6 +21,8 @@
 #include "election/decide.h"
 #include "election/i18n.h"
 #include "election/named.h"
+#include "election/roll.h"
+#include "mix.h"
 #include "tsig.h"
 
 #include "banned.h"
@@ -158,8 +160,8 @@ static qerr load_aggregate(const rec_election *el, agg_file *a, char *msg, size_
  * R-7 (2): rebuild the aggregate from the station records (every check of
  * tally_build) and require tally/aggregate.json to be exactly those bytes.
  */
-static qerr rebuild_aggregate(const rec_election *el, const tally_opts *o, agg_file *a, char *msg,
-                              size_t msgsz)
+static qerr rebuild_aggregate(const rec_election *el, const tally_opts *o, agg_file *a,
+                              mix_lists *wl, char *msg, size_t msgsz)
 {
 	char path[REC_PATH_MAX], *mine = NULL, hm[2 * SHA256_LEN + 1], hf[2 * SHA256_LEN + 1];
 	uint8_t *theirs = NULL, h1[SHA256_LEN], h2[SHA256_LEN];
@@ -180,7 +182,7 @@ static qerr rebuild_aggregate(const rec_election *el, const tally_opts *o, agg_f
 		return e;
 	/* the caller checked the trustees' keys and files against its roster
 	 * a moment ago (R-7 (1)): not a second time */
-	if ((e = tally_build_keys_checked(el, o, &aj, msg, msgsz)) != Q_OK) {
+	if ((e = tally_build_lists(el, o, 1, &aj, wl, msg, msgsz)) != Q_OK) {
 		char tmp[768];
 		snprintf(tmp, sizeof tmp, "%s", msg != NULL ? msg : "");
 		e = rec_fail(e, msg, msgsz,
@@ -204,6 +206,9 @@ static qerr rebuild_aggregate(const rec_election *el, const tally_opts *o, agg_f
 		goto out;
 	}
 	e = parse_aggregate(el, mine, mlen, a, msg, msgsz);
+	/* the write-in lists are the verified ballots' too */
+	if (e == Q_OK)
+		e = mix_check_inputs(el, wl, msg, msgsz);
 out:
 	free(theirs);
 	free(mine);
@@ -225,13 +230,22 @@ qerr tally_decrypt(const rec_election *el, uint32_t i, const char *key_path, con
 	uint8_t ctx[SHA256_LEN], pk[SIG_PUBLIC_LEN];
 	char path[REC_PATH_MAX], rel[64];
 	struct stat st;
+	mix_lists wl = {NULL, 0};
+	mix_chain ch;
 	qerr e;
 
 	memset(&a, 0, sizeof a);
 	memset(&sk, 0, sizeof sk);
+	memset(&ch, 0, sizeof ch);
 	if (i < 1 || i > el->n)
 		return rec_fail(Q_ERR_ARG, msg, msgsz, _("trustee index %u is not in 1..%u"), i,
 		                el->n);
+	snprintf(rel, sizeof rel, "tally/mix/partials/%u.json", i);
+	if ((e = rec_path(path, sizeof path, el->dir, "%s", rel)) != Q_OK)
+		return e;
+	if (lstat(path, &st) == 0)
+		return rec_fail(Q_ERR_EXISTS, msg, msgsz,
+		                _("trustee %u has already decrypted (%s)"), i, path);
 	snprintf(rel, sizeof rel, "tally/partials/%u.json", i);
 	if ((e = rec_path(path, sizeof path, el->dir, "%s", rel)) != Q_OK)
 		return e;
@@ -263,8 +277,19 @@ qerr tally_decrypt(const rec_election *el, uint32_t i, const char *key_path, con
 		goto out;
 	}
 	/* R-7 (2): decrypt only the aggregate rebuilt from the verified records */
-	if ((e = rebuild_aggregate(el, o, &a, msg, msgsz)) != Q_OK)
+	if ((e = rebuild_aggregate(el, o, &a, &wl, msg, msgsz)) != Q_OK)
 		goto out;
+	/* R-12.4: the final write-in lists of the verified chain, in the
+	 * same run (written first: the aggregate's partial marks the end) */
+	{
+		size_t nonempty = 0;
+		for (size_t li = 0; li < wl.n; li++)
+			nonempty += wl.v[li].n > 0;
+		if (nonempty > 0 &&
+		    ((e = mix_verify_chain(el, set, K, a.hash, &wl, &ch, msg, msgsz)) != Q_OK ||
+		     (e = mix_decrypt(el, i, s, Si, &sk, a.hash, &wl, &ch, msg, msgsz)) != Q_OK))
+			goto out;
+	}
 	for (size_t x = 0; x < a.nsel; x++) {
 		uint8_t mb[POINT_LEN], pb[CP_PROOF_LEN];
 		json_t *sh;
@@ -299,6 +324,8 @@ qerr tally_decrypt(const rec_election *el, uint32_t i, const char *key_path, con
 	if (agg_hash != NULL)
 		memcpy(agg_hash, a.hash, SHA256_LEN);
 out:
+	mix_lists_free(&wl);
+	mix_chain_free(&ch);
 	agg_file_clear(&a);
 	scalar_free(s);
 	sig_secret_wipe(&sk);
@@ -427,7 +454,7 @@ static qerr load_partial_untranslated(const rec_election *el, const agg_file *a,
 /* R-8.2: the counts (docs/decide.md D-1, combined form) from the decoded
  * values. */
 static json_t *make_counts(const rec_election *el, const agg_file *a, const uint64_t *val,
-                           const named_tally *nt)
+                           const named_tally *nt, const mix_outcome *wo)
 {
 	json_t *root, *cs;
 	size_t sel = 0;
@@ -470,6 +497,19 @@ static json_t *make_counts(const rec_election *el, const agg_file *a, const uint
 				json_decref(t);
 				goto fail;
 			}
+		/* R-12.7: the slots' selections are not options; the write-in
+		 * candidates count with their matched votes */
+		sel += mc->write_in;
+		for (size_t w = 0; wo != NULL && w < wo->ncands; w++)
+			if (wo->cands[w].mcontest == c)
+				for (size_t k = 0; k < wo->cands[w].n; k++)
+					if (json_object_set_new(
+					        t, wo->cands[w].id[k],
+					        json_integer((json_int_t)wo->cands[w].votes[k])) !=
+					    0) {
+						json_decref(t);
+						goto fail;
+					}
 		ce = json_pack("{s:s, s:o}", "id", mc->id, "tally", t);
 		if (ce == NULL)
 			goto fail;
@@ -499,6 +539,63 @@ static void print_findings(const elec_findings *f)
 
 qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_t msgsz)
 {
+	return tally_combine_roll(el, NULL, 0, rep, msg, msgsz);
+}
+
+/* R-12.5: the write-in part of combine; *wo is empty (no write_ins) for
+ * an election without slots. */
+static qerr combine_writeins(const rec_election *el, const trustee_set *set, const point *K,
+                             const point *const *S, const agg_file *a, const uint64_t *val,
+                             const uint8_t *roll, size_t roll_len, mix_outcome *wo, char *msg,
+                             size_t msgsz)
+{
+	ballot_style *st = NULL;
+	mix_lists l = {NULL, 0};
+	uint64_t **marked = NULL;
+	qerr e;
+	memset(wo, 0, sizeof *wo);
+	if ((e = rec_ballot_style(el, &st, msg, msgsz)) != Q_OK)
+		return e;
+	if (st->total_writein == 0) {
+		ballot_style_free(st);
+		return Q_OK;
+	}
+	if ((e = mix_lists_init(&l, st, el->manifest)) != Q_OK ||
+	    (e = mix_read_inputs(el, &l, a->ballots, msg, msgsz)) != Q_OK)
+		goto out;
+	if ((marked = calloc(l.n + 1, sizeof *marked)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	/* the aggregate's slot counts (R-12.1: contest c, options L..L+W-1) */
+	for (size_t li = 0; li < l.n; li++) {
+		if ((marked[li] = calloc(l.v[li].nslots + 1, sizeof **marked)) == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+		for (size_t x = 0; x < a->nsel; x++)
+			if (a->cidx[x] == l.v[li].contest && a->oidx[x] >= l.v[li].nlisted &&
+			    a->oidx[x] < l.v[li].nlisted + l.v[li].nslots)
+				marked[li][a->oidx[x] - l.v[li].nlisted] = val[x];
+	}
+	e = mix_combine(el, set, K, S, a->hash, (const uint64_t *const *)marked, roll, roll_len, &l,
+	                wo, msg, msgsz);
+out:
+	if (marked != NULL)
+		for (size_t li = 0; li < l.n; li++)
+			free(marked[li]);
+	free(marked);
+	mix_lists_free(&l);
+	ballot_style_free(st);
+	return e;
+}
+
+qerr tally_combine_roll(const rec_election *el, const uint8_t *roll, size_t roll_len,
+                        combine_report *rep, char *msg, size_t msgsz)
+{
+	mix_outcome wo;
+	mix_saved *saved = NULL;
+	int extended = 0;
 	agg_file a;
 	point *K = NULL, **S = NULL, ***Mi = NULL, *M = NULL, *mG = NULL;
 	uint32_t idx[256];
@@ -517,6 +614,7 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 	qerr e;
 
 	memset(&a, 0, sizeof a);
+	memset(&wo, 0, sizeof wo);
 	elec_findings_init(&f);
 	if (rep != NULL)
 		memset(rep, 0, sizeof *rep);
@@ -615,7 +713,11 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 	}
 	if ((e = tally_named_collect(el, &nt, msg, msgsz)) != Q_OK)
 		goto out;
-	if ((counts = make_counts(el, &a, val, &nt)) == NULL) {
+	/* R-12.5-R-12.6: the write-ins, decrypted from the mixed lists */
+	if ((e = combine_writeins(el, set, K, (const point *const *)S, &a, val, roll, roll_len, &wo,
+	                          msg, msgsz)) != Q_OK)
+		goto out;
+	if ((counts = make_counts(el, &a, val, &nt, &wo)) == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
@@ -623,9 +725,19 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
-	e = counts_parse((const uint8_t *)cbytes, strlen(cbytes), el->manifest, &ec, &f);
+	/* write-in candidates are decided like listed ones */
+	if ((saved = calloc(el->manifest->ncontests + 1, sizeof *saved)) == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	extended = 1;
+	e = mix_extend_manifest(el->manifest, &wo, saved);
+	if (e == Q_OK)
+		e = counts_parse((const uint8_t *)cbytes, strlen(cbytes), el->manifest, &ec, &f);
 	if (e == Q_OK)
 		e = decide(el->manifest, ec, &dec, &f);
+	mix_restore_manifest(el->manifest, saved);
+	extended = 0;
 	print_findings(&f);
 	if (e != Q_OK) {
 		e = rec_fail(e, msg, msgsz, _("the rule engine refused the counts (%s)"),
@@ -636,11 +748,13 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
-	res = json_pack("{s:s, s:o, s:o, s:O, s:O, s:O, s:O}", "format", TALLY_RESULT_FORMAT,
+	res = json_pack("{s:s, s:o, s:o, s:O, s:O, s:O, s:O}", "format",
+	                wo.write_ins != NULL ? TALLY_RESULT_FORMAT_WRITEIN : TALLY_RESULT_FORMAT,
 	                "base_hash", rec_hex_json(el->base_hash, SHA256_LEN), "aggregate_sha256",
 	                rec_hex_json(a.hash, SHA256_LEN), "trustees_used", used, "skipped", skipped,
 	                "counts", counts, "decision", dj);
-	if (res == NULL) {
+	if (res == NULL ||
+	    (wo.write_ins != NULL && json_object_set(res, "write_ins", wo.write_ins) != 0)) {
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
@@ -689,6 +803,10 @@ qerr tally_combine(const rec_election *el, combine_report *rep, char *msg, size_
 	}
 	e = Q_OK;
 out:
+	if (extended)
+		mix_restore_manifest(el->manifest, saved);
+	free(saved);
+	mix_outcome_free(&wo);
 	point_free(K);
 	if (S != NULL)
 		for (uint32_t t = 0; t < el->n; t++)

@@ -32,6 +32,7 @@
 
 #define TALLY_PARTIAL_FORMAT "quorum-partial/2"
 #define TALLY_RESULT_FORMAT "quorum-result/1"
+#define TALLY_RESULT_FORMAT_WRITEIN "quorum-result/1.1" /* */
 
 /*
  * R-7: trustee i decrypts only what it has verified itself: its key file
@@ -60,5 +61,13 @@ typedef struct combine_report {
  * Q_ERR_RANGE if a count does not decode (more than the ballots). */
 Q_MUST_CHECK qerr tally_combine(const rec_election *el, combine_report *rep, char *msg,
                                 size_t msgsz);
+
+/* tally_combine for an election with write-in slots (R-12.5-R-12.7): roll
+ * (len bytes) is the roll CSV whose SHA-256 is parameters.roll_hash,
+ * against which the decrypted names are matched; NULL (tally_combine) is
+ * refused (Q_ERR_ARG) when the ballot has slots, ignored otherwise.
+ * The result is quorum-result/1.1 with "write_ins". */
+Q_MUST_CHECK qerr tally_combine_roll(const rec_election *el, const uint8_t *roll, size_t roll_len,
+                                     combine_report *rep, char *msg, size_t msgsz);
 
 #endif

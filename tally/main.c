@@ -34,9 +34,14 @@ static const tally_cmd cmds[] = {
         "ceremony")},
     {"tally", cmd_tally,
      N_("tally DIR [--jobs N]: check station records, verify ballots, aggregate")},
+    {"mix", cmd_mix,
+     N_("mix DIR --trustee I --key KEYFILE: a trustee shuffles the write-in slots, with a "
+        "proof (after tally, before decrypt)")},
     {"decrypt", cmd_decrypt,
      N_("decrypt DIR --trustee I --key KEYFILE: a trustee's partial decryption with proofs")},
-    {"combine", cmd_combine, N_("combine DIR: k valid partials -> counts -> rules -> result")},
+    {"combine", cmd_combine,
+     N_("combine DIR [--roll ROLL.csv]: k valid partials -> counts -> rules -> result (the roll "
+        "matches write-ins)")},
     {"report", cmd_report, N_("report DIR: result announcement as report.txt and report.html")},
     {"publish", cmd_publish,
      N_("publish DIR OUT: copy the record for publication, private keys withheld")},

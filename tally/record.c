@@ -895,16 +895,6 @@ qerr rec_ballot_style(const rec_election *el, ballot_style **out, char *msg, siz
 	json_decref(prev);
 	if (e != Q_OK)
 		return rec_fail(e, msg, msgsz, _("ballot style: %s"), why);
-	/* B-10.8: the trustees' mix of write-in slots is not built yet; refuse
-	 * rather than count the listed candidates without the write-ins */
-	if ((*out)->total_writein > 0) {
-		ballot_style_free(*out);
-		*out = NULL;
-		return rec_fail(Q_ERR_STATE, msg, msgsz,
-		                _("ballot style: the ballot has write-in slots, and counting "
-		                  "them (the trustees' mix and decryption, B-10.8) is not "
-		                  "implemented in this build: refusing to count without them"));
-	}
 	return Q_OK;
 }
 

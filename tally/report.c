@@ -13,6 +13,8 @@
 #include "crypto/util.h"
 #include "election/named.h"
 
+#include "mix.h"
+
 #include "banned.h"
 
 /* A growing output buffer. */
@@ -191,6 +193,84 @@ static void option_label(const elec_contest *c, size_t x, const char *id, char *
 	default:
 		break;
 	}
+}
+
+/* statuses as a resident reads them. */
+static const char *writein_status_words(const char *st)
+{
+	static const char *const map[][2] = {
+	    {"unmarked-name", "未标记的格中写了名字，不计 name in an unmarked slot, not counted"},
+	    {"unreadable", "无法识读，不计 unreadable, not counted"},
+	    {"empty", "空白，不计 empty, not counted"},
+	    {"duplicate", "同一选票重复书写，只计一次 written twice on one ballot, counted once"},
+	    {"listed-candidate", "已是候选人，不计 a listed candidate, not counted"},
+	    {"not-on-roll", "不在选民名单，不计 not on the roll (not-on-roll), not counted"},
+	    {"ambiguous", "名单中同名多人，不计 more than one resident of that name, not counted"},
+	    {"ineligible-deprived",
+	     "被剥夺政治权利，不计 deprived of political rights, not counted"},
+	    {"ineligible-under-18",
+	     "选举日未满十八周岁，不计 under 18 on polling day, not counted"}};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(st, map[i][0]) == 0)
+			return map[i][1];
+	return st;
+}
+
+/* R-12.7, R-9: a contest's write-ins: the marked slots, and every marked
+ * name that was not counted with its reason. */
+static void writein_lines(sbuf *t, sbuf *h, const json_t *wc)
+{
+	size_t i, k, marked = 0, counted = 0;
+	const json_t *tu, *sl;
+	json_array_foreach(json_object_get(wc, "tuples"), i, tu)
+	{
+		json_array_foreach(tu, k, sl)
+		{
+			marked += json_integer_value(json_object_get(sl, "mark")) == 1;
+			counted += strcmp(str_of(sl, "status"), "counted") == 0;
+		}
+	}
+	sb_printf(t, "  另选他人：写入 %zu 个，计入 %zu 个 / write-ins: %zu written, %zu counted\n",
+	          marked, counted, marked, counted);
+	sb_printf(
+	    h, "<p>另选他人：写入 %zu 个，计入 %zu 个 / write-ins: %zu written, %zu counted</p>\n",
+	    marked, counted, marked, counted);
+	int any = 0;
+	json_array_foreach(json_object_get(wc, "tuples"), i, tu)
+	{
+		json_array_foreach(tu, k, sl)
+		{
+			const char *st = str_of(sl, "status");
+			const json_t *nm = json_object_get(sl, "name");
+			if (strcmp(st, "counted") == 0 || strcmp(st, "unmarked") == 0)
+				continue;
+			if (!any) {
+				sb_printf(t, "  reported, not counted 未计入:\n");
+				sb_printf(h, "<table><tr><th>写入姓名 written name</th><th>原因 "
+				             "reason</th></tr>\n");
+				any = 1;
+			}
+			sb_printf(t, "    %s: %s\n",
+			          json_is_string(nm) ? json_string_value(nm) : "?",
+			          writein_status_words(st));
+			sb_printf(h, "<tr><td>");
+			sb_html(h, json_is_string(nm) ? json_string_value(nm) : "?");
+			sb_printf(h, "</td><td>");
+			sb_html(h, writein_status_words(st));
+			sb_printf(h, "</td></tr>\n");
+		}
+	}
+	if (any)
+		sb_printf(h, "</table>\n");
+}
+
+static const json_t *writein_contest(const json_t *res, const char *id)
+{
+	size_t i;
+	const json_t *c;
+	json_array_foreach(json_object_get(json_object_get(res, "write_ins"), "contests"), i,
+	                   c) if (strcmp(str_of(c, "id"), id) == 0) return c;
+	return NULL;
 }
 
 static const char *outcome_zh(const char *o)
@@ -458,7 +538,12 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 	size_t cplen = 0;
 	sbuf t = {0}, h = {0};
 	const elec_manifest *m = el->manifest;
+	mix_outcome wo;
+	mix_saved *saved = NULL;
+	int extended = 0;
 	qerr e;
+
+	memset(&wo, 0, sizeof wo);
 
 	if ((e = rec_path(path, sizeof path, el->dir, "tally/result.json")) != Q_OK)
 		return e;
@@ -474,6 +559,16 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 		goto out;
 	dec = json_object_get(res, "decision");
 	counts = json_object_get(res, "counts");
+	/* the write-in candidates are shown like listed ones */
+	if ((e = mix_outcome_from_result(json_object_get(res, "write_ins"), m,
+	                                 " [另选他人 write-in]", &wo)) != Q_OK ||
+	    (saved = calloc(m->ncontests + 1, sizeof *saved)) == NULL) {
+		e = e != Q_OK ? e : Q_ERR_NOMEM;
+		goto out;
+	}
+	extended = 1;
+	if ((e = mix_extend_manifest(el->manifest, &wo, saved)) != Q_OK)
+		goto out;
 	hex_encode(bh, el->base_hash, SHA256_LEN);
 
 	sb_printf(&t, "%s\n%s\n\n选举结果公告 / Result announcement\n", m->title_zh, m->title_en);
@@ -589,6 +684,8 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 			          v, v * 100 / maxv);
 		}
 		sb_printf(&h, "</table>\n");
+		if (writein_contest(res, c->id) != NULL)
+			writein_lines(&t, &h, writein_contest(res, c->id));
 		if (c->named)
 			named_minutes(&t, &h, c, &nt);
 		if (dc != NULL) {
@@ -637,6 +734,41 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 		}
 		sb_printf(&t, "\n");
 		sb_printf(&h, "</p>\n");
+		/* who mixed the write-ins, in order, and who decrypted them */
+		const json_t *wi = json_object_get(res, "write_ins");
+		if (wi != NULL) {
+			sb_printf(&t, "write-ins (另选他人) mixed by trustees, in order:");
+			sb_printf(&h,
+			          "<p>另选他人 write-ins mixed by trustees, in order 混洗顺序: ");
+			json_array_foreach(json_object_get(wi, "mixers"), i, v)
+			{
+				sb_printf(&t, " %lld", (long long)json_integer_value(v));
+				sb_printf(&h, "%s%lld", i ? ", " : "",
+				          (long long)json_integer_value(v));
+			}
+			sb_printf(&t, "; decrypted with:");
+			sb_printf(&h, "; decrypted with 解密: ");
+			json_array_foreach(json_object_get(wi, "trustees_used"), i, v)
+			{
+				sb_printf(&t, " %lld", (long long)json_integer_value(v));
+				sb_printf(&h, "%s%lld", i ? ", " : "",
+				          (long long)json_integer_value(v));
+			}
+			sb_printf(&t, "\n");
+			sb_printf(&h, "</p>\n");
+			json_array_foreach(json_object_get(wi, "skipped"), i, v)
+			{
+				sb_printf(
+				    &t,
+				    "skipped (invalid) write-in decryption of trustee %lld: %s\n",
+				    int_of(v, "trustee"), str_of(v, "reason"));
+				sb_printf(&h,
+				          "<p>skipped 无效 write-in decryption of trustee %lld: ",
+				          int_of(v, "trustee"));
+				sb_html(&h, str_of(v, "reason"));
+				sb_printf(&h, "</p>\n");
+			}
+		}
 		json_array_foreach(json_object_get(res, "skipped"), i, v)
 		{
 			sb_printf(&t, "skipped (invalid) trustee %lld: %s\n", int_of(v, "trustee"),
@@ -685,6 +817,10 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 		goto out;
 	e = Q_OK;
 out:
+	if (extended)
+		mix_restore_manifest(el->manifest, saved);
+	free(saved);
+	mix_outcome_free(&wo);
 	named_tally_free(&nt);
 	free(t.p);
 	free(h.p);

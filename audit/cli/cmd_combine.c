@@ -64,7 +64,7 @@ int cmd_combine(int argc, char **argv)
 	const char *dir = NULL, *vkpath = NULL;
 	note_verifier vk;
 	ve_opts o = {0, 0, 2, 0};
-	ve_split sp = {NULL, NULL, 0};
+	ve_split sp = {NULL, NULL, 0, NULL};
 	json_t **ps = NULL;
 	size_t np = 0;
 	int json = 0, rc = CLI_ERR;

@@ -3,6 +3,7 @@
  * quorum-audit verify-election RECORD_DIR [--json] [--full-crosscheck]
  *                                          [--sample N] [--seed HEX] [--threads N]
  *                                          [--fingerprints FILE] [--previous DIR]
+ *                                          [--roll FILE]
  * The observers' end-to-end check of an election record
  * (audit/verify_election.h; docs/spec/verify.md).  Exit 0 only if every
  * check passes, 1 if one fails, 2 for usage or an unreadable directory.
@@ -36,6 +37,9 @@ static const char usage[] =
        "--previous DIR: for a run-off record, the record of the round it continues\n"
        "(verify that one too); check 1 then also compares the base hash, key\n"
        "context, result hash and joint key this round cites with DIR's (V-3.5).\n"
+       "--roll FILE: the roll whose SHA-256 is parameters.json roll_hash; check 11\n"
+       "then also repeats the matching of the write-in names against it (V-17);\n"
+       "without it the report says that the matching was not checked.\n"
        "--station S --partial FILE --key KEYFILE: verify station S's part only\n"
        "(its record, log, ballots, reconciliation and challenged ballots) and\n"
        "write its partial result, signed with KEYFILE (a key made by\n"
@@ -83,7 +87,7 @@ out:
 int cmd_verify_election(int argc, char **argv)
 {
 	const char *dir = NULL, *fpfile = NULL, *previous = NULL, *station = NULL, *partial = NULL,
-	           *keyfile = NULL;
+	           *keyfile = NULL, *roll = NULL;
 	note_signer ns;
 	char *fptext = NULL;
 	size_t fplen = 0;
@@ -109,6 +113,8 @@ int cmd_verify_election(int argc, char **argv)
 			fpfile = argv[++i];
 		} else if (strcmp(argv[i], "--previous") == 0 && i + 1 < argc) {
 			previous = argv[++i];
+		} else if (strcmp(argv[i], "--roll") == 0 && i + 1 < argc) {
+			roll = argv[++i];
 		} else if (strcmp(argv[i], "--full-crosscheck") == 0) {
 			o.full_crosscheck = 1;
 		} else if (strcmp(argv[i], "--sample") == 0 && i + 1 < argc) {
@@ -172,7 +178,7 @@ int cmd_verify_election(int argc, char **argv)
 			return CLI_ERR;
 		}
 	}
-	ve_split sp = {station, NULL, 0};
+	ve_split sp = {station, NULL, 0, roll};
 	if (fpfile != NULL && cli_read_file(fpfile, 1u << 16, &fptext, &fplen) != Q_OK) {
 		cli_err("verify-election", "%s: cannot read the fingerprints file", fpfile);
 		return CLI_ERR;

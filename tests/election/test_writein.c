@@ -276,6 +276,38 @@ Test(writein_ballot, encrypt_encode_verify_open, .init = keys, .fini = unkeys)
 	ballot_style_free(st);
 }
 
+/* The one layout of the ciphertexts in B-2 (ballot_style_ct_offsets): the
+ * selections in B-2 order, then the name ciphertexts (the B-10.4 identity
+ * order), each at the bytes ballot_encode wrote for it. */
+Test(writein_ballot, ciphertext_offsets_and_places, .init = keys, .fini = unkeys)
+{
+	ballot_style *st = wstyle();
+	ballot *b = wballot(st, NULL);
+	uint8_t *enc = NULL, ct[ELGAMAL_CT_LEN];
+	size_t len = 0, off[12];
+	cr_assert_eq(ballot_encode(b, &enc, &len), Q_OK);
+	cr_assert_eq(ballot_style_nct(st), 8 + 2 * NAMEPT_WIDTH);
+	cr_assert_eq(ballot_style_ct_offsets(st, off), len);
+	for (size_t t = 0; t < 12; t++) {
+		ballot_ct_place pl;
+		cr_assert_eq(ballot_style_ct_place(st, t, &pl), Q_OK);
+		const elgamal_ct *c = pl.slot == UINT32_MAX
+		                          ? b->contests[pl.contest].sel[pl.option].ct
+		                          : b->contests[pl.contest].wi[pl.slot].ct[pl.point];
+		cr_assert_eq(elgamal_ct_encode(ct, c), Q_OK);
+		cr_assert_eq(memcmp(enc + off[t], ct, sizeof ct), 0, "ciphertext %zu", t);
+	}
+	ballot_ct_place pl;
+	cr_assert_eq(ballot_style_ct_place(st, 7, &pl), Q_OK);
+	cr_assert(pl.contest == 1 && pl.option == 5 && pl.slot == UINT32_MAX);
+	cr_assert_eq(ballot_style_ct_place(st, 11, &pl), Q_OK);
+	cr_assert(pl.contest == 1 && pl.option == 5 && pl.slot == 1 && pl.point == 1);
+	cr_assert_eq(ballot_style_ct_place(st, 12, &pl), Q_ERR_ARG);
+	free(enc);
+	ballot_free(b);
+	ballot_style_free(st);
+}
+
 Test(writein_ballot, names_must_fit_the_marks, .init = keys, .fini = unkeys)
 {
 	ballot_style *st = wstyle();

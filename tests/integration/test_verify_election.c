@@ -39,6 +39,7 @@
 #include "fixture.h"
 #include "tally/count.h"
 #include "tally/decrypt.h"
+#include "tally/mix.h"
 #include "testutil.h"
 
 #define BASE_ENV "QUORUM_VE_CLEAN"
@@ -263,6 +264,8 @@ static void make_runoff(const char *base)
 	rec_free(e1);
 }
 
+static void make_writein(const char *base);
+
 int main(int argc, char *argv[])
 {
 	struct criterion_test_set *tests = criterion_initialize();
@@ -274,6 +277,7 @@ int main(int argc, char *argv[])
 		setenv("QUORUM_NO_PROGRESS", "1", 1);
 		make_clean(base);
 		make_runoff(base);
+		make_writein(base);
 		setenv(BASE_ENV, base, 1);
 		result = !criterion_run_all_tests(tests);
 		test_rmtree(base);
@@ -528,6 +532,8 @@ static int owner(const char *rel)
 		return VE_AGGREGATE;
 	if (strncmp(rel, "tally/partials/", 15) == 0 || strcmp(rel, "tally/result.json") == 0)
 		return VE_DECRYPTION;
+	if (strncmp(rel, "tally/mix/", 10) == 0)
+		return VE_WRITEINS; /* V-17: a write-in record's mix */
 	return -1;
 }
 
@@ -3118,7 +3124,7 @@ Test(verify, split_by_station_local_jobs)
 static json_t *partial_of(const char *sid)
 {
 	ve_opts o = {0, 0, -1, 2};
-	ve_split sp = {sid, NULL, 0};
+	ve_split sp = {sid, NULL, 0, NULL};
 	ve_report r;
 	cr_assert_eq(ve_verify_split(rec, &o, NULL, NULL, &sp, &r), Q_OK);
 	cr_assert(ve_report_passed(&r), "station %s: check %d", sid, ve_report_first_failure(&r));
@@ -3131,7 +3137,7 @@ static ve_report *combine(json_t *p1, json_t *p2, ve_report *r)
 {
 	ve_opts o = {0, 0, -1, 2};
 	json_t *ps[2] = {p1, p2};
-	ve_split sp = {NULL, ps, 2};
+	ve_split sp = {NULL, ps, 2, NULL};
 	cr_assert_eq(ve_verify_split(rec, &o, NULL, NULL, &sp, r), Q_OK);
 	return r;
 }
@@ -3233,4 +3239,353 @@ Test(verify, skipped_partial_is_not_crosschecked)
 	int ff = ve_report_first_failure(&r);
 	cr_assert_eq(ff, 0, "check %d: %s", ff, ff ? r.checks[ff - 1].detail[0] : "");
 	cr_assert_gt(r.checks[VE_CROSSCHECK - 1].checked, 0);
+}
+
+/* ---- write-ins (check 11, V-17; record.md R-12) ---- */
+
+/* base/wi: hq-wi, the example with 2 write-in slots in members (5 listed
+ * + 2 slots, 0..3), k = 2 of 3; s1: b1, b2; s2: b3, b4 (composed
+ * stations); mixed by trustees 1 and 2, decrypted by all three, combined
+ * with the example roll.  Marks: director c1 c2 | m1..m5, slot 1, slot 2. */
+static const uint8_t wi_marks[4 * 9] = {
+    1, 0, /**/ 1, 0, 0, 0, 0, 1, 0, /* b1: m1, "Smith, John" (counted) */
+    0, 1, /**/ 0, 0, 0, 0, 0, 1, 1, /* b2: 周杰 (under 18), "Smith, John" (counted) */
+    1, 0, /**/ 0, 1, 0, 0, 0, 1, 0, /* b3: m2, 李四 (not on the roll) */
+    1, 0, /**/ 1, 0, 1, 1, 0, 0, 0, /* b4: m1 m3 m4, no write-in */
+};
+static const char *const wi_names[4][2] = {
+    {"Smith, John", NULL}, {"周杰", "Smith, John"}, {"李四", NULL}, {NULL, NULL}};
+
+static void make_writein(const char *base)
+{
+	char p[1200], kp[1024], pw[32], msg[768] = "", dir[1200];
+	static const char at[] = "\"Members\"}, \"seats\": 3,";
+	char *m0 = fx_manifest("hq-wi"), *cut = strstr(m0, at);
+	cr_assert_not_null(cut);
+	size_t cap = strlen(m0) + 64;
+	char *m = malloc(cap);
+	snprintf(m, cap, "%.*s%s \"write_in\": 2,%s", (int)(cut - m0), m0, at, cut + strlen(at));
+	free(m0);
+	snprintf(p, sizeof p, "%s/wikeys", base);
+	cr_assert_eq(mkdir(p, 0700), 0);
+	rec_init_opts io = {.manifest = (const uint8_t *)m,
+	                    .manifest_len = strlen(m),
+	                    .roll_csv = fx_roll(),
+	                    .roll_len = strlen(fx_roll()),
+	                    .k = 2,
+	                    .n = 3};
+	snprintf(dir, sizeof dir, "%s/wi", base);
+	cr_assert_eq(rec_init(dir, &io, msg, sizeof msg), Q_OK, "%s", msg);
+	free(m);
+	rec_election *el = NULL;
+	cr_assert_eq(rec_open(&el, dir, msg, sizeof msg), Q_OK, "%s", msg);
+	fx_ceremony(el, base, "wi");
+	ballot_style *st = NULL;
+	point *K = NULL;
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK, "%s", msg);
+	cr_assert_eq(st->total_options, 9);
+	cr_assert_eq(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), Q_OK, "%s", msg);
+	point_table *Kt = point_table_new(K);
+	uint8_t *enc[4];
+	size_t len[4];
+	for (size_t b = 0; b < 4; b++) {
+		ballot *bb = NULL;
+		cr_assert_eq(ballot_encrypt_names(st, Kt, wi_marks + 9 * b, 9, wi_names[b], 2, &bb,
+		                                  NULL, msg, sizeof msg),
+		             Q_OK, "%s", msg);
+		cr_assert_eq(ballot_encode(bb, &enc[b], &len[b]), Q_OK);
+		ballot_free(bb);
+	}
+	fx_station(el, "s1", enc, len, 2, 2);
+	fx_station(el, "s2", enc + 2, len + 2, 2, 2);
+	for (size_t b = 0; b < 4; b++)
+		free(enc[b]);
+	point_table_free(Kt);
+	point_free(K);
+	ballot_style_free(st);
+	tally_opts o = {2, 0};
+	cr_assert_eq(tally_run(el, &o, msg, sizeof msg), Q_OK, "%s", msg);
+	for (uint32_t t = 1; t <= 2; t++) { /* k trustees mix */
+		size_t place = 99;
+		fx_key_path(kp, sizeof kp, base, "wi", t);
+		fx_pass(t, pw, sizeof pw);
+		cr_assert_eq(tally_mix(el, t, kp, pw, strlen(pw), &o, &place, msg, sizeof msg),
+		             Q_OK, "mix %u: %s", t, msg);
+		cr_assert_eq(place, t - 1);
+	}
+	for (uint32_t i = 1; i <= 3; i++) {
+		fx_key_path(kp, sizeof kp, base, "wi", i);
+		fx_pass(i, pw, sizeof pw);
+		cr_assert_eq(tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg),
+		             Q_OK, "%s", msg);
+	}
+	cr_assert_eq(tally_combine_roll(el, (const uint8_t *)fx_roll(), strlen(fx_roll()), NULL,
+	                                msg, sizeof msg),
+	             Q_OK, "%s", msg);
+	char lk[1200];
+	size_t kl;
+	snprintf(lk, sizeof lk, "%s/log/key", el->dir);
+	char *k = test_read_file(lk, &kl);
+	snprintf(p, sizeof p, "%s/wikeys/election.key", base);
+	cr_assert_eq(test_write_file(p, k, kl), 0);
+	free(k);
+	unlink(lk);
+	rec_free(el);
+}
+
+static char rollfile[1400];
+
+static void setup_wi(void)
+{
+	const char *base = getenv(BASE_ENV);
+	cr_assert_not_null(base);
+	tmp = test_tmpdir();
+	snprintf(rec, sizeof rec, "%s/rec", tmp);
+	snprintf(keys, sizeof keys, "%s/wikeys", base);
+	snprintf(keybase, sizeof keybase, "%s", base);
+	keyname = "wi";
+	sh("cp -a '%s/wi' '%s'", base, rec);
+	snprintf(rollfile, sizeof rollfile, "%s/roll.csv", tmp);
+	cr_assert_eq(test_write_file(rollfile, fx_roll(), strlen(fx_roll())), 0);
+}
+
+TestSuite(verify_writein, .init = setup_wi, .fini = teardown, .timeout = 1000);
+
+/* Verify rec with (roll != NULL) or without the roll. */
+static void verify_wi(ve_report *r, const char *roll)
+{
+	ve_opts o = {0, 1, -1, 2};
+	ve_split sp = {NULL, NULL, 0, roll};
+	cr_assert_eq(ve_verify_split(rec, &o, NULL, NULL, &sp, r), Q_OK);
+}
+
+/* Check 11 fails (with the roll) and one detail holds needle. */
+static void wi_fails(const char *needle, const char *what)
+{
+	ve_report r;
+	verify_wi(&r, rollfile);
+	const ve_check *k = &r.checks[VE_WRITEINS - 1];
+	cr_assert_gt(k->failed, 0, "%s: check 11 passed", what);
+	for (size_t d = 0; d < k->ndetails; d++)
+		if (strstr(k->detail[d], needle) != NULL)
+			return;
+	cr_assert_fail("%s: no detail of check 11 says \"%s\"; the first: %s", what, needle,
+	               k->ndetails ? k->detail[0] : "(none)");
+}
+
+Test(verify_writein, clean_record_passes_and_says_what_it_did_not_check)
+{
+	ve_report r;
+	verify_wi(&r, rollfile);
+	for (int i = 0; i < VE_NCHECKS; i++)
+		cr_assert_eq(r.checks[i].failed, 0, "check %d: %s", i + 1,
+		             r.checks[i].ndetails ? r.checks[i].detail[0] : "");
+	const ve_check *k = &r.checks[VE_WRITEINS - 1];
+	cr_assert_gt(k->checked, 8);
+	cr_assert_eq(k->skipped, 0);
+	/* the published outcome: 2 votes for V0007, the others reported */
+	json_t *res = load("tally/result.json");
+	const json_t *c0 =
+	    json_array_get(json_object_get(json_object_get(res, "write_ins"), "contests"), 0);
+	const json_t *cand = json_array_get(json_object_get(c0, "candidates"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(cand, "id")), "write-in:V0007");
+	cr_assert_eq(json_integer_value(json_object_get(cand, "votes")), 2);
+	char *txt = json_dumps(c0, JSON_COMPACT);
+	cr_assert(strstr(txt, "ineligible-under-18") != NULL && strstr(txt, "not-on-roll"), "%s",
+	          txt);
+	free(txt);
+	json_decref(res);
+	/* without the roll: passes, and says plainly that the matching was not
+	 * checked (never a silent pass) */
+	verify_wi(&r, NULL);
+	cr_assert(ve_report_passed(&r));
+	cr_assert_eq(k->skipped, 4, "V0007 twice, 周杰, 李四 need the roll");
+	cr_assert(strstr(k->skip_reason, "matching not checked: no roll given") != NULL);
+	char *text = NULL;
+	size_t tl = 0;
+	FILE *mf = open_memstream(&text, &tl);
+	ve_report_print(mf, &r);
+	fclose(mf);
+	cr_assert(strstr(text, "(4 not checked: matching not checked: no roll given") != NULL &&
+	              strstr(text, "NOT CHECKED: 4 items") != NULL,
+	          "%s", text);
+	free(text);
+	/* another roll is refused by its hash */
+	cr_assert_eq(test_write_file(rollfile, "id,name\n", 8), 0);
+	wi_fails("is not parameters.json roll_hash", "another roll");
+}
+
+/* A mixer's output with one ciphertext altered (a re-encryption of
+ * another tuple's): the statement re-signed by its trustee over the new
+ * hash, so only the proof of shuffle can tell. */
+Test(verify_writein, forged_shuffle_named_by_mixer_and_contest)
+{
+	char p[1400];
+	size_t len;
+	snprintf(p, sizeof p, "%s/tally/mix/contest-1/mixer-1.bin", rec);
+	uint8_t *b = (uint8_t *)test_read_file(p, &len);
+	cr_assert_eq(len, 4 * 6 * ELGAMAL_CT_LEN);
+	memcpy(b + 3 * ELGAMAL_CT_LEN, b + 9 * ELGAMAL_CT_LEN, ELGAMAL_CT_LEN);
+	cr_assert_eq(test_write_file(p, b, len), 0);
+	uint8_t h[32];
+	sha256(h, b, len);
+	free(b);
+	json_t *j = load("tally/mix/mixer-1.json");
+	char *hx = hexs(h, 32);
+	json_object_set_new(json_array_get(json_object_get(j, "contests"), 0), "output_sha256",
+	                    json_string(hx));
+	free(hx);
+	store("tally/mix/mixer-1.json", j);
+	json_decref(j);
+	sign_as(2, "tally/mix/mixer-1.json");
+	wi_fails("contest 1 (members), mixer 1 (trustee 2): the proof of shuffle fails: C-8.4",
+	         "forged shuffle");
+}
+
+/* The officer's input list without one ballot's tuple. */
+Test(verify_writein, dropped_tuple)
+{
+	char p[1400];
+	size_t len;
+	snprintf(p, sizeof p, "%s/tally/mix/contest-1/input.bin", rec);
+	char *b = test_read_file(p, &len);
+	cr_assert_eq(test_write_file(p, b, len - 6 * ELGAMAL_CT_LEN), 0);
+	free(b);
+	wi_fails("not the tuples of the 4 counted ballots in record order", "dropped tuple");
+}
+
+/* Trustee 2's share of one ciphertext replaced by its share of another,
+ * the statement re-signed by trustee 2. */
+Test(verify_writein, wrong_decryption_share_named_by_trustee)
+{
+	char p[1400];
+	size_t len;
+	snprintf(p, sizeof p, "%s/tally/mix/contest-1/partial-2.bin", rec);
+	uint8_t *b = (uint8_t *)test_read_file(p, &len);
+	cr_assert_eq(len, 4 * 6 * 129);
+	memcpy(b + 5 * 129, b + 7 * 129, POINT_LEN);
+	cr_assert_eq(test_write_file(p, b, len), 0);
+	uint8_t h[32];
+	sha256(h, b, len);
+	free(b);
+	json_t *j = load("tally/mix/partials/2.json");
+	char *hx = hexs(h, 32);
+	json_object_set_new(json_array_get(json_object_get(j, "contests"), 0), "shares_sha256",
+	                    json_string(hx));
+	free(hx);
+	store("tally/mix/partials/2.json", j);
+	json_decref(j);
+	sign_as(2, "tally/mix/partials/2.json");
+	wi_fails(
+	    "trustee 2: write-in share 5 of contest 1 (members): the proof of decryption fails",
+	    "wrong share");
+}
+
+/* The result counts 李四, who is not on the roll, as a vote for V0003. */
+Test(verify_writein, name_not_on_the_roll_counted)
+{
+	json_t *res = load("tally/result.json");
+	json_t *tuples = json_object_get(
+	    json_array_get(json_object_get(json_object_get(res, "write_ins"), "contests"), 0),
+	    "tuples");
+	int done = 0;
+	for (size_t j = 0; j < json_array_size(tuples); j++)
+		for (size_t s = 0; s < 2; s++) {
+			json_t *x = json_array_get(json_array_get(tuples, j), s);
+			if (json_is_string(json_object_get(x, "name")) &&
+			    strcmp(json_string_value(json_object_get(x, "name")), "李四") == 0) {
+				json_object_set_new(x, "status", json_string("counted"));
+				json_object_set_new(x, "candidate", json_string("write-in:V0003"));
+				done = 1;
+			}
+		}
+	cr_assert(done);
+	store("tally/result.json", res);
+	json_decref(res);
+	relog_result();
+	wi_fails("status counted for write-in:V0003, but the name \"李四\" is not-on-roll",
+	         "name not on the roll counted");
+}
+
+/* The counts give V0007 three votes where two slots were counted. */
+Test(verify_writein, count_that_disagrees)
+{
+	json_t *res = load("tally/result.json");
+	json_t *cc = json_object_get(json_object_get(res, "counts"), "contests");
+	int done = 0;
+	for (size_t k = 0; k < json_array_size(cc); k++) {
+		json_t *t = json_object_get(json_array_get(cc, k), "tally");
+		if (json_object_get(t, "write-in:V0007") != NULL) {
+			json_object_set_new(t, "write-in:V0007", json_integer(3));
+			done = 1;
+		}
+	}
+	cr_assert(done);
+	store("tally/result.json", res);
+	json_decref(res);
+	relog_result();
+	wi_fails("counts of members/write-in:V0007: announced 3, the counted write-ins give 2",
+	         "count that disagrees");
+}
+
+/* B-9 with names: a dishonest station s2 casts two valid ballots, the
+ * second carrying the first's name ciphertext (slot 2, point 1), re-proved
+ * with its known nonce: every proof holds, only B-9 can tell.  Both the
+ * verifier (check 4) and the tally refuse it, naming the name's place. */
+Test(verify_writein, name_alpha_repeated_across_ballots)
+{
+	rec_election *el = NULL;
+	ballot_style *st = NULL;
+	point *K = NULL;
+	char msg[768] = "";
+	cr_assert_eq(rec_open(&el, rec, msg, sizeof msg), Q_OK, "%s", msg);
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK, "%s", msg);
+	cr_assert_eq(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), Q_OK, "%s", msg);
+	point_table *Kt = point_table_new(K);
+	ballot *x = NULL, *y = NULL;
+	ballot_opening *ox = NULL, *oy = NULL;
+	cr_assert_eq(
+	    ballot_encrypt_names(st, Kt, wi_marks + 9, 9, wi_names[1], 2, &x, &ox, msg, sizeof msg),
+	    Q_OK, "%s", msg);
+	cr_assert_eq(
+	    ballot_encrypt_names(st, Kt, wi_marks + 9, 9, wi_names[1], 2, &y, &oy, msg, sizeof msg),
+	    Q_OK, "%s", msg);
+	/* slot 2 of members (the style's last slot): its first name point */
+	cr_assert_eq(elgamal_ct_copy(y->contests[1].wi[1].ct[0], x->contests[1].wi[1].ct[0]), Q_OK);
+	cr_assert_eq(scalar_copy(oy->name_nonce[2], ox->name_nonce[2]), Q_OK);
+	cr_assert_eq(ballot_prove(st, Kt, y, oy), Q_OK);
+	cr_assert_eq(ballot_verify(st, K, Kt, y, msg, sizeof msg), Q_OK, "%s", msg);
+	uint8_t *encs[2];
+	size_t lens[2];
+	cr_assert_eq(ballot_encode(x, &encs[0], &lens[0]), Q_OK);
+	cr_assert_eq(ballot_encode(y, &encs[1], &lens[1]), Q_OK);
+	sh("rm -rf '%s/stations/s2'", rec);
+	fx_station(el, "s2", encs, lens, 2, 2);
+	ve_report r;
+	verify_wi(&r, rollfile);
+	const ve_check *k = &r.checks[VE_BALLOTS - 1];
+	int found = 0;
+	for (size_t d = 0; d < k->ndetails; d++)
+		found |= strstr(k->detail[d], "contest 1 write-in 1 name point 0") != NULL &&
+		         strstr(k->detail[d], "the same ciphertext (alpha) twice (B-9)") != NULL;
+	cr_assert(found, "check 4 does not name the repeated name alpha; first: %s",
+	          k->ndetails ? k->detail[0] : "(none)");
+	/* the tally refuses it too (B-9.3) */
+	json_t *aj = NULL;
+	tally_opts o = {2, 0};
+	cr_assert_eq(tally_build(el, &o, &aj, msg, sizeof msg), Q_ERR_CONSISTENCY, "%s", msg);
+	cr_assert(strstr(msg, "contest 1 write-in 1 name point 0") != NULL &&
+	              strstr(msg, "(B-9)") != NULL,
+	          "%s", msg);
+	json_decref(aj);
+	free(encs[0]);
+	free(encs[1]);
+	ballot_opening_free(ox);
+	ballot_opening_free(oy);
+	ballot_free(x);
+	ballot_free(y);
+	point_table_free(Kt);
+	point_free(K);
+	ballot_style_free(st);
+	rec_free(el);
 }

@@ -79,6 +79,8 @@ static const char roll_csv[] = "id,name,birth_date,household,group,flags\n"
                                "V0010,吴刚,1950-05-05,H009,g1,deprived\n";
 
 const char *fx_manifest_contest = NULL;
+unsigned fx_manifest_write_in = 0;
+const char *const *fx_station_write_ins = NULL;
 
 char *fx_manifest(const char *id)
 {
@@ -87,6 +89,20 @@ char *fx_manifest(const char *id)
 	char *m = malloc(cap);
 	cr_assert_not_null(m);
 	snprintf(m, cap, manifest_fmt, id);
+	if (fx_manifest_write_in > 0) { /* B-10.1: write-in slots for "members" */
+		static const char seats[] = "\"Members\"}, \"seats\": 3,";
+		char *d = strstr(m, seats), *rest;
+		cr_assert_not_null(d);
+		rest = strdup(d + strlen(seats));
+		cr_assert_not_null(rest);
+		m = realloc(m, cap + 32);
+		cr_assert_not_null(m);
+		cap += 32;
+		d = strstr(m, seats);
+		snprintf(d, cap - (size_t)(d - m), "%s \"write_in\": %u,%s", seats,
+		         fx_manifest_write_in, rest);
+		free(rest);
+	}
 	if (fx_manifest_contest != NULL) { /* one more contest, after the last */
 		char *end = strstr(m, "]}\n  ]\n}\n");
 		cr_assert_not_null(end);
@@ -727,8 +743,15 @@ void fx_station_daemon(const rec_election *el, const char *sid, const uint8_t *m
 	}
 	for (size_t i = 0; i < n; i++) {
 		fx_marks_json(el, marks + i * per, mj, sizeof mj);
-		json_decref(fx_req(&d, "booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s}",
-		                   tok[i], mj));
+		if (fx_station_write_ins != NULL && fx_station_write_ins[i] != NULL)
+			json_decref(fx_req(&d, "booth",
+			                   "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s,"
+			                   "\"write_ins\":%s}",
+			                   tok[i], mj, fx_station_write_ins[i]));
+		else
+			json_decref(fx_req(&d, "booth",
+			                   "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s}",
+			                   tok[i], mj));
 	}
 	for (size_t k = 0; fx_station_named != NULL && fx_station_named[k] != NULL; k++) {
 		char nc[65], nv[65], nx[16];

@@ -36,6 +36,13 @@ extern const kdf_params fx_kdf;
 /* If non-NULL (reset after use): one more contest (a JSON object's text)
  * that fx_manifest, and so fx_init, appends to the example's. */
 extern const char *fx_manifest_contest;
+/* If non-zero (reset after use): the "members" contest gets this many
+ * write-in slots (E-2 "write_in", B-10.1). */
+extern unsigned fx_manifest_write_in;
+/* If non-NULL (reset after use): fx_station_daemon's cast ballot i sends
+ * fx_station_write_ins[i] (a JSON text, the booth's "write_ins": one array
+ * per contest, a name or null per slot; NULL: none) with its marks. */
+extern const char *const *fx_station_write_ins;
 /* The example manifest (with the given election id) as malloc'd bytes. */
 char *fx_manifest(const char *id);
 /* The example roll (static). */

@@ -648,3 +648,65 @@ Test(cli, errors_in_chinese)
 	          e);
 	free(e);
 }
+
+/* R-12: the write-in count as the trustees and the officer run it, through
+ * the program: mix (one after another), decrypt, combine --roll, report. */
+Test(cli, write_ins_mixed_decrypted_and_combined)
+{
+	static const uint8_t marks[2 * 9] = {1,      0, 1, 0, 0, 0, 0, 1, 0,
+	                                     /**/ 0, 1, 0, 1, 0, 0, 0, 1, 1};
+	static const char *const names[] = {"[[],[\"Smith, John\",null]]",
+	                                    "[[],[\"李四\",\"周杰\"]]"};
+	char d[1200], kp[1200], p[1200];
+	fx_manifest_write_in = 2;
+	rec_election *el = fx_init(tmp, "w", "hq-cli-w", 2, 3, NULL);
+	fx_manifest_write_in = 0;
+	fx_ceremony(el, tmp, "w");
+	fx_station_write_ins = names;
+	fx_station_marks(el, "s1", marks, 2, 2);
+	fx_station_write_ins = NULL;
+	fx_station_marks(el, "s2", marks, 0, 0);
+	rec_free(el);
+	snprintf(d, sizeof d, "%s/w", tmp);
+	for (int i = 1; i <= 3; i++) {
+		char pw[32];
+		snprintf(p, sizeof p, "%s/wpass%d", tmp, i);
+		snprintf(pw, sizeof pw, "pass-%d\n", i);
+		cr_assert_eq(test_write_file(p, pw, strlen(pw)), 0);
+	}
+	snprintf(p, sizeof p, "%s/roll.csv", tmp);
+	cr_assert_eq(test_write_file(p, fx_roll(), strlen(fx_roll())), 0);
+	cr_assert_eq(run("tally w"), 0, "%s", slurp("err"));
+	cr_assert_eq(run("mix w"), 2);
+	fx_key_path(kp, sizeof kp, tmp, "w", 2);
+	cr_assert_eq(run("mix w --trustee 2 --key '%s' --pass-file wpass2", kp), 0, "%s",
+	             slurp("err"));
+	char *o = slurp("out");
+	cr_assert(strstr(o, "place 0") != NULL && strstr(o, "w/tally/mix/mixer-0.json") != NULL,
+	          "%s", o);
+	free(o);
+	fx_key_path(kp, sizeof kp, tmp, "w", 1);
+	cr_assert_eq(run("decrypt w --trustee 1 --key '%s' --pass-file wpass1", kp), 1);
+	o = slurp("err");
+	cr_assert(strstr(o, "at least k = 2") != NULL, "%s", o);
+	free(o);
+	cr_assert_eq(run("mix w --trustee 1 --key '%s' --pass-file wpass1", kp), 0, "%s",
+	             slurp("err"));
+	cr_assert_eq(run("decrypt w --trustee 1 --key '%s' --pass-file wpass1", kp), 0, "%s",
+	             slurp("err"));
+	fx_key_path(kp, sizeof kp, tmp, "w", 3);
+	cr_assert_eq(run("decrypt w --trustee 3 --key '%s' --pass-file wpass3", kp), 0, "%s",
+	             slurp("err"));
+	cr_assert_eq(run("combine w"), 1);
+	o = slurp("err");
+	cr_assert(strstr(o, "--roll") != NULL, "%s", o);
+	free(o);
+	cr_assert_eq(run("combine w --roll roll.csv"), 0, "%s", slurp("err"));
+	cr_assert_eq(run("report w"), 0, "%s", slurp("err"));
+	o = slurp("w/report.txt");
+	cr_assert(strstr(o, "Smith, John [另选他人 write-in]") != NULL &&
+	              strstr(o, "李四: 不在选民名单") != NULL &&
+	              strstr(o, "周杰: 选举日未满十八周岁") != NULL,
+	          "%s", o);
+	free(o);
+}
