@@ -721,9 +721,7 @@ static void parse_body(pctx *p, elec_manifest *m, json_t *root)
 	if (k < 0)
 		return;
 	/* The base the mode's quorum uses must not be 0. */
-	if (m->mode == MODE_RESIDENTS && m->registered == 0)
-		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.registered",
-		                  _("a body base of 0: residents mode needs registered > 0"));
+	/* body.registered is optional: init derives it from the roll (E-4.3) */
 	if (m->mode == MODE_HOUSEHOLDS && m->households == 0)
 		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.households",
 		                  _("a body base of 0: households mode needs households > 0"));

@@ -412,6 +412,27 @@ out:
 
 /* ---- eligibility ---- */
 
+/* UL16: the part of the check-in's test that does not depend on the station
+ * or a proxy */
+static int ul16_eligible(const roll_record *x, elec_date polling_day)
+{
+	return !(x->flags & ROLL_DEPRIVED) && elec_date_age_at_least(x->birth, polling_day, 18);
+}
+
+size_t roll_count_registered(const elec_roll *r, elec_date polling_day, const char *const *groups,
+                             size_t ngroups)
+{
+	size_t n = 0;
+	for (size_t i = 0; r != NULL && i < r->n; i++) {
+		int in = groups == NULL;
+		for (size_t g = 0; g < ngroups && !in; g++)
+			in = strcmp(groups[g], r->v[i].group) == 0;
+		if (in && ul16_eligible(&r->v[i], polling_day))
+			n++;
+	}
+	return n;
+}
+
 __attribute__((format(printf, 5, 6))) static qerr
 refuse(roll_refusal *why, roll_refusal code, char *msg, size_t msglen, const char *fmt, ...)
 {
@@ -602,9 +623,20 @@ qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findin
 			                  r->v[i].group);
 		}
 	}
-	if (m->mode == MODE_RESIDENTS && m->registered != r->n)
-		elec_findings_add(f, ELEC_WARNING, NULL, "body.registered",
-		                  _("body.registered is %llu but the roll has %zu voters"),
-		                  (unsigned long long)m->registered, r->n);
+	/* E-4.3: registered is derived from the roll; a typed one must agree */
+	size_t reg = roll_count_registered(r, m->polling_day, NULL, 0);
+	if (m->registered != 0 && m->registered != reg)
+		elec_findings_add(
+		    f, ELEC_ERROR, "UL16.eligible", "body.registered",
+		    _("body.registered is %llu but the roll has %zu registered voters (%zu rows, "
+		      "less minors on polling day and those deprived of political rights): "
+		      "remove body.registered from the manifest (init derives it from the "
+		      "roll) or correct it"),
+		    (unsigned long long)m->registered, reg, r->n);
+	if (m->mode == MODE_RESIDENTS && reg == 0)
+		elec_findings_add(f, ELEC_ERROR, "UL16.eligible", "roll",
+		                  _("no voter on the roll is eligible on polling day (18 or "
+		                    "older, not deprived of political rights): residents mode "
+		                    "needs registered voters"));
 	return elec_findings_status(f, Q_ERR_RULE);
 }

@@ -41,7 +41,7 @@
 #include "election/manifest.h"
 #include "election/rules.h"
 
-#define REC_PARAMS_FORMAT "quorum-parameters/2"
+#define REC_PARAMS_FORMAT "quorum-parameters/3"
 #define REC_ELECTION_LOG_FORMAT "quorum-election-log/1" /* in entry 0 */
 #define REC_TAG_BASE "quorum/v1/election/base-hash"
 #define REC_TAG_COMMITMENT "quorum/v1/tally/commitment"
@@ -67,6 +67,9 @@ typedef struct rec_election {
 	int has_previous;
 	uint8_t previous[SHA256_LEN]; /* previous round's base hash (run-off) */
 	uint8_t roll_hash[SHA256_LEN];
+	/* R-2.1 registered: derived from the roll by init (E-4.3); rec_open
+	 * sets manifest->registered to it */
+	uint64_t registered;
 } rec_election;
 
 /* Options of rec_init. */

@@ -281,6 +281,35 @@ Test(roll, dates)
 	cr_expect(!elec_date_age_at_least(born2, d4, 20));
 }
 
+/* E-4.3: the registered voters are the rows eligible on polling day by
+ * UL16 (18 or older, not deprived), in the groups asked for. */
+Test(roll, registered_derived_from_the_roll)
+{
+	size_t len;
+	char *s = ex_text("roll.csv", &len);
+	elec_roll *r = NULL;
+	elec_findings f;
+	elec_date day, before;
+	elec_findings_init(&f);
+	cr_assert_eq(roll_import(s, len, &r, &f), Q_OK);
+	cr_assert_eq(elec_date_parse("2026-03-15", &day), Q_OK);
+	cr_assert_eq(elec_date_parse("2026-03-14", &before), Q_OK);
+	/* 10 rows: V0009 (18 the day after) is a minor, V0010 is deprived */
+	cr_expect_eq(r->n, 10);
+	cr_expect_eq(roll_count_registered(r, day, NULL, 0), 8);
+	/* the day before, V0008 is not 18 yet either */
+	cr_expect_eq(roll_count_registered(r, before, NULL, 0), 7);
+	/* one station's groups: g4 has V0007, V0008 (18 today) and V0009 */
+	static const char *const g4[] = {"g4"}, *const g1g2[] = {"g1", "g2"};
+	cr_expect_eq(roll_count_registered(r, day, g4, 1), 2);
+	/* g1 and g2: V0001..V0004 and V0010 (deprived) */
+	cr_expect_eq(roll_count_registered(r, day, g1g2, 2), 4);
+	cr_expect_eq(roll_count_registered(r, day, g1g2, 0), 0);
+	roll_free(r);
+	free(s);
+	elec_findings_free(&f);
+}
+
 Test(roll, manifest_cross_checks)
 {
 	json_t *j = ex_json("election.json");
@@ -292,10 +321,26 @@ Test(roll, manifest_cross_checks)
 	char *s = ex_text("roll.csv", &len);
 	elec_roll *r = NULL;
 	cr_assert_eq(roll_import(s, len, &r, &f), Q_OK);
-	/* the example: every candidate on the roll and eligible; registered
-	 * differs from the roll's size (a warning) */
+	/* the example: every candidate on the roll and eligible; its typed
+	 * body.registered (1000, a larger community) is not the 8 registered
+	 * voters of this 10-row roll (E-4.3): refused, naming both numbers */
+	cr_expect_eq(roll_check_manifest(r, m, &f), Q_ERR_RULE);
+	cr_expect(has_finding(&f, ELEC_ERROR, "UL16.eligible", "body.registered",
+	                      "body.registered is 1000 but the roll has 8 registered voters "
+	                      "(10 rows"));
+	manifest_free(m);
+	elec_findings_free(&f);
+	/* typed equal to the derived number, or not typed: accepted */
+	jset(j, "body.registered", json_integer(8));
+	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
 	cr_expect_eq(roll_check_manifest(r, m, &f), Q_OK);
-	cr_expect(has_finding(&f, ELEC_WARNING, NULL, "body.registered", "roll has 10"));
+	manifest_free(m);
+	elec_findings_free(&f);
+	json_object_del(json_object_get(j, "body"), "registered");
+	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
+	cr_expect_eq(m->registered, 0);
+	cr_expect_eq(roll_check_manifest(r, m, &f), Q_OK);
+	cr_expect_eq(f.n, 0);
 	manifest_free(m);
 	elec_findings_free(&f);
 

@@ -2668,15 +2668,15 @@ Test(verify, missing_partial_fails_decision_and_crosscheck)
 Test(verify, unknown_major_version_refused_naming_both)
 {
 	json_t *p = load("parameters.json");
-	json_object_set_new(p, "format", json_string("quorum-parameters/3"));
+	json_object_set_new(p, "format", json_string("quorum-parameters/4"));
 	store("parameters.json", p);
 	json_decref(p);
 	ve_report rep;
 	cr_assert_eq(first_failure(&rep), VE_PARAMETERS);
 	dependent_fails(&rep, VE_PARAMETERS,
-	                "format quorum-parameters/3: unknown major version 3 "
+	                "format quorum-parameters/4: unknown major version 4 "
 	                "of quorum-parameters; this program knows "
-	                "quorum-parameters/2");
+	                "quorum-parameters/3");
 }
 
 Test(verify, unknown_station_record_version_refused)
