@@ -618,9 +618,12 @@ qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findin
 			unserved[nunserved++] = r->v[i].group;
 		if (!served) {
 			snprintf(where, sizeof(where), "roll line %zu", r->v[i].line);
-			elec_findings_add(f, ELEC_ERROR, NULL, where,
-			                  _("residents' group \"%s\" is served by no station"),
-			                  r->v[i].group);
+			elec_findings_add(
+			    f, ELEC_ERROR, NULL, where,
+			    _("residents' group \"%s\" is served by no station: add it "
+			      "to a station's \"groups\" in the manifest, or correct "
+			      "this row's group"),
+			    r->v[i].group);
 		}
 	}
 	/* E-4.3: registered is derived from the roll; a typed one must agree */

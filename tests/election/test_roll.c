@@ -377,7 +377,8 @@ Test(roll, manifest_cross_checks)
 	jset(j, "body.representatives", json_integer(36));
 	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
 	cr_expect_eq(roll_check_manifest(r, m, &f), Q_ERR_RULE);
-	cr_expect(has_finding(&f, ELEC_ERROR, NULL, "roll line", "\"g4\" is served by no station"));
+	cr_expect(has_finding(&f, ELEC_ERROR, NULL, "roll line",
+	                      "\"g4\" is served by no station: add it to a station's \"groups\""));
 	/* RP-6: without a proxy-mode row, proxies are allowed in this mode */
 	cr_expect(!has_finding(&f, ELEC_ERROR, NULL, "roll", "representatives mode"));
 	manifest_free(m);
