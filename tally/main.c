@@ -27,8 +27,8 @@ static const tally_cmd cmds[] = {
      N_("runoff PREV_DIR [--out M.json] [--withdrawn ID=REASON]...: the run-off manifest from a "
         "verified round (--help)")},
     {"ceremony", cmd_ceremony,
-     N_("ceremony generate|deal|receive|finish DIR [--trustee I --secret F --key F]: key "
-        "ceremony")},
+     N_("ceremony generate|fingerprints|reveal|deal|receive|finish DIR [--trustee I "
+        "--secret F --key F]: key ceremony, in this order (ceremony --help)")},
     {"tally", cmd_tally,
      N_("tally DIR [--jobs N]: check station records, verify ballots, aggregate")},
     {"decrypt", cmd_decrypt,

@@ -612,6 +612,13 @@ Test(cli, usage_errors_exit_2)
 	          "%s", o);
 	free(o);
 	cr_assert_eq(run("ceremony frobnicate e --trustee 1 --secret x"), 2);
+	/* issue 21 walk: the command list names every ceremony step, in order */
+	cr_assert_eq(run("--help"), 0);
+	o = slurp("out");
+	cr_assert(strstr(o, "ceremony generate|fingerprints|reveal|deal|receive|finish DIR") !=
+	              NULL,
+	          "%s", o);
+	free(o);
 	cr_assert_eq(run("decrypt e --trustee 0 --key k"), 2);
 	cr_assert_eq(run("tally"), 2);
 	/* an invalid manifest is bad data */
