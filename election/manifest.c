@@ -571,7 +571,9 @@ static void parse_recall(pctx *p, elec_manifest *m, elec_contest *c, json_t *jc,
 	if (k < 0)
 		return;
 	c->signature_base = sbb[k];
-	if (has_rule(c, "UL20")) {
+	/* against registered voters not typed: with the roll (E-4.3,
+	 * roll_check_manifest) */
+	if (has_rule(c, "UL20") && !(sbb[k] == BASE_REGISTERED && m->registered == 0)) {
 		const rule_def *d = rule_find(p->rb, "UL20.propose", sbn[k]);
 		uint64_t n = body_base(m, sbb[k]), l, r;
 		int ok = rule_cmp(d->op, c->signatures, d->num, d->den, n, &l, &r);

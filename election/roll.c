@@ -636,6 +636,34 @@ qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findin
 		      "remove body.registered from the manifest (init derives it from the "
 		      "roll) or correct it"),
 		    (unsigned long long)m->registered, reg, r->n);
+	/* UL20.propose against the derived number, where the manifest left
+	 * it to the roll (manifest.c checks a typed one) */
+	for (size_t ci = 0; m->registered == 0 && ci < m->ncontests; ci++) {
+		const elec_contest *c = &m->contests[ci];
+		const rule_def *d = NULL;
+		int ul20 = 0;
+		uint64_t l, rr;
+		for (size_t k = 0; k < c->nrules; k++)
+			ul20 |= strcmp(c->rules[k], "UL20") == 0;
+		if (c->type != CONTEST_RECALL || c->signature_base != BASE_REGISTERED || !ul20)
+			continue;
+		for (size_t i = 0; i < m->nprofiles && d == NULL; i++)
+			for (size_t k = 0; k < m->profiles[i]->nrows && d == NULL; k++)
+				if (strcmp(m->profiles[i]->rows[k].id, "UL20.propose") == 0 &&
+				    strcmp(m->profiles[i]->rows[k].part, "registered") == 0)
+					d = &m->profiles[i]->rows[k];
+		if (d == NULL)
+			continue;
+		int ok = rule_cmp(d->op, c->signatures, d->num, d->den, reg, &l, &rr);
+		snprintf(where, sizeof(where), "contests[%zu]", ci);
+		if (reg == 0 || !ok)
+			elec_findings_add(
+			    f, ELEC_ERROR, "UL20.propose", where,
+			    _("%llu signatures do not reach %s (%llu %s %llu fails%s)"),
+			    (unsigned long long)c->signatures, d->test, (unsigned long long)l,
+			    rule_op_symbol(d->op), (unsigned long long)rr,
+			    reg == 0 ? "; base of 0" : "");
+	}
 	if (m->mode == MODE_RESIDENTS && reg == 0)
 		elec_findings_add(f, ELEC_ERROR, "UL16.eligible", "roll",
 		                  _("no voter on the roll is eligible on polling day (18 or "
