@@ -489,7 +489,7 @@ void ve_check_parameters(ve_ctx *c)
 		ve_fail(c, VE_PARAMETERS, "%s", why);
 	} else if ((e = ve_read_json(c, "parameters.json", &p, why, sizeof why)) != Q_OK) {
 		ve_fail(c, VE_PARAMETERS, "%s", why);
-	} else if (!ve_format(c, VE_PARAMETERS, "parameters.json", p, "quorum-parameters", 2)) {
+	} else if (!ve_format(c, VE_PARAMETERS, "parameters.json", p, "quorum-parameters", 3)) {
 		/* refused, named by ve_format */
 	} else if (!str_is(p, "group", "P-256")) {
 		ve_fail(c, VE_PARAMETERS, "parameters.json: group is not P-256");
@@ -537,6 +537,24 @@ void ve_check_parameters(ve_ctx *c)
 	}
 	if (c->m == NULL || c->k == 0)
 		goto out;
+	/* R-2.1, E-4.3: the registered voters are the parameters' (derived
+	 * from the roll by init); a body.registered typed in the manifest
+	 * must be the same number */
+	{
+		uint64_t reg = 0;
+		if (ve_json_u64(p, "registered", UINT64_MAX >> 11, &reg) != Q_OK) {
+			ve_fail(c, VE_PARAMETERS, "parameters.json: registered missing (R-2.1)");
+			goto out;
+		}
+		if (c->m->registered != 0 && c->m->registered != reg) {
+			ve_fail(c, VE_PARAMETERS,
+			        "manifest.json: body.registered is %llu but parameters.json's "
+			        "registered is %llu (E-4.3)",
+			        (unsigned long long)c->m->registered, (unsigned long long)reg);
+			goto out;
+		}
+		c->m->registered = reg;
+	}
 	/* R-11.4: a run-off record of the format before E-5 (round two with
 	 * round one's whole manifest, no runoff object) is refused by name,
 	 * not examined under rules it was not written by */

@@ -688,6 +688,16 @@ qerr decide(const elec_manifest *m, const elec_counts *c, elec_decision **out, e
 		goto out;
 	}
 	memcpy(d->manifest_hash, m->hash, SHA256_LEN);
+	/* E-4.3: residents mode's base is the registered voters, derived from
+	 * the roll; with neither the election's parameters nor a roll it is
+	 * unknown, and a quorum tested against 0 would be a wrong decision */
+	if (m->mode == MODE_RESIDENTS && m->registered == 0) {
+		elec_findings_add(f, ELEC_ERROR, "UL16.eligible", "body.registered",
+		                  "the number of registered voters is not known: it is derived "
+		                  "from the roll (E-4.3); give the roll (--roll ROLL.csv)");
+		err = Q_ERR_FORMAT;
+		goto out;
+	}
 	for (size_t i = 0; i < m->ncontests && !e.oom; i++) {
 		const elec_contest *mc = &m->contests[i];
 		gathered g;

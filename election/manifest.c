@@ -406,6 +406,10 @@ static void check_signatures(mf_ctx *p, void *obj, const char *where, int all_ok
 	contest_path(path, sizeof path, where);
 	if (!has_rule(c, "UL20"))
 		return;
+	/* against registered voters not typed: with the roll (E-4.3,
+	 * roll_check_manifest) */
+	if (c->signature_base == BASE_REGISTERED && p->m->registered == 0)
+		return;
 	const rule_def *d = rule_find(p->rb, "UL20.propose", base);
 	uint64_t n = body_base(p->m, c->signature_base), l, r;
 	int ok = rule_cmp(d->op, c->signatures, d->num, d->den, n, &l, &r);
@@ -511,9 +515,7 @@ static void check_body(mf_ctx *p, void *obj, const char *where, int all_ok)
 	elec_manifest *m = obj;
 	(void)where;
 	(void)all_ok;
-	if (m->mode == MODE_RESIDENTS && m->registered == 0)
-		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.registered",
-		                  _("a body base of 0: residents mode needs registered > 0"));
+	/* body.registered is optional: init derives it from the roll (E-4.3) */
 	if (m->mode == MODE_HOUSEHOLDS && m->households == 0)
 		elec_findings_add(p->f, ELEC_ERROR, NULL, "body.households",
 		                  _("a body base of 0: households mode needs households > 0"));

@@ -412,6 +412,27 @@ out:
 
 /* ---- eligibility ---- */
 
+/* UL16: the part of the check-in's test that does not depend on the station
+ * or a proxy */
+static int ul16_eligible(const roll_record *x, elec_date polling_day)
+{
+	return !(x->flags & ROLL_DEPRIVED) && elec_date_age_at_least(x->birth, polling_day, 18);
+}
+
+size_t roll_count_registered(const elec_roll *r, elec_date polling_day, const char *const *groups,
+                             size_t ngroups)
+{
+	size_t n = 0;
+	for (size_t i = 0; r != NULL && i < r->n; i++) {
+		int in = groups == NULL;
+		for (size_t g = 0; g < ngroups && !in; g++)
+			in = strcmp(groups[g], r->v[i].group) == 0;
+		if (in && ul16_eligible(&r->v[i], polling_day))
+			n++;
+	}
+	return n;
+}
+
 __attribute__((format(printf, 5, 6))) static qerr
 refuse(roll_refusal *why, roll_refusal code, char *msg, size_t msglen, const char *fmt, ...)
 {
@@ -597,14 +618,56 @@ qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findin
 			unserved[nunserved++] = r->v[i].group;
 		if (!served) {
 			snprintf(where, sizeof(where), "roll line %zu", r->v[i].line);
-			elec_findings_add(f, ELEC_ERROR, NULL, where,
-			                  _("residents' group \"%s\" is served by no station"),
-			                  r->v[i].group);
+			elec_findings_add(
+			    f, ELEC_ERROR, NULL, where,
+			    _("residents' group \"%s\" is served by no station: add it "
+			      "to a station's \"groups\" in the manifest, or correct "
+			      "this row's group"),
+			    r->v[i].group);
 		}
 	}
-	if (m->mode == MODE_RESIDENTS && m->registered != r->n)
-		elec_findings_add(f, ELEC_WARNING, NULL, "body.registered",
-		                  _("body.registered is %llu but the roll has %zu voters"),
-		                  (unsigned long long)m->registered, r->n);
+	/* E-4.3: registered is derived from the roll; a typed one must agree */
+	size_t reg = roll_count_registered(r, m->polling_day, NULL, 0);
+	if (m->registered != 0 && m->registered != reg)
+		elec_findings_add(
+		    f, ELEC_ERROR, "UL16.eligible", "body.registered",
+		    _("body.registered is %llu but the roll has %zu registered voters (%zu rows, "
+		      "less minors on polling day and those deprived of political rights): "
+		      "remove body.registered from the manifest (init derives it from the "
+		      "roll) or correct it"),
+		    (unsigned long long)m->registered, reg, r->n);
+	/* UL20.propose against the derived number, where the manifest left
+	 * it to the roll (manifest.c checks a typed one) */
+	for (size_t ci = 0; m->registered == 0 && ci < m->ncontests; ci++) {
+		const elec_contest *c = &m->contests[ci];
+		const rule_def *d = NULL;
+		int ul20 = 0;
+		uint64_t l, rr;
+		for (size_t k = 0; k < c->nrules; k++)
+			ul20 |= strcmp(c->rules[k], "UL20") == 0;
+		if (c->type != CONTEST_RECALL || c->signature_base != BASE_REGISTERED || !ul20)
+			continue;
+		for (size_t i = 0; i < m->nprofiles && d == NULL; i++)
+			for (size_t k = 0; k < m->profiles[i]->nrows && d == NULL; k++)
+				if (strcmp(m->profiles[i]->rows[k].id, "UL20.propose") == 0 &&
+				    strcmp(m->profiles[i]->rows[k].part, "registered") == 0)
+					d = &m->profiles[i]->rows[k];
+		if (d == NULL)
+			continue;
+		int ok = rule_cmp(d->op, c->signatures, d->num, d->den, reg, &l, &rr);
+		snprintf(where, sizeof(where), "contests[%zu]", ci);
+		if (reg == 0 || !ok)
+			elec_findings_add(
+			    f, ELEC_ERROR, "UL20.propose", where,
+			    _("%llu signatures do not reach %s (%llu %s %llu fails%s)"),
+			    (unsigned long long)c->signatures, d->test, (unsigned long long)l,
+			    rule_op_symbol(d->op), (unsigned long long)rr,
+			    reg == 0 ? "; base of 0" : "");
+	}
+	if (m->mode == MODE_RESIDENTS && reg == 0)
+		elec_findings_add(f, ELEC_ERROR, "UL16.eligible", "roll",
+		                  _("no voter on the roll is eligible on polling day (18 or "
+		                    "older, not deprived of political rights): residents mode "
+		                    "needs registered voters"));
 	return elec_findings_status(f, Q_ERR_RULE);
 }

@@ -123,13 +123,25 @@ Q_MUST_CHECK qerr roll_check_eligible(const elec_roll *r, const char *voter_id,
                                       roll_refusal *why, char *msg, size_t msglen);
 
 /*
+ * The registered voters (election.md E-4.3, rules.md "registered"): the rows
+ * of r eligible on polling day by UL16 -- not deprived of political rights
+ * and 18 or older on polling_day -- whose residents' group is one of
+ * groups[0..ngroups) (groups NULL: every group).  The check-in's own test
+ * (roll_check_eligible) without its station and proxy parts.
+ */
+size_t roll_count_registered(const elec_roll *r, elec_date polling_day, const char *const *groups,
+                             size_t ngroups);
+
+/*
  * Cross-check a manifest against a roll: candidates on the roll and eligible
  * on polling day, no proxy holding more principals than roll_proxy_limit(m)
  * (roll_import does not count them), candidates not proxy holders (only
  * where a profile has a "proxy-candidate" row), no proxies in
  * representative modes (only where a profile has a "proxy-mode" row),
- * every group on the roll served by a station, body sizes matching the
- * roll.  Findings go to f.  Q_OK, Q_ERR_RULE if any error, Q_ERR_NOMEM.
+ * every group on the roll served by a station, a body.registered typed in
+ * the manifest equal to roll_count_registered (E-4.3; an error naming both
+ * numbers otherwise), a roll with at least one registered voter in residents
+ * mode.  Findings go to f.  Q_OK, Q_ERR_RULE if any error, Q_ERR_NOMEM.
  */
 Q_MUST_CHECK qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findings *f);
 

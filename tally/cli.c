@@ -94,17 +94,20 @@ static long prompt_tty(const char *prompt, uint8_t *b, size_t cap)
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (write(fd, prompt, strlen(prompt)) < 0) {
-		close(fd);
-		return -1;
-	}
 	if (tcgetattr(fd, &old) != 0) {
 		close(fd);
 		return -1;
 	}
+	/* echo off (and typed-ahead input dropped) before the prompt: what
+	 * is typed after it is neither echoed nor flushed */
 	noecho = old;
 	noecho.c_lflag &= ~(tcflag_t)ECHO;
 	(void)tcsetattr(fd, TCSAFLUSH, &noecho);
+	if (write(fd, prompt, strlen(prompt)) < 0) {
+		(void)tcsetattr(fd, TCSAFLUSH, &old);
+		close(fd);
+		return -1;
+	}
 	n = read_line_fd(fd, b, cap);
 	(void)tcsetattr(fd, TCSAFLUSH, &old);
 	if (write(fd, "\n", 1) < 0)

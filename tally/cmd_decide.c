@@ -243,6 +243,8 @@ int cmd_decide(int argc, char **argv)
 			        roll_path, qerr_str(e));
 			goto out;
 		}
+		/* E-4.3: the registered voters, as init derives them */
+		m->registered = roll_count_registered(roll, m->polling_day, NULL, 0);
 	}
 	/* keep the manifest's and roll's warnings for the output */
 	warn = f;

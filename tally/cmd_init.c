@@ -87,6 +87,11 @@ int cmd_init(int argc, char **argv)
 		hex_encode(hx, el->base_hash, SHA256_LEN);
 		printf(_("election %s round %u created in %s\nbase hash %s\n%u-of-%u trustees\n"),
 		       el->manifest->id, el->round, dir, hx, el->k, el->n);
+		/* E-4.3: the number every turnout rule is tested against */
+		printf(_("registered voters: %llu -- counted from the roll: 18 or older "
+		         "on polling day, not deprived of political rights (parameters.json "
+		         "\"registered\")\n"),
+		       (unsigned long long)el->registered);
 	}
 	rc = TALLY_EXIT_OK;
 out:

@@ -30,8 +30,8 @@ static const tally_cmd cmds[] = {
      N_("roll-change DIR --roll NEW.csv --reason TEXT --decided DATE --decision REF: a roll "
         "change decided on an objection, logged and signed")},
     {"ceremony", cmd_ceremony,
-     N_("ceremony generate|deal|receive|finish DIR [--trustee I --secret F --key F]: key "
-        "ceremony")},
+     N_("ceremony generate|fingerprints|reveal|deal|receive|finish DIR [--trustee I "
+        "--secret F --key F]: key ceremony, in this order (ceremony --help)")},
     {"tally", cmd_tally,
      N_("tally DIR [--jobs N]: check station records, verify ballots, aggregate")},
     {"mix", cmd_mix,

@@ -424,6 +424,10 @@ static qerr parse_params(rec_election *el, char *msg, size_t msgsz)
 	el->round = (uint32_t)x;
 	if ((e = rec_json_hex(j, "roll_hash", el->roll_hash, SHA256_LEN, what, msg, msgsz)) != Q_OK)
 		goto out;
+	/* E-4.3: the registered voters, derived from the roll by init */
+	if ((e = rec_json_u64(j, "registered", ROLL_MAX_ROWS, &el->registered, what, msg, msgsz)) !=
+	    Q_OK)
+		goto out;
 	v = json_object_get(j, "previous_round");
 	if (json_is_null(v) && el->round == 1) {
 		el->has_previous = 0;
@@ -502,6 +506,28 @@ qerr rec_open(rec_election **out, const char *dir, char *msg, size_t msgsz)
 	}
 	if ((e = rec_roll_chain(el, msg, msgsz)) != Q_OK) /* */
 		goto out;
+	/* R-11.4: a run-off record of the format before E-5 (round two with
+	 * round one's whole manifest, no runoff object) is refused by name, as
+	 * verify-election does, not examined under rules it was not written by */
+	if (el->round > 1 && el->manifest->runoff_round == 0) {
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
+		             _("%s/manifest.json: parameters.json gives round %u but the manifest "
+		               "has no \"runoff\" object (E-5.1): a run-off record of the format "
+		               "before E-5 (round one's whole manifest and ballot), which this "
+		               "program does not read (R-11.4: refused, not examined)"),
+		             dir, el->round);
+		goto out;
+	}
+	/* E-4.3: a typed body.registered is the derived one (init checked it) */
+	if (el->manifest->registered != 0 && el->manifest->registered != el->registered) {
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
+		             _("%s: manifest.json's body.registered is %llu but parameters.json's "
+		               "registered (derived from the roll) is %llu (E-4.3)"),
+		             dir, (unsigned long long)el->manifest->registered,
+		             (unsigned long long)el->registered);
+		goto out;
+	}
+	el->manifest->registered = el->registered;
 	*out = el;
 	el = NULL;
 out:
@@ -655,6 +681,7 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 	char path[REC_PATH_MAX], origin[200];
 	audit_log *lg = NULL;
 	uint8_t roll_hash[SHA256_LEN];
+	uint64_t registered = 0;
 	uint32_t k = o->k, n = o->n, round = 1;
 	qerr e;
 
@@ -712,6 +739,9 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 		goto out;
 	}
 	sha256(roll_hash, o->roll_csv, o->roll_len);
+	/* E-4.3: the registered voters, derived (roll_check_manifest refused a
+	 * typed body.registered that differs) */
+	registered = roll_count_registered(roll, m->polling_day, NULL, 0);
 
 	if (o->runoff_of != NULL) {
 		k = prev->k;
@@ -746,12 +776,12 @@ qerr rec_init(const char *dir, const rec_init_opts *o, char *msg, size_t msgsz)
 	}
 	/* */
 	params = json_pack(
-	    "{s:o, s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:o}", "rules", rules_params_list(m),
+	    "{s:o, s:s, s:s, s:i, s:i, s:i, s:o, s:I, s:o, s:o}", "rules", rules_params_list(m),
 	    "format", REC_PARAMS_FORMAT, "group", "P-256", "threshold", (json_int_t)k, "trustees",
 	    (json_int_t)n, "round", (json_int_t)round, "roll_hash",
-	    rec_hex_json(roll_hash, SHA256_LEN), "previous_round",
-	    prev ? rec_hex_json(prev->base_hash, SHA256_LEN) : json_null(), "key_ceremony",
-	    prev ? rec_hex_json(prev->key_ctx, SHA256_LEN) : json_null());
+	    rec_hex_json(roll_hash, SHA256_LEN), "registered", (json_int_t)registered,
+	    "previous_round", prev ? rec_hex_json(prev->base_hash, SHA256_LEN) : json_null(),
+	    "key_ceremony", prev ? rec_hex_json(prev->key_ctx, SHA256_LEN) : json_null());
 	if (params == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;

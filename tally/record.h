@@ -42,7 +42,7 @@
 #include "election/rules.h"
 #include "election/rules_roll.h"
 
-#define REC_PARAMS_FORMAT "quorum-parameters/2"
+#define REC_PARAMS_FORMAT "quorum-parameters/3"
 #define REC_ELECTION_LOG_FORMAT "quorum-election-log/1" /* in entry 0 */
 #define REC_TAG_BASE "quorum/v1/election/base-hash"
 #define REC_TAG_COMMITMENT "quorum/v1/tally/commitment"
@@ -69,6 +69,9 @@ typedef struct rec_election {
 	uint8_t previous[SHA256_LEN]; /* previous round's base hash (run-off) */
 	uint8_t roll_hash[SHA256_LEN];
 	roll_chain roll; /* roll_hash and its logged changes; roll.head is in force */
+	/* R-2.1 registered: derived from the roll by init (E-4.3); rec_open
+	 * sets manifest->registered to it */
+	uint64_t registered;
 } rec_election;
 
 /* Options of rec_init. */

@@ -575,6 +575,12 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 	sb_printf(&t, "election %s, round %u, base hash %s\n", m->id, el->round, bh);
 	sb_printf(&t, "ballots issued %lld, cast %lld\n", int_of(counts, "issued"),
 	          int_of(counts, "cast"));
+	/* E-4.3: the number every "registered" quorum below is tested against */
+	sb_printf(&t,
+	          "登记选民 registered voters %llu: residents on the roll 18 or older on "
+	          "polling day, not deprived of political rights (counted from the roll by "
+	          "init)\n",
+	          (unsigned long long)m->registered);
 	long long nproxy = 0; /* UL19.proxy, below */
 	size_t unlisted = 0;
 	{
@@ -626,6 +632,11 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 	          el->round, el->round, int_of(counts, "issued"), int_of(counts, "cast"), bh);
 	sb_printf(&h, "<p>委托投票 ballots issued by written proxy %lld%s</p>\n", nproxy,
 	          unlisted ? " (not listed by every station)" : "");
+	sb_printf(&h,
+	          "<p>登记选民 registered voters %llu：名单上投票日年满十八周岁、未被剥夺政治"
+	          "权利的居民 (residents on the roll 18 or older on polling day, not deprived "
+	          "of political rights; counted from the roll by init)</p>\n",
+	          (unsigned long long)m->registered);
 
 	for (size_t ci = 0; ci < m->ncontests; ci++) {
 		const elec_contest *c = &m->contests[ci];

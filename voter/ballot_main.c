@@ -908,10 +908,12 @@ int main(int argc, char **argv)
 		print_obj(rep);
 	if (r == 0 && strcmp(cmd, "status") == 0)
 		printf("%s\n",
-		       _("(registered: the rows of the roll imported at this station -- every "
-		         "resident listed,\n minors and those of other stations included -- not "
-		         "the voters eligible here.\n The election's body.registered counts the "
-		         "adults on the roll: docs/rules.md.)"));
+		       _("(registered: the registered voters served here -- residents of this "
+		         "station's groups\n 18 or older on polling day, not deprived of political "
+		         "rights, counted as the\n election's registered voters are "
+		         "(docs/rules.md).\n roll_rows: the rows of the roll imported at this "
+		         "station -- every resident\n listed, minors and those of other stations "
+		         "included.)"));
 	if (r == 0 && rep != NULL && strcmp(cmd, "close") == 0)
 		print_close_key(json_string_value(json_object_get(rep, "record")));
 	json_decref(rep);

@@ -28,13 +28,14 @@ static json_t *op_status(station *st, server_conn c, const ps_msg *m)
 	uint64_t ls = st->logsize;
 	pthread_mutex_unlock(&st->cnt_mu);
 	pending_expire(st);
-	return server_ok(
-	    json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "station",
-	              st->station_id, "election", st->m->id, "state", st->state, "registered",
-	              (json_int_t)st->registered, "checked_in", (json_int_t)st->issued, "cast",
-	              (json_int_t)st->cast, "challenged", (json_int_t)st->challenged, "log_size",
-	              (json_int_t)ls, "connections", (json_int_t)m->connections, "pending",
-	              (json_int_t)st->npend, "reissued", (json_int_t)st->reissued));
+	return server_ok(json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	                           "station", st->station_id, "election", st->m->id, "state",
+	                           st->state, "registered", (json_int_t)st->eligible, "roll_rows",
+	                           (json_int_t)st->registered, "checked_in", (json_int_t)st->issued,
+	                           "cast", (json_int_t)st->cast, "challenged",
+	                           (json_int_t)st->challenged, "log_size", (json_int_t)ls,
+	                           "connections", (json_int_t)m->connections, "pending",
+	                           (json_int_t)st->npend, "reissued", (json_int_t)st->reissued));
 }
 
 typedef json_t *(*op_fn)(station *st, server_conn c, const ps_msg *m);

@@ -166,6 +166,10 @@ struct station {
 	note_signer *signer; /* in a locked, undumpable page (secret_alloc) */
 	char state[16]; /* new, open, closing, closed */
 	uint64_t registered, issued, cast, challenged, logged_issued;
+	/* the registered voters served here (status only): roll rows of this
+	 * station's groups eligible on polling day (E-4.3); `registered` is the
+	 * rows of the roll, as the record's counts.registered says (P-7) */
+	uint64_t eligible;
 	uint64_t logsize; /* log size, under cnt_mu (the committer appends) */
 	hset spent; /* loop thread only */
 	cmap cast_at; /* tracking code -> log index of every logged cast (loop thread) */
@@ -271,6 +275,8 @@ json_t *op_import_roll(station *st, server_conn c, const ps_msg *m);
 /* R-3.1, P-6.1 (station_roll.c): st->roll from dir/log, the election log's
  * signed roll-changed entries (no dir/log: no change). */
 qerr st_roll_chain(station *st, const char *dir, char *err, size_t errlen);
+/* st->eligible from st->roll and st->rctx (0 without a roll). */
+void st_count_eligible(station *st);
 json_t *op_lookup(station *st, server_conn c, const ps_msg *m);
 json_t *op_reissue(station *st, server_conn c, const ps_msg *m);
 

@@ -725,6 +725,7 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 			goto out;
 		}
 		st->registered = v;
+		st_count_eligible(st);
 		st->issued = c;
 		st->cast = ch;
 		st->challenged = sp;

@@ -72,6 +72,13 @@ out:
 	return e;
 }
 
+void st_count_eligible(station *st)
+{
+	st->eligible = st->roll == NULL ? 0
+	                                : roll_count_registered(st->roll, st->rctx.polling_day,
+	                                                        st->rctx.groups, st->rctx.ngroups);
+}
+
 json_t *op_import_roll(station *st, server_conn c, const ps_msg *m)
 {
 	const char *path = m->str;
@@ -166,7 +173,9 @@ json_t *op_import_roll(station *st, server_conn c, const ps_msg *m)
 	st->roll = r;
 	r = NULL;
 	st->registered = st->roll->n;
-	st_log(st, LOG_INFO, "roll imported: %llu voters", (unsigned long long)st->registered);
+	st_count_eligible(st);
+	st_log(st, LOG_INFO, "roll imported: %llu rows, %llu registered voters served here",
+	       (unsigned long long)st->registered, (unsigned long long)st->eligible);
 	reply =
 	    server_ok(json_pack("{s:I, s:s}", "voters", (json_int_t)st->registered, "sha256", hx));
 	goto out;

@@ -911,9 +911,9 @@ static void counts_block(wbuf *b, const json_t *rep)
 	static const struct {
 		const char *key, *label;
 	} rows[] = {
-	    {"registered", N_("Registered")}, {"checked_in", N_("Checked in")},
-	    {"cast", N_("Ballots cast")},     {"challenged", N_("Checked (challenged)")},
-	    {"log_size", N_("Log size")},
+	    {"registered", N_("Registered voters")},    {"roll_rows", N_("Rows on the roll")},
+	    {"checked_in", N_("Checked in")},           {"cast", N_("Ballots cast")},
+	    {"challenged", N_("Checked (challenged)")}, {"log_size", N_("Log size")},
 	};
 	wb_raw(b, "<section class=\"counts\" aria-labelledby=\"h-counts\"><h2 "
 	          "id=\"h-counts\">");
@@ -930,9 +930,11 @@ static void counts_block(wbuf *b, const json_t *rep)
 		       (long long)json_integer_value(json_object_get(rep, rows[i].key)));
 	}
 	wb_raw(b, "</dl><p class=\"counts-note\">");
-	wb_bi(b, N_("Registered: the rows of the roll imported at this station, every "
-	            "resident listed (minors and those of other stations included), not the "
-	            "voters eligible here."));
+	wb_bi(b, N_("Registered voters: the residents of this station's groups who are 18 or "
+	            "older on polling day and not deprived of political rights (the election's "
+	            "registered voters, counted the same way). Rows on the roll: the rows of "
+	            "the roll imported at this station, every resident listed (minors and "
+	            "those of other stations included)."));
 	wb_raw(b, "</p></section>");
 }
 
@@ -1203,7 +1205,7 @@ static void pollbook_counts_json(const site *s, answer *a)
 		return;
 	}
 	json_t *o = json_object();
-	const char *keys[] = {"state", "registered", "checked_in",
+	const char *keys[] = {"state", "registered", "roll_rows", "checked_in",
 	                      "cast",  "challenged", "log_size"};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		json_object_set(o, keys[i], json_object_get(rep, keys[i]));

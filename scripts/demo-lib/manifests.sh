@@ -78,7 +78,7 @@ _demo_election() {
   "title": {"zh": "清河社区第十一届居民委员会选举", "en": "Qinghe Community residents' committee election, 11th term"},
   "kind": "election",
   "charter": "$charter",
-  "body": {"mode": "residents", "registered": $COMMUNITY_RESIDENTS, "households": $COMMUNITY_HOUSEHOLDS, "groups": $COMMUNITY_GROUPS},
+  "body": {"mode": "residents", "households": $COMMUNITY_HOUSEHOLDS, "groups": $COMMUNITY_GROUPS},
   "committee": {"members": $members, "term_years": $term},
 $(_demo_stations)
   "dates": {"polling_day": "2026-12-20", "roll_published": "2026-11-25"},
@@ -117,7 +117,7 @@ demo_manifests() {
   "title": {"zh": "罢免居民委员会委员$rname", "en": "Recall of committee member $rname"},
   "kind": "recall",
   "charter": "CH1",
-  "body": {"mode": "residents", "registered": $COMMUNITY_RESIDENTS, "households": $COMMUNITY_HOUSEHOLDS, "groups": $COMMUNITY_GROUPS},
+  "body": {"mode": "residents", "households": $COMMUNITY_HOUSEHOLDS, "groups": $COMMUNITY_GROUPS},
 $(_demo_stations)
   "dates": {"polling_day": "2027-03-21", "roll_published": "2027-02-24"},
   "contests": [

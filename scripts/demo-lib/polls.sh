@@ -649,7 +649,7 @@ demo_recall() {
 	local mid mvoter mname
 	IFS=$'\t' read -r mid mvoter mname < <(sed -n 4p "$C/committee.tsv")
 	say "2. Recall vote (罢免): committee member $mname ($mvoter)"
-	note "$(grep -o '"signatures": [0-9]*' "$M/recall.json" | tr -d '"') of $COMMUNITY_RESIDENTS registered voters asked for the recall (UL20.propose: at least 1/10)"
+	note "$(grep -o '"signatures": [0-9]*' "$M/recall.json" | tr -d '"') signatures asked for the recall (UL20.propose: at least 1/10 of the registered voters, which init derives from the roll)"
 	note "the member's defence (申辩), published $(grep -o '"defence_published": "[0-9-]*"' "$M/recall.json" | cut -d'"' -f4), before polling day:"
 	note "  $(grep -o '"defence": "[^"]*"' "$M/recall.json" | cut -d'"' -f4 | cut -c1-60)..."
 	must "recall record created; defence recorded in the log before the poll (UL20.defence)" \

@@ -111,9 +111,19 @@ Test(cli, text_roll_help_and_exit_codes)
 	cr_expect_not_null(strstr(out, "CONFLICT (quorum): UL29 fails (63 >= 80)"), "%s", out);
 	cr_expect_not_null(strstr(out, "no-quorum"));
 	free(out);
-	cr_expect_eq(run("decide election.json COUNTS.json --roll roll.csv", &out, err), 0);
-	cr_expect_not_null(strstr(out, "roll has 10 voters")); /* the registered warning */
+	/* E-4.3: the example's typed body.registered (1000) is not the 8
+	 * registered voters of the 10-row sample roll: refused, naming both */
+	cr_expect_eq(run("decide election.json COUNTS.json --roll roll.csv", &out, err), 1);
 	free(out);
+	{
+		size_t l;
+		char *e = test_read_file(err, &l);
+		cr_expect_not_null(strstr(e,
+		                          "body.registered is 1000 but the roll has 8 registered "
+		                          "voters (10 rows"),
+		                   "%s", e);
+		free(e);
+	}
 	cr_expect_eq(run("--help", &out, err), 0);
 	cr_expect_not_null(strstr(out, "decide"));
 	free(out);

@@ -889,3 +889,37 @@ Test(decide, validity_by_mode)
 	}
 	json_decref(m);
 }
+
+/* E-4.3: residents mode without the number of registered voters (no typed
+ * body.registered, no roll, no parameters) is not decided against a base of
+ * 0: refused, saying where the number comes from. */
+Test(decide, unknown_registered_is_refused_not_taken_as_zero)
+{
+	json_t *j = ex_json("election.json");
+	jset(j, "contests[1]", NULL);
+	json_object_del(json_object_get(j, "body"), "registered");
+	elec_findings f;
+	elec_manifest *m = NULL;
+	elec_counts *c = NULL;
+	elec_decision *d = (elec_decision *)1;
+	elec_findings_init(&f);
+	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
+	static const char counts[] =
+	    "{\"format\": \"quorum-counts/1\", \"election\": \"hq-2026-committee\", \"issued\": 9, "
+	    "\"cast\": 9, \"contests\": [{\"id\": \"director\", \"round\": 1, \"tally\": {\"c1\": "
+	    "5, "
+	    "\"c2\": 4}}]}";
+	cr_assert_eq(counts_parse((const uint8_t *)counts, strlen(counts), m, &c, &f), Q_OK);
+	cr_expect_eq(decide(m, c, &d, &f), Q_ERR_FORMAT);
+	cr_expect_null(d);
+	cr_expect(has_finding(&f, ELEC_ERROR, "UL16.eligible", "body.registered",
+	                      "derived from the roll (E-4.3)"));
+	/* the derived number given (as rec_open sets it from parameters.json) */
+	m->registered = 8;
+	cr_expect_eq(decide(m, c, &d, &f), Q_OK);
+	decision_free(d);
+	counts_free(c);
+	manifest_free(m);
+	elec_findings_free(&f);
+	json_decref(j);
+}

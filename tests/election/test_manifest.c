@@ -119,7 +119,6 @@ static const struct bad bads[] = {
     {"election.json", "kind", "\"referendum\"", 0, ELEC_ERROR, NULL, "kind", "referendum"},
     {"election.json", "charter", "\"CH9\"", 0, ELEC_ERROR, NULL, "charter", "CH9"},
     {"election.json", "body.mode", "\"everyone\"", 0, ELEC_ERROR, NULL, "body.mode", "everyone"},
-    {"election.json", "body.registered", "0", 0, ELEC_ERROR, NULL, "body.registered", "base of 0"},
     {"election.json", "body.registered", "-5", 0, ELEC_ERROR, NULL, "body", "integer"},
     {"election.json", "body.registered", "1.5", 0, ELEC_ERROR, NULL, "body", "integer"},
     {"election.json", "body.registered", "9007199254740992", 0, ELEC_ERROR, NULL, "body", "2^53"},
@@ -304,7 +303,7 @@ Test(manifest, all_problems_at_once)
 	jset(j, "contests[0].seats", json_integer(0));
 	jset(j, "contests[1].rules", json_pack("[s]", "XX1"));
 	jset(j, "committee.members", json_integer(3));
-	jset(j, "body.registered", json_integer(0));
+	jset(j, "body.mode", json_string("everyone"));
 	elec_findings f;
 	elec_manifest *m = NULL;
 	elec_findings_init(&f);
@@ -313,7 +312,24 @@ Test(manifest, all_problems_at_once)
 	cr_expect(has_finding(&f, ELEC_ERROR, NULL, "contests[0].seats", "from 1 to 1000"));
 	cr_expect(has_finding(&f, ELEC_ERROR, NULL, "contests[1].rules[0]", "XX1"));
 	cr_expect(has_finding(&f, ELEC_ERROR, "UL8.size", NULL, NULL));
-	cr_expect(has_finding(&f, ELEC_ERROR, NULL, "body.registered", NULL));
+	cr_expect(has_finding(&f, ELEC_ERROR, NULL, "body.mode", "everyone"));
+	elec_findings_free(&f);
+	json_decref(j);
+}
+
+/* E-4.3: body.registered is optional (init derives it from the roll):
+ * absent or 0, a residents' manifest parses with registered 0. */
+Test(manifest, registered_optional)
+{
+	json_t *j = ex_json("election.json");
+	json_object_del(json_object_get(j, "body"), "registered");
+	elec_findings f;
+	elec_manifest *m = NULL;
+	elec_findings_init(&f);
+	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
+	cr_expect_eq(m->registered, 0);
+	cr_expect(!has_finding(&f, ELEC_ERROR, NULL, "body.registered", NULL));
+	manifest_free(m);
 	elec_findings_free(&f);
 	json_decref(j);
 }

@@ -24,8 +24,7 @@ Test(roll, example_imports)
 	elec_findings_init(&f);
 	qerr e = roll_import(s, len, &r, &f);
 	if (e != Q_OK)
-		dump_findings(&f);
-	cr_assert_eq(e, Q_OK);
+		cr_assert_eq(e, Q_OK);
 	cr_expect_eq(r->n, 10);
 	const roll_record *x = roll_find(r, "V0007");
 	cr_assert_not_null(x);
@@ -281,6 +280,70 @@ Test(roll, dates)
 	cr_expect(!elec_date_age_at_least(born2, d4, 20));
 }
 
+/* E-4.3: the registered voters are the rows eligible on polling day by
+ * UL16 (18 or older, not deprived), in the groups asked for. */
+Test(roll, registered_derived_from_the_roll)
+{
+	size_t len;
+	char *s = ex_text("roll.csv", &len);
+	elec_roll *r = NULL;
+	elec_findings f;
+	elec_date day, before;
+	elec_findings_init(&f);
+	cr_assert_eq(roll_import(s, len, &r, &f), Q_OK);
+	cr_assert_eq(elec_date_parse("2026-03-15", &day), Q_OK);
+	cr_assert_eq(elec_date_parse("2026-03-14", &before), Q_OK);
+	/* 10 rows: V0009 (18 the day after) is a minor, V0010 is deprived */
+	cr_expect_eq(r->n, 10);
+	cr_expect_eq(roll_count_registered(r, day, NULL, 0), 8);
+	/* the day before, V0008 is not 18 yet either */
+	cr_expect_eq(roll_count_registered(r, before, NULL, 0), 7);
+	/* one station's groups: g4 has V0007, V0008 (18 today) and V0009 */
+	static const char *const g4[] = {"g4"}, *const g1g2[] = {"g1", "g2"};
+	cr_expect_eq(roll_count_registered(r, day, g4, 1), 2);
+	/* g1 and g2: V0001..V0004 and V0010 (deprived) */
+	cr_expect_eq(roll_count_registered(r, day, g1g2, 2), 4);
+	cr_expect_eq(roll_count_registered(r, day, g1g2, 0), 0);
+	roll_free(r);
+	free(s);
+	elec_findings_free(&f);
+}
+
+/* E-4.3: a recall's UL20.propose against registered voters not typed in
+ * the manifest is checked with the roll's derived number. */
+Test(roll, recall_signatures_against_the_derived_registered)
+{
+	json_t *j = ex_json("recall.json");
+	json_object_del(json_object_get(j, "body"), "registered");
+	elec_findings f;
+	elec_manifest *m = NULL;
+	elec_roll *r = NULL;
+	size_t len;
+	char *s = ex_text("roll.csv", &len);
+	elec_findings_init(&f);
+	cr_assert_eq(roll_import(s, len, &r, &f), Q_OK);
+	/* the recall's polling day (2026-06-20): V0009 is 18 by then, so 9
+	 * registered voters; 0 signatures are refused, 1 reaches 1/10 */
+	jset(j, "contests[0].signatures", json_integer(0));
+	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK, "left to the roll");
+	cr_expect_eq(roll_check_manifest(r, m, &f), Q_ERR_RULE);
+	dump_findings(&f);
+	cr_expect(has_finding(&f, ELEC_ERROR, "UL20.propose", "contests[0]",
+	                      "0 signatures do not reach signatures >= 1/10 registered (0 >= 9 "
+	                      "fails)"));
+	manifest_free(m);
+	elec_findings_free(&f);
+	jset(j, "contests[0].signatures", json_integer(1));
+	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
+	cr_expect_eq(roll_check_manifest(r, m, &f), Q_OK);
+	cr_expect(!has_finding(&f, ELEC_ERROR, "UL20.propose", NULL, NULL));
+	manifest_free(m);
+	elec_findings_free(&f);
+	roll_free(r);
+	free(s);
+	json_decref(j);
+}
+
 Test(roll, manifest_cross_checks)
 {
 	json_t *j = ex_json("election.json");
@@ -292,10 +355,26 @@ Test(roll, manifest_cross_checks)
 	char *s = ex_text("roll.csv", &len);
 	elec_roll *r = NULL;
 	cr_assert_eq(roll_import(s, len, &r, &f), Q_OK);
-	/* the example: every candidate on the roll and eligible; registered
-	 * differs from the roll's size (a warning) */
+	/* the example: every candidate on the roll and eligible; its typed
+	 * body.registered (1000, a larger community) is not the 8 registered
+	 * voters of this 10-row roll (E-4.3): refused, naming both numbers */
+	cr_expect_eq(roll_check_manifest(r, m, &f), Q_ERR_RULE);
+	cr_expect(has_finding(&f, ELEC_ERROR, "UL16.eligible", "body.registered",
+	                      "body.registered is 1000 but the roll has 8 registered voters "
+	                      "(10 rows"));
+	manifest_free(m);
+	elec_findings_free(&f);
+	/* typed equal to the derived number, or not typed: accepted */
+	jset(j, "body.registered", json_integer(8));
+	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
 	cr_expect_eq(roll_check_manifest(r, m, &f), Q_OK);
-	cr_expect(has_finding(&f, ELEC_WARNING, NULL, "body.registered", "roll has 10"));
+	manifest_free(m);
+	elec_findings_free(&f);
+	json_object_del(json_object_get(j, "body"), "registered");
+	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
+	cr_expect_eq(m->registered, 0);
+	cr_expect_eq(roll_check_manifest(r, m, &f), Q_OK);
+	cr_expect_eq(f.n, 0);
 	manifest_free(m);
 	elec_findings_free(&f);
 
@@ -332,7 +411,8 @@ Test(roll, manifest_cross_checks)
 	jset(j, "body.representatives", json_integer(36));
 	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
 	cr_expect_eq(roll_check_manifest(r, m, &f), Q_ERR_RULE);
-	cr_expect(has_finding(&f, ELEC_ERROR, NULL, "roll line", "\"g4\" is served by no station"));
+	cr_expect(has_finding(&f, ELEC_ERROR, NULL, "roll line",
+	                      "\"g4\" is served by no station: add it to a station's \"groups\""));
 	/* RP-6: without a proxy-mode row, proxies are allowed in this mode */
 	cr_expect(!has_finding(&f, ELEC_ERROR, NULL, "roll", "representatives mode"));
 	manifest_free(m);

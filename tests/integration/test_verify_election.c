@@ -2753,15 +2753,42 @@ Test(verify, missing_partial_fails_decision_and_crosscheck)
 Test(verify, unknown_major_version_refused_naming_both)
 {
 	json_t *p = load("parameters.json");
-	json_object_set_new(p, "format", json_string("quorum-parameters/3"));
+	json_object_set_new(p, "format", json_string("quorum-parameters/4"));
 	store("parameters.json", p);
 	json_decref(p);
 	ve_report rep;
 	cr_assert_eq(first_failure(&rep), VE_PARAMETERS);
 	dependent_fails(&rep, VE_PARAMETERS,
-	                "format quorum-parameters/3: unknown major version 3 "
+	                "format quorum-parameters/4: unknown major version 4 "
 	                "of quorum-parameters; this program knows "
-	                "quorum-parameters/2");
+	                "quorum-parameters/3");
+}
+
+/* E-4.3: the registered voters are parameters.json's (derived from the
+ * roll by init); a manifest typing another number, or parameters without
+ * one, fail check 1 naming the numbers. */
+Test(verify, registered_typed_in_the_manifest_differs_from_the_parameters)
+{
+	json_t *m = load("manifest.json");
+	json_object_set_new(json_object_get(m, "body"), "registered", json_integer(9));
+	store("manifest.json", m);
+	json_decref(m);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_PARAMETERS);
+	dependent_fails(&rep, VE_PARAMETERS,
+	                "manifest.json: body.registered is 9 but parameters.json's registered "
+	                "is 8 (E-4.3)");
+}
+
+Test(verify, parameters_without_registered)
+{
+	json_t *p = load("parameters.json");
+	json_object_del(p, "registered");
+	store("parameters.json", p);
+	json_decref(p);
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_PARAMETERS);
+	dependent_fails(&rep, VE_PARAMETERS, "parameters.json: registered missing (R-2.1)");
 }
 
 Test(verify, unknown_station_record_version_refused)

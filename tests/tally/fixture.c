@@ -32,8 +32,8 @@ static const char manifest_fmt[] =
     "residents' committee election\"},\n"
     "  \"kind\": \"election\",\n"
     "  \"charter\": \"CH1\",\n"
-    "  \"body\": {\"mode\": \"residents\", \"registered\": 10, \"households\": 9, "
-    "\"groups\": 4},\n"
+    /* no body.registered: init derives it from the roll, 8 (E-4.3) */
+    "  \"body\": {\"mode\": \"residents\", \"households\": 9, \"groups\": 4},\n"
     "  \"committee\": {\"members\": 7, \"term_years\": 5},\n"
     "  \"stations\": [\n"
     "    {\"id\": \"s1\", \"name\": \"社区服务中心\", \"groups\": [\"g1\", \"g2\"]},\n"

@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
 
 #include "crypto/sha256.h"
 #include "crypto/util.h"
@@ -238,6 +241,12 @@ Test(cli, full_ceremony_tally_and_report_with_two_trustees_absent)
 	o = slurp("out");
 	/* issue 21: where the report files were written */
 	cr_assert(strstr(o, "written: e/report.txt and e/report.html") != NULL, "%s", o);
+	/* E-4.3: turnout is tested against the 8 registered voters init
+	 * derived (10 rows: one minor, one deprived), named as such */
+	cr_assert(strstr(o, "登记选民 registered voters 8: residents on the roll 18 or older") !=
+	              NULL,
+	          "%s", o);
+	cr_assert(strstr(o, "超过登记选民 8 人的二分之一") != NULL, "%s", o);
 	/* director: c1 4, c2 2 -> elected; members: m3 and m4 tie for the last seat */
 	cr_assert(strstr(o, "outcome: elected") != NULL, "%s", o);
 	/* candidates by name, not id: m3 陈静, m4 杨磊 */
@@ -297,6 +306,20 @@ Test(cli, full_ceremony_tally_and_report_with_two_trustees_absent)
 	free(o);
 	cr_assert_eq(run("init r2 --manifest ro.json --roll roll.csv --runoff-of pub"), 0, "%s",
 	             slurp("err"));
+	/* R-11.4: a run-off record of the old format (round one's whole
+	 * manifest in round two) is refused by name, as verify-election does */
+	snprintf(p, sizeof p,
+	         "cd '%s' && cp e/manifest.json r2/manifest.json && rm "
+	         "r2/previous/manifest.json",
+	         tmp);
+	cr_assert_eq(system(p), 0);
+	cr_assert_eq(run("tally r2"), 1);
+	o = slurp("err");
+	cr_assert(strstr(o, "parameters.json gives round 2 but the manifest has no \"runoff\" "
+	                    "object (E-5.1)") != NULL &&
+	              strstr(o, "(R-11.4: refused, not examined)") != NULL,
+	          "%s", o);
+	free(o);
 	/* a result that does not verify gives no run-off */
 	snprintf(p, sizeof p, "%s/pub/tally/result.json", tmp);
 	char *res = slurp("pub/tally/result.json");
@@ -316,6 +339,101 @@ Test(cli, full_ceremony_tally_and_report_with_two_trustees_absent)
 	snprintf(p, sizeof p, "%s/e/evil", tmp);
 	cr_assert_eq(symlink("/etc/passwd", p), 0);
 	cr_assert_eq(run("publish e pub2"), 2, "a symbolic link in the record is refused");
+}
+
+/*
+ * Run "bin args" in tmp on a pseudo-terminal (its controlling terminal, so
+ * the prompts read /dev/tty), answering each prompt that ends in ": " with
+ * the next line of answers; everything it wrote (stdout and stderr share
+ * the terminal) goes to out.  Returns the exit code.
+ */
+static int run_tty(const char *args, const char *const *answers, size_t nanswers, char *out,
+                   size_t cap)
+{
+	char cmd[4096];
+	int master = -1;
+	snprintf(cmd, sizeof cmd, "cd '%s' && exec '%s' %s", tmp, bin, args);
+	pid_t pid = forkpty(&master, NULL, NULL, NULL);
+	cr_assert_neq(pid, -1, "forkpty");
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	size_t n = 0, given = 0, seen = 0;
+	out[0] = '\0';
+	for (;;) {
+		/* a hang is a failure, not a wait: the child has 120 s */
+		struct pollfd pf = {.fd = master, .events = POLLIN};
+		int pr = poll(&pf, 1, 120000);
+		cr_assert_gt(pr, 0, "no output from %s; so far: %s", args, out);
+		char buf[512];
+		ssize_t r = read(master, buf, sizeof buf);
+		if (r <= 0)
+			break; /* EIO: the child closed the terminal */
+		if (n + (size_t)r >= cap)
+			r = (ssize_t)(cap - 1 - n);
+		memcpy(out + n, buf, (size_t)r);
+		n += (size_t)r;
+		out[n] = '\0';
+		/* each new prompt ("Passphrase: ", "Passphrase again: ") gets
+		 * the next answer */
+		char *q;
+		while ((q = strstr(out + seen, "assphrase")) != NULL && strstr(q, ": ") != NULL) {
+			seen = (size_t)(strstr(q, ": ") - out) + 2;
+			if (given < nanswers) {
+				const char *a = answers[given++];
+				cr_assert_eq(write(master, a, strlen(a)), (ssize_t)strlen(a));
+				cr_assert_eq(write(master, "\n", 1), 1);
+			}
+		}
+	}
+	close(master);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st), "%s", out);
+	return WEXITSTATUS(st);
+}
+
+/* The passphrase prompts (issue 21): typed on a terminal, two different
+ * entries are refused saying they differ, a short one saying the minimum,
+ * never "invalid argument"; the same one twice makes the secret file. */
+Test(cli, passphrase_prompts_say_what_was_wrong)
+{
+	write_inputs();
+	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 3 "
+	                 "--threshold 2"),
+	             0, "%s", slurp("err"));
+	static char out[16384];
+	struct stat sb;
+	char p[1200];
+	snprintf(p, sizeof p, "%s/t1.secret", tmp);
+
+	const char *differ[] = {"correct horse battery", "correct horse battery!"};
+	cr_assert_eq(run_tty("ceremony generate e --trustee 1 --secret t1.secret", differ, 2, out,
+	                     sizeof out),
+	             2, "%s", out);
+	cr_assert(strstr(out, "Passphrase again: ") != NULL, "asked once only: %s", out);
+	cr_assert(strstr(out, "the passphrases differ") != NULL, "%s", out);
+	cr_assert(strstr(out, "invalid argument") == NULL, "%s", out);
+	cr_assert(strstr(out, "correct horse") == NULL, "the passphrase was echoed: %s", out);
+	cr_assert_neq(stat(p, &sb), 0, "a secret file was written");
+
+	const char *shortp[] = {"abcde", "abcde"};
+	cr_assert_eq(run_tty("ceremony generate e --trustee 1 --secret t1.secret", shortp, 2, out,
+	                     sizeof out),
+	             2, "%s", out);
+	cr_assert(strstr(out, "at least 12 characters") != NULL &&
+	              strstr(out, "this one has 5") != NULL,
+	          "%s", out);
+	cr_assert(strstr(out, "invalid argument") == NULL, "%s", out);
+	cr_assert_neq(stat(p, &sb), 0, "a secret file was written");
+
+	const char *good[] = {"correct horse battery", "correct horse battery"};
+	cr_assert_eq(
+	    run_tty("ceremony generate e --trustee 1 --secret t1.secret", good, 2, out, sizeof out),
+	    0, "%s", out);
+	cr_assert(strstr(out, "your fingerprint") != NULL, "%s", out);
+	cr_assert_eq(stat(p, &sb), 0, "no secret file");
 }
 
 Test(cli, wrong_passphrase_exits_1_and_says_so)
@@ -392,6 +510,61 @@ Test(cli, reveal_needs_confirmed_fingerprints)
 	free(o);
 }
 
+/* Issue 21, E-4.3: init derives the registered voters from the roll and
+ * binds them in parameters.json; a manifest typing another number is
+ * refused naming both; one typing the same is accepted; a record whose
+ * manifest and parameters disagree is refused by the tally. */
+Test(cli, registered_derived_by_init)
+{
+	write_inputs();
+	cr_assert_eq(run("init e --manifest manifest.json --roll roll.csv --trustees 3 "
+	                 "--threshold 2"),
+	             0, "%s", slurp("err"));
+	char *o = slurp("out");
+	cr_assert(strstr(o, "registered voters: 8 -- counted from the roll") != NULL, "%s", o);
+	free(o);
+	o = slurp("e/parameters.json");
+	cr_assert(strstr(o, "\"registered\": 8") != NULL, "%s", o);
+	free(o);
+	/* the manifest types 10 (the rows of the roll): refused, both named */
+	char p[1200], *m = slurp("manifest.json"), *b = strstr(m, "\"households\"");
+	cr_assert_not_null(b);
+	size_t l = strlen(m);
+	char *m10 = malloc(l + 32);
+	cr_assert_not_null(m10);
+	for (int typed = 10; typed >= 8; typed -= 2) {
+		snprintf(m10, l + 32, "%.*s\"registered\": %d, %s", (int)(b - m), m, typed, b);
+		snprintf(p, sizeof p, "%s/m%d.json", tmp, typed);
+		cr_assert_eq(test_write_file(p, m10, strlen(m10)), 0);
+	}
+	cr_assert_eq(run("init e10 --manifest m10.json --roll roll.csv --trustees 3 "
+	                 "--threshold 2"),
+	             1);
+	o = slurp("err");
+	cr_assert(
+	    strstr(o, "body.registered is 10 but the roll has 8 registered voters (10 rows") !=
+	        NULL,
+	    "%s", o);
+	cr_assert(strstr(o, "remove body.registered from the manifest") != NULL, "%s", o);
+	free(o);
+	snprintf(p, sizeof p, "%s/e10", tmp);
+	cr_assert_neq(access(p, F_OK), 0, "a refused init left a directory");
+	cr_assert_eq(run("init e8 --manifest m8.json --roll roll.csv --trustees 3 "
+	                 "--threshold 2"),
+	             0, "%s", slurp("err"));
+	/* a record whose manifest says 10 and parameters 8: refused, both named */
+	snprintf(p, sizeof p, "cd '%s' && cp m10.json e8/manifest.json", tmp);
+	cr_assert_eq(system(p), 0);
+	cr_assert_eq(run("tally e8"), 1);
+	o = slurp("err");
+	cr_assert(strstr(o, "body.registered is 10 but parameters.json's registered (derived "
+	                    "from the roll) is 8") != NULL,
+	          "%s", o);
+	free(o);
+	free(m10);
+	free(m);
+}
+
 /* Issue 21: init's roll findings in the reader's language (zh_CN need not
  * be installed: C.UTF-8 + LANGUAGE, the catalogue from the build tree). */
 Test(cli, init_roll_finding_in_chinese)
@@ -439,6 +612,13 @@ Test(cli, usage_errors_exit_2)
 	          "%s", o);
 	free(o);
 	cr_assert_eq(run("ceremony frobnicate e --trustee 1 --secret x"), 2);
+	/* issue 21 walk: the command list names every ceremony step, in order */
+	cr_assert_eq(run("--help"), 0);
+	o = slurp("out");
+	cr_assert(strstr(o, "ceremony generate|fingerprints|reveal|deal|receive|finish DIR") !=
+	              NULL,
+	          "%s", o);
+	free(o);
 	cr_assert_eq(run("decrypt e --trustee 0 --key k"), 2);
 	cr_assert_eq(run("tally"), 2);
 	/* an invalid manifest is bad data */

@@ -205,7 +205,7 @@ Test(ballotd_crash, wrong_key_refused)
 	/* The right key still opens it, with the roll intact. */
 	cr_assert_eq(td_start(&d, "the right passphrase", NULL), 0);
 	json_t *r = req("operator", "{\"op\":\"status\"}");
-	cr_assert_eq(json_integer_value(json_object_get(r, "registered")), 7);
+	cr_assert_eq(json_integer_value(json_object_get(r, "roll_rows")), 7);
 	json_decref(r);
 	cr_assert_eq(td_stop(&d), 0);
 }

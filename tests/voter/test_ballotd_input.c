@@ -285,7 +285,7 @@ static json_int_t registered(void)
 {
 	json_t *r = td_req(&d, "operator", "{\"op\":\"status\"}");
 	cr_assert_null(td_err(r));
-	json_int_t n = json_integer_value(json_object_get(r, "registered"));
+	json_int_t n = json_integer_value(json_object_get(r, "roll_rows"));
 	cr_assert_str_eq(json_string_value(json_object_get(r, "state")), "new");
 	json_decref(r);
 	return n;

@@ -124,7 +124,7 @@ Test(ballotd_poll, full_poll_and_record_verifies)
 	}
 	json_t *st = reqf("operator", "{\"op\":\"status\"}");
 	cr_assert_eq(json_integer_value(json_object_get(st, "checked_in")), 50);
-	cr_assert_eq(json_integer_value(json_object_get(st, "registered")), 62);
+	cr_assert_eq(json_integer_value(json_object_get(st, "roll_rows")), 62);
 	json_decref(st);
 
 	/* Booth: fetch the ballot (labels from the manifest). */

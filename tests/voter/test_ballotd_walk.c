@@ -4,7 +4,8 @@
  * station or an election directory whose base-hash is not its manifest's
  * and parameters' is refused at start, leaving nothing behind; the booth
  * shows what a challenged ballot held, in words, names once when both
- * languages agree; close asks first; status says what "registered" is. */
+ * languages agree; close asks first; status says what "registered" and
+ * "roll_rows" count. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -246,8 +247,13 @@ Test(ballotd_walk, status_says_what_registered_counts)
 	char *o;
 	int rc = console("status", "", &o);
 	cr_assert_eq(rc, 0, "%s", o);
-	cr_assert(strstr(o, "registered   7\n") != NULL, "%s", o);
-	cr_assert(strstr(o, "registered: the rows of the roll imported at this station") != NULL,
+	/* E-4.3: the registered voters served here (5: the rows of the
+	 * groups served here, 18 or older on polling day, not deprived), then
+	 * every row of the roll (7), each explained */
+	cr_assert(strstr(o, "registered   5\n") != NULL, "%s", o);
+	cr_assert(strstr(o, "roll_rows    7\n") != NULL, "%s", o);
+	cr_assert(strstr(o, "registered: the registered voters served here") != NULL, "%s", o);
+	cr_assert(strstr(o, "roll_rows: the rows of the roll imported at this station") != NULL,
 	          "%s", o);
 	free(o);
 }
