@@ -504,8 +504,6 @@ qerr rec_open(rec_election **out, const char *dir, char *msg, size_t msgsz)
 		             qerr_str(e));
 		goto out;
 	}
-	if ((e = rec_roll_chain(el, msg, msgsz)) != Q_OK) /* */
-		goto out;
 	/* R-11.4: a run-off record of the format before E-5 (round two with
 	 * round one's whole manifest, no runoff object) is refused by name, as
 	 * verify-election does, not examined under rules it was not written by */
@@ -528,6 +526,8 @@ qerr rec_open(rec_election **out, const char *dir, char *msg, size_t msgsz)
 		goto out;
 	}
 	el->manifest->registered = el->registered;
+	if ((e = rec_roll_chain(el, msg, msgsz)) != Q_OK) /* */
+		goto out;
 	*out = el;
 	el = NULL;
 out:
