@@ -68,60 +68,65 @@ qerr mix_lists_init(mix_lists *l, const ballot_style *st, const elec_manifest *m
 	return Q_OK;
 }
 
-/* B-2 / B-10.3: where contest bc's encoding starts. */
-static size_t contest_pos(const ballot_style *st, size_t bc)
-{
-	size_t pos = 4;
-	for (size_t k = 0; k < bc; k++) {
-		const ballot_contest_style *cs = &st->contests[k];
-		pos += 8 + cs->noptions * (ELGAMAL_CT_LEN + RANGE_PROOF_FULL_LEN(1)) +
-		       cs->ngroups * RANGE_PROOF_FULL_LEN(1) +
-		       RANGE_PROOF_FULL_LEN(cs->max_sel - cs->min_sel) +
-		       cs->nwritein * BALLOT_NAME_LEN;
-	}
-	return pos;
-}
-
 qerr mix_lists_add(mix_lists *l, const ballot_style *st, const uint8_t *enc, size_t len)
 {
-	if (len != ballot_style_encoded_len(st))
-		return Q_ERR_ENCODING;
+	/* where the ciphertexts are: election/ballot.h's one layout (B-2, B-10.3) */
+	size_t nct = ballot_style_nct(st);
+	size_t *off = calloc(nct + 1, sizeof *off);
+	qerr e = Q_OK;
+	if (off == NULL)
+		return Q_ERR_NOMEM;
+	if (len != ballot_style_encoded_len(st) || ballot_style_ct_offsets(st, off) != len) {
+		e = Q_ERR_ENCODING;
+		goto out;
+	}
 	for (size_t i = 0; i < l->n; i++) {
 		mix_list *ml = &l->v[i];
-		const ballot_contest_style *cs = &st->contests[ml->contest];
-		size_t pos = contest_pos(st, ml->contest),
-		       sel = ELGAMAL_CT_LEN + RANGE_PROOF_FULL_LEN(1);
-		size_t names = pos + 8 + cs->noptions * sel +
-		               cs->ngroups * RANGE_PROOF_FULL_LEN(1) +
-		               RANGE_PROOF_FULL_LEN(cs->max_sel - cs->min_sel);
 		size_t need = (ml->n + 1) * ml->w * ELGAMAL_CT_LEN;
-		if (ml->n >= SHUFFLE_MAX_N)
-			return Q_ERR_LIMIT;
+		if (ml->n >= SHUFFLE_MAX_N) {
+			e = Q_ERR_LIMIT;
+			goto out;
+		}
 		if (need > ml->cap) {
 			size_t cap = ml->cap ? 2 * ml->cap : 16 * ml->w * ELGAMAL_CT_LEN;
 			while (cap < need)
 				cap *= 2;
 			uint8_t *nb = realloc(ml->bytes, cap);
-			if (nb == NULL)
-				return Q_ERR_NOMEM;
+			if (nb == NULL) {
+				e = Q_ERR_NOMEM;
+				goto out;
+			}
 			ml->bytes = nb;
 			ml->cap = cap;
 		}
 		uint8_t *t = ml->bytes + ml->n * ml->w * ELGAMAL_CT_LEN;
-		/* B-10.8 mix bytes: per slot its mark (selection L + s), then
-		 * its NAMEPT_WIDTH name ciphertexts */
-		for (uint32_t s = 0; s < ml->nslots; s++) {
-			memcpy(t, enc + pos + 8 + (size_t)(ml->nlisted + s) * sel, ELGAMAL_CT_LEN);
-			t += ELGAMAL_CT_LEN;
-			for (size_t k = 0; k < NAMEPT_WIDTH; k++) {
-				memcpy(t, enc + names + s * BALLOT_NAME_LEN + k * ELGAMAL_CT_LEN,
-				       ELGAMAL_CT_LEN);
-				t += ELGAMAL_CT_LEN;
+		/* B-10.8 mix bytes: per slot s its mark (selection L + s) at
+		 * 3s, then its NAMEPT_WIDTH name ciphertexts at 3s + 1 + k */
+		for (size_t x = 0; x < nct; x++) {
+			ballot_ct_place pl;
+			size_t k;
+			if ((e = ballot_style_ct_place(st, x, &pl)) != Q_OK)
+				goto out;
+			if (pl.contest != ml->contest)
+				continue;
+			if (pl.slot == UINT32_MAX) {
+				if (pl.option < ml->nlisted)
+					continue;
+				k = (size_t)(pl.option - ml->nlisted) * (1 + NAMEPT_WIDTH);
+			} else {
+				k = (size_t)pl.slot * (1 + NAMEPT_WIDTH) + 1 + pl.point;
 			}
+			if (k >= ml->w) {
+				e = Q_ERR_ENCODING;
+				goto out;
+			}
+			memcpy(t + k * ELGAMAL_CT_LEN, enc + off[x], ELGAMAL_CT_LEN);
 		}
 		ml->n++;
 	}
-	return Q_OK;
+out:
+	free(off);
+	return e;
 }
 
 static size_t list_len(const mix_list *ml)

@@ -149,24 +149,38 @@ static const char *err_code(const json_t *rep)
 	return s ? s : "?";
 }
 
-/* Build the marks array for the ballot from "1 3|2" (1-based, per contest). */
-static json_t *make_marks(const json_t *ballot, const char *spec)
+/* Build the marks array for the ballot from "1 3|2" (1-based, per
+ * contest); a marked write-in slot may carry its name, "10=NAME" (no
+ * spaces).  *wi: the "write_ins" array (docs/protocol.md encrypt), or NULL
+ * when no name was written. */
+static json_t *make_marks(const json_t *ballot, const char *spec, json_t **wi)
 {
 	const json_t *contests = json_object_get(ballot, "contests");
 	size_t nc = json_array_size(contests);
-	json_t *all = json_array();
+	json_t *all = json_array(), *wall = json_array();
 	const char *p = strcmp(spec, "-") == 0 ? "" : spec;
-	if (all == NULL)
-		return NULL;
+	int named = 0;
+	*wi = NULL;
+	if (all == NULL || wall == NULL)
+		goto fail;
 	for (size_t i = 0; i < nc; i++) {
-		size_t nopt =
-		    json_array_size(json_object_get(json_array_get(contests, i), "options"));
-		json_t *a = json_array();
+		const json_t *opts = json_object_get(json_array_get(contests, i), "options");
+		size_t nopt = json_array_size(opts), nlisted = 0;
+		json_t *a = json_array(), *w = json_array();
 		unsigned char on[512];
-		if (a == NULL || nopt > sizeof(on)) {
+		if (a == NULL || w == NULL || nopt > sizeof(on)) {
 			json_decref(a);
-			json_decref(all);
-			return NULL;
+			json_decref(w);
+			goto fail;
+		}
+		json_array_append_new(all, a);
+		json_array_append_new(wall, w);
+		/* the write-in slots are the contest's last options */
+		for (size_t j = 0; j < nopt; j++) {
+			if (!json_is_true(json_object_get(json_array_get(opts, j), "write_in")))
+				nlisted = j + 1;
+			else
+				json_array_append_new(w, json_null());
 		}
 		memset(on, 0, sizeof(on));
 		while (*p != '\0' && *p != '|') {
@@ -177,34 +191,50 @@ static json_t *make_marks(const json_t *ballot, const char *spec)
 				break;
 			errno = 0;
 			long v = strtol(p, &end, 10);
-			if (errno != 0 || end == p || v < 1 || (size_t)v > nopt) {
-				json_decref(a);
-				json_decref(all);
-				return NULL;
-			}
+			if (errno != 0 || end == p || v < 1 || (size_t)v > nopt)
+				goto fail;
 			on[v - 1] = 1;
 			p = end;
+			if (*p == '=') {
+				size_t n = strcspn(++p, " |");
+				if ((size_t)v <= nlisted || n == 0 ||
+				    json_array_set_new(w, (size_t)v - 1 - nlisted,
+				                       json_stringn(p, n)) != 0)
+					goto fail;
+				named = 1;
+				p += n;
+			}
 		}
 		if (*p == '|')
 			p++;
 		for (size_t j = 0; j < nopt; j++)
 			json_array_append_new(a, json_integer(on[j]));
-		json_array_append_new(all, a);
 	}
+	if (named)
+		*wi = wall;
+	else
+		json_decref(wall);
 	return all;
+fail:
+	json_decref(all);
+	json_decref(wall);
+	return NULL;
 }
 
 /* Encrypt the marks; on success copy the tracking code into code. */
 static int encrypt(conn *b, const char *token, const json_t *ballot, const char *spec, char *code,
                    size_t codesz, char *why, size_t whysz)
 {
-	json_t *marks = make_marks(ballot, spec);
+	json_t *wi = NULL;
+	json_t *marks = make_marks(ballot, spec, &wi);
 	if (marks == NULL) {
 		snprintf(why, whysz, "error:bad-marks");
 		return -1;
 	}
-	json_t *rep =
-	    rpc(b, json_pack("{s:s, s:s, s:o}", "op", "encrypt", "token", token, "marks", marks));
+	json_t *req = json_pack("{s:s, s:s, s:o}", "op", "encrypt", "token", token, "marks", marks);
+	if (wi != NULL) /* B-10: the written names */
+		json_object_set_new(req, "write_ins", wi);
+	json_t *rep = rpc(b, req);
 	if (rep == NULL) {
 		snprintf(why, whysz, "error:booth-connection");
 		return -1;

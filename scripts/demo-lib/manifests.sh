@@ -10,7 +10,8 @@
 #   election-3.json   the committee election as the charters describe it
 #                     (3 members, 3-year term): refused by UL8.size
 #   election.json     the committee election: 7 seats, 9 candidates (差额,
-#                     UL18.contested), all-resident mode, UL19
+#                     UL18.contested), 2 write-in lines (另选他人, B-10),
+#                     all-resident mode, UL19
 #   recall.json       recall of one member (UL20), defence published first
 #   meeting.json      representatives' meeting under charter 篇四: two
 #                     motions, UL29 and CH4.12 (show of hands: decided from
@@ -86,7 +87,7 @@ $(_demo_stations)
     {
       "id": "committee", "type": "office",
       "title": {"zh": "居民委员会成员", "en": "Committee members"},
-      "seats": $members,
+      "seats": $members, "write_in": 2,
       "candidates": [
 $(_demo_candidates "$dir/candidates.tsv")
       ],

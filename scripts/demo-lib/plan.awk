@@ -19,12 +19,17 @@
 #   challenges   how many voters challenge (open) a ballot before casting
 #   console      1: the voter who turns 18 on polling day is marked "console"
 #                (she votes through quorum-ballot itself, not the simulator)
+#   writeins     office: names (no spaces) written on a write-in line
+#                (另选他人, B-10), one voter each: the first voters who vote
+#                in person each mark write-in slot 1 (option np + 1) with
+#                the next name, dropping a listed mark if at maxsel
 #
 # Output, one line per arrival (TAB-separated):
 #   station  voter  proxy|-  action  marks
 # action: vote | challenge (mark, open, then mark again and cast) | console |
 #         refuse:<expected code>; marks: the option numbers (1-based,
-#         space-separated) per contest, contests separated by "|", or "-".
+#         space-separated) per contest, contests separated by "|", or "-";
+#         a marked write-in slot carries its name: "10=NAME".
 # The same Park-Miller generator as community.awk (exact in mawk and gawk).
 function rnd() { state = (state * 16807) % 2147483647; return state }
 function chance(pm) { return (rnd() % 1000) < pm }
@@ -63,6 +68,14 @@ function marks_single(   i, r, acc) {
 	for (i = 1; i <= np; i++) { acc += p[i]; if (r < acc) return i }
 	return ""
 }
+function marks_writein(   m, k, a, i) {
+	# a listed mark fewer if the ballot is full, then slot 1 with the name
+	m = marks_office()
+	k = split(m, a, " ")
+	if (k >= maxsel) { m = ""; for (i = 1; i < k; i++) m = m (m == "" ? "" : " ") a[i] }
+	m = m (m == "" ? "" : " ") (np + 1) "=" wn[++wdone]
+	return m
+}
 function marks() {
 	if (poll == "office") return marks_office()
 	if (poll == "single") return marks_single()
@@ -81,6 +94,7 @@ BEGIN {
 		for (j = 1; j <= ng; j++) st_of[gl[j]] = kv[1]
 	}
 	nchal = challenges + 0
+	nw = split(writeins, wn, " "); wdone = 0
 }
 {
 	id = $1; g = $2; elig = $3; why = $4; holder = $5; note = $6
@@ -107,7 +121,7 @@ BEGIN {
 		next
 	}
 	if (nchal > 0 && (rnd() % 200) == 0) { print st, id, "-", "challenge", marks(); nchal--; done[id] = 1; next }
-	print st, id, "-", "vote", marks()
+	print st, id, "-", "vote", (poll == "office" && wdone < nw ? marks_writein() : marks())
 	last[st] = id
 	if (refusals && !wrong_done && st != sid[1]) { wrong_done = 1; print sid[1], id, "-", "refuse:wrong_station", "-" }
 }

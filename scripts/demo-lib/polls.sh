@@ -261,18 +261,49 @@ ceremony() {
 
 # tally_poll POLL [KEYS_OF_POLL]: verify and add every ballot, trustees
 # $PRESENT decrypt, combine, decide, report.  A run-off uses the key shares
-# of the round whose ceremony made the joint key.
+# of the round whose ceremony made the joint key.  With write-in slots
+# (tally writes tally/mix/, R-12) the same trustees first mix the written
+# names in turn, and combine matches them against the roll.
 tally_poll() {
-	local el=$OUT/records/$1 keys=${2:-$1} i
+	local el=$OUT/records/$1 keys=${2:-$1} i roll=()
 	"$TALLY" tally "$el" || return 1
+	if [ -d "$el/tally/mix" ]; then
+		for i in $PRESENT; do
+			"$TALLY" mix "$el" --trustee "$i" --key "$OUT/secrets/trustee-$i-$keys.key" \
+				--pass-file "$(secret_file "trustee-$i")" >"$OUT/work/$1/mix-$i.txt" ||
+				return 1
+		done
+		roll=(--roll "$OUT/community/roll.csv")
+	fi
 	for i in $PRESENT; do
 		"$TALLY" decrypt "$el" --trustee "$i" --key "$OUT/secrets/trustee-$i-$keys.key" \
 			--pass-file "$(secret_file "trustee-$i")" >"$OUT/work/$1/decrypt-$i.txt" ||
 			return 1
 		cat "$OUT/work/$1/decrypt-$i.txt"
 	done
-	"$TALLY" combine "$el" || return 1
+	"$TALLY" combine "$el" "${roll[@]}" || return 1
 	"$TALLY" report "$el"
+}
+
+# writein_names: two names for the committee election's write-in lines,
+# each one resident's alone on the roll (a shared name is "ambiguous",
+# R-12.6): an eligible adult who is not a candidate (counted) and a minor
+# (ineligible-under-18, reported and not counted).  Prints "ADULT MINOR".
+writein_names() {
+	local C=$OUT/community
+	awk -F'\t' '
+		FILENAME ~ /candidates/ { cand[$2] = 1; next }
+		FILENAME ~ /voters/ { el[$1] = $3; why[$1] = $4; next }
+		FNR > 1 { split($0, f, ","); id[FNR] = f[1]; nm[FNR] = f[2]; n[f[2]]++; last = FNR }
+		END {
+			for (r = 2; r <= last; r++) {
+				if (n[nm[r]] != 1 || cand[id[r]]) continue
+				if (a == "" && el[id[r]] == 1) a = nm[r]
+				if (m == "" && why[id[r]] == "under_18") m = nm[r]
+			}
+			if (a == "" || m == "") exit 1
+			print a, m
+		}' "$C/candidates.tsv" "$C/voters.tsv" "$C/roll.csv"
 }
 
 # same_keys POLL: every station key fingerprint and closing root the poll
@@ -397,10 +428,15 @@ demo_observer() {
 			verify_logs "$poll"
 		if [ "$poll" = election ]; then
 			# this observer reads Chinese
-			check "$poll: whole published record re-verified (quorum-audit verify-election, LANG=zh_CN.UTF-8)" \
+			# with the roll (kept by the officer, not published) the
+			# write-ins' matching is re-checked too (R-12.9)
+			check "$poll: whole published record re-verified with the roll (quorum-audit verify-election --roll, LANG=zh_CN.UTF-8)" \
 				env -u LC_ALL -u LC_MESSAGES -u LANGUAGE LANG=zh_CN.UTF-8 \
-				"$AUDIT" verify-election "$OUT/published/$poll"
-			show "$OUT/logs/check-$((CHECKS_OK + CHECKS_FAILED)).log"
+				"$AUDIT" verify-election --roll "$OUT/community/roll.csv" "$OUT/published/$poll"
+			local vlog=$OUT/logs/check-$((CHECKS_OK + CHECKS_FAILED)).log
+			show "$vlog"
+			check "$poll: the verdict is VERIFIED (核验通过), nothing left unchecked" \
+				bash -c 'grep -q "核验通过" "$1" && ! grep -q "^未检查" "$1"' _ "$vlog"
 		elif [ "$poll" = runoff ]; then
 			# the run-off beside round 1's record: what it cites and copied
 			# (base hash, result hash, key context, joint key) is round 1's
@@ -457,7 +493,7 @@ demo_observer() {
 plan_for() {
 	# plan_for POLL ROLL_VOTERS SEED TURNOUT POLLKIND PROBS MAXSEL REFUSALS CHALLENGES STATIONS
 	awk -v poll="$5" -v seed="$3" -v turnout="$4" -v probs="$6" -v maxsel="$7" \
-		-v console="${PLAN_CONSOLE:-0}" \
+		-v console="${PLAN_CONSOLE:-0}" -v writeins="${PLAN_WRITEINS:-}" \
 		-v refusals="$8" -v challenges="$9" -v stations="${10}" \
 		-f "$LIB/plan.awk" "$2" >"$OUT/work/$1/plan.tsv"
 }
@@ -497,7 +533,13 @@ demo_election() {
 		ceremony election || return 0
 
 	note "polling day: voters check in with a poll worker and cast at a booth terminal"
-	PLAN_CONSOLE=1 plan_for election "$C/voters.tsv" 11 640 office "800 760 720 690 650 620 430 400 250" 7 1 4 "$STATION_GROUPS"
+	local wadult wminor
+	read -r wadult wminor < <(writein_names) || true
+	if [ -n "${wminor:-}" ]; then
+		note "the ballot has 2 write-in lines (另选他人): two voters write $wadult (a resident of the roll),"
+		note "one writes $wminor (a resident under 18: reported, not counted)"
+	fi
+	PLAN_CONSOLE=1 PLAN_WRITEINS="${wadult:-} ${wadult:-} ${wminor:-}" plan_for election "$C/voters.tsv" 11 640 office "800 760 720 690 650 620 430 400 250" 7 1 4 "$STATION_GROUPS"
 	check "polling at s1, s2 and the mobile box: every voter's outcome as expected" \
 		poll_stations election "$OUT/records/election" "$C/roll.csv" "$OUT/work/election/plan.tsv" $STATIONS3
 	narrate_booths election
@@ -509,11 +551,21 @@ demo_election() {
 	done
 
 	note "tally: trustees 2 and 4 are absent; 1, 3 and 5 decrypt"
+	note "write-ins (另选他人): trustees 1, 3 and 5 first mix (混洗) the written names in turn -- each checks the earlier"
+	note "mixes' proofs, shuffles and re-encrypts with a proof -- so no name can be linked to its ballot; then decrypt, match the roll"
 	must "tally: every ballot verified, aggregated, decrypted by 3 of 5 trustees, decided" \
 		tally_poll election || return 0
 	check "each trustee's decrypt showed the station keys and closing roots read out at close" \
 		same_keys election
 	show "$OUT/records/election/report.txt"
+	if [ -n "${wminor:-}" ]; then
+		local res=$OUT/records/election/tally/result.json
+		check "write-ins: $wadult counted (2 votes), $wminor reported ineligible-under-18 and not counted" \
+			bash -c 'grep -q "\"status\": \"ineligible-under-18\"" "$1" &&
+				grep -q "\"candidate\": \"write-in:" "$1"' _ "$res"
+		check "write-ins: the report lists the write-in candidate" \
+			grep -q "$wadult" "$OUT/records/election/report.txt"
+	fi
 }
 
 # 3. The representatives' meeting: motions by show of hands, decided from
