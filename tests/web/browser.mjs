@@ -55,6 +55,60 @@ async function shot(page, name) {
 	}
 	await page.setViewportSize({ width: 1280, height: 800 });
 	await axe(page, name);
+	await noEnglish(page, name);
+}
+
+// The visible text of the page (text nodes outside script and style, and
+// placeholders), as [text, lang of its nearest element] pairs.
+async function visibleText(page) {
+	return await page.evaluate(() => {
+		const out = [];
+		const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+		for (let n = w.nextNode(); n; n = w.nextNode()) {
+			const el = n.parentElement;
+			// machine text (the opening's JSON, commands) is not prose
+			if (!el || el.closest("script, style, noscript, pre, code, kbd") || !n.textContent.trim())
+				continue;
+			const s = getComputedStyle(el);
+			if (s.display === "none" || s.visibility === "hidden") continue;
+			const l = el.closest("[lang]");
+			out.push([n.textContent.trim(), l ? l.getAttribute("lang") : ""]);
+		}
+		for (const el of document.querySelectorAll("[placeholder]")) {
+			const l = el.closest("[lang]");
+			out.push([el.getAttribute("placeholder"), l ? l.getAttribute("lang") : ""]);
+		}
+		document.title && out.push([document.title, document.documentElement.getAttribute("lang")]);
+		return out;
+	});
+}
+
+// zh_CN (the default: Chinese, English beside it in lang="en"): no English
+// word in the Chinese text, i.e. every string is translated.  Allowed:
+// words with a digit (roll ids, rule codes UL16, P-7.6, station s1), URLs,
+// hex, the product's name, key and program names, the test roll's and
+// manifest's own data in Latin letters; machine text in pre, code, kbd.
+const dataWords = new Set(["Voter", "Young", "Elsewhere", "Principal", "Community", "centre",
+	"No", "Primary", "School", "QR", "SHA", "Quorum", "Tab", "quorum-audit", "verify-election"]);
+async function noEnglish(page, name) {
+	const bad = [];
+	for (const [t, lang] of await visibleText(page)) {
+		if (lang === "en" || lang.startsWith("en-")) continue;
+		for (const w of t.match(/[A-Za-z][A-Za-z0-9._:\/-]*/g) || []) {
+			if (/\d/.test(w) || /^https?:/.test(w) || /^[0-9a-f]+$/.test(w) || dataWords.has(w))
+				continue;
+			bad.push(w);
+		}
+	}
+	check(bad.length === 0, `English words in the Chinese text of ${name}: ${[...new Set(bad)].slice(0, 12).join(" ")}`);
+}
+
+// --lang en: no Chinese outside the election's own data (marked lang="zh-CN")
+async function noChinese(page, name) {
+	const bad = [];
+	for (const [t, lang] of await visibleText(page))
+		if (!lang.startsWith("zh") && /[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/.test(t)) bad.push(t);
+	check(bad.length === 0, `Chinese-only text on the English ${name}: ${bad.slice(0, 6).join(" | ")}`);
 }
 
 async function noHorizontalScroll(page, name) {
@@ -215,6 +269,44 @@ await nav(page, () => page.keyboard.press("Enter"));
 await page.waitForSelector(".refusal");
 check((await page.textContent(".refusal")).includes("未满十八周岁"), "under-18 refusal not in words");
 await shot(page, "pollbook-refused");
+// already voted (V0010 was checked in before the browser started) and wrong
+// station (W0001's group votes at another station): the reason in words
+// on the voter's screen, no check-in offered
+for (const [voter, code, words] of [["V0010", "already_voted", "已经领票"],
+	["W0001", "wrong_station", "投票站不符"]]) {
+	await page.goto(env.POLLBOOK);
+	await page.fill("#voter", voter);
+	await nav(page, () => page.keyboard.press("Enter"));
+	await page.waitForSelector(".refusal");
+	const shown = await page.$$eval(".refusal", (l) => l.map((e) =>
+		(e.getAttribute("data-code") || "") + " " + e.innerText).join(" "));
+	check(shown.replace(/-/g, "_").includes(code) && shown.includes(words),
+		`${voter}: the ${code} refusal is not shown in words (${shown.slice(0, 120)})`);
+	check(await page.$("form[action='/checkin']") === null, `${voter}: check-in offered`);
+}
+await shot(page, "pollbook-refused-wrong-station");
+// a written proxy (P0001's roll line names V0017 as the holder): another
+// holder is refused in words, then the named holder checks P0001 in
+async function proxyCheckin(holder) {
+	await page.goto(env.POLLBOOK);
+	await page.fill("#voter", "P0001");
+	await nav(page, () => page.keyboard.press("Enter"));
+	await page.waitForSelector("#proxy");
+	await page.fill("#proxy", holder);
+	await nav(page, () => page.click("form[action='/checkin'] button"));
+}
+await proxyCheckin("V0018");
+await page.waitForSelector(".refusal");
+{
+	const r = await page.$eval(".refusal", (e) => (e.getAttribute("data-code") || "") + " " + e.innerText);
+	check(/^proxy/.test(r) && r.includes("委托无效"), `a proxy held by V0018 not refused in words (${r.slice(0, 120)})`);
+	check(await page.$("section.slip") === null, "a slip issued to the wrong proxy holder");
+}
+await shot(page, "pollbook-proxy-refused");
+await proxyCheckin("V0017");
+await page.waitForSelector("section.slip");
+check(/^[0-9a-f]{32}$/.test(await page.getAttribute(".token", "data-token") || ""),
+	"no ballot number on the slip of a proxy check-in");
 await page.goto(env.POLLBOOK);
 await page.fill("#voter", "V0016");
 await nav(page, () => page.keyboard.press("Enter"));
@@ -233,6 +325,45 @@ check((await page.textContent("body")).includes("本投票站导入的名单行�
 await nav(page, () => page.click("form[action='/close'] button"));
 await page.waitForSelector("input[name=confirm]", { state: "attached" });
 await shot(page, "admin-confirm-close");
+
+// ---- the English front (--lang en): every kind of screen, no Chinese-only text
+{
+	const en = await (await browser.newContext()).newPage();
+	await en.goto(env.EN_BOOTH);
+	await en.waitForSelector("#token");
+	await noChinese(en, "booth start");
+	await en.fill("#token", tok3);
+	await nav(en, () => en.keyboard.press("Enter"));
+	await en.waitForSelector("fieldset.options");
+	await noChinese(en, "booth contest");
+	await en.keyboard.press("1");
+	for (let i = 0; i < 10 && !(await en.$("ol.review")); i++) {
+		await nav(en, () => en.keyboard.press("Enter"));
+	}
+	await en.waitForSelector("ol.review");
+	await noChinese(en, "booth review");
+	await en.goto(env.EN_POLLBOOK);
+	await en.waitForSelector("#passphrase");
+	await noChinese(en, "poll-book sign-in");
+	await en.fill("#passphrase", env.OP_PASS);
+	await nav(en, () => en.keyboard.press("Enter"));
+	await en.waitForSelector("#voter");
+	await noChinese(en, "poll-book home");
+	for (const v of ["V0001", "U0001"]) {
+		await en.goto(env.EN_POLLBOOK);
+		await en.fill("#voter", v);
+		await nav(en, () => en.keyboard.press("Enter"));
+		await noChinese(en, `poll-book voter ${v}`);
+	}
+	await en.goto(env.EN_POLLBOOK + "public/");
+	await noChinese(en, "public status");
+	await en.goto(env.EN_ADMIN);
+	await en.waitForSelector("#passphrase");
+	await en.fill("#passphrase", env.ADMIN_PASS);
+	await nav(en, () => en.keyboard.press("Enter"));
+	await en.waitForSelector("form[action='/close']");
+	await noChinese(en, "admin home");
+}
 
 await browser.close();
 console.log(`browser: ${passes} passed, ${failures} failed`);

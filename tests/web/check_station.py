@@ -83,14 +83,9 @@ def group_alive(pgid):
         return False
 
 
-def main():
-    if len(sys.argv) != 3:
-        print("usage: check_station.py SOURCE_ROOT BUILD_ROOT", file=sys.stderr)
-        return 2
-    src, build = sys.argv[1], sys.argv[2]
-    tmp = tempfile.mkdtemp(prefix="quorum-check-station.")
-    stdir = os.path.join(tmp, "st")
-    ok = False
+def start_station(src, build, stdir, extra=()):
+    """Start scripts/station on free ports in stdir; returns (its process,
+    the page URLs by key, the demo passphrases of pollbook and admin)."""
 
     def child_setup():
         # a session (and process group) of its own, SIGINT as in a
@@ -100,10 +95,9 @@ def main():
 
     proc = subprocess.Popen(
         [os.path.join(src, "scripts", "station"), "--build", build, "--dir", stdir,
-         "--port", "0", "--voters", "3"],
+         "--port", "0", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         preexec_fn=child_setup)
-    pgid = proc.pid
     try:
         # ---- the lines it prints
         lines, buf, deadline = [], b"", time.monotonic() + START_TIMEOUT
@@ -144,6 +138,59 @@ def main():
         if pages["public"] != pages["pollbook"] + "public/":
             fail(f"public page {pages['public']} is not on the poll-book port {pages['pollbook']}")
 
+        return proc, pages, creds
+    except BaseException:
+        kill_station(proc, stdir)
+        raise
+
+
+def kill_station(proc, stdir):
+    """SIGKILL whatever of the station is left."""
+    if proc.poll() is None or group_alive(proc.pid):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+    for p in procs_naming(stdir):
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def stop_station(proc, stdir):
+    """SIGINT to the script alone (kill -INT PID): it must stop its
+    programs itself (Ctrl-C in a terminal also signals them), exit 0 and
+    leave no process behind."""
+    pgid = proc.pid
+    os.kill(proc.pid, signal.SIGINT)
+    try:
+        rc = proc.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        fail(f"still running {STOP_TIMEOUT} s after SIGINT")
+    if rc != 0:
+        fail(f"exit status {rc} after SIGINT (want 0)")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (group_alive(pgid) or procs_naming(stdir)):
+        time.sleep(0.2)
+    left = procs_naming(stdir)
+    if group_alive(pgid) or left:
+        fail("processes left behind after SIGINT: "
+             + "; ".join(f"{p}: {c}" for p, c in left.items())
+             + (" (its process group is not empty)" if group_alive(pgid) else ""))
+
+
+def main():
+    if len(sys.argv) != 3:
+        print("usage: check_station.py SOURCE_ROOT BUILD_ROOT", file=sys.stderr)
+        return 2
+    src, build = sys.argv[1], sys.argv[2]
+    tmp = tempfile.mkdtemp(prefix="quorum-check-station.")
+    stdir = os.path.join(tmp, "st")
+    ok = False
+    proc, pages, creds = start_station(src, build, stdir, ["--voters", "3"])
+    try:
         # ---- each URL answers
         st, _, body = request(pages["booth"])
         if st != 200 or 'id="token"' not in body:
@@ -173,39 +220,14 @@ def main():
             if st != 401:
                 fail(f"{key}: a wrong passphrase answered {st} (want 401)")
 
-        # ---- SIGINT to the script alone (kill -INT PID): it must stop its
-        # programs itself (Ctrl-C in a terminal also signals them)
-        os.kill(proc.pid, signal.SIGINT)
-        try:
-            rc = proc.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            fail(f"still running {STOP_TIMEOUT} s after SIGINT")
-        if rc != 0:
-            fail(f"exit status {rc} after SIGINT (want 0)")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and (group_alive(pgid) or procs_naming(stdir)):
-            time.sleep(0.2)
-        left = procs_naming(stdir)
-        if group_alive(pgid) or left:
-            fail("processes left behind after SIGINT: "
-                 + "; ".join(f"{p}: {c}" for p, c in left.items())
-                 + (" (its process group is not empty)" if group_alive(pgid) else ""))
+        # ---- SIGINT stops it, nothing left behind
+        stop_station(proc, stdir)
         ok = True
         print("scripts/station: four pages and the credentials printed, every page answers, "
               "both sign-ins work, SIGINT stops it leaving nothing behind")
         return 0
     finally:
-        if proc.poll() is None or group_alive(pgid):
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
-        for p in procs_naming(stdir):
-            try:
-                os.kill(p, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        kill_station(proc, stdir)
         if ok:
             shutil.rmtree(tmp, ignore_errors=True)
         else:

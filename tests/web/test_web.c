@@ -49,6 +49,8 @@ static const tdaemon *cur;
 static const char *web_idle = "120"; /* --idle of the next web_start */
 /* --signin-delay and --lockout of the next web_start */
 static const char *web_delay = "0", *web_lockout = "300";
+/* --lang of the next web_start, or NULL (the default, zh_CN) */
+static const char *web_lang;
 /* --published of the next web_start, or NULL */
 static const char *web_published;
 /* What a failed assertion leaves running, stopped by the suite's fini (the
@@ -112,6 +114,10 @@ static void web_start(const tdaemon *d, web *w, const char *tls_dir)
 		av[n++] = (char *)web_delay;
 		av[n++] = "--lockout";
 		av[n++] = (char *)web_lockout;
+		if (web_lang != NULL) {
+			av[n++] = "--lang";
+			av[n++] = (char *)web_lang;
+		}
 		if (web_published != NULL) {
 			av[n++] = "--published";
 			av[n++] = (char *)web_published;
@@ -1386,6 +1392,9 @@ Test(web, browser, .timeout = 900)
 	/* long: the page's clock is moved past it by the test (browser.mjs), it
 	 * never fires by itself during a screenshot or a scan */
 	web_idle = "600";
+	/* P0001 votes by the written proxy of V0017 (browser.mjs: refused for
+	 * V0018, then checked in by V0017) */
+	extra_roll = "P0001,Principal,1980-05-11,H950,g1,proxy=V0017\n";
 	station_up(&d, &w, 1);
 	char toks[200] = "";
 	for (int i = 0; i < 3; i++) {
@@ -1395,18 +1404,34 @@ Test(web, browser, .timeout = 900)
 		snprintf(toks + strlen(toks), sizeof toks - strlen(toks), "%s%s", i ? " " : "", t);
 		free(t);
 	}
+	/* a second front in English (--lang en) on the same daemon: every
+	 * screen of it without Chinese-only text (browser.mjs) */
+	web we;
+	web_lang = "en";
+	web_start(&d, &we, NULL);
+	web_lang = NULL;
+	live_web_pid = w.pid;
 	snprintf(shots, sizeof shots, "%s/tests/web/shots", root);
 	mkdir(shots, 0755);
 	snprintf(cmd, sizeof cmd,
 	         "BOOTH=http://127.0.0.1:%u/ POLLBOOK=http://127.0.0.1:%u/ "
 	         "ADMIN=http://127.0.0.1:%u/ OP_PASS='" OP_PASS "' ADMIN_PASS='" ADMIN_PASS "' "
+	         "EN_BOOTH=http://127.0.0.1:%u/ EN_POLLBOOK=http://127.0.0.1:%u/ "
+	         "EN_ADMIN=http://127.0.0.1:%u/ "
 	         "TOKENS='%s' SHOTS='%s' node '%s/tests/web/browser.mjs'",
-	         w.port[BOOTH], w.port[POLLBOOK], w.port[ADMIN], toks, shots, src);
+	         w.port[BOOTH], w.port[POLLBOOK], w.port[ADMIN], we.port[BOOTH], we.port[POLLBOOK],
+	         we.port[ADMIN], toks, shots, src);
 	int rc = system(cmd);
+	web_stop(&we);
 	cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "browser test failed (see above)");
-	/* the browser cast one ballot, challenged one, checked in V0016 */
+	/* the browser cast one ballot, challenged one, checked in P0001 by
+	 * proxy and V0016; refused U0001, V0010 again, W0001 and V0018's proxy */
 	cr_assert_eq(status_count(&d, "cast"), 1);
 	cr_assert_eq(status_count(&d, "challenged"), 1);
-	cr_assert_eq(status_count(&d, "checked_in"), 4);
+	cr_assert_eq(status_count(&d, "checked_in"), 5);
+	json_t *px = td_req(&d, "operator", "{\"op\":\"lookup\",\"voter\":\"P0001\"}");
+	cr_assert(json_is_true(json_object_get(json_object_get(px, "voter"), "checked_in")),
+	          "P0001 not checked in by proxy");
+	json_decref(px);
 	station_down(&d, &w);
 }
