@@ -550,7 +550,8 @@ static struct MHD_Daemon *start(listener *l, const char *addr, unsigned port, co
 	sa.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
 		return NULL;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* poll(), not select(): no FD_SETSIZE bound on the connection limit */
+	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	if (l->tls)
 		flags |= MHD_USE_TLS;
 	struct MHD_OptionItem tls_opts[] = {
@@ -564,12 +565,18 @@ static struct MHD_Daemon *start(listener *l, const char *addr, unsigned port, co
 	    {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
 	    {MHD_OPTION_END, 0, NULL},
 	};
-	return MHD_start_daemon(
-	    flags, (uint16_t)port, NULL, NULL, handle, l, MHD_OPTION_SOCK_ADDR, &sa,
-	    MHD_OPTION_ARRAY, threads > 1 ? pool_opts : &pool_opts[1], MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)512, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED,
-	    completed, NULL, MHD_OPTION_ARRAY, l->tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);
+	/* libmicrohttpd splits CONNECTION_LIMIT evenly among the pool's
+	 * threads, and a thread at its share closes what it accepts: with 64
+	 * booth threads a total of 512 left 8 each, and a few slow clients
+	 * that happened to land on one thread got the next visitor refused.
+	 * So the limit is 64 connections per thread (512 at least). */
+	unsigned limit = threads * 64u < 512u ? 512u : threads * 64u;
+	return MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle, l, MHD_OPTION_SOCK_ADDR,
+	                        &sa, MHD_OPTION_ARRAY, threads > 1 ? pool_opts : &pool_opts[1],
+	                        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
+	                        (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+	                        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_ARRAY,
+	                        l->tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);
 }
 
 static int parse_port(const char *s, unsigned *out)
