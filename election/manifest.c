@@ -354,19 +354,6 @@ static int set_rules(mf_ctx *p, void *obj, json_t *jr, const char *where)
 
 /* ---- the checks each table runs on what it read ---- */
 
-/* UL18.nomination: at least 10 voters nominate jointly. */
-static void check_nominators(mf_ctx *p, void *obj, const char *where, int all_ok)
-{
-	const elec_candidate *cd = obj;
-	(void)all_ok;
-	if (cd->nominators < 10)
-		elec_findings_add(p->f, ELEC_ERROR, "UL18.nomination", where,
-		                  _("nominated by %llu voters; at least 10 must "
-		                    "nominate jointly (10 <= %llu fails)"),
-		                  (unsigned long long)cd->nominators,
-		                  (unsigned long long)cd->nominators);
-}
-
 /* UL18.contested: 差额 */
 static void check_contested(mf_ctx *p, void *obj, const char *where, int all_ok)
 {
@@ -675,15 +662,13 @@ static const mf_field voters_fields[] = {
     {.key = "count",
      .type = MF_COUNT,
      .flags = MF_REQUIRED,
-     MF_AT(elec_candidate, nominators),
-     .check = check_nominators},
+     MF_AT(elec_candidate, nominators)},
 };
 static const mf_object by_voters = {.name = "nomination", .cite = "E-2", MF_FIELDS(voters_fields)};
 static const mf_object by_party = {.name = "nomination", .cite = "E-2"};
 static const mf_object *const nomination_variants[] = {&by_party, &by_voters};
 #define NOMINATION_WHY                                                                             \
-	N_("nomination must be {\"by\": \"party\"} or {\"by\": \"voters\", \"count\": N} with N "  \
-	   ">= 10")
+	N_("nomination must be {\"by\": \"party\"} or {\"by\": \"voters\", \"count\": N}")
 static const mf_field nomination_fields[] = {
     {.key = "by",
      .type = MF_ENUM,
@@ -1288,15 +1273,71 @@ int manifest_named_vote_index(const char *vote)
 	return -1;
 }
 
+/* The row of the election's profiles with the given part that sets the
+ * largest limit (the strictest), or NULL. */
+static const rule_def *largest_limit_row(const elec_manifest *m, const char *part)
+{
+	const rule_def *best = NULL;
+	for (size_t i = 0; i < m->nprofiles; i++)
+		for (size_t r = 0; r < m->profiles[i]->nrows; r++) {
+			const rule_def *d = &m->profiles[i]->rows[r];
+			if (d->part != NULL && strcmp(d->part, part) == 0 && d->limit > 0 &&
+			    (best == NULL || d->limit > best->limit))
+				best = d;
+		}
+	return best;
+}
+
+/* UL18.nomination (RP-6): the statute has the voters nominate directly and
+ * fixes no number, so a nomination by voters needs at least one voter, or
+ * the largest "limit" of a row of part "nomination-joint" among the
+ * election's profiles (a provincial or charter option, e.g. the example
+ * province's PROV.nomination.joint: 10).  Nomination by the community
+ * Party organisation has no statute source: it is allowed where a row of
+ * part "nomination-party" is among the profiles, and otherwise recorded
+ * with a warning naming UL18.nomination (after the profiles are
+ * selected). */
+static void check_nominations(mf_ctx *p, const elec_manifest *m)
+{
+	const rule_def *joint = largest_limit_row(m, "nomination-joint");
+	const rule_def *party = manifest_profile_row(m, "nomination-party");
+	uint64_t need = joint != NULL ? joint->limit : 1;
+	for (size_t i = 0; i < m->ncontests; i++)
+		for (size_t k = 0; k < m->contests[i].ncands; k++) {
+			const elec_candidate *cd = &m->contests[i].cands[k];
+			char where[96];
+			if (m->contests[i].type != CONTEST_OFFICE)
+				continue;
+			snprintf(where, sizeof where, "contests[%zu].candidates[%zu]", i, k);
+			if (cd->by_party) {
+				if (party == NULL)
+					elec_findings_add(
+					    p->f, ELEC_WARNING, "UL18.nomination", where,
+					    _("nominated by the Party organisation: the statute has "
+					      "the voters nominate directly, and no profile of this "
+					      "election has a row of part \"nomination-party\" "
+					      "allowing it"));
+				continue;
+			}
+			if (cd->nominators < need)
+				elec_findings_add(
+				    p->f, ELEC_ERROR, joint != NULL ? joint->id : "UL18.nomination",
+				    where,
+				    _("nominated by %llu voters; at least %llu must nominate "
+				      "(%llu <= %llu fails)"),
+				    (unsigned long long)cd->nominators, (unsigned long long)need,
+				    (unsigned long long)need, (unsigned long long)cd->nominators);
+		}
+}
+
 /* ---- write-in slots (E-2 "write_in", B-10.1) ---- */
 
-/* A profile row of part "no-write-in" among the election's profiles, or NULL. */
-static const rule_def *write_in_forbidden(const elec_manifest *m)
+const rule_def *manifest_profile_row(const elec_manifest *m, const char *part)
 {
 	for (size_t i = 0; i < m->nprofiles; i++)
 		for (size_t r = 0; r < m->profiles[i]->nrows; r++)
 			if (m->profiles[i]->rows[r].part != NULL &&
-			    strcmp(m->profiles[i]->rows[r].part, "no-write-in") == 0)
+			    strcmp(m->profiles[i]->rows[r].part, part) == 0)
 				return &m->profiles[i]->rows[r];
 	return NULL;
 }
@@ -1336,7 +1377,7 @@ static void check_write_ins(mf_ctx *p, elec_manifest *m)
 			                    "previous round's cut (E-5), no write-in slots"));
 			continue;
 		}
-		if ((no = write_in_forbidden(m)) != NULL) {
+		if ((no = manifest_profile_row(m, "no-write-in")) != NULL) {
 			elec_findings_add(p->f, ELEC_ERROR, no->id, path,
 			                  _("write_in: %s (%s) forbids write-ins in this election"),
 			                  no->id, no->source ? no->source : no->id);
@@ -1391,6 +1432,7 @@ qerr manifest_parse_rules(const uint8_t *bytes, size_t len, const rulebook *rb, 
 	check_runoff_contests(&p, m);
 	check_election_committee(&p, m);
 	select_profiles(&p, m);
+	check_nominations(&p, m);
 	check_write_ins(&p, m);
 	if (p.oom) {
 		err = Q_ERR_NOMEM;

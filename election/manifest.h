@@ -211,6 +211,12 @@ const char *manifest_contest_type_name(elec_contest_type t);
  */
 int manifest_contest_balloted(const elec_contest *c);
 
+/* The first row of part `part` among the election's profiles (RP-3 order:
+ * statute, province, charter), or NULL: the parts that have a meaning
+ * wherever they appear (RP-6: proxy-candidate, proxy-mode, no-write-in,
+ * nomination-party). */
+const rule_def *manifest_profile_row(const elec_manifest *m, const char *part);
+
 /*
  * E-2.1: vote is "yes", "no" or "abstain" (赞成/反对/弃权): its option
  * index 0..2 (E-3 order); -1 otherwise.

@@ -535,11 +535,7 @@ size_t roll_proxy_limit(const elec_manifest *m, const rule_def **row)
 
 const rule_def *roll_proxy_row(const elec_manifest *m, const char *part)
 {
-	for (size_t i = 0; i < m->nprofiles; i++)
-		for (size_t k = 0; k < m->profiles[i]->nrows; k++)
-			if (strcmp(m->profiles[i]->rows[k].part, part) == 0)
-				return &m->profiles[i]->rows[k];
-	return NULL;
+	return manifest_profile_row(m, part);
 }
 
 void roll_proxy_rules(const elec_manifest *m, roll_context *ctx)

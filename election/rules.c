@@ -385,16 +385,20 @@ static void parse_row(pctx *p, rule_file *pf, rule_def *d, json_t *r, const char
 		*ok = 0;
 	}
 	if (lim != NULL) {
-		/* RP-2: an upper bound the appliance enforces outside the
-		 * decision; today only the principals one proxy holds */
+		/* RP-2: a bound the appliance enforces outside the decision:
+		 * the principals one proxy holds (proxy-limit), the voters who
+		 * must nominate a candidate jointly (nomination-joint) */
 		snprintf(where, sizeof where, "%s.limit", path);
 		if (!json_is_integer(lim) || json_integer_value(lim) < 1 ||
 		    json_integer_value(lim) > RULE_MAX_DEN) {
 			bad(p, where, "must be a whole number from 1 to %u", RULE_MAX_DEN);
 			*ok = 0;
-		} else if (d->numeric || part == NULL || strcmp(part, "proxy-limit") != 0) {
+		} else if (d->numeric || part == NULL ||
+		           (strcmp(part, "proxy-limit") != 0 &&
+		            strcmp(part, "nomination-joint") != 0)) {
 			bad(p, where,
-			    "only a row of part \"proxy-limit\" with \"test\": null has a limit");
+			    "only a row of part \"proxy-limit\" or \"nomination-joint\" with "
+			    "\"test\": null has a limit");
 			*ok = 0;
 		} else {
 			d->limit = (unsigned)json_integer_value(lim);

@@ -171,9 +171,12 @@ static const struct bad bads[] = {
      "duplicate candidate voter \"V0003\": also at contests[1].candidates[0]"},
     {"election.json", "contests[0].candidates", "[]", 0, ELEC_ERROR, NULL, "contests[0]",
      "candidates"},
-    {"election.json", "contests[1].candidates[1].nomination.count", "9", 0, ELEC_ERROR,
-     "UL18.nomination", "candidates[1]", "at least 10"},
-    {"election.json", "contests[1].candidates[1].nomination.count", "10", 1, 0, NULL, NULL, NULL},
+    /* the statute fixes no number of nominators (RP-6): at least one;
+     * the example province's limit of 10 is tested below */
+    {"election.json", "contests[1].candidates[1].nomination.count", "0", 0, ELEC_ERROR,
+     "UL18.nomination", "candidates[1]", "at least 1 must nominate (1 <= 0 fails)"},
+    {"election.json", "contests[1].candidates[1].nomination.count", "1", 1, 0, NULL, NULL, NULL},
+    {"election.json", "contests[1].candidates[1].nomination.count", "9", 1, 0, NULL, NULL, NULL},
     {"election.json", "contests[1].candidates[1].nomination", NULL, 0, ELEC_ERROR,
      "UL18.nomination", "candidates[1]", "nomination"},
     {"election.json", "contests[1].candidates[1].nomination.by", "\"self\"", 0, ELEC_ERROR,
@@ -468,4 +471,42 @@ Test(manifest, id_charset)
 	cr_expect(!manifest_id_ok(big));
 	big[64] = 0;
 	cr_expect(manifest_id_ok(big));
+}
+
+/* UL18.nomination (RP-6): the statute fixes no number of nominators and
+ * has no source for a Party nomination; a province's rows of part
+ * nomination-joint (limit) and nomination-party decide, each cited. */
+Test(manifest, nomination_rows_of_the_profiles)
+{
+	elec_findings f;
+	elec_manifest *m = NULL;
+	json_t *j = ex_json("election.json");
+	const char *cand = "contests[1].candidates[1]";
+	/* the statute alone: a Party nomination is warned, citing the row */
+	elec_findings_init(&f);
+	cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
+	cr_expect(has_finding(&f, ELEC_WARNING, "UL18.nomination", "contests[0].candidates[0]",
+	                      "nominated by the Party organisation"));
+	cr_expect(!has_finding(&f, ELEC_WARNING, "UL18.nomination", "contests[0].candidates[1]",
+	                       "Party"));
+	manifest_free(m);
+	elec_findings_free(&f);
+	/* the example province: at least 10 voters jointly, Party allowed */
+	json_object_set_new(j, "province", json_string("EXAMPLE-PROVINCE"));
+	jset(j, "contests[1].candidates[1].nomination.count", json_integer(9));
+	elec_findings_init(&f);
+	cr_expect_eq(parse_manifest_json(j, &m, &f), Q_ERR_RULE);
+	cr_expect(has_finding(&f, ELEC_ERROR, "PROV.nomination.joint", cand,
+	                      "nominated by 9 voters; at least 10 must nominate (10 <= 9 fails)"));
+	cr_expect(!has_finding(&f, ELEC_WARNING, "UL18.nomination", "contests[0].candidates[0]",
+	                       "Party"));
+	manifest_free(m);
+	elec_findings_free(&f);
+	jset(j, "contests[1].candidates[1].nomination.count", json_integer(10));
+	elec_findings_init(&f);
+	cr_expect_eq(parse_manifest_json(j, &m, &f), Q_OK);
+	cr_expect_eq(f.n, 0);
+	manifest_free(m);
+	elec_findings_free(&f);
+	json_decref(j);
 }

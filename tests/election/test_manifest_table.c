@@ -619,6 +619,20 @@ Test(manifest_table, unknown_keys_are_ignored)
 	                                 "contests[0].candidates[0].nomination.x-note",
 	                                 "title.x-note",
 	                                 "committee.x-note"};
+	/* the fixture's own findings (its Party nominations are warned
+	 * under UL18.nomination): an unknown key adds none */
+	size_t base_n;
+	{
+		json_t *j = fixture_json("election.json");
+		elec_findings f;
+		elec_manifest *m = NULL;
+		elec_findings_init(&f);
+		cr_assert_eq(parse_manifest_json(j, &m, &f), Q_OK);
+		base_n = f.n;
+		manifest_free(m);
+		elec_findings_free(&f);
+		json_decref(j);
+	}
 	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
 		json_t *j = fixture_json("election.json");
 		jset(j, at[i], json_pack("{s:[i]}", "any", 1));
@@ -626,7 +640,7 @@ Test(manifest_table, unknown_keys_are_ignored)
 		elec_manifest *m = NULL;
 		elec_findings_init(&f);
 		cr_expect_eq(parse_manifest_json(j, &m, &f), Q_OK, "%s", at[i]);
-		cr_expect_eq(f.n, 0, "%s", at[i]);
+		cr_expect_eq(f.n, base_n, "%s", at[i]);
 		manifest_free(m);
 		elec_findings_free(&f);
 		json_decref(j);
