@@ -659,10 +659,7 @@ static const mf_object ctitle = {.name = "title", .cite = "E-2", MF_FIELDS(ctitl
 static const char *const nomination_by[] = {"party", "voters", NULL};
 static const int nomination_party[] = {1, 0};
 static const mf_field voters_fields[] = {
-    {.key = "count",
-     .type = MF_COUNT,
-     .flags = MF_REQUIRED,
-     MF_AT(elec_candidate, nominators)},
+    {.key = "count", .type = MF_COUNT, .flags = MF_REQUIRED, MF_AT(elec_candidate, nominators)},
 };
 static const mf_object by_voters = {.name = "nomination", .cite = "E-2", MF_FIELDS(voters_fields)};
 static const mf_object by_party = {.name = "nomination", .cite = "E-2"};
@@ -1313,8 +1310,10 @@ static void check_nominations(mf_ctx *p, const elec_manifest *m)
 				if (party == NULL)
 					elec_findings_add(
 					    p->f, ELEC_WARNING, "UL18.nomination", where,
-					    _("nominated by the Party organisation: the statute has "
-					      "the voters nominate directly, and no profile of this "
+					    _("nominated by the Party organisation: the statute "
+					      "has "
+					      "the voters nominate directly, and no profile of "
+					      "this "
 					      "election has a row of part \"nomination-party\" "
 					      "allowing it"));
 				continue;
