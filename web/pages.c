@@ -723,6 +723,38 @@ static void booth_challenged(answer *a, bstate *st, const json_t *rep)
 	page_end(a);
 }
 
+/* A contest index from form field `name` (v its value): 0 .. nc - 1, or
+ * -1 after the 400 page naming the field. */
+static long form_index(answer *a, const bstate *st, const char *v, const char *name)
+{
+	char *end;
+	unsigned long i = strtoul(v, &end, 10);
+	if (*end != '\0' || end == v || i >= st->nc) {
+		error_page(a, ROLE_BOOTH, 400, N_("The form is incomplete or malformed."), name);
+		return -1;
+	}
+	return (long)i;
+}
+
+/* cast and challenge: op with the voter's token and the form's tracking
+ * code; the daemon's reply, or NULL after the error page. */
+static json_t *booth_code_call(const site *s, const form *fm, answer *a, const bstate *st,
+                               const char *op)
+{
+	const char *why, *code = form_get(fm, "code");
+	if (!is_code(code)) {
+		error_page(a, ROLE_BOOTH, 400, N_("The form is incomplete or malformed."), "code");
+		return NULL;
+	}
+	json_t *rep = rpc_call(
+	    s->sock[ROLE_BOOTH],
+	    json_pack("{s:s, s:s, s:s}", "op", op, "token", st->token, "tracking_code", code),
+	    &why);
+	if (rep == NULL)
+		unreachable(a, ROLE_BOOTH, why);
+	return rep;
+}
+
 static void booth_post(const site *s, const form *fm, answer *a)
 {
 	bstate *st = calloc(1, sizeof *st);
@@ -752,20 +784,8 @@ static void booth_post(const site *s, const form *fm, answer *a)
 		/* the click the voter waits on: one request to the daemon, which
 		 * holds the sealed ballot; the ballot and the form's marks are
 		 * needed only to show the review again after a refusal */
-		const char *code = form_get(fm, "code");
-		if (!is_code(code)) {
-			error_page(a, ROLE_BOOTH, 400, N_("The form is incomplete or malformed."),
-			           "code");
+		if ((rep = booth_code_call(s, fm, a, st, "cast")) == NULL)
 			goto out;
-		}
-		rep = rpc_call(s->sock[ROLE_BOOTH],
-		               json_pack("{s:s, s:s, s:s}", "op", "cast", "token", st->token,
-		                         "tracking_code", code),
-		               &why);
-		if (rep == NULL) {
-			unreachable(a, ROLE_BOOTH, why);
-			goto out;
-		}
 		const char *e = rpc_err(rep);
 		if (e == NULL) {
 			booth_receipt(a, st, rep);
@@ -796,13 +816,10 @@ static void booth_post(const site *s, const form *fm, answer *a)
 		if (go == NULL)
 			go = "review";
 		if (at != NULL) {
-			char *end;
-			unsigned long i = strtoul(at, &end, 10);
-			if (*end != '\0' || end == at || i >= st->nc) {
-				error_page(a, ROLE_BOOTH, 400,
-				           N_("The form is incomplete or malformed."), "at");
+			long li = form_index(a, st, at, "at");
+			if (li < 0)
 				goto out;
-			}
+			size_t i = (size_t)li;
 			/* over-limit marks are refused on the page (and by the daemon) */
 			if ((long)count(st, i) > cmax(st, i)) {
 				booth_contest(
@@ -819,14 +836,9 @@ static void booth_post(const site *s, const form *fm, answer *a)
 		if (strcmp(go, "review") == 0) {
 			booth_review(a, st, NULL);
 		} else {
-			char *end;
-			unsigned long g = strtoul(go, &end, 10);
-			if (*end != '\0' || end == go || g >= st->nc) {
-				error_page(a, ROLE_BOOTH, 400,
-				           N_("The form is incomplete or malformed."), "go");
-				goto out;
-			}
-			booth_contest(a, st, g, NULL);
+			long g = form_index(a, st, go, "go");
+			if (g >= 0)
+				booth_contest(a, st, (size_t)g, NULL);
 		}
 		goto out;
 	}
@@ -834,14 +846,9 @@ static void booth_post(const site *s, const form *fm, answer *a)
 		const char *go = form_get(fm, "go");
 		if (go != NULL && strcmp(go, "seal") != 0) {
 			/* a Change button of the review screen */
-			char *end;
-			unsigned long g = strtoul(go, &end, 10);
-			if (*end != '\0' || end == go || g >= st->nc) {
-				error_page(a, ROLE_BOOTH, 400,
-				           N_("The form is incomplete or malformed."), "go");
-				goto out;
-			}
-			booth_contest(a, st, g, NULL);
+			long g = form_index(a, st, go, "go");
+			if (g >= 0)
+				booth_contest(a, st, (size_t)g, NULL);
 			goto out;
 		}
 		rep = rpc_call(s->sock[ROLE_BOOTH],
@@ -861,20 +868,8 @@ static void booth_post(const site *s, const form *fm, answer *a)
 		goto out;
 	}
 	if (strcmp(step, "challenge") == 0) {
-		const char *code = form_get(fm, "code");
-		if (!is_code(code)) {
-			error_page(a, ROLE_BOOTH, 400, N_("The form is incomplete or malformed."),
-			           "code");
+		if ((rep = booth_code_call(s, fm, a, st, "challenge")) == NULL)
 			goto out;
-		}
-		rep = rpc_call(s->sock[ROLE_BOOTH],
-		               json_pack("{s:s, s:s, s:s}", "op", "challenge", "token", st->token,
-		                         "tracking_code", code),
-		               &why);
-		if (rep == NULL) {
-			unreachable(a, ROLE_BOOTH, why);
-			goto out;
-		}
 		const char *e = rpc_err(rep);
 		if (e != NULL)
 			booth_review(a, st, e);
