@@ -383,24 +383,6 @@ static void allocate(ectx *e, dec_contest *dc, rank *rk, size_t nr, unsigned sea
 
 /* ---- per contest type ---- */
 
-static uint64_t body_base(const elec_manifest *m, rule_base b)
-{
-	switch (b) {
-	case BASE_REGISTERED:
-		return m->registered;
-	case BASE_HOUSEHOLDS:
-		return m->households;
-	case BASE_MEMBERS:
-		return m->members;
-	case BASE_REPRESENTATIVES:
-		return m->representatives;
-	case BASE_GROUPS:
-		return m->groups;
-	default:
-		return 0;
-	}
-}
-
 static int need(ectx *e, const elec_contest *mc, int have, const char *what)
 {
 	if (!have) {
@@ -520,7 +502,7 @@ static void decide_meeting(ectx *e, dec_contest *dc, const elec_contest *mc, con
 		                   : mc->signature_base == BASE_HOUSEHOLDS ? "households"
 		                                                           : "representatives";
 		apply(e, dc, "UL20.propose", part, NULL, mc->signatures,
-		      body_base(m, mc->signature_base));
+		      manifest_body_base(m, mc->signature_base));
 	}
 	if (!reconciled) {
 		dc->outcome = OUT_VOID;
@@ -634,8 +616,8 @@ static void decide_petition(ectx *e, dec_contest *dc, const elec_contest *mc, co
 				first = dc->nrules;
 			size_t at = dc->nrules;
 			if (apply_x(e, dc, mc->rules[i], routes[k], routes[k],
-			            sum_option(c, mc->id, routes[k]), body_base(e->m, bases[k]), 1,
-			            0)) {
+			            sum_option(c, mc->id, routes[k]),
+			            manifest_body_base(e->m, bases[k]), 1, 0)) {
 				holds = 1;
 				if (hit == SIZE_MAX)
 					hit = at;

@@ -235,7 +235,7 @@ static unsigned type_mask(elec_contest_type t)
 	return 0;
 }
 
-static uint64_t body_base(const elec_manifest *m, rule_base b)
+uint64_t manifest_body_base(const elec_manifest *m, rule_base b)
 {
 	switch (b) {
 	case BASE_REGISTERED:
@@ -398,7 +398,7 @@ static void check_signatures(mf_ctx *p, void *obj, const char *where, int all_ok
 	if (c->signature_base == BASE_REGISTERED && p->m->registered == 0)
 		return;
 	const rule_def *d = rule_find(p->rb, "UL20.propose", base);
-	uint64_t n = body_base(p->m, c->signature_base), l, r;
+	uint64_t n = manifest_body_base(p->m, c->signature_base), l, r;
 	int ok = rule_cmp(d->op, c->signatures, d->num, d->den, n, &l, &r);
 	if (n == 0 || !ok)
 		elec_findings_add(p->f, ELEC_ERROR, "UL20.propose", path,

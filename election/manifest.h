@@ -217,6 +217,11 @@ int manifest_contest_balloted(const elec_contest *c);
  * nomination-party). */
 const rule_def *manifest_profile_row(const elec_manifest *m, const char *part);
 
+/* The body's count that a rule's base names (registered, households,
+ * members, representatives, groups: E-2 body), or 0 for a base the
+ * manifest does not hold (cast, attendees, ...: counted at the poll). */
+uint64_t manifest_body_base(const elec_manifest *m, rule_base b);
+
 /*
  * E-2.1: vote is "yes", "no" or "abstain" (赞成/反对/弃权): its option
  * index 0..2 (E-3 order); -1 otherwise.
