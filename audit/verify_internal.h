@@ -282,6 +282,9 @@ void ve_check_writeins(ve_ctx *c); /* 11 */
  * nothing changed). */
 size_t *ve_writein_extend(ve_ctx *c);
 void ve_writein_restore(ve_ctx *c, const size_t *saved);
+/* Balloted contest k of the manifest, in the ballot style's order (the
+ * contests with options and a limit above 0), or NULL: verify_tally.c. */
+const elec_contest *ve_style_contest(const ve_ctx *c, size_t k);
 void ve_check_aggregate(ve_ctx *c); /* 6: verify_tally.c */
 void ve_check_decryption(ve_ctx *c); /* 7 */
 void ve_check_decision(ve_ctx *c); /* 9 */

@@ -24,8 +24,7 @@ static int str_is(const json_t *o, const char *key, const char *want)
 	return json_is_string(v) && strcmp(json_string_value(v), want) == 0;
 }
 
-/* The balloted contests of the manifest, in order (the style's). */
-static const elec_contest *style_contest(const ve_ctx *c, size_t k)
+const elec_contest *ve_style_contest(const ve_ctx *c, size_t k)
 {
 	size_t seen = 0;
 	for (size_t i = 0; i < c->m->ncontests; i++) {
@@ -158,7 +157,7 @@ void ve_check_aggregate(ve_ctx *c)
 	}
 	size_t s = 0;
 	for (size_t k = 0; k < c->style->ncontests; k++) {
-		const elec_contest *mc = style_contest(c, k);
+		const elec_contest *mc = ve_style_contest(c, k);
 		const json_t *jc = json_array_get(cs, k), *sel = json_object_get(jc, "selections");
 		char *const *ids;
 		size_t n;
@@ -528,7 +527,7 @@ void ve_check_decryption(ve_ctx *c)
 	size_t s = 0;
 	int match = 1;
 	for (size_t k = 0; k < c->style->ncontests; k++) {
-		const elec_contest *mc = style_contest(c, k);
+		const elec_contest *mc = ve_style_contest(c, k);
 		char *const *ids;
 		size_t n;
 		unsigned mn, mx;
@@ -608,7 +607,7 @@ void ve_check_decision(ve_ctx *c)
 	json_t *cc = json_object_get(counts, "contests");
 	size_t s = 0;
 	for (size_t k = 0; k < c->style->ncontests; k++) {
-		const elec_contest *mc = style_contest(c, k);
+		const elec_contest *mc = ve_style_contest(c, k);
 		char *const *ids;
 		size_t n;
 		unsigned mn, mx;

@@ -56,22 +56,6 @@ struct ve_wstate {
 	int bad; /* out of memory while collecting */
 };
 
-static const elec_contest *style_contest(const ve_ctx *c, size_t k)
-{
-	size_t seen = 0;
-	for (size_t i = 0; i < c->m->ncontests; i++) {
-		char *const *ids;
-		size_t n;
-		unsigned mn, mx;
-		manifest_contest_options(&c->m->contests[i], &ids, &n, &mn, &mx);
-		if (mx == 0 || n == 0)
-			continue;
-		if (seen++ == k)
-			return &c->m->contests[i];
-	}
-	return NULL;
-}
-
 void ve_writein_init(ve_ctx *c, const size_t *off)
 {
 	const ballot_style *st = c->style;
@@ -89,7 +73,7 @@ void ve_writein_init(ve_ctx *c, const size_t *off)
 		if (cs->nwritein > 0) {
 			ve_wlist *l = &ws->v[ws->n++];
 			l->contest = (uint32_t)i;
-			l->mc = style_contest(c, i);
+			l->mc = ve_style_contest(c, i);
 			l->W = cs->nwritein;
 			l->L = cs->noptions - cs->nwritein;
 			l->w = 3 * (size_t)cs->nwritein;
