@@ -359,6 +359,10 @@ Test(profiles, malformed_profiles_are_refused_naming_the_field)
 	parse_expect(prov("quorum-rules/1", ">=", "2", "5", "cast", g, a, q, "confirmed", "null",
 	                  ", \"threshold\": 3"),
 	             "rows[0].threshold", "unknown key");
+	/* RP-2: a limit only on a test-less proxy-limit or nomination-joint row */
+	parse_expect(prov("quorum-rules/1", ">=", "2", "5", "cast", g, a, q, "confirmed", "null",
+	                  ", \"limit\": 3"),
+	             "rows[0].limit", "\"proxy-limit\" or \"nomination-joint\"");
 	/* not JSON, not an object, empty */
 	parse_expect(strdup("{\"format\": \"quorum-rules/1\", "), "line", "not JSON");
 	parse_expect(strdup("[]"), "", "JSON object");
@@ -442,6 +446,8 @@ Test(profiles, every_builtin_row_is_sourced)
 	    {"UL19.byelection", "byelection", "unconfirmed"},
 	    {"PROV.proxy.limit", "proxy-limit", "option"},
 	    {"PROV.proxy.candidate", "proxy-candidate", "option"},
+	    {"PROV.nomination.joint", "nomination-joint", "option"},
+	    {"PROV.nomination.party", "nomination-party", "option"},
 	};
 	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
 		const rule_def *d = rule_find(rb, ids[i][0], ids[i][1]);
@@ -451,6 +457,7 @@ Test(profiles, every_builtin_row_is_sourced)
 	cr_expect_eq(rule_find(rb, "UL19.valid.representatives", "quorum")->nkind,
 	             BASE_REPRESENTATIVES);
 	cr_expect_eq(rule_find(rb, "COUNT.reconcile", "reconcile")->nkind, BASE_ISSUED);
+	cr_expect_eq(rule_find(rb, "PROV.nomination.joint", "nomination-joint")->limit, 10);
 }
 
 /* Layering (RP-3): a row may only govern a lower layer's row with the same
