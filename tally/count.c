@@ -285,8 +285,11 @@ static void station_data_clear(station_data *sd)
 /* The refs of the station log's codes in a station's code sorter: above
  * every ref of the record's own codes (2i and 2i + 1 for ballots[i]). */
 #define LOG_REF (UINT64_C(1) << 62)
-/* Memory of that sorter (the cross-station ones take alphasort's 16 MiB). */
-#define LOG_SORT_MEM (8u * 1024u * 1024u)
+/* Memory of that sorter, and of the cross-station ones: an external sort
+ * keeps mem bytes of 40-byte items, then 64 KiB per sorted run while it
+ * merges (1M five-selection ballots: ~70 runs of alphas). */
+#define LOG_SORT_MEM (1u * 1024u * 1024u)
+#define TALLY_SORT_MEM (4u * 1024u * 1024u)
 
 /* The state of the tally's one pass over the station records. */
 typedef struct tally_pass {
@@ -311,6 +314,7 @@ typedef struct tally_pass {
 	size_t *wcap;
 	uint8_t (*wcode)[BALLOT_CODE_LEN];
 	size_t wn, wmax, wfirst; /* wfirst: station index of items[0] */
+	size_t sort_mem; /* tally_opts.sort_mem */
 	int progress;
 	progress bar;
 } tally_pass;
@@ -748,7 +752,7 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 		             what);
 		goto out;
 	}
-	if ((sc.logcodes = alphasort_new(LOG_SORT_MEM, 1)) == NULL) {
+	if ((sc.logcodes = alphasort_new(p->sort_mem ? p->sort_mem : LOG_SORT_MEM, 1)) == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
@@ -1287,24 +1291,30 @@ static qerr check_checked_in_cross(const station_data *sds, size_t ns, char *msg
 	return e == Q_ERR_STATE ? Q_ERR_EXISTS : e;
 }
 
-static qerr build(const rec_election *el, const tally_opts *o, int keys_checked, json_t **out,
-                  mix_lists *wl, char *msg, size_t msgsz);
+static qerr build(const rec_election *el, const tally_opts *o, const tally_limits *lim,
+                  int keys_checked, json_t **out, mix_lists *wl, char *msg, size_t msgsz);
 
 qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char *msg, size_t msgsz)
 {
-	return build(el, o, 0, out, NULL, msg, msgsz);
+	return build(el, o, NULL, 0, out, NULL, msg, msgsz);
+}
+
+qerr tally_build_limits(const rec_election *el, const tally_opts *o, const tally_limits *lim,
+                        json_t **out, char *msg, size_t msgsz)
+{
+	return build(el, o, lim, 0, out, NULL, msg, msgsz);
 }
 
 qerr tally_build_keys_checked(const rec_election *el, const tally_opts *o, json_t **out, char *msg,
                               size_t msgsz)
 {
-	return build(el, o, 1, out, NULL, msg, msgsz);
+	return build(el, o, NULL, 1, out, NULL, msg, msgsz);
 }
 
 qerr tally_build_lists(const rec_election *el, const tally_opts *o, int keys_checked, json_t **out,
                        mix_lists *wl, char *msg, size_t msgsz)
 {
-	return build(el, o, keys_checked, out, wl, msg, msgsz);
+	return build(el, o, NULL, keys_checked, out, wl, msg, msgsz);
 }
 
 static int manifest_has_named(const elec_manifest *m);
@@ -1329,7 +1339,8 @@ static void pass_free(tally_pass *p)
 /* The pass's buffers: the window holds 2 x threads batches of
  * TALLY_BATCH_BALLOTS ballots. */
 static qerr pass_init(tally_pass *p, const rec_election *el, const ballot_style *st, const point *K,
-                      const point_table *Kt, const tally_opts *o, mix_lists *wl)
+                      const point_table *Kt, const tally_opts *o, const tally_limits *lim,
+                      mix_lists *wl)
 {
 	unsigned nthr = o->nthreads;
 	memset(p, 0, sizeof *p);
@@ -1348,7 +1359,8 @@ static qerr pass_init(tally_pass *p, const rec_election *el, const ballot_style 
 	}
 	if (nthr > 64)
 		nthr = 64;
-	p->wmax = 2 * (size_t)nthr * CHUNK;
+	p->wmax = lim && lim->window ? lim->window : 2 * (size_t)nthr * CHUNK;
+	p->sort_mem = lim ? lim->sort_mem : 0;
 	p->T = ballot_style_nct(st);
 	if ((p->off = calloc(p->T + 1, sizeof *p->off)) == NULL)
 		return Q_ERR_NOMEM;
@@ -1358,13 +1370,14 @@ static qerr pass_init(tally_pass *p, const rec_election *el, const ballot_style 
 	    (p->wenc = calloc(p->wmax, sizeof *p->wenc)) == NULL ||
 	    (p->wcap = calloc(p->wmax, sizeof *p->wcap)) == NULL ||
 	    (p->wcode = calloc(p->wmax, sizeof *p->wcode)) == NULL ||
-	    (p->codes = alphasort_new(0, 1)) == NULL || (p->alphas = alphasort_new(0, 0)) == NULL)
+	    (p->codes = alphasort_new(p->sort_mem ? p->sort_mem : TALLY_SORT_MEM, 1)) == NULL ||
+	    (p->alphas = alphasort_new(p->sort_mem ? p->sort_mem : TALLY_SORT_MEM, 0)) == NULL)
 		return Q_ERR_NOMEM;
 	return Q_OK;
 }
 
-static qerr build(const rec_election *el, const tally_opts *o, int keys_checked, json_t **out,
-                  mix_lists *wl, char *msg, size_t msgsz)
+static qerr build(const rec_election *el, const tally_opts *o, const tally_limits *lim,
+                  int keys_checked, json_t **out, mix_lists *wl, char *msg, size_t msgsz)
 {
 	ballot_style *st = NULL;
 	point *K = NULL;
@@ -1394,7 +1407,7 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
-	if ((e = pass_init(&p, el, st, K, Kt, o, wl)) != Q_OK)
+	if ((e = pass_init(&p, el, st, K, Kt, o, lim, wl)) != Q_OK)
 		goto out;
 	if (wl != NULL && (e = mix_lists_init(wl, st, el->manifest)) != Q_OK)
 		goto out;
@@ -1625,6 +1638,28 @@ static int manifest_has_named(const elec_manifest *m)
 	return 0;
 }
 
+/* The members of the station record at path other than "ballots",
+ * its ballots only skipped (election/srec_stream.h): memory bounded
+ * whatever the number of ballots. */
+static qerr record_rest(const char *path, json_t **out, char *msg, size_t msgsz)
+{
+	srec_stream *rs = NULL;
+	char why[300];
+	int end = 0;
+	qerr e;
+	*out = NULL;
+	if ((e = srec_stream_open(&rs, path, 0, why, sizeof why)) != Q_OK)
+		return rec_fail(e, msg, msgsz, "%s", why);
+	while (e == Q_OK && !end)
+		e = srec_stream_skip(rs, &end, why, sizeof why);
+	if (e == Q_OK)
+		e = srec_stream_finish(rs, out, NULL, NULL, why, sizeof why);
+	srec_stream_free(rs);
+	if (e != Q_OK && e != Q_ERR_NOMEM)
+		e = rec_fail(e, msg, msgsz, "%s: %s", path, why);
+	return e;
+}
+
 /* The named-vote entries of station sid's log, up to its record's
  * log.size, checked against its checked_in list (named_tally_add). */
 static qerr named_station(const rec_election *el, const char *sid, named_tally *nt, char *msg,
@@ -1639,7 +1674,7 @@ static qerr named_station(const rec_election *el, const char *sid, named_tally *
 	qerr e;
 	if ((e = rec_path(path, sizeof path, el->dir, "stations/%s/station-record.json", sid)) !=
 	        Q_OK ||
-	    (e = rec_read_json(path, &j, msg, msgsz)) != Q_OK)
+	    (e = record_rest(path, &j, msg, msgsz)) != Q_OK)
 		return e;
 	if ((e = rec_json_u64(json_object_get(j, "log"), "size", UINT64_MAX >> 1, &size, path, msg,
 	                      msgsz)) != Q_OK)
