@@ -19,7 +19,16 @@
  * checked_in list has issued roll ids, sorted, none twice (R-5 (9)); every
  * roll-imported entry of the log names the election's roll_hash (R-5 (10)).
  * Across stations: no ballot appears twice, no roll id is checked in twice.  Every ballot's proofs
- * are verified (ballot_verify_batch, 32 ballots per batch) on nthreads threads.
+ * are verified (ballot_verify_batch_enc, TALLY_BATCH_BALLOTS ballots per batch) on nthreads
+ * threads.
+ *
+ * Memory (R-6.4): each station record is read once, one ballot entry at a
+ * time (election/srec_stream.h), its ballots verified and summed a window
+ * at a time; tracking codes and alphas go to external sorts
+ * (election/alphaset.h alphasort, files in $TMPDIR).  Memory is bounded by
+ * the window, the sorts' buffers and what each station keeps (counts,
+ * checked_in, proxies, challenged ballots), not by the number of cast
+ * ballots.  Nothing is written before every check has passed.
  *
  * Nothing here is secret.
  */
