@@ -302,6 +302,8 @@ typedef struct tally_pass {
 	mix_lists *wl; /* or NULL */
 	alphasort *codes; /* R-6 (1): every cast ballot's tracking code */
 	alphasort *alphas; /* B-9: every alpha's fingerprint (B-9.1) */
+	alphasort *rollids; /* R-5 (9): SHA-256 of every checked-in roll id */
+	size_t station; /* the station being read (manifest order) */
 	named_tally nt; /* V-7.1, if the manifest has a named vote */
 	int has_named;
 	qerr named_e; /* the first named-vote fault, reported in its turn */
@@ -731,12 +733,19 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 	snprintf(what, sizeof what, "stations/%s/station-record.json", sid);
 	if ((e = rec_path(path, sizeof path, el->dir, "%s", what)) != Q_OK)
 		return e;
-	if (stat(path, &rst) != 0 && errno == ENOENT)
-		return rec_fail(Q_ERR_NOTFOUND, msg, msgsz,
-		                _("station %s has no record (%s): close the station "
-		                  "(quorum-ballot close) and copy its record into %s/stations/%s/ "
-		                  "(docs/guide-returning-officer.md section 3)"),
-		                sid, what, el->dir, sid);
+	if (stat(path, &rst) != 0) {
+		if (errno != ENOENT)
+			memset(&rst, 0, sizeof rst); /* srec_stream_open names the fault */
+		else
+			return rec_fail(
+			    Q_ERR_NOTFOUND, msg, msgsz,
+			    _("station %s has no record (%s): close the station "
+			      "(quorum-ballot close) and copy its record into %s/stations/%s/ "
+			      "(docs/guide-returning-officer.md section 3)"),
+			    sid, what, el->dir, sid);
+	} else if (!S_ISREG(rst.st_mode)) { /* a FIFO would block the read */
+		return rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: not a regular file"), path);
+	}
 	if ((e = srec_stream_open(&rs, path, 0, why, sizeof why)) != Q_OK) {
 		e = rec_fail(e, msg, msgsz, "%s", why);
 		goto out;
@@ -962,6 +971,18 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 			goto out;
 		}
 		sd->checked_in = json_incref((json_t *)ci);
+		/* across stations (below): each id's SHA-256 to an external sort,
+		 * in place of the list */
+		for (size_t i = 0; i < json_array_size(ci); i++) {
+			const json_t *id = json_array_get(ci, i);
+			uint8_t h[SHA256_LEN];
+			sha256(h, json_string_value(id), json_string_length(id));
+			if ((e = alphasort_add(p->rollids, h, h + ALPHASORT_KEY_LEN,
+			                       ((uint64_t)p->station << 40) | i)) != Q_OK) {
+				e = sort_fail(e, msg, msgsz);
+				goto out;
+			}
+		}
 		/* R-5 (15): from minor 1 the record lists its proxy check-ins */
 		const json_t *fv = json_object_get(j, "format");
 		if (srec_format_minor(json_string_value(fv)) >= 1) {
@@ -1049,6 +1070,8 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 		goto out;
 	}
 	p->ncast += sd->nballots;
+	json_decref(sd->checked_in); /* its ids are in p->rollids */
+	sd->checked_in = NULL;
 	e = Q_OK;
 out:
 	if (p->progress)
@@ -1260,35 +1283,50 @@ static qerr check_alphas(tally_pass *p, const station_data *sds, size_t ns, char
 	}
 }
 
-typedef struct dup_ctx {
-	const station_data *sds;
-	char *msg;
-	size_t msgsz;
-} dup_ctx;
+static qerr record_rest(const char *path, json_t **out, char *msg, size_t msgsz);
 
-static int dup_cb(void *ctx, const char *id, size_t a, size_t b)
+/* The first roll id the merge finds twice (in SHA-256 order). */
+static void rollid_twice(void *ctx, const alphasort_item *first, const alphasort_item *later)
 {
-	dup_ctx *d = ctx;
-	(void)rec_fail(Q_ERR_EXISTS, d->msg, d->msgsz,
-	               _("roll id %s is checked in at two stations (%s and %s): one voter, two "
-	                 "ballots issued (R-5 (9))"),
-	               id, d->sds[a].id, d->sds[b].id);
-	return 1;
+	code_dup *d = ctx;
+	if (!d->have && (first->ref >> 40) != (later->ref >> 40)) {
+		d->have = 1;
+		d->first = *first;
+		d->later = *later;
+	}
 }
 
-/* R-5 (9), across stations: no roll id is in two stations' lists. */
-static qerr check_checked_in_cross(const station_data *sds, size_t ns, char *msg, size_t msgsz)
+/* R-5 (9), across stations: no roll id is in two stations' lists.  The
+ * lists are not kept: their ids' SHA-256 were sorted externally as each
+ * record was read, and the id found twice is read back from the record
+ * of its first station. */
+static qerr check_checked_in_cross(tally_pass *p, const station_data *sds, size_t ns, char *msg,
+                                   size_t msgsz)
 {
-	const json_t **lists = calloc(ns + 1, sizeof *lists);
-	dup_ctx d = {sds, msg, msgsz};
+	code_dup d;
+	char path[REC_PATH_MAX];
+	json_t *j = NULL;
 	qerr e;
-	if (lists == NULL)
-		return Q_ERR_NOMEM;
-	for (size_t s = 0; s < ns; s++)
-		lists[s] = sds[s].checked_in;
-	e = srec_checked_in_cross(lists, ns, dup_cb, &d, NULL);
-	free(lists);
-	return e == Q_ERR_STATE ? Q_ERR_EXISTS : e;
+	memset(&d, 0, sizeof d);
+	if ((e = alphasort_dups(p->rollids, rollid_twice, &d, NULL)) != Q_OK)
+		return sort_fail(e, msg, msgsz);
+	if (!d.have)
+		return Q_OK;
+	size_t a = (size_t)(d.first.ref >> 40), b = (size_t)(d.later.ref >> 40);
+	size_t i = (size_t)(d.first.ref & ((UINT64_C(1) << 40) - 1));
+	if (a >= ns || b >= ns)
+		return Q_ERR_STATE; /* not reached: refs are (station, index) */
+	if ((e = rec_path(path, sizeof path, p->el->dir, "stations/%s/station-record.json",
+	                  sds[a].id)) != Q_OK ||
+	    (e = record_rest(path, &j, msg, msgsz)) != Q_OK)
+		return e;
+	const json_t *id = json_array_get(json_object_get(j, "checked_in"), i);
+	e = rec_fail(Q_ERR_EXISTS, msg, msgsz,
+	             _("roll id %s is checked in at two stations (%s and %s): one voter, two "
+	               "ballots issued (R-5 (9))"),
+	             json_is_string(id) ? json_string_value(id) : "?", sds[a].id, sds[b].id);
+	json_decref(j);
+	return e;
 }
 
 static qerr build(const rec_election *el, const tally_opts *o, const tally_limits *lim,
@@ -1331,6 +1369,7 @@ static void pass_free(tally_pass *p)
 	free(p->off);
 	alphasort_free(p->codes);
 	alphasort_free(p->alphas);
+	alphasort_free(p->rollids);
 	named_tally_free(&p->nt);
 	free_agg(p->agg, p->st ? p->st->total_options : 0);
 	memset(p, 0, sizeof *p);
@@ -1371,7 +1410,8 @@ static qerr pass_init(tally_pass *p, const rec_election *el, const ballot_style 
 	    (p->wcap = calloc(p->wmax, sizeof *p->wcap)) == NULL ||
 	    (p->wcode = calloc(p->wmax, sizeof *p->wcode)) == NULL ||
 	    (p->codes = alphasort_new(p->sort_mem ? p->sort_mem : TALLY_SORT_MEM, 1)) == NULL ||
-	    (p->alphas = alphasort_new(p->sort_mem ? p->sort_mem : TALLY_SORT_MEM, 0)) == NULL)
+	    (p->alphas = alphasort_new(p->sort_mem ? p->sort_mem : TALLY_SORT_MEM, 0)) == NULL ||
+	    (p->rollids = alphasort_new(p->sort_mem ? p->sort_mem : LOG_SORT_MEM, 1)) == NULL)
 		return Q_ERR_NOMEM;
 	return Q_OK;
 }
@@ -1417,6 +1457,7 @@ static qerr build(const rec_election *el, const tally_opts *o, const tally_limit
 	 * sorts for the checks across stations below.  Nothing is written
 	 * before every check has passed. */
 	for (size_t s = 0; s < ns; s++) {
+		p.station = s;
 		if ((e = read_station(&p, el->manifest->stations[s].id, khex, &sds[s], msg,
 		                      msgsz)) != Q_OK)
 			goto out;
@@ -1425,7 +1466,7 @@ static qerr build(const rec_election *el, const tally_opts *o, const tally_limit
 		cast += sds[s].cast;
 	}
 	agg = p.agg;
-	if ((e = check_checked_in_cross(sds, ns, msg, msgsz)) != Q_OK)
+	if ((e = check_checked_in_cross(&p, sds, ns, msg, msgsz)) != Q_OK)
 		goto out;
 	/* R-5 (15): the proxy check-ins against the election's profiles */
 	{
