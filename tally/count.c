@@ -776,6 +776,7 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 		srec_ballot b;
 		uint8_t code[BALLOT_CODE_LEN];
 		int end = 0;
+		memset(&b, 0, sizeof b);
 		e = srec_stream_next(rs, &b, &end, why, sizeof why);
 		if (e != Q_OK && !b.bad) {
 			/* the JSON itself: malformed, truncated, too long */
