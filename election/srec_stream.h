@@ -28,7 +28,8 @@
  *
  * Not thread-safe (one reader per thread); nothing here is secret.
  * verify-election (audit/verify_stations.c) reads every station record
- * through it; the tally (tally/count.c) may adopt it.
+ * through it, and so does the tally (tally/count.c, docs/spec/record.md
+ * R-6.4).
  */
 #ifndef QUORUM_ELECTION_SREC_STREAM_H
 #define QUORUM_ELECTION_SREC_STREAM_H

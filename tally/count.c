@@ -5,6 +5,7 @@
  */
 #include "count.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "election/named.h"
 #include "election/progress.h"
 #include "election/srec.h"
+#include "election/srec_stream.h"
 #include "mix.h"
 
 #include "banned.h"
@@ -250,21 +252,18 @@ out:
 	return e;
 }
 
-/* ---- station records ---- */
+/* ---- station records, each read once (R-5, V-14) ---- */
 
+/* What the tally keeps of a station once its record is read: counts, the
+ * record's hash, its checked_in / proxies lists and its challenged
+ * ballots -- nothing per cast ballot (those went into the aggregate and
+ * the external sorts of the pass as they were read). */
 typedef struct station_data {
 	char id[MANIFEST_ID_MAX + 1];
 	uint64_t issued, cast, challenged, registered;
 	uint8_t record_hash[SHA256_LEN];
 	size_t nballots;
-	uint8_t **enc; /* nballots B-2 encodings; NULL once compacted */
-	size_t *len;
-	/* After the station's ballots are verified and added (tally_build
-	 * streams station by station), only what B-9 needs is kept: the
-	 * alphas of each cast ballot, ballot_style_nct (selections and
-	 * names) x 65 bytes per ballot, ballot i's at alphas + i * nct * 65. */
-	uint8_t *alphas;
-	uint8_t (*code)[BALLOT_CODE_LEN];
+	uint64_t first; /* number of its ballots[0] among all cast ballots, in record order */
 	json_t *checked_in; /* the record's checked_in list (R-5 (9)), a reference */
 	json_t *proxies; /* its proxies list (R-5 (15), P-7.6), a reference, or NULL */
 	size_t nch; /* challenged ballots: B-2 encodings, for B-9 */
@@ -274,13 +273,6 @@ typedef struct station_data {
 
 static void station_data_clear(station_data *sd)
 {
-	if (sd->enc != NULL)
-		for (size_t i = 0; i < sd->nballots; i++)
-			free(sd->enc[i]);
-	free(sd->enc);
-	free(sd->len);
-	free(sd->alphas);
-	free(sd->code);
 	json_decref(sd->checked_in);
 	json_decref(sd->proxies);
 	for (size_t i = 0; i < sd->nch; i++)
@@ -290,10 +282,60 @@ static void station_data_clear(station_data *sd)
 	memset(sd, 0, sizeof *sd);
 }
 
-static int cmp_code(const void *a, const void *b)
-{
-	return memcmp(a, b, BALLOT_CODE_LEN);
-}
+/* The refs of the station log's codes in a station's code sorter: above
+ * every ref of the record's own codes (2i and 2i + 1 for ballots[i]). */
+#define LOG_REF (UINT64_C(1) << 62)
+/* Memory of that sorter, and of the cross-station ones: an external sort
+ * keeps mem bytes of 40-byte items, then 64 KiB per sorted run while it
+ * merges (1M five-selection ballots: ~70 runs of alphas). */
+#define LOG_SORT_MEM (1u * 1024u * 1024u)
+#define TALLY_SORT_MEM (4u * 1024u * 1024u)
+
+/* The state of the tally's one pass over the station records. */
+typedef struct tally_pass {
+	const rec_election *el;
+	const ballot_style *st;
+	const point *K;
+	const point_table *Kt;
+	unsigned nthreads;
+	elgamal_ct **agg; /* the sum so far */
+	mix_lists *wl; /* or NULL */
+	alphasort *codes; /* R-6 (1): every cast ballot's tracking code */
+	alphasort *alphas; /* B-9: every alpha's fingerprint (B-9.1) */
+	alphasort *rollids; /* R-5 (9): SHA-256 of every checked-in roll id */
+	size_t station; /* the station being read (manifest order) */
+	named_tally nt; /* V-7.1, if the manifest has a named vote */
+	int has_named;
+	qerr named_e; /* the first named-vote fault, reported in its turn */
+	char named_msg[500];
+	size_t T, slen, *off; /* ballot_style_nct, B-2 length, ct offsets */
+	uint64_t ncast; /* cast ballots read so far, all stations */
+	/* the window: ballots read and not yet verified */
+	tally_item *items;
+	uint8_t **wenc;
+	size_t *wcap;
+	uint8_t (*wcode)[BALLOT_CODE_LEN];
+	size_t wn, wmax, wfirst; /* wfirst: station index of items[0] */
+	size_t sort_mem; /* tally_opts.sort_mem */
+	int progress;
+	progress bar;
+} tally_pass;
+
+/* One station while its record is read: the first fault of each kind,
+ * reported after the record's signature and header are checked, in the
+ * order the checks had when the record was loaded whole. */
+typedef struct station_scan {
+	size_t bad_order; /* P-7.1: not in ascending tracking-code order */
+	size_t bad_entry; /* no ballot, bad base64 or tracking code, B-4 */
+	int entry_kind; /* 0 no ballot, 1 bad base64 or tracking code, 2 B-4 */
+	size_t bad_ballot; /* does not decode or verify */
+	qerr ballot_e;
+	char ballot_why[256];
+	uint8_t ballot_code[BALLOT_CODE_LEN];
+	uint8_t prev[BALLOT_CODE_LEN];
+	int have_prev;
+	alphasort *logcodes; /* R-5 (7): the record's codes (twice) and the log's */
+} station_scan;
 
 static qerr hex_field(const json_t *o, const char *key, uint8_t *out, size_t len, const char *what,
                       char *msg, size_t msgsz)
@@ -338,21 +380,62 @@ static const uint8_t *entry_payload(const uint8_t *e, size_t len, const char *ta
 	return e + tl + 1;
 }
 
-/* R-5 (7): the station log. */
-static qerr check_station_log(const rec_election *el, const ballot_style *st, const char *sid,
-                              const note_verifier *vk, uint64_t size, const uint8_t root[32],
-                              uint64_t close_index, station_data *sd, char *msg, size_t msgsz)
+/* R-5 (7): the record's codes against the log's, both in one sorter.
+ * Keys come in ascending order; a record code's group opens with its own
+ * twin (refs 2i, 2i + 1), then the log's entries of that code.  The first
+ * record code with no log entry is the smallest, as a lookup of the
+ * record's codes (sorted, P-7.1) in record order finds it. */
+typedef struct log_match {
+	int pending, matched, missing;
+	uint8_t pcode[BALLOT_CODE_LEN], mcode[BALLOT_CODE_LEN];
+} log_match;
+
+static void log_match_close(log_match *m)
 {
+	if (m->pending && !m->matched && !m->missing) {
+		m->missing = 1;
+		memcpy(m->mcode, m->pcode, BALLOT_CODE_LEN);
+	}
+	m->pending = 0;
+}
+
+static void log_match_cb(void *ctx, const alphasort_item *first, const alphasort_item *later)
+{
+	log_match *m = ctx;
+	if (first->ref >= LOG_REF)
+		return; /* a code the log has twice, not in the record */
+	if (later->ref < LOG_REF) {
+		log_match_close(m);
+		m->pending = 1;
+		m->matched = 0;
+		memcpy(m->pcode, first->key, ALPHASORT_KEY_LEN);
+		memcpy(m->pcode + ALPHASORT_KEY_LEN, first->tag, ALPHASORT_KEY_LEN);
+	} else {
+		m->matched = 1;
+	}
+}
+
+/* R-5 (7): the station log.  Its ballot-cast entries go into logcodes
+ * beside the record's; its named-vote entries (V-7.1) are checked in the
+ * same read against checked_in (the first fault kept in p->named_e). */
+static qerr check_station_log(tally_pass *p, const char *sid, const note_verifier *vk,
+                              uint64_t size, const uint8_t root[32], uint64_t close_index,
+                              station_data *sd, alphasort *logcodes, const json_t *checked_in,
+                              char *msg, size_t msgsz)
+{
+	const rec_election *el = p->el;
 	char path[REC_PATH_MAX], lmsg[LOG_MSG_MAX];
 	audit_log *lg = NULL;
-	uint8_t *buf = NULL, (*codes)[BALLOT_CODE_LEN] = NULL;
+	uint8_t *buf = NULL;
 	merkle_hash r;
 	size_t ncodes = 0, nroll = 0;
 	uint64_t nopened = 0, nclosed = 0, closed_at = 0;
 	const note_verifier *lvk;
+	log_match lm;
 	qerr e;
 	size_t tl = strlen(TALLY_ENTRY_CAST);
 
+	memset(&lm, 0, sizeof lm);
 	if ((e = rec_path(path, sizeof path, el->dir, "stations/%s/log", sid)) != Q_OK)
 		return e;
 	{
@@ -386,8 +469,7 @@ static qerr check_station_log(const rec_election *el, const ballot_style *st, co
 		             _("station %s: the record's log size/root do not match its log"), sid);
 		goto out;
 	}
-	if ((buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL ||
-	    (codes = calloc(size ? size : 1, sizeof *codes)) == NULL) {
+	if ((buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
@@ -398,22 +480,35 @@ static qerr check_station_log(const rec_election *el, const ballot_style *st, co
 			             (unsigned long long)i, log_error(lg));
 			goto out;
 		}
-		const uint8_t *p;
+		const uint8_t *pp;
 		size_t pl;
 		if (len > tl && memcmp(buf, TALLY_ENTRY_CAST, tl) == 0 && buf[tl] == '\n') {
-			ballot_tracking_code(codes[ncodes++], st, buf + tl + 1, len - tl - 1);
-		} else if ((p = entry_payload(buf, len, SREC_ENTRY_CLOSED, &pl)) != NULL) {
+			uint8_t code[BALLOT_CODE_LEN];
+			ballot_tracking_code(code, p->st, buf + tl + 1, len - tl - 1);
+			if ((e = alphasort_add(logcodes, code, code + ALPHASORT_KEY_LEN,
+			                       LOG_REF + i)) != Q_OK)
+				goto out;
+			ncodes++;
+		} else if ((pp = entry_payload(buf, len, SREC_ENTRY_CLOSED, &pl)) != NULL) {
 			nclosed++;
 			closed_at = i;
-		} else if ((p = entry_payload(buf, len, SREC_ENTRY_OPENED, &pl)) != NULL) {
+		} else if ((pp = entry_payload(buf, len, SREC_ENTRY_OPENED, &pl)) != NULL) {
 			char why[400];
 			nopened++;
-			if ((e = srec_opened_check(p, pl, sid, el->manifest->hash, sd->registered,
+			if ((e = srec_opened_check(pp, pl, sid, el->manifest->hash, sd->registered,
 			                           why, sizeof why)) != Q_OK) {
 				e = rec_fail(e, msg, msgsz, _("station %s: log entry %llu: %s"),
 				             sid, (unsigned long long)i, why);
 				goto out;
 			}
+		} else if ((pp = entry_payload(buf, len, NAMED_ENTRY_TAG, &pl)) != NULL) {
+			/* V-7.1, checked in this read (tally_named_collect
+			 * reads the logs again for decrypt and report) */
+			char why[400];
+			if (p->has_named && p->named_e == Q_OK &&
+			    (p->named_e = named_tally_add(&p->nt, el->manifest, sid, i, checked_in,
+			                                  pp, pl, why, sizeof why)) != Q_OK)
+				snprintf(p->named_msg, sizeof p->named_msg, "%s (V-7.1)", why);
 		} else if ((e = check_roll_entry(el, sid, i, buf, len, &nroll, msg, msgsz)) != Q_OK)
 			goto out;
 	}
@@ -458,21 +553,22 @@ static qerr check_station_log(const rec_election *el, const ballot_style *st, co
 		    sid, ncodes, sd->nballots, (unsigned long long)sd->cast);
 		goto out;
 	}
-	qsort(codes, ncodes, sizeof *codes, cmp_code);
-	for (size_t i = 0; i < sd->nballots; i++)
-		if (bsearch(sd->code[i], codes, ncodes, sizeof *codes, cmp_code) == NULL) {
-			char hx[2 * BALLOT_CODE_LEN + 1];
-			hex_encode(hx, sd->code[i], BALLOT_CODE_LEN);
-			e = rec_fail(
-			    Q_ERR_CONSISTENCY, msg, msgsz,
-			    _("station %s: ballot %s of the record is not in the station log"), sid,
-			    hx);
-			goto out;
-		}
+	/* as many log entries as distinct record codes (P-7.1): the same
+	 * codes if each record code has one */
+	if ((e = alphasort_dups(logcodes, log_match_cb, &lm, NULL)) != Q_OK)
+		goto out;
+	log_match_close(&lm);
+	if (lm.missing) {
+		char hx[2 * BALLOT_CODE_LEN + 1];
+		hex_encode(hx, lm.mcode, BALLOT_CODE_LEN);
+		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+		             _("station %s: ballot %s of the record is not in the station log"),
+		             sid, hx);
+		goto out;
+	}
 	e = Q_OK;
 out:
 	free(buf);
-	free(codes);
 	log_close(lg);
 	return e;
 }
@@ -526,36 +622,134 @@ static qerr check_challenged(const ballot_style *st, const point *K, const char 
 	return Q_OK;
 }
 
-static qerr load_station(const rec_election *el, const ballot_style *st, const point *K,
-                         const char *sid, const char *khex, station_data *sd, char *msg,
-                         size_t msgsz)
+/* An external sort failed (alphasort: memory or its temporary file). */
+static qerr sort_fail(qerr e, char *msg, size_t msgsz)
 {
-	char path[REC_PATH_MAX], what[128];
-	uint8_t *rb = NULL, *sb = NULL, sig[SIG_LEN + 4], mh[SHA256_LEN], bh[SHA256_LEN], root[32];
-	size_t rlen, slen, siglen = 0;
+	return rec_fail(e, msg, msgsz,
+	                _("the tally's external sort failed: out of memory or no temporary file "
+	                  "(TMPDIR)"));
+}
+
+/* Verify the window's ballots (R-6.1) and add them (R-6.2) unless the
+ * station has a fault already; a failing ballot is kept in sc (the
+ * lowest), the rest are summed and handed to the sorts of the pass. */
+static qerr flush_window(tally_pass *p, station_data *sd, station_scan *sc, char *msg, size_t msgsz)
+{
+	elgamal_ct **sagg = NULL;
+	size_t n = p->wn, bad = SIZE_MAX;
+	char why[256] = "";
+	qerr e = Q_OK;
+	p->wn = 0;
+	if (n == 0 || sc->bad_order != SIZE_MAX || sc->bad_entry != SIZE_MAX ||
+	    sc->bad_ballot != SIZE_MAX)
+		return Q_OK;
+	e = tally_verify_aggregate(p->st, p->K, p->Kt, p->items, n, p->nthreads, NULL, NULL, &sagg,
+	                           &bad, why, sizeof why);
+	if (e != Q_OK) {
+		if (bad == SIZE_MAX || bad >= n)
+			return rec_fail(e, msg, msgsz, _("verification failed: %s"), qerr_str(e));
+		sc->bad_ballot = p->wfirst + bad;
+		sc->ballot_e = e;
+		snprintf(sc->ballot_why, sizeof sc->ballot_why, "%s", why);
+		memcpy(sc->ballot_code, p->wcode[bad], BALLOT_CODE_LEN);
+		return Q_OK;
+	}
+	for (size_t x = 0; x < p->st->total_options && e == Q_OK; x++)
+		e = elgamal_add(p->agg[x], p->agg[x], sagg[x]);
+	free_agg(sagg, p->st->total_options);
+	for (size_t i = 0; e == Q_OK && i < n; i++) {
+		uint64_t r = sd->first + p->wfirst + i;
+		const uint8_t *c = p->wcode[i];
+		/* R-12.1: the write-in tuples of the verified ballots, in
+		 * record order */
+		if (p->wl != NULL &&
+		    (e = mix_lists_add(p->wl, p->st, p->items[i].enc, p->items[i].len)) != Q_OK)
+			break;
+		/* R-6 (1): its tracking code; B-9: its alphas (selections and
+		 * write-in names), both sorted and merged after the last
+		 * station */
+		if ((e = alphasort_add(p->codes, c, c + ALPHASORT_KEY_LEN, r)) != Q_OK)
+			return sort_fail(e, msg, msgsz);
+		for (size_t t = 0; t < p->T && p->items[i].len == p->slen; t++) {
+			uint8_t fp[ALPHASORT_KEY_LEN];
+			alphasort_fingerprint(fp, p->items[i].enc + p->off[t]);
+			if ((e = alphasort_add(p->alphas, fp, c, r * p->T + t)) != Q_OK)
+				return sort_fail(e, msg, msgsz);
+		}
+	}
+	return e;
+}
+
+/* Ballot b (read, its tracking code code checked) into the window. */
+static qerr window_add(tally_pass *p, const srec_ballot *b, const uint8_t code[BALLOT_CODE_LEN])
+{
+	size_t k = p->wn;
+	if (k == 0)
+		p->wfirst = b->index;
+	if (p->wcap[k] < b->len) {
+		uint8_t *nb = realloc(p->wenc[k], b->len);
+		if (nb == NULL)
+			return Q_ERR_NOMEM;
+		p->wenc[k] = nb;
+		p->wcap[k] = b->len;
+	}
+	memcpy(p->wenc[k], b->enc, b->len);
+	p->items[k].enc = p->wenc[k];
+	p->items[k].len = b->len;
+	memcpy(p->wcode[k], code, BALLOT_CODE_LEN);
+	p->wn++;
+	return Q_OK;
+}
+
+/* Read station sid's record once through (election/srec_stream.h): every
+ * byte hashed for the signature, each ballot entry checked (P-7.1 order,
+ * base64, B-4), its code handed to the station's log comparison, and the
+ * ballots verified and summed a window at a time.  Then, in the order of
+ * R-5, the record's signature and other members, the faults found among
+ * the ballots, the challenged ballots and the log. */
+static qerr read_station(tally_pass *p, const char *sid, const char *khex, station_data *sd,
+                         char *msg, size_t msgsz)
+{
+	const rec_election *el = p->el;
+	char path[REC_PATH_MAX], what[128], why[300];
+	uint8_t *sb = NULL, sig[SIG_LEN + 4], mh[SHA256_LEN], bh[SHA256_LEN], root[32];
+	size_t slen, siglen = 0, nb = 0;
+	srec_stream *rs = NULL;
 	json_t *j = NULL;
-	json_error_t je;
 	const json_t *v, *lg, *counts, *arr;
 	note_verifier vk;
 	checkpoint cp;
-	uint64_t lsize, close_index;
+	uint64_t lsize, close_index, est;
+	station_scan sc;
+	struct stat rst;
+	char label[160];
 	qerr e;
 
 	memset(sd, 0, sizeof *sd);
+	memset(&sc, 0, sizeof sc);
+	sc.bad_order = sc.bad_entry = sc.bad_ballot = SIZE_MAX;
 	snprintf(sd->id, sizeof sd->id, "%s", sid);
+	sd->first = p->ncast;
 	snprintf(what, sizeof what, "stations/%s/station-record.json", sid);
 	if ((e = rec_path(path, sizeof path, el->dir, "%s", what)) != Q_OK)
 		return e;
-	e = rec_read_file(path, REC_MAX_FILE, &rb, &rlen, msg, msgsz);
-	if (e == Q_ERR_NOTFOUND)
-		return rec_fail(e, msg, msgsz,
-		                _("station %s has no record (%s): close the station "
-		                  "(quorum-ballot close) and copy its record into %s/stations/%s/ "
-		                  "(docs/guide-returning-officer.md section 3)"),
-		                sid, what, el->dir, sid);
-	if (e != Q_OK)
-		return e;
-	sha256(sd->record_hash, rb, rlen);
+	if (stat(path, &rst) != 0) {
+		if (errno != ENOENT)
+			memset(&rst, 0, sizeof rst); /* srec_stream_open names the fault */
+		else
+			return rec_fail(
+			    Q_ERR_NOTFOUND, msg, msgsz,
+			    _("station %s has no record (%s): close the station "
+			      "(quorum-ballot close) and copy its record into %s/stations/%s/ "
+			      "(docs/guide-returning-officer.md section 3)"),
+			    sid, what, el->dir, sid);
+	} else if (!S_ISREG(rst.st_mode)) { /* a FIFO would block the read */
+		return rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: not a regular file"), path);
+	}
+	if ((e = srec_stream_open(&rs, path, 0, why, sizeof why)) != Q_OK) {
+		e = rec_fail(e, msg, msgsz, "%s", why);
+		goto out;
+	}
 	if ((e = rec_path(path, sizeof path, el->dir, "%s.sig", what)) != Q_OK ||
 	    (e = rec_read_file(path, 1024, &sb, &slen, msg, msgsz)) != Q_OK)
 		goto out;
@@ -567,23 +761,95 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 		             what);
 		goto out;
 	}
-	j = json_loadb((const char *)rb, rlen, JSON_REJECT_DUPLICATES, &je);
-	if (!json_is_object(j)) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: line %d: %s"), what, je.line,
-		             je.text);
+	if ((sc.logcodes = alphasort_new(p->sort_mem ? p->sort_mem : LOG_SORT_MEM, 1)) == NULL) {
+		e = Q_ERR_NOMEM;
 		goto out;
 	}
+	/* the bar counts ballots; their number is estimated from the size */
+	est = (uint64_t)rst.st_size / (p->slen / 3 * 4 + 100) + 1;
+	if (p->progress) {
+		snprintf(label, sizeof label, _("verifying ballots, station %s"), sid);
+		progress_begin(&p->bar, 2, label, est);
+		progress_unit(&p->bar, _("ballots"));
+	}
+	for (;;) {
+		srec_ballot b;
+		uint8_t code[BALLOT_CODE_LEN];
+		int end = 0;
+		memset(&b, 0, sizeof b);
+		e = srec_stream_next(rs, &b, &end, why, sizeof why);
+		if (e != Q_OK && !b.bad) {
+			/* the JSON itself: malformed, truncated, too long */
+			e = e == Q_ERR_NOMEM ? e : rec_fail(e, msg, msgsz, "%s: %s", what, why);
+			goto out;
+		}
+		if (end)
+			break;
+		if (b.bad) {
+			if (sc.bad_entry == SIZE_MAX) {
+				sc.bad_entry = b.index;
+				sc.entry_kind = strstr(why, "base64") != NULL;
+			}
+			continue;
+		}
+		/* P-7.1: strictly ascending tracking codes */
+		if (sc.have_prev && memcmp(sc.prev, b.code, BALLOT_CODE_LEN) >= 0 &&
+		    sc.bad_order == SIZE_MAX)
+			sc.bad_order = b.index;
+		memcpy(sc.prev, b.code, BALLOT_CODE_LEN);
+		sc.have_prev = 1;
+		if (sc.bad_entry != SIZE_MAX)
+			continue;
+		/* B-4: the tracking code is the ballot's */
+		ballot_tracking_code(code, p->st, b.enc, b.len);
+		if (memcmp(code, b.code, BALLOT_CODE_LEN) != 0) {
+			sc.bad_entry = b.index;
+			sc.entry_kind = 2;
+			continue;
+		}
+		/* R-5 (7): looked up in the log below */
+		if ((e = alphasort_add(sc.logcodes, code, code + ALPHASORT_KEY_LEN,
+		                       2 * (uint64_t)b.index)) != Q_OK ||
+		    (e = alphasort_add(sc.logcodes, code, code + ALPHASORT_KEY_LEN,
+		                       2 * (uint64_t)b.index + 1)) != Q_OK) {
+			e = sort_fail(e, msg, msgsz);
+			goto out;
+		}
+		if (sc.bad_order != SIZE_MAX || sc.bad_ballot != SIZE_MAX)
+			continue;
+		if ((e = window_add(p, &b, code)) != Q_OK)
+			goto out;
+		if (p->wn == p->wmax) {
+			if ((e = flush_window(p, sd, &sc, msg, msgsz)) != Q_OK)
+				goto out;
+			if (p->progress) {
+				if (b.index + 1 > est)
+					p->bar.total = est = b.index + 1;
+				progress_update(&p->bar, b.index + 1);
+			}
+		}
+	}
+	if ((e = flush_window(p, sd, &sc, msg, msgsz)) != Q_OK)
+		goto out;
+	e = srec_stream_finish(rs, &j, sd->record_hash, &nb, why, sizeof why);
+	if (e != Q_OK) {
+		e = e == Q_ERR_NOMEM ? e : rec_fail(e, msg, msgsz, "%s: %s", what, why);
+		goto out;
+	}
+	if (p->progress) {
+		p->bar.total = nb;
+		progress_update(&p->bar, nb);
+		progress_end(&p->bar);
+	}
+	sd->nballots = nb;
 	/* R-11.2: a record of a major version the tally does not know is
 	 * refused, naming the version found and the one known */
 	v = json_object_get(j, "format");
-	{
-		char why[300];
-		if ((e = srec_format_check(json_is_string(v) ? json_string_value(v) : NULL,
-		                           "quorum-station-record", TALLY_STATION_RECORD_MAJOR, why,
-		                           sizeof why)) != Q_OK) {
-			e = rec_fail(e, msg, msgsz, _("station %s: %s: %s"), sid, what, why);
-			goto out;
-		}
+	if ((e = srec_format_check(json_is_string(v) ? json_string_value(v) : NULL,
+	                           "quorum-station-record", TALLY_STATION_RECORD_MAJOR, why,
+	                           sizeof why)) != Q_OK) {
+		e = rec_fail(e, msg, msgsz, _("station %s: %s: %s"), sid, what, why);
+		goto out;
 	}
 	lg = json_object_get(j, "log");
 	v = json_object_get(lg, "vkey");
@@ -622,7 +888,9 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 	/* R-5 (2): Ed25519 over tag || SHA-256(record bytes) (P-7.2) */
 	{
 		uint8_t m[SREC_SIG_MSG_LEN];
-		srec_sig_message(m, rb, rlen);
+		/* the record's SHA-256, from the one read (P-7.2) */
+		memcpy(m, SREC_SIG_TAG, SREC_SIG_TAG_LEN);
+		memcpy(m + SREC_SIG_TAG_LEN, sd->record_hash, SHA256_LEN);
 		e = sig_verify(vk.pk, m, sizeof m, sig);
 		if (e != Q_OK) {
 			e = rec_fail(
@@ -698,13 +966,24 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 	}
 	/* R-5 (9): the roll ids checked in */
 	{
-		char why[200];
 		const json_t *ci = json_object_get(j, "checked_in");
 		if ((e = srec_checked_in_check(ci, sd->issued, why, sizeof why)) != Q_OK) {
 			e = rec_fail(e, msg, msgsz, _("station %s: %s (R-5 (9))"), sid, why);
 			goto out;
 		}
 		sd->checked_in = json_incref((json_t *)ci);
+		/* across stations (below): each id's SHA-256 to an external sort,
+		 * in place of the list */
+		for (size_t i = 0; i < json_array_size(ci); i++) {
+			const json_t *id = json_array_get(ci, i);
+			uint8_t h[SHA256_LEN];
+			sha256(h, json_string_value(id), json_string_length(id));
+			if ((e = alphasort_add(p->rollids, h, h + ALPHASORT_KEY_LEN,
+			                       ((uint64_t)p->station << 40) | i)) != Q_OK) {
+				e = sort_fail(e, msg, msgsz);
+				goto out;
+			}
+		}
 		/* R-5 (15): from minor 1 the record lists its proxy check-ins */
 		const json_t *fv = json_object_get(j, "format");
 		if (srec_format_minor(json_string_value(fv)) >= 1) {
@@ -731,55 +1010,31 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 		    sid);
 		goto out;
 	}
-	/* ballots */
-	arr = json_object_get(j, "ballots");
-	if (!json_is_array(arr)) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: \"ballots\" is not an array"), what);
+	/* P-7.1, the ballots' entries: the first fault found as they were
+	 * read, an order fault before an entry's */
+	if (sc.bad_order != SIZE_MAX) {
+		snprintf(why, sizeof why,
+		         "ballots[%zu]: not in ascending tracking-code order after ballots[%zu] "
+		         "(P-7.1)",
+		         sc.bad_order, sc.bad_order - 1);
+		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz, _("station %s: %s: %s"), sid, what,
+		             why);
 		goto out;
 	}
-	{
-		char why[200];
-		if ((e = srec_sorted_check(arr, "ballots", why, sizeof why)) != Q_OK) {
-			e = rec_fail(e, msg, msgsz, _("station %s: %s: %s"), sid, what, why);
-			goto out;
-		}
-	}
-	sd->nballots = json_array_size(arr);
-	if ((sd->enc = calloc(sd->nballots + 1, sizeof *sd->enc)) == NULL ||
-	    (sd->len = calloc(sd->nballots + 1, sizeof *sd->len)) == NULL ||
-	    (sd->code = calloc(sd->nballots + 1, sizeof *sd->code)) == NULL) {
-		e = Q_ERR_NOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < sd->nballots; i++) {
-		const json_t *b = json_array_get(arr, i), *bs = json_object_get(b, "ballot");
-		uint8_t code[BALLOT_CODE_LEN];
-		size_t bl;
-		if (!json_is_string(bs) || json_string_length(bs) > 4u * 1024u * 1024u) {
+	if (sc.bad_entry != SIZE_MAX) {
+		if (sc.entry_kind == 0)
 			e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: ballots[%zu] has no ballot"),
-			             what, i);
-			goto out;
-		}
-		bl = b64_max_decoded_len(json_string_length(bs));
-		if ((sd->enc[i] = malloc(bl ? bl : 1)) == NULL) {
-			e = Q_ERR_NOMEM;
-			goto out;
-		}
-		if (b64_decode(sd->enc[i], &sd->len[i], json_string_value(bs),
-		               json_string_length(bs)) != Q_OK ||
-		    hex_field(b, "tracking_code", code, sizeof code, what, NULL, 0) != Q_OK) {
+			             what, sc.bad_entry);
+		else if (sc.entry_kind == 1)
 			e = rec_fail(Q_ERR_FORMAT, msg, msgsz,
-			             _("%s: ballots[%zu]: bad base64 or tracking code"), what, i);
-			goto out;
-		}
-		ballot_tracking_code(sd->code[i], st, sd->enc[i], sd->len[i]);
-		if (memcmp(code, sd->code[i], BALLOT_CODE_LEN) != 0) {
+			             _("%s: ballots[%zu]: bad base64 or tracking code"), what,
+			             sc.bad_entry);
+		else
 			e = rec_fail(
 			    Q_ERR_FORMAT, msg, msgsz,
 			    _("%s: ballots[%zu]: the tracking code is not the ballot's (B-4)"),
-			    what, i);
-			goto out;
-		}
+			    what, sc.bad_entry);
+		goto out;
 	}
 	if (sd->nballots != sd->cast) {
 		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
@@ -794,285 +1049,392 @@ static qerr load_station(const rec_election *el, const ballot_style *st, const p
 		             (unsigned long long)sd->challenged);
 		goto out;
 	}
-	{
-		char why[200];
-		if ((e = srec_sorted_check(arr, "challenged", why, sizeof why)) != Q_OK) {
-			e = rec_fail(e, msg, msgsz, _("station %s: %s: %s"), sid, what, why);
-			goto out;
-		}
+	if ((e = srec_sorted_check(arr, "challenged", why, sizeof why)) != Q_OK) {
+		e = rec_fail(e, msg, msgsz, _("station %s: %s: %s"), sid, what, why);
+		goto out;
 	}
-	if ((e = check_challenged(st, K, sid, arr, sd, msg, msgsz)) != Q_OK)
+	if ((e = check_challenged(p->st, p->K, sid, arr, sd, msg, msgsz)) != Q_OK)
 		goto out;
 	if (rec_json_u64(lg, "close_index", UINT64_MAX >> 1, &close_index, what, NULL, 0) != Q_OK)
 		close_index = UINT64_MAX;
-	e = check_station_log(el, st, sid, &vk, lsize, root, close_index, sd, msg, msgsz);
+	if ((e = check_station_log(p, sid, &vk, lsize, root, close_index, sd, sc.logcodes,
+	                           sd->checked_in, msg, msgsz)) != Q_OK)
+		goto out;
+	/* the ballots' proofs, after the record and its log */
+	if (sc.bad_ballot != SIZE_MAX) {
+		char hx[2 * BALLOT_CODE_LEN + 1];
+		hex_encode(hx, sc.ballot_code, BALLOT_CODE_LEN);
+		e = rec_fail(sc.ballot_e, msg, msgsz,
+		             _("station %s, ballot %zu (tracking code %s): %s -- a "
+		               "ballot of another election or a forged ballot is refused"),
+		             sid, sc.bad_ballot, hx, sc.ballot_why);
+		goto out;
+	}
+	p->ncast += sd->nballots;
+	json_decref(sd->checked_in); /* its ids are in p->rollids */
+	sd->checked_in = NULL;
+	e = Q_OK;
 out:
+	if (p->progress)
+		progress_end(&p->bar);
 	if (e != Q_OK)
 		station_data_clear(sd);
+	alphasort_free(sc.logcodes);
+	srec_stream_free(rs);
 	json_decref(j);
-	free(rb);
 	free(sb);
 	return e;
 }
 
-typedef struct dup_ctx {
-	const station_data *sds;
-	char *msg;
-	size_t msgsz;
-} dup_ctx;
+/* ---- across stations: a ballot twice (R-6 (1)), an alpha twice (B-9) ---- */
 
-static int dup_cb(void *ctx, const char *id, size_t a, size_t b)
+/* The station holding cast ballot number r (record order). */
+static const station_data *station_of(const station_data *sds, size_t ns, uint64_t r)
 {
-	dup_ctx *d = ctx;
-	(void)rec_fail(Q_ERR_EXISTS, d->msg, d->msgsz,
-	               _("roll id %s is checked in at two stations (%s and %s): one voter, two "
-	                 "ballots issued (R-5 (9))"),
-	               id, d->sds[a].id, d->sds[b].id);
-	return 1;
-}
-
-/* R-5 (9), across stations: no roll id is in two stations' lists. */
-static qerr check_checked_in_cross(const station_data *sds, size_t ns, char *msg, size_t msgsz)
-{
-	const json_t **lists = calloc(ns + 1, sizeof *lists);
-	dup_ctx d = {sds, msg, msgsz};
-	qerr e;
-	if (lists == NULL)
-		return Q_ERR_NOMEM;
 	for (size_t s = 0; s < ns; s++)
-		lists[s] = sds[s].checked_in;
-	e = srec_checked_in_cross(lists, ns, dup_cb, &d, NULL);
-	free(lists);
-	return e == Q_ERR_STATE ? Q_ERR_EXISTS : e;
+		if (r >= sds[s].first && r - sds[s].first < sds[s].nballots)
+			return &sds[s];
+	return NULL; /* not reached: every ref is a ballot's */
 }
 
-typedef struct code_ref {
-	uint8_t code[BALLOT_CODE_LEN];
-	size_t station;
-} code_ref;
+typedef struct code_dup {
+	int have;
+	alphasort_item first, later;
+} code_dup;
 
-static int cmp_ref(const void *a, const void *b)
+/* The first repeated code of the merge is the smallest. */
+static void code_twice(void *ctx, const alphasort_item *first, const alphasort_item *later)
 {
-	return memcmp(((const code_ref *)a)->code, ((const code_ref *)b)->code, BALLOT_CODE_LEN);
+	code_dup *d = ctx;
+	if (!d->have) {
+		d->have = 1;
+		d->first = *first;
+		d->later = *later;
+	}
 }
 
-/* ---- B-9: no ciphertext alpha twice in the record ---- */
-
-/* Keep of each verified cast ballot of sd only its alphas (B-9) and drop
- * the encodings: ~T x 65 + 32 bytes per ballot stay instead of the whole
- * B-2 encoding (3,378 bytes for five selections). */
-static qerr station_compact(const ballot_style *st, station_data *sd)
+/* R-6 (1): no tracking code twice among the cast ballots of all
+ * stations (within a station P-7.1 already refused it). */
+static qerr check_codes(tally_pass *p, const station_data *sds, size_t ns, char *msg, size_t msgsz)
 {
-	size_t T = ballot_style_nct(st), *off; /* selections and names (B-9.1) */
-	if (sd->enc == NULL)
-		return Q_OK;
-	if ((off = calloc(T + 1, sizeof *off)) == NULL)
-		return Q_ERR_NOMEM;
-	(void)ballot_style_ct_offsets(st, off);
-	if (sd->nballots > 0 &&
-	    (sd->alphas = malloc(sd->nballots * (T ? T : 1) * ALPHASET_ALPHA_LEN)) == NULL) {
-		free(off);
-		return Q_ERR_NOMEM;
+	code_dup d;
+	qerr e;
+	memset(&d, 0, sizeof d);
+	if ((e = alphasort_dups(p->codes, code_twice, &d, NULL)) != Q_OK)
+		return sort_fail(e, msg, msgsz);
+	if (d.have) {
+		char hx[2 * BALLOT_CODE_LEN + 1];
+		uint8_t code[BALLOT_CODE_LEN];
+		const station_data *a = station_of(sds, ns, d.first.ref),
+		                   *b = station_of(sds, ns, d.later.ref);
+		memcpy(code, d.first.key, ALPHASORT_KEY_LEN);
+		memcpy(code + ALPHASORT_KEY_LEN, d.first.tag, ALPHASORT_KEY_LEN);
+		hex_encode(hx, code, BALLOT_CODE_LEN);
+		return rec_fail(Q_ERR_EXISTS, msg, msgsz,
+		                _("ballot %s appears twice (stations %s and %s): refused"), hx,
+		                a ? a->id : "?", b ? b->id : "?");
 	}
-	for (size_t i = 0; i < sd->nballots; i++) {
-		for (size_t x = 0; x < T; x++)
-			memcpy(sd->alphas + (i * T + x) * ALPHASET_ALPHA_LEN, sd->enc[i] + off[x],
-			       ALPHASET_ALPHA_LEN);
-		free(sd->enc[i]);
-	}
-	free(sd->enc);
-	sd->enc = NULL;
-	free(off);
 	return Q_OK;
 }
 
-typedef struct aplace {
-	size_t station, index;
-	int chal;
-	/* challenged: the B-2 encoding (alpha s at off[s]); cast: the
-	 * station's kept alphas of the ballot (alpha s at s * 65) */
-	const uint8_t *enc;
-	const uint8_t *code; /* the tracking code (B-4) */
-} aplace;
+typedef struct alpha_dup {
+	uint64_t T, ncast;
+	int have;
+	alphasort_item first, later;
+} alpha_dup;
 
-typedef struct alpha_ctx {
-	const aplace *pl;
-	const size_t *off; /* where ciphertext s starts in B-2 (ballot_style_ct_offsets) */
-	size_t T;
-} alpha_ctx;
-
-static const uint8_t *alpha_at(const alpha_ctx *a, const aplace *p, size_t s)
+/* Keep the pair whose later place comes first in record order (cast
+ * ballots, then challenged; within a ballot its ciphertexts in order):
+ * the pair a reading in that order meets first. */
+static void alpha_twice(void *ctx, const alphasort_item *first, const alphasort_item *later)
 {
-	return p->chal ? p->enc + a->off[s] : p->enc + s * ALPHASET_ALPHA_LEN;
+	alpha_dup *d = ctx;
+	/* the same ballot (the same tracking code) at the same place, cast at
+	 * two stations (R-6 (1) refused it) or challenged at two (never
+	 * counted): not a replayed ciphertext */
+	if (first->ref % d->T == later->ref % d->T &&
+	    memcmp(first->tag, later->tag, ALPHASORT_KEY_LEN) == 0 &&
+	    (first->ref / d->T >= d->ncast) == (later->ref / d->T >= d->ncast))
+		return;
+	if (!d->have || later->ref < d->later.ref) {
+		d->have = 1;
+		d->first = *first;
+		d->later = *later;
+	}
 }
 
-static int alpha_same(void *vctx, uint64_t earlier, const uint8_t alpha[ALPHASET_ALPHA_LEN])
+typedef struct aplace {
+	const station_data *sd;
+	size_t index;
+	int chal;
+	char hx[2 * BALLOT_CODE_LEN + 4]; /* its tracking code, or its first half and "..." */
+} aplace;
+
+/* Where the alpha of ref is: the station, ballot and tracking code. */
+static void alpha_where(aplace *w, const tally_pass *p, const station_data *sds, size_t ns,
+                        const alphasort_item *it)
 {
-	const alpha_ctx *a = vctx;
-	return memcmp(alpha_at(a, &a->pl[earlier / a->T], earlier % a->T), alpha,
-	              ALPHASET_ALPHA_LEN) == 0;
+	uint64_t r = it->ref / p->T;
+	memset(w, 0, sizeof *w);
+	if (r < p->ncast) {
+		w->sd = station_of(sds, ns, r);
+		w->index = w->sd ? (size_t)(r - w->sd->first) : 0;
+		/* of a cast ballot the sort kept the code's first half */
+		hex_encode(w->hx, it->tag, ALPHASORT_KEY_LEN);
+		memcpy(w->hx + 2 * ALPHASORT_KEY_LEN, "...", 4);
+		return;
+	}
+	w->chal = 1;
+	r -= p->ncast;
+	for (size_t s = 0; s < ns; s++) {
+		if (r < sds[s].nch) {
+			uint8_t code[BALLOT_CODE_LEN];
+			w->sd = &sds[s];
+			w->index = (size_t)r;
+			ballot_tracking_code(code, p->st, sds[s].ch_enc[r], sds[s].ch_len[r]);
+			hex_encode(w->hx, code, BALLOT_CODE_LEN);
+			return;
+		}
+		r -= sds[s].nch;
+	}
 }
 
 /* "station s1, ballot 2 (tracking code ...) contest 0 option 1" */
-static void alpha_place(char *out, size_t outsz, const ballot_style *st, const station_data *sds,
-                        const alpha_ctx *a, uint64_t ref)
+static void alpha_place(char *out, size_t outsz, const tally_pass *p, const station_data *sds,
+                        size_t ns, const alphasort_item *it)
 {
-	const aplace *p = &a->pl[ref / a->T];
-	ballot_ct_place w = {0, 0, UINT32_MAX, 0};
-	char hx[2 * BALLOT_CODE_LEN + 1];
-	if (ballot_style_ct_place(st, (size_t)(ref % a->T), &w) != Q_OK)
-		w.slot = UINT32_MAX; /* ref % T < T: not reached */
-	hex_encode(hx, p->code, BALLOT_CODE_LEN);
-	if (w.slot == UINT32_MAX)
+	aplace w;
+	ballot_ct_place c = {0, 0, UINT32_MAX, 0};
+	alpha_where(&w, p, sds, ns, it);
+	if (ballot_style_ct_place(p->st, (size_t)(it->ref % p->T), &c) != Q_OK)
+		c.slot = UINT32_MAX; /* ref % T < T: not reached */
+	if (c.slot == UINT32_MAX)
 		snprintf(out, outsz,
 		         _("station %s, %s %zu (tracking code %s) contest %zu option %zu"),
-		         sds[p->station].id, p->chal ? _("challenged ballot") : _("ballot"),
-		         p->index, hx, (size_t)w.contest, (size_t)w.option);
+		         w.sd ? w.sd->id : "?", w.chal ? _("challenged ballot") : _("ballot"),
+		         w.index, w.hx, (size_t)c.contest, (size_t)c.option);
 	else
 		snprintf(out, outsz,
 		         _("station %s, %s %zu (tracking code %s) contest %zu write-in %zu name "
 		           "point %zu"),
-		         sds[p->station].id, p->chal ? _("challenged ballot") : _("ballot"),
-		         p->index, hx, (size_t)w.contest, (size_t)w.slot, (size_t)w.point);
+		         w.sd ? w.sd->id : "?", w.chal ? _("challenged ballot") : _("ballot"),
+		         w.index, w.hx, (size_t)c.contest, (size_t)c.slot, (size_t)c.point);
 }
 
-/* B-9: every cast and challenged ballot of every station; the first
- * alpha seen twice refuses the tally, naming both places. */
-static qerr check_alphas(const ballot_style *st, const station_data *sds, size_t ns, char *msg,
-                         size_t msgsz)
+/* B-9: every cast ballot's alphas went into p->alphas as they were
+ * verified; now the challenged ones (numbered after them), then the
+ * merge.  The first alpha seen twice refuses the tally, naming both
+ * places.  A fingerprint match is not confirmed on the full 65 bytes
+ * (the pass no longer holds them): B-9.2 bounds that chance. */
+static qerr check_alphas(tally_pass *p, const station_data *sds, size_t ns, char *msg, size_t msgsz)
 {
-	size_t T = ballot_style_nct(st), n = 0, slen = ballot_style_encoded_len(st);
-	size_t *off = NULL, nch = 0;
-	aplace *pl = NULL;
-	alphaset *set = NULL;
-	uint8_t(*chcode)[BALLOT_CODE_LEN] = NULL;
-	qerr e = Q_ERR_NOMEM;
-	for (size_t s = 0; s < ns; s++) {
-		n += sds[s].nballots + sds[s].nch;
-		nch += sds[s].nch;
-	}
-	if (T == 0 || n == 0)
+	alpha_dup d;
+	uint64_t g = 0;
+	qerr e;
+	if (p->T == 0)
 		return Q_OK;
-	if ((off = calloc(T, sizeof *off)) == NULL || (pl = calloc(n, sizeof *pl)) == NULL ||
-	    (chcode = calloc(nch + 1, sizeof *chcode)) == NULL ||
-	    (set = alphaset_new(n * T)) == NULL)
-		goto out;
-	(void)ballot_style_ct_offsets(st, off);
-	n = 0;
-	nch = 0;
-	/* B-9.3: every cast ballot in record order, then every challenged one
-	 * (cast ones verified and compacted: their alphas are kept) */
 	for (size_t s = 0; s < ns; s++)
-		for (size_t i = 0; i < sds[s].nballots; i++)
-			pl[n++] = (aplace){s, i, 0, sds[s].alphas + i * T * ALPHASET_ALPHA_LEN,
-			                   sds[s].code[i]};
-	for (size_t s = 0; s < ns; s++)
-		for (size_t i = 0; i < sds[s].nch; i++)
-			if (sds[s].ch_len[i] == slen) { /* decoded by check_challenged */
-				ballot_tracking_code(chcode[nch], st, sds[s].ch_enc[i], slen);
-				pl[n++] = (aplace){s, i, 1, sds[s].ch_enc[i], chcode[nch++]};
+		for (size_t i = 0; i < sds[s].nch; i++, g++) {
+			uint8_t code[BALLOT_CODE_LEN];
+			if (sds[s].ch_len[i] != p->slen) /* decoded by check_challenged */
+				continue;
+			ballot_tracking_code(code, p->st, sds[s].ch_enc[i], sds[s].ch_len[i]);
+			for (size_t t = 0; t < p->T; t++) {
+				uint8_t fp[ALPHASORT_KEY_LEN];
+				alphasort_fingerprint(fp, sds[s].ch_enc[i] + p->off[t]);
+				if ((e = alphasort_add(p->alphas, fp, code,
+				                       (p->ncast + g) * p->T + t)) != Q_OK)
+					return sort_fail(e, msg, msgsz);
 			}
-	alpha_ctx a = {pl, off, T};
-	for (uint64_t r = 0; r < n; r++)
-		for (size_t s = 0; s < T; s++) {
-			uint64_t earlier = 0;
-			e = alphaset_add(set, alpha_at(&a, &pl[r], s), r * T + s, alpha_same, &a,
-			                 &earlier);
-			/* the same tracking code: the same B-2 encoding (B-4, a
-			 * SHA-256 of it) */
-			if (e == Q_ERR_EXISTS && earlier % T == s &&
-			    memcmp(pl[earlier / T].code, pl[r].code, BALLOT_CODE_LEN) == 0) {
-				/* the same ballot at the same place: not a replayed
-				 * ciphertext but a ballot twice.  Cast twice was refused
-				 * (R-6 (1)); challenged at two stations is never counted;
-				 * challenged and cast is refused here (B-9.3) */
-				const aplace *x = &pl[earlier / T], *y = &pl[r];
-				if (x->chal == y->chal)
-					continue;
-				if (x->chal) {
-					const aplace *t = x;
-					x = y;
-					y = t;
-				}
-				e = rec_fail(
-				    Q_ERR_CONSISTENCY, msg, msgsz,
-				    _("station %s, challenged ballot %zu was also cast (station "
-				      "%s, ballot %zu): a challenged ballot is never counted "
-				      "(B-9)"),
-				    sds[y->station].id, y->index, sds[x->station].id, x->index);
-				goto out;
-			}
-			if (e == Q_ERR_EXISTS) {
-				char p1[300], p2[300];
-				alpha_place(p1, sizeof p1, st, sds, &a, earlier);
-				alpha_place(p2, sizeof p2, st, sds, &a, r * T + s);
-				e = rec_fail(
-				    Q_ERR_CONSISTENCY, msg, msgsz,
-				    _("the same ciphertext (alpha) is at %s and at %s: a "
-				      "ciphertext replayed from another ballot or place is "
-				      "refused (B-9)"),
-				    p1, p2);
-				goto out;
-			}
-			if (e != Q_OK)
-				goto out;
 		}
-	e = Q_OK;
-out:
-	alphaset_free(set);
-	free(pl);
-	free(off);
-	free(chcode);
+	memset(&d, 0, sizeof d);
+	d.T = p->T;
+	d.ncast = p->ncast;
+	if ((e = alphasort_dups(p->alphas, alpha_twice, &d, NULL)) != Q_OK)
+		return sort_fail(e, msg, msgsz);
+	if (!d.have)
+		return Q_OK;
+	if (d.first.ref % p->T == d.later.ref % p->T &&
+	    memcmp(d.first.tag, d.later.tag, ALPHASORT_KEY_LEN) == 0) {
+		/* the same ballot at the same place, challenged and cast: a
+		 * challenged ballot is never counted (B-9.3) */
+		aplace x, y;
+		alpha_where(&x, p, sds, ns, &d.first);
+		alpha_where(&y, p, sds, ns, &d.later);
+		if (x.chal) {
+			aplace t = x;
+			x = y;
+			y = t;
+		}
+		return rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+		                _("station %s, challenged ballot %zu was also cast (station "
+		                  "%s, ballot %zu): a challenged ballot is never counted "
+		                  "(B-9)"),
+		                y.sd ? y.sd->id : "?", y.index, x.sd ? x.sd->id : "?", x.index);
+	}
+	{
+		char p1[300], p2[300];
+		alpha_place(p1, sizeof p1, p, sds, ns, &d.first);
+		alpha_place(p2, sizeof p2, p, sds, ns, &d.later);
+		return rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+		                _("the same ciphertext (alpha) is at %s and at %s: a "
+		                  "ciphertext replayed from another ballot or place is "
+		                  "refused (B-9)"),
+		                p1, p2);
+	}
+}
+
+static qerr record_rest(const char *path, json_t **out, char *msg, size_t msgsz);
+
+/* The first roll id the merge finds twice (in SHA-256 order). */
+static void rollid_twice(void *ctx, const alphasort_item *first, const alphasort_item *later)
+{
+	code_dup *d = ctx;
+	if (!d->have && (first->ref >> 40) != (later->ref >> 40)) {
+		d->have = 1;
+		d->first = *first;
+		d->later = *later;
+	}
+}
+
+/* R-5 (9), across stations: no roll id is in two stations' lists.  The
+ * lists are not kept: their ids' SHA-256 were sorted externally as each
+ * record was read, and the id found twice is read back from the record
+ * of its first station. */
+static qerr check_checked_in_cross(tally_pass *p, const station_data *sds, size_t ns, char *msg,
+                                   size_t msgsz)
+{
+	code_dup d;
+	char path[REC_PATH_MAX];
+	json_t *j = NULL;
+	qerr e;
+	memset(&d, 0, sizeof d);
+	if ((e = alphasort_dups(p->rollids, rollid_twice, &d, NULL)) != Q_OK)
+		return sort_fail(e, msg, msgsz);
+	if (!d.have)
+		return Q_OK;
+	size_t a = (size_t)(d.first.ref >> 40), b = (size_t)(d.later.ref >> 40);
+	size_t i = (size_t)(d.first.ref & ((UINT64_C(1) << 40) - 1));
+	if (a >= ns || b >= ns)
+		return Q_ERR_STATE; /* not reached: refs are (station, index) */
+	if ((e = rec_path(path, sizeof path, p->el->dir, "stations/%s/station-record.json",
+	                  sds[a].id)) != Q_OK ||
+	    (e = record_rest(path, &j, msg, msgsz)) != Q_OK)
+		return e;
+	const json_t *id = json_array_get(json_object_get(j, "checked_in"), i);
+	e = rec_fail(Q_ERR_EXISTS, msg, msgsz,
+	             _("roll id %s is checked in at two stations (%s and %s): one voter, two "
+	               "ballots issued (R-5 (9))"),
+	             json_is_string(id) ? json_string_value(id) : "?", sds[a].id, sds[b].id);
+	json_decref(j);
 	return e;
 }
 
-static void bar_cb(void *ctx, uint64_t done, uint64_t total)
-{
-	(void)total;
-	progress_update(ctx, done);
-}
-
-static qerr build(const rec_election *el, const tally_opts *o, int keys_checked, json_t **out,
-                  mix_lists *wl, char *msg, size_t msgsz);
+static qerr build(const rec_election *el, const tally_opts *o, const tally_limits *lim,
+                  int keys_checked, json_t **out, mix_lists *wl, char *msg, size_t msgsz);
 
 qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char *msg, size_t msgsz)
 {
-	return build(el, o, 0, out, NULL, msg, msgsz);
+	return build(el, o, NULL, 0, out, NULL, msg, msgsz);
+}
+
+qerr tally_build_limits(const rec_election *el, const tally_opts *o, const tally_limits *lim,
+                        json_t **out, char *msg, size_t msgsz)
+{
+	return build(el, o, lim, 0, out, NULL, msg, msgsz);
 }
 
 qerr tally_build_keys_checked(const rec_election *el, const tally_opts *o, json_t **out, char *msg,
                               size_t msgsz)
 {
-	return build(el, o, 1, out, NULL, msg, msgsz);
+	return build(el, o, NULL, 1, out, NULL, msg, msgsz);
 }
 
 qerr tally_build_lists(const rec_election *el, const tally_opts *o, int keys_checked, json_t **out,
                        mix_lists *wl, char *msg, size_t msgsz)
 {
-	return build(el, o, keys_checked, out, wl, msg, msgsz);
+	return build(el, o, NULL, keys_checked, out, wl, msg, msgsz);
 }
 
-static qerr build(const rec_election *el, const tally_opts *o, int keys_checked, json_t **out,
-                  mix_lists *wl, char *msg, size_t msgsz)
+static int manifest_has_named(const elec_manifest *m);
+
+static void pass_free(tally_pass *p)
+{
+	if (p->wenc != NULL)
+		for (size_t i = 0; i < p->wmax; i++)
+			free(p->wenc[i]);
+	free(p->wenc);
+	free(p->wcap);
+	free(p->wcode);
+	free(p->items);
+	free(p->off);
+	alphasort_free(p->codes);
+	alphasort_free(p->alphas);
+	alphasort_free(p->rollids);
+	named_tally_free(&p->nt);
+	free_agg(p->agg, p->st ? p->st->total_options : 0);
+	memset(p, 0, sizeof *p);
+}
+
+/* The pass's buffers: the window holds 2 x threads batches of
+ * TALLY_BATCH_BALLOTS ballots. */
+static qerr pass_init(tally_pass *p, const rec_election *el, const ballot_style *st, const point *K,
+                      const point_table *Kt, const tally_opts *o, const tally_limits *lim,
+                      mix_lists *wl)
+{
+	unsigned nthr = o->nthreads;
+	memset(p, 0, sizeof *p);
+	p->el = el;
+	p->st = st;
+	p->K = K;
+	p->Kt = Kt;
+	p->nthreads = o->nthreads;
+	p->wl = wl;
+	p->progress = o->progress;
+	p->bar.fd = -1;
+	p->has_named = manifest_has_named(el->manifest);
+	if (nthr == 0) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+		nthr = c > 0 ? (unsigned)c : 1;
+	}
+	if (nthr > 64)
+		nthr = 64;
+	p->wmax = lim && lim->window ? lim->window : 2 * (size_t)nthr * CHUNK;
+	p->sort_mem = lim ? lim->sort_mem : 0;
+	p->T = ballot_style_nct(st);
+	if ((p->off = calloc(p->T + 1, sizeof *p->off)) == NULL)
+		return Q_ERR_NOMEM;
+	p->slen = ballot_style_ct_offsets(st, p->off);
+	if ((p->agg = new_agg(st->total_options)) == NULL ||
+	    (p->items = calloc(p->wmax, sizeof *p->items)) == NULL ||
+	    (p->wenc = calloc(p->wmax, sizeof *p->wenc)) == NULL ||
+	    (p->wcap = calloc(p->wmax, sizeof *p->wcap)) == NULL ||
+	    (p->wcode = calloc(p->wmax, sizeof *p->wcode)) == NULL ||
+	    (p->codes = alphasort_new(p->sort_mem ? p->sort_mem : TALLY_SORT_MEM, 1)) == NULL ||
+	    (p->alphas = alphasort_new(p->sort_mem ? p->sort_mem : TALLY_SORT_MEM, 0)) == NULL ||
+	    (p->rollids = alphasort_new(p->sort_mem ? p->sort_mem : LOG_SORT_MEM, 1)) == NULL)
+		return Q_ERR_NOMEM;
+	return Q_OK;
+}
+
+static qerr build(const rec_election *el, const tally_opts *o, const tally_limits *lim,
+                  int keys_checked, json_t **out, mix_lists *wl, char *msg, size_t msgsz)
 {
 	ballot_style *st = NULL;
 	point *K = NULL;
 	point_table *Kt = NULL;
 	station_data *sds = NULL;
-	size_t ns = el->manifest->nstations, total = 0, k = 0, bad;
-	tally_item *items = NULL;
-	code_ref *refs = NULL;
-	elgamal_ct **agg = NULL;
+	size_t ns = el->manifest->nstations, total = 0;
+	elgamal_ct **agg;
 	json_t *aj = NULL, *jst = NULL, *jcs = NULL;
-	char why[256], khex[2 * POINT_LEN + 1];
+	char khex[2 * POINT_LEN + 1];
 	uint8_t kb[POINT_LEN];
 	uint64_t issued = 0, cast = 0;
-	progress bar;
+	tally_pass p;
 	qerr e;
 
 	*out = NULL;
-	memset(&bar, 0, sizeof bar);
-	bar.fd = -1;
+	memset(&p, 0, sizeof p);
 	if (!keys_checked && (e = ceremony_check_joint_key(el, msg, msgsz)) != Q_OK)
 		return e;
 	if ((e = rec_ballot_style(el, &st, msg, msgsz)) != Q_OK)
@@ -1086,72 +1448,26 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
-	if ((agg = new_agg(st->total_options)) == NULL) {
-		e = Q_ERR_NOMEM;
+	if ((e = pass_init(&p, el, st, K, Kt, o, lim, wl)) != Q_OK)
 		goto out;
-	}
 	if (wl != NULL && (e = mix_lists_init(wl, st, el->manifest)) != Q_OK)
 		goto out;
-	/* Station by station (bounded memory): load and check the record,
-	 * verify its ballots and add them into the aggregate (R-6.1, R-6.2),
-	 * then keep only each ballot's tracking code and alphas for the
-	 * checks across stations below. */
+	/* Station by station, each record read once (bounded memory, V-14):
+	 * check it, verify its ballots and add them into the aggregate
+	 * (R-6.1, R-6.2), their tracking codes and alphas going to external
+	 * sorts for the checks across stations below.  Nothing is written
+	 * before every check has passed. */
 	for (size_t s = 0; s < ns; s++) {
-		elgamal_ct **sagg = NULL;
-		char label[160];
-		if ((e = load_station(el, st, K, el->manifest->stations[s].id, khex, &sds[s], msg,
+		p.station = s;
+		if ((e = read_station(&p, el->manifest->stations[s].id, khex, &sds[s], msg,
 		                      msgsz)) != Q_OK)
 			goto out;
 		total += sds[s].nballots;
 		issued += sds[s].issued;
 		cast += sds[s].cast;
-		free(items);
-		if ((items = calloc(sds[s].nballots + 1, sizeof *items)) == NULL) {
-			e = Q_ERR_NOMEM;
-			goto out;
-		}
-		for (size_t i = 0; i < sds[s].nballots; i++) {
-			items[i].enc = sds[s].enc[i];
-			items[i].len = sds[s].len[i];
-		}
-		if (o->progress) {
-			snprintf(label, sizeof label, _("verifying ballots, station %s"),
-			         sds[s].id);
-			progress_begin(&bar, 2, label, sds[s].nballots);
-			progress_unit(&bar, _("ballots"));
-		}
-		e = tally_verify_aggregate(st, K, Kt, items, sds[s].nballots, o->nthreads,
-		                           o->progress ? bar_cb : NULL, &bar, &sagg, &bad, why,
-		                           sizeof why);
-		progress_end(&bar);
-		if (e != Q_OK) {
-			if (bad != SIZE_MAX && bad < sds[s].nballots) {
-				char hx[2 * BALLOT_CODE_LEN + 1];
-				hex_encode(hx, sds[s].code[bad], BALLOT_CODE_LEN);
-				e = rec_fail(
-				    e, msg, msgsz,
-				    _("station %s, ballot %zu (tracking code %s): %s -- a "
-				      "ballot of another election or a forged ballot is refused"),
-				    sds[s].id, bad, hx, why);
-			} else {
-				e = rec_fail(e, msg, msgsz, _("verification failed: %s"),
-				             qerr_str(e));
-			}
-			goto out;
-		}
-		for (size_t x = 0; x < st->total_options && e == Q_OK; x++)
-			e = elgamal_add(agg[x], agg[x], sagg[x]);
-		free_agg(sagg, st->total_options);
-		/* R-12.1: the write-in tuples of the verified ballots, in
-		 * record order */
-		for (size_t i = 0; wl != NULL && e == Q_OK && i < sds[s].nballots; i++)
-			e = mix_lists_add(wl, st, sds[s].enc[i], sds[s].len[i]);
-		if (e == Q_OK)
-			e = station_compact(st, &sds[s]);
-		if (e != Q_OK)
-			goto out;
 	}
-	if ((e = check_checked_in_cross(sds, ns, msg, msgsz)) != Q_OK)
+	agg = p.agg;
+	if ((e = check_checked_in_cross(&p, sds, ns, msg, msgsz)) != Q_OK)
 		goto out;
 	/* R-5 (15): the proxy check-ins against the election's profiles */
 	{
@@ -1170,36 +1486,17 @@ static qerr build(const rec_election *el, const tally_opts *o, int keys_checked,
 		if (e != Q_OK)
 			goto out;
 	}
-	{ /* V-7.1: the named votes of the station logs, checked now */
-		named_tally nt = {0};
-		e = tally_named_collect(el, &nt, msg, msgsz);
-		named_tally_free(&nt);
-		if (e != Q_OK)
-			goto out;
-	}
-	/* no ballot twice */
-	if ((refs = calloc(total + 1, sizeof *refs)) == NULL) {
-		e = Q_ERR_NOMEM;
+	/* V-7.1: the named votes of the station logs, checked as the logs
+	 * were read */
+	if (p.named_e != Q_OK) {
+		e = rec_fail(p.named_e, msg, msgsz, "%s", p.named_msg);
 		goto out;
 	}
-	for (size_t s = 0; s < ns; s++)
-		for (size_t i = 0; i < sds[s].nballots; i++) {
-			memcpy(refs[k].code, sds[s].code[i], BALLOT_CODE_LEN);
-			refs[k].station = s;
-			k++;
-		}
-	qsort(refs, total, sizeof *refs, cmp_ref);
-	for (size_t i = 1; i < total; i++)
-		if (memcmp(refs[i].code, refs[i - 1].code, BALLOT_CODE_LEN) == 0) {
-			char hx[2 * BALLOT_CODE_LEN + 1];
-			hex_encode(hx, refs[i].code, BALLOT_CODE_LEN);
-			e = rec_fail(Q_ERR_EXISTS, msg, msgsz,
-			             _("ballot %s appears twice (stations %s and %s): refused"), hx,
-			             sds[refs[i - 1].station].id, sds[refs[i].station].id);
-			goto out;
-		}
+	/* no ballot twice */
+	if ((e = check_codes(&p, sds, ns, msg, msgsz)) != Q_OK)
+		goto out;
 	/* R-6 (2a): no ciphertext twice, cast or challenged (B-9) */
-	if ((e = check_alphas(st, sds, ns, msg, msgsz)) != Q_OK)
+	if ((e = check_alphas(&p, sds, ns, msg, msgsz)) != Q_OK)
 		goto out;
 	/* aggregate.json */
 	if ((jst = json_array()) == NULL || (jcs = json_array()) == NULL) {
@@ -1297,9 +1594,7 @@ out:
 		for (size_t s = 0; s < ns; s++)
 			station_data_clear(&sds[s]);
 	free(sds);
-	free(items);
-	free(refs);
-	free_agg(agg, st ? st->total_options : 0);
+	pass_free(&p);
 	ballot_style_free(st);
 	point_free(K);
 	point_table_free(Kt);
@@ -1385,6 +1680,28 @@ static int manifest_has_named(const elec_manifest *m)
 	return 0;
 }
 
+/* The members of the station record at path other than "ballots",
+ * its ballots only skipped (election/srec_stream.h): memory bounded
+ * whatever the number of ballots. */
+static qerr record_rest(const char *path, json_t **out, char *msg, size_t msgsz)
+{
+	srec_stream *rs = NULL;
+	char why[300];
+	int end = 0;
+	qerr e;
+	*out = NULL;
+	if ((e = srec_stream_open(&rs, path, 0, why, sizeof why)) != Q_OK)
+		return rec_fail(e, msg, msgsz, "%s", why);
+	while (e == Q_OK && !end)
+		e = srec_stream_skip(rs, &end, why, sizeof why);
+	if (e == Q_OK)
+		e = srec_stream_finish(rs, out, NULL, NULL, why, sizeof why);
+	srec_stream_free(rs);
+	if (e != Q_OK && e != Q_ERR_NOMEM)
+		e = rec_fail(e, msg, msgsz, "%s: %s", path, why);
+	return e;
+}
+
 /* The named-vote entries of station sid's log, up to its record's
  * log.size, checked against its checked_in list (named_tally_add). */
 static qerr named_station(const rec_election *el, const char *sid, named_tally *nt, char *msg,
@@ -1399,7 +1716,7 @@ static qerr named_station(const rec_election *el, const char *sid, named_tally *
 	qerr e;
 	if ((e = rec_path(path, sizeof path, el->dir, "stations/%s/station-record.json", sid)) !=
 	        Q_OK ||
-	    (e = rec_read_json(path, &j, msg, msgsz)) != Q_OK)
+	    (e = record_rest(path, &j, msg, msgsz)) != Q_OK)
 		return e;
 	if ((e = rec_json_u64(json_object_get(j, "log"), "size", UINT64_MAX >> 1, &size, path, msg,
 	                      msgsz)) != Q_OK)

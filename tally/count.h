@@ -19,7 +19,16 @@
  * checked_in list has issued roll ids, sorted, none twice (R-5 (9)); every
  * roll-imported entry of the log names the election's roll_hash (R-5 (10)).
  * Across stations: no ballot appears twice, no roll id is checked in twice.  Every ballot's proofs
- * are verified (ballot_verify_batch, 32 ballots per batch) on nthreads threads.
+ * are verified (ballot_verify_batch_enc, TALLY_BATCH_BALLOTS ballots per batch) on nthreads
+ * threads.
+ *
+ * Memory (R-6.4): each station record is read once, one ballot entry at a
+ * time (election/srec_stream.h), its ballots verified and summed a window
+ * at a time; tracking codes and alphas go to external sorts
+ * (election/alphaset.h alphasort, files in $TMPDIR).  Memory is bounded by
+ * the window, the sorts' buffers and what each station keeps (counts,
+ * checked_in, proxies, challenged ballots), not by the number of cast
+ * ballots.  Nothing is written before every check has passed.
  *
  * Nothing here is secret.
  */
@@ -88,6 +97,20 @@ typedef struct tally_opts {
  */
 Q_MUST_CHECK qerr tally_build(const rec_election *el, const tally_opts *o, json_t **out, char *msg,
                               size_t msgsz);
+/* Bounds of the pass over the station records (docs/spec/record.md
+ * R-6.4): ballots read ahead and verified at once (0: 2 x threads x
+ * TALLY_BATCH_BALLOTS), and the memory of each external sort (0: 4 MiB
+ * for the cross-station sorts, 1 MiB for each station's log comparison).
+ * Small values are for tests (many windows, many sorted runs); the result
+ * and the messages do not depend on them. */
+typedef struct tally_limits {
+	size_t window;
+	size_t sort_mem;
+} tally_limits;
+/* tally_build with those bounds (lim NULL: the defaults). */
+Q_MUST_CHECK qerr tally_build_limits(const rec_election *el, const tally_opts *o,
+                                     const tally_limits *lim, json_t **out, char *msg,
+                                     size_t msgsz);
 /* tally_build for a caller that has just checked the trustees' keys and
  * files itself (ceremony_check_keys, R-7 (1)): the same, without checking
  * them a second time. */

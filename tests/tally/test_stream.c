@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test_stream.c -- the tally reads each station record once, in bounded
+ * memory (docs/spec/record.md R-6.4): ballots verified a window at a
+ * time, tracking codes and alphas compared through external sorts.  The
+ * faults that only the streaming can get wrong, each refused with the
+ * error naming it and nothing written: a ballot twice whose two copies
+ * land in different sorted runs, a truncated record, a bad last ballot in
+ * a later window than the first, a record ballot missing from the log.
+ * The small windows and sort buffers (tally_build_limits) make a few
+ * dozen ballots span many windows and runs.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit/note.h"
+#include "crypto/sig.h"
+#include "crypto/util.h"
+#include "election/srec.h"
+#include "fixture.h"
+#include "tally/count.h"
+#include "testutil.h"
+
+static char *tmp;
+
+static void setup(void)
+{
+	tmp = test_tmpdir();
+}
+
+static void teardown(void)
+{
+	test_rmtree(tmp);
+	free(tmp);
+}
+
+TestSuite(stream, .init = setup, .fini = teardown);
+
+static const uint8_t marks[FX_NOPT] = {1, 0, 1, 1, 1, 0, 0};
+
+/* windows of 4 ballots, sorts of 4 KiB (102 items a run) */
+static const tally_limits small = {4, 4096};
+
+static rec_election *ready(void)
+{
+	rec_election *el = fx_init(tmp, "e", "hq-test", 3, 5, NULL);
+	fx_ceremony(el, tmp, "e");
+	return el;
+}
+
+static qerr build_small(const rec_election *el, char *msg, size_t msgsz)
+{
+	tally_opts o = {2, 0};
+	json_t *aj = NULL;
+	qerr e = tally_build_limits(el, &o, &small, &aj, msg, msgsz);
+	json_decref(aj);
+	return e;
+}
+
+/* tally_run (default bounds) refuses the record too, and writes nothing:
+ * no aggregate, no write-in input, no tally entry in the election log. */
+static void refused_nothing_written(rec_election *el, qerr want)
+{
+	char msg[768] = "", p[1200];
+	tally_opts o = {2, 0};
+	struct stat st;
+	qerr e = tally_run(el, &o, msg, sizeof msg);
+	cr_assert_eq(e, want, "tally_run: %s: %s", qerr_str(e), msg);
+	snprintf(p, sizeof p, "%s/tally", el->dir);
+	cr_assert(stat(p, &st) != 0, "nothing written: %s exists", p);
+}
+
+static void code_hex(const rec_election *el, const uint8_t *enc, size_t len, char *hx)
+{
+	ballot_style *st = NULL;
+	uint8_t code[BALLOT_CODE_LEN];
+	char msg[256];
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK, "%s", msg);
+	ballot_tracking_code(code, st, enc, len);
+	hex_encode(hx, code, BALLOT_CODE_LEN);
+	ballot_style_free(st);
+}
+
+Test(stream, ballot_twice_across_sorted_runs_is_refused)
+{
+	/* 110 cast ballots at s1 fill more than one sorted run of codes (102
+	 * a run); s2 casts s1's ballot again, so the two copies meet only
+	 * when the runs are merged */
+	enum { N = 110 };
+	rec_election *el = ready();
+	uint8_t *enc[N];
+	size_t len[N];
+	char msg[768] = "", hx[2 * BALLOT_CODE_LEN + 1], want[300];
+	for (size_t i = 0; i < N; i++)
+		fx_encrypt(el, marks, &enc[i], &len[i]);
+	fx_station(el, "s1", enc, len, N, N);
+	fx_station(el, "s2", enc, len, 1, 1);
+	code_hex(el, enc[0], len[0], hx);
+	qerr e = build_small(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_EXISTS, "%s: %s", qerr_str(e), msg);
+	snprintf(want, sizeof want, "ballot %s appears twice (stations s1 and s2)", hx);
+	cr_assert(strstr(msg, want) != NULL, "%s not in: %s", want, msg);
+	refused_nothing_written(el, Q_ERR_EXISTS);
+	for (size_t i = 0; i < N; i++)
+		free(enc[i]);
+	rec_free(el);
+}
+
+Test(stream, truncated_record_is_refused)
+{
+	enum { N = 12 };
+	rec_election *el = ready();
+	uint8_t *enc[N];
+	size_t len[N], l;
+	char msg[768] = "", p[1200];
+	for (size_t i = 0; i < N; i++)
+		fx_encrypt(el, marks, &enc[i], &len[i]);
+	fx_station(el, "s1", enc, len, N, N);
+	fx_station(el, "s2", enc + 1, len + 1, 1, 1);
+	/* cut s1's record in the middle of its ballots */
+	snprintf(p, sizeof p, "%s/stations/s1/station-record.json", el->dir);
+	char *t = test_read_file(p, &l);
+	cr_assert_eq(truncate(p, (off_t)(l / 2)), 0);
+	free(t);
+	qerr e = build_small(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_FORMAT, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg, "stations/s1/station-record.json: station record: ballots[") != NULL,
+	          "%s", msg);
+	cr_assert(strstr(msg, "is truncated or malformed") != NULL, "%s", msg);
+	refused_nothing_written(el, Q_ERR_FORMAT);
+	for (size_t i = 0; i < N; i++)
+		free(enc[i]);
+	rec_free(el);
+}
+
+Test(stream, bad_last_ballot_is_named)
+{
+	/* a station whose last ballot (in tracking-code order, P-7.1) has a
+	 * flipped byte in its last proof: read in windows of 4, it is in the
+	 * fifth; refused, named by index and tracking code */
+	enum { N = 20, TRIES = 4 };
+	rec_election *el = ready();
+	uint8_t *enc[N], *cand[TRIES];
+	size_t len[N], clen[TRIES], best = 0;
+	char msg[768] = "", hx[2 * BALLOT_CODE_LEN + 1], bx[2 * BALLOT_CODE_LEN + 1], want[300];
+	for (size_t c = 0; c < TRIES; c++) {
+		fx_encrypt(el, marks, &cand[c], &clen[c]);
+		cand[c][clen[c] - 1] ^= 0x01;
+		code_hex(el, cand[c], clen[c], hx);
+		if (c == 0 || strcmp(hx, bx) > 0) {
+			best = c;
+			memcpy(bx, hx, sizeof bx);
+		}
+	}
+	enc[N - 1] = cand[best];
+	len[N - 1] = clen[best];
+	for (size_t c = 0; c < TRIES; c++)
+		if (c != best)
+			free(cand[c]);
+	for (size_t i = 0; i < N - 1;) { /* the others below it */
+		fx_encrypt(el, marks, &enc[i], &len[i]);
+		code_hex(el, enc[i], len[i], hx);
+		if (strcmp(hx, bx) < 0)
+			i++;
+		else
+			free(enc[i]);
+	}
+	fx_forged_station_marks(el, "s2", marks, 1, 1);
+	fx_station(el, "s1", enc, len, N, N);
+	qerr e = build_small(el, msg, sizeof msg);
+	cr_assert_neq(e, Q_OK, "%s", msg);
+	snprintf(want, sizeof want, "station s1, ballot %d (tracking code %s): ", N - 1, bx);
+	cr_assert(strstr(msg, want) != NULL, "%s not in: %s", want, msg);
+	cr_assert(strstr(msg, "a forged ballot is refused") != NULL, "%s", msg);
+	refused_nothing_written(el, e);
+	for (size_t i = 0; i < N; i++)
+		free(enc[i]);
+	rec_free(el);
+}
+
+static int by_code(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	return strcmp(json_string_value(json_object_get(x, "tracking_code")),
+	              json_string_value(json_object_get(y, "tracking_code")));
+}
+
+Test(stream, record_ballot_not_in_log_is_refused)
+{
+	/* an honest station turning dishonest after the poll: it swaps one
+	 * cast ballot of its record for another (re-sorted, counts kept) and
+	 * signs the record again with its own key; the log still holds the
+	 * ballot it really cast */
+	rec_election *el = ready();
+	char msg[768] = "", kp[1200], p[1200], hx[2 * BALLOT_CODE_LEN + 1], want[300];
+	size_t kl, nlen;
+	uint8_t *nenc;
+	note_signer ns;
+	json_error_t je;
+	uint8_t four[4 * FX_NOPT];
+	for (size_t i = 0; i < 4; i++)
+		memcpy(four + i * FX_NOPT, marks, FX_NOPT);
+	snprintf(kp, sizeof kp, "%s/s1.key", tmp);
+	fx_station_key_out = kp;
+	fx_station_daemon(el, "s1", four, 3, 4, NULL, 0);
+	fx_station_key_out = NULL;
+	fx_station_marks(el, "s2", four, 1, 1);
+	/* the swapped ballot */
+	fx_encrypt(el, marks, &nenc, &nlen);
+	code_hex(el, nenc, nlen, hx);
+	snprintf(p, sizeof p, "%s/stations/s1/station-record.json", el->dir);
+	json_t *r = json_load_file(p, JSON_REJECT_DUPLICATES, &je);
+	cr_assert_not_null(r, "%s", je.text);
+	json_t *arr = json_object_get(r, "ballots");
+	cr_assert_eq(json_array_size(arr), 3);
+	char *b64 = malloc(b64_encoded_len(nlen) + 1);
+	b64_encode(b64, nenc, nlen);
+	json_t *ent = json_pack("{s:s, s:s}", "ballot", b64, "tracking_code", hx);
+	cr_assert_eq(json_array_set_new(arr, 1, ent), 0);
+	{
+		json_t *v[3];
+		for (size_t i = 0; i < 3; i++)
+			v[i] = json_incref(json_array_get(arr, i));
+		qsort(v, 3, sizeof *v, by_code);
+		json_array_clear(arr);
+		for (size_t i = 0; i < 3; i++)
+			cr_assert_eq(json_array_append_new(arr, v[i]), 0);
+	}
+	char *txt = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
+	cr_assert_eq(test_write_file(p, txt, strlen(txt)), 0);
+	/* signed again by the station's own key (P-7.2) */
+	{
+		char *k = test_read_file(kp, &kl);
+		uint8_t m[SREC_SIG_MSG_LEN], sig[SIG_LEN];
+		char sb[128], sp[1300];
+		cr_assert_eq(note_signer_parse(&ns, k, kl), Q_OK);
+		srec_sig_message(m, txt, strlen(txt));
+		cr_assert_eq(sig_sign(sig, &ns.sk, m, sizeof m), Q_OK);
+		b64_encode(sb, sig, SIG_LEN);
+		snprintf(sb + strlen(sb), sizeof sb - strlen(sb), "\n");
+		snprintf(sp, sizeof sp, "%s.sig", p);
+		cr_assert_eq(test_write_file(sp, sb, strlen(sb)), 0);
+		note_signer_wipe(&ns);
+		free(k);
+	}
+	qerr e = build_small(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s: %s", qerr_str(e), msg);
+	snprintf(want, sizeof want, "station s1: ballot %s of the record is not in the station log",
+	         hx);
+	cr_assert(strstr(msg, want) != NULL, "%s not in: %s", want, msg);
+	refused_nothing_written(el, Q_ERR_CONSISTENCY);
+	free(txt);
+	free(b64);
+	free(nenc);
+	json_decref(r);
+	rec_free(el);
+}
+
+Test(stream, result_does_not_depend_on_the_bounds)
+{
+	/* the same aggregate with windows of 1, 4 and the default, sorts of
+	 * 4 KiB and the default */
+	enum { N = 9 };
+	rec_election *el = ready();
+	uint8_t *enc[N];
+	size_t len[N];
+	char msg[768] = "";
+	tally_opts o = {2, 0};
+	const tally_limits lims[3] = {{1, 4096}, {4, 4096}, {0, 0}};
+	char *dumps[3];
+	for (size_t i = 0; i < N; i++)
+		fx_encrypt(el, marks, &enc[i], &len[i]);
+	fx_station(el, "s1", enc, len, 5, 5);
+	fx_station(el, "s2", enc + 5, len + 5, 4, 4);
+	for (size_t k = 0; k < 3; k++) {
+		json_t *aj = NULL;
+		cr_assert_eq(tally_build_limits(el, &o, &lims[k], &aj, msg, sizeof msg), Q_OK, "%s",
+		             msg);
+		dumps[k] = json_dumps(aj, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(aj);
+	}
+	cr_assert_str_eq(dumps[0], dumps[2]);
+	cr_assert_str_eq(dumps[1], dumps[2]);
+	for (size_t k = 0; k < 3; k++)
+		free(dumps[k]);
+	for (size_t i = 0; i < N; i++)
+		free(enc[i]);
+	rec_free(el);
+}
