@@ -40,22 +40,6 @@ static void check(qerr e, const char *what)
 	}
 }
 
-/* The window width msm.c picks (same cost model). */
-static unsigned window_for(size_t n, unsigned maxbits)
-{
-	unsigned best = 2;
-	double bestcost = 0;
-	for (unsigned c = 2; c <= 15; c++) {
-		double w = (double)((maxbits + 1 + c - 1) / c);
-		double cost = w * ((double)n + 2.8 * (double)(1u << (c - 1)));
-		if (c == 2 || cost < bestcost) {
-			best = c;
-			bestcost = cost;
-		}
-	}
-	return best;
-}
-
 int main(int argc, char **argv)
 {
 	size_t maxn = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 16000;
@@ -67,9 +51,9 @@ int main(int argc, char **argv)
 	scalar *k = scalar_new(), *g = scalar_new();
 	double t0, t_add;
 
-	if (maxn < 200 || p == NULL || s == NULL || ones == NULL || enc == NULL || encp == NULL ||
+	if (maxn < 1024 || p == NULL || s == NULL || ones == NULL || enc == NULL || encp == NULL ||
 	    k == NULL || r == NULL || r2 == NULL || g == NULL) {
-		fprintf(stderr, "usage: bench_msm [max-size >= 200]\n");
+		fprintf(stderr, "usage: bench_msm [max-size >= 1024]\n");
 		return 2;
 	}
 	check(scalar_random(g), "random");
@@ -92,28 +76,50 @@ int main(int argc, char **argv)
 		}
 		check(scalar_set_u64(ones[i], 1), "one");
 	}
-	/* one mixed addition */
+	/* one batched affine addition: msm_run with window 10 over the points
+	 * with scalars 1..512 in turn: 512 buckets of maxn / 512 points summed
+	 * by their trees, maxn - 512 additions (and 512 bucket steps, ~2 %) */
 	{
-		msm_pt mp;
-		uint64_t sink;
-		check(msm_pt_from_enc(&mp, enc[0]), "msm_pt");
+		msm_pt *mp = malloc(maxn * sizeof *mp);
+		uint8_t(*one)[32] = calloc(maxn, 32), out[POINT_LEN];
+		int inf;
+		if (mp == NULL || one == NULL)
+			check(Q_ERR_NOMEM, "alloc");
+		for (size_t i = 0; i < maxn; i++) {
+			check(msm_pt_from_enc(&mp[i], enc[i]), "msm_pt");
+			one[i][30] = (uint8_t)((i % 512 + 1) >> 8);
+			one[i][31] = (uint8_t)(i % 512 + 1);
+		}
+		msm_window_override = 10;
 		t0 = cpu_us();
-		sink = msm_madd_repeat(&mp, 200000);
-		t_add = (cpu_us() - t0) / 200000.0;
-		printf("one mixed addition: %.3f us (%llx)\n", t_add,
-		       (unsigned long long)(sink & 0xf));
+		check(msm_run(out, &inf, mp, (const uint8_t(*)[32])one, maxn), "unit");
+		t_add = (cpu_us() - t0) / (double)(maxn - 512);
+		msm_window_override = 0;
+		printf("one batched affine addition (%zu points in 512 buckets): %.3f us\n", maxn,
+		       t_add);
+		free(mp);
+		free(one);
 	}
-	printf("%7s %4s %12s %12s %12s %12s %8s %8s\n", "points", "c", "bucket/enc", "bucket/pt",
+	printf("%7s %6s %12s %12s %12s %12s %8s %8s\n", "points", "c", "bucket/enc", "bucket/pt",
 	       "EC_POINTs", "floor", "vs-floor", "speedup");
 	for (size_t z = 0; z < sizeof sizes / sizeof *sizes && sizes[z] <= maxn; z++) {
 		size_t n = sizes[z];
-		unsigned c = window_for(n + 1, 256);
-		double tb, tp, to;
-		/* windows a point's digits span: a 128-bit weight fewer than a
-		 * full scalar (the + 1 is the final carry's window) */
-		double floor_us = ((double)((n - n / 3) * ((129 + c - 1) / c)) +
-		                   (double)(n / 3) * ((257 + c - 1) / c)) /
-		                  (double)n * t_add;
+		/* n / 3 full scalars (and G's), the rest 128-bit weights */
+		size_t nhi = n / 3 + 1;
+		unsigned c_hi, c = msm_plan(n + 1, nhi, 256, &c_hi);
+		double tb, tp, to, span;
+		/* windows a point's digits span (the + c is the final carry's
+		 * window): every point in the low part, the long ones in the
+		 * high part too -- or, in one part, the short ones only up to
+		 * their 128 bits */
+		if (c_hi != 0)
+			span = (double)((128 + c) / c) +
+			       (double)nhi / (double)(n + 1) * (double)((128 + c_hi) / c_hi);
+		else
+			span = ((double)(n + 1 - nhi) * (double)((128 + c) / c) +
+			        (double)nhi * (double)((256 + c) / c)) /
+			       (double)(n + 1);
+		double floor_us = span * t_add;
 		int reps = n < 1000 ? 10 : n < 10000 ? 3 : 1;
 		t0 = cpu_us();
 		for (int i = 0; i < reps; i++)
@@ -139,12 +145,18 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench_msm: bucket method and EC_POINTs_mul disagree\n");
 			return 1;
 		}
-		printf("%7zu %4u %9.2f us %9.2f us %9.2f us %9.2f us %8.2f %7.2fx\n", n, c, tb, tp,
+		char cs[16];
+		if (c_hi != 0)
+			snprintf(cs, sizeof cs, "%u+%u", c, c_hi);
+		else
+			snprintf(cs, sizeof cs, "%u", c);
+		printf("%7zu %6s %9.2f us %9.2f us %9.2f us %9.2f us %8.2f %7.2fx\n", n, cs, tb, tp,
 		       to, floor_us, tb / floor_us, to / tb);
 	}
-	printf(
-	    "(us of CPU per point; floor = ceil((bits+1)/c) mixed additions per point; speedup = "
-	    "EC_POINTs_mul / bucket on encodings)\n");
+	printf("(us of CPU per point; c = window widths, low+high part; floor = batched affine "
+	       "additions "
+	       "per point, one per window its digits span; speedup = EC_POINTs_mul / bucket on "
+	       "encodings)\n");
 	for (size_t i = 0; i < maxn; i++) {
 		point_free(p[i]);
 		scalar_free(s[i]);
