@@ -10,12 +10,15 @@
  *
  * Field elements are 4 x 64-bit limbs, little-endian, in Montgomery form
  * (a*R mod p, R = 2^256), always fully reduced into [0, p), so equality
- * is limb equality.  Points in the buckets are Jacobian (X : Y : Z),
- * x = X/Z^2, y = Y/Z^3, Z = 0 the point at infinity; inputs are affine.
- * Formulas (a = -3): doubling dbl-2001-b, mixed addition madd-2007-bl,
- * addition add-2007-bl (Explicit-Formulas Database), with the
- * exceptional cases (an operand at infinity, P + P, P + (-P)) handled
- * explicitly, so duplicate and opposite points are fine.
+ * is limb equality.  Inputs are affine.  Each window's buckets are
+ * summed in affine coordinates by trees of additions sharing one
+ * inversion (batch-affine, see msm_part); the running sums over the
+ * buckets and the result are Jacobian (X : Y : Z), x = X/Z^2, y = Y/Z^3,
+ * Z = 0 the point at infinity, with the formulas (a = -3) doubling
+ * dbl-2001-b, mixed addition madd-2007-bl, addition add-2007-bl
+ * (Explicit-Formulas Database).  The exceptional cases (an operand at
+ * infinity, P + P, P + (-P)) are handled explicitly in both, so duplicate
+ * and opposite points are fine.
  */
 #include <pthread.h>
 #include <stdint.h>
