@@ -257,7 +257,7 @@ static void check_ref(size_t n, int nosplit)
 	point_free(got);
 }
 
-Test(msm, batch_sizes_match_ec_points_mul, .timeout = 480)
+Test(msm, batch_sizes_match_ec_points_mul)
 {
 	check_ref(4000, 0);
 	check_ref(16000, 0);
@@ -428,7 +428,7 @@ Test(msm, one_wrong_term_is_detected)
 }
 
 /* The same among 20,000 terms (batch-affine buckets, C-1.5). */
-Test(msm, one_wrong_term_in_20000_is_detected, .timeout = 240)
+Test(msm, one_wrong_term_in_20000_is_detected)
 {
 	one_wrong_term(20000, 13331, 9999);
 }
