@@ -689,7 +689,7 @@ void ve_check_logs(ve_ctx *c)
 
 /* Ballots per batch verification (C-4.3.10): one multi-scalar
  * multiplication over all their proofs (V-14). */
-#define VE_BATCH 64
+#define VE_BATCH 128
 /* Batches per thread in one window of ballots read ahead. */
 #define VE_WINDOW_BATCHES 2
 

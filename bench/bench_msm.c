@@ -6,15 +6,30 @@
  * at several sizes, each beside the bucket method's per-point floor
  * measured in the same run.
  *
- * The floor: every point must be added into one bucket per window, so
- * per point at least ceil((bits+1)/c) mixed additions (c the window width
- * msm.c picks for that size; the bucket sums and the doublings between
- * windows come on top and shrink per point as the size grows).  One mixed
- * addition is measured alone (msm_madd_repeat, the formula msm.c uses).
+ * The floor: every point must be added into one bucket per window its
+ * digits span (in both parts when msm.c splits the scalars at bit 128),
+ * so per point at least that many batched affine additions (msm.c's
+ * bucket trees); the running sums over the buckets and the doublings
+ * between windows come on top and shrink per point as the size grows.
+ * One batched addition is measured in the same run: msm_run over 64,000
+ * points (maxn) in 512 buckets, the best of 3.
+ *
+ * Measured (issue 13, session 6, `build/bench/bench_msm 64000`, machine
+ * at load ~10 on 2 cores; one batched addition 0.34 us): us per point,
+ * bucket method on encodings / floor / EC_POINTs_mul in the same run:
+ *   4,000: 7.92 / 7.29 (ratio 1.09) / 23.9 (speed-up 3.0x);
+ *   16,000: 6.52 / 5.92 (1.10) / 28.8 (4.4x);
+ *   64,000: 5.0-6.7 / 5.12 (0.98-1.31) / 18.5 (2.8x).
+ * Against the Jacobian buckets replaced (b4c9291's msm.c built beside
+ * this one, msm_run alone, the two called in turn, best of 5, one
+ * process): 6.67 vs 9.69 us at 4,000 points (ratio 0.69), 5.96 vs 8.94 at
+ * 8,000 (0.67), 5.46 vs 7.96 at 16,000 (0.69), 3.90 vs 5.84 at 64,000
+ * (0.67).  The old build's bench_msm, run back to back: 6.99-7.51 us at
+ * 4,000 (2.0-2.6x EC_POINTs_mul), 6.09-6.16 at 16,000 (4.2-4.4x).
  *
  * Terms: the batch-verification mix (C-4.3.10): two thirds of the
  * scalars 128-bit weights, one third full 256-bit.
- * Usage: bench_msm [max-size]   (default 16000)
+ * Usage: bench_msm [max-size >= 1024]   (default 16000)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,22 +55,6 @@ static void check(qerr e, const char *what)
 	}
 }
 
-/* The window width msm.c picks (same cost model). */
-static unsigned window_for(size_t n, unsigned maxbits)
-{
-	unsigned best = 2;
-	double bestcost = 0;
-	for (unsigned c = 2; c <= 15; c++) {
-		double w = (double)((maxbits + 1 + c - 1) / c);
-		double cost = w * ((double)n + 2.8 * (double)(1u << (c - 1)));
-		if (c == 2 || cost < bestcost) {
-			best = c;
-			bestcost = cost;
-		}
-	}
-	return best;
-}
-
 int main(int argc, char **argv)
 {
 	size_t maxn = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 16000;
@@ -67,9 +66,9 @@ int main(int argc, char **argv)
 	scalar *k = scalar_new(), *g = scalar_new();
 	double t0, t_add;
 
-	if (maxn < 200 || p == NULL || s == NULL || ones == NULL || enc == NULL || encp == NULL ||
+	if (maxn < 1024 || p == NULL || s == NULL || ones == NULL || enc == NULL || encp == NULL ||
 	    k == NULL || r == NULL || r2 == NULL || g == NULL) {
-		fprintf(stderr, "usage: bench_msm [max-size >= 200]\n");
+		fprintf(stderr, "usage: bench_msm [max-size >= 1024]\n");
 		return 2;
 	}
 	check(scalar_random(g), "random");
@@ -92,28 +91,56 @@ int main(int argc, char **argv)
 		}
 		check(scalar_set_u64(ones[i], 1), "one");
 	}
-	/* one mixed addition */
+	/* one batched affine addition: msm_run with window 10 over the points
+	 * with scalars 1..512 in turn: 512 buckets of maxn / 512 points summed
+	 * by their trees, maxn - 512 additions (and 512 bucket steps, ~2 %) */
 	{
-		msm_pt mp;
-		uint64_t sink;
-		check(msm_pt_from_enc(&mp, enc[0]), "msm_pt");
-		t0 = cpu_us();
-		sink = msm_madd_repeat(&mp, 200000);
-		t_add = (cpu_us() - t0) / 200000.0;
-		printf("one mixed addition: %.3f us (%llx)\n", t_add,
-		       (unsigned long long)(sink & 0xf));
+		msm_pt *mp = malloc(maxn * sizeof *mp);
+		uint8_t(*one)[32] = calloc(maxn, 32), out[POINT_LEN];
+		int inf;
+		if (mp == NULL || one == NULL)
+			check(Q_ERR_NOMEM, "alloc");
+		for (size_t i = 0; i < maxn; i++) {
+			check(msm_pt_from_enc(&mp[i], enc[i]), "msm_pt");
+			one[i][30] = (uint8_t)((i % 512 + 1) >> 8);
+			one[i][31] = (uint8_t)(i % 512 + 1);
+		}
+		msm_window_override = 10;
+		/* the first run faults in msm_run's working memory: the best of 3 */
+		t_add = 0;
+		for (int rep = 0; rep < 3; rep++) {
+			t0 = cpu_us();
+			check(msm_run(out, &inf, mp, (const uint8_t(*)[32])one, maxn), "unit");
+			double t = (cpu_us() - t0) / (double)(maxn - 512);
+			if (rep == 0 || t < t_add)
+				t_add = t;
+		}
+		msm_window_override = 0;
+		printf("one batched affine addition (%zu points in 512 buckets): %.3f us\n", maxn,
+		       t_add);
+		free(mp);
+		free(one);
 	}
-	printf("%7s %4s %12s %12s %12s %12s %8s %8s\n", "points", "c", "bucket/enc", "bucket/pt",
+	printf("%7s %6s %12s %12s %12s %12s %8s %8s\n", "points", "c", "bucket/enc", "bucket/pt",
 	       "EC_POINTs", "floor", "vs-floor", "speedup");
 	for (size_t z = 0; z < sizeof sizes / sizeof *sizes && sizes[z] <= maxn; z++) {
 		size_t n = sizes[z];
-		unsigned c = window_for(n + 1, 256);
-		double tb, tp, to;
-		/* windows a point's digits span: a 128-bit weight fewer than a
-		 * full scalar (the + 1 is the final carry's window) */
-		double floor_us = ((double)((n - n / 3) * ((129 + c - 1) / c)) +
-		                   (double)(n / 3) * ((257 + c - 1) / c)) /
-		                  (double)n * t_add;
+		/* n / 3 full scalars (and G's), the rest 128-bit weights */
+		size_t nhi = n / 3 + 1;
+		unsigned c_hi, c = msm_plan(n + 1, nhi, 256, &c_hi);
+		double tb, tp, to, span;
+		/* windows a point's digits span (the + c is the final carry's
+		 * window): every point in the low part, the long ones in the
+		 * high part too -- or, in one part, the short ones only up to
+		 * their 128 bits */
+		if (c_hi != 0)
+			span = (double)((128 + c) / c) +
+			       (double)nhi / (double)(n + 1) * (double)((128 + c_hi) / c_hi);
+		else
+			span = ((double)(n + 1 - nhi) * (double)((128 + c) / c) +
+			        (double)nhi * (double)((256 + c) / c)) /
+			       (double)(n + 1);
+		double floor_us = span * t_add;
 		int reps = n < 1000 ? 10 : n < 10000 ? 3 : 1;
 		t0 = cpu_us();
 		for (int i = 0; i < reps; i++)
@@ -139,12 +166,18 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench_msm: bucket method and EC_POINTs_mul disagree\n");
 			return 1;
 		}
-		printf("%7zu %4u %9.2f us %9.2f us %9.2f us %9.2f us %8.2f %7.2fx\n", n, c, tb, tp,
+		char cs[16];
+		if (c_hi != 0)
+			snprintf(cs, sizeof cs, "%u+%u", c, c_hi);
+		else
+			snprintf(cs, sizeof cs, "%u", c);
+		printf("%7zu %6s %9.2f us %9.2f us %9.2f us %9.2f us %8.2f %7.2fx\n", n, cs, tb, tp,
 		       to, floor_us, tb / floor_us, to / tb);
 	}
-	printf(
-	    "(us of CPU per point; floor = ceil((bits+1)/c) mixed additions per point; speedup = "
-	    "EC_POINTs_mul / bucket on encodings)\n");
+	printf("(us of CPU per point; c = window widths, low+high part; floor = batched affine "
+	       "additions "
+	       "per point, one per window its digits span; speedup = EC_POINTs_mul / bucket on "
+	       "encodings)\n");
 	for (size_t i = 0; i < maxn; i++) {
 		point_free(p[i]);
 		scalar_free(s[i]);

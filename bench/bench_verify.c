@@ -70,7 +70,7 @@
 #include "tests/common/testutil.h"
 
 #ifndef BATCH
-#define BATCH 64 /* as check 4 (audit/verify_stations.c VE_BATCH) */
+#define BATCH 128 /* as check 4 (audit/verify_stations.c VE_BATCH) */
 #endif
 
 static double wall_s(void)

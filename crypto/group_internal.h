@@ -50,9 +50,25 @@ qerr msm_pts_from_jacobian(msm_pt *o, const uint8_t (*xyz)[3 * 32], size_t n);
  * encoding.  Q_ERR_NOMEM. */
 qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8_t (*sc)[32],
              size_t n);
+/* msm_run's plan for n scalars of at most maxbits bits, nhi of them longer
+ * than 128 bits: the window width of the low part (of the only part if
+ * *c_hi is set to 0), and *c_hi that of the high part (bits 128 and up of
+ * the nhi long scalars).  Exposed for bench_msm's floor. */
+unsigned msm_plan(size_t n, size_t nhi, unsigned maxbits, unsigned *c_hi);
 /* Tests only: force msm_run's window width (2..MSM_MAX_WINDOW; 0 = its
- * own choice). */
+ * own choice); msm_split_override = 1: never split the scalars in a low
+ * and a high part (0: as the cost model says). */
 extern unsigned msm_window_override;
+extern int msm_split_override;
+/* What msm_run's batch-affine accumulation did in this thread (tests read
+ * them to see the exceptional cases go through a shared inversion):
+ * inversions shared by a chunk of additions, rounds of the bucket trees,
+ * doublings (P + P), opposite pairs (P + (-P) = O), pairs with an operand
+ * at infinity, buckets left to the Jacobian tail.  Only ever incremented. */
+typedef struct msm_counters {
+	unsigned long inversions, rounds, dbl, opp, inf_operand, tail;
+} msm_counters;
+extern _Thread_local msm_counters msm_count;
 /* Bench only: n mixed additions of p into an accumulator (the unit of
  * msm_run's per-point floor).  Returns a word of the result so the work
  * cannot be optimised away. */

@@ -10,13 +10,18 @@
  *
  * Field elements are 4 x 64-bit limbs, little-endian, in Montgomery form
  * (a*R mod p, R = 2^256), always fully reduced into [0, p), so equality
- * is limb equality.  Points in the buckets are Jacobian (X : Y : Z),
- * x = X/Z^2, y = Y/Z^3, Z = 0 the point at infinity; inputs are affine.
- * Formulas (a = -3): doubling dbl-2001-b, mixed addition madd-2007-bl,
- * addition add-2007-bl (Explicit-Formulas Database), with the
- * exceptional cases (an operand at infinity, P + P, P + (-P)) handled
- * explicitly, so duplicate and opposite points are fine.
+ * is limb equality.  Inputs are affine.  Each window's buckets are
+ * summed in affine coordinates by trees of additions sharing one
+ * inversion (batch-affine, see msm_part); the running sums over the
+ * buckets and the result are Jacobian (X : Y : Z), x = X/Z^2, y = Y/Z^3,
+ * Z = 0 the point at infinity, with the formulas (a = -3) doubling
+ * dbl-2001-b, mixed addition madd-2007-bl, addition add-2007-bl
+ * (Explicit-Formulas Database).  The exceptional cases (an operand at
+ * infinity, P + P, P + (-P)) are handled explicitly in both, so duplicate
+ * and opposite points are fine.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,19 +176,37 @@ static int fe_eq(const uint64_t a[4], const uint64_t b[4])
 	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0;
 }
 
-/* r = a^(p-2) = a^-1 (a != 0; public values, so square-and-multiply). */
+/* r = a^(n2) for a run of n squarings then one multiplication by m. */
+static void fe_sqr_n_mul(uint64_t r[4], const uint64_t a[4], unsigned n, const uint64_t m[4])
+{
+	uint64_t t[4];
+	memcpy(t, a, sizeof t);
+	for (unsigned i = 0; i < n; i++)
+		fe_sqr(t, t);
+	fe_mul(r, t, m);
+}
+
+/* r = a^(p-2) = a^-1 (a != 0; public values).  p - 2 read from the top:
+ * 32 ones, 31 zeros, a one, 96 zeros, 94 ones, 0, 1; an addition chain of
+ * 269 squarings and 13 multiplications (x_k = a^(2^k - 1)). */
 static void fe_inv(uint64_t r[4], const uint64_t a[4])
 {
-	static const uint64_t E[4] = {0xfffffffffffffffdu, 0x00000000ffffffffu, 0,
-	                              0xffffffff00000001u};
-	uint64_t acc[4];
-	memcpy(acc, RM, sizeof acc);
-	for (int i = 255; i >= 0; i--) {
-		fe_sqr(acc, acc);
-		if ((E[i / 64] >> (i % 64)) & 1)
-			fe_mul(acc, acc, a);
-	}
-	memcpy(r, acc, sizeof acc);
+	uint64_t x2[4], x4[4], x8[4], x16[4], x32[4], x30[4], t[4];
+	fe_sqr_n_mul(x2, a, 1, a);
+	fe_sqr_n_mul(x4, x2, 2, x2);
+	fe_sqr_n_mul(x8, x4, 4, x4);
+	fe_sqr_n_mul(x16, x8, 8, x8);
+	fe_sqr_n_mul(x32, x16, 16, x16);
+	fe_sqr_n_mul(t, x16, 8, x8); /* x24 */
+	fe_sqr_n_mul(t, t, 4, x4); /* x28 */
+	fe_sqr_n_mul(x30, t, 2, x2); /* x30 */
+	fe_sqr_n_mul(t, x32, 32, a); /* ffffffff 00000001 */
+	for (unsigned i = 0; i < 96; i++)
+		fe_sqr(t, t); /* 96 zeros */
+	fe_sqr_n_mul(t, t, 32, x32);
+	fe_sqr_n_mul(t, t, 32, x32);
+	fe_sqr_n_mul(t, t, 30, x30); /* 94 ones */
+	fe_sqr_n_mul(r, t, 2, a); /* 0, 1 */
 }
 
 /* 32 big-endian bytes -> limbs (no reduction). */
@@ -453,113 +476,474 @@ static unsigned scalar_bits(const uint64_t s[4], unsigned k, unsigned c)
 	return (unsigned)(v & ((1u << c) - 1));
 }
 
-static unsigned bitlen(const uint8_t s[32])
+static unsigned bitlen_limbs(const uint64_t s[4])
 {
-	for (unsigned i = 0; i < 32; i++)
-		if (s[i] != 0) {
-			unsigned v = s[i], l = 0;
-			while (v) {
-				l++;
-				v >>= 1;
-			}
-			return 8 * (31 - i) + l;
-		}
+	for (int i = 3; i >= 0; i--)
+		if (s[i] != 0)
+			return 64 * (unsigned)i + 64 - (unsigned)__builtin_clzll(s[i]);
 	return 0;
 }
 
-/* The window width c minimising windows * (n madd + 2^(c-1) buckets * ~2
- * adds of ~1.4 madd each) for n points of maxbits bits. */
-static unsigned pick_window(size_t n, unsigned maxbits)
+_Thread_local msm_counters msm_count;
+unsigned msm_window_override; /* tests: force a window width (0 = choose) */
+int msm_split_override; /* tests: 1 never split, 0 choose */
+
+/* ---- batch-affine bucket accumulation ----
+ *
+ * In a window each bucket's points are summed by a tree: round r adds
+ * the pairs (entries 2k, 2k + 1 at stride 2^r) of every bucket holding
+ * two or more, in affine coordinates.  The additions of a round are
+ * independent, so MSM_CHUNK of them share one field inversion
+ * (Montgomery's trick: 3 multiplications per element), and each costs
+ *   lambda = (y2 - y1) / (x2 - x1), x3 = lambda^2 - x1 - x2,
+ *   y3 = lambda (x1 - x3) - y1,
+ * 2M + 1S on top, against 7M + 4S for a mixed Jacobian addition.
+ * Exceptional pairs, exactly: x1 = x2 and y1 = y2 != 0 is a doubling
+ * (lambda = (3 x1^2 - 3) / (2 y1), in the same inversion); x1 = x2
+ * otherwise (P + (-P)) is infinity; an operand at infinity (a bucket
+ * emptied by P + (-P)) gives the other operand, no inversion. */
+
+#ifndef MSM_CHUNK
+#define MSM_CHUNK 1024u /* additions per shared inversion (at most) */
+#endif
+/* A round of fewer additions than this does not pay for its inversion
+ * (~280 multiplications against ~5 saved per addition): the buckets
+ * still holding several entries are summed in Jacobian coordinates. */
+#ifndef MSM_TAIL
+#define MSM_TAIL 48u
+#endif
+
+enum { PK_ADD, PK_DBL, PK_TAKE_B, PK_KEEP_A, PK_INF };
+
+typedef struct scratch {
+	msm_pt *sp; /* the window's points, grouped by bucket */
+	uint8_t *inf; /* sp[k] is infinity */
+	uint32_t *cnt; /* per bucket: entries left */
+	uint32_t *off; /* per bucket: first entry */
+	uint32_t pa[MSM_CHUNK], pb[MSM_CHUNK];
+	uint8_t kind[MSM_CHUNK];
+	uint64_t den[MSM_CHUNK][4], pre[MSM_CHUNK][4];
+	size_t np; /* pairs in the chunk */
+	size_t nden; /* of them needing an inversion */
+} scratch;
+
+/* Queue the pair (a, b): the sum goes to a. */
+static void pair_add(scratch *s, uint32_t a, uint32_t b)
+{
+	const msm_pt *A = &s->sp[a], *B = &s->sp[b];
+	uint8_t k;
+	size_t t = s->np++;
+	s->pa[t] = a;
+	s->pb[t] = b;
+	if (s->inf[a]) {
+		k = PK_TAKE_B;
+	} else if (s->inf[b]) {
+		k = PK_KEEP_A;
+	} else if (!fe_eq(A->x, B->x)) {
+		k = PK_ADD;
+		fe_sub(s->den[s->nden], B->x, A->x);
+	} else if (fe_eq(A->y, B->y) && !fe_is_zero(A->y)) {
+		k = PK_DBL;
+		fe_add(s->den[s->nden], A->y, A->y);
+		msm_count.dbl++;
+	} else {
+		k = PK_INF; /* P + (-P) */
+		msm_count.opp++;
+	}
+	s->kind[t] = k;
+	if (k == PK_ADD || k == PK_DBL)
+		s->nden++;
+	else if (k != PK_INF)
+		msm_count.inf_operand++;
+}
+
+/* Do the queued additions: one inversion for the chunk. */
+static void pair_flush(scratch *s)
+{
+	uint64_t acc[4], inv[4], il[4], lam[4], t[4], x3[4];
+	size_t d = s->nden;
+	if (s->np == 0)
+		return;
+	if (d > 0) {
+		memcpy(s->pre[0], RM, sizeof acc);
+		memcpy(acc, s->den[0], sizeof acc);
+		for (size_t i = 1; i < d; i++) {
+			memcpy(s->pre[i], acc, sizeof acc);
+			fe_mul(acc, acc, s->den[i]);
+		}
+		fe_inv(inv, acc);
+		msm_count.inversions++;
+	}
+	/* backwards: the i-th denominator's inverse is inv * pre[i] */
+	for (size_t q = s->np; q-- > 0;) {
+		msm_pt *A = &s->sp[s->pa[q]];
+		const msm_pt *B = &s->sp[s->pb[q]];
+		switch (s->kind[q]) {
+		case PK_TAKE_B:
+			*A = *B;
+			s->inf[s->pa[q]] = s->inf[s->pb[q]];
+			continue;
+		case PK_KEEP_A:
+			continue;
+		case PK_INF:
+			s->inf[s->pa[q]] = 1;
+			continue;
+		default:
+			break;
+		}
+		d--;
+		if (d > 0) {
+			fe_mul(il, inv, s->pre[d]);
+			fe_mul(inv, inv, s->den[d]);
+		} else {
+			memcpy(il, inv, sizeof il);
+		}
+		if (s->kind[q] == PK_ADD) {
+			fe_sub(t, B->y, A->y);
+			fe_mul(lam, t, il);
+			fe_sqr(x3, lam);
+			fe_sub(x3, x3, A->x);
+			fe_sub(x3, x3, B->x);
+		} else { /* doubling: lambda = 3 (x^2 - 1) / 2y */
+			fe_sqr(t, A->x);
+			fe_sub(t, t, RM);
+			fe_add(lam, t, t);
+			fe_add(t, lam, t);
+			fe_mul(lam, t, il);
+			fe_sqr(x3, lam);
+			fe_sub(x3, x3, A->x);
+			fe_sub(x3, x3, A->x);
+		}
+		fe_sub(t, A->x, x3);
+		fe_mul(t, lam, t);
+		fe_sub(A->y, t, A->y);
+		memcpy(A->x, x3, sizeof x3);
+	}
+	s->np = 0;
+	s->nden = 0;
+}
+
+/* res = sum_i ((s_i >> lo) mod 2^bits) * pts[i] with windows of c bits
+ * (signed digits in [-2^(c-1), 2^(c-1)], one more window for the final
+ * carry). */
+static qerr msm_part(jac *res, scratch *s, int16_t *digits, const msm_pt *pts,
+                     const uint64_t (*limbs)[4], size_t n, unsigned lo, unsigned bits, unsigned c)
+{
+	unsigned nwin = (bits + c) / c, half = 1u << (c - 1);
+	uint32_t stride;
+	jac run, wsum, tail;
+
+	jac_set_inf(res);
+	for (size_t i = 0; i < n; i++) {
+		unsigned carry = 0;
+		for (unsigned w = 0; w < nwin; w++) {
+			unsigned v = 0, k = w * c;
+			if (k < bits) {
+				unsigned take = bits - k < c ? bits - k : c;
+				v = scalar_bits(limbs[i], lo + k, c) & ((1u << take) - 1);
+			}
+			int dg = (int)(v + carry);
+			carry = 0;
+			if (dg > (int)half) {
+				dg -= (int)(2 * half);
+				carry = 1;
+			}
+			digits[(size_t)w * n + i] = (int16_t)dg;
+		}
+	}
+	for (unsigned w = nwin; w-- > 0;) {
+		const int16_t *dw = digits + (size_t)w * n;
+		uint32_t total = 0;
+		unsigned top = 0;
+		for (unsigned k = 0; k < c && !jac_is_inf(res); k++)
+			jac_dbl(res, res);
+		/* group the points by bucket (counting sort), negated for a
+		 * negative digit */
+		memset(s->cnt, 0, half * sizeof *s->cnt);
+		for (size_t i = 0; i < n; i++)
+			if (dw[i] != 0)
+				s->cnt[abs(dw[i]) - 1]++;
+		for (unsigned b = 0; b < half; b++) {
+			s->off[b] = total;
+			total += s->cnt[b];
+			if (s->cnt[b] != 0)
+				top = b + 1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			int dg = dw[i];
+			if (dg == 0)
+				continue;
+			uint32_t at = s->off[abs(dg) - 1]++;
+			s->sp[at] = pts[i];
+			s->inf[at] = 0;
+			if (dg < 0)
+				fe_sub(s->sp[at].y, (const uint64_t[4]){0, 0, 0, 0}, pts[i].y);
+		}
+		for (unsigned b = 0; b < half; b++)
+			s->off[b] -= s->cnt[b];
+		/* the trees, a round at a time, while a round has enough
+		 * additions to pay for its inversion */
+		for (stride = 1;; stride *= 2) {
+			size_t npairs = 0;
+			for (unsigned b = 0; b < top; b++)
+				npairs += s->cnt[b] / 2;
+			if (npairs < MSM_TAIL)
+				break;
+			for (unsigned b = 0; b < top; b++) {
+				uint32_t m = s->cnt[b], base = s->off[b];
+				for (uint32_t k = 0; k + 1 < m; k += 2) {
+					pair_add(s, base + k * stride, base + (k + 1) * stride);
+					if (s->np == MSM_CHUNK)
+						pair_flush(s);
+				}
+				s->cnt[b] = (m + 1) / 2;
+			}
+			pair_flush(s);
+			msm_count.rounds++;
+		}
+		/* sum_b b * bucket[b-1] by running sums; a bucket the trees left
+		 * with more than one entry (the tail) is summed in Jacobian
+		 * coordinates */
+		jac_set_inf(&run);
+		jac_set_inf(&wsum);
+		for (unsigned b = top; b-- > 0;) {
+			uint32_t m = s->cnt[b], at = s->off[b];
+			if (m == 1 && !s->inf[at]) {
+				jac_add_affine(&run, &run, s->sp[at].x, s->sp[at].y);
+			} else if (m > 1) {
+				jac_set_inf(&tail);
+				for (uint32_t k = 0; k < m; k++) {
+					const msm_pt *q = &s->sp[at + k * stride];
+					if (!s->inf[at + k * stride])
+						jac_add_affine(&tail, &tail, q->x, q->y);
+				}
+				jac_add(&run, &run, &tail);
+				msm_count.tail++;
+			}
+			jac_add(&wsum, &wsum, &run);
+		}
+		jac_add(res, res, &wsum);
+	}
+	return Q_OK;
+}
+
+/* Relative cost of a bucket (its share of the running sums: a mixed and
+ * a full Jacobian addition) against one batched affine addition. */
+#define MSM_BUCKET_COST 3.6
+
+/* The cost model of one part: windows * (points + buckets). */
+static double part_cost(double npts, unsigned bits, unsigned c)
+{
+	return (double)((bits + c) / c) * (npts + MSM_BUCKET_COST * (double)(1u << (c - 1)));
+}
+
+static unsigned pick_window(size_t n, unsigned bits, double *cost)
 {
 	unsigned best = 2;
 	double bestcost = 0;
 	for (unsigned c = 2; c <= MSM_MAX_WINDOW; c++) {
-		double windows = (double)((maxbits + 1 + c - 1) / c);
-		double cost = windows * ((double)n + 2.8 * (double)(1u << (c - 1)));
-		if (c == 2 || cost < bestcost) {
+		double k = part_cost((double)n, bits, c);
+		if (c == 2 || k < bestcost) {
 			best = c;
-			bestcost = cost;
+			bestcost = k;
 		}
 	}
+	if (cost != NULL)
+		*cost = bestcost;
 	return best;
 }
 
-unsigned msm_window_override; /* tests: force a window width (0 = choose) */
+/* Where the scalars split in two parts (the batch weights are 128-bit,
+ * the ciphertexts' coefficients full): the low bits of every scalar, and
+ * the high bits of the long ones only, each with its own window. */
+#define MSM_SPLIT 128u
+
+unsigned msm_plan(size_t n, size_t nhi, unsigned maxbits, unsigned *c_hi)
+{
+	unsigned c_one = pick_window(n, maxbits, NULL);
+	double cost_one = 0, cost_lo, cost_hi;
+	*c_hi = 0;
+	if (maxbits <= MSM_SPLIT || nhi >= n || msm_split_override != 0)
+		return c_one;
+	unsigned cl = pick_window(n, MSM_SPLIT, &cost_lo);
+	unsigned ch = pick_window(nhi, maxbits - MSM_SPLIT, &cost_hi);
+	/* one part: its buckets in every window, each point only in the
+	 * windows its digits span */
+	for (unsigned c = 2; c <= MSM_MAX_WINDOW; c++) {
+		double k = part_cost((double)nhi, maxbits, c) +
+		           (double)(n - nhi) * (double)((MSM_SPLIT + c) / c);
+		if (c == 2 || k < cost_one) {
+			cost_one = k;
+			c_one = c;
+		}
+	}
+	/* two parts, + the MSM_SPLIT doublings joining them (~1.5 additions
+	 * each) */
+	if (cost_lo + cost_hi + 1.5 * MSM_SPLIT >= cost_one)
+		return c_one;
+	*c_hi = ch;
+	return cl;
+}
+
+/* A thread's working memory, kept from one msm_run to the next: a batch
+ * verifier runs one MSM after another, and fresh large allocations cost
+ * page faults each time (measured ~20 % of a 4,000-term MSM).  Up to
+ * MSM_ARENA_MAX bytes are kept; freed when the thread exits. */
+#define MSM_ARENA_MAX ((size_t)64 << 20)
+
+typedef struct arena {
+	void *buf;
+	size_t cap;
+} arena;
+
+static pthread_key_t arena_key;
+static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
+static int arena_key_ok;
+
+static void arena_free(void *p)
+{
+	arena *a = p;
+	free(a->buf);
+	free(a);
+}
+
+static void arena_init(void)
+{
+	arena_key_ok = pthread_key_create(&arena_key, arena_free) == 0;
+}
+
+/* need bytes of this thread's arena (NULL if memory ran out); *tmp is
+ * set to a buffer the caller frees when need is above MSM_ARENA_MAX. */
+static void *arena_get(size_t need, void **tmp)
+{
+	arena *a;
+	*tmp = NULL;
+	if (need > MSM_ARENA_MAX || pthread_once(&arena_once, arena_init) != 0 || !arena_key_ok)
+		return *tmp = malloc(need);
+	if ((a = pthread_getspecific(arena_key)) == NULL) {
+		if ((a = calloc(1, sizeof *a)) == NULL)
+			return NULL;
+		if (pthread_setspecific(arena_key, a) != 0) {
+			free(a);
+			return *tmp = malloc(need);
+		}
+	}
+	if (a->cap < need) {
+		free(a->buf);
+		a->cap = 0;
+		if ((a->buf = malloc(need)) == NULL)
+			return NULL;
+		a->cap = need;
+	}
+	return a->buf;
+}
+
+/* Round up to a cache line. */
+static size_t line(size_t n)
+{
+	return (n + 63) & ~(size_t)63;
+}
+
+static unsigned bitlen_be(const uint8_t s[32])
+{
+	for (unsigned i = 0; i < 32; i++)
+		if (s[i] != 0)
+			return 8 * (31 - i) + 32 - (unsigned)__builtin_clz(s[i]);
+	return 0;
+}
 
 qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8_t (*sc)[32],
              size_t n)
 {
-	unsigned maxbits = 0, c, nwin, half;
-	int16_t *digits = NULL;
-	jac *buckets = NULL, acc, run, wsum;
-	qerr e = Q_ERR_NOMEM;
+	unsigned maxbits = 0, c_lo, c_hi = 0, bits_lo, bits_hi, maxc;
+	uint64_t(*limbs)[4], (*hil)[4] = NULL;
+	msm_pt *hip = NULL;
+	int16_t *digits;
+	scratch *s;
+	size_t nhi = 0, nb, sz[8], total = 0;
+	uint8_t *mem;
+	void *tmp = NULL;
+	jac acc, hi;
+	int split;
+	qerr e = Q_OK;
 
 	*is_inf = 1;
 	memset(out, 0, POINT_LEN);
+	if (n > UINT32_MAX / 2)
+		return Q_ERR_LIMIT;
 	for (size_t i = 0; i < n; i++) {
-		unsigned l = bitlen(sc[i]);
+		unsigned l = bitlen_be(sc[i]);
 		if (l > maxbits)
 			maxbits = l;
+		if (l > MSM_SPLIT)
+			nhi++;
 	}
 	if (n == 0 || maxbits == 0)
 		return Q_OK;
-	c = msm_window_override != 0 ? msm_window_override : pick_window(n, maxbits);
-	/* signed digits in [-2^(c-1), 2^(c-1)]; one more window for the
-	 * final carry */
-	nwin = (maxbits + c) / c;
-	half = 1u << (c - 1);
-	if (n > SIZE_MAX / nwin / sizeof *digits)
-		return Q_ERR_LIMIT;
-	digits = malloc(n * nwin * sizeof *digits);
-	buckets = malloc(half * sizeof *buckets);
-	if (digits == NULL || buckets == NULL)
+	/* one part, or two (the low MSM_SPLIT bits of all; the rest of the
+	 * nhi long scalars), whichever the model says is cheaper; a point's
+	 * zero digits cost nothing, so one part costs its buckets in every
+	 * window but only the windows its digits span per point */
+	c_lo = msm_plan(n, nhi, maxbits, &c_hi);
+	split = c_hi != 0;
+	bits_lo = split ? MSM_SPLIT : maxbits;
+	bits_hi = split ? maxbits - MSM_SPLIT : 0;
+	if (msm_window_override != 0) {
+		c_lo = msm_window_override;
+		if (split)
+			c_hi = msm_window_override;
+	}
+	maxc = c_lo > c_hi ? c_lo : c_hi;
+	nb = (size_t)1 << (maxc - 1);
+	sz[0] = line(sizeof *s);
+	sz[1] = line(n * sizeof *limbs);
+	sz[2] = line(n * ((bits_lo + 2) / 2) * sizeof *digits); /* nwin <= (bits+c)/c, c >= 2 */
+	sz[3] = line(n * sizeof *s->sp);
+	sz[4] = line(n);
+	sz[5] = line(2 * nb * sizeof *s->cnt);
+	sz[6] = line(split ? nhi * sizeof *hip : 0);
+	sz[7] = line(split ? nhi * sizeof *hil : 0);
+	for (unsigned k = 0; k < 8; k++)
+		total += sz[k];
+	if ((mem = arena_get(total + 63, &tmp)) == NULL)
+		return Q_ERR_NOMEM;
+	mem += (64 - (uintptr_t)mem % 64) % 64;
+	s = (scratch *)(void *)mem;
+	mem += sz[0];
+	limbs = (uint64_t(*)[4])(void *)mem;
+	mem += sz[1];
+	digits = (int16_t *)(void *)mem;
+	mem += sz[2];
+	s->sp = (msm_pt *)(void *)mem;
+	mem += sz[3];
+	s->inf = mem;
+	mem += sz[4];
+	s->cnt = (uint32_t *)(void *)mem;
+	s->off = s->cnt + nb;
+	mem += sz[5];
+	hip = (msm_pt *)(void *)mem;
+	mem += sz[6];
+	hil = (uint64_t(*)[4])(void *)mem;
+	s->np = s->nden = 0;
+	for (size_t i = 0; i < n; i++)
+		fe_from_be(limbs[i], sc[i]);
+	jac_set_inf(&hi);
+	if (split) {
+		for (size_t i = 0, k = 0; i < n; i++)
+			if (bitlen_limbs(limbs[i]) > MSM_SPLIT) {
+				hip[k] = pts[i];
+				memcpy(hil[k++], limbs[i], sizeof *hil);
+			}
+		if ((e = msm_part(&hi, s, digits, hip, (const uint64_t(*)[4])hil, nhi, MSM_SPLIT,
+		                  bits_hi, c_hi)) != Q_OK)
+			goto out;
+		for (unsigned k = 0; k < MSM_SPLIT && !jac_is_inf(&hi); k++)
+			jac_dbl(&hi, &hi);
+	}
+	if ((e = msm_part(&acc, s, digits, pts, (const uint64_t(*)[4])limbs, n, 0, bits_lo,
+	                  c_lo)) != Q_OK)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
-		unsigned carry = 0;
-		uint64_t limbs[4];
-		fe_from_be(limbs, sc[i]);
-		for (unsigned w = 0; w < nwin; w++) {
-			int d = (int)(scalar_bits(limbs, w * c, c) + carry);
-			carry = 0;
-			if (d > (int)half) {
-				d -= (int)(2 * half);
-				carry = 1;
-			}
-			digits[i * nwin + w] = (int16_t)d;
-		}
-	}
-	jac_set_inf(&acc);
-	for (unsigned w = nwin; w-- > 0;) {
-		unsigned top = 0; /* buckets[0..top) may be non-empty */
-		for (unsigned k = 0; k < c && !jac_is_inf(&acc); k++)
-			jac_dbl(&acc, &acc);
-		for (unsigned b = 0; b < half; b++)
-			jac_set_inf(&buckets[b]);
-		for (size_t i = 0; i < n; i++) {
-			int d = digits[i * nwin + w];
-			if (d > 0) {
-				jac_add_affine(&buckets[d - 1], &buckets[d - 1], pts[i].x,
-				               pts[i].y);
-				if ((unsigned)d > top)
-					top = (unsigned)d;
-			} else if (d < 0) {
-				uint64_t ny[4];
-				fe_sub(ny, (const uint64_t[4]){0, 0, 0, 0}, pts[i].y);
-				jac_add_affine(&buckets[-d - 1], &buckets[-d - 1], pts[i].x, ny);
-				if ((unsigned)-d > top)
-					top = (unsigned)-d;
-			}
-		}
-		/* sum_b b * bucket[b-1] by running sums */
-		jac_set_inf(&run);
-		jac_set_inf(&wsum);
-		for (unsigned b = top; b-- > 0;) {
-			jac_add(&run, &run, &buckets[b]);
-			jac_add(&wsum, &wsum, &run);
-		}
-		jac_add(&acc, &acc, &wsum);
-	}
-	e = Q_OK;
+	jac_add(&acc, &acc, &hi);
 	if (!jac_is_inf(&acc)) {
 		uint64_t zi[4], zi2[4], x[4], y[4];
 		fe_inv(zi, acc.Z);
@@ -575,8 +959,7 @@ qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8
 		*is_inf = 0;
 	}
 out:
-	free(digits);
-	free(buckets);
+	free(tmp);
 	return e;
 }
 

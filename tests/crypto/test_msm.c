@@ -224,6 +224,122 @@ Test(msm, edge_cases)
 	point_free(want);
 }
 
+/* The batch-affine buckets (C-1.5) at batch sizes: 4,000, 16,000 and
+ * 64,000 terms with the edge cases mixed in, against EC_POINTs_mul; the
+ * 16,000 also with the scalars in one part (no low/high split). */
+static void check_ref(size_t n, int nosplit)
+{
+	terms t;
+	point *want = point_new(), *got = point_new();
+	const uint8_t **encs = calloc(n + 1, sizeof *encs);
+	msm_counters before = msm_count;
+	cr_assert(want && got && encs);
+	terms_make(&t, n, 0);
+	for (size_t i = 0; i < n; i++)
+		encs[i] = t.enc[i];
+	msm_split_override = nosplit;
+	cr_assert_eq(
+	    point_msm_ref(want, t.g, n, (const point *const *)t.p, (const scalar *const *)t.s),
+	    Q_OK);
+	cr_assert_eq(point_msm(got, t.g, n, (const point *const *)t.p, (const scalar *const *)t.s),
+	             Q_OK);
+	cr_assert(point_eq(got, want), "point_msm != EC_POINTs_mul, n = %zu", n);
+	cr_assert_eq(point_msm_enc(got, t.g, n, encs, (const scalar *const *)t.s), Q_OK);
+	cr_assert(point_eq(got, want), "point_msm_enc != EC_POINTs_mul, n = %zu", n);
+	msm_split_override = 0;
+	/* the duplicates among the terms meet in buckets: doublings and
+	 * opposite pairs went through shared inversions */
+	cr_assert(msm_count.inversions > before.inversions);
+	cr_assert(msm_count.dbl + msm_count.opp > before.dbl + before.opp, "n = %zu", n);
+	free(encs);
+	terms_free(&t);
+	point_free(want);
+	point_free(got);
+}
+
+Test(msm, batch_sizes_match_ec_points_mul)
+{
+	check_ref(4000, 0);
+	check_ref(16000, 0);
+	check_ref(16000, 1);
+	check_ref(64000, 0);
+}
+
+/* The exceptional additions inside one shared inversion: window 11
+ * (1024 buckets), one part, and 600 buckets of window 0 each receiving
+ * two points in the same round -- P and P (a doubling), P and -P
+ * (infinity), or P and a fresh Q -- then 100 buckets of four,
+ * [P, -P, R, S] and [R, S, P, -P], whose second round adds an infinity to
+ * R + S from either side.  Against the naive sum and EC_POINTs_mul. */
+Test(msm, exceptional_pairs_in_one_inversion)
+{
+	enum { NB = 600, NQ = 100, N = 2 * NB + 4 * NQ };
+	terms t;
+	point *want = point_new(), *got = point_new(), *want2 = point_new();
+	scalar *k = scalar_new();
+	msm_counters before;
+	size_t m = 0;
+	cr_assert(want && got && want2 && k);
+	terms_make(&t, N, 0);
+	for (size_t b = 0; b < NB; b++) {
+		/* bucket b (digit b + 1): P_b, then the second operand */
+		cr_assert_eq(scalar_random(k), Q_OK);
+		cr_assert_eq(point_mul_base(t.p[m], k), Q_OK);
+		cr_assert_eq(scalar_set_u64(t.s[m], b + 1), Q_OK);
+		m++;
+		if (b % 4 == 0)
+			cr_assert_eq(point_copy(t.p[m], t.p[m - 1]), Q_OK);
+		else if (b % 4 == 1)
+			cr_assert_eq(point_neg(t.p[m], t.p[m - 1]), Q_OK);
+		else {
+			cr_assert_eq(scalar_random(k), Q_OK);
+			cr_assert_eq(point_mul_base(t.p[m], k), Q_OK);
+		}
+		cr_assert_eq(scalar_set_u64(t.s[m], b + 1), Q_OK);
+		m++;
+	}
+	for (size_t b = 0; b < NQ; b++) {
+		/* bucket NB + b: P, -P, R, S or R, S, P, -P */
+		size_t o = b % 2 ? 2 : 0, r = b % 2 ? 0 : 2;
+		cr_assert_eq(scalar_random(k), Q_OK);
+		cr_assert_eq(point_mul_base(t.p[m + o], k), Q_OK);
+		cr_assert_eq(point_neg(t.p[m + o + 1], t.p[m + o]), Q_OK);
+		cr_assert_eq(scalar_random(k), Q_OK);
+		cr_assert_eq(point_mul_base(t.p[m + r], k), Q_OK);
+		cr_assert_eq(scalar_random(k), Q_OK);
+		cr_assert_eq(point_mul_base(t.p[m + r + 1], k), Q_OK);
+		for (size_t q = 0; q < 4; q++)
+			cr_assert_eq(scalar_set_u64(t.s[m + q], NB + b + 1), Q_OK);
+		m += 4;
+	}
+	cr_assert_eq(m, (size_t)N);
+	naive(want, NULL, &t);
+	cr_assert_eq(
+	    point_msm_ref(want2, NULL, N, (const point *const *)t.p, (const scalar *const *)t.s),
+	    Q_OK);
+	cr_assert(point_eq(want, want2));
+	msm_window_override = 11;
+	msm_split_override = 1;
+	before = msm_count;
+	cr_assert_eq(point_msm(got, NULL, N, (const point *const *)t.p, (const scalar *const *)t.s),
+	             Q_OK);
+	msm_window_override = 0;
+	msm_split_override = 0;
+	cr_assert(point_eq(got, want), "exceptional pairs in one inversion: wrong sum");
+	/* round 1: the 600 + 200 pairs in one inversion; round 2: the 100
+	 * pairs with an infinity, which need none */
+	cr_assert_eq(msm_count.rounds - before.rounds, 2);
+	cr_assert_eq(msm_count.inversions - before.inversions, 1);
+	cr_assert_eq(msm_count.dbl - before.dbl, NB / 4);
+	cr_assert_eq(msm_count.opp - before.opp, NB / 4 + NQ);
+	cr_assert_eq(msm_count.inf_operand - before.inf_operand, NQ);
+	terms_free(&t);
+	scalar_free(k);
+	point_free(want);
+	point_free(want2);
+	point_free(got);
+}
+
 /* Every window width, so each digit range and carry path runs. */
 Test(msm, every_window_width)
 {
@@ -264,42 +380,57 @@ Test(msm, bad_encoding_is_refused)
 }
 
 /* Must fail: sum s_i P_i - Q = O holds for the right terms, and one
- * wrong scalar or one wrong point among 3000 is seen. */
-Test(msm, one_wrong_term_is_detected)
+ * wrong scalar or one wrong point among N is seen (bad1, bad2 < N). */
+static void one_wrong_term(size_t N, size_t bad1, size_t bad2)
 {
-	enum { N = 3000 };
 	terms t;
 	point *q = point_new(), *got = point_new(), *saved = point_new();
 	scalar *one = scalar_new();
 	terms_make(&t, N + 1, 0);
 	t.n = N;
-	naive(q, NULL, &t);
+	/* the guilty term has a nonzero scalar, so a wrong point shows */
+	cr_assert_eq(scalar_random(t.s[bad2]), Q_OK);
+	cr_assert_eq(
+	    point_msm_ref(q, NULL, t.n, (const point *const *)t.p, (const scalar *const *)t.s),
+	    Q_OK);
 	/* last term: (n-1) * Q, so the whole sum is O */
 	cr_assert_eq(point_copy(t.p[N], q), Q_OK);
 	set_hex(t.s[N], N_MINUS_1);
 	t.n = N + 1;
 	cr_assert_eq(
 	    point_msm(got, NULL, t.n, (const point *const *)t.p, (const scalar *const *)t.s), Q_OK);
-	cr_assert(point_is_infinity(got), "the right terms must sum to O");
+	cr_assert(point_is_infinity(got), "the right terms must sum to O (N = %zu)", N);
 	/* one scalar off by one */
 	cr_assert_eq(scalar_set_u64(one, 1), Q_OK);
-	cr_assert_eq(scalar_add(t.s[1717], t.s[1717], one), Q_OK);
+	cr_assert_eq(scalar_add(t.s[bad1], t.s[bad1], one), Q_OK);
 	cr_assert_eq(
 	    point_msm(got, NULL, t.n, (const point *const *)t.p, (const scalar *const *)t.s), Q_OK);
-	cr_assert(!point_is_infinity(got), "a wrong scalar (term 1717) was not detected");
-	cr_assert_eq(scalar_sub(t.s[1717], t.s[1717], one), Q_OK);
+	cr_assert(!point_is_infinity(got), "a wrong scalar (term %zu of %zu) was not detected",
+	          bad1, N);
+	cr_assert_eq(scalar_sub(t.s[bad1], t.s[bad1], one), Q_OK);
 	/* one point replaced by its double */
-	cr_assert_eq(point_copy(saved, t.p[42]), Q_OK);
-	cr_assert_eq(point_add(t.p[42], t.p[42], t.p[42]), Q_OK);
+	cr_assert_eq(point_copy(saved, t.p[bad2]), Q_OK);
+	cr_assert_eq(point_add(t.p[bad2], t.p[bad2], t.p[bad2]), Q_OK);
 	cr_assert_eq(
 	    point_msm(got, NULL, t.n, (const point *const *)t.p, (const scalar *const *)t.s), Q_OK);
-	cr_assert(scalar_is_zero(t.s[42]) || point_is_infinity(saved) || !point_is_infinity(got),
-	          "a wrong point (term 42) was not detected");
+	cr_assert(!point_is_infinity(got), "a wrong point (term %zu of %zu) was not detected", bad2,
+	          N);
 	terms_free(&t);
 	point_free(q);
 	point_free(got);
 	point_free(saved);
 	scalar_free(one);
+}
+
+Test(msm, one_wrong_term_is_detected)
+{
+	one_wrong_term(3000, 1717, 42);
+}
+
+/* The same among 20,000 terms (batch-affine buckets, C-1.5). */
+Test(msm, one_wrong_term_in_20000_is_detected)
+{
+	one_wrong_term(20000, 13331, 9999);
 }
 
 /* Must fail: range_batch_verify over 100 proofs (> MSM_BUCKET_MIN points,
