@@ -262,6 +262,23 @@ qerr store_open(store **out, const char *path, store_kind kind, const uint8_t ke
 		if (e != Q_OK)
 			goto out;
 	}
+	if (kind == STORE_BOX) {
+		/* A box of an earlier version keeps its WITHOUT ROWID ballots
+		 * table (CREATE TABLE IF NOT EXISTS leaves it): refused by
+		 * name rather than failing every cast (P-5.2). */
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(s->db, "SELECT id FROM ballots LIMIT 0;", -1, &st, NULL) !=
+		    SQLITE_OK) {
+			seterr(s,
+			       "%s: its ballots table is of an earlier version (no integer id, "
+			       "docs/spec/protocol.md P-5.2); export its ballots with that version",
+			       path);
+			e = Q_ERR_STATE;
+		}
+		sqlite3_finalize(st);
+		if (e != Q_OK)
+			goto out;
+	}
 	*out = s;
 	s = NULL;
 	e = Q_OK;

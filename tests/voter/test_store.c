@@ -249,6 +249,35 @@ Test(store, box_rowid_collision_stores_both)
 	store_close(s);
 }
 
+/* A box made with the WITHOUT ROWID ballots table of an earlier version
+ * is refused at open, naming the file and the table. */
+Test(store, box_of_earlier_version_refused)
+{
+	sqlite3 *db = NULL;
+	char hex[65], sql[120], err[256];
+	store *s = NULL;
+	/* a store first: it installs the wiping allocator before SQLite's
+	 * first use in this process */
+	store_close(open_kind("first.db", STORE_ROLL, key));
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	snprintf(sql, sizeof sql, "PRAGMA key = \"x'%s'\";", hex);
+	snprintf(path, sizeof path, "%s/old-box.db", dir);
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db,
+	                          "PRAGMA cipher_page_size = 4096;"
+	                          "CREATE TABLE ballots(code BLOB PRIMARY KEY, body BLOB NOT NULL)"
+	                          " WITHOUT ROWID;",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK);
+	sqlite3_close(db);
+	cr_assert_eq(store_open(&s, path, STORE_BOX, key, err, sizeof err), Q_ERR_STATE);
+	cr_assert_null(s);
+	cr_assert(strstr(err, "old-box.db") != NULL && strstr(err, "earlier version") != NULL, "%s",
+	          err);
+}
+
 /* Atomicity and recovery: kill -9 a child in the middle of a stream of
  * committed writes: every write it reported (through a pipe, after commit)
  * is present after reopening, and every spent token has its ballot -- no
