@@ -35,21 +35,30 @@
  * cores the daemon had, the floors and the ratios.  QUORUM_BENCH_PERF=FILE
  * records phase 2 with perf (dwarf call graphs) for profiling.
  *
- * Figures (session 6, 2 cores shared with three other sessions' builds,
- * load average 10-15: casts/s and latencies here say more about the
- * machine than the daemon; CPU per cast against the same run's floor is
- * the comparable figure).  ./build/bench/bench_ballotd --no-single 1500 64,
- * three runs each, split daemon, closed loop:
- *   before (b4c9291): daemon CPU/cast 1.873, 2.133, 1.807 ms against
- *     encrypt floors 1.194, 1.183, 1.210 ms: 1.57, 1.80, 1.49 x;
- *     406, 297, 268 casts/s with 0.76, 0.63, 0.48 of the 2 cores;
- *     fsync floors 4.9, 6.5, 4.8 ms;
- *   after (the box keyed by an integer rowid, cached statements, receipt
- *     lookups on the committer): 1.540, 1.780, 2.047 ms against 1.164,
- *     1.110, 1.502 ms: 1.32, 1.60, 1.36 x; 259, 190, 179 casts/s with
- *     0.40, 0.34, 0.37 cores (load 13-15); fsync floors 4.3, 7.3, 4.7 ms.
- *   Open loop at 1,000/s: not sustainable with a third of the machine
- *   (p99 seconds).  Bench clients: 0.06-0.08 ms CPU per cast.
+ * Figures (session 6, 2 cores shared with three other sessions' builds;
+ * casts/s and latencies say as much about the machine as the daemon, CPU
+ * per cast against the same run's floor is the comparable figure, and even
+ * the floor moved 1.08-1.56 ms between runs).
+ * ./build/bench/bench_ballotd --no-single 1500 64 (open loop at 1,000/s,
+ * Poisson), three runs each, split daemon:
+ *   load ~3, before (b4c9291): closed loop 804, 1167, 813 casts/s; daemon
+ *     CPU/cast 2.120, 1.513, 2.147 ms against encrypt floors 1.127, 1.093,
+ *     1.538 ms (1.88, 1.38, 1.40 x); fsync floors 0.39, 0.36, 0.38 ms;
+ *     open loop: 978, 974, 789 casts/s achieved, p50 59.0, 75.5, 168.4 ms,
+ *     p99 91.9, 119.1, 438.6 ms;
+ *   load ~3, after (box keyed by an integer rowid, cached statements,
+ *     receipts on the committer): closed loop 948, 923, 1006 casts/s;
+ *     daemon CPU/cast 1.967, 2.020, 1.853 ms against 1.167, 1.558, 1.078
+ *     ms (1.69, 1.30, 1.72 x); fsync floors 0.46, 0.36, 0.36 ms; open
+ *     loop: 975, 943, 1004 casts/s, p50 48.4, 99.5, 29.8 ms, p99 89.5,
+ *     137.4, 74.4 ms (target 50: not met);
+ *   load 10-15 (the daemon had 0.3-0.8 of the cores): before 1.57, 1.80,
+ *     1.49 x; after 1.32, 1.60, 1.36 x.
+ *   Bench clients: 0.05-0.10 ms CPU per cast (0.06-0.09 of a core).
+ *   The box alone (3,000 casts of 4,810-byte ballots in groups of 16, a
+ *   throwaway SQLCipher program with the daemon's pragmas): 481 -> 322 us
+ *   CPU per cast, 5.6 -> 0.8 page-cache misses, 5.8 -> 5.2 database pages
+ *   written per cast (plus their journal copies).
  * perf of phase 2 (QUORUM_BENCH_PERF): encryption and proofs 71-75 % of
  * the daemon's CPU, the group commit 20.7 % -> 17.0 % (SQLCipher page
  * encryption about 6 %, fsyncs about 3.4 %), the event loops, channel and
