@@ -1,25 +1,73 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_ballotd -- load benchmark of quorum-ballotd: durable casts per
- * second and p50/p99 latency with 64 concurrent booth clients, beside the
+ * second and cast latency with 64 booth connections, beside the
  * encrypt-and-prove floor and the fsync floor measured in the same run.
  *
- *   ./build/bench/bench_ballotd [CASTS [CLIENTS]]     (default 3000 64)
- *
- * It runs the daemon twice in the same run, --single-process and then
- * privilege-separated (monitor + worker, docs/spec/protocol.md P-9), and
- * prints casts/s of both and their ratio (issue 16: split >= 0.9 x single).
+ *   ./build/bench/bench_ballotd [--rate R] [--even] [--no-single] [CASTS [CLIENTS]]
+ *                                              (default --rate 1000, 3000 64)
  *
  * It starts the real daemon (built beside it) in a temporary directory,
- * imports a roll, opens the poll, checks in CASTS voters, then runs
- * CLIENTS threads, each with one booth connection casting its share of
- * the tokens with "cast" + marks (encrypt, prove, group commit, receipt).
- * The ballot is the 7-option committee ballot of tests/voter (director
- * 0..1 of 2, members 0..3 of 5).
+ * imports a roll, opens the poll, checks in the voters, then casts with
+ * "cast" + marks (encrypt, prove, group commit, receipt) on CLIENTS booth
+ * connections.  The ballot is the 7-option committee ballot of tests/voter
+ * (director 0..1 of 2, members 0..3 of 5).  Phases, CASTS casts each:
+ *
+ *  1. closed loop, --single-process: the baseline of issue 16 (split >=
+ *     0.9 x single; --no-single skips it);
+ *  2. closed loop, privilege-separated (monitor + worker, P-9): each client
+ *     casts again as soon as its reply came.  This measures the MAXIMUM
+ *     THROUGHPUT, the target ">= 1,000 durable casts/s".  Its latency is
+ *     not a target: with CLIENTS clients always waiting, Little's law makes
+ *     it CLIENTS / throughput (64 / 1,000 per s = 64 ms) whatever the
+ *     daemon does, so p99 <= 50 ms with 64 clients would need > 1,280
+ *     casts/s, more than this machine's 2 cores can encrypt;
+ *  3. open loop, the same split daemon: casts arrive at R per second
+ *     (Poisson, fixed seed; --even: evenly spaced), a free connection takes
+ *     the next arrival, and each latency counts from the arrival's
+ *     scheduled time, so a cast that waits for a connection or behind the
+ *     daemon's queue is charged the wait (no coordinated omission).  This
+ *     is where the target "p99 <= 50 ms at 1,000 casts/s" is measured:
+ *     voters arrive independently of how fast the station answers.
+ *
+ * Also printed: the daemon's CPU per cast (monitor + worker, /proc), the
+ * bench clients' own CPU (getrusage; they share the machine's cores), the
+ * cores the daemon had, the floors and the ratios.  QUORUM_BENCH_PERF=FILE
+ * records phase 2 with perf (dwarf call graphs) for profiling.
+ *
+ * Figures (session 6, 2 cores shared with three other sessions' builds;
+ * casts/s and latencies say as much about the machine as the daemon, CPU
+ * per cast against the same run's floor is the comparable figure, and even
+ * the floor moved 1.08-1.56 ms between runs).
+ * ./build/bench/bench_ballotd --no-single 1500 64 (open loop at 1,000/s,
+ * Poisson), three runs each, split daemon:
+ *   load ~3, before (b4c9291): closed loop 804, 1167, 813 casts/s; daemon
+ *     CPU/cast 2.120, 1.513, 2.147 ms against encrypt floors 1.127, 1.093,
+ *     1.538 ms (1.88, 1.38, 1.40 x); fsync floors 0.39, 0.36, 0.38 ms;
+ *     open loop: 978, 974, 789 casts/s achieved, p50 59.0, 75.5, 168.4 ms,
+ *     p99 91.9, 119.1, 438.6 ms;
+ *   load ~3, after (box keyed by an integer rowid, cached statements,
+ *     receipts on the committer): closed loop 948, 923, 1006 casts/s;
+ *     daemon CPU/cast 1.967, 2.020, 1.853 ms against 1.167, 1.558, 1.078
+ *     ms (1.69, 1.30, 1.72 x); fsync floors 0.46, 0.36, 0.36 ms; open
+ *     loop: 975, 943, 1004 casts/s, p50 48.4, 99.5, 29.8 ms, p99 89.5,
+ *     137.4, 74.4 ms (target 50: not met);
+ *   load 10-15 (the daemon had 0.3-0.8 of the cores): before 1.57, 1.80,
+ *     1.49 x; after 1.32, 1.60, 1.36 x.
+ *   Bench clients: 0.05-0.10 ms CPU per cast (0.06-0.09 of a core).
+ *   The box alone (3,000 casts of 4,810-byte ballots in groups of 16, a
+ *   throwaway SQLCipher program with the daemon's pragmas): 481 -> 322 us
+ *   CPU per cast, 5.6 -> 0.8 page-cache misses, 5.8 -> 5.2 database pages
+ *   written per cast (plus their journal copies).
+ * perf of phase 2 (QUORUM_BENCH_PERF): encryption and proofs 71-75 % of
+ * the daemon's CPU, the group commit 20.7 % -> 17.0 % (SQLCipher page
+ * encryption about 6 %, fsyncs about 3.4 %), the event loops, channel and
+ * JSON about 8 %.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +76,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +118,19 @@ static double *lat;
 static int ncasts, nclients;
 static volatile int failures;
 
+/* One cast phase: casts [first, first + n) of tokens, by nclients threads.
+ * rate == 0: closed loop, each client casts again as soon as its reply
+ * came.  rate > 0: open loop, arrival i is scheduled at sched[i] (seconds
+ * after t0); a free client takes the next arrival, waits for its time and
+ * casts; the latency counts from the scheduled time, so a cast that waits
+ * for a free booth connection is charged its wait (no coordinated
+ * omission). */
+static struct phase {
+	int first, n;
+	double rate, t0;
+	double *sched;
+	int next; /* the next arrival to take (atomic) */
+} ph;
 static double now(void)
 {
 	struct timespec ts;
@@ -139,9 +201,19 @@ static int okreq(int fd, const char *line)
 	return ok;
 }
 
+static void sleep_until(double t)
+{
+	double d = t - now();
+	if (d <= 0)
+		return;
+	struct timespec ts = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 static void *client(void *arg)
 {
-	int c = (int)(intptr_t)arg;
+	(void)arg;
 	int fd = conn("booth");
 	static const char *const marks[] = {"[[1,0],[1,1,0,0,1]]", "[[0,1],[0,0,1,0,0]]",
 	                                    "[[0,0],[0,0,0,0,0]]", "[[1,0],[0,1,1,1,0]]"};
@@ -149,14 +221,22 @@ static void *client(void *arg)
 		__atomic_add_fetch(&failures, 1, __ATOMIC_SEQ_CST);
 		return NULL;
 	}
-	for (int i = c; i < ncasts; i += nclients) {
+	for (;;) {
+		int k = __atomic_fetch_add(&ph.next, 1, __ATOMIC_SEQ_CST);
+		if (k >= ph.n)
+			break;
+		int i = ph.first + k;
 		char line[300];
 		snprintf(line, sizeof line, "{\"op\":\"cast\",\"token\":\"%.32s\",\"marks\":%s}\n",
 		         tokens[i], marks[i % 4]);
 		double t0 = now();
+		if (ph.rate > 0) {
+			t0 = ph.t0 + ph.sched[k];
+			sleep_until(t0);
+		}
 		if (!okreq(fd, line))
 			__atomic_add_fetch(&failures, 1, __ATOMIC_SEQ_CST);
-		lat[i] = now() - t0;
+		lat[k] = now() - t0;
 	}
 	close(fd);
 	return NULL;
@@ -269,11 +349,16 @@ static long rss_kib(pid_t pid, const char *field)
 	return v;
 }
 
-typedef struct run_result {
-	double tc, wall, cpu, p50, p99;
-	long hwm_kib;
-	int failures;
-} run_result;
+/* CPU seconds (user + system) used so far by this process (the bench
+ * clients; the daemon is a child, not counted until reaped). */
+static double self_cpu(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
 
 /* The pid of pid's first child (the privilege-separated worker), or 0. */
 static pid_t child_of(pid_t pid)
@@ -290,13 +375,24 @@ static pid_t child_of(pid_t pid)
 	return (pid_t)c;
 }
 
+typedef struct daemon_run {
+	pid_t pid, worker; /* worker 0 with --single-process */
+	double tc; /* seconds for the check-ins */
+	long hwm_kib;
+} daemon_run;
+
+typedef struct phase_result {
+	double wall, cpu, bench_cpu, p50, p99, pmax;
+	int failures;
+} phase_result;
+
 /* One daemon (single: --single-process) in a fresh state directory under
- * base: import, open, check in ncasts voters, then the clients cast. */
-static void run(const char *base, const char *el, const char *roll, int single, run_result *res)
+ * base: import, open, check in nvoters voters (tokens[0..nvoters)). */
+static void daemon_start(daemon_run *d, const char *base, const char *el, const char *roll,
+                         int single, int nvoters)
 {
 	char line[600];
 	snprintf(state_dir, sizeof state_dir, "%s/state-%s", base, single ? "single" : "split");
-	failures = 0;
 	int pp[2];
 	if (pipe(pp) != 0)
 		die("pipe");
@@ -306,6 +402,7 @@ static void run(const char *base, const char *el, const char *roll, int single, 
 		close(pp[1]);
 		setenv("QUORUM_TEST_CHEAP_KDF", "1", 1);
 		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 1);
 		dup2(nul, 2);
 		execl(BALLOTD_PATH, BALLOTD_PATH, "--election", el, "--station", "s1", "--state",
 		      state_dir, "--key-fd", "3", single ? "--single-process" : (char *)NULL,
@@ -330,7 +427,7 @@ static void run(const char *base, const char *el, const char *roll, int single, 
 	close(fd);
 	fd = conn("operator");
 	double tc = now();
-	for (int i = 0; i < ncasts; i++) {
+	for (int i = 0; i < nvoters; i++) {
 		snprintf(line, sizeof line, "{\"op\":\"checkin\",\"voter\":\"V%04d\"}\n", i + 1);
 		json_t *r = rpc(fd, line);
 		const char *t = json_string_value(json_object_get(r, "token"));
@@ -339,35 +436,130 @@ static void run(const char *base, const char *el, const char *roll, int single, 
 		snprintf(tokens[i], sizeof tokens[i], "%s", t);
 		json_decref(r);
 	}
-	res->tc = now() - tc;
+	d->tc = now() - tc;
 	close(fd);
+	d->pid = pid;
+	d->worker = single ? 0 : child_of(pid);
+}
 
-	pid_t worker = single ? 0 : child_of(pid);
+static void daemon_stop(daemon_run *d)
+{
+	d->hwm_kib = rss_kib(d->pid, "VmHWM:") + (d->worker > 0 ? rss_kib(d->worker, "VmHWM:") : 0);
+	kill(d->pid, SIGTERM);
+	waitpid(d->pid, NULL, 0);
+}
+
+/* QUORUM_BENCH_PERF=FILE: perf record -g of the daemon (both processes)
+ * during the split daemon's closed-loop phase, for profiling. */
+static pid_t perf_start(const daemon_run *d)
+{
+	const char *out = getenv("QUORUM_BENCH_PERF");
+	char pids[64];
+	if (out == NULL || *out == '\0')
+		return 0;
+	snprintf(pids, sizeof pids, "%d,%d", (int)d->pid, (int)d->worker);
+	pid_t p = fork();
+	if (p == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execlp("perf", "perf", "record", "--call-graph", "dwarf,16384", "-F", "499", "-o",
+		       out, "-p", pids, (char *)NULL);
+		_exit(127);
+	}
+	struct timespec ts = {0, 500000000};
+	nanosleep(&ts, NULL);
+	return p;
+}
+
+static void perf_stop(pid_t p)
+{
+	if (p > 0) {
+		kill(p, SIGINT);
+		waitpid(p, NULL, 0);
+	}
+}
+
+/* Casts [first, first + n) of tokens by nclients booth connections;
+ * rate 0: closed loop, else open loop at rate casts/s (poisson: Poisson
+ * arrivals, else evenly spaced). */
+static void phase_run(const daemon_run *d, int first, int n, double rate, int poisson,
+                      phase_result *res)
+{
 	pthread_t *th = calloc((size_t)nclients, sizeof *th);
-	double cpu0 = cpu_s(pid) + (worker > 0 ? cpu_s(worker) : 0);
+	double *sched = calloc((size_t)n, sizeof *sched);
+	if (th == NULL || sched == NULL)
+		die("out of memory");
+	/* The arrival times (fixed seed: every run the same schedule). */
+	unsigned short seed[3] = {0x5155, 0x4f52, 0x554d};
+	double t = 0;
+	for (int k = 0; k < n && rate > 0; k++) {
+		sched[k] = t;
+		t += poisson ? -log(1.0 - erand48(seed)) / rate : 1.0 / rate;
+	}
+	failures = 0;
+	ph.first = first;
+	ph.n = n;
+	ph.rate = rate;
+	ph.sched = sched;
+	ph.next = 0;
+	pid_t perf = rate == 0 && d->worker > 0 ? perf_start(d) : 0;
+	double cpu0 = cpu_s(d->pid) + (d->worker > 0 ? cpu_s(d->worker) : 0);
+	double bcpu0 = self_cpu();
+	ph.t0 = now() + 0.05; /* the clients connect first */
 	double t0 = now();
 	for (int c = 0; c < nclients; c++)
-		pthread_create(&th[c], NULL, client, (void *)(intptr_t)c);
+		pthread_create(&th[c], NULL, client, NULL);
 	for (int c = 0; c < nclients; c++)
 		pthread_join(th[c], NULL);
+	res->wall = now() - (rate > 0 ? ph.t0 : t0);
+	res->cpu = cpu_s(d->pid) + (d->worker > 0 ? cpu_s(d->worker) : 0) - cpu0;
+	res->bench_cpu = self_cpu() - bcpu0;
+	perf_stop(perf);
 	free(th);
-	res->wall = now() - t0;
-	res->cpu = cpu_s(pid) + (worker > 0 ? cpu_s(worker) : 0) - cpu0;
-	res->hwm_kib = rss_kib(pid, "VmHWM:") + (worker > 0 ? rss_kib(worker, "VmHWM:") : 0);
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
-	qsort(lat, (size_t)ncasts, sizeof *lat, cmpd);
-	res->p50 = lat[ncasts / 2];
-	res->p99 = lat[(size_t)((double)ncasts * 0.99)];
+	free(sched);
+	qsort(lat, (size_t)n, sizeof *lat, cmpd);
+	res->p50 = lat[n / 2];
+	res->p99 = lat[(size_t)((double)n * 0.99)];
+	res->pmax = lat[n - 1];
 	res->failures = failures;
+}
+
+static void usage(void)
+{
+	die("usage: bench_ballotd [--rate R] [--even] [--no-single] [CASTS [CLIENTS]]");
 }
 
 int main(int argc, char **argv)
 {
-	ncasts = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 3000;
-	nclients = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 64;
-	if (ncasts < 1 || ncasts > 1000000 || nclients < 1 || nclients > 512)
-		die("usage: bench_ballotd [CASTS [CLIENTS]]");
+	double orate = 1000;
+	int poisson = 1, with_single = 1, npos = 0;
+	ncasts = 3000;
+	nclients = 64;
+	for (int i = 1; i < argc; i++) {
+		char *end;
+		if (strcmp(argv[i], "--rate") == 0 && i + 1 < argc) {
+			orate = strtod(argv[++i], &end);
+			if (*end != '\0' || orate < 0 || orate > 1e6)
+				usage();
+		} else if (strcmp(argv[i], "--even") == 0) {
+			poisson = 0;
+		} else if (strcmp(argv[i], "--no-single") == 0) {
+			with_single = 0;
+		} else if (argv[i][0] != '-' && npos < 2) {
+			long v = strtol(argv[i], &end, 10);
+			if (*end != '\0')
+				usage();
+			if (npos++ == 0)
+				ncasts = (int)v;
+			else
+				nclients = (int)v;
+		} else {
+			usage();
+		}
+	}
+	if (ncasts < 100 || ncasts > 1000000 || nclients < 1 || nclients > 512)
+		usage();
 	char base[] = "/tmp/bench-ballotd-XXXXXX";
 	if (mkdtemp(base) == NULL)
 		die("mkdtemp");
@@ -392,10 +584,12 @@ int main(int argc, char **argv)
 		scalar_free(s);
 		point_free(K);
 	}
-	size_t cap = 64 + (size_t)ncasts * 48, n = 0;
+	/* voters: the closed-loop phase's, then the open-loop phase's */
+	int nvoters = orate > 0 ? 2 * ncasts : ncasts;
+	size_t cap = 64 + (size_t)nvoters * 48, n = 0;
 	char *csv = malloc(cap);
 	n += (size_t)snprintf(csv, cap, "id,name,birth_date,household,group,flags\n");
-	for (int i = 1; i <= ncasts + 10; i++) {
+	for (int i = 1; i <= nvoters + 10; i++) {
 		if (n + 80 > cap) {
 			cap *= 2;
 			csv = realloc(csv, cap);
@@ -456,51 +650,84 @@ int main(int argc, char **argv)
 	}
 	free(csv);
 
-	tokens = calloc((size_t)ncasts, sizeof *tokens);
+	tokens = calloc((size_t)nvoters, sizeof *tokens);
 	lat = calloc((size_t)ncasts, sizeof *lat);
+	if (tokens == NULL || lat == NULL)
+		die("out of memory");
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 1)
+		ncpu = 1;
 	/* Both modes in the same run (issue 16: split >= 0.9 x single). */
-	run_result one, split;
-	run(base, el, roll, 1, &one);
-	run(base, el, roll, 0, &split);
-	double tc = split.tc, wall = split.wall, cpu = split.cpu, p50 = split.p50, p99 = split.p99;
-	long hwm = split.hwm_kib;
-	failures = one.failures + split.failures;
+	daemon_run d1, d2;
+	phase_result one = {0}, split, open = {0};
+	if (with_single) {
+		daemon_start(&d1, base, el, roll, 1, ncasts);
+		phase_run(&d1, 0, ncasts, 0, 0, &one);
+		daemon_stop(&d1);
+	}
+	daemon_start(&d2, base, el, roll, 0, nvoters);
+	phase_run(&d2, 0, ncasts, 0, 0, &split);
+	if (orate > 0)
+		phase_run(&d2, ncasts, ncasts, orate, poisson, &open);
+	daemon_stop(&d2);
+	failures = one.failures + split.failures + open.failures;
 	char line[600];
 	snprintf(state_dir, sizeof state_dir, "%s", base);
 
 	double fe_cpu;
 	double fe = floor_encrypt(200, &fe_cpu);
 	double fs = floor_fsync(200);
-	double rate = ncasts / wall;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	double floor_rate = (double)(ncpu > 0 ? ncpu : 1) / fe_cpu;
+	double rate = ncasts / split.wall;
+	double floor_rate = (double)ncpu / fe_cpu;
 
-	printf("quorum-ballotd load: %d casts, %d concurrent booth clients, 7-option ballot\n",
+	printf("quorum-ballotd load: %d casts per phase, %d booth connections, 7-option ballot\n",
 	       ncasts, nclients);
-	printf("privilege separation (monitor + worker, P-9) against --single-process:\n");
-	printf("  single process:    %8.0f casts/s   p50 %.2f ms  p99 %.2f ms  CPU/cast %.3f ms\n",
-	       ncasts / one.wall, one.p50 * 1e3, one.p99 * 1e3, one.cpu / ncasts * 1e3);
-	printf("  split:             %8.0f casts/s   p50 %.2f ms  p99 %.2f ms  CPU/cast %.3f ms\n",
-	       rate, p50 * 1e3, p99 * 1e3, cpu / ncasts * 1e3);
-	printf("  split / single:    %8.2f x         (goal >= 0.90)\n", one.wall / wall);
-	printf("the split daemon in detail:\n");
-	printf("  check-ins (1 operator, sequential): %.0f/s\n", ncasts / tc);
-	printf("  durable casts:     %8.0f casts/s   (target >= 1000)\n", rate);
-	printf("  latency p50:       %8.2f ms\n", p50 * 1e3);
-	printf("  latency p99:       %8.2f ms        (target <= 50)\n", p99 * 1e3);
-	printf("  daemon peak RSS:   %8.1f MB        (monitor + worker; target <= 64)\n",
-	       hwm / 1024.0);
-	printf("  daemon CPU/cast:   %8.3f ms        (both processes, user+sys)\n",
-	       cpu / ncasts * 1e3);
-	printf("  failures:          %8d\n", failures);
+	printf("closed loop (each client casts again as soon as its reply came: the maximum "
+	       "throughput;\n  latency here is clients / throughput by Little's law):\n");
+	if (with_single)
+		printf("  single process:  %6.0f casts/s  p50 %6.1f ms  p99 %6.1f ms  daemon "
+		       "CPU/cast %.3f ms\n",
+		       ncasts / one.wall, one.p50 * 1e3, one.p99 * 1e3, one.cpu / ncasts * 1e3);
+	printf("  split (P-9):     %6.0f casts/s  p50 %6.1f ms  p99 %6.1f ms  daemon CPU/cast "
+	       "%.3f ms   (target >= 1000 casts/s)\n",
+	       rate, split.p50 * 1e3, split.p99 * 1e3, split.cpu / ncasts * 1e3);
+	if (with_single)
+		printf("  split / single:  %6.2f x         (goal >= 0.90)\n",
+		       one.wall / split.wall);
+	printf("  bench clients:   %.3f ms CPU/cast; the daemon had %.2f of the %ld cores, the "
+	       "clients %.2f\n",
+	       split.bench_cpu / ncasts * 1e3, split.cpu / split.wall, ncpu,
+	       split.bench_cpu / split.wall);
+	if (orate > 0) {
+		printf(
+		    "open loop (split daemon; %s arrivals at %.0f casts/s, a free connection takes "
+		    "the next;\n  latency from the scheduled arrival, so time waiting for a "
+		    "connection counts):\n",
+		    poisson ? "Poisson" : "evenly spaced", orate);
+		printf(
+		    "  achieved:        %6.0f casts/s  p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms   "
+		    "(target p99 <= 50 ms at 1000/s)\n",
+		    ncasts / open.wall, open.p50 * 1e3, open.p99 * 1e3, open.pmax * 1e3);
+		printf("  daemon CPU/cast: %.3f ms; bench clients %.3f ms CPU/cast; the daemon had "
+		       "%.2f cores, the clients %.2f\n",
+		       open.cpu / ncasts * 1e3, open.bench_cpu / ncasts * 1e3, open.cpu / open.wall,
+		       open.bench_cpu / open.wall);
+	}
+	printf("the split daemon: check-ins (1 operator, sequential) %.0f/s; peak RSS %.1f MB "
+	       "(monitor + worker; target <= 64); failures %d\n",
+	       nvoters / d2.tc, d2.hwm_kib / 1024.0, failures);
 	printf("floors measured in this run:\n");
 	printf("  encrypt+prove one ballot, 1 thread: %.3f ms CPU (%.3f ms wall) -> %.0f "
 	       "ballots/s on %ld idle cores\n",
 	       fe_cpu * 1e3, fe * 1e3, floor_rate, ncpu);
 	printf("  fsync (4 KiB write + fdatasync):    %.3f ms\n", fs * 1e3);
-	printf("ratios: casts/s = %.2f x the encrypt-and-prove floor; daemon CPU per cast = %.2f x "
-	       "the floor's CPU per ballot; p50 = %.1f fsync floors\n",
-	       rate / floor_rate, cpu / ncasts / fe_cpu, p50 / fs);
+	printf("ratios: closed-loop casts/s = %.2f x the encrypt floor's ballots/s; daemon CPU "
+	       "per cast = %.2f x the floor's CPU per ballot",
+	       rate / floor_rate, split.cpu / ncasts / fe_cpu);
+	if (orate > 0)
+		printf("; open-loop p50 = %.1f, p99 = %.1f fsync floors", open.p50 / fs,
+		       open.p99 / fs);
+	printf("\n");
 	double load[1];
 	if (getloadavg(load, 1) == 1)
 		printf("(load average during the run: %.2f on %ld cores; other work on the machine "

@@ -225,47 +225,51 @@ json_t *op_challenge(station *st, server_conn c, const ps_msg *m)
 static ratelimit receipt_rl = {RECEIPT_BURST, RECEIPT_PERIOD_MS, {{0, 0, 0}}};
 
 /* Receipt lookup (booth): the receipt of the ballot cast with this token,
- * e.g. when the cast's reply was lost in a crash. */
+ * e.g. when the cast's reply was lost in a crash.  The box lookup and the
+ * checkpoint are the committer's (JOB_RECEIPT); the reply is made in
+ * on_post. */
 json_t *op_receipt(station *st, server_conn c, const ps_msg *m)
 {
-	uint8_t h[32], rk[32], code[32];
-	char hx[65], *note = NULL;
-	uint64_t idx = 0;
-	int found = 0;
+	uint8_t h[32], rk[32];
+	job *j;
 	if (!ratelimit_allow(&receipt_rl, c, st_mono_ms()))
 		return server_error("rate_limited",
 		                    "at most %d receipt lookups at once on a connection, then one "
 		                    "every %d s",
 		                    RECEIPT_BURST, RECEIPT_PERIOD_MS / 1000);
 	token_hash(m->token, h, rk);
-	if (strcmp(st->state, "new") == 0)
-		return server_error("poll_not_open", "the poll has not been opened");
-	if (!hset_has(&st->spent, h)) {
+	if (strcmp(st->state, "new") == 0 || !hset_has(&st->spent, h)) {
 		wipe(rk, sizeof rk);
+		if (strcmp(st->state, "new") == 0)
+			return server_error("poll_not_open", "the poll has not been opened");
 		return server_error("not_cast", "no ballot has been cast with this token");
 	}
-	pthread_mutex_lock(&st->io_mu);
-	qerr e = store_box_receipt(st->box, rk, code);
-	wipe(rk, sizeof rk);
-	const cmap_ent *at = e == Q_OK ? cmap_find(&st->cast_at, code) : NULL;
-	if (at != NULL && at->used) {
-		idx = at->v;
-		found = 1;
-		e = st_receipt_checkpoint(st, &note);
+	if ((j = calloc(1, sizeof *j)) == NULL) {
+		wipe(rk, sizeof rk);
+		return server_error("internal", "out of memory");
 	}
-	pthread_mutex_unlock(&st->io_mu);
-	if (e == Q_ERR_NOTFOUND)
-		return server_error("not_cast", "this token's ballot was cast before receipts "
-		                                "were kept");
-	if (e != Q_OK || !found)
-		return server_error("internal", "receipt lookup failed: %s",
-		                    e != Q_OK ? qerr_str(e) : "ballot not in the log");
-	st_hex(hx, code, 32);
-	json_t *reply = server_ok(json_pack("{s:s, s:I, s:s, s:s}", "tracking_code", hx,
-	                                    "log_index", (json_int_t)idx, "checkpoint", note,
-	                                    "log_origin", log_origin(st->log)));
-	free(note);
-	return reply;
+	j->kind = JOB_RECEIPT;
+	memcpy(j->token_hash, h, 32);
+	memcpy(j->receipt_key, rk, 32);
+	wipe(rk, sizeof rk);
+	return submit(st, c, j, 0);
+}
+
+/* The committer's half of a receipt lookup (io_mu held): the code stored
+ * under the receipt key and a checkpoint of the durable log. */
+void receipt_lookup(station *st, job *j)
+{
+	qerr e = store_box_receipt(st->box, j->receipt_key, j->code);
+	wipe(j->receipt_key, sizeof j->receipt_key);
+	if (e == Q_ERR_NOTFOUND) {
+		job_fail(j, e, "not_cast",
+		         "this token's ballot was cast before receipts were kept");
+		return;
+	}
+	if (e == Q_OK)
+		e = st_receipt_checkpoint(st, &j->checkpoint);
+	if (e != Q_OK)
+		job_fail(j, e, "internal", "receipt lookup failed: %s", qerr_str(e));
 }
 
 /* ---- replies for finished jobs (loop thread) ---- */
@@ -287,7 +291,7 @@ void on_post(void *ctx, server *srv, void *item)
 	st->jobs_out--;
 	if (j->result != Q_OK) {
 		reply = server_error(j->errcode ? j->errcode : "internal", "%s", j->msg);
-		if (j->kind != JOB_ENCRYPT && j->result == Q_ERR_EXISTS &&
+		if (j->kind != JOB_ENCRYPT && j->kind != JOB_RECEIPT && j->result == Q_ERR_EXISTS &&
 		    strcmp(j->errcode, "token_spent") == 0)
 			(void)hset_add(&st->spent, j->token_hash);
 	} else if (j->kind == JOB_ENCRYPT) {
@@ -311,6 +315,15 @@ void on_post(void *ctx, server *srv, void *item)
 			j->op = NULL;
 			st_hex(code, p->code, 32);
 			reply = server_ok(json_pack("{s:s}", "tracking_code", code));
+		}
+	} else if (j->kind == JOB_RECEIPT) {
+		const cmap_ent *at = cmap_find(&st->cast_at, j->code);
+		if (at == NULL || !at->used) {
+			reply = server_error("internal", "receipt lookup failed: %s",
+			                     "ballot not in the log");
+		} else {
+			j->log_index = at->v;
+			reply = receipt(st, j);
 		}
 	} else if (j->kind == JOB_CAST) {
 		(void)hset_add(&st->spent, j->token_hash);

@@ -161,7 +161,36 @@ void *committer_main(void *arg)
 {
 	station *st = arg;
 	job *list;
-	while ((list = jobq_pop(&st->kq, BATCH_MAX)) != NULL)
-		commit_batch(st, list);
+	while ((list = jobq_pop(&st->kq, BATCH_MAX)) != NULL) {
+		/* Receipt lookups leave the group: answered after its commit,
+		 * so a lookup behind a cast of the same group sees it. */
+		job *group = NULL, **gt = &group, *looks = NULL, **lt = &looks;
+		while (list != NULL) {
+			job *next = list->next;
+			list->next = NULL;
+			if (list->kind == JOB_RECEIPT) {
+				*lt = list;
+				lt = &list->next;
+			} else {
+				*gt = list;
+				gt = &list->next;
+			}
+			list = next;
+		}
+		if (group != NULL)
+			commit_batch(st, group);
+		if (looks != NULL) {
+			pthread_mutex_lock(&st->io_mu);
+			for (job *j = looks; j != NULL; j = j->next)
+				receipt_lookup(st, j);
+			pthread_mutex_unlock(&st->io_mu);
+		}
+		while (looks != NULL) {
+			job *next = looks->next;
+			if (server_post(st->srv, looks) != Q_OK)
+				qfatal("out of memory posting a reply");
+			looks = next;
+		}
+	}
 	return NULL;
 }

@@ -80,14 +80,17 @@
 #define ENTRY_CLOSED "quorum/v1/station/poll-closed"
 #define ENTRY_REISSUED "quorum/v1/station/token-reissued"
 
-typedef enum job_kind { JOB_ENCRYPT, JOB_CAST, JOB_CHALLENGE } job_kind;
+/* JOB_RECEIPT: a receipt lookup, answered by the committer between groups
+ * (the box and the log are the committer's; the loop thread never waits
+ * for a group's fsyncs). */
+typedef enum job_kind { JOB_ENCRYPT, JOB_CAST, JOB_CHALLENGE, JOB_RECEIPT } job_kind;
 
 typedef struct job {
 	struct job *next;
 	job_kind kind;
 	server_conn conn;
 	uint8_t token_hash[32];
-	uint8_t receipt_key[32]; /* JOB_CAST: P-5.2 receipts(k) */
+	uint8_t receipt_key[32]; /* JOB_CAST, JOB_RECEIPT: P-5.2 receipts(k); wiped */
 	uint8_t *marks; /* secret; wiped by the worker */
 	size_t nmarks;
 	char (*names)[PS_NAME_MAX + 1]; /* write-in names (B-10); secret, wiped with marks */
@@ -229,6 +232,7 @@ json_t *op_cast(station *st, server_conn c, const ps_msg *m);
 json_t *op_challenge(station *st, server_conn c, const ps_msg *m);
 json_t *op_encrypt(station *st, server_conn c, const ps_msg *m);
 json_t *op_receipt(station *st, server_conn c, const ps_msg *m);
+void receipt_lookup(station *st, job *j); /* the committer, io_mu held */
 
 /* station_commit.c */
 void *committer_main(void *arg);

@@ -15,16 +15,27 @@
 
 #include "banned.h"
 
+/* The statements of every cast, prepared once per store (a prepare costs
+ * about as much as the insert it prepares). */
+enum { HOT_SPEND, HOT_BALLOT, HOT_BALLOT_FIND, HOT_RECEIPT, HOT_TOKEN_ISSUED, HOT__COUNT };
+
 struct store {
 	sqlite3 *db;
 	store_kind kind;
+	sqlite3_stmt *hot[HOT__COUNT];
 	int in_txn;
 	char err[256];
 };
 
-/* P-5.1 and P-5.2: every table is WITHOUT ROWID and keyed by an
- * identifier or a hash, so the storage order reveals nothing about the
- * order of insertion. */
+/* P-5.1 and P-5.2: every table is keyed by an identifier or a hash, so the
+ * storage order reveals nothing about the order of insertion: WITHOUT
+ * ROWID, except `ballots`, whose rowid is the tracking code's first 63
+ * bits (ballot_rowid).  A ballot (B-2, about 4.8 KB for seven options)
+ * cannot sit in one page of an index b-tree: each comparison on the way
+ * to an insert (and to its uniqueness check) would read a whole ballot
+ * and its overflow page back.  In a table b-tree keyed by an integer the
+ * body is never read to find a place, and no second index is kept: a
+ * code is looked up at its rowid (ballot_find). */
 static const char *const roll_schema =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS voters(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
@@ -40,8 +51,8 @@ static const char *const roll_schema =
 
 static const char *const box_schema =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS ballots(code BLOB PRIMARY KEY, body BLOB NOT NULL)"
-    " WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS ballots(id INTEGER PRIMARY KEY, code BLOB NOT NULL,"
+    " body BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS spent(h BLOB PRIMARY KEY) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS challenged(code BLOB PRIMARY KEY, body BLOB NOT NULL,"
     " opening BLOB NOT NULL) WITHOUT ROWID;"
@@ -251,6 +262,23 @@ qerr store_open(store **out, const char *path, store_kind kind, const uint8_t ke
 		if (e != Q_OK)
 			goto out;
 	}
+	if (kind == STORE_BOX) {
+		/* A box of an earlier version keeps its WITHOUT ROWID ballots
+		 * table (CREATE TABLE IF NOT EXISTS leaves it): refused by
+		 * name rather than failing every cast (P-5.2). */
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(s->db, "SELECT id FROM ballots LIMIT 0;", -1, &st, NULL) !=
+		    SQLITE_OK) {
+			seterr(s,
+			       "%s: its ballots table is of an earlier version (no integer id, "
+			       "docs/spec/protocol.md P-5.2); export its ballots with that version",
+			       path);
+			e = Q_ERR_STATE;
+		}
+		sqlite3_finalize(st);
+		if (e != Q_OK)
+			goto out;
+	}
 	*out = s;
 	s = NULL;
 	e = Q_OK;
@@ -267,6 +295,8 @@ void store_close(store *s)
 {
 	if (s == NULL)
 		return;
+	for (int i = 0; i < HOT__COUNT; i++)
+		sqlite3_finalize(s->hot[i]);
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
 	wipe(s, sizeof *s);
@@ -310,6 +340,33 @@ static qerr prep(store *s, const char *sql, sqlite3_stmt **st)
 		return db_fail(s, "prepare");
 	}
 	return Q_OK;
+}
+
+/* The cached statement hot[i], prepared from sql the first time. */
+static qerr prep_hot(store *s, int i, const char *sql, sqlite3_stmt **st)
+{
+	if (s->hot[i] == NULL && prep(s, sql, &s->hot[i]) != Q_OK) {
+		*st = NULL;
+		return Q_ERR_DB;
+	}
+	*st = s->hot[i];
+	return Q_OK;
+}
+
+/* Done with st: a cached statement is reset (its bindings cleared), any
+ * other finalized. */
+static void release(store *s, sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < HOT__COUNT; i++) {
+		if (s->hot[i] == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	}
+	sqlite3_finalize(st);
 }
 
 /* Run a write statement to completion. */
@@ -578,10 +635,11 @@ out:
 	return e;
 }
 
-static qerr exists_blob(store *s, const char *sql, const uint8_t *h, size_t len)
+/* hot: the index of a cached statement for sql, or -1. */
+static qerr exists_blob(store *s, int hot, const char *sql, const uint8_t *h, size_t len)
 {
 	sqlite3_stmt *st = NULL;
-	qerr e = prep(s, sql, &st);
+	qerr e = hot >= 0 ? prep_hot(s, hot, sql, &st) : prep(s, sql, &st);
 	if (e != Q_OK)
 		return e;
 	sqlite3_bind_blob(st, 1, h, (int)len, SQLITE_STATIC);
@@ -592,7 +650,7 @@ static qerr exists_blob(store *s, const char *sql, const uint8_t *h, size_t len)
 		e = Q_ERR_NOTFOUND;
 	else
 		e = db_fail(s, "lookup");
-	sqlite3_finalize(st);
+	release(s, st);
 	return e;
 }
 
@@ -601,7 +659,8 @@ qerr store_roll_token_issued(store *s, const uint8_t token_hash[STORE_HASH_LEN])
 	qerr e = need(s, STORE_ROLL);
 	if (e != Q_OK)
 		return e;
-	return exists_blob(s, "SELECT 1 FROM tokens WHERE h = ?;", token_hash, STORE_HASH_LEN);
+	return exists_blob(s, HOT_TOKEN_ISSUED, "SELECT 1 FROM tokens WHERE h = ?;", token_hash,
+	                   STORE_HASH_LEN);
 }
 
 qerr store_roll_last_checkin(store *s, char id[STORE_FIELD_MAX], uint8_t h[STORE_HASH_LEN])
@@ -805,6 +864,87 @@ static qerr put_code_body(store *s, const char *sql, const uint8_t code[STORE_HA
 	return e;
 }
 
+/* P-5.2: the rowid of a ballot, the first 63 bits of its tracking code
+ * (big-endian), so that the table's order is the codes' order. */
+static sqlite3_int64 ballot_rowid(const uint8_t code[STORE_HASH_LEN])
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | code[i];
+	return (sqlite3_int64)(v >> 1);
+}
+
+#define BALLOT_PROBES 16
+
+/* Where code is, or would go (P-5.2): codes whose first 63 bits are the
+ * same (about one chance in 10^7 among a million ballots) take the next
+ * rowids, so code is in the run of rows from its own rowid up to the first
+ * free one (ballots are never deleted).  Q_OK and *id: it is stored there;
+ * Q_ERR_NOTFOUND and *id: the free rowid it would take; Q_ERR_LIMIT: more
+ * than BALLOT_PROBES neighbours. */
+static qerr ballot_find(store *s, const uint8_t code[STORE_HASH_LEN], sqlite3_int64 *id)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 want = ballot_rowid(code);
+	qerr e = prep_hot(s, HOT_BALLOT_FIND,
+	                  "SELECT id, code FROM ballots WHERE id >= ? ORDER BY id LIMIT 17;", &st);
+	if (e != Q_OK)
+		return e;
+	sqlite3_bind_int64(st, 1, want);
+	e = Q_ERR_LIMIT;
+	for (int n = 0; n <= BALLOT_PROBES; n++) {
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE ||
+		    (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) != want)) {
+			e = Q_ERR_NOTFOUND; /* a free rowid: the end of the run */
+			break;
+		}
+		if (rc != SQLITE_ROW) {
+			e = db_fail(s, "find ballot");
+			break;
+		}
+		if (sqlite3_column_bytes(st, 1) == STORE_HASH_LEN &&
+		    memcmp(sqlite3_column_blob(st, 1), code, STORE_HASH_LEN) == 0) {
+			e = Q_OK;
+			break;
+		}
+		if (want == INT64_MAX)
+			break;
+		want++;
+	}
+	if (e == Q_ERR_LIMIT)
+		seterr(s, "more than %d stored ballots share a tracking code's first 63 bits",
+		       BALLOT_PROBES);
+	release(s, st);
+	*id = want;
+	return e;
+}
+
+/* INSERT INTO ballots at the code's rowid, or the next free one; a code
+ * already stored is Q_ERR_EXISTS. */
+static qerr put_ballot(store *s, const uint8_t code[STORE_HASH_LEN], const uint8_t *body,
+                       size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 id;
+	qerr e = ballot_find(s, code, &id);
+	if (e == Q_OK) {
+		seterr(s, "store ballot: this tracking code is already stored");
+		return Q_ERR_EXISTS;
+	}
+	if (e != Q_ERR_NOTFOUND)
+		return e;
+	if ((e = prep_hot(s, HOT_BALLOT, "INSERT INTO ballots(id, code, body) VALUES(?, ?, ?);",
+	                  &st)) != Q_OK)
+		return e;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_blob(st, 2, code, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, body, (int)len, SQLITE_STATIC);
+	e = step_done(s, st, "store ballot");
+	release(s, st);
+	return e;
+}
+
 qerr store_box_put_ballot(store *s, const uint8_t code[STORE_HASH_LEN], const uint8_t *body,
                           size_t len, const uint8_t token_hash[STORE_HASH_LEN])
 {
@@ -821,11 +961,11 @@ qerr store_box_put_ballot(store *s, const uint8_t code[STORE_HASH_LEN], const ui
 		own = 1;
 	}
 	/* Spend first: a reused token is refused before anything else. */
-	if ((e = prep(s, "INSERT INTO spent(h) VALUES(?);", &st)) != Q_OK)
+	if ((e = prep_hot(s, HOT_SPEND, "INSERT INTO spent(h) VALUES(?);", &st)) != Q_OK)
 		goto out;
 	sqlite3_bind_blob(st, 1, token_hash, STORE_HASH_LEN, SQLITE_STATIC);
 	e = step_done(s, st, "spend token");
-	sqlite3_finalize(st);
+	release(s, st);
 	st = NULL;
 	if (e == Q_ERR_EXISTS) {
 		seterr(s, "token already spent");
@@ -833,8 +973,7 @@ qerr store_box_put_ballot(store *s, const uint8_t code[STORE_HASH_LEN], const ui
 	}
 	if (e != Q_OK)
 		goto out;
-	e = put_code_body(s, "INSERT INTO ballots(code, body) VALUES(?, ?);", code, body, len, NULL,
-	                  0);
+	e = put_ballot(s, code, body, len);
 	if (e == Q_ERR_EXISTS)
 		seterr(s, "a ballot with this tracking code is already stored");
 	if (e != Q_OK) {
@@ -862,8 +1001,7 @@ qerr store_box_put_recovered(store *s, const uint8_t code[STORE_HASH_LEN], const
 		return e;
 	if (body == NULL || len == 0 || len > 0x7fffffff)
 		return Q_ERR_ARG;
-	return put_code_body(s, "INSERT INTO ballots(code, body) VALUES(?, ?);", code, body, len,
-	                     NULL, 0);
+	return put_ballot(s, code, body, len);
 }
 
 qerr store_box_put_challenged(store *s, const uint8_t code[STORE_HASH_LEN], const uint8_t *body,
@@ -885,12 +1023,13 @@ qerr store_box_put_receipt(store *s, const uint8_t k[STORE_HASH_LEN],
 	qerr e = need(s, STORE_BOX);
 	if (e != Q_OK)
 		return e;
-	if ((e = prep(s, "INSERT INTO receipts(k, code) VALUES(?, ?);", &st)) != Q_OK)
+	if ((e = prep_hot(s, HOT_RECEIPT, "INSERT INTO receipts(k, code) VALUES(?, ?);", &st)) !=
+	    Q_OK)
 		return e;
 	sqlite3_bind_blob(st, 1, k, STORE_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, code, STORE_HASH_LEN, SQLITE_STATIC);
 	e = step_done(s, st, "receipt");
-	sqlite3_finalize(st);
+	release(s, st);
 	return e;
 }
 
@@ -919,15 +1058,16 @@ qerr store_box_spent(store *s, const uint8_t token_hash[STORE_HASH_LEN])
 	qerr e = need(s, STORE_BOX);
 	if (e != Q_OK)
 		return e;
-	return exists_blob(s, "SELECT 1 FROM spent WHERE h = ?;", token_hash, STORE_HASH_LEN);
+	return exists_blob(s, -1, "SELECT 1 FROM spent WHERE h = ?;", token_hash, STORE_HASH_LEN);
 }
 
 qerr store_box_has(store *s, const uint8_t code[STORE_HASH_LEN])
 {
+	sqlite3_int64 id;
 	qerr e = need(s, STORE_BOX);
 	if (e != Q_OK)
 		return e;
-	return exists_blob(s, "SELECT 1 FROM ballots WHERE code = ?;", code, STORE_HASH_LEN);
+	return ballot_find(s, code, &id);
 }
 
 qerr store_box_counts(store *s, uint64_t *cast, uint64_t *challenged, uint64_t *spent)

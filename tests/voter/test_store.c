@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* voter/store: SQLCipher roll DB and ballot box. */
 #include <criterion/criterion.h>
+#include <sqlcipher/sqlite3.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,119 @@ static int count_cb(void *ctx, const uint8_t code[32], const uint8_t *body, size
 	(void)olen;
 	(*(int *)ctx)++;
 	return 0;
+}
+
+/* The box read directly: (rowid, first byte of code) of every ballot in
+ * storage order, into ids/first; returns how many. */
+static int raw_ballots(const char *p, int64_t *ids, uint8_t (*codes)[32], int max)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char hex[65], sql[120];
+	int n = 0;
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	snprintf(sql, sizeof sql, "PRAGMA key = \"x'%s'\";", hex);
+	cr_assert_eq(sqlite3_open(p, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA cipher_page_size = 4096;", NULL, NULL, NULL),
+	             SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT rowid, code FROM ballots;", -1, &st, NULL),
+	             SQLITE_OK, "%s", sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW && n < max) {
+		ids[n] = sqlite3_column_int64(st, 0);
+		cr_assert_eq(sqlite3_column_bytes(st, 1), 32);
+		memcpy(codes[n++], sqlite3_column_blob(st, 1), 32);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* P-5.2: the ballots are stored in the order of their tracking codes
+ * (the rowid is the code's first 63 bits), never in the order they were
+ * cast: inserted in descending code order, read back ascending. */
+Test(store, box_ballots_stored_in_code_order)
+{
+	store *s = open_kind("box.db", STORE_BOX, key);
+	uint8_t body[4810];
+	memset(body, 0xb2, sizeof body);
+	for (int i = 0; i < 8; i++) {
+		uint8_t code[32], h[32];
+		memset(code, 0, sizeof code);
+		code[0] = (uint8_t)(0xf0 - 0x10 * i); /* descending */
+		code[31] = (uint8_t)i;
+		th(h, 100 + i);
+		cr_assert_eq(store_box_put_ballot(s, code, body, sizeof body, h), Q_OK);
+	}
+	store_close(s);
+	int64_t ids[16];
+	uint8_t codes[16][32];
+	int n = raw_ballots(path, ids, codes, 16);
+	cr_assert_eq(n, 8);
+	for (int i = 0; i < n; i++) {
+		cr_assert_eq(
+		    codes[i][0], (uint8_t)(0x80 + 0x10 * i),
+		    "ballot %d in storage order has code %02x..: stored in insertion order?", i,
+		    codes[i][0]);
+		cr_assert_eq(ids[i], (int64_t)((uint64_t)codes[i][0] << 55),
+		             "rowid %lld is not the code's first 63 bits", (long long)ids[i]);
+	}
+}
+
+/* Two codes with the same first 63 bits: both stored (the second on the
+ * next rowid), each found; the same code again is refused. */
+Test(store, box_rowid_collision_stores_both)
+{
+	store *s = open_kind("box.db", STORE_BOX, key);
+	uint8_t c1[32], c2[32], h[32];
+	const uint8_t body[] = "ballot-bytes";
+	memset(c1, 0x42, sizeof c1);
+	memcpy(c2, c1, sizeof c2);
+	c2[31] ^= 1; /* differs after the first 8 bytes */
+	th(h, 1);
+	cr_assert_eq(store_box_put_ballot(s, c1, body, sizeof body, h), Q_OK);
+	th(h, 2);
+	cr_assert_eq(store_box_put_ballot(s, c2, body, sizeof body, h), Q_OK,
+	             "a second code with the same first 63 bits was refused: %s", store_errmsg(s));
+	cr_assert_eq(store_box_has(s, c1), Q_OK);
+	cr_assert_eq(store_box_has(s, c2), Q_OK);
+	th(h, 3);
+	cr_assert_eq(store_box_put_ballot(s, c2, body, sizeof body, h), Q_ERR_EXISTS);
+	cr_assert_eq(store_box_spent(s, h), Q_ERR_NOTFOUND);
+	int n = 0;
+	cr_assert_eq(store_box_foreach(s, 0, count_cb, &n), Q_OK);
+	cr_assert_eq(n, 2);
+	store_close(s);
+}
+
+/* A box made with the WITHOUT ROWID ballots table of an earlier version
+ * is refused at open, naming the file and the table. */
+Test(store, box_of_earlier_version_refused)
+{
+	sqlite3 *db = NULL;
+	char hex[65], sql[120], err[256];
+	store *s = NULL;
+	/* a store first: it installs the wiping allocator before SQLite's
+	 * first use in this process */
+	store_close(open_kind("first.db", STORE_ROLL, key));
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	snprintf(sql, sizeof sql, "PRAGMA key = \"x'%s'\";", hex);
+	snprintf(path, sizeof path, "%s/old-box.db", dir);
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db,
+	                          "PRAGMA cipher_page_size = 4096;"
+	                          "CREATE TABLE ballots(code BLOB PRIMARY KEY, body BLOB NOT NULL)"
+	                          " WITHOUT ROWID;",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK);
+	sqlite3_close(db);
+	cr_assert_eq(store_open(&s, path, STORE_BOX, key, err, sizeof err), Q_ERR_STATE);
+	cr_assert_null(s);
+	cr_assert(strstr(err, "old-box.db") != NULL && strstr(err, "earlier version") != NULL, "%s",
+	          err);
 }
 
 /* Atomicity and recovery: kill -9 a child in the middle of a stream of
