@@ -50,7 +50,10 @@
  * Needs the tests built (it links tests/tally/fixture.c, whose assertions
  * abort the set-up on failure).
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +64,10 @@
 #include <unistd.h>
 
 #include "crypto/group.h"
+#include "crypto/sha256.h"
+#include "crypto/util.h"
+#include "election/manifest.h"
+#include "tally/ceremony.h"
 #include "election/ballot.h"
 #include "election/srec_stream.h"
 #include "tally/record.h"
@@ -217,48 +224,111 @@ static child_res launch(int job, const run_arg *a)
 	return r;
 }
 
-/* Build the record of N ballots in dir (fx_init's "rec"). */
-static void build_record(const char *dir, size_t N)
+/* The stations of an N-ballot record: 2 + N/50000 (a district's records
+ * are per station; 1M ballots: 22 stations of ~45,000). */
+static size_t nstations(size_t N)
+{
+	return 2 + N / 50000;
+}
+
+/* Encryption on several threads: ballots [0, k) of a chunk whose first
+ * ballot is number base of the record, each thread taking the next. */
+typedef struct enc_job {
+	const ballot_style *st;
+	const point_table *Kt;
+	size_t base, k;
+	uint8_t **enc;
+	size_t *len;
+	atomic_size_t next;
+} enc_job;
+
+static void *enc_worker(void *v)
+{
+	enc_job *j = v;
+	size_t nopt = j->st->total_options, skip = FX_NOPT - nopt; /* 5 options: members only */
+	for (;;) {
+		size_t i = atomic_fetch_add(&j->next, 1);
+		ballot *b = NULL;
+		if (i >= j->k)
+			break;
+		check(ballot_encrypt(j->st, j->Kt, marks[(j->base + i) % 4] + skip, nopt, &b, NULL),
+		      "encrypt", NULL);
+		check(ballot_encode(b, &j->enc[i], &j->len[i]), "encode", NULL);
+		ballot_free(b);
+	}
+	return NULL;
+}
+
+#define CHUNK 1024 /* ballots encrypted, then appended to a station's log, at a time */
+
+/* Build the record of N ballots in dir (fx_init's "rec"), nopt options per
+ * ballot (7: the example; 5: its members contest alone), on nthreads
+ * threads, writing each station as its ballots are made (fx_stream_*):
+ * memory holds one chunk of ballots and each station's tracking codes. */
+static void build_record(const char *dir, size_t N, size_t nopt, unsigned nthreads)
 {
 	char msg[768] = "", kp[1400], pw[32];
-	double t0 = wall_s();
+	double t0 = wall_s(), c0 = cpu_s();
+	size_t S = nstations(N), done = 0;
+	fx_manifest_stations = (unsigned)S;
+	fx_manifest_members_only = nopt == 5;
 	rec_election *el = fx_init(dir, "rec", "bench-ve", 2, 3, NULL);
 	fx_ceremony(el, dir, "rec");
 	ballot_style *st = NULL;
 	point *K = NULL;
 	check(rec_ballot_style(el, &st, msg, sizeof msg), "style", msg);
+	if (st->total_options != nopt)
+		check(Q_ERR_STATE, "style", "not the options asked for");
 	check(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), "joint key", msg);
 	point_table *Kt = point_table_new(K);
-	uint8_t **enc = calloc(N, sizeof *enc);
-	size_t *len = calloc(N, sizeof *len);
-	if (Kt == NULL || enc == NULL || len == NULL)
+	uint8_t **enc = calloc(CHUNK, sizeof *enc);
+	size_t *len = calloc(CHUNK, sizeof *len), blen = 0;
+	pthread_t *th = calloc(nthreads, sizeof *th);
+	if (Kt == NULL || enc == NULL || len == NULL || th == NULL)
 		check(Q_ERR_NOMEM, "set-up", NULL);
-	for (size_t i = 0; i < N; i++) {
-		ballot *b = NULL;
-		check(ballot_encrypt(st, Kt, marks[i % 4], FX_NOPT, &b, NULL), "encrypt", NULL);
-		check(ballot_encode(b, &enc[i], &len[i]), "encode", NULL);
-		ballot_free(b);
+	for (size_t s = 0; s < S; s++) {
+		char sid[32];
+		size_t ns = N / S + (s < N % S);
+		snprintf(sid, sizeof sid, "s%zu", s + 1);
+		fx_stream_station *ss = fx_stream_open(el, sid, ns);
+		for (size_t b = 0; b < ns; b += CHUNK) {
+			enc_job j = {st,  Kt,  done + b, ns - b < CHUNK ? ns - b : CHUNK,
+			             enc, len, 0};
+			for (unsigned t = 1; t < nthreads; t++)
+				if (pthread_create(&th[t], NULL, enc_worker, &j) != 0)
+					check(Q_ERR_NOMEM, "thread", NULL);
+			enc_worker(&j);
+			for (unsigned t = 1; t < nthreads; t++)
+				pthread_join(th[t], NULL);
+			fx_stream_add(ss, enc, len, j.k);
+			blen = len[0];
+			for (size_t i = 0; i < j.k; i++)
+				free(enc[i]);
+		}
+		fx_stream_close(ss);
+		done += ns;
 	}
-	size_t half = N / 2;
-	fx_station_registered = N;
-	fx_station(el, "s1", enc, len, half, half);
-	fx_station(el, "s2", enc + half, len + half, N - half, N - half);
-	fx_station_registered = 0;
-	tally_opts to = {2, 0};
+	double t1 = wall_s(), c1 = cpu_s();
+	tally_opts to = {nthreads, 0};
 	check(tally_run(el, &to, msg, sizeof msg), "tally_run", msg);
-	for (uint32_t i = 1; i <= 3; i++) {
+	/* the k of the 2-of-3 ceremony decrypt (each rebuilds the aggregate
+	 * from the records, R-7 (2)) */
+	for (uint32_t i = 1; i <= el->k; i++) {
 		fx_key_path(kp, sizeof kp, dir, "rec", i);
 		fx_pass(i, pw, sizeof pw);
-		check(tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg),
+		check(tally_decrypt(el, i, kp, pw, strlen(pw), &to, NULL, msg, sizeof msg),
 		      "decrypt", msg);
 	}
 	check(tally_combine(el, NULL, msg, sizeof msg), "combine", msg);
-	printf("set-up: %zu ballots (%zu bytes each), record built in %.1f s\n", N, len[0],
-	       wall_s() - t0);
-	for (size_t i = 0; i < N; i++)
-		free(enc[i]);
+	double t2 = wall_s(), c2 = cpu_s();
+	printf("set-up: %zu ballots x %zu options (%zu bytes each), %zu stations, %u thread(s): "
+	       "stations written in %.1f s (CPU %.3f ms/ballot), tally + %u decryptions + combine "
+	       "%.1f s (CPU %.3f ms/ballot); in all %.1f s, CPU %.3f ms/ballot\n",
+	       N, nopt, blen, S, nthreads, t1 - t0, (c1 - c0) * 1e3 / (double)N, el->k, t2 - t1,
+	       (c2 - c1) * 1e3 / (double)N, t2 - t0, (c2 - c0) * 1e3 / (double)N);
 	free(enc);
 	free(len);
+	free(th);
 	point_table_free(Kt);
 	point_free(K);
 	ballot_style_free(st);
@@ -319,16 +389,102 @@ static double measure_floor(const char *recdir, size_t nf)
 	return per;
 }
 
+/* The cache's key (12 hex digits): this generator's version and the
+ * format strings of every file of the record, so a record built by an
+ * older generator, or in an older format, is not reused. */
+#define GEN_VERSION "bench_verify record generator 2: fx_stream_*, 2 + N/50000 stations, k decrypt"
+static void cache_key(char out[13], size_t nopt)
+{
+	char txt[1024];
+	uint8_t h[SHA256_LEN];
+	int n =
+	    snprintf(txt, sizeof txt, "%s\n%zu\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n",
+	             GEN_VERSION, nopt, MANIFEST_FORMAT, REC_PARAMS_FORMAT, REC_ELECTION_LOG_FORMAT,
+	             CEREMONY_COMMIT_FORMAT, CEREMONY_PUBLIC_FORMAT, CEREMONY_RECEIVED_FORMAT,
+	             CEREMONY_JOINT_FORMAT, TALLY_STATION_RECORD_FORMAT, TALLY_AGGREGATE_FORMAT,
+	             TALLY_PARTIAL_FORMAT, TALLY_RESULT_FORMAT);
+	sha256(h, txt, (size_t)n);
+	hex_encode(out, h, 6);
+}
+
+/* Remove the cache's other records of N ballots of nopt options (older
+ * keys) and the old layout's DIR/N: one generation kept per size. */
+static void cache_prune(const char *cache, size_t N, size_t nopt, const char *key)
+{
+	char pre[64], path[1400];
+	DIR *d = opendir(cache);
+	struct dirent *de;
+	snprintf(pre, sizeof pre, "%zu-o%zu-", N, nopt);
+	snprintf(path, sizeof path, "%s/%zu", cache, N);
+	test_rmtree(path);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, pre, strlen(pre)) != 0 ||
+		    strcmp(de->d_name + strlen(pre), key) == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", cache, de->d_name);
+		printf("set-up: removing %s (an older generator or format)\n", path);
+		test_rmtree(path);
+	}
+	closedir(d);
+}
+
+/* The record in base (a cache directory): reused if complete and not
+ * fresh, else built there.  1 if reused. */
+static int cached_record(const char *base, size_t N, size_t nopt, unsigned nthreads, int fresh)
+{
+	char done[1500], msg[768] = "", recdir[1500];
+	struct stat sb;
+	rec_election *el = NULL;
+	snprintf(done, sizeof done, "%s/complete", base);
+	snprintf(recdir, sizeof recdir, "%s/rec", base);
+	if (!fresh && stat(done, &sb) == 0) {
+		/* the parameters are read as the tally reads them: a format
+		 * the tree no longer reads is built anew here, anything else
+		 * verify-election refuses is built anew by main */
+		if (rec_open(&el, recdir, msg, sizeof msg) == Q_OK) {
+			rec_free(el);
+			printf("set-up: the %zu-ballot record in %s is reused\n", N, base);
+			return 1;
+		}
+		printf("set-up: the cached record is not read (%s): built anew\n", msg);
+	}
+	test_rmtree(base);
+	if (mkdir(base, 0700) != 0) {
+		fprintf(stderr, "bench_verify: cannot create %s\n", base);
+		exit(1);
+	}
+	build_record(base, N, nopt, nthreads);
+	if (test_write_file(done, "1\n", 2) != 0)
+		exit(1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t N = parse_arg(argc > 1 ? argv[1] : NULL, 20000);
 	unsigned threads = (unsigned)parse_arg(argc > 2 ? argv[2] : NULL, 0);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned used = threads ? threads : (unsigned)(ncpu > 0 ? ncpu : 1);
-	char recdir[1400], thr[16], base[1300], done[1400];
+	char recdir[1400], thr[16], base[1300];
 	const char *cache = getenv("BENCH_SCALE_CACHE");
 	char *tmp = NULL;
 	struct stat sb;
+	int reused = 0;
+	const char *ob = getenv("BENCH_OPTIONS");
+	size_t nopt = ob != NULL && ob[0] != '\0' ? parse_arg(ob, FX_NOPT) : FX_NOPT;
+	if (nopt != 5 && nopt != FX_NOPT) {
+		fprintf(stderr,
+		        "bench_verify: BENCH_OPTIONS is 5 (the members contest alone) or %d "
+		        "(the example ballot)\n",
+		        FX_NOPT);
+		return 2;
+	}
+	if (N < 2) {
+		fprintf(stderr, "bench_verify: N is at least 2 (one ballot per station)\n");
+		return 2;
+	}
 	setenv("QUORUM_INSECURE_TEST_KDF", "1", 1);
 	setenv("QUORUM_NO_PROGRESS", "1", 1);
 	fflush(stdout);
@@ -347,28 +503,19 @@ int main(int argc, char **argv)
 
 	/* ---- the record (built, or reused from the cache) ---- */
 	if (cache != NULL && cache[0] != '\0') {
-		snprintf(base, sizeof base, "%s/%zu", cache, N);
-		snprintf(done, sizeof done, "%s/complete", base);
-		if (stat(done, &sb) != 0) {
-			test_rmtree(base);
-			if (mkdir(cache, 0700) != 0 && stat(cache, &sb) != 0) {
-				fprintf(stderr, "bench_verify: cannot create %s\n", cache);
-				return 1;
-			}
-			if (mkdir(base, 0700) != 0) {
-				fprintf(stderr, "bench_verify: cannot create %s\n", base);
-				return 1;
-			}
-			build_record(base, N);
-			if (test_write_file(done, "1\n", 2) != 0)
-				return 1;
-		} else {
-			printf("set-up: the %zu-ballot record in %s is reused\n", N, base);
+		char key[2 * 6 + 1];
+		cache_key(key, nopt);
+		snprintf(base, sizeof base, "%s/%zu-o%zu-%s", cache, N, nopt, key);
+		if (mkdir(cache, 0700) != 0 && stat(cache, &sb) != 0) {
+			fprintf(stderr, "bench_verify: cannot create %s\n", cache);
+			return 1;
 		}
+		cache_prune(cache, N, nopt, key);
+		reused = cached_record(base, N, nopt, used, 0);
 	} else {
 		tmp = test_tmpdir();
 		snprintf(base, sizeof base, "%s", tmp);
-		build_record(base, N);
+		build_record(base, N, nopt, used);
 	}
 	snprintf(recdir, sizeof recdir, "%s/rec", base);
 
@@ -384,7 +531,16 @@ int main(int argc, char **argv)
 	/* ---- quorum-audit verify-election and the tally, as children ---- */
 	snprintf(thr, sizeof thr, "%u", used);
 	run_arg ra = {recdir, thr, used};
-	child_res vr = launch(0, &ra), tr = launch(1, &ra);
+	child_res vr = launch(0, &ra);
+	if (vr.status != 0 && reused) {
+		/* a record cached by an older generator or format: built anew */
+		printf("set-up: verify-election refuses the cached record (exit %d): built anew\n",
+		       vr.status);
+		cached_record(base, N, nopt, used, 1);
+		floor_ballot = measure_floor(recdir, nf);
+		vr = launch(0, &ra);
+	}
+	child_res tr = launch(1, &ra);
 	close(launch_fd[1]);
 	waitpid(lpid, NULL, 0);
 	double t_wall = vr.wall, t_cpu = vr.cpu, y_wall = tr.wall, y_cpu = tr.cpu;
@@ -401,9 +557,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	double fl_wall = floor_ballot * (double)N / used;
-	printf("\nbench_verify: verify-election of %zu ballots x %d options, 2 stations, %u "
+	printf("\nbench_verify: verify-election of %zu ballots x %zu options, %zu stations, %u "
 	       "thread(s) on %ld CPU(s)\n",
-	       N, FX_NOPT, used, ncpu);
+	       N, nopt, nstations(N), used, ncpu);
 	printf("floor (this run, 1 thread, %zu ballots, %d per batch): decode + batch verify %.1f "
 	       "us/ballot\n",
 	       nf, BATCH, floor_ballot * 1e6);
