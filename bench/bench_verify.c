@@ -1,48 +1,63 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * bench_verify -- `quorum-audit verify-election` on a whole election record
- * of N ballots (the example committee election of tests/tally/fixture.c:
- * 7 options per ballot, a 2-of-3 key ceremony, two stations), timed as a
- * child process, with the child's peak RSS and CPU time, beside the floor
- * measured in the same run: the batch verification of the same ballots
- * in-process (decode + ballot_verify_batch_enc, 32 per batch, C-4.3.10 --
- * check 4's proof work alone), on one thread.
+ * bench_verify -- `quorum-audit verify-election` and the tally on a whole
+ * election record of N ballots (the example committee election of
+ * tests/tally/fixture.c, a 2-of-3 key ceremony), each timed as a child
+ * process with its peak RSS and CPU time, beside the floor measured in
+ * the same run: the batch verification of the record's first ballots
+ * in-process (decode + ballot_verify_batch_enc, BATCH per batch, as check
+ * 4 verifies them, C-4.3.10), on one thread.  scripts/bench-scale runs it.
  *
- * The record is built in-process as the tally tests build it: every
- * ballot is encrypted (distinct: check 4 rejects a tracking code seen
- * twice), written into signed station records with their logs
- * (fx_station), then tallied, decrypted by 3 trustees and combined
- * (tally_run, tally_decrypt, tally_combine).  Set-up takes about 2 ms per
- * ballot on one core.
+ * The record (the generator): 2 + N/50000 stations (a district's records
+ * are per station: 1M ballots make 22), each station's roll registering
+ * its voters (counts.registered = issued = cast); its ballots encrypted on
+ * all threads, CHUNK at a time, each chunk appended to the station's log
+ * in one batch (one fdatasync) and forgotten: only the tracking codes and
+ * log indices stay, and at the close the signed record is written in
+ * tracking-code order from the log (fx_stream_*), so memory does not grow
+ * with N.  Then the tally (tally_run), the k = 2 trustees' decryptions
+ * (each rebuilds the aggregate from the records, R-7 (2)) and the combine.
+ * Every proof is real, every record and log signed: verify-election
+ * accepts the record whole.  BENCH_OPTIONS=5: five-selection ballots (the
+ * members contest alone, the issue's ballot); 7 (default): the example's.
  *
- * Measured (05:14, ./build-h10/bench/bench_verify 20000, 2 threads, idle
- * machine): floor 779.5 us/ballot (1 thread); verify-election 16.68 s wall
- * (ratio 2.14 to floor/2 threads), 1275.6 us CPU per ballot (ratio 1.64),
- * peak RSS 300,196 KB (15.0 KB/ballot); implied 1M ballots ~834 s wall,
- * against the target of 240 s and 256 MB: not met (see docs/spec/verify.md
- * V-14: the record is still read whole).
+ * Set-up before (session 5): one thread, two fdatasyncs per ballot (one
+ * log_append each), the whole record (~18 KB per ballot: encodings, JSON,
+ * text) in memory, three decryptions: 5.2, 6.2, 6.4 ms per ballot wall at
+ * 1,000, 4,000, 8,000 seven-option ballots on this machine (load ~8), CPU
+ * ~5.3 ms; 16,000 took 834 s at load ~13 (fdatasync and CPU contention).
+ * Now (CPU per ballot, all threads; scripts/bench-scale N 2, BENCH_OPTIONS=5):
+ * stations 0.94-1.08 ms (the encryption), tally + 2 decryptions 1.86-2.15
+ * ms (three verifications of every ballot), in all 3.01 ms at 1,000, 3.12
+ * at 10,000, 3.22 at 20,000, 2.81 at 100,000: linear; 100,000 built in
+ * 638 s wall at load 5-12.
  *
- * Since issue 13 (V-14) verify-election streams the records: run two
- * sizes to see its peak RSS flat.  The floor is now measured on the
- * record itself (the first ballots of s1, read with srec_stream) in
- * batches of 64, as check 4 verifies them; the tally (tally_build: every
- * station checked, every proof verified, the aggregate made, nothing
- * written) is timed as a child too.  Each station's roll says it has N
- * voters (fx_station_registered), so the record verifies whole.
+ * Measured (issue 13, session 6, BENCH_OPTIONS=5 scripts/bench-scale N 2,
+ * the shared 2-core machine at load 5-12: only the CPU ratios mean
+ * anything; floor = this run's, per ballot, one thread):
  *
- * Measured (issue 13, session 5, scripts/bench-scale N 2 on the shared
- * 2-core machine at load ~13, so only the CPU ratios mean anything):
- * verify-election CPU per ballot / floor 2.05 at 1,000, 1.26 at 4,000,
- * 1.26 at 16,000 (before: 3.63 at 1,000, 2.24 at 4,000); peak RSS 16.5,
- * 18.1, 23.9 MB (the external sort's 16 MiB buffer filling, then flat);
- * the tally's CPU ratio 1.07, 0.99, 1.18, but its peak RSS 39.7, 68.0,
- * 175.8 MB: it still loads each station record whole.
+ *   N        floor    verify CPU/ballot (ratio)  verify RSS  tally CPU (ratio)  tally RSS
+ *   1,000    522 us   1370 us (2.63)             16.1 MB     800 us (1.54)      31.0 MB
+ *   10,000   601 us    822 us (1.37)             19.7 MB     729 us (1.21)      90.4 MB
+ *   20,000   485 us    737 us (1.52)             23.8 MB     681 us (1.40)     156.5 MB
+ *   100,000  448 us    800 us (1.78)             55.5 MB     653 us (1.46)     375.9 MB
  *
- * Usage: bench_verify [N [threads]]   (defaults 20000, all cores)
- * With BENCH_SCALE_CACHE=DIR the record is built once in DIR/N/ and reused
- * by later runs of the same N (scripts/bench-scale); with BENCH_VERIFY_KEEP
- * set a record built in a temporary directory is kept (its path printed).
- * The last line is
+ * (100,000: verify-election 185.4 s wall, 80.0 s CPU; the tally 137.1 s
+ * wall.)  verify-election's CPU per ballot is flat (0.74-0.82 ms past
+ * 10,000; the ratios move with the floor, measured on a loaded machine);
+ * its RSS grows to 55.5 MB at 100,000 as the two external sorts' 16 MiB
+ * buffers fill (R-6's tracking codes, C-4.4's ciphertext fingerprints),
+ * then should stay flat: not measured at 1M (its set-up, ~2.8 ms CPU per
+ * ballot, is ~47 min on 2 idle cores).  The tally still loads each
+ * station record whole (~3.7 KB per ballot).
+ *
+ * Usage: bench_verify [N [threads]]   (defaults 20000, all cores; N >= 2)
+ * With BENCH_SCALE_CACHE=DIR the record is built once in
+ * DIR/N-o<options>-<key> and reused by later runs (scripts/bench-scale);
+ * the key hashes GEN_VERSION and the format strings of the record's
+ * files, a record rec_open cannot read or verify-election refuses is
+ * built anew.  With BENCH_VERIFY_KEEP set a record built in a temporary
+ * directory is kept (its path printed).  The last line is
  *   N ballots: verify S s (floor F s, ratio R; CPU C s, ratio Rc),
  *   tally T s (ratio R2; CPU C2 s, ratio R2c; peak RSS M2 MB), peak RSS M MB
  * (one line; M is the peak RSS of verify-election).  The tally's floor is
