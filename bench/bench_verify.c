@@ -23,14 +23,19 @@
  *
  * Set-up before (session 5): one thread, two fdatasyncs per ballot (one
  * log_append each), the whole record (~18 KB per ballot: encodings, JSON,
- * text) in memory, three decryptions: 5.2, 6.2, 6.4 ms per ballot wall at
- * 1,000, 4,000, 8,000 seven-option ballots on this machine (load ~8), CPU
- * ~5.3 ms; 16,000 took 834 s at load ~13 (fdatasync and CPU contention).
- * Now (CPU per ballot, all threads; scripts/bench-scale N 2, BENCH_OPTIONS=5):
- * stations 0.94-1.08 ms (the encryption), tally + 2 decryptions 1.86-2.15
- * ms (three verifications of every ballot), in all 3.01 ms at 1,000, 3.12
- * at 10,000, 3.22 at 20,000, 2.81 at 100,000: linear; 100,000 built in
- * 638 s wall at load 5-12.
+ * text) in memory, three decryptions.  Its CPU was linear (~5.7 ms per
+ * seven-option ballot), its wall was not: at 16,000 ballots (this session,
+ * load ~9) the encryption took 21.1 s CPU in 39.4 s wall (one thread) and
+ * writing the two stations 9.6 s CPU in 140.6 s wall, 64,000 fdatasyncs
+ * at ~2 ms each on the shared disk; 242 s in all (15 ms per ballot);
+ * session 5's 834 s was the same at load ~13.  Now, same N and ballot,
+ * same hour: 51.7 s wall, 3.71 ms CPU per ballot (stations 1.19, tally +
+ * 2 decryptions 2.52).  Five-selection ballots (CPU per ballot, all
+ * threads; BENCH_OPTIONS=5 scripts/bench-scale N 2): stations 0.94-1.08
+ * ms (the encryption), tally + 2 decryptions 1.85-2.15 ms (three
+ * verifications of every ballot), in all 3.01 ms at 1,000, 3.12 at
+ * 10,000, 3.22 at 20,000, 2.79 at 50,000, 2.81 at 100,000: linear;
+ * 100,000 built in 638 s wall at load 5-12.
  *
  * Measured (issue 13, session 6, BENCH_OPTIONS=5 scripts/bench-scale N 2,
  * the shared 2-core machine at load 5-12: only the CPU ratios mean
@@ -40,14 +45,16 @@
  *   1,000    522 us   1370 us (2.63)             16.1 MB     800 us (1.54)      31.0 MB
  *   10,000   601 us    822 us (1.37)             19.7 MB     729 us (1.21)      90.4 MB
  *   20,000   485 us    737 us (1.52)             23.8 MB     681 us (1.40)     156.5 MB
+ *   50,000   694 us    827 us (1.19)             36.3 MB     720 us (1.04)     251.7 MB
  *   100,000  448 us    800 us (1.78)             55.5 MB     653 us (1.46)     375.9 MB
  *
  * (100,000: verify-election 185.4 s wall, 80.0 s CPU; the tally 137.1 s
- * wall.)  verify-election's CPU per ballot is flat (0.74-0.82 ms past
+ * wall.)  verify-election's CPU per ballot is flat (0.74-0.83 ms past
  * 10,000; the ratios move with the floor, measured on a loaded machine);
  * its RSS grows to 55.5 MB at 100,000 as the two external sorts' 16 MiB
- * buffers fill (R-6's tracking codes, C-4.4's ciphertext fingerprints),
- * then should stay flat: not measured at 1M (its set-up, ~2.8 ms CPU per
+ * buffers fill (B-9's ciphertext fingerprints, 40 bytes per selection: full
+ * at ~84,000 ballots; R-6's tracking codes, 40 bytes per ballot: full at
+ * ~420,000), then should stay flat near 70 MB: not measured at 1M (its set-up, ~2.8 ms CPU per
  * ballot, is ~47 min on 2 idle cores).  The tally still loads each
  * station record whole (~3.7 KB per ballot).
  *
@@ -540,6 +547,9 @@ int main(int argc, char **argv)
 	if (getenv("BENCH_FLOOR_ONLY") != NULL) { /* the floor alone, e.g. to compare BATCH */
 		printf("floor (1 thread, %zu ballots, %d per batch): %.1f us/ballot\n", nf, BATCH,
 		       floor_ballot * 1e6);
+		if (tmp != NULL && getenv("BENCH_VERIFY_KEEP") == NULL)
+			test_rmtree(tmp);
+		free(tmp);
 		return 0;
 	}
 
