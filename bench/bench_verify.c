@@ -54,10 +54,11 @@
  * its RSS grows to 55.5 MB at 100,000 as the two external sorts' 16 MiB
  * buffers fill (B-9's ciphertext fingerprints, 40 bytes per selection: full
  * at ~84,000 ballots; R-6's tracking codes, 40 bytes per ballot: full at
- * ~420,000), then should stay flat near 70 MB (malloc's per-thread arenas
- * add up to ~30 MB when the threads truly run together: 50.8 MB at 20,000
- * in the suite's smoke on a quieter machine): not measured at 1M (its set-up, ~2.8 ms CPU per
- * ballot, is ~47 min on 2 idle cores).  The tally still loads each
+ * ~420,000), then should stay flat near 70 MB: not measured at 1M (its
+ * set-up, ~2.8 ms CPU per ballot, is ~47 min on 2 idle cores).  The same
+ * 20,000-ballot run gave 50.8 MB in the suite's smoke on a quieter
+ * machine (likely malloc's per-thread arenas when the threads truly run
+ * together; not examined).  The tally still loads each
  * station record whole (~3.7 KB per ballot).
  *
  * Usage: bench_verify [N [threads]]   (defaults 20000, all cores; N >= 2)
