@@ -1,48 +1,73 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * bench_verify -- `quorum-audit verify-election` on a whole election record
- * of N ballots (the example committee election of tests/tally/fixture.c:
- * 7 options per ballot, a 2-of-3 key ceremony, two stations), timed as a
- * child process, with the child's peak RSS and CPU time, beside the floor
- * measured in the same run: the batch verification of the same ballots
- * in-process (decode + ballot_verify_batch_enc, 32 per batch, C-4.3.10 --
- * check 4's proof work alone), on one thread.
+ * bench_verify -- `quorum-audit verify-election` and the tally on a whole
+ * election record of N ballots (the example committee election of
+ * tests/tally/fixture.c, a 2-of-3 key ceremony), each timed as a child
+ * process with its peak RSS and CPU time, beside the floor measured in
+ * the same run: the batch verification of the record's first ballots
+ * in-process (decode + ballot_verify_batch_enc, BATCH per batch, as check
+ * 4 verifies them, C-4.3.10), on one thread.  scripts/bench-scale runs it.
  *
- * The record is built in-process as the tally tests build it: every
- * ballot is encrypted (distinct: check 4 rejects a tracking code seen
- * twice), written into signed station records with their logs
- * (fx_station), then tallied, decrypted by 3 trustees and combined
- * (tally_run, tally_decrypt, tally_combine).  Set-up takes about 2 ms per
- * ballot on one core.
+ * The record (the generator): 2 + N/50000 stations (a district's records
+ * are per station: 1M ballots make 22), each station's roll registering
+ * its voters (counts.registered = issued = cast); its ballots encrypted on
+ * all threads, CHUNK at a time, each chunk appended to the station's log
+ * in one batch (one fdatasync) and forgotten: only the tracking codes and
+ * log indices stay, and at the close the signed record is written in
+ * tracking-code order from the log (fx_stream_*), so memory does not grow
+ * with N.  Then the tally (tally_run), the k = 2 trustees' decryptions
+ * (each rebuilds the aggregate from the records, R-7 (2)) and the combine.
+ * Every proof is real, every record and log signed: verify-election
+ * accepts the record whole.  BENCH_OPTIONS=5: five-selection ballots (the
+ * members contest alone, the issue's ballot); 7 (default): the example's.
  *
- * Measured (05:14, ./build-h10/bench/bench_verify 20000, 2 threads, idle
- * machine): floor 779.5 us/ballot (1 thread); verify-election 16.68 s wall
- * (ratio 2.14 to floor/2 threads), 1275.6 us CPU per ballot (ratio 1.64),
- * peak RSS 300,196 KB (15.0 KB/ballot); implied 1M ballots ~834 s wall,
- * against the target of 240 s and 256 MB: not met (see docs/spec/verify.md
- * V-14: the record is still read whole).
+ * Set-up before (session 5): one thread, two fdatasyncs per ballot (one
+ * log_append each), the whole record (~18 KB per ballot: encodings, JSON,
+ * text) in memory, three decryptions.  Its CPU was linear (~5.7 ms per
+ * seven-option ballot), its wall was not: at 16,000 ballots (this session,
+ * load ~9) the encryption took 21.1 s CPU in 39.4 s wall (one thread) and
+ * writing the two stations 9.6 s CPU in 140.6 s wall, 64,000 fdatasyncs
+ * at ~2 ms each on the shared disk; 242 s in all (15 ms per ballot);
+ * session 5's 834 s was the same at load ~13.  Now, same N and ballot,
+ * same hour: 51.7 s wall, 3.71 ms CPU per ballot (stations 1.19, tally +
+ * 2 decryptions 2.52).  Five-selection ballots (CPU per ballot, all
+ * threads; BENCH_OPTIONS=5 scripts/bench-scale N 2): stations 0.94-1.08
+ * ms (the encryption), tally + 2 decryptions 1.85-2.15 ms (three
+ * verifications of every ballot), in all 3.01 ms at 1,000, 3.12 at
+ * 10,000, 3.22 at 20,000, 2.79 at 50,000, 2.81 at 100,000: linear;
+ * 100,000 built in 638 s wall at load 5-12.
  *
- * Since issue 13 (V-14) verify-election streams the records: run two
- * sizes to see its peak RSS flat.  The floor is now measured on the
- * record itself (the first ballots of s1, read with srec_stream) in
- * batches of 64, as check 4 verifies them; the tally (tally_build: every
- * station checked, every proof verified, the aggregate made, nothing
- * written) is timed as a child too.  Each station's roll says it has N
- * voters (fx_station_registered), so the record verifies whole.
+ * Measured (issue 13, session 6, BENCH_OPTIONS=5 scripts/bench-scale N 2,
+ * the shared 2-core machine at load 5-12: only the CPU ratios mean
+ * anything; floor = this run's, per ballot, one thread):
  *
- * Measured (issue 13, session 5, scripts/bench-scale N 2 on the shared
- * 2-core machine at load ~13, so only the CPU ratios mean anything):
- * verify-election CPU per ballot / floor 2.05 at 1,000, 1.26 at 4,000,
- * 1.26 at 16,000 (before: 3.63 at 1,000, 2.24 at 4,000); peak RSS 16.5,
- * 18.1, 23.9 MB (the external sort's 16 MiB buffer filling, then flat);
- * the tally's CPU ratio 1.07, 0.99, 1.18, but its peak RSS 39.7, 68.0,
- * 175.8 MB: it still loads each station record whole.
+ *   N        floor    verify CPU/ballot (ratio)  verify RSS  tally CPU (ratio)  tally RSS
+ *   1,000    522 us   1370 us (2.63)             16.1 MB     800 us (1.54)      31.0 MB
+ *   10,000   601 us    822 us (1.37)             19.7 MB     729 us (1.21)      90.4 MB
+ *   20,000   485 us    737 us (1.52)             23.8 MB     681 us (1.40)     156.5 MB
+ *   50,000   694 us    827 us (1.19)             36.3 MB     720 us (1.04)     251.7 MB
+ *   100,000  448 us    800 us (1.78)             55.5 MB     653 us (1.46)     375.9 MB
  *
- * Usage: bench_verify [N [threads]]   (defaults 20000, all cores)
- * With BENCH_SCALE_CACHE=DIR the record is built once in DIR/N/ and reused
- * by later runs of the same N (scripts/bench-scale); with BENCH_VERIFY_KEEP
- * set a record built in a temporary directory is kept (its path printed).
- * The last line is
+ * (100,000: verify-election 185.4 s wall, 80.0 s CPU; the tally 137.1 s
+ * wall.)  verify-election's CPU per ballot is flat (0.74-0.83 ms past
+ * 10,000; the ratios move with the floor, measured on a loaded machine);
+ * its RSS grows to 55.5 MB at 100,000 as the two external sorts' 16 MiB
+ * buffers fill (B-9's ciphertext fingerprints, 40 bytes per selection: full
+ * at ~84,000 ballots; R-6's tracking codes, 40 bytes per ballot: full at
+ * ~420,000), then should stay flat near 70 MB: not measured at 1M (its
+ * set-up, ~2.8 ms CPU per ballot, is ~47 min on 2 idle cores).  The same
+ * 20,000-ballot run gave 50.8 MB in the suite's smoke on a quieter
+ * machine (likely malloc's per-thread arenas when the threads truly run
+ * together; not examined).  The tally still loads each
+ * station record whole (~3.7 KB per ballot).
+ *
+ * Usage: bench_verify [N [threads]]   (defaults 20000, all cores; N >= 2)
+ * With BENCH_SCALE_CACHE=DIR the record is built once in
+ * DIR/N-o<options>-<key> and reused by later runs (scripts/bench-scale);
+ * the key hashes GEN_VERSION and the format strings of the record's
+ * files, a record rec_open cannot read or verify-election refuses is
+ * built anew.  With BENCH_VERIFY_KEEP set a record built in a temporary
+ * directory is kept (its path printed).  The last line is
  *   N ballots: verify S s (floor F s, ratio R; CPU C s, ratio Rc),
  *   tally T s (ratio R2; CPU C2 s, ratio R2c; peak RSS M2 MB), peak RSS M MB
  * (one line; M is the peak RSS of verify-election).  The tally's floor is
@@ -50,7 +75,10 @@
  * Needs the tests built (it links tests/tally/fixture.c, whose assertions
  * abort the set-up on failure).
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +89,10 @@
 #include <unistd.h>
 
 #include "crypto/group.h"
+#include "crypto/sha256.h"
+#include "crypto/util.h"
+#include "election/manifest.h"
+#include "tally/ceremony.h"
 #include "election/ballot.h"
 #include "election/srec_stream.h"
 #include "tally/record.h"
@@ -217,48 +249,111 @@ static child_res launch(int job, const run_arg *a)
 	return r;
 }
 
-/* Build the record of N ballots in dir (fx_init's "rec"). */
-static void build_record(const char *dir, size_t N)
+/* The stations of an N-ballot record: 2 + N/50000 (a district's records
+ * are per station; 1M ballots: 22 stations of ~45,000). */
+static size_t nstations(size_t N)
+{
+	return 2 + N / 50000;
+}
+
+/* Encryption on several threads: ballots [0, k) of a chunk whose first
+ * ballot is number base of the record, each thread taking the next. */
+typedef struct enc_job {
+	const ballot_style *st;
+	const point_table *Kt;
+	size_t base, k;
+	uint8_t **enc;
+	size_t *len;
+	atomic_size_t next;
+} enc_job;
+
+static void *enc_worker(void *v)
+{
+	enc_job *j = v;
+	size_t nopt = j->st->total_options, skip = FX_NOPT - nopt; /* 5 options: members only */
+	for (;;) {
+		size_t i = atomic_fetch_add(&j->next, 1);
+		ballot *b = NULL;
+		if (i >= j->k)
+			break;
+		check(ballot_encrypt(j->st, j->Kt, marks[(j->base + i) % 4] + skip, nopt, &b, NULL),
+		      "encrypt", NULL);
+		check(ballot_encode(b, &j->enc[i], &j->len[i]), "encode", NULL);
+		ballot_free(b);
+	}
+	return NULL;
+}
+
+#define CHUNK 1024 /* ballots encrypted, then appended to a station's log, at a time */
+
+/* Build the record of N ballots in dir (fx_init's "rec"), nopt options per
+ * ballot (7: the example; 5: its members contest alone), on nthreads
+ * threads, writing each station as its ballots are made (fx_stream_*):
+ * memory holds one chunk of ballots and each station's tracking codes. */
+static void build_record(const char *dir, size_t N, size_t nopt, unsigned nthreads)
 {
 	char msg[768] = "", kp[1400], pw[32];
-	double t0 = wall_s();
+	double t0 = wall_s(), c0 = cpu_s();
+	size_t S = nstations(N), done = 0;
+	fx_manifest_stations = (unsigned)S;
+	fx_manifest_members_only = nopt == 5;
 	rec_election *el = fx_init(dir, "rec", "bench-ve", 2, 3, NULL);
 	fx_ceremony(el, dir, "rec");
 	ballot_style *st = NULL;
 	point *K = NULL;
 	check(rec_ballot_style(el, &st, msg, sizeof msg), "style", msg);
+	if (st->total_options != nopt)
+		check(Q_ERR_STATE, "style", "not the options asked for");
 	check(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), "joint key", msg);
 	point_table *Kt = point_table_new(K);
-	uint8_t **enc = calloc(N, sizeof *enc);
-	size_t *len = calloc(N, sizeof *len);
-	if (Kt == NULL || enc == NULL || len == NULL)
+	uint8_t **enc = calloc(CHUNK, sizeof *enc);
+	size_t *len = calloc(CHUNK, sizeof *len), blen = 0;
+	pthread_t *th = calloc(nthreads, sizeof *th);
+	if (Kt == NULL || enc == NULL || len == NULL || th == NULL)
 		check(Q_ERR_NOMEM, "set-up", NULL);
-	for (size_t i = 0; i < N; i++) {
-		ballot *b = NULL;
-		check(ballot_encrypt(st, Kt, marks[i % 4], FX_NOPT, &b, NULL), "encrypt", NULL);
-		check(ballot_encode(b, &enc[i], &len[i]), "encode", NULL);
-		ballot_free(b);
+	for (size_t s = 0; s < S; s++) {
+		char sid[32];
+		size_t ns = N / S + (s < N % S);
+		snprintf(sid, sizeof sid, "s%zu", s + 1);
+		fx_stream_station *ss = fx_stream_open(el, sid, ns);
+		for (size_t b = 0; b < ns; b += CHUNK) {
+			enc_job j = {st,  Kt,  done + b, ns - b < CHUNK ? ns - b : CHUNK,
+			             enc, len, 0};
+			for (unsigned t = 1; t < nthreads; t++)
+				if (pthread_create(&th[t], NULL, enc_worker, &j) != 0)
+					check(Q_ERR_NOMEM, "thread", NULL);
+			enc_worker(&j);
+			for (unsigned t = 1; t < nthreads; t++)
+				pthread_join(th[t], NULL);
+			fx_stream_add(ss, enc, len, j.k);
+			blen = len[0];
+			for (size_t i = 0; i < j.k; i++)
+				free(enc[i]);
+		}
+		fx_stream_close(ss);
+		done += ns;
 	}
-	size_t half = N / 2;
-	fx_station_registered = N;
-	fx_station(el, "s1", enc, len, half, half);
-	fx_station(el, "s2", enc + half, len + half, N - half, N - half);
-	fx_station_registered = 0;
-	tally_opts to = {2, 0};
+	double t1 = wall_s(), c1 = cpu_s();
+	tally_opts to = {nthreads, 0};
 	check(tally_run(el, &to, msg, sizeof msg), "tally_run", msg);
-	for (uint32_t i = 1; i <= 3; i++) {
+	/* the k of the 2-of-3 ceremony decrypt (each rebuilds the aggregate
+	 * from the records, R-7 (2)) */
+	for (uint32_t i = 1; i <= el->k; i++) {
 		fx_key_path(kp, sizeof kp, dir, "rec", i);
 		fx_pass(i, pw, sizeof pw);
-		check(tally_decrypt(el, i, kp, pw, strlen(pw), NULL, NULL, msg, sizeof msg),
+		check(tally_decrypt(el, i, kp, pw, strlen(pw), &to, NULL, msg, sizeof msg),
 		      "decrypt", msg);
 	}
 	check(tally_combine(el, NULL, msg, sizeof msg), "combine", msg);
-	printf("set-up: %zu ballots (%zu bytes each), record built in %.1f s\n", N, len[0],
-	       wall_s() - t0);
-	for (size_t i = 0; i < N; i++)
-		free(enc[i]);
+	double t2 = wall_s(), c2 = cpu_s();
+	printf("set-up: %zu ballots x %zu options (%zu bytes each), %zu stations, %u thread(s): "
+	       "stations written in %.1f s (CPU %.3f ms/ballot), tally + %u decryptions + combine "
+	       "%.1f s (CPU %.3f ms/ballot); in all %.1f s, CPU %.3f ms/ballot\n",
+	       N, nopt, blen, S, nthreads, t1 - t0, (c1 - c0) * 1e3 / (double)N, el->k, t2 - t1,
+	       (c2 - c1) * 1e3 / (double)N, t2 - t0, (c2 - c0) * 1e3 / (double)N);
 	free(enc);
 	free(len);
+	free(th);
 	point_table_free(Kt);
 	point_free(K);
 	ballot_style_free(st);
@@ -319,16 +414,102 @@ static double measure_floor(const char *recdir, size_t nf)
 	return per;
 }
 
+/* The cache's key (12 hex digits): this generator's version and the
+ * format strings of every file of the record, so a record built by an
+ * older generator, or in an older format, is not reused. */
+#define GEN_VERSION "bench_verify record generator 2: fx_stream_*, 2 + N/50000 stations, k decrypt"
+static void cache_key(char out[13], size_t nopt)
+{
+	char txt[1024];
+	uint8_t h[SHA256_LEN];
+	int n =
+	    snprintf(txt, sizeof txt, "%s\n%zu\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n",
+	             GEN_VERSION, nopt, MANIFEST_FORMAT, REC_PARAMS_FORMAT, REC_ELECTION_LOG_FORMAT,
+	             CEREMONY_COMMIT_FORMAT, CEREMONY_PUBLIC_FORMAT, CEREMONY_RECEIVED_FORMAT,
+	             CEREMONY_JOINT_FORMAT, TALLY_STATION_RECORD_FORMAT, TALLY_AGGREGATE_FORMAT,
+	             TALLY_PARTIAL_FORMAT, TALLY_RESULT_FORMAT);
+	sha256(h, txt, (size_t)n);
+	hex_encode(out, h, 6);
+}
+
+/* Remove the cache's other records of N ballots of nopt options (older
+ * keys) and the old layout's DIR/N: one generation kept per size. */
+static void cache_prune(const char *cache, size_t N, size_t nopt, const char *key)
+{
+	char pre[64], path[1400];
+	DIR *d = opendir(cache);
+	struct dirent *de;
+	snprintf(pre, sizeof pre, "%zu-o%zu-", N, nopt);
+	snprintf(path, sizeof path, "%s/%zu", cache, N);
+	test_rmtree(path);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, pre, strlen(pre)) != 0 ||
+		    strcmp(de->d_name + strlen(pre), key) == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", cache, de->d_name);
+		printf("set-up: removing %s (an older generator or format)\n", path);
+		test_rmtree(path);
+	}
+	closedir(d);
+}
+
+/* The record in base (a cache directory): reused if complete and not
+ * fresh, else built there.  1 if reused. */
+static int cached_record(const char *base, size_t N, size_t nopt, unsigned nthreads, int fresh)
+{
+	char done[1500], msg[768] = "", recdir[1500];
+	struct stat sb;
+	rec_election *el = NULL;
+	snprintf(done, sizeof done, "%s/complete", base);
+	snprintf(recdir, sizeof recdir, "%s/rec", base);
+	if (!fresh && stat(done, &sb) == 0) {
+		/* the parameters are read as the tally reads them: a format
+		 * the tree no longer reads is built anew here, anything else
+		 * verify-election refuses is built anew by main */
+		if (rec_open(&el, recdir, msg, sizeof msg) == Q_OK) {
+			rec_free(el);
+			printf("set-up: the %zu-ballot record in %s is reused\n", N, base);
+			return 1;
+		}
+		printf("set-up: the cached record is not read (%s): built anew\n", msg);
+	}
+	test_rmtree(base);
+	if (mkdir(base, 0700) != 0) {
+		fprintf(stderr, "bench_verify: cannot create %s\n", base);
+		exit(1);
+	}
+	build_record(base, N, nopt, nthreads);
+	if (test_write_file(done, "1\n", 2) != 0)
+		exit(1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t N = parse_arg(argc > 1 ? argv[1] : NULL, 20000);
 	unsigned threads = (unsigned)parse_arg(argc > 2 ? argv[2] : NULL, 0);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned used = threads ? threads : (unsigned)(ncpu > 0 ? ncpu : 1);
-	char recdir[1400], thr[16], base[1300], done[1400];
+	char recdir[1400], thr[16], base[1300];
 	const char *cache = getenv("BENCH_SCALE_CACHE");
 	char *tmp = NULL;
 	struct stat sb;
+	int reused = 0;
+	const char *ob = getenv("BENCH_OPTIONS");
+	size_t nopt = ob != NULL && ob[0] != '\0' ? parse_arg(ob, FX_NOPT) : FX_NOPT;
+	if (nopt != 5 && nopt != FX_NOPT) {
+		fprintf(stderr,
+		        "bench_verify: BENCH_OPTIONS is 5 (the members contest alone) or %d "
+		        "(the example ballot)\n",
+		        FX_NOPT);
+		return 2;
+	}
+	if (N < 2) {
+		fprintf(stderr, "bench_verify: N is at least 2 (one ballot per station)\n");
+		return 2;
+	}
 	setenv("QUORUM_INSECURE_TEST_KDF", "1", 1);
 	setenv("QUORUM_NO_PROGRESS", "1", 1);
 	fflush(stdout);
@@ -347,28 +528,19 @@ int main(int argc, char **argv)
 
 	/* ---- the record (built, or reused from the cache) ---- */
 	if (cache != NULL && cache[0] != '\0') {
-		snprintf(base, sizeof base, "%s/%zu", cache, N);
-		snprintf(done, sizeof done, "%s/complete", base);
-		if (stat(done, &sb) != 0) {
-			test_rmtree(base);
-			if (mkdir(cache, 0700) != 0 && stat(cache, &sb) != 0) {
-				fprintf(stderr, "bench_verify: cannot create %s\n", cache);
-				return 1;
-			}
-			if (mkdir(base, 0700) != 0) {
-				fprintf(stderr, "bench_verify: cannot create %s\n", base);
-				return 1;
-			}
-			build_record(base, N);
-			if (test_write_file(done, "1\n", 2) != 0)
-				return 1;
-		} else {
-			printf("set-up: the %zu-ballot record in %s is reused\n", N, base);
+		char key[2 * 6 + 1];
+		cache_key(key, nopt);
+		snprintf(base, sizeof base, "%s/%zu-o%zu-%s", cache, N, nopt, key);
+		if (mkdir(cache, 0700) != 0 && stat(cache, &sb) != 0) {
+			fprintf(stderr, "bench_verify: cannot create %s\n", cache);
+			return 1;
 		}
+		cache_prune(cache, N, nopt, key);
+		reused = cached_record(base, N, nopt, used, 0);
 	} else {
 		tmp = test_tmpdir();
 		snprintf(base, sizeof base, "%s", tmp);
-		build_record(base, N);
+		build_record(base, N, nopt, used);
 	}
 	snprintf(recdir, sizeof recdir, "%s/rec", base);
 
@@ -378,13 +550,25 @@ int main(int argc, char **argv)
 	if (getenv("BENCH_FLOOR_ONLY") != NULL) { /* the floor alone, e.g. to compare BATCH */
 		printf("floor (1 thread, %zu ballots, %d per batch): %.1f us/ballot\n", nf, BATCH,
 		       floor_ballot * 1e6);
+		if (tmp != NULL && getenv("BENCH_VERIFY_KEEP") == NULL)
+			test_rmtree(tmp);
+		free(tmp);
 		return 0;
 	}
 
 	/* ---- quorum-audit verify-election and the tally, as children ---- */
 	snprintf(thr, sizeof thr, "%u", used);
 	run_arg ra = {recdir, thr, used};
-	child_res vr = launch(0, &ra), tr = launch(1, &ra);
+	child_res vr = launch(0, &ra);
+	if (vr.status != 0 && reused) {
+		/* a record cached by an older generator or format: built anew */
+		printf("set-up: verify-election refuses the cached record (exit %d): built anew\n",
+		       vr.status);
+		cached_record(base, N, nopt, used, 1);
+		floor_ballot = measure_floor(recdir, nf);
+		vr = launch(0, &ra);
+	}
+	child_res tr = launch(1, &ra);
 	close(launch_fd[1]);
 	waitpid(lpid, NULL, 0);
 	double t_wall = vr.wall, t_cpu = vr.cpu, y_wall = tr.wall, y_cpu = tr.cpu;
@@ -401,9 +585,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	double fl_wall = floor_ballot * (double)N / used;
-	printf("\nbench_verify: verify-election of %zu ballots x %d options, 2 stations, %u "
+	printf("\nbench_verify: verify-election of %zu ballots x %zu options, %zu stations, %u "
 	       "thread(s) on %ld CPU(s)\n",
-	       N, FX_NOPT, used, ncpu);
+	       N, nopt, nstations(N), used, ncpu);
 	printf("floor (this run, 1 thread, %zu ballots, %d per batch): decode + batch verify %.1f "
 	       "us/ballot\n",
 	       nf, BATCH, floor_ballot * 1e6);

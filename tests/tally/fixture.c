@@ -14,6 +14,7 @@
 #include "audit/log.h"
 #include "audit/note.h"
 #include "crypto/seal.h"
+#include "crypto/sha256.h"
 #include "crypto/sig.h"
 #include "crypto/util.h"
 #include "election/srec.h"
@@ -81,6 +82,48 @@ static const char roll_csv[] = "id,name,birth_date,household,group,flags\n"
 const char *fx_manifest_contest = NULL;
 unsigned fx_manifest_write_in = 0;
 const char *const *fx_station_write_ins = NULL;
+unsigned fx_manifest_stations = 0;
+int fx_manifest_members_only = 0;
+
+/* fx_manifest_stations and fx_manifest_members_only applied to the
+ * manifest text m (replaced). */
+static char *fx_manifest_reshape(char *m)
+{
+	json_error_t je;
+	json_t *j = json_loads(m, 0, &je);
+	cr_assert_not_null(j, "fx_manifest: %s", je.text);
+	if (fx_manifest_members_only) {
+		json_t *cs = json_object_get(j, "contests");
+		cr_assert_eq(json_array_remove(cs, 0), 0); /* the director */
+	}
+	if (fx_manifest_stations > 2) {
+		/* s1 and s2 serve the roll's groups; s3.. serve groups of no
+		 * voter on the example roll (their rolls are the bench's) */
+		json_t *sts = json_object_get(j, "stations");
+		for (unsigned k = 3; k <= fx_manifest_stations; k++) {
+			char id[32], name[48], grp[32];
+			snprintf(id, sizeof id, "s%u", k);
+			snprintf(name, sizeof name, "Station %u", k);
+			snprintf(grp, sizeof grp, "g%u", k + 2);
+			cr_assert_eq(
+			    json_array_append_new(sts, json_pack("{s:s, s:s, s:[s]}", "id", id,
+			                                         "name", name, "groups", grp)),
+			    0);
+		}
+	}
+	char *t = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	cr_assert_not_null(t);
+	json_decref(j);
+	free(m);
+	size_t tl = strlen(t);
+	char *out = malloc(tl + 2); /* with the final newline */
+	cr_assert_not_null(out);
+	memcpy(out, t, tl);
+	out[tl] = '\n';
+	out[tl + 1] = '\0';
+	free(t);
+	return out;
+}
 
 char *fx_manifest(const char *id)
 {
@@ -116,6 +159,8 @@ char *fx_manifest(const char *id)
 		snprintf(d, cap - (size_t)(d - m), "%s, \"notice\": \"2026-03-01\"%s", rp, rest);
 		free(rest);
 	}
+	if (fx_manifest_stations > 2 || fx_manifest_members_only)
+		m = fx_manifest_reshape(m);
 	return m;
 }
 
@@ -263,9 +308,13 @@ json_t *fx_checked_in(const char *sid, uint64_t n)
 {
 	json_t *a = json_array();
 	cr_assert_not_null(a);
+	/* 4 digits, more when n needs them: the list stays sorted (P-7) */
+	int w = 4;
+	for (uint64_t t = n; t >= 10000; t /= 10)
+		w++;
 	for (uint64_t i = 1; i <= n; i++) {
 		char id[80];
-		snprintf(id, sizeof id, "%s-V%04llu", sid, (unsigned long long)i);
+		snprintf(id, sizeof id, "%s-V%0*llu", sid, w, (unsigned long long)i);
 		cr_assert_eq(json_array_append_new(a, json_string(id)), 0);
 	}
 	return a;
@@ -528,6 +577,221 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 	json_decref(rec);
 	point_free(K);
 	ballot_style_free(st);
+}
+
+/* ---- large stations written as they are made (bench/bench_verify) ---- */
+
+typedef struct fx_code_ix {
+	uint8_t code[BALLOT_CODE_LEN];
+	uint64_t index; /* the ballot-cast entry's index in the log */
+} fx_code_ix;
+
+struct fx_stream_station {
+	const rec_election *el;
+	char sid[64], dir[1024], origin[160];
+	audit_log *lg;
+	ballot_style *st;
+	uint64_t n, added;
+	fx_code_ix *ix;
+};
+
+fx_stream_station *fx_stream_open(const rec_election *el, const char *sid, uint64_t n)
+{
+	fx_stream_station *s = calloc(1, sizeof *s);
+	char msg[512] = "", rt[200], txt[300], mhx[65];
+	uint8_t *e0, *e1;
+	size_t l0, l1;
+	uint64_t first;
+	cr_assert_not_null(s);
+	cr_assert_gt(n, 0, "a station of no ballots");
+	s->el = el;
+	s->n = n;
+	snprintf(s->sid, sizeof s->sid, "%s", sid);
+	s->ix = calloc(n, sizeof *s->ix);
+	cr_assert_not_null(s->ix);
+	cr_assert_eq(rec_ballot_style(el, &s->st, msg, sizeof msg), Q_OK, "%s", msg);
+	snprintf(s->dir, sizeof s->dir, "%s/stations/%s/log", el->dir, sid);
+	cr_assert_eq(rec_mkdirs(s->dir), Q_OK);
+	cr_assert_eq(srec_origin(s->origin, sizeof s->origin, el->manifest->id, sid), Q_OK);
+	cr_assert_eq(log_create(s->dir, s->origin, &s->lg, msg, sizeof msg), Q_OK, "%s", msg);
+	/* P-6: roll-imported, poll-opened (the station registers its n voters) */
+	fx_roll_text(el, NULL, rt, sizeof rt);
+	hex_encode(mhx, el->manifest->hash, 32);
+	snprintf(txt, sizeof txt, "station %s\nmanifest %s\nregistered %llu\n", sid, mhx,
+	         (unsigned long long)n);
+	e0 = entry("quorum/v1/station/roll-imported", rt, strlen(rt), &l0);
+	e1 = entry("quorum/v1/station/poll-opened", txt, strlen(txt), &l1);
+	log_entry es[2] = {{e0, l0}, {e1, l1}};
+	cr_assert_eq(log_append_batch(s->lg, es, 2, &first), Q_OK, "%s", log_error(s->lg));
+	free(e0);
+	free(e1);
+	return s;
+}
+
+void fx_stream_add(fx_stream_station *s, uint8_t *const *enc, const size_t *len, size_t k)
+{
+	char txt[64];
+	uint64_t first;
+	size_t ne = 0;
+	cr_assert_leq(s->added + k, s->n, "station %s: more than its %llu ballots", s->sid,
+	              (unsigned long long)s->n);
+	log_entry *es = calloc(k + 1, sizeof *es);
+	uint8_t **bufs = calloc(k + 1, sizeof *bufs);
+	size_t *pos = calloc(k + 1, sizeof *pos);
+	cr_assert(es != NULL && bufs != NULL && pos != NULL);
+	for (size_t i = 0; i < k; i++) {
+		size_t l;
+		bufs[ne] = entry(TALLY_ENTRY_CAST, enc[i], len[i], &l);
+		es[ne].data = bufs[ne];
+		es[ne].len = l;
+		pos[i] = ne++;
+		ballot_tracking_code(s->ix[s->added + i].code, s->st, enc[i], len[i]);
+		if (s->added == 0 && i == 0) {
+			/* the check-ins ride in the first ballot's group commit (P-6.4) */
+			snprintf(txt, sizeof txt, "issued %llu\n", (unsigned long long)s->n);
+			bufs[ne] = entry("quorum/v1/station/checkins", txt, strlen(txt), &l);
+			es[ne].data = bufs[ne];
+			es[ne].len = l;
+			ne++;
+		}
+	}
+	/* one batch: one fdatasync for k ballots */
+	cr_assert_eq(log_append_batch(s->lg, es, ne, &first), Q_OK, "%s", log_error(s->lg));
+	for (size_t i = 0; i < k; i++)
+		s->ix[s->added + i].index = first + pos[i];
+	s->added += k;
+	for (size_t i = 0; i < ne; i++)
+		free(bufs[i]);
+	free(bufs);
+	free(es);
+	free(pos);
+}
+
+static int cmp_code_ix(const void *a, const void *b)
+{
+	return memcmp(((const fx_code_ix *)a)->code, ((const fx_code_ix *)b)->code,
+	              BALLOT_CODE_LEN);
+}
+
+/* Write len bytes to f and into the record's hash. */
+static void fx_emit(FILE *f, sha256_ctx *h, const void *p, size_t len)
+{
+	cr_assert_eq(fwrite(p, 1, len, f), len, "write the station record");
+	sha256_update(h, p, len);
+}
+
+void fx_stream_close(fx_stream_station *s)
+{
+	const rec_election *el = s->el;
+	char txt[300], msg[512] = "", vkey[NOTE_VKEY_MAX], kpath[1200], path[1200];
+	char root[65], bh[65], mh[65], kh[2 * POINT_LEN + 1];
+	uint8_t kb[POINT_LEN], *ent, *buf = NULL, hash[SHA256_LEN];
+	size_t el_len, tag = strlen(TALLY_ENTRY_CAST) + 1;
+	uint64_t close_index;
+	merkle_hash r;
+	note_signer ns;
+	point *K = NULL;
+	cr_assert_eq(s->added, s->n, "station %s: %llu of its %llu ballots", s->sid,
+	             (unsigned long long)s->added, (unsigned long long)s->n);
+	snprintf(txt, sizeof txt, "issued %llu\ncast %llu\nchallenged 0\n",
+	         (unsigned long long)s->n, (unsigned long long)s->n);
+	ent = entry("quorum/v1/station/poll-closed", txt, strlen(txt), &el_len);
+	cr_assert_eq(log_append(s->lg, ent, el_len, &close_index), Q_OK);
+	free(ent);
+	char *note = NULL;
+	size_t nlen;
+	cr_assert_eq(log_checkpoint_sign(s->lg, &note, &nlen), Q_OK);
+	cr_assert_eq(log_root(s->lg, log_size(s->lg), r), Q_OK);
+	cr_assert_eq(note_verifier_format(log_vkey(s->lg), vkey, sizeof vkey), Q_OK);
+	uint64_t size = log_size(s->lg);
+
+	/* the signing key (the station's log key), then removed from the copy */
+	snprintf(kpath, sizeof kpath, "%s/key", s->dir);
+	size_t kl;
+	char *ktxt = test_read_file(kpath, &kl);
+	cr_assert_not_null(ktxt);
+	cr_assert_eq(note_signer_parse(&ns, ktxt, kl), Q_OK);
+	wipe(ktxt, kl);
+	free(ktxt);
+	unlink(kpath);
+
+	/* everything but the ballots, as fx_station_ex writes it */
+	cr_assert_eq(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), Q_OK, "%s", msg);
+	cr_assert_eq(point_encode(kb, K), Q_OK);
+	hex_encode(kh, kb, sizeof kb);
+	hex_encode(root, r, 32);
+	hex_encode(bh, el->base_hash, 32);
+	hex_encode(mh, el->manifest->hash, 32);
+	json_t *rec =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I},"
+	              " s:[], s:[], s:{s:s, s:s, s:I, s:s, s:s, s:I}}",
+	              "format", TALLY_STATION_RECORD_FORMAT, "election", el->manifest->id,
+	              "station", s->sid, "manifest_sha256", mh, "base_hash", bh, "joint_key", kh,
+	              "counts", "registered", (json_int_t)s->n, "issued", (json_int_t)s->n, "cast",
+	              (json_int_t)s->n, "challenged", (json_int_t)0, "ballots", "challenged", "log",
+	              "origin", s->origin, "vkey", vkey, "size", (json_int_t)size, "root", root,
+	              "checkpoint", note, "close_index", (json_int_t)close_index);
+	cr_assert_not_null(rec);
+	json_object_set_new(rec, "checked_in", fx_checked_in(s->sid, s->n));
+	json_object_set_new(rec, "proxies", json_array()); /* P-7.6 */
+	char *head = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	static const char empty[] = "{\"ballots\":[],";
+	cr_assert_not_null(head);
+	cr_assert_eq(strncmp(head, empty, sizeof empty - 1), 0, "the record starts %.20s", head);
+
+	/* P-7.1: the ballots in ascending tracking-code order, read back from
+	 * the log, the file's SHA-256 taken as it is written (P-7.2) */
+	qsort(s->ix, s->n, sizeof *s->ix, cmp_code_ix);
+	snprintf(path, sizeof path, "%s/stations/%s/station-record.json", el->dir, s->sid);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f, "%s", path);
+	sha256_ctx *h = sha256_new();
+	cr_assert_not_null(h);
+	buf = malloc(MERKLE_MAX_ENTRY);
+	char *b64 = malloc(b64_encoded_len(MERKLE_MAX_ENTRY) + 1);
+	cr_assert(buf != NULL && b64 != NULL);
+	fx_emit(f, h, "{\"ballots\":[", 12);
+	for (uint64_t i = 0; i < s->n; i++) {
+		size_t l;
+		char tc[2 * BALLOT_CODE_LEN + 1];
+		cr_assert_eq(log_read_entry(s->lg, s->ix[i].index, buf, &l), Q_OK);
+		cr_assert(l > tag && memcmp(buf, TALLY_ENTRY_CAST "\n", tag) == 0);
+		b64_encode(b64, buf + tag, l - tag);
+		hex_encode(tc, s->ix[i].code, BALLOT_CODE_LEN);
+		fx_emit(f, h, i > 0 ? ",{\"ballot\":\"" : "{\"ballot\":\"", i > 0 ? 12 : 11);
+		fx_emit(f, h, b64, strlen(b64));
+		fx_emit(f, h, "\",\"tracking_code\":\"", 19);
+		fx_emit(f, h, tc, strlen(tc));
+		fx_emit(f, h, "\"}", 2);
+	}
+	fx_emit(f, h, "]", 1);
+	fx_emit(f, h, head + sizeof empty - 2, strlen(head + sizeof empty - 2)); /* from the , */
+	cr_assert_eq(fclose(f), 0);
+	sha256_final(h, hash);
+	sha256_free(h);
+
+	uint8_t m[SREC_SIG_MSG_LEN], sig[SIG_LEN];
+	memcpy(m, SREC_SIG_TAG, SREC_SIG_TAG_LEN); /* P-7.2 */
+	memcpy(m + SREC_SIG_TAG_LEN, hash, SHA256_LEN);
+	cr_assert_eq(sig_sign(sig, &ns.sk, m, SREC_SIG_MSG_LEN), Q_OK);
+	note_signer_wipe(&ns);
+	char sigb[100];
+	b64_encode(sigb, sig, SIG_LEN);
+	sigb[strlen(sigb) + 1] = '\0';
+	sigb[strlen(sigb)] = '\n';
+	snprintf(path, sizeof path, "%s/stations/%s/station-record.json.sig", el->dir, s->sid);
+	cr_assert_eq(test_write_file(path, sigb, strlen(sigb)), 0);
+
+	log_close(s->lg);
+	free(buf);
+	free(b64);
+	free(head);
+	free(note);
+	json_decref(rec);
+	point_free(K);
+	ballot_style_free(s->st);
+	free(s->ix);
+	free(s);
 }
 
 size_t fx_noptions(const rec_election *el)

@@ -43,6 +43,12 @@ extern unsigned fx_manifest_write_in;
  * fx_station_write_ins[i] (a JSON text, the booth's "write_ins": one array
  * per contest, a name or null per slot; NULL: none) with its marks. */
 extern const char *const *fx_station_write_ins;
+/* Set by bench/bench_verify (not reset): if above 2, the manifest has
+ * this many stations (s3.. serving groups of no voter on the example
+ * roll); if non-zero, only the "members" contest (5 options: a
+ * five-selection ballot). */
+extern unsigned fx_manifest_stations;
+extern int fx_manifest_members_only;
 /* The example manifest (with the given election id) as malloc'd bytes. */
 char *fx_manifest(const char *id);
 /* The example roll (static). */
@@ -111,6 +117,19 @@ extern const char *const *fx_station_named;
 /* The voters on the station's roll its record and poll-opened entry say
  * (0: the example roll's 10); bench/bench_verify's large records set it. */
 extern uint64_t fx_station_registered;
+
+/* A large station written as it is made (bench/bench_verify's records):
+ * open it for n ballots (issued = cast = registered = n, no challenge,
+ * checked_in fx_checked_in(sid, n)), add its ballots in batches (each
+ * batch one log_append_batch, so one fdatasync; only the tracking codes
+ * and log indices stay in memory), close it: poll-closed, the signed
+ * checkpoint, then the record, its ballots in tracking-code order read
+ * back from the log and hashed as they are written (P-7.1, P-7.2), and
+ * its signature.  The log and record are fx_station's. */
+typedef struct fx_stream_station fx_stream_station;
+fx_stream_station *fx_stream_open(const rec_election *el, const char *sid, uint64_t n);
+void fx_stream_add(fx_stream_station *s, uint8_t *const *enc, const size_t *len, size_t k);
+void fx_stream_close(fx_stream_station *s);
 
 /* Options per ballot of el's style (FX_NOPT in round 1; a run-off's
  * fewer, E-5). */
