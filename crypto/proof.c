@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "group_internal.h"
 #include "transcript.h"
 #include "util.h"
 
@@ -980,12 +981,19 @@ qerr range_proof_decode_full(range_proof **out, uint64_t lo, uint64_t hi, const 
 		return Q_ERR_ENCODING;
 	if ((pf = range_proof_new(lo, hi)) == NULL)
 		return Q_ERR_NOMEM;
-	if ((e = range_alloc_commit(pf)) != Q_OK)
+	/* the commitments are checked (C-1.2: prefix, X, Y < p, on the curve)
+	 * and kept as their encodings: the verifiers read only those (the
+	 * challenge hashes them, C-4.3.10's MSM decodes them), so no OpenSSL
+	 * point is made (ca, cb stay NULL) */
+	if ((pf->commit = malloc(pf->count * 2 * POINT_LEN)) == NULL) {
+		e = Q_ERR_NOMEM;
 		goto out;
+	}
 	for (size_t j = 0; j < pf->count; j++) {
 		const uint8_t *p = in + BRANCH_FULL_LEN * j;
-		if ((e = point_decode(pf->ca[j], p, POINT_LEN)) != Q_OK ||
-		    (e = point_decode(pf->cb[j], p + POINT_LEN, POINT_LEN)) != Q_OK ||
+		msm_pt chk;
+		if ((e = msm_pt_from_enc(&chk, p)) != Q_OK ||
+		    (e = msm_pt_from_enc(&chk, p + POINT_LEN)) != Q_OK ||
 		    (e = scalar_decode(pf->c[j], p + 2 * POINT_LEN, SCALAR_LEN)) != Q_OK ||
 		    (e = scalar_decode(pf->v[j], p + 2 * POINT_LEN + SCALAR_LEN, SCALAR_LEN)) !=
 		        Q_OK)
@@ -1027,7 +1035,7 @@ static qerr batch_challenge(const range_batch_item *it, const point *K, const po
 	qerr e;
 	if (pf == NULL || it->ctx == NULL || it->ct == NULL)
 		return Q_ERR_ARG;
-	if (pf->commit == NULL || pf->ca == NULL || pf->cb == NULL)
+	if (pf->commit == NULL)
 		return Q_ERR_STATE;
 	if (!range_ok(it->lo, it->hi))
 		return Q_ERR_RANGE;

@@ -103,10 +103,12 @@ typedef struct range_proof {
 	size_t count; /* hi - lo + 1 */
 	scalar **c; /* c[j - lo] */
 	scalar **v; /* v[j - lo] */
-	/* Commitments, present (non-NULL) after range_prove /
-	 * range_encrypt_prove / range_proof_decode_full, else NULL:
-	 * ca[j - lo] = a_j, cb[j - lo] = b_j, and commit = their encodings
-	 * a_lo || b_lo || ... (count * 130 bytes). */
+	/* Commitments: commit = their encodings a_lo || b_lo || ...
+	 * (count * 130 bytes), present after range_prove /
+	 * range_encrypt_prove / range_proof_decode_full, else NULL; the
+	 * points ca[j - lo] = a_j, cb[j - lo] = b_j only after the provers
+	 * (a decoded proof keeps the checked encodings alone: the verifiers
+	 * read nothing else), else NULL. */
 	point **ca;
 	point **cb;
 	uint8_t *commit;
@@ -127,7 +129,10 @@ Q_MUST_CHECK qerr range_proof_decode(range_proof **out, uint64_t lo, uint64_t hi
  * bytes).  Q_ERR_STATE if pf has no commitments. */
 Q_MUST_CHECK qerr range_proof_encode_full(uint8_t *out, const range_proof *pf);
 /* Strict decode of the full encoding; every commitment must be a valid
- * point (point_decode's errors), every scalar < n. */
+ * point (point_decode's errors: Q_ERR_ENCODING for a prefix other than
+ * 0x04, Q_ERR_POINT for a coordinate >= p or a point off the curve),
+ * every scalar < n.  The commitments are kept as encodings (commit); ca
+ * and cb stay NULL. */
 Q_MUST_CHECK qerr range_proof_decode_full(range_proof **out, uint64_t lo, uint64_t hi,
                                           const uint8_t *in, size_t len);
 /* Prove that ct = (r*G, m*G + r*K) with lo <= m <= hi.  *out is a new

@@ -385,7 +385,10 @@ Test(range_batch, any_altered_field_fails)
 				        saved[POINT_LEN];
 				point *q = point_new();
 				memcpy(saved, at, POINT_LEN);
-				cr_assert_eq(point_add(q, ab ? p->cb[k] : p->ca[k], g), Q_OK);
+				/* a decoded proof keeps the encodings only */
+				cr_assert_null(p->ca);
+				cr_assert_eq(point_decode(q, at, POINT_LEN), Q_OK);
+				cr_assert_eq(point_add(q, q, g), Q_OK);
 				cr_assert_eq(point_encode(at, q), Q_OK);
 				cr_assert_eq(range_batch_verify(b.it, NB, b.env.K, b.env.Kt),
 				             Q_ERR_PROOF);
@@ -455,6 +458,19 @@ Test(range_batch, needs_commitments_and_strict_full_decoding)
 	full[POINT_LEN + 64] ^= 1; /* b_0 off the curve */
 	cr_assert_eq(range_proof_decode_full(&p, 0, 1, full, sizeof full), Q_ERR_POINT);
 	full[POINT_LEN + 64] ^= 1;
+	/* a_0's X = 2^256 - 1 >= p: not a canonical coordinate */
+	{
+		uint8_t saved[POINT_LEN];
+		memcpy(saved, full, POINT_LEN);
+		memset(full + 1, 0xff, 32);
+		cr_assert_eq(range_proof_decode_full(&p, 0, 1, full, sizeof full), Q_ERR_POINT);
+		memcpy(full, saved, POINT_LEN);
+		cr_assert_eq(range_proof_decode_full(&p, 0, 1, full, sizeof full), Q_OK);
+		cr_assert_null(p->ca);
+		cr_assert_eq(memcmp(p->commit, full, POINT_LEN), 0);
+		range_proof_free(p);
+		p = NULL;
+	}
 	memset(full + 2 * POINT_LEN, 0xff, SCALAR_LEN); /* c_0 >= n */
 	cr_assert_eq(range_proof_decode_full(&p, 0, 1, full, sizeof full), Q_ERR_SCALAR);
 	cr_assert_null(p);
