@@ -533,22 +533,17 @@ size_t roll_proxy_limit(const elec_manifest *m, const rule_def **row)
 	return best != NULL ? best->limit : ROLL_MAX_PROXIES;
 }
 
-const rule_def *roll_proxy_row(const elec_manifest *m, const char *part)
-{
-	return manifest_profile_row(m, part);
-}
-
 void roll_proxy_rules(const elec_manifest *m, roll_context *ctx)
 {
 	ctx->max_proxies = roll_proxy_limit(m, NULL);
-	ctx->proxy_candidate_row = roll_proxy_row(m, "proxy-candidate");
-	ctx->proxy_mode_row = roll_proxy_row(m, "proxy-mode");
+	ctx->proxy_candidate_row = manifest_profile_row(m, "proxy-candidate");
+	ctx->proxy_mode_row = manifest_profile_row(m, "proxy-mode");
 }
 
 qerr roll_check_manifest(const elec_roll *r, const elec_manifest *m, elec_findings *f)
 {
-	const rule_def *crow = roll_proxy_row(m, "proxy-candidate");
-	const rule_def *mrow = roll_proxy_row(m, "proxy-mode");
+	const rule_def *crow = manifest_profile_row(m, "proxy-candidate");
+	const rule_def *mrow = manifest_profile_row(m, "proxy-mode");
 	char where[96];
 	size_t proxies = 0;
 	const rule_def *lrow = NULL;

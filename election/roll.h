@@ -93,12 +93,6 @@ typedef struct roll_context {
 	const rule_def *proxy_mode_row;
 } roll_context;
 
-/*
- * The first row of part `part` ("proxy-candidate", "proxy-mode",
- * "proxy-limit") among m's profiles (RP-3 order), or NULL if none has one.
- */
-const rule_def *roll_proxy_row(const elec_manifest *m, const char *part);
-
 /* Set ctx's max_proxies, proxy_candidate_row and proxy_mode_row from m's
  * profiles (RP-6). */
 void roll_proxy_rules(const elec_manifest *m, roll_context *ctx);

@@ -324,8 +324,8 @@ qerr srec_proxies_rules(const json_t *const *lists, size_t n, const elec_manifes
 {
 	const rule_def *lrow = NULL;
 	size_t lim = roll_proxy_limit(m, &lrow), total = 0, k = 0;
-	const rule_def *crow = roll_proxy_row(m, "proxy-candidate");
-	const rule_def *mrow = roll_proxy_row(m, "proxy-mode");
+	const rule_def *crow = manifest_profile_row(m, "proxy-candidate");
+	const rule_def *mrow = manifest_profile_row(m, "proxy-mode");
 	qerr e = Q_OK;
 	for (size_t s = 0; s < n; s++)
 		total += json_array_size(lists[s]);
