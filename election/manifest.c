@@ -1272,14 +1272,18 @@ int manifest_named_vote_index(const char *vote)
 
 /* The row of the election's profiles with the given part that sets the
  * largest limit (the strictest), or NULL. */
-static const rule_def *largest_limit_row(const elec_manifest *m, const char *part)
+const rule_def *manifest_limit_row(const elec_manifest *m, const char *part,
+                                   manifest_limit_pick pick)
 {
 	const rule_def *best = NULL;
 	for (size_t i = 0; i < m->nprofiles; i++)
 		for (size_t r = 0; r < m->profiles[i]->nrows; r++) {
 			const rule_def *d = &m->profiles[i]->rows[r];
-			if (d->part != NULL && strcmp(d->part, part) == 0 && d->limit > 0 &&
-			    (best == NULL || d->limit > best->limit))
+			if (d->part == NULL || strcmp(d->part, part) != 0 || d->limit == 0)
+				continue;
+			if (best == NULL ||
+			    (pick == MANIFEST_LIMIT_LARGEST ? d->limit > best->limit
+			                                    : d->limit < best->limit))
 				best = d;
 		}
 	return best;
@@ -1296,7 +1300,7 @@ static const rule_def *largest_limit_row(const elec_manifest *m, const char *par
  * selected). */
 static void check_nominations(mf_ctx *p, const elec_manifest *m)
 {
-	const rule_def *joint = largest_limit_row(m, "nomination-joint");
+	const rule_def *joint = manifest_limit_row(m, "nomination-joint", MANIFEST_LIMIT_LARGEST);
 	const rule_def *party = manifest_profile_row(m, "nomination-party");
 	uint64_t need = joint != NULL ? joint->limit : 1;
 	for (size_t i = 0; i < m->ncontests; i++)

@@ -217,6 +217,14 @@ int manifest_contest_balloted(const elec_contest *c);
  * nomination-party). */
 const rule_def *manifest_profile_row(const elec_manifest *m, const char *part);
 
+/* Of the rows of part `part` with a "limit" (RP-2) among the election's
+ * profiles, the one whose limit governs, or NULL: the largest where the
+ * limit is a least number (nomination-joint), the smallest where it is a
+ * most (proxy-limit); of equal limits, the first in RP-3 order. */
+typedef enum { MANIFEST_LIMIT_LARGEST, MANIFEST_LIMIT_SMALLEST } manifest_limit_pick;
+const rule_def *manifest_limit_row(const elec_manifest *m, const char *part,
+                                   manifest_limit_pick pick);
+
 /* The body's count that a rule's base names (registered, households,
  * members, representatives, groups: E-2 body), or 0 for a base the
  * manifest does not hold (cast, attendees, ...: counted at the poll). */

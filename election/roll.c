@@ -520,14 +520,7 @@ qerr roll_check_eligible(const elec_roll *r, const char *voter_id, const char *p
 
 size_t roll_proxy_limit(const elec_manifest *m, const rule_def **row)
 {
-	const rule_def *best = NULL;
-	for (size_t i = 0; i < m->nprofiles; i++)
-		for (size_t k = 0; k < m->profiles[i]->nrows; k++) {
-			const rule_def *d = &m->profiles[i]->rows[k];
-			if (d->limit > 0 && strcmp(d->part, "proxy-limit") == 0 &&
-			    (best == NULL || d->limit < best->limit))
-				best = d;
-		}
+	const rule_def *best = manifest_limit_row(m, "proxy-limit", MANIFEST_LIMIT_SMALLEST);
 	if (row != NULL)
 		*row = best;
 	return best != NULL ? best->limit : ROLL_MAX_PROXIES;
