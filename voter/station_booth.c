@@ -33,11 +33,10 @@ static json_t *token_check(station *st, const ps_msg *m, uint8_t h[32], uint8_t 
 		return server_error("unavailable", "the station must be restarted");
 	if (hset_has(&st->spent, h))
 		return server_error("token_spent", "this ballot token has already been used");
-	qerr e = store_roll_token_issued(st->rolldb, h);
-	if (e == Q_ERR_NOTFOUND)
+	/* the roll DB's tokens, kept in memory: no booth request waits for a
+	 * check-in group's commit */
+	if (!hset_has(&st->issued_tok, h))
 		return server_error("token_invalid", "no ballot was issued with this token");
-	if (e != Q_OK)
-		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
 	if (inflight_has(st, h))
 		return server_error("token_busy", "this token is being used by another request");
 	if (st->have_last && memcmp(h, st->last_h, 32) == 0)
@@ -197,7 +196,13 @@ json_t *op_challenge(station *st, server_conn c, const ps_msg *m)
 	/* Counted (and capped) only for a challenge that can proceed. */
 	pending *p = pending_find(st, h);
 	if (m->has_code && p != NULL && memcmp(p->code, m->code, 32) == 0) {
+		pthread_mutex_lock(&st->roll_mu);
 		qerr e = store_roll_challenge(st->rolldb, h, CHALLENGES_MAX);
+		json_t *dberr =
+		    e != Q_OK && e != Q_ERR_LIMIT
+		        ? server_error("internal", "roll DB: %s", store_errmsg(st->rolldb))
+		        : NULL;
+		pthread_mutex_unlock(&st->roll_mu);
 		if (e == Q_ERR_LIMIT) {
 			free(j);
 			return server_error("too_many_challenges",
@@ -207,7 +212,7 @@ json_t *op_challenge(station *st, server_conn c, const ps_msg *m)
 		}
 		if (e != Q_OK) {
 			free(j);
-			return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+			return dberr;
 		}
 	}
 	if ((r = take_pending(st, m, h, j)) != NULL) {
@@ -325,6 +330,8 @@ void on_post(void *ctx, server *srv, void *item)
 			j->log_index = at->v;
 			reply = receipt(st, j);
 		}
+	} else if (j->kind == JOB_CHECKIN) {
+		reply = checkin_done(st, j);
 	} else if (j->kind == JOB_CAST) {
 		(void)hset_add(&st->spent, j->token_hash);
 		if (cmap_put(&st->cast_at, j->code, j->log_index) != Q_OK)

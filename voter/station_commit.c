@@ -194,3 +194,66 @@ void *committer_main(void *arg)
 	}
 	return NULL;
 }
+
+/* Group commit of check-ins (P-5.3): the check-ins waiting are one roll-DB
+ * transaction, each in its own savepoint (a refused one changes nothing and
+ * the others go on), and one commit; only after that commit are their
+ * tokens handed out (on_post).  If the commit fails, no check-in of the
+ * group is acknowledged.  The loop thread never waits for these fsyncs
+ * except for its own rare roll-DB requests (lookup, challenge, re-issue,
+ * close), which take roll_mu. */
+static void roll_commit_group(station *st, job *list)
+{
+	job *j;
+	qerr e;
+	pthread_mutex_lock(&st->roll_mu);
+	if ((e = store_begin(st->rolldb)) != Q_OK) {
+		for (j = list; j; j = j->next)
+			job_fail(j, e, "internal", "roll DB: %s", store_errmsg(st->rolldb));
+		goto out;
+	}
+	for (j = list; j; j = j->next) {
+		e = store_roll_checkin_proxy(st->rolldb, j->voter, j->proxy[0] ? j->proxy : NULL,
+		                             j->token_hash); /* P-7.6 */
+		if (e == Q_ERR_EXISTS)
+			job_fail(j, e, "already_voted", "voter %s has already been checked in",
+			         j->voter);
+		else if (e == Q_ERR_NOTFOUND)
+			job_fail(j, e, "not_on_roll", "voter %s is not on the roll", j->voter);
+		else if (e != Q_OK)
+			job_fail(j, e, "internal", "roll DB: %s", store_errmsg(st->rolldb));
+	}
+	/* Test hook (P-5.5): the N-th group's commit fails. */
+	int hook = st->roll_fail_at > 0 && --st->roll_fail_at == 0;
+	if (hook) {
+		store_rollback(st->rolldb);
+		e = Q_ERR_IO;
+	} else {
+		e = store_commit(st->rolldb);
+	}
+	if (e != Q_OK)
+		for (j = list; j; j = j->next)
+			if (j->result == Q_OK)
+				job_fail(j, e, "internal", "roll DB commit failed: %s",
+				         hook ? "QUORUM_TEST_ROLL_FAIL" : store_errmsg(st->rolldb));
+out:
+	pthread_mutex_unlock(&st->roll_mu);
+	for (j = list; j; j = j->next)
+		if (j->result != Q_OK)
+			wipe(j->token, sizeof j->token); /* never handed out */
+	while (list != NULL) {
+		job *next = list->next;
+		if (server_post(st->srv, list) != Q_OK)
+			qfatal("out of memory posting a reply");
+		list = next;
+	}
+}
+
+void *roll_committer_main(void *arg)
+{
+	station *st = arg;
+	job *list;
+	while ((list = jobq_pop(&st->rq, BATCH_MAX)) != NULL)
+		roll_commit_group(st, list);
+	return NULL;
+}

@@ -83,7 +83,10 @@
 /* JOB_RECEIPT: a receipt lookup, answered by the committer between groups
  * (the box and the log are the committer's; the loop thread never waits
  * for a group's fsyncs). */
-typedef enum job_kind { JOB_ENCRYPT, JOB_CAST, JOB_CHALLENGE, JOB_RECEIPT } job_kind;
+/* JOB_CHECKIN: a check-in, committed by the roll committer in a group of
+ * check-ins (one roll-DB transaction, one commit); the token goes out only
+ * after that commit (P-5.3). */
+typedef enum job_kind { JOB_ENCRYPT, JOB_CAST, JOB_CHALLENGE, JOB_RECEIPT, JOB_CHECKIN } job_kind;
 
 typedef struct job {
 	struct job *next;
@@ -105,6 +108,11 @@ typedef struct job {
 	char msg[200];
 	uint64_t log_index;
 	char *checkpoint;
+	/* JOB_CHECKIN: the voter, the proxy holder ("" for none) and the
+	 * token (raw bytes, secret until the reply; wiped) */
+	char voter[STORE_FIELD_MAX];
+	char proxy[STORE_FIELD_MAX];
+	uint8_t token[TOKEN_LEN];
 } job;
 
 typedef struct jobq {
@@ -175,6 +183,9 @@ struct station {
 	uint64_t eligible;
 	uint64_t logsize; /* log size, under cnt_mu (the committer appends) */
 	hset spent; /* loop thread only */
+	/* every token hash issued and not re-issued away (the roll DB's
+	 * tokens), loop thread only: a booth request never reads the roll DB */
+	hset issued_tok;
 	cmap cast_at; /* tracking code -> log index of every logged cast (loop thread) */
 	uint8_t (*inflight)[32]; /* tokens with a job in flight */
 	size_t ninflight, capinflight;
@@ -195,6 +206,7 @@ struct station {
 	named_tally named; /* the log's named-vote entries (P-6.6), loop thread */
 	int crash_in_close; /* test hook, QUORUM_TEST_CRASH_IN_CLOSE (P-7.3) */
 	long crash_after_box; /* test hook, QUORUM_TEST_CRASH_AFTER_BOX (P-5.5) */
+	long roll_fail_at; /* test hook, QUORUM_TEST_ROLL_FAIL: the N-th check-in group fails */
 	int log_fail; /* test hook, QUORUM_TEST_LOG_FAIL: 1 group appends fail, 2 all */
 	/* Privilege separation (P-9), the monitor's side: the worker's
 	 * channel (-1 in one process), its pid and generation (a reply for a
@@ -212,10 +224,14 @@ struct station {
 	int have_close_conn;
 	server_conn close_conn;
 	/* threads */
-	jobq cq, kq; /* crypto queue, commit queue */
-	pthread_t workers[STATION_WORKERS], committer;
-	int nworkers, have_committer;
+	jobq cq, kq, rq; /* crypto queue, commit queue, check-in queue */
+	pthread_t workers[STATION_WORKERS], committer, roller;
+	int nworkers, have_committer, have_roller;
 	pthread_mutex_t io_mu; /* box + log */
+	/* the roll DB: the roll committer holds it across a group of
+	 * check-ins (and its commit); the loop thread for its own roll-DB
+	 * reads and writes (lookup, challenge, re-issue, close) */
+	pthread_mutex_t roll_mu;
 	pthread_mutex_t cnt_mu; /* issued (read by the committer) */
 	server *srv;
 };
@@ -236,6 +252,7 @@ void receipt_lookup(station *st, job *j); /* the committer, io_mu held */
 
 /* station_commit.c */
 void *committer_main(void *arg);
+void *roll_committer_main(void *arg);
 
 /* station_jobs.c */
 qerr inflight_add(station *st, const uint8_t h[32]);
@@ -275,6 +292,7 @@ qerr st_reconcile(station *st, char *err, size_t errlen);
 
 /* station_roll.c */
 json_t *op_checkin(station *st, server_conn c, const ps_msg *m);
+json_t *checkin_done(station *st, job *j); /* on_post: a committed check-in's reply */
 json_t *op_import_roll(station *st, server_conn c, const ps_msg *m);
 /* R-3.1, P-6.1 (station_roll.c): st->roll from dir/log, the election log's
  * signed roll-changed entries (no dir/log: no change). */
@@ -294,6 +312,7 @@ cmap_ent *cmap_find(const cmap *m, const uint8_t k[32]);
 qerr cmap_put(cmap *m, const uint8_t k[32], uint64_t v);
 void st_hex(char *out, const uint8_t *p, size_t n);
 qerr hset_add(hset *s, const uint8_t h[32]);
+void hset_del(hset *s, const uint8_t h[32]);
 void hset_free(hset *s);
 int hset_has(const hset *s, const uint8_t h[32]);
 int64_t st_mono_ms(void);

@@ -80,8 +80,27 @@ int hset_has(const hset *s, const uint8_t h[32])
 	for (size_t i = x & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
 		if (!s->used[i])
 			return 0;
-		if (memcmp(s->k[i], h, 32) == 0)
+		if (s->used[i] == 1 && memcmp(s->k[i], h, 32) == 0)
 			return 1;
+	}
+}
+
+/* Remove h: its slot becomes a tombstone (used = 2; probes go on past it,
+ * it still counts in n until the next growth). */
+void hset_del(hset *s, const uint8_t h[32])
+{
+	if (s->cap == 0)
+		return;
+	uint64_t x;
+	memcpy(&x, h, 8);
+	for (size_t i = x & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (!s->used[i])
+			return;
+		if (s->used[i] == 1 && memcmp(s->k[i], h, 32) == 0) {
+			memset(s->k[i], 0, 32);
+			s->used[i] = 2;
+			return;
+		}
 	}
 }
 
@@ -98,7 +117,7 @@ qerr hset_add(hset *s, const uint8_t h[32])
 			return Q_ERR_NOMEM;
 		}
 		for (size_t i = 0; i < s->cap; i++)
-			if (s->used[i])
+			if (s->used[i] == 1)
 				(void)hset_add(&t, s->k[i]);
 		free(s->k);
 		free(s->used);
