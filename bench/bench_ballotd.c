@@ -379,6 +379,8 @@ typedef struct daemon_run {
 	pid_t pid, worker; /* worker 0 with --single-process */
 	double tc; /* seconds for the check-ins */
 	long hwm_kib;
+	char log[400]; /* its stderr (--foreground) */
+	char phases[1000]; /* its "cast latency by phase" line, or "" */
 } daemon_run;
 
 typedef struct phase_result {
@@ -388,11 +390,38 @@ typedef struct phase_result {
 
 /* One daemon (single: --single-process) in a fresh state directory under
  * base: import, open, check in nvoters voters (tokens[0..nvoters)). */
+/* Check-ins on CHECKIN_CONNS operator connections at once (each one
+ * request at a time), voters taken in turn. */
+#define CHECKIN_CONNS 16
+static int checkin_next, checkin_n;
+
+static void *checkin_client(void *arg)
+{
+	(void)arg;
+	char line[200];
+	int fd = conn("operator");
+	for (;;) {
+		int i = __atomic_fetch_add(&checkin_next, 1, __ATOMIC_RELAXED);
+		if (i >= checkin_n)
+			break;
+		snprintf(line, sizeof line, "{\"op\":\"checkin\",\"voter\":\"V%04d\"}\n", i + 1);
+		json_t *r = rpc(fd, line);
+		const char *t = json_string_value(json_object_get(r, "token"));
+		if (t == NULL)
+			die("checkin failed");
+		snprintf(tokens[i], sizeof tokens[i], "%s", t);
+		json_decref(r);
+	}
+	close(fd);
+	return NULL;
+}
+
 static void daemon_start(daemon_run *d, const char *base, const char *el, const char *roll,
-                         int single, int nvoters)
+                         int single, int nvoters, const char *tag)
 {
 	char line[600];
-	snprintf(state_dir, sizeof state_dir, "%s/state-%s", base, single ? "single" : "split");
+	snprintf(state_dir, sizeof state_dir, "%s/state-%s", base, tag);
+	snprintf(d->log, sizeof d->log, "%s/daemon-%s.log", base, tag);
 	int pp[2];
 	if (pipe(pp) != 0)
 		die("pipe");
@@ -402,11 +431,12 @@ static void daemon_start(daemon_run *d, const char *base, const char *el, const 
 		close(pp[1]);
 		setenv("QUORUM_TEST_CHEAP_KDF", "1", 1);
 		int nul = open("/dev/null", O_WRONLY);
+		int lfd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(nul, 1);
-		dup2(nul, 2);
+		dup2(lfd >= 0 ? lfd : nul, 2);
 		execl(BALLOTD_PATH, BALLOTD_PATH, "--election", el, "--station", "s1", "--state",
-		      state_dir, "--key-fd", "3", single ? "--single-process" : (char *)NULL,
-		      (char *)NULL);
+		      state_dir, "--key-fd", "3", "--foreground",
+		      single ? "--single-process" : (char *)NULL, (char *)NULL);
 		_exit(127);
 	}
 	close(pp[0]);
@@ -425,19 +455,18 @@ static void daemon_start(daemon_run *d, const char *base, const char *el, const 
 	if (!okreq(fd, line) || !okreq(fd, "{\"op\":\"open\"}\n"))
 		die("import/open failed");
 	close(fd);
-	fd = conn("operator");
+	/* CHECKIN_CONNS operator consoles checking voters in at once: the
+	 * check-ins waiting together are one group commit */
 	double tc = now();
-	for (int i = 0; i < nvoters; i++) {
-		snprintf(line, sizeof line, "{\"op\":\"checkin\",\"voter\":\"V%04d\"}\n", i + 1);
-		json_t *r = rpc(fd, line);
-		const char *t = json_string_value(json_object_get(r, "token"));
-		if (t == NULL)
-			die("checkin failed");
-		snprintf(tokens[i], sizeof tokens[i], "%s", t);
-		json_decref(r);
-	}
+	checkin_next = 0;
+	checkin_n = nvoters;
+	pthread_t ct[CHECKIN_CONNS];
+	for (int k = 0; k < CHECKIN_CONNS; k++)
+		if (pthread_create(&ct[k], NULL, checkin_client, NULL) != 0)
+			die("pthread_create");
+	for (int k = 0; k < CHECKIN_CONNS; k++)
+		pthread_join(ct[k], NULL);
 	d->tc = now() - tc;
-	close(fd);
 	d->pid = pid;
 	d->worker = single ? 0 : child_of(pid);
 }
@@ -447,6 +476,17 @@ static void daemon_stop(daemon_run *d)
 	d->hwm_kib = rss_kib(d->pid, "VmHWM:") + (d->worker > 0 ? rss_kib(d->worker, "VmHWM:") : 0);
 	kill(d->pid, SIGTERM);
 	waitpid(d->pid, NULL, 0);
+	/* the daemon's own breakdown of a cast's time (phase_report) */
+	d->phases[0] = '\0';
+	FILE *f = fopen(d->log, "r");
+	char buf[2000];
+	while (f != NULL && fgets(buf, sizeof buf, f) != NULL) {
+		const char *p = strstr(buf, "cast latency by phase");
+		if (p != NULL)
+			snprintf(d->phases, sizeof d->phases, "%s", p);
+	}
+	if (f != NULL)
+		fclose(f);
 }
 
 /* QUORUM_BENCH_PERF=FILE: perf record -g of the daemon (both processes)
@@ -658,18 +698,22 @@ int main(int argc, char **argv)
 	if (ncpu < 1)
 		ncpu = 1;
 	/* Both modes in the same run (issue 16: split >= 0.9 x single). */
-	daemon_run d1, d2;
+	daemon_run d1, d2, d3;
 	phase_result one = {0}, split, open = {0};
 	if (with_single) {
-		daemon_start(&d1, base, el, roll, 1, ncasts);
+		daemon_start(&d1, base, el, roll, 1, ncasts, "single");
 		phase_run(&d1, 0, ncasts, 0, 0, &one);
 		daemon_stop(&d1);
 	}
-	daemon_start(&d2, base, el, roll, 0, nvoters);
+	/* a daemon per phase, so that each one's breakdown is its phase's */
+	daemon_start(&d2, base, el, roll, 0, ncasts, "split");
 	phase_run(&d2, 0, ncasts, 0, 0, &split);
-	if (orate > 0)
-		phase_run(&d2, ncasts, ncasts, orate, poisson, &open);
 	daemon_stop(&d2);
+	if (orate > 0) {
+		daemon_start(&d3, base, el, roll, 0, nvoters, "open");
+		phase_run(&d3, ncasts, ncasts, orate, poisson, &open);
+		daemon_stop(&d3);
+	}
 	failures = one.failures + split.failures + open.failures;
 	char line[600];
 	snprintf(state_dir, sizeof state_dir, "%s", base);
@@ -698,6 +742,8 @@ int main(int argc, char **argv)
 	       "clients %.2f\n",
 	       split.bench_cpu / ncasts * 1e3, split.cpu / split.wall, ncpu,
 	       split.bench_cpu / split.wall);
+	if (d2.phases[0])
+		printf("  the daemon's %s", d2.phases);
 	if (orate > 0) {
 		printf(
 		    "open loop (split daemon; %s arrivals at %.0f casts/s, a free connection takes "
@@ -712,10 +758,12 @@ int main(int argc, char **argv)
 		       "%.2f cores, the clients %.2f\n",
 		       open.cpu / ncasts * 1e3, open.bench_cpu / ncasts * 1e3, open.cpu / open.wall,
 		       open.bench_cpu / open.wall);
+		if (d3.phases[0])
+			printf("  the daemon's %s", d3.phases);
 	}
-	printf("the split daemon: check-ins (1 operator, sequential) %.0f/s; peak RSS %.1f MB "
-	       "(monitor + worker; target <= 64); failures %d\n",
-	       nvoters / d2.tc, d2.hwm_kib / 1024.0, failures);
+	printf("the split daemon: check-ins (%d operator connections at once) %.0f/s; peak RSS "
+	       "%.1f MB (monitor + worker; target <= 64); failures %d\n",
+	       CHECKIN_CONNS, ncasts / d2.tc, d2.hwm_kib / 1024.0, failures);
 	printf("floors measured in this run:\n");
 	printf("  encrypt+prove one ballot, 1 thread: %.3f ms CPU (%.3f ms wall) -> %.0f "
 	       "ballots/s on %ld idle cores\n",

@@ -102,6 +102,7 @@ static json_t *submit(station *st, server_conn c, job *j, int crypto)
 	}
 	st->jobs_out++;
 	j->conn = c;
+	j->t_us[0] = st_mono_us();
 	jobq_push(crypto ? &st->cq : &st->kq, j);
 	return NULL;
 }
@@ -333,6 +334,8 @@ void on_post(void *ctx, server *srv, void *item)
 	} else if (j->kind == JOB_CHECKIN) {
 		reply = checkin_done(st, j);
 	} else if (j->kind == JOB_CAST) {
+		if (j->encrypt_first)
+			phase_add(&st->phases, j, st_mono_us());
 		(void)hset_add(&st->spent, j->token_hash);
 		if (cmap_put(&st->cast_at, j->code, j->log_index) != Q_OK)
 			st_log(st, LOG_ERR, "out of memory indexing a receipt");

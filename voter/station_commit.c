@@ -18,7 +18,10 @@ static void commit_batch(station *st, job *list)
 	job *order[BATCH_MAX + 1];
 	char *note = NULL;
 	qerr e;
+	int64_t t0 = st_mono_us();
 
+	for (j = list; j; j = j->next)
+		j->t_us[3] = t0;
 	pthread_mutex_lock(&st->io_mu);
 	if ((e = store_begin(st->box)) != Q_OK) {
 		for (j = list; j; j = j->next)
@@ -149,6 +152,9 @@ out:
 	for (size_t i = 0; i < ne; i++)
 		free(bufs[i]);
 	free(note);
+	t0 = st_mono_us();
+	for (j = list; j; j = j->next)
+		j->t_us[4] = t0;
 	while (list != NULL) {
 		job *next = list->next;
 		if (server_post(st->srv, list) != Q_OK)

@@ -113,7 +113,25 @@ typedef struct job {
 	char voter[STORE_FIELD_MAX];
 	char proxy[STORE_FIELD_MAX];
 	uint8_t token[TOKEN_LEN];
+	/* when (monotonic us) the job was accepted, a worker took it, the
+	 * worker was done, its group's commit began, the group was durable:
+	 * the cast's latency by phase (phase_hist) */
+	int64_t t_us[5];
 } job;
+
+/* A cast's time in the daemon by phase (JOB_CAST with marks): waiting for
+ * a worker, encrypting and proving, waiting for the committer, the group
+ * commit (box, log, checkpoint), the reply, and the whole; log-scale
+ * buckets of 1/8 octave (PHASE_BUCKETS reach 16 s).  Loop thread only;
+ * written to the daemon's log at shutdown (timings only). */
+#define PHASES 6
+#define PHASE_BUCKETS 192
+typedef struct phase_hist {
+	uint32_t b[PHASES][PHASE_BUCKETS];
+	uint64_t n;
+} phase_hist;
+void phase_add(phase_hist *h, const job *j, int64_t now_us);
+void phase_report(const station *st, const phase_hist *h);
 
 typedef struct jobq {
 	pthread_mutex_t mu;
@@ -186,6 +204,7 @@ struct station {
 	/* every token hash issued and not re-issued away (the roll DB's
 	 * tokens), loop thread only: a booth request never reads the roll DB */
 	hset issued_tok;
+	phase_hist phases; /* loop thread only */
 	cmap cast_at; /* tracking code -> log index of every logged cast (loop thread) */
 	uint8_t (*inflight)[32]; /* tokens with a job in flight */
 	size_t ninflight, capinflight;
@@ -316,6 +335,7 @@ void hset_del(hset *s, const uint8_t h[32]);
 void hset_free(hset *s);
 int hset_has(const hset *s, const uint8_t h[32]);
 int64_t st_mono_ms(void);
+int64_t st_mono_us(void);
 qerr st_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
 void *st_secret_alloc(size_t n);
 void st_secret_free(void *p, size_t n);

@@ -178,6 +178,7 @@ void *worker_main(void *arg)
 	station *st = arg;
 	job *j;
 	while ((j = jobq_pop(&st->cq, 1)) != NULL) {
+		j->t_us[1] = st_mono_us();
 		ballot *b = NULL;
 		ballot_opening *op = NULL;
 		const char *names[PS_NAMES_MAX];
@@ -211,6 +212,7 @@ void *worker_main(void *arg)
 			if (server_post(st->srv, j) != Q_OK)
 				qfatal("out of memory posting a reply");
 		} else {
+			j->t_us[2] = st_mono_us();
 			jobq_push(&st->kq, j);
 		}
 	}

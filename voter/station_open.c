@@ -790,6 +790,7 @@ void station_free(station *st)
 {
 	if (st == NULL)
 		return;
+	phase_report(st, &st->phases);
 	/* Stop the threads after they drain what they hold. */
 	jobq_stop(&st->cq);
 	for (int i = 0; i < st->nworkers; i++)
