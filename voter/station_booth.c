@@ -261,8 +261,8 @@ json_t *op_receipt(station *st, server_conn c, const ps_msg *m)
 	return submit(st, c, j, 0);
 }
 
-/* The committer's half of a receipt lookup (io_mu held): the code stored
- * under the receipt key and a checkpoint of the durable log. */
+/* The committer's half of a receipt lookup: the code stored under the
+ * receipt key (the logger adds a checkpoint of the durable log). */
 void receipt_lookup(station *st, job *j)
 {
 	qerr e = store_box_receipt(st->box, j->receipt_key, j->code);
@@ -272,8 +272,6 @@ void receipt_lookup(station *st, job *j)
 		         "this token's ballot was cast before receipts were kept");
 		return;
 	}
-	if (e == Q_OK)
-		e = st_receipt_checkpoint(st, &j->checkpoint);
 	if (e != Q_OK)
 		job_fail(j, e, "internal", "receipt lookup failed: %s", qerr_str(e));
 }

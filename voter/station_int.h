@@ -68,6 +68,7 @@
 #define CHALLENGES_MAX 10 /* challenges per token (docs/protocol.md 3) */
 #define RECEIPT_KEY_TAG "quorum/v1/station/receipt-key\n" /* P-5.2 receipts(k) */
 #define BATCH_MAX 512
+#define LOG_BATCH_MAX 1024 /* jobs of the groups the logger appends at once */
 #define CHECKPOINT_KEEP_MS 1000
 #define RECORD_FORMAT "quorum-station-record/2.1" /* P-7.1; .1 added "proxies" (P-7.6) */
 
@@ -117,6 +118,8 @@ typedef struct job {
 	 * worker was done, its group's commit began, the group was durable:
 	 * the cast's latency by phase (phase_hist) */
 	int64_t t_us[5];
+	uint8_t *entry; /* JOB_CAST, JOB_CHALLENGE: the log entry (P-6), once stored */
+	size_t entrylen;
 } job;
 
 /* A cast's time in the daemon by phase (JOB_CAST with marks): waiting for
@@ -243,10 +246,10 @@ struct station {
 	int have_close_conn;
 	server_conn close_conn;
 	/* threads */
-	jobq cq, kq, rq; /* crypto queue, commit queue, check-in queue */
-	pthread_t workers[STATION_WORKERS], committer, roller;
-	int nworkers, have_committer, have_roller;
-	pthread_mutex_t io_mu; /* box + log */
+	jobq cq, kq, lq, rq; /* crypto, box commit, log append, check-in queues */
+	pthread_t workers[STATION_WORKERS], committer, logger, roller;
+	int nworkers, have_committer, have_logger, have_roller;
+	pthread_mutex_t io_mu; /* the log */
 	/* the roll DB: the roll committer holds it across a group of
 	 * check-ins (and its commit); the loop thread for its own roll-DB
 	 * reads and writes (lookup, challenge, re-issue, close) */
@@ -267,10 +270,11 @@ json_t *op_cast(station *st, server_conn c, const ps_msg *m);
 json_t *op_challenge(station *st, server_conn c, const ps_msg *m);
 json_t *op_encrypt(station *st, server_conn c, const ps_msg *m);
 json_t *op_receipt(station *st, server_conn c, const ps_msg *m);
-void receipt_lookup(station *st, job *j); /* the committer, io_mu held */
+void receipt_lookup(station *st, job *j); /* the committer thread (the box) */
 
 /* station_commit.c */
 void *committer_main(void *arg);
+void *logger_main(void *arg);
 void *roll_committer_main(void *arg);
 
 /* station_jobs.c */

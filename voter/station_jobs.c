@@ -155,6 +155,7 @@ void job_free(job *j)
 	free(j->enc);
 	ballot_opening_free(j->op);
 	free(j->checkpoint);
+	free(j->entry);
 	wipe(j->receipt_key, sizeof j->receipt_key); /* links the token to its ballot */
 	wipe(j->token, sizeof j->token); /* JOB_CHECKIN: the voter's token */
 	wipe(j->voter, sizeof j->voter);

@@ -544,6 +544,7 @@ qerr station_open_public(station **out, const station_config *cfg, char *err, si
 	pthread_mutex_init(&st->cnt_mu, NULL);
 	jobq_init(&st->cq);
 	jobq_init(&st->kq);
+	jobq_init(&st->lq);
 	jobq_init(&st->rq);
 	st->foreground = cfg->foreground;
 	if (!manifest_id_ok(cfg->station_id)) {
@@ -579,6 +580,7 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	pthread_mutex_init(&st->cnt_mu, NULL);
 	jobq_init(&st->cq);
 	jobq_init(&st->kq);
+	jobq_init(&st->lq);
 	jobq_init(&st->rq);
 	st->pend = calloc(PENDING_MAX, sizeof *st->pend);
 	if (st->pend == NULL) {
@@ -798,6 +800,9 @@ void station_free(station *st)
 	jobq_stop(&st->kq);
 	if (st->have_committer)
 		pthread_join(st->committer, NULL);
+	jobq_stop(&st->lq); /* after the committer: nothing more comes */
+	if (st->have_logger)
+		pthread_join(st->logger, NULL);
 	jobq_stop(&st->rq);
 	if (st->have_roller)
 		pthread_join(st->roller, NULL);
