@@ -299,8 +299,10 @@ json_t *op_checkin(station *st, server_conn c, const ps_msg *m)
 		return server_error("internal", "random generator failed");
 	}
 	sha256(j->token_hash, j->token, sizeof j->token);
-	snprintf(j->voter, sizeof j->voter, "%s", id);
-	snprintf(j->proxy, sizeof j->proxy, "%s", proxy != NULL ? proxy : "");
+	/* both checked shorter than STORE_FIELD_MAX above */
+	snprintf(j->voter, sizeof j->voter, "%.*s", (int)sizeof j->voter - 1, id);
+	snprintf(j->proxy, sizeof j->proxy, "%.*s", (int)sizeof j->proxy - 1,
+	         proxy != NULL ? proxy : "");
 	j->conn = c;
 	st->jobs_out++;
 	jobq_push(&st->rq, j);
