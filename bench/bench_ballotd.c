@@ -430,6 +430,7 @@ static void daemon_start(daemon_run *d, const char *base, const char *el, const 
 		dup2(pp[0], 3);
 		close(pp[1]);
 		setenv("QUORUM_TEST_CHEAP_KDF", "1", 1);
+		setenv("LC_ALL", "C", 1); /* the phase line is read in English */
 		int nul = open("/dev/null", O_WRONLY);
 		int lfd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(nul, 1);
