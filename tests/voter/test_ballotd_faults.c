@@ -12,7 +12,11 @@
  *    booth request too, until a restart repairs the log from the box (P-5.4);
  *  - busy: the pending-ballot limit (a daemon built with PENDING_MAX 2);
  *  - a failed fsync of the state directory after the station record is
- *    renamed into place fails the close (the record is not yet durable).
+ *    renamed into place fails the close (the record is not yet durable);
+ *  - check-in groups (P-5.3): while a group's roll-DB fsync is held the
+ *    booths are served and the check-ins arriving form the next group, a
+ *    refused one spares the others; a group whose commit fails
+ *    (QUORUM_TEST_ROLL_FAIL) acknowledges none.
  */
 #include <criterion/criterion.h>
 #include <stdarg.h>
