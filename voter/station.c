@@ -129,6 +129,16 @@ qerr st_start_threads(station *st, char *err, size_t errlen)
 		return Q_ERR_NOMEM;
 	}
 	st->have_committer = 1;
+	if (pthread_create(&st->logger, NULL, logger_main, st) != 0) {
+		snprintf(err, errlen, "cannot start logger thread");
+		return Q_ERR_NOMEM;
+	}
+	st->have_logger = 1;
+	if (pthread_create(&st->roller, NULL, roll_committer_main, st) != 0) {
+		snprintf(err, errlen, "cannot start roll committer thread");
+		return Q_ERR_NOMEM;
+	}
+	st->have_roller = 1;
 	return Q_OK;
 }
 

@@ -33,11 +33,10 @@ static json_t *token_check(station *st, const ps_msg *m, uint8_t h[32], uint8_t 
 		return server_error("unavailable", "the station must be restarted");
 	if (hset_has(&st->spent, h))
 		return server_error("token_spent", "this ballot token has already been used");
-	qerr e = store_roll_token_issued(st->rolldb, h);
-	if (e == Q_ERR_NOTFOUND)
+	/* the roll DB's tokens, kept in memory: no booth request waits for a
+	 * check-in group's commit */
+	if (!hset_has(&st->issued_tok, h))
 		return server_error("token_invalid", "no ballot was issued with this token");
-	if (e != Q_OK)
-		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
 	if (inflight_has(st, h))
 		return server_error("token_busy", "this token is being used by another request");
 	if (st->have_last && memcmp(h, st->last_h, 32) == 0)
@@ -103,6 +102,7 @@ static json_t *submit(station *st, server_conn c, job *j, int crypto)
 	}
 	st->jobs_out++;
 	j->conn = c;
+	j->t_us[0] = st_mono_us();
 	jobq_push(crypto ? &st->cq : &st->kq, j);
 	return NULL;
 }
@@ -197,7 +197,13 @@ json_t *op_challenge(station *st, server_conn c, const ps_msg *m)
 	/* Counted (and capped) only for a challenge that can proceed. */
 	pending *p = pending_find(st, h);
 	if (m->has_code && p != NULL && memcmp(p->code, m->code, 32) == 0) {
+		pthread_mutex_lock(&st->roll_mu);
 		qerr e = store_roll_challenge(st->rolldb, h, CHALLENGES_MAX);
+		json_t *dberr =
+		    e != Q_OK && e != Q_ERR_LIMIT
+		        ? server_error("internal", "roll DB: %s", store_errmsg(st->rolldb))
+		        : NULL;
+		pthread_mutex_unlock(&st->roll_mu);
 		if (e == Q_ERR_LIMIT) {
 			free(j);
 			return server_error("too_many_challenges",
@@ -207,7 +213,7 @@ json_t *op_challenge(station *st, server_conn c, const ps_msg *m)
 		}
 		if (e != Q_OK) {
 			free(j);
-			return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+			return dberr;
 		}
 	}
 	if ((r = take_pending(st, m, h, j)) != NULL) {
@@ -255,8 +261,8 @@ json_t *op_receipt(station *st, server_conn c, const ps_msg *m)
 	return submit(st, c, j, 0);
 }
 
-/* The committer's half of a receipt lookup (io_mu held): the code stored
- * under the receipt key and a checkpoint of the durable log. */
+/* The committer's half of a receipt lookup: the code stored under the
+ * receipt key (the logger adds a checkpoint of the durable log). */
 void receipt_lookup(station *st, job *j)
 {
 	qerr e = store_box_receipt(st->box, j->receipt_key, j->code);
@@ -266,8 +272,6 @@ void receipt_lookup(station *st, job *j)
 		         "this token's ballot was cast before receipts were kept");
 		return;
 	}
-	if (e == Q_OK)
-		e = st_receipt_checkpoint(st, &j->checkpoint);
 	if (e != Q_OK)
 		job_fail(j, e, "internal", "receipt lookup failed: %s", qerr_str(e));
 }
@@ -325,7 +329,11 @@ void on_post(void *ctx, server *srv, void *item)
 			j->log_index = at->v;
 			reply = receipt(st, j);
 		}
+	} else if (j->kind == JOB_CHECKIN) {
+		reply = checkin_done(st, j);
 	} else if (j->kind == JOB_CAST) {
+		if (j->encrypt_first)
+			phase_add(&st->phases, j, st_mono_us());
 		(void)hset_add(&st->spent, j->token_hash);
 		if (cmap_put(&st->cast_at, j->code, j->log_index) != Q_OK)
 			st_log(st, LOG_ERR, "out of memory indexing a receipt");

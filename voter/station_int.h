@@ -68,6 +68,7 @@
 #define CHALLENGES_MAX 10 /* challenges per token (docs/protocol.md 3) */
 #define RECEIPT_KEY_TAG "quorum/v1/station/receipt-key\n" /* P-5.2 receipts(k) */
 #define BATCH_MAX 512
+#define LOG_BATCH_MAX 1024 /* jobs of the groups the logger appends at once */
 #define CHECKPOINT_KEEP_MS 1000
 #define RECORD_FORMAT "quorum-station-record/2.1" /* P-7.1; .1 added "proxies" (P-7.6) */
 
@@ -83,7 +84,10 @@
 /* JOB_RECEIPT: a receipt lookup, answered by the committer between groups
  * (the box and the log are the committer's; the loop thread never waits
  * for a group's fsyncs). */
-typedef enum job_kind { JOB_ENCRYPT, JOB_CAST, JOB_CHALLENGE, JOB_RECEIPT } job_kind;
+/* JOB_CHECKIN: a check-in, committed by the roll committer in a group of
+ * check-ins (one roll-DB transaction, one commit); the token goes out only
+ * after that commit (P-5.3). */
+typedef enum job_kind { JOB_ENCRYPT, JOB_CAST, JOB_CHALLENGE, JOB_RECEIPT, JOB_CHECKIN } job_kind;
 
 typedef struct job {
 	struct job *next;
@@ -105,7 +109,32 @@ typedef struct job {
 	char msg[200];
 	uint64_t log_index;
 	char *checkpoint;
+	/* JOB_CHECKIN: the voter, the proxy holder ("" for none) and the
+	 * token (raw bytes, secret until the reply; wiped) */
+	char voter[STORE_FIELD_MAX];
+	char proxy[STORE_FIELD_MAX];
+	uint8_t token[TOKEN_LEN];
+	/* when (monotonic us) the job was accepted, a worker took it, the
+	 * worker was done, its group's commit began, the group was durable:
+	 * the cast's latency by phase (phase_hist) */
+	int64_t t_us[5];
+	uint8_t *entry; /* JOB_CAST, JOB_CHALLENGE: the log entry (P-6), once stored */
+	size_t entrylen;
 } job;
+
+/* A cast's time in the daemon by phase (JOB_CAST with marks): waiting for
+ * a worker, encrypting and proving, waiting for the committer, the group
+ * commit (box, log, checkpoint), the reply, and the whole; log-scale
+ * buckets of 1/8 octave (PHASE_BUCKETS reach 16 s).  Loop thread only;
+ * written to the daemon's log at shutdown (timings only). */
+#define PHASES 6
+#define PHASE_BUCKETS 192
+typedef struct phase_hist {
+	uint32_t b[PHASES][PHASE_BUCKETS];
+	uint64_t n;
+} phase_hist;
+void phase_add(phase_hist *h, const job *j, int64_t now_us);
+void phase_report(const station *st, const phase_hist *h);
 
 typedef struct jobq {
 	pthread_mutex_t mu;
@@ -175,6 +204,10 @@ struct station {
 	uint64_t eligible;
 	uint64_t logsize; /* log size, under cnt_mu (the committer appends) */
 	hset spent; /* loop thread only */
+	/* every token hash issued and not re-issued away (the roll DB's
+	 * tokens), loop thread only: a booth request never reads the roll DB */
+	hset issued_tok;
+	phase_hist phases; /* loop thread only */
 	cmap cast_at; /* tracking code -> log index of every logged cast (loop thread) */
 	uint8_t (*inflight)[32]; /* tokens with a job in flight */
 	size_t ninflight, capinflight;
@@ -195,6 +228,7 @@ struct station {
 	named_tally named; /* the log's named-vote entries (P-6.6), loop thread */
 	int crash_in_close; /* test hook, QUORUM_TEST_CRASH_IN_CLOSE (P-7.3) */
 	long crash_after_box; /* test hook, QUORUM_TEST_CRASH_AFTER_BOX (P-5.5) */
+	long roll_fail_at; /* test hook, QUORUM_TEST_ROLL_FAIL: the N-th check-in group fails */
 	int log_fail; /* test hook, QUORUM_TEST_LOG_FAIL: 1 group appends fail, 2 all */
 	/* Privilege separation (P-9), the monitor's side: the worker's
 	 * channel (-1 in one process), its pid and generation (a reply for a
@@ -212,10 +246,14 @@ struct station {
 	int have_close_conn;
 	server_conn close_conn;
 	/* threads */
-	jobq cq, kq; /* crypto queue, commit queue */
-	pthread_t workers[STATION_WORKERS], committer;
-	int nworkers, have_committer;
-	pthread_mutex_t io_mu; /* box + log */
+	jobq cq, kq, lq, rq; /* crypto, box commit, log append, check-in queues */
+	pthread_t workers[STATION_WORKERS], committer, logger, roller;
+	int nworkers, have_committer, have_logger, have_roller;
+	pthread_mutex_t io_mu; /* the log */
+	/* the roll DB: the roll committer holds it across a group of
+	 * check-ins (and its commit); the loop thread for its own roll-DB
+	 * reads and writes (lookup, challenge, re-issue, close) */
+	pthread_mutex_t roll_mu;
 	pthread_mutex_t cnt_mu; /* issued (read by the committer) */
 	server *srv;
 };
@@ -232,10 +270,12 @@ json_t *op_cast(station *st, server_conn c, const ps_msg *m);
 json_t *op_challenge(station *st, server_conn c, const ps_msg *m);
 json_t *op_encrypt(station *st, server_conn c, const ps_msg *m);
 json_t *op_receipt(station *st, server_conn c, const ps_msg *m);
-void receipt_lookup(station *st, job *j); /* the committer, io_mu held */
+void receipt_lookup(station *st, job *j); /* the committer thread (the box) */
 
 /* station_commit.c */
 void *committer_main(void *arg);
+void *logger_main(void *arg);
+void *roll_committer_main(void *arg);
 
 /* station_jobs.c */
 qerr inflight_add(station *st, const uint8_t h[32]);
@@ -275,6 +315,7 @@ qerr st_reconcile(station *st, char *err, size_t errlen);
 
 /* station_roll.c */
 json_t *op_checkin(station *st, server_conn c, const ps_msg *m);
+json_t *checkin_done(station *st, job *j); /* on_post: a committed check-in's reply */
 json_t *op_import_roll(station *st, server_conn c, const ps_msg *m);
 /* R-3.1, P-6.1 (station_roll.c): st->roll from dir/log, the election log's
  * signed roll-changed entries (no dir/log: no change). */
@@ -294,9 +335,11 @@ cmap_ent *cmap_find(const cmap *m, const uint8_t k[32]);
 qerr cmap_put(cmap *m, const uint8_t k[32], uint64_t v);
 void st_hex(char *out, const uint8_t *p, size_t n);
 qerr hset_add(hset *s, const uint8_t h[32]);
+void hset_del(hset *s, const uint8_t h[32]);
 void hset_free(hset *s);
 int hset_has(const hset *s, const uint8_t h[32]);
 int64_t st_mono_ms(void);
+int64_t st_mono_us(void);
 qerr st_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
 void *st_secret_alloc(size_t n);
 void st_secret_free(void *p, size_t n);

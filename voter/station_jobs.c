@@ -155,7 +155,10 @@ void job_free(job *j)
 	free(j->enc);
 	ballot_opening_free(j->op);
 	free(j->checkpoint);
+	free(j->entry);
 	wipe(j->receipt_key, sizeof j->receipt_key); /* links the token to its ballot */
+	wipe(j->token, sizeof j->token); /* JOB_CHECKIN: the voter's token */
+	wipe(j->voter, sizeof j->voter);
 	free(j);
 }
 
@@ -176,6 +179,7 @@ void *worker_main(void *arg)
 	station *st = arg;
 	job *j;
 	while ((j = jobq_pop(&st->cq, 1)) != NULL) {
+		j->t_us[1] = st_mono_us();
 		ballot *b = NULL;
 		ballot_opening *op = NULL;
 		const char *names[PS_NAMES_MAX];
@@ -209,6 +213,7 @@ void *worker_main(void *arg)
 			if (server_post(st->srv, j) != Q_OK)
 				qfatal("out of memory posting a reply");
 		} else {
+			j->t_us[2] = st_mono_us();
 			jobq_push(&st->kq, j);
 		}
 	}

@@ -39,11 +39,16 @@ json_t *op_named_vote(station *st, server_conn c, const ps_msg *m)
 	if (named_payload_make(payload, sizeof payload, m->contest, m->str, vote_name[m->vote],
 	                       &plen) != Q_OK)
 		return server_error("bad_request", "\"voter\" must be a roll id");
+	pthread_mutex_lock(&st->roll_mu); /* a check-in group may be committing */
 	e = store_roll_get(st->rolldb, m->str, &v);
+	json_t *dberr = e != Q_OK && e != Q_ERR_NOTFOUND
+	                    ? server_error("internal", "roll DB: %s", store_errmsg(st->rolldb))
+	                    : NULL;
+	pthread_mutex_unlock(&st->roll_mu);
 	if (e == Q_ERR_NOTFOUND)
 		return server_error("not_on_roll", "voter %s is not on the roll", m->str);
 	if (e != Q_OK)
-		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+		return dberr;
 	if (!v.checked_in)
 		return server_error("not_attending",
 		                    "voter %s has not been checked in: attendance first (checkin)",

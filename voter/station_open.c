@@ -540,9 +540,12 @@ qerr station_open_public(station **out, const station_config *cfg, char *err, si
 	for (int r = 0; r < 3; r++)
 		st->listen_fd[r] = -1;
 	pthread_mutex_init(&st->io_mu, NULL);
+	pthread_mutex_init(&st->roll_mu, NULL);
 	pthread_mutex_init(&st->cnt_mu, NULL);
 	jobq_init(&st->cq);
 	jobq_init(&st->kq);
+	jobq_init(&st->lq);
+	jobq_init(&st->rq);
 	st->foreground = cfg->foreground;
 	if (!manifest_id_ok(cfg->station_id)) {
 		snprintf(err, errlen, _("invalid station id"));
@@ -573,9 +576,12 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	for (int r = 0; r < 3; r++)
 		st->listen_fd[r] = -1;
 	pthread_mutex_init(&st->io_mu, NULL);
+	pthread_mutex_init(&st->roll_mu, NULL);
 	pthread_mutex_init(&st->cnt_mu, NULL);
 	jobq_init(&st->cq);
 	jobq_init(&st->kq);
+	jobq_init(&st->lq);
+	jobq_init(&st->rq);
 	st->pend = calloc(PENDING_MAX, sizeof *st->pend);
 	if (st->pend == NULL) {
 		free(st);
@@ -605,6 +611,11 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 			long v = strtol(h, &end, 10);
 			if (*h != '\0' && *end == '\0' && v > 0 && v < 1000000)
 				st->crash_after_box = v;
+		}
+		if ((h = getenv("QUORUM_TEST_ROLL_FAIL")) != NULL) {
+			long v = strtol(h, &end, 10);
+			if (*h != '\0' && *end == '\0' && v > 0 && v < 1000000)
+				st->roll_fail_at = v;
 		}
 	}
 #endif
@@ -736,6 +747,10 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		snprintf(err, errlen, _("loading spent tokens failed"));
 		goto out;
 	}
+	if ((e = store_roll_foreach_token(st->rolldb, spent_cb, &st->issued_tok)) != Q_OK) {
+		snprintf(err, errlen, _("loading issued tokens failed"));
+		goto out;
+	}
 	e = store_roll_last_checkin(st->rolldb, st->last_id, st->last_h);
 	if (e == Q_OK)
 		st->have_last = 1;
@@ -777,6 +792,7 @@ void station_free(station *st)
 {
 	if (st == NULL)
 		return;
+	phase_report(st, &st->phases);
 	/* Stop the threads after they drain what they hold. */
 	jobq_stop(&st->cq);
 	for (int i = 0; i < st->nworkers; i++)
@@ -784,6 +800,12 @@ void station_free(station *st)
 	jobq_stop(&st->kq);
 	if (st->have_committer)
 		pthread_join(st->committer, NULL);
+	jobq_stop(&st->lq); /* after the committer: nothing more comes */
+	if (st->have_logger)
+		pthread_join(st->logger, NULL);
+	jobq_stop(&st->rq);
+	if (st->have_roller)
+		pthread_join(st->roller, NULL);
 	/* Replies still posted: run them (their connections get them or
 	 * they are dropped), so no job is leaked. */
 	if (st->srv != NULL)
@@ -809,6 +831,7 @@ void station_free(station *st)
 		pending_clear(&st->pend[i]);
 	free(st->pend);
 	hset_free(&st->spent);
+	hset_free(&st->issued_tok);
 	named_tally_free(&st->named);
 	free(st->cast_at.e);
 	free(st->inflight);
@@ -828,6 +851,7 @@ void station_free(station *st)
 	manifest_free(st->m);
 	rulebook_free(st->rules); /* after the manifest, which points into it */
 	pthread_mutex_destroy(&st->io_mu);
+	pthread_mutex_destroy(&st->roll_mu);
 	pthread_mutex_destroy(&st->cnt_mu);
 	free(st);
 }

@@ -77,7 +77,8 @@ void finish_close(station *st, int reply_to_conn)
 	pthread_mutex_unlock(&st->io_mu);
 	free(last);
 	free(want);
-	/* P-5.1: the latest check-in's link to its token ends with the poll. */
+	/* P-5.1: the latest check-in's link to its token ends with the poll.
+	 * (No check-in is in flight: every job is back, none is accepted.) */
 	if (e == Q_OK && store_roll_forget_last_checkin(st->rolldb) != Q_OK)
 		e = Q_ERR_DB;
 	if (e == Q_OK)

@@ -197,7 +197,7 @@ static json_t *voter_json(const store_voter *v)
 /* Voters of one name listed by a lookup (the rest are counted). */
 #define LOOKUP_NAME_MAX 8
 
-json_t *op_lookup(station *st, server_conn c, const ps_msg *m)
+static json_t *lookup_locked(station *st, const ps_msg *m)
 {
 	const char *id = m->str;
 	store_voter v;
@@ -241,6 +241,17 @@ json_t *op_lookup(station *st, server_conn c, const ps_msg *m)
 	return server_ok(json_pack("{s:o}", "voter", vj));
 }
 
+/* Lookup (operator): the roll DB under roll_mu (a check-in group may be
+ * committing). */
+json_t *op_lookup(station *st, server_conn c, const ps_msg *m)
+{
+	(void)c;
+	pthread_mutex_lock(&st->roll_mu);
+	json_t *r = lookup_locked(st, m);
+	pthread_mutex_unlock(&st->roll_mu);
+	return r;
+}
+
 static const char *refusal_error(roll_refusal r)
 {
 	switch (r) {
@@ -263,8 +274,7 @@ json_t *op_checkin(station *st, server_conn c, const ps_msg *m)
 {
 	const char *id = m->str;
 	const char *proxy = m->has_proxy ? m->proxy : NULL;
-	uint8_t tok[TOKEN_LEN], h[32];
-	char hex[2 * TOKEN_LEN + 1], msg[300];
+	char msg[300];
 	roll_refusal why = ELIG_OK;
 	json_t *reply;
 	if (id == NULL || strlen(id) >= STORE_FIELD_MAX)
@@ -278,33 +288,50 @@ json_t *op_checkin(station *st, server_conn c, const ps_msg *m)
 	if (e != Q_OK)
 		return server_error(refusal_error(why), "%s",
 		                    msg[0] ? msg : roll_refusal_code(why));
-	if (rand_bytes(tok, sizeof tok) != Q_OK)
+	/* The roll committer commits it with the check-ins waiting beside it
+	 * (one transaction, one fsync); on_post hands the token out. */
+	job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return server_error("internal", "out of memory");
+	j->kind = JOB_CHECKIN;
+	if (rand_bytes(j->token, sizeof j->token) != Q_OK) {
+		job_free(j);
 		return server_error("internal", "random generator failed");
-	sha256(h, tok, sizeof tok);
-	e = store_roll_checkin_proxy(st->rolldb, id, proxy, h); /* P-7.6 */
-	if (e == Q_ERR_EXISTS) {
-		wipe(tok, sizeof tok);
-		return server_error("already_voted", "voter %s has already been checked in", id);
 	}
-	if (e == Q_ERR_NOTFOUND) {
-		wipe(tok, sizeof tok);
-		return server_error("not_on_roll", "voter %s is not on the roll", id);
-	}
-	if (e != Q_OK) {
-		wipe(tok, sizeof tok);
-		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
-	}
+	sha256(j->token_hash, j->token, sizeof j->token);
+	/* both checked shorter than STORE_FIELD_MAX above */
+	snprintf(j->voter, sizeof j->voter, "%.*s", (int)sizeof j->voter - 1, id);
+	snprintf(j->proxy, sizeof j->proxy, "%.*s", (int)sizeof j->proxy - 1,
+	         proxy != NULL ? proxy : "");
+	j->conn = c;
+	st->jobs_out++;
+	jobq_push(&st->rq, j);
+	return NULL;
+}
+
+/* The reply to a check-in its group committed (loop thread, on_post): the
+ * counters, the latest check-in (the group's last, as in the roll DB), the
+ * token. */
+json_t *checkin_done(station *st, job *j)
+{
+	char hex[2 * TOKEN_LEN + 1];
+	json_t *reply;
 	pthread_mutex_lock(&st->cnt_mu);
 	st->issued++;
 	pthread_mutex_unlock(&st->cnt_mu);
 	st->have_last = 1;
 	st->last_used = 0;
-	snprintf(st->last_id, sizeof st->last_id, "%.*s", (int)sizeof st->last_id - 1, id);
-	memcpy(st->last_h, h, 32);
-	st_hex(hex, tok, sizeof tok);
+	snprintf(st->last_id, sizeof st->last_id, "%s", j->voter);
+	memcpy(st->last_h, j->token_hash, 32);
+	if (hset_add(&st->issued_tok, j->token_hash) != Q_OK) {
+		/* checked in, the token never shown: re-issue mends it (P-5.7) */
+		wipe(j->token, sizeof j->token);
+		return server_error("internal", "out of memory");
+	}
+	st_hex(hex, j->token, sizeof j->token);
 	reply =
 	    server_ok(json_pack("{s:s, s:I}", "token", hex, "checked_in", (json_int_t)st->issued));
-	wipe(tok, sizeof tok);
+	wipe(j->token, sizeof j->token);
 	wipe(hex, sizeof hex);
 	return reply;
 }
@@ -324,11 +351,15 @@ json_t *op_reissue(station *st, server_conn c, const ps_msg *m)
 		return server_error("bad_request", "\"voter\" must be a roll id");
 	if ((reply = st_need_open(st)) != NULL)
 		return reply;
+	pthread_mutex_lock(&st->roll_mu);
 	e = store_roll_get(st->rolldb, id, &v);
+	if (e != Q_OK && e != Q_ERR_NOTFOUND)
+		reply = server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+	pthread_mutex_unlock(&st->roll_mu);
 	if (e == Q_ERR_NOTFOUND)
 		return server_error("not_on_roll", "voter %s is not on the roll", id);
 	if (e != Q_OK)
-		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+		return reply;
 	if (!v.checked_in)
 		return server_error("not_checked_in",
 		                    "voter %s has not been checked in: use checkin", id);
@@ -360,10 +391,20 @@ json_t *op_reissue(station *st, server_conn c, const ps_msg *m)
 		return server_error("internal", "audit log: %s; nothing re-issued", qerr_str(e));
 	}
 	st->reissued++;
+	pthread_mutex_lock(&st->roll_mu);
 	e = store_roll_reissue(st->rolldb, id, st->last_h, h);
+	if (e != Q_OK)
+		reply = server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+	pthread_mutex_unlock(&st->roll_mu);
 	if (e != Q_OK) {
 		wipe(tok, sizeof tok);
-		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+		return reply;
+	}
+	/* the old token dies (token_invalid), the new one is issued */
+	hset_del(&st->issued_tok, st->last_h);
+	if (hset_add(&st->issued_tok, h) != Q_OK) {
+		wipe(tok, sizeof tok);
+		return server_error("internal", "out of memory");
 	}
 	memcpy(st->last_h, h, 32);
 	st_log(st, LOG_NOTICE, "token re-issued (%llu so far)", (unsigned long long)st->reissued);

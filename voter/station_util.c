@@ -80,8 +80,27 @@ int hset_has(const hset *s, const uint8_t h[32])
 	for (size_t i = x & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
 		if (!s->used[i])
 			return 0;
-		if (memcmp(s->k[i], h, 32) == 0)
+		if (s->used[i] == 1 && memcmp(s->k[i], h, 32) == 0)
 			return 1;
+	}
+}
+
+/* Remove h: its slot becomes a tombstone (used = 2; probes go on past it,
+ * it still counts in n until the next growth). */
+void hset_del(hset *s, const uint8_t h[32])
+{
+	if (s->cap == 0)
+		return;
+	uint64_t x;
+	memcpy(&x, h, 8);
+	for (size_t i = x & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (!s->used[i])
+			return;
+		if (s->used[i] == 1 && memcmp(s->k[i], h, 32) == 0) {
+			memset(s->k[i], 0, 32);
+			s->used[i] = 2;
+			return;
+		}
 	}
 }
 
@@ -98,7 +117,7 @@ qerr hset_add(hset *s, const uint8_t h[32])
 			return Q_ERR_NOMEM;
 		}
 		for (size_t i = 0; i < s->cap; i++)
-			if (s->used[i])
+			if (s->used[i] == 1)
 				(void)hset_add(&t, s->k[i]);
 		free(s->k);
 		free(s->used);
@@ -262,6 +281,70 @@ void st_shred(const char *path)
 	if (fd >= 0)
 		close(fd);
 	(void)unlink(path);
+}
+
+int64_t st_mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- latency by phase ---- */
+
+static unsigned phase_bucket(int64_t us)
+{
+	if (us < 8)
+		return us < 0 ? 0 : (unsigned)us;
+	unsigned msb = 63u - (unsigned)__builtin_clzll((unsigned long long)us);
+	unsigned i = msb * 8 + (unsigned)((us >> (msb - 3)) & 7);
+	return i < PHASE_BUCKETS ? i : PHASE_BUCKETS - 1;
+}
+
+/* The upper end (us) of bucket i. */
+static double phase_upper(unsigned i)
+{
+	if (i < 8)
+		return i + 1;
+	unsigned msb = i / 8, frac = i % 8;
+	return (double)((8ull + frac + 1) << (msb - 3));
+}
+
+void phase_add(phase_hist *h, const job *j, int64_t now_us)
+{
+	const int64_t *t = j->t_us;
+	int64_t d[PHASES] = {t[1] - t[0], t[2] - t[1],   t[3] - t[2],
+	                     t[4] - t[3], now_us - t[4], now_us - t[0]};
+	for (int p = 0; p < PHASES; p++)
+		h->b[p][phase_bucket(d[p])]++;
+	h->n++;
+}
+
+static double phase_q(const phase_hist *h, int p, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)h->n + 0.5), c = 0;
+	if (want < 1)
+		want = 1;
+	for (unsigned i = 0; i < PHASE_BUCKETS; i++)
+		if ((c += h->b[p][i]) >= want)
+			return phase_upper(i) / 1000.0;
+	return phase_upper(PHASE_BUCKETS - 1) / 1000.0;
+}
+
+void phase_report(const station *st, const phase_hist *h)
+{
+	if (h->n == 0)
+		return;
+	st_log(st, LOG_INFO,
+	       "cast latency by phase over %llu casts, ms p50/p90/p99 (buckets of 9%%): "
+	       "worker queue %.2f/%.2f/%.2f, encrypt %.2f/%.2f/%.2f, committer queue "
+	       "%.2f/%.2f/%.2f, group commit %.2f/%.2f/%.2f, reply %.2f/%.2f/%.2f, in the "
+	       "daemon %.2f/%.2f/%.2f",
+	       (unsigned long long)h->n, phase_q(h, 0, .5), phase_q(h, 0, .9), phase_q(h, 0, .99),
+	       phase_q(h, 1, .5), phase_q(h, 1, .9), phase_q(h, 1, .99), phase_q(h, 2, .5),
+	       phase_q(h, 2, .9), phase_q(h, 2, .99), phase_q(h, 3, .5), phase_q(h, 3, .9),
+	       phase_q(h, 3, .99), phase_q(h, 4, .5), phase_q(h, 4, .9), phase_q(h, 4, .99),
+	       phase_q(h, 5, .5), phase_q(h, 5, .9), phase_q(h, 5, .99));
 }
 
 int64_t st_mono_ms(void)

@@ -577,6 +577,10 @@ qerr store_roll_checkin_proxy(store *s, const char *id, const char *holder,
 		if ((e = store_begin(s)) != Q_OK)
 			return e;
 		own = 1;
+	} else if ((e = exec(s, "SAVEPOINT checkin;")) != Q_OK) {
+		/* In a caller's transaction (a group of check-ins): a savepoint,
+		 * so that a refused check-in leaves the others untouched. */
+		return e;
 	}
 	if ((e = prep(s, "UPDATE voters SET checked_in = 1 WHERE id = ? AND checked_in = 0;",
 	              &st)) != Q_OK)
@@ -632,6 +636,15 @@ out:
 	sqlite3_finalize(st);
 	if (e != Q_OK && own)
 		store_rollback(s);
+	if (!own) {
+		/* Undo this check-in alone (nothing of it stays on failure),
+		 * then end the savepoint; the caller's transaction goes on. */
+		if (e != Q_OK)
+			(void)sqlite3_exec(s->db, "ROLLBACK TO checkin;", NULL, NULL, NULL);
+		if (sqlite3_exec(s->db, "RELEASE checkin;", NULL, NULL, NULL) != SQLITE_OK &&
+		    e == Q_OK)
+			e = db_fail(s, "release savepoint");
+	}
 	return e;
 }
 
@@ -1117,13 +1130,13 @@ out:
 	return e;
 }
 
-qerr store_box_foreach_spent(store *s, store_hash_cb cb, void *ctx)
+static qerr foreach_hash(store *s, store_kind kind, const char *sql, store_hash_cb cb, void *ctx)
 {
 	sqlite3_stmt *st = NULL;
-	qerr e = need(s, STORE_BOX);
+	qerr e = need(s, kind);
 	if (e != Q_OK)
 		return e;
-	if ((e = prep(s, "SELECT h FROM spent ORDER BY h;", &st)) != Q_OK)
+	if ((e = prep(s, sql, &st)) != Q_OK)
 		return e;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1143,4 +1156,14 @@ qerr store_box_foreach_spent(store *s, store_hash_cb cb, void *ctx)
 out:
 	sqlite3_finalize(st);
 	return e;
+}
+
+qerr store_box_foreach_spent(store *s, store_hash_cb cb, void *ctx)
+{
+	return foreach_hash(s, STORE_BOX, "SELECT h FROM spent ORDER BY h;", cb, ctx);
+}
+
+qerr store_roll_foreach_token(store *s, store_hash_cb cb, void *ctx)
+{
+	return foreach_hash(s, STORE_ROLL, "SELECT h FROM tokens ORDER BY h;", cb, ctx);
 }

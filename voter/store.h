@@ -99,9 +99,11 @@ Q_MUST_CHECK qerr store_roll_find_name(store *s, const char *name, store_voter *
                                        size_t *n);
 
 /* Check a voter in and record the hash of the token issued, atomically
- * (one transaction; P-5.3).  The token hash is stored in a table of its
- * own that does not name the voter.  Q_ERR_NOTFOUND if the id is not
- * on the roll, Q_ERR_EXISTS if already checked in (nothing changed). */
+ * (one transaction; P-5.3).  Inside a transaction the caller opened (a
+ * group of check-ins, committed once) it runs in a savepoint: a refused
+ * check-in changes nothing and leaves the group's others as they were.  The token hash is stored in
+ * a table of its own that does not name the voter.  Q_ERR_NOTFOUND if the id is not on the roll,
+ * Q_ERR_EXISTS if already checked in (nothing changed). */
 Q_MUST_CHECK qerr store_roll_checkin(store *s, const char *id,
                                      const uint8_t token_hash[STORE_HASH_LEN]);
 
@@ -117,6 +119,12 @@ Q_MUST_CHECK qerr store_roll_checkin_proxy(store *s, const char *id, const char 
  * (Q_ERR_STATE). */
 typedef int (*store_pair_cb)(void *ctx, const char *principal, const char *holder);
 Q_MUST_CHECK qerr store_roll_foreach_proxied(store *s, store_pair_cb cb, void *ctx);
+
+/* Visit every issued token hash (tokens, in hash order; the daemon keeps
+ * them in memory so that a booth request never waits for the roll DB).  A
+ * non-zero return of cb stops the walk (Q_ERR_STATE). */
+typedef int (*store_hash_cb)(void *ctx, const uint8_t h[STORE_HASH_LEN]);
+Q_MUST_CHECK qerr store_roll_foreach_token(store *s, store_hash_cb cb, void *ctx);
 
 /* Q_OK if this token hash was issued, Q_ERR_NOTFOUND if not. */
 Q_MUST_CHECK qerr store_roll_token_issued(store *s, const uint8_t token_hash[STORE_HASH_LEN]);
@@ -199,7 +207,6 @@ typedef int (*store_ballot_cb)(void *ctx, const uint8_t code[STORE_HASH_LEN], co
 Q_MUST_CHECK qerr store_box_foreach(store *s, int challenged, store_ballot_cb cb, void *ctx);
 
 /* Visit every spent-token hash (in hash order). */
-typedef int (*store_hash_cb)(void *ctx, const uint8_t h[STORE_HASH_LEN]);
 Q_MUST_CHECK qerr store_box_foreach_spent(store *s, store_hash_cb cb, void *ctx);
 
 #endif

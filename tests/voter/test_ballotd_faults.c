@@ -12,7 +12,11 @@
  *    booth request too, until a restart repairs the log from the box (P-5.4);
  *  - busy: the pending-ballot limit (a daemon built with PENDING_MAX 2);
  *  - a failed fsync of the state directory after the station record is
- *    renamed into place fails the close (the record is not yet durable).
+ *    renamed into place fails the close (the record is not yet durable);
+ *  - check-in groups (P-5.3): while a group's roll-DB fsync is held the
+ *    booths are served and the check-ins arriving form the next group, a
+ *    refused one spares the others; a group whose commit fails
+ *    (QUORUM_TEST_ROLL_FAIL) acknowledges none.
  */
 #include <criterion/criterion.h>
 #include <stdarg.h>
@@ -324,4 +328,126 @@ Test(ballotd_faults, close_fails_when_the_state_directory_sync_fails)
 	cr_assert_null(td_err(r));
 	cr_assert_eq(json_array_size(json_object_get(json_object_get(r, "record"), "ballots")), 1);
 	json_decref(r);
+}
+
+/* A check-in sent on a connection of its own, its reply not yet read. */
+static int checkin_send(const char *voter)
+{
+	char line[200];
+	int fd = td_connect(&d, "operator");
+	cr_assert(fd >= 0);
+	snprintf(line, sizeof line, "{\"op\":\"checkin\",\"voter\":\"%s\"}\n", voter);
+	td_send(fd, line, strlen(line));
+	return fd;
+}
+
+static json_t *reply_of(int fd)
+{
+	json_t *r = td_recv(fd);
+	close(fd);
+	cr_assert_not_null(r, "no reply");
+	return r;
+}
+
+static int64_t checked_in_count(void)
+{
+	json_t *s = reqf("operator", "{\"op\":\"status\"}");
+	cr_assert_null(td_err(s));
+	int64_t n = json_integer_value(json_object_get(s, "checked_in"));
+	json_decref(s);
+	return n;
+}
+
+/* Check-ins are committed in groups (P-5.3): while one group's commit
+ * waits for its fsync the loop thread still serves booths, the check-ins
+ * arriving meanwhile form the next group, and a refused check-in in a
+ * group (the same voter twice) spares the others. */
+Test(ballotd_faults, checkin_group_refuses_one_and_acknowledges_the_others)
+{
+	fault_match = "/roll.db$";
+	start("hold", NULL);
+	gate_set(1);
+	int f4 = checkin_send("V0004");
+	wait_trace("-held ");
+	/* Held in its group's fsync: a booth is served meanwhile. */
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[0]), NULL, NULL);
+	int f5 = checkin_send("V0005");
+	int f5b = checkin_send("V0005");
+	int f6 = checkin_send("V0006");
+	int f4b = checkin_send("V0004");
+	/* Let them reach the queue behind the held group. */
+	struct timespec ts = {0, 300 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+	gate_set(0);
+	json_t *r4 = reply_of(f4), *r5 = reply_of(f5), *r5b = reply_of(f5b), *r6 = reply_of(f6),
+	       *r4b = reply_of(f4b);
+	cr_assert_null(td_err(r4), "the held check-in completes");
+	cr_assert_null(td_err(r6), "V0006 is checked in beside a refused check-in");
+	expect(json_incref(r4b), "already_voted", "V0004");
+	/* Exactly one of V0005's two check-ins has a token. */
+	int ok5 = (td_err(r5) == NULL) + (td_err(r5b) == NULL);
+	cr_assert_eq(ok5, 1, "V0005 checked in %d times", ok5);
+	expect(json_incref(td_err(r5) == NULL ? r5b : r5), "already_voted", "V0005");
+	/* Each token given out works at a booth (it was committed). */
+	json_t *oks[3] = {r4, td_err(r5) == NULL ? r5 : r5b, r6};
+	for (int i = 0; i < 3; i++) {
+		const char *t = json_string_value(json_object_get(oks[i], "token"));
+		cr_assert_not_null(t);
+		expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", t), NULL, NULL);
+	}
+	cr_assert_eq(checked_in_count(), 6);
+	/* And after a kill -9 the roll DB says the same. */
+	restart_plain();
+	cr_assert_eq(checked_in_count(), 6);
+	for (int i = 0; i < 3; i++) {
+		const char *t = json_string_value(json_object_get(oks[i], "token"));
+		expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", t), NULL, NULL);
+	}
+	expect(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V0006\"}"), "already_voted", NULL);
+	json_decref(r4);
+	json_decref(r5);
+	json_decref(r5b);
+	json_decref(r6);
+	json_decref(r4b);
+}
+
+/* A group whose commit fails acknowledges none of its check-ins: no token
+ * is handed out, the voters are not checked in (they may check in again),
+ * and the check-ins of other groups stand. */
+Test(ballotd_faults, failed_checkin_group_acknowledges_none)
+{
+	fault_match = "/roll.db$";
+	/* groups 1-3: start()'s check-ins; 4: V0004 (held); 5 fails */
+	td_extra_env = "QUORUM_TEST_ROLL_FAIL=5";
+	start("hold", NULL);
+	td_extra_env = NULL;
+	gate_set(1);
+	int f4 = checkin_send("V0004");
+	wait_trace("-held ");
+	int f[3];
+	for (int i = 0; i < 3; i++) {
+		char v[8];
+		snprintf(v, sizeof v, "V000%d", 5 + i);
+		f[i] = checkin_send(v);
+	}
+	struct timespec ts = {0, 300 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+	gate_set(0);
+	expect(reply_of(f4), NULL, NULL);
+	for (int i = 0; i < 3; i++) {
+		json_t *r = reply_of(f[i]);
+		cr_assert_null(json_object_get(r, "token"), "a token of a failed group was given");
+		expect(r, "internal", "roll DB commit failed");
+	}
+	cr_assert_eq(checked_in_count(), 4);
+	/* Not checked in: each may check in now, and the token works. */
+	for (int i = 0; i < 3; i++) {
+		json_t *r = reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V000%d\"}", 5 + i);
+		cr_assert_null(td_err(r), "V000%d was left checked in by the failed group", 5 + i);
+		expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}",
+		            json_string_value(json_object_get(r, "token"))),
+		       NULL, NULL);
+		json_decref(r);
+	}
+	cr_assert_eq(checked_in_count(), 7);
 }
