@@ -701,9 +701,18 @@ static int ve_has_station(const ve_ctx *c, const char *id)
 }
 
 /* The external sorts' buffers (V-14): each sort keeps at most this in
- * memory, the rest in sorted runs in a temporary file. */
-#define VE_LOGCODES_MEM (4u * 1024u * 1024u)
-#define VE_ROLLIDS_MEM (4u * 1024u * 1024u)
+ * memory, the rest in sorted runs of that size in a temporary file (40
+ * bytes per item on disk), merged through 64 KiB per run.  Small enough
+ * that all are full well below 100,000 ballots (so peak RSS is the same
+ * at 100,000 and 1,000,000: flat), large enough that 1,000,000 ballots
+ * make a few dozen runs per sort: the logs' and the records' codes and the
+ * roll ids (40 B per ballot, 2 MiB: full at ~52,000 ballots), the alphas'
+ * fingerprints (one per ciphertext, 5-8 per ballot; 8 MiB: full at ~42,000
+ * five-selection ballots). */
+#define VE_LOGCODES_MEM (2u * 1024u * 1024u)
+#define VE_ROLLIDS_MEM (2u * 1024u * 1024u)
+#define VE_CODES_MEM (2u * 1024u * 1024u)
+#define VE_ALPHAS_MEM (8u * 1024u * 1024u)
 
 void ve_check_logs(ve_ctx *c)
 {
@@ -1540,9 +1549,9 @@ void ve_check_ballots(ve_ctx *c)
 					partial_accept(c, &c->st[si], p, T);
 			}
 	}
-	pass.codes = alphasort_new(0, 1);
+	pass.codes = alphasort_new(VE_CODES_MEM, 1);
 	pass.codes_ok = pass.codes != NULL;
-	c->alphas = alphasort_new(0, 0);
+	c->alphas = alphasort_new(VE_ALPHAS_MEM, 0);
 	c->alphas_ok = c->alphas != NULL;
 	progress_begin(&c->bar, c->o->progress_fd, "verifying ballots", c->ncast);
 	for (size_t si = 0; si < c->nst; si++)
