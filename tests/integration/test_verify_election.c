@@ -3259,7 +3259,7 @@ Test(verify, split_by_station_local_jobs)
 	                   "'%s' init obs --origin observer/test >/dev/null && "
 	                   "printf 's1\\ns2\\n' | xargs -P 2 -I{} '%s' verify-election '%s' "
 	                   "--station {} --partial {}.partial --key obs/key --threads 1 && "
-	                   "'%s' combine '%s' obs/vkey s1.partial s2.partial",
+	                   "'%s' combine '%s' obs/vkey s1.partial s2.partial --jobs 2",
 	                   tmp, bin, bin, rec, bin, rec);
 	cr_assert_eq(st, 0, "%s", out);
 	cr_assert(strstr(out, "VERIFIED") != NULL, "%s", out);
@@ -3273,6 +3273,40 @@ Test(verify, split_by_station_local_jobs)
 	cr_assert(strstr(out, "s1.partial: not a partial result signed by the given key") != NULL,
 	          "%s", out);
 	free(out);
+}
+
+/* --jobs N (issue 13: "uses N cores"; --threads N the same) on both
+ * commands: accepted 1..16, refused otherwise naming the option, in
+ * --help. */
+Test(verify, cli_jobs_option)
+{
+	const char *bin = getenv("QUORUM_AUDIT");
+	char *out = NULL;
+	cr_assert_not_null(bin);
+	static const struct {
+		const char *cmd, *args; /* quorum-audit cmd RECORD args */
+		int status;
+		const char *needle;
+	} cases[] = {
+	    {"verify-election", "--jobs 2", 0, "VERIFIED"},
+	    {"verify-election", "--threads 1", 0, "VERIFIED"},
+	    {"verify-election", "--jobs 0", 2,
+	     "--jobs (or --threads) needs an integer from 1 to 16"},
+	    {"verify-election", "--jobs 17", 2, "--jobs (or --threads) needs an integer"},
+	    {"verify-election", "--threads x", 2, "--jobs (or --threads) needs an integer"},
+	    {"verify-election", "--help", 0, "[--jobs N]"},
+	    {"combine", "--jobs 0 x y", 2, "--jobs (or --threads) needs an integer from 1 to 16"},
+	    {"combine", "--help", 0, "--jobs N"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int st = sh_status(&out, "LANG=C LANGUAGE=C QUORUM_NO_PROGRESS=1 '%s' %s '%s' %s",
+		                   bin, cases[i].cmd, rec, cases[i].args);
+		cr_assert_eq(st, cases[i].status, "%s %s: %d: %s", cases[i].cmd, cases[i].args, st,
+		             out);
+		cr_assert(strstr(out, cases[i].needle) != NULL, "%s %s: no \"%s\" in: %s",
+		          cases[i].cmd, cases[i].args, cases[i].needle, out);
+		free(out);
+	}
 }
 
 /* A station's partial result, made by the library (no signature). */
