@@ -923,23 +923,41 @@ static void *ballot_worker(void *arg)
 	return NULL;
 }
 
-/* Run the window on nthr threads (this one included). */
-static void run_window(ballot_job *j, size_t nthr)
-{
+/* A window's phase 1 on nthr worker threads, while this thread reads
+ * the next window and runs phase 2 of the one before (V-14: two windows,
+ * so that reading and the in-order pass overlap the verification). */
+typedef struct window_run {
 	pthread_t th[VE_MAX_THREADS];
 	ballot_worker_arg arg[VE_MAX_THREADS];
-	size_t started = 0;
+	size_t started;
+	ballot_job *j; /* the window in flight, or NULL */
+} window_run;
+
+static void window_start(ballot_job *j, size_t nthr, window_run *wr)
+{
+	wr->j = j;
+	wr->started = 0;
 	atomic_store(&j->next, 0);
-	for (size_t t = 0; t < nthr; t++) {
-		arg[t].j = j;
-		arg[t].slot = t;
+	for (size_t t = 0; t < nthr && j->n > VE_BATCH * t; t++) {
+		ballot_worker_arg *a = &wr->arg[wr->started];
+		a->j = j;
+		a->slot = t; /* its own sums */
+		if (pthread_create(&wr->th[wr->started], NULL, ballot_worker, a) == 0)
+			wr->started++;
 	}
-	for (size_t t = 1; t < nthr && j->n > VE_BATCH * t; t++)
-		if (pthread_create(&th[started], NULL, ballot_worker, &arg[t]) == 0)
-			started++;
-	ballot_worker(&arg[0]);
-	for (size_t t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
+}
+
+static void window_wait(window_run *wr)
+{
+	for (size_t t = 0; t < wr->started; t++)
+		pthread_join(wr->th[t], NULL);
+	if (wr->j != NULL && wr->started == 0) {
+		/* no thread could start: this one does the work */
+		ballot_worker_arg a = {wr->j, 0};
+		ballot_worker(&a);
+	}
+	wr->started = 0;
+	wr->j = NULL;
 }
 
 /* State of phase 2, which runs in order on this thread. */
@@ -1240,12 +1258,9 @@ static int slot_fill(ballot_job *j, size_t i, size_t si, const srec_ballot *rb)
 	return 0;
 }
 
-/* Phase 1 on the window's j->n ballots, then phase 2 in order. */
-static void window_done(ve_ctx *c, ballot_job *j, ballot_pass *p, size_t nthr, uint64_t *done)
+/* Phase 2 of a verified window, in order. */
+static void window_pass(ve_ctx *c, ballot_job *j, ballot_pass *p, uint64_t *done)
 {
-	if (j->n == 0)
-		return;
-	run_window(j, nthr);
 	for (size_t i = 0; i < j->n; i++) {
 		ve_ballot *b = &j->w[i];
 		ve_station *s = &c->st[b->station];
@@ -1257,10 +1272,29 @@ static void window_done(ve_ctx *c, ballot_job *j, ballot_pass *p, size_t nthr, u
 	j->n = 0;
 }
 
+/* Window *cur is full (or the last): wait for the one in flight, start
+ * *cur, run phase 2 of the one before while *cur verifies; *cur is then
+ * the other window (empty). */
+static void window_next(ve_ctx *c, ballot_job *jobs[2], ballot_job **cur, window_run *wr,
+                        ballot_pass *p, size_t nthr, uint64_t *done)
+{
+	ballot_job *prev = wr->j;
+	if (prev != NULL)
+		window_wait(wr);
+	if ((*cur)->n > 0)
+		window_start(*cur, nthr, wr);
+	if (prev != NULL)
+		window_pass(c, prev, p, done);
+	*cur = *cur == jobs[0] ? jobs[1] : jobs[0];
+}
+
 /* Read station si's ballots again (V-14), window by window. */
-static void station_ballots(ve_ctx *c, size_t si, ballot_job *j, ballot_pass *p, size_t W,
+static void station_ballots(ve_ctx *c, size_t si, ballot_job *jobs[2], ballot_pass *p, size_t W,
                             size_t nthr, uint64_t *done)
 {
+	ballot_job *j = jobs[0];
+	window_run wr;
+	memset(&wr, 0, sizeof wr);
 	ve_station *s = &c->st[si];
 	char rel[VE_PATH_MAX], path[VE_PATH_MAX], why[VE_DETAIL_LEN] = "";
 	srec_stream *rs = NULL;
@@ -1286,9 +1320,11 @@ static void station_ballots(ve_ctx *c, size_t si, ballot_job *j, ballot_pass *p,
 			break;
 		}
 		if (++j->n == W)
-			window_done(c, j, p, nthr, done);
+			window_next(c, jobs, &j, &wr, p, nthr, done);
 	}
-	window_done(c, j, p, nthr, done);
+	/* the last window, then the one in flight done */
+	window_next(c, jobs, &j, &wr, p, nthr, done);
+	window_next(c, jobs, &j, &wr, p, nthr, done);
 	if (p->late != NULL)
 		late_lookups(c, p, s);
 	if (e == Q_OK)
@@ -1471,11 +1507,14 @@ static int cmp_chcode(const void *a, const void *b)
 
 void ve_check_ballots(ve_ctx *c)
 {
-	ballot_job job;
+	ballot_job job, job2; /* two windows (V-14): one read while the other verifies */
+	ballot_job *jobs[2] = {&job, &job2};
 	ballot_pass pass;
 	size_t T = 0, nthr, W;
 	uint64_t done = 0;
 	memset(&job, 0, sizeof job);
+	memset(&job2, 0, sizeof job2);
+	atomic_init(&job2.next, 0);
 	memset(&pass, 0, sizeof pass);
 	if (c->style == NULL || !c->keys_ok) {
 		ve_fail(c, VE_BALLOTS,
@@ -1507,6 +1546,16 @@ void ve_check_ballots(ve_ctx *c)
 	    (job.off = calloc(job.nct ? job.nct : 1, sizeof *job.off)) == NULL)
 		goto oom;
 	job.slen = ballot_style_ct_offsets(c->style, job.off);
+	job2.c = c;
+	job2.T = T;
+	job2.nct = job.nct;
+	job2.acc = job.acc; /* one window verifies at a time */
+	job2.off = job.off;
+	job2.slen = job.slen;
+	if ((job2.w = calloc(W, sizeof *job2.w)) == NULL ||
+	    (job2.cap = calloc(W, sizeof *job2.cap)) == NULL ||
+	    (job2.enc_keep = calloc(W, sizeof *job2.enc_keep)) == NULL)
+		goto oom;
 	ve_writein_init(c, job.off); /* check 11's tuples */
 	for (size_t a = 0; a < nthr; a++) {
 		if ((job.acc[a].sum = calloc(T ? T : 1, sizeof *job.acc[a].sum)) == NULL ||
@@ -1556,7 +1605,7 @@ void ve_check_ballots(ve_ctx *c)
 	progress_begin(&c->bar, c->o->progress_fd, "verifying ballots", c->ncast);
 	for (size_t si = 0; si < c->nst; si++)
 		if (c->st[si].collected)
-			station_ballots(c, si, &job, &pass, W, nthr, &done);
+			station_ballots(c, si, jobs, &pass, W, nthr, &done);
 	progress_end(&c->bar);
 	lc_skip(c, &pass, SIZE_MAX, 0); /* check 8: the codes of every log */
 	acc_merge(c, job.acc, nthr, T);
@@ -1582,14 +1631,17 @@ void ve_check_ballots(ve_ctx *c)
 oom:
 	ve_fail(c, VE_BALLOTS, "out of memory");
 out:
-	for (size_t i = 0; job.w != NULL && i < W; i++) {
-		free(job.w[i].why);
-		ballot_free(job.w[i].b);
-		free(job.enc_keep != NULL ? job.enc_keep[i] : NULL);
+	for (int k = 0; k < 2; k++) {
+		ballot_job *jb = jobs[k];
+		for (size_t i = 0; jb->w != NULL && i < W; i++) {
+			free(jb->w[i].why);
+			ballot_free(jb->w[i].b);
+			free(jb->enc_keep != NULL ? jb->enc_keep[i] : NULL);
+		}
+		free(jb->w);
+		free(jb->cap);
+		free(jb->enc_keep);
 	}
-	free(job.w);
-	free(job.cap);
-	free(job.enc_keep);
 	acc_free(job.acc, nthr, T);
 	free((void *)job.off);
 	alphasort_free(pass.codes);
