@@ -61,6 +61,51 @@
  * together; not examined).  The tally still loads each
  * station record whole (~3.7 KB per ballot).
  *
+ * Session 7 (issue 13), verify-election's memory made flat.  The ~130 B
+ * per ballot left at 1M (massif on the 10k record) were, for every
+ * station, kept until check 4 ended: the station log's ballot-cast codes
+ * (32 B per ballot, sorted arrays) and the record's checked_in list (one
+ * jansson string per voter, ~90 B).  Now the logs' codes go to one
+ * external sort as (station, code) and check 4 merges it with each
+ * record's ballots (already in code order, P-7.1); checked_in is checked
+ * at the end of check 3 and dropped, the roll ids' SHA-256 sorted for the
+ * cross-station check; the four sorts' buffers are 2/2/2/8 MiB (codes,
+ * logs' codes, roll ids, alpha fingerprints), full below 100,000 ballots.
+ * Peak RSS (/usr/bin/time -v build/audit/quorum-audit verify-election REC
+ * --threads 2, the cached five-selection records, load 6-11):
+ *
+ *   N        before    after (one window)   after (two windows, final)
+ *   10,000   24.4 MB   23.6 MB              26.2 MB
+ *   50,000   41.6 MB   37.5 MB              41.9 MB
+ *   100,000  60.8 MB   36.1 MB              42.2 MB      (1M before: 179 MB)
+ *
+ * Why 1M is the same: nothing in verify-election grows with the ballots
+ * any more except the sorts' runs on disk (40 B per code, alpha and roll
+ * id) and, while a sort is merged, 64 KiB per run: at 1M, ~20 runs of
+ * each 2 MiB sort and ~24 of the alphas' (five fingerprints per ballot,
+ * 200 MB / 8 MiB), i.e. ~1.3 MB of merge buffers beside full sort buffers
+ * that are already full at 100k; per station (22 at 1M) a few hundred
+ * bytes and its JSON members other than the ballots and checked_in.  So
+ * 1M should peak within ~2 MB of 100k (~44 MB); the lead runs it.
+ *
+ * The second floor: two verifications running at once on this shared
+ * 2-core VM each cost more CPU per ballot than one alone (15-45 % measured
+ * by the lead), so the 1-thread floor flatters nothing and penalises the
+ * 2-thread run: "floor Nt" is decode + ballot_verify_batch_enc as the
+ * 1-thread floor, on the run's number of threads at once, each verifying
+ * its own 1,024 ballots; the last line gives both.  CPU of verify-election
+ * over its own floor (same run, BENCH_OPTIONS=5 QUORUM_BUILD=build
+ * scripts/bench-scale 100000 2, load 6-11, wall ratios meaningless here):
+ * before (main 2c41993) CPU 51.13 s, ratio 1.14 to a 1-thread floor of
+ * 447.8 us/ballot; after CPU 46.10 s, ratio 1.48 to 311.8 us (2-thread
+ * floor 314.3 us: 1.01x, CPU ratio 1.47) -- the floor itself moved 30 %
+ * between the two runs.  verify-election's own user CPU, the two builds
+ * alternated on the 10k record (3 pairs): 5.73 / 5.70 / 4.79 s before,
+ * 4.70 / 5.23 / 4.09 s after; 100k: 45.8 s before, 37.7 s after.
+ * b64_decode (table-driven) 6.6 % -> 0.3 % of the profile (perf, 10k).
+ * Check 4 now has two windows: N threads verify one while the main
+ * thread reads the next and reports the one before.
+ *
  * Usage: bench_verify [N [threads]]   (defaults 20000, all cores; N >= 2)
  * With BENCH_SCALE_CACHE=DIR the record is built once in
  * DIR/N-o<options>-<key> and reused by later runs (scripts/bench-scale);
