@@ -286,7 +286,8 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 		        "%s: entries follow poll-closed (log.close_index %llu, log.size %llu): "
 		        "the poll-closed entry is the log's last (P-7.1, V-5.3)",
 		        rel, (unsigned long long)close_index, (unsigned long long)size);
-	qsort(s->ch_codes, s->nch_codes, BALLOT_CODE_LEN, cmp_code);
+	if (s->nch_codes > 1)
+		qsort(s->ch_codes, s->nch_codes, BALLOT_CODE_LEN, cmp_code);
 	s->log_ok = 1;
 out:
 	if (!s->log_ok && s->log_why[0] == 0)
@@ -1775,8 +1776,8 @@ void ve_check_challenged(ve_ctx *c)
 			    "stations/%s/station-record.json: challenged[%zu]: not looked up in "
 			    "the station's log: %s (check 3)",
 			    s->id, b->index, s->log_why);
-		} else if (bsearch(code, s->ch_codes, s->nch_codes, BALLOT_CODE_LEN, cmp_code) ==
-		           NULL) {
+		} else if (s->nch_codes == 0 || bsearch(code, s->ch_codes, s->nch_codes,
+		                                        BALLOT_CODE_LEN, cmp_code) == NULL) {
 			ve_fail(c, VE_CHALLENGED,
 			        "stations/%s/station-record.json: challenged[%zu]: not a "
 			        "ballot-challenged entry of the station's log",
