@@ -1429,7 +1429,6 @@ static void ctx_free(ve_ctx *c)
 	ve_writein_free(c);
 	for (size_t i = 0; i < c->nst; i++) {
 		json_decref(c->st[i].rec);
-		free(c->st[i].cast_codes);
 		free(c->st[i].ch_codes);
 	}
 	free(c->st);
@@ -1442,6 +1441,8 @@ static void ctx_free(ve_ctx *c)
 			xcheck_point_free(c->xsum[t]);
 	free(c->xsum);
 	alphasort_free(c->alphas);
+	alphasort_free(c->logcodes);
+	alphasort_free(c->rollids);
 	free(c->chal_cast);
 	for (size_t i = 0; i < c->nchal; i++) {
 		free(c->chal[i].enc);

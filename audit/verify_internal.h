@@ -78,10 +78,12 @@ typedef struct ve_station {
 	int registered_ok; /* counts.registered read */
 	/* from the log */
 	int log_ok;
-	uint8_t (*cast_codes)[BALLOT_CODE_LEN]; /* sorted */
+	/* its ballot-cast entries' codes are in c->logcodes (V-14: nothing
+	 * kept per ballot); check 4 merges them with the record's ballots */
 	size_t ncast_codes;
-	uint8_t (*ch_codes)[BALLOT_CODE_LEN]; /* sorted */
-	size_t nch_codes;
+	uint64_t log_entries; /* log.size: the entries check 3 read */
+	uint8_t (*ch_codes)[BALLOT_CODE_LEN]; /* sorted (few: challenged ballots) */
+	size_t nch_codes, ch_cap;
 	int have_closed; /* a poll-closed entry was found */
 	uint64_t log_issued, log_cast, log_challenged; /* poll-closed entry */
 	uint64_t last_checkins; /* last "checkins" entry's issued (0 if none) */
@@ -100,7 +102,18 @@ typedef struct ve_station {
 	int other; /* V-16: not the station verified (--station S) */
 	const json_t *partial; /* V-16: its accepted partial result, or NULL */
 	int partial_ok; /* the partial is of this record and passed */
+	/* R-5 (9), (15): its checked_in list, checked at the end of check 3
+	 * (then dropped from rec: V-14) and reported by check 5 */
+	int ci_state; /* VE_CI_* */
+	char ci_why[VE_DETAIL_LEN]; /* VE_CI_BAD / VE_CI_PROXIES_BAD: why */
 } ve_station;
+
+enum {
+	VE_CI_NONE = 0, /* not checked (no record or counts: check 3 failed) */
+	VE_CI_OK, /* checked_in and (from minor 1) proxies good */
+	VE_CI_BAD, /* checked_in refused (R-5 (9)) */
+	VE_CI_PROXIES_BAD /* checked_in good, proxies refused (R-5 (15)) */
+};
 
 /* Ballots check 4 could not add to the sum (named by checks 6 and 10). */
 #define VE_UNDECODED_LIST 8
@@ -141,6 +154,14 @@ typedef struct ve_ctx {
 	size_t undec_station[VE_UNDECODED_LIST], undec_index[VE_UNDECODED_LIST];
 	alphasort *alphas; /* B-9: every alpha's fingerprint (verify_alpha.c) */
 	int alphas_ok;
+	/* R-5 (7): every station log's ballot-cast codes, as (station, code)
+	 * in that order (check 3 adds, check 4 merges with each record) */
+	alphasort *logcodes;
+	int logcodes_ok;
+	/* R-5 (9): the roll ids of every good checked_in list, as SHA-256 with
+	 * (station << 40 | index) (check 3 adds, check 5 finds one twice) */
+	alphasort *rollids;
+	int rollids_ok;
 	/* the election log's entries, parsed (JSON null where not JSON); NULL
 	 * unless the log opened and verified (A-3.5) */
 	json_t *elog;
@@ -264,6 +285,10 @@ void ve_check_challenged(ve_ctx *c); /* 8 */
 void ve_station_roll_entry(ve_ctx *c, ve_station *s, uint64_t index, const uint8_t *p, size_t len);
 void ve_station_roll_done(ve_ctx *c, ve_station *s);
 void ve_check_checked_in(ve_ctx *c);
+/* End of check 3 for station si: its checked_in list (and proxies) checked
+ * into s->ci_state, its roll ids added to c->rollids, and the list dropped
+ * from s->rec (V-14: nothing kept per voter). */
+void ve_station_checked_in(ve_ctx *c, size_t si);
 /* parameters.json roll_hash (R-2.1), from the bytes check 1 read: 1 if
  * present and well formed. */
 int ve_params_roll_hash(const ve_ctx *c, uint8_t out[32]);

@@ -26,6 +26,32 @@ static int cmp_code(const void *a, const void *b)
 	return memcmp(a, b, BALLOT_CODE_LEN);
 }
 
+/* R-5 (7), V-14: a ballot-cast entry's code in c->logcodes, sorted by
+ * station, then code: key = u32 station || code[0..12), tag =
+ * code[12..28), ref = code[28..32) in its high 32 bits. */
+static void lc_item(uint8_t key[ALPHASORT_KEY_LEN], uint8_t tag[ALPHASORT_KEY_LEN], uint64_t *ref,
+                    size_t si, const uint8_t code[BALLOT_CODE_LEN])
+{
+	key[0] = (uint8_t)(si >> 24);
+	key[1] = (uint8_t)(si >> 16);
+	key[2] = (uint8_t)(si >> 8);
+	key[3] = (uint8_t)si;
+	memcpy(key + 4, code, 12);
+	memcpy(tag, code + 12, 16);
+	*ref = ((uint64_t)code[28] << 56) | ((uint64_t)code[29] << 48) |
+	       ((uint64_t)code[30] << 40) | ((uint64_t)code[31] << 32);
+}
+
+static void lc_code(const alphasort_item *it, size_t *si, uint8_t code[BALLOT_CODE_LEN])
+{
+	*si = ((size_t)it->key[0] << 24) | ((size_t)it->key[1] << 16) | ((size_t)it->key[2] << 8) |
+	      it->key[3];
+	memcpy(code, it->key + 4, 12);
+	memcpy(code + 12, it->tag, 16);
+	for (int k = 0; k < 4; k++)
+		code[28 + k] = (uint8_t)(it->ref >> (56 - 8 * k));
+}
+
 static int str_is(const json_t *o, const char *key, const char *want)
 {
 	const json_t *v = json_object_get(o, key);
@@ -162,12 +188,11 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 		goto out;
 	}
 	ve_ok(c, VE_LOGS);
-	if ((buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL ||
-	    (s->cast_codes = calloc(size ? size : 1, BALLOT_CODE_LEN)) == NULL ||
-	    (s->ch_codes = calloc(size ? size : 1, BALLOT_CODE_LEN)) == NULL) {
+	if ((buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL) {
 		ve_fail(c, VE_LOGS, "out of memory");
 		goto out;
 	}
+	s->log_entries = size;
 	for (uint64_t i = 0; i < size; i++) {
 		size_t len, pl;
 		const uint8_t *p;
@@ -177,13 +202,31 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 			goto out;
 		}
 		if ((p = payload(buf, len, VE_ENTRY_CAST, &pl)) != NULL) {
-			ballot_tracking_code(s->cast_codes[s->ncast_codes++], c->style, p, pl);
+			/* V-14: to the external sort, not kept here */
+			uint8_t code[BALLOT_CODE_LEN], k[ALPHASORT_KEY_LEN], t[ALPHASORT_KEY_LEN];
+			uint64_t ref;
+			ballot_tracking_code(code, c->style, p, pl);
+			lc_item(k, t, &ref, (size_t)(s - c->st), code);
+			if (c->logcodes_ok && alphasort_add(c->logcodes, k, t, ref) != Q_OK)
+				c->logcodes_ok = 0;
+			s->ncast_codes++;
 		} else if ((p = payload(buf, len, VE_ENTRY_CHALLENGED, &pl)) != NULL && pl >= 4) {
 			size_t bl = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) |
 			            ((size_t)p[2] << 8) | p[3];
-			if (bl <= pl - 4)
+			if (bl <= pl - 4) {
+				if (s->nch_codes == s->ch_cap) {
+					size_t ncap = s->ch_cap ? 2 * s->ch_cap : 16;
+					void *n = realloc(s->ch_codes, ncap * BALLOT_CODE_LEN);
+					if (n == NULL) {
+						ve_fail(c, VE_LOGS, "out of memory");
+						goto out;
+					}
+					s->ch_codes = n;
+					s->ch_cap = ncap;
+				}
 				ballot_tracking_code(s->ch_codes[s->nch_codes++], c->style, p + 4,
 				                     bl);
+			}
 		} else if ((p = payload(buf, len, VE_ENTRY_CHECKINS, &pl)) != NULL) {
 			uint64_t v;
 			if (text_count(p, pl, "issued", &v))
@@ -243,8 +286,8 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 		        "%s: entries follow poll-closed (log.close_index %llu, log.size %llu): "
 		        "the poll-closed entry is the log's last (P-7.1, V-5.3)",
 		        rel, (unsigned long long)close_index, (unsigned long long)size);
-	qsort(s->cast_codes, s->ncast_codes, BALLOT_CODE_LEN, cmp_code);
-	qsort(s->ch_codes, s->nch_codes, BALLOT_CODE_LEN, cmp_code);
+	if (s->nch_codes > 1)
+		qsort(s->ch_codes, s->nch_codes, BALLOT_CODE_LEN, cmp_code);
 	s->log_ok = 1;
 out:
 	if (!s->log_ok && s->log_why[0] == 0)
@@ -540,6 +583,7 @@ static void station_record(ve_ctx *c, size_t si)
 	/* the challenged ballots' bytes now live in c->chal */
 	(void)json_object_del(s->rec, "challenged");
 out:
+	ve_station_checked_in(c, si); /* R-5 (9), then the list is dropped */
 	free(sigtxt);
 	free(msg);
 }
@@ -657,6 +701,20 @@ static int ve_has_station(const ve_ctx *c, const char *id)
 	return 0;
 }
 
+/* The external sorts' buffers (V-14): each sort keeps at most this in
+ * memory, the rest in sorted runs of that size in a temporary file (40
+ * bytes per item on disk), merged through 64 KiB per run.  Small enough
+ * that all are full well below 100,000 ballots (so peak RSS is the same
+ * at 100,000 and 1,000,000: flat), large enough that 1,000,000 ballots
+ * make a few dozen runs per sort: the logs' and the records' codes and the
+ * roll ids (40 B per ballot, 2 MiB: full at ~52,000 ballots), the alphas'
+ * fingerprints (one per ciphertext, 5-8 per ballot; 8 MiB: full at ~42,000
+ * five-selection ballots). */
+#define VE_LOGCODES_MEM (2u * 1024u * 1024u)
+#define VE_ROLLIDS_MEM (2u * 1024u * 1024u)
+#define VE_CODES_MEM (2u * 1024u * 1024u)
+#define VE_ALPHAS_MEM (8u * 1024u * 1024u)
+
 void ve_check_logs(ve_ctx *c)
 {
 	election_log(c);
@@ -666,6 +724,10 @@ void ve_check_logs(ve_ctx *c)
 		return;
 	}
 	c->nst = c->m->nstations;
+	c->logcodes = alphasort_new(VE_LOGCODES_MEM, 1);
+	c->logcodes_ok = c->logcodes != NULL;
+	c->rollids = alphasort_new(VE_ROLLIDS_MEM, 1);
+	c->rollids_ok = c->rollids != NULL;
 	if ((c->st = calloc(c->nst ? c->nst : 1, sizeof *c->st)) == NULL) {
 		c->nst = 0;
 		ve_fail(c, VE_LOGS, "out of memory");
@@ -862,23 +924,41 @@ static void *ballot_worker(void *arg)
 	return NULL;
 }
 
-/* Run the window on nthr threads (this one included). */
-static void run_window(ballot_job *j, size_t nthr)
-{
+/* A window's phase 1 on nthr worker threads, while this thread reads
+ * the next window and runs phase 2 of the one before (V-14: two windows,
+ * so that reading and the in-order pass overlap the verification). */
+typedef struct window_run {
 	pthread_t th[VE_MAX_THREADS];
 	ballot_worker_arg arg[VE_MAX_THREADS];
-	size_t started = 0;
+	size_t started;
+	ballot_job *j; /* the window in flight, or NULL */
+} window_run;
+
+static void window_start(ballot_job *j, size_t nthr, window_run *wr)
+{
+	wr->j = j;
+	wr->started = 0;
 	atomic_store(&j->next, 0);
-	for (size_t t = 0; t < nthr; t++) {
-		arg[t].j = j;
-		arg[t].slot = t;
+	for (size_t t = 0; t < nthr && j->n > VE_BATCH * t; t++) {
+		ballot_worker_arg *a = &wr->arg[wr->started];
+		a->j = j;
+		a->slot = t; /* its own sums */
+		if (pthread_create(&wr->th[wr->started], NULL, ballot_worker, a) == 0)
+			wr->started++;
 	}
-	for (size_t t = 1; t < nthr && j->n > VE_BATCH * t; t++)
-		if (pthread_create(&th[started], NULL, ballot_worker, &arg[t]) == 0)
-			started++;
-	ballot_worker(&arg[0]);
-	for (size_t t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
+}
+
+static void window_wait(window_run *wr)
+{
+	for (size_t t = 0; t < wr->started; t++)
+		pthread_join(wr->th[t], NULL);
+	if (wr->j != NULL && wr->started == 0) {
+		/* no thread could start: this one does the work */
+		ballot_worker_arg a = {wr->j, 0};
+		ballot_worker(&a);
+	}
+	wr->started = 0;
+	wr->j = NULL;
 }
 
 /* State of phase 2, which runs in order on this thread. */
@@ -890,7 +970,140 @@ typedef struct ballot_pass {
 	size_t nch;
 	uint8_t prev[BALLOT_CODE_LEN]; /* the station's previous ballot's code */
 	int have_prev;
+	/* R-5 (7): the merge with c->logcodes (sorted by station, code) */
+	int lc_state; /* 0 not started, 1 lc_st/lc_code hold an item, 2 end, -1 error */
+	size_t lc_st;
+	uint8_t lc_code[BALLOT_CODE_LEN];
+	uint8_t last[BALLOT_CODE_LEN]; /* the station's last code looked up */
+	int have_last;
+	/* codes looked up out of order (a record P-7.1 refused): looked up
+	 * after the station's ballots, from its log read again */
+	alphasort *late;
+	int late_ok;
 } ballot_pass;
+
+/* The next code of c->logcodes; a ballot-cast code of a good log that is
+ * also a challenged ballot's marks it (check 8). */
+static void lc_pop(ve_ctx *c, ballot_pass *p)
+{
+	alphasort_item it;
+	int end = 0;
+	if (p->lc_state == 2 || p->lc_state < 0)
+		return;
+	if (!c->logcodes_ok || alphasort_next(c->logcodes, &it, &end) != Q_OK) {
+		p->lc_state = -1;
+		ve_fail(c, VE_BALLOTS,
+		        "the station logs' ballot-cast entries could not be sorted: out of memory "
+		        "or no temporary file (V-14)");
+		return;
+	}
+	if (end) {
+		p->lc_state = 2;
+		return;
+	}
+	p->lc_state = 1;
+	lc_code(&it, &p->lc_st, p->lc_code);
+	if (p->nch > 0 && p->lc_st < c->nst && c->st[p->lc_st].log_ok) {
+		const uint8_t(*hit)[BALLOT_CODE_LEN] =
+		    bsearch(p->lc_code, p->chcodes, p->nch, BALLOT_CODE_LEN, cmp_code);
+		if (hit != NULL)
+			c->chal_cast[p->chidx[hit - p->chcodes]] = 1;
+	}
+}
+
+/* Pass every log code of the stations before si (through si with
+ * through = 1). */
+static void lc_skip(ve_ctx *c, ballot_pass *p, size_t si, int through)
+{
+	if (p->lc_state == 0)
+		lc_pop(c, p);
+	while (p->lc_state == 1 && (p->lc_st < si || (through && p->lc_st == si)))
+		lc_pop(c, p);
+}
+
+/* 1 if code is a ballot-cast entry of station si's log, 0 if not, -1 if
+ * the merge cannot say (the sort failed, or code is below one looked up
+ * before: the record is out of order). */
+static int lc_find(ve_ctx *c, ballot_pass *p, size_t si, const uint8_t code[BALLOT_CODE_LEN])
+{
+	if (p->have_last && memcmp(code, p->last, BALLOT_CODE_LEN) < 0)
+		return -1;
+	memcpy(p->last, code, BALLOT_CODE_LEN);
+	p->have_last = 1;
+	lc_skip(c, p, si, 0);
+	while (p->lc_state == 1 && p->lc_st == si && memcmp(p->lc_code, code, BALLOT_CODE_LEN) < 0)
+		lc_pop(c, p);
+	if (p->lc_state < 0)
+		return -1;
+	return p->lc_state == 1 && p->lc_st == si && memcmp(p->lc_code, code, BALLOT_CODE_LEN) == 0;
+}
+
+/* The record's codes (refs VE_LATE_REC + 2 index, + 1: each twice, so each
+ * has a later item) beside the log's (refs < VE_LATE_REC): a code's group
+ * opens with a log item iff the log has it. */
+#define VE_LATE_REC (1ull << 62)
+typedef struct late_ctx {
+	ve_ctx *c;
+	ve_station *s;
+} late_ctx;
+
+static void late_cb(void *ctx, const alphasort_item *first, const alphasort_item *later)
+{
+	late_ctx *l = ctx;
+	if (later->ref < VE_LATE_REC || ((later->ref - VE_LATE_REC) & 1) == 0)
+		return;
+	size_t index = (size_t)((later->ref - VE_LATE_REC) >> 1);
+	if (first->ref < VE_LATE_REC) {
+		l->s->inrec++;
+		ve_ok(l->c, VE_BALLOTS);
+	} else {
+		ve_fail(l->c, VE_BALLOTS,
+		        "stations/%s/station-record.json: ballots[%zu]: not a ballot-cast "
+		        "entry of the station's log",
+		        l->s->id, index);
+	}
+}
+
+/* The ballots lc_find could not look up (p->late), against station s's
+ * log read again. */
+static void late_lookups(ve_ctx *c, ballot_pass *p, ve_station *s)
+{
+	char rel[VE_PATH_MAX], path[VE_PATH_MAX], lmsg[LOG_MSG_MAX] = "";
+	audit_log *lg = NULL;
+	uint8_t *buf = NULL;
+	late_ctx l = {c, s};
+	int ok = p->late_ok;
+	snprintf(rel, sizeof rel, "stations/%s/log", s->id);
+	if (ok && (ve_path(c, path, sizeof path, rel) != Q_OK ||
+	           log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg) != Q_OK ||
+	           (buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL))
+		ok = 0;
+	for (uint64_t i = 0; ok && i < s->log_entries; i++) {
+		size_t len, pl;
+		const uint8_t *pp;
+		uint8_t code[BALLOT_CODE_LEN];
+		if (log_read_entry(lg, i, buf, &len) != Q_OK) {
+			ok = 0;
+			break;
+		}
+		if ((pp = payload(buf, len, VE_ENTRY_CAST, &pl)) == NULL)
+			continue;
+		ballot_tracking_code(code, c->style, pp, pl);
+		if (alphasort_add(p->late, code, code + ALPHASORT_KEY_LEN, i) != Q_OK)
+			ok = 0;
+	}
+	if (!ok || alphasort_dups(p->late, late_cb, &l, NULL) != Q_OK)
+		ve_fail(c, VE_BALLOTS,
+		        "stations/%s/station-record.json: %llu ballots out of tracking-code order "
+		        "not looked up in the station's log: %s",
+		        s->id, (unsigned long long)alphasort_count(p->late),
+		        lmsg[0] ? lmsg : "out of memory, no temporary file or the log unreadable");
+	free(buf);
+	log_close(lg);
+	alphasort_free(p->late);
+	p->late = NULL;
+	p->late_ok = 0;
+}
 
 static void undecoded(ve_ctx *c, const ve_station *s, size_t index)
 {
@@ -979,7 +1192,28 @@ static void ballot_done(ve_ctx *c, ballot_pass *p, ve_station *s, ve_ballot *b, 
 		        s->id, b->index, s->log_why);
 		return;
 	}
-	if (bsearch(b->code, s->cast_codes, s->ncast_codes, BALLOT_CODE_LEN, cmp_code) == NULL) {
+	int found = lc_find(c, p, b->station, b->code);
+	if (found < 0 && p->lc_state >= 0) {
+		/* out of order: looked up once the station's ballots are done */
+		if (p->late == NULL) {
+			p->late = alphasort_new(VE_LOGCODES_MEM, 1);
+			p->late_ok = p->late != NULL;
+		}
+		if (p->late_ok && (alphasort_add(p->late, b->code, b->code + ALPHASORT_KEY_LEN,
+		                                 VE_LATE_REC + 2 * (uint64_t)b->index) != Q_OK ||
+		                   alphasort_add(p->late, b->code, b->code + ALPHASORT_KEY_LEN,
+		                                 VE_LATE_REC + 2 * (uint64_t)b->index + 1) != Q_OK))
+			p->late_ok = 0;
+		return;
+	}
+	if (found < 0) {
+		ve_fail(c, VE_BALLOTS,
+		        "stations/%s/station-record.json: ballots[%zu]: not looked up in "
+		        "the station's log: its codes could not be sorted (V-14)",
+		        s->id, b->index);
+		return;
+	}
+	if (!found) {
 		ve_fail(c, VE_BALLOTS,
 		        "stations/%s/station-record.json: ballots[%zu]: not a ballot-cast "
 		        "entry of the station's log",
@@ -1025,12 +1259,9 @@ static int slot_fill(ballot_job *j, size_t i, size_t si, const srec_ballot *rb)
 	return 0;
 }
 
-/* Phase 1 on the window's j->n ballots, then phase 2 in order. */
-static void window_done(ve_ctx *c, ballot_job *j, ballot_pass *p, size_t nthr, uint64_t *done)
+/* Phase 2 of a verified window, in order. */
+static void window_pass(ve_ctx *c, ballot_job *j, ballot_pass *p, uint64_t *done)
 {
-	if (j->n == 0)
-		return;
-	run_window(j, nthr);
 	for (size_t i = 0; i < j->n; i++) {
 		ve_ballot *b = &j->w[i];
 		ve_station *s = &c->st[b->station];
@@ -1042,10 +1273,29 @@ static void window_done(ve_ctx *c, ballot_job *j, ballot_pass *p, size_t nthr, u
 	j->n = 0;
 }
 
+/* Window *cur is full (or the last): wait for the one in flight, start
+ * *cur, run phase 2 of the one before while *cur verifies; *cur is then
+ * the other window (empty). */
+static void window_next(ve_ctx *c, ballot_job *jobs[2], ballot_job **cur, window_run *wr,
+                        ballot_pass *p, size_t nthr, uint64_t *done)
+{
+	ballot_job *prev = wr->j;
+	if (prev != NULL)
+		window_wait(wr);
+	if ((*cur)->n > 0)
+		window_start(*cur, nthr, wr);
+	if (prev != NULL)
+		window_pass(c, prev, p, done);
+	*cur = *cur == jobs[0] ? jobs[1] : jobs[0];
+}
+
 /* Read station si's ballots again (V-14), window by window. */
-static void station_ballots(ve_ctx *c, size_t si, ballot_job *j, ballot_pass *p, size_t W,
+static void station_ballots(ve_ctx *c, size_t si, ballot_job *jobs[2], ballot_pass *p, size_t W,
                             size_t nthr, uint64_t *done)
 {
+	ballot_job *j = jobs[0];
+	window_run wr;
+	memset(&wr, 0, sizeof wr);
 	ve_station *s = &c->st[si];
 	char rel[VE_PATH_MAX], path[VE_PATH_MAX], why[VE_DETAIL_LEN] = "";
 	srec_stream *rs = NULL;
@@ -1056,6 +1306,7 @@ static void station_ballots(ve_ctx *c, size_t si, ballot_job *j, ballot_pass *p,
 	qerr e;
 	snprintf(rel, sizeof rel, "stations/%s/station-record.json", s->id);
 	p->have_prev = 0;
+	p->have_last = 0;
 	if ((e = ve_path(c, path, sizeof path, rel)) == Q_OK)
 		e = srec_stream_open(&rs, path, VE_MAX_ENTRY, why, sizeof why);
 	while (e == Q_OK) {
@@ -1070,9 +1321,13 @@ static void station_ballots(ve_ctx *c, size_t si, ballot_job *j, ballot_pass *p,
 			break;
 		}
 		if (++j->n == W)
-			window_done(c, j, p, nthr, done);
+			window_next(c, jobs, &j, &wr, p, nthr, done);
 	}
-	window_done(c, j, p, nthr, done);
+	/* the last window, then the one in flight done */
+	window_next(c, jobs, &j, &wr, p, nthr, done);
+	window_next(c, jobs, &j, &wr, p, nthr, done);
+	if (p->late != NULL)
+		late_lookups(c, p, s);
 	if (e == Q_OK)
 		e = srec_stream_finish(rs, NULL, sha, &nb, why, sizeof why);
 	srec_stream_free(rs);
@@ -1253,11 +1508,14 @@ static int cmp_chcode(const void *a, const void *b)
 
 void ve_check_ballots(ve_ctx *c)
 {
-	ballot_job job;
+	ballot_job job, job2; /* two windows (V-14): one read while the other verifies */
+	ballot_job *jobs[2] = {&job, &job2};
 	ballot_pass pass;
 	size_t T = 0, nthr, W;
 	uint64_t done = 0;
 	memset(&job, 0, sizeof job);
+	memset(&job2, 0, sizeof job2);
+	atomic_init(&job2.next, 0);
 	memset(&pass, 0, sizeof pass);
 	if (c->style == NULL || !c->keys_ok) {
 		ve_fail(c, VE_BALLOTS,
@@ -1289,6 +1547,16 @@ void ve_check_ballots(ve_ctx *c)
 	    (job.off = calloc(job.nct ? job.nct : 1, sizeof *job.off)) == NULL)
 		goto oom;
 	job.slen = ballot_style_ct_offsets(c->style, job.off);
+	job2.c = c;
+	job2.T = T;
+	job2.nct = job.nct;
+	job2.acc = job.acc; /* one window verifies at a time */
+	job2.off = job.off;
+	job2.slen = job.slen;
+	if ((job2.w = calloc(W, sizeof *job2.w)) == NULL ||
+	    (job2.cap = calloc(W, sizeof *job2.cap)) == NULL ||
+	    (job2.enc_keep = calloc(W, sizeof *job2.enc_keep)) == NULL)
+		goto oom;
 	ve_writein_init(c, job.off); /* check 11's tuples */
 	for (size_t a = 0; a < nthr; a++) {
 		if ((job.acc[a].sum = calloc(T ? T : 1, sizeof *job.acc[a].sum)) == NULL ||
@@ -1331,15 +1599,16 @@ void ve_check_ballots(ve_ctx *c)
 					partial_accept(c, &c->st[si], p, T);
 			}
 	}
-	pass.codes = alphasort_new(0, 1);
+	pass.codes = alphasort_new(VE_CODES_MEM, 1);
 	pass.codes_ok = pass.codes != NULL;
-	c->alphas = alphasort_new(0, 0);
+	c->alphas = alphasort_new(VE_ALPHAS_MEM, 0);
 	c->alphas_ok = c->alphas != NULL;
 	progress_begin(&c->bar, c->o->progress_fd, "verifying ballots", c->ncast);
 	for (size_t si = 0; si < c->nst; si++)
 		if (c->st[si].collected)
-			station_ballots(c, si, &job, &pass, W, nthr, &done);
+			station_ballots(c, si, jobs, &pass, W, nthr, &done);
 	progress_end(&c->bar);
+	lc_skip(c, &pass, SIZE_MAX, 0); /* check 8: the codes of every log */
 	acc_merge(c, job.acc, nthr, T);
 	partial_sums(c, T);
 	/* V-1.2: the ballots of a record check 3 refused are counted, not dropped */
@@ -1363,17 +1632,21 @@ void ve_check_ballots(ve_ctx *c)
 oom:
 	ve_fail(c, VE_BALLOTS, "out of memory");
 out:
-	for (size_t i = 0; job.w != NULL && i < W; i++) {
-		free(job.w[i].why);
-		ballot_free(job.w[i].b);
-		free(job.enc_keep != NULL ? job.enc_keep[i] : NULL);
+	for (int k = 0; k < 2; k++) {
+		ballot_job *jb = jobs[k];
+		for (size_t i = 0; jb->w != NULL && i < W; i++) {
+			free(jb->w[i].why);
+			ballot_free(jb->w[i].b);
+			free(jb->enc_keep != NULL ? jb->enc_keep[i] : NULL);
+		}
+		free(jb->w);
+		free(jb->cap);
+		free(jb->enc_keep);
 	}
-	free(job.w);
-	free(job.cap);
-	free(job.enc_keep);
 	acc_free(job.acc, nthr, T);
 	free((void *)job.off);
 	alphasort_free(pass.codes);
+	alphasort_free(pass.late);
 	free(pass.chcodes);
 	free(pass.chidx);
 }
@@ -1503,20 +1776,16 @@ void ve_check_challenged(ve_ctx *c)
 			    "stations/%s/station-record.json: challenged[%zu]: not looked up in "
 			    "the station's log: %s (check 3)",
 			    s->id, b->index, s->log_why);
-		} else if (bsearch(code, s->ch_codes, s->nch_codes, BALLOT_CODE_LEN, cmp_code) ==
-		           NULL) {
+		} else if (s->nch_codes == 0 || bsearch(code, s->ch_codes, s->nch_codes,
+		                                        BALLOT_CODE_LEN, cmp_code) == NULL) {
 			ve_fail(c, VE_CHALLENGED,
 			        "stations/%s/station-record.json: challenged[%zu]: not a "
 			        "ballot-challenged entry of the station's log",
 			        s->id, b->index);
 		} else {
-			/* check 4 marked those whose code a record's ballot has */
+			/* check 4 marked those whose code a record's ballot or a
+			 * log's ballot-cast entry has (V-14: merged there) */
 			int counted = c->chal_cast != NULL && c->chal_cast[i];
-			for (size_t sj = 0; sj < c->nst; sj++)
-				if (c->st[sj].log_ok &&
-				    bsearch(code, c->st[sj].cast_codes, c->st[sj].ncast_codes,
-				            BALLOT_CODE_LEN, cmp_code) != NULL)
-					counted = 1;
 			if (counted)
 				ve_fail(c, VE_CHALLENGED,
 				        "stations/%s/station-record.json: challenged[%zu]: the "

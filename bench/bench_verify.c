@@ -61,6 +61,51 @@
  * together; not examined).  The tally still loads each
  * station record whole (~3.7 KB per ballot).
  *
+ * Session 7 (issue 13), verify-election's memory made flat.  The ~130 B
+ * per ballot left at 1M (massif on the 10k record) were, for every
+ * station, kept until check 4 ended: the station log's ballot-cast codes
+ * (32 B per ballot, sorted arrays) and the record's checked_in list (one
+ * jansson string per voter, ~90 B).  Now the logs' codes go to one
+ * external sort as (station, code) and check 4 merges it with each
+ * record's ballots (already in code order, P-7.1); checked_in is checked
+ * at the end of check 3 and dropped, the roll ids' SHA-256 sorted for the
+ * cross-station check; the four sorts' buffers are 2/2/2/8 MiB (codes,
+ * logs' codes, roll ids, alpha fingerprints), full below 100,000 ballots.
+ * Peak RSS (/usr/bin/time -v build/audit/quorum-audit verify-election REC
+ * --threads 2, the cached five-selection records, load 6-11):
+ *
+ *   N        before    after (one window)   after (two windows, final)
+ *   10,000   24.4 MB   23.6 MB              26.2 MB
+ *   50,000   41.6 MB   37.5 MB              41.9 MB
+ *   100,000  60.8 MB   36.1 MB              42.2 MB      (1M before: 179 MB)
+ *
+ * Why 1M is the same: nothing in verify-election grows with the ballots
+ * any more except the sorts' runs on disk (40 B per code, alpha and roll
+ * id) and, while a sort is merged, 64 KiB per run: at 1M, ~20 runs of
+ * each 2 MiB sort and ~24 of the alphas' (five fingerprints per ballot,
+ * 200 MB / 8 MiB), i.e. ~1.3 MB of merge buffers beside full sort buffers
+ * that are already full at 100k; per station (22 at 1M) a few hundred
+ * bytes and its JSON members other than the ballots and checked_in.  So
+ * 1M should peak within ~2 MB of 100k (~44 MB); the lead runs it.
+ *
+ * The second floor: two verifications running at once on this shared
+ * 2-core VM each cost more CPU per ballot than one alone (15-45 % measured
+ * by the lead), so the 1-thread floor flatters nothing and penalises the
+ * 2-thread run: "floor Nt" is decode + ballot_verify_batch_enc as the
+ * 1-thread floor, on the run's number of threads at once, each verifying
+ * its own 1,024 ballots; the last line gives both.  CPU of verify-election
+ * over its own floor (same run, BENCH_OPTIONS=5 QUORUM_BUILD=build
+ * scripts/bench-scale 100000 2, load 6-11, wall ratios meaningless here):
+ * before (main 2c41993) CPU 51.13 s, ratio 1.14 to a 1-thread floor of
+ * 447.8 us/ballot; after CPU 46.10 s, ratio 1.48 to 311.8 us (2-thread
+ * floor 314.3 us: 1.01x, CPU ratio 1.47) -- the floor itself moved 30 %
+ * between the two runs.  verify-election's own user CPU, the two builds
+ * alternated on the 10k record (3 pairs): 5.73 / 5.70 / 4.79 s before,
+ * 4.70 / 5.23 / 4.09 s after; 100k: 45.8 s before, 37.7 s after.
+ * b64_decode (table-driven) 6.6 % -> 0.3 % of the profile (perf, 10k).
+ * Check 4 now has two windows: N threads verify one while the main
+ * thread reads the next and reports the one before.
+ *
  * Usage: bench_verify [N [threads]]   (defaults 20000, all cores; N >= 2)
  * With BENCH_SCALE_CACHE=DIR the record is built once in
  * DIR/N-o<options>-<key> and reused by later runs (scripts/bench-scale);
@@ -360,25 +405,62 @@ static void build_record(const char *dir, size_t N, size_t nopt, unsigned nthrea
 	rec_free(el);
 }
 
-/* The floor: decode + batch verification (BATCH per batch, one thread) of
- * the first nf ballots of s1's record, read with srec_stream; CPU seconds
- * per ballot. */
-static double measure_floor(const char *recdir, size_t nf)
+/* One thread's share of the floor: decode + batch verification (BATCH per
+ * batch) of ballots [from, to). */
+typedef struct floor_arg {
+	const ballot_style *st;
+	const point *K;
+	const point_table *Kt;
+	uint8_t **enc;
+	size_t *len, from, to;
+	double wall; /* its wall seconds */
+} floor_arg;
+
+static void *floor_share(void *arg)
+{
+	floor_arg *a = arg;
+	double w0 = wall_s();
+	for (size_t s = a->from; s < a->to; s += BATCH) {
+		size_t n = a->to - s < BATCH ? a->to - s : BATCH, bad;
+		ballot *bs[BATCH];
+		for (size_t k = 0; k < n; k++)
+			check(ballot_decode(a->st, a->enc[s + k], a->len[s + k], &bs[k]), "decode",
+			      NULL);
+		check(ballot_verify_batch_enc(a->st, a->K, a->Kt, (const ballot *const *)bs,
+		                              (const uint8_t *const *)a->enc + s, a->len + s, n,
+		                              NULL, &bad, NULL, 0),
+		      "batch verify", NULL);
+		for (size_t k = 0; k < n; k++)
+			ballot_free(bs[k]);
+	}
+	a->wall = wall_s() - w0;
+	return NULL;
+}
+
+/* The floor: decode + batch verification (BATCH per batch) of the first
+ * nthr x nf ballots of s1's record, read with srec_stream, on nthr threads
+ * at once, each verifying its own nf (1: the single-thread floor; nthr:
+ * the same number of threads as the run, which on a shared host costs
+ * more per ballot than one alone: the cores' shared caches, memory
+ * bandwidth and the host's other tenants).  CPU seconds per ballot (all
+ * threads' CPU over all ballots). */
+static double measure_floor_n(const char *recdir, size_t nf, unsigned nthr)
 {
 	char msg[768] = "", path[1500];
 	rec_election *el = NULL;
 	ballot_style *st = NULL;
 	point *K = NULL;
 	srec_stream *rs = NULL;
+	size_t want = nf * nthr;
 	check(rec_open(&el, recdir, msg, sizeof msg), "open", msg);
 	check(rec_ballot_style(el, &st, msg, sizeof msg), "style", msg);
 	check(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), "joint key", msg);
 	point_table *Kt = point_table_new(K);
-	uint8_t **enc = calloc(nf, sizeof *enc);
-	size_t *len = calloc(nf, sizeof *len), got = 0;
+	uint8_t **enc = calloc(want, sizeof *enc);
+	size_t *len = calloc(want, sizeof *len), got = 0;
 	snprintf(path, sizeof path, "%s/stations/s1/station-record.json", recdir);
 	check(srec_stream_open(&rs, path, 0, msg, sizeof msg), "record", msg);
-	while (got < nf) {
+	while (got < want) {
 		srec_ballot b;
 		int end = 0;
 		check(srec_stream_next(rs, &b, &end, msg, sizeof msg), "read", msg);
@@ -389,19 +471,19 @@ static double measure_floor(const char *recdir, size_t nf)
 		len[got++] = b.len;
 	}
 	srec_stream_free(rs);
+	pthread_t th[64];
+	floor_arg fa[64];
+	if (nthr > 64)
+		nthr = 64;
 	double c0 = cpu_s();
-	for (size_t s = 0; s < got; s += BATCH) {
-		size_t n = got - s < BATCH ? got - s : BATCH, bad;
-		ballot *bs[BATCH];
-		for (size_t k = 0; k < n; k++)
-			check(ballot_decode(st, enc[s + k], len[s + k], &bs[k]), "decode", NULL);
-		check(ballot_verify_batch_enc(st, K, Kt, (const ballot *const *)bs,
-		                              (const uint8_t *const *)enc + s, len + s, n, NULL,
-		                              &bad, NULL, 0),
-		      "batch verify", NULL);
-		for (size_t k = 0; k < n; k++)
-			ballot_free(bs[k]);
+	for (unsigned t = 0; t < nthr; t++) {
+		fa[t] = (floor_arg){st, K, Kt, enc, len, got * t / nthr, got * (t + 1) / nthr, 0};
+		if (t > 0 && pthread_create(&th[t], NULL, floor_share, &fa[t]) != 0)
+			check(Q_ERR_NOMEM, "thread", NULL);
 	}
+	floor_share(&fa[0]);
+	for (unsigned t = 1; t < nthr; t++)
+		pthread_join(th[t], NULL);
 	double per = (cpu_s() - c0) / (double)(got ? got : 1);
 	for (size_t i = 0; i < got; i++)
 		free(enc[i]);
@@ -412,6 +494,11 @@ static double measure_floor(const char *recdir, size_t nf)
 	ballot_style_free(st);
 	rec_free(el);
 	return per;
+}
+
+static double measure_floor(const char *recdir, size_t nf)
+{
+	return measure_floor_n(recdir, nf, 1);
 }
 
 /* The cache's key (12 hex digits): this generator's version and the
@@ -547,9 +634,11 @@ int main(int argc, char **argv)
 	/* ---- the floor, in this run ---- */
 	size_t nf = N < 1024 ? N : 1024; /* enough for a stable per-ballot figure */
 	double floor_ballot = measure_floor(recdir, nf);
+	double floor_nt = measure_floor_n(recdir, nf, used);
 	if (getenv("BENCH_FLOOR_ONLY") != NULL) { /* the floor alone, e.g. to compare BATCH */
-		printf("floor (1 thread, %zu ballots, %d per batch): %.1f us/ballot\n", nf, BATCH,
-		       floor_ballot * 1e6);
+		printf("floor (1 thread, %zu ballots, %d per batch): %.1f us/ballot; %u threads at "
+		       "once (%zu ballots each): %.1f us/ballot\n",
+		       nf, BATCH, floor_ballot * 1e6, used, nf, floor_nt * 1e6);
 		if (tmp != NULL && getenv("BENCH_VERIFY_KEEP") == NULL)
 			test_rmtree(tmp);
 		free(tmp);
@@ -566,6 +655,7 @@ int main(int argc, char **argv)
 		       vr.status);
 		cached_record(base, N, nopt, used, 1);
 		floor_ballot = measure_floor(recdir, nf);
+		floor_nt = measure_floor_n(recdir, nf, used);
 		vr = launch(0, &ra);
 	}
 	child_res tr = launch(1, &ra);
@@ -591,8 +681,14 @@ int main(int argc, char **argv)
 	printf("floor (this run, 1 thread, %zu ballots, %d per batch): decode + batch verify %.1f "
 	       "us/ballot\n",
 	       nf, BATCH, floor_ballot * 1e6);
+	printf("floor (this run, %u threads at once, %zu ballots each): %.1f us/ballot (%.2f x the "
+	       "1-thread floor)\n",
+	       used, nf, floor_nt * 1e6, floor_nt / floor_ballot);
 	printf("%-40s %9.2f s   floor %7.2f s   ratio %5.2f\n", "verify-election, wall", t_wall,
 	       fl_wall, t_wall / fl_wall);
+	printf("%-40s %9.2f s   floor %7.2f s   ratio %5.2f  (CPU ratio %.2f)\n",
+	       "  against the N-thread floor", t_wall, floor_nt * (double)N / used,
+	       t_wall / (floor_nt * (double)N / used), t_cpu / (floor_nt * (double)N));
 	printf("%-40s %9.1f us  floor %7.1f us  ratio %5.2f\n", "  per ballot, CPU (all threads)",
 	       t_cpu * 1e6 / (double)N, floor_ballot * 1e6, t_cpu / (double)N / floor_ballot);
 	printf("%-40s %9ld KB  (%.2f KB per ballot)\n", "peak RSS of verify-election", rss,
@@ -613,11 +709,12 @@ int main(int argc, char **argv)
 	/* wall ratios mean little on a loaded machine (the floor is CPU
 	 * time): the CPU ratios follow each, and the tally's own peak RSS */
 	double fl_cpu = floor_ballot * (double)N;
+	double fn_cpu = floor_nt * (double)N, fn_wall = fn_cpu / used;
 	printf("%zu ballots: verify %.2f s (floor %.2f s, ratio %.2f; CPU %.2f s, ratio %.2f), "
 	       "tally %.2f s (ratio %.2f; CPU %.2f s, ratio %.2f; peak RSS %.1f MB), peak RSS "
-	       "%.1f MB\n",
+	       "%.1f MB; floor %ut %.2f s (verify ratio %.2f; CPU ratio %.2f)\n",
 	       N, t_wall, fl_wall, t_wall / fl_wall, t_cpu, t_cpu / fl_cpu, y_wall,
 	       y_wall / fl_wall, y_cpu, y_cpu / fl_cpu, (double)y_rss / 1024.0,
-	       (double)rss / 1024.0);
+	       (double)rss / 1024.0, used, fn_wall, t_wall / fn_wall, t_cpu / fn_cpu);
 	return 0;
 }

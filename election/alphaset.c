@@ -155,6 +155,8 @@ struct alphasort {
 	size_t nruns;
 	uint64_t count, written;
 	int done;
+	int iter; /* alphasort_next's merge: 1 in memory (buf), 2 over the runs */
+	size_t ipos; /* iter 1: next item of buf */
 };
 
 static int cmp_item_full(const alphasort_item *a, const alphasort_item *b, int full)
@@ -398,4 +400,57 @@ out:
 	if (ndup != NULL)
 		*ndup = nd;
 	return e;
+}
+
+qerr alphasort_next(alphasort *s, alphasort_item *out, int *end)
+{
+	qerr e = Q_OK;
+	*end = 0;
+	if (s == NULL || out == NULL)
+		return Q_ERR_ARG;
+	if (!s->iter) {
+		if (s->done)
+			return Q_ERR_STATE;
+		s->done = 1;
+		if (s->nruns == 0) {
+			qsort(s->buf, s->len, sizeof *s->buf, s->full ? cmp_full : cmp_part);
+			s->iter = 1;
+		} else {
+			if ((e = spill(s)) != Q_OK)
+				return e;
+			free(s->buf); /* the runs' read buffers take its place */
+			s->buf = NULL;
+			for (size_t i = 0; i < s->nruns; i++)
+				if ((s->runs[i].buf = malloc(RUN_READ * sizeof(alphasort_item))) ==
+				    NULL)
+					return Q_ERR_NOMEM;
+			s->iter = 2;
+		}
+	}
+	if (s->iter == 1) {
+		if (s->ipos == s->len) {
+			*end = 1;
+			return Q_OK;
+		}
+		*out = s->buf[s->ipos++];
+		return Q_OK;
+	}
+	const alphasort_item *best = NULL;
+	size_t bi = 0;
+	for (size_t i = 0; i < s->nruns; i++) {
+		const alphasort_item *h = run_head(s, &s->runs[i], &e);
+		if (e != Q_OK)
+			return e;
+		if (h != NULL && (best == NULL || cmp_item_full(h, best, s->full) < 0)) {
+			best = h;
+			bi = i;
+		}
+	}
+	if (best == NULL) {
+		*end = 1;
+		return Q_OK;
+	}
+	*out = *best;
+	s->runs[bi].pos++;
+	return Q_OK;
 }

@@ -107,6 +107,13 @@ Q_MUST_CHECK qerr alphasort_add(alphasort *s, const uint8_t key[ALPHASORT_KEY_LE
  * number of calls.  Once only.  Q_ERR_NOMEM, Q_ERR_IO. */
 Q_MUST_CHECK qerr alphasort_dups(alphasort *s, alphasort_dup_fn fn, void *ctx, uint64_t *ndup);
 
+/* Instead of alphasort_dups: every item in sorted order (key, then tag
+ * if full, then ref), one per call; *end = 1 (and *out unchanged) after
+ * the last.  The first call sorts; memory stays within mem + 64 KiB per
+ * run (the buffer is freed once the items are in runs).  Q_ERR_NOMEM,
+ * Q_ERR_IO, Q_ERR_STATE after alphasort_dups. */
+Q_MUST_CHECK qerr alphasort_next(alphasort *s, alphasort_item *out, int *end);
+
 /* Items added; runs written to the temporary file so far. */
 uint64_t alphasort_count(const alphasort *s);
 size_t alphasort_runs(const alphasort *s);

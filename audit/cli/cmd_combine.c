@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * quorum-audit combine RECORD_DIR VKEY PARTIAL... [--json] [--threads N]
+ * quorum-audit combine RECORD_DIR VKEY PARTIAL... [--json] [--jobs N]
  * The combine step of a verification split by station (V-16): each
  * PARTIAL is a station's partial result written by `verify-election
  * --station S --partial FILE --key KEY` (a signed note); every one must
@@ -24,13 +24,14 @@
 #include "banned.h"
 
 static const char usage[] =
-    "RECORD_DIR VKEY PARTIAL... [--json] [--threads N]\n"
+    "RECORD_DIR VKEY PARTIAL... [--json] [--jobs N]\n"
     "Combine stations' partial results (verify-election --station S --partial\n"
     "FILE --key KEY, each signed by VKEY) into the verification of the whole\n"
     "record: the partials' ballot sums must add up to the published aggregate,\n"
     "tracking codes and ciphertexts are compared across stations, and every\n"
     "other check runs as in verify-election (V-16).  A station without a\n"
-    "partial is verified here.";
+    "partial is verified here.  The ballots it verifies are verified on --jobs N\n"
+    "cores (N threads; --threads N is the same; default: every online CPU).";
 
 #define MAX_PARTIAL (64u * 1024u)
 
@@ -76,10 +77,12 @@ int cmd_combine(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
 			json = 1;
-		} else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+		} else if ((strcmp(argv[i], "--jobs") == 0 || strcmp(argv[i], "--threads") == 0) &&
+		           i + 1 < argc) {
 			uint64_t t;
 			if (!cli_parse_u64(argv[++i], &t) || t == 0 || t > 16) {
-				cli_err("combine", "--threads needs an integer from 1 to 16");
+				cli_err("combine",
+				        "--jobs (or --threads) needs an integer from 1 to 16");
 				goto out;
 			}
 			o.threads = (unsigned)t;

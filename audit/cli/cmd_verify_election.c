@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * quorum-audit verify-election RECORD_DIR [--json] [--full-crosscheck]
- *                                          [--sample N] [--seed HEX] [--threads N]
+ *                                          [--sample N] [--seed HEX] [--jobs N]
  *                                          [--fingerprints FILE] [--previous DIR]
  *                                          [--roll FILE]
  * The observers' end-to-end check of an election record
@@ -20,7 +20,7 @@
 #include "banned.h"
 
 static const char usage[] =
-    N_("RECORD_DIR [--json] [--full-crosscheck] [--sample N] [--seed HEX] [--threads N]\n"
+    N_("RECORD_DIR [--json] [--full-crosscheck] [--sample N] [--seed HEX] [--jobs N]\n"
        "Re-verify a whole election record: parameters and base hash, trustees'\n"
        "commitments and joint key, station records and logs, every ballot,\n"
        "reconciliation, the aggregate, the decryption, challenged ballots, the\n"
@@ -30,7 +30,8 @@ static const char usage[] =
        "(64 hex digits) draws it from that seed instead, so that a run's sample\n"
        "can be reproduced exactly (docs/spec/verify.md V-12).  One line per check;\n"
        "--json for the machine-readable report (V-13).  Ballots are verified on\n"
-       "--threads threads (default: every online CPU).\n"
+       "--jobs N cores (N threads; --threads N is the same; default: every\n"
+       "online CPU).\n"
        "--fingerprints FILE: the trustees' fingerprints as written down at the key\n"
        "ceremony (lines \"<i> <fingerprint>\"); check 2 then also fails for any\n"
        "trustee whose signing key in the record has another fingerprint.\n"
@@ -133,11 +134,12 @@ int cmd_verify_election(int argc, char **argv)
 				return CLI_ERR;
 			}
 			have_seed = 1;
-		} else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+		} else if ((strcmp(argv[i], "--jobs") == 0 || strcmp(argv[i], "--threads") == 0) &&
+		           i + 1 < argc) {
 			uint64_t t;
 			if (!cli_parse_u64(argv[++i], &t) || t == 0 || t > 16) {
 				cli_err("verify-election",
-				        "--threads needs an integer from 1 to 16");
+				        "--jobs (or --threads) needs an integer from 1 to 16");
 				return CLI_ERR;
 			}
 			o.threads = (unsigned)t;

@@ -19,7 +19,7 @@ CLI_COMMAND("check-consistency", cmd_check_consistency, N_("VKEY OLD NEW PROOF  
 CLI_COMMAND("verify", cmd_verify, N_("DIR                         re-hash and check the whole log"))
 CLI_COMMAND("cosign", cmd_cosign, N_("STATE KEY CHECKPOINT [PROOF] witness: check and cosign"))
 CLI_COMMAND("witness-key", cmd_witness_key, N_("NAME KEYFILE                create a witness (cosigning) key"))
-CLI_COMMAND("verify-election", cmd_verify_election, N_("RECORD_DIR [--json]         re-verify a whole election record"))
+CLI_COMMAND("verify-election", cmd_verify_election, N_("RECORD_DIR [--json] [--jobs N] re-verify a whole election record"))
 CLI_COMMAND("combine", cmd_combine, N_("RECORD_DIR VKEY PARTIAL...  combine stations' partial verifications"))
 CLI_COMMAND("checked-in", cmd_checked_in, N_("RECORD ROLL-ID              at which station was ROLL-ID checked in?"))
 CLI_COMMAND("find", cmd_find, N_("LOG TRACKING-CODE           a receipt's log index and inclusion proof"))

@@ -155,3 +155,75 @@ Test(encoding, base64_strict_rejects)
 		             bad[i]);
 	}
 }
+
+/* The table-driven decoder: every byte value in every position of a
+ * non-final quad and of the final one is accepted exactly when it is one
+ * of the 64 digits ('=' only as padding at the end); every rejection case
+ * of a long input, wherever it sits; round trips of every length. */
+static int is_digit64(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/';
+}
+
+Test(encoding, base64_every_byte_in_every_position)
+{
+	uint8_t d[16];
+	size_t n;
+	for (int pos = 0; pos < 8; pos++)
+		for (int c = 0; c < 256; c++) {
+			char in[8];
+			memcpy(in, "QUJDQUJD", 8); /* "ABCABC" */
+			in[pos] = (char)c;
+			/* '=' is padding only in the last quad's last two places, and
+			 * "AB=D" or a lone "ABC=" with nonzero unused bits is not */
+			int ok = is_digit64(c);
+			if (c == '=' && pos == 7)
+				ok = 0; /* "QUJD=" ... "D=": D's low bits are not zero */
+			qerr e = b64_decode(d, &n, in, 8);
+			cr_assert_eq(e == Q_OK, ok, "byte 0x%02x at %d: %s", c, pos, qerr_str(e));
+		}
+	/* the padding forms, canonical or not */
+	cr_assert_eq(b64_decode(d, &n, "QUJDQQ==", 8), Q_OK);
+	cr_assert_eq(n, 4);
+	cr_assert_eq(b64_decode(d, &n, "QUJDQUI=", 8), Q_OK);
+	cr_assert_eq(n, 5);
+	cr_assert_eq(b64_decode(d, &n, "QUJDQR==", 8), Q_ERR_ENCODING); /* unused bits */
+	cr_assert_eq(b64_decode(d, &n, "QUJDQUJ=", 8), Q_ERR_ENCODING);
+	cr_assert_eq(b64_decode(d, &n, "QUJDQ===", 8), Q_ERR_ENCODING);
+	cr_assert_eq(b64_decode(d, &n, "QUJD====", 8), Q_ERR_ENCODING);
+	cr_assert_eq(b64_decode(d, &n, "QQ==QUJD", 8), Q_ERR_ENCODING); /* padding inside */
+	cr_assert_eq(b64_decode(d, &n, "QUJDQ=JD", 8), Q_ERR_ENCODING);
+	cr_assert_eq(b64_decode(d, &n, "QUJDQUJDQ", 9), Q_ERR_ENCODING); /* length */
+	cr_assert_eq(b64_decode(d, &n, "QUJDQUJ", 7), Q_ERR_ENCODING);
+	cr_assert_eq(b64_decode(d, &n, "QUJD-UJD", 8), Q_ERR_ENCODING); /* base64url */
+	cr_assert_eq(b64_decode(d, &n, "QUJD_UJD", 8), Q_ERR_ENCODING);
+	cr_assert_eq(b64_decode(d, &n, "QUJD\0UJD", 8), Q_ERR_ENCODING); /* NUL */
+}
+
+Test(encoding, base64_round_trips_and_late_faults)
+{
+	uint8_t in[400], d[400];
+	char enc[600];
+	for (size_t len = 0; len < sizeof in; len++) {
+		size_t n = 0;
+		for (size_t i = 0; i < len; i++)
+			in[i] = (uint8_t)(i * 131u + len * 7u + 3u);
+		b64_encode(enc, in, len);
+		size_t el = strlen(enc);
+		cr_assert_eq(b64_decode(d, &n, enc, el), Q_OK, "len %zu", len);
+		cr_assert_eq(n, len);
+		cr_assert(memcmp(d, in, len) == 0, "len %zu", len);
+		if (el < 8)
+			continue;
+		/* one bad byte anywhere (first, middle, in the last quad) */
+		size_t at[3] = {0, el / 2, el - 3};
+		for (int k = 0; k < 3; k++) {
+			char save = enc[at[k]];
+			enc[at[k]] = '*';
+			cr_assert_eq(b64_decode(d, &n, enc, el), Q_ERR_ENCODING, "len %zu at %zu",
+			             len, at[k]);
+			enc[at[k]] = save;
+		}
+	}
+}

@@ -162,3 +162,55 @@ Test(alphasort, full_key_compares_the_tag)
 	cr_assert(has_pair(&got, 1, 3));
 	alphasort_free(s);
 }
+
+/* alphasort_next: every item once, in (key, tag, ref) order, from memory
+ * and from ~100 runs on disk; then the end, and no second pass. */
+static void next_case(size_t mem, size_t want_runs_min)
+{
+	alphasort *s = alphasort_new(mem, 1);
+	uint8_t key[ALPHASORT_KEY_LEN] = {0}, tag[ALPHASORT_KEY_LEN] = {0};
+	alphasort_item it, prev;
+	uint64_t n = 0;
+	int end = 0;
+	cr_assert_not_null(s);
+	for (uint64_t i = 0; i < 10000; i++) {
+		/* keys in a scrambled order, each twice with two tags/refs */
+		uint64_t k = (i * 7919u) % 5000u;
+		key[0] = (uint8_t)(k >> 8);
+		key[1] = (uint8_t)k;
+		tag[15] = (uint8_t)(i & 1);
+		cr_assert_eq(alphasort_add(s, key, tag, 10000 - i), Q_OK);
+	}
+	cr_assert_geq(alphasort_runs(s), want_runs_min);
+	for (;;) {
+		cr_assert_eq(alphasort_next(s, &it, &end), Q_OK);
+		if (end)
+			break;
+		if (n > 0) {
+			int r = memcmp(prev.key, it.key, ALPHASORT_KEY_LEN);
+			if (r == 0)
+				r = memcmp(prev.tag, it.tag, ALPHASORT_KEY_LEN);
+			if (r == 0)
+				r = prev.ref < it.ref ? -1 : 1;
+			cr_assert_lt(r, 0, "item %llu out of order", (unsigned long long)n);
+		}
+		prev = it;
+		n++;
+	}
+	cr_assert_eq(n, 10000);
+	cr_assert_eq(alphasort_next(s, &it, &end), Q_OK);
+	cr_assert_eq(end, 1);
+	cr_assert_eq(alphasort_dups(s, NULL, NULL, NULL), Q_ERR_STATE);
+	cr_assert_eq(alphasort_add(s, key, tag, 1), Q_ERR_STATE);
+	alphasort_free(s);
+}
+
+Test(alphasort, next_in_order_from_runs_on_disk)
+{
+	next_case(4096, 50);
+}
+
+Test(alphasort, next_in_order_in_memory)
+{
+	next_case(0, 0);
+}

@@ -2017,6 +2017,22 @@ Test(verify, checked_in_at_two_stations)
 	checked_in_case("s2", l, "roll id V0003 is checked in at two stations (s1 and s2)");
 }
 
+/* Two of s1's voters also in s2's list: both pairs named, by id (the ids
+ * are read again from the records: V-14 keeps none), with both stations. */
+Test(verify, checked_in_two_ids_at_two_stations)
+{
+	json_t *l = checked_in_of("s2");
+	json_array_remove(l, json_array_size(l) - 1);
+	json_array_remove(l, json_array_size(l) - 1);
+	json_array_insert_new(l, 0, json_string("V0004"));
+	json_array_insert_new(l, 0, json_string("V0002"));
+	checked_in_case("s2", l, "roll id V0002 is checked in at two stations (s1 and s2)");
+	ve_report rep;
+	(void)first_failure(&rep);
+	cr_assert_not_null(detail_with(&rep, VE_RECONCILE,
+	                               "roll id V0004 is checked in at two stations (s1 and s2)"));
+}
+
 /* quorum-audit checked-in RECORD ROLL-ID: its exit codes and answers. */
 static int run_lookup(const char *args, char **out)
 {
@@ -2915,6 +2931,118 @@ Test(verify, ballots_not_in_tracking_code_order)
 	                "(P-7.1)");
 }
 
+/* Index of the ballot with b's tracking code in the array a, or -1. */
+static long code_index(const json_t *a, const json_t *b)
+{
+	const char *want = json_string_value(json_object_get(b, "tracking_code"));
+	for (size_t i = 0; i < json_array_size(a); i++)
+		if (strcmp(
+		        json_string_value(json_object_get(json_array_get(a, i), "tracking_code")),
+		        want) == 0)
+			return (long)i;
+	return -1;
+}
+
+static const char *code_of(const json_t *b)
+{
+	return json_string_value(json_object_get(b, "tracking_code"));
+}
+
+/* Index in a of its smallest (dir -1) or largest (dir 1) tracking code. */
+static size_t code_extreme(const json_t *a, int dir)
+{
+	size_t best = 0;
+	for (size_t i = 1; i < json_array_size(a); i++)
+		if (dir * strcmp(code_of(json_array_get(a, i)), code_of(json_array_get(a, best))) >
+		    0)
+			best = i;
+	return best;
+}
+
+/* A ballot moved from one station's record into the other's, both
+ * re-signed, no log changed: the receiving record has a ballot its log
+ * does not (named by index), the giving station's log a ballot-cast entry
+ * its record does not (named by count).  out_of_order: the receiving
+ * record is written with its largest code first, then the moved ballot
+ * (a smaller code), then the rest in descending order, so that every
+ * lookup after the first is out of order (V-14: looked up once the
+ * station is done, from its log read again) and only the moved one is
+ * missing. */
+static void moved_ballot_case(int out_of_order)
+{
+	char want[300];
+	json_t *r[2] = {station_json("s1"), station_json("s2")};
+	const char *sid[2] = {"s1", "s2"};
+	json_t *a[2] = {json_object_get(r[0], "ballots"), json_object_get(r[1], "ballots")};
+	/* from the station whose smallest code is below the other's largest */
+	size_t from = strcmp(code_of(json_array_get(a[0], code_extreme(a[0], -1))),
+	                     code_of(json_array_get(a[1], code_extreme(a[1], 1)))) < 0
+	                  ? 0
+	                  : 1,
+	       to = 1 - from;
+	size_t bi = code_extreme(a[from], -1), nfrom = json_array_size(a[from]), nto;
+	json_t *b = json_incref(json_array_get(a[from], bi));
+	json_array_remove(a[from], bi);
+	json_object_set_new(json_object_get(r[from], "counts"), "cast",
+	                    json_integer((json_int_t)nfrom - 1));
+	resign_station(sid[from], r[from], NULL, 0);
+	if (!out_of_order) {
+		json_array_append(a[to], b);
+		resign_station(sid[to], r[to], NULL, 0); /* sorts */
+	} else {
+		char kf[1400];
+		note_signer ns;
+		json_t *up = sorted_by_code(json_incref(a[to]));
+		json_t *down = json_array();
+		for (size_t i = json_array_size(up); i-- > 0;) {
+			json_array_append(down, json_array_get(up, i));
+			if (i == json_array_size(up) - 1)
+				json_array_append(down, b); /* below the first: out of order */
+		}
+		json_decref(up);
+		json_object_set_new(r[to], "ballots", down);
+		snprintf(kf, sizeof kf, "%s/%s.key", keys, sid[to]);
+		load_signer(&ns, kf);
+		write_signed(rec, sid[to], r[to], &ns);
+		note_signer_wipe(&ns);
+	}
+	nto = json_array_size(json_object_get(r[to], "ballots"));
+	long k = code_index(json_object_get(r[to], "ballots"), b);
+	cr_assert_geq(k, 0);
+	cr_assert(!out_of_order || (k == 1 && nto >= 3));
+	ve_report rep;
+	cr_assert_eq(first_failure(&rep), VE_BALLOTS);
+	const ve_check *kb = &rep.checks[VE_BALLOTS - 1];
+	snprintf(want, sizeof want,
+	         "stations/%s/station-record.json: ballots[%ld]: not a ballot-cast entry of the "
+	         "station's log",
+	         sid[to], k);
+	cr_assert_not_null(detail_with(&rep, VE_BALLOTS, want), "%s", kb->detail[0]);
+	snprintf(want, sizeof want,
+	         "stations/%s: the log has %zu ballot-cast entries, the record %zu valid",
+	         sid[from], nfrom, nfrom - 1);
+	cr_assert_not_null(detail_with(&rep, VE_BALLOTS, want), "%s", kb->detail[0]);
+	/* nothing else: every other ballot was found in its log */
+	cr_assert_eq(kb->failed, out_of_order ? 3u : 2u, "%zu failures: %s / %s / %s", kb->failed,
+	             kb->detail[0], kb->ndetails > 1 ? kb->detail[1] : "",
+	             kb->ndetails > 2 ? kb->detail[2] : "");
+	if (out_of_order)
+		cr_assert_not_null(detail_with(&rep, VE_BALLOTS, "not in ascending tracking-code"));
+	json_decref(b);
+	json_decref(r[0]);
+	json_decref(r[1]);
+}
+
+Test(verify, record_ballot_not_in_its_log_and_log_cast_not_in_its_record)
+{
+	moved_ballot_case(0);
+}
+
+Test(verify, ballot_not_in_the_log_found_in_a_record_out_of_order)
+{
+	moved_ballot_case(1);
+}
+
 Test(verify, station_log_origin_not_the_rule)
 {
 	/* a station log whose key names another origin */
@@ -3131,7 +3259,7 @@ Test(verify, split_by_station_local_jobs)
 	                   "'%s' init obs --origin observer/test >/dev/null && "
 	                   "printf 's1\\ns2\\n' | xargs -P 2 -I{} '%s' verify-election '%s' "
 	                   "--station {} --partial {}.partial --key obs/key --threads 1 && "
-	                   "'%s' combine '%s' obs/vkey s1.partial s2.partial",
+	                   "'%s' combine '%s' obs/vkey s1.partial s2.partial --jobs 2",
 	                   tmp, bin, bin, rec, bin, rec);
 	cr_assert_eq(st, 0, "%s", out);
 	cr_assert(strstr(out, "VERIFIED") != NULL, "%s", out);
@@ -3145,6 +3273,40 @@ Test(verify, split_by_station_local_jobs)
 	cr_assert(strstr(out, "s1.partial: not a partial result signed by the given key") != NULL,
 	          "%s", out);
 	free(out);
+}
+
+/* --jobs N (issue 13: "uses N cores"; --threads N the same) on both
+ * commands: accepted 1..16, refused otherwise naming the option, in
+ * --help. */
+Test(verify, cli_jobs_option)
+{
+	const char *bin = getenv("QUORUM_AUDIT");
+	char *out = NULL;
+	cr_assert_not_null(bin);
+	static const struct {
+		const char *cmd, *args; /* quorum-audit cmd RECORD args */
+		int status;
+		const char *needle;
+	} cases[] = {
+	    {"verify-election", "--jobs 2", 0, "VERIFIED"},
+	    {"verify-election", "--threads 1", 0, "VERIFIED"},
+	    {"verify-election", "--jobs 0", 2,
+	     "--jobs (or --threads) needs an integer from 1 to 16"},
+	    {"verify-election", "--jobs 17", 2, "--jobs (or --threads) needs an integer"},
+	    {"verify-election", "--threads x", 2, "--jobs (or --threads) needs an integer"},
+	    {"verify-election", "--help", 0, "[--jobs N]"},
+	    {"combine", "--jobs 0 x y", 2, "--jobs (or --threads) needs an integer from 1 to 16"},
+	    {"combine", "--help", 0, "--jobs N"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int st = sh_status(&out, "LANG=C LANGUAGE=C QUORUM_NO_PROGRESS=1 '%s' %s '%s' %s",
+		                   bin, cases[i].cmd, rec, cases[i].args);
+		cr_assert_eq(st, cases[i].status, "%s %s: %d: %s", cases[i].cmd, cases[i].args, st,
+		             out);
+		cr_assert(strstr(out, cases[i].needle) != NULL, "%s %s: no \"%s\" in: %s",
+		          cases[i].cmd, cases[i].args, cases[i].needle, out);
+		free(out);
+	}
 }
 
 /* A station's partial result, made by the library (no signature). */
