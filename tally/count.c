@@ -415,9 +415,75 @@ static void log_match_cb(void *ctx, const alphasort_item *first, const alphasort
 	}
 }
 
-/* R-5 (7): the station log.  Its ballot-cast entries go into logcodes
- * beside the record's; its named-vote entries (V-7.1) are checked in the
- * same read against checked_in (the first fault kept in p->named_e). */
+/* The reading of a station log's entries (R-5 (7), (10), P-6, V-7.1), as
+ * log_verify_visit hands them over: the first fault is kept (reported
+ * after the log itself verified, as when the log was verified first and
+ * read after), the entries after it are not looked at. */
+static qerr sort_fail(qerr e, char *msg, size_t msgsz);
+
+typedef struct log_reader {
+	tally_pass *p;
+	const char *sid;
+	station_data *sd;
+	alphasort *logcodes;
+	const json_t *checked_in;
+	size_t tl, ncodes, nroll;
+	uint64_t nopened, nclosed, closed_at;
+	qerr fault; /* the first fault of an entry (msg in fmsg) */
+	char fmsg[768];
+	qerr fatal; /* memory or the sort's file: stops the read */
+} log_reader;
+
+static qerr log_reader_entry(void *ctx, uint64_t i, const uint8_t *buf, size_t len)
+{
+	log_reader *r = ctx;
+	tally_pass *p = r->p;
+	const rec_election *el = p->el;
+	const char *sid = r->sid;
+	const uint8_t *pp;
+	size_t pl;
+	qerr e;
+	if (r->fault != Q_OK)
+		return Q_OK;
+	if (len > r->tl && memcmp(buf, TALLY_ENTRY_CAST, r->tl) == 0 && buf[r->tl] == '\n') {
+		uint8_t code[BALLOT_CODE_LEN];
+		ballot_tracking_code(code, p->st, buf + r->tl + 1, len - r->tl - 1);
+		if ((e = alphasort_add(r->logcodes, code, code + ALPHASORT_KEY_LEN, LOG_REF + i)) !=
+		    Q_OK)
+			return r->fatal = e;
+		r->ncodes++;
+	} else if ((pp = entry_payload(buf, len, SREC_ENTRY_CLOSED, &pl)) != NULL) {
+		r->nclosed++;
+		r->closed_at = i;
+	} else if ((pp = entry_payload(buf, len, SREC_ENTRY_OPENED, &pl)) != NULL) {
+		char why[400];
+		r->nopened++;
+		if ((e = srec_opened_check(pp, pl, sid, el->manifest->hash, r->sd->registered, why,
+		                           sizeof why)) != Q_OK)
+			r->fault = rec_fail(e, r->fmsg, sizeof r->fmsg,
+			                    _("station %s: log entry %llu: %s"), sid,
+			                    (unsigned long long)i, why);
+	} else if ((pp = entry_payload(buf, len, NAMED_ENTRY_TAG, &pl)) != NULL) {
+		/* V-7.1, checked in this read (tally_named_collect
+		 * reads the logs again for decrypt and report) */
+		char why[400];
+		if (p->has_named && p->named_e == Q_OK &&
+		    (p->named_e = named_tally_add(&p->nt, el->manifest, sid, i, r->checked_in, pp,
+		                                  pl, why, sizeof why)) != Q_OK)
+			snprintf(p->named_msg, sizeof p->named_msg, "%s (V-7.1)", why);
+	} else {
+		r->fault =
+		    check_roll_entry(el, sid, i, buf, len, &r->nroll, r->fmsg, sizeof r->fmsg);
+	}
+	return Q_OK;
+}
+
+/* R-5 (7): the station log, read once (log_verify_visit): verified
+ * (A-3.5) while its ballot-cast entries go into logcodes beside the
+ * record's and its named-vote entries (V-7.1) are checked against
+ * checked_in (the first fault kept in p->named_e).  In the order of
+ * R-5: the log's own faults, its size and root against the record's,
+ * then the first fault among its entries. */
 static qerr check_station_log(tally_pass *p, const char *sid, const note_verifier *vk,
                               uint64_t size, const uint8_t root[32], uint64_t close_index,
                               station_data *sd, alphasort *logcodes, const json_t *checked_in,
@@ -426,16 +492,20 @@ static qerr check_station_log(tally_pass *p, const char *sid, const note_verifie
 	const rec_election *el = p->el;
 	char path[REC_PATH_MAX], lmsg[LOG_MSG_MAX];
 	audit_log *lg = NULL;
-	uint8_t *buf = NULL;
 	merkle_hash r;
-	size_t ncodes = 0, nroll = 0;
-	uint64_t nopened = 0, nclosed = 0, closed_at = 0;
 	const note_verifier *lvk;
 	log_match lm;
+	log_reader rd;
 	qerr e;
-	size_t tl = strlen(TALLY_ENTRY_CAST);
 
 	memset(&lm, 0, sizeof lm);
+	memset(&rd, 0, sizeof rd);
+	rd.p = p;
+	rd.sid = sid;
+	rd.sd = sd;
+	rd.logcodes = logcodes;
+	rd.checked_in = checked_in;
+	rd.tl = strlen(TALLY_ENTRY_CAST);
 	if ((e = rec_path(path, sizeof path, el->dir, "stations/%s/log", sid)) != Q_OK)
 		return e;
 	{
@@ -459,7 +529,12 @@ static qerr check_station_log(tally_pass *p, const char *sid, const note_verifie
 		             sid);
 		goto out;
 	}
-	if ((e = log_verify(lg, NULL, NULL)) != Q_OK) {
+	e = log_verify_visit(lg, size, log_reader_entry, &rd, NULL, NULL);
+	if (rd.fatal != Q_OK) {
+		e = rd.fatal == Q_ERR_NOMEM ? rd.fatal : sort_fail(rd.fatal, msg, msgsz);
+		goto out;
+	}
+	if (e != Q_OK) {
 		e = rec_fail(e, msg, msgsz, _("station %s: its log does not verify: %s"), sid,
 		             log_error(lg));
 		goto out;
@@ -469,49 +544,12 @@ static qerr check_station_log(tally_pass *p, const char *sid, const note_verifie
 		             _("station %s: the record's log size/root do not match its log"), sid);
 		goto out;
 	}
-	if ((buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL) {
-		e = Q_ERR_NOMEM;
+	if (rd.fault != Q_OK) {
+		e = rec_fail(rd.fault, msg, msgsz, "%s", rd.fmsg);
 		goto out;
 	}
-	for (uint64_t i = 0; i < size; i++) {
-		size_t len;
-		if ((e = log_read_entry(lg, i, buf, &len)) != Q_OK) {
-			e = rec_fail(e, msg, msgsz, _("station %s: log entry %llu: %s"), sid,
-			             (unsigned long long)i, log_error(lg));
-			goto out;
-		}
-		const uint8_t *pp;
-		size_t pl;
-		if (len > tl && memcmp(buf, TALLY_ENTRY_CAST, tl) == 0 && buf[tl] == '\n') {
-			uint8_t code[BALLOT_CODE_LEN];
-			ballot_tracking_code(code, p->st, buf + tl + 1, len - tl - 1);
-			if ((e = alphasort_add(logcodes, code, code + ALPHASORT_KEY_LEN,
-			                       LOG_REF + i)) != Q_OK)
-				goto out;
-			ncodes++;
-		} else if ((pp = entry_payload(buf, len, SREC_ENTRY_CLOSED, &pl)) != NULL) {
-			nclosed++;
-			closed_at = i;
-		} else if ((pp = entry_payload(buf, len, SREC_ENTRY_OPENED, &pl)) != NULL) {
-			char why[400];
-			nopened++;
-			if ((e = srec_opened_check(pp, pl, sid, el->manifest->hash, sd->registered,
-			                           why, sizeof why)) != Q_OK) {
-				e = rec_fail(e, msg, msgsz, _("station %s: log entry %llu: %s"),
-				             sid, (unsigned long long)i, why);
-				goto out;
-			}
-		} else if ((pp = entry_payload(buf, len, NAMED_ENTRY_TAG, &pl)) != NULL) {
-			/* V-7.1, checked in this read (tally_named_collect
-			 * reads the logs again for decrypt and report) */
-			char why[400];
-			if (p->has_named && p->named_e == Q_OK &&
-			    (p->named_e = named_tally_add(&p->nt, el->manifest, sid, i, checked_in,
-			                                  pp, pl, why, sizeof why)) != Q_OK)
-				snprintf(p->named_msg, sizeof p->named_msg, "%s (V-7.1)", why);
-		} else if ((e = check_roll_entry(el, sid, i, buf, len, &nroll, msg, msgsz)) != Q_OK)
-			goto out;
-	}
+	size_t ncodes = rd.ncodes, nroll = rd.nroll;
+	uint64_t nopened = rd.nopened, nclosed = rd.nclosed, closed_at = rd.closed_at;
 	if (nopened == 0) {
 		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
 		             _("station %s: its log has no poll-opened entry (P-6, V-5.5)"), sid);
@@ -568,7 +606,6 @@ static qerr check_station_log(tally_pass *p, const char *sid, const note_verifie
 	}
 	e = Q_OK;
 out:
-	free(buf);
 	log_close(lg);
 	return e;
 }
