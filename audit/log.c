@@ -918,6 +918,12 @@ out:
 
 qerr log_verify(audit_log *lg, uint64_t *nentries, size_t *ncheckpoints)
 {
+	return log_verify_visit(lg, 0, NULL, NULL, nentries, ncheckpoints);
+}
+
+qerr log_verify_visit(audit_log *lg, uint64_t upto, log_visit_fn visit, void *ctx,
+                      uint64_t *nentries, size_t *ncheckpoints)
+{
 	qerr e = Q_OK;
 	uint8_t *buf = NULL;
 	uint64_t *sizes = NULL;
@@ -982,6 +988,12 @@ qerr log_verify(audit_log *lg, uint64_t *nentries, size_t *ncheckpoints)
 		    memcmp(h, want, MERKLE_HASH_LEN) != 0) {
 			setmsg(lg, "entries: entry %" PRIu64 " does not match its leaf hash", i);
 			e = Q_ERR_CORRUPT;
+			goto out;
+		}
+		/* the entry as verified, to the caller's reader (one read) */
+		if (visit != NULL && i < upto &&
+		    (e = visit(ctx, i, buf + p + HDR_LEN, l)) != Q_OK) {
+			setmsg(lg, "entry %" PRIu64 ": stopped by the reader", i);
 			goto out;
 		}
 		p += HDR_LEN + l;

@@ -150,4 +150,26 @@ Q_MUST_CHECK qerr log_prove_consistency(const audit_log *lg, uint64_t old_size, 
  */
 Q_MUST_CHECK qerr log_verify(audit_log *lg, uint64_t *nentries, size_t *ncheckpoints);
 
+/*
+ * A reader of every entry, for log_verify_visit: entry index (len bytes,
+ * valid during the call only).  A value other than Q_OK stops the pass.
+ */
+typedef qerr (*log_visit_fn)(void *ctx, uint64_t index, const uint8_t *entry, size_t len);
+
+/*
+ * log_verify in the same one read of the entries file that hands each of the
+ * first `upto` entries (all of them if upto >= log_size) to visit, in index
+ * order, each only after its own hash matched its leaf: a caller that needs
+ * every entry reads the log once instead of verifying it and then reading it
+ * again.  The checks and errors are log_verify's.  A fault of a LATER entry
+ * (or of a checkpoint) is found after earlier entries were visited, so the
+ * visitor keeps what it concludes until this returns Q_OK (and should itself
+ * keep a fault it finds and return Q_OK, so the log's own faults, found over
+ * the whole log, are reported first).  If visit returns e != Q_OK the pass
+ * stops and e is returned, log_error() then naming the entry ("entry <i>:
+ * stopped by the reader").  visit NULL: log_verify.
+ */
+Q_MUST_CHECK qerr log_verify_visit(audit_log *lg, uint64_t upto, log_visit_fn visit, void *ctx,
+                                   uint64_t *nentries, size_t *ncheckpoints);
+
 #endif

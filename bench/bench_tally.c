@@ -34,6 +34,33 @@
  * tracking codes, before it; that costs one SHA-256 per ballot).
  *
  * Usage: bench_tally [N [U [threads]]]   (defaults 100000 2000 all cores)
+ *        bench_tally --record DIR [threads]   (default 2 threads)
+ *
+ * --record: tally_build on a built election record (what bench_verify's
+ * tally child runs; nothing is written, so a read-only cached record of
+ * scripts/bench-scale will do), beside bench_verify's floor measured in
+ * this process just before and just after it (decode +
+ * ballot_verify_batch_enc of station s1's first 1,024 ballots, 128 per
+ * batch, one thread): the CPU ratio is tally CPU / (N x floor).  For
+ * perf: perf record -g -- bench_tally --record DIR 2.
+ *
+ * Measured (issue 13, session 7, the tally's CPU beside bench_verify's
+ * floor of the same run; BENCH_OPTIONS=5 QUORUM_BUILD=<build>
+ * scripts/bench-scale 100000 2 on the cached 100,000-ballot record, old
+ * (main 2c41993) and new builds alternated, load 9-16 on the 2 cores):
+ *   old: tally CPU 34.21 s (floor 13.69 s x 2 threads, ratio 1.25), 34.29 s (ratio 1.32)
+ *   new: tally CPU 30.49 s (ratio 0.65: that run's floor, 471 us per
+ *        ballot, was inflated by the load), 31.88 s (ratio 1.11)
+ * Against the old runs' floors (260-274 us per ballot) the new CPU is
+ * 1.11-1.19x.  Where the old tally's CPU above the floor went (perf on
+ * --record, 100k): b64_decode 9 % (now a table, election/srec_stream.c),
+ * malloc/free ~4.5 % (decoding, in the floor too), reading the station
+ * logs twice (now once, log_verify_visit), the reader idle while the
+ * workers verified and the workers idle while it read (now a pool fed
+ * while the record is read: tally wall 131 / 74 s old, 53 / 62 s new in
+ * the runs above).  Batches: TALLY_BATCH_BALLOTS 256 against 128
+ * (bench_tally 8000 400 2, alternated, 3 runs each): 261-277 us CPU per
+ * ballot at 256, 279-307 at 128: kept at 256.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +75,9 @@
 #include "crypto/threshold.h"
 #include "crypto/util.h"
 #include "election/ballot.h"
+#include "election/srec_stream.h"
 #include "tally/count.h"
+#include "tally/record.h"
 
 #define NSEL 5
 #define K_OF 3
@@ -81,6 +110,11 @@ static double proc_cpu_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double thread_cpu_s(void)
+{
+	return cpu_us() / 1e6;
 }
 
 static long peak_rss_kb(void)
@@ -119,8 +153,104 @@ static unsigned long parse_arg(const char *s, unsigned long def)
 	return v;
 }
 
+/* ---- bench_tally --record DIR [threads]: the tally of a built record ---- */
+
+/* Ballots per batch of the floor: bench_verify's BATCH (audit's VE_BATCH). */
+#define FLOOR_BATCH 128
+
+static void check_msg(qerr e, const char *what, const char *msg)
+{
+	if (e != Q_OK) {
+		fprintf(stderr, "bench_tally: %s: %s\n", what, msg && msg[0] ? msg : qerr_str(e));
+		exit(1);
+	}
+}
+
+/* The floor of bench_verify (measure_floor), in this process: decode +
+ * ballot_verify_batch_enc of the first nf ballots of station s1, FLOOR_BATCH
+ * per batch, one thread; CPU seconds per ballot. */
+static double record_floor(const char *recdir, size_t nf)
+{
+	char msg[768] = "", path[1500];
+	rec_election *el = NULL;
+	ballot_style *st = NULL;
+	point *K = NULL;
+	srec_stream *rs = NULL;
+	check_msg(rec_open(&el, recdir, msg, sizeof msg), "open", msg);
+	check_msg(rec_ballot_style(el, &st, msg, sizeof msg), "style", msg);
+	check_msg(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), "joint key", msg);
+	point_table *Kt = point_table_new(K);
+	uint8_t **enc = calloc(nf, sizeof *enc);
+	size_t *len = calloc(nf, sizeof *len), got = 0;
+	snprintf(path, sizeof path, "%s/stations/s1/station-record.json", recdir);
+	check_msg(srec_stream_open(&rs, path, 0, msg, sizeof msg), "record", msg);
+	while (got < nf) {
+		srec_ballot b;
+		int end = 0;
+		check_msg(srec_stream_next(rs, &b, &end, msg, sizeof msg), "read", msg);
+		if (end)
+			break;
+		enc[got] = malloc(b.len);
+		memcpy(enc[got], b.enc, b.len);
+		len[got++] = b.len;
+	}
+	srec_stream_free(rs);
+	double c0 = thread_cpu_s();
+	for (size_t s = 0; s < got; s += FLOOR_BATCH) {
+		size_t n = got - s < FLOOR_BATCH ? got - s : FLOOR_BATCH, bad;
+		ballot *bs[FLOOR_BATCH];
+		for (size_t k = 0; k < n; k++)
+			check(ballot_decode(st, enc[s + k], len[s + k], &bs[k]), "decode");
+		check(ballot_verify_batch_enc(st, K, Kt, (const ballot *const *)bs,
+		                              (const uint8_t *const *)enc + s, len + s, n, NULL,
+		                              &bad, NULL, 0),
+		      "batch verify");
+		for (size_t k = 0; k < n; k++)
+			ballot_free(bs[k]);
+	}
+	double per = (thread_cpu_s() - c0) / (double)(got ? got : 1);
+	for (size_t i = 0; i < got; i++)
+		free(enc[i]);
+	free(enc);
+	free(len);
+	point_table_free(Kt);
+	point_free(K);
+	ballot_style_free(st);
+	rec_free(el);
+	return per;
+}
+
+/* tally_build (what bench_verify's tally child runs: nothing written, so a
+ * read-only cached record will do) beside the floor of the same run,
+ * measured before and after it (the mean is the floor; both printed). */
+static int record_mode(const char *recdir, unsigned threads)
+{
+	char msg[768] = "";
+	rec_election *el = NULL;
+	json_t *aj = NULL;
+	tally_opts to = {threads, 0};
+	double f0 = record_floor(recdir, 1024);
+	double c0 = proc_cpu_s(), t0 = wall_s();
+	check_msg(rec_open(&el, recdir, msg, sizeof msg), "open", msg);
+	check_msg(tally_build(el, &to, &aj, msg, sizeof msg), "tally_build", msg);
+	double cpu = proc_cpu_s() - c0, wall = wall_s() - t0;
+	json_int_t n = json_integer_value(json_object_get(aj, "ballots"));
+	json_decref(aj);
+	rec_free(el);
+	double f1 = record_floor(recdir, 1024), fl = (f0 + f1) / 2;
+	printf("%lld ballots, %u thread(s): tally_build %.2f s wall, CPU %.2f s (%.1f us/ballot); "
+	       "floor %.1f us/ballot (%.1f before, %.1f after): CPU ratio %.3f, wall ratio "
+	       "%.3f; peak RSS %.1f MB\n",
+	       (long long)n, threads, wall, cpu, cpu * 1e6 / (double)n, fl * 1e6, f0 * 1e6,
+	       f1 * 1e6, cpu / ((double)n * fl), wall / ((double)n * fl / threads),
+	       (double)peak_rss_kb() / 1024.0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && strcmp(argv[1], "--record") == 0)
+		return record_mode(argv[2], (unsigned)parse_arg(argc > 3 ? argv[3] : NULL, 2));
 	size_t N = parse_arg(argc > 1 ? argv[1] : NULL, 100000);
 	size_t U = parse_arg(argc > 2 ? argv[2] : NULL, 2000);
 	unsigned threads = (unsigned)parse_arg(argc > 3 ? argv[3] : NULL, 0);

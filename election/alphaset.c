@@ -337,11 +337,20 @@ static const alphasort_item *run_head(const alphasort *s, run *r, qerr *e)
 	return &r->buf[0];
 }
 
+/* Run a's head before run b's (both runs hold one). */
+static int head_less(const alphasort *s, size_t a, size_t b)
+{
+	const run *ra = &s->runs[a], *rb = &s->runs[b];
+	int c = cmp_item_full(&ra->buf[ra->pos], &rb->buf[rb->pos], s->full);
+	return c < 0 || (c == 0 && a < b);
+}
+
 qerr alphasort_dups(alphasort *s, alphasort_dup_fn fn, void *ctx, uint64_t *ndup)
 {
 	alphasort_item first;
 	int have_first = 0;
 	uint64_t nd = 0;
+	size_t *heap = NULL, hn = 0;
 	qerr e = Q_OK;
 	if (ndup != NULL)
 		*ndup = 0;
@@ -372,20 +381,29 @@ qerr alphasort_dups(alphasort *s, alphasort_dup_fn fn, void *ctx, uint64_t *ndup
 	for (size_t i = 0; i < s->nruns; i++)
 		if ((s->runs[i].buf = malloc(RUN_READ * sizeof(alphasort_item))) == NULL)
 			return Q_ERR_NOMEM;
-	for (;;) {
-		const alphasort_item *best = NULL;
-		size_t bi = 0;
-		for (size_t i = 0; i < s->nruns; i++) {
-			const alphasort_item *h = run_head(s, &s->runs[i], &e);
-			if (e != Q_OK)
-				return e;
-			if (h != NULL && (best == NULL || cmp_item_full(h, best, s->full) < 0)) {
-				best = h;
-				bi = i;
+	/* the runs' heads in a binary heap (the smallest first; equal heads:
+	 * the lower run first, as a scan of the runs in order would take
+	 * them): log2(runs) comparisons an item instead of one a run */
+	if ((heap = malloc(s->nruns * sizeof *heap)) == NULL)
+		return Q_ERR_NOMEM;
+	for (size_t i = 0; i < s->nruns; i++) {
+		const alphasort_item *h = run_head(s, &s->runs[i], &e);
+		if (e != Q_OK)
+			goto out;
+		if (h != NULL) {
+			size_t k = hn++;
+			heap[k] = i; /* sift up */
+			while (k > 0 && head_less(s, heap[k], heap[(k - 1) / 2])) {
+				size_t t = heap[k];
+				heap[k] = heap[(k - 1) / 2];
+				heap[(k - 1) / 2] = t;
+				k = (k - 1) / 2;
 			}
 		}
-		if (best == NULL)
-			break;
+	}
+	while (hn > 0) {
+		size_t bi = heap[0];
+		const alphasort_item *best = &s->runs[bi].buf[s->runs[bi].pos];
 		if (have_first && same_key(s, &first, best)) {
 			nd++;
 			if (fn != NULL)
@@ -395,8 +413,27 @@ qerr alphasort_dups(alphasort *s, alphasort_dup_fn fn, void *ctx, uint64_t *ndup
 			have_first = 1;
 		}
 		s->runs[bi].pos++;
+		if (run_head(s, &s->runs[bi], &e) == NULL) {
+			if (e != Q_OK)
+				goto out;
+			heap[0] = heap[--hn];
+		}
+		for (size_t k = 0;;) { /* sift down */
+			size_t l = 2 * k + 1, m = k;
+			if (l < hn && head_less(s, heap[l], heap[m]))
+				m = l;
+			if (l + 1 < hn && head_less(s, heap[l + 1], heap[m]))
+				m = l + 1;
+			if (m == k)
+				break;
+			size_t t = heap[k];
+			heap[k] = heap[m];
+			heap[m] = t;
+			k = m;
+		}
 	}
 out:
+	free(heap);
 	if (ndup != NULL)
 		*ndup = nd;
 	return e;

@@ -73,70 +73,89 @@ static void worker_fail(vshared *sh, size_t i, qerr e, const char *why)
 	atomic_store(&sh->stop, 1);
 }
 
+/* Decode and verify items[0..n-1] in one batch (R-6.1, C-4.3.10) and add
+ * the verified selections into agg (R-6.2).  A ballot that does not
+ * decode or verify: *bad its index (the lowest), *bad_e and why (the
+ * one-ballot message); then nothing is added.  Another failure (memory):
+ * returned. */
+static qerr verify_batch(const ballot_style *st, const point *K, const point_table *Kt,
+                         const tally_item *items, size_t n, elgamal_ct **agg, size_t *bad,
+                         qerr *bad_e, char *why, size_t whylen)
+{
+	ballot *b[CHUNK] = {NULL};
+	const uint8_t *encs[CHUNK] = {NULL};
+	size_t lens[CHUNK] = {0}, nb = 0, vbad = SIZE_MAX, dfail = SIZE_MAX;
+	qerr e = Q_OK, de = Q_OK;
+	*bad = SIZE_MAX;
+	if (n > CHUNK)
+		return Q_ERR_ARG;
+	/* R-6.1: decode strictly; a ballot that does not decode fails
+	 * (those before it are still verified: the lowest bad index wins) */
+	for (size_t i = 0; i < n; i++) {
+		ballot *d = NULL;
+		de = ballot_decode(st, items[i].enc, items[i].len, &d);
+		if (de != Q_OK) {
+			dfail = i;
+			break;
+		}
+		encs[nb] = items[i].enc;
+		lens[nb] = items[i].len;
+		b[nb++] = d;
+	}
+	/* every proof of every decoded ballot in one batch (B-5) */
+	e = ballot_verify_batch_enc(st, K, Kt, (const ballot *const *)b, encs, lens, nb, NULL,
+	                            &vbad, NULL, 0);
+	if (e != Q_OK && vbad == SIZE_MAX) {
+		goto out;
+	} else if (e != Q_OK) {
+		/* name it with the one-ballot message */
+		why[0] = '\0';
+		qerr e1 = ballot_verify(st, K, Kt, b[vbad], why, whylen);
+		*bad = vbad;
+		*bad_e = e1 != Q_OK ? e1 : e;
+		e = Q_OK;
+		goto out;
+	} else if (de == Q_ERR_NOMEM) {
+		e = de;
+		goto out;
+	} else if (dfail != SIZE_MAX) {
+		snprintf(why, whylen, _("does not decode (%s)"), qerr_str(de));
+		*bad = dfail;
+		*bad_e = de;
+		goto out;
+	}
+	/* add the verified selections into these sums */
+	for (size_t k = 0; e == Q_OK && k < nb; k++) {
+		size_t s = 0;
+		for (size_t c = 0; c < b[k]->ncontests && e == Q_OK; c++)
+			for (size_t o = 0; o < b[k]->contests[c].nsel && e == Q_OK; o++)
+				e = elgamal_add(agg[s], agg[s], b[k]->contests[c].sel[o].ct), s++;
+	}
+out:
+	for (size_t k = 0; k < nb; k++)
+		ballot_free(b[k]);
+	return e;
+}
+
 static void *verify_worker(void *arg)
 {
 	vworker *w = arg;
 	vshared *sh = w->sh;
 	char why[200];
-	ballot *b[CHUNK];
-	const uint8_t *encs[CHUNK];
-	size_t idx[CHUNK], lens[CHUNK];
 	while (!atomic_load(&sh->stop)) {
 		size_t start = atomic_fetch_add(&sh->next, CHUNK);
 		if (start >= sh->n)
 			break;
-		size_t end = start + CHUNK < sh->n ? start + CHUNK : sh->n, nb = 0, bad = SIZE_MAX;
-		size_t dfail = SIZE_MAX;
-		qerr e = Q_OK, de = Q_OK;
-		/* R-6.1: decode strictly; a ballot that does not decode fails
-		 * (those before it are still verified: the lowest bad index wins) */
-		for (size_t i = start; i < end; i++) {
-			ballot *d = NULL;
-			de = ballot_decode(sh->st, sh->items[i].enc, sh->items[i].len, &d);
-			if (de != Q_OK) {
-				dfail = i;
-				break;
-			}
-			idx[nb] = i;
-			encs[nb] = sh->items[i].enc;
-			lens[nb] = sh->items[i].len;
-			b[nb++] = d;
-		}
-		/* every proof of every decoded ballot in one batch (B-5) */
-		e = ballot_verify_batch_enc(sh->st, sh->K, sh->Kt, (const ballot *const *)b, encs,
-		                            lens, nb, NULL, &bad, NULL, 0);
-		if (e != Q_OK && bad == SIZE_MAX) {
+		size_t end = start + CHUNK < sh->n ? start + CHUNK : sh->n, bad = SIZE_MAX;
+		qerr be = Q_OK;
+		qerr e = verify_batch(sh->st, sh->K, sh->Kt, sh->items + start, end - start, w->agg,
+		                      &bad, &be, why, sizeof why);
+		if (e != Q_OK) {
 			w->e = e;
 			atomic_store(&sh->stop, 1);
-		} else if (e != Q_OK) {
-			/* name it with the one-ballot message */
-			why[0] = '\0';
-			qerr e1 = ballot_verify(sh->st, sh->K, sh->Kt, b[bad], why, sizeof why);
-			worker_fail(sh, idx[bad], e1 != Q_OK ? e1 : e, why);
-		} else if (de == Q_ERR_NOMEM) {
-			w->e = de;
-			atomic_store(&sh->stop, 1);
-			e = de;
-		} else if (dfail != SIZE_MAX) {
-			snprintf(why, sizeof why, _("does not decode (%s)"), qerr_str(de));
-			worker_fail(sh, dfail, de, why);
-			e = de;
+		} else if (bad != SIZE_MAX) {
+			worker_fail(sh, start + bad, be, why);
 		}
-		/* add the verified selections into this worker's sums */
-		for (size_t k = 0; e == Q_OK && k < nb; k++) {
-			size_t s = 0;
-			for (size_t c = 0; c < b[k]->ncontests && e == Q_OK; c++)
-				for (size_t o = 0; o < b[k]->contests[c].nsel && e == Q_OK; o++)
-					e = elgamal_add(w->agg[s], w->agg[s],
-					                b[k]->contests[c].sel[o].ct),
-					s++;
-			if (e != Q_OK) {
-				w->e = e;
-				atomic_store(&sh->stop, 1);
-			}
-		}
-		for (size_t k = 0; k < nb; k++)
-			ballot_free(b[k]);
 		atomic_fetch_add(&sh->done, end - start);
 	}
 	return NULL;
@@ -252,6 +271,217 @@ out:
 	return e;
 }
 
+/* ---- the window: a pool verifying batches while the reader reads ---- */
+
+/* One batch of the window: up to bmax ballots of one station, copied
+ * from the record as read (R-6.4). */
+enum { SLOT_FREE, SLOT_QUEUED, SLOT_BUSY, SLOT_DONE };
+typedef struct vslot {
+	tally_item *items;
+	uint8_t **enc;
+	size_t *cap;
+	uint8_t (*code)[BALLOT_CODE_LEN];
+	size_t n, first; /* ballots; the record index of items[0] */
+	int state;
+	size_t bad; /* the failing ballot's index in the batch, SIZE_MAX if none */
+	qerr bad_e, e; /* its error; another failure (memory) */
+	char why[256];
+} vslot;
+
+/* nslots batches (2 x threads) in a ring: the reader fills batch number
+ * `filled` (slot filled % nslots), the workers take them in order, the
+ * reader retires them in order (a failing ballot, the sorts, the write-in
+ * lists: all in record order) before it fills their slot again, so it
+ * reads on while the workers verify. */
+typedef struct vpool {
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	vslot *slots;
+	size_t nslots, bmax;
+	uint64_t filled, taken, retired;
+	int quit;
+	unsigned nthr, started;
+	pthread_t *th;
+	elgamal_ct ***agg; /* each worker's sums */
+	qerr *werr;
+	const ballot_style *st;
+	const point *K;
+	const point_table *Kt;
+	size_t nsel;
+} vpool;
+
+typedef struct vpool_arg {
+	vpool *vp;
+	unsigned t;
+} vpool_arg;
+
+static void *pool_worker(void *arg)
+{
+	vpool_arg *a = arg;
+	vpool *vp = a->vp;
+	unsigned t = a->t;
+	free(a);
+	pthread_mutex_lock(&vp->mu);
+	for (;;) {
+		while (!vp->quit && vp->taken == vp->filled)
+			pthread_cond_wait(&vp->work, &vp->mu);
+		if (vp->quit)
+			break;
+		vslot *sl = &vp->slots[vp->taken++ % vp->nslots];
+		sl->state = SLOT_BUSY;
+		pthread_mutex_unlock(&vp->mu);
+		sl->why[0] = '\0';
+		sl->e = verify_batch(vp->st, vp->K, vp->Kt, sl->items, sl->n, vp->agg[t], &sl->bad,
+		                     &sl->bad_e, sl->why, sizeof sl->why);
+		pthread_mutex_lock(&vp->mu);
+		sl->state = SLOT_DONE;
+		pthread_cond_broadcast(&vp->done);
+	}
+	pthread_mutex_unlock(&vp->mu);
+	return NULL;
+}
+
+static void pool_free(vpool *vp)
+{
+	if (vp == NULL)
+		return;
+	pthread_mutex_lock(&vp->mu);
+	vp->quit = 1;
+	pthread_cond_broadcast(&vp->work);
+	pthread_mutex_unlock(&vp->mu);
+	for (unsigned t = 0; t < vp->started; t++)
+		pthread_join(vp->th[t], NULL);
+	if (vp->slots != NULL)
+		for (size_t k = 0; k < vp->nslots; k++) {
+			vslot *sl = &vp->slots[k];
+			if (sl->enc != NULL)
+				for (size_t i = 0; i < vp->bmax; i++)
+					free(sl->enc[i]);
+			free(sl->enc);
+			free(sl->cap);
+			free(sl->code);
+			free(sl->items);
+		}
+	if (vp->agg != NULL)
+		for (unsigned t = 0; t < vp->nthr; t++)
+			free_agg(vp->agg[t], vp->nsel);
+	free(vp->agg);
+	free(vp->werr);
+	free(vp->slots);
+	free(vp->th);
+	pthread_cond_destroy(&vp->work);
+	pthread_cond_destroy(&vp->done);
+	pthread_mutex_destroy(&vp->mu);
+	free(vp);
+}
+
+/* A pool of nthr workers over 2 x nthr batches of bmax ballots. */
+static qerr pool_new(vpool **out, const ballot_style *st, const point *K, const point_table *Kt,
+                     unsigned nthr, size_t bmax)
+{
+	vpool *vp = calloc(1, sizeof *vp);
+	*out = NULL;
+	if (vp == NULL)
+		return Q_ERR_NOMEM;
+	if (pthread_mutex_init(&vp->mu, NULL) != 0) {
+		free(vp);
+		return Q_ERR_NOMEM;
+	}
+	if (pthread_cond_init(&vp->work, NULL) != 0) {
+		pthread_mutex_destroy(&vp->mu);
+		free(vp);
+		return Q_ERR_NOMEM;
+	}
+	if (pthread_cond_init(&vp->done, NULL) != 0) {
+		pthread_cond_destroy(&vp->work);
+		pthread_mutex_destroy(&vp->mu);
+		free(vp);
+		return Q_ERR_NOMEM;
+	}
+	vp->st = st;
+	vp->K = K;
+	vp->Kt = Kt;
+	vp->nsel = st->total_options;
+	vp->nthr = nthr;
+	vp->nslots = 2 * (size_t)nthr;
+	vp->bmax = bmax;
+	if ((vp->slots = calloc(vp->nslots, sizeof *vp->slots)) == NULL ||
+	    (vp->th = calloc(nthr, sizeof *vp->th)) == NULL ||
+	    (vp->agg = calloc(nthr, sizeof *vp->agg)) == NULL ||
+	    (vp->werr = calloc(nthr, sizeof *vp->werr)) == NULL)
+		goto nomem;
+	for (size_t k = 0; k < vp->nslots; k++) {
+		vslot *sl = &vp->slots[k];
+		if ((sl->items = calloc(bmax, sizeof *sl->items)) == NULL ||
+		    (sl->enc = calloc(bmax, sizeof *sl->enc)) == NULL ||
+		    (sl->cap = calloc(bmax, sizeof *sl->cap)) == NULL ||
+		    (sl->code = calloc(bmax, sizeof *sl->code)) == NULL)
+			goto nomem;
+	}
+	for (unsigned t = 0; t < nthr; t++)
+		if ((vp->agg[t] = new_agg(vp->nsel)) == NULL)
+			goto nomem;
+	for (; vp->started < nthr; vp->started++) {
+		vpool_arg *a = malloc(sizeof *a);
+		if (a == NULL)
+			goto nomem;
+		a->vp = vp;
+		a->t = vp->started;
+		if (pthread_create(&vp->th[vp->started], NULL, pool_worker, a) != 0) {
+			free(a);
+			goto nomem;
+		}
+	}
+	*out = vp;
+	return Q_OK;
+nomem:
+	pool_free(vp);
+	return Q_ERR_NOMEM;
+}
+
+/* The slot the reader fills (vp->filled's). */
+static vslot *pool_fill_slot(vpool *vp)
+{
+	return &vp->slots[vp->filled % vp->nslots];
+}
+
+/* Hand the slot being filled to the workers (if it holds ballots). */
+static void pool_submit(vpool *vp)
+{
+	vslot *sl = pool_fill_slot(vp);
+	/* a full ring: that slot holds the oldest batch, not one being filled */
+	if (sl->n == 0 || vp->filled - vp->retired == vp->nslots)
+		return;
+	pthread_mutex_lock(&vp->mu);
+	sl->state = SLOT_QUEUED;
+	vp->filled++;
+	pthread_cond_signal(&vp->work);
+	pthread_mutex_unlock(&vp->mu);
+}
+
+/* Wait for the oldest batch not retired. */
+static vslot *pool_wait_oldest(vpool *vp)
+{
+	vslot *sl = &vp->slots[vp->retired % vp->nslots];
+	pthread_mutex_lock(&vp->mu);
+	while (sl->state != SLOT_DONE)
+		pthread_cond_wait(&vp->done, &vp->mu);
+	pthread_mutex_unlock(&vp->mu);
+	return sl;
+}
+
+/* The workers' sums added into agg (every batch retired). */
+static qerr pool_sum(vpool *vp, elgamal_ct **agg)
+{
+	qerr e = Q_OK;
+	pthread_mutex_lock(&vp->mu); /* the workers' last writes are seen */
+	for (unsigned t = 0; t < vp->nthr && e == Q_OK; t++)
+		for (size_t x = 0; x < vp->nsel && e == Q_OK; x++)
+			e = elgamal_add(agg[x], agg[x], vp->agg[t][x]);
+	pthread_mutex_unlock(&vp->mu);
+	return e;
+}
+
 /* ---- station records, each read once (R-5, V-14) ---- */
 
 /* What the tally keeps of a station once its record is read: counts, the
@@ -310,12 +540,7 @@ typedef struct tally_pass {
 	char named_msg[500];
 	size_t T, slen, *off; /* ballot_style_nct, B-2 length, ct offsets */
 	uint64_t ncast; /* cast ballots read so far, all stations */
-	/* the window: ballots read and not yet verified */
-	tally_item *items;
-	uint8_t **wenc;
-	size_t *wcap;
-	uint8_t (*wcode)[BALLOT_CODE_LEN];
-	size_t wn, wmax, wfirst; /* wfirst: station index of items[0] */
+	struct vpool *pool; /* the window: ballots read and being verified */
 	size_t sort_mem; /* tally_opts.sort_mem */
 	int progress;
 	progress bar;
@@ -415,9 +640,75 @@ static void log_match_cb(void *ctx, const alphasort_item *first, const alphasort
 	}
 }
 
-/* R-5 (7): the station log.  Its ballot-cast entries go into logcodes
- * beside the record's; its named-vote entries (V-7.1) are checked in the
- * same read against checked_in (the first fault kept in p->named_e). */
+/* The reading of a station log's entries (R-5 (7), (10), P-6, V-7.1), as
+ * log_verify_visit hands them over: the first fault is kept (reported
+ * after the log itself verified, as when the log was verified first and
+ * read after), the entries after it are not looked at. */
+static qerr sort_fail(qerr e, char *msg, size_t msgsz);
+
+typedef struct log_reader {
+	tally_pass *p;
+	const char *sid;
+	station_data *sd;
+	alphasort *logcodes;
+	const json_t *checked_in;
+	size_t tl, ncodes, nroll;
+	uint64_t nopened, nclosed, closed_at;
+	qerr fault; /* the first fault of an entry (msg in fmsg) */
+	char fmsg[768];
+	qerr fatal; /* memory or the sort's file: stops the read */
+} log_reader;
+
+static qerr log_reader_entry(void *ctx, uint64_t i, const uint8_t *buf, size_t len)
+{
+	log_reader *r = ctx;
+	tally_pass *p = r->p;
+	const rec_election *el = p->el;
+	const char *sid = r->sid;
+	const uint8_t *pp;
+	size_t pl;
+	qerr e;
+	if (r->fault != Q_OK)
+		return Q_OK;
+	if (len > r->tl && memcmp(buf, TALLY_ENTRY_CAST, r->tl) == 0 && buf[r->tl] == '\n') {
+		uint8_t code[BALLOT_CODE_LEN];
+		ballot_tracking_code(code, p->st, buf + r->tl + 1, len - r->tl - 1);
+		if ((e = alphasort_add(r->logcodes, code, code + ALPHASORT_KEY_LEN, LOG_REF + i)) !=
+		    Q_OK)
+			return r->fatal = e;
+		r->ncodes++;
+	} else if ((pp = entry_payload(buf, len, SREC_ENTRY_CLOSED, &pl)) != NULL) {
+		r->nclosed++;
+		r->closed_at = i;
+	} else if ((pp = entry_payload(buf, len, SREC_ENTRY_OPENED, &pl)) != NULL) {
+		char why[400];
+		r->nopened++;
+		if ((e = srec_opened_check(pp, pl, sid, el->manifest->hash, r->sd->registered, why,
+		                           sizeof why)) != Q_OK)
+			r->fault = rec_fail(e, r->fmsg, sizeof r->fmsg,
+			                    _("station %s: log entry %llu: %s"), sid,
+			                    (unsigned long long)i, why);
+	} else if ((pp = entry_payload(buf, len, NAMED_ENTRY_TAG, &pl)) != NULL) {
+		/* V-7.1, checked in this read (tally_named_collect
+		 * reads the logs again for decrypt and report) */
+		char why[400];
+		if (p->has_named && p->named_e == Q_OK &&
+		    (p->named_e = named_tally_add(&p->nt, el->manifest, sid, i, r->checked_in, pp,
+		                                  pl, why, sizeof why)) != Q_OK)
+			snprintf(p->named_msg, sizeof p->named_msg, "%s (V-7.1)", why);
+	} else {
+		r->fault =
+		    check_roll_entry(el, sid, i, buf, len, &r->nroll, r->fmsg, sizeof r->fmsg);
+	}
+	return Q_OK;
+}
+
+/* R-5 (7): the station log, read once (log_verify_visit): verified
+ * (A-3.5) while its ballot-cast entries go into logcodes beside the
+ * record's and its named-vote entries (V-7.1) are checked against
+ * checked_in (the first fault kept in p->named_e).  In the order of
+ * R-5: the log's own faults, its size and root against the record's,
+ * then the first fault among its entries. */
 static qerr check_station_log(tally_pass *p, const char *sid, const note_verifier *vk,
                               uint64_t size, const uint8_t root[32], uint64_t close_index,
                               station_data *sd, alphasort *logcodes, const json_t *checked_in,
@@ -426,16 +717,20 @@ static qerr check_station_log(tally_pass *p, const char *sid, const note_verifie
 	const rec_election *el = p->el;
 	char path[REC_PATH_MAX], lmsg[LOG_MSG_MAX];
 	audit_log *lg = NULL;
-	uint8_t *buf = NULL;
 	merkle_hash r;
-	size_t ncodes = 0, nroll = 0;
-	uint64_t nopened = 0, nclosed = 0, closed_at = 0;
 	const note_verifier *lvk;
 	log_match lm;
+	log_reader rd;
 	qerr e;
-	size_t tl = strlen(TALLY_ENTRY_CAST);
 
 	memset(&lm, 0, sizeof lm);
+	memset(&rd, 0, sizeof rd);
+	rd.p = p;
+	rd.sid = sid;
+	rd.sd = sd;
+	rd.logcodes = logcodes;
+	rd.checked_in = checked_in;
+	rd.tl = strlen(TALLY_ENTRY_CAST);
 	if ((e = rec_path(path, sizeof path, el->dir, "stations/%s/log", sid)) != Q_OK)
 		return e;
 	{
@@ -459,7 +754,12 @@ static qerr check_station_log(tally_pass *p, const char *sid, const note_verifie
 		             sid);
 		goto out;
 	}
-	if ((e = log_verify(lg, NULL, NULL)) != Q_OK) {
+	e = log_verify_visit(lg, size, log_reader_entry, &rd, NULL, NULL);
+	if (rd.fatal != Q_OK) {
+		e = rd.fatal == Q_ERR_NOMEM ? rd.fatal : sort_fail(rd.fatal, msg, msgsz);
+		goto out;
+	}
+	if (e != Q_OK) {
 		e = rec_fail(e, msg, msgsz, _("station %s: its log does not verify: %s"), sid,
 		             log_error(lg));
 		goto out;
@@ -469,49 +769,12 @@ static qerr check_station_log(tally_pass *p, const char *sid, const note_verifie
 		             _("station %s: the record's log size/root do not match its log"), sid);
 		goto out;
 	}
-	if ((buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL) {
-		e = Q_ERR_NOMEM;
+	if (rd.fault != Q_OK) {
+		e = rec_fail(rd.fault, msg, msgsz, "%s", rd.fmsg);
 		goto out;
 	}
-	for (uint64_t i = 0; i < size; i++) {
-		size_t len;
-		if ((e = log_read_entry(lg, i, buf, &len)) != Q_OK) {
-			e = rec_fail(e, msg, msgsz, _("station %s: log entry %llu: %s"), sid,
-			             (unsigned long long)i, log_error(lg));
-			goto out;
-		}
-		const uint8_t *pp;
-		size_t pl;
-		if (len > tl && memcmp(buf, TALLY_ENTRY_CAST, tl) == 0 && buf[tl] == '\n') {
-			uint8_t code[BALLOT_CODE_LEN];
-			ballot_tracking_code(code, p->st, buf + tl + 1, len - tl - 1);
-			if ((e = alphasort_add(logcodes, code, code + ALPHASORT_KEY_LEN,
-			                       LOG_REF + i)) != Q_OK)
-				goto out;
-			ncodes++;
-		} else if ((pp = entry_payload(buf, len, SREC_ENTRY_CLOSED, &pl)) != NULL) {
-			nclosed++;
-			closed_at = i;
-		} else if ((pp = entry_payload(buf, len, SREC_ENTRY_OPENED, &pl)) != NULL) {
-			char why[400];
-			nopened++;
-			if ((e = srec_opened_check(pp, pl, sid, el->manifest->hash, sd->registered,
-			                           why, sizeof why)) != Q_OK) {
-				e = rec_fail(e, msg, msgsz, _("station %s: log entry %llu: %s"),
-				             sid, (unsigned long long)i, why);
-				goto out;
-			}
-		} else if ((pp = entry_payload(buf, len, NAMED_ENTRY_TAG, &pl)) != NULL) {
-			/* V-7.1, checked in this read (tally_named_collect
-			 * reads the logs again for decrypt and report) */
-			char why[400];
-			if (p->has_named && p->named_e == Q_OK &&
-			    (p->named_e = named_tally_add(&p->nt, el->manifest, sid, i, checked_in,
-			                                  pp, pl, why, sizeof why)) != Q_OK)
-				snprintf(p->named_msg, sizeof p->named_msg, "%s (V-7.1)", why);
-		} else if ((e = check_roll_entry(el, sid, i, buf, len, &nroll, msg, msgsz)) != Q_OK)
-			goto out;
-	}
+	size_t ncodes = rd.ncodes, nroll = rd.nroll;
+	uint64_t nopened = rd.nopened, nclosed = rd.nclosed, closed_at = rd.closed_at;
 	if (nopened == 0) {
 		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
 		             _("station %s: its log has no poll-opened entry (P-6, V-5.5)"), sid);
@@ -568,7 +831,6 @@ static qerr check_station_log(tally_pass *p, const char *sid, const note_verifie
 	}
 	e = Q_OK;
 out:
-	free(buf);
 	log_close(lg);
 	return e;
 }
@@ -630,49 +892,49 @@ static qerr sort_fail(qerr e, char *msg, size_t msgsz)
 	                  "(TMPDIR)"));
 }
 
-/* Verify the window's ballots (R-6.1) and add them (R-6.2) unless the
- * station has a fault already; a failing ballot is kept in sc (the
- * lowest), the rest are summed and handed to the sorts of the pass. */
-static qerr flush_window(tally_pass *p, station_data *sd, station_scan *sc, char *msg, size_t msgsz)
+/* Retire the oldest batch of the window (verified and summed by its
+ * worker, R-6.1, R-6.2): a failing ballot is kept in sc (the first in
+ * record order: batches retire in order); the ballots of a station with
+ * no fault so far go, in record order, to the write-in lists and the
+ * sorts of the pass. */
+static qerr retire_one(tally_pass *p, station_data *sd, station_scan *sc, char *msg, size_t msgsz)
 {
-	elgamal_ct **sagg = NULL;
-	size_t n = p->wn, bad = SIZE_MAX;
-	char why[256] = "";
+	vpool *vp = p->pool;
+	vslot *sl = pool_wait_oldest(vp);
+	size_t n = sl->n;
 	qerr e = Q_OK;
-	p->wn = 0;
-	if (n == 0 || sc->bad_order != SIZE_MAX || sc->bad_entry != SIZE_MAX ||
-	    sc->bad_ballot != SIZE_MAX)
-		return Q_OK;
-	e = tally_verify_aggregate(p->st, p->K, p->Kt, p->items, n, p->nthreads, NULL, NULL, &sagg,
-	                           &bad, why, sizeof why);
-	if (e != Q_OK) {
-		if (bad == SIZE_MAX || bad >= n)
-			return rec_fail(e, msg, msgsz, _("verification failed: %s"), qerr_str(e));
-		sc->bad_ballot = p->wfirst + bad;
-		sc->ballot_e = e;
-		snprintf(sc->ballot_why, sizeof sc->ballot_why, "%s", why);
-		memcpy(sc->ballot_code, p->wcode[bad], BALLOT_CODE_LEN);
+	sl->n = 0;
+	sl->state = SLOT_FREE;
+	vp->retired++;
+	if (sl->e != Q_OK)
+		return rec_fail(sl->e, msg, msgsz, _("verification failed: %s"), qerr_str(sl->e));
+	if (sl->bad != SIZE_MAX) {
+		if (sc->bad_ballot == SIZE_MAX) {
+			sc->bad_ballot = sl->first + sl->bad;
+			sc->ballot_e = sl->bad_e;
+			snprintf(sc->ballot_why, sizeof sc->ballot_why, "%s", sl->why);
+			memcpy(sc->ballot_code, sl->code[sl->bad], BALLOT_CODE_LEN);
+		}
 		return Q_OK;
 	}
-	for (size_t x = 0; x < p->st->total_options && e == Q_OK; x++)
-		e = elgamal_add(p->agg[x], p->agg[x], sagg[x]);
-	free_agg(sagg, p->st->total_options);
+	if (sc->bad_order != SIZE_MAX || sc->bad_entry != SIZE_MAX || sc->bad_ballot != SIZE_MAX)
+		return Q_OK; /* the station is refused */
 	for (size_t i = 0; e == Q_OK && i < n; i++) {
-		uint64_t r = sd->first + p->wfirst + i;
-		const uint8_t *c = p->wcode[i];
+		uint64_t r = sd->first + sl->first + i;
+		const uint8_t *c = sl->code[i];
 		/* R-12.1: the write-in tuples of the verified ballots, in
 		 * record order */
 		if (p->wl != NULL &&
-		    (e = mix_lists_add(p->wl, p->st, p->items[i].enc, p->items[i].len)) != Q_OK)
+		    (e = mix_lists_add(p->wl, p->st, sl->items[i].enc, sl->items[i].len)) != Q_OK)
 			break;
 		/* R-6 (1): its tracking code; B-9: its alphas (selections and
 		 * write-in names), both sorted and merged after the last
 		 * station */
 		if ((e = alphasort_add(p->codes, c, c + ALPHASORT_KEY_LEN, r)) != Q_OK)
 			return sort_fail(e, msg, msgsz);
-		for (size_t t = 0; t < p->T && p->items[i].len == p->slen; t++) {
+		for (size_t t = 0; t < p->T && sl->items[i].len == p->slen; t++) {
 			uint8_t fp[ALPHASORT_KEY_LEN];
-			alphasort_fingerprint(fp, p->items[i].enc + p->off[t]);
+			alphasort_fingerprint(fp, sl->items[i].enc + p->off[t]);
 			if ((e = alphasort_add(p->alphas, fp, c, r * p->T + t)) != Q_OK)
 				return sort_fail(e, msg, msgsz);
 		}
@@ -680,24 +942,47 @@ static qerr flush_window(tally_pass *p, station_data *sd, station_scan *sc, char
 	return e;
 }
 
-/* Ballot b (read, its tracking code code checked) into the window. */
-static qerr window_add(tally_pass *p, const srec_ballot *b, const uint8_t code[BALLOT_CODE_LEN])
+/* Every batch of the window retired (the station's last ones submitted). */
+static qerr drain_window(tally_pass *p, station_data *sd, station_scan *sc, char *msg, size_t msgsz)
 {
-	size_t k = p->wn;
+	qerr e = Q_OK;
+	pool_submit(p->pool);
+	while (e == Q_OK && p->pool->retired < p->pool->filled)
+		e = retire_one(p, sd, sc, msg, msgsz);
+	return e;
+}
+
+/* Ballot b (read, its tracking code code checked) into the window; a
+ * full batch goes to the workers.  *submitted: a batch was. */
+static qerr window_add(tally_pass *p, station_data *sd, station_scan *sc, const srec_ballot *b,
+                       const uint8_t code[BALLOT_CODE_LEN], int *submitted, char *msg, size_t msgsz)
+{
+	vpool *vp = p->pool;
+	vslot *sl = pool_fill_slot(vp);
+	qerr e;
+	*submitted = 0;
+	/* the ring is full: the slot still holds the oldest batch */
+	if (vp->filled - vp->retired == vp->nslots &&
+	    (e = retire_one(p, sd, sc, msg, msgsz)) != Q_OK)
+		return e;
+	size_t k = sl->n;
 	if (k == 0)
-		p->wfirst = b->index;
-	if (p->wcap[k] < b->len) {
-		uint8_t *nb = realloc(p->wenc[k], b->len);
+		sl->first = b->index;
+	if (sl->cap[k] < b->len) {
+		uint8_t *nb = realloc(sl->enc[k], b->len);
 		if (nb == NULL)
 			return Q_ERR_NOMEM;
-		p->wenc[k] = nb;
-		p->wcap[k] = b->len;
+		sl->enc[k] = nb;
+		sl->cap[k] = b->len;
 	}
-	memcpy(p->wenc[k], b->enc, b->len);
-	p->items[k].enc = p->wenc[k];
-	p->items[k].len = b->len;
-	memcpy(p->wcode[k], code, BALLOT_CODE_LEN);
-	p->wn++;
+	memcpy(sl->enc[k], b->enc, b->len);
+	sl->items[k].enc = sl->enc[k];
+	sl->items[k].len = b->len;
+	memcpy(sl->code[k], code, BALLOT_CODE_LEN);
+	if (++sl->n == vp->bmax) {
+		pool_submit(vp);
+		*submitted = 1;
+	}
 	return Q_OK;
 }
 
@@ -817,11 +1102,10 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 		}
 		if (sc.bad_order != SIZE_MAX || sc.bad_ballot != SIZE_MAX)
 			continue;
-		if ((e = window_add(p, &b, code)) != Q_OK)
+		int sub = 0;
+		if ((e = window_add(p, sd, &sc, &b, code, &sub, msg, msgsz)) != Q_OK)
 			goto out;
-		if (p->wn == p->wmax) {
-			if ((e = flush_window(p, sd, &sc, msg, msgsz)) != Q_OK)
-				goto out;
+		if (sub) {
 			if (p->progress) {
 				if (b.index + 1 > est)
 					p->bar.total = est = b.index + 1;
@@ -829,8 +1113,7 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 			}
 		}
 	}
-	if ((e = flush_window(p, sd, &sc, msg, msgsz)) != Q_OK)
-		goto out;
+	pool_submit(p->pool); /* the station's last batch; retired below */
 	e = srec_stream_finish(rs, &j, sd->record_hash, &nb, why, sizeof why);
 	if (e != Q_OK) {
 		e = e == Q_ERR_NOMEM ? e : rec_fail(e, msg, msgsz, "%s: %s", what, why);
@@ -1060,7 +1343,10 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 	if ((e = check_station_log(p, sid, &vk, lsize, root, close_index, sd, sc.logcodes,
 	                           sd->checked_in, msg, msgsz)) != Q_OK)
 		goto out;
-	/* the ballots' proofs, after the record and its log */
+	/* R-6.1: the ballots' proofs, after the record and its log (the
+	 * workers verified the last batches meanwhile) */
+	if ((e = drain_window(p, sd, &sc, msg, msgsz)) != Q_OK)
+		goto out;
 	if (sc.bad_ballot != SIZE_MAX) {
 		char hx[2 * BALLOT_CODE_LEN + 1];
 		hex_encode(hx, sc.ballot_code, BALLOT_CODE_LEN);
@@ -1360,13 +1646,7 @@ static int manifest_has_named(const elec_manifest *m);
 
 static void pass_free(tally_pass *p)
 {
-	if (p->wenc != NULL)
-		for (size_t i = 0; i < p->wmax; i++)
-			free(p->wenc[i]);
-	free(p->wenc);
-	free(p->wcap);
-	free(p->wcode);
-	free(p->items);
+	pool_free(p->pool); /* first: its workers read st, K and the window */
 	free(p->off);
 	alphasort_free(p->codes);
 	alphasort_free(p->alphas);
@@ -1399,22 +1679,23 @@ static qerr pass_init(tally_pass *p, const rec_election *el, const ballot_style 
 	}
 	if (nthr > 64)
 		nthr = 64;
-	p->wmax = lim && lim->window ? lim->window : 2 * (size_t)nthr * CHUNK;
+	/* the window: 2 x threads batches of up to CHUNK ballots */
+	size_t bmax = CHUNK;
+	if (lim && lim->window) {
+		bmax = lim->window / (2 * (size_t)nthr);
+		bmax = bmax == 0 ? 1 : bmax > CHUNK ? CHUNK : bmax;
+	}
 	p->sort_mem = lim ? lim->sort_mem : 0;
 	p->T = ballot_style_nct(st);
 	if ((p->off = calloc(p->T + 1, sizeof *p->off)) == NULL)
 		return Q_ERR_NOMEM;
 	p->slen = ballot_style_ct_offsets(st, p->off);
 	if ((p->agg = new_agg(st->total_options)) == NULL ||
-	    (p->items = calloc(p->wmax, sizeof *p->items)) == NULL ||
-	    (p->wenc = calloc(p->wmax, sizeof *p->wenc)) == NULL ||
-	    (p->wcap = calloc(p->wmax, sizeof *p->wcap)) == NULL ||
-	    (p->wcode = calloc(p->wmax, sizeof *p->wcode)) == NULL ||
 	    (p->codes = alphasort_new(p->sort_mem ? p->sort_mem : TALLY_SORT_MEM, 1)) == NULL ||
 	    (p->alphas = alphasort_new(p->sort_mem ? p->sort_mem : TALLY_SORT_MEM, 0)) == NULL ||
 	    (p->rollids = alphasort_new(p->sort_mem ? p->sort_mem : LOG_SORT_MEM, 1)) == NULL)
 		return Q_ERR_NOMEM;
-	return Q_OK;
+	return pool_new(&p->pool, st, K, Kt, nthr, bmax);
 }
 
 static qerr build(const rec_election *el, const tally_opts *o, const tally_limits *lim,
@@ -1466,6 +1747,9 @@ static qerr build(const rec_election *el, const tally_opts *o, const tally_limit
 		issued += sds[s].issued;
 		cast += sds[s].cast;
 	}
+	/* the workers' sums */
+	if ((e = pool_sum(p.pool, p.agg)) != Q_OK)
+		goto out;
 	agg = p.agg;
 	if ((e = check_checked_in_cross(&p, sds, ns, msg, msgsz)) != Q_OK)
 		goto out;

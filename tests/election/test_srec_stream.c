@@ -303,3 +303,67 @@ Test(srec_stream, compact_entries_read_like_any_other)
 	srec_stream_free(s);
 	free(p);
 }
+
+/* A ballot's base64 is decoded by a table (ballot_b64_decode), which must
+ * accept and return exactly what b64_decode does: long strings with one
+ * character changed at each place of an early, a middle and the last
+ * quartet (to every byte that is not a digit, to '=', to another digit),
+ * each padding form, and non-canonical unused bits. */
+Test(srec_stream, base64_decoded_as_b64_decode)
+{
+	static const char *const tails[] = {"AAAA", "AA==", "AAA=", "AB==", "AAB=", "A===",
+	                                    "=AAA", "AA=A", "AAAB", "/+9z", "Zm8=", "Zg=="};
+	const char subst[] = {'*', '=', '-', '_', ' ', '\n', '.', '"', '+', '/', 'z', '9', 'A'};
+	char why[256], b64[200];
+	uint8_t raw[120];
+	size_t nt = 0;
+	json_t *arr = json_array();
+	for (size_t k = 0; k < sizeof raw; k++)
+		raw[k] = (uint8_t)(k * 37 + 11);
+	for (size_t t = 0; t < sizeof tails / sizeof *tails; t++)
+		for (size_t pos = 0; pos < 164; pos += (pos < 8 || pos >= 156 ? 1 : 37))
+			for (size_t c = 0; c < sizeof subst; c++) {
+				b64_encode(b64, raw, sizeof raw); /* 160 characters */
+				memcpy(b64 + 160, tails[t], 5);
+				if (pos < 164)
+					b64[pos] = subst[c];
+				json_array_append_new(
+				    arr,
+				    json_pack("{s:s%, s:s}", "ballot", b64, (size_t)164,
+				              "tracking_code",
+				              "00000000000000000000000000000000000000000000000000"
+				              "000000000000ff"));
+				nt++;
+			}
+	json_t *r = json_pack("{s:o}", "ballots", arr);
+	char *t = json_dumps(r, JSON_COMPACT);
+	char *p = write_text("b64.json", t, strlen(t));
+	srec_stream *s = NULL;
+	cr_assert_eq(srec_stream_open(&s, p, 0, why, sizeof why), Q_OK, "%s", why);
+	for (size_t i = 0; i < nt; i++) {
+		srec_ballot b;
+		int end = 0;
+		uint8_t want[200];
+		size_t wl = 0;
+		const json_t *bs = json_object_get(json_array_get(arr, i), "ballot");
+		qerr we = b64_decode(want, &wl, json_string_value(bs), json_string_length(bs));
+		memset(&b, 0, sizeof b);
+		qerr e = srec_stream_next(s, &b, &end, why, sizeof why);
+		cr_assert_eq(end, 0);
+		cr_assert_eq(b.index, i);
+		if (we != Q_OK) {
+			cr_assert_eq(e, Q_ERR_FORMAT, "entry %zu (%s) accepted", i,
+			             json_string_value(bs));
+			cr_assert_eq(b.bad, 1);
+			cr_assert(strstr(why, "bad base64") != NULL, "%s", why);
+			continue;
+		}
+		cr_assert_eq(e, Q_OK, "entry %zu (%s) refused: %s", i, json_string_value(bs), why);
+		cr_assert_eq(b.len, wl, "entry %zu", i);
+		cr_assert(memcmp(b.enc, want, wl) == 0, "entry %zu", i);
+	}
+	srec_stream_free(s);
+	free(t);
+	free(p);
+	json_decref(r);
+}

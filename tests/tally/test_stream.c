@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit/merkle.h"
 #include "audit/note.h"
 #include "crypto/sig.h"
 #include "crypto/util.h"
@@ -289,5 +290,190 @@ Test(stream, result_does_not_depend_on_the_bounds)
 		free(dumps[k]);
 	for (size_t i = 0; i < N; i++)
 		free(enc[i]);
+	rec_free(el);
+}
+
+/* ---- the station log, verified and read in one pass (log_verify_visit) ---- */
+
+/* Station s1's log file name (entries, leaves, checkpoints/<n>). */
+static void log_file(const rec_election *el, const char *name, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/stations/s1/log/%s", el->dir, name);
+}
+
+/* Entry i of s1's log: its offset in entries (the data after the 2-byte
+ * length) and its length; *n the number of entries. */
+static void log_entry_at(const rec_election *el, uint64_t i, long *off, size_t *len, uint64_t *n)
+{
+	char lp[1200], ep[1200];
+	size_t ll = 0, el_ = 0;
+	log_file(el, "leaves", lp, sizeof lp);
+	log_file(el, "entries", ep, sizeof ep);
+	uint8_t *lv = (uint8_t *)test_read_file(lp, &ll), *en = (uint8_t *)test_read_file(ep, &el_);
+	cr_assert(lv != NULL && en != NULL && ll % 40 == 0 && i < ll / 40);
+	uint64_t o = 0;
+	for (int k = 0; k < 8; k++)
+		o = o << 8 | lv[i * 40 + (uint64_t)k];
+	*off = (long)o + 2;
+	*len = (size_t)en[o] << 8 | en[o + 1];
+	*n = ll / 40;
+	free(lv);
+	free(en);
+}
+
+/* The index of the first entry of s1's log whose tag is tag. */
+static uint64_t log_find(const rec_election *el, const char *tag)
+{
+	char ep[1200];
+	uint64_t n = 1;
+	for (uint64_t i = 0; i < n; i++) {
+		long off;
+		size_t len, tl = strlen(tag), got;
+		log_entry_at(el, i, &off, &len, &n);
+		log_file(el, "entries", ep, sizeof ep);
+		char *en = test_read_file(ep, &got);
+		int hit = len > tl && memcmp(en + off, tag, tl) == 0;
+		free(en);
+		if (hit)
+			return i;
+	}
+	cr_assert_fail("no %s entry", tag);
+	return 0;
+}
+
+static void flip_at(const char *path, long off)
+{
+	FILE *f = fopen(path, "r+b");
+	cr_assert_not_null(f);
+	cr_assert_eq(fseek(f, off, SEEK_SET), 0);
+	int c = fgetc(f);
+	cr_assert_eq(fseek(f, off, SEEK_SET), 0);
+	fputc(c ^ 0x01, f);
+	fclose(f);
+}
+
+static rec_election *one_station(size_t n, uint8_t **enc, size_t *len)
+{
+	rec_election *el = ready();
+	for (size_t i = 0; i < n; i++)
+		fx_encrypt(el, marks, &enc[i], &len[i]);
+	fx_station(el, "s1", enc, len, n, n);
+	fx_station(el, "s2", enc, len, 0, 0);
+	return el;
+}
+
+/* A flipped byte in an entry of the log (a ballot cast, then the
+ * poll-opened entry, whose content the read checks too): refused as
+ * "its log does not verify", naming the entry, never with a fault of the
+ * entry's changed content. */
+Test(stream, flipped_log_entry_is_refused)
+{
+	enum { N = 6 };
+	uint8_t *enc[N];
+	size_t len[N];
+	rec_election *el = one_station(N, enc, len);
+	const char *tags[2] = {TALLY_ENTRY_CAST, SREC_ENTRY_OPENED};
+	for (int t = 0; t < 2; t++) {
+		char ep[1200], msg[768] = "", want[200];
+		long off;
+		size_t l;
+		uint64_t n, i = log_find(el, tags[t]) + (t == 0 ? 2 : 0);
+		log_entry_at(el, i, &off, &l, &n);
+		cr_assert(i + 1 < n, "not the last entry (log_open checks that one)");
+		log_file(el, "entries", ep, sizeof ep);
+		flip_at(ep, off + (long)(t == 0 ? l / 2 : strlen(tags[t]) + 3));
+		qerr e = build_small(el, msg, sizeof msg);
+		cr_assert_eq(e, Q_ERR_CORRUPT, "%s: %s", qerr_str(e), msg);
+		snprintf(want, sizeof want,
+		         "station s1: its log does not verify: entries: entry %llu does not match "
+		         "its leaf hash",
+		         (unsigned long long)i);
+		cr_assert(strstr(msg, want) != NULL, "%s not in: %s", want, msg);
+		refused_nothing_written(el, Q_ERR_CORRUPT);
+		flip_at(ep, off + (long)(t == 0 ? l / 2 : strlen(tags[t]) + 3));
+	}
+	char msg[768] = "";
+	cr_assert_eq(build_small(el, msg, sizeof msg), Q_OK, "%s", msg);
+	for (size_t i = 0; i < N; i++)
+		free(enc[i]);
+	rec_free(el);
+}
+
+/* The log cut short (its last entries and leaves gone): refused when it is
+ * opened (its checkpoint covers more); with its checkpoints gone too, the
+ * shorter log verifies but is not the record's (log.size): refused as
+ * before, not as a count of its cast entries. */
+Test(stream, truncated_log_is_refused)
+{
+	enum { N = 6 };
+	uint8_t *enc[N];
+	size_t len[N];
+	rec_election *el = one_station(N, enc, len);
+	char ep[1200], lp[1200], cp[1200], msg[768] = "";
+	long off;
+	size_t l;
+	uint64_t n, cut;
+	log_entry_at(el, 0, &off, &l, &n);
+	cut = n - 3;
+	log_entry_at(el, cut, &off, &l, &n);
+	log_file(el, "entries", ep, sizeof ep);
+	log_file(el, "leaves", lp, sizeof lp);
+	cr_assert_eq(truncate(ep, off - 2), 0);
+	cr_assert_eq(truncate(lp, (off_t)(cut * 40)), 0);
+	qerr e = build_small(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CORRUPT, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg, "station s1: its log cannot be opened") != NULL, "%s", msg);
+	snprintf(cp, sizeof cp, "%s/stations/s1/log/checkpoints/%llu", el->dir,
+	         (unsigned long long)n);
+	cr_assert_eq(unlink(cp), 0, "%s", cp);
+	e = build_small(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg, "station s1: the record's log size/root do not match its log") !=
+	              NULL,
+	          "%s", msg);
+	refused_nothing_written(el, Q_ERR_CONSISTENCY);
+	for (size_t i = 0; i < N; i++)
+		free(enc[i]);
+	rec_free(el);
+}
+
+/* A log of the record's size whose root is not the record's: a ballot-cast
+ * entry changed and its leaf hash with it, the log's own checkpoints
+ * removed, so the log verifies on its own.  Refused on the root, before the
+ * changed entry (a ballot the record does not hold) is looked at. */
+Test(stream, log_of_another_root_is_refused)
+{
+	enum { N = 6 };
+	uint8_t *enc[N];
+	size_t len[N];
+	rec_election *el = one_station(N, enc, len);
+	char ep[1200], lp[1200], cp[1200], msg[768] = "";
+	long off;
+	size_t l, got;
+	uint64_t n, i = log_find(el, TALLY_ENTRY_CAST) + 1;
+	log_entry_at(el, i, &off, &l, &n);
+	log_file(el, "entries", ep, sizeof ep);
+	log_file(el, "leaves", lp, sizeof lp);
+	flip_at(ep, off + (long)l / 2);
+	char *en = test_read_file(ep, &got);
+	merkle_hash h;
+	merkle_leaf_hash(h, en + off, l);
+	free(en);
+	FILE *f = fopen(lp, "r+b");
+	cr_assert_not_null(f);
+	cr_assert_eq(fseek(f, (long)(i * 40 + 8), SEEK_SET), 0);
+	cr_assert_eq(fwrite(h, 1, sizeof h, f), sizeof h);
+	fclose(f);
+	snprintf(cp, sizeof cp, "%s/stations/s1/log/checkpoints/%llu", el->dir,
+	         (unsigned long long)n);
+	cr_assert_eq(unlink(cp), 0, "%s", cp);
+	qerr e = build_small(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_CONSISTENCY, "%s: %s", qerr_str(e), msg);
+	cr_assert(strstr(msg, "station s1: the record's log size/root do not match its log") !=
+	              NULL,
+	          "%s", msg);
+	refused_nothing_written(el, Q_ERR_CONSISTENCY);
+	for (size_t i2 = 0; i2 < N; i2++)
+		free(enc[i2]);
 	rec_free(el);
 }
