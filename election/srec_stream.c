@@ -328,62 +328,6 @@ static int entry_fast(const char *p, size_t n, const char **bv, size_t *bl, cons
 	return 1;
 }
 
-/* The value + 1 of each base64 digit (RFC 4648 section 4), 0 for any other
- * byte. */
-#define B64_DIGITS_                                                                                \
-	X_('A', 0)                                                                                 \
-	X_('B', 1) X_('C', 2) X_('D', 3) X_('E', 4) X_('F', 5) X_('G', 6) X_('H', 7) X_('I', 8)    \
-	    X_('J', 9) X_('K', 10) X_('L', 11) X_('M', 12) X_('N', 13) X_('O', 14) X_('P', 15)     \
-	        X_('Q', 16) X_('R', 17) X_('S', 18) X_('T', 19) X_('U', 20) X_('V', 21)            \
-	            X_('W', 22) X_('X', 23) X_('Y', 24) X_('Z', 25) X_('a', 26) X_('b', 27)        \
-	                X_('c', 28) X_('d', 29) X_('e', 30) X_('f', 31) X_('g', 32) X_('h', 33)    \
-	                    X_('i', 34) X_('j', 35) X_('k', 36) X_('l', 37) X_('m', 38)            \
-	                        X_('n', 39) X_('o', 40) X_('p', 41) X_('q', 42) X_('r', 43)        \
-	                            X_('s', 44) X_('t', 45) X_('u', 46) X_('v', 47) X_('w', 48)    \
-	                                X_('x', 49) X_('y', 50) X_('z', 51) X_('0', 52)            \
-	                                    X_('1', 53) X_('2', 54) X_('3', 55) X_('4', 56)        \
-	                                        X_('5', 57) X_('6', 58) X_('7', 59) X_('8', 60)    \
-	                                            X_('9', 61) X_('+', 62) X_('/', 63)
-static const uint8_t b64_plus1[256] = {
-#define X_(c, v) [(unsigned char)(c)] = (v) + 1,
-    B64_DIGITS_
-#undef X_
-};
-
-/* A ballot's base64, decoded: exactly what b64_decode (crypto/util.c)
- * accepts and returns -- length a multiple of 4, '=' only as the last one
- * or two characters, the unused bits of a padded quartet zero -- by a
- * table lookup per character (b64_decode's branches were ~9 % of the
- * tally's CPU).  The last quartet is left to b64_decode. */
-static qerr ballot_b64_decode(uint8_t *out, size_t *outlen, const char *in, size_t inlen)
-{
-	const unsigned char *u = (const unsigned char *)in;
-	size_t o = 0, i = 0, tail;
-	unsigned bad = 0;
-	*outlen = 0;
-	if (inlen == 0 || inlen % 4 != 0)
-		return b64_decode(out, outlen, in, inlen);
-	for (; i + 4 < inlen; i += 4) {
-		unsigned a = b64_plus1[u[i]], b = b64_plus1[u[i + 1]], c = b64_plus1[u[i + 2]],
-		         d = b64_plus1[u[i + 3]];
-		/* a digit's value + 1 is 1..64: 0 (not a digit) has no low 6 bits
-		 * set and bit 6 clear; 64 ('/') has bit 6 set */
-		bad |= (a - 1) | (b - 1) | (c - 1) | (d - 1);
-		uint32_t w = (uint32_t)(a - 1) << 18 | (uint32_t)(b - 1) << 12 |
-		             (uint32_t)(c - 1) << 6 | (uint32_t)(d - 1);
-		out[o] = (uint8_t)(w >> 16);
-		out[o + 1] = (uint8_t)(w >> 8);
-		out[o + 2] = (uint8_t)w;
-		o += 3;
-	}
-	if (bad & ~63u) /* some value - 1 wrapped below 0: not a digit */
-		return Q_ERR_ENCODING;
-	if (b64_decode(out + o, &tail, in + i, 4) != Q_OK)
-		return Q_ERR_ENCODING;
-	*outlen = o + tail;
-	return Q_OK;
-}
-
 /* Parse s->ent as entry number s->index into b (b->index is set whatever
  * the outcome, and the entry is counted). */
 static qerr entry(srec_stream *s, srec_ballot *b, char *why, size_t whylen)
@@ -430,7 +374,7 @@ static qerr entry(srec_stream *s, srec_ballot *b, char *why, size_t whylen)
 		s->dec = nd;
 		s->deccap = need;
 	}
-	if (bl == 0 || ballot_b64_decode(s->dec, &b->len, bv, bl) != Q_OK ||
+	if (bl == 0 || b64_decode(s->dec, &b->len, bv, bl) != Q_OK ||
 	    hex_decode(b->code, sizeof b->code, tv, tl) != Q_OK) {
 		b->len = 0;
 		e = entry_fail(s, b, why, whylen,
