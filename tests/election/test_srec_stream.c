@@ -304,8 +304,8 @@ Test(srec_stream, compact_entries_read_like_any_other)
 	free(p);
 }
 
-/* A ballot's base64 is decoded by a table (ballot_b64_decode), which must
- * accept and return exactly what b64_decode does: long strings with one
+/* A ballot's base64 read by srec_stream must be accepted and decoded
+ * exactly as b64_decode does it: long strings with one
  * character changed at each place of an early, a middle and the last
  * quartet (to every byte that is not a digit, to '=', to another digit),
  * each padding form, and non-canonical unused bits. */
