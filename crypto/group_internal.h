@@ -69,6 +69,17 @@ typedef struct msm_counters {
 	unsigned long inversions, rounds, dbl, opp, inf_operand, tail;
 } msm_counters;
 extern _Thread_local msm_counters msm_count;
+/* msm.c's field multiplication (Montgomery, mod p): r = a*b/2^256 mod p,
+ * r < p when a or b is < p (congruent and < 2^256 for any inputs), r may
+ * alias a or b.  msm_fe_mul runs the multiplication msm_run uses (the
+ * x86-64 MULX/ADX one where the CPU has BMI2 and ADX, else the portable
+ * C); msm_fe_mul_portable always the portable one.  Tests only:
+ * msm_fe_force_portable(1) makes every msm.c routine in the process use
+ * the portable one, (0) restores the choice by CPU; returns 1 if the
+ * MULX/ADX one is now in use.  Not thread-safe (tests, before threads). */
+void msm_fe_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
+void msm_fe_mul_portable(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
+int msm_fe_force_portable(int portable);
 /* Bench only: n mixed additions of p into an accumulator (the unit of
  * msm_run's per-point floor).  Returns a word of the result so the work
  * cannot be optimised away. */
