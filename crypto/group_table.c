@@ -145,7 +145,7 @@ static void gen_init(void)
 	point_free(g);
 }
 
-static qerr gen_pt(msm_pt *o)
+qerr msm_generator(msm_pt *o)
 {
 	if (pthread_once(&g_gen_once, gen_init) != 0 || !g_gen_ok)
 		return Q_ERR_CRYPTO;
@@ -201,7 +201,7 @@ qerr point_msm(point *r, const scalar *g, size_t count, const point *const *p,
 	if ((e = msm_pts_from_jacobian(pts, (const uint8_t(*)[3 * 32]) xyz, n)) != Q_OK)
 		goto out;
 	if (g != NULL && !BN_is_zero(g->bn)) {
-		if ((e = gen_pt(&pts[n])) != Q_OK || (e = scalar_be(sc[n], g)) != Q_OK)
+		if ((e = msm_generator(&pts[n])) != Q_OK || (e = scalar_be(sc[n], g)) != Q_OK)
 			goto out;
 		n++;
 	}
@@ -257,7 +257,7 @@ qerr point_msm_enc(point *r, const scalar *g, size_t count, const uint8_t *const
 			goto out;
 	}
 	if (g != NULL && !BN_is_zero(g->bn)) {
-		if ((e = gen_pt(&pts[n])) != Q_OK || (e = scalar_be(sc[n], g)) != Q_OK)
+		if ((e = msm_generator(&pts[n])) != Q_OK || (e = scalar_be(sc[n], g)) != Q_OK)
 			goto out;
 		n++;
 	}

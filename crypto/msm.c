@@ -383,6 +383,104 @@ static void fe_from_mont(uint64_t r[4], const uint64_t a[4])
 	fe_mul(r, a, ONE);
 }
 
+/* ---- scalars mod n (the batch verifier's coefficients, public) ----
+ *
+ * 4 x 64-bit limbs, little-endian, values < n unless said; products in
+ * Montgomery form (a*b/R mod n, R = 2^256), so a sum of products carries
+ * a factor 1/R that one multiplication by R^2 mod n removes at the end. */
+
+/* n, the order of P-256 (C-1.1) */
+static const uint64_t N_[4] = {0xf3b9cac2fc632551u, 0xbce6faada7179e84u, 0xffffffffffffffffu,
+                               0xffffffff00000000u};
+/* -n^-1 mod 2^64 */
+#define N_INV 0xccd1c8aaee00bc4fu
+/* R^2 mod n */
+static const uint64_t N_R2[4] = {0x83244c95be79eea2u, 0x4699799c49bd6fa6u, 0x2845b2392b6bec59u,
+                                 0x66e12d94f3d95620u};
+
+/* r = a - n if a (with carry bit hi) >= n, else a. */
+static inline void sc_reduce_once(uint64_t r[4], const uint64_t a[4], uint64_t hi)
+{
+	u128 d;
+	uint64_t t[4], borrow = 0, keep;
+	for (int i = 0; i < 4; i++) {
+		d = (u128)a[i] - N_[i] - borrow;
+		t[i] = (uint64_t)d;
+		borrow = (uint64_t)(d >> 64) & 1;
+	}
+	/* keep a iff it borrowed past the carry bit (a < n) */
+	keep = 0 - (borrow & (hi ^ 1));
+	for (int i = 0; i < 4; i++)
+		r[i] = (a[i] & keep) | (t[i] & ~keep);
+}
+
+void msm_sc_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	uint64_t t[4];
+	u128 c = 0;
+	for (int i = 0; i < 4; i++) {
+		c = (u128)a[i] + b[i] + (uint64_t)(c >> 64);
+		t[i] = (uint64_t)c;
+	}
+	sc_reduce_once(r, t, (uint64_t)(c >> 64));
+}
+
+void msm_sc_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	uint64_t t[4], borrow = 0, mask;
+	u128 d, c = 0;
+	for (int i = 0; i < 4; i++) {
+		d = (u128)a[i] - b[i] - borrow;
+		t[i] = (uint64_t)d;
+		borrow = (uint64_t)(d >> 64) & 1;
+	}
+	mask = 0 - borrow; /* add n back if it borrowed */
+	for (int i = 0; i < 4; i++) {
+		c = (u128)t[i] + (N_[i] & mask) + (uint64_t)(c >> 64);
+		r[i] = (uint64_t)c;
+	}
+}
+
+void msm_sc_mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	uint64_t t[6] = {0}, res[4];
+	for (int i = 0; i < 4; i++) {
+		uint64_t carry = 0, m;
+		u128 s;
+		for (int k = 0; k < 4; k++)
+			t[k] = mac(a[k], b[i], t[k], &carry);
+		s = (u128)t[4] + carry;
+		t[4] = (uint64_t)s;
+		t[5] = (uint64_t)(s >> 64);
+		m = t[0] * N_INV;
+		carry = 0;
+		(void)mac(m, N_[0], t[0], &carry); /* low limb cancels */
+		for (int k = 1; k < 4; k++)
+			t[k - 1] = mac(m, N_[k], t[k], &carry);
+		s = (u128)t[4] + carry;
+		t[3] = (uint64_t)s;
+		t[4] = t[5] + (uint64_t)(s >> 64);
+	}
+	memcpy(res, t, sizeof res);
+	sc_reduce_once(r, res, t[4]);
+}
+
+void msm_sc_from_mont(uint64_t r[4], const uint64_t a[4])
+{
+	/* (a/R) * R^2 / R = a: a product's factor 1/R removed */
+	msm_sc_mont_mul(r, a, N_R2);
+}
+
+void msm_limbs_from_be(uint64_t r[4], const uint8_t in[32])
+{
+	fe_from_be(r, in);
+}
+
+void msm_limbs_to_be(uint8_t out[32], const uint64_t a[4])
+{
+	fe_to_be(out, a);
+}
+
 /* ---- points ---- */
 
 static void jac_set_inf(jac *r)
@@ -988,11 +1086,13 @@ static unsigned bitlen_be(const uint8_t s[32])
 	return 0;
 }
 
-qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8_t (*sc)[32],
-             size_t n)
+/* msm_run on scalars given big-endian (sc) or as limbs (sl). */
+static qerr msm_run_any(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts,
+                        const uint8_t (*sc)[32], const uint64_t (*sl)[4], size_t n)
 {
 	unsigned maxbits = 0, c_lo, c_hi = 0, bits_lo, bits_hi, maxc;
 	uint64_t(*limbs)[4], (*hil)[4] = NULL;
+	const uint64_t(*L)[4] = sl;
 	msm_pt *hip = NULL;
 	int16_t *digits;
 	scratch *s;
@@ -1008,7 +1108,7 @@ qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8
 	if (n > UINT32_MAX / 2)
 		return Q_ERR_LIMIT;
 	for (size_t i = 0; i < n; i++) {
-		unsigned l = bitlen_be(sc[i]);
+		unsigned l = sc != NULL ? bitlen_be(sc[i]) : bitlen_limbs(sl[i]);
 		if (l > maxbits)
 			maxbits = l;
 		if (l > MSM_SPLIT)
@@ -1032,7 +1132,7 @@ qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8
 	maxc = c_lo > c_hi ? c_lo : c_hi;
 	nb = (size_t)1 << (maxc - 1);
 	sz[0] = line(sizeof *s);
-	sz[1] = line(n * sizeof *limbs);
+	sz[1] = line(sc != NULL ? n * sizeof *limbs : 0);
 	sz[2] = line(n * ((bits_lo + 2) / 2) * sizeof *digits); /* nwin <= (bits+c)/c, c >= 2 */
 	sz[3] = line(n * sizeof *s->sp);
 	sz[4] = line(n);
@@ -1061,14 +1161,17 @@ qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8
 	mem += sz[6];
 	hil = (uint64_t(*)[4])(void *)mem;
 	s->np = s->nden = 0;
-	for (size_t i = 0; i < n; i++)
-		fe_from_be(limbs[i], sc[i]);
+	if (sc != NULL) {
+		for (size_t i = 0; i < n; i++)
+			fe_from_be(limbs[i], sc[i]);
+		L = (const uint64_t(*)[4])limbs;
+	}
 	jac_set_inf(&hi);
 	if (split) {
 		for (size_t i = 0, k = 0; i < n; i++)
-			if (bitlen_limbs(limbs[i]) > MSM_SPLIT) {
+			if (bitlen_limbs(L[i]) > MSM_SPLIT) {
 				hip[k] = pts[i];
-				memcpy(hil[k++], limbs[i], sizeof *hil);
+				memcpy(hil[k++], L[i], sizeof *hil);
 			}
 		if ((e = msm_part(&hi, s, digits, hip, (const uint64_t(*)[4])hil, nhi, MSM_SPLIT,
 		                  bits_hi, c_hi)) != Q_OK)
@@ -1076,8 +1179,7 @@ qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8
 		for (unsigned k = 0; k < MSM_SPLIT && !jac_is_inf(&hi); k++)
 			jac_dbl(&hi, &hi);
 	}
-	if ((e = msm_part(&acc, s, digits, pts, (const uint64_t(*)[4])limbs, n, 0, bits_lo,
-	                  c_lo)) != Q_OK)
+	if ((e = msm_part(&acc, s, digits, pts, L, n, 0, bits_lo, c_lo)) != Q_OK)
 		goto out;
 	jac_add(&acc, &acc, &hi);
 	if (!jac_is_inf(&acc)) {
@@ -1097,6 +1199,18 @@ qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8
 out:
 	free(tmp);
 	return e;
+}
+
+qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8_t (*sc)[32],
+             size_t n)
+{
+	return msm_run_any(out, is_inf, pts, sc, NULL, n);
+}
+
+qerr msm_run_limbs(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint64_t (*sc)[4],
+                   size_t n)
+{
+	return msm_run_any(out, is_inf, pts, NULL, sc, n);
 }
 
 uint64_t msm_madd_repeat(const msm_pt *p, size_t n)

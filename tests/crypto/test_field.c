@@ -240,3 +240,138 @@ Test(field, msm_on_both_multiplications_matches_ec_points_mul)
 	scalar_free(k);
 	scalar_free(g);
 }
+
+#define N_HEX "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551"
+
+/* The scalar routines mod n (range_batch_verify's coefficients) against
+ * BIGNUM: add and sub on values < n, the Montgomery product where one
+ * input is < n and the other any 256-bit value (a 128-bit weight, a value
+ * >= n), and the conversion out of Montgomery form. */
+static void check_sc(const uint64_t a[4], const uint64_t b[4])
+{
+	BN_CTX *ctx = BN_CTX_new();
+	BIGNUM *n = bn_hex(N_HEX), *A = bn_of(a), *B = bn_of(b), *w = BN_new(), *rinv = BN_new(),
+	       *R = BN_new(), *got;
+	uint64_t r[4];
+	cr_assert(ctx && w && rinv && R);
+	cr_assert(BN_set_word(R, 0) && BN_set_bit(R, 256));
+	cr_assert(BN_mod_inverse(rinv, R, n, ctx));
+	int a_red = BN_cmp(A, n) < 0, b_red = BN_cmp(B, n) < 0;
+	if (a_red && b_red) {
+		msm_sc_add(r, a, b);
+		got = bn_of(r);
+		cr_assert(BN_mod_add(w, A, B, n, ctx));
+		cr_assert_eq(BN_cmp(got, w), 0, "msm_sc_add");
+		BN_free(got);
+		msm_sc_sub(r, a, b);
+		got = bn_of(r);
+		cr_assert(BN_mod_sub(w, A, B, n, ctx));
+		cr_assert_eq(BN_cmp(got, w), 0, "msm_sc_sub");
+		BN_free(got);
+		msm_sc_from_mont(r, a);
+		got = bn_of(r);
+		cr_assert(BN_mod_mul(w, A, R, n, ctx));
+		cr_assert_eq(BN_cmp(got, w), 0, "msm_sc_from_mont");
+		BN_free(got);
+	}
+	if (a_red || b_red) {
+		msm_sc_mont_mul(r, a, b);
+		got = bn_of(r);
+		cr_assert(BN_mod_mul(w, A, B, n, ctx) && BN_mod_mul(w, w, rinv, n, ctx));
+		cr_assert_eq(BN_cmp(got, w), 0,
+		             "msm_sc_mont_mul wrong for a = %016llx%016llx%016llx%016llx, b = "
+		             "%016llx%016llx%016llx%016llx",
+		             (unsigned long long)a[3], (unsigned long long)a[2],
+		             (unsigned long long)a[1], (unsigned long long)a[0],
+		             (unsigned long long)b[3], (unsigned long long)b[2],
+		             (unsigned long long)b[1], (unsigned long long)b[0]);
+		BN_free(got);
+		/* r aliasing a */
+		uint64_t al[4];
+		memcpy(al, a, sizeof al);
+		msm_sc_mont_mul(al, al, b);
+		cr_assert_arr_eq(al, r, sizeof al);
+	}
+	BN_free(n);
+	BN_free(A);
+	BN_free(B);
+	BN_free(w);
+	BN_free(rinv);
+	BN_free(R);
+	BN_CTX_free(ctx);
+}
+
+Test(field, scalars_mod_n_match_bignum_on_edges_and_random)
+{
+	BIGNUM *n = bn_hex(N_HEX);
+	u256 e[40];
+	size_t ne = edges(e, n);
+	for (size_t i = 0; i < ne; i++)
+		for (size_t j = 0; j < ne; j++)
+			check_sc(e[i].l, e[j].l);
+	for (int k = 0; k < 3000; k++) {
+		uint64_t a[4], b[4];
+		rnd(a, 4);
+		rnd(b, 4);
+		if (k % 2 == 0) /* a batch weight: 128 bits */
+			a[2] = a[3] = 0;
+		b[3] &= k % 3 ? 0x7fffffffffffffffu : ~(uint64_t)0;
+		check_sc(a, b);
+		check_sc(b, a);
+		check_sc(a, e[k % ne].l);
+	}
+	BN_free(n);
+}
+
+/* msm_run_limbs at the small sizes a batch of one proof gives (the batch
+ * verifier calls it whatever its size), against the naive sum, with the
+ * portable multiplication and the chosen one. */
+Test(field, msm_run_limbs_small_sizes_match_naive_sum)
+{
+	enum { MAXN = 40 };
+	msm_pt pts[MAXN];
+	uint64_t sl[MAXN][4];
+	point *p[MAXN], *want = point_new(), *t = point_new(), *got = point_new();
+	scalar *s = scalar_new();
+	uint8_t enc[POINT_LEN], out[POINT_LEN];
+	cr_assert(want && t && got && s);
+	for (size_t i = 0; i < MAXN; i++) {
+		uint8_t b[SCALAR_LEN];
+		p[i] = point_new();
+		cr_assert_eq(scalar_random(s), Q_OK);
+		cr_assert_eq(point_mul_base(p[i], s), Q_OK);
+		if (i % 7 == 3) /* a repeated point: doublings in the buckets */
+			cr_assert_eq(point_copy(p[i], p[i - 1]), Q_OK);
+		cr_assert_eq(point_encode(enc, p[i]), Q_OK);
+		cr_assert_eq(msm_pt_from_enc(&pts[i], enc), Q_OK);
+		cr_assert_eq(scalar_random(s), Q_OK);
+		scalar_encode(b, s);
+		if (i % 2)
+			memset(b, 0, 16); /* 128-bit weights */
+		msm_limbs_from_be(sl[i], b);
+	}
+	for (int portable = 1; portable >= 0; portable--) {
+		msm_fe_force_portable(portable);
+		cr_assert_eq(point_set_infinity(want), Q_OK);
+		for (size_t n = 1; n <= MAXN; n++) {
+			uint8_t b[SCALAR_LEN];
+			int inf;
+			msm_limbs_to_be(b, sl[n - 1]);
+			cr_assert_eq(scalar_decode(s, b, SCALAR_LEN), Q_OK);
+			cr_assert_eq(point_mul(t, s, p[n - 1]), Q_OK);
+			cr_assert_eq(point_add(want, want, t), Q_OK);
+			cr_assert_eq(msm_run_limbs(out, &inf, pts, (const uint64_t(*)[4])sl, n),
+			             Q_OK);
+			cr_assert_not(inf);
+			cr_assert_eq(point_decode(got, out, POINT_LEN), Q_OK);
+			cr_assert(point_eq(got, want), "n = %zu, portable %d", n, portable);
+		}
+	}
+	msm_fe_force_portable(0);
+	for (size_t i = 0; i < MAXN; i++)
+		point_free(p[i]);
+	point_free(want);
+	point_free(t);
+	point_free(got);
+	scalar_free(s);
+}
