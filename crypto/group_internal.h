@@ -85,6 +85,10 @@ extern _Thread_local msm_counters msm_count;
  * MULX/ADX one is now in use.  Not thread-safe (tests, before threads). */
 void msm_fe_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
 void msm_fe_mul_portable(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
+/* r = a + b, a - b mod p (a, b < p; r < p), as msm.c's point formulas
+ * compute them (carry-chain intrinsics on x86-64). */
+void msm_fe_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
+void msm_fe_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
 int msm_fe_force_portable(int portable);
 /* Scalars mod n in 4 little-endian 64-bit limbs (msm.c; public values,
  * not constant time): r = a + b, a - b mod n (a, b < n); r = a*b/2^256 mod n

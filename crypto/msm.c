@@ -24,6 +24,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <x86intrin.h>
+#endif
 
 #include "group_internal.h"
 
@@ -46,72 +49,83 @@ typedef struct {
 	uint64_t X[4], Y[4], Z[4];
 } jac;
 
-/* r = a - p if a (with carry bit hi) >= p, else a; a < 2p. */
+/* Add and subtract with carry: the compiler's carry-chain intrinsics on
+ * x86-64 (ADC/SBB), 128-bit arithmetic elsewhere. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+static inline uint64_t addc(uint64_t a, uint64_t b, unsigned char *c)
+{
+	unsigned long long o;
+	*c = _addcarry_u64(*c, a, b, &o);
+	return o;
+}
+
+static inline uint64_t subb(uint64_t a, uint64_t b, unsigned char *bw)
+{
+	unsigned long long o;
+	*bw = _subborrow_u64(*bw, a, b, &o);
+	return o;
+}
+#else
+static inline uint64_t addc(uint64_t a, uint64_t b, unsigned char *c)
+{
+	u128 s = (u128)a + b + *c;
+	*c = (unsigned char)(s >> 64);
+	return (uint64_t)s;
+}
+
+static inline uint64_t subb(uint64_t a, uint64_t b, unsigned char *bw)
+{
+	u128 d = (u128)a - b - *bw;
+	*bw = (unsigned char)((d >> 64) & 1);
+	return (uint64_t)d;
+}
+#endif
+
+/* r = a - p if a (with carry bit hi) >= p, else a; a < 2p.  Branch-free
+ * (whether a >= p is a coin toss: a branch would mispredict half the
+ * time). */
 static inline void fe_reduce_once(uint64_t r[4], uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
                                   uint64_t hi)
 {
-	u128 d;
-	uint64_t t0, t1, t2, t3, borrow;
-	d = (u128)a0 - P[0];
-	t0 = (uint64_t)d;
-	d = (u128)a1 - P[1] - ((uint64_t)(d >> 64) & 1);
-	t1 = (uint64_t)d;
-	d = (u128)a2 - P[2] - ((uint64_t)(d >> 64) & 1);
-	t2 = (uint64_t)d;
-	d = (u128)a3 - P[3] - ((uint64_t)(d >> 64) & 1);
-	t3 = (uint64_t)d;
-	borrow = (uint64_t)(d >> 64) & 1;
-	/* a >= p iff the subtraction did not borrow past the carry bit */
-	if (hi || !borrow) {
-		r[0] = t0;
-		r[1] = t1;
-		r[2] = t2;
-		r[3] = t3;
-	} else {
-		r[0] = a0;
-		r[1] = a1;
-		r[2] = a2;
-		r[3] = a3;
-	}
+	unsigned char bw = 0;
+	uint64_t t0, t1, t2, t3, keep;
+	t0 = subb(a0, P[0], &bw);
+	t1 = subb(a1, P[1], &bw);
+	t2 = subb(a2, P[2], &bw);
+	t3 = subb(a3, P[3], &bw);
+	/* a < p iff the subtraction borrowed past the carry bit */
+	keep = 0 - ((uint64_t)bw & (hi ^ 1));
+	r[0] = (a0 & keep) | (t0 & ~keep);
+	r[1] = (a1 & keep) | (t1 & ~keep);
+	r[2] = (a2 & keep) | (t2 & ~keep);
+	r[3] = (a3 & keep) | (t3 & ~keep);
 }
 
 static inline void fe_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-	u128 c;
+	unsigned char c = 0;
 	uint64_t t0, t1, t2, t3;
-	c = (u128)a[0] + b[0];
-	t0 = (uint64_t)c;
-	c = (u128)a[1] + b[1] + (uint64_t)(c >> 64);
-	t1 = (uint64_t)c;
-	c = (u128)a[2] + b[2] + (uint64_t)(c >> 64);
-	t2 = (uint64_t)c;
-	c = (u128)a[3] + b[3] + (uint64_t)(c >> 64);
-	t3 = (uint64_t)c;
-	fe_reduce_once(r, t0, t1, t2, t3, (uint64_t)(c >> 64));
+	t0 = addc(a[0], b[0], &c);
+	t1 = addc(a[1], b[1], &c);
+	t2 = addc(a[2], b[2], &c);
+	t3 = addc(a[3], b[3], &c);
+	fe_reduce_once(r, t0, t1, t2, t3, c);
 }
 
 static inline void fe_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-	u128 d, c;
+	unsigned char bw = 0, c = 0;
 	uint64_t t0, t1, t2, t3, mask;
-	d = (u128)a[0] - b[0];
-	t0 = (uint64_t)d;
-	d = (u128)a[1] - b[1] - ((uint64_t)(d >> 64) & 1);
-	t1 = (uint64_t)d;
-	d = (u128)a[2] - b[2] - ((uint64_t)(d >> 64) & 1);
-	t2 = (uint64_t)d;
-	d = (u128)a[3] - b[3] - ((uint64_t)(d >> 64) & 1);
-	t3 = (uint64_t)d;
+	t0 = subb(a[0], b[0], &bw);
+	t1 = subb(a[1], b[1], &bw);
+	t2 = subb(a[2], b[2], &bw);
+	t3 = subb(a[3], b[3], &bw);
 	/* add p back if it borrowed */
-	mask = 0 - ((uint64_t)(d >> 64) & 1);
-	c = (u128)t0 + (P[0] & mask);
-	r[0] = (uint64_t)c;
-	c = (u128)t1 + (P[1] & mask) + (uint64_t)(c >> 64);
-	r[1] = (uint64_t)c;
-	c = (u128)t2 + (P[2] & mask) + (uint64_t)(c >> 64);
-	r[2] = (uint64_t)c;
-	c = (u128)t3 + (P[3] & mask) + (uint64_t)(c >> 64);
-	r[3] = (uint64_t)c;
+	mask = 0 - (uint64_t)bw;
+	r[0] = addc(t0, P[0] & mask, &c);
+	r[1] = addc(t1, P[1] & mask, &c);
+	r[2] = addc(t2, P[2] & mask, &c);
+	r[3] = addc(t3, P[3] & mask, &c);
 }
 
 /* lo(a*b + c + *carry), *carry = the high word. */
@@ -288,6 +302,16 @@ static inline void fe_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4
 void msm_fe_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
 	fe_mul(r, a, b);
+}
+
+void msm_fe_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	fe_add(r, a, b);
+}
+
+void msm_fe_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	fe_sub(r, a, b);
 }
 
 void msm_fe_mul_portable(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])

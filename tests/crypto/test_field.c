@@ -174,6 +174,53 @@ Test(field, mul_matches_bignum_on_edges_and_random)
 	BN_free(p);
 }
 
+/* fe_add and fe_sub (a, b < p) against BIGNUM. */
+static void check_addsub(const uint64_t a[4], const uint64_t b[4])
+{
+	BN_CTX *ctx = BN_CTX_new();
+	BIGNUM *p = bn_hex(P_HEX), *A = bn_of(a), *B = bn_of(b), *w = BN_new(), *got;
+	uint64_t r[4];
+	cr_assert(ctx && w);
+	if (BN_cmp(A, p) < 0 && BN_cmp(B, p) < 0) {
+		msm_fe_add(r, a, b);
+		got = bn_of(r);
+		cr_assert(BN_mod_add(w, A, B, p, ctx));
+		cr_assert_eq(BN_cmp(got, w), 0, "msm_fe_add");
+		BN_free(got);
+		msm_fe_sub(r, a, b);
+		got = bn_of(r);
+		cr_assert(BN_mod_sub(w, A, B, p, ctx));
+		cr_assert_eq(BN_cmp(got, w), 0, "msm_fe_sub");
+		BN_free(got);
+	}
+	BN_free(p);
+	BN_free(A);
+	BN_free(B);
+	BN_free(w);
+	BN_CTX_free(ctx);
+}
+
+Test(field, add_sub_match_bignum_on_edges_and_random)
+{
+	BIGNUM *p = bn_hex(P_HEX);
+	u256 e[40];
+	size_t ne = edges(e, p);
+	for (size_t i = 0; i < ne; i++)
+		for (size_t j = 0; j < ne; j++)
+			check_addsub(e[i].l, e[j].l);
+	for (int k = 0; k < 3000; k++) {
+		uint64_t a[4], b[4];
+		rnd(a, 4);
+		rnd(b, 4);
+		a[3] &= 0xfffffffeffffffffu; /* < p */
+		b[3] &= 0xfffffffeffffffffu;
+		check_addsub(a, b);
+		check_addsub(a, e[k % ne].l);
+		check_addsub(e[k % ne].l, b);
+	}
+	BN_free(p);
+}
+
 Test(field, the_fast_multiplication_is_chosen_where_the_cpu_has_it)
 {
 	int fast = msm_fe_force_portable(0);
