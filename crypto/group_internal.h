@@ -50,6 +50,13 @@ qerr msm_pts_from_jacobian(msm_pt *o, const uint8_t (*xyz)[3 * 32], size_t n);
  * encoding.  Q_ERR_NOMEM. */
 qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8_t (*sc)[32],
              size_t n);
+/* ngroups sums of points given as 65-byte encodings: group k is
+ * enc[end[k-1] .. end[k]) (end[-1] = 0), each checked as msm_pt_from_enc
+ * does (its error, nothing written, if one fails).  out[k] = the sum's
+ * encoding and is_inf[k] = 0, or out[k] zeroed and is_inf[k] = 1 if it is
+ * infinity; one field inversion for all.  Q_ERR_NOMEM. */
+qerr msm_sums_enc(uint8_t (*out)[POINT_LEN], uint8_t *is_inf, const uint8_t *const *enc,
+                  const size_t *end, size_t ngroups);
 /* msm_run with the scalars as 4 little-endian 64-bit limbs. */
 qerr msm_run_limbs(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint64_t (*sc)[4],
                    size_t n);

@@ -273,3 +273,17 @@ out:
 	free(pts);
 	return e;
 }
+
+qerr point_sums_enc(uint8_t (*out)[POINT_LEN], uint8_t *is_inf, const uint8_t *const *enc,
+                    const size_t *end, size_t ngroups)
+{
+	if (ngroups > 0 && (out == NULL || is_inf == NULL || enc == NULL || end == NULL))
+		return Q_ERR_ARG;
+	for (size_t k = 0; k < ngroups; k++)
+		if (end[k] < (k > 0 ? end[k - 1] : 0))
+			return Q_ERR_ARG;
+	for (size_t i = 0; ngroups > 0 && i < end[ngroups - 1]; i++)
+		if (enc[i] == NULL)
+			return Q_ERR_ARG;
+	return msm_sums_enc(out, is_inf, enc, end, ngroups);
+}

@@ -721,6 +721,64 @@ qerr msm_pts_from_jacobian(msm_pt *o, const uint8_t (*xyz)[3 * 32], size_t n)
 	return Q_OK;
 }
 
+qerr msm_sums_enc(uint8_t (*out)[POINT_LEN], uint8_t *is_inf, const uint8_t *const *enc,
+                  const size_t *end, size_t ngroups)
+{
+	jac *acc = NULL;
+	uint64_t(*pre)[4] = NULL, run[4], inv[4], zi[4], zi2[4], x[4], y[4];
+	size_t from = 0;
+	qerr e = Q_OK;
+	if (ngroups == 0)
+		return Q_OK;
+	acc = malloc(ngroups * sizeof *acc);
+	pre = malloc(ngroups * sizeof *pre);
+	if (acc == NULL || pre == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	/* each sum in Jacobian coordinates */
+	for (size_t k = 0; k < ngroups; k++) {
+		jac_set_inf(&acc[k]);
+		for (size_t i = from; i < end[k]; i++) {
+			msm_pt q;
+			if ((e = msm_pt_from_enc(&q, enc[i])) != Q_OK)
+				goto out;
+			jac_add_affine(&acc[k], &acc[k], q.x, q.y);
+		}
+		from = end[k];
+	}
+	/* to affine with one inversion (Montgomery's trick over the Z that
+	 * are not zero) */
+	memcpy(run, RM, sizeof run);
+	for (size_t k = 0; k < ngroups; k++) {
+		memcpy(pre[k], run, sizeof run);
+		if (!jac_is_inf(&acc[k]))
+			fe_mul(run, run, acc[k].Z);
+	}
+	fe_inv(inv, run);
+	for (size_t k = ngroups; k-- > 0;) {
+		is_inf[k] = (uint8_t)jac_is_inf(&acc[k]);
+		memset(out[k], 0, POINT_LEN);
+		if (is_inf[k])
+			continue;
+		fe_mul(zi, inv, pre[k]); /* 1/Z_k */
+		fe_mul(inv, inv, acc[k].Z);
+		fe_sqr(zi2, zi);
+		fe_mul(x, acc[k].X, zi2);
+		fe_mul(zi2, zi2, zi);
+		fe_mul(y, acc[k].Y, zi2);
+		fe_from_mont(x, x);
+		fe_from_mont(y, y);
+		out[k][0] = 0x04;
+		fe_to_be(out[k] + 1, x);
+		fe_to_be(out[k] + 33, y);
+	}
+out:
+	free(acc);
+	free(pre);
+	return e;
+}
+
 /* Bits k .. k+c-1 of a scalar in 4 little-endian limbs (c <= 16). */
 static unsigned scalar_bits(const uint64_t s[4], unsigned k, unsigned c)
 {

@@ -1065,7 +1065,7 @@ static qerr batch_challenge(const range_batch_item *it, const uint8_t kenc[POINT
 static qerr batch_item_check(const range_batch_item *it)
 {
 	const range_proof *pf = it->pf;
-	if (pf == NULL || it->ctx == NULL || it->ct == NULL)
+	if (pf == NULL || it->ctx == NULL || (it->ct == NULL && it->ct_enc == NULL))
 		return Q_ERR_ARG;
 	if (pf->commit == NULL)
 		return Q_ERR_STATE;
@@ -1073,7 +1073,8 @@ static qerr batch_item_check(const range_batch_item *it)
 		return Q_ERR_RANGE;
 	if (pf->lo != it->lo || pf->hi != it->hi || pf->count != (size_t)(it->hi - it->lo) + 1)
 		return Q_ERR_PROOF;
-	if (point_is_infinity(it->ct->a) || point_is_infinity(it->ct->b))
+	/* (an encoding cannot be infinity: msm_pt_from_enc refuses it) */
+	if (it->ct != NULL && (point_is_infinity(it->ct->a) || point_is_infinity(it->ct->b)))
 		return Q_ERR_POINT;
 	return Q_OK;
 }

@@ -166,7 +166,7 @@ typedef struct range_batch_item {
 	 * (pf->commit, the hashed bytes), not the objects pf->ca / pf->cb */
 	const range_proof *pf;
 	const uint8_t *ctx; /* PROOF_CTX_LEN bytes */
-	const elgamal_ct *ct;
+	const elgamal_ct *ct; /* may be NULL when ct_enc is given */
 	/* optional: ct's 130-byte encoding (saves re-encoding); if given it
 	 * is what the batch hashes and multiplies, so it must be ct's */
 	const uint8_t *ct_enc;

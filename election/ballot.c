@@ -838,6 +838,16 @@ typedef struct vbatch {
 	size_t n, cap;
 	elgamal_ct **sums;
 	size_t nsums, sumcap;
+	/* group and contest sums still to make from the encodings (enc given):
+	 * all of the batch's at once in vbatch_sums */
+	struct vsum {
+		size_t item; /* items[item] gets the sum */
+		const ballot *b;
+		const uint8_t *enc;
+		uint32_t contest, group; /* group UINT32_MAX: the contest's total */
+	} * pend;
+	size_t npend;
+	uint8_t (*sumenc)[2 * POINT_LEN]; /* pend[s]'s sum: alpha || beta */
 } vbatch;
 
 static void vbatch_free(vbatch *vb)
@@ -845,6 +855,8 @@ static void vbatch_free(vbatch *vb)
 	for (size_t i = 0; i < vb->nsums; i++)
 		elgamal_ct_free(vb->sums[i]);
 	free(vb->sums);
+	free(vb->pend);
+	free(vb->sumenc);
 	free(vb->items);
 	free(vb->label);
 	free(vb->ctx);
@@ -868,7 +880,10 @@ static qerr vbatch_init(vbatch *vb, const ballot_style *st, size_t nb)
 	vb->label = calloc(vb->cap ? vb->cap : 1, sizeof *vb->label);
 	vb->ctx = calloc(vb->cap ? vb->cap : 1, sizeof *vb->ctx);
 	vb->sums = calloc(vb->sumcap ? vb->sumcap : 1, sizeof *vb->sums);
-	if (vb->items == NULL || vb->label == NULL || vb->ctx == NULL || vb->sums == NULL) {
+	vb->pend = calloc(vb->sumcap ? vb->sumcap : 1, sizeof *vb->pend);
+	vb->sumenc = malloc((vb->sumcap ? vb->sumcap : 1) * sizeof *vb->sumenc);
+	if (vb->items == NULL || vb->label == NULL || vb->ctx == NULL || vb->sums == NULL ||
+	    vb->pend == NULL || vb->sumenc == NULL) {
 		vbatch_free(vb);
 		return Q_ERR_NOMEM;
 	}
@@ -936,15 +951,21 @@ static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b, cons
 		}
 		for (uint32_t g = 0; g <= cs->ngroups; g++) {
 			int total = g == cs->ngroups;
-			if (vb->n >= vb->cap || vb->nsums >= vb->sumcap)
+			elgamal_ct *acc = NULL;
+			if (vb->n >= vb->cap || vb->nsums >= vb->sumcap || vb->npend >= vb->sumcap)
 				return Q_ERR_ARG;
-			elgamal_ct *acc = elgamal_ct_new();
-			if (acc == NULL)
-				return Q_ERR_NOMEM;
-			vb->sums[vb->nsums++] = acc;
-			if ((e = sum_cts(cs, c, total ? UINT32_MAX : g, NULL, acc, NULL, NULL,
-			                 NULL)) != Q_OK)
-				return e;
+			if (enc != NULL) {
+				/* from the encodings, with the batch's others */
+				vb->pend[vb->npend++] = (struct vsum){vb->n, b, enc, (uint32_t)i,
+				                                      total ? UINT32_MAX : g};
+			} else {
+				if ((acc = elgamal_ct_new()) == NULL)
+					return Q_ERR_NOMEM;
+				vb->sums[vb->nsums++] = acc;
+				if ((e = sum_cts(cs, c, total ? UINT32_MAX : g, NULL, acc, NULL,
+				                 NULL, NULL)) != Q_OK)
+					return e;
+			}
 			uint32_t lo = total ? cs->min_sel : 0, hi = total ? cs->max_sel : 1;
 			ballot_proof_ctx(vb->ctx[vb->n], st, id,
 			                 total ? BALLOT_PROOF_CONTEST : BALLOT_PROOF_GROUP,
@@ -964,6 +985,74 @@ static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b, cons
 			     cs->nwritein * BALLOT_NAME_LEN;
 	}
 	return Q_OK;
+}
+
+/* The sums vbatch_add left pending (B-3.2, B-3.3), made from the ballots'
+ * B-2 bytes with one field inversion for the batch (point_sums_enc); a
+ * sum at infinity (no encoding; its proof then fails, C-4.3.10) or a
+ * failure other than memory falls back to adding the decoded
+ * ciphertexts. */
+static qerr vbatch_sums(vbatch *vb, const ballot_style *st)
+{
+	const uint8_t **ptrs = NULL;
+	size_t *end = NULL, np = 0, m = 0;
+	uint8_t(*out)[POINT_LEN] = NULL, *inf = NULL;
+	qerr e = Q_ERR_NOMEM, es;
+	if (vb->npend == 0)
+		return Q_OK;
+	for (size_t s = 0; s < vb->npend; s++)
+		np += 2 * st->contests[vb->pend[s].contest].noptions;
+	ptrs = malloc((np ? np : 1) * sizeof *ptrs);
+	end = malloc(2 * vb->npend * sizeof *end);
+	out = malloc(2 * vb->npend * sizeof *out);
+	inf = malloc(2 * vb->npend);
+	if (ptrs == NULL || end == NULL || out == NULL || inf == NULL)
+		goto out;
+	for (size_t s = 0; s < vb->npend; s++) {
+		const struct vsum *v = &vb->pend[s];
+		const ballot_contest_style *cs = &st->contests[v->contest];
+		for (size_t half = 0; half < 2; half++) { /* alpha, then beta */
+			for (uint32_t j = 0; j < cs->noptions; j++)
+				if (v->group == UINT32_MAX || cs->group[j] == v->group)
+					ptrs[m++] =
+					    enc_ct(st, v->enc, v->contest, j) + half * POINT_LEN;
+			end[2 * s + half] = m;
+		}
+	}
+	es = point_sums_enc(out, inf, ptrs, end, 2 * vb->npend);
+	if (es == Q_ERR_NOMEM)
+		goto out;
+	for (size_t s = 0; s < vb->npend; s++) {
+		const struct vsum *v = &vb->pend[s];
+		range_batch_item *it = &vb->items[v->item];
+		if (es == Q_OK && !inf[2 * s] && !inf[2 * s + 1]) {
+			memcpy(vb->sumenc[s], out[2 * s], POINT_LEN);
+			memcpy(vb->sumenc[s] + POINT_LEN, out[2 * s + 1], POINT_LEN);
+			it->ct = NULL;
+			it->ct_enc = vb->sumenc[s];
+			continue;
+		}
+		elgamal_ct *acc = elgamal_ct_new();
+		if (acc == NULL || vb->nsums >= vb->sumcap) {
+			elgamal_ct_free(acc);
+			e = acc == NULL ? Q_ERR_NOMEM : Q_ERR_ARG;
+			goto out;
+		}
+		vb->sums[vb->nsums++] = acc;
+		if ((e = sum_cts(&st->contests[v->contest], &v->b->contests[v->contest], v->group,
+		                 NULL, acc, NULL, NULL, NULL)) != Q_OK)
+			goto out;
+		it->ct = acc;
+		it->ct_enc = NULL;
+	}
+	vb->npend = 0;
+	e = Q_OK;
+out:
+	free(ptrs);
+	free(end);
+	free(out);
+	free(inf);
+	return e;
 }
 
 size_t ballot_style_encoded_len(const ballot_style *st)
@@ -1233,6 +1322,8 @@ qerr ballot_verify_batch_enc(const ballot_style *st, const point *K, const point
 			goto out;
 	}
 	start[n] = vb.n;
+	if ((e = vbatch_sums(&vb, st)) != Q_OK)
+		goto out;
 	e = vb.n == 0 ? Q_OK : range_batch_verify(vb.items, vb.n, K, K_table);
 	if (internal_error(e))
 		goto out;

@@ -422,3 +422,74 @@ Test(field, msm_run_limbs_small_sizes_match_naive_sum)
 	point_free(got);
 	scalar_free(s);
 }
+
+/* point_sums_enc (the batch verifier's group and contest sums) against
+ * point_add: random groups of 0..9 points, a group with P and -P
+ * (infinity), one with P twice (a doubling), one that comes back to
+ * infinity only at its last point; a bad encoding is refused with
+ * point_decode's error. */
+Test(field, point_sums_enc_matches_point_add)
+{
+	enum { G = 60, MAXPER = 9 };
+	uint8_t(*enc)[POINT_LEN] = calloc(G * MAXPER, POINT_LEN), out[G][POINT_LEN], inf[G];
+	const uint8_t **ptrs = calloc(G * MAXPER, sizeof *ptrs);
+	size_t end[G], m = 0;
+	point *want[G], *p = point_new(), *got = point_new();
+	scalar *k = scalar_new();
+	cr_assert(enc && ptrs && p && got && k);
+	for (size_t g = 0; g < G; g++) {
+		uint8_t r;
+		size_t cnt;
+		cr_assert_eq(rand_bytes(&r, 1), Q_OK);
+		cnt = g == 0 ? 0 : g < 4 ? 2 : g == 4 ? 3 : r % (MAXPER + 1);
+		want[g] = point_new();
+		cr_assert_not_null(want[g]);
+		for (size_t i = 0; i < cnt; i++) {
+			cr_assert_eq(scalar_random(k), Q_OK);
+			cr_assert_eq(point_mul_base(p, k), Q_OK);
+			if ((g == 1 || g == 2) && i == 1) /* P, -P */
+				cr_assert_eq(point_neg(p, want[g]), Q_OK);
+			if (g == 3 && i == 1) /* P, P */
+				cr_assert_eq(point_copy(p, want[g]), Q_OK);
+			if (g == 4 && i == 2) /* P, Q, -(P + Q) */
+				cr_assert_eq(point_neg(p, want[g]), Q_OK);
+			cr_assert_eq(point_add(want[g], want[g], p), Q_OK);
+			cr_assert_eq(point_encode(enc[m], p), Q_OK);
+			ptrs[m] = enc[m];
+			m++;
+		}
+		end[g] = m;
+	}
+	for (int portable = 1; portable >= 0; portable--) {
+		msm_fe_force_portable(portable);
+		memset(inf, 0xaa, sizeof inf);
+		cr_assert_eq(point_sums_enc(out, inf, ptrs, end, G), Q_OK);
+		for (size_t g = 0; g < G; g++) {
+			cr_assert_eq(inf[g], point_is_infinity(want[g]), "group %zu", g);
+			if (inf[g])
+				continue;
+			cr_assert_eq(point_decode(got, out[g], POINT_LEN), Q_OK);
+			cr_assert(point_eq(got, want[g]), "group %zu (portable %d)", g, portable);
+		}
+	}
+	msm_fe_force_portable(0);
+	cr_assert(inf[0] && inf[1] && inf[2] && !inf[3] && inf[4]);
+	/* a coordinate >= p, off the curve, a bad prefix */
+	uint8_t save[POINT_LEN];
+	memcpy(save, enc[m - 1], POINT_LEN);
+	memset(enc[m - 1] + 1, 0xff, 32);
+	cr_assert_eq(point_sums_enc(out, inf, ptrs, end, G), Q_ERR_POINT);
+	memcpy(enc[m - 1], save, POINT_LEN);
+	enc[m - 1][64] ^= 1;
+	cr_assert_eq(point_sums_enc(out, inf, ptrs, end, G), Q_ERR_POINT);
+	memcpy(enc[m - 1], save, POINT_LEN);
+	enc[m - 1][0] = 0x03;
+	cr_assert_eq(point_sums_enc(out, inf, ptrs, end, G), Q_ERR_ENCODING);
+	for (size_t g = 0; g < G; g++)
+		point_free(want[g]);
+	free(enc);
+	free(ptrs);
+	point_free(p);
+	point_free(got);
+	scalar_free(k);
+}
