@@ -1079,6 +1079,20 @@ static qerr batch_item_check(const range_batch_item *it)
 	return Q_OK;
 }
 
+/* Whether item i's alpha and beta are the sums of earlier items' (its
+ * parts, each in this call and with its own terms, slot[] set): then its
+ * coefficients are added to theirs and ct's points are not multiplied. */
+static int merged(const uint32_t *const *parts, const uint32_t *nparts, const size_t *slot,
+                  size_t i)
+{
+	if (parts == NULL || nparts == NULL || nparts[i] == 0 || parts[i] == NULL)
+		return 0;
+	for (uint32_t q = 0; q < nparts[i]; q++)
+		if (parts[i][q] == 0 || parts[i][q] > i || slot[i - parts[i][q]] == SIZE_MAX)
+			return 0;
+	return 1;
+}
+
 /* The coefficients of the equation (C-4.3.10 step 2) are computed mod n on
  * 4 x 64-bit limbs (Montgomery products, msm.c): each product rho * c_j
  * etc. carries a factor 1/R that one multiplication per coefficient
@@ -1087,12 +1101,20 @@ static qerr batch_item_check(const range_batch_item *it)
 qerr range_batch_verify(const range_batch_item *items, size_t count, const point *K,
                         const point_table *K_table)
 {
+	return range_batch_verify_sums(items, count, K, K_table, NULL, NULL);
+}
+
+qerr range_batch_verify_sums(const range_batch_item *items, size_t count, const point *K,
+                             const point_table *K_table, const uint32_t *const *parts,
+                             const uint32_t *nparts)
+{
 	msm_pt *pts = NULL; /* terms: K, G, then alpha, beta, a_j, b_j ... of each item */
 	uint64_t(*sl)[4] = NULL; /* their scalars */
 	uint8_t kenc[POINT_LEN], ctbuf[2 * POINT_LEN], out[POINT_LEN];
 	uint8_t *pool = NULL, *mem = NULL; /* random bytes for the weights */
 	uint64_t gsum[4] = {0}, ksum[4] = {0}, zero[4] = {0}; /* times 1/R */
 	size_t npts = 0, cap = 2, nw = 0, nweights = 0;
+	size_t *slot = NULL; /* per item: its alpha term (beta the next), or SIZE_MAX: merged */
 	scalar *c = NULL;
 	int inf = 0;
 	qerr e = Q_ERR_NOMEM;
@@ -1113,12 +1135,13 @@ qerr range_batch_verify(const range_batch_item *items, size_t count, const point
 		return Q_ERR_LIMIT;
 	if ((c = scalar_new()) == NULL)
 		goto out;
-	mem = malloc(cap * (sizeof *pts + sizeof *sl) + 16 * nweights);
+	mem = malloc(cap * (sizeof *pts + sizeof *sl) + count * sizeof *slot + 16 * nweights);
 	if (mem == NULL)
 		goto out;
 	pts = (msm_pt *)(void *)mem;
 	sl = (uint64_t(*)[4])(void *)(mem + cap * sizeof *pts);
-	pool = mem + cap * (sizeof *pts + sizeof *sl);
+	slot = (size_t *)(void *)(mem + cap * (sizeof *pts + sizeof *sl));
+	pool = mem + cap * (sizeof *pts + sizeof *sl) + count * sizeof *slot;
 	if ((e = rand_bytes(pool, 16 * nweights)) != Q_OK)
 		goto out;
 	/* slot 0: K with coefficient -sum rho_b v_j; slot 1: G with
@@ -1135,7 +1158,7 @@ qerr range_batch_verify(const range_batch_item *items, size_t count, const point
 		const range_proof *pf = it->pf;
 		const uint8_t *ce = it->ct_enc;
 		uint64_t asum[4] = {0}, bsum[4] = {0};
-		size_t ia, ib;
+		size_t ia = 0, ib = 0;
 		if ((e = batch_item_check(it)) != Q_OK)
 			goto out;
 		if (ce == NULL) {
@@ -1146,11 +1169,14 @@ qerr range_batch_verify(const range_batch_item *items, size_t count, const point
 		}
 		if ((e = batch_challenge(it, kenc, ce, c)) != Q_OK)
 			goto out;
-		ia = npts++; /* alpha */
-		ib = npts++; /* beta */
-		if ((e = msm_pt_from_enc(&pts[ia], ce)) != Q_OK ||
-		    (e = msm_pt_from_enc(&pts[ib], ce + POINT_LEN)) != Q_OK)
-			goto out;
+		slot[i] = merged(parts, nparts, slot, i) ? SIZE_MAX : npts;
+		if (slot[i] != SIZE_MAX) {
+			ia = npts++; /* alpha */
+			ib = npts++; /* beta */
+			if ((e = msm_pt_from_enc(&pts[ia], ce)) != Q_OK ||
+			    (e = msm_pt_from_enc(&pts[ib], ce + POINT_LEN)) != Q_OK)
+				goto out;
+		}
 		for (size_t k = 0; k < pf->count; k++) {
 			uint64_t ra[4], rb[4], cj[4], vj[4], jr[4], t[4];
 			const uint8_t *ab = pf->commit + 2 * POINT_LEN * k;
@@ -1181,8 +1207,20 @@ qerr range_batch_verify(const range_batch_item *items, size_t count, const point
 			msm_sc_mont_mul(t, rb, vj);
 			msm_sc_add(ksum, ksum, t);
 		}
-		msm_sc_from_mont(sl[ia], asum);
-		msm_sc_from_mont(sl[ib], bsum);
+		if (slot[i] != SIZE_MAX) {
+			msm_sc_from_mont(sl[ia], asum);
+			msm_sc_from_mont(sl[ib], bsum);
+			continue;
+		}
+		/* alpha = sum of the parts' alphas: their coefficients take
+		 * this item's (beta likewise) */
+		msm_sc_from_mont(asum, asum);
+		msm_sc_from_mont(bsum, bsum);
+		for (uint32_t q = 0; q < nparts[i]; q++) {
+			size_t at = slot[i - parts[i][q]];
+			msm_sc_add(sl[at], sl[at], asum);
+			msm_sc_add(sl[at + 1], sl[at + 1], bsum);
+		}
 	}
 	msm_sc_from_mont(ksum, ksum);
 	msm_sc_sub(sl[0], zero, ksum);

@@ -848,6 +848,12 @@ typedef struct vbatch {
 	} * pend;
 	size_t npend;
 	uint8_t (*sumenc)[2 * POINT_LEN]; /* pend[s]'s sum: alpha || beta */
+	/* per item, its parts (range_batch_verify_sums): a sum item's
+	 * selections, none for a selection */
+	const uint32_t **partp;
+	uint32_t *npart;
+	uint32_t *parts;
+	size_t nparts, partcap;
 } vbatch;
 
 static void vbatch_free(vbatch *vb)
@@ -857,6 +863,9 @@ static void vbatch_free(vbatch *vb)
 	free(vb->sums);
 	free(vb->pend);
 	free(vb->sumenc);
+	free(vb->parts);
+	free(vb->partp);
+	free(vb->npart);
 	free(vb->items);
 	free(vb->label);
 	free(vb->ctx);
@@ -866,11 +875,12 @@ static void vbatch_free(vbatch *vb)
 /* Room for nb ballots of style st. */
 static qerr vbatch_init(vbatch *vb, const ballot_style *st, size_t nb)
 {
-	size_t per = 0, sums = 0;
+	size_t per = 0, sums = 0, parts = 0;
 	memset(vb, 0, sizeof *vb);
 	for (size_t i = 0; i < st->ncontests; i++) {
 		per += st->contests[i].noptions + st->contests[i].ngroups + 1;
 		sums += st->contests[i].ngroups + 1;
+		parts += 2 * (size_t)st->contests[i].noptions; /* its groups, its total */
 	}
 	if (nb != 0 && (per > SIZE_MAX / sizeof(range_batch_item) / nb))
 		return Q_ERR_LIMIT;
@@ -882,8 +892,17 @@ static qerr vbatch_init(vbatch *vb, const ballot_style *st, size_t nb)
 	vb->sums = calloc(vb->sumcap ? vb->sumcap : 1, sizeof *vb->sums);
 	vb->pend = calloc(vb->sumcap ? vb->sumcap : 1, sizeof *vb->pend);
 	vb->sumenc = malloc((vb->sumcap ? vb->sumcap : 1) * sizeof *vb->sumenc);
+	if (nb != 0 && parts > SIZE_MAX / sizeof *vb->parts / nb) {
+		vbatch_free(vb);
+		return Q_ERR_LIMIT;
+	}
+	vb->partcap = parts * nb;
+	vb->parts = malloc((vb->partcap ? vb->partcap : 1) * sizeof *vb->parts);
+	vb->partp = calloc(vb->cap ? vb->cap : 1, sizeof *vb->partp);
+	vb->npart = calloc(vb->cap ? vb->cap : 1, sizeof *vb->npart);
 	if (vb->items == NULL || vb->label == NULL || vb->ctx == NULL || vb->sums == NULL ||
-	    vb->pend == NULL || vb->sumenc == NULL) {
+	    vb->pend == NULL || vb->sumenc == NULL || vb->parts == NULL || vb->partp == NULL ||
+	    vb->npart == NULL) {
 		vbatch_free(vb);
 		return Q_ERR_NOMEM;
 	}
@@ -935,6 +954,7 @@ static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b, cons
 	for (size_t i = 0; i < st->ncontests; i++) {
 		const ballot_contest_style *cs = &st->contests[i];
 		const ballot_contest *c = &b->contests[i];
+		size_t base = vb->n; /* the contest's selection items */
 		if (p != NULL)
 			p += 8; /* u32(noptions) || u32(ngroups) */
 		for (size_t j = 0; j < c->nsel; j++) {
@@ -977,6 +997,19 @@ static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b, cons
 			                       NULL,
 			                       lo,
 			                       hi};
+			/* its ciphertext is the sum of those of its selections,
+			 * base + j: the batch takes their points (parts) */
+			uint32_t *pt = vb->parts + vb->nparts, np = 0;
+			for (uint32_t j = 0; j < cs->noptions; j++) {
+				if (!total && cs->group[j] != g)
+					continue;
+				if (vb->nparts >= vb->partcap)
+					return Q_ERR_ARG;
+				pt[np++] = (uint32_t)(vb->n - (base + j));
+				vb->nparts++;
+			}
+			vb->partp[vb->n] = pt;
+			vb->npart[vb->n] = np;
 			vb->label[vb->n++] =
 			    (plabel){(uint32_t)i, total ? PK_TOTAL : PK_GROUP, g, lo, hi};
 		}
@@ -1205,7 +1238,8 @@ static qerr verify_range(const vbatch *vb, size_t from, size_t to, const point *
 {
 	if (to == from)
 		return Q_OK;
-	qerr e = range_batch_verify(&vb->items[from], to - from, K, Kt);
+	qerr e = range_batch_verify_sums(&vb->items[from], to - from, K, Kt, vb->partp + from,
+	                                 vb->npart + from);
 	if (e == Q_OK || internal_error(e))
 		return e;
 	e = name_failure(vb, from, to, K, Kt, why, whylen);
@@ -1324,7 +1358,9 @@ qerr ballot_verify_batch_enc(const ballot_style *st, const point *K, const point
 	start[n] = vb.n;
 	if ((e = vbatch_sums(&vb, st)) != Q_OK)
 		goto out;
-	e = vb.n == 0 ? Q_OK : range_batch_verify(vb.items, vb.n, K, K_table);
+	e = vb.n == 0 ? Q_OK
+	              : range_batch_verify_sums(vb.items, vb.n, K, K_table,
+	                                        (const uint32_t *const *)vb.partp, vb.npart);
 	if (internal_error(e))
 		goto out;
 	if (e != Q_OK) {
