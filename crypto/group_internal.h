@@ -92,6 +92,9 @@ extern _Thread_local msm_counters msm_count;
  * MULX/ADX one is now in use.  Not thread-safe (tests, before threads). */
 void msm_fe_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
 void msm_fe_mul_portable(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
+/* r = a^2/2^256 mod p for a < p (r < p), as msm_run squares: the dedicated
+ * x86-64 squaring with the MULX/ADX multiplication, else msm_fe_mul's. */
+void msm_fe_sqr(uint64_t r[4], const uint64_t a[4]);
 /* r = a + b, a - b mod p (a, b < p; r < p), as msm.c's point formulas
  * compute them (carry-chain intrinsics on x86-64). */
 void msm_fe_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
