@@ -14,6 +14,39 @@
  * One batched addition is measured in the same run: msm_run over 64,000
  * points (maxn) in 512 buckets, the best of 3.
  *
+ * Measured (issue 13, session 7: MULX/ADX field multiplication and
+ * squaring, branch-free addition and subtraction; `build/bench/bench_msm
+ * 16000`, the old (main 2c41993) and new binaries alternated, load 6-10 on
+ * 2 cores; us of CPU per point on encodings / the floor measured in the
+ * same run (ratio), and the speed-up over EC_POINTs_mul in the same run):
+ *   4,000:  old 4.92 / 4.51 (1.09), 6.29 / 4.75 (1.33), 5.11 / 4.62 (1.11),
+ *           5.19 / 4.80 (1.08), 5.50 / 6.65 (0.83);
+ *           new 3.08 / 3.00 (1.03), 3.60 / 3.18 (1.14), 3.29 / 2.92 (1.13),
+ *           3.09 / 2.79 (1.11), 3.26 / 2.62 (1.25);
+ *           speed-up old 2.8-3.1x, new 4.5-5.4x; new/old 0.61 (means).
+ *   16,000: old 4.50 / 3.66 (1.23), 4.64 / 3.86 (1.20), 5.15 / 3.76 (1.37),
+ *           4.52 / 3.90 (1.16), 4.91 / 5.40 (0.91);
+ *           new 3.39 / 2.44 (1.39), 2.80 / 2.58 (1.09), 2.73 / 2.37 (1.15),
+ *           2.72 / 2.26 (1.20), 3.47 / 2.13 (1.63);
+ *           speed-up old 3.5-4.4x, new 4.8-7.1x; new/old 0.63 (means).
+ *   1,000:  old 7.11-7.49, new 4.08-5.10 (ratios to the floor 1.15-1.42).
+ * The floor's unit (one batched affine addition, 16,000 points in 512
+ * buckets) fell 0.25-0.34 -> 0.135-0.21 us.
+ * The batch-verification floor (`BENCH_OPTIONS=5 BENCH_FLOOR_ONLY=1
+ * BENCH_SCALE_CACHE=... build/bench/bench_verify 10000`, decode + batch
+ * verify of 1,024 five-selection ballots, 128 per batch, one thread), old
+ * and new binaries alternated, us per ballot:
+ *   load ~9: old 272.9 264.3 281.2 299.2 287.1 299.7, new 156.6 148.5
+ *   161.9 159.4 172.9 170.0: mean 284.1 -> 161.6 (ratio 0.57);
+ *   load 7-9 (with the squaring): old 404.9 268.3 388.9 279.1 417.4 254.6
+ *   416.9 352.4, new 161.6 144.7 217.1 228.4 142.8 145.0 228.6 227.1:
+ *   median pair ratio 0.55, means 347.8 -> 186.9 (0.54).
+ * What moved it: the field arithmetic above; the coefficients mod n on
+ * limbs (no BIGNUM, one allocation per batch, crypto/proof.c); the
+ * batch's group and contest sums made from the encodings with one
+ * inversion and their points merged into their selections' terms
+ * (election/ballot.c, range_batch_verify_sums).
+ *
  * Measured (issue 13, session 6, `build/bench/bench_msm 64000`, machine
  * at load ~10 on 2 cores; one batched addition 0.34 us): us per point,
  * bucket method on encodings / floor / EC_POINTs_mul in the same run:

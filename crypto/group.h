@@ -130,6 +130,15 @@ Q_MUST_CHECK qerr point_msm(point *r, const scalar *g, size_t count, const point
  * (Q_ERR_ENCODING / Q_ERR_POINT).  Public data only. */
 Q_MUST_CHECK qerr point_msm_enc(point *r, const scalar *g, size_t count, const uint8_t *const *enc,
                                 const scalar *const *s);
+/* Sums of points given as 65-byte encodings, with msm.c's arithmetic and
+ * one field inversion for all (PUBLIC DATA ONLY: not constant time):
+ * group k is enc[end[k-1] .. end[k]) (end[-1] = 0); out[k] = the encoding
+ * of its sum and is_inf[k] = 0, or out[k] zeroed and is_inf[k] = 1 for
+ * infinity (which has no 65-byte encoding).  Each input is checked as
+ * point_decode does (Q_ERR_ENCODING / Q_ERR_POINT, nothing written).
+ * Q_ERR_NOMEM. */
+Q_MUST_CHECK qerr point_sums_enc(uint8_t (*out)[POINT_LEN], uint8_t *is_inf,
+                                 const uint8_t *const *enc, const size_t *end, size_t ngroups);
 /* The reference: always OpenSSL's EC_POINTs_mul (tests and bench). */
 Q_MUST_CHECK qerr point_msm_ref(point *r, const scalar *g, size_t count, const point *const *p,
                                 const scalar *const *s);

@@ -145,7 +145,7 @@ static void gen_init(void)
 	point_free(g);
 }
 
-static qerr gen_pt(msm_pt *o)
+qerr msm_generator(msm_pt *o)
 {
 	if (pthread_once(&g_gen_once, gen_init) != 0 || !g_gen_ok)
 		return Q_ERR_CRYPTO;
@@ -201,7 +201,7 @@ qerr point_msm(point *r, const scalar *g, size_t count, const point *const *p,
 	if ((e = msm_pts_from_jacobian(pts, (const uint8_t(*)[3 * 32]) xyz, n)) != Q_OK)
 		goto out;
 	if (g != NULL && !BN_is_zero(g->bn)) {
-		if ((e = gen_pt(&pts[n])) != Q_OK || (e = scalar_be(sc[n], g)) != Q_OK)
+		if ((e = msm_generator(&pts[n])) != Q_OK || (e = scalar_be(sc[n], g)) != Q_OK)
 			goto out;
 		n++;
 	}
@@ -257,7 +257,7 @@ qerr point_msm_enc(point *r, const scalar *g, size_t count, const uint8_t *const
 			goto out;
 	}
 	if (g != NULL && !BN_is_zero(g->bn)) {
-		if ((e = gen_pt(&pts[n])) != Q_OK || (e = scalar_be(sc[n], g)) != Q_OK)
+		if ((e = msm_generator(&pts[n])) != Q_OK || (e = scalar_be(sc[n], g)) != Q_OK)
 			goto out;
 		n++;
 	}
@@ -272,4 +272,18 @@ out:
 	free(sc);
 	free(pts);
 	return e;
+}
+
+qerr point_sums_enc(uint8_t (*out)[POINT_LEN], uint8_t *is_inf, const uint8_t *const *enc,
+                    const size_t *end, size_t ngroups)
+{
+	if (ngroups > 0 && (out == NULL || is_inf == NULL || enc == NULL || end == NULL))
+		return Q_ERR_ARG;
+	for (size_t k = 0; k < ngroups; k++)
+		if (end[k] < (k > 0 ? end[k - 1] : 0))
+			return Q_ERR_ARG;
+	for (size_t i = 0; ngroups > 0 && i < end[ngroups - 1]; i++)
+		if (enc[i] == NULL)
+			return Q_ERR_ARG;
+	return msm_sums_enc(out, is_inf, enc, end, ngroups);
 }

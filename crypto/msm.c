@@ -24,6 +24,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <x86intrin.h>
+#endif
 
 #include "group_internal.h"
 
@@ -46,72 +49,83 @@ typedef struct {
 	uint64_t X[4], Y[4], Z[4];
 } jac;
 
-/* r = a - p if a (with carry bit hi) >= p, else a; a < 2p. */
+/* Add and subtract with carry: the compiler's carry-chain intrinsics on
+ * x86-64 (ADC/SBB), 128-bit arithmetic elsewhere. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+static inline uint64_t addc(uint64_t a, uint64_t b, unsigned char *c)
+{
+	unsigned long long o;
+	*c = _addcarry_u64(*c, a, b, &o);
+	return o;
+}
+
+static inline uint64_t subb(uint64_t a, uint64_t b, unsigned char *bw)
+{
+	unsigned long long o;
+	*bw = _subborrow_u64(*bw, a, b, &o);
+	return o;
+}
+#else
+static inline uint64_t addc(uint64_t a, uint64_t b, unsigned char *c)
+{
+	u128 s = (u128)a + b + *c;
+	*c = (unsigned char)(s >> 64);
+	return (uint64_t)s;
+}
+
+static inline uint64_t subb(uint64_t a, uint64_t b, unsigned char *bw)
+{
+	u128 d = (u128)a - b - *bw;
+	*bw = (unsigned char)((d >> 64) & 1);
+	return (uint64_t)d;
+}
+#endif
+
+/* r = a - p if a (with carry bit hi) >= p, else a; a < 2p.  Branch-free
+ * (whether a >= p is a coin toss: a branch would mispredict half the
+ * time). */
 static inline void fe_reduce_once(uint64_t r[4], uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
                                   uint64_t hi)
 {
-	u128 d;
-	uint64_t t0, t1, t2, t3, borrow;
-	d = (u128)a0 - P[0];
-	t0 = (uint64_t)d;
-	d = (u128)a1 - P[1] - ((uint64_t)(d >> 64) & 1);
-	t1 = (uint64_t)d;
-	d = (u128)a2 - P[2] - ((uint64_t)(d >> 64) & 1);
-	t2 = (uint64_t)d;
-	d = (u128)a3 - P[3] - ((uint64_t)(d >> 64) & 1);
-	t3 = (uint64_t)d;
-	borrow = (uint64_t)(d >> 64) & 1;
-	/* a >= p iff the subtraction did not borrow past the carry bit */
-	if (hi || !borrow) {
-		r[0] = t0;
-		r[1] = t1;
-		r[2] = t2;
-		r[3] = t3;
-	} else {
-		r[0] = a0;
-		r[1] = a1;
-		r[2] = a2;
-		r[3] = a3;
-	}
+	unsigned char bw = 0;
+	uint64_t t0, t1, t2, t3, keep;
+	t0 = subb(a0, P[0], &bw);
+	t1 = subb(a1, P[1], &bw);
+	t2 = subb(a2, P[2], &bw);
+	t3 = subb(a3, P[3], &bw);
+	/* a < p iff the subtraction borrowed past the carry bit */
+	keep = 0 - ((uint64_t)bw & (hi ^ 1));
+	r[0] = (a0 & keep) | (t0 & ~keep);
+	r[1] = (a1 & keep) | (t1 & ~keep);
+	r[2] = (a2 & keep) | (t2 & ~keep);
+	r[3] = (a3 & keep) | (t3 & ~keep);
 }
 
 static inline void fe_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-	u128 c;
+	unsigned char c = 0;
 	uint64_t t0, t1, t2, t3;
-	c = (u128)a[0] + b[0];
-	t0 = (uint64_t)c;
-	c = (u128)a[1] + b[1] + (uint64_t)(c >> 64);
-	t1 = (uint64_t)c;
-	c = (u128)a[2] + b[2] + (uint64_t)(c >> 64);
-	t2 = (uint64_t)c;
-	c = (u128)a[3] + b[3] + (uint64_t)(c >> 64);
-	t3 = (uint64_t)c;
-	fe_reduce_once(r, t0, t1, t2, t3, (uint64_t)(c >> 64));
+	t0 = addc(a[0], b[0], &c);
+	t1 = addc(a[1], b[1], &c);
+	t2 = addc(a[2], b[2], &c);
+	t3 = addc(a[3], b[3], &c);
+	fe_reduce_once(r, t0, t1, t2, t3, c);
 }
 
 static inline void fe_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-	u128 d, c;
+	unsigned char bw = 0, c = 0;
 	uint64_t t0, t1, t2, t3, mask;
-	d = (u128)a[0] - b[0];
-	t0 = (uint64_t)d;
-	d = (u128)a[1] - b[1] - ((uint64_t)(d >> 64) & 1);
-	t1 = (uint64_t)d;
-	d = (u128)a[2] - b[2] - ((uint64_t)(d >> 64) & 1);
-	t2 = (uint64_t)d;
-	d = (u128)a[3] - b[3] - ((uint64_t)(d >> 64) & 1);
-	t3 = (uint64_t)d;
+	t0 = subb(a[0], b[0], &bw);
+	t1 = subb(a[1], b[1], &bw);
+	t2 = subb(a[2], b[2], &bw);
+	t3 = subb(a[3], b[3], &bw);
 	/* add p back if it borrowed */
-	mask = 0 - ((uint64_t)(d >> 64) & 1);
-	c = (u128)t0 + (P[0] & mask);
-	r[0] = (uint64_t)c;
-	c = (u128)t1 + (P[1] & mask) + (uint64_t)(c >> 64);
-	r[1] = (uint64_t)c;
-	c = (u128)t2 + (P[2] & mask) + (uint64_t)(c >> 64);
-	r[2] = (uint64_t)c;
-	c = (u128)t3 + (P[3] & mask) + (uint64_t)(c >> 64);
-	r[3] = (uint64_t)c;
+	mask = 0 - (uint64_t)bw;
+	r[0] = addc(t0, P[0] & mask, &c);
+	r[1] = addc(t1, P[1] & mask, &c);
+	r[2] = addc(t2, P[2] & mask, &c);
+	r[3] = addc(t3, P[3] & mask, &c);
 }
 
 /* lo(a*b + c + *carry), *carry = the high word. */
@@ -122,15 +136,17 @@ static inline uint64_t mac(uint64_t a, uint64_t b, uint64_t c, uint64_t *carry)
 	return (uint64_t)t;
 }
 
-/* Montgomery product a*b/R mod p, interleaved (CIOS), unrolled.
+/* Montgomery product a*b/R mod p, interleaved (CIOS), unrolled: the
+ * portable one (the reference for the x86-64 one below, and the fallback).
  * -p^-1 mod 2^64 = 1, so each round's multiplier m is the lowest limb,
  * and adding m*p = m*(2^96 - 1) + m*P[3]*2^192 takes one multiplication:
  * the low limb cancels (carrying m), limb 1 gets m<<32, limb 2 m>>32,
- * limb 3 m*P[3]. */
+ * limb 3 m*P[3].  For any a, b < 2^256 the result is congruent to
+ * a*b/R and < 2^256; it is < p when a or b is < p. */
 /* noinline: gcc 12 spills badly when it inlines this into the point
  * formulas (measured ~1.6x slower); clang does well either way. */
-__attribute__((noinline)) static void fe_mul(uint64_t r[4], const uint64_t a[4],
-                                             const uint64_t b[4])
+__attribute__((noinline)) static void fe_mul_c(uint64_t r[4], const uint64_t a[4],
+                                               const uint64_t b[4])
 {
 	uint64_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
 	uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5;
@@ -159,11 +175,266 @@ __attribute__((noinline)) static void fe_mul(uint64_t r[4], const uint64_t a[4],
 	fe_reduce_once(r, t0, t1, t2, t3, t4);
 }
 
-/* A dedicated squaring (10 multiplications instead of 16) measured no
- * faster with gcc 12, so squaring is a multiplication. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define FE_ADX 1
+/* The same product (the same rounds, so the same result bit for bit, for
+ * any inputs) in x86-64 assembly with MULX (BMI2) and two carry chains
+ * (ADCX on CF, ADOX on OF, ADX), for CPUs that have both; chosen at run
+ * time (fe_select).  Six accumulator registers rotate: round i adds
+ * a*b[i] into A0..A4 (A5 takes the carries out of A4), then adds m*p
+ * with m = A0, which zeroes A0: A1..A5 are the next round's A0..A4.  The
+ * final subtraction of p is branch-free (CMOV). */
+#define FE_ROW0(A0, A1, A2, A3, A4, A5)                                                            \
+	"movq 0(%[b]), %%rdx\n\t"                                                                  \
+	"mulxq 0(%[a]), %[" #A0 "], %[" #A1 "]\n\t"                                                \
+	"mulxq 8(%[a]), %[lo], %[" #A2 "]\n\t"                                                     \
+	"mulxq 16(%[a]), %[hi], %[" #A3 "]\n\t"                                                    \
+	"addq %[lo], %[" #A1 "]\n\t"                                                               \
+	"adcq %[hi], %[" #A2 "]\n\t"                                                               \
+	"mulxq 24(%[a]), %[lo], %[" #A4 "]\n\t"                                                    \
+	"adcq %[lo], %[" #A3 "]\n\t"                                                               \
+	"adcq $0, %[" #A4 "]\n\t"                                                                  \
+	"xorl %k[" #A5 "], %k[" #A5 "]\n\t"
+#define FE_ROW(I, A0, A1, A2, A3, A4, A5)                                                          \
+	"movq " #I "(%[b]), %%rdx\n\t"                                                             \
+	"xorl %k[" #A5 "], %k[" #A5 "]\n\t" /* A5 = 0, CF = OF = 0 */                              \
+	"mulxq 0(%[a]), %[lo], %[hi]\n\t"                                                          \
+	"adoxq %[lo], %[" #A0 "]\n\t"                                                              \
+	"adcxq %[hi], %[" #A1 "]\n\t"                                                              \
+	"mulxq 8(%[a]), %[lo], %[hi]\n\t"                                                          \
+	"adoxq %[lo], %[" #A1 "]\n\t"                                                              \
+	"adcxq %[hi], %[" #A2 "]\n\t"                                                              \
+	"mulxq 16(%[a]), %[lo], %[hi]\n\t"                                                         \
+	"adoxq %[lo], %[" #A2 "]\n\t"                                                              \
+	"adcxq %[hi], %[" #A3 "]\n\t"                                                              \
+	"mulxq 24(%[a]), %[lo], %[hi]\n\t"                                                         \
+	"adoxq %[lo], %[" #A3 "]\n\t"                                                              \
+	"adcxq %[hi], %[" #A4 "]\n\t"                                                              \
+	"movl $0, %k[lo]\n\t" /* no flag changes */                                                \
+	"adoxq %[lo], %[" #A4 "]\n\t"                                                              \
+	"adcxq %[lo], %[" #A5 "]\n\t"                                                              \
+	"adoxq %[lo], %[" #A5 "]\n\t"
+#define FE_RED(A0, A1, A2, A3, A4, A5)                                                             \
+	"movq %[" #A0 "], %%rdx\n\t"                                                               \
+	"mulxq %[p3], %[lo], %[hi]\n\t"                                                            \
+	"shlq $32, %[" #A0 "]\n\t"                                                                 \
+	"shrq $32, %%rdx\n\t"                                                                      \
+	"addq %[" #A0 "], %[" #A1 "]\n\t"                                                          \
+	"adcq %%rdx, %[" #A2 "]\n\t"                                                               \
+	"adcq %[lo], %[" #A3 "]\n\t"                                                               \
+	"adcq %[hi], %[" #A4 "]\n\t"                                                               \
+	"adcq $0, %[" #A5 "]\n\t"
+
+static const uint64_t P1_ = 0x00000000ffffffffu, P3_ = 0xffffffff00000001u;
+
+__attribute__((noinline)) static void fe_mul_adx(uint64_t r[4], const uint64_t a[4],
+                                                 const uint64_t b[4])
+{
+	uint64_t x0, x1, x2, x3, x4, x5, lo, hi;
+	__asm__(FE_ROW0(x0, x1, x2, x3, x4, x5) FE_RED(x0, x1, x2, x3, x4, x5)
+	            FE_ROW(8, x1, x2, x3, x4, x5, x0) FE_RED(x1, x2, x3, x4, x5, x0)
+	                FE_ROW(16, x2, x3, x4, x5, x0, x1) FE_RED(x2, x3, x4, x5, x0, x1)
+	                    FE_ROW(24, x3, x4, x5, x0, x1, x2) FE_RED(x3, x4, x5, x0, x1, x2)
+	        /* T = x4 x5 x0 x1, top bit x2; T - p into lo hi rdx x3 */
+	        "movq %[x4], %[lo]\n\t"
+	        "movq %[x5], %[hi]\n\t"
+	        "movq %[x0], %%rdx\n\t"
+	        "movq %[x1], %[x3]\n\t"
+	        "subq $-1, %[lo]\n\t"
+	        "sbbq %[p1], %[hi]\n\t"
+	        "sbbq $0, %%rdx\n\t"
+	        "sbbq %[p3], %[x3]\n\t"
+	        "sbbq $0, %[x2]\n\t"
+	        /* no borrow: T >= p, take T - p */
+	        "cmovncq %[lo], %[x4]\n\t"
+	        "cmovncq %[hi], %[x5]\n\t"
+	        "cmovncq %%rdx, %[x0]\n\t"
+	        "cmovncq %[x3], %[x1]\n\t"
+	        : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3), [x4] "=&r"(x4),
+	          [x5] "=&r"(x5), [lo] "=&r"(lo), [hi] "=&r"(hi)
+	        : [a] "r"(a), [b] "r"(b), [p1] "m"(P1_), [p3] "m"(P3_),
+	          "m"(*(const uint64_t(*)[4])a), "m"(*(const uint64_t(*)[4])b)
+	        : "rdx", "cc");
+	r[0] = x4;
+	r[1] = x5;
+	r[2] = x0;
+	r[3] = x1;
+}
+#undef FE_ROW0
+#undef FE_ROW
+#undef FE_RED
+
+/* One reduction round of the squaring: m = A0; A0..A3 + m*p, shifted down
+ * a limb: the new top (hi + carry) goes to A0's register. */
+#define FE_SQRED(A0, A1, A2, A3)                                                                   \
+	"movq %[" #A0 "], %%rdx\n\t"                                                               \
+	"mulxq %[p3], %[lo], %[hi]\n\t"                                                            \
+	"shlq $32, %[" #A0 "]\n\t"                                                                 \
+	"shrq $32, %%rdx\n\t"                                                                      \
+	"addq %[" #A0 "], %[" #A1 "]\n\t"                                                          \
+	"adcq %%rdx, %[" #A2 "]\n\t"                                                               \
+	"adcq %[lo], %[" #A3 "]\n\t"                                                               \
+	"adcq $0, %[hi]\n\t"                                                                       \
+	"movq %[hi], %[" #A0 "]\n\t"
+
+/* a^2/R mod p for a < p: the six cross products once, doubled, plus the
+ * four squares (10 multiplications against 16), then the low half reduced
+ * in four rounds (each < 2^256) and the high half added; the result is
+ * < 2p, so one branch-free subtraction of p. */
+__attribute__((noinline)) static void fe_sqr_adx(uint64_t r[4], const uint64_t a[4])
+{
+	uint64_t t0, t1, t2, t3, t4, t5, t6, t7, lo, hi;
+	__asm__("movq 0(%[a]), %%rdx\n\t"
+	        "mulxq 8(%[a]), %[t1], %[t2]\n\t" /* a0 a1 */
+	        "mulxq 16(%[a]), %[lo], %[t3]\n\t" /* a0 a2 */
+	        "mulxq 24(%[a]), %[hi], %[t4]\n\t" /* a0 a3 */
+	        "addq %[lo], %[t2]\n\t"
+	        "adcq %[hi], %[t3]\n\t"
+	        "adcq $0, %[t4]\n\t"
+	        "movq 8(%[a]), %%rdx\n\t"
+	        "mulxq 16(%[a]), %[lo], %[hi]\n\t" /* a1 a2 */
+	        "addq %[lo], %[t3]\n\t"
+	        "adcq %[hi], %[t4]\n\t"
+	        "mulxq 24(%[a]), %[lo], %[t5]\n\t" /* a1 a3 */
+	        "adcq $0, %[t5]\n\t"
+	        "addq %[lo], %[t4]\n\t"
+	        "adcq $0, %[t5]\n\t"
+	        "movq 16(%[a]), %%rdx\n\t"
+	        "mulxq 24(%[a]), %[lo], %[t6]\n\t" /* a2 a3 */
+	        "addq %[lo], %[t5]\n\t"
+	        "adcq $0, %[t6]\n\t"
+	        /* doubled */
+	        "movl $0, %k[t7]\n\t"
+	        "addq %[t1], %[t1]\n\t"
+	        "adcq %[t2], %[t2]\n\t"
+	        "adcq %[t3], %[t3]\n\t"
+	        "adcq %[t4], %[t4]\n\t"
+	        "adcq %[t5], %[t5]\n\t"
+	        "adcq %[t6], %[t6]\n\t"
+	        "adcq $0, %[t7]\n\t"
+	        /* + the squares */
+	        "movq 0(%[a]), %%rdx\n\t"
+	        "mulxq %%rdx, %[t0], %[hi]\n\t"
+	        "addq %[hi], %[t1]\n\t"
+	        "movq 8(%[a]), %%rdx\n\t"
+	        "mulxq %%rdx, %[lo], %[hi]\n\t"
+	        "adcq %[lo], %[t2]\n\t"
+	        "adcq %[hi], %[t3]\n\t"
+	        "movq 16(%[a]), %%rdx\n\t"
+	        "mulxq %%rdx, %[lo], %[hi]\n\t"
+	        "adcq %[lo], %[t4]\n\t"
+	        "adcq %[hi], %[t5]\n\t"
+	        "movq 24(%[a]), %%rdx\n\t"
+	        "mulxq %%rdx, %[lo], %[hi]\n\t"
+	        "adcq %[lo], %[t6]\n\t"
+	        "adcq %[hi], %[t7]\n\t"
+	        /* the low half reduced: window t0 t1 t2 t3 -> t1 t2 t3 t0 -> ... */
+	        FE_SQRED(t0, t1, t2, t3) FE_SQRED(t1, t2, t3, t0) FE_SQRED(t2, t3, t0, t1)
+	            FE_SQRED(t3, t0, t1, t2)
+	        /* + the high half, carry in lo */
+	        "addq %[t4], %[t0]\n\t"
+	        "adcq %[t5], %[t1]\n\t"
+	        "adcq %[t6], %[t2]\n\t"
+	        "adcq %[t7], %[t3]\n\t"
+	        "movl $0, %k[lo]\n\t"
+	        "adcq $0, %[lo]\n\t"
+	        /* - p if no borrow */
+	        "movq %[t0], %[t4]\n\t"
+	        "movq %[t1], %[t5]\n\t"
+	        "movq %[t2], %[t6]\n\t"
+	        "movq %[t3], %[t7]\n\t"
+	        "subq $-1, %[t4]\n\t"
+	        "sbbq %[p1], %[t5]\n\t"
+	        "sbbq $0, %[t6]\n\t"
+	        "sbbq %[p3], %[t7]\n\t"
+	        "sbbq $0, %[lo]\n\t"
+	        "cmovncq %[t4], %[t0]\n\t"
+	        "cmovncq %[t5], %[t1]\n\t"
+	        "cmovncq %[t6], %[t2]\n\t"
+	        "cmovncq %[t7], %[t3]\n\t"
+	        : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4),
+	          [t5] "=&r"(t5), [t6] "=&r"(t6), [t7] "=&r"(t7), [lo] "=&r"(lo), [hi] "=&r"(hi)
+	        : [a] "r"(a), [p1] "m"(P1_), [p3] "m"(P3_), "m"(*(const uint64_t(*)[4])a)
+	        : "rdx", "cc");
+	r[0] = t0;
+	r[1] = t1;
+	r[2] = t2;
+	r[3] = t3;
+}
+#undef FE_SQRED
+#else
+#define FE_ADX 0
+#endif
+
+/* Which multiplication runs: 1 the MULX/ADX one, 0 the portable one. */
+static int fe_fast;
+
+/* At load: the MULX/ADX multiplication where the CPU has BMI2 and ADX. */
+__attribute__((constructor)) static void fe_select(void)
+{
+#if FE_ADX
+	__builtin_cpu_init();
+	fe_fast = __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx");
+#endif
+}
+
+int msm_fe_force_portable(int portable)
+{
+	if (portable)
+		fe_fast = 0;
+	else
+		fe_select();
+	return fe_fast;
+}
+
+static inline void fe_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+#if FE_ADX
+	if (fe_fast) {
+		fe_mul_adx(r, a, b);
+		return;
+	}
+#endif
+	fe_mul_c(r, a, b);
+}
+
+void msm_fe_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	fe_mul(r, a, b);
+}
+
+void msm_fe_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	fe_add(r, a, b);
+}
+
+void msm_fe_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	fe_sub(r, a, b);
+}
+
+void msm_fe_mul_portable(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	fe_mul_c(r, a, b);
+}
+
+/* Squaring (a < p): the dedicated one in assembly with the MULX/ADX
+ * multiplication; in portable C a dedicated squaring measured no faster
+ * with gcc 12, so there squaring is a multiplication. */
 static inline void fe_sqr(uint64_t r[4], const uint64_t a[4])
 {
-	fe_mul(r, a, a);
+#if FE_ADX
+	if (fe_fast) {
+		fe_sqr_adx(r, a);
+		return;
+	}
+#endif
+	fe_mul_c(r, a, a);
+}
+
+void msm_fe_sqr(uint64_t r[4], const uint64_t a[4])
+{
+	fe_sqr(r, a);
 }
 
 static int fe_is_zero(const uint64_t a[4])
@@ -245,6 +516,104 @@ static void fe_to_mont(uint64_t r[4], const uint64_t a[4])
 static void fe_from_mont(uint64_t r[4], const uint64_t a[4])
 {
 	fe_mul(r, a, ONE);
+}
+
+/* ---- scalars mod n (the batch verifier's coefficients, public) ----
+ *
+ * 4 x 64-bit limbs, little-endian, values < n unless said; products in
+ * Montgomery form (a*b/R mod n, R = 2^256), so a sum of products carries
+ * a factor 1/R that one multiplication by R^2 mod n removes at the end. */
+
+/* n, the order of P-256 (C-1.1) */
+static const uint64_t N_[4] = {0xf3b9cac2fc632551u, 0xbce6faada7179e84u, 0xffffffffffffffffu,
+                               0xffffffff00000000u};
+/* -n^-1 mod 2^64 */
+#define N_INV 0xccd1c8aaee00bc4fu
+/* R^2 mod n */
+static const uint64_t N_R2[4] = {0x83244c95be79eea2u, 0x4699799c49bd6fa6u, 0x2845b2392b6bec59u,
+                                 0x66e12d94f3d95620u};
+
+/* r = a - n if a (with carry bit hi) >= n, else a. */
+static inline void sc_reduce_once(uint64_t r[4], const uint64_t a[4], uint64_t hi)
+{
+	u128 d;
+	uint64_t t[4], borrow = 0, keep;
+	for (int i = 0; i < 4; i++) {
+		d = (u128)a[i] - N_[i] - borrow;
+		t[i] = (uint64_t)d;
+		borrow = (uint64_t)(d >> 64) & 1;
+	}
+	/* keep a iff it borrowed past the carry bit (a < n) */
+	keep = 0 - (borrow & (hi ^ 1));
+	for (int i = 0; i < 4; i++)
+		r[i] = (a[i] & keep) | (t[i] & ~keep);
+}
+
+void msm_sc_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	uint64_t t[4];
+	u128 c = 0;
+	for (int i = 0; i < 4; i++) {
+		c = (u128)a[i] + b[i] + (uint64_t)(c >> 64);
+		t[i] = (uint64_t)c;
+	}
+	sc_reduce_once(r, t, (uint64_t)(c >> 64));
+}
+
+void msm_sc_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	uint64_t t[4], borrow = 0, mask;
+	u128 d, c = 0;
+	for (int i = 0; i < 4; i++) {
+		d = (u128)a[i] - b[i] - borrow;
+		t[i] = (uint64_t)d;
+		borrow = (uint64_t)(d >> 64) & 1;
+	}
+	mask = 0 - borrow; /* add n back if it borrowed */
+	for (int i = 0; i < 4; i++) {
+		c = (u128)t[i] + (N_[i] & mask) + (uint64_t)(c >> 64);
+		r[i] = (uint64_t)c;
+	}
+}
+
+void msm_sc_mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	uint64_t t[6] = {0}, res[4];
+	for (int i = 0; i < 4; i++) {
+		uint64_t carry = 0, m;
+		u128 s;
+		for (int k = 0; k < 4; k++)
+			t[k] = mac(a[k], b[i], t[k], &carry);
+		s = (u128)t[4] + carry;
+		t[4] = (uint64_t)s;
+		t[5] = (uint64_t)(s >> 64);
+		m = t[0] * N_INV;
+		carry = 0;
+		(void)mac(m, N_[0], t[0], &carry); /* low limb cancels */
+		for (int k = 1; k < 4; k++)
+			t[k - 1] = mac(m, N_[k], t[k], &carry);
+		s = (u128)t[4] + carry;
+		t[3] = (uint64_t)s;
+		t[4] = t[5] + (uint64_t)(s >> 64);
+	}
+	memcpy(res, t, sizeof res);
+	sc_reduce_once(r, res, t[4]);
+}
+
+void msm_sc_from_mont(uint64_t r[4], const uint64_t a[4])
+{
+	/* (a/R) * R^2 / R = a: a product's factor 1/R removed */
+	msm_sc_mont_mul(r, a, N_R2);
+}
+
+void msm_limbs_from_be(uint64_t r[4], const uint8_t in[32])
+{
+	fe_from_be(r, in);
+}
+
+void msm_limbs_to_be(uint8_t out[32], const uint64_t a[4])
+{
+	fe_to_be(out, a);
 }
 
 /* ---- points ---- */
@@ -461,6 +830,64 @@ qerr msm_pts_from_jacobian(msm_pt *o, const uint8_t (*xyz)[3 * 32], size_t n)
 	}
 	free(pre);
 	return Q_OK;
+}
+
+qerr msm_sums_enc(uint8_t (*out)[POINT_LEN], uint8_t *is_inf, const uint8_t *const *enc,
+                  const size_t *end, size_t ngroups)
+{
+	jac *acc = NULL;
+	uint64_t(*pre)[4] = NULL, run[4], inv[4], zi[4], zi2[4], x[4], y[4];
+	size_t from = 0;
+	qerr e = Q_OK;
+	if (ngroups == 0)
+		return Q_OK;
+	acc = malloc(ngroups * sizeof *acc);
+	pre = malloc(ngroups * sizeof *pre);
+	if (acc == NULL || pre == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	/* each sum in Jacobian coordinates */
+	for (size_t k = 0; k < ngroups; k++) {
+		jac_set_inf(&acc[k]);
+		for (size_t i = from; i < end[k]; i++) {
+			msm_pt q;
+			if ((e = msm_pt_from_enc(&q, enc[i])) != Q_OK)
+				goto out;
+			jac_add_affine(&acc[k], &acc[k], q.x, q.y);
+		}
+		from = end[k];
+	}
+	/* to affine with one inversion (Montgomery's trick over the Z that
+	 * are not zero) */
+	memcpy(run, RM, sizeof run);
+	for (size_t k = 0; k < ngroups; k++) {
+		memcpy(pre[k], run, sizeof run);
+		if (!jac_is_inf(&acc[k]))
+			fe_mul(run, run, acc[k].Z);
+	}
+	fe_inv(inv, run);
+	for (size_t k = ngroups; k-- > 0;) {
+		is_inf[k] = (uint8_t)jac_is_inf(&acc[k]);
+		memset(out[k], 0, POINT_LEN);
+		if (is_inf[k])
+			continue;
+		fe_mul(zi, inv, pre[k]); /* 1/Z_k */
+		fe_mul(inv, inv, acc[k].Z);
+		fe_sqr(zi2, zi);
+		fe_mul(x, acc[k].X, zi2);
+		fe_mul(zi2, zi2, zi);
+		fe_mul(y, acc[k].Y, zi2);
+		fe_from_mont(x, x);
+		fe_from_mont(y, y);
+		out[k][0] = 0x04;
+		fe_to_be(out[k] + 1, x);
+		fe_to_be(out[k] + 33, y);
+	}
+out:
+	free(acc);
+	free(pre);
+	return e;
 }
 
 /* Bits k .. k+c-1 of a scalar in 4 little-endian limbs (c <= 16). */
@@ -852,11 +1279,13 @@ static unsigned bitlen_be(const uint8_t s[32])
 	return 0;
 }
 
-qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8_t (*sc)[32],
-             size_t n)
+/* msm_run on scalars given big-endian (sc) or as limbs (sl). */
+static qerr msm_run_any(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts,
+                        const uint8_t (*sc)[32], const uint64_t (*sl)[4], size_t n)
 {
 	unsigned maxbits = 0, c_lo, c_hi = 0, bits_lo, bits_hi, maxc;
 	uint64_t(*limbs)[4], (*hil)[4] = NULL;
+	const uint64_t(*L)[4] = sl;
 	msm_pt *hip = NULL;
 	int16_t *digits;
 	scratch *s;
@@ -872,7 +1301,7 @@ qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8
 	if (n > UINT32_MAX / 2)
 		return Q_ERR_LIMIT;
 	for (size_t i = 0; i < n; i++) {
-		unsigned l = bitlen_be(sc[i]);
+		unsigned l = sc != NULL ? bitlen_be(sc[i]) : bitlen_limbs(sl[i]);
 		if (l > maxbits)
 			maxbits = l;
 		if (l > MSM_SPLIT)
@@ -896,7 +1325,7 @@ qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8
 	maxc = c_lo > c_hi ? c_lo : c_hi;
 	nb = (size_t)1 << (maxc - 1);
 	sz[0] = line(sizeof *s);
-	sz[1] = line(n * sizeof *limbs);
+	sz[1] = line(sc != NULL ? n * sizeof *limbs : 0);
 	sz[2] = line(n * ((bits_lo + 2) / 2) * sizeof *digits); /* nwin <= (bits+c)/c, c >= 2 */
 	sz[3] = line(n * sizeof *s->sp);
 	sz[4] = line(n);
@@ -925,14 +1354,17 @@ qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8
 	mem += sz[6];
 	hil = (uint64_t(*)[4])(void *)mem;
 	s->np = s->nden = 0;
-	for (size_t i = 0; i < n; i++)
-		fe_from_be(limbs[i], sc[i]);
+	if (sc != NULL) {
+		for (size_t i = 0; i < n; i++)
+			fe_from_be(limbs[i], sc[i]);
+		L = (const uint64_t(*)[4])limbs;
+	}
 	jac_set_inf(&hi);
 	if (split) {
 		for (size_t i = 0, k = 0; i < n; i++)
-			if (bitlen_limbs(limbs[i]) > MSM_SPLIT) {
+			if (bitlen_limbs(L[i]) > MSM_SPLIT) {
 				hip[k] = pts[i];
-				memcpy(hil[k++], limbs[i], sizeof *hil);
+				memcpy(hil[k++], L[i], sizeof *hil);
 			}
 		if ((e = msm_part(&hi, s, digits, hip, (const uint64_t(*)[4])hil, nhi, MSM_SPLIT,
 		                  bits_hi, c_hi)) != Q_OK)
@@ -940,8 +1372,7 @@ qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8
 		for (unsigned k = 0; k < MSM_SPLIT && !jac_is_inf(&hi); k++)
 			jac_dbl(&hi, &hi);
 	}
-	if ((e = msm_part(&acc, s, digits, pts, (const uint64_t(*)[4])limbs, n, 0, bits_lo,
-	                  c_lo)) != Q_OK)
+	if ((e = msm_part(&acc, s, digits, pts, L, n, 0, bits_lo, c_lo)) != Q_OK)
 		goto out;
 	jac_add(&acc, &acc, &hi);
 	if (!jac_is_inf(&acc)) {
@@ -961,6 +1392,18 @@ qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8
 out:
 	free(tmp);
 	return e;
+}
+
+qerr msm_run(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint8_t (*sc)[32],
+             size_t n)
+{
+	return msm_run_any(out, is_inf, pts, sc, NULL, n);
+}
+
+qerr msm_run_limbs(uint8_t out[POINT_LEN], int *is_inf, const msm_pt *pts, const uint64_t (*sc)[4],
+                   size_t n)
+{
+	return msm_run_any(out, is_inf, pts, NULL, sc, n);
 }
 
 uint64_t msm_madd_repeat(const msm_pt *p, size_t n)

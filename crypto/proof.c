@@ -1010,30 +1010,62 @@ out:
 
 /* ---- batch verification (C-4.3.10) ---- */
 
-/* Weight number i (128 bits, non-zero) from the random pool: 16 bytes
- * read big-endian; an all-zero draw (probability 2^-128) becomes 1. */
-static qerr weight_from_pool(scalar *w, const uint8_t *pool, size_t i)
+/* A scalar as 4 little-endian limbs. */
+static void scalar_limbs(uint64_t l[4], const scalar *s)
 {
 	uint8_t b[SCALAR_LEN];
-	qerr e;
+	scalar_encode(b, s);
+	msm_limbs_from_be(l, b);
+}
+
+/* Weight number i (128 bits, non-zero) from the random pool: 16 bytes
+ * read big-endian; an all-zero draw (probability 2^-128) becomes 1. */
+static void weight_from_pool(uint64_t w[4], const uint8_t *pool, size_t i)
+{
+	uint8_t b[SCALAR_LEN];
 	memset(b, 0, 16);
 	memcpy(b + 16, pool + 16 * i, 16);
-	if ((e = scalar_decode(w, b, SCALAR_LEN)) != Q_OK)
-		return e;
-	if (scalar_is_zero(w))
-		return scalar_set_u64(w, 1);
-	return Q_OK;
+	msm_limbs_from_be(w, b);
+	if ((w[0] | w[1]) == 0)
+		w[0] = 1;
 }
 
 /* Check one item's challenge from its published commitments:
- * sum_j c_j == H(TAG_RANGE; ctx, K, lo, hi, alpha, beta, a_j, b_j ...). */
-static qerr batch_challenge(const range_batch_item *it, const point *K, const point_table *Kt,
-                            scalar *sum, scalar *c)
+ * sum_j c_j == H(TAG_RANGE; ctx, K, lo, hi, alpha, beta, a_j, b_j ...),
+ * with ctenc the encoding of (alpha, beta). */
+static qerr batch_challenge(const range_batch_item *it, const uint8_t kenc[POINT_LEN],
+                            const uint8_t ctenc[2 * POINT_LEN], scalar *c)
 {
 	const range_proof *pf = it->pf;
+	uint64_t sum[4] = {0}, cl[4];
 	transcript tr;
 	qerr e;
-	if (pf == NULL || it->ctx == NULL || it->ct == NULL)
+	if ((e = transcript_init(&tr, TAG_RANGE)) != Q_OK)
+		return e;
+	transcript_bytes(&tr, it->ctx, PROOF_CTX_LEN);
+	transcript_bytes(&tr, kenc, POINT_LEN);
+	transcript_u64(&tr, it->lo);
+	transcript_u64(&tr, it->hi);
+	transcript_bytes(&tr, ctenc, POINT_LEN);
+	transcript_bytes(&tr, ctenc + POINT_LEN, POINT_LEN);
+	for (size_t j = 0; j < 2 * pf->count; j++) /* a_j, b_j, one field each */
+		transcript_bytes(&tr, pf->commit + POINT_LEN * j, POINT_LEN);
+	if ((e = transcript_challenge(&tr, c)) != Q_OK)
+		return e;
+	for (size_t j = 0; j < pf->count; j++) {
+		scalar_limbs(cl, pf->c[j]);
+		msm_sc_add(sum, sum, cl);
+	}
+	scalar_limbs(cl, c);
+	/* (C-4.3.8) with the published a_j, b_j */
+	return memcmp(sum, cl, sizeof sum) == 0 ? Q_OK : Q_ERR_PROOF;
+}
+
+/* The item's shape, as batch_challenge needs it. */
+static qerr batch_item_check(const range_batch_item *it)
+{
+	const range_proof *pf = it->pf;
+	if (pf == NULL || it->ctx == NULL || (it->ct == NULL && it->ct_enc == NULL))
 		return Q_ERR_ARG;
 	if (pf->commit == NULL)
 		return Q_ERR_STATE;
@@ -1041,167 +1073,165 @@ static qerr batch_challenge(const range_batch_item *it, const point *K, const po
 		return Q_ERR_RANGE;
 	if (pf->lo != it->lo || pf->hi != it->hi || pf->count != (size_t)(it->hi - it->lo) + 1)
 		return Q_ERR_PROOF;
-	if (point_is_infinity(it->ct->a) || point_is_infinity(it->ct->b))
+	/* (an encoding cannot be infinity: msm_pt_from_enc refuses it) */
+	if (it->ct != NULL && (point_is_infinity(it->ct->a) || point_is_infinity(it->ct->b)))
 		return Q_ERR_POINT;
-	if ((e = transcript_init(&tr, TAG_RANGE)) != Q_OK)
-		return e;
-	transcript_bytes(&tr, it->ctx, PROOF_CTX_LEN);
-	if (Kt != NULL)
-		transcript_bytes(&tr, point_table_encoding(Kt), POINT_LEN);
-	else
-		transcript_point(&tr, K);
-	transcript_u64(&tr, it->lo);
-	transcript_u64(&tr, it->hi);
-	if (it->ct_enc != NULL) {
-		transcript_bytes(&tr, it->ct_enc, POINT_LEN);
-		transcript_bytes(&tr, it->ct_enc + POINT_LEN, POINT_LEN);
-	} else {
-		transcript_point(&tr, it->ct->a);
-		transcript_point(&tr, it->ct->b);
-	}
-	for (size_t j = 0; j < pf->count; j++) {
-		transcript_bytes(&tr, pf->commit + 2 * POINT_LEN * j, POINT_LEN);
-		transcript_bytes(&tr, pf->commit + 2 * POINT_LEN * j + POINT_LEN, POINT_LEN);
-	}
-	if ((e = transcript_challenge(&tr, c)) != Q_OK)
-		return e;
-	if ((e = scalar_set_u64(sum, 0)) != Q_OK)
-		return e;
-	for (size_t j = 0; j < pf->count; j++)
-		if ((e = scalar_add(sum, sum, pf->c[j])) != Q_OK)
-			return e;
-	/* (C-4.3.8) with the published a_j, b_j */
-	return scalar_eq(sum, c) ? Q_OK : Q_ERR_PROOF;
+	return Q_OK;
 }
 
+/* Whether item i's alpha and beta are the sums of earlier items' (its
+ * parts, each in this call and with its own terms, slot[] set): then its
+ * coefficients are added to theirs and ct's points are not multiplied. */
+static int merged(const uint32_t *const *parts, const uint32_t *nparts, const size_t *slot,
+                  size_t i)
+{
+	if (parts == NULL || nparts == NULL || nparts[i] == 0 || parts[i] == NULL)
+		return 0;
+	for (uint32_t q = 0; q < nparts[i]; q++)
+		if (parts[i][q] == 0 || parts[i][q] > i || slot[i - parts[i][q]] == SIZE_MAX)
+			return 0;
+	return 1;
+}
+
+/* The coefficients of the equation (C-4.3.10 step 2) are computed mod n on
+ * 4 x 64-bit limbs (Montgomery products, msm.c): each product rho * c_j
+ * etc. carries a factor 1/R that one multiplication per coefficient
+ * removes; the terms go to msm.c's multi-scalar multiplication as points
+ * decoded from the published encodings.  One allocation for the batch. */
 qerr range_batch_verify(const range_batch_item *items, size_t count, const point *K,
                         const point_table *K_table)
 {
-	const uint8_t **pts = NULL; /* encodings of the points, one per slot */
-	uint8_t kenc[POINT_LEN], *ctenc = NULL; /* encodings the caller did not give */
-	scalar **scs = NULL; /* owned: one per point slot */
-	size_t npts = 0, cap = 1, nw = 0;
-	uint8_t *pool = NULL; /* random bytes for the weights */
-	scalar *g = scalar_new(), *ra = scalar_new(), *rb = scalar_new(), *t = scalar_new();
-	scalar *c = scalar_new(), *sum = scalar_new();
-	point *res = point_new();
+	return range_batch_verify_sums(items, count, K, K_table, NULL, NULL);
+}
+
+qerr range_batch_verify_sums(const range_batch_item *items, size_t count, const point *K,
+                             const point_table *K_table, const uint32_t *const *parts,
+                             const uint32_t *nparts)
+{
+	msm_pt *pts = NULL; /* terms: K, G, then alpha, beta, a_j, b_j ... of each item */
+	uint64_t(*sl)[4] = NULL; /* their scalars */
+	uint8_t kenc[POINT_LEN], ctbuf[2 * POINT_LEN], out[POINT_LEN];
+	uint8_t *pool = NULL, *mem = NULL; /* random bytes for the weights */
+	uint64_t gsum[4] = {0}, ksum[4] = {0}, zero[4] = {0}; /* times 1/R */
+	size_t npts = 0, cap = 2, nw = 0, nweights = 0;
+	size_t *slot = NULL; /* per item: its alpha term (beta the next), or SIZE_MAX: merged */
+	scalar *c = NULL;
+	int inf = 0;
 	qerr e = Q_ERR_NOMEM;
 
-	if (items == NULL || K == NULL || count == 0) {
-		e = Q_ERR_ARG;
-		goto out;
-	}
-	if (g == NULL || ra == NULL || rb == NULL || t == NULL || c == NULL || sum == NULL ||
-	    res == NULL)
-		goto out;
-	if (point_is_infinity(K)) {
-		e = Q_ERR_POINT;
-		goto out;
-	}
+	if (items == NULL || K == NULL || count == 0)
+		return Q_ERR_ARG;
+	if (point_is_infinity(K))
+		return Q_ERR_POINT;
 	for (size_t i = 0; i < count; i++) {
-		if (items[i].pf == NULL) {
-			e = Q_ERR_ARG;
-			goto out;
-		}
-		if (items[i].pf->count > SIZE_MAX / 4 - cap) {
-			e = Q_ERR_LIMIT;
-			goto out;
-		}
+		if (items[i].pf == NULL)
+			return Q_ERR_ARG;
+		if (items[i].pf->count > SIZE_MAX / 512 - cap)
+			return Q_ERR_LIMIT;
 		cap += 2 * items[i].pf->count + 2;
+		nweights += 2 * items[i].pf->count;
 	}
-	pts = calloc(cap, sizeof *pts);
-	scs = calloc(cap, sizeof *scs);
-	/* 2 weights per branch; cap - 1 >= 2 * branches */
-	pool = malloc(16 * cap);
-	ctenc = malloc(2 * POINT_LEN * count);
-	if (pts == NULL || scs == NULL || pool == NULL || ctenc == NULL)
+	if (cap > SIZE_MAX / 256)
+		return Q_ERR_LIMIT;
+	if ((c = scalar_new()) == NULL)
 		goto out;
-	if ((e = rand_bytes(pool, 16 * cap)) != Q_OK)
+	mem = malloc(cap * (sizeof *pts + sizeof *sl) + count * sizeof *slot + 16 * nweights);
+	if (mem == NULL)
 		goto out;
-	e = Q_ERR_NOMEM;
-	for (size_t i = 0; i < cap; i++)
-		if ((scs[i] = scalar_new()) == NULL)
-			goto out;
-	/* slot 0: K with coefficient -sum rho_b v_j */
+	pts = (msm_pt *)(void *)mem;
+	sl = (uint64_t(*)[4])(void *)(mem + cap * sizeof *pts);
+	slot = (size_t *)(void *)(mem + cap * (sizeof *pts + sizeof *sl));
+	pool = mem + cap * (sizeof *pts + sizeof *sl) + count * sizeof *slot;
+	if ((e = rand_bytes(pool, 16 * nweights)) != Q_OK)
+		goto out;
+	/* slot 0: K with coefficient -sum rho_b v_j; slot 1: G with
+	 * -sum (rho_a v_j + rho_b j c_j) (set at the end) */
 	if (K_table != NULL)
 		memcpy(kenc, point_table_encoding(K_table), POINT_LEN);
 	else if ((e = point_encode(kenc, K)) != Q_OK)
 		goto out;
-	pts[npts++] = kenc;
-	if ((e = scalar_set_u64(scs[0], 0)) != Q_OK || (e = scalar_set_u64(g, 0)) != Q_OK)
+	if ((e = msm_pt_from_enc(&pts[0], kenc)) != Q_OK || (e = msm_generator(&pts[1])) != Q_OK)
 		goto out;
+	npts = 2;
 	for (size_t i = 0; i < count; i++) {
 		const range_batch_item *it = &items[i];
 		const range_proof *pf = it->pf;
-		size_t ia, ib;
-		if ((e = batch_challenge(it, K, K_table, sum, c)) != Q_OK)
+		const uint8_t *ce = it->ct_enc;
+		uint64_t asum[4] = {0}, bsum[4] = {0};
+		size_t ia = 0, ib = 0;
+		if ((e = batch_item_check(it)) != Q_OK)
 			goto out;
-		ia = npts++; /* alpha */
-		ib = npts++; /* beta */
-		if (it->ct_enc != NULL) {
-			pts[ia] = it->ct_enc;
-			pts[ib] = it->ct_enc + POINT_LEN;
-		} else {
-			uint8_t *ce = ctenc + 2 * POINT_LEN * i;
-			if ((e = point_encode(ce, it->ct->a)) != Q_OK ||
-			    (e = point_encode(ce + POINT_LEN, it->ct->b)) != Q_OK)
+		if (ce == NULL) {
+			if ((e = point_encode(ctbuf, it->ct->a)) != Q_OK ||
+			    (e = point_encode(ctbuf + POINT_LEN, it->ct->b)) != Q_OK)
 				goto out;
-			pts[ia] = ce;
-			pts[ib] = ce + POINT_LEN;
+			ce = ctbuf;
 		}
-		if ((e = scalar_set_u64(scs[ia], 0)) != Q_OK ||
-		    (e = scalar_set_u64(scs[ib], 0)) != Q_OK)
+		if ((e = batch_challenge(it, kenc, ce, c)) != Q_OK)
 			goto out;
+		slot[i] = merged(parts, nparts, slot, i) ? SIZE_MAX : npts;
+		if (slot[i] != SIZE_MAX) {
+			ia = npts++; /* alpha */
+			ib = npts++; /* beta */
+			if ((e = msm_pt_from_enc(&pts[ia], ce)) != Q_OK ||
+			    (e = msm_pt_from_enc(&pts[ib], ce + POINT_LEN)) != Q_OK)
+				goto out;
+		}
 		for (size_t k = 0; k < pf->count; k++) {
-			uint64_t j = it->lo + k;
+			uint64_t ra[4], rb[4], cj[4], vj[4], jr[4], t[4];
+			const uint8_t *ab = pf->commit + 2 * POINT_LEN * k;
 			/* rho_a (a_j - v_jG + c_j alpha)
 			 *   + rho_b (b_j - v_jK + c_j beta - j c_j G) = O   (C-4.3.6/7) */
-			if ((e = weight_from_pool(ra, pool, nw++)) != Q_OK ||
-			    (e = weight_from_pool(rb, pool, nw++)) != Q_OK)
+			weight_from_pool(ra, pool, nw++);
+			weight_from_pool(rb, pool, nw++);
+			scalar_limbs(cj, pf->c[k]);
+			scalar_limbs(vj, pf->v[k]);
+			if ((e = msm_pt_from_enc(&pts[npts], ab)) != Q_OK)
 				goto out;
-			pts[npts] = pf->commit + 2 * POINT_LEN * k;
-			if ((e = scalar_copy(scs[npts++], ra)) != Q_OK)
+			memcpy(sl[npts++], ra, sizeof ra);
+			if ((e = msm_pt_from_enc(&pts[npts], ab + POINT_LEN)) != Q_OK)
 				goto out;
-			pts[npts] = pf->commit + 2 * POINT_LEN * k + POINT_LEN;
-			if ((e = scalar_copy(scs[npts++], rb)) != Q_OK)
-				goto out;
+			memcpy(sl[npts++], rb, sizeof rb);
 			/* alpha += rho_a c_j ; beta += rho_b c_j */
-			if ((e = scalar_mul(t, ra, pf->c[k])) != Q_OK ||
-			    (e = scalar_add(scs[ia], scs[ia], t)) != Q_OK ||
-			    (e = scalar_mul(t, rb, pf->c[k])) != Q_OK ||
-			    (e = scalar_add(scs[ib], scs[ib], t)) != Q_OK)
-				goto out;
-			/* G -= rho_a v_j + rho_b j c_j  (t = rho_b c_j here) */
-			if ((e = scalar_set_u64(sum, j)) != Q_OK ||
-			    (e = scalar_mul(t, t, sum)) != Q_OK ||
-			    (e = scalar_sub(g, g, t)) != Q_OK ||
-			    (e = scalar_mul(t, ra, pf->v[k])) != Q_OK ||
-			    (e = scalar_sub(g, g, t)) != Q_OK)
-				goto out;
+			msm_sc_mont_mul(t, ra, cj);
+			msm_sc_add(asum, asum, t);
+			msm_sc_mont_mul(t, rb, cj);
+			msm_sc_add(bsum, bsum, t);
+			/* G -= rho_b c_j j + rho_a v_j  (t = rho_b c_j / R; jr = j R) */
+			msm_sc_from_mont(jr, (const uint64_t[4]){it->lo + k, 0, 0, 0});
+			msm_sc_mont_mul(t, t, jr);
+			msm_sc_add(gsum, gsum, t);
+			msm_sc_mont_mul(t, ra, vj);
+			msm_sc_add(gsum, gsum, t);
 			/* K -= rho_b v_j */
-			if ((e = scalar_mul(t, rb, pf->v[k])) != Q_OK ||
-			    (e = scalar_sub(scs[0], scs[0], t)) != Q_OK)
-				goto out;
+			msm_sc_mont_mul(t, rb, vj);
+			msm_sc_add(ksum, ksum, t);
+		}
+		if (slot[i] != SIZE_MAX) {
+			msm_sc_from_mont(sl[ia], asum);
+			msm_sc_from_mont(sl[ib], bsum);
+			continue;
+		}
+		/* alpha = sum of the parts' alphas: their coefficients take
+		 * this item's (beta likewise) */
+		msm_sc_from_mont(asum, asum);
+		msm_sc_from_mont(bsum, bsum);
+		for (uint32_t q = 0; q < nparts[i]; q++) {
+			size_t at = slot[i - parts[i][q]];
+			msm_sc_add(sl[at], sl[at], asum);
+			msm_sc_add(sl[at + 1], sl[at + 1], bsum);
 		}
 	}
+	msm_sc_from_mont(ksum, ksum);
+	msm_sc_sub(sl[0], zero, ksum);
+	msm_sc_from_mont(gsum, gsum);
+	msm_sc_sub(sl[1], zero, gsum);
 	/* (C-4.3.10) one multi-scalar multiplication must give O */
-	if ((e = point_msm_enc(res, g, npts, pts, (const scalar *const *)scs)) != Q_OK)
+	if ((e = msm_run_limbs(out, &inf, pts, (const uint64_t(*)[4])sl, npts)) != Q_OK)
 		goto out;
-	e = point_is_infinity(res) ? Q_OK : Q_ERR_PROOF;
+	e = inf ? Q_OK : Q_ERR_PROOF;
 out:
-	if (scs != NULL)
-		for (size_t i = 0; i < cap; i++)
-			scalar_free(scs[i]);
-	free(scs);
-	free(pts);
-	free(pool);
-	free(ctenc);
-	scalar_free(g);
-	scalar_free(ra);
-	scalar_free(rb);
-	scalar_free(t);
+	free(mem);
 	scalar_free(c);
-	scalar_free(sum);
-	point_free(res);
 	return e;
 }

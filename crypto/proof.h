@@ -166,7 +166,7 @@ typedef struct range_batch_item {
 	 * (pf->commit, the hashed bytes), not the objects pf->ca / pf->cb */
 	const range_proof *pf;
 	const uint8_t *ctx; /* PROOF_CTX_LEN bytes */
-	const elgamal_ct *ct;
+	const elgamal_ct *ct; /* may be NULL when ct_enc is given */
 	/* optional: ct's 130-byte encoding (saves re-encoding); if given it
 	 * is what the batch hashes and multiplies, so it must be ct's */
 	const uint8_t *ct_enc;
@@ -182,5 +182,16 @@ typedef struct range_batch_item {
  * K_table may be NULL; if given it must be the table of K. */
 Q_MUST_CHECK qerr range_batch_verify(const range_batch_item *items, size_t count, const point *K,
                                      const point_table *K_table);
+/* The same, where some items' ciphertexts are sums of others' (a group's
+ * or a contest's total, B-3.2/B-3.3): if nparts[i] > 0, items[i].ct is the
+ * sum of the ciphertexts of the items parts[i][k] places before it (each
+ * >= 1; the caller guarantees the sum).  The batch then adds item i's
+ * alpha and beta coefficients to theirs instead of multiplying its own
+ * points (C-4.3.10); its ct is still what is hashed.  A part outside
+ * items[0..i) or with parts itself: item i is taken on its own.  parts and
+ * nparts may be NULL (none). */
+Q_MUST_CHECK qerr range_batch_verify_sums(const range_batch_item *items, size_t count,
+                                          const point *K, const point_table *K_table,
+                                          const uint32_t *const *parts, const uint32_t *nparts);
 
 #endif

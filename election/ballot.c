@@ -838,6 +838,22 @@ typedef struct vbatch {
 	size_t n, cap;
 	elgamal_ct **sums;
 	size_t nsums, sumcap;
+	/* group and contest sums still to make from the encodings (enc given):
+	 * all of the batch's at once in vbatch_sums */
+	struct vsum {
+		size_t item; /* items[item] gets the sum */
+		const ballot *b;
+		const uint8_t *enc;
+		uint32_t contest, group; /* group UINT32_MAX: the contest's total */
+	} * pend;
+	size_t npend;
+	uint8_t (*sumenc)[2 * POINT_LEN]; /* pend[s]'s sum: alpha || beta */
+	/* per item, its parts (range_batch_verify_sums): a sum item's
+	 * selections, none for a selection */
+	const uint32_t **partp;
+	uint32_t *npart;
+	uint32_t *parts;
+	size_t nparts, partcap;
 } vbatch;
 
 static void vbatch_free(vbatch *vb)
@@ -845,6 +861,11 @@ static void vbatch_free(vbatch *vb)
 	for (size_t i = 0; i < vb->nsums; i++)
 		elgamal_ct_free(vb->sums[i]);
 	free(vb->sums);
+	free(vb->pend);
+	free(vb->sumenc);
+	free(vb->parts);
+	free(vb->partp);
+	free(vb->npart);
 	free(vb->items);
 	free(vb->label);
 	free(vb->ctx);
@@ -854,11 +875,12 @@ static void vbatch_free(vbatch *vb)
 /* Room for nb ballots of style st. */
 static qerr vbatch_init(vbatch *vb, const ballot_style *st, size_t nb)
 {
-	size_t per = 0, sums = 0;
+	size_t per = 0, sums = 0, parts = 0;
 	memset(vb, 0, sizeof *vb);
 	for (size_t i = 0; i < st->ncontests; i++) {
 		per += st->contests[i].noptions + st->contests[i].ngroups + 1;
 		sums += st->contests[i].ngroups + 1;
+		parts += 2 * (size_t)st->contests[i].noptions; /* its groups, its total */
 	}
 	if (nb != 0 && (per > SIZE_MAX / sizeof(range_batch_item) / nb))
 		return Q_ERR_LIMIT;
@@ -868,7 +890,19 @@ static qerr vbatch_init(vbatch *vb, const ballot_style *st, size_t nb)
 	vb->label = calloc(vb->cap ? vb->cap : 1, sizeof *vb->label);
 	vb->ctx = calloc(vb->cap ? vb->cap : 1, sizeof *vb->ctx);
 	vb->sums = calloc(vb->sumcap ? vb->sumcap : 1, sizeof *vb->sums);
-	if (vb->items == NULL || vb->label == NULL || vb->ctx == NULL || vb->sums == NULL) {
+	vb->pend = calloc(vb->sumcap ? vb->sumcap : 1, sizeof *vb->pend);
+	vb->sumenc = malloc((vb->sumcap ? vb->sumcap : 1) * sizeof *vb->sumenc);
+	if (nb != 0 && parts > SIZE_MAX / sizeof *vb->parts / nb) {
+		vbatch_free(vb);
+		return Q_ERR_LIMIT;
+	}
+	vb->partcap = parts * nb;
+	vb->parts = malloc((vb->partcap ? vb->partcap : 1) * sizeof *vb->parts);
+	vb->partp = calloc(vb->cap ? vb->cap : 1, sizeof *vb->partp);
+	vb->npart = calloc(vb->cap ? vb->cap : 1, sizeof *vb->npart);
+	if (vb->items == NULL || vb->label == NULL || vb->ctx == NULL || vb->sums == NULL ||
+	    vb->pend == NULL || vb->sumenc == NULL || vb->parts == NULL || vb->partp == NULL ||
+	    vb->npart == NULL) {
 		vbatch_free(vb);
 		return Q_ERR_NOMEM;
 	}
@@ -920,6 +954,7 @@ static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b, cons
 	for (size_t i = 0; i < st->ncontests; i++) {
 		const ballot_contest_style *cs = &st->contests[i];
 		const ballot_contest *c = &b->contests[i];
+		size_t base = vb->n; /* the contest's selection items */
 		if (p != NULL)
 			p += 8; /* u32(noptions) || u32(ngroups) */
 		for (size_t j = 0; j < c->nsel; j++) {
@@ -936,15 +971,21 @@ static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b, cons
 		}
 		for (uint32_t g = 0; g <= cs->ngroups; g++) {
 			int total = g == cs->ngroups;
-			if (vb->n >= vb->cap || vb->nsums >= vb->sumcap)
+			elgamal_ct *acc = NULL;
+			if (vb->n >= vb->cap || vb->nsums >= vb->sumcap || vb->npend >= vb->sumcap)
 				return Q_ERR_ARG;
-			elgamal_ct *acc = elgamal_ct_new();
-			if (acc == NULL)
-				return Q_ERR_NOMEM;
-			vb->sums[vb->nsums++] = acc;
-			if ((e = sum_cts(cs, c, total ? UINT32_MAX : g, NULL, acc, NULL, NULL,
-			                 NULL)) != Q_OK)
-				return e;
+			if (enc != NULL) {
+				/* from the encodings, with the batch's others */
+				vb->pend[vb->npend++] = (struct vsum){vb->n, b, enc, (uint32_t)i,
+				                                      total ? UINT32_MAX : g};
+			} else {
+				if ((acc = elgamal_ct_new()) == NULL)
+					return Q_ERR_NOMEM;
+				vb->sums[vb->nsums++] = acc;
+				if ((e = sum_cts(cs, c, total ? UINT32_MAX : g, NULL, acc, NULL,
+				                 NULL, NULL)) != Q_OK)
+					return e;
+			}
 			uint32_t lo = total ? cs->min_sel : 0, hi = total ? cs->max_sel : 1;
 			ballot_proof_ctx(vb->ctx[vb->n], st, id,
 			                 total ? BALLOT_PROOF_CONTEST : BALLOT_PROOF_GROUP,
@@ -956,6 +997,19 @@ static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b, cons
 			                       NULL,
 			                       lo,
 			                       hi};
+			/* its ciphertext is the sum of those of its selections,
+			 * base + j: the batch takes their points (parts) */
+			uint32_t *pt = vb->parts + vb->nparts, np = 0;
+			for (uint32_t j = 0; j < cs->noptions; j++) {
+				if (!total && cs->group[j] != g)
+					continue;
+				if (vb->nparts >= vb->partcap)
+					return Q_ERR_ARG;
+				pt[np++] = (uint32_t)(vb->n - (base + j));
+				vb->nparts++;
+			}
+			vb->partp[vb->n] = pt;
+			vb->npart[vb->n] = np;
 			vb->label[vb->n++] =
 			    (plabel){(uint32_t)i, total ? PK_TOTAL : PK_GROUP, g, lo, hi};
 		}
@@ -964,6 +1018,74 @@ static qerr vbatch_add(vbatch *vb, const ballot_style *st, const ballot *b, cons
 			     cs->nwritein * BALLOT_NAME_LEN;
 	}
 	return Q_OK;
+}
+
+/* The sums vbatch_add left pending (B-3.2, B-3.3), made from the ballots'
+ * B-2 bytes with one field inversion for the batch (point_sums_enc); a
+ * sum at infinity (no encoding; its proof then fails, C-4.3.10) or a
+ * failure other than memory falls back to adding the decoded
+ * ciphertexts. */
+static qerr vbatch_sums(vbatch *vb, const ballot_style *st)
+{
+	const uint8_t **ptrs = NULL;
+	size_t *end = NULL, np = 0, m = 0;
+	uint8_t(*out)[POINT_LEN] = NULL, *inf = NULL;
+	qerr e = Q_ERR_NOMEM, es;
+	if (vb->npend == 0)
+		return Q_OK;
+	for (size_t s = 0; s < vb->npend; s++)
+		np += 2 * st->contests[vb->pend[s].contest].noptions;
+	ptrs = malloc((np ? np : 1) * sizeof *ptrs);
+	end = malloc(2 * vb->npend * sizeof *end);
+	out = malloc(2 * vb->npend * sizeof *out);
+	inf = malloc(2 * vb->npend);
+	if (ptrs == NULL || end == NULL || out == NULL || inf == NULL)
+		goto out;
+	for (size_t s = 0; s < vb->npend; s++) {
+		const struct vsum *v = &vb->pend[s];
+		const ballot_contest_style *cs = &st->contests[v->contest];
+		for (size_t half = 0; half < 2; half++) { /* alpha, then beta */
+			for (uint32_t j = 0; j < cs->noptions; j++)
+				if (v->group == UINT32_MAX || cs->group[j] == v->group)
+					ptrs[m++] =
+					    enc_ct(st, v->enc, v->contest, j) + half * POINT_LEN;
+			end[2 * s + half] = m;
+		}
+	}
+	es = point_sums_enc(out, inf, ptrs, end, 2 * vb->npend);
+	if (es == Q_ERR_NOMEM)
+		goto out;
+	for (size_t s = 0; s < vb->npend; s++) {
+		const struct vsum *v = &vb->pend[s];
+		range_batch_item *it = &vb->items[v->item];
+		if (es == Q_OK && !inf[2 * s] && !inf[2 * s + 1]) {
+			memcpy(vb->sumenc[s], out[2 * s], POINT_LEN);
+			memcpy(vb->sumenc[s] + POINT_LEN, out[2 * s + 1], POINT_LEN);
+			it->ct = NULL;
+			it->ct_enc = vb->sumenc[s];
+			continue;
+		}
+		elgamal_ct *acc = elgamal_ct_new();
+		if (acc == NULL || vb->nsums >= vb->sumcap) {
+			elgamal_ct_free(acc);
+			e = acc == NULL ? Q_ERR_NOMEM : Q_ERR_ARG;
+			goto out;
+		}
+		vb->sums[vb->nsums++] = acc;
+		if ((e = sum_cts(&st->contests[v->contest], &v->b->contests[v->contest], v->group,
+		                 NULL, acc, NULL, NULL, NULL)) != Q_OK)
+			goto out;
+		it->ct = acc;
+		it->ct_enc = NULL;
+	}
+	vb->npend = 0;
+	e = Q_OK;
+out:
+	free(ptrs);
+	free(end);
+	free(out);
+	free(inf);
+	return e;
 }
 
 size_t ballot_style_encoded_len(const ballot_style *st)
@@ -1116,7 +1238,8 @@ static qerr verify_range(const vbatch *vb, size_t from, size_t to, const point *
 {
 	if (to == from)
 		return Q_OK;
-	qerr e = range_batch_verify(&vb->items[from], to - from, K, Kt);
+	qerr e = range_batch_verify_sums(&vb->items[from], to - from, K, Kt, vb->partp + from,
+	                                 vb->npart + from);
 	if (e == Q_OK || internal_error(e))
 		return e;
 	e = name_failure(vb, from, to, K, Kt, why, whylen);
@@ -1233,7 +1356,11 @@ qerr ballot_verify_batch_enc(const ballot_style *st, const point *K, const point
 			goto out;
 	}
 	start[n] = vb.n;
-	e = vb.n == 0 ? Q_OK : range_batch_verify(vb.items, vb.n, K, K_table);
+	if ((e = vbatch_sums(&vb, st)) != Q_OK)
+		goto out;
+	e = vb.n == 0 ? Q_OK
+	              : range_batch_verify_sums(vb.items, vb.n, K, K_table,
+	                                        (const uint32_t *const *)vb.partp, vb.npart);
 	if (internal_error(e))
 		goto out;
 	if (e != Q_OK) {

@@ -623,3 +623,90 @@ Test(vectors, spec_vectors_verify)
 	free(ctx);
 	free(text);
 }
+
+/* range_batch_verify_sums: a proof on the sum of three ciphertexts (a
+ * contest total, B-3.3) whose alpha and beta are taken from its parts'
+ * terms.  Valid: accepted, with the sum given as an object or as its
+ * encoding alone; parts that do not add up to the proved ciphertext, or a
+ * forged response of the sum's proof, or a part claimed to be the sum of
+ * another it is not: refused; parts outside the call: the item is taken
+ * on its own. */
+Test(range_batch, sums_take_their_parts_points)
+{
+	struct env env;
+	elgamal_ct *ct[4];
+	scalar *r[3], *rs = scalar_new();
+	range_proof *pf[4], *p = NULL;
+	range_batch_item it[4];
+	uint8_t sumenc[ELGAMAL_CT_LEN], *full;
+	const uint64_t m[3] = {1, 0, 1};
+	static const uint32_t back[3] = {3, 2, 1}, two[2] = {3, 2}, one[1] = {1};
+	const uint32_t *parts[4] = {NULL, NULL, NULL, back};
+	uint32_t nparts[4] = {0, 0, 0, 3};
+	size_t flen = RANGE_PROOF_FULL_LEN(3);
+	env_new(&env);
+	ct[3] = elgamal_ct_new();
+	cr_assert(rs && ct[3]);
+	cr_assert_eq(scalar_set_u64(rs, 0), Q_OK);
+	for (int i = 0; i < 4; i++) {
+		uint64_t hi = i < 3 ? 1 : 3;
+		if (i < 3) {
+			ct[i] = elgamal_ct_new();
+			r[i] = scalar_new();
+			cr_assert_eq(range_encrypt_prove(ct[i], &p, r[i], CTX, env.Kt, m[i], 0, 1),
+			             Q_OK);
+			cr_assert_eq(elgamal_add(ct[3], ct[3], ct[i]), Q_OK);
+			cr_assert_eq(scalar_add(rs, rs, r[i]), Q_OK);
+		} else {
+			cr_assert_eq(range_prove(&p, CTX, env.Kt, ct[3], 2, rs, 0, 3), Q_OK);
+		}
+		full = malloc(RANGE_PROOF_FULL_LEN(hi));
+		cr_assert_eq(range_proof_encode_full(full, p), Q_OK);
+		cr_assert_eq(range_proof_decode_full(&pf[i], 0, hi, full, RANGE_PROOF_FULL_LEN(hi)),
+		             Q_OK);
+		free(full);
+		range_proof_free(p);
+		p = NULL;
+		it[i] = (range_batch_item){pf[i], CTX, ct[i], NULL, 0, hi};
+	}
+	cr_assert_eq(elgamal_ct_encode(sumenc, ct[3]), Q_OK);
+	cr_assert_eq(range_batch_verify(it, 4, env.K, env.Kt), Q_OK);
+	cr_assert_eq(range_batch_verify_sums(it, 4, env.K, env.Kt, parts, nparts), Q_OK);
+	it[3].ct = NULL; /* the sum as its encoding alone */
+	it[3].ct_enc = sumenc;
+	cr_assert_eq(range_batch_verify_sums(it, 4, env.K, NULL, parts, nparts), Q_OK);
+	/* parts that leave ct_2 out: the equation is for another alpha, beta */
+	parts[3] = two;
+	nparts[3] = 2;
+	cr_assert_eq(range_batch_verify_sums(it, 4, env.K, env.Kt, parts, nparts), Q_ERR_PROOF);
+	/* the sum item alone (parts outside the call) or a part that is a sum
+	 * itself: taken on its own */
+	parts[3] = back;
+	nparts[3] = 3;
+	cr_assert_eq(range_batch_verify_sums(&it[3], 1, env.K, env.Kt, parts + 3, nparts + 3),
+	             Q_OK);
+	/* "ct_2 = ct_1" (false): refused; item 3, whose part 2 now has parts,
+	 * is taken on its own */
+	parts[2] = one;
+	nparts[2] = 1;
+	cr_assert_eq(range_batch_verify_sums(it, 4, env.K, env.Kt, parts, nparts), Q_ERR_PROOF);
+	parts[2] = NULL;
+	nparts[2] = 0;
+	/* a forged response of the sum's proof (v_1's low byte) */
+	full = malloc(flen);
+	cr_assert_eq(range_proof_encode_full(full, pf[3]), Q_OK);
+	full[(2 * POINT_LEN + 2 * SCALAR_LEN) + 2 * POINT_LEN + 2 * SCALAR_LEN - 1] ^= 1;
+	range_proof_free(pf[3]);
+	cr_assert_eq(range_proof_decode_full(&pf[3], 0, 3, full, flen), Q_OK);
+	it[3].pf = pf[3];
+	cr_assert_eq(range_batch_verify_sums(it, 4, env.K, env.Kt, parts, nparts), Q_ERR_PROOF);
+	free(full);
+	for (int i = 0; i < 4; i++) {
+		elgamal_ct_free(ct[i]);
+		range_proof_free(pf[i]);
+	}
+	for (int i = 0; i < 3; i++)
+		scalar_free(r[i]);
+	scalar_free(rs);
+	env_free(&env);
+}

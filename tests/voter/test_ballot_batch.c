@@ -277,6 +277,33 @@ static void forge_all(size_t which)
 	ballot_style_free(st);
 }
 
+/* A contest whose ciphertexts add up to infinity (option 1's the negation
+ * of option 0's): the contest sum has no encoding, so the batch's sums
+ * made from the encodings (point_sums_enc) fall back to adding the decoded
+ * ciphertexts for it; that ballot alone is refused and named (its first
+ * proof: all of them bind the ciphertexts), with and without the
+ * encodings, the others pass. */
+Test(ballot_batch, contest_sum_at_infinity_refused_and_named)
+{
+	ballot_style *st = style(1);
+	uint8_t *enc[NB];
+	size_t len[NB];
+	const size_t ct0 = 4 + 8, ct1 = ct0 + ELGAMAL_CT_LEN + 2 * BRANCH_LEN;
+	for (size_t i = 0; i < NB; i++)
+		make(st, marks[i], &enc[i], &len[i]);
+	for (size_t k = 0; k < 2; k++) { /* alpha, beta: (X, p - Y) */
+		memcpy(enc[1] + ct1 + k * POINT_LEN, enc[1] + ct0 + k * POINT_LEN, POINT_LEN);
+		neg_y(enc[1] + ct1 + k * POINT_LEN + 33);
+	}
+	/* every proof binds the ciphertexts (B-3.4): the first is named */
+	cr_assert_eq(
+	    check_batch(st, enc, len, 1, "contest 0 option 0: 0/1 proof fails", "sum at infinity"),
+	    1);
+	for (size_t i = 0; i < NB; i++)
+		free(enc[i]);
+	ballot_style_free(st);
+}
+
 Test(ballot_batch, forged_field_first_ballot)
 {
 	forge_all(0);
