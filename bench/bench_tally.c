@@ -78,6 +78,7 @@
 #include "election/srec_stream.h"
 #include "tally/count.h"
 #include "tally/record.h"
+#include "floor.h"
 
 #define NSEL 5
 #define K_OF 3
@@ -110,11 +111,6 @@ static double proc_cpu_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double thread_cpu_s(void)
-{
-	return cpu_us() / 1e6;
 }
 
 static long peak_rss_kb(void)
@@ -166,58 +162,12 @@ static void check_msg(qerr e, const char *what, const char *msg)
 	}
 }
 
-/* The floor of bench_verify (measure_floor), in this process: decode +
+/* bench_verify's floor (bench/floor.c), in this process: decode +
  * ballot_verify_batch_enc of the first nf ballots of station s1, FLOOR_BATCH
  * per batch, one thread; CPU seconds per ballot. */
 static double record_floor(const char *recdir, size_t nf)
 {
-	char msg[768] = "", path[1500];
-	rec_election *el = NULL;
-	ballot_style *st = NULL;
-	point *K = NULL;
-	srec_stream *rs = NULL;
-	check_msg(rec_open(&el, recdir, msg, sizeof msg), "open", msg);
-	check_msg(rec_ballot_style(el, &st, msg, sizeof msg), "style", msg);
-	check_msg(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), "joint key", msg);
-	point_table *Kt = point_table_new(K);
-	uint8_t **enc = calloc(nf, sizeof *enc);
-	size_t *len = calloc(nf, sizeof *len), got = 0;
-	snprintf(path, sizeof path, "%s/stations/s1/station-record.json", recdir);
-	check_msg(srec_stream_open(&rs, path, 0, msg, sizeof msg), "record", msg);
-	while (got < nf) {
-		srec_ballot b;
-		int end = 0;
-		check_msg(srec_stream_next(rs, &b, &end, msg, sizeof msg), "read", msg);
-		if (end)
-			break;
-		enc[got] = malloc(b.len);
-		memcpy(enc[got], b.enc, b.len);
-		len[got++] = b.len;
-	}
-	srec_stream_free(rs);
-	double c0 = thread_cpu_s();
-	for (size_t s = 0; s < got; s += FLOOR_BATCH) {
-		size_t n = got - s < FLOOR_BATCH ? got - s : FLOOR_BATCH, bad;
-		ballot *bs[FLOOR_BATCH];
-		for (size_t k = 0; k < n; k++)
-			check(ballot_decode(st, enc[s + k], len[s + k], &bs[k]), "decode");
-		check(ballot_verify_batch_enc(st, K, Kt, (const ballot *const *)bs,
-		                              (const uint8_t *const *)enc + s, len + s, n, NULL,
-		                              &bad, NULL, 0),
-		      "batch verify");
-		for (size_t k = 0; k < n; k++)
-			ballot_free(bs[k]);
-	}
-	double per = (thread_cpu_s() - c0) / (double)(got ? got : 1);
-	for (size_t i = 0; i < got; i++)
-		free(enc[i]);
-	free(enc);
-	free(len);
-	point_table_free(Kt);
-	point_free(K);
-	ballot_style_free(st);
-	rec_free(el);
-	return per;
+	return bench_floor(recdir, nf, 1, FLOOR_BATCH);
 }
 
 /* tally_build (what bench_verify's tally child runs: nothing written, so a

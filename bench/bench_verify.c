@@ -145,6 +145,7 @@
 #include "tally/decrypt.h"
 #include "tests/tally/fixture.h"
 #include "tests/common/testutil.h"
+#include "floor.h"
 
 #ifndef BATCH
 #define BATCH 128 /* as check 4 (audit/verify_stations.c VE_BATCH) */
@@ -405,95 +406,12 @@ static void build_record(const char *dir, size_t N, size_t nopt, unsigned nthrea
 	rec_free(el);
 }
 
-/* One thread's share of the floor: decode + batch verification (BATCH per
- * batch) of ballots [from, to). */
-typedef struct floor_arg {
-	const ballot_style *st;
-	const point *K;
-	const point_table *Kt;
-	uint8_t **enc;
-	size_t *len, from, to;
-	double wall; /* its wall seconds */
-} floor_arg;
-
-static void *floor_share(void *arg)
-{
-	floor_arg *a = arg;
-	double w0 = wall_s();
-	for (size_t s = a->from; s < a->to; s += BATCH) {
-		size_t n = a->to - s < BATCH ? a->to - s : BATCH, bad;
-		ballot *bs[BATCH];
-		for (size_t k = 0; k < n; k++)
-			check(ballot_decode(a->st, a->enc[s + k], a->len[s + k], &bs[k]), "decode",
-			      NULL);
-		check(ballot_verify_batch_enc(a->st, a->K, a->Kt, (const ballot *const *)bs,
-		                              (const uint8_t *const *)a->enc + s, a->len + s, n,
-		                              NULL, &bad, NULL, 0),
-		      "batch verify", NULL);
-		for (size_t k = 0; k < n; k++)
-			ballot_free(bs[k]);
-	}
-	a->wall = wall_s() - w0;
-	return NULL;
-}
-
-/* The floor: decode + batch verification (BATCH per batch) of the first
- * nthr x nf ballots of s1's record, read with srec_stream, on nthr threads
- * at once, each verifying its own nf (1: the single-thread floor; nthr:
- * the same number of threads as the run, which on a shared host costs
- * more per ballot than one alone: the cores' shared caches, memory
- * bandwidth and the host's other tenants).  CPU seconds per ballot (all
- * threads' CPU over all ballots). */
+/* The floor: bench/floor.c (decode + batch verification, BATCH per batch,
+ * of the first nthr x nf ballots of s1's record, on nthr threads at once);
+ * CPU seconds per ballot. */
 static double measure_floor_n(const char *recdir, size_t nf, unsigned nthr)
 {
-	char msg[768] = "", path[1500];
-	rec_election *el = NULL;
-	ballot_style *st = NULL;
-	point *K = NULL;
-	srec_stream *rs = NULL;
-	size_t want = nf * nthr;
-	check(rec_open(&el, recdir, msg, sizeof msg), "open", msg);
-	check(rec_ballot_style(el, &st, msg, sizeof msg), "style", msg);
-	check(rec_load_joint_key(el, &K, NULL, msg, sizeof msg), "joint key", msg);
-	point_table *Kt = point_table_new(K);
-	uint8_t **enc = calloc(want, sizeof *enc);
-	size_t *len = calloc(want, sizeof *len), got = 0;
-	snprintf(path, sizeof path, "%s/stations/s1/station-record.json", recdir);
-	check(srec_stream_open(&rs, path, 0, msg, sizeof msg), "record", msg);
-	while (got < want) {
-		srec_ballot b;
-		int end = 0;
-		check(srec_stream_next(rs, &b, &end, msg, sizeof msg), "read", msg);
-		if (end)
-			break;
-		enc[got] = malloc(b.len);
-		memcpy(enc[got], b.enc, b.len);
-		len[got++] = b.len;
-	}
-	srec_stream_free(rs);
-	pthread_t th[64];
-	floor_arg fa[64];
-	if (nthr > 64)
-		nthr = 64;
-	double c0 = cpu_s();
-	for (unsigned t = 0; t < nthr; t++) {
-		fa[t] = (floor_arg){st, K, Kt, enc, len, got * t / nthr, got * (t + 1) / nthr, 0};
-		if (t > 0 && pthread_create(&th[t], NULL, floor_share, &fa[t]) != 0)
-			check(Q_ERR_NOMEM, "thread", NULL);
-	}
-	floor_share(&fa[0]);
-	for (unsigned t = 1; t < nthr; t++)
-		pthread_join(th[t], NULL);
-	double per = (cpu_s() - c0) / (double)(got ? got : 1);
-	for (size_t i = 0; i < got; i++)
-		free(enc[i]);
-	free(enc);
-	free(len);
-	point_table_free(Kt);
-	point_free(K);
-	ballot_style_free(st);
-	rec_free(el);
-	return per;
+	return bench_floor(recdir, nf, nthr, BATCH);
 }
 
 static double measure_floor(const char *recdir, size_t nf)
