@@ -106,6 +106,25 @@
  * Check 4 now has two windows: N threads verify one while the main
  * thread reads the next and reports the one before.
  *
+ * Session 7, all merged (main after the four branches; the crypto floor
+ * fell with MULX/ADX field arithmetic and limb scalars), 1,000,000
+ * five-selection ballots, 22 stations, idle machine (load 1-3),
+ * BENCH_OPTIONS=5 QUORUM_BUILD=build scripts/bench-scale 1000000 2:
+ *   floor 170.7 us/ballot (1 thread), 170.0 (2 threads at once: 1.00x)
+ *   verify-election 175.62 s wall (target <= 240 s; session 6: 273.22 s),
+ *     CPU 285.35 s = 1.67x the floor (target 1.3), wall 2.06x the floor
+ *     on 2 threads; peak RSS 40.2 MB (100k: 42.2 MB; session 6 at 1M:
+ *     179.3 MB): flat
+ *   tally 109.78 s wall (session 6: 234.23 s), CPU 208.77 s = 1.22x the
+ *     floor (target 1.2), wall 1.29x; peak RSS 41.9 MB
+ * Where verify-election's ~115 us per ballot above the floor goes (perf,
+ * --call-graph dwarf, 10k record, 1 thread): check 6's two sums of every
+ * ciphertext, OpenSSL's (elgamal_add) and libgcrypt's independent one
+ * (xcheck_point_decode + add, allocating per point), ~12 %; SHA-256 of
+ * the records and logs ~6 %; the record parser (capture, peek) ~6 %;
+ * malloc/free in ballot_decode ~5 %; the 32-ballot libgcrypt sample is a
+ * fixed ~0.6 s.
+ *
  * Usage: bench_verify [N [threads]]   (defaults 20000, all cores; N >= 2)
  * With BENCH_SCALE_CACHE=DIR the record is built once in
  * DIR/N-o<options>-<key> and reused by later runs (scripts/bench-scale);
