@@ -42,6 +42,16 @@
  * profiling; QUORUM_BENCH_BALLOTD=PATH runs another build's daemon (e.g.
  * the last commit's, to alternate before and after in one machine state).
  *
+ * Idle machine, all of session 7 merged (load 1.1, one run,
+ * ./build/bench/bench_ballotd --no-single 1500 64, 7-option ballot):
+ * encrypt floor 1.024 ms CPU per ballot (1,952/s on 2 cores), fsync floor
+ * 0.455 ms; closed loop 997 casts/s (0.51x the floor's rate; target
+ * 1,000), p50 63.2 ms, p99 91.5 ms, daemon CPU per cast 1.873 ms (1.83x
+ * the floor), the daemon had 1.87 of the 2 cores; open loop at 1,000/s:
+ * 989/s achieved, p50 69.1 ms, p99 91.4 ms (target 50: not met): the
+ * daemon needs 1.84 ms CPU per cast, so 1,000/s keeps 2 cores ~92 % busy
+ * and the p99 is queueing for a worker (p99 57 ms of it); check-ins
+ * 3,973/s.  What would meet it is less CPU per cast, not more overlap.
  * Figures (session 7; 2 cores shared with three other sessions, load 5-10,
  * the fsync floor 0.4-5.7 ms: the other sessions' disk traffic, so
  * casts/s and latencies here say more about the machine than about the
