@@ -86,6 +86,14 @@ static void code_hex(const rec_election *el, const uint8_t *enc, size_t len, cha
 	ballot_style_free(st);
 }
 
+/* A test's election and the n ballots' bytes it encrypted. */
+static void station_free(rec_election *el, uint8_t **enc, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(enc[i]);
+	rec_free(el);
+}
+
 Test(stream, ballot_twice_across_sorted_runs_is_refused)
 {
 	/* 110 cast ballots at s1 fill more than one sorted run of codes (102
@@ -106,9 +114,7 @@ Test(stream, ballot_twice_across_sorted_runs_is_refused)
 	snprintf(want, sizeof want, "ballot %s appears twice (stations s1 and s2)", hx);
 	cr_assert(strstr(msg, want) != NULL, "%s not in: %s", want, msg);
 	refused_nothing_written(el, Q_ERR_EXISTS);
-	for (size_t i = 0; i < N; i++)
-		free(enc[i]);
-	rec_free(el);
+	station_free(el, enc, N);
 }
 
 Test(stream, truncated_record_is_refused)
@@ -133,9 +139,7 @@ Test(stream, truncated_record_is_refused)
 	          "%s", msg);
 	cr_assert(strstr(msg, "is truncated or malformed") != NULL, "%s", msg);
 	refused_nothing_written(el, Q_ERR_FORMAT);
-	for (size_t i = 0; i < N; i++)
-		free(enc[i]);
-	rec_free(el);
+	station_free(el, enc, N);
 }
 
 Test(stream, bad_last_ballot_is_named)
@@ -178,9 +182,7 @@ Test(stream, bad_last_ballot_is_named)
 	cr_assert(strstr(msg, want) != NULL, "%s not in: %s", want, msg);
 	cr_assert(strstr(msg, "a forged ballot is refused") != NULL, "%s", msg);
 	refused_nothing_written(el, e);
-	for (size_t i = 0; i < N; i++)
-		free(enc[i]);
-	rec_free(el);
+	station_free(el, enc, N);
 }
 
 static int by_code(const void *a, const void *b)
@@ -288,9 +290,7 @@ Test(stream, result_does_not_depend_on_the_bounds)
 	cr_assert_str_eq(dumps[1], dumps[2]);
 	for (size_t k = 0; k < 3; k++)
 		free(dumps[k]);
-	for (size_t i = 0; i < N; i++)
-		free(enc[i]);
-	rec_free(el);
+	station_free(el, enc, N);
 }
 
 /* ---- the station log, verified and read in one pass (log_verify_visit) ---- */
@@ -394,9 +394,7 @@ Test(stream, flipped_log_entry_is_refused)
 	}
 	char msg[768] = "";
 	cr_assert_eq(build_small(el, msg, sizeof msg), Q_OK, "%s", msg);
-	for (size_t i = 0; i < N; i++)
-		free(enc[i]);
-	rec_free(el);
+	station_free(el, enc, N);
 }
 
 /* The log cut short (its last entries and leaves gone): refused when it is
@@ -432,9 +430,7 @@ Test(stream, truncated_log_is_refused)
 	              NULL,
 	          "%s", msg);
 	refused_nothing_written(el, Q_ERR_CONSISTENCY);
-	for (size_t i = 0; i < N; i++)
-		free(enc[i]);
-	rec_free(el);
+	station_free(el, enc, N);
 }
 
 /* A log of the record's size whose root is not the record's: a ballot-cast
