@@ -5,7 +5,8 @@
  * from the log, with the rule the tally applies (election/named.c): a
  * named motion of the manifest, a voter the station checked in, one vote
  * per voter and motion across all stations.  Check 9 decides from these
- * counts, not from the announced ones.
+ * counts, not from the announced ones, and fails if the announced ones
+ * differ from them.
  */
 #include "verify_internal.h"
 
@@ -38,6 +39,34 @@ void ve_named_entry(ve_ctx *c, const ve_station *s, uint64_t i, const uint8_t *p
 		ve_fail(c, VE_RECONCILE, "%s (V-7.1)", why);
 }
 
+/* An announced count of a named vote, or -1 if it is not a number. */
+static long long announced(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}
+
+/* R-8.2 for a named vote: the counts result.json announces for contest id
+ * (cc) are those re-counted from the logs (n: yes, no, abstain), else
+ * check 9 fails naming both.  Without this a result that announced other
+ * named counts but the same decision would pass. */
+static void announced_check(ve_ctx *c, const char *id, const json_t *cc, const uint64_t n[3])
+{
+	const json_t *t = json_object_get(cc, "tally");
+	long long y = announced(t, "yes"), no = announced(t, "no"), ab = announced(t, "abstain"),
+	          cast = announced(cc, "cast");
+	if (y == (long long)n[0] && no == (long long)n[1] && ab == (long long)n[2] &&
+	    cast == (long long)(n[0] + n[1] + n[2])) {
+		ve_ok(c, VE_DECISION);
+		return;
+	}
+	ve_fail(c, VE_DECISION,
+	        "tally/result.json: named vote %s: announced cast %lld, yes %lld, no %lld, "
+	        "abstain %lld; the station logs' entries give %llu, %llu, %llu, %llu (V-7.1)",
+	        id, cast, y, no, ab, (unsigned long long)(n[0] + n[1] + n[2]),
+	        (unsigned long long)n[0], (unsigned long long)n[1], (unsigned long long)n[2]);
+}
+
 int ve_named_counts(ve_ctx *c, json_t *counts)
 {
 	json_t *cs = json_object_get(counts, "contests");
@@ -58,6 +87,7 @@ int ve_named_counts(ve_ctx *c, json_t *counts)
 		if (mc == NULL || !mc->named)
 			continue;
 		named_tally_counts(&c->named, mc->id, n);
+		announced_check(c, mc->id, cc, n);
 		if (json_object_set_new(cc, "cast",
 		                        json_integer((json_int_t)(n[0] + n[1] + n[2]))) != 0 ||
 		    json_object_set_new(cc, "tally",

@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "audit/verify_election.h"
+#include "crypto/sha256.h"
+#include "crypto/util.h"
 #include "daemon.h"
 #include "fixture.h"
 #include "tally/count.h"
@@ -226,6 +228,73 @@ Test(named, recorded_counted_verified_and_announced)
 	cr_assert_gt(r.checks[VE_LOGS - 1].failed, 0);
 	cr_assert(detail_has(&r, VE_LOGS, "stations/s1/log: does not verify"), "%s",
 	          r.checks[VE_LOGS - 1].detail[0]);
+	rec_free(el);
+}
+
+/* A returning officer who announces other named counts with the same
+ * decision (one more yes to a motion that passes anyway), logged and
+ * checkpointed as a result: check 9 re-counts the logs and refuses the
+ * announced counts, naming the contest (before session 7 it compared only
+ * the decision, and this passed). */
+Test(named, announced_named_counts_other_than_the_logs_refused)
+{
+	char msg[768] = "", p[1200], *note = NULL;
+	tally_opts o = {2, 0};
+	rec_election *el = election("rec");
+	fx_station_named = s1_votes;
+	fx_station_marks(el, "s1", marks, 4, 4);
+	fx_station_named = s2_votes;
+	fx_station_marks(el, "s2", marks + 4 * FX_NOPT, 3, 3);
+	fx_station_named = NULL;
+	cr_assert_eq(tally_run(el, &o, msg, sizeof msg), Q_OK, "%s", msg);
+	decrypt_combine(el, "rec");
+	ve_report r;
+	ve_opts vo = {1, 0, -1, 2};
+	cr_assert_eq(ve_verify(el->dir, &vo, &r), Q_OK);
+	cr_assert(ve_report_passed(&r));
+
+	/* yes 3 -> 4, cast 5 -> 6: the motion passes either way */
+	snprintf(p, sizeof p, "%s/tally/result.json", el->dir);
+	json_error_t je;
+	json_t *res = json_load_file(p, 0, &je);
+	cr_assert_not_null(res, "%s", je.text);
+	json_t *cs = json_object_get(json_object_get(res, "counts"), "contests"), *hc = NULL;
+	for (size_t i = 0; i < json_array_size(cs); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(cs, i), "id")),
+		           "hall") == 0)
+			hc = json_array_get(cs, i);
+	cr_assert_not_null(hc);
+	json_object_set_new(json_object_get(hc, "tally"), "yes", json_integer(4));
+	json_object_set_new(hc, "cast", json_integer(6));
+	char *txt = json_dumps(res, JSON_COMPACT | JSON_SORT_KEYS);
+	cr_assert_eq(test_write_file(p, txt, strlen(txt)), 0);
+	uint8_t h[32];
+	sha256(h, txt, strlen(txt));
+	free(txt);
+	char hx[65];
+	hex_encode(hx, h, 32);
+	json_t *e = json_pack("{s:s, s:s, s:O}", "type", "result", "result_sha256", hx, "counts",
+	                      json_object_get(res, "counts"));
+	cr_assert_eq(rec_log_append(el, e, 1, &note, msg, sizeof msg), Q_OK, "%s", msg);
+	snprintf(p, sizeof p, "%s/tally/result.checkpoint", el->dir);
+	cr_assert_eq(test_write_file(p, note, strlen(note)), 0);
+	free(note);
+	json_decref(e);
+	json_decref(res);
+
+	cr_assert_eq(ve_verify(el->dir, &vo, &r), Q_OK);
+	cr_assert(!ve_report_passed(&r));
+	cr_assert_gt(r.checks[VE_DECISION - 1].failed, 0);
+	cr_assert(detail_has(&r, VE_DECISION,
+	                     "tally/result.json: named vote hall: announced cast 6, yes 4, no 1, "
+	                     "abstain 1; the station logs' entries give 5, 3, 1, 1"),
+	          "%s",
+	          r.checks[VE_DECISION - 1].ndetails ? r.checks[VE_DECISION - 1].detail[0] : "");
+	for (int i = 0; i < VE_NCHECKS; i++)
+		if (i != VE_DECISION - 1)
+			cr_expect_eq(r.checks[i].failed, 0, "check %d %s: %s", i + 1,
+			             r.checks[i].name,
+			             r.checks[i].ndetails ? r.checks[i].detail[0] : "");
 	rec_free(el);
 }
 
