@@ -126,6 +126,13 @@ void wb_bi(wbuf *b, const char *msgid)
 	bi_pair(b, _(msgid), msgid);
 }
 
+void wb_el(wbuf *b, const char *open, const char *msgid, const char *close)
+{
+	wb_raw(b, open);
+	wb_bi(b, msgid);
+	wb_raw(b, close);
+}
+
 void wb_bif(wbuf *b, const char *msgid, ...)
 {
 	char l[1024], e[1024];

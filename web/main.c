@@ -189,9 +189,8 @@ static void error_answer(const listener *l, unsigned status, const char *msgid,
 	       "<main><h1>%u</h1><p role=\"alert\">",
 	       i18n_is_chinese() ? "zh-CN" : "en", status, status);
 	wb_bi(&a.body, msgid);
-	wb_raw(&a.body, "</p><p><a href=\"/\">");
-	wb_bi(&a.body, N_("Back to the start"));
-	wb_raw(&a.body, "</a></p></main></body></html>\n");
+	wb_el(&a.body, "</p><p><a href=\"/\">", N_("Back to the start"),
+	      "</a></p></main></body></html>\n");
 	a.status = status;
 	a.type = "text/html; charset=utf-8";
 	(void)l;

@@ -143,25 +143,21 @@ static void page_begin(answer *a, enum role r, const form *fm, const char *title
 	wb_raw(b, " data-chosen=\"");
 	wb_esc(b, _("chosen"));
 	wb_raw(b, "\"");
-	wb_raw(b, "><a class=\"skip\" href=\"#main\">");
-	wb_bi(b, N_("Skip to the main content"));
-	wb_raw(b, "</a><header><p class=\"role\">");
+	wb_el(b, "><a class=\"skip\" href=\"#main\">", N_("Skip to the main content"),
+	      "</a><header><p class=\"role\">");
 	static const char *const role_names[ROLE_N] = {N_("Voting booth"), N_("Poll book"),
 	                                               N_("Station administration")};
 	wb_bi(b, cur_public ? N_("Public information") : role_names[r]);
 	wb_raw(b, "</p><button type=\"button\" class=\"contrast\" aria-pressed=\"");
 	wb_raw(b, high ? "true" : "false");
-	wb_raw(b, "\">");
-	wb_bi(b, N_("High contrast"));
-	wb_raw(b, "</button><button type=\"button\" class=\"speak\" aria-keyshortcuts=\"0\">");
+	wb_el(b, "\">", N_("High contrast"),
+	      "</button><button type=\"button\" class=\"speak\" aria-keyshortcuts=\"0\">");
 	wb_bi(b, N_("Read aloud (key 0)"));
 	wb_raw(b, "</button>");
 	if (cur_csrf != NULL) {
 		wb_raw(b, "<form method=\"post\" action=\"/signout\" class=\"signout\">");
 		hidden_csrf(b);
-		wb_raw(b, "<button type=\"submit\">");
-		wb_bi(b, N_("Sign out"));
-		wb_raw(b, "</button></form>");
+		wb_el(b, "<button type=\"submit\">", N_("Sign out"), "</button></form>");
 	}
 	wb_raw(b, "</header><main id=\"main\" tabindex=\"-1\">");
 }
@@ -187,9 +183,7 @@ static void alert(wbuf *b, const char *code, const char *msgid)
 		wb_esc(b, code);
 		wb_raw(b, "\"");
 	}
-	wb_raw(b, "><p>");
-	wb_bi(b, msgid);
-	wb_raw(b, "</p></div>");
+	wb_el(b, "><p>", msgid, "</p></div>");
 }
 
 /* A whole error page with an HTTP status. */
@@ -199,18 +193,14 @@ static void error_page(answer *a, enum role r, unsigned status, const char *msgi
 	a->status = status;
 	page_begin(a, r, NULL, N_("Error"));
 	wbuf *b = &a->body;
-	wb_raw(b, "<h1>");
-	wb_bi(b, N_("Something went wrong"));
-	wb_raw(b, "</h1>");
+	wb_el(b, "<h1>", N_("Something went wrong"), "</h1>");
 	alert(b, NULL, msgid);
 	if (detail != NULL) {
 		wb_raw(b, "<p class=\"detail\" lang=\"en\">");
 		wb_esc(b, detail);
 		wb_raw(b, "</p>");
 	}
-	wb_raw(b, "<p><a class=\"button\" href=\"/\">");
-	wb_bi(b, N_("Back to the start"));
-	wb_raw(b, "</a></p>");
+	wb_el(b, "<p><a class=\"button\" href=\"/\">", N_("Back to the start"), "</a></p>");
 	page_end(a);
 }
 
@@ -416,27 +406,25 @@ static void booth_start(answer *a, const form *fm, const char *code)
 	wb_init(&a->body);
 	page_begin(a, ROLE_BOOTH, fm, N_("Voting booth"));
 	wbuf *b = &a->body;
-	wb_raw(b, "<h1>");
-	wb_bi(b, N_("Welcome. Please enter your ballot number."));
-	wb_raw(b, "</h1>");
+	wb_el(b, "<h1>", N_("Welcome. Please enter your ballot number."), "</h1>");
 	if (code != NULL)
 		alert(b, code, refusal_text(code));
 	wb_raw(b, "<form method=\"post\" action=\"/booth\" autocomplete=\"off\">"
 	          "<input type=\"hidden\" name=\"step\" value=\"start\">");
 	hidden_hc(b, fm);
-	wb_raw(b, "<p class=\"help\" id=\"token-help\">");
-	wb_bi(b, N_("The poll worker gave you a slip with a ballot number of 32 letters "
-	            "and digits. Scan its QR code, or type the number (spaces do not "
-	            "matter)."));
-	wb_raw(b, "</p><label for=\"token\">");
+	wb_el(b, "<p class=\"help\" id=\"token-help\">",
+	      N_("The poll worker gave you a slip with a ballot number of 32 letters "
+	         "and digits. Scan its QR code, or type the number (spaces do not "
+	         "matter)."),
+	      "</p><label for=\"token\">");
 	wb_bi(b, N_("Ballot number"));
-	wb_raw(b, "</label><input id=\"token\" name=\"token\" class=\"token\" type=\"text\" "
-	          "inputmode=\"text\" autocomplete=\"off\" autocapitalize=\"off\" "
-	          "spellcheck=\"false\" maxlength=\"64\" autofocus required "
-	          "aria-describedby=\"token-help\"><div class=\"actions\">"
-	          "<button type=\"submit\" class=\"primary\">");
-	wb_bi(b, N_("Start voting"));
-	wb_raw(b, "</button></div></form>");
+	wb_el(b,
+	      "</label><input id=\"token\" name=\"token\" class=\"token\" type=\"text\" "
+	      "inputmode=\"text\" autocomplete=\"off\" autocapitalize=\"off\" "
+	      "spellcheck=\"false\" maxlength=\"64\" autofocus required "
+	      "aria-describedby=\"token-help\"><div class=\"actions\">"
+	      "<button type=\"submit\" class=\"primary\">",
+	      N_("Start voting"), "</button></div></form>");
 	page_end(a);
 }
 
@@ -486,10 +474,10 @@ static void booth_contest(answer *a, bstate *st, size_t i, const char *errmsg)
 		label_pair(b, js(o, "label_zh"), js(o, "label_en"));
 		wb_raw(b, "</label></div>");
 	}
-	wb_raw(b, "</fieldset><p class=\"keys\">");
-	wb_bi(b, N_("Keys: the number of a name marks or unmarks it; Tab moves, Enter goes "
-	            "on."));
-	wb_raw(b, "</p><div class=\"actions\">");
+	wb_el(b, "</fieldset><p class=\"keys\">",
+	      N_("Keys: the number of a name marks or unmarks it; Tab moves, Enter goes "
+	         "on."),
+	      "</p><div class=\"actions\">");
 	/* the first submit button is the one Enter presses: forward */
 	if (i + 1 < st->nc) {
 		wb_fmt(b, "<button type=\"submit\" name=\"go\" value=\"%zu\" class=\"primary\">",
@@ -515,14 +503,10 @@ static void booth_review(answer *a, bstate *st, const char *code)
 	wbuf *b = &a->body;
 	a->status = 200;
 	page_begin(a, ROLE_BOOTH, st->fm, N_("Review your ballot"));
-	wb_raw(b, "<h1>");
-	wb_bi(b, N_("Review your ballot"));
-	wb_raw(b, "</h1>");
+	wb_el(b, "<h1>", N_("Review your ballot"), "</h1>");
 	if (code != NULL)
 		alert(b, code, refusal_text(code));
-	wb_raw(b, "<p>");
-	wb_bi(b, N_("Check every contest. To change one, choose Change."));
-	wb_raw(b, "</p>");
+	wb_el(b, "<p>", N_("Check every contest. To change one, choose Change."), "</p>");
 	form_open(b, "seal");
 	hidden_state(b, st, (size_t)-1);
 	wb_raw(b, "<ol class=\"review\">");
@@ -534,9 +518,9 @@ static void booth_review(answer *a, bstate *st, const char *code)
 		label_pair(b, js(c, "title_zh"), js(c, "title_en"));
 		wb_raw(b, "</h2>");
 		if (k == 0) {
-			wb_raw(b, "<p class=\"under\">");
-			wb_bi(b, N_("Blank: you chose no one in this contest. This is allowed."));
-			wb_raw(b, "</p>");
+			wb_el(b, "<p class=\"under\">",
+			      N_("Blank: you chose no one in this contest. This is allowed."),
+			      "</p>");
 		} else {
 			wb_raw(b, "<ul class=\"chosen\">");
 			for (size_t j = 0; j < nopts(st, i); j++)
@@ -562,11 +546,11 @@ static void booth_review(answer *a, bstate *st, const char *code)
 		wb_bi(b, N_("Change"));
 		wb_raw(b, "</button></li>");
 	}
-	wb_raw(b, "</ol><div class=\"explain\"><p>");
-	wb_bi(b, N_("Next, the booth seals (encrypts) your ballot and shows its tracking "
-	            "code. You then choose to cast it, or to check it."));
-	wb_raw(b, "</p></div><div class=\"actions\"><button type=\"submit\" name=\"go\" "
-	          "value=\"seal\" class=\"primary\">");
+	wb_el(b, "</ol><div class=\"explain\"><p>",
+	      N_("Next, the booth seals (encrypts) your ballot and shows its tracking "
+	         "code. You then choose to cast it, or to check it."),
+	      "</p></div><div class=\"actions\"><button type=\"submit\" name=\"go\" "
+	      "value=\"seal\" class=\"primary\">");
 	wb_bi(b, N_("Seal my ballot"));
 	wb_raw(b, "</button></div></form>");
 	page_end(a);
@@ -577,47 +561,43 @@ static void booth_sealed(answer *a, bstate *st, const char *code)
 	wbuf *b = &a->body;
 	a->status = 200;
 	page_begin(a, ROLE_BOOTH, st->fm, N_("Cast or check"));
-	wb_raw(b, "<h1>");
-	wb_bi(b, N_("Your ballot is sealed"));
-	wb_raw(b, "</h1><p>");
+	wb_el(b, "<h1>", N_("Your ballot is sealed"), "</h1><p>");
 	wb_bi(b, N_("Tracking code of this sealed ballot:"));
 	wb_raw(b, "</p><p class=\"code\">");
 	wb_grouped(b, code, 4);
-	wb_raw(b, "</p><div class=\"choice\"><section aria-labelledby=\"h-cast\"><h2 "
-	          "id=\"h-cast\">");
-	wb_bi(b, N_("Cast"));
-	wb_raw(b, "</h2><p>");
+	wb_el(b,
+	      "</p><div class=\"choice\"><section aria-labelledby=\"h-cast\"><h2 "
+	      "id=\"h-cast\">",
+	      N_("Cast"), "</h2><p>");
 	wb_bi(b, N_("Your ballot goes into the ballot box and will be counted. You get a "
 	            "receipt with this tracking code."));
 	wb_raw(b, "</p>");
 	form_open(b, "cast");
 	hidden_state(b, st, (size_t)-1);
 	wb_fmt(b, "<input type=\"hidden\" name=\"code\" value=\"%s\">", code);
-	wb_raw(b, "<button type=\"submit\" class=\"primary\">");
-	wb_bi(b, N_("Cast my ballot"));
-	wb_raw(b, "</button></form></section><section aria-labelledby=\"h-chal\"><h2 "
-	          "id=\"h-chal\">");
+	wb_el(b, "<button type=\"submit\" class=\"primary\">", N_("Cast my ballot"),
+	      "</button></form></section><section aria-labelledby=\"h-chal\"><h2 "
+	      "id=\"h-chal\">");
 	wb_bi(b, N_("Check this ballot"));
-	wb_raw(b, "</h2><p>");
-	wb_bi(b, N_("To check that the booth sealed what you chose, the sealed ballot is "
-	            "opened and published. It is then NOT counted, and you mark your "
-	            "ballot again. Your ballot number stays valid."));
-	wb_raw(b, "</p>");
+	wb_el(b, "</h2><p>",
+	      N_("To check that the booth sealed what you chose, the sealed ballot is "
+	         "opened and published. It is then NOT counted, and you mark your "
+	         "ballot again. Your ballot number stays valid."),
+	      "</p>");
 	form_open(b, "challenge");
 	hidden_state(b, st, (size_t)-1);
 	wb_fmt(b, "<input type=\"hidden\" name=\"code\" value=\"%s\">", code);
-	wb_raw(b, "<button type=\"submit\">");
-	wb_bi(b, N_("Check this ballot (not counted)"));
-	wb_raw(b, "</button></form></section></div>");
+	wb_el(b, "<button type=\"submit\">", N_("Check this ballot (not counted)"),
+	      "</button></form></section></div>");
 	page_end(a);
 }
 
 static void where_to_check(wbuf *b, const site *s)
 {
-	wb_raw(b, "<p>");
-	wb_bi(b, N_("After the poll closes, look your tracking code up in the station's "
-	            "published record (\"Check my ballot\" in the observer's guide)."));
-	wb_raw(b, "</p>");
+	wb_el(b, "<p>",
+	      N_("After the poll closes, look your tracking code up in the station's "
+	         "published record (\"Check my ballot\" in the observer's guide)."),
+	      "</p>");
 	if (s->audit_hint != NULL) {
 		wb_raw(b, "<p class=\"hint\">");
 		wb_esc(b, s->audit_hint);
@@ -631,9 +611,8 @@ static void booth_receipt(answer *a, bstate *st, const json_t *rep)
 	const char *code = js(rep, "tracking_code");
 	a->status = 200;
 	page_begin(a, ROLE_BOOTH, st->fm, N_("Receipt"));
-	wb_raw(b, "<section class=\"receipt\" aria-labelledby=\"h-rec\"><h1 id=\"h-rec\">");
-	wb_bi(b, N_("Your ballot has been cast. Thank you."));
-	wb_raw(b, "</h1><p>");
+	wb_el(b, "<section class=\"receipt\" aria-labelledby=\"h-rec\"><h1 id=\"h-rec\">",
+	      N_("Your ballot has been cast. Thank you."), "</h1><p>");
 	wb_bi(b, N_("Tracking code (read in groups of four):"));
 	wb_raw(b, "</p><p class=\"code\" data-code=\"");
 	wb_esc(b, code);
@@ -650,10 +629,10 @@ static void booth_receipt(answer *a, bstate *st, const json_t *rep)
 	wb_esc(b, js(rep, "log_origin"));
 	wb_raw(b, "</dd></dl>");
 	where_to_check(b, st->s);
-	wb_raw(b, "</section><div class=\"actions noprint\"><button type=\"button\" "
-	          "class=\"print\">");
-	wb_bi(b, N_("Print the receipt"));
-	wb_raw(b, "</button><a class=\"button primary\" href=\"/\">");
+	wb_el(b,
+	      "</section><div class=\"actions noprint\"><button type=\"button\" "
+	      "class=\"print\">",
+	      N_("Print the receipt"), "</button><a class=\"button primary\" href=\"/\">");
 	wb_bi(b, N_("Finish"));
 	wb_raw(b, "</a></div>");
 	page_end(a);
@@ -666,9 +645,7 @@ static void booth_challenged(answer *a, bstate *st, const json_t *rep)
 	const json_t *om = json_object_get(op, "marks");
 	a->status = 200;
 	page_begin(a, ROLE_BOOTH, st->fm, N_("Ballot checked"));
-	wb_raw(b, "<h1>");
-	wb_bi(b, N_("This ballot was opened and will NOT be counted"));
-	wb_raw(b, "</h1><p>");
+	wb_el(b, "<h1>", N_("This ballot was opened and will NOT be counted"), "</h1><p>");
 	wb_bi(b, N_("The booth has published the sealed ballot with the secret numbers "
 	            "that open it. Compare what it says with what you chose:"));
 	wb_raw(b, "</p><ol class=\"review\">");
@@ -688,15 +665,12 @@ static void booth_challenged(answer *a, bstate *st, const json_t *rep)
 				any = 1;
 			}
 		if (!any) {
-			wb_raw(b, "<li>");
-			wb_bi(b, N_("(blank)"));
-			wb_raw(b, "</li>");
+			wb_el(b, "<li>", N_("(blank)"), "</li>");
 		}
 		wb_raw(b, "</ul></li>");
 	}
-	wb_raw(b, "</ol><p>");
-	wb_bi(b, N_("If this is not what you chose, tell a poll worker at once."));
-	wb_raw(b, "</p><p>");
+	wb_el(b, "</ol><p>", N_("If this is not what you chose, tell a poll worker at once."),
+	      "</p><p>");
 	wb_bi(b, N_("Anyone can check it independently: the opened ballot is in the "
 	            "station's record under this tracking code, and quorum-audit "
 	            "verify-election re-seals the choices with the published numbers "
@@ -707,19 +681,18 @@ static void booth_challenged(answer *a, bstate *st, const json_t *rep)
 	wb_bi(b, N_("Log index"));
 	wb_fmt(b, ": <span class=\"logindex\">%lld</span></p>",
 	       (long long)json_integer_value(json_object_get(rep, "log_index")));
-	wb_raw(b, "<details><summary>");
-	wb_bi(b, N_("The secret numbers (for checking)"));
-	wb_raw(b, "</summary><pre class=\"opening\">");
+	wb_el(b, "<details><summary>", N_("The secret numbers (for checking)"),
+	      "</summary><pre class=\"opening\">");
 	char *s = json_dumps(op, JSON_COMPACT);
 	wb_esc(b, s);
 	free(s);
 	wb_raw(b, "</pre></details>");
 	form_open(b, "nav");
 	hidden_state(b, st, (size_t)-1);
-	wb_raw(b, "<div class=\"actions\"><button type=\"submit\" name=\"go\" value=\"0\" "
-	          "class=\"primary\">");
-	wb_bi(b, N_("Mark my ballot again"));
-	wb_raw(b, "</button></div></form>");
+	wb_el(b,
+	      "<div class=\"actions\"><button type=\"submit\" name=\"go\" value=\"0\" "
+	      "class=\"primary\">",
+	      N_("Mark my ballot again"), "</button></div></form>");
 	page_end(a);
 }
 
@@ -910,10 +883,10 @@ static void counts_block(wbuf *b, const json_t *rep)
 	    {"checked_in", N_("Checked in")},           {"cast", N_("Ballots cast")},
 	    {"challenged", N_("Checked (challenged)")}, {"log_size", N_("Log size")},
 	};
-	wb_raw(b, "<section class=\"counts\" aria-labelledby=\"h-counts\"><h2 "
-	          "id=\"h-counts\">");
-	wb_bi(b, N_("Live counts"));
-	wb_raw(b, "</h2><p>");
+	wb_el(b,
+	      "<section class=\"counts\" aria-labelledby=\"h-counts\"><h2 "
+	      "id=\"h-counts\">",
+	      N_("Live counts"), "</h2><p>");
 	wb_bi(b, N_("Poll state"));
 	wb_raw(b, ": <strong data-k=\"state_text\">");
 	wb_esc(b, state_text(js(rep, "state")));
@@ -924,13 +897,13 @@ static void counts_block(wbuf *b, const json_t *rep)
 		wb_fmt(b, "</dt><dd data-k=\"%s\">%lld</dd></div>", rows[i].key,
 		       (long long)json_integer_value(json_object_get(rep, rows[i].key)));
 	}
-	wb_raw(b, "</dl><p class=\"counts-note\">");
-	wb_bi(b, N_("Registered voters: the residents of this station's groups who are 18 or "
-	            "older on polling day and not deprived of political rights (the election's "
-	            "registered voters, counted the same way). Rows on the roll: the rows of "
-	            "the roll imported at this station, every resident listed (minors and "
-	            "those of other stations included)."));
-	wb_raw(b, "</p></section>");
+	wb_el(b, "</dl><p class=\"counts-note\">",
+	      N_("Registered voters: the residents of this station's groups who are 18 or "
+	         "older on polling day and not deprived of political rights (the election's "
+	         "registered voters, counted the same way). Rows on the roll: the rows of "
+	         "the roll imported at this station, every resident listed (minors and "
+	         "those of other stations included)."),
+	      "</p></section>");
 }
 
 static void lookup_form(wbuf *b)
@@ -938,10 +911,9 @@ static void lookup_form(wbuf *b)
 	wb_raw(b, "<form method=\"post\" action=\"/lookup\" class=\"lookup\" "
 	          "autocomplete=\"off\">");
 	hidden_csrf(b);
-	wb_raw(b, "<label for=\"voter\">");
-	wb_bi(b, N_("Voter's roll id or name"));
-	wb_raw(b, "</label><input id=\"voter\" name=\"voter\" type=\"text\" maxlength=\"128\" "
-	          "required autofocus><button type=\"submit\" class=\"primary\">");
+	wb_el(b, "<label for=\"voter\">", N_("Voter's roll id or name"),
+	      "</label><input id=\"voter\" name=\"voter\" type=\"text\" maxlength=\"128\" "
+	      "required autofocus><button type=\"submit\" class=\"primary\">");
 	wb_bi(b, N_("Look up"));
 	wb_raw(b, "</button></form>");
 }
@@ -957,9 +929,7 @@ static void pollbook_home(const site *s, answer *a, const char *code)
 	a->status = 200;
 	page_begin(a, ROLE_POLLBOOK, NULL, N_("Poll book"));
 	wbuf *b = &a->body;
-	wb_raw(b, "<h1>");
-	wb_bi(b, N_("Poll book"));
-	wb_raw(b, "</h1>");
+	wb_el(b, "<h1>", N_("Poll book"), "</h1>");
 	if (code != NULL)
 		alert(b, code, refusal_text(code));
 	lookup_form(b);
@@ -1010,9 +980,11 @@ static void household_group(wbuf *b, const json_t *v, int dl)
 		const char *msgid, *key;
 	} rows[] = {{N_("Household"), "household"}, {N_("Residents' group"), "group"}};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		wb_raw(b, dl ? "<div><dt>" : i > 0 ? ", " : "");
-		wb_bi(b, rows[i].msgid);
-		wb_raw(b, dl ? "</dt><dd>" : " ");
+		wb_el(b,
+		      dl      ? "<div><dt>"
+		      : i > 0 ? ", "
+		              : "",
+		      rows[i].msgid, dl ? "</dt><dd>" : " ");
 		wb_esc(b, js(v, rows[i].key));
 		if (dl)
 			wb_raw(b, "</dd></div>");
@@ -1079,9 +1051,8 @@ static void pollbook_lookup(const site *s, const form *fm, answer *a)
 		wb_raw(b, "</ul>");
 		if ((size_t)json_integer_value(json_object_get(rep, "count")) >
 		    json_array_size(list)) {
-			wb_raw(b, "<p>");
-			wb_bi(b, N_("Not all are listed: look the voter up by roll id."));
-			wb_raw(b, "</p>");
+			wb_el(b, "<p>", N_("Not all are listed: look the voter up by roll id."),
+			      "</p>");
 		}
 		lookup_form(b);
 		page_end(a);
@@ -1097,13 +1068,9 @@ static void pollbook_lookup(const site *s, const form *fm, answer *a)
 	wb_esc(b, js(v, "id"));
 	wb_raw(b, "</span></h1><dl class=\"voter\">");
 	household_group(b, v, 1);
-	wb_raw(b, "<div><dt>");
-	wb_bi(b, N_("Checked in"));
-	wb_raw(b, "</dt><dd>");
+	wb_el(b, "<div><dt>", N_("Checked in"), "</dt><dd>");
 	yesno(b, ci);
-	wb_raw(b, "</dd></div><div><dt>");
-	wb_bi(b, N_("Eligible"));
-	wb_raw(b, "</dt><dd>");
+	wb_el(b, "</dd></div><div><dt>", N_("Eligible"), "</dt><dd>");
 	yesno(b, el);
 	wb_raw(b, "</dd></div></dl>");
 	if (!el) {
@@ -1116,17 +1083,15 @@ static void pollbook_lookup(const site *s, const form *fm, answer *a)
 		hidden_csrf(b);
 		wb_raw(b, "<input type=\"hidden\" name=\"voter\" value=\"");
 		wb_esc(b, js(v, "id"));
-		wb_raw(b, "\"><label for=\"proxy\">");
-		wb_bi(b, N_("Written proxy: holder's roll id (leave empty if the voter came in "
-		            "person)"));
-		wb_raw(b, "</label><input id=\"proxy\" name=\"proxy\" type=\"text\" "
-		          "maxlength=\"64\"><button type=\"submit\" class=\"primary\">");
+		wb_el(b, "\"><label for=\"proxy\">",
+		      N_("Written proxy: holder's roll id (leave empty if the voter came in "
+		         "person)"),
+		      "</label><input id=\"proxy\" name=\"proxy\" type=\"text\" "
+		      "maxlength=\"64\"><button type=\"submit\" class=\"primary\">");
 		wb_bi(b, N_("Check in and issue the ballot"));
 		wb_raw(b, "</button></form>");
 	}
-	wb_raw(b, "<p><a class=\"button\" href=\"/\">");
-	wb_bi(b, N_("Next voter"));
-	wb_raw(b, "</a></p>");
+	wb_el(b, "<p><a class=\"button\" href=\"/\">", N_("Next voter"), "</a></p>");
 	page_end(a);
 	json_decref(rep);
 }
@@ -1154,20 +1119,15 @@ static void pollbook_checkin(const site *s, const form *fm, answer *a)
 	page_begin(a, ROLE_POLLBOOK, NULL, N_("Check-in"));
 	wbuf *b = &a->body;
 	if (e != NULL) {
-		wb_raw(b, "<h1>");
-		wb_bi(b, N_("Check-in refused"));
-		wb_raw(b, " <span class=\"id\">");
+		wb_el(b, "<h1>", N_("Check-in refused"), " <span class=\"id\">");
 		wb_esc(b, id);
 		wb_raw(b, "</span></h1>");
 		alert(b, e, refusal_text(e));
-		wb_raw(b, "<p><a class=\"button\" href=\"/\">");
-		wb_bi(b, N_("Next voter"));
-		wb_raw(b, "</a></p>");
+		wb_el(b, "<p><a class=\"button\" href=\"/\">", N_("Next voter"), "</a></p>");
 	} else {
 		const char *tok = js(rep, "token");
-		wb_raw(b, "<section class=\"slip\" aria-labelledby=\"h-slip\"><h1 id=\"h-slip\">");
-		wb_bi(b, N_("Ballot slip"));
-		wb_raw(b, "</h1><p>");
+		wb_el(b, "<section class=\"slip\" aria-labelledby=\"h-slip\"><h1 id=\"h-slip\">",
+		      N_("Ballot slip"), "</h1><p>");
 		wb_bi(b, N_("Give this slip to the voter. At the booth, scan the QR code or type "
 		            "the number. It can be used for one ballot only."));
 		wb_raw(b, "</p><p class=\"code token\" data-token=\"");
@@ -1176,10 +1136,10 @@ static void pollbook_checkin(const site *s, const form *fm, answer *a)
 		wb_grouped(b, tok, 4);
 		wb_raw(b, "</p>");
 		wb_qr_svg(b, tok, _("QR code of the ballot number"));
-		wb_raw(b, "</section><div class=\"actions noprint\"><button type=\"button\" "
-		          "class=\"print primary\">");
-		wb_bi(b, N_("Print the slip"));
-		wb_raw(b, "</button><a class=\"button\" href=\"/\">");
+		wb_el(b,
+		      "</section><div class=\"actions noprint\"><button type=\"button\" "
+		      "class=\"print primary\">",
+		      N_("Print the slip"), "</button><a class=\"button\" href=\"/\">");
 		wb_bi(b, N_("Next voter"));
 		wb_raw(b, "</a></div>");
 	}
@@ -1231,65 +1191,52 @@ static void admin_home(const site *s, answer *a, const json_t *done, const char 
 	a->status = 200;
 	page_begin(a, ROLE_ADMIN, NULL, N_("Station administration"));
 	wbuf *b = &a->body;
-	wb_raw(b, "<h1>");
-	wb_bi(b, N_("Station administration"));
-	wb_raw(b, "</h1>");
+	wb_el(b, "<h1>", N_("Station administration"), "</h1>");
 	if (code != NULL)
 		alert(b, code, refusal_text(code));
 	if (done != NULL && json_object_get(done, "record") != NULL) {
-		wb_raw(b, "<section class=\"closed\" role=\"status\"><h2>");
-		wb_bi(b, N_("The poll is closed. The signed station record is written."));
-		wb_raw(b, "</h2><dl><div><dt>");
+		wb_el(b, "<section class=\"closed\" role=\"status\"><h2>",
+		      N_("The poll is closed. The signed station record is written."),
+		      "</h2><dl><div><dt>");
 		wb_bi(b, N_("Station record"));
 		wb_raw(b, "</dt><dd class=\"record\">");
 		wb_esc(b, js(done, "record"));
-		wb_raw(b, "</dd></div></dl><h3>");
-		wb_bi(b, N_("Checkpoint"));
-		wb_raw(b, "</h3><pre class=\"checkpoint\">");
+		wb_el(b, "</dd></div></dl><h3>", N_("Checkpoint"),
+		      "</h3><pre class=\"checkpoint\">");
 		wb_esc(b, js(done, "checkpoint"));
 		wb_raw(b, "</pre></section>");
 	} else if (done != NULL) {
-		wb_raw(b, "<p role=\"status\" class=\"ok\">");
-		wb_bi(b, N_("The poll is open."));
-		wb_raw(b, "</p>");
+		wb_el(b, "<p role=\"status\" class=\"ok\">", N_("The poll is open."), "</p>");
 	}
-	wb_raw(b, "<dl class=\"status\"><div><dt>");
-	wb_bi(b, N_("Station"));
-	wb_raw(b, "</dt><dd>");
+	wb_el(b, "<dl class=\"status\"><div><dt>", N_("Station"), "</dt><dd>");
 	wb_esc(b, js(rep, "station"));
-	wb_raw(b, "</dd></div><div><dt>");
-	wb_bi(b, N_("Election"));
-	wb_raw(b, "</dt><dd>");
+	wb_el(b, "</dd></div><div><dt>", N_("Election"), "</dt><dd>");
 	wb_esc(b, js(rep, "election"));
 	wb_raw(b, "</dd></div></dl>");
 	counts_block(b, rep);
-	wb_raw(b, "<section aria-labelledby=\"h-cert\"><h2 id=\"h-cert\">");
-	wb_bi(b, N_("Station certificate"));
-	wb_raw(b, "</h2>");
+	wb_el(b, "<section aria-labelledby=\"h-cert\"><h2 id=\"h-cert\">",
+	      N_("Station certificate"), "</h2>");
 	if (s->fingerprint != NULL) {
-		wb_raw(b, "<p>");
-		wb_bi(b, N_("Poll-worker tablets and booths on the network must show this "
-		            "SHA-256 fingerprint when they first connect:"));
-		wb_raw(b, "</p><p class=\"fingerprint\">");
+		wb_el(b, "<p>",
+		      N_("Poll-worker tablets and booths on the network must show this "
+		         "SHA-256 fingerprint when they first connect:"),
+		      "</p><p class=\"fingerprint\">");
 		wb_esc(b, s->fingerprint);
 		wb_raw(b, "</p>");
 	} else {
-		wb_raw(b, "<p class=\"fingerprint none\">");
-		wb_bi(b, N_("No certificate: the pages are served on this machine only "
-		            "(loopback)."));
-		wb_raw(b, "</p>");
+		wb_el(b, "<p class=\"fingerprint none\">",
+		      N_("No certificate: the pages are served on this machine only "
+		         "(loopback)."),
+		      "</p>");
 	}
-	wb_raw(b, "</section><section aria-labelledby=\"h-poll\"><h2 id=\"h-poll\">");
-	wb_bi(b, N_("The poll"));
-	wb_raw(b, "</h2><div class=\"actions fwd\"><form method=\"post\" action=\"/open\">");
+	wb_el(b, "</section><section aria-labelledby=\"h-poll\"><h2 id=\"h-poll\">", N_("The poll"),
+	      "</h2><div class=\"actions fwd\"><form method=\"post\" action=\"/open\">");
 	hidden_csrf(b);
-	wb_raw(b, "<button type=\"submit\">");
-	wb_bi(b, N_("Open the poll…"));
-	wb_raw(b, "</button></form><form method=\"post\" action=\"/close\">");
+	wb_el(b, "<button type=\"submit\">", N_("Open the poll…"),
+	      "</button></form><form method=\"post\" action=\"/close\">");
 	hidden_csrf(b);
-	wb_raw(b, "<button type=\"submit\" class=\"danger\">");
-	wb_bi(b, N_("Close the poll…"));
-	wb_raw(b, "</button></form></div></section>");
+	wb_el(b, "<button type=\"submit\" class=\"danger\">", N_("Close the poll…"),
+	      "</button></form></div></section>");
 	page_end(a);
 	json_decref(rep);
 }
@@ -1302,9 +1249,7 @@ static void admin_action(const site *s, const char *op, const form *fm, answer *
 		a->status = 200;
 		page_begin(a, ROLE_ADMIN, NULL, N_("Confirm"));
 		wbuf *b = &a->body;
-		wb_raw(b, "<h1>");
-		wb_bi(b, open ? N_("Open the poll?") : N_("Close the poll?"));
-		wb_raw(b, "</h1><p>");
+		wb_el(b, "<h1>", open ? N_("Open the poll?") : N_("Close the poll?"), "</h1><p>");
 		wb_bi(b, open ? N_("Voters can be checked in and cast ballots once the poll is "
 		                   "open. The roll cannot be changed after this.")
 		              : N_("After closing, no voter can be checked in and no ballot "
@@ -1318,9 +1263,8 @@ static void admin_action(const site *s, const char *op, const form *fm, answer *
 		wb_fmt(b, "<div class=\"actions\"><button type=\"submit\" class=\"%s\">",
 		       open ? "primary" : "danger");
 		wb_bi(b, open ? N_("Yes, open the poll") : N_("Yes, close the poll"));
-		wb_raw(b, "</button><a class=\"button\" href=\"/\">");
-		wb_bi(b, N_("Cancel"));
-		wb_raw(b, "</a></div></form>");
+		wb_el(b, "</button><a class=\"button\" href=\"/\">", N_("Cancel"),
+		      "</a></div></form>");
 		page_end(a);
 		return;
 	}
@@ -1341,13 +1285,11 @@ static void admin_action(const site *s, const char *op, const form *fm, answer *
 
 static void public_nav(wbuf *b)
 {
-	wb_raw(b, "<nav aria-label=\"public\"><ul class=\"public-nav\"><li><a href=\"/public/\">");
-	wb_bi(b, N_("Station status"));
-	wb_raw(b, "</a></li><li><a href=\"/public/result\">");
+	wb_el(b, "<nav aria-label=\"public\"><ul class=\"public-nav\"><li><a href=\"/public/\">",
+	      N_("Station status"), "</a></li><li><a href=\"/public/result\">");
 	wb_bi(b, N_("Result"));
-	wb_raw(b, "</a></li><li><a href=\"/public/check\">");
-	wb_bi(b, N_("Check my ballot"));
-	wb_raw(b, "</a></li></ul></nav>");
+	wb_el(b, "</a></li><li><a href=\"/public/check\">", N_("Check my ballot"),
+	      "</a></li></ul></nav>");
 }
 
 static void public_home(const site *s, answer *a)
@@ -1362,15 +1304,11 @@ static void public_home(const site *s, answer *a)
 	page_begin(a, ROLE_POLLBOOK, NULL, N_("Station status"));
 	wbuf *b = &a->body;
 	public_nav(b);
-	wb_raw(b, "<h1>");
-	wb_bi(b, N_("Station status"));
-	wb_raw(b, "</h1><dl class=\"status\"><div><dt>");
+	wb_el(b, "<h1>", N_("Station status"), "</h1><dl class=\"status\"><div><dt>");
 	wb_bi(b, N_("Station"));
 	wb_raw(b, "</dt><dd>");
 	wb_esc(b, js(rep, "station"));
-	wb_raw(b, "</dd></div><div><dt>");
-	wb_bi(b, N_("Election"));
-	wb_raw(b, "</dt><dd>");
+	wb_el(b, "</dd></div><div><dt>", N_("Election"), "</dt><dd>");
 	wb_esc(b, js(rep, "election"));
 	wb_raw(b, "</dd></div></dl>");
 	counts_block(b, rep);
@@ -1388,21 +1326,17 @@ static void public_result(const site *s, answer *a)
 	page_begin(a, ROLE_POLLBOOK, NULL, N_("Result"));
 	wbuf *b = &a->body;
 	public_nav(b);
-	wb_raw(b, "<h1>");
-	wb_bi(b, N_("Result"));
-	wb_raw(b, "</h1>");
+	wb_el(b, "<h1>", N_("Result"), "</h1>");
 	if (rep == NULL) {
-		wb_raw(b, "<p class=\"none\" data-code=\"no_result\">");
-		wb_bi(b, N_("No result has been published yet."));
-		wb_raw(b, "</p>");
+		wb_el(b, "<p class=\"none\" data-code=\"no_result\">",
+		      N_("No result has been published yet."), "</p>");
 	} else {
 		wb_raw(b, "<pre class=\"report\" tabindex=\"0\">");
 		wb_esc(b, rep);
 		wb_raw(b, "</pre>");
 		if (cp != NULL) {
-			wb_raw(b, "<h2>");
-			wb_bi(b, N_("The checkpoint signed after the result"));
-			wb_raw(b, "</h2><pre class=\"checkpoint\" tabindex=\"0\">");
+			wb_el(b, "<h2>", N_("The checkpoint signed after the result"),
+			      "</h2><pre class=\"checkpoint\" tabindex=\"0\">");
 			wb_esc(b, cp);
 			wb_raw(b, "</pre>");
 		}
@@ -1419,12 +1353,13 @@ static void public_result(const site *s, answer *a)
 
 static void check_form(wbuf *b)
 {
-	wb_raw(b, "<form method=\"post\" action=\"/public/check\" autocomplete=\"off\">"
-	          "<label for=\"code\">");
-	wb_bi(b, N_("Tracking code (64 letters and digits, from your receipt)"));
-	wb_raw(b, "</label><input id=\"code\" name=\"code\" type=\"text\" class=\"token\" "
-	          "maxlength=\"100\" required autofocus spellcheck=\"false\">"
-	          "<div class=\"actions\"><button type=\"submit\" class=\"primary\">");
+	wb_el(b,
+	      "<form method=\"post\" action=\"/public/check\" autocomplete=\"off\">"
+	      "<label for=\"code\">",
+	      N_("Tracking code (64 letters and digits, from your receipt)"),
+	      "</label><input id=\"code\" name=\"code\" type=\"text\" class=\"token\" "
+	      "maxlength=\"100\" required autofocus spellcheck=\"false\">"
+	      "<div class=\"actions\"><button type=\"submit\" class=\"primary\">");
 	wb_bi(b, N_("Check"));
 	wb_raw(b, "</button></div></form>");
 }
@@ -1449,15 +1384,13 @@ static void public_check(const site *s, const form *fm, answer *a)
 	page_begin(a, ROLE_POLLBOOK, NULL, N_("Check my ballot"));
 	wbuf *b = &a->body;
 	public_nav(b);
-	wb_raw(b, "<h1>");
-	wb_bi(b, N_("Check my ballot"));
-	wb_raw(b, "</h1>");
+	wb_el(b, "<h1>", N_("Check my ballot"), "</h1>");
 	if (fm == NULL) {
-		wb_raw(b, "<p>");
-		wb_bi(b, N_("After the poll, the station's log is published with the result. "
-		            "Enter the tracking code of your receipt to see that your ballot is in "
-		            "it, with the proof and the command to check it yourself."));
-		wb_raw(b, "</p>");
+		wb_el(b, "<p>",
+		      N_("After the poll, the station's log is published with the result. "
+		         "Enter the tracking code of your receipt to see that your ballot is in "
+		         "it, with the proof and the command to check it yourself."),
+		      "</p>");
 		check_form(b);
 		page_end(a);
 		return;
@@ -1494,15 +1427,12 @@ static void public_check(const site *s, const form *fm, answer *a)
 		wb_grouped(b, code, 8);
 		wb_raw(b, "</p>");
 	} else {
-		wb_raw(b, "<section class=\"found\" role=\"status\"><p class=\"ok\">");
-		wb_bi(b, N_("Your ballot is in the station's signed log."));
-		wb_raw(b, "</p><dl><div><dt>");
+		wb_el(b, "<section class=\"found\" role=\"status\"><p class=\"ok\">",
+		      N_("Your ballot is in the station's signed log."), "</p><dl><div><dt>");
 		wb_bi(b, N_("Tracking code"));
 		wb_raw(b, "</dt><dd class=\"code\">");
 		wb_grouped(b, code, 8);
-		wb_raw(b, "</dd></div><div><dt>");
-		wb_bi(b, N_("Station"));
-		wb_raw(b, "</dt><dd>");
+		wb_el(b, "</dd></div><div><dt>", N_("Station"), "</dt><dd>");
 		wb_esc(b, fr.station);
 		wb_raw(b, "</dd></div><div><dt>");
 		wb_bi(b, N_("Log index"));
@@ -1511,24 +1441,21 @@ static void public_check(const site *s, const form *fm, answer *a)
 		wb_bi(b, N_("Inclusion proof"));
 		wb_raw(b, "</h2><pre class=\"proof\" tabindex=\"0\">");
 		wb_esc(b, fr.proof);
-		wb_raw(b, "</pre><h2>");
-		wb_bi(b, N_("Checkpoint"));
-		wb_raw(b, "</h2><pre class=\"checkpoint\" tabindex=\"0\">");
+		wb_el(b, "</pre><h2>", N_("Checkpoint"),
+		      "</h2><pre class=\"checkpoint\" tabindex=\"0\">");
 		wb_esc(b, fr.checkpoint);
-		wb_raw(b, "</pre><h2>");
-		wb_bi(b, N_("Check it yourself"));
-		wb_raw(b, "</h2><p>");
+		wb_el(b, "</pre><h2>", N_("Check it yourself"), "</h2><p>");
 		wb_bi(b, N_("With the published election record saved in RECORD_DIR, an observer "
 		            "runs:"));
 		wb_raw(b, "</p><pre class=\"command\">quorum-audit find RECORD_DIR/stations/");
 		wb_esc(b, fr.station);
 		wb_fmt(b, "/log %s &gt; my.proof\nquorum-audit verify-election RECORD_DIR</pre>",
 		       code);
-		wb_raw(b, "<p>");
-		wb_bi(b, N_("The first command prints the same log index and writes the same "
-		            "inclusion proof; the second checks the whole election, this "
-		            "ballot's count included (observers' guide, section 2)."));
-		wb_raw(b, "</p></section>");
+		wb_el(b, "<p>",
+		      N_("The first command prints the same log index and writes the same "
+		         "inclusion proof; the second checks the whole election, this "
+		         "ballot's count included (observers' guide, section 2)."),
+		      "</p></section>");
 		public_find_free(&fr);
 	}
 	check_form(b);
@@ -1595,19 +1522,20 @@ void pages_signin(const site *s, enum role r, answer *a, int res, unsigned wait)
 		                 "credential.")
 		            : N_("This session is for the station administration: sign in with "
 		                 "the operator credential."));
-	wb_raw(b, "<form method=\"post\" action=\"/signin\" autocomplete=\"off\">"
-	          "<label for=\"passphrase\">");
-	wb_bi(b, admin ? N_("Passphrase of the admin credential")
-	               : N_("Passphrase of the operator credential"));
-	wb_raw(b, "</label><input id=\"passphrase\" name=\"passphrase\" type=\"password\" "
-	          "autocomplete=\"current-password\" maxlength=\"1000\" required autofocus>"
-	          "<div class=\"actions\"><button type=\"submit\" class=\"primary\">");
+	wb_el(b,
+	      "<form method=\"post\" action=\"/signin\" autocomplete=\"off\">"
+	      "<label for=\"passphrase\">",
+	      admin ? N_("Passphrase of the admin credential")
+	            : N_("Passphrase of the operator credential"),
+	      "</label><input id=\"passphrase\" name=\"passphrase\" type=\"password\" "
+	      "autocomplete=\"current-password\" maxlength=\"1000\" required autofocus>"
+	      "<div class=\"actions\"><button type=\"submit\" class=\"primary\">");
 	wb_bi(b, N_("Sign in"));
 	wb_raw(b, "</button></div></form>");
 	if (!admin) {
-		wb_raw(b, "<p><a href=\"/public/\">");
-		wb_bi(b, N_("Public pages: the station's status, the result, check my ballot"));
-		wb_raw(b, "</a></p>");
+		wb_el(b, "<p><a href=\"/public/\">",
+		      N_("Public pages: the station's status, the result, check my ballot"),
+		      "</a></p>");
 	}
 	page_end(a);
 }

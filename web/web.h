@@ -43,6 +43,9 @@ void wb_esc(wbuf *b, const char *s);
 void wb_bi(wbuf *b, const char *msgid);
 /* Like wb_bi for a printf format with int arguments. */
 void wb_bif(wbuf *b, const char *msgid, ...);
+/* The raw markup open, wb_bi(msgid), then the raw markup close: one
+ * element (or the markup around one message) of a page. */
+void wb_el(wbuf *b, const char *open, const char *msgid, const char *close);
 /* s grouped by n characters with spaces, for reading aloud (escaped). */
 void wb_grouped(wbuf *b, const char *s, size_t n);
 /* An inline SVG QR code of text (libqrencode), with an aria label; on
