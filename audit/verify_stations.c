@@ -829,25 +829,12 @@ static void acc_add(ballot_job *j, ve_acc *acc, const ve_ballot *b, elgamal_ct *
 		if (!summed && (elgamal_ct_decode(one, ct, ELGAMAL_CT_LEN) != Q_OK ||
 		                elgamal_add(acc->sum[t], acc->sum[t], one) != Q_OK))
 			acc->oom = 1; /* a decoded ballot's ciphertexts decode */
-		for (size_t half = 0; half < 2 && !acc->xbad; half++) {
-			xcheck_point *p = NULL, *q = NULL, **xs = &acc->xs[2 * t + half];
-			if (xcheck_point_decode(&p, ct + half * XCHECK_POINT_LEN,
-			                        XCHECK_POINT_LEN) != Q_OK) {
+		/* libgcrypt decodes and adds in place (no point made per add) */
+		for (size_t half = 0; half < 2 && !acc->xbad; half++)
+			if (xcheck_point_add_enc(&acc->xs[2 * t + half],
+			                         ct + half * XCHECK_POINT_LEN,
+			                         XCHECK_POINT_LEN) != Q_OK)
 				acc->xbad = 1;
-				break;
-			}
-			if (*xs == NULL) {
-				*xs = p;
-				continue;
-			}
-			if (xcheck_point_add(&q, *xs, p) != Q_OK)
-				acc->xbad = 1;
-			xcheck_point_free(p);
-			if (q != NULL) {
-				xcheck_point_free(*xs);
-				*xs = q;
-			}
-		}
 	}
 }
 
