@@ -20,6 +20,7 @@ enum { ST_START, ST_MEMBERS, ST_BALLOTS, ST_CLOSED };
 typedef struct growbuf {
 	char *p;
 	size_t len, cap, limit;
+	int count_only; /* only len is kept (an entry skipped: its limit still holds) */
 } growbuf;
 
 struct srec_stream {
@@ -92,6 +93,10 @@ static int put(growbuf *g, char c)
 {
 	if (g->len + 1 >= g->limit)
 		return -1;
+	if (g->count_only) {
+		g->len++;
+		return 0;
+	}
 	if (g->len + 1 >= g->cap) {
 		size_t nc = g->cap ? 2 * g->cap : 4096;
 		char *np;
@@ -111,6 +116,10 @@ static int put_n(growbuf *g, const char *p, size_t n)
 {
 	if (n >= g->limit || g->len + n >= g->limit)
 		return -1;
+	if (g->count_only) {
+		g->len += n;
+		return 0;
+	}
 	if (g->len + n >= g->cap) {
 		size_t nc = g->cap ? 2 * g->cap : 4096;
 		char *np;
@@ -145,9 +154,14 @@ static int capture(srec_stream *s, growbuf *g)
 	while ((c = peek(s)) >= 0) {
 		if (in_str && !esc && c != '"' && c != '\\') {
 			/* a run of string bytes (a ballot's base64) copied at once */
-			size_t st = s->pos, e = st;
-			while (e < s->len && s->buf[e] != '"' && s->buf[e] != '\\')
-				e++;
+			size_t st = s->pos, e = s->len;
+			const uint8_t *q = memchr(s->buf + st, '"', s->len - st), *bs;
+			if (q != NULL)
+				e = (size_t)(q - s->buf);
+			/* (memchr twice: base64 has neither byte, so both run to
+			 * the closing quote at memchr's speed, not a byte a loop) */
+			if ((bs = memchr(s->buf + st, '\\', e - st)) != NULL)
+				e = (size_t)(bs - s->buf);
 			if (put_n(g, (const char *)s->buf + st, e - st) != 0)
 				return -1;
 			s->pos = e;
@@ -183,7 +197,7 @@ static int capture(srec_stream *s, growbuf *g)
 static int members(srec_stream *s, char *why, size_t whylen)
 {
 	for (;;) {
-		growbuf key = {NULL, 0, 0, 4096};
+		growbuf key = {NULL, 0, 0, 4096, 0};
 		int c, r;
 		skip_ws(s);
 		c = get(s);
@@ -434,6 +448,7 @@ static qerr next_entry(srec_stream *s, srec_ballot *b, int *end, char *why, size
 		skip_ws(s);
 	}
 	s->ent.len = 0;
+	s->ent.count_only = b == NULL; /* skipped: cut out and hashed, not copied */
 	r = capture(s, &s->ent);
 	if (r < 0)
 		return fail(s, Q_ERR_LIMIT, why, whylen,
@@ -491,7 +506,7 @@ qerr srec_stream_finish(srec_stream *s, json_t **rest, uint8_t sha[32], size_t *
 		return fail(s, Q_ERR_IO, why, whylen, "station record: read error");
 	/* "{" + the other members + "}" */
 	{
-		growbuf o = {NULL, 0, 0, s->rest.len + 3};
+		growbuf o = {NULL, 0, 0, s->rest.len + 3, 0};
 		int r = put(&o, '{');
 		for (size_t i = 0; r == 0 && i < s->rest.len; i++)
 			r = put(&o, s->rest.p[i]);
