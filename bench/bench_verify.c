@@ -572,6 +572,7 @@ int main(int argc, char **argv)
 	size_t nf = N < 1024 ? N : 1024; /* enough for a stable per-ballot figure */
 	double floor_ballot = measure_floor(recdir, nf);
 	double floor_nt = measure_floor_n(recdir, nf, used);
+	double extra = bench_floor_extra(recdir, nf); /* floor 2's part (floor.h) */
 	if (getenv("BENCH_FLOOR_ONLY") != NULL) { /* the floor alone, e.g. to compare BATCH */
 		printf("floor (1 thread, %zu ballots, %d per batch): %.1f us/ballot; %u threads at "
 		       "once (%zu ballots each): %.1f us/ballot\n",
@@ -593,6 +594,7 @@ int main(int argc, char **argv)
 		cached_record(base, N, nopt, used, 1);
 		floor_ballot = measure_floor(recdir, nf);
 		floor_nt = measure_floor_n(recdir, nf, used);
+		extra = bench_floor_extra(recdir, nf);
 		vr = launch(0, &ra);
 	}
 	child_res tr = launch(1, &ra);
@@ -628,6 +630,14 @@ int main(int argc, char **argv)
 	       t_wall / (floor_nt * (double)N / used), t_cpu / (floor_nt * (double)N));
 	printf("%-40s %9.1f us  floor %7.1f us  ratio %5.2f\n", "  per ballot, CPU (all threads)",
 	       t_cpu * 1e6 / (double)N, floor_ballot * 1e6, t_cpu / (double)N / floor_ballot);
+	/* floor 2 (floor.h): beside the floor, never instead of it */
+	printf("floor 2 (this run, 1 thread, labelled apart): the floor + check 10's libgcrypt "
+	       "re-addition of every point + SHA-256 of each ballot's bytes (record text by "
+	       "OpenSSL and libgcrypt, tracking code, log leaf): %.1f + %.1f = %.1f us/ballot\n",
+	       floor_ballot * 1e6, extra * 1e6, (floor_ballot + extra) * 1e6);
+	printf("%-40s %9.1f us  floor 2 %5.1f us  ratio %5.2f\n", "  per ballot, CPU (all threads)",
+	       t_cpu * 1e6 / (double)N, (floor_ballot + extra) * 1e6,
+	       t_cpu / (double)N / (floor_ballot + extra));
 	printf("%-40s %9ld KB  (%.2f KB per ballot)\n", "peak RSS of verify-election", rss,
 	       (double)rss / (double)N);
 	printf("%-40s %9.2f s   floor %7.2f s   ratio %5.2f  (CPU %.1f us/ballot, peak RSS %ld "
@@ -649,9 +659,11 @@ int main(int argc, char **argv)
 	double fn_cpu = floor_nt * (double)N, fn_wall = fn_cpu / used;
 	printf("%zu ballots: verify %.2f s (floor %.2f s, ratio %.2f; CPU %.2f s, ratio %.2f), "
 	       "tally %.2f s (ratio %.2f; CPU %.2f s, ratio %.2f; peak RSS %.1f MB), peak RSS "
-	       "%.1f MB; floor %ut %.2f s (verify ratio %.2f; CPU ratio %.2f)\n",
+	       "%.1f MB; floor %ut %.2f s (verify ratio %.2f; CPU ratio %.2f); floor 2 CPU %.2f s "
+	       "(verify CPU ratio %.2f)\n",
 	       N, t_wall, fl_wall, t_wall / fl_wall, t_cpu, t_cpu / fl_cpu, y_wall,
 	       y_wall / fl_wall, y_cpu, y_cpu / fl_cpu, (double)y_rss / 1024.0,
-	       (double)rss / 1024.0, used, fn_wall, t_wall / fn_wall, t_cpu / fn_cpu);
+	       (double)rss / 1024.0, used, fn_wall, t_wall / fn_wall, t_cpu / fn_cpu,
+	       (floor_ballot + extra) * (double)N, t_cpu / ((floor_ballot + extra) * (double)N));
 	return 0;
 }
