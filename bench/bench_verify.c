@@ -125,6 +125,55 @@
  * malloc/free in ballot_decode ~5 %; the 32-ballot libgcrypt sample is a
  * fixed ~0.6 s.
  *
+ * Session 8 (issue 13), verify-election's CPU above the floor.  perf
+ * (--call-graph dwarf, the cached 100,000-ballot record, --threads 1) of
+ * main d2618aa: of its CPU, 13.1 % was check 10's libgcrypt sums
+ * (xcheck_point_decode + xcheck_point_add: a point made, wrapped and freed
+ * per addition, z copied twice to test for infinity), 8.9 % SHA-256, 8.4 %
+ * the record parser (capture: the base64 cut out a byte a loop; each
+ * station record read three times: check 3 for its signature, check 4
+ * again to verify it, check 10 again for its 32-ballot sample), 3.4 %
+ * OpenSSL's sum (check 6).  Done, each measured:
+ *  - xcheck_point_add_enc: libgcrypt decodes (strictly, S-7.1) and adds in
+ *    place into the running sum, whose scratch points it keeps: 2.15 ->
+ *    1.73 us per point (20,000 points, one thread; of the 1.73, the curve
+ *    check 0.45 and libgcrypt's addition 1.17 are libgcrypt's own);
+ *  - srec_stream: the base64 cut out with memchr; an entry skipped is
+ *    counted against the entry limit, not copied;
+ *  - check 10's sample drawn when check 4 starts (after check 3 read every
+ *    record, V-12.1) and its ballots (at most 256) kept from check 4's
+ *    reading: no record is read a third time.
+ * Checked, not done: check 6's OpenSSL sum (3.6 us per ballot, 2 %) is not
+ * redundant with range_batch_verify_sums (that folds each ballot's
+ * contest sums into its batch, not the election's per-option sums check 6
+ * compares with the aggregate); summing it per chunk by point_sums_enc
+ * saved nothing measurable (session 7).
+ * CPU of verify-election --threads 2 (user + sys), the two builds
+ * alternated on the 100k record (load 6-9): before 18.99 / 18.34 s, after
+ * 17.13 / 16.99 s.  BENCH_OPTIONS=5 QUORUM_BUILD=build scripts/bench-scale
+ * 100000 2 (load 6-9, wall ratios meaningless):
+ *   before: floor 109.6 us/ballot, verify CPU 185.9 us/ballot (1.70),
+ *           peak RSS 39.0 MB
+ *   after:  floor 106.5 us/ballot, verify CPU 168.0 us/ballot (1.58),
+ *           peak RSS 38.7 MB; floor 2 132.0 us/ballot (ratio 1.27)
+ * "floor 2" (bench/floor.h bench_floor_extra, printed beside the floor,
+ * never instead): the floor + check 10's libgcrypt re-addition of every
+ * selection's two points (xcheck_point_add_enc, as check 4 does it) +
+ * the SHA-256 each ballot's bytes must get once per check that hashes
+ * them (its record text by OpenSSL and by libgcrypt for the two signature
+ * checks, its tracking code, its log leaf): 25.5 us per ballot at 100k.
+ * 1.3 x the floor is not reached: that leaves 32 us per ballot above the
+ * batch verification, and floor 2's part alone is 25.5 (the independent
+ * libgcrypt recount ~17, the hashes ~8).  What remains above floor 2
+ * (~36 us; perf after, shares of verify-election's CPU): check 4's main
+ * thread 5.7 % (~9 us: the record read and hashed a second time --
+ * streaming keeps nothing from check 3 -- its JSON entries and base64,
+ * the external sorts of codes and alphas' fingerprints), check 3's record
+ * and log pass 5.2 % (~9 us, of which its hashes are in floor 2: the log
+ * entries' tracking codes for the merge, reads, parsing), OpenSSL's sum
+ * 2.1 % (3.5 us), the 32-ballot libgcrypt sample 2.2 % (a fixed ~0.4 s:
+ * ~4 us per ballot at 100k, 0.4 at 1M), malloc/free ~3 %.
+ *
  * Usage: bench_verify [N [threads]]   (defaults 20000, all cores; N >= 2)
  * With BENCH_SCALE_CACHE=DIR the record is built once in
  * DIR/N-o<options>-<key> and reused by later runs (scripts/bench-scale);
