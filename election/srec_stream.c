@@ -315,6 +315,30 @@ static int plain(char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
+/* Whether p[0..n) are all plain (the caller found no '"' in them): no
+ * '\\' (memchr), then no byte below 0x20 or above 0x7e, 8 bytes at a time
+ * (a byte b < 0x20 sets bit 7 of (b - 0x20) & ~b, one >= 0x7f bit 7 of
+ * (b + 1) | b; a borrow or carry into the next byte comes only from a
+ * byte that is itself not plain), the tail a byte at a time. */
+static int all_plain(const char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t bad = 0, w;
+	size_t i = 0;
+	if (memchr(p, '\\', n) != NULL)
+		return 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		bad |= ((w - 0x20 * ones) & ~w) | ((w + ones) | w);
+	}
+	if ((bad & high) != 0)
+		return 0;
+	for (; i < n; i++)
+		if (!plain(p[i]))
+			return 0;
+	return 1;
+}
+
 /* The entry exactly as a station writes it (P-7.1, compact, sorted keys):
  * {"ballot":"B","tracking_code":"H"} with B and H plain.  1 and the two
  * strings set if so; jansson would parse it to the same two strings, so
@@ -324,10 +348,14 @@ static int entry_fast(const char *p, size_t n, const char **bv, size_t *bl, cons
 {
 	static const char k1[] = "{\"ballot\":\"", k2[] = "\",\"tracking_code\":\"", k3[] = "\"}";
 	size_t i = sizeof k1 - 1, s1, s2;
+	const char *q;
 	if (n < i || memcmp(p, k1, i) != 0)
 		return 0;
-	for (s1 = i; i < n && plain(p[i]); i++)
-		;
+	/* B runs to the next '"' and must be plain up to it */
+	s1 = i;
+	if ((q = memchr(p + i, '"', n - i)) == NULL || !all_plain(p + i, (size_t)(q - p) - i))
+		return 0;
+	i = (size_t)(q - p);
 	if (n - i < sizeof k2 - 1 || memcmp(p + i, k2, sizeof k2 - 1) != 0)
 		return 0;
 	*bv = p + s1;

@@ -275,6 +275,39 @@ Test(srec_stream, skip_keeps_the_limit_and_next_reads_after_skip)
 	free(p);
 }
 
+/* Session 8: the compact form's ballot string is checked 8 bytes at a
+ * time (all_plain).  A raw control byte or a byte that is not ASCII at any
+ * position of it (in a word or in the tail) still sends the entry to
+ * jansson, which refuses it as JSON ("not a JSON object"), where the fast
+ * path would have said "bad base64"; an escaped '/' is still read as '/'. */
+Test(srec_stream, compact_ballot_string_checked_at_every_byte)
+{
+	static const unsigned char badb[] = {0x01, 0x1f, 0x80, 0xff};
+	char text[256], why[256];
+	for (size_t k = 0; k < 43; k++)
+		for (size_t v = 0; v < sizeof badb; v++) {
+			char b[44];
+			memset(b, 'A', 43);
+			b[43] = '\0';
+			b[k] = (char)badb[v];
+			snprintf(text, sizeof text,
+			         "{\"ballots\": [{\"ballot\":\"%s\",\"tracking_code\":\"%064d\"}]}",
+			         b, 0);
+			char *p = write_text("plain.json", text, strlen(text));
+			srec_stream *s = NULL;
+			srec_ballot rb;
+			int end = 0;
+			cr_assert_eq(srec_stream_open(&s, p, 0, why, sizeof why), Q_OK);
+			cr_assert_eq(srec_stream_next(s, &rb, &end, why, sizeof why), Q_ERR_FORMAT,
+			             "byte %#x at %zu accepted", badb[v], k);
+			cr_assert(rb.bad);
+			cr_assert(strstr(why, "ballots[0] is not a JSON object") != NULL,
+			          "byte %#x at %zu: %s", badb[v], k, why);
+			srec_stream_free(s);
+			free(p);
+		}
+}
+
 /* The station's own compact form {"ballot":"B","tracking_code":"H"} is
  * read without jansson (entry_fast); the same entry written any other way
  * (an escaped '/', a \u escape, keys in the other order, spaces, another
