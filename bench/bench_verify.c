@@ -132,47 +132,59 @@
  * per addition, z copied twice to test for infinity), 8.9 % SHA-256, 8.4 %
  * the record parser (capture: the base64 cut out a byte a loop; each
  * station record read three times: check 3 for its signature, check 4
- * again to verify it, check 10 again for its 32-ballot sample), 3.4 %
- * OpenSSL's sum (check 6).  Done, each measured:
+ * again to verify it, check 10 again for its 32-ballot sample), 1.2 % the
+ * entry's ballot string checked a byte a loop, 3.4 % OpenSSL's sum
+ * (check 6).  Done, each measured:
  *  - xcheck_point_add_enc: libgcrypt decodes (strictly, S-7.1) and adds in
  *    place into the running sum, whose scratch points it keeps: 2.15 ->
  *    1.73 us per point (20,000 points, one thread; of the 1.73, the curve
  *    check 0.45 and libgcrypt's addition 1.17 are libgcrypt's own);
  *  - srec_stream: the base64 cut out with memchr; an entry skipped is
- *    counted against the entry limit, not copied;
+ *    counted against the entry limit, not copied; the compact entry's
+ *    ballot string checked 8 bytes at a time;
  *  - check 10's sample drawn when check 4 starts (after check 3 read every
  *    record, V-12.1) and its ballots (at most 256) kept from check 4's
  *    reading: no record is read a third time.
- * Checked, not done: check 6's OpenSSL sum (3.6 us per ballot, 2 %) is not
- * redundant with range_batch_verify_sums (that folds each ballot's
+ * Checked, not done: check 6's OpenSSL sum (~3.5 us per ballot, 2 %) is
+ * not redundant with range_batch_verify_sums (that folds each ballot's
  * contest sums into its batch, not the election's per-option sums check 6
  * compares with the aggregate); summing it per chunk by point_sums_enc
  * saved nothing measurable (session 7).
  * CPU of verify-election --threads 2 (user + sys), the two builds
- * alternated on the 100k record (load 6-9): before 18.99 / 18.34 s, after
- * 17.13 / 16.99 s.  BENCH_OPTIONS=5 QUORUM_BUILD=build scripts/bench-scale
- * 100000 2 (load 6-9, wall ratios meaningless):
- *   before: floor 109.6 us/ballot, verify CPU 185.9 us/ballot (1.70),
- *           peak RSS 39.0 MB
- *   after:  floor 106.5 us/ballot, verify CPU 168.0 us/ballot (1.58),
- *           peak RSS 38.7 MB; floor 2 132.0 us/ballot (ratio 1.27)
+ * alternated on the 100k record: before 18.99 / 18.34 s, after the first
+ * three changes 17.13 / 16.99 s (load 6-9); before 17.59 / 17.41 s, after
+ * all 15.75 / 15.66 s (load 5-8): -10 %.
+ * BENCH_OPTIONS=5 QUORUM_BUILD=build scripts/bench-scale N 2, CPU per
+ * ballot (the wall ratios depend on the load):
+ *   100k before (load 7-9): floor 109.6 us, verify 185.9 us (1.70),
+ *        peak RSS 39.0 MB
+ *   100k after (load 4-8):  floor 103.0 us, verify 151.4 us (1.47),
+ *        floor 2 129.5 us (1.17), peak RSS 38.2 MB; 8.59 s wall
+ *   1M after (load 4-10, the lead's record, 22 stations): floor 109.1 us
+ *        (2 threads at once 111.4: 1.02x), verify 157.8 us (1.45; 2-thread
+ *        floor 1.42; session 7: 1.67), floor 2 136.9 us (1.15); 137.3 s
+ *        wall (target <= 240 s; session 7 175.6 s, idle); peak RSS
+ *        39.1 MB (100k 38.2: flat)
+ *   1M before, right after (main d2618aa's quorum-audit verify-election
+ *        --threads 2 alone under /usr/bin/time, load 6-10): CPU 174.6 s =
+ *        174.6 us per ballot, 1.60 x that run's floor of 109.1 us
  * "floor 2" (bench/floor.h bench_floor_extra, printed beside the floor,
  * never instead): the floor + check 10's libgcrypt re-addition of every
  * selection's two points (xcheck_point_add_enc, as check 4 does it) +
  * the SHA-256 each ballot's bytes must get once per check that hashes
  * them (its record text by OpenSSL and by libgcrypt for the two signature
- * checks, its tracking code, its log leaf): 25.5 us per ballot at 100k.
- * 1.3 x the floor is not reached: that leaves 32 us per ballot above the
- * batch verification, and floor 2's part alone is 25.5 (the independent
- * libgcrypt recount ~17, the hashes ~8).  What remains above floor 2
- * (~36 us; perf after, shares of verify-election's CPU): check 4's main
- * thread 5.7 % (~9 us: the record read and hashed a second time --
- * streaming keeps nothing from check 3 -- its JSON entries and base64,
- * the external sorts of codes and alphas' fingerprints), check 3's record
- * and log pass 5.2 % (~9 us, of which its hashes are in floor 2: the log
- * entries' tracking codes for the merge, reads, parsing), OpenSSL's sum
- * 2.1 % (3.5 us), the 32-ballot libgcrypt sample 2.2 % (a fixed ~0.4 s:
- * ~4 us per ballot at 100k, 0.4 at 1M), malloc/free ~3 %.
+ * checks, its tracking code, its log leaf): 26.5-27.8 us per ballot.
+ * 1.3 x the floor is not reached (1.45 at 1M): 1.3 x leaves ~33 us per
+ * ballot above the batch verification, and floor 2's part alone is ~27
+ * (the independent libgcrypt recount ~17, the hashes ~10).  What remains
+ * above floor 2 (~21 us at 1M; perf after, at 100k, shares of
+ * verify-election's CPU): check 4's main thread ~5 % (the record read and
+ * hashed a second time -- streaming keeps nothing from check 3 -- its
+ * JSON entries and base64, the external sorts of codes and alphas'
+ * fingerprints), check 3's record and log pass beyond its hashes ~2 %
+ * (the log entries' tracking codes for the merge, reads, parsing),
+ * OpenSSL's sum ~2 % (3.5 us), malloc/free ~3 %, and the 32-ballot
+ * libgcrypt sample (a fixed ~0.4 s: 4 us per ballot at 100k, 0.4 at 1M).
  *
  * Usage: bench_verify [N [threads]]   (defaults 20000, all cores; N >= 2)
  * With BENCH_SCALE_CACHE=DIR the record is built once in
