@@ -1427,6 +1427,7 @@ out:
 static void ctx_free(ve_ctx *c)
 {
 	ve_writein_free(c);
+	ve_sample_free(c);
 	for (size_t i = 0; i < c->nst; i++) {
 		json_decref(c->st[i].rec);
 		free(c->st[i].ch_codes);

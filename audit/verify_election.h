@@ -122,6 +122,11 @@ typedef struct ve_opts {
 	unsigned threads; /* ballot verification threads (0 = online CPUs, max 16) */
 } ve_opts;
 
+/* Tests: at most this many of check 10's sampled ballots are kept as check
+ * 4 reads them (default 256, VE_SAMPLE_KEEP); a larger sample, or 0 here,
+ * and check 10 reads its ballots from the records again (V-14). */
+extern uint64_t ve_sample_keep_max;
+
 /* V-16: the format of a station's partial result. */
 #define VE_PARTIAL_FORMAT "quorum-verify-partial/1"
 

@@ -106,7 +106,22 @@ typedef struct ve_station {
 	 * (then dropped from rec: V-14) and reported by check 5 */
 	int ci_state; /* VE_CI_* */
 	char ci_why[VE_DETAIL_LEN]; /* VE_CI_BAD / VE_CI_PROXIES_BAD: why */
+	/* check 4 read its record whole and unchanged, so check 10's sampled
+	 * ballots of it are in c->xs.kept (it is not read a third time) */
+	int xs_kept;
 } ve_station;
+
+/* Check 10's sample (V-12.1), drawn when check 4 begins, after check 3
+ * read every record: the picks (ascending global numbers) and, when there
+ * are at most VE_SAMPLE_KEEP, the sampled ballots as check 4 reads them
+ * (V-14: check 10 then reads no record again; more are read again). */
+#define VE_SAMPLE_KEEP 256
+typedef struct ve_sample {
+	int drawn; /* 0 not yet, 1 drawn, -1 the CSPRNG failed, -2 out of memory */
+	uint64_t *pick, want, next;
+	ve_ballot *kept; /* want entries (enc malloc'd, NULL: malformed), or NULL */
+	unsigned char *have; /* kept[d] was filled */
+} ve_sample;
 
 enum {
 	VE_CI_NONE = 0, /* not checked (no record or counts: check 3 failed) */
@@ -186,6 +201,7 @@ typedef struct ve_ctx {
 	progress bar;
 	/* check 10: the sample's seed if given (--seed), else NULL (V-12.1) */
 	const uint8_t *seed;
+	ve_sample xs;
 	/* V-3.5: the record of the round a run-off continues, or NULL */
 	const char *previous_dir;
 	/* V-16: verification split by station (never NULL) */
@@ -314,5 +330,11 @@ void ve_check_aggregate(ve_ctx *c); /* 6: verify_tally.c */
 void ve_check_decryption(ve_ctx *c); /* 7 */
 void ve_check_decision(ve_ctx *c); /* 9 */
 void ve_check_crosscheck(ve_ctx *c); /* 10: verify_xcheck.c */
+/* Check 10's sample drawn now (V-12.1; check 4 calls it as it begins). */
+void ve_sample_draw_now(ve_ctx *c);
+/* Check 4's in-order pass hands every ballot (global number r) over:
+ * kept if sampled. */
+void ve_sample_keep(ve_ctx *c, const ve_ballot *b, uint64_t r);
+void ve_sample_free(ve_ctx *c);
 
 #endif

@@ -829,25 +829,12 @@ static void acc_add(ballot_job *j, ve_acc *acc, const ve_ballot *b, elgamal_ct *
 		if (!summed && (elgamal_ct_decode(one, ct, ELGAMAL_CT_LEN) != Q_OK ||
 		                elgamal_add(acc->sum[t], acc->sum[t], one) != Q_OK))
 			acc->oom = 1; /* a decoded ballot's ciphertexts decode */
-		for (size_t half = 0; half < 2 && !acc->xbad; half++) {
-			xcheck_point *p = NULL, *q = NULL, **xs = &acc->xs[2 * t + half];
-			if (xcheck_point_decode(&p, ct + half * XCHECK_POINT_LEN,
-			                        XCHECK_POINT_LEN) != Q_OK) {
+		/* libgcrypt decodes and adds in place (no point made per add) */
+		for (size_t half = 0; half < 2 && !acc->xbad; half++)
+			if (xcheck_point_add_enc(&acc->xs[2 * t + half],
+			                         ct + half * XCHECK_POINT_LEN,
+			                         XCHECK_POINT_LEN) != Q_OK)
 				acc->xbad = 1;
-				break;
-			}
-			if (*xs == NULL) {
-				*xs = p;
-				continue;
-			}
-			if (xcheck_point_add(&q, *xs, p) != Q_OK)
-				acc->xbad = 1;
-			xcheck_point_free(p);
-			if (q != NULL) {
-				xcheck_point_free(*xs);
-				*xs = q;
-			}
-		}
 	}
 }
 
@@ -1266,6 +1253,7 @@ static void window_pass(ve_ctx *c, ballot_job *j, ballot_pass *p, uint64_t *done
 		ve_ballot *b = &j->w[i];
 		ve_station *s = &c->st[b->station];
 		ballot_done(c, p, s, b, s->first_cast + b->index, j->off, j->slen, j->nct);
+		ve_sample_keep(c, b, s->first_cast + b->index); /* check 10's, if sampled */
 		slot_reset(j, i);
 	}
 	*done += j->n;
@@ -1339,6 +1327,8 @@ static void station_ballots(ve_ctx *c, size_t si, ballot_job *jobs[2], ballot_pa
 		        "%s: changed while it was read (its SHA-256 is no longer the one check 3 "
 		        "verified the signature of)",
 		        rel);
+	else
+		s->xs_kept = 1; /* read whole and unchanged: check 10 takes its sample */
 }
 
 /* Fold the workers' sums into c->sum / c->xsum. */
@@ -1603,6 +1593,11 @@ void ve_check_ballots(ve_ctx *c)
 	pass.codes_ok = pass.codes != NULL;
 	c->alphas = alphasort_new(VE_ALPHAS_MEM, 0);
 	c->alphas_ok = c->alphas != NULL;
+	/* V-12.1: check 10's sample, drawn now that check 3 has read every
+	 * record; check 4's pass keeps the sampled ballots (--station: no
+	 * check 10) */
+	if (c->split->station == NULL)
+		ve_sample_draw_now(c);
 	progress_begin(&c->bar, c->o->progress_fd, "verifying ballots", c->ncast);
 	for (size_t si = 0; si < c->nst; si++)
 		if (c->st[si].collected)

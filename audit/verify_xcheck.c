@@ -795,6 +795,111 @@ static void sample_station(ve_ctx *c, xs_job *j, size_t si, const uint64_t *pick
 		(*d)++;
 }
 
+/* Check 10 on the sampled ballots of station si that check 4 kept as it
+ * read the record (whole, its SHA-256 the one check 3 verified the
+ * signature of): pick[*d..] in it.  0 (nothing done) if one is missing:
+ * the record is then read again (sample_station). */
+static int sample_kept(ve_ctx *c, xs_job *j, size_t si, uint64_t *d)
+{
+	const ve_station *st = &c->st[si];
+	uint64_t last = st->first_cast + (uint64_t)st->nrec_cast, e;
+	if (c->xs.kept == NULL)
+		return 0;
+	for (e = *d; e < c->xs.want && c->xs.pick[e] < last; e++)
+		if (!c->xs.have[e] || c->xs.kept[e].station != si)
+			return 0;
+	for (; *d < e; (*d)++) {
+		const ve_ballot *k = &c->xs.kept[*d];
+		srec_ballot rb;
+		memset(&rb, 0, sizeof rb);
+		rb.index = k->index;
+		memcpy(rb.code, k->code, BALLOT_CODE_LEN);
+		rb.enc = k->enc;
+		rb.len = k->len;
+		if (xs_add(j, si, &rb) != 0) {
+			ve_fail(c, VE_CROSSCHECK, "stations/%s: its sampled ballots: out of memory",
+			        st->id);
+			break;
+		}
+		if (j->n == j->cap)
+			xs_flush(c, j);
+	}
+	xs_flush(c, j);
+	*d = e;
+	return 1;
+}
+
+uint64_t ve_sample_keep_max = VE_SAMPLE_KEEP;
+
+void ve_sample_draw_now(ve_ctx *c)
+{
+	ve_sample *x = &c->xs;
+	uint64_t n = c->ncast, want;
+	if (x->drawn != 0)
+		return;
+	if (c->seed != NULL)
+		memcpy(c->r->seed, c->seed, VE_SEED_LEN);
+	else if (rand_bytes(c->r->seed, VE_SEED_LEN) != Q_OK) {
+		x->drawn = -1;
+		return;
+	}
+	want = c->o->full_crosscheck ? n : (c->o->sample ? c->o->sample : VE_DEFAULT_SAMPLE);
+	if (want > n)
+		want = n;
+	x->drawn = -2;
+	if ((x->pick = calloc(want ? want : 1, sizeof *x->pick)) == NULL)
+		return;
+	if (want == n) {
+		for (uint64_t i = 0; i < n; i++)
+			x->pick[i] = i;
+	} else if (ve_sample_draw(c->r->seed, n, want, x->pick) != Q_OK) {
+		free(x->pick);
+		x->pick = NULL;
+		return;
+	}
+	x->want = want;
+	x->drawn = 1;
+	/* (no memory to keep them: check 10 reads them again) */
+	if (want > 0 && want <= ve_sample_keep_max &&
+	    ((x->kept = calloc(want, sizeof *x->kept)) == NULL ||
+	     (x->have = calloc(want, 1)) == NULL)) {
+		free(x->kept);
+		x->kept = NULL;
+	}
+}
+
+void ve_sample_keep(ve_ctx *c, const ve_ballot *b, uint64_t r)
+{
+	ve_sample *x = &c->xs;
+	if (x->kept == NULL)
+		return;
+	while (x->next < x->want && x->pick[x->next] < r)
+		x->next++; /* not handed over (a record that ended early) */
+	if (x->next == x->want || x->pick[x->next] != r)
+		return;
+	ve_ballot *k = &x->kept[x->next];
+	k->station = b->station;
+	k->index = b->index;
+	memcpy(k->code, b->code, BALLOT_CODE_LEN);
+	if (b->enc != NULL) {
+		if ((k->enc = malloc(b->len ? b->len : 1)) == NULL)
+			return; /* not kept: its record is read again */
+		memcpy(k->enc, b->enc, b->len);
+		k->len = b->len;
+	}
+	x->have[x->next++] = 1;
+}
+
+void ve_sample_free(ve_ctx *c)
+{
+	for (uint64_t d = 0; c->xs.kept != NULL && d < c->xs.want; d++)
+		free(c->xs.kept[d].enc);
+	free(c->xs.kept);
+	free(c->xs.have);
+	free(c->xs.pick);
+	memset(&c->xs, 0, sizeof c->xs);
+}
+
 /* The threads of check 4 (--threads, V-14). */
 static size_t xs_threads(const ve_ctx *c)
 {
@@ -821,34 +926,20 @@ void ve_check_crosscheck(ve_ctx *c)
 	 * replacement from a seed that --seed gives or the CSPRNG draws now,
 	 * after the record was read: whoever made it cannot know the sample */
 	ve_report *r = c->r;
-	if (c->seed != NULL)
-		memcpy(r->seed, c->seed, VE_SEED_LEN);
-	else if (rand_bytes(r->seed, VE_SEED_LEN) != Q_OK) {
+	if (c->xs.drawn == 0)
+		ve_sample_draw_now(c); /* check 4 did not run far enough to draw it */
+	if (c->xs.drawn == -1) {
 		ve_fail(c, VE_CROSSCHECK, "cannot draw the sample's seed (CSPRNG failed)");
 		free(t.p);
 		return;
 	}
 	r->have_seed = 1;
-	uint64_t n = c->ncast;
-	uint64_t want =
-	    c->o->full_crosscheck ? n : (c->o->sample ? c->o->sample : VE_DEFAULT_SAMPLE);
-	if (want > n)
-		want = n;
-	uint64_t *pick = calloc(want ? want : 1, sizeof *pick);
-	if (pick == NULL) {
+	if (c->xs.drawn != 1) {
 		ve_fail(c, VE_CROSSCHECK, "sample: out of memory");
 		free(t.p);
 		return;
 	}
-	if (want == n) {
-		for (uint64_t i = 0; i < n; i++)
-			pick[i] = i;
-	} else if (ve_sample_draw(r->seed, n, want, pick) != Q_OK) {
-		ve_fail(c, VE_CROSSCHECK, "sample: out of memory");
-		free(pick);
-		free(t.p);
-		return;
-	}
+	uint64_t want = c->xs.want, *pick = c->xs.pick;
 	r->sampled = want;
 	r->nlisted = 0;
 	/* V-12.1: the population is every ballot of every record; one check 3
@@ -873,7 +964,8 @@ void ve_check_crosscheck(ve_ctx *c)
 		if (!st->collected || st->nrec_cast <= 0 ||
 		    pick[d] >= st->first_cast + (uint64_t)st->nrec_cast)
 			continue;
-		sample_station(c, &job, si, pick, want, &d);
+		if (!st->xs_kept || !sample_kept(c, &job, si, &d))
+			sample_station(c, &job, si, pick, want, &d);
 	}
 	for (size_t i = 0; i < job.cap; i++)
 		free(job.it[i].buf);
@@ -892,7 +984,6 @@ void ve_check_crosscheck(ve_ctx *c)
 		snprintf(r->sample[r->nlisted].station, VE_ID_LEN, "%s", st->id);
 		r->sample[r->nlisted++].index = (size_t)(pick[i] - st->first_cast);
 	}
-	free(pick);
 	/* V-1.2: what cannot be cross-checked fails, naming the check that
 	 * holds the cause */
 	if (c->agg_ok)

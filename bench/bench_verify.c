@@ -125,6 +125,67 @@
  * malloc/free in ballot_decode ~5 %; the 32-ballot libgcrypt sample is a
  * fixed ~0.6 s.
  *
+ * Session 8 (issue 13), verify-election's CPU above the floor.  perf
+ * (--call-graph dwarf, the cached 100,000-ballot record, --threads 1) of
+ * main d2618aa: of its CPU, 13.1 % was check 10's libgcrypt sums
+ * (xcheck_point_decode + xcheck_point_add: a point made, wrapped and freed
+ * per addition, z copied twice to test for infinity), 8.9 % SHA-256, 8.4 %
+ * the record parser (capture: the base64 cut out a byte a loop; each
+ * station record read three times: check 3 for its signature, check 4
+ * again to verify it, check 10 again for its 32-ballot sample), 1.2 % the
+ * entry's ballot string checked a byte a loop, 3.4 % OpenSSL's sum
+ * (check 6).  Done, each measured:
+ *  - xcheck_point_add_enc: libgcrypt decodes (strictly, S-7.1) and adds in
+ *    place into the running sum, whose scratch points it keeps: 2.15 ->
+ *    1.73 us per point (20,000 points, one thread; of the 1.73, the curve
+ *    check 0.45 and libgcrypt's addition 1.17 are libgcrypt's own);
+ *  - srec_stream: the base64 cut out with memchr; an entry skipped is
+ *    counted against the entry limit, not copied; the compact entry's
+ *    ballot string checked 8 bytes at a time;
+ *  - check 10's sample drawn when check 4 starts (after check 3 read every
+ *    record, V-12.1) and its ballots (at most 256) kept from check 4's
+ *    reading: no record is read a third time.
+ * Checked, not done: check 6's OpenSSL sum (~3.5 us per ballot, 2 %) is
+ * not redundant with range_batch_verify_sums (that folds each ballot's
+ * contest sums into its batch, not the election's per-option sums check 6
+ * compares with the aggregate); summing it per chunk by point_sums_enc
+ * saved nothing measurable (session 7).
+ * CPU of verify-election --threads 2 (user + sys), the two builds
+ * alternated on the 100k record: before 18.99 / 18.34 s, after the first
+ * three changes 17.13 / 16.99 s (load 6-9); before 17.59 / 17.41 s, after
+ * all 15.75 / 15.66 s (load 5-8): -10 %.
+ * BENCH_OPTIONS=5 QUORUM_BUILD=build scripts/bench-scale N 2, CPU per
+ * ballot (the wall ratios depend on the load):
+ *   100k before (load 7-9): floor 109.6 us, verify 185.9 us (1.70),
+ *        peak RSS 39.0 MB
+ *   100k after (load 4-8):  floor 103.0 us, verify 151.4 us (1.47),
+ *        floor 2 129.5 us (1.17), peak RSS 38.2 MB; 8.59 s wall
+ *   1M after (load 4-10, the lead's record, 22 stations): floor 109.1 us
+ *        (2 threads at once 111.4: 1.02x), verify 157.8 us (1.45; 2-thread
+ *        floor 1.42; session 7: 1.67), floor 2 136.9 us (1.15); 137.3 s
+ *        wall (target <= 240 s; session 7 175.6 s, idle); peak RSS
+ *        39.1 MB (100k 38.2: flat)
+ *   1M before, right after (main d2618aa's quorum-audit verify-election
+ *        --threads 2 alone under /usr/bin/time, load 6-10): CPU 174.6 s =
+ *        174.6 us per ballot, 1.60 x that run's floor of 109.1 us
+ * "floor 2" (bench/floor.h bench_floor_extra, printed beside the floor,
+ * never instead): the floor + check 10's libgcrypt re-addition of every
+ * selection's two points (xcheck_point_add_enc, as check 4 does it) +
+ * the SHA-256 each ballot's bytes must get once per check that hashes
+ * them (its record text by OpenSSL and by libgcrypt for the two signature
+ * checks, its tracking code, its log leaf): 26.5-27.8 us per ballot.
+ * 1.3 x the floor is not reached (1.45 at 1M): 1.3 x leaves ~33 us per
+ * ballot above the batch verification, and floor 2's part alone is ~27
+ * (the independent libgcrypt recount ~17, the hashes ~10).  What remains
+ * above floor 2 (~21 us at 1M; perf after, at 100k, shares of
+ * verify-election's CPU): check 4's main thread ~5 % (the record read and
+ * hashed a second time -- streaming keeps nothing from check 3 -- its
+ * JSON entries and base64, the external sorts of codes and alphas'
+ * fingerprints), check 3's record and log pass beyond its hashes ~2 %
+ * (the log entries' tracking codes for the merge, reads, parsing),
+ * OpenSSL's sum ~2 % (3.5 us), malloc/free ~3 %, and the 32-ballot
+ * libgcrypt sample (a fixed ~0.4 s: 4 us per ballot at 100k, 0.4 at 1M).
+ *
  * Usage: bench_verify [N [threads]]   (defaults 20000, all cores; N >= 2)
  * With BENCH_SCALE_CACHE=DIR the record is built once in
  * DIR/N-o<options>-<key> and reused by later runs (scripts/bench-scale);
@@ -572,6 +633,7 @@ int main(int argc, char **argv)
 	size_t nf = N < 1024 ? N : 1024; /* enough for a stable per-ballot figure */
 	double floor_ballot = measure_floor(recdir, nf);
 	double floor_nt = measure_floor_n(recdir, nf, used);
+	double extra = bench_floor_extra(recdir, nf); /* floor 2's part (floor.h) */
 	if (getenv("BENCH_FLOOR_ONLY") != NULL) { /* the floor alone, e.g. to compare BATCH */
 		printf("floor (1 thread, %zu ballots, %d per batch): %.1f us/ballot; %u threads at "
 		       "once (%zu ballots each): %.1f us/ballot\n",
@@ -593,6 +655,7 @@ int main(int argc, char **argv)
 		cached_record(base, N, nopt, used, 1);
 		floor_ballot = measure_floor(recdir, nf);
 		floor_nt = measure_floor_n(recdir, nf, used);
+		extra = bench_floor_extra(recdir, nf);
 		vr = launch(0, &ra);
 	}
 	child_res tr = launch(1, &ra);
@@ -628,6 +691,14 @@ int main(int argc, char **argv)
 	       t_wall / (floor_nt * (double)N / used), t_cpu / (floor_nt * (double)N));
 	printf("%-40s %9.1f us  floor %7.1f us  ratio %5.2f\n", "  per ballot, CPU (all threads)",
 	       t_cpu * 1e6 / (double)N, floor_ballot * 1e6, t_cpu / (double)N / floor_ballot);
+	/* floor 2 (floor.h): beside the floor, never instead of it */
+	printf("floor 2 (this run, 1 thread, labelled apart): the floor + check 10's libgcrypt "
+	       "re-addition of every point + SHA-256 of each ballot's bytes (record text by "
+	       "OpenSSL and libgcrypt, tracking code, log leaf): %.1f + %.1f = %.1f us/ballot\n",
+	       floor_ballot * 1e6, extra * 1e6, (floor_ballot + extra) * 1e6);
+	printf("%-40s %9.1f us  floor 2 %5.1f us  ratio %5.2f\n", "  per ballot, CPU (all threads)",
+	       t_cpu * 1e6 / (double)N, (floor_ballot + extra) * 1e6,
+	       t_cpu / (double)N / (floor_ballot + extra));
 	printf("%-40s %9ld KB  (%.2f KB per ballot)\n", "peak RSS of verify-election", rss,
 	       (double)rss / (double)N);
 	printf("%-40s %9.2f s   floor %7.2f s   ratio %5.2f  (CPU %.1f us/ballot, peak RSS %ld "
@@ -649,9 +720,11 @@ int main(int argc, char **argv)
 	double fn_cpu = floor_nt * (double)N, fn_wall = fn_cpu / used;
 	printf("%zu ballots: verify %.2f s (floor %.2f s, ratio %.2f; CPU %.2f s, ratio %.2f), "
 	       "tally %.2f s (ratio %.2f; CPU %.2f s, ratio %.2f; peak RSS %.1f MB), peak RSS "
-	       "%.1f MB; floor %ut %.2f s (verify ratio %.2f; CPU ratio %.2f)\n",
+	       "%.1f MB; floor %ut %.2f s (verify ratio %.2f; CPU ratio %.2f); floor 2 CPU %.2f s "
+	       "(verify CPU ratio %.2f)\n",
 	       N, t_wall, fl_wall, t_wall / fl_wall, t_cpu, t_cpu / fl_cpu, y_wall,
 	       y_wall / fl_wall, y_cpu, y_cpu / fl_cpu, (double)y_rss / 1024.0,
-	       (double)rss / 1024.0, used, fn_wall, t_wall / fn_wall, t_cpu / fn_cpu);
+	       (double)rss / 1024.0, used, fn_wall, t_wall / fn_wall, t_cpu / fn_cpu,
+	       (floor_ballot + extra) * (double)N, t_cpu / ((floor_ballot + extra) * (double)N));
 	return 0;
 }

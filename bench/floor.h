@@ -21,4 +21,21 @@
  * unreadable, a ballot refused) aborts the bench naming it. */
 double bench_floor(const char *recdir, size_t nf, unsigned nthr, unsigned batch);
 
+/* A second, separately labelled yardstick for verify-election only (never
+ * instead of bench_floor): per ballot, the CPU seconds (one thread) of the
+ * work its checks must add to the batch verification, on the same first
+ * nf ballots of s1's record --
+ *   check 10's independent libgcrypt re-addition of every selection's
+ *     two points (xcheck_point_add_enc into one running sum per point,
+ *     as check 4 makes them: strict decode + one libgcrypt addition);
+ *   SHA-256 of the ballot's bytes as the checks must hash them at least
+ *     once each: its record entry's text (~ its base64) by OpenSSL (the
+ *     record's signature, P-7.2) and by libgcrypt (check 10's), its
+ *     tracking code (B-4) and its log entry's Merkle leaf (0x00 || the
+ *     bytes, check 3).
+ * Not counted: the record read a second time (check 4's streaming), the
+ * log entries' codes, the sorts, JSON and base64, OpenSSL's sum (check 6).
+ * bench_floor + this is the "floor 2" bench_verify prints. */
+double bench_floor_extra(const char *recdir, size_t nf);
+
 #endif

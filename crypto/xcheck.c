@@ -15,6 +15,10 @@
 
 struct xcheck_point {
 	gcry_mpi_point_t p; /* projective; z == 0 is infinity */
+	/* xcheck_point_add_enc's scratch, made on its first use: the decoded
+	 * point, the sum's next value and its z (never the caller's) */
+	gcry_mpi_point_t pt, tmp;
+	gcry_mpi_t z, one;
 };
 
 static const uint8_t p256_p[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
@@ -99,7 +103,7 @@ static xcheck_point *wrap(gcry_mpi_point_t p)
 	xcheck_point *x;
 	if (p == NULL)
 		return NULL;
-	x = malloc(sizeof *x);
+	x = calloc(1, sizeof *x);
 	if (x == NULL) {
 		gcry_mpi_point_release(p);
 		return NULL;
@@ -113,6 +117,10 @@ void xcheck_point_free(xcheck_point *p)
 	if (p == NULL)
 		return;
 	gcry_mpi_point_release(p->p);
+	gcry_mpi_point_release(p->pt);
+	gcry_mpi_point_release(p->tmp);
+	gcry_mpi_release(p->z);
+	gcry_mpi_release(p->one);
 	free(p);
 }
 
@@ -248,6 +256,72 @@ qerr xcheck_point_add(xcheck_point **out, const xcheck_point *a, const xcheck_po
 		return rc;
 	*out = wrap(add(a->p, b->p, ctx));
 	return *out != NULL ? Q_OK : Q_ERR_NOMEM;
+}
+
+/* Strict decode (as decode()) into the existing point dst, z = one:
+ * no point is allocated, only the two coordinates' scans. */
+static qerr decode_into(gcry_mpi_point_t dst, gcry_mpi_t one, const uint8_t *in, size_t len,
+                        gcry_ctx_t ctx)
+{
+	gcry_mpi_t x = NULL, y = NULL;
+	if (in == NULL || len != XCHECK_POINT_LEN || in[0] != 0x04)
+		return Q_ERR_POINT;
+	if (memcmp(in + 1, p256_p, 32) >= 0 || memcmp(in + 33, p256_p, 32) >= 0)
+		return Q_ERR_POINT;
+	if (gcry_mpi_scan(&x, GCRYMPI_FMT_USG, in + 1, 32, NULL) != 0)
+		return Q_ERR_NOMEM;
+	if (gcry_mpi_scan(&y, GCRYMPI_FMT_USG, in + 33, 32, NULL) != 0) {
+		gcry_mpi_release(x);
+		return Q_ERR_NOMEM;
+	}
+	gcry_mpi_point_set(dst, x, y, one);
+	gcry_mpi_release(x);
+	gcry_mpi_release(y);
+	return gcry_mpi_ec_curve_point(dst, ctx) ? Q_OK : Q_ERR_POINT;
+}
+
+qerr xcheck_point_add_enc(xcheck_point **acc, const uint8_t *in, size_t len)
+{
+	gcry_ctx_t ctx;
+	xcheck_point *a;
+	gcry_mpi_point_t t;
+	qerr rc;
+
+	if (acc == NULL)
+		return Q_ERR_ARG;
+	if ((rc = ec_ctx(&ctx)) != Q_OK)
+		return rc;
+	if ((a = *acc) == NULL && (a = wrap(inf_point())) == NULL)
+		return Q_ERR_NOMEM;
+	if (a->pt == NULL) {
+		a->pt = gcry_mpi_point_new(0);
+		a->tmp = gcry_mpi_point_new(0);
+		a->z = gcry_mpi_new(0);
+		a->one = gcry_mpi_set_ui(NULL, 1);
+	}
+	rc = a->pt == NULL || a->tmp == NULL || a->z == NULL || a->one == NULL
+	         ? Q_ERR_NOMEM
+	         : decode_into(a->pt, a->one, in, len, ctx);
+	if (rc != Q_OK) {
+		if (*acc == NULL)
+			xcheck_point_free(a);
+		return rc;
+	}
+	*acc = a;
+	/* the sum so far at infinity (z == 0: nothing added yet, or P + (-P)):
+	 * it becomes the point; else libgcrypt adds (doubling when equal) */
+	gcry_mpi_point_get(NULL, NULL, a->z, a->p);
+	if (gcry_mpi_cmp_ui(a->z, 0) == 0) {
+		t = a->p;
+		a->p = a->pt;
+		a->pt = t;
+		return Q_OK;
+	}
+	gcry_mpi_ec_add(a->tmp, a->p, a->pt, ctx);
+	t = a->p;
+	a->p = a->tmp;
+	a->tmp = t;
+	return Q_OK;
 }
 
 qerr xcheck_point_mul(xcheck_point **out, const uint8_t k[XCHECK_SCALAR_LEN], const xcheck_point *p)

@@ -47,6 +47,14 @@ int xcheck_point_is_infinity(const xcheck_point *p);
 Q_MUST_CHECK qerr xcheck_point_add(xcheck_point **out, const xcheck_point *a,
                                    const xcheck_point *b);
 
+/* *acc += the point in (len bytes, decoded strictly as by
+ * xcheck_point_decode); *acc == NULL: it becomes that point (made here).
+ * For sums of many points (verify-election's check 10, S-7): in place,
+ * on scratch points kept in *acc, so that no point is allocated per call.
+ * Q_ERR_POINT for a malformed encoding (then *acc is unchanged),
+ * Q_ERR_ARG, Q_ERR_NOMEM. */
+Q_MUST_CHECK qerr xcheck_point_add_enc(xcheck_point **acc, const uint8_t *in, size_t len);
+
 /* *out = k*p; Q_ERR_SCALAR if k >= n. */
 Q_MUST_CHECK qerr xcheck_point_mul(xcheck_point **out, const uint8_t k[XCHECK_SCALAR_LEN],
                                    const xcheck_point *p);

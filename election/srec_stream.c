@@ -20,6 +20,7 @@ enum { ST_START, ST_MEMBERS, ST_BALLOTS, ST_CLOSED };
 typedef struct growbuf {
 	char *p;
 	size_t len, cap, limit;
+	int count_only; /* only len is kept (an entry skipped: its limit still holds) */
 } growbuf;
 
 struct srec_stream {
@@ -92,6 +93,10 @@ static int put(growbuf *g, char c)
 {
 	if (g->len + 1 >= g->limit)
 		return -1;
+	if (g->count_only) {
+		g->len++;
+		return 0;
+	}
 	if (g->len + 1 >= g->cap) {
 		size_t nc = g->cap ? 2 * g->cap : 4096;
 		char *np;
@@ -111,6 +116,10 @@ static int put_n(growbuf *g, const char *p, size_t n)
 {
 	if (n >= g->limit || g->len + n >= g->limit)
 		return -1;
+	if (g->count_only) {
+		g->len += n;
+		return 0;
+	}
 	if (g->len + n >= g->cap) {
 		size_t nc = g->cap ? 2 * g->cap : 4096;
 		char *np;
@@ -145,9 +154,14 @@ static int capture(srec_stream *s, growbuf *g)
 	while ((c = peek(s)) >= 0) {
 		if (in_str && !esc && c != '"' && c != '\\') {
 			/* a run of string bytes (a ballot's base64) copied at once */
-			size_t st = s->pos, e = st;
-			while (e < s->len && s->buf[e] != '"' && s->buf[e] != '\\')
-				e++;
+			size_t st = s->pos, e = s->len;
+			const uint8_t *q = memchr(s->buf + st, '"', s->len - st), *bs;
+			if (q != NULL)
+				e = (size_t)(q - s->buf);
+			/* (memchr twice: base64 has neither byte, so both run to
+			 * the closing quote at memchr's speed, not a byte a loop) */
+			if ((bs = memchr(s->buf + st, '\\', e - st)) != NULL)
+				e = (size_t)(bs - s->buf);
 			if (put_n(g, (const char *)s->buf + st, e - st) != 0)
 				return -1;
 			s->pos = e;
@@ -183,7 +197,7 @@ static int capture(srec_stream *s, growbuf *g)
 static int members(srec_stream *s, char *why, size_t whylen)
 {
 	for (;;) {
-		growbuf key = {NULL, 0, 0, 4096};
+		growbuf key = {NULL, 0, 0, 4096, 0};
 		int c, r;
 		skip_ws(s);
 		c = get(s);
@@ -301,6 +315,30 @@ static int plain(char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
+/* Whether p[0..n) are all plain (the caller found no '"' in them): no
+ * '\\' (memchr), then no byte below 0x20 or above 0x7e, 8 bytes at a time
+ * (a byte b < 0x20 sets bit 7 of (b - 0x20) & ~b, one >= 0x7f bit 7 of
+ * (b + 1) | b; a borrow or carry into the next byte comes only from a
+ * byte that is itself not plain), the tail a byte at a time. */
+static int all_plain(const char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t bad = 0, w;
+	size_t i = 0;
+	if (memchr(p, '\\', n) != NULL)
+		return 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		bad |= ((w - 0x20 * ones) & ~w) | ((w + ones) | w);
+	}
+	if ((bad & high) != 0)
+		return 0;
+	for (; i < n; i++)
+		if (!plain(p[i]))
+			return 0;
+	return 1;
+}
+
 /* The entry exactly as a station writes it (P-7.1, compact, sorted keys):
  * {"ballot":"B","tracking_code":"H"} with B and H plain.  1 and the two
  * strings set if so; jansson would parse it to the same two strings, so
@@ -310,10 +348,14 @@ static int entry_fast(const char *p, size_t n, const char **bv, size_t *bl, cons
 {
 	static const char k1[] = "{\"ballot\":\"", k2[] = "\",\"tracking_code\":\"", k3[] = "\"}";
 	size_t i = sizeof k1 - 1, s1, s2;
+	const char *q;
 	if (n < i || memcmp(p, k1, i) != 0)
 		return 0;
-	for (s1 = i; i < n && plain(p[i]); i++)
-		;
+	/* B runs to the next '"' and must be plain up to it */
+	s1 = i;
+	if ((q = memchr(p + i, '"', n - i)) == NULL || !all_plain(p + i, (size_t)(q - p) - i))
+		return 0;
+	i = (size_t)(q - p);
 	if (n - i < sizeof k2 - 1 || memcmp(p + i, k2, sizeof k2 - 1) != 0)
 		return 0;
 	*bv = p + s1;
@@ -434,6 +476,7 @@ static qerr next_entry(srec_stream *s, srec_ballot *b, int *end, char *why, size
 		skip_ws(s);
 	}
 	s->ent.len = 0;
+	s->ent.count_only = b == NULL; /* skipped: cut out and hashed, not copied */
 	r = capture(s, &s->ent);
 	if (r < 0)
 		return fail(s, Q_ERR_LIMIT, why, whylen,
@@ -491,7 +534,7 @@ qerr srec_stream_finish(srec_stream *s, json_t **rest, uint8_t sha[32], size_t *
 		return fail(s, Q_ERR_IO, why, whylen, "station record: read error");
 	/* "{" + the other members + "}" */
 	{
-		growbuf o = {NULL, 0, 0, s->rest.len + 3};
+		growbuf o = {NULL, 0, 0, s->rest.len + 3, 0};
 		int r = put(&o, '{');
 		for (size_t i = 0; r == 0 && i < s->rest.len; i++)
 			r = put(&o, s->rest.p[i]);

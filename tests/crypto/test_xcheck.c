@@ -194,6 +194,59 @@ Test(xcheck, add_matches_openssl)
 	}
 }
 
+/* xcheck_point_add_enc: a running sum of many points, in place, equals
+ * OpenSSL's sum of the same points; with a point and its double (the
+ * sum equal to the next point: doubling), its negation (the sum passes
+ * through infinity and goes on) and the same scratch reused throughout. */
+Test(xcheck, add_enc_running_sum_matches_openssl)
+{
+	long n = iters() < 64 ? 64 : iters();
+	EC_POINT *sum = EC_POINT_new(grp), *prev = NULL;
+	xcheck_point *acc = NULL;
+	long infinities = 0, doublings = 0;
+	cr_assert_not_null(sum);
+	cr_assert_eq(EC_POINT_set_to_infinity(grp, sum), 1);
+	for (long i = 0; i < n; i++) {
+		uint8_t P[65], want[65], got[65];
+		EC_POINT *p;
+		if (i % 16 == 5 && !EC_POINT_is_at_infinity(grp, sum)) {
+			/* the sum so far, negated: the sum becomes infinity */
+			p = EC_POINT_dup(sum, grp);
+			cr_assert_eq(EC_POINT_invert(grp, p, bnc), 1);
+			cr_assert(ossl_enc(P, p));
+			infinities++;
+		} else if (i % 16 == 9 && !EC_POINT_is_at_infinity(grp, sum)) {
+			/* the sum so far again: libgcrypt must double */
+			p = EC_POINT_dup(sum, grp);
+			cr_assert(ossl_enc(P, p));
+			doublings++;
+		} else {
+			p = rand_point(P);
+		}
+		cr_assert_eq(EC_POINT_add(grp, sum, sum, p, bnc), 1);
+		cr_assert_eq(xcheck_point_add_enc(&acc, P, 65), Q_OK, "point %ld", i);
+		cr_assert_not_null(acc);
+		if (ossl_enc(want, sum)) {
+			cr_assert(!xcheck_point_is_infinity(acc), "point %ld", i);
+			cr_assert_eq(xcheck_point_encode(got, acc), Q_OK);
+			cr_assert(memcmp(got, want, 65) == 0, "the sum differs after point %ld", i);
+		} else {
+			cr_assert(xcheck_point_is_infinity(acc), "point %ld: not infinity", i);
+		}
+		EC_POINT_free(prev);
+		prev = p;
+	}
+	cr_assert(infinities > 0 && doublings > 0);
+	/* a sum in progress still adds with the other functions */
+	xcheck_point *s2 = NULL;
+	cr_assert_eq(xcheck_point_add(&s2, acc, acc), Q_OK);
+	xcheck_point_free(s2);
+	cr_assert_eq(xcheck_point_add_enc(NULL, NULL, 0), Q_ERR_ARG);
+	EC_POINT_free(prev);
+	EC_POINT_free(sum);
+	xcheck_point_free(acc);
+}
+
 Test(xcheck, infinity_arithmetic)
 {
 	uint8_t zero[32] = {0}, k[32], P[65], got[65];
@@ -281,9 +334,28 @@ Test(xcheck, decode_accepts_and_rejects_like_strict_openssl)
 			len = 1;
 			break; /* SEC1 infinity */
 		}
-		xcheck_point *xp = NULL;
+		xcheck_point *xp = NULL, *acc = NULL, *acc2 = NULL;
 		qerr rc = xcheck_point_decode(&xp, P, len);
 		int want = ossl_strict_ok(P, len);
+		/* the in-place sum decodes alike: into nothing (it stays NULL
+		 * when refused) and into a sum (left as it was when refused) */
+		uint8_t G2[65], before[65], after[65];
+		EC_POINT *g2 = rand_point(G2);
+		cr_assert_eq(xcheck_point_add_enc(&acc, P, len), rc,
+		             "kind %d: add_enc into nothing", kind);
+		cr_assert((acc == NULL) == (rc != Q_OK));
+		cr_assert_eq(xcheck_point_add_enc(&acc2, G2, 65), Q_OK);
+		cr_assert_eq(xcheck_point_encode(before, acc2), Q_OK);
+		cr_assert_eq(xcheck_point_add_enc(&acc2, P, len), rc, "kind %d: add_enc into a sum",
+		             kind);
+		if (rc != Q_OK) {
+			cr_assert_eq(xcheck_point_encode(after, acc2), Q_OK);
+			cr_assert(memcmp(before, after, 65) == 0,
+			          "a refused point changed the sum");
+		}
+		xcheck_point_free(acc);
+		xcheck_point_free(acc2);
+		EC_POINT_free(g2);
 		cr_assert_eq(rc == Q_OK, want, "kind %d iteration %ld: xcheck %d, openssl %d", kind,
 		             i, rc, want);
 		if (kind == 0)

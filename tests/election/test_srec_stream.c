@@ -242,6 +242,72 @@ Test(srec_stream, bad_entry_then_the_next)
 	free(p);
 }
 
+/* Session 8: an entry skipped is only counted, not copied -- its length
+ * limit still holds (refused like a read one), and reading after skipping
+ * (and skipping after reading) gives each entry's own bytes. */
+Test(srec_stream, skip_keeps_the_limit_and_next_reads_after_skip)
+{
+	static const char text[] = "{\"ballots\": [" GOOD_ENTRY ", {\"ballot\": \"AAEC\\/w==\", "
+	                           "\"tracking_code\": \"00000000000000000000000000000000"
+	                           "000000000000000000000000000000ff\"}, " GOOD_ENTRY "]}";
+	char *p = write_text("skip.json", text, strlen(text)), why[256] = "";
+	srec_stream *s = NULL;
+	srec_ballot b;
+	int end = 0;
+	/* skip, next (the escaped '/': jansson's path), skip, end */
+	cr_assert_eq(srec_stream_open(&s, p, 0, why, sizeof why), Q_OK);
+	cr_assert_eq(srec_stream_skip(s, &end, why, sizeof why), Q_OK, "%s", why);
+	cr_assert_eq(srec_stream_next(s, &b, &end, why, sizeof why), Q_OK, "%s", why);
+	cr_assert_eq(b.index, 1);
+	cr_assert_eq(b.len, 4);
+	cr_assert(memcmp(b.enc, "\x00\x01\x02\xff", 4) == 0);
+	cr_assert_eq(srec_stream_skip(s, &end, why, sizeof why), Q_OK, "%s", why);
+	cr_assert_eq(srec_stream_skip(s, &end, why, sizeof why), Q_OK, "%s", why);
+	cr_assert_eq(end, 1);
+	srec_stream_free(s);
+	/* next, then skip over the limit: refused, naming the entry */
+	cr_assert_eq(srec_stream_open(&s, p, strlen(GOOD_ENTRY), why, sizeof why), Q_OK);
+	cr_assert_eq(srec_stream_next(s, &b, &end, why, sizeof why), Q_OK, "%s", why);
+	cr_assert_eq(b.len, 3);
+	cr_assert_eq(srec_stream_skip(s, &end, why, sizeof why), Q_ERR_LIMIT);
+	cr_assert(strstr(why, "ballots[1] is longer than") != NULL, "%s", why);
+	srec_stream_free(s);
+	free(p);
+}
+
+/* Session 8: the compact form's ballot string is checked 8 bytes at a
+ * time (all_plain).  A raw control byte or a byte that is not ASCII at any
+ * position of it (in a word or in the tail) still sends the entry to
+ * jansson, which refuses it as JSON ("not a JSON object"), where the fast
+ * path would have said "bad base64"; an escaped '/' is still read as '/'. */
+Test(srec_stream, compact_ballot_string_checked_at_every_byte)
+{
+	static const unsigned char badb[] = {0x01, 0x1f, 0x80, 0xff};
+	char text[256], why[256];
+	for (size_t k = 0; k < 43; k++)
+		for (size_t v = 0; v < sizeof badb; v++) {
+			char b[44];
+			memset(b, 'A', 43);
+			b[43] = '\0';
+			b[k] = (char)badb[v];
+			snprintf(text, sizeof text,
+			         "{\"ballots\": [{\"ballot\":\"%s\",\"tracking_code\":\"%064d\"}]}",
+			         b, 0);
+			char *p = write_text("plain.json", text, strlen(text));
+			srec_stream *s = NULL;
+			srec_ballot rb;
+			int end = 0;
+			cr_assert_eq(srec_stream_open(&s, p, 0, why, sizeof why), Q_OK);
+			cr_assert_eq(srec_stream_next(s, &rb, &end, why, sizeof why), Q_ERR_FORMAT,
+			             "byte %#x at %zu accepted", badb[v], k);
+			cr_assert(rb.bad);
+			cr_assert(strstr(why, "ballots[0] is not a JSON object") != NULL,
+			          "byte %#x at %zu: %s", badb[v], k, why);
+			srec_stream_free(s);
+			free(p);
+		}
+}
+
 /* The station's own compact form {"ballot":"B","tracking_code":"H"} is
  * read without jansson (entry_fast); the same entry written any other way
  * (an escaped '/', a \u escape, keys in the other order, spaces, another

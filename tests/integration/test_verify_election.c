@@ -1084,6 +1084,61 @@ Test(verify, crosscheck_catches_a_wrong_tracking_code)
 	json_decref(r);
 }
 
+/* Check 10's report with its sampled ballots kept by check 4 as it read
+ * them, and with them read from the records again (ve_sample_keep_max 0,
+ * as for a sample over VE_SAMPLE_KEEP): the same, item for item. */
+static void crosscheck_both_ways(const ve_opts *o, const uint8_t seed[VE_SEED_LEN], ve_check *kept,
+                                 ve_check *reread)
+{
+	ve_report rep;
+	uint64_t keep = ve_sample_keep_max;
+	cr_assert_eq(ve_verify_seed(rec, o, seed, &rep), Q_OK);
+	*kept = rep.checks[VE_CROSSCHECK - 1];
+	ve_sample_keep_max = 0;
+	cr_assert_eq(ve_verify_seed(rec, o, seed, &rep), Q_OK);
+	ve_sample_keep_max = keep;
+	*reread = rep.checks[VE_CROSSCHECK - 1];
+	cr_assert_eq(kept->checked, reread->checked);
+	cr_assert_eq(kept->failed, reread->failed, "kept %s / read again %s",
+	             kept->ndetails ? kept->detail[0] : "-",
+	             reread->ndetails ? reread->detail[0] : "-");
+	cr_assert_eq(kept->ndetails, reread->ndetails);
+	for (size_t d = 0; d < kept->ndetails; d++)
+		cr_assert_str_eq(kept->detail[d], reread->detail[d]);
+}
+
+/* Session 8 (V-14): check 10 takes its sample from check 4's read of the
+ * records, not a third read.  Every ballot of s1 (--full-crosscheck, a
+ * wrong tracking code for ballots[0]) and a sample of one: the kept
+ * ballots are cross-checked exactly as the ones read again; the wrong
+ * code is named both ways. */
+Test(verify, crosscheck_sample_kept_by_check_4_as_read_again)
+{
+	static ve_check kept, reread;
+	uint8_t seed[VE_SEED_LEN] = {0};
+	ve_opts full = {1, 0, -1, 2}, one = {0, 1, -1, 2};
+	crosscheck_both_ways(&full, seed, &kept, &reread);
+	cr_assert_eq(kept.failed, 0, "%s", kept.ndetails ? kept.detail[0] : "");
+	cr_assert_gt(kept.checked, 7);
+	json_t *r = station_json("s1");
+	json_t *b0 = json_array_get(json_object_get(r, "ballots"), 0);
+	json_t *b1 = json_array_get(json_object_get(r, "ballots"), 1);
+	json_object_set(b0, "tracking_code", json_object_get(b1, "tracking_code"));
+	resign_station("s1", r, NULL, 0);
+	crosscheck_both_ways(&full, seed, &kept, &reread);
+	cr_assert(has_detail(&kept, "stations/s1: ballots[0]: tracking code (libgcrypt)"), "%s",
+	          kept.ndetails ? kept.detail[0] : "no detail");
+	/* a sample of one, over several seeds: sometimes ballots[0] */
+	int named = 0;
+	for (int i = 0; i < 24; i++) {
+		seed[31] = (uint8_t)i;
+		crosscheck_both_ways(&one, seed, &kept, &reread);
+		named += has_detail(&kept, "stations/s1: ballots[0]: tracking code (libgcrypt)");
+	}
+	cr_assert_gt(named, 0);
+	json_decref(r);
+}
+
 /* Check 10's station signature (P-7.2 by libgcrypt, V-12): the record's
  * own signature verifies; a flipped record byte, a flipped signature byte
  * or another station's key fail; a record far over libgcrypt's 65,000-byte
