@@ -12,7 +12,6 @@
 #include "count.h"
 #include "crypto/sha256.h"
 #include "crypto/util.h"
-#include "election/i18n.h"
 #include "election/named.h"
 
 #include "mix.h"
@@ -555,10 +554,10 @@ static qerr named_tallied(const rec_election *el, const json_t *res, json_t **ag
 	sha256(h, buf, len);
 	if (memcmp(h, want, SHA256_LEN) != 0)
 		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
-		             _("tally/aggregate.json is not the aggregate tally/result.json names "
-		               "(aggregate_sha256)"));
+		             "tally/aggregate.json is not the aggregate tally/result.json names "
+		             "(aggregate_sha256)");
 	else if ((*agg = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je)) == NULL)
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: line %d: %s"), "tally/aggregate.json",
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: line %d: %s", "tally/aggregate.json",
 		             je.line, je.text);
 	free(buf);
 	return e;
