@@ -36,6 +36,7 @@ typedef struct vshared {
 	const ballot_style *st;
 	const point *K;
 	const point_table *Kt;
+	const size_t *off; /* ballot_style_ct_offsets */
 	const tally_item *items;
 	size_t n;
 	atomic_size_t next;
@@ -73,14 +74,65 @@ static void worker_fail(vshared *sh, size_t i, qerr e, const char *why)
 	atomic_store(&sh->stop, 1);
 }
 
+/* R-6.2: add the selections of n verified ballots into agg.  encs[k] is
+ * ballot k's B-2 encoding (the style's length), its selection s's
+ * ciphertext at off[s] (ballot_style_ct_offsets), alpha then beta.  Per
+ * selection, the sums of the n alphas and of the n betas are made from
+ * their encodings with msm.c's arithmetic and one field inversion for all
+ * (point_sums_enc), then added to agg[s] (one elgamal_add per selection and
+ * batch instead of one per ballot, each an OpenSSL point addition). */
+static qerr add_batch(size_t nsel, const size_t *off, const uint8_t *const *encs, size_t n,
+                      elgamal_ct **agg)
+{
+	const uint8_t **ptrs = NULL;
+	size_t *end = NULL;
+	uint8_t(*out)[POINT_LEN] = NULL, *inf = NULL;
+	elgamal_ct *sum = NULL;
+	qerr e = Q_ERR_NOMEM;
+	if (n == 0 || nsel == 0)
+		return Q_OK;
+	if ((ptrs = malloc(2 * nsel * n * sizeof *ptrs)) == NULL ||
+	    (end = malloc(2 * nsel * sizeof *end)) == NULL ||
+	    (out = malloc(2 * nsel * sizeof *out)) == NULL || (inf = malloc(2 * nsel)) == NULL ||
+	    (sum = elgamal_ct_new()) == NULL)
+		goto out;
+	for (size_t s = 0; s < nsel; s++) {
+		const uint8_t **pa = ptrs + 2 * s * n, **pb = pa + n;
+		for (size_t k = 0; k < n; k++) {
+			pa[k] = encs[k] + off[s];
+			pb[k] = encs[k] + off[s] + POINT_LEN;
+		}
+		end[2 * s] = (2 * s + 1) * n;
+		end[2 * s + 1] = (2 * s + 2) * n;
+	}
+	if ((e = point_sums_enc(out, inf, ptrs, end, 2 * nsel)) != Q_OK)
+		goto out;
+	for (size_t s = 0; s < nsel && e == Q_OK; s++) {
+		if ((e = inf[2 * s] ? point_set_infinity(sum->a)
+		                    : point_decode(sum->a, out[2 * s], POINT_LEN)) != Q_OK ||
+		    (e = inf[2 * s + 1] ? point_set_infinity(sum->b)
+		                        : point_decode(sum->b, out[2 * s + 1], POINT_LEN)) != Q_OK)
+			break;
+		e = elgamal_add(agg[s], agg[s], sum);
+	}
+out:
+	elgamal_ct_free(sum);
+	free(inf);
+	free(out);
+	free(end);
+	free(ptrs);
+	return e;
+}
+
 /* Decode and verify items[0..n-1] in one batch (R-6.1, C-4.3.10) and add
- * the verified selections into agg (R-6.2).  A ballot that does not
+ * the verified selections into agg (R-6.2, add_batch; off: the style's
+ * ciphertext offsets).  A ballot that does not
  * decode or verify: *bad its index (the lowest), *bad_e and why (the
  * one-ballot message); then nothing is added.  Another failure (memory):
  * returned. */
 static qerr verify_batch(const ballot_style *st, const point *K, const point_table *Kt,
-                         const tally_item *items, size_t n, elgamal_ct **agg, size_t *bad,
-                         qerr *bad_e, char *why, size_t whylen)
+                         const size_t *off, const tally_item *items, size_t n, elgamal_ct **agg,
+                         size_t *bad, qerr *bad_e, char *why, size_t whylen)
 {
 	ballot *b[CHUNK] = {NULL};
 	const uint8_t *encs[CHUNK] = {NULL};
@@ -125,12 +177,7 @@ static qerr verify_batch(const ballot_style *st, const point *K, const point_tab
 		goto out;
 	}
 	/* add the verified selections into these sums */
-	for (size_t k = 0; e == Q_OK && k < nb; k++) {
-		size_t s = 0;
-		for (size_t c = 0; c < b[k]->ncontests && e == Q_OK; c++)
-			for (size_t o = 0; o < b[k]->contests[c].nsel && e == Q_OK; o++)
-				e = elgamal_add(agg[s], agg[s], b[k]->contests[c].sel[o].ct), s++;
-	}
+	e = add_batch(st->total_options, off, encs, nb, agg);
 out:
 	for (size_t k = 0; k < nb; k++)
 		ballot_free(b[k]);
@@ -148,8 +195,8 @@ static void *verify_worker(void *arg)
 			break;
 		size_t end = start + CHUNK < sh->n ? start + CHUNK : sh->n, bad = SIZE_MAX;
 		qerr be = Q_OK;
-		qerr e = verify_batch(sh->st, sh->K, sh->Kt, sh->items + start, end - start, w->agg,
-		                      &bad, &be, why, sizeof why);
+		qerr e = verify_batch(sh->st, sh->K, sh->Kt, sh->off, sh->items + start,
+		                      end - start, w->agg, &bad, &be, why, sizeof why);
 		if (e != Q_OK) {
 			w->e = e;
 			atomic_store(&sh->stop, 1);
@@ -190,6 +237,7 @@ qerr tally_verify_aggregate(const ballot_style *st, const point *K, const point_
 {
 	vshared sh;
 	vworker *w = NULL;
+	size_t *off = NULL;
 	unsigned started = 0;
 	size_t nsel = st->total_options;
 	qerr e = Q_OK;
@@ -206,13 +254,19 @@ qerr tally_verify_aggregate(const ballot_style *st, const point *K, const point_
 	sh.K = K;
 	sh.Kt = Kt;
 	sh.items = items;
+	if ((off = calloc(ballot_style_nct(st) + 1, sizeof *off)) == NULL)
+		return Q_ERR_NOMEM;
+	(void)ballot_style_ct_offsets(st, off);
+	sh.off = off;
 	sh.n = n;
 	sh.bad = SIZE_MAX;
 	atomic_init(&sh.next, 0);
 	atomic_init(&sh.done, 0);
 	atomic_init(&sh.stop, 0);
-	if (pthread_mutex_init(&sh.mu, NULL) != 0)
+	if (pthread_mutex_init(&sh.mu, NULL) != 0) {
+		free(off);
 		return Q_ERR_NOMEM;
+	}
 	if ((w = calloc(nthreads, sizeof *w)) == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;
@@ -267,6 +321,7 @@ out:
 		for (unsigned t = 0; t < nthreads; t++)
 			free_agg(w[t].agg, nsel);
 	free(w);
+	free(off);
 	pthread_mutex_destroy(&sh.mu);
 	return e;
 }
@@ -307,6 +362,7 @@ typedef struct vpool {
 	const ballot_style *st;
 	const point *K;
 	const point_table *Kt;
+	size_t *off; /* ballot_style_ct_offsets */
 	size_t nsel;
 } vpool;
 
@@ -331,8 +387,8 @@ static void *pool_worker(void *arg)
 		sl->state = SLOT_BUSY;
 		pthread_mutex_unlock(&vp->mu);
 		sl->why[0] = '\0';
-		sl->e = verify_batch(vp->st, vp->K, vp->Kt, sl->items, sl->n, vp->agg[t], &sl->bad,
-		                     &sl->bad_e, sl->why, sizeof sl->why);
+		sl->e = verify_batch(vp->st, vp->K, vp->Kt, vp->off, sl->items, sl->n, vp->agg[t],
+		                     &sl->bad, &sl->bad_e, sl->why, sizeof sl->why);
 		pthread_mutex_lock(&vp->mu);
 		sl->state = SLOT_DONE;
 		pthread_cond_broadcast(&vp->done);
@@ -366,6 +422,7 @@ static void pool_free(vpool *vp)
 		for (unsigned t = 0; t < vp->nthr; t++)
 			free_agg(vp->agg[t], vp->nsel);
 	free(vp->agg);
+	free(vp->off);
 	free(vp->werr);
 	free(vp->slots);
 	free(vp->th);
@@ -402,6 +459,9 @@ static qerr pool_new(vpool **out, const ballot_style *st, const point *K, const 
 	vp->K = K;
 	vp->Kt = Kt;
 	vp->nsel = st->total_options;
+	if ((vp->off = calloc(ballot_style_nct(st) + 1, sizeof *vp->off)) == NULL)
+		goto nomem;
+	(void)ballot_style_ct_offsets(st, vp->off);
 	vp->nthr = nthr;
 	vp->nslots = 2 * (size_t)nthr;
 	vp->bmax = bmax;
