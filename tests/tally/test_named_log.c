@@ -9,7 +9,8 @@
  * the tree re-computed and the record's log.root edited to match, none of
  * it re-signed -- is refused, naming the station and what failed (the log
  * does not verify; its root is not the signed one; the record is not the
- * one the tally counted, and its signature does not verify).  Before
+ * one the tally counted, and its signature does not verify); report also
+ * refuses an aggregate.json other than the one result.json names.  Before
  * session 8 combine and report re-read the entries without any of these
  * checks and announced the edited counts.
  */
@@ -285,5 +286,31 @@ Test(named_log, record_root_edited_without_signature_refused_by_combine_and_repo
 	cr_expect_eq(e, Q_ERR_SIGNATURE, "%s (%s)", qerr_str(e), msg);
 	cr_expect(strstr(msg, "station s1: the record's signature does not verify") != NULL, "%s",
 	          msg);
+	rec_free(el);
+}
+
+/* report counts the named votes of the records the aggregate names, and the
+ * aggregate must be the one result.json names (aggregate_sha256): an
+ * aggregate.json changed after combine is refused, naming both files. */
+Test(named_log, report_refuses_an_aggregate_other_than_the_results)
+{
+	char msg[1024] = "", p[1200];
+	rec_election *el = decrypted("ag");
+	cr_assert_eq(tally_combine(el, NULL, msg, sizeof msg), Q_OK, "%s", msg);
+	snprintf(p, sizeof p, "%s/tally/aggregate.json", el->dir);
+	size_t l;
+	char *a = test_read_file(p, &l);
+	cr_assert_not_null(a);
+	char *b = malloc(l + 2);
+	memcpy(b, a, l);
+	b[l] = '\n'; /* the same JSON, other bytes */
+	cr_assert_eq(test_write_file(p, b, l + 1), 0);
+	free(a);
+	free(b);
+	qerr e = tally_report(el, msg, sizeof msg);
+	cr_expect_eq(e, Q_ERR_CONSISTENCY, "report: %s (%s)", qerr_str(e), msg);
+	cr_expect(strstr(msg, "tally/aggregate.json is not the aggregate tally/result.json "
+	                      "names") != NULL,
+	          "%s", msg);
 	rec_free(el);
 }
