@@ -1796,8 +1796,11 @@ static qerr pass_init(tally_pass *p, const rec_election *el, const ballot_style 
 	}
 	if (nthr > 64)
 		nthr = 64;
-	/* the window: 2 x threads batches of up to CHUNK ballots */
-	size_t bmax = CHUNK;
+	/* the window: 2 x threads batches of up to CHUNK ballots, smaller
+	 * with many threads so the workers hold at most
+	 * TALLY_DECODED_BALLOTS decoded at once (not below 256) */
+	size_t bmax = TALLY_DECODED_BALLOTS / nthr;
+	bmax = bmax > CHUNK ? CHUNK : bmax < 256 ? 256 : bmax;
 	if (lim && lim->window) {
 		bmax = lim->window / (2 * (size_t)nthr);
 		bmax = bmax == 0 ? 1 : bmax > CHUNK ? CHUNK : bmax;

@@ -60,6 +60,11 @@
  * / 54 / 79 MB (each worker holds its batch decoded, ~20 MB at 1,024).
  * Session 7: 256 against 128, 261-277 against 279-307 us per ballot. */
 #define TALLY_BATCH_BALLOTS 1024
+/* The ballots all workers hold decoded at once: with more than 4 threads
+ * each batch is TALLY_DECODED_BALLOTS / threads ballots (at least 256), so
+ * memory does not grow by ~20 MB a thread (8 threads: 512, 16 and more:
+ * 256, as before session 8). */
+#define TALLY_DECODED_BALLOTS 4096
 
 /* One encoded ballot to verify (B-2 bytes, not owned). */
 typedef struct tally_item {
@@ -108,12 +113,11 @@ Q_MUST_CHECK qerr tally_build(const rec_election *el, const tally_opts *o, json_
                               size_t msgsz);
 /* Bounds of the pass over the station records (docs/spec/record.md
  * R-6.4): ballots read ahead and being verified (0: 2 x threads x
- * TALLY_BATCH_BALLOTS; the window is 2 x threads batches, each of
- * window / (2 x threads) ballots, 1 to TALLY_BATCH_BALLOTS, verified
- * by a worker while the record is read on), and the memory of each external sort (0: 4 MiB
- * for the cross-station sorts, 1 MiB for each station's log comparison).
- * Small values are for tests (many windows, many sorted runs); the result
- * and the messages do not depend on them. */
+ * TALLY_BATCH_BALLOTS, TALLY_DECODED_BALLOTS x 2 with more than 4 threads; the window is 2 x
+ * threads batches, each of window / (2 x threads) ballots, 1 to TALLY_BATCH_BALLOTS, verified by a
+ * worker while the record is read on), and the memory of each external sort (0: 4 MiB for the
+ * cross-station sorts, 1 MiB for each station's log comparison). Small values are for tests (many
+ * windows, many sorted runs); the result and the messages do not depend on them. */
 typedef struct tally_limits {
 	size_t window;
 	size_t sort_mem;
