@@ -36,6 +36,7 @@ typedef struct vshared {
 	const ballot_style *st;
 	const point *K;
 	const point_table *Kt;
+	const size_t *off; /* ballot_style_ct_offsets */
 	const tally_item *items;
 	size_t n;
 	atomic_size_t next;
@@ -56,8 +57,8 @@ typedef struct vworker {
 
 /* Ballots per batch verification (C-4.3.10): one multi-scalar
  * multiplication over all their proofs.  The bucket method (C-1.5) costs
- * less per point the more points it has: 256 five-selection ballots are
- * ~10,000 points (bench_msm, bench_tally). */
+ * less per point the more points it has: 1,024 five-selection ballots are
+ * ~41,000 points (bench_msm, bench_tally; count.h). */
 #define CHUNK TALLY_BATCH_BALLOTS
 
 /* Record ballot i as failing (the lowest index wins) and stop. */
@@ -73,14 +74,65 @@ static void worker_fail(vshared *sh, size_t i, qerr e, const char *why)
 	atomic_store(&sh->stop, 1);
 }
 
+/* R-6.2: add the selections of n verified ballots into agg.  encs[k] is
+ * ballot k's B-2 encoding (the style's length), its selection s's
+ * ciphertext at off[s] (ballot_style_ct_offsets), alpha then beta.  Per
+ * selection, the sums of the n alphas and of the n betas are made from
+ * their encodings with msm.c's arithmetic and one field inversion for all
+ * (point_sums_enc), then added to agg[s] (one elgamal_add per selection and
+ * batch instead of one per ballot, each an OpenSSL point addition). */
+static qerr add_batch(size_t nsel, const size_t *off, const uint8_t *const *encs, size_t n,
+                      elgamal_ct **agg)
+{
+	const uint8_t **ptrs = NULL;
+	size_t *end = NULL;
+	uint8_t(*out)[POINT_LEN] = NULL, *inf = NULL;
+	elgamal_ct *sum = NULL;
+	qerr e = Q_ERR_NOMEM;
+	if (n == 0 || nsel == 0)
+		return Q_OK;
+	if ((ptrs = malloc(2 * nsel * n * sizeof *ptrs)) == NULL ||
+	    (end = malloc(2 * nsel * sizeof *end)) == NULL ||
+	    (out = malloc(2 * nsel * sizeof *out)) == NULL || (inf = malloc(2 * nsel)) == NULL ||
+	    (sum = elgamal_ct_new()) == NULL)
+		goto out;
+	for (size_t s = 0; s < nsel; s++) {
+		const uint8_t **pa = ptrs + 2 * s * n, **pb = pa + n;
+		for (size_t k = 0; k < n; k++) {
+			pa[k] = encs[k] + off[s];
+			pb[k] = encs[k] + off[s] + POINT_LEN;
+		}
+		end[2 * s] = (2 * s + 1) * n;
+		end[2 * s + 1] = (2 * s + 2) * n;
+	}
+	if ((e = point_sums_enc(out, inf, ptrs, end, 2 * nsel)) != Q_OK)
+		goto out;
+	for (size_t s = 0; s < nsel && e == Q_OK; s++) {
+		if ((e = inf[2 * s] ? point_set_infinity(sum->a)
+		                    : point_decode(sum->a, out[2 * s], POINT_LEN)) != Q_OK ||
+		    (e = inf[2 * s + 1] ? point_set_infinity(sum->b)
+		                        : point_decode(sum->b, out[2 * s + 1], POINT_LEN)) != Q_OK)
+			break;
+		e = elgamal_add(agg[s], agg[s], sum);
+	}
+out:
+	elgamal_ct_free(sum);
+	free(inf);
+	free(out);
+	free(end);
+	free(ptrs);
+	return e;
+}
+
 /* Decode and verify items[0..n-1] in one batch (R-6.1, C-4.3.10) and add
- * the verified selections into agg (R-6.2).  A ballot that does not
+ * the verified selections into agg (R-6.2, add_batch; off: the style's
+ * ciphertext offsets).  A ballot that does not
  * decode or verify: *bad its index (the lowest), *bad_e and why (the
  * one-ballot message); then nothing is added.  Another failure (memory):
  * returned. */
 static qerr verify_batch(const ballot_style *st, const point *K, const point_table *Kt,
-                         const tally_item *items, size_t n, elgamal_ct **agg, size_t *bad,
-                         qerr *bad_e, char *why, size_t whylen)
+                         const size_t *off, const tally_item *items, size_t n, elgamal_ct **agg,
+                         size_t *bad, qerr *bad_e, char *why, size_t whylen)
 {
 	ballot *b[CHUNK] = {NULL};
 	const uint8_t *encs[CHUNK] = {NULL};
@@ -125,12 +177,7 @@ static qerr verify_batch(const ballot_style *st, const point *K, const point_tab
 		goto out;
 	}
 	/* add the verified selections into these sums */
-	for (size_t k = 0; e == Q_OK && k < nb; k++) {
-		size_t s = 0;
-		for (size_t c = 0; c < b[k]->ncontests && e == Q_OK; c++)
-			for (size_t o = 0; o < b[k]->contests[c].nsel && e == Q_OK; o++)
-				e = elgamal_add(agg[s], agg[s], b[k]->contests[c].sel[o].ct), s++;
-	}
+	e = add_batch(st->total_options, off, encs, nb, agg);
 out:
 	for (size_t k = 0; k < nb; k++)
 		ballot_free(b[k]);
@@ -148,8 +195,8 @@ static void *verify_worker(void *arg)
 			break;
 		size_t end = start + CHUNK < sh->n ? start + CHUNK : sh->n, bad = SIZE_MAX;
 		qerr be = Q_OK;
-		qerr e = verify_batch(sh->st, sh->K, sh->Kt, sh->items + start, end - start, w->agg,
-		                      &bad, &be, why, sizeof why);
+		qerr e = verify_batch(sh->st, sh->K, sh->Kt, sh->off, sh->items + start,
+		                      end - start, w->agg, &bad, &be, why, sizeof why);
 		if (e != Q_OK) {
 			w->e = e;
 			atomic_store(&sh->stop, 1);
@@ -190,6 +237,7 @@ qerr tally_verify_aggregate(const ballot_style *st, const point *K, const point_
 {
 	vshared sh;
 	vworker *w = NULL;
+	size_t *off = NULL;
 	unsigned started = 0;
 	size_t nsel = st->total_options;
 	qerr e = Q_OK;
@@ -206,13 +254,19 @@ qerr tally_verify_aggregate(const ballot_style *st, const point *K, const point_
 	sh.K = K;
 	sh.Kt = Kt;
 	sh.items = items;
+	if ((off = calloc(ballot_style_nct(st) + 1, sizeof *off)) == NULL)
+		return Q_ERR_NOMEM;
+	(void)ballot_style_ct_offsets(st, off);
+	sh.off = off;
 	sh.n = n;
 	sh.bad = SIZE_MAX;
 	atomic_init(&sh.next, 0);
 	atomic_init(&sh.done, 0);
 	atomic_init(&sh.stop, 0);
-	if (pthread_mutex_init(&sh.mu, NULL) != 0)
+	if (pthread_mutex_init(&sh.mu, NULL) != 0) {
+		free(off);
 		return Q_ERR_NOMEM;
+	}
 	if ((w = calloc(nthreads, sizeof *w)) == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;
@@ -267,6 +321,7 @@ out:
 		for (unsigned t = 0; t < nthreads; t++)
 			free_agg(w[t].agg, nsel);
 	free(w);
+	free(off);
 	pthread_mutex_destroy(&sh.mu);
 	return e;
 }
@@ -307,6 +362,7 @@ typedef struct vpool {
 	const ballot_style *st;
 	const point *K;
 	const point_table *Kt;
+	size_t *off; /* ballot_style_ct_offsets */
 	size_t nsel;
 } vpool;
 
@@ -331,8 +387,8 @@ static void *pool_worker(void *arg)
 		sl->state = SLOT_BUSY;
 		pthread_mutex_unlock(&vp->mu);
 		sl->why[0] = '\0';
-		sl->e = verify_batch(vp->st, vp->K, vp->Kt, sl->items, sl->n, vp->agg[t], &sl->bad,
-		                     &sl->bad_e, sl->why, sizeof sl->why);
+		sl->e = verify_batch(vp->st, vp->K, vp->Kt, vp->off, sl->items, sl->n, vp->agg[t],
+		                     &sl->bad, &sl->bad_e, sl->why, sizeof sl->why);
 		pthread_mutex_lock(&vp->mu);
 		sl->state = SLOT_DONE;
 		pthread_cond_broadcast(&vp->done);
@@ -366,6 +422,7 @@ static void pool_free(vpool *vp)
 		for (unsigned t = 0; t < vp->nthr; t++)
 			free_agg(vp->agg[t], vp->nsel);
 	free(vp->agg);
+	free(vp->off);
 	free(vp->werr);
 	free(vp->slots);
 	free(vp->th);
@@ -402,6 +459,9 @@ static qerr pool_new(vpool **out, const ballot_style *st, const point *K, const 
 	vp->K = K;
 	vp->Kt = Kt;
 	vp->nsel = st->total_options;
+	if ((vp->off = calloc(ballot_style_nct(st) + 1, sizeof *vp->off)) == NULL)
+		goto nomem;
+	(void)ballot_style_ct_offsets(st, vp->off);
 	vp->nthr = nthr;
 	vp->nslots = 2 * (size_t)nthr;
 	vp->bmax = bmax;
@@ -703,22 +763,178 @@ static qerr log_reader_entry(void *ctx, uint64_t i, const uint8_t *buf, size_t l
 	return Q_OK;
 }
 
+/* ---- what binds a station's entries to its key (R-5 (1), (2), (5), (7)):
+ * the tally's checks, also made by combine and report before they count
+ * the named votes of the logs (tally_station_verify) ---- */
+
+/* stations/<sid>/station-record.json.sig: the base64 Ed25519 signature
+ * (an optional final newline). */
+static qerr station_sig_read(const rec_election *el, const char *sid, const char *what,
+                             uint8_t sig[SIG_LEN], char *msg, size_t msgsz)
+{
+	char path[REC_PATH_MAX];
+	uint8_t *sb = NULL, dec[SIG_LEN + 4];
+	size_t slen = 0, siglen = 0;
+	qerr e;
+	if ((e = rec_path(path, sizeof path, el->dir, "stations/%s/station-record.json.sig",
+	                  sid)) != Q_OK ||
+	    (e = rec_read_file(path, 1024, &sb, &slen, msg, msgsz)) != Q_OK)
+		return e;
+	while (slen > 0 && (sb[slen - 1] == '\n' || sb[slen - 1] == '\r'))
+		slen--;
+	if (slen > 96 || b64_decode(dec, &siglen, (const char *)sb, slen) != Q_OK ||
+	    siglen != SIG_LEN)
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s.sig: not a base64 Ed25519 signature"),
+		             what);
+	else
+		memcpy(sig, dec, SIG_LEN);
+	free(sb);
+	return e;
+}
+
+/* R-5 (1), (2): the record's log.vkey (into t->vk), the registered key
+ * if the officer registered one, and the signature over the record's
+ * SHA-256 rhash (P-7.2). */
+static qerr station_key_check(const rec_election *el, const char *sid, const char *what,
+                              const json_t *rec, const uint8_t rhash[SHA256_LEN],
+                              const uint8_t sig[SIG_LEN], tally_station_trust *t, char *msg,
+                              size_t msgsz)
+{
+	const json_t *v = json_object_get(json_object_get(rec, "log"), "vkey");
+	uint8_t *kb = NULL;
+	size_t kl;
+	note_verifier reg;
+	char kp[REC_PATH_MAX];
+	uint8_t m[SREC_SIG_MSG_LEN];
+	qerr e;
+	if (!json_is_string(v) ||
+	    note_verifier_parse(&t->vk, json_string_value(v), json_string_length(v)) != Q_OK ||
+	    t->vk.alg != NOTE_ALG_ED25519)
+		return rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: log.vkey is not a verifier key"),
+		                what);
+	/* R-5 (1): a registered station key, if the officer registered one */
+	if ((e = rec_path(kp, sizeof kp, el->dir, "stations/%s/vkey", sid)) != Q_OK)
+		return e;
+	e = rec_read_file(kp, 4096, &kb, &kl, NULL, 0);
+	if (e == Q_OK) {
+		e = note_verifier_parse(&reg, (const char *)kb, kl);
+		free(kb);
+		if (e != Q_OK || memcmp(reg.pk, t->vk.pk, SIG_PUBLIC_LEN) != 0)
+			return rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
+			                _("station %s: the record is signed by a key other than "
+			                  "the registered one (stations/%s/vkey)"),
+			                sid, sid);
+	} else if (e != Q_ERR_NOTFOUND) {
+		return rec_fail(e, msg, msgsz, _("stations/%s/vkey cannot be read"), sid);
+	}
+	/* R-5 (2): Ed25519 over tag || SHA-256(record bytes) (P-7.2) */
+	memcpy(m, SREC_SIG_TAG, SREC_SIG_TAG_LEN);
+	memcpy(m + SREC_SIG_TAG_LEN, rhash, SHA256_LEN);
+	if (sig_verify(t->vk.pk, m, sizeof m, sig) != Q_OK)
+		return rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
+		                _("station %s: the record's signature does not verify (tampered "
+		                  "record or wrong key)"),
+		                sid);
+	return Q_OK;
+}
+
+/* R-5 (5): log.checkpoint is signed by t->vk and its size and root are
+ * log.size and log.root (into t->size, t->root). */
+static qerr station_checkpoint_check(const char *sid, const char *what, const json_t *rec,
+                                     tally_station_trust *t, char *msg, size_t msgsz)
+{
+	const json_t *lg = json_object_get(rec, "log"), *v = json_object_get(lg, "checkpoint");
+	checkpoint cp;
+	qerr e;
+	if ((e = rec_json_u64(lg, "size", UINT64_MAX >> 1, &t->size, what, msg, msgsz)) != Q_OK ||
+	    (e = hex_field(lg, "root", t->root, sizeof t->root, what, msg, msgsz)) != Q_OK)
+		return e;
+	if (!json_is_string(v) ||
+	    checkpoint_open(&cp, json_string_value(v), json_string_length(v), &t->vk) != Q_OK ||
+	    cp.size != t->size || memcmp(cp.root, t->root, 32) != 0)
+		return rec_fail(
+		    Q_ERR_SIGNATURE, msg, msgsz,
+		    _("station %s: the record's checkpoint is not signed by the station "
+		      "or does not match log.size/log.root"),
+		    sid);
+	return Q_OK;
+}
+
+/* R-5 (7), the part that binds the log's entries to the signed record:
+ * stations/<sid>/log opened, its key t->vk, verified (A-3.5) in one read
+ * that hands each of its first t->size entries to visit once its hash
+ * matched its leaf, and its root at t->size t->root.  If *stop (the
+ * visitor's fatal fault, may be NULL) is set after the read it is
+ * returned, msg untouched.  *lgp (may be NULL) keeps the open log for the
+ * caller's further checks (log_close). */
+static qerr station_log_check(const rec_election *el, const char *sid, const tally_station_trust *t,
+                              log_visit_fn visit, void *ctx, const qerr *stop, audit_log **lgp,
+                              char *msg, size_t msgsz)
+{
+	char path[REC_PATH_MAX], lmsg[LOG_MSG_MAX];
+	audit_log *lg = NULL;
+	const note_verifier *lvk;
+	merkle_hash r;
+	struct stat kst;
+	qerr e;
+	if (lgp != NULL)
+		*lgp = NULL;
+	if ((e = rec_path(path, sizeof path, el->dir, "stations/%s/log/key", sid)) != Q_OK)
+		return e;
+	if (lstat(path, &kst) == 0)
+		fprintf(stderr,
+		        _("warning: %s is the station's private signing key: remove it from "
+		          "the election record before publishing\n"),
+		        path);
+	if ((e = rec_path(path, sizeof path, el->dir, "stations/%s/log", sid)) != Q_OK)
+		return e;
+	if ((e = log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg)) != Q_OK)
+		return rec_fail(e, msg, msgsz, _("station %s: its log cannot be opened: %s"), sid,
+		                lmsg);
+	lvk = log_vkey(lg);
+	if (memcmp(lvk->pk, t->vk.pk, SIG_PUBLIC_LEN) != 0 || strcmp(lvk->name, t->vk.name) != 0) {
+		e = rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
+		             _("station %s: the log's key is not the key that signed the record"),
+		             sid);
+		goto out;
+	}
+	e = log_verify_visit(lg, t->size, visit, ctx, NULL, NULL);
+	if (stop != NULL && *stop != Q_OK) {
+		e = *stop;
+		goto out;
+	}
+	if (e != Q_OK) {
+		e = rec_fail(e, msg, msgsz, _("station %s: its log does not verify: %s"), sid,
+		             log_error(lg));
+		goto out;
+	}
+	if (t->size > log_size(lg) || log_root(lg, t->size, r) != Q_OK ||
+	    memcmp(r, t->root, 32) != 0) {
+		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+		             _("station %s: the record's log size/root do not match its log"), sid);
+		goto out;
+	}
+	e = Q_OK;
+out:
+	if (e == Q_OK && lgp != NULL)
+		*lgp = lg;
+	else
+		log_close(lg);
+	return e;
+}
+
 /* R-5 (7): the station log, read once (log_verify_visit): verified
  * (A-3.5) while its ballot-cast entries go into logcodes beside the
  * record's and its named-vote entries (V-7.1) are checked against
  * checked_in (the first fault kept in p->named_e).  In the order of
  * R-5: the log's own faults, its size and root against the record's,
  * then the first fault among its entries. */
-static qerr check_station_log(tally_pass *p, const char *sid, const note_verifier *vk,
-                              uint64_t size, const uint8_t root[32], uint64_t close_index,
-                              station_data *sd, alphasort *logcodes, const json_t *checked_in,
-                              char *msg, size_t msgsz)
+static qerr check_station_log(tally_pass *p, const char *sid, const tally_station_trust *t,
+                              uint64_t close_index, station_data *sd, alphasort *logcodes,
+                              const json_t *checked_in, char *msg, size_t msgsz)
 {
-	const rec_election *el = p->el;
-	char path[REC_PATH_MAX], lmsg[LOG_MSG_MAX];
+	uint64_t size = t->size;
 	audit_log *lg = NULL;
-	merkle_hash r;
-	const note_verifier *lvk;
 	log_match lm;
 	log_reader rd;
 	qerr e;
@@ -731,44 +947,13 @@ static qerr check_station_log(tally_pass *p, const char *sid, const note_verifie
 	rd.logcodes = logcodes;
 	rd.checked_in = checked_in;
 	rd.tl = strlen(TALLY_ENTRY_CAST);
-	if ((e = rec_path(path, sizeof path, el->dir, "stations/%s/log", sid)) != Q_OK)
-		return e;
-	{
-		char kp[REC_PATH_MAX];
-		struct stat kst;
-		if (rec_path(kp, sizeof kp, el->dir, "stations/%s/log/key", sid) == Q_OK &&
-		    lstat(kp, &kst) == 0)
-			fprintf(
-			    stderr,
-			    _("warning: %s is the station's private signing key: remove it from "
-			      "the election record before publishing\n"),
-			    kp);
-	}
-	if ((e = log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg)) != Q_OK)
-		return rec_fail(e, msg, msgsz, _("station %s: its log cannot be opened: %s"), sid,
-		                lmsg);
-	lvk = log_vkey(lg);
-	if (memcmp(lvk->pk, vk->pk, SIG_PUBLIC_LEN) != 0 || strcmp(lvk->name, vk->name) != 0) {
-		e = rec_fail(Q_ERR_SIGNATURE, msg, msgsz,
-		             _("station %s: the log's key is not the key that signed the record"),
-		             sid);
-		goto out;
-	}
-	e = log_verify_visit(lg, size, log_reader_entry, &rd, NULL, NULL);
+	e = station_log_check(p->el, sid, t, log_reader_entry, &rd, &rd.fatal, &lg, msg, msgsz);
 	if (rd.fatal != Q_OK) {
 		e = rd.fatal == Q_ERR_NOMEM ? rd.fatal : sort_fail(rd.fatal, msg, msgsz);
 		goto out;
 	}
-	if (e != Q_OK) {
-		e = rec_fail(e, msg, msgsz, _("station %s: its log does not verify: %s"), sid,
-		             log_error(lg));
+	if (e != Q_OK)
 		goto out;
-	}
-	if (size > log_size(lg) || log_root(lg, size, r) != Q_OK || memcmp(r, root, 32) != 0) {
-		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
-		             _("station %s: the record's log size/root do not match its log"), sid);
-		goto out;
-	}
 	if (rd.fault != Q_OK) {
 		e = rec_fail(rd.fault, msg, msgsz, "%s", rd.fmsg);
 		goto out;
@@ -997,14 +1182,13 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 {
 	const rec_election *el = p->el;
 	char path[REC_PATH_MAX], what[128], why[300];
-	uint8_t *sb = NULL, sig[SIG_LEN + 4], mh[SHA256_LEN], bh[SHA256_LEN], root[32];
-	size_t slen, siglen = 0, nb = 0;
+	uint8_t sig[SIG_LEN], mh[SHA256_LEN], bh[SHA256_LEN];
+	size_t nb = 0;
 	srec_stream *rs = NULL;
 	json_t *j = NULL;
 	const json_t *v, *lg, *counts, *arr;
-	note_verifier vk;
-	checkpoint cp;
-	uint64_t lsize, close_index, est;
+	tally_station_trust tr;
+	uint64_t close_index, est;
 	station_scan sc;
 	struct stat rst;
 	char label[160];
@@ -1035,17 +1219,8 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 		e = rec_fail(e, msg, msgsz, "%s", why);
 		goto out;
 	}
-	if ((e = rec_path(path, sizeof path, el->dir, "%s.sig", what)) != Q_OK ||
-	    (e = rec_read_file(path, 1024, &sb, &slen, msg, msgsz)) != Q_OK)
+	if ((e = station_sig_read(el, sid, what, sig, msg, msgsz)) != Q_OK)
 		goto out;
-	while (slen > 0 && (sb[slen - 1] == '\n' || sb[slen - 1] == '\r'))
-		slen--;
-	if (slen > 96 || b64_decode(sig, &siglen, (const char *)sb, slen) != Q_OK ||
-	    siglen != SIG_LEN) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s.sig: not a base64 Ed25519 signature"),
-		             what);
-		goto out;
-	}
 	if ((sc.logcodes = alphasort_new(p->sort_mem ? p->sort_mem : LOG_SORT_MEM, 1)) == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;
@@ -1134,56 +1309,11 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 		e = rec_fail(e, msg, msgsz, _("station %s: %s: %s"), sid, what, why);
 		goto out;
 	}
-	lg = json_object_get(j, "log");
-	v = json_object_get(lg, "vkey");
-	if (!json_is_string(v) ||
-	    note_verifier_parse(&vk, json_string_value(v), json_string_length(v)) != Q_OK ||
-	    vk.alg != NOTE_ALG_ED25519) {
-		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, _("%s: log.vkey is not a verifier key"),
-		             what);
+	/* R-5 (1), (2): the station's key and the record's signature */
+	if ((e = station_key_check(el, sid, what, j, sd->record_hash, sig, &tr, msg, msgsz)) !=
+	    Q_OK)
 		goto out;
-	}
-	/* R-5 (1): a registered station key, if the officer registered one */
-	{
-		uint8_t *kb = NULL;
-		size_t kl;
-		note_verifier reg;
-		char kp[REC_PATH_MAX];
-		if ((e = rec_path(kp, sizeof kp, el->dir, "stations/%s/vkey", sid)) != Q_OK)
-			goto out;
-		e = rec_read_file(kp, 4096, &kb, &kl, NULL, 0);
-		if (e == Q_OK) {
-			e = note_verifier_parse(&reg, (const char *)kb, kl);
-			free(kb);
-			if (e != Q_OK || memcmp(reg.pk, vk.pk, SIG_PUBLIC_LEN) != 0) {
-				e = rec_fail(
-				    Q_ERR_SIGNATURE, msg, msgsz,
-				    _("station %s: the record is signed by a key other than "
-				      "the registered one (stations/%s/vkey)"),
-				    sid, sid);
-				goto out;
-			}
-		} else if (e != Q_ERR_NOTFOUND) {
-			e = rec_fail(e, msg, msgsz, _("stations/%s/vkey cannot be read"), sid);
-			goto out;
-		}
-	}
-	/* R-5 (2): Ed25519 over tag || SHA-256(record bytes) (P-7.2) */
-	{
-		uint8_t m[SREC_SIG_MSG_LEN];
-		/* the record's SHA-256, from the one read (P-7.2) */
-		memcpy(m, SREC_SIG_TAG, SREC_SIG_TAG_LEN);
-		memcpy(m + SREC_SIG_TAG_LEN, sd->record_hash, SHA256_LEN);
-		e = sig_verify(vk.pk, m, sizeof m, sig);
-		if (e != Q_OK) {
-			e = rec_fail(
-			    Q_ERR_SIGNATURE, msg, msgsz,
-			    _("station %s: the record's signature does not verify (tampered "
-			      "record or wrong key)"),
-			    sid);
-			goto out;
-		}
-	}
+	lg = json_object_get(j, "log");
 	/* R-5 (3): this election */
 	v = json_object_get(j, "station");
 	if (!json_is_string(v) || strcmp(json_string_value(v), sid) != 0) {
@@ -1217,13 +1347,13 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 		if ((e = srec_origin(origin, sizeof origin, el->manifest->id, sid)) != Q_OK)
 			goto out;
 		if (!json_is_string(v) || strcmp(json_string_value(v), origin) != 0 ||
-		    strcmp(vk.name, origin) != 0) {
+		    strcmp(tr.vk.name, origin) != 0) {
 			e = rec_fail(
 			    Q_ERR_CONSISTENCY, msg, msgsz,
 			    _("station %s: %s: log.origin \"%.80s\" or the name of log.vkey "
 			      "\"%.80s\" is not \"%.100s\" (A-5.2)"),
-			    sid, what, json_is_string(v) ? json_string_value(v) : "(none)", vk.name,
-			    origin);
+			    sid, what, json_is_string(v) ? json_string_value(v) : "(none)",
+			    tr.vk.name, origin);
 			goto out;
 		}
 	}
@@ -1279,20 +1409,8 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 		}
 	}
 	/* R-5 (5): the checkpoint */
-	v = json_object_get(lg, "checkpoint");
-	if ((e = rec_json_u64(lg, "size", UINT64_MAX >> 1, &lsize, what, msg, msgsz)) != Q_OK ||
-	    (e = hex_field(lg, "root", root, sizeof root, what, msg, msgsz)) != Q_OK)
+	if ((e = station_checkpoint_check(sid, what, j, &tr, msg, msgsz)) != Q_OK)
 		goto out;
-	if (!json_is_string(v) ||
-	    checkpoint_open(&cp, json_string_value(v), json_string_length(v), &vk) != Q_OK ||
-	    cp.size != lsize || memcmp(cp.root, root, 32) != 0) {
-		e = rec_fail(
-		    Q_ERR_SIGNATURE, msg, msgsz,
-		    _("station %s: the record's checkpoint is not signed by the station or "
-		      "does not match log.size/log.root"),
-		    sid);
-		goto out;
-	}
 	/* P-7.1, the ballots' entries: the first fault found as they were
 	 * read, an order fault before an entry's */
 	if (sc.bad_order != SIZE_MAX) {
@@ -1340,8 +1458,8 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 		goto out;
 	if (rec_json_u64(lg, "close_index", UINT64_MAX >> 1, &close_index, what, NULL, 0) != Q_OK)
 		close_index = UINT64_MAX;
-	if ((e = check_station_log(p, sid, &vk, lsize, root, close_index, sd, sc.logcodes,
-	                           sd->checked_in, msg, msgsz)) != Q_OK)
+	if ((e = check_station_log(p, sid, &tr, close_index, sd, sc.logcodes, sd->checked_in, msg,
+	                           msgsz)) != Q_OK)
 		goto out;
 	/* R-6.1: the ballots' proofs, after the record and its log (the
 	 * workers verified the last batches meanwhile) */
@@ -1368,7 +1486,6 @@ out:
 	alphasort_free(sc.logcodes);
 	srec_stream_free(rs);
 	json_decref(j);
-	free(sb);
 	return e;
 }
 
@@ -1570,7 +1687,7 @@ static qerr check_alphas(tally_pass *p, const station_data *sds, size_t ns, char
 	}
 }
 
-static qerr record_rest(const char *path, json_t **out, char *msg, size_t msgsz);
+static qerr record_rest(const char *path, json_t **out, uint8_t *sha, char *msg, size_t msgsz);
 
 /* The first roll id the merge finds twice (in SHA-256 order). */
 static void rollid_twice(void *ctx, const alphasort_item *first, const alphasort_item *later)
@@ -1605,7 +1722,7 @@ static qerr check_checked_in_cross(tally_pass *p, const station_data *sds, size_
 		return Q_ERR_STATE; /* not reached: refs are (station, index) */
 	if ((e = rec_path(path, sizeof path, p->el->dir, "stations/%s/station-record.json",
 	                  sds[a].id)) != Q_OK ||
-	    (e = record_rest(path, &j, msg, msgsz)) != Q_OK)
+	    (e = record_rest(path, &j, NULL, msg, msgsz)) != Q_OK)
 		return e;
 	const json_t *id = json_array_get(json_object_get(j, "checked_in"), i);
 	e = rec_fail(Q_ERR_EXISTS, msg, msgsz,
@@ -1679,8 +1796,11 @@ static qerr pass_init(tally_pass *p, const rec_election *el, const ballot_style 
 	}
 	if (nthr > 64)
 		nthr = 64;
-	/* the window: 2 x threads batches of up to CHUNK ballots */
-	size_t bmax = CHUNK;
+	/* the window: 2 x threads batches of up to CHUNK ballots, smaller
+	 * with many threads so the workers hold at most
+	 * TALLY_DECODED_BALLOTS decoded at once (not below 256) */
+	size_t bmax = TALLY_DECODED_BALLOTS / nthr;
+	bmax = bmax > CHUNK ? CHUNK : bmax < 256 ? 256 : bmax;
 	if (lim && lim->window) {
 		bmax = lim->window / (2 * (size_t)nthr);
 		bmax = bmax == 0 ? 1 : bmax > CHUNK ? CHUNK : bmax;
@@ -1966,8 +2086,9 @@ static int manifest_has_named(const elec_manifest *m)
 
 /* The members of the station record at path other than "ballots",
  * its ballots only skipped (election/srec_stream.h): memory bounded
- * whatever the number of ballots. */
-static qerr record_rest(const char *path, json_t **out, char *msg, size_t msgsz)
+ * whatever the number of ballots; sha (may be NULL) the SHA-256 of its
+ * bytes. */
+static qerr record_rest(const char *path, json_t **out, uint8_t *sha, char *msg, size_t msgsz)
 {
 	srec_stream *rs = NULL;
 	char why[300];
@@ -1979,71 +2100,125 @@ static qerr record_rest(const char *path, json_t **out, char *msg, size_t msgsz)
 	while (e == Q_OK && !end)
 		e = srec_stream_skip(rs, &end, why, sizeof why);
 	if (e == Q_OK)
-		e = srec_stream_finish(rs, out, NULL, NULL, why, sizeof why);
+		e = srec_stream_finish(rs, out, sha, NULL, why, sizeof why);
 	srec_stream_free(rs);
 	if (e != Q_OK && e != Q_ERR_NOMEM)
 		e = rec_fail(e, msg, msgsz, "%s: %s", path, why);
 	return e;
 }
 
-/* The named-vote entries of station sid's log, up to its record's
- * log.size, checked against its checked_in list (named_tally_add). */
-static qerr named_station(const rec_election *el, const char *sid, named_tally *nt, char *msg,
-                          size_t msgsz)
+qerr tally_station_verify(const rec_election *el, const char *sid, const uint8_t *tallied_sha256,
+                          log_visit_fn visit, void *ctx, json_t **rec, char *msg, size_t msgsz)
 {
-	char path[REC_PATH_MAX], lmsg[LOG_MSG_MAX], why[400];
+	char path[REC_PATH_MAX], what[128];
+	uint8_t rh[SHA256_LEN], sig[SIG_LEN];
+	tally_station_trust tr;
 	json_t *j = NULL;
-	audit_log *lg = NULL;
-	uint8_t *buf = NULL;
-	uint64_t size = 0;
-	size_t tl = strlen(NAMED_ENTRY_TAG);
 	qerr e;
-	if ((e = rec_path(path, sizeof path, el->dir, "stations/%s/station-record.json", sid)) !=
-	        Q_OK ||
-	    (e = record_rest(path, &j, msg, msgsz)) != Q_OK)
+	if (rec != NULL)
+		*rec = NULL;
+	snprintf(what, sizeof what, "stations/%s/station-record.json", sid);
+	if ((e = rec_path(path, sizeof path, el->dir, "%s", what)) != Q_OK ||
+	    (e = record_rest(path, &j, rh, msg, msgsz)) != Q_OK)
 		return e;
-	if ((e = rec_json_u64(json_object_get(j, "log"), "size", UINT64_MAX >> 1, &size, path, msg,
-	                      msgsz)) != Q_OK)
-		goto out;
-	if ((e = rec_path(path, sizeof path, el->dir, "stations/%s/log", sid)) != Q_OK)
-		goto out;
-	if ((e = log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg)) != Q_OK) {
-		e = rec_fail(e, msg, msgsz, "station %s: its log cannot be opened: %s", sid, lmsg);
+	if (rec != NULL) /* before the log is read: visit may look at it */
+		*rec = json_incref(j);
+	/* the record the tally counted */
+	if (tallied_sha256 != NULL && memcmp(rh, tallied_sha256, SHA256_LEN) != 0) {
+		char h1[2 * SHA256_LEN + 1], h2[2 * SHA256_LEN + 1];
+		hex_encode(h1, rh, SHA256_LEN);
+		hex_encode(h2, tallied_sha256, SHA256_LEN);
+		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+		             _("station %s: %s (SHA-256 %s) is not the record the tally counted "
+		               "(record_sha256 %s in tally/aggregate.json)"),
+		             sid, what, h1, h2);
 		goto out;
 	}
-	if ((buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL) {
-		e = Q_ERR_NOMEM;
+	if ((e = station_sig_read(el, sid, what, sig, msg, msgsz)) != Q_OK ||
+	    (e = station_key_check(el, sid, what, j, rh, sig, &tr, msg, msgsz)) != Q_OK ||
+	    (e = station_checkpoint_check(sid, what, j, &tr, msg, msgsz)) != Q_OK)
 		goto out;
-	}
-	for (uint64_t i = 0; i < size; i++) {
-		size_t len;
-		if ((e = log_read_entry(lg, i, buf, &len)) != Q_OK) {
-			e = rec_fail(e, msg, msgsz, "station %s: log entry %llu: %s", sid,
-			             (unsigned long long)i, log_error(lg));
-			goto out;
-		}
-		if (len <= tl || memcmp(buf, NAMED_ENTRY_TAG, tl) != 0 || buf[tl] != '\n')
-			continue;
-		if ((e = named_tally_add(nt, el->manifest, sid, i, json_object_get(j, "checked_in"),
-		                         buf + tl + 1, len - tl - 1, why, sizeof why)) != Q_OK) {
-			e = rec_fail(e, msg, msgsz, "%s (V-7.1)", why);
-			goto out;
-		}
-	}
-	e = Q_OK;
+	e = station_log_check(el, sid, &tr, visit, ctx, NULL, NULL, msg, msgsz);
 out:
-	free(buf);
-	log_close(lg);
 	json_decref(j);
 	return e;
 }
 
-qerr tally_named_collect(const rec_election *el, named_tally *nt, char *msg, size_t msgsz)
+/* The named-vote entries of one station's log as the verifying read
+ * hands them over: checked against its checked_in list
+ * (named_tally_add); the first fault kept, reported once the log
+ * verified. */
+typedef struct named_reader {
+	const rec_election *el;
+	const char *sid;
+	named_tally *nt;
+	json_t *rec; /* the record's members, set before the log is read */
+	size_t tl;
+	qerr fault;
+	char why[400];
+} named_reader;
+
+static qerr named_reader_entry(void *ctx, uint64_t i, const uint8_t *buf, size_t len)
+{
+	named_reader *r = ctx;
+	if (r->fault != Q_OK || len <= r->tl || memcmp(buf, NAMED_ENTRY_TAG, r->tl) != 0 ||
+	    buf[r->tl] != '\n')
+		return Q_OK;
+	r->fault = named_tally_add(r->nt, r->el->manifest, r->sid, i,
+	                           json_object_get(r->rec, "checked_in"), buf + r->tl + 1,
+	                           len - r->tl - 1, r->why, sizeof r->why);
+	return Q_OK;
+}
+
+/* The record_sha256 tallied for station sid (aggregate.json "stations"),
+ * or Q_ERR_CONSISTENCY if it lists none. */
+static qerr tallied_hash(const json_t *tallied, const char *sid, uint8_t h[SHA256_LEN], char *msg,
+                         size_t msgsz)
+{
+	size_t i;
+	const json_t *st;
+	json_array_foreach(tallied, i, st)
+	{
+		const json_t *id = json_object_get(st, "id");
+		if (json_is_string(id) && strcmp(json_string_value(id), sid) == 0)
+			return rec_json_hex(st, "record_sha256", h, SHA256_LEN,
+			                    "tally/aggregate.json", msg, msgsz);
+	}
+	return rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+	                _("station %s is not among the stations of tally/aggregate.json"), sid);
+}
+
+/* The named-vote entries of station sid's log, up to its record's
+ * log.size, checked against its checked_in list (named_tally_add), in
+ * the read that verifies the log (tally_station_verify). */
+static qerr named_station(const rec_election *el, const json_t *tallied, const char *sid,
+                          named_tally *nt, char *msg, size_t msgsz)
+{
+	named_reader rd;
+	uint8_t th[SHA256_LEN];
+	qerr e;
+	memset(&rd, 0, sizeof rd);
+	rd.el = el;
+	rd.sid = sid;
+	rd.nt = nt;
+	rd.tl = strlen(NAMED_ENTRY_TAG);
+	if (tallied != NULL && (e = tallied_hash(tallied, sid, th, msg, msgsz)) != Q_OK)
+		return e;
+	e = tally_station_verify(el, sid, tallied != NULL ? th : NULL, named_reader_entry, &rd,
+	                         &rd.rec, msg, msgsz);
+	if (e == Q_OK && rd.fault != Q_OK)
+		e = rec_fail(rd.fault, msg, msgsz, "%s (V-7.1)", rd.why);
+	json_decref(rd.rec);
+	return e;
+}
+
+qerr tally_named_collect(const rec_election *el, const json_t *tallied, named_tally *nt, char *msg,
+                         size_t msgsz)
 {
 	qerr e = Q_OK;
 	if (!manifest_has_named(el->manifest))
 		return Q_OK;
 	for (size_t s = 0; s < el->manifest->nstations && e == Q_OK; s++)
-		e = named_station(el, el->manifest->stations[s].id, nt, msg, msgsz);
+		e = named_station(el, tallied, el->manifest->stations[s].id, nt, msg, msgsz);
 	return e;
 }

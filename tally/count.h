@@ -40,6 +40,8 @@
 
 #include "crypto/elgamal.h"
 #include "crypto/group.h"
+#include "audit/log.h"
+#include "audit/note.h"
 #include "crypto/qerr.h"
 #include "election/ballot.h"
 #include "record.h"
@@ -49,10 +51,20 @@
 #define TALLY_STATION_RECORD_MAJOR 2u /* the major version the tally reads */
 #define TALLY_ENTRY_CAST "quorum/v1/station/ballot-cast"
 
-/* Ballots verified per batch (one multi-scalar multiplication).  256,
- * not audit's 128 (VE_BATCH): bench_tally 8000 400 2, alternated, 3 runs
- * each, CPU per ballot 261-277 us at 256, 279-307 us at 128. */
-#define TALLY_BATCH_BALLOTS 256
+/* Ballots verified per batch (one multi-scalar multiplication).  1,024,
+ * not audit's 128 (VE_BATCH): the bucket method costs less per point the
+ * more points it has.  Session 8, bench_tally --record on the cached
+ * 100,000-ballot record, 2 threads, 256 / 512 / 1,024 alternated, 2 runs
+ * each: CPU 1.23 / 1.20-1.23 / 1.13x the floor of the same run (callgrind,
+ * 10k: the workers' instructions -6 % at 512, -13 % at 1,024); peak RSS 39
+ * / 54 / 79 MB (each worker holds its batch decoded, ~20 MB at 1,024).
+ * Session 7: 256 against 128, 261-277 against 279-307 us per ballot. */
+#define TALLY_BATCH_BALLOTS 1024
+/* The ballots all workers hold decoded at once: with more than 4 threads
+ * each batch is TALLY_DECODED_BALLOTS / threads ballots (at least 256), so
+ * memory does not grow by ~20 MB a thread (8 threads: 512, 16 and more:
+ * 256, as before session 8). */
+#define TALLY_DECODED_BALLOTS 4096
 
 /* One encoded ballot to verify (B-2 bytes, not owned). */
 typedef struct tally_item {
@@ -101,12 +113,11 @@ Q_MUST_CHECK qerr tally_build(const rec_election *el, const tally_opts *o, json_
                               size_t msgsz);
 /* Bounds of the pass over the station records (docs/spec/record.md
  * R-6.4): ballots read ahead and being verified (0: 2 x threads x
- * TALLY_BATCH_BALLOTS; the window is 2 x threads batches, each of
- * window / (2 x threads) ballots, 1 to TALLY_BATCH_BALLOTS, verified
- * by a worker while the record is read on), and the memory of each external sort (0: 4 MiB
- * for the cross-station sorts, 1 MiB for each station's log comparison).
- * Small values are for tests (many windows, many sorted runs); the result
- * and the messages do not depend on them. */
+ * TALLY_BATCH_BALLOTS, TALLY_DECODED_BALLOTS x 2 with more than 4 threads; the window is 2 x
+ * threads batches, each of window / (2 x threads) ballots, 1 to TALLY_BATCH_BALLOTS, verified by a
+ * worker while the record is read on), and the memory of each external sort (0: 4 MiB for the
+ * cross-station sorts, 1 MiB for each station's log comparison). Small values are for tests (many
+ * windows, many sorted runs); the result and the messages do not depend on them. */
 typedef struct tally_limits {
 	size_t window;
 	size_t sort_mem;
@@ -132,17 +143,50 @@ Q_MUST_CHECK qerr tally_build_lists(const rec_election *el, const tally_opts *o,
  * JSON_SORT_KEYS, final newline); *buf malloc'd. */
 Q_MUST_CHECK qerr tally_aggregate_bytes(const json_t *aj, char **buf, size_t *len);
 
+/* What binds a station's log to its key (R-5 (1), (2), (5)): the
+ * record's log.vkey, and the size and root of its signed checkpoint. */
+typedef struct tally_station_trust {
+	note_verifier vk;
+	uint64_t size;
+	uint8_t root[32];
+} tally_station_trust;
+
+/*
+ * The tally's checks that bind station sid's log entries to its key, for
+ * a step that reads the entries again after the tally (combine and report
+ * count the named votes, R-5 (16)): the record (read through, its ballots
+ * skipped) is the one tallied if tallied_sha256 is not NULL (aggregate.json
+ * stations[].record_sha256, R-6.3); log.vkey is the registered key if
+ * stations/<sid>/vkey exists (R-5 (1)); the record's signature verifies
+ * under it (R-5 (2)); log.checkpoint is signed by it and names log.size and
+ * log.root (R-5 (5)); the log's key is log.vkey, the log verifies (A-3.5)
+ * and its root at log.size is log.root (R-5 (7)).  visit (may be NULL) is
+ * handed each of the first log.size entries, in one read that verifies
+ * the log, each once its hash matched its leaf; it keeps what it finds
+ * until this returns Q_OK.  *rec (may be NULL) receives the record's
+ * members other than "ballots" as soon as they are read, before the log
+ * (visit may look at them); the caller frees it whatever is returned.  The tally makes the same
+ * checks with the same functions and words.  Errors name the station and what failed:
+ * Q_ERR_SIGNATURE, Q_ERR_CONSISTENCY, Q_ERR_CORRUPT, Q_ERR_FORMAT.
+ */
+Q_MUST_CHECK qerr tally_station_verify(const rec_election *el, const char *sid,
+                                       const uint8_t *tallied_sha256, log_visit_fn visit, void *ctx,
+                                       json_t **rec, char *msg, size_t msgsz);
+
 /*
  * E-2.1, V-7.1: every named-vote entry (P-6.6) of every station's log (up
  * to its record's log.size), checked against the station record's
  * checked_in list and counted once per voter and motion (election/named.h);
- * nothing to do if the manifest has no named vote.  The logs themselves
- * are checked by tally_build (R-5 (7)).  Errors name station, entry and
- * voter; the caller frees nt with named_tally_free.
+ * nothing to do if the manifest has no named vote.  Each station's log is
+ * verified first as the tally verified it (tally_station_verify), so an
+ * entry edited after the tally is refused, not counted; tallied (may be
+ * NULL) is aggregate.json's "stations" array, whose record_sha256 each
+ * record must have.  Errors name station, entry and voter; the caller
+ * frees nt with named_tally_free.
  */
 struct named_tally;
-Q_MUST_CHECK qerr tally_named_collect(const rec_election *el, struct named_tally *nt, char *msg,
-                                      size_t msgsz);
+Q_MUST_CHECK qerr tally_named_collect(const rec_election *el, const json_t *tallied,
+                                      struct named_tally *nt, char *msg, size_t msgsz);
 
 Q_MUST_CHECK qerr tally_run(const rec_election *el, const tally_opts *o, char *msg, size_t msgsz);
 

@@ -711,7 +711,8 @@ qerr tally_combine_roll(const rec_election *el, const uint8_t *roll, size_t roll
 			goto out;
 		}
 	}
-	if ((e = tally_named_collect(el, &nt, msg, msgsz)) != Q_OK)
+	if ((e = tally_named_collect(el, json_object_get(a.j, "stations"), &nt, msg, msgsz)) !=
+	    Q_OK)
 		goto out;
 	/* R-12.5-R-12.6: the write-ins, decrypted from the mixed lists */
 	if ((e = combine_writeins(el, set, K, (const point *const *)S, &a, val, roll, roll_len, &wo,

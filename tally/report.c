@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "count.h"
+#include "crypto/sha256.h"
 #include "crypto/util.h"
 #include "election/named.h"
 
@@ -528,9 +529,44 @@ static void named_minutes(sbuf *t, sbuf *h, const elec_contest *c, const named_t
 	free(v);
 }
 
+/* tally/aggregate.json, if the manifest has a named motion: its SHA-256
+ * must be result.json's aggregate_sha256 (R-8.3), whose stations'
+ * record_sha256 name the records counted (R-6.3). */
+static qerr named_tallied(const rec_election *el, const json_t *res, json_t **agg, char *msg,
+                          size_t msgsz)
+{
+	char path[REC_PATH_MAX];
+	uint8_t *buf = NULL, h[SHA256_LEN], want[SHA256_LEN];
+	size_t len, i;
+	json_error_t je;
+	int named = 0;
+	qerr e;
+	*agg = NULL;
+	for (i = 0; i < el->manifest->ncontests; i++)
+		named |= el->manifest->contests[i].named;
+	if (!named)
+		return Q_OK;
+	if ((e = rec_json_hex(res, "aggregate_sha256", want, sizeof want, "tally/result.json", msg,
+	                      msgsz)) != Q_OK ||
+	    (e = rec_path(path, sizeof path, el->dir, "tally/aggregate.json")) != Q_OK ||
+	    (e = rec_read_file(path, REC_MAX_FILE, &buf, &len, msg, msgsz)) != Q_OK)
+		return e;
+	sha256(h, buf, len);
+	if (memcmp(h, want, SHA256_LEN) != 0)
+		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
+		             "tally/aggregate.json is not the aggregate tally/result.json names "
+		             "(aggregate_sha256)");
+	else if ((*agg = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je)) == NULL)
+		e = rec_fail(Q_ERR_FORMAT, msg, msgsz, "%s: line %d: %s", "tally/aggregate.json",
+		             je.line, je.text);
+	free(buf);
+	return e;
+}
+
 qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 {
 	named_tally nt = {0};
+	json_t *agg = NULL;
 	char path[REC_PATH_MAX], bh[2 * SHA256_LEN + 1];
 	json_t *res = NULL;
 	const json_t *dec, *counts;
@@ -555,7 +591,12 @@ qerr tally_report(const rec_election *el, char *msg, size_t msgsz)
 	if ((e = rec_path(path, sizeof path, el->dir, "tally/result.checkpoint")) != Q_OK ||
 	    (e = rec_read_file(path, 65536, &cp, &cplen, msg, msgsz)) != Q_OK)
 		goto out;
-	if ((e = tally_named_collect(el, &nt, msg, msgsz)) != Q_OK)
+	/* R-5 (16): the named votes, from the station logs verified as the
+	 * tally verified them and the records the tally counted (the
+	 * aggregate the result names) */
+	if ((e = named_tallied(el, res, &agg, msg, msgsz)) != Q_OK ||
+	    (e = tally_named_collect(el, json_object_get(agg, "stations"), &nt, msg, msgsz)) !=
+	        Q_OK)
 		goto out;
 	dec = json_object_get(res, "decision");
 	counts = json_object_get(res, "counts");
@@ -833,6 +874,7 @@ out:
 	free(saved);
 	mix_outcome_free(&wo);
 	named_tally_free(&nt);
+	json_decref(agg);
 	free(t.p);
 	free(h.p);
 	free(cp);
