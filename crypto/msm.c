@@ -50,8 +50,11 @@ typedef struct {
 } jac;
 
 /* Add and subtract with carry: the compiler's carry-chain intrinsics on
- * x86-64 (ADC/SBB), 128-bit arithmetic elsewhere. */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+ * x86-64 (ADC/SBB), 128-bit arithmetic elsewhere.  QUORUM_PORTABLE_CARRY
+ * forces the 128-bit ones on x86-64 too: the test crypto_field_portable
+ * is built so, so that the code other architectures run is tested here. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&                            \
+    !defined(QUORUM_PORTABLE_CARRY)
 static inline uint64_t addc(uint64_t a, uint64_t b, unsigned char *c)
 {
 	unsigned long long o;
