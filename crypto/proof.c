@@ -339,38 +339,6 @@ void range_proof_free(range_proof *pf)
 	free(pf);
 }
 
-/* Allocate the commitment arrays (all points at infinity). */
-static qerr range_alloc_commit(range_proof *pf)
-{
-	pf->ca = calloc(pf->count, sizeof *pf->ca);
-	pf->cb = calloc(pf->count, sizeof *pf->cb);
-	pf->commit = calloc(pf->count, 2 * POINT_LEN);
-	if (pf->ca == NULL || pf->cb == NULL || pf->commit == NULL)
-		return Q_ERR_NOMEM;
-	for (size_t j = 0; j < pf->count; j++) {
-		pf->ca[j] = point_new();
-		pf->cb[j] = point_new();
-		if (pf->ca[j] == NULL || pf->cb[j] == NULL)
-			return Q_ERR_NOMEM;
-	}
-	return Q_OK;
-}
-
-/* Record branch k's commitments (a, b) in pf and in the transcript. */
-static qerr range_record_commit(range_proof *pf, size_t k, transcript *tr, const point *a,
-                                const point *b)
-{
-	uint8_t *enc = pf->commit + 2 * POINT_LEN * k;
-	qerr e;
-	if ((e = point_encode(enc, a)) != Q_OK || (e = point_encode(enc + POINT_LEN, b)) != Q_OK)
-		return e == Q_ERR_POINT ? Q_ERR_CRYPTO : e; /* infinity: probability 2^-256 */
-	if ((e = point_copy(pf->ca[k], a)) != Q_OK || (e = point_copy(pf->cb[k], b)) != Q_OK)
-		return e;
-	transcript_bytes(tr, enc, POINT_LEN);
-	transcript_bytes(tr, enc + POINT_LEN, POINT_LEN);
-	return Q_OK;
-}
-
 void range_proof_encode(uint8_t *out, const range_proof *pf)
 {
 	for (size_t j = 0; j < pf->count; j++) {
@@ -406,9 +374,11 @@ qerr range_proof_decode(range_proof **out, uint64_t lo, uint64_t hi, const uint8
 }
 
 /* Start the range transcript: TAG_RANGE, ctx, K, lo, hi, alpha, beta
- * (C-4.3.3); the caller appends a_j, b_j for j = lo..hi. */
+ * (C-4.3.3); the caller appends a_j, b_j for j = lo..hi.  ct_enc, if not
+ * NULL, is ct's encoding alpha || beta (then ct is not read). */
 static qerr range_transcript(transcript *t, const uint8_t ctx[PROOF_CTX_LEN], const point *K,
-                             const point_table *Kt, uint64_t lo, uint64_t hi, const elgamal_ct *ct)
+                             const point_table *Kt, uint64_t lo, uint64_t hi, const elgamal_ct *ct,
+                             const uint8_t *ct_enc)
 {
 	qerr e = transcript_init(t, TAG_RANGE);
 	if (e != Q_OK)
@@ -420,8 +390,13 @@ static qerr range_transcript(transcript *t, const uint8_t ctx[PROOF_CTX_LEN], co
 		transcript_point(t, K);
 	transcript_u64(t, lo);
 	transcript_u64(t, hi);
-	transcript_point(t, ct->a);
-	transcript_point(t, ct->b);
+	if (ct_enc != NULL) {
+		transcript_bytes(t, ct_enc, POINT_LEN);
+		transcript_bytes(t, ct_enc + POINT_LEN, POINT_LEN);
+	} else {
+		transcript_point(t, ct->a);
+		transcript_point(t, ct->b);
+	}
 	return Q_OK;
 }
 
@@ -662,17 +637,22 @@ static void prove_secrets_free(prove_secrets *s)
  * is summed over all k with the true one masked to 0 and written back by
  * masks; v_k = t_k + c_k r for all k on uniform full-width scalars. */
 static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN],
-                             const point_table *K, const elgamal_ct *ct_in, elgamal_ct *ct_out,
-                             uint64_t m, scalar *r_io, uint64_t lo, uint64_t hi, int check_witness)
+                             const point_table *K, const elgamal_ct *ct_in, const uint8_t *ct_enc,
+                             elgamal_ct *ct_out, uint64_t m, scalar *r_io, uint64_t lo,
+                             uint64_t hi, int check_witness)
 {
 	range_proof *pf = NULL;
 	scalar *t = scalar_new(), *c = scalar_new(), *es = scalar_new();
 	point *a = point_new(), *b = point_new(), *x = point_new(), *na = point_new();
 	scalar **rs = NULL;
+	point **cp = NULL; /* a_k's t_kG, b_k's t_kK and e_kG: 3 per branch */
+	const point **terms = NULL;
+	size_t *ends = NULL, nhead = 0;
+	uint8_t(*encs)[POINT_LEN] = NULL;
 	const elgamal_ct *ct = ct_out != NULL ? ct_out : ct_in;
 	prove_secrets sec = {0, {{0}}, NULL, NULL, NULL};
 	transcript tr = {NULL};
-	size_t mi, nr = 0, count;
+	size_t mi, nr = 0, count = 0;
 	qerr e = Q_ERR_NOMEM;
 
 	if (out == NULL || ctx == NULL || K == NULL || ct == NULL || r_io == NULL) {
@@ -719,8 +699,20 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
-	if ((e = range_alloc_commit(pf)) != Q_OK)
+	pf->commit = calloc(count, 2 * POINT_LEN);
+	cp = calloc(3 * count, sizeof *cp);
+	terms = calloc(4 * count + 2, sizeof *terms);
+	ends = calloc(2 * count + 2, sizeof *ends);
+	encs = calloc(2 * count + 2, sizeof *encs);
+	if (pf->commit == NULL || cp == NULL || terms == NULL || ends == NULL || encs == NULL) {
+		e = Q_ERR_NOMEM;
 		goto out;
+	}
+	for (size_t i = 0; i < 3 * count; i++)
+		if ((cp[i] = point_new()) == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
 	/* randomness: [r], then 2 * count - 1 scalars, drawn into pf's
 	 * storage in an order that does not depend on m (v[0], c[0], v[1],
 	 * c[1], ..., v[count - 1]); which draw is which t_k / c_k is decided
@@ -759,13 +751,25 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 		if ((e = point_neg(na, ct->a)) != Q_OK)
 			goto out;
 	}
-	if ((e = range_transcript(&tr, ctx, point_table_base(K), K, lo, hi, ct)) != Q_OK)
-		goto out;
+	/* the points to encode, as sums (point_sums_encode, one inversion for
+	 * all): alpha and beta unless the caller gave their encoding, then per
+	 * branch a_k = t_kG and b_k = (t_kK + e_kG) + (-alpha), in that order:
+	 * t_kK + e_kG is never O or a doubling but with probability 2^-256,
+	 * nor is (t_kK + e_kG) - alpha (it is b_k); adding e_kG - alpha first
+	 * would give O on the true branch (e_m G = alpha) and branch on it */
+	if (ct_enc == NULL) {
+		terms[0] = ct->a;
+		terms[1] = ct->b;
+		ends[0] = 1;
+		ends[1] = 2;
+		nhead = 2;
+	}
 	for (size_t k = 0; k < count; k++) {
 		/* j - m = k - mi, |k - mi| <= 1023, as sign and magnitude */
 		uint64_t d = (uint64_t)k - (uint64_t)mi, neg = d >> 63;
 		uint64_t mag = (d ^ (0 - neg)) + neg;
 		ct4 p, np, e4;
+		size_t at = nhead + 4 * k;
 		/* e_k = c_k (j - m) + r mod n */
 		ct4_mod_mul_small(&p, &sec.c[k], mag);
 		ct4_mod_sub(&np, &(const ct4){{0, 0, 0, 0}}, &p);
@@ -779,14 +783,28 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 			goto out;
 		/* (C-4.3.1/2) a_k = t_kG; b_k = t_kK + c_k(j - m)G, which is
 		 * wK for k = m and v_kK - c_k(beta - jG) for k != m */
-		if ((e = point_mul_base(a, pf->v[k])) != Q_OK ||
-		    (e = point_table_mul(b, K, pf->v[k])) != Q_OK ||
-		    (e = point_mul_base(x, es)) != Q_OK || (e = point_add(b, b, x)) != Q_OK ||
-		    (e = point_add(b, b, na)) != Q_OK)
+		if ((e = point_mul_base(cp[3 * k], pf->v[k])) != Q_OK ||
+		    (e = point_table_mul(cp[3 * k + 1], K, pf->v[k])) != Q_OK ||
+		    (e = point_mul_base(cp[3 * k + 2], es)) != Q_OK)
 			goto out;
-		if ((e = range_record_commit(pf, k, &tr, a, b)) != Q_OK)
-			goto out;
+		terms[at] = cp[3 * k];
+		terms[at + 1] = cp[3 * k + 1];
+		terms[at + 2] = cp[3 * k + 2];
+		terms[at + 3] = na;
+		ends[nhead + 2 * k] = at + 1;
+		ends[nhead + 2 * k + 1] = at + 4;
 	}
+	if ((e = point_sums_encode(encs, terms, ends, nhead + 2 * count)) != Q_OK) {
+		if (e == Q_ERR_POINT)
+			e = Q_ERR_CRYPTO; /* infinity: probability 2^-256 */
+		goto out;
+	}
+	memcpy(pf->commit, encs[nhead], 2 * count * POINT_LEN);
+	if ((e = range_transcript(&tr, ctx, point_table_base(K), K, lo, hi, ct,
+	                          ct_enc != NULL ? ct_enc : encs[0])) != Q_OK)
+		goto out;
+	for (size_t k = 0; k < 2 * count; k++)
+		transcript_bytes(&tr, pf->commit + k * POINT_LEN, POINT_LEN);
 	/* (C-4.3.3) c = H(...) */
 	if ((e = transcript_challenge(&tr, c)) != Q_OK)
 		goto out;
@@ -821,6 +839,13 @@ out:
 	range_proof_free(pf); /* wipes w and the t_j on failure */
 	prove_secrets_free(&sec);
 	free(rs);
+	if (cp != NULL)
+		for (size_t i = 0; i < 3 * count; i++)
+			point_free(cp[i]);
+	free(cp);
+	free(terms);
+	free(ends);
+	free(encs);
 	scalar_free(t);
 	scalar_free(c);
 	scalar_free(es);
@@ -858,7 +883,7 @@ qerr range_verify(const range_proof *pf, const uint8_t ctx[PROOF_CTX_LEN], const
 		e = Q_ERR_POINT;
 		goto out;
 	}
-	if ((e = range_transcript(&tr, ctx, K, K_table, lo, hi, ct)) != Q_OK)
+	if ((e = range_transcript(&tr, ctx, K, K_table, lo, hi, ct, NULL)) != Q_OK)
 		goto out;
 	if ((e = scalar_set_u64(sum, 0)) != Q_OK)
 		goto out;
@@ -917,7 +942,7 @@ qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const poin
 	if (r == NULL)
 		e = Q_ERR_ARG;
 	else if ((e = scalar_copy(rc, r)) == Q_OK)
-		e = range_prove_impl(out, ctx, K, ct, NULL, m, rc, lo, hi, 1);
+		e = range_prove_impl(out, ctx, K, ct, NULL, NULL, m, rc, lo, hi, 1);
 	scalar_free(rc);
 	return e;
 }
@@ -937,7 +962,7 @@ qerr range_encrypt_prove(elgamal_ct *ct, range_proof **out, scalar *r_out,
 	if (r == NULL)
 		goto out;
 	/* ct is made inside from (m, r): no need to re-check the witness */
-	if ((e = range_prove_impl(out, ctx, K, NULL, ct, m, r, lo, hi, 0)) != Q_OK)
+	if ((e = range_prove_impl(out, ctx, K, NULL, NULL, ct, m, r, lo, hi, 0)) != Q_OK)
 		goto out;
 	if (r_out != NULL && (e = scalar_copy(r_out, r)) != Q_OK) {
 		range_proof_free(*out);

@@ -105,10 +105,10 @@ typedef struct range_proof {
 	scalar **v; /* v[j - lo] */
 	/* Commitments: commit = their encodings a_lo || b_lo || ...
 	 * (count * 130 bytes), present after range_prove /
-	 * range_encrypt_prove / range_proof_decode_full, else NULL; the
-	 * points ca[j - lo] = a_j, cb[j - lo] = b_j only after the provers
-	 * (a decoded proof keeps the checked encodings alone: the verifiers
-	 * read nothing else), else NULL. */
+	 * range_encrypt_prove / range_proof_decode_full, else NULL.  ca, cb
+	 * (points) are always NULL: the provers make the encodings alone
+	 * (one field inversion for all, C-4.3.11) and the verifiers read
+	 * nothing else; kept so that code freeing them still builds. */
 	point **ca;
 	point **cb;
 	uint8_t *commit;
