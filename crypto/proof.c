@@ -947,6 +947,24 @@ qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const poin
 	return e;
 }
 
+qerr range_prove_own(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const point_table *K,
+                     const elgamal_ct *ct, const uint8_t *ct_enc, uint64_t m, const scalar *r,
+                     uint64_t lo, uint64_t hi)
+{
+	scalar *rc = scalar_new();
+	qerr e;
+	if (out != NULL)
+		*out = NULL;
+	if (rc == NULL)
+		return Q_ERR_NOMEM;
+	if (r == NULL)
+		e = Q_ERR_ARG;
+	else if ((e = scalar_copy(rc, r)) == Q_OK)
+		e = range_prove_impl(out, ctx, K, ct, ct_enc, NULL, m, rc, lo, hi, 0);
+	scalar_free(rc);
+	return e;
+}
+
 qerr range_encrypt_prove(elgamal_ct *ct, range_proof **out, scalar *r_out,
                          const uint8_t ctx[PROOF_CTX_LEN], const point_table *K, uint64_t m,
                          uint64_t lo, uint64_t hi)

@@ -142,6 +142,16 @@ Q_MUST_CHECK qerr range_proof_decode_full(range_proof **out, uint64_t lo, uint64
 Q_MUST_CHECK qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN],
                               const point_table *K, const elgamal_ct *ct, uint64_t m,
                               const scalar *r, uint64_t lo, uint64_t hi);
+/* range_prove for a ciphertext its caller has just made itself from (m,
+ * r) (ballot_encrypt, B-3): no witness re-check (a ciphertext that r, m
+ * do not open would give a proof that does not verify), and ct_enc, if
+ * not NULL, is ct's encoding alpha || beta (ELGAMAL_CT_LEN bytes), not
+ * computed again.  The same proof as range_prove for the same random
+ * bytes; constant time in m as range_prove. */
+Q_MUST_CHECK qerr range_prove_own(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN],
+                                  const point_table *K, const elgamal_ct *ct,
+                                  const uint8_t *ct_enc, uint64_t m, const scalar *r,
+                                  uint64_t lo, uint64_t hi);
 /* Encrypt m under K with a fresh nonce and prove m in [lo, hi] in one go
  * (the ballot path: cheaper than elgamal_encrypt_random + range_prove,
  * which re-checks the witness).  ct receives the ciphertext, *out a new
