@@ -293,7 +293,9 @@ void on_post(void *ctx, server *srv, void *item)
 	job *j = item;
 	json_t *reply = NULL;
 	st->jobs_out--;
-	if (j->result != Q_OK) {
+	if (j->kind == JOB_NAMED) {
+		reply = named_done(st, j);
+	} else if (j->result != Q_OK) {
 		reply = server_error(j->errcode ? j->errcode : "internal", "%s", j->msg);
 		if (j->kind != JOB_ENCRYPT && j->kind != JOB_RECEIPT && j->result == Q_ERR_EXISTS &&
 		    strcmp(j->errcode, "token_spent") == 0)

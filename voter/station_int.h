@@ -87,7 +87,18 @@
 /* JOB_CHECKIN: a check-in, committed by the roll committer in a group of
  * check-ins (one roll-DB transaction, one commit); the token goes out only
  * after that commit (P-5.3). */
-typedef enum job_kind { JOB_ENCRYPT, JOB_CAST, JOB_CHALLENGE, JOB_RECEIPT, JOB_CHECKIN } job_kind;
+/* JOB_NAMED: a named vote (P-6.6): its log entry goes straight to the
+ * logger, appended and synced in the logger's next batch (with the casts'),
+ * the reply made in on_post; the loop thread never waits for the fsync and
+ * no lock is held across it by the request. */
+typedef enum job_kind {
+	JOB_ENCRYPT,
+	JOB_CAST,
+	JOB_CHALLENGE,
+	JOB_RECEIPT,
+	JOB_CHECKIN,
+	JOB_NAMED
+} job_kind;
 
 typedef struct job {
 	struct job *next;
@@ -118,8 +129,13 @@ typedef struct job {
 	 * worker was done, its group's commit began, the group was durable:
 	 * the cast's latency by phase (phase_hist) */
 	int64_t t_us[5];
-	uint8_t *entry; /* JOB_CAST, JOB_CHALLENGE: the log entry (P-6), once stored */
+	uint8_t *entry; /* JOB_CAST, JOB_CHALLENGE, JOB_NAMED: the log entry (P-6) */
 	size_t entrylen;
+	/* JOB_NAMED: the motion and the hand (the voter in `voter`), and the
+	 * next named vote being logged (st->named_busy, loop thread) */
+	char contest[MANIFEST_ID_MAX + 1];
+	int vote;
+	struct job *busy_next;
 } job;
 
 /* A cast's time in the daemon by phase (JOB_CAST with marks): waiting for
@@ -226,6 +242,7 @@ struct station {
 	uint8_t last_h[32];
 	uint64_t reissued; /* token-reissued entries in the log */
 	named_tally named; /* the log's named-vote entries (P-6.6), loop thread */
+	job *named_busy; /* named votes with the logger, not yet durable (loop thread) */
 	int crash_in_close; /* test hook, QUORUM_TEST_CRASH_IN_CLOSE (P-7.3) */
 	long crash_after_box; /* test hook, QUORUM_TEST_CRASH_AFTER_BOX (P-5.5) */
 	long roll_fail_at; /* test hook, QUORUM_TEST_ROLL_FAIL: the N-th check-in group fails */
@@ -327,6 +344,7 @@ json_t *op_reissue(station *st, server_conn c, const ps_msg *m);
 
 /* station_named.c */
 json_t *op_named_vote(station *st, server_conn c, const ps_msg *m);
+json_t *named_done(station *st, job *j);
 qerr st_named_recover(station *st, uint64_t index, const uint8_t *entry, size_t len, char *err,
                       size_t errlen);
 

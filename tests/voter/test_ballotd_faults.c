@@ -232,6 +232,50 @@ Test(ballotd_faults, token_busy_while_its_cast_commits)
 	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[0]), "token_spent", NULL);
 }
 
+/* A named vote's log fsync, held: the request does not hold a lock across
+ * it, nor does the loop thread wait for it (the logger thread syncs it in
+ * its batch), so other requests are answered meanwhile: a booth's ballot,
+ * a check-in, the same voter's second hand (refused: being recorded).
+ * Once the fsync proceeds the vote is answered, and only then. */
+Test(ballotd_faults, named_vote_fsync_held_other_requests_answered)
+{
+	td_named_motion = 1;
+	start("hold", NULL);
+	td_named_motion = 0;
+	unlink(trace_path);
+	gate_set(1);
+	int fa = td_connect(&d, "operator");
+	cr_assert(fa >= 0);
+	const char *vote = "{\"op\":\"named-vote\",\"contest\":\"hall\",\"voter\":\"V0001\","
+	                   "\"vote\":\"yes\"}\n";
+	td_send(fa, vote, strlen(vote));
+	wait_trace("fdatasync-held ");
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[1]), NULL, NULL);
+	expect(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V0004\"}"), NULL, NULL);
+	expect(reqf("operator", "{\"op\":\"named-vote\",\"contest\":\"hall\",\"voter\":"
+	            "\"V0001\",\"vote\":\"no\"}"),
+	       "named_twice", "being recorded");
+	/* still held: the vote has no reply yet */
+	char *t = read_trace();
+	cr_assert_lt(last_line(t, "fdatasync", "/log/leaves"), 0, "the held sync completed:\n%s",
+	             t);
+	free(t);
+	gate_set(0);
+	json_t *r = td_recv(fa);
+	close(fa);
+	cr_assert_not_null(r);
+	cr_assert_null(td_err(r), "the held vote completes");
+	cr_assert_not_null(json_object_get(r, "log_index"));
+	json_decref(r);
+	t = read_trace();
+	cr_assert_geq(last_line(t, "fdatasync", "/log/leaves"), 0, "synced before the reply:\n%s",
+	             t);
+	free(t);
+	expect(reqf("operator", "{\"op\":\"named-vote\",\"contest\":\"hall\",\"voter\":"
+	            "\"V0001\",\"vote\":\"abstain\"}"),
+	       "named_twice", "already voted");
+}
+
 Test(ballotd_faults, unavailable_after_failed_log_append)
 {
 	start("fail", NULL);
