@@ -738,6 +738,42 @@ static size_t enc_len(const ballot *b)
 	return len;
 }
 
+/* The encodings of all the selections' ciphertexts of b in order, with
+ * one field inversion for all (point_sums_encode), malloc'd; NULL if one
+ * is missing or infinity or memory ran out (then the caller encodes each
+ * on its own, with its own errors). */
+static uint8_t (*sel_cts_encode(const ballot *b))[ELGAMAL_CT_LEN]
+{
+	size_t n = 0, k = 0;
+	for (size_t i = 0; i < b->ncontests; i++)
+		n += b->contests[i].nsel;
+	if (n == 0)
+		return NULL;
+	uint8_t(*enc)[ELGAMAL_CT_LEN] = malloc(n * sizeof *enc);
+	const point **pts = malloc(2 * n * sizeof *pts);
+	size_t *ends = malloc(2 * n * sizeof *ends);
+	int ok = enc != NULL && pts != NULL && ends != NULL;
+	for (size_t i = 0; ok && i < b->ncontests; i++)
+		for (size_t j = 0; ok && j < b->contests[i].nsel; j++, k++) {
+			const elgamal_ct *c = b->contests[i].sel[j].ct;
+			ok = c != NULL;
+			if (ok) {
+				pts[2 * k] = c->a;
+				pts[2 * k + 1] = c->b;
+			}
+		}
+	for (size_t i = 0; ok && i < 2 * n; i++)
+		ends[i] = i + 1;
+	ok = ok && point_sums_encode((uint8_t(*)[POINT_LEN])enc, pts, ends, 2 * n) == Q_OK;
+	free(pts);
+	free(ends);
+	if (!ok) {
+		free(enc);
+		return NULL;
+	}
+	return enc;
+}
+
 qerr ballot_encode(const ballot *b, uint8_t **out, size_t *len)
 {
 	qerr e = Q_OK;
@@ -745,10 +781,13 @@ qerr ballot_encode(const ballot *b, uint8_t **out, size_t *len)
 	*len = 0;
 	if (b == NULL)
 		return Q_ERR_ARG;
-	size_t n = enc_len(b);
+	size_t n = enc_len(b), nct = 0;
 	uint8_t *buf = malloc(n), *p = buf;
-	if (buf == NULL)
+	uint8_t(*cts)[ELGAMAL_CT_LEN] = sel_cts_encode(b);
+	if (buf == NULL) {
+		free(cts);
 		return Q_ERR_NOMEM;
+	}
 	put_u32(p, (uint32_t)b->ncontests);
 	p += 4;
 	for (size_t i = 0; i < b->ncontests; i++) {
@@ -766,7 +805,9 @@ qerr ballot_encode(const ballot *b, uint8_t **out, size_t *len)
 				e = Q_ERR_ARG;
 				goto out;
 			}
-			if ((e = elgamal_ct_encode(p, c->sel[j].ct)) != Q_OK)
+			if (cts != NULL)
+				memcpy(p, cts[nct++], ELGAMAL_CT_LEN);
+			else if ((e = elgamal_ct_encode(p, c->sel[j].ct)) != Q_OK)
 				goto out;
 			p += ELGAMAL_CT_LEN;
 			if ((e = range_proof_encode_full(p, c->sel[j].proof)) != Q_OK)
@@ -806,6 +847,7 @@ qerr ballot_encode(const ballot *b, uint8_t **out, size_t *len)
 	buf = NULL;
 out:
 	free(buf);
+	free(cts);
 	return e;
 }
 
