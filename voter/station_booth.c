@@ -295,6 +295,8 @@ void on_post(void *ctx, server *srv, void *item)
 	st->jobs_out--;
 	if (j->kind == JOB_NAMED) {
 		reply = named_done(st, j);
+	} else if (j->kind == JOB_REISSUE) {
+		reply = reissue_done(st, j);
 	} else if (j->result != Q_OK) {
 		reply = server_error(j->errcode ? j->errcode : "internal", "%s", j->msg);
 		if (j->kind != JOB_ENCRYPT && j->kind != JOB_RECEIPT && j->result == Q_ERR_EXISTS &&

@@ -87,17 +87,19 @@
 /* JOB_CHECKIN: a check-in, committed by the roll committer in a group of
  * check-ins (one roll-DB transaction, one commit); the token goes out only
  * after that commit (P-5.3). */
-/* JOB_NAMED: a named vote (P-6.6): its log entry goes straight to the
- * logger, appended and synced in the logger's next batch (with the casts'),
- * the reply made in on_post; the loop thread never waits for the fsync and
- * no lock is held across it by the request. */
+/* JOB_NAMED, JOB_REISSUE: a named vote (P-6.6), a re-issue (P-5.7): the
+ * log entry goes straight to the logger, appended and synced in the
+ * logger's next batch (with the casts'), the rest and the reply in on_post
+ * (named_done, reissue_done); the loop thread never waits for the log's
+ * fsync, nor holds a lock across it. */
 typedef enum job_kind {
 	JOB_ENCRYPT,
 	JOB_CAST,
 	JOB_CHALLENGE,
 	JOB_RECEIPT,
 	JOB_CHECKIN,
-	JOB_NAMED
+	JOB_NAMED,
+	JOB_REISSUE
 } job_kind;
 
 typedef struct job {
@@ -136,6 +138,9 @@ typedef struct job {
 	char contest[MANIFEST_ID_MAX + 1];
 	int vote;
 	struct job *busy_next;
+	/* JOB_REISSUE: the new token's hash (the token in `token`, the voter
+	 * in `voter`, the old token's hash in token_hash) */
+	uint8_t new_hash[32];
 } job;
 
 /* A cast's time in the daemon by phase (JOB_CAST with marks): waiting for
@@ -243,6 +248,7 @@ struct station {
 	uint64_t reissued; /* token-reissued entries in the log */
 	named_tally named; /* the log's named-vote entries (P-6.6), loop thread */
 	job *named_busy; /* named votes with the logger, not yet durable (loop thread) */
+	int reissue_busy; /* a re-issue is with the logger (loop thread) */
 	int crash_in_close; /* test hook, QUORUM_TEST_CRASH_IN_CLOSE (P-7.3) */
 	long crash_after_box; /* test hook, QUORUM_TEST_CRASH_AFTER_BOX (P-5.5) */
 	long roll_fail_at; /* test hook, QUORUM_TEST_ROLL_FAIL: the N-th check-in group fails */
@@ -345,6 +351,7 @@ json_t *op_reissue(station *st, server_conn c, const ps_msg *m);
 /* station_named.c */
 json_t *op_named_vote(station *st, server_conn c, const ps_msg *m);
 json_t *named_done(station *st, job *j);
+json_t *reissue_done(station *st, job *j);
 qerr st_named_recover(station *st, uint64_t index, const uint8_t *entry, size_t len, char *err,
                       size_t errlen);
 

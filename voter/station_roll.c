@@ -283,6 +283,10 @@ json_t *op_checkin(station *st, server_conn c, const ps_msg *m)
 		return server_error("bad_request", "\"proxy\" must be a roll id");
 	if ((reply = st_need_open(st)) != NULL)
 		return reply;
+	/* P-5.7: the re-issued voter stays the latest check-in until the
+	 * re-issue's roll-DB transaction */
+	if (st->reissue_busy)
+		return server_error("busy", "a re-issue is being logged; check in again in a moment");
 	msg[0] = '\0';
 	qerr e = roll_check_eligible(st->roll, id, proxy, &st->rctx, &why, msg, sizeof msg);
 	if (e != Q_OK)
@@ -338,14 +342,16 @@ json_t *checkin_done(station *st, job *j)
 
 /* Re-issue (operator): the latest check-in's token was never used (its
  * reply was lost in a crash, or the paper lost): it dies, a new one is
- * issued, and the log says a re-issue happened (P-5.7, never who). */
+ * issued, and the log says a re-issue happened (P-5.7, never who).  The
+ * entry is the logger's (JOB_REISSUE); the roll DB and the reply follow in
+ * reissue_done, the old token busy meanwhile. */
 json_t *op_reissue(station *st, server_conn c, const ps_msg *m)
 {
 	const char *id = m->str;
-	uint8_t tok[TOKEN_LEN], h[32];
-	char hex[2 * TOKEN_LEN + 1], text[64];
+	char text[64];
 	store_voter v;
 	json_t *reply;
+	job *j;
 	qerr e;
 	if (id == NULL || strlen(id) >= STORE_FIELD_MAX)
 		return server_error("bad_request", "\"voter\" must be a roll id");
@@ -368,6 +374,8 @@ json_t *op_reissue(station *st, server_conn c, const ps_msg *m)
 		                    "only the latest check-in can be re-issued, and voter %s is "
 		                    "not it",
 		                    id);
+	if (st->reissue_busy)
+		return server_error("busy", "a re-issue is being logged; try again");
 	if (hset_has(&st->spent, st->last_h))
 		return server_error("token_spent",
 		                    "voter %s's token has been used to cast a "
@@ -378,39 +386,58 @@ json_t *op_reissue(station *st, server_conn c, const ps_msg *m)
 		                    "voter %s's token has been used at a booth: it cannot be "
 		                    "re-issued",
 		                    id);
-	if (rand_bytes(tok, sizeof tok) != Q_OK)
+	if ((j = calloc(1, sizeof *j)) == NULL)
+		return server_error("internal", "out of memory");
+	j->kind = JOB_REISSUE;
+	j->conn = c;
+	snprintf(j->voter, sizeof j->voter, "%.*s", (int)sizeof j->voter - 1, id);
+	memcpy(j->token_hash, st->last_h, 32);
+	if (rand_bytes(j->token, sizeof j->token) != Q_OK) {
+		job_free(j);
 		return server_error("internal", "random generator failed");
-	sha256(h, tok, sizeof tok);
+	}
+	sha256(j->new_hash, j->token, sizeof j->token);
 	/* Logged first: no re-issue is ever unlogged (P-5.7). */
 	snprintf(text, sizeof text, "reissued %llu\n", (unsigned long long)st->reissued + 1);
-	pthread_mutex_lock(&st->io_mu);
-	e = st_log_text(st, ENTRY_REISSUED, text, NULL);
-	pthread_mutex_unlock(&st->io_mu);
-	if (e != Q_OK) {
-		wipe(tok, sizeof tok);
-		return server_error("internal", "audit log: %s; nothing re-issued", qerr_str(e));
+	j->entry = st_entry_make(ENTRY_REISSUED, text, strlen(text), NULL, 0, &j->entrylen);
+	if (j->entry == NULL || inflight_add(st, j->token_hash) != Q_OK) {
+		job_free(j);
+		return server_error("internal", "out of memory");
 	}
+	st->reissue_busy = 1;
+	st->jobs_out++;
+	jobq_push(&st->lq, j);
+	return NULL;
+}
+
+/* The rest of a re-issue once its entry is durable, or not (loop thread,
+ * on_post; the old token leaves the in-flight set after it). */
+json_t *reissue_done(station *st, job *j)
+{
+	char hex[2 * TOKEN_LEN + 1];
+	json_t *reply = NULL;
+	qerr e;
+	st->reissue_busy = 0;
+	if (j->result != Q_OK)
+		return server_error(j->errcode ? j->errcode : "internal",
+		                    "audit log: %s; nothing re-issued", j->msg);
 	st->reissued++;
 	pthread_mutex_lock(&st->roll_mu);
-	e = store_roll_reissue(st->rolldb, id, st->last_h, h);
+	e = store_roll_reissue(st->rolldb, j->voter, j->token_hash, j->new_hash);
 	if (e != Q_OK)
 		reply = server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
 	pthread_mutex_unlock(&st->roll_mu);
-	if (e != Q_OK) {
-		wipe(tok, sizeof tok);
+	if (e != Q_OK)
 		return reply;
-	}
 	/* the old token dies (token_invalid), the new one is issued */
-	hset_del(&st->issued_tok, st->last_h);
-	if (hset_add(&st->issued_tok, h) != Q_OK) {
-		wipe(tok, sizeof tok);
+	hset_del(&st->issued_tok, j->token_hash);
+	if (hset_add(&st->issued_tok, j->new_hash) != Q_OK)
 		return server_error("internal", "out of memory");
-	}
-	memcpy(st->last_h, h, 32);
+	if (memcmp(st->last_h, j->token_hash, 32) == 0)
+		memcpy(st->last_h, j->new_hash, 32);
 	st_log(st, LOG_NOTICE, "token re-issued (%llu so far)", (unsigned long long)st->reissued);
-	st_hex(hex, tok, sizeof tok);
+	st_hex(hex, j->token, sizeof j->token);
 	reply = server_ok(json_pack("{s:s}", "token", hex));
-	wipe(tok, sizeof tok);
 	wipe(hex, sizeof hex);
 	return reply;
 }

@@ -276,6 +276,48 @@ Test(ballotd_faults, named_vote_fsync_held_other_requests_answered)
 	       "named_twice", "already voted");
 }
 
+/* The same for a re-issue (P-5.7): while its log entry's fsync is held,
+ * another token is served and a lookup answered, the old token is busy, a
+ * second re-issue and a check-in wait their turn (busy: the re-issued
+ * voter stays the latest check-in); then the new token is given and the
+ * old one is dead. */
+Test(ballotd_faults, reissue_fsync_held_other_requests_answered)
+{
+	start("hold", NULL);
+	unlink(trace_path);
+	gate_set(1);
+	int fa = td_connect(&d, "operator");
+	cr_assert(fa >= 0);
+	const char *rq = "{\"op\":\"reissue\",\"voter\":\"V0003\"}\n";
+	td_send(fa, rq, strlen(rq));
+	wait_trace("fdatasync-held ");
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[1]), NULL, NULL);
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[2]), "token_busy",
+	       NULL);
+	expect(reqf("operator", "{\"op\":\"reissue\",\"voter\":\"V0003\"}"), "busy",
+	       "being logged");
+	/* the re-issued voter stays the latest check-in meanwhile */
+	expect(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V0004\"}"), "busy",
+	       "re-issue");
+	expect(reqf("operator", "{\"op\":\"lookup\",\"voter\":\"V0004\"}"), NULL, NULL);
+	gate_set(0);
+	json_t *r = td_recv(fa);
+	close(fa);
+	cr_assert_not_null(r);
+	cr_assert_null(td_err(r), "the held re-issue completes");
+	const char *nt = json_string_value(json_object_get(r, "token"));
+	cr_assert_not_null(nt);
+	char *t = read_trace();
+	cr_assert_geq(last_line(t, "fdatasync", "/log/leaves"), 0, "synced before the reply:\n%s",
+	              t);
+	free(t);
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", nt), NULL, NULL);
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[2]), "token_invalid",
+	       NULL);
+	expect(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V0004\"}"), NULL, NULL);
+	json_decref(r);
+}
+
 Test(ballotd_faults, unavailable_after_failed_log_append)
 {
 	start("fail", NULL);
