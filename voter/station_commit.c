@@ -19,7 +19,12 @@
  * A box ballot whose group never reaches the log (a crash between the two)
  * is appended by P-5.4 at the next start: nothing stored is lost, and no
  * receipt was sent for it.  The box is the committer's alone while the
- * poll is open (receipt lookups too); the log is under io_mu. */
+ * poll is open (receipt lookups too).  The log is under io_mu, and while
+ * the poll is open only the logger takes it: named votes and re-issues
+ * hand their entries to the logger (JOB_NAMED, JOB_REISSUE) rather than
+ * append on the loop thread, and open, import-roll and close run when the
+ * logger is idle; so no thread ever waits for io_mu while the logger holds
+ * it across the batch's fsync. */
 
 /* The log entry of a stored cast or challenge (P-6) into j->entry; opb is
  * the challenged ballot's opening (B-6). */

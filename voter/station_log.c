@@ -36,7 +36,9 @@ const uint8_t *st_entry_payload(const uint8_t *e, size_t len, const char *tag, s
 	return e + tl + 1;
 }
 
-/* A text entry (payload "key value\n" lines) appended durably; io_mu held. */
+/* A text entry (payload "key value\n" lines) appended durably; io_mu held.
+ * Only while the logger is idle (open, import-roll, close): while the poll
+ * is open the logger alone writes the log (JOB_NAMED, JOB_REISSUE). */
 qerr st_log_text(station *st, const char *tag, const char *text, uint64_t *index)
 {
 	size_t len;
