@@ -152,6 +152,20 @@ Q_MUST_CHECK qerr range_prove_own(range_proof **out, const uint8_t ctx[PROOF_CTX
                                   const point_table *K, const elgamal_ct *ct,
                                   const uint8_t *ct_enc, uint64_t m, const scalar *r,
                                   uint64_t lo, uint64_t hi);
+/* range_prove_own for n proofs at once (a ballot's, B-3): the same proofs
+ * as n calls in this order, with the same random bytes, but all their
+ * points encoded with one field inversion.  On failure every *out is
+ * NULL (the first argument error is returned before any work). */
+typedef struct range_prove_job {
+	range_proof **out;
+	const uint8_t *ctx; /* PROOF_CTX_LEN bytes */
+	const elgamal_ct *ct;
+	const uint8_t *ct_enc; /* ct's encoding, or NULL */
+	uint64_t m;
+	const scalar *r;
+	uint64_t lo, hi;
+} range_prove_job;
+Q_MUST_CHECK qerr range_prove_own_many(const point_table *K, const range_prove_job *jobs, size_t n);
 /* Encrypt m under K with a fresh nonce and prove m in [lo, hi] in one go
  * (the ballot path: cheaper than elgamal_encrypt_random + range_prove,
  * which re-checks the witness).  ct receives the ciphertext, *out a new
