@@ -411,18 +411,6 @@ void ballot_writein_ctx(uint8_t ctx[PROOF_CTX_LEN], const ballot_style *st,
 	transcript_digest(&t, ctx);
 }
 
-/* One proof into *slot (replacing what was there): range_prove, or with
- * own set range_prove_own with the ciphertext's encoding enc. */
-static qerr prove_one(range_proof **slot, const uint8_t ctx[PROOF_CTX_LEN], const point_table *K,
-                      const elgamal_ct *ct, const uint8_t *enc, uint64_t m, const scalar *r,
-                      uint64_t lo, uint64_t hi, int own)
-{
-	range_proof_free(*slot);
-	*slot = NULL;
-	return own ? range_prove_own(slot, ctx, K, ct, enc, m, r, lo, hi)
-	           : range_prove(slot, ctx, K, ct, m, r, lo, hi);
-}
-
 /* ballot_prove; own: the ciphertexts were made just now from op
  * (ballot_encrypt_names), so the witnesses are not re-checked, and every
  * ciphertext (the selections' and the sums') is encoded once, with one
@@ -437,6 +425,8 @@ static qerr ballot_prove_impl(const ballot_style *st, const point_table *K, ball
 	uint64_t *msum = NULL;
 	const point **pts = NULL;
 	size_t *ends = NULL, nsel = 0, nsum = 0;
+	range_prove_job *jobs = NULL;
+	uint8_t(*ctxs)[PROOF_CTX_LEN] = NULL;
 	qerr e;
 	if (st == NULL || K == NULL || b == NULL || op == NULL || op->n != st->total_options ||
 	    op->nname != st->total_writein * NAMEPT_WIDTH)
@@ -463,13 +453,14 @@ static qerr ballot_prove_impl(const ballot_style *st, const point_table *K, ball
 	for (size_t i = 0, k = 0, q = 0; i < st->ncontests; i++) {
 		const ballot_contest_style *cs = &st->contests[i];
 		for (uint32_t g = 0; g <= cs->ngroups; g++, q++) {
-			if ((sums[q] = elgamal_ct_new()) == NULL || (rsum[q] = scalar_new()) == NULL) {
+			if ((sums[q] = elgamal_ct_new()) == NULL ||
+			    (rsum[q] = scalar_new()) == NULL) {
 				e = Q_ERR_NOMEM;
 				goto out;
 			}
 			if ((e = sum_cts(cs, &b->contests[i], g < cs->ngroups ? g : UINT32_MAX,
-			                 &op->nonce[k], sums[q], rsum[q], &msum[q], &op->marks[k])) !=
-			    Q_OK)
+			                 &op->nonce[k], sums[q], rsum[q], &msum[q],
+			                 &op->marks[k])) != Q_OK)
 				goto out;
 		}
 		k += cs->noptions;
@@ -506,33 +497,68 @@ static qerr ballot_prove_impl(const ballot_style *st, const point_table *K, ball
 	if ((e = ballot_id_impl(id, st, b, own ? (const uint8_t(*)[ELGAMAL_CT_LEN])enc : NULL)) !=
 	    Q_OK)
 		goto out;
-	for (size_t i = 0, k = 0, q = 0; i < st->ncontests; i++) {
+	if (own) {
+		/* every proof at once (one field inversion for all their points),
+		 * in the order below */
+		if ((jobs = calloc(nsel + nsum, sizeof *jobs)) == NULL ||
+		    (ctxs = calloc(nsel + nsum, sizeof *ctxs)) == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+	}
+	for (size_t i = 0, k = 0, q = 0, nj = 0; i < st->ncontests; i++) {
 		const ballot_contest_style *cs = &st->contests[i];
 		ballot_contest *c = &b->contests[i];
 		/* B-3.1: each selection's ct_j in [0,1] (range_prove checks
 		 * that (r_j, m_j) opens ct_j: Q_ERR_ARG otherwise) */
 		for (uint32_t j = 0; j < cs->noptions; j++, k++) {
+			range_proof_free(c->sel[j].proof);
+			c->sel[j].proof = NULL;
+			if (own) {
+				ballot_proof_ctx(ctxs[nj], st, id, BALLOT_PROOF_SELECTION,
+				                 (uint32_t)i, j);
+				jobs[nj] = (range_prove_job){&c->sel[j].proof,
+				                             ctxs[nj],
+				                             c->sel[j].ct,
+				                             enc[k],
+				                             op->marks[k],
+				                             op->nonce[k],
+				                             0,
+				                             1};
+				nj++;
+				continue;
+			}
 			ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_SELECTION, (uint32_t)i, j);
-			if ((e = prove_one(&c->sel[j].proof, ctx, K, c->sel[j].ct,
-			                   own ? enc[k] : NULL, op->marks[k], op->nonce[k], 0, 1,
-			                   own)) != Q_OK)
+			if ((e = range_prove(&c->sel[j].proof, ctx, K, c->sel[j].ct, op->marks[k],
+			                     op->nonce[k], 0, 1)) != Q_OK)
 				goto out;
 		}
-		/* B-3.2: each group's sum in [0, 1]. */
-		for (uint32_t g = 0; g < cs->ngroups; g++, q++) {
-			ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_GROUP, (uint32_t)i, g);
-			if ((e = prove_one(&c->group_proof[g], ctx, K, sums[q],
-			                   own ? enc[nsel + q] : NULL, msum[q], rsum[q], 0, 1, own)) !=
+		/* B-3.2: each group's sum in [0, 1]; B-3.3: the contest's sum in
+		 * [min_sel, max_sel] (q = ngroups). */
+		for (uint32_t g = 0; g <= cs->ngroups; g++, q++) {
+			range_proof **slot = g < cs->ngroups ? &c->group_proof[g] : &c->total_proof;
+			int kind = g < cs->ngroups ? BALLOT_PROOF_GROUP : BALLOT_PROOF_CONTEST;
+			uint64_t lo = g < cs->ngroups ? 0 : cs->min_sel;
+			uint64_t hi = g < cs->ngroups ? 1 : cs->max_sel;
+			uint32_t idx = g < cs->ngroups ? g : 0;
+			range_proof_free(*slot);
+			*slot = NULL;
+			if (own) {
+				ballot_proof_ctx(ctxs[nj], st, id, kind, (uint32_t)i, idx);
+				jobs[nj] =
+				    (range_prove_job){slot,    ctxs[nj], sums[q], enc[nsel + q],
+				                      msum[q], rsum[q],  lo,      hi};
+				nj++;
+				continue;
+			}
+			ballot_proof_ctx(ctx, st, id, kind, (uint32_t)i, idx);
+			if ((e = range_prove(slot, ctx, K, sums[q], msum[q], rsum[q], lo, hi)) !=
 			    Q_OK)
 				goto out;
 		}
-		/* B-3.3: the contest's sum in [min_sel, max_sel]. */
-		ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_CONTEST, (uint32_t)i, 0);
-		if ((e = prove_one(&c->total_proof, ctx, K, sums[q], own ? enc[nsel + q] : NULL,
-		                   msum[q], rsum[q], cs->min_sel, cs->max_sel, own)) != Q_OK)
-			goto out;
-		q++;
 	}
+	if (own && (e = range_prove_own_many(K, jobs, nsel + nsum)) != Q_OK)
+		goto out;
 	/* B-10.5: each name ciphertext's nonce, by a Schnorr proof on alpha
 	 * (schnorr_prove checks alpha = rho*G: Q_ERR_ARG otherwise) */
 	size_t q = 0;
@@ -566,6 +592,8 @@ out:
 	free(enc);
 	free(pts);
 	free(ends);
+	free(jobs);
+	free(ctxs);
 	return e;
 }
 
