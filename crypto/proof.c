@@ -668,8 +668,7 @@ static void prove_state_free(prove_state *ps)
 
 /* The checks of the arguments, before any work (*out = NULL). */
 static qerr prove_check(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const point_table *K,
-                        const elgamal_ct *ct, const scalar *r, uint64_t m, uint64_t lo,
-                        uint64_t hi)
+                        const elgamal_ct *ct, const scalar *r, uint64_t m, uint64_t lo, uint64_t hi)
 {
 	if (out == NULL || ctx == NULL || K == NULL || ct == NULL || r == NULL)
 		return Q_ERR_ARG;
@@ -753,7 +752,8 @@ static qerr prove_begin(prove_state *ps, const uint8_t ctx[PROOF_CTX_LEN], const
 			goto out;
 		}
 		ct4_from_scalar(&sec->r, r_io);
-		if ((e = point_mul_base(a, r_io)) != Q_OK || (e = point_neg(ps->na, ct->a)) != Q_OK ||
+		if ((e = point_mul_base(a, r_io)) != Q_OK ||
+		    (e = point_neg(ps->na, ct->a)) != Q_OK ||
 		    (e = ct_beta(b, K, r_io, &sec->r, m, ps->na, es, x)) != Q_OK)
 			goto out;
 		if (!point_eq(a, ct->a) || !point_eq(b, ct->b)) {
@@ -924,8 +924,8 @@ out:
 /* One proof: both stages, its points encoded together. */
 static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN],
                              const point_table *K, const elgamal_ct *ct_in, const uint8_t *ct_enc,
-                             elgamal_ct *ct_out, uint64_t m, scalar *r_io, uint64_t lo,
-                             uint64_t hi, int check_witness)
+                             elgamal_ct *ct_out, uint64_t m, scalar *r_io, uint64_t lo, uint64_t hi,
+                             int check_witness)
 {
 	prove_state ps;
 	const point **terms = NULL;

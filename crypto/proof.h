@@ -149,9 +149,8 @@ Q_MUST_CHECK qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN
  * computed again.  The same proof as range_prove for the same random
  * bytes; constant time in m as range_prove. */
 Q_MUST_CHECK qerr range_prove_own(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN],
-                                  const point_table *K, const elgamal_ct *ct,
-                                  const uint8_t *ct_enc, uint64_t m, const scalar *r,
-                                  uint64_t lo, uint64_t hi);
+                                  const point_table *K, const elgamal_ct *ct, const uint8_t *ct_enc,
+                                  uint64_t m, const scalar *r, uint64_t lo, uint64_t hi);
 /* range_prove_own for n proofs at once (a ballot's, B-3): the same proofs
  * as n calls in this order, with the same random bytes, but all their
  * points encoded with one field inversion.  On failure every *out is
