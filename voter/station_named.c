@@ -21,11 +21,9 @@ static const char *const vote_name[3] = {"yes", "no", "abstain"};
 json_t *op_named_vote(station *st, server_conn c, const ps_msg *m)
 {
 	const elec_contest *mc;
-	store_voter v;
 	char payload[NAMED_PAYLOAD_MAX];
 	size_t plen;
 	json_t *reply;
-	qerr e;
 	if ((reply = st_need_open(st)) != NULL)
 		return reply;
 	if (m->vote > 2)
@@ -38,17 +36,11 @@ json_t *op_named_vote(station *st, server_conn c, const ps_msg *m)
 	if (named_payload_make(payload, sizeof payload, m->contest, m->str, vote_name[m->vote],
 	                       &plen) != Q_OK)
 		return server_error("bad_request", "\"voter\" must be a roll id");
-	pthread_mutex_lock(&st->roll_mu); /* a check-in group may be committing */
-	e = store_roll_get(st->rolldb, m->str, &v);
-	json_t *dberr = e != Q_OK && e != Q_ERR_NOTFOUND
-	                    ? server_error("internal", "roll DB: %s", store_errmsg(st->rolldb))
-	                    : NULL;
-	pthread_mutex_unlock(&st->roll_mu);
-	if (e == Q_ERR_NOTFOUND)
+	/* the roll and the acknowledged check-ins in memory: no roll-DB read
+	 * (a check-in group may be committing) */
+	if (st->roll == NULL || roll_find(st->roll, m->str) == NULL)
 		return server_error("not_on_roll", "voter %s is not on the roll", m->str);
-	if (e != Q_OK)
-		return dberr;
-	if (!v.checked_in)
+	if (!st_checked_in(st, m->str))
 		return server_error("not_attending",
 		                    "voter %s has not been checked in: attendance first (checkin)",
 		                    m->str);
@@ -58,8 +50,8 @@ json_t *op_named_vote(station *st, server_conn c, const ps_msg *m)
 	for (const job *b = st->named_busy; b != NULL; b = b->busy_next)
 		if (strcmp(b->contest, m->contest) == 0 && strcmp(b->voter, m->str) == 0)
 			return server_error("named_twice",
-			                    "voter %s's vote in motion %s is being recorded", m->str,
-			                    m->contest);
+			                    "voter %s's vote in motion %s is being recorded",
+			                    m->str, m->contest);
 	/* the log is the record: appended and synced by the logger (in its
 	 * next batch) before the reply, made in on_post (named_done) */
 	job *j = calloc(1, sizeof *j);
@@ -106,8 +98,8 @@ json_t *named_done(station *st, job *j)
 		return server_error("internal", "%s", e == Q_ERR_NOMEM ? "out of memory" : why);
 	st_log(st, LOG_INFO, "named vote recorded in motion %s (log index %llu)", j->contest,
 	       (unsigned long long)j->log_index);
-	return server_ok(json_pack("{s:s, s:s, s:s, s:I}", "contest", j->contest, "voter",
-	                           j->voter, "vote", vote_name[j->vote], "log_index",
+	return server_ok(json_pack("{s:s, s:s, s:s, s:I}", "contest", j->contest, "voter", j->voter,
+	                           "vote", vote_name[j->vote], "log_index",
 	                           (json_int_t)j->log_index));
 }
 
