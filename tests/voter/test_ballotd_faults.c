@@ -590,6 +590,13 @@ Test(ballotd_faults, checkin_fsync_held_other_requests_answered)
 	/* the challenge's token is busy meanwhile; the loop thread is not */
 	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[2]), "token_busy", NULL);
 	expect(reqf("operator", "{\"op\":\"lookup\",\"voter\":\"V0002\"}"), NULL, NULL);
+	/* a cast meanwhile: through the box committer and the logger, which
+	 * the challenge would have passed before it had it not waited for
+	 * its count's commit (their replies come in order) */
+	char *mk = td_marks_json(0);
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s}", tok[1], mk), NULL,
+	       NULL);
+	free(mk);
 	/* still held: neither the check-in nor the challenge has a reply */
 	char c1;
 	cr_assert_lt(recv(f4, &c1, 1, MSG_DONTWAIT | MSG_PEEK), 0, "the check-in was answered");
