@@ -139,6 +139,18 @@ Q_MUST_CHECK qerr point_msm_enc(point *r, const scalar *g, size_t count, const u
  * Q_ERR_NOMEM. */
 Q_MUST_CHECK qerr point_sums_enc(uint8_t (*out)[POINT_LEN], uint8_t *is_inf,
                                  const uint8_t *const *enc, const size_t *end, size_t ngroups);
+/* The encodings of sums of points, with msm.c's field arithmetic and one
+ * field inversion for all (C-1.2; the prover's commitments, C-4.3, and a
+ * ballot's ciphertexts, B-3): group k is p[end[k-1] .. end[k]) (end[-1] =
+ * 0, none empty), added in the order given; out[k] = the encoding of its
+ * sum.  For SECRET points too: the field arithmetic is branch-free and
+ * the same for all values; an addition branches only when its two
+ * operands are equal or opposite, which for the caller's points must
+ * have negligible probability (the caller orders the terms so: e.g.
+ * never P + (-P) on purpose).  Q_ERR_POINT if an operand or a sum is
+ * infinity (out zeroed), Q_ERR_ARG, Q_ERR_NOMEM. */
+Q_MUST_CHECK qerr point_sums_encode(uint8_t (*out)[POINT_LEN], const point *const *p,
+                                    const size_t *end, size_t ngroups);
 /* The reference: always OpenSSL's EC_POINTs_mul (tests and bench). */
 Q_MUST_CHECK qerr point_msm_ref(point *r, const scalar *g, size_t count, const point *const *p,
                                 const scalar *const *s);

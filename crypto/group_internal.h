@@ -10,6 +10,7 @@
 #include <openssl/ec.h>
 
 #include "group.h"
+#include "util.h"
 
 struct scalar {
 	BIGNUM *bn;
@@ -112,6 +113,17 @@ void msm_sc_mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
 void msm_sc_from_mont(uint64_t r[4], const uint64_t a[4]);
 void msm_limbs_from_be(uint64_t r[4], const uint8_t in[32]);
 void msm_limbs_to_be(uint8_t out[32], const uint64_t a[4]);
+/* point_sums_encode's arithmetic (group.h): group k is the Jacobian
+ * triples xyz[end[k-1] .. end[k]) (end[-1] = 0, none empty; X || Y || Z,
+ * 32 bytes each, big-endian, plain integers < p, Z != 0: OpenSSL's
+ * results, not checked), summed in the order given from the first term;
+ * out[k] its encoding, one field inversion for all.  Q_ERR_POINT if a sum
+ * is infinity (nothing useful in out), Q_ERR_ARG for an empty group,
+ * Q_ERR_NOMEM.  Branch-free field arithmetic; the additions branch only
+ * when two operands are equal or opposite (see point_sums_encode).  Its
+ * working values are wiped. */
+qerr msm_jac_sums_enc(uint8_t (*out)[POINT_LEN], const uint8_t (*xyz)[3 * 32], const size_t *end,
+                      size_t ngroups);
 /* Bench only: n mixed additions of p into an accumulator (the unit of
  * msm_run's per-point floor).  Returns a word of the result so the work
  * cannot be optimised away. */

@@ -10,6 +10,7 @@
 #include <openssl/ec.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "group_internal.h"
 #include "util.h"
@@ -286,4 +287,60 @@ qerr point_sums_enc(uint8_t (*out)[POINT_LEN], uint8_t *is_inf, const uint8_t *c
 		if (enc[i] == NULL)
 			return Q_ERR_ARG;
 	return msm_sums_enc(out, is_inf, enc, end, ngroups);
+}
+
+qerr point_sums_encode(uint8_t (*out)[POINT_LEN], const point *const *p, const size_t *end,
+                       size_t ngroups)
+{
+	BN_CTX *ctx = group_bnctx();
+	const EC_GROUP *grp = group_ec();
+	uint8_t(*xyz)[3 * 32] = NULL;
+	size_t n;
+	qerr e = Q_OK;
+
+	if (ngroups == 0)
+		return Q_OK;
+	if (out == NULL || p == NULL || end == NULL)
+		return Q_ERR_ARG;
+	for (size_t k = 0; k < ngroups; k++)
+		if (end[k] <= (k > 0 ? end[k - 1] : 0))
+			return Q_ERR_ARG;
+	n = end[ngroups - 1];
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == NULL)
+			return Q_ERR_ARG;
+	if (ctx == NULL || (xyz = malloc(n * sizeof *xyz)) == NULL)
+		return Q_ERR_NOMEM;
+	/* OpenSSL's Jacobian coordinates as plain integers < p (no inversion) */
+	BN_CTX_start(ctx);
+	{
+		BIGNUM *X = BN_CTX_get(ctx), *Y = BN_CTX_get(ctx), *Z = BN_CTX_get(ctx);
+		if (Z == NULL)
+			e = Q_ERR_NOMEM;
+		for (size_t i = 0; i < n && e == Q_OK; i++) {
+			if (EC_POINT_is_at_infinity(grp, p[i]->p))
+				e = Q_ERR_POINT;
+			else if (!EC_POINT_get_Jprojective_coordinates_GFp(grp, p[i]->p, X, Y, Z,
+			                                                   ctx) ||
+			         BN_bn2binpad(X, xyz[i], 32) != 32 ||
+			         BN_bn2binpad(Y, xyz[i] + 32, 32) != 32 ||
+			         BN_bn2binpad(Z, xyz[i] + 64, 32) != 32)
+				e = Q_ERR_CRYPTO;
+		}
+		if (X != NULL)
+			BN_clear(X);
+		if (Y != NULL)
+			BN_clear(Y);
+		if (Z != NULL)
+			BN_clear(Z);
+	}
+	BN_CTX_end(ctx);
+	if (e == Q_OK)
+		e = msm_jac_sums_enc(out, (const uint8_t(*)[3 * 32])xyz, end, ngroups);
+	if (e != Q_OK)
+		for (size_t k = 0; k < ngroups; k++)
+			memset(out[k], 0, POINT_LEN);
+	wipe(xyz, n * sizeof *xyz);
+	free(xyz);
+	return e;
 }

@@ -1419,3 +1419,84 @@ uint64_t msm_madd_repeat(const msm_pt *p, size_t n)
 		jac_add_affine(&acc, &acc, p->x, p->y);
 	return acc.X[0] ^ acc.Z[0];
 }
+
+/* ---- sums of Jacobian points to encodings (the prover's points) ---- */
+
+qerr msm_jac_sums_enc(uint8_t (*out)[POINT_LEN], const uint8_t (*xyz)[3 * 32], const size_t *end,
+                      size_t ngroups)
+{
+	jac *acc = NULL;
+	uint64_t(*pre)[4] = NULL, run[4], inv[4], zi[4], zi2[4], x[4], y[4];
+	size_t from = 0;
+	qerr e = Q_OK;
+	if (ngroups == 0)
+		return Q_OK;
+	acc = malloc(ngroups * sizeof *acc);
+	pre = malloc(ngroups * sizeof *pre);
+	if (acc == NULL || pre == NULL) {
+		e = Q_ERR_NOMEM;
+		goto out;
+	}
+	/* each sum in Jacobian coordinates, from its first term (no branch
+	 * on an operand at infinity: none is) */
+	for (size_t k = 0; k < ngroups; k++) {
+		if (end[k] <= from) {
+			e = Q_ERR_ARG;
+			goto out;
+		}
+		for (size_t i = from; i < end[k]; i++) {
+			jac q;
+			fe_from_be(q.X, xyz[i]);
+			fe_from_be(q.Y, xyz[i] + 32);
+			fe_from_be(q.Z, xyz[i] + 64);
+			fe_to_mont(q.X, q.X);
+			fe_to_mont(q.Y, q.Y);
+			fe_to_mont(q.Z, q.Z);
+			if (i == from)
+				acc[k] = q;
+			else
+				jac_add(&acc[k], &acc[k], &q);
+			wipe(&q, sizeof q);
+		}
+		from = end[k];
+	}
+	/* to affine with one inversion (Montgomery's trick); a sum at
+	 * infinity is an error, found after the same work for all */
+	memcpy(run, RM, sizeof run);
+	for (size_t k = 0; k < ngroups; k++) {
+		memcpy(pre[k], run, sizeof run);
+		fe_mul(run, run, acc[k].Z);
+	}
+	if (fe_is_zero(run)) {
+		e = Q_ERR_POINT;
+		goto out;
+	}
+	fe_inv(inv, run);
+	for (size_t k = ngroups; k-- > 0;) {
+		fe_mul(zi, inv, pre[k]); /* 1/Z_k */
+		fe_mul(inv, inv, acc[k].Z);
+		fe_sqr(zi2, zi);
+		fe_mul(x, acc[k].X, zi2);
+		fe_mul(zi2, zi2, zi);
+		fe_mul(y, acc[k].Y, zi2);
+		fe_from_mont(x, x);
+		fe_from_mont(y, y);
+		out[k][0] = 0x04;
+		fe_to_be(out[k] + 1, x);
+		fe_to_be(out[k] + 33, y);
+	}
+out:
+	if (acc != NULL)
+		wipe(acc, ngroups * sizeof *acc);
+	if (pre != NULL)
+		wipe(pre, ngroups * sizeof *pre);
+	free(acc);
+	free(pre);
+	wipe(x, sizeof x);
+	wipe(y, sizeof y);
+	wipe(run, sizeof run);
+	wipe(inv, sizeof inv);
+	wipe(zi, sizeof zi);
+	wipe(zi2, sizeof zi2);
+	return e;
+}

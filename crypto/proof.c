@@ -339,38 +339,6 @@ void range_proof_free(range_proof *pf)
 	free(pf);
 }
 
-/* Allocate the commitment arrays (all points at infinity). */
-static qerr range_alloc_commit(range_proof *pf)
-{
-	pf->ca = calloc(pf->count, sizeof *pf->ca);
-	pf->cb = calloc(pf->count, sizeof *pf->cb);
-	pf->commit = calloc(pf->count, 2 * POINT_LEN);
-	if (pf->ca == NULL || pf->cb == NULL || pf->commit == NULL)
-		return Q_ERR_NOMEM;
-	for (size_t j = 0; j < pf->count; j++) {
-		pf->ca[j] = point_new();
-		pf->cb[j] = point_new();
-		if (pf->ca[j] == NULL || pf->cb[j] == NULL)
-			return Q_ERR_NOMEM;
-	}
-	return Q_OK;
-}
-
-/* Record branch k's commitments (a, b) in pf and in the transcript. */
-static qerr range_record_commit(range_proof *pf, size_t k, transcript *tr, const point *a,
-                                const point *b)
-{
-	uint8_t *enc = pf->commit + 2 * POINT_LEN * k;
-	qerr e;
-	if ((e = point_encode(enc, a)) != Q_OK || (e = point_encode(enc + POINT_LEN, b)) != Q_OK)
-		return e == Q_ERR_POINT ? Q_ERR_CRYPTO : e; /* infinity: probability 2^-256 */
-	if ((e = point_copy(pf->ca[k], a)) != Q_OK || (e = point_copy(pf->cb[k], b)) != Q_OK)
-		return e;
-	transcript_bytes(tr, enc, POINT_LEN);
-	transcript_bytes(tr, enc + POINT_LEN, POINT_LEN);
-	return Q_OK;
-}
-
 void range_proof_encode(uint8_t *out, const range_proof *pf)
 {
 	for (size_t j = 0; j < pf->count; j++) {
@@ -406,9 +374,11 @@ qerr range_proof_decode(range_proof **out, uint64_t lo, uint64_t hi, const uint8
 }
 
 /* Start the range transcript: TAG_RANGE, ctx, K, lo, hi, alpha, beta
- * (C-4.3.3); the caller appends a_j, b_j for j = lo..hi. */
+ * (C-4.3.3); the caller appends a_j, b_j for j = lo..hi.  ct_enc, if not
+ * NULL, is ct's encoding alpha || beta (then ct is not read). */
 static qerr range_transcript(transcript *t, const uint8_t ctx[PROOF_CTX_LEN], const point *K,
-                             const point_table *Kt, uint64_t lo, uint64_t hi, const elgamal_ct *ct)
+                             const point_table *Kt, uint64_t lo, uint64_t hi, const elgamal_ct *ct,
+                             const uint8_t *ct_enc)
 {
 	qerr e = transcript_init(t, TAG_RANGE);
 	if (e != Q_OK)
@@ -420,8 +390,13 @@ static qerr range_transcript(transcript *t, const uint8_t ctx[PROOF_CTX_LEN], co
 		transcript_point(t, K);
 	transcript_u64(t, lo);
 	transcript_u64(t, hi);
-	transcript_point(t, ct->a);
-	transcript_point(t, ct->b);
+	if (ct_enc != NULL) {
+		transcript_bytes(t, ct_enc, POINT_LEN);
+		transcript_bytes(t, ct_enc + POINT_LEN, POINT_LEN);
+	} else {
+		transcript_point(t, ct->a);
+		transcript_point(t, ct->b);
+	}
 	return Q_OK;
 }
 
@@ -661,43 +636,113 @@ static void prove_secrets_free(prove_secrets *s)
  * from the draws by masks over both candidates; c_m = c - sum_{j != m} c_j
  * is summed over all k with the true one masked to 0 and written back by
  * masks; v_k = t_k + c_k r for all k on uniform full-width scalars. */
-static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN],
-                             const point_table *K, const elgamal_ct *ct_in, elgamal_ct *ct_out,
-                             uint64_t m, scalar *r_io, uint64_t lo, uint64_t hi, int check_witness)
+/* One proof in the making: its state from its points to its challenge
+ * (stage 1 prove_begin, then the encodings of its points with other
+ * proofs' at once, then stage 2 prove_finish). */
+typedef struct prove_state {
+	range_proof *pf;
+	prove_secrets sec;
+	point *na; /* -alpha */
+	point **cp; /* per branch k: t_kG, t_kK, e_kG */
+	const elgamal_ct *ct;
+	const uint8_t *ct_enc; /* NULL: alpha, beta are its first two sums */
+	const uint8_t *ctx;
+	scalar *r; /* the nonce (the caller's) */
+	uint64_t lo, hi;
+	size_t count, mi;
+} prove_state;
+
+static void prove_state_free(prove_state *ps)
 {
-	range_proof *pf = NULL;
-	scalar *t = scalar_new(), *c = scalar_new(), *es = scalar_new();
-	point *a = point_new(), *b = point_new(), *x = point_new(), *na = point_new();
+	range_proof_free(ps->pf); /* wipes w and the t_j on failure */
+	ps->pf = NULL;
+	prove_secrets_free(&ps->sec);
+	if (ps->cp != NULL)
+		for (size_t i = 0; i < 3 * ps->count; i++)
+			point_free(ps->cp[i]);
+	free(ps->cp);
+	ps->cp = NULL;
+	point_free(ps->na);
+	ps->na = NULL;
+}
+
+/* The checks of the arguments, before any work (*out = NULL). */
+static qerr prove_check(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const point_table *K,
+                        const elgamal_ct *ct, const scalar *r, uint64_t m, uint64_t lo, uint64_t hi)
+{
+	if (out == NULL || ctx == NULL || K == NULL || ct == NULL || r == NULL)
+		return Q_ERR_ARG;
+	*out = NULL;
+	if (!range_ok(lo, hi))
+		return Q_ERR_RANGE;
+	if (m < lo || m > hi)
+		return Q_ERR_ARG;
+	return Q_OK;
+}
+
+/* The sums a proof of [lo, hi] has encoded (alpha, beta unless their
+ * encoding is given, then a_k, b_k per branch) and their terms. */
+static size_t prove_nsums(uint64_t lo, uint64_t hi, const uint8_t *ct_enc)
+{
+	return (ct_enc == NULL ? 2 : 0) + 2 * ((size_t)(hi - lo) + 1);
+}
+
+static size_t prove_nterms(uint64_t lo, uint64_t hi, const uint8_t *ct_enc)
+{
+	return (ct_enc == NULL ? 2 : 0) + 4 * ((size_t)(hi - lo) + 1);
+}
+
+/* The prover, stage 1 (arguments checked by prove_check).  Either ct_out
+ * == NULL: prove for the given ct_in and r (checking the witness if
+ * check_witness); or ct_out != NULL: draw r_io, encrypt m into ct_out, and
+ * prove for it.  All randomness (r, w, t_j, c_j) is drawn in one CSPRNG
+ * call, in the order r, then for k = lo..hi: t_k (w for k = m) and, for
+ * k != m, c_k; the same bytes give the same proof as the straightforward
+ * prover of C-4.3.  The sums to encode go to terms[*nt ..] and
+ * ends[*ng ..] (ends as indices into terms), *nt and *ng advanced.
+ *
+ * Constant time in m (C-3.1, C-4.3): every branch runs the same operation
+ * sequence on the same kinds of data, and nothing selects by m through a
+ * branch or an address.  For every k (real or simulated):
+ *   a_k = t_k G,  b_k = t_k K + e_k G - alpha,  e_k = c_k (j - m) + r,
+ * with e_k from the fixed-width arithmetic above (for the true branch
+ * j - m = 0, so e_m = r, e_mG = alpha, b_m = wK: the true branch is the
+ * simulated formula with a zero coefficient, and no scalar given to
+ * OpenSSL is small, zero or a function of m alone).  t_k and c_k are picked
+ * from the draws by masks over both candidates; c_m = c - sum_{j != m} c_j
+ * is summed over all k with the true one masked to 0 and written back by
+ * masks; v_k = t_k + c_k r for all k on uniform full-width scalars. */
+static qerr prove_begin(prove_state *ps, const uint8_t ctx[PROOF_CTX_LEN], const point_table *K,
+                        const elgamal_ct *ct_in, const uint8_t *ct_enc, elgamal_ct *ct_out,
+                        uint64_t m, scalar *r_io, uint64_t lo, uint64_t hi, int check_witness,
+                        const point **terms, size_t *ends, size_t *nt, size_t *ng)
+{
+	scalar *es = scalar_new();
+	point *a = point_new(), *b = point_new(), *x = point_new();
 	scalar **rs = NULL;
 	const elgamal_ct *ct = ct_out != NULL ? ct_out : ct_in;
-	prove_secrets sec = {0, {{0}}, NULL, NULL, NULL};
-	transcript tr = {NULL};
-	size_t mi, nr = 0, count;
+	prove_secrets *sec = &ps->sec;
+	range_proof *pf;
+	size_t nr = 0, count = (size_t)(hi - lo) + 1, mi = (size_t)(m - lo);
 	qerr e = Q_ERR_NOMEM;
 
-	if (out == NULL || ctx == NULL || K == NULL || ct == NULL || r_io == NULL) {
-		e = Q_ERR_ARG;
+	ps->ct = ct;
+	ps->ct_enc = ct_enc;
+	ps->ctx = ctx;
+	ps->r = r_io;
+	ps->lo = lo;
+	ps->hi = hi;
+	ps->count = count;
+	ps->mi = mi;
+	ps->na = point_new();
+	ps->cp = calloc(3 * count, sizeof *ps->cp);
+	if (es == NULL || a == NULL || b == NULL || x == NULL || ps->na == NULL || ps->cp == NULL)
 		goto out;
-	}
-	*out = NULL;
-	if (!range_ok(lo, hi)) {
-		e = Q_ERR_RANGE;
-		goto out;
-	}
-	if (m < lo || m > hi) {
-		e = Q_ERR_ARG;
-		goto out;
-	}
-	if (t == NULL || c == NULL || es == NULL || a == NULL || b == NULL || x == NULL ||
-	    na == NULL)
-		goto out;
-	count = (size_t)(hi - lo) + 1;
-	mi = (size_t)(m - lo);
-	sec.count = count;
-	sec.slot = calloc(2 * count, sizeof *sec.slot);
-	sec.t = calloc(count, sizeof *sec.t);
-	sec.c = calloc(count, sizeof *sec.c);
-	if (sec.slot == NULL || sec.t == NULL || sec.c == NULL)
+	sec->count = count;
+	sec->slot = calloc(2 * count, sizeof *sec->slot);
+	sec->t = calloc(count, sizeof *sec->t);
+	sec->c = calloc(count, sizeof *sec->c);
+	if (sec->slot == NULL || sec->t == NULL || sec->c == NULL)
 		goto out;
 	/* the witness must match: ct = (rG, mG + rK), checked with the same
 	 * operations for every m (C-3.1) */
@@ -706,21 +751,29 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 			e = Q_ERR_SCALAR;
 			goto out;
 		}
-		ct4_from_scalar(&sec.r, r_io);
-		if ((e = point_mul_base(a, r_io)) != Q_OK || (e = point_neg(na, ct->a)) != Q_OK ||
-		    (e = ct_beta(b, K, r_io, &sec.r, m, na, es, x)) != Q_OK)
+		ct4_from_scalar(&sec->r, r_io);
+		if ((e = point_mul_base(a, r_io)) != Q_OK ||
+		    (e = point_neg(ps->na, ct->a)) != Q_OK ||
+		    (e = ct_beta(b, K, r_io, &sec->r, m, ps->na, es, x)) != Q_OK)
 			goto out;
 		if (!point_eq(a, ct->a) || !point_eq(b, ct->b)) {
 			e = Q_ERR_ARG;
 			goto out;
 		}
 	}
-	if ((pf = range_proof_new(lo, hi)) == NULL) {
+	if ((pf = ps->pf = range_proof_new(lo, hi)) == NULL) {
 		e = Q_ERR_NOMEM;
 		goto out;
 	}
-	if ((e = range_alloc_commit(pf)) != Q_OK)
+	if ((pf->commit = calloc(count, 2 * POINT_LEN)) == NULL) {
+		e = Q_ERR_NOMEM;
 		goto out;
+	}
+	for (size_t i = 0; i < 3 * count; i++)
+		if ((ps->cp[i] = point_new()) == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
 	/* randomness: [r], then 2 * count - 1 scalars, drawn into pf's
 	 * storage in an order that does not depend on m (v[0], c[0], v[1],
 	 * c[1], ..., v[count - 1]); which draw is which t_k / c_k is decided
@@ -736,41 +789,52 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 	if ((e = scalar_random_many(rs, nr)) != Q_OK)
 		goto out;
 	for (size_t i = 0; i + 1 < 2 * count; i++)
-		ct4_from_scalar(&sec.slot[i], i % 2 == 0 ? pf->v[i / 2] : pf->c[i / 2]);
+		ct4_from_scalar(&sec->slot[i], i % 2 == 0 ? pf->v[i / 2] : pf->c[i / 2]);
 	/* draw i is t_k for i = 2k (k <= m) or 2k - 1 (k > m), and c_k for
 	 * i = 2k + 1 (k < m) or 2k (k > m); for k = m the c read here is a
 	 * placeholder, replaced by c_m below */
 	for (size_t k = 0; k < count; k++) {
 		uint64_t after = ct_mask(ct_lt(mi, k)); /* k > m */
-		ct4_select(&sec.t[k], after, &sec.slot[k > 0 ? 2 * k - 1 : 0], &sec.slot[2 * k]);
-		ct4_select(&sec.c[k], after, &sec.slot[2 * k], &sec.slot[2 * k + 1]);
-		if ((e = ct4_to_scalar(pf->v[k], &sec.t[k])) != Q_OK)
+		ct4_select(&sec->t[k], after, &sec->slot[k > 0 ? 2 * k - 1 : 0], &sec->slot[2 * k]);
+		ct4_select(&sec->c[k], after, &sec->slot[2 * k], &sec->slot[2 * k + 1]);
+		if ((e = ct4_to_scalar(pf->v[k], &sec->t[k])) != Q_OK)
 			goto out;
 	}
 	if (ct_out != NULL) {
 		/* (C-3.1.1-2) alpha = rG, beta = mG + rK */
-		ct4_from_scalar(&sec.r, r_io);
+		ct4_from_scalar(&sec->r, r_io);
 		if ((e = point_mul_base(ct_out->a, r_io)) != Q_OK ||
-		    (e = point_neg(na, ct_out->a)) != Q_OK ||
-		    (e = ct_beta(ct_out->b, K, r_io, &sec.r, m, na, es, x)) != Q_OK)
+		    (e = point_neg(ps->na, ct_out->a)) != Q_OK ||
+		    (e = ct_beta(ct_out->b, K, r_io, &sec->r, m, ps->na, es, x)) != Q_OK)
 			goto out;
 	} else if (!check_witness) {
-		ct4_from_scalar(&sec.r, r_io);
-		if ((e = point_neg(na, ct->a)) != Q_OK)
+		ct4_from_scalar(&sec->r, r_io);
+		if ((e = point_neg(ps->na, ct->a)) != Q_OK)
 			goto out;
 	}
-	if ((e = range_transcript(&tr, ctx, point_table_base(K), K, lo, hi, ct)) != Q_OK)
-		goto out;
+	/* the points to encode, as sums (point_sums_encode, one inversion for
+	 * all): alpha and beta unless the caller gave their encoding, then per
+	 * branch a_k = t_kG and b_k = (t_kK + e_kG) + (-alpha), in that order:
+	 * t_kK + e_kG is never O or a doubling but with probability 2^-256,
+	 * nor is (t_kK + e_kG) - alpha (it is b_k); adding e_kG - alpha first
+	 * would give O on the true branch (e_m G = alpha) and branch on it */
+	if (ct_enc == NULL) {
+		terms[*nt] = ct->a;
+		terms[*nt + 1] = ct->b;
+		ends[(*ng)++] = ++*nt;
+		ends[(*ng)++] = ++*nt;
+	}
 	for (size_t k = 0; k < count; k++) {
 		/* j - m = k - mi, |k - mi| <= 1023, as sign and magnitude */
 		uint64_t d = (uint64_t)k - (uint64_t)mi, neg = d >> 63;
 		uint64_t mag = (d ^ (0 - neg)) + neg;
 		ct4 p, np, e4;
+		point **cp = ps->cp + 3 * k;
 		/* e_k = c_k (j - m) + r mod n */
-		ct4_mod_mul_small(&p, &sec.c[k], mag);
+		ct4_mod_mul_small(&p, &sec->c[k], mag);
 		ct4_mod_sub(&np, &(const ct4){{0, 0, 0, 0}}, &p);
 		ct4_select(&e4, ct_mask(neg), &np, &p);
-		ct4_mod_add(&e4, &e4, &sec.r);
+		ct4_mod_add(&e4, &e4, &sec->r);
 		e = ct4_to_scalar(es, &e4);
 		wipe(&p, sizeof p);
 		wipe(&np, sizeof np);
@@ -779,14 +843,48 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 			goto out;
 		/* (C-4.3.1/2) a_k = t_kG; b_k = t_kK + c_k(j - m)G, which is
 		 * wK for k = m and v_kK - c_k(beta - jG) for k != m */
-		if ((e = point_mul_base(a, pf->v[k])) != Q_OK ||
-		    (e = point_table_mul(b, K, pf->v[k])) != Q_OK ||
-		    (e = point_mul_base(x, es)) != Q_OK || (e = point_add(b, b, x)) != Q_OK ||
-		    (e = point_add(b, b, na)) != Q_OK)
+		if ((e = point_mul_base(cp[0], pf->v[k])) != Q_OK ||
+		    (e = point_table_mul(cp[1], K, pf->v[k])) != Q_OK ||
+		    (e = point_mul_base(cp[2], es)) != Q_OK)
 			goto out;
-		if ((e = range_record_commit(pf, k, &tr, a, b)) != Q_OK)
-			goto out;
+		terms[*nt] = cp[0];
+		ends[(*ng)++] = ++*nt;
+		terms[*nt] = cp[1];
+		terms[*nt + 1] = cp[2];
+		terms[*nt + 2] = ps->na;
+		*nt += 3;
+		ends[(*ng)++] = *nt;
 	}
+	e = Q_OK;
+out:
+	free(rs);
+	scalar_free(es);
+	point_free(a);
+	point_free(b);
+	point_free(x);
+	return e;
+}
+
+/* The prover, stage 2: enc = the encodings of the sums stage 1 gave (in
+ * its order); the challenge and the responses into *out. */
+static qerr prove_finish(prove_state *ps, const point_table *K, const uint8_t (*enc)[POINT_LEN],
+                         range_proof **out)
+{
+	scalar *t = scalar_new(), *c = scalar_new();
+	range_proof *pf = ps->pf;
+	prove_secrets *sec = &ps->sec;
+	transcript tr = {NULL};
+	size_t nhead = ps->ct_enc == NULL ? 2 : 0, count = ps->count, mi = ps->mi;
+	qerr e = Q_ERR_NOMEM;
+
+	if (t == NULL || c == NULL)
+		goto out;
+	memcpy(pf->commit, enc[nhead], 2 * count * POINT_LEN);
+	if ((e = range_transcript(&tr, ps->ctx, point_table_base(K), K, ps->lo, ps->hi, ps->ct,
+	                          ps->ct_enc != NULL ? ps->ct_enc : enc[0])) != Q_OK)
+		goto out;
+	for (size_t k = 0; k < 2 * count; k++)
+		transcript_bytes(&tr, pf->commit + k * POINT_LEN, POINT_LEN);
 	/* (C-4.3.3) c = H(...) */
 	if ((e = transcript_challenge(&tr, c)) != Q_OK)
 		goto out;
@@ -796,12 +894,12 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 		ct4 cm, z = {{0, 0, 0, 0}}, term;
 		ct4_from_scalar(&cm, c);
 		for (size_t k = 0; k < count; k++) {
-			ct4_select(&term, ct_eq_mask(k, mi), &z, &sec.c[k]);
+			ct4_select(&term, ct_eq_mask(k, mi), &z, &sec->c[k]);
 			ct4_mod_sub(&cm, &cm, &term);
 		}
 		for (size_t k = 0; k < count && e == Q_OK; k++) {
-			ct4_select(&sec.c[k], ct_eq_mask(k, mi), &cm, &sec.c[k]);
-			e = ct4_to_scalar(pf->c[k], &sec.c[k]);
+			ct4_select(&sec->c[k], ct_eq_mask(k, mi), &cm, &sec->c[k]);
+			e = ct4_to_scalar(pf->c[k], &sec->c[k]);
 		}
 		wipe(&cm, sizeof cm);
 		wipe(&term, sizeof term);
@@ -810,24 +908,123 @@ static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN]
 	}
 	/* (C-4.3.5) v_m = w + c_m r, and v_j = t_j + c_j r for j != m */
 	for (size_t k = 0; k < count; k++)
-		if ((e = scalar_mul(t, pf->c[k], r_io)) != Q_OK ||
+		if ((e = scalar_mul(t, pf->c[k], ps->r)) != Q_OK ||
 		    (e = scalar_add(pf->v[k], pf->v[k], t)) != Q_OK)
 			goto out;
 	*out = pf;
-	pf = NULL;
+	ps->pf = NULL;
 	e = Q_OK;
 out:
 	transcript_free(&tr);
-	range_proof_free(pf); /* wipes w and the t_j on failure */
-	prove_secrets_free(&sec);
-	free(rs);
 	scalar_free(t);
 	scalar_free(c);
-	scalar_free(es);
-	point_free(a);
-	point_free(b);
-	point_free(x);
-	point_free(na);
+	return e;
+}
+
+/* One proof: both stages, its points encoded together. */
+static qerr range_prove_impl(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN],
+                             const point_table *K, const elgamal_ct *ct_in, const uint8_t *ct_enc,
+                             elgamal_ct *ct_out, uint64_t m, scalar *r_io, uint64_t lo, uint64_t hi,
+                             int check_witness)
+{
+	prove_state ps;
+	const point **terms = NULL;
+	size_t *ends = NULL, nt = 0, ng = 0;
+	uint8_t(*enc)[POINT_LEN] = NULL;
+	qerr e;
+
+	memset(&ps, 0, sizeof ps);
+	if ((e = prove_check(out, ctx, K, ct_out != NULL ? ct_out : ct_in, r_io, m, lo, hi)) !=
+	    Q_OK)
+		return e;
+	terms = calloc(prove_nterms(lo, hi, ct_enc), sizeof *terms);
+	ends = calloc(prove_nsums(lo, hi, ct_enc), sizeof *ends);
+	enc = calloc(prove_nsums(lo, hi, ct_enc), sizeof *enc);
+	e = Q_ERR_NOMEM;
+	if (terms == NULL || ends == NULL || enc == NULL)
+		goto out;
+	if ((e = prove_begin(&ps, ctx, K, ct_in, ct_enc, ct_out, m, r_io, lo, hi, check_witness,
+	                     terms, ends, &nt, &ng)) != Q_OK)
+		goto out;
+	if ((e = point_sums_encode(enc, terms, ends, ng)) != Q_OK) {
+		if (e == Q_ERR_POINT)
+			e = Q_ERR_CRYPTO; /* infinity: probability 2^-256 */
+		goto out;
+	}
+	e = prove_finish(&ps, K, (const uint8_t(*)[POINT_LEN])enc, out);
+out:
+	prove_state_free(&ps);
+	free(terms);
+	free(ends);
+	free(enc);
+	return e;
+}
+
+qerr range_prove_own_many(const point_table *K, const range_prove_job *jobs, size_t n)
+{
+	prove_state *ps = NULL;
+	const point **terms = NULL;
+	size_t *ends = NULL, *first = NULL, nt = 0, ng = 0, nterms = 0, nsums = 0;
+	uint8_t(*enc)[POINT_LEN] = NULL;
+	qerr e = Q_OK;
+
+	if (n > 0 && jobs == NULL)
+		return Q_ERR_ARG;
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].out != NULL)
+			*jobs[i].out = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const range_prove_job *jb = &jobs[i];
+		if ((e = prove_check(jb->out, jb->ctx, K, jb->ct, jb->r, jb->m, jb->lo, jb->hi)) !=
+		    Q_OK)
+			return e;
+		nterms += prove_nterms(jb->lo, jb->hi, jb->ct_enc);
+		nsums += prove_nsums(jb->lo, jb->hi, jb->ct_enc);
+	}
+	if (n == 0)
+		return Q_OK;
+	ps = calloc(n, sizeof *ps);
+	first = calloc(n, sizeof *first);
+	terms = calloc(nterms, sizeof *terms);
+	ends = calloc(nsums, sizeof *ends);
+	enc = calloc(nsums, sizeof *enc);
+	e = Q_ERR_NOMEM;
+	if (ps == NULL || first == NULL || terms == NULL || ends == NULL || enc == NULL)
+		goto out;
+	/* every proof's points, in order (so its draws too), then all their
+	 * encodings with one field inversion, then every challenge */
+	for (size_t i = 0; i < n; i++) {
+		const range_prove_job *jb = &jobs[i];
+		first[i] = ng;
+		/* r is only read when no ciphertext is made (ct_out NULL) */
+		if ((e = prove_begin(&ps[i], jb->ctx, K, jb->ct, jb->ct_enc, NULL, jb->m,
+		                     (scalar *)jb->r, jb->lo, jb->hi, 0, terms, ends, &nt, &ng)) !=
+		    Q_OK)
+			goto out;
+	}
+	if ((e = point_sums_encode(enc, terms, ends, ng)) != Q_OK) {
+		if (e == Q_ERR_POINT)
+			e = Q_ERR_CRYPTO; /* infinity: probability 2^-256 */
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((e = prove_finish(&ps[i], K, (const uint8_t(*)[POINT_LEN])enc + first[i],
+		                      jobs[i].out)) != Q_OK)
+			goto out;
+	e = Q_OK;
+out:
+	for (size_t i = 0; ps != NULL && i < n; i++)
+		prove_state_free(&ps[i]);
+	if (e != Q_OK)
+		for (size_t i = 0; i < n; i++) {
+			range_proof_free(*jobs[i].out);
+			*jobs[i].out = NULL;
+		}
+	free(ps);
+	free(first);
+	free(terms);
+	free(ends);
+	free(enc);
 	return e;
 }
 
@@ -858,7 +1055,7 @@ qerr range_verify(const range_proof *pf, const uint8_t ctx[PROOF_CTX_LEN], const
 		e = Q_ERR_POINT;
 		goto out;
 	}
-	if ((e = range_transcript(&tr, ctx, K, K_table, lo, hi, ct)) != Q_OK)
+	if ((e = range_transcript(&tr, ctx, K, K_table, lo, hi, ct, NULL)) != Q_OK)
 		goto out;
 	if ((e = scalar_set_u64(sum, 0)) != Q_OK)
 		goto out;
@@ -917,7 +1114,25 @@ qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const poin
 	if (r == NULL)
 		e = Q_ERR_ARG;
 	else if ((e = scalar_copy(rc, r)) == Q_OK)
-		e = range_prove_impl(out, ctx, K, ct, NULL, m, rc, lo, hi, 1);
+		e = range_prove_impl(out, ctx, K, ct, NULL, NULL, m, rc, lo, hi, 1);
+	scalar_free(rc);
+	return e;
+}
+
+qerr range_prove_own(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const point_table *K,
+                     const elgamal_ct *ct, const uint8_t *ct_enc, uint64_t m, const scalar *r,
+                     uint64_t lo, uint64_t hi)
+{
+	scalar *rc = scalar_new();
+	qerr e;
+	if (out != NULL)
+		*out = NULL;
+	if (rc == NULL)
+		return Q_ERR_NOMEM;
+	if (r == NULL)
+		e = Q_ERR_ARG;
+	else if ((e = scalar_copy(rc, r)) == Q_OK)
+		e = range_prove_impl(out, ctx, K, ct, ct_enc, NULL, m, rc, lo, hi, 0);
 	scalar_free(rc);
 	return e;
 }
@@ -937,7 +1152,7 @@ qerr range_encrypt_prove(elgamal_ct *ct, range_proof **out, scalar *r_out,
 	if (r == NULL)
 		goto out;
 	/* ct is made inside from (m, r): no need to re-check the witness */
-	if ((e = range_prove_impl(out, ctx, K, NULL, ct, m, r, lo, hi, 0)) != Q_OK)
+	if ((e = range_prove_impl(out, ctx, K, NULL, NULL, ct, m, r, lo, hi, 0)) != Q_OK)
 		goto out;
 	if (r_out != NULL && (e = scalar_copy(r_out, r)) != Q_OK) {
 		range_proof_free(*out);

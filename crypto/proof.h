@@ -105,10 +105,10 @@ typedef struct range_proof {
 	scalar **v; /* v[j - lo] */
 	/* Commitments: commit = their encodings a_lo || b_lo || ...
 	 * (count * 130 bytes), present after range_prove /
-	 * range_encrypt_prove / range_proof_decode_full, else NULL; the
-	 * points ca[j - lo] = a_j, cb[j - lo] = b_j only after the provers
-	 * (a decoded proof keeps the checked encodings alone: the verifiers
-	 * read nothing else), else NULL. */
+	 * range_encrypt_prove / range_proof_decode_full, else NULL.  ca, cb
+	 * (points) are always NULL: the provers make the encodings alone
+	 * (one field inversion for all, C-4.3.11) and the verifiers read
+	 * nothing else; kept so that code freeing them still builds. */
 	point **ca;
 	point **cb;
 	uint8_t *commit;
@@ -142,6 +142,29 @@ Q_MUST_CHECK qerr range_proof_decode_full(range_proof **out, uint64_t lo, uint64
 Q_MUST_CHECK qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN],
                               const point_table *K, const elgamal_ct *ct, uint64_t m,
                               const scalar *r, uint64_t lo, uint64_t hi);
+/* range_prove for a ciphertext its caller has just made itself from (m,
+ * r) (ballot_encrypt, B-3): no witness re-check (a ciphertext that r, m
+ * do not open would give a proof that does not verify), and ct_enc, if
+ * not NULL, is ct's encoding alpha || beta (ELGAMAL_CT_LEN bytes), not
+ * computed again.  The same proof as range_prove for the same random
+ * bytes; constant time in m as range_prove. */
+Q_MUST_CHECK qerr range_prove_own(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN],
+                                  const point_table *K, const elgamal_ct *ct, const uint8_t *ct_enc,
+                                  uint64_t m, const scalar *r, uint64_t lo, uint64_t hi);
+/* range_prove_own for n proofs at once (a ballot's, B-3): the same proofs
+ * as n calls in this order, with the same random bytes, but all their
+ * points encoded with one field inversion.  On failure every *out is
+ * NULL (the first argument error is returned before any work). */
+typedef struct range_prove_job {
+	range_proof **out;
+	const uint8_t *ctx; /* PROOF_CTX_LEN bytes */
+	const elgamal_ct *ct;
+	const uint8_t *ct_enc; /* ct's encoding, or NULL */
+	uint64_t m;
+	const scalar *r;
+	uint64_t lo, hi;
+} range_prove_job;
+Q_MUST_CHECK qerr range_prove_own_many(const point_table *K, const range_prove_job *jobs, size_t n);
 /* Encrypt m under K with a fresh nonce and prove m in [lo, hi] in one go
  * (the ballot path: cheaper than elgamal_encrypt_random + range_prove,
  * which re-checks the witness).  ct receives the ciphertext, *out a new

@@ -283,11 +283,15 @@ static size_t style_enc_len(const ballot_style *st);
 /* The name of write-in slot s of contest i in a B-2 encoding (B-10.3). */
 static const uint8_t *enc_name(const ballot_style *st, const uint8_t *enc, size_t i, size_t s);
 
-qerr ballot_id(uint8_t id[BALLOT_ID_LEN], const ballot_style *st, const ballot *b)
+/* ballot_id; sel_enc, if not NULL, the encodings of the selections'
+ * ciphertexts in order (not encoded again). */
+static qerr ballot_id_impl(uint8_t id[BALLOT_ID_LEN], const ballot_style *st, const ballot *b,
+                           const uint8_t (*sel_enc)[ELGAMAL_CT_LEN])
 {
 	uint8_t ct[ELGAMAL_CT_LEN];
 	transcript t;
 	qerr e;
+	size_t n = 0;
 	if (st == NULL || b == NULL || id == NULL)
 		return Q_ERR_ARG;
 	if (b->ncontests != st->ncontests)
@@ -305,6 +309,10 @@ qerr ballot_id(uint8_t id[BALLOT_ID_LEN], const ballot_style *st, const ballot *
 			if (c == NULL) {
 				transcript_free(&t);
 				return Q_ERR_FORMAT;
+			}
+			if (sel_enc != NULL) {
+				transcript_bytes(&t, sel_enc[n++], ELGAMAL_CT_LEN);
+				continue;
 			}
 			if ((e = elgamal_ct_encode(ct, c)) != Q_OK) {
 				transcript_free(&t);
@@ -334,6 +342,11 @@ qerr ballot_id(uint8_t id[BALLOT_ID_LEN], const ballot_style *st, const ballot *
 	}
 	transcript_digest(&t, id);
 	return Q_OK;
+}
+
+qerr ballot_id(uint8_t id[BALLOT_ID_LEN], const ballot_style *st, const ballot *b)
+{
+	return ballot_id_impl(id, st, b, NULL);
 }
 
 qerr ballot_id_enc(uint8_t id[BALLOT_ID_LEN], const ballot_style *st, const uint8_t *enc,
@@ -398,74 +411,154 @@ void ballot_writein_ctx(uint8_t ctx[PROOF_CTX_LEN], const ballot_style *st,
 	transcript_digest(&t, ctx);
 }
 
-qerr ballot_prove(const ballot_style *st, const point_table *K, ballot *b, const ballot_opening *op)
+/* ballot_prove; own: the ciphertexts were made just now from op
+ * (ballot_encrypt_names), so the witnesses are not re-checked, and every
+ * ciphertext (the selections' and the sums') is encoded once, with one
+ * field inversion for all, for the id (B-3.0) and the proofs. */
+static qerr ballot_prove_impl(const ballot_style *st, const point_table *K, ballot *b,
+                              const ballot_opening *op, int own)
 {
 	uint8_t id[BALLOT_ID_LEN], ctx[PROOF_CTX_LEN];
-	elgamal_ct *acc = NULL;
-	scalar *rsum = NULL;
+	uint8_t(*enc)[ELGAMAL_CT_LEN] = NULL;
+	elgamal_ct **sums = NULL; /* per contest: its groups' sums, then its total */
+	scalar **rsum = NULL;
+	uint64_t *msum = NULL;
+	const point **pts = NULL;
+	size_t *ends = NULL, nsel = 0, nsum = 0;
+	range_prove_job *jobs = NULL;
+	uint8_t(*ctxs)[PROOF_CTX_LEN] = NULL;
 	qerr e;
 	if (st == NULL || K == NULL || b == NULL || op == NULL || op->n != st->total_options ||
 	    op->nname != st->total_writein * NAMEPT_WIDTH)
 		return Q_ERR_ARG;
 	if ((e = ballot_marks_check(st, op->marks, op->n, NULL, 0)) != Q_OK)
 		return e;
-	for (size_t i = 0; i < st->ncontests && i < b->ncontests; i++)
-		if (b->contests[i].ngroups != st->contests[i].ngroups)
-			return Q_ERR_FORMAT;
-	/* B-3.0: the identity of the ballot, from all its ciphertexts */
-	if ((e = ballot_id(id, st, b)) != Q_OK)
-		return e;
-	if ((rsum = scalar_new()) == NULL)
-		return Q_ERR_NOMEM;
-	size_t k = 0;
+	if (b->ncontests != st->ncontests)
+		return Q_ERR_FORMAT;
 	for (size_t i = 0; i < st->ncontests; i++) {
+		if (b->contests[i].ngroups != st->contests[i].ngroups ||
+		    b->contests[i].nsel != st->contests[i].noptions)
+			return Q_ERR_FORMAT;
+		nsel += st->contests[i].noptions;
+		nsum += st->contests[i].ngroups + 1u;
+	}
+	e = Q_ERR_NOMEM;
+	sums = calloc(nsum, sizeof *sums);
+	rsum = calloc(nsum, sizeof *rsum);
+	msum = calloc(nsum, sizeof *msum);
+	if (sums == NULL || rsum == NULL || msum == NULL)
+		goto out;
+	/* B-3.2, B-3.3: each group's sum and the contest's sum, with the sums
+	 * of their nonces and marks */
+	for (size_t i = 0, k = 0, q = 0; i < st->ncontests; i++) {
+		const ballot_contest_style *cs = &st->contests[i];
+		for (uint32_t g = 0; g <= cs->ngroups; g++, q++) {
+			if ((sums[q] = elgamal_ct_new()) == NULL ||
+			    (rsum[q] = scalar_new()) == NULL) {
+				e = Q_ERR_NOMEM;
+				goto out;
+			}
+			if ((e = sum_cts(cs, &b->contests[i], g < cs->ngroups ? g : UINT32_MAX,
+			                 &op->nonce[k], sums[q], rsum[q], &msum[q],
+			                 &op->marks[k])) != Q_OK)
+				goto out;
+		}
+		k += cs->noptions;
+	}
+	if (own) {
+		size_t n = nsel + nsum;
+		enc = malloc(n * sizeof *enc);
+		pts = malloc(2 * n * sizeof *pts);
+		ends = malloc(2 * n * sizeof *ends);
+		if (enc == NULL || pts == NULL || ends == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+		for (size_t i = 0, k = 0; i < st->ncontests; i++)
+			for (uint32_t j = 0; j < st->contests[i].noptions; j++, k++) {
+				const elgamal_ct *c = b->contests[i].sel[j].ct;
+				if (c == NULL) {
+					e = Q_ERR_FORMAT;
+					goto out;
+				}
+				pts[2 * k] = c->a;
+				pts[2 * k + 1] = c->b;
+			}
+		for (size_t q = 0; q < nsum; q++) {
+			pts[2 * (nsel + q)] = sums[q]->a;
+			pts[2 * (nsel + q) + 1] = sums[q]->b;
+		}
+		for (size_t i = 0; i < 2 * n; i++)
+			ends[i] = i + 1;
+		if ((e = point_sums_encode((uint8_t(*)[POINT_LEN])enc, pts, ends, 2 * n)) != Q_OK)
+			goto out;
+	}
+	/* B-3.0: the identity of the ballot, from all its ciphertexts */
+	if ((e = ballot_id_impl(id, st, b, own ? (const uint8_t(*)[ELGAMAL_CT_LEN])enc : NULL)) !=
+	    Q_OK)
+		goto out;
+	if (own) {
+		/* every proof at once (one field inversion for all their points),
+		 * in the order below */
+		if ((jobs = calloc(nsel + nsum, sizeof *jobs)) == NULL ||
+		    (ctxs = calloc(nsel + nsum, sizeof *ctxs)) == NULL) {
+			e = Q_ERR_NOMEM;
+			goto out;
+		}
+	}
+	for (size_t i = 0, k = 0, q = 0, nj = 0; i < st->ncontests; i++) {
 		const ballot_contest_style *cs = &st->contests[i];
 		ballot_contest *c = &b->contests[i];
-		scalar *const *r = &op->nonce[k];
-		const uint8_t *m = &op->marks[k];
 		/* B-3.1: each selection's ct_j in [0,1] (range_prove checks
 		 * that (r_j, m_j) opens ct_j: Q_ERR_ARG otherwise) */
 		for (uint32_t j = 0; j < cs->noptions; j++, k++) {
 			range_proof_free(c->sel[j].proof);
 			c->sel[j].proof = NULL;
+			if (own) {
+				ballot_proof_ctx(ctxs[nj], st, id, BALLOT_PROOF_SELECTION,
+				                 (uint32_t)i, j);
+				jobs[nj] = (range_prove_job){&c->sel[j].proof,
+				                             ctxs[nj],
+				                             c->sel[j].ct,
+				                             enc[k],
+				                             op->marks[k],
+				                             op->nonce[k],
+				                             0,
+				                             1};
+				nj++;
+				continue;
+			}
 			ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_SELECTION, (uint32_t)i, j);
 			if ((e = range_prove(&c->sel[j].proof, ctx, K, c->sel[j].ct, op->marks[k],
 			                     op->nonce[k], 0, 1)) != Q_OK)
 				goto out;
 		}
-		/* B-3.2: each group's sum in [0, 1]. */
-		for (uint32_t g = 0; g < cs->ngroups; g++) {
-			uint64_t msum;
-			elgamal_ct_free(acc);
-			if ((acc = elgamal_ct_new()) == NULL) {
-				e = Q_ERR_NOMEM;
-				goto out;
+		/* B-3.2: each group's sum in [0, 1]; B-3.3: the contest's sum in
+		 * [min_sel, max_sel] (q = ngroups). */
+		for (uint32_t g = 0; g <= cs->ngroups; g++, q++) {
+			range_proof **slot = g < cs->ngroups ? &c->group_proof[g] : &c->total_proof;
+			int kind = g < cs->ngroups ? BALLOT_PROOF_GROUP : BALLOT_PROOF_CONTEST;
+			uint64_t lo = g < cs->ngroups ? 0 : cs->min_sel;
+			uint64_t hi = g < cs->ngroups ? 1 : cs->max_sel;
+			uint32_t idx = g < cs->ngroups ? g : 0;
+			range_proof_free(*slot);
+			*slot = NULL;
+			if (own) {
+				ballot_proof_ctx(ctxs[nj], st, id, kind, (uint32_t)i, idx);
+				jobs[nj] =
+				    (range_prove_job){slot,    ctxs[nj], sums[q], enc[nsel + q],
+				                      msum[q], rsum[q],  lo,      hi};
+				nj++;
+				continue;
 			}
-			if ((e = sum_cts(cs, c, g, r, acc, rsum, &msum, m)) != Q_OK)
-				goto out;
-			range_proof_free(c->group_proof[g]);
-			c->group_proof[g] = NULL;
-			ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_GROUP, (uint32_t)i, g);
-			if ((e = range_prove(&c->group_proof[g], ctx, K, acc, msum, rsum, 0, 1)) !=
+			ballot_proof_ctx(ctx, st, id, kind, (uint32_t)i, idx);
+			if ((e = range_prove(slot, ctx, K, sums[q], msum[q], rsum[q], lo, hi)) !=
 			    Q_OK)
 				goto out;
 		}
-		/* B-3.3: the contest's sum in [min_sel, max_sel]. */
-		uint64_t msum;
-		elgamal_ct_free(acc);
-		if ((acc = elgamal_ct_new()) == NULL) {
-			e = Q_ERR_NOMEM;
-			goto out;
-		}
-		if ((e = sum_cts(cs, c, UINT32_MAX, r, acc, rsum, &msum, m)) != Q_OK)
-			goto out;
-		range_proof_free(c->total_proof);
-		c->total_proof = NULL;
-		ballot_proof_ctx(ctx, st, id, BALLOT_PROOF_CONTEST, (uint32_t)i, 0);
-		if ((e = range_prove(&c->total_proof, ctx, K, acc, msum, rsum, cs->min_sel,
-		                     cs->max_sel)) != Q_OK)
-			goto out;
 	}
+	if (own && (e = range_prove_own_many(K, jobs, nsel + nsum)) != Q_OK)
+		goto out;
 	/* B-10.5: each name ciphertext's nonce, by a Schnorr proof on alpha
 	 * (schnorr_prove checks alpha = rho*G: Q_ERR_ARG otherwise) */
 	size_t q = 0;
@@ -485,9 +578,28 @@ qerr ballot_prove(const ballot_style *st, const point_table *K, ballot *b, const
 	}
 	e = Q_OK;
 out:
-	elgamal_ct_free(acc);
-	scalar_free(rsum);
+	for (size_t i = 0; i < nsum; i++) {
+		if (sums != NULL)
+			elgamal_ct_free(sums[i]);
+		if (rsum != NULL)
+			scalar_free(rsum[i]);
+	}
+	if (msum != NULL)
+		wipe(msum, nsum * sizeof *msum);
+	free(sums);
+	free(rsum);
+	free(msum);
+	free(enc);
+	free(pts);
+	free(ends);
+	free(jobs);
+	free(ctxs);
 	return e;
+}
+
+qerr ballot_prove(const ballot_style *st, const point_table *K, ballot *b, const ballot_opening *op)
+{
+	return ballot_prove_impl(st, K, b, op, 0);
 }
 
 qerr ballot_encrypt(const ballot_style *st, const point_table *K, const uint8_t *marks, size_t n,
@@ -610,7 +722,7 @@ qerr ballot_encrypt_names(const ballot_style *st, const point_table *K, const ui
 					goto out;
 			}
 		}
-	if ((e = ballot_prove(st, K, b, op)) != Q_OK)
+	if ((e = ballot_prove_impl(st, K, b, op, 1)) != Q_OK)
 		goto out;
 	*out = b;
 	b = NULL;
@@ -654,6 +766,42 @@ static size_t enc_len(const ballot *b)
 	return len;
 }
 
+/* The encodings of all the selections' ciphertexts of b in order, with
+ * one field inversion for all (point_sums_encode), malloc'd; NULL if one
+ * is missing or infinity or memory ran out (then the caller encodes each
+ * on its own, with its own errors). */
+static uint8_t (*sel_cts_encode(const ballot *b))[ELGAMAL_CT_LEN]
+{
+	size_t n = 0, k = 0;
+	for (size_t i = 0; i < b->ncontests; i++)
+		n += b->contests[i].nsel;
+	if (n == 0)
+		return NULL;
+	uint8_t(*enc)[ELGAMAL_CT_LEN] = malloc(n * sizeof *enc);
+	const point **pts = malloc(2 * n * sizeof *pts);
+	size_t *ends = malloc(2 * n * sizeof *ends);
+	int ok = enc != NULL && pts != NULL && ends != NULL;
+	for (size_t i = 0; ok && i < b->ncontests; i++)
+		for (size_t j = 0; ok && j < b->contests[i].nsel; j++, k++) {
+			const elgamal_ct *c = b->contests[i].sel[j].ct;
+			ok = c != NULL;
+			if (ok) {
+				pts[2 * k] = c->a;
+				pts[2 * k + 1] = c->b;
+			}
+		}
+	for (size_t i = 0; ok && i < 2 * n; i++)
+		ends[i] = i + 1;
+	ok = ok && point_sums_encode((uint8_t(*)[POINT_LEN])enc, pts, ends, 2 * n) == Q_OK;
+	free(pts);
+	free(ends);
+	if (!ok) {
+		free(enc);
+		return NULL;
+	}
+	return enc;
+}
+
 qerr ballot_encode(const ballot *b, uint8_t **out, size_t *len)
 {
 	qerr e = Q_OK;
@@ -661,10 +809,13 @@ qerr ballot_encode(const ballot *b, uint8_t **out, size_t *len)
 	*len = 0;
 	if (b == NULL)
 		return Q_ERR_ARG;
-	size_t n = enc_len(b);
+	size_t n = enc_len(b), nct = 0;
 	uint8_t *buf = malloc(n), *p = buf;
-	if (buf == NULL)
+	uint8_t(*cts)[ELGAMAL_CT_LEN] = sel_cts_encode(b);
+	if (buf == NULL) {
+		free(cts);
 		return Q_ERR_NOMEM;
+	}
 	put_u32(p, (uint32_t)b->ncontests);
 	p += 4;
 	for (size_t i = 0; i < b->ncontests; i++) {
@@ -682,7 +833,9 @@ qerr ballot_encode(const ballot *b, uint8_t **out, size_t *len)
 				e = Q_ERR_ARG;
 				goto out;
 			}
-			if ((e = elgamal_ct_encode(p, c->sel[j].ct)) != Q_OK)
+			if (cts != NULL)
+				memcpy(p, cts[nct++], ELGAMAL_CT_LEN);
+			else if ((e = elgamal_ct_encode(p, c->sel[j].ct)) != Q_OK)
 				goto out;
 			p += ELGAMAL_CT_LEN;
 			if ((e = range_proof_encode_full(p, c->sel[j].proof)) != Q_OK)
@@ -722,6 +875,7 @@ qerr ballot_encode(const ballot *b, uint8_t **out, size_t *len)
 	buf = NULL;
 out:
 	free(buf);
+	free(cts);
 	return e;
 }
 

@@ -194,33 +194,36 @@ json_t *op_challenge(station *st, server_conn c, const ps_msg *m)
 		return server_error("internal", "out of memory");
 	j->kind = JOB_CHALLENGE;
 	memcpy(j->token_hash, h, 32);
-	/* Counted (and capped) only for a challenge that can proceed. */
+	/* Counted (and capped) only for a challenge that can proceed: the
+	 * count in memory (the roll DB's, and those being committed); the
+	 * roll committer counts it in the roll DB in its next group (one
+	 * commit with the check-ins) and only then hands it to the box
+	 * committer (P-5.3), so the opening is never shown uncounted. */
+	const cmap_ent *ce = cmap_find(&st->chal, h);
+	uint64_t nch = ce != NULL && ce->used ? ce->v : 0;
 	pending *p = pending_find(st, h);
-	if (m->has_code && p != NULL && memcmp(p->code, m->code, 32) == 0) {
-		pthread_mutex_lock(&st->roll_mu);
-		qerr e = store_roll_challenge(st->rolldb, h, CHALLENGES_MAX);
-		json_t *dberr =
-		    e != Q_OK && e != Q_ERR_LIMIT
-		        ? server_error("internal", "roll DB: %s", store_errmsg(st->rolldb))
-		        : NULL;
-		pthread_mutex_unlock(&st->roll_mu);
-		if (e == Q_ERR_LIMIT) {
-			free(j);
-			return server_error("too_many_challenges",
-			                    "this token has been used for %d challenges, the most "
-			                    "allowed; cast the ballot",
-			                    CHALLENGES_MAX);
-		}
-		if (e != Q_OK) {
-			free(j);
-			return dberr;
-		}
+	if (nch >= CHALLENGES_MAX && m->has_code && p != NULL &&
+	    memcmp(p->code, m->code, 32) == 0) {
+		free(j);
+		return server_error("too_many_challenges",
+		                    "this token has been used for %d challenges, the most "
+		                    "allowed; cast the ballot",
+		                    CHALLENGES_MAX);
 	}
 	if ((r = take_pending(st, m, h, j)) != NULL) {
 		free(j);
 		return r;
 	}
-	return submit(st, c, j, 0);
+	if (cmap_put(&st->chal, h, nch + 1) != Q_OK || inflight_add(st, h) != Q_OK) {
+		job_free(j);
+		return server_error("internal", "out of memory");
+	}
+	j->roll_stage = 1;
+	st->jobs_out++;
+	j->conn = c;
+	j->t_us[0] = st_mono_us();
+	jobq_push(&st->rq, j);
+	return NULL;
 }
 
 /* Receipt lookups per booth connection (docs/protocol.md): RECEIPT_BURST
@@ -293,7 +296,19 @@ void on_post(void *ctx, server *srv, void *item)
 	job *j = item;
 	json_t *reply = NULL;
 	st->jobs_out--;
-	if (j->result != Q_OK) {
+	if (j->kind == JOB_CHALLENGE && j->roll_stage && !j->roll_done) {
+		/* not counted in the roll DB: nor in memory */
+		cmap_ent *ce = cmap_find(&st->chal, j->token_hash);
+		if (ce != NULL && ce->used && ce->v > 0)
+			ce->v--;
+	}
+	if (j->kind == JOB_NAMED) {
+		reply = named_done(st, j);
+	} else if (j->kind == JOB_REISSUE) {
+		reply = reissue_done(st, j);
+	} else if (j->kind == JOB_CHECKIN) {
+		reply = checkin_done(st, j);
+	} else if (j->result != Q_OK) {
 		reply = server_error(j->errcode ? j->errcode : "internal", "%s", j->msg);
 		if (j->kind != JOB_ENCRYPT && j->kind != JOB_RECEIPT && j->result == Q_ERR_EXISTS &&
 		    strcmp(j->errcode, "token_spent") == 0)
@@ -329,8 +344,6 @@ void on_post(void *ctx, server *srv, void *item)
 			j->log_index = at->v;
 			reply = receipt(st, j);
 		}
-	} else if (j->kind == JOB_CHECKIN) {
-		reply = checkin_done(st, j);
 	} else if (j->kind == JOB_CAST) {
 		if (j->encrypt_first)
 			phase_add(&st->phases, j, st_mono_us());

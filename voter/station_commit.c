@@ -19,7 +19,12 @@
  * A box ballot whose group never reaches the log (a crash between the two)
  * is appended by P-5.4 at the next start: nothing stored is lost, and no
  * receipt was sent for it.  The box is the committer's alone while the
- * poll is open (receipt lookups too); the log is under io_mu. */
+ * poll is open (receipt lookups too).  The log has no lock: while any job
+ * is out it is the logger's alone (named votes and re-issues hand their
+ * entries to it, JOB_NAMED, JOB_REISSUE), and the loop thread appends only
+ * with no job out (open, import-roll, close; st_log_text refuses
+ * otherwise); so no lock is held across the batch's fsync.  The same for
+ * the roll DB and the roll committer (below). */
 
 /* The log entry of a stored cast or challenge (P-6) into j->entry; opb is
  * the challenged ballot's opening (B-6). */
@@ -134,7 +139,6 @@ static void log_stage(station *st, job *list)
 	char *note = NULL;
 	qerr e;
 
-	pthread_mutex_lock(&st->io_mu);
 	for (j = list; j; j = j->next) {
 		if (j->kind == JOB_RECEIPT)
 			continue;
@@ -206,14 +210,20 @@ static void log_stage(station *st, job *list)
 			job_fail(j, Q_ERR_IO, "internal", "receipt lookup failed: %s",
 			         "no checkpoint");
 	}
-	pthread_mutex_unlock(&st->io_mu);
 	free(cent);
 	free(note);
 	int64_t t1 = st_mono_us();
 	while (list != NULL) {
 		job *next = list->next;
+		list->next = NULL;
 		list->t_us[4] = t1;
-		post(st, list);
+		if (list->kind == JOB_REISSUE && list->result == Q_OK) {
+			/* logged (P-5.7): its roll-DB transaction next */
+			list->roll_stage = 1;
+			jobq_push(&st->rq, list);
+		} else {
+			post(st, list);
+		}
 		list = next;
 	}
 }
@@ -263,24 +273,46 @@ void *logger_main(void *arg)
 	return NULL;
 }
 
-/* Group commit of check-ins (P-5.3): the check-ins waiting are one roll-DB
- * transaction, each in its own savepoint (a refused one changes nothing and
- * the others go on), and one commit; only after that commit are their
- * tokens handed out (on_post).  If the commit fails, no check-in of the
- * group is acknowledged.  The loop thread never waits for these fsyncs
- * except for its own rare roll-DB requests (lookup, challenge, re-issue,
- * close), which take roll_mu. */
+/* Group commit of check-ins (P-5.3): the check-ins waiting (and the
+ * challenge counts) are one roll-DB transaction, each check-in in its own
+ * savepoint (a refused one changes nothing and the others go on), and one
+ * commit; only after that commit are their tokens handed out (on_post),
+ * and the challenges go on to the box committer.  If the commit fails, no
+ * job of the group is acknowledged.  A re-issue (logged already) is a
+ * transaction of its own after the group.  No lock is held: while the
+ * poll is open the roll DB is this thread's alone, and the loop thread
+ * answers lookups, named votes and booth requests from memory (the roll,
+ * the acknowledged check-ins, the tokens, the challenge counts), so it
+ * never waits for these fsyncs. */
 static void roll_commit_group(station *st, job *list)
 {
 	job *j;
 	qerr e;
-	pthread_mutex_lock(&st->roll_mu);
+	int n = 0;
+	for (j = list; j; j = j->next)
+		n += j->kind != JOB_REISSUE;
+	if (n == 0)
+		goto reissues;
 	if ((e = store_begin(st->rolldb)) != Q_OK) {
 		for (j = list; j; j = j->next)
-			job_fail(j, e, "internal", "roll DB: %s", store_errmsg(st->rolldb));
-		goto out;
+			if (j->kind != JOB_REISSUE)
+				job_fail(j, e, "internal", "roll DB: %s", store_errmsg(st->rolldb));
+		goto reissues;
 	}
 	for (j = list; j; j = j->next) {
+		if (j->kind == JOB_CHALLENGE) {
+			e = store_roll_challenge(st->rolldb, j->token_hash, CHALLENGES_MAX);
+			if (e == Q_ERR_LIMIT)
+				job_fail(j, e, "too_many_challenges",
+				         "this token has been used for %d challenges, the most "
+				         "allowed; cast the ballot",
+				         CHALLENGES_MAX);
+			else if (e != Q_OK)
+				job_fail(j, e, "internal", "roll DB: %s", store_errmsg(st->rolldb));
+			continue;
+		}
+		if (j->kind != JOB_CHECKIN)
+			continue;
 		e = store_roll_checkin_proxy(st->rolldb, j->voter, j->proxy[0] ? j->proxy : NULL,
 		                             j->token_hash); /* P-7.6 */
 		if (e == Q_ERR_EXISTS)
@@ -299,19 +331,34 @@ static void roll_commit_group(station *st, job *list)
 	} else {
 		e = store_commit(st->rolldb);
 	}
-	if (e != Q_OK)
-		for (j = list; j; j = j->next)
-			if (j->result == Q_OK)
+	for (j = list; j; j = j->next)
+		if (j->kind != JOB_REISSUE && j->result == Q_OK) {
+			if (e != Q_OK)
 				job_fail(j, e, "internal", "roll DB commit failed: %s",
 				         hook ? "QUORUM_TEST_ROLL_FAIL" : store_errmsg(st->rolldb));
-out:
-	pthread_mutex_unlock(&st->roll_mu);
-	for (j = list; j; j = j->next)
-		if (j->result != Q_OK)
-			wipe(j->token, sizeof j->token); /* never handed out */
+			else
+				j->roll_done = 1;
+		}
+reissues:
+	for (j = list; j; j = j->next) {
+		if (j->kind != JOB_REISSUE)
+			continue;
+		e = store_roll_reissue(st->rolldb, j->voter, j->token_hash, j->new_hash);
+		if (e != Q_OK)
+			job_fail(j, e, "internal", "roll DB: %s", store_errmsg(st->rolldb));
+		else
+			j->roll_done = 1;
+	}
 	while (list != NULL) {
 		job *next = list->next;
-		post(st, list);
+		list->next = NULL;
+		if (list->kind == JOB_CHALLENGE && list->result == Q_OK) {
+			jobq_push(&st->kq, list); /* counted: to the box committer */
+		} else {
+			if (list->result != Q_OK)
+				wipe(list->token, sizeof list->token); /* never handed out */
+			post(st, list);
+		}
 		list = next;
 	}
 }

@@ -87,7 +87,23 @@
 /* JOB_CHECKIN: a check-in, committed by the roll committer in a group of
  * check-ins (one roll-DB transaction, one commit); the token goes out only
  * after that commit (P-5.3). */
-typedef enum job_kind { JOB_ENCRYPT, JOB_CAST, JOB_CHALLENGE, JOB_RECEIPT, JOB_CHECKIN } job_kind;
+/* JOB_NAMED, JOB_REISSUE: a named vote (P-6.6), a re-issue (P-5.7): the
+ * log entry goes straight to the logger, appended and synced in the
+ * logger's next batch (with the casts'), the rest and the reply in on_post
+ * (named_done, reissue_done); the loop thread never waits for the log's
+ * fsync, nor holds a lock across it.  A re-issue's roll-DB transaction is
+ * then the roll committer's (roll_stage), and so is a challenge's count,
+ * before its box commit: while the poll is open the roll DB is the roll
+ * committer's alone (P-5.3). */
+typedef enum job_kind {
+	JOB_ENCRYPT,
+	JOB_CAST,
+	JOB_CHALLENGE,
+	JOB_RECEIPT,
+	JOB_CHECKIN,
+	JOB_NAMED,
+	JOB_REISSUE
+} job_kind;
 
 typedef struct job {
 	struct job *next;
@@ -118,8 +134,20 @@ typedef struct job {
 	 * worker was done, its group's commit began, the group was durable:
 	 * the cast's latency by phase (phase_hist) */
 	int64_t t_us[5];
-	uint8_t *entry; /* JOB_CAST, JOB_CHALLENGE: the log entry (P-6), once stored */
+	uint8_t *entry; /* JOB_CAST, JOB_CHALLENGE, JOB_NAMED: the log entry (P-6) */
 	size_t entrylen;
+	/* JOB_NAMED: the motion and the hand (the voter in `voter`), and the
+	 * next named vote being logged (st->named_busy, loop thread) */
+	char contest[MANIFEST_ID_MAX + 1];
+	int vote;
+	struct job *busy_next;
+	/* JOB_REISSUE: the new token's hash (the token in `token`, the voter
+	 * in `voter`, the old token's hash in token_hash) */
+	uint8_t new_hash[32];
+	/* JOB_REISSUE, JOB_CHALLENGE: 1 while with the roll committer (the
+	 * re-issue's roll-DB transaction; the challenge's count, P-5.3), and
+	 * roll_done once that is committed */
+	int roll_stage, roll_done;
 } job;
 
 /* A cast's time in the daemon by phase (JOB_CAST with marks): waiting for
@@ -207,6 +235,14 @@ struct station {
 	/* every token hash issued and not re-issued away (the roll DB's
 	 * tokens), loop thread only: a booth request never reads the roll DB */
 	hset issued_tok;
+	/* the roll ids (their SHA-256) of the voters checked in, as far as
+	 * acknowledged (loop thread): lookups and named votes never read the
+	 * roll DB while the poll is open */
+	hset checked;
+	/* token hash -> challenges counted in the roll DB, or about to be
+	 * (loop thread; CHALLENGES_MAX) */
+	cmap chal;
+	size_t checkins_out; /* check-ins with the roll committer (loop thread) */
 	phase_hist phases; /* loop thread only */
 	cmap cast_at; /* tracking code -> log index of every logged cast (loop thread) */
 	uint8_t (*inflight)[32]; /* tokens with a job in flight */
@@ -226,6 +262,9 @@ struct station {
 	uint8_t last_h[32];
 	uint64_t reissued; /* token-reissued entries in the log */
 	named_tally named; /* the log's named-vote entries (P-6.6), loop thread */
+	job *named_busy; /* named votes with the logger, not yet durable (loop thread) */
+	int reissue_busy; /* a re-issue is with the logger (loop thread) */
+	int closing_unsaved; /* "closing" not yet in the roll DB (finish_close saves it) */
 	int crash_in_close; /* test hook, QUORUM_TEST_CRASH_IN_CLOSE (P-7.3) */
 	long crash_after_box; /* test hook, QUORUM_TEST_CRASH_AFTER_BOX (P-5.5) */
 	long roll_fail_at; /* test hook, QUORUM_TEST_ROLL_FAIL: the N-th check-in group fails */
@@ -249,11 +288,13 @@ struct station {
 	jobq cq, kq, lq, rq; /* crypto, box commit, log append, check-in queues */
 	pthread_t workers[STATION_WORKERS], committer, logger, roller;
 	int nworkers, have_committer, have_logger, have_roller;
-	pthread_mutex_t io_mu; /* the log */
-	/* the roll DB: the roll committer holds it across a group of
-	 * check-ins (and its commit); the loop thread for its own roll-DB
-	 * reads and writes (lookup, challenge, re-issue, close) */
-	pthread_mutex_t roll_mu;
+	/* The log and the roll DB have no lock, and no thread holds one
+	 * across an fsync: while any job is out (jobs_out) the log is the
+	 * logger's alone and the roll DB the roll committer's (check-ins,
+	 * challenge counts, re-issues, queued on rq); the loop thread uses
+	 * them only with no job out (import-roll and open before the poll
+	 * opens, close once every job is back; the jobs' queues and
+	 * server_post order these uses, P-5.3). */
 	pthread_mutex_t cnt_mu; /* issued (read by the committer) */
 	server *srv;
 };
@@ -323,10 +364,16 @@ qerr st_roll_chain(station *st, const char *dir, char *err, size_t errlen);
 /* st->eligible from st->roll and st->rctx (0 without a roll). */
 void st_count_eligible(station *st);
 json_t *op_lookup(station *st, server_conn c, const ps_msg *m);
+/* The key of a roll id in st->checked: its SHA-256. */
+void st_voter_key(const char *id, uint8_t k[32]);
+/* Is this roll id checked in (acknowledged; st->checked, loop thread)? */
+int st_checked_in(const station *st, const char *id);
 json_t *op_reissue(station *st, server_conn c, const ps_msg *m);
 
 /* station_named.c */
 json_t *op_named_vote(station *st, server_conn c, const ps_msg *m);
+json_t *named_done(station *st, job *j);
+json_t *reissue_done(station *st, job *j);
 qerr st_named_recover(station *st, uint64_t index, const uint8_t *entry, size_t len, char *err,
                       size_t errlen);
 

@@ -36,11 +36,16 @@ const uint8_t *st_entry_payload(const uint8_t *e, size_t len, const char *tag, s
 	return e + tl + 1;
 }
 
-/* A text entry (payload "key value\n" lines) appended durably; io_mu held. */
+/* A text entry (payload "key value\n" lines) appended durably, by the
+ * loop thread.  Only with no job out (open, import-roll, close): while
+ * any job is out the log is the logger's alone (JOB_NAMED, JOB_REISSUE),
+ * so no lock is needed (P-5.3). */
 qerr st_log_text(station *st, const char *tag, const char *text, uint64_t *index)
 {
 	size_t len;
 	uint64_t idx;
+	if (st->jobs_out != 0) /* the logger may be appending */
+		return Q_ERR_STATE;
 	uint8_t *e = st_entry_make(tag, text, strlen(text), NULL, 0, &len);
 	if (e == NULL)
 		return Q_ERR_NOMEM;
@@ -58,7 +63,7 @@ qerr st_log_text(station *st, const char *tag, const char *text, uint64_t *index
 
 /* Sign a checkpoint of the current (durable) log size with the log key
  * (A-5 body, A-4 signed note) into *note; keep one in the log now and then.
- * io_mu held. */
+ * The logger's (or the loop thread's with no job out). */
 qerr st_receipt_checkpoint(station *st, char **note)
 {
 	checkpoint cp;

@@ -470,6 +470,18 @@ static int spent_cb(void *ctx, const uint8_t h[32])
 	return hset_add(ctx, h) != Q_OK;
 }
 
+static int checked_cb(void *ctx, const char *id)
+{
+	uint8_t k[32];
+	st_voter_key(id, k);
+	return hset_add(ctx, k) != Q_OK;
+}
+
+static int chal_cb(void *ctx, const uint8_t h[32], uint64_t n)
+{
+	return cmap_put(ctx, h, n) != Q_OK;
+}
+
 /* ---- open ---- */
 
 /* Create dir (mode 0711: others may reach a socket, not list) if absent,
@@ -539,8 +551,6 @@ qerr station_open_public(station **out, const station_config *cfg, char *err, si
 	st->chan_fd = -1;
 	for (int r = 0; r < 3; r++)
 		st->listen_fd[r] = -1;
-	pthread_mutex_init(&st->io_mu, NULL);
-	pthread_mutex_init(&st->roll_mu, NULL);
 	pthread_mutex_init(&st->cnt_mu, NULL);
 	jobq_init(&st->cq);
 	jobq_init(&st->kq);
@@ -575,8 +585,6 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 	st->chan_fd = -1;
 	for (int r = 0; r < 3; r++)
 		st->listen_fd[r] = -1;
-	pthread_mutex_init(&st->io_mu, NULL);
-	pthread_mutex_init(&st->roll_mu, NULL);
 	pthread_mutex_init(&st->cnt_mu, NULL);
 	jobq_init(&st->cq);
 	jobq_init(&st->kq);
@@ -751,6 +759,11 @@ qerr station_open(station **out, const station_config *cfg, char *err, size_t er
 		snprintf(err, errlen, _("loading issued tokens failed"));
 		goto out;
 	}
+	if ((e = store_roll_foreach_checked_in(st->rolldb, checked_cb, &st->checked)) != Q_OK ||
+	    (e = store_roll_foreach_challenge(st->rolldb, chal_cb, &st->chal)) != Q_OK) {
+		snprintf(err, errlen, _("roll DB: %s"), store_errmsg(st->rolldb));
+		goto out;
+	}
 	e = store_roll_last_checkin(st->rolldb, st->last_id, st->last_h);
 	if (e == Q_OK)
 		st->have_last = 1;
@@ -832,6 +845,8 @@ void station_free(station *st)
 	free(st->pend);
 	hset_free(&st->spent);
 	hset_free(&st->issued_tok);
+	hset_free(&st->checked);
+	free(st->chal.e);
 	named_tally_free(&st->named);
 	free(st->cast_at.e);
 	free(st->inflight);
@@ -850,8 +865,6 @@ void station_free(station *st)
 	point_free(st->K);
 	manifest_free(st->m);
 	rulebook_free(st->rules); /* after the manifest, which points into it */
-	pthread_mutex_destroy(&st->io_mu);
-	pthread_mutex_destroy(&st->roll_mu);
 	pthread_mutex_destroy(&st->cnt_mu);
 	free(st);
 }

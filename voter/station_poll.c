@@ -19,9 +19,7 @@ json_t *op_open(station *st, server_conn c, const ps_msg *m)
 	st_hex(mh, st->m->hash, 32);
 	snprintf(text, sizeof text, "station %s\nmanifest %s\nregistered %llu\n", st->station_id,
 	         mh, (unsigned long long)st->registered);
-	pthread_mutex_lock(&st->io_mu);
 	qerr e = st_log_text(st, ENTRY_OPENED, text, &idx);
-	pthread_mutex_unlock(&st->io_mu);
 	if (e != Q_OK)
 		return server_error("internal", "audit log: %s", qerr_str(e));
 	if (store_meta_set(st->rolldb, "state", "open") != Q_OK)
@@ -46,11 +44,17 @@ void finish_close(station *st, int reply_to_conn)
 	qerr e = Q_OK;
 	uint8_t *last = NULL, *want = NULL;
 	st->have_close_conn = 0;
-	/* Every job is back; the threads are idle. */
+	/* Every job is back; the threads are idle.  P-7.3: "closing" is
+	 * persisted before poll-closed is logged (op_close leaves it to here
+	 * when jobs were out: the roll DB was the roll committer's). */
+	if (st->closing_unsaved) {
+		if (store_meta_set(st->rolldb, "state", "closing") != Q_OK)
+			e = Q_ERR_DB;
+		st->closing_unsaved = 0;
+	}
 	snprintf(text, sizeof text, "issued %llu\ncast %llu\nchallenged %llu\n",
 	         (unsigned long long)st->issued, (unsigned long long)st->cast,
 	         (unsigned long long)st->challenged);
-	pthread_mutex_lock(&st->io_mu);
 	n = log_size(st->log);
 	want = st_entry_make(ENTRY_CLOSED, text, strlen(text), NULL, 0, &tl);
 	last = malloc(MERKLE_MAX_ENTRY);
@@ -74,7 +78,6 @@ void finish_close(station *st, int reply_to_conn)
 		e = log_checkpoint_sign(st->log, &note, &nl);
 	if (e == Q_OK)
 		e = write_record(st, note, idx, &sig);
-	pthread_mutex_unlock(&st->io_mu);
 	free(last);
 	free(want);
 	/* P-5.1: the latest check-in's link to its token ends with the poll.
@@ -140,9 +143,15 @@ json_t *op_close(station *st, server_conn c, const ps_msg *m)
 	if (strcmp(st->state, "open") != 0)
 		return server_error("poll_closed", "the poll is already closed");
 	/* Persisted first: a crash from here on finishes the close at the
-	 * next start (P-7.3). */
-	if (store_meta_set(st->rolldb, "state", "closing") != Q_OK)
-		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+	 * next start (P-7.3).  With jobs out the roll DB is the roll
+	 * committer's: persisted by finish_close, before poll-closed is
+	 * logged (a crash before it leaves the poll open, nothing closed). */
+	if (st->jobs_out == 0) {
+		if (store_meta_set(st->rolldb, "state", "closing") != Q_OK)
+			return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
+	} else {
+		st->closing_unsaved = 1;
+	}
 	snprintf(st->state, sizeof st->state, "closing");
 	st->have_close_conn = 1;
 	st->close_conn = c;

@@ -136,9 +136,7 @@ json_t *op_import_roll(station *st, server_conn c, const ps_msg *m)
 		char text[160];
 		uint64_t idx = 0;
 		snprintf(text, sizeof text, "voters %zu\nsha256 %s\n", r->n, hx);
-		pthread_mutex_lock(&st->io_mu);
 		e = st_log_text(st, ENTRY_ROLL, text, &idx);
-		pthread_mutex_unlock(&st->io_mu);
 		if (e != Q_OK) {
 			reply = server_error("internal", "audit log: %s; nothing imported",
 			                     qerr_str(e));
@@ -188,68 +186,74 @@ out:
 	return reply;
 }
 
-static json_t *voter_json(const store_voter *v)
+void st_voter_key(const char *id, uint8_t k[32])
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", v->id, "name", v->name, "household",
-	                 v->household, "group", v->group, "checked_in", v->checked_in);
+	sha256(k, id, strlen(id));
+}
+
+int st_checked_in(const station *st, const char *id)
+{
+	uint8_t k[32];
+	st_voter_key(id, k);
+	return hset_has(&st->checked, k);
+}
+
+static json_t *voter_json(const station *st, const roll_record *r)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", r->id, "name", r->name ? r->name : "",
+	                 "household", r->household ? r->household : "", "group",
+	                 r->group ? r->group : "", "checked_in", st_checked_in(st, r->id));
 }
 
 /* Voters of one name listed by a lookup (the rest are counted). */
 #define LOOKUP_NAME_MAX 8
 
-static json_t *lookup_locked(station *st, const ps_msg *m)
+/* Lookup (operator): from the roll in memory (the roll DB's voters are its
+ * rows, P-5.1) and the check-ins acknowledged (st->checked): the loop
+ * thread never waits for a check-in group's commit, and a check-in shows
+ * only once it is durable. */
+json_t *op_lookup(station *st, server_conn c, const ps_msg *m)
 {
 	const char *id = m->str;
-	store_voter v;
+	const roll_record *r = NULL;
+	(void)c;
 	if (id == NULL || strlen(id) >= STORE_FIELD_MAX)
 		return server_error("bad_request", "\"voter\" must be a roll id");
-	qerr e = store_roll_get(st->rolldb, id, &v);
-	if (e == Q_ERR_NOTFOUND) {
-		/* not a roll id: the name, exactly as on the roll (protocol.md) */
-		store_voter byname[LOOKUP_NAME_MAX];
+	if (st->roll != NULL)
+		r = roll_find(st->roll, id);
+	if (r == NULL && st->roll != NULL) {
+		/* not a roll id: the name, exactly as on the roll (protocol.md),
+		 * in roll id order (by_id) */
+		const roll_record *byname[LOOKUP_NAME_MAX];
 		size_t n = 0;
-		e = store_roll_find_name(st->rolldb, id, byname, LOOKUP_NAME_MAX, &n);
-		if (e == Q_OK && n == 0)
-			e = Q_ERR_NOTFOUND;
-		else if (e == Q_OK && n == 1)
-			v = byname[0];
-		else if (e == Q_OK) {
+		for (size_t i = 0; i < st->roll->n; i++) {
+			const roll_record *x = st->roll->by_id[i];
+			if (strcmp(x->name ? x->name : "", id) != 0)
+				continue;
+			if (n < LOOKUP_NAME_MAX)
+				byname[n] = x;
+			n++;
+		}
+		if (n == 1) {
+			r = byname[0];
+		} else if (n > 1) {
 			json_t *list = json_array();
 			for (size_t i = 0; i < n && i < LOOKUP_NAME_MAX; i++)
-				json_array_append_new(list, voter_json(&byname[i]));
-			wipe(byname, sizeof byname);
+				json_array_append_new(list, voter_json(st, byname[i]));
 			return server_ok(
 			    json_pack("{s:o, s:I}", "matches", list, "count", (json_int_t)n));
 		}
-		wipe(byname, sizeof byname);
-		if (e == Q_OK)
-			id = v.id;
 	}
-	if (e == Q_ERR_NOTFOUND)
+	if (r == NULL)
 		return server_error("not_on_roll", "voter %s is not on the roll", id);
+	json_t *vj = voter_json(st, r);
+	roll_refusal why;
+	char msg[300];
+	qerr e = roll_check_eligible(st->roll, r->id, NULL, &st->rctx, &why, msg, sizeof msg);
+	json_object_set_new(vj, "eligible", json_boolean(e == Q_OK));
 	if (e != Q_OK)
-		return server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
-	json_t *vj = voter_json(&v);
-	if (st->roll != NULL) {
-		roll_refusal why;
-		char msg[300];
-		e = roll_check_eligible(st->roll, id, NULL, &st->rctx, &why, msg, sizeof msg);
-		json_object_set_new(vj, "eligible", json_boolean(e == Q_OK));
-		if (e != Q_OK)
-			json_object_set_new(vj, "refusal", json_string(roll_refusal_code(why)));
-	}
+		json_object_set_new(vj, "refusal", json_string(roll_refusal_code(why)));
 	return server_ok(json_pack("{s:o}", "voter", vj));
-}
-
-/* Lookup (operator): the roll DB under roll_mu (a check-in group may be
- * committing). */
-json_t *op_lookup(station *st, server_conn c, const ps_msg *m)
-{
-	(void)c;
-	pthread_mutex_lock(&st->roll_mu);
-	json_t *r = lookup_locked(st, m);
-	pthread_mutex_unlock(&st->roll_mu);
-	return r;
 }
 
 static const char *refusal_error(roll_refusal r)
@@ -283,6 +287,11 @@ json_t *op_checkin(station *st, server_conn c, const ps_msg *m)
 		return server_error("bad_request", "\"proxy\" must be a roll id");
 	if ((reply = st_need_open(st)) != NULL)
 		return reply;
+	/* P-5.7: the re-issued voter stays the latest check-in until the
+	 * re-issue's roll-DB transaction */
+	if (st->reissue_busy)
+		return server_error("busy",
+		                    "a re-issue is being logged; check in again in a moment");
 	msg[0] = '\0';
 	qerr e = roll_check_eligible(st->roll, id, proxy, &st->rctx, &why, msg, sizeof msg);
 	if (e != Q_OK)
@@ -305,6 +314,7 @@ json_t *op_checkin(station *st, server_conn c, const ps_msg *m)
 	         proxy != NULL ? proxy : "");
 	j->conn = c;
 	st->jobs_out++;
+	st->checkins_out++;
 	jobq_push(&st->rq, j);
 	return NULL;
 }
@@ -315,7 +325,14 @@ json_t *op_checkin(station *st, server_conn c, const ps_msg *m)
 json_t *checkin_done(station *st, job *j)
 {
 	char hex[2 * TOKEN_LEN + 1];
+	uint8_t k[32];
 	json_t *reply;
+	st->checkins_out--;
+	if (j->result != Q_OK)
+		return server_error(j->errcode ? j->errcode : "internal", "%s", j->msg);
+	st_voter_key(j->voter, k);
+	if (hset_add(&st->checked, k) != Q_OK) /* durable; shown after a restart */
+		st_log(st, LOG_ERR, "out of memory noting a check-in");
 	pthread_mutex_lock(&st->cnt_mu);
 	st->issued++;
 	pthread_mutex_unlock(&st->cnt_mu);
@@ -338,36 +355,35 @@ json_t *checkin_done(station *st, job *j)
 
 /* Re-issue (operator): the latest check-in's token was never used (its
  * reply was lost in a crash, or the paper lost): it dies, a new one is
- * issued, and the log says a re-issue happened (P-5.7, never who). */
+ * issued, and the log says a re-issue happened (P-5.7, never who).  The
+ * entry is the logger's (JOB_REISSUE); the roll DB and the reply follow in
+ * reissue_done, the old token busy meanwhile. */
 json_t *op_reissue(station *st, server_conn c, const ps_msg *m)
 {
 	const char *id = m->str;
-	uint8_t tok[TOKEN_LEN], h[32];
-	char hex[2 * TOKEN_LEN + 1], text[64];
-	store_voter v;
+	char text[64];
 	json_t *reply;
-	qerr e;
+	job *j;
 	if (id == NULL || strlen(id) >= STORE_FIELD_MAX)
 		return server_error("bad_request", "\"voter\" must be a roll id");
 	if ((reply = st_need_open(st)) != NULL)
 		return reply;
-	pthread_mutex_lock(&st->roll_mu);
-	e = store_roll_get(st->rolldb, id, &v);
-	if (e != Q_OK && e != Q_ERR_NOTFOUND)
-		reply = server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
-	pthread_mutex_unlock(&st->roll_mu);
-	if (e == Q_ERR_NOTFOUND)
+	if (st->roll == NULL || roll_find(st->roll, id) == NULL)
 		return server_error("not_on_roll", "voter %s is not on the roll", id);
-	if (e != Q_OK)
-		return reply;
-	if (!v.checked_in)
+	if (!st_checked_in(st, id))
 		return server_error("not_checked_in",
 		                    "voter %s has not been checked in: use checkin", id);
+	/* the latest check-in is the latest acknowledged one only when no
+	 * other is being committed (the roll DB's last_checkin, P-5.1) */
+	if (st->checkins_out > 0)
+		return server_error("busy", "a check-in is being committed; try again");
 	if (!st->have_last || strcmp(st->last_id, id) != 0)
 		return server_error("reissue_refused",
 		                    "only the latest check-in can be re-issued, and voter %s is "
 		                    "not it",
 		                    id);
+	if (st->reissue_busy)
+		return server_error("busy", "a re-issue is being logged; try again");
 	if (hset_has(&st->spent, st->last_h))
 		return server_error("token_spent",
 		                    "voter %s's token has been used to cast a "
@@ -378,39 +394,53 @@ json_t *op_reissue(station *st, server_conn c, const ps_msg *m)
 		                    "voter %s's token has been used at a booth: it cannot be "
 		                    "re-issued",
 		                    id);
-	if (rand_bytes(tok, sizeof tok) != Q_OK)
+	if ((j = calloc(1, sizeof *j)) == NULL)
+		return server_error("internal", "out of memory");
+	j->kind = JOB_REISSUE;
+	j->conn = c;
+	snprintf(j->voter, sizeof j->voter, "%.*s", (int)sizeof j->voter - 1, id);
+	memcpy(j->token_hash, st->last_h, 32);
+	if (rand_bytes(j->token, sizeof j->token) != Q_OK) {
+		job_free(j);
 		return server_error("internal", "random generator failed");
-	sha256(h, tok, sizeof tok);
+	}
+	sha256(j->new_hash, j->token, sizeof j->token);
 	/* Logged first: no re-issue is ever unlogged (P-5.7). */
 	snprintf(text, sizeof text, "reissued %llu\n", (unsigned long long)st->reissued + 1);
-	pthread_mutex_lock(&st->io_mu);
-	e = st_log_text(st, ENTRY_REISSUED, text, NULL);
-	pthread_mutex_unlock(&st->io_mu);
-	if (e != Q_OK) {
-		wipe(tok, sizeof tok);
-		return server_error("internal", "audit log: %s; nothing re-issued", qerr_str(e));
-	}
-	st->reissued++;
-	pthread_mutex_lock(&st->roll_mu);
-	e = store_roll_reissue(st->rolldb, id, st->last_h, h);
-	if (e != Q_OK)
-		reply = server_error("internal", "roll DB: %s", store_errmsg(st->rolldb));
-	pthread_mutex_unlock(&st->roll_mu);
-	if (e != Q_OK) {
-		wipe(tok, sizeof tok);
-		return reply;
-	}
-	/* the old token dies (token_invalid), the new one is issued */
-	hset_del(&st->issued_tok, st->last_h);
-	if (hset_add(&st->issued_tok, h) != Q_OK) {
-		wipe(tok, sizeof tok);
+	j->entry = st_entry_make(ENTRY_REISSUED, text, strlen(text), NULL, 0, &j->entrylen);
+	if (j->entry == NULL || inflight_add(st, j->token_hash) != Q_OK) {
+		job_free(j);
 		return server_error("internal", "out of memory");
 	}
-	memcpy(st->last_h, h, 32);
+	st->reissue_busy = 1;
+	st->jobs_out++;
+	jobq_push(&st->lq, j);
+	return NULL;
+}
+
+/* The rest of a re-issue once its entry is durable and its roll-DB
+ * transaction committed by the roll committer (roll_stage), or not (loop
+ * thread, on_post; the old token leaves the in-flight set after it). */
+json_t *reissue_done(station *st, job *j)
+{
+	char hex[2 * TOKEN_LEN + 1];
+	json_t *reply = NULL;
+	st->reissue_busy = 0;
+	if (!j->roll_stage)
+		return server_error(j->errcode ? j->errcode : "internal",
+		                    "audit log: %s; nothing re-issued", j->msg);
+	st->reissued++; /* the entry is in the log */
+	if (j->result != Q_OK)
+		return server_error(j->errcode ? j->errcode : "internal", "%s", j->msg);
+	/* the old token dies (token_invalid), the new one is issued */
+	hset_del(&st->issued_tok, j->token_hash);
+	if (hset_add(&st->issued_tok, j->new_hash) != Q_OK)
+		return server_error("internal", "out of memory");
+	if (memcmp(st->last_h, j->token_hash, 32) == 0)
+		memcpy(st->last_h, j->new_hash, 32);
 	st_log(st, LOG_NOTICE, "token re-issued (%llu so far)", (unsigned long long)st->reissued);
-	st_hex(hex, tok, sizeof tok);
+	st_hex(hex, j->token, sizeof j->token);
 	reply = server_ok(json_pack("{s:s}", "token", hex));
-	wipe(tok, sizeof tok);
 	wipe(hex, sizeof hex);
 	return reply;
 }

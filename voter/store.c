@@ -789,6 +789,35 @@ qerr store_roll_challenge(store *s, const uint8_t h[STORE_HASH_LEN], unsigned ma
 	return e;
 }
 
+qerr store_roll_foreach_challenge(store *s, store_count_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	qerr e = need(s, STORE_ROLL);
+	if (e != Q_OK)
+		return e;
+	if ((e = prep(s, "SELECT h, n FROM challenges ORDER BY h;", &st)) != Q_OK)
+		return e;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *h = sqlite3_column_blob(st, 0);
+		sqlite3_int64 n = sqlite3_column_int64(st, 1);
+		if (h == NULL || sqlite3_column_bytes(st, 0) != STORE_HASH_LEN || n < 0) {
+			seterr(s, "stored challenge count is malformed");
+			e = Q_ERR_CORRUPT;
+			goto out;
+		}
+		if (cb(ctx, h, (uint64_t)n) != 0) {
+			e = Q_ERR_STATE;
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		e = db_fail(s, "walk");
+out:
+	sqlite3_finalize(st);
+	return e;
+}
+
 static qerr count(store *s, const char *sql, uint64_t *out)
 {
 	sqlite3_stmt *st = NULL;

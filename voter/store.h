@@ -156,6 +156,12 @@ Q_MUST_CHECK qerr store_roll_forget_last_checkin(store *s);
  * nothing changed, if max challenges were already counted. */
 Q_MUST_CHECK qerr store_roll_challenge(store *s, const uint8_t h[STORE_HASH_LEN], unsigned max);
 
+/* Visit every token hash with challenges counted, and its count (in hash
+ * order; the daemon keeps them in memory).  A non-zero return of cb stops
+ * the walk (Q_ERR_STATE). */
+typedef int (*store_count_cb)(void *ctx, const uint8_t h[STORE_HASH_LEN], uint64_t n);
+Q_MUST_CHECK qerr store_roll_foreach_challenge(store *s, store_count_cb cb, void *ctx);
+
 /* Counts: voters on the roll, voters checked in (= tokens issued). */
 Q_MUST_CHECK qerr store_roll_counts(store *s, uint64_t *voters, uint64_t *checked_in);
 

@@ -231,3 +231,83 @@ Test(prover, encrypt_prove_every_m)
 	point_free(want);
 	env_free(&env);
 }
+
+/* ---- point_sums_encode, the prover's additions and encodings ---- */
+
+/* Sums of 1 to 4 points (OpenSSL's Jacobian results), including a
+ * doubling (P + P) and a sum after which a term cancels (P + Q - Q), are
+ * encoded as OpenSSL encodes the same sums, all with one call. */
+Test(prover, sums_encode_matches_openssl)
+{
+	enum { NP = 6 };
+	scalar *s = scalar_new();
+	point *p[NP], *sum = point_new(), *nq = point_new();
+	const point *terms[32];
+	size_t ends[12], nt = 0, ng = 0;
+	uint8_t got[12][POINT_LEN], want[12][POINT_LEN];
+	for (int i = 0; i < NP; i++) {
+		p[i] = point_new();
+		cr_assert_eq(scalar_random(s), Q_OK);
+		cr_assert_eq(point_mul_base(p[i], s), Q_OK);
+	}
+	cr_assert_eq(point_neg(nq, p[1]), Q_OK);
+	/* groups: {p0}, {p0, p1}, {p0, p0}, {p2, p3, p4}, {p0, p1, -p1},
+	 * {p5, p4, p3, p2} */
+	const int g[][4] = {{0, -1},       {0, 1, -1},    {0, 0, -1},
+	                    {2, 3, 4, -1}, {0, 1, 9, -1}, {5, 4, 3, 2}};
+	for (size_t k = 0; k < sizeof g / sizeof g[0]; k++) {
+		cr_assert_eq(point_set_infinity(sum), Q_OK);
+		for (int i = 0; i < 4 && g[k][i] >= 0; i++) {
+			const point *t = g[k][i] == 9 ? nq : p[g[k][i]];
+			terms[nt++] = t;
+			cr_assert_eq(point_add(sum, sum, t), Q_OK);
+		}
+		ends[ng] = nt;
+		cr_assert_eq(point_encode(want[ng++], sum), Q_OK);
+	}
+	cr_assert_eq(point_sums_encode(got, terms, ends, ng), Q_OK);
+	for (size_t k = 0; k < ng; k++)
+		cr_assert_eq(memcmp(got[k], want[k], POINT_LEN), 0, "sum %zu differs", k);
+	for (int i = 0; i < NP; i++)
+		point_free(p[i]);
+	point_free(sum);
+	point_free(nq);
+	scalar_free(s);
+}
+
+/* What has no encoding is refused, by name: a sum at infinity (P + (-P)),
+ * an operand at infinity; an empty group is a wrong argument. */
+Test(prover, sums_encode_refuses_infinity_and_empty_groups)
+{
+	scalar *s = scalar_new();
+	point *p = point_new(), *np = point_new(), *inf = point_new();
+	uint8_t out[2][POINT_LEN];
+	cr_assert_eq(scalar_random(s), Q_OK);
+	cr_assert_eq(point_mul_base(p, s), Q_OK);
+	cr_assert_eq(point_neg(np, p), Q_OK);
+	cr_assert_eq(point_set_infinity(inf), Q_OK);
+	{
+		const point *t[3] = {p, p, np};
+		const size_t e[2] = {1, 3}; /* {p}, {p, -p} */
+		cr_assert_eq(point_sums_encode(out, t, e, 2), Q_ERR_POINT);
+	}
+	{
+		const point *t[2] = {p, inf};
+		const size_t e[1] = {2};
+		cr_assert_eq(point_sums_encode(out, t, e, 1), Q_ERR_POINT);
+	}
+	{
+		const point *t[2] = {p, p};
+		const size_t e[2] = {1, 1}; /* the second group is empty */
+		cr_assert_eq(point_sums_encode(out, t, e, 2), Q_ERR_ARG);
+	}
+	{
+		const point *t[1] = {p};
+		const size_t e[1] = {1};
+		cr_assert_eq(point_sums_encode(out, t, e, 1), Q_OK);
+	}
+	point_free(p);
+	point_free(np);
+	point_free(inf);
+	scalar_free(s);
+}

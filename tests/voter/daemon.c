@@ -67,6 +67,14 @@ static const char manifest[] =
     "  ]\n"
     "}\n";
 
+static const char named_motion[] =
+    "    {\"id\": \"hall\", \"type\": \"motion\", \"ballot\": \"named\", \"title\": "
+    "{\"zh\": \"社区活动室开放时间\", \"en\": \"Community room opening hours\"}, "
+    "\"text\": \"活动室每晚开放至九点。The community room opens until nine every "
+    "evening.\", \"rules\": [\"UL27\"]}";
+
+int td_named_motion;
+
 static void write_str(const char *path, const char *s)
 {
 	cr_assert_eq(test_write_file(path, s, strlen(s)), 0, "write %s", path);
@@ -84,7 +92,28 @@ void td_setup(tdaemon *d, int nvoters)
 	snprintf(d->log, sizeof d->log, "%s/daemon.log", d->dir);
 	cr_assert_eq(mkdir(d->el, 0700), 0);
 	snprintf(path, sizeof path, "%s/manifest.json", d->el);
-	write_str(path, manifest);
+	if (td_named_motion) {
+		/* the manifest with a named-vote motion "hall" (E-2.1) last */
+		const char *end = strrchr(manifest, ']'); /* "}\n  ]\n}\n" */
+		size_t cap = sizeof manifest + sizeof named_motion + 64;
+		char *mt = malloc(cap);
+		cr_assert(mt != NULL && end != NULL && end > manifest + 3);
+		snprintf(mt, cap, "%.*s,\n%s\n  ]\n}\n", (int)(end - 3 - manifest), manifest,
+		         named_motion);
+		/* a residents' meeting's motion (UL27) needs its notice date
+		 * (UL26.notice): 14 days before polling day */
+		static const char rp[] = "\"roll_published\": \"2026-02-20\"";
+		char *at = strstr(mt, rp), *rest;
+		cr_assert(at != NULL);
+		rest = strdup(at + strlen(rp));
+		cr_assert(rest != NULL);
+		snprintf(at, cap - (size_t)(at - mt), "%s, \"notice\": \"2026-03-01\"%s", rp, rest);
+		free(rest);
+		write_str(path, mt);
+		free(mt);
+	} else {
+		write_str(path, manifest);
+	}
 
 	scalar *s = scalar_new();
 	point *K = point_new();

@@ -41,6 +41,9 @@ void td_write_base_hash(const tdaemon *d);
 
 /* An extra "NAME=value" for the daemon's environment (test hooks), or NULL. */
 extern const char *td_extra_env;
+/* Set before td_setup: the manifest gets a named-vote motion "hall"
+ * (E-2.1) after its two offices. */
+extern int td_named_motion;
 
 /* The daemon program, relative to QUORUM_BUILD_ROOT (NULL: the real
  * voter/quorum-ballotd). */

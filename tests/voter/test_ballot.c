@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* election/ballot: encryption with proofs, encoding, tracking code,
  * verification (and what must fail), openings, JSON form. */
+#define OPENSSL_SUPPRESS_DEPRECATED /* RAND_set_rand_method: a fixed RNG */
 #include <criterion/criterion.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,6 +119,74 @@ Test(ballot, roundtrip_verify_deterministic)
 	ballot_free(b);
 	free(enc);
 	free(enc2);
+	ballot_style_free(st);
+}
+
+/* ---- a fixed byte stream in place of the CSPRNG (xorshift64), with the
+ * state before each call kept so that a draw can be replayed ---- */
+
+static uint64_t rng_state;
+static uint64_t rng_before[64];
+static size_t rng_calls;
+
+static int rng_bytes(unsigned char *b, int n)
+{
+	if (rng_calls < sizeof rng_before / sizeof rng_before[0])
+		rng_before[rng_calls] = rng_state;
+	rng_calls++;
+	for (int i = 0; i < n; i++) {
+		rng_state ^= rng_state << 13;
+		rng_state ^= rng_state >> 7;
+		rng_state ^= rng_state << 17;
+		b[i] = (uint8_t)(rng_state >> 24);
+	}
+	return 1;
+}
+
+static int rng_status(void)
+{
+	return 1;
+}
+
+static RAND_METHOD fixed_rng = {NULL, rng_bytes, NULL, NULL, rng_bytes, rng_status};
+
+/* ballot_encrypt proves its own ciphertexts without re-checking the
+ * witnesses and with every ciphertext encoded once (one field inversion
+ * for all): its proofs must be, byte for byte, those ballot_prove (the
+ * checked path, each point encoded on its own) makes from the opening
+ * with the same random bytes. */
+Test(ballot, encrypt_proofs_same_bytes_as_ballot_prove)
+{
+	ballot_style *st = style(4);
+	for (int round = 0; round < 3; round++) {
+		const uint8_t m[3][11] = {{1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 1},
+		                          {0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0},
+		                          {0, 1, 1, 1, 0, 0, 0, 1, 0, 1, 0}};
+		ballot *b = NULL;
+		ballot_opening *op = NULL;
+		uint8_t *enc, *enc2;
+		size_t len, len2;
+		cr_assert_eq(RAND_set_rand_method(&fixed_rng), 1);
+		rng_state = 0x9E3779B97F4A7C15u + (uint64_t)round;
+		rng_calls = 0;
+		cr_assert_eq(ballot_encrypt(st, Kt, m[round], 11, &b, &op), Q_OK);
+		/* one 32-byte draw per nonce (a rejection has probability
+		 * 2^-32; this stream has none), then the proofs' draws */
+		cr_assert_gt(rng_calls, 11);
+		cr_assert_eq(ballot_encode(b, &enc, &len), Q_OK);
+		rng_state = rng_before[11];
+		rng_calls = 0;
+		cr_assert_eq(ballot_prove(st, Kt, b, op), Q_OK);
+		RAND_set_rand_method(NULL);
+		cr_assert_eq(ballot_encode(b, &enc2, &len2), Q_OK);
+		cr_assert_eq(len, len2);
+		cr_assert_eq(memcmp(enc, enc2, len), 0, "round %d: the proofs differ", round);
+		cr_assert_eq(ballot_verify(st, K, Kt, b, NULL, 0), Q_OK);
+		free(enc);
+		free(enc2);
+		ballot_free(b);
+		ballot_opening_free(op);
+	}
 	ballot_style_free(st);
 }
 

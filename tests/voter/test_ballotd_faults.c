@@ -16,13 +16,17 @@
  *  - check-in groups (P-5.3): while a group's roll-DB fsync is held the
  *    booths are served and the check-ins arriving form the next group, a
  *    refused one spares the others; a group whose commit fails
- *    (QUORUM_TEST_ROLL_FAIL) acknowledges none.
+ *    (QUORUM_TEST_ROLL_FAIL) acknowledges none;
+ *  - no lock across a check-in group's fsync: lookups and named votes are
+ *    answered from memory meanwhile, a challenge's count joins the next
+ *    group.
  */
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -230,6 +234,90 @@ Test(ballotd_faults, token_busy_while_its_cast_commits)
 	cr_assert_null(td_err(r), "the held cast completes");
 	json_decref(r);
 	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[0]), "token_spent", NULL);
+}
+
+/* A named vote's log fsync, held: the request does not hold a lock across
+ * it, nor does the loop thread wait for it (the logger thread syncs it in
+ * its batch), so other requests are answered meanwhile: a booth's ballot,
+ * a check-in, the same voter's second hand (refused: being recorded).
+ * Once the fsync proceeds the vote is answered, and only then. */
+Test(ballotd_faults, named_vote_fsync_held_other_requests_answered)
+{
+	td_named_motion = 1;
+	start("hold", NULL);
+	td_named_motion = 0;
+	unlink(trace_path);
+	gate_set(1);
+	int fa = td_connect(&d, "operator");
+	cr_assert(fa >= 0);
+	const char *vote = "{\"op\":\"named-vote\",\"contest\":\"hall\",\"voter\":\"V0001\","
+	                   "\"vote\":\"yes\"}\n";
+	td_send(fa, vote, strlen(vote));
+	wait_trace("fdatasync-held ");
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[1]), NULL, NULL);
+	expect(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V0004\"}"), NULL, NULL);
+	expect(reqf("operator", "{\"op\":\"named-vote\",\"contest\":\"hall\",\"voter\":"
+	                        "\"V0001\",\"vote\":\"no\"}"),
+	       "named_twice", "being recorded");
+	/* still held: the vote has no reply yet */
+	char *t = read_trace();
+	cr_assert_lt(last_line(t, "fdatasync", "/log/leaves"), 0, "the held sync completed:\n%s",
+	             t);
+	free(t);
+	gate_set(0);
+	json_t *r = td_recv(fa);
+	close(fa);
+	cr_assert_not_null(r);
+	cr_assert_null(td_err(r), "the held vote completes");
+	cr_assert_not_null(json_object_get(r, "log_index"));
+	json_decref(r);
+	t = read_trace();
+	cr_assert_geq(last_line(t, "fdatasync", "/log/leaves"), 0, "synced before the reply:\n%s",
+	              t);
+	free(t);
+	expect(reqf("operator", "{\"op\":\"named-vote\",\"contest\":\"hall\",\"voter\":"
+	                        "\"V0001\",\"vote\":\"abstain\"}"),
+	       "named_twice", "already voted");
+}
+
+/* The same for a re-issue (P-5.7): while its log entry's fsync is held,
+ * another token is served and a lookup answered, the old token is busy, a
+ * second re-issue and a check-in wait their turn (busy: the re-issued
+ * voter stays the latest check-in); then the new token is given and the
+ * old one is dead. */
+Test(ballotd_faults, reissue_fsync_held_other_requests_answered)
+{
+	start("hold", NULL);
+	unlink(trace_path);
+	gate_set(1);
+	int fa = td_connect(&d, "operator");
+	cr_assert(fa >= 0);
+	const char *rq = "{\"op\":\"reissue\",\"voter\":\"V0003\"}\n";
+	td_send(fa, rq, strlen(rq));
+	wait_trace("fdatasync-held ");
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[1]), NULL, NULL);
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[2]), "token_busy", NULL);
+	expect(reqf("operator", "{\"op\":\"reissue\",\"voter\":\"V0003\"}"), "busy",
+	       "being logged");
+	/* the re-issued voter stays the latest check-in meanwhile */
+	expect(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V0004\"}"), "busy", "re-issue");
+	expect(reqf("operator", "{\"op\":\"lookup\",\"voter\":\"V0004\"}"), NULL, NULL);
+	gate_set(0);
+	json_t *r = td_recv(fa);
+	close(fa);
+	cr_assert_not_null(r);
+	cr_assert_null(td_err(r), "the held re-issue completes");
+	const char *nt = json_string_value(json_object_get(r, "token"));
+	cr_assert_not_null(nt);
+	char *t = read_trace();
+	cr_assert_geq(last_line(t, "fdatasync", "/log/leaves"), 0, "synced before the reply:\n%s",
+	              t);
+	free(t);
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", nt), NULL, NULL);
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[2]), "token_invalid",
+	       NULL);
+	expect(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V0004\"}"), NULL, NULL);
+	json_decref(r);
 }
 
 Test(ballotd_faults, unavailable_after_failed_log_append)
@@ -450,4 +538,83 @@ Test(ballotd_faults, failed_checkin_group_acknowledges_none)
 		json_decref(r);
 	}
 	cr_assert_eq(checked_in_count(), 7);
+}
+
+/* A check-in group's roll-DB fsync, held: the roll committer holds no lock
+ * across it and the loop thread never reads the roll DB while the poll is
+ * open (lookups and named votes are served from the roll and the
+ * acknowledged check-ins in memory), so an operator's lookup, a named
+ * vote, a booth's ballot are answered meanwhile; the voter being checked
+ * in is not yet checked in to them (acknowledged only after the commit),
+ * and a re-issue waits its turn (busy).  A challenge's count is that
+ * roll DB's too: it joins the next group and is answered after it. */
+Test(ballotd_faults, checkin_fsync_held_other_requests_answered)
+{
+	fault_match = "/roll.db$";
+	td_named_motion = 1;
+	start("hold", NULL);
+	td_named_motion = 0;
+	/* a ballot waiting for its challenge */
+	json_t *r = reqf("booth", "{\"op\":\"encrypt\",\"token\":\"%s\",\"marks\":%s}", tok[2],
+	                 "[[1,0],[1,1,0,0,1]]");
+	cr_assert_null(td_err(r));
+	char *code = strdup(json_string_value(json_object_get(r, "tracking_code")));
+	json_decref(r);
+	gate_set(1);
+	int f4 = checkin_send("V0004");
+	wait_trace("-held ");
+	r = reqf("operator", "{\"op\":\"lookup\",\"voter\":\"V0001\"}");
+	cr_assert_null(td_err(r));
+	cr_assert(json_is_true(json_object_get(json_object_get(r, "voter"), "checked_in")));
+	json_decref(r);
+	r = reqf("operator", "{\"op\":\"lookup\",\"voter\":\"V0004\"}");
+	cr_assert_null(td_err(r));
+	cr_assert(json_is_false(json_object_get(json_object_get(r, "voter"), "checked_in")),
+	          "a check-in not yet durable is not shown");
+	json_decref(r);
+	expect(reqf("operator", "{\"op\":\"named-vote\",\"contest\":\"hall\",\"voter\":"
+	                        "\"V0001\",\"vote\":\"yes\"}"),
+	       NULL, NULL);
+	expect(reqf("operator", "{\"op\":\"named-vote\",\"contest\":\"hall\",\"voter\":"
+	                        "\"V0004\",\"vote\":\"yes\"}"),
+	       "not_attending", NULL);
+	expect(reqf("operator", "{\"op\":\"reissue\",\"voter\":\"V0003\"}"), "busy", "check-in");
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[1]), NULL, NULL);
+	int fc = td_connect(&d, "booth");
+	cr_assert(fc >= 0);
+	char line[300];
+	snprintf(line, sizeof line,
+	         "{\"op\":\"challenge\",\"token\":\"%s\",\"tracking_code\":\"%s\"}\n", tok[2],
+	         code);
+	td_send(fc, line, strlen(line));
+	/* the challenge's token is busy meanwhile; the loop thread is not */
+	expect(reqf("booth", "{\"op\":\"ballot\",\"token\":\"%s\"}", tok[2]), "token_busy", NULL);
+	expect(reqf("operator", "{\"op\":\"lookup\",\"voter\":\"V0002\"}"), NULL, NULL);
+	/* a cast meanwhile: through the box committer and the logger, which
+	 * the challenge would have passed before it had it not waited for
+	 * its count's commit (their replies come in order) */
+	char *mk = td_marks_json(0);
+	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":%s}", tok[1], mk), NULL,
+	       NULL);
+	free(mk);
+	/* still held: neither the check-in nor the challenge has a reply */
+	char c1;
+	cr_assert_lt(recv(f4, &c1, 1, MSG_DONTWAIT | MSG_PEEK), 0, "the check-in was answered");
+	cr_assert_lt(recv(fc, &c1, 1, MSG_DONTWAIT | MSG_PEEK), 0, "the challenge was answered");
+	gate_set(0);
+	r = reply_of(f4);
+	cr_assert_null(td_err(r), "the held check-in completes");
+	json_decref(r);
+	r = td_recv(fc);
+	close(fc);
+	cr_assert_not_null(r);
+	cr_assert_null(td_err(r), "the challenge completes after the group");
+	json_decref(r);
+	free(code);
+	r = reqf("operator", "{\"op\":\"lookup\",\"voter\":\"V0004\"}");
+	cr_assert(json_is_true(json_object_get(json_object_get(r, "voter"), "checked_in")));
+	json_decref(r);
+	expect(reqf("operator", "{\"op\":\"named-vote\",\"contest\":\"hall\",\"voter\":"
+	                        "\"V0004\",\"vote\":\"no\"}"),
+	       NULL, NULL);
 }

@@ -357,6 +357,44 @@ Test(ballotd_review, challenges_per_token_are_capped)
 	free(t);
 }
 
+/* One encrypt and its challenge with token t: the challenge's error code,
+ * or NULL (a string literal or NULL). */
+static const char *challenge_once(const char *t)
+{
+	json_t *r =
+	    reqf("booth", "{\"op\":\"encrypt\",\"token\":\"%s\",\"marks\":[[1,0],[0,0,0,0,0]]}", t);
+	cr_assert_null(td_err(r));
+	char code[80];
+	snprintf(code, sizeof code, "%s", json_string_value(json_object_get(r, "tracking_code")));
+	json_decref(r);
+	r = reqf("booth", "{\"op\":\"challenge\",\"token\":\"%s\",\"tracking_code\":\"%s\"}", t,
+	         code);
+	const char *e = td_err(r) == NULL                               ? NULL
+	                : strcmp(td_err(r), "too_many_challenges") == 0 ? "too_many_challenges"
+	                                                                : "other";
+	json_decref(r);
+	return e;
+}
+
+/* The cap counts across a restart: the daemon keeps the roll DB's counts
+ * in memory (P-5.3), loaded at start. */
+Test(ballotd_review, challenges_cap_survives_a_restart)
+{
+	start_open(5);
+	char *t = checkin("V0001");
+	for (int i = 0; i < 6; i++)
+		cr_assert_null(challenge_once(t), "challenge %d", i + 1);
+	td_kill(&d);
+	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	for (int i = 6; i < 10; i++)
+		cr_assert_null(challenge_once(t), "challenge %d", i + 1);
+	const char *e = challenge_once(t);
+	cr_assert(e != NULL && strcmp(e, "too_many_challenges") == 0,
+	          "an 11th challenge across a restart: %s", e ? e : "accepted");
+	cr_assert_eq(status_int("challenged"), 10);
+	free(t);
+}
+
 /* Review 7: a state directory writable by others, or owned by another
  * user, is refused. */
 Test(ballotd_review, unsafe_state_directory_refused)
