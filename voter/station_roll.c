@@ -331,8 +331,9 @@ json_t *checkin_done(station *st, job *j)
 	if (j->result != Q_OK)
 		return server_error(j->errcode ? j->errcode : "internal", "%s", j->msg);
 	st_voter_key(j->voter, k);
-	if (hset_add(&st->checked, k) != Q_OK) /* durable; shown after a restart */
-		st_log(st, LOG_ERR, "out of memory noting a check-in");
+	/* durable: a lookup shows it again after a restart */
+	if (hset_add(&st->checked, k) != Q_OK)
+		st_log(st, LOG_ERR, "out of memory");
 	pthread_mutex_lock(&st->cnt_mu);
 	st->issued++;
 	pthread_mutex_unlock(&st->cnt_mu);
