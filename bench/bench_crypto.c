@@ -140,7 +140,8 @@ int main(int argc, char **argv)
 			point *cpts[4 * NBATCH];
 			for (int i = 0; i < 4 * NBATCH; i++) {
 				cpts[i] = point_new();
-				check(point_decode(cpts[i], pfs[i / 4]->commit + (i % 4) * POINT_LEN,
+				check(point_decode(cpts[i],
+				                   pfs[i / 4]->commit + (i % 4) * POINT_LEN,
 				                   POINT_LEN),
 				      "commit");
 			}

@@ -336,7 +336,7 @@ qerr point_sums_encode(uint8_t (*out)[POINT_LEN], const point *const *p, const s
 	}
 	BN_CTX_end(ctx);
 	if (e == Q_OK)
-		e = msm_jac_sums_enc(out, (const uint8_t(*)[3 * 32])xyz, end, ngroups);
+		e = msm_jac_sums_enc(out, (const uint8_t(*)[3 * 32]) xyz, end, ngroups);
 	if (e != Q_OK)
 		for (size_t k = 0; k < ngroups; k++)
 			memset(out[k], 0, POINT_LEN);
