@@ -47,21 +47,9 @@ static void teardown(void)
 
 TestSuite(named, .init = setup, .fini = teardown, .timeout = 300);
 
-static const char hall[] =
-    "{\"id\": \"hall\", \"type\": \"motion\", \"ballot\": \"named\", \"title\": {\"zh\": "
-    "\"社区活动室开放时间\", \"en\": \"Community room opening hours\"}, \"text\": "
-    "\"活动室每晚开放至九点。The community room opens until nine every evening.\", "
-    "\"rules\": [\"UL27\"]}";
-
-/* Ballots of the example (director c1 c2, members m1..m5). */
-static const uint8_t marks[7 * FX_NOPT] = {
-    1, 0, 1, 1,      1, 0, 0, /**/ 0, 1, 0, 1,      1, 1, 0, /**/ 1, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1,
-    0, 1, 0, /**/ 1, 0, 1, 0, 1,      0, 1, /**/ 0, 1, 1, 1, 1,      0, 0, 1, 0, 1, 1, 0, 0, 1,
-};
-
 static rec_election *election(const char *name)
 {
-	fx_manifest_contest = hall;
+	fx_manifest_contest = fx_named_hall;
 	rec_election *el = fx_init(tmp, name, "hq-named", 2, 3, NULL);
 	fx_manifest_contest = NULL;
 	fx_ceremony(el, tmp, name);
@@ -158,19 +146,12 @@ static void announcement(const rec_election *el, const char *txt)
 	cr_assert_null(strstr(txt, "1/1）"), "%s", txt);
 }
 
-static const char *const s1_votes[] = {"hall V0001 yes", "hall V0002 yes", "hall V0003 no", NULL};
-static const char *const s2_votes[] = {"hall V0006 yes", "hall V0005 abstain", NULL};
-
 Test(named, recorded_counted_verified_and_announced)
 {
 	char msg[768] = "", p[1200];
 	tally_opts o = {2, 0};
 	rec_election *el = election("rec");
-	fx_station_named = s1_votes;
-	fx_station_marks(el, "s1", marks, 4, 4);
-	fx_station_named = s2_votes;
-	fx_station_marks(el, "s2", marks + 4 * FX_NOPT, 3, 3);
-	fx_station_named = NULL;
+	fx_named_stations(el);
 	cr_assert_eq(tally_run(el, &o, msg, sizeof msg), Q_OK, "%s", msg);
 	decrypt_combine(el, "rec");
 
@@ -241,11 +222,7 @@ Test(named, announced_named_counts_other_than_the_logs_refused)
 	char msg[768] = "", p[1200], *note = NULL;
 	tally_opts o = {2, 0};
 	rec_election *el = election("rec");
-	fx_station_named = s1_votes;
-	fx_station_marks(el, "s1", marks, 4, 4);
-	fx_station_named = s2_votes;
-	fx_station_marks(el, "s2", marks + 4 * FX_NOPT, 3, 3);
-	fx_station_named = NULL;
+	fx_named_stations(el);
 	cr_assert_eq(tally_run(el, &o, msg, sizeof msg), Q_OK, "%s", msg);
 	decrypt_combine(el, "rec");
 	ve_report r;
@@ -371,9 +348,9 @@ static void dishonest(const char *name, const char *const *votes, qerr want, con
 	tally_opts o = {2, 0};
 	rec_election *el = election(name);
 	fx_station_named = votes;
-	fx_forged_station_marks(el, "s1", marks, 2, 3);
+	fx_forged_station_marks(el, "s1", fx_named_marks, 2, 3);
 	fx_station_named = NULL;
-	fx_forged_station_marks(el, "s2", marks + 2 * FX_NOPT, 1, 2);
+	fx_forged_station_marks(el, "s2", fx_named_marks + 2 * FX_NOPT, 1, 2);
 	qerr e = tally_run(el, &o, msg, sizeof msg);
 	cr_assert_eq(e, want, "tally: %s (%s)", qerr_str(e), msg);
 	cr_assert(strstr(msg, what) != NULL, "tally: %s", msg);

@@ -346,6 +346,18 @@ const char *fx_station_format = NULL;
 int fx_station_after_close = 0;
 const char *const *fx_station_named = NULL;
 
+const char fx_named_hall[] =
+    "{\"id\": \"hall\", \"type\": \"motion\", \"ballot\": \"named\", \"title\": {\"zh\": "
+    "\"社区活动室开放时间\", \"en\": \"Community room opening hours\"}, \"text\": "
+    "\"活动室每晚开放至九点。The community room opens until nine every evening.\", "
+    "\"rules\": [\"UL27\"]}";
+
+/* Ballots of the example (director c1 c2, members m1..m5). */
+const uint8_t fx_named_marks[7 * FX_NOPT] = {
+    1, 0, 1, 1,      1, 0, 0, /**/ 0, 1, 0, 1,      1, 1, 0, /**/ 1, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1,
+    0, 1, 0, /**/ 1, 0, 1, 0, 1,      0, 1, /**/ 0, 1, 1, 1, 1,      0, 0, 1, 0, 1, 1, 0, 0, 1,
+};
+
 /* "contest voter vote" into the three words (static buffers of the caller) */
 static void fx_named_split(const char *s, char *c, char *v, char *x)
 {
@@ -1087,4 +1099,15 @@ void fx_station_marks(const rec_election *el, const char *sid, const uint8_t *ma
                       uint64_t issued)
 {
 	fx_station_daemon(el, sid, marks, n, issued, NULL, 0);
+}
+
+void fx_named_stations(const rec_election *el)
+{
+	static const char *const s1[] = {"hall V0001 yes", "hall V0002 yes", "hall V0003 no", NULL};
+	static const char *const s2[] = {"hall V0006 yes", "hall V0005 abstain", NULL};
+	fx_station_named = s1;
+	fx_station_marks(el, "s1", fx_named_marks, 4, 4);
+	fx_station_named = s2;
+	fx_station_marks(el, "s2", fx_named_marks + 4 * FX_NOPT, 3, 3);
+	fx_station_named = NULL;
 }

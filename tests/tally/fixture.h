@@ -114,6 +114,14 @@ extern int fx_station_unsorted;
  * operator's named-vote before closing; fx_station* writes them into the
  * composed log before poll-closed, unchecked (a dishonest station). */
 extern const char *const *fx_station_named;
+/* The named-vote tests' election: the named motion "hall" (a contest for
+ * fx_manifest_contest) and seven example ballots (7 * FX_NOPT marks). */
+extern const char fx_named_hall[];
+extern const uint8_t fx_named_marks[7 * FX_NOPT];
+/* Its honest stations, by fx_station_marks: s1 the first 4 ballots with
+ * the named votes hall V0001 yes, V0002 yes, V0003 no; s2 the last 3 with
+ * V0006 yes, V0005 abstain. */
+void fx_named_stations(const rec_election *el);
 /* The voters on the station's roll its record and poll-opened entry say
  * (0: the example roll's 10); bench/bench_verify's large records set it. */
 extern uint64_t fx_station_registered;

@@ -50,35 +50,17 @@ static void teardown(void)
 
 TestSuite(named_log, .init = setup, .fini = teardown, .timeout = 300);
 
-static const char hall[] =
-    "{\"id\": \"hall\", \"type\": \"motion\", \"ballot\": \"named\", \"title\": {\"zh\": "
-    "\"社区活动室开放时间\", \"en\": \"Community room opening hours\"}, \"text\": "
-    "\"活动室每晚开放至九点。The community room opens until nine every evening.\", "
-    "\"rules\": [\"UL27\"]}";
-
-static const uint8_t marks[7 * FX_NOPT] = {
-    1, 0, 1, 1,      1, 0, 0, /**/ 0, 1, 0, 1,      1, 1, 0, /**/ 1, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1,
-    0, 1, 0, /**/ 1, 0, 1, 0, 1,      0, 1, /**/ 0, 1, 1, 1, 1,      0, 0, 1, 0, 1, 1, 0, 0, 1,
-};
-
-static const char *const s1_votes[] = {"hall V0001 yes", "hall V0002 yes", "hall V0003 no", NULL};
-static const char *const s2_votes[] = {"hall V0006 yes", "hall V0005 abstain", NULL};
-
 /* An election with the named motion, two honest stations, tallied and
  * decrypted by k = 2 trustees (not combined). */
 static rec_election *decrypted(const char *name)
 {
 	char msg[768] = "", kp[1024], pw[32];
 	tally_opts o = {2, 0};
-	fx_manifest_contest = hall;
+	fx_manifest_contest = fx_named_hall;
 	rec_election *el = fx_init(tmp, name, "hq-named-log", 2, 3, NULL);
 	fx_manifest_contest = NULL;
 	fx_ceremony(el, tmp, name);
-	fx_station_named = s1_votes;
-	fx_station_marks(el, "s1", marks, 4, 4);
-	fx_station_named = s2_votes;
-	fx_station_marks(el, "s2", marks + 4 * FX_NOPT, 3, 3);
-	fx_station_named = NULL;
+	fx_named_stations(el);
 	cr_assert_eq(tally_run(el, &o, msg, sizeof msg), Q_OK, "%s", msg);
 	for (uint32_t i = 1; i <= 2; i++) {
 		fx_key_path(kp, sizeof kp, tmp, name, i);
