@@ -564,7 +564,7 @@ static void daemon_start(daemon_run *d, const char *base, const char *el, const 
 		_exit(127);
 	}
 	close(pp[0]);
-	if (write(pp[1], "bench", 5) != 5)
+	if (write(pp[1], "bench station passphrase", 24) != 24)
 		die("pass");
 	close(pp[1]);
 	int fd = -1;

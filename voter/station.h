@@ -25,6 +25,10 @@
 
 #define STATION_WORKERS 2
 #define STATION_PASS_MAX 1024
+/* The shortest passphrase a NEW station accepts (bytes): it keys the roll
+ * DB and the ballot box and seals the signing key (P-4); an existing
+ * station opens with the passphrase it was made with. */
+#define STATION_PASS_MIN 12
 
 typedef struct station station;
 

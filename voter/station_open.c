@@ -25,7 +25,16 @@ static qerr derive_keys(station *st, const station_config *cfg, uint8_t rollk[32
 	snprintf(path, sizeof path, "%s/kdf", st->state_dir);
 	e = st_read_file(path, 4096, &txt, &len);
 	if (e == Q_ERR_NOTFOUND) {
-		/* First start: fresh salt, parameters from the config. */
+		/* First start: fresh salt, parameters from the config; the
+		 * passphrase long enough, before anything is written (P-4.1) */
+		if (cfg->passlen < STATION_PASS_MIN) {
+			snprintf(
+			    err, errlen,
+			    _("a new station's passphrase must have at least %d bytes (it keys "
+			      "the databases and seals the signing key); this one has %zu"),
+			    STATION_PASS_MIN, cfg->passlen);
+			return Q_ERR_ARG;
+		}
 		p = cfg->kdf != NULL ? *cfg->kdf : kdf_params_default;
 		if ((e = rand_bytes(salt, sizeof salt)) != Q_OK)
 			return e;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,7 +85,7 @@ Test(ballotd_crash, sigkill_during_casts_is_atomic_and_recovered)
 {
 	char buf[600];
 	td_setup(&d, NTOK + 4);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	snprintf(buf, sizeof buf, "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll);
 	ok(req("admin", buf));
 	ok(req("admin", "{\"op\":\"open\"}"));
@@ -116,7 +117,7 @@ Test(ballotd_crash, sigkill_during_casts_is_atomic_and_recovered)
 	cr_log_info("acknowledged before SIGKILL: %d of %d", nacked, NTOK);
 
 	/* Restart: the box and the log are reconciled. */
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	/* Every acknowledged token is spent; every other token is either
 	 * spent (committed, reply lost) or castable now -- never neither. */
 	int spent = 0, fresh = 0;
@@ -210,6 +211,29 @@ Test(ballotd_crash, wrong_key_refused)
 	cr_assert_eq(td_stop(&d), 0);
 }
 
+/* P-4.1: a new station refuses a passphrase shorter than 12 bytes before
+ * it writes anything (no STATE/kdf, no database), naming both lengths;
+ * 12 bytes make one. */
+Test(ballotd_crash, short_passphrase_refused_for_a_new_station)
+{
+	char p[1200];
+	struct stat sb;
+	int st;
+	td_setup(&d, 5);
+	cr_assert_eq(td_start(&d, "11 bytes pw", &st), -1);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d", st);
+	char *log = test_read_file(d.log, NULL);
+	cr_assert(strstr(log, "at least 12 bytes") != NULL && strstr(log, "has 11") != NULL, "%s",
+	          log);
+	free(log);
+	snprintf(p, sizeof p, "%s/kdf", d.state);
+	cr_assert_neq(stat(p, &sb), 0, "%s written for a refused passphrase", p);
+	snprintf(p, sizeof p, "%s/roll.db", d.state);
+	cr_assert_neq(stat(p, &sb), 0, "%s written for a refused passphrase", p);
+	cr_assert_eq(td_start(&d, "12 bytes pw!", NULL), 0);
+	cr_assert_eq(td_stop(&d), 0);
+}
+
 /* Deterministic: the daemon dies right after the box commit of the second
  * group, before its log append (test hook).  On restart the ballot is in
  * the box and is appended to the log; its token stays spent. */
@@ -219,7 +243,7 @@ Test(ballotd_crash, crash_between_box_and_log_is_repaired)
 	char tok[2][40];
 	td_setup(&d, 5);
 	td_extra_env = "QUORUM_TEST_CRASH_AFTER_BOX=2";
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	td_extra_env = NULL;
 	snprintf(buf, sizeof buf, "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll);
 	ok(req("admin", buf));
@@ -248,7 +272,7 @@ Test(ballotd_crash, crash_between_box_and_log_is_repaired)
 	d.pid = 0;
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 99);
 
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	char *log = test_read_file(d.log, NULL);
 	cr_assert(strstr(log, "recovery: 1 stored ballots appended to the log") != NULL, "%s", log);
 	free(log);
@@ -262,7 +286,7 @@ Test(ballotd_crash, crash_between_box_and_log_is_repaired)
 	json_decref(r);
 	cr_assert_eq(td_stop(&d), 0);
 	/* Both ballots in the log, once each; a second restart appends nothing. */
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	cr_assert_eq(td_stop(&d), 0);
 	log = test_read_file(d.log, NULL);
 	char *first = strstr(log, "recovery:");
@@ -294,7 +318,7 @@ Test(ballotd_crash, crash_during_close_is_finished)
 	char buf[600];
 	td_setup(&d, 5);
 	td_extra_env = "QUORUM_TEST_CRASH_IN_CLOSE=1";
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	td_extra_env = NULL;
 	snprintf(buf, sizeof buf, "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll);
 	ok(req("admin", buf));
@@ -313,7 +337,7 @@ Test(ballotd_crash, crash_during_close_is_finished)
 	cr_assert_eq(waitpid(d.pid, &st, 0), d.pid);
 	d.pid = 0;
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 98);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	r = req("operator", "{\"op\":\"status\"}");
 	cr_assert_str_eq(json_string_value(json_object_get(r, "state")), "closed");
 	json_decref(r);

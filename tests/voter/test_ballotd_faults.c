@@ -105,7 +105,7 @@ static void start(const char *fault, const char *bin)
 	}
 	td_daemon_bin = bin;
 	int st = 0;
-	cr_assert_eq(td_start(&d, "pw", &st), 0, "daemon exited (status %d)", st);
+	cr_assert_eq(td_start(&d, "station passphrase", &st), 0, "daemon exited (status %d)", st);
 	/* Only the daemon runs under the shim. */
 	unsetenv("LD_PRELOAD");
 	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), NULL, NULL);
@@ -125,7 +125,7 @@ static void restart_plain(void)
 	unsetenv("QUORUM_SHIM_TRACE");
 	td_daemon_bin = NULL;
 	int st = 0;
-	cr_assert_eq(td_start(&d, "pw", &st), 0, "daemon exited (status %d)", st);
+	cr_assert_eq(td_start(&d, "station passphrase", &st), 0, "daemon exited (status %d)", st);
 }
 
 static char *read_trace(void)

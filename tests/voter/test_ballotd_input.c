@@ -27,7 +27,7 @@ static void init(void)
 {
 	char buf[600];
 	td_setup(&d, 10);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	snprintf(buf, sizeof buf, "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll);
 	json_t *r = td_req(&d, "admin", buf);
 	cr_assert_null(td_err(r));
@@ -262,7 +262,7 @@ Test(ballotd_input, socket_permissions)
 static void init_new(void)
 {
 	td_setup(&d, 10);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 }
 
 TestSuite(ballotd_roll, .init = init_new, .fini = fini, .timeout = 60);
@@ -329,7 +329,7 @@ static void init_bad_roll(void)
 	snprintf(p, sizeof p, "%s/bad-roll.csv", d.dir);
 	cr_assert_eq(test_write_file(p, bad_csv, strlen(bad_csv)), 0);
 	td_set_roll_hash(&d, bad_csv, strlen(bad_csv));
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 }
 
 TestSuite(ballotd_badroll, .init = init_bad_roll, .fini = fini, .timeout = 60);

@@ -411,7 +411,7 @@ Test(ballotd_poll, full_poll_and_record_verifies)
 Test(ballotd_poll, every_refusal_is_named)
 {
 	td_setup(&d, 10);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), NULL);
 	expect(reqf("admin", "{\"op\":\"open\"}"), NULL);
 	expect(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"NOBODY\"}"), "not_on_roll");
@@ -466,7 +466,7 @@ Test(ballotd_poll, every_refusal_is_named)
 Test(ballotd_poll, booth_console)
 {
 	td_setup(&d, 5);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), NULL);
 	expect(reqf("admin", "{\"op\":\"open\"}"), NULL);
 	char *t = checkin("V0002");
@@ -559,7 +559,7 @@ static char *roll_entries(int *count)
 Test(ballotd_poll, only_the_elections_roll_is_imported)
 {
 	td_setup(&d, 10);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	size_t len;
 	char alt[400];
 	char *csv = edit_roll(d.roll, "U0001,Young,2010-01-01", "U0001,Young,2000-01-01", &len);
@@ -612,7 +612,8 @@ Test(ballotd_poll, only_the_elections_roll_is_imported)
 	 * refused at start, both hashes named */
 	td_set_roll_hash(&d, csv, len);
 	int status = 0;
-	cr_assert_eq(td_start(&d, "pw", &status), -1, "started with another election's roll");
+	cr_assert_eq(td_start(&d, "station passphrase", &status), -1,
+	             "started with another election's roll");
 	char *log = test_read_file(d.log, NULL);
 	cr_assert(strstr(log, "is not the election's roll") != NULL && strstr(log, have) != NULL &&
 	              strstr(log, want) != NULL,
@@ -633,7 +634,7 @@ Test(ballotd_poll, checked_in_list_sorted_and_proxies)
 	cr_assert_eq(test_write_file(d.roll, csv, len), 0);
 	td_set_roll_hash(&d, csv, len);
 	free(csv);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), NULL);
 	expect(reqf("admin", "{\"op\":\"open\"}"), NULL);
 	char *t[3];
@@ -721,7 +722,7 @@ static const char *proxy_checkin_under(int limit, char *msg, size_t msglen)
 	const char *nm[1] = {"EXAMPLE-PROVINCE.json"}, *tx[1] = {prov};
 	td_set_profiles(&d, nm, tx, 1);
 	free(prov);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), NULL);
 	expect(reqf("admin", "{\"op\":\"open\"}"), NULL);
 	json_t *r =

@@ -515,7 +515,7 @@ static void check_cut(size_t k, int v, int *nstarts)
 	acked a;
 	acked_before(k, &a);
 	int st = 0;
-	int rc = td_start(&cut, "pw", &st);
+	int rc = td_start(&cut, "station passphrase", &st);
 	(*nstarts)++;
 	if (rc != 0) {
 		char *log = test_read_file(cut.log, NULL);
@@ -578,7 +578,7 @@ Test(ballotd_powercut, every_acknowledged_ballot_survives_a_power_cut)
 {
 	td_setup(&d, NCHECKIN + 4);
 	/* The poll opened, one voter checked in; a clean stop: the base. */
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	ok(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll));
 	ok(reqf("admin", "{\"op\":\"open\"}"));
 	ok(reqf("operator", "{\"op\":\"checkin\",\"voter\":\"V0001\"}"));
@@ -600,7 +600,7 @@ Test(ballotd_powercut, every_acknowledged_ballot_survives_a_power_cut)
 	setenv("LD_PRELOAD", shim, 1);
 	setenv("QUORUM_SHIM_RECORD", recpath, 1);
 	setenv("QUORUM_SHIM_TRACE_MATCH", d.state, 1);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	unsetenv("LD_PRELOAD");
 	for (int i = 0; i < NCAST; i++)
 		checkin(i);

@@ -163,7 +163,7 @@ Test(ballotd_privsep, worker_is_confined)
 {
 	char tok[1][40];
 	td_setup(&d, 3);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	poll_open(1, tok);
 	pid_t w = worker_pid();
 	cr_assert_neq(w, d.pid);
@@ -192,7 +192,7 @@ Test(ballotd_privsep, forbidden_syscall_kills_only_the_worker)
 	char *codes[5];
 	td_setup(&d, 6);
 	td_extra_env = "QUORUM_TEST_WORKER_FORBIDDEN=receipt";
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	td_extra_env = NULL;
 	poll_open(5, tok);
 	for (int i = 0; i < 3; i++)
@@ -237,7 +237,7 @@ Test(ballotd_privsep, kill9_of_the_worker_loses_no_acknowledged_ballot)
 	char *codes[8];
 	int n = 0;
 	td_setup(&d, 9);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	poll_open(8, tok);
 	for (int i = 0; i < 4; i++)
 		codes[n++] = cast(tok[i], i);
@@ -287,7 +287,7 @@ Test(ballotd_privsep, malformed_message_from_the_worker_is_refused)
 	char tok[1][40];
 	td_setup(&d, 3);
 	td_extra_env = "QUORUM_TEST_WORKER_MALFORMED=lookup";
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	td_extra_env = NULL;
 	poll_open(1, tok);
 	int fd = td_connect(&d, "operator");
@@ -351,7 +351,7 @@ Test(ballotd_privsep, worker_frees_no_token_unwiped)
 {
 	char tok[2][40], buf[200];
 	td_setup(&d, 3);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	poll_open(2, tok);
 	/* a request naming the first token (a receipt lookup before any cast) */
 	snprintf(buf, sizeof buf, "{\"op\":\"receipt\",\"token\":\"%s\"}", tok[0]);

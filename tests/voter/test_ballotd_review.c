@@ -63,7 +63,7 @@ static void expect(json_t *r, const char *code)
 static void start_open(int nvoters)
 {
 	td_setup(&d, nvoters);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), NULL);
 	expect(reqf("admin", "{\"op\":\"open\"}"), NULL);
 }
@@ -385,7 +385,7 @@ Test(ballotd_review, challenges_cap_survives_a_restart)
 	for (int i = 0; i < 6; i++)
 		cr_assert_null(challenge_once(t), "challenge %d", i + 1);
 	td_kill(&d);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	for (int i = 6; i < 10; i++)
 		cr_assert_null(challenge_once(t), "challenge %d", i + 1);
 	const char *e = challenge_once(t);
@@ -403,14 +403,16 @@ Test(ballotd_review, unsafe_state_directory_refused)
 	td_setup(&d, 5);
 	cr_assert_eq(mkdir(d.state, 0777), 0);
 	cr_assert_eq(chmod(d.state, 0777), 0);
-	cr_assert_eq(td_start(&d, "pw", &st), -1, "started in a 0777 state directory");
+	cr_assert_eq(td_start(&d, "station passphrase", &st), -1,
+	             "started in a 0777 state directory");
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
 	char *log = test_read_file(d.log, NULL);
 	cr_assert(strstr(log, "writable by") != NULL, "%s", log);
 	free(log);
 	cr_assert_eq(chmod(d.state, 0700), 0);
 	cr_assert_eq(chown(d.state, 65534, 65534), 0);
-	cr_assert_eq(td_start(&d, "pw", &st), -1, "started in another user's state directory");
+	cr_assert_eq(td_start(&d, "station passphrase", &st), -1,
+	             "started in another user's state directory");
 	log = test_read_file(d.log, NULL);
 	cr_assert(strstr(log, "owned by") != NULL, "%s", log);
 	free(log);
@@ -422,12 +424,13 @@ Test(ballotd_review, unsafe_state_directory_refused)
 	cr_assert_eq(chmod(target, 0600), 0);
 	snprintf(p, sizeof p, "%s/booth.sock", d.state);
 	cr_assert_eq(symlink(target, p), 0);
-	cr_assert_eq(td_start(&d, "pw", &st), -1, "replaced a symlink at booth.sock");
+	cr_assert_eq(td_start(&d, "station passphrase", &st), -1,
+	             "replaced a symlink at booth.sock");
 	struct stat sb;
 	cr_assert_eq(stat(target, &sb), 0);
 	cr_assert_eq(sb.st_mode & 07777, 0600);
 	cr_assert_eq(unlink(p), 0);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 }
 
 /* In a child running as nobody:nogroup, connect to role and send one
@@ -472,7 +475,7 @@ Test(ballotd_review, role_groups_and_peer_credentials)
 	td_extra_args[1] = "nogroup";
 	td_extra_args[2] = "--operator-group";
 	td_extra_args[3] = "daemon";
-	cr_assert_eq(td_start(&d, "pw", NULL), 0, "per-role group options refused");
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0, "per-role group options refused");
 	struct stat sb;
 	char p[600];
 	cr_assert_eq(chmod(d.dir, 0711), 0); /* nobody reaches the state directory */
@@ -505,7 +508,7 @@ Test(ballotd_review, admin_group_admits_its_members_only)
 	td_setup(&d, 5);
 	td_extra_args[0] = "--admin-group";
 	td_extra_args[1] = "nogroup";
-	cr_assert_eq(td_start(&d, "pw", NULL), 0, "--admin-group refused");
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0, "--admin-group refused");
 	struct stat sb;
 	char p[600];
 	cr_assert_eq(chmod(d.dir, 0711), 0);
@@ -534,7 +537,7 @@ Test(ballotd_review, sockets_in_the_socket_directory)
 	td_extra_args[0] = "--socket-dir";
 	td_extra_args[1] = run;
 	td_socket_dir = run;
-	cr_assert_eq(td_start(&d, "pw", NULL), 0, "--socket-dir refused");
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0, "--socket-dir refused");
 	cr_assert_eq(stat(run, &sb), 0);
 	cr_assert_eq(sb.st_mode & 0777, 0711);
 	const char *const roles[] = {"admin", "operator", "booth"};
@@ -553,7 +556,8 @@ Test(ballotd_review, sockets_in_the_socket_directory)
 	/* Writable by others: another user could replace a socket. */
 	cr_assert_eq(chmod(run, 0777), 0);
 	int st;
-	cr_assert_eq(td_start(&d, "pw", &st), -1, "started with a 0777 socket directory");
+	cr_assert_eq(td_start(&d, "station passphrase", &st), -1,
+	             "started with a 0777 socket directory");
 	char *log = test_read_file(d.log, NULL);
 	cr_assert(strstr(log, "the socket directory") != NULL && strstr(log, "writable by") != NULL,
 	          "%s", log);
@@ -561,14 +565,15 @@ Test(ballotd_review, sockets_in_the_socket_directory)
 	cr_assert_eq(chmod(run, 0711), 0);
 	/* Not the daemon's user's. */
 	cr_assert_eq(chown(run, 65534, 65534), 0);
-	cr_assert_eq(td_start(&d, "pw", &st), -1, "started with another user's socket directory");
+	cr_assert_eq(td_start(&d, "station passphrase", &st), -1,
+	             "started with another user's socket directory");
 	log = test_read_file(d.log, NULL);
 	cr_assert(strstr(log, "the socket directory") != NULL && strstr(log, "owned by") != NULL,
 	          "%s", log);
 	free(log);
 	cr_assert_eq(chown(run, 0, 0), 0);
 
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 }
 
 /* Review 9: a cast with marks drops the token's pending ballot, and
@@ -645,7 +650,7 @@ Test(ballotd_review, roll_import_refused_when_not_logged)
 {
 	td_extra_env = "QUORUM_TEST_LOG_FAIL=2";
 	td_setup(&d, 5);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), "internal");
 	cr_assert_eq(status_int("roll_rows"), 0, "a roll was imported without its log entry");
 	expect(reqf("admin", "{\"op\":\"open\"}"), "no_roll");
@@ -656,7 +661,7 @@ Test(ballotd_review, release_build_ignores_test_hooks)
 {
 	td_setup(&d, 5);
 	td_binary = "quorum-ballotd";
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	cr_assert_eq(td_stop(&d), 0);
 	char p[600];
 	snprintf(p, sizeof p, "%s/kdf", d.state);
@@ -722,7 +727,7 @@ Test(ballotd_review, reissue_for_the_latest_unused_checkin)
 	expect(reqf("operator", "{\"op\":\"reissue\",\"voter\":\"V0004\"}"), "not_checked_in");
 	/* After a restart (as after the crash) the link is still known. */
 	cr_assert_eq(td_stop(&d), 0);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	json_t *r = reqf("operator", "{\"op\":\"reissue\",\"voter\":\"V0003\"}");
 	cr_assert_null(td_err(r));
 	char *c = strdup(json_string_value(json_object_get(r, "token")));
@@ -756,7 +761,7 @@ Test(ballotd_review, receipt_lookup_by_token)
 	json_int_t idx = json_integer_value(json_object_get(r, "log_index"));
 	json_decref(r);
 	td_kill(&d); /* as if the reply had been lost in a crash */
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	r = reqf("booth", "{\"op\":\"receipt\",\"token\":\"%s\"}", t);
 	cr_assert_null(td_err(r));
 	cr_assert_str_eq(json_string_value(json_object_get(r, "tracking_code")), code);
@@ -828,7 +833,7 @@ Test(ballotd_review, receipt_of_a_cast_stored_just_before_a_crash)
 	cr_assert_eq(waitpid(d.pid, &st, 0), d.pid);
 	d.pid = 0;
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 99);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	expect(reqf("booth", "{\"op\":\"cast\",\"token\":\"%s\",\"marks\":[[1,0],[0,0,0,0,0]]}", t),
 	       "token_spent");
 	json_t *r = reqf("booth", "{\"op\":\"receipt\",\"token\":\"%s\"}", t);
@@ -911,7 +916,7 @@ Test(ballotd_review, signing_key_sealed_at_rest)
 	char *plain = NULL;
 	size_t pl = 0;
 	snprintf(p, sizeof p, "%s/signing-key.sealed", d.state);
-	if (seal_file_read(&sb, p, "pw", 2, NULL) == Q_OK) {
+	if (seal_file_read(&sb, p, "station passphrase", 18, NULL) == Q_OK) {
 		cr_assert_eq(note_signer_parse(&ns, (const char *)sb->data, sb->len), Q_OK);
 		secbuf_free(sb);
 	} else {

@@ -84,7 +84,7 @@ Test(ballotd_rollchange, imports_only_the_roll_in_force)
 	snprintf(np, sizeof np, "%s/roll-new.csv", d.dir);
 	corrected_roll(np, nx);
 	election_log(nx, 1);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	/* the replaced roll: refused, naming the change and both hashes */
 	snprintf(req, sizeof req, "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll);
 	json_t *r = td_req(&d, "admin", req);
@@ -103,7 +103,7 @@ Test(ballotd_rollchange, imports_only_the_roll_in_force)
 	json_decref(r);
 	cr_assert_eq(td_stop(&d), 0);
 	/* and at the next start the stored roll is the one in force */
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	cr_assert_eq(td_stop(&d), 0);
 }
 
@@ -115,7 +115,8 @@ Test(ballotd_rollchange, unsigned_change_is_refused_at_start)
 	snprintf(np, sizeof np, "%s/roll-new.csv", d.dir);
 	corrected_roll(np, nx);
 	election_log(nx, 0);
-	cr_assert_eq(td_start(&d, "pw", &status), -1, "started on an unsigned roll change");
+	cr_assert_eq(td_start(&d, "station passphrase", &status), -1,
+	             "started on an unsigned roll change");
 	char *log = test_read_file(d.log, NULL);
 	cr_assert(strstr(log, "entry 1 (roll-changed) is not covered by a checkpoint signed") !=
 	              NULL,

@@ -46,7 +46,7 @@ Test(ballotd_rules, banner_names_the_elections_own_profiles)
 	const char *names[1] = {"UL-2025.json"};
 	const char *texts[1] = {txt};
 	td_set_profiles(&d, names, texts, 1);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	cr_assert_eq(td_stop(&d), 0);
 	char *log = test_read_file(d.log, NULL);
 	const char *line = strstr(log, "rules in force");

@@ -51,7 +51,7 @@ static void ok(json_t *r)
 static void start_open(void)
 {
 	td_setup(&d, 5);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	ok(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll));
 	ok(reqf("admin", "{\"op\":\"open\"}"));
 }
@@ -85,7 +85,7 @@ Test(ballotd_walk, start_without_foreground_says_what_started)
 {
 	td_setup(&d, 3);
 	td_no_foreground = 1;
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	char *log = test_read_file(d.log, NULL);
 	cr_assert_not_null(log);
 	char want[1000];
@@ -105,7 +105,7 @@ Test(ballotd_walk, unknown_station_leaves_no_state_directory)
 	td_setup(&d, 3);
 	td_station = "s9";
 	int st;
-	cr_assert_eq(td_start(&d, "pw", &st), -1);
+	cr_assert_eq(td_start(&d, "station passphrase", &st), -1);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
 	char *log = test_read_file(d.log, NULL);
 	cr_assert(strstr(log, "station s9 is not in the manifest") != NULL, "%s", log);
@@ -130,7 +130,8 @@ Test(ballotd_walk, altered_or_missing_profile_is_refused_naming_the_file)
 	more[l] = ' ';
 	cr_assert_eq(test_write_file(p, more, l + 1), 0);
 	int st;
-	cr_assert_eq(td_start(&d, "pw", &st), -1, "started with an altered profile");
+	cr_assert_eq(td_start(&d, "station passphrase", &st), -1,
+	             "started with an altered profile");
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
 	char *log = test_read_file(d.log, NULL);
 	cr_assert(strstr(log, "/rules/CH1.json: SHA-256 is") != NULL &&
@@ -143,12 +144,13 @@ Test(ballotd_walk, altered_or_missing_profile_is_refused_naming_the_file)
 	snprintf(keep, sizeof keep, "%s/UL-2025.keep", d.dir);
 	cr_assert_eq(rename(p, keep), 0);
 	unlink(d.log);
-	cr_assert_eq(td_start(&d, "pw", &st), -1, "started without the statute profile");
+	cr_assert_eq(td_start(&d, "station passphrase", &st), -1,
+	             "started without the statute profile");
 	log = test_read_file(d.log, NULL);
 	cr_assert(strstr(log, "/rules/UL-2025.json: cannot read the profile") != NULL, "%s", log);
 	free(log);
 	cr_assert_eq(rename(keep, p), 0);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	free(orig);
 	free(more);
 }
@@ -163,7 +165,7 @@ Test(ballotd_walk, unknown_station_is_named_in_chinese)
 	setenv("LANGUAGE", "zh_CN", 1);
 	setenv("LC_ALL", "C.UTF-8", 1);
 	int st;
-	cr_assert_eq(td_start(&d, "pw", &st), -1);
+	cr_assert_eq(td_start(&d, "station passphrase", &st), -1);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
 	char *log = test_read_file(d.log, NULL);
 	cr_assert(strstr(log, "选举清单中没有投票站 s9") != NULL, "%s", log);
@@ -185,7 +187,7 @@ Test(ballotd_walk, base_hash_not_of_manifest_and_parameters_is_refused)
 	more[l] = '\n';
 	cr_assert_eq(test_write_file(p, more, l + 1), 0);
 	int st;
-	cr_assert_eq(td_start(&d, "pw", &st), -1);
+	cr_assert_eq(td_start(&d, "station passphrase", &st), -1);
 	char *log = test_read_file(d.log, NULL);
 	cr_assert(strstr(log, "base-hash is not the hash of manifest.json and parameters.json") !=
 	              NULL,
@@ -193,7 +195,7 @@ Test(ballotd_walk, base_hash_not_of_manifest_and_parameters_is_refused)
 	free(log);
 	/* the files written together again: it starts */
 	td_write_base_hash(&d);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	free(pj);
 	free(more);
 }
@@ -278,7 +280,7 @@ Test(ballotd_walk, log_lines_in_chinese)
 	td_setup(&d, 3);
 	setenv("LANGUAGE", "zh_CN", 1);
 	setenv("LC_ALL", "C.UTF-8", 1);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	cr_assert_eq(td_stop(&d), 0);
 	char *log = test_read_file(d.log, NULL);
 	cr_assert(strstr(log, "已就绪：状态") != NULL, "%s", log);

@@ -100,7 +100,7 @@ Test(ballotd_writein, console_and_requests_carry_names_into_the_record)
 	cr_assert_eq(json_dump_file(mj, path, JSON_INDENT(2)), 0);
 	json_decref(mj);
 	td_write_base_hash(&d);
-	cr_assert_eq(td_start(&d, "pw", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	expect(reqf("admin", "{\"op\":\"import-roll\",\"path\":\"%s\"}", d.roll), NULL);
 	expect(reqf("admin", "{\"op\":\"open\"}"), NULL);
 

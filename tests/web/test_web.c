@@ -396,7 +396,7 @@ static void station_up(tdaemon *d, web *w, int open)
 		extra_roll = NULL;
 	}
 	cur = d;
-	cr_assert_eq(td_start(d, "pass", NULL), 0);
+	cr_assert_eq(td_start(d, "station passphrase", NULL), 0);
 	live_d = *d;
 	char req[600];
 	snprintf(req, sizeof req, "{\"op\":\"import-roll\",\"path\":\"%s\"}", d->roll);
@@ -1305,7 +1305,7 @@ Test(web, tls13_with_station_certificate)
 	web w;
 	td_setup(&d, 4);
 	cur = &d;
-	cr_assert_eq(td_start(&d, "pass", NULL), 0);
+	cr_assert_eq(td_start(&d, "station passphrase", NULL), 0);
 	live_d = d;
 	char tdir[400], bin[512], *out = NULL;
 	snprintf(tdir, sizeof tdir, "%s/tls", d.dir);
