@@ -47,6 +47,10 @@
 #define VE_MAX_DETAILS 8
 #define VE_DETAIL_LEN 320
 #define VE_DEFAULT_SAMPLE 32
+/* Check 4's ballots per batch verification (C-4.3.10, V-14): one
+ * multi-scalar multiplication over all their proofs.  Exposed for
+ * bench/bench_verify, whose floor verifies batches of the same size. */
+#define VE_BATCH_BALLOTS 256
 #define VE_REPORT_FORMAT "quorum-verify/1"
 #define VE_MAX_TRUSTEES 255
 /* A fingerprint: 32 hex digits in 8 groups of 4, 7 spaces, NUL. */

@@ -749,9 +749,8 @@ void ve_check_logs(ve_ctx *c)
 
 /* ---- check 4: ballots, read one at a time (V-14) ---- */
 
-/* Ballots per batch verification (C-4.3.10): one multi-scalar
- * multiplication over all their proofs (V-14). */
-#define VE_BATCH 128
+/* Ballots per batch verification (verify_election.h). */
+#define VE_BATCH VE_BATCH_BALLOTS
 /* Batches per thread in one window of ballots read ahead. */
 #define VE_WINDOW_BATCHES 2
 

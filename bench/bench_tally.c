@@ -93,6 +93,15 @@
  *   CPU 123.32 s = 123.3 us/ballot beside a floor of 109.0 (111.1 before,
  *   107.0 after): CPU ratio 1.13 (goal <= 1.2; session 7 1.22), wall
  *   163.9 s under that load, peak RSS 87.6 MB (100k: 79.5).
+ * Correction (the lead, session 8): every floor above verified batches of
+ * 128 ballots, the tally 1,024: a larger batch costs less per ballot, so
+ * those ratios flattered the tally.  The floor now verifies batches of
+ * the tally's own size (FLOOR_BATCH = TALLY_BATCH_BALLOTS, 4,096 ballots;
+ * bench_verify's tally ratio likewise).  Idle machine, cached 100k record:
+ * bench_tally --record: floor at 1,024 per batch 95-97 us/ballot (at 128:
+ * 112), tally 115-119 us: CPU ratio 1.20-1.22; scripts/bench-scale 100000
+ * 2 (two runs): 1.25, 1.18; 1,000,000 (the closing note): see there.  The
+ * goal (<= 1.2x) is at the line, not met with a margin.
  * Left for the owners of election/ and crypto/ (not this file's): the
  * decode the batch does not use (an OpenSSL point per commitment, a
  * BIGNUM per scalar, then limbs), ballot_alloc/ballot_free's mallocs per
@@ -187,8 +196,9 @@ static unsigned long parse_arg(const char *s, unsigned long def)
 
 /* ---- bench_tally --record DIR [threads]: the tally of a built record ---- */
 
-/* Ballots per batch of the floor: bench_verify's BATCH (audit's VE_BATCH). */
-#define FLOOR_BATCH 128
+/* Ballots per batch of the floor: the tally's own (a floor at a smaller
+ * batch costs more per ballot and would flatter the tally). */
+#define FLOOR_BATCH TALLY_BATCH_BALLOTS
 
 static void check_msg(qerr e, const char *what, const char *msg)
 {
@@ -215,7 +225,7 @@ static int record_mode(const char *recdir, unsigned threads)
 	rec_election *el = NULL;
 	json_t *aj = NULL;
 	tally_opts to = {threads, 0};
-	double f0 = record_floor(recdir, 1024);
+	double f0 = record_floor(recdir, 4 * FLOOR_BATCH);
 	double c0 = proc_cpu_s(), t0 = wall_s();
 	check_msg(rec_open(&el, recdir, msg, sizeof msg), "open", msg);
 	check_msg(tally_build(el, &to, &aj, msg, sizeof msg), "tally_build", msg);
@@ -223,7 +233,7 @@ static int record_mode(const char *recdir, unsigned threads)
 	json_int_t n = json_integer_value(json_object_get(aj, "ballots"));
 	json_decref(aj);
 	rec_free(el);
-	double f1 = record_floor(recdir, 1024), fl = (f0 + f1) / 2;
+	double f1 = record_floor(recdir, 4 * FLOOR_BATCH), fl = (f0 + f1) / 2;
 	printf("%lld ballots, %u thread(s): tally_build %.2f s wall, CPU %.2f s (%.1f us/ballot); "
 	       "floor %.1f us/ballot (%.1f before, %.1f after): CPU ratio %.3f, wall ratio "
 	       "%.3f; peak RSS %.1f MB\n",

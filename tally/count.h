@@ -58,7 +58,10 @@
  * each: CPU 1.23 / 1.20-1.23 / 1.13x the floor of the same run (callgrind,
  * 10k: the workers' instructions -6 % at 512, -13 % at 1,024); peak RSS 39
  * / 54 / 79 MB (each worker holds its batch decoded, ~20 MB at 1,024).
- * Session 7: 256 against 128, 261-277 against 279-307 us per ballot. */
+ * Session 7: 256 against 128, 261-277 against 279-307 us per ballot.
+ * (Those floors verified batches of 128; against a floor at 1,024 per
+ * batch, as bench_tally and bench_verify now measure it, the tally is
+ * 1.18-1.25x: bench/bench_tally.c.) */
 #define TALLY_BATCH_BALLOTS 1024
 /* The ballots all workers hold decoded at once: with more than 4 threads
  * each batch is TALLY_DECODED_BALLOTS / threads ballots (at least 256), so
