@@ -835,11 +835,63 @@ qerr msm_pts_from_jacobian(msm_pt *o, const uint8_t (*xyz)[3 * 32], size_t n)
 	return Q_OK;
 }
 
+/* acc[0 .. n) to their encodings with one field inversion (Montgomery's
+ * trick; pre: n scratch elements).  is_inf != NULL: a sum at infinity gets
+ * is_inf[k] = 1 and out[k] zeroed, the others is_inf[k] = 0.  is_inf ==
+ * NULL (the prover's secret-dependent points): no branch on any point; a
+ * sum at infinity (probability ~2^-256) is Q_ERR_POINT, found after the
+ * same work for all, out unspecified.  The scratch is wiped. */
+static qerr jac_encode_all(uint8_t (*out)[POINT_LEN], uint8_t *is_inf, const jac *acc,
+                           uint64_t (*pre)[4], size_t n)
+{
+	uint64_t run[4], inv[4], zi[4], zi2[4], x[4], y[4];
+	qerr e = Q_OK;
+	memcpy(run, RM, sizeof run);
+	for (size_t k = 0; k < n; k++) {
+		memcpy(pre[k], run, sizeof run);
+		if (is_inf == NULL || !jac_is_inf(&acc[k]))
+			fe_mul(run, run, acc[k].Z);
+	}
+	if (is_inf == NULL && fe_is_zero(run)) {
+		e = Q_ERR_POINT;
+		goto out;
+	}
+	fe_inv(inv, run);
+	for (size_t k = n; k-- > 0;) {
+		if (is_inf != NULL) {
+			is_inf[k] = (uint8_t)jac_is_inf(&acc[k]);
+			memset(out[k], 0, POINT_LEN);
+			if (is_inf[k])
+				continue;
+		}
+		fe_mul(zi, inv, pre[k]); /* 1/Z_k */
+		fe_mul(inv, inv, acc[k].Z);
+		fe_sqr(zi2, zi);
+		fe_mul(x, acc[k].X, zi2);
+		fe_mul(zi2, zi2, zi);
+		fe_mul(y, acc[k].Y, zi2);
+		fe_from_mont(x, x);
+		fe_from_mont(y, y);
+		out[k][0] = 0x04;
+		fe_to_be(out[k] + 1, x);
+		fe_to_be(out[k] + 33, y);
+	}
+out:
+	wipe(pre, n * sizeof *pre);
+	wipe(x, sizeof x);
+	wipe(y, sizeof y);
+	wipe(run, sizeof run);
+	wipe(inv, sizeof inv);
+	wipe(zi, sizeof zi);
+	wipe(zi2, sizeof zi2);
+	return e;
+}
+
 qerr msm_sums_enc(uint8_t (*out)[POINT_LEN], uint8_t *is_inf, const uint8_t *const *enc,
                   const size_t *end, size_t ngroups)
 {
 	jac *acc = NULL;
-	uint64_t(*pre)[4] = NULL, run[4], inv[4], zi[4], zi2[4], x[4], y[4];
+	uint64_t(*pre)[4] = NULL;
 	size_t from = 0;
 	qerr e = Q_OK;
 	if (ngroups == 0)
@@ -861,32 +913,7 @@ qerr msm_sums_enc(uint8_t (*out)[POINT_LEN], uint8_t *is_inf, const uint8_t *con
 		}
 		from = end[k];
 	}
-	/* to affine with one inversion (Montgomery's trick over the Z that
-	 * are not zero) */
-	memcpy(run, RM, sizeof run);
-	for (size_t k = 0; k < ngroups; k++) {
-		memcpy(pre[k], run, sizeof run);
-		if (!jac_is_inf(&acc[k]))
-			fe_mul(run, run, acc[k].Z);
-	}
-	fe_inv(inv, run);
-	for (size_t k = ngroups; k-- > 0;) {
-		is_inf[k] = (uint8_t)jac_is_inf(&acc[k]);
-		memset(out[k], 0, POINT_LEN);
-		if (is_inf[k])
-			continue;
-		fe_mul(zi, inv, pre[k]); /* 1/Z_k */
-		fe_mul(inv, inv, acc[k].Z);
-		fe_sqr(zi2, zi);
-		fe_mul(x, acc[k].X, zi2);
-		fe_mul(zi2, zi2, zi);
-		fe_mul(y, acc[k].Y, zi2);
-		fe_from_mont(x, x);
-		fe_from_mont(y, y);
-		out[k][0] = 0x04;
-		fe_to_be(out[k] + 1, x);
-		fe_to_be(out[k] + 33, y);
-	}
+	e = jac_encode_all(out, is_inf, acc, pre, ngroups);
 out:
 	free(acc);
 	free(pre);
@@ -1426,7 +1453,7 @@ qerr msm_jac_sums_enc(uint8_t (*out)[POINT_LEN], const uint8_t (*xyz)[3 * 32], c
                       size_t ngroups)
 {
 	jac *acc = NULL;
-	uint64_t(*pre)[4] = NULL, run[4], inv[4], zi[4], zi2[4], x[4], y[4];
+	uint64_t(*pre)[4] = NULL;
 	size_t from = 0;
 	qerr e = Q_OK;
 	if (ngroups == 0)
@@ -1460,31 +1487,9 @@ qerr msm_jac_sums_enc(uint8_t (*out)[POINT_LEN], const uint8_t (*xyz)[3 * 32], c
 		}
 		from = end[k];
 	}
-	/* to affine with one inversion (Montgomery's trick); a sum at
-	 * infinity is an error, found after the same work for all */
-	memcpy(run, RM, sizeof run);
-	for (size_t k = 0; k < ngroups; k++) {
-		memcpy(pre[k], run, sizeof run);
-		fe_mul(run, run, acc[k].Z);
-	}
-	if (fe_is_zero(run)) {
-		e = Q_ERR_POINT;
-		goto out;
-	}
-	fe_inv(inv, run);
-	for (size_t k = ngroups; k-- > 0;) {
-		fe_mul(zi, inv, pre[k]); /* 1/Z_k */
-		fe_mul(inv, inv, acc[k].Z);
-		fe_sqr(zi2, zi);
-		fe_mul(x, acc[k].X, zi2);
-		fe_mul(zi2, zi2, zi);
-		fe_mul(y, acc[k].Y, zi2);
-		fe_from_mont(x, x);
-		fe_from_mont(y, y);
-		out[k][0] = 0x04;
-		fe_to_be(out[k] + 1, x);
-		fe_to_be(out[k] + 33, y);
-	}
+	/* to affine with one inversion; a sum at infinity is an error, found
+	 * after the same work for all */
+	e = jac_encode_all(out, NULL, acc, pre, ngroups);
 out:
 	if (acc != NULL)
 		wipe(acc, ngroups * sizeof *acc);
@@ -1492,11 +1497,5 @@ out:
 		wipe(pre, ngroups * sizeof *pre);
 	free(acc);
 	free(pre);
-	wipe(x, sizeof x);
-	wipe(y, sizeof y);
-	wipe(run, sizeof run);
-	wipe(inv, sizeof inv);
-	wipe(zi, sizeof zi);
-	wipe(zi2, sizeof zi2);
 	return e;
 }
