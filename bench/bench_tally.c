@@ -106,6 +106,38 @@
  * decode the batch does not use (an OpenSSL point per commitment, a
  * BIGNUM per scalar, then limbs), ballot_alloc/ballot_free's mallocs per
  * ballot, the alpha fingerprint's one-shot SHA-256 context per alpha.
+ *
+ * Session 8, second pass (issue 13; nothing in count.c changed).  perf
+ * record -g on --record <cached 100k record> 2 (old = main d9f359e: CPU
+ * 130.8 us/ballot under perf, ratio 1.28), samples of the tally proper
+ * (the floors' time cut off): reader thread 11.2 % (~12.8 us/ballot), of
+ * which SHA-256 blocks 58 % (~7.5 us: per ballot the record's ~4.6 kB for
+ * its signature, the ballot's ~3.4 kB for B-4, again for its log entry's
+ * code (R-5 (7)) and again for the log's leaf), parsing (b64, hex, JSON)
+ * 14 %, the sorters 8 %, the kernel's copies 11 %; the one-shot
+ * contexts' own cost (EVP_MD_free, up_ref, cleanse) under 2 % of the
+ * reader.  The workers: per ballot the same samples as the floor in the
+ * field and MSM code (fe_mul_adx 0.108 against 0.110, pair_flush 0.058
+ * against 0.057 samples), but 1.7-2x the floor's malloc/free per ballot on
+ * the same ballot_decode/ballot_free paths (perf --call-graph dwarf, 10k
+ * record): ~5 us/ballot, not explained by the arena (GLIBC_TUNABLES
+ * arena_max=1 with 1 worker: 109.9, 110.4 against 111.8, 116.7 us/ballot;
+ * trim_threshold, tcache_count: no change; arena_max=1 with 2 workers:
+ * 135.7, lock contention) nor by the thread count (1 worker: 111.8-116.7,
+ * 2: 108.8-115.4 us/ballot).
+ * Tried and not kept: the fingerprints through one reused sha256_ctx in
+ * count.c (B-9.1 written out again beside alphasort_fingerprint); old and
+ * new alternated, 5 pairs, load 1-3.5 on the 2 cores, CPU ratio old
+ * 1.261, 1.232, 1.251, 1.235, 1.252 (mean 1.246), new 1.249, 1.238,
+ * 1.264, 1.233, 1.236 (mean 1.244): within the noise, so not worth a
+ * second copy of a spec rule.  The log entry's tracking code cannot be
+ * dropped without the record's bytes at hand (the record is in code
+ * order, the log in cast order; keeping the bytes is ~3.4 kB a ballot)
+ * or a cheaper collision-resistant join key (the log's verified leaf
+ * hash would cost the record side a hash instead).  What is left above
+ * the floor (~1.23x here) is the reader's necessary hashing and parsing
+ * (~11 %) and the workers' allocator cost (~5 %): both in election/ and
+ * crypto/ (a decode without a malloc per point and scalar).
  */
 #include <stdio.h>
 #include <stdlib.h>
