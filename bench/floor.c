@@ -60,13 +60,38 @@ static void *floor_share(void *arg)
 	return NULL;
 }
 
-double bench_floor(const char *recdir, size_t nf, unsigned nthr, unsigned batch)
+/* The first `want` ballots of station s1's record of recdir: enc[i] a
+ * malloc'd copy of ballot i's bytes after `lead` zero bytes, len[i] its
+ * length.  Returns how many were read (fewer if s1 has fewer). */
+static size_t first_ballots(const char *recdir, size_t want, size_t lead, uint8_t **enc,
+                            size_t *len)
 {
 	char msg[768] = "", path[1500];
+	srec_stream *rs = NULL;
+	size_t got = 0;
+	snprintf(path, sizeof path, "%s/stations/s1/station-record.json", recdir);
+	die_if(srec_stream_open(&rs, path, 0, msg, sizeof msg), "record", msg);
+	while (got < want) {
+		srec_ballot b;
+		int end = 0;
+		die_if(srec_stream_next(rs, &b, &end, msg, sizeof msg), "read", msg);
+		if (end)
+			break;
+		if ((enc[got] = calloc(1, lead + b.len)) == NULL)
+			die_if(Q_ERR_NOMEM, "allocation", NULL);
+		memcpy(enc[got] + lead, b.enc, b.len);
+		len[got++] = b.len;
+	}
+	srec_stream_free(rs);
+	return got;
+}
+
+double bench_floor(const char *recdir, size_t nf, unsigned nthr, unsigned batch)
+{
+	char msg[768] = "";
 	rec_election *el = NULL;
 	ballot_style *st = NULL;
 	point *K = NULL;
-	srec_stream *rs = NULL;
 	pthread_t th[64];
 	floor_arg fa[64];
 	if (nthr == 0)
@@ -84,20 +109,7 @@ double bench_floor(const char *recdir, size_t nf, unsigned nthr, unsigned batch)
 	size_t *len = calloc(want ? want : 1, sizeof *len);
 	if (Kt == NULL || enc == NULL || len == NULL)
 		die_if(Q_ERR_NOMEM, "allocation", NULL);
-	snprintf(path, sizeof path, "%s/stations/s1/station-record.json", recdir);
-	die_if(srec_stream_open(&rs, path, 0, msg, sizeof msg), "record", msg);
-	while (got < want) {
-		srec_ballot b;
-		int end = 0;
-		die_if(srec_stream_next(rs, &b, &end, msg, sizeof msg), "read", msg);
-		if (end)
-			break;
-		if ((enc[got] = malloc(b.len)) == NULL)
-			die_if(Q_ERR_NOMEM, "allocation", NULL);
-		memcpy(enc[got], b.enc, b.len);
-		len[got++] = b.len;
-	}
-	srec_stream_free(rs);
+	got = first_ballots(recdir, want, 0, enc, len);
 	double c0 = process_cpu_s();
 	for (unsigned t = 0; t < nthr; t++) {
 		fa[t] =
@@ -122,10 +134,9 @@ double bench_floor(const char *recdir, size_t nf, unsigned nthr, unsigned batch)
 
 double bench_floor_extra(const char *recdir, size_t nf)
 {
-	char msg[768] = "", path[1500];
+	char msg[768] = "";
 	rec_election *el = NULL;
 	ballot_style *st = NULL;
-	srec_stream *rs = NULL;
 	size_t got = 0, T, nct;
 	die_if(rec_open(&el, recdir, msg, sizeof msg), "open", msg);
 	die_if(rec_ballot_style(el, &st, msg, sizeof msg), "style", msg);
@@ -140,27 +151,17 @@ double bench_floor_extra(const char *recdir, size_t nf)
 	if (off == NULL || enc == NULL || text == NULL || len == NULL || xs == NULL || h == NULL)
 		die_if(Q_ERR_NOMEM, "allocation", NULL);
 	size_t slen = ballot_style_ct_offsets(st, off);
-	snprintf(path, sizeof path, "%s/stations/s1/station-record.json", recdir);
-	die_if(srec_stream_open(&rs, path, 0, msg, sizeof msg), "record", msg);
-	while (got < nf) {
-		srec_ballot b;
-		int end = 0;
-		die_if(srec_stream_next(rs, &b, &end, msg, sizeof msg), "read", msg);
-		if (end)
-			break;
-		if (b.len != slen)
+	/* each ballot after one 0x00: the Merkle leaf's prefix (RFC 6962) */
+	got = first_ballots(recdir, nf, 1, enc, len);
+	for (size_t i = 0; i < got; i++) {
+		if (len[i] != slen)
 			die_if(Q_ERR_FORMAT, "ballot length", NULL);
 		/* the entry's text, as the record has it: its base64 (the rest of
 		 * the entry, ~90 bytes of code and keys, left out) */
-		if ((enc[got] = malloc(b.len + 1)) == NULL ||
-		    (text[got] = malloc(b64_encoded_len(b.len) + 1)) == NULL)
+		if ((text[i] = malloc(b64_encoded_len(len[i]) + 1)) == NULL)
 			die_if(Q_ERR_NOMEM, "allocation", NULL);
-		enc[got][0] = 0x00; /* the Merkle leaf's prefix (RFC 6962) */
-		memcpy(enc[got] + 1, b.enc, b.len);
-		b64_encode(text[got], b.enc, b.len);
-		len[got++] = b.len;
+		b64_encode(text[i], enc[i] + 1, len[i]);
 	}
-	srec_stream_free(rs);
 	double c0 = process_cpu_s();
 	for (size_t i = 0; i < got; i++) {
 		uint8_t d[32], code[BALLOT_CODE_LEN];

@@ -1102,8 +1102,12 @@ out:
 	return e;
 }
 
-qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const point_table *K,
-                 const elgamal_ct *ct, uint64_t m, const scalar *r, uint64_t lo, uint64_t hi)
+/* range_prove and range_prove_own: the prover on a copy of r (the
+ * prover writes its nonce argument). */
+static qerr prove_with_copy(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN],
+                            const point_table *K, const elgamal_ct *ct, const uint8_t *ct_enc,
+                            uint64_t m, const scalar *r, uint64_t lo, uint64_t hi,
+                            int check_witness)
 {
 	scalar *rc = scalar_new();
 	qerr e;
@@ -1114,27 +1118,22 @@ qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const poin
 	if (r == NULL)
 		e = Q_ERR_ARG;
 	else if ((e = scalar_copy(rc, r)) == Q_OK)
-		e = range_prove_impl(out, ctx, K, ct, NULL, NULL, m, rc, lo, hi, 1);
+		e = range_prove_impl(out, ctx, K, ct, ct_enc, NULL, m, rc, lo, hi, check_witness);
 	scalar_free(rc);
 	return e;
+}
+
+qerr range_prove(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const point_table *K,
+                 const elgamal_ct *ct, uint64_t m, const scalar *r, uint64_t lo, uint64_t hi)
+{
+	return prove_with_copy(out, ctx, K, ct, NULL, m, r, lo, hi, 1);
 }
 
 qerr range_prove_own(range_proof **out, const uint8_t ctx[PROOF_CTX_LEN], const point_table *K,
                      const elgamal_ct *ct, const uint8_t *ct_enc, uint64_t m, const scalar *r,
                      uint64_t lo, uint64_t hi)
 {
-	scalar *rc = scalar_new();
-	qerr e;
-	if (out != NULL)
-		*out = NULL;
-	if (rc == NULL)
-		return Q_ERR_NOMEM;
-	if (r == NULL)
-		e = Q_ERR_ARG;
-	else if ((e = scalar_copy(rc, r)) == Q_OK)
-		e = range_prove_impl(out, ctx, K, ct, ct_enc, NULL, m, rc, lo, hi, 0);
-	scalar_free(rc);
-	return e;
+	return prove_with_copy(out, ctx, K, ct, ct_enc, m, r, lo, hi, 0);
 }
 
 qerr range_encrypt_prove(elgamal_ct *ct, range_proof **out, scalar *r_out,

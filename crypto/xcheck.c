@@ -129,13 +129,12 @@ int xcheck_point_is_infinity(const xcheck_point *p)
 	return is_inf(p->p);
 }
 
-/* Strict SEC1 uncompressed decode (S-7.1). */
-static qerr decode(gcry_mpi_point_t *out, const uint8_t *in, size_t len, gcry_ctx_t ctx)
+/* Strict SEC1 uncompressed decode (S-7.1) into the existing point dst,
+ * z = one: no point is allocated, only the two coordinates' scans. */
+static qerr decode_into(gcry_mpi_point_t dst, gcry_mpi_t one, const uint8_t *in, size_t len,
+                        gcry_ctx_t ctx)
 {
 	gcry_mpi_t x = NULL, y = NULL;
-	gcry_mpi_point_t p;
-
-	*out = NULL;
 	if (in == NULL || len != XCHECK_POINT_LEN || in[0] != 0x04)
 		return Q_ERR_POINT;
 	if (memcmp(in + 1, p256_p, 32) >= 0 || memcmp(in + 33, p256_p, 32) >= 0)
@@ -146,13 +145,25 @@ static qerr decode(gcry_mpi_point_t *out, const uint8_t *in, size_t len, gcry_ct
 		gcry_mpi_release(x);
 		return Q_ERR_NOMEM;
 	}
-	p = gcry_mpi_point_snatch_set(NULL, x, y, gcry_mpi_set_ui(NULL, 1));
-	if (!gcry_mpi_ec_curve_point(p, ctx)) {
+	gcry_mpi_point_set(dst, x, y, one);
+	gcry_mpi_release(x);
+	gcry_mpi_release(y);
+	return gcry_mpi_ec_curve_point(dst, ctx) ? Q_OK : Q_ERR_POINT;
+}
+
+/* Strict decode (as decode_into) into a new point. */
+static qerr decode(gcry_mpi_point_t *out, const uint8_t *in, size_t len, gcry_ctx_t ctx)
+{
+	gcry_mpi_point_t p = gcry_mpi_point_new(0);
+	gcry_mpi_t one = gcry_mpi_set_ui(NULL, 1);
+	qerr rc = p == NULL || one == NULL ? Q_ERR_NOMEM : decode_into(p, one, in, len, ctx);
+	gcry_mpi_release(one);
+	if (rc != Q_OK) {
 		gcry_mpi_point_release(p);
-		return Q_ERR_POINT;
+		p = NULL;
 	}
 	*out = p;
-	return Q_OK;
+	return rc;
 }
 
 static qerr encode(uint8_t out[XCHECK_POINT_LEN], gcry_mpi_point_t p, gcry_ctx_t ctx)
@@ -256,28 +267,6 @@ qerr xcheck_point_add(xcheck_point **out, const xcheck_point *a, const xcheck_po
 		return rc;
 	*out = wrap(add(a->p, b->p, ctx));
 	return *out != NULL ? Q_OK : Q_ERR_NOMEM;
-}
-
-/* Strict decode (as decode()) into the existing point dst, z = one:
- * no point is allocated, only the two coordinates' scans. */
-static qerr decode_into(gcry_mpi_point_t dst, gcry_mpi_t one, const uint8_t *in, size_t len,
-                        gcry_ctx_t ctx)
-{
-	gcry_mpi_t x = NULL, y = NULL;
-	if (in == NULL || len != XCHECK_POINT_LEN || in[0] != 0x04)
-		return Q_ERR_POINT;
-	if (memcmp(in + 1, p256_p, 32) >= 0 || memcmp(in + 33, p256_p, 32) >= 0)
-		return Q_ERR_POINT;
-	if (gcry_mpi_scan(&x, GCRYMPI_FMT_USG, in + 1, 32, NULL) != 0)
-		return Q_ERR_NOMEM;
-	if (gcry_mpi_scan(&y, GCRYMPI_FMT_USG, in + 33, 32, NULL) != 0) {
-		gcry_mpi_release(x);
-		return Q_ERR_NOMEM;
-	}
-	gcry_mpi_point_set(dst, x, y, one);
-	gcry_mpi_release(x);
-	gcry_mpi_release(y);
-	return gcry_mpi_ec_curve_point(dst, ctx) ? Q_OK : Q_ERR_POINT;
 }
 
 qerr xcheck_point_add_enc(xcheck_point **acc, const uint8_t *in, size_t len)
