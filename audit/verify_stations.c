@@ -755,9 +755,15 @@ void ve_check_logs(ve_ctx *c)
 #define VE_WINDOW_BATCHES 2
 
 /* What one worker thread adds up across windows: the sums of the decoded
- * ballots' ciphertexts, with OpenSSL (check 6) and libgcrypt (check 10). */
+ * ballots' ciphertexts, with msm.c's field arithmetic, a batch at a time
+ * (check 6, V-7), and point by point with libgcrypt (check 10). */
 typedef struct ve_acc {
-	elgamal_ct **sum; /* T */
+	uint8_t (*sum)[POINT_LEN]; /* 2T: [2t] alpha, [2t + 1] beta of option t */
+	uint8_t *sum_inf; /* 2T: 1 while that sum is infinity (nothing added yet) */
+	const uint8_t **pts; /* scratch: 2T (VE_BATCH + 1) point encodings */
+	size_t *end; /* scratch: 2T group ends */
+	uint8_t (*out)[POINT_LEN]; /* scratch: 2T sums */
+	uint8_t *out_inf; /* scratch: 2T */
 	xcheck_point **xs; /* 2T, NULL: nothing added yet */
 	int oom, xbad;
 } ve_acc;
@@ -798,37 +804,41 @@ static void verify_alone(ve_ctx *c, ve_ballot *b)
 	}
 }
 
-/* Check 6's sum (R-6 (3)) from the decoding check 4 made of the ballot,
- * instead of decoding its bytes a second time with OpenSSL.  -1 (nothing
- * added) if its selections are not the style's T options; acc_add then
- * decodes the bytes. */
-static int acc_add_decoded(const ballot_job *j, ve_acc *acc, const ballot *bb)
+/* Check 6's sums (R-6 (3), V-7): the n ballots' ciphertexts (encs[k], each
+ * of the style's B-2 length, decoded by ballot_decode) added to acc's
+ * running sums, one point_sums_enc for the batch: group 2t + half is the
+ * running sum of option t's alpha (half 0) or beta (half 1), unless it is
+ * still infinity, then that point of each ballot.  point_sums_enc decodes
+ * every point as strictly as point_decode (ballot_decode already did:
+ * failing here marks the sums unusable, as elgamal_ct_decode did); a sum
+ * at infinity is kept as sum_inf. */
+static void acc_sum_batch(const ballot_job *j, ve_acc *acc, const uint8_t *const *encs, size_t n)
 {
-	size_t t = 0;
-	for (size_t k = 0; k < bb->ncontests; k++)
-		t += bb->contests[k].nsel;
-	if (t != j->T)
-		return -1;
-	t = 0;
-	for (size_t k = 0; k < bb->ncontests; k++)
-		for (size_t s = 0; s < bb->contests[k].nsel; s++, t++)
-			if (elgamal_add(acc->sum[t], acc->sum[t], bb->contests[k].sel[s].ct) !=
-			    Q_OK)
-				acc->oom = 1;
-	return 0;
+	size_t m = 0, G = 2 * j->T;
+	if (n == 0 || acc->oom)
+		return;
+	for (size_t g = 0; g < G; g++) {
+		const size_t at = j->off[g / 2] + (g % 2) * POINT_LEN;
+		if (!acc->sum_inf[g])
+			acc->pts[m++] = acc->sum[g];
+		for (size_t k = 0; k < n; k++)
+			acc->pts[m++] = encs[k] + at;
+		acc->end[g] = m;
+	}
+	if (point_sums_enc(acc->out, acc->out_inf, acc->pts, acc->end, G) != Q_OK) {
+		acc->oom = 1; /* a decoded ballot's ciphertexts decode: memory ran out */
+		return;
+	}
+	memcpy(acc->sum, acc->out, G * POINT_LEN);
+	memcpy(acc->sum_inf, acc->out_inf, G);
 }
 
-/* Add b's ciphertexts to acc (R-6 (3)): every option's (alpha, beta);
- * with summed, check 6's sum was made by acc_add_decoded and only
- * libgcrypt's is made here. */
-static void acc_add(ballot_job *j, ve_acc *acc, const ve_ballot *b, elgamal_ct *one, int summed)
+/* Add b's ciphertexts to libgcrypt's sums (check 10): every option's
+ * (alpha, beta), decoded and added in place (no point made per add). */
+static void acc_add(ballot_job *j, ve_acc *acc, const ve_ballot *b)
 {
-	for (size_t t = 0; t < j->T && !acc->oom; t++) {
+	for (size_t t = 0; t < j->T && !acc->xbad; t++) {
 		const uint8_t *ct = b->enc + j->off[t];
-		if (!summed && (elgamal_ct_decode(one, ct, ELGAMAL_CT_LEN) != Q_OK ||
-		                elgamal_add(acc->sum[t], acc->sum[t], one) != Q_OK))
-			acc->oom = 1; /* a decoded ballot's ciphertexts decode */
-		/* libgcrypt decodes and adds in place (no point made per add) */
 		for (size_t half = 0; half < 2 && !acc->xbad; half++)
 			if (xcheck_point_add_enc(&acc->xs[2 * t + half],
 			                         ct + half * XCHECK_POINT_LEN,
@@ -845,9 +855,8 @@ static void verify_chunk(ballot_job *j, ve_acc *acc, size_t start, size_t end)
 	const uint8_t *encs[VE_BATCH] = {NULL};
 	size_t lens[VE_BATCH] = {0}, idx[VE_BATCH], nb = 0, bad = SIZE_MAX;
 	qerr res[VE_BATCH];
-	elgamal_ct *one = elgamal_ct_new();
-	if (one == NULL)
-		acc->oom = 1;
+	const uint8_t *sums[VE_BATCH];
+	size_t nsum = 0;
 	for (size_t i = start; i < end; i++) {
 		ve_ballot *b = &j->w[i];
 		if (b->enc == NULL)
@@ -886,15 +895,15 @@ static void verify_chunk(ballot_job *j, ve_acc *acc, size_t start, size_t end)
 			ballot_tracking_code(code, c->style, b->enc, b->len);
 			b->stage = memcmp(code, b->code, BALLOT_CODE_LEN) == 0 ? 4 : 3;
 		}
-		/* R-6 (3): the sum is of every ballot that decodes (check 6) */
-		int summed = b->len == j->slen && one != NULL && !acc->oom &&
-		             acc_add_decoded(j, acc, b->b) == 0;
 		ballot_free(b->b);
 		b->b = NULL;
-		if (b->len == j->slen && one != NULL)
-			acc_add(j, acc, b, one, summed);
+		/* R-6 (3): the sum is of every ballot that decodes (check 6) */
+		if (b->len == j->slen) {
+			sums[nsum++] = b->enc;
+			acc_add(j, acc, b);
+		}
 	}
-	elgamal_ct_free(one);
+	acc_sum_batch(j, acc, sums, nsum);
 }
 
 /* Take chunks of the window until none is left. */
@@ -1345,9 +1354,17 @@ static void acc_merge(ve_ctx *c, ve_acc *acc, size_t nthr, size_t T)
 			ok = 0;
 		if (acc[a].xbad || acc[a].xs == NULL)
 			xok = 0;
-		for (size_t t = 0; ok && t < T; t++)
-			if (elgamal_add(c->sum[t], c->sum[t], acc[a].sum[t]) != Q_OK)
-				ok = 0;
+		/* its sums (not infinity: points made by msm.c, decoded as any) */
+		for (size_t t = 0; ok && t < T; t++) {
+			elgamal_ct *one = elgamal_ct_new();
+			ok = one != NULL &&
+			     (acc[a].sum_inf[2 * t] ||
+			      point_decode(one->a, acc[a].sum[2 * t], POINT_LEN) == Q_OK) &&
+			     (acc[a].sum_inf[2 * t + 1] ||
+			      point_decode(one->b, acc[a].sum[2 * t + 1], POINT_LEN) == Q_OK) &&
+			     elgamal_add(c->sum[t], c->sum[t], one) == Q_OK;
+			elgamal_ct_free(one);
+		}
 		for (size_t x = 0; xok && x < 2 * T; x++) {
 			xcheck_point *q = NULL;
 			if (acc[a].xs[x] == NULL)
@@ -1372,11 +1389,14 @@ static void acc_merge(ve_ctx *c, ve_acc *acc, size_t nthr, size_t T)
 static void acc_free(ve_acc *acc, size_t nthr, size_t T)
 {
 	for (size_t a = 0; acc != NULL && a < nthr; a++) {
-		for (size_t t = 0; acc[a].sum != NULL && t < T; t++)
-			elgamal_ct_free(acc[a].sum[t]);
 		for (size_t x = 0; acc[a].xs != NULL && x < 2 * T; x++)
 			xcheck_point_free(acc[a].xs[x]);
 		free(acc[a].sum);
+		free(acc[a].sum_inf);
+		free(acc[a].pts);
+		free(acc[a].end);
+		free(acc[a].out);
+		free(acc[a].out_inf);
 		free(acc[a].xs);
 	}
 	free(acc);
@@ -1548,12 +1568,17 @@ void ve_check_ballots(ve_ctx *c)
 		goto oom;
 	ve_writein_init(c, job.off); /* check 11's tuples */
 	for (size_t a = 0; a < nthr; a++) {
-		if ((job.acc[a].sum = calloc(T ? T : 1, sizeof *job.acc[a].sum)) == NULL ||
-		    (job.acc[a].xs = calloc(T ? 2 * T : 1, sizeof *job.acc[a].xs)) == NULL)
+		ve_acc *ac = &job.acc[a];
+		size_t G = T ? 2 * T : 1;
+		if ((ac->sum = calloc(G, sizeof *ac->sum)) == NULL ||
+		    (ac->sum_inf = malloc(G)) == NULL ||
+		    (ac->pts = calloc(G * (VE_BATCH + 1), sizeof *ac->pts)) == NULL ||
+		    (ac->end = calloc(G, sizeof *ac->end)) == NULL ||
+		    (ac->out = calloc(G, sizeof *ac->out)) == NULL ||
+		    (ac->out_inf = malloc(G)) == NULL ||
+		    (ac->xs = calloc(G, sizeof *ac->xs)) == NULL)
 			goto oom;
-		for (size_t t = 0; t < T; t++)
-			if ((job.acc[a].sum[t] = elgamal_ct_new()) == NULL)
-				goto oom;
+		memset(ac->sum_inf, 1, G); /* nothing added yet */
 	}
 	/* check 8's question, asked of every cast ballot as it passes */
 	if ((c->chal_cast = calloc(c->nchal ? c->nchal : 1, 1)) == NULL ||
