@@ -152,7 +152,143 @@ static void entry_unknown(ve_ctx *c, const char *rel, uint64_t i, const uint8_t 
 		        (unsigned long long)i, (int)tl, (const char *)e);
 }
 
-/* A-3.5 plus R-5 (7): the station's log. */
+/* A station log's walk (check 3): what its entries say, in index order. */
+typedef struct log_walk {
+	ve_ctx *c;
+	ve_station *s;
+	const char *rel;
+	uint64_t nclosed, closed_at, nopened;
+	uint64_t ncast_before; /* ballot-cast entries before the one walked */
+	uint64_t nother; /* challenged and checkins entries walked */
+	/* log_verify_visit's pass: the ballot-cast entries are taken as the
+	 * entries are verified; the indices of the others (their reports and
+	 * effects wait for the whole log's verdict, A-3.5) are listed, up to
+	 * VE_LOG_LATER; past that the walk after reads every entry again */
+	uint64_t size;
+	uint64_t *later;
+	size_t nlater;
+	int overflow;
+} log_walk;
+
+/* Entries other than ballot-cast listed by index for after the log
+ * verified (8 bytes each: a station's log holds a few, P-6; past this the
+ * entries are all read again, never kept). */
+#define VE_LOG_LATER 4096
+
+/* A ballot-cast entry's payload p: its tracking code to the external sort
+ * (V-14: not kept here), counted. */
+static void log_cast(ve_ctx *c, ve_station *s, const uint8_t *p, size_t pl)
+{
+	uint8_t code[BALLOT_CODE_LEN], k[ALPHASORT_KEY_LEN], t[ALPHASORT_KEY_LEN];
+	uint64_t ref;
+	ballot_tracking_code(code, c->style, p, pl);
+	lc_item(k, t, &ref, (size_t)(s - c->st), code);
+	if (c->logcodes_ok && alphasort_add(c->logcodes, k, t, ref) != Q_OK)
+		c->logcodes_ok = 0;
+	s->ncast_codes++;
+}
+
+/* log_verify_visit's reader: entry i, its leaf verified. */
+static qerr log_visit(void *ctx, uint64_t i, const uint8_t *e, size_t len)
+{
+	log_walk *w = ctx;
+	size_t pl;
+	const uint8_t *p;
+	if (i >= w->size)
+		return Q_OK; /* after log.size: V-5.3 fails the log */
+	if ((p = payload(e, len, VE_ENTRY_CAST, &pl)) != NULL)
+		log_cast(w->c, w->s, p, pl);
+	else if (w->nlater < VE_LOG_LATER)
+		w->later[w->nlater++] = i;
+	else
+		w->overflow = 1;
+	return Q_OK;
+}
+
+/* Entry i of the log (buf, len bytes), not a ballot-cast entry (those were
+ * taken by log_visit): what it says.  -1 if memory ran out. */
+static int walk_other(log_walk *w, uint64_t i, const uint8_t *buf, size_t len)
+{
+	ve_ctx *c = w->c;
+	ve_station *s = w->s;
+	const char *rel = w->rel;
+	size_t pl;
+	const uint8_t *p;
+	if ((p = payload(buf, len, VE_ENTRY_CHALLENGED, &pl)) != NULL && pl >= 4) {
+		size_t bl =
+		    ((size_t)p[0] << 24) | ((size_t)p[1] << 16) | ((size_t)p[2] << 8) | p[3];
+		if (bl <= pl - 4) {
+			if (s->nch_codes == s->ch_cap) {
+				size_t ncap = s->ch_cap ? 2 * s->ch_cap : 16;
+				void *n = realloc(s->ch_codes, ncap * BALLOT_CODE_LEN);
+				if (n == NULL)
+					return -1;
+				s->ch_codes = n;
+				s->ch_cap = ncap;
+			}
+			ballot_tracking_code(s->ch_codes[s->nch_codes++], c->style, p + 4, bl);
+		}
+	} else if ((p = payload(buf, len, VE_ENTRY_CHECKINS, &pl)) != NULL) {
+		uint64_t v;
+		if (text_count(p, pl, "issued", &v))
+			s->last_checkins = v;
+	} else if ((p = payload(buf, len, VE_ENTRY_CLOSED, &pl)) != NULL) {
+		char want[128];
+		w->nclosed++;
+		w->closed_at = i;
+		s->have_closed = text_count(p, pl, "issued", &s->log_issued) &&
+		                 text_count(p, pl, "cast", &s->log_cast) &&
+		                 text_count(p, pl, "challenged", &s->log_challenged);
+		/* P-6: the one form, with counts (V-7) */
+		int wl =
+		    snprintf(want, sizeof want, "issued %llu\ncast %llu\nchallenged %llu\n",
+		             (unsigned long long)s->log_issued, (unsigned long long)s->log_cast,
+		             (unsigned long long)s->log_challenged);
+		if (!s->have_closed || (size_t)wl != pl || memcmp(p, want, pl) != 0)
+			ve_fail(c, VE_LOGS,
+			        "%s: entry %llu: poll-closed is not \"issued <n>\\ncast "
+			        "<n>\\nchallenged <n>\\n\" (P-6)",
+			        rel, (unsigned long long)i);
+	} else if ((p = payload(buf, len, VE_ENTRY_ROLL, &pl)) != NULL) {
+		ve_station_roll_entry(c, s, i, p, pl);
+	} else if ((p = payload(buf, len, VE_ENTRY_OPENED, &pl)) != NULL) {
+		w->nopened++;
+		poll_opened(c, s, rel, i, p, pl, w->nopened == 1, w->ncast_before + w->nother == 0);
+	} else if ((p = payload(buf, len, NAMED_ENTRY_TAG, &pl)) != NULL) {
+		ve_named_entry(c, s, i, p, pl); /* V-7.1 */
+	} else if (payload(buf, len, VE_ENTRY_REISSUED, &pl) == NULL) {
+		entry_unknown(c, rel, i, buf, len);
+	}
+	if (payload(buf, len, VE_ENTRY_CHALLENGED, &pl) != NULL ||
+	    payload(buf, len, VE_ENTRY_CHECKINS, &pl) != NULL)
+		w->nother++;
+	return 0;
+}
+
+/* Read entry i of lg into buf and walk it (log_entry); a ballot-cast entry
+ * (log_visit took it) is only counted.  -1 (reported) if it cannot be read
+ * or memory ran out. */
+static int walk_entry(log_walk *w, audit_log *lg, uint8_t *buf, uint64_t i)
+{
+	size_t len, pl;
+	if (log_read_entry(lg, i, buf, &len) != Q_OK) {
+		ve_fail(w->c, VE_LOGS, "%s: entry %llu cannot be read", w->rel,
+		        (unsigned long long)i);
+		return -1;
+	}
+	if (payload(buf, len, VE_ENTRY_CAST, &pl) != NULL) {
+		w->ncast_before++;
+		return 0;
+	}
+	if (walk_other(w, i, buf, len) != 0) {
+		ve_fail(w->c, VE_LOGS, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* A-3.5 plus R-5 (7): the station's log, read once (log_verify_visit)
+ * unless it holds more than VE_LOG_LATER entries other than ballot-cast. */
 static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t root[32])
 {
 	char rel[VE_PATH_MAX], path[VE_PATH_MAX], lmsg[LOG_MSG_MAX];
@@ -160,7 +296,13 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 	uint8_t *buf = NULL;
 	merkle_hash r;
 	size_t nc = 0;
-	uint64_t nclosed = 0, closed_at = 0, close_index = 0, nopened = 0, nballots = 0;
+	uint64_t close_index = 0;
+	log_walk w;
+	memset(&w, 0, sizeof w);
+	w.c = c;
+	w.s = s;
+	w.rel = rel;
+	w.size = size;
 	snprintf(rel, sizeof rel, "stations/%s/log", s->id);
 	if (ve_path(c, path, sizeof path, rel) != Q_OK ||
 	    log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg) != Q_OK) {
@@ -174,7 +316,15 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 		snprintf(s->log_why, sizeof s->log_why, "its log's key is not the record's");
 		goto out;
 	}
-	if (log_verify(lg, NULL, &nc) != Q_OK) {
+	if ((w.later = malloc(VE_LOG_LATER * sizeof *w.later)) == NULL ||
+	    (buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL) {
+		ve_fail(c, VE_LOGS, "out of memory");
+		goto out;
+	}
+	/* the ballot-cast entries' codes go to the sort as the entries are
+	 * verified: harmless if the log then fails (s->log_ok stays 0, and
+	 * check 4 looks nothing up in a log that is not ok) */
+	if (log_verify_visit(lg, size, log_visit, &w, NULL, &nc) != Q_OK) {
 		ve_fail(c, VE_LOGS, "%s: does not verify (A-3.5): %s", rel, log_error(lg));
 		snprintf(s->log_why, sizeof s->log_why, "its log does not verify");
 		goto out;
@@ -188,82 +338,22 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 		goto out;
 	}
 	ve_ok(c, VE_LOGS);
-	if ((buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL) {
-		ve_fail(c, VE_LOGS, "out of memory");
-		goto out;
-	}
 	s->log_entries = size;
-	for (uint64_t i = 0; i < size; i++) {
-		size_t len, pl;
-		const uint8_t *p;
-		if (log_read_entry(lg, i, buf, &len) != Q_OK) {
-			ve_fail(c, VE_LOGS, "%s: entry %llu cannot be read", rel,
-			        (unsigned long long)i);
-			goto out;
+	/* the other entries, in index order, now that the log verified */
+	if (!w.overflow) {
+		/* the k-th listed entry has k listed ones before it, the rest of
+		 * those before it being ballot-cast */
+		for (size_t k = 0; k < w.nlater; k++) {
+			w.ncast_before = w.later[k] - k;
+			if (walk_entry(&w, lg, buf, w.later[k]) != 0)
+				goto out;
 		}
-		if ((p = payload(buf, len, VE_ENTRY_CAST, &pl)) != NULL) {
-			/* V-14: to the external sort, not kept here */
-			uint8_t code[BALLOT_CODE_LEN], k[ALPHASORT_KEY_LEN], t[ALPHASORT_KEY_LEN];
-			uint64_t ref;
-			ballot_tracking_code(code, c->style, p, pl);
-			lc_item(k, t, &ref, (size_t)(s - c->st), code);
-			if (c->logcodes_ok && alphasort_add(c->logcodes, k, t, ref) != Q_OK)
-				c->logcodes_ok = 0;
-			s->ncast_codes++;
-		} else if ((p = payload(buf, len, VE_ENTRY_CHALLENGED, &pl)) != NULL && pl >= 4) {
-			size_t bl = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) |
-			            ((size_t)p[2] << 8) | p[3];
-			if (bl <= pl - 4) {
-				if (s->nch_codes == s->ch_cap) {
-					size_t ncap = s->ch_cap ? 2 * s->ch_cap : 16;
-					void *n = realloc(s->ch_codes, ncap * BALLOT_CODE_LEN);
-					if (n == NULL) {
-						ve_fail(c, VE_LOGS, "out of memory");
-						goto out;
-					}
-					s->ch_codes = n;
-					s->ch_cap = ncap;
-				}
-				ballot_tracking_code(s->ch_codes[s->nch_codes++], c->style, p + 4,
-				                     bl);
-			}
-		} else if ((p = payload(buf, len, VE_ENTRY_CHECKINS, &pl)) != NULL) {
-			uint64_t v;
-			if (text_count(p, pl, "issued", &v))
-				s->last_checkins = v;
-		} else if ((p = payload(buf, len, VE_ENTRY_CLOSED, &pl)) != NULL) {
-			char want[128];
-			nclosed++;
-			closed_at = i;
-			s->have_closed = text_count(p, pl, "issued", &s->log_issued) &&
-			                 text_count(p, pl, "cast", &s->log_cast) &&
-			                 text_count(p, pl, "challenged", &s->log_challenged);
-			/* P-6: the one form, with counts (V-7) */
-			int wl = snprintf(
-			    want, sizeof want, "issued %llu\ncast %llu\nchallenged %llu\n",
-			    (unsigned long long)s->log_issued, (unsigned long long)s->log_cast,
-			    (unsigned long long)s->log_challenged);
-			if (!s->have_closed || (size_t)wl != pl || memcmp(p, want, pl) != 0)
-				ve_fail(c, VE_LOGS,
-				        "%s: entry %llu: poll-closed is not \"issued <n>\\ncast "
-				        "<n>\\nchallenged <n>\\n\" (P-6)",
-				        rel, (unsigned long long)i);
-		} else if ((p = payload(buf, len, VE_ENTRY_ROLL, &pl)) != NULL) {
-			ve_station_roll_entry(c, s, i, p, pl);
-		} else if ((p = payload(buf, len, VE_ENTRY_OPENED, &pl)) != NULL) {
-			nopened++;
-			poll_opened(c, s, rel, i, p, pl, nopened == 1, nballots == 0);
-		} else if ((p = payload(buf, len, NAMED_ENTRY_TAG, &pl)) != NULL) {
-			ve_named_entry(c, s, i, p, pl); /* V-7.1 */
-		} else if (payload(buf, len, VE_ENTRY_REISSUED, &pl) == NULL) {
-			entry_unknown(c, rel, i, buf, len);
-		}
-		if (payload(buf, len, VE_ENTRY_CAST, &pl) != NULL ||
-		    payload(buf, len, VE_ENTRY_CHALLENGED, &pl) != NULL ||
-		    payload(buf, len, VE_ENTRY_CHECKINS, &pl) != NULL)
-			nballots++;
+	} else {
+		for (uint64_t i = 0; i < size; i++)
+			if (walk_entry(&w, lg, buf, i) != 0)
+				goto out;
 	}
-	if (nopened == 0)
+	if (w.nopened == 0)
 		ve_fail(c, VE_LOGS, "%s: no poll-opened entry (P-6, V-5.5)", rel);
 	/* V-5.3: nothing follows the record: the log holds log.size entries */
 	if (log_size(lg) != size)
@@ -275,12 +365,12 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 	/* P-7.1: log.close_index names the log's one poll-closed entry. */
 	if (ve_json_u64(json_object_get(s->rec, "log"), "close_index", UINT64_MAX >> 1,
 	                &close_index) != Q_OK ||
-	    nclosed != 1 || closed_at != close_index)
+	    w.nclosed != 1 || w.closed_at != close_index)
 		ve_fail(c, VE_LOGS,
 		        "%s: log.close_index %llu is not the index of the log's one poll-closed "
 		        "entry (%llu poll-closed entries, the last at %llu; P-7.1)",
-		        rel, (unsigned long long)close_index, (unsigned long long)nclosed,
-		        (unsigned long long)closed_at);
+		        rel, (unsigned long long)close_index, (unsigned long long)w.nclosed,
+		        (unsigned long long)w.closed_at);
 	else if (size == 0 || close_index != size - 1)
 		ve_fail(c, VE_LOGS,
 		        "%s: entries follow poll-closed (log.close_index %llu, log.size %llu): "
@@ -292,6 +382,7 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 out:
 	if (!s->log_ok && s->log_why[0] == 0)
 		snprintf(s->log_why, sizeof s->log_why, "its log could not be read");
+	free(w.later);
 	free(buf);
 	log_close(lg);
 }

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test_verify_log.c -- verify-election's check 3 reads each station log
+ * once (log_verify_visit, docs/spec/verify.md V-14): the ballot-cast
+ * entries are taken as the entries verify, the others (poll-opened,
+ * checkins, poll-closed, ...) are walked in index order once the whole log
+ * verified, and what they say depends on where they stand among the
+ * ballot-cast entries.  A station that logs a ballot before it opened the
+ * poll is refused (V-5.5), as when every entry was read again.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit/log.h"
+#include "audit/note.h"
+#include "audit/verify_election.h"
+#include "crypto/sig.h"
+#include "crypto/util.h"
+#include "election/srec.h"
+#include "fixture.h"
+#include "testutil.h"
+
+static char *tmp;
+
+static void setup(void)
+{
+	tmp = test_tmpdir();
+}
+
+static void teardown(void)
+{
+	test_rmtree(tmp);
+	free(tmp);
+}
+
+TestSuite(verify_log, .init = setup, .fini = teardown);
+
+static const uint8_t marks[FX_NOPT] = {1, 0, 1, 1, 1, 0, 0};
+
+static void put(audit_log *lg, const char *tag, const void *p, size_t plen)
+{
+	size_t tl = strlen(tag);
+	uint8_t *e = malloc(tl + 1 + plen);
+	uint64_t idx;
+	cr_assert_not_null(e);
+	memcpy(e, tag, tl);
+	e[tl] = '\n';
+	memcpy(e + tl + 1, p, plen);
+	cr_assert_eq(log_append(lg, e, tl + 1 + plen, &idx), Q_OK);
+	free(e);
+}
+
+/* Station s1's log written anew with its entries in this order (opened:
+ * the index among the entries where poll-opened stands, after `opened`
+ * ballot-cast entries), its record pointed at it and signed again by the
+ * new log's key. */
+static void s1_relogged(const rec_election *el, uint8_t *const *enc, const size_t *len, size_t n,
+                        size_t opened)
+{
+	char dir[1200], p[1300], msg[512] = "", txt[300], mhx[65], vkey[NOTE_VKEY_MAX];
+	char rhx[65], sb[120];
+	audit_log *lg = NULL;
+	merkle_hash r;
+	note_signer ns;
+	json_error_t je;
+	char *note = NULL;
+	size_t nlen, kl;
+	snprintf(dir, sizeof dir, "%s/stations/s1/log", el->dir);
+	test_rmtree(dir);
+	cr_assert_eq(rec_mkdirs(dir), Q_OK);
+	snprintf(txt, sizeof txt, "quorum/%s/station/s1", el->manifest->id);
+	cr_assert_eq(log_create(dir, txt, &lg, msg, sizeof msg), Q_OK, "%s", msg);
+	fx_roll_text(el, NULL, txt, sizeof txt);
+	put(lg, "quorum/v1/station/roll-imported", txt, strlen(txt));
+	hex_encode(mhx, el->manifest->hash, 32);
+	for (size_t i = 0; i <= n; i++) {
+		if (i == opened) {
+			snprintf(txt, sizeof txt, "station s1\nmanifest %s\nregistered 10\n", mhx);
+			put(lg, "quorum/v1/station/poll-opened", txt, strlen(txt));
+		}
+		if (i < n)
+			put(lg, "quorum/v1/station/ballot-cast", enc[i], len[i]);
+	}
+	snprintf(txt, sizeof txt, "issued %zu\ncast %zu\nchallenged 0\n", n, n);
+	put(lg, "quorum/v1/station/poll-closed", txt, strlen(txt));
+	uint64_t size = log_size(lg);
+	cr_assert_eq(log_checkpoint_sign(lg, &note, &nlen), Q_OK);
+	cr_assert_eq(log_root(lg, size, r), Q_OK);
+	cr_assert_eq(note_verifier_format(log_vkey(lg), vkey, sizeof vkey), Q_OK);
+	log_close(lg);
+	snprintf(p, sizeof p, "%s/key", dir);
+	char *k = test_read_file(p, &kl);
+	cr_assert_not_null(k);
+	cr_assert_eq(note_signer_parse(&ns, k, kl), Q_OK);
+	free(k);
+	unlink(p);
+	/* the record: its log member for the new log, signed again (P-7.2) */
+	snprintf(p, sizeof p, "%s/stations/s1/station-record.json", el->dir);
+	json_t *rec = json_load_file(p, JSON_REJECT_DUPLICATES, &je);
+	cr_assert_not_null(rec, "%s", je.text);
+	json_t *lo = json_object_get(rec, "log");
+	hex_encode(rhx, r, 32);
+	json_object_set_new(lo, "vkey", json_string(vkey));
+	json_object_set_new(lo, "size", json_integer((json_int_t)size));
+	json_object_set_new(lo, "root", json_string(rhx));
+	json_object_set_new(lo, "checkpoint", json_string(note));
+	json_object_set_new(lo, "close_index", json_integer((json_int_t)size - 1));
+	char *t = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	uint8_t m[SREC_SIG_MSG_LEN], sig[SIG_LEN];
+	srec_sig_message(m, t, strlen(t));
+	cr_assert_eq(sig_sign(sig, &ns.sk, m, sizeof m), Q_OK);
+	note_signer_wipe(&ns);
+	cr_assert_eq(test_write_file(p, t, strlen(t)), 0);
+	b64_encode(sb, sig, SIG_LEN);
+	snprintf(sb + strlen(sb), sizeof sb - strlen(sb), "\n");
+	snprintf(p, sizeof p, "%s/stations/s1/station-record.json.sig", el->dir);
+	cr_assert_eq(test_write_file(p, sb, strlen(sb)), 0);
+	free(t);
+	free(note);
+	json_decref(rec);
+}
+
+/* Check 3's verdict on s1 with poll-opened after `opened` of its 3
+ * ballot-cast entries: the V-5.5 detail found or not. */
+static int opened_late_refused(size_t opened)
+{
+	rec_election *el = fx_init(tmp, "e", "hq-test", 1, 1, NULL);
+	fx_ceremony(el, tmp, "e");
+	uint8_t *enc[3];
+	size_t len[3];
+	for (size_t i = 0; i < 3; i++)
+		fx_encrypt(el, marks, &enc[i], &len[i]);
+	fx_station(el, "s1", enc, len, 3, 3);
+	s1_relogged(el, enc, len, 3, opened);
+	ve_opts o = {0, 1, -1, 1};
+	ve_report rep;
+	cr_assert_eq(ve_verify(el->dir, &o, &rep), Q_OK);
+	const ve_check *k = &rep.checks[VE_LOGS - 1];
+	int found = 0;
+	for (size_t d = 0; d < k->ndetails; d++) {
+		cr_expect(strstr(k->detail[d], "stations/s1/log: does not verify") == NULL, "%s",
+		          k->detail[d]);
+		if (strstr(k->detail[d], "stations/s1/log: entry ") != NULL &&
+		    strstr(k->detail[d], ": the first poll-opened entry follows a check-in or "
+		                         "ballot entry (V-5.5)") != NULL)
+			found = 1;
+	}
+	json_decref(rep.partial);
+	for (size_t i = 0; i < 3; i++)
+		free(enc[i]);
+	rec_free(el);
+	return found;
+}
+
+Test(verify_log, ballot_cast_before_poll_opened_is_refused)
+{
+	cr_assert(opened_late_refused(1), "a ballot logged before poll-opened not refused");
+}
+
+Test(verify_log, ballot_cast_after_poll_opened_is_not_refused_for_it)
+{
+	/* the same log with poll-opened first: no V-5.5 item (the walk counts
+	 * the ballot-cast entries before each other entry, not after) */
+	cr_assert(!opened_late_refused(0), "poll-opened first refused as late");
+}
