@@ -7,6 +7,13 @@
  * verified, and what they say depends on where they stand among the
  * ballot-cast entries.  A station that logs a ballot before it opened the
  * poll is refused (V-5.5), as when every entry was read again.
+ *
+ * And the station records, which check 3 reads once through for their
+ * signature and check 4 (and check 10, for a sample it did not keep) read
+ * again: a record changed between the readings is refused, even by a
+ * change that leaves its JSON the same (a newline after the object), so
+ * that the bytes counted are exactly those whose hash the signature
+ * covers (V-14).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -165,4 +172,76 @@ Test(verify_log, ballot_cast_after_poll_opened_is_not_refused_for_it)
 	/* the same log with poll-opened first: no V-5.5 item (the walk counts
 	 * the ballot-cast entries before each other entry, not after) */
 	cr_assert(!opened_late_refused(0), "poll-opened first refused as late");
+}
+
+/* ---- a record changed between the readings (V-14) ---- */
+
+static int change_at; /* the check before which the hook changes s1's record */
+
+static void append_newline(const char *dir, int next_check)
+{
+	char p[1300];
+	if (next_check != change_at)
+		return;
+	snprintf(p, sizeof p, "%s/stations/s1/station-record.json", dir);
+	FILE *f = fopen(p, "ab");
+	cr_assert_not_null(f);
+	cr_assert_eq(fputc('\n', f), '\n');
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* Verify a record of 3 + 1 ballots with s1's record given a newline after
+ * check 3 read it, before check `at` reads it again (0: never): whether
+ * check `id` names it as changed. */
+static int changed_named(const char *name, int at, int id)
+{
+	rec_election *el = fx_init(tmp, name, "hq-test", 1, 1, NULL);
+	fx_ceremony(el, tmp, name);
+	uint8_t *enc[4];
+	size_t len[4];
+	for (size_t i = 0; i < 4; i++)
+		fx_encrypt(el, marks, &enc[i], &len[i]);
+	fx_station(el, "s1", enc, len, 3, 3);
+	fx_station(el, "s2", enc + 3, len + 3, 1, 1);
+	ve_opts o = {0, 0, -1, 2};
+	ve_report rep;
+	uint64_t keep = ve_sample_keep_max;
+	ve_sample_keep_max = 0; /* check 10 reads its sample again */
+	change_at = at;
+	ve_between_reads = append_newline;
+	qerr e = ve_verify(el->dir, &o, &rep);
+	ve_between_reads = NULL;
+	ve_sample_keep_max = keep;
+	cr_assert_eq(e, Q_OK);
+	const ve_check *k = &rep.checks[id - 1];
+	int found = 0;
+	for (size_t d = 0; d < k->ndetails; d++)
+		if (strstr(k->detail[d], "stations/s1/station-record.json: changed while it was "
+		                         "read") != NULL)
+			found = 1;
+	json_decref(rep.partial);
+	for (size_t i = 0; i < 4; i++)
+		free(enc[i]);
+	rec_free(el);
+	return found;
+}
+
+TestSuite(verify_reread, .init = setup, .fini = teardown);
+
+Test(verify_reread, record_changed_before_check_4_is_refused)
+{
+	cr_assert(changed_named("e", VE_BALLOTS, VE_BALLOTS),
+	          "check 4 counted ballots of a record that is not the one signed");
+}
+
+Test(verify_reread, record_changed_before_check_10_is_refused)
+{
+	cr_assert(changed_named("e", VE_CROSSCHECK, VE_CROSSCHECK),
+	          "check 10 cross-checked ballots of a record that is not the one signed");
+}
+
+Test(verify_reread, record_unchanged_is_not_named)
+{
+	cr_assert(!changed_named("e", 0, VE_BALLOTS), "an unchanged record named by check 4");
+	cr_assert(!changed_named("f", 0, VE_CROSSCHECK), "an unchanged record named by check 10");
 }
