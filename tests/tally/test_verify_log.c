@@ -24,10 +24,12 @@
 #include "audit/log.h"
 #include "audit/note.h"
 #include "audit/verify_election.h"
+#include "crypto/group.h"
 #include "crypto/sig.h"
 #include "crypto/util.h"
 #include "election/srec.h"
 #include "fixture.h"
+#include "tally/count.h"
 #include "testutil.h"
 
 static char *tmp;
@@ -60,10 +62,43 @@ static void put(audit_log *lg, const char *tag, const void *p, size_t plen)
 	free(e);
 }
 
-/* Station s1's log written anew with its entries in this order (opened:
- * the index among the entries where poll-opened stands, after `opened`
- * ballot-cast entries), its record pointed at it and signed again by the
- * new log's key. */
+static int by_code(const void *a, const void *b)
+{
+	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
+	return strcmp(json_string_value(json_object_get(x, "tracking_code")),
+	              json_string_value(json_object_get(y, "tracking_code")));
+}
+
+/* A record's "ballots" for these encodings, in tracking-code order (P-7.1). */
+static json_t *ballots_sorted(const rec_election *el, uint8_t *const *enc, const size_t *len,
+                              size_t n)
+{
+	ballot_style *st = NULL;
+	char msg[256] = "";
+	json_t *v[8], *a = json_array();
+	cr_assert(n <= 8);
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK, "%s", msg);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t code[BALLOT_CODE_LEN];
+		char tc[2 * BALLOT_CODE_LEN + 1], *b = malloc(b64_encoded_len(len[i]) + 1);
+		cr_assert_not_null(b);
+		ballot_tracking_code(code, st, enc[i], len[i]);
+		hex_encode(tc, code, sizeof code);
+		b64_encode(b, enc[i], len[i]);
+		v[i] = json_pack("{s:s, s:s}", "ballot", b, "tracking_code", tc);
+		free(b);
+	}
+	qsort(v, n, sizeof *v, by_code);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(json_array_append_new(a, v[i]), 0);
+	ballot_style_free(st);
+	return a;
+}
+
+/* Station s1's log written anew with these ballots (opened: poll-opened
+ * stands after `opened` of the ballot-cast entries), its record made of
+ * the same ballots, pointed at the log and signed again by the new log's
+ * key. */
 static void s1_relogged(const rec_election *el, uint8_t *const *enc, const size_t *len, size_t n,
                         size_t opened)
 {
@@ -104,10 +139,12 @@ static void s1_relogged(const rec_election *el, uint8_t *const *enc, const size_
 	cr_assert_eq(note_signer_parse(&ns, k, kl), Q_OK);
 	free(k);
 	unlink(p);
-	/* the record: its log member for the new log, signed again (P-7.2) */
+	/* the record: its ballots and its log member for the new log, signed
+	 * again (P-7.2) */
 	snprintf(p, sizeof p, "%s/stations/s1/station-record.json", el->dir);
 	json_t *rec = json_load_file(p, JSON_REJECT_DUPLICATES, &je);
 	cr_assert_not_null(rec, "%s", je.text);
+	json_object_set_new(rec, "ballots", ballots_sorted(el, enc, len, n));
 	json_t *lo = json_object_get(rec, "log");
 	hex_encode(rhx, r, 32);
 	json_object_set_new(lo, "vkey", json_string(vkey));
@@ -244,4 +281,68 @@ Test(verify_reread, record_unchanged_is_not_named)
 {
 	cr_assert(!changed_named("e", 0, VE_BALLOTS), "an unchanged record named by check 4");
 	cr_assert(!changed_named("f", 0, VE_CROSSCHECK), "an unchanged record named by check 10");
+}
+
+/* ---- check 6's sums, one half at infinity (V-14, R-6 (3)) ---- */
+
+/* The encoding's point negated in place: Y = p - Y (Y != 0 on P-256). */
+static void negate(uint8_t pt[POINT_LEN])
+{
+	static const uint8_t p256[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01,
+	                                 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	                                 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+	                                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	int borrow = 0;
+	for (int i = 31; i >= 0; i--) {
+		int d = p256[i] - pt[33 + i] - borrow;
+		borrow = d < 0;
+		pt[33 + i] = (uint8_t)(d + (borrow ? 256 : 0));
+	}
+}
+
+Test(verify_log, sum_with_the_alphas_at_infinity_is_compared)
+{
+	/* a forged record: a ballot and a copy of it whose every alpha is
+	 * negated (its points valid, so it decodes and counts in the sum; its
+	 * proofs fail): each selection's alphas add up to infinity, its betas
+	 * do not.  Check 6 must compare that sum (which has no encoding, so no
+	 * published ciphertext can be it), not give up on the sums */
+	rec_election *el = fx_init(tmp, "e", "hq-test", 1, 1, NULL);
+	fx_ceremony(el, tmp, "e");
+	uint8_t *enc[2];
+	size_t len[2], off[64];
+	char msg[768] = "";
+	for (size_t i = 0; i < 2; i++)
+		fx_encrypt(el, marks, &enc[i], &len[i]);
+	fx_station(el, "s1", enc, len, 2, 2);
+	fx_station(el, "s2", NULL, NULL, 0, 0);
+	tally_opts to = {1, 0};
+	qerr e = tally_run(el, &to, msg, sizeof msg);
+	cr_assert_eq(e, Q_OK, "%s: %s", qerr_str(e), msg);
+	ballot_style *st = NULL;
+	cr_assert_eq(rec_ballot_style(el, &st, msg, sizeof msg), Q_OK, "%s", msg);
+	cr_assert(ballot_style_nct(st) <= 64);
+	ballot_style_ct_offsets(st, off);
+	size_t T = st->total_options;
+	memcpy(enc[1], enc[0], len[0]);
+	for (size_t t = 0; t < T; t++)
+		negate(enc[1] + off[t]);
+	ballot_style_free(st);
+	s1_relogged(el, enc, len, 2, 0);
+	ve_opts o = {0, 1, -1, 1};
+	ve_report rep;
+	cr_assert_eq(ve_verify(el->dir, &o, &rep), Q_OK);
+	const ve_check *k = &rep.checks[VE_AGGREGATE - 1];
+	int compared = 0;
+	for (size_t d = 0; d < k->ndetails; d++) {
+		cr_expect(strstr(k->detail[d], "could not add up") == NULL, "%s", k->detail[d]);
+		if (strstr(k->detail[d], "selection 0: the published ciphertext is not the sum") !=
+		    NULL)
+			compared = 1;
+	}
+	cr_assert(compared, "check 6 did not compare selection 0 (%zu details)", k->ndetails);
+	json_decref(rep.partial);
+	for (size_t i = 0; i < 2; i++)
+		free(enc[i]);
+	rec_free(el);
 }
