@@ -265,7 +265,7 @@ static int walk_other(log_walk *w, uint64_t i, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* Read entry i of lg into buf and walk it (log_entry); a ballot-cast entry
+/* Read entry i of lg into buf and walk it (walk_other); a ballot-cast entry
  * (log_visit took it) is only counted.  -1 (reported) if it cannot be read
  * or memory ran out. */
 static int walk_entry(log_walk *w, audit_log *lg, uint8_t *buf, uint64_t i)
@@ -847,7 +847,7 @@ void ve_check_logs(ve_ctx *c)
 
 /* What one worker thread adds up across windows: the sums of the decoded
  * ballots' ciphertexts, with msm.c's field arithmetic, a batch at a time
- * (check 6, V-7), and point by point with libgcrypt (check 10). */
+ * (check 6, V-8), and point by point with libgcrypt (check 10). */
 typedef struct ve_acc {
 	uint8_t (*sum)[POINT_LEN]; /* 2T: [2t] alpha, [2t + 1] beta of option t */
 	uint8_t *sum_inf; /* 2T: 1 while that sum is infinity (nothing added yet) */
@@ -895,7 +895,7 @@ static void verify_alone(ve_ctx *c, ve_ballot *b)
 	}
 }
 
-/* Check 6's sums (R-6 (3), V-7): the n ballots' ciphertexts (encs[k], each
+/* Check 6's sums (R-6 (3), V-8, V-14): the n ballots' ciphertexts (encs[k], each
  * of the style's B-2 length, decoded by ballot_decode) added to acc's
  * running sums, one point_sums_enc for the batch: group 2t + half is the
  * running sum of option t's alpha (half 0) or beta (half 1), unless it is
