@@ -69,6 +69,10 @@ typedef struct ve_station {
 	json_t *rec; /* parsed record, or NULL */
 	int sig_ok;
 	uint8_t rec_sha[32]; /* SHA-256 of the record bytes */
+	uint8_t rec_xsha[32]; /* the same by libgcrypt, of the same reading
+	                       * (check 3's; check 10 verifies the signature
+	                       * over it, V-12 (2)) */
+	int have_xsha;
 	size_t rec_len;
 	int have_rec;
 	note_verifier vk;

@@ -468,6 +468,12 @@ static void sorted_by_code(ve_ctx *c, const char *sid, const json_t *a, int id, 
 		ve_ok(c, id); /* an entry without a code: collect named it */
 }
 
+/* srec_stream's tee: libgcrypt's SHA-256 of the record (V-12 (2)). */
+static void xsha_tee(void *ctx, const uint8_t *bytes, size_t n)
+{
+	xcheck_sha256_update(ctx, bytes, n);
+}
+
 /* R-5 (1), (2), (3), (5): one station record. */
 static void station_record(ve_ctx *c, size_t si)
 {
@@ -485,8 +491,12 @@ static void station_record(ve_ctx *c, size_t si)
 		size_t nb = 0;
 		int end = 0;
 		qerr e = ve_path(c, path, sizeof path, rel);
+		xcheck_sha256_ctx *xh = NULL;
 		if (e == Q_OK)
 			e = srec_stream_open(&rs, path, VE_MAX_ENTRY, why, sizeof why);
+		/* V-12 (2): libgcrypt hashes the same bytes, for check 10 */
+		if (e == Q_OK && (xh = xcheck_sha256_new()) != NULL)
+			srec_stream_tee(rs, xsha_tee, xh);
 		if (e != Q_OK) {
 			ve_fail(c, VE_LOGS, "%s: cannot be read", rel);
 			snprintf(s->unusable, sizeof s->unusable,
@@ -497,6 +507,12 @@ static void station_record(ve_ctx *c, size_t si)
 			e = srec_stream_skip(rs, &end, why, sizeof why);
 		if (e == Q_OK)
 			e = srec_stream_finish(rs, &s->rec, s->rec_sha, &nb, why, sizeof why);
+		if (e == Q_OK && xh != NULL) {
+			xcheck_sha256_final(xh, s->rec_xsha);
+			s->have_xsha = 1;
+		} else {
+			xcheck_sha256_free(xh);
+		}
 		blen = (size_t)srec_stream_bytes(rs);
 		srec_stream_free(rs);
 		if (e != Q_OK || !json_is_object(s->rec)) {

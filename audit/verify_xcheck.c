@@ -375,9 +375,14 @@ static void xcheck_signatures(ve_ctx *c)
 			continue;
 		}
 		snprintf(rel, sizeof rel, "stations/%s/station-record.json", s->id);
-		/* V-14: hashed by libgcrypt 64 KiB at a time, not read whole */
-		if (ve_path(c, path, sizeof path, rel) == Q_OK &&
-		    xcheck_sha256_file(m + SREC_SIG_TAG_LEN, path, NULL) == Q_OK) {
+		/* V-12 (2): libgcrypt's SHA-256 of the bytes check 3 read (its
+		 * own hash of them; the file is not read a third time), or, if
+		 * check 3 could not make it (memory), of the file */
+		if (s->have_xsha)
+			memcpy(m + SREC_SIG_TAG_LEN, s->rec_xsha, 32);
+		if (s->have_xsha ||
+		    (ve_path(c, path, sizeof path, rel) == Q_OK &&
+		     xcheck_sha256_file(m + SREC_SIG_TAG_LEN, path, NULL) == Q_OK)) {
 			snprintf(rel, sizeof rel, "stations/%s/station-record.json.sig", s->id);
 			if (ve_read(c, rel, &st, &sl, why, sizeof why) == Q_OK) {
 				if (sl > 0 && st[sl - 1] == '\n')

@@ -660,6 +660,45 @@ void xcheck_sha256(uint8_t out[32], const void *data, size_t len)
 	gcry_md_hash_buffer(GCRY_MD_SHA256, out, len > 0 ? data : "", len);
 }
 
+struct xcheck_sha256_ctx {
+	gcry_md_hd_t h;
+};
+
+xcheck_sha256_ctx *xcheck_sha256_new(void)
+{
+	xcheck_sha256_ctx *x;
+	quorum_gcry_init();
+	if ((x = calloc(1, sizeof *x)) == NULL)
+		return NULL;
+	if (gcry_md_open(&x->h, GCRY_MD_SHA256, 0) != 0) {
+		free(x);
+		return NULL;
+	}
+	return x;
+}
+
+void xcheck_sha256_update(xcheck_sha256_ctx *h, const void *data, size_t len)
+{
+	if (h != NULL && len > 0)
+		gcry_md_write(h->h, data, len);
+}
+
+void xcheck_sha256_final(xcheck_sha256_ctx *h, uint8_t out[32])
+{
+	if (h == NULL)
+		return;
+	memcpy(out, gcry_md_read(h->h, GCRY_MD_SHA256), 32);
+	xcheck_sha256_free(h);
+}
+
+void xcheck_sha256_free(xcheck_sha256_ctx *h)
+{
+	if (h == NULL)
+		return;
+	gcry_md_close(h->h);
+	free(h);
+}
+
 qerr xcheck_sha256_file(uint8_t out[32], const char *path, uint64_t *len)
 {
 	gcry_md_hd_t h = NULL;

@@ -105,6 +105,18 @@ Q_MUST_CHECK qerr xcheck_lincomb_eval(uint8_t out[XCHECK_POINT_LEN], const xchec
 /* SHA-256 (libgcrypt gcry_md). */
 void xcheck_sha256(uint8_t out[32], const void *data, size_t len);
 
+/* SHA-256 (libgcrypt) over bytes handed in pieces: for a reader that
+ * hashes what it reads with its own SHA-256 too (verify-election's check 3
+ * reading a station record, V-12 (2)); libgcrypt hashes every byte itself.
+ * xcheck_sha256_new: NULL if memory ran out.  xcheck_sha256_final writes
+ * the digest and frees h (NULL: nothing); xcheck_sha256_free (NULL: no-op)
+ * frees h unfinished. */
+typedef struct xcheck_sha256_ctx xcheck_sha256_ctx;
+xcheck_sha256_ctx *xcheck_sha256_new(void);
+void xcheck_sha256_update(xcheck_sha256_ctx *h, const void *data, size_t len);
+void xcheck_sha256_final(xcheck_sha256_ctx *h, uint8_t out[32]);
+void xcheck_sha256_free(xcheck_sha256_ctx *h);
+
 /* SHA-256 (libgcrypt) of the file at path, read 64 KiB at a time (memory
  * does not grow with its size); *len (may be NULL) its size.  Q_ERR_IO,
  * Q_ERR_NOMEM. */

@@ -29,6 +29,8 @@ struct srec_stream {
 	size_t pos, len;
 	int eof;
 	sha256_ctx *h;
+	srec_stream_tee_fn tee; /* also given every byte read, or NULL */
+	void *tee_ctx;
 	int state;
 	int after_member; /* in ST_MEMBERS: a member was read, ',' or '}' next */
 	int seen_ballots;
@@ -69,6 +71,8 @@ static int peek(srec_stream *s)
 		if (s->len == 0)
 			return -1;
 		sha256_update(s->h, s->buf, s->len);
+		if (s->tee != NULL)
+			s->tee(s->tee_ctx, s->buf, s->len);
 		s->nread += s->len;
 	}
 	return s->buf[s->pos];
@@ -290,6 +294,14 @@ qerr srec_stream_open(srec_stream **out, const char *path, size_t max_entry, cha
 	}
 	*out = s;
 	return Q_OK;
+}
+
+void srec_stream_tee(srec_stream *s, srec_stream_tee_fn fn, void *ctx)
+{
+	if (s == NULL || s->nread > 0)
+		return;
+	s->tee = fn;
+	s->tee_ctx = ctx;
 }
 
 /* Like fail(), for a fault of one entry's content (the JSON around it is

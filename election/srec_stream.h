@@ -62,6 +62,14 @@ typedef struct srec_ballot {
 Q_MUST_CHECK qerr srec_stream_open(srec_stream **out, const char *path, size_t max_entry, char *why,
                                    size_t whylen);
 
+/* fn(ctx, bytes, n) is called with every piece of the file as it is read,
+ * in order, the same bytes the reader hashes (so that a second hash of the
+ * file needs no second read: verify-election's libgcrypt SHA-256, V-12
+ * (2)).  Set right after srec_stream_open, before anything is read (later:
+ * ignored). */
+typedef void (*srec_stream_tee_fn)(void *ctx, const uint8_t *bytes, size_t n);
+void srec_stream_tee(srec_stream *s, srec_stream_tee_fn fn, void *ctx);
+
 /* The next ballot: Q_OK with *b filled and *end = 0, or Q_OK with *end = 1
  * after the last one (and then at every later call).  Errors as above:
  * for a bad entry (Q_ERR_FORMAT with b->bad = 1, b->index set and

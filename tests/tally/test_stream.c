@@ -22,6 +22,7 @@
 #include "crypto/sig.h"
 #include "crypto/util.h"
 #include "election/srec.h"
+#include "election/srec_stream.h"
 #include "fixture.h"
 #include "tally/count.h"
 #include "testutil.h"
@@ -92,6 +93,69 @@ static void station_free(rec_election *el, uint8_t **enc, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(enc[i]);
 	rec_free(el);
+}
+
+/* srec_stream_tee: what a second hash of the record is fed (V-12 (2)). */
+typedef struct teebuf {
+	uint8_t *p;
+	size_t n, calls;
+} teebuf;
+
+static void tee_cb(void *ctx, const uint8_t *b, size_t n)
+{
+	teebuf *t = ctx;
+	t->p = realloc(t->p, t->n + n);
+	cr_assert_not_null(t->p);
+	memcpy(t->p + t->n, b, n);
+	t->n += n;
+	t->calls++;
+}
+
+/* Read path through (entries skipped); the tee set after `after` entries. */
+static size_t tee_read(const char *path, size_t after, teebuf *t)
+{
+	srec_stream *s = NULL;
+	char why[256] = "";
+	size_t nb = 0;
+	int end = 0;
+	cr_assert_eq(srec_stream_open(&s, path, 0, why, sizeof why), Q_OK, "%s", why);
+	for (size_t i = 0; i < after; i++)
+		cr_assert_eq(srec_stream_skip(s, &end, why, sizeof why), Q_OK, "%s", why);
+	srec_stream_tee(s, tee_cb, t);
+	while (!end)
+		cr_assert_eq(srec_stream_skip(s, &end, why, sizeof why), Q_OK, "%s", why);
+	cr_assert_eq(srec_stream_finish(s, NULL, NULL, &nb, why, sizeof why), Q_OK, "%s", why);
+	srec_stream_free(s);
+	return nb;
+}
+
+Test(stream, tee_is_given_every_byte_read_once_in_order)
+{
+	/* 3,000 entries (~300 KB: several 64 KiB reads) */
+	const char *ent = "{\"ballot\":\"AAAA\",\"tracking_code\":\""
+	                  "00000000000000000000000000000000"
+	                  "00000000000000000000000000000000\"}";
+	size_t el = strlen(ent), cap = 3000 * (el + 1) + 64, len = 0;
+	char *text = malloc(cap), p[1200];
+	cr_assert_not_null(text);
+	len += (size_t)snprintf(text, cap, "{\"ballots\":[");
+	for (size_t i = 0; i < 3000; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%s%s", i ? "," : "", ent);
+	len += (size_t)snprintf(text + len, cap - len, "],\"cast\":3000}\n");
+	snprintf(p, sizeof p, "%s/rec.json", tmp);
+	cr_assert_eq(test_write_file(p, text, len), 0);
+	teebuf t = {NULL, 0, 0};
+	cr_assert_eq(tee_read(p, 0, &t), 3000);
+	cr_assert_gt(t.calls, 1, "one piece: the test reads too little");
+	cr_assert_eq(t.n, len, "the tee was given %zu bytes of %zu", t.n, len);
+	cr_assert(memcmp(t.p, text, len) == 0, "the tee was given other bytes");
+	/* set once reading began: ignored (it would miss the first bytes) */
+	teebuf late = {NULL, 0, 0};
+	cr_assert_eq(tee_read(p, 1, &late), 3000);
+	cr_assert_eq(late.n, 0, "a tee set late was given %zu bytes", late.n);
+	free(t.p);
+	free(late.p);
+	free(text);
 }
 
 Test(stream, ballot_twice_across_sorted_runs_is_refused)

@@ -283,6 +283,47 @@ Test(verify_reread, record_unchanged_is_not_named)
 	cr_assert(!changed_named("f", 0, VE_CROSSCHECK), "an unchanged record named by check 10");
 }
 
+/* V-12 (2): check 10 verifies each station's signature over libgcrypt's
+ * SHA-256 of the bytes check 3 read (no third reading).  A record altered
+ * after it was signed (a newline after the object: the same JSON) is
+ * refused by check 3 and by check 10, and only s1 is named. */
+Test(verify_reread, record_altered_after_signing_fails_the_libgcrypt_signature)
+{
+	rec_election *el = fx_init(tmp, "g", "hq-test", 1, 1, NULL);
+	fx_ceremony(el, tmp, "g");
+	uint8_t *enc[4];
+	size_t len[4];
+	char p[1300];
+	for (size_t i = 0; i < 4; i++)
+		fx_encrypt(el, marks, &enc[i], &len[i]);
+	fx_station(el, "s1", enc, len, 3, 3);
+	fx_station(el, "s2", enc + 3, len + 3, 1, 1);
+	snprintf(p, sizeof p, "%s/stations/s1/station-record.json", el->dir);
+	FILE *f = fopen(p, "ab");
+	cr_assert_not_null(f);
+	cr_assert_eq(fputc('\n', f), '\n');
+	cr_assert_eq(fclose(f), 0);
+	ve_opts o = {0, 0, -1, 2};
+	ve_report rep;
+	cr_assert_eq(ve_verify(el->dir, &o, &rep), Q_OK);
+	const ve_check *k = &rep.checks[VE_CROSSCHECK - 1];
+	int s1 = 0, s2 = 0;
+	for (size_t d = 0; d < k->ndetails; d++) {
+		if (strstr(k->detail[d], "stations/s1/station-record.json: signature fails under "
+		                         "libgcrypt") != NULL)
+			s1 = 1;
+		if (strstr(k->detail[d], "stations/s2/station-record.json") != NULL)
+			s2 = 1;
+	}
+	cr_assert(rep.checks[VE_LOGS - 1].failed > 0, "check 3 accepted the altered record");
+	cr_assert(s1, "check 10 accepted the signature of an altered record");
+	cr_assert(!s2, "check 10 named s2's unaltered record");
+	json_decref(rep.partial);
+	for (size_t i = 0; i < 4; i++)
+		free(enc[i]);
+	rec_free(el);
+}
+
 /* ---- check 6's sums, one half at infinity (V-14, R-6 (3)) ---- */
 
 /* The encoding's point negated in place: Y = p - Y (Y != 0 on P-256). */
