@@ -2,6 +2,7 @@
 /* srec_stream.c -- see srec_stream.h. */
 #include "election/srec_stream.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,11 @@
 
 #include "banned.h"
 
-#define READ_CHUNK 65536
+/* 1 MiB reads: a record not in the page cache (a 1,000,000-ballot record
+ * is ~4.4 GB) costs the kernel several times less CPU read in 1 MiB pieces
+ * than in 64 KiB ones (session 9; 600 MB read cold then hashed, sys time:
+ * 0.2-1.0 s in 64 KiB reads, 0.05-0.09 s in 1 MiB reads). */
+#define READ_CHUNK (1u << 20)
 #define DEFAULT_MAX_ENTRY (1024u * 1024u)
 
 enum { ST_START, ST_MEMBERS, ST_BALLOTS, ST_CLOSED };
@@ -292,6 +297,9 @@ qerr srec_stream_open(srec_stream **out, const char *path, size_t max_entry, cha
 		srec_stream_free(s);
 		return Q_ERR_IO;
 	}
+	/* read front to back once: a larger readahead window (a hint; a
+	 * failure changes nothing) */
+	(void)posix_fadvise(fileno(s->f), 0, 0, POSIX_FADV_SEQUENTIAL);
 	*out = s;
 	return Q_OK;
 }

@@ -131,27 +131,27 @@ static size_t tee_read(const char *path, size_t after, teebuf *t)
 
 Test(stream, tee_is_given_every_byte_read_once_in_order)
 {
-	/* 3,000 entries (~300 KB: several 64 KiB reads) */
+	/* 24,000 entries (~2.7 MB: several 1 MiB reads) */
 	const char *ent = "{\"ballot\":\"AAAA\",\"tracking_code\":\""
 	                  "00000000000000000000000000000000"
 	                  "00000000000000000000000000000000\"}";
-	size_t el = strlen(ent), cap = 3000 * (el + 1) + 64, len = 0;
+	size_t el = strlen(ent), cap = 24000 * (el + 1) + 64, len = 0;
 	char *text = malloc(cap), p[1200];
 	cr_assert_not_null(text);
 	len += (size_t)snprintf(text, cap, "{\"ballots\":[");
-	for (size_t i = 0; i < 3000; i++)
+	for (size_t i = 0; i < 24000; i++)
 		len += (size_t)snprintf(text + len, cap - len, "%s%s", i ? "," : "", ent);
-	len += (size_t)snprintf(text + len, cap - len, "],\"cast\":3000}\n");
+	len += (size_t)snprintf(text + len, cap - len, "],\"cast\":24000}\n");
 	snprintf(p, sizeof p, "%s/rec.json", tmp);
 	cr_assert_eq(test_write_file(p, text, len), 0);
 	teebuf t = {NULL, 0, 0};
-	cr_assert_eq(tee_read(p, 0, &t), 3000);
+	cr_assert_eq(tee_read(p, 0, &t), 24000);
 	cr_assert_gt(t.calls, 1, "one piece: the test reads too little");
 	cr_assert_eq(t.n, len, "the tee was given %zu bytes of %zu", t.n, len);
 	cr_assert(memcmp(t.p, text, len) == 0, "the tee was given other bytes");
 	/* set once reading began: ignored (it would miss the first bytes) */
 	teebuf late = {NULL, 0, 0};
-	cr_assert_eq(tee_read(p, 1, &late), 3000);
+	cr_assert_eq(tee_read(p, 1, &late), 24000);
 	cr_assert_eq(late.n, 0, "a tee set late was given %zu bytes", late.n);
 	free(t.p);
 	free(late.p);
