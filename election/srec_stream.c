@@ -1,17 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* srec_stream.c -- see srec_stream.h. */
-#define _GNU_SOURCE /* O_DIRECT */
 #include "election/srec_stream.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "crypto/sha256.h"
 #include "crypto/util.h"
@@ -33,15 +28,9 @@ typedef struct growbuf {
 	int count_only; /* only len is kept (an entry skipped: its limit still holds) */
 } growbuf;
 
-/* O_DIRECT's alignment of the buffer, offsets and lengths (a page: every
- * Linux file system's block size is at most one). */
-#define DIRECT_ALIGN 4096
-
 struct srec_stream {
-	int fd;
-	int direct; /* reading with O_DIRECT (the file was not cached) */
-	int ioerr; /* a read failed */
-	uint8_t *buf; /* READ_CHUNK bytes, DIRECT_ALIGN-aligned */
+	FILE *f;
+	uint8_t buf[READ_CHUNK];
 	size_t pos, len;
 	int eof;
 	sha256_ctx *h;
@@ -74,69 +63,15 @@ static qerr fail(srec_stream *s, qerr e, char *why, size_t whylen, const char *f
 	return s->err;
 }
 
-/* Read up to READ_CHUNK bytes into s->buf (fewer only at the end of the
- * file or on an error, which sets s->ioerr).  With O_DIRECT, a read the
- * file system refuses (EINVAL) is made again without it. */
-static size_t fill(srec_stream *s)
-{
-	size_t n = 0;
-	while (n < READ_CHUNK) {
-		ssize_t r = read(s->fd, s->buf + n, READ_CHUNK - n);
-		if (r > 0) {
-			n += (size_t)r;
-			if (s->direct && (size_t)r % DIRECT_ALIGN != 0)
-				break; /* O_DIRECT: a short read is the end of the file */
-			continue;
-		}
-		if (r == 0)
-			break;
-		if (errno == EINTR)
-			continue;
-		if (errno == EINVAL && s->direct) {
-			int fl = fcntl(s->fd, F_GETFL);
-			s->direct = 0;
-			if (fl != -1 && fcntl(s->fd, F_SETFL, fl & ~O_DIRECT) == 0)
-				continue;
-		}
-		s->ioerr = 1;
-		break;
-	}
-	return n;
-}
-
-/* Whether most of the file's pages are in the page cache (mincore: no
- * page is read).  1 if it cannot tell. */
-static int mostly_cached(int fd)
-{
-	struct stat st;
-	long pg = sysconf(_SC_PAGESIZE);
-	if (pg <= 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (uint64_t)st.st_size > SIZE_MAX / 2)
-		return 1;
-	size_t len = (size_t)st.st_size, np = (len + (size_t)pg - 1) / (size_t)pg, in = 0;
-	unsigned char *vec = malloc(np);
-	void *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-	int r = 1;
-	if (vec != NULL && map != MAP_FAILED && mincore(map, len, vec) == 0) {
-		for (size_t i = 0; i < np; i++)
-			in += vec[i] & 1;
-		r = in * 2 >= np;
-	}
-	if (map != MAP_FAILED)
-		munmap(map, len);
-	free(vec);
-	return r;
-}
-
 /* Next byte (hashed as read), or -1 at the end of the file. */
 static int peek(srec_stream *s)
 {
 	if (s->pos == s->len) {
 		if (s->eof)
 			return -1;
-		s->len = fill(s);
+		s->len = fread(s->buf, 1, sizeof s->buf, s->f);
 		s->pos = 0;
-		if (s->len < READ_CHUNK)
+		if (s->len < sizeof s->buf)
 			s->eof = 1;
 		if (s->len == 0)
 			return -1;
@@ -356,12 +291,7 @@ qerr srec_stream_open(srec_stream **out, const char *path, size_t max_entry, cha
 	}
 	s->ent.limit = max_entry ? max_entry + 1 : DEFAULT_MAX_ENTRY + 1;
 	s->rest.limit = SREC_STREAM_MAX_REST;
-	s->fd = -1;
-	if ((s->buf = aligned_alloc(DIRECT_ALIGN, READ_CHUNK)) == NULL) {
-		srec_stream_free(s);
-		return Q_ERR_NOMEM;
-	}
-	if ((s->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	if ((s->f = fopen(path, "rb")) == NULL) {
 		if (why != NULL && whylen > 0)
 			snprintf(why, whylen, "cannot open %s", path);
 		srec_stream_free(s);
@@ -369,18 +299,7 @@ qerr srec_stream_open(srec_stream **out, const char *path, size_t max_entry, cha
 	}
 	/* read front to back once: a larger readahead window (a hint; a
 	 * failure changes nothing) */
-	(void)posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	/* A record not in the page cache is read with O_DIRECT: the device
-	 * writes into s->buf, the kernel neither fills the page cache nor
-	 * copies out of it (at 1,000,000 ballots the records, ~4.4 GB, are
-	 * mostly not cached when a run starts: check 3's copying was ~3.5 us
-	 * of CPU per ballot, ~0.2 at 100,000, cached).  Refused by the file
-	 * system (tmpfs): read as before. */
-	if (!mostly_cached(s->fd)) {
-		int fl = fcntl(s->fd, F_GETFL);
-		if (fl != -1 && fcntl(s->fd, F_SETFL, fl | O_DIRECT) == 0)
-			s->direct = 1;
-	}
+	(void)posix_fadvise(fileno(s->f), 0, 0, POSIX_FADV_SEQUENTIAL);
 	*out = s;
 	return Q_OK;
 }
@@ -631,7 +550,7 @@ qerr srec_stream_finish(srec_stream *s, json_t **rest, uint8_t sha[32], size_t *
 	if (peek(s) >= 0)
 		return fail(s, Q_ERR_FORMAT, why, whylen,
 		            "station record: bytes after the closing '}'");
-	if (s->ioerr)
+	if (ferror(s->f))
 		return fail(s, Q_ERR_IO, why, whylen, "station record: read error");
 	/* "{" + the other members + "}" */
 	{
@@ -683,9 +602,8 @@ void srec_stream_free(srec_stream *s)
 {
 	if (s == NULL)
 		return;
-	if (s->fd >= 0)
-		close(s->fd);
-	free(s->buf);
+	if (s->f != NULL)
+		fclose(s->f);
 	sha256_free(s->h);
 	free(s->rest.p);
 	free(s->ent.p);

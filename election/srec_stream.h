@@ -6,10 +6,7 @@
  *
  * The record is one JSON object; its member "ballots" is an array of
  * entries {"ballot": base64 B-2 encoding, "tracking_code": 64 hex, ...}.
- * The reader scans the file in 1 MiB reads (with O_DIRECT when most of
- * the file is not in the page cache, so that the kernel does not fill the
- * cache and copy out of it: a 1,000,000-ballot election's records are
- * ~4.4 GB; where the file system refuses O_DIRECT, buffered reads): every top-level member other
+ * The reader scans the file in 1 MiB reads: every top-level member other
  * than "ballots" is collected (kept as text, parsed at the end), and each
  * entry of "ballots" is cut out alone, parsed with jansson and handed to
  * the caller.  Every byte read is hashed (SHA-256), so the caller gets the

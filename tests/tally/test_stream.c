@@ -11,7 +11,6 @@
  * dozen ballots span many windows and runs.
  */
 #include <criterion/criterion.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,18 +153,6 @@ Test(stream, tee_is_given_every_byte_read_once_in_order)
 	teebuf late = {NULL, 0, 0};
 	cr_assert_eq(tee_read(p, 1, &late), 24000);
 	cr_assert_eq(late.n, 0, "a tee set late was given %zu bytes", late.n);
-	/* not in the page cache: read with O_DIRECT where the file system
-	 * has it (srec_stream.c), the same bytes, the same entries */
-	int fd = open(p, O_RDONLY);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(fsync(fd), 0);
-	cr_assert_eq(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
-	cr_assert_eq(close(fd), 0);
-	teebuf cold = {NULL, 0, 0};
-	cr_assert_eq(tee_read(p, 0, &cold), 24000);
-	cr_assert_eq(cold.n, len, "uncached: the tee was given %zu bytes of %zu", cold.n, len);
-	cr_assert(memcmp(cold.p, text, len) == 0, "uncached: the tee was given other bytes");
-	free(cold.p);
 	free(t.p);
 	free(late.p);
 	free(text);
