@@ -13,10 +13,13 @@
 
 #include "banned.h"
 
-/* 1 MiB reads: a record not in the page cache (a 1,000,000-ballot record
- * is ~4.4 GB) costs the kernel several times less CPU read in 1 MiB pieces
- * than in 64 KiB ones (session 9; 600 MB read cold then hashed, sys time:
- * 0.2-1.0 s in 64 KiB reads, 0.05-0.09 s in 1 MiB reads). */
+/* 1 MiB reads (fewer system calls; the records of a 1,000,000-ballot
+ * election are ~4.4 GB).  Session 9: a file just dropped from the page
+ * cache (POSIX_FADV_DONTNEED) cost the kernel far less CPU read cold in
+ * 1 MiB pieces than in 64 KiB ones (600 MB: 0.05-0.09 s of sys time, not
+ * 0.2-1.0 s), but pages evicted by the machine's reclaim after a minute
+ * idle cost ~1-2 ms of CPU per MB either way: the read size does not
+ * remove that cost. */
 #define READ_CHUNK (1u << 20)
 #define DEFAULT_MAX_ENTRY (1024u * 1024u)
 
