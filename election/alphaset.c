@@ -148,6 +148,7 @@ typedef struct run {
 
 struct alphasort {
 	alphasort_item *buf;
+	alphasort_item *tmp; /* the radix sort's scratch (cap items), made at the first sort */
 	size_t cap, len; /* items */
 	int full;
 	int fd; /* the temporary file, -1 until the first run */
@@ -227,17 +228,17 @@ static void radix_sort(alphasort_item *a, alphasort_item *tmp, size_t n, size_t 
 			radix_sort(a + o, tmp, cnt[b], d + 1, full);
 }
 
-/* The buffer in the comparator's order (radix_sort; qsort if its scratch
- * cannot be had). */
+/* The buffer in the comparator's order (radix_sort, its scratch made
+ * once for every run; qsort if it cannot be had). */
 static void sort_buf(alphasort *s)
 {
-	alphasort_item *tmp = s->len > 32 ? malloc(s->len * sizeof *tmp) : NULL;
-	if (tmp == NULL) {
+	if (s->len > 32 && s->tmp == NULL)
+		s->tmp = malloc(s->cap * sizeof *s->tmp);
+	if (s->len <= 32 || s->tmp == NULL) {
 		qsort(s->buf, s->len, sizeof *s->buf, s->full ? cmp_full : cmp_part);
 		return;
 	}
-	radix_sort(s->buf, tmp, s->len, 0, s->full);
-	free(tmp);
+	radix_sort(s->buf, s->tmp, s->len, 0, s->full);
 }
 
 static int same_key(const alphasort *s, const alphasort_item *a, const alphasort_item *b)
@@ -274,6 +275,7 @@ void alphasort_free(alphasort *s)
 	for (size_t i = 0; i < s->nruns; i++)
 		free(s->runs[i].buf);
 	free(s->runs);
+	free(s->tmp);
 	free(s->buf);
 	free(s);
 }
@@ -437,6 +439,8 @@ qerr alphasort_dups(alphasort *s, alphasort_dup_fn fn, void *ctx, uint64_t *ndup
 		return e;
 	free(s->buf); /* the runs' read buffers take its place */
 	s->buf = NULL;
+	free(s->tmp);
+	s->tmp = NULL;
 	for (size_t i = 0; i < s->nruns; i++)
 		if ((s->runs[i].buf = malloc(RUN_READ * sizeof(alphasort_item))) == NULL)
 			return Q_ERR_NOMEM;
@@ -516,6 +520,8 @@ qerr alphasort_next(alphasort *s, alphasort_item *out, int *end)
 				return e;
 			free(s->buf); /* the runs' read buffers take its place */
 			s->buf = NULL;
+			free(s->tmp);
+			s->tmp = NULL;
 			for (size_t i = 0; i < s->nruns; i++)
 				if ((s->runs[i].buf = malloc(RUN_READ * sizeof(alphasort_item))) ==
 				    NULL)
