@@ -18,6 +18,7 @@
 #include "audit/log.h"
 #include "audit/note.h"
 #include "ceremony.h"
+#include "crypto/sha256x2.h"
 #include "crypto/sig.h"
 #include "crypto/util.h"
 #include "election/alphaset.h"
@@ -600,6 +601,7 @@ typedef struct tally_pass {
 	char named_msg[500];
 	size_t T, slen, *off; /* ballot_style_nct, B-2 length, ct offsets */
 	uint64_t ncast; /* cast ballots read so far, all stations */
+	int code_twin; /* tally_code_prefix gives ballot_tracking_code's codes */
 	struct vpool *pool; /* the window: ballots read and being verified */
 	size_t sort_mem; /* tally_opts.sort_mem */
 	int progress;
@@ -713,13 +715,73 @@ typedef struct log_reader {
 	alphasort *logcodes;
 	const json_t *checked_in;
 	size_t tl, ncodes, nroll;
+	int twin; /* the codes made beside the leaf hashes (tally_code_prefix) */
 	uint64_t nopened, nclosed, closed_at;
 	qerr fault; /* the first fault of an entry (msg in fmsg) */
 	char fmsg[768];
 	qerr fatal; /* memory or the sort's file: stops the read */
 } log_reader;
 
-static qerr log_reader_entry(void *ctx, uint64_t i, const uint8_t *buf, size_t len)
+static void be32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+size_t tally_code_prefix(uint8_t pre[128], const ballot_style *st, size_t enclen)
+{
+	size_t tl = strlen(BALLOT_TAG_TRACKING), n = 0;
+	if (12 + tl + BALLOT_HASH_LEN > 128 || enclen > UINT32_MAX)
+		return 0;
+	be32(pre, (uint32_t)tl);
+	memcpy(pre + 4, BALLOT_TAG_TRACKING, tl);
+	n = 4 + tl;
+	be32(pre + n, BALLOT_HASH_LEN);
+	memcpy(pre + n + 4, st->base_hash, BALLOT_HASH_LEN);
+	n += 4 + BALLOT_HASH_LEN;
+	be32(pre + n, (uint32_t)enclen);
+	return n + 4;
+}
+
+int tally_code_prefix_agrees(const ballot_style *st)
+{
+	static const size_t lens[] = {0, 1, 3, 300};
+	uint8_t enc[300], pre[128], a[SHA256_LEN], b[BALLOT_CODE_LEN];
+	for (size_t i = 0; i < sizeof enc; i++)
+		enc[i] = (uint8_t)(i * 37 + 11);
+	for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+		sha256_msg m = {pre, tally_code_prefix(pre, st, lens[k]), enc, lens[k]};
+		if (m.prelen == 0)
+			return 0;
+		sha256_x2(a, &m, b, &m);
+		ballot_tracking_code(b, st, enc, lens[k]);
+		if (memcmp(a, b, SHA256_LEN) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* The B-4 tracking code of a ballot-cast entry's ballot, made beside the
+ * entry's leaf hash (log_verify_visit_twin): SHA-256 of the C-2
+ * transcript (the tag, the base hash, the encoding: each a 4-byte
+ * big-endian length then its bytes), whose first three fields are pre. */
+static int cast_code_twin(void *ctx, const uint8_t *entry, size_t len,
+                          uint8_t pre[LOG_TWIN_PRE_MAX], size_t *prelen, size_t *off)
+{
+	log_reader *r = ctx;
+	if (!r->twin || r->fault != Q_OK || len <= r->tl ||
+	    memcmp(entry, TALLY_ENTRY_CAST, r->tl) != 0 || entry[r->tl] != '\n')
+		return 0;
+	_Static_assert(LOG_TWIN_PRE_MAX == 128, "tally_code_prefix's bound");
+	*prelen = tally_code_prefix(pre, r->p->st, len - r->tl - 1);
+	*off = r->tl + 1;
+	return *prelen > 0;
+}
+
+static qerr log_reader_entry(void *ctx, uint64_t i, const uint8_t *buf, size_t len,
+                             const uint8_t *twin)
 {
 	log_reader *r = ctx;
 	tally_pass *p = r->p;
@@ -732,7 +794,10 @@ static qerr log_reader_entry(void *ctx, uint64_t i, const uint8_t *buf, size_t l
 		return Q_OK;
 	if (len > r->tl && memcmp(buf, TALLY_ENTRY_CAST, r->tl) == 0 && buf[r->tl] == '\n') {
 		uint8_t code[BALLOT_CODE_LEN];
-		ballot_tracking_code(code, p->st, buf + r->tl + 1, len - r->tl - 1);
+		if (twin != NULL)
+			memcpy(code, twin, BALLOT_CODE_LEN);
+		else
+			ballot_tracking_code(code, p->st, buf + r->tl + 1, len - r->tl - 1);
 		if ((e = alphasort_add(r->logcodes, code, code + ALPHASORT_KEY_LEN, LOG_REF + i)) !=
 		    Q_OK)
 			return r->fatal = e;
@@ -868,8 +933,8 @@ static qerr station_checkpoint_check(const char *sid, const char *what, const js
  * returned, msg untouched.  *lgp (may be NULL) keeps the open log for the
  * caller's further checks (log_close). */
 static qerr station_log_check(const rec_election *el, const char *sid, const tally_station_trust *t,
-                              log_visit_fn visit, void *ctx, const qerr *stop, audit_log **lgp,
-                              char *msg, size_t msgsz)
+                              log_visit_fn visit, log_twin_fn twin, log_visit_twin_fn visit_twin,
+                              void *ctx, const qerr *stop, audit_log **lgp, char *msg, size_t msgsz)
 {
 	char path[REC_PATH_MAX], lmsg[LOG_MSG_MAX];
 	audit_log *lg = NULL;
@@ -898,7 +963,9 @@ static qerr station_log_check(const rec_election *el, const char *sid, const tal
 		             sid);
 		goto out;
 	}
-	e = log_verify_visit(lg, t->size, visit, ctx, NULL, NULL);
+	e = visit_twin != NULL
+	        ? log_verify_visit_twin(lg, t->size, twin, visit_twin, ctx, NULL, NULL)
+	        : log_verify_visit(lg, t->size, visit, ctx, NULL, NULL);
 	if (stop != NULL && *stop != Q_OK) {
 		e = *stop;
 		goto out;
@@ -947,7 +1014,9 @@ static qerr check_station_log(tally_pass *p, const char *sid, const tally_statio
 	rd.logcodes = logcodes;
 	rd.checked_in = checked_in;
 	rd.tl = strlen(TALLY_ENTRY_CAST);
-	e = station_log_check(p->el, sid, t, log_reader_entry, &rd, &rd.fatal, &lg, msg, msgsz);
+	rd.twin = p->code_twin;
+	e = station_log_check(p->el, sid, t, NULL, cast_code_twin, log_reader_entry, &rd, &rd.fatal,
+	                      &lg, msg, msgsz);
 	if (rd.fatal != Q_OK) {
 		e = rd.fatal == Q_ERR_NOMEM ? rd.fatal : sort_fail(rd.fatal, msg, msgsz);
 		goto out;
@@ -1790,6 +1859,7 @@ static qerr pass_init(tally_pass *p, const rec_election *el, const ballot_style 
 	p->progress = o->progress;
 	p->bar.fd = -1;
 	p->has_named = manifest_has_named(el->manifest);
+	p->code_twin = tally_code_prefix_agrees(st);
 	if (nthr == 0) {
 		long c = sysconf(_SC_NPROCESSORS_ONLN);
 		nthr = c > 0 ? (unsigned)c : 1;
@@ -2138,7 +2208,7 @@ qerr tally_station_verify(const rec_election *el, const char *sid, const uint8_t
 	    (e = station_key_check(el, sid, what, j, rh, sig, &tr, msg, msgsz)) != Q_OK ||
 	    (e = station_checkpoint_check(sid, what, j, &tr, msg, msgsz)) != Q_OK)
 		goto out;
-	e = station_log_check(el, sid, &tr, visit, ctx, NULL, NULL, msg, msgsz);
+	e = station_log_check(el, sid, &tr, visit, NULL, NULL, ctx, NULL, NULL, msg, msgsz);
 out:
 	json_decref(j);
 	return e;

@@ -93,6 +93,18 @@ Q_MUST_CHECK qerr tally_verify_aggregate(const ballot_style *st, const point *K,
                                          unsigned nthreads, tally_progress_fn prog, void *progctx,
                                          elgamal_ct ***agg, size_t *bad, char *why, size_t whylen);
 
+/* The first bytes of the C-2 transcript whose SHA-256 is the tracking
+ * code (B-4) of an enclen-byte encoding under st: the tag, the base hash
+ * and enclen, each field a 4-byte big-endian length then its bytes; the
+ * encoding follows.  Returns the prefix's length (at most 128 bytes), 0
+ * if enclen does not fit.  The tally hashes a log's ballot-cast entries
+ * so, beside their leaf hashes (log_verify_visit_twin), once
+ * tally_code_prefix_agrees says this gives ballot_tracking_code's codes. */
+size_t tally_code_prefix(uint8_t pre[128], const ballot_style *st, size_t enclen);
+/* 1 if SHA-256(tally_code_prefix || enc) is ballot_tracking_code's code
+ * for encodings of 0, 1, 3 and 300 bytes under st, else 0. */
+int tally_code_prefix_agrees(const ballot_style *st);
+
 /* Options of tally_run. */
 typedef struct tally_opts {
 	unsigned nthreads; /* 0 = all online CPUs */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "audit/log.h"
+#include "crypto/sha256.h"
 #include "crypto/util.h"
 #include "fixture.h"
 #include "tally/count.h"
@@ -880,4 +881,32 @@ Test(tally, unknown_major_format_version_is_refused)
 	fx_station_format = "quorum-station-record/2.1";
 	cr_assert_eq(tally_forged_s1(el, msg, sizeof msg), Q_OK, "%s", msg);
 	rec_free(el);
+}
+
+/* The prefix the tally hashes a log's ballot-cast entries with, beside
+ * their leaf hashes (R-6.4): SHA-256(prefix || encoding) is the encoding's
+ * tracking code (B-4) for every length, and the self-check that turns it
+ * on agrees. */
+Test(tally, code_prefix_gives_the_tracking_code)
+{
+	uint8_t bh[BALLOT_HASH_LEN], enc[3300], pre[128], a[32], b[BALLOT_CODE_LEN];
+	for (size_t i = 0; i < sizeof bh; i++)
+		bh[i] = (uint8_t)(i * 7 + 1);
+	for (size_t i = 0; i < sizeof enc; i++)
+		enc[i] = (uint8_t)(i * 13 + (i >> 8));
+	ballot_style *st = ballot_style_new(1, bh);
+	cr_assert_not_null(st);
+	cr_assert(tally_code_prefix_agrees(st));
+	for (size_t len = 0; len <= sizeof enc; len += len < 200 ? 1 : 3100) {
+		size_t pl = tally_code_prefix(pre, st, len);
+		uint8_t *m = malloc(pl + len + 1);
+		cr_assert(pl > 0 && pl <= sizeof pre && m != NULL);
+		memcpy(m, pre, pl);
+		memcpy(m + pl, enc, len);
+		sha256(a, m, pl + len);
+		ballot_tracking_code(b, st, enc, len);
+		cr_assert(memcmp(a, b, 32) == 0, "encoding of %zu bytes", len);
+		free(m);
+	}
+	ballot_style_free(st);
 }
