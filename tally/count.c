@@ -1146,6 +1146,32 @@ static qerr sort_fail(qerr e, char *msg, size_t msgsz)
 	                  "(TMPDIR)"));
 }
 
+/* An alpha for the B-9 sort: its bytes, its ballot's tracking code, its
+ * place. */
+typedef struct alpha_wait {
+	const uint8_t *alpha, *code;
+	uint64_t ref;
+} alpha_wait;
+
+/* B-9: x's alpha (and y's, if y is not NULL) into the sort under its
+ * fingerprint (B-9.2: alphasort_fingerprint's, the first 16 bytes of its
+ * SHA-256), the two made at once (sha256_x2). */
+static qerr add_alphas(alphasort *s, const alpha_wait *x, const alpha_wait *y)
+{
+	uint8_t fx[SHA256_LEN], fy[SHA256_LEN];
+	qerr e;
+	if (y == NULL) {
+		alphasort_fingerprint(fx, x->alpha);
+		return alphasort_add(s, fx, x->code, x->ref);
+	}
+	sha256_msg mx = {NULL, 0, x->alpha, ALPHASET_ALPHA_LEN},
+	           my = {NULL, 0, y->alpha, ALPHASET_ALPHA_LEN};
+	sha256_x2(fx, &mx, fy, &my);
+	if ((e = alphasort_add(s, fx, x->code, x->ref)) != Q_OK)
+		return e;
+	return alphasort_add(s, fy, y->code, y->ref);
+}
+
 /* Retire the oldest batch of the window (verified and summed by its
  * worker, R-6.1, R-6.2): a failing ballot is kept in sc (the first in
  * record order: batches retire in order); the ballots of a station with
@@ -1173,6 +1199,7 @@ static qerr retire_one(tally_pass *p, station_data *sd, station_scan *sc, char *
 	}
 	if (sc->bad_order != SIZE_MAX || sc->bad_entry != SIZE_MAX || sc->bad_ballot != SIZE_MAX)
 		return Q_OK; /* the station is refused */
+	alpha_wait wait = {NULL, NULL, 0}; /* an alpha waiting for the next */
 	for (size_t i = 0; e == Q_OK && i < n; i++) {
 		uint64_t r = sd->first + sl->first + i;
 		const uint8_t *c = sl->code[i];
@@ -1187,12 +1214,19 @@ static qerr retire_one(tally_pass *p, station_data *sd, station_scan *sc, char *
 		if ((e = alphasort_add(p->codes, c, c + ALPHASORT_KEY_LEN, r)) != Q_OK)
 			return sort_fail(e, msg, msgsz);
 		for (size_t t = 0; t < p->T && sl->items[i].len == p->slen; t++) {
-			uint8_t fp[ALPHASORT_KEY_LEN];
-			alphasort_fingerprint(fp, sl->items[i].enc + p->off[t]);
-			if ((e = alphasort_add(p->alphas, fp, c, r * p->T + t)) != Q_OK)
+			const uint8_t *a = sl->items[i].enc + p->off[t];
+			if (wait.alpha == NULL) {
+				wait = (alpha_wait){a, c, r * p->T + t};
+				continue;
+			}
+			alpha_wait now = {a, c, r * p->T + t};
+			if ((e = add_alphas(p->alphas, &wait, &now)) != Q_OK)
 				return sort_fail(e, msg, msgsz);
+			wait.alpha = NULL;
 		}
 	}
+	if (e == Q_OK && wait.alpha != NULL && (e = add_alphas(p->alphas, &wait, NULL)) != Q_OK)
+		return sort_fail(e, msg, msgsz);
 	return e;
 }
 
