@@ -622,6 +622,10 @@ typedef struct station_scan {
 	uint8_t prev[BALLOT_CODE_LEN];
 	int have_prev;
 	alphasort *logcodes; /* R-5 (7): the record's codes (twice) and the log's */
+	int waiting; /* wb: a ballot read, its code not yet made (tracking_codes) */
+	srec_ballot wb;
+	uint8_t *wenc; /* its bytes (wcap) */
+	size_t wcap;
 } station_scan;
 
 static qerr hex_field(const json_t *o, const char *key, uint8_t *out, size_t len, const char *what,
@@ -1274,6 +1278,82 @@ static qerr window_add(tally_pass *p, station_data *sd, station_scan *sc, const 
 	return Q_OK;
 }
 
+/* B-4: the tracking codes of x and y, the two made at once (the
+ * transcript's prefix, tally_code_prefix, if it was found to agree with
+ * ballot_tracking_code; else that, twice). */
+static void tracking_codes(const tally_pass *p, uint8_t cx[BALLOT_CODE_LEN], const srec_ballot *x,
+                           uint8_t cy[BALLOT_CODE_LEN], const srec_ballot *y)
+{
+	uint8_t px[LOG_TWIN_PRE_MAX], py[LOG_TWIN_PRE_MAX];
+	sha256_msg mx = {px, 0, x->enc, x->len}, my = {py, 0, y->enc, y->len};
+	if (!p->code_twin || (mx.prelen = tally_code_prefix(px, p->st, x->len)) == 0 ||
+	    (my.prelen = tally_code_prefix(py, p->st, y->len)) == 0) {
+		ballot_tracking_code(cx, p->st, x->enc, x->len);
+		ballot_tracking_code(cy, p->st, y->enc, y->len);
+		return;
+	}
+	sha256_x2(cx, &mx, cy, &my);
+}
+
+/* Ballot b, its code (B-4, code) checked, to the log comparison and the
+ * window (a wrong code: kept in sc as the entry's fault). */
+static qerr take_ballot(tally_pass *p, station_data *sd, station_scan *sc, const srec_ballot *b,
+                        const uint8_t code[BALLOT_CODE_LEN], uint64_t *est, char *msg, size_t msgsz)
+{
+	qerr e;
+	int sub = 0;
+	if (memcmp(code, b->code, BALLOT_CODE_LEN) != 0) {
+		sc->bad_entry = b->index;
+		sc->entry_kind = 2;
+		return Q_OK;
+	}
+	/* R-5 (7): looked up in the log below */
+	if ((e = alphasort_add(sc->logcodes, code, code + ALPHASORT_KEY_LEN,
+	                       2 * (uint64_t)b->index)) != Q_OK ||
+	    (e = alphasort_add(sc->logcodes, code, code + ALPHASORT_KEY_LEN,
+	                       2 * (uint64_t)b->index + 1)) != Q_OK)
+		return sort_fail(e, msg, msgsz);
+	if (sc->bad_order != SIZE_MAX || sc->bad_ballot != SIZE_MAX)
+		return Q_OK;
+	if ((e = window_add(p, sd, sc, b, code, &sub, msg, msgsz)) != Q_OK)
+		return e;
+	if (sub && p->progress) {
+		if (b->index + 1 > *est)
+			p->bar.total = *est = b->index + 1;
+		progress_update(&p->bar, b->index + 1);
+	}
+	return Q_OK;
+}
+
+/* Ballot b kept (a copy) until the next one's code is made with its. */
+static qerr wait_ballot(station_scan *sc, const srec_ballot *b)
+{
+	if (sc->wcap < b->len) {
+		uint8_t *nb = realloc(sc->wenc, b->len);
+		if (nb == NULL)
+			return Q_ERR_NOMEM;
+		sc->wenc = nb;
+		sc->wcap = b->len;
+	}
+	memcpy(sc->wenc, b->enc, b->len);
+	sc->wb = *b;
+	sc->wb.enc = sc->wenc;
+	sc->waiting = 1;
+	return Q_OK;
+}
+
+/* The ballot waiting, if any, taken alone. */
+static qerr take_waiting(tally_pass *p, station_data *sd, station_scan *sc, uint64_t *est,
+                         char *msg, size_t msgsz)
+{
+	uint8_t code[BALLOT_CODE_LEN];
+	if (!sc->waiting)
+		return Q_OK;
+	sc->waiting = 0;
+	ballot_tracking_code(code, p->st, sc->wb.enc, sc->wb.len);
+	return take_ballot(p, sd, sc, &sc->wb, code, est, msg, msgsz);
+}
+
 /* Read station sid's record once through (election/srec_stream.h): every
  * byte hashed for the signature, each ballot entry checked (P-7.1 order,
  * base64, B-4), its code handed to the station's log comparison, and the
@@ -1337,7 +1417,7 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 	}
 	for (;;) {
 		srec_ballot b;
-		uint8_t code[BALLOT_CODE_LEN];
+		uint8_t code[BALLOT_CODE_LEN], wcode[BALLOT_CODE_LEN];
 		int end = 0;
 		memset(&b, 0, sizeof b);
 		e = srec_stream_next(rs, &b, &end, why, sizeof why);
@@ -1349,6 +1429,8 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 		if (end)
 			break;
 		if (b.bad) {
+			if ((e = take_waiting(p, sd, &sc, &est, msg, msgsz)) != Q_OK)
+				goto out;
 			if (sc.bad_entry == SIZE_MAX) {
 				sc.bad_entry = b.index;
 				sc.entry_kind = strstr(why, "base64") != NULL;
@@ -1363,34 +1445,23 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 		sc.have_prev = 1;
 		if (sc.bad_entry != SIZE_MAX)
 			continue;
-		/* B-4: the tracking code is the ballot's */
-		ballot_tracking_code(code, p->st, b.enc, b.len);
-		if (memcmp(code, b.code, BALLOT_CODE_LEN) != 0) {
-			sc.bad_entry = b.index;
-			sc.entry_kind = 2;
+		/* B-4, two ballots' codes at a time: this one waits for the next */
+		if (!sc.waiting) {
+			if ((e = wait_ballot(&sc, &b)) != Q_OK)
+				goto out;
 			continue;
 		}
-		/* R-5 (7): looked up in the log below */
-		if ((e = alphasort_add(sc.logcodes, code, code + ALPHASORT_KEY_LEN,
-		                       2 * (uint64_t)b.index)) != Q_OK ||
-		    (e = alphasort_add(sc.logcodes, code, code + ALPHASORT_KEY_LEN,
-		                       2 * (uint64_t)b.index + 1)) != Q_OK) {
-			e = sort_fail(e, msg, msgsz);
+		tracking_codes(p, wcode, &sc.wb, code, &b);
+		sc.waiting = 0;
+		if ((e = take_ballot(p, sd, &sc, &sc.wb, wcode, &est, msg, msgsz)) != Q_OK)
 			goto out;
-		}
-		if (sc.bad_order != SIZE_MAX || sc.bad_ballot != SIZE_MAX)
-			continue;
-		int sub = 0;
-		if ((e = window_add(p, sd, &sc, &b, code, &sub, msg, msgsz)) != Q_OK)
+		if (sc.bad_entry != SIZE_MAX)
+			continue; /* the one before has a wrong code: this one is after it */
+		if ((e = take_ballot(p, sd, &sc, &b, code, &est, msg, msgsz)) != Q_OK)
 			goto out;
-		if (sub) {
-			if (p->progress) {
-				if (b.index + 1 > est)
-					p->bar.total = est = b.index + 1;
-				progress_update(&p->bar, b.index + 1);
-			}
-		}
 	}
+	if ((e = take_waiting(p, sd, &sc, &est, msg, msgsz)) != Q_OK)
+		goto out;
 	pool_submit(p->pool); /* the station's last batch; retired below */
 	e = srec_stream_finish(rs, &j, sd->record_hash, &nb, why, sizeof why);
 	if (e != Q_OK) {
@@ -1587,6 +1658,7 @@ out:
 	if (e != Q_OK)
 		station_data_clear(sd);
 	alphasort_free(sc.logcodes);
+	free(sc.wenc);
 	srec_stream_free(rs);
 	json_decref(j);
 	return e;

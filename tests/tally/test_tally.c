@@ -910,3 +910,50 @@ Test(tally, code_prefix_gives_the_tracking_code)
 	}
 	ballot_style_free(st);
 }
+
+/* B-4: a record entry whose tracking code is not its ballot's is refused,
+ * naming it, wherever it falls among the codes the tally makes two at a
+ * time (the first or second of a pair, the last ballot alone); of two,
+ * the first is named. */
+static void bad_code_case(unsigned bits, size_t want_index)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "", want[200];
+	fx_station_bad_codes = bits;
+	fx_forged_station_marks(el, "s1", six, 5, 5);
+	fx_station_bad_codes = 0;
+	fx_forged_station_marks(el, "s2", six + 2 * FX_NOPT, 1, 1);
+	qerr e = run_tally(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_FORMAT, "%s: %s", qerr_str(e), msg);
+	snprintf(want, sizeof want,
+	         "stations/s1/station-record.json: ballots[%zu]: the tracking code is not the "
+	         "ballot's (B-4)",
+	         want_index);
+	cr_assert(strstr(msg, want) != NULL, "%s", msg);
+	rec_free(el);
+}
+
+Test(tally, wrong_tracking_code_first_of_a_pair_is_refused)
+{
+	bad_code_case(1u << 0, 0);
+}
+
+Test(tally, wrong_tracking_code_second_of_a_pair_is_refused)
+{
+	bad_code_case(1u << 1, 1);
+}
+
+Test(tally, wrong_tracking_code_of_the_last_ballot_is_refused)
+{
+	bad_code_case(1u << 4, 4);
+}
+
+Test(tally, two_wrong_tracking_codes_of_a_pair_the_first_is_named)
+{
+	bad_code_case(1u << 3 | 1u << 2, 2);
+}
+
+Test(tally, two_wrong_tracking_codes_in_two_pairs_the_first_is_named)
+{
+	bad_code_case(1u << 3 | 1u << 1, 1);
+}
