@@ -574,8 +574,8 @@ static void station_data_clear(station_data *sd)
 }
 
 /* The refs of the station log's codes in a station's code sorter: above
- * every ref of the record's own codes (2i and 2i + 1 for ballots[i]). */
-#define LOG_REF (UINT64_C(1) << 62)
+ * every ref of the record's own codes (i for ballots[i]). */
+#define LOG_REF TALLY_LOG_REF
 /* Memory of that sorter, and of the cross-station ones: an external sort
  * keeps mem bytes of 40-byte items, then 64 KiB per sorted run while it
  * merges (1M five-selection ballots: ~70 runs of alphas). */
@@ -621,7 +621,7 @@ typedef struct station_scan {
 	uint8_t ballot_code[BALLOT_CODE_LEN];
 	uint8_t prev[BALLOT_CODE_LEN];
 	int have_prev;
-	alphasort *logcodes; /* R-5 (7): the record's codes (twice) and the log's */
+	alphasort *logcodes; /* R-5 (7): the record's codes and the log's */
 	int waiting; /* wb: a ballot read, its code not yet made (tracking_codes) */
 	srec_ballot wb;
 	uint8_t *wenc; /* its bytes (wcap) */
@@ -671,38 +671,36 @@ static const uint8_t *entry_payload(const uint8_t *e, size_t len, const char *ta
 	return e + tl + 1;
 }
 
-/* R-5 (7): the record's codes against the log's, both in one sorter.
- * Keys come in ascending order; a record code's group opens with its own
- * twin (refs 2i, 2i + 1), then the log's entries of that code.  The first
- * record code with no log entry is the smallest, as a lookup of the
- * record's codes (sorted, P-7.1) in record order finds it. */
-typedef struct log_match {
-	int pending, matched, missing;
-	uint8_t pcode[BALLOT_CODE_LEN], mcode[BALLOT_CODE_LEN];
-} log_match;
-
-static void log_match_close(log_match *m)
+/* R-5 (7): the record's codes against the log's, both in one sorter,
+ * read back in order (alphasort_next): a record code (ref < LOG_REF) comes
+ * before the log's entries of the same code.  The first record code not
+ * followed by one is the smallest with no log entry, as a lookup of the
+ * record's codes (sorted, P-7.1) in record order finds it: *missing = 1
+ * and code is it (count.h). */
+qerr tally_codes_first_missing(struct alphasort *s, int *missing, uint8_t code[BALLOT_CODE_LEN])
 {
-	if (m->pending && !m->matched && !m->missing) {
-		m->missing = 1;
-		memcpy(m->mcode, m->pcode, BALLOT_CODE_LEN);
-	}
-	m->pending = 0;
-}
-
-static void log_match_cb(void *ctx, const alphasort_item *first, const alphasort_item *later)
-{
-	log_match *m = ctx;
-	if (first->ref >= LOG_REF)
-		return; /* a code the log has twice, not in the record */
-	if (later->ref < LOG_REF) {
-		log_match_close(m);
-		m->pending = 1;
-		m->matched = 0;
-		memcpy(m->pcode, first->key, ALPHASORT_KEY_LEN);
-		memcpy(m->pcode + ALPHASORT_KEY_LEN, first->tag, ALPHASORT_KEY_LEN);
-	} else {
-		m->matched = 1;
+	alphasort_item it, rec;
+	int have_rec = 0, end = 0;
+	qerr e;
+	*missing = 0;
+	for (;;) {
+		if ((e = alphasort_next(s, &it, &end)) != Q_OK)
+			return e;
+		if (have_rec && (end || memcmp(it.key, rec.key, ALPHASORT_KEY_LEN) != 0 ||
+		                 memcmp(it.tag, rec.tag, ALPHASORT_KEY_LEN) != 0)) {
+			*missing = 1;
+			memcpy(code, rec.key, ALPHASORT_KEY_LEN);
+			memcpy(code + ALPHASORT_KEY_LEN, rec.tag, ALPHASORT_KEY_LEN);
+			return Q_OK;
+		}
+		if (end)
+			return Q_OK;
+		if (it.ref < TALLY_LOG_REF) {
+			rec = it;
+			have_rec = 1;
+		} else {
+			have_rec = 0; /* its log entry (or a code the log alone has) */
+		}
 	}
 }
 
@@ -1006,11 +1004,11 @@ static qerr check_station_log(tally_pass *p, const char *sid, const tally_statio
 {
 	uint64_t size = t->size;
 	audit_log *lg = NULL;
-	log_match lm;
+	int missing = 0;
+	uint8_t mcode[BALLOT_CODE_LEN];
 	log_reader rd;
 	qerr e;
 
-	memset(&lm, 0, sizeof lm);
 	memset(&rd, 0, sizeof rd);
 	rd.p = p;
 	rd.sid = sid;
@@ -1076,12 +1074,11 @@ static qerr check_station_log(tally_pass *p, const char *sid, const tally_statio
 	}
 	/* as many log entries as distinct record codes (P-7.1): the same
 	 * codes if each record code has one */
-	if ((e = alphasort_dups(logcodes, log_match_cb, &lm, NULL)) != Q_OK)
+	if ((e = tally_codes_first_missing(logcodes, &missing, mcode)) != Q_OK)
 		goto out;
-	log_match_close(&lm);
-	if (lm.missing) {
+	if (missing) {
 		char hx[2 * BALLOT_CODE_LEN + 1];
-		hex_encode(hx, lm.mcode, BALLOT_CODE_LEN);
+		hex_encode(hx, mcode, BALLOT_CODE_LEN);
 		e = rec_fail(Q_ERR_CONSISTENCY, msg, msgsz,
 		             _("station %s: ballot %s of the record is not in the station log"),
 		             sid, hx);
@@ -1308,10 +1305,7 @@ static qerr take_ballot(tally_pass *p, station_data *sd, station_scan *sc, const
 		return Q_OK;
 	}
 	/* R-5 (7): looked up in the log below */
-	if ((e = alphasort_add(sc->logcodes, code, code + ALPHASORT_KEY_LEN,
-	                       2 * (uint64_t)b->index)) != Q_OK ||
-	    (e = alphasort_add(sc->logcodes, code, code + ALPHASORT_KEY_LEN,
-	                       2 * (uint64_t)b->index + 1)) != Q_OK)
+	if ((e = alphasort_add(sc->logcodes, code, code + ALPHASORT_KEY_LEN, b->index)) != Q_OK)
 		return sort_fail(e, msg, msgsz);
 	if (sc->bad_order != SIZE_MAX || sc->bad_ballot != SIZE_MAX)
 		return Q_OK;

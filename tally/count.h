@@ -105,6 +105,16 @@ size_t tally_code_prefix(uint8_t pre[128], const ballot_style *st, size_t enclen
  * for encodings of 0, 1, 3 and 300 bytes under st, else 0. */
 int tally_code_prefix_agrees(const ballot_style *st);
 
+/* R-5 (7): s holds a station record's tracking codes (ref < TALLY_LOG_REF,
+ * each once: the record's are distinct, P-7.1) and its log's ballot-cast
+ * codes (ref >= TALLY_LOG_REF), the 32-byte code as key then tag
+ * (alphasort_new(mem, 1)).  Reads s back in order (alphasort_next):
+ * *missing = 1 and code = the smallest record code the log does not have,
+ * else *missing = 0.  Errors: alphasort_next's. */
+#define TALLY_LOG_REF (UINT64_C(1) << 62)
+struct alphasort; /* election/alphaset.h (not named alone: dirent.h has an alphasort()) */
+Q_MUST_CHECK qerr tally_codes_first_missing(struct alphasort *s, int *missing, uint8_t code[32]);
+
 /* Options of tally_run. */
 typedef struct tally_opts {
 	unsigned nthreads; /* 0 = all online CPUs */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "audit/log.h"
+#include "election/alphaset.h"
 #include "crypto/sha256.h"
 #include "crypto/util.h"
 #include "fixture.h"
@@ -956,4 +957,62 @@ Test(tally, two_wrong_tracking_codes_of_a_pair_the_first_is_named)
 Test(tally, two_wrong_tracking_codes_in_two_pairs_the_first_is_named)
 {
 	bad_code_case(1u << 3 | 1u << 1, 1);
+}
+
+/* R-5 (7): the first record code the log lacks, from one sorter holding
+ * both (tally_codes_first_missing): codes A < B < C < D; none missing,
+ * the smallest, a middle one, the largest (the sorter's last item, and
+ * before a code only the log has), a log code between the record's. */
+static int missing_case(const char *rec, const char *log, char *which)
+{
+	alphasort *s = alphasort_new(4096, 1);
+	uint8_t code[32];
+	int missing = -1;
+	cr_assert_not_null(s);
+	for (uint64_t i = 0; rec[i] != '\0'; i++) {
+		memset(code, rec[i], sizeof code);
+		cr_assert_eq(alphasort_add(s, code, code + 16, 3 * i + 1), Q_OK);
+	}
+	for (uint64_t i = 0; log[i] != '\0'; i++) {
+		memset(code, log[i], sizeof code);
+		cr_assert_eq(alphasort_add(s, code, code + 16, TALLY_LOG_REF + 5 - i), Q_OK);
+	}
+	memset(code, 0, sizeof code);
+	cr_assert_eq(tally_codes_first_missing(s, &missing, code), Q_OK);
+	*which = missing ? (char)code[0] : '-';
+	cr_assert(!missing || code[31] == code[0]);
+	alphasort_free(s);
+	return missing;
+}
+
+Test(tally, first_record_code_missing_from_the_log)
+{
+	char w;
+	cr_assert_eq(missing_case("ABC", "CAB", &w), 0);
+	cr_assert_eq(missing_case("ABC", "BCD", &w), 1);
+	cr_assert_eq(w, 'A');
+	cr_assert_eq(missing_case("ABCD", "DAC", &w), 1);
+	cr_assert_eq(w, 'B');
+	cr_assert_eq(missing_case("ABC", "ABB", &w), 1);
+	cr_assert_eq(w, 'C');
+	cr_assert_eq(missing_case("ABC", "ABD", &w), 1);
+	cr_assert_eq(w, 'C');
+	cr_assert_eq(missing_case("AC", "ABC", &w), 0);
+	cr_assert_eq(missing_case("BD", "ABCD", &w), 0);
+	cr_assert_eq(missing_case("BD", "ACD", &w), 1);
+	cr_assert_eq(w, 'B');
+	{
+		/* codes that differ in their second half only */
+		alphasort *s = alphasort_new(4096, 1);
+		uint8_t r[32], l[32], got[32];
+		int missing = 0;
+		memset(r, 'A', sizeof r);
+		memcpy(l, r, sizeof l);
+		l[31] = 'B';
+		cr_assert_eq(alphasort_add(s, r, r + 16, 0), Q_OK);
+		cr_assert_eq(alphasort_add(s, l, l + 16, TALLY_LOG_REF), Q_OK);
+		cr_assert_eq(tally_codes_first_missing(s, &missing, got), Q_OK);
+		cr_assert(missing && memcmp(got, r, 32) == 0);
+		alphasort_free(s);
+	}
 }
