@@ -61,7 +61,17 @@
  * Session 7: 256 against 128, 261-277 against 279-307 us per ballot.
  * (Those floors verified batches of 128; against a floor at 1,024 per
  * batch, as bench_tally and bench_verify now measure it, the tally is
- * 1.18-1.25x: bench/bench_tally.c.) */
+ * 1.18-1.25x: bench/bench_tally.c.)
+ * Session 9, same record: the workers cost the floor measured with 2
+ * threads at once (1.02-1.08x the 1-thread floor: both batches' ~20 MB
+ * decoded in one 32 MB L3) plus the aggregate (add_batch, ~2.7 us a
+ * ballot); 512 per batch is no cheaper at 2 threads (94.2 against
+ * 94.8 us, 91.7 against 94.1).  The reader thread, ~10-11 us a ballot
+ * (was 13.6-14.5): SHA-256 of the record text (~2.2), the log's leaf and
+ * tracking-code pair (~2.5), the record's codes (~1.5), the B-9
+ * fingerprints (~0.9), base64 (~1.1), the reads (~1), JSON and the sorts.
+ * At 1,000,000 ballots the same per ballot when the record is in the page
+ * cache; read cold, the kernel's copies add ~8-11 us (sys time). */
 #define TALLY_BATCH_BALLOTS 1024
 /* The ballots all workers hold decoded at once: with more than 4 threads
  * each batch is TALLY_DECODED_BALLOTS / threads ballots (at least 256), so
