@@ -1476,6 +1476,8 @@ qerr ve_verify(const char *dir, const ve_opts *o, ve_report *r)
 	return ve_verify_seed(dir, o, NULL, r);
 }
 
+void (*ve_between_reads)(const char *dir, int next_check);
+
 qerr ve_verify_seed(const char *dir, const ve_opts *o, const uint8_t seed[VE_SEED_LEN],
                     ve_report *r)
 {
@@ -1515,6 +1517,8 @@ qerr ve_verify_split(const char *dir, const ve_opts *o, const uint8_t seed[VE_SE
 	ve_check_parameters(&c);
 	ve_check_trustees(&c);
 	ve_check_logs(&c);
+	if (ve_between_reads != NULL)
+		ve_between_reads(dir, VE_BALLOTS);
 	ve_check_ballots(&c);
 	ve_check_alphas(&c);
 	ve_check_reconcile(&c);
@@ -1535,6 +1539,8 @@ qerr ve_verify_split(const char *dir, const ve_opts *o, const uint8_t seed[VE_SE
 		ve_check_challenged(&c);
 		ve_check_writeins(&c); /* before 9: the write-in candidates it decides */
 		ve_check_decision(&c);
+		if (ve_between_reads != NULL)
+			ve_between_reads(dir, VE_CROSSCHECK);
 		ve_check_crosscheck(&c);
 	}
 	r->stations = c.nst;

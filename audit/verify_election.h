@@ -131,6 +131,13 @@ typedef struct ve_opts {
  * and check 10 reads its ballots from the records again (V-14). */
 extern uint64_t ve_sample_keep_max;
 
+/* Tests: if set, called with the record's directory after check 3 has
+ * read every station record (hashed for its signature) and before check 4
+ * reads their ballots again, and again before check 10: a test changes a
+ * record there to see the second reading refuse it ("changed while it was
+ * read", V-14).  NULL (the default) in the programs. */
+extern void (*ve_between_reads)(const char *dir, int next_check);
+
 /* V-16: the format of a station's partial result. */
 #define VE_PARTIAL_FORMAT "quorum-verify-partial/1"
 

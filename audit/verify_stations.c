@@ -152,7 +152,143 @@ static void entry_unknown(ve_ctx *c, const char *rel, uint64_t i, const uint8_t 
 		        (unsigned long long)i, (int)tl, (const char *)e);
 }
 
-/* A-3.5 plus R-5 (7): the station's log. */
+/* A station log's walk (check 3): what its entries say, in index order. */
+typedef struct log_walk {
+	ve_ctx *c;
+	ve_station *s;
+	const char *rel;
+	uint64_t nclosed, closed_at, nopened;
+	uint64_t ncast_before; /* ballot-cast entries before the one walked */
+	uint64_t nother; /* challenged and checkins entries walked */
+	/* log_verify_visit's pass: the ballot-cast entries are taken as the
+	 * entries are verified; the indices of the others (their reports and
+	 * effects wait for the whole log's verdict, A-3.5) are listed, up to
+	 * VE_LOG_LATER; past that the walk after reads every entry again */
+	uint64_t size;
+	uint64_t *later;
+	size_t nlater;
+	int overflow;
+} log_walk;
+
+/* Entries other than ballot-cast listed by index for after the log
+ * verified (8 bytes each: a station's log holds a few, P-6; past this the
+ * entries are all read again, never kept). */
+#define VE_LOG_LATER 4096
+
+/* A ballot-cast entry's payload p: its tracking code to the external sort
+ * (V-14: not kept here), counted. */
+static void log_cast(ve_ctx *c, ve_station *s, const uint8_t *p, size_t pl)
+{
+	uint8_t code[BALLOT_CODE_LEN], k[ALPHASORT_KEY_LEN], t[ALPHASORT_KEY_LEN];
+	uint64_t ref;
+	ballot_tracking_code(code, c->style, p, pl);
+	lc_item(k, t, &ref, (size_t)(s - c->st), code);
+	if (c->logcodes_ok && alphasort_add(c->logcodes, k, t, ref) != Q_OK)
+		c->logcodes_ok = 0;
+	s->ncast_codes++;
+}
+
+/* log_verify_visit's reader: entry i, its leaf verified. */
+static qerr log_visit(void *ctx, uint64_t i, const uint8_t *e, size_t len)
+{
+	log_walk *w = ctx;
+	size_t pl;
+	const uint8_t *p;
+	if (i >= w->size)
+		return Q_OK; /* after log.size: V-5.3 fails the log */
+	if ((p = payload(e, len, VE_ENTRY_CAST, &pl)) != NULL)
+		log_cast(w->c, w->s, p, pl);
+	else if (w->nlater < VE_LOG_LATER)
+		w->later[w->nlater++] = i;
+	else
+		w->overflow = 1;
+	return Q_OK;
+}
+
+/* Entry i of the log (buf, len bytes), not a ballot-cast entry (those were
+ * taken by log_visit): what it says.  -1 if memory ran out. */
+static int walk_other(log_walk *w, uint64_t i, const uint8_t *buf, size_t len)
+{
+	ve_ctx *c = w->c;
+	ve_station *s = w->s;
+	const char *rel = w->rel;
+	size_t pl;
+	const uint8_t *p;
+	if ((p = payload(buf, len, VE_ENTRY_CHALLENGED, &pl)) != NULL && pl >= 4) {
+		size_t bl =
+		    ((size_t)p[0] << 24) | ((size_t)p[1] << 16) | ((size_t)p[2] << 8) | p[3];
+		if (bl <= pl - 4) {
+			if (s->nch_codes == s->ch_cap) {
+				size_t ncap = s->ch_cap ? 2 * s->ch_cap : 16;
+				void *n = realloc(s->ch_codes, ncap * BALLOT_CODE_LEN);
+				if (n == NULL)
+					return -1;
+				s->ch_codes = n;
+				s->ch_cap = ncap;
+			}
+			ballot_tracking_code(s->ch_codes[s->nch_codes++], c->style, p + 4, bl);
+		}
+	} else if ((p = payload(buf, len, VE_ENTRY_CHECKINS, &pl)) != NULL) {
+		uint64_t v;
+		if (text_count(p, pl, "issued", &v))
+			s->last_checkins = v;
+	} else if ((p = payload(buf, len, VE_ENTRY_CLOSED, &pl)) != NULL) {
+		char want[128];
+		w->nclosed++;
+		w->closed_at = i;
+		s->have_closed = text_count(p, pl, "issued", &s->log_issued) &&
+		                 text_count(p, pl, "cast", &s->log_cast) &&
+		                 text_count(p, pl, "challenged", &s->log_challenged);
+		/* P-6: the one form, with counts (V-7) */
+		int wl =
+		    snprintf(want, sizeof want, "issued %llu\ncast %llu\nchallenged %llu\n",
+		             (unsigned long long)s->log_issued, (unsigned long long)s->log_cast,
+		             (unsigned long long)s->log_challenged);
+		if (!s->have_closed || (size_t)wl != pl || memcmp(p, want, pl) != 0)
+			ve_fail(c, VE_LOGS,
+			        "%s: entry %llu: poll-closed is not \"issued <n>\\ncast "
+			        "<n>\\nchallenged <n>\\n\" (P-6)",
+			        rel, (unsigned long long)i);
+	} else if ((p = payload(buf, len, VE_ENTRY_ROLL, &pl)) != NULL) {
+		ve_station_roll_entry(c, s, i, p, pl);
+	} else if ((p = payload(buf, len, VE_ENTRY_OPENED, &pl)) != NULL) {
+		w->nopened++;
+		poll_opened(c, s, rel, i, p, pl, w->nopened == 1, w->ncast_before + w->nother == 0);
+	} else if ((p = payload(buf, len, NAMED_ENTRY_TAG, &pl)) != NULL) {
+		ve_named_entry(c, s, i, p, pl); /* V-7.1 */
+	} else if (payload(buf, len, VE_ENTRY_REISSUED, &pl) == NULL) {
+		entry_unknown(c, rel, i, buf, len);
+	}
+	if (payload(buf, len, VE_ENTRY_CHALLENGED, &pl) != NULL ||
+	    payload(buf, len, VE_ENTRY_CHECKINS, &pl) != NULL)
+		w->nother++;
+	return 0;
+}
+
+/* Read entry i of lg into buf and walk it (walk_other); a ballot-cast entry
+ * (log_visit took it) is only counted.  -1 (reported) if it cannot be read
+ * or memory ran out. */
+static int walk_entry(log_walk *w, audit_log *lg, uint8_t *buf, uint64_t i)
+{
+	size_t len, pl;
+	if (log_read_entry(lg, i, buf, &len) != Q_OK) {
+		ve_fail(w->c, VE_LOGS, "%s: entry %llu cannot be read", w->rel,
+		        (unsigned long long)i);
+		return -1;
+	}
+	if (payload(buf, len, VE_ENTRY_CAST, &pl) != NULL) {
+		w->ncast_before++;
+		return 0;
+	}
+	if (walk_other(w, i, buf, len) != 0) {
+		ve_fail(w->c, VE_LOGS, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* A-3.5 plus R-5 (7): the station's log, read once (log_verify_visit)
+ * unless it holds more than VE_LOG_LATER entries other than ballot-cast. */
 static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t root[32])
 {
 	char rel[VE_PATH_MAX], path[VE_PATH_MAX], lmsg[LOG_MSG_MAX];
@@ -160,7 +296,13 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 	uint8_t *buf = NULL;
 	merkle_hash r;
 	size_t nc = 0;
-	uint64_t nclosed = 0, closed_at = 0, close_index = 0, nopened = 0, nballots = 0;
+	uint64_t close_index = 0;
+	log_walk w;
+	memset(&w, 0, sizeof w);
+	w.c = c;
+	w.s = s;
+	w.rel = rel;
+	w.size = size;
 	snprintf(rel, sizeof rel, "stations/%s/log", s->id);
 	if (ve_path(c, path, sizeof path, rel) != Q_OK ||
 	    log_open(path, LOG_RDONLY, &lg, lmsg, sizeof lmsg) != Q_OK) {
@@ -174,7 +316,15 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 		snprintf(s->log_why, sizeof s->log_why, "its log's key is not the record's");
 		goto out;
 	}
-	if (log_verify(lg, NULL, &nc) != Q_OK) {
+	if ((w.later = malloc(VE_LOG_LATER * sizeof *w.later)) == NULL ||
+	    (buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL) {
+		ve_fail(c, VE_LOGS, "out of memory");
+		goto out;
+	}
+	/* the ballot-cast entries' codes go to the sort as the entries are
+	 * verified: harmless if the log then fails (s->log_ok stays 0, and
+	 * check 4 looks nothing up in a log that is not ok) */
+	if (log_verify_visit(lg, size, log_visit, &w, NULL, &nc) != Q_OK) {
 		ve_fail(c, VE_LOGS, "%s: does not verify (A-3.5): %s", rel, log_error(lg));
 		snprintf(s->log_why, sizeof s->log_why, "its log does not verify");
 		goto out;
@@ -188,82 +338,22 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 		goto out;
 	}
 	ve_ok(c, VE_LOGS);
-	if ((buf = malloc(MERKLE_MAX_ENTRY + 1)) == NULL) {
-		ve_fail(c, VE_LOGS, "out of memory");
-		goto out;
-	}
 	s->log_entries = size;
-	for (uint64_t i = 0; i < size; i++) {
-		size_t len, pl;
-		const uint8_t *p;
-		if (log_read_entry(lg, i, buf, &len) != Q_OK) {
-			ve_fail(c, VE_LOGS, "%s: entry %llu cannot be read", rel,
-			        (unsigned long long)i);
-			goto out;
+	/* the other entries, in index order, now that the log verified */
+	if (!w.overflow) {
+		/* the k-th listed entry has k listed ones before it, the rest of
+		 * those before it being ballot-cast */
+		for (size_t k = 0; k < w.nlater; k++) {
+			w.ncast_before = w.later[k] - k;
+			if (walk_entry(&w, lg, buf, w.later[k]) != 0)
+				goto out;
 		}
-		if ((p = payload(buf, len, VE_ENTRY_CAST, &pl)) != NULL) {
-			/* V-14: to the external sort, not kept here */
-			uint8_t code[BALLOT_CODE_LEN], k[ALPHASORT_KEY_LEN], t[ALPHASORT_KEY_LEN];
-			uint64_t ref;
-			ballot_tracking_code(code, c->style, p, pl);
-			lc_item(k, t, &ref, (size_t)(s - c->st), code);
-			if (c->logcodes_ok && alphasort_add(c->logcodes, k, t, ref) != Q_OK)
-				c->logcodes_ok = 0;
-			s->ncast_codes++;
-		} else if ((p = payload(buf, len, VE_ENTRY_CHALLENGED, &pl)) != NULL && pl >= 4) {
-			size_t bl = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) |
-			            ((size_t)p[2] << 8) | p[3];
-			if (bl <= pl - 4) {
-				if (s->nch_codes == s->ch_cap) {
-					size_t ncap = s->ch_cap ? 2 * s->ch_cap : 16;
-					void *n = realloc(s->ch_codes, ncap * BALLOT_CODE_LEN);
-					if (n == NULL) {
-						ve_fail(c, VE_LOGS, "out of memory");
-						goto out;
-					}
-					s->ch_codes = n;
-					s->ch_cap = ncap;
-				}
-				ballot_tracking_code(s->ch_codes[s->nch_codes++], c->style, p + 4,
-				                     bl);
-			}
-		} else if ((p = payload(buf, len, VE_ENTRY_CHECKINS, &pl)) != NULL) {
-			uint64_t v;
-			if (text_count(p, pl, "issued", &v))
-				s->last_checkins = v;
-		} else if ((p = payload(buf, len, VE_ENTRY_CLOSED, &pl)) != NULL) {
-			char want[128];
-			nclosed++;
-			closed_at = i;
-			s->have_closed = text_count(p, pl, "issued", &s->log_issued) &&
-			                 text_count(p, pl, "cast", &s->log_cast) &&
-			                 text_count(p, pl, "challenged", &s->log_challenged);
-			/* P-6: the one form, with counts (V-7) */
-			int wl = snprintf(
-			    want, sizeof want, "issued %llu\ncast %llu\nchallenged %llu\n",
-			    (unsigned long long)s->log_issued, (unsigned long long)s->log_cast,
-			    (unsigned long long)s->log_challenged);
-			if (!s->have_closed || (size_t)wl != pl || memcmp(p, want, pl) != 0)
-				ve_fail(c, VE_LOGS,
-				        "%s: entry %llu: poll-closed is not \"issued <n>\\ncast "
-				        "<n>\\nchallenged <n>\\n\" (P-6)",
-				        rel, (unsigned long long)i);
-		} else if ((p = payload(buf, len, VE_ENTRY_ROLL, &pl)) != NULL) {
-			ve_station_roll_entry(c, s, i, p, pl);
-		} else if ((p = payload(buf, len, VE_ENTRY_OPENED, &pl)) != NULL) {
-			nopened++;
-			poll_opened(c, s, rel, i, p, pl, nopened == 1, nballots == 0);
-		} else if ((p = payload(buf, len, NAMED_ENTRY_TAG, &pl)) != NULL) {
-			ve_named_entry(c, s, i, p, pl); /* V-7.1 */
-		} else if (payload(buf, len, VE_ENTRY_REISSUED, &pl) == NULL) {
-			entry_unknown(c, rel, i, buf, len);
-		}
-		if (payload(buf, len, VE_ENTRY_CAST, &pl) != NULL ||
-		    payload(buf, len, VE_ENTRY_CHALLENGED, &pl) != NULL ||
-		    payload(buf, len, VE_ENTRY_CHECKINS, &pl) != NULL)
-			nballots++;
+	} else {
+		for (uint64_t i = 0; i < size; i++)
+			if (walk_entry(&w, lg, buf, i) != 0)
+				goto out;
 	}
-	if (nopened == 0)
+	if (w.nopened == 0)
 		ve_fail(c, VE_LOGS, "%s: no poll-opened entry (P-6, V-5.5)", rel);
 	/* V-5.3: nothing follows the record: the log holds log.size entries */
 	if (log_size(lg) != size)
@@ -275,12 +365,12 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 	/* P-7.1: log.close_index names the log's one poll-closed entry. */
 	if (ve_json_u64(json_object_get(s->rec, "log"), "close_index", UINT64_MAX >> 1,
 	                &close_index) != Q_OK ||
-	    nclosed != 1 || closed_at != close_index)
+	    w.nclosed != 1 || w.closed_at != close_index)
 		ve_fail(c, VE_LOGS,
 		        "%s: log.close_index %llu is not the index of the log's one poll-closed "
 		        "entry (%llu poll-closed entries, the last at %llu; P-7.1)",
-		        rel, (unsigned long long)close_index, (unsigned long long)nclosed,
-		        (unsigned long long)closed_at);
+		        rel, (unsigned long long)close_index, (unsigned long long)w.nclosed,
+		        (unsigned long long)w.closed_at);
 	else if (size == 0 || close_index != size - 1)
 		ve_fail(c, VE_LOGS,
 		        "%s: entries follow poll-closed (log.close_index %llu, log.size %llu): "
@@ -292,6 +382,7 @@ static void station_log(ve_ctx *c, ve_station *s, uint64_t size, const uint8_t r
 out:
 	if (!s->log_ok && s->log_why[0] == 0)
 		snprintf(s->log_why, sizeof s->log_why, "its log could not be read");
+	free(w.later);
 	free(buf);
 	log_close(lg);
 }
@@ -755,9 +846,15 @@ void ve_check_logs(ve_ctx *c)
 #define VE_WINDOW_BATCHES 2
 
 /* What one worker thread adds up across windows: the sums of the decoded
- * ballots' ciphertexts, with OpenSSL (check 6) and libgcrypt (check 10). */
+ * ballots' ciphertexts, with msm.c's field arithmetic, a batch at a time
+ * (check 6, V-8), and point by point with libgcrypt (check 10). */
 typedef struct ve_acc {
-	elgamal_ct **sum; /* T */
+	uint8_t (*sum)[POINT_LEN]; /* 2T: [2t] alpha, [2t + 1] beta of option t */
+	uint8_t *sum_inf; /* 2T: 1 while that sum is infinity (nothing added yet) */
+	const uint8_t **pts; /* scratch: 2T (VE_BATCH + 1) point encodings */
+	size_t *end; /* scratch: 2T group ends */
+	uint8_t (*out)[POINT_LEN]; /* scratch: 2T sums */
+	uint8_t *out_inf; /* scratch: 2T */
 	xcheck_point **xs; /* 2T, NULL: nothing added yet */
 	int oom, xbad;
 } ve_acc;
@@ -798,37 +895,41 @@ static void verify_alone(ve_ctx *c, ve_ballot *b)
 	}
 }
 
-/* Check 6's sum (R-6 (3)) from the decoding check 4 made of the ballot,
- * instead of decoding its bytes a second time with OpenSSL.  -1 (nothing
- * added) if its selections are not the style's T options; acc_add then
- * decodes the bytes. */
-static int acc_add_decoded(const ballot_job *j, ve_acc *acc, const ballot *bb)
+/* Check 6's sums (R-6 (3), V-8, V-14): the n ballots' ciphertexts (encs[k], each
+ * of the style's B-2 length, decoded by ballot_decode) added to acc's
+ * running sums, one point_sums_enc for the batch: group 2t + half is the
+ * running sum of option t's alpha (half 0) or beta (half 1), unless it is
+ * still infinity, then that point of each ballot.  point_sums_enc decodes
+ * every point as strictly as point_decode (ballot_decode already did:
+ * failing here marks the sums unusable, as elgamal_ct_decode did); a sum
+ * at infinity is kept as sum_inf. */
+static void acc_sum_batch(const ballot_job *j, ve_acc *acc, const uint8_t *const *encs, size_t n)
 {
-	size_t t = 0;
-	for (size_t k = 0; k < bb->ncontests; k++)
-		t += bb->contests[k].nsel;
-	if (t != j->T)
-		return -1;
-	t = 0;
-	for (size_t k = 0; k < bb->ncontests; k++)
-		for (size_t s = 0; s < bb->contests[k].nsel; s++, t++)
-			if (elgamal_add(acc->sum[t], acc->sum[t], bb->contests[k].sel[s].ct) !=
-			    Q_OK)
-				acc->oom = 1;
-	return 0;
+	size_t m = 0, G = 2 * j->T;
+	if (n == 0 || acc->oom)
+		return;
+	for (size_t g = 0; g < G; g++) {
+		const size_t at = j->off[g / 2] + (g % 2) * POINT_LEN;
+		if (!acc->sum_inf[g])
+			acc->pts[m++] = acc->sum[g];
+		for (size_t k = 0; k < n; k++)
+			acc->pts[m++] = encs[k] + at;
+		acc->end[g] = m;
+	}
+	if (point_sums_enc(acc->out, acc->out_inf, acc->pts, acc->end, G) != Q_OK) {
+		acc->oom = 1; /* a decoded ballot's ciphertexts decode: memory ran out */
+		return;
+	}
+	memcpy(acc->sum, acc->out, G * POINT_LEN);
+	memcpy(acc->sum_inf, acc->out_inf, G);
 }
 
-/* Add b's ciphertexts to acc (R-6 (3)): every option's (alpha, beta);
- * with summed, check 6's sum was made by acc_add_decoded and only
- * libgcrypt's is made here. */
-static void acc_add(ballot_job *j, ve_acc *acc, const ve_ballot *b, elgamal_ct *one, int summed)
+/* Add b's ciphertexts to libgcrypt's sums (check 10): every option's
+ * (alpha, beta), decoded and added in place (no point made per add). */
+static void acc_add(ballot_job *j, ve_acc *acc, const ve_ballot *b)
 {
-	for (size_t t = 0; t < j->T && !acc->oom; t++) {
+	for (size_t t = 0; t < j->T && !acc->xbad; t++) {
 		const uint8_t *ct = b->enc + j->off[t];
-		if (!summed && (elgamal_ct_decode(one, ct, ELGAMAL_CT_LEN) != Q_OK ||
-		                elgamal_add(acc->sum[t], acc->sum[t], one) != Q_OK))
-			acc->oom = 1; /* a decoded ballot's ciphertexts decode */
-		/* libgcrypt decodes and adds in place (no point made per add) */
 		for (size_t half = 0; half < 2 && !acc->xbad; half++)
 			if (xcheck_point_add_enc(&acc->xs[2 * t + half],
 			                         ct + half * XCHECK_POINT_LEN,
@@ -845,9 +946,8 @@ static void verify_chunk(ballot_job *j, ve_acc *acc, size_t start, size_t end)
 	const uint8_t *encs[VE_BATCH] = {NULL};
 	size_t lens[VE_BATCH] = {0}, idx[VE_BATCH], nb = 0, bad = SIZE_MAX;
 	qerr res[VE_BATCH];
-	elgamal_ct *one = elgamal_ct_new();
-	if (one == NULL)
-		acc->oom = 1;
+	const uint8_t *sums[VE_BATCH];
+	size_t nsum = 0;
 	for (size_t i = start; i < end; i++) {
 		ve_ballot *b = &j->w[i];
 		if (b->enc == NULL)
@@ -886,15 +986,15 @@ static void verify_chunk(ballot_job *j, ve_acc *acc, size_t start, size_t end)
 			ballot_tracking_code(code, c->style, b->enc, b->len);
 			b->stage = memcmp(code, b->code, BALLOT_CODE_LEN) == 0 ? 4 : 3;
 		}
-		/* R-6 (3): the sum is of every ballot that decodes (check 6) */
-		int summed = b->len == j->slen && one != NULL && !acc->oom &&
-		             acc_add_decoded(j, acc, b->b) == 0;
 		ballot_free(b->b);
 		b->b = NULL;
-		if (b->len == j->slen && one != NULL)
-			acc_add(j, acc, b, one, summed);
+		/* R-6 (3): the sum is of every ballot that decodes (check 6) */
+		if (b->len == j->slen) {
+			sums[nsum++] = b->enc;
+			acc_add(j, acc, b);
+		}
 	}
-	elgamal_ct_free(one);
+	acc_sum_batch(j, acc, sums, nsum);
 }
 
 /* Take chunks of the window until none is left. */
@@ -1345,9 +1445,17 @@ static void acc_merge(ve_ctx *c, ve_acc *acc, size_t nthr, size_t T)
 			ok = 0;
 		if (acc[a].xbad || acc[a].xs == NULL)
 			xok = 0;
-		for (size_t t = 0; ok && t < T; t++)
-			if (elgamal_add(c->sum[t], c->sum[t], acc[a].sum[t]) != Q_OK)
-				ok = 0;
+		/* its sums (not infinity: points made by msm.c, decoded as any) */
+		for (size_t t = 0; ok && t < T; t++) {
+			elgamal_ct *one = elgamal_ct_new();
+			ok = one != NULL &&
+			     (acc[a].sum_inf[2 * t] ||
+			      point_decode(one->a, acc[a].sum[2 * t], POINT_LEN) == Q_OK) &&
+			     (acc[a].sum_inf[2 * t + 1] ||
+			      point_decode(one->b, acc[a].sum[2 * t + 1], POINT_LEN) == Q_OK) &&
+			     elgamal_add(c->sum[t], c->sum[t], one) == Q_OK;
+			elgamal_ct_free(one);
+		}
 		for (size_t x = 0; xok && x < 2 * T; x++) {
 			xcheck_point *q = NULL;
 			if (acc[a].xs[x] == NULL)
@@ -1372,11 +1480,14 @@ static void acc_merge(ve_ctx *c, ve_acc *acc, size_t nthr, size_t T)
 static void acc_free(ve_acc *acc, size_t nthr, size_t T)
 {
 	for (size_t a = 0; acc != NULL && a < nthr; a++) {
-		for (size_t t = 0; acc[a].sum != NULL && t < T; t++)
-			elgamal_ct_free(acc[a].sum[t]);
 		for (size_t x = 0; acc[a].xs != NULL && x < 2 * T; x++)
 			xcheck_point_free(acc[a].xs[x]);
 		free(acc[a].sum);
+		free(acc[a].sum_inf);
+		free(acc[a].pts);
+		free(acc[a].end);
+		free(acc[a].out);
+		free(acc[a].out_inf);
 		free(acc[a].xs);
 	}
 	free(acc);
@@ -1548,12 +1659,17 @@ void ve_check_ballots(ve_ctx *c)
 		goto oom;
 	ve_writein_init(c, job.off); /* check 11's tuples (R-12.1) */
 	for (size_t a = 0; a < nthr; a++) {
-		if ((job.acc[a].sum = calloc(T ? T : 1, sizeof *job.acc[a].sum)) == NULL ||
-		    (job.acc[a].xs = calloc(T ? 2 * T : 1, sizeof *job.acc[a].xs)) == NULL)
+		ve_acc *ac = &job.acc[a];
+		size_t G = T ? 2 * T : 1;
+		if ((ac->sum = calloc(G, sizeof *ac->sum)) == NULL ||
+		    (ac->sum_inf = malloc(G)) == NULL ||
+		    (ac->pts = calloc(G * (VE_BATCH + 1), sizeof *ac->pts)) == NULL ||
+		    (ac->end = calloc(G, sizeof *ac->end)) == NULL ||
+		    (ac->out = calloc(G, sizeof *ac->out)) == NULL ||
+		    (ac->out_inf = malloc(G)) == NULL ||
+		    (ac->xs = calloc(G, sizeof *ac->xs)) == NULL)
 			goto oom;
-		for (size_t t = 0; t < T; t++)
-			if ((job.acc[a].sum[t] = elgamal_ct_new()) == NULL)
-				goto oom;
+		memset(ac->sum_inf, 1, G); /* nothing added yet */
 	}
 	/* check 8's question, asked of every cast ballot as it passes */
 	if ((c->chal_cast = calloc(c->nchal ? c->nchal : 1, 1)) == NULL ||

@@ -35,7 +35,11 @@ double bench_floor(const char *recdir, size_t nf, unsigned nthr, unsigned batch)
  *     bytes, check 3).
  * Not counted: the record read a second time (check 4's streaming), the
  * log entries' codes, the sorts, JSON and base64, OpenSSL's sum (check 6).
- * bench_floor + this is the "floor 2" bench_verify prints. */
-double bench_floor_extra(const char *recdir, size_t nf);
+ * bench_floor + this is the "floor 2" bench_verify prints.  *group (if
+ * not NULL) gets the re-addition's part alone: bench_floor + *group is
+ * "floor G", the unavoidable group operations of verify-election (the
+ * batch verification and the spec's independent re-addition, V-12 (4)),
+ * without the hashes. */
+double bench_floor_extra(const char *recdir, size_t nf, double *group);
 
 #endif
