@@ -148,6 +148,7 @@ typedef struct run {
 
 struct alphasort {
 	alphasort_item *buf;
+	alphasort_item *tmp; /* the radix sort's scratch (cap items), made at the first sort */
 	size_t cap, len; /* items */
 	int full;
 	int fd; /* the temporary file, -1 until the first run */
@@ -179,6 +180,65 @@ static int cmp_part(const void *a, const void *b)
 static int cmp_full(const void *a, const void *b)
 {
 	return cmp_item_full(a, b, 1);
+}
+
+static void insertion_sort(alphasort_item *a, size_t n, int full)
+{
+	for (size_t i = 1; i < n; i++) {
+		alphasort_item x = a[i];
+		size_t j = i;
+		for (; j > 0 && cmp_item_full(&a[j - 1], &x, full) > 0; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+}
+
+/* Sort a[0..n) in the comparator's order (cmp_item_full), tmp n items of
+ * scratch: key byte d of each item distributes it into one of 256
+ * buckets (a counting pass, then a copy through tmp), each bucket sorted
+ * on the next key byte the same way.  The keys are SHA-256 outputs, so
+ * two such passes leave buckets of a few items, sorted by insertion with
+ * the comparator; buckets whose keys share four bytes (not what SHA-256
+ * gives) go to qsort.  Items equal under the comparator are equal byte
+ * for byte, so the result is the one qsort gives (the runs and their
+ * merge depend on nothing else). */
+static void radix_sort(alphasort_item *a, alphasort_item *tmp, size_t n, size_t d, int full)
+{
+	size_t cnt[256], pos[256];
+	if (n <= 32) {
+		insertion_sort(a, n, full);
+		return;
+	}
+	if (d >= 4) {
+		qsort(a, n, sizeof *a, full ? cmp_full : cmp_part);
+		return;
+	}
+	memset(cnt, 0, sizeof cnt);
+	for (size_t i = 0; i < n; i++)
+		cnt[a[i].key[d]]++;
+	for (size_t b = 0, o = 0; b < 256; b++) {
+		pos[b] = o;
+		o += cnt[b];
+	}
+	for (size_t i = 0; i < n; i++)
+		tmp[pos[a[i].key[d]]++] = a[i];
+	memcpy(a, tmp, n * sizeof *a);
+	for (size_t b = 0, o = 0; b < 256; o += cnt[b], b++)
+		if (cnt[b] > 1)
+			radix_sort(a + o, tmp, cnt[b], d + 1, full);
+}
+
+/* The buffer in the comparator's order (radix_sort, its scratch made
+ * once for every run; qsort if it cannot be had). */
+static void sort_buf(alphasort *s)
+{
+	if (s->len > 32 && s->tmp == NULL)
+		s->tmp = malloc(s->cap * sizeof *s->tmp);
+	if (s->len <= 32 || s->tmp == NULL) {
+		qsort(s->buf, s->len, sizeof *s->buf, s->full ? cmp_full : cmp_part);
+		return;
+	}
+	radix_sort(s->buf, s->tmp, s->len, 0, s->full);
 }
 
 static int same_key(const alphasort *s, const alphasort_item *a, const alphasort_item *b)
@@ -215,6 +275,7 @@ void alphasort_free(alphasort *s)
 	for (size_t i = 0; i < s->nruns; i++)
 		free(s->runs[i].buf);
 	free(s->runs);
+	free(s->tmp);
 	free(s->buf);
 	free(s);
 }
@@ -278,7 +339,7 @@ static qerr spill(alphasort *s)
 	if ((nr = realloc(s->runs, (s->nruns + 1) * sizeof *nr)) == NULL)
 		return Q_ERR_NOMEM;
 	s->runs = nr;
-	qsort(s->buf, s->len, sizeof *s->buf, s->full ? cmp_full : cmp_part);
+	sort_buf(s);
 	if ((e = write_all(s->fd, s->buf, s->len * sizeof *s->buf, s->written * sizeof *s->buf)) !=
 	    Q_OK)
 		return e;
@@ -361,7 +422,7 @@ qerr alphasort_dups(alphasort *s, alphasort_dup_fn fn, void *ctx, uint64_t *ndup
 	s->done = 1;
 	if (s->nruns == 0) {
 		/* everything fits in memory: one sort, one scan */
-		qsort(s->buf, s->len, sizeof *s->buf, s->full ? cmp_full : cmp_part);
+		sort_buf(s);
 		for (size_t i = 0; i < s->len; i++) {
 			if (have_first && same_key(s, &first, &s->buf[i])) {
 				nd++;
@@ -378,6 +439,8 @@ qerr alphasort_dups(alphasort *s, alphasort_dup_fn fn, void *ctx, uint64_t *ndup
 		return e;
 	free(s->buf); /* the runs' read buffers take its place */
 	s->buf = NULL;
+	free(s->tmp);
+	s->tmp = NULL;
 	for (size_t i = 0; i < s->nruns; i++)
 		if ((s->runs[i].buf = malloc(RUN_READ * sizeof(alphasort_item))) == NULL)
 			return Q_ERR_NOMEM;
@@ -450,13 +513,15 @@ qerr alphasort_next(alphasort *s, alphasort_item *out, int *end)
 			return Q_ERR_STATE;
 		s->done = 1;
 		if (s->nruns == 0) {
-			qsort(s->buf, s->len, sizeof *s->buf, s->full ? cmp_full : cmp_part);
+			sort_buf(s);
 			s->iter = 1;
 		} else {
 			if ((e = spill(s)) != Q_OK)
 				return e;
 			free(s->buf); /* the runs' read buffers take its place */
 			s->buf = NULL;
+			free(s->tmp);
+			s->tmp = NULL;
 			for (size_t i = 0; i < s->nruns; i++)
 				if ((s->runs[i].buf = malloc(RUN_READ * sizeof(alphasort_item))) ==
 				    NULL)

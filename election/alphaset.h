@@ -62,10 +62,11 @@ size_t alphaset_count(const alphaset *s);
  * verifier that reads a record of any size one ballot at a time
  * (docs/spec/verify.md V-14): fixed-size items (a 16-byte key, a 16-byte
  * tag, a 64-bit place) are gathered in a buffer of at most mem bytes;
- * a full buffer is sorted and written to an unnamed temporary file as a
- * sorted run; alphasort_dups merges the runs (reading 64 KiB of each at
- * a time) and reports every item whose key equals an earlier one's.
- * Disk: 40 bytes per item.  Memory: mem + 64 KiB per run.
+ * a full buffer is sorted (a radix sort on the key's first bytes) and
+ * written to an unnamed temporary file as a sorted run; alphasort_dups
+ * merges the runs (reading 64 KiB of each at a time) and reports every
+ * item whose key equals an earlier one's.  Disk: 40 bytes per item.
+ * Memory: mem + 64 KiB per run, and mem more while a run is sorted.
  *
  * For alphas the key is the B-9.1 fingerprint (alphasort_fingerprint)
  * and no fingerprint match is confirmed on the full 65 bytes (the

@@ -61,7 +61,17 @@
  * Session 7: 256 against 128, 261-277 against 279-307 us per ballot.
  * (Those floors verified batches of 128; against a floor at 1,024 per
  * batch, as bench_tally and bench_verify now measure it, the tally is
- * 1.18-1.25x: bench/bench_tally.c.) */
+ * 1.18-1.25x: bench/bench_tally.c.)
+ * Session 9, same record: the workers cost the floor measured with 2
+ * threads at once (1.02-1.08x the 1-thread floor: both batches' ~20 MB
+ * decoded in one 32 MB L3) plus the aggregate (add_batch, ~2.7 us a
+ * ballot); 512 per batch is no cheaper at 2 threads (94.2 against
+ * 94.8 us, 91.7 against 94.1).  The reader thread, ~10-11 us a ballot
+ * (was 13.6-14.5): SHA-256 of the record text (~2.2), the log's leaf and
+ * tracking-code pair (~2.5), the record's codes (~1.5), the B-9
+ * fingerprints (~0.9), base64 (~1.1), the reads (~1), JSON and the sorts.
+ * At 1,000,000 ballots the same per ballot when the record is in the page
+ * cache; read cold, the kernel's copies add ~8-11 us (sys time). */
 #define TALLY_BATCH_BALLOTS 1024
 /* The ballots all workers hold decoded at once: with more than 4 threads
  * each batch is TALLY_DECODED_BALLOTS / threads ballots (at least 256), so
@@ -92,6 +102,28 @@ Q_MUST_CHECK qerr tally_verify_aggregate(const ballot_style *st, const point *K,
                                          const point_table *Kt, const tally_item *items, size_t n,
                                          unsigned nthreads, tally_progress_fn prog, void *progctx,
                                          elgamal_ct ***agg, size_t *bad, char *why, size_t whylen);
+
+/* The first bytes of the C-2 transcript whose SHA-256 is the tracking
+ * code (B-4) of an enclen-byte encoding under st: the tag, the base hash
+ * and enclen, each field a 4-byte big-endian length then its bytes; the
+ * encoding follows.  Returns the prefix's length (at most 128 bytes), 0
+ * if enclen does not fit.  The tally hashes a log's ballot-cast entries
+ * so, beside their leaf hashes (log_verify_visit_twin), once
+ * tally_code_prefix_agrees says this gives ballot_tracking_code's codes. */
+size_t tally_code_prefix(uint8_t pre[128], const ballot_style *st, size_t enclen);
+/* 1 if SHA-256(tally_code_prefix || enc) is ballot_tracking_code's code
+ * for encodings of 0, 1, 3 and 300 bytes under st, else 0. */
+int tally_code_prefix_agrees(const ballot_style *st);
+
+/* R-5 (7): s holds a station record's tracking codes (ref < TALLY_LOG_REF,
+ * each once: the record's are distinct, P-7.1) and its log's ballot-cast
+ * codes (ref >= TALLY_LOG_REF), the 32-byte code as key then tag
+ * (alphasort_new(mem, 1)).  Reads s back in order (alphasort_next):
+ * *missing = 1 and code = the smallest record code the log does not have,
+ * else *missing = 0.  Errors: alphasort_next's. */
+#define TALLY_LOG_REF (UINT64_C(1) << 62)
+struct alphasort; /* election/alphaset.h (not named alone: dirent.h has an alphasort()) */
+Q_MUST_CHECK qerr tally_codes_first_missing(struct alphasort *s, int *missing, uint8_t code[32]);
 
 /* Options of tally_run. */
 typedef struct tally_opts {

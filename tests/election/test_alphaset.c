@@ -270,3 +270,69 @@ Test(alphasort, merge_of_runs_is_the_sort_in_memory)
 		alphasort_free(mem);
 	}
 }
+
+/* The order each run is sorted in (a radix sort on the comparator's bytes,
+ * qsort where keys share more than four bytes): key, then tag (full) or
+ * ref, then the other, refs as numbers.  20,000 items in memory, drawn to
+ * reach every path: random keys; keys that share six bytes (the qsort
+ * fallback); keys repeated with tags and refs that differ in one high or
+ * low byte; items repeated whole. */
+static int ref_cmp(const alphasort_item *a, const alphasort_item *b, int full)
+{
+	int r = memcmp(a->key, b->key, ALPHASORT_KEY_LEN);
+	if (r == 0 && full)
+		r = memcmp(a->tag, b->tag, ALPHASORT_KEY_LEN);
+	if (r == 0 && a->ref != b->ref)
+		r = a->ref < b->ref ? -1 : 1;
+	if (r == 0 && !full)
+		r = memcmp(a->tag, b->tag, ALPHASORT_KEY_LEN);
+	return r;
+}
+
+Test(alphasort, sort_is_the_comparators_order)
+{
+	for (int full = 0; full < 2; full++) {
+		alphasort *s = alphasort_new(0, full);
+		alphasort_item it, prev;
+		uint64_t x = 99, n = 0;
+		int end = 0;
+		cr_assert_not_null(s);
+		for (uint64_t i = 0; i < 20000; i++) {
+			uint8_t key[ALPHASORT_KEY_LEN], tag[ALPHASORT_KEY_LEN] = {0};
+			uint64_t ref;
+			x = x * 6364136223846793005u + 1442695040888963407u;
+			for (int b = 0; b < ALPHASORT_KEY_LEN; b++)
+				key[b] = (uint8_t)(x >> (8 * (b % 8)));
+			switch (i % 4) {
+			case 0: /* random */
+				ref = x >> 7;
+				break;
+			case 1: /* six bytes shared */
+				memset(key, 0xa5, 6);
+				ref = i;
+				break;
+			default: /* one key, tags and refs one byte apart */
+				memset(key, 0x11, ALPHASORT_KEY_LEN);
+				tag[(x >> 40) % 2 ? 0 : 15] = (uint8_t)(x >> 48);
+				ref =
+				    (x >> 52) % 2 ? (uint64_t)((x >> 56) & 3) << 56 : (x >> 56) & 3;
+				break;
+			}
+			cr_assert_eq(alphasort_add(s, key, tag, ref), Q_OK);
+		}
+		cr_assert_eq(alphasort_runs(s), 0);
+		for (;;) {
+			cr_assert_eq(alphasort_next(s, &it, &end), Q_OK);
+			if (end)
+				break;
+			if (n > 0)
+				cr_assert_leq(ref_cmp(&prev, &it, full), 0,
+				              "item %llu out of order (full %d)",
+				              (unsigned long long)n, full);
+			prev = it;
+			n++;
+		}
+		cr_assert_eq(n, 20000);
+		alphasort_free(s);
+	}
+}

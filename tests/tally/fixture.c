@@ -364,6 +364,7 @@ static void fx_named_split(const char *s, char *c, char *v, char *x)
 	cr_assert_eq(sscanf(s, "%64s %64s %15s", c, v, x), 3, "named vote \"%s\"", s);
 }
 int fx_station_unsorted = 0;
+unsigned fx_station_bad_codes = 0;
 const char *fx_station_key_out = NULL;
 uint64_t fx_station_registered = 0;
 
@@ -551,6 +552,17 @@ void fx_station_ex(const rec_election *el, const char *sid, uint8_t *const *enc,
 	 * playing a station that does not sort) */
 	sort_by_code(ballots, fx_station_unsorted & 1);
 	sort_by_code(chs, fx_station_unsorted & 2);
+	for (size_t i = 0; i < json_array_size(ballots) && i < 32; i++) {
+		/* B-4: those entries' tracking codes with their last hex digit changed */
+		json_t *b = json_array_get(ballots, i);
+		char tc[2 * BALLOT_CODE_LEN + 1];
+		if (!(fx_station_bad_codes >> i & 1u))
+			continue;
+		snprintf(tc, sizeof tc, "%s",
+		         json_string_value(json_object_get(b, "tracking_code")));
+		tc[2 * BALLOT_CODE_LEN - 1] = tc[2 * BALLOT_CODE_LEN - 1] == '0' ? '1' : '0';
+		cr_assert_eq(json_object_set_new(b, "tracking_code", json_string(tc)), 0);
+	}
 	json_t *rec = json_pack(
 	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I},"
 	    " s:o, s:o, s:{s:s, s:s, s:I, s:s, s:s, s:I}}",

@@ -109,6 +109,9 @@ extern const char *fx_station_opened;
 extern const char *fx_station_format;
 extern int fx_station_after_close;
 extern int fx_station_unsorted;
+/* Bit i set: the record's ballots[i] (after sorting, i < 32) gets a
+ * tracking code that is not its ballot's (B-4); 0 (the default): none. */
+extern unsigned fx_station_bad_codes;
 /* Named votes (E-2.1, P-6.6), each "contest voter vote" (NULL-terminated
  * list; reset after use): fx_station_daemon records them through the
  * operator's named-vote before closing; fx_station* writes them into the

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "audit/log.h"
+#include "election/alphaset.h"
+#include "crypto/sha256.h"
 #include "crypto/util.h"
 #include "fixture.h"
 #include "tally/count.h"
@@ -880,4 +882,137 @@ Test(tally, unknown_major_format_version_is_refused)
 	fx_station_format = "quorum-station-record/2.1";
 	cr_assert_eq(tally_forged_s1(el, msg, sizeof msg), Q_OK, "%s", msg);
 	rec_free(el);
+}
+
+/* The prefix the tally hashes a log's ballot-cast entries with, beside
+ * their leaf hashes (R-6.4): SHA-256(prefix || encoding) is the encoding's
+ * tracking code (B-4) for every length, and the self-check that turns it
+ * on agrees. */
+Test(tally, code_prefix_gives_the_tracking_code)
+{
+	uint8_t bh[BALLOT_HASH_LEN], enc[3300], pre[128], a[32], b[BALLOT_CODE_LEN];
+	for (size_t i = 0; i < sizeof bh; i++)
+		bh[i] = (uint8_t)(i * 7 + 1);
+	for (size_t i = 0; i < sizeof enc; i++)
+		enc[i] = (uint8_t)(i * 13 + (i >> 8));
+	ballot_style *st = ballot_style_new(1, bh);
+	cr_assert_not_null(st);
+	cr_assert(tally_code_prefix_agrees(st));
+	for (size_t len = 0; len <= sizeof enc; len += len < 200 ? 1 : 3100) {
+		size_t pl = tally_code_prefix(pre, st, len);
+		uint8_t *m = malloc(pl + len + 1);
+		cr_assert(pl > 0 && pl <= sizeof pre && m != NULL);
+		memcpy(m, pre, pl);
+		memcpy(m + pl, enc, len);
+		sha256(a, m, pl + len);
+		ballot_tracking_code(b, st, enc, len);
+		cr_assert(memcmp(a, b, 32) == 0, "encoding of %zu bytes", len);
+		free(m);
+	}
+	ballot_style_free(st);
+}
+
+/* B-4: a record entry whose tracking code is not its ballot's is refused,
+ * naming it, wherever it falls among the codes the tally makes two at a
+ * time (the first or second of a pair, the last ballot alone); of two,
+ * the first is named. */
+static void bad_code_case(unsigned bits, size_t want_index)
+{
+	rec_election *el = ready_1of1();
+	char msg[768] = "", want[200];
+	fx_station_bad_codes = bits;
+	fx_forged_station_marks(el, "s1", six, 5, 5);
+	fx_station_bad_codes = 0;
+	fx_forged_station_marks(el, "s2", six + 2 * FX_NOPT, 1, 1);
+	qerr e = run_tally(el, msg, sizeof msg);
+	cr_assert_eq(e, Q_ERR_FORMAT, "%s: %s", qerr_str(e), msg);
+	snprintf(want, sizeof want,
+	         "stations/s1/station-record.json: ballots[%zu]: the tracking code is not the "
+	         "ballot's (B-4)",
+	         want_index);
+	cr_assert(strstr(msg, want) != NULL, "%s", msg);
+	rec_free(el);
+}
+
+Test(tally, wrong_tracking_code_first_of_a_pair_is_refused)
+{
+	bad_code_case(1u << 0, 0);
+}
+
+Test(tally, wrong_tracking_code_second_of_a_pair_is_refused)
+{
+	bad_code_case(1u << 1, 1);
+}
+
+Test(tally, wrong_tracking_code_of_the_last_ballot_is_refused)
+{
+	bad_code_case(1u << 4, 4);
+}
+
+Test(tally, two_wrong_tracking_codes_of_a_pair_the_first_is_named)
+{
+	bad_code_case(1u << 3 | 1u << 2, 2);
+}
+
+Test(tally, two_wrong_tracking_codes_in_two_pairs_the_first_is_named)
+{
+	bad_code_case(1u << 3 | 1u << 1, 1);
+}
+
+/* R-5 (7): the first record code the log lacks, from one sorter holding
+ * both (tally_codes_first_missing): codes A < B < C < D; none missing,
+ * the smallest, a middle one, the largest (the sorter's last item, and
+ * before a code only the log has), a log code between the record's. */
+static int missing_case(const char *rec, const char *log, char *which)
+{
+	alphasort *s = alphasort_new(4096, 1);
+	uint8_t code[32];
+	int missing = -1;
+	cr_assert_not_null(s);
+	for (uint64_t i = 0; rec[i] != '\0'; i++) {
+		memset(code, rec[i], sizeof code);
+		cr_assert_eq(alphasort_add(s, code, code + 16, 3 * i + 1), Q_OK);
+	}
+	for (uint64_t i = 0; log[i] != '\0'; i++) {
+		memset(code, log[i], sizeof code);
+		cr_assert_eq(alphasort_add(s, code, code + 16, TALLY_LOG_REF + 5 - i), Q_OK);
+	}
+	memset(code, 0, sizeof code);
+	cr_assert_eq(tally_codes_first_missing(s, &missing, code), Q_OK);
+	*which = missing ? (char)code[0] : '-';
+	cr_assert(!missing || code[31] == code[0]);
+	alphasort_free(s);
+	return missing;
+}
+
+Test(tally, first_record_code_missing_from_the_log)
+{
+	char w;
+	cr_assert_eq(missing_case("ABC", "CAB", &w), 0);
+	cr_assert_eq(missing_case("ABC", "BCD", &w), 1);
+	cr_assert_eq(w, 'A');
+	cr_assert_eq(missing_case("ABCD", "DAC", &w), 1);
+	cr_assert_eq(w, 'B');
+	cr_assert_eq(missing_case("ABC", "ABB", &w), 1);
+	cr_assert_eq(w, 'C');
+	cr_assert_eq(missing_case("ABC", "ABD", &w), 1);
+	cr_assert_eq(w, 'C');
+	cr_assert_eq(missing_case("AC", "ABC", &w), 0);
+	cr_assert_eq(missing_case("BD", "ABCD", &w), 0);
+	cr_assert_eq(missing_case("BD", "ACD", &w), 1);
+	cr_assert_eq(w, 'B');
+	{
+		/* codes that differ in their second half only */
+		alphasort *s = alphasort_new(4096, 1);
+		uint8_t r[32], l[32], got[32];
+		int missing = 0;
+		memset(r, 'A', sizeof r);
+		memcpy(l, r, sizeof l);
+		l[31] = 'B';
+		cr_assert_eq(alphasort_add(s, r, r + 16, 0), Q_OK);
+		cr_assert_eq(alphasort_add(s, l, l + 16, TALLY_LOG_REF), Q_OK);
+		cr_assert_eq(tally_codes_first_missing(s, &missing, got), Q_OK);
+		cr_assert(missing && memcmp(got, r, 32) == 0);
+		alphasort_free(s);
+	}
 }
