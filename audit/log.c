@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "crypto/sha256x2.h"
 #include "crypto/util.h"
 
 #include "banned.h"
@@ -922,28 +921,8 @@ qerr log_verify(audit_log *lg, uint64_t *nentries, size_t *ncheckpoints)
 	return log_verify_visit(lg, 0, NULL, NULL, nentries, ncheckpoints);
 }
 
-/* An entry's leaf hash (A-3.2) into h; if twin asks for one (tw
- * non-NULL), SHA-256(its prefix || entry[off..]) into tw beside it, the
- * two made at once (sha256_x2).  Returns tw if made, else NULL. */
-static const uint8_t *leaf_and_twin(merkle_hash h, const uint8_t *entry, size_t len,
-                                    log_twin_fn twin, void *ctx, uint8_t *tw)
-{
-	static const uint8_t leaf_prefix = 0x00;
-	uint8_t pre[LOG_TWIN_PRE_MAX];
-	size_t prelen = 0, off = 0;
-	if (twin == NULL || !twin(ctx, entry, len, pre, &prelen, &off) || off > len ||
-	    prelen > sizeof pre) {
-		merkle_leaf_hash(h, entry, len);
-		return NULL;
-	}
-	sha256_msg m1 = {&leaf_prefix, 1, entry, len}, m2 = {pre, prelen, entry + off, len - off};
-	sha256_x2(h, &m1, tw, &m2);
-	return tw;
-}
-
-static qerr verify_visit(audit_log *lg, uint64_t upto, log_visit_fn visit, log_twin_fn twin,
-                         log_visit_twin_fn visit_twin, void *ctx, uint64_t *nentries,
-                         size_t *ncheckpoints)
+qerr log_verify_visit(audit_log *lg, uint64_t upto, log_visit_fn visit, void *ctx,
+                      uint64_t *nentries, size_t *ncheckpoints)
 {
 	qerr e = Q_OK;
 	uint8_t *buf = NULL;
@@ -1004,9 +983,7 @@ static qerr verify_visit(audit_log *lg, uint64_t upto, log_visit_fn visit, log_t
 			e = Q_ERR_CORRUPT;
 			goto out;
 		}
-		uint8_t tw[SHA256_LEN];
-		const uint8_t *twp = leaf_and_twin(
-		    h, buf + p + HDR_LEN, l, visit_twin != NULL && i < upto ? twin : NULL, ctx, tw);
+		merkle_leaf_hash(h, buf + p + HDR_LEN, l);
 		if (merkle_tree_leaf(lg->tree, i, want) != Q_OK ||
 		    memcmp(h, want, MERKLE_HASH_LEN) != 0) {
 			setmsg(lg, "entries: entry %" PRIu64 " does not match its leaf hash", i);
@@ -1014,10 +991,8 @@ static qerr verify_visit(audit_log *lg, uint64_t upto, log_visit_fn visit, log_t
 			goto out;
 		}
 		/* the entry as verified, to the caller's reader (one read) */
-		if (i < upto &&
-		    ((visit != NULL && (e = visit(ctx, i, buf + p + HDR_LEN, l)) != Q_OK) ||
-		     (visit_twin != NULL &&
-		      (e = visit_twin(ctx, i, buf + p + HDR_LEN, l, twp)) != Q_OK))) {
+		if (visit != NULL && i < upto &&
+		    (e = visit(ctx, i, buf + p + HDR_LEN, l)) != Q_OK) {
 			setmsg(lg, "entry %" PRIu64 ": stopped by the reader", i);
 			goto out;
 		}
@@ -1073,16 +1048,4 @@ out:
 	free(sizes);
 	free(note);
 	return e;
-}
-
-qerr log_verify_visit(audit_log *lg, uint64_t upto, log_visit_fn visit, void *ctx,
-                      uint64_t *nentries, size_t *ncheckpoints)
-{
-	return verify_visit(lg, upto, visit, NULL, NULL, ctx, nentries, ncheckpoints);
-}
-
-qerr log_verify_visit_twin(audit_log *lg, uint64_t upto, log_twin_fn twin, log_visit_twin_fn visit,
-                           void *ctx, uint64_t *nentries, size_t *ncheckpoints)
-{
-	return verify_visit(lg, upto, NULL, twin, visit, ctx, nentries, ncheckpoints);
 }

@@ -172,26 +172,4 @@ typedef qerr (*log_visit_fn)(void *ctx, uint64_t index, const uint8_t *entry, si
 Q_MUST_CHECK qerr log_verify_visit(audit_log *lg, uint64_t upto, log_visit_fn visit, void *ctx,
                                    uint64_t *nentries, size_t *ncheckpoints);
 
-/*
- * A second digest of an entry, made beside its leaf hash: twin returns 1
- * and fills pre[0 .. *prelen) (*prelen <= LOG_TWIN_PRE_MAX) and *off (<=
- * len) to have SHA-256(pre || entry[*off ..]) made with the entry's leaf
- * hash in one interleaved pass (crypto/sha256x2.h), 0 for none.  The
- * visitor gets that digest, or NULL (twin said 0).  For a digest the
- * caller needs of every entry it reads anyway (the tally: each
- * ballot-cast entry's tracking code, B-4), at less than the cost of a
- * second pass.
- */
-#define LOG_TWIN_PRE_MAX 128
-typedef int (*log_twin_fn)(void *ctx, const uint8_t *entry, size_t len,
-                           uint8_t pre[LOG_TWIN_PRE_MAX], size_t *prelen, size_t *off);
-typedef qerr (*log_visit_twin_fn)(void *ctx, uint64_t index, const uint8_t *entry, size_t len,
-                                  const uint8_t *twin);
-
-/* log_verify_visit with a twin digest of each visited entry that twin
- * asks for; the same checks, errors and order. */
-Q_MUST_CHECK qerr log_verify_visit_twin(audit_log *lg, uint64_t upto, log_twin_fn twin,
-                                        log_visit_twin_fn visit, void *ctx, uint64_t *nentries,
-                                        size_t *ncheckpoints);
-
 #endif

@@ -18,7 +18,6 @@
 #include "audit/log.h"
 #include "audit/note.h"
 #include "ceremony.h"
-#include "crypto/sha256x2.h"
 #include "crypto/sig.h"
 #include "crypto/util.h"
 #include "election/alphaset.h"
@@ -601,7 +600,6 @@ typedef struct tally_pass {
 	char named_msg[500];
 	size_t T, slen, *off; /* ballot_style_nct, B-2 length, ct offsets */
 	uint64_t ncast; /* cast ballots read so far, all stations */
-	int code_twin; /* tally_code_prefix gives ballot_tracking_code's codes */
 	struct vpool *pool; /* the window: ballots read and being verified */
 	size_t sort_mem; /* tally_opts.sort_mem */
 	int progress;
@@ -622,10 +620,6 @@ typedef struct station_scan {
 	uint8_t prev[BALLOT_CODE_LEN];
 	int have_prev;
 	alphasort *logcodes; /* R-5 (7): the record's codes and the log's */
-	int waiting; /* wb: a ballot read, its code not yet made (tracking_codes) */
-	srec_ballot wb;
-	uint8_t *wenc; /* its bytes (wcap) */
-	size_t wcap;
 } station_scan;
 
 static qerr hex_field(const json_t *o, const char *key, uint8_t *out, size_t len, const char *what,
@@ -717,73 +711,13 @@ typedef struct log_reader {
 	alphasort *logcodes;
 	const json_t *checked_in;
 	size_t tl, ncodes, nroll;
-	int twin; /* the codes made beside the leaf hashes (tally_code_prefix) */
 	uint64_t nopened, nclosed, closed_at;
 	qerr fault; /* the first fault of an entry (msg in fmsg) */
 	char fmsg[768];
 	qerr fatal; /* memory or the sort's file: stops the read */
 } log_reader;
 
-static void be32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
-size_t tally_code_prefix(uint8_t pre[128], const ballot_style *st, size_t enclen)
-{
-	size_t tl = strlen(BALLOT_TAG_TRACKING), n = 0;
-	if (12 + tl + BALLOT_HASH_LEN > 128 || enclen > UINT32_MAX)
-		return 0;
-	be32(pre, (uint32_t)tl);
-	memcpy(pre + 4, BALLOT_TAG_TRACKING, tl);
-	n = 4 + tl;
-	be32(pre + n, BALLOT_HASH_LEN);
-	memcpy(pre + n + 4, st->base_hash, BALLOT_HASH_LEN);
-	n += 4 + BALLOT_HASH_LEN;
-	be32(pre + n, (uint32_t)enclen);
-	return n + 4;
-}
-
-int tally_code_prefix_agrees(const ballot_style *st)
-{
-	static const size_t lens[] = {0, 1, 3, 300};
-	uint8_t enc[300], pre[128], a[SHA256_LEN], b[BALLOT_CODE_LEN];
-	for (size_t i = 0; i < sizeof enc; i++)
-		enc[i] = (uint8_t)(i * 37 + 11);
-	for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
-		sha256_msg m = {pre, tally_code_prefix(pre, st, lens[k]), enc, lens[k]};
-		if (m.prelen == 0)
-			return 0;
-		sha256_x2(a, &m, b, &m);
-		ballot_tracking_code(b, st, enc, lens[k]);
-		if (memcmp(a, b, SHA256_LEN) != 0)
-			return 0;
-	}
-	return 1;
-}
-
-/* The B-4 tracking code of a ballot-cast entry's ballot, made beside the
- * entry's leaf hash (log_verify_visit_twin): SHA-256 of the C-2
- * transcript (the tag, the base hash, the encoding: each a 4-byte
- * big-endian length then its bytes), whose first three fields are pre. */
-static int cast_code_twin(void *ctx, const uint8_t *entry, size_t len,
-                          uint8_t pre[LOG_TWIN_PRE_MAX], size_t *prelen, size_t *off)
-{
-	log_reader *r = ctx;
-	if (!r->twin || r->fault != Q_OK || len <= r->tl ||
-	    memcmp(entry, TALLY_ENTRY_CAST, r->tl) != 0 || entry[r->tl] != '\n')
-		return 0;
-	_Static_assert(LOG_TWIN_PRE_MAX == 128, "tally_code_prefix's bound");
-	*prelen = tally_code_prefix(pre, r->p->st, len - r->tl - 1);
-	*off = r->tl + 1;
-	return *prelen > 0;
-}
-
-static qerr log_reader_entry(void *ctx, uint64_t i, const uint8_t *buf, size_t len,
-                             const uint8_t *twin)
+static qerr log_reader_entry(void *ctx, uint64_t i, const uint8_t *buf, size_t len)
 {
 	log_reader *r = ctx;
 	tally_pass *p = r->p;
@@ -796,10 +730,7 @@ static qerr log_reader_entry(void *ctx, uint64_t i, const uint8_t *buf, size_t l
 		return Q_OK;
 	if (len > r->tl && memcmp(buf, TALLY_ENTRY_CAST, r->tl) == 0 && buf[r->tl] == '\n') {
 		uint8_t code[BALLOT_CODE_LEN];
-		if (twin != NULL)
-			memcpy(code, twin, BALLOT_CODE_LEN);
-		else
-			ballot_tracking_code(code, p->st, buf + r->tl + 1, len - r->tl - 1);
+		ballot_tracking_code(code, p->st, buf + r->tl + 1, len - r->tl - 1);
 		if ((e = alphasort_add(r->logcodes, code, code + ALPHASORT_KEY_LEN, LOG_REF + i)) !=
 		    Q_OK)
 			return r->fatal = e;
@@ -935,8 +866,8 @@ static qerr station_checkpoint_check(const char *sid, const char *what, const js
  * returned, msg untouched.  *lgp (may be NULL) keeps the open log for the
  * caller's further checks (log_close). */
 static qerr station_log_check(const rec_election *el, const char *sid, const tally_station_trust *t,
-                              log_visit_fn visit, log_twin_fn twin, log_visit_twin_fn visit_twin,
-                              void *ctx, const qerr *stop, audit_log **lgp, char *msg, size_t msgsz)
+                              log_visit_fn visit, void *ctx, const qerr *stop, audit_log **lgp,
+                              char *msg, size_t msgsz)
 {
 	char path[REC_PATH_MAX], lmsg[LOG_MSG_MAX];
 	audit_log *lg = NULL;
@@ -965,9 +896,7 @@ static qerr station_log_check(const rec_election *el, const char *sid, const tal
 		             sid);
 		goto out;
 	}
-	e = visit_twin != NULL
-	        ? log_verify_visit_twin(lg, t->size, twin, visit_twin, ctx, NULL, NULL)
-	        : log_verify_visit(lg, t->size, visit, ctx, NULL, NULL);
+	e = log_verify_visit(lg, t->size, visit, ctx, NULL, NULL);
 	if (stop != NULL && *stop != Q_OK) {
 		e = *stop;
 		goto out;
@@ -1016,9 +945,7 @@ static qerr check_station_log(tally_pass *p, const char *sid, const tally_statio
 	rd.logcodes = logcodes;
 	rd.checked_in = checked_in;
 	rd.tl = strlen(TALLY_ENTRY_CAST);
-	rd.twin = p->code_twin;
-	e = station_log_check(p->el, sid, t, NULL, cast_code_twin, log_reader_entry, &rd, &rd.fatal,
-	                      &lg, msg, msgsz);
+	e = station_log_check(p->el, sid, t, log_reader_entry, &rd, &rd.fatal, &lg, msg, msgsz);
 	if (rd.fatal != Q_OK) {
 		e = rd.fatal == Q_ERR_NOMEM ? rd.fatal : sort_fail(rd.fatal, msg, msgsz);
 		goto out;
@@ -1147,32 +1074,6 @@ static qerr sort_fail(qerr e, char *msg, size_t msgsz)
 	                  "(TMPDIR)"));
 }
 
-/* An alpha for the B-9 sort: its bytes, its ballot's tracking code, its
- * place. */
-typedef struct alpha_wait {
-	const uint8_t *alpha, *code;
-	uint64_t ref;
-} alpha_wait;
-
-/* B-9: x's alpha (and y's, if y is not NULL) into the sort under its
- * fingerprint (B-9.2: alphasort_fingerprint's, the first 16 bytes of its
- * SHA-256), the two made at once (sha256_x2). */
-static qerr add_alphas(alphasort *s, const alpha_wait *x, const alpha_wait *y)
-{
-	uint8_t fx[SHA256_LEN], fy[SHA256_LEN];
-	qerr e;
-	if (y == NULL) {
-		alphasort_fingerprint(fx, x->alpha);
-		return alphasort_add(s, fx, x->code, x->ref);
-	}
-	sha256_msg mx = {NULL, 0, x->alpha, ALPHASET_ALPHA_LEN},
-	           my = {NULL, 0, y->alpha, ALPHASET_ALPHA_LEN};
-	sha256_x2(fx, &mx, fy, &my);
-	if ((e = alphasort_add(s, fx, x->code, x->ref)) != Q_OK)
-		return e;
-	return alphasort_add(s, fy, y->code, y->ref);
-}
-
 /* Retire the oldest batch of the window (verified and summed by its
  * worker, R-6.1, R-6.2): a failing ballot is kept in sc (the first in
  * record order: batches retire in order); the ballots of a station with
@@ -1200,7 +1101,6 @@ static qerr retire_one(tally_pass *p, station_data *sd, station_scan *sc, char *
 	}
 	if (sc->bad_order != SIZE_MAX || sc->bad_entry != SIZE_MAX || sc->bad_ballot != SIZE_MAX)
 		return Q_OK; /* the station is refused */
-	alpha_wait wait = {NULL, NULL, 0}; /* an alpha waiting for the next */
 	for (size_t i = 0; e == Q_OK && i < n; i++) {
 		uint64_t r = sd->first + sl->first + i;
 		const uint8_t *c = sl->code[i];
@@ -1215,19 +1115,12 @@ static qerr retire_one(tally_pass *p, station_data *sd, station_scan *sc, char *
 		if ((e = alphasort_add(p->codes, c, c + ALPHASORT_KEY_LEN, r)) != Q_OK)
 			return sort_fail(e, msg, msgsz);
 		for (size_t t = 0; t < p->T && sl->items[i].len == p->slen; t++) {
-			const uint8_t *a = sl->items[i].enc + p->off[t];
-			if (wait.alpha == NULL) {
-				wait = (alpha_wait){a, c, r * p->T + t};
-				continue;
-			}
-			alpha_wait now = {a, c, r * p->T + t};
-			if ((e = add_alphas(p->alphas, &wait, &now)) != Q_OK)
+			uint8_t f[SHA256_LEN];
+			alphasort_fingerprint(f, sl->items[i].enc + p->off[t]);
+			if ((e = alphasort_add(p->alphas, f, c, r * p->T + t)) != Q_OK)
 				return sort_fail(e, msg, msgsz);
-			wait.alpha = NULL;
 		}
 	}
-	if (e == Q_OK && wait.alpha != NULL && (e = add_alphas(p->alphas, &wait, NULL)) != Q_OK)
-		return sort_fail(e, msg, msgsz);
 	return e;
 }
 
@@ -1275,23 +1168,6 @@ static qerr window_add(tally_pass *p, station_data *sd, station_scan *sc, const 
 	return Q_OK;
 }
 
-/* B-4: the tracking codes of x and y, the two made at once (the
- * transcript's prefix, tally_code_prefix, if it was found to agree with
- * ballot_tracking_code; else that, twice). */
-static void tracking_codes(const tally_pass *p, uint8_t cx[BALLOT_CODE_LEN], const srec_ballot *x,
-                           uint8_t cy[BALLOT_CODE_LEN], const srec_ballot *y)
-{
-	uint8_t px[LOG_TWIN_PRE_MAX], py[LOG_TWIN_PRE_MAX];
-	sha256_msg mx = {px, 0, x->enc, x->len}, my = {py, 0, y->enc, y->len};
-	if (!p->code_twin || (mx.prelen = tally_code_prefix(px, p->st, x->len)) == 0 ||
-	    (my.prelen = tally_code_prefix(py, p->st, y->len)) == 0) {
-		ballot_tracking_code(cx, p->st, x->enc, x->len);
-		ballot_tracking_code(cy, p->st, y->enc, y->len);
-		return;
-	}
-	sha256_x2(cx, &mx, cy, &my);
-}
-
 /* Ballot b, its code (B-4, code) checked, to the log comparison and the
  * window (a wrong code: kept in sc as the entry's fault). */
 static qerr take_ballot(tally_pass *p, station_data *sd, station_scan *sc, const srec_ballot *b,
@@ -1317,35 +1193,6 @@ static qerr take_ballot(tally_pass *p, station_data *sd, station_scan *sc, const
 		progress_update(&p->bar, b->index + 1);
 	}
 	return Q_OK;
-}
-
-/* Ballot b kept (a copy) until the next one's code is made with its. */
-static qerr wait_ballot(station_scan *sc, const srec_ballot *b)
-{
-	if (sc->wcap < b->len) {
-		uint8_t *nb = realloc(sc->wenc, b->len);
-		if (nb == NULL)
-			return Q_ERR_NOMEM;
-		sc->wenc = nb;
-		sc->wcap = b->len;
-	}
-	memcpy(sc->wenc, b->enc, b->len);
-	sc->wb = *b;
-	sc->wb.enc = sc->wenc;
-	sc->waiting = 1;
-	return Q_OK;
-}
-
-/* The ballot waiting, if any, taken alone. */
-static qerr take_waiting(tally_pass *p, station_data *sd, station_scan *sc, uint64_t *est,
-                         char *msg, size_t msgsz)
-{
-	uint8_t code[BALLOT_CODE_LEN];
-	if (!sc->waiting)
-		return Q_OK;
-	sc->waiting = 0;
-	ballot_tracking_code(code, p->st, sc->wb.enc, sc->wb.len);
-	return take_ballot(p, sd, sc, &sc->wb, code, est, msg, msgsz);
 }
 
 /* Read station sid's record once through (election/srec_stream.h): every
@@ -1411,7 +1258,7 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 	}
 	for (;;) {
 		srec_ballot b;
-		uint8_t code[BALLOT_CODE_LEN], wcode[BALLOT_CODE_LEN];
+		uint8_t code[BALLOT_CODE_LEN];
 		int end = 0;
 		memset(&b, 0, sizeof b);
 		e = srec_stream_next(rs, &b, &end, why, sizeof why);
@@ -1423,8 +1270,6 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 		if (end)
 			break;
 		if (b.bad) {
-			if ((e = take_waiting(p, sd, &sc, &est, msg, msgsz)) != Q_OK)
-				goto out;
 			if (sc.bad_entry == SIZE_MAX) {
 				sc.bad_entry = b.index;
 				sc.entry_kind = strstr(why, "base64") != NULL;
@@ -1439,23 +1284,11 @@ static qerr read_station(tally_pass *p, const char *sid, const char *khex, stati
 		sc.have_prev = 1;
 		if (sc.bad_entry != SIZE_MAX)
 			continue;
-		/* B-4, two ballots' codes at a time: this one waits for the next */
-		if (!sc.waiting) {
-			if ((e = wait_ballot(&sc, &b)) != Q_OK)
-				goto out;
-			continue;
-		}
-		tracking_codes(p, wcode, &sc.wb, code, &b);
-		sc.waiting = 0;
-		if ((e = take_ballot(p, sd, &sc, &sc.wb, wcode, &est, msg, msgsz)) != Q_OK)
-			goto out;
-		if (sc.bad_entry != SIZE_MAX)
-			continue; /* the one before has a wrong code: this one is after it */
+		/* B-4: the tracking code is the ballot's */
+		ballot_tracking_code(code, p->st, b.enc, b.len);
 		if ((e = take_ballot(p, sd, &sc, &b, code, &est, msg, msgsz)) != Q_OK)
 			goto out;
 	}
-	if ((e = take_waiting(p, sd, &sc, &est, msg, msgsz)) != Q_OK)
-		goto out;
 	pool_submit(p->pool); /* the station's last batch; retired below */
 	e = srec_stream_finish(rs, &j, sd->record_hash, &nb, why, sizeof why);
 	if (e != Q_OK) {
@@ -1652,7 +1485,6 @@ out:
 	if (e != Q_OK)
 		station_data_clear(sd);
 	alphasort_free(sc.logcodes);
-	free(sc.wenc);
 	srec_stream_free(rs);
 	json_decref(j);
 	return e;
@@ -1959,7 +1791,6 @@ static qerr pass_init(tally_pass *p, const rec_election *el, const ballot_style 
 	p->progress = o->progress;
 	p->bar.fd = -1;
 	p->has_named = manifest_has_named(el->manifest);
-	p->code_twin = tally_code_prefix_agrees(st);
 	if (nthr == 0) {
 		long c = sysconf(_SC_NPROCESSORS_ONLN);
 		nthr = c > 0 ? (unsigned)c : 1;
@@ -2308,7 +2139,7 @@ qerr tally_station_verify(const rec_election *el, const char *sid, const uint8_t
 	    (e = station_key_check(el, sid, what, j, rh, sig, &tr, msg, msgsz)) != Q_OK ||
 	    (e = station_checkpoint_check(sid, what, j, &tr, msg, msgsz)) != Q_OK)
 		goto out;
-	e = station_log_check(el, sid, &tr, visit, NULL, NULL, ctx, NULL, NULL, msg, msgsz);
+	e = station_log_check(el, sid, &tr, visit, ctx, NULL, NULL, msg, msgsz);
 out:
 	json_decref(j);
 	return e;

@@ -68,8 +68,10 @@
  * ballot); 512 per batch is no cheaper at 2 threads (94.2 against
  * 94.8 us, 91.7 against 94.1).  The reader thread, ~10-11 us a ballot
  * (was 13.6-14.5): SHA-256 of the record text (~2.2), the log's leaf and
- * tracking-code pair (~2.5), the record's codes (~1.5), the B-9
- * fingerprints (~0.9), base64 (~1.1), the reads (~1), JSON and the sorts.
+ * tracking code (~3.6), the record's codes (~1.5), the B-9 fingerprints
+ * (~0.9), base64 (~1.1), the reads (~1), JSON and the sorts.  (Two
+ * SHA-256 interleaved on the SHA instructions saved ~2-3 us of these; a
+ * hand-written SHA-256 was not kept: the hashes are OpenSSL's.)
  * At 1,000,000 ballots the same per ballot when the record is in the page
  * cache; read cold, the kernel's copies add ~8-11 us (sys time). */
 #define TALLY_BATCH_BALLOTS 1024
@@ -102,18 +104,6 @@ Q_MUST_CHECK qerr tally_verify_aggregate(const ballot_style *st, const point *K,
                                          const point_table *Kt, const tally_item *items, size_t n,
                                          unsigned nthreads, tally_progress_fn prog, void *progctx,
                                          elgamal_ct ***agg, size_t *bad, char *why, size_t whylen);
-
-/* The first bytes of the C-2 transcript whose SHA-256 is the tracking
- * code (B-4) of an enclen-byte encoding under st: the tag, the base hash
- * and enclen, each field a 4-byte big-endian length then its bytes; the
- * encoding follows.  Returns the prefix's length (at most 128 bytes), 0
- * if enclen does not fit.  The tally hashes a log's ballot-cast entries
- * so, beside their leaf hashes (log_verify_visit_twin), once
- * tally_code_prefix_agrees says this gives ballot_tracking_code's codes. */
-size_t tally_code_prefix(uint8_t pre[128], const ballot_style *st, size_t enclen);
-/* 1 if SHA-256(tally_code_prefix || enc) is ballot_tracking_code's code
- * for encodings of 0, 1, 3 and 300 bytes under st, else 0. */
-int tally_code_prefix_agrees(const ballot_style *st);
 
 /* R-5 (7): s holds a station record's tracking codes (ref < TALLY_LOG_REF,
  * each once: the record's are distinct, P-7.1) and its log's ballot-cast

@@ -10,7 +10,6 @@
 
 #include "audit/log.h"
 #include "audit/note.h"
-#include "crypto/sha256.h"
 #include "crypto/util.h"
 #include "testutil.h"
 
@@ -429,86 +428,4 @@ Test(log, verify_visit_reads_once_same_errors)
 	cr_assert_eq(t.n, 19);
 	log_close(lg);
 	cr_assert(rename(keep, cpf) == 0);
-}
-
-/* log_verify_visit_twin: the twin digest SHA-256(pre || entry[off..]) of
- * each entry the twin function asks for (the even ones here; a prefix
- * that crosses a block), NULL for the others, every entry in order; a
- * flipped byte of an entry whose leaf hash was made beside a twin is
- * refused as log_verify refuses it. */
-typedef struct twin_rec {
-	uint64_t n;
-	int in_order, twins_ok;
-} twin_rec;
-
-static void twin_pre(uint8_t *pre, size_t *prelen)
-{
-	memset(pre, 'x', 70);
-	memcpy(pre, "tw:", 3);
-	*prelen = 70;
-}
-
-static int twin_even(void *ctx, const uint8_t *entry, size_t len, uint8_t pre[LOG_TWIN_PRE_MAX],
-                     size_t *prelen, size_t *off)
-{
-	(void)ctx;
-	if (len < 2 || (entry[len - 1] - '0') % 2 != 0)
-		return 0;
-	twin_pre(pre, prelen);
-	*off = 2;
-	return 1;
-}
-
-static qerr twin_cb(void *ctx, uint64_t index, const uint8_t *entry, size_t len,
-                    const uint8_t *twin)
-{
-	twin_rec *v = ctx;
-	char want[32];
-	uint8_t buf[128], d[32];
-	size_t pl = 0;
-	int l = snprintf(want, sizeof want, "entry %u", (unsigned)index);
-	if (index != v->n || len != (size_t)l || memcmp(entry, want, len) != 0)
-		v->in_order = 0;
-	if ((entry[len - 1] - '0') % 2 != 0) {
-		if (twin != NULL)
-			v->twins_ok = 0;
-	} else {
-		twin_pre(buf, &pl);
-		memcpy(buf + pl, entry + 2, len - 2);
-		sha256(d, buf, pl + len - 2);
-		if (twin == NULL || memcmp(twin, d, 32) != 0)
-			v->twins_ok = 0;
-	}
-	v->n++;
-	return Q_OK;
-}
-
-Test(log, verify_visit_twin_digests_beside_the_leaves)
-{
-	audit_log *lg = make(20);
-	char *note = NULL, msg[LOG_MSG_MAX];
-	size_t len = 0;
-	cr_assert(log_checkpoint_sign(lg, &note, &len) == Q_OK);
-	free(note);
-	log_close(lg);
-	cr_assert(log_open(logdir, LOG_RDONLY, &lg, msg, sizeof msg) == Q_OK);
-	twin_rec v = {0, 1, 1};
-	cr_assert_eq(log_verify_visit_twin(lg, UINT64_MAX, twin_even, twin_cb, &v, NULL, NULL),
-	             Q_OK);
-	cr_assert_eq(v.n, 20);
-	cr_assert(v.in_order);
-	cr_assert(v.twins_ok);
-	log_close(lg);
-
-	/* entry 4 (a twin made beside its leaf hash) with a flipped byte */
-	flip_byte(path("entries"), 4 * 9 + 4);
-	cr_assert(log_open(logdir, LOG_RDONLY, &lg, msg, sizeof msg) == Q_OK);
-	twin_rec f = {0, 1, 1};
-	cr_assert_eq(log_verify_visit_twin(lg, UINT64_MAX, twin_even, twin_cb, &f, NULL, NULL),
-	             Q_ERR_CORRUPT);
-	cr_assert(strstr(log_error(lg), "entry 4 does not match its leaf hash") != NULL, "%s",
-	          log_error(lg));
-	cr_assert_eq(f.n, 4);
-	log_close(lg);
-	flip_byte(path("entries"), 4 * 9 + 4);
 }

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "crypto/sha256.h"
-#include "crypto/sha256x2.h"
 #include "crypto/sig.h"
 #include "crypto/util.h"
 #include "testutil.h"
@@ -44,48 +43,6 @@ Test(sha256, incremental_matches_oneshot)
 	cr_assert(memcmp(a, b, 32) != 0);
 	sha256_free(c);
 	sha256_free(NULL);
-}
-
-/* sha256_x2 against sha256 of the pieces joined: every length of prefix
- * 0..70 with bodies whose joined lengths cross each padding case (55, 56,
- * 63, 64 bytes into a block), messages of different block counts, on the
- * SHA-extension path (where the CPU has it) and the one made in turn. */
-static void x2_case(const uint8_t *buf, size_t prelen, size_t len, size_t prelen2, size_t len2)
-{
-	uint8_t a[32], b[32], r1[32], r2[32];
-	sha256_msg m1 = {buf, prelen, buf + 1000, len}, m2 = {buf + 500, prelen2, buf + 2000, len2};
-	uint8_t *j1 = malloc(prelen + len + 1), *j2 = malloc(prelen2 + len2 + 1);
-	cr_assert(j1 != NULL && j2 != NULL);
-	memcpy(j1, buf, prelen);
-	memcpy(j1 + prelen, buf + 1000, len);
-	memcpy(j2, buf + 500, prelen2);
-	memcpy(j2 + prelen2, buf + 2000, len2);
-	sha256(r1, j1, prelen + len);
-	sha256(r2, j2, prelen2 + len2);
-	sha256_x2(a, &m1, b, &m2);
-	cr_assert(memcmp(a, r1, 32) == 0 && memcmp(b, r2, 32) == 0,
-	          "sha256_x2 (no_simd %d): pieces %zu + %zu and %zu + %zu", sha256_x2_no_simd,
-	          prelen, len, prelen2, len2);
-	free(j1);
-	free(j2);
-}
-
-Test(sha256, x2_is_sha256_of_each)
-{
-	static uint8_t buf[8192];
-	for (size_t i = 0; i < sizeof buf; i++)
-		buf[i] = (uint8_t)(i * 131 + (i >> 8));
-	for (int path = 0; path < 2; path++) {
-		sha256_x2_no_simd = path;
-		for (size_t pre = 0; pre <= 70; pre++)
-			for (size_t t = 0; t < 12; t++) {
-				static const size_t ends[12] = {0,  1,   55,  56,  63,  64,
-				                                65, 119, 120, 128, 300, 3300};
-				size_t len = ends[t] >= pre ? ends[t] - pre : ends[t];
-				x2_case(buf, pre, len, 70 - pre, ends[11 - t]);
-			}
-	}
-	sha256_x2_no_simd = 0;
 }
 
 struct ed_vec {

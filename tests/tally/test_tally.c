@@ -884,38 +884,9 @@ Test(tally, unknown_major_format_version_is_refused)
 	rec_free(el);
 }
 
-/* The prefix the tally hashes a log's ballot-cast entries with, beside
- * their leaf hashes (R-6.4): SHA-256(prefix || encoding) is the encoding's
- * tracking code (B-4) for every length, and the self-check that turns it
- * on agrees. */
-Test(tally, code_prefix_gives_the_tracking_code)
-{
-	uint8_t bh[BALLOT_HASH_LEN], enc[3300], pre[128], a[32], b[BALLOT_CODE_LEN];
-	for (size_t i = 0; i < sizeof bh; i++)
-		bh[i] = (uint8_t)(i * 7 + 1);
-	for (size_t i = 0; i < sizeof enc; i++)
-		enc[i] = (uint8_t)(i * 13 + (i >> 8));
-	ballot_style *st = ballot_style_new(1, bh);
-	cr_assert_not_null(st);
-	cr_assert(tally_code_prefix_agrees(st));
-	for (size_t len = 0; len <= sizeof enc; len += len < 200 ? 1 : 3100) {
-		size_t pl = tally_code_prefix(pre, st, len);
-		uint8_t *m = malloc(pl + len + 1);
-		cr_assert(pl > 0 && pl <= sizeof pre && m != NULL);
-		memcpy(m, pre, pl);
-		memcpy(m + pl, enc, len);
-		sha256(a, m, pl + len);
-		ballot_tracking_code(b, st, enc, len);
-		cr_assert(memcmp(a, b, 32) == 0, "encoding of %zu bytes", len);
-		free(m);
-	}
-	ballot_style_free(st);
-}
-
 /* B-4: a record entry whose tracking code is not its ballot's is refused,
- * naming it, wherever it falls among the codes the tally makes two at a
- * time (the first or second of a pair, the last ballot alone); of two,
- * the first is named. */
+ * naming it, wherever it falls (the first or second of two neighbours,
+ * the last ballot); of two, the first is named. */
 static void bad_code_case(unsigned bits, size_t want_index)
 {
 	rec_election *el = ready_1of1();
@@ -934,12 +905,12 @@ static void bad_code_case(unsigned bits, size_t want_index)
 	rec_free(el);
 }
 
-Test(tally, wrong_tracking_code_first_of_a_pair_is_refused)
+Test(tally, wrong_tracking_code_of_the_first_ballot_is_refused)
 {
 	bad_code_case(1u << 0, 0);
 }
 
-Test(tally, wrong_tracking_code_second_of_a_pair_is_refused)
+Test(tally, wrong_tracking_code_of_the_second_ballot_is_refused)
 {
 	bad_code_case(1u << 1, 1);
 }
@@ -949,12 +920,12 @@ Test(tally, wrong_tracking_code_of_the_last_ballot_is_refused)
 	bad_code_case(1u << 4, 4);
 }
 
-Test(tally, two_wrong_tracking_codes_of_a_pair_the_first_is_named)
+Test(tally, two_wrong_tracking_codes_side_by_side_the_first_is_named)
 {
 	bad_code_case(1u << 3 | 1u << 2, 2);
 }
 
-Test(tally, two_wrong_tracking_codes_in_two_pairs_the_first_is_named)
+Test(tally, two_wrong_tracking_codes_apart_the_first_is_named)
 {
 	bad_code_case(1u << 3 | 1u << 1, 1);
 }
