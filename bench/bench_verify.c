@@ -522,6 +522,19 @@ static double measure_floor(const char *recdir, size_t nf)
 	return measure_floor_n(recdir, nf, 1);
 }
 
+/* A yardstick printed beside the floor (never instead of it): "floor
+ * NAME" = the floor + part (what, per ballot), and the program's CPU per
+ * ballot (cpu) against it. */
+static void print_floor_plus(const char *name, const char *what, double floor, double part,
+                             double cpu)
+{
+	printf("floor %s (this run, 1 thread, labelled apart): %s: %.1f + %.1f = %.1f us/ballot\n",
+	       name, what, floor * 1e6, part * 1e6, (floor + part) * 1e6);
+	printf("%-40s %9.1f us  floor %s %5.1f us  ratio %5.2f\n",
+	       "  per ballot, CPU (all threads)", cpu * 1e6, name, (floor + part) * 1e6,
+	       cpu / (floor + part));
+}
+
 /* Every floor of this bench (per ballot, CPU seconds), each the least of
  * the rounds measured so far (0: none yet). */
 typedef struct floors {
@@ -762,22 +775,16 @@ int main(int argc, char **argv)
 	       t_wall / (floor_nt * (double)N / used), t_cpu / (floor_nt * (double)N));
 	printf("%-40s %9.1f us  floor %7.1f us  ratio %5.2f\n", "  per ballot, CPU (all threads)",
 	       t_cpu * 1e6 / (double)N, floor_ballot * 1e6, t_cpu / (double)N / floor_ballot);
-	/* floor 2 (floor.h): beside the floor, never instead of it */
-	printf("floor 2 (this run, 1 thread, labelled apart): the floor + check 10's libgcrypt "
-	       "re-addition of every point + SHA-256 of each ballot's bytes (record text by "
-	       "OpenSSL and libgcrypt, tracking code, log leaf): %.1f + %.1f = %.1f us/ballot\n",
-	       floor_ballot * 1e6, extra * 1e6, (floor_ballot + extra) * 1e6);
-	printf("%-40s %9.1f us  floor 2 %5.1f us  ratio %5.2f\n", "  per ballot, CPU (all threads)",
-	       t_cpu * 1e6 / (double)N, (floor_ballot + extra) * 1e6,
-	       t_cpu / (double)N / (floor_ballot + extra));
-	/* floor G (floor.h): the group operations the spec requires, no hash */
-	printf("floor G (this run, 1 thread, labelled apart): the floor + check 10's libgcrypt "
-	       "re-addition of every point, the group operations alone: %.1f + %.1f = %.1f "
-	       "us/ballot\n",
-	       floor_ballot * 1e6, group * 1e6, (floor_ballot + group) * 1e6);
-	printf("%-40s %9.1f us  floor G %5.1f us  ratio %5.2f\n", "  per ballot, CPU (all threads)",
-	       t_cpu * 1e6 / (double)N, (floor_ballot + group) * 1e6,
-	       t_cpu / (double)N / (floor_ballot + group));
+	/* floor 2 and floor G (floor.h): beside the floor, never instead of it */
+	print_floor_plus("2",
+	                 "the floor + check 10's libgcrypt re-addition of every point + SHA-256 "
+	                 "of each ballot's bytes (record text by OpenSSL and libgcrypt, "
+	                 "tracking code, log leaf)",
+	                 floor_ballot, extra, t_cpu / (double)N);
+	print_floor_plus("G",
+	                 "the floor + check 10's libgcrypt re-addition of every point, the "
+	                 "group operations alone",
+	                 floor_ballot, group, t_cpu / (double)N);
 	printf("%-40s %9ld KB  (%.2f KB per ballot)\n", "peak RSS of verify-election", rss,
 	       (double)rss / (double)N);
 	double ft_wall = floor_tally * (double)N / used;

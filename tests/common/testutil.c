@@ -83,3 +83,17 @@ int test_write_file(const char *path, const void *data, size_t len)
 	int ok = fwrite(data, 1, len, f) == len;
 	return (fclose(f) == 0 && ok) ? 0 : -1;
 }
+
+void test_p256_neg_y(uint8_t y[32])
+{
+	static const uint8_t p256[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01,
+	                                 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	                                 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+	                                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	int borrow = 0;
+	for (int i = 31; i >= 0; i--) {
+		int d = (int)p256[i] - (int)y[i] - borrow;
+		borrow = d < 0;
+		y[i] = (uint8_t)(d + (borrow ? 256 : 0));
+	}
+}

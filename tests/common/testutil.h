@@ -24,4 +24,9 @@ char *test_read_file(const char *path, size_t *len);
 /* Write len bytes to path (create or truncate). Returns 0 on success. */
 int test_write_file(const char *path, const void *data, size_t len);
 
+/* y = p - y for a P-256 point's 32-byte big-endian Y coordinate (y != 0):
+ * the point's encoding (04 || X || Y, Y at offset 33) then holds its
+ * negation, same X. */
+void test_p256_neg_y(uint8_t y[32]);
+
 #endif

@@ -24,21 +24,11 @@
 #include "tally/ceremony.h"
 #include "tally/tsig.h"
 #include "testutil.h"
+#include "tmpsuite.h"
 
-static char *tmp;
+TEST_TMP_DIR
 
-static void setup(void)
-{
-	tmp = test_tmpdir();
-}
-
-static void teardown(void)
-{
-	test_rmtree(tmp);
-	free(tmp);
-}
-
-TestSuite(ceremony, .init = setup, .fini = teardown);
+TEST_TMP_SUITE(ceremony);
 
 /* Trustee i's signing key, as a dishonest trustee i would use it. */
 static void trustee_sk(uint32_t i, sig_secret *sk)

@@ -17,21 +17,11 @@
 #include "tally/decrypt.h"
 #include "tally/report.h"
 #include "testutil.h"
+#include "tmpsuite.h"
 
-static char *tmp;
+TEST_TMP_DIR
 
-static void setup(void)
-{
-	tmp = test_tmpdir();
-}
-
-static void teardown(void)
-{
-	test_rmtree(tmp);
-	free(tmp);
-}
-
-TestSuite(combine, .init = setup, .fini = teardown);
+TEST_TMP_SUITE(combine);
 
 static const uint8_t six[6 * FX_NOPT] = {
     1, 0, 1, 1, 1, 0, 0, /**/ 1, 0, 1, 1, 0, 1, 0, /**/ 1, 0, 1, 1, 1, 0, 0,

@@ -16,21 +16,11 @@
 #include "fixture.h"
 #include "tally/count.h"
 #include "testutil.h"
+#include "tmpsuite.h"
 
-static char *tmp;
+TEST_TMP_DIR
 
-static void setup(void)
-{
-	tmp = test_tmpdir();
-}
-
-static void teardown(void)
-{
-	test_rmtree(tmp);
-	free(tmp);
-}
-
-TestSuite(roll_change, .init = setup, .fini = teardown);
+TEST_TMP_SUITE(roll_change);
 
 static const uint8_t marks[3 * FX_NOPT] = {
     1, 0, 1, 1, 1, 0, 0, /**/ 1, 0, 1, 1, 0, 1, 0, /**/ 0, 1, 1, 1, 0, 1, 0,

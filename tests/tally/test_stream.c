@@ -26,21 +26,11 @@
 #include "fixture.h"
 #include "tally/count.h"
 #include "testutil.h"
+#include "tmpsuite.h"
 
-static char *tmp;
+TEST_TMP_DIR
 
-static void setup(void)
-{
-	tmp = test_tmpdir();
-}
-
-static void teardown(void)
-{
-	test_rmtree(tmp);
-	free(tmp);
-}
-
-TestSuite(stream, .init = setup, .fini = teardown);
+TEST_TMP_SUITE(stream);
 
 static const uint8_t marks[FX_NOPT] = {1, 0, 1, 1, 1, 0, 0};
 

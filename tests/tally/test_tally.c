@@ -20,21 +20,11 @@
 #include "tally/decrypt.h"
 #include "tally/report.h"
 #include "testutil.h"
+#include "tmpsuite.h"
 
-static char *tmp;
+TEST_TMP_DIR
 
-static void setup(void)
-{
-	tmp = test_tmpdir();
-}
-
-static void teardown(void)
-{
-	test_rmtree(tmp);
-	free(tmp);
-}
-
-TestSuite(tally, .init = setup, .fini = teardown);
+TEST_TMP_SUITE(tally);
 
 /* director c1 c2 | members m1..m5: c1 3, c2 3; m1 6, m2 5, m3 2, m4 2, m5 1 */
 static const uint8_t six[6 * FX_NOPT] = {

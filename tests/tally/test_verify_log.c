@@ -31,21 +31,21 @@
 #include "fixture.h"
 #include "tally/count.h"
 #include "testutil.h"
+#include "tmpsuite.h"
 
-static char *tmp;
+TEST_TMP_DIR
 
-static void setup(void)
+TEST_TMP_SUITE(verify_log);
+
+/* 1 if a detail of check k names a (and b too, if not NULL). */
+static int detail_has(const ve_check *k, const char *a, const char *b)
 {
-	tmp = test_tmpdir();
+	for (size_t d = 0; d < k->ndetails; d++)
+		if (strstr(k->detail[d], a) != NULL &&
+		    (b == NULL || strstr(k->detail[d], b) != NULL))
+			return 1;
+	return 0;
 }
-
-static void teardown(void)
-{
-	test_rmtree(tmp);
-	free(tmp);
-}
-
-TestSuite(verify_log, .init = setup, .fini = teardown);
 
 static const uint8_t marks[FX_NOPT] = {1, 0, 1, 1, 1, 0, 0};
 
@@ -183,15 +183,10 @@ static int opened_late_refused(size_t opened)
 	ve_report rep;
 	cr_assert_eq(ve_verify(el->dir, &o, &rep), Q_OK);
 	const ve_check *k = &rep.checks[VE_LOGS - 1];
-	int found = 0;
-	for (size_t d = 0; d < k->ndetails; d++) {
-		cr_expect(strstr(k->detail[d], "stations/s1/log: does not verify") == NULL, "%s",
-		          k->detail[d]);
-		if (strstr(k->detail[d], "stations/s1/log: entry ") != NULL &&
-		    strstr(k->detail[d], ": the first poll-opened entry follows a check-in or "
-		                         "ballot entry (V-5.5)") != NULL)
-			found = 1;
-	}
+	cr_expect(!detail_has(k, "stations/s1/log: does not verify", NULL));
+	int found = detail_has(k, "stations/s1/log: entry ",
+	                       ": the first poll-opened entry follows a check-in or ballot entry "
+	                       "(V-5.5)");
 	json_decref(rep.partial);
 	for (size_t i = 0; i < 3; i++)
 		free(enc[i]);
@@ -251,11 +246,8 @@ static int changed_named(const char *name, int at, int id)
 	ve_sample_keep_max = keep;
 	cr_assert_eq(e, Q_OK);
 	const ve_check *k = &rep.checks[id - 1];
-	int found = 0;
-	for (size_t d = 0; d < k->ndetails; d++)
-		if (strstr(k->detail[d], "stations/s1/station-record.json: changed while it was "
-		                         "read") != NULL)
-			found = 1;
+	int found =
+	    detail_has(k, "stations/s1/station-record.json: changed while it was read", NULL);
 	json_decref(rep.partial);
 	for (size_t i = 0; i < 4; i++)
 		free(enc[i]);
@@ -263,7 +255,7 @@ static int changed_named(const char *name, int at, int id)
 	return found;
 }
 
-TestSuite(verify_reread, .init = setup, .fini = teardown);
+TEST_TMP_SUITE(verify_reread);
 
 Test(verify_reread, record_changed_before_check_4_is_refused)
 {
@@ -307,14 +299,9 @@ Test(verify_reread, record_altered_after_signing_fails_the_libgcrypt_signature)
 	ve_report rep;
 	cr_assert_eq(ve_verify(el->dir, &o, &rep), Q_OK);
 	const ve_check *k = &rep.checks[VE_CROSSCHECK - 1];
-	int s1 = 0, s2 = 0;
-	for (size_t d = 0; d < k->ndetails; d++) {
-		if (strstr(k->detail[d], "stations/s1/station-record.json: signature fails under "
-		                         "libgcrypt") != NULL)
-			s1 = 1;
-		if (strstr(k->detail[d], "stations/s2/station-record.json") != NULL)
-			s2 = 1;
-	}
+	int s1 = detail_has(k, "stations/s1/station-record.json: signature fails under libgcrypt",
+	                    NULL),
+	    s2 = detail_has(k, "stations/s2/station-record.json", NULL);
 	cr_assert(rep.checks[VE_LOGS - 1].failed > 0, "check 3 accepted the altered record");
 	cr_assert(s1, "check 10 accepted the signature of an altered record");
 	cr_assert(!s2, "check 10 named s2's unaltered record");
@@ -325,21 +312,6 @@ Test(verify_reread, record_altered_after_signing_fails_the_libgcrypt_signature)
 }
 
 /* ---- check 6's sums, one half at infinity (V-14, R-6 (3)) ---- */
-
-/* The encoding's point negated in place: Y = p - Y (Y != 0 on P-256). */
-static void negate(uint8_t pt[POINT_LEN])
-{
-	static const uint8_t p256[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01,
-	                                 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	                                 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
-	                                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	int borrow = 0;
-	for (int i = 31; i >= 0; i--) {
-		int d = p256[i] - pt[33 + i] - borrow;
-		borrow = d < 0;
-		pt[33 + i] = (uint8_t)(d + (borrow ? 256 : 0));
-	}
-}
 
 Test(verify_log, sum_with_the_alphas_at_infinity_is_compared)
 {
@@ -367,20 +339,15 @@ Test(verify_log, sum_with_the_alphas_at_infinity_is_compared)
 	size_t T = st->total_options;
 	memcpy(enc[1], enc[0], len[0]);
 	for (size_t t = 0; t < T; t++)
-		negate(enc[1] + off[t]);
+		test_p256_neg_y(enc[1] + off[t] + 33);
 	ballot_style_free(st);
 	s1_relogged(el, enc, len, 2, 0);
 	ve_opts o = {0, 1, -1, 1};
 	ve_report rep;
 	cr_assert_eq(ve_verify(el->dir, &o, &rep), Q_OK);
 	const ve_check *k = &rep.checks[VE_AGGREGATE - 1];
-	int compared = 0;
-	for (size_t d = 0; d < k->ndetails; d++) {
-		cr_expect(strstr(k->detail[d], "could not add up") == NULL, "%s", k->detail[d]);
-		if (strstr(k->detail[d], "selection 0: the published ciphertext is not the sum") !=
-		    NULL)
-			compared = 1;
-	}
+	cr_expect(!detail_has(k, "could not add up", NULL));
+	int compared = detail_has(k, "selection 0: the published ciphertext is not the sum", NULL);
 	cr_assert(compared, "check 6 did not compare selection 0 (%zu details)", k->ndetails);
 	json_decref(rep.partial);
 	for (size_t i = 0; i < 2; i++)

@@ -11,6 +11,7 @@
 
 #include "crypto/group.h"
 #include "election/ballot.h"
+#include "testutil.h"
 
 static scalar *s;
 static point *K;
@@ -142,21 +143,6 @@ Test(ballot_batch, encoding_is_full)
 
 #define NB 3
 
-/* p - Y for a 32-byte big-endian Y (the negated point has the same X). */
-static void neg_y(uint8_t y[32])
-{
-	static const uint8_t p256[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01,
-	                                 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	                                 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
-	                                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	int borrow = 0;
-	for (int i = 31; i >= 0; i--) {
-		int d = (int)p256[i] - (int)y[i] - borrow;
-		borrow = d < 0;
-		y[i] = (uint8_t)(d + (borrow ? 256 : 0));
-	}
-}
-
 /* Decode the NB encodings, verify them as one batch and check the result:
  * all good if bad == SIZE_MAX, else exactly ballot bad refused, named,
  * with label in its message.  A ballot that no longer decodes counts as
@@ -248,7 +234,7 @@ static void forge_all(size_t which)
 				         which, p[i].label, k, f ? "b" : "a");
 				uint8_t save[32];
 				memcpy(save, pt + 33, 32);
-				neg_y(pt + 33);
+				test_p256_neg_y(pt + 33);
 				cr_assert_eq(check_batch(st, enc, len, which, p[i].label, what), 1,
 				             "%s: must decode", what);
 				memcpy(pt + 33, save, 32);
@@ -293,7 +279,7 @@ Test(ballot_batch, contest_sum_at_infinity_refused_and_named)
 		make(st, marks[i], &enc[i], &len[i]);
 	for (size_t k = 0; k < 2; k++) { /* alpha, beta: (X, p - Y) */
 		memcpy(enc[1] + ct1 + k * POINT_LEN, enc[1] + ct0 + k * POINT_LEN, POINT_LEN);
-		neg_y(enc[1] + ct1 + k * POINT_LEN + 33);
+		test_p256_neg_y(enc[1] + ct1 + k * POINT_LEN + 33);
 	}
 	/* every proof binds the ciphertexts (B-3.4): the first is named */
 	cr_assert_eq(
